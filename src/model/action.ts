@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/** Who may read a comment: `internal` is a work note, `public` is visible to the requester. */
+export const CommentVisibility = z.enum(['internal', 'public']);
+export type CommentVisibility = z.infer<typeof CommentVisibility>;
+
+export const AssignAction = z.strictObject({
+  type: z.literal('assign'),
+  group: z.string().min(1),
+  assignee: z.string().min(1).optional(),
+});
+
+export const CommentAction = z.strictObject({
+  type: z.literal('comment'),
+  visibility: CommentVisibility,
+  body: z.string().min(1),
+});
+
+export const CreateProblemAction = z.strictObject({
+  type: z.literal('create-problem'),
+  /** Stable key of the pattern the problem stands for; makes creation idempotent. */
+  correlationKey: z.string().min(1),
+  title: z.string().min(1),
+  description: z.string(),
+});
+
+export const LinkProblemAction = z.strictObject({
+  type: z.literal('link-problem'),
+  /** Native id of the problem record, or the correlation key of one created earlier in the outbox. */
+  problemRef: z.string().min(1).optional(),
+  correlationKey: z.string().min(1).optional(),
+});
+
+export const SetFieldAction = z.strictObject({
+  type: z.literal('set-field'),
+  field: z.string().min(1),
+  value: z.union([z.string(), z.number(), z.boolean(), z.null()]),
+});
+
+/** A platform-neutral write. Connectors turn it into native calls through the outbound mapping. */
+export const Action = z.discriminatedUnion('type', [
+  AssignAction,
+  CommentAction,
+  CreateProblemAction,
+  LinkProblemAction,
+  SetFieldAction,
+]);
+export type Action = z.infer<typeof Action>;
+export type ActionType = Action['type'];
+
+/** Which ticket an action targets, without needing the whole ticket again at write time. */
+export const ActionTarget = z.strictObject({
+  ticketKey: z.string(),
+  nativeId: z.string(),
+  number: z.string(),
+  version: z.string(),
+});
+export type ActionTarget = z.infer<typeof ActionTarget>;
+
+/** An action the engine decided on, with why. `id` is the idempotency key. */
+export const PlannedAction = z.strictObject({
+  id: z.string(),
+  sourceId: z.string(),
+  ruleId: z.string(),
+  target: ActionTarget,
+  action: Action,
+  explanation: z.string(),
+});
+export type PlannedAction = z.infer<typeof PlannedAction>;

@@ -1,0 +1,89 @@
+import type { Action, PlannedAction } from '../model/action.js';
+
+/**
+ * What a platform can do. An explicit object rather than optional methods so `validate` can say
+ * "rule X needs problem records, source Y lacks them" before anything runs.
+ */
+export interface Capabilities {
+  internalComments: boolean;
+  problemRecords: boolean;
+  linkTypes: readonly string[];
+  resolveAsDuplicate: boolean;
+  maxCommentLength: number;
+  commentFormat: 'text' | 'html' | 'adf' | 'wiki' | 'markdown';
+}
+
+/** A native record as pulled, with the few facts the sync loop needs before any mapping runs. */
+export interface PulledRecord {
+  nativeId: string;
+  /** Native change counter; (nativeId, version) is what the processed-records ledger remembers. */
+  version: string;
+  /** ISO 8601 UTC, from the platform's own last-updated field. */
+  updatedAt: string;
+  /** Login of whoever made the last change, for own-write detection. */
+  updatedBy: string | undefined;
+  raw: Record<string, unknown>;
+}
+
+/** A record whose envelope could not even be read (no id, no timestamp); quarantined by the loop. */
+export interface UnreadableRecord {
+  raw: unknown;
+  error: string;
+}
+
+export interface PullPage {
+  records: PulledRecord[];
+  unreadable: UnreadableRecord[];
+}
+
+export interface PullOptions {
+  /** Inclusive lower bound (ISO UTC) — the watermark minus the overlap window; null = everything. */
+  from: string | null;
+  /** Native fields the mappings and rules need; the connector adds the envelope fields it needs. */
+  fields: readonly string[];
+  signal?: AbortSignal | undefined;
+}
+
+export type WriteOutcome = 'created' | 'updated' | 'unchanged';
+
+export interface WriteResult {
+  outcome: WriteOutcome;
+  /** Native id of what was written (the ticket, or a created problem record). */
+  ref: string;
+}
+
+/**
+ * The write the executor hands a connector: the planned action, the native fields the outbound
+ * mapping produced for it, and a marker that makes non-idempotent writes (journal entries,
+ * record creation) detectable on retry.
+ */
+export interface WriteRequest {
+  planned: PlannedAction;
+  action: Action;
+  /** Native fields from the outbound mapping, e.g. `{ assignment_group: "Network" }`. */
+  fields: Record<string, unknown>;
+  /** Short unique text embedded in journal entries so a retried comment is found, not re-posted. */
+  marker: string;
+}
+
+export interface InitResult {
+  /** Login the connector writes as; records last updated by it are our own writes. */
+  integrationUser: string;
+}
+
+export interface Connector {
+  readonly platform: string;
+  readonly sourceId: string;
+  readonly capabilities: Capabilities;
+  /** Checks credentials and reachability; throws a PlatformError that says what to fix. */
+  init(signal?: AbortSignal): Promise<InitResult>;
+  /** Pages of records changed at or after `from`, oldest first, without gaps under concurrent edits. */
+  pull(options: PullOptions): AsyncIterable<PullPage>;
+  /** Fetches one record by native id or number; null when it does not exist. */
+  get(ref: string, fields: readonly string[], signal?: AbortSignal): Promise<PulledRecord | null>;
+  /** Performs one write idempotently: a retry after a crash must not duplicate it. */
+  apply(request: WriteRequest, signal?: AbortSignal): Promise<WriteResult>;
+  /** Number of HTTP requests sent so far (for benchmarks and API-cost reporting). */
+  requestCount(): number;
+  close(): Promise<void>;
+}
