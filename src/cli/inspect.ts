@@ -1,0 +1,39 @@
+import { loadConfig } from '../config/load-config.js';
+import { describeAction } from '../outbox/writer.js';
+import { openSqliteStore } from '../state/sqlite/store.js';
+
+/** `deskbridge outbox list|retry`: reads the same SQLite file the daemon writes (WAL allows both). */
+export async function outboxCommand(verb: 'list' | 'retry', opts: { config: string; status?: 'pending' | 'done' | 'dead'; limit?: string; id?: string }): Promise<number> {
+  const { config } = loadConfig(opts.config);
+  const store = openSqliteStore(config.state.path);
+  try {
+    if (verb === 'retry') {
+      const n = await store.outbox.retry(opts.id ? { id: opts.id } : {});
+      process.stdout.write(`${n} dead entr${n === 1 ? 'y' : 'ies'} queued again; the daemon sends them on its next pass.\n`);
+      return 0;
+    }
+    const entries = await store.outbox.list({ ...(opts.status ? { status: opts.status } : {}), limit: Number(opts.limit ?? 50) });
+    for (const e of entries) {
+      const error = e.lastError ? `  error: ${e.lastError}` : '';
+      process.stdout.write(`${e.id.slice(0, 12)}  ${e.status.padEnd(7)} ${e.sourceId}  ${e.planned.target.number}  ${e.ruleId}  ${describeAction(e.planned.action)}  attempts=${e.attempts}${error}\n`);
+    }
+    const counts = await store.outbox.counts();
+    process.stdout.write(`pending ${counts.pending}, done ${counts.done}, dead ${counts.dead}\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+export async function quarantineCommand(opts: { config: string }): Promise<number> {
+  const { config } = loadConfig(opts.config);
+  const store = openSqliteStore(config.state.path);
+  try {
+    const entries = await store.quarantineList();
+    for (const q of entries) process.stdout.write(`${q.createdAt}  ${q.sourceId}  ${q.nativeId ?? '(no id)'}@${q.version ?? '?'}  ${q.error}\n`);
+    process.stdout.write(`${entries.length} quarantined record(s)\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

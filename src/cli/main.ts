@@ -1,0 +1,75 @@
+import { Command, Option } from 'commander';
+import { runCommand } from './run.js';
+import { runValidate } from '../config/validate.js';
+import { demoCommand } from './demo.js';
+import { sandboxCommand } from './sandbox.js';
+import { outboxCommand, quarantineCommand } from './inspect.js';
+
+const program = new Command();
+program
+  .name('deskbridge')
+  .description('Automates help-desk queue work on top of the ITSM tools you already run.')
+  .showHelpAfterError();
+
+program
+  .command('run')
+  .description('sync every configured source on its schedule until stopped (SIGINT/SIGTERM finish in-flight writes)')
+  .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
+  .option('--once', 'run one pass of every source and exit (exit code 0 = all sources succeeded)')
+  .action(async (opts: { config: string; once?: boolean }) => {
+    process.exitCode = await runCommand(opts);
+  });
+
+program
+  .command('validate')
+  .description('check config, rules and mappings; prints file:line:col for every problem')
+  .argument('[paths...]', 'files or folders (config, rules, mappings)', ['deskbridge.yaml'])
+  .action((paths: string[]) => {
+    process.exitCode = runValidate(paths, (line) => process.stdout.write(`${line}\n`));
+  });
+
+program
+  .command('sandbox')
+  .description('start the simulated ServiceNow over HTTP (for trying rules and for tests)')
+  .option('-p, --port <port>', 'port to listen on', '8089')
+  .addOption(new Option('--seed <kind>', 'initial data').choices(['fixtures', 'event-log', 'none']).default('fixtures'))
+  .option('--limit <n>', 'incidents to load from the event log', '1000')
+  .option('--rate-limit <n>', 'requests per minute before answering 429')
+  .action(async (opts: { port: string; seed: 'fixtures' | 'event-log' | 'none'; limit: string; rateLimit?: string }) => {
+    await sandboxCommand(opts);
+  });
+
+program
+  .command('demo')
+  .description('start the sandbox seeded with real incident data and route it with the example rules')
+  .option('--incidents <n>', 'incidents to load from the ServiceNow event log', '300')
+  .action(async (opts: { incidents: string }) => {
+    process.exitCode = await demoCommand({ incidents: Number(opts.incidents) });
+  });
+
+const outbox = program.command('outbox').description('inspect and retry planned writes');
+outbox
+  .command('list')
+  .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
+  .addOption(new Option('--status <status>', 'filter').choices(['pending', 'done', 'dead']))
+  .option('--limit <n>', 'rows', '50')
+  .action(async (opts: { config: string; status?: 'pending' | 'done' | 'dead'; limit: string }) => {
+    process.exitCode = await outboxCommand('list', opts);
+  });
+outbox
+  .command('retry')
+  .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
+  .option('--id <id>', 'one entry (default: every dead entry)')
+  .action(async (opts: { config: string; id?: string }) => {
+    process.exitCode = await outboxCommand('retry', opts);
+  });
+
+program
+  .command('quarantine')
+  .description('list records that could not be mapped to tickets')
+  .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
+  .action(async (opts: { config: string }) => {
+    process.exitCode = await quarantineCommand(opts);
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,60 @@
+import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
+import { loadConfig } from '../config/load-config.js';
+import { Daemon } from '../daemon/daemon.js';
+import { ConfigSetError } from '../daemon/reload.js';
+import { createLogger } from '../observability/logger.js';
+
+export interface RunOptions {
+  config: string;
+  once?: boolean;
+}
+
+/** `deskbridge run`: returns the process exit code. */
+export async function runCommand(options: RunOptions): Promise<number> {
+  let loaded;
+  try {
+    loaded = loadConfig(options.config);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const d of error.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+      process.stderr.write(`deskbridge: ${options.config} has errors; fix them and run again (deskbridge validate ${options.config}).\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const { config, secrets } = loaded;
+  const logger = createLogger({ ...config.log, secrets });
+  let daemon: Daemon;
+  try {
+    daemon = new Daemon({ config, logger });
+  } catch (error) {
+    if (error instanceof ConfigSetError) {
+      for (const d of error.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+      return 2;
+    }
+    throw error;
+  }
+
+  if (options.once) {
+    const { ok } = await daemon.runOnce();
+    await daemon.stop();
+    return ok ? 0 : 1;
+  }
+
+  daemon.start();
+  logger.info('Daemon started', { sources: config.sources.map((s) => s.id) });
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      logger.info('Stopping: finishing in-flight writes', { signal });
+      void daemon.stop().then(() => {
+        logger.info('Stopped');
+        resolve(0);
+      });
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+  });
+}

@@ -1,0 +1,42 @@
+import type { Ticket } from '../model/ticket.js';
+import type { EngineState } from '../engine/types.js';
+
+/**
+ * The engine's view of state during one batch: starts from what the store holds and
+ * accumulates this batch's changes, which the sync loop commits with the outbox entries.
+ */
+export class BatchState implements EngineState {
+  readonly roundRobinChanges = new Map<string, number>();
+  /** Tickets this batch assigned, with the group/person they will have once the write lands. */
+  readonly plannedAssignments = new Map<string, { group: string; assignee: string | undefined }>();
+
+  constructor(
+    private readonly roundRobin: Map<string, number>,
+    private readonly loads: Map<string, number>,
+  ) {}
+
+  nextRoundRobin(ruleId: string, memberCount: number): number {
+    const position = this.roundRobin.get(ruleId) ?? 0;
+    const next = (position + 1) % Math.max(1, memberCount);
+    this.roundRobin.set(ruleId, next);
+    this.roundRobinChanges.set(ruleId, next);
+    return position % Math.max(1, memberCount);
+  }
+
+  openLoad(_sourceId: string, assignee: string): number {
+    return this.loads.get(assignee) ?? 0;
+  }
+
+  noteAssignment(ticket: Ticket, group: string, assignee: string | undefined): void {
+    const previous = this.plannedAssignments.get(ticket.key)?.assignee ?? ticket.assignee;
+    if (previous) this.loads.set(previous, Math.max(0, (this.loads.get(previous) ?? 0) - 1));
+    if (assignee) this.loads.set(assignee, (this.loads.get(assignee) ?? 0) + 1);
+    this.plannedAssignments.set(ticket.key, { group, assignee });
+  }
+
+  /** Keeps loads right for tickets that arrive already assigned (or change hands outside deskbridge). */
+  observe(previousAssignee: string | undefined, wasOpen: boolean, ticket: Ticket, nowOpen: boolean): void {
+    if (wasOpen && previousAssignee) this.loads.set(previousAssignee, Math.max(0, (this.loads.get(previousAssignee) ?? 0) - 1));
+    if (nowOpen && ticket.assignee) this.loads.set(ticket.assignee, (this.loads.get(ticket.assignee) ?? 0) + 1);
+  }
+}

@@ -1,0 +1,128 @@
+import { schedule, type ScheduledTask } from 'node-cron';
+import type { DaemonConfig } from '../config/schema.js';
+import { createDryRunWriter, createConnectorWriter } from '../outbox/writer.js';
+import { SourceStoppedError } from '../outbox/executor.js';
+import type { Logger } from '../observability/logger.js';
+import { createConnector } from '../platforms/api.js';
+import type { Connector } from '../platforms/types.js';
+import { openSqliteStore } from '../state/sqlite/store.js';
+import type { StateStore } from '../state/types.js';
+import { ConfigReloader } from './reload.js';
+import { SourceSync, type PassResult, type SyncEvent } from './sync-loop.js';
+import { PlatformError } from '../http/errors.js';
+
+export interface DaemonOptions {
+  config: DaemonConfig;
+  logger: Logger;
+  onEvent?: (event: SyncEvent) => void;
+  onPass?: (result: PassResult) => void;
+}
+
+interface SourceRunner {
+  sync: SourceSync;
+  connector: Connector;
+  running: Promise<PassResult | undefined> | undefined;
+  stopped: boolean;
+}
+
+/**
+ * Owns the state store, one SourceSync per enabled source, and the schedule. `runOnce` does one
+ * pass of every source; `start` runs them on their cron schedules until `stop`.
+ */
+export class Daemon {
+  readonly store: StateStore;
+  private readonly runners: SourceRunner[] = [];
+  private readonly reloader: ConfigReloader;
+  private readonly abort = new AbortController();
+  private readonly tasks: ScheduledTask[] = [];
+
+  constructor(private readonly options: DaemonOptions) {
+    const { config, logger } = options;
+    const sources = config.sources.filter((s) => s.enabled);
+    this.reloader = new ConfigReloader(config.rules, config.mappings, sources.map((s) => s.platform), config.sources.map((s) => s.id), logger);
+    this.store = openSqliteStore(config.state.path);
+    for (const source of sources) {
+      const sourceLogger = logger.child({ source: source.id });
+      const connector = createConnector(source, { logger: sourceLogger });
+      const dryRun = source.dryRun ?? config.dryRun;
+      const mappings = () => {
+        const m = this.reloader.set.mappings.get(source.platform);
+        if (!m) throw new Error(`no mappings loaded for platform ${source.platform}`);
+        return m;
+      };
+      const writer = dryRun ? createDryRunWriter(sourceLogger) : createConnectorWriter(connector, mappings);
+      const sync = new SourceSync({
+        source,
+        connector,
+        store: this.store,
+        writer,
+        logger: sourceLogger,
+        rules: () => this.reloader.set.rules,
+        mappings,
+        outbox: config.outbox,
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      });
+      this.runners.push({ sync, connector, running: undefined, stopped: false });
+    }
+  }
+
+  /** One pass over every source, in parallel. Resolves true when every source succeeded. */
+  async runOnce(): Promise<{ ok: boolean; results: PassResult[] }> {
+    const outcomes = await Promise.all(this.runners.map((r) => this.runPass(r)));
+    const results = outcomes.filter((r): r is PassResult => r !== undefined);
+    return { ok: results.length === this.runners.length, results };
+  }
+
+  start(): void {
+    for (const runner of this.runners) {
+      const source = this.options.config.sources.find((s) => s.id === runner.sync.sourceId);
+      if (!source) continue;
+      const task = schedule(source.schedule, () => {
+        // A pass still running when the next tick comes is not started twice.
+        if (runner.running || runner.stopped || this.abort.signal.aborted) return;
+        void this.runPass(runner);
+      }, { noOverlap: true, name: source.id });
+      this.tasks.push(task);
+      void this.runPass(runner);
+    }
+  }
+
+  /** Stops scheduling, lets in-flight writes finish and be recorded, then closes the store. */
+  async stop(): Promise<void> {
+    for (const task of this.tasks) await task.stop();
+    this.abort.abort();
+    await Promise.all(this.runners.map((r) => r.running));
+    for (const runner of this.runners) await runner.connector.close();
+    await this.store.close();
+  }
+
+  totalRequests(): number {
+    return this.runners.reduce((sum, r) => sum + r.connector.requestCount(), 0);
+  }
+
+  private runPass(runner: SourceRunner): Promise<PassResult | undefined> {
+    const { logger } = this.options;
+    const run = (async () => {
+      this.reloader.check();
+      try {
+        const result = await runner.sync.runPass(this.abort.signal);
+        logger.info('Pass complete', { ...result });
+        this.options.onPass?.(result);
+        return result;
+      } catch (error) {
+        if (error instanceof SourceStoppedError || (error instanceof PlatformError && (error.details.code === 'auth' || error.details.code === 'forbidden'))) {
+          runner.stopped = true;
+          const e = error instanceof SourceStoppedError ? error.platformError : error;
+          logger.error('Source stopped: the platform refused our credentials', { source: runner.sync.sourceId, error: e.message, hint: e.details.hint });
+        } else {
+          logger.error('Pass failed', { source: runner.sync.sourceId, error: error instanceof Error ? error.message : String(error) });
+        }
+        return undefined;
+      } finally {
+        runner.running = undefined;
+      }
+    })();
+    runner.running = run;
+    return run;
+  }
+}

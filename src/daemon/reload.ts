@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadRules } from '../config/load-rules.js';
+import { formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
+import { compileRuleSet, type CompiledRuleSet } from '../engine/rule-set.js';
+import { loadPlatformMappings, type PlatformMappings } from '../mapping/mapper.js';
+import type { Logger } from '../observability/logger.js';
+
+/** Rules and mappings that were validated together and are swapped in together. */
+export interface ConfigSet {
+  hash: string;
+  rules: CompiledRuleSet;
+  mappings: Map<string, PlatformMappings>;
+}
+
+export class ConfigSetError extends Error {
+  override readonly name = 'ConfigSetError';
+  constructor(readonly diagnostics: readonly Diagnostic[]) {
+    super(diagnostics.map(formatDiagnostic).join('\n'));
+  }
+}
+
+/** Hash of every rules and mappings file's name and content: cheap enough to check each pass. */
+export function hashConfigFiles(rulesDir: string, mappingsDir: string): string {
+  const hash = createHash('sha256');
+  for (const dir of [rulesDir, mappingsDir]) {
+    for (const name of listFiles(dir)) {
+      hash.update(name).update('\0').update(readFileSync(join(dir, name))).update('\0');
+    }
+  }
+  return hash.digest('hex');
+}
+
+function listFiles(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((name) => /\.(ya?ml|jsonata)$/.test(name) && statSync(join(dir, name)).isFile())
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+export function loadConfigSet(rulesDir: string, mappingsDir: string, platforms: readonly string[], sourceIds: readonly string[]): ConfigSet {
+  const hash = hashConfigFiles(rulesDir, mappingsDir);
+  const loaded = loadRules([rulesDir], { sourceIds: [...sourceIds] });
+  const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) throw new ConfigSetError(errors);
+  const mappings = new Map<string, PlatformMappings>();
+  for (const platform of new Set(platforms)) {
+    try {
+      mappings.set(platform, loadPlatformMappings(mappingsDir, platform));
+    } catch (error) {
+      const e = error as { message?: string; position?: number };
+      throw new ConfigSetError([
+        { file: join(mappingsDir, `${platform}.*.jsonata`), line: 1, column: 1, severity: 'error', code: 'bad-jsonata', message: e.message ?? String(error) },
+      ]);
+    }
+  }
+  return { hash, rules: compileRuleSet(loaded.rules), mappings };
+}
+
+/**
+ * Keeps the running rules and mappings current. A changed set is validated as a whole and
+ * swapped in atomically; a broken edit is logged once per content hash and the last good set
+ * keeps running.
+ */
+export class ConfigReloader {
+  private current: ConfigSet;
+  private rejectedHash: string | undefined;
+  rejectedCount = 0;
+
+  constructor(
+    private readonly rulesDir: string,
+    private readonly mappingsDir: string,
+    private readonly platforms: readonly string[],
+    private readonly sourceIds: readonly string[],
+    private readonly logger: Logger,
+  ) {
+    this.current = loadConfigSet(rulesDir, mappingsDir, platforms, sourceIds);
+  }
+
+  get set(): ConfigSet {
+    return this.current;
+  }
+
+  /** Returns true when a new set was swapped in. */
+  check(): boolean {
+    const hash = hashConfigFiles(this.rulesDir, this.mappingsDir);
+    if (hash === this.current.hash || hash === this.rejectedHash) return false;
+    try {
+      this.current = loadConfigSet(this.rulesDir, this.mappingsDir, this.platforms, this.sourceIds);
+      this.rejectedHash = undefined;
+      this.logger.info('Rules and mappings reloaded', { rules: this.current.rules.rules.length, hash: this.current.hash.slice(0, 12) });
+      return true;
+    } catch (error) {
+      this.rejectedHash = hash;
+      this.rejectedCount++;
+      const diagnostics = error instanceof ConfigSetError ? error.diagnostics.map(formatDiagnostic) : [String(error)];
+      this.logger.error('Rejected rules/mappings edit; keeping the last good set', { diagnostics });
+      return false;
+    }
+  }
+}

@@ -1,0 +1,211 @@
+import type { Source } from '../config/schema.js';
+import { evaluateTicket, planActions } from '../engine/index.js';
+import type { CompiledRuleSet } from '../engine/rule-set.js';
+import { mapInbound, MappingError, type PlatformMappings } from '../mapping/mapper.js';
+import type { PlannedAction } from '../model/action.js';
+import { isOpen, type Ticket } from '../model/ticket.js';
+import type { Logger } from '../observability/logger.js';
+import { drainOutbox, type DrainSummary } from '../outbox/executor.js';
+import type { ActionWriter } from '../outbox/writer.js';
+import type { Connector, PullPage } from '../platforms/types.js';
+import type { LedgerEntry, QuarantineInput, StateStore, TicketState } from '../state/types.js';
+import { BatchState } from './batch-state.js';
+
+/** What one pass did, for logs, the demo summary and benchmarks. */
+export interface PassResult {
+  sourceId: string;
+  pulled: number;
+  alreadySeen: number;
+  ownWrites: number;
+  evaluated: number;
+  planned: number;
+  routedByGroup: Record<string, number>;
+  quarantined: number;
+  written: DrainSummary;
+  watermark: string | null;
+  durationMs: number;
+}
+
+/** Things a pass reports as they happen (the demo prints them; tests count them). */
+export type SyncEvent =
+  | { type: 'planned'; sourceId: string; ticket: Ticket; action: PlannedAction }
+  | { type: 'written'; sourceId: string; action: PlannedAction; outcome: string }
+  | { type: 'quarantined'; sourceId: string; nativeId: string | undefined; error: string };
+
+export interface SourceSyncDeps {
+  source: Source;
+  connector: Connector;
+  store: StateStore;
+  writer: ActionWriter;
+  logger: Logger;
+  rules: () => CompiledRuleSet;
+  mappings: () => PlatformMappings;
+  outbox: { concurrency: number; maxAttempts: number };
+  now?: () => Date;
+  onEvent?: (event: SyncEvent) => void;
+}
+
+/**
+ * One source's incremental sync. Per page: map, skip versions already processed, evaluate the
+ * rules, then commit outbox entries + ledger + watermark in one transaction; only then write.
+ * A crash anywhere leaves either the whole page to redo or its writes durable in the outbox.
+ */
+export class SourceSync {
+  private integrationUser: string | undefined;
+
+  constructor(private readonly deps: SourceSyncDeps) {}
+
+  get sourceId(): string {
+    return this.deps.source.id;
+  }
+
+  async runPass(signal?: AbortSignal): Promise<PassResult> {
+    const started = Date.now();
+    const { source, connector, store, logger } = this.deps;
+    const now = this.deps.now ?? (() => new Date());
+    if (this.integrationUser === undefined) {
+      this.integrationUser = (await connector.init(signal)).integrationUser;
+      logger.info('Source connected', { source: source.id, integrationUser: this.integrationUser });
+    }
+    const result: PassResult = {
+      sourceId: source.id,
+      pulled: 0,
+      alreadySeen: 0,
+      ownWrites: 0,
+      evaluated: 0,
+      planned: 0,
+      routedByGroup: {},
+      quarantined: 0,
+      written: { sent: 0, unchanged: 0, failed: 0, dead: 0 },
+      watermark: null,
+      durationMs: 0,
+    };
+
+    // Whatever an earlier (possibly killed) run left in the outbox goes first.
+    this.addWritten(result, await this.drain(signal));
+
+    const watermark = await store.getWatermark(source.id);
+    const from = watermark ? new Date(Date.parse(watermark) - source.overlapSeconds * 1000).toISOString() : (source.startFrom ?? null);
+    const fields = [...new Set([...this.deps.mappings().inbound.rootFields, ...this.deps.rules().rawFields])];
+
+    for await (const page of connector.pull({ from, fields, signal })) {
+      await this.processPage(page, result, now());
+      this.addWritten(result, await this.drain(signal));
+      if (signal?.aborted) break;
+    }
+    this.addWritten(result, await this.drain(signal));
+
+    result.watermark = await store.getWatermark(source.id);
+    if (result.watermark) {
+      // Ledger rows older than the overlap window (plus a day of slack) can never be re-read.
+      const horizon = new Date(Date.parse(result.watermark) - (source.overlapSeconds + 86_400) * 1000).toISOString();
+      await store.pruneLedger(source.id, horizon);
+    }
+    result.durationMs = Date.now() - started;
+    return result;
+  }
+
+  private async processPage(page: PullPage, result: PassResult, now: Date): Promise<void> {
+    const { source, store, logger } = this.deps;
+    const ruleSet = this.deps.rules();
+    const mappings = this.deps.mappings();
+    result.pulled += page.records.length + page.unreadable.length;
+
+    const quarantine: QuarantineInput[] = page.unreadable.map((u) => ({ sourceId: source.id, nativeId: undefined, version: undefined, error: u.error, raw: u.raw }));
+    const ledger: LedgerEntry[] = [];
+    let watermark: string | undefined;
+    for (const record of page.records) if (!watermark || record.updatedAt > watermark) watermark = record.updatedAt;
+
+    const seen = await store.seenVersions(source.id, page.records);
+    const fresh = page.records.filter((r) => !seen.has(`${r.nativeId}@${r.version}`));
+    result.alreadySeen += page.records.length - fresh.length;
+
+    const tickets: Ticket[] = [];
+    for (const record of fresh) {
+      ledger.push({ nativeId: record.nativeId, version: record.version, updatedAt: record.updatedAt });
+      try {
+        tickets.push(await mapInbound(mappings, record.raw, { platform: this.deps.connector.platform, sourceId: source.id, container: source.table, baseUrl: source.baseUrl }));
+      } catch (error) {
+        const message = error instanceof MappingError ? error.message : `unexpected mapping failure: ${String(error)}`;
+        quarantine.push({ sourceId: source.id, nativeId: record.nativeId, version: record.version, error: message, raw: record.raw });
+      }
+    }
+
+    const keys = tickets.map((t) => t.key);
+    const [known, pending, loads, roundRobin] = await Promise.all([
+      store.getTickets(keys),
+      store.outbox.pendingAssignments(keys),
+      store.openLoads(source.id),
+      store.roundRobinPositions(),
+    ]);
+    const state = new BatchState(roundRobin, loads);
+    const ticketStates: TicketState[] = [];
+    const actions: PlannedAction[] = [];
+
+    for (const ticket of tickets) {
+      const before = known.get(ticket.key);
+      state.observe(before?.assignee, before ? isOpen(before.status) : false, ticket, isOpen(ticket.status));
+      const ownWrite = ticket.updatedBy !== undefined && ticket.updatedBy === this.integrationUser;
+      // A ticket whose assignment is still in the outbox is judged as it will be once it lands.
+      const queued = pending.get(ticket.key);
+      const view: Ticket = queued ? { ...ticket, group: queued.group, assignee: queued.assignee } : ticket;
+      if (ownWrite) {
+        result.ownWrites++;
+      } else {
+        result.evaluated++;
+        const evaluation = await evaluateTicket(view, ruleSet, state, { sourceId: source.id, now });
+        for (const t of evaluation.trace) {
+          if (t.outcome === 'error') logger.warn('Rule evaluation failed', { source: source.id, ticketKey: ticket.key, ruleId: t.ruleId, reason: t.reason });
+        }
+        const planned = planActions(view, evaluation.decisions, source.id);
+        for (const action of planned) {
+          actions.push(action);
+          if (action.action.type === 'assign') result.routedByGroup[action.action.group] = (result.routedByGroup[action.action.group] ?? 0) + 1;
+          this.deps.onEvent?.({ type: 'planned', sourceId: source.id, ticket, action });
+        }
+      }
+      const assigned = state.plannedAssignments.get(ticket.key);
+      ticketStates.push({
+        key: ticket.key,
+        sourceId: source.id,
+        nativeId: ticket.source.nativeId,
+        number: ticket.source.number,
+        version: ticket.version,
+        status: ticket.status,
+        group: assigned ? assigned.group : view.group,
+        assignee: assigned ? assigned.assignee : view.assignee,
+        updatedAt: ticket.updatedAt,
+      });
+    }
+
+    await store.commitBatch({ sourceId: source.id, watermark, ledger, tickets: ticketStates, roundRobin: state.roundRobinChanges, actions, quarantine });
+    result.planned += actions.length;
+    result.quarantined += quarantine.length;
+    for (const q of quarantine) {
+      logger.warn('Record quarantined', { source: source.id, nativeId: q.nativeId, error: q.error });
+      this.deps.onEvent?.({ type: 'quarantined', sourceId: source.id, nativeId: q.nativeId, error: q.error });
+    }
+  }
+
+  private drain(signal: AbortSignal | undefined): Promise<DrainSummary> {
+    const { store, source, writer, logger, outbox } = this.deps;
+    return drainOutbox({
+      store,
+      sourceId: source.id,
+      writer,
+      logger,
+      concurrency: outbox.concurrency,
+      maxAttempts: outbox.maxAttempts,
+      signal,
+      ...(this.deps.now ? { now: this.deps.now } : {}),
+      onWritten: (entry, outcome) => this.deps.onEvent?.({ type: 'written', sourceId: source.id, action: entry.planned, outcome }),
+    });
+  }
+
+  private addWritten(result: PassResult, summary: DrainSummary): void {
+    result.written.sent += summary.sent;
+    result.written.unchanged += summary.unchanged;
+    result.written.failed += summary.failed;
+    result.written.dead += summary.dead;
+  }
+}

@@ -1,0 +1,404 @@
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { RateLimit, RetryPolicy } from '../config/schema.js';
+import { PlatformError, type PlatformErrorCode } from './errors.js';
+import { type HostQueue, type HostQueueRegistry, sharedHostQueues } from './queue.js';
+import {
+  type FailureInfo,
+  type ResolvedRetry,
+  type RetryEvent,
+  type RetryOverrides,
+  honoursRetryAfter,
+  isRetryableStatus,
+  parseRetryAfter,
+  resolveRetry,
+  withRetry,
+} from './retry.js';
+
+/** The slice of a logger the HTTP layer uses; messages are static, facts go in `meta`. */
+export interface HttpLogger {
+  warn(message: string, meta?: Record<string, unknown>): void;
+  debug(message: string, meta?: Record<string, unknown>): void;
+}
+
+/**
+ * Supplies authentication headers per request, so Basic and OAuth (or a Bearer PAT) plug in the
+ * same way. Headers are fetched outside the host queue, so a token request can go through the
+ * same client without deadlocking on a concurrency of 1.
+ */
+export interface AuthHook {
+  headers(signal?: AbortSignal): Promise<Record<string, string>>;
+  /**
+   * Called with the headers a request was rejected with (401). Return true to have the request
+   * re-sent once with fresh headers (an expired or revoked OAuth token); false when new headers
+   * cannot help (Basic credentials).
+   */
+  invalidate?(rejected: Record<string, string>): boolean;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface HttpRequest {
+  method: HttpMethod;
+  /** Path relative to the client's base URL, or an absolute URL (e.g. an OAuth token endpoint). */
+  url: string;
+  params?: Record<string, string | number | boolean> | undefined;
+  /** JSON body. */
+  data?: unknown;
+  /** Form-encoded body instead of JSON (OAuth token endpoints require it). */
+  form?: Record<string, string> | undefined;
+  signal?: AbortSignal | undefined;
+  /** false for requests that must not carry the auth hook's headers, such as token requests. */
+  authenticate?: boolean | undefined;
+  /** Short label for logs and error messages, e.g. `token`, `pull`, `auth-check`. */
+  operation?: string | undefined;
+  /** Non-2xx statuses to hand back instead of throwing, e.g. 404 when "absent" is an answer. */
+  acceptStatuses?: readonly number[] | undefined;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Parsed JSON, or the raw text when the body was not JSON (validate it with zod). */
+  data: unknown;
+  header(name: string): string | undefined;
+}
+
+/** What went wrong, without any request headers or body, for a connector to word the message. */
+export interface FailureContext {
+  sourceId: string;
+  code: PlatformErrorCode;
+  status?: number | undefined;
+  method: HttpMethod;
+  /** URL path without the query string. */
+  path: string;
+  operation?: string | undefined;
+  /** The platform's own error text, when its error body could be read. */
+  vendorMessage?: string | undefined;
+  retryAfterSeconds?: number | undefined;
+}
+
+export interface FailureDescription {
+  message: string;
+  hint?: string | undefined;
+}
+
+export interface HttpClientOptions {
+  /** Registry id, e.g. `servicenow`; goes into PlatformError.details.platform. */
+  platform: string;
+  /** Human name for messages, e.g. `ServiceNow`. */
+  platformLabel: string;
+  sourceId: string;
+  baseUrl: string;
+  rateLimit: RateLimit;
+  retry: RetryPolicy;
+  retryOverrides?: RetryOverrides | undefined;
+  auth?: AuthHook | undefined;
+  logger?: HttpLogger | undefined;
+  hostQueues?: HostQueueRegistry | undefined;
+  /** Platform-specific wording (which role is missing, which setting to check); undefined = generic. */
+  describeFailure?: ((failure: FailureContext) => FailureDescription | undefined) | undefined;
+  /** Extracts the platform's error text from an error body. */
+  vendorMessage?: ((body: unknown) => string | undefined) | undefined;
+}
+
+export interface HttpClient {
+  readonly sourceId: string;
+  /** Sends with pacing, auth and retries; throws PlatformError (or the signal's reason). */
+  request(request: HttpRequest): Promise<HttpResponse>;
+  /** HTTP requests actually sent, counting retries, re-sends after 401 and token requests. */
+  requestCount(): number;
+}
+
+const RETRYABLE_NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETDOWN',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+]);
+const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ECONNABORTED', 'UND_ERR_CONNECT_TIMEOUT']);
+
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  return new AxiosHttpClient(options);
+}
+
+class AxiosHttpClient implements HttpClient {
+  readonly sourceId: string;
+  private readonly options: HttpClientOptions;
+  private readonly retry: ResolvedRetry;
+  private readonly axios: AxiosInstance;
+  private readonly queue: HostQueue;
+  private sent = 0;
+
+  constructor(options: HttpClientOptions) {
+    this.options = options;
+    this.sourceId = options.sourceId;
+    this.retry = resolveRetry(options.retry, options.retryOverrides);
+    this.queue = (options.hostQueues ?? sharedHostQueues).forUrl(options.baseUrl, options.rateLimit);
+    this.axios = axios.create({
+      baseURL: options.baseUrl.replace(/\/+$/, ''),
+      timeout: this.retry.timeoutMs,
+      // Every status comes back as a response; we classify it ourselves so no axios error
+      // (which carries the request config, Authorization header included) ever escapes.
+      validateStatus: () => true,
+      // A redirect would be followed with our credentials to wherever it points; fail instead.
+      maxRedirects: 0,
+      transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: true },
+      headers: { Accept: 'application/json' },
+    });
+  }
+
+  requestCount(): number {
+    return this.sent;
+  }
+
+  request(request: HttpRequest): Promise<HttpResponse> {
+    return withRetry(() => this.attempt(request), {
+      retry: this.retry,
+      classify: classifyForRetry,
+      onRetry: (event) => this.reportRetry(request, event),
+      signal: request.signal,
+    });
+  }
+
+  private async attempt(request: HttpRequest): Promise<HttpResponse> {
+    const first = await this.send(request);
+    let response = first.response;
+    if (response.status === 401 && request.authenticate !== false && this.options.auth?.invalidate?.(first.authHeaders) === true) {
+      response = (await this.send(request)).response;
+    }
+    if ((response.status >= 200 && response.status < 300) || request.acceptStatuses?.includes(response.status)) {
+      return response;
+    }
+    throw this.errorFromResponse(request, response);
+  }
+
+  private async send(request: HttpRequest): Promise<{ response: HttpResponse; authHeaders: Record<string, string> }> {
+    const { signal } = request;
+    const authHeaders = request.authenticate === false || !this.options.auth ? {} : await this.options.auth.headers(signal);
+    const response = await this.queue.run(
+      async () => {
+        this.sent += 1;
+        const started = this.retry.now();
+        let response: AxiosResponse<unknown>;
+        try {
+          response = await this.axios.request<unknown>({
+            method: request.method,
+            url: request.url,
+            params: request.params,
+            data: request.form ? new URLSearchParams(request.form) : request.data,
+            headers: authHeaders,
+            signal,
+          });
+        } catch (error) {
+          throw this.errorFromTransport(request, error);
+        }
+        this.options.logger?.debug('Platform request', {
+          source: this.sourceId,
+          method: request.method,
+          path: pathOf(request.url),
+          status: response.status,
+          durationMs: this.retry.now() - started,
+        });
+        const headers = response.headers;
+        return {
+          status: response.status,
+          data: response.data,
+          header: (name: string) => headerValue(headers, name),
+        };
+      },
+      { signal, sleep: this.retry.sleep, now: this.retry.now },
+    );
+    return { response, authHeaders };
+  }
+
+  private errorFromResponse(request: HttpRequest, response: HttpResponse): PlatformError {
+    const status = response.status;
+    const code = codeForStatus(status);
+    let retryAfterSeconds: number | undefined;
+    if (honoursRetryAfter(status)) {
+      retryAfterSeconds = parseRetryAfter(response.header('retry-after'), this.retry.now());
+      // Hold the whole host, not just this request (see HostQueue). A wait beyond the cap is
+      // not honoured here: the request fails and the caller reschedules it.
+      if (retryAfterSeconds !== undefined && retryAfterSeconds <= this.retry.maxRetryAfterSeconds) {
+        this.queue.pauseFor(retryAfterSeconds * 1000, this.retry.now());
+      }
+    }
+    const failure: FailureContext = {
+      sourceId: this.sourceId,
+      code,
+      status,
+      method: request.method,
+      path: pathOf(request.url),
+      operation: request.operation,
+      vendorMessage: this.options.vendorMessage?.(response.data),
+      retryAfterSeconds,
+    };
+    const described = this.options.describeFailure?.(failure) ?? this.describeGeneric(failure, response);
+    return new PlatformError(described.message, {
+      platform: this.options.platform,
+      sourceId: this.sourceId,
+      status,
+      code,
+      retryable: isRetryableStatus(status),
+      hint: described.hint,
+      retryAfterSeconds,
+    });
+  }
+
+  private errorFromTransport(request: HttpRequest, error: unknown): unknown {
+    if (request.signal?.aborted) {
+      return request.signal.reason;
+    }
+    if (!axios.isAxiosError(error)) {
+      return error;
+    }
+    const errno = error.code ?? 'unknown';
+    const timedOut = TIMEOUT_CODES.has(errno);
+    const code: PlatformErrorCode = timedOut ? 'timeout' : 'network';
+    const failure: FailureContext = {
+      sourceId: this.sourceId,
+      code,
+      method: request.method,
+      path: pathOf(request.url),
+      operation: request.operation,
+    };
+    const label = this.options.platformLabel;
+    const generic: FailureDescription = timedOut
+      ? {
+          message: `${label} did not answer ${request.method} ${failure.path} within ${this.retry.timeoutMs} ms for source ${this.sourceId}`,
+          hint: 'The instance may be overloaded; raise retry.timeoutMs or lower pageSize if this persists',
+        }
+      : {
+          message: `Could not reach ${label} for source ${this.sourceId} (${errno})`,
+          hint:
+            errno === 'ENOTFOUND'
+              ? `Check baseUrl (${this.options.baseUrl}): the host name does not resolve`
+              : 'Check baseUrl, proxy settings and that the instance is up',
+        };
+    const described = this.options.describeFailure?.(failure) ?? generic;
+    // A name that does not resolve or a certificate that does not verify will not fix itself.
+    const retryable = timedOut || RETRYABLE_NETWORK_CODES.has(errno);
+    return new PlatformError(described.message, {
+      platform: this.options.platform,
+      sourceId: this.sourceId,
+      code,
+      retryable,
+      hint: described.hint,
+    });
+  }
+
+  private describeGeneric(failure: FailureContext, response: HttpResponse): FailureDescription {
+    const label = this.options.platformLabel;
+    const what = `${failure.method} ${failure.path}`;
+    const vendor = failure.vendorMessage ? `: ${failure.vendorMessage}` : '';
+    switch (failure.code) {
+      case 'auth':
+        return {
+          message: `${label} rejected the credentials for source ${this.sourceId}`,
+          hint: 'Check the configured credentials and that the account is active',
+        };
+      case 'forbidden':
+        return { message: `${label} refused ${what} for source ${this.sourceId} (403)${vendor}` };
+      case 'rate-limited':
+        return {
+          message: `${label} rate limited source ${this.sourceId} (429)${retryAfterText(failure.retryAfterSeconds, this.retry.maxRetryAfterSeconds)}`,
+        };
+      case 'bad-response': {
+        const location = response.header('location');
+        return {
+          message: `${label} answered ${what} with an unexpected status ${String(failure.status)} for source ${this.sourceId}`,
+          hint: location ? `The instance redirects to ${pathlessOrigin(location)}; use the final https URL as baseUrl` : undefined,
+        };
+      }
+      default:
+        return { message: `${label} returned ${String(failure.status)} for ${what} (source ${this.sourceId})${vendor}` };
+    }
+  }
+
+  private reportRetry(request: HttpRequest, event: RetryEvent): void {
+    const { logger } = this.options;
+    if (!logger) {
+      return;
+    }
+    const error = event.error;
+    const status = error instanceof PlatformError ? error.details.status : undefined;
+    if (status !== undefined && honoursRetryAfter(status) && (status === 429 || event.failure.retryAfterSeconds !== undefined)) {
+      logger.warn('Platform rate limited', {
+        source: this.sourceId,
+        status,
+        retryAfterSeconds: event.failure.retryAfterSeconds,
+        retry: event.retry,
+        delayMs: event.delayMs,
+      });
+      return;
+    }
+    logger.debug('Retrying platform request', {
+      source: this.sourceId,
+      method: request.method,
+      path: pathOf(request.url),
+      status,
+      code: error instanceof PlatformError ? error.details.code : undefined,
+      retry: event.retry,
+      delayMs: event.delayMs,
+    });
+  }
+}
+
+function classifyForRetry(error: unknown): FailureInfo {
+  if (error instanceof PlatformError) {
+    return { retryable: error.details.retryable, retryAfterSeconds: error.details.retryAfterSeconds };
+  }
+  return { retryable: false };
+}
+
+function codeForStatus(status: number): PlatformErrorCode {
+  if (status === 401) return 'auth';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not-found';
+  if (status === 429) return 'rate-limited';
+  if (status >= 500) return 'server';
+  if (status >= 400) return 'bad-request';
+  return 'bad-response';
+}
+
+function retryAfterText(seconds: number | undefined, max: number): string {
+  if (seconds === undefined) {
+    return '';
+  }
+  return seconds > max
+    ? `; Retry-After ${seconds} s exceeds retry.maxRetryAfterSeconds (${max} s), giving up for now`
+    : `; Retry-After ${seconds} s`;
+}
+
+function pathOf(url: string): string {
+  const withoutQuery = url.split('?')[0] ?? url;
+  if (/^https?:\/\//i.test(withoutQuery)) {
+    return new URL(withoutQuery).pathname;
+  }
+  return withoutQuery;
+}
+
+function pathlessOrigin(location: string): string {
+  try {
+    return new URL(location).origin;
+  } catch {
+    return 'another address';
+  }
+}
+
+function headerValue(headers: AxiosResponse['headers'], name: string): string | undefined {
+  const value: unknown = (headers as Record<string, unknown>)[name.toLowerCase()];
+  if (typeof value === 'string') {
+    return value;
+  }
+  if (Array.isArray(value) && typeof value[0] === 'string') {
+    return value[0];
+  }
+  if (typeof value === 'number') {
+    return String(value);
+  }
+  return undefined;
+}

@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { Ticket } from '../model/ticket.js';
+import type { Action, ActionTarget } from '../model/action.js';
+import { compileExpression, ExpressionError, type CompiledExpression } from './expression.js';
+
+/** The inbound and outbound JSONata mappings of one platform, compiled. */
+export interface PlatformMappings {
+  platform: string;
+  inbound: CompiledExpression;
+  outbound: CompiledExpression;
+  /** Content hash input: the two sources, so hot reload can tell whether anything changed. */
+  sources: { inbound: string; outbound: string };
+}
+
+/** A native record that could not become a valid Ticket; the sync loop quarantines it. */
+export class MappingError extends Error {
+  override readonly name = 'MappingError';
+  constructor(
+    message: string,
+    readonly details: { code: 'mapping-failed' | 'invalid-ticket' | 'outbound-failed'; nativeId?: string | undefined; position?: number | undefined },
+  ) {
+    super(message);
+  }
+}
+
+export function mappingPath(dir: string, platform: string, direction: 'inbound' | 'outbound'): string {
+  return join(dir, `${platform}.${direction}.jsonata`);
+}
+
+export function loadPlatformMappings(dir: string, platform: string): PlatformMappings {
+  const inbound = readFileSync(mappingPath(dir, platform, 'inbound'), 'utf8');
+  const outbound = readFileSync(mappingPath(dir, platform, 'outbound'), 'utf8');
+  return { platform, inbound: compileExpression(inbound), outbound: compileExpression(outbound), sources: { inbound, outbound } };
+}
+
+export interface InboundContext {
+  platform: string;
+  sourceId: string;
+  container: string;
+  baseUrl: string;
+}
+
+/**
+ * Native record → canonical Ticket. `key`, `source.platform` and `source.instance` are set here,
+ * not by the editable mapping, because idempotency keys and state depend on them being stable.
+ */
+export async function mapInbound(mappings: PlatformMappings, raw: Record<string, unknown>, context: InboundContext): Promise<Ticket> {
+  let mapped: unknown;
+  try {
+    mapped = await mappings.inbound.evaluate(raw, {
+      source: { id: context.sourceId, table: context.container, baseUrl: context.baseUrl },
+    });
+  } catch (error) {
+    const e = error instanceof ExpressionError ? error : undefined;
+    throw new MappingError(`${context.platform}.inbound.jsonata failed: ${e?.message ?? String(error)}`, {
+      code: 'mapping-failed',
+      position: e?.position,
+    });
+  }
+  if (typeof mapped !== 'object' || mapped === null || Array.isArray(mapped)) {
+    throw new MappingError(`${context.platform}.inbound.jsonata must produce an object`, { code: 'mapping-failed' });
+  }
+  const candidate = mapped as Record<string, unknown>;
+  const source = typeof candidate['source'] === 'object' && candidate['source'] !== null ? (candidate['source'] as Record<string, unknown>) : {};
+  const nativeId = typeof source['nativeId'] === 'string' ? source['nativeId'] : undefined;
+  const parsed = Ticket.safeParse({
+    ...candidate,
+    key: `${context.platform}:${context.sourceId}:${nativeId ?? ''}`,
+    source: { ...source, platform: context.platform, instance: context.sourceId },
+    raw,
+  });
+  if (!parsed.success) {
+    throw new MappingError(`record does not make a valid ticket: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`, {
+      code: 'invalid-ticket',
+      nativeId,
+    });
+  }
+  return parsed.data;
+}
+
+/** Action → native field map, through the platform's outbound mapping. */
+export async function mapOutbound(
+  mappings: PlatformMappings,
+  input: { action: Action; target: ActionTarget; marker: string },
+): Promise<Record<string, unknown>> {
+  let mapped: unknown;
+  try {
+    mapped = await mappings.outbound.evaluate(input);
+  } catch (error) {
+    throw new MappingError(`${mappings.platform}.outbound.jsonata failed: ${error instanceof Error ? error.message : String(error)}`, {
+      code: 'outbound-failed',
+    });
+  }
+  if (typeof mapped !== 'object' || mapped === null || Array.isArray(mapped)) {
+    throw new MappingError(`${mappings.platform}.outbound.jsonata must produce an object of native fields`, { code: 'outbound-failed' });
+  }
+  return mapped as Record<string, unknown>;
+}

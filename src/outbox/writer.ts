@@ -1,0 +1,60 @@
+import type { Connector, WriteResult } from '../platforms/types.js';
+import type { PlatformMappings } from '../mapping/mapper.js';
+import { mapOutbound } from '../mapping/mapper.js';
+import type { OutboxEntry } from '../state/types.js';
+import type { Logger } from '../observability/logger.js';
+import type { Action } from '../model/action.js';
+
+/** Sends one outbox entry to its platform. */
+export interface ActionWriter {
+  readonly dryRun: boolean;
+  write(entry: OutboxEntry, signal?: AbortSignal): Promise<WriteResult | { outcome: 'dry-run'; ref: undefined }>;
+}
+
+/** Text embedded in journal entries so a retried write is recognised instead of repeated. */
+export function markerFor(entry: Pick<OutboxEntry, 'id'>): string {
+  return `deskbridge:${entry.id.slice(0, 16)}`;
+}
+
+export function createConnectorWriter(connector: Connector, mappings: () => PlatformMappings): ActionWriter {
+  return {
+    dryRun: false,
+    async write(entry, signal) {
+      const { planned } = entry;
+      const marker = markerFor(entry);
+      const fields = await mapOutbound(mappings(), { action: planned.action, target: planned.target, marker });
+      return connector.apply({ planned, action: planned.action, fields, marker }, signal);
+    },
+  };
+}
+
+/** Plans are logged as "would have" and recorded, nothing is sent (shadow mode). */
+export function createDryRunWriter(logger: Logger): ActionWriter {
+  return {
+    dryRun: true,
+    async write(entry) {
+      logger.info('DRY-RUN: would write', {
+        source: entry.sourceId,
+        ticket: entry.planned.target.number,
+        ruleId: entry.ruleId,
+        action: describeAction(entry.planned.action),
+      });
+      return { outcome: 'dry-run', ref: undefined };
+    },
+  };
+}
+
+export function describeAction(action: Action): string {
+  switch (action.type) {
+    case 'assign':
+      return `assign to ${action.group}${action.assignee ? ` / ${action.assignee}` : ''}`;
+    case 'comment':
+      return `${action.visibility === 'internal' ? 'work note' : 'public comment'}: ${action.body.split('\n')[0] ?? ''}`;
+    case 'create-problem':
+      return `create problem "${action.title}"`;
+    case 'link-problem':
+      return `link to problem ${action.problemRef ?? action.correlationKey ?? ''}`;
+    case 'set-field':
+      return `set ${action.field} = ${JSON.stringify(action.value)}`;
+  }
+}

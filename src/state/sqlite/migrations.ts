@@ -1,0 +1,67 @@
+/**
+ * Numbered schema migrations; `PRAGMA user_version` records how far a database has come.
+ * Never edit a released migration: add the next one.
+ */
+export const migrations: readonly string[] = [
+  `
+  CREATE TABLE watermarks (
+    source_id TEXT PRIMARY KEY,
+    updated_at TEXT NOT NULL
+  );
+  -- (native id, version) pairs already processed: records re-read inside the overlap window are skipped.
+  CREATE TABLE ledger (
+    source_id TEXT NOT NULL,
+    native_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (source_id, native_id, version)
+  ) WITHOUT ROWID;
+  CREATE INDEX ledger_age ON ledger (source_id, updated_at);
+  CREATE TABLE tickets (
+    key TEXT PRIMARY KEY,
+    source_id TEXT NOT NULL,
+    native_id TEXT NOT NULL,
+    number TEXT NOT NULL,
+    version TEXT NOT NULL,
+    status TEXT NOT NULL,
+    is_open INTEGER NOT NULL,
+    grp TEXT,
+    assignee TEXT,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX tickets_load ON tickets (source_id, assignee) WHERE is_open = 1;
+  CREATE TABLE round_robin (
+    rule_id TEXT PRIMARY KEY,
+    position INTEGER NOT NULL
+  );
+  CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    source_id TEXT NOT NULL,
+    ticket_key TEXT NOT NULL,
+    rule_id TEXT NOT NULL,
+    action_type TEXT NOT NULL,
+    planned TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error TEXT,
+    outcome TEXT,
+    ref TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX outbox_due ON outbox (source_id, status, next_attempt_at, seq);
+  CREATE INDEX outbox_ticket ON outbox (ticket_key, status);
+  CREATE TABLE quarantine (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    source_id TEXT NOT NULL,
+    native_id TEXT,
+    version TEXT,
+    error TEXT NOT NULL,
+    raw TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX quarantine_record ON quarantine (source_id, native_id, version);
+  `,
+];

@@ -1,0 +1,296 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { PlannedAction } from '../../model/action.js';
+import { isOpen, TicketStatus } from '../../model/ticket.js';
+import type { Action } from '../../model/action.js';
+import type { BatchCommit, OutboxEntry, OutboxStatus, OutboxStore, QuarantineEntry, StateStore, TicketState } from '../types.js';
+import { migrations } from './migrations.js';
+
+interface OutboxRow {
+  seq: number;
+  id: string;
+  source_id: string;
+  ticket_key: string;
+  rule_id: string;
+  planned: string;
+  status: OutboxStatus;
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  outcome: string | null;
+  ref: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+interface TicketRow {
+  key: string;
+  source_id: string;
+  native_id: string;
+  number: string;
+  version: string;
+  status: string;
+  grp: string | null;
+  assignee: string | null;
+  updated_at: string;
+}
+
+/** Opens (creating if needed) the SQLite state file and brings its schema up to date. */
+export function openSqliteStore(path: string, clock: () => Date = () => new Date()): SqliteStateStore {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  // WAL survives a killed process without losing committed transactions, and lets readers
+  // (the CLI's `outbox list`) run beside the daemon.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return new SqliteStateStore(db, clock);
+}
+
+function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let version = current; version < migrations.length; version++) {
+    db.transaction(() => {
+      db.exec(migrations[version] ?? '');
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}
+
+export class SqliteStateStore implements StateStore {
+  readonly outbox: OutboxStore;
+  private readonly stmts;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly clock: () => Date,
+  ) {
+    this.stmts = {
+      getWatermark: db.prepare<[string], { updated_at: string }>('SELECT updated_at FROM watermarks WHERE source_id = ?'),
+      setWatermark: db.prepare(
+        `INSERT INTO watermarks (source_id, updated_at) VALUES (?, ?)
+         ON CONFLICT(source_id) DO UPDATE SET updated_at = max(updated_at, excluded.updated_at)`,
+      ),
+      ledgerHas: db.prepare<[string, string, string], { one: number }>('SELECT 1 AS one FROM ledger WHERE source_id = ? AND native_id = ? AND version = ?'),
+      ledgerAdd: db.prepare('INSERT OR IGNORE INTO ledger (source_id, native_id, version, updated_at) VALUES (?, ?, ?, ?)'),
+      ledgerPrune: db.prepare('DELETE FROM ledger WHERE source_id = ? AND updated_at < ?'),
+      getTicket: db.prepare<[string], TicketRow>('SELECT * FROM tickets WHERE key = ?'),
+      upsertTicket: db.prepare(
+        `INSERT INTO tickets (key, source_id, native_id, number, version, status, is_open, grp, assignee, updated_at)
+         VALUES (@key, @sourceId, @nativeId, @number, @version, @status, @isOpen, @group, @assignee, @updatedAt)
+         ON CONFLICT(key) DO UPDATE SET version = excluded.version, status = excluded.status, is_open = excluded.is_open,
+           grp = excluded.grp, assignee = excluded.assignee, updated_at = excluded.updated_at, number = excluded.number`,
+      ),
+      openLoads: db.prepare<[string], { assignee: string; n: number }>(
+        'SELECT assignee, count(*) AS n FROM tickets WHERE source_id = ? AND is_open = 1 AND assignee IS NOT NULL GROUP BY assignee',
+      ),
+      roundRobin: db.prepare<[], { rule_id: string; position: number }>('SELECT rule_id, position FROM round_robin'),
+      setRoundRobin: db.prepare('INSERT INTO round_robin (rule_id, position) VALUES (?, ?) ON CONFLICT(rule_id) DO UPDATE SET position = excluded.position'),
+      enqueue: db.prepare(
+        `INSERT OR IGNORE INTO outbox (id, source_id, ticket_key, rule_id, action_type, planned, next_attempt_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      quarantine: db.prepare(
+        `INSERT INTO quarantine (source_id, native_id, version, error, raw, created_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT(source_id, native_id, version) DO UPDATE SET error = excluded.error, raw = excluded.raw`,
+      ),
+      quarantineAll: db.prepare<[], QuarantineRow>('SELECT * FROM quarantine ORDER BY id'),
+      quarantineBySource: db.prepare<[string], QuarantineRow>('SELECT * FROM quarantine WHERE source_id = ? ORDER BY id'),
+      // An entry waits while an earlier entry of the same ticket is waiting for its retry, so a
+      // note never overtakes the assignment it describes.
+      due: db.prepare<[string, string, string, number], OutboxRow>(
+        `SELECT * FROM outbox WHERE source_id = ? AND status = 'pending' AND next_attempt_at <= ?
+           AND NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.ticket_key = outbox.ticket_key
+             AND earlier.status = 'pending' AND earlier.seq < outbox.seq AND earlier.next_attempt_at > ?)
+         ORDER BY seq LIMIT ?`,
+      ),
+      markDone: db.prepare(`UPDATE outbox SET status = 'done', outcome = ?, ref = ?, attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE id = ?`),
+      markFailed: db.prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`),
+      markDead: db.prepare(`UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`),
+      pendingAssign: db.prepare<[string], { planned: string }>(
+        `SELECT planned FROM outbox WHERE ticket_key = ? AND status = 'pending' AND action_type = 'assign' ORDER BY seq`,
+      ),
+      counts: db.prepare<[string | null, string | null], { status: OutboxStatus; n: number }>(
+        'SELECT status, count(*) AS n FROM outbox WHERE (? IS NULL OR source_id = ?) GROUP BY status',
+      ),
+    };
+    this.outbox = this.createOutbox();
+  }
+
+  async getWatermark(sourceId: string): Promise<string | null> {
+    return this.stmts.getWatermark.get(sourceId)?.updated_at ?? null;
+  }
+
+  async seenVersions(sourceId: string, records: readonly { nativeId: string; version: string }[]): Promise<Set<string>> {
+    const seen = new Set<string>();
+    for (const r of records) {
+      if (this.stmts.ledgerHas.get(sourceId, r.nativeId, r.version)) seen.add(`${r.nativeId}@${r.version}`);
+    }
+    return seen;
+  }
+
+  async pruneLedger(sourceId: string, olderThan: string): Promise<number> {
+    return this.stmts.ledgerPrune.run(sourceId, olderThan).changes;
+  }
+
+  async getTickets(keys: readonly string[]): Promise<Map<string, TicketState>> {
+    const out = new Map<string, TicketState>();
+    for (const key of keys) {
+      const row = this.stmts.getTicket.get(key);
+      if (row) out.set(key, toTicketState(row));
+    }
+    return out;
+  }
+
+  async openLoads(sourceId: string): Promise<Map<string, number>> {
+    return new Map(this.stmts.openLoads.all(sourceId).map((r) => [r.assignee, r.n]));
+  }
+
+  async roundRobinPositions(): Promise<Map<string, number>> {
+    return new Map(this.stmts.roundRobin.all().map((r) => [r.rule_id, r.position]));
+  }
+
+  async commitBatch(batch: BatchCommit): Promise<void> {
+    const now = this.clock().toISOString();
+    this.db.transaction(() => {
+      for (const action of batch.actions) {
+        this.stmts.enqueue.run(action.id, action.sourceId, action.target.ticketKey, action.ruleId, action.action.type, JSON.stringify(action), now, now, now);
+      }
+      for (const [ruleId, position] of batch.roundRobin) this.stmts.setRoundRobin.run(ruleId, position);
+      for (const t of batch.tickets) {
+        this.stmts.upsertTicket.run({ ...t, isOpen: isOpen(t.status) ? 1 : 0, group: t.group ?? null, assignee: t.assignee ?? null });
+      }
+      for (const q of batch.quarantine) {
+        this.stmts.quarantine.run(q.sourceId, q.nativeId ?? null, q.version ?? null, q.error, JSON.stringify(q.raw ?? null), now);
+      }
+      for (const l of batch.ledger) this.stmts.ledgerAdd.run(batch.sourceId, l.nativeId, l.version, l.updatedAt);
+      if (batch.watermark) this.stmts.setWatermark.run(batch.sourceId, batch.watermark);
+    })();
+  }
+
+  async quarantineList(sourceId?: string): Promise<QuarantineEntry[]> {
+    const rows = sourceId ? this.stmts.quarantineBySource.all(sourceId) : this.stmts.quarantineAll.all();
+    return rows.map((r) => ({
+      id: r.id,
+      sourceId: r.source_id,
+      nativeId: r.native_id ?? undefined,
+      version: r.version ?? undefined,
+      error: r.error,
+      raw: JSON.parse(r.raw) as unknown,
+      createdAt: r.created_at,
+    }));
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  private createOutbox(): OutboxStore {
+    const { stmts, db, clock } = this;
+    const nowIso = (): string => clock().toISOString();
+    return {
+      async due(sourceId, now, limit) {
+        return stmts.due.all(sourceId, now.toISOString(), now.toISOString(), limit).map(toOutboxEntry);
+      },
+      async markDone(id, result) {
+        stmts.markDone.run(result.outcome, result.ref ?? null, nowIso(), id);
+      },
+      async markFailed(id, error, nextAttemptAt) {
+        stmts.markFailed.run(error, nextAttemptAt.toISOString(), nowIso(), id);
+      },
+      async markDead(id, reason) {
+        stmts.markDead.run(reason, nowIso(), id);
+      },
+      async list(filter) {
+        const where: string[] = [];
+        const params: (string | number)[] = [];
+        if (filter.status) {
+          where.push('status = ?');
+          params.push(filter.status);
+        }
+        if (filter.sourceId) {
+          where.push('source_id = ?');
+          params.push(filter.sourceId);
+        }
+        const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+        return db.prepare<(string | number)[], OutboxRow>(sql).all(...params, filter.limit ?? 100).map(toOutboxEntry);
+      },
+      async retry(filter) {
+        const where = [`status = 'dead'`];
+        const params: string[] = [];
+        if (filter.id) {
+          where.push('id = ?');
+          params.push(filter.id);
+        }
+        if (filter.sourceId) {
+          where.push('source_id = ?');
+          params.push(filter.sourceId);
+        }
+        const now = nowIso();
+        return db
+          .prepare(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE ${where.join(' AND ')}`)
+          .run(now, now, ...params).changes;
+      },
+      async counts(sourceId) {
+        const out: Record<OutboxStatus, number> = { pending: 0, done: 0, dead: 0 };
+        for (const row of stmts.counts.all(sourceId ?? null, sourceId ?? null)) out[row.status] = row.n;
+        return out;
+      },
+      async pendingAssignments(ticketKeys) {
+        const out = new Map<string, Extract<Action, { type: 'assign' }>>();
+        for (const key of ticketKeys) {
+          for (const row of stmts.pendingAssign.all(key)) {
+            const planned = PlannedAction.parse(JSON.parse(row.planned));
+            if (planned.action.type === 'assign') out.set(key, planned.action);
+          }
+        }
+        return out;
+      },
+    };
+  }
+}
+
+interface QuarantineRow {
+  id: number;
+  source_id: string;
+  native_id: string | null;
+  version: string | null;
+  error: string;
+  raw: string;
+  created_at: string;
+}
+
+function toTicketState(row: TicketRow): TicketState {
+  return {
+    key: row.key,
+    sourceId: row.source_id,
+    nativeId: row.native_id,
+    number: row.number,
+    version: row.version,
+    status: TicketStatus.parse(row.status),
+    group: row.grp ?? undefined,
+    assignee: row.assignee ?? undefined,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toOutboxEntry(row: OutboxRow): OutboxEntry {
+  return {
+    id: row.id,
+    seq: row.seq,
+    sourceId: row.source_id,
+    ticketKey: row.ticket_key,
+    ruleId: row.rule_id,
+    planned: PlannedAction.parse(JSON.parse(row.planned)),
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastError: row.last_error ?? undefined,
+    outcome: row.outcome ?? undefined,
+    ref: row.ref ?? undefined,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,102 @@
+import type { PlannedAction, Action } from '../model/action.js';
+import type { TicketStatus } from '../model/ticket.js';
+
+/** What the daemon remembers about a ticket between passes (not the ticket itself). */
+export interface TicketState {
+  key: string;
+  sourceId: string;
+  nativeId: string;
+  number: string;
+  version: string;
+  status: TicketStatus;
+  group: string | undefined;
+  assignee: string | undefined;
+  updatedAt: string;
+}
+
+export interface LedgerEntry {
+  nativeId: string;
+  version: string;
+  updatedAt: string;
+}
+
+export interface QuarantineInput {
+  sourceId: string;
+  nativeId: string | undefined;
+  version: string | undefined;
+  error: string;
+  raw: unknown;
+}
+
+export interface QuarantineEntry extends QuarantineInput {
+  id: number;
+  createdAt: string;
+}
+
+/**
+ * Everything one batch (one page of records) changes, committed in ONE transaction: the outbox
+ * entries are durable before the watermark moves past the records that caused them.
+ */
+export interface BatchCommit {
+  sourceId: string;
+  /** New watermark (ISO UTC), or undefined to leave it. Never moves backwards. */
+  watermark: string | undefined;
+  ledger: LedgerEntry[];
+  tickets: TicketState[];
+  roundRobin: Map<string, number>;
+  actions: PlannedAction[];
+  quarantine: QuarantineInput[];
+}
+
+export type OutboxStatus = 'pending' | 'done' | 'dead';
+
+export interface OutboxEntry {
+  id: string;
+  seq: number;
+  sourceId: string;
+  ticketKey: string;
+  ruleId: string;
+  planned: PlannedAction;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string | undefined;
+  outcome: string | undefined;
+  ref: string | undefined;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface OutboxStore {
+  /** Entries ready to send for a source, oldest first (per-ticket order preserved by `seq`). */
+  due(sourceId: string, now: Date, limit: number): Promise<OutboxEntry[]>;
+  markDone(id: string, result: { outcome: string; ref: string | undefined }): Promise<void>;
+  markFailed(id: string, error: string, nextAttemptAt: Date): Promise<void>;
+  markDead(id: string, reason: string): Promise<void>;
+  list(filter: { status?: OutboxStatus; sourceId?: string; limit?: number }): Promise<OutboxEntry[]>;
+  /** Puts dead (or all failed) entries back in the queue; returns how many. */
+  retry(filter: { id?: string; sourceId?: string }): Promise<number>;
+  counts(sourceId?: string): Promise<Record<OutboxStatus, number>>;
+  /** Assignments planned but not yet confirmed, so re-pulled tickets are seen as they will be. */
+  pendingAssignments(ticketKeys: readonly string[]): Promise<Map<string, Extract<Action, { type: 'assign' }>>>;
+}
+
+/**
+ * Durable state. Methods are async and batch-shaped so a PostgreSQL store (several daemons
+ * sharing work) can implement the same interface; SQLite is the embedded default.
+ */
+export interface StateStore {
+  getWatermark(sourceId: string): Promise<string | null>;
+  /** Which of these (nativeId, version) pairs were already processed; returns `nativeId@version` strings. */
+  seenVersions(sourceId: string, records: readonly { nativeId: string; version: string }[]): Promise<Set<string>>;
+  /** Forget ledger entries older than this (ISO UTC); they can no longer fall inside the overlap window. */
+  pruneLedger(sourceId: string, olderThan: string): Promise<number>;
+  getTickets(keys: readonly string[]): Promise<Map<string, TicketState>>;
+  /** Open tickets per assignee on a source. */
+  openLoads(sourceId: string): Promise<Map<string, number>>;
+  roundRobinPositions(): Promise<Map<string, number>>;
+  commitBatch(batch: BatchCommit): Promise<void>;
+  quarantineList(sourceId?: string): Promise<QuarantineEntry[]>;
+  readonly outbox: OutboxStore;
+  close(): Promise<void>;
+}
