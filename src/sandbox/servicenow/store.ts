@@ -8,7 +8,7 @@ import {
   priorityFor,
   referenceTable,
 } from './dictionary.js';
-import { compileFilter, compileOrder, parseEncodedQuery } from './encoded-query.js';
+import { compileFilter, parseEncodedQuery, sortByOrder } from './encoded-query.js';
 import { toGlideDateTime } from './glide-date-time.js';
 
 /** A stored row: every value is a string, as the Table API returns them; reference fields hold sys_ids. */
@@ -49,6 +49,7 @@ export interface ServiceNowStoreOptions {
 }
 
 const SYS_ID = /^[0-9a-f]{32}$/;
+const QUERY_CACHE_SIZE = 8;
 
 /** A fresh sys_id: 32 lower-case hex characters. */
 export function newSysId(): string {
@@ -80,6 +81,10 @@ export class ServiceNowStore {
   private readonly numberIndex = new Map<string, { table: string; sysId: string }>();
   private readonly journalIndex = new Map<string, JournalEntry[]>();
   private readonly numberCounters = new Map<string, number>();
+  /** Bumped on every write to a table; keys the query cache. */
+  private readonly versions = new Map<string, number>();
+  /** Last few query results: paging through one query with sysparm_offset re-runs it per page. */
+  private readonly queryCache = new Map<string, { version: number; rows: Readonly<SandboxRecord>[] }>();
 
   constructor(options: ServiceNowStoreOptions = {}) {
     this.now = options.now ?? (() => new Date());
@@ -131,14 +136,26 @@ export class ServiceNowStore {
   }
 
   /** Records matching an encoded query, ordered by its ORDERBY terms (else insertion order). */
-  query(table: string, encodedQuery = ''): Readonly<SandboxRecord>[] {
+  query(table: string, encodedQuery = ''): readonly Readonly<SandboxRecord>[] {
+    const key = `${table}\u0000${encodedQuery}`;
+    const version = this.versions.get(table) ?? 0;
+    const cached = this.queryCache.get(key);
+    if (cached && cached.version === version) return cached.rows;
+    const rows = this.runQuery(table, encodedQuery);
+    this.queryCache.delete(key);
+    this.queryCache.set(key, { version, rows });
+    if (this.queryCache.size > QUERY_CACHE_SIZE) {
+      const oldest = this.queryCache.keys().next().value;
+      if (oldest !== undefined) this.queryCache.delete(oldest);
+    }
+    return rows;
+  }
+
+  private runQuery(table: string, encodedQuery: string): Readonly<SandboxRecord>[] {
     const parsed = parseEncodedQuery(encodedQuery);
     const read = (record: Readonly<SandboxRecord>, field: string): string => this.read(record, field);
     const filter = compileFilter(parsed, read);
-    const result = this.list(table).filter(filter);
-    const order = compileOrder(parsed, read);
-    if (order) result.sort(order); // Array#sort is stable: ties keep insertion order.
-    return result;
+    return sortByOrder(this.list(table).filter(filter), parsed, read);
   }
 
   /** A field's stored value; `ref.field` dot-walks through a reference. Missing = ''. */
@@ -221,6 +238,7 @@ export class ServiceNowStore {
     record['sys_mod_count'] = (options.system && fields['sys_mod_count']) || '0';
     rows.set(sysId, record);
     this.listCache.delete(table);
+    this.touch(table);
     this.noteColumns(table, record);
     this.indexRecord(table, record, undefined);
     for (const [element, text] of journal) this.addJournal(table, sysId, element, text, user, record['sys_created_on']);
@@ -250,6 +268,7 @@ export class ServiceNowStore {
     if (!options.system && TASK_TABLES.has(table)) this.applyTaskRules(table, record, changes, fields, user, now);
     const previous = { ...record };
     Object.assign(record, changes);
+    this.touch(table);
     record['sys_updated_on'] = now;
     record['sys_updated_by'] = (options.system && fields['sys_updated_by']) || user;
     record['sys_mod_count'] =
@@ -266,6 +285,7 @@ export class ServiceNowStore {
     if (!rows || !record) return false;
     rows.delete(sysId);
     this.listCache.delete(table);
+    this.touch(table);
     const number = record['number'];
     if (number && this.numberIndex.get(number)?.sysId === sysId) this.numberIndex.delete(number);
     const display = this.recordDisplayValue(table, record);
@@ -413,6 +433,10 @@ export class ServiceNowStore {
       text += `${entry.sys_created_on} - ${who} (${label})\n${entry.value}\n\n`;
     }
     return text;
+  }
+
+  private touch(table: string): void {
+    this.versions.set(table, (this.versions.get(table) ?? 0) + 1);
   }
 
   private tableFor(table: string): Map<string, SandboxRecord> {

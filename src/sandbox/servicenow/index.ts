@@ -1,0 +1,30 @@
+export { startServiceNowSandbox } from './server.js';
+export type {
+  RequestLogEntry,
+  SandboxOAuthClient,
+  SandboxUser,
+  ServiceNowSandbox,
+  ServiceNowSandboxOptions,
+} from './server.js';
+export { ServiceNowStore, newSysId } from './store.js';
+export type { JournalEntry, SandboxRecord, ServiceNowStoreOptions, WriteOptions } from './store.js';
+export {
+  DEFAULT_EVENT_LOG_PATH,
+  DEFAULT_TICKET_TEXT_PATH,
+  loadTicketTexts,
+  readEventLog,
+  replayEventLog,
+  seedFromEventLog,
+} from './seed-event-log.js';
+export type {
+  EventLogReplay,
+  EventRow,
+  ReplayEventLogOptions,
+  ReplayedEvent,
+  SeedFromEventLogOptions,
+  SeedResult,
+  TicketText,
+} from './seed-event-log.js';
+export { FIXTURE_INCIDENTS, seedFixtures } from './fixtures.js';
+export type { FixtureIncident } from './fixtures.js';
+export { toGlideDateTime, parseGlideDateTime } from './glide-date-time.js';
