@@ -53,6 +53,13 @@ export interface HttpRequest {
   operation?: string | undefined;
   /** Non-2xx statuses to hand back instead of throwing, e.g. 404 when "absent" is an answer. */
   acceptStatuses?: readonly number[] | undefined;
+  /**
+   * Whether sending the request twice is harmless; defaults to true except for POST. When false,
+   * only failures proving the request was not processed (429, 503, connection refused) are
+   * retried here. Ambiguous ones (timeouts, resets, other 5xx) are thrown — still marked
+   * retryable — so the caller can check whether the write landed before writing again.
+   */
+  idempotent?: boolean | undefined;
 }
 
 export interface HttpResponse {
@@ -131,6 +138,8 @@ class AxiosHttpClient implements HttpClient {
   private readonly axios: AxiosInstance;
   private readonly queue: HostQueue;
   private sent = 0;
+  /** Failures that prove the platform did not act on the request, so even a POST may be re-sent. */
+  private readonly unprocessed = new WeakSet<object>();
 
   constructor(options: HttpClientOptions) {
     this.options = options;
@@ -155,9 +164,14 @@ class AxiosHttpClient implements HttpClient {
   }
 
   request(request: HttpRequest): Promise<HttpResponse> {
+    const idempotent = request.idempotent ?? request.method !== 'POST';
     return withRetry(() => this.attempt(request), {
       retry: this.retry,
-      classify: classifyForRetry,
+      classify: (error) => {
+        const failure = classifyForRetry(error);
+        const provablyUnsent = typeof error === 'object' && error !== null && this.unprocessed.has(error);
+        return idempotent || provablyUnsent ? failure : { retryable: false };
+      },
       onRetry: (event) => this.reportRetry(request, event),
       signal: request.signal,
     });
@@ -182,6 +196,9 @@ class AxiosHttpClient implements HttpClient {
       async () => {
         this.sent += 1;
         const started = this.retry.now();
+        // axios' own timeout only watches for an idle socket; this one bounds the whole exchange,
+        // so a response that trickles in forever still ends.
+        const deadline = AbortSignal.timeout(this.retry.timeoutMs);
         let response: AxiosResponse<unknown>;
         try {
           response = await this.axios.request<unknown>({
@@ -190,10 +207,10 @@ class AxiosHttpClient implements HttpClient {
             params: request.params,
             data: request.form ? new URLSearchParams(request.form) : request.data,
             headers: authHeaders,
-            signal,
+            signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
           });
         } catch (error) {
-          throw this.errorFromTransport(request, error);
+          throw this.errorFromTransport(request, error, deadline.aborted);
         }
         this.options.logger?.debug('Platform request', {
           source: this.sourceId,
@@ -237,7 +254,7 @@ class AxiosHttpClient implements HttpClient {
       retryAfterSeconds,
     };
     const described = this.options.describeFailure?.(failure) ?? this.describeGeneric(failure, response);
-    return new PlatformError(described.message, {
+    const error = new PlatformError(described.message, {
       platform: this.options.platform,
       sourceId: this.sourceId,
       status,
@@ -246,17 +263,21 @@ class AxiosHttpClient implements HttpClient {
       hint: described.hint,
       retryAfterSeconds,
     });
+    if (status === 429 || status === 503) {
+      this.unprocessed.add(error);
+    }
+    return error;
   }
 
-  private errorFromTransport(request: HttpRequest, error: unknown): unknown {
+  private errorFromTransport(request: HttpRequest, error: unknown, pastDeadline: boolean): unknown {
     if (request.signal?.aborted) {
       return request.signal.reason;
     }
-    if (!axios.isAxiosError(error)) {
+    if (!axios.isAxiosError(error) && !pastDeadline) {
       return error;
     }
-    const errno = error.code ?? 'unknown';
-    const timedOut = TIMEOUT_CODES.has(errno);
+    const errno = (axios.isAxiosError(error) ? error.code : undefined) ?? 'unknown';
+    const timedOut = pastDeadline || TIMEOUT_CODES.has(errno);
     const code: PlatformErrorCode = timedOut ? 'timeout' : 'network';
     const failure: FailureContext = {
       sourceId: this.sourceId,
@@ -281,13 +302,17 @@ class AxiosHttpClient implements HttpClient {
     const described = this.options.describeFailure?.(failure) ?? generic;
     // A name that does not resolve or a certificate that does not verify will not fix itself.
     const retryable = timedOut || RETRYABLE_NETWORK_CODES.has(errno);
-    return new PlatformError(described.message, {
+    const platformError = new PlatformError(described.message, {
       platform: this.options.platform,
       sourceId: this.sourceId,
       code,
       retryable,
       hint: described.hint,
     });
+    if (errno === 'ECONNREFUSED' || errno === 'EAI_AGAIN') {
+      this.unprocessed.add(platformError);
+    }
+    return platformError;
   }
 
   private describeGeneric(failure: FailureContext, response: HttpResponse): FailureDescription {

@@ -117,6 +117,8 @@ class OAuthSession implements ServiceNowAuth {
       // The instance requires application/x-www-form-urlencoded here; JSON gets an unspecified error.
       form: { ...params, client_id: this.config.clientId, client_secret: this.config.clientSecret },
       authenticate: false,
+      // Asking for a token twice is harmless.
+      idempotent: true,
       operation: 'token',
       signal,
     });

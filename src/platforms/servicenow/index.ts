@@ -1,0 +1,525 @@
+import type { ServiceNowSource } from '../../config/schema.js';
+import { createHttpClient, type HttpClient, type HttpLogger } from '../../http/client.js';
+import { PlatformError } from '../../http/errors.js';
+import type { Action } from '../../model/action.js';
+import type { ConnectorDeps } from '../deps.js';
+import type {
+  Capabilities,
+  Connector,
+  InitResult,
+  PullOptions,
+  PullPage,
+  PulledRecord,
+  UnreadableRecord,
+  WriteRequest,
+  WriteResult,
+} from '../types.js';
+import { createServiceNowAuth, type ServiceNowAuth } from './auth.js';
+import { describeServiceNowFailure } from './failures.js';
+import {
+  type EncodedQuery,
+  EncodedQueryError,
+  and,
+  anyOf,
+  assertFieldName,
+  condition,
+  configuredQuery,
+  orderBy,
+} from './query.js';
+import { RecordEnvelope, SysIdList, TableListResponse, TableRecordResponse, WriteResponse, vendorMessage } from './schema.js';
+import { isoToGlideDateTime } from './time.js';
+
+export const SERVICENOW_CAPABILITIES = {
+  internalComments: true,
+  problemRecords: true,
+  linkTypes: ['problem', 'parent'],
+  resolveAsDuplicate: false,
+  // Journal fields hold far more, but long notes are unreadable in the activity stream.
+  maxCommentLength: 4000,
+  commentFormat: 'text',
+} as const satisfies Capabilities;
+
+/** Fields the connector itself needs on every pulled record, whatever the mappings ask for. */
+const ENVELOPE_FIELDS = ['sys_id', 'sys_mod_count', 'sys_updated_on', 'sys_updated_by', 'number'] as const;
+const SYS_ID = /^[0-9a-f]{32}$/;
+const PROBLEM_TABLE = 'problem';
+const JOURNAL_TABLE = 'sys_journal_field';
+
+/** Read parameters: both stored and display values, no reference links (smaller pages). */
+const READ_PARAMS = { sysparm_display_value: 'all', sysparm_exclude_reference_link: 'true' } as const;
+/**
+ * Write parameters: rules name groups and users ("Network", "Jane Doe"), so the instance
+ * resolves display values to sys_ids; the answer is cut to what we read back.
+ */
+const WRITE_PARAMS = {
+  sysparm_input_display_value: 'true',
+  sysparm_exclude_reference_link: 'true',
+  sysparm_fields: 'sys_id,sys_mod_count',
+} as const;
+
+export function createServiceNowConnector(source: ServiceNowSource, deps: ConnectorDeps = {}): Connector {
+  return new ServiceNowConnector(source, deps);
+}
+
+/** Keyset position: the last (sys_updated_on, sys_id) a pull has passed. */
+interface Keyset {
+  updatedOn: string;
+  sysId: string;
+}
+
+class ServiceNowConnector implements Connector {
+  readonly platform = 'servicenow';
+  readonly sourceId: string;
+  readonly capabilities: Capabilities = SERVICENOW_CAPABILITIES;
+  private readonly source: ServiceNowSource;
+  private readonly http: HttpClient;
+  private readonly auth: ServiceNowAuth;
+  private readonly logger: HttpLogger | undefined;
+  private readonly baseQuery: EncodedQuery | undefined;
+  private readonly tablePath: string;
+
+  constructor(source: ServiceNowSource, deps: ConnectorDeps) {
+    this.source = source;
+    this.sourceId = source.id;
+    this.logger = deps.logger;
+    // Checked now, so a bad filter fails at start-up rather than on the first pull.
+    this.baseQuery = configuredQuery(source.query);
+    this.tablePath = `/api/now/table/${source.table}`;
+    const now = deps.retryOverrides?.now ?? deps.now ?? Date.now;
+    this.auth = createServiceNowAuth(source.auth, {
+      sourceId: source.id,
+      baseUrl: source.baseUrl,
+      http: () => this.http,
+      now: deps.now ?? Date.now,
+    });
+    this.http = createHttpClient({
+      platform: 'servicenow',
+      platformLabel: 'ServiceNow',
+      sourceId: source.id,
+      baseUrl: source.baseUrl,
+      rateLimit: source.rateLimit,
+      retry: source.retry,
+      retryOverrides: { ...deps.retryOverrides, now },
+      auth: this.auth,
+      logger: deps.logger,
+      hostQueues: deps.hostQueues,
+      describeFailure: describeServiceNowFailure(this.auth.mode),
+      vendorMessage,
+    });
+  }
+
+  async init(signal?: AbortSignal): Promise<InitResult> {
+    const integrationUser = this.integrationUser();
+    const query = this.guard(() => condition('user_name', '=', integrationUser));
+    const response = await this.http.request({
+      method: 'GET',
+      url: '/api/now/table/sys_user',
+      params: { sysparm_query: query, sysparm_fields: 'sys_id,user_name', sysparm_limit: 1 },
+      operation: 'auth-check',
+      signal,
+    });
+    const users = this.parse(SysIdList, response.data, 'sys_user lookup');
+    if (users.result.length === 0) {
+      // The credentials work; only own-write detection is at risk.
+      this.logger?.warn('Integration user not found', {
+        source: this.sourceId,
+        integrationUser,
+        hint: 'set integrationUser to the user_name the credentials act as, or its updates will be processed as human edits',
+      });
+    }
+    return { integrationUser };
+  }
+
+  /**
+   * Pages through records changed at or after `from`, oldest first, by keyset rather than offset.
+   *
+   * Offset paging (`sysparm_offset`) loses records during a pass: a record updated while we page
+   * moves to the end of the `sys_updated_on` order, every record after its old position shifts
+   * one place forward, and the next offset skips one of them. The keyset instead asks for
+   * "after the last (sys_updated_on, sys_id) we saw", which a concurrent update cannot shift;
+   * an updated record simply turns up again later in the same pass (the sync loop de-duplicates
+   * by sys_id + sys_mod_count). sys_id breaks ties because sys_updated_on has one-second
+   * resolution and a bulk update stamps hundreds of records with the same second.
+   *
+   *   first page: <q>^sys_updated_on>=<from>
+   *   next pages: <q>^sys_updated_on><ts> ^NQ <q>^sys_updated_on=<ts>^sys_id><id>
+   *
+   * each ordered by `ORDERBYsys_updated_on^ORDERBYsys_id`. `^NQ` is a top-level OR, so the
+   * source's own filter <q> is repeated in both branches. A page shorter than `pageSize` ends it.
+   * (Row-level ACLs trim a page after the limit is applied, so a short page can end the pass
+   * early; the next pass resumes from the newest record pulled, so that delays, never loses.)
+   */
+  async *pull(options: PullOptions): AsyncIterable<PullPage> {
+    const { signal } = options;
+    const fields = this.fieldList(options.fields);
+    const from = options.from === null ? undefined : isoToGlideDateTime(options.from);
+    let keyset: Keyset | undefined;
+    for (;;) {
+      const filter = keyset === undefined ? this.firstPageFilter(from) : this.nextPageFilter(keyset);
+      const response = await this.http.request({
+        method: 'GET',
+        url: this.tablePath,
+        params: {
+          sysparm_query: orderBy(filter, 'sys_updated_on', 'sys_id'),
+          sysparm_fields: fields,
+          sysparm_limit: this.source.pageSize,
+          ...READ_PARAMS,
+          // Skips the COUNT(*) the instance would otherwise run for X-Total-Count on every page.
+          sysparm_no_count: 'true',
+        },
+        operation: 'pull',
+        signal,
+      });
+      const page = this.parse(TableListResponse, response.data, `${this.source.table} page`);
+      const records: PulledRecord[] = [];
+      const unreadable: UnreadableRecord[] = [];
+      let last: Keyset | undefined;
+      for (const raw of page.result) {
+        const read = readRecord(raw);
+        if ('error' in read) {
+          unreadable.push(read);
+          continue;
+        }
+        records.push(read.record);
+        last = read.keyset;
+      }
+      yield { records, unreadable };
+      if (page.result.length < this.source.pageSize) {
+        return;
+      }
+      // An unreadable last record is skipped over from the last readable one; it comes back
+      // on the next page and is reported again, which is harmless. What must never happen is
+      // a keyset that does not move: that would fetch the same page forever.
+      if (last === undefined || (keyset !== undefined && !isAfter(last, keyset))) {
+        throw new PlatformError(
+          `ServiceNow returned a full page of ${this.source.table} records that does not advance the pull for source ${this.sourceId}`,
+          {
+            platform: 'servicenow',
+            sourceId: this.sourceId,
+            code: 'bad-response',
+            retryable: false,
+            hint: 'Every record on the page lacked a readable sys_id/sys_updated_on; check read ACLs on those fields',
+          },
+        );
+      }
+      keyset = last;
+    }
+  }
+
+  async get(ref: string, fields: readonly string[], signal?: AbortSignal): Promise<PulledRecord | null> {
+    const fieldList = this.fieldList(fields);
+    let raw: unknown;
+    if (SYS_ID.test(ref)) {
+      const response = await this.http.request({
+        method: 'GET',
+        url: `${this.tablePath}/${ref}`,
+        params: { sysparm_fields: fieldList, ...READ_PARAMS },
+        acceptStatuses: [404],
+        operation: 'get',
+        signal,
+      });
+      if (response.status === 404) {
+        return null;
+      }
+      raw = this.parse(TableRecordResponse, response.data, `${this.source.table} record`).result;
+    } else {
+      const query = this.guard(() => condition('number', '=', ref));
+      const response = await this.http.request({
+        method: 'GET',
+        url: this.tablePath,
+        params: { sysparm_query: query, sysparm_fields: fieldList, sysparm_limit: 1, ...READ_PARAMS, sysparm_no_count: 'true' },
+        operation: 'get',
+        signal,
+      });
+      const page = this.parse(TableListResponse, response.data, `${this.source.table} lookup`);
+      if (page.result.length === 0) {
+        return null;
+      }
+      raw = page.result[0];
+    }
+    const read = readRecord(raw);
+    if ('error' in read) {
+      throw this.badResponse(`ServiceNow returned an unreadable ${this.source.table} record for ${ref}: ${read.error}`);
+    }
+    return read.record;
+  }
+
+  async apply(request: WriteRequest, signal?: AbortSignal): Promise<WriteResult> {
+    const { action } = request;
+    const nativeId = request.planned.target.nativeId;
+    if (!SYS_ID.test(nativeId)) {
+      throw this.badRequest(`Target ${nativeId} is not a ServiceNow sys_id`, 'The action was planned from a record without a sys_id');
+    }
+    switch (action.type) {
+      case 'assign':
+      case 'set-field':
+        // PATCH sets fields to values; sending it twice leaves the same record, so no lookup.
+        if (Object.keys(request.fields).length === 0) {
+          return { outcome: 'unchanged', ref: nativeId };
+        }
+        await this.patch(nativeId, request.fields, signal);
+        return { outcome: 'updated', ref: nativeId };
+      case 'comment':
+        return this.ensureComment(nativeId, action, request, signal);
+      case 'create-problem':
+        return this.ensureProblem(action, request.fields, signal);
+      case 'link-problem':
+        return this.linkProblem(nativeId, action, request.fields, signal);
+    }
+  }
+
+  requestCount(): number {
+    return this.http.requestCount();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /**
+   * Journal writes append; a PATCH that succeeded just before a crash would be appended again
+   * on retry. The marker inside the text lets us find the earlier entry in sys_journal_field.
+   */
+  private async ensureComment(
+    nativeId: string,
+    action: Extract<Action, { type: 'comment' }>,
+    request: WriteRequest,
+    signal: AbortSignal | undefined,
+  ): Promise<WriteResult> {
+    const element = action.visibility === 'internal' ? 'work_notes' : 'comments';
+    const other = element === 'work_notes' ? 'comments' : 'work_notes';
+    // A mapping that put an internal note into `comments` would show it to the requester.
+    if (request.fields[other] !== undefined) {
+      throw this.badRequest(
+        `A ${action.visibility} comment must be written to ${element}, but the outbound mapping produced ${other}`,
+        'Fix the comment branch of the ServiceNow outbound mapping',
+      );
+    }
+    const text = request.fields[element];
+    if (typeof text !== 'string' || !text.includes(request.marker)) {
+      throw this.badRequest(
+        `The ${element} text for ${nativeId} does not contain the idempotency marker`,
+        'The outbound mapping must embed the marker in the comment text so retries can be detected',
+      );
+    }
+    const query = this.guard(() =>
+      and(condition('element_id', '=', nativeId), condition('element', '=', element), condition('value', 'LIKE', request.marker)),
+    );
+    const response = await this.http.request({
+      method: 'GET',
+      url: `/api/now/table/${JOURNAL_TABLE}`,
+      params: { sysparm_query: query, sysparm_fields: 'sys_id', sysparm_limit: 1 },
+      operation: 'comment-lookup',
+      signal,
+    });
+    if (this.parse(SysIdList, response.data, 'journal lookup').result.length > 0) {
+      return { outcome: 'unchanged', ref: nativeId };
+    }
+    // Not re-sent blindly on a timeout: the outbox retries the whole step, lookup included.
+    await this.patch(nativeId, request.fields, signal, { appends: true });
+    return { outcome: 'created', ref: nativeId };
+  }
+
+  /** Creation is made idempotent by the problem's correlation_id, which carries the pattern key. */
+  private async ensureProblem(
+    action: Extract<Action, { type: 'create-problem' }>,
+    fields: Record<string, unknown>,
+    signal: AbortSignal | undefined,
+  ): Promise<WriteResult> {
+    const key = action.correlationKey;
+    if (fields.correlation_id !== undefined && fields.correlation_id !== key) {
+      throw this.badRequest(
+        'The outbound mapping set correlation_id to something other than the action\'s correlationKey',
+        'Leave correlation_id out of the mapping or set it to the correlationKey; it is what makes creation idempotent',
+      );
+    }
+    const existing = await this.findProblem(key, signal);
+    if (existing !== undefined) {
+      return { outcome: 'unchanged', ref: existing };
+    }
+    // A POST that timed out may still have created the record, so it is not re-sent here; the
+    // outbox retries the whole step and the correlation_id lookup above finds it.
+    const response = await this.http.request({
+      method: 'POST',
+      url: `/api/now/table/${PROBLEM_TABLE}`,
+      params: WRITE_PARAMS,
+      data: { ...fields, correlation_id: key },
+      operation: 'create-problem',
+      signal,
+    });
+    const created = this.parse(WriteResponse, response.data, 'problem creation');
+    return { outcome: 'created', ref: created.result.sys_id };
+  }
+
+  private async linkProblem(
+    nativeId: string,
+    action: Extract<Action, { type: 'link-problem' }>,
+    fields: Record<string, unknown>,
+    signal: AbortSignal | undefined,
+  ): Promise<WriteResult> {
+    const problemId = await this.resolveProblem(action, signal);
+    await this.patch(nativeId, { ...fields, problem_id: problemId }, signal);
+    return { outcome: 'updated', ref: nativeId };
+  }
+
+  private async resolveProblem(action: Extract<Action, { type: 'link-problem' }>, signal: AbortSignal | undefined): Promise<string> {
+    if (action.problemRef !== undefined && SYS_ID.test(action.problemRef)) {
+      return action.problemRef;
+    }
+    const ref = action.problemRef ?? action.correlationKey;
+    if (ref === undefined) {
+      throw this.badRequest('A link-problem action needs a problemRef or a correlationKey', 'Fix the rule that planned it');
+    }
+    const found = action.problemRef !== undefined ? await this.findProblemByNumber(ref, signal) : await this.findProblem(ref, signal);
+    if (found === undefined) {
+      throw new PlatformError(`No ServiceNow problem matches ${ref} for source ${this.sourceId}`, {
+        platform: 'servicenow',
+        sourceId: this.sourceId,
+        status: 404,
+        code: 'not-found',
+        // The create-problem entry for this key may simply not have run yet.
+        retryable: true,
+        hint: 'The problem may not be created yet, or a read ACL on problem hides it',
+      });
+    }
+    return found;
+  }
+
+  private findProblem(correlationKey: string, signal: AbortSignal | undefined): Promise<string | undefined> {
+    return this.findSysId(PROBLEM_TABLE, this.guard(() => condition('correlation_id', '=', correlationKey)), signal);
+  }
+
+  private findProblemByNumber(number: string, signal: AbortSignal | undefined): Promise<string | undefined> {
+    return this.findSysId(PROBLEM_TABLE, this.guard(() => condition('number', '=', number)), signal);
+  }
+
+  private async findSysId(table: string, query: EncodedQuery, signal: AbortSignal | undefined): Promise<string | undefined> {
+    const response = await this.http.request({
+      method: 'GET',
+      url: `/api/now/table/${table}`,
+      params: { sysparm_query: query, sysparm_fields: 'sys_id', sysparm_limit: 1 },
+      operation: `${table}-lookup`,
+      signal,
+    });
+    return this.parse(SysIdList, response.data, `${table} lookup`).result[0]?.sys_id;
+  }
+
+  /** `appends`: the PATCH adds a journal entry, so repeating it after an unclear failure would duplicate it. */
+  private async patch(
+    nativeId: string,
+    fields: Record<string, unknown>,
+    signal: AbortSignal | undefined,
+    options: { appends?: boolean } = {},
+  ): Promise<void> {
+    const response = await this.http.request({
+      method: 'PATCH',
+      url: `${this.tablePath}/${nativeId}`,
+      params: WRITE_PARAMS,
+      data: fields,
+      // Any journal field in the body appends, whatever the action; e.g. a note set by an assign.
+      idempotent: options.appends !== true && fields.work_notes === undefined && fields.comments === undefined,
+      operation: 'update',
+      signal,
+    });
+    this.parse(WriteResponse, response.data, `${this.source.table} update`);
+  }
+
+  private firstPageFilter(from: string | undefined): EncodedQuery {
+    return and(this.baseQuery, from === undefined ? undefined : condition('sys_updated_on', '>=', from));
+  }
+
+  private nextPageFilter(keyset: Keyset): EncodedQuery {
+    return anyOf(
+      and(this.baseQuery, condition('sys_updated_on', '>', keyset.updatedOn)),
+      and(this.baseQuery, condition('sys_updated_on', '=', keyset.updatedOn), condition('sys_id', '>', keyset.sysId)),
+    );
+  }
+
+  /** Requested fields plus the envelope, de-duplicated, in a stable order. */
+  private fieldList(fields: readonly string[]): string {
+    const names = new Set<string>();
+    for (const field of [...fields, ...ENVELOPE_FIELDS]) {
+      names.add(this.guard(() => assertFieldName(field)));
+    }
+    return [...names].join(',');
+  }
+
+  private integrationUser(): string {
+    const { auth } = this.source;
+    return this.source.integrationUser ?? auth.username ?? (auth.type === 'oauth' ? auth.clientId : '');
+  }
+
+  /** Runs a query-building step, turning a rejected value into a non-retryable PlatformError. */
+  private guard<T>(build: () => T): T {
+    try {
+      return build();
+    } catch (error) {
+      if (error instanceof EncodedQueryError) {
+        throw this.badRequest(
+          `Refused to query ServiceNow for source ${this.sourceId}: ${error.message}`,
+          'Values from rules and records may not contain ^ or line breaks',
+        );
+      }
+      throw error;
+    }
+  }
+
+  private parse<T>(schema: { safeParse(data: unknown): { success: true; data: T } | { success: false } }, data: unknown, what: string): T {
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) {
+      throw this.badResponse(`ServiceNow returned an unreadable ${what} for source ${this.sourceId}`);
+    }
+    return parsed.data;
+  }
+
+  private badResponse(message: string): PlatformError {
+    return new PlatformError(message, {
+      platform: 'servicenow',
+      sourceId: this.sourceId,
+      code: 'bad-response',
+      retryable: true,
+      // A hibernating developer instance answers 200 with an HTML wake-up page.
+      hint: 'If the body was HTML, the instance may be hibernating, under maintenance or behind a login page',
+    });
+  }
+
+  private badRequest(message: string, hint: string): PlatformError {
+    return new PlatformError(message, {
+      platform: 'servicenow',
+      sourceId: this.sourceId,
+      code: 'bad-request',
+      retryable: false,
+      hint,
+    });
+  }
+}
+
+type ReadResult = { record: PulledRecord; keyset: Keyset } | UnreadableRecord;
+
+/** Reads a record's envelope; anything without a usable sys_id/sys_updated_on is quarantined. */
+function readRecord(raw: unknown): ReadResult {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { raw, error: 'record is not a JSON object' };
+  }
+  const parsed = RecordEnvelope.safeParse(raw);
+  if (!parsed.success) {
+    const error = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'record'}: ${issue.message}`).join('; ');
+    return { raw, error };
+  }
+  const envelope = parsed.data;
+  return {
+    record: {
+      nativeId: envelope.sys_id,
+      // Without sys_mod_count (an ACL can hide it) the timestamp still tells versions apart.
+      version: envelope.sys_mod_count ?? envelope.sys_updated_on.glide,
+      updatedAt: envelope.sys_updated_on.iso,
+      updatedBy: envelope.sys_updated_by,
+      raw: raw as Record<string, unknown>,
+    },
+    keyset: { updatedOn: envelope.sys_updated_on.glide, sysId: envelope.sys_id },
+  };
+}
+
+function isAfter(a: Keyset, b: Keyset): boolean {
+  return a.updatedOn > b.updatedOn || (a.updatedOn === b.updatedOn && a.sysId > b.sysId);
+}
