@@ -73,13 +73,19 @@ function collectRootFields(ast: jsonata.ExprNode): Set<string> {
       return;
     }
     if (typeof node !== 'object' || node === null) return;
-    const n = node as { type?: unknown; steps?: unknown; value?: unknown };
+    const n = node as { type?: unknown; steps?: unknown };
     if (n.type === 'path' && Array.isArray(n.steps)) {
       const first = n.steps[0] as { type?: unknown; value?: unknown } | undefined;
       if (first?.type === 'name' && typeof first.value === 'string') fields.add(first.value);
-    } else if (n.type === 'name' && typeof n.value === 'string') {
-      fields.add(n.value);
+      // Later steps are names relative to the first (`$source.baseUrl`, `sys_id.value`), not
+      // root fields; only what hangs off a step (predicates, nested expressions) is visited.
+      for (const step of n.steps) visitChildren(step);
+      return;
     }
+    visitChildren(node);
+  };
+  const visitChildren = (node: unknown): void => {
+    if (typeof node !== 'object' || node === null) return;
     for (const [key, value] of Object.entries(node)) {
       if (key !== 'position' && typeof value === 'object') visit(value);
     }

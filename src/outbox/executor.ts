@@ -83,7 +83,9 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
       return true;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (error instanceof PlatformError && (error.details.code === 'auth' || error.details.code === 'forbidden')) {
+      // Refused credentials stop the source: every other write would fail the same way. A 403 on
+      // one write is usually a data policy or ACL on that record, so only that entry dies.
+      if (error instanceof PlatformError && error.details.code === 'auth') {
         await store.outbox.markFailed(entry.id, message, now());
         stopped = new SourceStoppedError(error);
         return false;

@@ -77,6 +77,9 @@ const CHOICES: ReadonlyMap<string, Readonly<Record<string, string>>> = new Map<s
   ['incident.state', INCIDENT_STATE],
   ['incident.incident_state', INCIDENT_STATE],
   ['problem.state', PROBLEM_STATE],
+  // Out-of-box incident categories; values outside the list (the event log's "Category 55")
+  // are kept and shown as they are.
+  ['incident.category', { inquiry: 'Inquiry / Help', software: 'Software', hardware: 'Hardware', network: 'Network', database: 'Database' }],
   ['incident.notify', { '1': 'Do Not Notify', '2': 'Send Email', '3': 'Send SMS' }],
 ]);
 

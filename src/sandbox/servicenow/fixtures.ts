@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { toGlideDateTime } from './glide-date-time.js';
 import type { SandboxRecord, ServiceNowStore } from './store.js';
 
@@ -209,7 +210,7 @@ export const FIXTURE_INCIDENTS: readonly FixtureIncident[] = [
 export function seedFixtures(store: ServiceNowStore, options: { user?: string } = {}): Readonly<SandboxRecord>[] {
   const user = options.user ?? 'admin';
   const now = store.now().getTime();
-  return FIXTURE_INCIDENTS.map((fixture) => {
+  return FIXTURE_INCIDENTS.map((fixture, index) => {
     const { openedMinutesAgo, ...fields } = fixture;
     const at = toGlideDateTime(new Date(now - openedMinutesAgo * 60_000));
     const resolved = fixture.state === '6' || fixture.state === '7';
@@ -217,6 +218,8 @@ export function seedFixtures(store: ServiceNowStore, options: { user?: string } 
       'incident',
       {
         ...fields,
+        // Stable ids: two sandboxes seeded alike hold identical records.
+        sys_id: createHash('md5').update(`fixture:${index}`).digest('hex'),
         opened_at: at,
         active: fixture.state === '7' ? 'false' : 'true',
         ...(resolved ? { resolved_at: at, resolved_by: fixture.assigned_to } : {}),

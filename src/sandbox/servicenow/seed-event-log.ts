@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -235,9 +236,16 @@ export async function seedFromEventLog(store: ServiceNowStore, options: SeedFrom
   }
   for (const [number, row] of chosen) {
     const fields = { ...incidentFields(row), ...systemFields(row), ...(texts ? textFor(number, texts) : {}) };
-    store.insert('incident', fields, fields['sys_created_by'], { system: true, inputDisplayValue: true });
+    // sys_id derived from the number, so two sandboxes seeded alike hold identical records
+    // (the crash test compares a killed run with an uninterrupted one record by record).
+    store.insert('incident', { ...fields, sys_id: stableSysId(number) }, fields['sys_created_by'], { system: true, inputDisplayValue: true });
   }
   return { incidents: chosen.size, numbers: [...chosen.keys()] };
+}
+
+/** A sys_id that is a pure function of the incident number. */
+export function stableSysId(number: string): string {
+  return createHash('md5').update(`incident:${number}`).digest('hex');
 }
 
 export interface ReplayEventLogOptions {

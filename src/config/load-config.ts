@@ -1,0 +1,153 @@
+import path from 'node:path';
+import { DaemonConfig } from './schema.js';
+import { ConfigError, hasErrors, sortDiagnostics } from './diagnostics.js';
+import type { Diagnostic } from './diagnostics.js';
+import { interpolateEnv } from './env.js';
+import type { Env } from './env.js';
+import { readTextFile } from './read-file.js';
+import { diagnosticAtNode, mapValue, parseYamlSource, seqItems, stringScalar } from './yaml-source.js';
+import type { YamlSource } from './yaml-source.js';
+import { issuesToDiagnostics } from './zod-issues.js';
+
+export interface ConfigReadResult {
+  file: string;
+  /** Set only when there are no error diagnostics. Paths inside are absolute. */
+  config: DaemonConfig | undefined;
+  /** Values substituted from the environment; register them with the logger for redaction. */
+  secrets: string[];
+  diagnostics: Diagnostic[];
+  /**
+   * Source ids written in the file, collected even when the config is invalid so rule files can
+   * still be checked against them.
+   */
+  sourceIds: string[];
+  /** Platforms of the sources written in the file, collected like `sourceIds`. */
+  platforms: string[];
+  /** Rules and mappings locations (absolute), from the file or the defaults. */
+  rulesPath: string;
+  mappingsPath: string;
+  /** False when the file could not be read or parsed as YAML at all. */
+  parsed: boolean;
+}
+
+export interface LoadedConfig {
+  config: DaemonConfig;
+  secrets: string[];
+  /** Warnings only; errors throw. */
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Loads `deskbridge.yaml`: `${ENV}` interpolation, schema validation, cross-field checks. Throws a
+ * `ConfigError` carrying every diagnostic when anything is wrong.
+ */
+export function loadConfig(file: string, env: Env = process.env): LoadedConfig {
+  const result = readConfig(file, env);
+  if (result.config === undefined || hasErrors(result.diagnostics)) {
+    throw new ConfigError(result.diagnostics, `Invalid configuration in ${file}`);
+  }
+  return { config: result.config, secrets: result.secrets, diagnostics: result.diagnostics };
+}
+
+/** Same checks as `loadConfig` but never throws; for `validate` and hot reload. */
+export function readConfig(file: string, env: Env = process.env): ConfigReadResult {
+  const dir = path.dirname(path.resolve(file));
+  const result: ConfigReadResult = {
+    file,
+    config: undefined,
+    secrets: [],
+    diagnostics: [],
+    sourceIds: [],
+    platforms: [],
+    rulesPath: path.resolve(dir, DaemonConfig.shape.rules.def.defaultValue),
+    mappingsPath: path.resolve(dir, DaemonConfig.shape.mappings.def.defaultValue),
+    parsed: false,
+  };
+  const read = readTextFile(file);
+  if ('diagnostic' in read) {
+    result.diagnostics.push(read.diagnostic);
+    return result;
+  }
+  const { source, diagnostics: syntax } = parseYamlSource(file, read.text);
+  const diagnostics = [...syntax];
+  result.parsed = true;
+
+  const interpolation = interpolateEnv(source, env);
+  diagnostics.push(...interpolation.diagnostics);
+  result.secrets = interpolation.secrets;
+
+  const raw = rawLocations(source);
+  result.sourceIds = raw.sourceIds;
+  result.platforms = raw.platforms;
+  if (raw.rules !== undefined) result.rulesPath = path.resolve(dir, raw.rules);
+  if (raw.mappings !== undefined) result.mappingsPath = path.resolve(dir, raw.mappings);
+
+  // A tree recovered from broken YAML produces confusing schema errors; fix the syntax first.
+  if (!hasErrors(syntax)) {
+    const data: unknown = source.doc.toJS() ?? {};
+    const parsed = DaemonConfig.safeParse(data);
+    if (!parsed.success) {
+      diagnostics.push(...issuesToDiagnostics(parsed.error.issues, { source, schema: DaemonConfig, data }));
+    }
+    diagnostics.push(...duplicateSourceIds(source));
+    if (parsed.success && !hasErrors(diagnostics)) result.config = resolvePaths(parsed.data, dir);
+  }
+  result.diagnostics = sortDiagnostics(diagnostics);
+  return result;
+}
+
+/** Relative paths in the config mean "next to the config file", not "wherever the daemon was started". */
+function resolvePaths(config: DaemonConfig, dir: string): DaemonConfig {
+  return {
+    ...config,
+    state: { ...config.state, path: path.resolve(dir, config.state.path) },
+    rules: path.resolve(dir, config.rules),
+    mappings: path.resolve(dir, config.mappings),
+    log: config.log.file === undefined ? config.log : { ...config.log, file: path.resolve(dir, config.log.file) },
+  };
+}
+
+interface RawLocations {
+  sourceIds: string[];
+  platforms: string[];
+  rules?: string;
+  mappings?: string;
+}
+
+function rawLocations(source: YamlSource): RawLocations {
+  const root = source.doc.contents;
+  const sources = seqItems(mapValue(root, 'sources'));
+  const strings = (key: string): string[] =>
+    sources.map((item) => stringScalar(mapValue(item, key))?.value).filter((v): v is string => v !== undefined);
+  const out: RawLocations = { sourceIds: strings('id'), platforms: [...new Set(strings('platform'))] };
+  const rules = stringScalar(mapValue(root, 'rules'))?.value;
+  const mappings = stringScalar(mapValue(root, 'mappings'))?.value;
+  if (rules !== undefined && rules !== '') out.rules = rules;
+  if (mappings !== undefined && mappings !== '') out.mappings = mappings;
+  return out;
+}
+
+function duplicateSourceIds(source: YamlSource): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const first = new Map<string, number>();
+  seqItems(mapValue(source.doc.contents, 'sources')).forEach((item, index) => {
+    const idNode = stringScalar(mapValue(item, 'id'));
+    if (idNode === undefined) return;
+    const previous = first.get(idNode.value);
+    if (previous === undefined) {
+      first.set(idNode.value, index);
+      return;
+    }
+    diagnostics.push(
+      diagnosticAtNode(
+        source,
+        idNode,
+        'error',
+        'duplicate-id',
+        `Source id "${idNode.value}" in sources[${index}] is already used by sources[${previous}]`,
+        { hint: 'source ids key watermarks and state; give each source its own id' },
+      ),
+    );
+  });
+  return diagnostics;
+}

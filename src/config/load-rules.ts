@@ -1,0 +1,252 @@
+import { isMap, isScalar, isSeq } from 'yaml';
+import type { Node } from 'yaml';
+import { Rule, RulesFile } from '../model/rule.js';
+import { ConfigError, displayPath, hasErrors, sortDiagnostics } from './diagnostics.js';
+import type { Diagnostic } from './diagnostics.js';
+import { checkJsonata, findPlaceholders, jsonataHint } from './jsonata-lint.js';
+import type { JsonataProblem } from './jsonata-lint.js';
+import { expandPaths, readTextFile } from './read-file.js';
+import { offsetInScalar, scalarValueOffsets } from './scalar-offsets.js';
+import {
+  diagnosticAtNode,
+  diagnosticAtOffset,
+  formatPath,
+  mapValue,
+  parseYamlSource,
+  seqItems,
+  stringScalar,
+} from './yaml-source.js';
+import type { StringScalar, YamlSource } from './yaml-source.js';
+import { issuesToDiagnostics } from './zod-issues.js';
+
+export { loadMappings } from './load-mappings.js';
+
+/** Keys whose string value is a JSONata expression, in any rule kind. */
+export const JSONATA_KEYS: ReadonlySet<string> = new Set(['when', 'assert', 'condition', 'expression', 'groupBy']);
+
+/** Keys whose string value is text with `{{ jsonata }}` placeholders, in any rule kind. */
+export const TEMPLATE_KEYS: ReadonlySet<string> = new Set(['template', 'title', 'body', 'message']);
+
+/** Keys holding data rather than rule configuration (embedded tests' tickets); not linted. */
+const DATA_KEYS: ReadonlySet<string> = new Set(['tests']);
+
+export interface LoadedRulesFile {
+  file: string;
+  /** Rules of this file; empty when the file has errors. */
+  rules: Rule[];
+  /** True when the file produced no error diagnostics. */
+  ok: boolean;
+}
+
+export interface LoadRulesOptions {
+  /** Known source ids; when given, `scope.sources` entries are checked against them. */
+  sourceIds?: readonly string[];
+}
+
+export interface LoadRulesResult {
+  files: LoadedRulesFile[];
+  /** Rules of all error-free files, in file order then document order. */
+  rules: Rule[];
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Loads rules files (or directories of `*.yaml`/`*.yml`), validates each against the schema and
+ * lints what the schema cannot see: JSONata syntax, ids unique across files, source references,
+ * per-kind cross-field requirements. Never throws on bad input; every problem is a diagnostic.
+ */
+export function loadRules(paths: readonly string[], options: LoadRulesOptions = {}): LoadRulesResult {
+  const expanded = expandPaths(paths, ['.yaml', '.yml']);
+  const diagnostics = [...expanded.diagnostics];
+  const files: LoadedRulesFile[] = [];
+  const ids = new Map<string, Diagnostic>();
+  for (const file of expanded.files) {
+    const fileDiagnostics = loadRulesFile(file, ids, options);
+    diagnostics.push(...fileDiagnostics.diagnostics);
+    files.push(fileDiagnostics.loaded);
+  }
+  return {
+    files,
+    rules: files.flatMap((f) => f.rules),
+    diagnostics: sortDiagnostics(diagnostics),
+  };
+}
+
+/** `loadRules`, throwing a `ConfigError` with every diagnostic when any is an error. */
+export function loadRulesOrThrow(paths: readonly string[], options: LoadRulesOptions = {}): LoadRulesResult {
+  const result = loadRules(paths, options);
+  if (hasErrors(result.diagnostics)) throw new ConfigError(result.diagnostics, 'Invalid rules');
+  return result;
+}
+
+function loadRulesFile(
+  file: string,
+  ids: Map<string, Diagnostic>,
+  options: LoadRulesOptions,
+): { loaded: LoadedRulesFile; diagnostics: Diagnostic[] } {
+  const read = readTextFile(file);
+  if ('diagnostic' in read) return { loaded: { file, rules: [], ok: false }, diagnostics: [read.diagnostic] };
+  const { source, diagnostics } = parseYamlSource(file, read.text);
+  // A tree recovered from broken YAML produces confusing follow-up errors; fix the syntax first.
+  if (hasErrors(diagnostics)) return { loaded: { file, rules: [], ok: false }, diagnostics };
+
+  const data: unknown = source.doc.toJS() ?? {};
+  const parsed = RulesFile.safeParse(data);
+  if (!parsed.success) {
+    diagnostics.push(...issuesToDiagnostics(parsed.error.issues, { source, schema: RulesFile, data }));
+  }
+  seqItems(mapValue(source.doc.contents, 'rules')).forEach((ruleNode, index) => {
+    diagnostics.push(...lintRule(source, ruleNode, index, ids, options));
+  });
+
+  const ok = parsed.success && !hasErrors(diagnostics);
+  return { loaded: { file, rules: ok ? parsed.data.rules : [], ok }, diagnostics };
+}
+
+function lintRule(
+  source: YamlSource,
+  ruleNode: unknown,
+  index: number,
+  ids: Map<string, Diagnostic>,
+  options: LoadRulesOptions,
+): Diagnostic[] {
+  if (!isMap(ruleNode)) return [];
+  const diagnostics: Diagnostic[] = [];
+  const rulePath = ['rules', index];
+
+  const idNode = stringScalar(mapValue(ruleNode, 'id'));
+  if (idNode !== undefined) {
+    const here = diagnosticAtNode(source, idNode, 'error', 'duplicate-id', '');
+    const first = ids.get(idNode.value);
+    if (first === undefined) {
+      ids.set(idNode.value, here);
+    } else {
+      const where = `${displayPath(first.file)}:${first.line}:${first.column}`;
+      diagnostics.push({
+        ...here,
+        message: `Rule id "${idNode.value}" is already defined at ${where}`,
+        hint: 'rule ids must be unique across all rules files; they key audit records and idempotency',
+      });
+    }
+  }
+
+  const sources = mapValue(mapValue(ruleNode, 'scope'), 'sources');
+  if (options.sourceIds !== undefined) {
+    for (const item of seqItems(sources)) {
+      const ref = stringScalar(item);
+      if (ref === undefined || options.sourceIds.includes(ref.value)) continue;
+      const valid = options.sourceIds.length > 0 ? options.sourceIds.join(', ') : '(no sources configured)';
+      diagnostics.push(
+        diagnosticAtNode(source, ref, 'error', 'unknown-source', `Unknown source "${ref.value}" in scope.sources. Must be one of: ${valid}`),
+      );
+    }
+  }
+
+  diagnostics.push(...lintExpressions(source, ruleNode, rulePath));
+
+  const kind = stringScalar(mapValue(ruleNode, 'kind'))?.value;
+  const kindLint = kind === undefined ? undefined : KIND_LINTS[kind];
+  if (kindLint !== undefined) diagnostics.push(...kindLint(source, ruleNode));
+  return diagnostics;
+}
+
+/** Walks a rule's node tree and compiles every JSONata string and template placeholder. */
+function lintExpressions(source: YamlSource, node: unknown, path: (string | number)[]): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  if (isSeq(node)) {
+    node.items.forEach((item, i) => diagnostics.push(...lintExpressions(source, item, [...path, i])));
+    return diagnostics;
+  }
+  if (!isMap(node)) return diagnostics;
+  for (const pair of node.items) {
+    if (!isScalar(pair.key)) continue;
+    const key = String(pair.key.value);
+    if (DATA_KEYS.has(key)) continue;
+    const fieldPath = [...path, key];
+    const value = stringScalar(pair.value);
+    if (value !== undefined && JSONATA_KEYS.has(key)) {
+      const problem = checkJsonata(value.value);
+      if (problem !== undefined) diagnostics.push(jsonataDiagnostic(source, value, 0, problem, fieldPath));
+    } else if (value !== undefined && TEMPLATE_KEYS.has(key)) {
+      diagnostics.push(...lintTemplate(source, value, fieldPath));
+    } else {
+      diagnostics.push(...lintExpressions(source, pair.value, fieldPath));
+    }
+  }
+  return diagnostics;
+}
+
+function lintTemplate(source: YamlSource, scalar: StringScalar, path: (string | number)[]): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const scan = findPlaceholders(scalar.value);
+  for (const placeholder of scan.placeholders) {
+    const problem = checkJsonata(placeholder.expression);
+    if (problem !== undefined) {
+      diagnostics.push(jsonataDiagnostic(source, scalar, placeholder.exprStart, problem, path, 'placeholder in '));
+    }
+  }
+  if (scan.unclosedAt !== undefined) {
+    const offsets = scalarValueOffsets(source.text, scalar, scalar.value);
+    diagnostics.push(
+      diagnosticAtOffset(
+        source,
+        offsetInScalar(offsets, scan.unclosedAt),
+        'warning',
+        'bad-jsonata',
+        `Unclosed "{{" placeholder in ${formatPath(path)}`,
+        { hint: 'close it with "}}"; as written it is output literally' },
+      ),
+    );
+  }
+  return diagnostics;
+}
+
+function jsonataDiagnostic(
+  source: YamlSource,
+  scalar: StringScalar,
+  base: number,
+  problem: JsonataProblem,
+  path: (string | number)[],
+  what = '',
+): Diagnostic {
+  const offsets = scalarValueOffsets(source.text, scalar, scalar.value);
+  return diagnosticAtOffset(
+    source,
+    offsetInScalar(offsets, base + problem.index),
+    'error',
+    'bad-jsonata',
+    `Invalid JSONata ${what}${formatPath(path)}: ${problem.message} (${problem.code})`,
+    { hint: jsonataHint(problem.code) },
+  );
+}
+
+// ---- per-kind cross-field checks ------------------------------------------------------------------
+
+type KindLint = (source: YamlSource, rule: Node) => Diagnostic[];
+
+/**
+ * Checks the schema cannot express per field. Keyed by rule kind so new kinds add an entry rather
+ * than a branch in the generic linter.
+ */
+const KIND_LINTS: Readonly<Record<string, KindLint>> = {
+  routing: lintRouting,
+};
+
+const STRATEGIES_NEEDING_MEMBERS: ReadonlySet<string> = new Set(['round-robin', 'least-loaded']);
+
+function lintRouting(source: YamlSource, rule: Node): Diagnostic[] {
+  const assign = mapValue(rule, 'assign');
+  const strategy = stringScalar(mapValue(assign, 'strategy'));
+  if (strategy === undefined || !STRATEGIES_NEEDING_MEMBERS.has(strategy.value)) return [];
+  if (mapValue(assign, 'members') !== undefined) return [];
+  return [
+    diagnosticAtNode(
+      source,
+      strategy,
+      'error',
+      'missing-field',
+      `Strategy "${strategy.value}" needs assign.members to pick from`,
+      { hint: 'add "members: [alice, bob]" under assign, or use strategy "fixed" with "assignee"' },
+    ),
+  ];
+}

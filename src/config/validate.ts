@@ -1,0 +1,181 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { formatDiagnostic, plural, sortDiagnostics } from './diagnostics.js';
+import type { Diagnostic, DiagnosticSeverity } from './diagnostics.js';
+import type { Env } from './env.js';
+import { readConfig } from './load-config.js';
+import { loadMappingFile } from './load-mappings.js';
+import { loadRules } from './load-rules.js';
+import { fileProblem } from './read-file.js';
+import { hasTopLevelKey, parseYamlSource } from './yaml-source.js';
+
+export interface ValidateResult {
+  diagnostics: Diagnostic[];
+  /** Distinct files read (configs, rules files, mapping files). */
+  filesChecked: number;
+}
+
+export interface ValidateOptions {
+  /** Environment for `${VAR}` interpolation in configs; defaults to `process.env`. */
+  env?: Env;
+}
+
+type FileKind = 'config' | 'rules' | 'mapping';
+
+const YAML_EXTENSIONS = ['.yaml', '.yml'];
+
+/**
+ * Validates any mix of config files, rules files, mapping files and folders of them. A config
+ * among the paths brings its rules and mappings folders along and supplies the source ids that
+ * `scope.sources` is checked against.
+ */
+export function validatePaths(paths: readonly string[], options: ValidateOptions = {}): ValidateResult {
+  const diagnostics: Diagnostic[] = [];
+  const found = new Map<FileKind, string[]>([
+    ['config', []],
+    ['rules', []],
+    ['mapping', []],
+  ]);
+  const seen = new Set<string>();
+  const add = (kind: FileKind, file: string): void => {
+    const key = path.resolve(file);
+    if (seen.has(key)) return;
+    seen.add(key);
+    found.get(kind)?.push(file);
+  };
+
+  for (const given of paths) {
+    const listed = listPath(given, 'error');
+    if ('diagnostic' in listed) {
+      diagnostics.push(listed.diagnostic);
+      continue;
+    }
+    for (const file of listed.files) add(classify(file), file);
+  }
+
+  // Configs first: they decide which source ids exist and bring their own rules and mappings.
+  let sourceIds: string[] | undefined;
+  const platforms = new Set<string>();
+  const mappingDirs: string[] = [];
+  for (const file of found.get('config') ?? []) {
+    const result = readConfig(file, options.env ?? process.env);
+    diagnostics.push(...result.diagnostics);
+    sourceIds = [...new Set([...(sourceIds ?? []), ...result.sourceIds])];
+    for (const platform of result.platforms) platforms.add(platform);
+    // The config's own folders are optional companions; a missing one is worth a warning only.
+    for (const [dir, kind] of [
+      [result.rulesPath, 'rules'],
+      [result.mappingsPath, 'mapping'],
+    ] as const) {
+      const listed = listPath(dir, 'warning');
+      if ('diagnostic' in listed) {
+        const folder = kind === 'rules' ? 'rules' : 'mappings';
+        diagnostics.push({ ...listed.diagnostic, message: `${listed.diagnostic.message} (${folder} folder of ${file})` });
+        continue;
+      }
+      if (kind === 'mapping') mappingDirs.push(dir);
+      for (const child of listed.files) if (classify(child) === kind) add(kind, child);
+    }
+  }
+
+  const rulesFiles = found.get('rules') ?? [];
+  if (rulesFiles.length > 0) {
+    const rules = loadRules(rulesFiles, sourceIds === undefined ? {} : { sourceIds });
+    diagnostics.push(...rules.diagnostics);
+  }
+
+  const mappingFiles = found.get('mapping') ?? [];
+  for (const file of mappingFiles) diagnostics.push(...loadMappingFile(file).diagnostics);
+  diagnostics.push(...missingMappings(mappingDirs, platforms));
+
+  return {
+    diagnostics: sortDiagnostics(diagnostics),
+    filesChecked: (found.get('config')?.length ?? 0) + rulesFiles.length + mappingFiles.length,
+  };
+}
+
+/** The daemon needs both directions for every configured platform. */
+function missingMappings(dirs: readonly string[], platforms: ReadonlySet<string>): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const dir of dirs) {
+    for (const platform of platforms) {
+      for (const direction of ['inbound', 'outbound']) {
+        const file = path.join(dir, `${platform}.${direction}.jsonata`);
+        if (fs.existsSync(file)) continue;
+        diagnostics.push({
+          file,
+          line: 1,
+          column: 1,
+          severity: 'error',
+          code: 'file-not-found',
+          message: `No ${direction} mapping for platform "${platform}", which a configured source uses`,
+          hint: `create ${path.basename(file)} in the mappings folder`,
+        });
+      }
+    }
+  }
+  return diagnostics;
+}
+
+function listPath(given: string, severity: DiagnosticSeverity): { files: string[] } | { diagnostic: Diagnostic } {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(given);
+  } catch (err) {
+    return { diagnostic: fileProblem(given, err, severity) };
+  }
+  if (!stat.isDirectory()) return { files: [given] };
+  const files = fs
+    .readdirSync(given, { withFileTypes: true })
+    .filter((e) => e.isFile() && [...YAML_EXTENSIONS, '.jsonata'].some((ext) => e.name.endsWith(ext)))
+    .map((e) => path.join(given, e.name))
+    .sort();
+  if (files.length === 0) {
+    return {
+      diagnostic: {
+        file: given,
+        line: 1,
+        column: 1,
+        severity: 'warning',
+        code: 'file-not-found',
+        message: 'Folder has no .yaml, .yml or .jsonata files to validate',
+      },
+    };
+  }
+  return { files };
+}
+
+/** A config has `sources:`, a rules file has `rules:`; anything else is judged by its name. */
+function classify(file: string): FileKind {
+  if (file.endsWith('.jsonata')) return 'mapping';
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    // Unreadable: let the rules loader report it.
+  }
+  const { source } = parseYamlSource(file, text);
+  if (hasTopLevelKey(source, 'sources')) return 'config';
+  if (hasTopLevelKey(source, 'rules')) return 'rules';
+  return /deskbridge[^/\\]*\.ya?ml$/.test(path.basename(file)) ? 'config' : 'rules';
+}
+
+/**
+ * `deskbridge validate [paths…]`: prints one `file:line:col severity code: message` line per
+ * problem and a summary. Returns the exit code: 1 when there are errors, 0 otherwise (warnings
+ * alone do not fail).
+ */
+export function runValidate(paths: readonly string[], out: (line: string) => void, options: ValidateOptions = {}): number {
+  const targets = paths.length > 0 ? paths : ['deskbridge.yaml'];
+  const { diagnostics, filesChecked } = validatePaths(targets, options);
+  for (const d of diagnostics) out(formatDiagnostic(d));
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = diagnostics.length - errors;
+  const checked = `${plural(filesChecked, 'file')} checked`;
+  out(
+    diagnostics.length === 0
+      ? `${checked}, no problems found`
+      : `${checked}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}`,
+  );
+  return errors > 0 ? 1 : 0;
+}

@@ -1,0 +1,120 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import { Daemon } from '../../src/daemon/daemon.js';
+import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
+import { captureLogger } from '../helpers/log-capture.js';
+import { snapshot, startSeededSandbox, writeConfig, writesIn, type PlatformSnapshot } from '../helpers/sandbox-env.js';
+
+process.env['E2E_SN_PASSWORD'] = 'deskbridge';
+
+/**
+ * What the e2e rules must do to each incident, stated from the platform's initial state
+ * (display values), independently of the engine.
+ */
+function expectedRouting(sandbox: ServiceNowSandbox): Map<string, { group: string; rule: string }> {
+  const { store } = sandbox;
+  const expected = new Map<string, { group: string; rule: string }>();
+  for (const record of store.list('incident')) {
+    const category = store.displayValue('incident', record, 'category');
+    const group = store.displayValue('incident', record, 'assignment_group');
+    const assignee = store.displayValue('incident', record, 'assigned_to');
+    const state = record['state'] ?? '';
+    const active = !['3', '6', '7', '8'].includes(state);
+    const number = record['number'] ?? '';
+    if (category === 'Network' && group === '') expected.set(number, { group: 'Network Operations', rule: 'network-to-netops' });
+    else if (group === 'Group 70' && assignee === '' && active) expected.set(number, { group: 'Group 70', rule: 'desk-queue-dispatch' });
+    else if (group === '') expected.set(number, { group: 'Service Desk', rule: 'unassigned-to-desk' });
+  }
+  return expected;
+}
+
+describe('daemon against the ServiceNow sandbox (real HTTP, real SQLite)', () => {
+  let sandbox: ServiceNowSandbox | undefined;
+  let daemon: Daemon | undefined;
+  afterEach(async () => {
+    await daemon?.stop().catch(() => undefined);
+    await sandbox?.close();
+    daemon = undefined;
+    sandbox = undefined;
+  });
+
+  it('assigns and notes every matching incident exactly once, and a second pass writes nothing', async () => {
+    sandbox = await startSeededSandbox({ fixtures: true, eventLogIncidents: 200 });
+    const before = snapshot(sandbox);
+    const expected = expectedRouting(sandbox);
+    const { config, secrets } = loadConfig(writeConfig(sandbox.url));
+    const { logger, lines } = captureLogger(secrets);
+    daemon = new Daemon({ config, logger });
+
+    const first = await daemon.runOnce();
+    const after = snapshot(sandbox);
+
+    expect(first.ok).toBe(true);
+    expect(expected.size).toBeGreaterThan(20);
+    for (const [number, want] of expected) {
+      const got = after[number];
+      expect(got?.group, number).toBe(want.group);
+      expect(got?.notes, number).toHaveLength(1);
+      expect(got?.notes[0], number).toContain(want.rule);
+    }
+    const untouched = Object.keys(before).filter((n) => !expected.has(n));
+    for (const number of untouched) expect(after[number], number).toEqual(before[number]);
+    const dispatched = [...expected].filter(([, w]) => w.rule === 'desk-queue-dispatch').map(([n]) => after[n]?.assignee);
+    expect(new Set(dispatched)).toEqual(new Set(['Resolver 17', 'Resolver 13', 'Resolver 194']));
+
+    sandbox.resetRequestLog();
+    const second = await daemon.runOnce();
+
+    expect(second.ok).toBe(true);
+    expect(writesIn(sandbox)).toBe(0);
+    expect(snapshot(sandbox)).toEqual(after);
+    expect(lines.join('\n')).not.toContain('deskbridge:deskbridge');
+  });
+
+  it('plans but does not write in dry-run mode', async () => {
+    sandbox = await startSeededSandbox({ fixtures: true });
+    const before: PlatformSnapshot = snapshot(sandbox);
+    const { config, secrets } = loadConfig(writeConfig(sandbox.url, { dryRun: true }));
+    const { logger, lines } = captureLogger(secrets);
+    daemon = new Daemon({ config, logger });
+
+    const result = await daemon.runOnce();
+
+    expect(result.results[0]?.planned).toBeGreaterThan(0);
+    expect(writesIn(sandbox)).toBe(0);
+    expect(snapshot(sandbox)).toEqual(before);
+    expect(lines.filter((l) => l.includes('DRY-RUN: would write')).length).toBe(result.results[0]?.planned);
+  });
+
+  it('picks up a change made on the platform after the first pass', async () => {
+    sandbox = await startSeededSandbox({ fixtures: true });
+    const { config, secrets } = loadConfig(writeConfig(sandbox.url));
+    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+    await daemon.runOnce();
+
+    const created = sandbox.store.insert('incident', { short_description: 'Wi-Fi down in building B', category: 'network', state: '1' }, 'beth.anglin', { inputDisplayValue: true });
+    const second = await daemon.runOnce();
+
+    expect(second.results[0]?.routedByGroup).toEqual({ 'Network Operations': 1 });
+    expect(snapshot(sandbox)[created['number'] ?? '']?.group).toBe('Network Operations');
+  });
+
+  it('stops a source whose credentials are refused, with a message that says what to fix', async () => {
+    sandbox = await startSeededSandbox({ fixtures: true });
+    process.env['E2E_SN_PASSWORD'] = 'wrong-password-123';
+    try {
+      const { config, secrets } = loadConfig(writeConfig(sandbox.url));
+      const { logger, lines } = captureLogger(secrets);
+      daemon = new Daemon({ config, logger });
+
+      const result = await daemon.runOnce();
+
+      expect(result.ok).toBe(false);
+      const text = lines.join('\n');
+      expect(text).toMatch(/credentials|password/i);
+      expect(text).not.toContain('wrong-password-123');
+    } finally {
+      process.env['E2E_SN_PASSWORD'] = 'deskbridge';
+    }
+  });
+});

@@ -1,0 +1,77 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { readEventLog, seedFixtures, seedFromEventLog, ServiceNowStore, startServiceNowSandbox, type EventRow, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
+
+export const REPO = resolve(import.meta.dirname, '..', '..');
+export const E2E_RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules');
+export const MAPPINGS = join(REPO, 'mappings');
+
+let rowsCache: Promise<EventRow[]> | undefined;
+/** The UCI event log, read once per test file. */
+export function eventLogRows(): Promise<EventRow[]> {
+  rowsCache ??= readEventLog();
+  return rowsCache;
+}
+
+export interface SeedSpec {
+  fixtures?: boolean;
+  eventLogIncidents?: number;
+}
+
+export async function startSeededSandbox(spec: SeedSpec, options: { rateLimit?: { limit: number; windowSeconds: number } } = {}): Promise<ServiceNowSandbox> {
+  const store = new ServiceNowStore();
+  if (spec.fixtures) seedFixtures(store);
+  if (spec.eventLogIncidents) await seedFromEventLog(store, { stage: 'first', limit: spec.eventLogIncidents, titles: true, rows: await eventLogRows() });
+  return startServiceNowSandbox({ store, ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}) });
+}
+
+/** Writes a deskbridge.yaml for one sandbox source into a fresh temp folder; returns its path. */
+export function writeConfig(sandboxUrl: string, extra: { rules?: string; requestsPerMinute?: number; dryRun?: boolean; pageSize?: number } = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'deskbridge-e2e-'));
+  const path = join(dir, 'deskbridge.yaml');
+  writeFileSync(
+    path,
+    [
+      'state: { path: ./state.db }',
+      `rules: ${JSON.stringify(extra.rules ?? E2E_RULES)}`,
+      `mappings: ${JSON.stringify(MAPPINGS)}`,
+      `dryRun: ${extra.dryRun ?? false}`,
+      'log: { level: info, format: json }',
+      'sources:',
+      '  - id: sandbox-snow',
+      '    platform: servicenow',
+      `    baseUrl: ${sandboxUrl}`,
+      '    auth: { type: basic, username: deskbridge, password: "${E2E_SN_PASSWORD}" }',
+      `    pageSize: ${extra.pageSize ?? 50}`,
+      `    rateLimit: { requestsPerMinute: ${extra.requestsPerMinute ?? 60000}, concurrency: 4 }`,
+      '    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000 }',
+      '',
+    ].join('\n'),
+  );
+  return path;
+}
+
+/** What an observer sees on the platform: per incident number, assignment and deskbridge's notes. */
+export interface PlatformSnapshot {
+  [number: string]: { group: string; assignee: string; notes: string[]; modCount: string };
+}
+
+export function snapshot(sandbox: ServiceNowSandbox): PlatformSnapshot {
+  const { store } = sandbox;
+  const out: PlatformSnapshot = {};
+  for (const record of store.list('incident')) {
+    const sysId = record['sys_id'] ?? '';
+    out[record['number'] ?? sysId] = {
+      group: store.displayValue('incident', record, 'assignment_group'),
+      assignee: store.displayValue('incident', record, 'assigned_to'),
+      notes: store.journal(sysId).filter((j) => j.value.includes('[deskbridge:')).map((j) => `${j.element}:${j.value}`),
+      modCount: record['sys_mod_count'] ?? '',
+    };
+  }
+  return out;
+}
+
+export function writesIn(sandbox: ServiceNowSandbox): number {
+  return sandbox.requestLog.filter((r) => r.path.startsWith('/api/') && r.method !== 'GET').length;
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../../src/state/sqlite/store.js';
+import type { PlannedAction } from '../../../src/model/action.js';
+import type { BatchCommit } from '../../../src/state/types.js';
+
+function planned(id: string, ticketKey: string, action: PlannedAction['action']): PlannedAction {
+  return { id, sourceId: 's', ruleId: 'r', target: { ticketKey, nativeId: ticketKey, number: ticketKey, version: '1' }, action, explanation: '' };
+}
+
+function batch(partial: Partial<BatchCommit>): BatchCommit {
+  return { sourceId: 's', watermark: undefined, ledger: [], tickets: [], roundRobin: new Map(), actions: [], quarantine: [], ...partial };
+}
+
+describe('SQLite state store', () => {
+  it('never moves a watermark backwards', async () => {
+    const store = openSqliteStore(':memory:');
+
+    await store.commitBatch(batch({ watermark: '2026-11-20T10:00:00.000Z' }));
+    await store.commitBatch(batch({ watermark: '2026-11-19T10:00:00.000Z' }));
+
+    expect(await store.getWatermark('s')).toBe('2026-11-20T10:00:00.000Z');
+  });
+
+  it('remembers processed (id, version) pairs and forgets them past the horizon', async () => {
+    const store = openSqliteStore(':memory:');
+    await store.commitBatch(batch({ ledger: [{ nativeId: 'a', version: '1', updatedAt: '2026-11-01T00:00:00Z' }, { nativeId: 'b', version: '3', updatedAt: '2026-11-20T00:00:00Z' }] }));
+
+    expect(await store.seenVersions('s', [{ nativeId: 'a', version: '1' }, { nativeId: 'a', version: '2' }, { nativeId: 'b', version: '3' }])).toEqual(new Set(['a@1', 'b@3']));
+    expect(await store.pruneLedger('s', '2026-11-10T00:00:00Z')).toBe(1);
+    expect(await store.seenVersions('s', [{ nativeId: 'a', version: '1' }])).toEqual(new Set());
+  });
+
+  it('enqueues an action only once however often it is planned', async () => {
+    const store = openSqliteStore(':memory:');
+    const action = planned('x1', 't1', { type: 'assign', group: 'G' });
+
+    await store.commitBatch(batch({ actions: [action] }));
+    await store.commitBatch(batch({ actions: [action] }));
+
+    expect((await store.outbox.counts()).pending).toBe(1);
+  });
+
+  it('holds back a ticket\'s later writes while an earlier one waits for its retry', async () => {
+    const now = new Date('2026-11-23T10:00:00Z');
+    const store = openSqliteStore(':memory:', () => now);
+    await store.commitBatch(batch({ actions: [planned('a1', 't1', { type: 'assign', group: 'G' }), planned('a2', 't1', { type: 'comment', visibility: 'internal', body: 'n' }), planned('b1', 't2', { type: 'assign', group: 'G' })] }));
+
+    await store.outbox.markFailed('a1', 'HTTP 503', new Date(now.getTime() + 60_000));
+
+    expect((await store.outbox.due('s', now, 10)).map((e) => e.id)).toEqual(['b1']);
+    expect((await store.outbox.due('s', new Date(now.getTime() + 61_000), 10)).map((e) => e.id)).toEqual(['a1', 'a2', 'b1']);
+  });
+
+  it('reports pending assignments so a re-pulled ticket is judged as it will be', async () => {
+    const store = openSqliteStore(':memory:');
+    await store.commitBatch(batch({ actions: [planned('a1', 't1', { type: 'assign', group: 'Network', assignee: 'ann' })] }));
+
+    expect((await store.outbox.pendingAssignments(['t1', 't2'])).get('t1')).toEqual({ type: 'assign', group: 'Network', assignee: 'ann' });
+    await store.outbox.markDone('a1', { outcome: 'updated', ref: 't1' });
+    expect((await store.outbox.pendingAssignments(['t1'])).size).toBe(0);
+  });
+
+  it('counts open tickets per assignee for least-loaded routing', async () => {
+    const store = openSqliteStore(':memory:');
+    const t = (key: string, assignee: string, status: 'new' | 'closed') => ({ key, sourceId: 's', nativeId: key, number: key, version: '1', status, group: 'G', assignee, updatedAt: '2026-11-20T00:00:00Z' });
+
+    await store.commitBatch(batch({ tickets: [t('1', 'ann', 'new'), t('2', 'ann', 'new'), t('3', 'bob', 'closed')] }));
+
+    expect(await store.openLoads('s')).toEqual(new Map([['ann', 2]]));
+  });
+
+  it('puts dead entries back in the queue on retry', async () => {
+    const store = openSqliteStore(':memory:');
+    await store.commitBatch(batch({ actions: [planned('a1', 't1', { type: 'assign', group: 'G' })] }));
+    await store.outbox.markDead('a1', 'HTTP 400: invalid group');
+
+    expect(await store.outbox.retry({})).toBe(1);
+    expect((await store.outbox.counts()).pending).toBe(1);
+  });
+});
