@@ -6,7 +6,7 @@ import { Daemon } from '../daemon/daemon.js';
 import type { PassResult, SyncEvent } from '../daemon/sync-loop.js';
 import { createLogger } from '../observability/logger.js';
 import { describeAction } from '../outbox/writer.js';
-import { readEventLog, replayEventLog, seedFixtures, seedFromEventLog, ServiceNowStore, startServiceNowSandbox } from '../sandbox/servicenow/index.js';
+import { loadTicketTexts, readEventLog, replayEventLog, seedFixtures, seedFromEventLog, ServiceNowStore, startServiceNowSandbox } from '../sandbox/servicenow/index.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = (line = ''): void => {
@@ -85,19 +85,19 @@ export async function demoCommand(options: { incidents: number }): Promise<numbe
     out(`  pulled ${first?.pulled ?? 0} incidents, routed ${first ? count(first.routedByGroup) : 0}, ${first?.written.sent ?? 0} writes.`);
 
     out();
-    out('New incidents arrive (the next ones from the event log, stamped now):');
+    out('New incidents arrive (the next 25 from the event log that came in without a group, stamped now):');
     const arriving = nextIncidents(rows, new Set(seeded.numbers), 25);
-    const replay = replayEventLog(store, arriving, { timestamps: 'clock', titles: undefined });
+    const replay = replayEventLog(store, arriving, { timestamps: 'clock', titles: await loadTicketTexts() });
     const applied = replay.applyNext(arriving.length);
     out(`  ${applied.filter((e) => e.action === 'inserted').length} new incidents.`);
     out('Pass 2 — incremental sync (only what changed since the watermark):');
     const second = tally((await daemon.runOnce()).results);
-    out(`  pulled ${second?.pulled ?? 0} records (${second?.ownWrites ?? 0} were deskbridge's own writes from pass 1, recognised and left alone), routed ${second ? count(second.routedByGroup) : 0}.`);
+    out(`  pulled ${second?.pulled ?? 0} records: ${second?.alreadySeen ?? 0} already processed (overlap window), ${second?.ownWrites ?? 0} deskbridge's own writes from pass 1 (recognised, left alone); routed ${second ? count(second.routedByGroup) : 0}.`);
 
     out();
     out('Pass 3 — nothing changed, so nothing is written:');
     const third = tally((await daemon.runOnce()).results);
-    out(`  pulled ${third?.pulled ?? 0}, planned ${third?.planned ?? 0}, wrote ${third?.written.sent ?? 0}.`);
+    out(`  pulled ${third?.pulled ?? 0} (${third?.alreadySeen ?? 0} already processed, ${third?.ownWrites ?? 0} own writes), planned ${third?.planned ?? 0}, wrote ${third?.written.sent ?? 0}.`);
 
     out();
     out('Summary');
@@ -113,12 +113,14 @@ export async function demoCommand(options: { incidents: number }): Promise<numbe
   }
 }
 
-function nextIncidents<T extends { number: string }>(rows: readonly T[], seeded: ReadonlySet<string>, n: number): T[] {
+/** The first event of the next `n` incidents in the log that were reported without a group. */
+function nextIncidents<T extends { number: string; assignment_group: string }>(rows: readonly T[], seeded: ReadonlySet<string>, n: number): T[] {
   const picked: T[] = [];
   const numbers = new Set<string>();
   for (const row of rows) {
     if (seeded.has(row.number) || numbers.has(row.number)) continue;
     numbers.add(row.number);
+    if (row.assignment_group !== '') continue;
     picked.push(row);
     if (picked.length >= n) break;
   }

@@ -1,4 +1,5 @@
 import { isScalar, visit } from 'yaml';
+import type { Node } from 'yaml';
 import type { Diagnostic } from './diagnostics.js';
 import { offsetInScalar, scalarValueOffsets } from './scalar-offsets.js';
 import { diagnosticAtOffset } from './yaml-source.js';
@@ -70,6 +71,8 @@ export function interpolateString(input: string, env: Env): InterpolatedString {
 
 export interface EnvInterpolation {
   diagnostics: Diagnostic[];
+  /** Scalars with a missing or malformed reference; schema errors on them would only repeat it. */
+  failedNodes: Set<Node>;
   /** Every distinct non-empty value substituted from the environment, for log redaction. */
   secrets: string[];
 }
@@ -81,6 +84,7 @@ export interface EnvInterpolation {
 export function interpolateEnv(source: YamlSource, env: Env): EnvInterpolation {
   const diagnostics: Diagnostic[] = [];
   const secrets = new Set<string>();
+  const failedNodes = new Set<Node>();
   visit(source.doc, {
     Scalar(key, node) {
       if (key === 'key' || !isScalar(node) || typeof node.value !== 'string' || !node.value.includes('${')) return;
@@ -88,6 +92,7 @@ export function interpolateEnv(source: YamlSource, env: Env): EnvInterpolation {
       const result = interpolateString(original, env);
       for (const secret of result.used) secrets.add(secret);
       if (result.problems.length > 0) {
+        failedNodes.add(node);
         const offsets = scalarValueOffsets(source.text, node, original);
         for (const problem of result.problems) {
           const offset = offsetInScalar(offsets, problem.index);
@@ -110,5 +115,5 @@ export function interpolateEnv(source: YamlSource, env: Env): EnvInterpolation {
       node.value = result.value;
     },
   });
-  return { diagnostics, secrets: [...secrets] };
+  return { diagnostics, failedNodes, secrets: [...secrets] };
 }

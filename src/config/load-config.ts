@@ -5,7 +5,7 @@ import type { Diagnostic } from './diagnostics.js';
 import { interpolateEnv } from './env.js';
 import type { Env } from './env.js';
 import { readTextFile } from './read-file.js';
-import { diagnosticAtNode, mapValue, parseYamlSource, seqItems, stringScalar } from './yaml-source.js';
+import { diagnosticAtNode, mapValue, nodeAt, parseYamlSource, positionAt, seqItems, stringScalar } from './yaml-source.js';
 import type { YamlSource } from './yaml-source.js';
 import { issuesToDiagnostics } from './zod-issues.js';
 
@@ -87,7 +87,11 @@ export function readConfig(file: string, env: Env = process.env): ConfigReadResu
     const data: unknown = source.doc.toJS() ?? {};
     const parsed = DaemonConfig.safeParse(data);
     if (!parsed.success) {
-      diagnostics.push(...issuesToDiagnostics(parsed.error.issues, { source, schema: DaemonConfig, data }));
+      const issues = parsed.error.issues.filter((issue) => {
+        const node = nodeAt(source, issue.path as PropertyKey[]);
+        return node === undefined || !interpolation.failedNodes.has(node);
+      });
+      diagnostics.push(...issuesToDiagnostics(issues, { source, schema: DaemonConfig, data }));
     }
     diagnostics.push(...duplicateSourceIds(source));
     if (parsed.success && !hasErrors(diagnostics)) result.config = resolvePaths(parsed.data, dir);
@@ -129,13 +133,13 @@ function rawLocations(source: YamlSource): RawLocations {
 
 function duplicateSourceIds(source: YamlSource): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  const first = new Map<string, number>();
+  const first = new Map<string, { index: number; line: number }>();
   seqItems(mapValue(source.doc.contents, 'sources')).forEach((item, index) => {
     const idNode = stringScalar(mapValue(item, 'id'));
     if (idNode === undefined) return;
     const previous = first.get(idNode.value);
     if (previous === undefined) {
-      first.set(idNode.value, index);
+      first.set(idNode.value, { index, line: positionAt(source, idNode.range?.[0] ?? 0).line });
       return;
     }
     diagnostics.push(
@@ -144,7 +148,7 @@ function duplicateSourceIds(source: YamlSource): Diagnostic[] {
         idNode,
         'error',
         'duplicate-id',
-        `Source id "${idNode.value}" in sources[${index}] is already used by sources[${previous}]`,
+        `Source id "${idNode.value}" in sources[${index}] is already used by sources[${previous.index}] on line ${previous.line}`,
         { hint: 'source ids key watermarks and state; give each source its own id' },
       ),
     );

@@ -33,12 +33,9 @@ export function parseYamlSource(file: string, text: string): { source: YamlSourc
   ] as const) {
     for (const problem of problems) {
       const opened = problem.code === 'MISSING_CHAR' ? openingQuoteBefore(doc, problem.pos[0]) : undefined;
-      const message = cleanYamlMessage(problem.message) + (opened === undefined ? '' : ' for the string starting here');
-      diagnostics.push(
-        diagnosticAtOffset(source, opened ?? problem.pos[0], severity, 'yaml-syntax', message, {
-          hint: yamlHint(problem.code),
-        }),
-      );
+      const message = opened === undefined ? cleanYamlMessage(problem.message) : 'Quoted string is never closed';
+      const hint = opened === undefined ? yamlHint(problem.code) : 'add the closing quote at the end of the value';
+      diagnostics.push(diagnosticAtOffset(source, opened ?? problem.pos[0], severity, 'yaml-syntax', message, { hint }));
     }
   }
   return { source, diagnostics };
