@@ -134,13 +134,13 @@ function rawLocations(source: YamlSource): RawLocations {
 function duplicateSourceIds(source: YamlSource): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const first = new Map<string, { index: number; line: number }>();
-  seqItems(mapValue(source.doc.contents, 'sources')).forEach((item, index) => {
+  for (const [index, item] of seqItems(mapValue(source.doc.contents, 'sources')).entries()) {
     const idNode = stringScalar(mapValue(item, 'id'));
-    if (idNode === undefined) return;
+    if (idNode === undefined) continue;
     const previous = first.get(idNode.value);
     if (previous === undefined) {
       first.set(idNode.value, { index, line: positionAt(source, idNode.range?.[0] ?? 0).line });
-      return;
+      continue;
     }
     diagnostics.push(
       diagnosticAtNode(
@@ -152,6 +152,6 @@ function duplicateSourceIds(source: YamlSource): Diagnostic[] {
         { hint: 'source ids key watermarks and state; give each source its own id' },
       ),
     );
-  });
+  }
   return diagnostics;
 }

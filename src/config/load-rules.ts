@@ -95,9 +95,9 @@ function loadRulesFile(
   if (!parsed.success) {
     diagnostics.push(...issuesToDiagnostics(parsed.error.issues, { source, schema: RulesFile, data }));
   }
-  seqItems(mapValue(source.doc.contents, 'rules')).forEach((ruleNode, index) => {
+  for (const [index, ruleNode] of seqItems(mapValue(source.doc.contents, 'rules')).entries()) {
     diagnostics.push(...lintRule(source, ruleNode, index, ids, options));
-  });
+  }
 
   const ok = parsed.success && !hasErrors(diagnostics);
   return { loaded: { file, rules: ok ? parsed.data.rules : [], ok }, diagnostics };
@@ -154,7 +154,7 @@ function lintRule(
 function lintExpressions(source: YamlSource, node: unknown, path: (string | number)[]): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   if (isSeq(node)) {
-    node.items.forEach((item, i) => diagnostics.push(...lintExpressions(source, item, [...path, i])));
+    for (const [i, item] of node.items.entries()) diagnostics.push(...lintExpressions(source, item, [...path, i]));
     return diagnostics;
   }
   if (!isMap(node)) return diagnostics;

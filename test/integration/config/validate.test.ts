@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { runValidate, validatePaths } from '../../../src/config/validate.js';
+import { configFixture, rulesFixture, where } from './fixtures.js';
+
+const env = { SN_PASSWORD: 'secret' };
+
+describe('validatePaths', () => {
+  it('follows a config to its rules and mappings and finds nothing wrong in the valid fixtures', () => {
+    const result = validatePaths([configFixture('valid.yaml')], { env });
+
+    expect(result.diagnostics).toEqual([]);
+    expect(result.filesChecked).toBe(4);
+  });
+
+  it('checks scope.sources against the ids of a config given alongside', () => {
+    const file = rulesFixture('broken-unknown-source.yaml');
+
+    const result = validatePaths([configFixture('valid.yaml'), file], { env });
+
+    expect(result.diagnostics.map(where)).toEqual([`${file}:6:26 unknown-source`]);
+  });
+
+  it('tells rules files, configs and mapping files apart by content', () => {
+    const result = validatePaths(
+      [rulesFixture('broken-unknown-kind.yaml'), configFixture('wrong-type.yaml'), configFixture('mappings-broken')],
+      { env },
+    );
+
+    const errors = result.diagnostics.filter((d) => d.severity === 'error');
+    expect(errors.map((d) => d.code).sort()).toEqual(['bad-jsonata', 'bad-type', 'unknown-kind']);
+    // wrong-type.yaml brings its (existing) mappings folder along: 3 given + 2 mapping files.
+    expect(result.filesChecked).toBe(5);
+  });
+
+  it('validates every rules file of a folder together so duplicate ids are found', () => {
+    const result = validatePaths([rulesFixture('duplicate-id')], { env });
+
+    expect(result.diagnostics.map((d) => d.code)).toEqual(['duplicate-id']);
+  });
+});
+
+describe('runValidate', () => {
+  it('prints a summary and exits 0 when everything is valid', () => {
+    const lines: string[] = [];
+
+    const code = runValidate([configFixture('valid.yaml')], (line) => lines.push(line), { env });
+
+    expect(code).toBe(0);
+    expect(lines).toEqual(['4 files checked, no problems found']);
+  });
+
+  it('prints one formatted line per problem and exits 1 on errors', () => {
+    const lines: string[] = [];
+    const file = rulesFixture('broken-members.yaml');
+
+    const code = runValidate([file], (line) => lines.push(line), { env });
+
+    expect(code).toBe(1);
+    expect(lines[0]).toMatch(new RegExp(`^${file.replace(/[.\\]/g, '\\$&')}:7:17 error missing-field: `));
+    expect(lines.at(-1)).toBe('1 file checked: 1 error, 0 warnings');
+  });
+
+  it('does not fail on warnings alone', () => {
+    const lines: string[] = [];
+    const config = configFixture('warnings-only.yaml');
+
+    const code = runValidate([config], (line) => lines.push(line), { env });
+
+    expect(code).toBe(0);
+    expect(lines[0]).toMatch(/:1:1 warning file-not-found: File or directory not found \(rules folder of .*warnings-only\.yaml\)/);
+    expect(lines.at(-1)).toBe('3 files checked: 0 errors, 1 warning');
+  });
+});
