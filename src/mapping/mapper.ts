@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { Ticket } from '../model/ticket.js';
 import type { Action, ActionTarget } from '../model/action.js';
 import { compileExpression, ExpressionError, type CompiledExpression } from './expression.js';
+import { mappingFunctions } from './functions.js';
 
 /** The inbound and outbound JSONata mappings of one platform, compiled. */
 export interface PlatformMappings {
@@ -50,6 +51,7 @@ export async function mapInbound(mappings: PlatformMappings, raw: Record<string,
   let mapped: unknown;
   try {
     mapped = await mappings.inbound.evaluate(raw, {
+      ...mappingFunctions,
       source: { id: context.sourceId, table: context.container, baseUrl: context.baseUrl },
     });
   } catch (error) {
@@ -87,7 +89,7 @@ export async function mapOutbound(
 ): Promise<Record<string, unknown>> {
   let mapped: unknown;
   try {
-    mapped = await mappings.outbound.evaluate(input);
+    mapped = await mappings.outbound.evaluate(input, mappingFunctions);
   } catch (error) {
     throw new MappingError(`${mappings.platform}.outbound.jsonata failed: ${error instanceof Error ? error.message : String(error)}`, {
       code: 'outbound-failed',

@@ -75,6 +75,7 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
 
   async function sendOne(entry: OutboxEntry): Promise<boolean> {
     try {
+      if (!writer.dryRun) await store.outbox.markAttempt(entry.id);
       const result = await writer.write(entry);
       await store.outbox.markDone(entry.id, { outcome: result.outcome, ref: result.ref });
       if (result.outcome === 'unchanged') summary.unchanged++;

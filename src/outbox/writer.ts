@@ -23,7 +23,7 @@ export function createConnectorWriter(connector: Connector, mappings: () => Plat
       const { planned } = entry;
       const marker = markerFor(entry);
       const fields = await mapOutbound(mappings(), { action: planned.action, target: planned.target, marker });
-      return connector.apply({ planned, action: planned.action, fields, marker }, signal);
+      return connector.apply({ planned, action: planned.action, fields, marker, firstAttempt: entry.attempts === 0 }, signal);
     },
   };
 }

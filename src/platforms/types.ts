@@ -64,6 +64,12 @@ export interface WriteRequest {
   fields: Record<string, unknown>;
   /** Short unique text embedded in journal entries so a retried comment is found, not re-posted. */
   marker: string;
+  /**
+   * True when no earlier attempt of this write was ever started (the outbox records each attempt
+   * durably before sending). Lookups that only guard against repeating an earlier attempt — such
+   * as searching the journal for the marker — can then be skipped, saving a request per write.
+   */
+  firstAttempt: boolean;
 }
 
 export interface InitResult {

@@ -70,6 +70,8 @@ export interface OutboxEntry {
 export interface OutboxStore {
   /** Entries ready to send for a source, oldest first (per-ticket order preserved by `seq`). */
   due(sourceId: string, now: Date, limit: number): Promise<OutboxEntry[]>;
+  /** Records, durably and before the write is sent, that an attempt starts. */
+  markAttempt(id: string): Promise<void>;
   markDone(id: string, result: { outcome: string; ref: string | undefined }): Promise<void>;
   markFailed(id: string, error: string, nextAttemptAt: Date): Promise<void>;
   markDead(id: string, reason: string): Promise<void>;

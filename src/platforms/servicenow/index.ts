@@ -302,18 +302,20 @@ class ServiceNowConnector implements Connector {
         'The outbound mapping must embed the marker in the comment text so retries can be detected',
       );
     }
-    const query = this.guard(() =>
-      and(condition('element_id', '=', nativeId), condition('element', '=', element), condition('value', 'LIKE', request.marker)),
-    );
-    const response = await this.http.request({
-      method: 'GET',
-      url: `/api/now/table/${JOURNAL_TABLE}`,
-      params: { sysparm_query: query, sysparm_fields: 'sys_id', sysparm_limit: 1 },
-      operation: 'comment-lookup',
-      signal,
-    });
-    if (this.parse(SysIdList, response.data, 'journal lookup').result.length > 0) {
-      return { outcome: 'unchanged', ref: nativeId };
+    if (!request.firstAttempt) {
+      const query = this.guard(() =>
+        and(condition('element_id', '=', nativeId), condition('element', '=', element), condition('value', 'LIKE', request.marker)),
+      );
+      const response = await this.http.request({
+        method: 'GET',
+        url: `/api/now/table/${JOURNAL_TABLE}`,
+        params: { sysparm_query: query, sysparm_fields: 'sys_id', sysparm_limit: 1 },
+        operation: 'comment-lookup',
+        signal,
+      });
+      if (this.parse(SysIdList, response.data, 'journal lookup').result.length > 0) {
+        return { outcome: 'unchanged', ref: nativeId };
+      }
     }
     // Not re-sent blindly on a timeout: the outbox retries the whole step, lookup included.
     await this.patch(nativeId, request.fields, signal, { appends: true });

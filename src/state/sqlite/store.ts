@@ -106,9 +106,10 @@ export class SqliteStateStore implements StateStore {
              AND earlier.status = 'pending' AND earlier.seq < outbox.seq AND earlier.next_attempt_at > ?)
          ORDER BY seq LIMIT ?`,
       ),
-      markDone: db.prepare(`UPDATE outbox SET status = 'done', outcome = ?, ref = ?, attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE id = ?`),
-      markFailed: db.prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`),
-      markDead: db.prepare(`UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`),
+      markAttempt: db.prepare(`UPDATE outbox SET attempts = attempts + 1, updated_at = ? WHERE id = ?`),
+      markDone: db.prepare(`UPDATE outbox SET status = 'done', outcome = ?, ref = ?, last_error = NULL, updated_at = ? WHERE id = ?`),
+      markFailed: db.prepare(`UPDATE outbox SET last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`),
+      markDead: db.prepare(`UPDATE outbox SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ?`),
       pendingAssign: db.prepare<[string], { planned: string }>(
         `SELECT planned FROM outbox WHERE ticket_key = ? AND status = 'pending' AND action_type = 'assign' ORDER BY seq`,
       ),
@@ -193,6 +194,9 @@ export class SqliteStateStore implements StateStore {
     return {
       async due(sourceId, now, limit) {
         return stmts.due.all(sourceId, now.toISOString(), now.toISOString(), limit).map(toOutboxEntry);
+      },
+      async markAttempt(id) {
+        stmts.markAttempt.run(nowIso(), id);
       },
       async markDone(id, result) {
         stmts.markDone.run(result.outcome, result.ref ?? null, nowIso(), id);

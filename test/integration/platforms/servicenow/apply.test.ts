@@ -10,7 +10,8 @@ const INCIDENT = 'e8c7a2b91b6d41109a5de1f2c3b4a511';
 const PROBLEM = 'd7296d02c0a801670085e737da016e70';
 const MARKER = 'deskbridge:dedup-vpn:duplicate-of';
 
-function write(action: Action, fields: Record<string, unknown>, marker = MARKER): WriteRequest {
+/** A retried write by default: the connector must then guard against a repeat. */
+function write(action: Action, fields: Record<string, unknown>, marker = MARKER, firstAttempt = false): WriteRequest {
   const planned: PlannedAction = {
     id: 'a1b2c3',
     sourceId: 'snow-prod',
@@ -19,7 +20,7 @@ function write(action: Action, fields: Record<string, unknown>, marker = MARKER)
     action,
     explanation: 'Same symptom text as INC0010237 within 30 minutes',
   };
-  return { planned, action, fields, marker };
+  return { planned, action, fields, marker, firstAttempt };
 }
 
 const noteText = `Possible duplicate of INC0010237 (same VPN symptom, same office). — deskbridge [${MARKER}]`;
@@ -71,7 +72,21 @@ describe('ServiceNow apply', () => {
     expect(http.requests().map((request) => request.method)).toEqual(['GET']);
   });
 
-  it('posts a comment when the journal has no entry with its marker', async () => {
+  it('posts a first-attempt comment without a journal lookup, since no earlier attempt can have landed', async () => {
+    const { connector } = harness();
+    http
+      .mock(BASE_URL)
+      .patch(`/api/now/table/incident/${INCIDENT}`, { work_notes: noteText })
+      .query(WRITE_PARAMS)
+      .reply(200, fixture('incident-patched'));
+
+    const result = await connector.apply(write({ type: 'comment', visibility: 'internal', body: noteText }, { work_notes: noteText }, MARKER, true));
+
+    expect(result).toEqual({ outcome: 'created', ref: INCIDENT });
+    expect(http.requests().map((request) => request.method)).toEqual(['PATCH']);
+  });
+
+  it('posts a retried comment when the journal has no entry with its marker', async () => {
     const { connector } = harness();
     http
       .mock(BASE_URL)

@@ -1,0 +1,35 @@
+/**
+ * Helper functions every mapping can call (`$display(caller_id)`). Written in TypeScript because
+ * a JSONata lambda defined inside a mapping is re-created and interpreted on every record: the
+ * same ServiceNow mapping ran 4x slower with its helpers written in JSONata.
+ *
+ * They take a ServiceNow-style field `{ value, display_value }` (what `sysparm_display_value=all`
+ * returns) and treat "" as missing, so absent optional fields drop out of the ticket.
+ */
+type Field = { value?: unknown; display_value?: unknown } | null | undefined;
+
+function text(value: unknown): string | undefined {
+  return value === undefined || value === null || value === '' ? undefined : String(value);
+}
+
+function asField(field: unknown): Field {
+  return typeof field === 'object' ? (field as Field) : undefined;
+}
+
+export const mappingFunctions = {
+  /** The display value (names, labels); `fallback` when empty. */
+  display: (field: unknown, fallback?: string): string | undefined => text(asField(field)?.display_value) ?? fallback,
+  /** The stored value (codes, sys_ids, internal UTC times). */
+  value: (field: unknown, fallback?: string): string | undefined => text(asField(field)?.value) ?? fallback,
+  /** `yyyy-MM-dd HH:mm:ss` (UTC) → ISO 8601; falls back to a second field when the first is empty. */
+  utc: (field: unknown, fallbackField?: unknown): string | undefined => {
+    const raw = text(asField(field)?.value) ?? text(asField(fallbackField)?.value);
+    return raw ? `${raw.replace(' ', 'T')}Z` : undefined;
+  },
+  /** An integer value, or undefined when empty or not a number. */
+  int: (field: unknown): number | undefined => {
+    const raw = text(asField(field)?.value);
+    const n = raw === undefined ? Number.NaN : Number(raw);
+    return Number.isInteger(n) ? n : undefined;
+  },
+} as const;
