@@ -19,15 +19,21 @@ export interface SeedSpec {
   eventLogIncidents?: number;
 }
 
-export async function startSeededSandbox(spec: SeedSpec, options: { rateLimit?: { limit: number; windowSeconds: number } } = {}): Promise<ServiceNowSandbox> {
+export async function startSeededSandbox(
+  spec: SeedSpec,
+  options: { rateLimit?: { limit: number; windowSeconds: number }; users?: { userName: string; password: string }[] } = {},
+): Promise<ServiceNowSandbox> {
   const store = new ServiceNowStore();
   if (spec.fixtures) seedFixtures(store);
   if (spec.eventLogIncidents) await seedFromEventLog(store, { stage: 'first', limit: spec.eventLogIncidents, titles: true, rows: await eventLogRows() });
-  return startServiceNowSandbox({ store, ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}) });
+  return startServiceNowSandbox({ store, ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}), ...(options.users ? { users: options.users } : {}) });
 }
 
 /** Writes a deskbridge.yaml for one sandbox source into a fresh temp folder; returns its path. */
-export function writeConfig(sandboxUrl: string, extra: { rules?: string; requestsPerMinute?: number; dryRun?: boolean; pageSize?: number } = {}): string {
+export function writeConfig(
+  sandboxUrl: string,
+  extra: { rules?: string; requestsPerMinute?: number; dryRun?: boolean; pageSize?: number; username?: string; schedule?: string; logLevel?: string } = {},
+): string {
   const dir = mkdtempSync(join(tmpdir(), 'deskbridge-e2e-'));
   const path = join(dir, 'deskbridge.yaml');
   writeFileSync(
@@ -37,12 +43,13 @@ export function writeConfig(sandboxUrl: string, extra: { rules?: string; request
       `rules: ${JSON.stringify(extra.rules ?? E2E_RULES)}`,
       `mappings: ${JSON.stringify(MAPPINGS)}`,
       `dryRun: ${extra.dryRun ?? false}`,
-      'log: { level: info, format: json }',
+      `log: { level: ${extra.logLevel ?? 'info'}, format: json }`,
       'sources:',
       '  - id: sandbox-snow',
       '    platform: servicenow',
       `    baseUrl: ${sandboxUrl}`,
-      '    auth: { type: basic, username: deskbridge, password: "${E2E_SN_PASSWORD}" }',
+      `    auth: { type: basic, username: ${extra.username ?? 'deskbridge'}, password: "\${E2E_SN_PASSWORD}" }`,
+      `    schedule: "${extra.schedule ?? '*/1 * * * *'}"`,
       `    pageSize: ${extra.pageSize ?? 50}`,
       `    rateLimit: { requestsPerMinute: ${extra.requestsPerMinute ?? 60000}, concurrency: 4 }`,
       '    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000 }',

@@ -1,0 +1,82 @@
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import { Daemon } from '../../src/daemon/daemon.js';
+import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
+import { captureLogger } from '../helpers/log-capture.js';
+import { E2E_RULES, snapshot, startSeededSandbox, writeConfig } from '../helpers/sandbox-env.js';
+
+describe('rules edited under a running daemon', () => {
+  let sandbox: ServiceNowSandbox | undefined;
+  let daemon: Daemon | undefined;
+  afterEach(async () => {
+    await daemon?.stop().catch(() => undefined);
+    await sandbox?.close();
+  });
+
+  it('applies a good edit on the next pass and keeps the last good rules when an edit is broken', async () => {
+    process.env['E2E_SN_PASSWORD'] = 'deskbridge';
+    sandbox = await startSeededSandbox({ fixtures: true });
+    const rulesDir = mkdtempSync(join(tmpdir(), 'deskbridge-rules-'));
+    const rulesFile = join(rulesDir, 'routing.yaml');
+    copyFileSync(join(E2E_RULES, 'routing.yaml'), rulesFile);
+    const { config, secrets } = loadConfig(writeConfig(sandbox.url, { rules: rulesDir }));
+    const { logger, lines } = captureLogger(secrets);
+    daemon = new Daemon({ config, logger });
+    await daemon.runOnce();
+
+    // A broken edit: rejected with its position, the old rules keep routing.
+    writeFileSync(rulesFile, readFileSync(rulesFile, 'utf8').replace('when: category = "Network"', 'when: category = = "Network"'));
+    const first = sandbox.store.insert('incident', { short_description: 'Printer offline', category: 'hardware', state: '1' }, 'beth.anglin', { inputDisplayValue: true });
+    const broken = await daemon.runOnce();
+
+    expect(broken.ok).toBe(true);
+    expect(lines.some((l) => l.includes('Rejected rules/mappings edit') && /routing\.yaml:\d+:\d+ error bad-jsonata/.test(l))).toBe(true);
+    expect(snapshot(sandbox)[first['number'] ?? '']?.group).toBe('Service Desk');
+
+    // A good edit: a new rule in front takes effect on the next pass.
+    writeFileSync(
+      rulesFile,
+      readFileSync(join(E2E_RULES, 'routing.yaml'), 'utf8').replace(
+        'rules:\n',
+        'rules:\n  - id: hardware-desk\n    kind: routing\n    when: category = "Hardware"\n    assign: { group: Desktop Support }\n',
+      ),
+    );
+    const second = sandbox.store.insert('incident', { short_description: 'Docking station dead', category: 'hardware', state: '1' }, 'beth.anglin', { inputDisplayValue: true });
+    await daemon.runOnce();
+
+    expect(snapshot(sandbox)[second['number'] ?? '']?.group).toBe('Desktop Support');
+    expect(lines.some((l) => l.includes('Rules and mappings reloaded'))).toBe(true);
+  });
+});
+
+describe('secrets', () => {
+  let sandbox: ServiceNowSandbox | undefined;
+  afterEach(async () => {
+    await sandbox?.close();
+  });
+
+  it('never appear in any log line of a whole pass at debug level', async () => {
+    const password = 'Xq9-unique-e2e-Pa55word';
+    sandbox = await startSeededSandbox({ fixtures: true, eventLogIncidents: 50 }, { users: [{ userName: 'svc.deskbridge', password }] });
+    process.env['E2E_SN_PASSWORD'] = password;
+    try {
+      const { config, secrets } = loadConfig(writeConfig(sandbox.url, { username: 'svc.deskbridge', logLevel: 'debug' }));
+      const { logger, lines } = captureLogger(secrets, 'debug');
+      const daemon = new Daemon({ config, logger });
+
+      const result = await daemon.runOnce();
+      await daemon.stop();
+
+      expect(result.ok).toBe(true);
+      expect(lines.length).toBeGreaterThan(20);
+      const text = lines.join('\n');
+      expect(text).not.toContain(password);
+      expect(text).not.toContain(Buffer.from(`svc.deskbridge:${password}`).toString('base64'));
+    } finally {
+      process.env['E2E_SN_PASSWORD'] = 'deskbridge';
+    }
+  });
+});
