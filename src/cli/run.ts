@@ -36,8 +36,12 @@ export async function runCommand(options: RunOptions): Promise<number> {
   }
 
   if (options.once) {
+    // A signal during a one-off pass stops it the same graceful way; the exit code says it failed.
+    const interrupt = (): void => void daemon.stop().catch(() => undefined);
+    process.once('SIGINT', interrupt);
+    process.once('SIGTERM', interrupt);
     const { ok } = await daemon.runOnce();
-    await daemon.stop();
+    await daemon.stop().catch((error: unknown) => logger.error('Shutdown failed', { error: String(error) }));
     return ok ? 0 : 1;
   }
 
@@ -49,10 +53,16 @@ export async function runCommand(options: RunOptions): Promise<number> {
       if (stopping) return;
       stopping = true;
       logger.info('Stopping: finishing in-flight writes', { signal });
-      void daemon.stop().then(() => {
-        logger.info('Stopped');
-        resolve(0);
-      });
+      void daemon.stop().then(
+        () => {
+          logger.info('Stopped');
+          resolve(0);
+        },
+        (error: unknown) => {
+          logger.error('Shutdown failed', { error: String(error) });
+          resolve(1);
+        },
+      );
     };
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));

@@ -29,11 +29,17 @@ interface SourceRunner {
  * Owns the state store, one SourceSync per enabled source, and the schedule. `runOnce` does one
  * pass of every source; `start` runs them on their cron schedules until `stop`.
  */
+/** Writes still in flight this long after a stop request are aborted (the outbox makes that safe). */
+const SHUTDOWN_GRACE_MS = 8_000;
+
 export class Daemon {
   readonly store: StateStore;
+  /** Dry-run sources plan into their own state file, so switching dry-run off starts fresh. */
+  private dryRunStore: StateStore | undefined;
   private readonly runners: SourceRunner[] = [];
   private readonly reloader: ConfigReloader;
   private readonly abort = new AbortController();
+  private readonly writeAbort = new AbortController();
   private readonly tasks: ScheduledTask[] = [];
 
   constructor(private readonly options: DaemonOptions) {
@@ -51,10 +57,12 @@ export class Daemon {
         return m;
       };
       const writer = dryRun ? createDryRunWriter(sourceLogger) : createConnectorWriter(connector, mappings);
+      if (dryRun) this.dryRunStore ??= openSqliteStore(dryRunStatePath(config.state.path));
       const sync = new SourceSync({
         source,
         connector,
-        store: this.store,
+        store: dryRun && this.dryRunStore ? this.dryRunStore : this.store,
+        writeSignal: this.writeAbort.signal,
         writer,
         logger: sourceLogger,
         rules: () => this.reloader.set.rules,
@@ -87,13 +95,23 @@ export class Daemon {
     }
   }
 
-  /** Stops scheduling, lets in-flight writes finish and be recorded, then closes the store. */
-  async stop(): Promise<void> {
+  private stopping: Promise<void> | undefined;
+
+  /** Stops scheduling, lets in-flight writes finish and be recorded, then closes the store. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
     for (const task of this.tasks) await task.stop();
     this.abort.abort();
-    await Promise.all(this.runners.map((r) => r.running));
+    const grace = setTimeout(() => this.writeAbort.abort(), SHUTDOWN_GRACE_MS);
+    await Promise.allSettled(this.runners.map((r) => r.running));
+    clearTimeout(grace);
     for (const runner of this.runners) await runner.connector.close();
     await this.store.close();
+    await this.dryRunStore?.close();
   }
 
   totalRequests(): number {
@@ -103,8 +121,8 @@ export class Daemon {
   private runPass(runner: SourceRunner): Promise<PassResult | undefined> {
     const { logger } = this.options;
     const run = (async () => {
-      this.reloader.check();
       try {
+        this.reloader.check();
         const result = await runner.sync.runPass(this.abort.signal);
         logger.info('Pass complete', { ...result });
         this.options.onPass?.(result);
@@ -125,4 +143,10 @@ export class Daemon {
     runner.running = run;
     return run;
   }
+}
+
+/** `state.db` → `state.dry-run.db`. */
+export function dryRunStatePath(path: string): string {
+  if (path === ':memory:') return path;
+  return /\.db$/.test(path) ? path.replace(/\.db$/, '.dry-run.db') : `${path}.dry-run`;
 }

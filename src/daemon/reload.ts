@@ -85,9 +85,17 @@ export class ConfigReloader {
     return this.current;
   }
 
-  /** Returns true when a new set was swapped in. */
+  /** Returns true when a new set was swapped in. Never throws: a failure keeps the current set. */
   check(): boolean {
-    const hash = hashConfigFiles(this.rulesDir, this.mappingsDir);
+    let hash: string;
+    try {
+      hash = hashConfigFiles(this.rulesDir, this.mappingsDir);
+    } catch (error) {
+      // Unreadable (permissions) or vanished between listing and reading: same as a broken edit.
+      this.rejectedCount++;
+      this.logger.error('Could not read rules/mappings; keeping the last good set', { error: error instanceof Error ? error.message : String(error) });
+      return false;
+    }
     if (hash === this.current.hash || hash === this.rejectedHash) return false;
     try {
       this.current = loadConfigSet(this.rulesDir, this.mappingsDir, this.platforms, this.sourceIds);

@@ -8,6 +8,9 @@ import type { Logger } from '../observability/logger.js';
 import { drainOutbox, type DrainSummary } from '../outbox/executor.js';
 import type { ActionWriter } from '../outbox/writer.js';
 import type { Connector, PullPage } from '../platforms/types.js';
+
+/** How far ahead of our clock a record's update time may pull the watermark. */
+const WATERMARK_FUTURE_SLACK_MS = 5 * 60_000;
 import type { LedgerEntry, QuarantineInput, StateStore, TicketState } from '../state/types.js';
 import { BatchState } from './batch-state.js';
 
@@ -43,6 +46,8 @@ export interface SourceSyncDeps {
   outbox: { concurrency: number; maxAttempts: number };
   now?: () => Date;
   onEvent?: (event: SyncEvent) => void;
+  /** Aborts writes in flight when the shutdown grace period is over. */
+  writeSignal?: AbortSignal;
 }
 
 /**
@@ -76,7 +81,7 @@ export class SourceSync {
       planned: 0,
       routedByGroup: {},
       quarantined: 0,
-      written: { sent: 0, unchanged: 0, failed: 0, dead: 0 },
+      written: { sent: 0, unchanged: 0, superseded: 0, failed: 0, dead: 0 },
       watermark: null,
       durationMs: 0,
     };
@@ -86,10 +91,14 @@ export class SourceSync {
 
     const watermark = await store.getWatermark(source.id);
     const from = watermark ? new Date(Date.parse(watermark) - source.overlapSeconds * 1000).toISOString() : (source.startFrom ?? null);
-    const fields = [...new Set([...this.deps.mappings().inbound.rootFields, ...this.deps.rules().rawFields])];
+    // One rules/mappings snapshot per pass: the fields asked for match what is evaluated, even
+    // when a hot reload happens mid-pass.
+    const ruleSet = this.deps.rules();
+    const mappings = this.deps.mappings();
+    const fields = [...new Set([...mappings.inbound.rootFields, ...ruleSet.rawFields])];
 
     for await (const page of connector.pull({ from, fields, signal })) {
-      await this.processPage(page, result, now());
+      await this.processPage(page, result, now(), ruleSet, mappings);
       this.addWritten(result, await this.drain(signal));
       if (signal?.aborted) break;
     }
@@ -105,23 +114,30 @@ export class SourceSync {
     return result;
   }
 
-  private async processPage(page: PullPage, result: PassResult, now: Date): Promise<void> {
+  private async processPage(page: PullPage, result: PassResult, now: Date, ruleSet: CompiledRuleSet, mappings: PlatformMappings): Promise<void> {
     const { source, store, logger } = this.deps;
-    const ruleSet = this.deps.rules();
-    const mappings = this.deps.mappings();
     result.pulled += page.records.length + page.unreadable.length;
 
     const quarantine: QuarantineInput[] = page.unreadable.map((u) => ({ sourceId: source.id, nativeId: undefined, version: undefined, error: u.error, raw: u.raw }));
     const ledger: LedgerEntry[] = [];
+    // A record stamped in the future (an import, a skewed clock) must not carry the watermark past
+    // updates that have not happened yet.
+    const ceiling = new Date(now.getTime() + WATERMARK_FUTURE_SLACK_MS).toISOString();
     let watermark: string | undefined;
-    for (const record of page.records) if (!watermark || record.updatedAt > watermark) watermark = record.updatedAt;
+    for (const record of page.records) {
+      const at = record.updatedAt < ceiling ? record.updatedAt : ceiling;
+      if (!watermark || at > watermark) watermark = at;
+    }
 
     const seen = await store.seenVersions(source.id, page.records);
     const fresh = page.records.filter((r) => !seen.has(`${r.nativeId}@${r.version}`));
     result.alreadySeen += page.records.length - fresh.length;
 
     const tickets: Ticket[] = [];
+    // From the record's envelope, not the editable mapping: loop prevention must not depend on it.
+    const updatedBy = new Map<string, string | undefined>();
     for (const record of fresh) {
+      updatedBy.set(record.nativeId, record.updatedBy);
       ledger.push({ nativeId: record.nativeId, version: record.version, updatedAt: record.updatedAt });
       try {
         tickets.push(await mapInbound(mappings, record.raw, { platform: this.deps.connector.platform, sourceId: source.id, container: source.table, baseUrl: source.baseUrl }));
@@ -132,12 +148,7 @@ export class SourceSync {
     }
 
     const keys = tickets.map((t) => t.key);
-    const [known, pending, loads, roundRobin] = await Promise.all([
-      store.getTickets(keys),
-      store.outbox.pendingAssignments(keys),
-      store.openLoads(source.id),
-      store.roundRobinPositions(),
-    ]);
+    const [known, loads, roundRobin] = await Promise.all([store.getTickets(keys), store.openLoads(source.id), store.roundRobinPositions(source.id)]);
     const state = new BatchState(roundRobin, loads);
     const ticketStates: TicketState[] = [];
     const actions: PlannedAction[] = [];
@@ -145,19 +156,17 @@ export class SourceSync {
     for (const ticket of tickets) {
       const before = known.get(ticket.key);
       state.observe(before?.assignee, before ? isOpen(before.status) : false, ticket, isOpen(ticket.status));
-      const ownWrite = ticket.updatedBy !== undefined && ticket.updatedBy === this.integrationUser;
-      // A ticket whose assignment is still in the outbox is judged as it will be once it lands.
-      const queued = pending.get(ticket.key);
-      const view: Ticket = queued ? { ...ticket, group: queued.group, assignee: queued.assignee } : ticket;
+      const lastEditor = updatedBy.get(ticket.source.nativeId);
+      const ownWrite = lastEditor !== undefined && lastEditor === this.integrationUser;
       if (ownWrite) {
         result.ownWrites++;
       } else {
         result.evaluated++;
-        const evaluation = await evaluateTicket(view, ruleSet, state, { sourceId: source.id, now });
+        const evaluation = await evaluateTicket(ticket, ruleSet, state, { sourceId: source.id, now });
         for (const t of evaluation.trace) {
           if (t.outcome === 'error') logger.warn('Rule evaluation failed', { source: source.id, ticketKey: ticket.key, ruleId: t.ruleId, reason: t.reason });
         }
-        const planned = planActions(view, evaluation.decisions, source.id);
+        const planned = planActions(ticket, evaluation.decisions, source.id);
         for (const action of planned) {
           actions.push(action);
           if (action.action.type === 'assign') result.routedByGroup[action.action.group] = (result.routedByGroup[action.action.group] ?? 0) + 1;
@@ -172,8 +181,8 @@ export class SourceSync {
         number: ticket.source.number,
         version: ticket.version,
         status: ticket.status,
-        group: assigned ? assigned.group : view.group,
-        assignee: assigned ? assigned.assignee : view.assignee,
+        group: assigned ? assigned.group : ticket.group,
+        assignee: assigned ? assigned.assignee : ticket.assignee,
         updatedAt: ticket.updatedAt,
       });
     }
@@ -188,6 +197,7 @@ export class SourceSync {
   }
 
   private drain(signal: AbortSignal | undefined): Promise<DrainSummary> {
+    const writeSignal = this.deps.writeSignal;
     const { store, source, writer, logger, outbox } = this.deps;
     return drainOutbox({
       store,
@@ -197,6 +207,7 @@ export class SourceSync {
       concurrency: outbox.concurrency,
       maxAttempts: outbox.maxAttempts,
       signal,
+      writeSignal,
       ...(this.deps.now ? { now: this.deps.now } : {}),
       onWritten: (entry, outcome) => this.deps.onEvent?.({ type: 'written', sourceId: source.id, action: entry.planned, outcome }),
     });
@@ -205,6 +216,7 @@ export class SourceSync {
   private addWritten(result: PassResult, summary: DrainSummary): void {
     result.written.sent += summary.sent;
     result.written.unchanged += summary.unchanged;
+    result.written.superseded += summary.superseded;
     result.written.failed += summary.failed;
     result.written.dead += summary.dead;
   }

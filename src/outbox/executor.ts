@@ -13,6 +13,8 @@ export interface DrainOptions {
   maxAttempts: number;
   /** Once aborted, no new write starts; writes already sent are allowed to finish and be recorded. */
   signal?: AbortSignal | undefined;
+  /** Aborts writes in flight (shutdown grace period over); the outbox makes that safe. */
+  writeSignal?: AbortSignal | undefined;
   now?: () => Date;
   onWritten?: (entry: OutboxEntry, outcome: string) => void;
 }
@@ -20,6 +22,7 @@ export interface DrainOptions {
 export interface DrainSummary {
   sent: number;
   unchanged: number;
+  superseded: number;
   failed: number;
   dead: number;
 }
@@ -32,6 +35,10 @@ export class SourceStoppedError extends Error {
   }
 }
 
+/** Retries wait at least this long, at most `MAX_BACKOFF_MS`, doubling per attempt. */
+const BASE_BACKOFF_MS = 1_000;
+const MAX_BACKOFF_MS = 15 * 60_000;
+
 /**
  * Sends every due outbox entry of a source. Tickets are written in parallel (bounded), but the
  * entries of one ticket go strictly in order, and a failure holds back that ticket's later
@@ -40,12 +47,13 @@ export class SourceStoppedError extends Error {
 export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> {
   const { store, sourceId, writer, logger, maxAttempts } = options;
   const now = options.now ?? (() => new Date());
-  const summary: DrainSummary = { sent: 0, unchanged: 0, failed: 0, dead: 0 };
+  const summary: DrainSummary = { sent: 0, unchanged: 0, superseded: 0, failed: 0, dead: 0 };
   const queue = new PQueue({ concurrency: options.concurrency });
-  let stopped: SourceStoppedError | undefined;
+  let stop: Error | undefined;
+  let rateLimited = false;
 
   for (;;) {
-    if (options.signal?.aborted || stopped) break;
+    if (options.signal?.aborted || stop || rateLimited) break;
     const due = await store.outbox.due(sourceId, now(), 500);
     if (due.length === 0) break;
     const byTicket = new Map<string, OutboxEntry[]>();
@@ -56,54 +64,82 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
     }
     let progressed = false;
     for (const entries of byTicket.values()) {
-      void queue.add(async () => {
-        for (const entry of entries) {
-          if (options.signal?.aborted || stopped) return;
-          const ok = await sendOne(entry);
-          progressed ||= ok;
-          if (!ok) return;
-        }
-      });
+      queue
+        .add(async () => {
+          let supersededVersion: string | undefined;
+          for (const entry of entries) {
+            if (options.signal?.aborted || stop || rateLimited) return;
+            // The rest of a plan made from a version someone has since changed is stale too.
+            if (supersededVersion === entry.planned.target.version) {
+              await store.outbox.markDone(entry.id, { outcome: 'superseded', ref: undefined });
+              summary.superseded++;
+              continue;
+            }
+            const outcome = await sendOne(entry);
+            if (outcome === undefined) return;
+            progressed = true;
+            if (outcome === 'superseded') supersededVersion = entry.planned.target.version;
+          }
+        })
+        .catch((error: unknown) => {
+          // Only bookkeeping (the state store) can fail here; stop rather than guess.
+          stop ??= error instanceof Error ? error : new Error(String(error));
+        });
     }
     await queue.onIdle();
     // Entries that failed are rescheduled into the future, so an iteration without progress means
     // everything left is waiting for its retry time.
     if (!progressed) break;
   }
-  if (stopped) throw stopped;
+  if (stop) throw stop;
   return summary;
 
-  async function sendOne(entry: OutboxEntry): Promise<boolean> {
+  /** Returns the outcome, or undefined when the entry failed (and this ticket must wait). */
+  async function sendOne(entry: OutboxEntry): Promise<string | undefined> {
+    if (!writer.dryRun) await store.outbox.markAttempt(entry.id);
+    let result;
     try {
-      if (!writer.dryRun) await store.outbox.markAttempt(entry.id);
-      const result = await writer.write(entry);
-      await store.outbox.markDone(entry.id, { outcome: result.outcome, ref: result.ref });
-      if (result.outcome === 'unchanged') summary.unchanged++;
-      else summary.sent++;
-      options.onWritten?.(entry, result.outcome);
-      return true;
+      result = await writer.write(entry, options.writeSignal);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      // Refused credentials stop the source: every other write would fail the same way. A 403 on
-      // one write is usually a data policy or ACL on that record, so only that entry dies.
-      if (error instanceof PlatformError && error.details.code === 'auth') {
-        await store.outbox.markFailed(entry.id, message, now());
-        stopped = new SourceStoppedError(error);
-        return false;
-      }
-      const retryable = error instanceof PlatformError ? error.retryable : false;
-      const attempts = entry.attempts + 1;
-      if (!retryable || attempts >= maxAttempts) {
-        await store.outbox.markDead(entry.id, message);
-        summary.dead++;
-        logger.error('Outbox entry dead-lettered', { source: sourceId, ticket: entry.planned.target.number, ruleId: entry.ruleId, attempts, error: message });
-        return false;
-      }
-      const delayMs = Math.min(300_000, 1_000 * 2 ** (attempts - 1));
-      await store.outbox.markFailed(entry.id, message, new Date(now().getTime() + delayMs));
-      summary.failed++;
-      logger.warn('Outbox write failed, will retry', { source: sourceId, ticket: entry.planned.target.number, ruleId: entry.ruleId, attempts, retryInMs: delayMs, error: message });
-      return false;
+      await recordFailure(entry, error);
+      return undefined;
     }
+    // Outside the try: a state-store failure after a confirmed write must not be mistaken for a
+    // failed write (the marker makes the retry after a restart harmless).
+    await store.outbox.markDone(entry.id, { outcome: result.outcome, ref: result.ref });
+    if (result.outcome === 'unchanged') summary.unchanged++;
+    else if (result.outcome === 'superseded') {
+      summary.superseded++;
+      logger.info('Write skipped: ticket changed since it was planned', { source: sourceId, ticket: entry.planned.target.number, ruleId: entry.ruleId });
+    } else summary.sent++;
+    options.onWritten?.(entry, result.outcome);
+    return result.outcome;
+  }
+
+  async function recordFailure(entry: OutboxEntry, error: unknown): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    const platformError = error instanceof PlatformError ? error : undefined;
+    // Refused credentials stop the source: every other write would fail the same way. A 403 on
+    // one write is usually a data policy or ACL on that record, so only that entry dies.
+    if (platformError?.code === 'auth') {
+      await store.outbox.markFailed(entry.id, message, now());
+      stop = new SourceStoppedError(platformError);
+      return;
+    }
+    const notProcessed = platformError !== undefined && (platformError.code === 'rate-limited' || platformError.status === 503);
+    const attempts = notProcessed ? entry.attempts : entry.attempts + 1;
+    if (!platformError?.retryable || attempts >= maxAttempts) {
+      await store.outbox.markDead(entry.id, message);
+      summary.dead++;
+      logger.error('Outbox entry dead-lettered', { source: sourceId, ticket: entry.planned.target.number, ruleId: entry.ruleId, attempts, error: message });
+      return;
+    }
+    const backoffMs = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.max(0, attempts - 1));
+    const delayMs = Math.max(backoffMs, (platformError.details.retryAfterSeconds ?? 0) * 1000);
+    await store.outbox.markFailed(entry.id, message, new Date(now().getTime() + delayMs), { notProcessed });
+    summary.failed++;
+    // The platform is throttling us: every other write now would be refused too.
+    if (platformError.code === 'rate-limited') rateLimited = true;
+    logger.warn('Outbox write failed, will retry', { source: sourceId, ticket: entry.planned.target.number, ruleId: entry.ruleId, attempts, retryInMs: delayMs, error: message });
   }
 }

@@ -44,7 +44,11 @@ export interface PullOptions {
   signal?: AbortSignal | undefined;
 }
 
-export type WriteOutcome = 'created' | 'updated' | 'unchanged';
+/**
+ * `superseded`: someone else changed the ticket after the version the action was planned from,
+ * so the write was not sent; the next pass sees the newer version and plans again.
+ */
+export type WriteOutcome = 'created' | 'updated' | 'unchanged' | 'superseded';
 
 export interface WriteResult {
   outcome: WriteOutcome;

@@ -1,4 +1,4 @@
-import type { PlannedAction, Action } from '../model/action.js';
+import type { PlannedAction } from '../model/action.js';
 import type { TicketStatus } from '../model/ticket.js';
 
 /** What the daemon remembers about a ticket between passes (not the ticket itself). */
@@ -43,6 +43,7 @@ export interface BatchCommit {
   watermark: string | undefined;
   ledger: LedgerEntry[];
   tickets: TicketState[];
+  /** Rule id → new position, for this batch's source. */
   roundRobin: Map<string, number>;
   actions: PlannedAction[];
   quarantine: QuarantineInput[];
@@ -73,14 +74,16 @@ export interface OutboxStore {
   /** Records, durably and before the write is sent, that an attempt starts. */
   markAttempt(id: string): Promise<void>;
   markDone(id: string, result: { outcome: string; ref: string | undefined }): Promise<void>;
-  markFailed(id: string, error: string, nextAttemptAt: Date): Promise<void>;
+  /**
+   * Schedules a retry. `notProcessed`: the platform provably did not act on the attempt (429,
+   * 503), so it is not counted — attempts measure writes that may have landed.
+   */
+  markFailed(id: string, error: string, nextAttemptAt: Date, options?: { notProcessed?: boolean }): Promise<void>;
   markDead(id: string, reason: string): Promise<void>;
   list(filter: { status?: OutboxStatus; sourceId?: string; limit?: number }): Promise<OutboxEntry[]>;
   /** Puts dead (or all failed) entries back in the queue; returns how many. */
   retry(filter: { id?: string; sourceId?: string }): Promise<number>;
   counts(sourceId?: string): Promise<Record<OutboxStatus, number>>;
-  /** Assignments planned but not yet confirmed, so re-pulled tickets are seen as they will be. */
-  pendingAssignments(ticketKeys: readonly string[]): Promise<Map<string, Extract<Action, { type: 'assign' }>>>;
 }
 
 /**
@@ -96,7 +99,8 @@ export interface StateStore {
   getTickets(keys: readonly string[]): Promise<Map<string, TicketState>>;
   /** Open tickets per assignee on a source. */
   openLoads(sourceId: string): Promise<Map<string, number>>;
-  roundRobinPositions(): Promise<Map<string, number>>;
+  /** Round-robin positions of a source's rules (each source rotates its own members). */
+  roundRobinPositions(sourceId: string): Promise<Map<string, number>>;
   commitBatch(batch: BatchCommit): Promise<void>;
   quarantineList(sourceId?: string): Promise<QuarantineEntry[]>;
   readonly outbox: OutboxStore;

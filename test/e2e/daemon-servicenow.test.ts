@@ -84,6 +84,14 @@ describe('daemon against the ServiceNow sandbox (real HTTP, real SQLite)', () =>
     expect(writesIn(sandbox)).toBe(0);
     expect(snapshot(sandbox)).toEqual(before);
     expect(lines.filter((l) => l.includes('DRY-RUN: would write')).length).toBe(result.results[0]?.planned);
+    await daemon.stop();
+
+    // Switching dry-run off afterwards: the real run has not "used up" the tickets.
+    const real = loadConfig(writeConfig(sandbox.url)).config;
+    daemon = new Daemon({ config: { ...real, state: config.state }, logger });
+    const live = await daemon.runOnce();
+
+    expect(live.results[0]?.written.sent).toBe(result.results[0]?.planned);
   });
 
   it('picks up a change made on the platform after the first pass', async () => {

@@ -47,12 +47,14 @@ export async function evaluateRouting(
     }
 
     const target = rule.assign.group;
-    const assignee = pickAssignee(compiled, state, context);
-    if (current.group === target && (assignee === undefined || current.assignee === assignee)) {
-      trace.push({ ruleId: rule.id, kind: 'routing', outcome: 'matched', reason: `already with ${target}; nothing to change` });
+    // Checked before choosing a person: a rotating strategy would otherwise pick someone else
+    // on every edit of the ticket and reassign it back and forth.
+    if (current.group === target && alreadyWithTarget(compiled, current.assignee)) {
+      trace.push({ ruleId: rule.id, kind: 'routing', outcome: 'matched', reason: `already with ${target}${current.assignee ? ` / ${current.assignee}` : ''}; nothing to change` });
       if (!rule.continue) break;
       continue;
     }
+    const assignee = pickAssignee(compiled, state, context);
 
     const why = describeChoice(compiled, assignee);
     decisions.push({
@@ -76,6 +78,18 @@ export async function evaluateRouting(
     if (!rule.continue) break;
   }
   return { decisions, trace };
+}
+
+/** Whether the ticket's current person satisfies the rule, so it is left where it is. */
+function alreadyWithTarget(compiled: CompiledRoutingRule, currentAssignee: string | undefined): boolean {
+  const { assign } = compiled.rule;
+  switch (assign.strategy) {
+    case 'fixed':
+      return assign.assignee === undefined || assign.assignee === currentAssignee;
+    case 'round-robin':
+    case 'least-loaded':
+      return currentAssignee !== undefined && (assign.members ?? []).includes(currentAssignee);
+  }
 }
 
 function pickAssignee(compiled: CompiledRoutingRule, state: EngineState, context: EvaluationContext): string | undefined {

@@ -26,7 +26,7 @@ import {
   configuredQuery,
   orderBy,
 } from './query.js';
-import { RecordEnvelope, SysIdList, TableListResponse, TableRecordResponse, WriteResponse, vendorMessage } from './schema.js';
+import { RecordEnvelope, SysIdList, TableListResponse, TableRecordResponse, VersionCheck, WriteResponse, vendorMessage } from './schema.js';
 import { isoToGlideDateTime } from './time.js';
 
 export const SERVICENOW_CAPABILITIES = {
@@ -257,6 +257,9 @@ class ServiceNowConnector implements Connector {
         if (Object.keys(request.fields).length === 0) {
           return { outcome: 'unchanged', ref: nativeId };
         }
+        if (await this.changedByOthers(nativeId, request.planned.target.version, signal)) {
+          return { outcome: 'superseded', ref: nativeId };
+        }
         await this.patch(nativeId, request.fields, signal);
         return { outcome: 'updated', ref: nativeId };
       case 'comment':
@@ -404,6 +407,25 @@ class ServiceNowConnector implements Connector {
       signal,
     });
     return this.parse(SysIdList, response.data, `${table} lookup`).result[0]?.sys_id;
+  }
+
+  /**
+   * The Table API has no conditional update (no If-Match), so before overwriting fields we read
+   * the record's change counter: if someone other than us changed it since the version the
+   * action was planned from, our decision is stale and must not overwrite theirs. (A change by
+   * us is an earlier attempt of this very write, which is safe to repeat.) This narrows the
+   * race to the moment between this read and the PATCH.
+   */
+  private async changedByOthers(nativeId: string, plannedVersion: string, signal: AbortSignal | undefined): Promise<boolean> {
+    const response = await this.http.request({
+      method: 'GET',
+      url: `${this.tablePath}/${nativeId}`,
+      params: { sysparm_fields: 'sys_mod_count,sys_updated_by' },
+      operation: 'version-check',
+      signal,
+    });
+    const current = this.parse(VersionCheck, response.data, 'version check').result;
+    return String(current.sys_mod_count) !== plannedVersion && current.sys_updated_by !== this.integrationUser();
   }
 
   /** `appends`: the PATCH adds a journal entry, so repeating it after an unclear failure would duplicate it. */

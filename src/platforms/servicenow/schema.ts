@@ -88,3 +88,9 @@ export function vendorMessage(body: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** `GET /table/{t}/{sys_id}?sysparm_fields=sys_mod_count,sys_updated_by` (raw values). */
+export const VersionCheck = z.object({
+  result: z.looseObject({ sys_mod_count: z.union([z.string(), z.number()]), sys_updated_by: z.string() }),
+});
+export type VersionCheck = z.infer<typeof VersionCheck>;

@@ -3,7 +3,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PlannedAction } from '../../model/action.js';
 import { isOpen, TicketStatus } from '../../model/ticket.js';
-import type { Action } from '../../model/action.js';
 import type { BatchCommit, OutboxEntry, OutboxStatus, OutboxStore, QuarantineEntry, StateStore, TicketState } from '../types.js';
 import { migrations } from './migrations.js';
 
@@ -86,7 +85,10 @@ export class SqliteStateStore implements StateStore {
       openLoads: db.prepare<[string], { assignee: string; n: number }>(
         'SELECT assignee, count(*) AS n FROM tickets WHERE source_id = ? AND is_open = 1 AND assignee IS NOT NULL GROUP BY assignee',
       ),
-      roundRobin: db.prepare<[], { rule_id: string; position: number }>('SELECT rule_id, position FROM round_robin'),
+      // Keyed `<source>/<rule>`: sources syncing in parallel must not overwrite each other's rotation.
+      roundRobin: db.prepare<[string, string], { rule_id: string; position: number }>(
+        `SELECT substr(rule_id, length(?) + 2) AS rule_id, position FROM round_robin WHERE rule_id LIKE ? || '/%'`,
+      ),
       setRoundRobin: db.prepare('INSERT INTO round_robin (rule_id, position) VALUES (?, ?) ON CONFLICT(rule_id) DO UPDATE SET position = excluded.position'),
       enqueue: db.prepare(
         `INSERT OR IGNORE INTO outbox (id, source_id, ticket_key, rule_id, action_type, planned, next_attempt_at, created_at, updated_at)
@@ -98,21 +100,20 @@ export class SqliteStateStore implements StateStore {
       ),
       quarantineAll: db.prepare<[], QuarantineRow>('SELECT * FROM quarantine ORDER BY id'),
       quarantineBySource: db.prepare<[string], QuarantineRow>('SELECT * FROM quarantine WHERE source_id = ? ORDER BY id'),
-      // An entry waits while an earlier entry of the same ticket is waiting for its retry, so a
-      // note never overtakes the assignment it describes.
+      // An entry waits while an earlier entry of the same ticket waits for its retry, so a note
+      // never overtakes the assignment it describes; and while an earlier entry of the same plan
+      // (ticket version) is dead, so a note never describes an assignment that did not happen.
       due: db.prepare<[string, string, string, number], OutboxRow>(
         `SELECT * FROM outbox WHERE source_id = ? AND status = 'pending' AND next_attempt_at <= ?
-           AND NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.ticket_key = outbox.ticket_key
-             AND earlier.status = 'pending' AND earlier.seq < outbox.seq AND earlier.next_attempt_at > ?)
+           AND NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.ticket_key = outbox.ticket_key AND earlier.seq < outbox.seq
+             AND ((earlier.status = 'pending' AND earlier.next_attempt_at > ?)
+               OR (earlier.status = 'dead' AND json_extract(earlier.planned, '$.target.version') = json_extract(outbox.planned, '$.target.version'))))
          ORDER BY seq LIMIT ?`,
       ),
       markAttempt: db.prepare(`UPDATE outbox SET attempts = attempts + 1, updated_at = ? WHERE id = ?`),
       markDone: db.prepare(`UPDATE outbox SET status = 'done', outcome = ?, ref = ?, last_error = NULL, updated_at = ? WHERE id = ?`),
-      markFailed: db.prepare(`UPDATE outbox SET last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?`),
+      markFailed: db.prepare(`UPDATE outbox SET last_error = ?, next_attempt_at = ?, updated_at = ?, attempts = max(0, attempts - ?) WHERE id = ?`),
       markDead: db.prepare(`UPDATE outbox SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ?`),
-      pendingAssign: db.prepare<[string], { planned: string }>(
-        `SELECT planned FROM outbox WHERE ticket_key = ? AND status = 'pending' AND action_type = 'assign' ORDER BY seq`,
-      ),
       counts: db.prepare<[string | null, string | null], { status: OutboxStatus; n: number }>(
         'SELECT status, count(*) AS n FROM outbox WHERE (? IS NULL OR source_id = ?) GROUP BY status',
       ),
@@ -149,8 +150,8 @@ export class SqliteStateStore implements StateStore {
     return new Map(this.stmts.openLoads.all(sourceId).map((r) => [r.assignee, r.n]));
   }
 
-  async roundRobinPositions(): Promise<Map<string, number>> {
-    return new Map(this.stmts.roundRobin.all().map((r) => [r.rule_id, r.position]));
+  async roundRobinPositions(sourceId: string): Promise<Map<string, number>> {
+    return new Map(this.stmts.roundRobin.all(sourceId, sourceId).map((r) => [r.rule_id, r.position]));
   }
 
   async commitBatch(batch: BatchCommit): Promise<void> {
@@ -159,7 +160,7 @@ export class SqliteStateStore implements StateStore {
       for (const action of batch.actions) {
         this.stmts.enqueue.run(action.id, action.sourceId, action.target.ticketKey, action.ruleId, action.action.type, JSON.stringify(action), now, now, now);
       }
-      for (const [ruleId, position] of batch.roundRobin) this.stmts.setRoundRobin.run(ruleId, position);
+      for (const [ruleId, position] of batch.roundRobin) this.stmts.setRoundRobin.run(`${batch.sourceId}/${ruleId}`, position);
       for (const t of batch.tickets) {
         this.stmts.upsertTicket.run({ ...t, isOpen: isOpen(t.status) ? 1 : 0, group: t.group ?? null, assignee: t.assignee ?? null });
       }
@@ -201,8 +202,8 @@ export class SqliteStateStore implements StateStore {
       async markDone(id, result) {
         stmts.markDone.run(result.outcome, result.ref ?? null, nowIso(), id);
       },
-      async markFailed(id, error, nextAttemptAt) {
-        stmts.markFailed.run(error, nextAttemptAt.toISOString(), nowIso(), id);
+      async markFailed(id, error, nextAttemptAt, options) {
+        stmts.markFailed.run(error, nextAttemptAt.toISOString(), nowIso(), options?.notProcessed ? 1 : 0, id);
       },
       async markDead(id, reason) {
         stmts.markDead.run(reason, nowIso(), id);
@@ -240,16 +241,6 @@ export class SqliteStateStore implements StateStore {
       async counts(sourceId) {
         const out: Record<OutboxStatus, number> = { pending: 0, done: 0, dead: 0 };
         for (const row of stmts.counts.all(sourceId ?? null, sourceId ?? null)) out[row.status] = row.n;
-        return out;
-      },
-      async pendingAssignments(ticketKeys) {
-        const out = new Map<string, Extract<Action, { type: 'assign' }>>();
-        for (const key of ticketKeys) {
-          for (const row of stmts.pendingAssign.all(key)) {
-            const planned = PlannedAction.parse(JSON.parse(row.planned));
-            if (planned.action.type === 'assign') out.set(key, planned.action);
-          }
-        }
         return out;
       },
     };

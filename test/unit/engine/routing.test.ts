@@ -64,6 +64,18 @@ describe('routing rules', () => {
     expect(result.decisions).toEqual([]);
   });
 
+  it('leaves a ticket already with a member of a rotating rule alone, without advancing the rotation', async () => {
+    const rules = compileRuleSet([
+      rule({ id: 'p1', when: 'priority = 1', override: true, assign: { group: 'Major', strategy: 'round-robin', members: ['ann', 'bob'] } }),
+    ]);
+    const state = freshState([['p1', 1]]);
+
+    const result = await evaluateTicket(makeTicket({ priority: 1, group: 'Major', assignee: 'ann' }), rules, state, context);
+
+    expect(result.decisions).toEqual([]);
+    expect(state.roundRobinChanges.size).toBe(0);
+  });
+
   it('rotates round-robin members and remembers the position', async () => {
     const rules = compileRuleSet([rule({ id: 'rr', when: 'true', assign: { group: 'Apps', strategy: 'round-robin', members: ['ann', 'bob', 'cat'] } })]);
     const state = freshState([['rr', 2]]);

@@ -51,13 +51,26 @@ describe('SQLite state store', () => {
     expect((await store.outbox.due('s', new Date(now.getTime() + 61_000), 10)).map((e) => e.id)).toEqual(['a1', 'a2', 'b1']);
   });
 
-  it('reports pending assignments so a re-pulled ticket is judged as it will be', async () => {
-    const store = openSqliteStore(':memory:');
-    await store.commitBatch(batch({ actions: [planned('a1', 't1', { type: 'assign', group: 'Network', assignee: 'ann' })] }));
+  it('holds back the rest of a plan while an earlier entry of it is dead', async () => {
+    const now = new Date('2026-11-23T10:00:00Z');
+    const store = openSqliteStore(':memory:', () => now);
+    await store.commitBatch(batch({ actions: [planned('a1', 't1', { type: 'assign', group: 'G' }), planned('a2', 't1', { type: 'comment', visibility: 'internal', body: 'Routed to G' })] }));
 
-    expect((await store.outbox.pendingAssignments(['t1', 't2'])).get('t1')).toEqual({ type: 'assign', group: 'Network', assignee: 'ann' });
-    await store.outbox.markDone('a1', { outcome: 'updated', ref: 't1' });
-    expect((await store.outbox.pendingAssignments(['t1'])).size).toBe(0);
+    await store.outbox.markDead('a1', 'HTTP 400: invalid group');
+
+    expect((await store.outbox.due('s', now, 10)).map((e) => e.id)).toEqual([]);
+    await store.outbox.retry({ id: 'a1' });
+    expect((await store.outbox.due('s', now, 10)).map((e) => e.id)).toEqual(['a1', 'a2']);
+  });
+
+  it('keeps round-robin positions per source', async () => {
+    const store = openSqliteStore(':memory:');
+
+    await store.commitBatch(batch({ sourceId: 'a', roundRobin: new Map([['rr', 2]]) }));
+    await store.commitBatch(batch({ sourceId: 'b', roundRobin: new Map([['rr', 1]]) }));
+
+    expect(await store.roundRobinPositions('a')).toEqual(new Map([['rr', 2]]));
+    expect(await store.roundRobinPositions('b')).toEqual(new Map([['rr', 1]]));
   });
 
   it('counts open tickets per assignee for least-loaded routing', async () => {

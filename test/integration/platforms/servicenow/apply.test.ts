@@ -23,11 +23,21 @@ function write(action: Action, fields: Record<string, unknown>, marker = MARKER,
   return { planned, action, fields, marker, firstAttempt };
 }
 
+/** The read-before-overwrite check: the record as it is now. */
+function versionCheck(modCount: string, updatedBy: string) {
+  return http
+    .mock(BASE_URL)
+    .get(`/api/now/table/incident/${INCIDENT}`)
+    .query({ sysparm_fields: 'sys_mod_count,sys_updated_by' })
+    .reply(200, { result: { sys_mod_count: modCount, sys_updated_by: updatedBy } });
+}
+
 const noteText = `Possible duplicate of INC0010237 (same VPN symptom, same office). — deskbridge [${MARKER}]`;
 
 describe('ServiceNow apply', () => {
   it('assigns with a PATCH that lets the instance resolve display values', async () => {
     const { connector } = harness();
+    versionCheck('2', 'fred.luddy');
     http
       .mock(BASE_URL)
       .patch(`/api/now/table/incident/${INCIDENT}`, { assignment_group: 'Network', assigned_to: 'David Loo' })
@@ -43,6 +53,7 @@ describe('ServiceNow apply', () => {
 
   it('sets a field with a PATCH', async () => {
     const { connector } = harness();
+    versionCheck('2', 'fred.luddy');
     http
       .mock(BASE_URL)
       .patch(`/api/now/table/incident/${INCIDENT}`, { urgency: '1' })
@@ -215,8 +226,33 @@ describe('ServiceNow apply', () => {
     });
   });
 
+  it('does not overwrite a ticket someone else changed after the action was planned', async () => {
+    const { connector } = harness();
+    versionCheck('3', 'beth.anglin');
+
+    const result = await connector.apply(write({ type: 'assign', group: 'Network' }, { assignment_group: 'Network', assigned_to: '' }));
+
+    expect(result).toEqual({ outcome: 'superseded', ref: INCIDENT });
+    expect(http.requests().map((request) => request.method)).toEqual(['GET']);
+  });
+
+  it('repeats an assignment whose earlier attempt already landed (the last change is ours)', async () => {
+    const { connector } = harness();
+    versionCheck('3', 'svc.deskbridge');
+    http
+      .mock(BASE_URL)
+      .patch(`/api/now/table/incident/${INCIDENT}`, { assignment_group: 'Network', assigned_to: '' })
+      .query(WRITE_PARAMS)
+      .reply(200, fixture('incident-patched'));
+
+    const result = await connector.apply(write({ type: 'assign', group: 'Network' }, { assignment_group: 'Network', assigned_to: '' }));
+
+    expect(result).toEqual({ outcome: 'updated', ref: INCIDENT });
+  });
+
   it('says which role is missing when a write is refused', async () => {
     const { connector } = harness();
+    versionCheck('2', 'fred.luddy');
     http
       .mock(BASE_URL)
       .patch(`/api/now/table/incident/${INCIDENT}`)
