@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRules } from '../config/load-rules.js';
+import { loadMappings, loadRules } from '../config/load-rules.js';
 import { formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
 import { compileRuleSet, type CompiledRuleSet } from '../engine/rule-set.js';
-import { loadPlatformMappings, type PlatformMappings } from '../mapping/mapper.js';
+import { compilePlatformMappings, type PlatformMappings } from '../mapping/mapper.js';
 import type { Logger } from '../observability/logger.js';
 
 /** Rules and mappings that were validated together and are swapped in together. */
@@ -47,16 +47,29 @@ export function loadConfigSet(rulesDir: string, mappingsDir: string, platforms: 
   const loaded = loadRules([rulesDir], { sourceIds: [...sourceIds] });
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new ConfigSetError(errors);
+  // The same loader `deskbridge validate` uses, so a broken mapping is reported at its line and column.
+  const loadedMappings = loadMappings(mappingsDir);
+  const mappingErrors = loadedMappings.diagnostics.filter((d) => d.severity === 'error');
+  if (mappingErrors.length > 0) throw new ConfigSetError(mappingErrors);
   const mappings = new Map<string, PlatformMappings>();
   for (const platform of new Set(platforms)) {
-    try {
-      mappings.set(platform, loadPlatformMappings(mappingsDir, platform));
-    } catch (error) {
-      const e = error as { message?: string; position?: number };
+    const find = (direction: 'inbound' | 'outbound') => loadedMappings.mappings.find((m) => m.platform === platform && m.direction === direction)?.source;
+    const inbound = find('inbound');
+    const outbound = find('outbound');
+    if (inbound === undefined || outbound === undefined) {
       throw new ConfigSetError([
-        { file: join(mappingsDir, `${platform}.*.jsonata`), line: 1, column: 1, severity: 'error', code: 'bad-jsonata', message: e.message ?? String(error) },
+        {
+          file: join(mappingsDir, `${platform}.${inbound === undefined ? 'inbound' : 'outbound'}.jsonata`),
+          line: 1,
+          column: 1,
+          severity: 'error',
+          code: 'file-not-found',
+          message: `No ${inbound === undefined ? 'inbound' : 'outbound'} mapping for platform ${platform}`,
+          hint: 'copy it from the mappings/ folder of deskbridge',
+        },
       ]);
     }
+    mappings.set(platform, compilePlatformMappings(platform, inbound, outbound));
   }
   return { hash, rules: compileRuleSet(loaded.rules), mappings };
 }

@@ -31,8 +31,11 @@ export function mappingPath(dir: string, platform: string, direction: 'inbound' 
 }
 
 export function loadPlatformMappings(dir: string, platform: string): PlatformMappings {
-  const inbound = readFileSync(mappingPath(dir, platform, 'inbound'), 'utf8');
-  const outbound = readFileSync(mappingPath(dir, platform, 'outbound'), 'utf8');
+  return compilePlatformMappings(platform, readFileSync(mappingPath(dir, platform, 'inbound'), 'utf8'), readFileSync(mappingPath(dir, platform, 'outbound'), 'utf8'));
+}
+
+/** Compiles (through the shared cache) a platform's two mapping sources, already validated. */
+export function compilePlatformMappings(platform: string, inbound: string, outbound: string): PlatformMappings {
   return { platform, inbound: compileExpression(inbound), outbound: compileExpression(outbound), sources: { inbound, outbound } };
 }
 
