@@ -110,14 +110,15 @@ async function rulesThroughput(): Promise<void> {
   const sandbox = await startSandboxProcess();
   const records: Record<string, unknown>[] = [];
   try {
-    const source = config(sandbox.url, tmpdir(), true).sources[0]!;
+    const source = config(sandbox.url, tmpdir(), true).sources[0];
+    if (source?.platform !== 'servicenow') throw new Error('bench config must be a ServiceNow source');
     const connector = createServiceNowConnector(source, {});
     for await (const page of connector.pull({ from: null, fields: [...mappings.inbound.rootFields] })) for (const r of page.records) records.push(r.raw);
   } finally {
     sandbox.child.kill('SIGTERM');
   }
   const bindings = { ...mappingFunctions, source: { id: 'bench-snow', table: 'incident', baseUrl: sandbox.url } };
-  const context = { platform: 'servicenow', sourceId: 'bench-snow', container: 'incident', baseUrl: sandbox.url };
+  const context = { platform: 'servicenow', sourceId: 'bench-snow', source: { table: 'incident', baseUrl: sandbox.url } };
   const rawInbound = jsonata(mappings.sources.inbound);
   const rawConditions = ruleSet.rules.map((r) => jsonata(r.rule.when));
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { DaemonConfig } from './schema.js';
+import { DaemonConfig, mappingName, type Source } from './schema.js';
 import { ConfigError, hasErrors, sortDiagnostics } from './diagnostics.js';
 import type { Diagnostic } from './diagnostics.js';
 import { interpolateEnv } from './env.js';
@@ -123,7 +123,13 @@ function rawLocations(source: YamlSource): RawLocations {
   const sources = seqItems(mapValue(root, 'sources'));
   const strings = (key: string): string[] =>
     sources.map((item) => stringScalar(mapValue(item, key))?.value).filter((v): v is string => v !== undefined);
-  const out: RawLocations = { sourceIds: strings('id'), platforms: [...new Set(strings('platform'))] };
+  // Mapping names (`jira-cloud`, `servicenow`…): what validate checks the mappings folder for.
+  const names = sources.map((item) => {
+    const platform = stringScalar(mapValue(item, 'platform'))?.value;
+    const flavour = stringScalar(mapValue(item, 'flavour'))?.value;
+    return platform === undefined ? undefined : mappingName({ platform: platform as Source['platform'], ...(flavour ? { flavour } : {}) });
+  });
+  const out: RawLocations = { sourceIds: strings('id'), platforms: [...new Set(names.filter((n): n is string => n !== undefined))] };
   const rules = stringScalar(mapValue(root, 'rules'))?.value;
   const mappings = stringScalar(mapValue(root, 'mappings'))?.value;
   if (rules !== undefined && rules !== '') out.rules = rules;

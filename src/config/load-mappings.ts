@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LineCounter } from 'yaml';
-import { Source } from './schema.js';
+import { MAPPING_NAMES } from './schema.js';
 import { sortDiagnostics } from './diagnostics.js';
 import type { Diagnostic, DiagnosticSeverity } from './diagnostics.js';
 import { checkJsonata, jsonataHint } from './jsonata-lint.js';
@@ -26,9 +26,9 @@ export interface LoadMappingsResult {
 
 const MAPPING_FILE = /^([a-z0-9][a-z0-9-]*)\.(inbound|outbound)\.jsonata$/;
 
-/** Platforms the config schema accepts; a mapping for anything else is never used. */
+/** Mapping names the config schema can ask for; a mapping for anything else is never used. */
 function knownPlatforms(): string[] {
-  return Source.options.map((option) => option.shape.platform.value);
+  return [...MAPPING_NAMES];
 }
 
 /**

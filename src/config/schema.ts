@@ -63,8 +63,68 @@ export const ServiceNowSource = z.strictObject({
 });
 export type ServiceNowSource = z.infer<typeof ServiceNowSource>;
 
-export const Source = z.discriminatedUnion('platform', [ServiceNowSource]);
+/** Jira Cloud: email + API token (Basic). Data Center: username + password (Basic). */
+export const JiraBasicAuth = z.strictObject({
+  type: z.literal('basic'),
+  /** Cloud: the Atlassian account e-mail. Data Center: the username. */
+  username: z.string().min(1),
+  /** Cloud: an API token (id.atlassian.com → Security → API tokens). Data Center: the password. */
+  password: z.string().min(1),
+});
+
+/** Data Center personal access token, or a Cloud OAuth 2.0 (3LO) access token. */
+export const JiraBearerAuth = z.strictObject({
+  type: z.literal('bearer'),
+  token: z.string().min(1),
+});
+
+export const JiraSource = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes'),
+  platform: z.literal('jira'),
+  /** `cloud` (REST v3, /search/jql with nextPageToken, ADF) or `datacenter` (REST v2, startAt, wiki markup). */
+  flavour: z.enum(['cloud', 'datacenter']),
+  baseUrl: z.url(),
+  /** Which issues to sync, ANDed to the incremental filter, e.g. `project = ITSM AND issuetype = Incident`. */
+  jql: z.string().min(1),
+  auth: z.discriminatedUnion('type', [JiraBasicAuth, JiraBearerAuth]),
+  /** Cloud: accountId; Data Center: username. Defaults to the authenticated user (GET /myself). */
+  integrationUser: z.string().min(1).optional(),
+  /**
+   * The field that holds the team an issue is assigned to, which routing rules call `group`
+   * (e.g. `customfield_10001`, the Team field); unset = `group` maps to the first component.
+   */
+  groupField: z.string().regex(/^(components|customfield_\d+)$/).optional(),
+  /** Jira Service Management: write comments through the Service Desk API (`public` true/false). */
+  serviceDesk: z.boolean().default(true),
+  /** Where `create-problem` actions open Problem issues. */
+  problems: z.strictObject({ projectKey: z.string().min(1), issueType: z.string().min(1).default('Problem') }).optional(),
+  /** Link type used to link an incident to its problem (JSM ships "Problem/Incident"). */
+  problemLinkType: z.string().min(1).default('Problem/Incident'),
+  schedule: Schedule.default('*/1 * * * *'),
+  /** JQL dates have minute resolution, so the overlap must be at least a minute. */
+  overlapSeconds: z.number().int().min(60).default(180),
+  pageSize: z.number().int().min(1).max(100).default(100),
+  startFrom: z.iso.datetime().optional(),
+  rateLimit: RateLimit.prefault({}),
+  retry: RetryPolicy.prefault({}),
+  dryRun: z.boolean().optional(),
+  enabled: z.boolean().default(true),
+});
+export type JiraSource = z.infer<typeof JiraSource>;
+
+export const Source = z.discriminatedUnion('platform', [ServiceNowSource, JiraSource]);
 export type Source = z.infer<typeof Source>;
+
+/**
+ * The mapping files a source uses: `<name>.inbound.jsonata` / `<name>.outbound.jsonata`. Jira's two
+ * flavours differ in wire shape (ADF vs wiki, accountId vs name), so each has its own pair.
+ */
+export function mappingName(source: Pick<Source, 'platform'> & { flavour?: string }): string {
+  return source.platform === 'jira' ? `jira-${source.flavour ?? 'cloud'}` : source.platform;
+}
+
+/** Every mapping name a valid config can ask for. */
+export const MAPPING_NAMES: readonly string[] = ['servicenow', 'jira-cloud', 'jira-datacenter'];
 
 export const LogConfig = z.strictObject({
   level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),

@@ -1,5 +1,5 @@
 import { schedule, type ScheduledTask } from 'node-cron';
-import type { DaemonConfig } from '../config/schema.js';
+import { mappingName, type DaemonConfig } from '../config/schema.js';
 import { createDryRunWriter, createConnectorWriter } from '../outbox/writer.js';
 import { SourceStoppedError } from '../outbox/executor.js';
 import type { Logger } from '../observability/logger.js';
@@ -45,15 +45,15 @@ export class Daemon {
   constructor(private readonly options: DaemonOptions) {
     const { config, logger } = options;
     const sources = config.sources.filter((s) => s.enabled);
-    this.reloader = new ConfigReloader(config.rules, config.mappings, sources.map((s) => s.platform), config.sources.map((s) => s.id), logger);
+    this.reloader = new ConfigReloader(config.rules, config.mappings, sources.map((s) => mappingName(s)), config.sources.map((s) => s.id), logger);
     this.store = openSqliteStore(config.state.path);
     for (const source of sources) {
       const sourceLogger = logger.child({ source: source.id });
       const connector = createConnector(source, { logger: sourceLogger });
       const dryRun = source.dryRun ?? config.dryRun;
       const mappings = () => {
-        const m = this.reloader.set.mappings.get(source.platform);
-        if (!m) throw new Error(`no mappings loaded for platform ${source.platform}`);
+        const m = this.reloader.set.mappings.get(mappingName(source));
+        if (!m) throw new Error(`no mappings loaded for ${mappingName(source)}`);
         return m;
       };
       const writer = dryRun ? createDryRunWriter(sourceLogger) : createConnectorWriter(connector, mappings);

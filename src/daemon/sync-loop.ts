@@ -140,7 +140,7 @@ export class SourceSync {
       updatedBy.set(record.nativeId, record.updatedBy);
       ledger.push({ nativeId: record.nativeId, version: record.version, updatedAt: record.updatedAt });
       try {
-        tickets.push(await mapInbound(mappings, record.raw, { platform: this.deps.connector.platform, sourceId: source.id, container: source.table, baseUrl: source.baseUrl }));
+        tickets.push(await mapInbound(mappings, record.raw, { platform: this.deps.connector.platform, sourceId: source.id, source: mappingSourceBinding(source) }));
       } catch (error) {
         const message = error instanceof MappingError ? error.message : `unexpected mapping failure: ${String(error)}`;
         quarantine.push({ sourceId: source.id, nativeId: record.nativeId, version: record.version, error: message, raw: record.raw });
@@ -220,4 +220,11 @@ export class SourceSync {
     result.written.failed += summary.failed;
     result.written.dead += summary.dead;
   }
+}
+
+/** What a mapping sees as `$source`: the parts of the source config a mapping may need. */
+export function mappingSourceBinding(source: Source): Record<string, unknown> {
+  return source.platform === 'servicenow'
+    ? { id: source.id, table: source.table, baseUrl: source.baseUrl }
+    : { id: source.id, flavour: source.flavour, baseUrl: source.baseUrl, groupField: source.groupField ?? 'components' };
 }

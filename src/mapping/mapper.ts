@@ -40,10 +40,11 @@ export function compilePlatformMappings(platform: string, inbound: string, outbo
 }
 
 export interface InboundContext {
+  /** Canonical platform id (`servicenow`, `jira`): the first part of every ticket key. */
   platform: string;
   sourceId: string;
-  container: string;
-  baseUrl: string;
+  /** Bound as `$source` in the mapping, e.g. `{ id, table, baseUrl }` for ServiceNow. */
+  source: Record<string, unknown>;
 }
 
 /**
@@ -53,19 +54,16 @@ export interface InboundContext {
 export async function mapInbound(mappings: PlatformMappings, raw: Record<string, unknown>, context: InboundContext): Promise<Ticket> {
   let mapped: unknown;
   try {
-    mapped = await mappings.inbound.evaluate(raw, {
-      ...mappingFunctions,
-      source: { id: context.sourceId, table: context.container, baseUrl: context.baseUrl },
-    });
+    mapped = await mappings.inbound.evaluate(raw, { ...mappingFunctions, source: { ...context.source, id: context.sourceId } });
   } catch (error) {
     const e = error instanceof ExpressionError ? error : undefined;
-    throw new MappingError(`${context.platform}.inbound.jsonata failed: ${e?.message ?? String(error)}`, {
+    throw new MappingError(`${mappings.platform}.inbound.jsonata failed: ${e?.message ?? String(error)}`, {
       code: 'mapping-failed',
       position: e?.position,
     });
   }
   if (typeof mapped !== 'object' || mapped === null || Array.isArray(mapped)) {
-    throw new MappingError(`${context.platform}.inbound.jsonata must produce an object`, { code: 'mapping-failed' });
+    throw new MappingError(`${mappings.platform}.inbound.jsonata must produce an object`, { code: 'mapping-failed' });
   }
   const candidate = mapped as Record<string, unknown>;
   const source = typeof candidate['source'] === 'object' && candidate['source'] !== null ? (candidate['source'] as Record<string, unknown>) : {};

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadPlatformMappings, mapInbound, mapOutbound, MappingError } from '../../../src/mapping/mapper.js';
 
 const mappings = loadPlatformMappings('mappings', 'servicenow');
-const context = { platform: 'servicenow', sourceId: 'snow-test', container: 'incident', baseUrl: 'https://acme.service-now.com' };
+const context = { platform: 'servicenow', sourceId: 'snow-test', source: { table: 'incident', baseUrl: 'https://acme.service-now.com' } };
 
 /** An incident as the Table API returns it with sysparm_display_value=all. */
 function incident(overrides: Record<string, { value: string; display_value: string }> = {}): Record<string, unknown> {
