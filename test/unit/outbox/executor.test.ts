@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { PlatformError } from '../../../src/http/errors.js';
+import type { PlannedAction } from '../../../src/model/action.js';
+import { silentLogger } from '../../../src/observability/logger.js';
+import { drainOutbox, SourceStoppedError } from '../../../src/outbox/executor.js';
+import type { ActionWriter } from '../../../src/outbox/writer.js';
+import type { WriteOutcome } from '../../../src/platforms/types.js';
+import { openSqliteStore } from '../../../src/state/sqlite/store.js';
+import type { OutboxEntry } from '../../../src/state/types.js';
+
+function planned(id: string, ticketKey: string, action: PlannedAction['action'], version = '1'): PlannedAction {
+  return { id, sourceId: 's', ruleId: 'r', target: { ticketKey, nativeId: ticketKey, number: ticketKey, version }, action, explanation: '' };
+}
+
+const assign = (id: string, ticket: string, version = '1') => planned(id, ticket, { type: 'assign', group: 'G' }, version);
+const note = (id: string, ticket: string, version = '1') => planned(id, ticket, { type: 'comment', visibility: 'internal', body: 'Routed' }, version);
+
+function platformError(code: PlatformError['details']['code'], extra: Partial<PlatformError['details']> = {}): PlatformError {
+  return new PlatformError(code, { platform: 'test', sourceId: 's', code, retryable: code !== 'bad-request' && code !== 'auth', ...extra });
+}
+
+/** A writer whose answers the test scripts per entry id; records what it was asked and with what `firstAttempt`. */
+function scriptedWriter(script: Record<string, (WriteOutcome | Error)[]> = {}): ActionWriter & { calls: { id: string; firstAttempt: boolean }[] } {
+  const calls: { id: string; firstAttempt: boolean }[] = [];
+  return {
+    dryRun: false,
+    calls,
+    async write(entry: OutboxEntry) {
+      calls.push({ id: entry.id, firstAttempt: entry.attempts === 0 });
+      const next = script[entry.id]?.shift() ?? 'updated';
+      if (next instanceof Error) throw next;
+      return { outcome: next, ref: entry.planned.target.nativeId };
+    },
+  };
+}
+
+async function setup(actions: PlannedAction[], now = new Date('2026-11-23T10:00:00Z')) {
+  const store = openSqliteStore(':memory:', () => now);
+  await store.commitBatch({ sourceId: 's', watermark: undefined, ledger: [], tickets: [], roundRobin: new Map(), actions, quarantine: [] });
+  return store;
+}
+
+const base = { sourceId: 's', logger: silentLogger, concurrency: 4, maxAttempts: 3 };
+
+describe('outbox executor', () => {
+  it('writes each ticket\'s entries in plan order and marks them done', async () => {
+    const store = await setup([assign('a1', 't1'), note('a2', 't1'), assign('b1', 't2')]);
+    const writer = scriptedWriter();
+
+    const summary = await drainOutbox({ ...base, store, writer });
+
+    expect(summary.sent).toBe(3);
+    const order = writer.calls.map((c) => c.id);
+    expect(order.indexOf('a1')).toBeLessThan(order.indexOf('a2'));
+    expect((await store.outbox.counts()).done).toBe(3);
+  });
+
+  it('holds a ticket\'s note back while its assignment waits for a retry', async () => {
+    const store = await setup([assign('a1', 't1'), note('a2', 't1')]);
+    const writer = scriptedWriter({ a1: [platformError('server', { status: 500 })] });
+
+    const summary = await drainOutbox({ ...base, store, writer });
+
+    expect(summary.failed).toBe(1);
+    expect(writer.calls.map((c) => c.id)).toEqual(['a1']);
+    expect((await store.outbox.counts()).pending).toBe(2);
+  });
+
+  it('skips the rest of a plan once the platform says the ticket changed since it was planned', async () => {
+    const store = await setup([assign('a1', 't1'), note('a2', 't1'), assign('a3', 't1', '2')]);
+    const writer = scriptedWriter({ a1: ['superseded'] });
+
+    const summary = await drainOutbox({ ...base, store, writer });
+
+    expect(summary.superseded).toBe(2);
+    expect(writer.calls.map((c) => c.id)).toEqual(['a1', 'a3']);
+  });
+
+  it('tells the writer whether an earlier attempt may have reached the platform', async () => {
+    const now = new Date('2026-11-23T10:00:00Z');
+    const store = await setup([note('a1', 't1')], now);
+    const writer = scriptedWriter({ a1: [platformError('timeout')] });
+    await drainOutbox({ ...base, store, writer, now: () => now });
+
+    await drainOutbox({ ...base, store, writer, now: () => new Date(now.getTime() + 60_000) });
+
+    expect(writer.calls).toEqual([
+      { id: 'a1', firstAttempt: true },
+      { id: 'a1', firstAttempt: false },
+    ]);
+  });
+
+  it('does not count a 429 as an attempt, waits as long as Retry-After asks, and stops the drain', async () => {
+    const now = new Date('2026-11-23T10:00:00Z');
+    const store = await setup([note('a1', 't1'), note('b1', 't2')], now);
+    const writer = scriptedWriter({ a1: [platformError('rate-limited', { status: 429, retryAfterSeconds: 600 })], b1: [platformError('rate-limited', { status: 429, retryAfterSeconds: 600 })] });
+
+    await drainOutbox({ ...base, store, writer, concurrency: 1, now: () => now });
+
+    const waiting = (await store.outbox.list({ status: 'pending' })).find((e) => e.lastError !== undefined);
+    expect(writer.calls).toHaveLength(1);
+    expect(waiting?.attempts).toBe(0);
+    expect(Date.parse(waiting?.nextAttemptAt ?? '')).toBe(now.getTime() + 600_000);
+  });
+
+  it('dead-letters a write the platform refuses as invalid, and after too many attempts', async () => {
+    const now = new Date('2026-11-23T10:00:00Z');
+    const store = await setup([assign('a1', 't1'), assign('b1', 't2')], now);
+    const writer = scriptedWriter({ a1: [platformError('bad-request', { status: 400 })], b1: [platformError('server'), platformError('server'), platformError('server')] });
+
+    for (let minute = 0; minute < 30; minute += 5) await drainOutbox({ ...base, store, writer, now: () => new Date(now.getTime() + minute * 60_000) });
+
+    const dead = await store.outbox.list({ status: 'dead' });
+    expect(dead.map((e) => [e.id, e.attempts]).sort()).toEqual([
+      ['a1', 1],
+      ['b1', 3],
+    ]);
+  });
+
+  it('stops the source when the platform refuses the credentials', async () => {
+    const store = await setup([assign('a1', 't1'), assign('b1', 't2')]);
+    const writer = scriptedWriter({ a1: [platformError('auth', { status: 401 })], b1: [platformError('auth', { status: 401 })] });
+
+    await expect(drainOutbox({ ...base, store, writer, concurrency: 1 })).rejects.toBeInstanceOf(SourceStoppedError);
+    expect((await store.outbox.counts()).dead).toBe(0);
+  });
+});
