@@ -7,6 +7,8 @@ import type { PassResult, SyncEvent } from '../daemon/sync-loop.js';
 import { createLogger } from '../observability/logger.js';
 import { describeAction } from '../outbox/writer.js';
 import { loadTicketTexts, readEventLog, replayEventLog, seedFixtures, seedFromEventLog, ServiceNowStore, startServiceNowSandbox } from '../sandbox/servicenow/index.js';
+import { startJiraSandbox } from '../sandbox/jira/index.js';
+import { demoJiraStore } from './demo-jira.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = (line = ''): void => {
@@ -18,20 +20,24 @@ const out = (line = ''): void => {
  * hand-written ones, the daemon routing them with the example rules in rules/, a wave of new
  * incidents arriving, and a last pass showing that nothing is written twice.
  */
-export async function demoCommand(options: { incidents: number }): Promise<number> {
+export async function demoCommand(options: { incidents: number; jiraIssues: number }): Promise<number> {
   const work = join(REPO_ROOT, '.deskbridge', 'demo');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
 
-  out('deskbridge demo — a simulated ServiceNow, the example rules in rules/, the real daemon.');
+  out('deskbridge demo — a simulated ServiceNow and Jira Cloud side by side, the same example rules in rules/, the real daemon.');
   const store = new ServiceNowStore();
   seedFixtures(store);
   const rows = await readEventLog();
   const seeded = await seedFromEventLog(store, { stage: 'first', limit: options.incidents, titles: true, rows });
   const sandbox = await startServiceNowSandbox({ store });
   out(`Sandbox ServiceNow at ${sandbox.url}: ${store.count('incident')} incidents (${seeded.incidents} from the UCI ServiceNow event log, the rest hand-written).`);
+  const jiraStore = await demoJiraStore({ hadoopIssues: options.jiraIssues });
+  const jira = await startJiraSandbox({ flavour: 'cloud', store: jiraStore, searchLagMs: 500 });
+  out(`Sandbox Jira Cloud at ${jira.url}: ${jiraStore.count()} issues (${options.jiraIssues} Apache Hadoop bug reports, the rest JSM incidents); search lags writes by 0.5 s, like the real index.`);
 
   process.env['DEMO_SN_PASSWORD'] = 'deskbridge';
+  process.env['DEMO_JIRA_TOKEN'] = 'deskbridge';
   const configPath = join(work, 'deskbridge.yaml');
   writeFileSync(
     configPath,
@@ -48,6 +54,15 @@ export async function demoCommand(options: { incidents: number }): Promise<numbe
       '    table: incident',
       '    auth: { type: basic, username: deskbridge, password: "${DEMO_SN_PASSWORD}" }',
       '    pageSize: 100',
+      '  - id: sandbox-jira',
+      '    platform: jira',
+      '    flavour: cloud',
+      `    baseUrl: ${jira.url}`,
+      '    jql: project in (ITSM, HADOOP)',
+      '    auth: { type: basic, username: deskbridge@example.com, password: "${DEMO_JIRA_TOKEN}" }',
+      '    groupField: customfield_10001',
+      '    problems: { projectKey: PRB }',
+      '    overlapSeconds: 60',
       '',
     ].join('\n'),
   );
@@ -58,7 +73,8 @@ export async function demoCommand(options: { incidents: number }): Promise<numbe
   const routed = new Map<string, string>();
   const onEvent = (event: SyncEvent): void => {
     if (event.type === 'planned' && event.action.action.type === 'assign') {
-      routed.set(event.action.id, `${event.ticket.source.number}  ${truncate(event.ticket.title, 44).padEnd(44)}  → ${describeAction(event.action.action).replace('assign to ', '')}  [rule ${event.action.ruleId}]`);
+      const platform = event.sourceId === 'sandbox-jira' ? 'jira' : 'snow';
+      routed.set(event.action.id, `${platform}  ${event.ticket.source.number.padEnd(12)} ${truncate(event.ticket.title, 44).padEnd(44)}  → ${describeAction(event.action.action).replace('assign to ', '')}  [rule ${event.action.ruleId}]`);
     }
     if (event.type === 'written') {
       const line = routed.get(event.action.id);
@@ -68,6 +84,7 @@ export async function demoCommand(options: { incidents: number }): Promise<numbe
   };
   const daemon = new Daemon({ config, logger, onEvent });
   const totals = { pulled: 0, ownWrites: 0, written: 0, byGroup: new Map<string, number>() };
+  /** Adds a pass to the totals and returns it summed over both sources. */
   const tally = (results: PassResult[]): PassResult | undefined => {
     for (const r of results) {
       totals.pulled += r.pulled;
@@ -75,21 +92,29 @@ export async function demoCommand(options: { incidents: number }): Promise<numbe
       totals.written += r.written.sent;
       for (const [group, n] of Object.entries(r.routedByGroup)) totals.byGroup.set(group, (totals.byGroup.get(group) ?? 0) + n);
     }
-    return results[0];
+    return results.reduce<PassResult | undefined>((sum, r) => (sum ? addPass(sum, r) : r), undefined);
   };
 
   try {
     out();
     out('Pass 1 — first sync of the queue:');
     const first = tally((await daemon.runOnce()).results);
-    out(`  pulled ${first?.pulled ?? 0} incidents, routed ${first ? count(first.routedByGroup) : 0}, ${first?.written.sent ?? 0} writes.`);
+    out(`  pulled ${first?.pulled ?? 0} tickets from both platforms, routed ${first ? count(first.routedByGroup) : 0}, ${first?.written.sent ?? 0} writes.`);
 
     out();
     out('New incidents arrive (the next 25 from the event log that came in without a group, stamped now):');
     const arriving = nextIncidents(rows, new Set(seeded.numbers), 25);
     const replay = replayEventLog(store, arriving, { timestamps: 'clock', titles: await loadTicketTexts() });
     const applied = replay.applyNext(arriving.length);
-    out(`  ${applied.filter((e) => e.action === 'inserted').length} new incidents.`);
+    out(`  ${applied.filter((e) => e.action === 'inserted').length} new ServiceNow incidents.`);
+    const portal = [
+      { summary: 'Wi-Fi unavailable on the 4th floor since the access point reboot', components: ['Network'] },
+      { summary: 'Cannot install the VPN client on a new laptop', components: ['Network'] },
+      { summary: 'Payroll report export fails with a database timeout', components: ['Database'] },
+    ];
+    const requester = jiraStore.findUser('praman')?.accountId ?? null;
+    for (const p of portal) jiraStore.createIssue({ project: 'ITSM', issueType: 'Incident', summary: p.summary, priority: 'Medium', components: p.components, reporter: requester }, requester);
+    out(`  ${portal.length} new Jira Service Management requests from the portal.`);
     out('Pass 2 — incremental sync (only what changed since the watermark):');
     const second = tally((await daemon.runOnce()).results);
     out(`  pulled ${second?.pulled ?? 0} records: ${second?.alreadySeen ?? 0} already processed (overlap window), ${second?.ownWrites ?? 0} deskbridge's own writes from pass 1 (recognised, left alone); routed ${second ? count(second.routedByGroup) : 0}.`);
@@ -101,7 +126,7 @@ export async function demoCommand(options: { incidents: number }): Promise<numbe
 
     out();
     out('Summary');
-    out(`  incidents on the platform: ${store.count('incident')}; records pulled: ${totals.pulled}; own writes ignored: ${totals.ownWrites}`);
+    out(`  tickets on the platforms: ServiceNow ${store.count('incident')}, Jira ${jiraStore.count()}; records pulled: ${totals.pulled}; own writes ignored: ${totals.ownWrites}`);
     out(`  routed per group: ${[...totals.byGroup].sort((a, b) => b[1] - a[1]).map(([g, n]) => `${g} ${n}`).join(', ') || 'none'}`);
     out(`  writes made: ${totals.written} (assignments and work notes); HTTP requests: ${daemon.totalRequests()}`);
     out(`  every note carries a [deskbridge:…] marker, so a retried write is found instead of repeated.`);
@@ -110,7 +135,30 @@ export async function demoCommand(options: { incidents: number }): Promise<numbe
   } finally {
     await daemon.stop();
     await sandbox.close();
+    await jira.close();
   }
+}
+
+function addPass(a: PassResult, b: PassResult): PassResult {
+  const routedByGroup = { ...a.routedByGroup };
+  for (const [group, n] of Object.entries(b.routedByGroup)) routedByGroup[group] = (routedByGroup[group] ?? 0) + n;
+  return {
+    ...a,
+    pulled: a.pulled + b.pulled,
+    alreadySeen: a.alreadySeen + b.alreadySeen,
+    ownWrites: a.ownWrites + b.ownWrites,
+    evaluated: a.evaluated + b.evaluated,
+    planned: a.planned + b.planned,
+    quarantined: a.quarantined + b.quarantined,
+    routedByGroup,
+    written: {
+      sent: a.written.sent + b.written.sent,
+      unchanged: a.written.unchanged + b.written.unchanged,
+      superseded: a.written.superseded + b.written.superseded,
+      failed: a.written.failed + b.written.failed,
+      dead: a.written.dead + b.written.dead,
+    },
+  };
 }
 
 /** The first event of the next `n` incidents in the log that were reported without a group. */

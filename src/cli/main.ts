@@ -43,8 +43,9 @@ program
   .command('demo')
   .description('start the sandbox seeded with real incident data and route it with the example rules')
   .option('--incidents <n>', 'incidents to load from the ServiceNow event log', '300')
-  .action(async (opts: { incidents: string }) => {
-    process.exitCode = await demoCommand({ incidents: Number(opts.incidents) });
+  .option('--jira-issues <n>', 'Apache Hadoop bug reports to load into the Jira sandbox', '40')
+  .action(async (opts: { incidents: string; jiraIssues: string }) => {
+    process.exitCode = await demoCommand({ incidents: Number(opts.incidents), jiraIssues: Number(opts.jiraIssues) });
   });
 
 const outbox = program.command('outbox').description('inspect and retry planned writes');

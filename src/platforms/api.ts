@@ -1,5 +1,6 @@
 import type { Source } from '../config/schema.js';
 import type { ConnectorDeps } from './deps.js';
+import { createJiraConnector } from './jira/index.js';
 import { createServiceNowConnector } from './servicenow/index.js';
 import type { Connector } from './types.js';
 
@@ -15,6 +16,7 @@ type FactoryTable = { [P in PlatformId]: ConnectorFactory<P> };
 
 const factories = {
   servicenow: createServiceNowConnector,
+  jira: createJiraConnector,
 } satisfies FactoryTable;
 
 /** Every platform deskbridge can talk to, keyed by the `platform` value used in configuration. */

@@ -1,0 +1,30 @@
+import { createHash } from 'node:crypto';
+import { DEFAULT_TEAMS, DEFAULT_USERS, JiraStore, seedFixtures, seedHadoop, type JiraUserInput, type TeamDef } from '../sandbox/jira/index.js';
+
+/**
+ * The people and teams the example rules (rules/routing.yaml) assign to, so the same rules can
+ * run against the Jira sandbox. On a real site these are your users and Atlassian teams.
+ */
+const RULE_PEOPLE = ['Major Incident Manager 1', 'Major Incident Manager 2', 'Network Engineer 1', 'Network Engineer 2', 'Network Engineer 3', 'App Analyst 1', 'App Analyst 2'];
+const RULE_TEAMS = ['Major Incident Team', 'Desktop Support', 'Application Support', 'Group 39'];
+
+function stableUuid(text: string): string {
+  const h = createHash('md5').update(text).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** A Jira store seeded with the JSM fixtures and real Apache Hadoop bug reports, knowing the rules' people and teams. */
+export async function demoJiraStore(options: { hadoopIssues: number; flavour?: 'cloud' | 'datacenter' }): Promise<JiraStore> {
+  const users: JiraUserInput[] = [
+    ...DEFAULT_USERS,
+    ...RULE_PEOPLE.map((displayName) => {
+      const name = displayName.toLowerCase().replace(/\s+/g, '.');
+      return { name, displayName, email: `${name}@example.com`, password: name };
+    }),
+  ];
+  const teams: TeamDef[] = [...DEFAULT_TEAMS, ...RULE_TEAMS.map((name) => ({ id: stableUuid(`team:${name}`), name }))];
+  const store = new JiraStore({ flavour: options.flavour ?? 'cloud', users, teams });
+  seedFixtures(store);
+  if (options.hadoopIssues > 0) await seedHadoop(store, { limit: options.hadoopIssues });
+  return store;
+}

@@ -1,0 +1,129 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import { Daemon } from '../../src/daemon/daemon.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import type { JiraSandbox } from '../../src/sandbox/jira/index.js';
+import { captureLogger } from '../helpers/log-capture.js';
+import { expectedJiraRouting, jiraSnapshot, jiraWrites, startSeededJira, writeJiraConfig } from '../helpers/jira-env.js';
+import { REPO } from '../helpers/sandbox-env.js';
+
+process.env['E2E_JIRA_TOKEN'] = 'deskbridge';
+
+describe.each(['cloud', 'datacenter'] as const)('daemon against the Jira %s sandbox (real HTTP, real SQLite)', (flavour) => {
+  let sandbox: JiraSandbox | undefined;
+  let daemon: Daemon | undefined;
+  afterEach(async () => {
+    await daemon?.stop().catch(() => undefined);
+    await sandbox?.close();
+    daemon = undefined;
+  });
+
+  it('assigns and comments every matching issue exactly once, and a second pass writes nothing', async () => {
+    sandbox = await startSeededJira(flavour, { hadoopIssues: 60 });
+    const before = jiraSnapshot(sandbox);
+    const expected = expectedJiraRouting(sandbox);
+    const { config, secrets } = loadConfig(writeJiraConfig(sandbox));
+    const { logger, lines } = captureLogger(secrets);
+    daemon = new Daemon({ config, logger });
+
+    const first = await daemon.runOnce();
+    const after = jiraSnapshot(sandbox);
+
+    expect(first.ok, lines.filter((l) => l.includes('"error"')).join('\n')).toBe(true);
+    expect(expected.size).toBeGreaterThan(5);
+    for (const [key, want] of expected) {
+      expect(after[key]?.team, key).toBe(want.team);
+      expect(after[key]?.notes, key).toHaveLength(1);
+      expect(after[key]?.notes[0], key).toContain(want.rule);
+    }
+    for (const key of Object.keys(before).filter((k) => !expected.has(k))) expect(after[key], key).toEqual(before[key]);
+    const desk = [...expected].filter(([, w]) => w.rule === 'unassigned-to-desk').map(([k]) => after[k]?.assignee);
+    expect(new Set(desk)).toEqual(new Set(['Tom Becker', 'Ada Okafor', 'Ravi Singh']));
+
+    sandbox.resetRequestLog();
+    const second = await daemon.runOnce();
+
+    expect(second.ok).toBe(true);
+    expect(jiraWrites(sandbox)).toBe(0);
+    expect(jiraSnapshot(sandbox)).toEqual(after);
+  });
+});
+
+describe('Jira Cloud search that lags behind writes', () => {
+  let sandbox: JiraSandbox | undefined;
+  let daemon: Daemon | undefined;
+  afterEach(async () => {
+    await daemon?.stop().catch(() => undefined);
+    await sandbox?.close();
+  });
+
+  it('misses no issue created or changed while the index lags', async () => {
+    sandbox = await startSeededJira('cloud', { searchLagMs: 1_500 });
+    const { config, secrets } = loadConfig(writeJiraConfig(sandbox, { overlapSeconds: 60 }));
+    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+    const store = sandbox.store;
+    const requester = store.findUser('praman')?.accountId ?? null;
+    const created: string[] = [];
+
+    for (let round = 0; round < 4; round++) {
+      created.push(store.createIssue({ project: 'ITSM', issueType: 'Incident', summary: `Printer queue stuck (${round})`, components: ['Hardware'], reporter: requester }, requester).key);
+      await daemon.runOnce(); // the newest issue is not searchable yet
+      await new Promise((r) => setTimeout(r, 600));
+    }
+    await new Promise((r) => setTimeout(r, 1_600));
+    await daemon.runOnce();
+
+    const after = jiraSnapshot(sandbox);
+    for (const key of created) {
+      expect(after[key]?.team, key).toBe('Service Desk');
+      expect(after[key]?.notes, key).toHaveLength(1);
+    }
+  }, 30_000);
+});
+
+describe('Jira Cloud crash recovery', () => {
+  const sandboxes: JiraSandbox[] = [];
+  afterAll(async () => {
+    for (const s of sandboxes) await s.close();
+  });
+
+  it('a daemon killed with SIGKILL mid-pass and restarted ends with the same issues as an uninterrupted run', async () => {
+    const reference = await startSeededJira('cloud', { hadoopIssues: 150 });
+    const crashed = await startSeededJira('cloud', { hadoopIssues: 150 });
+    sandboxes.push(reference, crashed);
+    const strip = (s: ReturnType<typeof jiraSnapshot>) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, { team: v.team, assignee: v.assignee, notes: v.notes }]));
+
+    const { config } = loadConfig(writeJiraConfig(reference, { requestsPerMinute: 9000 }));
+    const daemon = new Daemon({ config, logger: silentLogger });
+    expect((await daemon.runOnce()).ok).toBe(true);
+    await daemon.stop();
+    const expected = strip(jiraSnapshot(reference));
+    const total = jiraWrites(reference);
+    expect(total).toBeGreaterThan(60);
+
+    const configPath = writeJiraConfig(crashed, { requestsPerMinute: 9000 });
+    const run = () => {
+      const child = spawn(process.execPath, [join(REPO, 'bin', 'deskbridge.js'), 'run', '--once', '--config', configPath], { env: { ...process.env }, stdio: 'ignore' });
+      return { child, exited: new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))) };
+    };
+    let kills = 0;
+    for (const fraction of [0.2, 0.5, 0.8]) {
+      const { child, exited } = run();
+      let done = false;
+      void exited.then(() => (done = true));
+      while (!done && jiraWrites(crashed) < total * fraction) await new Promise((r) => setTimeout(r, 5));
+      if (!done) {
+        child.kill('SIGKILL');
+        kills++;
+      }
+      await exited;
+    }
+    const last = run();
+    expect(await last.exited).toBe(0);
+
+    expect(kills).toBe(3);
+    expect(strip(jiraSnapshot(crashed))).toEqual(expected);
+  }, 120_000);
+});

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { adfToText, textToAdf } from '../../../../src/platforms/jira/adf.js';
+import { configuredJql, incrementalJql, jqlString } from '../../../../src/platforms/jira/jql.js';
+import { nextDcCursor } from '../../../../src/platforms/jira/pagination.js';
+import { jiraTimeToIso, jqlDateTime, safeLowerBound } from '../../../../src/platforms/jira/time.js';
+
+const at = (iso: string): number => Date.parse(iso);
+const noDst = (ms: number): number => ms;
+
+describe('Jira time handling', () => {
+  it.each([
+    ['2024-05-14T11:15:42.123+0200', '2024-05-14T09:15:42.123Z'],
+    ['2024-05-14T09:15:42.000-0400', '2024-05-14T13:15:42.000Z'],
+    ['2024-05-14T09:15:42+00:00', '2024-05-14T09:15:42.000Z'],
+    ['2024-05-14T09:15:42.123Z', '2024-05-14T09:15:42.123Z'],
+  ])('reads %s as %s', (jira, iso) => {
+    expect(jiraTimeToIso(jira)).toBe(iso);
+  });
+
+  it('rejects what is not a Jira date-time', () => {
+    expect(jiraTimeToIso('14/May/24 11:15 AM')).toBeUndefined();
+  });
+
+  it('prints a JQL bound in the user\'s zone, floored to the minute', () => {
+    const ms = safeLowerBound(at('2024-05-14T09:14:59.999Z'), 'Europe/Berlin');
+
+    expect(jqlDateTime(ms, 'Europe/Berlin')).toBe('2024-05-14 11:14');
+    expect(jqlDateTime(ms, 'Asia/Kolkata')).toBe('2024-05-14 14:44');
+  });
+
+  it('moves the bound back an hour around a clock change, where a wall-clock time may happen twice', () => {
+    // 2024-11-03 01:30 happens twice in New York; Jira could read it as the later one.
+    const ms = safeLowerBound(at('2024-11-03T05:30:00Z'), 'America/New_York');
+
+    expect(jqlDateTime(ms, 'America/New_York')).toBe('2024-11-03 00:30');
+    expect(safeLowerBound(at('2024-05-14T05:30:00Z'), 'America/New_York')).toBe(at('2024-05-14T05:30:00Z'));
+  });
+});
+
+describe('JQL building', () => {
+  it('quotes values so they cannot add clauses', () => {
+    expect(jqlString('a" OR project = SECRET OR summary ~ "x')).toBe('"a\\" OR project = SECRET OR summary ~ \\"x"');
+    expect(() => jqlString('line\nbreak')).toThrow('control character');
+  });
+
+  it('wraps the admin\'s filter so its ORs cannot escape the bound', () => {
+    expect(incrementalJql(configuredJql(' project = A OR project = B '), '2024-05-14 11:14')).toBe(
+      '(project = A OR project = B) AND updated >= "2024-05-14 11:14" ORDER BY updated ASC, id ASC',
+    );
+  });
+});
+
+describe('Data Center page cursor', () => {
+  const minute = (hhmmss: string): number => at(`2024-05-14T13:${hhmmss}Z`);
+
+  it('restarts from the last minute, skipping the issues of it already seen less a margin', () => {
+    const next = nextDcCursor({ boundMs: minute('00:00'), startAt: 0 }, [minute('00:10'), minute('01:05'), minute('01:30'), minute('01:59')], 10, noDst);
+
+    expect(next).toEqual({ boundMs: minute('01:00'), startAt: 2 });
+  });
+
+  it('falls back to offsets inside one minute that holds more than a page', () => {
+    const busy = Array.from({ length: 10 }, (_, i) => minute(`05:${String(i).padStart(2, '0')}`));
+
+    expect(nextDcCursor({ boundMs: minute('05:00'), startAt: 10 }, busy, 10, noDst)).toEqual({ boundMs: minute('05:00'), startAt: 19 });
+  });
+
+  it('counts the last minute only up to an unreadable issue, so it re-reads rather than skips', () => {
+    const next = nextDcCursor({ boundMs: null, startAt: 0 }, [minute('01:10'), undefined, minute('01:20'), minute('01:30')], 4, noDst);
+
+    expect(next).toEqual({ boundMs: minute('01:00'), startAt: 1 });
+  });
+
+  it('gives up when no issue on a full page was readable', () => {
+    expect(nextDcCursor({ boundMs: null, startAt: 0 }, [undefined, undefined], 2, noDst)).toBeUndefined();
+  });
+});
+
+describe('ADF', () => {
+  it('turns plain text into paragraphs and hard breaks, and back', () => {
+    const doc = textToAdf('Routed to Network.\nOn point: NE 1.\n\n(deskbridge:abc)');
+
+    expect(doc).toEqual({
+      type: 'doc',
+      version: 1,
+      content: [
+        { type: 'paragraph', content: [{ type: 'text', text: 'Routed to Network.' }, { type: 'hardBreak' }, { type: 'text', text: 'On point: NE 1.' }] },
+        { type: 'paragraph', content: [{ type: 'text', text: '(deskbridge:abc)' }] },
+      ],
+    });
+    expect(adfToText(doc)).toBe('Routed to Network.\nOn point: NE 1.\n(deskbridge:abc)');
+  });
+
+  it('keeps the visible text of mentions, emoji and links and ignores what it does not know', () => {
+    const doc = {
+      type: 'doc',
+      version: 1,
+      content: [
+        { type: 'paragraph', content: [{ type: 'mention', attrs: { id: '5b10', text: '@Beth Anglin' } }, { type: 'text', text: ' see ' }, { type: 'inlineCard', attrs: { url: 'https://status.acme.example' } }] },
+        { type: 'bulletList', content: [{ type: 'listItem', content: [{ type: 'paragraph', content: [{ type: 'emoji', attrs: { shortName: ':fire:', text: '🔥' } }] }] }] },
+        { type: 'mediaSingle', content: [{ type: 'media', attrs: { id: 'x', type: 'file' } }] },
+      ],
+    };
+
+    expect(adfToText(doc)).toBe('@Beth Anglin see https://status.acme.example\n🔥');
+    expect(adfToText(null)).toBe('');
+  });
+});
