@@ -18,6 +18,7 @@ export type JiraOperation =
   | 'comment'
   | 'servicedesk-comment'
   | 'problem-lookup'
+  | 'team-lookup'
   | 'create-problem'
   | 'link-lookup'
   | 'link';
@@ -116,6 +117,8 @@ function permissionFor(operation: string | undefined, problemProject: string | u
     case 'link-lookup':
     case 'transitions':
       return 'the "Browse projects" permission in the projects source.jql covers';
+    case 'team-lookup':
+      return 'the "Browse projects" permission in a project whose issues carry the team';
     case 'problem-lookup':
       return `the "Browse projects" permission in the problem project${problemProject ? ` ${problemProject}` : ''}`;
     case 'update':

@@ -19,7 +19,7 @@ import { adfToText, textToAdf } from './adf.js';
 import { createJiraAuth, type JiraAuth } from './auth.js';
 import { describeJiraFailure, type JiraOperation } from './failures.js';
 import { JqlError, configuredJql, incrementalJql, jqlString } from './jql.js';
-import { type DcCursor, nextDcCursor } from './pagination.js';
+import { type DcCursor, nextDcCursor, reanchorMinute } from './pagination.js';
 import { SAME_CHANGE_TOLERANCE_MS, type UserKey, historiesAfter, readIssue } from './record.js';
 import {
   CommentPage,
@@ -62,6 +62,8 @@ export function createJiraConnector(source: JiraSource, deps: ConnectorDeps = {}
 /** Issue keys as users type them (`ITSM-42`); ids are numeric. Anything else never reaches a URL. */
 const ISSUE_KEY = /^[A-Za-z][A-Za-z0-9_]*-\d+$/;
 const ISSUE_ID = /^\d+$/;
+/** Atlassian team ids are UUIDs. */
+const TEAM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Field ids Jira accepts in `fields` (`summary`, `customfield_10001`). */
 const FIELD_ID = /^[A-Za-z][A-Za-z0-9_]*$/;
 /** Top-level keys of an issue, not field ids: a mapping reading `key` must not ask for a field `key`. */
@@ -124,6 +126,11 @@ class JiraConnector implements Connector {
   private readonly recentWrites = new Map<string, number>();
   /** Issue id → when we last posted a comment on it (comments leave no changelog entry). */
   private readonly untrackedWrites = new Map<string, number>();
+  /** Projects whose issues the Service Desk API does not know (not service projects): comment through the platform API. */
+  private readonly plainProjects = new Set<string>();
+  /** Lower-cased team name → team id, learned from the group field of every issue read. */
+  private readonly teamIds = new Map<string, string>();
+  private readonly teamLookups = new Map<string, Promise<void>>();
   /** Correlation label → problem id created or found in this process (search lags behind on Cloud). */
   private readonly problemIds = new Map<string, string>();
   /** Per-issue chain of writes, so two writes to one issue never interleave. */
@@ -172,8 +179,9 @@ class JiraConnector implements Connector {
 
   /**
    * Pages of issues updated at or after `from`, oldest first (`ORDER BY updated ASC, id ASC`).
-   * Cloud pages with `nextPageToken` (POST /rest/api/3/search/jql; the old /search answers 410);
-   * Data Center with startAt, re-anchored on the last minute seen (see pagination.ts). The lower
+   * Cloud searches POST /rest/api/3/search/jql (the old /search answers 410), Data Center
+   * POST /rest/api/2/search; on both, each full page re-anchors the query on the last minute seen
+   * rather than trusting `nextPageToken`/`startAt` across edits (see pagination.ts). The lower
    * bound is floored to the minute in the user's time zone; the sync loop's overlap and ledger
    * absorb the re-read. Issues this connector wrote recently are passed as `reconcileIssues`, so
    * Cloud's eventually consistent search shows our own changes at once.
@@ -217,6 +225,7 @@ class JiraConnector implements Connector {
     if ('error' in read) {
       throw this.badResponse(`${this.label} returned an unreadable issue for ${ref}: ${read.error}`);
     }
+    this.learnTeam(read.record.raw[this.groupFieldId()]);
     return read.record;
   }
 
@@ -268,17 +277,24 @@ class JiraConnector implements Connector {
 
   // ---- pull ----------------------------------------------------------------------------------
 
+  /**
+   * Cloud: `nextPageToken` encodes a position in the result, so it shifts like an offset when an
+   * issue is edited mid-pass (our own writes between pages included). After each full page the
+   * query is therefore re-anchored on the minute of the last issue seen, re-reading (and
+   * dropping) that minute's issues already yielded; the token is followed only inside one minute
+   * holding more than a page of issues.
+   */
   private async *pullCloud(boundMs: number | null, fields: string[], session: Session, signal: AbortSignal | undefined): AsyncIterable<PullPage> {
-    const jql = this.searchJql(boundMs, session.timeZone);
     const reconcileIssues = this.reconcileIds();
     const seen = new Set<string>();
+    let bound = boundMs;
     let token: string | undefined;
     for (;;) {
       const response = await this.request({
         method: 'POST',
         url: '/rest/api/3/search/jql',
         data: {
-          jql,
+          jql: this.searchJql(bound, session.timeZone),
           fields,
           maxResults: this.source.pageSize,
           // A comma-separated string here, unlike most `expand` parameters of the v3 API.
@@ -297,6 +313,12 @@ class JiraConnector implements Connector {
       const next = page.nextPageToken ?? undefined;
       if (next === undefined || next === '' || page.isLast === true) {
         return;
+      }
+      const minute = reanchorMinute(bound, read.updatedMs, (ms) => safeLowerBound(ms, session.timeZone));
+      if (minute !== undefined) {
+        bound = minute;
+        token = undefined;
+        continue;
       }
       if (next === token) {
         throw this.badResponse(`${this.label} returned the same nextPageToken twice for source ${this.sourceId}`);
@@ -364,6 +386,7 @@ class JiraConnector implements Connector {
         continue;
       }
       updatedMs.push(read.updatedMs);
+      this.learnTeam(read.record.raw[this.groupFieldId()]);
       const seenKey = `${read.record.nativeId}@${read.record.version}`;
       if (seen.has(seenKey)) {
         continue;
@@ -501,17 +524,30 @@ class JiraConnector implements Connector {
       return { outcome: 'unchanged', ref: nativeId };
     }
     let createdMs: number | undefined;
-    if (this.source.serviceDesk) {
+    const project = projectOf(request.planned.target.number);
+    let viaServiceDesk = this.source.serviceDesk && (project === undefined || !this.plainProjects.has(project));
+    if (viaServiceDesk) {
       const response = await this.request({
         method: 'POST',
         url: `/rest/servicedeskapi/request/${nativeId}/comment`,
         data: { body: text, public: isPublic },
+        // A 404 here means "not a customer request": the issue is in a project that is not a service project.
+        acceptStatuses: [404],
         operation: 'servicedesk-comment',
         signal,
       });
-      const created = this.parse(ServiceDeskComment, response.data, 'service desk comment');
-      createdMs = created.created?.epochMillis ?? (created.created?.iso8601 === undefined ? undefined : jiraTimeToMs(created.created.iso8601));
-    } else {
+      if (response.status === 404) {
+        viaServiceDesk = false;
+        if (project !== undefined) {
+          this.plainProjects.add(project);
+        }
+        this.logger?.debug('Issue is not a customer request; commenting through the platform API', { source: this.sourceId, issue: request.planned.target.number });
+      } else {
+        const created = this.parse(ServiceDeskComment, response.data, 'service desk comment');
+        createdMs = created.created?.epochMillis ?? (created.created?.iso8601 === undefined ? undefined : jiraTimeToMs(created.created.iso8601));
+      }
+    }
+    if (!viaServiceDesk) {
       const response = await this.request({
         method: 'POST',
         url: `${this.api}/issue/${nativeId}/comment`,
@@ -800,6 +836,10 @@ class JiraConnector implements Connector {
       throw this.badRequest(`groupField ${fieldId} does not exist on ${this.label} (source ${this.sourceId})`, 'Check groupField against Jira admin > Issues > Custom fields');
     }
     const custom = field.schema?.custom ?? '';
+    if (field.schema?.type === 'team' || /atlassian-team|rm-teams-custom-field-team/.test(custom)) {
+      // "Team field in Jira REST API": written as the team's id, a plain string.
+      return this.resolveTeam(name, fieldId, signal);
+    }
     const kind = custom.slice(custom.lastIndexOf(':') + 1);
     switch (kind) {
       case 'select':
@@ -819,6 +859,68 @@ class JiraConnector implements Connector {
           `deskbridge cannot write a group name into ${fieldId} (${field.name ?? fieldId}, type ${custom || (field.schema?.type ?? 'unknown')})`,
           `Set fields.${fieldId} in the assign branch of ${this.mappingFile()} to the value that field takes (a Team field takes the team's id)`,
         );
+    }
+  }
+
+  /**
+   * Team name → team id. Jira has no platform endpoint that looks a team up by name, so ids are
+   * learned from the group field of every issue read (search results and single issues); an
+   * unknown name is searched for once (`cf[n] = "name"`, which Jira may refuse — then the rule
+   * has to name the team by id). A value that already is a team id (UUID) is used as it is.
+   */
+  private async resolveTeam(name: string, fieldId: string, signal: AbortSignal | undefined): Promise<string> {
+    if (TEAM_ID.test(name)) {
+      return name;
+    }
+    const known = this.teamIds.get(name.toLowerCase());
+    if (known !== undefined) {
+      return known;
+    }
+    // Writes to several issues run in parallel; they share one lookup per name.
+    const key = name.toLowerCase();
+    let lookup = this.teamLookups.get(key);
+    if (lookup === undefined) {
+      lookup = this.lookUpTeam(name, fieldId, signal).finally(() => this.teamLookups.delete(key));
+      this.teamLookups.set(key, lookup);
+    }
+    await lookup;
+    const found = this.teamIds.get(name.toLowerCase());
+    if (found === undefined) {
+      throw this.badRequest(
+        `No team named "${name}" is known for ${fieldId} on ${this.label} (source ${this.sourceId})`,
+        'deskbridge learns team ids from issues that carry the team; name the team by its id in the rule ' +
+          '(the last part of the team\'s profile URL), or map the name to the id in the outbound mapping (fields.' + fieldId + ')',
+      );
+    }
+    return found;
+  }
+
+  private async lookUpTeam(name: string, fieldId: string, signal: AbortSignal | undefined): Promise<void> {
+    const clause = `cf[${fieldId.slice('customfield_'.length)}]`;
+    const jql = this.guard(() => `${clause} = ${jqlString(name)} ORDER BY updated DESC`);
+    try {
+      const response = this.cloud
+        ? await this.request({ method: 'POST', url: '/rest/api/3/search/jql', data: { jql, fields: [fieldId], maxResults: 1 }, idempotent: true, operation: 'team-lookup', signal })
+        : await this.request({ method: 'POST', url: '/rest/api/2/search', data: { jql, startAt: 0, maxResults: 1, fields: [fieldId] }, idempotent: true, operation: 'team-lookup', signal });
+      for (const issue of this.parse(SearchJqlResponse, response.data, 'team lookup').issues) {
+        this.learnTeam((issue as { fields?: Record<string, unknown> }).fields?.[fieldId]);
+      }
+    } catch (error) {
+      // Jira may not accept a team name in JQL; that only means the name cannot be looked up.
+      if (!(error instanceof PlatformError) || error.code !== 'bad-request') {
+        throw error;
+      }
+    }
+  }
+
+  private learnTeam(value: unknown): void {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return;
+    }
+    const team = value as { id?: unknown; name?: unknown; title?: unknown };
+    const name = typeof team.name === 'string' ? team.name : typeof team.title === 'string' ? team.title : undefined;
+    if (typeof team.id === 'string' && TEAM_ID.test(team.id) && name !== undefined) {
+      this.teamIds.set(name.toLowerCase(), team.id);
     }
   }
 
@@ -979,6 +1081,12 @@ class JiraConnector implements Connector {
   private badRequest(message: string, hint: string): PlatformError {
     return new PlatformError(message, { platform: 'jira', sourceId: this.sourceId, code: 'bad-request', retryable: false, hint });
   }
+}
+
+/** `ITSM-42` → `ITSM`. */
+function projectOf(issueKey: string): string | undefined {
+  const match = /^([A-Za-z][A-Za-z0-9_]*)-\d+$/.exec(issueKey);
+  return match?.[1]?.toUpperCase();
 }
 
 /** The label that makes a problem findable by its pattern: `deskbridge-` + 24 hex of SHA-256(key). */

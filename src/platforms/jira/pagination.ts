@@ -1,7 +1,8 @@
 import { floorToMinute } from './time.js';
 
 /**
- * Data Center paging (`POST /rest/api/2/search`, startAt/maxResults) without trusting offsets.
+ * Paging through `ORDER BY updated ASC, id ASC` without trusting offsets — neither Data Center's
+ * startAt nor Cloud's nextPageToken, which encodes a position in the result as well.
  *
  * An offset shifts when an issue is edited mid-pass: the edited issue moves to the end of the
  * `updated` order, everything after its old place moves up one, and the next `startAt` skips an
@@ -11,6 +12,34 @@ import { floorToMinute } from './time.js';
  * Re-read issues are de-duplicated by (id, updated) within the pass. Only when a single minute
  * holds more than a page of issues does paging fall back to offsets inside that minute.
  */
+/**
+ * The minute to re-anchor the query on after a full page: the minute of the page's last readable
+ * issue, when that is later than the current bound and unambiguous in the user's zone. Undefined
+ * means "keep paging this query" (the whole page sits in the bound's minute, or a DST change
+ * makes the minute's wall-clock time ambiguous).
+ */
+export function reanchorMinute(
+  boundMs: number | null,
+  pageUpdatedMs: readonly (number | undefined)[],
+  safeBound: (minuteMs: number) => number,
+): number | undefined {
+  const lastMinute = lastReadableMinute(pageUpdatedMs);
+  if (lastMinute === undefined || (boundMs !== null && lastMinute <= boundMs) || safeBound(lastMinute) !== lastMinute) {
+    return undefined;
+  }
+  return lastMinute;
+}
+
+function lastReadableMinute(pageUpdatedMs: readonly (number | undefined)[]): number | undefined {
+  for (let i = pageUpdatedMs.length - 1; i >= 0; i--) {
+    const ms = pageUpdatedMs[i];
+    if (ms !== undefined) {
+      return floorToMinute(ms);
+    }
+  }
+  return undefined;
+}
+
 export interface DcCursor {
   /** Epoch ms of the JQL lower bound (minute-floored, DST-safe), or null for no bound. */
   boundMs: number | null;
@@ -33,31 +62,21 @@ export function nextDcCursor(
   const length = pageUpdatedMs.length;
   // Re-read this many issues around each page boundary; always less than a page, so paging advances.
   const margin = Math.min(length - 1, Math.max(1, Math.floor(pageSize / 10)));
-  let lastMinute: number | undefined;
-  for (let i = length - 1; i >= 0 && lastMinute === undefined; i--) {
-    const ms = pageUpdatedMs[i];
-    if (ms !== undefined) {
-      lastMinute = floorToMinute(ms);
-    }
-  }
-  if (lastMinute === undefined) {
+  if (lastReadableMinute(pageUpdatedMs) === undefined) {
     return undefined;
   }
-  const byOffset = { boundMs: cursor.boundMs, startAt: cursor.startAt + length - margin };
-  if (cursor.boundMs !== null && lastMinute <= cursor.boundMs) {
-    return byOffset;
+  const minute = reanchorMinute(cursor.boundMs, pageUpdatedMs, safeBound);
+  if (minute === undefined) {
+    return { boundMs: cursor.boundMs, startAt: cursor.startAt + length - margin };
   }
-  if (safeBound(lastMinute) !== lastMinute) {
-    return byOffset;
-  }
-  // Issues of the last minute already seen; an unreadable one ends the count (fewer = safer).
+  // Issues of that minute already seen; an unreadable one ends the count (fewer = safer).
   let tail = 0;
   for (let i = length - 1; i >= 0; i--) {
     const ms = pageUpdatedMs[i];
-    if (ms === undefined || floorToMinute(ms) !== lastMinute) {
+    if (ms === undefined || floorToMinute(ms) !== minute) {
       break;
     }
     tail++;
   }
-  return { boundMs: lastMinute, startAt: Math.max(0, tail - margin) };
+  return { boundMs: minute, startAt: Math.max(0, tail - margin) };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Action } from '../../../../src/model/action.js';
 import { correlationLabel } from '../../../../src/platforms/jira/index.js';
 import { useHttpMock } from '../../../helpers/http-mock.js';
-import { CLOUD_ME, CLOUD_URL, MARKER, fixture, harness, history, source, versionCheck, write } from './setup.js';
+import { CLOUD_ME, CLOUD_URL, MARKER, collect, fixture, harness, history, source, versionCheck, write } from './setup.js';
 
 const http = useHttpMock();
 
@@ -120,13 +120,39 @@ describe('Jira Cloud assign', () => {
     expect(String((error as Error).message)).toContain('712020:a1b2c3d4-0000-4000-8000-00000000ne1b');
   });
 
-  it('refuses to guess the value of a Team field and says how to map it', async () => {
+  it('writes a Team field as the team id learned from the issues it has read', async () => {
     const { connector } = cloud({ groupField: 'customfield_10001' });
     myself();
-    http.mock(CLOUD_URL).get('/rest/api/3/field').reply(200, fixture('cloud', 'fields'));
+    current(PLANNED);
+    http
+      .mock(CLOUD_URL)
+      .post('/rest/api/3/search/jql')
+      .reply(200, fixture('cloud', 'search-issue-with-team'))
+      .get('/rest/api/3/field')
+      .reply(200, fixture('cloud', 'fields'))
+      // "Team field in Jira REST API": set with the team id as a plain string.
+      .put('/rest/api/3/issue/10042', { fields: { customfield_10001: '36885b3c-1bf0-4f85-a357-c5b858c31de4', assignee: null } })
+      .reply(204);
+    await collect(connector.pull({ from: null, fields: ['summary'] }));
+
+    const result = await connector.apply(write('cloud', { type: 'assign', group: 'Network Operations' }, { group: 'Network Operations', assignee: null }));
+
+    expect(result.outcome).toBe('updated');
+  });
+
+  it('looks an unknown team up by name once, and says how to name it by id when Jira knows none', async () => {
+    const { connector } = cloud({ groupField: 'customfield_10001' });
+    myself();
+    http
+      .mock(CLOUD_URL)
+      .get('/rest/api/3/field')
+      .reply(200, fixture('cloud', 'fields'))
+      .post('/rest/api/3/search/jql', { jql: 'cf[10001] = "Network Operations" ORDER BY updated DESC', fields: ['customfield_10001'], maxResults: 1 })
+      .reply(200, fixture('cloud', 'search-empty'));
 
     await expect(connector.apply(write('cloud', { type: 'assign', group: 'Network Operations' }, { group: 'Network Operations', assignee: null }))).rejects.toMatchObject({
-      details: { code: 'bad-request', hint: expect.stringContaining('fields.customfield_10001') },
+      message: expect.stringContaining('No team named "Network Operations"'),
+      details: { code: 'bad-request', hint: expect.stringContaining('team by its id') },
     });
   });
 });
@@ -201,6 +227,23 @@ describe('Jira Cloud comments', () => {
     );
 
     expect(result.outcome).toBe('created');
+  });
+
+  it('comments through the platform API on an issue the Service Desk API does not know, and remembers its project', async () => {
+    const { connector } = cloud();
+    myself();
+    http
+      .mock(CLOUD_URL)
+      .post('/rest/servicedeskapi/request/10042/comment')
+      .reply(404, { errorMessage: 'The request could not be found or you do not have permission to view it.', i18nErrorMessage: { i18nKey: 'sd.request.not.found', parameters: [] } })
+      .post('/rest/api/3/issue/10042/comment')
+      .times(2)
+      .reply(201, fixture('cloud', 'comment-created'));
+    const note = write('cloud', { type: 'comment', visibility: 'internal', body: NOTE }, { comment: NOTE, public: false }, { firstAttempt: true });
+
+    expect((await connector.apply(note)).outcome).toBe('created');
+    expect((await connector.apply(note)).outcome).toBe('created');
+    expect(methods().filter((m) => m.includes('servicedeskapi'))).toHaveLength(1);
   });
 
   it.each([

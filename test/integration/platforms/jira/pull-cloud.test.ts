@@ -18,13 +18,13 @@ function myself() {
 }
 
 describe('Jira Cloud pull', () => {
-  it('pages with nextPageToken on /rest/api/3/search/jql with a minute-floored bound in the user\'s time zone', async () => {
+  it('follows nextPageToken on /rest/api/3/search/jql while a page stays within one minute, with the bound in the user\'s time zone', async () => {
     const { connector } = cloud();
     myself();
     http
       .mock(CLOUD_URL)
       .post('/rest/api/3/search/jql', { jql: JQL, fields: FIELDS, maxResults: 2, expand: 'changelog' })
-      .reply(200, fixture('cloud', 'search-page-1'))
+      .reply(200, fixture('cloud', 'search-one-minute-page-1'))
       .post('/rest/api/3/search/jql', { jql: JQL, fields: FIELDS, maxResults: 2, expand: 'changelog', nextPageToken: 'CAEaAggD' })
       .reply(200, fixture('cloud', 'search-page-2'));
 
@@ -40,6 +40,28 @@ describe('Jira Cloud pull', () => {
     ]);
   });
 
+  it('re-anchors on the last minute seen instead of following a token an edit between pages could shift', async () => {
+    const { connector } = cloud();
+    myself();
+    http
+      .mock(CLOUD_URL)
+      .post('/rest/api/3/search/jql', { jql: JQL, fields: FIELDS, maxResults: 2, expand: 'changelog' })
+      .reply(200, fixture('cloud', 'search-page-1'))
+      // Page 1 ended at 11:20:41: a fresh query from 11:20, without the token.
+      .post('/rest/api/3/search/jql', {
+        jql: '(project = ITSM AND issuetype = Incident) AND updated >= "2024-05-14 11:20" ORDER BY updated ASC, id ASC',
+        fields: FIELDS,
+        maxResults: 2,
+        expand: 'changelog',
+      })
+      .reply(200, fixture('cloud', 'search-from-1120'));
+
+    const pages = await collect(connector.pull({ from: '2024-05-14T09:14:59.999Z', fields: REQUESTED }));
+
+    // ITSM-43 comes back at the top of the second query and is dropped as already yielded.
+    expect(pages.map((page) => page.records.map((record) => record.raw.key))).toEqual([['ITSM-42', 'ITSM-43'], ['ITSM-44']]);
+  });
+
   it('reads id, updated and the last change\'s author into the record, with the fields lifted to the top of raw', async () => {
     const { connector } = cloud();
     myself();
@@ -48,7 +70,7 @@ describe('Jira Cloud pull', () => {
       .post('/rest/api/3/search/jql')
       .reply(200, fixture('cloud', 'search-page-1'))
       .post('/rest/api/3/search/jql')
-      .reply(200, fixture('cloud', 'search-empty'));
+      .reply(200, fixture('cloud', 'search-from-1120'));
 
     const [page] = await collect(connector.pull({ from: '2024-05-14T09:14:00Z', fields: REQUESTED }));
 

@@ -1,0 +1,241 @@
+import { describe, expect, it } from 'vitest';
+import { loadRulesOrThrow } from '../../../src/config/load-rules.js';
+import { BatchState } from '../../../src/daemon/batch-state.js';
+import { evaluateTicket } from '../../../src/engine/index.js';
+import { compileRuleSet } from '../../../src/engine/rule-set.js';
+import { loadPlatformMappings, mapInbound, mapOutbound, type PlatformMappings } from '../../../src/mapping/mapper.js';
+import type { Action } from '../../../src/model/action.js';
+import type { Ticket } from '../../../src/model/ticket.js';
+import { readIssue } from '../../../src/platforms/jira/record.js';
+
+const cloud = loadPlatformMappings('mappings', 'jira-cloud');
+const datacenter = loadPlatformMappings('mappings', 'jira-datacenter');
+
+type Flavour = 'cloud' | 'datacenter';
+
+interface Spec {
+  summary?: string;
+  status?: [string, 'new' | 'indeterminate' | 'done'];
+  priority?: string;
+  components?: string[];
+  group?: string | null;
+  assignee?: string | null;
+  issuetype?: string;
+}
+
+const BASE = { cloud: 'https://acme.atlassian.net', datacenter: 'https://jira.acme.internal/' };
+
+function person(flavour: Flavour, displayName: string, login: string): Record<string, unknown> {
+  return flavour === 'cloud' ? { accountId: login, displayName, active: true, accountType: 'atlassian' } : { name: login, key: login, displayName, active: true };
+}
+
+/**
+ * The same issue as each flavour returns it: v3 with ADF and +0200 times (a Berlin user), v2 with
+ * wiki text and -0400 times (a New York user) — then read by the connector, as mappings see it.
+ */
+function issue(flavour: Flavour, spec: Spec = {}): Record<string, unknown> {
+  const c = flavour === 'cloud';
+  const time = (utc: string): string => {
+    const d = new Date(Date.parse(utc) + (c ? 2 : -4) * 3_600_000).toISOString().slice(0, 23);
+    return `${d}${c ? '+0200' : '-0400'}`;
+  };
+  const [statusName, category] = spec.status ?? ['Waiting for support', 'new'];
+  const wire = {
+    id: c ? '10042' : '20001',
+    key: 'ITSM-42',
+    self: `${BASE[flavour]}rest/api/${c ? 3 : 2}/issue/${c ? '10042' : '20001'}`,
+    changelog: {
+      startAt: 0,
+      maxResults: 1,
+      total: 1,
+      histories: [{ id: '1', author: person(flavour, 'Beth Anglin', c ? '5b10ac8d82e05b22cc7d4ef5' : 'beth.anglin'), created: time('2026-11-21T10:00:00.000Z'), items: [] }],
+    },
+    fields: {
+      summary: spec.summary ?? 'VPN drops every 10 minutes',
+      description: c
+        ? {
+            type: 'doc',
+            version: 1,
+            content: [
+              { type: 'paragraph', content: [{ type: 'text', text: 'Since Monday the VPN client disconnects.' }] },
+              { type: 'paragraph', content: [{ type: 'text', text: 'Office: Berlin' }] },
+            ],
+          }
+        : 'Since Monday the VPN client disconnects.\nOffice: Berlin',
+      status: { name: statusName, id: '3', statusCategory: { id: 2, key: category, name: 'x' } },
+      priority: { name: spec.priority ?? 'High', id: '2' },
+      issuetype: { name: spec.issuetype ?? 'Incident', id: '10004', subtask: false },
+      project: { id: '10000', key: 'ITSM', name: 'IT Service Management' },
+      components: (spec.components ?? ['Network']).map((name, i) => ({ id: String(10010 + i), name })),
+      customfield_10050: spec.group === undefined || spec.group === null ? null : { value: spec.group, id: '10100' },
+      reporter: person(flavour, 'Fred Luddy', c ? '5b10a2844c20165700ede21g' : 'fred.luddy'),
+      assignee: spec.assignee ? person(flavour, spec.assignee, 'someone') : null,
+      created: time('2026-11-20T08:15:00.000Z'),
+      updated: time('2026-11-21T10:00:00.000Z'),
+      resolutiondate: null,
+      resolution: null,
+      labels: ['vpn'],
+    },
+  };
+  const read = readIssue(wire, { userKey: c ? 'accountId' : 'name', integrationUser: 'deskbridge', ownUntrackedWriteAt: () => undefined });
+  if ('error' in read) throw new Error(read.error);
+  return read.record.raw;
+}
+
+function context(flavour: Flavour, groupField = 'customfield_10050') {
+  return {
+    platform: 'jira',
+    sourceId: `jsm-${flavour}`,
+    source: { flavour, baseUrl: BASE[flavour], groupField },
+  };
+}
+
+function mappingsFor(flavour: Flavour): PlatformMappings {
+  return flavour === 'cloud' ? cloud : datacenter;
+}
+
+function toTicket(flavour: Flavour, spec: Spec = {}, groupField?: string): Promise<Ticket> {
+  return mapInbound(mappingsFor(flavour), issue(flavour, spec), context(flavour, groupField));
+}
+
+describe('jira inbound mappings', () => {
+  it('turn the same issue from Cloud (ADF, accountIds) and Data Center (wiki, usernames) into the same ticket', async () => {
+    const fromCloud = await toTicket('cloud', { group: 'Service Desk' });
+    const fromDc = await toTicket('datacenter', { group: 'Service Desk' });
+
+    const shared = {
+      kind: 'incident',
+      title: 'VPN drops every 10 minutes',
+      description: 'Since Monday the VPN client disconnects.\nOffice: Berlin',
+      status: 'new',
+      nativeStatus: 'Waiting for support',
+      priority: 2,
+      category: 'Network',
+      group: 'Service Desk',
+      requester: 'Fred Luddy',
+      createdAt: '2026-11-20T08:15:00.000Z',
+      updatedAt: '2026-11-21T10:00:00.000Z',
+      labels: ['vpn'],
+    };
+    expect(fromCloud).toMatchObject({
+      ...shared,
+      key: 'jira:jsm-cloud:10042',
+      source: { platform: 'jira', instance: 'jsm-cloud', container: 'ITSM', nativeId: '10042', number: 'ITSM-42', url: 'https://acme.atlassian.net/browse/ITSM-42' },
+      version: '2026-11-21T12:00:00.000+0200',
+      updatedBy: '5b10ac8d82e05b22cc7d4ef5',
+    });
+    expect(fromDc).toMatchObject({
+      ...shared,
+      source: { container: 'ITSM', nativeId: '20001', number: 'ITSM-42', url: 'https://jira.acme.internal/browse/ITSM-42' },
+      version: '2026-11-21T06:00:00.000-0400',
+      updatedBy: 'beth.anglin',
+    });
+    expect(fromCloud.assignee).toBeUndefined();
+    expect(fromCloud.resolvedAt).toBeUndefined();
+  });
+
+  it.each([
+    ['Highest', 1],
+    ['Blocker', 1],
+    ['Critical', 1],
+    ['High', 2],
+    ['Major', 2],
+    ['Medium', 3],
+    ['Low', 4],
+    ['Minor', 4],
+    ['Lowest', 5],
+    ['Trivial', 5],
+    ['Something custom', 3],
+  ])('maps priority %s to %i', async (priority, expected) => {
+    expect((await toTicket('cloud', { priority })).priority).toBe(expected);
+  });
+
+  it.each([
+    [['Waiting for support', 'new'], 'new'],
+    [['Reopened', 'new'], 'open'],
+    [['Work in progress', 'indeterminate'], 'in_progress'],
+    [['Waiting for customer', 'indeterminate'], 'on_hold'],
+    [['Pending', 'indeterminate'], 'on_hold'],
+    [['Resolved', 'done'], 'resolved'],
+    [['Closed', 'done'], 'closed'],
+    [['Canceled', 'done'], 'cancelled'],
+    [["Won't Do", 'done'], 'cancelled'],
+  ] as const)('maps status %j to %s', async (status, expected) => {
+    expect((await toTicket('datacenter', { status: [...status] })).status).toBe(expected);
+  });
+
+  it.each([
+    ['Incident', 'incident'],
+    ['Bug', 'incident'],
+    ['Service Request', 'request'],
+    ['Problem', 'problem'],
+    ['Change', 'change'],
+    ['Sub-task', 'task'],
+  ])('maps issue type %s to kind %s', async (issuetype, kind) => {
+    expect((await toTicket('cloud', { issuetype })).kind).toBe(kind);
+  });
+
+  it('takes the group from the first component when the source has no group field', async () => {
+    const ticket = await toTicket('cloud', { components: ['Desktop Support', 'Hardware'] }, 'components');
+
+    expect(ticket.group).toBe('Desktop Support');
+    expect(ticket.category).toBe('Desktop Support');
+  });
+
+  it('asks Jira only for the fields the mapping reads', () => {
+    const fields = cloud.inbound.rootFields;
+
+    expect(fields.has('summary')).toBe(true);
+    expect(fields.has('components')).toBe(true);
+    expect(fields.has('comment')).toBe(false);
+    expect(fields.has('fields')).toBe(false);
+  });
+});
+
+describe('the example routing rules on Jira tickets', () => {
+  const rules = compileRuleSet(loadRulesOrThrow(['rules/routing.yaml']).rules);
+  const evaluation = { sourceId: 'jsm-cloud', now: new Date('2026-11-23T10:00:00Z') };
+
+  async function route(flavour: Flavour, spec: Spec): Promise<{ rules: string[]; actions: unknown[] }> {
+    const result = await evaluateTicket(await toTicket(flavour, spec), rules, new BatchState(new Map(), new Map()), evaluation);
+    return {
+      rules: [...new Set(result.decisions.map((d) => d.ruleId))],
+      actions: result.decisions.map((d) => d.action).filter((action) => action.type === 'assign'),
+    };
+  }
+
+  it.each(['cloud', 'datacenter'] as const)('route a %s ticket by category, title, priority, group, assignee and status', async (flavour) => {
+    expect((await route(flavour, { components: ['Network'], priority: 'Medium' })).rules).toEqual(['network']);
+    expect((await route(flavour, { components: ['Email'], summary: 'Wi-Fi keeps dropping', priority: 'Medium' })).rules).toEqual(['network']);
+    expect((await route(flavour, { components: ['Hardware'], summary: 'Laptop', priority: 'Medium' })).actions).toEqual([{ type: 'assign', group: 'Desktop Support' }]);
+    expect((await route(flavour, { priority: 'Highest', group: 'Service Desk' })).rules).toEqual(['major-incident']);
+    expect((await route(flavour, { components: ['Category 42'], summary: 'x', group: 'Group 70', priority: 'Low' })).actions).toEqual([{ type: 'assign', group: 'Group 39' }]);
+    expect((await route(flavour, { components: ['Category 42'], summary: 'x', group: 'Group 70', assignee: 'App Analyst 1', priority: 'Low' })).rules).toEqual([]);
+    expect((await route(flavour, { components: [], summary: 'x', priority: 'Low' })).actions).toEqual([{ type: 'assign', group: 'Service Desk' }]);
+    expect((await route(flavour, { components: [], summary: 'x', priority: 'Low', status: ['Resolved', 'done'] })).rules).toEqual([]);
+  });
+});
+
+describe('jira outbound mappings', () => {
+  const target = { ticketKey: 'jira:jsm-cloud:10042', nativeId: '10042', number: 'ITSM-42', version: '2026-11-21T12:00:00.000+0200' };
+  const marker = 'deskbridge:m1';
+
+  it.each([
+    [{ type: 'assign', group: 'Network Operations', assignee: 'Network Engineer 1' }, { group: 'Network Operations', assignee: 'Network Engineer 1' }],
+    [{ type: 'assign', group: 'Network Operations' }, { group: 'Network Operations', assignee: null }],
+    [{ type: 'comment', visibility: 'internal', body: 'Routed.' }, { comment: 'Routed.\n\n(deskbridge:m1)', public: false }],
+    [{ type: 'comment', visibility: 'public', body: 'We are on it.' }, { comment: 'We are on it.\n\n(deskbridge:m1)', public: true }],
+    [
+      { type: 'create-problem', correlationKey: 'k', title: 'Recurring\nVPN drops', description: '5 incidents' },
+      { fields: { summary: 'Recurring VPN drops', description: '5 incidents', labels: ['deskbridge'] } },
+    ],
+    [{ type: 'link-problem', correlationKey: 'k' }, {}],
+    [{ type: 'set-field', field: 'customfield_10200', value: 'failed' }, { fields: { customfield_10200: 'failed' } }],
+    [{ type: 'set-field', field: 'customfield_10201', value: null }, { fields: { customfield_10201: null } }],
+    [{ type: 'set-field', field: 'priority', value: 'High' }, { fields: { priority: { name: 'High' } } }],
+    [{ type: 'set-field', field: 'status', value: 'Resolved' }, { transition: 'Resolved' }],
+  ] as [Action, Record<string, unknown>][])('map %j the same way on both flavours', async (action, expected) => {
+    expect(await mapOutbound(cloud, { action, target, marker })).toEqual(expected);
+    expect(await mapOutbound(datacenter, { action, target, marker })).toEqual(expected);
+  });
+});
