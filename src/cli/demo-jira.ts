@@ -13,6 +13,11 @@ function stableUuid(text: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** Team name → id for the source config's `teams:` map (Jira cannot look teams up by name). */
+export function demoTeamIds(): Record<string, string> {
+  return Object.fromEntries(RULE_TEAMS.map((name) => [name, stableUuid(`team:${name}`)]));
+}
+
 /** A Jira store seeded with the JSM fixtures and real Apache Hadoop bug reports, knowing the rules' people and teams. */
 export async function demoJiraStore(options: { hadoopIssues: number; flavour?: 'cloud' | 'datacenter' }): Promise<JiraStore> {
   const users: JiraUserInput[] = [

@@ -94,6 +94,11 @@ export const JiraSource = z.strictObject({
    * (e.g. `customfield_10001`, the Team field); unset = `group` maps to the first component.
    */
   groupField: z.string().regex(/^(components|customfield_\d+)$/).optional(),
+  /**
+   * Team name → team id for a Team group field. Jira has no API that finds a team by name, so
+   * name the teams your rules assign to here (the id is the last part of the team's profile URL).
+   */
+  teams: z.record(z.string().min(1), z.string().min(1)).optional(),
   /** Jira Service Management: write comments through the Service Desk API (`public` true/false). */
   serviceDesk: z.boolean().default(true),
   /** Where `create-problem` actions open Problem issues. */

@@ -128,7 +128,7 @@ class JiraConnector implements Connector {
   private readonly untrackedWrites = new Map<string, number>();
   /** Projects whose issues the Service Desk API does not know (not service projects): comment through the platform API. */
   private readonly plainProjects = new Set<string>();
-  /** Lower-cased team name → team id, learned from the group field of every issue read. */
+  /** Lower-cased team name → team id: from the source's `teams` map, then learned from the group field of every issue read. */
   private readonly teamIds = new Map<string, string>();
   private readonly teamLookups = new Map<string, Promise<void>>();
   /** Correlation label → problem id created or found in this process (search lags behind on Cloud). */
@@ -143,6 +143,7 @@ class JiraConnector implements Connector {
     this.logger = deps.logger;
     this.cloud = source.flavour === 'cloud';
     this.label = this.cloud ? 'Jira Cloud' : 'Jira Data Center';
+    for (const [name, id] of Object.entries(source.teams ?? {})) this.teamIds.set(name.toLowerCase(), id);
     this.api = this.cloud ? '/rest/api/3' : '/rest/api/2';
     this.userKey = this.cloud ? 'accountId' : 'name';
     // Checked now, so a bad filter fails at start-up rather than on the first pull.
@@ -888,7 +889,7 @@ class JiraConnector implements Connector {
     if (found === undefined) {
       throw this.badRequest(
         `No team named "${name}" is known for ${fieldId} on ${this.label} (source ${this.sourceId})`,
-        'deskbridge learns team ids from issues that carry the team; name the team by its id in the rule ' +
+        'map the name to the team id under `teams:` in the source config (deskbridge also learns ids from issues that carry the team), or name the team by its id in the rule ' +
           '(the last part of the team\'s profile URL), or map the name to the id in the outbound mapping (fields.' + fieldId + ')',
       );
     }
