@@ -8,7 +8,9 @@
  *    as first reported), with the example rules: tickets per second and API calls per ticket,
  *    against a dry-run pass over the same data (pull + plan, no writes) as the baseline.
  * 2. Peak memory (max RSS) of the daemon process during the full sync.
- * 3. Rules throughput: canonical mapping + routing over the same real records, against raw
+ * 3. Full syncs of the Jira sandbox (Cloud and Data Center) seeded with the Apache Hadoop bug reports:
+ *    API calls per issue, and per routed issue against the ServiceNow sync.
+ * 4. Rules throughput: canonical mapping + routing over the same real records, against raw
  *    JSONata evaluation of the same expressions (the inbound mapping and every rule condition,
  *    compiled once) — the ratio is what deskbridge adds (zod validation, state, planning).
  */
@@ -29,6 +31,7 @@ import { loadPlatformMappings, mapInbound } from '../src/mapping/mapper.js';
 import { RulesFile } from '../src/model/rule.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { createServiceNowConnector } from '../src/platforms/servicenow/index.js';
+import { demoTeamIds } from '../src/cli/demo-jira.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 const RULES_DIR = join(REPO, 'rules');
@@ -43,9 +46,9 @@ function fmt(n: number): string {
   return Math.round(n).toLocaleString('en');
 }
 
-/** Starts `deskbridge sandbox` seeded from the event log in a child process; resolves with its URL. */
-async function startSandboxProcess(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(REPO, 'bin', 'deskbridge.js'), 'sandbox', '--seed', 'event-log', '--limit', String(INCIDENTS), '--port', '0'], {
+/** Starts `deskbridge sandbox` in a child process (default: ServiceNow seeded from the event log); resolves with its URL. */
+async function startSandboxProcess(args: string[] = ['--seed', 'event-log', '--limit', String(INCIDENTS)]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [join(REPO, 'bin', 'deskbridge.js'), 'sandbox', ...args, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
@@ -103,6 +106,44 @@ async function fullSync(dryRun: boolean): Promise<SyncFigures> {
   }
 }
 
+/** A full sync of the Jira sandbox seeded with every Apache Hadoop bug report (plus the JSM fixtures). */
+async function jiraSync(flavour: 'cloud' | 'datacenter'): Promise<SyncFigures> {
+  const sandbox = await startSandboxProcess(['--platform', 'jira', '--flavour', flavour, '--seed', 'hadoop', '--limit', '5000']);
+  try {
+    const cfg = DaemonConfig.parse({
+      state: { path: join(mkdtempSync(join(tmpdir(), 'deskbridge-bench-jira-')), 'state.db') },
+      rules: RULES_DIR,
+      mappings: MAPPINGS_DIR,
+      log: { level: 'error' },
+      sources: [
+        {
+          id: 'bench-jira',
+          platform: 'jira',
+          flavour,
+          baseUrl: sandbox.url,
+          jql: 'project in (ITSM, HADOOP)',
+          auth: { type: 'basic', username: flavour === 'cloud' ? 'deskbridge@example.com' : 'deskbridge', password: 'deskbridge' },
+          groupField: 'customfield_10001',
+          teams: demoTeamIds(),
+          rateLimit: { requestsPerMinute: 1_000_000, concurrency: 8 },
+        },
+      ],
+    });
+    const daemon = new Daemon({ config: cfg, logger: silentLogger });
+    const start = performance.now();
+    const { results } = await daemon.runOnce();
+    const seconds = (performance.now() - start) / 1000;
+    const pass = results[0];
+    const requests = daemon.totalRequests();
+    await daemon.stop();
+    if (!pass) throw new Error('the Jira bench sync failed');
+    const routed = Object.values(pass.routedByGroup).reduce((a, b) => a + b, 0);
+    return { seconds, tickets: pass.evaluated + pass.quarantined, requests, writes: pass.written.sent, routed, planned: pass.planned };
+  } finally {
+    sandbox.child.kill('SIGTERM');
+  }
+}
+
 async function rulesThroughput(): Promise<void> {
   const rulesFile = RulesFile.parse(parse(readFileSync(join(RULES_DIR, 'routing.yaml'), 'utf8')));
   const ruleSet = compileRuleSet(rulesFile.rules);
@@ -147,7 +188,7 @@ async function rulesThroughput(): Promise<void> {
   const planned = await deskbridgePass();
   const oursTps = records.length / ((performance.now() - t1) / 1000);
 
-  process.stdout.write(`\n3. Mapping + routing over ${fmt(records.length)} real incidents (${ruleSet.rules.length} rules of rules/routing.yaml), one core\n`);
+  process.stdout.write(`\n4. Mapping + routing over ${fmt(records.length)} real incidents (${ruleSet.rules.length} rules of rules/routing.yaml), one core\n`);
   line('   raw JSONata: inbound mapping + every condition', `${fmt(rawTps)} tickets/s`);
   line('   deskbridge: map + validate (zod) + route + plan', `${fmt(oursTps)} tickets/s (${planned} actions)`);
   line('   ratio deskbridge / raw JSONata', (oursTps / rawTps).toFixed(2));
@@ -173,6 +214,15 @@ async function main(): Promise<void> {
   process.stdout.write('\n2. Memory of the daemon process\n');
   line('   peak RSS after the dry-run sync', `${fmt(rssAfterDry)} MB`);
   line('   peak RSS after the full sync', `${fmt(rssPeak)} MB`);
+
+  process.stdout.write('\n3. Full sync of the Jira sandbox seeded with the Apache Hadoop bug reports (example rules)\n');
+  for (const flavour of ['cloud', 'datacenter'] as const) {
+    const jira = await jiraSync(flavour);
+    line(`   Jira ${flavour}: tickets/s`, `${fmt(jira.tickets / jira.seconds)} (${jira.tickets} issues in ${jira.seconds.toFixed(1)} s, ${jira.routed} routed)`);
+    line(`   Jira ${flavour}: API calls per issue`, `${(jira.requests / jira.tickets).toFixed(3)} (${jira.requests} requests, ${jira.writes} writes)`);
+    // Jira data routes a larger share of issues than the event log, so compare per routed ticket.
+    line(`   Jira ${flavour}: API calls per routed issue, ratio to ServiceNow's`, ((jira.requests / jira.routed) / (full.requests / full.routed)).toFixed(2));
+  }
 
   await rulesThroughput();
 }

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { runCommand } from './run.js';
 import { runValidate } from '../config/validate.js';
 import { demoCommand } from './demo.js';
-import { sandboxCommand } from './sandbox.js';
+import { sandboxCommand, type SandboxCommandOptions } from './sandbox.js';
 import { outboxCommand, quarantineCommand } from './inspect.js';
 
 const program = new Command();
@@ -30,12 +30,15 @@ program
 
 program
   .command('sandbox')
-  .description('start the simulated ServiceNow over HTTP (for trying rules and for tests)')
-  .option('-p, --port <port>', 'port to listen on', '8089')
-  .addOption(new Option('--seed <kind>', 'initial data').choices(['fixtures', 'event-log', 'none']).default('fixtures'))
-  .option('--limit <n>', 'incidents to load from the event log', '1000')
+  .description('start a simulated ServiceNow or Jira over HTTP (for trying rules and for tests)')
+  .addOption(new Option('--platform <platform>', 'which platform').choices(['servicenow', 'jira']).default('servicenow'))
+  .addOption(new Option('--flavour <flavour>', 'Jira flavour').choices(['cloud', 'datacenter']).default('cloud'))
+  .option('-p, --port <port>', 'port to listen on (0 = any free port)', '8089')
+  .addOption(new Option('--seed <kind>', 'initial data: fixtures, the ServiceNow event log, or the Apache Hadoop Jira reports').choices(['fixtures', 'event-log', 'hadoop', 'none']).default('fixtures'))
+  .option('--limit <n>', 'records to load from the event log or the Hadoop reports', '1000')
   .option('--rate-limit <n>', 'requests per minute before answering 429')
-  .action(async (opts: { port: string; seed: 'fixtures' | 'event-log' | 'none'; limit: string; rateLimit?: string }) => {
+  .option('--search-lag-ms <ms>', 'Jira: how far search lags behind writes')
+  .action(async (opts: SandboxCommandOptions) => {
     await sandboxCommand(opts);
   });
 

@@ -1,24 +1,42 @@
 import { FIXTURE_INCIDENTS, seedFixtures, seedFromEventLog, startServiceNowSandbox, ServiceNowStore } from '../sandbox/servicenow/index.js';
+import { startJiraSandbox } from '../sandbox/jira/index.js';
+import { demoJiraStore } from './demo-jira.js';
 
-/** `deskbridge sandbox`: a simulated ServiceNow to point a config at. Runs until Ctrl-C. */
-export async function sandboxCommand(opts: { port: string; seed: 'fixtures' | 'event-log' | 'none'; limit: string; rateLimit?: string }): Promise<void> {
-  const store = new ServiceNowStore();
-  if (opts.seed === 'fixtures') seedFixtures(store);
-  if (opts.seed === 'event-log') {
-    const seeded = await seedFromEventLog(store, { stage: 'first', limit: Number(opts.limit), titles: true });
-    process.stdout.write(`seeded ${seeded.incidents} incidents from the UCI ServiceNow event log\n`);
+export interface SandboxCommandOptions {
+  platform: 'servicenow' | 'jira';
+  flavour: 'cloud' | 'datacenter';
+  port: string;
+  seed: 'fixtures' | 'event-log' | 'hadoop' | 'none';
+  limit: string;
+  rateLimit?: string;
+  searchLagMs?: string;
+}
+
+/** `deskbridge sandbox`: a simulated ServiceNow or Jira to point a config at. Runs until Ctrl-C. */
+export async function sandboxCommand(opts: SandboxCommandOptions): Promise<void> {
+  const rateLimit = opts.rateLimit ? { rateLimit: { limit: Number(opts.rateLimit), windowSeconds: 60 } } : {};
+  let close: () => Promise<void>;
+  if (opts.platform === 'jira') {
+    const store = await demoJiraStore({ hadoopIssues: opts.seed === 'hadoop' ? Number(opts.limit) : 0, flavour: opts.flavour });
+    const sandbox = await startJiraSandbox({ flavour: opts.flavour, port: Number(opts.port), store, ...rateLimit, ...(opts.searchLagMs ? { searchLagMs: Number(opts.searchLagMs) } : {}) });
+    process.stdout.write(`Jira ${opts.flavour} sandbox listening on ${sandbox.url} (deskbridge@example.com or deskbridge / token deskbridge; ${store.count()} issues). Ctrl-C stops it.\n`);
+    close = () => sandbox.close();
+  } else {
+    const store = new ServiceNowStore();
+    if (opts.seed === 'fixtures') seedFixtures(store);
+    if (opts.seed === 'event-log') {
+      const seeded = await seedFromEventLog(store, { stage: 'first', limit: Number(opts.limit), titles: true });
+      process.stdout.write(`seeded ${seeded.incidents} incidents from the UCI ServiceNow event log\n`);
+    }
+    const sandbox = await startServiceNowSandbox({ port: Number(opts.port), store, ...rateLimit });
+    process.stdout.write(
+      `ServiceNow sandbox listening on ${sandbox.url} (user deskbridge / password deskbridge; ${store.count('incident')} incidents${opts.seed === 'fixtures' ? `, ${FIXTURE_INCIDENTS.length} fixtures` : ''}). Ctrl-C stops it.\n`,
+    );
+    close = () => sandbox.close();
   }
-  const sandbox = await startServiceNowSandbox({
-    port: Number(opts.port),
-    store,
-    ...(opts.rateLimit ? { rateLimit: { limit: Number(opts.rateLimit), windowSeconds: 60 } } : {}),
-  });
-  process.stdout.write(
-    `ServiceNow sandbox listening on ${sandbox.url} (user deskbridge / password deskbridge; ${store.count('incident')} incidents${opts.seed === 'fixtures' ? `, ${FIXTURE_INCIDENTS.length} fixtures` : ''}). Ctrl-C stops it.\n`,
-  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await sandbox.close();
+  await close();
 }
