@@ -37,6 +37,10 @@ export const RetryPolicy = z.strictObject({
   /** A Retry-After longer than this fails the request instead of stalling the source. */
   maxRetryAfterSeconds: z.number().int().min(0).default(300),
   timeoutMs: z.number().int().positive().default(30_000),
+  /** Requests failing in a row (after their retries) before the source stops calling the platform for a while; default 5. */
+  breakerThreshold: z.number().int().min(1).optional(),
+  /** How long the circuit stays open first (default 30 s); doubles while the platform keeps failing (max 10 minutes). */
+  breakerCooldownSeconds: z.number().int().min(1).optional(),
 });
 export type RetryPolicy = z.infer<typeof RetryPolicy>;
 

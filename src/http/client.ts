@@ -1,5 +1,6 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { RateLimit, RetryPolicy } from '../config/schema.js';
+import { CircuitBreaker } from './circuit-breaker.js';
 import { PlatformError, type PlatformErrorCode } from './errors.js';
 import { type HostQueue, type HostQueueRegistry, sharedHostQueues } from './queue.js';
 import {
@@ -138,6 +139,7 @@ class AxiosHttpClient implements HttpClient {
   private readonly axios: AxiosInstance;
   private readonly queue: HostQueue;
   private sent = 0;
+  private readonly breaker: CircuitBreaker;
   /** Failures that prove the platform did not act on the request, so even a POST may be re-sent. */
   private readonly unprocessed = new WeakSet<object>();
 
@@ -146,6 +148,12 @@ class AxiosHttpClient implements HttpClient {
     this.sourceId = options.sourceId;
     this.retry = resolveRetry(options.retry, options.retryOverrides);
     this.queue = (options.hostQueues ?? sharedHostQueues).forUrl(options.baseUrl, options.rateLimit);
+    this.breaker = new CircuitBreaker({
+      failureThreshold: options.retry.breakerThreshold ?? 5,
+      cooldownMs: (options.retry.breakerCooldownSeconds ?? 30) * 1000,
+      maxCooldownMs: 10 * 60_000,
+      now: () => this.retry.now(),
+    });
     this.axios = axios.create({
       baseURL: options.baseUrl.replace(/\/+$/, ''),
       timeout: this.retry.timeoutMs,
@@ -163,7 +171,39 @@ class AxiosHttpClient implements HttpClient {
     return this.sent;
   }
 
-  request(request: HttpRequest): Promise<HttpResponse> {
+  async request(request: HttpRequest): Promise<HttpResponse> {
+    if (!this.breaker.allow()) {
+      throw new PlatformError(
+        `${this.options.platformLabel} failed ${this.options.retry.breakerThreshold ?? 5} requests in a row for source ${this.sourceId}; not calling it for another ${Math.ceil(this.breaker.retryInMs() / 1000)} s`,
+        {
+          platform: this.options.platform,
+          sourceId: this.sourceId,
+          code: 'circuit-open',
+          retryable: true,
+          retryAfterSeconds: Math.ceil(this.breaker.retryInMs() / 1000),
+          hint: 'the platform looks down or overloaded; deskbridge tries again by itself',
+        },
+      );
+    }
+    try {
+      const response = await this.requestWithRetries(request);
+      this.breaker.onSuccess();
+      return response;
+    } catch (error) {
+      // Only failures that say the platform is unwell count; a 4xx about one record does not.
+      const code = error instanceof PlatformError ? error.code : undefined;
+      if (code === 'server' || code === 'timeout' || code === 'network' || code === 'bad-response') {
+        if (this.breaker.onFailure()) {
+          this.options.logger?.warn('Circuit opened: platform failing repeatedly', { source: this.sourceId, retryInMs: this.breaker.retryInMs() });
+        }
+      } else {
+        this.breaker.onNeutral();
+      }
+      throw error;
+    }
+  }
+
+  private requestWithRetries(request: HttpRequest): Promise<HttpResponse> {
     const idempotent = request.idempotent ?? request.method !== 'POST';
     return withRetry(() => this.attempt(request), {
       retry: this.retry,

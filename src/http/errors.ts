@@ -8,7 +8,9 @@ export type PlatformErrorCode =
   | 'server'
   | 'timeout'
   | 'network'
-  | 'bad-response';
+  | 'bad-response'
+  /** Not sent: the platform failed too often in a row and the circuit breaker is open. */
+  | 'circuit-open';
 
 /**
  * An error from a platform's API, classified so callers can decide: retry later (429, 5xx,

@@ -126,7 +126,7 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
       stop = new SourceStoppedError(platformError);
       return;
     }
-    const notProcessed = platformError !== undefined && (platformError.code === 'rate-limited' || platformError.status === 503);
+    const notProcessed = platformError !== undefined && (platformError.code === 'rate-limited' || platformError.code === 'circuit-open' || platformError.status === 503);
     const attempts = notProcessed ? entry.attempts : entry.attempts + 1;
     if (!platformError?.retryable || attempts >= maxAttempts) {
       await store.outbox.markDead(entry.id, message);
@@ -138,8 +138,8 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
     const delayMs = Math.max(backoffMs, (platformError.details.retryAfterSeconds ?? 0) * 1000);
     await store.outbox.markFailed(entry.id, message, new Date(now().getTime() + delayMs), { notProcessed });
     summary.failed++;
-    // The platform is throttling us: every other write now would be refused too.
-    if (platformError.code === 'rate-limited') rateLimited = true;
+    // The platform is throttling us, or is down: every other write now would fail too.
+    if (platformError.code === 'rate-limited' || platformError.code === 'circuit-open') rateLimited = true;
     logger.warn('Outbox write failed, will retry', { source: sourceId, ticket: entry.planned.target.number, ruleId: entry.ruleId, attempts, retryInMs: delayMs, error: message });
   }
 }
