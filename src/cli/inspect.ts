@@ -25,13 +25,25 @@ export async function outboxCommand(verb: 'list' | 'retry', opts: { config: stri
   }
 }
 
-export async function quarantineCommand(opts: { config: string }): Promise<number> {
+export async function quarantineCommand(verb: 'list' | 'retry', opts: { config: string; id?: string; source?: string; all?: boolean }): Promise<number> {
   const { config } = loadConfig(opts.config);
   const store = openSqliteStore(config.state.path);
   try {
-    const entries = await store.quarantineList();
-    for (const q of entries) process.stdout.write(`${q.createdAt}  ${q.sourceId}  ${q.nativeId ?? '(no id)'}@${q.version ?? '?'}  ${q.error}\n`);
-    process.stdout.write(`${entries.length} quarantined record(s)\n`);
+    if (verb === 'retry') {
+      if (!opts.id && !opts.all && !opts.source) {
+        process.stderr.write('deskbridge: say which records to retry: --id <n>, --source <id> or --all\n');
+        return 2;
+      }
+      const n = await store.quarantineRetry({ ...(opts.id ? { id: Number(opts.id) } : {}), ...(opts.source ? { sourceId: opts.source } : {}) });
+      process.stdout.write(`${n} quarantined record(s) will be read again and re-mapped on the next pass.\n`);
+      return 0;
+    }
+    const entries = await store.quarantineList(opts.source ? { sourceId: opts.source } : {});
+    for (const q of entries) {
+      process.stdout.write(`${String(q.id).padStart(4)}  ${q.status.padEnd(8)} ${q.createdAt}  ${q.sourceId}  ${q.nativeId ?? '(no id)'}@${q.version ?? '?'}  ${q.error}\n`);
+    }
+    const open = entries.filter((q) => q.status === 'open').length;
+    process.stdout.write(`${entries.length} quarantined record(s), ${open} open. Fix the mapping or the record, then: deskbridge quarantine retry --all\n`);
     return 0;
   } finally {
     await store.close();

@@ -68,12 +68,23 @@ outbox
     process.exitCode = await outboxCommand('retry', opts);
   });
 
-program
-  .command('quarantine')
-  .description('list records that could not be mapped to tickets')
+const quarantine = program.command('quarantine').description('records that could not be read or mapped to tickets');
+quarantine
+  .command('list')
   .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
-  .action(async (opts: { config: string }) => {
-    process.exitCode = await quarantineCommand(opts);
+  .option('--source <id>', 'only this source')
+  .action(async (opts: { config: string; source?: string }) => {
+    process.exitCode = await quarantineCommand('list', opts);
+  });
+quarantine
+  .command('retry')
+  .description('read the records again and re-map them on the next pass (after fixing a mapping)')
+  .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
+  .option('--id <n>', 'one entry')
+  .option('--source <id>', 'every open entry of this source')
+  .option('--all', 'every open entry')
+  .action(async (opts: { config: string; id?: string; source?: string; all?: boolean }) => {
+    process.exitCode = await quarantineCommand('retry', opts);
   });
 
 await program.parseAsync(process.argv);

@@ -7,7 +7,7 @@ import { isOpen, type Ticket } from '../model/ticket.js';
 import type { Logger } from '../observability/logger.js';
 import { drainOutbox, type DrainSummary } from '../outbox/executor.js';
 import type { ActionWriter } from '../outbox/writer.js';
-import type { Connector, PullPage } from '../platforms/types.js';
+import type { Connector, PulledRecord, PullPage } from '../platforms/types.js';
 
 /** How far ahead of our clock a record's update time may pull the watermark. */
 const WATERMARK_FUTURE_SLACK_MS = 5 * 60_000;
@@ -97,6 +97,8 @@ export class SourceSync {
     const mappings = this.deps.mappings();
     const fields = [...new Set([...mappings.inbound.rootFields, ...ruleSet.rawFields])];
 
+    await this.retryQuarantined(fields, result, now(), ruleSet, mappings, signal);
+
     for await (const page of connector.pull({ from, fields, signal })) {
       await this.processPage(page, result, now(), ruleSet, mappings);
       this.addWritten(result, await this.drain(signal));
@@ -114,7 +116,35 @@ export class SourceSync {
     return result;
   }
 
-  private async processPage(page: PullPage, result: PassResult, now: Date, ruleSet: CompiledRuleSet, mappings: PlatformMappings): Promise<void> {
+  /**
+   * Records an admin sent back with `deskbridge quarantine retry` (after fixing a mapping, say):
+   * read again as they are now and processed like a fresh page, ledger or not.
+   */
+  private async retryQuarantined(fields: string[], result: PassResult, now: Date, ruleSet: CompiledRuleSet, mappings: PlatformMappings, signal: AbortSignal | undefined): Promise<void> {
+    const { source, store, connector, logger } = this.deps;
+    const entries = await store.quarantineList({ sourceId: source.id, status: 'retry' });
+    if (entries.length === 0) return;
+    const records: PulledRecord[] = [];
+    const gone: number[] = [];
+    for (const entry of entries) {
+      const record = entry.nativeId ? await connector.get(entry.nativeId, fields, signal) : null;
+      if (record) records.push(record);
+      else gone.push(entry.id);
+    }
+    const mapped = await this.processPage({ records, unreadable: [] }, result, now, ruleSet, mappings, { ignoreLedger: true });
+    await store.quarantineResolve([...gone, ...entries.filter((e) => e.nativeId !== undefined && mapped.has(e.nativeId)).map((e) => e.id)]);
+    logger.info('Quarantined records retried', { source: source.id, retried: entries.length, mapped: mapped.size, gone: gone.length });
+  }
+
+  /** Returns the native ids that mapped to valid tickets. */
+  private async processPage(
+    page: PullPage,
+    result: PassResult,
+    now: Date,
+    ruleSet: CompiledRuleSet,
+    mappings: PlatformMappings,
+    options: { ignoreLedger?: boolean } = {},
+  ): Promise<Set<string>> {
     const { source, store, logger } = this.deps;
     result.pulled += page.records.length + page.unreadable.length;
 
@@ -129,7 +159,7 @@ export class SourceSync {
       if (!watermark || at > watermark) watermark = at;
     }
 
-    const seen = await store.seenVersions(source.id, page.records);
+    const seen = options.ignoreLedger ? new Set<string>() : await store.seenVersions(source.id, page.records);
     const fresh = page.records.filter((r) => !seen.has(`${r.nativeId}@${r.version}`));
     result.alreadySeen += page.records.length - fresh.length;
 
@@ -194,6 +224,7 @@ export class SourceSync {
       logger.warn('Record quarantined', { source: source.id, nativeId: q.nativeId, error: q.error });
       this.deps.onEvent?.({ type: 'quarantined', sourceId: source.id, nativeId: q.nativeId, error: q.error });
     }
+    return new Set(tickets.map((t) => t.source.nativeId));
   }
 
   private drain(signal: AbortSignal | undefined): Promise<DrainSummary> {

@@ -28,8 +28,11 @@ export interface QuarantineInput {
   raw: unknown;
 }
 
+export type QuarantineStatus = 'open' | 'retry' | 'resolved';
+
 export interface QuarantineEntry extends QuarantineInput {
   id: number;
+  status: QuarantineStatus;
   createdAt: string;
 }
 
@@ -102,7 +105,11 @@ export interface StateStore {
   /** Round-robin positions of a source's rules (each source rotates its own members). */
   roundRobinPositions(sourceId: string): Promise<Map<string, number>>;
   commitBatch(batch: BatchCommit): Promise<void>;
-  quarantineList(sourceId?: string): Promise<QuarantineEntry[]>;
+  quarantineList(filter?: { sourceId?: string; status?: QuarantineStatus }): Promise<QuarantineEntry[]>;
+  /** Marks entries (one, or every open one) to be re-read and re-mapped on the source's next pass. */
+  quarantineRetry(filter: { id?: number; sourceId?: string }): Promise<number>;
+  /** Records the outcome of a retry: resolved when the record now maps. */
+  quarantineResolve(ids: readonly number[]): Promise<void>;
   readonly outbox: OutboxStore;
   close(): Promise<void>;
 }

@@ -64,4 +64,9 @@ export const migrations: readonly string[] = [
   );
   CREATE UNIQUE INDEX quarantine_record ON quarantine (source_id, native_id, version);
   `,
+  `
+  -- open: waiting for an admin; retry: re-read and re-map on the next pass; resolved: mapped fine since.
+  ALTER TABLE quarantine ADD COLUMN status TEXT NOT NULL DEFAULT 'open';
+  CREATE INDEX quarantine_status ON quarantine (source_id, status);
+  `,
 ];

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PlannedAction } from '../../model/action.js';
 import { isOpen, TicketStatus } from '../../model/ticket.js';
-import type { BatchCommit, OutboxEntry, OutboxStatus, OutboxStore, QuarantineEntry, StateStore, TicketState } from '../types.js';
+import type { BatchCommit, OutboxEntry, OutboxStatus, OutboxStore, QuarantineEntry, QuarantineStatus, StateStore, TicketState } from '../types.js';
 import { migrations } from './migrations.js';
 
 interface OutboxRow {
@@ -96,10 +96,15 @@ export class SqliteStateStore implements StateStore {
       ),
       quarantine: db.prepare(
         `INSERT INTO quarantine (source_id, native_id, version, error, raw, created_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT(source_id, native_id, version) DO UPDATE SET error = excluded.error, raw = excluded.raw`,
+         ON CONFLICT(source_id, native_id, version) DO UPDATE SET error = excluded.error, raw = excluded.raw, status = 'open'`,
       ),
-      quarantineAll: db.prepare<[], QuarantineRow>('SELECT * FROM quarantine ORDER BY id'),
-      quarantineBySource: db.prepare<[string], QuarantineRow>('SELECT * FROM quarantine WHERE source_id = ? ORDER BY id'),
+      quarantineList: db.prepare<[string | null, string | null, string | null, string | null], QuarantineRow>(
+        'SELECT * FROM quarantine WHERE (? IS NULL OR source_id = ?) AND (? IS NULL OR status = ?) ORDER BY id',
+      ),
+      quarantineRetry: db.prepare<[number | null, number | null, string | null, string | null]>(
+        `UPDATE quarantine SET status = 'retry' WHERE status = 'open' AND native_id IS NOT NULL AND (? IS NULL OR id = ?) AND (? IS NULL OR source_id = ?)`,
+      ),
+      quarantineResolve: db.prepare<[number]>(`UPDATE quarantine SET status = 'resolved' WHERE id = ?`),
       // An entry waits while an earlier entry of the same ticket waits for its retry, so a note
       // never overtakes the assignment it describes; and while an earlier entry of the same plan
       // (ticket version) is dead, so a note never describes an assignment that did not happen.
@@ -172,17 +177,31 @@ export class SqliteStateStore implements StateStore {
     })();
   }
 
-  async quarantineList(sourceId?: string): Promise<QuarantineEntry[]> {
-    const rows = sourceId ? this.stmts.quarantineBySource.all(sourceId) : this.stmts.quarantineAll.all();
-    return rows.map((r) => ({
+  async quarantineList(filter: { sourceId?: string; status?: QuarantineStatus } = {}): Promise<QuarantineEntry[]> {
+    const source = filter.sourceId ?? null;
+    const status = filter.status ?? null;
+    return this.stmts.quarantineList.all(source, source, status, status).map((r) => ({
       id: r.id,
       sourceId: r.source_id,
       nativeId: r.native_id ?? undefined,
       version: r.version ?? undefined,
       error: r.error,
       raw: JSON.parse(r.raw) as unknown,
+      status: r.status,
       createdAt: r.created_at,
     }));
+  }
+
+  async quarantineRetry(filter: { id?: number; sourceId?: string }): Promise<number> {
+    const id = filter.id ?? null;
+    const source = filter.sourceId ?? null;
+    return this.stmts.quarantineRetry.run(id, id, source, source).changes;
+  }
+
+  async quarantineResolve(ids: readonly number[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const id of ids) this.stmts.quarantineResolve.run(id);
+    })();
   }
 
   async close(): Promise<void> {
@@ -249,6 +268,7 @@ export class SqliteStateStore implements StateStore {
 
 interface QuarantineRow {
   id: number;
+  status: QuarantineStatus;
   source_id: string;
   native_id: string | null;
   version: string | null;
