@@ -36,3 +36,5 @@ export type { HadoopBugReport, SeedHadoopOptions, SeedHadoopResult } from './see
 export { FIXTURE_INCIDENTS, seedFixtures } from './fixtures.js';
 export type { FixtureIncident } from './fixtures.js';
 export { formatJiraTimestamp, parseJqlDate } from './time.js';
+export { FAULT_KINDS, FaultConfigError, parseFaultSpec, resolveFaultConfig } from '../faults.js';
+export type { FaultConfig, FaultCounts, FaultKind, FaultLogEntry, FaultPhase, ResolvedFaultConfig } from '../faults.js';

@@ -1,6 +1,17 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  type FaultConfig,
+  FaultConfigError,
+  type FaultCounts,
+  FaultInjector,
+  type FaultKind,
+  type FaultLogEntry,
+  type FaultVendor,
+  type ResolvedFaultConfig,
+  faultControl,
+} from '../faults.js';
 import { type RichText, isAdfDoc } from './adf.js';
 import {
   FIELDS,
@@ -67,6 +78,8 @@ export interface JiraSandboxOptions {
   store?: JiraStore;
   /** Zone of rendered timestamps: `UTC` (default, `+0000`) or each requesting user's zone. */
   renderTimeZone?: 'UTC' | 'user';
+  /** Fault injection for reliability tests (see readme.md, "Fault injection"). Default: none. */
+  faults?: FaultConfig | null;
 }
 
 export interface JiraRequestLogEntry {
@@ -80,6 +93,8 @@ export interface JiraRequestLogEntry {
   body?: unknown;
   /** Authenticated user's accountId (Cloud) or username (Data Center). */
   user?: string;
+  /** The fault injected into this request, if any (status 0 when nothing was answered). */
+  fault?: FaultKind;
 }
 
 export interface JiraSandbox {
@@ -90,6 +105,15 @@ export interface JiraSandbox {
   /** Every request served, in order (control API included). */
   requestLog: JiraRequestLogEntry[];
   resetRequestLog(): void;
+  /** Every injected fault, in order (live array). */
+  faultLog: FaultLogEntry[];
+  /** Eligible requests and injected faults by kind and phase since the log was last cleared. */
+  faultCounts(): FaultCounts;
+  clearFaultLog(): void;
+  /** Replaces the fault configuration (null turns faults off) and restarts its PRNG; throws FaultConfigError. */
+  setFaults(config: FaultConfig | null): ResolvedFaultConfig | null;
+  /** The active fault configuration with defaults (and the seed) filled in, or null. */
+  getFaults(): ResolvedFaultConfig | null;
   close(): Promise<void>;
 }
 
@@ -115,6 +139,10 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const REMOVED_SEARCH_MESSAGE =
   'The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046';
 const NOT_FOUND_ISSUE = 'Issue does not exist or you do not have permission to see it.';
+/** Issue search (Cloud /search/jql, Data Center /search): the list responses bad-record breaks. */
+const SEARCH_PATH = /^\/rest\/api\/(?:2|3|latest)\/search(?:\/jql)?\/?$/;
+/** The auth check and version probe a connector's init() makes; exempt from faults unless includeAuth. */
+const HANDSHAKE_PATH = /^\/rest\/api\/(?:2|3|latest)\/(?:myself|serverInfo)\/?$/;
 const GDPR_MESSAGE = "'accountId' must be the only user identifying query parameter in GDPR strict mode.";
 
 interface RequestState {
@@ -138,6 +166,7 @@ export async function startJiraSandbox(options: JiraSandboxOptions): Promise<Jir
   const lagMs = options.searchLagMs ?? 0;
   const requestLog: JiraRequestLogEntry[] = [];
   const window = { start: 0, count: 0 };
+  const faults = new FaultInjector(faultVendor(options, now), now, options.faults);
   let lastCutoff = 0;
   let baseUrl = '';
 
@@ -853,6 +882,11 @@ export async function startJiraSandbox(options: JiraSandboxOptions): Promise<Jir
     if (method === 'GET' && path === '/health') {
       return sendJson(res, 200, { status: 'ok', flavour, issues: store.count(), searchLagMs: lagMs });
     }
+    const fault = await faultControl(faults, method, path, () => readJsonObject(req, entry)).catch((error: unknown) => {
+      if (error instanceof FaultConfigError) throw jiraError(400, [error.message]);
+      throw error;
+    });
+    if (fault) return sendJson(res, fault.status, fault.body);
     if (method === 'GET' && path === '/requests') return sendJson(res, 200, { requests: requestLog });
     if (method === 'DELETE' && path === '/requests') {
       requestLog.length = 0;
@@ -917,16 +951,40 @@ export async function startJiraSandbox(options: JiraSandboxOptions): Promise<Jir
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const entry: JiraRequestLogEntry = { method: req.method ?? 'GET', path: url.pathname, query: url.search, status: 0 };
-    res.on('finish', () => {
-      entry.status = res.statusCode;
+    let logged = false;
+    const log = (): void => {
+      if (logged) return;
+      logged = true;
+      // 'close' without 'finish': a reset or an unanswered timeout.
+      entry.status = res.writableFinished ? res.statusCode : 0;
       requestLog.push(entry);
-    });
-    handle(req, res, entry).catch((error: unknown) => {
-      if (error instanceof HttpError) {
-        for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-        return sendJson(res, error.status, error.body);
-      }
-      return sendJson(res, 500, { errorMessages: [`Internal sandbox error: ${error instanceof Error ? error.message : String(error)}`], errors: {} });
+    };
+    res.on('finish', log);
+    res.on('close', log);
+    const serve = (): void => {
+      handle(req, res, entry).catch((error: unknown) => {
+        if (error instanceof HttpError) {
+          for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+          return sendJson(res, error.status, error.body);
+        }
+        return sendJson(res, 500, { errorMessages: [`Internal sandbox error: ${error instanceof Error ? error.message : String(error)}`], errors: {} });
+      });
+    };
+    const method = req.method ?? 'GET';
+    // Only the REST APIs fault; the control API never does, the auth handshake only with includeAuth.
+    const search = SEARCH_PATH.test(url.pathname);
+    const decision = url.pathname.startsWith('/rest/')
+      ? faults.decide({
+          method,
+          path: url.pathname,
+          read: method === 'GET' || method === 'HEAD' || search,
+          list: search,
+          auth: HANDSHAKE_PATH.test(url.pathname),
+        })
+      : null;
+    if (!decision) return serve();
+    void faults.inject(decision, req, res, serve, (kind) => {
+      entry.fault = kind;
     });
   });
 
@@ -940,6 +998,7 @@ export async function startJiraSandbox(options: JiraSandboxOptions): Promise<Jir
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   baseUrl = `http://${host}:${address.port}`;
+  let closing: Promise<void> | undefined;
 
   return {
     url: baseUrl,
@@ -949,11 +1008,62 @@ export async function startJiraSandbox(options: JiraSandboxOptions): Promise<Jir
     resetRequestLog() {
       requestLog.length = 0;
     },
+    faultLog: faults.log,
+    faultCounts: () => faults.stats(),
+    clearFaultLog: () => faults.clearLog(),
+    setFaults: (config) => faults.configure(config),
+    getFaults: () => faults.current(),
     close() {
-      return new Promise<void>((resolve, reject) => {
+      faults.dispose();
+      // Idempotent: a test may close early (e.g. with hanging requests) and again in afterEach.
+      closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       });
+      return closing;
+    },
+  };
+}
+
+/** Jira's error body, rate-limit headers and issue shape for injected faults. */
+function faultVendor(options: JiraSandboxOptions, now: () => Date): FaultVendor {
+  const messages: Record<number, string> = {
+    429: 'Rate limit exceeded.',
+    500: 'Internal server error',
+    502: 'Bad gateway',
+    503: 'Service unavailable',
+    504: 'Gateway timeout',
+  };
+  return {
+    maintenanceTitle: options.flavour === 'cloud' ? 'Jira' : 'Jira Data Center',
+    errorBody(status) {
+      return { errorMessages: [messages[status] ?? 'Internal server error'], errors: {} };
+    },
+    rateLimitHeaders(retryAfterSeconds) {
+      const limit = options.rateLimit;
+      const headers: Record<string, string> = { 'X-RateLimit-Limit': String(limit?.limit ?? 100), 'X-RateLimit-Remaining': '0' };
+      if (options.flavour === 'cloud') {
+        headers['X-RateLimit-Reset'] = new Date(now().getTime() + retryAfterSeconds * 1000).toISOString().slice(0, 16) + 'Z';
+        headers['RateLimit-Reason'] = 'jira-burst-based';
+      } else {
+        headers['X-RateLimit-Interval-Seconds'] = String(limit?.windowSeconds ?? 60);
+        headers['X-RateLimit-FillRate'] = String(limit?.limit ?? 100);
+      }
+      return headers;
+    },
+    breakRecord(body, pick) {
+      const issues = (body as { issues?: unknown } | null)?.issues;
+      if (!Array.isArray(issues) || issues.length === 0) return null;
+      const index = Math.min(issues.length - 1, Math.floor(pick[0] * issues.length));
+      const issue = issues[index] as Record<string, unknown>;
+      const fields = issue['fields'];
+      // A bad `updated` only where the response has one (a key-only search has no fields).
+      if (pick[1] >= 0.5 && typeof fields === 'object' && fields !== null && 'updated' in fields) {
+        (fields as Record<string, unknown>)['updated'] = 'not a date';
+        return `issues[${index}]: fields.updated set to "not a date"`;
+      }
+      delete issue['id'];
+      return `issues[${index}]: id removed`;
     },
   };
 }

@@ -28,3 +28,5 @@ export type {
 export { FIXTURE_INCIDENTS, seedFixtures } from './fixtures.js';
 export type { FixtureIncident } from './fixtures.js';
 export { toGlideDateTime, parseGlideDateTime } from './glide-date-time.js';
+export { FAULT_KINDS, FaultConfigError, parseFaultSpec, resolveFaultConfig } from '../faults.js';
+export type { FaultConfig, FaultCounts, FaultKind, FaultLogEntry, FaultPhase, ResolvedFaultConfig } from '../faults.js';

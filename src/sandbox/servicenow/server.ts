@@ -1,6 +1,17 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  type FaultConfig,
+  FaultConfigError,
+  type FaultCounts,
+  FaultInjector,
+  type FaultKind,
+  type FaultLogEntry,
+  type FaultVendor,
+  type ResolvedFaultConfig,
+  faultControl,
+} from '../faults.js';
 import { EncodedQueryError } from './encoded-query.js';
 import { type DisplayMode, renderRecord } from './render.js';
 import { ServiceNowStore, type SandboxRecord } from './store.js';
@@ -37,6 +48,8 @@ export interface ServiceNowSandboxOptions {
    * Default: a fresh store on the sandbox clock.
    */
   store?: ServiceNowStore;
+  /** Fault injection for reliability tests (see readme.md, "Fault injection"). Default: none. */
+  faults?: FaultConfig | null;
 }
 
 export interface RequestLogEntry {
@@ -48,6 +61,8 @@ export interface RequestLogEntry {
   status: number;
   /** Authenticated user (user_name or OAuth client id), when there was one. */
   user?: string;
+  /** The fault injected into this request, if any (status 0 when nothing was answered). */
+  fault?: FaultKind;
 }
 
 export interface ServiceNowSandbox {
@@ -58,6 +73,15 @@ export interface ServiceNowSandbox {
   /** Every request served, in order (Table API, OAuth and control API alike). */
   requestLog: RequestLogEntry[];
   resetRequestLog(): void;
+  /** Every injected fault, in order (live array). */
+  faultLog: FaultLogEntry[];
+  /** Eligible requests and injected faults by kind and phase since the log was last cleared. */
+  faultCounts(): FaultCounts;
+  clearFaultLog(): void;
+  /** Replaces the fault configuration (null turns faults off) and restarts its PRNG; throws FaultConfigError. */
+  setFaults(config: FaultConfig | null): ResolvedFaultConfig | null;
+  /** The active fault configuration with defaults (and the seed) filled in, or null. */
+  getFaults(): ResolvedFaultConfig | null;
   close(): Promise<void>;
 }
 
@@ -100,6 +124,7 @@ export async function startServiceNowSandbox(options: ServiceNowSandboxOptions =
   /** Latest access token per client+user: re-issued while valid, as the instance does. */
   const currentToken = new Map<string, string>();
   const window = { start: 0, count: 0 };
+  const faults = new FaultInjector(faultVendor(options, now), now, options.faults);
 
   for (const user of users) {
     if (!store.resolveReference('sys_user', user.userName)) {
@@ -297,6 +322,11 @@ export async function startServiceNowSandbox(options: ServiceNowSandboxOptions =
       }
       return sendJson(res, 200, { table, count: rows.length, result: rows });
     }
+    const fault = await faultControl(faults, method, path, () => readJsonObject(req)).catch((error: unknown) => {
+      if (error instanceof FaultConfigError) throw new HttpError(400, 'Invalid fault configuration', error.message);
+      throw error;
+    });
+    if (fault) return sendJson(res, fault.status, fault.body);
     const journal = /^\/journal\/([0-9a-f]{32})$/.exec(path);
     if (method === 'GET' && journal) return sendJson(res, 200, { result: store.journal(journal[1] ?? '') });
     if (method === 'GET' && path === '/requests') return sendJson(res, 200, { result: requestLog });
@@ -352,23 +382,49 @@ export async function startServiceNowSandbox(options: ServiceNowSandboxOptions =
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const entry: RequestLogEntry = { method: req.method ?? 'GET', path: url.pathname, query: url.search, status: 0 };
-    res.on('finish', () => {
-      entry.status = res.statusCode;
+    let logged = false;
+    const log = (): void => {
+      if (logged) return;
+      logged = true;
+      // 'close' without 'finish': a reset or an unanswered timeout.
+      entry.status = res.writableFinished ? res.statusCode : 0;
       requestLog.push(entry);
+    };
+    res.on('finish', log);
+    res.on('close', log);
+    const serve = (): void => {
+      handle(req, res).then(
+        (user) => {
+          if (user) entry.user = user;
+        },
+        (error: unknown) => {
+          if (error instanceof Handled) return;
+          if (error instanceof HttpError) {
+            for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+            return sendError(res, error.status, error.message, error.detail);
+          }
+          return sendError(res, 500, 'Internal sandbox error', error instanceof Error ? error.message : String(error));
+        },
+      );
+    };
+    const method = req.method ?? 'GET';
+    // Only the instance's APIs fault; the control API never does, OAuth only with includeAuth.
+    const oauth = url.pathname === '/oauth_token.do';
+    const table = TABLE_PATH.exec(url.pathname);
+    const decision =
+      url.pathname.startsWith('/api/') || oauth
+        ? faults.decide({
+            method,
+            path: url.pathname,
+            read: method === 'GET' || method === 'HEAD',
+            list: method === 'GET' && table !== null && table[2] === undefined,
+            auth: oauth,
+          })
+        : null;
+    if (!decision) return serve();
+    void faults.inject(decision, req, res, serve, (kind) => {
+      entry.fault = kind;
     });
-    handle(req, res).then(
-      (user) => {
-        if (user) entry.user = user;
-      },
-      (error: unknown) => {
-        if (error instanceof Handled) return;
-        if (error instanceof HttpError) {
-          for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-          return sendError(res, error.status, error.message, error.detail);
-        }
-        return sendError(res, 500, 'Internal sandbox error', error instanceof Error ? error.message : String(error));
-      },
-    );
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -381,6 +437,7 @@ export async function startServiceNowSandbox(options: ServiceNowSandboxOptions =
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   baseUrl = `http://${host}:${address.port}`;
+  let closing: Promise<void> | undefined;
 
   return {
     url: baseUrl,
@@ -390,11 +447,58 @@ export async function startServiceNowSandbox(options: ServiceNowSandboxOptions =
     resetRequestLog() {
       requestLog.length = 0;
     },
+    faultLog: faults.log,
+    faultCounts: () => faults.stats(),
+    clearFaultLog: () => faults.clearLog(),
+    setFaults: (config) => faults.configure(config),
+    getFaults: () => faults.current(),
     close() {
-      return new Promise<void>((resolve, reject) => {
+      faults.dispose();
+      // Idempotent: a test may close early (e.g. with hanging requests) and again in afterEach.
+      closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       });
+      return closing;
+    },
+  };
+}
+
+/** ServiceNow's error envelope, rate-limit headers and record shape for injected faults. */
+function faultVendor(options: ServiceNowSandboxOptions, now: () => Date): FaultVendor {
+  const messages: Record<number, [string, string]> = {
+    429: ['Rate limit exceeded', 'Rate limit for Table API exceeded'],
+    500: ['Internal Server Error', 'The server encountered an unexpected condition that prevented it from fulfilling the request'],
+    502: ['Bad Gateway', 'The instance did not answer the load balancer'],
+    503: ['Service Unavailable', 'The instance is temporarily unavailable'],
+    504: ['Gateway Timeout', 'The transaction was cancelled: maximum execution time exceeded'],
+  };
+  return {
+    maintenanceTitle: 'ServiceNow instance',
+    errorBody(status) {
+      const [message, detail] = messages[status] ?? ['Internal Server Error', null];
+      return { error: { message, detail }, status: 'failure' };
+    },
+    rateLimitHeaders(retryAfterSeconds) {
+      return {
+        'X-RateLimit-Limit': String(options.rateLimit?.limit ?? 1000),
+        'X-RateLimit-Reset': String(Math.ceil(now().getTime() / 1000) + retryAfterSeconds),
+      };
+    },
+    breakRecord(body, pick) {
+      const result = (body as { result?: unknown } | null)?.result;
+      if (!Array.isArray(result) || result.length === 0) return null;
+      const index = Math.min(result.length - 1, Math.floor(pick[0] * result.length));
+      const record = result[index] as Record<string, unknown>;
+      // Each record must carry sys_id and sys_updated_on; drop one (the other if it was not selected).
+      const order = pick[1] < 0.5 ? ['sys_id', 'sys_updated_on'] : ['sys_updated_on', 'sys_id'];
+      const field = order.find((f) => f in record);
+      if (field === undefined) {
+        record['sys_id'] = null;
+        return `result[${index}]: sys_id set to null`;
+      }
+      delete record[field];
+      return `result[${index}]: ${field} removed`;
     },
   };
 }
