@@ -75,10 +75,12 @@ export class Daemon {
   }
 
   /** One pass over every source, in parallel. Resolves true when every source succeeded. */
-  async runOnce(): Promise<{ ok: boolean; results: PassResult[] }> {
-    const outcomes = await Promise.all(this.runners.map((r) => this.runPass(r)));
+  /** `settle` (default true): wait up to a minute for writes whose retry falls due, as `run --once` should. */
+  async runOnce(options: { settle?: boolean } = {}): Promise<{ ok: boolean; results: PassResult[] }> {
+    const outcomes = await Promise.all(this.runners.map((r) => this.runPass(r, { settle: options.settle ?? true })));
     const results = outcomes.filter((r): r is PassResult => r !== undefined);
-    return { ok: results.length === this.runners.length, results };
+    // A pass that leaves writes waiting for a retry did not finish its job.
+    return { ok: results.length === this.runners.length && results.every((r) => r.pendingWrites === 0), results };
   }
 
   start(): void {
@@ -118,12 +120,12 @@ export class Daemon {
     return this.runners.reduce((sum, r) => sum + r.connector.requestCount(), 0);
   }
 
-  private runPass(runner: SourceRunner): Promise<PassResult | undefined> {
+  private runPass(runner: SourceRunner, options: { settle?: boolean } = {}): Promise<PassResult | undefined> {
     const { logger } = this.options;
     const run = (async () => {
       try {
         this.reloader.check();
-        const result = await runner.sync.runPass(this.abort.signal);
+        const result = await runner.sync.runPass(this.abort.signal, options);
         logger.info('Pass complete', { ...result });
         this.options.onPass?.(result);
         return result;

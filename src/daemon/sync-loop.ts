@@ -9,6 +9,21 @@ import { drainOutbox, type DrainSummary } from '../outbox/executor.js';
 import type { ActionWriter } from '../outbox/writer.js';
 import type { Connector, PulledRecord, PullPage } from '../platforms/types.js';
 
+/** How long a one-off pass waits for writes that are waiting for a retry. */
+const SETTLE_MAX_MS = 60_000;
+
+function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
 /** How far ahead of our clock a record's update time may pull the watermark. */
 const WATERMARK_FUTURE_SLACK_MS = 5 * 60_000;
 import type { LedgerEntry, QuarantineInput, StateStore, TicketState } from '../state/types.js';
@@ -26,6 +41,8 @@ export interface PassResult {
   quarantined: number;
   written: DrainSummary;
   watermark: string | null;
+  /** Writes still waiting for a retry when the pass ended. */
+  pendingWrites: number;
   durationMs: number;
 }
 
@@ -64,7 +81,11 @@ export class SourceSync {
     return this.deps.source.id;
   }
 
-  async runPass(signal?: AbortSignal): Promise<PassResult> {
+  /**
+   * One pass. `settle`: before returning, wait for and send writes whose retry falls due within
+   * `SETTLE_MAX_MS` (a one-off run should leave nothing half-done that it could still finish).
+   */
+  async runPass(signal?: AbortSignal, options: { settle?: boolean } = {}): Promise<PassResult> {
     const started = Date.now();
     const { source, connector, store, logger } = this.deps;
     const now = this.deps.now ?? (() => new Date());
@@ -83,6 +104,7 @@ export class SourceSync {
       quarantined: 0,
       written: { sent: 0, unchanged: 0, superseded: 0, failed: 0, dead: 0 },
       watermark: null,
+      pendingWrites: 0,
       durationMs: 0,
     };
 
@@ -105,6 +127,8 @@ export class SourceSync {
       if (signal?.aborted) break;
     }
     this.addWritten(result, await this.drain(signal));
+    if (options.settle) await this.settle(result, signal, now);
+    result.pendingWrites = (await store.outbox.counts(source.id)).pending;
 
     result.watermark = await store.getWatermark(source.id);
     if (result.watermark) {
@@ -225,6 +249,19 @@ export class SourceSync {
       this.deps.onEvent?.({ type: 'quarantined', sourceId: source.id, nativeId: q.nativeId, error: q.error });
     }
     return new Set(tickets.map((t) => t.source.nativeId));
+  }
+
+  private async settle(result: PassResult, signal: AbortSignal | undefined, now: () => Date): Promise<void> {
+    const deadline = now().getTime() + SETTLE_MAX_MS;
+    for (;;) {
+      const next = await this.deps.store.outbox.nextAttemptAt(this.deps.source.id);
+      if (next === null || signal?.aborted) return;
+      const at = Date.parse(next);
+      if (at > deadline) return;
+      const wait = at - now().getTime();
+      if (wait > 0) await sleepUnlessAborted(wait, signal);
+      this.addWritten(result, await this.drain(signal));
+    }
   }
 
   private drain(signal: AbortSignal | undefined): Promise<DrainSummary> {

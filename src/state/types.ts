@@ -87,6 +87,8 @@ export interface OutboxStore {
   /** Puts dead (or all failed) entries back in the queue; returns how many. */
   retry(filter: { id?: string; sourceId?: string }): Promise<number>;
   counts(sourceId?: string): Promise<Record<OutboxStatus, number>>;
+  /** When the earliest pending entry of a source may be sent (ISO), or null when none is pending. */
+  nextAttemptAt(sourceId: string): Promise<string | null>;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { FaultConfig } from '../../src/sandbox/faults.js';
 import { readEventLog, seedFixtures, seedFromEventLog, ServiceNowStore, startServiceNowSandbox, type EventRow, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
@@ -21,18 +22,23 @@ export interface SeedSpec {
 
 export async function startSeededSandbox(
   spec: SeedSpec,
-  options: { rateLimit?: { limit: number; windowSeconds: number }; users?: { userName: string; password: string }[] } = {},
+  options: { rateLimit?: { limit: number; windowSeconds: number }; users?: { userName: string; password: string }[]; faults?: FaultConfig } = {},
 ): Promise<ServiceNowSandbox> {
   const store = new ServiceNowStore();
   if (spec.fixtures) seedFixtures(store);
   if (spec.eventLogIncidents) await seedFromEventLog(store, { stage: 'first', limit: spec.eventLogIncidents, titles: true, rows: await eventLogRows() });
-  return startServiceNowSandbox({ store, ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}), ...(options.users ? { users: options.users } : {}) });
+  return startServiceNowSandbox({
+    store,
+    ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+    ...(options.users ? { users: options.users } : {}),
+    ...(options.faults ? { faults: options.faults } : {}),
+  });
 }
 
 /** Writes a deskbridge.yaml for one sandbox source into a fresh temp folder; returns its path. */
 export function writeConfig(
   sandboxUrl: string,
-  extra: { rules?: string; requestsPerMinute?: number; dryRun?: boolean; pageSize?: number; username?: string; schedule?: string; logLevel?: string } = {},
+  extra: { rules?: string; requestsPerMinute?: number; dryRun?: boolean; pageSize?: number; username?: string; schedule?: string; logLevel?: string; timeoutMs?: number } = {},
 ): string {
   const dir = mkdtempSync(join(tmpdir(), 'deskbridge-e2e-'));
   const path = join(dir, 'deskbridge.yaml');
@@ -52,7 +58,7 @@ export function writeConfig(
       `    schedule: "${extra.schedule ?? '*/1 * * * *'}"`,
       `    pageSize: ${extra.pageSize ?? 50}`,
       `    rateLimit: { requestsPerMinute: ${extra.requestsPerMinute ?? 60000}, concurrency: 4 }`,
-      '    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000 }',
+      `    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000, timeoutMs: ${extra.timeoutMs ?? 30000} }`,
       '',
     ].join('\n'),
   );

@@ -119,6 +119,7 @@ export class SqliteStateStore implements StateStore {
       markDone: db.prepare(`UPDATE outbox SET status = 'done', outcome = ?, ref = ?, last_error = NULL, updated_at = ? WHERE id = ?`),
       markFailed: db.prepare(`UPDATE outbox SET last_error = ?, next_attempt_at = ?, updated_at = ?, attempts = max(0, attempts - ?) WHERE id = ?`),
       markDead: db.prepare(`UPDATE outbox SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ?`),
+      nextAttempt: db.prepare<[string], { at: string | null }>(`SELECT min(next_attempt_at) AS at FROM outbox WHERE source_id = ? AND status = 'pending'`),
       counts: db.prepare<[string | null, string | null], { status: OutboxStatus; n: number }>(
         'SELECT status, count(*) AS n FROM outbox WHERE (? IS NULL OR source_id = ?) GROUP BY status',
       ),
@@ -256,6 +257,9 @@ export class SqliteStateStore implements StateStore {
         return db
           .prepare(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE ${where.join(' AND ')}`)
           .run(now, now, ...params).changes;
+      },
+      async nextAttemptAt(sourceId) {
+        return stmts.nextAttempt.get(sourceId)?.at ?? null;
       },
       async counts(sourceId) {
         const out: Record<OutboxStatus, number> = { pending: 0, done: 0, dead: 0 };
