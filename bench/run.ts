@@ -10,6 +10,9 @@
  * 2. Peak memory (max RSS) of the daemon process during the full sync.
  * 3. Full syncs of the Jira sandbox (Cloud and Data Center) seeded with the Apache Hadoop bug reports:
  *    API calls per issue, and per routed issue against the ServiceNow sync.
+ * 5. Reliability: throughput under 10% injected faults against the fault-free run; the share of
+ *    requests answered 429 when the source's budget equals the sandbox's limit, and how close
+ *    the sustained request rate gets to that limit.
  * 4. Rules throughput: canonical mapping + routing over the same real records, against raw
  *    JSONata evaluation of the same expressions (the inbound mapping and every rule condition,
  *    compiled once) — the ratio is what deskbridge adds (zod validation, state, planning).
@@ -144,6 +147,60 @@ async function jiraSync(flavour: 'cloud' | 'datacenter'): Promise<SyncFigures> {
   }
 }
 
+/** A ServiceNow sync of the first `incidents` event-log incidents against a sandbox started with `extra` flags. */
+async function serviceNowSync(incidents: number, extra: string[], source: Record<string, unknown> = {}, timeLimitMs?: number) {
+  const sandbox = await startSandboxProcess(['--seed', 'event-log', '--limit', String(incidents), ...extra]);
+  try {
+    const cfg = DaemonConfig.parse({
+      state: { path: join(mkdtempSync(join(tmpdir(), 'deskbridge-bench-rel-')), 'state.db') },
+      rules: RULES_DIR,
+      mappings: MAPPINGS_DIR,
+      log: { level: 'error' },
+      sources: [
+        {
+          id: 'bench-snow',
+          platform: 'servicenow',
+          baseUrl: sandbox.url,
+          auth: { type: 'basic', username: 'deskbridge', password: 'deskbridge' },
+          retry: { timeoutMs: 2_000, baseDelayMs: 100, maxDelayMs: 2_000, breakerCooldownSeconds: 2 },
+          ...source,
+        },
+      ],
+    });
+    const daemon = new Daemon({ config: cfg, logger: silentLogger });
+    const start = performance.now();
+    const stopper = timeLimitMs ? setTimeout(() => void daemon.stop(), timeLimitMs) : undefined;
+    const { results } = await daemon.runOnce();
+    const seconds = (performance.now() - start) / 1000;
+    clearTimeout(stopper);
+    await daemon.stop();
+    const log = (await (await fetch(`${sandbox.url}/__sandbox/requests`)).json()) as { result: { path: string; status: number }[] };
+    const api = log.result.filter((r) => r.path.startsWith('/api/'));
+    return { seconds, pass: results[0], requests: api.length, throttled: api.filter((r) => r.status === 429).length, ok: api.filter((r) => r.status >= 200 && r.status < 300).length };
+  } finally {
+    sandbox.child.kill('SIGTERM');
+  }
+}
+
+async function reliability(): Promise<void> {
+  process.stdout.write('\n5. Reliability (ServiceNow sandbox, first 5,000 event-log incidents, example rules)\n');
+  const clean = await serviceNowSync(5_000, [], { rateLimit: { requestsPerMinute: 1_000_000, concurrency: 8 } });
+  const faulty = await serviceNowSync(5_000, ['--faults', 'rate=0.1,kinds=server-error+rate-limit+timeout+reset+slow+truncated-json+malformed-json,seed=7,timeoutMs=1500,slowMs=300'], {
+    rateLimit: { requestsPerMinute: 1_000_000, concurrency: 8 },
+  });
+  const cleanTps = (clean.pass?.evaluated ?? 0) / clean.seconds;
+  const faultyTps = (faulty.pass?.evaluated ?? 0) / faulty.seconds;
+  line('   fault-free: tickets/s', `${fmt(cleanTps)} (${clean.pass?.written.sent ?? 0} writes)`);
+  line('   10% injected faults: tickets/s', `${fmt(faultyTps)} (${faulty.pass?.written.sent ?? 0} writes, ${faulty.pass?.pendingWrites ?? 0} left pending)`);
+  line('   throughput under 10% faults / fault-free', (faultyTps / cleanTps).toFixed(2));
+
+  // Budget = the sandbox's limit: 100 requests per 10 s window, i.e. 600 per minute.
+  const limited = await serviceNowSync(25_000, ['--rate-limit', '100', '--rate-window', '10'], { rateLimit: { requestsPerMinute: 600, concurrency: 4 } }, 35_000);
+  const perSecond = limited.ok / limited.seconds;
+  line('   budget = sandbox limit (600/min): share of requests answered 429', `${((100 * limited.throttled) / Math.max(1, limited.requests)).toFixed(2)} % (${limited.throttled} of ${limited.requests})`);
+  line('   sustained throughput / the limit', `${(perSecond / 10).toFixed(2)} (${perSecond.toFixed(2)} requests/s over ${limited.seconds.toFixed(0)} s)`);
+}
+
 async function rulesThroughput(): Promise<void> {
   const rulesFile = RulesFile.parse(parse(readFileSync(join(RULES_DIR, 'routing.yaml'), 'utf8')));
   const ruleSet = compileRuleSet(rulesFile.rules);
@@ -225,6 +282,7 @@ async function main(): Promise<void> {
   }
 
   await rulesThroughput();
+  await reliability();
 }
 
 await main();

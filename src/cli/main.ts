@@ -36,7 +36,9 @@ program
   .option('-p, --port <port>', 'port to listen on (0 = any free port)', '8089')
   .addOption(new Option('--seed <kind>', 'initial data: fixtures, the ServiceNow event log, or the Apache Hadoop Jira reports').choices(['fixtures', 'event-log', 'hadoop', 'none']).default('fixtures'))
   .option('--limit <n>', 'records to load from the event log or the Hadoop reports', '1000')
-  .option('--rate-limit <n>', 'requests per minute before answering 429')
+  .option('--rate-limit <n>', 'requests per window before answering 429')
+  .option('--rate-window <seconds>', 'length of the rate-limit window', '60')
+  .option('--faults <spec>', 'inject faults, e.g. rate=0.1,kinds=server-error+timeout+reset,seed=7 (see src/sandbox/*/readme.md)')
   .option('--search-lag-ms <ms>', 'Jira: how far search lags behind writes')
   .action(async (opts: SandboxCommandOptions) => {
     await sandboxCommand(opts);

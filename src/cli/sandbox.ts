@@ -1,6 +1,7 @@
 import { FIXTURE_INCIDENTS, seedFixtures, seedFromEventLog, startServiceNowSandbox, ServiceNowStore } from '../sandbox/servicenow/index.js';
 import { startJiraSandbox } from '../sandbox/jira/index.js';
 import { demoJiraStore } from './demo-jira.js';
+import { parseFaultSpec } from '../sandbox/faults.js';
 
 export interface SandboxCommandOptions {
   platform: 'servicenow' | 'jira';
@@ -9,16 +10,19 @@ export interface SandboxCommandOptions {
   seed: 'fixtures' | 'event-log' | 'hadoop' | 'none';
   limit: string;
   rateLimit?: string;
+  rateWindow: string;
   searchLagMs?: string;
+  faults?: string;
 }
 
 /** `deskbridge sandbox`: a simulated ServiceNow or Jira to point a config at. Runs until Ctrl-C. */
 export async function sandboxCommand(opts: SandboxCommandOptions): Promise<void> {
-  const rateLimit = opts.rateLimit ? { rateLimit: { limit: Number(opts.rateLimit), windowSeconds: 60 } } : {};
+  const rateLimit = opts.rateLimit ? { rateLimit: { limit: Number(opts.rateLimit), windowSeconds: Number(opts.rateWindow) } } : {};
+  const faults = opts.faults ? { faults: parseFaultSpec(opts.faults) } : {};
   let close: () => Promise<void>;
   if (opts.platform === 'jira') {
     const store = await demoJiraStore({ hadoopIssues: opts.seed === 'hadoop' ? Number(opts.limit) : 0, flavour: opts.flavour });
-    const sandbox = await startJiraSandbox({ flavour: opts.flavour, port: Number(opts.port), store, ...rateLimit, ...(opts.searchLagMs ? { searchLagMs: Number(opts.searchLagMs) } : {}) });
+    const sandbox = await startJiraSandbox({ flavour: opts.flavour, port: Number(opts.port), store, ...rateLimit, ...faults, ...(opts.searchLagMs ? { searchLagMs: Number(opts.searchLagMs) } : {}) });
     process.stdout.write(`Jira ${opts.flavour} sandbox listening on ${sandbox.url} (deskbridge@example.com or deskbridge / token deskbridge; ${store.count()} issues). Ctrl-C stops it.\n`);
     close = () => sandbox.close();
   } else {
@@ -28,7 +32,7 @@ export async function sandboxCommand(opts: SandboxCommandOptions): Promise<void>
       const seeded = await seedFromEventLog(store, { stage: 'first', limit: Number(opts.limit), titles: true });
       process.stdout.write(`seeded ${seeded.incidents} incidents from the UCI ServiceNow event log\n`);
     }
-    const sandbox = await startServiceNowSandbox({ port: Number(opts.port), store, ...rateLimit });
+    const sandbox = await startServiceNowSandbox({ port: Number(opts.port), store, ...rateLimit, ...faults });
     process.stdout.write(
       `ServiceNow sandbox listening on ${sandbox.url} (user deskbridge / password deskbridge; ${store.count('incident')} incidents${opts.seed === 'fixtures' ? `, ${FIXTURE_INCIDENTS.length} fixtures` : ''}). Ctrl-C stops it.\n`,
     );

@@ -223,6 +223,15 @@ class AxiosHttpClient implements HttpClient {
     if (response.status === 401 && request.authenticate !== false && this.options.auth?.invalidate?.(first.authHeaders) === true) {
       response = (await this.send(request)).response;
     }
+    if (response.status >= 200 && response.status < 300 && isUnparsedBody(response.data)) {
+      // A 200 whose body is cut off or is an HTML page (a proxy, a maintenance page, a waking
+      // instance) says nothing about the request; retried like a 5xx, so one bad page does not
+      // fail a whole pass. Writes are only re-sent when idempotent (see `request`).
+      throw new PlatformError(
+        `${this.options.platformLabel} answered ${request.method} ${pathOf(request.url)} with a body that is not JSON (source ${this.sourceId})`,
+        { platform: this.options.platform, sourceId: this.sourceId, status: response.status, code: 'bad-response', retryable: true },
+      );
+    }
     if ((response.status >= 200 && response.status < 300) || request.acceptStatuses?.includes(response.status)) {
       return response;
     }
@@ -466,4 +475,9 @@ function headerValue(headers: AxiosResponse['headers'], name: string): string | 
     return String(value);
   }
   return undefined;
+}
+
+/** Every API deskbridge calls answers JSON (or nothing, e.g. 204): a non-empty string is a broken body. */
+function isUnparsedBody(data: unknown): boolean {
+  return typeof data === 'string' && data.trim() !== '';
 }

@@ -53,7 +53,7 @@ describe('crash soak against a faulty platform', () => {
     await daemon.stop();
     const expected = snapshot(reference);
 
-    const configPath = writeConfig(faulty.url, { requestsPerMinute: 12_000, timeoutMs: 400 });
+    const configPath = writeConfig(faulty.url, { requestsPerMinute: 12_000, timeoutMs: 400, breakerCooldownSeconds: 1 });
     const random = mulberry32(7);
     let kills = 0;
     let runs = 0;

@@ -38,7 +38,7 @@ export async function startSeededSandbox(
 /** Writes a deskbridge.yaml for one sandbox source into a fresh temp folder; returns its path. */
 export function writeConfig(
   sandboxUrl: string,
-  extra: { rules?: string; requestsPerMinute?: number; dryRun?: boolean; pageSize?: number; username?: string; schedule?: string; logLevel?: string; timeoutMs?: number } = {},
+  extra: { rules?: string; requestsPerMinute?: number; dryRun?: boolean; pageSize?: number; username?: string; schedule?: string; logLevel?: string; timeoutMs?: number; breakerCooldownSeconds?: number } = {},
 ): string {
   const dir = mkdtempSync(join(tmpdir(), 'deskbridge-e2e-'));
   const path = join(dir, 'deskbridge.yaml');
@@ -58,7 +58,7 @@ export function writeConfig(
       `    schedule: "${extra.schedule ?? '*/1 * * * *'}"`,
       `    pageSize: ${extra.pageSize ?? 50}`,
       `    rateLimit: { requestsPerMinute: ${extra.requestsPerMinute ?? 60000}, concurrency: 4 }`,
-      `    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000, timeoutMs: ${extra.timeoutMs ?? 30000} }`,
+      `    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000, timeoutMs: ${extra.timeoutMs ?? 30000}, breakerCooldownSeconds: ${extra.breakerCooldownSeconds ?? 30} }`,
       '',
     ].join('\n'),
   );
