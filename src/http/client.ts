@@ -285,7 +285,8 @@ class AxiosHttpClient implements HttpClient {
     const code = codeForStatus(status);
     let retryAfterSeconds: number | undefined;
     if (honoursRetryAfter(status)) {
-      retryAfterSeconds = parseRetryAfter(response.header('retry-after'), this.retry.now());
+      retryAfterSeconds =
+        parseRetryAfter(response.header('retry-after'), this.retry.now()) ?? parseRateLimitReset(response.header('x-ratelimit-reset'), this.retry.now());
       // Hold the whole host, not just this request (see HostQueue). A wait beyond the cap is
       // not honoured here: the request fails and the caller reschedules it.
       if (retryAfterSeconds !== undefined && retryAfterSeconds <= this.retry.maxRetryAfterSeconds) {
@@ -480,4 +481,16 @@ function headerValue(headers: AxiosResponse['headers'], name: string): string | 
 /** Every API deskbridge calls answers JSON (or nothing, e.g. 204): a non-empty string is a broken body. */
 function isUnparsedBody(data: unknown): boolean {
   return typeof data === 'string' && data.trim() !== '';
+}
+
+/**
+ * `X-RateLimit-Reset` when a 429 carries no Retry-After: an epoch in seconds (most APIs), or an
+ * ISO time such as Jira Cloud's `2026-11-23T10:15Z`. Seconds from now, or undefined.
+ */
+export function parseRateLimitReset(value: string | undefined, nowMs: number): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const text = value.trim();
+  const at = /^\d+$/.test(text) ? Number(text) * 1000 : Date.parse(text);
+  if (!Number.isFinite(at)) return undefined;
+  return Math.max(0, Math.ceil((at - nowMs) / 1000));
 }
