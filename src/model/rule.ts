@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CommentVisibility } from './action.js';
+import { RuleTest } from './rule-test.js';
 
 /** A JSONata expression kept as source text; compiled (and positioned on error) by the loader. */
 export const Jsonata = z.string().min(1);
@@ -52,5 +53,7 @@ export type Rule = z.infer<typeof Rule>;
 
 export const RulesFile = z.strictObject({
   rules: z.array(Rule),
+  /** Example tickets and the actions the rules above must take; run with `deskbridge test`. */
+  tests: z.array(RuleTest).optional(),
 });
 export type RulesFile = z.infer<typeof RulesFile>;

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { CommentVisibility } from './action.js';
+
+/**
+ * An expected action in a rule test. Matching is by the fields given: leave a field out and any
+ * value passes; `bodyContains` checks a comment's text without pinning all of it.
+ */
+export const ExpectedAction = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('assign'), group: z.string().optional(), assignee: z.string().optional(), rule: z.string().optional() }),
+  z.strictObject({
+    type: z.literal('comment'),
+    visibility: CommentVisibility.optional(),
+    body: z.string().optional(),
+    bodyContains: z.string().optional(),
+    rule: z.string().optional(),
+  }),
+  z.strictObject({ type: z.literal('set-field'), field: z.string().optional(), value: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(), rule: z.string().optional() }),
+  z.strictObject({ type: z.literal('create-problem'), title: z.string().optional(), rule: z.string().optional() }),
+  z.strictObject({ type: z.literal('link-problem'), rule: z.string().optional() }),
+]);
+export type ExpectedAction = z.infer<typeof ExpectedAction>;
+
+/**
+ * A test inside a rules file (`tests:`): an example ticket, optional prior state, and what the
+ * rules in the same file must do with it. Run offline with `deskbridge test`.
+ */
+export const RuleTest = z.strictObject({
+  name: z.string().min(1),
+  /** Source id the ticket comes from (for `scope.sources`); default `test`. */
+  source: z.string().min(1).optional(),
+  /**
+   * The ticket: canonical fields (`title`, `category`, `priority`, `group`, …, and `raw` for
+   * native fields). Fields left out get neutral defaults (a new, unassigned P3 incident).
+   */
+  ticket: z.record(z.string(), z.unknown()),
+  /** State before the ticket arrives: round-robin positions per rule, open tickets per person. */
+  state: z
+    .strictObject({
+      roundRobin: z.record(z.string(), z.number().int().min(0)).optional(),
+      openTickets: z.record(z.string(), z.number().int().min(0)).optional(),
+    })
+    .optional(),
+  expect: z.union([
+    z.strictObject({ actions: z.array(ExpectedAction).min(1), exact: z.boolean().default(true) }),
+    z.strictObject({ noActions: z.literal(true) }),
+  ]),
+});
+export type RuleTest = z.infer<typeof RuleTest>;
