@@ -4,6 +4,7 @@ import { runValidate } from '../config/validate.js';
 import { demoCommand } from './demo.js';
 import { sandboxCommand, type SandboxCommandOptions } from './sandbox.js';
 import { outboxCommand, quarantineCommand } from './inspect.js';
+import { explainCommand } from './explain.js';
 
 const program = new Command();
 program
@@ -51,6 +52,18 @@ program
   .option('--jira-issues <n>', 'Apache Hadoop bug reports to load into the Jira sandbox', '40')
   .action(async (opts: { incidents: string; jiraIssues: string }) => {
     process.exitCode = await demoCommand({ incidents: Number(opts.incidents), jiraIssues: Number(opts.jiraIssues) });
+  });
+
+program
+  .command('explain')
+  .description('evaluate every rule for one ticket and say why each matched or not, and what would be done (writes nothing)')
+  .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
+  .option('--ticket <ref>', 'ticket number or native id, read from the source')
+  .option('--file <json>', 'a ticket as JSON: a native record (ServiceNow / Jira) or canonical fields')
+  .option('--source <id>', 'which source (default: the first enabled one)')
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { config: string; ticket?: string; file?: string; source?: string; json?: boolean }) => {
+    process.exitCode = await explainCommand(opts, (line) => process.stdout.write(`${line}\n`));
   });
 
 const outbox = program.command('outbox').description('inspect and retry planned writes');

@@ -1,0 +1,79 @@
+import { evaluateTicket } from '../engine/index.js';
+import type { CompiledRuleSet } from '../engine/rule-set.js';
+import { isOpen, type Ticket } from '../model/ticket.js';
+import type { ReportBuilder } from './report.js';
+import { ReplayState } from './replay-state.js';
+
+/** Where the simulation put a ticket, in place of what history shows, until a person moves it. */
+interface Overlay {
+  group: string;
+  assignee: string | undefined;
+}
+
+/**
+ * Replays versions of tickets through the rules like the daemon would see them.
+ *
+ * The model, kept deliberately simple:
+ * - Each version is evaluated once, in time order, as a change made by a person (history holds
+ *   no deskbridge writes, so nothing is skipped as an own write). A version seen before (same
+ *   ticket, same version) is skipped, as the daemon's ledger would.
+ * - When a rule assigns a ticket, the simulated write "lands": later versions of that ticket
+ *   are shown to the rules with the simulated group and person (an overlay), as the daemon
+ *   would pull them back from the platform.
+ * - When history later shows the ticket's group changing, a person reassigned it: the overlay
+ *   is dropped and the ticket is taken as history has it from then on. A change of person
+ *   alone, within a group, keeps the overlay (it was a person picking up the history group's
+ *   ticket, which in the simulation sits elsewhere).
+ * - Round-robin positions and open tickets per person carry over across the whole replay;
+ *   loads follow each ticket's effective person (overlay or history) while it is open.
+ */
+export class Replayer {
+  readonly state = new ReplayState();
+  private readonly overlays = new Map<string, Overlay>();
+  private readonly historyGroups = new Map<string, string | undefined>();
+  private readonly seenVersions = new Set<string>();
+
+  constructor(
+    private readonly ruleSet: CompiledRuleSet,
+    private readonly sourceId: string,
+    private readonly report: ReportBuilder,
+  ) {}
+
+  /** Evaluates one version; false when it was a duplicate and skipped. */
+  async replay(ticket: Ticket): Promise<boolean> {
+    const versionKey = `${ticket.key}@${ticket.version}`;
+    if (this.seenVersions.has(versionKey)) return false;
+    this.seenVersions.add(versionKey);
+
+    const first = !this.historyGroups.has(ticket.key);
+    const previousGroup = this.historyGroups.get(ticket.key);
+    this.historyGroups.set(ticket.key, ticket.group);
+    this.report.version(ticket.key, ticket.group);
+
+    let overlay = this.overlays.get(ticket.key);
+    if (overlay && !first && ticket.group !== previousGroup) {
+      this.overlays.delete(ticket.key);
+      if (ticket.group !== overlay.group) this.report.reassignedByPerson(ticket.key);
+      overlay = undefined;
+    }
+    const seen: Ticket = overlay ? withOverlay(ticket, overlay) : ticket;
+    this.state.observe(seen.key, seen.assignee, isOpen(seen.status));
+
+    const evaluation = await evaluateTicket(seen, this.ruleSet, this.state, { sourceId: this.sourceId, now: new Date(seen.updatedAt) });
+    for (const trace of evaluation.trace) {
+      if (trace.outcome === 'error') this.report.ruleError(trace.ruleId, seen, trace.reason);
+    }
+    for (const decision of evaluation.decisions) {
+      this.report.decision(seen.key, decision.ruleId, decision.action);
+      if (decision.action.type === 'assign') {
+        this.overlays.set(seen.key, { group: decision.action.group, assignee: decision.action.assignee });
+      }
+    }
+    return true;
+  }
+}
+
+function withOverlay(ticket: Ticket, overlay: Overlay): Ticket {
+  const { assignee: _historyAssignee, ...rest } = ticket;
+  return overlay.assignee === undefined ? { ...rest, group: overlay.group } : { ...rest, group: overlay.group, assignee: overlay.assignee };
+}

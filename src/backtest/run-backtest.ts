@@ -1,0 +1,133 @@
+import { hasErrors, ConfigError } from '../config/diagnostics.js';
+import { loadMappings } from '../config/load-mappings.js';
+import { loadRules } from '../config/load-rules.js';
+import { compileRuleSet } from '../engine/rule-set.js';
+import { compilePlatformMappings, mapInbound, MappingError, type PlatformMappings } from '../mapping/mapper.js';
+import { readHistory, type InputFormat } from './history.js';
+import { Replayer } from './replay.js';
+import { ReportBuilder, type BacktestReport } from './report.js';
+
+export interface BacktestOptions {
+  /** ServiceNow CSV export (or a .zip holding one), ServiceNow JSON export or Jira JSON export. */
+  input: string;
+  format?: InputFormat | 'auto';
+  /** Rules file or directory. */
+  rules: string;
+  /** Directory with `<platform>.inbound.jsonata`. */
+  mappings: string;
+  /** Only the first N tickets of the input (in file order). */
+  limit?: number;
+  /** Source id the rules see (`scope.sources`); default `backtest`. */
+  sourceId?: string;
+  /** Jira field holding the group (`components` or `customfield_NNNNN`); default `components`. */
+  jiraGroupField?: string;
+  /** Length of the per-group and per-person lists; default 10. */
+  top?: number;
+  onProgress?: (progress: BacktestProgress) => void;
+}
+
+/** `read`: records read so far (total unknown); `replay`: versions evaluated out of `total`. */
+export interface BacktestProgress {
+  phase: 'read' | 'replay';
+  done: number;
+  total: number | undefined;
+}
+
+const PROGRESS_EVERY = 1_000;
+
+/**
+ * Replays historical tickets through the rules without writing anything: the input is read and
+ * put in time order, every version goes through the platform's real inbound mapping and the real
+ * engine, and what the rules would have done is summed up in a report.
+ */
+export async function runBacktest(options: BacktestOptions): Promise<BacktestReport> {
+  const started = performance.now();
+  const sourceId = options.sourceId ?? 'backtest';
+  const loaded = loadRules([options.rules]);
+  if (hasErrors(loaded.diagnostics)) throw new ConfigError(loaded.diagnostics, 'Invalid rules');
+  const ruleSet = compileRuleSet(loaded.rules);
+
+  const history = await readHistory(options.input, {
+    format: options.format ?? 'auto',
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    ...(options.jiraGroupField !== undefined ? { jiraGroupField: options.jiraGroupField } : {}),
+    onRecords: (done) => options.onProgress?.({ phase: 'read', done, total: undefined }),
+  });
+  const mappings = loadInboundMapping(options.mappings, history.mapping);
+  const readDone = performance.now();
+
+  const report = new ReportBuilder(ruleSet);
+  const replayer = new Replayer(ruleSet, sourceId, report);
+  const context = { platform: history.platform, sourceId, source: history.source };
+  const total = history.versionCount;
+  let done = 0;
+  let duplicates = 0;
+  for (const version of history.versions()) {
+    done++;
+    if (done % PROGRESS_EVERY === 0) options.onProgress?.({ phase: 'replay', done, total });
+    let ticket;
+    try {
+      ticket = await mapInbound(mappings, version.record, context);
+    } catch (error) {
+      const message = error instanceof MappingError ? error.message : `unexpected mapping failure: ${String(error)}`;
+      report.mappingFailure(describeRecord(version.record, version.ref), message);
+      continue;
+    }
+    if (!(await replayer.replay(ticket))) duplicates++;
+  }
+  options.onProgress?.({ phase: 'replay', done: total, total });
+  const finished = performance.now();
+
+  const built = report.build({
+    input: {
+      path: options.input,
+      format: history.format,
+      mapping: history.mapping,
+      records: history.records,
+      duplicateVersions: duplicates,
+      skippedByLimit: history.skippedByLimit,
+      unreadable: history.unreadable,
+    },
+    rules: { files: loaded.files.map((f) => f.file), count: ruleSet.rules.length, sourceId },
+    timing: { readSeconds: 0, replaySeconds: 0, totalSeconds: 0, ticketsPerSecond: 0, versionsPerSecond: 0, peakRssMb: 0 },
+    top: options.top ?? 10,
+  });
+  const totalSeconds = (finished - started) / 1000;
+  built.timing = {
+    readSeconds: round((readDone - started) / 1000, 3),
+    replaySeconds: round((finished - readDone) / 1000, 3),
+    totalSeconds: round(totalSeconds, 3),
+    ticketsPerSecond: Math.round(built.input.tickets / Math.max(totalSeconds, 1e-6)),
+    versionsPerSecond: Math.round(built.input.versions / Math.max(totalSeconds, 1e-6)),
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+  return built;
+}
+
+/** Only the inbound mapping is used; it is loaded with the same loader `validate` uses. */
+function loadInboundMapping(dir: string, platform: string): PlatformMappings {
+  const loaded = loadMappings(dir);
+  const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) throw new ConfigError(errors, 'Invalid mappings');
+  const inbound = loaded.mappings.find((m) => m.platform === platform && m.direction === 'inbound')?.source;
+  if (inbound === undefined) {
+    throw new ConfigError(
+      [{ file: `${dir}/${platform}.inbound.jsonata`, line: 1, column: 1, severity: 'error', code: 'file-not-found', message: `No inbound mapping for platform ${platform}`, hint: 'copy it from the mappings/ folder of deskbridge' }],
+      'Missing mapping',
+    );
+  }
+  const outbound = loaded.mappings.find((m) => m.platform === platform && m.direction === 'outbound')?.source;
+  // The outbound half is never used: nothing is written.
+  return compilePlatformMappings(platform, inbound, outbound ?? inbound);
+}
+
+function describeRecord(raw: Record<string, unknown>, ref: string): string {
+  const number = raw['number'] ?? raw['key'];
+  const text = typeof number === 'string' ? number : typeof number === 'object' && number !== null ? (number as { value?: unknown }).value : undefined;
+  return typeof text === 'string' && text !== '' ? text : ref;
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

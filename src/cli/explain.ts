@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { loadConfig } from '../config/load-config.js';
+import { mappingName, type Source } from '../config/schema.js';
+import { BatchState } from '../daemon/batch-state.js';
+import { loadConfigSet } from '../daemon/reload.js';
+import { mappingSourceBinding } from '../daemon/sync-loop.js';
+import { explainTicket, formatExplanation } from '../explain/explain.js';
+import { mapInbound } from '../mapping/mapper.js';
+import { completeTicket } from '../model/ticket-defaults.js';
+import type { Ticket } from '../model/ticket.js';
+import { silentLogger } from '../observability/logger.js';
+import { createConnector } from '../platforms/api.js';
+import { openSqliteStore } from '../state/sqlite/store.js';
+
+export interface ExplainOptions {
+  config: string;
+  ticket?: string;
+  file?: string;
+  source?: string;
+  json?: boolean;
+}
+
+/**
+ * `deskbridge explain`: every rule evaluated for one ticket — fetched from a live source by
+ * number/id, or read from a JSON file (a native record, or canonical ticket fields) — with the
+ * parts of each condition that decided it and the actions that would follow. Writes nothing.
+ */
+export async function explainCommand(opts: ExplainOptions, out: (line: string) => void): Promise<number> {
+  if (!opts.ticket && !opts.file) {
+    out('deskbridge explain: give --ticket <number or id> (read from the source) or --file <ticket.json>');
+    return 2;
+  }
+  const { config } = loadConfig(opts.config);
+  const source = pickSource(config.sources, opts.source);
+  const set = loadConfigSet(config.rules, config.mappings, config.sources.filter((s) => s.enabled).map((s) => mappingName(s)), config.sources.map((s) => s.id));
+  const mappings = set.mappings.get(mappingName(source));
+  if (!mappings) throw new Error(`no mappings for ${mappingName(source)}`);
+
+  let ticket: Ticket;
+  if (opts.ticket) {
+    const connector = createConnector(source, { logger: silentLogger });
+    await connector.init();
+    const fields = [...new Set([...mappings.inbound.rootFields, ...set.rules.rawFields])];
+    const record = await connector.get(opts.ticket, fields);
+    await connector.close();
+    if (!record) {
+      out(`deskbridge explain: ${opts.ticket} was not found on source ${source.id}`);
+      return 1;
+    }
+    ticket = await mapInbound(mappings, record.raw, { platform: connector.platform, sourceId: source.id, source: mappingSourceBinding(source) });
+  } else {
+    const data = JSON.parse(readFileSync(opts.file ?? '', 'utf8')) as Record<string, unknown>;
+    const native = 'sys_id' in data || 'fields' in data || 'key' in data;
+    ticket = native
+      ? await mapInbound(mappings, liftJiraFields(data), { platform: source.platform, sourceId: source.id, source: mappingSourceBinding(source) })
+      : completeTicket(data, source.id);
+  }
+
+  // The state the daemon would decide with (rotation positions, open tickets), read-only.
+  const store = openSqliteStore(config.state.path);
+  const state = new BatchState(await store.roundRobinPositions(source.id), await store.openLoads(source.id));
+  await store.close();
+  const explanation = await explainTicket(ticket, set.rules, state, source.id);
+  if (opts.json) out(JSON.stringify({ ...explanation, ticket: { ...explanation.ticket, raw: undefined } }, null, 2));
+  else for (const line of formatExplanation(explanation)) out(line);
+  return 0;
+}
+
+function pickSource(sources: readonly Source[], id: string | undefined): Source {
+  const source = id ? sources.find((s) => s.id === id) : sources.find((s) => s.enabled);
+  if (!source) throw new Error(id ? `No source "${id}". Sources: ${sources.map((s) => s.id).join(', ')}` : 'The config has no enabled source');
+  return source;
+}
+
+/** A Jira issue as the REST API returns it has `fields`; the mappings read them lifted to the top (as the connector does). */
+function liftJiraFields(data: Record<string, unknown>): Record<string, unknown> {
+  const fields = data['fields'];
+  if (typeof fields !== 'object' || fields === null) return data;
+  const { fields: _fields, ...rest } = data;
+  return { ...(fields as Record<string, unknown>), ...rest };
+}

@@ -1,0 +1,89 @@
+import { evaluateTicket } from '../engine/index.js';
+import type { CompiledRuleSet } from '../engine/rule-set.js';
+import type { EngineState, RuleTrace } from '../engine/types.js';
+import { compileExpression, isTruthy } from '../mapping/expression.js';
+import type { Action } from '../model/action.js';
+import type { Ticket } from '../model/ticket.js';
+import { describeAction } from '../outbox/writer.js';
+import { splitTopLevel } from './clauses.js';
+
+export interface ClauseResult {
+  text: string;
+  value: unknown;
+  truthy: boolean;
+  error?: string;
+}
+
+export interface RuleExplanation {
+  ruleId: string;
+  description: string | undefined;
+  outcome: RuleTrace['outcome'] | 'not-reached';
+  reason: string;
+  /** The top-level parts of `when`, each with what it evaluated to. */
+  clauses: ClauseResult[];
+  operator: 'and' | 'or' | undefined;
+  actions: { action: Action; explanation: string }[];
+}
+
+export interface Explanation {
+  ticket: Ticket;
+  rules: RuleExplanation[];
+}
+
+/** Evaluates every rule for one ticket, as the daemon would now, and says why each did what it did. */
+export async function explainTicket(ticket: Ticket, ruleSet: CompiledRuleSet, state: EngineState, sourceId: string, now = new Date()): Promise<Explanation> {
+  const evaluation = await evaluateTicket(ticket, ruleSet, state, { sourceId, now });
+  const traced = new Map(evaluation.trace.map((t) => [t.ruleId, t]));
+  const rules: RuleExplanation[] = [];
+  for (const compiled of ruleSet.rules) {
+    const { rule } = compiled;
+    const trace = traced.get(rule.id);
+    const split = splitTopLevel(rule.when);
+    const clauses: ClauseResult[] = [];
+    for (const text of split.clauses) {
+      try {
+        const value = await compileExpression(text).evaluate(ticket);
+        clauses.push({ text, value, truthy: isTruthy(value) });
+      } catch (error) {
+        clauses.push({ text, value: undefined, truthy: false, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    rules.push({
+      ruleId: rule.id,
+      description: rule.description,
+      outcome: trace?.outcome ?? 'not-reached',
+      reason: trace?.reason ?? 'not evaluated: an earlier rule matched and does not continue',
+      clauses,
+      operator: split.operator,
+      actions: evaluation.decisions.filter((d) => d.ruleId === rule.id).map((d) => ({ action: d.action, explanation: d.explanation })),
+    });
+  }
+  return { ticket, rules };
+}
+
+const MARK: Record<RuleExplanation['outcome'], string> = { matched: '✓', 'no-match': '✗', 'not-applicable': '–', error: '!', 'not-reached': '·' };
+
+/** Plain lines a person reads in a terminal. */
+export function formatExplanation(explanation: Explanation): string[] {
+  const t = explanation.ticket;
+  const lines = [
+    `${t.source.number}  "${t.title}"`,
+    `  ${t.key} · status ${t.status} · priority ${t.priority} · category ${t.category ?? '—'} · group ${t.group ?? '—'} · assignee ${t.assignee ?? '—'}`,
+    '',
+  ];
+  const width = Math.max(...explanation.rules.map((r) => r.ruleId.length), 4);
+  for (const rule of explanation.rules) {
+    lines.push(`${MARK[rule.outcome]} ${rule.ruleId.padEnd(width)}  ${rule.outcome}: ${rule.reason}`);
+    if (rule.outcome === 'matched' || rule.outcome === 'no-match' || rule.outcome === 'error') {
+      for (const clause of rule.clauses) {
+        const shown = clause.error ? `error: ${clause.error}` : JSON.stringify(clause.value) ?? 'undefined';
+        lines.push(`    ${clause.truthy ? 'true ' : 'false'}  ${clause.text}${clause.truthy ? '' : `   (= ${shown})`}`);
+      }
+      if (rule.operator) lines.push(`    (clauses joined by ${rule.operator})`);
+    }
+    for (const a of rule.actions) lines.push(`    → ${describeAction(a.action)}`);
+  }
+  const actions = explanation.rules.flatMap((r) => r.actions);
+  lines.push('', actions.length === 0 ? 'No action would be taken.' : `${actions.length} action(s) would be taken.`);
+  return lines;
+}
