@@ -209,7 +209,9 @@ async function readServiceNowCsv(path: string, options: ReadHistoryOptions): Pro
   const cache = new CsvFieldCache();
   const table = strings.values;
   const stride = width;
-  const data = cells;
+  // Give back the spare capacity of the last doubling.
+  const data = cells.slice(0, rows * width);
+  cells = new Uint32Array(0);
   return {
     format: 'servicenow-csv',
     mapping: 'servicenow',

@@ -15,7 +15,8 @@ export type DiagnosticCode =
   | 'unknown-source'
   | 'env-missing'
   | 'file-not-found'
-  | 'unknown-kind';
+  | 'unknown-kind'
+  | 'capability-missing';
 
 export type DiagnosticSeverity = 'error' | 'warning';
 

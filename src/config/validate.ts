@@ -5,9 +5,11 @@ import type { Diagnostic, DiagnosticSeverity } from './diagnostics.js';
 import type { Env } from './env.js';
 import { readConfig } from './load-config.js';
 import { loadMappingFile } from './load-mappings.js';
-import { loadRules } from './load-rules.js';
+import { loadRules, type LoadedRulesFile } from './load-rules.js';
 import { fileProblem } from './read-file.js';
-import { hasTopLevelKey, parseYamlSource } from './yaml-source.js';
+import type { Source } from './schema.js';
+import { hasTopLevelKey, nodeAt, nodeStart, parseYamlSource, positionAt, type YamlSource } from './yaml-source.js';
+import { capabilitiesOf } from '../platforms/api.js';
 
 export interface ValidateResult {
   diagnostics: Diagnostic[];
@@ -55,12 +57,14 @@ export function validatePaths(paths: readonly string[], options: ValidateOptions
 
   // Configs first: they decide which source ids exist and bring their own rules and mappings.
   let sourceIds: string[] | undefined;
+  const sources: Source[] = [];
   const platforms = new Set<string>();
   const mappingDirs: string[] = [];
   for (const file of found.get('config') ?? []) {
     const result = readConfig(file, options.env ?? process.env);
     diagnostics.push(...result.diagnostics);
     sourceIds = [...new Set([...(sourceIds ?? []), ...result.sourceIds])];
+    sources.push(...(result.config?.sources ?? []));
     for (const platform of result.platforms) platforms.add(platform);
     // The config's own folders are optional companions; a missing one is worth a warning only.
     for (const [dir, kind] of [
@@ -82,6 +86,7 @@ export function validatePaths(paths: readonly string[], options: ValidateOptions
   if (rulesFiles.length > 0) {
     const rules = loadRules(rulesFiles, sourceIds === undefined ? {} : { sourceIds });
     diagnostics.push(...rules.diagnostics);
+    diagnostics.push(...capabilityWarnings(rules.files, sources));
   }
 
   const mappingFiles = found.get('mapping') ?? [];
@@ -178,4 +183,35 @@ export function runValidate(paths: readonly string[], out: (line: string) => voi
       : `${checked}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}`,
   );
   return errors > 0 ? 1 : 0;
+}
+
+/**
+ * Rules that ask a source for something it cannot do: an internal note on a source without
+ * internal comments would be posted where the requester can read it, or not at all.
+ */
+function capabilityWarnings(files: readonly LoadedRulesFile[], sources: readonly Source[]): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  if (sources.length === 0) return diagnostics;
+  for (const loaded of files) {
+    let yaml: YamlSource | undefined;
+    loaded.rules.forEach((rule, index) => {
+      if (rule.note?.visibility !== 'internal') return;
+      const inScope = sources.filter((s) => s.enabled && (rule.scope?.sources ?? [s.id]).includes(s.id));
+      const lacking = inScope.filter((s) => !capabilitiesOf(s).internalComments);
+      if (lacking.length === 0) return;
+      yaml ??= parseYamlSource(loaded.file, fs.readFileSync(loaded.file, 'utf8')).source;
+      const node = nodeAt(yaml, ['rules', index, 'note']) ?? nodeAt(yaml, ['rules', index]);
+      const at = positionAt(yaml, nodeStart(node));
+      diagnostics.push({
+        file: loaded.file,
+        line: at.line,
+        column: at.column,
+        severity: 'warning',
+        code: 'capability-missing',
+        message: `Rule ${rule.id} writes an internal note, but source${lacking.length > 1 ? 's' : ''} ${lacking.map((s) => s.id).join(', ')} cannot post internal comments`,
+        hint: 'scope the rule to other sources, make the note public, or (Jira) enable serviceDesk for a JSM project',
+      });
+    });
+  }
+  return diagnostics;
 }

@@ -1,8 +1,13 @@
 import type { Source } from '../config/schema.js';
 import type { ConnectorDeps } from './deps.js';
-import { createJiraConnector } from './jira/index.js';
-import { createServiceNowConnector } from './servicenow/index.js';
-import type { Connector } from './types.js';
+import { createJiraConnector, jiraCapabilities } from './jira/index.js';
+import { createServiceNowConnector, SERVICENOW_CAPABILITIES } from './servicenow/index.js';
+import type { Capabilities, Connector } from './types.js';
+
+/** What a configured source can do, without connecting (for `validate`). */
+export function capabilitiesOf(source: Source): Capabilities {
+  return source.platform === 'servicenow' ? SERVICENOW_CAPABILITIES : jiraCapabilities(source);
+}
 
 export type PlatformId = Source['platform'];
 
