@@ -45,8 +45,9 @@ export async function runCommand(options: RunOptions): Promise<number> {
     return ok ? 0 : 1;
   }
 
+  const metricsUrl = await daemon.serveMetrics();
   daemon.start();
-  logger.info('Daemon started', { sources: config.sources.map((s) => s.id) });
+  logger.info('Daemon started', { sources: config.sources.map((s) => s.id), ...(metricsUrl ? { metrics: `${metricsUrl}/metrics` } : {}) });
   return new Promise<number>((resolve) => {
     let stopping = false;
     const shutdown = (signal: string): void => {

@@ -1,6 +1,7 @@
-import { isMap, isScalar, isSeq } from 'yaml';
+import { isMap, isNode, isScalar, isSeq } from 'yaml';
 import type { Node } from 'yaml';
 import { Rule, RulesFile } from '../model/rule.js';
+import type { RuleTest } from '../model/rule-test.js';
 import { ConfigError, displayPath, hasErrors, sortDiagnostics } from './diagnostics.js';
 import type { Diagnostic } from './diagnostics.js';
 import { checkJsonata, findPlaceholders, jsonataHint } from './jsonata-lint.js';
@@ -12,7 +13,9 @@ import {
   diagnosticAtOffset,
   formatPath,
   mapValue,
+  nodeStart,
   parseYamlSource,
+  positionAt,
   seqItems,
   stringScalar,
 } from './yaml-source.js';
@@ -36,6 +39,23 @@ export interface LoadedRulesFile {
   rules: Rule[];
   /** True when the file produced no error diagnostics. */
   ok: boolean;
+  /** The file's `tests:` block; present only when the file is valid and has one. */
+  tests?: LoadedRuleTests;
+}
+
+/** Embedded tests of one rules file, with the parsed YAML so findings about them can be positioned. */
+export interface LoadedRuleTests {
+  cases: LoadedRuleTest[];
+  source: YamlSource;
+}
+
+export interface LoadedRuleTest {
+  test: RuleTest;
+  /** Position in the `tests:` list; its YAML path is `['tests', index]`. */
+  index: number;
+  /** 1-based line and column where the test's entry starts, for `file:line` in reports. */
+  line: number;
+  column: number;
 }
 
 export interface LoadRulesOptions {
@@ -100,7 +120,19 @@ function loadRulesFile(
   }
 
   const ok = parsed.success && !hasErrors(diagnostics);
-  return { loaded: { file, rules: ok ? parsed.data.rules : [], ok }, diagnostics };
+  const loaded: LoadedRulesFile = { file, rules: ok ? parsed.data.rules : [], ok };
+  if (ok && parsed.data.tests !== undefined) loaded.tests = { cases: positionTests(source, parsed.data.tests), source };
+  return { loaded, diagnostics };
+}
+
+/** Pairs each parsed test with where its list entry starts (the schema keeps list order). */
+function positionTests(source: YamlSource, tests: readonly RuleTest[]): LoadedRuleTest[] {
+  const nodes = seqItems(mapValue(source.doc.contents, 'tests'));
+  return tests.map((test, index) => {
+    const node = nodes[index];
+    const { line, column } = positionAt(source, nodeStart(isNode(node) ? node : undefined));
+    return { test, index, line, column };
+  });
 }
 
 function lintRule(

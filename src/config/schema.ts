@@ -148,6 +148,8 @@ export const DaemonConfig = z.strictObject({
   mappings: z.string().min(1).default('./mappings'),
   dryRun: z.boolean().default(false),
   log: LogConfig.prefault({}),
+  /** Prometheus `/metrics` and `/healthz` on this port (127.0.0.1 unless `host` says otherwise); off when unset. */
+  metrics: z.strictObject({ port: z.number().int().min(0).max(65535), host: z.string().min(1).default('127.0.0.1') }).optional(),
   outbox: z
     .strictObject({
       concurrency: z.number().int().positive().default(4),

@@ -10,6 +10,7 @@ import type { StateStore } from '../state/types.js';
 import { ConfigReloader } from './reload.js';
 import { SourceSync, type PassResult, type SyncEvent } from './sync-loop.js';
 import { PlatformError } from '../http/errors.js';
+import { DaemonMetrics, startMetricsServer } from '../observability/metrics.js';
 
 export interface DaemonOptions {
   config: DaemonConfig;
@@ -34,6 +35,10 @@ const SHUTDOWN_GRACE_MS = 8_000;
 
 export class Daemon {
   readonly store: StateStore;
+  readonly metrics = new DaemonMetrics();
+  private metricsServer: { url: string; close(): Promise<void> } | undefined;
+  /** Outcome of each source's last pass, for `/healthz`. */
+  private readonly lastOutcome = new Map<string, string>();
   /** Dry-run sources plan into their own state file, so switching dry-run off starts fresh. */
   private dryRunStore: StateStore | undefined;
   private readonly runners: SourceRunner[] = [];
@@ -45,7 +50,9 @@ export class Daemon {
   constructor(private readonly options: DaemonOptions) {
     const { config, logger } = options;
     const sources = config.sources.filter((s) => s.enabled);
-    this.reloader = new ConfigReloader(config.rules, config.mappings, sources.map((s) => mappingName(s)), config.sources.map((s) => s.id), logger);
+    this.reloader = new ConfigReloader(config.rules, config.mappings, sources.map((s) => mappingName(s)), config.sources.map((s) => s.id), logger, (result) =>
+      this.metrics.reloads.inc({ result }),
+    );
     this.store = openSqliteStore(config.state.path);
     for (const source of sources) {
       const sourceLogger = logger.child({ source: source.id });
@@ -83,6 +90,17 @@ export class Daemon {
     return { ok: results.length === this.runners.length && results.every((r) => r.pendingWrites === 0), results };
   }
 
+  /** Starts `/metrics` and `/healthz` when the config asks for them; returns their base URL. */
+  async serveMetrics(): Promise<string | undefined> {
+    const { metrics } = this.options.config;
+    if (!metrics) return undefined;
+    this.metricsServer = await startMetricsServer(this.metrics, metrics.port, () => {
+      const detail = Object.fromEntries(this.lastOutcome);
+      return { ok: [...this.lastOutcome.values()].every((o) => o === 'ok'), detail };
+    }, metrics.host);
+    return this.metricsServer.url;
+  }
+
   start(): void {
     for (const runner of this.runners) {
       const source = this.options.config.sources.find((s) => s.id === runner.sync.sourceId);
@@ -112,12 +130,26 @@ export class Daemon {
     await Promise.allSettled(this.runners.map((r) => r.running));
     clearTimeout(grace);
     for (const runner of this.runners) await runner.connector.close();
+    await this.metricsServer?.close();
     await this.store.close();
     await this.dryRunStore?.close();
   }
 
   totalRequests(): number {
     return this.runners.reduce((sum, r) => sum + r.connector.requestCount(), 0);
+  }
+
+  private recordPass(result: PassResult): void {
+    const source = result.sourceId;
+    const m = this.metrics;
+    m.passes.inc({ source, outcome: 'ok' });
+    m.recordsPulled.inc({ source }, result.pulled);
+    m.actionsPlanned.inc({ source }, result.planned);
+    m.quarantined.inc({ source }, result.quarantined);
+    for (const outcome of ['sent', 'unchanged', 'superseded', 'failed', 'dead'] as const) m.writes.inc({ source, outcome }, result.written[outcome]);
+    m.pendingWrites.set({ source }, result.pendingWrites);
+    m.lastPassSeconds.set({ source }, result.durationMs / 1000);
+    this.lastOutcome.set(source, 'ok');
   }
 
   private runPass(runner: SourceRunner, options: { settle?: boolean } = {}): Promise<PassResult | undefined> {
@@ -127,10 +159,14 @@ export class Daemon {
         this.reloader.check();
         const result = await runner.sync.runPass(this.abort.signal, options);
         logger.info('Pass complete', { ...result });
+        this.recordPass(result);
         this.options.onPass?.(result);
         return result;
       } catch (error) {
-        if (error instanceof SourceStoppedError || (error instanceof PlatformError && (error.details.code === 'auth' || error.details.code === 'forbidden'))) {
+        const stopped = error instanceof SourceStoppedError || (error instanceof PlatformError && (error.details.code === 'auth' || error.details.code === 'forbidden'));
+        this.metrics.passes.inc({ source: runner.sync.sourceId, outcome: stopped ? 'stopped' : 'failed' });
+        this.lastOutcome.set(runner.sync.sourceId, stopped ? 'stopped' : 'failed');
+        if (stopped) {
           runner.stopped = true;
           const e = error instanceof SourceStoppedError ? error.platformError : error;
           logger.error('Source stopped: the platform refused our credentials', { source: runner.sync.sourceId, error: e.message, hint: e.details.hint });
@@ -148,6 +184,7 @@ export class Daemon {
 }
 
 /** `state.db` → `state.dry-run.db`. */
+
 export function dryRunStatePath(path: string): string {
   if (path === ':memory:') return path;
   return /\.db$/.test(path) ? path.replace(/\.db$/, '.dry-run.db') : `${path}.dry-run`;

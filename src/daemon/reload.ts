@@ -90,6 +90,7 @@ export class ConfigReloader {
     private readonly platforms: readonly string[],
     private readonly sourceIds: readonly string[],
     private readonly logger: Logger,
+    private readonly onReload: (result: 'accepted' | 'rejected') => void = () => undefined,
   ) {
     this.current = loadConfigSet(rulesDir, mappingsDir, platforms, sourceIds);
   }
@@ -106,6 +107,7 @@ export class ConfigReloader {
     } catch (error) {
       // Unreadable (permissions) or vanished between listing and reading: same as a broken edit.
       this.rejectedCount++;
+      this.onReload('rejected');
       this.logger.error('Could not read rules/mappings; keeping the last good set', { error: error instanceof Error ? error.message : String(error) });
       return false;
     }
@@ -113,11 +115,13 @@ export class ConfigReloader {
     try {
       this.current = loadConfigSet(this.rulesDir, this.mappingsDir, this.platforms, this.sourceIds);
       this.rejectedHash = undefined;
+      this.onReload('accepted');
       this.logger.info('Rules and mappings reloaded', { rules: this.current.rules.rules.length, hash: this.current.hash.slice(0, 12) });
       return true;
     } catch (error) {
       this.rejectedHash = hash;
       this.rejectedCount++;
+      this.onReload('rejected');
       const diagnostics = error instanceof ConfigSetError ? error.diagnostics.map(formatDiagnostic) : [String(error)];
       this.logger.error('Rejected rules/mappings edit; keeping the last good set', { diagnostics });
       return false;

@@ -49,6 +49,27 @@ describe('rules edited under a running daemon', () => {
 
     expect(snapshot(sandbox)[second['number'] ?? '']?.group).toBe('Desktop Support');
     expect(lines.some((l) => l.includes('Rules and mappings reloaded'))).toBe(true);
+    const reloads = await daemon.metrics.reloads.get();
+    expect(reloads.values.map((v) => [v.labels['result'], v.value]).sort()).toEqual([
+      ['accepted', 1],
+      ['rejected', 1],
+    ]);
+  });
+
+  it('serves Prometheus metrics and a health check', async () => {
+    process.env['E2E_SN_PASSWORD'] = 'deskbridge';
+    sandbox = await startSeededSandbox({ fixtures: true });
+    const { config, secrets } = loadConfig(writeConfig(sandbox.url));
+    daemon = new Daemon({ config: { ...config, metrics: { port: 0, host: '127.0.0.1' } }, logger: captureLogger(secrets).logger });
+    const url = await daemon.serveMetrics();
+    await daemon.runOnce();
+
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const health = await fetch(`${url}/healthz`);
+
+    expect(metrics).toContain('deskbridge_passes_total{source="sandbox-snow",outcome="ok"} 1');
+    expect(metrics).toMatch(/deskbridge_writes_total\{source="sandbox-snow",outcome="sent"\} [1-9]/);
+    expect(health.status).toBe(200);
   });
 });
 

@@ -1,0 +1,49 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The daemon's Prometheus metrics. One registry per daemon (not prom-client's global one), so
+ * tests and several daemons in one process do not share counts.
+ */
+export class DaemonMetrics {
+  readonly registry = new Registry();
+  readonly passes = new Counter({ name: 'deskbridge_passes_total', help: 'Sync passes by source and outcome (ok, failed, stopped)', labelNames: ['source', 'outcome'] as const, registers: [this.registry] });
+  readonly recordsPulled = new Counter({ name: 'deskbridge_records_pulled_total', help: 'Records read from the platform', labelNames: ['source'] as const, registers: [this.registry] });
+  readonly actionsPlanned = new Counter({ name: 'deskbridge_actions_planned_total', help: 'Actions the rules decided on', labelNames: ['source'] as const, registers: [this.registry] });
+  readonly writes = new Counter({ name: 'deskbridge_writes_total', help: 'Outbox writes by outcome (sent, unchanged, superseded, failed, dead)', labelNames: ['source', 'outcome'] as const, registers: [this.registry] });
+  readonly quarantined = new Counter({ name: 'deskbridge_records_quarantined_total', help: 'Records that could not be read or mapped', labelNames: ['source'] as const, registers: [this.registry] });
+  readonly reloads = new Counter({ name: 'deskbridge_config_reloads_total', help: 'Rules/mappings edits picked up (accepted) or refused (rejected; the last good set kept running)', labelNames: ['result'] as const, registers: [this.registry] });
+  readonly pendingWrites = new Gauge({ name: 'deskbridge_outbox_pending', help: 'Writes waiting in the outbox after the last pass', labelNames: ['source'] as const, registers: [this.registry] });
+  readonly lastPassSeconds = new Gauge({ name: 'deskbridge_last_pass_duration_seconds', help: 'Duration of the last pass', labelNames: ['source'] as const, registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'deskbridge_process_' });
+  }
+}
+
+/** `/metrics` (Prometheus text) and `/healthz` (200 while every source's last pass succeeded). */
+export async function startMetricsServer(metrics: DaemonMetrics, port: number, health: () => { ok: boolean; detail: Record<string, string> }, host = '127.0.0.1'): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/metrics') {
+      void metrics.registry.metrics().then((text) => {
+        res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+        res.end(text);
+      });
+      return;
+    }
+    if (req.url === '/healthz') {
+      const state = health();
+      res.writeHead(state.ok ? 200 : 503, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(state));
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${address.port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
