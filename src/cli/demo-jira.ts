@@ -6,7 +6,7 @@ import { DEFAULT_TEAMS, DEFAULT_USERS, JiraStore, seedFixtures, seedHadoop, type
  * run against the Jira sandbox. On a real site these are your users and Atlassian teams.
  */
 const RULE_PEOPLE = ['Major Incident Manager 1', 'Major Incident Manager 2', 'Network Engineer 1', 'Network Engineer 2', 'Network Engineer 3', 'App Analyst 1', 'App Analyst 2'];
-const RULE_TEAMS = ['Major Incident Team', 'Desktop Support', 'Application Support', 'Group 39'];
+const RULE_TEAMS = ['Major Incident Team', 'Desktop Support', 'Application Support', 'Group 73'];
 
 function stableUuid(text: string): string {
   const h = createHash('md5').update(text).digest('hex');

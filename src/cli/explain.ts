@@ -6,7 +6,7 @@ import { loadConfigSet } from '../daemon/reload.js';
 import { mappingSourceBinding } from '../daemon/sync-loop.js';
 import { explainTicket, formatExplanation } from '../explain/explain.js';
 import { mapInbound } from '../mapping/mapper.js';
-import { completeTicket } from '../model/ticket-defaults.js';
+import { buildTestTicket } from '../testing/test-ticket.js';
 import type { Ticket } from '../model/ticket.js';
 import { silentLogger } from '../observability/logger.js';
 import { createConnector } from '../platforms/api.js';
@@ -53,7 +53,7 @@ export async function explainCommand(opts: ExplainOptions, out: (line: string) =
     const native = 'sys_id' in data || 'fields' in data || 'key' in data;
     ticket = native
       ? await mapInbound(mappings, liftJiraFields(data), { platform: source.platform, sourceId: source.id, source: mappingSourceBinding(source) })
-      : completeTicket(data, source.id);
+      : canonicalTicket(data, source.id);
   }
 
   // The state the daemon would decide with (rotation positions, open tickets), read-only.
@@ -78,4 +78,11 @@ function liftJiraFields(data: Record<string, unknown>): Record<string, unknown> 
   if (typeof fields !== 'object' || fields === null) return data;
   const { fields: _fields, ...rest } = data;
   return { ...(fields as Record<string, unknown>), ...rest };
+}
+
+/** Canonical fields from a file, completed with the same neutral defaults rule tests use. */
+function canonicalTicket(data: Record<string, unknown>, sourceId: string): Ticket {
+  const built = buildTestTicket(data, sourceId);
+  if (built.ok) return built.ticket;
+  throw new Error(`The ticket in the file is not valid: ${built.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
 }

@@ -5,6 +5,8 @@ import { demoCommand } from './demo.js';
 import { sandboxCommand, type SandboxCommandOptions } from './sandbox.js';
 import { outboxCommand, quarantineCommand } from './inspect.js';
 import { explainCommand } from './explain.js';
+import { runTestCommand } from './test.js';
+import { runBacktestCommand } from './backtest.js';
 
 const program = new Command();
 program
@@ -52,6 +54,42 @@ program
   .option('--jira-issues <n>', 'Apache Hadoop bug reports to load into the Jira sandbox', '40')
   .action(async (opts: { incidents: string; jiraIssues: string }) => {
     process.exitCode = await demoCommand({ incidents: Number(opts.incidents), jiraIssues: Number(opts.jiraIssues) });
+  });
+
+program
+  .command('test')
+  .description('run the tests inside rules files (tests:) offline; exit 1 when any fails — for your CI')
+  .argument('[paths...]', 'rules files or folders', ['rules'])
+  .option('--json', 'machine-readable report')
+  .action(async (paths: string[], opts: { json?: boolean }) => {
+    process.exitCode = await runTestCommand(paths, (line) => process.stdout.write(`${line}\n`), opts.json ? { json: true } : {});
+  });
+
+program
+  .command('backtest')
+  .description('replay historical tickets through the rules without writing anything, and report what would have happened')
+  .argument('<input>', 'ServiceNow CSV export (or a .zip holding one), ServiceNow JSON export, or Jira JSON export')
+  .addOption(new Option('--format <format>', 'input format').choices(['auto', 'servicenow-csv', 'servicenow-json', 'jira-json']).default('auto'))
+  .option('--rules <path>', 'rules file or folder', 'rules')
+  .option('--mappings <dir>', 'mappings folder', 'mappings')
+  .option('--source <id>', 'source id the rules see (for scope.sources)')
+  .option('--jira-group-field <field>', 'Jira field holding the group (as groupField in the config)')
+  .option('--limit <n>', 'only the first N tickets')
+  .option('--json', 'machine-readable report')
+  .action(async (input: string, opts: { format: 'auto' | 'servicenow-csv' | 'servicenow-json' | 'jira-json'; rules: string; mappings: string; source?: string; jiraGroupField?: string; limit?: string; json?: boolean }) => {
+    process.exitCode = await runBacktestCommand(
+      {
+        input,
+        format: opts.format,
+        rules: opts.rules,
+        mappings: opts.mappings,
+        ...(opts.source ? { source: opts.source } : {}),
+        ...(opts.jiraGroupField ? { jiraGroupField: opts.jiraGroupField } : {}),
+        ...(opts.limit ? { limit: Number(opts.limit) } : {}),
+        ...(opts.json ? { json: true } : {}),
+      },
+      (line) => process.stdout.write(`${line}\n`),
+    );
   });
 
 program

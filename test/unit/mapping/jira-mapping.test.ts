@@ -209,8 +209,8 @@ describe('the example routing rules on Jira tickets', () => {
     expect((await route(flavour, { components: ['Email'], summary: 'Wi-Fi keeps dropping', priority: 'Medium' })).rules).toEqual(['network']);
     expect((await route(flavour, { components: ['Hardware'], summary: 'Laptop', priority: 'Medium' })).actions).toEqual([{ type: 'assign', group: 'Desktop Support' }]);
     expect((await route(flavour, { priority: 'Highest', group: 'Service Desk' })).rules).toEqual(['major-incident']);
-    expect((await route(flavour, { components: ['Category 42'], summary: 'x', group: 'Group 70', priority: 'Low' })).actions).toEqual([{ type: 'assign', group: 'Group 39' }]);
-    expect((await route(flavour, { components: ['Category 42'], summary: 'x', group: 'Group 70', assignee: 'App Analyst 1', priority: 'Low' })).rules).toEqual([]);
+    expect((await route(flavour, { components: ['Category 61'], summary: 'x', group: 'Group 70', priority: 'Low' })).actions).toEqual([{ type: 'assign', group: 'Group 73' }]);
+    expect((await route(flavour, { components: ['Category 61'], summary: 'x', group: 'Group 70', assignee: 'App Analyst 1', priority: 'Low' })).rules).toEqual([]);
     expect((await route(flavour, { components: [], summary: 'x', priority: 'Low' })).actions).toEqual([{ type: 'assign', group: 'Service Desk' }]);
     expect((await route(flavour, { components: [], summary: 'x', priority: 'Low', status: ['Resolved', 'done'] })).rules).toEqual([]);
   });

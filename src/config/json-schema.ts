@@ -1,0 +1,281 @@
+import { z } from 'zod';
+import { ExpectedAction, RuleTest } from '../model/rule-test.js';
+import { NoteSpec, RoutingRule, RuleScope, RulesFile } from '../model/rule.js';
+import {
+  BasicAuth,
+  DaemonConfig,
+  JiraBasicAuth,
+  JiraBearerAuth,
+  JiraSource,
+  LogConfig,
+  OAuthAuth,
+  RateLimit,
+  RetryPolicy,
+  ServiceNowSource,
+} from './schema.js';
+
+/**
+ * JSON Schemas for editors, generated from the zod schemas (which stay the source of truth).
+ *
+ * - Draft-07: the YAML language server (VS Code's redhat.vscode-yaml, and monaco-yaml) validates
+ *   against draft-07 and below; 2019-09/2020-12 support was added and reverted there.
+ * - `io: 'input'`: what a person writes, so fields with a `.default()`/`.prefault()` are optional and
+ *   carry their default (shown by completion and hover).
+ * - Strict zod objects become `additionalProperties: false`, so editors flag unknown keys;
+ *   discriminated unions become `oneOf` branches told apart by a `const` (`platform`, `type`, `kind`).
+ * - Descriptions: the few `.describe()` texts in the schemas, plus {@link DESCRIPTIONS} below —
+ *   the schemas' TSDoc copied next to the zod schema it documents (keyed by schema object, so a
+ *   renamed field fails to type-check here instead of silently losing its text).
+ * - `${ENV}` references (deskbridge.yaml only; rules files are not interpolated): the loader expands
+ *   them in string values *before* validation and never coerces, so a number or boolean written as
+ *   `${VAR}` is rejected by the loader as well — the schema agrees and keeps those fields typed.
+ *   String fields that are merely `minLength` checked accept a reference as is. String fields with
+ *   a `pattern`, `format` or `enum` would reject a valid `${SN_URL}` or `${LOG_LEVEL:-info}`, so they
+ *   also accept any string containing a reference ({@link ENV_REFERENCE_PATTERN}). Discriminators
+ *   (`platform`, `type`) stay plain constants: they pick the branch the editor validates against.
+ */
+
+export type JsonSchema = z.core.JSONSchema.BaseSchema;
+
+export const SCHEMA_BASE_URL = 'https://deskbridge.dev/schemas/';
+
+/** A `${NAME}` or `${NAME:-default}` reference, as `interpolateString` in env.ts reads it. */
+export const ENV_REFERENCE_PATTERN = '\\$\\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\\}';
+
+const SOURCE_ID = 'Unique source id (lower-case letters, digits, dashes). Keys the watermark and state of the source; rules name it in `scope.sources`.';
+const SECRET = 'write `${ENV_VAR}` to keep it out of the file (the value is redacted from logs)';
+
+const DESCRIPTIONS = new Map<z.core.$ZodType, string>([
+  // deskbridge.yaml
+  [DaemonConfig, 'deskbridge daemon configuration (deskbridge.yaml). String values may read the environment with `${NAME}` or `${NAME:-default}`; relative paths are relative to this file.'],
+  [DaemonConfig.shape.state, 'SQLite file holding watermarks, the ledger, ticket state and the outbox.'],
+  [DaemonConfig.shape.state.unwrap().shape.path, 'Path of the SQLite state file. Dry-run sources use a separate `.dry-run.db` next to it.'],
+  [DaemonConfig.shape.rules, 'Rules folder (every rules file in it) or a single rules file.'],
+  [DaemonConfig.shape.mappings, 'Folder with the `<name>.inbound.jsonata` / `<name>.outbound.jsonata` mappings (`servicenow`, `jira-cloud`, `jira-datacenter`).'],
+  [DaemonConfig.shape.dryRun, 'Plan and log every write, send none. A source\'s own `dryRun` overrides this.'],
+  [DaemonConfig.shape.log, 'Logging. Secrets taken from the environment are redacted.'],
+  [LogConfig.shape.level, 'Least severe level written.'],
+  [LogConfig.shape.format, '`json` (one object per line) or `pretty` (for people).'],
+  [LogConfig.shape.file, 'Also write the log to this file.'],
+  [DaemonConfig.shape.metrics, 'Prometheus `/metrics` and `/healthz` on this port (127.0.0.1 unless `host` says otherwise); off when unset.'],
+  [DaemonConfig.shape.metrics.unwrap().shape.host, 'Address to listen on.'],
+  [DaemonConfig.shape.outbox, 'The durable queue of planned writes.'],
+  [DaemonConfig.shape.outbox.unwrap().shape.concurrency, 'Outbox writes executed at once.'],
+  [DaemonConfig.shape.outbox.unwrap().shape.maxAttempts, 'Attempts before a failing write is dead-lettered (429s and open circuits do not count).'],
+  [DaemonConfig.shape.sources, 'The platforms to sync: ServiceNow (`platform: servicenow`) or Jira (`platform: jira`).'],
+  [ServiceNowSource, 'A ServiceNow instance, read and written through the Table API.'],
+  [ServiceNowSource.shape.id, SOURCE_ID],
+  [ServiceNowSource.shape.baseUrl, 'Instance URL, e.g. `https://example.service-now.com`.'],
+  [ServiceNowSource.shape.table, 'Table to sync.'],
+  [ServiceNowSource.shape.query, 'Extra encoded query ANDed to the incremental filter, e.g. `active=true^assignment_groupISEMPTY`.'],
+  [ServiceNowSource.shape.auth, '`basic` (username + password) or `oauth` (client credentials, or password grant when `username` is set).'],
+  [BasicAuth.shape.username, 'Login of the integration user.'],
+  [BasicAuth.shape.password, `Password; ${SECRET}.`],
+  [OAuthAuth.shape.tokenUrl, 'Token endpoint. Defaults to `<baseUrl>/oauth_token.do` for ServiceNow.'],
+  [OAuthAuth.shape.clientSecret, `OAuth client secret; ${SECRET}.`],
+  [OAuthAuth.shape.username, 'Password grant when set; otherwise client_credentials.'],
+  [OAuthAuth.shape.password, `Password for the password grant; ${SECRET}.`],
+  [OAuthAuth.shape.refreshSkewSeconds, 'Refresh the token this many seconds before it expires.'],
+  [ServiceNowSource.shape.integrationUser, 'Login the connector writes as (defaults to the basic/OAuth username); its updates are ignored.'],
+  [ServiceNowSource.shape.overlapSeconds, 'Each pass re-reads records updated this many seconds before the watermark, so nothing is lost at polling boundaries.'],
+  [ServiceNowSource.shape.pageSize, 'Records per page.'],
+  [ServiceNowSource.shape.startFrom, 'Starting point on an empty state store (ISO UTC); unset = all records.'],
+  [ServiceNowSource.shape.rateLimit, 'Pacing of requests to this source.'],
+  [RateLimit.shape.concurrency, 'Requests in flight at once.'],
+  [ServiceNowSource.shape.retry, 'Retries of failed requests (429, 5xx, timeouts) with exponential backoff that honours Retry-After.'],
+  [RetryPolicy.shape.baseDelayMs, 'First backoff delay; doubles with each retry up to `maxDelayMs`.'],
+  [RetryPolicy.shape.maxDelayMs, 'Longest backoff delay.'],
+  [RetryPolicy.shape.maxRetryAfterSeconds, 'A Retry-After longer than this fails the request instead of stalling the source.'],
+  [RetryPolicy.shape.timeoutMs, 'Timeout of one request.'],
+  [RetryPolicy.shape.breakerThreshold, 'Requests failing in a row (after their retries) before the source stops calling the platform for a while; default 5.'],
+  [RetryPolicy.shape.breakerCooldownSeconds, 'How long the circuit stays open first (default 30 s); doubles while the platform keeps failing (max 10 minutes).'],
+  [ServiceNowSource.shape.dryRun, 'Plan and log every write, send none. Overrides the top-level switch when set.'],
+  [ServiceNowSource.shape.enabled, 'Set to false to stop syncing this source without removing it.'],
+  [JiraSource, 'A Jira Service Management site: Cloud (REST v3) or Data Center (REST v2).'],
+  [JiraSource.shape.id, SOURCE_ID],
+  [JiraSource.shape.flavour, '`cloud` (REST v3, /search/jql with nextPageToken, ADF) or `datacenter` (REST v2, startAt, wiki markup).'],
+  [JiraSource.shape.baseUrl, 'Site URL, e.g. `https://example.atlassian.net`.'],
+  [JiraSource.shape.jql, 'Which issues to sync, ANDed to the incremental filter, e.g. `project = ITSM AND issuetype = Incident`.'],
+  [JiraSource.shape.auth, 'Cloud: `basic` with e-mail + API token. Data Center: `basic` with username + password, or `bearer` with a personal access token.'],
+  [JiraBasicAuth, 'Jira Cloud: email + API token (Basic). Data Center: username + password (Basic).'],
+  [JiraBasicAuth.shape.username, 'Cloud: the Atlassian account e-mail. Data Center: the username.'],
+  [JiraBasicAuth.shape.password, 'Cloud: an API token (id.atlassian.com → Security → API tokens). Data Center: the password. Write `${ENV_VAR}` to keep it out of the file (the value is redacted from logs).'],
+  [JiraBearerAuth, 'Data Center personal access token, or a Cloud OAuth 2.0 (3LO) access token.'],
+  [JiraBearerAuth.shape.token, `The token; ${SECRET}.`],
+  [JiraSource.shape.integrationUser, 'Cloud: accountId; Data Center: username. Defaults to the authenticated user (GET /myself).'],
+  [JiraSource.shape.groupField, 'The field that holds the team an issue is assigned to, which routing rules call `group` (e.g. `customfield_10001`, the Team field); unset = `group` maps to the first component.'],
+  [JiraSource.shape.teams, 'Team name → team id for a Team group field. Jira has no API that finds a team by name, so name the teams your rules assign to here (the id is the last part of the team\'s profile URL).'],
+  [JiraSource.shape.serviceDesk, 'Jira Service Management: write comments through the Service Desk API (`public` true/false).'],
+  [JiraSource.shape.problems, 'Where `create-problem` actions open Problem issues.'],
+  [JiraSource.shape.problemLinkType, 'Link type used to link an incident to its problem (JSM ships "Problem/Incident").'],
+  [JiraSource.shape.overlapSeconds, 'Each pass re-reads issues updated this many seconds before the watermark. JQL dates have minute resolution, so the overlap must be at least a minute.'],
+  [JiraSource.shape.pageSize, 'Issues per page.'],
+  [JiraSource.shape.startFrom, 'Starting point on an empty state store (ISO UTC); unset = all issues.'],
+  [JiraSource.shape.rateLimit, 'Pacing of requests to this source.'],
+  [JiraSource.shape.retry, 'Retries of failed requests (429, 5xx, timeouts) with exponential backoff that honours Retry-After.'],
+  [JiraSource.shape.dryRun, 'Plan and log every write, send none. Overrides the top-level switch when set.'],
+  [JiraSource.shape.enabled, 'Set to false to stop syncing this source without removing it.'],
+
+  // rules files
+  [RulesFile, 'deskbridge rules file: rules evaluated in order for every new or changed ticket, and tests of them. Check with `deskbridge validate`, run the tests with `deskbridge test`.'],
+  [RulesFile.shape.rules, 'Evaluated in order; the first rule that matches and applies wins (unless it says `continue: true`).'],
+  [RulesFile.shape.tests, 'Example tickets and the actions the rules above must take; run with `deskbridge test`.'],
+  [RoutingRule, 'Assigns matching tickets to a group, and optionally a person, with an optional note.'],
+  [RoutingRule.shape.id, 'Unique rule id; every action the rule plans carries it.'],
+  [RoutingRule.shape.description, 'What the rule is for, in words.'],
+  [RoutingRule.shape.enabled, 'Set to false to switch the rule off.'],
+  [RoutingRule.shape.when, 'JSONata condition over the canonical ticket; a truthy result means the rule applies.'],
+  [RoutingRule.shape.scope, 'Restricts the rule to some sources.'],
+  [RuleScope.shape.sources, 'Source ids this rule applies to; unset = every source.'],
+  [RoutingRule.shape.assign, 'Where matching tickets go.'],
+  [RoutingRule.shape.assign.shape.strategy, '`fixed`: the group (and `assignee` when given); `round-robin`: `members` in turn; `least-loaded`: the member with the fewest open tickets.'],
+  [RoutingRule.shape.assign.shape.assignee, 'Fixed person (strategy `fixed`).'],
+  [RoutingRule.shape.assign.shape.members, 'People to pick from (strategies `round-robin`, `least-loaded`).'],
+  [RoutingRule.shape.note, 'A comment written with the assignment.'],
+  [NoteSpec.shape.visibility, 'Who may read the comment: `internal` is a work note, `public` is visible to the requester.'],
+  [NoteSpec.shape.template, 'Text with `{{ jsonata }}` placeholders evaluated over the ticket, `$group`, `$assignee`, `$rule`.'],
+  [RoutingRule.shape.continue, 'Keep evaluating later rules after this one matched.'],
+  [RoutingRule.shape.override, 'Reassign tickets that already have a group.'],
+  [RuleTest, 'An example ticket, optional prior state, and what the rules in the same file must do with it.'],
+  [RuleTest.shape.name, 'Test name, shown in the `deskbridge test` report.'],
+  [RuleTest.shape.source, 'Source id the ticket comes from (for `scope.sources`); default `test`.'],
+  [RuleTest.shape.ticket, 'The ticket: canonical fields (`title`, `category`, `priority`, `group`, …, and `raw` for native fields). Fields left out get neutral defaults (a new, unassigned P3 incident).'],
+  [RuleTest.shape.state, 'State before the ticket arrives: round-robin positions per rule, open tickets per person.'],
+  [RuleTest.shape.state.unwrap().shape.roundRobin, 'Rule id → position in its `members` rotation.'],
+  [RuleTest.shape.state.unwrap().shape.openTickets, 'Person → open tickets (for `least-loaded`).'],
+  [RuleTest.shape.expect, '`actions` (the actions the rules must take) or `noActions: true`.'],
+  [RuleTest.shape.expect.options[0].shape.exact, 'true: exactly these actions, in order, nothing else; false: these in order, others allowed between them.'],
+  [RuleTest.shape.expect.options[1].shape.noActions, 'The rules must take no action on this ticket.'],
+  [ExpectedAction, 'An expected action. Matching is by the fields given: leave a field out and any value passes; `bodyContains` checks a comment\'s text without pinning all of it.'],
+]);
+
+/** Extra keywords of the document root. */
+interface DocumentMeta {
+  id: string;
+  title: string;
+  /** Let pattern/format/enum string fields hold `${ENV}` references (deskbridge.yaml only). */
+  envReferences: boolean;
+}
+
+function generate(schema: z.ZodType, meta: DocumentMeta): JsonSchema {
+  const json = z.toJSONSchema(schema, {
+    target: 'draft-07',
+    io: 'input',
+    unrepresentable: 'throw',
+    override: ({ zodSchema, jsonSchema }) => {
+      const description = DESCRIPTIONS.get(zodSchema);
+      if (description !== undefined) jsonSchema.description = description;
+    },
+  });
+  const cleaned = visitSchemas(json as JsonSchema, dropSafeIntegerBounds);
+  const withEnv = meta.envReferences ? visitSchemas(cleaned, allowEnvReference) : cleaned;
+  return canonicalOrder({ ...withEnv, $id: new URL(meta.id, SCHEMA_BASE_URL).href, title: meta.title });
+}
+
+/** JSON Schema for `deskbridge.yaml` (`DaemonConfig`). */
+export function daemonConfigJsonSchema(): JsonSchema {
+  return generate(DaemonConfig, { id: 'deskbridge.schema.json', title: 'deskbridge configuration', envReferences: true });
+}
+
+/** JSON Schema for rules files (`RulesFile`, with `tests:`). */
+export function rulesFileJsonSchema(): JsonSchema {
+  return generate(RulesFile, { id: 'rules.schema.json', title: 'deskbridge rules file', envReferences: false });
+}
+
+/** The files `scripts/generate-schemas.ts` writes, relative to the repository root. */
+export const SCHEMA_FILES: readonly { path: string; build: () => JsonSchema }[] = [
+  { path: 'schemas/deskbridge.schema.json', build: daemonConfigJsonSchema },
+  { path: 'schemas/rules.schema.json', build: rulesFileJsonSchema },
+];
+
+/** Two-space JSON with a final newline: the committed form, byte for byte. */
+export function renderJsonSchema(schema: JsonSchema): string {
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}
+
+// --- tree walking -------------------------------------------------------------------------------
+
+type Rewrite = (node: JsonSchema, role: 'value' | 'key') => JsonSchema;
+
+const SCHEMA_MAPS = ['properties', 'definitions', '$defs', 'patternProperties'] as const;
+const SCHEMA_SINGLES = ['items', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains'] as const;
+const SCHEMA_LISTS = ['anyOf', 'oneOf', 'allOf'] as const;
+
+/**
+ * Rebuilds the tree bottom-up, applying `rewrite` to every subschema. `role` is `key` under
+ * `propertyNames` (object keys are never interpolated), `value` everywhere else.
+ */
+function visitSchemas(node: JsonSchema, rewrite: Rewrite, role: 'value' | 'key' = 'value'): JsonSchema {
+  const out: Record<string, unknown> = { ...node };
+  for (const key of SCHEMA_MAPS) {
+    const map = node[key] as Record<string, JsonSchema> | undefined;
+    if (map !== undefined) out[key] = Object.fromEntries(Object.entries(map).map(([name, child]) => [name, visitSchemas(child, rewrite, role)]));
+  }
+  for (const key of SCHEMA_SINGLES) {
+    const child = node[key];
+    if (isSchemaObject(child)) out[key] = visitSchemas(child, rewrite, role);
+  }
+  for (const key of SCHEMA_LISTS) {
+    const list = node[key];
+    if (Array.isArray(list)) out[key] = list.map((child: JsonSchema) => visitSchemas(child, rewrite, role));
+  }
+  if (isSchemaObject(node.propertyNames)) out['propertyNames'] = visitSchemas(node.propertyNames, rewrite, 'key');
+  return rewrite(out as JsonSchema, role);
+}
+
+function isSchemaObject(value: unknown): value is JsonSchema {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** zod bounds every `.int()` by ±2^53−1; that is noise in an editor's hover. */
+function dropSafeIntegerBounds(node: JsonSchema): JsonSchema {
+  const { maximum, minimum, ...rest } = node;
+  return {
+    ...rest,
+    ...(minimum !== undefined && minimum !== Number.MIN_SAFE_INTEGER ? { minimum } : {}),
+    ...(maximum !== undefined && maximum !== Number.MAX_SAFE_INTEGER ? { maximum } : {}),
+  };
+}
+
+/**
+ * `baseUrl: ${SN_URL}`, `level: ${LOG_LEVEL:-info}`: a constrained string field also accepts a
+ * string holding a reference; the loader checks the expanded value. Description and default
+ * stay on the outer schema so hover and completion still show them.
+ */
+function allowEnvReference(node: JsonSchema, role: 'value' | 'key'): JsonSchema {
+  const constrained = node.pattern !== undefined || node.format !== undefined || node.enum !== undefined;
+  if (role === 'key' || node.type !== 'string' || node.const !== undefined || !constrained) return node;
+  const { description, default: fallback, ...literal } = node;
+  return {
+    ...(description !== undefined ? { description } : {}),
+    ...(fallback !== undefined ? { default: fallback } : {}),
+    anyOf: [literal, { type: 'string', pattern: ENV_REFERENCE_PATTERN }],
+  };
+}
+
+/** Keyword order for every schema object; anything else follows alphabetically. */
+const KEYWORD_ORDER = [
+  '$schema', '$id', '$ref', 'title', 'description', 'type', 'const', 'enum', 'default', 'format', 'pattern',
+  'minLength', 'maxLength', 'minimum', 'exclusiveMinimum', 'maximum', 'exclusiveMaximum', 'multipleOf',
+  'minItems', 'maxItems', 'uniqueItems', 'items', 'properties', 'required', 'propertyNames', 'patternProperties',
+  'additionalProperties', 'anyOf', 'oneOf', 'allOf', 'not', 'if', 'then', 'else', 'definitions', '$defs',
+];
+const rank = (key: string): number => {
+  const index = KEYWORD_ORDER.indexOf(key);
+  return index === -1 ? KEYWORD_ORDER.length : index;
+};
+
+/**
+ * Stable keyword order, so regenerating never reorders the committed file. Property names keep
+ * their declaration order (the order completion offers them in); values (`default`, `const`,
+ * `enum`, `required`) are data and stay as they are.
+ */
+function canonicalOrder(node: JsonSchema): JsonSchema {
+  const sortNode = (n: JsonSchema): JsonSchema => {
+    const out: Record<string, unknown> = {};
+    const keys = Object.keys(n).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+    for (const key of keys) out[key] = n[key];
+    return out as JsonSchema;
+  };
+  return visitSchemas(node, sortNode);
+}

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { displayPath, hasErrors } from '../config/diagnostics.js';
+import type { Diagnostic } from '../config/diagnostics.js';
+import { loadRules } from '../config/load-rules.js';
+import type { LoadedRulesFile, LoadedRuleTest } from '../config/load-rules.js';
+import type { YamlSource } from '../config/yaml-source.js';
+import { issuesToDiagnostics } from '../config/zod-issues.js';
+import { BatchState } from '../daemon/batch-state.js';
+import { evaluateTicket } from '../engine/index.js';
+import { compileRuleSet } from '../engine/rule-set.js';
+import type { CompiledRuleSet } from '../engine/rule-set.js';
+import type { RuleTrace } from '../engine/types.js';
+import { Ticket } from '../model/ticket.js';
+import { compareActions } from './match-actions.js';
+import type { MatchMode } from './match-actions.js';
+import type { FileTestReport, TestCaseReport, TestReport, TestTraceEntry } from './report.js';
+import { buildTestTicket, DEFAULT_TEST_SOURCE, TEST_TIME } from './test-ticket.js';
+
+/**
+ * Runs the `tests:` of every rules file under `paths` (files, or folders of `*.yaml`/`*.yml`),
+ * each against the rules of its own file, offline: no source, no state store, a fixed clock.
+ * Files are loaded together so rule ids are checked across them as the daemon would.
+ */
+export async function runRuleTests(paths: readonly string[]): Promise<TestReport> {
+  const loaded = loadRules(paths);
+  const files: FileTestReport[] = [];
+  const known = new Set(loaded.files.map((f) => f.file));
+  // A path that does not exist has diagnostics but no loaded file; report it like a broken file.
+  for (const file of new Set(loaded.diagnostics.map((d) => d.file))) {
+    if (!known.has(file)) files.push({ file: displayPath(file), loaded: false, diagnostics: diagnosticsOf(loaded.diagnostics, file), tests: [] });
+  }
+  for (const file of loaded.files) files.push(await runFile(file, diagnosticsOf(loaded.diagnostics, file.file)));
+
+  const tests = files.flatMap((f) => f.tests);
+  const passed = tests.filter((t) => t.status === 'pass').length;
+  return {
+    files,
+    summary: { tests: tests.length, passed, failed: tests.length - passed, filesNotLoaded: files.filter((f) => !f.loaded).length },
+  };
+}
+
+async function runFile(file: LoadedRulesFile, diagnostics: Diagnostic[]): Promise<FileTestReport> {
+  const report: FileTestReport = { file: displayPath(file.file), loaded: file.ok && !hasErrors(diagnostics), diagnostics, tests: [] };
+  if (!report.loaded || file.tests === undefined) return report;
+  const ruleSet = compileRuleSet(file.rules);
+  for (const loadedTest of file.tests.cases) report.tests.push(await runTest(report.file, loadedTest, ruleSet, file.tests.source));
+  return report;
+}
+
+async function runTest(file: string, loaded: LoadedRuleTest, ruleSet: CompiledRuleSet, source: YamlSource): Promise<TestCaseReport> {
+  const { test } = loaded;
+  const expected = 'actions' in test.expect ? test.expect.actions : [];
+  const mode: MatchMode = 'actions' in test.expect ? (test.expect.exact ? 'exact' : 'subsequence') : 'no-actions';
+  const report: TestCaseReport = { name: test.name, file, line: loaded.line, status: 'pass', errors: [], mode, expected, actual: [], diff: [], trace: [] };
+
+  const sourceId = test.source ?? DEFAULT_TEST_SOURCE;
+  const built = buildTestTicket(test.ticket, sourceId, loaded.index);
+  if (!built.ok) {
+    report.status = 'error';
+    report.errors = ticketDiagnostics(source, loaded.index, built.input, built.issues).map((d) => ({ ...d, file }));
+    return report;
+  }
+
+  // A fresh state per test: what the test says, and nothing left over from the test before it.
+  const state = new BatchState(new Map(Object.entries(test.state?.roundRobin ?? {})), new Map(Object.entries(test.state?.openTickets ?? {})));
+  const evaluation = await evaluateTicket(built.ticket, ruleSet, state, { sourceId, now: new Date(TEST_TIME) });
+  report.actual = evaluation.decisions.map((d) => ({ rule: d.ruleId, action: d.action, explanation: d.explanation }));
+  report.trace = fullTrace(ruleSet, evaluation.trace);
+
+  const comparison = compareActions(expected, evaluation.decisions, mode);
+  if (!comparison.pass) {
+    report.status = 'fail';
+    report.diff = comparison.diff;
+  }
+  return report;
+}
+
+/** The engine's trace, plus the rules it never got to, so the admin sees every rule's fate. */
+function fullTrace(ruleSet: CompiledRuleSet, trace: readonly RuleTrace[]): TestTraceEntry[] {
+  const entries: TestTraceEntry[] = trace.map((t) => ({ rule: t.ruleId, outcome: t.outcome, reason: oneLine(t.reason) }));
+  const seen = new Set(trace.map((t) => t.ruleId));
+  for (const { rule } of ruleSet.rules) {
+    if (!seen.has(rule.id)) entries.push({ rule: rule.id, outcome: 'not-reached', reason: 'an earlier rule matched and does not continue' });
+  }
+  return entries;
+}
+
+/** Schema issues of a test's ticket, positioned at the field in the rules file (`tests[2].ticket.priority`). */
+function ticketDiagnostics(source: YamlSource, index: number, input: Record<string, unknown>, issues: readonly z.core.$ZodIssue[]): Diagnostic[] {
+  const tests: unknown[] = [];
+  tests[index] = { ticket: input };
+  const prefixed = issues.map((issue) => ({ ...issue, path: ['tests', index, 'ticket', ...issue.path] }));
+  return issuesToDiagnostics(prefixed, { source, schema: TestTicketPath, data: { tests } });
+}
+
+/** Where a test's ticket sits in a rules file, typed as a ticket, for "did you mean" hints. */
+const TestTicketPath = z.object({ tests: z.array(z.object({ ticket: Ticket })) });
+
+/** A file's diagnostics, with the path shown the way the rest of the report shows it. */
+function diagnosticsOf(diagnostics: readonly Diagnostic[], file: string): Diagnostic[] {
+  return diagnostics.filter((d) => d.file === file).map((d) => ({ ...d, file: displayPath(d.file) }));
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
