@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/load-config.js';
+import { dryRunStatePath } from '../daemon/daemon.js';
 import { describeAction } from '../outbox/writer.js';
 import { openSqliteStore } from '../state/sqlite/store.js';
 
@@ -15,10 +17,25 @@ export async function outboxCommand(verb: 'list' | 'retry', opts: { config: stri
     const entries = await store.outbox.list({ ...(opts.status ? { status: opts.status } : {}), limit: Number(opts.limit ?? 50) });
     for (const e of entries) {
       const error = e.lastError ? `  error: ${e.lastError}` : '';
-      process.stdout.write(`${e.id.slice(0, 12)}  ${e.status.padEnd(7)} ${e.sourceId}  ${e.planned.target.number}  ${e.ruleId}  ${describeAction(e.planned.action)}  attempts=${e.attempts}${error}\n`);
+      const outcome = e.outcome ? ` (${e.outcome})` : '';
+      process.stdout.write(`${e.id.slice(0, 12)}  ${e.status.padEnd(7)} ${e.sourceId}  ${e.planned.target.number}  ${e.ruleId}  ${describeAction(e.planned.action)}${outcome}  attempts=${e.attempts}${error}\n`);
     }
     const counts = await store.outbox.counts();
     process.stdout.write(`pending ${counts.pending}, done ${counts.done}, dead ${counts.dead}\n`);
+    // Shadow mode plans into its own file: show what dry-run sources would have written.
+    const dryPath = dryRunStatePath(config.state.path);
+    if (!opts.status && dryPath !== config.state.path && existsSync(dryPath)) {
+      const dry = openSqliteStore(dryPath);
+      try {
+        const planned = await dry.outbox.list({ limit: Number(opts.limit ?? 50) });
+        if (planned.length > 0) process.stdout.write(`\ndry-run sources (${dryPath}):\n`);
+        for (const e of planned) {
+          process.stdout.write(`${e.id.slice(0, 12)}  would have  ${e.sourceId}  ${e.planned.target.number}  ${e.ruleId}  ${describeAction(e.planned.action)}\n`);
+        }
+      } finally {
+        await dry.close();
+      }
+    }
     return 0;
   } finally {
     await store.close();

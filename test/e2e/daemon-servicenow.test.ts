@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
 import { captureLogger } from '../helpers/log-capture.js';
-import { snapshot, startSeededSandbox, writeConfig, writesIn, type PlatformSnapshot } from '../helpers/sandbox-env.js';
+import { REPO, snapshot, startSeededSandbox, writeConfig, writesIn, type PlatformSnapshot } from '../helpers/sandbox-env.js';
 
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
 
@@ -74,7 +76,8 @@ describe('daemon against the ServiceNow sandbox (real HTTP, real SQLite)', () =>
   it('plans but does not write in dry-run mode', async () => {
     sandbox = await startSeededSandbox({ fixtures: true });
     const before: PlatformSnapshot = snapshot(sandbox);
-    const { config, secrets } = loadConfig(writeConfig(sandbox.url, { dryRun: true }));
+    const configPath = writeConfig(sandbox.url, { dryRun: true });
+    const { config, secrets } = loadConfig(configPath);
     const { logger, lines } = captureLogger(secrets);
     daemon = new Daemon({ config, logger });
 
@@ -84,6 +87,8 @@ describe('daemon against the ServiceNow sandbox (real HTTP, real SQLite)', () =>
     expect(writesIn(sandbox)).toBe(0);
     expect(snapshot(sandbox)).toEqual(before);
     expect(lines.filter((l) => l.includes('DRY-RUN: would write')).length).toBe(result.results[0]?.planned);
+    const listed = spawnSync(process.execPath, [join(REPO, 'bin', 'deskbridge.js'), 'outbox', 'list', '--config', configPath], { encoding: 'utf8', env: process.env });
+    expect(listed.stdout.split('\n').filter((l) => l.includes(' would have ')).length).toBe(result.results[0]?.planned);
     await daemon.stop();
 
     // Switching dry-run off afterwards: the real run has not "used up" the tickets.
