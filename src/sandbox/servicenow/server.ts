@@ -1,6 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   type FaultConfig,
   FaultConfigError,
@@ -12,6 +11,7 @@ import {
   type ResolvedFaultConfig,
   faultControl,
 } from '../faults.js';
+import { listen, sandboxHandle } from '../server-handle.js';
 import { EncodedQueryError } from './encoded-query.js';
 import { type DisplayMode, renderRecord } from './render.js';
 import { ServiceNowStore, type SandboxRecord } from './store.js';
@@ -427,40 +427,12 @@ export async function startServiceNowSandbox(options: ServiceNowSandboxOptions =
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  baseUrl = `http://${host}:${address.port}`;
-  let closing: Promise<void> | undefined;
-
+  baseUrl = await listen(server, options.port, options.host);
   return {
     url: baseUrl,
     instanceName,
     store,
-    requestLog,
-    resetRequestLog() {
-      requestLog.length = 0;
-    },
-    faultLog: faults.log,
-    faultCounts: () => faults.stats(),
-    clearFaultLog: () => faults.clearLog(),
-    setFaults: (config) => faults.configure(config),
-    getFaults: () => faults.current(),
-    close() {
-      faults.dispose();
-      // Idempotent: a test may close early (e.g. with hanging requests) and again in afterEach.
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    ...sandboxHandle(server, faults, requestLog),
   };
 }
 
