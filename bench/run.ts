@@ -26,6 +26,7 @@ import jsonata from 'jsonata';
 import { parse } from 'yaml';
 import { DaemonConfig } from '../src/config/schema.js';
 import { Daemon } from '../src/daemon/daemon.js';
+import type { PassResult } from '../src/daemon/sync-loop.js';
 import { BatchState } from '../src/daemon/batch-state.js';
 import { evaluateTicket, planActions } from '../src/engine/index.js';
 import { compileRuleSet } from '../src/engine/rule-set.js';
@@ -50,7 +51,7 @@ function fmt(n: number): string {
 }
 
 /** Starts `deskbridge sandbox` in a child process (default: ServiceNow seeded from the event log); resolves with its URL. */
-async function startSandboxProcess(args: string[] = ['--seed', 'event-log', '--limit', String(INCIDENTS)]): Promise<{ url: string; child: ChildProcess }> {
+async function startSandboxProcess(args: string[]): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [join(REPO, 'bin', 'deskbridge.js'), 'sandbox', ...args, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -62,121 +63,76 @@ async function startSandboxProcess(args: string[] = ['--seed', 'event-log', '--l
   throw new Error('sandbox did not start');
 }
 
-function config(url: string, dir: string, dryRun: boolean): DaemonConfig {
-  return DaemonConfig.parse({
-    state: { path: join(dir, 'state.db') },
-    rules: RULES_DIR,
-    mappings: MAPPINGS_DIR,
-    dryRun,
-    log: { level: 'error' },
-    sources: [
-      {
-        id: 'bench-snow',
-        platform: 'servicenow',
-        baseUrl: url,
-        auth: { type: 'basic', username: 'deskbridge', password: 'deskbridge' },
-        rateLimit: { requestsPerMinute: 1_000_000, concurrency: 8 },
-      },
-    ],
-  });
-}
+const SNOW = (url: string): Record<string, unknown> => ({
+  id: 'bench-snow',
+  platform: 'servicenow',
+  baseUrl: url,
+  auth: { type: 'basic', username: 'deskbridge', password: 'deskbridge' },
+  rateLimit: { requestsPerMinute: 1_000_000, concurrency: 8 },
+});
+
+const JIRA = (flavour: 'cloud' | 'datacenter') => (url: string): Record<string, unknown> => ({
+  id: 'bench-jira',
+  platform: 'jira',
+  flavour,
+  baseUrl: url,
+  jql: 'project in (ITSM, HADOOP)',
+  auth: { type: 'basic', username: flavour === 'cloud' ? 'deskbridge@example.com' : 'deskbridge', password: 'deskbridge' },
+  groupField: 'customfield_10001',
+  teams: demoTeamIds(),
+  rateLimit: { requestsPerMinute: 1_000_000, concurrency: 8 },
+});
 
 interface SyncFigures {
   seconds: number;
   tickets: number;
+  /** Requests the connector sent (retries included). */
   requests: number;
   writes: number;
   routed: number;
   planned: number;
+  pass: PassResult | undefined;
+  /** From the sandbox's own log: API requests it saw, and how many it answered 429 / 2xx. */
+  served: { requests: number; throttled: number; ok: number };
 }
 
-async function fullSync(dryRun: boolean): Promise<SyncFigures> {
-  const sandbox = await startSandboxProcess();
+/**
+ * Starts a sandbox child process with `sandboxArgs`, runs one daemon pass (`run --once`
+ * semantics) against it with one source, and returns the figures. `timeLimitMs` stops the pass
+ * early (for rate measurements over a fixed time).
+ */
+async function syncAgainst(sandboxArgs: string[], source: (url: string) => Record<string, unknown>, options: { dryRun?: boolean; timeLimitMs?: number } = {}): Promise<SyncFigures> {
+  const sandbox = await startSandboxProcess(sandboxArgs);
   try {
-    const daemon = new Daemon({ config: config(sandbox.url, mkdtempSync(join(tmpdir(), 'deskbridge-bench-')), dryRun), logger: silentLogger });
-    const start = performance.now();
-    const { results } = await daemon.runOnce();
-    const seconds = (performance.now() - start) / 1000;
-    const pass = results[0];
-    const requests = daemon.totalRequests();
-    await daemon.stop();
-    if (!pass) throw new Error('the bench sync failed');
-    const tickets = pass.evaluated + pass.quarantined;
-    const routed = Object.values(pass.routedByGroup).reduce((a, b) => a + b, 0);
-    return { seconds, tickets, requests, writes: dryRun ? 0 : pass.written.sent, routed, planned: pass.planned };
-  } finally {
-    sandbox.child.kill('SIGTERM');
-  }
-}
-
-/** A full sync of the Jira sandbox seeded with every Apache Hadoop bug report (plus the JSM fixtures). */
-async function jiraSync(flavour: 'cloud' | 'datacenter'): Promise<SyncFigures> {
-  const sandbox = await startSandboxProcess(['--platform', 'jira', '--flavour', flavour, '--seed', 'hadoop', '--limit', '5000']);
-  try {
-    const cfg = DaemonConfig.parse({
-      state: { path: join(mkdtempSync(join(tmpdir(), 'deskbridge-bench-jira-')), 'state.db') },
+    const config = DaemonConfig.parse({
+      state: { path: join(mkdtempSync(join(tmpdir(), 'deskbridge-bench-')), 'state.db') },
       rules: RULES_DIR,
       mappings: MAPPINGS_DIR,
+      dryRun: options.dryRun ?? false,
       log: { level: 'error' },
-      sources: [
-        {
-          id: 'bench-jira',
-          platform: 'jira',
-          flavour,
-          baseUrl: sandbox.url,
-          jql: 'project in (ITSM, HADOOP)',
-          auth: { type: 'basic', username: flavour === 'cloud' ? 'deskbridge@example.com' : 'deskbridge', password: 'deskbridge' },
-          groupField: 'customfield_10001',
-          teams: demoTeamIds(),
-          rateLimit: { requestsPerMinute: 1_000_000, concurrency: 8 },
-        },
-      ],
+      sources: [source(sandbox.url)],
     });
-    const daemon = new Daemon({ config: cfg, logger: silentLogger });
+    const daemon = new Daemon({ config, logger: silentLogger });
     const start = performance.now();
-    const { results } = await daemon.runOnce();
-    const seconds = (performance.now() - start) / 1000;
-    const pass = results[0];
-    const requests = daemon.totalRequests();
-    await daemon.stop();
-    if (!pass) throw new Error('the Jira bench sync failed');
-    const routed = Object.values(pass.routedByGroup).reduce((a, b) => a + b, 0);
-    return { seconds, tickets: pass.evaluated + pass.quarantined, requests, writes: pass.written.sent, routed, planned: pass.planned };
-  } finally {
-    sandbox.child.kill('SIGTERM');
-  }
-}
-
-/** A ServiceNow sync of the first `incidents` event-log incidents against a sandbox started with `extra` flags. */
-async function serviceNowSync(incidents: number, extra: string[], source: Record<string, unknown> = {}, timeLimitMs?: number) {
-  const sandbox = await startSandboxProcess(['--seed', 'event-log', '--limit', String(incidents), ...extra]);
-  try {
-    const cfg = DaemonConfig.parse({
-      state: { path: join(mkdtempSync(join(tmpdir(), 'deskbridge-bench-rel-')), 'state.db') },
-      rules: RULES_DIR,
-      mappings: MAPPINGS_DIR,
-      log: { level: 'error' },
-      sources: [
-        {
-          id: 'bench-snow',
-          platform: 'servicenow',
-          baseUrl: sandbox.url,
-          auth: { type: 'basic', username: 'deskbridge', password: 'deskbridge' },
-          retry: { timeoutMs: 2_000, baseDelayMs: 100, maxDelayMs: 2_000, breakerCooldownSeconds: 2 },
-          ...source,
-        },
-      ],
-    });
-    const daemon = new Daemon({ config: cfg, logger: silentLogger });
-    const start = performance.now();
-    const stopper = timeLimitMs ? setTimeout(() => void daemon.stop(), timeLimitMs) : undefined;
+    const stopper = options.timeLimitMs ? setTimeout(() => void daemon.stop(), options.timeLimitMs) : undefined;
     const { results } = await daemon.runOnce();
     const seconds = (performance.now() - start) / 1000;
     clearTimeout(stopper);
+    const requests = daemon.totalRequests();
     await daemon.stop();
+    const pass = results[0];
     const log = (await (await fetch(`${sandbox.url}/__sandbox/requests`)).json()) as { result: { path: string; status: number }[] };
-    const api = log.result.filter((r) => r.path.startsWith('/api/'));
-    return { seconds, pass: results[0], requests: api.length, throttled: api.filter((r) => r.status === 429).length, ok: api.filter((r) => r.status >= 200 && r.status < 300).length };
+    const api = log.result.filter((r) => r.path.startsWith('/api/') || r.path.startsWith('/rest/'));
+    return {
+      seconds,
+      tickets: pass ? pass.evaluated + pass.quarantined : 0,
+      requests,
+      writes: options.dryRun || !pass ? 0 : pass.written.sent,
+      routed: pass ? Object.values(pass.routedByGroup).reduce((a, b) => a + b, 0) : 0,
+      planned: pass?.planned ?? 0,
+      pass,
+      served: { requests: api.length, throttled: api.filter((r) => r.status === 429).length, ok: api.filter((r) => r.status >= 200 && r.status < 300).length },
+    };
   } finally {
     sandbox.child.kill('SIGTERM');
   }
@@ -184,24 +140,22 @@ async function serviceNowSync(incidents: number, extra: string[], source: Record
 
 async function reliability(): Promise<void> {
   process.stdout.write('\n5. Reliability (ServiceNow sandbox, first 5,000 event-log incidents, example rules)\n');
-  const clean = await serviceNowSync(5_000, [], { rateLimit: { requestsPerMinute: 1_000_000, concurrency: 8 } });
-  const faulty = await serviceNowSync(5_000, ['--faults', 'rate=0.1,kinds=server-error+rate-limit+timeout+reset+slow+truncated-json+malformed-json,seed=7,timeoutMs=1500,slowMs=300'], {
-    rateLimit: { requestsPerMinute: 1_000_000, concurrency: 8 },
-  });
-  const quick = await serviceNowSync(5_000, ['--faults', 'rate=0.1,kinds=server-error+reset+truncated-json+malformed-json,seed=7'], {
-    rateLimit: { requestsPerMinute: 1_000_000, concurrency: 8 },
-  });
-  const tps = (run: { pass: { evaluated: number } | undefined; seconds: number }): number => (run.pass?.evaluated ?? 0) / run.seconds;
-  line('   fault-free: tickets/s', `${fmt(tps(clean))} (${clean.pass?.written.sent ?? 0} writes)`);
-  line('   10% faults, all kinds (1.5 s timeouts, 429 Retry-After 1 s): tickets/s', `${fmt(tps(faulty))} (${faulty.pass?.written.sent ?? 0} writes, ${faulty.pass?.pendingWrites ?? 0} left pending)`);
+  const eventLog = (n: number): string[] => ['--seed', 'event-log', '--limit', String(n)];
+  const snow = (extra: Record<string, unknown>) => (url: string) => ({ ...SNOW(url), retry: { timeoutMs: 2_000, baseDelayMs: 100, maxDelayMs: 2_000, breakerCooldownSeconds: 2 }, ...extra });
+  const clean = await syncAgainst(eventLog(5_000), snow({}));
+  const faulty = await syncAgainst([...eventLog(5_000), '--faults', 'rate=0.1,kinds=server-error+rate-limit+timeout+reset+slow+truncated-json+malformed-json,seed=7,timeoutMs=1500,slowMs=300'], snow({}));
+  const quick = await syncAgainst([...eventLog(5_000), '--faults', 'rate=0.1,kinds=server-error+reset+truncated-json+malformed-json,seed=7'], snow({}));
+  const tps = (run: SyncFigures): number => run.tickets / run.seconds;
+  line('   fault-free: tickets/s', `${fmt(tps(clean))} (${clean.writes} writes)`);
+  line('   10% faults, all kinds (1.5 s timeouts, 429 Retry-After 1 s): tickets/s', `${fmt(tps(faulty))} (${faulty.writes} writes, ${faulty.pass?.pendingWrites ?? 0} left pending)`);
   line('   throughput under 10% faults (all kinds) / fault-free', (tps(faulty) / tps(clean)).toFixed(2));
-  line('   10% faults, errors only (5xx, resets, broken bodies): tickets/s', `${fmt(tps(quick))} (${quick.pass?.written.sent ?? 0} writes, ${quick.pass?.pendingWrites ?? 0} left pending)`);
+  line('   10% faults, errors only (5xx, resets, broken bodies): tickets/s', `${fmt(tps(quick))} (${quick.writes} writes, ${quick.pass?.pendingWrites ?? 0} left pending)`);
   line('   throughput under 10% faults (errors only) / fault-free', (tps(quick) / tps(clean)).toFixed(2));
 
   // Budget = the sandbox's limit: 100 requests per 10 s window, i.e. 600 per minute.
-  const limited = await serviceNowSync(25_000, ['--rate-limit', '100', '--rate-window', '10'], { rateLimit: { requestsPerMinute: 600, concurrency: 4 } }, 35_000);
-  const perSecond = limited.ok / limited.seconds;
-  line('   budget = sandbox limit (600/min): share of requests answered 429', `${((100 * limited.throttled) / Math.max(1, limited.requests)).toFixed(2)} % (${limited.throttled} of ${limited.requests})`);
+  const limited = await syncAgainst([...eventLog(25_000), '--rate-limit', '100', '--rate-window', '10'], snow({ rateLimit: { requestsPerMinute: 600, concurrency: 4 } }), { timeLimitMs: 35_000 });
+  const perSecond = limited.served.ok / limited.seconds;
+  line('   budget = sandbox limit (600/min): share of requests answered 429', `${((100 * limited.served.throttled) / Math.max(1, limited.served.requests)).toFixed(2)} % (${limited.served.throttled} of ${limited.served.requests})`);
   line('   sustained throughput / the limit', `${(perSecond / 10).toFixed(2)} (${perSecond.toFixed(2)} requests/s over ${limited.seconds.toFixed(0)} s)`);
 }
 
@@ -209,10 +163,10 @@ async function rulesThroughput(): Promise<void> {
   const rulesFile = RulesFile.parse(parse(readFileSync(join(RULES_DIR, 'routing.yaml'), 'utf8')));
   const ruleSet = compileRuleSet(rulesFile.rules);
   const mappings = loadPlatformMappings(MAPPINGS_DIR, 'servicenow');
-  const sandbox = await startSandboxProcess();
+  const sandbox = await startSandboxProcess(['--seed', 'event-log', '--limit', String(INCIDENTS)]);
   const records: Record<string, unknown>[] = [];
   try {
-    const source = config(sandbox.url, tmpdir(), true).sources[0];
+    const source = DaemonConfig.parse({ sources: [SNOW(sandbox.url)] }).sources[0];
     if (source?.platform !== 'servicenow') throw new Error('bench config must be a ServiceNow source');
     const connector = createServiceNowConnector(source, {});
     for await (const page of connector.pull({ from: null, fields: [...mappings.inbound.rootFields] })) for (const r of page.records) records.push(r.raw);
@@ -258,9 +212,10 @@ async function rulesThroughput(): Promise<void> {
 async function main(): Promise<void> {
   process.stdout.write(`deskbridge bench — Node ${process.version}, sandbox in a child process\n\n`);
   process.stdout.write('1. Full sync of the sandbox seeded with the UCI ServiceNow event log (example rules)\n');
-  const dry = await fullSync(true);
+  const eventLogAll = ['--seed', 'event-log', '--limit', String(INCIDENTS)];
+  const dry = await syncAgainst(eventLogAll, SNOW, { dryRun: true });
   const rssAfterDry = process.resourceUsage().maxRSS / 1024;
-  const full = await fullSync(false);
+  const full = await syncAgainst(eventLogAll, SNOW);
   const rssPeak = process.resourceUsage().maxRSS / 1024;
   for (const [name, f] of [['dry-run (baseline: pull + plan)', dry], ['full (pull + plan + write)', full]] as const) {
     line(`   ${name}: tickets/s`, `${fmt(f.tickets / f.seconds)} (${f.tickets} tickets in ${f.seconds.toFixed(1)} s, ${f.routed} routed)`);
@@ -278,7 +233,7 @@ async function main(): Promise<void> {
 
   process.stdout.write('\n3. Full sync of the Jira sandbox seeded with the Apache Hadoop bug reports (example rules)\n');
   for (const flavour of ['cloud', 'datacenter'] as const) {
-    const jira = await jiraSync(flavour);
+    const jira = await syncAgainst(['--platform', 'jira', '--flavour', flavour, '--seed', 'hadoop', '--limit', '5000'], JIRA(flavour));
     line(`   Jira ${flavour}: tickets/s`, `${fmt(jira.tickets / jira.seconds)} (${jira.tickets} issues in ${jira.seconds.toFixed(1)} s, ${jira.routed} routed)`);
     line(`   Jira ${flavour}: API calls per issue`, `${(jira.requests / jira.tickets).toFixed(3)} (${jira.requests} requests, ${jira.writes} writes)`);
     // Jira data routes a larger share of issues than the event log, so compare per routed ticket.
