@@ -121,8 +121,9 @@ async function syncAgainst(sandboxArgs: string[], source: (url: string) => Recor
     const requests = daemon.totalRequests();
     await daemon.stop();
     const pass = results[0];
-    const log = (await (await fetch(`${sandbox.url}/__sandbox/requests`)).json()) as { result: { path: string; status: number }[] };
-    const api = log.result.filter((r) => r.path.startsWith('/api/') || r.path.startsWith('/rest/'));
+    // ServiceNow's control API answers `{ result }`, Jira's `{ requests }`.
+    const log = (await (await fetch(`${sandbox.url}/__sandbox/requests`)).json()) as { result?: { path: string; status: number }[]; requests?: { path: string; status: number }[] };
+    const api = (log.result ?? log.requests ?? []).filter((r) => r.path.startsWith('/api/') || r.path.startsWith('/rest/'));
     return {
       seconds,
       tickets: pass ? pass.evaluated + pass.quarantined : 0,
