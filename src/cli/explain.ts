@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadConfig } from '../config/load-config.js';
 import { mappingName, type Source } from '../config/schema.js';
 import { BatchState } from '../daemon/batch-state.js';
 import { loadConfigSet } from '../daemon/reload.js';
+import { dryRunStatePath } from '../daemon/daemon.js';
 import { mappingSourceBinding } from '../daemon/sync-loop.js';
 import { explainTicket, formatExplanation } from '../explain/explain.js';
 import { mapInbound } from '../mapping/mapper.js';
@@ -32,7 +33,7 @@ export async function explainCommand(opts: ExplainOptions, out: (line: string) =
   }
   const { config } = loadConfig(opts.config);
   const source = pickSource(config.sources, opts.source);
-  const set = loadConfigSet(config.rules, config.mappings, config.sources.filter((s) => s.enabled).map((s) => mappingName(s)), config.sources.map((s) => s.id));
+  const set = loadConfigSet(config.rules, config.mappings, [mappingName(source)], config.sources.map((s) => s.id));
   const mappings = set.mappings.get(mappingName(source));
   if (!mappings) throw new Error(`no mappings for ${mappingName(source)}`);
 
@@ -57,9 +58,14 @@ export async function explainCommand(opts: ExplainOptions, out: (line: string) =
   }
 
   // The state the daemon would decide with (rotation positions, open tickets), read-only.
-  const store = openSqliteStore(config.state.path);
-  const state = new BatchState(await store.roundRobinPositions(source.id), await store.openLoads(source.id));
-  await store.close();
+  // A dry-run source decides with its own state file; neither is created when it does not exist.
+  const statePath = source.dryRun ?? config.dryRun ? dryRunStatePath(config.state.path) : config.state.path;
+  let state = new BatchState(new Map(), new Map());
+  if (existsSync(statePath)) {
+    const store = openSqliteStore(statePath);
+    state = new BatchState(await store.roundRobinPositions(source.id), await store.openLoads(source.id));
+    await store.close();
+  }
   const explanation = await explainTicket(ticket, set.rules, state, source.id);
   if (opts.json) out(JSON.stringify({ ...explanation, ticket: { ...explanation.ticket, raw: undefined } }, null, 2));
   else for (const line of formatExplanation(explanation)) out(line);

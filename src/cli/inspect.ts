@@ -1,17 +1,39 @@
 import { existsSync } from 'node:fs';
+import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
 import { loadConfig } from '../config/load-config.js';
+import type { DaemonConfig } from '../config/schema.js';
 import { dryRunStatePath } from '../daemon/daemon.js';
 import { describeAction } from '../outbox/writer.js';
 import { openSqliteStore } from '../state/sqlite/store.js';
 
+/**
+ * The config as far as the inspection commands need it (the state file): secrets are not
+ * needed to read the outbox, so unset `${VARS}` do not stop an admin from looking.
+ */
+function inspectionConfig(path: string): DaemonConfig | undefined {
+  const env = new Proxy(process.env, { get: (target, name) => (typeof name === 'string' ? (target[name] ?? 'unset-for-inspection') : undefined) });
+  try {
+    return loadConfig(path, env).config;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const d of error.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    return undefined;
+  }
+}
+
 /** `deskbridge outbox list|retry`: reads the same SQLite file the daemon writes (WAL allows both). */
 export async function outboxCommand(verb: 'list' | 'retry', opts: { config: string; status?: 'pending' | 'done' | 'dead'; limit?: string; id?: string }): Promise<number> {
-  const { config } = loadConfig(opts.config);
+  const config = inspectionConfig(opts.config);
+  if (!config) return 2;
   const store = openSqliteStore(config.state.path);
   try {
     if (verb === 'retry') {
       const n = await store.outbox.retry(opts.id ? { id: opts.id } : {});
       process.stdout.write(`${n} dead entr${n === 1 ? 'y' : 'ies'} queued again; the daemon sends them on its next pass.\n`);
+      if (opts.id && n === 0) {
+        process.stderr.write(`deskbridge: no single dead entry starts with ${opts.id} (see deskbridge outbox list --status dead)\n`);
+        return 1;
+      }
       return 0;
     }
     const entries = await store.outbox.list({ ...(opts.status ? { status: opts.status } : {}), limit: Number(opts.limit ?? 50) });
@@ -43,7 +65,8 @@ export async function outboxCommand(verb: 'list' | 'retry', opts: { config: stri
 }
 
 export async function quarantineCommand(verb: 'list' | 'retry', opts: { config: string; id?: string; source?: string; all?: boolean }): Promise<number> {
-  const { config } = loadConfig(opts.config);
+  const config = inspectionConfig(opts.config);
+  if (!config) return 2;
   const store = openSqliteStore(config.state.path);
   try {
     if (verb === 'retry') {
@@ -60,7 +83,11 @@ export async function quarantineCommand(verb: 'list' | 'retry', opts: { config: 
       process.stdout.write(`${String(q.id).padStart(4)}  ${q.status.padEnd(8)} ${q.createdAt}  ${q.sourceId}  ${q.nativeId ?? '(no id)'}@${q.version ?? '?'}  ${q.error}\n`);
     }
     const open = entries.filter((q) => q.status === 'open').length;
-    process.stdout.write(`${entries.length} quarantined record(s), ${open} open. Fix the mapping or the record, then: deskbridge quarantine retry --all\n`);
+    const retryable = entries.filter((q) => q.status === 'open' && q.nativeId !== undefined).length;
+    process.stdout.write(
+      `${entries.length} quarantined record(s), ${open} open` +
+        (retryable > 0 ? `. Fix the mapping or the record, then: deskbridge quarantine retry --all\n` : open > 0 ? '; records without an id cannot be re-read — fix them on the platform.\n' : '.\n'),
+    );
     return 0;
   } finally {
     await store.close();

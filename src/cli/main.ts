@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { runCommand } from './run.js';
+import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
 import { runValidate } from '../config/validate.js';
 import { demoCommand } from './demo.js';
 import { sandboxCommand, type SandboxCommandOptions } from './sandbox.js';
@@ -101,7 +102,12 @@ program
   .option('--source <id>', 'which source (default: the first enabled one)')
   .option('--json', 'machine-readable output')
   .action(async (opts: { config: string; ticket?: string; file?: string; source?: string; json?: boolean }) => {
-    process.exitCode = await explainCommand(opts, (line) => process.stdout.write(`${line}\n`));
+    try {
+      process.exitCode = await explainCommand(opts, (line) => process.stdout.write(`${line}\n`));
+    } catch (error) {
+      process.stderr.write(`deskbridge explain: ${error instanceof ConfigError ? error.diagnostics.map(formatDiagnostic).join('\n') : error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 2;
+    }
   });
 
 const outbox = program.command('outbox').description('inspect and retry planned writes');

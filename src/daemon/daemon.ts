@@ -87,7 +87,10 @@ export class Daemon {
     const outcomes = await Promise.all(this.runners.map((r) => this.runPass(r, { settle: options.settle ?? true })));
     const results = outcomes.filter((r): r is PassResult => r !== undefined);
     // A pass that leaves writes waiting for a retry did not finish its job.
-    return { ok: results.length === this.runners.length && results.every((r) => r.pendingWrites === 0), results };
+    return {
+      ok: results.length === this.runners.length && results.every((r) => r.pendingWrites === 0 && r.written.dead === 0 && !r.interrupted),
+      results,
+    };
   }
 
   /** Starts `/metrics` and `/healthz` when the config asks for them; returns their base URL. */

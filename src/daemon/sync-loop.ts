@@ -43,6 +43,8 @@ export interface PassResult {
   watermark: string | null;
   /** Writes still waiting for a retry when the pass ended. */
   pendingWrites: number;
+  /** The pass was stopped (shutdown) before it finished. */
+  interrupted: boolean;
   durationMs: number;
 }
 
@@ -105,6 +107,7 @@ export class SourceSync {
       written: { sent: 0, unchanged: 0, superseded: 0, failed: 0, dead: 0 },
       watermark: null,
       pendingWrites: 0,
+      interrupted: false,
       durationMs: 0,
     };
 
@@ -129,6 +132,7 @@ export class SourceSync {
     this.addWritten(result, await this.drain(signal));
     if (options.settle) await this.settle(result, signal, now);
     result.pendingWrites = (await store.outbox.counts(source.id)).pending;
+    result.interrupted = signal?.aborted ?? false;
 
     result.watermark = await store.getWatermark(source.id);
     if (result.watermark) {
@@ -155,8 +159,10 @@ export class SourceSync {
       if (record) records.push(record);
       else gone.push(entry.id);
     }
-    const mapped = await this.processPage({ records, unreadable: [] }, result, now, ruleSet, mappings, { ignoreLedger: true });
-    await store.quarantineResolve([...gone, ...entries.filter((e) => e.nativeId !== undefined && mapped.has(e.nativeId)).map((e) => e.id)]);
+    // Resolved first: a record that fails again is quarantined afresh (the same row reopened, or
+    // a new row for a newer version), so nothing is retried forever.
+    await store.quarantineResolve(entries.map((e) => e.id));
+    const mapped = await this.processPage({ records, unreadable: [] }, result, now, ruleSet, mappings, { ignoreLedger: true, keepWatermark: true });
     logger.info('Quarantined records retried', { source: source.id, retried: entries.length, mapped: mapped.size, gone: gone.length });
   }
 
@@ -167,7 +173,8 @@ export class SourceSync {
     now: Date,
     ruleSet: CompiledRuleSet,
     mappings: PlatformMappings,
-    options: { ignoreLedger?: boolean } = {},
+    /** keepWatermark: these records were not read in watermark order (a quarantine retry). */
+    options: { ignoreLedger?: boolean; keepWatermark?: boolean } = {},
   ): Promise<Set<string>> {
     const { source, store, logger } = this.deps;
     result.pulled += page.records.length + page.unreadable.length;
@@ -241,7 +248,7 @@ export class SourceSync {
       });
     }
 
-    await store.commitBatch({ sourceId: source.id, watermark, ledger, tickets: ticketStates, roundRobin: state.roundRobinChanges, actions, quarantine });
+    await store.commitBatch({ sourceId: source.id, watermark: options.keepWatermark ? undefined : watermark, ledger, tickets: ticketStates, roundRobin: state.roundRobinChanges, actions, quarantine });
     result.planned += actions.length;
     result.quarantined += quarantine.length;
     for (const q of quarantine) {
@@ -260,7 +267,11 @@ export class SourceSync {
       if (at > deadline) return;
       const wait = at - now().getTime();
       if (wait > 0) await sleepUnlessAborted(wait, signal);
-      this.addWritten(result, await this.drain(signal));
+      const summary = await this.drain(signal);
+      this.addWritten(result, summary);
+      // Nothing moved although something was due: whatever is left waits on something other
+      // than time (an entry held behind a failed one). Never spin.
+      if (wait <= 0 && summary.sent + summary.unchanged + summary.superseded + summary.failed + summary.dead === 0) return;
     }
   }
 

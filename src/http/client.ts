@@ -172,6 +172,9 @@ class AxiosHttpClient implements HttpClient {
   }
 
   async request(request: HttpRequest): Promise<HttpResponse> {
+    // Token requests stay outside the breaker: the half-open probe needs a token to be sent at
+    // all, and holding the token request back behind that probe would keep the circuit open.
+    if (request.authenticate === false) return this.requestWithRetries(request);
     if (!this.breaker.allow()) {
       throw new PlatformError(
         `${this.options.platformLabel} failed ${this.options.retry.breakerThreshold ?? 5} requests in a row for source ${this.sourceId}; not calling it for another ${Math.ceil(this.breaker.retryInMs() / 1000)} s`,

@@ -43,6 +43,25 @@ describe('people editing tickets while deskbridge works', () => {
     expect(snapshot(sandbox)[number]).toMatchObject({ group: 'Desktop Support', assignee: 'Alice Tech', notes: [] });
   });
 
+  it('ends a one-off pass promptly with a failure when a write is refused, holding that plan\'s note for an admin', async () => {
+    sandbox = await startSeededSandbox({});
+    sandbox.store.insert('incident', { short_description: 'Laptop will not boot', category: 'hardware', state: '1' }, 'caller.one', { inputDisplayValue: true });
+    const proxy = await startWriteBlockingProxy(sandbox.url, 403);
+    closers.push(proxy.close);
+    proxy.blockWrites = true;
+    const { config, secrets } = loadConfig(writeConfig(proxy.url));
+    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+
+    const started = Date.now();
+    const result = await daemon.runOnce();
+
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(result.ok).toBe(false);
+    expect(result.results[0]?.written.dead).toBe(1);
+    expect(result.results[0]?.pendingWrites).toBe(1);
+    expect((await daemon.store.outbox.list({ status: 'pending' }))[0]?.planned.action.type).toBe('comment');
+  });
+
   it('leaves a P1 with its round-robin assignee when someone adds a work note', async () => {
     sandbox = await startSeededSandbox({});
     const incident = sandbox.store.insert('incident', { short_description: 'Core switch down', category: 'network', impact: '1', urgency: '1', state: '1' }, 'caller.one', { inputDisplayValue: true });

@@ -5,14 +5,15 @@ import type { AddressInfo } from 'node:net';
  * A real HTTP proxy in front of the sandbox that can refuse writes (503, Retry-After: 0) while
  * reads go through — to hold deskbridge's writes in the outbox while a person edits a ticket.
  */
-export async function startWriteBlockingProxy(target: string): Promise<{ url: string; blockWrites: boolean; close(): Promise<void> }> {
+export async function startWriteBlockingProxy(target: string, refusal: 503 | 403 = 503): Promise<{ url: string; blockWrites: boolean; close(): Promise<void> }> {
   const state = { blockWrites: false };
   const upstream = new URL(target);
   const server: Server = createServer((req, res) => {
     if (state.blockWrites && req.method !== 'GET' && req.url?.startsWith('/api/')) {
       req.resume();
-      res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '0' });
-      res.end(JSON.stringify({ error: { message: 'Service Unavailable', detail: 'write blocked by test proxy' }, status: 'failure' }));
+      res.writeHead(refusal, { 'Content-Type': 'application/json', ...(refusal === 503 ? { 'Retry-After': '0' } : {}) });
+      const message = refusal === 503 ? 'Service Unavailable' : 'Operation Failed';
+      res.end(JSON.stringify({ error: { message, detail: 'write refused by test proxy' }, status: 'failure' }));
       return;
     }
     const forward = request(

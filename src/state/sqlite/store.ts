@@ -119,7 +119,12 @@ export class SqliteStateStore implements StateStore {
       markDone: db.prepare(`UPDATE outbox SET status = 'done', outcome = ?, ref = ?, last_error = NULL, updated_at = ? WHERE id = ?`),
       markFailed: db.prepare(`UPDATE outbox SET last_error = ?, next_attempt_at = ?, updated_at = ?, attempts = max(0, attempts - ?) WHERE id = ?`),
       markDead: db.prepare(`UPDATE outbox SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ?`),
-      nextAttempt: db.prepare<[string], { at: string | null }>(`SELECT min(next_attempt_at) AS at FROM outbox WHERE source_id = ? AND status = 'pending'`),
+      // Entries held behind a dead entry of their own plan wait for an admin, not for a time.
+      nextAttempt: db.prepare<[string], { at: string | null }>(
+        `SELECT min(next_attempt_at) AS at FROM outbox WHERE source_id = ? AND status = 'pending'
+           AND NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.ticket_key = outbox.ticket_key AND earlier.seq < outbox.seq
+             AND earlier.status = 'dead' AND json_extract(earlier.planned, '$.target.version') = json_extract(outbox.planned, '$.target.version'))`,
+      ),
       counts: db.prepare<[string | null, string | null], { status: OutboxStatus; n: number }>(
         'SELECT status, count(*) AS n FROM outbox WHERE (? IS NULL OR source_id = ?) GROUP BY status',
       ),
@@ -246,7 +251,10 @@ export class SqliteStateStore implements StateStore {
         const where = [`status = 'dead'`];
         const params: string[] = [];
         if (filter.id) {
-          where.push('id = ?');
+          // `outbox list` shows the first 12 characters; a prefix that is not unique matches nothing.
+          const matches = db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM outbox WHERE id LIKE ? || '%'`).get(filter.id)?.n ?? 0;
+          if (matches !== 1) return 0;
+          where.push(`id LIKE ? || '%'`);
           params.push(filter.id);
         }
         if (filter.sourceId) {
