@@ -19,7 +19,7 @@ export function demoTeamIds(): Record<string, string> {
 }
 
 /** A Jira store seeded with the JSM fixtures and real Apache Hadoop bug reports, knowing the rules' people and teams. */
-export async function demoJiraStore(options: { hadoopIssues: number; flavour?: 'cloud' | 'datacenter' }): Promise<JiraStore> {
+export async function demoJiraStore(options: { hadoopIssues: number; flavour?: 'cloud' | 'datacenter'; fixtures?: boolean }): Promise<JiraStore> {
   const users: JiraUserInput[] = [
     ...DEFAULT_USERS,
     ...RULE_PEOPLE.map((displayName) => {
@@ -29,7 +29,7 @@ export async function demoJiraStore(options: { hadoopIssues: number; flavour?: '
   ];
   const teams: TeamDef[] = [...DEFAULT_TEAMS, ...RULE_TEAMS.map((name) => ({ id: stableUuid(`team:${name}`), name }))];
   const store = new JiraStore({ flavour: options.flavour ?? 'cloud', users, teams });
-  seedFixtures(store);
+  if (options.fixtures ?? true) seedFixtures(store);
   if (options.hadoopIssues > 0) await seedHadoop(store, { limit: options.hadoopIssues });
   return store;
 }

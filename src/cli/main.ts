@@ -9,6 +9,12 @@ import { explainCommand } from './explain.js';
 import { runTestCommand } from './test.js';
 import { runBacktestCommand } from './backtest.js';
 
+// `deskbridge outbox list | head`: a closed pipe is the reader saying it has seen enough.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const program = new Command();
 program
   .name('deskbridge')
@@ -45,7 +51,12 @@ program
   .option('--faults <spec>', 'inject faults, e.g. rate=0.1,kinds=server-error+timeout+reset,seed=7 (see src/sandbox/*/readme.md)')
   .option('--search-lag-ms <ms>', 'Jira: how far search lags behind writes')
   .action(async (opts: SandboxCommandOptions) => {
-    await sandboxCommand(opts);
+    try {
+      await sandboxCommand(opts);
+    } catch (error) {
+      process.stderr.write(`deskbridge sandbox: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 2;
+    }
   });
 
 program

@@ -17,11 +17,15 @@ export interface SandboxCommandOptions {
 
 /** `deskbridge sandbox`: a simulated ServiceNow or Jira to point a config at. Runs until Ctrl-C. */
 export async function sandboxCommand(opts: SandboxCommandOptions): Promise<void> {
+  const fits = opts.platform === 'jira' ? ['fixtures', 'hadoop', 'none'] : ['fixtures', 'event-log', 'none'];
+  if (!fits.includes(opts.seed)) {
+    throw new Error(`--seed ${opts.seed} does not fit --platform ${opts.platform}; use one of: ${fits.join(', ')}`);
+  }
   const rateLimit = opts.rateLimit ? { rateLimit: { limit: Number(opts.rateLimit), windowSeconds: Number(opts.rateWindow) } } : {};
   const faults = opts.faults ? { faults: parseFaultSpec(opts.faults) } : {};
   let close: () => Promise<void>;
   if (opts.platform === 'jira') {
-    const store = await demoJiraStore({ hadoopIssues: opts.seed === 'hadoop' ? Number(opts.limit) : 0, flavour: opts.flavour });
+    const store = await demoJiraStore({ hadoopIssues: opts.seed === 'hadoop' ? Number(opts.limit) : 0, flavour: opts.flavour, fixtures: opts.seed !== 'none' });
     const sandbox = await startJiraSandbox({ flavour: opts.flavour, port: Number(opts.port), store, ...rateLimit, ...faults, ...(opts.searchLagMs ? { searchLagMs: Number(opts.searchLagMs) } : {}) });
     process.stdout.write(`Jira ${opts.flavour} sandbox listening on ${sandbox.url} (deskbridge@example.com or deskbridge / token deskbridge; ${store.count()} issues). Ctrl-C stops it.\n`);
     close = () => sandbox.close();
