@@ -4,24 +4,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { silentLogger } from '../../src/observability/logger.js';
+import { mulberry32 } from '../../src/sandbox/faults.js';
 import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
 import { REPO, snapshot, startSeededSandbox, writeConfig, writesIn } from '../helpers/sandbox-env.js';
 
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
 const INCIDENTS = 400;
 const KILLS = 22;
-
-/** Deterministic PRNG so a failing run can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('crash soak against a faulty platform', () => {
   const sandboxes: ServiceNowSandbox[] = [];
@@ -54,6 +43,7 @@ describe('crash soak against a faulty platform', () => {
     const expected = snapshot(reference);
 
     const configPath = writeConfig(faulty.url, { requestsPerMinute: 12_000, timeoutMs: 400, breakerCooldownSeconds: 1 });
+    // Seeded, so a failing run can be replayed.
     const random = mulberry32(7);
     let kills = 0;
     let runs = 0;

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { connectorHarness, type Harness } from '../../../helpers/connector-harness.js';
 import { JiraSource } from '../../../../src/config/schema.js';
-import { HostQueueRegistry } from '../../../../src/http/queue.js';
-import type { Sleep } from '../../../../src/http/retry.js';
 import type { Action, PlannedAction } from '../../../../src/model/action.js';
 import type { ConnectorDeps } from '../../../../src/platforms/deps.js';
 import { createJiraConnector } from '../../../../src/platforms/jira/index.js';
-import type { Connector, WriteRequest } from '../../../../src/platforms/types.js';
+import type { WriteRequest } from '../../../../src/platforms/types.js';
 
 export const CLOUD_URL = 'https://acme.atlassian.net';
 export const DC_URL = 'https://jira.acme.internal';
@@ -47,44 +46,12 @@ export function source(flavour: Flavour, overrides: Record<string, unknown> = {}
   });
 }
 
-export interface LogEntry {
-  level: 'warn' | 'debug';
-  message: string;
-  meta: Record<string, unknown> | undefined;
-}
-
-export interface Harness {
-  connector: Connector;
-  sleeps: number[];
-  logs: LogEntry[];
-}
+export type { Harness, LogEntry } from '../../../helpers/connector-harness.js';
+export { collect } from '../../../helpers/connector-harness.js';
 
 /** A connector with instant, recorded sleeps, a captured log and its own host queues. */
 export function harness(src: JiraSource, deps: ConnectorDeps = {}): Harness {
-  const sleeps: number[] = [];
-  const logs: LogEntry[] = [];
-  const sleep: Sleep = (ms) => {
-    sleeps.push(ms);
-    return Promise.resolve();
-  };
-  const connector = createJiraConnector(src, {
-    hostQueues: new HostQueueRegistry(),
-    logger: {
-      warn: (message, meta) => logs.push({ level: 'warn', message, meta }),
-      debug: (message, meta) => logs.push({ level: 'debug', message, meta }),
-    },
-    ...deps,
-    retryOverrides: { sleep, random: () => 0.5, ...deps.retryOverrides },
-  });
-  return { connector, sleeps, logs };
-}
-
-export async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const page of pages) {
-    out.push(page);
-  }
-  return out;
+  return connectorHarness(createJiraConnector, src, deps);
 }
 
 /** A write as the executor hands it over; a retry (firstAttempt false) unless told otherwise. */

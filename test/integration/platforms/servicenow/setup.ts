@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { connectorHarness, type Harness } from '../../../helpers/connector-harness.js';
 import { ServiceNowSource } from '../../../../src/config/schema.js';
-import { HostQueueRegistry } from '../../../../src/http/queue.js';
-import type { Sleep } from '../../../../src/http/retry.js';
 import type { ConnectorDeps } from '../../../../src/platforms/deps.js';
 import { createServiceNowConnector } from '../../../../src/platforms/servicenow/index.js';
-import type { Connector } from '../../../../src/platforms/types.js';
 
 export const BASE_URL = 'https://acme.service-now.com';
 export const PASSWORD = 'S3cret!pass-do-not-log';
@@ -28,46 +26,12 @@ export function source(overrides: Record<string, unknown> = {}): ServiceNowSourc
   });
 }
 
-export interface LogEntry {
-  level: 'warn' | 'debug';
-  message: string;
-  meta: Record<string, unknown> | undefined;
-}
-
-export interface Harness {
-  connector: Connector;
-  /** Delays the retry layer asked to sleep, in order; nothing actually waits. */
-  sleeps: number[];
-  logs: LogEntry[];
-}
+export type { Harness, LogEntry } from '../../../helpers/connector-harness.js';
+export { collect } from '../../../helpers/connector-harness.js';
 
 /** A connector with instant, recorded sleeps, a captured log and its own host queues. */
 export function harness(src: ServiceNowSource = source(), deps: ConnectorDeps = {}): Harness {
-  const sleeps: number[] = [];
-  const logs: LogEntry[] = [];
-  const sleep: Sleep = (ms) => {
-    sleeps.push(ms);
-    return Promise.resolve();
-  };
-  const connector = createServiceNowConnector(src, {
-    hostQueues: new HostQueueRegistry(),
-    logger: {
-      warn: (message, meta) => logs.push({ level: 'warn', message, meta }),
-      debug: (message, meta) => logs.push({ level: 'debug', message, meta }),
-    },
-    ...deps,
-    retryOverrides: { sleep, random: () => 0.5, ...deps.retryOverrides },
-  });
-  return { connector, sleeps, logs };
-}
-
-/** Collects every page of a pull. */
-export async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const page of pages) {
-    out.push(page);
-  }
-  return out;
+  return connectorHarness(createServiceNowConnector, src, deps);
 }
 
 export const READ_PARAMS = {
