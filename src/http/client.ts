@@ -56,7 +56,7 @@ export interface HttpRequest {
   acceptStatuses?: readonly number[] | undefined;
   /**
    * Whether sending the request twice is harmless; defaults to true except for POST. When false,
-   * only failures proving the request was not processed (429, 503, connection refused) are
+   * only failures proving the request was not processed (429, connection refused) are
    * retried here. Ambiguous ones (timeouts, resets, other 5xx) are thrown — still marked
    * retryable — so the caller can check whether the write landed before writing again.
    */
@@ -316,7 +316,9 @@ class AxiosHttpClient implements HttpClient {
       hint: described.hint,
       retryAfterSeconds,
     });
-    if (status === 429 || status === 503) {
+    // Only a 429 proves the platform did nothing: a 503 may come from a gateway after the
+    // instance applied the write (the crash soak caught a note posted twice that way).
+    if (status === 429) {
       this.unprocessed.add(error);
     }
     return error;

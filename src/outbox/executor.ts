@@ -126,7 +126,8 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
       stop = new SourceStoppedError(platformError);
       return;
     }
-    const notProcessed = platformError !== undefined && (platformError.code === 'rate-limited' || platformError.code === 'circuit-open' || platformError.status === 503);
+    // Only a 429 or a request never sent proves nothing happened; a 503 may follow an applied write.
+    const notProcessed = platformError !== undefined && (platformError.code === 'rate-limited' || platformError.code === 'circuit-open');
     const attempts = notProcessed ? entry.attempts : entry.attempts + 1;
     if (!platformError?.retryable || attempts >= maxAttempts) {
       await store.outbox.markDead(entry.id, message);
