@@ -54,6 +54,8 @@ export const ServiceNowSource = z.strictObject({
   auth: Auth,
   /** Login the connector writes as (defaults to the basic/OAuth username); its updates are ignored. */
   integrationUser: z.string().min(1).optional(),
+  /** Reference field that points a duplicate at its original (`parent_incident` on incident). */
+  duplicateField: z.string().regex(/^[a-z0-9_]+$/).default('parent_incident'),
   schedule: Schedule.default('*/1 * * * *'),
   overlapSeconds: z.number().int().min(0).default(120),
   pageSize: z.number().int().min(1).max(10_000).default(200),
@@ -106,9 +108,18 @@ export const JiraSource = z.strictObject({
   /** Jira Service Management: write comments through the Service Desk API (`public` true/false). */
   serviceDesk: z.boolean().default(true),
   /** Where `create-problem` actions open Problem issues. */
-  problems: z.strictObject({ projectKey: z.string().min(1), issueType: z.string().min(1).default('Problem') }).optional(),
+  problems: z
+    .strictObject({
+      projectKey: z.string().min(1),
+      issueType: z.string().min(1).default('Problem'),
+      /** Transition that moves a done problem back to work, for pattern rules that reopen instead of opening anew. */
+      reopenTransition: z.string().min(1).default('Reopen'),
+    })
+    .optional(),
   /** Link type used to link an incident to its problem (JSM ships "Problem/Incident"). */
   problemLinkType: z.string().min(1).default('Problem/Incident'),
+  /** Link type used to mark an issue as a duplicate of another (Jira ships "Duplicate": "duplicates" / "is duplicated by"). */
+  duplicateLinkType: z.string().min(1).default('Duplicate'),
   schedule: Schedule.default('*/1 * * * *'),
   /** JQL dates have minute resolution, so the overlap must be at least a minute. */
   overlapSeconds: z.number().int().min(60).default(180),

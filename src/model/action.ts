@@ -31,6 +31,28 @@ export const LinkProblemAction = z.strictObject({
   correlationKey: z.string().min(1).optional(),
 });
 
+/**
+ * Marks the target ticket as a duplicate of an earlier one on the same source (ServiceNow: the
+ * configured parent field, `parent_incident` by default; Jira: an issue link of the Duplicate type).
+ * `original` is always the root of its duplicate family, never another duplicate.
+ */
+export const LinkDuplicateAction = z.strictObject({
+  type: z.literal('link-duplicate'),
+  original: z.strictObject({ nativeId: z.string().min(1), number: z.string().min(1) }),
+});
+
+/**
+ * Rewrites the title and description of a problem created earlier for a correlation key (new
+ * members joined, the evidence changed); `reopen` also moves a resolved/closed problem back to open.
+ */
+export const UpdateProblemAction = z.strictObject({
+  type: z.literal('update-problem'),
+  correlationKey: z.string().min(1),
+  title: z.string().min(1),
+  description: z.string(),
+  reopen: z.boolean(),
+});
+
 export const SetFieldAction = z.strictObject({
   type: z.literal('set-field'),
   field: z.string().min(1),
@@ -43,6 +65,8 @@ export const Action = z.discriminatedUnion('type', [
   CommentAction,
   CreateProblemAction,
   LinkProblemAction,
+  LinkDuplicateAction,
+  UpdateProblemAction,
   SetFieldAction,
 ]);
 export type Action = z.infer<typeof Action>;

@@ -54,6 +54,10 @@ export function describeAction(action: Action): string {
       return `create problem "${action.title}"`;
     case 'link-problem':
       return `link to problem ${action.problemRef ?? action.correlationKey ?? ''}`;
+    case 'link-duplicate':
+      return `link as duplicate of ${action.original.number}`;
+    case 'update-problem':
+      return `${action.reopen ? 'reopen and update' : 'update'} problem "${action.title}"`;
     case 'set-field':
       return `set ${action.field} = ${JSON.stringify(action.value)}`;
   }

@@ -76,6 +76,14 @@ export interface WriteRequest {
   firstAttempt: boolean;
 }
 
+/** `closed` covers every state in which nobody works on the problem any more (resolved, closed, cancelled). */
+export interface ProblemState {
+  state: 'open' | 'closed';
+  /** Native id and number of the problem record. */
+  nativeId: string;
+  number: string;
+}
+
 export interface InitResult {
   /** Login the connector writes as; records last updated by it are our own writes. */
   integrationUser: string;
@@ -93,6 +101,11 @@ export interface Connector {
   get(ref: string, fields: readonly string[], signal?: AbortSignal): Promise<PulledRecord | null>;
   /** Performs one write idempotently: a retry after a crash must not duplicate it. */
   apply(request: WriteRequest, signal?: AbortSignal): Promise<WriteResult>;
+  /**
+   * Whether the problems created for these correlation keys are still open. Keys with no problem
+   * on the platform are absent from the result. One or a few requests, however many keys.
+   */
+  problemStates(correlationKeys: readonly string[], signal?: AbortSignal): Promise<Map<string, ProblemState>>;
   /** Number of HTTP requests sent so far (for benchmarks and API-cost reporting). */
   requestCount(): number;
   close(): Promise<void>;
