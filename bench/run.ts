@@ -34,6 +34,7 @@ import { mappingFunctions } from '../src/mapping/functions.js';
 import { loadPlatformMappings, mapInbound } from '../src/mapping/mapper.js';
 import { RulesFile } from '../src/model/rule.js';
 import { silentLogger } from '../src/observability/logger.js';
+import { scratchHistory } from '../src/state/sqlite/store.js';
 import { createServiceNowConnector } from '../src/platforms/servicenow/index.js';
 import { demoTeamIds } from '../src/cli/demo-jira.js';
 
@@ -187,7 +188,7 @@ async function rulesThroughput(): Promise<void> {
   }
   async function deskbridgePass(): Promise<number> {
     let planned = 0;
-    const state = new BatchState(new Map(), new Map());
+    const state = new BatchState(new Map(), new Map(), scratchHistory());
     for (const record of records) {
       const ticket = await mapInbound(mappings, record, context);
       const evaluation = await evaluateTicket(ticket, ruleSet, state, { sourceId: 'bench-snow', now: new Date() });

@@ -1,5 +1,7 @@
+import { HistoryOverlay } from '../daemon/history-overlay.js';
 import type { EngineState } from '../engine/types.js';
 import type { Ticket } from '../model/ticket.js';
+import { openSqliteStore, type SqliteStateStore } from '../state/sqlite/store.js';
 
 /**
  * The engine's state over a whole backtest: round-robin positions and open tickets per person,
@@ -11,6 +13,19 @@ export class ReplayState implements EngineState {
   private readonly roundRobin = new Map<string, number>();
   private readonly loads = new Map<string, number>();
   private readonly holders = new Map<string, { assignee: string | undefined; open: boolean }>();
+  /** Dedup and pattern history lives in a private in-memory SQLite store, as in the daemon. */
+  private readonly store: SqliteStateStore = openSqliteStore(':memory:');
+  private overlay = new HistoryOverlay(this.store.history);
+
+  get history(): HistoryOverlay {
+    return this.overlay;
+  }
+
+  /** Makes what the last evaluation recorded part of history, like a committed batch. */
+  commitHistory(): void {
+    if (!this.overlay.isEmpty()) this.store.history.apply(this.overlay.changes);
+    this.overlay = new HistoryOverlay(this.store.history);
+  }
 
   nextRoundRobin(ruleId: string, memberCount: number): number {
     const position = this.roundRobin.get(ruleId) ?? 0;

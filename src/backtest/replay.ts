@@ -1,4 +1,4 @@
-import { evaluateTicket } from '../engine/index.js';
+import { evaluateTicket, needsSimilarityIndex } from '../engine/index.js';
 import type { CompiledRuleSet } from '../engine/rule-set.js';
 import { isOpen, type Ticket } from '../model/ticket.js';
 import type { ReportBuilder } from './report.js';
@@ -59,7 +59,9 @@ export class Replayer {
     const seen: Ticket = overlay ? withOverlay(ticket, overlay) : ticket;
     this.state.observe(seen.key, seen.assignee, isOpen(seen.status));
 
+    if (needsSimilarityIndex(this.ruleSet)) await this.state.history.index(seen);
     const evaluation = await evaluateTicket(seen, this.ruleSet, this.state, { sourceId: this.sourceId, now: new Date(seen.updatedAt) });
+    this.state.commitHistory();
     for (const trace of evaluation.trace) {
       if (trace.outcome === 'error') this.report.ruleError(trace.ruleId, seen, trace.reason);
     }

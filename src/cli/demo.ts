@@ -73,7 +73,7 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
   const logger = createLogger({ ...config.log, secrets });
   const routed = new Map<string, string>();
   const onEvent = (event: SyncEvent): void => {
-    if (event.type === 'planned' && event.action.action.type === 'assign') {
+    if (event.type === 'planned' && event.ticket && event.action.action.type === 'assign') {
       const platform = event.sourceId === 'sandbox-jira' ? 'jira' : 'snow';
       routed.set(event.action.id, `${platform}  ${event.ticket.source.number.padEnd(12)} ${truncate(event.ticket.title, 44).padEnd(44)}  → ${describeAction(event.action.action).replace('assign to ', '')}  [rule ${event.action.ruleId}]`);
     }

@@ -11,7 +11,7 @@ import { buildTestTicket } from '../testing/test-ticket.js';
 import type { Ticket } from '../model/ticket.js';
 import { silentLogger } from '../observability/logger.js';
 import { createConnector } from '../platforms/api.js';
-import { openSqliteStore } from '../state/sqlite/store.js';
+import { openSqliteStore, scratchHistory } from '../state/sqlite/store.js';
 
 export interface ExplainOptions {
   config: string;
@@ -60,13 +60,18 @@ export async function explainCommand(opts: ExplainOptions, out: (line: string) =
   // The state the daemon would decide with (rotation positions, open tickets), read-only.
   // A dry-run source decides with its own state file; neither is created when it does not exist.
   const statePath = source.dryRun ?? config.dryRun ? dryRunStatePath(config.state.path) : config.state.path;
-  let state = new BatchState(new Map(), new Map());
+  let explanation;
   if (existsSync(statePath)) {
     const store = openSqliteStore(statePath);
-    state = new BatchState(await store.roundRobinPositions(source.id), await store.openLoads(source.id));
-    await store.close();
+    try {
+      const state = new BatchState(await store.roundRobinPositions(source.id), await store.openLoads(source.id), store.history);
+      explanation = await explainTicket(ticket, set.rules, state, source.id);
+    } finally {
+      await store.close();
+    }
+  } else {
+    explanation = await explainTicket(ticket, set.rules, new BatchState(new Map(), new Map(), scratchHistory()), source.id);
   }
-  const explanation = await explainTicket(ticket, set.rules, state, source.id);
   if (opts.json) out(JSON.stringify({ ...explanation, ticket: { ...explanation.ticket, raw: undefined } }, null, 2));
   else for (const line of formatExplanation(explanation)) out(line);
   return 0;

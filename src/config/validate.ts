@@ -8,6 +8,7 @@ import { loadMappingFile } from './load-mappings.js';
 import { loadRules, type LoadedRulesFile } from './load-rules.js';
 import { fileProblem } from './read-file.js';
 import type { Source } from './schema.js';
+import type { Rule } from '../model/rule.js';
 import { hasTopLevelKey, nodeAt, nodeStart, parseYamlSource, positionAt, type YamlSource } from './yaml-source.js';
 import { capabilitiesOf } from '../platforms/api.js';
 
@@ -185,6 +186,38 @@ export function runValidate(paths: readonly string[], out: (line: string) => voi
   return errors > 0 ? 1 : 0;
 }
 
+interface CapabilityNeed {
+  capability: 'internalComments' | 'problemRecords';
+  /** The rule's key the warning points at. */
+  key: string;
+  what: string;
+  lacking: string;
+  hint: string;
+}
+
+const INTERNAL_NOTE_HINT = 'scope the rule to other sources, make the note public, or (Jira) enable serviceDesk for a JSM project';
+
+function capabilityNeeds(rule: Rule): CapabilityNeed[] {
+  switch (rule.kind) {
+    case 'routing':
+      return rule.note?.visibility === 'internal'
+        ? [{ capability: 'internalComments', key: 'note', what: 'writes an internal note', lacking: 'cannot post internal comments', hint: INTERNAL_NOTE_HINT }]
+        : [];
+    case 'dedup':
+      return [{ capability: 'internalComments', key: 'suggest', what: 'writes internal notes about duplicates', lacking: 'cannot post internal comments', hint: INTERNAL_NOTE_HINT }];
+    case 'pattern':
+      return [
+        {
+          capability: 'problemRecords',
+          key: 'problem',
+          what: 'opens problem records',
+          lacking: 'have nowhere to create them',
+          hint: 'Jira: set `problems.projectKey` on the source; or scope the rule to other sources',
+        },
+      ];
+  }
+}
+
 /**
  * Rules that ask a source for something it cannot do: an internal note on a source without
  * internal comments would be posted where the requester can read it, or not at all.
@@ -195,22 +228,23 @@ function capabilityWarnings(files: readonly LoadedRulesFile[], sources: readonly
   for (const loaded of files) {
     let yaml: YamlSource | undefined;
     loaded.rules.forEach((rule, index) => {
-      if (rule.note?.visibility !== 'internal') return;
-      const inScope = sources.filter((s) => s.enabled && (rule.scope?.sources ?? [s.id]).includes(s.id));
-      const lacking = inScope.filter((s) => !capabilitiesOf(s).internalComments);
-      if (lacking.length === 0) return;
-      yaml ??= parseYamlSource(loaded.file, fs.readFileSync(loaded.file, 'utf8')).source;
-      const node = nodeAt(yaml, ['rules', index, 'note']) ?? nodeAt(yaml, ['rules', index]);
-      const at = positionAt(yaml, nodeStart(node));
-      diagnostics.push({
-        file: loaded.file,
-        line: at.line,
-        column: at.column,
-        severity: 'warning',
-        code: 'capability-missing',
-        message: `Rule ${rule.id} writes an internal note, but source${lacking.length > 1 ? 's' : ''} ${lacking.map((s) => s.id).join(', ')} cannot post internal comments`,
-        hint: 'scope the rule to other sources, make the note public, or (Jira) enable serviceDesk for a JSM project',
-      });
+      for (const need of capabilityNeeds(rule)) {
+        const inScope = sources.filter((s) => s.enabled && (rule.scope?.sources ?? [s.id]).includes(s.id));
+        const lacking = inScope.filter((s) => !capabilitiesOf(s)[need.capability]);
+        if (lacking.length === 0) continue;
+        yaml ??= parseYamlSource(loaded.file, fs.readFileSync(loaded.file, 'utf8')).source;
+        const node = nodeAt(yaml, ['rules', index, need.key]) ?? nodeAt(yaml, ['rules', index]);
+        const at = positionAt(yaml, nodeStart(node));
+        diagnostics.push({
+          file: loaded.file,
+          line: at.line,
+          column: at.column,
+          severity: 'warning',
+          code: 'capability-missing',
+          message: `Rule ${rule.id} ${need.what}, but source${lacking.length > 1 ? 's' : ''} ${lacking.map((s) => s.id).join(', ')} ${need.lacking}`,
+          hint: need.hint,
+        });
+      }
     });
   }
   return diagnostics;

@@ -1,5 +1,7 @@
 import type { Ticket } from '../model/ticket.js';
 import type { EngineState } from '../engine/types.js';
+import type { HistoryStore } from '../state/types.js';
+import { HistoryOverlay } from './history-overlay.js';
 
 /**
  * The engine's view of state during one batch: starts from what the store holds and
@@ -10,10 +12,15 @@ export class BatchState implements EngineState {
   /** Tickets this batch assigned, with the group/person they will have once the write lands. */
   readonly plannedAssignments = new Map<string, { group: string; assignee: string | undefined }>();
 
+  readonly history: HistoryOverlay;
+
   constructor(
     private readonly roundRobin: Map<string, number>,
     private readonly loads: Map<string, number>,
-  ) {}
+    history: HistoryStore,
+  ) {
+    this.history = new HistoryOverlay(history);
+  }
 
   nextRoundRobin(ruleId: string, memberCount: number): number {
     const position = this.roundRobin.get(ruleId) ?? 0;

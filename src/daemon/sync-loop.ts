@@ -1,6 +1,6 @@
 import type { Source } from '../config/schema.js';
-import { evaluateTicket, planActions } from '../engine/index.js';
-import type { CompiledRuleSet } from '../engine/rule-set.js';
+import { evaluateTicket, finishBatch, needsSimilarityIndex, planActions, planBatchActions } from '../engine/index.js';
+import { rulesOfKind, type CompiledRuleSet } from '../engine/rule-set.js';
 import { mapInbound, MappingError, type PlatformMappings } from '../mapping/mapper.js';
 import type { PlannedAction } from '../model/action.js';
 import { isOpen, type Ticket } from '../model/ticket.js';
@@ -50,7 +50,8 @@ export interface PassResult {
 
 /** Things a pass reports as they happen (the demo prints them; tests count them). */
 export type SyncEvent =
-  | { type: 'planned'; sourceId: string; ticket: Ticket; action: PlannedAction }
+  /** `ticket`: the ticket being evaluated; undefined for batch summaries (a problem's evidence rewritten). */
+  | { type: 'planned'; sourceId: string; ticket: Ticket | undefined; action: PlannedAction }
   | { type: 'written'; sourceId: string; action: PlannedAction; outcome: string }
   | { type: 'quarantined'; sourceId: string; nativeId: string | undefined; error: string };
 
@@ -122,6 +123,7 @@ export class SourceSync {
     const mappings = this.deps.mappings();
     const fields = [...new Set([...mappings.inbound.rootFields, ...ruleSet.rawFields])];
 
+    if (rulesOfKind(ruleSet, 'pattern').length > 0) await this.refreshProblemStates(signal);
     await this.retryQuarantined(fields, result, now(), ruleSet, mappings, signal);
 
     for await (const page of connector.pull({ from, fields, signal })) {
@@ -142,6 +144,32 @@ export class SourceSync {
     }
     result.durationMs = Date.now() - started;
     return result;
+  }
+
+  /**
+   * Pattern rules must know when people resolved or closed a problem they opened: a closed
+   * problem no longer gains members. One query for all of the source's open problems per pass.
+   */
+  private async refreshProblemStates(signal: AbortSignal | undefined): Promise<void> {
+    const { store, connector, source, logger } = this.deps;
+    const open = await store.history.openProblems(source.id);
+    if (open.length === 0) return;
+    try {
+      const states = await connector.problemStates(
+        open.map((p) => p.correlationKey),
+        signal,
+      );
+      for (const problem of open) {
+        // Absent: not created yet (its create-problem may still be in the outbox), so still open.
+        if (states.get(problem.correlationKey)?.state === 'closed') {
+          await store.history.setProblemStatus(problem.correlationKey, 'closed');
+          logger.info('Pattern problem closed on the platform', { source: source.id, correlationKey: problem.correlationKey, problem: states.get(problem.correlationKey)?.number });
+        }
+      }
+    } catch (error) {
+      // Not fatal: the problems stay open here until the next pass can ask again.
+      logger.warn('Could not read the state of pattern problems', { source: source.id, error: error instanceof Error ? error.message : String(error) });
+    }
   }
 
   /**
@@ -210,13 +238,17 @@ export class SourceSync {
 
     const keys = tickets.map((t) => t.key);
     const [known, loads, roundRobin] = await Promise.all([store.getTickets(keys), store.openLoads(source.id), store.roundRobinPositions(source.id)]);
-    const state = new BatchState(roundRobin, loads);
+    const state = new BatchState(roundRobin, loads, store.history);
+    const indexText = needsSimilarityIndex(ruleSet);
     const ticketStates: TicketState[] = [];
     const actions: PlannedAction[] = [];
 
     for (const ticket of tickets) {
       const before = known.get(ticket.key);
       state.observe(before?.assignee, before ? isOpen(before.status) : false, ticket, isOpen(ticket.status));
+      // Indexed before its own evaluation so later tickets of this batch can find it; the ticket
+      // never finds itself (and only tickets created before it count as originals).
+      if (indexText) await state.history.index(ticket);
       const lastEditor = updatedBy.get(ticket.source.nativeId);
       const ownWrite = lastEditor !== undefined && lastEditor === this.integrationUser;
       if (ownWrite) {
@@ -248,7 +280,21 @@ export class SourceSync {
       });
     }
 
-    await store.commitBatch({ sourceId: source.id, watermark: options.keepWatermark ? undefined : watermark, ledger, tickets: ticketStates, roundRobin: state.roundRobinChanges, actions, quarantine });
+    for (const action of planBatchActions(await finishBatch(ruleSet, state), source.id)) {
+      actions.push(action);
+      this.deps.onEvent?.({ type: 'planned', sourceId: source.id, ticket: undefined, action });
+    }
+
+    await store.commitBatch({
+      sourceId: source.id,
+      watermark: options.keepWatermark ? undefined : watermark,
+      ledger,
+      tickets: ticketStates,
+      roundRobin: state.roundRobinChanges,
+      actions,
+      quarantine,
+      history: state.history.changes,
+    });
     result.planned += actions.length;
     result.quarantined += quarantine.length;
     for (const q of quarantine) {

@@ -1,17 +1,38 @@
 import { createHash } from 'node:crypto';
 import type { PlannedAction } from '../model/action.js';
 import type { Ticket } from '../model/ticket.js';
+import { evaluateDedup } from './dedup/index.js';
+import { evaluatePatterns, finishPatterns } from './patterns/index.js';
 import { evaluateRouting } from './routing/index.js';
-import type { CompiledRuleSet } from './rule-set.js';
+import { rulesOfKind, type CompiledRuleSet } from './rule-set.js';
 import type { Decision, EngineState, Evaluation, EvaluationContext } from './types.js';
 
 /**
  * The pure part of a pass: one ticket and a view of state in, decisions and a trace out.
  * No I/O happens here, which is what makes rules testable offline and explainable.
+ * Order: routing, then duplicates, then recurring patterns (see DESIGN.md).
  */
 export async function evaluateTicket(ticket: Ticket, ruleSet: CompiledRuleSet, state: EngineState, context: EvaluationContext): Promise<Evaluation> {
-  const routing = await evaluateRouting(ticket, ruleSet.rules, state, context);
-  return { decisions: routing.decisions, trace: routing.trace };
+  const routing = await evaluateRouting(ticket, rulesOfKind(ruleSet, 'routing'), state, context);
+  const dedupRules = rulesOfKind(ruleSet, 'dedup');
+  const dedup = dedupRules.length > 0 ? await evaluateDedup(ticket, dedupRules, state, context) : { decisions: [], trace: [] };
+  const patternRules = rulesOfKind(ruleSet, 'pattern');
+  const patterns = patternRules.length > 0 ? await evaluatePatterns(ticket, patternRules, state, context) : { decisions: [], trace: [] };
+  return {
+    decisions: [...routing.decisions, ...dedup.decisions, ...patterns.decisions],
+    trace: [...routing.trace, ...dedup.trace, ...patterns.trace],
+  };
+}
+
+/** Whether the rules look at earlier tickets' text, so every ticket must go into the similarity index. */
+export function needsSimilarityIndex(ruleSet: CompiledRuleSet): boolean {
+  return ruleSet.rules.some((r) => r.kind === 'dedup');
+}
+
+/** Decisions that summarise a whole batch (a problem's evidence rewritten once, not per incident). */
+export async function finishBatch(ruleSet: CompiledRuleSet, state: EngineState): Promise<Decision[]> {
+  const patternRules = rulesOfKind(ruleSet, 'pattern');
+  return patternRules.length > 0 ? finishPatterns(patternRules, state) : [];
 }
 
 /**
@@ -19,19 +40,27 @@ export async function evaluateTicket(ticket: Ticket, ruleSet: CompiledRuleSet, s
  * ticket version always yields the same id, so enqueuing it twice is a no-op.
  */
 export function planActions(ticket: Ticket, decisions: readonly Decision[], sourceId: string): PlannedAction[] {
-  return decisions.map((decision, index) => ({
-    id: actionId(decision, ticket, index),
-    sourceId,
-    ruleId: decision.ruleId,
-    target: { ticketKey: ticket.key, nativeId: ticket.source.nativeId, number: ticket.source.number, version: ticket.version },
-    action: decision.action,
-    explanation: decision.explanation,
-  }));
+  const own = { ticketKey: ticket.key, nativeId: ticket.source.nativeId, number: ticket.source.number, version: ticket.version };
+  return decisions.map((decision, index) => plan(decision, decision.target ?? own, `${ticket.key}@${ticket.version}`, index, sourceId));
 }
 
-function actionId(decision: Decision, ticket: Ticket, index: number): string {
-  return createHash('sha256')
-    .update(JSON.stringify([decision.ruleId, ticket.key, ticket.version, decision.action.type, index, decision.action]))
+/** Plans decisions that are not about one evaluated ticket (batch summaries); each carries its target. */
+export function planBatchActions(decisions: readonly Decision[], sourceId: string): PlannedAction[] {
+  return decisions.flatMap((decision, index) => (decision.target ? [plan(decision, decision.target, 'batch', index, sourceId)] : []));
+}
+
+function plan(decision: Decision, target: PlannedAction['target'], origin: string, index: number, sourceId: string): PlannedAction {
+  const id = createHash('sha256')
+    .update(JSON.stringify([decision.ruleId, origin, target.ticketKey, target.version, decision.action.type, index, decision.action]))
     .digest('hex')
     .slice(0, 32);
+  return {
+    id,
+    sourceId,
+    ruleId: decision.ruleId,
+    target,
+    action: decision.action,
+    explanation: decision.explanation,
+    ...(decision.lane !== undefined ? { lane: decision.lane } : {}),
+  };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Rule, RoutingRule } from '../model/rule.js';
+import type { DedupRule, PatternRule, Rule, RoutingRule } from '../model/rule.js';
 import { compileExpression, type CompiledExpression } from '../mapping/expression.js';
 import { compileTemplate, type CompiledTemplate } from '../mapping/template.js';
 
@@ -10,7 +10,22 @@ export interface CompiledRoutingRule {
   note: CompiledTemplate | undefined;
 }
 
-export type CompiledRule = CompiledRoutingRule;
+export interface CompiledDedupRule {
+  kind: 'dedup';
+  rule: DedupRule;
+  when: CompiledExpression;
+}
+
+export interface CompiledPatternRule {
+  kind: 'pattern';
+  rule: PatternRule;
+  when: CompiledExpression;
+  groupBy: CompiledExpression[];
+  title: CompiledTemplate;
+  description: CompiledTemplate;
+}
+
+export type CompiledRule = CompiledRoutingRule | CompiledDedupRule | CompiledPatternRule;
 
 /** Every enabled rule, compiled once, in file order; `hash` identifies the exact set for audit and reload. */
 export interface CompiledRuleSet {
@@ -27,11 +42,33 @@ export function compileRuleSet(rules: readonly Rule[]): CompiledRuleSet {
     if (!rule.enabled) continue;
     const when = compileExpression(rule.when);
     collectRawFields(rule.when, rawFields);
-    if (rule.note) collectRawFields(rule.note.template, rawFields);
-    compiled.push({ kind: 'routing', rule, when, note: rule.note ? compileTemplate(rule.note.template) : undefined });
+    switch (rule.kind) {
+      case 'routing':
+        if (rule.note) collectRawFields(rule.note.template, rawFields);
+        compiled.push({ kind: 'routing', rule, when, note: rule.note ? compileTemplate(rule.note.template) : undefined });
+        break;
+      case 'dedup':
+        compiled.push({ kind: 'dedup', rule, when });
+        break;
+      case 'pattern':
+        for (const expression of rule.groupBy) collectRawFields(expression, rawFields);
+        compiled.push({
+          kind: 'pattern',
+          rule,
+          when,
+          groupBy: rule.groupBy.map((expression) => compileExpression(expression)),
+          title: compileTemplate(rule.problem.title),
+          description: compileTemplate(rule.problem.description),
+        });
+        break;
+    }
   }
   const hash = createHash('sha256').update(JSON.stringify(rules)).digest('hex');
   return { rules: compiled, hash, rawFields };
+}
+
+export function rulesOfKind<K extends CompiledRule['kind']>(ruleSet: CompiledRuleSet, kind: K): Extract<CompiledRule, { kind: K }>[] {
+  return ruleSet.rules.filter((r): r is Extract<CompiledRule, { kind: K }> => r.kind === kind);
 }
 
 /** Rules reach custom native fields through `raw.<field>`; the connector must ask for them. */

@@ -1,4 +1,4 @@
-import type { Action } from '../model/action.js';
+import type { Action, ActionTarget } from '../model/action.js';
 import type { Ticket } from '../model/ticket.js';
 
 /** One action a rule decided on, before it gets an idempotency key. */
@@ -7,6 +7,10 @@ export interface Decision {
   action: Action;
   /** One plain sentence a technician can read: why this happened. */
   explanation: string;
+  /** Another ticket the action is written to (a note on a duplicate's original, a pattern's earlier members); default the evaluated ticket. */
+  target?: ActionTarget;
+  /** Writes sharing a lane go strictly in order (a problem's creation before its links); default the target ticket. */
+  lane?: string;
 }
 
 /** What happened to one rule for one ticket, for `explain` and debug logs. */
@@ -34,6 +38,100 @@ export interface EngineState {
   openLoad(sourceId: string, assignee: string): number;
   /** Tells the state that the engine assigned a ticket, so later tickets in the batch see the load. */
   noteAssignment(ticket: Ticket, group: string, assignee: string | undefined): void;
+  /** What earlier tickets the daemon has seen: the similarity index, duplicate links, pattern history. */
+  readonly history: HistoryState;
+}
+
+/** A ticket as the similarity index holds it: enough to address it and show it to a person. */
+export interface IndexedTicket {
+  key: string;
+  sourceId: string;
+  nativeId: string;
+  number: string;
+  version: string;
+  createdAt: string;
+  title: string;
+}
+
+export interface DuplicateCandidate extends IndexedTicket {
+  score: number;
+  textScore: number;
+  sharedTerms: string[];
+  matchedFields: string[];
+}
+
+export interface CandidateSearch {
+  ticket: Ticket;
+  sourceIds: readonly string[];
+  createdAfter: string;
+  createdBefore: string;
+  equalFields: readonly string[];
+  fieldWeights: Readonly<Record<string, number>>;
+  limit: number;
+}
+
+/** One incident counted in a pattern group, at its creation time. */
+export interface PatternEvent {
+  ruleId: string;
+  sourceId: string;
+  groupKey: string;
+  ticketKey: string;
+  nativeId: string;
+  number: string;
+  version: string;
+  createdAt: string;
+  title: string;
+  /** Field values shown as evidence (ci, location, group, category…). */
+  details: Record<string, string>;
+}
+
+/** The problem record a pattern opened; `generation` counts the problems one group has had. */
+export interface PatternProblem {
+  correlationKey: string;
+  ruleId: string;
+  sourceId: string;
+  groupKey: string;
+  /** The values the group was formed by, e.g. `["Configuration Item 1"]`. */
+  groupValues: string[];
+  generation: number;
+  status: 'open' | 'closed';
+  openedAt: string;
+  /** The departure from normal that opened it, in words. */
+  trigger: string;
+}
+
+/**
+ * Durable history the dedup and pattern rules read. Reads see what earlier tickets of the same
+ * batch recorded; records are committed by the caller with the batch's outbox entries.
+ */
+export interface HistoryState {
+  /** Adds or refreshes the ticket in the similarity index. */
+  index(ticket: Ticket): Promise<void>;
+  candidates(search: CandidateSearch): Promise<DuplicateCandidate[]>;
+  indexed(key: string): Promise<IndexedTicket | undefined>;
+  /** The original a ticket was linked to as a duplicate, if it was. */
+  rootOf(key: string): Promise<string | undefined>;
+  /** Whether other tickets were linked to this one as duplicates. */
+  hasDuplicates(key: string): Promise<boolean>;
+  recordDuplicate(key: string, rootKey: string, ruleId: string): void;
+  hasMark(ruleId: string, key: string, mark: string): Promise<boolean>;
+  setMark(ruleId: string, key: string, mark: string): void;
+
+  patternEvent(ruleId: string, ticketKey: string): Promise<PatternEvent | undefined>;
+  recordPatternEvent(event: PatternEvent): void;
+  /** Events of a group created in [from, to). */
+  patternEvents(ruleId: string, groupKey: string, from: string, to: string): Promise<PatternEvent[]>;
+  countPatternEvents(ruleId: string, groupKey: string, from: string, to: string): Promise<number>;
+  /** The group's latest problem (open or closed). */
+  latestProblem(ruleId: string, groupKey: string): Promise<PatternProblem | undefined>;
+  saveProblem(problem: PatternProblem): void;
+  addMember(correlationKey: string, event: PatternEvent): void;
+  members(correlationKey: string): Promise<PatternEvent[]>;
+  /** When the rule counted its first incident (its history starts there). */
+  firstPatternEventAt(ruleId: string): Promise<string | undefined>;
+  /** Remembers, for this batch, that a problem gained a member (or was reopened). */
+  touchProblem(problem: PatternProblem, member: PatternEvent, reopen: boolean): void;
+  touchedProblems(): { problem: PatternProblem; lastMember: PatternEvent; reopen: boolean }[];
 }
 
 export interface EvaluationContext {

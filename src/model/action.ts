@@ -89,5 +89,7 @@ export const PlannedAction = z.strictObject({
   target: ActionTarget,
   action: Action,
   explanation: z.string(),
+  /** Writes sharing a lane are sent strictly in order; default the target ticket's key. */
+  lane: z.string().optional(),
 });
 export type PlannedAction = z.infer<typeof PlannedAction>;

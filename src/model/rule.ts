@@ -48,7 +48,84 @@ export const RoutingRule = z.strictObject({
 });
 export type RoutingRule = z.infer<typeof RoutingRule>;
 
-export const Rule = z.discriminatedUnion('kind', [RoutingRule]);
+/** A span of time written the way admins think of it: `{ days: 28 }`, `{ hours: 24 }`. */
+export const Duration = z
+  .strictObject({
+    days: z.number().min(0).optional(),
+    hours: z.number().min(0).optional(),
+    minutes: z.number().min(0).optional(),
+  })
+  .refine((d) => (d.days ?? 0) + (d.hours ?? 0) + (d.minutes ?? 0) > 0, 'give a positive number of days, hours or minutes');
+export type Duration = z.infer<typeof Duration>;
+
+export function durationMs(duration: Duration): number {
+  return (((duration.days ?? 0) * 24 + (duration.hours ?? 0)) * 60 + (duration.minutes ?? 0)) * 60_000;
+}
+
+/** Canonical ticket fields that dedup rules can require to be equal or count as evidence. */
+export const MatchField = z.enum(['requester', 'ci', 'category', 'subcategory', 'location', 'group', 'contactType', 'kind', 'priority']);
+export type MatchField = z.infer<typeof MatchField>;
+
+const Score = z.number().min(0).max(1);
+
+export const DedupRule = z.strictObject({
+  ...RuleBase,
+  kind: z.literal('dedup'),
+  /** How far back to look for the original; a year by default (duplicates are often weeks apart). */
+  lookBack: Duration.prefault({ days: 365 }),
+  /** Candidates must have the same value in these fields (a missing value never matches). */
+  equalFields: z.array(MatchField).default([]),
+  /** Equal values in these fields add to the score (weight relative to the text, 0..1). */
+  fieldWeights: z.partialRecord(MatchField, z.number().min(0).max(1)).default({}),
+  /** Also look for originals on these other sources; by default a source only looks at itself. */
+  alsoSources: z.array(z.string().min(1)).default([]),
+  /** An internal note listing the likely originals for a person to check. */
+  suggest: z.strictObject({
+    threshold: Score,
+    /** How many candidates the note lists. */
+    limit: z.number().int().min(1).max(20).default(3),
+  }),
+  /** Link automatically above this (stricter) score, with a note on both tickets. */
+  link: z
+    .strictObject({
+      threshold: Score,
+      /** Also resolve the duplicate by setting these native fields (off unless given). */
+      resolve: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    })
+    .optional(),
+});
+export type DedupRule = z.infer<typeof DedupRule>;
+
+export const PatternRule = z.strictObject({
+  ...RuleBase,
+  kind: z.literal('pattern'),
+  /** JSONata expressions over the ticket; their values, joined, are the pattern's key. A missing value means the ticket is not grouped. */
+  groupBy: z.array(Jsonata).min(1),
+  /** The recent window counted against the group's normal rate. */
+  window: Duration,
+  /** The period before the window over which the normal rate is measured. */
+  baseline: Duration,
+  trigger: z.strictObject({
+    /** Never fewer incidents than this in the window. */
+    minCount: z.number().int().min(2),
+    /** The window's count must be at least this many times the normal rate. */
+    factor: z.number().min(1),
+    /** Poisson tail probability of seeing the window's count at the normal rate must be below this. */
+    maxPValue: z.number().gt(0).max(1).default(0.001),
+    /** Trigger at this count whatever the normal rate (unset: only departures trigger). */
+    absoluteCount: z.number().int().min(2).optional(),
+  }),
+  problem: z.strictObject({
+    /** `{{ }}` templates over the pattern's evidence (see README: pattern evidence). */
+    title: z.string().min(1),
+    description: z.string().min(1),
+  }),
+  /** When the problem has been resolved or closed: open a `new` one at the next trigger, or `reopen` it at the next occurrence. */
+  onClosed: z.enum(['new', 'reopen']).default('new'),
+});
+export type PatternRule = z.infer<typeof PatternRule>;
+
+export const Rule = z.discriminatedUnion('kind', [RoutingRule, DedupRule, PatternRule]);
 export type Rule = z.infer<typeof Rule>;
 
 export const RulesFile = z.strictObject({

@@ -70,7 +70,7 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
           for (const entry of entries) {
             if (options.signal?.aborted || stop || rateLimited) return;
             // The rest of a plan made from a version someone has since changed is stale too.
-            if (supersededVersion === entry.planned.target.version) {
+            if (supersededVersion === `${entry.planned.target.ticketKey}@${entry.planned.target.version}`) {
               await store.outbox.markDone(entry.id, { outcome: 'superseded', ref: undefined });
               summary.superseded++;
               continue;
@@ -78,7 +78,7 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
             const outcome = await sendOne(entry);
             if (outcome === undefined) return;
             progressed = true;
-            if (outcome === 'superseded') supersededVersion = entry.planned.target.version;
+            if (outcome === 'superseded') supersededVersion = `${entry.planned.target.ticketKey}@${entry.planned.target.version}`;
           }
         })
         .catch((error: unknown) => {

@@ -1,4 +1,6 @@
+import type { DuplicateCandidate, IndexedTicket, PatternEvent, PatternProblem } from '../engine/types.js';
 import type { PlannedAction } from '../model/action.js';
+import type { CandidateQuery, SimilarityDoc } from '../similarity/types.js';
 import type { TicketStatus } from '../model/ticket.js';
 
 /** What the daemon remembers about a ticket between passes (not the ticket itself). */
@@ -50,6 +52,43 @@ export interface BatchCommit {
   roundRobin: Map<string, number>;
   actions: PlannedAction[];
   quarantine: QuarantineInput[];
+  /** What dedup and pattern rules decided to remember (absent: nothing). */
+  history?: HistoryChanges;
+}
+
+export interface HistoryChanges {
+  marks: { ruleId: string; key: string; mark: string }[];
+  duplicates: { key: string; rootKey: string; ruleId: string }[];
+  patternEvents: PatternEvent[];
+  /** Inserted or updated (status) by correlation key. */
+  problems: PatternProblem[];
+  members: { correlationKey: string; ticketKey: string; ruleId: string }[];
+}
+
+/**
+ * What dedup and pattern rules know of earlier tickets. The similarity index is derived data and
+ * is written directly (re-indexing a ticket is harmless); everything else changes only through
+ * `commitBatch`, with the outbox entries it explains.
+ */
+export interface HistoryStore {
+  index(doc: SimilarityDoc & { title: string }): Promise<void>;
+  candidates(query: CandidateQuery): Promise<DuplicateCandidate[]>;
+  indexed(key: string): Promise<IndexedTicket | undefined>;
+  indexedCount(): Promise<number>;
+  duplicateRoot(key: string): Promise<string | undefined>;
+  hasDuplicates(key: string): Promise<boolean>;
+  hasMark(ruleId: string, key: string, mark: string): Promise<boolean>;
+  patternEvent(ruleId: string, ticketKey: string): Promise<PatternEvent | undefined>;
+  /** Events of a group created in [from, to), oldest first. */
+  patternEvents(ruleId: string, groupKey: string, from: string, to: string): Promise<PatternEvent[]>;
+  countPatternEvents(ruleId: string, groupKey: string, from: string, to: string): Promise<number>;
+  firstPatternEventAt(ruleId: string): Promise<string | undefined>;
+  latestProblem(ruleId: string, groupKey: string): Promise<PatternProblem | undefined>;
+  members(correlationKey: string): Promise<PatternEvent[]>;
+  /** Problems a source's pattern rules opened that are open as far as the daemon knows. */
+  openProblems(sourceId: string): Promise<PatternProblem[]>;
+  /** Records that people resolved/closed a problem on the platform (or reopened it). */
+  setProblemStatus(correlationKey: string, status: PatternProblem['status']): Promise<void>;
 }
 
 export type OutboxStatus = 'pending' | 'done' | 'dead';
@@ -113,5 +152,6 @@ export interface StateStore {
   /** Records the outcome of a retry: resolved when the record now maps. */
   quarantineResolve(ids: readonly number[]): Promise<void>;
   readonly outbox: OutboxStore;
+  readonly history: HistoryStore;
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import type { LoadedRulesFile, LoadedRuleTest } from '../config/load-rules.js';
 import type { YamlSource } from '../config/yaml-source.js';
 import { issuesToDiagnostics } from '../config/zod-issues.js';
 import { BatchState } from '../daemon/batch-state.js';
+import { scratchHistory } from '../state/sqlite/store.js';
 import { evaluateTicket } from '../engine/index.js';
 import { compileRuleSet } from '../engine/rule-set.js';
 import type { CompiledRuleSet } from '../engine/rule-set.js';
@@ -62,7 +63,7 @@ async function runTest(file: string, loaded: LoadedRuleTest, ruleSet: CompiledRu
   }
 
   // A fresh state per test: what the test says, and nothing left over from the test before it.
-  const state = new BatchState(new Map(Object.entries(test.state?.roundRobin ?? {})), new Map(Object.entries(test.state?.openTickets ?? {})));
+  const state = new BatchState(new Map(Object.entries(test.state?.roundRobin ?? {})), new Map(Object.entries(test.state?.openTickets ?? {})), scratchHistory());
   const evaluation = await evaluateTicket(built.ticket, ruleSet, state, { sourceId, now: new Date(TEST_TIME) });
   report.actual = evaluation.decisions.map((d) => ({ rule: d.ruleId, action: d.action, explanation: d.explanation }));
   report.trace = fullTrace(ruleSet, evaluation.trace);

@@ -1,3 +1,5 @@
+import { SIMILARITY_SCHEMA_SQL } from '../../similarity/sqlite-index.js';
+
 /**
  * Numbered schema migrations; `PRAGMA user_version` records how far a database has come.
  * Never edit a released migration: add the next one.
@@ -69,4 +71,61 @@ export const migrations: readonly string[] = [
   ALTER TABLE quarantine ADD COLUMN status TEXT NOT NULL DEFAULT 'open';
   CREATE INDEX quarantine_status ON quarantine (source_id, status);
   `,
+  `
+  -- Dedup and pattern history (issue 8). What a rule did to a ticket, once: suggested, linked.
+  CREATE TABLE rule_marks (
+    rule_id TEXT NOT NULL,
+    subject_key TEXT NOT NULL,
+    mark TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (rule_id, subject_key, mark)
+  ) WITHOUT ROWID;
+  -- Duplicate families: every duplicate points at the root, never at another duplicate.
+  CREATE TABLE duplicate_links (
+    ticket_key TEXT PRIMARY KEY,
+    root_key TEXT NOT NULL,
+    rule_id TEXT NOT NULL,
+    linked_at TEXT NOT NULL
+  );
+  CREATE INDEX duplicate_roots ON duplicate_links (root_key);
+  CREATE TABLE indexed_titles (
+    key TEXT PRIMARY KEY,
+    title TEXT NOT NULL
+  );
+  -- Each ticket counted once per pattern rule, in its group, at its creation time.
+  CREATE TABLE pattern_events (
+    rule_id TEXT NOT NULL,
+    ticket_key TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    group_key TEXT NOT NULL,
+    native_id TEXT NOT NULL,
+    number TEXT NOT NULL,
+    version TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    title TEXT NOT NULL,
+    details TEXT NOT NULL,
+    PRIMARY KEY (rule_id, ticket_key)
+  );
+  CREATE INDEX pattern_events_window ON pattern_events (rule_id, group_key, created_at);
+  CREATE INDEX pattern_events_first ON pattern_events (rule_id, created_at);
+  CREATE TABLE pattern_problems (
+    correlation_key TEXT PRIMARY KEY,
+    rule_id TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    group_key TEXT NOT NULL,
+    group_values TEXT NOT NULL,
+    generation INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    opened_at TEXT NOT NULL,
+    trigger TEXT NOT NULL
+  );
+  CREATE INDEX pattern_problems_group ON pattern_problems (rule_id, group_key, generation);
+  CREATE INDEX pattern_problems_open ON pattern_problems (source_id, status);
+  CREATE TABLE pattern_members (
+    correlation_key TEXT NOT NULL,
+    rule_id TEXT NOT NULL,
+    ticket_key TEXT NOT NULL,
+    PRIMARY KEY (correlation_key, ticket_key)
+  ) WITHOUT ROWID;
+  ` + SIMILARITY_SCHEMA_SQL,
 ];

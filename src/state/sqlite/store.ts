@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { PlannedAction } from '../../model/action.js';
 import { isOpen, TicketStatus } from '../../model/ticket.js';
 import type { BatchCommit, OutboxEntry, OutboxStatus, OutboxStore, QuarantineEntry, QuarantineStatus, StateStore, TicketState } from '../types.js';
+import { SqliteHistoryStore } from './history.js';
 import { migrations } from './migrations.js';
 
 interface OutboxRow {
@@ -48,6 +49,14 @@ export function openSqliteStore(path: string, clock: () => Date = () => new Date
   return new SqliteStateStore(db, clock);
 }
 
+/**
+ * History (similarity index, duplicate families, pattern counts) in a private in-memory database,
+ * for tools that evaluate rules without a daemon's state file (rule tests, explain on a file).
+ */
+export function scratchHistory(): SqliteHistoryStore {
+  return openSqliteStore(':memory:').history;
+}
+
 function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   for (let version = current; version < migrations.length; version++) {
@@ -60,6 +69,7 @@ function migrate(db: Database.Database): void {
 
 export class SqliteStateStore implements StateStore {
   readonly outbox: OutboxStore;
+  readonly history: SqliteHistoryStore;
   private readonly stmts;
 
   constructor(
@@ -105,14 +115,15 @@ export class SqliteStateStore implements StateStore {
         `UPDATE quarantine SET status = 'retry' WHERE status = 'open' AND native_id IS NOT NULL AND (? IS NULL OR id = ?) AND (? IS NULL OR source_id = ?)`,
       ),
       quarantineResolve: db.prepare<[number]>(`UPDATE quarantine SET status = 'resolved' WHERE id = ?`),
-      // An entry waits while an earlier entry of the same ticket waits for its retry, so a note
+      // Entries share a lane (`ticket_key`: the ticket, or a problem and its links). An entry waits while an earlier entry of the same ticket waits for its retry, so a note
       // never overtakes the assignment it describes; and while an earlier entry of the same plan
       // (ticket version) is dead, so a note never describes an assignment that did not happen.
       due: db.prepare<[string, string, string, number], OutboxRow>(
         `SELECT * FROM outbox WHERE source_id = ? AND status = 'pending' AND next_attempt_at <= ?
            AND NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.ticket_key = outbox.ticket_key AND earlier.seq < outbox.seq
              AND ((earlier.status = 'pending' AND earlier.next_attempt_at > ?)
-               OR (earlier.status = 'dead' AND json_extract(earlier.planned, '$.target.version') = json_extract(outbox.planned, '$.target.version'))))
+               OR (earlier.status = 'dead' AND json_extract(earlier.planned, '$.target.version') = json_extract(outbox.planned, '$.target.version')
+               AND json_extract(earlier.planned, '$.target.ticketKey') = json_extract(outbox.planned, '$.target.ticketKey'))))
          ORDER BY seq LIMIT ?`,
       ),
       markAttempt: db.prepare(`UPDATE outbox SET attempts = attempts + 1, updated_at = ? WHERE id = ?`),
@@ -123,13 +134,15 @@ export class SqliteStateStore implements StateStore {
       nextAttempt: db.prepare<[string], { at: string | null }>(
         `SELECT min(next_attempt_at) AS at FROM outbox WHERE source_id = ? AND status = 'pending'
            AND NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.ticket_key = outbox.ticket_key AND earlier.seq < outbox.seq
-             AND earlier.status = 'dead' AND json_extract(earlier.planned, '$.target.version') = json_extract(outbox.planned, '$.target.version'))`,
+             AND earlier.status = 'dead' AND json_extract(earlier.planned, '$.target.version') = json_extract(outbox.planned, '$.target.version')
+               AND json_extract(earlier.planned, '$.target.ticketKey') = json_extract(outbox.planned, '$.target.ticketKey'))`,
       ),
       counts: db.prepare<[string | null, string | null], { status: OutboxStatus; n: number }>(
         'SELECT status, count(*) AS n FROM outbox WHERE (? IS NULL OR source_id = ?) GROUP BY status',
       ),
     };
     this.outbox = this.createOutbox();
+    this.history = new SqliteHistoryStore(db, clock);
   }
 
   async getWatermark(sourceId: string): Promise<string | null> {
@@ -169,7 +182,7 @@ export class SqliteStateStore implements StateStore {
     const now = this.clock().toISOString();
     this.db.transaction(() => {
       for (const action of batch.actions) {
-        this.stmts.enqueue.run(action.id, action.sourceId, action.target.ticketKey, action.ruleId, action.action.type, JSON.stringify(action), now, now, now);
+        this.stmts.enqueue.run(action.id, action.sourceId, action.lane ?? action.target.ticketKey, action.ruleId, action.action.type, JSON.stringify(action), now, now, now);
       }
       for (const [ruleId, position] of batch.roundRobin) this.stmts.setRoundRobin.run(`${batch.sourceId}/${ruleId}`, position);
       for (const t of batch.tickets) {
@@ -179,6 +192,7 @@ export class SqliteStateStore implements StateStore {
         this.stmts.quarantine.run(q.sourceId, q.nativeId ?? null, q.version ?? null, q.error, JSON.stringify(q.raw ?? null), now);
       }
       for (const l of batch.ledger) this.stmts.ledgerAdd.run(batch.sourceId, l.nativeId, l.version, l.updatedAt);
+      if (batch.history) this.history.apply(batch.history);
       if (batch.watermark) this.stmts.setWatermark.run(batch.sourceId, batch.watermark);
     })();
   }

@@ -1,0 +1,171 @@
+import { durationMs } from '../../model/rule.js';
+import { isOpen, type Ticket } from '../../model/ticket.js';
+import { isTruthy } from '../../mapping/expression.js';
+import type { CompiledDedupRule } from '../rule-set.js';
+import type { Decision, DuplicateCandidate, EngineState, EvaluationContext, IndexedTicket, RuleTrace } from '../types.js';
+
+export interface DedupOutcome {
+  decisions: Decision[];
+  trace: RuleTrace[];
+}
+
+/** Marks that make each dedup rule act on a ticket once: suggested or linked, never both, never again. */
+export const SUGGESTED = 'suggested';
+export const LINKED = 'linked';
+
+/**
+ * Duplicate detection for one ticket: the earlier tickets most like it, resolved to the root of
+ * their duplicate family. Above the rule's link threshold the ticket is linked to that root (with
+ * a note on both); above the suggest threshold a person gets a note listing the candidates.
+ * A rule acts once per ticket, so edits never repeat the note.
+ */
+export async function evaluateDedup(ticket: Ticket, rules: readonly CompiledDedupRule[], state: EngineState, context: EvaluationContext): Promise<DedupOutcome> {
+  const decisions: Decision[] = [];
+  const trace: RuleTrace[] = [];
+  const { history } = state;
+  for (const compiled of rules) {
+    const { rule } = compiled;
+    const skip = (outcome: RuleTrace['outcome'], reason: string): void => {
+      trace.push({ ruleId: rule.id, kind: 'dedup', outcome, reason });
+    };
+    if (rule.scope?.sources && !rule.scope.sources.includes(context.sourceId)) {
+      skip('not-applicable', `scoped to ${rule.scope.sources.join(', ')}`);
+      continue;
+    }
+    if (!isOpen(ticket.status)) {
+      skip('not-applicable', `ticket is ${ticket.status}; duplicates are looked for while a ticket is open`);
+      continue;
+    }
+    try {
+      if (!isTruthy(await compiled.when.evaluate(ticket))) {
+        skip('no-match', `when is false: ${rule.when}`);
+        continue;
+      }
+    } catch (error) {
+      skip('error', `when failed: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
+    if ((await history.hasMark(rule.id, ticket.key, LINKED)) || (await history.hasMark(rule.id, ticket.key, SUGGESTED))) {
+      skip('not-applicable', 'already acted on this ticket');
+      continue;
+    }
+    const root = await history.rootOf(ticket.key);
+    if (root !== undefined) {
+      skip('not-applicable', `already linked as a duplicate of ${root}`);
+      continue;
+    }
+
+    const candidates = await rootCandidates(ticket, compiled, state, context);
+    const suggested = candidates.filter((c) => c.score >= rule.suggest.threshold);
+    if (suggested.length === 0) {
+      const best = candidates[0];
+      skip('no-match', best ? `best candidate ${best.number} scores ${best.score.toFixed(2)}, below the suggest threshold ${rule.suggest.threshold}` : 'no earlier ticket shares enough with it');
+      continue;
+    }
+
+    const top = suggested[0] as DuplicateCandidate;
+    const link = rule.link;
+    const linkable = link !== undefined && top.score >= link.threshold && top.sourceId === context.sourceId;
+    // A ticket others are already linked to stays their root: linking it too would build a chain.
+    if (linkable && !(await history.hasDuplicates(ticket.key))) {
+      decisions.push(...linkDecisions(ticket, top, compiled));
+      history.recordDuplicate(ticket.key, top.key, rule.id);
+      history.setMark(rule.id, ticket.key, LINKED);
+      trace.push({ ruleId: rule.id, kind: 'dedup', outcome: 'matched', reason: `linked as duplicate of ${top.number} (score ${top.score.toFixed(2)} ≥ ${link.threshold})` });
+      continue;
+    }
+    const listed = suggested.slice(0, rule.suggest.limit);
+    decisions.push({
+      ruleId: rule.id,
+      action: { type: 'comment', visibility: 'internal', body: suggestionNote(listed, rule.id) },
+      explanation: `Rule ${rule.id} found ${listed.length} likely original${listed.length === 1 ? '' : 's'} (best ${top.number}, score ${top.score.toFixed(2)})`,
+    });
+    history.setMark(rule.id, ticket.key, SUGGESTED);
+    trace.push({ ruleId: rule.id, kind: 'dedup', outcome: 'matched', reason: `suggested ${listed.map((c) => `${c.number} (${c.score.toFixed(2)})`).join(', ')}` });
+  }
+  return { decisions, trace };
+}
+
+/**
+ * Candidates with every duplicate replaced by its root (the best score of the family kept), the
+ * ticket itself and anything created after it removed. Best first.
+ */
+async function rootCandidates(ticket: Ticket, compiled: CompiledDedupRule, state: EngineState, context: EvaluationContext): Promise<DuplicateCandidate[]> {
+  const { rule } = compiled;
+  const { history } = state;
+  const createdBefore = ticket.createdAt;
+  const createdAfter = new Date(Date.parse(ticket.createdAt) - durationMs(rule.lookBack)).toISOString();
+  const raw = await history.candidates({
+    ticket,
+    sourceIds: [context.sourceId, ...rule.alsoSources],
+    createdAfter,
+    createdBefore,
+    equalFields: rule.equalFields,
+    fieldWeights: rule.fieldWeights,
+    // Extra room: several candidates may collapse into one root.
+    limit: Math.max(10, rule.suggest.limit * 3),
+  });
+  const byRoot = new Map<string, DuplicateCandidate>();
+  for (const candidate of raw) {
+    let chosen: DuplicateCandidate = candidate;
+    const rootKey = await history.rootOf(candidate.key);
+    if (rootKey !== undefined) {
+      const root: IndexedTicket | undefined = await history.indexed(rootKey);
+      if (root === undefined) continue;
+      chosen = { ...candidate, ...root, matchedFields: candidate.matchedFields, sharedTerms: candidate.sharedTerms };
+    }
+    if (chosen.key === ticket.key || chosen.createdAt >= ticket.createdAt) continue;
+    const existing = byRoot.get(chosen.key);
+    if (!existing || existing.score < chosen.score) byRoot.set(chosen.key, chosen);
+  }
+  return [...byRoot.values()].sort((a, b) => b.score - a.score || a.createdAt.localeCompare(b.createdAt));
+}
+
+function linkDecisions(ticket: Ticket, original: DuplicateCandidate, compiled: CompiledDedupRule): Decision[] {
+  const { rule } = compiled;
+  const why = reasonText(original);
+  const originalTarget = { ticketKey: original.key, nativeId: original.nativeId, number: original.number, version: original.version };
+  const decisions: Decision[] = [
+    {
+      ruleId: rule.id,
+      action: { type: 'link-duplicate', original: { nativeId: original.nativeId, number: original.number } },
+      explanation: `Rule ${rule.id}: duplicate of ${original.number} (score ${original.score.toFixed(2)}; ${why})`,
+    },
+    {
+      ruleId: rule.id,
+      action: {
+        type: 'comment',
+        visibility: 'internal',
+        body: `deskbridge linked this ticket as a duplicate of ${original.number} "${original.title}" (score ${original.score.toFixed(2)}; ${why}). Rule: ${rule.id}.`,
+      },
+      explanation: `Note on the duplicate, rule ${rule.id}`,
+    },
+    {
+      ruleId: rule.id,
+      action: {
+        type: 'comment',
+        visibility: 'internal',
+        body: `deskbridge linked ${ticket.source.number} "${ticket.title}" to this ticket as a duplicate (score ${original.score.toFixed(2)}; ${why}). Rule: ${rule.id}.`,
+      },
+      explanation: `Note on the original ${original.number}, rule ${rule.id}`,
+      target: originalTarget,
+    },
+  ];
+  for (const [field, value] of Object.entries(rule.link?.resolve ?? {})) {
+    decisions.push({ ruleId: rule.id, action: { type: 'set-field', field, value }, explanation: `Resolve as duplicate of ${original.number}, rule ${rule.id}` });
+  }
+  return decisions;
+}
+
+function suggestionNote(candidates: readonly DuplicateCandidate[], ruleId: string): string {
+  const lines = candidates.map((c, i) => `${i + 1}. ${c.number} "${c.title}" — score ${c.score.toFixed(2)}; ${reasonText(c)}`);
+  return [`deskbridge found earlier tickets that may describe the same issue:`, ...lines, `If one is the same issue, link this ticket to it. Rule: ${ruleId}.`].join('\n');
+}
+
+/** Why two tickets look alike, in words: the shared terms that weighed most and the equal fields. */
+export function reasonText(candidate: Pick<DuplicateCandidate, 'sharedTerms' | 'matchedFields'>): string {
+  const parts: string[] = [];
+  if (candidate.sharedTerms.length > 0) parts.push(`shared terms: ${candidate.sharedTerms.slice(0, 6).join(', ')}`);
+  if (candidate.matchedFields.length > 0) parts.push(`same ${candidate.matchedFields.join(', ')}`);
+  return parts.length > 0 ? parts.join('; ') : 'similar text';
+}

@@ -1,0 +1,224 @@
+import { createHash } from 'node:crypto';
+import { durationMs } from '../../model/rule.js';
+import type { Ticket } from '../../model/ticket.js';
+import { isTruthy } from '../../mapping/expression.js';
+import type { CompiledPatternRule } from '../rule-set.js';
+import type { Decision, EngineState, EvaluationContext, PatternEvent, PatternProblem, RuleTrace } from '../types.js';
+import { assessSpike } from './detector.js';
+import { buildEvidence, plainDescription } from './evidence.js';
+
+export interface PatternOutcome {
+  decisions: Decision[];
+  trace: RuleTrace[];
+}
+
+/** Detail fields a pattern's evidence counts by. */
+const DETAIL_FIELDS = ['ci', 'location', 'group', 'category', 'subcategory'] as const;
+
+/** Writes about one problem share a lane, so its creation is confirmed before incidents are linked to it. */
+export function problemLane(correlationKey: string): string {
+  return `problem:${correlationKey}`;
+}
+
+/**
+ * Recurring patterns for one ticket. Each ticket counts once per rule, in the group its values
+ * put it in, at its creation time. A group with an open problem gains a member (linked); a group
+ * without one opens exactly one problem when its recent count departs from its own normal rate,
+ * with every incident of the window as its first members.
+ */
+export async function evaluatePatterns(ticket: Ticket, rules: readonly CompiledPatternRule[], state: EngineState, context: EvaluationContext): Promise<PatternOutcome> {
+  const decisions: Decision[] = [];
+  const trace: RuleTrace[] = [];
+  const { history } = state;
+  for (const compiled of rules) {
+    const { rule } = compiled;
+    const note = (outcome: RuleTrace['outcome'], reason: string): void => {
+      trace.push({ ruleId: rule.id, kind: 'pattern', outcome, reason });
+    };
+    if (rule.scope?.sources && !rule.scope.sources.includes(context.sourceId)) {
+      note('not-applicable', `scoped to ${rule.scope.sources.join(', ')}`);
+      continue;
+    }
+    let values: string[] | string;
+    try {
+      if (!isTruthy(await compiled.when.evaluate(ticket))) {
+        note('no-match', `when is false: ${rule.when}`);
+        continue;
+      }
+      values = await groupValues(ticket, compiled);
+    } catch (error) {
+      note('error', `${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
+    if (typeof values === 'string') {
+      note('no-match', values);
+      continue;
+    }
+    const groupKey = JSON.stringify([context.sourceId, ...values]);
+    const counted = await history.patternEvent(rule.id, ticket.key);
+    if (counted !== undefined) {
+      note('not-applicable', `already counted in ${JSON.parse(counted.groupKey).slice(1).join(' / ')}`);
+      continue;
+    }
+    const event: PatternEvent = {
+      ruleId: rule.id,
+      sourceId: context.sourceId,
+      groupKey,
+      ticketKey: ticket.key,
+      nativeId: ticket.source.nativeId,
+      number: ticket.source.number,
+      version: ticket.version,
+      createdAt: ticket.createdAt,
+      title: ticket.title,
+      details: details(ticket),
+    };
+    history.recordPatternEvent(event);
+
+    const latest = await history.latestProblem(rule.id, groupKey);
+    if (latest?.status === 'open' || (latest?.status === 'closed' && rule.onClosed === 'reopen')) {
+      const reopen = latest.status === 'closed';
+      const problem: PatternProblem = { ...latest, status: 'open' };
+      if (reopen) history.saveProblem(problem);
+      history.addMember(latest.correlationKey, event);
+      history.touchProblem(problem, event, reopen);
+      decisions.push(linkDecision(rule.id, latest, event, ticket));
+      note('matched', `${reopen ? 'reopens' : 'joins'} the problem of ${values.join(' / ')} (${latest.correlationKey})`);
+      continue;
+    }
+
+    const windowMs = durationMs(rule.window);
+    const baselineMs = durationMs(rule.baseline);
+    const at = Date.parse(ticket.createdAt);
+    const windowStart = new Date(at - windowMs + 1).toISOString();
+    const windowEnd = new Date(at + 1).toISOString();
+    const baselineStart = new Date(at - windowMs + 1 - baselineMs).toISOString();
+    const [windowCount, baselineCount, firstSeen] = await Promise.all([
+      history.countPatternEvents(rule.id, groupKey, windowStart, windowEnd),
+      history.countPatternEvents(rule.id, groupKey, baselineStart, windowStart),
+      history.firstPatternEventAt(rule.id),
+    ]);
+    // Only history the daemon has actually seen counts as the normal rate: a rule deployed today
+    // has no baseline yet, and an empty one would make every busy key look like a spike.
+    const observedBaselineMs = Math.max(0, Math.min(baselineMs, Date.parse(windowStart) - Date.parse(firstSeen ?? ticket.createdAt)));
+    const assessment = assessSpike({ windowCount, baselineCount, windowMs, baselineMs: observedBaselineMs, params: rule.trigger });
+    if (!assessment.triggered) {
+      note('no-match', `${values.join(' / ')}: ${assessment.reason}`);
+      continue;
+    }
+
+    const generation = (latest?.generation ?? 0) + 1;
+    const problem: PatternProblem = {
+      correlationKey: correlationKey(rule.id, groupKey, generation),
+      ruleId: rule.id,
+      sourceId: context.sourceId,
+      groupKey,
+      groupValues: values,
+      generation,
+      status: 'open',
+      openedAt: ticket.createdAt,
+      trigger: assessment.reason,
+    };
+    history.saveProblem(problem);
+    const members = await history.patternEvents(rule.id, groupKey, windowStart, windowEnd);
+    for (const member of members) history.addMember(problem.correlationKey, member);
+    const evidence = buildEvidence(problem, members, rule);
+    decisions.push({
+      ruleId: rule.id,
+      action: { type: 'create-problem', correlationKey: problem.correlationKey, title: await renderTitle(compiled, evidence), description: await renderDescription(compiled, evidence, trace) },
+      explanation: `Rule ${rule.id}: ${assessment.reason}`,
+      lane: problemLane(problem.correlationKey),
+    });
+    for (const member of members) decisions.push(linkDecision(rule.id, problem, member, ticket));
+    note('matched', `opens a problem for ${values.join(' / ')}: ${assessment.reason}`);
+  }
+  return { decisions, trace };
+}
+
+/**
+ * After a batch: one update per problem that gained members (or was reopened), carrying the
+ * whole evidence as it now stands — not one rewrite per incident.
+ */
+export async function finishPatterns(rules: readonly CompiledPatternRule[], state: EngineState): Promise<Decision[]> {
+  const decisions: Decision[] = [];
+  const byId = new Map(rules.map((r) => [r.rule.id, r]));
+  for (const touched of state.history.touchedProblems()) {
+    const compiled = byId.get(touched.problem.ruleId);
+    if (!compiled) continue;
+    const members = await state.history.members(touched.problem.correlationKey);
+    const evidence = buildEvidence(touched.problem, members, compiled.rule);
+    const trace: RuleTrace[] = [];
+    const last = touched.lastMember;
+    decisions.push({
+      ruleId: compiled.rule.id,
+      action: {
+        type: 'update-problem',
+        correlationKey: touched.problem.correlationKey,
+        title: await renderTitle(compiled, evidence),
+        description: await renderDescription(compiled, evidence, trace),
+        reopen: touched.reopen,
+      },
+      explanation: `Rule ${compiled.rule.id}: ${evidence.count} incidents now in the problem of ${evidence.key}${touched.reopen ? ' (reopened: the pattern came back)' : ''}`,
+      target: { ticketKey: last.ticketKey, nativeId: last.nativeId, number: last.number, version: last.version },
+      lane: problemLane(touched.problem.correlationKey),
+    });
+  }
+  return decisions;
+}
+
+function linkDecision(ruleId: string, problem: PatternProblem, member: PatternEvent, ticket: Ticket): Decision {
+  return {
+    ruleId,
+    action: { type: 'link-problem', correlationKey: problem.correlationKey },
+    explanation: `Rule ${ruleId}: part of the recurring pattern ${problem.groupValues.join(' / ')}`,
+    ...(member.ticketKey === ticket.key ? {} : { target: { ticketKey: member.ticketKey, nativeId: member.nativeId, number: member.number, version: member.version } }),
+    lane: problemLane(problem.correlationKey),
+  };
+}
+
+/** The group's values, or why the ticket is not grouped. */
+async function groupValues(ticket: Ticket, compiled: CompiledPatternRule): Promise<string[] | string> {
+  const values: string[] = [];
+  for (const [i, expression] of compiled.groupBy.entries()) {
+    const value = await expression.evaluate(ticket);
+    if (value === undefined || value === null || value === '' || (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')) {
+      return `no value for groupBy ${compiled.rule.groupBy[i] ?? ''}`;
+    }
+    values.push(String(value));
+  }
+  return values;
+}
+
+function details(ticket: Ticket): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const field of DETAIL_FIELDS) {
+    const value = ticket[field];
+    if (value !== undefined && value !== '') out[field] = value;
+  }
+  return out;
+}
+
+/** Stable, short and readable: the same group and generation always map to the same problem. */
+export function correlationKey(ruleId: string, groupKey: string, generation: number): string {
+  const digest = createHash('sha256').update(groupKey).digest('hex').slice(0, 16);
+  return `deskbridge:${ruleId}:${digest}:${generation}`.slice(0, 100);
+}
+
+async function renderTitle(compiled: CompiledPatternRule, evidence: ReturnType<typeof buildEvidence>): Promise<string> {
+  try {
+    const title = (await compiled.title.render(evidence)).trim();
+    if (title !== '') return title.slice(0, 160);
+  } catch {
+    // Fall through to a title that still says what the pattern is.
+  }
+  return `Recurring incidents: ${evidence.key}`.slice(0, 160);
+}
+
+async function renderDescription(compiled: CompiledPatternRule, evidence: ReturnType<typeof buildEvidence>, trace: RuleTrace[]): Promise<string> {
+  try {
+    const text = await compiled.description.render(evidence);
+    if (text.trim() !== '') return text;
+  } catch (error) {
+    trace.push({ ruleId: compiled.rule.id, kind: 'pattern', outcome: 'error', reason: `description template failed, plain evidence used: ${error instanceof Error ? error.message : String(error)}` });
+  }
+  return plainDescription(evidence);
+}
