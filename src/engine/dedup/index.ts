@@ -114,7 +114,7 @@ async function rootCandidates(ticket: Ticket, compiled: CompiledDedupRule, state
       if (root === undefined) continue;
       chosen = { ...candidate, ...root, matchedFields: candidate.matchedFields, sharedTerms: candidate.sharedTerms };
     }
-    if (chosen.key === ticket.key || chosen.createdAt >= ticket.createdAt) continue;
+    if (chosen.key === ticket.key || Date.parse(chosen.createdAt) >= Date.parse(ticket.createdAt)) continue;
     const existing = byRoot.get(chosen.key);
     if (!existing || existing.score < chosen.score) byRoot.set(chosen.key, chosen);
   }

@@ -68,7 +68,8 @@ export async function evaluatePatterns(ticket: Ticket, rules: readonly CompiledP
       nativeId: ticket.source.nativeId,
       number: ticket.source.number,
       version: ticket.version,
-      createdAt: ticket.createdAt,
+      // Normalised: windows compare these as strings, and "…00Z" sorts after "…00.001Z".
+      createdAt: new Date(ticket.createdAt).toISOString(),
       title: ticket.title,
       details: details(ticket),
     };
@@ -99,7 +100,7 @@ export async function evaluatePatterns(ticket: Ticket, rules: readonly CompiledP
     ]);
     // Only history the daemon has actually seen counts as the normal rate: a rule deployed today
     // has no baseline yet, and an empty one would make every busy key look like a spike.
-    const observedBaselineMs = Math.max(0, Math.min(baselineMs, Date.parse(windowStart) - Date.parse(firstSeen ?? ticket.createdAt)));
+    const observedBaselineMs = Math.max(0, Math.min(baselineMs, Date.parse(windowStart) - Date.parse(firstSeen ?? event.createdAt)));
     const assessment = assessSpike({ windowCount, baselineCount, windowMs, baselineMs: observedBaselineMs, params: rule.trigger });
     if (!assessment.triggered) {
       note('no-match', `${values.join(' / ')}: ${assessment.reason}`);
@@ -115,7 +116,7 @@ export async function evaluatePatterns(ticket: Ticket, rules: readonly CompiledP
       groupValues: values,
       generation,
       status: 'open',
-      openedAt: ticket.createdAt,
+      openedAt: event.createdAt,
       trigger: assessment.reason,
     };
     history.saveProblem(problem);

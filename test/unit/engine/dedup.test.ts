@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { BatchState } from '../../../src/daemon/batch-state.js';
+import { evaluateTicket, planActions } from '../../../src/engine/index.js';
+import { compileRuleSet } from '../../../src/engine/rule-set.js';
+import type { Decision } from '../../../src/engine/types.js';
+import { DedupRule } from '../../../src/model/rule.js';
+import type { Ticket } from '../../../src/model/ticket.js';
+import { openSqliteStore, type SqliteStateStore } from '../../../src/state/sqlite/store.js';
+import { makeTicket } from '../../helpers/tickets.js';
+
+const rule = (overrides: Record<string, unknown> = {}) =>
+  DedupRule.parse({ id: 'dups', kind: 'dedup', when: 'true', suggest: { threshold: 0.3 }, link: { threshold: 0.8 }, ...overrides });
+
+/** Feeds tickets through the engine one batch each, the way the sync loop does: index, evaluate, commit. */
+class Desk {
+  readonly store: SqliteStateStore = openSqliteStore(':memory:');
+  constructor(private readonly rules: ReturnType<typeof compileRuleSet>) {}
+
+  async see(ticket: Ticket): Promise<Decision[]> {
+    const state = new BatchState(new Map(), new Map(), this.store.history);
+    await state.history.index(ticket);
+    const evaluation = await evaluateTicket(ticket, this.rules, state, { sourceId: 'snow-test', now: new Date(ticket.updatedAt) });
+    this.store.history.apply(state.history.changes);
+    return evaluation.decisions;
+  }
+}
+
+const vpn = (id: string, createdAt: string, extra: Partial<Ticket> = {}) =>
+  makeTicket({ id, createdAt, updatedAt: createdAt, title: 'VPN client disconnects every few minutes', description: 'Cisco AnyConnect drops the tunnel on the office wifi', ...extra });
+
+describe('dedup rules', () => {
+  it('links a near-identical later report to the earlier one, with a note on both tickets', async () => {
+    const desk = new Desk(compileRuleSet([rule()]));
+    expect(await desk.see(vpn('a', '2026-11-01T09:00:00Z'))).toEqual([]);
+    const decisions = await desk.see(vpn('b', '2026-11-02T09:00:00Z'));
+    expect(decisions.map((d) => d.action.type)).toEqual(['link-duplicate', 'comment', 'comment']);
+    expect(decisions[0]?.action).toEqual({ type: 'link-duplicate', original: { nativeId: 'a', number: 'INCa' } });
+    expect(decisions[1]?.target).toBeUndefined();
+    expect(decisions[2]?.target).toMatchObject({ ticketKey: 'servicenow:snow-test:a', number: 'INCa' });
+    expect(decisions[1]?.action).toMatchObject({ visibility: 'internal', body: expect.stringContaining('duplicate of INCa') });
+  });
+
+  it('only suggests candidates scoring between the suggest and link thresholds, listing why', async () => {
+    const desk = new Desk(compileRuleSet([rule({ suggest: { threshold: 0.15 }, link: { threshold: 0.99 } })]));
+    await desk.see(vpn('a', '2026-11-01T09:00:00Z'));
+    const decisions = await desk.see(makeTicket({ id: 'b', createdAt: '2026-11-03T09:00:00Z', title: 'VPN client disconnects', description: 'since this morning' }));
+    expect(decisions).toHaveLength(1);
+    const note = decisions[0]?.action;
+    expect(note).toMatchObject({ type: 'comment', visibility: 'internal' });
+    expect(note && 'body' in note ? note.body : '').toMatch(/1\. INCa "VPN client disconnects every few minutes" — score 0\.\d\d; shared terms: .*vpn/);
+  });
+
+  it('never treats a later ticket as the original, nor a ticket as its own duplicate', async () => {
+    const desk = new Desk(compileRuleSet([rule()]));
+    // The later-created ticket is seen first (edited earlier): it must not become the original.
+    expect(await desk.see(vpn('late', '2026-11-05T09:00:00Z'))).toEqual([]);
+    expect(await desk.see(vpn('early', '2026-11-01T09:00:00Z'))).toEqual([]);
+    // And evaluating a ticket again finds nothing in itself.
+    const again = await desk.see({ ...vpn('solo', '2026-11-06T09:00:00Z'), title: 'Unrelated keyboard order', description: 'new keyboard please' });
+    expect(again).toEqual([]);
+  });
+
+  it('links a duplicate of a duplicate to the root, never building a chain', async () => {
+    const desk = new Desk(compileRuleSet([rule()]));
+    await desk.see(vpn('root', '2026-11-01T09:00:00Z'));
+    await desk.see(vpn('second', '2026-11-02T09:00:00Z'));
+    const third = await desk.see(vpn('third', '2026-11-03T09:00:00Z'));
+    expect(third[0]?.action).toEqual({ type: 'link-duplicate', original: { nativeId: 'root', number: 'INCroot' } });
+  });
+
+  it('does not link a ticket that others are already linked to (it stays their root)', async () => {
+    const desk = new Desk(compileRuleSet([rule()]));
+    await desk.see(vpn('root', '2026-11-02T09:00:00Z', { version: '1' }));
+    expect((await desk.see(vpn('child', '2026-11-03T09:00:00Z')))[0]?.action).toMatchObject({ type: 'link-duplicate', original: { nativeId: 'root' } });
+    // An earlier report turns up late (first synced now); the root must not become its duplicate.
+    await desk.see(vpn('early', '2026-11-01T09:00:00Z'));
+    const decisions = await desk.see(vpn('root', '2026-11-02T09:00:00Z', { version: '2', updatedAt: '2026-11-04T09:00:00Z' }));
+    expect(decisions.map((d) => d.action.type)).toEqual(['comment']);
+    expect(decisions[0]?.action).toMatchObject({ body: expect.stringContaining('INCearly') });
+  });
+
+  it('acts once per ticket: a new version is not suggested or linked again', async () => {
+    const desk = new Desk(compileRuleSet([rule()]));
+    await desk.see(vpn('a', '2026-11-01T09:00:00Z'));
+    expect(await desk.see(vpn('b', '2026-11-02T09:00:00Z', { version: '1' }))).toHaveLength(3);
+    expect(await desk.see(vpn('b', '2026-11-02T09:00:00Z', { version: '2', updatedAt: '2026-11-02T10:00:00Z' }))).toEqual([]);
+  });
+
+  it('looks back only as far as the rule says', async () => {
+    const desk = new Desk(compileRuleSet([rule({ lookBack: { days: 30 } })]));
+    await desk.see(vpn('old', '2026-01-01T09:00:00Z'));
+    expect(await desk.see(vpn('new', '2026-11-02T09:00:00Z'))).toEqual([]);
+  });
+
+  it('requires equal fields when the rule names them (a missing value never matches)', async () => {
+    const desk = new Desk(compileRuleSet([rule({ equalFields: ['requester'] })]));
+    await desk.see(vpn('a', '2026-11-01T09:00:00Z', { requester: 'Ann' }));
+    await desk.see(vpn('b', '2026-11-01T10:00:00Z'));
+    expect(await desk.see(vpn('c', '2026-11-02T09:00:00Z', { requester: 'Bob' }))).toEqual([]);
+    const same = await desk.see(vpn('d', '2026-11-02T09:00:00Z', { requester: 'Ann' }));
+    expect(same[0]?.action).toEqual({ type: 'link-duplicate', original: { nativeId: 'a', number: 'INCa' } });
+  });
+
+  it('leaves resolved tickets alone and only resolves duplicates when the rule asks', async () => {
+    const desk = new Desk(compileRuleSet([rule({ link: { threshold: 0.8, resolve: { state: '6', close_code: 'Duplicate' } } })]));
+    await desk.see(vpn('a', '2026-11-01T09:00:00Z'));
+    expect(await desk.see(vpn('closed', '2026-11-02T09:00:00Z', { status: 'resolved' }))).toEqual([]);
+    const decisions = await desk.see(vpn('b', '2026-11-02T09:00:00Z'));
+    expect(decisions.filter((d) => d.action.type === 'set-field').map((d) => d.action)).toEqual([
+      { type: 'set-field', field: 'state', value: '6' },
+      { type: 'set-field', field: 'close_code', value: 'Duplicate' },
+    ]);
+  });
+
+  it('plans the note on the original against the original ticket, with its own idempotency key', async () => {
+    const desk = new Desk(compileRuleSet([rule()]));
+    await desk.see(vpn('a', '2026-11-01T09:00:00Z'));
+    const b = vpn('b', '2026-11-02T09:00:00Z');
+    const planned = planActions(b, await desk.see(b), 'snow-test');
+    expect(planned.map((p) => p.target.nativeId)).toEqual(['b', 'b', 'a']);
+    expect(new Set(planned.map((p) => p.id)).size).toBe(3);
+  });
+});
