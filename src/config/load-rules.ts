@@ -28,7 +28,7 @@ export { loadMappings } from './load-mappings.js';
 export const JSONATA_KEYS: ReadonlySet<string> = new Set(['when', 'assert', 'condition', 'expression', 'groupBy']);
 
 /** Keys whose string value is text with `{{ jsonata }}` placeholders, in any rule kind. */
-export const TEMPLATE_KEYS: ReadonlySet<string> = new Set(['template', 'title', 'body', 'message']);
+export const TEMPLATE_KEYS: ReadonlySet<string> = new Set(['template', 'title', 'body', 'message', 'description']);
 
 /** Keys holding data rather than rule configuration (embedded tests' tickets); not linted. */
 const DATA_KEYS: ReadonlySet<string> = new Set(['tests']);
@@ -199,6 +199,13 @@ function lintExpressions(source: YamlSource, node: unknown, path: (string | numb
     if (value !== undefined && JSONATA_KEYS.has(key)) {
       const problem = checkJsonata(value.value);
       if (problem !== undefined) diagnostics.push(jsonataDiagnostic(source, value, 0, problem, fieldPath));
+    } else if (JSONATA_KEYS.has(key) && isSeq(pair.value)) {
+      // A list of expressions (pattern rules' groupBy).
+      for (const [i, item] of pair.value.items.entries()) {
+        const scalar = stringScalar(item);
+        const problem = scalar === undefined ? undefined : checkJsonata(scalar.value);
+        if (scalar !== undefined && problem !== undefined) diagnostics.push(jsonataDiagnostic(source, scalar, 0, problem, [...fieldPath, i]));
+      }
     } else if (value !== undefined && TEMPLATE_KEYS.has(key)) {
       diagnostics.push(...lintTemplate(source, value, fieldPath));
     } else {

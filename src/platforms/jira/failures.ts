@@ -21,7 +21,11 @@ export type JiraOperation =
   | 'team-lookup'
   | 'create-problem'
   | 'link-lookup'
-  | 'link';
+  | 'link'
+  | 'duplicate-link'
+  | 'problem-states'
+  | 'problem-status'
+  | 'update-problem';
 
 const SCOPES_HINT =
   'With a scoped API token or an OAuth 2.0 app, also check its scopes: read:jira-work, write:jira-work, read:jira-user ' +
@@ -120,6 +124,8 @@ function permissionFor(operation: string | undefined, problemProject: string | u
     case 'team-lookup':
       return 'the "Browse projects" permission in a project whose issues carry the team';
     case 'problem-lookup':
+    case 'problem-states':
+    case 'problem-status':
       return `the "Browse projects" permission in the problem project${problemProject ? ` ${problemProject}` : ''}`;
     case 'update':
       return 'the "Edit issues" and "Assign issues" permissions in the issue\'s project (the assignee also needs "Assignable user")';
@@ -135,7 +141,10 @@ function permissionFor(operation: string | undefined, problemProject: string | u
     case 'create-problem':
       return `the "Create issues" permission in the problem project${problemProject ? ` ${problemProject}` : ''}`;
     case 'link':
+    case 'duplicate-link':
       return 'the "Link issues" permission in both projects (and issue linking must be enabled)';
+    case 'update-problem':
+      return `the "Edit issues" permission in the problem project${problemProject ? ` ${problemProject}` : ''} (a Closed issue of the classic workflow is not editable until reopened)`;
     case 'user-search':
       return 'the global "Browse users and groups" permission (needed to turn display names in rules into accounts)';
     case 'myself':
@@ -155,6 +164,12 @@ function badRequestHint(operation: string | undefined): string | undefined {
       return 'Check problems.projectKey and problems.issueType, and that every required field of that issue type is set by the outbound mapping';
     case 'link':
       return 'Check problemLinkType names an existing link type (Jira admin > Issue linking)';
+    case 'duplicate-link':
+      return 'Check duplicateLinkType names an existing link type (Jira admin > Issue linking; Jira ships "Duplicate")';
+    case 'update-problem':
+      return 'summary and description must be on the problem issue type\'s edit screen; a status whose jira.issue.editable property is false (classic Closed) refuses edits';
+    case 'problem-states':
+      return 'Check problems.projectKey names an existing project the integration user can browse';
     default:
       return undefined;
   }

@@ -10,6 +10,7 @@ import type {
   InitResult,
   PullOptions,
   PullPage,
+  ProblemState,
   PulledRecord,
   UnreadableRecord,
   WriteRequest,
@@ -28,8 +29,10 @@ import {
   FieldList,
   IssueIdList,
   IssueLinks,
+  IssueStatus,
   JiraWrite,
   Myself,
+  ProblemIssue,
   SearchJqlResponse,
   SearchResponse,
   ServiceDeskComment,
@@ -48,7 +51,7 @@ export function jiraCapabilities(source: JiraSource): Capabilities {
   return {
     internalComments: source.serviceDesk,
     problemRecords: source.problems !== undefined,
-    linkTypes: [source.problemLinkType],
+    linkTypes: [...new Set([source.problemLinkType, source.duplicateLinkType])],
     resolveAsDuplicate: false,
     maxCommentLength: JIRA_MAX_COMMENT_LENGTH,
     commentFormat: source.flavour === 'cloud' ? 'adf' : 'wiki',
@@ -90,6 +93,9 @@ const USER_CACHE_MS = 60 * 60_000;
 const INTERNAL_COMMENT_PROPERTY = { key: 'sd.public.comment', value: { internal: true } } as const;
 /** Rich-text fields that REST v3 wants as ADF; mappings give plain text. */
 const ADF_FIELDS = ['description', 'environment'] as const;
+/** Correlation labels per `problemStates` search (JQL and URL stay short; Cloud caps IN lists far higher). */
+const PROBLEM_STATE_CHUNK = 50;
+const PROBLEM_STATE_PAGE = 100;
 
 interface Session {
   /** accountId (Cloud) or username (DC) the connector writes as. */
@@ -248,6 +254,12 @@ class JiraConnector implements Connector {
     if (action.type === 'comment') {
       this.checkComment(nativeId, action, request, write);
     }
+    if (action.type === 'link-duplicate') {
+      this.originalRef(nativeId, action, request);
+    }
+    if (action.type === 'update-problem') {
+      this.checkProblemUpdate(write);
+    }
     // Each step awaits the previous one; the lock also keeps two concurrent applies to one issue apart.
     return this.serialised(nativeId, async () => {
       const session = await this.ensureSession(signal);
@@ -264,8 +276,55 @@ class JiraConnector implements Connector {
           return this.ensureProblem(action, write, signal);
         case 'link-problem':
           return this.linkProblem(nativeId, action, signal);
+        case 'link-duplicate':
+          return this.linkDuplicate(nativeId, action, request, signal);
+        case 'update-problem':
+          return this.updateProblem(action, write, signal);
       }
     });
+  }
+
+  /**
+   * One JQL search per 50 correlation keys over the problem project,
+   * `project = P AND labels in ("deskbridge-…", …) ORDER BY created ASC, id ASC`, paged. A problem
+   * whose status is in the `done` category is `closed`. When several problems carry one label, the
+   * oldest counts, as for `create-problem`'s lookup. No problem project configured → no problems.
+   */
+  async problemStates(correlationKeys: readonly string[], signal?: AbortSignal): Promise<Map<string, ProblemState>> {
+    const result = new Map<string, ProblemState>();
+    const problems = this.source.problems;
+    if (problems === undefined) {
+      return result;
+    }
+    const byLabel = new Map<string, string>();
+    for (const key of new Set(correlationKeys)) {
+      byLabel.set(correlationLabel(key), key);
+    }
+    const labels = [...byLabel.keys()];
+    for (let i = 0; i < labels.length; i += PROBLEM_STATE_CHUNK) {
+      const chunk = labels.slice(i, i + PROBLEM_STATE_CHUNK);
+      const jql = this.guard(
+        () => `project = ${jqlString(problems.projectKey)} AND labels in (${chunk.map((label) => jqlString(label)).join(', ')}) ORDER BY created ASC, id ASC`,
+      );
+      for await (const issues of this.searchAll(jql, ['labels', 'status'], 'problem-states', signal)) {
+        for (const raw of issues) {
+          const parsed = ProblemIssue.safeParse(raw);
+          if (!parsed.success) {
+            continue;
+          }
+          const issue = parsed.data;
+          for (const label of issue.fields.labels) {
+            const key = byLabel.get(label);
+            if (key === undefined || result.has(key)) {
+              continue;
+            }
+            this.problemIds.set(label, issue.id);
+            result.set(key, { state: issue.fields.status?.statusCategory?.key === 'done' ? 'closed' : 'open', nativeId: issue.id, number: issue.key });
+          }
+        }
+      }
+    }
+    return result;
   }
 
   requestCount(): number {
@@ -669,6 +728,223 @@ class JiraConnector implements Connector {
     return { outcome: 'created', ref: nativeId };
   }
 
+  /**
+   * Marks the target as a duplicate of the original: `POST /issueLink` with `duplicateLinkType`,
+   * `inwardIssue` = the duplicate and `outwardIssue` = the original, which Jira shows as
+   * "<duplicate> duplicates <original>" (and "<original> is duplicated by <duplicate>"). The
+   * target's `issuelinks` are read first: a link of that type to the original in either direction
+   * → `unchanged`; the target already marked as a duplicate of another issue (by a person or an
+   * earlier run) → left as it is, `unchanged`, with a warning.
+   */
+  private async linkDuplicate(
+    nativeId: string,
+    action: Extract<Action, { type: 'link-duplicate' }>,
+    request: WriteRequest,
+    signal: AbortSignal | undefined,
+  ): Promise<WriteResult> {
+    const original = action.original;
+    const ref = this.originalRef(nativeId, action, request);
+    const isOriginal = (other: { id: string; key?: string | undefined } | undefined): boolean =>
+      other !== undefined && (other.id === ref.id || other.id === original.nativeId || (other.key !== undefined && other.key === original.number));
+    const linkType = this.source.duplicateLinkType;
+    const response = await this.request({
+      method: 'GET',
+      url: `${this.api}/issue/${nativeId}`,
+      params: { fields: 'issuelinks' },
+      operation: 'link-lookup',
+      signal,
+    });
+    const links = this.parse(IssueLinks, response.data, 'issue links').fields.issuelinks.filter((link) => link.type.name === linkType);
+    if (links.some((link) => isOriginal(link.inwardIssue) || isOriginal(link.outwardIssue))) {
+      return { outcome: 'unchanged', ref: nativeId };
+    }
+    // On the duplicate's side, "this issue duplicates X" is listed with X as outwardIssue.
+    const elsewhere = links.find((link) => link.outwardIssue !== undefined);
+    if (elsewhere !== undefined) {
+      this.logger?.warn('Duplicate already points elsewhere; left as it is', {
+        source: this.sourceId,
+        ticket: request.planned.target.number,
+        linkType,
+        current: elsewhere.outwardIssue?.key ?? elsewhere.outwardIssue?.id,
+        planned: original.number,
+      });
+      return { outcome: 'unchanged', ref: nativeId };
+    }
+    // Not re-sent after an unclear failure: the outbox retries the whole step, lookup first.
+    await this.request({
+      method: 'POST',
+      url: `${this.api}/issueLink`,
+      data: { type: { name: linkType }, inwardIssue: { id: nativeId }, outwardIssue: ref },
+      operation: 'duplicate-link',
+      signal,
+    });
+    this.noteWrite(nativeId);
+    return { outcome: 'created', ref: nativeId };
+  }
+
+  /**
+   * Finds the problem by its correlation label, reopens it first when asked and its status is in
+   * the `done` category (Jira's classic workflow makes Closed issues read-only, so the edit has to
+   * wait for the reopen), then `PUT`s summary and description. The transition is picked by name,
+   * `problems.reopenTransition`. A retry finds the problem open and the same text: harmless.
+   */
+  private async updateProblem(action: Extract<Action, { type: 'update-problem' }>, write: JiraWrite, signal: AbortSignal | undefined): Promise<WriteResult> {
+    this.checkProblemUpdate(write);
+    const problems = this.requireProblems();
+    const label = correlationLabel(action.correlationKey);
+    const found = await this.findProblem(label, signal);
+    if (found === undefined) {
+      throw this.problemNotFound(action.correlationKey);
+    }
+    const fields: Record<string, unknown> = { ...write.fields };
+    if (Array.isArray(fields.labels)) {
+      // The correlation label is how the problem is found; a mapping may add labels, never drop it.
+      fields.labels = [...new Set([...fields.labels.filter((l): l is string => typeof l === 'string'), label])];
+    }
+    let outcome: WriteResult['outcome'] = 'unchanged';
+    if (action.reopen) {
+      const response = await this.request({
+        method: 'GET',
+        url: `${this.api}/issue/${found}`,
+        params: { fields: 'status' },
+        acceptStatuses: [404],
+        operation: 'problem-status',
+        signal,
+      });
+      if (response.status === 404) {
+        this.problemIds.delete(label);
+        throw this.problemNotFound(action.correlationKey);
+      }
+      const status = this.parse(IssueStatus, response.data, 'problem status').fields.status;
+      if (status?.statusCategory?.key === 'done') {
+        await this.reopen(found, status.name, problems.reopenTransition, signal);
+        outcome = 'updated';
+      }
+    }
+    if (Object.keys(fields).length > 0) {
+      await this.request({
+        method: 'PUT',
+        url: `${this.api}/issue/${found}`,
+        data: { fields: this.prepareFields(fields) },
+        operation: 'update-problem',
+        signal,
+      });
+      outcome = 'updated';
+    }
+    if (outcome === 'updated') {
+      this.noteWrite(found);
+    }
+    return { outcome, ref: found };
+  }
+
+  /** The original as an issue reference; refuses, before any request, a bad id or the target itself. */
+  private originalRef(nativeId: string, action: Extract<Action, { type: 'link-duplicate' }>, request: WriteRequest): { id?: string; key?: string } {
+    const original = action.original;
+    const ref: { id?: string; key?: string } = ISSUE_ID.test(original.nativeId)
+      ? { id: original.nativeId }
+      : ISSUE_KEY.test(original.nativeId)
+        ? { key: original.nativeId }
+        : {};
+    if (ref.id === undefined && ref.key === undefined) {
+      throw this.badRequest(`Original "${original.nativeId}" of a link-duplicate action is neither a Jira issue id nor a key`, 'Fix the rule that planned it');
+    }
+    if (ref.id === nativeId || (ref.key !== undefined && ref.key.toUpperCase() === request.planned.target.number.toUpperCase())) {
+      throw this.badRequest(`Refused to mark ${request.planned.target.number} as a duplicate of itself`, 'Fix the rule that planned it');
+    }
+    return ref;
+  }
+
+  private checkProblemUpdate(write: JiraWrite): void {
+    if (write.transition !== undefined || write.comment !== undefined || write.group !== undefined || write.assignee !== undefined) {
+      throw this.badRequest(
+        'The update-problem branch of the outbound mapping may only produce "fields"',
+        `Fix ${this.mappingFile()}: summary and description go under "fields"; reopening follows the action's reopen flag`,
+      );
+    }
+  }
+
+  private async reopen(problemId: string, statusName: string, transitionName: string, signal: AbortSignal | undefined): Promise<void> {
+    const response = await this.request({ method: 'GET', url: `${this.api}/issue/${problemId}/transitions`, operation: 'transitions', signal });
+    const { transitions } = this.parse(TransitionList, response.data, 'transition list');
+    const chosen = transitions.find((t) => t.name.toLowerCase() === transitionName.toLowerCase());
+    if (chosen === undefined) {
+      const available = transitions.map((t) => `"${t.name}" → ${t.to?.name ?? '?'}`).join(', ') || 'none';
+      throw this.badRequest(
+        `Problem ${problemId} is in the done status "${statusName}" and has no transition named "${transitionName}" (available: ${available})`,
+        'Set problems.reopenTransition to the name of the problem workflow\'s reopen transition; the integration user also needs "Transition issues" in the problem project',
+      );
+    }
+    // Not re-sent after an unclear failure: the outbox retries the whole step, status check first.
+    await this.request({
+      method: 'POST',
+      url: `${this.api}/issue/${problemId}/transitions`,
+      data: { transition: { id: chosen.id } },
+      operation: 'transition',
+      signal,
+    });
+  }
+
+  /** Every page of a search (Cloud: nextPageToken; Data Center: startAt), issues only. */
+  private async *searchAll(jql: string, fields: string[], operation: JiraOperation, signal: AbortSignal | undefined): AsyncIterable<unknown[]> {
+    if (this.cloud) {
+      const reconcileIssues = this.reconcileIds();
+      let token: string | undefined;
+      for (;;) {
+        const response = await this.request({
+          method: 'POST',
+          url: '/rest/api/3/search/jql',
+          data: {
+            jql,
+            fields,
+            maxResults: PROBLEM_STATE_PAGE,
+            ...(token === undefined ? {} : { nextPageToken: token }),
+            ...(reconcileIssues.length > 0 ? { reconcileIssues } : {}),
+          },
+          idempotent: true,
+          operation,
+          signal,
+        });
+        const page = this.parse(SearchJqlResponse, response.data, 'search page');
+        yield page.issues;
+        const next = page.nextPageToken ?? undefined;
+        if (next === undefined || next === '' || page.isLast === true || next === token) {
+          return;
+        }
+        token = next;
+      }
+    }
+    let startAt = 0;
+    for (;;) {
+      const response = await this.request({
+        method: 'POST',
+        url: '/rest/api/2/search',
+        data: { jql, startAt, maxResults: PROBLEM_STATE_PAGE, fields },
+        idempotent: true,
+        operation,
+        signal,
+      });
+      const page = this.parse(SearchResponse, response.data, 'search page');
+      yield page.issues;
+      const limit = Math.min(PROBLEM_STATE_PAGE, page.maxResults ?? PROBLEM_STATE_PAGE);
+      startAt += page.issues.length;
+      if (page.issues.length === 0 || page.issues.length < limit || (page.total !== undefined && startAt >= page.total)) {
+        return;
+      }
+    }
+  }
+
+  private problemNotFound(correlationKey: string): PlatformError {
+    return new PlatformError(`No Jira problem carries the correlation key ${correlationKey} for source ${this.sourceId}`, {
+      platform: 'jira',
+      sourceId: this.sourceId,
+      status: 404,
+      code: 'not-found',
+      // The create-problem entry for this key may simply not have run (or been indexed) yet.
+      retryable: true,
+      hint: 'The problem may not be created or searchable yet, or the integration user cannot browse the problem project',
+    });
+  }
+
   private async resolveProblem(action: Extract<Action, { type: 'link-problem' }>, signal: AbortSignal | undefined): Promise<{ id?: string; key?: string }> {
     if (action.problemRef !== undefined) {
       if (ISSUE_ID.test(action.problemRef)) {
@@ -685,15 +961,7 @@ class JiraConnector implements Connector {
     this.requireProblems();
     const found = await this.findProblem(correlationLabel(action.correlationKey), signal);
     if (found === undefined) {
-      throw new PlatformError(`No Jira problem carries the correlation key ${action.correlationKey} for source ${this.sourceId}`, {
-        platform: 'jira',
-        sourceId: this.sourceId,
-        status: 404,
-        code: 'not-found',
-        // The create-problem entry for this key may simply not have run (or been indexed) yet.
-        retryable: true,
-        hint: 'The problem may not be created or searchable yet, or the integration user cannot browse the problem project',
-      });
+      throw this.problemNotFound(action.correlationKey);
     }
     return { id: found };
   }

@@ -140,6 +140,31 @@ export const IssueLinks = z.looseObject({
 });
 export type IssueLinks = z.infer<typeof IssueLinks>;
 
+/** A status with its category: `done` is every status in which nobody works on the issue any more. */
+const StatusWithCategory = z.looseObject({
+  name: z.string(),
+  statusCategory: z.looseObject({ key: z.string() }).optional().catch(undefined),
+});
+
+/** `GET /issue/{id}?fields=status`: the problem's status before `update-problem` decides to reopen it. */
+export const IssueStatus = z.looseObject({
+  id: IssueId,
+  key: z.string().optional(),
+  fields: z.looseObject({ status: StatusWithCategory.optional().catch(undefined) }),
+});
+export type IssueStatus = z.infer<typeof IssueStatus>;
+
+/** One issue of a `problemStates` search (`fields: labels, status`); checked one by one. */
+export const ProblemIssue = z.looseObject({
+  id: IssueId,
+  key: z.string(),
+  fields: z.looseObject({
+    labels: z.array(z.string()).catch([]),
+    status: StatusWithCategory.optional().catch(undefined),
+  }),
+});
+export type ProblemIssue = z.infer<typeof ProblemIssue>;
+
 /** `GET /issue/{id}/transitions`: what the workflow allows from the current status. */
 export const TransitionList = z.looseObject({
   transitions: z.array(z.looseObject({ id: z.string(), name: z.string(), to: z.looseObject({ name: z.string() }).optional() })),

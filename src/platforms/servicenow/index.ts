@@ -9,6 +9,7 @@ import type {
   InitResult,
   PullOptions,
   PullPage,
+  ProblemState,
   PulledRecord,
   UnreadableRecord,
   WriteRequest,
@@ -24,9 +25,21 @@ import {
   assertFieldName,
   condition,
   configuredQuery,
+  inList,
   orderBy,
 } from './query.js';
-import { RecordEnvelope, SysIdList, TableListResponse, TableRecordResponse, VersionCheck, WriteResponse, vendorMessage } from './schema.js';
+import {
+  DuplicateCheck,
+  FieldValue,
+  ProblemRow,
+  RecordEnvelope,
+  SysIdList,
+  TableListResponse,
+  TableRecordResponse,
+  VersionCheck,
+  WriteResponse,
+  vendorMessage,
+} from './schema.js';
 import { isoToGlideDateTime } from './time.js';
 
 export const SERVICENOW_CAPABILITIES = {
@@ -43,10 +56,26 @@ export const SERVICENOW_CAPABILITIES = {
 const ENVELOPE_FIELDS = ['sys_id', 'sys_mod_count', 'sys_updated_on', 'sys_updated_by', 'number'] as const;
 const SYS_ID = /^[0-9a-f]{32}$/;
 const PROBLEM_TABLE = 'problem';
+/**
+ * Problem states (Problem Management state model, Madrid on): 101 New, 102 Assess, 103 Root Cause
+ * Analysis, 104 Fix in Progress, 106 Resolved, 107 Closed. A cancelled problem is Closed (107) with
+ * resolution code "Canceled"; there is no separate cancelled state.
+ */
+const PROBLEM_DONE_STATES: ReadonlySet<string> = new Set(['106', '107']);
+/** Where `update-problem` with `reopen` puts a resolved/closed problem back: New. */
+const PROBLEM_REOPEN_STATE = '101';
+/** Correlation keys per `correlation_idIN` query: keeps the URL well under instance/proxy limits. */
+const PROBLEM_STATE_CHUNK = 50;
+const PROBLEM_STATE_FIELDS = 'sys_id,number,state,active,correlation_id';
 const JOURNAL_TABLE = 'sys_journal_field';
 
 /** Read parameters: both stored and display values, no reference links (smaller pages). */
 const READ_PARAMS = { sysparm_display_value: 'all', sysparm_exclude_reference_link: 'true' } as const;
+/**
+ * Problem writes: plain values (a state is sent as its value, 101, not a label a translation could
+ * change); the answer is cut to what we read back.
+ */
+const PROBLEM_WRITE_PARAMS = { sysparm_exclude_reference_link: 'true', sysparm_fields: 'sys_id,sys_mod_count' } as const;
 /**
  * Write parameters: rules name groups and users ("Network", "Jane Doe"), so the instance
  * resolves display values to sys_ids; the answer is cut to what we read back.
@@ -268,7 +297,59 @@ class ServiceNowConnector implements Connector {
         return this.ensureProblem(action, request.fields, signal);
       case 'link-problem':
         return this.linkProblem(nativeId, action, request.fields, signal);
+      case 'link-duplicate':
+        return this.linkDuplicate(nativeId, action, request, signal);
+      case 'update-problem':
+        return this.updateProblem(action, request.fields, signal);
     }
+  }
+
+  /**
+   * One `correlation_idIN…` query per 50 keys (keys containing a comma, which an IN list cannot
+   * carry, are asked for one by one). Resolved (106) and Closed (107, cancelled included) problems,
+   * and any inactive one, are `closed`. When several problems carry one key, the oldest counts, as
+   * for `create-problem`'s lookup.
+   */
+  async problemStates(correlationKeys: readonly string[], signal?: AbortSignal): Promise<Map<string, ProblemState>> {
+    const keys = [...new Set(correlationKeys)];
+    const result = new Map<string, ProblemState>();
+    const listable = keys.filter((key) => key !== '' && !key.includes(','));
+    const queries: EncodedQuery[] = [];
+    for (let i = 0; i < listable.length; i += PROBLEM_STATE_CHUNK) {
+      const chunk = listable.slice(i, i + PROBLEM_STATE_CHUNK);
+      queries.push(this.guard(() => inList('correlation_id', chunk)));
+    }
+    for (const key of keys.filter((key) => key.includes(','))) {
+      queries.push(this.guard(() => condition('correlation_id', '=', key)));
+    }
+    const wanted = new Set(keys);
+    for (const query of queries) {
+      const response = await this.http.request({
+        method: 'GET',
+        url: `/api/now/table/${PROBLEM_TABLE}`,
+        params: {
+          sysparm_query: orderBy(query, 'sys_created_on'),
+          sysparm_fields: PROBLEM_STATE_FIELDS,
+          sysparm_exclude_reference_link: 'true',
+          sysparm_limit: 1000,
+          sysparm_no_count: 'true',
+        },
+        operation: 'problem-states',
+        signal,
+      });
+      for (const raw of this.parse(TableListResponse, response.data, 'problem list').result) {
+        const row = ProblemRow.safeParse(raw);
+        if (!row.success) {
+          continue;
+        }
+        const key = row.data.correlation_id;
+        if (key === undefined || !wanted.has(key) || result.has(key)) {
+          continue;
+        }
+        result.set(key, { state: problemIsDone(row.data) ? 'closed' : 'open', nativeId: row.data.sys_id, number: row.data.number ?? row.data.sys_id });
+      }
+    }
+    return result;
   }
 
   requestCount(): number {
@@ -367,6 +448,160 @@ class ServiceNowConnector implements Connector {
     return { outcome: 'updated', ref: nativeId };
   }
 
+  /**
+   * Points the target at its original through the source's `duplicateField` (`parent_incident`).
+   * One read decides: already that original → `unchanged`; another original set (by a person, or
+   * an earlier run) → left as it is, `unchanged`, with a warning (deskbridge never overrides a
+   * parent someone chose); the ticket changed by someone else since planning → `superseded`;
+   * otherwise one PATCH → `updated`.
+   */
+  private async linkDuplicate(
+    nativeId: string,
+    action: Extract<Action, { type: 'link-duplicate' }>,
+    request: WriteRequest,
+    signal: AbortSignal | undefined,
+  ): Promise<WriteResult> {
+    const field = this.guard(() => assertFieldName(this.source.duplicateField));
+    const original = action.original.nativeId;
+    if (!SYS_ID.test(original)) {
+      throw this.badRequest(`Original ${original} of a link-duplicate action is not a ServiceNow sys_id`, 'The action was planned from a record without a sys_id');
+    }
+    if (original === nativeId) {
+      throw this.badRequest(`Refused to mark ${request.planned.target.number} as a duplicate of itself`, 'Fix the rule that planned it');
+    }
+    const fields = this.checkMappedFields('link-duplicate', request.fields);
+    if (fields[field] !== undefined && fields[field] !== original) {
+      throw this.badRequest(
+        `The outbound mapping set ${field} to something other than the original's sys_id`,
+        `Leave ${field} out of the link-duplicate branch (the connector writes it) or set it to action.original.nativeId`,
+      );
+    }
+    const response = await this.http.request({
+      method: 'GET',
+      url: `${this.tablePath}/${nativeId}`,
+      params: { sysparm_fields: `${field},sys_mod_count,sys_updated_by`, sysparm_exclude_reference_link: 'true' },
+      operation: 'duplicate-check',
+      signal,
+    });
+    const current = this.parse(DuplicateCheck, response.data, 'duplicate check').result;
+    const parent = FieldValue.safeParse(current[field] ?? '');
+    const currentParent = parent.success ? (parent.data ?? '') : '';
+    if (currentParent === original) {
+      return { outcome: 'unchanged', ref: nativeId };
+    }
+    if (currentParent !== '') {
+      this.logger?.warn('Duplicate already points elsewhere; left as it is', {
+        source: this.sourceId,
+        ticket: request.planned.target.number,
+        field,
+        current: currentParent,
+        planned: action.original.number,
+      });
+      return { outcome: 'unchanged', ref: nativeId };
+    }
+    const version = VersionCheck.safeParse({ result: current });
+    if (
+      version.success &&
+      String(version.data.result.sys_mod_count) !== request.planned.target.version &&
+      version.data.result.sys_updated_by !== this.integrationUser()
+    ) {
+      return { outcome: 'superseded', ref: nativeId };
+    }
+    await this.patch(nativeId, { ...fields, [field]: original }, signal);
+    return { outcome: 'updated', ref: nativeId };
+  }
+
+  /**
+   * Finds the problem by `correlation_id`, rewrites the fields the mapping gave
+   * (short_description, description) when they differ, and with `reopen` moves a Resolved (106) or
+   * Closed (107) problem back to New (101). Nothing to change → `unchanged`; a retry after the
+   * PATCH landed finds the new text and state, so repeating it is harmless either way.
+   */
+  private async updateProblem(
+    action: Extract<Action, { type: 'update-problem' }>,
+    mapped: Record<string, unknown>,
+    signal: AbortSignal | undefined,
+  ): Promise<WriteResult> {
+    const key = action.correlationKey;
+    const fields = this.checkMappedFields('update-problem', mapped);
+    if (fields.correlation_id !== undefined && fields.correlation_id !== key) {
+      throw this.badRequest(
+        'The outbound mapping set correlation_id to something other than the action\'s correlationKey',
+        'Leave correlation_id out of the update-problem branch; it is how the problem is found',
+      );
+    }
+    for (const name of Object.keys(fields)) {
+      this.guard(() => assertFieldName(name));
+    }
+    const response = await this.http.request({
+      method: 'GET',
+      url: `/api/now/table/${PROBLEM_TABLE}`,
+      params: {
+        sysparm_query: orderBy(this.guard(() => condition('correlation_id', '=', key)), 'sys_created_on'),
+        sysparm_fields: [...new Set(['sys_id', 'number', 'state', 'active', ...Object.keys(fields)])].join(','),
+        sysparm_exclude_reference_link: 'true',
+        sysparm_limit: 1,
+      },
+      operation: 'problem-lookup',
+      signal,
+    });
+    const rows = this.parse(TableListResponse, response.data, 'problem lookup').result;
+    if (rows.length === 0) {
+      throw this.problemNotFound(key);
+    }
+    const problem = this.parse(ProblemRow, rows[0], 'problem record');
+    const current = problem as Record<string, unknown>;
+    const changes: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(fields)) {
+      const now = FieldValue.safeParse(current[name] ?? '');
+      const text = now.success ? (now.data ?? '') : undefined;
+      if (text !== (value === null || value === undefined ? '' : String(value))) {
+        changes[name] = value;
+      }
+    }
+    if (action.reopen && problemIsDone(problem)) {
+      changes.state = PROBLEM_REOPEN_STATE;
+    }
+    if (Object.keys(changes).length === 0) {
+      return { outcome: 'unchanged', ref: problem.sys_id };
+    }
+    const patched = await this.http.request({
+      method: 'PATCH',
+      url: `/api/now/table/${PROBLEM_TABLE}/${problem.sys_id}`,
+      params: PROBLEM_WRITE_PARAMS,
+      data: changes,
+      operation: 'update-problem',
+      signal,
+    });
+    this.parse(WriteResponse, patched.data, 'problem update');
+    return { outcome: 'updated', ref: problem.sys_id };
+  }
+
+  /** Journal fields in a mapping result would append on every retry: refused for writes that cannot detect a repeat. */
+  private checkMappedFields(type: string, fields: Record<string, unknown>): Record<string, unknown> {
+    for (const journal of ['work_notes', 'comments']) {
+      if (fields[journal] !== undefined) {
+        throw this.badRequest(
+          `The ${type} branch of the outbound mapping produced ${journal}, which would be posted again on every retry`,
+          'Post notes with a separate comment action, which carries the idempotency marker',
+        );
+      }
+    }
+    return fields;
+  }
+
+  private problemNotFound(ref: string): PlatformError {
+    return new PlatformError(`No ServiceNow problem matches ${ref} for source ${this.sourceId}`, {
+      platform: 'servicenow',
+      sourceId: this.sourceId,
+      status: 404,
+      code: 'not-found',
+      // The create-problem entry for this key may simply not have run yet.
+      retryable: true,
+      hint: 'The problem may not be created yet, or a read ACL on problem hides it',
+    });
+  }
+
   private async resolveProblem(action: Extract<Action, { type: 'link-problem' }>, signal: AbortSignal | undefined): Promise<string> {
     if (action.problemRef !== undefined && SYS_ID.test(action.problemRef)) {
       return action.problemRef;
@@ -377,15 +612,7 @@ class ServiceNowConnector implements Connector {
     }
     const found = action.problemRef !== undefined ? await this.findProblemByNumber(ref, signal) : await this.findProblem(ref, signal);
     if (found === undefined) {
-      throw new PlatformError(`No ServiceNow problem matches ${ref} for source ${this.sourceId}`, {
-        platform: 'servicenow',
-        sourceId: this.sourceId,
-        status: 404,
-        code: 'not-found',
-        // The create-problem entry for this key may simply not have run yet.
-        retryable: true,
-        hint: 'The problem may not be created yet, or a read ACL on problem hides it',
-      });
+      throw this.problemNotFound(ref);
     }
     return found;
   }
@@ -542,6 +769,11 @@ function readRecord(raw: unknown): ReadResult {
     },
     keyset: { updatedOn: envelope.sys_updated_on.glide, sysId: envelope.sys_id },
   };
+}
+
+/** Resolved, Closed (cancelled included) or inactive: nobody works on it any more. */
+function problemIsDone(problem: ProblemRow): boolean {
+  return (problem.state !== undefined && PROBLEM_DONE_STATES.has(problem.state)) || problem.active === 'false';
 }
 
 function isAfter(a: Keyset, b: Keyset): boolean {

@@ -50,6 +50,24 @@ export function condition(field: string, operator: Operator, value: string): Enc
   return `${field}${operator}${assertSafeValue(field, value)}` as EncodedQuery;
 }
 
+/**
+ * `field` is one of `values`: `correlation_idINa,b,c`. The IN list is comma-separated with no
+ * escape, so a value containing a comma (or nothing at all) is refused like a `^`.
+ */
+export function inList(field: string, values: readonly string[]): EncodedQuery {
+  assertFieldName(field);
+  if (values.length === 0) {
+    throw new EncodedQueryError(`An IN condition on ${field} needs at least one value`, field);
+  }
+  for (const value of values) {
+    assertSafeValue(field, value);
+    if (value.includes(',') || value === '') {
+      throw new EncodedQueryError(`Value for ${field} is empty or contains ",", which an IN list cannot carry`, field);
+    }
+  }
+  return `${field}IN${values.join(',')}` as EncodedQuery;
+}
+
 /** Joins conditions with AND (`^`), skipping empty parts. */
 export function and(...parts: readonly (EncodedQuery | undefined)[]): EncodedQuery {
   return parts.filter((part): part is EncodedQuery => part !== undefined && part !== '').join('^') as EncodedQuery;

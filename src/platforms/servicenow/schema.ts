@@ -94,3 +94,24 @@ export const VersionCheck = z.object({
   result: z.looseObject({ sys_mod_count: z.union([z.string(), z.number()]), sys_updated_by: z.string() }),
 });
 export type VersionCheck = z.infer<typeof VersionCheck>;
+
+/**
+ * Problems as `problemStates` and `update-problem` read them (`sysparm_fields=sys_id,number,state,
+ * active,correlation_id[,short_description,description]`, raw values). Elements are checked one by
+ * one: a problem hidden by a field ACL is skipped, not fatal.
+ */
+export const ProblemRow = z.looseObject({
+  sys_id: SysId,
+  number: FieldValue.optional().catch(undefined),
+  state: FieldValue.optional().catch(undefined),
+  active: FieldValue.optional().catch(undefined),
+  correlation_id: FieldValue.optional().catch(undefined),
+  short_description: FieldValue.optional().catch(undefined),
+  description: FieldValue.optional().catch(undefined),
+});
+export type ProblemRow = z.infer<typeof ProblemRow>;
+
+/** `GET /table/{t}/{sys_id}?sysparm_fields=<duplicateField>,sys_mod_count,sys_updated_by` (raw values). */
+export const DuplicateCheck = z.object({
+  result: z.record(z.string(), z.unknown()),
+});

@@ -46,6 +46,15 @@ export interface TransitionDef {
   resolves?: boolean;
   /** Clears resolution and resolutiondate. */
   reopens?: boolean;
+  /** Only issues of these types offer the transition (default: every type not in `exceptIssueTypes`). */
+  issueTypes?: readonly string[];
+  exceptIssueTypes?: readonly string[];
+}
+
+/** Whether an issue of this type offers the transition. */
+export function transitionApplies(transition: TransitionDef, issueType: string): boolean {
+  if (transition.issueTypes !== undefined && !transition.issueTypes.includes(issueType)) return false;
+  return !(transition.exceptIssueTypes ?? []).includes(issueType);
 }
 
 /** Jira's classic workflow, reduced: Open → In Progress → Resolved → Closed, plus reopen. */
@@ -60,7 +69,10 @@ export const TRANSITIONS: readonly TransitionDef[] = [
     to: 'Closed',
     resolves: true,
   },
-  { id: '3', name: 'Reopen Issue', from: ['Resolved', 'Closed'], to: 'Reopened', reopens: true },
+  { id: '3', name: 'Reopen Issue', from: ['Resolved', 'Closed'], to: 'Reopened', reopens: true, exceptIssueTypes: ['Problem'] },
+  // Problems run a copy of the workflow whose way back from a done status is called plain "Reopen"
+  // (a site's own problem workflow names it as it likes; deskbridge's problems.reopenTransition follows it).
+  { id: '711', name: 'Reopen', from: ['Resolved', 'Closed'], to: 'Reopened', reopens: true, issueTypes: ['Problem'] },
 ];
 
 export interface NamedDef {

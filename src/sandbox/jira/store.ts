@@ -20,6 +20,7 @@ import {
   type TransitionDef,
   defaultResolution,
   prioritiesFor,
+  transitionApplies,
 } from './catalogue.js';
 import { isValidTimeZone } from './time.js';
 
@@ -324,7 +325,7 @@ export class JiraStore {
   /** Transitions available from an issue's current status. */
   transitions(idOrKey: string): readonly TransitionDef[] {
     const issue = this.get(idOrKey);
-    return issue ? TRANSITIONS.filter((t) => t.from.includes(issue.status)) : [];
+    return issue ? TRANSITIONS.filter((t) => t.from.includes(issue.status) && transitionApplies(t, issue.issueType)) : [];
   }
 
   // ---- reads -------------------------------------------------------------------------------
@@ -466,7 +467,7 @@ export class JiraStore {
   transition(idOrKey: string, transitionId: string, actor: string, options: { resolution?: string } = {}): StoredIssue | undefined {
     const issue = this.get(idOrKey);
     if (!issue) return undefined;
-    const transition = TRANSITIONS.find((t) => t.id === transitionId && t.from.includes(issue.status));
+    const transition = TRANSITIONS.find((t) => t.id === transitionId && t.from.includes(issue.status) && transitionApplies(t, issue.issueType));
     if (!transition) throw new JiraValidationError({}, [`Transition id '${transitionId}' is not valid for this issue.`]);
     const patch: IssuePatch = { status: transition.to };
     if (transition.resolves && (options.resolution !== undefined || issue.resolution === null)) {

@@ -16,6 +16,8 @@ const REFERENCE_FIELDS: ReadonlyMap<string, string> = new Map([
   ['closed_by', 'sys_user'],
   ['manager', 'sys_user'],
   ['problem_id', 'problem'],
+  // incident.parent_incident ("Parent Incident"): the original a duplicate or child points at.
+  ['parent_incident', 'incident'],
   ['rfc', 'change_request'],
   ['caused_by', 'change_request'],
   ['cmdb_ci', 'cmdb_ci'],
@@ -130,6 +132,12 @@ export const TASK_COLUMNS: readonly string[] = [
   'comments',
   'sys_class_name',
 ];
+
+/** Out-of-box columns of one table beyond the task columns (shown as "" while unset). */
+export const TABLE_COLUMNS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['incident', ['parent_incident', 'incident_state', 'correlation_id', 'correlation_display']],
+  ['problem', ['correlation_id', 'correlation_display', 'resolution_code', 'known_error']],
+]);
 
 export function referenceTable(field: string): string | undefined {
   return REFERENCE_FIELDS.get(field);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   JOURNAL_FIELDS,
+  TABLE_COLUMNS,
   TASK_COLUMNS,
   TASK_TABLES,
   choiceList,
@@ -359,6 +360,23 @@ export class ServiceNowStore {
     if (('impact' in changes || 'urgency' in changes) && !('priority' in given)) {
       changes['priority'] = priorityFor(changes['impact'] ?? record['impact'] ?? '3', changes['urgency'] ?? record['urgency'] ?? '3');
     }
+    if (table === 'problem' && 'state' in changes) {
+      // Problem state model: Closed (107, cancelled problems included) is inactive; Resolved (106)
+      // stamps resolved_at/resolved_by; moving back to an open state reactivates the problem.
+      const state = changes['state'] ?? '';
+      if (!('active' in given)) changes['active'] = state === '107' ? 'false' : 'true';
+      const userId = this.userNameIndex.get(user) ?? '';
+      if (state === '106' || state === '107') {
+        if (!record['resolved_at'] && !('resolved_at' in given)) changes['resolved_at'] = now;
+        if (!record['resolved_by'] && !('resolved_by' in given) && userId) changes['resolved_by'] = userId;
+      }
+      if (state === '107' && !record['closed_at'] && !('closed_at' in given)) changes['closed_at'] = now;
+      if (!['106', '107'].includes(state) && ['106', '107'].includes(record['state'] ?? '')) {
+        if (!('resolved_at' in given)) changes['resolved_at'] = '';
+        if (!('closed_at' in given)) changes['closed_at'] = '';
+      }
+      return;
+    }
     if (table !== 'incident' || !('state' in changes)) return;
     const state = changes['state'] ?? '';
     if (!('incident_state' in given)) changes['incident_state'] = state;
@@ -451,7 +469,7 @@ export class ServiceNowStore {
   private columnSet(table: string): Set<string> {
     let columns = this.columnsByTable.get(table);
     if (!columns) {
-      columns = new Set(TASK_TABLES.has(table) ? TASK_COLUMNS : []);
+      columns = new Set([...(TASK_TABLES.has(table) ? TASK_COLUMNS : []), ...(TABLE_COLUMNS.get(table) ?? [])]);
       this.columnsByTable.set(table, columns);
     }
     return columns;

@@ -11,7 +11,7 @@ describe('Jira in the connector registry', () => {
     expect(connector.capabilities).toEqual({
       internalComments: true,
       problemRecords: true,
-      linkTypes: ['Problem/Incident'],
+      linkTypes: ['Problem/Incident', 'Duplicate'],
       resolveAsDuplicate: false,
       maxCommentLength: 32_767,
       commentFormat: 'adf',
