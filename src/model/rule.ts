@@ -105,16 +105,19 @@ export const PatternRule = z.strictObject({
   window: Duration,
   /** The period before the window over which the normal rate is measured. */
   baseline: Duration,
-  trigger: z.strictObject({
-    /** Never fewer incidents than this in the window. */
-    minCount: z.number().int().min(2),
-    /** The window's count must be at least this many times the normal rate. */
-    factor: z.number().min(1),
-    /** Poisson tail probability of seeing the window's count at the normal rate must be below this. */
-    maxPValue: z.number().gt(0).max(1).default(0.001),
-    /** Trigger at this count whatever the normal rate (unset: only departures trigger). */
-    absoluteCount: z.number().int().min(2).optional(),
-  }),
+  /** Defaults chosen on the ServiceNow event log (bench/patterns.ts): see the README. */
+  trigger: z
+    .strictObject({
+      /** Never fewer incidents than this in the window. */
+      minCount: z.number().int().min(2).default(6),
+      /** The window's count must be at least this many times the normal rate. */
+      factor: z.number().min(1).default(5),
+      /** Poisson tail probability of seeing the window's count at the normal rate must be below this. */
+      maxPValue: z.number().gt(0).max(1).default(1e-5),
+      /** Trigger at this count whatever the normal rate (unset: only departures trigger). */
+      absoluteCount: z.number().int().min(2).optional(),
+    })
+    .prefault({}),
   problem: z.strictObject({
     /** `{{ }}` templates over the pattern's evidence (see README: pattern evidence). */
     title: z.string().min(1),

@@ -93,11 +93,16 @@ export async function evaluatePatterns(ticket: Ticket, rules: readonly CompiledP
     const windowStart = new Date(at - windowMs + 1).toISOString();
     const windowEnd = new Date(at + 1).toISOString();
     const baselineStart = new Date(at - windowMs + 1 - baselineMs).toISOString();
-    const [windowCount, baselineCount, firstSeen] = await Promise.all([
-      history.countPatternEvents(rule.id, groupKey, windowStart, windowEnd),
+    const [inWindow, baselineCount, firstSeen, earlierMembers] = await Promise.all([
+      history.patternEvents(rule.id, groupKey, windowStart, windowEnd),
       history.countPatternEvents(rule.id, groupKey, baselineStart, windowStart),
       history.firstPatternEventAt(rule.id),
+      latest ? history.members(latest.correlationKey) : Promise.resolve([]),
     ]);
+    // Incidents already explained by the group's closed problem are not evidence of a new one.
+    const explained = new Set(earlierMembers.map((m) => m.ticketKey));
+    const fresh = inWindow.filter((e) => !explained.has(e.ticketKey));
+    const windowCount = fresh.length;
     // Only history the daemon has actually seen counts as the normal rate: a rule deployed today
     // has no baseline yet, and an empty one would make every busy key look like a spike.
     const observedBaselineMs = Math.max(0, Math.min(baselineMs, Date.parse(windowStart) - Date.parse(firstSeen ?? event.createdAt)));
@@ -120,7 +125,7 @@ export async function evaluatePatterns(ticket: Ticket, rules: readonly CompiledP
       trigger: assessment.reason,
     };
     history.saveProblem(problem);
-    const members = await history.patternEvents(rule.id, groupKey, windowStart, windowEnd);
+    const members = fresh;
     for (const member of members) history.addMember(problem.correlationKey, member);
     const evidence = buildEvidence(problem, members, rule);
     decisions.push({

@@ -1,0 +1,121 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import { Daemon } from '../../src/daemon/daemon.js';
+import { ServiceNowStore, startServiceNowSandbox, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
+import { toGlideDateTime } from '../../src/sandbox/servicenow/glide-date-time.js';
+import { captureLogger } from '../helpers/log-capture.js';
+import { REPO, writeConfig, writesIn } from '../helpers/sandbox-env.js';
+import { join } from 'node:path';
+
+process.env['E2E_SN_PASSWORD'] = 'deskbridge';
+const RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules-patterns');
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** An incident as a person would have raised it `ago` ms before now. */
+function raise(store: ServiceNowStore, ago: number, title: string, category = 'network', subcategory = 'VPN'): string {
+  const at = toGlideDateTime(new Date(Date.now() - ago));
+  const record = store.insert(
+    'incident',
+    { short_description: title, description: title, category, subcategory, state: '1', opened_at: at, sys_created_on: at, sys_updated_on: at, sys_created_by: 'beth.anglin', sys_updated_by: 'beth.anglin' },
+    'beth.anglin',
+    { system: true, inputDisplayValue: true },
+  );
+  return record['number'] ?? '';
+}
+
+function problems(sandbox: ServiceNowSandbox): Record<string, string>[] {
+  return sandbox.store.list('problem').map((r) => ({ ...r }) as Record<string, string>);
+}
+
+function problemOf(sandbox: ServiceNowSandbox, number: string): string {
+  const incident = sandbox.store.list('incident').find((r) => r['number'] === number);
+  return incident?.['problem_id'] ?? '';
+}
+
+describe('pattern rules against the ServiceNow sandbox (real HTTP, real SQLite)', () => {
+  let sandbox: ServiceNowSandbox | undefined;
+  let daemon: Daemon | undefined;
+  afterEach(async () => {
+    await daemon?.stop().catch(() => undefined);
+    await sandbox?.close();
+    daemon = undefined;
+    sandbox = undefined;
+  });
+
+  it('opens one problem for a spike, links its incidents, adds a late member, and never writes twice', async () => {
+    const store = new ServiceNowStore();
+    // Six weeks of normal life: one VPN incident a week, and other categories around it.
+    for (let week = 6; week >= 1; week--) {
+      raise(store, week * 7 * DAY, 'VPN drops now and then');
+      raise(store, week * 7 * DAY - HOUR, 'Laptop screen flickers', 'hardware', 'Display');
+    }
+    const spike = [raise(store, 5 * HOUR, 'VPN tunnel down for the whole floor'), raise(store, 4 * HOUR, 'Cannot connect to VPN'), raise(store, 3 * HOUR, 'VPN login fails')];
+    sandbox = await startServiceNowSandbox({ store, users: [{ userName: 'deskbridge', password: 'deskbridge' }, { userName: 'beth.anglin', password: 'beth' }] });
+    const configPath = writeConfig(sandbox.url, { rules: RULES });
+    const { config, secrets } = loadConfig(configPath);
+    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+
+    expect((await daemon.runOnce()).ok).toBe(true);
+    const opened = problems(sandbox);
+    expect(opened).toHaveLength(1);
+    const problem = opened[0] ?? {};
+    expect(problem['correlation_id']).toMatch(/^deskbridge:vpn-pattern:[0-9a-f]{16}:1$/);
+    expect(problem['short_description']).toBe('Recurring incidents: Network / VPN');
+    for (const number of spike) {
+      expect(problemOf(sandbox, number), number).toBe(problem['sys_id']);
+      expect(problem['description']).toContain(number);
+    }
+    expect(problem['description']).toContain('3 incidents in 24 h');
+    // The quiet weeks are the baseline, not members.
+    const linked = sandbox.store.list('incident').filter((r) => (r['problem_id'] ?? '') !== '');
+    expect(linked.map((r) => r['number']).sort()).toEqual([...spike].sort());
+
+    // A late member joins the same problem; its evidence is rewritten.
+    const late = raise(store, 0, 'VPN keeps disconnecting');
+    expect((await daemon.runOnce()).ok).toBe(true);
+    expect(problems(sandbox)).toHaveLength(1);
+    expect(problemOf(sandbox, late)).toBe(problem['sys_id']);
+    const updated = problems(sandbox)[0] ?? {};
+    expect(updated['description']).toContain(late);
+    expect(updated['description']).toContain('4 incidents.');
+
+    // Nothing new: no writes on another pass, nor after a restart on the same state file.
+    const writes = writesIn(sandbox);
+    expect((await daemon.runOnce()).ok).toBe(true);
+    await daemon.stop();
+    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+    expect((await daemon.runOnce()).ok).toBe(true);
+    expect(writesIn(sandbox)).toBe(writes);
+  });
+
+  it('after people close the problem, a new spike opens a second problem instead of reviving the first', async () => {
+    const store = new ServiceNowStore();
+    for (let week = 6; week >= 1; week--) raise(store, week * 7 * DAY, 'VPN drops now and then');
+    const first = [raise(store, 6 * HOUR, 'VPN down'), raise(store, 5 * HOUR, 'VPN down again'), raise(store, 4 * HOUR, 'VPN still down')];
+    sandbox = await startServiceNowSandbox({ store, users: [{ userName: 'deskbridge', password: 'deskbridge' }, { userName: 'beth.anglin', password: 'beth' }] });
+    const { config, secrets } = loadConfig(writeConfig(sandbox.url, { rules: RULES }));
+    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+    expect((await daemon.runOnce()).ok).toBe(true);
+    const [problem] = problems(sandbox);
+    expect(problem).toBeDefined();
+
+    // A problem manager closes it through the Table API.
+    const response = await fetch(`${sandbox.url}/api/now/table/problem/${problem?.['sys_id'] ?? ''}`, {
+      method: 'PATCH',
+      headers: { authorization: `Basic ${Buffer.from('beth.anglin:beth').toString('base64')}`, 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ state: '107' }),
+    });
+    expect(response.status).toBe(200);
+
+    const second = [raise(store, 2 * HOUR, 'VPN down after the fix'), raise(store, HOUR, 'VPN dead'), raise(store, 0, 'No VPN')];
+    expect((await daemon.runOnce()).ok).toBe(true);
+    const all = problems(sandbox);
+    expect(all).toHaveLength(2);
+    const newer = all.find((p) => p['sys_id'] !== problem?.['sys_id']) ?? {};
+    expect(newer['correlation_id']).toMatch(/:2$/);
+    for (const number of second) expect(problemOf(sandbox, number), number).toBe(newer['sys_id']);
+    for (const number of first) expect(problemOf(sandbox, number), number).toBe(problem?.['sys_id']);
+    expect(sandbox.store.list('problem').find((p) => p['sys_id'] === problem?.['sys_id'])?.['state']).toBe('107');
+  });
+});
