@@ -1,5 +1,6 @@
 import { evaluateTicket, needsSimilarityIndex } from '../engine/index.js';
 import type { CompiledRuleSet } from '../engine/rule-set.js';
+import type { Decision } from '../engine/types.js';
 import { isOpen, type Ticket } from '../model/ticket.js';
 import type { ReportBuilder } from './report.js';
 import { ReplayState } from './replay-state.js';
@@ -37,6 +38,7 @@ export class Replayer {
     private readonly ruleSet: CompiledRuleSet,
     private readonly sourceId: string,
     private readonly report: ReportBuilder,
+    private readonly onDecision?: (ticket: Ticket, decision: Decision) => void,
   ) {}
 
   /** Evaluates one version; false when it was a duplicate and skipped. */
@@ -66,6 +68,7 @@ export class Replayer {
       if (trace.outcome === 'error') this.report.ruleError(trace.ruleId, seen, trace.reason);
     }
     for (const decision of evaluation.decisions) {
+      this.onDecision?.(seen, decision);
       this.report.decision(seen.key, decision.ruleId, decision.action);
       if (decision.action.type === 'assign') {
         this.overlays.set(seen.key, { group: decision.action.group, assignee: decision.action.assignee });

@@ -2,6 +2,8 @@ import { hasErrors, ConfigError } from '../config/diagnostics.js';
 import { loadMappings } from '../config/load-mappings.js';
 import { loadRules } from '../config/load-rules.js';
 import { compileRuleSet } from '../engine/rule-set.js';
+import type { Decision } from '../engine/types.js';
+import type { Ticket } from '../model/ticket.js';
 import { compilePlatformMappings, mapInbound, MappingError, type PlatformMappings } from '../mapping/mapper.js';
 import { readHistory, type InputFormat } from './history.js';
 import { Replayer } from './replay.js';
@@ -24,6 +26,8 @@ export interface BacktestOptions {
   /** Length of the per-group and per-person lists; default 10. */
   top?: number;
   onProgress?: (progress: BacktestProgress) => void;
+  /** Every decision the rules took, as it is taken (benchmarks score pattern and dedup rules with it). */
+  onDecision?: (ticket: Ticket, decision: Decision) => void;
 }
 
 /** `read`: records read so far (total unknown); `replay`: versions evaluated out of `total`. */
@@ -57,7 +61,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
   const readDone = performance.now();
 
   const report = new ReportBuilder(ruleSet);
-  const replayer = new Replayer(ruleSet, sourceId, report);
+  const replayer = new Replayer(ruleSet, sourceId, report, options.onDecision);
   const context = { platform: history.platform, sourceId, source: history.source };
   const total = history.versionCount;
   let done = 0;

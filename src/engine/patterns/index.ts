@@ -105,7 +105,11 @@ export async function evaluatePatterns(ticket: Ticket, rules: readonly CompiledP
     const windowCount = fresh.length;
     // Only history the daemon has actually seen counts as the normal rate: a rule deployed today
     // has no baseline yet, and an empty one would make every busy key look like a spike.
-    const observedBaselineMs = Math.max(0, Math.min(baselineMs, Date.parse(windowStart) - Date.parse(firstSeen ?? event.createdAt)));
+    // Less than a quarter of the baseline is too little to know a key's normal rate (the first
+    // days of a rule would make every active key look like a spike): until then only
+    // `absoluteCount` can trigger.
+    const seenMs = Math.max(0, Math.min(baselineMs, Date.parse(windowStart) - Date.parse(firstSeen ?? event.createdAt)));
+    const observedBaselineMs = seenMs >= baselineMs / 4 ? seenMs : 0;
     const assessment = assessSpike({ windowCount, baselineCount, windowMs, baselineMs: observedBaselineMs, params: rule.trigger });
     if (!assessment.triggered) {
       note('no-match', `${values.join(' / ')}: ${assessment.reason}`);
