@@ -8,6 +8,7 @@ import { createLogger } from '../observability/logger.js';
 import { describeAction } from '../outbox/writer.js';
 import { loadTicketTexts, readEventLog, replayEventLog, seedFixtures, seedFromEventLog, ServiceNowStore, startServiceNowSandbox } from '../sandbox/servicenow/index.js';
 import { startJiraSandbox } from '../sandbox/jira/index.js';
+import { toGlideDateTime } from '../sandbox/servicenow/glide-date-time.js';
 import { demoJiraStore, demoTeamIds } from './demo-jira.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -72,14 +73,32 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
   const { config, secrets } = loadConfig(configPath);
   const logger = createLogger({ ...config.log, secrets });
   const routed = new Map<string, string>();
+  const findings = { duplicates: 0, suggestions: 0, problems: 0, problemLinks: 0 };
   const onEvent = (event: SyncEvent): void => {
+    const platform = event.sourceId === 'sandbox-jira' ? 'jira' : 'snow';
     if (event.type === 'planned' && event.ticket && event.action.action.type === 'assign') {
-      const platform = event.sourceId === 'sandbox-jira' ? 'jira' : 'snow';
       routed.set(event.action.id, `${platform}  ${event.ticket.source.number.padEnd(12)} ${truncate(event.ticket.title, 44).padEnd(44)}  → ${describeAction(event.action.action).replace('assign to ', '')}  [rule ${event.action.ruleId}]`);
+    }
+    if (event.type === 'planned' && event.ticket) {
+      const { action } = event.action;
+      const number = event.action.target.number.padEnd(12);
+      if (action.type === 'link-duplicate') routed.set(event.action.id, `${platform}  ${number} is a duplicate of ${action.original.number}: linked, with a note on both  [rule ${event.action.ruleId}]`);
+      if (action.type === 'comment' && action.body.startsWith('deskbridge found earlier tickets')) {
+        const first = action.body.split('\n')[1] ?? '';
+        routed.set(event.action.id, `${platform}  ${number} may duplicate ${truncate(first.replace(/^1\. /, ''), 70)}  [rule ${event.action.ruleId}]`);
+      }
+      if (action.type === 'create-problem') routed.set(event.action.id, `${platform}  problem opened: "${truncate(action.title, 60)}"  [rule ${event.action.ruleId}]`);
     }
     if (event.type === 'written') {
       const line = routed.get(event.action.id);
       if (line) out(`  ${line}${event.outcome === 'unchanged' ? ' (already done)' : ''}`);
+      if (event.outcome !== 'unchanged' && event.outcome !== 'superseded') {
+        const { action } = event.action;
+        if (action.type === 'link-duplicate') findings.duplicates++;
+        if (action.type === 'comment' && action.body.startsWith('deskbridge found earlier tickets')) findings.suggestions++;
+        if (action.type === 'create-problem') findings.problems++;
+        if (action.type === 'link-problem') findings.problemLinks++;
+      }
     }
     if (event.type === 'quarantined') out(`  quarantined ${event.nativeId ?? '(unreadable record)'}: ${event.error}`);
   };
@@ -108,10 +127,16 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
     const replay = replayEventLog(store, arriving, { timestamps: 'clock', titles: await loadTicketTexts() });
     const applied = replay.applyNext(arriving.length);
     out(`  ${applied.filter((e) => e.action === 'inserted').length} new ServiceNow incidents.`);
+    // A burst nobody has seen before: e-mail stops syncing on phones all over the company.
+    const burst = ['Outlook on my phone stopped syncing mail', 'Mobile mail not syncing since this morning', 'Phone e-mail app stuck, no new mail', 'Cannot receive e-mail on my iPhone', 'Mail sync on Android fails with a server error', 'New mail does not arrive on the mobile app', 'Mobile Outlook says cannot connect to server'];
+    for (const [i, title] of burst.entries()) raiseIncident(store, title, 'software', 'Email', (burst.length - i) * 5);
+    out(`  ${burst.length} ServiceNow incidents within the last hour about e-mail on phones (Software / Email had none for weeks).`);
     const portal = [
       { summary: 'Wi-Fi unavailable on the 4th floor since the access point reboot', components: ['Network'] },
       { summary: 'Cannot install the VPN client on a new laptop', components: ['Network'] },
       { summary: 'Payroll report export fails with a database timeout', components: ['Database'] },
+      // The same outage, reported again by someone else.
+      { summary: 'No Wi-Fi on the 4th floor after the access point reboot', components: ['Network'] },
     ];
     const requester = jiraStore.findUser('praman')?.accountId ?? null;
     for (const p of portal) jiraStore.createIssue({ project: 'ITSM', issueType: 'Incident', summary: p.summary, priority: 'Medium', components: p.components, reporter: requester }, requester);
@@ -138,7 +163,8 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
     out('Summary');
     out(`  tickets on the platforms: ServiceNow ${store.count('incident')}, Jira ${jiraStore.count()}; records pulled: ${totals.pulled}; own writes ignored: ${totals.ownWrites}`);
     out(`  routed per group: ${[...totals.byGroup].sort((a, b) => b[1] - a[1]).map(([g, n]) => `${g} ${n}`).join(', ') || 'none'}`);
-    out(`  writes made: ${totals.written} (assignments and work notes); HTTP requests: ${daemon.totalRequests()}`);
+    out(`  writes made: ${totals.written} (assignments, notes, links, problems); HTTP requests: ${daemon.totalRequests()}`);
+    out(`  duplicates linked: ${findings.duplicates}; tickets given a list of likely originals: ${findings.suggestions}; problems opened for recurring patterns: ${findings.problems} (${findings.problemLinks} incidents linked to them)`);
     out(`  every note carries a [deskbridge:…] marker, so a retried write is found instead of repeated.`);
     out(`  State (outbox, ledger, watermark) is in ${join(work, 'state.db')}; try: npx deskbridge outbox list -c ${configPath}`);
     return 0;
@@ -191,4 +217,17 @@ function count(byGroup: Record<string, number>): number {
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** A hand-written incident raised `minutesAgo` minutes ago by a person. */
+function raiseIncident(store: ServiceNowStore, title: string, category: string, subcategory: string, minutesAgo: number): void {
+  // Opened by phone earlier, logged now: the record is new to the API, its opened_at is not.
+  const openedAt = toGlideDateTime(new Date(store.now().getTime() - minutesAgo * 60_000));
+  const now = toGlideDateTime(store.now());
+  store.insert(
+    'incident',
+    { short_description: title, description: title, category, subcategory, state: '1', opened_at: openedAt, sys_created_on: now, sys_updated_on: now, sys_created_by: 'beth.anglin', sys_updated_by: 'beth.anglin' },
+    'beth.anglin',
+    { system: true, inputDisplayValue: true },
+  );
 }

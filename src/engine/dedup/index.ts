@@ -93,7 +93,9 @@ export async function evaluateDedup(ticket: Ticket, rules: readonly CompiledDedu
 async function rootCandidates(ticket: Ticket, compiled: CompiledDedupRule, state: EngineState, context: EvaluationContext): Promise<DuplicateCandidate[]> {
   const { rule } = compiled;
   const { history } = state;
-  const createdBefore = ticket.createdAt;
+  // Tickets created in the same instant (platforms with one-second clocks) are ordered by
+  // number below, so the bound includes that instant.
+  const createdBefore = new Date(Date.parse(ticket.createdAt) + 1).toISOString();
   const createdAfter = new Date(Date.parse(ticket.createdAt) - durationMs(rule.lookBack)).toISOString();
   const raw = await history.candidates({
     ticket,
@@ -114,11 +116,18 @@ async function rootCandidates(ticket: Ticket, compiled: CompiledDedupRule, state
       if (root === undefined) continue;
       chosen = { ...candidate, ...root, matchedFields: candidate.matchedFields, sharedTerms: candidate.sharedTerms };
     }
-    if (chosen.key === ticket.key || Date.parse(chosen.createdAt) >= Date.parse(ticket.createdAt)) continue;
+    if (chosen.key === ticket.key || !reportedBefore(chosen, ticket)) continue;
     const existing = byRoot.get(chosen.key);
     if (!existing || existing.score < chosen.score) byRoot.set(chosen.key, chosen);
   }
   return [...byRoot.values()].sort((a, b) => b.score - a.score || a.createdAt.localeCompare(b.createdAt));
+}
+
+/** The original is the earlier report; for the same instant, the lower ticket number. */
+function reportedBefore(candidate: Pick<DuplicateCandidate, 'createdAt' | 'number'>, ticket: Ticket): boolean {
+  const a = Date.parse(candidate.createdAt);
+  const b = Date.parse(ticket.createdAt);
+  return a < b || (a === b && candidate.number.localeCompare(ticket.source.number, 'en', { numeric: true }) < 0);
 }
 
 function linkDecisions(ticket: Ticket, original: DuplicateCandidate, compiled: CompiledDedupRule): Decision[] {

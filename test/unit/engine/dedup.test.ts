@@ -41,7 +41,7 @@ describe('dedup rules', () => {
   });
 
   it('only suggests candidates scoring between the suggest and link thresholds, listing why', async () => {
-    const desk = new Desk(compileRuleSet([rule({ suggest: { threshold: 0.15 }, link: { threshold: 0.99 } })]));
+    const desk = new Desk(compileRuleSet([rule({ suggest: { threshold: 0.05 }, link: { threshold: 0.99 } })]));
     await desk.see(vpn('a', '2026-11-01T09:00:00Z'));
     const decisions = await desk.see(makeTicket({ id: 'b', createdAt: '2026-11-03T09:00:00Z', title: 'VPN client disconnects', description: 'since this morning' }));
     expect(decisions).toHaveLength(1);
@@ -119,5 +119,16 @@ describe('dedup rules', () => {
     const planned = planActions(b, await desk.see(b), 'snow-test');
     expect(planned.map((p) => p.target.nativeId)).toEqual(['b', 'b', 'a']);
     expect(new Set(planned.map((p) => p.id)).size).toBe(3);
+  });
+});
+
+describe('dedup rules with tickets created in the same instant', () => {
+  it('takes the lower number as the original, and never links the pair both ways', async () => {
+    const desk = new Desk(compileRuleSet([rule()]));
+    await desk.see(vpn('11', '2026-11-01T09:00:00Z', { source: { platform: 'servicenow', instance: 'snow-test', container: 'incident', nativeId: '11', number: 'INC11' } }));
+    const later = await desk.see(vpn('14', '2026-11-01T09:00:00Z', { source: { platform: 'servicenow', instance: 'snow-test', container: 'incident', nativeId: '14', number: 'INC14' } }));
+    expect(later[0]?.action).toEqual({ type: 'link-duplicate', original: { nativeId: '11', number: 'INC11' } });
+    const again = await desk.see(vpn('11', '2026-11-01T09:00:00Z', { version: '2', source: { platform: 'servicenow', instance: 'snow-test', container: 'incident', nativeId: '11', number: 'INC11' } }));
+    expect(again).toEqual([]);
   });
 });
