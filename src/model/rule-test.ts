@@ -12,11 +12,16 @@ export const ExpectedAction = z.discriminatedUnion('type', [
     visibility: CommentVisibility.optional(),
     body: z.string().optional(),
     bodyContains: z.string().optional(),
+    /** Number of the ticket the note is written to, when it is not the test's ticket (a duplicate's original). */
+    on: z.string().optional(),
     rule: z.string().optional(),
   }),
   z.strictObject({ type: z.literal('set-field'), field: z.string().optional(), value: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(), rule: z.string().optional() }),
   z.strictObject({ type: z.literal('create-problem'), title: z.string().optional(), rule: z.string().optional() }),
-  z.strictObject({ type: z.literal('link-problem'), rule: z.string().optional() }),
+  z.strictObject({ type: z.literal('link-problem'), on: z.string().optional(), rule: z.string().optional() }),
+  /** `original`: the number of the ticket it is linked to as a duplicate. */
+  z.strictObject({ type: z.literal('link-duplicate'), original: z.string().optional(), rule: z.string().optional() }),
+  z.strictObject({ type: z.literal('update-problem'), reopen: z.boolean().optional(), rule: z.string().optional() }),
 ]);
 export type ExpectedAction = z.infer<typeof ExpectedAction>;
 
@@ -33,6 +38,12 @@ export const RuleTest = z.strictObject({
    * native fields). Fields left out get neutral defaults (a new, unassigned P3 incident).
    */
   ticket: z.record(z.string(), z.unknown()),
+  /**
+   * Tickets seen before this one, oldest first (numbers H1, H2, … unless given): they go through
+   * the same rules and are remembered — similarity index, duplicate links, pattern counts — so
+   * dedup and pattern rules can be tested. Their own actions are not checked.
+   */
+  history: z.array(z.record(z.string(), z.unknown())).optional(),
   /** State before the ticket arrives: round-robin positions per rule, open tickets per person. */
   state: z
     .strictObject({

@@ -26,7 +26,12 @@ export function actionMatches(expected: ExpectedAction, actual: Decision): boole
   const fields: Record<string, unknown> = actual.action;
   for (const [key, want] of Object.entries(expected)) {
     if (want === undefined || key === 'type' || key === 'rule') continue;
-    if (key === 'bodyContains') {
+    if (key === 'original') {
+      const original = fields['original'];
+      if (typeof original !== 'object' || original === null || (original as { number?: unknown }).number !== want) return false;
+    } else if (key === 'on') {
+      if (actual.target?.number !== want) return false;
+    } else if (key === 'bodyContains') {
       const body = fields['body'];
       if (typeof body !== 'string' || typeof want !== 'string' || !body.includes(want)) return false;
     } else if (fields[key] !== want) {

@@ -7,7 +7,7 @@ import type { YamlSource } from '../config/yaml-source.js';
 import { issuesToDiagnostics } from '../config/zod-issues.js';
 import { BatchState } from '../daemon/batch-state.js';
 import { scratchHistory } from '../state/sqlite/store.js';
-import { evaluateTicket } from '../engine/index.js';
+import { evaluateTicket, needsSimilarityIndex } from '../engine/index.js';
 import { compileRuleSet } from '../engine/rule-set.js';
 import type { CompiledRuleSet } from '../engine/rule-set.js';
 import type { RuleTrace } from '../engine/types.js';
@@ -63,7 +63,23 @@ async function runTest(file: string, loaded: LoadedRuleTest, ruleSet: CompiledRu
   }
 
   // A fresh state per test: what the test says, and nothing left over from the test before it.
-  const state = new BatchState(new Map(Object.entries(test.state?.roundRobin ?? {})), new Map(Object.entries(test.state?.openTickets ?? {})), scratchHistory());
+  const history = scratchHistory();
+  for (const [i, partial] of (test.history ?? []).entries()) {
+    const number = `H${i + 1}`;
+    const earlier = buildTestTicket({ key: `test:${sourceId}:${number}`, source: { nativeId: number, number }, ...partial }, sourceId, loaded.index);
+    if (!earlier.ok) {
+      report.status = 'error';
+      report.errors = ticketDiagnostics(source, loaded.index, earlier.input, earlier.issues).map((d) => ({ ...d, file, message: `history[${i}]: ${d.message}` }));
+      return report;
+    }
+    // Each earlier ticket is its own committed batch, as the daemon would have seen it.
+    const before = new BatchState(new Map(), new Map(), history);
+    if (needsSimilarityIndex(ruleSet)) await before.history.index(earlier.ticket);
+    await evaluateTicket(earlier.ticket, ruleSet, before, { sourceId, now: new Date(TEST_TIME) });
+    history.apply(before.history.changes);
+  }
+  const state = new BatchState(new Map(Object.entries(test.state?.roundRobin ?? {})), new Map(Object.entries(test.state?.openTickets ?? {})), history);
+  if (needsSimilarityIndex(ruleSet)) await state.history.index(built.ticket);
   const evaluation = await evaluateTicket(built.ticket, ruleSet, state, { sourceId, now: new Date(TEST_TIME) });
   report.actual = evaluation.decisions.map((d) => ({ rule: d.ruleId, action: d.action, explanation: d.explanation }));
   report.trace = fullTrace(ruleSet, evaluation.trace);
