@@ -1,0 +1,41 @@
+import type { Candidate, CandidateIndex, SimilarityDoc } from './types.js';
+
+export interface ClusterOptions {
+  /** Minimum combined score for a ticket to join its best earlier candidate's cluster. */
+  threshold: number;
+  /** Look-back lower bound (ISO). */
+  createdAfter?: string;
+  sourceIds?: readonly string[];
+  equalFields?: readonly string[];
+  fieldWeights?: Readonly<Record<string, number>>;
+}
+
+export interface ClusterAssignment {
+  /** The leader's key: the first ticket of the cluster. */
+  clusterKey: string;
+  /** The earlier ticket this one was attached through, if it joined a cluster. */
+  via: Candidate | undefined;
+}
+
+/**
+ * Leader clustering, one ticket at a time in creation order: a ticket joins the cluster of its
+ * best earlier candidate scoring at least `threshold`, else it leads a new cluster named by its
+ * own key. The ticket is indexed and its cluster stored (`cluster_key`), so the call is
+ * incremental: the daemon calls it once per new ticket, never re-clustering history.
+ */
+export function assignCluster(index: CandidateIndex, doc: SimilarityDoc, options: ClusterOptions): ClusterAssignment {
+  const [best] = index.query({
+    doc,
+    createdBefore: doc.createdAt,
+    createdAfter: options.createdAfter,
+    sourceIds: options.sourceIds,
+    equalFields: options.equalFields,
+    fieldWeights: options.fieldWeights,
+    limit: 1,
+  });
+  const via = best && best.score >= options.threshold ? best : undefined;
+  const clusterKey = via ? (via.clusterKey ?? via.key) : doc.key;
+  index.upsert(doc);
+  index.setCluster(doc.key, clusterKey);
+  return { clusterKey, via };
+}

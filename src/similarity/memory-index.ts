@@ -1,0 +1,143 @@
+import { analyse, combineScore, DEFAULT_RECENCY, DEFAULT_SCORING, recencyFactor, fieldEquals, idf, matchFields, PRIOR_AVG_LENGTHS, scoreText, selfScore, termWeights, type FieldLengths, type ScoringParams } from './scoring.js';
+import type { Candidate, CandidateIndex, CandidateQuery, IndexedTicket, SimilarityDoc } from './types.js';
+
+interface StoredDoc {
+  ticket: IndexedTicket;
+  createdMs: number;
+  fields: Record<string, string | undefined>;
+  vec: Map<string, number>;
+  titleLen: number;
+  bodyLen: number;
+}
+
+/**
+ * The all-pairs baseline: every query is scored against every indexed ticket in memory with
+ * exactly the scoring of {@link SqliteCandidateIndex}. Exact but linear in the number of
+ * tickets per query; used by the benchmark (as the reference and the baseline) and by tests.
+ */
+export class MemoryCandidateIndex implements CandidateIndex {
+  private readonly docs = new Map<string, StoredDoc>();
+  private readonly df = new Map<string, number>();
+  private titleLenSum = 0;
+  private bodyLenSum = 0;
+
+  constructor(private readonly params: ScoringParams = DEFAULT_SCORING) {}
+
+  upsert(doc: SimilarityDoc): void {
+    this.remove(doc.key);
+    const analysed = analyse(doc, this.params);
+    const vec = termWeights(analysed, this.avgLengths(), this.params);
+    const previous = this.docs.get(doc.key);
+    for (const term of vec.keys()) this.df.set(term, (this.df.get(term) ?? 0) + 1);
+    this.titleLenSum += analysed.title.length;
+    this.bodyLenSum += analysed.body.length;
+    this.docs.set(doc.key, {
+      ticket: {
+        key: doc.key,
+        sourceId: doc.sourceId,
+        nativeId: doc.nativeId,
+        number: doc.number,
+        version: doc.version,
+        createdAt: doc.createdAt,
+        rootKey: previous?.ticket.rootKey,
+        clusterKey: previous?.ticket.clusterKey,
+      },
+      createdMs: Date.parse(doc.createdAt),
+      fields: { ...doc.fields },
+      vec,
+      titleLen: analysed.title.length,
+      bodyLen: analysed.body.length,
+    });
+  }
+
+  query(q: CandidateQuery): Candidate[] {
+    const n = this.docs.size;
+    const idfOf = (term: string): number => idf(this.df.get(term) ?? 0, n, this.params.idfPower);
+    const qvec = termWeights(analyse(q.doc, this.params), this.avgLengths(), this.params);
+    const self = selfScore(qvec, idfOf);
+    const sources = new Set(q.sourceIds ?? [q.doc.sourceId]);
+    const after = q.createdAfter === undefined ? -Infinity : Date.parse(q.createdAfter);
+    const before = Date.parse(q.createdBefore);
+    const weights = q.fieldWeights ?? {};
+    const recency = q.recency ?? DEFAULT_RECENCY;
+    const queryMs = Date.parse(q.doc.createdAt);
+    const out: Candidate[] = [];
+    for (const d of this.docs.values()) {
+      if (d.ticket.key === q.doc.key || !sources.has(d.ticket.sourceId)) continue;
+      if (d.createdMs < after || d.createdMs >= before) continue;
+      if (q.equalFields && !q.equalFields.every((f) => fieldEquals(q.doc.fields[f], d.fields[f]))) continue;
+      const candidateSelf = this.params.normalisation === 'cosine' ? selfScore(d.vec, idfOf) : undefined;
+      const text = scoreText(qvec, d.vec, idfOf, self, (t) => t, candidateSelf);
+      if (text.raw <= 0) continue;
+      const matchedFields = matchFields(q.doc.fields, d.fields, Object.keys(weights));
+      out.push({
+        ...d.ticket,
+        score: combineScore(text.score, matchedFields.map((f) => weights[f] ?? 0)) * recencyFactor(queryMs - d.createdMs, recency),
+        textScore: text.score,
+        sharedTerms: text.sharedTerms,
+        matchedFields,
+      });
+    }
+    return out.sort(compareCandidates).slice(0, q.limit);
+  }
+
+  setRoot(key: string, rootKey: string): void {
+    const d = this.docs.get(key);
+    if (d) d.ticket.rootKey = rootKey;
+  }
+
+  setCluster(key: string, clusterKey: string): void {
+    const d = this.docs.get(key);
+    if (d) d.ticket.clusterKey = clusterKey;
+  }
+
+  get(key: string): IndexedTicket | undefined {
+    const d = this.docs.get(key);
+    return d ? { ...d.ticket } : undefined;
+  }
+
+  size(): number {
+    return this.docs.size;
+  }
+
+  /** Drops everything (the benchmark frees the baseline once it has outgrown it). */
+  clear(): void {
+    this.docs.clear();
+    this.df.clear();
+    this.titleLenSum = 0;
+    this.bodyLenSum = 0;
+  }
+
+  private remove(key: string): void {
+    const old = this.docs.get(key);
+    if (!old) return;
+    for (const term of old.vec.keys()) {
+      const left = (this.df.get(term) ?? 1) - 1;
+      if (left > 0) this.df.set(term, left);
+      else this.df.delete(term);
+    }
+    this.titleLenSum -= old.titleLen;
+    this.bodyLenSum -= old.bodyLen;
+  }
+
+  private avgLengths(): FieldLengths {
+    return averageLengths(this.docs.size, this.titleLenSum, this.bodyLenSum);
+  }
+}
+
+/**
+ * Average field lengths, shrunk towards {@link PRIOR_AVG_LENGTHS} while the corpus is small so
+ * the first tickets indexed are not length-normalised against one another alone.
+ */
+export function averageLengths(docs: number, titleLenSum: number, bodyLenSum: number): FieldLengths {
+  const m = 20;
+  return {
+    title: (titleLenSum + PRIOR_AVG_LENGTHS.title * m) / (docs + m),
+    body: (bodyLenSum + PRIOR_AVG_LENGTHS.body * m) / (docs + m),
+  };
+}
+
+/** Best score first; ties go to the more recent ticket, then by key for a stable order. */
+export function compareCandidates(a: Candidate, b: Candidate): number {
+  return b.score - a.score || b.textScore - a.textScore || (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0) || (a.key < b.key ? -1 : 1);
+}

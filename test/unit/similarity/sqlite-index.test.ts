@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { assignCluster } from '../../../src/similarity/cluster.js';
+import { MemoryCandidateIndex } from '../../../src/similarity/memory-index.js';
+import { doc, sqliteIndex } from './helpers.js';
+
+const NOW = '2024-06-01T00:00:00Z';
+
+function seeded() {
+  const { db, index } = sqliteIndex();
+  index.upsert(doc('t-2022', '2022-12-01T00:00:00Z', 'Email not syncing on phone'));
+  index.upsert(doc('t-jan', '2024-01-15T00:00:00Z', 'Email not syncing on phone', '', { requester: 'bob' }));
+  index.upsert(doc('t-may', '2024-05-20T00:00:00Z', 'Email not syncing on mobile phone', '', { requester: 'alice' }));
+  index.upsert(doc('t-later', '2024-07-01T00:00:00Z', 'Email not syncing on phone'));
+  index.upsert(doc('other-src', '2024-03-01T00:00:00Z', 'Email not syncing on phone', '', {}, 'jira'));
+  index.upsert(doc('unrelated', '2024-03-01T00:00:00Z', 'Monitor flickers'));
+  return { db, index };
+}
+
+describe('SqliteCandidateIndex', () => {
+  it('returns only tickets created strictly before createdBefore and after the look-back bound', () => {
+    const { index } = seeded();
+
+    const keys = index.query({ doc: doc('q', NOW, 'Email not syncing on phone'), createdBefore: NOW, createdAfter: '2023-06-01T00:00:00Z', limit: 10 }).map((c) => c.key);
+
+    expect(keys.sort()).toEqual(['t-jan', 't-may']);
+    expect(index.query({ doc: doc('q', NOW, 'Email not syncing on phone'), createdBefore: '2024-05-20T00:00:00Z', limit: 10 }).map((c) => c.key)).not.toContain('t-may');
+  });
+
+  it('never returns the query ticket itself', () => {
+    const { index } = seeded();
+    const self = doc('t-may', '2024-05-20T00:00:00Z', 'Email not syncing on mobile phone');
+
+    const keys = index.query({ doc: self, createdBefore: NOW, limit: 10 }).map((c) => c.key);
+
+    expect(keys).not.toContain('t-may');
+    expect(keys).toContain('t-jan');
+  });
+
+  it('searches only the query source unless sources are given', () => {
+    const { index } = seeded();
+    const q = doc('q', NOW, 'Email not syncing on phone');
+
+    expect(index.query({ doc: q, createdBefore: NOW, limit: 10 }).map((c) => c.key)).not.toContain('other-src');
+    expect(index.query({ doc: q, createdBefore: NOW, sourceIds: ['jira'], limit: 10 }).map((c) => c.key)).toEqual(['other-src']);
+  });
+
+  it('keeps only candidates whose equalFields are present and equal', () => {
+    const { index } = seeded();
+
+    const keys = index.query({ doc: doc('q', NOW, 'Email not syncing', '', { requester: 'Bob' }), createdBefore: NOW, equalFields: ['requester'], limit: 10 }).map((c) => c.key);
+
+    expect(keys).toEqual(['t-jan']);
+  });
+
+  it('replaces the postings of a ticket upserted again', () => {
+    const { db, index } = seeded();
+    const postings = (): number => (db.prepare('SELECT count(*) AS n FROM sim_postings').get() as { n: number }).n;
+    const before = postings();
+
+    index.upsert({ ...doc('t-jan', '2024-01-15T00:00:00Z', 'Keyboard missing keys'), version: '2' });
+
+    expect(index.size()).toBe(6);
+    // email, sync, phone out; keyboard, miss, key in.
+    expect(postings()).toBe(before);
+    expect(index.get('t-jan')?.version).toBe('2');
+    expect(index.query({ doc: doc('q', NOW, 'Email not syncing on phone'), createdBefore: NOW, limit: 10 }).map((c) => c.key)).not.toContain('t-jan');
+    expect(index.query({ doc: doc('q', NOW, 'keyboard keys'), createdBefore: NOW, limit: 10 }).map((c) => c.key)).toEqual(['t-jan']);
+  });
+
+  it('reports the root set by setRoot on candidates and keeps it across upserts', () => {
+    const { index } = seeded();
+    index.setRoot('t-may', 't-jan');
+    index.upsert({ ...doc('t-may', '2024-05-20T00:00:00Z', 'Email not syncing on mobile phone'), version: '2' });
+
+    const may = index.query({ doc: doc('q', NOW, 'Email not syncing on mobile phone'), createdBefore: NOW, limit: 10 }).find((c) => c.key === 't-may');
+
+    expect(may?.rootKey).toBe('t-jan');
+    expect(index.get('t-jan')?.rootKey).toBeUndefined();
+  });
+
+  it('ranks and scores like the all-pairs baseline', () => {
+    const { index } = seeded();
+    const memory = new MemoryCandidateIndex();
+    for (const d of [
+      doc('t-2022', '2022-12-01T00:00:00Z', 'Email not syncing on phone'),
+      doc('t-jan', '2024-01-15T00:00:00Z', 'Email not syncing on phone', '', { requester: 'bob' }),
+      doc('t-may', '2024-05-20T00:00:00Z', 'Email not syncing on mobile phone', '', { requester: 'alice' }),
+      doc('t-later', '2024-07-01T00:00:00Z', 'Email not syncing on phone'),
+      doc('other-src', '2024-03-01T00:00:00Z', 'Email not syncing on phone', '', {}, 'jira'),
+      doc('unrelated', '2024-03-01T00:00:00Z', 'Monitor flickers'),
+    ])
+      memory.upsert(d);
+    const q = { doc: doc('q', NOW, 'Mobile email stopped syncing'), createdBefore: NOW, limit: 10 };
+
+    const got = index.query(q);
+    const want = memory.query(q);
+
+    expect(got.map((c) => c.key)).toEqual(want.map((c) => c.key));
+    got.forEach((c, i) => expect(c.score).toBeCloseTo(want[i]?.score ?? -1, 5));
+  });
+});
+
+describe('assignCluster', () => {
+  it('joins the cluster of the best earlier ticket above the threshold, else leads a new one', () => {
+    const { index } = sqliteIndex();
+    const at = (day: number): string => new Date(Date.UTC(2024, 0, day)).toISOString();
+
+    const a = assignCluster(index, doc('a', at(1), 'Wifi drops in building B'), { threshold: 0.3 });
+    const b = assignCluster(index, doc('b', at(2), 'Monitor flickers'), { threshold: 0.3 });
+    const c = assignCluster(index, doc('c', at(3), 'Wifi drops in building B again'), { threshold: 0.3 });
+    const d = assignCluster(index, doc('d', at(4), 'Wifi drops in building B again today'), { threshold: 0.3 });
+
+    expect([a.clusterKey, b.clusterKey, c.clusterKey, d.clusterKey]).toEqual(['a', 'b', 'a', 'a']);
+    expect(c.via?.key).toBe('a');
+    expect(index.get('d')?.clusterKey).toBe('a');
+  });
+});
