@@ -44,6 +44,8 @@ export const RuleTest = z.strictObject({
    * dedup and pattern rules can be tested. Their own actions are not checked.
    */
   history: z.array(z.record(z.string(), z.unknown())).optional(),
+  /** Rules of the file that are `enabled: false` but switched on for this test (try a rule before enabling it). */
+  enable: z.array(z.string().min(1)).optional(),
   /** State before the ticket arrives: round-robin positions per rule, open tickets per person. */
   state: z
     .strictObject({

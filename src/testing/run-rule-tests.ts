@@ -44,7 +44,11 @@ async function runFile(file: LoadedRulesFile, diagnostics: Diagnostic[]): Promis
   const report: FileTestReport = { file: displayPath(file.file), loaded: file.ok && !hasErrors(diagnostics), diagnostics, tests: [] };
   if (!report.loaded || file.tests === undefined) return report;
   const ruleSet = compileRuleSet(file.rules);
-  for (const loadedTest of file.tests.cases) report.tests.push(await runTest(report.file, loadedTest, ruleSet, file.tests.source));
+  for (const loadedTest of file.tests.cases) {
+    const enable = loadedTest.test.enable;
+    const rules = enable ? compileRuleSet(file.rules.map((r) => (enable.includes(r.id) ? { ...r, enabled: true } : r))) : ruleSet;
+    report.tests.push(await runTest(report.file, loadedTest, rules, file.tests.source));
+  }
   return report;
 }
 

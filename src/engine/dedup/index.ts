@@ -17,7 +17,8 @@ export const LINKED = 'linked';
  * Duplicate detection for one ticket: the earlier tickets most like it, resolved to the root of
  * their duplicate family. Above the rule's link threshold the ticket is linked to that root (with
  * a note on both); above the suggest threshold a person gets a note listing the candidates.
- * A rule acts once per ticket, so edits never repeat the note.
+ * One rule acts on a ticket, once (the first in file order that finds something), so edits never
+ * repeat the note and two rules never write two notes.
  */
 export async function evaluateDedup(ticket: Ticket, rules: readonly CompiledDedupRule[], state: EngineState, context: EvaluationContext): Promise<DedupOutcome> {
   const decisions: Decision[] = [];
@@ -45,8 +46,10 @@ export async function evaluateDedup(ticket: Ticket, rules: readonly CompiledDedu
       skip('error', `when failed: ${error instanceof Error ? error.message : String(error)}`);
       continue;
     }
-    if ((await history.hasMark(rule.id, ticket.key, LINKED)) || (await history.hasMark(rule.id, ticket.key, SUGGESTED))) {
-      skip('not-applicable', 'already acted on this ticket');
+    // One dedup rule acts on a ticket, once: the first in file order (put the strictest first).
+    const actedBy = await firstActed(rules, ticket.key, state);
+    if (actedBy !== undefined) {
+      skip('not-applicable', actedBy === rule.id ? 'already acted on this ticket' : `rule ${actedBy} already acted on this ticket`);
       continue;
     }
     const root = await history.rootOf(ticket.key);
@@ -84,6 +87,13 @@ export async function evaluateDedup(ticket: Ticket, rules: readonly CompiledDedu
     trace.push({ ruleId: rule.id, kind: 'dedup', outcome: 'matched', reason: `suggested ${listed.map((c) => `${c.number} (${c.score.toFixed(2)})`).join(', ')}` });
   }
   return { decisions, trace };
+}
+
+async function firstActed(rules: readonly CompiledDedupRule[], key: string, state: EngineState): Promise<string | undefined> {
+  for (const { rule } of rules) {
+    if ((await state.history.hasMark(rule.id, key, LINKED)) || (await state.history.hasMark(rule.id, key, SUGGESTED))) return rule.id;
+  }
+  return undefined;
 }
 
 /**

@@ -132,3 +132,18 @@ describe('dedup rules with tickets created in the same instant', () => {
     expect(again).toEqual([]);
   });
 });
+
+describe('several dedup rules', () => {
+  it('lets only the first rule that finds something act on a ticket, on this version and later ones', async () => {
+    const strict = rule({ id: 'strict', equalFields: ['requester'], suggest: { threshold: 0.5 }, link: { threshold: 0.9 } });
+    const broad = rule({ id: 'broad', link: undefined });
+    const desk = new Desk(compileRuleSet([strict, broad]));
+    await desk.see(vpn('a', '2026-11-01T09:00:00Z', { requester: 'Ann' }));
+    const linked = await desk.see(vpn('b', '2026-11-02T09:00:00Z', { requester: 'Ann' }));
+    expect(new Set(linked.map((d) => d.ruleId))).toEqual(new Set(['strict']));
+    // Another caller: the strict rule finds nothing, the broad one suggests — once.
+    const suggested = await desk.see(vpn('c', '2026-11-03T09:00:00Z', { requester: 'Bob' }));
+    expect(suggested.map((d) => [d.ruleId, d.action.type])).toEqual([['broad', 'comment']]);
+    expect(await desk.see(vpn('c', '2026-11-03T09:00:00Z', { requester: 'Ann', version: '2' }))).toEqual([]);
+  });
+});
