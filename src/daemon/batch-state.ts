@@ -18,8 +18,9 @@ export class BatchState implements EngineState {
     private readonly roundRobin: Map<string, number>,
     private readonly loads: Map<string, number>,
     history: HistoryStore,
+    options: { committedOnly?: boolean } = {},
   ) {
-    this.history = new HistoryOverlay(history);
+    this.history = new HistoryOverlay(history, options);
   }
 
   nextRoundRobin(ruleId: string, memberCount: number): number {

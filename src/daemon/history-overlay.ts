@@ -19,9 +19,21 @@ export class HistoryOverlay implements HistoryState {
   private readonly memberKeys = new Map<string, PatternEvent[]>();
   private readonly touched = new Map<string, { problem: PatternProblem; lastMember: PatternEvent; reopen: boolean }>();
 
-  constructor(private readonly store: HistoryStore) {}
+  /** Tickets this batch put in the index: they count as seen even though not committed yet. */
+  private readonly indexedHere = new Set<string>();
+
+  /**
+   * `committedOnly`: candidates must be tickets a committed batch has seen (or earlier tickets of
+   * this batch). The index is written outside the batch transaction, so a batch that crashed
+   * before committing left its tickets in it; without this, the redo would see them early.
+   */
+  constructor(
+    private readonly store: HistoryStore,
+    private readonly options: { committedOnly?: boolean } = {},
+  ) {}
 
   async index(ticket: Ticket): Promise<void> {
+    this.indexedHere.add(ticket.key);
     const fields: Record<string, string | undefined> = {};
     for (const field of INDEXED_FIELDS) fields[field] = ticket[field];
     fields.priority = String(ticket.priority);
@@ -38,7 +50,14 @@ export class HistoryOverlay implements HistoryState {
     });
   }
 
-  candidates(search: CandidateSearch): Promise<DuplicateCandidate[]> {
+  async candidates(search: CandidateSearch): Promise<DuplicateCandidate[]> {
+    const found = await this.search(search);
+    if (!this.options.committedOnly) return found;
+    const committed = await this.store.committedTickets(found.map((c) => c.key).filter((key) => !this.indexedHere.has(key)));
+    return found.filter((c) => this.indexedHere.has(c.key) || committed.has(c.key));
+  }
+
+  private search(search: CandidateSearch): Promise<DuplicateCandidate[]> {
     const { ticket } = search;
     const fields: Record<string, string | undefined> = {};
     for (const field of INDEXED_FIELDS) fields[field] = ticket[field];

@@ -238,7 +238,7 @@ export class SourceSync {
 
     const keys = tickets.map((t) => t.key);
     const [known, loads, roundRobin] = await Promise.all([store.getTickets(keys), store.openLoads(source.id), store.roundRobinPositions(source.id)]);
-    const state = new BatchState(roundRobin, loads, store.history);
+    const state = new BatchState(roundRobin, loads, store.history, { committedOnly: true });
     const indexText = needsSimilarityIndex(ruleSet);
     const ticketStates: TicketState[] = [];
     const actions: PlannedAction[] = [];

@@ -40,22 +40,25 @@ export const DEFAULT_NORMALISE_OPTIONS: NormaliseOptions = {
 
 // One master pattern; alternatives are tried in this order at each position, so the more
 // specific shapes (a URL contains dots and slashes, an IP looks like a version) come first.
+// Each alternative is one capturing group (inner groups are non-capturing), in the order of
+// TOKEN_KINDS: the kind of a match is the index of its defined group (cheaper than named groups).
+const TOKEN_KINDS = ['url', 'email', 'ip', 'ticket', 'guid', 'hex', 'version', 'longnum', 'host', 'ident', 'word', 'num'] as const;
 const TOKEN_PATTERN = new RegExp(
   [
-    String.raw`(?<url>\b(?:https?|ftp|file|hdfs|s3a?|wasbs?|abfss?|gs|webhdfs|jdbc:[a-z]+):\/\/[^\s<>"'()\]\[{}]+|\bwww\.[^\s<>"'()]+)`,
-    String.raw`(?<email>\b[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)`,
-    String.raw`(?<ip>\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b)`,
-    String.raw`(?<ticket>\b(?:CVE-\d{4}-\d{4,7}|[A-Z][A-Z0-9]{1,15}-\d{1,7}|(?:INC|RITM|REQ|CHG|PRB|TASK|SCTASK|KB|PTASK)\d{5,})\b)`,
-    String.raw`(?<guid>\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b)`,
-    String.raw`(?<hex>\b(?:0x)?(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b)`,
-    String.raw`(?<version>\bv?\d+(?:\.\d+){1,3}(?:-[A-Za-z]+\d*)?\b)`,
-    String.raw`(?<longnum>\b\d{5,}\b)`,
+    String.raw`(\b(?:https?|ftp|file|hdfs|s3a?|wasbs?|abfss?|gs|webhdfs|jdbc:[a-z]+):\/\/[^\s<>"'()\]\[{}]+|\bwww\.[^\s<>"'()]+)`,
+    String.raw`(\b[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)`,
+    String.raw`(\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b)`,
+    String.raw`(\b(?:CVE-\d{4}-\d{4,7}|[A-Z][A-Z0-9]{1,15}-\d{1,7}|(?:INC|RITM|REQ|CHG|PRB|TASK|SCTASK|KB|PTASK)\d{5,})\b)`,
+    String.raw`(\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b)`,
+    String.raw`(\b(?:0x)?(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b)`,
+    String.raw`(\bv?\d+(?:\.\d+){1,3}(?:-[A-Za-z]+\d*)?\b)`,
+    String.raw`(\b\d{5,}\b)`,
     // host:port, or a dotted name ending in a common TLD that is not followed by more of a Java
     // identifier (org.apache.hadoop.io.Text must not become a host because "io" is a TLD).
-    String.raw`(?<host>\b[A-Za-z][\w-]*(?:\.[\w-]+)*:\d{2,5}\b|\b(?:[A-Za-z0-9-]+\.)+(?:com|net|org|local|corp|internal|lan|intra|edu|gov|io|co|uk|de|fr|nl|ro|ch)\b(?![\w-]|\.\w))`,
-    String.raw`(?<ident>\b[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+)`,
-    String.raw`(?<word>[A-Za-z][A-Za-z0-9_]*)`,
-    String.raw`(?<num>\d+)`,
+    String.raw`(\b[A-Za-z][\w-]*(?:\.[\w-]+)*:\d{2,5}\b|\b(?:[A-Za-z0-9-]+\.)+(?:com|net|org|local|corp|internal|lan|intra|edu|gov|io|co|uk|de|fr|nl|ro|ch)\b(?![\w-]|\.\w))`,
+    String.raw`(\b[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+)`,
+    String.raw`([A-Za-z][A-Za-z0-9_]*)`,
+    String.raw`(\d+)`,
   ].join('|'),
   'g',
 );
@@ -78,9 +81,13 @@ const PLACEHOLDER: Record<string, string> = {
  */
 export function tokenise(text: string, options: NormaliseOptions = DEFAULT_NORMALISE_OPTIONS): string[] {
   const out: string[] = [];
-  for (const match of stripMarkup(text).matchAll(TOKEN_PATTERN)) {
-    const groups = match.groups ?? {};
-    const kind = Object.keys(groups).find((name) => groups[name] !== undefined);
+  const pattern = TOKEN_PATTERN;
+  pattern.lastIndex = 0;
+  const stripped = stripMarkup(text);
+  for (let match = pattern.exec(stripped); match !== null; match = pattern.exec(stripped)) {
+    let g = 1;
+    while (g <= TOKEN_KINDS.length && match[g] === undefined) g++;
+    const kind = TOKEN_KINDS[g - 1];
     const raw = match[0];
     switch (kind) {
       case 'url':
@@ -154,7 +161,7 @@ function wordTokens(out: string[], raw: string, options: NormaliseOptions): void
   const lower = raw.toLowerCase();
   addWord(out, lower, options);
   // "CVEs", "APIs": a plural acronym, not camelCase.
-  if (!options.splitIdentifiers || /^[A-Z]+s$/.test(raw)) return;
+  if (!options.splitIdentifiers || !CAMEL_OR_SNAKE.test(raw) || /^[A-Z]+s$/.test(raw)) return;
   const pieces = raw
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
@@ -164,8 +171,11 @@ function wordTokens(out: string[], raw: string, options: NormaliseOptions): void
   for (const piece of pieces) addWord(out, piece.toLowerCase(), options);
 }
 
+// camelCase and snake_case splits need an upper-case letter or "_" after the first character.
+const CAMEL_OR_SNAKE = /^.[^]*[A-Z_]/;
+
 function addWord(out: string[], word: string, options: NormaliseOptions): void {
-  const w = word.replace(/^_+|_+$/g, '');
+  const w = word.charCodeAt(0) === 95 || word.charCodeAt(word.length - 1) === 95 ? word.replace(/^_+|_+$/g, '') : word;
   if (w.length < 2) return;
   if (options.stopWords && STOP_WORDS.has(w)) return;
   if (/^\d+$/.test(w)) return;

@@ -61,19 +61,33 @@ export interface SqliteIndexOptions {
   readonly maxQueryTerms: number;
   /** Postings read per query term and source, newest first. */
   readonly postingsCap: number;
-  /** Terms in more than this share of tickets are skipped when finding candidates (once the index holds 1,000+). */
+  /**
+   * Postings read per query in all, over all terms and sources: terms are read most telling
+   * first, each up to `postingsCap`, until this budget is spent. Bounds the cost of a query
+   * whatever the index size and query length.
+   */
+  readonly maxPostingsPerQuery: number;
+  /**
+   * Terms in more than this share of tickets are skipped when finding candidates (once the index
+   * holds 1,000+): their postings would only fill the budget with weak partial scores. If every
+   * query term is that common, the rarest ones are read anyway.
+   */
   readonly maxDocFrequency: number;
   /** Candidates re-scored exactly, at least; more when `limit` is large. */
   readonly rescoreMin: number;
+  /** Term name → id lookups kept in memory (a cache; SQLite holds them all). */
+  readonly termCacheSize: number;
 }
 
 export const DEFAULT_SQLITE_INDEX_OPTIONS: SqliteIndexOptions = {
   scoring: DEFAULT_SCORING,
-  maxPostingsPerDoc: 48,
+  maxPostingsPerDoc: 32,
   maxQueryTerms: 32,
-  postingsCap: 2000,
-  maxDocFrequency: 0.2,
+  postingsCap: 1000,
+  maxPostingsPerQuery: 8000,
+  maxDocFrequency: 0.05,
   rescoreMin: 100,
+  termCacheSize: 200_000,
 };
 
 // Postings store weights as integers (thousandths): 2 bytes instead of an 8-byte REAL.
@@ -97,12 +111,6 @@ interface DocRow {
   cluster_key: string | null;
 }
 
-interface TermEntry {
-  id: number;
-  term: string;
-  df: number;
-}
-
 interface StatsRow {
   docs: number;
   title_len_sum: number;
@@ -110,15 +118,47 @@ interface StatsRow {
 }
 
 /**
+ * Document frequencies by term id, in memory: 4 bytes per term of the vocabulary (never per
+ * ticket), filled lazily from `sim_terms` (-1 = not loaded yet). Exact re-scoring needs the idf
+ * of every term of every candidate, so this is what keeps a query from doing hundreds of lookups.
+ */
+class DfArray {
+  private data = new Int32Array(1024).fill(-1);
+
+  get(id: number): number {
+    return id < this.data.length ? (this.data[id] ?? -1) : -1;
+  }
+
+  set(id: number, df: number): void {
+    if (id >= this.data.length) {
+      let size = this.data.length;
+      while (size <= id) size *= 2;
+      const grown = new Int32Array(size).fill(-1);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[id] = df;
+  }
+
+  bytes(): number {
+    return this.data.byteLength;
+  }
+}
+
+/**
  * Candidate index over tables created by {@link SIMILARITY_SCHEMA_SQL}. Not thread-safe; one
  * writer (the daemon). Each `upsert` is its own transaction unless the caller wraps many in
  * `db.transaction` (much faster for bulk loads).
+ *
+ * Memory: a document-frequency array over the vocabulary (4 bytes a term) and a bounded cache of
+ * term ids; nothing grows with the number of tickets. The caller owns the connection's PRAGMAs
+ * (WAL + synchronous=NORMAL works; a larger `cache_size` speeds bulk loads, see README).
  */
 export class SqliteCandidateIndex implements CandidateIndex {
   private readonly options: SqliteIndexOptions;
   private readonly stmts;
-  private readonly termsByName = new Map<string, TermEntry>();
-  private readonly termsById = new Map<number, TermEntry>();
+  private readonly termIds = new Map<string, number>();
+  private readonly df = new DfArray();
   private readonly sourceNos = new Map<string, number>();
   private readonly sourceIds = new Map<number, string>();
   private stats: StatsRow;
@@ -137,9 +177,9 @@ export class SqliteCandidateIndex implements CandidateIndex {
       sourceById: db.prepare<[number], { source_id: string }>('SELECT source_id FROM sim_sources WHERE id = ?'),
       addSource: db.prepare('INSERT INTO sim_sources (source_id) VALUES (?)'),
       term: db.prepare<[string], { id: number; df: number }>('SELECT id, df FROM sim_terms WHERE term = ?'),
-      termById: db.prepare<[number], { term: string; df: number }>('SELECT term, df FROM sim_terms WHERE id = ?'),
+      dfById: db.prepare<[number], number>('SELECT df FROM sim_terms WHERE id = ?').pluck(true),
       addTerm: db.prepare('INSERT INTO sim_terms (term, df) VALUES (?, 0)'),
-      incDf: db.prepare('UPDATE sim_terms SET df = df + ? WHERE id = ?'),
+      setDf: db.prepare('UPDATE sim_terms SET df = ? WHERE id = ?'),
       docByKey: db.prepare<[string], DocRow>('SELECT * FROM sim_docs WHERE key = ?'),
       docById: db.prepare<[number], DocRow>('SELECT * FROM sim_docs WHERE id = ?'),
       deleteDoc: db.prepare('DELETE FROM sim_docs WHERE id = ?'),
@@ -181,14 +221,15 @@ export class SqliteCandidateIndex implements CandidateIndex {
     const n = this.stats.docs + 1;
     const entries: { id: number; weight: number; rank: number }[] = [];
     for (const [term, weight] of vec) {
-      const t = this.termFor(term, true);
-      this.stmts.incDf.run(1, t.id);
-      t.df += 1;
-      entries.push({ id: t.id, weight, rank: weight * idf(t.df, n) });
+      const id = this.termId(term, true);
+      const df = this.dfOf(id) + 1;
+      this.df.set(id, df);
+      this.stmts.setDf.run(df, id);
+      entries.push({ id, weight, rank: weight * idf(df, n) });
     }
     // Only the most telling terms get postings: a ticket is found through its rare words, and
     // capping keeps the postings table (the bulk of the file) proportional to tickets, not text.
-    const posted = [...entries].sort((a, b) => b.rank - a.rank).slice(0, this.options.maxPostingsPerDoc);
+    const posted = entries.length <= this.options.maxPostingsPerDoc ? entries : [...entries].sort((a, b) => b.rank - a.rank).slice(0, this.options.maxPostingsPerDoc);
     const info = this.stmts.insertDoc.run(
       doc.key,
       sourceNo,
@@ -217,9 +258,9 @@ export class SqliteCandidateIndex implements CandidateIndex {
 
   private removeRow(row: DocRow): void {
     for (const [termId] of unpackVector(row.vec)) {
-      this.stmts.incDf.run(-1, termId);
-      const cached = this.termsById.get(termId);
-      if (cached) cached.df -= 1;
+      const df = Math.max(0, this.dfOf(termId) - 1);
+      this.df.set(termId, df);
+      this.stmts.setDf.run(df, termId);
     }
     for (const termId of unpackIds(row.posted)) this.stmts.deletePosting.run(termId, row.source_no, row.created_ms, row.id);
     this.stmts.deleteDoc.run(row.id);
@@ -231,24 +272,21 @@ export class SqliteCandidateIndex implements CandidateIndex {
   }
 
   query(q: CandidateQuery): Candidate[] {
-    const { scoring, maxQueryTerms, postingsCap, maxDocFrequency, rescoreMin } = this.options;
+    const { scoring, maxQueryTerms, postingsCap, maxPostingsPerQuery, maxDocFrequency, rescoreMin } = this.options;
     const n = Math.max(this.stats.docs, 1);
     const avg = averageLengths(this.stats.docs, this.stats.title_len_sum, this.stats.body_len_sum);
     const qvecByName = termWeights(analyse(q.doc, scoring), avg, scoring);
 
     // Query vector keyed by term id; terms the index has never seen get negative ids (df = 0).
     const qvec = new Map<number, number>();
-    const dfOf = new Map<number, number>();
     const names = new Map<number, string>();
     let unknown = 0;
     for (const [term, w] of qvecByName) {
-      const t = this.termFor(term, false);
-      const id = t ? t.id : --unknown;
+      const id = this.termId(term, false) ?? --unknown;
       qvec.set(id, w);
-      dfOf.set(id, t ? t.df : 0);
       names.set(id, term);
     }
-    const idfOf = (id: number): number => idf(dfOf.get(id) ?? this.termById(id)?.df ?? 0, n, scoring.idfPower);
+    const idfOf = (id: number): number => idf(id > 0 ? this.dfOf(id) : 0, n, scoring.idfPower);
     const self = selfScore(qvec, idfOf);
 
     const before = Date.parse(q.createdBefore);
@@ -256,29 +294,29 @@ export class SqliteCandidateIndex implements CandidateIndex {
     const sourceNos = (q.sourceIds ?? [q.doc.sourceId]).map((s) => this.sourceNo(s, false)).filter((s): s is number => s !== undefined);
 
     // 1. Candidate generation: accumulate partial scores from the postings of the query's most
-    //    telling terms, each read newest-first and capped.
-    const probe = [...qvec]
-      .filter(([id]) => id > 0 && (n < 1000 || (dfOf.get(id) ?? 0) <= maxDocFrequency * n))
-      .map(([id, w]) => ({ id, weight: w * idfOf(id) }))
-      .sort((a, b) => b.weight - a.weight)
-      .slice(0, maxQueryTerms);
+    //    telling terms, each read newest-first and capped, within a budget for the whole query.
+    const known = [...qvec].filter(([id]) => id > 0 && this.dfOf(id) > 0).map(([id, w]) => ({ id, df: this.dfOf(id), weight: w * idfOf(id) }));
+    let probe = known.filter((t) => n < 1000 || t.df <= maxDocFrequency * n);
+    if (probe.length === 0) probe = [...known].sort((a, b) => a.df - b.df).slice(0, 2);
+    probe = probe.sort((a, b) => b.weight - a.weight).slice(0, maxQueryTerms);
     const acc = new Map<number, number>();
+    let budget = maxPostingsPerQuery;
     for (const { id, weight } of probe) {
       for (const sourceNo of sourceNos) {
-        for (const [docId, w] of this.stmts.postings.all(id, sourceNo, after, before, postingsCap)) {
-          acc.set(docId, (acc.get(docId) ?? 0) + weight * w);
-        }
+        if (budget <= 0) break;
+        const rows = this.stmts.postings.all(id, sourceNo, after, before, Math.min(postingsCap, budget));
+        budget -= rows.length;
+        for (const [docId, w] of rows) acc.set(docId, (acc.get(docId) ?? 0) + weight * w);
       }
     }
 
     // 2. Exact re-scoring of the best partial scores with their full vectors; filters applied here.
-    const rescore = Math.max(rescoreMin, q.limit * 5);
-    const pool = [...acc].sort((a, b) => b[1] - a[1]).slice(0, rescore);
+    const pool = topEntries(acc, Math.max(rescoreMin, q.limit * 5));
     const weights = q.fieldWeights ?? {};
     const recency = q.recency ?? DEFAULT_RECENCY;
     const queryMs = Date.parse(q.doc.createdAt);
     const out: Candidate[] = [];
-    for (const [docId] of pool) {
+    for (const docId of pool) {
       const row = this.stmts.docById.get(docId);
       if (!row || row.key === q.doc.key) continue;
       if (row.created_ms < after || row.created_ms >= before) continue;
@@ -316,6 +354,11 @@ export class SqliteCandidateIndex implements CandidateIndex {
     return this.stmts.count.get()?.n ?? 0;
   }
 
+  /** Bytes held in memory by the index's caches (df array and term-id cache, estimated). */
+  memoryBytes(): number {
+    return this.df.bytes() + this.termIds.size * 80;
+  }
+
   private ticketOf(row: DocRow): IndexedTicket {
     return {
       key: row.key,
@@ -329,36 +372,35 @@ export class SqliteCandidateIndex implements CandidateIndex {
     };
   }
 
-  private termFor(term: string, create: true): TermEntry;
-  private termFor(term: string, create: false): TermEntry | undefined;
-  private termFor(term: string, create: boolean): TermEntry | undefined {
-    const cached = this.termsByName.get(term);
-    if (cached) return cached;
-    let row = this.stmts.term.get(term);
-    if (!row) {
+  private termId(term: string, create: true): number;
+  private termId(term: string, create: false): number | undefined;
+  private termId(term: string, create: boolean): number | undefined {
+    const cached = this.termIds.get(term);
+    if (cached !== undefined) return cached;
+    const row = this.stmts.term.get(term);
+    let id: number;
+    if (row) {
+      id = row.id;
+      this.df.set(id, row.df);
+    } else {
       if (!create) return undefined;
-      row = { id: Number(this.stmts.addTerm.run(term).lastInsertRowid), df: 0 };
+      id = Number(this.stmts.addTerm.run(term).lastInsertRowid);
+      this.df.set(id, 0);
     }
-    return this.cacheTerm({ id: row.id, term, df: row.df });
-  }
-
-  private termById(id: number): TermEntry | undefined {
-    const cached = this.termsById.get(id);
-    if (cached) return cached;
-    const row = this.stmts.termById.get(id);
-    return row ? this.cacheTerm({ id, term: row.term, df: row.df }) : undefined;
-  }
-
-  private cacheTerm(entry: TermEntry): TermEntry {
     // The cache only saves lookups (SQLite stays the truth); a bounded size keeps memory flat
     // on huge vocabularies.
-    if (this.termsByName.size >= 500_000) {
-      this.termsByName.clear();
-      this.termsById.clear();
+    if (this.termIds.size >= this.options.termCacheSize) this.termIds.clear();
+    this.termIds.set(term, id);
+    return id;
+  }
+
+  private dfOf(id: number): number {
+    let df = this.df.get(id);
+    if (df < 0) {
+      df = this.stmts.dfById.get(id) ?? 0;
+      this.df.set(id, df);
     }
-    this.termsByName.set(entry.term, entry);
-    this.termsById.set(entry.id, entry);
-    return entry;
+    return df;
   }
 
   private sourceNo(sourceId: string, create: boolean): number | undefined {
@@ -381,6 +423,26 @@ export class SqliteCandidateIndex implements CandidateIndex {
     this.sourceIds.set(sourceNo, id);
     return id;
   }
+}
+
+/**
+ * Keys of the `count` largest values (ties broken by insertion order), without sorting the whole
+ * map: the threshold is the count-th largest value, found on a typed-array copy.
+ */
+export function topEntries(acc: ReadonlyMap<number, number>, count: number): number[] {
+  if (acc.size <= count) return [...acc].sort((a, b) => b[1] - a[1]).map(([k]) => k);
+  const values = new Float64Array(acc.size);
+  let i = 0;
+  for (const v of acc.values()) values[i++] = v;
+  values.sort();
+  const threshold = values[values.length - count] ?? 0;
+  const above: [number, number][] = [];
+  const ties: [number, number][] = [];
+  for (const e of acc) {
+    if (e[1] > threshold) above.push(e);
+    else if (e[1] === threshold) ties.push(e);
+  }
+  return [...above.sort((a, b) => b[1] - a[1]), ...ties.slice(0, count - above.length)].map(([k]) => k);
 }
 
 /** Term ids (uint32) followed by weights (float32), little-endian. */

@@ -75,6 +75,8 @@ export interface HistoryStore {
   candidates(query: CandidateQuery): Promise<DuplicateCandidate[]>;
   indexed(key: string): Promise<IndexedTicket | undefined>;
   indexedCount(): Promise<number>;
+  /** Which of these ticket keys a committed batch has seen (the index may hold more). */
+  committedTickets(keys: readonly string[]): Promise<Set<string>>;
   duplicateRoot(key: string): Promise<string | undefined>;
   hasDuplicates(key: string): Promise<boolean>;
   hasMark(ruleId: string, key: string, mark: string): Promise<boolean>;

@@ -40,6 +40,7 @@ export class SqliteHistoryStore implements HistoryStore {
   ) {
     this.index_ = new SqliteCandidateIndex(db);
     this.stmts = {
+      ticketKnown: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM tickets WHERE key = ?'),
       setTitle: db.prepare('INSERT INTO indexed_titles (key, title) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET title = excluded.title'),
       title: db.prepare<[string], { title: string }>('SELECT title FROM indexed_titles WHERE key = ?'),
       root: db.prepare<[string], { root_key: string }>('SELECT root_key FROM duplicate_links WHERE ticket_key = ?'),
@@ -106,6 +107,10 @@ export class SqliteHistoryStore implements HistoryStore {
 
   async indexedCount(): Promise<number> {
     return this.index_.size();
+  }
+
+  async committedTickets(keys: readonly string[]): Promise<Set<string>> {
+    return new Set(keys.filter((key) => this.stmts.ticketKnown.get(key) !== undefined));
   }
 
   async duplicateRoot(key: string): Promise<string | undefined> {
