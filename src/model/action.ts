@@ -53,6 +53,20 @@ export const UpdateProblemAction = z.strictObject({
   reopen: z.boolean(),
 });
 
+/**
+ * Opens a follow-up task tied to the target ticket (ServiceNow: an `incident_task` of the
+ * incident; Jira: a Task in the same project linked to the issue). `correlationKey` makes the
+ * creation idempotent, like a problem's.
+ */
+export const CreateTaskAction = z.strictObject({
+  type: z.literal('create-task'),
+  correlationKey: z.string().min(1),
+  title: z.string().min(1),
+  description: z.string(),
+  /** Group to assign the task to (its name); unset = the platform's default. */
+  group: z.string().min(1).optional(),
+});
+
 export const SetFieldAction = z.strictObject({
   type: z.literal('set-field'),
   field: z.string().min(1),
@@ -67,6 +81,7 @@ export const Action = z.discriminatedUnion('type', [
   LinkProblemAction,
   LinkDuplicateAction,
   UpdateProblemAction,
+  CreateTaskAction,
   SetFieldAction,
 ]);
 export type Action = z.infer<typeof Action>;

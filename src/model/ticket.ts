@@ -56,6 +56,10 @@ export const Ticket = z.strictObject({
   reassignmentCount: z.number().int().min(0).optional(),
   reopenCount: z.number().int().min(0).optional(),
   problemRef: z.string().optional(),
+  /** The ticket missed its SLA (ServiceNow `made_sla` false; Jira: a breached SLA cycle); unset = unknown. */
+  slaBreached: z.boolean().optional(),
+  /** How many customer-visible comments the ticket has (ServiceNow `comments`, Jira public comments); unset = unknown. */
+  publicUpdates: z.number().int().min(0).optional(),
   labels: z.array(z.string()),
   /** The native record as pulled, so rules and outbound mappings can reach custom fields (`u_*`). */
   raw: z.unknown(),

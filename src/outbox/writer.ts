@@ -58,6 +58,8 @@ export function describeAction(action: Action): string {
       return `link as duplicate of ${action.original.number}`;
     case 'update-problem':
       return `${action.reopen ? 'reopen and update' : 'update'} problem "${action.title}"`;
+    case 'create-task':
+      return `open follow-up task "${action.title}"`;
     case 'set-field':
       return `set ${action.field} = ${JSON.stringify(action.value)}`;
   }
