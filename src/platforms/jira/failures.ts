@@ -25,7 +25,10 @@ export type JiraOperation =
   | 'duplicate-link'
   | 'problem-states'
   | 'problem-status'
-  | 'update-problem';
+  | 'update-problem'
+  | 'task-lookup'
+  | 'create-task'
+  | 'task-link';
 
 const SCOPES_HINT =
   'With a scoped API token or an OAuth 2.0 app, also check its scopes: read:jira-work, write:jira-work, read:jira-user ' +
@@ -140,8 +143,13 @@ function permissionFor(operation: string | undefined, problemProject: string | u
       );
     case 'create-problem':
       return `the "Create issues" permission in the problem project${problemProject ? ` ${problemProject}` : ''}`;
+    case 'task-lookup':
+      return 'the "Browse projects" permission in the ticket\'s project';
+    case 'create-task':
+      return 'the "Create issues" permission in the ticket\'s project (the Task issue type must be in its issue type scheme)';
     case 'link':
     case 'duplicate-link':
+    case 'task-link':
       return 'the "Link issues" permission in both projects (and issue linking must be enabled)';
     case 'update-problem':
       return `the "Edit issues" permission in the problem project${problemProject ? ` ${problemProject}` : ''} (a Closed issue of the classic workflow is not editable until reopened)`;
@@ -162,6 +170,10 @@ function badRequestHint(operation: string | undefined): string | undefined {
       return 'A field that is not on the issue\'s edit screen cannot be set; the value must also have the shape the field type takes';
     case 'create-problem':
       return 'Check problems.projectKey and problems.issueType, and that every required field of that issue type is set by the outbound mapping';
+    case 'create-task':
+      return 'The ticket\'s project must offer the Task issue type (or the one the create-task branch of the outbound mapping names in fields.issuetype), and every required field of it must be set by the mapping';
+    case 'task-link':
+      return 'Jira must have the "Relates" link type (Jira admin > Issue linking); it ships with it';
     case 'link':
       return 'Check problemLinkType names an existing link type (Jira admin > Issue linking)';
     case 'duplicate-link':

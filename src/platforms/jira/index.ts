@@ -96,6 +96,14 @@ const ADF_FIELDS = ['description', 'environment'] as const;
 /** Correlation labels per `problemStates` search (JQL and URL stay short; Cloud caps IN lists far higher). */
 const PROBLEM_STATE_CHUNK = 50;
 const PROBLEM_STATE_PAGE = 100;
+/**
+ * `create-task`: the issue type a follow-up task gets unless the mapping names one in
+ * `fields.issuetype`, and the link type tying it to its ticket (Jira ships "Relates", outward and
+ * inward both "relates to", so the direction does not matter). Constants rather than source
+ * settings; a mapping can change the issue type, the link type needs a code change.
+ */
+export const TASK_ISSUE_TYPE = 'Task';
+export const TASK_LINK_TYPE = 'Relates';
 
 interface Session {
   /** accountId (Cloud) or username (DC) the connector writes as. */
@@ -137,6 +145,8 @@ class JiraConnector implements Connector {
   /** Lower-cased team name → team id: from the source's `teams` map, then learned from the group field of every issue read. */
   private readonly teamIds = new Map<string, string>();
   private readonly teamLookups = new Map<string, Promise<void>>();
+  /** Task label → task created or found in this process, and whether its link to the ticket is known to exist. */
+  private readonly tasks = new Map<string, { id: string; linked: boolean }>();
   /** Correlation label → problem id created or found in this process (search lags behind on Cloud). */
   private readonly problemIds = new Map<string, string>();
   /** Per-issue chain of writes, so two writes to one issue never interleave. */
@@ -260,6 +270,9 @@ class JiraConnector implements Connector {
     if (action.type === 'update-problem') {
       this.checkProblemUpdate(write);
     }
+    if (action.type === 'create-task') {
+      this.checkTaskWrite(write);
+    }
     // Each step awaits the previous one; the lock also keeps two concurrent applies to one issue apart.
     return this.serialised(nativeId, async () => {
       const session = await this.ensureSession(signal);
@@ -280,6 +293,8 @@ class JiraConnector implements Connector {
           return this.linkDuplicate(nativeId, action, request, signal);
         case 'update-problem':
           return this.updateProblem(action, write, signal);
+        case 'create-task':
+          return this.ensureTask(nativeId, action, request, write, signal);
       }
     });
   }
@@ -837,6 +852,137 @@ class JiraConnector implements Connector {
     return { outcome, ref: found };
   }
 
+  /**
+   * Opens a follow-up Task in the ticket's project, linked to the ticket ("Relates"). Idempotent
+   * through a label `deskbridge-task-<hash>` of the ticket id and the correlation key (so one key
+   * used on two tickets gives two tasks): the project is searched for it first, the task's own
+   * `issuelinks` coming with the search. Found and linked → `unchanged`; found without the link (a
+   * crash between the two POSTs) → the link is added, still `unchanged`; otherwise `POST /issue`
+   * then `POST /issueLink` → `created`. Tasks created in this process are remembered, because
+   * Cloud's search may not show them yet.
+   */
+  private async ensureTask(
+    nativeId: string,
+    action: Extract<Action, { type: 'create-task' }>,
+    request: WriteRequest,
+    write: JiraWrite,
+    signal: AbortSignal | undefined,
+  ): Promise<WriteResult> {
+    const target = request.planned.target;
+    const project = projectOf(target.number);
+    if (project === undefined) {
+      throw this.badRequest(`Cannot tell the project of ${target.number} to open a task in`, 'The action was planned from a record without an issue key');
+    }
+    const label = taskLabel(nativeId, action.correlationKey);
+    const known = this.tasks.get(label) ?? (await this.findTask(project, label, nativeId, target.number, signal));
+    if (known !== undefined) {
+      if (!known.linked) {
+        await this.linkTask(known.id, nativeId, signal);
+        this.tasks.set(label, { id: known.id, linked: true });
+      }
+      return { outcome: 'unchanged', ref: known.id };
+    }
+    const fields: Record<string, unknown> = { ...write.fields };
+    if (write.group !== undefined) {
+      const fieldId = this.groupFieldId();
+      // A mapping that shaped the group value itself (e.g. a Team id) wins, as for assign.
+      if (!(fieldId in fields)) {
+        fields[fieldId] = await this.groupValue(write.group, signal);
+      }
+    }
+    const labels = new Set(Array.isArray(fields.labels) ? fields.labels.filter((l): l is string => typeof l === 'string') : []);
+    labels.add(label);
+    // Not re-sent after an unclear failure: the outbox retries the whole step, label search first.
+    const response = await this.request({
+      method: 'POST',
+      url: `${this.api}/issue`,
+      data: {
+        fields: this.prepareFields({
+          issuetype: { name: TASK_ISSUE_TYPE },
+          ...fields,
+          project: { key: project },
+          labels: [...labels],
+        }),
+      },
+      operation: 'create-task',
+      signal,
+    });
+    const created = this.parse(CreatedIssue, response.data, 'created task');
+    this.tasks.set(label, { id: created.id, linked: false });
+    this.noteWrite(created.id);
+    await this.linkTask(created.id, nativeId, signal);
+    this.tasks.set(label, { id: created.id, linked: true });
+    return { outcome: 'created', ref: created.id };
+  }
+
+  private async findTask(
+    project: string,
+    label: string,
+    ticketId: string,
+    ticketKey: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{ id: string; linked: boolean } | undefined> {
+    const jql = this.guard(() => `project = ${jqlString(project)} AND labels = ${jqlString(label)} ORDER BY created ASC, id ASC`);
+    const reconcileIssues = this.reconcileIds();
+    const response = this.cloud
+      ? await this.request({
+          method: 'POST',
+          url: '/rest/api/3/search/jql',
+          data: { jql, fields: ['issuelinks'], maxResults: 1, ...(reconcileIssues.length > 0 ? { reconcileIssues } : {}) },
+          idempotent: true,
+          operation: 'task-lookup',
+          signal,
+        })
+      : await this.request({
+          method: 'POST',
+          url: '/rest/api/2/search',
+          data: { jql, startAt: 0, maxResults: 1, fields: ['issuelinks'] },
+          idempotent: true,
+          operation: 'task-lookup',
+          signal,
+        });
+    const first = this.parse(SearchJqlResponse, response.data, 'task lookup').issues[0];
+    if (first === undefined) {
+      return undefined;
+    }
+    const task = this.parse(IssueLinks, first, 'task');
+    const linked = task.fields.issuelinks.some(
+      (link) =>
+        link.type.name === TASK_LINK_TYPE &&
+        [link.inwardIssue, link.outwardIssue].some((other) => other !== undefined && (other.id === ticketId || other.key === ticketKey)),
+    );
+    const found = { id: task.id, linked };
+    this.tasks.set(label, found);
+    return found;
+  }
+
+  /** "Relates" reads "relates to" both ways: the task is sent as inwardIssue, the ticket as outwardIssue. */
+  private async linkTask(taskId: string, ticketId: string, signal: AbortSignal | undefined): Promise<void> {
+    await this.request({
+      method: 'POST',
+      url: `${this.api}/issueLink`,
+      data: { type: { name: TASK_LINK_TYPE }, inwardIssue: { id: taskId }, outwardIssue: { id: ticketId } },
+      operation: 'task-link',
+      signal,
+    });
+    this.noteWrite(ticketId);
+  }
+
+  private checkTaskWrite(write: JiraWrite): void {
+    if (write.transition !== undefined || write.comment !== undefined || write.public !== undefined || write.assignee !== undefined) {
+      throw this.badRequest(
+        'The create-task branch of the outbound mapping may only produce "fields" and "group"',
+        `Fix ${this.mappingFile()}: summary and description go under "fields"; project, label and the link are added by the connector`,
+      );
+    }
+    if (write.fields?.project !== undefined) {
+      throw this.badRequest(
+        'The create-task branch of the outbound mapping set fields.project',
+        'Leave project out: a task is opened in the project of the ticket it follows up',
+      );
+    }
+  }
+
   /** The original as an issue reference; refuses, before any request, a bad id or the target itself. */
   private originalRef(nativeId: string, action: Extract<Action, { type: 'link-duplicate' }>, request: WriteRequest): { id?: string; key?: string } {
     const original = action.original;
@@ -1356,6 +1502,14 @@ class JiraConnector implements Connector {
 function projectOf(issueKey: string): string | undefined {
   const match = /^([A-Za-z][A-Za-z0-9_]*)-\d+$/.exec(issueKey);
   return match?.[1]?.toUpperCase();
+}
+
+/**
+ * The label that makes a follow-up task findable: `deskbridge-task-` + 24 hex of SHA-256 over the
+ * ticket id and the correlation key, so the same key on two tickets names two tasks.
+ */
+export function taskLabel(ticketId: string, correlationKey: string): string {
+  return `deskbridge-task-${createHash('sha256').update(`${ticketId}\n${correlationKey}`, 'utf8').digest('hex').slice(0, 24)}`;
 }
 
 /** The label that makes a problem findable by its pattern: `deskbridge-` + 24 hex of SHA-256(key). */

@@ -68,6 +68,9 @@ const PROBLEM_REOPEN_STATE = '101';
 const PROBLEM_STATE_CHUNK = 50;
 const PROBLEM_STATE_FIELDS = 'sys_id,number,state,active,correlation_id';
 const JOURNAL_TABLE = 'sys_journal_field';
+/** `create-task`: follow-up tasks of an incident live in incident_task, tied to it by `incident`. */
+const TASK_TABLE = 'incident_task';
+const TASK_PARENT_TABLE = 'incident';
 
 /** Read parameters: both stored and display values, no reference links (smaller pages). */
 const READ_PARAMS = { sysparm_display_value: 'all', sysparm_exclude_reference_link: 'true' } as const;
@@ -301,6 +304,8 @@ class ServiceNowConnector implements Connector {
         return this.linkDuplicate(nativeId, action, request, signal);
       case 'update-problem':
         return this.updateProblem(action, request.fields, signal);
+      case 'create-task':
+        return this.ensureTask(nativeId, action, request.fields, signal);
     }
   }
 
@@ -575,6 +580,64 @@ class ServiceNowConnector implements Connector {
     });
     this.parse(WriteResponse, patched.data, 'problem update');
     return { outcome: 'updated', ref: problem.sys_id };
+  }
+
+  /**
+   * Opens an `incident_task` of the target incident. Made idempotent by the task's
+   * `correlation_id` (the action's correlationKey), looked up together with `incident` so the same
+   * key on two incidents gives two tasks: found → `unchanged`; else one POST → `created`. The ref
+   * is the task's sys_id. `assignment_group` comes from the mapping as a name (written with
+   * `sysparm_input_display_value=true`, like assign); `incident` is sent as the sys_id.
+   */
+  private async ensureTask(
+    nativeId: string,
+    action: Extract<Action, { type: 'create-task' }>,
+    mapped: Record<string, unknown>,
+    signal: AbortSignal | undefined,
+  ): Promise<WriteResult> {
+    if (this.source.table !== TASK_PARENT_TABLE) {
+      throw this.badRequest(
+        `create-task opens incident_task records, but source ${this.sourceId} syncs ${this.source.table}`,
+        'Use create-task only in rules for sources whose table is incident',
+      );
+    }
+    const key = action.correlationKey;
+    const fields = this.checkMappedFields('create-task', mapped);
+    if (fields.correlation_id !== undefined && fields.correlation_id !== key) {
+      throw this.badRequest(
+        'The outbound mapping set correlation_id to something other than the action\'s correlationKey',
+        'Leave correlation_id out of the create-task branch or set it to the correlationKey; it is what makes creation idempotent',
+      );
+    }
+    if (fields.incident !== undefined && fields.incident !== nativeId) {
+      throw this.badRequest(
+        'The outbound mapping set incident to something other than the target incident',
+        'Leave incident out of the create-task branch; the connector ties the task to the target',
+      );
+    }
+    const query = this.guard(() => and(condition('incident', '=', nativeId), condition('correlation_id', '=', key)));
+    const response = await this.http.request({
+      method: 'GET',
+      url: `/api/now/table/${TASK_TABLE}`,
+      params: { sysparm_query: orderBy(query, 'sys_created_on'), sysparm_fields: 'sys_id', sysparm_limit: 1 },
+      operation: 'task-lookup',
+      signal,
+    });
+    const existing = this.parse(SysIdList, response.data, 'incident_task lookup').result[0]?.sys_id;
+    if (existing !== undefined) {
+      return { outcome: 'unchanged', ref: existing };
+    }
+    // A POST that timed out may still have created the task, so it is not re-sent here; the
+    // outbox retries the whole step and the lookup above finds it.
+    const created = await this.http.request({
+      method: 'POST',
+      url: `/api/now/table/${TASK_TABLE}`,
+      params: WRITE_PARAMS,
+      data: { ...fields, incident: nativeId, correlation_id: key },
+      operation: 'create-task',
+      signal,
+    });
+    return { outcome: 'created', ref: this.parse(WriteResponse, created.data, 'incident_task creation').result.sys_id };
   }
 
   /** Journal fields in a mapping result would append on every retry: refused for writes that cannot detect a repeat. */

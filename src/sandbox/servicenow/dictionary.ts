@@ -18,6 +18,8 @@ const REFERENCE_FIELDS: ReadonlyMap<string, string> = new Map([
   ['problem_id', 'problem'],
   // incident.parent_incident ("Parent Incident"): the original a duplicate or child points at.
   ['parent_incident', 'incident'],
+  // incident_task.incident: the incident a follow-up task belongs to.
+  ['incident', 'incident'],
   ['rfc', 'change_request'],
   ['caused_by', 'change_request'],
   ['cmdb_ci', 'cmdb_ci'],
@@ -36,6 +38,7 @@ const DISPLAY_FIELDS: ReadonlyMap<string, string> = new Map([
   ['incident', 'number'],
   ['problem', 'number'],
   ['change_request', 'number'],
+  ['incident_task', 'number'],
   ['task', 'number'],
 ]);
 
@@ -44,6 +47,7 @@ export const TASK_TABLES: ReadonlyMap<string, { prefix: string; start: number }>
   ['incident', { prefix: 'INC', start: 10001 }],
   ['problem', { prefix: 'PRB', start: 40001 }],
   ['change_request', { prefix: 'CHG', start: 30001 }],
+  ['incident_task', { prefix: 'TASK', start: 10001 }],
 ]);
 
 /** Journal fields: written values go to sys_journal_field, never onto the record itself. */
@@ -62,6 +66,15 @@ const INCIDENT_STATE = {
   '7': 'Closed',
   '8': 'Canceled',
 };
+/** The task table's state choices, which incident_task inherits. */
+const TASK_STATE = {
+  '-5': 'Pending',
+  '1': 'Open',
+  '2': 'Work in Progress',
+  '3': 'Closed Complete',
+  '4': 'Closed Incomplete',
+  '7': 'Closed Skipped',
+};
 const PROBLEM_STATE = {
   '101': 'New',
   '102': 'Assess',
@@ -79,6 +92,7 @@ const CHOICES: ReadonlyMap<string, Readonly<Record<string, string>>> = new Map<s
   ['incident.state', INCIDENT_STATE],
   ['incident.incident_state', INCIDENT_STATE],
   ['problem.state', PROBLEM_STATE],
+  ['incident_task.state', TASK_STATE],
   // Out-of-box incident categories; values outside the list (the event log's "Category 55")
   // are kept and shown as they are.
   ['incident.category', { inquiry: 'Inquiry / Help', software: 'Software', hardware: 'Hardware', network: 'Network', database: 'Database' }],
@@ -135,7 +149,8 @@ export const TASK_COLUMNS: readonly string[] = [
 
 /** Out-of-box columns of one table beyond the task columns (shown as "" while unset). */
 export const TABLE_COLUMNS: ReadonlyMap<string, readonly string[]> = new Map([
-  ['incident', ['parent_incident', 'incident_state', 'correlation_id', 'correlation_display']],
+  ['incident', ['parent_incident', 'incident_state', 'correlation_id', 'correlation_display', 'made_sla']],
+  ['incident_task', ['incident', 'correlation_id', 'correlation_display']],
   ['problem', ['correlation_id', 'correlation_display', 'resolution_code', 'known_error']],
 ]);
 

@@ -340,8 +340,11 @@ export class ServiceNowStore {
       record['urgency'] ||= '3';
       record['reassignment_count'] ||= '0';
       record['reopen_count'] ||= '0';
+      // "Made SLA" defaults to true; the SLA engine sets it false when an SLA of the incident breaches.
+      record['made_sla'] ||= 'true';
     }
     if (table === 'problem') record['state'] ||= '101';
+    if (table === 'incident_task') record['state'] ||= '1';
     if (record['impact'] && record['urgency']) record['priority'] ||= priorityFor(record['impact'], record['urgency']);
   }
 
