@@ -1,6 +1,6 @@
 import { evaluateTicket, needsSimilarityIndex } from '../engine/index.js';
 import type { CompiledRuleSet } from '../engine/rule-set.js';
-import type { Decision } from '../engine/types.js';
+import type { Decision, QaVerdict } from '../engine/types.js';
 import { isOpen, type Ticket } from '../model/ticket.js';
 import type { ReportBuilder } from './report.js';
 import { ReplayState } from './replay-state.js';
@@ -39,7 +39,11 @@ export class Replayer {
     private readonly sourceId: string,
     private readonly report: ReportBuilder,
     private readonly onDecision?: (ticket: Ticket, decision: Decision) => void,
+    private readonly onVerdict?: (ticket: Ticket, verdict: QaVerdict) => void,
   ) {}
+
+  /** Status of each ticket's previous version, so QA rules see tickets enter resolved/closed. */
+  private readonly statuses = new Map<string, Ticket['status']>();
 
   /** Evaluates one version; false when it was a duplicate and skipped. */
   async replay(ticket: Ticket): Promise<boolean> {
@@ -62,7 +66,10 @@ export class Replayer {
     this.state.observe(seen.key, seen.assignee, isOpen(seen.status));
 
     if (needsSimilarityIndex(this.ruleSet)) await this.state.history.index(seen);
-    const evaluation = await evaluateTicket(seen, this.ruleSet, this.state, { sourceId: this.sourceId, now: new Date(seen.updatedAt) });
+    const previousStatus = this.statuses.get(seen.key);
+    this.statuses.set(seen.key, seen.status);
+    const evaluation = await evaluateTicket(seen, this.ruleSet, this.state, { sourceId: this.sourceId, now: new Date(seen.updatedAt), previousStatus });
+    for (const verdict of evaluation.verdicts) this.onVerdict?.(seen, verdict);
     this.state.commitHistory();
     for (const trace of evaluation.trace) {
       if (trace.outcome === 'error') this.report.ruleError(trace.ruleId, seen, trace.reason);

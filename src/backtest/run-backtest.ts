@@ -2,7 +2,7 @@ import { hasErrors, ConfigError } from '../config/diagnostics.js';
 import { loadMappings } from '../config/load-mappings.js';
 import { loadRules } from '../config/load-rules.js';
 import { compileRuleSet } from '../engine/rule-set.js';
-import type { Decision } from '../engine/types.js';
+import type { Decision, QaVerdict } from '../engine/types.js';
 import type { Ticket } from '../model/ticket.js';
 import { compilePlatformMappings, mapInbound, MappingError, type PlatformMappings } from '../mapping/mapper.js';
 import { readHistory, type InputFormat } from './history.js';
@@ -28,6 +28,8 @@ export interface BacktestOptions {
   onProgress?: (progress: BacktestProgress) => void;
   /** Every decision the rules took, as it is taken (benchmarks score pattern and dedup rules with it). */
   onDecision?: (ticket: Ticket, decision: Decision) => void;
+  /** Every QA verdict reached (benchmarks report pass rates with it). */
+  onVerdict?: (ticket: Ticket, verdict: QaVerdict) => void;
 }
 
 /** `read`: records read so far (total unknown); `replay`: versions evaluated out of `total`. */
@@ -61,7 +63,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
   const readDone = performance.now();
 
   const report = new ReportBuilder(ruleSet);
-  const replayer = new Replayer(ruleSet, sourceId, report, options.onDecision);
+  const replayer = new Replayer(ruleSet, sourceId, report, options.onDecision, options.onVerdict);
   const context = { platform: history.platform, sourceId, source: history.source };
   const total = history.versionCount;
   let done = 0;

@@ -205,6 +205,12 @@ function capabilityNeeds(rule: Rule): CapabilityNeed[] {
         : [];
     case 'dedup':
       return [{ capability: 'internalComments', key: 'suggest', what: 'writes internal notes about duplicates', lacking: 'cannot post internal comments', hint: INTERNAL_NOTE_HINT }];
+    case 'qa': {
+      const notes = [rule.onFail?.note, rule.onSample?.note].filter((n) => n !== undefined);
+      return notes.some((n) => n === true || n.visibility === 'internal')
+        ? [{ capability: 'internalComments', key: rule.onFail?.note !== undefined ? 'onFail' : 'onSample', what: 'writes internal QA notes', lacking: 'cannot post internal comments', hint: INTERNAL_NOTE_HINT }]
+        : [];
+    }
     case 'pattern':
       return [
         {

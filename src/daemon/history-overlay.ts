@@ -19,6 +19,9 @@ export class HistoryOverlay implements HistoryState {
   private readonly memberKeys = new Map<string, PatternEvent[]>();
   private readonly touched = new Map<string, { problem: PatternProblem; lastMember: PatternEvent; reopen: boolean }>();
 
+  /** The plan (ticket version being evaluated) that marks and links are recorded for. */
+  private plan: string | undefined;
+
   /** Tickets this batch put in the index: they count as seen even though not committed yet. */
   private readonly indexedHere = new Set<string>();
 
@@ -31,6 +34,11 @@ export class HistoryOverlay implements HistoryState {
     private readonly store: HistoryStore,
     private readonly options: { committedOnly?: boolean } = {},
   ) {}
+
+  /** Marks and links recorded from now on belong to this plan (see PlannedAction.plan). */
+  beginPlan(plan: string | undefined): void {
+    this.plan = plan;
+  }
 
   async index(ticket: Ticket): Promise<void> {
     this.indexedHere.add(ticket.key);
@@ -98,7 +106,7 @@ export class HistoryOverlay implements HistoryState {
   recordDuplicate(key: string, rootKey: string, ruleId: string): void {
     this.roots.set(key, rootKey);
     this.rootsWithDuplicates.add(rootKey);
-    this.changes.duplicates.push({ key, rootKey, ruleId });
+    this.changes.duplicates.push({ key, rootKey, ruleId, plan: this.plan });
   }
 
   async hasMark(ruleId: string, key: string, mark: string): Promise<boolean> {
@@ -107,7 +115,12 @@ export class HistoryOverlay implements HistoryState {
 
   setMark(ruleId: string, key: string, mark: string): void {
     this.marks.add(JSON.stringify([ruleId, key, mark]));
-    this.changes.marks.push({ ruleId, key, mark });
+    this.changes.marks.push({ ruleId, key, mark, plan: this.plan });
+  }
+
+  async markedBy(key: string, marks: readonly string[]): Promise<string | undefined> {
+    for (const m of this.changes.marks) if (m.key === key && marks.includes(m.mark)) return m.ruleId;
+    return this.store.markedBy(key, marks);
   }
 
   async patternEvent(ruleId: string, ticketKey: string): Promise<PatternEvent | undefined> {

@@ -26,7 +26,8 @@ function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promis
 
 /** How far ahead of our clock a record's update time may pull the watermark. */
 const WATERMARK_FUTURE_SLACK_MS = 5 * 60_000;
-import type { LedgerEntry, QuarantineInput, StateStore, TicketState } from '../state/types.js';
+import type { AuditEvent, LedgerEntry, QuarantineInput, StateStore, TicketState } from '../state/types.js';
+import type { QaVerdict } from '../engine/types.js';
 import { BatchState } from './batch-state.js';
 
 /** What one pass did, for logs, the demo summary and benchmarks. */
@@ -39,6 +40,8 @@ export interface PassResult {
   planned: number;
   routedByGroup: Record<string, number>;
   quarantined: number;
+  /** QA verdicts reached (each one an entry in the QA log). */
+  verdicts: number;
   written: DrainSummary;
   watermark: string | null;
   /** Writes still waiting for a retry when the pass ended. */
@@ -68,6 +71,8 @@ export interface SourceSyncDeps {
   onEvent?: (event: SyncEvent) => void;
   /** Aborts writes in flight when the shutdown grace period is over. */
   writeSignal?: AbortSignal;
+  /** Appends queued audit records to the hash-chained logs (absent: they wait in the state store). */
+  audit?: { flush(): void };
 }
 
 /**
@@ -105,6 +110,7 @@ export class SourceSync {
       planned: 0,
       routedByGroup: {},
       quarantined: 0,
+      verdicts: 0,
       written: { sent: 0, unchanged: 0, superseded: 0, failed: 0, dead: 0 },
       watermark: null,
       pendingWrites: 0,
@@ -242,6 +248,7 @@ export class SourceSync {
     const indexText = needsSimilarityIndex(ruleSet);
     const ticketStates: TicketState[] = [];
     const actions: PlannedAction[] = [];
+    const audit: AuditEvent[] = [];
 
     for (const ticket of tickets) {
       const before = known.get(ticket.key);
@@ -255,7 +262,9 @@ export class SourceSync {
         result.ownWrites++;
       } else {
         result.evaluated++;
-        const evaluation = await evaluateTicket(ticket, ruleSet, state, { sourceId: source.id, now });
+        state.history.beginPlan(`${ticket.key}@${ticket.version}`);
+        const evaluation = await evaluateTicket(ticket, ruleSet, state, { sourceId: source.id, now, previousStatus: before?.status });
+        for (const verdict of evaluation.verdicts) audit.push(verdictEvent(verdict, ruleSet.hash, now));
         for (const t of evaluation.trace) {
           if (t.outcome === 'error') logger.warn('Rule evaluation failed', { source: source.id, ticketKey: ticket.key, ruleId: t.ruleId, reason: t.reason });
         }
@@ -280,6 +289,7 @@ export class SourceSync {
       });
     }
 
+    state.history.beginPlan(undefined);
     for (const action of planBatchActions(await finishBatch(ruleSet, state), source.id)) {
       actions.push(action);
       this.deps.onEvent?.({ type: 'planned', sourceId: source.id, ticket: undefined, action });
@@ -294,7 +304,10 @@ export class SourceSync {
       actions,
       quarantine,
       history: state.history.changes,
+      audit,
     });
+    result.verdicts += audit.length;
+    if (audit.length > 0) this.deps.audit?.flush();
     result.planned += actions.length;
     result.quarantined += quarantine.length;
     for (const q of quarantine) {
@@ -339,6 +352,7 @@ export class SourceSync {
   }
 
   private addWritten(result: PassResult, summary: DrainSummary): void {
+    if (summary.sent + summary.unchanged + summary.superseded + summary.failed + summary.dead > 0) this.deps.audit?.flush();
     result.written.sent += summary.sent;
     result.written.unchanged += summary.unchanged;
     result.written.superseded += summary.superseded;
@@ -352,4 +366,27 @@ export function mappingSourceBinding(source: Source): Record<string, unknown> {
   return source.platform === 'servicenow'
     ? { id: source.id, table: source.table, baseUrl: source.baseUrl }
     : { id: source.id, flavour: source.flavour, baseUrl: source.baseUrl, groupField: source.groupField ?? 'components' };
+}
+
+/** A QA verdict as the QA log records it (format: README, "The audit logs"). */
+export function verdictEvent(verdict: QaVerdict, rulesHash: string, now: Date): AuditEvent {
+  return {
+    log: 'qa',
+    id: `${verdict.ruleId}:${verdict.ticketKey}@${verdict.version}`,
+    at: now.toISOString(),
+    data: {
+      kind: 'qa-verdict',
+      ticket: { key: verdict.ticketKey, source: verdict.sourceId, number: verdict.number },
+      version: verdict.version,
+      rule: verdict.ruleId,
+      rulesHash,
+      passed: verdict.passed,
+      sampled: verdict.sampled,
+      checks: verdict.checks,
+      ...(verdict.group !== undefined ? { group: verdict.group } : {}),
+      ...(verdict.assignee !== undefined ? { assignee: verdict.assignee } : {}),
+      ...(verdict.category !== undefined ? { category: verdict.category } : {}),
+      ...(verdict.resolvedAt !== undefined ? { resolvedAt: verdict.resolvedAt } : {}),
+    },
+  };
 }

@@ -3,6 +3,7 @@ import type { PlannedAction } from '../model/action.js';
 import type { Ticket } from '../model/ticket.js';
 import { evaluateDedup } from './dedup/index.js';
 import { evaluatePatterns, finishPatterns } from './patterns/index.js';
+import { evaluateQa } from './qa/index.js';
 import { evaluateRouting } from './routing/index.js';
 import { rulesOfKind, type CompiledRuleSet } from './rule-set.js';
 import type { Decision, EngineState, Evaluation, EvaluationContext } from './types.js';
@@ -10,7 +11,7 @@ import type { Decision, EngineState, Evaluation, EvaluationContext } from './typ
 /**
  * The pure part of a pass: one ticket and a view of state in, decisions and a trace out.
  * No I/O happens here, which is what makes rules testable offline and explainable.
- * Order: routing, then duplicates, then recurring patterns (see DESIGN.md).
+ * Order: routing, then duplicates, then recurring patterns, then QA (see DESIGN.md).
  */
 export async function evaluateTicket(ticket: Ticket, ruleSet: CompiledRuleSet, state: EngineState, context: EvaluationContext): Promise<Evaluation> {
   const routing = await evaluateRouting(ticket, rulesOfKind(ruleSet, 'routing'), state, context);
@@ -18,9 +19,12 @@ export async function evaluateTicket(ticket: Ticket, ruleSet: CompiledRuleSet, s
   const dedup = dedupRules.length > 0 ? await evaluateDedup(ticket, dedupRules, state, context) : { decisions: [], trace: [] };
   const patternRules = rulesOfKind(ruleSet, 'pattern');
   const patterns = patternRules.length > 0 ? await evaluatePatterns(ticket, patternRules, state, context) : { decisions: [], trace: [] };
+  const qaRules = rulesOfKind(ruleSet, 'qa');
+  const qa = qaRules.length > 0 ? await evaluateQa(ticket, qaRules, state, context) : { decisions: [], trace: [], verdicts: [] };
   return {
-    decisions: [...routing.decisions, ...dedup.decisions, ...patterns.decisions],
-    trace: [...routing.trace, ...dedup.trace, ...patterns.trace],
+    decisions: [...routing.decisions, ...dedup.decisions, ...patterns.decisions, ...qa.decisions],
+    trace: [...routing.trace, ...dedup.trace, ...patterns.trace, ...qa.trace],
+    verdicts: qa.verdicts,
   };
 }
 
@@ -41,20 +45,23 @@ export async function finishBatch(ruleSet: CompiledRuleSet, state: EngineState):
  */
 export function planActions(ticket: Ticket, decisions: readonly Decision[], sourceId: string): PlannedAction[] {
   const own = { ticketKey: ticket.key, nativeId: ticket.source.nativeId, number: ticket.source.number, version: ticket.version };
-  return decisions.map((decision, index) => plan(decision, decision.target ?? own, `${ticket.key}@${ticket.version}`, index, sourceId));
+  const origin = `${ticket.key}@${ticket.version}`;
+  return decisions.map((decision, index) => plan(decision, decision.target ?? own, origin, index, sourceId, origin));
 }
 
 /** Plans decisions that are not about one evaluated ticket (batch summaries); each carries its target. */
 export function planBatchActions(decisions: readonly Decision[], sourceId: string): PlannedAction[] {
-  return decisions.flatMap((decision, index) => (decision.target ? [plan(decision, decision.target, 'batch', index, sourceId)] : []));
+  return decisions.flatMap((decision, index) => (decision.target ? [plan(decision, decision.target, 'batch', index, sourceId, undefined)] : []));
 }
 
-function plan(decision: Decision, target: PlannedAction['target'], origin: string, index: number, sourceId: string): PlannedAction {
+function plan(decision: Decision, target: PlannedAction['target'], origin: string, index: number, sourceId: string, planId: string | undefined): PlannedAction {
   const id = createHash('sha256')
     .update(JSON.stringify([decision.ruleId, origin, target.ticketKey, target.version, decision.action.type, index, decision.action]))
     .digest('hex')
     .slice(0, 32);
   return {
+    // A batch summary is a plan of its own.
+    plan: planId ?? `batch:${id}`,
     id,
     sourceId,
     ruleId: decision.ruleId,

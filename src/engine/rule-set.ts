@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DedupRule, PatternRule, Rule, RoutingRule } from '../model/rule.js';
+import type { DedupRule, PatternRule, QaRule, Rule, RoutingRule } from '../model/rule.js';
 import { compileExpression, type CompiledExpression } from '../mapping/expression.js';
 import { compileTemplate, type CompiledTemplate } from '../mapping/template.js';
 
@@ -25,7 +25,17 @@ export interface CompiledPatternRule {
   description: CompiledTemplate;
 }
 
-export type CompiledRule = CompiledRoutingRule | CompiledDedupRule | CompiledPatternRule;
+export interface CompiledQaRule {
+  kind: 'qa';
+  rule: QaRule;
+  when: CompiledExpression;
+  checks: { id: string; assert: CompiledExpression; message: CompiledTemplate; severity: QaRule['checks'][number]['severity'] }[];
+  failNote: CompiledTemplate | undefined;
+  sampleNote: CompiledTemplate | undefined;
+  task: { title: CompiledTemplate; description: CompiledTemplate } | undefined;
+}
+
+export type CompiledRule = CompiledRoutingRule | CompiledDedupRule | CompiledPatternRule | CompiledQaRule;
 
 /** Every enabled rule, compiled once, in file order; `hash` identifies the exact set for audit and reload. */
 export interface CompiledRuleSet {
@@ -61,6 +71,21 @@ export function compileRuleSet(rules: readonly Rule[]): CompiledRuleSet {
           description: compileTemplate(rule.problem.description),
         });
         break;
+      case 'qa': {
+        for (const check of rule.checks) collectRawFields(check.assert, rawFields);
+        const failNote = rule.onFail?.note;
+        const sampleNote = rule.onSample?.note;
+        compiled.push({
+          kind: 'qa',
+          rule,
+          when,
+          checks: rule.checks.map((c) => ({ id: c.id, assert: compileExpression(c.assert), message: compileTemplate(c.message), severity: c.severity })),
+          failNote: failNote !== undefined && failNote !== true ? compileTemplate(failNote.template) : undefined,
+          sampleNote: sampleNote !== undefined && sampleNote !== true ? compileTemplate(sampleNote.template) : undefined,
+          task: rule.onFail?.task ? { title: compileTemplate(rule.onFail.task.title), description: compileTemplate(rule.onFail.task.description) } : undefined,
+        });
+        break;
+      }
     }
   }
   const hash = createHash('sha256').update(JSON.stringify(rules)).digest('hex');

@@ -1,5 +1,5 @@
 import type { Action, ActionTarget } from '../model/action.js';
-import type { Ticket } from '../model/ticket.js';
+import type { Ticket, TicketStatus } from '../model/ticket.js';
 
 /** One action a rule decided on, before it gets an idempotency key. */
 export interface Decision {
@@ -24,6 +24,32 @@ export interface RuleTrace {
 export interface Evaluation {
   decisions: Decision[];
   trace: RuleTrace[];
+  /** QA verdicts reached for this ticket version (audit records, not writes). */
+  verdicts: QaVerdict[];
+}
+
+export interface QaCheckResult {
+  id: string;
+  passed: boolean;
+  severity: 'error' | 'warning' | 'info';
+  /** The check's message when it failed (or why it could not be evaluated); empty when it passed. */
+  message: string;
+}
+
+/** One QA rule's judgement of one ticket version. */
+export interface QaVerdict {
+  ruleId: string;
+  ticketKey: string;
+  sourceId: string;
+  number: string;
+  version: string;
+  passed: boolean;
+  sampled: boolean;
+  checks: QaCheckResult[];
+  group: string | undefined;
+  assignee: string | undefined;
+  category: string | undefined;
+  resolvedAt: string | undefined;
 }
 
 /**
@@ -116,6 +142,8 @@ export interface HistoryState {
   recordDuplicate(key: string, rootKey: string, ruleId: string): void;
   hasMark(ruleId: string, key: string, mark: string): Promise<boolean>;
   setMark(ruleId: string, key: string, mark: string): void;
+  /** The rule (any rule, enabled or not) that set one of these marks on the ticket, if any. */
+  markedBy(key: string, marks: readonly string[]): Promise<string | undefined>;
 
   patternEvent(ruleId: string, ticketKey: string): Promise<PatternEvent | undefined>;
   recordPatternEvent(event: PatternEvent): void;
@@ -136,6 +164,11 @@ export interface HistoryState {
 
 export interface EvaluationContext {
   sourceId: string;
+  /**
+   * The ticket's status when the daemon last saw it (undefined: first time). QA rules run when a
+   * ticket enters resolved/closed, which needs to know where it came from.
+   */
+  previousStatus?: TicketStatus | undefined;
   /** Fixed clock for reproducible evaluation (`$now()` in rules uses JSONata's own). */
   now: Date;
 }

@@ -106,5 +106,16 @@ export const PlannedAction = z.strictObject({
   explanation: z.string(),
   /** Writes sharing a lane are sent strictly in order; default the target ticket's key. */
   lane: z.string().optional(),
+  /**
+   * The plan this write belongs to — one evaluation of one ticket version. When one of its writes
+   * is superseded (someone changed the ticket) or dead, the rest of the plan is not sent.
+   * Default `<target ticket key>@<target version>`.
+   */
+  plan: z.string().optional(),
 });
+
+/** The plan an action belongs to (entries written before plans existed: their target version). */
+export function planOf(action: PlannedAction): string {
+  return action.plan ?? `${action.target.ticketKey}@${action.target.version}`;
+}
 export type PlannedAction = z.infer<typeof PlannedAction>;

@@ -1,4 +1,5 @@
 import PQueue from 'p-queue';
+import { planOf } from '../model/action.js';
 import { PlatformError } from '../http/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { OutboxEntry, StateStore } from '../state/types.js';
@@ -66,11 +67,11 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
     for (const entries of byTicket.values()) {
       queue
         .add(async () => {
-          let supersededVersion: string | undefined;
+          let supersededPlan: string | undefined;
           for (const entry of entries) {
             if (options.signal?.aborted || stop || rateLimited) return;
             // The rest of a plan made from a version someone has since changed is stale too.
-            if (supersededVersion === `${entry.planned.target.ticketKey}@${entry.planned.target.version}`) {
+            if (supersededPlan === planOf(entry.planned)) {
               await store.outbox.markDone(entry.id, { outcome: 'superseded', ref: undefined });
               summary.superseded++;
               continue;
@@ -78,7 +79,7 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
             const outcome = await sendOne(entry);
             if (outcome === undefined) return;
             progressed = true;
-            if (outcome === 'superseded') supersededVersion = `${entry.planned.target.ticketKey}@${entry.planned.target.version}`;
+            if (outcome === 'superseded') supersededPlan = planOf(entry.planned);
           }
         })
         .catch((error: unknown) => {

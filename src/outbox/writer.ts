@@ -3,7 +3,9 @@ import type { PlatformMappings } from '../mapping/mapper.js';
 import { mapOutbound } from '../mapping/mapper.js';
 import type { OutboxEntry } from '../state/types.js';
 import type { Logger } from '../observability/logger.js';
-import type { Action } from '../model/action.js';
+import { describeAction } from '../model/describe-action.js';
+
+export { describeAction };
 
 /** Sends one outbox entry to its platform. */
 export interface ActionWriter {
@@ -44,23 +46,3 @@ export function createDryRunWriter(logger: Logger): ActionWriter {
   };
 }
 
-export function describeAction(action: Action): string {
-  switch (action.type) {
-    case 'assign':
-      return `assign to ${action.group}${action.assignee ? ` / ${action.assignee}` : ''}`;
-    case 'comment':
-      return `${action.visibility === 'internal' ? 'work note' : 'public comment'}: ${action.body.split('\n')[0] ?? ''}`;
-    case 'create-problem':
-      return `create problem "${action.title}"`;
-    case 'link-problem':
-      return `link to problem ${action.problemRef ?? action.correlationKey ?? ''}`;
-    case 'link-duplicate':
-      return `link as duplicate of ${action.original.number}`;
-    case 'update-problem':
-      return `${action.reopen ? 'reopen and update' : 'update'} problem "${action.title}"`;
-    case 'create-task':
-      return `open follow-up task "${action.title}"`;
-    case 'set-field':
-      return `set ${action.field} = ${JSON.stringify(action.value)}`;
-  }
-}

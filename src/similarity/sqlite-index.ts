@@ -90,6 +90,9 @@ export const DEFAULT_SQLITE_INDEX_OPTIONS: SqliteIndexOptions = {
   termCacheSize: 200_000,
 };
 
+// Rows (or ids) per multi-row statement.
+const BATCH = 32;
+
 // Postings store weights as integers (thousandths): 2 bytes instead of an 8-byte REAL.
 const WEIGHT_SCALE = 1000;
 
@@ -143,6 +146,10 @@ class DfArray {
   bytes(): number {
     return this.data.byteLength;
   }
+
+  clear(): void {
+    this.data.fill(-1);
+  }
 }
 
 /**
@@ -159,10 +166,13 @@ export class SqliteCandidateIndex implements CandidateIndex {
   private readonly stmts;
   private readonly termIds = new Map<string, number>();
   private readonly df = new DfArray();
+  private readonly batchStmts = new Map<number, Database.Statement<unknown[]>>();
   private readonly sourceNos = new Map<string, number>();
   private readonly sourceIds = new Map<number, string>();
   private stats: StatsRow;
-  private readonly upsertTx: (doc: SimilarityDoc) => void;
+  private readonly upsertTx: (docs: Iterable<SimilarityDoc>) => void;
+  /** Writes deferred to the end of an `upsertMany` batch (same transaction). */
+  private pending: { postings: [number, number, number, number, number][]; df: Set<number>; keys: Set<string> } | undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -187,7 +197,6 @@ export class SqliteCandidateIndex implements CandidateIndex {
         `INSERT INTO sim_docs (key, source_no, native_id, number, version, created_at, created_ms, fields, title_len, body_len, vec, posted, root_key, cluster_key)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      insertPosting: db.prepare('INSERT INTO sim_postings (term_id, source_no, created_ms, doc_id, weight) VALUES (?, ?, ?, ?, ?)'),
       deletePosting: db.prepare('DELETE FROM sim_postings WHERE term_id = ? AND source_no = ? AND created_ms = ? AND doc_id = ?'),
       postings: db
         .prepare<[number, number, number, number, number], [number, number]>(
@@ -201,11 +210,61 @@ export class SqliteCandidateIndex implements CandidateIndex {
       count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sim_docs'),
     };
     this.stats = this.stmts.stats.get() ?? { docs: 0, title_len_sum: 0, body_len_sum: 0 };
-    this.upsertTx = db.transaction((doc: SimilarityDoc) => this.upsertInner(doc));
+    this.upsertTx = db.transaction((docs: Iterable<SimilarityDoc>) => {
+      this.pending = { postings: [], df: new Set(), keys: new Set() };
+      try {
+        for (const doc of docs) {
+          // A key seen twice in one batch: its first version's postings must be in the table before it is replaced.
+          if (this.pending.keys.has(doc.key)) this.flushPending();
+          this.pending.keys.add(doc.key);
+          this.upsertInner(doc);
+        }
+        this.flushPending();
+      } finally {
+        this.pending = undefined;
+      }
+    });
   }
 
   upsert(doc: SimilarityDoc): void {
-    this.upsertTx(doc);
+    this.upsertMany([doc]);
+  }
+
+  /**
+   * Same as `upsert` for each ticket in order, in one transaction (nested in the caller's if
+   * any), with the writes of the batch grouped: each term's document frequency written once,
+   * postings inserted sorted by key. The way to load history in bulk.
+   */
+  upsertMany(docs: Iterable<SimilarityDoc>): void {
+    try {
+      this.upsertTx(docs);
+    } catch (e) {
+      // The transaction rolled back: forget in-memory counts that may no longer match SQLite.
+      this.reloadState();
+      throw e;
+    }
+  }
+
+  private reloadState(): void {
+    this.df.clear();
+    this.termIds.clear();
+    this.stats = this.stmts.stats.get() ?? { docs: 0, title_len_sum: 0, body_len_sum: 0 };
+  }
+
+  private flushPending(): void {
+    const pending = this.pending;
+    if (!pending) return;
+    const ids = [...pending.df].sort((a, b) => a - b);
+    for (const id of ids) this.stmts.setDf.run(this.df.get(id), id);
+    const rows = pending.postings.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3]);
+    for (let i = 0; i < rows.length; i += BATCH) {
+      const chunk = rows.slice(i, i + BATCH);
+      this.batchStatement(chunk.length).run(chunk.flat());
+    }
+    this.stmts.setStats.run(this.stats.docs, this.stats.title_len_sum, this.stats.body_len_sum);
+    pending.postings = [];
+    pending.df.clear();
+    pending.keys.clear();
   }
 
   private upsertInner(doc: SimilarityDoc): void {
@@ -222,11 +281,10 @@ export class SqliteCandidateIndex implements CandidateIndex {
     const entries: { id: number; weight: number; rank: number }[] = [];
     for (const [term, weight] of vec) {
       const id = this.termId(term, true);
-      const df = this.dfOf(id) + 1;
-      this.df.set(id, df);
-      this.stmts.setDf.run(df, id);
+      const df = this.dfOf(id) + 1; // as it will be once this ticket is counted (addDf below)
       entries.push({ id, weight, rank: weight * idf(df, n) });
     }
+    this.addDf(entries.map((e) => e.id), 1);
     // Only the most telling terms get postings: a ticket is found through its rare words, and
     // capping keeps the postings table (the bulk of the file) proportional to tickets, not text.
     const posted = entries.length <= this.options.maxPostingsPerDoc ? entries : [...entries].sort((a, b) => b.rank - a.rank).slice(0, this.options.maxPostingsPerDoc);
@@ -247,21 +305,45 @@ export class SqliteCandidateIndex implements CandidateIndex {
       previous?.cluster_key ?? null,
     );
     const docId = Number(info.lastInsertRowid);
-    for (const e of posted) this.stmts.insertPosting.run(e.id, sourceNo, createdMs, docId, Math.max(1, Math.round(e.weight * WEIGHT_SCALE)));
+    // Postings are inserted at the end of the batch, sorted by key (see flushPending).
+    const pending = this.requirePending();
+    for (const e of posted) pending.postings.push([e.id, sourceNo, createdMs, docId, Math.max(1, Math.round(e.weight * WEIGHT_SCALE))]);
     this.stats = {
       docs: this.stats.docs + 1,
       title_len_sum: this.stats.title_len_sum + analysed.title.length,
       body_len_sum: this.stats.body_len_sum + analysed.body.length,
     };
-    this.stmts.setStats.run(this.stats.docs, this.stats.title_len_sum, this.stats.body_len_sum);
+  }
+
+  private requirePending(): NonNullable<SqliteCandidateIndex['pending']> {
+    if (!this.pending) throw new Error('Similarity index: write outside upsertMany');
+    return this.pending;
+  }
+
+  /** Adds `delta` to the document frequency of each term (ids distinct); written to `sim_terms` at the end of the batch. */
+  private addDf(ids: readonly number[], delta: number): void {
+    const pending = this.requirePending();
+    for (const id of ids) {
+      this.df.set(id, Math.max(0, this.dfOf(id) + delta));
+      pending.df.add(id);
+    }
+  }
+
+  /** Multi-row posting insert for `count` rows, prepared on first use. */
+  private batchStatement(count: number): Database.Statement<unknown[]> {
+    let stmt = this.batchStmts.get(count);
+    if (!stmt) {
+      stmt = this.db.prepare(`INSERT INTO sim_postings (term_id, source_no, created_ms, doc_id, weight) VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?)').join(', ')}`);
+      this.batchStmts.set(count, stmt);
+    }
+    return stmt;
   }
 
   private removeRow(row: DocRow): void {
-    for (const [termId] of unpackVector(row.vec)) {
-      const df = Math.max(0, this.dfOf(termId) - 1);
-      this.df.set(termId, df);
-      this.stmts.setDf.run(df, termId);
-    }
+    this.addDf(
+      unpackVector(row.vec).map(([termId]) => termId),
+      -1,
+    );
     for (const termId of unpackIds(row.posted)) this.stmts.deletePosting.run(termId, row.source_no, row.created_ms, row.id);
     this.stmts.deleteDoc.run(row.id);
     this.stats = {
@@ -403,6 +485,8 @@ export class SqliteCandidateIndex implements CandidateIndex {
     return df;
   }
 
+  private sourceNo(sourceId: string, create: true): number;
+  private sourceNo(sourceId: string, create: false): number | undefined;
   private sourceNo(sourceId: string, create: boolean): number | undefined {
     const cached = this.sourceNos.get(sourceId);
     if (cached !== undefined) return cached;

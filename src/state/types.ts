@@ -54,11 +54,42 @@ export interface BatchCommit {
   quarantine: QuarantineInput[];
   /** What dedup and pattern rules decided to remember (absent: nothing). */
   history?: HistoryChanges;
+  /** Audit records (QA verdicts) this batch produced, queued for the append-only logs. */
+  audit?: AuditEvent[];
+}
+
+export type AuditLogName = 'qa' | 'actions';
+
+/** One record for an append-only audit log; `id` is unique per log and makes appending idempotent. */
+export interface AuditEvent {
+  log: AuditLogName;
+  id: string;
+  at: string;
+  data: Record<string, unknown>;
+}
+
+export interface PendingAuditEvent extends AuditEvent {
+  /** Queue position: events are appended in this order. */
+  seq: number;
+}
+
+/** The last entry of a log: what `audit verify` expects to find at the end of the files. */
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
+export interface AuditQueue {
+  pending(limit: number): Promise<PendingAuditEvent[]>;
+  /** Removes appended events and records each log's new head, in one transaction. */
+  markAppended(seqs: readonly number[], heads: ReadonlyMap<AuditLogName, AuditHead>): Promise<void>;
+  head(log: AuditLogName): Promise<AuditHead | undefined>;
 }
 
 export interface HistoryChanges {
-  marks: { ruleId: string; key: string; mark: string }[];
-  duplicates: { key: string; rootKey: string; ruleId: string }[];
+  /** `plan`: the evaluation that decided it (see PlannedAction.plan); released if its writes fail. */
+  marks: { ruleId: string; key: string; mark: string; plan: string | undefined }[];
+  duplicates: { key: string; rootKey: string; ruleId: string; plan: string | undefined }[];
   patternEvents: PatternEvent[];
   /** Inserted or updated (status) by correlation key. */
   problems: PatternProblem[];
@@ -80,6 +111,8 @@ export interface HistoryStore {
   duplicateRoot(key: string): Promise<string | undefined>;
   hasDuplicates(key: string): Promise<boolean>;
   hasMark(ruleId: string, key: string, mark: string): Promise<boolean>;
+  /** The rule (any rule, enabled or not) that set one of these marks on the ticket, if any. */
+  markedBy(key: string, marks: readonly string[]): Promise<string | undefined>;
   patternEvent(ruleId: string, ticketKey: string): Promise<PatternEvent | undefined>;
   /** Events of a group created in [from, to), oldest first. */
   patternEvents(ruleId: string, groupKey: string, from: string, to: string): Promise<PatternEvent[]>;
@@ -119,7 +152,7 @@ export interface OutboxStore {
   markAttempt(id: string): Promise<void>;
   markDone(id: string, result: { outcome: string; ref: string | undefined }): Promise<void>;
   /**
-   * Schedules a retry. `notProcessed`: the platform provably did not act on the attempt (429,
+   * Schedules a retry (and records the failed attempt in the action log). `notProcessed`: the platform provably did not act on the attempt (429,
    * 503), so it is not counted — attempts measure writes that may have landed.
    */
   markFailed(id: string, error: string, nextAttemptAt: Date, options?: { notProcessed?: boolean }): Promise<void>;
@@ -155,5 +188,6 @@ export interface StateStore {
   quarantineResolve(ids: readonly number[]): Promise<void>;
   readonly outbox: OutboxStore;
   readonly history: HistoryStore;
+  readonly audit: AuditQueue;
   close(): Promise<void>;
 }

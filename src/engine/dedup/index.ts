@@ -47,7 +47,8 @@ export async function evaluateDedup(ticket: Ticket, rules: readonly CompiledDedu
       continue;
     }
     // One dedup rule acts on a ticket, once: the first in file order (put the strictest first).
-    const actedBy = await firstActed(rules, ticket.key, state);
+    // Any rule's mark counts, so renaming or replacing a rule does not repeat its notes.
+    const actedBy = await history.markedBy(ticket.key, [LINKED, SUGGESTED]);
     if (actedBy !== undefined) {
       skip('not-applicable', actedBy === rule.id ? 'already acted on this ticket' : `rule ${actedBy} already acted on this ticket`);
       continue;
@@ -87,13 +88,6 @@ export async function evaluateDedup(ticket: Ticket, rules: readonly CompiledDedu
     trace.push({ ruleId: rule.id, kind: 'dedup', outcome: 'matched', reason: `suggested ${listed.map((c) => `${c.number} (${c.score.toFixed(2)})`).join(', ')}` });
   }
   return { decisions, trace };
-}
-
-async function firstActed(rules: readonly CompiledDedupRule[], key: string, state: EngineState): Promise<string | undefined> {
-  for (const { rule } of rules) {
-    if ((await state.history.hasMark(rule.id, key, LINKED)) || (await state.history.hasMark(rule.id, key, SUGGESTED))) return rule.id;
-  }
-  return undefined;
 }
 
 /**
@@ -168,6 +162,8 @@ function linkDecisions(ticket: Ticket, original: DuplicateCandidate, compiled: C
       },
       explanation: `Note on the original ${original.number}, rule ${rule.id}`,
       target: originalTarget,
+      // After the link, in the duplicate's lane and plan: if the link is not made, neither is the note.
+      lane: ticket.key,
     },
   ];
   for (const [field, value] of Object.entries(rule.link?.resolve ?? {})) {

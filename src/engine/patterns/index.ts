@@ -89,33 +89,41 @@ export async function evaluatePatterns(ticket: Ticket, rules: readonly CompiledP
 
     const windowMs = durationMs(rule.window);
     const baselineMs = durationMs(rule.baseline);
-    const at = Date.parse(ticket.createdAt);
-    const windowStart = new Date(at - windowMs + 1).toISOString();
-    const windowEnd = new Date(at + 1).toISOString();
-    const baselineStart = new Date(at - windowMs + 1 - baselineMs).toISOString();
-    const [inWindow, baselineCount, firstSeen, earlierMembers] = await Promise.all([
-      history.patternEvents(rule.id, groupKey, windowStart, windowEnd),
-      history.countPatternEvents(rule.id, groupKey, baselineStart, windowStart),
+    const at = Date.parse(event.createdAt);
+    // Records arrive in order of their last update, not of creation: incidents created after
+    // this one may already be counted. So every window this incident falls in is tested — the one
+    // ending at it and those ending at each later incident of the group within a window's length.
+    const [nearby, firstSeen, earlierMembers] = await Promise.all([
+      history.patternEvents(rule.id, groupKey, iso(at - windowMs + 1), iso(at + windowMs)),
       history.firstPatternEventAt(rule.id),
       latest ? history.members(latest.correlationKey) : Promise.resolve([]),
     ]);
     // Incidents already explained by the group's closed problem are not evidence of a new one.
     const explained = new Set(earlierMembers.map((m) => m.ticketKey));
-    const fresh = inWindow.filter((e) => !explained.has(e.ticketKey));
-    const windowCount = fresh.length;
-    // Only history the daemon has actually seen counts as the normal rate: a rule deployed today
-    // has no baseline yet, and an empty one would make every busy key look like a spike.
-    // Less than a quarter of the baseline is too little to know a key's normal rate (the first
-    // days of a rule would make every active key look like a spike): until then only
-    // `absoluteCount` can trigger.
-    const seenMs = Math.max(0, Math.min(baselineMs, Date.parse(windowStart) - Date.parse(firstSeen ?? event.createdAt)));
-    const observedBaselineMs = seenMs >= baselineMs / 4 ? seenMs : 0;
-    const assessment = assessSpike({ windowCount, baselineCount, windowMs, baselineMs: observedBaselineMs, params: rule.trigger });
-    if (!assessment.triggered) {
-      note('no-match', `${values.join(' / ')}: ${assessment.reason}`);
+    const fresh = nearby.filter((e) => !explained.has(e.ticketKey));
+    const ends = [...new Set(fresh.map((e) => Date.parse(e.createdAt)).filter((t) => t >= at))].sort((a, b) => a - b);
+    let triggered: { assessment: ReturnType<typeof assessSpike>; windowStart: number } | undefined;
+    let last: ReturnType<typeof assessSpike> | undefined;
+    for (const end of ends) {
+      const windowStart = end - windowMs + 1;
+      const windowCount = fresh.filter((e) => Date.parse(e.createdAt) >= windowStart && Date.parse(e.createdAt) <= end).length;
+      const baselineCount = await history.countPatternEvents(rule.id, groupKey, iso(windowStart - baselineMs), iso(windowStart));
+      // Only history the daemon has actually seen counts as the normal rate, and less than a
+      // quarter of the baseline is too little to know it (the first days of a rule would make
+      // every active key look like a spike): until then only `absoluteCount` can trigger.
+      const seenMs = Math.max(0, Math.min(baselineMs, windowStart - Date.parse(firstSeen ?? event.createdAt)));
+      const observedBaselineMs = seenMs >= baselineMs / 4 ? seenMs : 0;
+      last = assessSpike({ windowCount, baselineCount, windowMs, baselineMs: observedBaselineMs, params: rule.trigger });
+      if (last.triggered) {
+        triggered = { assessment: last, windowStart };
+        break;
+      }
+    }
+    if (!triggered) {
+      note('no-match', `${values.join(' / ')}: ${last?.reason ?? 'nothing to count'}`);
       continue;
     }
-
+    const { assessment } = triggered;
     const generation = (latest?.generation ?? 0) + 1;
     const problem: PatternProblem = {
       correlationKey: correlationKey(rule.id, groupKey, generation),
@@ -129,7 +137,9 @@ export async function evaluatePatterns(ticket: Ticket, rules: readonly CompiledP
       trigger: assessment.reason,
     };
     history.saveProblem(problem);
-    const members = fresh;
+    // Every unexplained incident of the group from the start of the triggering window on —
+    // including ones created later that were counted before the problem existed.
+    const members = fresh.filter((e) => Date.parse(e.createdAt) >= triggered.windowStart);
     for (const member of members) history.addMember(problem.correlationKey, member);
     const evidence = buildEvidence(problem, members, rule);
     decisions.push({
@@ -207,10 +217,17 @@ function details(ticket: Ticket): Record<string, string> {
   return out;
 }
 
-/** Stable, short and readable: the same group and generation always map to the same problem. */
+/**
+ * Stable, short and readable: the same group and generation always map to the same problem. The
+ * digest covers the whole rule id, so a long id cut for readability never merges two keys.
+ */
 export function correlationKey(ruleId: string, groupKey: string, generation: number): string {
-  const digest = createHash('sha256').update(groupKey).digest('hex').slice(0, 16);
-  return `deskbridge:${ruleId}:${digest}:${generation}`.slice(0, 100);
+  const digest = createHash('sha256').update(JSON.stringify([ruleId, groupKey])).digest('hex').slice(0, 16);
+  return `deskbridge:${ruleId.slice(0, 40)}:${digest}:${generation}`;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }
 
 async function renderTitle(compiled: CompiledPatternRule, evidence: ReturnType<typeof buildEvidence>): Promise<string> {

@@ -45,9 +45,14 @@ export class SqliteHistoryStore implements HistoryStore {
       title: db.prepare<[string], { title: string }>('SELECT title FROM indexed_titles WHERE key = ?'),
       root: db.prepare<[string], { root_key: string }>('SELECT root_key FROM duplicate_links WHERE ticket_key = ?'),
       hasDuplicates: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM duplicate_links WHERE root_key = ? LIMIT 1'),
-      addDuplicate: db.prepare('INSERT OR IGNORE INTO duplicate_links (ticket_key, root_key, rule_id, linked_at) VALUES (?, ?, ?, ?)'),
+      addDuplicate: db.prepare('INSERT OR IGNORE INTO duplicate_links (ticket_key, root_key, rule_id, plan, linked_at) VALUES (?, ?, ?, ?, ?)'),
       hasMark: db.prepare<[string, string, string], { one: number }>('SELECT 1 AS one FROM rule_marks WHERE rule_id = ? AND subject_key = ? AND mark = ?'),
-      addMark: db.prepare('INSERT OR IGNORE INTO rule_marks (rule_id, subject_key, mark, created_at) VALUES (?, ?, ?, ?)'),
+      markedBy: db.prepare<[string, string], { rule_id: string }>('SELECT rule_id FROM rule_marks WHERE subject_key = ? AND mark = ? LIMIT 1'),
+      addMark: db.prepare('INSERT OR IGNORE INTO rule_marks (rule_id, subject_key, mark, plan, created_at) VALUES (?, ?, ?, ?, ?)'),
+      releaseMarks: db.prepare(`DELETE FROM rule_marks WHERE plan = ? AND mark IN ('suggested', 'linked')`),
+      releasedLinks: db.prepare<[string], { ticket_key: string }>('SELECT ticket_key FROM duplicate_links WHERE plan = ?'),
+      releaseLinks: db.prepare('DELETE FROM duplicate_links WHERE plan = ?'),
+      clearRoot: db.prepare('UPDATE sim_docs SET root_key = NULL WHERE key = ?'),
       event: db.prepare<[string, string], EventRow>('SELECT * FROM pattern_events WHERE rule_id = ? AND ticket_key = ?'),
       events: db.prepare<[string, string, string, string], EventRow>(
         'SELECT * FROM pattern_events WHERE rule_id = ? AND group_key = ? AND created_at >= ? AND created_at < ? ORDER BY created_at, ticket_key',
@@ -125,6 +130,25 @@ export class SqliteHistoryStore implements HistoryStore {
     return this.stmts.hasMark.get(ruleId, key, mark) !== undefined;
   }
 
+  async markedBy(key: string, marks: readonly string[]): Promise<string | undefined> {
+    for (const mark of marks) {
+      const row = this.stmts.markedBy.get(key, mark);
+      if (row) return row.rule_id;
+    }
+    return undefined;
+  }
+
+  /**
+   * A plan whose writes were superseded (someone changed the ticket) or died: what its dedup
+   * rules recorded did not happen, so the next version of the ticket is judged afresh. Inside
+   * the caller's transaction.
+   */
+  releasePlan(plan: string): void {
+    for (const { ticket_key } of this.stmts.releasedLinks.all(plan)) this.stmts.clearRoot.run(ticket_key);
+    this.stmts.releaseLinks.run(plan);
+    this.stmts.releaseMarks.run(plan);
+  }
+
   async patternEvent(ruleId: string, ticketKey: string): Promise<PatternEvent | undefined> {
     const row = this.stmts.event.get(ruleId, ticketKey);
     return row ? toEvent(row) : undefined;
@@ -159,12 +183,17 @@ export class SqliteHistoryStore implements HistoryStore {
     this.stmts.setStatus.run(status, correlationKey);
   }
 
+  /** Inside the caller's transaction. */
+  closeProblem(correlationKey: string): void {
+    this.stmts.setStatus.run('closed', correlationKey);
+  }
+
   /** Called inside the batch transaction. */
   apply(changes: HistoryChanges): void {
     const now = this.clock().toISOString();
-    for (const m of changes.marks) this.stmts.addMark.run(m.ruleId, m.key, m.mark, now);
+    for (const m of changes.marks) this.stmts.addMark.run(m.ruleId, m.key, m.mark, m.plan ?? null, now);
     for (const d of changes.duplicates) {
-      this.stmts.addDuplicate.run(d.key, d.rootKey, d.ruleId, now);
+      this.stmts.addDuplicate.run(d.key, d.rootKey, d.ruleId, d.plan ?? null, now);
       if (this.index_.get(d.key)) this.index_.setRoot(d.key, d.rootKey);
     }
     for (const e of changes.patternEvents) this.stmts.addEvent.run({ ...e, details: JSON.stringify(e.details) });

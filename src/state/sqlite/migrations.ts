@@ -73,21 +73,27 @@ export const migrations: readonly string[] = [
   `,
   `
   -- Dedup and pattern history (issue 8). What a rule did to a ticket, once: suggested, linked.
+  -- plan: the evaluation that set it; a plan whose writes are superseded or dead releases its marks.
   CREATE TABLE rule_marks (
     rule_id TEXT NOT NULL,
     subject_key TEXT NOT NULL,
     mark TEXT NOT NULL,
+    plan TEXT,
     created_at TEXT NOT NULL,
     PRIMARY KEY (rule_id, subject_key, mark)
   ) WITHOUT ROWID;
+  CREATE INDEX rule_marks_subject ON rule_marks (subject_key, mark);
+  CREATE INDEX rule_marks_plan ON rule_marks (plan);
   -- Duplicate families: every duplicate points at the root, never at another duplicate.
   CREATE TABLE duplicate_links (
     ticket_key TEXT PRIMARY KEY,
     root_key TEXT NOT NULL,
     rule_id TEXT NOT NULL,
+    plan TEXT,
     linked_at TEXT NOT NULL
   );
   CREATE INDEX duplicate_roots ON duplicate_links (root_key);
+  CREATE INDEX duplicate_plans ON duplicate_links (plan);
   CREATE TABLE indexed_titles (
     key TEXT PRIMARY KEY,
     title TEXT NOT NULL
@@ -128,4 +134,21 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (correlation_key, ticket_key)
   ) WITHOUT ROWID;
   ` + SIMILARITY_SCHEMA_SQL,
+  `
+  -- Audit records waiting to be appended to the hash-chained JSONL logs (issue 4), and each
+  -- log's last appended entry, which \`audit verify\` checks the files against.
+  CREATE TABLE audit_pending (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    log TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    data TEXT NOT NULL,
+    UNIQUE (log, event_id)
+  );
+  CREATE TABLE audit_heads (
+    log TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL
+  );
+  `,
 ];

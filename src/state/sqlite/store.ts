@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PlannedAction } from '../../model/action.js';
+import { PlannedAction, planOf } from '../../model/action.js';
 import { isOpen, TicketStatus } from '../../model/ticket.js';
 import type { BatchCommit, OutboxEntry, OutboxStatus, OutboxStore, QuarantineEntry, QuarantineStatus, StateStore, TicketState } from '../types.js';
+import { SqliteAuditQueue } from './audit-queue.js';
 import { SqliteHistoryStore } from './history.js';
 import { migrations } from './migrations.js';
 
@@ -35,6 +36,12 @@ interface TicketRow {
   assignee: string | null;
   updated_at: string;
 }
+
+const PLAN_OF = (table: string): string =>
+  `coalesce(json_extract(${table}.planned, '$.plan'), json_extract(${table}.planned, '$.target.ticketKey') || '@' || json_extract(${table}.planned, '$.target.version'))`;
+
+/** An entry is held behind a dead earlier entry of its lane that belongs to its plan, or that was meant to create the lane's problem. */
+const HELD_BEHIND_DEAD = `(${PLAN_OF('earlier')} = ${PLAN_OF('outbox')} OR earlier.action_type = 'create-problem')`;
 
 /** Opens (creating if needed) the SQLite state file and brings its schema up to date. */
 export function openSqliteStore(path: string, clock: () => Date = () => new Date()): SqliteStateStore {
@@ -70,6 +77,7 @@ function migrate(db: Database.Database): void {
 export class SqliteStateStore implements StateStore {
   readonly outbox: OutboxStore;
   readonly history: SqliteHistoryStore;
+  readonly audit: SqliteAuditQueue;
   private readonly stmts;
 
   constructor(
@@ -115,17 +123,18 @@ export class SqliteStateStore implements StateStore {
         `UPDATE quarantine SET status = 'retry' WHERE status = 'open' AND native_id IS NOT NULL AND (? IS NULL OR id = ?) AND (? IS NULL OR source_id = ?)`,
       ),
       quarantineResolve: db.prepare<[number]>(`UPDATE quarantine SET status = 'resolved' WHERE id = ?`),
-      // Entries share a lane (`ticket_key`: the ticket, or a problem and its links). An entry waits while an earlier entry of the same ticket waits for its retry, so a note
-      // never overtakes the assignment it describes; and while an earlier entry of the same plan
-      // (ticket version) is dead, so a note never describes an assignment that did not happen.
+      // Entries share a lane (`ticket_key`: the ticket, or a problem and its links). An entry waits
+      // while an earlier entry of its lane waits for its retry, so a note never overtakes the
+      // assignment it describes; and while an earlier entry of the same plan is dead, so a note
+      // never describes an assignment that did not happen (nor a link to a problem never created).
       due: db.prepare<[string, string, string, number], OutboxRow>(
         `SELECT * FROM outbox WHERE source_id = ? AND status = 'pending' AND next_attempt_at <= ?
            AND NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.ticket_key = outbox.ticket_key AND earlier.seq < outbox.seq
              AND ((earlier.status = 'pending' AND earlier.next_attempt_at > ?)
-               OR (earlier.status = 'dead' AND json_extract(earlier.planned, '$.target.version') = json_extract(outbox.planned, '$.target.version')
-               AND json_extract(earlier.planned, '$.target.ticketKey') = json_extract(outbox.planned, '$.target.ticketKey'))))
+               OR (earlier.status = 'dead' AND ${HELD_BEHIND_DEAD})))
          ORDER BY seq LIMIT ?`,
       ),
+      planned: db.prepare<[string], { planned: string }>('SELECT planned FROM outbox WHERE id = ?'),
       markAttempt: db.prepare(`UPDATE outbox SET attempts = attempts + 1, updated_at = ? WHERE id = ?`),
       markDone: db.prepare(`UPDATE outbox SET status = 'done', outcome = ?, ref = ?, last_error = NULL, updated_at = ? WHERE id = ?`),
       markFailed: db.prepare(`UPDATE outbox SET last_error = ?, next_attempt_at = ?, updated_at = ?, attempts = max(0, attempts - ?) WHERE id = ?`),
@@ -134,15 +143,15 @@ export class SqliteStateStore implements StateStore {
       nextAttempt: db.prepare<[string], { at: string | null }>(
         `SELECT min(next_attempt_at) AS at FROM outbox WHERE source_id = ? AND status = 'pending'
            AND NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.ticket_key = outbox.ticket_key AND earlier.seq < outbox.seq
-             AND earlier.status = 'dead' AND json_extract(earlier.planned, '$.target.version') = json_extract(outbox.planned, '$.target.version')
-               AND json_extract(earlier.planned, '$.target.ticketKey') = json_extract(outbox.planned, '$.target.ticketKey'))`,
+             AND earlier.status = 'dead' AND ${HELD_BEHIND_DEAD})`,
       ),
       counts: db.prepare<[string | null, string | null], { status: OutboxStatus; n: number }>(
         'SELECT status, count(*) AS n FROM outbox WHERE (? IS NULL OR source_id = ?) GROUP BY status',
       ),
     };
-    this.outbox = this.createOutbox();
+    this.audit = new SqliteAuditQueue(db, clock);
     this.history = new SqliteHistoryStore(db, clock);
+    this.outbox = this.createOutbox();
   }
 
   async getWatermark(sourceId: string): Promise<string | null> {
@@ -193,6 +202,7 @@ export class SqliteStateStore implements StateStore {
       }
       for (const l of batch.ledger) this.stmts.ledgerAdd.run(batch.sourceId, l.nativeId, l.version, l.updatedAt);
       if (batch.history) this.history.apply(batch.history);
+      if (batch.audit) this.audit.enqueue(batch.audit);
       if (batch.watermark) this.stmts.setWatermark.run(batch.sourceId, batch.watermark);
     })();
   }
@@ -229,8 +239,16 @@ export class SqliteStateStore implements StateStore {
   }
 
   private createOutbox(): OutboxStore {
-    const { stmts, db, clock } = this;
+    const { stmts, db, clock, audit, history } = this;
     const nowIso = (): string => clock().toISOString();
+    const releasePlanOf = (id: string): void => {
+      const row = stmts.planned.get(id);
+      if (!row) return;
+      const planned = PlannedAction.parse(JSON.parse(row.planned));
+      history.releasePlan(planOf(planned));
+      // A problem that could not be created is not open: the group may open a new one.
+      if (planned.action.type === 'create-problem') history.closeProblem(planned.action.correlationKey);
+    };
     return {
       async due(sourceId, now, limit) {
         return stmts.due.all(sourceId, now.toISOString(), now.toISOString(), limit).map(toOutboxEntry);
@@ -238,14 +256,26 @@ export class SqliteStateStore implements StateStore {
       async markAttempt(id) {
         stmts.markAttempt.run(nowIso(), id);
       },
+      // Each outcome is recorded for the action log in the same transaction (dry-runs wrote nothing).
       async markDone(id, result) {
-        stmts.markDone.run(result.outcome, result.ref ?? null, nowIso(), id);
+        db.transaction(() => {
+          stmts.markDone.run(result.outcome, result.ref ?? null, nowIso(), id);
+          if (result.outcome !== 'dry-run') audit.recordWrite(id, result.outcome);
+          if (result.outcome === 'superseded') releasePlanOf(id);
+        })();
       },
       async markFailed(id, error, nextAttemptAt, options) {
-        stmts.markFailed.run(error, nextAttemptAt.toISOString(), nowIso(), options?.notProcessed ? 1 : 0, id);
+        db.transaction(() => {
+          stmts.markFailed.run(error, nextAttemptAt.toISOString(), nowIso(), options?.notProcessed ? 1 : 0, id);
+          audit.recordWrite(id, 'failed', error);
+        })();
       },
       async markDead(id, reason) {
-        stmts.markDead.run(reason, nowIso(), id);
+        db.transaction(() => {
+          stmts.markDead.run(reason, nowIso(), id);
+          audit.recordWrite(id, 'dead', reason);
+          releasePlanOf(id);
+        })();
       },
       async list(filter) {
         const where: string[] = [];

@@ -188,7 +188,8 @@ describe('jira inbound mappings', () => {
 
     expect(fields.has('summary')).toBe(true);
     expect(fields.has('components')).toBe(true);
-    expect(fields.has('comment')).toBe(false);
+    // Comments are read for publicUpdates (QA: resolved without any customer-visible update).
+    expect(fields.has('comment')).toBe(true);
     expect(fields.has('fields')).toBe(false);
   });
 });

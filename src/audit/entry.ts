@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { entryHash } from './chain.js';
+import { AuditEnvelope, PAYLOAD_BY_LOG, type AuditEntry, type AuditLogName, type PayloadByLog } from './schema.js';
+
+export type ParsedLine<L extends AuditLogName> =
+  | {
+      ok: true;
+      entry: AuditEntry<PayloadByLog[L]>;
+      /** Whether `hash` matches the entry's own content and `prev`. */
+      hashOk: boolean;
+    }
+  | { ok: false; reason: string };
+
+/** Parse one log line; the hash is recomputed over the data exactly as read, not as re-parsed. */
+export function parseLine<L extends AuditLogName>(text: string, log: L): ParsedLine<L> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: text.trim() === '' ? 'blank line' : 'not valid JSON' };
+  }
+  const envelope = AuditEnvelope.safeParse(json);
+  if (!envelope.success) return { ok: false, reason: `not an audit entry: ${describeIssues(envelope.error)}` };
+  const payload = PAYLOAD_BY_LOG[log].safeParse(envelope.data.data);
+  if (!payload.success) {
+    return { ok: false, reason: `data is not a valid ${log} payload: ${describeIssues(payload.error)}` };
+  }
+  const { seq, at, id, prev, hash, data } = envelope.data;
+  return {
+    ok: true,
+    entry: { seq, at, id, prev, hash, data: payload.data as PayloadByLog[L] },
+    hashOk: entryHash(prev, { seq, at, id, data }) === hash,
+  };
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}

@@ -1,0 +1,19 @@
+/** Stable codes so the CLI and daemon can react without parsing messages. */
+export type AuditLogErrorCode =
+  | 'invalid-event'
+  | 'corrupt-tail'
+  | 'malformed-entry'
+  | 'write-failed';
+
+export class AuditLogError extends Error {
+  override readonly name = 'AuditLogError';
+
+  constructor(
+    readonly code: AuditLogErrorCode,
+    message: string,
+    /** File (full path) and 1-based line the error is about, when there is one. */
+    readonly location?: { file: string; line: number },
+  ) {
+    super(message);
+  }
+}

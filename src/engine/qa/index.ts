@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import type { Ticket, TicketStatus } from '../../model/ticket.js';
+import { isTruthy } from '../../mapping/expression.js';
+import type { CompiledQaRule } from '../rule-set.js';
+import type { Decision, EngineState, EvaluationContext, QaCheckResult, QaVerdict, RuleTrace } from '../types.js';
+
+export interface QaOutcome {
+  decisions: Decision[];
+  trace: RuleTrace[];
+  verdicts: QaVerdict[];
+}
+
+const DONE: ReadonlySet<TicketStatus> = new Set(['resolved', 'closed']);
+
+/** Mark recorded per rule, ticket and version: the same version is never judged twice. */
+export function checkedMark(version: string): string {
+  return `qa@${version}`;
+}
+
+/**
+ * QA checks run when a ticket enters resolved or closed (from an open state, or the first time
+ * the daemon sees it there); resolved → closed is the same piece of work and is not checked
+ * again, while a reopened ticket resolved again is. One verdict per rule and ticket version.
+ */
+export async function evaluateQa(ticket: Ticket, rules: readonly CompiledQaRule[], state: EngineState, context: EvaluationContext): Promise<QaOutcome> {
+  const outcome: QaOutcome = { decisions: [], trace: [], verdicts: [] };
+  const entering = DONE.has(ticket.status) && (context.previousStatus === undefined || !DONE.has(context.previousStatus));
+  for (const compiled of rules) {
+    const { rule } = compiled;
+    const skip = (result: RuleTrace['outcome'], reason: string): void => {
+      outcome.trace.push({ ruleId: rule.id, kind: 'qa', outcome: result, reason });
+    };
+    if (rule.scope?.sources && !rule.scope.sources.includes(context.sourceId)) {
+      skip('not-applicable', `scoped to ${rule.scope.sources.join(', ')}`);
+      continue;
+    }
+    if (!entering) {
+      skip('not-applicable', DONE.has(ticket.status) ? `already ${context.previousStatus ?? ticket.status} before this change` : `ticket is ${ticket.status}; QA runs when it is resolved or closed`);
+      continue;
+    }
+    try {
+      if (!isTruthy(await compiled.when.evaluate(ticket))) {
+        skip('no-match', `when is false: ${rule.when}`);
+        continue;
+      }
+    } catch (error) {
+      skip('error', `when failed: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
+    if (await state.history.hasMark(rule.id, ticket.key, checkedMark(ticket.version))) {
+      skip('not-applicable', `version ${ticket.version} already checked`);
+      continue;
+    }
+    state.history.setMark(rule.id, ticket.key, checkedMark(ticket.version));
+
+    const checks = await runChecks(ticket, compiled);
+    const failed = checks.filter((c) => !c.passed && c.severity === 'error');
+    const sampled = rule.sample !== undefined && inSample(rule.id, ticket.key, rule.sample.percent);
+    outcome.verdicts.push({
+      ruleId: rule.id,
+      ticketKey: ticket.key,
+      sourceId: context.sourceId,
+      number: ticket.source.number,
+      version: ticket.version,
+      passed: failed.length === 0,
+      sampled,
+      checks,
+      group: ticket.group,
+      assignee: ticket.assignee,
+      category: ticket.category,
+      resolvedAt: ticket.resolvedAt,
+    });
+    const bindings = { failed: failed.map((c) => ({ id: c.id, message: c.message })), rule: { id: rule.id, description: rule.description ?? '' } };
+    if (failed.length > 0 && rule.onFail) {
+      const { note, setField } = rule.onFail;
+      if (note !== undefined) {
+        const body = compiled.failNote ? await render(compiled.failNote.render(ticket, bindings), outcome, rule.id) : failureNote(rule.id, failed);
+        if (body) outcome.decisions.push({ ruleId: rule.id, action: { type: 'comment', visibility: note === true ? 'internal' : note.visibility, body }, explanation: `QA rule ${rule.id}: ${failed.length} check(s) failed` });
+      }
+      if (setField) outcome.decisions.push({ ruleId: rule.id, action: { type: 'set-field', field: setField.field, value: setField.value }, explanation: `QA rule ${rule.id}: failed` });
+      if (rule.onFail.task && compiled.task) {
+        const title = await render(compiled.task.title.render(ticket, bindings), outcome, rule.id);
+        const description = (await render(compiled.task.description.render(ticket, bindings), outcome, rule.id)) ?? '';
+        if (title) {
+          outcome.decisions.push({
+            ruleId: rule.id,
+            action: {
+              type: 'create-task',
+              correlationKey: `deskbridge:qa:${rule.id}:${ticket.key}@${ticket.version}`.slice(0, 100),
+              title,
+              description,
+              ...(rule.onFail.task.group ? { group: rule.onFail.task.group } : {}),
+            },
+            explanation: `QA rule ${rule.id}: follow-up task for the failed checks`,
+          });
+        }
+      }
+    }
+    if (sampled && rule.onSample) {
+      const { note, setField } = rule.onSample;
+      if (note !== undefined) {
+        const body = compiled.sampleNote ? await render(compiled.sampleNote.render(ticket, bindings), outcome, rule.id) : `deskbridge picked this ticket for a manual QA review (rule ${rule.id}).`;
+        if (body) outcome.decisions.push({ ruleId: rule.id, action: { type: 'comment', visibility: note === true ? 'internal' : note.visibility, body }, explanation: `QA rule ${rule.id}: sampled for manual review` });
+      }
+      if (setField) outcome.decisions.push({ ruleId: rule.id, action: { type: 'set-field', field: setField.field, value: setField.value }, explanation: `QA rule ${rule.id}: sampled for manual review` });
+    }
+    skip('matched', failed.length === 0 ? `passed ${checks.length} checks${sampled ? '; sampled for review' : ''}` : `failed ${failed.map((c) => c.id).join(', ')}${sampled ? '; sampled for review' : ''}`);
+  }
+  return outcome;
+}
+
+async function runChecks(ticket: Ticket, compiled: CompiledQaRule): Promise<QaCheckResult[]> {
+  const results: QaCheckResult[] = [];
+  for (const check of compiled.checks) {
+    try {
+      const passed = isTruthy(await check.assert.evaluate(ticket));
+      results.push({ id: check.id, passed, severity: check.severity, message: passed ? '' : await check.message.render(ticket) });
+    } catch (error) {
+      // A check that cannot be evaluated is not a pass: an auditor must see it.
+      results.push({ id: check.id, passed: false, severity: check.severity, message: `check could not be evaluated: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  }
+  return results;
+}
+
+/**
+ * Deterministic sampling: the same ticket is in or out of the sample on every run and every
+ * machine, so a reviewer can reproduce the pick. Uniform over the first 32 bits of a hash.
+ */
+export function inSample(ruleId: string, ticketKey: string, percent: number): boolean {
+  if (percent <= 0) return false;
+  if (percent >= 100) return true;
+  const bucket = createHash('sha256').update(`${ruleId}\u0000${ticketKey}`).digest().readUInt32BE(0) / 0x1_0000_0000;
+  return bucket * 100 < percent;
+}
+
+function failureNote(ruleId: string, failed: readonly QaCheckResult[]): string {
+  return [`deskbridge QA (${ruleId}) found problems with this resolution:`, ...failed.map((c) => `- ${c.message} [${c.id}]`)].join('\n');
+}
+
+async function render(text: Promise<string>, outcome: QaOutcome, ruleId: string): Promise<string | undefined> {
+  try {
+    const value = (await text).trim();
+    return value === '' ? undefined : value;
+  } catch (error) {
+    outcome.trace.push({ ruleId, kind: 'qa', outcome: 'error', reason: `template failed: ${error instanceof Error ? error.message : String(error)}` });
+    return undefined;
+  }
+}

@@ -1,0 +1,84 @@
+import type Database from 'better-sqlite3';
+import { describeAction } from '../../model/describe-action.js';
+import { PlannedAction } from '../../model/action.js';
+import type { AuditEvent, AuditHead, AuditLogName, AuditQueue, PendingAuditEvent } from '../types.js';
+
+interface PendingRow {
+  seq: number;
+  log: AuditLogName;
+  event_id: string;
+  at: string;
+  data: string;
+}
+
+/**
+ * Audit records waiting to be appended to the JSONL logs. They are written here in the same
+ * transaction as what they record (a batch's verdicts, an outbox entry's outcome), so a crash can
+ * neither lose one nor record one for something that did not happen; appending to the files
+ * happens after, idempotently by event id.
+ */
+export class SqliteAuditQueue implements AuditQueue {
+  private readonly stmts;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly clock: () => Date,
+  ) {
+    this.stmts = {
+      enqueue: db.prepare('INSERT OR IGNORE INTO audit_pending (log, event_id, at, data) VALUES (?, ?, ?, ?)'),
+      pending: db.prepare<[number], PendingRow>('SELECT * FROM audit_pending ORDER BY seq LIMIT ?'),
+      remove: db.prepare('DELETE FROM audit_pending WHERE seq = ?'),
+      setHead: db.prepare('INSERT INTO audit_heads (log, seq, hash) VALUES (?, ?, ?) ON CONFLICT(log) DO UPDATE SET seq = excluded.seq, hash = excluded.hash'),
+      head: db.prepare<[string], { seq: number; hash: string }>('SELECT seq, hash FROM audit_heads WHERE log = ?'),
+      outboxEntry: db.prepare<[string], { planned: string; attempts: number }>('SELECT planned, attempts FROM outbox WHERE id = ?'),
+    };
+  }
+
+  /** Inside a caller's transaction. */
+  enqueue(events: readonly AuditEvent[]): void {
+    for (const e of events) this.stmts.enqueue.run(e.log, e.id, e.at, JSON.stringify(e.data));
+  }
+
+  /** What happened to an outbox entry, for the action log; inside the caller's transaction. */
+  recordWrite(outboxId: string, outcome: string, error?: string): void {
+    const row = this.stmts.outboxEntry.get(outboxId);
+    if (!row) return;
+    const planned = PlannedAction.parse(JSON.parse(row.planned));
+    const at = this.clock().toISOString();
+    const ticketKey = planned.target.ticketKey;
+    this.enqueue([
+      {
+        log: 'actions',
+        // One record per attempt and outcome: retries are part of the story.
+        id: `${outboxId}:${row.attempts}:${outcome}:${at}`,
+        at,
+        data: {
+          kind: 'write',
+          actionId: outboxId,
+          ticket: { key: ticketKey, source: planned.sourceId, number: planned.target.number },
+          rule: planned.ruleId,
+          action: describeAction(planned.action),
+          type: planned.action.type,
+          outcome,
+          attempt: row.attempts,
+          ...(error !== undefined ? { error } : {}),
+        },
+      },
+    ]);
+  }
+
+  async pending(limit: number): Promise<PendingAuditEvent[]> {
+    return this.stmts.pending.all(limit).map((r) => ({ seq: r.seq, log: r.log, id: r.event_id, at: r.at, data: JSON.parse(r.data) as AuditEvent['data'] }));
+  }
+
+  async markAppended(seqs: readonly number[], heads: ReadonlyMap<AuditLogName, AuditHead>): Promise<void> {
+    this.db.transaction(() => {
+      for (const seq of seqs) this.stmts.remove.run(seq);
+      for (const [log, head] of heads) this.stmts.setHead.run(log, head.seq, head.hash);
+    })();
+  }
+
+  async head(log: AuditLogName): Promise<AuditHead | undefined> {
+    return this.stmts.head.get(log);
+  }
+}

@@ -1,0 +1,126 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { SIMILARITY_SCHEMA_SQL, SqliteCandidateIndex, topEntries, type SqliteIndexOptions } from '../../../src/similarity/sqlite-index.js';
+import type { SimilarityDoc } from '../../../src/similarity/types.js';
+import { doc } from './helpers.js';
+
+function index(options: Partial<SqliteIndexOptions> = {}): { db: Database.Database; index: SqliteCandidateIndex } {
+  const db = new Database(':memory:');
+  db.exec(SIMILARITY_SCHEMA_SQL);
+  return { db, index: new SqliteCandidateIndex(db, options) };
+}
+
+const day = (d: number): string => new Date(Date.UTC(2024, 0, 1) + d * 86_400_000).toISOString();
+const count = (db: Database.Database, sql: string): number => (db.prepare(sql).get() as { n: number }).n;
+
+describe('SqliteCandidateIndex caps', () => {
+  it('posts at most maxPostingsPerDoc terms per ticket, keeping the full vector for scoring', () => {
+    const { db, index: idx } = index({ maxPostingsPerDoc: 3 });
+    idx.upsert(doc('a', day(1), 'alpha bravo charlie delta echo foxtrot golf hotel'));
+
+    expect(count(db, 'SELECT count(*) AS n FROM sim_postings')).toBe(3);
+    expect(count(db, 'SELECT count(*) AS n FROM sim_terms')).toBe(8);
+    const [hit] = idx.query({ doc: doc('q', day(2), 'alpha bravo charlie delta echo foxtrot golf hotel'), createdBefore: day(2), limit: 1, recency: { weight: 0, halfLifeDays: 90 } });
+    expect(hit?.textScore).toBeCloseTo(1, 5);
+  });
+
+  it('reads at most postingsCap postings per term, newest first', () => {
+    const { index: idx } = index({ postingsCap: 2 });
+    for (let i = 0; i < 6; i++) idx.upsert(doc(`t${i}`, day(i), 'printer jammed'));
+
+    const keys = idx.query({ doc: doc('q', day(10), 'printer jammed'), createdBefore: day(10), limit: 10 }).map((c) => c.key);
+
+    expect(keys).toEqual(['t5', 't4']);
+  });
+
+  it('stops reading postings once the query budget is spent', () => {
+    const { index: idx } = index({ postingsCap: 10, maxPostingsPerQuery: 3 });
+    for (let i = 0; i < 6; i++) idx.upsert(doc(`t${i}`, day(i), 'printer jammed'));
+
+    expect(idx.query({ doc: doc('q', day(10), 'printer jammed'), createdBefore: day(10), limit: 10 })).toHaveLength(3);
+  });
+
+  it('applies the look-back window exactly, whatever the cap (the cap counts only tickets inside it)', () => {
+    const { index: idx } = index({ postingsCap: 2 });
+    for (let i = 0; i < 20; i++) idx.upsert(doc(`t${i}`, day(i), 'vpn drops'));
+    // Window [day 5, day 8): t5, t6, t7. Newer tickets (t8…t19) must not use up the cap.
+    const keys = idx.query({ doc: doc('q', day(30), 'vpn drops'), createdAfter: day(5), createdBefore: day(8), limit: 10 }).map((c) => c.key);
+
+    expect(keys).toEqual(['t7', 't6']);
+    const all = idx.query({ doc: doc('q', day(30), 'vpn drops'), createdAfter: day(5), createdBefore: day(8), limit: 10 });
+    expect(all.every((c) => c.createdAt >= day(5) && c.createdAt < day(8))).toBe(true);
+  });
+
+  it('still finds candidates when every query term is more common than maxDocFrequency', () => {
+    const { index: idx } = index({ maxDocFrequency: 0.01 });
+    const docs: SimilarityDoc[] = [];
+    for (let i = 0; i < 1200; i++) docs.push(doc(`t${i}`, day(i / 10), i % 2 ? 'password reset' : 'password expired'));
+    idx.upsertMany(docs);
+
+    expect(idx.query({ doc: doc('q', day(200), 'password reset'), createdBefore: day(200), limit: 3 })).toHaveLength(3);
+  });
+});
+
+describe('SqliteCandidateIndex.upsertMany', () => {
+  const docs = [
+    doc('a', day(1), 'Email not syncing on phone'),
+    doc('b', day(2), 'Monitor flickers', 'since the docking station update'),
+    doc('c', day(3), 'Email sync broken on mobile'),
+    { ...doc('a', day(1), 'Outlook crashes on start'), version: '2' },
+    doc('d', day(4), 'Outlook crashes when opening calendar'),
+  ];
+
+  it('gives the same index as one upsert per ticket, including a key repeated in the batch', () => {
+    const one = index();
+    for (const d of docs) one.index.upsert(d);
+    const many = index();
+    many.index.upsertMany(docs);
+
+    const dump = (db: Database.Database): unknown[] => [
+      db.prepare('SELECT term_id, source_no, created_ms, doc_id, weight FROM sim_postings ORDER BY 1, 2, 3, 4').all(),
+      db.prepare('SELECT id, term, df FROM sim_terms ORDER BY id').all(),
+      db.prepare('SELECT * FROM sim_stats').all(),
+      db.prepare('SELECT key, version, vec FROM sim_docs ORDER BY key').all(),
+    ];
+    expect(dump(many.db)).toEqual(dump(one.db));
+    const q = { doc: doc('q', day(9), 'Outlook crashes'), createdBefore: day(9), limit: 5 };
+    expect(many.index.query(q)).toEqual(one.index.query(q));
+    expect(many.index.get('a')?.version).toBe('2');
+  });
+
+  it('keeps document frequencies right after a reopen', () => {
+    const { db, index: idx } = index();
+    idx.upsertMany(docs);
+    const reopened = new SqliteCandidateIndex(db);
+    const q = { doc: doc('q', day(9), 'Email sync on phone'), createdBefore: day(9), limit: 5 };
+
+    expect(reopened.query(q)).toEqual(idx.query(q));
+  });
+
+  it('leaves the index unchanged when a ticket of the batch is rejected', () => {
+    const { db, index: idx } = index();
+    idx.upsert(docs[0] as SimilarityDoc);
+    const before = count(db, 'SELECT sum(df) AS n FROM sim_terms');
+
+    expect(() => idx.upsertMany([docs[1] as SimilarityDoc, doc('bad', 'not a date', 'x')])).toThrow(/unparseable/);
+    expect(idx.size()).toBe(1);
+    expect(count(db, 'SELECT sum(df) AS n FROM sim_terms')).toBe(before);
+    idx.upsert(docs[2] as SimilarityDoc);
+    expect(idx.query({ doc: doc('q', day(9), 'Email sync'), createdBefore: day(9), limit: 5 }).map((c) => c.key).sort()).toEqual(['a', 'c']);
+  });
+});
+
+describe('topEntries', () => {
+  it('returns the keys of the largest values, best first, ties in insertion order', () => {
+    const acc = new Map<number, number>([
+      [1, 0.5],
+      [2, 0.9],
+      [3, 0.1],
+      [4, 0.5],
+      [5, 0.7],
+    ]);
+
+    expect(topEntries(acc, 3)).toEqual([2, 5, 1]);
+    expect(topEntries(acc, 10)).toEqual([2, 5, 1, 4, 3]);
+  });
+});
