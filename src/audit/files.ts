@@ -56,7 +56,7 @@ export function* readLines(path: string, chunkSize = 1 << 20): Generator<RawLine
     for (;;) {
       const read = readSync(fd, chunk, 0, chunkSize, null);
       if (read === 0) break;
-      let buffer = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, read)]) : chunk.subarray(0, read);
+      const buffer = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, read)]) : chunk.subarray(0, read);
       let start = 0;
       for (let nl = buffer.indexOf(0x0a, start); nl !== -1; nl = buffer.indexOf(0x0a, start)) {
         line += 1;
@@ -66,7 +66,6 @@ export function* readLines(path: string, chunkSize = 1 << 20): Generator<RawLine
       // Copy: `chunk` is reused by the next read.
       carry = Buffer.from(buffer.subarray(start));
       carryOffset += start;
-      buffer = Buffer.alloc(0);
     }
     if (carry.length > 0) yield toRawLine(carry, line + 1, carryOffset, false);
   } finally {

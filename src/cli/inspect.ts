@@ -10,7 +10,7 @@ import { openSqliteStore } from '../state/sqlite/store.js';
  * The config as far as the inspection commands need it (the state file): secrets are not
  * needed to read the outbox, so unset `${VARS}` do not stop an admin from looking.
  */
-function inspectionConfig(path: string): DaemonConfig | undefined {
+export function inspectionConfig(path: string): DaemonConfig | undefined {
   const env = new Proxy(process.env, { get: (target, name) => (typeof name === 'string' ? (target[name] ?? 'unset-for-inspection') : undefined) });
   try {
     return loadConfig(path, env).config;

@@ -4,6 +4,7 @@ import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
 import { runValidate } from '../config/validate.js';
 import { demoCommand } from './demo.js';
 import { sandboxCommand, type SandboxCommandOptions } from './sandbox.js';
+import { auditReportCommand, auditVerifyCommand } from './audit.js';
 import { outboxCommand, quarantineCommand } from './inspect.js';
 import { explainCommand } from './explain.js';
 import { runTestCommand } from './test.js';
@@ -155,6 +156,30 @@ quarantine
   .option('--all', 'every open entry')
   .action(async (opts: { config: string; id?: string; source?: string; all?: boolean }) => {
     process.exitCode = await quarantineCommand('retry', opts);
+  });
+
+const audit = program.command('audit').description('the append-only QA and action logs');
+audit
+  .command('verify')
+  .description('prove the logs are intact, or report the first entry changed, removed, inserted or reordered (exit 1)')
+  .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
+  .option('--dir <dir>', 'audit folder (default: audit.dir of the config)')
+  .option('--dry-run', "the dry-run sources' logs")
+  .action(async (opts: { config: string; dir?: string; dryRun?: boolean }) => {
+    process.exitCode = await auditVerifyCommand(opts);
+  });
+audit
+  .command('report')
+  .description('QA pass rates by check, group, assignee and week')
+  .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
+  .option('--dir <dir>', 'audit folder (default: audit.dir of the config)')
+  .option('--dry-run', "the dry-run sources' logs")
+  .option('--since <date>', 'verdicts on tickets resolved from this date (inclusive, UTC)')
+  .option('--until <date>', 'up to this date (exclusive, UTC)')
+  .addOption(new Option('--format <format>', 'output format').choices(['md', 'csv', 'html']).default('md'))
+  .option('-o, --out <file>', 'write to a file instead of stdout')
+  .action(async (opts: { config: string; dir?: string; dryRun?: boolean; since?: string; until?: string; format: 'md' | 'csv' | 'html'; out?: string }) => {
+    process.exitCode = await auditReportCommand(opts);
   });
 
 await program.parseAsync(process.argv);

@@ -105,6 +105,7 @@ function resolvePaths(config: DaemonConfig, dir: string): DaemonConfig {
   return {
     ...config,
     state: { ...config.state, path: path.resolve(dir, config.state.path) },
+    audit: { ...config.audit, dir: path.resolve(dir, config.audit.dir) },
     rules: path.resolve(dir, config.rules),
     mappings: path.resolve(dir, config.mappings),
     log: config.log.file === undefined ? config.log : { ...config.log, file: path.resolve(dir, config.log.file) },

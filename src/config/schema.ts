@@ -167,6 +167,17 @@ export const DaemonConfig = z.strictObject({
       maxAttempts: z.number().int().positive().default(8),
     })
     .prefault({}),
+  /**
+   * The append-only, hash-chained audit logs: `qa-YYYY-MM-DD.jsonl` (every QA verdict) and
+   * `actions-YYYY-MM-DD.jsonl` (every write made or tried). Dry-run sources log under `dry-run/`.
+   */
+  audit: z
+    .strictObject({
+      dir: z.string().min(1).default('./audit'),
+      /** A day's file is continued in `…-YYYY-MM-DD.1.jsonl` past this size. */
+      maxBytes: z.number().int().min(1024).default(50 * 1024 * 1024),
+    })
+    .prefault({}),
   sources: z.array(Source).min(1),
 });
 export type DaemonConfig = z.infer<typeof DaemonConfig>;

@@ -7,6 +7,7 @@ import { createConnector } from '../platforms/api.js';
 import type { Connector } from '../platforms/types.js';
 import { openSqliteStore } from '../state/sqlite/store.js';
 import type { StateStore } from '../state/types.js';
+import { AuditTrail, dryRunAuditDir } from './audit-trail.js';
 import { ConfigReloader } from './reload.js';
 import { SourceSync, type PassResult, type SyncEvent } from './sync-loop.js';
 import { PlatformError } from '../http/errors.js';
@@ -54,6 +55,8 @@ export class Daemon {
       this.metrics.reloads.inc({ result }),
     );
     this.store = openSqliteStore(config.state.path);
+    const auditTrail = new AuditTrail(this.store, config.audit.dir, logger, config.audit.maxBytes);
+    let dryRunAuditTrail: AuditTrail | undefined;
     for (const source of sources) {
       const sourceLogger = logger.child({ source: source.id });
       const connector = createConnector(source, { logger: sourceLogger });
@@ -64,11 +67,15 @@ export class Daemon {
         return m;
       };
       const writer = dryRun ? createDryRunWriter(sourceLogger) : createConnectorWriter(connector, mappings);
-      if (dryRun) this.dryRunStore ??= openSqliteStore(dryRunStatePath(config.state.path));
+      if (dryRun) {
+        this.dryRunStore ??= openSqliteStore(dryRunStatePath(config.state.path));
+        dryRunAuditTrail ??= new AuditTrail(this.dryRunStore, dryRunAuditDir(config.audit.dir), logger, config.audit.maxBytes);
+      }
       const sync = new SourceSync({
         source,
         connector,
         store: dryRun && this.dryRunStore ? this.dryRunStore : this.store,
+        audit: dryRun && dryRunAuditTrail ? dryRunAuditTrail : auditTrail,
         writeSignal: this.writeAbort.signal,
         writer,
         logger: sourceLogger,

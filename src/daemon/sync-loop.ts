@@ -72,7 +72,7 @@ export interface SourceSyncDeps {
   /** Aborts writes in flight when the shutdown grace period is over. */
   writeSignal?: AbortSignal;
   /** Appends queued audit records to the hash-chained logs (absent: they wait in the state store). */
-  audit?: { flush(): void };
+  audit?: { flush(): Promise<void> };
 }
 
 /**
@@ -307,7 +307,6 @@ export class SourceSync {
       audit,
     });
     result.verdicts += audit.length;
-    if (audit.length > 0) this.deps.audit?.flush();
     result.planned += actions.length;
     result.quarantined += quarantine.length;
     for (const q of quarantine) {
@@ -334,7 +333,14 @@ export class SourceSync {
     }
   }
 
-  private drain(signal: AbortSignal | undefined): Promise<DrainSummary> {
+  /** Sends due writes, then appends what the batch and the writes recorded to the audit logs. */
+  private async drain(signal: AbortSignal | undefined): Promise<DrainSummary> {
+    const summary = await this.drainOutbox(signal);
+    await this.deps.audit?.flush();
+    return summary;
+  }
+
+  private drainOutbox(signal: AbortSignal | undefined): Promise<DrainSummary> {
     const writeSignal = this.deps.writeSignal;
     const { store, source, writer, logger, outbox } = this.deps;
     return drainOutbox({
@@ -352,7 +358,6 @@ export class SourceSync {
   }
 
   private addWritten(result: PassResult, summary: DrainSummary): void {
-    if (summary.sent + summary.unchanged + summary.superseded + summary.failed + summary.dead > 0) this.deps.audit?.flush();
     result.written.sent += summary.sent;
     result.written.unchanged += summary.unchanged;
     result.written.superseded += summary.superseded;

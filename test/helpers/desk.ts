@@ -52,7 +52,7 @@ export class Desk {
     return actions;
   }
 
-  drain(write: (entry: OutboxEntry) => Promise<{ outcome: string; ref: string | undefined }>, maxAttempts = 3): Promise<DrainSummary> {
+  drain(write: ActionWriter['write'], maxAttempts = 3): Promise<DrainSummary> {
     const writer: ActionWriter = { dryRun: false, write: (entry) => write(entry) };
     return drainOutbox({ store: this.store, sourceId: this.sourceId, writer, logger: silentLogger, concurrency: 4, maxAttempts });
   }

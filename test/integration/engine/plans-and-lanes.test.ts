@@ -21,7 +21,7 @@ const route = RoutingRule.parse({ id: 'route', kind: 'routing', when: 'true', as
 
 const vpn = (id: string, createdAt: string, extra: Partial<Ticket> = {}) =>
   makeTicket({ id, createdAt, updatedAt: createdAt, title: 'VPN client disconnects every few minutes', description: 'AnyConnect drops the tunnel', ...extra });
-const ok = async () => ({ outcome: 'created', ref: undefined });
+const ok = async () => ({ outcome: 'created' as const, ref: 'ok' });
 const badRequest = () => new PlatformError('400 rejected', { platform: 'servicenow', sourceId: 'snow-test', status: 400, code: 'bad-request', retryable: false });
 
 describe('plans: a superseded or dead write holds back the rest of its plan, and releases what it recorded', () => {
@@ -29,7 +29,7 @@ describe('plans: a superseded or dead write holds back the rest of its plan, and
     const desk = new Desk([dedup()]);
     await desk.batch([vpn('a', '2026-11-01T09:00:00Z')]);
     await desk.batch([vpn('b', '2026-11-02T09:00:00Z', { version: '1' })]);
-    await desk.drain(async (e) => (e.planned.action.type === 'link-duplicate' ? { outcome: 'superseded', ref: undefined } : ok()));
+    await desk.drain(async (e) => (e.planned.action.type === 'link-duplicate' ? { outcome: 'superseded' as const, ref: 'b' } : ok()));
     expect(await desk.outbox()).toEqual([
       { type: 'link-duplicate', on: 'INCb', status: 'done', outcome: 'superseded' },
       { type: 'comment', on: 'INCb', status: 'done', outcome: 'superseded' },
