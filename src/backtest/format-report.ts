@@ -57,6 +57,13 @@ export function formatReport(report: BacktestReport): string[] {
     lines.push('');
   }
 
+  if (report.qa) {
+    const qa = report.qa;
+    lines.push(`QA: ${plural(qa.verdicts, 'verdict')} on tickets entering resolved/closed, ${pct(qa.passed, qa.verdicts)} passed; ${n(qa.sampled)} picked for review`);
+    lines.push(...table(['rule', 'check', 'severity', 'checked', 'pass rate'], qa.checks.map((c) => [c.rule, c.id, c.severity, n(c.checked), pct(c.passed, c.checked)])));
+    lines.push('');
+  }
+
   lines.push(`Records that failed mapping: ${n(report.mappingFailures.count)}`);
   for (const failure of report.mappingFailures.first) lines.push(`  ${failure.ref}: ${failure.error}`);
   if (input.unreadable.count > 0) {

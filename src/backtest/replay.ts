@@ -69,7 +69,10 @@ export class Replayer {
     const previousStatus = this.statuses.get(seen.key);
     this.statuses.set(seen.key, seen.status);
     const evaluation = await evaluateTicket(seen, this.ruleSet, this.state, { sourceId: this.sourceId, now: new Date(seen.updatedAt), previousStatus });
-    for (const verdict of evaluation.verdicts) this.onVerdict?.(seen, verdict);
+    for (const verdict of evaluation.verdicts) {
+      this.report.verdict(verdict);
+      this.onVerdict?.(seen, verdict);
+    }
     this.state.commitHistory();
     for (const trace of evaluation.trace) {
       if (trace.outcome === 'error') this.report.ruleError(trace.ruleId, seen, trace.reason);

@@ -1,3 +1,4 @@
+import type { QaVerdict } from '../engine/types.js';
 import type { CompiledRuleSet } from '../engine/rule-set.js';
 import type { Action } from '../model/action.js';
 import type { Ticket } from '../model/ticket.js';
@@ -95,6 +96,16 @@ export interface BacktestReport {
   ruleErrors: { count: number; first: { ruleId: string; ticket: string; error: string }[] };
   /** null when every ticket has one version (a snapshot export): nothing to compare with. */
   history: HistoryComparison | null;
+  /** QA verdicts the qa rules reached (null when there are no qa rules). */
+  qa: QaFigures | null;
+}
+
+export interface QaFigures {
+  verdicts: number;
+  passed: number;
+  sampled: number;
+  /** Per check, in rule order: how often it was evaluated and passed. */
+  checks: { rule: string; id: string; severity: string; checked: number; passed: number }[];
 }
 
 interface TicketFigures {
@@ -115,6 +126,7 @@ export class ReportBuilder {
   private readonly people = new Map<string, number>();
   private assignments = 0;
   private notes = 0;
+  private readonly qa: QaFigures = { verdicts: 0, passed: 0, sampled: 0, checks: [] };
   private versions = 0;
   private readonly reassigned = new Set<string>();
   private readonly mappingFailures: { count: number; first: { ref: string; error: string }[] } = { count: 0, first: [] };
@@ -122,6 +134,22 @@ export class ReportBuilder {
 
   constructor(private readonly ruleSet: CompiledRuleSet) {
     for (const compiled of ruleSet.rules) this.rules.set(compiled.rule.id, { fired: 0, tickets: new Set(), notes: 0, errors: 0 });
+  }
+
+  /** A QA rule judged a ticket version. */
+  verdict(verdict: QaVerdict): void {
+    this.qa.verdicts++;
+    if (verdict.passed) this.qa.passed++;
+    if (verdict.sampled) this.qa.sampled++;
+    for (const check of verdict.checks) {
+      let figures = this.qa.checks.find((c) => c.rule === verdict.ruleId && c.id === check.id);
+      if (!figures) {
+        figures = { rule: verdict.ruleId, id: check.id, severity: check.severity, checked: 0, passed: 0 };
+        this.qa.checks.push(figures);
+      }
+      figures.checked++;
+      if (check.passed) figures.passed++;
+    }
   }
 
   /** A version of a ticket is about to be evaluated; `group` is the group history shows on it. */
@@ -176,7 +204,7 @@ export class ReportBuilder {
   }
 
   /** Sums up; `top` limits the group and person lists. */
-  build(meta: Omit<BacktestReport, 'routing' | 'perRule' | 'mappingFailures' | 'ruleErrors' | 'history' | 'input'> & {
+  build(meta: Omit<BacktestReport, 'routing' | 'perRule' | 'mappingFailures' | 'ruleErrors' | 'history' | 'input' | 'qa'> & {
     input: Omit<BacktestReport['input'], 'tickets' | 'versions'>;
     top: number;
   }): BacktestReport {
@@ -237,6 +265,7 @@ export class ReportBuilder {
             reassignedByPeople: this.reassigned.size,
           }
         : null,
+      qa: this.ruleSet.rules.some((r) => r.kind === 'qa') ? this.qa : null,
     };
   }
 }
