@@ -9,6 +9,7 @@ import { describeAction } from '../outbox/writer.js';
 import { loadTicketTexts, readEventLog, replayEventLog, seedFixtures, seedFromEventLog, ServiceNowStore, startServiceNowSandbox } from '../sandbox/servicenow/index.js';
 import { startJiraSandbox } from '../sandbox/jira/index.js';
 import { toGlideDateTime } from '../sandbox/servicenow/glide-date-time.js';
+import { formatVerifyResult, verifyAll, type AuditLogName, type Head } from '../audit/index.js';
 import { demoJiraStore, demoTeamIds } from './demo-jira.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -103,13 +104,14 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
     if (event.type === 'quarantined') out(`  quarantined ${event.nativeId ?? '(unreadable record)'}: ${event.error}`);
   };
   const daemon = new Daemon({ config, logger, onEvent });
-  const totals = { pulled: 0, ownWrites: 0, written: 0, byGroup: new Map<string, number>() };
+  const totals = { pulled: 0, ownWrites: 0, written: 0, verdicts: 0, byGroup: new Map<string, number>() };
   /** Adds a pass to the totals and returns it summed over both sources. */
   const tally = (results: PassResult[]): PassResult | undefined => {
     for (const r of results) {
       totals.pulled += r.pulled;
       totals.ownWrites += r.ownWrites;
       totals.written += r.written.sent;
+      totals.verdicts += r.verdicts;
       for (const [group, n] of Object.entries(r.routedByGroup)) totals.byGroup.set(group, (totals.byGroup.get(group) ?? 0) + n);
     }
     return results.reduce<PassResult | undefined>((sum, r) => (sum ? addPass(sum, r) : r), undefined);
@@ -154,7 +156,27 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
     out(`  pulled ${third?.pulled ?? 0} (${third?.alreadySeen ?? 0} already processed, ${third?.ownWrites ?? 0} own writes), routed ${third ? count(third.routedByGroup) : 0}.`);
 
     out();
-    out('Pass 4 — nothing changed, so nothing is written:');
+    out('Technicians resolve three ServiceNow incidents — one well, one with "Fixed.", one without a word to the customer:');
+    const open = store.list('incident').filter((r) => ['1', '2'].includes(r['state'] ?? '')).slice(0, 3);
+    const [good, lazy, silent] = open.map((r) => r['sys_id'] ?? '');
+    const resolve = (sysId: string | undefined, fields: Record<string, string>): void => {
+      if (sysId) store.update('incident', sysId, fields, 'beth.anglin', { inputDisplayValue: true });
+    };
+    resolve(good, { comments: 'We are replacing the access point on your floor this afternoon.' });
+    resolve(good, { state: '6', close_code: 'Solved (Permanently)', close_notes: 'Replaced the faulty access point on floor 4 and re-enabled the SSID.' });
+    resolve(lazy, { comments: 'Looking into it.' });
+    resolve(lazy, { state: '6', close_code: 'Solved (Permanently)', close_notes: 'Fixed.' });
+    resolve(silent, { state: '6', close_code: 'Solved (Permanently)', close_notes: 'Reinstalled the VPN client and reset the profile on the laptop.' });
+    out(`  ${open.map((r) => r['number']).join(', ')} resolved.`);
+    out('Pass 4 — QA checks the newly resolved incidents:');
+    const verdictsBefore = totals.verdicts;
+    const qaPass = tally((await daemon.runOnce()).results);
+    out(`  ${totals.verdicts - verdictsBefore} QA verdicts logged; ${qaPass?.written.sent ?? 0} QA notes written (checks failed, or picked for a review).`);
+    const audit = verifyAll(config.audit.dir, await auditHeads(daemon));
+    for (const r of audit.results) out(`  audit verify: ${formatVerifyResult(r)}`);
+
+    out();
+    out('Pass 5 — nothing changed, so nothing is written:');
     await new Promise((resolve) => setTimeout(resolve, 700));
     const fourth = tally((await daemon.runOnce()).results);
     out(`  pulled ${fourth?.pulled ?? 0} (${fourth?.alreadySeen ?? 0} already processed, ${fourth?.ownWrites ?? 0} own writes), planned ${fourth?.planned ?? 0}, wrote ${fourth?.written.sent ?? 0}.`);
@@ -165,7 +187,9 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
     out(`  routed per group: ${[...totals.byGroup].sort((a, b) => b[1] - a[1]).map(([g, n]) => `${g} ${n}`).join(', ') || 'none'}`);
     out(`  writes made: ${totals.written} (assignments, notes, links, problems); HTTP requests: ${daemon.totalRequests()}`);
     out(`  duplicates linked: ${findings.duplicates}; tickets given a list of likely originals: ${findings.suggestions}; problems opened for recurring patterns: ${findings.problems} (${findings.problemLinks} incidents linked to them)`);
+    out(`  QA verdicts: ${totals.verdicts}, in the hash-chained log ${config.audit.dir}/qa-*.jsonl (every write is in actions-*.jsonl)`);
     out(`  every note carries a [deskbridge:…] marker, so a retried write is found instead of repeated.`);
+    out(`  try: npx deskbridge audit report -c ${configPath} --format html -o qa.html`);
     out(`  State (outbox, ledger, watermark) is in ${join(work, 'state.db')}; try: npx deskbridge outbox list -c ${configPath}`);
     return 0;
   } finally {
@@ -230,4 +254,14 @@ function raiseIncident(store: ServiceNowStore, title: string, category: string, 
     'beth.anglin',
     { system: true, inputDisplayValue: true },
   );
+}
+
+/** The heads the daemon recorded for its audit logs (what `audit verify` checks the files against). */
+async function auditHeads(daemon: Daemon): Promise<Partial<Record<AuditLogName, Head>>> {
+  const heads: Partial<Record<AuditLogName, Head>> = {};
+  for (const log of ['qa', 'actions'] as const) {
+    const head = await daemon.store.audit.head(log);
+    if (head) heads[log] = head;
+  }
+  return heads;
 }

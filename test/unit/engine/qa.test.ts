@@ -80,8 +80,8 @@ describe('shipped QA checks (rules/qa.yaml)', () => {
     expect(evaluation.decisions).toEqual([]);
   });
 
-  it('passes checks whose fact the platform does not report (unknown SLA, unknown public updates)', async () => {
-    const { slaBreached: _s, publicUpdates: _p, ...rest } = good();
+  it('passes checks whose fact the platform does not report (SLA, public updates, reassignments, reopens)', async () => {
+    const { slaBreached: _s, publicUpdates: _p, reassignmentCount: _r, reopenCount: _o, ...rest } = good();
     const evaluation = await judge(rest as Ticket);
     expect(failedChecks(evaluation)).toEqual([]);
   });
