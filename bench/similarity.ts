@@ -15,6 +15,8 @@
 import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { join, resolve } from 'node:path';
 import { parseCsvRecords } from '../src/sandbox/jira/csv.js';
 import { assignCluster } from '../src/similarity/cluster.js';
@@ -60,23 +62,39 @@ export interface ClusterFigures {
 
 export interface ScaleRow {
   tickets: number;
+  /** Distinct terms in the index (the vocabulary grows with the desk: ids, asset tags, names). */
+  terms: number;
+  postings: number;
   insertPerSec: number;
   queryPerSec: number;
+  queryP50Ms: number;
   queryP95Ms: number;
+  /** Peak RSS of the process while this size's index was built and queried (SQLite cache included). */
   rssMb: number;
+  /** Database file after a WAL checkpoint. */
   fileMb: number;
   baselineInsertPerSec: number | undefined;
   baselineQueryPerSec: number | undefined;
+  /** Peak RSS while the all-pairs baseline of this size was built and queried. */
+  baselineRssMb: number | undefined;
+  /** Queries the baseline ran (a sample: it is slow). */
+  baselineQueries: number | undefined;
   /** Index queries/s over baseline queries/s. */
   speedup: number | undefined;
-  /** Share of the baseline's top-5 the index also returns in its top 5. */
+  /** Share of the baseline's top-5 the index also returns in its top 5 (over the baseline's sample). */
   top5Agreement: number | undefined;
+  /** Each figure over the same figure at the smallest size (how it grows). */
+  growth: { insertPerSec: number; queryPerSec: number; queryP95Ms: number; rssMb: number; fileMb: number; baselineQueryPerSec: number | undefined };
+  /** Wall time of this size (index, queries and baseline). */
+  seconds: number;
 }
 
 export interface SimilarityBenchFigures {
   duplicates?: DuplicateFigures;
   clusters?: ClusterFigures;
   scale?: ScaleRow[];
+  /** Wall time of each part. */
+  seconds: { quality?: number; scale?: number; total: number };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,7 +297,7 @@ interface Pool {
   bodies: string[];
 }
 
-function syntheticPool(dataDir: string): Pool {
+export function syntheticPool(dataDir: string): Pool {
   const hadoop = loadHadoop(dataDir).docs;
   const helpdesk = loadHelpdesk(dataDir);
   return {
@@ -291,24 +309,61 @@ function syntheticPool(dataDir: string): Pool {
 
 const SPAN_MS = 2 * 365 * 24 * 3600 * 1000;
 const END_MS = Date.parse('2025-01-01T00:00:00Z');
+const LOOK_BACK_MS = 365 * 24 * 3600 * 1000;
+const SITES = ['lon', 'par', 'ber', 'nyc', 'sfo', 'sin', 'syd', 'buc', 'ams', 'mad', 'tor', 'dub'];
+const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'ta', 'vo', 'shi', 'dra', 'ben', 'kor', 'lin', 'mar', 'pet', 'son', 'ver', 'zel', 'qui'];
 
-function syntheticDoc(pool: Pool, rand: () => number, i: number): SimilarityDoc {
+/**
+ * The desk's own vocabulary, which grows with its size: asset tags, references to earlier
+ * tickets, people and application names (made-up words), beside ids the tokeniser masks (hosts,
+ * IPs, error codes) so they cost text but add no terms.
+ */
+function deskNoise(rand: () => number, i: number, tickets: number): string {
+  const int = (n: number): number => Math.floor(rand() * n);
+  const word = (parts: number): string => Array.from({ length: parts }, () => SYLLABLES[int(SYLLABLES.length)] ?? '').join('');
+  const lines: string[] = [];
+  if (rand() < 0.5) lines.push(`Asset tag LT${String(10_000 + int(Math.max(1000, tickets / 5))).padStart(6, '0')}`);
+  if (rand() < 0.25 && i > 0) lines.push(`Related to INC${String(int(i)).padStart(7, '0')}`);
+  if (rand() < 0.3) lines.push(`Reported by ${word(2)} ${word(3)}`);
+  if (rand() < 0.2) lines.push(`Application ${word(2 + int(2))} on ${SITES[int(SITES.length)]}-srv${int(900)}.corp.local (10.${int(255)}.${int(255)}.${int(255)})`);
+  if (rand() < 0.15) lines.push(`Error 0x8007${int(65536).toString(16).padStart(4, '0')} at ${new Date(END_MS - int(SPAN_MS)).toISOString()}`);
+  return lines.join('\n');
+}
+
+/**
+ * Ticket `i` of a desk of `tickets` created over the 2 years before END_MS, in creation order (as
+ * the daemon indexes them). Title and body are real ones recombined, plus desk noise.
+ */
+function syntheticDoc(pool: Pool, rand: () => number, i: number, tickets: number): SimilarityDoc {
   const pick = (xs: string[]): string => xs[Math.floor(rand() * xs.length)] ?? '';
   // A body is one real body, sometimes followed by part of another: recombination gives
   // millions of distinct tickets with real vocabulary and real term frequencies.
   let body = pick(pool.bodies);
   if (rand() < 0.3) body += `\n${pick(pool.bodies).slice(0, 300)}`;
+  const noise = deskNoise(rand, i, tickets);
+  const createdMs = END_MS - SPAN_MS + Math.floor(((i + rand()) / tickets) * SPAN_MS);
   return {
     key: `bench:${i}`,
     sourceId: 'bench',
     nativeId: String(i),
     number: `INC${String(i).padStart(7, '0')}`,
     version: '1',
-    createdAt: new Date(END_MS - Math.floor(rand() * SPAN_MS)).toISOString(),
+    createdAt: new Date(createdMs).toISOString(),
     title: pick(pool.titles),
-    description: body,
+    description: noise ? `${body}\n${noise}` : body,
     fields: { requester: `user${Math.floor(rand() * 5000)}`, category: `cat${Math.floor(rand() * 20)}` },
   };
+}
+
+/** New tickets at END_MS: a third are edited copies of an indexed ticket of the last year (a duplicate to find). */
+export function syntheticQueries(pool: Pool, tickets: number, count: number): SimilarityDoc[] {
+  const rand = prng(7);
+  const out: SimilarityDoc[] = [];
+  for (let i = 0; i < count; i++) {
+    const fresh = syntheticDoc(pool, rand, tickets + i, tickets);
+    out.push({ ...fresh, key: `bench:q${i}`, createdAt: new Date(END_MS).toISOString() });
+  }
+  return out;
 }
 
 function percentile(xs: number[], p: number): number {
@@ -316,95 +371,157 @@ function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0;
 }
 
+/** Streams the same desk of `tickets` (seeded) in batches, in creation order. */
+export function* deskBatches(pool: Pool, tickets: number, batch: number): Generator<SimilarityDoc[]> {
+  const rand = prng(42);
+  for (let i = 0; i < tickets; i += batch) {
+    const docs: SimilarityDoc[] = [];
+    for (let j = i; j < Math.min(tickets, i + batch); j++) docs.push(syntheticDoc(pool, rand, j, tickets));
+    yield docs;
+  }
+}
+
+export function scaleDb(path: string): Database.Database {
+  const db = new Database(path);
+  // As the daemon opens its state file, plus a bigger page cache and fewer WAL checkpoints
+  // for the bulk load (what a backfill would set).
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('cache_size = -262144');
+  db.pragma('wal_autocheckpoint = 16000');
+  db.exec(SIMILARITY_SCHEMA_SQL);
+  return db;
+}
+
+/** A full garbage collection, so one size's peak RSS does not include the previous size's garbage. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as (() => void) | undefined;
+  gc?.();
+}
+
 export function benchScale(dataDir: string, max: number, scoring: ScoringParams, indexOptions: Partial<SqliteIndexOptions>, log: (line: string) => void): ScaleRow[] {
   const pool = syntheticPool(dataDir);
   const steps = [10_000, 100_000, 1_000_000].filter((s) => s <= max);
+  if (steps.length === 0) steps.push(max);
   const dir = mkdtempSync(join(tmpdir(), 'deskbridge-sim-'));
-  const path = join(dir, 'sim.db');
-  const db = freshDb(path);
-  const index = new SqliteCandidateIndex(db, { ...indexOptions, scoring });
-  const baseline = new MemoryCandidateIndex(scoring);
-  const rand = prng(42);
-  const queryRand = prng(7);
   const rows: ScaleRow[] = [];
-  let inserted = 0;
-  let peakRss = process.memoryUsage().rss;
-  const sampleRss = (): void => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  };
-  let baselineInsertMs = 0;
-  let indexInsertMs = 0;
+  const queryCount = 300;
   try {
     for (const step of steps) {
-      const useBaseline = step <= 100_000;
-      const batch = 2000;
-      while (inserted < step) {
-        const docs: SimilarityDoc[] = [];
-        for (let i = 0; i < batch && inserted + i < step; i++) docs.push(syntheticDoc(pool, rand, inserted + i));
-        let t0 = performance.now();
-        db.transaction(() => {
-          for (const d of docs) index.upsert(d);
-        })();
-        indexInsertMs += performance.now() - t0;
-        if (useBaseline) {
-          t0 = performance.now();
-          for (const d of docs) baseline.upsert(d);
-          baselineInsertMs += performance.now() - t0;
-        }
+      const t0Step = performance.now();
+      // Each size is its own desk (2 years of tickets, indexed in creation order) in its own file.
+      const path = join(dir, `sim-${step}.db`);
+      const db = scaleDb(path);
+      const index = new SqliteCandidateIndex(db, { ...indexOptions, scoring });
+      collectGarbage();
+      let peakRss = process.memoryUsage().rss;
+      const sampleRss = (): void => {
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      };
+      let insertMs = 0;
+      let inserted = 0;
+      // A backfill: batches of 20,000 through upsertMany (one transaction each, grouped writes).
+      const insertAll = (docs: SimilarityDoc[]): void => index.upsertMany(docs);
+      for (const docs of deskBatches(pool, step, 20_000)) {
+        const t0 = performance.now();
+        insertAll(docs);
+        insertMs += performance.now() - t0;
         inserted += docs.length;
         sampleRss();
-        if (inserted % 100_000 === 0) log(`  indexed ${inserted.toLocaleString('en')} (${Math.round(inserted / (indexInsertMs / 1000))}/s)`);
+        if (inserted % 100_000 === 0) log(`  ${step.toLocaleString('en')}: indexed ${inserted.toLocaleString('en')} (${Math.round(inserted / (insertMs / 1000))}/s, RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB)`);
       }
-      if (!useBaseline) baseline.clear();
-      // Queries: new tickets created at the end of the span, one-year look-back.
-      const queries = Array.from({ length: 300 }, (_, i) => ({ ...syntheticDoc(pool, queryRand, 10_000_000 + i), createdAt: new Date(END_MS).toISOString() }));
-      const q = (doc: SimilarityDoc) => ({ doc, createdBefore: doc.createdAt, createdAfter: new Date(END_MS - SPAN_MS / 2).toISOString(), limit: 5 });
+      db.pragma('wal_checkpoint(TRUNCATE)');
+
+      // Queries: new tickets at the end of the span, one-year look-back, top 5.
+      const queries = syntheticQueries(pool, step, queryCount + 20);
+      const q = (doc: SimilarityDoc) => ({ doc, createdBefore: doc.createdAt, createdAfter: new Date(END_MS - LOOK_BACK_MS).toISOString(), limit: 5 });
+      for (const doc of queries.slice(queryCount)) index.query(q(doc)); // warm-up, untimed
       const times: number[] = [];
-      const tq = performance.now();
       const indexTops: string[][] = [];
-      for (const doc of queries) {
+      const tq = performance.now();
+      for (const doc of queries.slice(0, queryCount)) {
         const t0 = performance.now();
         indexTops.push(index.query(q(doc)).map((c) => c.key));
         times.push(performance.now() - t0);
       }
-      const queryPerSec = queries.length / ((performance.now() - tq) / 1000);
+      const queryPerSec = queryCount / ((performance.now() - tq) / 1000);
       sampleRss();
-      let baselineQueryPerSec: number | undefined;
-      let agreement: number | undefined;
-      if (useBaseline) {
-        const sample = queries.slice(0, step <= 10_000 ? 100 : 30);
-        const tb = performance.now();
+      const terms = (db.prepare('SELECT count(*) AS n FROM sim_terms').get() as { n: number }).n;
+      const postings = (db.prepare('SELECT count(*) AS n FROM sim_postings').get() as { n: number }).n;
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      const fileBytes = [path, `${path}-wal`].filter(existsSync).reduce((s, p) => s + statSync(p).size, 0);
+      db.close();
+      rmSync(path, { force: true });
+      rmSync(`${path}-wal`, { force: true });
+      rmSync(`${path}-shm`, { force: true });
+      log(`  ${step.toLocaleString('en')}: ${fmt(inserted / (insertMs / 1000))} inserts/s, ${fmt(queryPerSec)} queries/s, p95 ${fmt(percentile(times, 0.95), 1)} ms`);
+
+      // The all-pairs baseline on the same desk, where it fits: inserts, then a sample of the same queries.
+      let baseline: { insertPerSec: number; queryPerSec: number; rssMb: number; queries: number; agreement: number } | undefined;
+      if (step <= 100_000) {
+        const memory = new MemoryCandidateIndex(scoring);
+        collectGarbage();
+        let bPeak = process.memoryUsage().rss;
+        let bInsertMs = 0;
+        for (const docs of deskBatches(pool, step, 5000)) {
+          const t0 = performance.now();
+          for (const d of docs) memory.upsert(d);
+          bInsertMs += performance.now() - t0;
+          bPeak = Math.max(bPeak, process.memoryUsage().rss);
+        }
+        const sample = queries.slice(0, step <= 10_000 ? 100 : 10);
         let hit = 0;
         let total = 0;
+        const tb = performance.now();
         sample.forEach((doc, i) => {
-          const exact = baseline.query(q(doc)).map((c) => c.key);
+          const exact = memory.query(q(doc)).map((c) => c.key);
           const got = new Set(indexTops[i]);
           total += exact.length;
           hit += exact.filter((k) => got.has(k)).length;
         });
-        baselineQueryPerSec = sample.length / ((performance.now() - tb) / 1000);
-        agreement = total ? hit / total : 1;
-        sampleRss();
+        const bQueryMs = performance.now() - tb;
+        bPeak = Math.max(bPeak, process.memoryUsage().rss);
+        baseline = { insertPerSec: step / (bInsertMs / 1000), queryPerSec: sample.length / (bQueryMs / 1000), rssMb: bPeak / 2 ** 20, queries: sample.length, agreement: total ? hit / total : 1 };
+        memory.clear();
+        collectGarbage();
+        log(`  ${step.toLocaleString('en')}: baseline ${fmt(baseline.queryPerSec, 1)} queries/s, top-5 agreement ${baseline.agreement.toFixed(3)}`);
       }
-      db.pragma('wal_checkpoint(TRUNCATE)');
-      const fileBytes = [path, `${path}-wal`].filter(existsSync).reduce((s, p) => s + statSync(p).size, 0);
+
+      const first = rows[0];
       const row: ScaleRow = {
         tickets: step,
-        insertPerSec: step / (indexInsertMs / 1000),
+        terms,
+        postings,
+        insertPerSec: inserted / (insertMs / 1000),
         queryPerSec,
+        queryP50Ms: percentile(times, 0.5),
         queryP95Ms: percentile(times, 0.95),
         rssMb: peakRss / 2 ** 20,
         fileMb: fileBytes / 2 ** 20,
-        baselineInsertPerSec: useBaseline ? step / (baselineInsertMs / 1000) : undefined,
-        baselineQueryPerSec,
-        speedup: baselineQueryPerSec ? queryPerSec / baselineQueryPerSec : undefined,
-        top5Agreement: agreement,
+        baselineInsertPerSec: baseline?.insertPerSec,
+        baselineQueryPerSec: baseline?.queryPerSec,
+        baselineRssMb: baseline?.rssMb,
+        baselineQueries: baseline?.queries,
+        speedup: baseline ? queryPerSec / baseline.queryPerSec : undefined,
+        top5Agreement: baseline?.agreement,
+        growth: { insertPerSec: 1, queryPerSec: 1, queryP95Ms: 1, rssMb: 1, fileMb: 1, baselineQueryPerSec: baseline ? 1 : undefined },
+        seconds: 0,
       };
+      if (first) {
+        row.growth = {
+          insertPerSec: row.insertPerSec / first.insertPerSec,
+          queryPerSec: row.queryPerSec / first.queryPerSec,
+          queryP95Ms: row.queryP95Ms / first.queryP95Ms,
+          rssMb: row.rssMb / first.rssMb,
+          fileMb: row.fileMb / first.fileMb,
+          baselineQueryPerSec: row.baselineQueryPerSec !== undefined && first.baselineQueryPerSec !== undefined ? row.baselineQueryPerSec / first.baselineQueryPerSec : undefined,
+        };
+      }
+      row.seconds = (performance.now() - t0Step) / 1000;
       rows.push(row);
-      log(`  ${step.toLocaleString('en')}: ${fmt(row.queryPerSec)} q/s (baseline ${row.baselineQueryPerSec ? fmt(row.baselineQueryPerSec) : '-'})`);
     }
   } finally {
-    db.close();
     rmSync(dir, { recursive: true, force: true });
   }
   return rows;
@@ -417,17 +534,22 @@ export function runSimilarityBench(options: SimilarityBenchOptions = {}): Simila
   const scoring = options.scoring ?? DEFAULT_SCORING;
   const indexOptions = options.index ?? {};
   const log = options.log ?? ((): void => {});
-  const figures: SimilarityBenchFigures = {};
+  const t0 = performance.now();
+  const figures: SimilarityBenchFigures = { seconds: { total: 0 } };
   if (!options.skipQuality) {
     log('duplicates (Hadoop)…');
     figures.duplicates = benchDuplicates(dataDir, scoring, indexOptions);
     log('clusters (help desk)…');
     figures.clusters = benchClusters(dataDir, scoring, indexOptions, [0.3, 0.5, 0.7]);
+    figures.seconds.quality = (performance.now() - t0) / 1000;
   }
   if (!options.skipScale) {
     log('scale…');
+    const t1 = performance.now();
     figures.scale = benchScale(dataDir, options.max ?? 1_000_000, scoring, indexOptions, log);
+    figures.seconds.scale = (performance.now() - t1) / 1000;
   }
+  figures.seconds.total = (performance.now() - t0) / 1000;
   return figures;
 }
 
@@ -461,16 +583,29 @@ export function printFigures(f: SimilarityBenchFigures): void {
     for (const r of c.byThreshold) console.log(`  ${r.threshold.toFixed(2).padStart(9)}  ${String(r.clusters).padStart(8)}  ${pct(r.nmi)}  ${pct(r.homogeneity)}`);
   }
   if (f.scale) {
-    console.log('\nScale — SQLite candidate index vs all-pairs in memory (same scoring), 1-year look-back, top 5');
-    console.log('  tickets     insert/s  query/s  p95 ms  peak RSS MB  file MB  | baseline insert/s  query/s  | speed-up  top-5 agreement');
+    console.log('\nScale — SQLite candidate index vs all-pairs in memory (same scoring); each size is a 2-year desk indexed in creation order, 1-year look-back, top 5');
+    console.log('  tickets     terms  insert/s  query/s  p50 ms  p95 ms  peak RSS MB  file MB  | baseline insert/s  query/s  RSS MB  | speed-up  top-5 agreement');
     for (const r of f.scale) {
       console.log(
-        `  ${fmt(r.tickets).padStart(9)}  ${fmt(r.insertPerSec).padStart(9)}  ${fmt(r.queryPerSec).padStart(7)}  ${fmt(r.queryP95Ms, 1).padStart(6)}  ${fmt(r.rssMb).padStart(11)}  ${fmt(r.fileMb).padStart(7)}  | ${
+        `  ${fmt(r.tickets).padStart(9)}  ${fmt(r.terms).padStart(8)}  ${fmt(r.insertPerSec).padStart(8)}  ${fmt(r.queryPerSec).padStart(7)}  ${fmt(r.queryP50Ms, 1).padStart(6)}  ${fmt(r.queryP95Ms, 1).padStart(6)}  ${fmt(r.rssMb).padStart(11)}  ${fmt(r.fileMb).padStart(7)}  | ${
           r.baselineInsertPerSec ? fmt(r.baselineInsertPerSec).padStart(17) : '-'.padStart(17)
-        }  ${r.baselineQueryPerSec ? fmt(r.baselineQueryPerSec, 1).padStart(7) : '-'.padStart(7)}  | ${r.speedup ? `${fmt(r.speedup, 1)}x`.padStart(8) : '-'.padStart(8)}  ${r.top5Agreement !== undefined ? pct(r.top5Agreement) : '-'}`,
+        }  ${r.baselineQueryPerSec ? fmt(r.baselineQueryPerSec, 1).padStart(7) : '-'.padStart(7)}  ${r.baselineRssMb ? fmt(r.baselineRssMb).padStart(6) : '-'.padStart(6)}  | ${r.speedup ? `${fmt(r.speedup, 0)}x`.padStart(8) : '-'.padStart(8)}  ${r.top5Agreement !== undefined ? `${pct(r.top5Agreement)} (${r.baselineQueries} queries)` : '-'}`,
       );
     }
+    const base = f.scale[0];
+    if (base && f.scale.length > 1) {
+      console.log(`\n  Growth over the ${fmt(base.tickets)}-ticket figures (tickets ×, then each figure ×)`);
+      console.log('  tickets   tickets×  insert/s×  query/s×  p95×   RSS×   file×  | baseline query/s×');
+      for (const r of f.scale) {
+        const g = r.growth;
+        console.log(
+          `  ${fmt(r.tickets).padStart(9)}  ${fmt(r.tickets / base.tickets).padStart(7)}  ${fmt(g.insertPerSec, 2).padStart(8)}  ${fmt(g.queryPerSec, 2).padStart(8)}  ${fmt(g.queryP95Ms, 2).padStart(5)}  ${fmt(g.rssMb, 2).padStart(5)}  ${fmt(g.fileMb, 2).padStart(6)}  | ${g.baselineQueryPerSec !== undefined ? fmt(g.baselineQueryPerSec, 3) : '-'}`,
+        );
+      }
+    }
   }
+  const sec = f.seconds;
+  console.log(`\n  bench time: ${sec.quality !== undefined ? `quality ${fmt(sec.quality)} s, ` : ''}${sec.scale !== undefined ? `scale ${fmt(sec.scale)} s, ` : ''}total ${fmt(sec.total)} s`);
 }
 
 function argValue(name: string): string | undefined {

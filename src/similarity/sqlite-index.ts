@@ -248,6 +248,8 @@ export class SqliteCandidateIndex implements CandidateIndex {
   private reloadState(): void {
     this.df.clear();
     this.termIds.clear();
+    this.sourceNos.clear();
+    this.sourceIds.clear();
     this.stats = this.stmts.stats.get() ?? { docs: 0, title_len_sum: 0, body_len_sum: 0 };
   }
 
