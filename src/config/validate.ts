@@ -211,6 +211,10 @@ function capabilityNeeds(rule: Rule): CapabilityNeed[] {
         ? [{ capability: 'internalComments', key: rule.onFail?.note !== undefined ? 'onFail' : 'onSample', what: 'writes internal QA notes', lacking: 'cannot post internal comments', hint: INTERNAL_NOTE_HINT }]
         : [];
     }
+    case 'sla':
+      return rule.escalations.some((step) => step.note?.visibility === 'internal')
+        ? [{ capability: 'internalComments', key: 'escalations', what: 'writes internal escalation notes', lacking: 'cannot post internal comments', hint: INTERNAL_NOTE_HINT }]
+        : [];
     case 'pattern':
       return [
         {

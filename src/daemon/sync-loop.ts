@@ -1,9 +1,9 @@
 import type { Source } from '../config/schema.js';
-import { evaluateTicket, finishBatch, needsSimilarityIndex, planActions, planBatchActions } from '../engine/index.js';
+import { evaluateSlaOnly, evaluateTicket, finishBatch, needsSimilarityIndex, planActions, planBatchActions } from '../engine/index.js';
 import { rulesOfKind, type CompiledRuleSet } from '../engine/rule-set.js';
 import { mapInbound, MappingError, type PlatformMappings } from '../mapping/mapper.js';
 import type { PlannedAction } from '../model/action.js';
-import { isOpen, type Ticket } from '../model/ticket.js';
+import { isOpen, Ticket } from '../model/ticket.js';
 import type { Logger } from '../observability/logger.js';
 import { drainOutbox, type DrainSummary } from '../outbox/executor.js';
 import type { ActionWriter } from '../outbox/writer.js';
@@ -27,7 +27,7 @@ function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promis
 /** How far ahead of our clock a record's update time may pull the watermark. */
 const WATERMARK_FUTURE_SLACK_MS = 5 * 60_000;
 import type { AuditEvent, LedgerEntry, QuarantineInput, StateStore, TicketState } from '../state/types.js';
-import type { QaVerdict } from '../engine/types.js';
+import type { QaVerdict, SlaCalendar } from '../engine/types.js';
 import { BatchState } from './batch-state.js';
 
 /** What one pass did, for logs, the demo summary and benchmarks. */
@@ -71,6 +71,8 @@ export interface SourceSyncDeps {
   onEvent?: (event: SyncEvent) => void;
   /** Aborts writes in flight when the shutdown grace period is over. */
   writeSignal?: AbortSignal;
+  /** Business-hours calendars of the team file, by group name (SLA rules counted in business time). */
+  calendars?: () => ((name: string) => SlaCalendar | undefined) | undefined;
   /** Appends queued audit records to the hash-chained logs (absent: they wait in the state store). */
   audit?: { flush(): Promise<void> };
 }
@@ -137,6 +139,7 @@ export class SourceSync {
       this.addWritten(result, await this.drain(signal));
       if (signal?.aborted) break;
     }
+    if (!signal?.aborted && rulesOfKind(ruleSet, 'sla').length > 0) await this.sweepSla(result, now(), ruleSet);
     this.addWritten(result, await this.drain(signal));
     if (options.settle) await this.settle(result, signal, now);
     result.pendingWrites = (await store.outbox.counts(source.id)).pending;
@@ -246,6 +249,7 @@ export class SourceSync {
     const [known, loads, roundRobin] = await Promise.all([store.getTickets(keys), store.openLoads(source.id), store.roundRobinPositions(source.id)]);
     const state = new BatchState(roundRobin, loads, store.history, { committedOnly: true });
     const indexText = needsSimilarityIndex(ruleSet);
+    const slaRules = rulesOfKind(ruleSet, 'sla').length > 0;
     const ticketStates: TicketState[] = [];
     const actions: PlannedAction[] = [];
     const audit: AuditEvent[] = [];
@@ -258,12 +262,23 @@ export class SourceSync {
       if (indexText) await state.history.index(ticket);
       const lastEditor = updatedBy.get(ticket.source.nativeId);
       const ownWrite = lastEditor !== undefined && lastEditor === this.integrationUser;
+      const statusSince = before && before.status === ticket.status ? (before.statusSince ?? before.updatedAt) : ticket.updatedAt;
+      const context = { sourceId: source.id, now, previousStatus: before?.status, statusSince, calendars: this.deps.calendars?.() };
+      let slaDueAt: string | undefined;
       if (ownWrite) {
         result.ownWrites++;
+        // SLA steps run on the clock, not on edits: our own write still moves the ticket's next check.
+        if (slaRules) {
+          state.history.beginPlan(`${ticket.key}@${ticket.version}/sla`);
+          const evaluation = await evaluateSlaOnly(ticket, ruleSet, state, context);
+          slaDueAt = evaluation.slaDueAt;
+          for (const action of planActions(ticket, evaluation.decisions, source.id, '/sla')) actions.push(action);
+        }
       } else {
         result.evaluated++;
         state.history.beginPlan(`${ticket.key}@${ticket.version}`);
-        const evaluation = await evaluateTicket(ticket, ruleSet, state, { sourceId: source.id, now, previousStatus: before?.status });
+        const evaluation = await evaluateTicket(ticket, ruleSet, state, context);
+        slaDueAt = evaluation.slaDueAt;
         for (const verdict of evaluation.verdicts) audit.push(verdictEvent(verdict, ruleSet.hash, now));
         for (const t of evaluation.trace) {
           if (t.outcome === 'error') logger.warn('Rule evaluation failed', { source: source.id, ticketKey: ticket.key, ruleId: t.ruleId, reason: t.reason });
@@ -286,6 +301,9 @@ export class SourceSync {
         group: assigned ? assigned.group : ticket.group,
         assignee: assigned ? assigned.assignee : ticket.assignee,
         updatedAt: ticket.updatedAt,
+        statusSince,
+        slaDueAt,
+        ...(slaDueAt !== undefined ? { snapshot: JSON.stringify({ ...ticket, raw: {} }) } : {}),
       });
     }
 
@@ -314,6 +332,50 @@ export class SourceSync {
       this.deps.onEvent?.({ type: 'quarantined', sourceId: source.id, nativeId: q.nativeId, error: q.error });
     }
     return new Set(tickets.map((t) => t.source.nativeId));
+  }
+
+  /**
+   * Tickets nobody touched still age: every open ticket whose next SLA step is due is judged again
+   * from its last snapshot at `now`, without reading it from the platform. Writes target the
+   * version the snapshot holds, so a person's newer edit supersedes them (and the step is judged
+   * again from that version).
+   */
+  private async sweepSla(result: PassResult, now: Date, ruleSet: CompiledRuleSet): Promise<void> {
+    const { source, store, logger } = this.deps;
+    for (;;) {
+      const due = await store.slaDue(source.id, now.toISOString(), 200);
+      if (due.length === 0) return;
+      const state = new BatchState(new Map(), await store.openLoads(source.id), store.history);
+      const actions: PlannedAction[] = [];
+      const tickets: TicketState[] = [];
+      for (const row of due) {
+        const parsed = row.snapshot ? Ticket.safeParse(JSON.parse(row.snapshot)) : undefined;
+        if (!parsed?.success) {
+          // Without a snapshot there is nothing to judge; the next pull of the ticket brings one.
+          tickets.push({ ...row, slaDueAt: undefined, snapshot: undefined });
+          continue;
+        }
+        const ticket = parsed.data;
+        state.history.beginPlan(`${ticket.key}@${ticket.version}/sla`);
+        const evaluation = await evaluateSlaOnly(ticket, ruleSet, state, { sourceId: source.id, now, statusSince: row.statusSince, calendars: this.deps.calendars?.() });
+        for (const action of planActions(ticket, evaluation.decisions, source.id, '/sla')) {
+          actions.push(action);
+          this.deps.onEvent?.({ type: 'planned', sourceId: source.id, ticket, action });
+        }
+        const assigned = state.plannedAssignments.get(ticket.key);
+        tickets.push({
+          ...row,
+          ...(assigned ? { group: assigned.group, assignee: assigned.assignee } : {}),
+          slaDueAt: evaluation.slaDueAt,
+          snapshot: evaluation.slaDueAt !== undefined ? row.snapshot : undefined,
+        });
+      }
+      await store.commitBatch({ sourceId: source.id, watermark: undefined, ledger: [], tickets, roundRobin: state.roundRobinChanges, actions, quarantine: [], history: state.history.changes });
+      result.planned += actions.length;
+      if (actions.length > 0) logger.info('SLA steps fell due', { source: source.id, tickets: due.length, writes: actions.length });
+      this.addWritten(result, await this.drain(undefined));
+      if (due.length < 200) return;
+    }
   }
 
   private async settle(result: PassResult, signal: AbortSignal | undefined, now: () => Date): Promise<void> {

@@ -4,6 +4,7 @@ import type { Ticket } from '../model/ticket.js';
 import { evaluateDedup } from './dedup/index.js';
 import { evaluatePatterns, finishPatterns } from './patterns/index.js';
 import { evaluateQa } from './qa/index.js';
+import { evaluateSla } from './sla/index.js';
 import { evaluateRouting } from './routing/index.js';
 import { rulesOfKind, type CompiledRuleSet } from './rule-set.js';
 import type { Decision, EngineState, Evaluation, EvaluationContext } from './types.js';
@@ -11,7 +12,7 @@ import type { Decision, EngineState, Evaluation, EvaluationContext } from './typ
 /**
  * The pure part of a pass: one ticket and a view of state in, decisions and a trace out.
  * No I/O happens here, which is what makes rules testable offline and explainable.
- * Order: routing, then duplicates, then recurring patterns, then QA (see DESIGN.md).
+ * Order: routing, then duplicates, then recurring patterns, then QA, then SLA (see DESIGN.md).
  */
 export async function evaluateTicket(ticket: Ticket, ruleSet: CompiledRuleSet, state: EngineState, context: EvaluationContext): Promise<Evaluation> {
   const routing = await evaluateRouting(ticket, rulesOfKind(ruleSet, 'routing'), state, context);
@@ -21,11 +22,20 @@ export async function evaluateTicket(ticket: Ticket, ruleSet: CompiledRuleSet, s
   const patterns = patternRules.length > 0 ? await evaluatePatterns(ticket, patternRules, state, context) : { decisions: [], trace: [] };
   const qaRules = rulesOfKind(ruleSet, 'qa');
   const qa = qaRules.length > 0 ? await evaluateQa(ticket, qaRules, state, context) : { decisions: [], trace: [], verdicts: [] };
+  const slaRules = rulesOfKind(ruleSet, 'sla');
+  const sla = slaRules.length > 0 ? await evaluateSla(ticket, slaRules, state, context) : { decisions: [], trace: [], dueAt: undefined };
   return {
-    decisions: [...routing.decisions, ...dedup.decisions, ...patterns.decisions, ...qa.decisions],
-    trace: [...routing.trace, ...dedup.trace, ...patterns.trace, ...qa.trace],
+    decisions: [...routing.decisions, ...dedup.decisions, ...patterns.decisions, ...qa.decisions, ...sla.decisions],
+    trace: [...routing.trace, ...dedup.trace, ...patterns.trace, ...qa.trace, ...sla.trace],
     verdicts: qa.verdicts,
+    slaDueAt: sla.dueAt,
   };
+}
+
+/** Only the clock-driven part: SLA steps of a ticket the platform has not changed (the daemon's sweep). */
+export async function evaluateSlaOnly(ticket: Ticket, ruleSet: CompiledRuleSet, state: EngineState, context: EvaluationContext): Promise<Evaluation> {
+  const sla = await evaluateSla(ticket, rulesOfKind(ruleSet, 'sla'), state, context);
+  return { decisions: sla.decisions, trace: sla.trace, verdicts: [], slaDueAt: sla.dueAt };
 }
 
 /** Whether the rules look at earlier tickets' text, so every ticket must go into the similarity index. */
@@ -43,9 +53,10 @@ export async function finishBatch(ruleSet: CompiledRuleSet, state: EngineState):
  * Gives each decision its idempotency key: the same rule deciding the same thing about the same
  * ticket version always yields the same id, so enqueuing it twice is a no-op.
  */
-export function planActions(ticket: Ticket, decisions: readonly Decision[], sourceId: string): PlannedAction[] {
+export function planActions(ticket: Ticket, decisions: readonly Decision[], sourceId: string, planSuffix = ''): PlannedAction[] {
   const own = { ticketKey: ticket.key, nativeId: ticket.source.nativeId, number: ticket.source.number, version: ticket.version };
-  const origin = `${ticket.key}@${ticket.version}`;
+  // SLA steps fired by the clock form their own plan: a failed routing write of the same version does not hold them.
+  const origin = `${ticket.key}@${ticket.version}${planSuffix}`;
   return decisions.map((decision, index) => plan(decision, decision.target ?? own, origin, index, sourceId, origin));
 }
 

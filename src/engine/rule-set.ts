@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DedupRule, PatternRule, QaRule, Rule, RoutingRule } from '../model/rule.js';
+import type { DedupRule, PatternRule, QaRule, Rule, RoutingRule, SlaRule } from '../model/rule.js';
 import { compileExpression, type CompiledExpression } from '../mapping/expression.js';
 import { compileTemplate, type CompiledTemplate } from '../mapping/template.js';
 
@@ -35,7 +35,15 @@ export interface CompiledQaRule {
   task: { title: CompiledTemplate; description: CompiledTemplate } | undefined;
 }
 
-export type CompiledRule = CompiledRoutingRule | CompiledDedupRule | CompiledPatternRule | CompiledQaRule;
+export interface CompiledSlaRule {
+  kind: 'sla';
+  rule: SlaRule;
+  when: CompiledExpression;
+  /** Note templates by step index (undefined where a step has no note). */
+  notes: (CompiledTemplate | undefined)[];
+}
+
+export type CompiledRule = CompiledRoutingRule | CompiledDedupRule | CompiledPatternRule | CompiledQaRule | CompiledSlaRule;
 
 /** Every enabled rule, compiled once, in file order; `hash` identifies the exact set for audit and reload. */
 export interface CompiledRuleSet {
@@ -70,6 +78,9 @@ export function compileRuleSet(rules: readonly Rule[]): CompiledRuleSet {
           title: compileTemplate(rule.problem.title),
           description: compileTemplate(rule.problem.description),
         });
+        break;
+      case 'sla':
+        compiled.push({ kind: 'sla', rule, when, notes: rule.escalations.map((step) => (step.note ? compileTemplate(step.note.template) : undefined)) });
         break;
       case 'qa': {
         for (const check of rule.checks) collectRawFields(check.assert, rawFields);

@@ -26,6 +26,8 @@ export interface Evaluation {
   trace: RuleTrace[];
   /** QA verdicts reached for this ticket version (audit records, not writes). */
   verdicts: QaVerdict[];
+  /** When the next SLA step of this ticket falls due (ISO), if any: the daemon looks again then. */
+  slaDueAt: string | undefined;
 }
 
 export interface QaCheckResult {
@@ -162,6 +164,12 @@ export interface HistoryState {
   touchedProblems(): { problem: PatternProblem; lastMember: PatternEvent; reopen: boolean }[];
 }
 
+/** Working time between instants, and when an amount of working time from an instant runs out. */
+export interface SlaCalendar {
+  businessMsBetween(from: Date, to: Date): number;
+  addBusinessMs(from: Date, ms: number): Date;
+}
+
 export interface EvaluationContext {
   sourceId: string;
   /**
@@ -169,6 +177,10 @@ export interface EvaluationContext {
    * ticket enters resolved/closed, which needs to know where it came from.
    */
   previousStatus?: TicketStatus | undefined;
+  /** When the ticket entered its current status (ISO); SLA aging steps count from it. */
+  statusSince?: string | undefined;
+  /** Business-hours calendars by name (the team file's groups); SLA rules fall back to 24x7. */
+  calendars?: ((name: string) => SlaCalendar | undefined) | undefined;
   /** Fixed clock for reproducible evaluation (`$now()` in rules uses JSONata's own). */
   now: Date;
 }

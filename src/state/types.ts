@@ -14,6 +14,12 @@ export interface TicketState {
   group: string | undefined;
   assignee: string | undefined;
   updatedAt: string;
+  /** When the ticket entered its current status (ISO); SLA aging counts from it. */
+  statusSince?: string | undefined;
+  /** When its next SLA step falls due (ISO); the sweep looks at it then, changed or not. */
+  slaDueAt?: string | undefined;
+  /** The canonical ticket without `raw`, kept while an SLA step is due, for the sweep to judge. */
+  snapshot?: string | undefined;
 }
 
 export interface LedgerEntry {
@@ -178,6 +184,8 @@ export interface StateStore {
   getTickets(keys: readonly string[]): Promise<Map<string, TicketState>>;
   /** Open tickets per assignee on a source. */
   openLoads(sourceId: string): Promise<Map<string, number>>;
+  /** Open tickets of a source whose next SLA step is due at or before `now` (oldest due first). */
+  slaDue(sourceId: string, now: string, limit: number): Promise<TicketState[]>;
   /** Round-robin positions of a source's rules (each source rotates its own members). */
   roundRobinPositions(sourceId: string): Promise<Map<string, number>>;
   commitBatch(batch: BatchCommit): Promise<void>;

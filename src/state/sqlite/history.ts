@@ -49,7 +49,8 @@ export class SqliteHistoryStore implements HistoryStore {
       hasMark: db.prepare<[string, string, string], { one: number }>('SELECT 1 AS one FROM rule_marks WHERE rule_id = ? AND subject_key = ? AND mark = ?'),
       markedBy: db.prepare<[string, string], { rule_id: string }>('SELECT rule_id FROM rule_marks WHERE subject_key = ? AND mark = ? LIMIT 1'),
       addMark: db.prepare('INSERT OR IGNORE INTO rule_marks (rule_id, subject_key, mark, plan, created_at) VALUES (?, ?, ?, ?, ?)'),
-      releaseMarks: db.prepare(`DELETE FROM rule_marks WHERE plan = ? AND mark IN ('suggested', 'linked')`),
+      // A verdict stays given (it is in the QA log); what a plan was to write is released.
+      releaseMarks: db.prepare(`DELETE FROM rule_marks WHERE plan = ? AND mark NOT LIKE 'qa@%'`),
       releasedLinks: db.prepare<[string], { ticket_key: string }>('SELECT ticket_key FROM duplicate_links WHERE plan = ?'),
       releaseLinks: db.prepare('DELETE FROM duplicate_links WHERE plan = ?'),
       clearRoot: db.prepare('UPDATE sim_docs SET root_key = NULL WHERE key = ?'),

@@ -150,5 +150,11 @@ export const migrations: readonly string[] = [
     seq INTEGER NOT NULL,
     hash TEXT NOT NULL
   );
+  -- SLA (issue 7): when a ticket entered its status, when its next SLA step falls due, and the
+  -- canonical ticket to judge then (escalations are driven by the clock, not by edits).
+  ALTER TABLE tickets ADD COLUMN status_since TEXT;
+  ALTER TABLE tickets ADD COLUMN sla_due_at TEXT;
+  ALTER TABLE tickets ADD COLUMN snapshot TEXT;
+  CREATE INDEX tickets_sla_due ON tickets (source_id, sla_due_at) WHERE is_open = 1 AND sla_due_at IS NOT NULL;
   `,
 ];

@@ -35,6 +35,9 @@ interface TicketRow {
   grp: string | null;
   assignee: string | null;
   updated_at: string;
+  status_since: string | null;
+  sla_due_at: string | null;
+  snapshot: string | null;
 }
 
 const PLAN_OF = (table: string): string =>
@@ -95,10 +98,14 @@ export class SqliteStateStore implements StateStore {
       ledgerPrune: db.prepare('DELETE FROM ledger WHERE source_id = ? AND updated_at < ?'),
       getTicket: db.prepare<[string], TicketRow>('SELECT * FROM tickets WHERE key = ?'),
       upsertTicket: db.prepare(
-        `INSERT INTO tickets (key, source_id, native_id, number, version, status, is_open, grp, assignee, updated_at)
-         VALUES (@key, @sourceId, @nativeId, @number, @version, @status, @isOpen, @group, @assignee, @updatedAt)
+        `INSERT INTO tickets (key, source_id, native_id, number, version, status, is_open, grp, assignee, updated_at, status_since, sla_due_at, snapshot)
+         VALUES (@key, @sourceId, @nativeId, @number, @version, @status, @isOpen, @group, @assignee, @updatedAt, @statusSince, @slaDueAt, @snapshot)
          ON CONFLICT(key) DO UPDATE SET version = excluded.version, status = excluded.status, is_open = excluded.is_open,
-           grp = excluded.grp, assignee = excluded.assignee, updated_at = excluded.updated_at, number = excluded.number`,
+           grp = excluded.grp, assignee = excluded.assignee, updated_at = excluded.updated_at, number = excluded.number,
+           status_since = excluded.status_since, sla_due_at = excluded.sla_due_at, snapshot = excluded.snapshot`,
+      ),
+      slaDue: db.prepare<[string, string, number], TicketRow>(
+        'SELECT * FROM tickets WHERE source_id = ? AND is_open = 1 AND sla_due_at IS NOT NULL AND sla_due_at <= ? ORDER BY sla_due_at LIMIT ?',
       ),
       openLoads: db.prepare<[string], { assignee: string; n: number }>(
         'SELECT assignee, count(*) AS n FROM tickets WHERE source_id = ? AND is_open = 1 AND assignee IS NOT NULL GROUP BY assignee',
@@ -183,6 +190,10 @@ export class SqliteStateStore implements StateStore {
     return new Map(this.stmts.openLoads.all(sourceId).map((r) => [r.assignee, r.n]));
   }
 
+  async slaDue(sourceId: string, now: string, limit: number): Promise<TicketState[]> {
+    return this.stmts.slaDue.all(sourceId, now, limit).map(toTicketState);
+  }
+
   async roundRobinPositions(sourceId: string): Promise<Map<string, number>> {
     return new Map(this.stmts.roundRobin.all(sourceId, sourceId).map((r) => [r.rule_id, r.position]));
   }
@@ -195,7 +206,15 @@ export class SqliteStateStore implements StateStore {
       }
       for (const [ruleId, position] of batch.roundRobin) this.stmts.setRoundRobin.run(`${batch.sourceId}/${ruleId}`, position);
       for (const t of batch.tickets) {
-        this.stmts.upsertTicket.run({ ...t, isOpen: isOpen(t.status) ? 1 : 0, group: t.group ?? null, assignee: t.assignee ?? null });
+        this.stmts.upsertTicket.run({
+          ...t,
+          isOpen: isOpen(t.status) ? 1 : 0,
+          group: t.group ?? null,
+          assignee: t.assignee ?? null,
+          statusSince: t.statusSince ?? null,
+          slaDueAt: t.slaDueAt ?? null,
+          snapshot: t.slaDueAt !== undefined ? (t.snapshot ?? null) : null,
+        });
       }
       for (const q of batch.quarantine) {
         this.stmts.quarantine.run(q.sourceId, q.nativeId ?? null, q.version ?? null, q.error, JSON.stringify(q.raw ?? null), now);
@@ -344,6 +363,9 @@ function toTicketState(row: TicketRow): TicketState {
     group: row.grp ?? undefined,
     assignee: row.assignee ?? undefined,
     updatedAt: row.updated_at,
+    statusSince: row.status_since ?? undefined,
+    slaDueAt: row.sla_due_at ?? undefined,
+    snapshot: row.snapshot ?? undefined,
   };
 }
 

@@ -1,0 +1,157 @@
+import { durationMs, type SlaStep, type SlaTarget } from '../../model/rule.js';
+import { isOpen, type Ticket } from '../../model/ticket.js';
+import { isTruthy } from '../../mapping/expression.js';
+import type { CompiledSlaRule } from '../rule-set.js';
+import type { Decision, EngineState, EvaluationContext, RuleTrace, SlaCalendar } from '../types.js';
+
+export interface SlaOutcome {
+  decisions: Decision[];
+  trace: RuleTrace[];
+  /** The earliest moment a step not fired yet falls due (ISO), or undefined. */
+  dueAt: string | undefined;
+}
+
+/** Round the clock: elapsed time is wall-clock time. */
+export const ALWAYS: SlaCalendar = {
+  businessMsBetween: (from, to) => Math.max(0, to.getTime() - from.getTime()),
+  addBusinessMs: (from, ms) => new Date(from.getTime() + ms),
+};
+
+/** Each step fires once per ticket; an aging step once per stay in the state (re-entering re-arms it). */
+export function stepMark(step: SlaStep, statusSince: string | undefined): string {
+  return 'age' in step.at ? `sla:${step.id}@${statusSince ?? ''}` : `sla:${step.id}`;
+}
+
+/**
+ * SLA and aging escalation for one open ticket at `context.now`: every step whose threshold has
+ * passed and that has not fired yet fires now (note, reassignment, field, escalation task), and the
+ * next threshold still ahead is returned so the daemon can look again exactly then — escalations
+ * are driven by the clock, not by edits to the ticket.
+ */
+export async function evaluateSla(ticket: Ticket, rules: readonly CompiledSlaRule[], state: EngineState, context: EvaluationContext): Promise<SlaOutcome> {
+  const outcome: SlaOutcome = { decisions: [], trace: [], dueAt: undefined };
+  const now = context.now;
+  for (const compiled of rules) {
+    const { rule } = compiled;
+    const note = (result: RuleTrace['outcome'], reason: string): void => {
+      outcome.trace.push({ ruleId: rule.id, kind: 'sla', outcome: result, reason });
+    };
+    if (rule.scope?.sources && !rule.scope.sources.includes(context.sourceId)) {
+      note('not-applicable', `scoped to ${rule.scope.sources.join(', ')}`);
+      continue;
+    }
+    if (!isOpen(ticket.status)) {
+      note('not-applicable', `ticket is ${ticket.status}`);
+      continue;
+    }
+    try {
+      if (!isTruthy(await compiled.when.evaluate(ticket))) {
+        note('no-match', `when is false: ${rule.when}`);
+        continue;
+      }
+    } catch (error) {
+      note('error', `when failed: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
+    const calendar = rule.calendar === '24x7' ? ALWAYS : context.calendars?.(rule.calendar);
+    if (!calendar) {
+      note('error', `calendar "${rule.calendar}" is not a group of the team file`);
+      continue;
+    }
+    const target = rule.targets.find((t) => t.priority === ticket.priority);
+    const created = new Date(ticket.createdAt);
+    const fired: string[] = [];
+    for (const [index, step] of rule.escalations.entries()) {
+      const timing = stepTiming(step, ticket, target, calendar, created, context);
+      if (timing === undefined) continue;
+      const mark = stepMark(step, context.statusSince);
+      if (await state.history.hasMark(rule.id, ticket.key, mark)) continue;
+      if (timing.due.getTime() > now.getTime()) {
+        if (outcome.dueAt === undefined || timing.due.toISOString() < outcome.dueAt) outcome.dueAt = timing.due.toISOString();
+        continue;
+      }
+      state.history.setMark(rule.id, ticket.key, mark);
+      fired.push(step.id);
+      const sla = { step: step.id, target: timing.what, dueAt: timing.due.toISOString(), elapsed: formatMs(timing.elapsedMs(now)), targetTime: timing.targetText, calendar: rule.calendar };
+      const why = `SLA rule ${rule.id}, step ${step.id}: ${timing.reason(now)}`;
+      if (step.assign) {
+        outcome.decisions.push({ ruleId: rule.id, action: step.assign.assignee ? { type: 'assign', group: step.assign.group, assignee: step.assign.assignee } : { type: 'assign', group: step.assign.group }, explanation: why });
+        state.noteAssignment(ticket, step.assign.group, step.assign.assignee);
+      }
+      if (step.setField) outcome.decisions.push({ ruleId: rule.id, action: { type: 'set-field', field: step.setField.field, value: step.setField.value }, explanation: why });
+      const template = compiled.notes[index];
+      if (template && step.note) {
+        try {
+          const body = (await template.render(ticket, { sla, rule: { id: rule.id, description: rule.description ?? '' } })).trim();
+          if (body !== '') outcome.decisions.push({ ruleId: rule.id, action: { type: 'comment', visibility: step.note.visibility, body }, explanation: why });
+        } catch (error) {
+          note('error', `note of step ${step.id} failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      if (step.task) {
+        outcome.decisions.push({
+          ruleId: rule.id,
+          action: {
+            type: 'create-task',
+            correlationKey: `deskbridge:sla:${rule.id.slice(0, 30)}:${step.id.slice(0, 20)}:${ticket.key}`.slice(0, 100),
+            title: step.task.title,
+            description: step.task.description || why,
+            ...(step.task.group ? { group: step.task.group } : {}),
+          },
+          explanation: why,
+        });
+      }
+    }
+    note(fired.length > 0 ? 'matched' : 'no-match', fired.length > 0 ? `escalated: ${fired.join(', ')}` : outcome.dueAt ? `next step due ${outcome.dueAt}` : 'no step applies');
+  }
+  return outcome;
+}
+
+interface StepTiming {
+  due: Date;
+  what: string;
+  targetText: string;
+  elapsedMs(now: Date): number;
+  reason(now: Date): string;
+}
+
+/** When a step falls due for this ticket, or undefined when it does not apply (no target, already responded, other state). */
+function stepTiming(step: SlaStep, ticket: Ticket, target: SlaTarget | undefined, calendar: SlaCalendar, created: Date, context: EvaluationContext): StepTiming | undefined {
+  if ('percent' in step.at) {
+    const { percent, of } = step.at;
+    // Response is met once someone picks the ticket up.
+    if (of === 'response' && ticket.status !== 'new') return undefined;
+    const duration = of === 'response' ? target?.response : target?.resolution;
+    if (duration === undefined) return undefined;
+    const targetMs = durationMs(duration);
+    const due = calendar.addBusinessMs(created, (targetMs * percent) / 100);
+    return {
+      due,
+      what: of,
+      targetText: formatMs(targetMs),
+      elapsedMs: (now) => calendar.businessMsBetween(created, now),
+      reason: (now) => `${Math.round((calendar.businessMsBetween(created, now) / targetMs) * 100)}% of the ${formatMs(targetMs)} ${of} target for P${ticket.priority} used (step at ${percent}%)`,
+    };
+  }
+  const { age, status } = step.at;
+  if (status !== undefined && !status.includes(ticket.status)) return undefined;
+  const since = new Date(context.statusSince ?? ticket.updatedAt);
+  const ageMs = durationMs(age);
+  return {
+    due: calendar.addBusinessMs(since, ageMs),
+    what: `age in ${ticket.status}`,
+    targetText: formatMs(ageMs),
+    elapsedMs: (now) => calendar.businessMsBetween(since, now),
+    reason: (now) => `${formatMs(calendar.businessMsBetween(since, now))} in ${ticket.status} (threshold ${formatMs(ageMs)})`,
+  };
+}
+
+/** "3 h 20 min", "2 days 4 h". */
+export function formatMs(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const mins = minutes % 60;
+  const parts = [days > 0 ? `${days} day${days === 1 ? '' : 's'}` : '', hours > 0 ? `${hours} h` : '', mins > 0 && days === 0 ? `${mins} min` : ''].filter(Boolean);
+  return parts.length > 0 ? parts.join(' ') : '0 min';
+}

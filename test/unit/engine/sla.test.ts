@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { BatchState } from '../../../src/daemon/batch-state.js';
+import { evaluateSlaOnly, evaluateTicket } from '../../../src/engine/index.js';
+import { compileRuleSet } from '../../../src/engine/rule-set.js';
+import type { SlaCalendar } from '../../../src/engine/types.js';
+import { SlaRule } from '../../../src/model/rule.js';
+import type { Ticket } from '../../../src/model/ticket.js';
+import { openSqliteStore, type SqliteStateStore } from '../../../src/state/sqlite/store.js';
+import { makeTicket } from '../../helpers/tickets.js';
+
+const rule = (overrides: Record<string, unknown> = {}) =>
+  SlaRule.parse({
+    id: 'incident-sla',
+    kind: 'sla',
+    when: 'kind = "incident"',
+    targets: [
+      { priority: 1, response: { minutes: 15 }, resolution: { hours: 4 } },
+      { priority: 3, response: { hours: 4 }, resolution: { hours: 24 } },
+    ],
+    escalations: [
+      { id: 'response-late', at: { percent: 100, of: 'response' }, note: { template: 'Nobody has picked up {{ source.number }} in {{ $sla.targetTime }}.' } },
+      { id: 'warn-75', at: { percent: 75, of: 'resolution' }, note: { template: '{{ $sla.elapsed }} of {{ $sla.targetTime }} used. @Duty Manager' } },
+      { id: 'breach', at: { percent: 100, of: 'resolution' }, assign: { group: 'Major Incident Team' }, setField: { field: 'urgency', value: '1' } },
+      { id: 'stuck-on-hold', at: { age: { days: 3 }, status: ['on_hold'] }, note: { template: 'On hold for {{ $sla.elapsed }}.' } },
+    ],
+    ...overrides,
+  });
+
+const P1 = (extra: Partial<Ticket> = {}) => makeTicket({ id: 'p1', priority: 1, status: 'new', createdAt: '2026-11-23T08:00:00Z', updatedAt: '2026-11-23T08:00:00Z', ...extra });
+
+async function at(now: string, ticket: Ticket, store: SqliteStateStore, rules = [rule()], extra: { statusSince?: string; calendars?: (name: string) => SlaCalendar | undefined } = {}) {
+  const state = new BatchState(new Map(), new Map(), store.history);
+  const evaluation = await evaluateSlaOnly(ticket, compileRuleSet(rules), state, { sourceId: 'snow-test', now: new Date(now), ...extra });
+  store.history.apply(state.history.changes);
+  return { steps: evaluation.decisions.map((d) => d.explanation.match(/step ([\w-]+)/)?.[1]), decisions: evaluation.decisions, dueAt: evaluation.slaDueAt };
+}
+
+describe('SLA escalation steps', () => {
+  it('fires each step once, when its share of the target is reached, and says when the next one falls due', async () => {
+    const store = openSqliteStore(':memory:');
+    expect(await at('2026-11-23T08:10:00Z', P1(), store)).toMatchObject({ steps: [], dueAt: '2026-11-23T08:15:00.000Z' });
+    const response = await at('2026-11-23T08:16:00Z', P1(), store);
+    expect(response.steps).toEqual(['response-late']);
+    expect(response.decisions[0]?.action).toMatchObject({ type: 'comment', body: 'Nobody has picked up INCp1 in 15 min.' });
+    expect(response.dueAt).toBe('2026-11-23T11:00:00.000Z');
+    // Again at the same moment: nothing twice.
+    expect((await at('2026-11-23T08:20:00Z', P1(), store)).steps).toEqual([]);
+    const warn = await at('2026-11-23T11:05:00Z', P1({ status: 'in_progress' }), store);
+    expect(warn.steps).toEqual(['warn-75']);
+    expect(warn.decisions[0]?.action).toMatchObject({ body: '3 h 5 min of 4 h used. @Duty Manager' });
+    const breach = await at('2026-11-23T12:00:00Z', P1({ status: 'in_progress' }), store);
+    expect(breach.decisions.map((d) => d.action)).toEqual([
+      { type: 'assign', group: 'Major Incident Team' },
+      { type: 'set-field', field: 'urgency', value: '1' },
+    ]);
+    expect(breach.dueAt).toBeUndefined();
+  });
+
+  it('fires every overdue step at once when the daemon first sees a late ticket', async () => {
+    const { steps } = await at('2026-11-23T13:00:00Z', P1(), openSqliteStore(':memory:'));
+    expect(steps).toEqual(['response-late', 'warn-75', 'breach', 'breach']);
+  });
+
+  it('stops the response clock once someone picks the ticket up', async () => {
+    const { steps, dueAt } = await at('2026-11-23T08:30:00Z', P1({ status: 'in_progress' }), openSqliteStore(':memory:'));
+    expect(steps).toEqual([]);
+    expect(dueAt).toBe('2026-11-23T11:00:00.000Z');
+  });
+
+  it('leaves resolved tickets and tickets without a target alone', async () => {
+    const store = openSqliteStore(':memory:');
+    expect(await at('2026-11-30T00:00:00Z', P1({ status: 'resolved' }), store)).toMatchObject({ steps: [], dueAt: undefined });
+    expect(await at('2026-11-30T00:00:00Z', P1({ priority: 2 }), store)).toMatchObject({ steps: [], dueAt: undefined });
+  });
+
+  it('ages a ticket in a state from when it entered it, and re-arms when it enters the state again', async () => {
+    const store = openSqliteStore(':memory:');
+    const held = P1({ priority: 3, status: 'on_hold', createdAt: '2026-11-01T08:00:00Z' });
+    const rules = [rule({ escalations: [{ id: 'stuck-on-hold', at: { age: { days: 3 }, status: ['on_hold'] }, note: { template: 'On hold for {{ $sla.elapsed }}.' } }] })];
+    expect(await at('2026-11-05T07:00:00Z', held, store, rules, { statusSince: '2026-11-02T08:00:00Z' })).toMatchObject({ steps: [], dueAt: '2026-11-05T08:00:00.000Z' });
+    const fired = await at('2026-11-05T09:00:00Z', held, store, rules, { statusSince: '2026-11-02T08:00:00Z' });
+    expect(fired.decisions[0]?.action).toMatchObject({ body: 'On hold for 3 days 1 h.' });
+    expect((await at('2026-11-06T09:00:00Z', held, store, rules, { statusSince: '2026-11-02T08:00:00Z' })).steps).toEqual([]);
+    // Back on hold later: a new stay, a new step.
+    expect((await at('2026-11-20T09:00:00Z', held, store, rules, { statusSince: '2026-11-16T08:00:00Z' })).steps).toEqual(['stuck-on-hold']);
+  });
+
+  it('counts targets in business time when the rule names a calendar', async () => {
+    // A calendar that only counts 09:00-17:00 UTC: 8 working hours a day.
+    const office: SlaCalendar = {
+      businessMsBetween: (from, to) => {
+        let ms = 0;
+        for (let t = from.getTime(); t < to.getTime(); t += 60_000) {
+          const h = new Date(t).getUTCHours();
+          if (h >= 9 && h < 17) ms += 60_000;
+        }
+        return ms;
+      },
+      addBusinessMs: (from, ms) => {
+        let t = from.getTime();
+        let left = ms;
+        while (left > 0) {
+          const h = new Date(t).getUTCHours();
+          if (h >= 9 && h < 17) left -= 60_000;
+          t += 60_000;
+        }
+        return new Date(t);
+      },
+    };
+    const rules = [rule({ calendar: 'Service Desk', escalations: [{ id: 'warn-75', at: { percent: 75, of: 'resolution' }, note: { template: 'x' } }] })];
+    const ticket = P1({ status: 'in_progress', createdAt: '2026-11-23T16:00:00Z' });
+    // 4 h target, 75% = 3 working hours: 1 h on Monday, 2 h on Tuesday morning.
+    const result = await at('2026-11-23T20:00:00Z', ticket, openSqliteStore(':memory:'), rules, { calendars: (name) => (name === 'Service Desk' ? office : undefined) });
+    expect(result.dueAt).toBe('2026-11-24T11:00:00.000Z');
+    const unknown = await at('2026-11-23T20:00:00Z', ticket, openSqliteStore(':memory:'), rules);
+    expect(unknown.steps).toEqual([]);
+  });
+
+  it('runs SLA steps as part of a full evaluation too', async () => {
+    const store = openSqliteStore(':memory:');
+    const state = new BatchState(new Map(), new Map(), store.history);
+    const evaluation = await evaluateTicket(P1(), compileRuleSet([rule()]), state, { sourceId: 'snow-test', now: new Date('2026-11-23T08:20:00Z') });
+    expect(evaluation.decisions.map((d) => d.action.type)).toEqual(['comment']);
+    expect(evaluation.slaDueAt).toBe('2026-11-23T11:00:00.000Z');
+  });
+});
