@@ -209,6 +209,12 @@ export const SlaRule = z.strictObject({
   calendar: z.string().min(1).default('24x7'),
   targets: z.array(SlaTarget).min(1),
   escalations: z.array(SlaStep).min(1),
+  /**
+   * A step that fell due longer ago than this when deskbridge first gets to it (a backlog synced
+   * for the first time) is recorded as missed instead of written: nobody needs a warning about a
+   * target that passed last year.
+   */
+  staleAfter: Duration.prefault({ days: 7 }),
 });
 export type SlaRule = z.infer<typeof SlaRule>;
 

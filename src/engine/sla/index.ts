@@ -61,8 +61,11 @@ export async function evaluateSla(ticket: Ticket, rules: readonly CompiledSlaRul
     const target = rule.targets.find((t) => t.priority === ticket.priority);
     const created = new Date(ticket.createdAt);
     const fired: string[] = [];
+    const missed: string[] = [];
+    const staleMs = durationMs(rule.staleAfter);
+    const timings = rule.escalations.map((step) => stepTiming(step, ticket, target, calendar, created, context));
     for (const [index, step] of rule.escalations.entries()) {
-      const timing = stepTiming(step, ticket, target, calendar, created, context);
+      const timing = timings[index];
       if (timing === undefined) continue;
       const mark = stepMark(step, context.statusSince);
       if (await state.history.hasMark(rule.id, ticket.key, mark)) continue;
@@ -71,6 +74,13 @@ export async function evaluateSla(ticket: Ticket, rules: readonly CompiledSlaRul
         continue;
       }
       state.history.setMark(rule.id, ticket.key, mark);
+      // Long past, or overtaken by a later step of the same clock that is due too (a warning at
+      // 75% is moot once 100% has passed): recorded, not written.
+      const overtaken = rule.escalations.some((other, j) => j !== index && sameClock(step, other) && laterShare(other, step) && (timings[j]?.due.getTime() ?? Infinity) <= now.getTime());
+      if (now.getTime() - timing.due.getTime() > staleMs || overtaken) {
+        missed.push(step.id);
+        continue;
+      }
       fired.push(step.id);
       const sla = { step: step.id, target: timing.what, dueAt: timing.due.toISOString(), elapsed: formatMs(timing.elapsedMs(now)), targetTime: timing.targetText, calendar: rule.calendar };
       const why = `SLA rule ${rule.id}, step ${step.id}: ${timing.reason(now)}`;
@@ -102,9 +112,18 @@ export async function evaluateSla(ticket: Ticket, rules: readonly CompiledSlaRul
         });
       }
     }
-    note(fired.length > 0 ? 'matched' : 'no-match', fired.length > 0 ? `escalated: ${fired.join(', ')}` : outcome.dueAt ? `next step due ${outcome.dueAt}` : 'no step applies');
+    const missedText = missed.length > 0 ? `; missed (overtaken or older than ${formatMs(staleMs)}): ${missed.join(', ')}` : '';
+    note(fired.length > 0 ? 'matched' : 'no-match', (fired.length > 0 ? `escalated: ${fired.join(', ')}` : outcome.dueAt ? `next step due ${outcome.dueAt}` : 'no step due') + missedText);
   }
   return outcome;
+}
+
+function sameClock(a: SlaStep, b: SlaStep): boolean {
+  return 'percent' in a.at && 'percent' in b.at && a.at.of === b.at.of;
+}
+
+function laterShare(later: SlaStep, than: SlaStep): boolean {
+  return 'percent' in later.at && 'percent' in than.at && later.at.percent > than.at.percent;
 }
 
 interface StepTiming {

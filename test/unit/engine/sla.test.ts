@@ -56,9 +56,17 @@ describe('SLA escalation steps', () => {
     expect(breach.dueAt).toBeUndefined();
   });
 
-  it('fires every overdue step at once when the daemon first sees a late ticket', async () => {
-    const { steps } = await at('2026-11-23T13:00:00Z', P1(), openSqliteStore(':memory:'));
-    expect(steps).toEqual(['response-late', 'warn-75', 'breach', 'breach']);
+  it('on a late ticket seen for the first time, fires only the latest step of each clock (a 75% warning is moot after the breach)', async () => {
+    const store = openSqliteStore(':memory:');
+    const { steps } = await at('2026-11-23T13:00:00Z', P1(), store);
+    expect(steps).toEqual(['response-late', 'breach', 'breach']);
+    expect((await at('2026-11-23T14:00:00Z', P1(), store)).steps).toEqual([]);
+  });
+
+  it('records steps that fell due longer ago than staleAfter as missed, without writing', async () => {
+    const store = openSqliteStore(':memory:');
+    const old = P1({ createdAt: '2026-01-05T08:00:00Z', updatedAt: '2026-01-05T08:00:00Z' });
+    expect(await at('2026-11-23T13:00:00Z', old, store)).toMatchObject({ steps: [], dueAt: undefined });
   });
 
   it('stops the response clock once someone picks the ticket up', async () => {
