@@ -6,6 +6,7 @@ import { ConfigError, displayPath, hasErrors, sortDiagnostics } from './diagnost
 import type { Diagnostic } from './diagnostics.js';
 import { checkJsonata, findPlaceholders, jsonataHint } from './jsonata-lint.js';
 import type { JsonataProblem } from './jsonata-lint.js';
+import { isTeamFile } from '../team/index.js';
 import { expandPaths, readTextFile } from './read-file.js';
 import { offsetInScalar, scalarValueOffsets } from './scalar-offsets.js';
 import {
@@ -80,7 +81,8 @@ export function loadRules(paths: readonly string[], options: LoadRulesOptions = 
   const diagnostics = [...expanded.diagnostics];
   const files: LoadedRulesFile[] = [];
   const ids = new Map<string, Diagnostic>();
-  for (const file of expanded.files) {
+  // The team file lives beside the rules but is not one (see src/team).
+  for (const file of expanded.files.filter((f) => !isTeamFile(f))) {
     const fileDiagnostics = loadRulesFile(file, ids, options);
     diagnostics.push(...fileDiagnostics.diagnostics);
     files.push(fileDiagnostics.loaded);

@@ -11,6 +11,7 @@ import type { Source } from './schema.js';
 import type { Rule } from '../model/rule.js';
 import { hasTopLevelKey, nodeAt, nodeStart, parseYamlSource, positionAt, type YamlSource } from './yaml-source.js';
 import { capabilitiesOf } from '../platforms/api.js';
+import { isTeamFile, loadTeam } from '../team/index.js';
 
 export interface ValidateResult {
   diagnostics: Diagnostic[];
@@ -23,7 +24,7 @@ export interface ValidateOptions {
   env?: Env;
 }
 
-type FileKind = 'config' | 'rules' | 'mapping';
+type FileKind = 'config' | 'rules' | 'team' | 'mapping';
 
 const YAML_EXTENSIONS = ['.yaml', '.yml'];
 
@@ -79,7 +80,10 @@ export function validatePaths(paths: readonly string[], options: ValidateOptions
         continue;
       }
       if (kind === 'mapping') mappingDirs.push(dir);
-      for (const child of listed.files) if (classify(child) === kind) add(kind, child);
+      for (const child of listed.files) {
+        const childKind = classify(child);
+        if (childKind === kind || (kind === 'rules' && childKind === 'team')) add(childKind, child);
+      }
     }
   }
 
@@ -90,13 +94,16 @@ export function validatePaths(paths: readonly string[], options: ValidateOptions
     diagnostics.push(...capabilityWarnings(rules.files, sources));
   }
 
+  const teamFiles = found.get('team') ?? [];
+  for (const file of teamFiles) diagnostics.push(...loadTeam(file).diagnostics);
+
   const mappingFiles = found.get('mapping') ?? [];
   for (const file of mappingFiles) diagnostics.push(...loadMappingFile(file).diagnostics);
   diagnostics.push(...missingMappings(mappingDirs, platforms));
 
   return {
     diagnostics: sortDiagnostics(diagnostics),
-    filesChecked: (found.get('config')?.length ?? 0) + rulesFiles.length + mappingFiles.length,
+    filesChecked: (found.get('config')?.length ?? 0) + rulesFiles.length + teamFiles.length + mappingFiles.length,
   };
 }
 
@@ -163,6 +170,7 @@ function classify(file: string): FileKind {
   const { source } = parseYamlSource(file, text);
   if (hasTopLevelKey(source, 'sources')) return 'config';
   if (hasTopLevelKey(source, 'rules')) return 'rules';
+  if (isTeamFile(file) || (hasTopLevelKey(source, 'people') && hasTopLevelKey(source, 'groups'))) return 'team';
   return /deskbridge[^/\\]*\.ya?ml$/.test(path.basename(file)) ? 'config' : 'rules';
 }
 

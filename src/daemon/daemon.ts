@@ -8,7 +8,9 @@ import type { Connector } from '../platforms/types.js';
 import { openSqliteStore } from '../state/sqlite/store.js';
 import type { StateStore } from '../state/types.js';
 import { AuditTrail, dryRunAuditDir } from './audit-trail.js';
-import { ConfigReloader } from './reload.js';
+import { ConfigReloader, type ConfigSet } from './reload.js';
+import { teamCalendars, type Team } from '../team/index.js';
+import type { SlaCalendar } from '../engine/types.js';
 import { SourceSync, type PassResult, type SyncEvent } from './sync-loop.js';
 import { PlatformError } from '../http/errors.js';
 import { DaemonMetrics, startMetricsServer } from '../observability/metrics.js';
@@ -80,12 +82,25 @@ export class Daemon {
         writer,
         logger: sourceLogger,
         rules: () => this.reloader.set.rules,
+        team: () => this.teamOf(this.reloader.set),
         mappings,
         outbox: config.outbox,
         ...(options.onEvent ? { onEvent: options.onEvent } : {}),
       });
       this.runners.push({ sync, connector, running: undefined, stopped: false });
     }
+  }
+
+  private readonly teams = new WeakMap<ConfigSet, { team: Team | undefined; calendars: (name: string) => SlaCalendar | undefined }>();
+
+  /** The team and its calendars for a rules set, built once per reload. */
+  private teamOf(set: ConfigSet): { team: Team | undefined; calendars: (name: string) => SlaCalendar | undefined } {
+    let entry = this.teams.get(set);
+    if (!entry) {
+      entry = { team: set.team, calendars: teamCalendars(set.team) };
+      this.teams.set(set, entry);
+    }
+    return entry;
   }
 
   /** One pass over every source, in parallel. Resolves true when every source succeeded. */

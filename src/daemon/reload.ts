@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { loadTeam, type Team } from '../team/index.js';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMappings, loadRules } from '../config/load-rules.js';
 import { formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
@@ -11,6 +12,8 @@ import type { Logger } from '../observability/logger.js';
 export interface ConfigSet {
   hash: string;
   rules: CompiledRuleSet;
+  /** The team file beside the rules (`team.yaml`), when there is one. */
+  team: Team | undefined;
   mappings: Map<string, PlatformMappings>;
 }
 
@@ -71,7 +74,16 @@ export function loadConfigSet(rulesDir: string, mappingsDir: string, platforms: 
     }
     mappings.set(platform, compilePlatformMappings(platform, inbound, outbound));
   }
-  return { hash, rules: compileRuleSet(loaded.rules), mappings };
+  // Reloaded with the rules (its content is part of the rules folder's hash).
+  const teamFile = join(rulesDir, 'team.yaml');
+  let team: Team | undefined;
+  if (existsSync(teamFile) && statSync(rulesDir).isDirectory()) {
+    const loadedTeam = loadTeam(teamFile);
+    const teamErrors = loadedTeam.diagnostics.filter((d) => d.severity === 'error');
+    if (teamErrors.length > 0 || !loadedTeam.team) throw new ConfigSetError(teamErrors);
+    team = loadedTeam.team;
+  }
+  return { hash, rules: compileRuleSet(loaded.rules), mappings, team };
 }
 
 /**

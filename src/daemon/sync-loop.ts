@@ -28,6 +28,7 @@ function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promis
 const WATERMARK_FUTURE_SLACK_MS = 5 * 60_000;
 import type { AuditEvent, LedgerEntry, QuarantineInput, StateStore, TicketState } from '../state/types.js';
 import type { QaVerdict, SlaCalendar } from '../engine/types.js';
+import type { Team } from '../team/index.js';
 import { BatchState } from './batch-state.js';
 
 /** What one pass did, for logs, the demo summary and benchmarks. */
@@ -71,8 +72,8 @@ export interface SourceSyncDeps {
   onEvent?: (event: SyncEvent) => void;
   /** Aborts writes in flight when the shutdown grace period is over. */
   writeSignal?: AbortSignal;
-  /** Business-hours calendars of the team file, by group name (SLA rules counted in business time). */
-  calendars?: () => ((name: string) => SlaCalendar | undefined) | undefined;
+  /** The team file as currently loaded (reloaded with the rules), and its groups' business calendars. */
+  team?: () => { team: Team | undefined; calendars: (name: string) => SlaCalendar | undefined };
   /** Appends queued audit records to the hash-chained logs (absent: they wait in the state store). */
   audit?: { flush(): Promise<void> };
 }
@@ -263,7 +264,7 @@ export class SourceSync {
       const lastEditor = updatedBy.get(ticket.source.nativeId);
       const ownWrite = lastEditor !== undefined && lastEditor === this.integrationUser;
       const statusSince = before && before.status === ticket.status ? (before.statusSince ?? before.updatedAt) : ticket.updatedAt;
-      const context = { sourceId: source.id, now, previousStatus: before?.status, statusSince, calendars: this.deps.calendars?.() };
+      const context = { sourceId: source.id, now, previousStatus: before?.status, statusSince, ...this.teamContext() };
       let slaDueAt: string | undefined;
       if (ownWrite) {
         result.ownWrites++;
@@ -357,7 +358,7 @@ export class SourceSync {
         }
         const ticket = parsed.data;
         state.history.beginPlan(`${ticket.key}@${ticket.version}/sla`);
-        const evaluation = await evaluateSlaOnly(ticket, ruleSet, state, { sourceId: source.id, now, statusSince: row.statusSince, calendars: this.deps.calendars?.() });
+        const evaluation = await evaluateSlaOnly(ticket, ruleSet, state, { sourceId: source.id, now, statusSince: row.statusSince, ...this.teamContext() });
         for (const action of planActions(ticket, evaluation.decisions, source.id, '/sla')) {
           actions.push(action);
           this.deps.onEvent?.({ type: 'planned', sourceId: source.id, ticket, action });
@@ -376,6 +377,12 @@ export class SourceSync {
       this.addWritten(result, await this.drain(undefined));
       if (due.length < 200) return;
     }
+  }
+
+  private teamContext(): { team?: Team; calendars?: (name: string) => SlaCalendar | undefined } {
+    const current = this.deps.team?.();
+    if (!current) return {};
+    return { ...(current.team ? { team: current.team } : {}), calendars: current.calendars };
   }
 
   private async settle(result: PassResult, signal: AbortSignal | undefined, now: () => Date): Promise<void> {

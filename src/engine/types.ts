@@ -1,5 +1,6 @@
 import type { Action, ActionTarget } from '../model/action.js';
 import type { Ticket, TicketStatus } from '../model/ticket.js';
+import type { Team } from '../team/model.js';
 
 /** One action a rule decided on, before it gets an idempotency key. */
 export interface Decision {
@@ -181,6 +182,8 @@ export interface EvaluationContext {
   statusSince?: string | undefined;
   /** Business-hours calendars by name (the team file's groups); SLA rules fall back to 24x7. */
   calendars?: ((name: string) => SlaCalendar | undefined) | undefined;
+  /** The team file: who works when, skills, capacity, on-call (team-aware routing strategies). */
+  team?: Team | undefined;
   /** Fixed clock for reproducible evaluation (`$now()` in rules uses JSONata's own). */
   now: Date;
 }

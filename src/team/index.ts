@@ -13,3 +13,9 @@ export { weeklyHours, parseTimeRange, parseDayKey } from './hours.js';
 export type { HoursSpec, TimeRange, WeeklyHours } from './hours.js';
 export type { Interval } from './intervals.js';
 export { isValidTimeZone } from './zone.js';
+export { teamCalendars } from './calendars.js';
+
+/** The team file sits beside the rules files (`rules/team.yaml`); the rules loader leaves it to the team loader. */
+export function isTeamFile(file: string): boolean {
+  return /(^|[/\\])team\.ya?ml$/.test(file);
+}
