@@ -26,7 +26,7 @@ import { issuesToDiagnostics } from './zod-issues.js';
 export { loadMappings } from './load-mappings.js';
 
 /** Keys whose string value is a JSONata expression, in any rule kind. */
-export const JSONATA_KEYS: ReadonlySet<string> = new Set(['when', 'assert', 'condition', 'expression', 'groupBy']);
+export const JSONATA_KEYS: ReadonlySet<string> = new Set(['when', 'assert', 'condition', 'expression', 'groupBy', 'skills']);
 
 /** Keys whose string value is text with `{{ jsonata }}` placeholders, in any rule kind. */
 export const TEMPLATE_KEYS: ReadonlySet<string> = new Set(['template', 'title', 'body', 'message', 'description']);
@@ -280,6 +280,7 @@ function lintRouting(source: YamlSource, rule: Node): Diagnostic[] {
   const strategy = stringScalar(mapValue(assign, 'strategy'));
   if (strategy === undefined || !STRATEGIES_NEEDING_MEMBERS.has(strategy.value)) return [];
   if (mapValue(assign, 'members') !== undefined) return [];
+  if (stringScalar(mapValue(assign, 'team'))?.value === 'true' || (mapValue(assign, 'team') as { value?: unknown } | undefined)?.value === true) return [];
   return [
     diagnosticAtNode(
       source,
@@ -287,7 +288,7 @@ function lintRouting(source: YamlSource, rule: Node): Diagnostic[] {
       'error',
       'missing-field',
       `Strategy "${strategy.value}" needs assign.members to pick from`,
-      { hint: 'add "members: [alice, bob]" under assign, or use strategy "fixed" with "assignee"' },
+      { hint: 'add "members: [alice, bob]" under assign, "team: true" to pick from the team file, or use strategy "fixed" with "assignee"' },
     ),
   ];
 }

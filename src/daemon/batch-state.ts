@@ -31,6 +31,15 @@ export class BatchState implements EngineState {
     return position % Math.max(1, memberCount);
   }
 
+  roundRobinPosition(ruleId: string): number {
+    return this.roundRobin.get(ruleId) ?? 0;
+  }
+
+  setRoundRobinPosition(ruleId: string, position: number): void {
+    this.roundRobin.set(ruleId, position);
+    this.roundRobinChanges.set(ruleId, position);
+  }
+
   openLoad(_sourceId: string, assignee: string): number {
     return this.loads.get(assignee) ?? 0;
   }

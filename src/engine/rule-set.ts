@@ -8,6 +8,7 @@ export interface CompiledRoutingRule {
   rule: RoutingRule;
   when: CompiledExpression;
   note: CompiledTemplate | undefined;
+  skills: CompiledExpression | undefined;
 }
 
 export interface CompiledDedupRule {
@@ -63,7 +64,13 @@ export function compileRuleSet(rules: readonly Rule[]): CompiledRuleSet {
     switch (rule.kind) {
       case 'routing':
         if (rule.note) collectRawFields(rule.note.template, rawFields);
-        compiled.push({ kind: 'routing', rule, when, note: rule.note ? compileTemplate(rule.note.template) : undefined });
+        compiled.push({
+          kind: 'routing',
+          rule,
+          when,
+          note: rule.note ? compileTemplate(rule.note.template) : undefined,
+          skills: rule.assign.skills ? compileExpression(rule.assign.skills) : undefined,
+        });
         break;
       case 'dedup':
         compiled.push({ kind: 'dedup', rule, when });

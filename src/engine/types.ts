@@ -63,6 +63,9 @@ export interface QaVerdict {
 export interface EngineState {
   /** Returns the next round-robin position for a rule and advances it. */
   nextRoundRobin(ruleId: string, memberCount: number): number;
+  /** The stored round-robin position of a rule (team-aware rotation skips people, so it sets it itself). */
+  roundRobinPosition(ruleId: string): number;
+  setRoundRobinPosition(ruleId: string, position: number): void;
   /** Open tickets the daemon knows of that are assigned to this person on this source. */
   openLoad(sourceId: string, assignee: string): number;
   /** Tells the state that the engine assigned a ticket, so later tickets in the batch see the load. */

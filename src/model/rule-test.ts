@@ -44,6 +44,8 @@ export const RuleTest = z.strictObject({
    * dedup and pattern rules can be tested. Their own actions are not checked.
    */
   history: z.array(z.record(z.string(), z.unknown())).optional(),
+  /** The moment the rules decide at (ISO; default 2026-01-01T09:00:00Z): shifts, on-call and SLA clocks depend on it. */
+  now: z.iso.datetime({ offset: true }).optional(),
   /** Rules of the file that are `enabled: false` but switched on for this test (try a rule before enabling it). */
   enable: z.array(z.string().min(1)).optional(),
   /** State before the ticket arrives: round-robin positions per rule, open tickets per person. */

@@ -20,7 +20,7 @@ const RuleBase = {
   scope: RuleScope.optional(),
 };
 
-export const RoutingStrategy = z.enum(['fixed', 'round-robin', 'least-loaded']);
+export const RoutingStrategy = z.enum(['fixed', 'round-robin', 'least-loaded', 'skill-match', 'on-call']);
 export type RoutingStrategy = z.infer<typeof RoutingStrategy>;
 
 export const NoteSpec = z.strictObject({
@@ -40,6 +40,13 @@ export const RoutingRule = z.strictObject({
     assignee: z.string().min(1).optional(),
     /** People to pick from (strategies `round-robin`, `least-loaded`). */
     members: z.array(z.string().min(1)).min(1).optional(),
+    /**
+     * Pick from the group's members in the team file instead, skipping people off shift, on leave
+     * or at capacity (always so for `skill-match` and `on-call`).
+     */
+    team: z.boolean().default(false),
+    /** JSONata: the skills the ticket needs — `{"network": 3}` (minimum levels) or `["vpn"]` (any level). */
+    skills: Jsonata.optional(),
   }),
   note: NoteSpec.optional(),
   /** Keep evaluating later rules after this one matched. */

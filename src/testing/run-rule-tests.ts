@@ -7,6 +7,9 @@ import type { YamlSource } from '../config/yaml-source.js';
 import { issuesToDiagnostics } from '../config/zod-issues.js';
 import { BatchState } from '../daemon/batch-state.js';
 import { scratchHistory } from '../state/sqlite/store.js';
+import { loadTeam, teamCalendars, type Team } from '../team/index.js';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { evaluateTicket, needsSimilarityIndex } from '../engine/index.js';
 import { compileRuleSet } from '../engine/rule-set.js';
 import type { CompiledRuleSet } from '../engine/rule-set.js';
@@ -44,15 +47,18 @@ async function runFile(file: LoadedRulesFile, diagnostics: Diagnostic[]): Promis
   const report: FileTestReport = { file: displayPath(file.file), loaded: file.ok && !hasErrors(diagnostics), diagnostics, tests: [] };
   if (!report.loaded || file.tests === undefined) return report;
   const ruleSet = compileRuleSet(file.rules);
+  // The team file beside the rules, as the daemon would load it.
+  const teamFile = join(dirname(file.file), 'team.yaml');
+  const team = existsSync(teamFile) ? loadTeam(teamFile).team : undefined;
   for (const loadedTest of file.tests.cases) {
     const enable = loadedTest.test.enable;
     const rules = enable ? compileRuleSet(file.rules.map((r) => (enable.includes(r.id) ? { ...r, enabled: true } : r))) : ruleSet;
-    report.tests.push(await runTest(report.file, loadedTest, rules, file.tests.source));
+    report.tests.push(await runTest(report.file, loadedTest, rules, file.tests.source, team));
   }
   return report;
 }
 
-async function runTest(file: string, loaded: LoadedRuleTest, ruleSet: CompiledRuleSet, source: YamlSource): Promise<TestCaseReport> {
+async function runTest(file: string, loaded: LoadedRuleTest, ruleSet: CompiledRuleSet, source: YamlSource, team: Team | undefined): Promise<TestCaseReport> {
   const { test } = loaded;
   const expected = 'actions' in test.expect ? test.expect.actions : [];
   const mode: MatchMode = 'actions' in test.expect ? (test.expect.exact ? 'exact' : 'subsequence') : 'no-actions';
@@ -67,6 +73,7 @@ async function runTest(file: string, loaded: LoadedRuleTest, ruleSet: CompiledRu
   }
 
   // A fresh state per test: what the test says, and nothing left over from the test before it.
+  const teamContext = team ? { team, calendars: teamCalendars(team) } : { calendars: teamCalendars(undefined) };
   const history = scratchHistory();
   for (const [i, partial] of (test.history ?? []).entries()) {
     const number = `H${i + 1}`;
@@ -79,12 +86,12 @@ async function runTest(file: string, loaded: LoadedRuleTest, ruleSet: CompiledRu
     // Each earlier ticket is its own committed batch, as the daemon would have seen it.
     const before = new BatchState(new Map(), new Map(), history);
     if (needsSimilarityIndex(ruleSet)) await before.history.index(earlier.ticket);
-    await evaluateTicket(earlier.ticket, ruleSet, before, { sourceId, now: new Date(TEST_TIME) });
+    await evaluateTicket(earlier.ticket, ruleSet, before, { sourceId, now: new Date(test.now ?? TEST_TIME), ...teamContext });
     history.apply(before.history.changes);
   }
   const state = new BatchState(new Map(Object.entries(test.state?.roundRobin ?? {})), new Map(Object.entries(test.state?.openTickets ?? {})), history);
   if (needsSimilarityIndex(ruleSet)) await state.history.index(built.ticket);
-  const evaluation = await evaluateTicket(built.ticket, ruleSet, state, { sourceId, now: new Date(TEST_TIME) });
+  const evaluation = await evaluateTicket(built.ticket, ruleSet, state, { sourceId, now: new Date(test.now ?? TEST_TIME), ...teamContext });
   report.actual = evaluation.decisions.map((d) => ({ rule: d.ruleId, action: d.action, explanation: d.explanation }));
   report.trace = fullTrace(ruleSet, evaluation.trace);
 

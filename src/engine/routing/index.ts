@@ -1,4 +1,5 @@
 import type { Ticket } from '../../model/ticket.js';
+import { chooseAssignee, type Person } from '../../team/index.js';
 import { isTruthy } from '../../mapping/expression.js';
 import type { CompiledRoutingRule } from '../rule-set.js';
 import type { Decision, EngineState, EvaluationContext, RuleTrace } from '../types.js';
@@ -49,14 +50,20 @@ export async function evaluateRouting(
     const target = rule.assign.group;
     // Checked before choosing a person: a rotating strategy would otherwise pick someone else
     // on every edit of the ticket and reassign it back and forth.
-    if (current.group === target && alreadyWithTarget(compiled, current.assignee)) {
+    if (current.group === target && alreadyWithTarget(compiled, current.assignee, context)) {
       trace.push({ ruleId: rule.id, kind: 'routing', outcome: 'matched', reason: `already with ${target}${current.assignee ? ` / ${current.assignee}` : ''}; nothing to change` });
       if (!rule.continue) break;
       continue;
     }
-    const assignee = pickAssignee(compiled, state, context);
-
-    const why = describeChoice(compiled, assignee);
+    let choice: { assignee: string | undefined; why: string };
+    try {
+      choice = usesTeam(compiled) ? await chooseFromTeam(compiled, ticket, state, context) : { assignee: pickAssignee(compiled, state, context), why: '' };
+    } catch (error) {
+      trace.push({ ruleId: rule.id, kind: 'routing', outcome: 'error', reason: `skills failed: ${error instanceof Error ? error.message : String(error)}` });
+      continue;
+    }
+    const assignee = choice.assignee;
+    const why = choice.why || describeChoice(compiled, assignee);
     decisions.push({
       ruleId: rule.id,
       action: assignee === undefined ? { type: 'assign', group: target } : { type: 'assign', group: target, assignee },
@@ -65,7 +72,7 @@ export async function evaluateRouting(
     state.noteAssignment(ticket, target, assignee);
     if (compiled.note) {
       try {
-        const body = await compiled.note.render(ticket, { group: target, assignee: assignee ?? '', rule: { id: rule.id, description: rule.description ?? '' } });
+        const body = await compiled.note.render(ticket, { group: target, assignee: assignee ?? '', why, rule: { id: rule.id, description: rule.description ?? '' } });
         if (body.trim() !== '') {
           decisions.push({ ruleId: rule.id, action: { type: 'comment', visibility: rule.note?.visibility ?? 'internal', body }, explanation: `Note of rule ${rule.id}` });
         }
@@ -81,15 +88,73 @@ export async function evaluateRouting(
 }
 
 /** Whether the ticket's current person satisfies the rule, so it is left where it is. */
-function alreadyWithTarget(compiled: CompiledRoutingRule, currentAssignee: string | undefined): boolean {
+function alreadyWithTarget(compiled: CompiledRoutingRule, currentAssignee: string | undefined, context: EvaluationContext): boolean {
   const { assign } = compiled.rule;
+  if (usesTeam(compiled)) {
+    // Anyone of the group in the team file keeps it: rotating on every edit would ping-pong.
+    const group = context.team?.groups.get(assign.group);
+    return currentAssignee !== undefined && group !== undefined && group.members.some((m) => accountOf(m, context.sourceId) === currentAssignee);
+  }
   switch (assign.strategy) {
     case 'fixed':
       return assign.assignee === undefined || assign.assignee === currentAssignee;
     case 'round-robin':
     case 'least-loaded':
+    case 'skill-match':
+    case 'on-call':
       return currentAssignee !== undefined && (assign.members ?? []).includes(currentAssignee);
   }
+}
+
+function usesTeam(compiled: CompiledRoutingRule): boolean {
+  const { assign } = compiled.rule;
+  return assign.team || assign.strategy === 'skill-match' || assign.strategy === 'on-call';
+}
+
+/** How a person appears on a source (the assignee the platform knows), by the team file's accounts. */
+function accountOf(person: Person, sourceId: string): string {
+  return person.accounts[sourceId] ?? person.name;
+}
+
+/**
+ * Team-aware choice: who of the group is working now, not on leave, under capacity and (for
+ * skill-match) has the skills the ticket needs; the note says why that person — or why nobody,
+ * in which case the ticket goes to the group alone.
+ */
+async function chooseFromTeam(compiled: CompiledRoutingRule, ticket: Ticket, state: EngineState, context: EvaluationContext): Promise<{ assignee: string | undefined; why: string }> {
+  const { rule } = compiled;
+  const group = context.team?.groups.get(rule.assign.group);
+  if (!group) {
+    return { assignee: undefined, why: `group ${rule.assign.group} only: it is not in the team file, so nobody can be picked by availability` };
+  }
+  const load = new Map<string, number>();
+  for (const person of group.members) load.set(person.id, state.openLoad(context.sourceId, accountOf(person, context.sourceId)));
+  const requiredSkills = compiled.skills ? toSkills(await compiled.skills.evaluate(ticket)) : undefined;
+  const strategy = rule.assign.strategy === 'fixed' ? 'least-loaded' : rule.assign.strategy;
+  const result = chooseAssignee({
+    group,
+    strategy,
+    now: context.now,
+    load,
+    ...(requiredSkills ? { requiredSkills } : {}),
+    ...(strategy === 'round-robin' ? { position: state.roundRobinPosition(rule.id) } : {}),
+  });
+  if (result.nextPosition !== undefined) state.setRoundRobinPosition(rule.id, result.nextPosition);
+  const chosen = result.chosen ? group.members.find((m) => m.id === result.chosen) : undefined;
+  return { assignee: chosen ? accountOf(chosen, context.sourceId) : undefined, why: result.explanation };
+}
+
+/** `{"network": 3}` → minimum levels; `["vpn", "linux"]` or `"vpn"` → any level (1). */
+function toSkills(value: unknown): Record<string, number> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value === '' ? undefined : { [value]: 1 };
+  if (Array.isArray(value)) return Object.fromEntries(value.filter((v): v is string => typeof v === 'string').map((v) => [v, 1]));
+  if (typeof value === 'object') {
+    const out: Record<string, number> = {};
+    for (const [skill, level] of Object.entries(value)) if (typeof level === 'number') out[skill] = level;
+    return Object.keys(out).length > 0 ? out : undefined;
+  }
+  return undefined;
 }
 
 function pickAssignee(compiled: CompiledRoutingRule, state: EngineState, context: EvaluationContext): string | undefined {
@@ -98,6 +163,9 @@ function pickAssignee(compiled: CompiledRoutingRule, state: EngineState, context
   switch (assign.strategy) {
     case 'fixed':
       return assign.assignee;
+    case 'skill-match':
+    case 'on-call':
+      return undefined;
     case 'round-robin': {
       if (members.length === 0) return undefined;
       return members[state.nextRoundRobin(compiled.rule.id, members.length) % members.length];
@@ -128,5 +196,8 @@ function describeChoice(compiled: CompiledRoutingRule, assignee: string | undefi
       return `${assignee} is next in the round-robin of ${assign.members?.length ?? 0} members`;
     case 'least-loaded':
       return `${assignee} has the fewest open tickets among ${assign.members?.join(', ') ?? ''}`;
+    case 'skill-match':
+    case 'on-call':
+      return `${assignee}`;
   }
 }
