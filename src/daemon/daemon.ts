@@ -20,6 +20,8 @@ export interface DaemonOptions {
   logger: Logger;
   onEvent?: (event: SyncEvent) => void;
   onPass?: (result: PassResult) => void;
+  /** The clock rules decide by (shifts, SLA); tests set it, the daemon uses the system clock. */
+  ruleNow?: () => Date;
 }
 
 interface SourceRunner {
@@ -86,6 +88,7 @@ export class Daemon {
         mappings,
         outbox: config.outbox,
         ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+        ...(options.ruleNow ? { ruleNow: options.ruleNow } : {}),
       });
       this.runners.push({ sync, connector, running: undefined, stopped: false });
     }

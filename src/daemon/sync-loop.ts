@@ -69,6 +69,8 @@ export interface SourceSyncDeps {
   mappings: () => PlatformMappings;
   outbox: { concurrency: number; maxAttempts: number };
   now?: () => Date;
+  /** The clock rules decide by, when it is not `now` (tests of shifts and SLA). */
+  ruleNow?: () => Date;
   onEvent?: (event: SyncEvent) => void;
   /** Aborts writes in flight when the shutdown grace period is over. */
   writeSignal?: AbortSignal;
@@ -133,14 +135,16 @@ export class SourceSync {
     const fields = [...new Set([...mappings.inbound.rootFields, ...ruleSet.rawFields])];
 
     if (rulesOfKind(ruleSet, 'pattern').length > 0) await this.refreshProblemStates(signal);
-    await this.retryQuarantined(fields, result, now(), ruleSet, mappings, signal);
+    // Rules decide by their own clock (shifts, SLA): tests move it without moving the outbox's.
+    const decideNow = this.deps.ruleNow ?? now;
+    await this.retryQuarantined(fields, result, decideNow(), ruleSet, mappings, signal);
 
     for await (const page of connector.pull({ from, fields, signal })) {
-      await this.processPage(page, result, now(), ruleSet, mappings);
+      await this.processPage(page, result, decideNow(), ruleSet, mappings);
       this.addWritten(result, await this.drain(signal));
       if (signal?.aborted) break;
     }
-    if (!signal?.aborted && rulesOfKind(ruleSet, 'sla').length > 0) await this.sweepSla(result, now(), ruleSet);
+    if (!signal?.aborted && rulesOfKind(ruleSet, 'sla').length > 0) await this.sweepSla(result, decideNow(), ruleSet);
     this.addWritten(result, await this.drain(signal));
     if (options.settle) await this.settle(result, signal, now);
     result.pendingWrites = (await store.outbox.counts(source.id)).pending;
