@@ -18,7 +18,7 @@
  *    compiled once) — the ratio is what deskbridge adds (zod validation, state, planning).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -39,7 +39,18 @@ import { createServiceNowConnector } from '../src/platforms/servicenow/index.js'
 import { demoTeamIds } from '../src/cli/demo-jira.js';
 
 const REPO = resolve(import.meta.dirname, '..');
-const RULES_DIR = join(REPO, 'rules');
+/**
+ * The routing rules (rules/routing.yaml and the team file it uses), as in earlier figures: the
+ * sync benchmarks measure the sync loop; dedup, patterns, QA and SLA have benchmarks of their own
+ * (bench/similarity.ts, patterns*.ts, qa-backtest.ts, sla-backtest.ts).
+ */
+const RULES_DIR = routingRulesOnly();
+
+function routingRulesOnly(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'deskbridge-bench-rules-'));
+  for (const file of ['routing.yaml', 'team.yaml']) copyFileSync(join(REPO, 'rules', file), join(dir, file));
+  return dir;
+}
 const MAPPINGS_DIR = join(REPO, 'mappings');
 const INCIDENTS = 30_000; // more than the log holds: all 24,918
 
