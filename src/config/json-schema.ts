@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ExpectedAction, RuleTest } from '../model/rule-test.js';
 import { NoteSpec, RoutingRule, RuleScope, RulesFile } from '../model/rule.js';
+import { TeamFile } from '../team/schema.js';
 import {
   BasicAuth,
   DaemonConfig,
@@ -182,10 +183,15 @@ export function rulesFileJsonSchema(): JsonSchema {
   return generate(RulesFile, { id: 'rules.schema.json', title: 'deskbridge rules file', envReferences: false });
 }
 
+export function teamFileJsonSchema(): JsonSchema {
+  return generate(TeamFile, { id: 'team.schema.json', title: 'deskbridge team file', envReferences: false });
+}
+
 /** The files `scripts/generate-schemas.ts` writes, relative to the repository root. */
 export const SCHEMA_FILES: readonly { path: string; build: () => JsonSchema }[] = [
   { path: 'schemas/deskbridge.schema.json', build: daemonConfigJsonSchema },
   { path: 'schemas/rules.schema.json', build: rulesFileJsonSchema },
+  { path: 'schemas/team.schema.json', build: teamFileJsonSchema },
 ];
 
 /** Two-space JSON with a final newline: the committed form, byte for byte. */
