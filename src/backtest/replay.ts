@@ -1,6 +1,7 @@
 import { evaluateTicket, needsSimilarityIndex } from '../engine/index.js';
 import type { CompiledRuleSet } from '../engine/rule-set.js';
 import type { Decision, QaVerdict } from '../engine/types.js';
+import { teamCalendars, type Team } from '../team/index.js';
 import { isOpen, type Ticket } from '../model/ticket.js';
 import type { ReportBuilder } from './report.js';
 import { ReplayState } from './replay-state.js';
@@ -40,7 +41,13 @@ export class Replayer {
     private readonly report: ReportBuilder,
     private readonly onDecision?: (ticket: Ticket, decision: Decision) => void,
     private readonly onVerdict?: (ticket: Ticket, verdict: QaVerdict) => void,
-  ) {}
+    /** The team file beside the rules: team-aware routing and business-hours SLA calendars. */
+    private readonly team?: Team,
+  ) {
+    this.calendars = teamCalendars(team);
+  }
+
+  private readonly calendars: ReturnType<typeof teamCalendars>;
 
   /** Status of each ticket's previous version, so QA rules see tickets enter resolved/closed. */
   private readonly statuses = new Map<string, Ticket['status']>();
@@ -68,7 +75,7 @@ export class Replayer {
     if (needsSimilarityIndex(this.ruleSet)) await this.state.history.index(seen);
     const previousStatus = this.statuses.get(seen.key);
     this.statuses.set(seen.key, seen.status);
-    const evaluation = await evaluateTicket(seen, this.ruleSet, this.state, { sourceId: this.sourceId, now: new Date(seen.updatedAt), previousStatus });
+    const evaluation = await evaluateTicket(seen, this.ruleSet, this.state, { sourceId: this.sourceId, now: new Date(seen.updatedAt), previousStatus, calendars: this.calendars, ...(this.team ? { team: this.team } : {}) });
     for (const verdict of evaluation.verdicts) {
       this.report.verdict(verdict);
       this.onVerdict?.(seen, verdict);
