@@ -25,8 +25,11 @@ describe('backtest of a slice of the UCI event log with the example rules', () =
       { name: 'Service Desk', count: 4 },
       { name: 'Major Incident Team', count: 3 },
     ]);
+    // Triage follows the service desk's shifts in rules/team.yaml at each version's time.
     expect(report.routing.people).toEqual([
+      { name: 'João Pereira', count: 2 },
       { name: 'Major Incident Manager 1', count: 2 },
+      { name: 'Rui Santos', count: 2 },
       { name: 'Major Incident Manager 2', count: 1 },
     ]);
     expect(report.history).toMatchObject({ ticketsWithHistory: 33, agreement: { compared: 5, agreed: 0 }, reassignedByPeople: 2 });
