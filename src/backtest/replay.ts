@@ -51,6 +51,7 @@ export class Replayer {
 
   /** Status of each ticket's previous version, so QA rules see tickets enter resolved/closed. */
   private readonly statuses = new Map<string, Ticket['status']>();
+  private readonly resolvedAts = new Map<string, string>();
 
   /** Evaluates one version; false when it was a duplicate and skipped. */
   async replay(ticket: Ticket): Promise<boolean> {
@@ -75,7 +76,9 @@ export class Replayer {
     if (needsSimilarityIndex(this.ruleSet)) await this.state.history.index(seen);
     const previousStatus = this.statuses.get(seen.key);
     this.statuses.set(seen.key, seen.status);
-    const evaluation = await evaluateTicket(seen, this.ruleSet, this.state, { sourceId: this.sourceId, now: new Date(seen.updatedAt), previousStatus, calendars: this.calendars, ...(this.team ? { team: this.team } : {}) });
+    const previousResolvedAt = this.resolvedAts.get(seen.key);
+    if (seen.resolvedAt !== undefined) this.resolvedAts.set(seen.key, seen.resolvedAt);
+    const evaluation = await evaluateTicket(seen, this.ruleSet, this.state, { sourceId: this.sourceId, now: new Date(seen.updatedAt), previousStatus, previousResolvedAt, calendars: this.calendars, ...(this.team ? { team: this.team } : {}) });
     for (const verdict of evaluation.verdicts) {
       this.report.verdict(verdict);
       this.onVerdict?.(seen, verdict);

@@ -113,9 +113,9 @@ export class HistoryOverlay implements HistoryState {
     return this.marks.has(JSON.stringify([ruleId, key, mark])) || (await this.store.hasMark(ruleId, key, mark));
   }
 
-  setMark(ruleId: string, key: string, mark: string): void {
+  setMark(ruleId: string, key: string, mark: string, plan?: string): void {
     this.marks.add(JSON.stringify([ruleId, key, mark]));
-    this.changes.marks.push({ ruleId, key, mark, plan: this.plan });
+    this.changes.marks.push({ ruleId, key, mark, plan: plan ?? this.plan });
   }
 
   async markedBy(key: string, marks: readonly string[]): Promise<string | undefined> {

@@ -268,7 +268,7 @@ export class SourceSync {
       const lastEditor = updatedBy.get(ticket.source.nativeId);
       const ownWrite = lastEditor !== undefined && lastEditor === this.integrationUser;
       const statusSince = before && before.status === ticket.status ? (before.statusSince ?? before.updatedAt) : ticket.updatedAt;
-      const context = { sourceId: source.id, now, previousStatus: before?.status, statusSince, ...this.teamContext() };
+      const context = { sourceId: source.id, now, previousStatus: before?.status, previousResolvedAt: before?.resolvedAt, statusSince, ...this.teamContext() };
       let slaDueAt: string | undefined;
       if (ownWrite) {
         result.ownWrites++;
@@ -308,7 +308,8 @@ export class SourceSync {
         updatedAt: ticket.updatedAt,
         statusSince,
         slaDueAt,
-        ...(slaDueAt !== undefined ? { snapshot: JSON.stringify({ ...ticket, raw: {} }) } : {}),
+        resolvedAt: ticket.resolvedAt,
+        ...(slaDueAt !== undefined ? { snapshot: JSON.stringify({ ...ticket, raw: pickRaw(ticket.raw, ruleSet.rawFields) }) } : {}),
       });
     }
 
@@ -467,4 +468,16 @@ export function verdictEvent(verdict: QaVerdict, rulesHash: string, now: Date): 
       ...(verdict.resolvedAt !== undefined ? { resolvedAt: verdict.resolvedAt } : {}),
     },
   };
+}
+
+/**
+ * The native fields the rules read (`raw.<field>`), for the SLA snapshot: enough for the sweep to
+ * judge conditions and fill templates as a pull would, without keeping whole records (comments!).
+ */
+function pickRaw(raw: unknown, fields: ReadonlySet<string>): Record<string, unknown> {
+  if (typeof raw !== 'object' || raw === null || fields.size === 0) return {};
+  const record = raw as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const field of fields) if (field in record) out[field] = record[field];
+  return out;
 }

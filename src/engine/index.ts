@@ -71,8 +71,8 @@ function plan(decision: Decision, target: PlannedAction['target'], origin: strin
     .digest('hex')
     .slice(0, 32);
   return {
-    // A batch summary is a plan of its own.
-    plan: planId ?? `batch:${id}`,
+    // A batch summary is a plan of its own; an SLA step too.
+    plan: decision.plan ?? planId ?? `batch:${id}`,
     id,
     sourceId,
     ruleId: decision.ruleId,

@@ -87,6 +87,7 @@ export function compileRuleSet(rules: readonly Rule[]): CompiledRuleSet {
         });
         break;
       case 'sla':
+        for (const step of rule.escalations) if (step.note) collectRawFields(step.note.template, rawFields);
         compiled.push({ kind: 'sla', rule, when, notes: rule.escalations.map((step) => (step.note ? compileTemplate(step.note.template) : undefined)) });
         break;
       case 'qa': {

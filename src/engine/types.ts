@@ -12,6 +12,8 @@ export interface Decision {
   target?: ActionTarget;
   /** Writes sharing a lane go strictly in order (a problem's creation before its links); default the target ticket. */
   lane?: string;
+  /** The plan it belongs to (see PlannedAction.plan), when not the evaluated ticket version's: an SLA step is its own. */
+  plan?: string;
 }
 
 /** What happened to one rule for one ticket, for `explain` and debug logs. */
@@ -147,7 +149,8 @@ export interface HistoryState {
   hasDuplicates(key: string): Promise<boolean>;
   recordDuplicate(key: string, rootKey: string, ruleId: string): void;
   hasMark(ruleId: string, key: string, mark: string): Promise<boolean>;
-  setMark(ruleId: string, key: string, mark: string): void;
+  /** `plan`: the plan whose failure releases the mark (default the ticket version being evaluated). */
+  setMark(ruleId: string, key: string, mark: string, plan?: string): void;
   /** The rule (any rule, enabled or not) that set one of these marks on the ticket, if any. */
   markedBy(key: string, marks: readonly string[]): Promise<string | undefined>;
 
@@ -183,6 +186,8 @@ export interface EvaluationContext {
   previousStatus?: TicketStatus | undefined;
   /** When the ticket entered its current status (ISO); SLA aging steps count from it. */
   statusSince?: string | undefined;
+  /** Its `resolvedAt` when last seen: a different one means it was reopened and resolved again in between. */
+  previousResolvedAt?: string | undefined;
   /** Business-hours calendars by name (the team file's groups); SLA rules fall back to 24x7. */
   calendars?: ((name: string) => SlaCalendar | undefined) | undefined;
   /** The team file: who works when, skills, capacity, on-call (team-aware routing strategies). */

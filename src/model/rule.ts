@@ -173,6 +173,11 @@ export const QaRule = z.strictObject({
     .optional(),
   /** Written back when the ticket is picked for manual review. */
   onSample: z.strictObject(QaWriteBack).optional(),
+  /**
+   * Write back only for tickets resolved this recently (the verdict is logged either way): a first
+   * sync of years of closed tickets must not leave a note on each of them.
+   */
+  writeBackWithin: Duration.prefault({ days: 7 }),
 });
 export type QaRule = z.infer<typeof QaRule>;
 

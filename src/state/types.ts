@@ -16,6 +16,8 @@ export interface TicketState {
   updatedAt: string;
   /** When the ticket entered its current status (ISO); SLA aging counts from it. */
   statusSince?: string | undefined;
+  /** Its resolution time, if resolved: QA notices a ticket reopened and resolved again between two passes. */
+  resolvedAt?: string | undefined;
   /** When its next SLA step falls due (ISO); the sweep looks at it then, changed or not. */
   slaDueAt?: string | undefined;
   /** The canonical ticket without `raw`, kept while an SLA step is due, for the sweep to judge. */

@@ -18,9 +18,15 @@ import type { OutboxEntry, OutboxStatus } from '../../src/state/types.js';
 export class Desk {
   readonly store: SqliteStateStore = openSqliteStore(':memory:');
   private rules: ReturnType<typeof compileRuleSet>;
+  /** The rules' clock; default each ticket's own updatedAt. */
+  private now: Date | undefined;
 
   constructor(rules: Rule[], readonly sourceId = 'snow-test') {
     this.rules = compileRuleSet(rules);
+  }
+
+  setNow(now: Date): void {
+    this.now = now;
   }
 
   setRules(rules: Rule[]): void {
@@ -34,7 +40,7 @@ export class Desk {
     for (const ticket of tickets) {
       await state.history.index(ticket);
       state.history.beginPlan(`${ticket.key}@${ticket.version}`);
-      const evaluation = await evaluateTicket(ticket, this.rules, state, { sourceId: this.sourceId, now: new Date(ticket.updatedAt), previousStatus: known.get(ticket.key)?.status });
+      const evaluation = await evaluateTicket(ticket, this.rules, state, { sourceId: this.sourceId, now: this.now ?? new Date(ticket.updatedAt), previousStatus: known.get(ticket.key)?.status });
       actions.push(...planActions(ticket, evaluation.decisions, this.sourceId));
     }
     state.history.beginPlan(undefined);

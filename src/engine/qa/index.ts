@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { durationMs } from '../../model/rule.js';
 import type { Ticket, TicketStatus } from '../../model/ticket.js';
 import { isTruthy } from '../../mapping/expression.js';
 import type { CompiledQaRule } from '../rule-set.js';
@@ -24,7 +25,10 @@ export function checkedMark(version: string): string {
  */
 export async function evaluateQa(ticket: Ticket, rules: readonly CompiledQaRule[], state: EngineState, context: EvaluationContext): Promise<QaOutcome> {
   const outcome: QaOutcome = { decisions: [], trace: [], verdicts: [] };
-  const entering = DONE.has(ticket.status) && (context.previousStatus === undefined || !DONE.has(context.previousStatus));
+  // Reopened and resolved again between two looks: the status reads "resolved" both times, but
+  // the resolution time moved.
+  const resolvedAgain = ticket.resolvedAt !== undefined && context.previousResolvedAt !== undefined && ticket.resolvedAt !== context.previousResolvedAt;
+  const entering = DONE.has(ticket.status) && (context.previousStatus === undefined || !DONE.has(context.previousStatus) || resolvedAgain);
   for (const compiled of rules) {
     const { rule } = compiled;
     const skip = (result: RuleTrace['outcome'], reason: string): void => {
@@ -71,6 +75,11 @@ export async function evaluateQa(ticket: Ticket, rules: readonly CompiledQaRule[
       resolvedAt: ticket.resolvedAt,
     });
     const bindings = { failed: failed.map((c) => ({ id: c.id, message: c.message })), rule: { id: rule.id, description: rule.description ?? '' } };
+    const resolvedAt = Date.parse(ticket.resolvedAt ?? ticket.updatedAt);
+    if (context.now.getTime() - resolvedAt > durationMs(rule.writeBackWithin)) {
+      skip('matched', `${failed.length === 0 ? 'passed' : `failed ${failed.map((c) => c.id).join(', ')}`}; resolved ${ticket.resolvedAt ?? ticket.updatedAt}, too long ago to write back (verdict logged only)`);
+      continue;
+    }
     if (failed.length > 0 && rule.onFail) {
       const { note, setField } = rule.onFail;
       if (note !== undefined) {

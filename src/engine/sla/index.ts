@@ -73,7 +73,10 @@ export async function evaluateSla(ticket: Ticket, rules: readonly CompiledSlaRul
         if (outcome.dueAt === undefined || timing.due.toISOString() < outcome.dueAt) outcome.dueAt = timing.due.toISOString();
         continue;
       }
-      state.history.setMark(rule.id, ticket.key, mark);
+      // Each step is a plan of its own: if its writes fail, only its mark is released, never the
+      // mark of a step already sent (the sweep judges the same snapshot version for days).
+      const plan = `${ticket.key}@${ticket.version}/sla/${rule.id}/${step.id}@${now.toISOString()}`;
+      state.history.setMark(rule.id, ticket.key, mark, plan);
       // Long past, or overtaken by a later step of the same clock that is due too (a warning at
       // 75% is moot once 100% has passed): recorded, not written.
       const overtaken = rule.escalations.some((other, j) => j !== index && sameClock(step, other) && laterShare(other, step) && (timings[j]?.due.getTime() ?? Infinity) <= now.getTime());
@@ -85,15 +88,15 @@ export async function evaluateSla(ticket: Ticket, rules: readonly CompiledSlaRul
       const sla = { step: step.id, target: timing.what, dueAt: timing.due.toISOString(), elapsed: formatMs(timing.elapsedMs(now)), targetTime: timing.targetText, calendar: rule.calendar };
       const why = `SLA rule ${rule.id}, step ${step.id}: ${timing.reason(now)}`;
       if (step.assign) {
-        outcome.decisions.push({ ruleId: rule.id, action: step.assign.assignee ? { type: 'assign', group: step.assign.group, assignee: step.assign.assignee } : { type: 'assign', group: step.assign.group }, explanation: why });
+        outcome.decisions.push({ ruleId: rule.id, action: step.assign.assignee ? { type: 'assign', group: step.assign.group, assignee: step.assign.assignee } : { type: 'assign', group: step.assign.group }, explanation: why, plan });
         state.noteAssignment(ticket, step.assign.group, step.assign.assignee);
       }
-      if (step.setField) outcome.decisions.push({ ruleId: rule.id, action: { type: 'set-field', field: step.setField.field, value: step.setField.value }, explanation: why });
+      if (step.setField) outcome.decisions.push({ ruleId: rule.id, action: { type: 'set-field', field: step.setField.field, value: step.setField.value }, explanation: why, plan });
       const template = compiled.notes[index];
       if (template && step.note) {
         try {
           const body = (await template.render(ticket, { sla, rule: { id: rule.id, description: rule.description ?? '' } })).trim();
-          if (body !== '') outcome.decisions.push({ ruleId: rule.id, action: { type: 'comment', visibility: step.note.visibility, body }, explanation: why });
+          if (body !== '') outcome.decisions.push({ ruleId: rule.id, action: { type: 'comment', visibility: step.note.visibility, body }, explanation: why, plan });
         } catch (error) {
           note('error', `note of step ${step.id} failed: ${error instanceof Error ? error.message : String(error)}`);
         }
@@ -109,6 +112,7 @@ export async function evaluateSla(ticket: Ticket, rules: readonly CompiledSlaRul
             ...(step.task.group ? { group: step.task.group } : {}),
           },
           explanation: why,
+          plan,
         });
       }
     }

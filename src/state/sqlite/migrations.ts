@@ -155,6 +155,7 @@ export const migrations: readonly string[] = [
   ALTER TABLE tickets ADD COLUMN status_since TEXT;
   ALTER TABLE tickets ADD COLUMN sla_due_at TEXT;
   ALTER TABLE tickets ADD COLUMN snapshot TEXT;
+  ALTER TABLE tickets ADD COLUMN resolved_at TEXT;
   CREATE INDEX tickets_sla_due ON tickets (source_id, sla_due_at) WHERE is_open = 1 AND sla_due_at IS NOT NULL;
   `,
 ];

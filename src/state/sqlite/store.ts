@@ -38,6 +38,7 @@ interface TicketRow {
   status_since: string | null;
   sla_due_at: string | null;
   snapshot: string | null;
+  resolved_at: string | null;
 }
 
 const PLAN_OF = (table: string): string =>
@@ -98,11 +99,11 @@ export class SqliteStateStore implements StateStore {
       ledgerPrune: db.prepare('DELETE FROM ledger WHERE source_id = ? AND updated_at < ?'),
       getTicket: db.prepare<[string], TicketRow>('SELECT * FROM tickets WHERE key = ?'),
       upsertTicket: db.prepare(
-        `INSERT INTO tickets (key, source_id, native_id, number, version, status, is_open, grp, assignee, updated_at, status_since, sla_due_at, snapshot)
-         VALUES (@key, @sourceId, @nativeId, @number, @version, @status, @isOpen, @group, @assignee, @updatedAt, @statusSince, @slaDueAt, @snapshot)
+        `INSERT INTO tickets (key, source_id, native_id, number, version, status, is_open, grp, assignee, updated_at, status_since, sla_due_at, snapshot, resolved_at)
+         VALUES (@key, @sourceId, @nativeId, @number, @version, @status, @isOpen, @group, @assignee, @updatedAt, @statusSince, @slaDueAt, @snapshot, @resolvedAt)
          ON CONFLICT(key) DO UPDATE SET version = excluded.version, status = excluded.status, is_open = excluded.is_open,
            grp = excluded.grp, assignee = excluded.assignee, updated_at = excluded.updated_at, number = excluded.number,
-           status_since = excluded.status_since, sla_due_at = excluded.sla_due_at, snapshot = excluded.snapshot`,
+           status_since = excluded.status_since, sla_due_at = excluded.sla_due_at, snapshot = excluded.snapshot, resolved_at = excluded.resolved_at`,
       ),
       slaDue: db.prepare<[string, string, number], TicketRow>(
         'SELECT * FROM tickets WHERE source_id = ? AND is_open = 1 AND sla_due_at IS NOT NULL AND sla_due_at <= ? ORDER BY sla_due_at LIMIT ?',
@@ -214,6 +215,7 @@ export class SqliteStateStore implements StateStore {
           statusSince: t.statusSince ?? null,
           slaDueAt: t.slaDueAt ?? null,
           snapshot: t.slaDueAt !== undefined ? (t.snapshot ?? null) : null,
+          resolvedAt: t.resolvedAt ?? null,
         });
       }
       for (const q of batch.quarantine) {
@@ -366,6 +368,7 @@ function toTicketState(row: TicketRow): TicketState {
     statusSince: row.status_since ?? undefined,
     slaDueAt: row.sla_due_at ?? undefined,
     snapshot: row.snapshot ?? undefined,
+    resolvedAt: row.resolved_at ?? undefined,
   };
 }
 

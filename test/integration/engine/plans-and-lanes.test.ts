@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PlatformError } from '../../../src/http/errors.js';
 import { correlationKey } from '../../../src/engine/patterns/index.js';
-import { DedupRule, PatternRule, RoutingRule } from '../../../src/model/rule.js';
+import { DedupRule, PatternRule, RoutingRule, SlaRule } from '../../../src/model/rule.js';
 import type { Ticket } from '../../../src/model/ticket.js';
 import { Desk } from '../../helpers/desk.js';
 import { makeTicket } from '../../helpers/tickets.js';
@@ -109,5 +109,34 @@ describe('rules renamed or replaced', () => {
     expect(correlationKey(id, '["s","a"]', 1)).not.toBe(correlationKey(id, '["s","a"]', 2));
     expect(correlationKey(id, '["s","a"]', 1)).not.toBe(correlationKey(id, '["s","b"]', 1));
     expect(correlationKey(id, '["s","a"]', 1).length).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('SLA steps are plans of their own', () => {
+  const sla = SlaRule.parse({
+    id: 'sla',
+    kind: 'sla',
+    when: 'true',
+    targets: [{ priority: 3, response: { hours: 4 }, resolution: { hours: 72 } }],
+    escalations: [
+      { id: 'response-overdue', at: { percent: 100, of: 'response' }, note: { template: 'nobody responded' } },
+      { id: 'resolution-75', at: { percent: 75, of: 'resolution' }, note: { template: '75% used' } },
+    ],
+  });
+
+  it('a later step superseded by a person does not make an earlier, delivered step fire again', async () => {
+    const desk = new Desk([sla]);
+    const t = makeTicket({ id: 's1', priority: 3, createdAt: '2026-11-20T08:00:00Z', updatedAt: '2026-11-20T08:00:00Z' });
+    // 4 h in: the response step fires and is delivered.
+    desk.setNow(new Date('2026-11-20T12:30:00Z'));
+    await desk.batch([t]);
+    await desk.drain(ok);
+    // 54 h in, same version: the 75% step fires, but a person edited the ticket meanwhile.
+    desk.setNow(new Date('2026-11-22T14:30:00Z'));
+    await desk.batch([t]);
+    await desk.drain(async (e) => (e.planned.action.type === 'comment' && e.planned.action.body === '75% used' ? { outcome: 'superseded' as const, ref: 's1' } : ok()));
+    // The person's version: the 75% step is judged again, the response step is not repeated.
+    const again = await desk.batch([{ ...t, version: '2', updatedAt: '2026-11-22T14:00:00Z' }]);
+    expect(again.map((a) => (a.action.type === 'comment' ? a.action.body : a.action.type))).toEqual(['75% used']);
   });
 });

@@ -142,3 +142,25 @@ describe('sampling for manual review', () => {
     expect(evaluation.decisions.map((d) => d.action)).toEqual([expect.objectContaining({ type: 'comment', body: expect.stringContaining('manual review') })]);
   });
 });
+
+describe('QA on history and between polls', () => {
+  it('logs a verdict but writes nothing for a ticket resolved long ago (a first sync of old tickets)', async () => {
+    const old = good({ resolution: { notes: 'fixed' }, resolvedAt: '2021-01-05T10:00:00Z', updatedAt: '2021-01-05T10:00:00Z', createdAt: '2021-01-04T10:00:00Z' });
+    const evaluation = await judge(old, undefined);
+    expect(evaluation.verdicts).toHaveLength(1);
+    expect(evaluation.verdicts[0]?.passed).toBe(false);
+    expect(evaluation.decisions).toEqual([]);
+    expect(evaluation.trace[0]?.reason).toContain('too long ago to write back');
+  });
+
+  it('checks again a ticket reopened and resolved again between two passes (its resolution time moved)', async () => {
+    const store = openSqliteStore(':memory:');
+    const state = (extra: Partial<Ticket>) => good({ resolvedAt: '2026-11-21T10:00:00Z', ...extra });
+    expect((await judge(state({ version: '3' }), 'open', store)).verdicts).toHaveLength(1);
+    const again = state({ version: '6', resolvedAt: '2026-11-22T16:00:00Z', reopenCount: 1 });
+    const stateWithPrevious = new BatchState(new Map(), new Map(), store.history);
+    const evaluation = await evaluateTicket(again, shipped, stateWithPrevious, { sourceId: 'snow-test', now: new Date('2026-11-23T10:00:00Z'), previousStatus: 'resolved', previousResolvedAt: '2026-11-21T10:00:00Z' });
+    expect(evaluation.verdicts).toHaveLength(1);
+    expect(evaluation.verdicts[0]?.version).toBe('6');
+  });
+});
