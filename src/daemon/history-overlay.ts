@@ -1,5 +1,6 @@
 import type { CandidateSearch, DuplicateCandidate, HistoryState, IndexedTicket, PatternEvent, PatternProblem } from '../engine/types.js';
 import type { Ticket } from '../model/ticket.js';
+import type { SimilarityDoc } from '../similarity/types.js';
 import type { HistoryChanges, HistoryStore } from '../state/types.js';
 
 /** Ticket fields the similarity index keeps for equality checks and field evidence. */
@@ -42,10 +43,14 @@ export class HistoryOverlay implements HistoryState {
 
   async index(ticket: Ticket): Promise<void> {
     this.indexedHere.add(ticket.key);
+    await this.store.index(this.doc(ticket));
+  }
+
+  private doc(ticket: Ticket): SimilarityDoc & { title: string } {
     const fields: Record<string, string | undefined> = {};
     for (const field of INDEXED_FIELDS) fields[field] = ticket[field];
     fields.priority = String(ticket.priority);
-    await this.store.index({
+    return {
       key: ticket.key,
       sourceId: ticket.source.instance,
       nativeId: ticket.source.nativeId,
@@ -55,7 +60,7 @@ export class HistoryOverlay implements HistoryState {
       title: ticket.title,
       description: ticket.description,
       fields,
-    });
+    };
   }
 
   async candidates(search: CandidateSearch): Promise<DuplicateCandidate[]> {
@@ -66,22 +71,8 @@ export class HistoryOverlay implements HistoryState {
   }
 
   private search(search: CandidateSearch): Promise<DuplicateCandidate[]> {
-    const { ticket } = search;
-    const fields: Record<string, string | undefined> = {};
-    for (const field of INDEXED_FIELDS) fields[field] = ticket[field];
-    fields.priority = String(ticket.priority);
     return this.store.candidates({
-      doc: {
-        key: ticket.key,
-        sourceId: ticket.source.instance,
-        nativeId: ticket.source.nativeId,
-        number: ticket.source.number,
-        version: ticket.version,
-        createdAt: ticket.createdAt,
-        title: ticket.title,
-        description: ticket.description,
-        fields,
-      },
+      doc: this.doc(search.ticket),
       createdAfter: search.createdAfter,
       createdBefore: search.createdBefore,
       sourceIds: search.sourceIds,
@@ -89,6 +80,11 @@ export class HistoryOverlay implements HistoryState {
       fieldWeights: search.fieldWeights,
       limit: search.limit,
     });
+  }
+
+  async clusterOf(ticket: Ticket, options: { threshold: number; createdAfter: string }): Promise<string> {
+    this.indexedHere.add(ticket.key);
+    return (await this.store.cluster(this.doc(ticket), options)).number;
   }
 
   indexed(key: string): Promise<IndexedTicket | undefined> {

@@ -143,6 +143,8 @@ export interface HistoryState {
   index(ticket: Ticket): Promise<void>;
   candidates(search: CandidateSearch): Promise<DuplicateCandidate[]>;
   indexed(key: string): Promise<IndexedTicket | undefined>;
+  /** The ticket's text cluster (see pattern rules' `$cluster`): the number of the cluster's first ticket. */
+  clusterOf(ticket: Ticket, options: { threshold: number; createdAfter: string }): Promise<string>;
   /** The original a ticket was linked to as a duplicate, if it was. */
   rootOf(key: string): Promise<string | undefined>;
   /** Whether other tickets were linked to this one as duplicates. */

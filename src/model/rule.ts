@@ -107,8 +107,19 @@ export type DedupRule = z.infer<typeof DedupRule>;
 export const PatternRule = z.strictObject({
   ...RuleBase,
   kind: z.literal('pattern'),
-  /** JSONata expressions over the ticket; their values, joined, are the pattern's key. A missing value means the ticket is not grouped. */
+  /**
+   * JSONata expressions over the ticket; their values, joined, are the pattern's key. A missing
+   * value means the ticket is not grouped. `$cluster` is the ticket's text cluster (the number of
+   * the cluster's first ticket), for patterns the fields do not capture.
+   */
   groupBy: z.array(Jsonata).min(1),
+  /** How `$cluster` is formed: a ticket joins the cluster of its most similar earlier ticket scoring at least `threshold`. */
+  cluster: z
+    .strictObject({
+      threshold: Score.default(0.5),
+      lookBack: Duration.prefault({ days: 30 }),
+    })
+    .prefault({}),
   /** The recent window counted against the group's normal rate. */
   window: Duration,
   /** The period before the window over which the normal rate is measured. */

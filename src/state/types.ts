@@ -114,6 +114,11 @@ export interface HistoryStore {
   candidates(query: CandidateQuery): Promise<DuplicateCandidate[]>;
   indexed(key: string): Promise<IndexedTicket | undefined>;
   indexedCount(): Promise<number>;
+  /**
+   * The ticket's text cluster (indexing it): the cluster it was given before, else its best earlier
+   * candidate's at or above `threshold`, else a new one it leads. Returns the leader's key and number.
+   */
+  cluster(doc: SimilarityDoc & { title: string }, options: { threshold: number; createdAfter: string }): Promise<{ key: string; number: string }>;
   /** Which of these ticket keys a committed batch has seen (the index may hold more). */
   committedTickets(keys: readonly string[]): Promise<Set<string>>;
   duplicateRoot(key: string): Promise<string | undefined>;

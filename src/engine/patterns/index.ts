@@ -45,7 +45,7 @@ export async function evaluatePatterns(ticket: Ticket, rules: readonly CompiledP
         note('no-match', `when is false: ${rule.when}`);
         continue;
       }
-      values = await groupValues(ticket, compiled);
+      values = await groupValues(ticket, compiled, state);
     } catch (error) {
       note('error', `${error instanceof Error ? error.message : String(error)}`);
       continue;
@@ -196,10 +196,20 @@ function linkDecision(ruleId: string, problem: PatternProblem, member: PatternEv
 }
 
 /** The group's values, or why the ticket is not grouped. */
-async function groupValues(ticket: Ticket, compiled: CompiledPatternRule): Promise<string[] | string> {
+async function groupValues(ticket: Ticket, compiled: CompiledPatternRule, state: EngineState): Promise<string[] | string> {
+  const { rule } = compiled;
+  // A text cluster costs a similarity query: only when the rule groups by it.
+  const bindings = rule.groupBy.some((e) => e.includes('$cluster'))
+    ? {
+        cluster: `cluster of ${await state.history.clusterOf(ticket, {
+          threshold: rule.cluster.threshold,
+          createdAfter: new Date(Date.parse(ticket.createdAt) - durationMs(rule.cluster.lookBack)).toISOString(),
+        })}`,
+      }
+    : undefined;
   const values: string[] = [];
   for (const [i, expression] of compiled.groupBy.entries()) {
-    const value = await expression.evaluate(ticket);
+    const value = await expression.evaluate(ticket, bindings);
     if (value === undefined || value === null || value === '' || (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')) {
       return `no value for groupBy ${compiled.rule.groupBy[i] ?? ''}`;
     }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { DuplicateCandidate, IndexedTicket, PatternEvent, PatternProblem } from '../../engine/types.js';
+import { assignCluster } from '../../similarity/cluster.js';
 import { SqliteCandidateIndex } from '../../similarity/sqlite-index.js';
 import type { CandidateQuery, SimilarityDoc } from '../../similarity/types.js';
 import type { HistoryChanges, HistoryStore } from '../types.js';
@@ -109,6 +110,18 @@ export class SqliteHistoryStore implements HistoryStore {
     const doc = this.index_.get(key);
     if (!doc) return undefined;
     return { key: doc.key, sourceId: doc.sourceId, nativeId: doc.nativeId, number: doc.number, version: doc.version, createdAt: doc.createdAt, title: this.stmts.title.get(key)?.title ?? '' };
+  }
+
+  async cluster(doc: SimilarityDoc & { title: string }, options: { threshold: number; createdAfter: string }): Promise<{ key: string; number: string }> {
+    const existing = this.index_.get(doc.key)?.clusterKey;
+    let leader = existing;
+    if (leader === undefined) {
+      leader = this.db.transaction(() => {
+        this.stmts.setTitle.run(doc.key, doc.title.slice(0, 300));
+        return assignCluster(this.index_, doc, { threshold: options.threshold, createdAfter: options.createdAfter, sourceIds: [doc.sourceId] }).clusterKey;
+      })();
+    }
+    return { key: leader, number: this.index_.get(leader)?.number ?? doc.number };
   }
 
   async indexedCount(): Promise<number> {

@@ -150,3 +150,17 @@ describe('pattern rules', () => {
     expect(decisions[0]?.action).toMatchObject({ type: 'create-problem', title: 'Recurring incidents: mail-03', description: expect.stringContaining('3 incidents from') });
   });
 });
+
+describe('pattern rules over text clusters', () => {
+  it('groups incidents by what they say when no field captures it ($cluster)', async () => {
+    const d = desk([rule({ id: 'by-text', groupBy: ['$cluster'], trigger: { minCount: 3, factor: 3, absoluteCount: 3 }, cluster: { threshold: 0.5 } })]);
+    const at = (h: string, title: string) => incident(undefined, `2026-11-20T${h}:00:00Z`, { title, description: '' });
+    const noise = [at('06', 'Printer on floor 2 jams'), at('06', 'New starter needs a laptop'), at('07', 'Password reset for payroll')];
+    expect(await d.batch(noise)).toEqual([]);
+    const outage = [at('08', 'Teams calls drop after ten minutes'), at('09', 'Teams calls keep dropping'), at('10', 'Calls in Teams drop after a few minutes')];
+    const decisions = await d.batch(outage);
+    expect(types(decisions)).toEqual(['create-problem', 'link-problem', 'link-problem', 'link-problem']);
+    expect(decisions[0]?.action).toMatchObject({ title: `Recurring incidents on cluster of ${outage[0]?.source.number}` });
+    expect(decisions.slice(1).map((x) => x.target?.number ?? outage[2]?.source.number).sort()).toEqual(outage.map((t) => t.source.number).sort());
+  });
+});
