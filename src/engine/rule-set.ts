@@ -111,8 +111,17 @@ export function compileRuleSet(rules: readonly Rule[]): CompiledRuleSet {
   return { rules: compiled, hash, rawFields };
 }
 
-export function rulesOfKind<K extends CompiledRule['kind']>(ruleSet: CompiledRuleSet, kind: K): Extract<CompiledRule, { kind: K }>[] {
-  return ruleSet.rules.filter((r): r is Extract<CompiledRule, { kind: K }> => r.kind === kind);
+/** Rules of one kind, in file order; computed once per rule set (it is asked for every ticket). */
+const BY_KIND = new WeakMap<CompiledRuleSet, Map<string, readonly CompiledRule[]>>();
+
+export function rulesOfKind<K extends CompiledRule['kind']>(ruleSet: CompiledRuleSet, kind: K): readonly Extract<CompiledRule, { kind: K }>[] {
+  let byKind = BY_KIND.get(ruleSet);
+  if (!byKind) {
+    byKind = new Map();
+    for (const rule of ruleSet.rules) byKind.set(rule.kind, [...(byKind.get(rule.kind) ?? []), rule]);
+    BY_KIND.set(ruleSet, byKind);
+  }
+  return (byKind.get(kind) ?? []) as readonly Extract<CompiledRule, { kind: K }>[];
 }
 
 /** Rules reach custom native fields through `raw.<field>`; the connector must ask for them. */
