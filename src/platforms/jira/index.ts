@@ -923,25 +923,7 @@ class JiraConnector implements Connector {
     signal: AbortSignal | undefined,
   ): Promise<{ id: string; linked: boolean } | undefined> {
     const jql = this.guard(() => `project = ${jqlString(project)} AND labels = ${jqlString(label)} ORDER BY created ASC, id ASC`);
-    const reconcileIssues = this.reconcileIds();
-    const response = this.cloud
-      ? await this.request({
-          method: 'POST',
-          url: '/rest/api/3/search/jql',
-          data: { jql, fields: ['issuelinks'], maxResults: 1, ...(reconcileIssues.length > 0 ? { reconcileIssues } : {}) },
-          idempotent: true,
-          operation: 'task-lookup',
-          signal,
-        })
-      : await this.request({
-          method: 'POST',
-          url: '/rest/api/2/search',
-          data: { jql, startAt: 0, maxResults: 1, fields: ['issuelinks'] },
-          idempotent: true,
-          operation: 'task-lookup',
-          signal,
-        });
-    const first = this.parse(SearchJqlResponse, response.data, 'task lookup').issues[0];
+    const first = this.parse(SearchJqlResponse, await this.searchFirst(jql, ['issuelinks'], 'task-lookup', signal), 'task lookup').issues[0];
     if (first === undefined) {
       return undefined;
     }
@@ -1028,6 +1010,25 @@ class JiraConnector implements Connector {
       operation: 'transition',
       signal,
     });
+  }
+
+  /**
+   * The first issue of a search (Cloud: /search/jql, asking the index to reconcile issues this
+   * process just wrote; Data Center: /search), as the raw response body.
+   */
+  private async searchFirst(jql: string, fields: string[], operation: JiraOperation, signal: AbortSignal | undefined, options: { reconcile?: boolean } = {}): Promise<unknown> {
+    const reconcileIssues = options.reconcile === false ? [] : this.reconcileIds();
+    const response = this.cloud
+      ? await this.request({
+          method: 'POST',
+          url: '/rest/api/3/search/jql',
+          data: { jql, fields, maxResults: 1, ...(reconcileIssues.length > 0 ? { reconcileIssues } : {}) },
+          idempotent: true,
+          operation,
+          signal,
+        })
+      : await this.request({ method: 'POST', url: '/rest/api/2/search', data: { jql, startAt: 0, maxResults: 1, fields }, idempotent: true, operation, signal });
+    return response.data;
   }
 
   /** Every page of a search (Cloud: nextPageToken; Data Center: startAt), issues only. */
@@ -1119,25 +1120,7 @@ class JiraConnector implements Connector {
     }
     const problems = this.requireProblems();
     const jql = this.guard(() => `project = ${jqlString(problems.projectKey)} AND labels = ${jqlString(label)} ORDER BY created ASC, id ASC`);
-    const reconcileIssues = this.reconcileIds();
-    const response = this.cloud
-      ? await this.request({
-          method: 'POST',
-          url: '/rest/api/3/search/jql',
-          data: { jql, fields: ['id'], maxResults: 1, ...(reconcileIssues.length > 0 ? { reconcileIssues } : {}) },
-          idempotent: true,
-          operation: 'problem-lookup',
-          signal,
-        })
-      : await this.request({
-          method: 'POST',
-          url: '/rest/api/2/search',
-          data: { jql, startAt: 0, maxResults: 1, fields: ['id'] },
-          idempotent: true,
-          operation: 'problem-lookup',
-          signal,
-        });
-    const id = this.parse(IssueIdList, response.data, 'problem lookup').issues[0]?.id;
+    const id = this.parse(IssueIdList, await this.searchFirst(jql, ['id'], 'problem-lookup', signal), 'problem lookup').issues[0]?.id;
     if (id !== undefined) {
       this.problemIds.set(label, id);
     }
@@ -1314,10 +1297,8 @@ class JiraConnector implements Connector {
     const clause = `cf[${fieldId.slice('customfield_'.length)}]`;
     const jql = this.guard(() => `${clause} = ${jqlString(name)} ORDER BY updated DESC`);
     try {
-      const response = this.cloud
-        ? await this.request({ method: 'POST', url: '/rest/api/3/search/jql', data: { jql, fields: [fieldId], maxResults: 1 }, idempotent: true, operation: 'team-lookup', signal })
-        : await this.request({ method: 'POST', url: '/rest/api/2/search', data: { jql, startAt: 0, maxResults: 1, fields: [fieldId] }, idempotent: true, operation: 'team-lookup', signal });
-      for (const issue of this.parse(SearchJqlResponse, response.data, 'team lookup').issues) {
+      const data = await this.searchFirst(jql, [fieldId], 'team-lookup', signal, { reconcile: false });
+      for (const issue of this.parse(SearchJqlResponse, data, 'team lookup').issues) {
         this.learnTeam((issue as { fields?: Record<string, unknown> }).fields?.[fieldId]);
       }
     } catch (error) {
