@@ -52,6 +52,19 @@ export function isValidTimeZone(timeZone: string): boolean {
 
 /** Wall-clock reading of `instant` (ms since epoch) in `timeZone`. */
 export function localParts(instant: number, timeZone: string): LocalDateTime {
+  const local = new Date(instant + offsetMs(instant, timeZone));
+  return {
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    second: local.getUTCSeconds(),
+  };
+}
+
+/** What `Intl` reads for a whole second: the one slow step, hence the offset cache below. */
+function intlParts(instant: number, timeZone: string): LocalDateTime {
   const out: LocalDateTime = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
   for (const part of formatter(timeZone).formatToParts(new Date(instant))) {
     if (part.type in out) out[part.type as keyof LocalDateTime] = Number(part.value);
@@ -60,11 +73,25 @@ export function localParts(instant: number, timeZone: string): LocalDateTime {
   return out;
 }
 
+/**
+ * Offsets only change at transitions, which fall on whole minutes, so one `Intl` reading per zone
+ * and minute serves every instant in it (routing asks for the same instant once per person).
+ */
+const OFFSETS = new Map<string, number>();
+const OFFSETS_MAX = 100_000;
+
 /** UTC offset of `timeZone` at `instant`, in ms (local = instant + offset). */
 export function offsetMs(instant: number, timeZone: string): number {
-  const whole = Math.floor(instant / 1000) * 1000;
-  const p = localParts(whole, timeZone);
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - whole;
+  const minute = Math.floor(instant / 60_000);
+  const key = `${timeZone}|${minute}`;
+  const cached = OFFSETS.get(key);
+  if (cached !== undefined) return cached;
+  const whole = minute * 60_000;
+  const p = intlParts(whole, timeZone);
+  const offset = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - whole;
+  if (OFFSETS.size >= OFFSETS_MAX) OFFSETS.clear();
+  OFFSETS.set(key, offset);
+  return offset;
 }
 
 export function dayNumber(year: number, month: number, day: number): number {
