@@ -16,7 +16,8 @@ export type DiagnosticCode =
   | 'env-missing'
   | 'file-not-found'
   | 'unknown-kind'
-  | 'capability-missing';
+  | 'capability-missing'
+  | 'unknown-reference';
 
 export type DiagnosticSeverity = 'error' | 'warning';
 

@@ -11,7 +11,8 @@ import type { Source } from './schema.js';
 import type { Rule } from '../model/rule.js';
 import { hasTopLevelKey, nodeAt, nodeStart, parseYamlSource, positionAt, type YamlSource } from './yaml-source.js';
 import { capabilitiesOf } from '../platforms/api.js';
-import { isTeamFile, loadTeam } from '../team/index.js';
+import { isTeamFile, loadTeam, type Team } from '../team/index.js';
+import { teamReferenceDiagnostics } from './team-references.js';
 
 export interface ValidateResult {
   diagnostics: Diagnostic[];
@@ -38,6 +39,7 @@ export function validatePaths(paths: readonly string[], options: ValidateOptions
   const found = new Map<FileKind, string[]>([
     ['config', []],
     ['rules', []],
+    ['team', []],
     ['mapping', []],
   ]);
   const seen = new Set<string>();
@@ -88,14 +90,22 @@ export function validatePaths(paths: readonly string[], options: ValidateOptions
   }
 
   const rulesFiles = found.get('rules') ?? [];
+  let loadedRules: ReturnType<typeof loadRules> | undefined;
   if (rulesFiles.length > 0) {
     const rules = loadRules(rulesFiles, sourceIds === undefined ? {} : { sourceIds });
+    loadedRules = rules;
     diagnostics.push(...rules.diagnostics);
     diagnostics.push(...capabilityWarnings(rules.files, sources));
   }
 
   const teamFiles = found.get('team') ?? [];
-  for (const file of teamFiles) diagnostics.push(...loadTeam(file).diagnostics);
+  let team: Team | undefined;
+  for (const file of teamFiles) {
+    const loadedTeam = loadTeam(file);
+    diagnostics.push(...loadedTeam.diagnostics);
+    team ??= loadedTeam.team;
+  }
+  if (rulesFiles.length > 0) diagnostics.push(...teamReferenceDiagnostics(loadedRules?.files ?? [], team));
 
   const mappingFiles = found.get('mapping') ?? [];
   for (const file of mappingFiles) diagnostics.push(...loadMappingFile(file).diagnostics);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { loadTeam, type Team } from '../team/index.js';
+import { teamReferenceDiagnostics } from '../config/team-references.js';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMappings, loadRules } from '../config/load-rules.js';
@@ -75,14 +76,16 @@ export function loadConfigSet(rulesDir: string, mappingsDir: string, platforms: 
     mappings.set(platform, compilePlatformMappings(platform, inbound, outbound));
   }
   // Reloaded with the rules (its content is part of the rules folder's hash).
-  const teamFile = join(rulesDir, 'team.yaml');
+  const teamFile = ['team.yaml', 'team.yml'].map((name) => join(rulesDir, name)).find((file) => existsSync(file));
   let team: Team | undefined;
-  if (existsSync(teamFile) && statSync(rulesDir).isDirectory()) {
+  if (teamFile !== undefined && statSync(rulesDir).isDirectory()) {
     const loadedTeam = loadTeam(teamFile);
     const teamErrors = loadedTeam.diagnostics.filter((d) => d.severity === 'error');
     if (teamErrors.length > 0 || !loadedTeam.team) throw new ConfigSetError(teamErrors);
     team = loadedTeam.team;
   }
+  const referenceErrors = teamReferenceDiagnostics(loaded.files, team).filter((d) => d.severity === 'error');
+  if (referenceErrors.length > 0) throw new ConfigSetError(referenceErrors);
   return { hash, rules: compileRuleSet(loaded.rules), mappings, team };
 }
 

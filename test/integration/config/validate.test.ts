@@ -1,8 +1,12 @@
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runValidate, validatePaths } from '../../../src/config/validate.js';
 import { configFixture, rulesFixture, where } from './fixtures.js';
 
 const env = { SN_PASSWORD: 'secret' };
+const REPO = resolve(import.meta.dirname, '..', '..', '..');
 
 describe('validatePaths', () => {
   it('follows a config to its rules and mappings and finds nothing wrong in the valid fixtures', () => {
@@ -69,5 +73,22 @@ describe('runValidate', () => {
     expect(code).toBe(0);
     expect(lines[0]).toMatch(/:1:1 warning file-not-found: File or directory not found \(rules folder of .*warnings-only\.yaml\)/);
     expect(lines.at(-1)).toBe('3 files checked: 0 errors, 1 warning');
+  });
+});
+
+describe('validatePaths with a team file beside the rules', () => {
+  it('reports a broken team file at its line and column, and an SLA calendar that is not one of its groups', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deskbridge-validate-team-'));
+    for (const file of ['routing.yaml', 'sla.yaml', 'team.yaml']) copyFileSync(join(REPO, 'rules', file), join(dir, file));
+    writeFileSync(join(dir, 'team.yaml'), readFileSync(join(dir, 'team.yaml'), 'utf8').replace('members: [ana, rui, marta, joao]', 'members: [ana, rui, marta, joao, zed]'));
+    writeFileSync(join(dir, 'sla.yaml'), readFileSync(join(dir, 'sla.yaml'), 'utf8').replace('    calendar: 24x7', '    calendar: Servce Desk'));
+
+    const result = validatePaths([dir], { env });
+
+    const codes = result.diagnostics.map((d) => `${d.file.split('/').pop()}:${d.line} ${d.code}`);
+    expect(codes).toContain('team.yaml:59 bad-value');
+    expect(result.diagnostics.find((d) => d.file.endsWith('team.yaml'))?.message).toContain('Unknown person "zed"');
+    expect(result.diagnostics.find((d) => d.file.endsWith('sla.yaml'))).toMatchObject({ severity: 'error', code: 'unknown-reference' });
+    expect(result.filesChecked).toBe(3);
   });
 });
