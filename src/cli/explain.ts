@@ -12,6 +12,7 @@ import type { Ticket } from '../model/ticket.js';
 import { silentLogger } from '../observability/logger.js';
 import { createConnector } from '../platforms/api.js';
 import { openSqliteStore, scratchHistory } from '../state/sqlite/store.js';
+import { teamCalendars } from '../team/index.js';
 
 export interface ExplainOptions {
   config: string;
@@ -60,17 +61,24 @@ export async function explainCommand(opts: ExplainOptions, out: (line: string) =
   // The state the daemon would decide with (rotation positions, open tickets), read-only.
   // A dry-run source decides with its own state file; neither is created when it does not exist.
   const statePath = source.dryRun ?? config.dryRun ? dryRunStatePath(config.state.path) : config.state.path;
+  const teamContext = { ...(set.team ? { team: set.team } : {}), calendars: teamCalendars(set.team) };
   let explanation;
   if (existsSync(statePath)) {
     const store = openSqliteStore(statePath);
     try {
       const state = new BatchState(await store.roundRobinPositions(source.id), await store.openLoads(source.id), store.history);
-      explanation = await explainTicket(ticket, set.rules, state, source.id);
+      const known = (await store.getTickets([ticket.key])).get(ticket.key);
+      explanation = await explainTicket(ticket, set.rules, state, source.id, new Date(), {
+        ...teamContext,
+        previousStatus: known?.status,
+        previousResolvedAt: known?.resolvedAt,
+        statusSince: known && known.status === ticket.status ? known.statusSince : undefined,
+      });
     } finally {
       await store.close();
     }
   } else {
-    explanation = await explainTicket(ticket, set.rules, new BatchState(new Map(), new Map(), scratchHistory()), source.id);
+    explanation = await explainTicket(ticket, set.rules, new BatchState(new Map(), new Map(), scratchHistory()), source.id, new Date(), teamContext);
   }
   if (opts.json) out(JSON.stringify({ ...explanation, ticket: { ...explanation.ticket, raw: undefined } }, null, 2));
   else for (const line of formatExplanation(explanation)) out(line);

@@ -40,6 +40,10 @@ export class BatchState implements EngineState {
     this.roundRobinChanges.set(ruleId, position);
   }
 
+  plannedGroup(ticketKey: string): string | undefined {
+    return this.plannedAssignments.get(ticketKey)?.group;
+  }
+
   openLoad(_sourceId: string, assignee: string): number {
     return this.loads.get(assignee) ?? 0;
   }

@@ -72,6 +72,8 @@ export interface EngineState {
   openLoad(sourceId: string, assignee: string): number;
   /** Tells the state that the engine assigned a ticket, so later tickets in the batch see the load. */
   noteAssignment(ticket: Ticket, group: string, assignee: string | undefined): void;
+  /** The group this batch already assigned the ticket to, if any (rules later in the evaluation see it). */
+  plannedGroup?(ticketKey: string): string | undefined;
   /** What earlier tickets the daemon has seen: the similarity index, duplicate links, pattern history. */
   readonly history: HistoryState;
 }

@@ -1,6 +1,6 @@
 import { evaluateTicket } from '../engine/index.js';
 import type { CompiledRuleSet } from '../engine/rule-set.js';
-import type { EngineState, RuleTrace } from '../engine/types.js';
+import type { EngineState, EvaluationContext, RuleTrace } from '../engine/types.js';
 import { compileExpression, isTruthy } from '../mapping/expression.js';
 import type { Action } from '../model/action.js';
 import type { Ticket } from '../model/ticket.js';
@@ -31,8 +31,16 @@ export interface Explanation {
 }
 
 /** Evaluates every rule for one ticket, as the daemon would now, and says why each did what it did. */
-export async function explainTicket(ticket: Ticket, ruleSet: CompiledRuleSet, state: EngineState, sourceId: string, now = new Date()): Promise<Explanation> {
-  const evaluation = await evaluateTicket(ticket, ruleSet, state, { sourceId, now });
+export async function explainTicket(
+  ticket: Ticket,
+  ruleSet: CompiledRuleSet,
+  state: EngineState,
+  sourceId: string,
+  now = new Date(),
+  /** The team file and its calendars, and what the daemon knows of the ticket: decide as the daemon would. */
+  extra: Pick<EvaluationContext, 'team' | 'calendars' | 'previousStatus' | 'previousResolvedAt' | 'statusSince'> = {},
+): Promise<Explanation> {
+  const evaluation = await evaluateTicket(ticket, ruleSet, state, { sourceId, now, ...extra });
   const traced = new Map(evaluation.trace.map((t) => [t.ruleId, t]));
   const rules: RuleExplanation[] = [];
   for (const compiled of ruleSet.rules) {

@@ -87,7 +87,10 @@ export async function evaluateSla(ticket: Ticket, rules: readonly CompiledSlaRul
       fired.push(step.id);
       const sla = { step: step.id, target: timing.what, dueAt: timing.due.toISOString(), elapsed: formatMs(timing.elapsedMs(now)), targetTime: timing.targetText, calendar: rule.calendar };
       const why = `SLA rule ${rule.id}, step ${step.id}: ${timing.reason(now)}`;
-      if (step.assign) {
+      // Already in that group (a person may be on it): a group-only reassignment would only take
+      // the person off the ticket.
+      const currentGroup = state.plannedGroup?.(ticket.key) ?? ticket.group;
+      if (step.assign && !(step.assign.assignee === undefined && currentGroup === step.assign.group)) {
         outcome.decisions.push({ ruleId: rule.id, action: step.assign.assignee ? { type: 'assign', group: step.assign.group, assignee: step.assign.assignee } : { type: 'assign', group: step.assign.group }, explanation: why, plan });
         state.noteAssignment(ticket, step.assign.group, step.assign.assignee);
       }

@@ -132,3 +132,18 @@ describe('SLA escalation steps', () => {
     expect(evaluation.slaDueAt).toBe('2026-11-23T11:00:00.000Z');
   });
 });
+
+describe('SLA reassignment', () => {
+  it('does not take the person off a ticket already in the escalation group (routed there in the same evaluation)', async () => {
+    const store = openSqliteStore(':memory:');
+    const state = new BatchState(new Map(), new Map(), store.history);
+    const routing = { id: 'p1', kind: 'routing', when: 'priority = 1', override: true, assign: { group: 'Major Incident Team', assignee: 'Major Incident Manager 1' } };
+    const breach = rule({ escalations: [{ id: 'p1-90', at: { percent: 90, of: 'resolution' }, assign: { group: 'Major Incident Team' }, note: { template: 'handed over' } }] });
+    const ruleSet = compileRuleSet([(await import('../../../src/model/rule.js')).RoutingRule.parse(routing), breach]);
+    const evaluation = await evaluateTicket(P1({ status: 'in_progress' }), ruleSet, state, { sourceId: 'snow-test', now: new Date('2026-11-23T12:00:00Z') });
+    expect(evaluation.decisions.map((d) => d.action)).toEqual([
+      { type: 'assign', group: 'Major Incident Team', assignee: 'Major Incident Manager 1' },
+      { type: 'comment', visibility: 'internal', body: 'handed over' },
+    ]);
+  });
+});
