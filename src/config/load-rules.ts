@@ -271,7 +271,24 @@ type KindLint = (source: YamlSource, rule: Node) => Diagnostic[];
  */
 const KIND_LINTS: Readonly<Record<string, KindLint>> = {
   routing: lintRouting,
+  // A repeated id would share marks (the second step never fires) and merge in reports.
+  sla: (source, rule) => lintUniqueIds(source, mapValue(rule, 'escalations'), 'escalation step'),
+  qa: (source, rule) => lintUniqueIds(source, mapValue(rule, 'checks'), 'check'),
 };
+
+function lintUniqueIds(source: YamlSource, list: Node | undefined, what: string): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const item of seqItems(list)) {
+    const id = stringScalar(mapValue(item, 'id'));
+    if (id === undefined) continue;
+    if (seen.has(id.value)) {
+      diagnostics.push(diagnosticAtNode(source, id, 'error', 'duplicate-id', `The ${what} id "${id.value}" is used twice in this rule`, { hint: `give each ${what} its own id: it keys what deskbridge remembers and reports` }));
+    }
+    seen.add(id.value);
+  }
+  return diagnostics;
+}
 
 const STRATEGIES_NEEDING_MEMBERS: ReadonlySet<string> = new Set(['round-robin', 'least-loaded']);
 

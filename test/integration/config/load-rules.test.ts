@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/config/diagnostics.js';
 import { loadRules, loadRulesOrThrow } from '../../../src/config/load-rules.js';
@@ -112,5 +115,36 @@ describe('loadRulesOrThrow', () => {
 
   it('returns the rules when everything is valid', () => {
     expect(loadRulesOrThrow([rulesFixture('valid.yaml')], { sourceIds }).rules).toHaveLength(3);
+  });
+});
+
+describe('loadRules: ids inside rules', () => {
+  it('reports an SLA step id or a QA check id used twice in one rule, at the second one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deskbridge-ids-'));
+    const file = join(dir, 'dup.yaml');
+    writeFileSync(
+      file,
+      [
+        'rules:',
+        '  - id: sla',
+        '    kind: sla',
+        '    when: "true"',
+        '    targets: [{ priority: 3, resolution: { hours: 8 } }]',
+        '    escalations:',
+        '      - { id: warn, at: { percent: 75, of: resolution }, note: { template: a } }',
+        '      - { id: warn, at: { percent: 100, of: resolution }, note: { template: b } }',
+        '  - id: qa',
+        '    kind: qa',
+        '    when: "true"',
+        '    checks:',
+        '      - { id: notes, assert: "true", message: m }',
+        '      - { id: notes, assert: "false", message: n }',
+        '',
+      ].join('\n'),
+    );
+
+    const { diagnostics } = loadRules([file]);
+
+    expect(diagnostics.map((d) => `${d.line}:${d.column} ${d.code}`)).toEqual(['8:15 duplicate-id', '14:15 duplicate-id']);
   });
 });
