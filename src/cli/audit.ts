@@ -1,4 +1,5 @@
 import { existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { buildQaReport, formatVerifyResult, readAuditLog, verifyAll, type AuditLogName, type Head } from '../audit/index.js';
 import { dryRunAuditDir } from '../daemon/audit-trail.js';
 import { dryRunStatePath } from '../daemon/daemon.js';
@@ -15,14 +16,19 @@ interface Location {
   statePath: string | undefined;
 }
 
-/** The audit folder and state file of a config (or its dry-run twins), or a folder given directly. */
+/**
+ * The audit folder and the state file holding its heads: the config's own (or its dry-run twins).
+ * A `--dir` that is neither is checked on its own — comparing it with another log's heads would
+ * raise false alarms or hide real ones.
+ */
 function locate(opts: { config: string; dir?: string; dryRun?: boolean }): Location | undefined {
   if (opts.dir !== undefined && !existsSync(opts.config)) return { dir: opts.dir, statePath: undefined };
   const config = inspectionConfig(opts.config);
   if (!config) return undefined;
-  const dir = opts.dir ?? (opts.dryRun ? dryRunAuditDir(config.audit.dir) : config.audit.dir);
-  const statePath = opts.dryRun ? dryRunStatePath(config.state.path) : config.state.path;
-  return { dir, statePath: existsSync(statePath) ? statePath : undefined };
+  const real = { dir: config.audit.dir, statePath: config.state.path };
+  const dry = { dir: dryRunAuditDir(config.audit.dir), statePath: dryRunStatePath(config.state.path) };
+  const chosen = opts.dir === undefined ? (opts.dryRun ? dry : real) : [real, dry].find((c) => resolve(c.dir) === resolve(opts.dir ?? '')) ?? { dir: opts.dir, statePath: undefined };
+  return { dir: chosen.dir, statePath: chosen.statePath !== undefined && existsSync(chosen.statePath) ? chosen.statePath : undefined };
 }
 
 /**
@@ -49,6 +55,9 @@ export async function auditVerifyCommand(opts: { config: string; dir?: string; d
   }
   const result = verifyAll(where.dir, heads);
   for (const r of result.results) out(formatVerifyResult(r));
+  if (!opts.dryRun && opts.dir === undefined && result.results.every((r) => r.entries === 0) && existsSync(dryRunAuditDir(where.dir))) {
+    out(`note: the logs are empty, but dry-run sources log under ${dryRunAuditDir(where.dir)} (add --dry-run)`);
+  }
   return result.ok ? 0 : 1;
 }
 

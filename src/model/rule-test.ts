@@ -22,6 +22,7 @@ export const ExpectedAction = z.discriminatedUnion('type', [
   /** `original`: the number of the ticket it is linked to as a duplicate. */
   z.strictObject({ type: z.literal('link-duplicate'), original: z.string().optional(), rule: z.string().optional() }),
   z.strictObject({ type: z.literal('update-problem'), reopen: z.boolean().optional(), rule: z.string().optional() }),
+  z.strictObject({ type: z.literal('create-task'), title: z.string().optional(), group: z.string().optional(), rule: z.string().optional() }),
 ]);
 export type ExpectedAction = z.infer<typeof ExpectedAction>;
 

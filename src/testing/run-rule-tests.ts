@@ -47,11 +47,35 @@ async function runFile(file: LoadedRulesFile, diagnostics: Diagnostic[]): Promis
   const report: FileTestReport = { file: displayPath(file.file), loaded: file.ok && !hasErrors(diagnostics), diagnostics, tests: [] };
   if (!report.loaded || file.tests === undefined) return report;
   const ruleSet = compileRuleSet(file.rules);
-  // The team file beside the rules, as the daemon would load it.
+  // The team file beside the rules, as the daemon would load it; a broken one fails the file
+  // (its tests would otherwise fail for a reason they do not show).
   const teamFile = join(dirname(file.file), 'team.yaml');
-  const team = existsSync(teamFile) ? loadTeam(teamFile).team : undefined;
+  const teamLoad = existsSync(teamFile) ? loadTeam(teamFile) : undefined;
+  if (teamLoad && hasErrors(teamLoad.diagnostics)) {
+    report.loaded = false;
+    report.diagnostics.push(...teamLoad.diagnostics);
+    return report;
+  }
+  const team = teamLoad?.team;
+  const ruleIds = new Set(file.rules.map((r) => r.id));
   for (const loadedTest of file.tests.cases) {
     const enable = loadedTest.test.enable;
+    const unknown = (enable ?? []).filter((id) => !ruleIds.has(id));
+    if (unknown.length > 0) {
+      report.tests.push({
+        name: loadedTest.test.name,
+        file: report.file,
+        line: loadedTest.line,
+        status: 'error',
+        errors: [{ file: file.file, line: loadedTest.line, column: 1, severity: 'error', code: 'unknown-reference', message: `enable names ${unknown.join(', ')}, which this file has no rule of` }],
+        mode: 'exact',
+        expected: [],
+        actual: [],
+        diff: [],
+        trace: [],
+      });
+      continue;
+    }
     const rules = enable ? compileRuleSet(file.rules.map((r) => (enable.includes(r.id) ? { ...r, enabled: true } : r))) : ruleSet;
     report.tests.push(await runTest(report.file, loadedTest, rules, file.tests.source, team));
   }
