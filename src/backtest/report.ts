@@ -166,12 +166,18 @@ export class ReportBuilder {
 
   decision(ticketKey: string, ruleId: string, action: Action): void {
     const rule = this.rules.get(ruleId);
+    rule?.tickets.add(ticketKey);
     if (action.type === 'comment') {
       this.notes++;
       if (rule) rule.notes++;
       return;
     }
-    if (action.type !== 'assign') return;
+    // Every other write counts as the rule firing (links, problems, tasks, fields); only
+    // assignments count as routing.
+    if (action.type !== 'assign') {
+      if (rule) rule.fired++;
+      return;
+    }
     this.assignments++;
     increment(this.groups, action.group);
     if (action.assignee !== undefined) increment(this.people, action.assignee);

@@ -27,7 +27,7 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
 
-  out('deskbridge demo — a simulated ServiceNow and Jira Cloud side by side, the same example rules in rules/, the real daemon.');
+  out('deskbridge demo — a simulated ServiceNow and Jira Cloud side by side, the same example rules in rules/ (routing by shift, duplicates, recurring patterns, QA, SLA), the real daemon.');
   const store = new ServiceNowStore();
   seedFixtures(store);
   const rows = await readEventLog();
@@ -74,7 +74,7 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
   const { config, secrets } = loadConfig(configPath);
   const logger = createLogger({ ...config.log, secrets });
   const routed = new Map<string, string>();
-  const findings = { duplicates: 0, suggestions: 0, problems: 0, problemLinks: 0 };
+  const findings = { duplicates: 0, suggestions: 0, problems: 0, problemLinks: 0, sla: 0 };
   const onEvent = (event: SyncEvent): void => {
     const platform = event.sourceId === 'sandbox-jira' ? 'jira' : 'snow';
     if (event.type === 'planned' && event.ticket && event.action.action.type === 'assign') {
@@ -99,6 +99,7 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
         if (action.type === 'comment' && action.body.startsWith('deskbridge found earlier tickets')) findings.suggestions++;
         if (action.type === 'create-problem') findings.problems++;
         if (action.type === 'link-problem') findings.problemLinks++;
+        if (event.action.explanation.startsWith('SLA rule')) findings.sla++;
       }
     }
     if (event.type === 'quarantined') out(`  quarantined ${event.nativeId ?? '(unreadable record)'}: ${event.error}`);
@@ -187,6 +188,7 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
     out(`  routed per group: ${[...totals.byGroup].sort((a, b) => b[1] - a[1]).map(([g, n]) => `${g} ${n}`).join(', ') || 'none'}`);
     out(`  writes made: ${totals.written} (assignments, notes, links, problems); HTTP requests: ${daemon.totalRequests()}`);
     out(`  duplicates linked: ${findings.duplicates}; tickets given a list of likely originals: ${findings.suggestions}; problems opened for recurring patterns: ${findings.problems} (${findings.problemLinks} incidents linked to them)`);
+    out(`  SLA escalation writes (notes, reassignments, escalation tasks) on tickets past a threshold: ${findings.sla}`);
     out(`  QA verdicts: ${totals.verdicts}, in the hash-chained log ${config.audit.dir}/qa-*.jsonl (every write is in actions-*.jsonl)`);
     out(`  every note carries a [deskbridge:…] marker, so a retried write is found instead of repeated.`);
     out(`  try: npx deskbridge audit report -c ${configPath} --format html -o qa.html`);
