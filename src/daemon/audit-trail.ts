@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import type { AuditHead, AuditLogName, StateStore } from '../state/types.js';
 
 const BATCH = 1_000;
+const FLUSH_INTERVAL_MS = 1_000;
 
 /**
  * Moves audit records from the state store's queue into the hash-chained JSONL logs. The queue
@@ -24,7 +25,16 @@ export class AuditTrail {
     private readonly maxBytes: number,
   ) {}
 
-  flush(): Promise<void> {
+  /** When the last append finished; appends are fsynced, so they are batched rather than per write. */
+  private lastFlush = 0;
+
+  /**
+   * Appends what is queued. Without `force`, at most once a second: each append is fsynced, and the
+   * queue in the state file already keeps every record safe in between. A pass ends with `force`.
+   */
+  flush(options: { force?: boolean } = {}): Promise<void> {
+    if (!options.force && Date.now() - this.lastFlush < FLUSH_INTERVAL_MS) return this.running;
+    this.lastFlush = Date.now();
     const next = this.running.then(() => this.flushNow());
     // One failed flush (a full disk) must not wedge every later one; the queue keeps the records.
     this.running = next.catch((error: unknown) => {

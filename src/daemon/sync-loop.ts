@@ -77,7 +77,7 @@ export interface SourceSyncDeps {
   /** The team file as currently loaded (reloaded with the rules), and its groups' business calendars. */
   team?: () => { team: Team | undefined; calendars: (name: string) => SlaCalendar | undefined };
   /** Appends queued audit records to the hash-chained logs (absent: they wait in the state store). */
-  audit?: { flush(): Promise<void> };
+  audit?: { flush(options?: { force?: boolean }): Promise<void> };
 }
 
 /**
@@ -149,6 +149,8 @@ export class SourceSync {
     if (options.settle) await this.settle(result, signal, now);
     result.pendingWrites = (await store.outbox.counts(source.id)).pending;
     result.interrupted = signal?.aborted ?? false;
+    // Whatever the pass recorded is in the logs when it ends.
+    await this.deps.audit?.flush({ force: true });
 
     result.watermark = await store.getWatermark(source.id);
     if (result.watermark) {
