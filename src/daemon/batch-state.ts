@@ -14,13 +14,28 @@ export class BatchState implements EngineState {
 
   readonly history: HistoryOverlay;
 
+  private readonly sourceId: string | undefined;
+  private readonly otherLoads: ReadonlyMap<string, ReadonlyMap<string, number>>;
+
+  /**
+   * `loads`: open tickets per person on this batch's source (kept current as the batch assigns);
+   * `otherLoads`: the same for the other sources, read-only, so a person's capacity counts every
+   * platform they take tickets on.
+   */
   constructor(
     private readonly roundRobin: Map<string, number>,
     private readonly loads: Map<string, number>,
     history: HistoryStore,
-    options: { committedOnly?: boolean } = {},
+    options: { committedOnly?: boolean; sourceId?: string; otherLoads?: ReadonlyMap<string, ReadonlyMap<string, number>> } = {},
   ) {
     this.history = new HistoryOverlay(history, options);
+    this.sourceId = options.sourceId;
+    this.otherLoads = options.otherLoads ?? new Map();
+  }
+
+  /** The sources whose loads this state knows: its own first. */
+  loadSources(ownSourceId: string): string[] {
+    return [ownSourceId, ...[...this.otherLoads.keys()].filter((id) => id !== ownSourceId)];
   }
 
   nextRoundRobin(ruleId: string, memberCount: number): number {
@@ -44,7 +59,8 @@ export class BatchState implements EngineState {
     return this.plannedAssignments.get(ticketKey)?.group;
   }
 
-  openLoad(_sourceId: string, assignee: string): number {
+  openLoad(sourceId: string, assignee: string): number {
+    if (this.sourceId !== undefined && sourceId !== this.sourceId) return this.otherLoads.get(sourceId)?.get(assignee) ?? 0;
     return this.loads.get(assignee) ?? 0;
   }
 

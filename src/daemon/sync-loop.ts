@@ -254,7 +254,7 @@ export class SourceSync {
 
     const keys = tickets.map((t) => t.key);
     const [known, loads, roundRobin] = await Promise.all([store.getTickets(keys), store.openLoads(source.id), store.roundRobinPositions(source.id)]);
-    const state = new BatchState(roundRobin, loads, store.history, { committedOnly: true });
+    const state = new BatchState(roundRobin, loads, store.history, { committedOnly: true, sourceId: source.id, otherLoads: await this.otherLoads() });
     const indexText = needsSimilarityIndex(ruleSet);
     const slaRules = rulesOfKind(ruleSet, 'sla').length > 0;
     const ticketStates: TicketState[] = [];
@@ -353,7 +353,7 @@ export class SourceSync {
     for (;;) {
       const due = await store.slaDue(source.id, now.toISOString(), 200);
       if (due.length === 0) return;
-      const state = new BatchState(new Map(), await store.openLoads(source.id), store.history);
+      const state = new BatchState(new Map(), await store.openLoads(source.id), store.history, { sourceId: source.id, otherLoads: await this.otherLoads() });
       const actions: PlannedAction[] = [];
       const tickets: TicketState[] = [];
       for (const row of due) {
@@ -384,6 +384,14 @@ export class SourceSync {
       this.addWritten(result, await this.drain(undefined));
       if (due.length < 200) return;
     }
+  }
+
+  /** Open tickets per person on the other sources, only when some rule picks people from the team file. */
+  private async otherLoads(): Promise<Map<string, Map<string, number>>> {
+    if (!this.deps.team?.().team) return new Map();
+    const all = await this.deps.store.openLoadsBySource();
+    all.delete(this.deps.source.id);
+    return all;
   }
 
   private teamContext(): { team?: Team; calendars?: (name: string) => SlaCalendar | undefined } {

@@ -74,6 +74,8 @@ export interface EngineState {
   noteAssignment(ticket: Ticket, group: string, assignee: string | undefined): void;
   /** The group this batch already assigned the ticket to, if any (rules later in the evaluation see it). */
   plannedGroup?(ticketKey: string): string | undefined;
+  /** Every source whose open tickets are counted (team capacity spans platforms); default the evaluated one. */
+  loadSources?(ownSourceId: string): string[];
   /** What earlier tickets the daemon has seen: the similarity index, duplicate links, pattern history. */
   readonly history: HistoryState;
 }

@@ -191,6 +191,8 @@ export interface StateStore {
   getTickets(keys: readonly string[]): Promise<Map<string, TicketState>>;
   /** Open tickets per assignee on a source. */
   openLoads(sourceId: string): Promise<Map<string, number>>;
+  /** Open tickets per assignee, per source (every source). */
+  openLoadsBySource(): Promise<Map<string, Map<string, number>>>;
   /** Open tickets of a source whose next SLA step is due at or before `now` (oldest due first). */
   slaDue(sourceId: string, now: string, limit: number): Promise<TicketState[]>;
   /** Round-robin positions of a source's rules (each source rotates its own members). */

@@ -127,8 +127,10 @@ async function chooseFromTeam(compiled: CompiledRoutingRule, ticket: Ticket, sta
   if (!group) {
     return { assignee: undefined, why: `group ${rule.assign.group} only: it is not in the team file, so nobody can be picked by availability` };
   }
+  // A person's open tickets on every platform they work on count against their capacity.
+  const sources = state.loadSources?.(context.sourceId) ?? [context.sourceId];
   const load = new Map<string, number>();
-  for (const person of group.members) load.set(person.id, state.openLoad(context.sourceId, accountOf(person, context.sourceId)));
+  for (const person of group.members) load.set(person.id, sources.reduce((n, source) => n + state.openLoad(source, accountOf(person, source)), 0));
   const requiredSkills = compiled.skills ? toSkills(await compiled.skills.evaluate(ticket)) : undefined;
   const strategy = rule.assign.strategy === 'fixed' ? 'least-loaded' : rule.assign.strategy;
   const result = chooseAssignee({

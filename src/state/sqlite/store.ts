@@ -105,6 +105,9 @@ export class SqliteStateStore implements StateStore {
            grp = excluded.grp, assignee = excluded.assignee, updated_at = excluded.updated_at, number = excluded.number,
            status_since = excluded.status_since, sla_due_at = excluded.sla_due_at, snapshot = excluded.snapshot, resolved_at = excluded.resolved_at`,
       ),
+      openLoadsAll: db.prepare<[], { source_id: string; assignee: string; n: number }>(
+        'SELECT source_id, assignee, count(*) AS n FROM tickets WHERE is_open = 1 AND assignee IS NOT NULL GROUP BY source_id, assignee',
+      ),
       slaDue: db.prepare<[string, string, number], TicketRow>(
         'SELECT * FROM tickets WHERE source_id = ? AND is_open = 1 AND sla_due_at IS NOT NULL AND sla_due_at <= ? ORDER BY sla_due_at LIMIT ?',
       ),
@@ -189,6 +192,16 @@ export class SqliteStateStore implements StateStore {
 
   async openLoads(sourceId: string): Promise<Map<string, number>> {
     return new Map(this.stmts.openLoads.all(sourceId).map((r) => [r.assignee, r.n]));
+  }
+
+  async openLoadsBySource(): Promise<Map<string, Map<string, number>>> {
+    const out = new Map<string, Map<string, number>>();
+    for (const row of this.stmts.openLoadsAll.all()) {
+      const perSource = out.get(row.source_id) ?? new Map<string, number>();
+      perSource.set(row.assignee, row.n);
+      out.set(row.source_id, perSource);
+    }
+    return out;
   }
 
   async slaDue(sourceId: string, now: string, limit: number): Promise<TicketState[]> {
