@@ -711,35 +711,12 @@ class JiraConnector implements Connector {
   private async linkProblem(nativeId: string, action: Extract<Action, { type: 'link-problem' }>, signal: AbortSignal | undefined): Promise<WriteResult> {
     const problem = await this.resolveProblem(action, signal);
     const linkType = this.source.problemLinkType;
-    const response = await this.request({
-      method: 'GET',
-      url: `${this.api}/issue/${nativeId}`,
-      params: { fields: 'issuelinks' },
-      operation: 'link-lookup',
-      signal,
-    });
-    const issue = this.parse(IssueLinks, response.data, 'issue links');
-    const linked = issue.fields.issuelinks.some(
-      (link) =>
-        link.type.name === linkType &&
-        [link.inwardIssue, link.outwardIssue].some((other) => other !== undefined && (other.id === problem.id || (problem.key !== undefined && other.key === problem.key))),
-    );
-    if (linked) {
+    const links = await this.linksOf(nativeId, linkType, signal);
+    if (links.some((link) => linksTo(link, problem))) {
       return { outcome: 'unchanged', ref: nativeId };
     }
     // For "Problem/Incident" (outward "causes"), this reads "<problem> causes <incident>".
-    await this.request({
-      method: 'POST',
-      url: `${this.api}/issueLink`,
-      data: {
-        type: { name: linkType },
-        inwardIssue: problem.id !== undefined ? { id: problem.id } : { key: problem.key },
-        outwardIssue: { id: nativeId },
-      },
-      operation: 'link',
-      signal,
-    });
-    this.noteWrite(nativeId);
+    await this.postLink(linkType, problem.id !== undefined ? { id: problem.id } : { key: problem.key ?? '' }, { id: nativeId }, 'link', nativeId, signal);
     return { outcome: 'created', ref: nativeId };
   }
 
@@ -759,18 +736,9 @@ class JiraConnector implements Connector {
   ): Promise<WriteResult> {
     const original = action.original;
     const ref = this.originalRef(nativeId, action, request);
-    const isOriginal = (other: { id: string; key?: string | undefined } | undefined): boolean =>
-      other !== undefined && (other.id === ref.id || other.id === original.nativeId || (other.key !== undefined && other.key === original.number));
     const linkType = this.source.duplicateLinkType;
-    const response = await this.request({
-      method: 'GET',
-      url: `${this.api}/issue/${nativeId}`,
-      params: { fields: 'issuelinks' },
-      operation: 'link-lookup',
-      signal,
-    });
-    const links = this.parse(IssueLinks, response.data, 'issue links').fields.issuelinks.filter((link) => link.type.name === linkType);
-    if (links.some((link) => isOriginal(link.inwardIssue) || isOriginal(link.outwardIssue))) {
+    const links = await this.linksOf(nativeId, linkType, signal);
+    if (links.some((link) => linksTo(link, ref) || linksTo(link, { id: original.nativeId, key: original.number }))) {
       return { outcome: 'unchanged', ref: nativeId };
     }
     // On the duplicate's side, "this issue duplicates X" is listed with X as outwardIssue.
@@ -786,14 +754,7 @@ class JiraConnector implements Connector {
       return { outcome: 'unchanged', ref: nativeId };
     }
     // Not re-sent after an unclear failure: the outbox retries the whole step, lookup first.
-    await this.request({
-      method: 'POST',
-      url: `${this.api}/issueLink`,
-      data: { type: { name: linkType }, inwardIssue: { id: nativeId }, outwardIssue: ref },
-      operation: 'duplicate-link',
-      signal,
-    });
-    this.noteWrite(nativeId);
+    await this.postLink(linkType, { id: nativeId }, ref, 'duplicate-link', nativeId, signal);
     return { outcome: 'created', ref: nativeId };
   }
 
@@ -928,11 +889,7 @@ class JiraConnector implements Connector {
       return undefined;
     }
     const task = this.parse(IssueLinks, first, 'task');
-    const linked = task.fields.issuelinks.some(
-      (link) =>
-        link.type.name === TASK_LINK_TYPE &&
-        [link.inwardIssue, link.outwardIssue].some((other) => other !== undefined && (other.id === ticketId || other.key === ticketKey)),
-    );
+    const linked = task.fields.issuelinks.some((link) => link.type.name === TASK_LINK_TYPE && linksTo(link, { id: ticketId, key: ticketKey }));
     const found = { id: task.id, linked };
     this.tasks.set(label, found);
     return found;
@@ -940,14 +897,32 @@ class JiraConnector implements Connector {
 
   /** "Relates" reads "relates to" both ways: the task is sent as inwardIssue, the ticket as outwardIssue. */
   private async linkTask(taskId: string, ticketId: string, signal: AbortSignal | undefined): Promise<void> {
-    await this.request({
-      method: 'POST',
-      url: `${this.api}/issueLink`,
-      data: { type: { name: TASK_LINK_TYPE }, inwardIssue: { id: taskId }, outwardIssue: { id: ticketId } },
-      operation: 'task-link',
+    await this.postLink(TASK_LINK_TYPE, { id: taskId }, { id: ticketId }, 'task-link', ticketId, signal);
+  }
+
+  /** The issue's links of one type (either direction), read before linking so a retry adds none twice. */
+  private async linksOf(nativeId: string, linkType: string, signal: AbortSignal | undefined): Promise<IssueLink[]> {
+    const response = await this.request({
+      method: 'GET',
+      url: `${this.api}/issue/${nativeId}`,
+      params: { fields: 'issuelinks' },
+      operation: 'link-lookup',
       signal,
     });
-    this.noteWrite(ticketId);
+    return this.parse(IssueLinks, response.data, 'issue links').fields.issuelinks.filter((link) => link.type.name === linkType);
+  }
+
+  /** `POST /issueLink`: Jira shows it as "<inward> <outward description> <outward>". */
+  private async postLink(
+    linkType: string,
+    inwardIssue: { id: string } | { key: string },
+    outwardIssue: { id: string } | { key: string },
+    operation: JiraOperation,
+    changed: string,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    await this.request({ method: 'POST', url: `${this.api}/issueLink`, data: { type: { name: linkType }, inwardIssue, outwardIssue }, operation, signal });
+    this.noteWrite(changed);
   }
 
   private checkTaskWrite(write: JiraWrite): void {
@@ -966,17 +941,17 @@ class JiraConnector implements Connector {
   }
 
   /** The original as an issue reference; refuses, before any request, a bad id or the target itself. */
-  private originalRef(nativeId: string, action: Extract<Action, { type: 'link-duplicate' }>, request: WriteRequest): { id?: string; key?: string } {
+  private originalRef(nativeId: string, action: Extract<Action, { type: 'link-duplicate' }>, request: WriteRequest): { id: string } | { key: string } {
     const original = action.original;
-    const ref: { id?: string; key?: string } = ISSUE_ID.test(original.nativeId)
+    const ref: { id: string } | { key: string } | undefined = ISSUE_ID.test(original.nativeId)
       ? { id: original.nativeId }
       : ISSUE_KEY.test(original.nativeId)
         ? { key: original.nativeId }
-        : {};
-    if (ref.id === undefined && ref.key === undefined) {
+        : undefined;
+    if (ref === undefined) {
       throw this.badRequest(`Original "${original.nativeId}" of a link-duplicate action is neither a Jira issue id nor a key`, 'Fix the rule that planned it');
     }
-    if (ref.id === nativeId || (ref.key !== undefined && ref.key.toUpperCase() === request.planned.target.number.toUpperCase())) {
+    if (('id' in ref && ref.id === nativeId) || ('key' in ref && ref.key.toUpperCase() === request.planned.target.number.toUpperCase())) {
       throw this.badRequest(`Refused to mark ${request.planned.target.number} as a duplicate of itself`, 'Fix the rule that planned it');
     }
     return ref;
@@ -1496,4 +1471,13 @@ export function taskLabel(ticketId: string, correlationKey: string): string {
 /** The label that makes a problem findable by its pattern: `deskbridge-` + 24 hex of SHA-256(key). */
 export function correlationLabel(correlationKey: string): string {
   return `deskbridge-${createHash('sha256').update(correlationKey, 'utf8').digest('hex').slice(0, 24)}`;
+}
+
+type IssueLink = ReturnType<(typeof IssueLinks)['parse']>['fields']['issuelinks'][number];
+
+/** Whether a link's other end (inward or outward) is this issue, by id or key. */
+function linksTo(link: IssueLink, issue: { id?: string | undefined; key?: string | undefined }): boolean {
+  return [link.inwardIssue, link.outwardIssue].some(
+    (other) => other !== undefined && ((issue.id !== undefined && other.id === issue.id) || (issue.key !== undefined && other.key === issue.key)),
+  );
 }
