@@ -6,9 +6,8 @@ import { Daemon } from '../daemon/daemon.js';
 import type { PassResult, SyncEvent } from '../daemon/sync-loop.js';
 import { createLogger } from '../observability/logger.js';
 import { describeAction } from '../outbox/writer.js';
-import { loadTicketTexts, readEventLog, replayEventLog, seedFixtures, seedFromEventLog, ServiceNowStore, startServiceNowSandbox } from '../sandbox/servicenow/index.js';
+import { loadTicketTexts, raiseIncident, readEventLog, replayEventLog, seedFixtures, seedFromEventLog, ServiceNowStore, startServiceNowSandbox } from '../sandbox/servicenow/index.js';
 import { startJiraSandbox } from '../sandbox/jira/index.js';
-import { toGlideDateTime } from '../sandbox/servicenow/glide-date-time.js';
 import { formatVerifyResult, verifyAll, type AuditLogName, type Head } from '../audit/index.js';
 import { demoJiraStore, demoTeamIds } from './demo-jira.js';
 
@@ -132,7 +131,7 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
     out(`  ${applied.filter((e) => e.action === 'inserted').length} new ServiceNow incidents.`);
     // A burst nobody has seen before: e-mail stops syncing on phones all over the company.
     const burst = ['Outlook on my phone stopped syncing mail', 'Mobile mail not syncing since this morning', 'Phone e-mail app stuck, no new mail', 'Cannot receive e-mail on my iPhone', 'Mail sync on Android fails with a server error', 'New mail does not arrive on the mobile app', 'Mobile Outlook says cannot connect to server'];
-    for (const [i, title] of burst.entries()) raiseIncident(store, title, 'software', 'Email', (burst.length - i) * 5);
+    for (const [i, title] of burst.entries()) raiseIncident(store, { title, category: 'software', subcategory: 'Email', openedAgoMs: (burst.length - i) * 5 * 60_000 });
     out(`  ${burst.length} ServiceNow incidents within the last hour about e-mail on phones (Software / Email had none for weeks).`);
     const portal = [
       { summary: 'Wi-Fi unavailable on the 4th floor since the access point reboot', components: ['Network'] },
@@ -243,19 +242,6 @@ function count(byGroup: Record<string, number>): number {
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-/** A hand-written incident raised `minutesAgo` minutes ago by a person. */
-function raiseIncident(store: ServiceNowStore, title: string, category: string, subcategory: string, minutesAgo: number): void {
-  // Opened by phone earlier, logged now: the record is new to the API, its opened_at is not.
-  const openedAt = toGlideDateTime(new Date(store.now().getTime() - minutesAgo * 60_000));
-  const now = toGlideDateTime(store.now());
-  store.insert(
-    'incident',
-    { short_description: title, description: title, category, subcategory, state: '1', opened_at: openedAt, sys_created_on: now, sys_updated_on: now, sys_created_by: 'beth.anglin', sys_updated_by: 'beth.anglin' },
-    'beth.anglin',
-    { system: true, inputDisplayValue: true },
-  );
 }
 
 /** The heads the daemon recorded for its audit logs (what `audit verify` checks the files against). */

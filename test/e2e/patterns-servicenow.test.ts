@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import { ServiceNowStore, startServiceNowSandbox, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
-import { toGlideDateTime } from '../../src/sandbox/servicenow/glide-date-time.js';
+import { raiseIncident, ServiceNowStore, startServiceNowSandbox, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
 import { captureLogger } from '../helpers/log-capture.js';
 import { REPO, writeConfig, writesIn } from '../helpers/sandbox-env.js';
 import { join } from 'node:path';
@@ -12,16 +11,9 @@ const RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules-patterns');
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** An incident as a person would have raised it `ago` ms before now. */
+/** An incident raised `ago` ms before now, and created on the instance then (history, in creation order). */
 function raise(store: ServiceNowStore, ago: number, title: string, category = 'network', subcategory = 'VPN'): string {
-  const at = toGlideDateTime(new Date(Date.now() - ago));
-  const record = store.insert(
-    'incident',
-    { short_description: title, description: title, category, subcategory, state: '1', opened_at: at, sys_created_on: at, sys_updated_on: at, sys_created_by: 'beth.anglin', sys_updated_by: 'beth.anglin' },
-    'beth.anglin',
-    { system: true, inputDisplayValue: true },
-  );
-  return record['number'] ?? '';
+  return raiseIncident(store, { title, category, subcategory, openedAgoMs: ago, logged: 'opened' })['number'] ?? '';
 }
 
 function problems(sandbox: ServiceNowSandbox): Record<string, string>[] {

@@ -2,8 +2,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import { ServiceNowStore, startServiceNowSandbox, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
-import { toGlideDateTime } from '../../src/sandbox/servicenow/glide-date-time.js';
+import { raiseIncident, ServiceNowStore, startServiceNowSandbox, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
 import { captureLogger } from '../helpers/log-capture.js';
 import { REPO, writeConfig, writesIn } from '../helpers/sandbox-env.js';
 
@@ -12,14 +11,7 @@ const RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules-sla');
 const MINUTE = 60_000;
 
 function raise(store: ServiceNowStore, openedAgoMs: number, title: string): string {
-  const now = toGlideDateTime(store.now());
-  const record = store.insert(
-    'incident',
-    { short_description: title, description: title, category: 'network', state: '2', assignment_group: 'Network Operations', opened_at: toGlideDateTime(new Date(store.now().getTime() - openedAgoMs)), sys_created_on: now, sys_updated_on: now, sys_created_by: 'beth.anglin', sys_updated_by: 'beth.anglin' },
-    'beth.anglin',
-    { system: true, inputDisplayValue: true },
-  );
-  return record['sys_id'] ?? '';
+  return raiseIncident(store, { title, category: 'network', openedAgoMs, fields: { state: '2', assignment_group: 'Network Operations' } })['sys_id'] ?? '';
 }
 
 function notes(sandbox: ServiceNowSandbox, sysId: string): string[] {

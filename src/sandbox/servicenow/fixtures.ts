@@ -234,3 +234,45 @@ export function seedFixtures(store: ServiceNowStore, options: { user?: string } 
     );
   });
 }
+
+export interface RaisedIncident {
+  title: string;
+  /** Choice value or label (`network`, `software`…). */
+  category?: string;
+  subcategory?: string;
+  /** How long before the store's clock the caller reported it (`opened_at`). */
+  openedAgoMs?: number;
+  /**
+   * When the record reached the instance: `now` (logged after a phone call, so new to the API
+   * while opened earlier) or `opened` (created when it was opened, e.g. history). Default `now`.
+   */
+  logged?: 'now' | 'opened';
+  /** Other fields, as display values (`assignment_group: "Network Operations"`). */
+  fields?: Record<string, string>;
+  user?: string;
+}
+
+/** An incident a person raised, as the Table API would then show it; for demos and tests. */
+export function raiseIncident(store: ServiceNowStore, incident: RaisedIncident): Readonly<SandboxRecord> {
+  const user = incident.user ?? 'beth.anglin';
+  const opened = toGlideDateTime(new Date(store.now().getTime() - (incident.openedAgoMs ?? 0)));
+  const logged = incident.logged === 'opened' ? opened : toGlideDateTime(store.now());
+  return store.insert(
+    'incident',
+    {
+      short_description: incident.title,
+      description: incident.title,
+      ...(incident.category !== undefined ? { category: incident.category } : {}),
+      ...(incident.subcategory !== undefined ? { subcategory: incident.subcategory } : {}),
+      state: '1',
+      ...incident.fields,
+      opened_at: opened,
+      sys_created_on: logged,
+      sys_updated_on: logged,
+      sys_created_by: user,
+      sys_updated_by: user,
+    },
+    user,
+    { system: true, inputDisplayValue: true },
+  );
+}

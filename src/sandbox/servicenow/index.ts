@@ -25,8 +25,8 @@ export type {
   SeedResult,
   TicketText,
 } from './seed-event-log.js';
-export { FIXTURE_INCIDENTS, seedFixtures } from './fixtures.js';
-export type { FixtureIncident } from './fixtures.js';
+export { FIXTURE_INCIDENTS, raiseIncident, seedFixtures } from './fixtures.js';
+export type { FixtureIncident, RaisedIncident } from './fixtures.js';
 export { toGlideDateTime, parseGlideDateTime } from './glide-date-time.js';
 export { FAULT_KINDS, FaultConfigError, parseFaultSpec, resolveFaultConfig } from '../faults.js';
 export type { FaultConfig, FaultCounts, FaultKind, FaultLogEntry, FaultPhase, ResolvedFaultConfig } from '../faults.js';
