@@ -2,9 +2,7 @@ import { hasErrors, ConfigError } from '../config/diagnostics.js';
 import { loadMappings } from '../config/load-mappings.js';
 import { loadRules } from '../config/load-rules.js';
 import { compileRuleSet } from '../engine/rule-set.js';
-import { existsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { loadTeam } from '../team/index.js';
+import { findTeamFile, loadTeam } from '../team/index.js';
 import type { Decision, QaVerdict } from '../engine/types.js';
 import type { Ticket } from '../model/ticket.js';
 import { compilePlatformMappings, mapInbound, MappingError, type PlatformMappings } from '../mapping/mapper.js';
@@ -67,8 +65,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
 
   const report = new ReportBuilder(ruleSet);
   // The team file beside the rules, as the daemon loads it (shifts and skills at each version's time).
-  const teamFile = existsSync(options.rules) && statSync(options.rules).isDirectory() ? join(options.rules, 'team.yaml') : join(dirname(options.rules), 'team.yaml');
-  const team = existsSync(teamFile) ? loadTeam(teamFile).team : undefined;
+  const teamFile = findTeamFile(options.rules);
+  const team = teamFile !== undefined ? loadTeam(teamFile).team : undefined;
   const replayer = new Replayer(ruleSet, sourceId, report, options.onDecision, options.onVerdict, team);
   const context = { platform: history.platform, sourceId, source: history.source };
   const total = history.versionCount;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { loadTeam, type Team } from '../team/index.js';
+import { findTeamFile, loadTeam, type Team } from '../team/index.js';
 import { teamReferenceDiagnostics } from '../config/team-references.js';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -76,9 +76,9 @@ export function loadConfigSet(rulesDir: string, mappingsDir: string, platforms: 
     mappings.set(platform, compilePlatformMappings(platform, inbound, outbound));
   }
   // Reloaded with the rules (its content is part of the rules folder's hash).
-  const teamFile = ['team.yaml', 'team.yml'].map((name) => join(rulesDir, name)).find((file) => existsSync(file));
+  const teamFile = existsSync(rulesDir) && statSync(rulesDir).isDirectory() ? findTeamFile(rulesDir) : undefined;
   let team: Team | undefined;
-  if (teamFile !== undefined && statSync(rulesDir).isDirectory()) {
+  if (teamFile !== undefined) {
     const loadedTeam = loadTeam(teamFile);
     const teamErrors = loadedTeam.diagnostics.filter((d) => d.severity === 'error');
     if (teamErrors.length > 0 || !loadedTeam.team) throw new ConfigSetError(teamErrors);

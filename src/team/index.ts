@@ -1,4 +1,4 @@
-export { loadTeam, loadTeamOrThrow, parseTeam, DEFAULT_TEAM_FILE } from './load-team.js';
+export { findTeamFile, loadTeam, loadTeamOrThrow, parseTeam, DEFAULT_TEAM_FILE } from './load-team.js';
 export type { LoadTeamResult } from './load-team.js';
 export { TeamFile } from './schema.js';
 export { personForAccount } from './model.js';

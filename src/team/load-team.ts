@@ -1,3 +1,5 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ConfigError, hasErrors, sortDiagnostics } from '../config/diagnostics.js';
 import type { Diagnostic, DiagnosticCode, DiagnosticSeverity } from '../config/diagnostics.js';
 import { readTextFile } from '../config/read-file.js';
@@ -12,6 +14,12 @@ import type { GroupEntry, PersonEntry } from './schema.js';
 import { isoDay, isValidTimeZone, localToInstant, weekdayOf } from './zone.js';
 
 export const DEFAULT_TEAM_FILE = 'rules/team.yaml';
+
+/** The team file beside the rules: in a rules folder, or beside a single rules file (`team.yaml` or `team.yml`). */
+export function findTeamFile(rulesPath: string): string | undefined {
+  const dir = existsSync(rulesPath) && statSync(rulesPath).isDirectory() ? rulesPath : dirname(rulesPath);
+  return ['team.yaml', 'team.yml'].map((name) => join(dir, name)).find((file) => existsSync(file));
+}
 
 export interface LoadTeamResult {
   file: string;

@@ -7,9 +7,7 @@ import type { YamlSource } from '../config/yaml-source.js';
 import { issuesToDiagnostics } from '../config/zod-issues.js';
 import { BatchState } from '../daemon/batch-state.js';
 import { scratchHistory } from '../state/sqlite/store.js';
-import { loadTeam, teamCalendars, type Team } from '../team/index.js';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { findTeamFile, loadTeam, teamCalendars, type Team } from '../team/index.js';
 import { evaluateTicket, needsSimilarityIndex } from '../engine/index.js';
 import { compileRuleSet } from '../engine/rule-set.js';
 import type { CompiledRuleSet } from '../engine/rule-set.js';
@@ -49,8 +47,8 @@ async function runFile(file: LoadedRulesFile, diagnostics: Diagnostic[]): Promis
   const ruleSet = compileRuleSet(file.rules);
   // The team file beside the rules, as the daemon would load it; a broken one fails the file
   // (its tests would otherwise fail for a reason they do not show).
-  const teamFile = join(dirname(file.file), 'team.yaml');
-  const teamLoad = existsSync(teamFile) ? loadTeam(teamFile) : undefined;
+  const teamFile = findTeamFile(file.file);
+  const teamLoad = teamFile !== undefined ? loadTeam(teamFile) : undefined;
   if (teamLoad && hasErrors(teamLoad.diagnostics)) {
     report.loaded = false;
     report.diagnostics.push(...teamLoad.diagnostics);
