@@ -27,7 +27,8 @@ program
   .description('sync every configured source on its schedule until stopped (SIGINT/SIGTERM finish in-flight writes)')
   .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
   .option('--once', 'run one pass of every source and exit (exit code 0 = all sources succeeded)')
-  .action(async (opts: { config: string; once?: boolean }) => {
+  .option('--from <when>', 'act on tickets updated since this ISO date or duration back (7d, 12h); older ones are history: learned from, not acted on (default: since each source was first synced)')
+  .action(async (opts: { config: string; once?: boolean; from?: string }) => {
     process.exitCode = await runCommand(opts);
   });
 

@@ -3,10 +3,14 @@ import { loadConfig } from '../config/load-config.js';
 import { Daemon } from '../daemon/daemon.js';
 import { ConfigSetError } from '../daemon/reload.js';
 import { createLogger } from '../observability/logger.js';
+import { parseFrom } from '../daemon/start-point.js';
+import { formatHistoryReport } from '../daemon/history-report.js';
 
 export interface RunOptions {
   config: string;
   once?: boolean;
+  /** Start point for acting: an ISO date or a duration back from now (see start-point.ts). */
+  from?: string;
 }
 
 /** `deskbridge run`: returns the process exit code. */
@@ -22,11 +26,18 @@ export async function runCommand(options: RunOptions): Promise<number> {
     }
     throw error;
   }
+  let actFrom: string | undefined;
+  try {
+    actFrom = options.from !== undefined ? parseFrom(options.from, new Date()) : undefined;
+  } catch (error) {
+    process.stderr.write(`deskbridge: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
   const { config, secrets } = loaded;
   const logger = createLogger({ ...config.log, secrets });
   let daemon: Daemon;
   try {
-    daemon = new Daemon({ config, logger });
+    daemon = new Daemon({ config, logger, ...(actFrom ? { actFrom } : {}) });
   } catch (error) {
     if (error instanceof ConfigSetError) {
       for (const d of error.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
@@ -40,7 +51,9 @@ export async function runCommand(options: RunOptions): Promise<number> {
     const interrupt = (): void => void daemon.stop().catch(() => undefined);
     process.once('SIGINT', interrupt);
     process.once('SIGTERM', interrupt);
-    const { ok } = await daemon.runOnce();
+    const { ok, results } = await daemon.runOnce();
+    // A first sync learns from history without acting on it: say what acting would have done.
+    for (const r of results) if (r.history) for (const line of formatHistoryReport(r.sourceId, r.history)) process.stdout.write(`${line}\n`);
     await daemon.stop().catch((error: unknown) => logger.error('Shutdown failed', { error: String(error) }));
     return ok ? 0 : 1;
   }

@@ -61,6 +61,11 @@ export const ServiceNowSource = z.strictObject({
   pageSize: z.number().int().min(1).max(10_000).default(200),
   /** Starting point on an empty state store (ISO UTC); unset = all records. */
   startFrom: z.iso.datetime().optional(),
+  /**
+   * Start point for acting (ISO UTC): ticket versions older than it are history — they teach
+   * baselines but trigger no writes. Unset = the moment the source was first synced (recorded).
+   */
+  actFrom: z.iso.datetime().optional(),
   rateLimit: RateLimit.prefault({}),
   retry: RetryPolicy.prefault({}),
   /** Plan and log every write, send none. Overrides the top-level switch when set. */
@@ -125,6 +130,8 @@ export const JiraSource = z.strictObject({
   overlapSeconds: z.number().int().min(60).default(180),
   pageSize: z.number().int().min(1).max(100).default(100),
   startFrom: z.iso.datetime().optional(),
+  /** Start point for acting (ISO UTC), as for ServiceNow. */
+  actFrom: z.iso.datetime().optional(),
   rateLimit: RateLimit.prefault({}),
   retry: RetryPolicy.prefault({}),
   dryRun: z.boolean().optional(),

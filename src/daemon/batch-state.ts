@@ -26,7 +26,7 @@ export class BatchState implements EngineState {
     private readonly roundRobin: Map<string, number>,
     private readonly loads: Map<string, number>,
     history: HistoryStore,
-    options: { committedOnly?: boolean; sourceId?: string; otherLoads?: ReadonlyMap<string, ReadonlyMap<string, number>> } = {},
+    options: { committedOnly?: boolean; pulled?: ReadonlySet<string>; sourceId?: string; otherLoads?: ReadonlyMap<string, ReadonlyMap<string, number>> } = {},
   ) {
     this.history = new HistoryOverlay(history, options);
     this.sourceId = options.sourceId;

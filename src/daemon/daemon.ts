@@ -22,6 +22,8 @@ export interface DaemonOptions {
   onPass?: (result: PassResult) => void;
   /** The clock rules decide by (shifts, SLA); tests set it, the daemon uses the system clock. */
   ruleNow?: () => Date;
+  /** `deskbridge run --from`: every source's start point for acting (ISO; see start-point.ts). */
+  actFrom?: string;
 }
 
 interface SourceRunner {
@@ -89,6 +91,7 @@ export class Daemon {
         outbox: config.outbox,
         ...(options.onEvent ? { onEvent: options.onEvent } : {}),
         ...(options.ruleNow ? { ruleNow: options.ruleNow } : {}),
+        ...(options.actFrom ? { actFrom: options.actFrom } : {}),
       });
       this.runners.push({ sync, connector, running: undefined, stopped: false });
     }

@@ -27,13 +27,15 @@ export class HistoryOverlay implements HistoryState {
   private readonly indexedHere = new Set<string>();
 
   /**
-   * `committedOnly`: candidates must be tickets a committed batch has seen (or earlier tickets of
-   * this batch). The index is written outside the batch transaction, so a batch that crashed
-   * before committing left its tickets in it; without this, the redo would see them early.
+   * `committedOnly`: candidates must be tickets a committed batch has seen, or tickets pulled in
+   * this pass (`pulled`: the pass indexes everything it pulled before judging any of it, so an
+   * original updated after its duplicate is still found). The index is written outside the batch
+   * transaction, so a pass that crashed before committing left its tickets in it; without this,
+   * the redo would see tickets it has not pulled yet.
    */
   constructor(
     private readonly store: HistoryStore,
-    private readonly options: { committedOnly?: boolean } = {},
+    private readonly options: { committedOnly?: boolean; pulled?: ReadonlySet<string> } = {},
   ) {}
 
   /** Marks and links recorded from now on belong to this plan (see PlannedAction.plan). */
@@ -43,31 +45,19 @@ export class HistoryOverlay implements HistoryState {
 
   async index(ticket: Ticket): Promise<void> {
     this.indexedHere.add(ticket.key);
-    await this.store.index(this.doc(ticket));
+    await this.store.index(similarityDoc(ticket));
   }
 
   private doc(ticket: Ticket): SimilarityDoc & { title: string } {
-    const fields: Record<string, string | undefined> = {};
-    for (const field of INDEXED_FIELDS) fields[field] = ticket[field];
-    fields.priority = String(ticket.priority);
-    return {
-      key: ticket.key,
-      sourceId: ticket.source.instance,
-      nativeId: ticket.source.nativeId,
-      number: ticket.source.number,
-      version: ticket.version,
-      createdAt: ticket.createdAt,
-      title: ticket.title,
-      description: ticket.description,
-      fields,
-    };
+    return similarityDoc(ticket);
   }
 
   async candidates(search: CandidateSearch): Promise<DuplicateCandidate[]> {
     const found = await this.search(search);
     if (!this.options.committedOnly) return found;
-    const committed = await this.store.committedTickets(found.map((c) => c.key).filter((key) => !this.indexedHere.has(key)));
-    return found.filter((c) => this.indexedHere.has(c.key) || committed.has(c.key));
+    const here = (key: string): boolean => this.indexedHere.has(key) || (this.options.pulled?.has(key) ?? false);
+    const committed = await this.store.committedTickets(found.map((c) => c.key).filter((key) => !here(key)));
+    return found.filter((c) => here(c.key) || committed.has(c.key));
   }
 
   private search(search: CandidateSearch): Promise<DuplicateCandidate[]> {
@@ -188,6 +178,24 @@ export class HistoryOverlay implements HistoryState {
     const c = this.changes;
     return c.marks.length + c.duplicates.length + c.patternEvents.length + c.problems.length + c.members.length === 0;
   }
+}
+
+/** A ticket as the similarity index keeps it. */
+export function similarityDoc(ticket: Ticket): SimilarityDoc & { title: string } {
+  const fields: Record<string, string | undefined> = {};
+  for (const field of INDEXED_FIELDS) fields[field] = ticket[field];
+  fields.priority = String(ticket.priority);
+  return {
+    key: ticket.key,
+    sourceId: ticket.source.instance,
+    nativeId: ticket.source.nativeId,
+    number: ticket.source.number,
+    version: ticket.version,
+    createdAt: ticket.createdAt,
+    title: ticket.title,
+    description: ticket.description,
+    fields,
+  };
 }
 
 function inWindow(e: PatternEvent, ruleId: string, groupKey: string, from: string, to: string): boolean {

@@ -27,9 +27,38 @@ function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promis
 /** How far ahead of our clock a record's update time may pull the watermark. */
 const WATERMARK_FUTURE_SLACK_MS = 5 * 60_000;
 import type { AuditEvent, LedgerEntry, QuarantineInput, StateStore, TicketState } from '../state/types.js';
-import type { QaVerdict, SlaCalendar } from '../engine/types.js';
+import type { EvaluationContext, QaVerdict, SlaCalendar } from '../engine/types.js';
 import type { Team } from '../team/index.js';
 import { BatchState } from './batch-state.js';
+import { similarityDoc } from './history-overlay.js';
+import { emptyHistoryReport, formatHistoryReport, recordWouldHave, type HistoryReport } from './history-report.js';
+import { ShadowProblems, ShadowState } from './shadow-state.js';
+import { resolveStartPoint, type StartPoint } from './start-point.js';
+
+/**
+ * Tickets a pass pulls and indexes before judging any of them (duplicates look among everything
+ * already pulled); a larger pass is judged in chunks of about this many.
+ */
+const PASS_INDEX_LIMIT = 5_000;
+
+/** What one pass shares across its pages: the start point and what history taught it. */
+interface PassScope {
+  startPoint: StartPoint;
+  /** Keys of the tickets pulled (and indexed) in this pass: duplicate candidates before they are committed. */
+  pulled: Set<string>;
+  report: HistoryReport;
+  shadowProblems: ShadowProblems;
+}
+
+/** One page mapped, before any rule has seen it. */
+interface PreparedPage {
+  tickets: Ticket[];
+  ledger: LedgerEntry[];
+  quarantine: QuarantineInput[];
+  /** Last editor per native id, from the record's envelope (loop prevention must not depend on the mapping). */
+  updatedBy: Map<string, string | undefined>;
+  watermark: string | undefined;
+}
 
 /** What one pass did, for logs, the demo summary and benchmarks. */
 export interface PassResult {
@@ -50,6 +79,10 @@ export interface PassResult {
   /** The pass was stopped (shutdown) before it finished. */
   interrupted: boolean;
   durationMs: number;
+  /** The source's start point for acting (ISO): versions updated before it are history. */
+  actFrom?: string;
+  /** What history (versions before the start point) taught this pass and what acting on it would have done; absent when the pass met none. */
+  history?: HistoryReport;
 }
 
 /** Things a pass reports as they happen (the demo prints them; tests count them). */
@@ -78,6 +111,8 @@ export interface SourceSyncDeps {
   team?: () => { team: Team | undefined; calendars: (name: string) => SlaCalendar | undefined };
   /** Appends queued audit records to the hash-chained logs (absent: they wait in the state store). */
   audit?: { flush(options?: { force?: boolean }): Promise<void> };
+  /** `deskbridge run --from`: a start point for acting that replaces the recorded one (see start-point.ts). */
+  actFrom?: string;
 }
 
 /**
@@ -126,8 +161,13 @@ export class SourceSync {
     // Whatever an earlier (possibly killed) run left in the outbox goes first.
     this.addWritten(result, await this.drain(signal));
 
+    const startPoint = await this.startPoint(now());
     const watermark = await store.getWatermark(source.id);
-    const from = watermark ? new Date(Date.parse(watermark) - source.overlapSeconds * 1000).toISOString() : (source.startFrom ?? null);
+    let from = watermark ? new Date(Date.parse(watermark) - source.overlapSeconds * 1000).toISOString() : (source.startFrom ?? null);
+    // `--from` moved the start point back: read that history again, this time to act on it.
+    if (startPoint.rewind && from !== null && startPoint.actFrom < from) from = startPoint.actFrom;
+    const scope: PassScope = { startPoint, pulled: new Set(), report: emptyHistoryReport(startPoint.actFrom), shadowProblems: new ShadowProblems() };
+    result.actFrom = startPoint.actFrom;
     // One rules/mappings snapshot per pass: the fields asked for match what is evaluated, even
     // when a hot reload happens mid-pass.
     const ruleSet = this.deps.rules();
@@ -137,12 +177,28 @@ export class SourceSync {
     if (rulesOfKind(ruleSet, 'pattern').length > 0) await this.refreshProblemStates(signal);
     // Rules decide by their own clock (shifts, SLA): tests move it without moving the outbox's.
     const decideNow = this.deps.ruleNow ?? now;
-    await this.retryQuarantined(fields, result, decideNow(), ruleSet, mappings, signal);
+    await this.retryQuarantined(fields, result, decideNow(), ruleSet, mappings, scope, signal);
 
+    // Everything pulled is indexed before any of it is judged (up to PASS_INDEX_LIMIT tickets at a
+    // time), so a duplicate finds an original that arrives later in the pass.
+    let buffered: PreparedPage[] = [];
+    let bufferedTickets = 0;
     for await (const page of connector.pull({ from, fields, signal })) {
-      await this.processPage(page, result, decideNow(), ruleSet, mappings);
-      this.addWritten(result, await this.drain(signal));
+      const prepared = await this.preparePage(page, result, decideNow(), mappings, scope);
+      buffered.push(prepared);
+      bufferedTickets += prepared.tickets.length;
       if (signal?.aborted) break;
+      if (bufferedTickets >= PASS_INDEX_LIMIT) {
+        await this.processPages(buffered, result, decideNow(), ruleSet, scope, {}, signal);
+        buffered = [];
+        bufferedTickets = 0;
+      }
+    }
+    // Stopped mid-pull: nothing of the buffer is committed, so the next pass reads it again.
+    if (!signal?.aborted) await this.processPages(buffered, result, decideNow(), ruleSet, scope, {}, signal);
+    if (scope.report.tickets > 0) {
+      result.history = scope.report;
+      logger.info('History before the start point was learned from, not acted on', { source: source.id, actFrom: startPoint.actFrom, report: formatHistoryReport(source.id, scope.report) });
     }
     if (!signal?.aborted && rulesOfKind(ruleSet, 'sla').length > 0) await this.sweepSla(result, decideNow(), ruleSet);
     this.addWritten(result, await this.drain(signal));
@@ -160,6 +216,22 @@ export class SourceSync {
     }
     result.durationMs = Date.now() - started;
     return result;
+  }
+
+  /** The source's start point for acting, resolved (and recorded) once per daemon run. */
+  private resolvedStart: StartPoint | undefined;
+
+  private async startPoint(now: Date): Promise<StartPoint> {
+    if (this.resolvedStart) {
+      // A rewind reads history again once; later passes just keep the start point.
+      const { rewind: _done, ...rest } = this.resolvedStart;
+      this.resolvedStart = rest;
+      return rest;
+    }
+    const { source, store, logger } = this.deps;
+    this.resolvedStart = await resolveStartPoint(store, source, { override: this.deps.actFrom, now });
+    logger.info('Start point for acting', { source: source.id, actFrom: this.resolvedStart.actFrom, origin: this.resolvedStart.origin, ...(this.resolvedStart.rewind ? { readingAgainFrom: this.resolvedStart.actFrom, previous: this.resolvedStart.rewind.previous } : {}) });
+    return this.resolvedStart;
   }
 
   /**
@@ -192,7 +264,7 @@ export class SourceSync {
    * Records an admin sent back with `deskbridge quarantine retry` (after fixing a mapping, say):
    * read again as they are now and processed like a fresh page, ledger or not.
    */
-  private async retryQuarantined(fields: string[], result: PassResult, now: Date, ruleSet: CompiledRuleSet, mappings: PlatformMappings, signal: AbortSignal | undefined): Promise<void> {
+  private async retryQuarantined(fields: string[], result: PassResult, now: Date, ruleSet: CompiledRuleSet, mappings: PlatformMappings, scope: PassScope, signal: AbortSignal | undefined): Promise<void> {
     const { source, store, connector, logger } = this.deps;
     const entries = await store.quarantineList({ sourceId: source.id, status: 'retry' });
     if (entries.length === 0) return;
@@ -206,21 +278,17 @@ export class SourceSync {
     // Resolved first: a record that fails again is quarantined afresh (the same row reopened, or
     // a new row for a newer version), so nothing is retried forever.
     await store.quarantineResolve(entries.map((e) => e.id));
-    const mapped = await this.processPage({ records, unreadable: [] }, result, now, ruleSet, mappings, { ignoreLedger: true, keepWatermark: true });
-    logger.info('Quarantined records retried', { source: source.id, retried: entries.length, mapped: mapped.size, gone: gone.length });
+    const prepared = await this.preparePage({ records, unreadable: [] }, result, now, mappings, scope, { ignoreLedger: true });
+    await this.processPages([prepared], result, now, ruleSet, scope, { keepWatermark: true }, undefined);
+    logger.info('Quarantined records retried', { source: source.id, retried: entries.length, mapped: prepared.tickets.length, gone: gone.length });
   }
 
-  /** Returns the native ids that mapped to valid tickets. */
-  private async processPage(
-    page: PullPage,
-    result: PassResult,
-    now: Date,
-    ruleSet: CompiledRuleSet,
-    mappings: PlatformMappings,
-    /** keepWatermark: these records were not read in watermark order (a quarantine retry). */
-    options: { ignoreLedger?: boolean; keepWatermark?: boolean } = {},
-  ): Promise<Set<string>> {
-    const { source, store, logger } = this.deps;
+  /**
+   * Maps a page and drops versions already processed; nothing is judged or written yet.
+   * `ignoreLedger`: every record counts as fresh (a quarantine retry).
+   */
+  private async preparePage(page: PullPage, result: PassResult, now: Date, mappings: PlatformMappings, scope: PassScope, options: { ignoreLedger?: boolean } = {}): Promise<PreparedPage> {
+    const { source, store } = this.deps;
     result.pulled += page.records.length + page.unreadable.length;
 
     const quarantine: QuarantineInput[] = page.unreadable.map((u) => ({ sourceId: source.id, nativeId: undefined, version: undefined, error: u.error, raw: u.raw }));
@@ -235,7 +303,10 @@ export class SourceSync {
     }
 
     const seen = options.ignoreLedger ? new Set<string>() : await store.seenVersions(source.id, page.records);
-    const fresh = page.records.filter((r) => !seen.has(`${r.nativeId}@${r.version}`));
+    // After `--from` moved the start point back, versions processed as history are judged again.
+    const { rewind, actFrom } = scope.startPoint;
+    const again = (r: PulledRecord): boolean => rewind !== undefined && r.updatedAt >= actFrom && r.updatedAt < rewind.previous;
+    const fresh = page.records.filter((r) => !seen.has(`${r.nativeId}@${r.version}`) || again(r));
     result.alreadySeen += page.records.length - fresh.length;
 
     const tickets: Ticket[] = [];
@@ -251,11 +322,39 @@ export class SourceSync {
         quarantine.push({ sourceId: source.id, nativeId: record.nativeId, version: record.version, error: message, raw: record.raw });
       }
     }
+    return { tickets, ledger, quarantine, updatedBy, watermark };
+  }
+
+  /**
+   * Judges prepared pages, each committed on its own (then its writes are sent): every ticket of
+   * every page goes into the similarity index first, so a duplicate finds its original wherever
+   * the original is in the pass. `keepWatermark`: not read in watermark order (a quarantine retry).
+   */
+  private async processPages(pages: readonly PreparedPage[], result: PassResult, now: Date, ruleSet: CompiledRuleSet, scope: PassScope, options: { keepWatermark?: boolean }, signal: AbortSignal | undefined): Promise<void> {
+    if (needsSimilarityIndex(ruleSet)) {
+      for (const page of pages) {
+        for (const ticket of page.tickets) {
+          await this.deps.store.history.index(similarityDoc(ticket));
+          scope.pulled.add(ticket.key);
+        }
+      }
+    }
+    for (const page of pages) {
+      await this.processPage(page, result, now, ruleSet, scope, options);
+      if (signal) this.addWritten(result, await this.drain(signal));
+    }
+  }
+
+  private async processPage(page: PreparedPage, result: PassResult, now: Date, ruleSet: CompiledRuleSet, scope: PassScope, options: { keepWatermark?: boolean }): Promise<void> {
+    const { source, store, logger } = this.deps;
+    const { ledger, quarantine, updatedBy, watermark } = page;
+    // "The earlier report" is the one created earlier: judging in creation order lets a
+    // duplicate family form around its first ticket, whatever order the updates came in.
+    const tickets = [...page.tickets].sort(byCreation);
 
     const keys = tickets.map((t) => t.key);
     const [known, loads, roundRobin] = await Promise.all([store.getTickets(keys), store.openLoads(source.id), store.roundRobinPositions(source.id)]);
-    const state = new BatchState(roundRobin, loads, store.history, { committedOnly: true, sourceId: source.id, otherLoads: await this.otherLoads() });
-    const indexText = needsSimilarityIndex(ruleSet);
+    const state = new BatchState(roundRobin, loads, store.history, { committedOnly: true, pulled: scope.pulled, sourceId: source.id, otherLoads: await this.otherLoads() });
     const slaRules = rulesOfKind(ruleSet, 'sla').length > 0;
     const ticketStates: TicketState[] = [];
     const actions: PlannedAction[] = [];
@@ -264,15 +363,16 @@ export class SourceSync {
     for (const ticket of tickets) {
       const before = known.get(ticket.key);
       state.observe(before?.assignee, before ? isOpen(before.status) : false, ticket, isOpen(ticket.status));
-      // Indexed before its own evaluation so later tickets of this batch can find it; the ticket
-      // never finds itself (and only tickets created before it count as originals).
-      if (indexText) await state.history.index(ticket);
       const lastEditor = updatedBy.get(ticket.source.nativeId);
       const ownWrite = lastEditor !== undefined && lastEditor === this.integrationUser;
       const statusSince = before && before.status === ticket.status ? (before.statusSince ?? before.updatedAt) : ticket.updatedAt;
-      const context = { sourceId: source.id, now, previousStatus: before?.status, previousResolvedAt: before?.resolvedAt, statusSince, ...this.teamContext() };
+      // A version judged before only as history is judged as new (a `--from` rewind).
+      const previous = scope.startPoint.rewind && before?.version === ticket.version ? undefined : before;
+      const context = { sourceId: source.id, now, previousStatus: previous?.status, previousResolvedAt: previous?.resolvedAt, statusSince, actFrom: scope.startPoint.actFrom, ...this.teamContext() };
       let slaDueAt: string | undefined;
-      if (ownWrite) {
+      if (isHistory(ticket, scope.startPoint)) {
+        slaDueAt = await this.learnFromHistory(ticket, ruleSet, state, context, scope);
+      } else if (ownWrite) {
         result.ownWrites++;
         // SLA steps run on the clock, not on edits: our own write still moves the ticket's next check.
         if (slaRules) {
@@ -339,7 +439,22 @@ export class SourceSync {
       logger.warn('Record quarantined', { source: source.id, nativeId: q.nativeId, error: q.error });
       this.deps.onEvent?.({ type: 'quarantined', sourceId: source.id, nativeId: q.nativeId, error: q.error });
     }
-    return new Set(tickets.map((t) => t.source.nativeId));
+  }
+
+  /**
+   * A history version: everything the rules would decide is reported, not planned — the index
+   * and pattern counts learn from it (the shadow state lets only those through), SLA steps that
+   * are already past are recorded as missed so the sweep never sends them (later ones fall due
+   * live), and its group, person and status become what the daemon knows of it.
+   */
+  private async learnFromHistory(ticket: Ticket, ruleSet: CompiledRuleSet, state: BatchState, context: EvaluationContext, scope: PassScope): Promise<string | undefined> {
+    state.history.beginPlan(undefined);
+    // Judged as if there were no start point: that is what the report is about.
+    const evaluation = await evaluateTicket(ticket, ruleSet, new ShadowState(state, scope.shadowProblems), { ...context, actFrom: undefined });
+    recordWouldHave(scope.report, ticket, evaluation.decisions, evaluation.verdicts, ruleSet);
+    if (rulesOfKind(ruleSet, 'sla').length === 0) return undefined;
+    state.history.beginPlan(`${ticket.key}@${ticket.version}/sla`);
+    return (await evaluateSlaOnly(ticket, ruleSet, state, context)).slaDueAt;
   }
 
   /**
@@ -448,6 +563,16 @@ export class SourceSync {
     result.written.failed += summary.failed;
     result.written.dead += summary.dead;
   }
+}
+
+/** Whether a ticket version is older than the source's start point for acting. */
+function isHistory(ticket: Ticket, startPoint: StartPoint): boolean {
+  return Date.parse(ticket.updatedAt) < Date.parse(startPoint.actFrom);
+}
+
+/** Oldest report first; the same instant by ticket number. */
+function byCreation(a: Ticket, b: Ticket): number {
+  return Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.source.number.localeCompare(b.source.number, 'en', { numeric: true });
 }
 
 /** What a mapping sees as `$source`: the parts of the source config a mapping may need. */

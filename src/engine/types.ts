@@ -200,4 +200,11 @@ export interface EvaluationContext {
   team?: Team | undefined;
   /** Fixed clock for reproducible evaluation (`$now()` in rules uses JSONata's own). */
   now: Date;
+  /**
+   * The source's start point for acting (ISO; see src/daemon/start-point.ts). Pattern rules open a
+   * problem only for a spike whose window reaches it: a burst that lies entirely before it is
+   * history (last March's outage is nobody's problem today), one still going on is not.
+   * Undefined: no start point (rule tests, explain, and the report of what history would have done).
+   */
+  actFrom?: string | undefined;
 }

@@ -184,6 +184,9 @@ export interface OutboxStore {
  */
 export interface StateStore {
   getWatermark(sourceId: string): Promise<string | null>;
+  /** The source's recorded start point for acting (ISO UTC; see src/daemon/start-point.ts), if any. */
+  getStartPoint(sourceId: string): Promise<string | null>;
+  setStartPoint(sourceId: string, actFrom: string): Promise<void>;
   /** Which of these (nativeId, version) pairs were already processed; returns `nativeId@version` strings. */
   seenVersions(sourceId: string, records: readonly { nativeId: string; version: string }[]): Promise<Set<string>>;
   /** Forget ledger entries older than this (ISO UTC); they can no longer fall inside the overlap window. */

@@ -101,7 +101,14 @@ export async function evaluatePatterns(ticket: Ticket, rules: readonly CompiledP
     // Incidents already explained by the group's closed problem are not evidence of a new one.
     const explained = new Set(earlierMembers.map((m) => m.ticketKey));
     const fresh = nearby.filter((e) => !explained.has(e.ticketKey));
-    const ends = [...new Set(fresh.map((e) => Date.parse(e.createdAt)).filter((t) => t >= at))].sort((a, b) => a - b);
+    // A window ends at its latest incident; one ending before the start point lies in history.
+    const liveFrom = context.actFrom !== undefined ? Date.parse(context.actFrom) : Number.NEGATIVE_INFINITY;
+    const candidateEnds = [...new Set(fresh.map((e) => Date.parse(e.createdAt)).filter((t) => t >= at))].sort((a, b) => a - b);
+    const ends = candidateEnds.filter((t) => t >= liveFrom);
+    if (ends.length === 0 && candidateEnds.length > 0) {
+      note('no-match', `${values.join(' / ')}: counted as history; every window it falls in ends before the start point ${context.actFrom ?? ''}`);
+      continue;
+    }
     let triggered: { assessment: ReturnType<typeof assessSpike>; windowStart: number } | undefined;
     let last: ReturnType<typeof assessSpike> | undefined;
     for (const end of ends) {

@@ -158,4 +158,13 @@ export const migrations: readonly string[] = [
   ALTER TABLE tickets ADD COLUMN resolved_at TEXT;
   CREATE INDEX tickets_sla_due ON tickets (source_id, sla_due_at) WHERE is_open = 1 AND sla_due_at IS NOT NULL;
   `,
+  `
+  -- First sync (issue 12): each source's start point for acting. Ticket versions older than it are
+  -- history: they teach baselines (similarity index, pattern counts, loads) but trigger no writes.
+  CREATE TABLE source_start_points (
+    source_id TEXT PRIMARY KEY,
+    act_from TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+  );
+  `,
 ];

@@ -94,6 +94,11 @@ export class SqliteStateStore implements StateStore {
         `INSERT INTO watermarks (source_id, updated_at) VALUES (?, ?)
          ON CONFLICT(source_id) DO UPDATE SET updated_at = max(updated_at, excluded.updated_at)`,
       ),
+      getStartPoint: db.prepare<[string], { act_from: string }>('SELECT act_from FROM source_start_points WHERE source_id = ?'),
+      setStartPoint: db.prepare(
+        `INSERT INTO source_start_points (source_id, act_from, recorded_at) VALUES (?, ?, ?)
+         ON CONFLICT(source_id) DO UPDATE SET act_from = excluded.act_from, recorded_at = excluded.recorded_at`,
+      ),
       ledgerHas: db.prepare<[string, string, string], { one: number }>('SELECT 1 AS one FROM ledger WHERE source_id = ? AND native_id = ? AND version = ?'),
       ledgerAdd: db.prepare('INSERT OR IGNORE INTO ledger (source_id, native_id, version, updated_at) VALUES (?, ?, ?, ?)'),
       ledgerPrune: db.prepare('DELETE FROM ledger WHERE source_id = ? AND updated_at < ?'),
@@ -167,6 +172,14 @@ export class SqliteStateStore implements StateStore {
 
   async getWatermark(sourceId: string): Promise<string | null> {
     return this.stmts.getWatermark.get(sourceId)?.updated_at ?? null;
+  }
+
+  async getStartPoint(sourceId: string): Promise<string | null> {
+    return this.stmts.getStartPoint.get(sourceId)?.act_from ?? null;
+  }
+
+  async setStartPoint(sourceId: string, actFrom: string): Promise<void> {
+    this.stmts.setStartPoint.run(sourceId, actFrom, this.clock().toISOString());
   }
 
   async seenVersions(sourceId: string, records: readonly { nativeId: string; version: string }[]): Promise<Set<string>> {

@@ -1,0 +1,81 @@
+import type { Source } from '../config/schema.js';
+import type { StateStore } from '../state/types.js';
+
+/**
+ * A source's start point for acting. Ticket versions updated before it are *history*: they teach
+ * the baselines (similarity index, pattern rates, loads, SLA steps already past) but trigger no
+ * writes. Without one, pointing deskbridge at a desk with a year of closed tickets would route,
+ * link and open problems on all of it on day one.
+ *
+ * Which start point applies, first match wins:
+ *  1. `deskbridge run --from` (recorded, so later runs keep it);
+ *  2. the source's `actFrom` in the config;
+ *  3. the one recorded in the state: by default the moment the source was first synced.
+ *
+ * It is independent of `startFrom`, which bounds what is *read* at all (older records are never
+ * seen and teach nothing); `actFrom` bounds what is *acted on*.
+ */
+export interface StartPoint {
+  /** ISO UTC instant: versions updated before it are history. */
+  actFrom: string;
+  /** Where it came from, for the log. */
+  origin: 'flag' | 'config' | 'recorded' | 'first-sync';
+  /**
+   * Set when `--from` moved the start point back on a source that had synced already: the pass
+   * reads again from `actFrom`, and versions before `previous` (processed as history then) are
+   * evaluated again, this time to act.
+   */
+  rewind?: { previous: string };
+}
+
+export async function resolveStartPoint(
+  store: Pick<StateStore, 'getStartPoint' | 'setStartPoint' | 'getWatermark'>,
+  source: Pick<Source, 'id' | 'actFrom' | 'overlapSeconds'>,
+  options: { override?: string | undefined; now: Date },
+): Promise<StartPoint> {
+  const recorded = await store.getStartPoint(source.id);
+  if (options.override !== undefined) {
+    const actFrom = normalise(options.override);
+    await store.setStartPoint(source.id, actFrom);
+    const watermark = await store.getWatermark(source.id);
+    const rewind = recorded !== null && watermark !== null && actFrom < recorded ? { previous: recorded } : undefined;
+    return { actFrom, origin: 'flag', ...(rewind ? { rewind } : {}) };
+  }
+  if (source.actFrom !== undefined) return { actFrom: normalise(source.actFrom), origin: 'config' };
+  if (recorded !== null) return { actFrom: recorded, origin: 'recorded' };
+  // A state synced before start points existed: everything after what it processed is live.
+  const watermark = await store.getWatermark(source.id);
+  const actFrom = watermark !== null ? new Date(Date.parse(watermark) - source.overlapSeconds * 1000).toISOString() : options.now.toISOString();
+  await store.setStartPoint(source.id, actFrom);
+  return { actFrom, origin: watermark !== null ? 'recorded' : 'first-sync' };
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(m|min|h|d|w)$/i;
+const UNIT_MS: Record<string, number> = { m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+/**
+ * `--from`: an ISO date or date-time (`2026-03-01`, `2026-03-01T08:00:00Z`) or a duration back
+ * from now (`90m`, `12h`, `7d`, `2w`). Throws an error that says what it accepts.
+ */
+export function parseFrom(text: string, now: Date): string {
+  const trimmed = text.trim();
+  const duration = DURATION.exec(trimmed);
+  if (duration) {
+    const unit = UNIT_MS[(duration[2] ?? '').toLowerCase()] ?? 0;
+    return new Date(now.getTime() - Number(duration[1]) * unit).toISOString();
+  }
+  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(trimmed)) {
+    // A date without a zone is read as UTC, like every instant deskbridge stores.
+    const withZone = /T|\s/.test(trimmed) && !/(Z|[+-]\d{2}:?\d{2})$/.test(trimmed) ? `${trimmed.replace(' ', 'T')}Z` : trimmed.replace(' ', 'T');
+    const ms = Date.parse(withZone);
+    if (Number.isFinite(ms)) {
+      if (ms > now.getTime()) throw new Error(`--from ${text} is in the future; give a date in the past or a duration such as 7d`);
+      return new Date(ms).toISOString();
+    }
+  }
+  throw new Error(`--from ${JSON.stringify(text)} is not an ISO date (2026-03-01, 2026-03-01T08:00:00Z) or a duration back from now (90m, 12h, 7d, 2w)`);
+}
+
+function normalise(iso: string): string {
+  return new Date(Date.parse(iso)).toISOString();
+}
