@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adfToText, JiraStore, seedFixtures, seedHadoop, startJiraSandbox, type JiraSandbox, type StoredIssue } from '../../src/sandbox/jira/index.js';
-import { MAPPINGS, REPO } from './sandbox-env.js';
+import { MAPPINGS, REPO, SEEDED_HISTORY_START } from './sandbox-env.js';
 
 export const NEUTRAL_RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules-neutral');
 
@@ -19,8 +19,10 @@ export async function startSeededJira(
 /** A deskbridge.yaml with one Jira source; returns its path. */
 export function writeJiraConfig(
   sandbox: JiraSandbox,
-  extra: { rules?: string; overlapSeconds?: number; requestsPerMinute?: number; pageSize?: number } = {},
+  extra: { rules?: string; overlapSeconds?: number; requestsPerMinute?: number; pageSize?: number; actFrom?: string | null } = {},
 ): string {
+  // Seeded issues were last updated long ago and these tests expect them acted on (see writeConfig).
+  const actFrom = extra.actFrom === undefined ? SEEDED_HISTORY_START : extra.actFrom;
   const dir = mkdtempSync(join(tmpdir(), 'deskbridge-jira-e2e-'));
   const path = join(dir, 'deskbridge.yaml');
   const cloud = sandbox.flavour === 'cloud';
@@ -42,6 +44,7 @@ export function writeJiraConfig(
       '    problems: { projectKey: PRB }',
       `    overlapSeconds: ${extra.overlapSeconds ?? 120}`,
       `    pageSize: ${extra.pageSize ?? 50}`,
+      ...(actFrom !== null ? [`    actFrom: "${actFrom}"`] : []),
       `    rateLimit: { requestsPerMinute: ${extra.requestsPerMinute ?? 60000}, concurrency: 4 }`,
       '    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000 }',
       '',

@@ -7,6 +7,8 @@ import { readEventLog, seedFixtures, seedFromEventLog, ServiceNowStore, startSer
 export const REPO = resolve(import.meta.dirname, '..', '..');
 export const E2E_RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules');
 export const MAPPINGS = join(REPO, 'mappings');
+/** A start point for acting before anything the sandboxes are seeded with: act on all of it. */
+export const SEEDED_HISTORY_START = '2000-01-01T00:00:00Z';
 
 let rowsCache: Promise<EventRow[]> | undefined;
 /** The UCI event log, read once per test file. */
@@ -38,8 +40,12 @@ export async function startSeededSandbox(
 /** Writes a deskbridge.yaml for one sandbox source into a fresh temp folder; returns its path. */
 export function writeConfig(
   sandboxUrl: string,
-  extra: { rules?: string; requestsPerMinute?: number; dryRun?: boolean; pageSize?: number; username?: string; schedule?: string; logLevel?: string; timeoutMs?: number; breakerCooldownSeconds?: number } = {},
+  extra: { rules?: string; requestsPerMinute?: number; dryRun?: boolean; pageSize?: number; username?: string; schedule?: string; logLevel?: string; timeoutMs?: number; breakerCooldownSeconds?: number; actFrom?: string | null } = {},
 ): string {
+  // The sandboxes are seeded with tickets last updated years ago (the UCI event log is from 2016),
+  // and these tests expect deskbridge to act on them: an explicit start point for acting, unless a
+  // test passes `actFrom: null` to see what a first sync does without one.
+  const actFrom = extra.actFrom === undefined ? SEEDED_HISTORY_START : extra.actFrom;
   const dir = mkdtempSync(join(tmpdir(), 'deskbridge-e2e-'));
   const path = join(dir, 'deskbridge.yaml');
   writeFileSync(
@@ -57,6 +63,7 @@ export function writeConfig(
       `    auth: { type: basic, username: ${extra.username ?? 'deskbridge'}, password: "\${E2E_SN_PASSWORD}" }`,
       `    schedule: "${extra.schedule ?? '*/1 * * * *'}"`,
       `    pageSize: ${extra.pageSize ?? 50}`,
+      ...(actFrom !== null ? [`    actFrom: "${actFrom}"`] : []),
       `    rateLimit: { requestsPerMinute: ${extra.requestsPerMinute ?? 60000}, concurrency: 4 }`,
       `    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000, timeoutMs: ${extra.timeoutMs ?? 30000}, breakerCooldownSeconds: ${extra.breakerCooldownSeconds ?? 30} }`,
       '',
