@@ -367,8 +367,9 @@ export class SourceSync {
       const ownWrite = lastEditor !== undefined && lastEditor === this.integrationUser;
       const statusSince = before && before.status === ticket.status ? (before.statusSince ?? before.updatedAt) : ticket.updatedAt;
       // A version judged before only as history is judged as new (a `--from` rewind).
-      const previous = scope.startPoint.rewind && before?.version === ticket.version ? undefined : before;
-      const context = { sourceId: source.id, now, previousStatus: previous?.status, previousResolvedAt: previous?.resolvedAt, statusSince, actFrom: scope.startPoint.actFrom, ...this.teamContext() };
+      const rejudge = scope.startPoint.rewind !== undefined && before?.version === ticket.version;
+      const previous = rejudge ? undefined : before;
+      const context = { sourceId: source.id, now, previousStatus: previous?.status, previousResolvedAt: previous?.resolvedAt, statusSince, actFrom: scope.startPoint.actFrom, rejudge, ...this.teamContext() };
       let slaDueAt: string | undefined;
       if (isHistory(ticket, scope.startPoint)) {
         slaDueAt = await this.learnFromHistory(ticket, ruleSet, state, context, scope);

@@ -207,4 +207,9 @@ export interface EvaluationContext {
    * Undefined: no start point (rule tests, explain, and the report of what history would have done).
    */
   actFrom?: string | undefined;
+  /**
+   * This exact version was processed before as history and is judged again to act on it (the
+   * start point moved back): what it taught (pattern counts) is already recorded.
+   */
+  rejudge?: boolean | undefined;
 }

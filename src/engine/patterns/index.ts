@@ -56,11 +56,13 @@ export async function evaluatePatterns(ticket: Ticket, rules: readonly CompiledP
     }
     const groupKey = JSON.stringify([context.sourceId, ...values]);
     const counted = await history.patternEvent(rule.id, ticket.key);
-    if (counted !== undefined) {
+    // Counted as history, judged again to act on it (`--from` moved the start point back).
+    const rejudged = counted !== undefined && context.rejudge === true && counted.version === ticket.version && counted.groupKey === groupKey;
+    if (counted !== undefined && !rejudged) {
       note('not-applicable', `already counted in ${JSON.parse(counted.groupKey).slice(1).join(' / ')}`);
       continue;
     }
-    const event: PatternEvent = {
+    const event: PatternEvent = counted ?? {
       ruleId: rule.id,
       sourceId: context.sourceId,
       groupKey,
@@ -73,7 +75,7 @@ export async function evaluatePatterns(ticket: Ticket, rules: readonly CompiledP
       title: ticket.title,
       details: details(ticket),
     };
-    history.recordPatternEvent(event);
+    if (!rejudged) history.recordPatternEvent(event);
 
     const latest = await history.latestProblem(rule.id, groupKey);
     if (latest?.status === 'open' || (latest?.status === 'closed' && rule.onClosed === 'reopen')) {

@@ -1,0 +1,191 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import { Daemon } from '../../src/daemon/daemon.js';
+import { formatHistoryReport } from '../../src/daemon/history-report.js';
+import { parseFrom } from '../../src/daemon/start-point.js';
+import { raiseIncident, seedFromEventLog, ServiceNowStore, startServiceNowSandbox, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
+import { captureLogger } from '../helpers/log-capture.js';
+import { eventLogRows, REPO, writeConfig, writesIn } from '../helpers/sandbox-env.js';
+
+process.env['E2E_SN_PASSWORD'] = 'deskbridge';
+const RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules-first-sync');
+const BIN = join(REPO, 'bin', 'deskbridge.js');
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const USERS = [
+  { userName: 'deskbridge', password: 'deskbridge' },
+  { userName: 'beth.anglin', password: 'beth' },
+];
+
+function raise(store: ServiceNowStore, ago: number, title: string, options: { state?: string; category?: string; subcategory?: string; logged?: 'opened' | 'now' } = {}): string {
+  return (
+    raiseIncident(store, {
+      title,
+      category: options.category ?? 'network',
+      subcategory: options.subcategory ?? 'VPN',
+      openedAgoMs: ago,
+      ...(options.logged === 'now' ? {} : { logged: 'opened' }),
+      fields: { state: options.state ?? '7' },
+    })['number'] ?? ''
+  );
+}
+
+/**
+ * A desk with a closed year behind it: real resolved incidents from the UCI event log (2016), a
+ * VPN incident every week for a year, a VPN outage 200 days ago (six incidents in five hours),
+ * and a few incidents still open from last month (unowned, two of them the same printer fault).
+ */
+async function closedYear(): Promise<{ store: ServiceNowStore; burst: string[]; openOld: string[] }> {
+  const store = new ServiceNowStore();
+  await seedFromEventLog(store, { stage: 'last', limit: 60, titles: true, rows: await eventLogRows() });
+  for (let week = 52; week >= 1; week--) raise(store, week * 7 * DAY + 3 * HOUR, 'VPN drops now and then');
+  const burst = [0, 1, 2, 3, 4, 5].map((i) => raise(store, 200 * DAY - i * 50 * 60_000, `VPN tunnel down on floor ${i + 1}`));
+  const openOld = [
+    raise(store, 30 * DAY, 'Printer on floor 3 jams on every page', { state: '1', category: 'hardware', subcategory: 'Printer' }),
+    raise(store, 29 * DAY, 'Printer on floor 3 jams on every page again', { state: '1', category: 'hardware', subcategory: 'Printer' }),
+    raise(store, 20 * DAY, 'Cannot open the expense app', { state: '2', category: 'software', subcategory: 'Application' }),
+  ];
+  return { store, burst, openOld };
+}
+
+/** Problems deskbridge opened (the event log brings problem records of its own). */
+function problems(sandbox: ServiceNowSandbox): Record<string, string>[] {
+  return sandbox.store
+    .list('problem')
+    .map((r) => ({ ...r }) as Record<string, string>)
+    .filter((p) => (p['correlation_id'] ?? '').startsWith('deskbridge:'));
+}
+
+function linkedTo(sandbox: ServiceNowSandbox, problemSysId: string): string[] {
+  return sandbox.store
+    .list('incident')
+    .filter((r) => r['problem_id'] === problemSysId)
+    .map((r) => r['number'] ?? '')
+    .sort();
+}
+
+/**
+ * The outage's problem: opened by the burst (its members from the start of the window that
+ * spiked), gaining the weekly VPN incidents that came after it while nobody closed it — but none
+ * of the quiet weeks before it, which were its baseline.
+ */
+function expectOutageProblem(sandbox: ServiceNowSandbox, problem: Record<string, string>, burst: readonly string[]): void {
+  const linked = linkedTo(sandbox, problem['sys_id'] ?? '');
+  for (const number of burst) expect(linked).toContain(number);
+  const burstStart = Math.min(...burst.map((n) => Date.parse(`${openedAt(sandbox, n).replace(' ', 'T')}Z`)));
+  for (const number of linked) expect(Date.parse(`${openedAt(sandbox, number).replace(' ', 'T')}Z`)).toBeGreaterThanOrEqual(burstStart);
+  expect(problem['description']).toMatch(/^3 incidents in 24 h against a normal/);
+}
+
+function openedAt(sandbox: ServiceNowSandbox, number: string): string {
+  return sandbox.store.list('incident').find((r) => r['number'] === number)?.['opened_at'] ?? '';
+}
+
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, E2E_SN_PASSWORD: 'deskbridge' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('first sync against the ServiceNow sandbox (real HTTP, real SQLite)', () => {
+  let sandbox: ServiceNowSandbox | undefined;
+  let daemon: Daemon | undefined;
+  afterEach(async () => {
+    await daemon?.stop().catch(() => undefined);
+    await sandbox?.close();
+    daemon = undefined;
+    sandbox = undefined;
+  });
+
+  it('first sync of a closed year writes nothing by default, reports what it would have done, and the next live spike opens one problem on the learned baseline', async () => {
+    const { store, burst } = await closedYear();
+    const total = store.count('incident');
+    sandbox = await startServiceNowSandbox({ store, users: USERS });
+    const { config, secrets } = loadConfig(writeConfig(sandbox.url, { rules: RULES, actFrom: null }));
+    const log = captureLogger(secrets);
+    daemon = new Daemon({ config, logger: log.logger });
+
+    const first = await daemon.runOnce();
+    expect(first.ok).toBe(true);
+    expect(writesIn(sandbox)).toBe(0);
+    const report = first.results[0]?.history;
+    expect(report?.tickets).toBe(total);
+    // What acting on the year would have done: the old outage's problem, routing, duplicates.
+    expect(report?.problems).toBeGreaterThanOrEqual(1);
+    expect(report?.wouldHave['pattern']?.writes).toBeGreaterThan(report?.problems ?? 0);
+    expect(report?.wouldHave['routing']?.tickets).toBe(3);
+    expect(report?.wouldHave['dedup']?.tickets).toBeGreaterThanOrEqual(1);
+    expect(report?.examples.length).toBeGreaterThan(0);
+    const lines = formatHistoryReport('sandbox-snow', report ?? { actFrom: '', tickets: 0, wouldHave: {}, problems: 0, verdicts: 0, examples: [] });
+    expect(lines.join('\n')).toMatch(/--from/);
+    expect(log.lines.some((l) => l.includes('History before the start point was learned from, not acted on'))).toBe(true);
+
+    // An incident of the old outage that only now becomes visible (an import): a live version,
+    // but its spike lies entirely in history — no problem for last March.
+    raise(store, 200 * DAY - 30 * 60_000, 'VPN tunnel down on floor 7', { logged: 'now' });
+    // And someone comments on one of the old outage's incidents.
+    const old = store.list('incident').find((r) => r['number'] === burst[0]);
+    store.update('incident', old?.['sys_id'] ?? '', { comments: 'Still fine since the fix.' }, 'beth.anglin', { inputDisplayValue: true });
+    expect((await daemon.runOnce()).ok).toBe(true);
+    expect(problems(sandbox)).toHaveLength(0);
+
+    // A live spike of the same group: one problem, on the baseline the year taught (a weekly
+    // rate), with only the live incidents as members.
+    const spike = [raise(store, 0, 'VPN login fails', { state: '1', logged: 'now' }), raise(store, 0, 'Cannot connect to VPN', { state: '1', logged: 'now' }), raise(store, 0, 'VPN tunnel keeps dropping', { state: '1', logged: 'now' })];
+    expect((await daemon.runOnce()).ok).toBe(true);
+    const opened = problems(sandbox);
+    expect(opened).toHaveLength(1);
+    const problem = opened[0] ?? {};
+    expect(problem['description']).toMatch(/3 incidents in 24 h against a normal 0\.\d+ per 24 h over the previous 28 days/);
+    expect(linkedTo(sandbox, problem['sys_id'] ?? '')).toEqual([...spike].sort());
+  }, 180_000);
+
+  it('with --from, the first sync acts on the history since then: the old outage gets its problem, open incidents are routed', async () => {
+    const { store, burst, openOld } = await closedYear();
+    sandbox = await startServiceNowSandbox({ store, users: USERS });
+    const { config, secrets } = loadConfig(writeConfig(sandbox.url, { rules: RULES, actFrom: null }));
+    daemon = new Daemon({ config, logger: captureLogger(secrets).logger, actFrom: parseFrom('210d', new Date()) });
+
+    const first = await daemon.runOnce();
+    expect(first.ok).toBe(true);
+    const vpn = problems(sandbox).filter((p) => p['short_description'] === 'Recurring incidents: Network / VPN');
+    expect(vpn).toHaveLength(1);
+    expectOutageProblem(sandbox, vpn[0] ?? {}, burst);
+    for (const number of openOld) expect(store.list('incident').find((r) => r['number'] === number)?.['assignment_group']).not.toBe('');
+    // Still history: the 2016 incidents and the weeks before the start point.
+    expect(first.results[0]?.history?.tickets).toBeGreaterThan(60);
+  }, 60_000);
+
+  it('deskbridge run --once prints the report; run --once --from then acts on that history on the same state', async () => {
+    const { store, burst, openOld } = await closedYear();
+    sandbox = await startServiceNowSandbox({ store, users: USERS });
+    const configPath = writeConfig(sandbox.url, { rules: RULES, actFrom: null, logLevel: 'warn' });
+
+    const first = await runCli(['run', '--once', '--config', configPath]);
+    expect(first.code).toBe(0);
+    expect(writesIn(sandbox)).toBe(0);
+    expect(first.stdout).toMatch(/sandbox-snow: \d[\d,]* ticket versions updated before the start point .* were learned from as history \(no writes\)\./);
+    expect(first.stdout).toMatch(/pattern: \d+ problems? opened/);
+    expect(first.stdout).toContain('--from');
+
+    // The admin opts in to the last 210 days: read again and acted on, once.
+    const second = await runCli(['run', '--once', '--config', configPath, '--from', '210d']);
+    expect(second.code).toBe(0);
+    const vpn = problems(sandbox).filter((p) => p['short_description'] === 'Recurring incidents: Network / VPN');
+    expect(vpn).toHaveLength(1);
+    expectOutageProblem(sandbox, vpn[0] ?? {}, burst);
+    for (const number of openOld) expect(store.list('incident').find((r) => r['number'] === number)?.['assignment_group']).not.toBe('');
+    const writes = writesIn(sandbox);
+
+    const third = await runCli(['run', '--once', '--config', configPath]);
+    expect(third.code).toBe(0);
+    expect(writesIn(sandbox)).toBe(writes);
+  }, 90_000);
+});
