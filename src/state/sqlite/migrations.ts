@@ -158,4 +158,20 @@ export const migrations: readonly string[] = [
   ALTER TABLE tickets ADD COLUMN resolved_at TEXT;
   CREATE INDEX tickets_sla_due ON tickets (source_id, sla_due_at) WHERE is_open = 1 AND sla_due_at IS NOT NULL;
   `,
+  `
+  -- One writer per state (issue 12): the daemon's lease. One row, kept after release so the
+  -- fencing token only ever grows; released_at is NULL while held.
+  CREATE TABLE state_lease (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    holder_id TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    pid_namespace TEXT,
+    started_at TEXT NOT NULL,
+    heartbeat_at TEXT NOT NULL,
+    ttl_ms INTEGER NOT NULL,
+    token INTEGER NOT NULL,
+    released_at TEXT
+  );
+  `,
 ];
