@@ -5,7 +5,7 @@ import { runValidate } from '../config/validate.js';
 import { demoCommand } from './demo.js';
 import { sandboxCommand, type SandboxCommandOptions } from './sandbox.js';
 import { auditReportCommand, auditVerifyCommand } from './audit.js';
-import { outboxCommand, quarantineCommand } from './inspect.js';
+import { outboxCommand, quarantineCommand, statusCommand } from './inspect.js';
 import { explainCommand } from './explain.js';
 import { runTestCommand } from './test.js';
 import { runBacktestCommand } from './backtest.js';
@@ -27,7 +27,8 @@ program
   .description('sync every configured source on its schedule until stopped (SIGINT/SIGTERM finish in-flight writes)')
   .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
   .option('--once', 'run one pass of every source and exit (exit code 0 = all sources succeeded)')
-  .action(async (opts: { config: string; once?: boolean }) => {
+  .option('--wait', 'when another daemon holds the state, wait for it to stop instead of exiting 75')
+  .action(async (opts: { config: string; once?: boolean; wait?: boolean }) => {
     process.exitCode = await runCommand(opts);
   });
 
@@ -120,6 +121,14 @@ program
       process.stderr.write(`deskbridge explain: ${error instanceof ConfigError ? error.diagnostics.map(formatDiagnostic).join('\n') : error instanceof Error ? error.message : String(error)}\n`);
       process.exitCode = 2;
     }
+  });
+
+program
+  .command('status')
+  .description('who holds the state (pid, host, last heartbeat) and what waits in the outbox; safe beside a running daemon')
+  .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
+  .action(async (opts: { config: string }) => {
+    process.exitCode = await statusCommand(opts);
   });
 
 const outbox = program.command('outbox').description('inspect and retry planned writes');
