@@ -115,14 +115,18 @@ export function describeHolder(holder: LeaseHolder, now: Date): string {
   return `pid ${holder.pid} on host ${holder.host} since ${holder.startedAt}, last heartbeat ${ago(holder.heartbeatAt, now)}`;
 }
 
-/** Another live daemon holds the state. */
+/**
+ * Another live daemon holds the state. `busy`: its lease may be stale, but that process holds the
+ * database's write lock (it was paused in the middle of a commit), so nobody can take over yet.
+ */
 export class StateHeldError extends Error {
   constructor(
     readonly location: string,
     readonly holder: LeaseHolder,
     now: Date,
+    readonly busy = false,
   ) {
-    super(`state ${location} is held by ${describeHolder(holder, now)}; stop it or run with --wait`);
+    super(`state ${location} is held by ${describeHolder(holder, now)}${busy ? ' and it is in the middle of a write (paused?)' : ''}; stop it or run with --wait`);
     this.name = 'StateHeldError';
   }
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -37,7 +37,7 @@ function cli(args: string[]): Promise<{ status: number | null; stdout: string; s
   });
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -125,6 +125,29 @@ describe('one writer per state (two daemons on one state file, real processes, S
     expect(winner?.child.exitCode).toBeNull();
     winner?.child.kill('SIGTERM');
     expect(await winner?.exited).toBe(0);
+    expect(duplicateNotes(sandbox)).toEqual([]);
+  }, 120_000);
+
+  it('fences a daemon paused past its TTL (SIGSTOP): a successor takes over, the resumed one exits 75 with "lost the lock" and nothing is posted twice', async () => {
+    const sandbox = await startSeededSandbox({ eventLogIncidents: 120 });
+    sandboxes.push(sandbox);
+    const configPath = writeConfig(sandbox.url, { schedule: '* * * * * *', requestsPerMinute: 1200 });
+    writeFileSync(configPath, readFileSync(configPath, 'utf8').replace('state: { path: ./state.db }', 'state: { path: ./state.db, lease: { ttlSeconds: 2, heartbeatSeconds: 0.5 } }'));
+    const paused = daemon(['run', '--config', configPath]);
+    children.push(paused);
+    await until(() => writesIn(sandbox) >= 5, 'the first daemon to write');
+    paused.child.kill('SIGSTOP');
+
+    const successor = daemon(['run', '--wait', '--config', configPath]);
+    children.push(successor);
+    await until(() => successor.stderr().includes('Took over the state lock: its holder stopped renewing it'), `the successor to take over: ${successor.stderr()}`);
+    paused.child.kill('SIGCONT');
+
+    expect(await paused.exited).toBe(EXIT_STATE_HELD);
+    expect(paused.stderr()).toMatch(new RegExp(`^deskbridge: lost the lock on state \\S+state\\.db: it is now held by pid ${successor.child.pid} on host .*\\(token 2, ours was 1\\); stopping without committing anything more$`, 'm'));
+    await until(() => successor.stderr().includes('"pendingWrites":0'), 'the successor to finish the queue', 60_000);
+    successor.child.kill('SIGTERM');
+    expect(await successor.exited).toBe(0);
     expect(duplicateNotes(sandbox)).toEqual([]);
   }, 120_000);
 

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import {
   StateHeldError,
@@ -58,14 +58,29 @@ export class SqliteStateLeases implements StateLeases {
   async acquire(request: LeaseRequest): Promise<StateLease> {
     const now = this.clock();
     let takenOver: { previous: LeaseHolder; reason: StaleReason } | undefined;
-    const holder = this.db
+    let holder: LeaseHolder;
+    try {
+      holder = this.take(request, now, (previous, reason) => (takenOver = { previous, reason }));
+    } catch (error) {
+      // The busy timeout ran out: a process holds the write lock (paused inside a commit). While
+      // it does, nobody can write, so it is still the holder, whatever its heartbeat says.
+      const row = error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY') ? this.stmts.get.get() : undefined;
+      if (row) throw new StateHeldError(this.location, toRecord(row), now, true);
+      throw error;
+    }
+    this.held = { token: holder.token, holderId: holder.holderId };
+    return this.lease(holder, takenOver);
+  }
+
+  private take(request: LeaseRequest, now: Date, onTakeover: (previous: LeaseHolder, reason: StaleReason) => void): LeaseHolder {
+    return this.db
       .transaction((): LeaseHolder => {
         const row = this.stmts.get.get();
         if (row && row.released_at === null) {
           const previous = toRecord(row);
           const reason = staleness(previous, now, this.me);
           if (!reason) throw new StateHeldError(this.location, previous, now);
-          takenOver = { previous, reason };
+          onTakeover(previous, reason);
         }
         const next: LeaseHolder = {
           holderId: randomUUID(),
@@ -81,8 +96,6 @@ export class SqliteStateLeases implements StateLeases {
         return next;
       })
       .immediate();
-    this.held = { token: holder.token, holderId: holder.holderId };
-    return this.lease(holder, takenOver);
   }
 
   async current(): Promise<LeaseRecord | undefined> {
