@@ -5,6 +5,7 @@ import type { DaemonConfig } from '../config/schema.js';
 import { dryRunStatePath } from '../daemon/daemon.js';
 import { describeAction } from '../outbox/writer.js';
 import { openSqliteStore } from '../state/sqlite/store.js';
+import { describeHolder, staleness, thisProcess, type LeaseRecord } from '../state/lease.js';
 
 /**
  * The config as far as the inspection commands need it (the state file): secrets are not
@@ -92,4 +93,41 @@ export async function quarantineCommand(verb: 'list' | 'retry', opts: { config: 
   } finally {
     await store.close();
   }
+}
+
+/** One line on who holds a state file's lock: held, stale (the next daemon takes it over), released or never taken. */
+export function describeLease(location: string, lease: LeaseRecord | undefined, now: Date): string {
+  if (!lease) return `state ${location}: no daemon has run on it yet`;
+  if (lease.releasedAt !== undefined) return `state ${location}: free (last held by pid ${lease.pid} on host ${lease.host}, released ${lease.releasedAt}; token ${lease.token})`;
+  const stale = staleness(lease, now, thisProcess());
+  const held = `${describeHolder(lease, now)} (token ${lease.token}, TTL ${Math.round(lease.ttlMs / 1000)} s)`;
+  if (stale === 'holder-gone') return `state ${location}: stale — held by ${held}, but that process is gone; the next daemon takes it over`;
+  if (stale === 'heartbeat-expired') return `state ${location}: stale — held by ${held}; the next daemon takes it over`;
+  return `state ${location}: held by ${held}`;
+}
+
+/**
+ * `deskbridge status`: who holds each state file, and what waits in it. Read-only, so it works
+ * beside a running daemon (WAL lets readers in while it writes).
+ */
+export async function statusCommand(opts: { config: string }): Promise<number> {
+  const config = inspectionConfig(opts.config);
+  if (!config) return 2;
+  const paths = [config.state.path, dryRunStatePath(config.state.path)].filter((p, i) => i === 0 || (p !== config.state.path && existsSync(p)));
+  for (const path of paths) {
+    if (path !== ':memory:' && !existsSync(path)) {
+      process.stdout.write(`state ${path}: does not exist yet (no daemon has run with this config)\n`);
+      continue;
+    }
+    const store = openSqliteStore(path);
+    try {
+      process.stdout.write(`${describeLease(path, await store.leases.current(), new Date())}\n`);
+      const counts = await store.outbox.counts();
+      const open = (await store.quarantineList({ status: 'open' })).length;
+      process.stdout.write(`  outbox: pending ${counts.pending}, done ${counts.done}, dead ${counts.dead}; quarantine: ${open} open\n`);
+    } finally {
+      await store.close();
+    }
+  }
+  return 0;
 }

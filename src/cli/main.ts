@@ -5,7 +5,7 @@ import { runValidate } from '../config/validate.js';
 import { demoCommand } from './demo.js';
 import { sandboxCommand, type SandboxCommandOptions } from './sandbox.js';
 import { auditReportCommand, auditVerifyCommand } from './audit.js';
-import { outboxCommand, quarantineCommand } from './inspect.js';
+import { outboxCommand, quarantineCommand, statusCommand } from './inspect.js';
 import { explainCommand } from './explain.js';
 import { runTestCommand } from './test.js';
 import { runBacktestCommand } from './backtest.js';
@@ -28,7 +28,8 @@ program
   .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
   .option('--once', 'run one pass of every source and exit (exit code 0 = all sources succeeded)')
   .option('--from <when>', 'act on tickets updated since this ISO date or duration back (7d, 12h); older ones are history: learned from, not acted on (default: since each source was first synced)')
-  .action(async (opts: { config: string; once?: boolean; from?: string }) => {
+  .option('--wait', 'when another daemon holds the state, wait for it to stop instead of exiting 75')
+  .action(async (opts: { config: string; once?: boolean; from?: string; wait?: boolean }) => {
     process.exitCode = await runCommand(opts);
   });
 
@@ -121,6 +122,14 @@ program
       process.stderr.write(`deskbridge explain: ${error instanceof ConfigError ? error.diagnostics.map(formatDiagnostic).join('\n') : error instanceof Error ? error.message : String(error)}\n`);
       process.exitCode = 2;
     }
+  });
+
+program
+  .command('status')
+  .description('who holds the state (pid, host, last heartbeat) and what waits in the outbox; safe beside a running daemon')
+  .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
+  .action(async (opts: { config: string }) => {
+    process.exitCode = await statusCommand(opts);
   });
 
 const outbox = program.command('outbox').description('inspect and retry planned writes');

@@ -2,16 +2,25 @@ import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
 import { loadConfig } from '../config/load-config.js';
 import { Daemon } from '../daemon/daemon.js';
 import { ConfigSetError } from '../daemon/reload.js';
-import { createLogger } from '../observability/logger.js';
+import { createLogger, type Logger } from '../observability/logger.js';
 import { parseFrom } from '../daemon/start-point.js';
 import { formatHistoryReport } from '../daemon/history-report.js';
+import { describeHolder, StateHeldError } from '../state/lease.js';
 
 export interface RunOptions {
   config: string;
   once?: boolean;
   /** Start point for acting: an ISO date or a duration back from now (see start-point.ts). */
   from?: string;
+  /** Wait for the daemon holding the state to stop (or go stale) instead of refusing. */
+  wait?: boolean;
 }
+
+/**
+ * Exit code when another daemon holds the state (or took it over from this one): EX_TEMPFAIL,
+ * "try again later", so a supervisor can tell it from a failed pass (1) or a bad config (2).
+ */
+export const EXIT_STATE_HELD = 75;
 
 /** `deskbridge run`: returns the process exit code. */
 export async function runCommand(options: RunOptions): Promise<number> {
@@ -46,6 +55,9 @@ export async function runCommand(options: RunOptions): Promise<number> {
     throw error;
   }
 
+  const held = await holdState(daemon, logger, options.wait ?? false);
+  if (held !== undefined) return held;
+
   if (options.once) {
     // A signal during a one-off pass stops it the same graceful way; the exit code says it failed.
     const interrupt = (): void => void daemon.stop().catch(() => undefined);
@@ -55,6 +67,10 @@ export async function runCommand(options: RunOptions): Promise<number> {
     // A first sync learns from history without acting on it: say what acting would have done.
     for (const r of results) if (r.history) for (const line of formatHistoryReport(r.sourceId, r.history)) process.stdout.write(`${line}\n`);
     await daemon.stop().catch((error: unknown) => logger.error('Shutdown failed', { error: String(error) }));
+    if (daemon.leaseLost) {
+      process.stderr.write(`deskbridge: ${daemon.leaseLost.message}\n`);
+      return EXIT_STATE_HELD;
+    }
     return ok ? 0 : 1;
   }
 
@@ -62,6 +78,13 @@ export async function runCommand(options: RunOptions): Promise<number> {
   daemon.start();
   logger.info('Daemon started', { sources: config.sources.map((s) => s.id), ...(metricsUrl ? { metrics: `${metricsUrl}/metrics` } : {}) });
   return new Promise<number>((resolve) => {
+    daemon.onLeaseLost((error) => {
+      process.stderr.write(`deskbridge: ${error.message}\n`);
+      void daemon.stop().then(
+        () => resolve(EXIT_STATE_HELD),
+        () => resolve(EXIT_STATE_HELD),
+      );
+    });
     let stopping = false;
     const shutdown = (signal: string): void => {
       if (stopping) return;
@@ -81,4 +104,40 @@ export async function runCommand(options: RunOptions): Promise<number> {
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
   });
+}
+
+/**
+ * Takes the state lock before anything runs. Returns an exit code when the daemon must not run
+ * (held by another daemon, or a signal while waiting), undefined when it holds the lock.
+ */
+async function holdState(daemon: Daemon, logger: Logger, wait: boolean): Promise<number | undefined> {
+  const interrupted = new AbortController();
+  const interrupt = (): void => interrupted.abort();
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  try {
+    await daemon.hold({
+      wait,
+      signal: interrupted.signal,
+      onWait: (error) => {
+        process.stderr.write(`deskbridge: ${error.message.replace(/; stop it or run with --wait$/, '')}; waiting for it to stop\n`);
+        logger.info('Waiting for the state lock', { state: error.location, holder: describeHolder(error.holder, new Date()) });
+      },
+    });
+    return undefined;
+  } catch (error) {
+    await daemon.stop().catch(() => undefined);
+    if (error instanceof StateHeldError) {
+      process.stderr.write(`deskbridge: ${error.message}\n`);
+      return EXIT_STATE_HELD;
+    }
+    if (interrupted.signal.aborted) {
+      logger.info('Stopped while waiting for the state lock');
+      return 0;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
 }

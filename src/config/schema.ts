@@ -161,7 +161,16 @@ export const LogConfig = z.strictObject({
 
 export const DaemonConfig = z.strictObject({
   /** SQLite file holding watermarks, the ledger, ticket state and the outbox. */
-  state: z.strictObject({ path: z.string().min(1).default('./deskbridge.db') }).prefault({}),
+  state: z
+    .strictObject({
+      path: z.string().min(1).default('./deskbridge.db'),
+      /** One writer per state: the daemon's lock is renewed every `heartbeatSeconds`; without a heartbeat for `ttlSeconds` another daemon may take it over. */
+      lease: z
+        .strictObject({ ttlSeconds: z.number().positive().default(30), heartbeatSeconds: z.number().positive().default(5) })
+        .refine((l) => l.heartbeatSeconds * 2 <= l.ttlSeconds, { message: 'heartbeatSeconds must be at most half of ttlSeconds, or a busy daemon loses its lock' })
+        .prefault({}),
+    })
+    .prefault({}),
   rules: z.string().min(1).default('./rules'),
   mappings: z.string().min(1).default('./mappings'),
   dryRun: z.boolean().default(false),

@@ -2,6 +2,7 @@ import type { DuplicateCandidate, IndexedTicket, PatternEvent, PatternProblem } 
 import type { PlannedAction } from '../model/action.js';
 import type { CandidateQuery, SimilarityDoc } from '../similarity/types.js';
 import type { TicketStatus } from '../model/ticket.js';
+import type { StateLeases } from './lease.js';
 
 /** What the daemon remembers about a ticket between passes (not the ticket itself). */
 export interface TicketState {
@@ -209,5 +210,12 @@ export interface StateStore {
   readonly outbox: OutboxStore;
   readonly history: HistoryStore;
   readonly audit: AuditQueue;
+  /**
+   * One writer per state. Once a lease is acquired through this store, every commit of the store
+   * that changes source state (commitBatch, outbox outcomes and attempts, pruneLedger, quarantine
+   * and problem status, audit heads) checks inside its transaction that the lease is still the
+   * current one and throws StateLeaseLostError otherwise.
+   */
+  readonly leases: StateLeases;
   close(): Promise<void>;
 }

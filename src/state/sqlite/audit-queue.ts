@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { describeAction } from '../../model/describe-action.js';
 import { PlannedAction } from '../../model/action.js';
+import type { WriteTransaction } from './lease.js';
 import type { AuditEvent, AuditHead, AuditLogName, AuditQueue, PendingAuditEvent } from '../types.js';
 
 interface PendingRow {
@@ -23,6 +24,8 @@ export class SqliteAuditQueue implements AuditQueue {
   constructor(
     private readonly db: Database.Database,
     private readonly clock: () => Date,
+    /** Runs a change to source state in a write transaction (fenced by the store's lease). */
+    private readonly write: WriteTransaction = (fn) => db.transaction(fn).immediate(),
   ) {
     this.stmts = {
       enqueue: db.prepare('INSERT OR IGNORE INTO audit_pending (log, event_id, at, data) VALUES (?, ?, ?, ?)'),
@@ -72,10 +75,10 @@ export class SqliteAuditQueue implements AuditQueue {
   }
 
   async markAppended(seqs: readonly number[], heads: ReadonlyMap<AuditLogName, AuditHead>): Promise<void> {
-    this.db.transaction(() => {
+    this.write(() => {
       for (const seq of seqs) this.stmts.remove.run(seq);
       for (const [log, head] of heads) this.stmts.setHead.run(log, head.seq, head.hash);
-    })();
+    });
   }
 
   async head(log: AuditLogName): Promise<AuditHead | undefined> {

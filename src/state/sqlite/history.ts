@@ -4,6 +4,7 @@ import { assignCluster } from '../../similarity/cluster.js';
 import { SqliteCandidateIndex } from '../../similarity/sqlite-index.js';
 import type { CandidateQuery, SimilarityDoc } from '../../similarity/types.js';
 import type { HistoryChanges, HistoryStore } from '../types.js';
+import type { WriteTransaction } from './lease.js';
 
 interface EventRow {
   rule_id: string;
@@ -38,6 +39,8 @@ export class SqliteHistoryStore implements HistoryStore {
   constructor(
     private readonly db: Database.Database,
     private readonly clock: () => Date,
+    /** Runs a change to source state in a write transaction (fenced by the store's lease). */
+    private readonly write: WriteTransaction = (fn) => db.transaction(fn).immediate(),
   ) {
     this.index_ = new SqliteCandidateIndex(db);
     this.stmts = {
@@ -194,7 +197,7 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   async setProblemStatus(correlationKey: string, status: PatternProblem['status']): Promise<void> {
-    this.stmts.setStatus.run(status, correlationKey);
+    this.write(() => this.stmts.setStatus.run(status, correlationKey));
   }
 
   /** Inside the caller's transaction. */

@@ -167,4 +167,20 @@ export const migrations: readonly string[] = [
     recorded_at TEXT NOT NULL
   );
   `,
+  `
+  -- One writer per state (issue 12): the daemon's lease. One row, kept after release so the
+  -- fencing token only ever grows; released_at is NULL while held.
+  CREATE TABLE state_lease (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    holder_id TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    pid_namespace TEXT,
+    started_at TEXT NOT NULL,
+    heartbeat_at TEXT NOT NULL,
+    ttl_ms INTEGER NOT NULL,
+    token INTEGER NOT NULL,
+    released_at TEXT
+  );
+  `,
 ];

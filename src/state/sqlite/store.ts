@@ -7,6 +7,8 @@ import type { BatchCommit, OutboxEntry, OutboxStatus, OutboxStore, QuarantineEnt
 import { SqliteAuditQueue } from './audit-queue.js';
 import { SqliteHistoryStore } from './history.js';
 import { migrations } from './migrations.js';
+import { thisProcess, type ProcessIdentity } from '../lease.js';
+import { SqliteStateLeases, type WriteTransaction } from './lease.js';
 
 interface OutboxRow {
   seq: number;
@@ -47,17 +49,23 @@ const PLAN_OF = (table: string): string =>
 /** An entry is held behind a dead earlier entry of its lane that belongs to its plan, or that was meant to create the lane's problem. */
 const HELD_BEHIND_DEAD = `(${PLAN_OF('earlier')} = ${PLAN_OF('outbox')} OR earlier.action_type = 'create-problem')`;
 
-/** Opens (creating if needed) the SQLite state file and brings its schema up to date. */
-export function openSqliteStore(path: string, clock: () => Date = () => new Date()): SqliteStateStore {
+/** How long a connection waits for another's write lock before failing with SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 10_000;
+
+/**
+ * Opens (creating if needed) the SQLite state file and brings its schema up to date. Safe when
+ * several processes open the same new file at the same instant: the busy timeout applies from
+ * the first statement and each migration re-checks the version under the write lock.
+ */
+export function openSqliteStore(path: string, clock: () => Date = () => new Date(), identity: ProcessIdentity = thisProcess()): SqliteStateStore {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+  const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
   // WAL survives a killed process without losing committed transactions, and lets readers
   // (the CLI's `outbox list`) run beside the daemon.
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
   migrate(db);
-  return new SqliteStateStore(db, clock);
+  return new SqliteStateStore(db, clock, path, identity);
 }
 
 /**
@@ -69,25 +77,45 @@ export function scratchHistory(): SqliteHistoryStore {
 }
 
 function migrate(db: Database.Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  for (let version = current; version < migrations.length; version++) {
-    db.transaction(() => {
-      db.exec(migrations[version] ?? '');
-      db.pragma(`user_version = ${version + 1}`);
-    })();
-  }
+  const version = (): number => db.pragma('user_version', { simple: true }) as number;
+  if (version() >= migrations.length) return;
+  // IMMEDIATE: a second process migrating the same file waits for the first, then finds the
+  // version already moved on (a deferred transaction would fail with SQLITE_BUSY on upgrade).
+  db.transaction(() => {
+    for (let next = version(); next < migrations.length; next++) {
+      db.exec(migrations[next] ?? '');
+      db.pragma(`user_version = ${next + 1}`);
+    }
+  }).immediate();
 }
 
 export class SqliteStateStore implements StateStore {
   readonly outbox: OutboxStore;
   readonly history: SqliteHistoryStore;
   readonly audit: SqliteAuditQueue;
+  readonly leases: SqliteStateLeases;
   private readonly stmts;
+  /**
+   * Every change to source state goes through here: one IMMEDIATE transaction (the write lock is
+   * taken first, so nothing can commit between the fencing check and this commit) that begins by
+   * checking the store's lease is still current.
+   */
+  private readonly write: WriteTransaction;
 
   constructor(
     private readonly db: Database.Database,
     private readonly clock: () => Date,
+    location = ':memory:',
+    identity: ProcessIdentity = thisProcess(),
   ) {
+    this.leases = new SqliteStateLeases(db, location, clock, identity);
+    this.write = (fn) =>
+      db
+        .transaction(() => {
+          this.leases.fence();
+          return fn();
+        })
+        .immediate();
     this.stmts = {
       getWatermark: db.prepare<[string], { updated_at: string }>('SELECT updated_at FROM watermarks WHERE source_id = ?'),
       setWatermark: db.prepare(
@@ -165,8 +193,8 @@ export class SqliteStateStore implements StateStore {
         'SELECT status, count(*) AS n FROM outbox WHERE (? IS NULL OR source_id = ?) GROUP BY status',
       ),
     };
-    this.audit = new SqliteAuditQueue(db, clock);
-    this.history = new SqliteHistoryStore(db, clock);
+    this.audit = new SqliteAuditQueue(db, clock, this.write);
+    this.history = new SqliteHistoryStore(db, clock, this.write);
     this.outbox = this.createOutbox();
   }
 
@@ -191,7 +219,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async pruneLedger(sourceId: string, olderThan: string): Promise<number> {
-    return this.stmts.ledgerPrune.run(sourceId, olderThan).changes;
+    return this.write(() => this.stmts.ledgerPrune.run(sourceId, olderThan).changes);
   }
 
   async getTickets(keys: readonly string[]): Promise<Map<string, TicketState>> {
@@ -227,7 +255,7 @@ export class SqliteStateStore implements StateStore {
 
   async commitBatch(batch: BatchCommit): Promise<void> {
     const now = this.clock().toISOString();
-    this.db.transaction(() => {
+    this.write(() => {
       for (const action of batch.actions) {
         this.stmts.enqueue.run(action.id, action.sourceId, action.lane ?? action.target.ticketKey, action.ruleId, action.action.type, JSON.stringify(action), now, now, now);
       }
@@ -251,7 +279,7 @@ export class SqliteStateStore implements StateStore {
       if (batch.history) this.history.apply(batch.history);
       if (batch.audit) this.audit.enqueue(batch.audit);
       if (batch.watermark) this.stmts.setWatermark.run(batch.sourceId, batch.watermark);
-    })();
+    });
   }
 
   async quarantineList(filter: { sourceId?: string; status?: QuarantineStatus } = {}): Promise<QuarantineEntry[]> {
@@ -276,9 +304,9 @@ export class SqliteStateStore implements StateStore {
   }
 
   async quarantineResolve(ids: readonly number[]): Promise<void> {
-    this.db.transaction(() => {
+    this.write(() => {
       for (const id of ids) this.stmts.quarantineResolve.run(id);
-    })();
+    });
   }
 
   async close(): Promise<void> {
@@ -286,7 +314,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   private createOutbox(): OutboxStore {
-    const { stmts, db, clock, audit, history } = this;
+    const { stmts, db, clock, audit, history, write } = this;
     const nowIso = (): string => clock().toISOString();
     const releasePlanOf = (id: string): void => {
       const row = stmts.planned.get(id);
@@ -300,29 +328,30 @@ export class SqliteStateStore implements StateStore {
       async due(sourceId, now, limit) {
         return stmts.due.all(sourceId, now.toISOString(), now.toISOString(), limit).map(toOutboxEntry);
       },
+      // Fenced like every outcome: a daemon that lost its lease must not start a write.
       async markAttempt(id) {
-        stmts.markAttempt.run(nowIso(), id);
+        write(() => stmts.markAttempt.run(nowIso(), id));
       },
       // Each outcome is recorded for the action log in the same transaction (dry-runs wrote nothing).
       async markDone(id, result) {
-        db.transaction(() => {
+        write(() => {
           stmts.markDone.run(result.outcome, result.ref ?? null, nowIso(), id);
           if (result.outcome !== 'dry-run') audit.recordWrite(id, result.outcome);
           if (result.outcome === 'superseded') releasePlanOf(id);
-        })();
+        });
       },
       async markFailed(id, error, nextAttemptAt, options) {
-        db.transaction(() => {
+        write(() => {
           stmts.markFailed.run(error, nextAttemptAt.toISOString(), nowIso(), options?.notProcessed ? 1 : 0, id);
           audit.recordWrite(id, 'failed', error);
-        })();
+        });
       },
       async markDead(id, reason) {
-        db.transaction(() => {
+        write(() => {
           stmts.markDead.run(reason, nowIso(), id);
           audit.recordWrite(id, 'dead', reason);
           releasePlanOf(id);
-        })();
+        });
       },
       async list(filter) {
         const where: string[] = [];

@@ -1,0 +1,177 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
+import { openSqliteStore } from '../../src/state/sqlite/store.js';
+import { REPO, snapshot, startSeededSandbox, writeConfig, writesIn } from '../helpers/sandbox-env.js';
+
+const BIN = join(REPO, 'bin', 'deskbridge.js');
+const ENV = { ...process.env, E2E_SN_PASSWORD: 'deskbridge' };
+/** The exit code of a daemon refused because another holds its state (EX_TEMPFAIL). */
+const EXIT_STATE_HELD = 75;
+
+interface Daemon {
+  child: ChildProcess;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function daemon(args: string[]): Daemon {
+  const child = spawn(process.execPath, [BIN, ...args], { env: ENV, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stderr: () => stderr, exited };
+}
+
+function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.once('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Notes deskbridge posted more than once on the same incident. */
+function duplicateNotes(sandbox: ServiceNowSandbox): string[] {
+  return Object.entries(snapshot(sandbox)).flatMap(([number, t]) => t.notes.filter((n, i) => t.notes.indexOf(n) !== i).map(() => number));
+}
+
+const heldBy = (pid: number | undefined): RegExp =>
+  new RegExp(`^deskbridge: state \\S+state\\.db is held by pid ${pid} on host \\S+ since \\S+, last heartbeat \\d+ s ago; stop it or run with --wait$`, 'm');
+
+describe('one writer per state (two daemons on one state file, real processes, ServiceNow sandbox)', () => {
+  const sandboxes: ServiceNowSandbox[] = [];
+  const children: Daemon[] = [];
+  afterEach(() => {
+    for (const d of children.splice(0)) if (d.child.exitCode === null) d.child.kill('SIGKILL');
+  });
+  afterAll(async () => {
+    for (const s of sandboxes) await s.close();
+  });
+
+  it('refuses a second daemon with one line naming the holder, keeps read-only commands working, and after a rolling restart with --wait no note is posted twice', async () => {
+    const sandbox = await startSeededSandbox({ eventLogIncidents: 120 });
+    sandboxes.push(sandbox);
+    // Paced, so the first daemon is still writing while the others start.
+    const configPath = writeConfig(sandbox.url, { schedule: '* * * * * *', requestsPerMinute: 3000 });
+    const first = daemon(['run', '--config', configPath]);
+    children.push(first);
+    await until(() => writesIn(sandbox) >= 10, 'the first daemon to write');
+
+    // Started together (each CLI start costs seconds on a busy machine): a second daemon, the new
+    // daemon of a rolling deployment (--wait), and a read-only command (status reads the lease,
+    // the outbox and the quarantine, as `outbox list` and `quarantine list` do).
+    const second = daemon(['run', '--config', configPath]);
+    const next = daemon(['run', '--once', '--wait', '--config', configPath]);
+    children.push(second, next);
+    const status = await cli(['status', '--config', configPath]);
+
+    expect(await second.exited).toBe(EXIT_STATE_HELD);
+    expect(second.stderr()).toMatch(heldBy(first.child.pid));
+    expect(second.stderr()).not.toMatch(/database is locked|SQLITE_BUSY|\n\s+at /);
+    expect(status.status).toBe(0);
+    expect(status.stdout).toMatch(new RegExp(`state \\S+state\\.db: held by pid ${first.child.pid} on host \\S+ since .*token 1, TTL 30 s`));
+    expect(status.stdout).toMatch(/outbox: pending \d+, done \d+, dead 0; quarantine: 0 open/);
+
+    // The rolling deployment: the new daemon waits, the old one is stopped, the new one takes over.
+    await until(() => next.stderr().includes('waiting for it to stop'), 'the new daemon to wait');
+    expect(next.child.exitCode).toBeNull();
+    expect(next.stderr()).toMatch(new RegExp(`held by pid ${first.child.pid} on host .*; waiting for it to stop`));
+    first.child.kill('SIGTERM');
+
+    expect(await first.exited).toBe(0);
+    expect(await next.exited).toBe(0);
+    expect(next.stderr()).toContain('Holding the state lock');
+    expect(duplicateNotes(sandbox)).toEqual([]);
+    const store = openSqliteStore(join(dirname(configPath), 'state.db'));
+    const entries = await store.outbox.list({ limit: 10_000 });
+    const lease = await store.leases.current();
+    await store.close();
+    expect(lease).toMatchObject({ pid: next.child.pid, token: 2, releasedAt: expect.any(String) });
+    expect(entries.filter((e) => e.status !== 'done')).toEqual([]);
+    const notes = Object.values(snapshot(sandbox)).reduce((n, s) => n + s.notes.length, 0);
+    expect(notes).toBeGreaterThan(20);
+    expect(notes).toBe(entries.filter((e) => e.planned.action.type === 'comment').length);
+  }, 120_000);
+
+  it('started at the same instant on a new state file, exactly one daemon runs and the other exits with the message, never "database is locked"', async () => {
+    const sandbox = await startSeededSandbox({ eventLogIncidents: 100 });
+    sandboxes.push(sandbox);
+    const configPath = writeConfig(sandbox.url, { schedule: '* * * * * *', requestsPerMinute: 3000 });
+    const pair = [daemon(['run', '--config', configPath]), daemon(['run', '--config', configPath])];
+    children.push(...pair);
+
+    const loser = await Promise.race(pair.map((d) => d.exited.then(() => d)));
+    const winner = pair.find((d) => d !== loser);
+
+    expect(await loser.exited).toBe(EXIT_STATE_HELD);
+    expect(loser.stderr()).toMatch(heldBy(winner?.child.pid));
+    expect(loser.stderr()).not.toMatch(/database is locked|SQLITE_BUSY|\n\s+at /);
+    await until(() => writesIn(sandbox) >= 5, 'the winner to write');
+    expect(winner?.child.exitCode).toBeNull();
+    winner?.child.kill('SIGTERM');
+    expect(await winner?.exited).toBe(0);
+    expect(duplicateNotes(sandbox)).toEqual([]);
+  }, 120_000);
+
+  it('fences a daemon paused past its TTL (SIGSTOP): a successor takes over, the resumed one exits 75 with "lost the lock" and nothing is posted twice', async () => {
+    const sandbox = await startSeededSandbox({ eventLogIncidents: 120 });
+    sandboxes.push(sandbox);
+    const configPath = writeConfig(sandbox.url, { schedule: '* * * * * *', requestsPerMinute: 1200 });
+    writeFileSync(configPath, readFileSync(configPath, 'utf8').replace('state: { path: ./state.db }', 'state: { path: ./state.db, lease: { ttlSeconds: 2, heartbeatSeconds: 0.5 } }'));
+    const paused = daemon(['run', '--config', configPath]);
+    children.push(paused);
+    await until(() => writesIn(sandbox) >= 5, 'the first daemon to write');
+    paused.child.kill('SIGSTOP');
+
+    const successor = daemon(['run', '--wait', '--config', configPath]);
+    children.push(successor);
+    await until(() => successor.stderr().includes('Took over the state lock: its holder stopped renewing it'), `the successor to take over: ${successor.stderr()}`);
+    paused.child.kill('SIGCONT');
+
+    expect(await paused.exited).toBe(EXIT_STATE_HELD);
+    expect(paused.stderr()).toMatch(new RegExp(`^deskbridge: lost the lock on state \\S+state\\.db: it is now held by pid ${successor.child.pid} on host .*\\(token 2, ours was 1\\); stopping without committing anything more$`, 'm'));
+    await until(() => successor.stderr().includes('"pendingWrites":0'), 'the successor to finish the queue', 60_000);
+    successor.child.kill('SIGTERM');
+    expect(await successor.exited).toBe(0);
+    expect(duplicateNotes(sandbox)).toEqual([]);
+  }, 120_000);
+
+  it('lets exactly one of four processes opening a new state file at the same millisecond take the lease, without SQLITE_BUSY', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'deskbridge-race-')), 'state.db');
+    const script = join(REPO, 'test', 'helpers', 'acquire-state-at.ts');
+    // Far enough ahead for every process to have loaded; then they spin to the same instant.
+    const at = Date.now() + 4000;
+    const outputs = await Promise.all(
+      [1, 2, 3, 4].map(
+        () =>
+          new Promise<string>((resolve) => {
+            const child = spawn(process.execPath, ['--import', 'tsx', script, path, String(at), '1500'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+            let out = '';
+            child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+            child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+            child.once('exit', () => resolve(out.trim()));
+          }),
+      ),
+    );
+
+    const results = outputs.map((o) => JSON.parse(o) as { won?: number; held?: string; failed?: string });
+    expect(results.filter((r) => r.failed)).toEqual([]);
+    expect(results.filter((r) => r.won === 1)).toHaveLength(1);
+    expect(results.filter((r) => r.held?.includes('is held by pid'))).toHaveLength(3);
+  }, 60_000);
+});

@@ -1,0 +1,196 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { acquireLease, StateHeldError, StateLeaseLostError, type ProcessIdentity } from '../../../src/state/lease.js';
+import { openSqliteStore, type SqliteStateStore } from '../../../src/state/sqlite/store.js';
+import type { BatchCommit } from '../../../src/state/types.js';
+import type { PlannedAction } from '../../../src/model/action.js';
+
+const TTL = { ttlMs: 30_000 };
+const T0 = Date.parse('2026-12-04T10:00:00.000Z');
+
+/** A process on host `h` (one pid namespace); `dead` lists pids that no longer exist. */
+function proc(pid: number, options: { host?: string; dead?: number[] } = {}): ProcessIdentity {
+  return { pid, host: options.host ?? 'h', pidNamespace: 'pid:[1]', pidAlive: (p) => !(options.dead ?? []).includes(p) };
+}
+
+function batch(partial: Partial<BatchCommit>): BatchCommit {
+  return { sourceId: 's', watermark: undefined, ledger: [], tickets: [], roundRobin: new Map(), actions: [], quarantine: [], ...partial };
+}
+
+function planned(id: string): PlannedAction {
+  return { id, sourceId: 's', ruleId: 'r', target: { ticketKey: 't1', nativeId: 't1', number: 'INC1', version: '1' }, action: { type: 'comment', visibility: 'internal', body: 'n' }, explanation: '' };
+}
+
+describe('state lease (SQLite)', () => {
+  const stores: SqliteStateStore[] = [];
+  let now = T0;
+  const clock = (): Date => new Date(now);
+  const path = (): string => join(mkdtempSync(join(tmpdir(), 'deskbridge-lease-')), 'state.db');
+  const open = (file: string, identity: ProcessIdentity): SqliteStateStore => {
+    const store = openSqliteStore(file, clock, identity);
+    stores.push(store);
+    return store;
+  };
+  afterEach(async () => {
+    for (const s of stores.splice(0)) await s.close();
+    now = T0;
+  });
+
+  it('acquires a state nobody holds, recording pid, host, start, heartbeat and token 1', async () => {
+    const store = open(path(), proc(101));
+
+    const lease = await store.leases.acquire(TTL);
+
+    expect(lease.token).toBe(1);
+    expect(lease.takenOver).toBeUndefined();
+    expect(await store.leases.current()).toMatchObject({ pid: 101, host: 'h', startedAt: '2026-12-04T10:00:00.000Z', heartbeatAt: '2026-12-04T10:00:00.000Z', ttlMs: 30_000, token: 1, releasedAt: undefined });
+  });
+
+  it('refuses a second daemon while the holder is alive, naming its pid, host, start and last heartbeat', async () => {
+    const file = path();
+    await open(file, proc(101)).leases.acquire(TTL);
+    now = T0 + 3_000;
+
+    const refused = open(file, proc(202)).leases.acquire(TTL);
+
+    await expect(refused).rejects.toBeInstanceOf(StateHeldError);
+    await expect(refused).rejects.toThrow(`state ${file} is held by pid 101 on host h since 2026-12-04T10:00:00.000Z, last heartbeat 3 s ago; stop it or run with --wait`);
+  });
+
+  it('refuses a second daemon in the same process too (the pid is alive: it is ours)', async () => {
+    const file = path();
+    await open(file, proc(101)).leases.acquire(TTL);
+
+    await expect(open(file, proc(101)).leases.acquire(TTL)).rejects.toBeInstanceOf(StateHeldError);
+  });
+
+  it('takes over a lease whose holder has not renewed it within its TTL, with a larger token', async () => {
+    const file = path();
+    await open(file, proc(101, { host: 'other' })).leases.acquire(TTL);
+    now = T0 + 30_001;
+
+    const lease = await open(file, proc(202)).leases.acquire(TTL);
+
+    expect(lease.token).toBe(2);
+    expect(lease.takenOver).toMatchObject({ reason: 'heartbeat-expired', previous: { pid: 101, host: 'other', token: 1 } });
+  });
+
+  it('takes over at once when the holder ran on this host and its process is gone (after a SIGKILL)', async () => {
+    const file = path();
+    await open(file, proc(101)).leases.acquire(TTL);
+    now = T0 + 1_000;
+
+    const lease = await open(file, proc(202, { dead: [101] })).leases.acquire(TTL);
+
+    expect(lease.takenOver?.reason).toBe('holder-gone');
+    expect(lease.token).toBe(2);
+  });
+
+  it('never judges a holder on another host or in another pid namespace (container) by its pid', async () => {
+    const otherHost = path();
+    await open(otherHost, proc(101, { host: 'other' })).leases.acquire(TTL);
+    const sameHostOtherContainer = path();
+    await open(sameHostOtherContainer, proc(101)).leases.acquire(TTL);
+
+    await expect(open(otherHost, proc(202, { dead: [101] })).leases.acquire(TTL)).rejects.toBeInstanceOf(StateHeldError);
+    await expect(open(sameHostOtherContainer, { ...proc(202, { dead: [101] }), pidNamespace: 'pid:[2]' }).leases.acquire(TTL)).rejects.toBeInstanceOf(StateHeldError);
+  });
+
+  it('stays held past the first TTL while the holder renews it', async () => {
+    const file = path();
+    const lease = await open(file, proc(101, { host: 'other' })).leases.acquire(TTL);
+    for (let t = 5_000; t <= 60_000; t += 5_000) {
+      now = T0 + t;
+      await lease.renew();
+    }
+
+    expect((await open(file, proc(202)).leases.current())?.heartbeatAt).toBe('2026-12-04T10:01:00.000Z');
+    await expect(open(file, proc(202)).leases.acquire(TTL)).rejects.toBeInstanceOf(StateHeldError);
+  });
+
+  it('lets the next daemon start at once after a release, and the token keeps growing', async () => {
+    const file = path();
+    const first = await open(file, proc(101)).leases.acquire(TTL);
+    await first.release();
+
+    const second = await open(file, proc(202)).leases.acquire(TTL);
+
+    expect(second.takenOver).toBeUndefined();
+    expect(second.token).toBe(2);
+  });
+
+  it('fences a former holder that lost its lease: its batch commit, outbox updates and heartbeat fail and change nothing', async () => {
+    const file = path();
+    const paused = open(file, proc(101, { host: 'other' }));
+    const lease = await paused.leases.acquire(TTL);
+    await paused.commitBatch(batch({ watermark: '2026-12-01T00:00:00.000Z', actions: [planned('a1')] }));
+    now = T0 + 45_000;
+    const successor = open(file, proc(202));
+    await successor.leases.acquire(TTL);
+
+    await expect(paused.commitBatch(batch({ watermark: '2026-12-02T00:00:00.000Z', actions: [planned('a2')] }))).rejects.toBeInstanceOf(StateLeaseLostError);
+    await expect(paused.outbox.markAttempt('a1')).rejects.toThrow(/lost the lock on state .*held by pid 202 on host h .*token 2, ours was 1/);
+    await expect(paused.outbox.markDone('a1', { outcome: 'sent', ref: undefined })).rejects.toBeInstanceOf(StateLeaseLostError);
+    await expect(paused.outbox.markFailed('a1', 'HTTP 503', new Date(now))).rejects.toBeInstanceOf(StateLeaseLostError);
+    await expect(paused.outbox.markDead('a1', 'HTTP 400')).rejects.toBeInstanceOf(StateLeaseLostError);
+    await expect(paused.pruneLedger('s', '2030-01-01T00:00:00Z')).rejects.toBeInstanceOf(StateLeaseLostError);
+    await expect(paused.audit.markAppended([], new Map([['actions', { seq: 9, hash: 'forged' }]]))).rejects.toBeInstanceOf(StateLeaseLostError);
+    await expect(lease.renew()).rejects.toBeInstanceOf(StateLeaseLostError);
+    await expect(lease.assertHeld()).rejects.toBeInstanceOf(StateLeaseLostError);
+
+    expect(await successor.getWatermark('s')).toBe('2026-12-01T00:00:00.000Z');
+    expect((await successor.outbox.list({})).map((e) => [e.id, e.status, e.attempts])).toEqual([['a1', 'pending', 0]]);
+    expect(await successor.audit.head('actions')).toBeUndefined();
+    // Its release leaves the successor's lease alone.
+    await lease.release();
+    expect(await successor.leases.current()).toMatchObject({ pid: 202, token: 2, releasedAt: undefined });
+  });
+
+  it('lets the holder commit as before', async () => {
+    const store = open(path(), proc(101));
+    await store.leases.acquire(TTL);
+
+    await store.commitBatch(batch({ watermark: '2026-12-01T00:00:00.000Z', actions: [planned('a1')] }));
+    await store.outbox.markAttempt('a1');
+    await store.outbox.markDone('a1', { outcome: 'sent', ref: undefined });
+
+    expect((await store.outbox.counts()).done).toBe(1);
+  });
+
+  it('lets admin commands without a lease (outbox retry, quarantine retry) change state while a daemon holds it', async () => {
+    const file = path();
+    const daemon = open(file, proc(101));
+    await daemon.leases.acquire(TTL);
+    await daemon.commitBatch(batch({ actions: [planned('a1')] }));
+    await daemon.outbox.markDead('a1', 'HTTP 400');
+    const admin = open(file, proc(202));
+
+    expect(await admin.outbox.retry({ id: 'a1' })).toBe(1);
+    // The daemon, still the holder, goes on committing.
+    await daemon.outbox.markAttempt('a1');
+    expect((await daemon.outbox.list({}))[0]).toMatchObject({ status: 'pending', attempts: 1 });
+  });
+
+  it('with wait, acquires as soon as the holder releases, having said once who it waits for', async () => {
+    const file = path();
+    const first = await open(file, proc(101)).leases.acquire(TTL);
+    const waits: string[] = [];
+    setTimeout(() => void first.release(), 60);
+
+    const lease = await acquireLease(open(file, proc(202)).leases, TTL, { wait: true, pollMs: 10, onWait: (e) => waits.push(e.message) });
+
+    expect(lease.token).toBe(2);
+    expect(waits).toEqual([expect.stringContaining('is held by pid 101 on host h')]);
+  });
+
+  it('with wait, gives up when told to stop', async () => {
+    const file = path();
+    await open(file, proc(101)).leases.acquire(TTL);
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(new Error('SIGTERM')), 30);
+
+    await expect(acquireLease(open(file, proc(202)).leases, TTL, { wait: true, pollMs: 10, signal: stop.signal })).rejects.toThrow('SIGTERM');
+  });
+});
