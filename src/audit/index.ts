@@ -3,6 +3,8 @@ export { AuditLog, DEFAULT_DEDUP_WINDOW, DEFAULT_MAX_BYTES, readHead } from './a
 export type { AppendResult, AuditEvent, AuditLogOptions, TailEntry, TailInspection, TailProblem } from './audit-log.js';
 export { AUDIT_HMAC_ENV, auditKeyFromEnv, createAuditKey } from './hmac.js';
 export type { AuditKey } from './hmac.js';
+export { acknowledgeBreak } from './acknowledge.js';
+export type { AcknowledgeOptions, AcknowledgeResult } from './acknowledge.js';
 export { canonicalJson } from './canonical.js';
 export { EMPTY_HEAD, GENESIS_HASH, entryHash } from './chain.js';
 export type { HashedFields, Head } from './chain.js';

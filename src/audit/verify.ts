@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { EMPTY_HEAD, GENESIS_HASH, entryHash, type Head } from './chain.js';
 import { parseLine } from './entry.js';
 import { listLogFiles, readLines, type LogFile } from './files.js';
@@ -68,6 +68,11 @@ export interface VerifyResult {
   /** HMAC check: whether a key was given, and how many entries carried a valid / no mac. */
   hmac: { checked: boolean; signed: number; unsigned: number };
   problem?: VerifyProblem;
+  /**
+   * The problem is in a segment an earlier break already acknowledged, and differs from what that
+   * break recorded: the log was changed after the acknowledgment. Acknowledging again cannot fix it.
+   */
+  problemBeforeBreak?: boolean;
 }
 
 /** An event still queued in the state file (appended perhaps, but not yet recorded as such). */
@@ -182,16 +187,23 @@ export function verifyAuditLog(dir: string, log: AuditLogName, options: VerifyOp
       if (item.kind === 'entry' && item.firstInFile && item.breakData) {
         // A new segment: the one before must end with exactly the problem this break records.
         const opened = item.breakData;
-        const found =
+        let found =
           problem ??
-          endProblem({ log, dir, anchor, recent, segmentLastFile, expected: opened.recordedHead ?? undefined, headRequired: true, queued: false });
+          endProblem({ log, dir, anchor, recent, segmentLastFile, expected: opened.recordedHead ?? undefined, headRequired: true, queued: false }) ??
+          (key ? unsignedEnd(key, lastSigned, anchor, dir) : undefined);
+        // An HMAC problem cannot be seen without the key: take the break's word for it, and say so.
+        if (!found && !key && opened.found.kind === 'mac') {
+          found = { kind: 'mac', file: join(dir, opened.found.file), line: opened.found.line, message: `${opened.found.message} (not re-checked: no HMAC key given)` };
+        }
         if (!found) {
           return result({
+            problemBeforeBreak: true,
             problem: { kind: 'break-invalid', file: item.file, line: item.line, seq: item.seq, message: `${at(item)}: a break was acknowledged here (${opened.found.kind} at ${opened.found.file}:${opened.found.line}), but the segment before it is intact: it was changed after the acknowledgment` },
           });
         }
         if (found.kind !== opened.found.kind || basename(found.file) !== opened.found.file || found.line !== opened.found.line) {
           return result({
+            problemBeforeBreak: true,
             problem: { ...found, message: `${found.message} — not the problem acknowledged at ${at(item)} (${opened.found.kind} at ${opened.found.file}:${opened.found.line}): the log was changed again after the acknowledgment` },
           });
         }
@@ -252,14 +264,23 @@ export function verifyAuditLog(dir: string, log: AuditLogName, options: VerifyOp
     problem ??
     endProblem({ log, dir, anchor, recent, segmentLastFile: segmentLastFile ?? files.at(-1)?.path, expected: options.expectedHead, headRequired: options.headRequired ?? false, queued: true });
   if (final) return result({ problem: final });
-  if (key && anchor.seq > 0 && !lastSigned) {
-    return result({
-      problem: { kind: 'mac', file: anchor.file ?? dir, line: anchor.line, seq: anchor.seq, message: `${where(anchor.file, anchor.line)}: the last entry has no HMAC although the key is set: the log was rewritten without signatures, or deskbridge has never run with this key` },
-    });
-  }
+  const unsigned = key ? unsignedEnd(key, lastSigned, anchor, dir) : undefined;
+  if (unsigned) return result({ problem: unsigned });
   // Reaching here with entries past the head means they are all queued events (see endProblem).
   const beyond = options.expectedHead ? anchor.seq - options.expectedHead.seq : options.headRequired ? anchor.seq : 0;
   return result(beyond > 0 ? { queuedBeyondHead: beyond } : {});
+}
+
+/** With the key set, a log none of whose entries is signed was rewritten without signatures (or never signed). */
+function unsignedEnd(_key: AuditKey, anySigned: boolean, anchor: Anchor, dir: string): VerifyProblem | undefined {
+  if (anchor.seq === 0 || anySigned) return undefined;
+  return {
+    kind: 'mac',
+    file: anchor.file ?? dir,
+    line: anchor.line,
+    seq: anchor.seq,
+    message: `${where(anchor.file, anchor.line)}: no entry carries an HMAC although the key is set: the log was rewritten without signatures, or deskbridge has never written it with this key`,
+  };
 }
 
 interface EndContext {
