@@ -161,7 +161,7 @@ export function verifyAuditLog(dir: string, log: AuditLogName, options: VerifyOp
   const window = options.lookahead ?? 10_000;
   const key = options.hmacKey;
   const reader = new Lookahead(readItems(files, log, options.queued ?? []));
-  const recent = new Ring<Recent>(window);
+  let recent = new Ring<Recent>(window);
   const segments: SegmentReport[] = [];
   const hmac = { checked: key !== undefined, signed: 0, unsigned: 0 };
   let segment: SegmentReport = { index: 1, startFile: files[0]?.path, entries: 0 };
@@ -214,6 +214,8 @@ export function verifyAuditLog(dir: string, log: AuditLogName, options: VerifyOp
           });
         }
         segments.push({ ...segment, acknowledged: found });
+        // Seqs may repeat across segments (a break links to the recorded head): heads are per segment.
+        recent = new Ring<Recent>(window);
         segment = {
           index: segment.index + 1,
           startFile: item.file,
