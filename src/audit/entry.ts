@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { entryHash } from './chain.js';
-import { AuditEnvelope, PAYLOAD_BY_LOG, type AuditEntry, type AuditLogName, type PayloadByLog } from './schema.js';
+import { AuditEnvelope, LINE_PAYLOAD_BY_LOG, type AuditBreak, type AuditEntry, type AuditLogName, type PayloadByLog } from './schema.js';
 
 export type ParsedLine<L extends AuditLogName> =
   | {
       ok: true;
-      entry: AuditEntry<PayloadByLog[L]>;
+      /** A log's own payload, or a break record that starts a new segment. */
+      entry: AuditEntry<PayloadByLog[L] | AuditBreak>;
       /** Whether `hash` matches the entry's own content and `prev`. */
       hashOk: boolean;
     }
@@ -21,14 +22,14 @@ export function parseLine<L extends AuditLogName>(text: string, log: L): ParsedL
   }
   const envelope = AuditEnvelope.safeParse(json);
   if (!envelope.success) return { ok: false, reason: `not an audit entry: ${describeIssues(envelope.error)}` };
-  const payload = PAYLOAD_BY_LOG[log].safeParse(envelope.data.data);
+  const payload = LINE_PAYLOAD_BY_LOG[log].safeParse(envelope.data.data);
   if (!payload.success) {
     return { ok: false, reason: `data is not a valid ${log} payload: ${describeIssues(payload.error)}` };
   }
-  const { seq, at, id, prev, hash, data } = envelope.data;
+  const { seq, at, id, prev, hash, mac, data } = envelope.data;
   return {
     ok: true,
-    entry: { seq, at, id, prev, hash, data: payload.data as PayloadByLog[L] },
+    entry: { seq, at, id, prev, hash, ...(mac !== undefined ? { mac } : {}), data: payload.data as PayloadByLog[L] | AuditBreak },
     hashOk: entryHash(prev, { seq, at, id, data }) === hash,
   };
 }

@@ -3,7 +3,9 @@ export type AuditLogErrorCode =
   | 'invalid-event'
   | 'corrupt-tail'
   | 'malformed-entry'
-  | 'write-failed';
+  | 'write-failed'
+  /** The log's last entry is not the head the caller expected (see AuditTrail). */
+  | 'head-mismatch';
 
 export class AuditLogError extends Error {
   override readonly name = 'AuditLogError';

@@ -72,6 +72,31 @@ export const WriteRecord = z.looseObject({
 });
 export type WriteRecord = z.infer<typeof WriteRecord>;
 
+const HeadRef = z.strictObject({ seq: z.number().int().nonnegative(), hash: Hex64 });
+
+/**
+ * First entry of a new segment, written by `deskbridge audit acknowledge` (never by the daemon):
+ * the log did not match the head recorded in the state file, an operator looked at it and wrote
+ * down why. The entry chains onto `linkedTo` (the recorded head when there was one, so the new
+ * segment continues the history deskbridge vouched for), and `verify` checks the segment before it
+ * against `recordedHead` and expects to find exactly the problem recorded in `found`.
+ */
+export const AuditBreak = z.looseObject({
+  kind: z.literal('audit-break'),
+  /** The head the state file recorded when the break was acknowledged (null: none was recorded). */
+  recordedHead: HeadRef.nullable(),
+  /** What this entry chains onto (its prev / seq - 1). */
+  linkedTo: HeadRef,
+  /** The last readable entry found on disk. */
+  foundHead: HeadRef,
+  /** The problem verify reported: kind, file name (no directory), 1-based line (0: a whole file). */
+  found: z.looseObject({ kind: z.string().min(1), file: z.string(), line: z.number().int().nonnegative(), message: z.string() }),
+  /** Who acknowledged it (operator name or OS user) and why. */
+  by: z.string().min(1),
+  reason: z.string().min(1),
+});
+export type AuditBreak = z.infer<typeof AuditBreak>;
+
 export const AuditData = z.discriminatedUnion('kind', [QaVerdict, WriteRecord]);
 export type AuditData = z.infer<typeof AuditData>;
 
@@ -86,6 +111,16 @@ export interface PayloadByLog {
   actions: WriteRecord;
 }
 
+/** What a line of each log may hold: its own payload, or a break record starting a new segment. */
+export const LINE_PAYLOAD_BY_LOG = {
+  qa: z.discriminatedUnion('kind', [QaVerdict, AuditBreak]),
+  actions: z.discriminatedUnion('kind', [WriteRecord, AuditBreak]),
+} as const satisfies Record<AuditLogName, z.ZodType>;
+
+export function isBreak(data: unknown): data is AuditBreak {
+  return typeof data === 'object' && data !== null && (data as { kind?: unknown }).kind === 'audit-break';
+}
+
 /**
  * One line of a log. Strict: a field added next to `data` would not be covered by the hash, so
  * it makes the line malformed. `data` is checked separately against the log's payload schema.
@@ -97,6 +132,8 @@ export const AuditEnvelope = z.strictObject({
   id: z.string().min(1),
   prev: Hex64,
   hash: Hex64,
+  /** HMAC-SHA256 of `hash` under DESKBRIDGE_AUDIT_HMAC_KEY, when the writer had the key (README: "HMAC"). */
+  mac: Hex64.optional(),
   data: z.record(z.string(), z.unknown()),
 });
 export type AuditEnvelope = z.infer<typeof AuditEnvelope>;
@@ -108,6 +145,7 @@ export interface AuditEntry<T = AuditData> {
   id: string;
   prev: string;
   hash: string;
+  mac?: string;
   data: T;
 }
 

@@ -4,7 +4,7 @@ import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
 import { runValidate } from '../config/validate.js';
 import { demoCommand } from './demo.js';
 import { sandboxCommand, type SandboxCommandOptions } from './sandbox.js';
-import { auditReportCommand, auditVerifyCommand } from './audit.js';
+import { auditAcknowledgeCommand, auditReportCommand, auditVerifyCommand } from './audit.js';
 import { outboxCommand, quarantineCommand, statusCommand } from './inspect.js';
 import { explainCommand } from './explain.js';
 import { runTestCommand } from './test.js';
@@ -177,6 +177,17 @@ audit
   .option('--dry-run', "the dry-run sources' logs")
   .action(async (opts: { config: string; dir?: string; dryRun?: boolean }) => {
     process.exitCode = await auditVerifyCommand(opts);
+  });
+audit
+  .command('acknowledge')
+  .description('accept a broken log (see verify): start a new, linked segment that records the break, so the daemon writes again')
+  .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
+  .option('--dry-run', "the dry-run sources' logs")
+  .requiredOption('--log <log>', 'qa or actions')
+  .requiredOption('--reason <text>', 'why the break is acceptable (recorded in the log)')
+  .option('--by <name>', 'who acknowledges it (default: the OS user)')
+  .action(async (opts: { config: string; dryRun?: boolean; log: string; reason: string; by?: string }) => {
+    process.exitCode = await auditAcknowledgeCommand(opts);
   });
 audit
   .command('report')

@@ -60,6 +60,8 @@ export class Daemon {
   private heartbeat: NodeJS.Timeout | undefined;
   private lostLease: StateLeaseLostError | undefined;
   private readonly onLost: ((error: StateLeaseLostError) => void)[] = [];
+  /** Live and dry-run audit trails: broken or unwritable means unhealthy, and `--once` fails. */
+  private readonly auditTrails: AuditTrail[] = [];
 
   constructor(private readonly options: DaemonOptions) {
     const { config, logger } = options;
@@ -68,7 +70,8 @@ export class Daemon {
       this.metrics.reloads.inc({ result }),
     );
     this.store = openSqliteStore(config.state.path);
-    const auditTrail = new AuditTrail(this.store, config.audit.dir, logger, config.audit.maxBytes);
+    const auditTrail = new AuditTrail(this.store, config.audit.dir, logger, config.audit.maxBytes, { metrics: this.metrics });
+    this.auditTrails.push(auditTrail);
     let dryRunAuditTrail: AuditTrail | undefined;
     for (const source of sources) {
       const sourceLogger = logger.child({ source: source.id });
@@ -82,7 +85,7 @@ export class Daemon {
       const writer = dryRun ? createDryRunWriter(sourceLogger) : createConnectorWriter(connector, mappings);
       if (dryRun) {
         this.dryRunStore ??= openSqliteStore(dryRunStatePath(config.state.path));
-        dryRunAuditTrail ??= new AuditTrail(this.dryRunStore, dryRunAuditDir(config.audit.dir), logger, config.audit.maxBytes);
+        if (!dryRunAuditTrail) this.auditTrails.push((dryRunAuditTrail = new AuditTrail(this.dryRunStore, dryRunAuditDir(config.audit.dir), logger, config.audit.maxBytes, { metrics: this.metrics, mode: 'dry-run' })));
       }
       const sync = new SourceSync({
         source,
@@ -205,7 +208,7 @@ export class Daemon {
     const results = outcomes.filter((r): r is PassResult => r !== undefined);
     // A pass that leaves writes waiting for a retry did not finish its job.
     return {
-      ok: results.length === this.runners.length && results.every((r) => r.pendingWrites === 0 && r.written.dead === 0 && !r.interrupted),
+      ok: results.length === this.runners.length && results.every((r) => r.pendingWrites === 0 && r.written.dead === 0 && !r.interrupted) && this.auditProblem() === undefined,
       results,
     };
   }
@@ -216,7 +219,8 @@ export class Daemon {
     if (!metrics) return undefined;
     this.metricsServer = await startMetricsServer(this.metrics, metrics.port, () => {
       const detail = Object.fromEntries(this.lastOutcome);
-      return { ok: [...this.lastOutcome.values()].every((o) => o === 'ok'), detail };
+      const audit = this.auditProblem();
+      return { ok: [...this.lastOutcome.values()].every((o) => o === 'ok') && audit === undefined, detail: audit ? { ...detail, audit } : detail };
     }, metrics.host);
     return this.metricsServer.url;
   }
@@ -256,6 +260,12 @@ export class Daemon {
     await this.releaseLeases();
     await this.store.close();
     await this.dryRunStore?.close();
+  }
+
+  /** Why the audit trail holds writes (broken or not writable), or undefined. */
+  auditProblem(): string | undefined {
+    const problems = this.auditTrails.map((t) => t.problem).filter((p): p is string => p !== undefined);
+    return problems.length > 0 ? problems.join('; ') : undefined;
   }
 
   totalRequests(): number {

@@ -110,7 +110,13 @@ export interface SourceSyncDeps {
   /** The team file as currently loaded (reloaded with the rules), and its groups' business calendars. */
   team?: () => { team: Team | undefined; calendars: (name: string) => SlaCalendar | undefined };
   /** Appends queued audit records to the hash-chained logs (absent: they wait in the state store). */
-  audit?: { flush(options?: { force?: boolean }): Promise<void> };
+  audit?: {
+    flush(options?: { force?: boolean }): Promise<void>;
+    /** Why nothing may be written to the platform now (the audit trail is broken), or undefined. */
+    holdWrites?(): Promise<string | undefined>;
+    /** `signal`, also aborted the moment the audit trail breaks. */
+    writeSignal?(signal: AbortSignal | undefined): AbortSignal;
+  };
   /** `deskbridge run --from`: a start point for acting that replaces the recorded one (see start-point.ts). */
   actFrom?: string;
 }
@@ -540,9 +546,11 @@ export class SourceSync {
     return summary;
   }
 
-  private drainOutbox(signal: AbortSignal | undefined): Promise<DrainSummary> {
+  private async drainOutbox(signal: AbortSignal | undefined): Promise<DrainSummary> {
     const writeSignal = this.deps.writeSignal;
     const { store, source, writer, logger, outbox } = this.deps;
+    // Fail closed: a write the audit trail cannot record is not made (the outbox keeps it).
+    if (await this.deps.audit?.holdWrites?.()) return { sent: 0, unchanged: 0, superseded: 0, failed: 0, dead: 0 };
     return drainOutbox({
       store,
       sourceId: source.id,
@@ -550,7 +558,7 @@ export class SourceSync {
       logger,
       concurrency: outbox.concurrency,
       maxAttempts: outbox.maxAttempts,
-      signal,
+      signal: this.deps.audit?.writeSignal?.(signal) ?? signal,
       writeSignal,
       ...(this.deps.now ? { now: this.deps.now } : {}),
       onWritten: (entry, outcome) => this.deps.onEvent?.({ type: 'written', sourceId: source.id, action: entry.planned, outcome }),

@@ -68,12 +68,14 @@ describe('verifyAuditLog on an intact log', () => {
     expect(verifyAuditLog(dirs.make(), 'actions')).toMatchObject({ ok: true, entries: 0, head: { seq: 0, hash: GENESIS_HASH } });
   });
 
-  it('accepts entries written after the stored head and counts them', () => {
+  it('accepts entries after the stored head only when they are exactly events still queued in the state file (a crash before the head was recorded)', () => {
     const { dir } = singleFileLog(5);
+    const queued = qaEvents(5).slice(3);
 
-    const result = verifyAuditLog(dir, 'qa', { expectedHead: { seq: 3, hash: parse(readLinesOf(join(dir, DAY1))[2]).hash } });
+    const result = verifyAuditLog(dir, 'qa', { expectedHead: { seq: 3, hash: parse(readLinesOf(join(dir, DAY1))[2]).hash }, queued });
 
-    expect(result).toMatchObject({ ok: true, beyondHead: 2 });
+    expect(result).toMatchObject({ ok: true, queuedBeyondHead: 2 });
+    expect(formatVerifyResult(result)).toContain('2 appended but not yet recorded as the head');
   });
 });
 
