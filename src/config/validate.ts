@@ -7,7 +7,8 @@ import { readConfig } from './load-config.js';
 import { loadMappingFile } from './load-mappings.js';
 import { loadRules, type LoadedRulesFile } from './load-rules.js';
 import { fileProblem, readTextFile } from './read-file.js';
-import type { Source } from './schema.js';
+import { mappingName, type Source } from './schema.js';
+import { platformFieldDiagnostics } from './field-names.js';
 import type { Rule } from '../model/rule.js';
 import { hasTopLevelKey, nodeAt, nodeStart, parseYamlSource, positionAt, type YamlSource } from './yaml-source.js';
 import { capabilitiesOf } from '../platforms/api.js';
@@ -98,6 +99,9 @@ export function validatePaths(paths: readonly string[], options: ValidateOptions
     loadedRules = rules;
     diagnostics.push(...rules.diagnostics);
     diagnostics.push(...capabilityWarnings(rules.files, sources));
+    // The daemon requests every rule's raw fields from every enabled source (see loadConfigSet).
+    const enabledPlatforms = sources.length > 0 ? sources.filter((s) => s.enabled).map((s) => mappingName(s)) : platforms;
+    diagnostics.push(...platformFieldDiagnostics(rules.files, enabledPlatforms));
   }
 
   const teamFiles = found.get('team') ?? [];
