@@ -17,7 +17,15 @@ export type DiagnosticCode =
   | 'file-not-found'
   | 'unknown-kind'
   | 'capability-missing'
-  | 'unknown-reference';
+  | 'unknown-reference'
+  | 'file-too-large'
+  | 'bad-encoding'
+  | 'yaml-limit'
+  | 'bad-schedule'
+  | 'bad-url'
+  | 'insecure-url'
+  | 'bad-field-name'
+  | 'bad-mapping-output';
 
 export type DiagnosticSeverity = 'error' | 'warning';
 

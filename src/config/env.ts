@@ -23,18 +23,30 @@ export interface InterpolatedString {
   problems: InterpolationProblem[];
 }
 
-const REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?$/;
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Deepest `${A:-${B:-${C}}}` nesting accepted; deeper is reported as malformed. */
+const MAX_NESTING = 8;
 
 /**
  * Expands `${NAME}` and `${NAME:-default}` (default used when NAME is unset or empty, as in the
- * shell). `$${` is a literal `${`. A lone `$` is left alone so passwords containing `$` still work.
+ * shell). The default may itself hold references, as in the shell: `${A:-${B}}` is A when set,
+ * else B, and `${A:-${B:-x}}` falls back twice; a default is only expanded when it is used, so a
+ * missing variable in an unused default is not an error. `$${` is a literal `${`. A lone `$` is
+ * left alone so passwords containing `$` still work.
  */
 export function interpolateString(input: string, env: Env): InterpolatedString {
-  let value = '';
   const used: string[] = [];
   const problems: InterpolationProblem[] = [];
-  let i = 0;
-  while (i < input.length) {
+  const value = expand(input, 0, input.length, env, used, problems, 0);
+  return { value, used, problems };
+}
+
+/** Expands `input[from, to)`; problem indexes are positions in the whole input. */
+function expand(input: string, from: number, to: number, env: Env, used: string[], problems: InterpolationProblem[], depth: number): string {
+  let value = '';
+  let i = from;
+  while (i < to) {
     if (input.startsWith('$${', i)) {
       value += '${';
       i += 3;
@@ -45,28 +57,46 @@ export function interpolateString(input: string, env: Env): InterpolatedString {
       i++;
       continue;
     }
-    const close = input.indexOf('}', i + 2);
-    const match = close === -1 ? null : REFERENCE.exec(input.slice(i + 2, close));
-    if (match === null) {
+    const close = matchingBrace(input, i + 2, to);
+    const body = close === -1 ? '' : input.slice(i + 2, close);
+    const separator = body.indexOf(':-');
+    const name = separator === -1 ? body : body.slice(0, separator);
+    if (close === -1 || !NAME.test(name) || depth >= MAX_NESTING) {
       problems.push({ kind: 'malformed', index: i, name: '' });
-      value += input.slice(i, close === -1 ? input.length : close + 1);
-      i = close === -1 ? input.length : close + 1;
+      value += input.slice(i, close === -1 ? to : close + 1);
+      i = close === -1 ? to : close + 1;
       continue;
     }
-    const name = match[1] ?? '';
-    const fallback = match[2];
     const fromEnv = env[name];
-    if (fromEnv !== undefined && (fromEnv !== '' || fallback === undefined)) {
+    if (fromEnv !== undefined && (fromEnv !== '' || separator === -1)) {
       value += fromEnv;
       if (fromEnv !== '') used.push(fromEnv);
-    } else if (fallback !== undefined) {
-      value += fallback;
+    } else if (separator !== -1) {
+      const defaultStart = i + 2 + separator + 2;
+      value += expand(input, defaultStart, close, env, used, problems, depth + 1);
     } else {
       problems.push({ kind: 'missing', index: i, name });
     }
     i = close + 1;
   }
-  return { value, used, problems };
+  return value;
+}
+
+/** Index of the `}` closing a reference whose body starts at `from`, counting nested `${`. */
+function matchingBrace(input: string, from: number, to: number): number {
+  let depth = 0;
+  for (let i = from; i < to; i++) {
+    if (input.startsWith('$${', i)) {
+      i += 2;
+    } else if (input.startsWith('${', i)) {
+      depth++;
+      i++;
+    } else if (input[i] === '}') {
+      if (depth === 0) return i;
+      depth--;
+    }
+  }
+  return -1;
 }
 
 export interface EnvInterpolation {

@@ -8,6 +8,7 @@ import { readTextFile } from './read-file.js';
 import { diagnosticAtNode, mapValue, nodeAt, parseYamlSource, positionAt, seqItems, stringScalar } from './yaml-source.js';
 import type { YamlSource } from './yaml-source.js';
 import { issuesToDiagnostics } from './zod-issues.js';
+import { configSemanticDiagnostics } from './source-checks.js';
 
 export interface ConfigReadResult {
   file: string;
@@ -94,6 +95,7 @@ export function readConfig(file: string, env: Env = process.env): ConfigReadResu
       diagnostics.push(...issuesToDiagnostics(issues, { source, schema: DaemonConfig, data }));
     }
     diagnostics.push(...duplicateSourceIds(source));
+    if (parsed.success) diagnostics.push(...configSemanticDiagnostics(source, parsed.data, dir));
     if (parsed.success && !hasErrors(diagnostics)) result.config = resolvePaths(parsed.data, dir);
   }
   result.diagnostics = sortDiagnostics(diagnostics);

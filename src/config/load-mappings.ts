@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LineCounter } from 'yaml';
 import { MAPPING_NAMES } from './schema.js';
-import { sortDiagnostics } from './diagnostics.js';
+import { hasErrors, sortDiagnostics } from './diagnostics.js';
+import { inboundShapeProblems } from './mapping-shape.js';
 import type { Diagnostic, DiagnosticSeverity } from './diagnostics.js';
 import { checkJsonata, jsonataHint } from './jsonata-lint.js';
 import { fileProblem, readTextFile } from './read-file.js';
@@ -56,6 +57,16 @@ export function loadMappings(dir: string, options: { missingSeverity?: Diagnosti
   return { mappings, diagnostics: sortDiagnostics(diagnostics) };
 }
 
+function linePosition(text: string, index: number): { line: number; col: number } {
+  const lineCounter = new LineCounter();
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    lineCounter.addNewLine(offset);
+    offset += line.length + 1;
+  }
+  return lineCounter.linePos(index);
+}
+
 /** Reads and compiles one mapping file; the name must be `<platform>.<direction>.jsonata`. */
 export function loadMappingFile(file: string): { mapping?: LoadedMapping; diagnostics: Diagnostic[] } {
   const read = readTextFile(file);
@@ -86,13 +97,7 @@ export function loadMappingFile(file: string): { mapping?: LoadedMapping; diagno
 
   const problem = checkJsonata(read.text);
   if (problem !== undefined) {
-    const lineCounter = new LineCounter();
-    let offset = 0;
-    for (const line of read.text.split('\n')) {
-      lineCounter.addNewLine(offset);
-      offset += line.length + 1;
-    }
-    const { line, col } = lineCounter.linePos(problem.index);
+    const { line, col } = linePosition(read.text, problem.index);
     const diagnostic: Diagnostic = {
       file,
       line,
@@ -107,6 +112,13 @@ export function loadMappingFile(file: string): { mapping?: LoadedMapping; diagno
     return { diagnostics };
   }
   if (match === null) return { diagnostics };
+  if (match[2] === 'inbound') {
+    for (const shape of inboundShapeProblems(read.text)) {
+      const { line, col } = linePosition(read.text, shape.index);
+      diagnostics.push({ file, line, column: col, severity: 'error', code: 'bad-mapping-output', message: shape.message, hint: shape.hint });
+    }
+    if (hasErrors(diagnostics)) return { diagnostics };
+  }
   return {
     mapping: { platform: match[1] ?? '', direction: match[2] as MappingDirection, path: file, source: read.text },
     diagnostics,

@@ -6,8 +6,9 @@ import type { Env } from './env.js';
 import { readConfig } from './load-config.js';
 import { loadMappingFile } from './load-mappings.js';
 import { loadRules, type LoadedRulesFile } from './load-rules.js';
-import { fileProblem } from './read-file.js';
-import type { Source } from './schema.js';
+import { fileProblem, readTextFile } from './read-file.js';
+import { mappingName, type Source } from './schema.js';
+import { platformFieldDiagnostics } from './field-names.js';
 import type { Rule } from '../model/rule.js';
 import { hasTopLevelKey, nodeAt, nodeStart, parseYamlSource, positionAt, type YamlSource } from './yaml-source.js';
 import { capabilitiesOf } from '../platforms/api.js';
@@ -77,6 +78,8 @@ export function validatePaths(paths: readonly string[], options: ValidateOptions
     ] as const) {
       const listed = listPath(dir, 'warning');
       if ('diagnostic' in listed) {
+        // readConfig already reported a missing location as an error, at its key in the config.
+        if (result.diagnostics.some((d) => d.code === 'file-not-found' && d.file === file)) continue;
         const folder = kind === 'rules' ? 'rules' : 'mappings';
         diagnostics.push({ ...listed.diagnostic, message: `${listed.diagnostic.message} (${folder} folder of ${file})` });
         continue;
@@ -96,6 +99,9 @@ export function validatePaths(paths: readonly string[], options: ValidateOptions
     loadedRules = rules;
     diagnostics.push(...rules.diagnostics);
     diagnostics.push(...capabilityWarnings(rules.files, sources));
+    // The daemon requests every rule's raw fields from every enabled source (see loadConfigSet).
+    const enabledPlatforms = sources.length > 0 ? sources.filter((s) => s.enabled).map((s) => mappingName(s)) : platforms;
+    diagnostics.push(...platformFieldDiagnostics(rules.files, enabledPlatforms));
   }
 
   const teamFiles = found.get('team') ?? [];
@@ -171,13 +177,9 @@ function listPath(given: string, severity: DiagnosticSeverity): { files: string[
 /** A config has `sources:`, a rules file has `rules:`; anything else is judged by its name. */
 function classify(file: string): FileKind {
   if (file.endsWith('.jsonata')) return 'mapping';
-  let text = '';
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    // Unreadable: let the rules loader report it.
-  }
-  const { source } = parseYamlSource(file, text);
+  // Unreadable, too large or not UTF-8: judged by name; the loader then reports the problem.
+  const read = readTextFile(file);
+  const { source } = parseYamlSource(file, 'text' in read ? read.text : '');
   if (hasTopLevelKey(source, 'sources')) return 'config';
   if (hasTopLevelKey(source, 'rules')) return 'rules';
   if (isTeamFile(file) || (hasTopLevelKey(source, 'people') && hasTopLevelKey(source, 'groups'))) return 'team';

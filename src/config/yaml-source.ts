@@ -1,4 +1,4 @@
-import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
+import { isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node, Pair, Scalar, YAMLMap } from 'yaml';
 import type { Diagnostic, DiagnosticCode, DiagnosticSeverity } from './diagnostics.js';
 
@@ -38,7 +38,42 @@ export function parseYamlSource(file: string, text: string): { source: YamlSourc
       diagnostics.push(diagnosticAtOffset(source, opened ?? problem.pos[0], severity, 'yaml-syntax', message, { hint }));
     }
   }
+  if (doc.errors.length === 0) {
+    const bomb = aliasBomb(source);
+    if (bomb !== undefined) diagnostics.push(bomb);
+  }
   return { source, diagnostics };
+}
+
+/**
+ * How many alias expansions converting the document may make. `yaml`'s own default (100) is
+ * what protects against "billion laughs"; it throws a bare ReferenceError, so it is checked here
+ * once, where it can become a diagnostic, and every loader that then calls `toJS()` on a
+ * document without errors is safe.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+function aliasBomb(source: YamlSource): Diagnostic | undefined {
+  let firstAlias: Node | undefined;
+  visit(source.doc, {
+    Alias(_key, node) {
+      firstAlias = node;
+      return visit.BREAK;
+    },
+  });
+  if (firstAlias === undefined || !isAlias(firstAlias)) return undefined;
+  try {
+    source.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    return undefined;
+  } catch (error) {
+    const message =
+      error instanceof ReferenceError && /alias count/i.test(error.message)
+        ? 'YAML aliases expand to too much data (a "billion laughs" document); refusing to expand it'
+        : `YAML aliases cannot be resolved: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+    return diagnosticAtNode(source, firstAlias, 'error', 'yaml-limit', message, {
+      hint: 'write the values out instead of nesting aliases (*name) of aliases',
+    });
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { describeValue, quoteValue } from './excerpt.js';
 import type { Diagnostic } from './diagnostics.js';
 import {
   diagnosticAtNode,
@@ -76,7 +77,7 @@ function issueToDiagnostics(issue: z.core.$ZodIssue, ctx: IssueContext): Diagnos
           }),
         ];
       }
-      const received = describe(getData(ctx.data, path));
+      const received = describeValue(getData(ctx.data, path), path);
       return [
         diagnosticAtNode(
           source,
@@ -96,7 +97,7 @@ function issueToDiagnostics(issue: z.core.$ZodIssue, ctx: IssueContext): Diagnos
           nodeAt(source, path) ?? nearestNode(source, path).node,
           'error',
           'bad-value',
-          `${where} is ${JSON.stringify(getData(ctx.data, path))}; must be one of: ${allowed}`,
+          `${where} is ${quoteValue(getData(ctx.data, path), path)}; must be one of: ${allowed}`,
         ),
       ];
     }
@@ -145,7 +146,7 @@ function discriminatorDiagnostic(
     node,
     'error',
     isKind ? 'unknown-kind' : 'bad-value',
-    `Unknown ${label} ${JSON.stringify(value)} in ${where}. Must be one of: ${valid}`,
+    `Unknown ${label} ${quoteValue(value, valuePath)} in ${where}. Must be one of: ${valid}`,
   );
 }
 
@@ -156,14 +157,6 @@ function getData(data: unknown, path: readonly PropertyKey[]): unknown {
     current = (current as Record<PropertyKey, unknown>)[step];
   }
   return current;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null (empty value)';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a map';
-  if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
-  return `${typeof value} ${String(value)}`;
 }
 
 function article(expected: string): string {

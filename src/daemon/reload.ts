@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMappings, loadRules } from '../config/load-rules.js';
 import { formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
+import { platformFieldDiagnostics } from '../config/field-names.js';
 import { compileRuleSet, type CompiledRuleSet } from '../engine/rule-set.js';
 import { compilePlatformMappings, type PlatformMappings } from '../mapping/mapper.js';
 import type { Logger } from '../observability/logger.js';
@@ -25,22 +26,34 @@ export class ConfigSetError extends Error {
   }
 }
 
-/** Hash of every rules and mappings file's name and content: cheap enough to check each pass. */
-export function hashConfigFiles(rulesDir: string, mappingsDir: string): string {
+/**
+ * Hash of every rules and mappings file's name and content: cheap enough to check each pass.
+ * `rules:` may name a folder or a single file; both are watched.
+ */
+export function hashConfigFiles(rulesPath: string, mappingsDir: string): string {
   const hash = createHash('sha256');
-  for (const dir of [rulesDir, mappingsDir]) {
-    for (const name of listFiles(dir)) {
-      hash.update(name).update('\0').update(readFileSync(join(dir, name))).update('\0');
+  for (const location of [rulesPath, mappingsDir]) {
+    for (const file of listFiles(location)) {
+      hash.update(file).update('\0').update(readFileSync(file)).update('\0');
     }
   }
   return hash.digest('hex');
 }
 
-function listFiles(dir: string): string[] {
+/** The files a location stands for: itself when it is a file, its rules and mapping files when a folder. */
+function listFiles(location: string): string[] {
+  let isFile: boolean;
   try {
-    return readdirSync(dir)
-      .filter((name) => /\.(ya?ml|jsonata)$/.test(name) && statSync(join(dir, name)).isFile())
-      .sort();
+    isFile = statSync(location).isFile();
+  } catch {
+    return [];
+  }
+  if (isFile) return [location];
+  try {
+    return readdirSync(location)
+      .filter((name) => /\.(ya?ml|jsonata)$/.test(name) && statSync(join(location, name)).isFile())
+      .sort()
+      .map((name) => join(location, name));
   } catch {
     return [];
   }
@@ -49,7 +62,7 @@ function listFiles(dir: string): string[] {
 export function loadConfigSet(rulesDir: string, mappingsDir: string, platforms: readonly string[], sourceIds: readonly string[]): ConfigSet {
   const hash = hashConfigFiles(rulesDir, mappingsDir);
   const loaded = loadRules([rulesDir], { sourceIds: [...sourceIds] });
-  const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+  const errors = [...loaded.diagnostics, ...platformFieldDiagnostics(loaded.files, platforms)].filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new ConfigSetError(errors);
   // The same loader `deskbridge validate` uses, so a broken mapping is reported at its line and column.
   const loadedMappings = loadMappings(mappingsDir);
