@@ -14,6 +14,7 @@ import type { SlaCalendar } from '../engine/types.js';
 import { SourceSync, type PassResult, type SyncEvent } from './sync-loop.js';
 import { PlatformError } from '../http/errors.js';
 import { DaemonMetrics, startMetricsServer } from '../observability/metrics.js';
+import { onEvaluationLimit, runCancellable, setEvaluationLimits } from '../mapping/limits.js';
 
 export interface DaemonOptions {
   config: DaemonConfig;
@@ -51,9 +52,12 @@ export class Daemon {
   private readonly abort = new AbortController();
   private readonly writeAbort = new AbortController();
   private readonly tasks: ScheduledTask[] = [];
+  private readonly stopCountingLimits: () => void;
 
   constructor(private readonly options: DaemonOptions) {
     const { config, logger } = options;
+    setEvaluationLimits(config.limits);
+    this.stopCountingLimits = onEvaluationLimit((limit) => this.metrics.evaluationLimits.inc({ limit }));
     const sources = config.sources.filter((s) => s.enabled);
     this.reloader = new ConfigReloader(config.rules, config.mappings, sources.map((s) => mappingName(s)), config.sources.map((s) => s.id), logger, (result) =>
       this.metrics.reloads.inc({ result }),
@@ -159,6 +163,7 @@ export class Daemon {
     clearTimeout(grace);
     for (const runner of this.runners) await runner.connector.close();
     await this.metricsServer?.close();
+    this.stopCountingLimits();
     await this.store.close();
     await this.dryRunStore?.close();
   }
@@ -185,7 +190,7 @@ export class Daemon {
     const run = (async () => {
       try {
         this.reloader.check();
-        const result = await runner.sync.runPass(this.abort.signal, options);
+        const result = await runCancellable(this.abort.signal, () => runner.sync.runPass(this.abort.signal, options));
         logger.info('Pass complete', { ...result });
         this.recordPass(result);
         this.options.onPass?.(result);
