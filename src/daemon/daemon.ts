@@ -15,6 +15,7 @@ import type { SlaCalendar } from '../engine/types.js';
 import { SourceSync, type PassResult, type SyncEvent } from './sync-loop.js';
 import { PlatformError } from '../http/errors.js';
 import { DaemonMetrics, startMetricsServer } from '../observability/metrics.js';
+import { onEvaluationLimit, runCancellable, setEvaluationLimits } from '../mapping/limits.js';
 
 export interface DaemonOptions {
   config: DaemonConfig;
@@ -62,9 +63,12 @@ export class Daemon {
   private readonly onLost: ((error: StateLeaseLostError) => void)[] = [];
   /** Live and dry-run audit trails: broken or unwritable means unhealthy, and `--once` fails. */
   private readonly auditTrails: AuditTrail[] = [];
+  private readonly stopCountingLimits: () => void;
 
   constructor(private readonly options: DaemonOptions) {
     const { config, logger } = options;
+    setEvaluationLimits(config.limits);
+    this.stopCountingLimits = onEvaluationLimit((limit) => this.metrics.evaluationLimits.inc({ limit }));
     const sources = config.sources.filter((s) => s.enabled);
     this.reloader = new ConfigReloader(config.rules, config.mappings, sources.map((s) => mappingName(s)), config.sources.map((s) => s.id), logger, (result) =>
       this.metrics.reloads.inc({ result }),
@@ -258,6 +262,7 @@ export class Daemon {
     await this.metricsServer?.close();
     // Nothing commits any more: the next daemon may start at once.
     await this.releaseLeases();
+    this.stopCountingLimits();
     await this.store.close();
     await this.dryRunStore?.close();
   }
@@ -290,7 +295,7 @@ export class Daemon {
     const run = (async () => {
       try {
         this.reloader.check();
-        const result = await runner.sync.runPass(this.abort.signal, options);
+        const result = await runCancellable(this.abort.signal, () => runner.sync.runPass(this.abort.signal, options));
         logger.info('Pass complete', { ...result });
         this.recordPass(result);
         this.options.onPass?.(result);

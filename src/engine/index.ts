@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { throwIfCancelled } from '../mapping/expression.js';
 import type { PlannedAction } from '../model/action.js';
 import type { Ticket } from '../model/ticket.js';
 import { evaluateDedup } from './dedup/index.js';
@@ -24,6 +25,8 @@ export async function evaluateTicket(ticket: Ticket, ruleSet: CompiledRuleSet, s
   const qa = qaRules.length > 0 ? await evaluateQa(ticket, qaRules, state, context) : { decisions: [], trace: [], verdicts: [] };
   const slaRules = rulesOfKind(ruleSet, 'sla');
   const sla = slaRules.length > 0 ? await evaluateSla(ticket, slaRules, state, context) : { decisions: [], trace: [], dueAt: undefined };
+  // Rules that failed because the daemon is stopping did not fail: the page must be evaluated again.
+  throwIfCancelled();
   return {
     decisions: [...routing.decisions, ...dedup.decisions, ...patterns.decisions, ...qa.decisions, ...sla.decisions],
     trace: [...routing.trace, ...dedup.trace, ...patterns.trace, ...qa.trace, ...sla.trace],
@@ -35,6 +38,7 @@ export async function evaluateTicket(ticket: Ticket, ruleSet: CompiledRuleSet, s
 /** Only the clock-driven part: SLA steps of a ticket the platform has not changed (the daemon's sweep). */
 export async function evaluateSlaOnly(ticket: Ticket, ruleSet: CompiledRuleSet, state: EngineState, context: EvaluationContext): Promise<Evaluation> {
   const sla = await evaluateSla(ticket, rulesOfKind(ruleSet, 'sla'), state, context);
+  throwIfCancelled();
   return { decisions: sla.decisions, trace: sla.trace, verdicts: [], slaDueAt: sla.dueAt };
 }
 
@@ -46,7 +50,10 @@ export function needsSimilarityIndex(ruleSet: CompiledRuleSet): boolean {
 /** Decisions that summarise a whole batch (a problem's evidence rewritten once, not per incident). */
 export async function finishBatch(ruleSet: CompiledRuleSet, state: EngineState): Promise<Decision[]> {
   const patternRules = rulesOfKind(ruleSet, 'pattern');
-  return patternRules.length > 0 ? finishPatterns(patternRules, state) : [];
+  const decisions = patternRules.length > 0 ? await finishPatterns(patternRules, state) : [];
+  // Runs before every batch commit: a page whose mappings were cut short by shutdown is not committed.
+  throwIfCancelled();
+  return decisions;
 }
 
 /**

@@ -1,4 +1,6 @@
 import jsonata from 'jsonata';
+import { evaluationsCancelled, guardrails, notifyEvaluationLimit, type EvaluationLimit } from './limits.js';
+import { Re2RegExp } from './regex.js';
 
 /** A compiled JSONata expression. Compiling is the expensive part, so each source text compiles once. */
 export interface CompiledExpression {
@@ -11,7 +13,7 @@ export interface CompiledExpression {
 
 /** JSONata's own error, kept whole so callers can position it (`position` is a character offset). */
 export class ExpressionError extends Error {
-  override readonly name = 'ExpressionError';
+  override readonly name: string = 'ExpressionError';
   constructor(
     message: string,
     readonly code: string | undefined,
@@ -21,22 +23,75 @@ export class ExpressionError extends Error {
   }
 }
 
+/**
+ * An evaluation stopped by one of the limits in `limits.ts`: the rule fails for this ticket (or
+ * the record is quarantined, for a mapping) and everything else goes on.
+ */
+export class EvaluationLimitError extends ExpressionError {
+  override readonly name: string = 'EvaluationLimitError';
+  constructor(
+    readonly limit: EvaluationLimit,
+    /** The bound that was exceeded (ms, depth or sequence length), when JSONata reports it. */
+    readonly bound: number | undefined,
+    code: string | undefined,
+  ) {
+    super(limitMessage(limit, bound), code, undefined);
+  }
+}
+
+function limitMessage(limit: EvaluationLimit, bound: number | undefined): string {
+  switch (limit) {
+    case 'time':
+      return `evaluation stopped: it ran longer than the budget of ${bound ?? '?'} ms (limits.evaluationMs); look for endless recursion or a loop over a very large range`;
+    case 'depth':
+      return `evaluation stopped: it nested deeper than ${bound ?? '?'} levels (limits.depth); look for a function that calls itself without end`;
+    case 'sequence':
+      return `evaluation stopped: a sequence of ${bound ?? '?'} items is longer than allowed (limits.sequence); use a smaller range`;
+    case 'size':
+      return 'evaluation stopped: it built a value too large to hold in memory (a string or array); look for text or arrays that double on every call';
+  }
+}
+
+/**
+ * The daemon is stopping: the evaluation was abandoned, not failed. The engine re-throws it after
+ * the ticket (see `throwIfCancelled`), so the page is not committed and is evaluated again after
+ * the restart rather than recorded with rules that never ran.
+ */
+export class EvaluationCancelledError extends ExpressionError {
+  override readonly name: string = 'EvaluationCancelledError';
+  constructor() {
+    super('evaluation cancelled: the daemon is stopping', undefined, undefined);
+  }
+}
+
+export function throwIfCancelled(): void {
+  if (evaluationsCancelled()) throw new EvaluationCancelledError();
+}
+
+/** Every expression is compiled with these: the shared limits, and RE2 for regex literals. */
+const options = Object.assign(guardrails, { RegexEngine: Re2RegExp as unknown as RegExpConstructor });
+
 const cache = new Map<string, CompiledExpression>();
 
 export function compileExpression(source: string): CompiledExpression {
   const hit = cache.get(source);
   if (hit) return hit;
   let compiled: jsonata.Expression;
+  let rootFields: Set<string>;
   try {
-    compiled = jsonata(source);
+    compiled = jsonata(source, options);
+    rootFields = collectRootFields(compiled.ast());
   } catch (error) {
-    throw toExpressionError(error);
+    // A RangeError here is the parser's own recursion on absurd nesting: a syntax problem, not a limit of evaluation.
+    throw error instanceof RangeError ? new ExpressionError('expression is nested too deeply to compile', 'S0000', 0) : toExpressionError(error);
   }
+  compiled.assign(EVALUATE_ENTRY as unknown as string, yieldWhenBusy);
   const expression: CompiledExpression = {
     source,
-    rootFields: collectRootFields(compiled.ast()),
+    rootFields,
     async evaluate(input, bindings) {
       try {
+        throwIfCancelled();
         return await compiled.evaluate(input, bindings);
       } catch (error) {
         throw toExpressionError(error);
@@ -47,8 +102,48 @@ export function compileExpression(source: string): CompiledExpression {
   return expression;
 }
 
+/** Called by JSONata before it evaluates each node of an expression. */
+const EVALUATE_ENTRY = Symbol.for('jsonata.__evaluate_entry');
+
+/** How long evaluation may keep the event loop to itself before it lets timers and sockets run. */
+const SLICE_MS = 10;
+let sliceStartedAt = 0;
+let sliceOpen = false;
+const closeSlice = (): void => {
+  sliceOpen = false;
+};
+
+/**
+ * JSONata evaluates as one chain of promises: while it runs no timer, socket or signal handler
+ * does. So that `/healthz`, `/metrics` and SIGTERM are answered during a long (but legal)
+ * evaluation, every node checks how long the event loop has been held, and after SLICE_MS it
+ * waits one turn of the loop. A slice ends when the loop turns (the setImmediate below runs),
+ * so the common case costs a clock read per node and one setImmediate per loop turn.
+ */
+function yieldWhenBusy(): Promise<void> | undefined {
+  const now = Date.now();
+  if (!sliceOpen) {
+    sliceOpen = true;
+    sliceStartedAt = now;
+    setImmediate(closeSlice);
+    return undefined;
+  }
+  if (now - sliceStartedAt < SLICE_MS) return undefined;
+  return new Promise((resolve, reject) =>
+    setImmediate(() => {
+      if (evaluationsCancelled()) reject(new EvaluationCancelledError());
+      else resolve();
+    }),
+  );
+}
+
 export function toExpressionError(error: unknown): ExpressionError {
   if (error instanceof ExpressionError) return error;
+  const limit = toLimitError(error);
+  if (limit) {
+    notifyEvaluationLimit(limit.limit);
+    return limit;
+  }
   if (typeof error === 'object' && error !== null) {
     const e = error as { message?: unknown; code?: unknown; position?: unknown };
     return new ExpressionError(
@@ -58,6 +153,29 @@ export function toExpressionError(error: unknown): ExpressionError {
     );
   }
   return new ExpressionError(String(error), undefined, undefined);
+}
+
+/** JSONata's guardrail codes (also when wrapped by `$eval`, D3121), and V8's own size refusals. */
+function toLimitError(error: unknown): EvaluationLimitError | undefined {
+  if (error instanceof RangeError) {
+    return /call stack/i.test(error.message) ? new EvaluationLimitError('depth', guardrails.stack, undefined) : new EvaluationLimitError('size', undefined, undefined);
+  }
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as { code?: unknown; value?: unknown; error?: unknown };
+  const bound = typeof e.value === 'number' ? e.value : undefined;
+  switch (e.code) {
+    case 'D1012':
+      return new EvaluationLimitError('time', bound, e.code);
+    case 'D1011':
+      return new EvaluationLimitError('depth', bound, e.code);
+    case 'D2014':
+    case 'D2015':
+      return new EvaluationLimitError('sequence', bound, e.code);
+    case 'D3121':
+      return toLimitError(e.error);
+    default:
+      return undefined;
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { Ticket } from '../model/ticket.js';
 import type { Action, ActionTarget } from '../model/action.js';
-import { compileExpression, ExpressionError, type CompiledExpression } from './expression.js';
+import { compileExpression, EvaluationCancelledError, ExpressionError, type CompiledExpression } from './expression.js';
 import { mappingFunctions } from './functions.js';
 
 /** The inbound and outbound JSONata mappings of one platform, compiled. */
@@ -56,6 +56,7 @@ export async function mapInbound(mappings: PlatformMappings, raw: Record<string,
   try {
     mapped = await mappings.inbound.evaluate(raw, { ...mappingFunctions, source: { ...context.source, id: context.sourceId } });
   } catch (error) {
+    if (error instanceof EvaluationCancelledError) throw error;
     const e = error instanceof ExpressionError ? error : undefined;
     throw new MappingError(`${mappings.platform}.inbound.jsonata failed: ${e?.message ?? String(error)}`, {
       code: 'mapping-failed',

@@ -16,6 +16,7 @@ export class DaemonMetrics {
   readonly reloads = new Counter({ name: 'deskbridge_config_reloads_total', help: 'Rules/mappings edits picked up (accepted) or refused (rejected; the last good set kept running)', labelNames: ['result'] as const, registers: [this.registry] });
   readonly pendingWrites = new Gauge({ name: 'deskbridge_outbox_pending', help: 'Writes waiting in the outbox after the last pass', labelNames: ['source'] as const, registers: [this.registry] });
   readonly auditBroken = new Gauge({ name: 'deskbridge_audit_broken', help: 'Audit log broken or not writable (1): writes to platforms are held until it is acknowledged or fixed', labelNames: ['log', 'mode'] as const, registers: [this.registry] });
+  readonly evaluationLimits = new Counter({ name: 'deskbridge_evaluation_limits_total', help: 'Rule or mapping evaluations stopped by a limit (time, depth, sequence, size); the rule failed for that ticket', labelNames: ['limit'] as const, registers: [this.registry] });
   readonly lastPassSeconds = new Gauge({ name: 'deskbridge_last_pass_duration_seconds', help: 'Duration of the last pass', labelNames: ['source'] as const, registers: [this.registry] });
 
   constructor() {
