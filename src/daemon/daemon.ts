@@ -22,6 +22,8 @@ export interface DaemonOptions {
   onPass?: (result: PassResult) => void;
   /** The clock rules decide by (shifts, SLA); tests set it, the daemon uses the system clock. */
   ruleNow?: () => Date;
+  /** Every source has stopped (credentials refused): `run` exits non-zero instead of idling. */
+  onAllSourcesStopped?: () => void;
 }
 
 interface SourceRunner {
@@ -198,6 +200,7 @@ export class Daemon {
           runner.stopped = true;
           const e = error instanceof SourceStoppedError ? error.platformError : error;
           logger.error('Source stopped: the platform refused our credentials', { source: runner.sync.sourceId, error: e.message, hint: e.details.hint });
+          if (this.runners.every((r) => r.stopped)) this.options.onAllSourcesStopped?.();
         } else {
           logger.error('Pass failed', { source: runner.sync.sourceId, error: error instanceof Error ? error.message : String(error) });
         }
