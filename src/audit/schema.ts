@@ -53,7 +53,7 @@ export const QaVerdict = z.looseObject({
 });
 export type QaVerdict = z.infer<typeof QaVerdict>;
 
-export const WriteOutcome = z.enum(['created', 'updated', 'unchanged', 'superseded', 'failed', 'dead', 'dry-run']);
+export const WriteOutcome = z.enum(['created', 'updated', 'unchanged', 'superseded', 'skipped', 'failed', 'dead', 'dry-run']);
 export type WriteOutcome = z.infer<typeof WriteOutcome>;
 
 /** One write deskbridge made or tried (payload of the `actions` log). */

@@ -92,7 +92,7 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
     if (event.type === 'written') {
       const line = routed.get(event.action.id);
       if (line) out(`  ${line}${event.outcome === 'unchanged' ? ' (already done)' : ''}`);
-      if (event.outcome !== 'unchanged' && event.outcome !== 'superseded') {
+      if (event.outcome !== 'unchanged' && event.outcome !== 'superseded' && event.outcome !== 'skipped') {
         const { action } = event.action;
         if (action.type === 'link-duplicate') findings.duplicates++;
         if (action.type === 'comment' && action.body.startsWith('deskbridge found earlier tickets')) findings.suggestions++;

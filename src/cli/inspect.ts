@@ -39,7 +39,7 @@ export async function outboxCommand(verb: 'list' | 'retry', opts: { config: stri
     }
     const entries = await store.outbox.list({ ...(opts.status ? { status: opts.status } : {}), limit: Number(opts.limit ?? 50) });
     for (const e of entries) {
-      const error = e.lastError ? `  error: ${e.lastError}` : '';
+      const error = e.lastError ? `  ${e.status === 'done' ? 'reason' : 'error'}: ${e.lastError}` : '';
       const outcome = e.outcome ? ` (${e.outcome})` : '';
       process.stdout.write(`${e.id.slice(0, 12)}  ${e.status.padEnd(7)} ${e.sourceId}  ${e.planned.target.number}  ${e.ruleId}  ${describeAction(e.planned.action)}${outcome}  attempts=${e.attempts}${error}\n`);
     }

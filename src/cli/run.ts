@@ -45,8 +45,9 @@ export async function runCommand(options: RunOptions): Promise<number> {
   const { config, secrets } = loaded;
   const logger = createLogger({ ...config.log, secrets });
   let daemon: Daemon;
+  let allSourcesStopped = (): void => undefined;
   try {
-    daemon = new Daemon({ config, logger, ...(actFrom ? { actFrom } : {}) });
+    daemon = new Daemon({ config, logger, onAllSourcesStopped: () => allSourcesStopped(), ...(actFrom ? { actFrom } : {}) });
   } catch (error) {
     if (error instanceof ConfigSetError) {
       for (const d of error.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
@@ -86,20 +87,25 @@ export async function runCommand(options: RunOptions): Promise<number> {
       );
     });
     let stopping = false;
-    const shutdown = (signal: string): void => {
+    const shutdown = (signal: string, exitCode = 0): void => {
       if (stopping) return;
       stopping = true;
       logger.info('Stopping: finishing in-flight writes', { signal });
       void daemon.stop().then(
         () => {
           logger.info('Stopped');
-          resolve(0);
+          resolve(exitCode);
         },
         (error: unknown) => {
           logger.error('Shutdown failed', { error: String(error) });
           resolve(1);
         },
       );
+    };
+    // Nothing left to do: exit non-zero so a supervisor restarts (or an operator notices) rather than idling unseen.
+    allSourcesStopped = () => {
+      logger.error('Every source has stopped; exiting', { hint: 'fix the credentials named above and start deskbridge again' });
+      shutdown('all-sources-stopped', 1);
     };
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));

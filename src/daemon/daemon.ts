@@ -26,6 +26,8 @@ export interface DaemonOptions {
   ruleNow?: () => Date;
   /** `deskbridge run --from`: every source's start point for acting (ISO; see start-point.ts). */
   actFrom?: string;
+  /** Every source has stopped (credentials refused): `run` exits non-zero instead of idling. */
+  onAllSourcesStopped?: () => void;
 }
 
 interface SourceRunner {
@@ -312,6 +314,7 @@ export class Daemon {
           runner.stopped = true;
           const e = error instanceof SourceStoppedError ? error.platformError : error;
           logger.error('Source stopped: the platform refused our credentials', { source: runner.sync.sourceId, error: e.message, hint: e.details.hint });
+          if (this.runners.every((r) => r.stopped)) this.options.onAllSourcesStopped?.();
         } else {
           logger.error('Pass failed', { source: runner.sync.sourceId, error: error instanceof Error ? error.message : String(error) });
         }

@@ -29,12 +29,24 @@ export interface HttpLogger {
 export interface AuthHook {
   headers(signal?: AbortSignal): Promise<Record<string, string>>;
   /**
-   * Called with the headers a request was rejected with (401). Return true to have the request
-   * re-sent once with fresh headers (an expired or revoked OAuth token); false when new headers
-   * cannot help (Basic credentials).
+   * Called with the headers a request was rejected with (401), to say whether re-sending can help:
+   * - `resend`: those headers were replaced after the request was sent (another request already
+   *   refreshed the token, or a refresh is under way) — not a credential failure; re-send with
+   *   the current headers, which wait for that refresh.
+   * - `refresh`: the rejected token is the current one; it has been dropped and the next
+   *   `headers()` call fetches a new one, shared by every request waiting for it.
+   * - `final`: new headers cannot help (Basic credentials, or no hook at all).
    */
-  invalidate?(rejected: Record<string, string>): boolean;
+  onRejected?(rejected: Record<string, string>): AuthRejection;
 }
+
+export type AuthRejection = 'resend' | 'refresh' | 'final';
+
+/**
+ * Re-sends of one request after a 401. Each request may cause at most one refresh of its own; the
+ * other re-sends follow refreshes other requests made, and the cap only stops a pathological loop.
+ */
+const MAX_AUTH_RESENDS = 3;
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -221,10 +233,17 @@ class AxiosHttpClient implements HttpClient {
   }
 
   private async attempt(request: HttpRequest): Promise<HttpResponse> {
-    const first = await this.send(request);
-    let response = first.response;
-    if (response.status === 401 && request.authenticate !== false && this.options.auth?.invalidate?.(first.authHeaders) === true) {
-      response = (await this.send(request)).response;
+    let sent = await this.send(request);
+    let response = sent.response;
+    // A 401 is a credential failure only when the token this request itself caused to be fetched
+    // is rejected too; one rejected after somebody else's refresh is simply re-sent.
+    let refreshed = false;
+    for (let resends = 0; response.status === 401 && request.authenticate !== false && resends < MAX_AUTH_RESENDS; resends++) {
+      const verdict = this.options.auth?.onRejected?.(sent.authHeaders) ?? 'final';
+      if (verdict === 'final' || (verdict === 'refresh' && refreshed)) break;
+      if (verdict === 'refresh') refreshed = true;
+      sent = await this.send(request);
+      response = sent.response;
     }
     if (response.status >= 200 && response.status < 300 && isUnparsedBody(response.data)) {
       // A 200 whose body is cut off or is an HTML page (a proxy, a maintenance page, a waking

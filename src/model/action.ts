@@ -29,6 +29,8 @@ export const LinkProblemAction = z.strictObject({
   /** Native id of the problem record, or the correlation key of one created earlier in the outbox. */
   problemRef: z.string().min(1).optional(),
   correlationKey: z.string().min(1).optional(),
+  /** Replace a link to another problem a person set (the rule's `problem.overwrite`); absent = never. */
+  overwrite: z.literal(true).optional(),
 });
 
 /**

@@ -141,6 +141,8 @@ export const PatternRule = z.strictObject({
     /** `{{ }}` templates over the pattern's evidence (see README: pattern evidence). */
     title: z.string().min(1),
     description: z.string().min(1),
+    /** Also link members whose problem field already points to another problem, replacing it (default: leave those alone, recorded as skipped). */
+    overwrite: z.boolean().default(false),
   }),
   /** When the problem has been resolved or closed: open a `new` one at the next trigger, or `reopen` it at the next occurrence. */
   onClosed: z.enum(['new', 'reopen']).default('new'),

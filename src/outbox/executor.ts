@@ -107,9 +107,14 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
     }
     // Outside the try: a state-store failure after a confirmed write must not be mistaken for a
     // failed write (the marker makes the retry after a restart harmless).
-    await store.outbox.markDone(entry.id, { outcome: result.outcome, ref: result.ref });
+    const reason = 'reason' in result ? result.reason : undefined;
+    await store.outbox.markDone(entry.id, { outcome: result.outcome, ref: result.ref, reason });
     if (result.outcome === 'unchanged') summary.unchanged++;
-    else if (result.outcome === 'superseded') {
+    else if (result.outcome === 'skipped') {
+      // Changed nothing on the platform, so it counts as unchanged; the outbox and the action log keep why.
+      summary.unchanged++;
+      logger.warn('Write skipped', { source: sourceId, ticket: entry.planned.target.number, ruleId: entry.ruleId, reason });
+    } else if (result.outcome === 'superseded') {
       summary.superseded++;
       logger.info('Write skipped: ticket changed since it was planned', { source: sourceId, ticket: entry.planned.target.number, ruleId: entry.ruleId });
     } else summary.sent++;

@@ -47,13 +47,17 @@ export interface PullOptions {
 /**
  * `superseded`: someone else changed the ticket after the version the action was planned from,
  * so the write was not sent; the next pass sees the newer version and plans again.
+ * `skipped`: deliberately not sent and not to be planned again, e.g. a link field a person already
+ * pointed elsewhere; `reason` says why.
  */
-export type WriteOutcome = 'created' | 'updated' | 'unchanged' | 'superseded';
+export type WriteOutcome = 'created' | 'updated' | 'unchanged' | 'superseded' | 'skipped';
 
 export interface WriteResult {
   outcome: WriteOutcome;
   /** Native id of what was written (the ticket, or a created problem record). */
   ref: string;
+  /** Why a write was `skipped` (or anything else worth recording beside the outcome). */
+  reason?: string | undefined;
 }
 
 /**

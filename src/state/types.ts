@@ -164,7 +164,8 @@ export interface OutboxStore {
   due(sourceId: string, now: Date, limit: number): Promise<OutboxEntry[]>;
   /** Records, durably and before the write is sent, that an attempt starts. */
   markAttempt(id: string): Promise<void>;
-  markDone(id: string, result: { outcome: string; ref: string | undefined }): Promise<void>;
+  /** `reason` (why a write was skipped) is kept in `lastError` and the action log's `error`. */
+  markDone(id: string, result: { outcome: string; ref: string | undefined; reason?: string | undefined }): Promise<void>;
   /**
    * Schedules a retry (and records the failed attempt in the action log). `notProcessed`: the platform provably did not act on the attempt (429,
    * 503), so it is not counted — attempts measure writes that may have landed.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { durationMs } from '../../model/rule.js';
+import { durationMs, type PatternRule } from '../../model/rule.js';
 import type { Ticket } from '../../model/ticket.js';
 import { isTruthy } from '../../mapping/expression.js';
 import type { CompiledPatternRule } from '../rule-set.js';
@@ -84,7 +84,7 @@ export async function evaluatePatterns(ticket: Ticket, rules: readonly CompiledP
       if (reopen) history.saveProblem(problem);
       history.addMember(latest.correlationKey, event);
       history.touchProblem(problem, event, reopen);
-      decisions.push(linkDecision(rule.id, latest, event, ticket));
+      decisions.push(linkDecision(rule, latest, event, ticket));
       note('matched', `${reopen ? 'reopens' : 'joins'} the problem of ${values.join(' / ')} (${latest.correlationKey})`);
       continue;
     }
@@ -157,7 +157,7 @@ export async function evaluatePatterns(ticket: Ticket, rules: readonly CompiledP
       explanation: `Rule ${rule.id}: ${assessment.reason}`,
       lane: problemLane(problem.correlationKey),
     });
-    for (const member of members) decisions.push(linkDecision(rule.id, problem, member, ticket));
+    for (const member of members) decisions.push(linkDecision(rule, problem, member, ticket));
     note('matched', `opens a problem for ${values.join(' / ')}: ${assessment.reason}`);
   }
   return { decisions, trace };
@@ -194,10 +194,12 @@ export async function finishPatterns(rules: readonly CompiledPatternRule[], stat
   return decisions;
 }
 
-function linkDecision(ruleId: string, problem: PatternProblem, member: PatternEvent, ticket: Ticket): Decision {
+function linkDecision(rule: PatternRule, problem: PatternProblem, member: PatternEvent, ticket: Ticket): Decision {
+  const ruleId = rule.id;
   return {
     ruleId,
-    action: { type: 'link-problem', correlationKey: problem.correlationKey },
+    // `overwrite` only when asked for, so the action (and its idempotency key) is unchanged otherwise.
+    action: { type: 'link-problem', correlationKey: problem.correlationKey, ...(rule.problem.overwrite ? { overwrite: true as const } : {}) },
     explanation: `Rule ${ruleId}: part of the recurring pattern ${problem.groupValues.join(' / ')}`,
     ...(member.ticketKey === ticket.key ? {} : { target: { ticketKey: member.ticketKey, nativeId: member.nativeId, number: member.number, version: member.version } }),
     lane: problemLane(problem.correlationKey),

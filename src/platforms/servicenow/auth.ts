@@ -1,5 +1,5 @@
 import type { Auth } from '../../config/schema.js';
-import type { AuthHook, HttpClient } from '../../http/client.js';
+import type { AuthHook, AuthRejection, HttpClient } from '../../http/client.js';
 import { PlatformError } from '../../http/errors.js';
 import { OAuthToken } from './schema.js';
 
@@ -49,7 +49,8 @@ interface CachedToken {
 /**
  * OAuth 2.0 against `/oauth_token.do`. The access token is cached and renewed
  * `refreshSkewSeconds` before it expires, with the refresh token when the instance issued one
- * (password grant) and the original grant otherwise. Concurrent requests share one token fetch.
+ * (password grant) and the original grant otherwise. Concurrent requests share one token fetch,
+ * whether it was due by the clock or forced by a 401 (see `onRejected`).
  */
 class OAuthSession implements ServiceNowAuth {
   readonly mode: ServiceNowAuthMode;
@@ -80,14 +81,20 @@ class OAuthSession implements ServiceNowAuth {
     return { Authorization: `Bearer ${token.accessToken}` };
   }
 
-  invalidate(rejected?: Record<string, string>): boolean {
+  /**
+   * Single flight: of the requests in flight when the instance starts rejecting a token, only the
+   * first one whose token is still the current one drops it (`refresh`); every other one finds
+   * the token already dropped or replaced and is re-sent (`resend`), its `headers()` call waiting
+   * for the same token request. Without this, the second request to see the 401 found no token
+   * and gave up, stopping the source ("rejected the OAuth access token even after fetching a new one").
+   */
+  onRejected(rejected: Record<string, string>): AuthRejection {
     const current = this.token;
-    // Another request may already have replaced the rejected token; then just re-send.
-    if (current !== undefined && rejected?.Authorization !== undefined && rejected.Authorization !== `Bearer ${current.accessToken}`) {
-      return true;
+    if (current === undefined || this.pending !== undefined || rejected.Authorization !== `Bearer ${current.accessToken}`) {
+      return 'resend';
     }
     this.token = undefined;
-    return current !== undefined;
+    return 'refresh';
   }
 
   private async fetchToken(signal?: AbortSignal): Promise<CachedToken> {

@@ -41,6 +41,7 @@ import {
   vendorMessage,
 } from './schema.js';
 import { isoToGlideDateTime } from './time.js';
+import { type Asked, askedFields, widened, widenedLookupError } from './lookup.js';
 
 export const SERVICENOW_CAPABILITIES = {
   internalComments: true,
@@ -56,6 +57,8 @@ export const SERVICENOW_CAPABILITIES = {
 const ENVELOPE_FIELDS = ['sys_id', 'sys_mod_count', 'sys_updated_on', 'sys_updated_by', 'number'] as const;
 const SYS_ID = /^[0-9a-f]{32}$/;
 const PROBLEM_TABLE = 'problem';
+/** The incident's reference to its problem. */
+const PROBLEM_LINK_FIELD = 'problem_id';
 /**
  * Problem states (Problem Management state model, Madrid on): 101 New, 102 Assess, 103 Root Cause
  * Analysis, 104 Fix in Progress, 106 Resolved, 107 Closed. A cancelled problem is Closed (107) with
@@ -151,6 +154,7 @@ class ServiceNowConnector implements Connector {
       signal,
     });
     const users = this.parse(SysIdList, response.data, 'sys_user lookup');
+    this.checkLookup('sys_user', users.result, [{ field: 'user_name', equals: integrationUser }]);
     if (users.result.length === 0) {
       // The credentials work; only own-write detection is at risk.
       this.logger?.warn('Integration user not found', {
@@ -254,6 +258,7 @@ class ServiceNowConnector implements Connector {
         return null;
       }
       raw = this.parse(TableRecordResponse, response.data, `${this.source.table} record`).result;
+      this.checkLookup(this.source.table, [raw], [{ field: 'sys_id', equals: ref }]);
     } else {
       const query = this.guard(() => condition('number', '=', ref));
       const response = await this.http.request({
@@ -264,6 +269,7 @@ class ServiceNowConnector implements Connector {
         signal,
       });
       const page = this.parse(TableListResponse, response.data, `${this.source.table} lookup`);
+      this.checkLookup(this.source.table, page.result, [{ field: 'number', equals: ref }]);
       if (page.result.length === 0) {
         return null;
       }
@@ -299,7 +305,7 @@ class ServiceNowConnector implements Connector {
       case 'create-problem':
         return this.ensureProblem(action, request.fields, signal);
       case 'link-problem':
-        return this.linkProblem(nativeId, action, request.fields, signal);
+        return this.linkProblem(nativeId, action, request, signal);
       case 'link-duplicate':
         return this.linkDuplicate(nativeId, action, request, signal);
       case 'update-problem':
@@ -342,7 +348,9 @@ class ServiceNowConnector implements Connector {
         operation: 'problem-states',
         signal,
       });
-      for (const raw of this.parse(TableListResponse, response.data, 'problem list').result) {
+      const rows = this.parse(TableListResponse, response.data, 'problem list').result;
+      this.checkLookup(PROBLEM_TABLE, rows, [{ field: 'correlation_id', oneOf: wanted }]);
+      for (const raw of rows) {
         const row = ProblemRow.safeParse(raw);
         if (!row.success) {
           continue;
@@ -392,17 +400,25 @@ class ServiceNowConnector implements Connector {
       );
     }
     if (!request.firstAttempt) {
+      const asked: Asked[] = [
+        { field: 'element_id', equals: nativeId },
+        { field: 'element', equals: element },
+        { field: 'value', contains: request.marker },
+      ];
       const query = this.guard(() =>
         and(condition('element_id', '=', nativeId), condition('element', '=', element), condition('value', 'LIKE', request.marker)),
       );
       const response = await this.http.request({
         method: 'GET',
         url: `/api/now/table/${JOURNAL_TABLE}`,
-        params: { sysparm_query: query, sysparm_fields: 'sys_id', sysparm_limit: 1 },
+        params: { sysparm_query: query, sysparm_fields: ['sys_id', ...askedFields(asked)].join(','), sysparm_limit: 1 },
         operation: 'comment-lookup',
         signal,
       });
-      if (this.parse(SysIdList, response.data, 'journal lookup').result.length > 0) {
+      const found = this.parse(SysIdList, response.data, 'journal lookup').result;
+      // A widened answer would make us skip a note that was never posted.
+      this.checkLookup(JOURNAL_TABLE, found, asked);
+      if (found.length > 0) {
         return { outcome: 'unchanged', ref: nativeId };
       }
     }
@@ -442,23 +458,36 @@ class ServiceNowConnector implements Connector {
     return { outcome: 'created', ref: created.result.sys_id };
   }
 
+  /**
+   * Points the target's `problem_id` at the problem. A `problem_id` already pointing at another
+   * problem was set by a person (or by another rule or integration) and is left as it is —
+   * `skipped`, with the reason — unless the rule explicitly asked to overwrite (`overwrite`).
+   * One run replaced 174 such links before this check.
+   */
   private async linkProblem(
     nativeId: string,
     action: Extract<Action, { type: 'link-problem' }>,
-    fields: Record<string, unknown>,
+    request: WriteRequest,
     signal: AbortSignal | undefined,
   ): Promise<WriteResult> {
     const problemId = await this.resolveProblem(action, signal);
-    await this.patch(nativeId, { ...fields, problem_id: problemId }, signal);
+    const link = await this.readLink(nativeId, PROBLEM_LINK_FIELD, signal);
+    if (link.value === problemId) {
+      return { outcome: 'unchanged', ref: nativeId };
+    }
+    if (link.value !== '' && action.overwrite !== true) {
+      return this.linkTaken(nativeId, PROBLEM_LINK_FIELD, link, action.problemRef ?? action.correlationKey ?? problemId);
+    }
+    await this.patch(nativeId, { ...request.fields, [PROBLEM_LINK_FIELD]: problemId }, signal);
     return { outcome: 'updated', ref: nativeId };
   }
 
   /**
    * Points the target at its original through the source's `duplicateField` (`parent_incident`).
    * One read decides: already that original → `unchanged`; another original set (by a person, or
-   * an earlier run) → left as it is, `unchanged`, with a warning (deskbridge never overrides a
-   * parent someone chose); the ticket changed by someone else since planning → `superseded`;
-   * otherwise one PATCH → `updated`.
+   * an earlier run) → left as it is, `skipped` with the reason (deskbridge never overrides a parent
+   * someone chose; there is no overwrite option for duplicates); the ticket changed by someone else
+   * since planning → `superseded`; otherwise one PATCH → `updated`.
    */
   private async linkDuplicate(
     nativeId: string,
@@ -481,39 +510,47 @@ class ServiceNowConnector implements Connector {
         `Leave ${field} out of the link-duplicate branch (the connector writes it) or set it to action.original.nativeId`,
       );
     }
-    const response = await this.http.request({
-      method: 'GET',
-      url: `${this.tablePath}/${nativeId}`,
-      params: { sysparm_fields: `${field},sys_mod_count,sys_updated_by`, sysparm_exclude_reference_link: 'true' },
-      operation: 'duplicate-check',
-      signal,
-    });
-    const current = this.parse(DuplicateCheck, response.data, 'duplicate check').result;
-    const parent = FieldValue.safeParse(current[field] ?? '');
-    const currentParent = parent.success ? (parent.data ?? '') : '';
-    if (currentParent === original) {
+    const link = await this.readLink(nativeId, field, signal);
+    if (link.value === original) {
       return { outcome: 'unchanged', ref: nativeId };
     }
-    if (currentParent !== '') {
-      this.logger?.warn('Duplicate already points elsewhere; left as it is', {
-        source: this.sourceId,
-        ticket: request.planned.target.number,
-        field,
-        current: currentParent,
-        planned: action.original.number,
-      });
-      return { outcome: 'unchanged', ref: nativeId };
+    if (link.value !== '') {
+      return this.linkTaken(nativeId, field, link, action.original.number);
     }
-    const version = VersionCheck.safeParse({ result: current });
-    if (
-      version.success &&
-      String(version.data.result.sys_mod_count) !== request.planned.target.version &&
-      version.data.result.sys_updated_by !== this.integrationUser()
-    ) {
+    if (link.version !== undefined && this.changedByOthersSince(request.planned.target.version, link.version, link.updatedBy)) {
       return { outcome: 'superseded', ref: nativeId };
     }
     await this.patch(nativeId, { ...fields, [field]: original }, signal);
     return { outcome: 'updated', ref: nativeId };
+  }
+
+  /** A link field's stored value and label, and the record's version, in one read. */
+  private async readLink(nativeId: string, field: string, signal: AbortSignal | undefined): Promise<LinkState> {
+    const response = await this.http.request({
+      method: 'GET',
+      url: `${this.tablePath}/${nativeId}`,
+      // display_value=all: the sys_id to compare, and the number to name in a skipped write's reason.
+      params: { sysparm_fields: `${field},sys_mod_count,sys_updated_by`, sysparm_display_value: 'all', sysparm_exclude_reference_link: 'true' },
+      operation: 'link-check',
+      signal,
+    });
+    const current = this.parse(DuplicateCheck, response.data, `${field} check`).result;
+    return {
+      value: fieldValue(current[field]) ?? '',
+      label: displayValue(current[field]),
+      version: fieldValue(current.sys_mod_count),
+      updatedBy: fieldValue(current.sys_updated_by),
+    };
+  }
+
+  /** A link someone already pointed elsewhere: left as it is, and recorded as skipped with why. */
+  private linkTaken(nativeId: string, field: string, link: LinkState, planned: string): WriteResult {
+    const current = link.label !== undefined && link.label !== '' ? link.label : link.value;
+    return {
+      outcome: 'skipped',
+      ref: nativeId,
+      reason: `${field} already points to ${current}, not ${planned}; deskbridge does not replace a link someone set`,
+    };
   }
 
   /**
@@ -543,7 +580,7 @@ class ServiceNowConnector implements Connector {
       url: `/api/now/table/${PROBLEM_TABLE}`,
       params: {
         sysparm_query: orderBy(this.guard(() => condition('correlation_id', '=', key)), 'sys_created_on'),
-        sysparm_fields: [...new Set(['sys_id', 'number', 'state', 'active', ...Object.keys(fields)])].join(','),
+        sysparm_fields: [...new Set(['sys_id', 'number', 'state', 'active', 'correlation_id', ...Object.keys(fields)])].join(','),
         sysparm_exclude_reference_link: 'true',
         sysparm_limit: 1,
       },
@@ -551,6 +588,8 @@ class ServiceNowConnector implements Connector {
       signal,
     });
     const rows = this.parse(TableListResponse, response.data, 'problem lookup').result;
+    // Rewriting whatever problem a widened lookup returned first overwrote one problem 2,520 times.
+    this.checkLookup(PROBLEM_TABLE, rows, [{ field: 'correlation_id', equals: key }]);
     if (rows.length === 0) {
       throw this.problemNotFound(key);
     }
@@ -615,15 +654,15 @@ class ServiceNowConnector implements Connector {
         'Leave incident out of the create-task branch; the connector ties the task to the target',
       );
     }
-    const query = this.guard(() => and(condition('incident', '=', nativeId), condition('correlation_id', '=', key)));
-    const response = await this.http.request({
-      method: 'GET',
-      url: `/api/now/table/${TASK_TABLE}`,
-      params: { sysparm_query: orderBy(query, 'sys_created_on'), sysparm_fields: 'sys_id', sysparm_limit: 1 },
-      operation: 'task-lookup',
+    const existing = await this.findSysId(
+      TASK_TABLE,
+      [
+        { field: 'incident', equals: nativeId },
+        { field: 'correlation_id', equals: key },
+      ],
       signal,
-    });
-    const existing = this.parse(SysIdList, response.data, 'incident_task lookup').result[0]?.sys_id;
+      'task-lookup',
+    );
     if (existing !== undefined) {
       return { outcome: 'unchanged', ref: existing };
     }
@@ -681,22 +720,42 @@ class ServiceNowConnector implements Connector {
   }
 
   private findProblem(correlationKey: string, signal: AbortSignal | undefined): Promise<string | undefined> {
-    return this.findSysId(PROBLEM_TABLE, this.guard(() => condition('correlation_id', '=', correlationKey)), signal);
+    return this.findSysId(PROBLEM_TABLE, [{ field: 'correlation_id', equals: correlationKey }], signal);
   }
 
   private findProblemByNumber(number: string, signal: AbortSignal | undefined): Promise<string | undefined> {
-    return this.findSysId(PROBLEM_TABLE, this.guard(() => condition('number', '=', number)), signal);
+    return this.findSysId(PROBLEM_TABLE, [{ field: 'number', equals: number }], signal);
   }
 
-  private async findSysId(table: string, query: EncodedQuery, signal: AbortSignal | undefined): Promise<string | undefined> {
+  /**
+   * The sys_id of the oldest record matching every `field=value`, checked against the answer: a
+   * row that does not carry the asked values means the instance dropped a condition (see lookup.ts).
+   */
+  private async findSysId(
+    table: string,
+    asked: readonly Extract<Asked, { equals: string }>[],
+    signal: AbortSignal | undefined,
+    operation = `${table}-lookup`,
+  ): Promise<string | undefined> {
+    const query = this.guard(() => and(...asked.map((a) => condition(a.field, '=', a.equals))));
     const response = await this.http.request({
       method: 'GET',
       url: `/api/now/table/${table}`,
-      params: { sysparm_query: query, sysparm_fields: 'sys_id', sysparm_limit: 1 },
-      operation: `${table}-lookup`,
+      params: { sysparm_query: orderBy(query, 'sys_created_on'), sysparm_fields: ['sys_id', ...askedFields(asked)].join(','), sysparm_limit: 1 },
+      operation,
       signal,
     });
-    return this.parse(SysIdList, response.data, `${table} lookup`).result[0]?.sys_id;
+    const rows = this.parse(SysIdList, response.data, `${table} lookup`).result;
+    this.checkLookup(table, rows, asked);
+    return rows[0]?.sys_id;
+  }
+
+  /** Refuses a lookup answer with a row that does not match what was asked (see lookup.ts). */
+  private checkLookup(table: string, rows: readonly unknown[], asked: readonly Asked[]): void {
+    const found = widened(table, rows, asked);
+    if (found !== undefined) {
+      throw widenedLookupError(this.sourceId, found);
+    }
   }
 
   /**
@@ -715,7 +774,18 @@ class ServiceNowConnector implements Connector {
       signal,
     });
     const current = this.parse(VersionCheck, response.data, 'version check').result;
-    return String(current.sys_mod_count) !== plannedVersion && current.sys_updated_by !== this.integrationUser();
+    return this.changedByOthersSince(plannedVersion, String(current.sys_mod_count), current.sys_updated_by);
+  }
+
+  /**
+   * Whether the record moved past the planned version through someone else's update. The last
+   * update being ours means the change is an earlier attempt of this very plan (a write the
+   * instance applied but answered 5xx, or an earlier step of the plan), which is safe to build on.
+   * user_name is compared without case: the instance logs a user in whatever case it was typed.
+   */
+  private changedByOthersSince(plannedVersion: string, currentVersion: string, updatedBy: string | undefined): boolean {
+    if (currentVersion === plannedVersion) return false;
+    return updatedBy === undefined || updatedBy.toLowerCase() !== this.integrationUser().toLowerCase();
   }
 
   /** `appends`: the PATCH adds a journal entry, so repeating it after an unclear failure would duplicate it. */
@@ -809,6 +879,29 @@ class ServiceNowConnector implements Connector {
 }
 
 type ReadResult = { record: PulledRecord; keyset: Keyset } | UnreadableRecord;
+
+/** A link field as `readLink` found it. */
+interface LinkState {
+  /** Stored value (a sys_id), '' when empty. */
+  value: string;
+  /** What the instance shows for it (a number), when it said. */
+  label: string | undefined;
+  version: string | undefined;
+  updatedBy: string | undefined;
+}
+
+function fieldValue(raw: unknown): string | undefined {
+  const parsed = FieldValue.safeParse(raw ?? '');
+  return parsed.success ? parsed.data : undefined;
+}
+
+function displayValue(raw: unknown): string | undefined {
+  if (typeof raw === 'object' && raw !== null && 'display_value' in raw) {
+    const display = (raw as { display_value: unknown }).display_value;
+    return typeof display === 'string' ? display : undefined;
+  }
+  return undefined;
+}
 
 /** Reads a record's envelope; anything without a usable sys_id/sys_updated_on is quarantined. */
 function readRecord(raw: unknown): ReadResult {

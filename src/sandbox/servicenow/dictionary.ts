@@ -114,6 +114,9 @@ const INTEGER_FIELDS: ReadonlySet<string> = new Set([
   'notify',
 ]);
 
+/** System fields every table has. */
+export const SYSTEM_COLUMNS: ReadonlySet<string> = new Set(['sys_id', 'sys_created_on', 'sys_created_by', 'sys_updated_on', 'sys_updated_by', 'sys_mod_count']);
+
 /** Columns every task record shows (empty string when unset), as the Table API does. */
 export const TASK_COLUMNS: readonly string[] = [
   'number',

@@ -6,9 +6,9 @@ import { isIntegerField } from './dictionary.js';
  * starts a new query whose result is ORed with the others, `ORDERBY<f>` / `ORDERBYDESC<f>` sort
  * the whole result. A literal caret inside a value is written `^^`.
  *
- * Unlike a real instance (which silently drops invalid parts unless
- * glide.invalid_query.returns_no_rows is set), an operator the sandbox does not know is an error:
- * a query that silently returns everything would hide connector bugs.
+ * A condition on a field the table does not have is dropped by the store, as on a real instance
+ * (see ServiceNowStore). An operator the sandbox does not know, though, is an error (an instance
+ * drops it too): a malformed query silently returning everything would hide connector bugs.
  */
 
 export type Operator =

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   JOURNAL_FIELDS,
+  SYSTEM_COLUMNS,
   TABLE_COLUMNS,
   TASK_COLUMNS,
   TASK_TABLES,
@@ -9,7 +10,7 @@ import {
   priorityFor,
   referenceTable,
 } from './dictionary.js';
-import { compileFilter, parseEncodedQuery, sortByOrder } from './encoded-query.js';
+import { type ParsedQuery, compileFilter, parseEncodedQuery, sortByOrder } from './encoded-query.js';
 import { toGlideDateTime } from './glide-date-time.js';
 
 /** A stored row: every value is a string, as the Table API returns them; reference fields hold sys_ids. */
@@ -47,6 +48,15 @@ export interface WriteOptions {
 export interface ServiceNowStoreOptions {
   /** Clock for sys_created_on / sys_updated_on; defaults to real time. */
   now?: () => Date;
+  /**
+   * Fields this instance's dictionary does not have, per table (e.g. `{problem: ['correlation_id']}`
+   * for an instance without it on problem): written values are ignored, reads leave them out, and
+   * query conditions on them are dropped — the instance then answers with everything the rest
+   * of the query matches, as a real one does.
+   */
+  missingFields?: Readonly<Record<string, readonly string[]>>;
+  /** The system property glide.invalid_query.returns_no_rows: a query with a dropped condition returns nothing. */
+  invalidQueryReturnsNoRows?: boolean;
 }
 
 const SYS_ID = /^[0-9a-f]{32}$/;
@@ -87,8 +97,21 @@ export class ServiceNowStore {
   /** Last few query results: paging through one query with sysparm_offset re-runs it per page. */
   private readonly queryCache = new Map<string, { version: number; rows: Readonly<SandboxRecord>[] }>();
 
+  /** table → fields its dictionary lacks (see ServiceNowStoreOptions.missingFields). */
+  private readonly missing: ReadonlyMap<string, ReadonlySet<string>>;
+  private readonly invalidQueryReturnsNoRows: boolean;
+
   constructor(options: ServiceNowStoreOptions = {}) {
     this.now = options.now ?? (() => new Date());
+    this.missing = new Map(Object.entries(options.missingFields ?? {}).map(([table, fields]) => [table, new Set(fields)]));
+    this.invalidQueryReturnsNoRows = options.invalidQueryReturnsNoRows ?? false;
+  }
+
+  /** Whether the table has this field (`ref.field`: whether it has `ref`); system fields always exist. */
+  hasField(table: string, field: string): boolean {
+    const dot = field.indexOf('.');
+    const head = dot < 0 ? field : field.slice(0, dot);
+    return SYSTEM_COLUMNS.has(head) || this.columnSet(table).has(head);
   }
 
   /** Current clock in ServiceNow's internal format. */
@@ -153,10 +176,35 @@ export class ServiceNowStore {
   }
 
   private runQuery(table: string, encodedQuery: string): Readonly<SandboxRecord>[] {
-    const parsed = parseEncodedQuery(encodedQuery);
+    const { parsed, dropped } = this.dropUnknownFields(table, parseEncodedQuery(encodedQuery));
+    if (dropped && this.invalidQueryReturnsNoRows) return [];
     const read = (record: Readonly<SandboxRecord>, field: string): string => this.read(record, field);
     const filter = compileFilter(parsed, read);
     return sortByOrder(this.list(table).filter(filter), parsed, read);
+  }
+
+  /**
+   * A real instance drops every condition on a field the table does not have and runs the rest
+   * ("the invalid part of the query condition is dropped … which may return all records"), so a
+   * lookup by a missing field answers with the whole table. An OR group loses only its invalid
+   * members; a branch left without conditions matches everything.
+   */
+  private dropUnknownFields(table: string, parsed: ParsedQuery): { parsed: ParsedQuery; dropped: boolean } {
+    let dropped = false;
+    const branches = parsed.branches.map((branch) =>
+      branch
+        .map((clause) =>
+          clause.filter((condition) => {
+            const known = this.hasField(table, condition.field);
+            if (!known) dropped = true;
+            return known;
+          }),
+        )
+        .filter((clause) => clause.length > 0),
+    );
+    // A branch that lost every condition matches every record; so does the whole query then.
+    const everything = branches.some((branch) => branch.length === 0);
+    return { parsed: { branches: everything ? [] : branches, orderBy: parsed.orderBy.filter((o) => this.hasField(table, o.field)) }, dropped };
   }
 
   /** A field's stored value; `ref.field` dot-walks through a reference. Missing = ''. */
@@ -302,7 +350,10 @@ export class ServiceNowStore {
   ): { fields: SandboxRecord; journal: ['work_notes' | 'comments', string][] } {
     const fields: SandboxRecord = {};
     const journal: ['work_notes' | 'comments', string][] = [];
+    const missing = this.missing.get(table);
     for (const [field, raw] of Object.entries(input)) {
+      // The instance ignores a field its dictionary does not have.
+      if (missing?.has(field)) continue;
       let value = toFieldString(raw);
       if (JOURNAL_FIELDS.has(field) && table !== 'sys_journal_field') {
         if (value.trim() !== '') journal.push([field as 'work_notes' | 'comments', value]);
@@ -472,7 +523,8 @@ export class ServiceNowStore {
   private columnSet(table: string): Set<string> {
     let columns = this.columnsByTable.get(table);
     if (!columns) {
-      columns = new Set([...(TASK_TABLES.has(table) ? TASK_COLUMNS : []), ...(TABLE_COLUMNS.get(table) ?? [])]);
+      const missing = this.missing.get(table);
+      columns = new Set([...(TASK_TABLES.has(table) ? TASK_COLUMNS : []), ...(TABLE_COLUMNS.get(table) ?? [])].filter((f) => !missing?.has(f)));
       this.columnsByTable.set(table, columns);
     }
     return columns;
@@ -480,7 +532,8 @@ export class ServiceNowStore {
 
   private noteColumns(table: string, record: SandboxRecord): void {
     const columns = this.columnSet(table);
-    for (const field of Object.keys(record)) columns.add(field);
+    const missing = this.missing.get(table);
+    for (const field of Object.keys(record)) if (!missing?.has(field)) columns.add(field);
   }
 
   private indexFor<V>(index: Map<string, Map<string, V>>, table: string): Map<string, V> {

@@ -180,7 +180,7 @@ export class SqliteStateStore implements StateStore {
       ),
       planned: db.prepare<[string], { planned: string }>('SELECT planned FROM outbox WHERE id = ?'),
       markAttempt: db.prepare(`UPDATE outbox SET attempts = attempts + 1, updated_at = ? WHERE id = ?`),
-      markDone: db.prepare(`UPDATE outbox SET status = 'done', outcome = ?, ref = ?, last_error = NULL, updated_at = ? WHERE id = ?`),
+      markDone: db.prepare(`UPDATE outbox SET status = 'done', outcome = ?, ref = ?, last_error = ?, updated_at = ? WHERE id = ?`),
       markFailed: db.prepare(`UPDATE outbox SET last_error = ?, next_attempt_at = ?, updated_at = ?, attempts = max(0, attempts - ?) WHERE id = ?`),
       markDead: db.prepare(`UPDATE outbox SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ?`),
       // Entries held behind a dead entry of their own plan wait for an admin, not for a time.
@@ -335,8 +335,8 @@ export class SqliteStateStore implements StateStore {
       // Each outcome is recorded for the action log in the same transaction (dry-runs wrote nothing).
       async markDone(id, result) {
         write(() => {
-          stmts.markDone.run(result.outcome, result.ref ?? null, nowIso(), id);
-          if (result.outcome !== 'dry-run') audit.recordWrite(id, result.outcome);
+          stmts.markDone.run(result.outcome, result.ref ?? null, result.reason ?? null, nowIso(), id);
+          if (result.outcome !== 'dry-run') audit.recordWrite(id, result.outcome, result.reason);
           if (result.outcome === 'superseded') releasePlanOf(id);
         });
       },

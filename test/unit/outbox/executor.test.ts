@@ -117,6 +117,25 @@ describe('outbox executor', () => {
     ]);
   });
 
+  it('records a skipped write as done with its reason, in the outbox and the action log, and goes on with the plan', async () => {
+    const store = await setup([planned('a1', 't1', { type: 'link-problem', correlationKey: 'k' }), note('a2', 't1')]);
+    const reason = 'problem_id already points to PRB0000007, not k; deskbridge does not replace a link someone set';
+    const writer: ActionWriter = {
+      dryRun: false,
+      async write(entry) {
+        return entry.id === 'a1' ? { outcome: 'skipped', ref: 't1', reason } : { outcome: 'created', ref: 't1' };
+      },
+    };
+
+    const summary = await drainOutbox({ ...base, store, writer });
+
+    expect(summary).toMatchObject({ sent: 1, unchanged: 1, dead: 0 });
+    const done = await store.outbox.list({ status: 'done' });
+    expect(done.find((e) => e.id === 'a1')).toMatchObject({ outcome: 'skipped', lastError: reason });
+    const logged = (await store.audit.pending(10)).map((e) => e.data as { actionId: string; outcome: string; error?: string });
+    expect(logged).toContainEqual(expect.objectContaining({ actionId: 'a1', outcome: 'skipped', error: reason }));
+  });
+
   it('stops the source when the platform refuses the credentials', async () => {
     const store = await setup([assign('a1', 't1'), assign('b1', 't2')]);
     const writer = scriptedWriter({ a1: [platformError('auth', { status: 401 })], b1: [platformError('auth', { status: 401 })] });

@@ -32,6 +32,17 @@ function versionCheck(modCount: string, updatedBy: string) {
     .reply(200, { result: { sys_mod_count: modCount, sys_updated_by: updatedBy } });
 }
 
+/** `GET /incident/{id}` before a link is written: is problem_id empty, ours, or someone else's? */
+const LINK_CHECK = { sysparm_fields: 'problem_id,sys_mod_count,sys_updated_by', sysparm_display_value: 'all', sysparm_exclude_reference_link: 'true' };
+function linkCheck(problemId: string, number = '') {
+  return {
+    result: {
+      problem_id: { display_value: number, value: problemId },
+      sys_mod_count: { display_value: '2', value: '2' },
+      sys_updated_by: { display_value: 'beth.anglin', value: 'beth.anglin' },
+    },
+  };
+}
 const noteText = `Possible duplicate of INC0010237 (same VPN symptom, same office). — deskbridge [${MARKER}]`;
 
 describe('ServiceNow apply', () => {
@@ -72,10 +83,11 @@ describe('ServiceNow apply', () => {
       .get('/api/now/table/sys_journal_field')
       .query({
         sysparm_query: `element_id=${INCIDENT}^element=work_notes^valueLIKE${MARKER}`,
-        sysparm_fields: 'sys_id',
+        // The asked fields come back too, so a widened answer can be told apart.
+        sysparm_fields: 'sys_id,element_id,element,value',
         sysparm_limit: '1',
       })
-      .reply(200, fixture('journal-entry-found'));
+      .reply(200, { result: [{ sys_id: '7e0f9a1c1b6d41109a5de1f2c3b4a611', element_id: INCIDENT, element: 'work_notes', value: noteText }] });
 
     const result = await connector.apply(write({ type: 'comment', visibility: 'internal', body: noteText }, { work_notes: noteText }));
 
@@ -102,7 +114,7 @@ describe('ServiceNow apply', () => {
     http
       .mock(BASE_URL)
       .get('/api/now/table/sys_journal_field')
-      .query({ sysparm_query: `element_id=${INCIDENT}^element=comments^valueLIKE${MARKER}`, sysparm_fields: 'sys_id', sysparm_limit: '1' })
+      .query({ sysparm_query: `element_id=${INCIDENT}^element=comments^valueLIKE${MARKER}`, sysparm_fields: 'sys_id,element_id,element,value', sysparm_limit: '1' })
       .reply(200, fixture('empty-result'))
       .patch(`/api/now/table/incident/${INCIDENT}`, { comments: noteText })
       .query(WRITE_PARAMS)
@@ -146,7 +158,7 @@ describe('ServiceNow apply', () => {
     http
       .mock(BASE_URL)
       .get('/api/now/table/problem')
-      .query({ sysparm_query: 'correlation_id=pattern:vpn-berlin', sysparm_fields: 'sys_id', sysparm_limit: '1' })
+      .query({ sysparm_query: 'correlation_id=pattern:vpn-berlin^ORDERBYsys_created_on', sysparm_fields: 'sys_id,correlation_id', sysparm_limit: '1' })
       .reply(200, fixture('problem-found'));
 
     const result = await connector.apply(
@@ -164,7 +176,7 @@ describe('ServiceNow apply', () => {
     http
       .mock(BASE_URL)
       .get('/api/now/table/problem')
-      .query({ sysparm_query: 'correlation_id=pattern:vpn-berlin', sysparm_fields: 'sys_id', sysparm_limit: '1' })
+      .query({ sysparm_query: 'correlation_id=pattern:vpn-berlin^ORDERBYsys_created_on', sysparm_fields: 'sys_id,correlation_id', sysparm_limit: '1' })
       .reply(200, fixture('empty-result'))
       .post('/api/now/table/problem', {
         short_description: 'Recurring VPN drops',
@@ -189,8 +201,11 @@ describe('ServiceNow apply', () => {
     http
       .mock(BASE_URL)
       .get('/api/now/table/problem')
-      .query({ sysparm_query: 'correlation_id=pattern:vpn-berlin', sysparm_fields: 'sys_id', sysparm_limit: '1' })
+      .query({ sysparm_query: 'correlation_id=pattern:vpn-berlin^ORDERBYsys_created_on', sysparm_fields: 'sys_id,correlation_id', sysparm_limit: '1' })
       .reply(200, fixture('problem-found'))
+      .get(`/api/now/table/incident/${INCIDENT}`)
+      .query(LINK_CHECK)
+      .reply(200, linkCheck(''))
       .patch(`/api/now/table/incident/${INCIDENT}`, { problem_id: PROBLEM })
       .query(WRITE_PARAMS)
       .reply(200, fixture('incident-patched'));
@@ -200,10 +215,45 @@ describe('ServiceNow apply', () => {
     expect(result).toEqual({ outcome: 'updated', ref: INCIDENT });
   });
 
+  it('leaves a problem_id a person set alone: skipped, with the problem it kept in the reason', async () => {
+    const { connector } = harness();
+    http
+      .mock(BASE_URL)
+      .get('/api/now/table/problem')
+      .query({ sysparm_query: 'correlation_id=pattern:vpn-berlin^ORDERBYsys_created_on', sysparm_fields: 'sys_id,correlation_id', sysparm_limit: '1' })
+      .reply(200, fixture('problem-found'))
+      .get(`/api/now/table/incident/${INCIDENT}`)
+      .query(LINK_CHECK)
+      .reply(200, linkCheck('46b66a40a9fe198101f243dfbc79033d', 'PRB0000007'));
+
+    const result = await connector.apply(write({ type: 'link-problem', correlationKey: 'pattern:vpn-berlin' }, {}));
+
+    expect(result).toEqual({
+      outcome: 'skipped',
+      ref: INCIDENT,
+      reason: 'problem_id already points to PRB0000007, not pattern:vpn-berlin; deskbridge does not replace a link someone set',
+    });
+    expect(http.requests().map((request) => request.method)).toEqual(['GET', 'GET']);
+  });
+
+  it('finds the incident already linked to the problem on a retry and sends nothing', async () => {
+    const { connector } = harness();
+    http
+      .mock(BASE_URL)
+      .get(`/api/now/table/incident/${INCIDENT}`)
+      .query(LINK_CHECK)
+      .reply(200, linkCheck(PROBLEM, 'PRB0040012'));
+
+    await expect(connector.apply(write({ type: 'link-problem', problemRef: PROBLEM }, {}))).resolves.toEqual({ outcome: 'unchanged', ref: INCIDENT });
+  });
+
   it('links straight to a problem sys_id without a lookup', async () => {
     const { connector } = harness();
     http
       .mock(BASE_URL)
+      .get(`/api/now/table/incident/${INCIDENT}`)
+      .query(LINK_CHECK)
+      .reply(200, linkCheck(''))
       .patch(`/api/now/table/incident/${INCIDENT}`, { problem_id: PROBLEM })
       .query(WRITE_PARAMS)
       .reply(200, fixture('incident-patched'));
@@ -218,7 +268,7 @@ describe('ServiceNow apply', () => {
     http
       .mock(BASE_URL)
       .get('/api/now/table/problem')
-      .query({ sysparm_query: 'correlation_id=pattern:new', sysparm_fields: 'sys_id', sysparm_limit: '1' })
+      .query({ sysparm_query: 'correlation_id=pattern:new^ORDERBYsys_created_on', sysparm_fields: 'sys_id,correlation_id', sysparm_limit: '1' })
       .reply(200, fixture('empty-result'));
 
     await expect(connector.apply(write({ type: 'link-problem', correlationKey: 'pattern:new' }, {}))).rejects.toMatchObject({
@@ -287,7 +337,7 @@ describe('ServiceNow apply after unclear failures', () => {
 
   it('does not re-send a problem POST after a 502, but does after a 429', async () => {
     const { connector } = harness();
-    const lookup = { sysparm_query: 'correlation_id=pattern:vpn-berlin', sysparm_fields: 'sys_id', sysparm_limit: '1' };
+    const lookup = { sysparm_query: 'correlation_id=pattern:vpn-berlin^ORDERBYsys_created_on', sysparm_fields: 'sys_id,correlation_id', sysparm_limit: '1' };
     http
       .mock(BASE_URL)
       .get('/api/now/table/problem')

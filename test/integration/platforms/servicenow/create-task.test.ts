@@ -41,8 +41,8 @@ function lookup(found: string | undefined) {
   return http
     .mock(BASE_URL)
     .get('/api/now/table/incident_task')
-    .query({ sysparm_query: `incident=${INCIDENT}^correlation_id=${KEY}^ORDERBYsys_created_on`, sysparm_fields: 'sys_id', sysparm_limit: '1' })
-    .reply(200, { result: found === undefined ? [] : [{ sys_id: found }] });
+    .query({ sysparm_query: `incident=${INCIDENT}^correlation_id=${KEY}^ORDERBYsys_created_on`, sysparm_fields: 'sys_id,incident,correlation_id', sysparm_limit: '1' })
+    .reply(200, { result: found === undefined ? [] : [{ sys_id: found, incident: INCIDENT, correlation_id: KEY }] });
 }
 
 describe('ServiceNow create-task (Table API, vendor-shaped answers)', () => {

@@ -30,13 +30,14 @@ function write(action: Action, fields: Record<string, unknown>, version = '2'): 
 
 const duplicate: Action = { type: 'link-duplicate', original: { nativeId: ORIGINAL, number: 'INC0010237' } };
 
-/** `GET /incident/{id}?sysparm_fields=parent_incident,sys_mod_count,sys_updated_by` as the instance answers it (raw values). */
-function duplicateCheck(parent: string, modCount = '2', updatedBy = 'fred.luddy', field = 'parent_incident') {
+/** `GET /incident/{id}?sysparm_fields=parent_incident,sys_mod_count,sys_updated_by&sysparm_display_value=all` as the instance answers it. */
+function duplicateCheck(parent: string, modCount = '2', updatedBy = 'fred.luddy', field = 'parent_incident', parentNumber = '') {
+  const both = (value: string, display = value) => ({ display_value: display, value });
   return http
     .mock(BASE_URL)
     .get(`/api/now/table/incident/${INCIDENT}`)
-    .query({ sysparm_fields: `${field},sys_mod_count,sys_updated_by`, sysparm_exclude_reference_link: 'true' })
-    .reply(200, { result: { [field]: parent, sys_mod_count: modCount, sys_updated_by: updatedBy } });
+    .query({ sysparm_fields: `${field},sys_mod_count,sys_updated_by`, sysparm_display_value: 'all', sysparm_exclude_reference_link: 'true' })
+    .reply(200, { result: { [field]: both(parent, parentNumber), sys_mod_count: both(modCount), sys_updated_by: both(updatedBy) } });
 }
 
 describe('ServiceNow link-duplicate', () => {
@@ -60,25 +61,27 @@ describe('ServiceNow link-duplicate', () => {
     expect(http.requests().map((r) => r.method)).toEqual(['GET']);
   });
 
-  it('reads a display_value=all shaped reference too', async () => {
+  it('reads plain (raw) values too', async () => {
     const { connector } = harness();
     http
       .mock(BASE_URL)
       .get(`/api/now/table/incident/${INCIDENT}`)
       .query(true)
-      .reply(200, { result: { parent_incident: { display_value: 'INC0010237', value: ORIGINAL }, sys_mod_count: '2', sys_updated_by: 'fred.luddy' } });
+      .reply(200, { result: { parent_incident: ORIGINAL, sys_mod_count: '2', sys_updated_by: 'fred.luddy' } });
 
     await expect(connector.apply(write(duplicate, {}))).resolves.toEqual({ outcome: 'unchanged', ref: INCIDENT });
   });
 
-  it('leaves a parent a person chose alone, with a warning, rather than overwrite it', async () => {
-    const { connector, logs } = harness();
-    duplicateCheck(SOMEONE_ELSES, '5', 'beth.anglin');
+  it('leaves a parent a person chose alone rather than overwrite it: skipped, naming both incidents', async () => {
+    const { connector } = harness();
+    duplicateCheck(SOMEONE_ELSES, '5', 'beth.anglin', 'parent_incident', 'INC0009001');
 
-    await expect(connector.apply(write(duplicate, {}))).resolves.toEqual({ outcome: 'unchanged', ref: INCIDENT });
-    expect(logs).toContainEqual(
-      expect.objectContaining({ level: 'warn', message: 'Duplicate already points elsewhere; left as it is', meta: expect.objectContaining({ current: SOMEONE_ELSES, planned: 'INC0010237' }) }),
-    );
+    await expect(connector.apply(write(duplicate, {}))).resolves.toEqual({
+      outcome: 'skipped',
+      ref: INCIDENT,
+      reason: 'parent_incident already points to INC0009001, not INC0010237; deskbridge does not replace a link someone set',
+    });
+    expect(http.requests().map((r) => r.method)).toEqual(['GET']);
   });
 
   it('is superseded when someone else changed the incident after the planned version', async () => {
@@ -126,7 +129,7 @@ describe('ServiceNow update-problem', () => {
       .get('/api/now/table/problem')
       .query({
         sysparm_query: `correlation_id=${KEY}^ORDERBYsys_created_on`,
-        sysparm_fields: 'sys_id,number,state,active,short_description,description',
+        sysparm_fields: 'sys_id,number,state,active,correlation_id,short_description,description',
         sysparm_exclude_reference_link: 'true',
         sysparm_limit: '1',
       })
@@ -137,6 +140,7 @@ describe('ServiceNow update-problem', () => {
     number: 'PRB0040012',
     state,
     active,
+    correlation_id: KEY,
     ...text,
   });
 

@@ -12,6 +12,8 @@ const CLIENT_ID = '3f1dc8b1e2a24110a4e6d2c1b0f9e8d7';
 function passwordGrantSource() {
   return source({
     auth: { type: 'oauth', clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, username: 'svc.deskbridge', password: PASSWORD },
+    // Unpaced, so requests are really in flight together.
+    rateLimit: { requestsPerMinute: 60000, concurrency: 4 },
   });
 }
 
@@ -146,6 +148,74 @@ describe('ServiceNow OAuth', () => {
 
     await expect(connector.init()).rejects.toMatchObject({ details: { code: 'auth', retryable: false } });
     expect(connector.requestCount()).toBe(4);
+  });
+
+  it('shares one refresh among 4 requests in flight that hit the expired token, and re-sends every one', async () => {
+    const { connector } = harness(passwordGrantSource(), { now: () => Date.parse('2024-05-14T09:00:00Z') });
+    http
+      .mock(BASE_URL)
+      .post('/oauth_token.do', (body: Record<string, string>) => body.grant_type === 'password')
+      .reply(200, fixture('oauth-token-password'))
+      .get(SYS_USER)
+      .query(USER_QUERY)
+      .matchHeader('authorization', 'Bearer aQbW1k7Xl0Pn_tkn-first')
+      .reply(200, fixture('sys-user-found'))
+      // The instance expired the token: all four requests in flight are refused with it.
+      .get(SYS_USER)
+      .query(USER_QUERY)
+      .times(4)
+      .matchHeader('authorization', 'Bearer aQbW1k7Xl0Pn_tkn-first')
+      .reply(401, fixture('error-401'))
+      // A slow token endpoint: every 401 arrives while the one refresh is still under way.
+      .post('/oauth_token.do', (body: Record<string, string>) => body.grant_type === 'refresh_token')
+      .delay(40)
+      .reply(200, fixture('oauth-token-refreshed'))
+      .get(SYS_USER)
+      .query(USER_QUERY)
+      .times(4)
+      .matchHeader('authorization', 'Bearer aQbW1k7Xl0Pn_tkn-second')
+      .reply(200, fixture('sys-user-found'));
+    await connector.init();
+
+    const results = await Promise.all([connector.init(), connector.init(), connector.init(), connector.init()]);
+
+    expect(results).toEqual(Array.from({ length: 4 }, () => ({ integrationUser: 'svc.deskbridge' })));
+    const grants = http.requests().filter((request) => request.url.pathname === '/oauth_token.do').map((request) => form(request.body).grant_type);
+    expect(grants).toEqual(['password', 'refresh_token']);
+    expect(connector.requestCount()).toBe(2 + 4 + 1 + 4);
+  });
+
+  it('re-sends a request whose token was replaced after it was sent, even when the replacement came from another request', async () => {
+    const { connector } = harness(passwordGrantSource(), { now: () => Date.parse('2024-05-14T09:00:00Z') });
+    http
+      .mock(BASE_URL)
+      .post('/oauth_token.do', (body: Record<string, string>) => body.grant_type === 'password')
+      .reply(200, fixture('oauth-token-password'))
+      .get(SYS_USER)
+      .query(USER_QUERY)
+      .matchHeader('authorization', 'Bearer aQbW1k7Xl0Pn_tkn-first')
+      .reply(200, fixture('sys-user-found'))
+      // The first 401 comes back at once and its refresh completes before the slow second 401.
+      .get(SYS_USER)
+      .query(USER_QUERY)
+      .matchHeader('authorization', 'Bearer aQbW1k7Xl0Pn_tkn-first')
+      .reply(401, fixture('error-401'))
+      .get(SYS_USER)
+      .query(USER_QUERY)
+      .matchHeader('authorization', 'Bearer aQbW1k7Xl0Pn_tkn-first')
+      .delay(60)
+      .reply(401, fixture('error-401'))
+      .post('/oauth_token.do', (body: Record<string, string>) => body.grant_type === 'refresh_token')
+      .reply(200, fixture('oauth-token-refreshed'))
+      .get(SYS_USER)
+      .query(USER_QUERY)
+      .times(2)
+      .matchHeader('authorization', 'Bearer aQbW1k7Xl0Pn_tkn-second')
+      .reply(200, fixture('sys-user-found'));
+    await connector.init();
+
+    await expect(Promise.all([connector.init(), connector.init()])).resolves.toHaveLength(2);
+    expect(http.requests().filter((request) => request.url.pathname === '/oauth_token.do')).toHaveLength(2);
   });
 
   it('uses the client credentials grant when no username is configured', async () => {

@@ -65,7 +65,7 @@ describe('ServiceNow connector against the sandbox: duplicates', () => {
     expect(read['result']).toEqual({ parent_incident: { display_value: original.number, value: original.sysId } });
   });
 
-  it('does not overwrite a parent a person set', async () => {
+  it('does not overwrite a parent a person set, and records the write as skipped with the parent it kept', async () => {
     const [original, , third, fourth] = incidents();
     if (!original || !third || !fourth) throw new Error('fixtures missing');
     await tableApi('PATCH', `/api/now/table/incident/${third.sysId}`, 'beth.anglin', 'beth', { parent_incident: fourth.sysId });
@@ -73,7 +73,8 @@ describe('ServiceNow connector against the sandbox: duplicates', () => {
 
     const result = await connector.apply(request(now, { type: 'link-duplicate', original: { nativeId: original.sysId, number: original.number } }, {}));
 
-    expect(result.outcome).toBe('unchanged');
+    expect(result.outcome).toBe('skipped');
+    expect(result.reason).toContain(fourth.number);
     expect(sandbox.store.get('incident', third.sysId)?.['parent_incident']).toBe(fourth.sysId);
   });
 });
