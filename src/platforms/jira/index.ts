@@ -21,7 +21,7 @@ import { createJiraAuth, type JiraAuth } from './auth.js';
 import { describeJiraFailure, type JiraOperation } from './failures.js';
 import { JqlError, configuredJql, incrementalJql, jqlString } from './jql.js';
 import { type DcCursor, HeldMinute, nextDcCursor, reanchorMinute } from './pagination.js';
-import { SAME_CHANGE_TOLERANCE_MS, type UserKey, historiesAfter, readIssue } from './record.js';
+import { SAME_CHANGE_TOLERANCE_MS, type UserKey, commentEvents, historiesAfter, readIssue } from './record.js';
 import {
   CommentPage,
   CreatedComment,
@@ -121,6 +121,8 @@ interface CurrentIssue {
   updated: string;
   status: string | undefined;
   histories: readonly unknown[];
+  /** The issue's `comment` field as Jira returned it (undefined when it did not). */
+  comment: unknown;
 }
 
 class JiraConnector implements Connector {
@@ -520,6 +522,8 @@ class JiraConnector implements Connector {
       }
     }
     names.add('updated');
+    // Who wrote the last comment tells our own comments from people's (they leave no changelog entry).
+    names.add('comment');
     // The mappings read the group field through $source.groupField, which no field scan can see.
     names.add(this.groupFieldId());
     return [...names];
@@ -1148,11 +1152,15 @@ class JiraConnector implements Connector {
   }
 
   /**
-   * Jira has no conditional update, so before overwriting we read `updated` and the changelog. A
-   * change since the planned version by anyone but us means the decision is stale. A change by us
-   * is an earlier attempt of this write (or an earlier step of the same plan), safe to repeat.
-   * `updated` moving with no changelog entry is a comment or worklog: ours if we just posted one
-   * at that time, otherwise someone else's — then the write is skipped too, to be safe.
+   * Jira has no conditional update, so before overwriting we read `updated`, the changelog and the
+   * comments. The decision is stale only when someone else changed the issue since the planned
+   * version: a changelog history or a comment (written or edited) after it by anyone but the
+   * integration user. Our own changes — an earlier attempt of this write that Jira applied but
+   * answered with an error, an earlier step of the same plan, our comments — are not a reason to
+   * drop the plan, whichever process made them. `updated` moving with no such trace (a worklog, an
+   * edit that changed nothing, such as a repeated PUT) changes nothing a rule read. Only when Jira
+   * does not list the comments (field hidden, list cut short) is an unexplained move treated as
+   * someone else's, unless this process just posted a comment at that time.
    */
   private changedByOthers(nativeId: string, current: CurrentIssue, plannedVersion: string, session: Session): boolean {
     if (current.updated === plannedVersion) {
@@ -1171,6 +1179,10 @@ class JiraConnector implements Connector {
     if (changes.some((change) => change.author !== session.integrationUser)) {
       return true;
     }
+    const comments = commentEvents(current.comment, this.userKey);
+    if (comments !== undefined) {
+      return comments.some((event) => event.createdMs > plannedMs && event.author !== session.integrationUser);
+    }
     const lastOwnChange = Math.max(...changes.map((change) => change.createdMs), Number.NEGATIVE_INFINITY);
     const ownComment = this.untrackedWrites.get(nativeId);
     const explained =
@@ -1183,12 +1195,12 @@ class JiraConnector implements Connector {
     const response = await this.request({
       method: 'GET',
       url: `${this.api}/issue/${nativeId}`,
-      params: { fields: 'updated,status', expand: 'changelog' },
+      params: { fields: 'updated,status,comment', expand: 'changelog' },
       operation: 'version-check',
       signal,
     });
     const issue = this.parse(VersionCheck, response.data, 'version check');
-    return { updated: issue.fields.updated, status: issue.fields.status?.name, histories: issue.changelog?.histories ?? [] };
+    return { updated: issue.fields.updated, status: issue.fields.status?.name, histories: issue.changelog?.histories ?? [], comment: issue.fields.comment };
   }
 
   /**

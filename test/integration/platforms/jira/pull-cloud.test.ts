@@ -6,7 +6,7 @@ const http = useHttpMock();
 
 /** What the inbound mapping asks for (a subset), plus names that are not Jira fields. */
 const REQUESTED = ['id', 'key', 'summary', 'status', 'priority', 'components', 'assignee', 'updated', 'changelog', 'customfield_10050'];
-const FIELDS = ['summary', 'status', 'priority', 'components', 'assignee', 'updated', 'customfield_10050'];
+const FIELDS = ['summary', 'status', 'priority', 'components', 'assignee', 'updated', 'customfield_10050', 'comment'];
 const JQL = '(project = ITSM AND issuetype = Incident) AND updated >= "2024-05-14 11:14" ORDER BY updated ASC, id ASC';
 
 function cloud() {
@@ -133,7 +133,7 @@ describe('Jira Cloud pull', () => {
     myself();
     http
       .mock(CLOUD_URL)
-      .post('/rest/api/3/search/jql', (body: { fields: string[] }) => body.fields.join(',') === 'summary,updated,components')
+      .post('/rest/api/3/search/jql', (body: { fields: string[] }) => body.fields.join(',') === 'summary,updated,comment,components')
       .reply(200, fixture('cloud', 'search-empty'));
 
     await collect(connector.pull({ from: null, fields: ['summary', 'key'] }));
@@ -188,7 +188,7 @@ describe('Jira Cloud get', () => {
     http
       .mock(CLOUD_URL)
       .get('/rest/api/3/issue/ITSM-42')
-      .query({ fields: 'summary,updated,customfield_10050', expand: 'changelog' })
+      .query({ fields: 'summary,updated,comment,customfield_10050', expand: 'changelog' })
       .reply(200, issue as Record<string, unknown>)
       .get('/rest/api/3/issue/ITSM-404')
       .query(true)

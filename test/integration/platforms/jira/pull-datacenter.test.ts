@@ -5,7 +5,7 @@ import { DC_ME, DC_URL, collect, fixture, harness, source } from './setup.js';
 const http = useHttpMock();
 
 const REQUESTED = ['key', 'summary', 'status', 'components', 'updated', 'changelog'];
-const FIELDS = ['summary', 'status', 'components', 'updated'];
+const FIELDS = ['summary', 'status', 'components', 'updated', 'comment'];
 const FILTER = '(project = ITSM AND issuetype = Incident)';
 
 function search(bound: string, startAt: number) {
