@@ -20,8 +20,8 @@ import { adfToText, textToAdf } from './adf.js';
 import { createJiraAuth, type JiraAuth } from './auth.js';
 import { describeJiraFailure, type JiraOperation } from './failures.js';
 import { JqlError, configuredJql, incrementalJql, jqlString } from './jql.js';
-import { type DcCursor, nextDcCursor, reanchorMinute } from './pagination.js';
-import { SAME_CHANGE_TOLERANCE_MS, type UserKey, historiesAfter, readIssue } from './record.js';
+import { type DcCursor, HeldMinute, nextDcCursor, reanchorMinute } from './pagination.js';
+import { SAME_CHANGE_TOLERANCE_MS, type UserKey, commentEvents, historiesAfter, readIssue } from './record.js';
 import {
   CommentPage,
   CreatedComment,
@@ -41,7 +41,7 @@ import {
   VersionCheck,
   vendorMessage,
 } from './schema.js';
-import { WIDEST_ZONE, isKnownTimeZone, jiraTimeToMs, jqlDateTime, safeLowerBound } from './time.js';
+import { WIDEST_ZONE, floorToMinute, isKnownTimeZone, jiraTimeToMs, jqlDateTime, safeLowerBound } from './time.js';
 
 /** Jira's default limit for text fields, comments included (jira.text.field.character.limit). */
 export const JIRA_MAX_COMMENT_LENGTH = 32_767;
@@ -97,6 +97,11 @@ const ADF_FIELDS = ['description', 'environment'] as const;
 const PROBLEM_STATE_CHUNK = 50;
 const PROBLEM_STATE_PAGE = 100;
 /**
+ * Issues of one `updated` minute held back while paging through it (see HeldMinute). Beyond this
+ * the pull hands them out and pages on by offset, which deskbridge's own writes can shift.
+ */
+const MAX_HELD_ISSUES = 20_000;
+/**
  * `create-task`: the issue type a follow-up task gets unless the mapping names one in
  * `fields.issuetype`, and the link type tying it to its ticket (Jira ships "Relates", outward and
  * inward both "relates to", so the direction does not matter). Constants rather than source
@@ -116,6 +121,8 @@ interface CurrentIssue {
   updated: string;
   status: string | undefined;
   histories: readonly unknown[];
+  /** The issue's `comment` field as Jira returned it (undefined when it did not). */
+  comment: unknown;
 }
 
 class JiraConnector implements Connector {
@@ -362,6 +369,7 @@ class JiraConnector implements Connector {
   private async *pullCloud(boundMs: number | null, fields: string[], session: Session, signal: AbortSignal | undefined): AsyncIterable<PullPage> {
     const reconcileIssues = this.reconcileIds();
     const seen = new Set<string>();
+    const held = new HeldMinute<PulledRecord>();
     let bound = boundMs;
     let token: string | undefined;
     for (;;) {
@@ -383,12 +391,13 @@ class JiraConnector implements Connector {
         signal,
       });
       const page = this.parse(SearchJqlResponse, response.data, 'search page');
-      const read = this.readPage(page.issues, seen, session);
-      yield { records: read.records, unreadable: read.unreadable };
+      const read = this.readPage(page.issues, seen, held, session);
       const next = page.nextPageToken ?? undefined;
       if (next === undefined || next === '' || page.isLast === true) {
+        yield* this.release(held, read.unreadable, undefined);
         return;
       }
+      yield* this.release(held, read.unreadable, lastMinuteOf(read.updatedMs));
       const minute = reanchorMinute(bound, read.updatedMs, (ms) => safeLowerBound(ms, session.timeZone));
       if (minute !== undefined) {
         bound = minute;
@@ -405,6 +414,7 @@ class JiraConnector implements Connector {
   private async *pullDataCenter(boundMs: number | null, fields: string[], session: Session, signal: AbortSignal | undefined): AsyncIterable<PullPage> {
     let cursor: DcCursor = { boundMs, startAt: 0 };
     const seen = new Set<string>();
+    const held = new HeldMinute<PulledRecord>();
     for (;;) {
       const response = await this.request({
         method: 'POST',
@@ -421,15 +431,16 @@ class JiraConnector implements Connector {
         signal,
       });
       const page = this.parse(SearchResponse, response.data, 'search page');
-      const read = this.readPage(page.issues, seen, session);
-      yield { records: read.records, unreadable: read.unreadable };
+      const read = this.readPage(page.issues, seen, held, session);
       // The server may cap maxResults below what we asked for; a page is full at its own limit.
       const limit = Math.min(this.source.pageSize, page.maxResults ?? this.source.pageSize);
       const length = page.issues.length;
       if (length === 0 || length < limit || (page.total !== undefined && cursor.startAt + length >= page.total)) {
+        yield* this.release(held, read.unreadable, undefined);
         return;
       }
-      const next = nextDcCursor(cursor, read.updatedMs, limit, (ms) => safeLowerBound(ms, session.timeZone));
+      yield* this.release(held, read.unreadable, lastMinuteOf(read.updatedMs));
+      const next = nextDcCursor(cursor, read.updatedMs, limit, (ms) => safeLowerBound(ms, session.timeZone), (minute) => held.readInMinute(minute));
       if (next === undefined) {
         throw new PlatformError(`${this.label} returned a full page of issues that does not advance the pull for source ${this.sourceId}`, {
           platform: 'jira',
@@ -443,13 +454,38 @@ class JiraConnector implements Connector {
     }
   }
 
-  /** Reads a page; an (id, updated) already yielded in this pass (re-read at a page boundary) is skipped. */
+  /**
+   * Hands out the held issues of minutes before `beforeMinute` (all when undefined) in pages of
+   * at most `pageSize`, with the page's unreadable issues. A minute holding more than
+   * MAX_HELD_ISSUES issues is handed out too, with a warning: memory wins over exactness there.
+   */
+  private *release(held: HeldMinute<PulledRecord>, unreadable: UnreadableRecord[], beforeMinute: number | undefined): Iterable<PullPage> {
+    let records = held.release(beforeMinute);
+    if (beforeMinute !== undefined && held.size > MAX_HELD_ISSUES) {
+      this.logger?.warn('More issues share one updated minute than the pull holds back; paging on by offset', {
+        source: this.sourceId,
+        issues: held.size,
+        hint: "deskbridge's own writes between pages may shift the offsets; the next pass re-reads the overlap",
+      });
+      records = [...records, ...held.handOut()];
+    }
+    const size = Math.max(1, this.source.pageSize);
+    // Always at least one page, even empty: the sync loop drains and checks for an abort between pages.
+    for (let i = 0; i === 0 || i < records.length; i += size) {
+      yield { records: records.slice(i, i + size), unreadable: i === 0 ? unreadable : [] };
+    }
+  }
+
+  /**
+   * Reads a page into `held`; an (id, updated) already read in this pass (re-read at a page
+   * boundary) is only counted for its minute, not handed out twice.
+   */
   private readPage(
     issues: readonly unknown[],
     seen: Set<string>,
+    held: HeldMinute<PulledRecord>,
     session: Session,
-  ): { records: PulledRecord[]; unreadable: UnreadableRecord[]; updatedMs: (number | undefined)[] } {
-    const records: PulledRecord[] = [];
+  ): { unreadable: UnreadableRecord[]; updatedMs: (number | undefined)[] } {
     const unreadable: UnreadableRecord[] = [];
     const updatedMs: (number | undefined)[] = [];
     const context = this.readContext(session);
@@ -464,12 +500,13 @@ class JiraConnector implements Connector {
       this.learnTeam(read.record.raw[this.groupFieldId()]);
       const seenKey = `${read.record.nativeId}@${read.record.version}`;
       if (seen.has(seenKey)) {
+        held.noteRead(read.record.nativeId, read.updatedMs);
         continue;
       }
       seen.add(seenKey);
-      records.push(read.record);
+      held.add(read.record, read.record.nativeId, read.updatedMs);
     }
-    return { records, unreadable, updatedMs };
+    return { unreadable, updatedMs };
   }
 
   private searchJql(boundMs: number | null, timeZone: string): string {
@@ -485,6 +522,8 @@ class JiraConnector implements Connector {
       }
     }
     names.add('updated');
+    // Who wrote the last comment tells our own comments from people's (they leave no changelog entry).
+    names.add('comment');
     // The mappings read the group field through $source.groupField, which no field scan can see.
     names.add(this.groupFieldId());
     return [...names];
@@ -1113,11 +1152,15 @@ class JiraConnector implements Connector {
   }
 
   /**
-   * Jira has no conditional update, so before overwriting we read `updated` and the changelog. A
-   * change since the planned version by anyone but us means the decision is stale. A change by us
-   * is an earlier attempt of this write (or an earlier step of the same plan), safe to repeat.
-   * `updated` moving with no changelog entry is a comment or worklog: ours if we just posted one
-   * at that time, otherwise someone else's — then the write is skipped too, to be safe.
+   * Jira has no conditional update, so before overwriting we read `updated`, the changelog and the
+   * comments. The decision is stale only when someone else changed the issue since the planned
+   * version: a changelog history or a comment (written or edited) after it by anyone but the
+   * integration user. Our own changes — an earlier attempt of this write that Jira applied but
+   * answered with an error, an earlier step of the same plan, our comments — are not a reason to
+   * drop the plan, whichever process made them. `updated` moving with no such trace (a worklog, an
+   * edit that changed nothing, such as a repeated PUT) changes nothing a rule read. Only when Jira
+   * does not list the comments (field hidden, list cut short) is an unexplained move treated as
+   * someone else's, unless this process just posted a comment at that time.
    */
   private changedByOthers(nativeId: string, current: CurrentIssue, plannedVersion: string, session: Session): boolean {
     if (current.updated === plannedVersion) {
@@ -1136,6 +1179,10 @@ class JiraConnector implements Connector {
     if (changes.some((change) => change.author !== session.integrationUser)) {
       return true;
     }
+    const comments = commentEvents(current.comment, this.userKey);
+    if (comments !== undefined) {
+      return comments.some((event) => event.createdMs > plannedMs && event.author !== session.integrationUser);
+    }
     const lastOwnChange = Math.max(...changes.map((change) => change.createdMs), Number.NEGATIVE_INFINITY);
     const ownComment = this.untrackedWrites.get(nativeId);
     const explained =
@@ -1148,12 +1195,12 @@ class JiraConnector implements Connector {
     const response = await this.request({
       method: 'GET',
       url: `${this.api}/issue/${nativeId}`,
-      params: { fields: 'updated,status', expand: 'changelog' },
+      params: { fields: 'updated,status,comment', expand: 'changelog' },
       operation: 'version-check',
       signal,
     });
     const issue = this.parse(VersionCheck, response.data, 'version check');
-    return { updated: issue.fields.updated, status: issue.fields.status?.name, histories: issue.changelog?.histories ?? [] };
+    return { updated: issue.fields.updated, status: issue.fields.status?.name, histories: issue.changelog?.histories ?? [], comment: issue.fields.comment };
   }
 
   /**
@@ -1452,6 +1499,15 @@ class JiraConnector implements Connector {
   private badRequest(message: string, hint: string): PlatformError {
     return new PlatformError(message, { platform: 'jira', sourceId: this.sourceId, code: 'bad-request', retryable: false, hint });
   }
+}
+
+/** Minute (epoch ms) of the last readable issue of a page. */
+function lastMinuteOf(updatedMs: readonly (number | undefined)[]): number | undefined {
+  for (let i = updatedMs.length - 1; i >= 0; i--) {
+    const ms = updatedMs[i];
+    if (ms !== undefined) return floorToMinute(ms);
+  }
+  return undefined;
 }
 
 /** `ITSM-42` → `ITSM`. */

@@ -1,5 +1,5 @@
 import type { PulledRecord, UnreadableRecord } from '../types.js';
-import { History, IssueEnvelope } from './schema.js';
+import { CommentEvent, CommentField, History, IssueEnvelope } from './schema.js';
 
 /** Which user property identifies a person: `accountId` on Cloud, `name` (username) on Data Center. */
 export type UserKey = 'accountId' | 'name';
@@ -62,6 +62,53 @@ export function historiesAfter(histories: readonly unknown[], afterMs: number, u
   return out;
 }
 
+/** A change that moved `updated`: a changelog history or a comment written or edited. */
+export interface ChangeEvent {
+  createdMs: number;
+  author: string | undefined;
+}
+
+/**
+ * The comment events (written, edited) of an issue's `comment` field, or undefined when the field
+ * is absent or does not list every comment (`total` larger than the list): then who commented
+ * last cannot be told from it.
+ */
+export function commentEvents(field: unknown, userKey: UserKey): ChangeEvent[] | undefined {
+  const parsed = CommentField.safeParse(field);
+  if (!parsed.success || (parsed.data.total !== undefined && parsed.data.total > parsed.data.comments.length)) {
+    return undefined;
+  }
+  const events: ChangeEvent[] = [];
+  for (const raw of parsed.data.comments) {
+    const comment = CommentEvent.safeParse(raw);
+    if (!comment.success) {
+      // A comment we cannot read could be anyone's: the list no longer says who commented last.
+      return undefined;
+    }
+    const { created, updated, author, updateAuthor } = comment.data;
+    events.push({ createdMs: created.ms, author: author?.[userKey] });
+    if (updated !== undefined && updated.ms - created.ms > SAME_CHANGE_TOLERANCE_MS) {
+      events.push({ createdMs: updated.ms, author: (updateAuthor ?? author)?.[userKey] });
+    }
+  }
+  return events;
+}
+
+/**
+ * Who made the change that set `updated`, from the changes Jira lists: the changelog histories and
+ * the comments written or edited within a second of it. All of them the integration user's →
+ * the integration user (own write, whatever any process remembers); someone else's among them →
+ * that person; none (a worklog, an edit that changed nothing, comments not listed) → undefined.
+ */
+export function authorOfUpdate(updatedMs: number, events: readonly ChangeEvent[], integrationUser: string | undefined): { known: true; author: string | undefined } | { known: false } {
+  const explaining = events.filter((event) => Math.abs(event.createdMs - updatedMs) <= SAME_CHANGE_TOLERANCE_MS);
+  if (explaining.length === 0) {
+    return { known: false };
+  }
+  const other = explaining.find((event) => integrationUser === undefined || event.author !== integrationUser);
+  return { known: true, author: other === undefined ? integrationUser : other.author };
+}
+
 /**
  * Reads an issue's envelope into a PulledRecord; anything without a numeric id, a key or a
  * readable `updated` is quarantined.
@@ -95,6 +142,11 @@ export function readIssue(raw: unknown, context: ReadContext): ReadIssue | Unrea
     ownAt !== undefined &&
     Math.abs(ownAt - updated.ms) <= SAME_CHANGE_TOLERANCE_MS &&
     (latest === undefined || latest.createdMs < updated.ms - SAME_CHANGE_TOLERANCE_MS || latest.author === context.integrationUser);
+  // Comments are listed with their authors: a comment of ours that set `updated` is recognised
+  // after any restart, not only by the process that posted it.
+  const comments = commentEvents(source.fields['comment'], context.userKey);
+  const events = comments === undefined ? undefined : latest === undefined ? comments : [...comments, { createdMs: latest.createdMs, author: latest.author }];
+  const byEvents = events === undefined ? ({ known: false } as const) : authorOfUpdate(updated.ms, events, context.integrationUser);
   const flat: Record<string, unknown> = {
     ...source.fields,
     id: issue.id,
@@ -108,7 +160,7 @@ export function readIssue(raw: unknown, context: ReadContext): ReadIssue | Unrea
       // Exactly as Jira sent it: (id, updated) is the ledger key and the ticket's version.
       version: updated.text,
       updatedAt: new Date(updated.ms).toISOString(),
-      updatedBy: ownUntracked ? context.integrationUser : latest?.author,
+      updatedBy: byEvents.known ? byEvents.author : ownUntracked ? context.integrationUser : latest?.author,
       raw: flat,
     },
     updatedMs: updated.ms,

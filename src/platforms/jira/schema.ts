@@ -51,6 +51,23 @@ export const History = z.looseObject({
 });
 export type History = z.infer<typeof History>;
 
+/**
+ * One comment in an issue's `comment` field: who wrote it when, and who last edited it when.
+ * Comments leave no changelog entry but move `updated`, so they are how a comment's author is told.
+ */
+export const CommentEvent = z.looseObject({
+  created: JiraTime,
+  updated: JiraTime.optional().catch(undefined),
+  author: JiraUser.optional().catch(undefined),
+  updateAuthor: JiraUser.optional().catch(undefined),
+});
+
+/** The `comment` field (`{comments, total, maxResults, startAt}`); comments are checked one by one. */
+export const CommentField = z.looseObject({
+  comments: z.array(z.unknown()),
+  total: z.number().optional().catch(undefined),
+});
+
 /** `changelog` of an issue with `expand=changelog`; histories are checked one by one. */
 export const Changelog = z.looseObject({
   total: z.number().optional().catch(undefined),
@@ -89,6 +106,7 @@ export const VersionCheck = z.looseObject({
   fields: z.looseObject({
     updated: z.string(),
     status: z.looseObject({ name: z.string() }).optional().catch(undefined),
+    comment: z.unknown().optional(),
   }),
   changelog: Changelog.optional().catch(undefined),
 });

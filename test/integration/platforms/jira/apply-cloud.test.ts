@@ -24,7 +24,7 @@ function current(updated: string, histories: Record<string, unknown>[] = [], sta
   http
     .mock(CLOUD_URL)
     .get('/rest/api/3/issue/10042')
-    .query({ fields: 'updated,status', expand: 'changelog' })
+    .query({ fields: 'updated,status,comment', expand: 'changelog' })
     .reply(200, versionCheck('cloud', updated, histories, status));
 }
 

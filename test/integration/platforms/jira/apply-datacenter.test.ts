@@ -20,7 +20,7 @@ function current(updated: string, histories: Record<string, unknown>[] = []) {
   http
     .mock(DC_URL)
     .get('/rest/api/2/issue/20001')
-    .query({ fields: 'updated,status', expand: 'changelog' })
+    .query({ fields: 'updated,status,comment', expand: 'changelog' })
     .reply(200, versionCheck('datacenter', updated, histories));
 }
 

@@ -53,26 +53,34 @@ describe('JQL building', () => {
 describe('Data Center page cursor', () => {
   const minute = (hhmmss: string): number => at(`2024-05-14T13:${hhmmss}Z`);
 
-  it('restarts from the last minute, skipping the issues of it already seen less a margin', () => {
-    const next = nextDcCursor({ boundMs: minute('00:00'), startAt: 0 }, [minute('00:10'), minute('01:05'), minute('01:30'), minute('01:59')], 10, noDst);
+  const readIn = (counts: Record<number, number>) => (ms: number): number => counts[ms] ?? 0;
+
+  it('restarts from the last minute, skipping the issues of it already read less a margin', () => {
+    const next = nextDcCursor({ boundMs: minute('00:00'), startAt: 0 }, [minute('00:10'), minute('01:05'), minute('01:30'), minute('01:59')], 10, noDst, readIn({ [minute('01:00')]: 3 }));
 
     expect(next).toEqual({ boundMs: minute('01:00'), startAt: 2 });
   });
 
-  it('falls back to offsets inside one minute that holds more than a page', () => {
+  it('inside one minute that holds more than a page, starts after the issues of the minute read so far', () => {
     const busy = Array.from({ length: 10 }, (_, i) => minute(`05:${String(i).padStart(2, '0')}`));
 
-    expect(nextDcCursor({ boundMs: minute('05:00'), startAt: 10 }, busy, 10, noDst)).toEqual({ boundMs: minute('05:00'), startAt: 19 });
+    expect(nextDcCursor({ boundMs: minute('05:00'), startAt: 9 }, busy, 10, noDst, readIn({ [minute('05:00')]: 19 }))).toEqual({ boundMs: minute('05:00'), startAt: 18 });
   });
 
-  it('counts the last minute only up to an unreadable issue, so it re-reads rather than skips', () => {
-    const next = nextDcCursor({ boundMs: null, startAt: 0 }, [minute('01:10'), undefined, minute('01:20'), minute('01:30')], 4, noDst);
+  it('counts only readable issues of the minute, so an unreadable one is re-read rather than skipped', () => {
+    const next = nextDcCursor({ boundMs: null, startAt: 0 }, [minute('01:10'), undefined, minute('01:20'), minute('01:30')], 4, noDst, readIn({ [minute('01:00')]: 3 }));
 
-    expect(next).toEqual({ boundMs: minute('01:00'), startAt: 1 });
+    expect(next).toEqual({ boundMs: minute('01:00'), startAt: 2 });
+  });
+
+  it('pages by offset where the minute is ambiguous (a clock change)', () => {
+    const ambiguous = (ms: number): number => ms - 3_600_000;
+
+    expect(nextDcCursor({ boundMs: minute('00:00'), startAt: 0 }, [minute('01:10'), minute('01:20')], 2, ambiguous, readIn({}))).toEqual({ boundMs: minute('00:00'), startAt: 1 });
   });
 
   it('gives up when no issue on a full page was readable', () => {
-    expect(nextDcCursor({ boundMs: null, startAt: 0 }, [undefined, undefined], 2, noDst)).toBeUndefined();
+    expect(nextDcCursor({ boundMs: null, startAt: 0 }, [undefined, undefined], 2, noDst, readIn({}))).toBeUndefined();
   });
 });
 

@@ -1,0 +1,111 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import { Daemon } from '../../src/daemon/daemon.js';
+import { JiraStore, seedFixtures, startJiraSandbox, type JiraSandbox } from '../../src/sandbox/jira/index.js';
+import { captureLogger } from '../helpers/log-capture.js';
+import { expectedJiraRouting, jiraSnapshot, jiraWrites, writeJiraConfig } from '../helpers/jira-env.js';
+import { REPO } from '../helpers/sandbox-env.js';
+
+process.env['E2E_JIRA_TOKEN'] = 'deskbridge';
+
+const DEDUP_RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules-dedup');
+
+const TOPICS = [
+  'VPN client disconnects every few minutes',
+  'Outlook cannot connect to the mail server',
+  'Printer on floor 3 shows paper jam',
+  'Laptop battery drains within an hour',
+  'Shared drive folder access denied',
+  'Password reset link expired immediately',
+];
+
+/** The fixtures plus reports that say the same thing twice, an hour apart, by a person (so a duplicate suggestion follows). */
+function seededStore(flavour: 'cloud' | 'datacenter'): JiraStore {
+  const store = new JiraStore({ flavour });
+  seedFixtures(store);
+  const reporter = store.findUser('praman')?.accountId ?? null;
+  const now = store.now().getTime();
+  TOPICS.forEach((topic, i) => {
+    for (const [n, suffix] of [' since Monday', ' again today', ' for the whole team'].entries()) {
+      const at = now - (200 - i * 10 - n * 3) * 60_000;
+      store.createIssue(
+        { project: 'ITSM', issueType: 'Incident', summary: topic + suffix, description: `${topic}. Started${suffix}.`, reporter, created: at, updated: at },
+        reporter,
+      );
+    }
+  });
+  return store;
+}
+
+/**
+ * deskbridge must recognise its own writes on Jira from what Jira says (comment and changelog
+ * authors), not from what one process remembers: after a restart, and when a write was applied
+ * but answered with a 5xx.
+ */
+describe.each(['datacenter', 'cloud'] as const)('own writes on Jira %s', (flavour) => {
+  let sandbox: JiraSandbox | undefined;
+  const daemons: Daemon[] = [];
+  afterEach(async () => {
+    for (const d of daemons.splice(0)) await d.stop().catch(() => undefined);
+    await sandbox?.close();
+    sandbox = undefined;
+  });
+
+  it('a restarted daemon recognises issues whose last change is its own comment and evaluates none of them again', async () => {
+    sandbox = await startJiraSandbox({ flavour, store: seededStore(flavour) });
+    const path = writeJiraConfig(sandbox, { rules: DEDUP_RULES });
+    const first = new Daemon({ config: loadConfig(path).config, logger: captureLogger([]).logger });
+    daemons.push(first);
+    const run1 = await first.runOnce();
+    expect(run1.ok).toBe(true);
+    // Suggestion notes are comments only: they leave no changelog entry on the issue.
+    expect(run1.results[0]?.written.sent).toBeGreaterThan(3);
+    await first.stop();
+    const after = jiraSnapshot(sandbox);
+    sandbox.resetRequestLog();
+
+    // A new process: nothing of the first one's memory survives, only the state file.
+    const second = new Daemon({ config: loadConfig(path).config, logger: captureLogger([]).logger });
+    daemons.push(second);
+    const run2 = await second.runOnce();
+
+    expect(run2.ok).toBe(true);
+    expect(run2.results[0]?.evaluated).toBe(0);
+    expect(run2.results[0]?.ownWrites).toBeGreaterThan(3);
+    expect(jiraWrites(sandbox)).toBe(0);
+    expect(jiraSnapshot(sandbox)).toEqual(after);
+  });
+
+  // Cloud takes the same connector path; one flavour keeps `npm test` short.
+  it.runIf(flavour === 'datacenter')('a routing note whose assignment was applied but answered 5xx is still posted, exactly once', async () => {
+    const store = seededStore(flavour);
+    sandbox = await startJiraSandbox({
+      flavour,
+      store,
+      // Half the edits are applied and then answered with a server error.
+      faults: { rate: 0.5, kinds: ['server-error'], methods: ['PUT'], afterApplyShare: 1, serverErrorStatuses: [500], seed: 12 },
+    });
+    const expected = expectedJiraRouting(sandbox);
+    const { config } = loadConfig(writeJiraConfig(sandbox));
+    // Every retry goes through the outbox, version check first: the earlier attempt's change is there.
+    for (const source of config.sources) source.retry.maxRetries = 0;
+    const daemon = new Daemon({ config, logger: captureLogger([]).logger });
+    daemons.push(daemon);
+
+    // The first pass meets the faults (and retries within it); later passes only finish what is left.
+    await daemon.runOnce();
+    const faults = sandbox.faultCounts();
+    sandbox.setFaults(null);
+    for (let i = 0; i < 20 && (await daemon.runOnce()).results[0]?.pendingWrites !== 0; i++) await new Promise((r) => setTimeout(r, 500));
+
+    expect(faults.byPhase.after).toBeGreaterThan(3);
+    const after = jiraSnapshot(sandbox);
+    expect(expected.size).toBeGreaterThan(5);
+    for (const [key, want] of expected) {
+      expect(after[key]?.team, key).toBe(want.team);
+      expect(after[key]?.notes, key).toHaveLength(1);
+      expect(after[key]?.notes[0], key).toContain(want.rule);
+    }
+  });
+});
