@@ -70,7 +70,7 @@ export function mergeHistoryReports(a: HistoryReport | undefined, b: HistoryRepo
 /** The report in plain lines, for the CLI and the log: what was learned, what was not done, how to opt in. */
 export function formatHistoryReport(sourceId: string, report: HistoryReport): string[] {
   const n = (x: number): string => x.toLocaleString('en');
-  const lines = [`${sourceId}: ${n(report.tickets)} ticket version${report.tickets === 1 ? '' : 's'} updated before the start point ${report.actFrom} were learned from as history (no writes).`];
+  const lines = [`${sourceId}: ${n(report.tickets)} ticket version${report.tickets === 1 ? '' : 's'} updated before the start point ${report.actFrom} ${report.tickets === 1 ? 'was' : 'were'} learned from as history (no writes).`];
   const parts = Object.entries(report.wouldHave)
     .sort((x, y) => y[1].writes - x[1].writes)
     .map(([kind, w]) => (kind === 'pattern' ? `pattern: ${n(report.problems)} problem${report.problems === 1 ? '' : 's'} opened, ${n(w.writes - report.problems)} other writes on ${n(w.tickets)} tickets` : `${kind}: ${n(w.writes)} write${w.writes === 1 ? '' : 's'} on ${n(w.tickets)} ticket${w.tickets === 1 ? '' : 's'}`));

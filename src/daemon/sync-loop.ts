@@ -1,5 +1,7 @@
 import type { Source } from '../config/schema.js';
-import { evaluateSlaOnly, evaluateTicket, finishBatch, needsSimilarityIndex, planActions, planBatchActions } from '../engine/index.js';
+import { evaluateDuplicatesOnly, evaluateSlaOnly, evaluateTicket, finishBatch, needsSimilarityIndex, planActions, planBatchActions } from '../engine/index.js';
+import { LINKED, SUGGESTED } from '../engine/dedup/index.js';
+import { durationMs } from '../model/rule.js';
 import { rulesOfKind, type CompiledRuleSet } from '../engine/rule-set.js';
 import { mapInbound, MappingError, type PlatformMappings } from '../mapping/mapper.js';
 import type { PlannedAction } from '../model/action.js';
@@ -48,6 +50,8 @@ interface PassScope {
   pulled: Set<string>;
   report: HistoryReport;
   shadowProblems: ShadowProblems;
+  /** The native fields the pass asks for (a ticket read again is read the same way). */
+  fields: string[];
 }
 
 /** One page mapped, before any rule has seen it. */
@@ -167,18 +171,18 @@ export class SourceSync {
     // Whatever an earlier (possibly killed) run left in the outbox goes first.
     this.addWritten(result, await this.drain(signal));
 
-    const startPoint = await this.startPoint(now());
-    const watermark = await store.getWatermark(source.id);
-    let from = watermark ? new Date(Date.parse(watermark) - source.overlapSeconds * 1000).toISOString() : (source.startFrom ?? null);
-    // `--from` moved the start point back: read that history again, this time to act on it.
-    if (startPoint.rewind && from !== null && startPoint.actFrom < from) from = startPoint.actFrom;
-    const scope: PassScope = { startPoint, pulled: new Set(), report: emptyHistoryReport(startPoint.actFrom), shadowProblems: new ShadowProblems() };
-    result.actFrom = startPoint.actFrom;
     // One rules/mappings snapshot per pass: the fields asked for match what is evaluated, even
     // when a hot reload happens mid-pass.
     const ruleSet = this.deps.rules();
     const mappings = this.deps.mappings();
     const fields = [...new Set([...mappings.inbound.rootFields, ...ruleSet.rawFields])];
+    const startPoint = await this.startPoint(now());
+    const watermark = await store.getWatermark(source.id);
+    let from = watermark ? new Date(Date.parse(watermark) - source.overlapSeconds * 1000).toISOString() : (source.startFrom ?? null);
+    // `--from` moved the start point back: read that history again, this time to act on it.
+    if (startPoint.rewind && from !== null && startPoint.actFrom < from) from = startPoint.actFrom;
+    const scope: PassScope = { startPoint, pulled: new Set(), report: emptyHistoryReport(startPoint.actFrom), shadowProblems: new ShadowProblems(), fields };
+    result.actFrom = startPoint.actFrom;
 
     if (rulesOfKind(ruleSet, 'pattern').length > 0) await this.refreshProblemStates(signal);
     // Rules decide by their own clock (shifts, SLA): tests move it without moving the outbox's.
@@ -345,13 +349,78 @@ export class SourceSync {
         }
       }
     }
+    const newcomers: Ticket[] = [];
     for (const page of pages) {
-      await this.processPage(page, result, now, ruleSet, scope, options);
+      newcomers.push(...(await this.processPage(page, result, now, ruleSet, scope, options)));
       if (signal) this.addWritten(result, await this.drain(signal));
+    }
+    if (needsSimilarityIndex(ruleSet) && newcomers.length > 0) {
+      await this.recheckLaterDuplicates(newcomers, new Set(pages.flatMap((p) => p.tickets.map((t) => t.key))), result, now, ruleSet, scope, signal);
     }
   }
 
-  private async processPage(page: PreparedPage, result: PassResult, now: Date, ruleSet: CompiledRuleSet, scope: PassScope, options: { keepWatermark?: boolean }): Promise<void> {
+  /**
+   * An original can reach deskbridge after its duplicate (an import, a ticket moved into the
+   * queue, a pass that stopped between the two): the duplicate was judged without it. For each
+   * ticket seen for the first time, later-created tickets judged in earlier passes that look like
+   * it and that no dedup rule acted on yet are read again and judged for duplicates only.
+   */
+  private async recheckLaterDuplicates(newcomers: readonly Ticket[], judgedWithThem: ReadonlySet<string>, result: PassResult, now: Date, ruleSet: CompiledRuleSet, scope: PassScope, signal: AbortSignal | undefined): Promise<void> {
+    const { source, store, connector, logger } = this.deps;
+    const rules = rulesOfKind(ruleSet, 'dedup').filter((r) => !r.rule.scope?.sources || r.rule.scope.sources.includes(source.id));
+    const later = new Map<string, string>();
+    for (const original of newcomers) {
+      for (const { rule } of rules) {
+        const found = await store.history.candidates({
+          doc: similarityDoc(original),
+          // Reported after it (the same instant counts: numbers break the tie when judged).
+          createdAfter: original.createdAt,
+          createdBefore: new Date(Date.parse(original.createdAt) + durationMs(rule.lookBack) + 1).toISOString(),
+          sourceIds: [source.id],
+          equalFields: rule.equalFields,
+          fieldWeights: rule.fieldWeights,
+          limit: 10,
+        });
+        for (const c of found) if (c.score >= rule.suggest.threshold && !judgedWithThem.has(c.key)) later.set(c.key, c.nativeId);
+      }
+    }
+    if (later.size === 0) return;
+    const committed = await store.history.committedTickets([...later.keys()]);
+    const known = await store.getTickets([...committed]);
+    const records: PulledRecord[] = [];
+    for (const key of committed) {
+      if ((await store.history.markedBy(key, [LINKED, SUGGESTED])) !== undefined || (await store.history.duplicateRoot(key)) !== undefined) continue;
+      const record = await connector.get(later.get(key) ?? '', scope.fields, signal);
+      // Changed since it was judged: the next pull brings that version, judged with the original known.
+      if (record && record.version === known.get(key)?.version) records.push(record);
+    }
+    if (records.length === 0) return;
+    const mappings = this.deps.mappings();
+    const state = new BatchState(new Map(), new Map(), store.history, { committedOnly: true, pulled: scope.pulled, sourceId: source.id });
+    const actions: PlannedAction[] = [];
+    for (const record of records) {
+      let ticket: Ticket;
+      try {
+        ticket = await mapInbound(mappings, record.raw, { platform: connector.platform, sourceId: source.id, source: mappingSourceBinding(source) });
+      } catch {
+        continue; // It mapped when it was judged; a mapping changed since is for the next pull to find.
+      }
+      state.history.beginPlan(`${ticket.key}@${ticket.version}`);
+      const evaluation = await evaluateDuplicatesOnly(ticket, ruleSet, state, { sourceId: source.id, now, actFrom: scope.startPoint.actFrom, ...this.teamContext() });
+      for (const action of planActions(ticket, evaluation.decisions, source.id)) {
+        actions.push(action);
+        this.deps.onEvent?.({ type: 'planned', sourceId: source.id, ticket, action });
+      }
+    }
+    state.history.beginPlan(undefined);
+    await store.commitBatch({ sourceId: source.id, watermark: undefined, ledger: [], tickets: [], roundRobin: new Map(), actions, quarantine: [], history: state.history.changes });
+    result.planned += actions.length;
+    if (actions.length > 0) logger.info('Tickets judged again for duplicates: their original arrived later', { source: source.id, tickets: records.length, writes: actions.length });
+    if (signal) this.addWritten(result, await this.drain(signal));
+  }
+
+  /** Returns the tickets seen for the first time and judged live (possible originals of tickets judged before). */
+  private async processPage(page: PreparedPage, result: PassResult, now: Date, ruleSet: CompiledRuleSet, scope: PassScope, options: { keepWatermark?: boolean }): Promise<Ticket[]> {
     const { source, store, logger } = this.deps;
     const { ledger, quarantine, updatedBy, watermark } = page;
     // "The earlier report" is the one created earlier: judging in creation order lets a
@@ -365,6 +434,7 @@ export class SourceSync {
     const ticketStates: TicketState[] = [];
     const actions: PlannedAction[] = [];
     const audit: AuditEvent[] = [];
+    const newcomers: Ticket[] = [];
 
     for (const ticket of tickets) {
       const before = known.get(ticket.key);
@@ -389,6 +459,7 @@ export class SourceSync {
           for (const action of planActions(ticket, evaluation.decisions, source.id, '/sla')) actions.push(action);
         }
       } else {
+        if (before === undefined) newcomers.push(ticket);
         result.evaluated++;
         state.history.beginPlan(`${ticket.key}@${ticket.version}`);
         const evaluation = await evaluateTicket(ticket, ruleSet, state, context);
@@ -446,6 +517,7 @@ export class SourceSync {
       logger.warn('Record quarantined', { source: source.id, nativeId: q.nativeId, error: q.error });
       this.deps.onEvent?.({ type: 'quarantined', sourceId: source.id, nativeId: q.nativeId, error: q.error });
     }
+    return newcomers;
   }
 
   /**

@@ -42,6 +42,15 @@ export async function evaluateSlaOnly(ticket: Ticket, ruleSet: CompiledRuleSet, 
   return { decisions: sla.decisions, trace: sla.trace, verdicts: [], slaDueAt: sla.dueAt };
 }
 
+/**
+ * Only duplicate detection: a ticket judged before its original was known (the original showed
+ * up in a later pass, created earlier) is looked at again when the original arrives.
+ */
+export async function evaluateDuplicatesOnly(ticket: Ticket, ruleSet: CompiledRuleSet, state: EngineState, context: EvaluationContext): Promise<Evaluation> {
+  const dedup = await evaluateDedup(ticket, rulesOfKind(ruleSet, 'dedup'), state, context);
+  return { decisions: dedup.decisions, trace: dedup.trace, verdicts: [], slaDueAt: undefined };
+}
+
 /** Whether the rules look at earlier tickets' text, so every ticket must go into the similarity index. */
 export function needsSimilarityIndex(ruleSet: CompiledRuleSet): boolean {
   return ruleSet.rules.some((r) => r.kind === 'dedup');

@@ -147,6 +147,26 @@ describe('first sync against the ServiceNow sandbox (real HTTP, real SQLite)', (
     expect(linkedTo(sandbox, problem['sys_id'] ?? '')).toEqual([...spike].sort());
   }, 180_000);
 
+  it('SLA steps already past at the first sync are recorded, not sent; a step that falls due after it fires live', async () => {
+    const store = new ServiceNowStore();
+    // 75% of the one-hour target went by a quarter of an hour ago; the hour runs out in 4 s.
+    const late = raiseIncident(store, { title: 'Core switch flapping in building B', category: 'network', openedAgoMs: 60 * 60_000 - 4_000, logged: 'opened', fields: { state: '2', assignment_group: 'Network Operations' } })['sys_id'] ?? '';
+    sandbox = await startServiceNowSandbox({ store, users: USERS });
+    const { config, secrets } = loadConfig(writeConfig(sandbox.url, { rules: join(REPO, 'test', 'fixtures', 'e2e', 'rules-sla'), actFrom: null }));
+    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+    const slaNotes = (): string[] => store.journal(late).filter((j) => j.value.includes('SLA')).map((j) => j.value);
+
+    const first = await daemon.runOnce();
+    expect(first.ok).toBe(true);
+    expect(writesIn(sandbox)).toBe(0);
+    expect(first.results[0]?.history?.wouldHave['sla']?.writes).toBe(1);
+
+    await new Promise((resolve) => setTimeout(resolve, 4_500));
+    expect((await daemon.runOnce()).ok).toBe(true);
+    expect(slaNotes()).toHaveLength(1);
+    expect(slaNotes()[0]).toContain('SLA breached');
+  }, 60_000);
+
   it('with --from, the first sync acts on the history since then: the old outage gets its problem, open incidents are routed', async () => {
     const { store, burst, openOld } = await closedYear();
     sandbox = await startServiceNowSandbox({ store, users: USERS });
