@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
-import { Daemon } from '../../src/daemon/daemon.js';
+import { Daemon, dryRunStatePath } from '../../src/daemon/daemon.js';
 import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
 import { StateHeldError, StateLeaseLostError, type ProcessIdentity } from '../../src/state/lease.js';
 import { openSqliteStore } from '../../src/state/sqlite/store.js';
@@ -75,5 +75,23 @@ describe('fencing: a daemon whose state was taken over (it was paused past its T
     await first.stop();
     expect((await daemon.runOnce()).ok).toBe(true);
     expect(writesIn(sandbox)).toBeGreaterThan(0);
+  });
+
+  it('locks the dry-run state file too, and releases both on stop', async () => {
+    sandbox = await startSeededSandbox({ fixtures: true });
+    const { config, secrets } = loadConfig(writeConfig(sandbox.url, { dryRun: true }));
+    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+    await daemon.runOnce();
+    const main = openSqliteStore(config.state.path);
+    const dry = openSqliteStore(dryRunStatePath(config.state.path));
+
+    expect(await main.leases.current()).toMatchObject({ pid: process.pid, releasedAt: undefined });
+    expect(await dry.leases.current()).toMatchObject({ pid: process.pid, releasedAt: undefined });
+    await expect(dry.leases.acquire({ ttlMs: 30_000 })).rejects.toBeInstanceOf(StateHeldError);
+    await daemon.stop();
+    expect((await main.leases.current())?.releasedAt).toEqual(expect.any(String));
+    expect((await dry.leases.current())?.releasedAt).toEqual(expect.any(String));
+    await main.close();
+    await dry.close();
   });
 });
