@@ -171,7 +171,7 @@ quarantine
 const audit = program.command('audit').description('the append-only QA and action logs');
 audit
   .command('verify')
-  .description('prove the logs are intact, or report the first entry changed, removed, inserted or reordered (exit 1)')
+  .description('prove the logs are intact and end at the heads the state file recorded (HMACs too, with DESKBRIDGE_AUDIT_HMAC_KEY), or report the first problem with file:line (exit 1)')
   .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
   .option('--dir <dir>', 'audit folder (default: audit.dir of the config)')
   .option('--dry-run', "the dry-run sources' logs")
