@@ -9,6 +9,33 @@ import { outboxCommand, quarantineCommand, statusCommand } from './inspect.js';
 import { explainCommand } from './explain.js';
 import { runTestCommand } from './test.js';
 import { runBacktestCommand } from './backtest.js';
+import { describeFatal, type FatalContext } from './fatal.js';
+
+/** The command being run and its config file, so a fatal error can name the path or port. */
+let fatalContext: FatalContext = { command: process.argv[2] ?? 'deskbridge' };
+
+/** Prints an error nothing else handled as one actionable line (stack only with DESKBRIDGE_DEBUG). */
+function reportFatal(error: unknown): void {
+  if (process.env['DESKBRIDGE_DEBUG']) process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  let lines: string[];
+  try {
+    lines = describeFatal(error, fatalContext);
+  } catch {
+    lines = [`deskbridge ${fatalContext.command}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`];
+  }
+  for (const line of lines) process.stderr.write(`${line}\n`);
+}
+
+// A throw from a timer or an 'error' event (a metrics port already in use) would otherwise end
+// the process with a stack trace; the exit code stays non-zero.
+process.on('uncaughtException', (error) => {
+  reportFatal(error);
+  process.exit(2);
+});
+process.on('unhandledRejection', (error) => {
+  reportFatal(error);
+  process.exit(2);
+});
 
 // `deskbridge outbox list | head`: a closed pipe is the reader saying it has seen enough.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -20,7 +47,11 @@ const program = new Command();
 program
   .name('deskbridge')
   .description('Automates help-desk queue work on top of the ITSM tools you already run.')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .hook('preAction', (_program, action) => {
+    const { config } = action.opts<{ config?: unknown }>();
+    fatalContext = { command: action.parent && action.parent !== program ? `${action.parent.name()} ${action.name()}` : action.name(), ...(typeof config === 'string' ? { configFile: config } : {}) };
+  });
 
 program
   .command('run')
@@ -203,4 +234,9 @@ audit
     process.exitCode = await auditReportCommand(opts);
   });
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  reportFatal(error);
+  process.exitCode = 2;
+}
