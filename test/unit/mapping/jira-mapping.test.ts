@@ -22,6 +22,10 @@ interface Spec {
   group?: string | null;
   assignee?: string | null;
   issuetype?: string;
+  labels?: string[];
+  /** UTC time the issue was resolved (with resolution "Done"). */
+  resolved?: string;
+  comments?: { text: string; at: string; by?: string; visibility?: boolean; jsdPublic?: boolean }[];
 }
 
 const BASE = { cloud: 'https://acme.atlassian.net', datacenter: 'https://jira.acme.internal/' };
@@ -73,9 +77,27 @@ function issue(flavour: Flavour, spec: Spec = {}): Record<string, unknown> {
       assignee: spec.assignee ? person(flavour, spec.assignee, 'someone') : null,
       created: time('2026-11-20T08:15:00.000Z'),
       updated: time('2026-11-21T10:00:00.000Z'),
-      resolutiondate: null,
-      resolution: null,
-      labels: ['vpn'],
+      resolutiondate: spec.resolved === undefined ? null : time(spec.resolved),
+      resolution: spec.resolved === undefined ? null : { name: 'Done', id: '10000' },
+      labels: spec.labels ?? ['vpn'],
+      ...(spec.comments === undefined
+        ? {}
+        : {
+            comment: {
+              startAt: 0,
+              maxResults: spec.comments.length,
+              total: spec.comments.length,
+              comments: spec.comments.map((comment, i) => ({
+                id: String(100 + i),
+                author: person(flavour, comment.by ?? 'Beth Anglin', comment.by ?? 'beth.anglin'),
+                body: c ? { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: comment.text }] }] } : comment.text,
+                created: time(comment.at),
+                updated: time(comment.at),
+                ...(comment.visibility ? { visibility: { type: 'role', value: 'Administrators' } } : {}),
+                ...(c && comment.jsdPublic !== undefined ? { jsdPublic: comment.jsdPublic } : {}),
+              })),
+            },
+          }),
     },
   };
   const read = readIssue(wire, { userKey: c ? 'accountId' : 'name', integrationUser: 'deskbridge', ownUntrackedWriteAt: () => undefined });
@@ -176,11 +198,56 @@ describe('jira inbound mappings', () => {
     expect((await toTicket('cloud', { issuetype })).kind).toBe(kind);
   });
 
-  it('takes the group from the first component when the source has no group field', async () => {
-    const ticket = await toTicket('cloud', { components: ['Desktop Support', 'Hardware'] }, 'components');
+  it('takes the group from the first component when the source has no group field, and the category from a label a routing write leaves alone', async () => {
+    const before = await toTicket('cloud', { components: ['Desktop Support'], labels: ['hardware', 'laptop'] }, 'components');
+    // A routing write replaces the components with the new group.
+    const after = await toTicket('cloud', { components: ['Network Operations'], labels: ['hardware', 'laptop'] }, 'components');
 
-    expect(ticket.group).toBe('Desktop Support');
-    expect(ticket.category).toBe('Desktop Support');
+    expect(before.group).toBe('Desktop Support');
+    expect(after.group).toBe('Network Operations');
+    expect([before.category, before.subcategory]).toEqual(['hardware', 'laptop']);
+    expect([after.category, after.subcategory]).toEqual(['hardware', 'laptop']);
+  });
+
+  it.each(['cloud', 'datacenter'] as Flavour[])('%s: keeps category and group apart when the group has its own field, so routing does not change the category', async (flavour) => {
+    const before = await toTicket(flavour, { components: ['Network'], group: null });
+    const after = await toTicket(flavour, { components: ['Network'], group: 'Network Operations' });
+
+    expect([before.category, after.category]).toEqual(['Network', 'Network']);
+    expect(after.group).toBe('Network Operations');
+  });
+
+  it.each(['cloud', 'datacenter'] as Flavour[])('%s: sets the subcategory from the second component, else the first label (never a deskbridge label)', async (flavour) => {
+    expect((await toTicket(flavour, { components: ['Software', 'Email'] })).subcategory).toBe('Email');
+    expect((await toTicket(flavour, { components: ['Network'], labels: ['deskbridge-3f9a1c2e7b4d5a6078e1c2d3', 'vpn'] })).subcategory).toBe('vpn');
+    expect((await toTicket(flavour, { components: ['Network'], labels: [] })).subcategory).toBeUndefined();
+  });
+
+  it.each(['cloud', 'datacenter'] as Flavour[])('%s: reads the resolution notes from the last comment written at or after the resolution, not deskbridge\'s own', async (flavour) => {
+    const ticket = await toTicket(flavour, {
+      status: ['Resolved', 'done'],
+      resolved: '2026-11-21T09:59:30.000Z',
+      comments: [
+        { text: 'Looking into it', at: '2026-11-20T09:00:00.000Z' },
+        { text: 'Replaced the VPN client certificate; the tunnel is stable since.', at: '2026-11-21T09:59:30.000Z' },
+        { text: 'deskbridge: resolved without a customer update\n\n(deskbridge:3f9a1c2e7b4d5a60)', at: '2026-11-21T10:00:00.000Z', by: 'deskbridge' },
+      ],
+    });
+
+    expect(ticket.resolution).toEqual({ code: 'Done', notes: 'Replaced the VPN client certificate; the tunnel is stable since.' });
+    expect((await toTicket(flavour, { status: ['Resolved', 'done'], resolved: '2026-11-21T09:59:30.000Z', comments: [] })).resolution).toEqual({ code: 'Done' });
+  });
+
+  it.each(['cloud', 'datacenter'] as Flavour[])('%s: counts as customer-visible updates neither restricted comments nor deskbridge\'s own notes', async (flavour) => {
+    const ticket = await toTicket(flavour, {
+      comments: [
+        { text: 'We are on it', at: '2026-11-20T09:00:00.000Z' },
+        { text: 'Internal: check the firewall', at: '2026-11-20T09:05:00.000Z', visibility: true },
+        { text: 'deskbridge routed this to Network Operations.\n\n(deskbridge:3f9a1c2e7b4d5a60)', at: '2026-11-20T09:06:00.000Z', by: 'deskbridge' },
+      ],
+    });
+
+    expect(ticket.publicUpdates).toBe(1);
   });
 
   it('asks Jira only for the fields the mapping reads', () => {
