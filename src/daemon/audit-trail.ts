@@ -47,6 +47,8 @@ export class AuditTrail {
   /** Aborted while the trail is broken: writes already queued in a drain stop too. */
   private gate = new AbortController();
   private readonly hmacKey: AuditKey | undefined;
+  /** Why the configured HMAC key cannot be used (absent: fine, or none configured). */
+  private readonly keyProblem: string | undefined;
   private readonly mode: 'live' | 'dry-run';
 
   constructor(
@@ -56,15 +58,25 @@ export class AuditTrail {
     private readonly maxBytes: number,
     private readonly options: AuditTrailOptions = {},
   ) {
-    this.hmacKey = options.hmacKey === null ? undefined : (options.hmacKey ?? auditKeyFromEnv());
     this.mode = options.mode ?? 'live';
     for (const log of LOGS) options.metrics?.auditBroken.set({ log, mode: this.mode }, 0);
+    let key: AuditKey | undefined;
+    try {
+      key = options.hmacKey === null ? undefined : (options.hmacKey ?? auditKeyFromEnv());
+    } catch (error) {
+      // A key that is set but unusable must not mean "unsigned": hold writes and say why (never the value).
+      this.keyProblem = error instanceof Error ? error.message : String(error);
+      this.logger.error('Audit HMAC key unusable; nothing is written to platforms until it is fixed', { problem: this.keyProblem });
+      for (const log of LOGS) options.metrics?.auditBroken.set({ log, mode: this.mode }, 1);
+    }
+    this.hmacKey = key;
     // Found at start, in one line naming the directory, not at the first write hours later.
     this.setUnwritable(probeDirectory(dir));
   }
 
   /** Undefined while the logs are intact and writable; otherwise why writes to platforms are held. */
   get problem(): string | undefined {
+    if (this.keyProblem) return this.keyProblem;
     if (this.unwritable) return this.unwritable;
     const reasons = LOGS.flatMap((log) => {
       const reason = this.broken.get(log);
