@@ -4,7 +4,7 @@ import { EMPTY_HEAD, entryHash, type Head } from './chain.js';
 import { parseLine } from './entry.js';
 import { AuditLogError } from './errors.js';
 import { listLogFiles, logFileName, readLines, type LogFile } from './files.js';
-import type { AuditKey } from './hmac.js';
+import { AUDIT_HMAC_ENV, type AuditKey } from './hmac.js';
 import { AuditBreak, AuditEnvelope, PAYLOAD_BY_LOG, isBreak, type AuditLogName, type PayloadByLog } from './schema.js';
 
 /** What the caller hands over: `seq`, `prev` and `hash` are assigned by the log. */
@@ -249,7 +249,7 @@ export class AuditLog<L extends AuditLogName = AuditLogName> {
       return { ...base, problem: { kind: 'changed', file: state.file.path, line: tail.line, message: `${where}: the last entry (seq ${state.head.seq}) was changed after it was written: its content no longer matches its hash` } };
     }
     if (tail && state.file && this.hmacKey && tail.mac !== undefined && !this.hmacKey.verify(state.head.hash, tail.mac)) {
-      return { ...base, problem: { kind: 'mac', file: state.file.path, line: tail.line, message: `${where}: the HMAC of the last entry (seq ${state.head.seq}) does not match: it was rewritten by someone without the key` } };
+      return { ...base, problem: { kind: 'mac', file: state.file.path, line: tail.line, message: `${where}: the HMAC of the last entry (seq ${state.head.seq}) does not match: it was rewritten by someone without the key, or ${AUDIT_HMAC_ENV} is not the key the log was written with` } };
     }
     const problem = continuityProblem(listLogFiles(this.dir, this.log), this.log);
     return problem ? { ...base, problem } : base;

@@ -47,6 +47,8 @@ export class AuditTrail {
   /** Aborted while the trail is broken: writes already queued in a drain stop too. */
   private gate = new AbortController();
   private readonly hmacKey: AuditKey | undefined;
+  /** Why the configured HMAC key cannot be used (absent: fine, or none configured). */
+  private readonly keyProblem: string | undefined;
   private readonly mode: 'live' | 'dry-run';
 
   constructor(
@@ -56,15 +58,25 @@ export class AuditTrail {
     private readonly maxBytes: number,
     private readonly options: AuditTrailOptions = {},
   ) {
-    this.hmacKey = options.hmacKey === null ? undefined : (options.hmacKey ?? auditKeyFromEnv());
     this.mode = options.mode ?? 'live';
     for (const log of LOGS) options.metrics?.auditBroken.set({ log, mode: this.mode }, 0);
+    let key: AuditKey | undefined;
+    try {
+      key = options.hmacKey === null ? undefined : (options.hmacKey ?? auditKeyFromEnv());
+    } catch (error) {
+      // A key that is set but unusable must not mean "unsigned": hold writes and say why (never the value).
+      this.keyProblem = error instanceof Error ? error.message : String(error);
+      this.logger.error('Audit HMAC key unusable; nothing is written to platforms until it is fixed', { problem: this.keyProblem });
+      for (const log of LOGS) options.metrics?.auditBroken.set({ log, mode: this.mode }, 1);
+    }
+    this.hmacKey = key;
     // Found at start, in one line naming the directory, not at the first write hours later.
     this.setUnwritable(probeDirectory(dir));
   }
 
   /** Undefined while the logs are intact and writable; otherwise why writes to platforms are held. */
   get problem(): string | undefined {
+    if (this.keyProblem) return this.keyProblem;
     if (this.unwritable) return this.unwritable;
     const reasons = LOGS.flatMap((log) => {
       const reason = this.broken.get(log);
@@ -79,7 +91,7 @@ export class AuditTrail {
    */
   holdWrites(): Promise<string | undefined> {
     return this.exclusive(async () => {
-      await this.check(await this.store.audit.pending(BATCH));
+      await this.check(() => this.store.audit.pending(BATCH));
       return this.problem;
     });
   }
@@ -112,7 +124,7 @@ export class AuditTrail {
     for (;;) {
       const pending = await this.store.audit.pending(BATCH);
       // Leftovers of a crashed flush are adopted first; then the batch is read again.
-      if (await this.check(pending)) continue;
+      if (await this.check(async () => pending)) continue;
       // Broken: nothing is appended and the recorded head stays as evidence. The records wait.
       if (this.problem || pending.length === 0) return;
       const heads = new Map<AuditLogName, AuditHead>();
@@ -147,13 +159,13 @@ export class AuditTrail {
    * Compares each log's files with the head recorded in the state file and updates the broken
    * state. Returns true when it adopted entries a crashed flush had appended (the queue changed).
    */
-  private async check(pending: readonly PendingAuditEvent[]): Promise<boolean> {
+  private async check(queued: () => Promise<readonly PendingAuditEvent[]>): Promise<boolean> {
     if (this.unwritable) this.setUnwritable(probeDirectory(this.dir));
     let adopted = false;
     for (const log of LOGS) {
       let reason: string | undefined;
       try {
-        const outcome = await this.checkLog(log, pending.filter((e) => e.log === log));
+        const outcome = await this.checkLog(log, async () => (await queued()).filter((e) => e.log === log));
         if (outcome === 'adopted') adopted = true;
         else reason = outcome;
       } catch (error) {
@@ -166,7 +178,7 @@ export class AuditTrail {
   }
 
   /** Undefined when intact, 'adopted' after recording a crashed flush's entries, else the reason. */
-  private async checkLog(log: AuditLogName, queued: readonly PendingAuditEvent[]): Promise<string | undefined | 'adopted'> {
+  private async checkLog(log: AuditLogName, queuedEvents: () => Promise<readonly PendingAuditEvent[]>): Promise<string | undefined | 'adopted'> {
     const recorded = await this.store.audit.head(log);
     const inspection = this.log(log).inspect();
     const problem = inspection.problem;
@@ -177,7 +189,8 @@ export class AuditTrail {
     if (!recorded || disk.seq > recorded.seq) {
       const base: Head = recorded ?? { seq: 0, hash: '0'.repeat(64) };
       const after = this.log(log).entriesAfter(base.seq, BATCH);
-      const byId = new Map(queued.map((e) => [e.id, e]));
+      // Only read (and parse) the queue when there is something past the head to match it with.
+      const byId = new Map((await queuedEvents()).map((e) => [e.id, e]));
       const stray = after === undefined ? undefined : after.find((e, i) => !isQueuedEntry(e, i === 0 ? base.hash : after[i - 1]?.hash, byId.get(e.id), log));
       if (after !== undefined && after.length > 0 && stray === undefined) {
         const seqs = after.map((e) => byId.get(e.id)?.seq).filter((s): s is number => s !== undefined);

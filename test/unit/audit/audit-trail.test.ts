@@ -108,4 +108,21 @@ describe('AuditTrail', () => {
 
     expect(await trail.holdWrites()).toMatch(/qa log: mac:/);
   });
+
+  it('holds writes when DESKBRIDGE_AUDIT_HMAC_KEY is set but unusable, naming the variable and never its value', async () => {
+    const root = dirs.make();
+    const store = openSqliteStore(join(root, 'state.db'));
+    stores.push(store);
+    const { logger, lines } = captureLogger();
+    const previous = process.env['DESKBRIDGE_AUDIT_HMAC_KEY'];
+    process.env['DESKBRIDGE_AUDIT_HMAC_KEY'] = 'hunter2-hunter2';
+    try {
+      const trail = new AuditTrail(store, join(root, 'audit'), logger, 1024 * 1024);
+      expect(await trail.holdWrites()).toMatch(/DESKBRIDGE_AUDIT_HMAC_KEY is too short \(15 characters\)/);
+      expect(lines.join('\n')).not.toContain('hunter2');
+    } finally {
+      if (previous === undefined) delete process.env['DESKBRIDGE_AUDIT_HMAC_KEY'];
+      else process.env['DESKBRIDGE_AUDIT_HMAC_KEY'] = previous;
+    }
+  });
 });
