@@ -79,8 +79,8 @@ export class StateLock {
           this.logger.warn(takenOver.reason === 'holder-gone' ? 'Took over the state lock: its holder process is gone' : 'Took over the state lock: its holder stopped renewing it', {
             state: store.leases.location,
             previousHolder: describeHolder(takenOver.previous, new Date()),
-            previousToken: takenOver.previous.token,
-            token: lease.token,
+            previousFencingToken: takenOver.previous.token,
+            fencingToken: lease.token,
           });
         }
       }
@@ -88,7 +88,7 @@ export class StateLock {
       await this.release();
       throw error;
     }
-    this.logger.info('Holding the state lock', { state: this.stores[0]?.leases.location, token: this.leases[0]?.token, ttlSeconds, heartbeatSeconds });
+    this.logger.info('Holding the state lock', { state: this.stores[0]?.leases.location, fencingToken: this.leases[0]?.token, ttlSeconds, heartbeatSeconds });
     this.heartbeat = setInterval(() => void this.renew(), heartbeatSeconds * 1000);
     this.heartbeat.unref();
   }
