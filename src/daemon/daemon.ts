@@ -7,7 +7,8 @@ import { createConnector } from '../platforms/api.js';
 import type { Connector } from '../platforms/types.js';
 import { openSqliteStore } from '../state/sqlite/store.js';
 import type { StateStore } from '../state/types.js';
-import { acquireLease, describeHolder, StateLeaseLostError, type StateHeldError, type StateLease } from '../state/lease.js';
+import { StateLeaseLostError } from '../state/lease.js';
+import { StateLock, type HoldOptions } from './state-lock.js';
 import { AuditTrail, dryRunAuditDir } from './audit-trail.js';
 import { ConfigReloader, type ConfigSet } from './reload.js';
 import { teamCalendars, type Team } from '../team/index.js';
@@ -57,11 +58,8 @@ export class Daemon {
   private readonly abort = new AbortController();
   private readonly writeAbort = new AbortController();
   private readonly tasks: ScheduledTask[] = [];
-  /** The locks on the state files (main, and dry-run when a source is in dry-run), held until stop. */
-  private readonly leases: StateLease[] = [];
-  private holding: Promise<void> | undefined;
-  private heartbeat: NodeJS.Timeout | undefined;
-  private lostLease: StateLeaseLostError | undefined;
+  /** One writer per state: the lock on the state files, held from `hold` (or `runOnce`) until stop. */
+  private lock: StateLock | undefined;
   private readonly onLost: ((error: StateLeaseLostError) => void)[] = [];
   /** Live and dry-run audit trails: broken or unwritable means unhealthy, and `--once` fails. */
   private readonly auditTrails: AuditTrail[] = [];
@@ -130,80 +128,24 @@ export class Daemon {
    * heartbeat until `stop`. Rejects with StateHeldError when another live daemon holds it, or with
    * `wait` polls until it is released or stale. `runOnce` takes it itself; `start` needs it taken.
    */
-  hold(options: { wait?: boolean; signal?: AbortSignal; onWait?: (error: StateHeldError) => void } = {}): Promise<void> {
-    this.holding ??= this.acquireLeases(options).catch((error: unknown) => {
-      this.holding = undefined;
-      throw error;
+  hold(options: HoldOptions = {}): Promise<void> {
+    this.lock ??= new StateLock(this.dryRunStore ? [this.store, this.dryRunStore] : [this.store], this.options.config.state.lease, this.options.logger, (error) => {
+      // Another daemon has taken the state over: commit nothing more, stop.
+      void this.stop().catch(() => undefined);
+      for (const callback of this.onLost.splice(0)) callback(error);
     });
-    return this.holding;
+    return this.lock.hold(options);
   }
 
   /** The error that stopped the daemon because another daemon took its state over, if that happened. */
   get leaseLost(): StateLeaseLostError | undefined {
-    return this.lostLease;
+    return this.lock?.lost;
   }
 
   /** Calls back (once) when the daemon loses its lock and stops itself. */
   onLeaseLost(callback: (error: StateLeaseLostError) => void): void {
-    if (this.lostLease) callback(this.lostLease);
+    if (this.leaseLost) callback(this.leaseLost);
     else this.onLost.push(callback);
-  }
-
-  private async acquireLeases(options: { wait?: boolean; signal?: AbortSignal; onWait?: (error: StateHeldError) => void }): Promise<void> {
-    const { logger, config } = this.options;
-    const { ttlSeconds, heartbeatSeconds } = config.state.lease;
-    const stores = this.dryRunStore ? [this.store, this.dryRunStore] : [this.store];
-    try {
-      // Always in the same order, so two daemons cannot each hold one file and wait for the other.
-      for (const store of stores) {
-        const lease = await acquireLease(store.leases, { ttlMs: ttlSeconds * 1000 }, { ...options, pollMs: Math.min(1000, heartbeatSeconds * 1000) });
-        this.leases.push(lease);
-        const { takenOver } = lease;
-        if (takenOver) {
-          logger.warn(takenOver.reason === 'holder-gone' ? 'Took over the state lock: its holder process is gone' : 'Took over the state lock: its holder stopped renewing it', {
-            state: store.leases.location,
-            previousHolder: describeHolder(takenOver.previous, new Date()),
-            previousToken: takenOver.previous.token,
-            token: lease.token,
-          });
-        }
-      }
-    } catch (error) {
-      await this.releaseLeases();
-      throw error;
-    }
-    logger.info('Holding the state lock', { state: this.store.leases.location, token: this.leases[0]?.token, ttlSeconds, heartbeatSeconds });
-    this.heartbeat = setInterval(() => void this.renewLeases(), heartbeatSeconds * 1000);
-    this.heartbeat.unref();
-  }
-
-  private async renewLeases(): Promise<void> {
-    for (const lease of this.leases) {
-      try {
-        await lease.renew();
-      } catch (error) {
-        if (error instanceof StateLeaseLostError) return this.loseLease(error);
-        // A slow disk or a long admin transaction: the next heartbeat tries again well within the TTL.
-        this.options.logger.warn('Could not renew the state lock; trying again at the next heartbeat', { error: error instanceof Error ? error.message : String(error) });
-      }
-    }
-  }
-
-  /** Another daemon has taken the state over: commit nothing more, stop. */
-  private loseLease(error: StateLeaseLostError): void {
-    if (this.lostLease) return;
-    this.lostLease = error;
-    this.options.logger.error('Lost the state lock; stopping', { error: error.message });
-    void this.stop().catch(() => undefined);
-    for (const callback of this.onLost.splice(0)) callback(error);
-  }
-
-  private async releaseLeases(): Promise<void> {
-    clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
-    for (const lease of this.leases.splice(0)) {
-      await lease.release().catch((error: unknown) => this.options.logger.warn('Could not release the state lock; it expires on its own', { error: String(error) }));
-    }
   }
 
   /** One pass over every source, in parallel. Resolves true when every source succeeded. */
@@ -232,7 +174,7 @@ export class Daemon {
   }
 
   start(): void {
-    if (this.leases.length === 0) throw new Error('Daemon.start() needs the state lock: await daemon.hold() first');
+    if (!this.lock?.held) throw new Error('Daemon.start() needs the state lock: await daemon.hold() first');
     for (const runner of this.runners) {
       const source = this.options.config.sources.find((s) => s.id === runner.sync.sourceId);
       if (!source) continue;
@@ -263,7 +205,7 @@ export class Daemon {
     for (const runner of this.runners) await runner.connector.close();
     await this.metricsServer?.close();
     // Nothing commits any more: the next daemon may start at once.
-    await this.releaseLeases();
+    await this.lock?.release();
     this.stopCountingLimits();
     await this.store.close();
     await this.dryRunStore?.close();
@@ -304,7 +246,7 @@ export class Daemon {
         return result;
       } catch (error) {
         if (error instanceof StateLeaseLostError) {
-          this.loseLease(error);
+          this.lock?.lose(error);
           return undefined;
         }
         const stopped = error instanceof SourceStoppedError || (error instanceof PlatformError && (error.details.code === 'auth' || error.details.code === 'forbidden'));

@@ -66,8 +66,8 @@ describe('one writer per state (two daemons on one state file, real processes, S
   it('refuses a second daemon with one line naming the holder, keeps read-only commands working, and after a rolling restart with --wait no note is posted twice', async () => {
     const sandbox = await startSeededSandbox({ eventLogIncidents: 120 });
     sandboxes.push(sandbox);
-    // Paced, so the first daemon is still writing while the others start.
-    const configPath = writeConfig(sandbox.url, { schedule: '* * * * * *', requestsPerMinute: 3000 });
+    // Paced (20 requests/s), so the first daemon is likely still writing when it is stopped.
+    const configPath = writeConfig(sandbox.url, { schedule: '* * * * * *', requestsPerMinute: 1200 });
     const first = daemon(['run', '--config', configPath]);
     children.push(first);
     await until(() => writesIn(sandbox) >= 10, 'the first daemon to write');
