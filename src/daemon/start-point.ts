@@ -14,6 +14,21 @@ import type { StateStore } from '../state/types.js';
  *
  * It is independent of `startFrom`, which bounds what is *read* at all (older records are never
  * seen and teach nothing); `actFrom` bounds what is *acted on*.
+ *
+ * What history teaches: the similarity index (a live duplicate finds a history original), pattern
+ * events (the normal rate a live spike is measured against), open loads (who holds what), the
+ * status each ticket was last seen in (so a later resolved → closed is not judged by QA), and
+ * SLA steps already past (recorded as missed: the sweep never sends them; a step that falls due
+ * after the start point fires live, as it would for any open ticket). What it never does: route,
+ * note, link, open or update problems, write QA verdicts or QA notes — deskbridge did not watch
+ * that work — or send SLA steps. Pattern rules open a problem only for a spike whose window
+ * reaches the start point (a burst still going on); one that lies entirely in history does not.
+ *
+ * Dry run: a dry-run source keeps its own state file, so its first pass is a first sync too and
+ * reports the same; its plan shows exactly what the real first sync will do.
+ * The `staleAfter` (SLA) and `writeBackWithin` (QA) guards still apply after the start point, so
+ * `--from 90d` cannot make deskbridge post a breach note for a step due two months ago, nor a QA
+ * note on a resolution older than the rule allows.
  */
 export interface StartPoint {
   /** ISO UTC instant: versions updated before it are history. */

@@ -405,6 +405,8 @@ export class SourceSync {
       } catch {
         continue; // It mapped when it was judged; a mapping changed since is for the next pull to find.
       }
+      // Judged as history: it stays history, whatever arrives later.
+      if (isHistory(ticket, scope.startPoint)) continue;
       state.history.beginPlan(`${ticket.key}@${ticket.version}`);
       const evaluation = await evaluateDuplicatesOnly(ticket, ruleSet, state, { sourceId: source.id, now, actFrom: scope.startPoint.actFrom, ...this.teamContext() });
       for (const action of planActions(ticket, evaluation.decisions, source.id)) {
