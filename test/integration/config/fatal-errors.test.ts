@@ -43,7 +43,7 @@ function workspace(configText: string): string {
   return dir;
 }
 
-function cli(args: string[], cwd: string, timeoutMs = 20_000): Promise<{ code: number | null; stderr: string; stdout: string }> {
+function cli(args: string[], cwd: string, timeoutMs = 60_000): Promise<{ code: number | null; stderr: string; stdout: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, FATAL_TEST_PASSWORD: 'fatal-test-secret-value' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -58,7 +58,8 @@ function cli(args: string[], cwd: string, timeoutMs = 20_000): Promise<{ code: n
   });
 }
 
-describe('fatal errors are one line naming the path or port', () => {
+// Each case starts the CLI (tsx compiles on start); generous limits for a loaded CI machine.
+describe('fatal errors are one line naming the path or port', { timeout: 90_000 }, () => {
   it('a state folder that cannot be created (a file is in the way): names the path and state.path, exit 2', async () => {
     const dir = workspace(config({ statePath: './blocker/deskbridge.db' }));
     fs.writeFileSync(path.join(dir, 'blocker'), 'not a folder');
