@@ -46,8 +46,18 @@ export interface Diagnostic {
 
 /** Renders `rules/routing.yaml:14:9 error bad-jsonata: message (hint: …)`. */
 export function formatDiagnostic(d: Diagnostic): string {
-  const hint = d.hint === undefined ? '' : ` (hint: ${d.hint})`;
-  return `${displayPath(d.file)}:${d.line}:${d.column} ${d.severity} ${d.code}: ${d.message}${hint}`;
+  const hint = d.hint === undefined ? '' : ` (hint: ${clip(d.hint)})`;
+  return `${displayPath(d.file)}:${d.line}:${d.column} ${d.severity} ${d.code}: ${clip(d.message)}${hint}`;
+}
+
+/**
+ * Last line of defence against a message that quotes too much of a file (a parser's message
+ * about a huge line): diagnostics say where and what, they do not reproduce input.
+ */
+const MAX_MESSAGE = 400;
+
+function clip(text: string): string {
+  return text.length <= MAX_MESSAGE ? text : `${text.slice(0, MAX_MESSAGE)}…`;
 }
 
 /** Absolute paths under `cwd` are shown relative to it; everything else as given. */

@@ -24,12 +24,26 @@ export interface Position {
  */
 export function parseYamlSource(file: string, text: string): { source: YamlSource; diagnostics: Diagnostic[] } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const tooDeep = nestingBeyondLimit(text);
+  // A document nested thousands deep overflows the parser's stack (after seconds); refuse it first.
+  const doc = tooDeep === undefined ? parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true }) : parseDocument('');
+  if (tooDeep !== undefined) {
+    lineCounter.addNewLine(0);
+    for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineCounter.addNewLine(i + 1);
+  }
   const source: YamlSource = { file, text, doc, lineCounter };
   const diagnostics: Diagnostic[] = [];
+  if (tooDeep !== undefined) {
+    diagnostics.push(
+      diagnosticAtOffset(source, tooDeep, 'error', 'yaml-limit', `YAML is nested more than ${MAX_NESTING} levels deep; refusing to parse it`, {
+        hint: 'configuration and rules are a few levels deep; this is not the file you meant, or it was generated wrongly',
+      }),
+    );
+    return { source, diagnostics };
+  }
   for (const [severity, problems] of [
-    ['error', doc.errors],
-    ['warning', doc.warnings],
+    ['error', doc.errors.slice(0, MAX_YAML_PROBLEMS)],
+    ['warning', doc.warnings.slice(0, MAX_YAML_PROBLEMS)],
   ] as const) {
     for (const problem of problems) {
       const opened = problem.code === 'MISSING_CHAR' ? openingQuoteBefore(doc, problem.pos[0]) : undefined;
@@ -74,6 +88,57 @@ function aliasBomb(source: YamlSource): Diagnostic | undefined {
       hint: 'write the values out instead of nesting aliases (*name) of aliases',
     });
   }
+}
+
+/** YAML errors listed per file: after the first few, the rest are usually consequences. */
+const MAX_YAML_PROBLEMS = 20;
+
+/** Deepest flow (`[`/`{`) nesting or block indentation (in columns) accepted before parsing. */
+export const MAX_NESTING = 64;
+const MAX_INDENT_COLUMNS = 256;
+
+/**
+ * Offset where the text first nests deeper than the limits, or undefined. A cheap scan, not a
+ * parser: quoted strings and comments are skipped so brackets inside them do not count.
+ */
+function nestingBeyondLimit(text: string): number | undefined {
+  let depth = 0;
+  let quote: string | undefined;
+  let lineStart = true;
+  let indent = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (lineStart) {
+      if (ch === ' ') {
+        indent++;
+        if (indent > MAX_INDENT_COLUMNS) return i;
+        continue;
+      }
+      lineStart = false;
+    }
+    if (ch === '\n') {
+      lineStart = true;
+      indent = 0;
+      continue;
+    }
+    if (quote !== undefined) {
+      if (ch === '\\' && quote === '"') i++;
+      else if (ch === quote) quote = undefined;
+      continue;
+    }
+    if (ch === '#' && (i === 0 || /\s/.test(text[i - 1] ?? ''))) {
+      const end = text.indexOf('\n', i);
+      i = (end === -1 ? text.length : end) - 1;
+    } else if ((ch === '"' || ch === "'") && depth > 0) {
+      quote = ch;
+    } else if (ch === '[' || ch === '{') {
+      depth++;
+      if (depth > MAX_NESTING) return i;
+    } else if ((ch === ']' || ch === '}') && depth > 0) {
+      depth--;
+    }
+  }
+  return undefined;
 }
 
 /**

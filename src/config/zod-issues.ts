@@ -27,9 +27,21 @@ export interface IssueContext {
 /** Turns zod issues into positioned diagnostics, one (or one per unknown key) per issue. */
 export function issuesToDiagnostics(issues: readonly z.core.$ZodIssue[], ctx: IssueContext): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const issue of issues) out.push(...issueToDiagnostics(issue, ctx));
+  // A list of 200,000 wrong items is one mistake; positioning each would take minutes and flood the terminal.
+  for (const issue of issues.slice(0, MAX_ISSUES_PER_FILE)) out.push(...issueToDiagnostics(issue, ctx));
+  const rest = issues.length - MAX_ISSUES_PER_FILE;
+  const next = issues[MAX_ISSUES_PER_FILE];
+  if (rest > 0 && next !== undefined) {
+    const path = next.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as PropertyKey[];
+    out.push(
+      diagnosticAtNode(ctx.source, nodeAt(ctx.source, path) ?? nearestNode(ctx.source, path).node, 'error', 'bad-value', `…and ${rest.toLocaleString('en-US')} more problems in this file (only the first ${MAX_ISSUES_PER_FILE} are listed)`),
+    );
+  }
   return out;
 }
+
+/** Schema problems listed per file; the rest are counted in one last diagnostic. */
+export const MAX_ISSUES_PER_FILE = 50;
 
 function issueToDiagnostics(issue: z.core.$ZodIssue, ctx: IssueContext): Diagnostic[] {
   const { source } = ctx;
