@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { Ticket } from '../model/ticket.js';
 import type { Action, ActionTarget } from '../model/action.js';
-import { compileExpression, EvaluationCancelledError, ExpressionError, type CompiledExpression } from './expression.js';
+import { assertSerialisable, compileExpression, EvaluationCancelledError, ExpressionError, type CompiledExpression } from './expression.js';
 import { mappingFunctions } from './functions.js';
 
 /** The inbound and outbound JSONata mappings of one platform, compiled. */
@@ -55,6 +55,8 @@ export async function mapInbound(mappings: PlatformMappings, raw: Record<string,
   let mapped: unknown;
   try {
     mapped = await mappings.inbound.evaluate(raw, { ...mappingFunctions, source: { ...context.source, id: context.sourceId } });
+    // Validated and stored as JSON next: a value whose parts are shared exponentially must stop here.
+    assertSerialisable(mapped);
   } catch (error) {
     if (error instanceof EvaluationCancelledError) throw error;
     const e = error instanceof ExpressionError ? error : undefined;
@@ -92,6 +94,7 @@ export async function mapOutbound(
   let mapped: unknown;
   try {
     mapped = await mappings.outbound.evaluate(input, mappingFunctions);
+    assertSerialisable(mapped);
   } catch (error) {
     throw new MappingError(`${mappings.platform}.outbound.jsonata failed: ${error instanceof Error ? error.message : String(error)}`, {
       code: 'outbound-failed',

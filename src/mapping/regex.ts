@@ -31,7 +31,11 @@ export class Re2RegExp {
   private readonly re: RE2JS;
 
   constructor(regex: RegExp) {
-    this.re = compile(regex);
+    try {
+      this.re = compile(regex);
+    } catch (error) {
+      throw new Error(unsupported(regex, error));
+    }
   }
 
   exec(input: string): RegExpExecArray | null {
@@ -62,6 +66,12 @@ export function regexProblem(regex: RegExp): string | undefined {
     compile(regex);
     return undefined;
   } catch (error) {
+    return unsupported(regex, error);
+  }
+}
+
+function unsupported(regex: RegExp, error: unknown): string {
+  {
     const detail = error instanceof Error ? error.message.replace(/^error parsing regexp: /, '') : String(error);
     return `regular expression /${regex.source}/ is not supported (${detail}); rules run regexes on RE2, which matches in linear time and has no backreferences (\\1) or lookaround ((?=, (?!, (?<=, (?<!)`;
   }

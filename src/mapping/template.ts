@@ -1,4 +1,4 @@
-import { compileExpression, type CompiledExpression } from './expression.js';
+import { assertSerialisable, compileExpression, type CompiledExpression } from './expression.js';
 
 type Part = { text: string } | { expression: CompiledExpression };
 
@@ -29,6 +29,7 @@ export function compileTemplate(source: string): CompiledTemplate {
           continue;
         }
         const value = await part.expression.evaluate(input, bindings);
+        if (typeof value === 'object') assertSerialisable(value);
         out += value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
       }
       return out;
