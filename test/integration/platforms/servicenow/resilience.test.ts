@@ -153,6 +153,30 @@ describe('ServiceNow connector under failures', () => {
     await connector.init();
   });
 
+  it('reports the integration user as the instance spells it, so its own updates are recognised', async () => {
+    const { connector } = harness(source({ integrationUser: 'SVC.Deskbridge' }));
+    http
+      .mock(BASE_URL)
+      .get(SYS_USER)
+      .query({ ...USER_QUERY, sysparm_query: 'user_name=SVC.Deskbridge' })
+      .reply(200, { result: [{ sys_id: '5137153cc611227c000bbd1bd8cd2007', user_name: 'svc.deskbridge' }] });
+
+    await expect(connector.init()).resolves.toEqual({ integrationUser: 'svc.deskbridge' });
+  });
+
+  it('refuses a user lookup answered with another user (a widened query)', async () => {
+    const { connector } = harness();
+    http
+      .mock(BASE_URL)
+      .get(SYS_USER)
+      .query(USER_QUERY)
+      .reply(200, { result: [{ sys_id: '5137153cc611227c000bbd1bd8cd2007', user_name: 'abel.tuter' }] });
+
+    const error = await failure(connector.init());
+    expect(error.details).toMatchObject({ code: 'bad-response', retryable: false });
+    expect(error.message).toContain('sys_user lookup by user_name=svc.deskbridge');
+  });
+
   it('names the missing role on a 403', async () => {
     const { connector } = harness(source({ pageSize: 3 }));
     http.mock(BASE_URL).get('/api/now/table/incident').query(true).reply(403, fixture('error-403-acl'));
