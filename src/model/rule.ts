@@ -213,7 +213,7 @@ export const SlaStep = z.strictObject({
     /** Time spent in a state: `{ age: { days: 5 }, status: [on_hold] }` (any open state when unset). */
     z.strictObject({ age: Duration, status: z.array(TicketStatus).min(1).optional() }),
   ]),
-  /** A note, e.g. mentioning the person or group to act: `{{ }}` templates see the ticket and `$sla`. */
+  /** A note, e.g. mentioning the person or group to act: `{{ }}` templates see the ticket and `$sla` (`elapsed`, `targetTime`, `dueAt` = this step, `resolutionDueAt`, `responseDueAt`, `step`). */
   note: NoteSpec.optional(),
   /** Reassign (e.g. to the next support level). */
   assign: z.strictObject({ group: z.string().min(1), assignee: z.string().min(1).optional() }).optional(),

@@ -3,6 +3,7 @@ import { planOf } from '../model/action.js';
 import { PlatformError } from '../http/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { OutboxEntry, StateStore } from '../state/types.js';
+import { buildsOn, deadWith, notSentReason } from './dependencies.js';
 import type { ActionWriter } from './writer.js';
 
 export interface DrainOptions {
@@ -68,18 +69,37 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
       queue
         .add(async () => {
           let supersededPlan: string | undefined;
+          /** Writes of this lane not made here (skipped), with why: later writes building on one are not sent either. */
+          const notMade: { entry: OutboxEntry; why: string }[] = [];
+          /** Entries the store dead-lettered together with one that died. */
+          const deadWithOthers = new Set<string>();
           for (const entry of entries) {
             if (options.signal?.aborted || stop || rateLimited) return;
+            if (deadWithOthers.has(entry.id)) continue;
             // The rest of a plan made from a version someone has since changed is stale too.
             if (supersededPlan === planOf(entry.planned)) {
               await store.outbox.markDone(entry.id, { outcome: 'superseded', ref: undefined });
               summary.superseded++;
               continue;
             }
-            const outcome = await sendOne(entry);
-            if (outcome === undefined) return;
+            const blocker = notMade.find((n) => buildsOn(entry.planned, n.entry.planned));
+            if (blocker) {
+              const reason = notSentReason(blocker.entry.planned, 'skipped', blocker.why);
+              await store.outbox.markDone(entry.id, { outcome: 'skipped', ref: undefined, reason });
+              summary.unchanged++;
+              logger.warn('Write skipped', { source: sourceId, ticket: entry.planned.target.number, ruleId: entry.ruleId, reason });
+              continue;
+            }
+            const sent = await sendOne(entry);
+            if (sent === undefined) return;
             progressed = true;
-            if (outcome === 'superseded') supersededPlan = planOf(entry.planned);
+            if (sent.outcome === 'dead') {
+              // Dead-lettering resolved what builds on it; the rest of the lane goes on.
+              for (const id of sent.with) deadWithOthers.add(id);
+              continue;
+            }
+            if (sent.outcome === 'superseded') supersededPlan = planOf(entry.planned);
+            if (sent.outcome === 'skipped') notMade.push({ entry, why: sent.reason ?? 'skipped' });
           }
         })
         .catch((error: unknown) => {
@@ -95,15 +115,18 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
   if (stop) throw stop;
   return summary;
 
-  /** Returns the outcome, or undefined when the entry failed (and this ticket must wait). */
-  async function sendOne(entry: OutboxEntry): Promise<string | undefined> {
+  /**
+   * Returns the outcome (`dead` with the entries dead-lettered with it), or undefined when the entry
+   * failed and waits for a retry (and so must the rest of its lane).
+   */
+  async function sendOne(entry: OutboxEntry): Promise<{ outcome: string; reason?: string | undefined; with: readonly string[] } | undefined> {
     if (!writer.dryRun) await store.outbox.markAttempt(entry.id);
     let result;
     try {
       result = await writer.write(entry, options.writeSignal);
     } catch (error) {
-      await recordFailure(entry, error);
-      return undefined;
+      const dead = await recordFailure(entry, error);
+      return dead === undefined ? undefined : { outcome: 'dead', with: dead };
     }
     // Outside the try: a state-store failure after a confirmed write must not be mistaken for a
     // failed write (the marker makes the retry after a restart harmless).
@@ -119,10 +142,11 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
       logger.info('Write skipped: ticket changed since it was planned', { source: sourceId, ticket: entry.planned.target.number, ruleId: entry.ruleId });
     } else summary.sent++;
     options.onWritten?.(entry, result.outcome);
-    return result.outcome;
+    return { outcome: result.outcome, reason, with: [] };
   }
 
-  async function recordFailure(entry: OutboxEntry, error: unknown): Promise<void> {
+  /** Records a failed attempt; returns the ids dead-lettered with it when the entry died, undefined when it waits for a retry. */
+  async function recordFailure(entry: OutboxEntry, error: unknown): Promise<readonly string[] | undefined> {
     const message = error instanceof Error ? error.message : String(error);
     const platformError = error instanceof PlatformError ? error : undefined;
     // Refused credentials stop the source: every other write would fail the same way. A 403 on
@@ -130,16 +154,23 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
     if (platformError?.code === 'auth') {
       await store.outbox.markFailed(entry.id, message, now());
       stop = new SourceStoppedError(platformError);
-      return;
+      return undefined;
     }
     // Only a 429 or a request never sent proves nothing happened; a 503 may follow an applied write.
     const notProcessed = platformError !== undefined && (platformError.code === 'rate-limited' || platformError.code === 'circuit-open');
     const attempts = notProcessed ? entry.attempts : entry.attempts + 1;
     if (!platformError?.retryable || attempts >= maxAttempts) {
-      await store.outbox.markDead(entry.id, message);
-      summary.dead++;
-      logger.error('Outbox entry dead-lettered', { source: sourceId, ticket: entry.planned.target.number, ruleId: entry.ruleId, attempts, error: message });
-      return;
+      const withIt = await store.outbox.markDead(entry.id, message, deadWith(entry.planned, message));
+      summary.dead += 1 + withIt.length;
+      logger.error('Outbox entry dead-lettered', {
+        source: sourceId,
+        ticket: entry.planned.target.number,
+        ruleId: entry.ruleId,
+        attempts,
+        error: message,
+        ...(withIt.length > 0 ? { notSent: withIt.length, hint: `the writes building on it were not sent; deskbridge outbox retry ${entry.id.slice(0, 12)} queues them all again` } : {}),
+      });
+      return withIt;
     }
     const backoffMs = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.max(0, attempts - 1));
     const delayMs = Math.max(backoffMs, (platformError.details.retryAfterSeconds ?? 0) * 1000);
@@ -148,5 +179,6 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
     // The platform is throttling us, or is down: every other write now would fail too.
     if (platformError.code === 'rate-limited' || platformError.code === 'circuit-open') rateLimited = true;
     logger.warn('Outbox write failed, will retry', { source: sourceId, ticket: entry.planned.target.number, ruleId: entry.ruleId, attempts, retryInMs: delayMs, error: message });
+    return undefined;
   }
 }

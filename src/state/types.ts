@@ -171,7 +171,13 @@ export interface OutboxStore {
    * 503), so it is not counted — attempts measure writes that may have landed.
    */
   markFailed(id: string, error: string, nextAttemptAt: Date, options?: { notProcessed?: boolean }): Promise<void>;
-  markDead(id: string, reason: string): Promise<void>;
+  /**
+   * Dead-letters an entry. `dependents` is asked about every later pending entry of its lane and
+   * returns the reason to dead-letter that one with it (undefined: leave it to be sent); all in one
+   * transaction. Without `dependents`, the rest of its plan is held until the entry is retried.
+   * Returns the ids dead-lettered with it.
+   */
+  markDead(id: string, reason: string, dependents?: (later: PlannedAction) => string | undefined): Promise<string[]>;
   list(filter: { status?: OutboxStatus; sourceId?: string; limit?: number }): Promise<OutboxEntry[]>;
   /** Puts dead (or all failed) entries back in the queue; returns how many. */
   retry(filter: { id?: string; sourceId?: string }): Promise<number>;

@@ -85,7 +85,7 @@ export async function evaluateSla(ticket: Ticket, rules: readonly CompiledSlaRul
         continue;
       }
       fired.push(step.id);
-      const sla = { step: step.id, target: timing.what, dueAt: timing.due.toISOString(), elapsed: formatMs(timing.elapsedMs(now)), targetTime: timing.targetText, calendar: rule.calendar };
+      const sla = { step: step.id, target: timing.what, dueAt: timing.due.toISOString(), elapsed: formatMs(timing.elapsedMs(now)), targetTime: timing.targetText, calendar: rule.calendar, ...targetDueTimes(target, calendar, created) };
       const why = `SLA rule ${rule.id}, step ${step.id}: ${timing.reason(now)}`;
       // Already in that group (a person may be on it): a group-only reassignment would only take
       // the person off the ticket.
@@ -123,6 +123,18 @@ export async function evaluateSla(ticket: Ticket, rules: readonly CompiledSlaRul
     note(fired.length > 0 ? 'matched' : 'no-match', (fired.length > 0 ? `escalated: ${fired.join(', ')}` : outcome.dueAt ? `next step due ${outcome.dueAt}` : 'no step due') + missedText);
   }
   return outcome;
+}
+
+/**
+ * When the ticket's targets themselves fall due, for templates: `$sla.dueAt` is when the *step*
+ * fired (a warning at 75% is already past when it is written), `$sla.resolutionDueAt` when the
+ * ticket must be resolved, `$sla.responseDueAt` when it must be picked up (ISO, in the rule's calendar).
+ */
+function targetDueTimes(target: SlaTarget | undefined, calendar: SlaCalendar, created: Date): { resolutionDueAt?: string; responseDueAt?: string } {
+  const at = (duration: SlaTarget['resolution'] | undefined) => (duration === undefined ? undefined : calendar.addBusinessMs(created, durationMs(duration)).toISOString());
+  const resolutionDueAt = at(target?.resolution);
+  const responseDueAt = at(target?.response);
+  return { ...(resolutionDueAt ? { resolutionDueAt } : {}), ...(responseDueAt ? { responseDueAt } : {}) };
 }
 
 function sameClock(a: SlaStep, b: SlaStep): boolean {

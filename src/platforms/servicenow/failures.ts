@@ -71,6 +71,11 @@ function tokenRejected(source: string, mode: ServiceNowAuthMode): FailureDescrip
   };
 }
 
+/**
+ * A 403 is not always missing access: a data policy, or a business rule that aborts the update,
+ * answers 403 too, and the instance's own message says which. So that message is quoted first;
+ * the guess about roles follows only when it reads like an access problem (or nothing was said).
+ */
 function forbidden(failure: FailureContext): FailureDescription {
   const table = tableOf(failure.path);
   const access = failure.method === 'GET' ? 'read' : failure.method === 'POST' ? 'create' : 'write';
@@ -87,10 +92,36 @@ function forbidden(failure: FailureContext): FailureDescription {
   } else {
     needs = `an ACL granting ${access} on ${subject}`;
   }
+  const refused = `ServiceNow refused ${failure.method} ${failure.path} for source ${failure.sourceId} (403)`;
+  const said = failure.vendorMessage;
+  if (said === undefined) {
+    return {
+      message: `${refused}: the integration user probably lacks ${needs}`,
+      hint: 'A data policy or business rule that aborts the update also answers 403; the instance sent no message saying which',
+    };
+  }
+  const quoted = `${refused}. ServiceNow said: "${clip(said)}"`;
+  if (/data policy/i.test(said)) {
+    return {
+      message: quoted,
+      hint: `A data policy on ${subject} refused the ${access}: make the rule's write satisfy it (e.g. also set the mandatory field), or have the policy not apply to web services`,
+    };
+  }
+  if (/\bACL\b|not authori[sz]ed|security constraints|insufficient rights/i.test(said)) {
+    return {
+      message: `${quoted}. The integration user probably lacks ${needs}`,
+      hint: 'Grant the role or ACL, then retry the dead-lettered writes with deskbridge outbox retry',
+    };
+  }
   return {
-    message: `ServiceNow refused ${failure.method} ${failure.path} for source ${failure.sourceId} (403): the integration user probably lacks ${needs}${vendor(failure)}`,
-    hint: 'A data policy or business rule that aborts the update also answers 403; the instance message says which',
+    message: quoted,
+    hint: `A business rule, data policy or ACL on the instance refused it; the message above says which. If it is access, the integration user needs ${needs}`,
   };
+}
+
+function clip(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 500 ? `${line.slice(0, 497)}...` : line;
 }
 
 /** `/api/now/table/incident/abc…` → `incident`. */

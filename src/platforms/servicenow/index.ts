@@ -163,7 +163,9 @@ class ServiceNowConnector implements Connector {
         hint: 'set integrationUser to the user_name the credentials act as, or its updates will be processed as human edits',
       });
     }
-    return { integrationUser };
+    // As the instance stores it: sys_updated_by carries that spelling, whatever case the config uses.
+    const stored = fieldValue(users.result[0]?.['user_name']);
+    return { integrationUser: stored !== undefined && stored !== '' ? stored : integrationUser };
   }
 
   /**

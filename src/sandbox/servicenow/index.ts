@@ -1,6 +1,7 @@
 export { startServiceNowSandbox } from './server.js';
 export type {
   RequestLogEntry,
+  SandboxDataPolicy,
   SandboxOAuthClient,
   SandboxUser,
   ServiceNowSandbox,

@@ -26,6 +26,19 @@ export interface SandboxOAuthClient {
   clientSecret: string;
 }
 
+/**
+ * A data policy (sys_data_policy2) making `mandatory` required on `table` whenever `when` holds for
+ * the record as the write would leave it: the Table API then refuses the write with 403 and
+ * "Data Policy Exception", as an instance does for web-service writes.
+ */
+export interface SandboxDataPolicy {
+  table: string;
+  /** Field that must not be empty; its label in the message is the field name. */
+  mandatory: string;
+  /** The record as it would be after the write (stored values) and the fields the request sets. */
+  when?: (record: Readonly<Record<string, string>>, changes: Readonly<Record<string, unknown>>) => boolean;
+}
+
 export interface ServiceNowSandboxOptions {
   /** 0 (default) picks a free port. */
   port?: number;
@@ -50,6 +63,8 @@ export interface ServiceNowSandboxOptions {
   store?: ServiceNowStore;
   /** Fault injection for reliability tests (see readme.md, "Fault injection"). Default: none. */
   faults?: FaultConfig | null;
+  /** Data policies enforced on Table API writes (403 "Data Policy Exception"). Default: none. */
+  dataPolicies?: readonly SandboxDataPolicy[];
 }
 
 export interface RequestLogEntry {
@@ -232,6 +247,18 @@ export async function startServiceNowSandbox(options: ServiceNowSandboxOptions =
     return denied();
   }
 
+  /** Checks the record as the write would leave it (body values taken as given) against every data policy of the table. */
+  function enforceDataPolicies(table: string, existing: Readonly<SandboxRecord>, body: Readonly<Record<string, unknown>>): void {
+    const after: Record<string, string> = { ...existing };
+    for (const [field, value] of Object.entries(body)) after[field] = typeof value === 'string' ? value : value === null || value === undefined ? '' : JSON.stringify(value);
+    const missing = (options.dataPolicies ?? [])
+      .filter((policy) => policy.table === table && (policy.when?.(after, body) ?? true) && (after[policy.mandatory] ?? '') === '')
+      .map((policy) => policy.mandatory);
+    if (missing.length > 0) {
+      throw new HttpError(403, 'Operation Failed', `Data Policy Exception: \n\tThe following fields are mandatory: ${missing.join(', ')}\n`);
+    }
+  }
+
   function renderOptions(params: URLSearchParams): Parameters<typeof renderRecord>[3] {
     const display = (params.get('sysparm_display_value') ?? 'false').toLowerCase();
     const fieldsParam = params.get('sysparm_fields');
@@ -275,7 +302,9 @@ export async function startServiceNowSandbox(options: ServiceNowSandboxOptions =
     const writeOptions = { inputDisplayValue: params.get('sysparm_input_display_value') === 'true' };
     if (method === 'GET' && !sysId) return listRecords(table, url, res);
     if (method === 'POST' && !sysId) {
-      const record = store.insert(table, await readJsonObject(req), user, writeOptions);
+      const body = await readJsonObject(req);
+      enforceDataPolicies(table, {}, body);
+      const record = store.insert(table, body, user, writeOptions);
       res.setHeader('Location', `${baseUrl}/api/now/table/${table}/${record['sys_id']}`);
       return sendJson(res, 201, { result: renderRecord(store, table, record, renderOptions(params)) });
     }
@@ -286,8 +315,11 @@ export async function startServiceNowSandbox(options: ServiceNowSandboxOptions =
       return sendJson(res, 200, { result: renderRecord(store, table, record, renderOptions(params)) });
     }
     if (method === 'PATCH' || method === 'PUT') {
-      if (!store.get(table, sysId)) throw notFound();
-      const record = store.update(table, sysId, await readJsonObject(req), user, writeOptions);
+      const existing = store.get(table, sysId);
+      if (!existing) throw notFound();
+      const body = await readJsonObject(req);
+      enforceDataPolicies(table, existing, body);
+      const record = store.update(table, sysId, body, user, writeOptions);
       if (!record) throw notFound();
       return sendJson(res, 200, { result: renderRecord(store, table, record, renderOptions(params)) });
     }

@@ -46,8 +46,13 @@ interface TicketRow {
 const PLAN_OF = (table: string): string =>
   `coalesce(json_extract(${table}.planned, '$.plan'), json_extract(${table}.planned, '$.target.ticketKey') || '@' || json_extract(${table}.planned, '$.target.version'))`;
 
-/** An entry is held behind a dead earlier entry of its lane that belongs to its plan, or that was meant to create the lane's problem. */
-const HELD_BEHIND_DEAD = `(${PLAN_OF('earlier')} = ${PLAN_OF('outbox')} OR earlier.action_type = 'create-problem')`;
+/**
+ * An entry is held behind a dead earlier entry of its lane that belongs to its plan, or that was meant
+ * to create the lane's problem — only when that entry died before dead-lettering resolved its
+ * dependents (outcome NULL: state files from earlier versions). Since then `markDead` dead-letters
+ * the entries that build on it and leaves the others free (`outcome = 'dead'`).
+ */
+const HELD_BEHIND_DEAD = `(earlier.outcome IS NULL AND (${PLAN_OF('earlier')} = ${PLAN_OF('outbox')} OR earlier.action_type = 'create-problem'))`;
 
 /** How long a connection waits for another's write lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 10_000;
@@ -182,7 +187,12 @@ export class SqliteStateStore implements StateStore {
       markAttempt: db.prepare(`UPDATE outbox SET attempts = attempts + 1, updated_at = ? WHERE id = ?`),
       markDone: db.prepare(`UPDATE outbox SET status = 'done', outcome = ?, ref = ?, last_error = ?, updated_at = ? WHERE id = ?`),
       markFailed: db.prepare(`UPDATE outbox SET last_error = ?, next_attempt_at = ?, updated_at = ?, attempts = max(0, attempts - ?) WHERE id = ?`),
-      markDead: db.prepare(`UPDATE outbox SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ?`),
+      // outcome 'dead': its dependents were resolved; 'held:<id>': dead-lettered with entry <id>.
+      markDead: db.prepare(`UPDATE outbox SET status = 'dead', outcome = ?, last_error = ?, updated_at = ? WHERE id = ?`),
+      laterInLane: db.prepare<[string], { id: string; planned: string }>(
+        `SELECT later.id, later.planned FROM outbox AS later JOIN outbox AS dead ON dead.id = ?
+           WHERE later.ticket_key = dead.ticket_key AND later.seq > dead.seq AND later.status = 'pending' ORDER BY later.seq`,
+      ),
       // Entries held behind a dead entry of their own plan wait for an admin, not for a time.
       nextAttempt: db.prepare<[string], { at: string | null }>(
         `SELECT min(next_attempt_at) AS at FROM outbox WHERE source_id = ? AND status = 'pending'
@@ -346,11 +356,22 @@ export class SqliteStateStore implements StateStore {
           audit.recordWrite(id, 'failed', error);
         });
       },
-      async markDead(id, reason) {
-        write(() => {
-          stmts.markDead.run(reason, nowIso(), id);
+      async markDead(id, reason, dependents) {
+        return write(() => {
+          // Without `dependents` the rest of its plan stays held (outcome NULL) until an admin retries it.
+          stmts.markDead.run(dependents ? 'dead' : null, reason, nowIso(), id);
           audit.recordWrite(id, 'dead', reason);
           releasePlanOf(id);
+          const with_: string[] = [];
+          for (const later of dependents ? stmts.laterInLane.all(id) : []) {
+            const why = dependents?.(PlannedAction.parse(JSON.parse(later.planned)));
+            if (why === undefined) continue;
+            stmts.markDead.run(`held:${id}`, why, nowIso(), later.id);
+            audit.recordWrite(later.id, 'dead', why);
+            releasePlanOf(later.id);
+            with_.push(later.id);
+          }
+          return with_;
         });
       },
       async list(filter) {
@@ -372,10 +393,11 @@ export class SqliteStateStore implements StateStore {
         const params: string[] = [];
         if (filter.id) {
           // `outbox list` shows the first 12 characters; a prefix that is not unique matches nothing.
-          const matches = db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM outbox WHERE id LIKE ? || '%'`).get(filter.id)?.n ?? 0;
-          if (matches !== 1) return 0;
-          where.push(`id LIKE ? || '%'`);
-          params.push(filter.id);
+          const matches = db.prepare<[string], { id: string }>(`SELECT id FROM outbox WHERE id LIKE ? || '%'`).all(filter.id);
+          if (matches.length !== 1 || !matches[0]) return 0;
+          // The entries dead-lettered with it go back too: they build on it.
+          where.push(`(id = ? OR outcome = 'held:' || ?)`);
+          params.push(matches[0].id, matches[0].id);
         }
         if (filter.sourceId) {
           where.push('source_id = ?');
@@ -383,7 +405,7 @@ export class SqliteStateStore implements StateStore {
         }
         const now = nowIso();
         return db
-          .prepare(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE ${where.join(' AND ')}`)
+          .prepare(`UPDATE outbox SET status = 'pending', outcome = NULL, attempts = 0, next_attempt_at = ?, updated_at = ? WHERE ${where.join(' AND ')}`)
           .run(now, now, ...params).changes;
       },
       async nextAttemptAt(sourceId) {

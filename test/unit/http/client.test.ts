@@ -43,6 +43,41 @@ describe('createHttpClient', () => {
     expect(instance.requestCount()).toBe(1);
   });
 
+  it('re-sends after a 401 while the auth hook says the token was replaced, but never more than 3 times', async () => {
+    const verdicts: string[] = [];
+    const { instance } = client({
+      auth: {
+        headers: () => Promise.resolve({ Authorization: SECRET }),
+        onRejected: () => {
+          verdicts.push('resend');
+          return 'resend';
+        },
+      },
+    });
+    http.mock(BASE).get('/things').times(4).reply(401, { error: 'expired' });
+
+    await expect(instance.request({ method: 'GET', url: '/things' })).rejects.toMatchObject({ details: { code: 'auth' } });
+    expect(instance.requestCount()).toBe(4);
+    expect(verdicts).toHaveLength(3);
+  });
+
+  it('gives up when the token a request itself caused to be fetched is rejected too', async () => {
+    let token = 0;
+    const { instance } = client({
+      auth: {
+        headers: () => Promise.resolve({ Authorization: `Bearer t${token}` }),
+        onRejected: () => {
+          token += 1;
+          return 'refresh';
+        },
+      },
+    });
+    http.mock(BASE).get('/things').times(2).reply(401, { error: 'invalid' });
+
+    await expect(instance.request({ method: 'GET', url: '/things' })).rejects.toMatchObject({ details: { code: 'auth' } });
+    expect(instance.requestCount()).toBe(2);
+  });
+
   it('honours an HTTP-date Retry-After on 503', async () => {
     const now = Date.parse('2024-05-14T09:00:00Z');
     const { instance, slept } = client({

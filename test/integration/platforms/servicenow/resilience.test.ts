@@ -153,6 +153,30 @@ describe('ServiceNow connector under failures', () => {
     await connector.init();
   });
 
+  it('reports the integration user as the instance spells it, so its own updates are recognised', async () => {
+    const { connector } = harness(source({ integrationUser: 'SVC.Deskbridge' }));
+    http
+      .mock(BASE_URL)
+      .get(SYS_USER)
+      .query({ ...USER_QUERY, sysparm_query: 'user_name=SVC.Deskbridge' })
+      .reply(200, { result: [{ sys_id: '5137153cc611227c000bbd1bd8cd2007', user_name: 'svc.deskbridge' }] });
+
+    await expect(connector.init()).resolves.toEqual({ integrationUser: 'svc.deskbridge' });
+  });
+
+  it('refuses a user lookup answered with another user (a widened query)', async () => {
+    const { connector } = harness();
+    http
+      .mock(BASE_URL)
+      .get(SYS_USER)
+      .query(USER_QUERY)
+      .reply(200, { result: [{ sys_id: '5137153cc611227c000bbd1bd8cd2007', user_name: 'abel.tuter' }] });
+
+    const error = await failure(connector.init());
+    expect(error.details).toMatchObject({ code: 'bad-response', retryable: false });
+    expect(error.message).toContain('sys_user lookup by user_name=svc.deskbridge');
+  });
+
   it('names the missing role on a 403', async () => {
     const { connector } = harness(source({ pageSize: 3 }));
     http.mock(BASE_URL).get('/api/now/table/incident').query(true).reply(403, fixture('error-403-acl'));
@@ -160,8 +184,28 @@ describe('ServiceNow connector under failures', () => {
     const error = await failure(collect(connector.pull({ from: null, fields: [] })));
 
     expect(error.details).toMatchObject({ code: 'forbidden', status: 403, retryable: false });
-    expect(error.message).toContain('the itil role (read on incident)');
-    expect(error.message).toContain('ServiceNow said: User Not Authorized');
+    // The instance's own reason first, then what it most likely means.
+    expect(error.message).toBe(
+      'ServiceNow refused GET /api/now/table/incident for source snow-prod (403). ServiceNow said: "User Not Authorized — ACL Exception Update Failed due to security constraints". ' +
+        'The integration user probably lacks the itil role (read on incident), or an ACL granting read on incident',
+    );
+  });
+
+  it('quotes a data policy\'s reason on a 403 instead of guessing at a missing role', async () => {
+    const { connector } = harness();
+    http
+      .mock(BASE_URL)
+      .get(SYS_USER)
+      .query(USER_QUERY)
+      .reply(403, { error: { message: 'Operation Failed', detail: 'Data Policy Exception: \n\tThe following fields are mandatory: Resolution notes\n' }, status: 'failure' });
+
+    const error = await failure(connector.init());
+
+    expect(error.message).toBe(
+      'ServiceNow refused GET /api/now/table/sys_user for source snow-prod (403). ServiceNow said: "Operation Failed — Data Policy Exception: The following fields are mandatory: Resolution notes"',
+    );
+    expect(error.message).not.toContain('probably lacks');
+    expect(error.details.hint).toMatch(/^A data policy on sys_user refused the read/);
   });
 
   it('does not retry other 4xx', async () => {
