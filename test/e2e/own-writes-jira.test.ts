@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -107,5 +109,49 @@ describe.each(['datacenter', 'cloud'] as const)('own writes on Jira %s', (flavou
       expect(after[key]?.notes, key).toHaveLength(1);
       expect(after[key]?.notes[0], key).toContain(want.rule);
     }
+  });
+});
+
+/** One routing rule, an assignment without a note: one write per issue keeps the test quick. */
+function assignOnlyRules(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'deskbridge-assign-only-'));
+  writeFileSync(
+    join(dir, 'routing.yaml'),
+    ['rules:', '  - id: unassigned-to-desk', '    kind: routing', '    when: $not($exists(group))', '    assign:', '      group: Service Desk', ''].join('\n'),
+  );
+  return dir;
+}
+
+describe('a bulk change on Jira Data Center: 350 issues in one updated minute', () => {
+  let sandbox: JiraSandbox | undefined;
+  let daemon: Daemon | undefined;
+  afterEach(async () => {
+    await daemon?.stop().catch(() => undefined);
+    await sandbox?.close();
+  });
+
+  it('routes all 350 in one pass with pageSize 100, although its own writes between pages move them out of the minute', async () => {
+    const store = new JiraStore({ flavour: 'datacenter' });
+    // The fixtures carry the teams, which is how the connector learns their ids.
+    seedFixtures(store);
+    const reporter = store.findUser('praman')?.accountId ?? null;
+    const imported: string[] = [];
+    const minute = Math.floor((Date.now() - 30 * 60_000) / 60_000) * 60_000;
+    for (let i = 0; i < 350; i++) {
+      const at = minute + (i % 59) * 1000;
+      imported.push(store.createIssue({ project: 'ITSM', issueType: 'Incident', summary: `Imported request ${i}`, reporter, created: at, updated: at }, reporter).key);
+    }
+    sandbox = await startJiraSandbox({ flavour: 'datacenter', store });
+    const { config } = loadConfig(writeJiraConfig(sandbox, { pageSize: 100, rules: assignOnlyRules() }));
+    const captured = captureLogger([]);
+    daemon = new Daemon({ config, logger: captured.logger });
+
+    const result = await daemon.runOnce();
+
+    expect(result.ok, JSON.stringify(result.results) + captured.lines.filter((l) => l.includes('"warn"') || l.includes('"error"')).slice(0, 5).join('\n')).toBe(true);
+    const routed = jiraSnapshot(sandbox);
+    const unrouted = imported.filter((key) => routed[key]?.team !== 'Service Desk');
+    expect(imported).toHaveLength(350);
+    expect(unrouted).toEqual([]);
   });
 });

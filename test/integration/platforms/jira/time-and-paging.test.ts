@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { adfToText, textToAdf } from '../../../../src/platforms/jira/adf.js';
 import { configuredJql, incrementalJql, jqlString } from '../../../../src/platforms/jira/jql.js';
-import { nextDcCursor } from '../../../../src/platforms/jira/pagination.js';
+import { HeldMinute, nextDcCursor } from '../../../../src/platforms/jira/pagination.js';
 import { jiraTimeToIso, jqlDateTime, safeLowerBound } from '../../../../src/platforms/jira/time.js';
 
 const at = (iso: string): number => Date.parse(iso);
@@ -81,6 +81,23 @@ describe('Data Center page cursor', () => {
 
   it('gives up when no issue on a full page was readable', () => {
     expect(nextDcCursor({ boundMs: null, startAt: 0 }, [undefined, undefined], 2, noDst, readIn({}))).toBeUndefined();
+  });
+});
+
+describe('held minute', () => {
+  const at1 = (mmss: string): number => Date.parse(`2024-05-14T13:${mmss}Z`);
+
+  it('hands out the issues of earlier minutes only, and counts each issue of a minute once however often it is re-read', () => {
+    const held = new HeldMinute<string>();
+    held.add('A', '1', at1('00:10'));
+    held.add('B', '2', at1('01:05'));
+    held.add('C', '3', at1('01:30'));
+    held.noteRead('3', at1('01:30'));
+
+    expect(held.release(at1('01:00'))).toEqual(['A']);
+    expect(held.readInMinute(at1('01:00'))).toBe(2);
+    expect(held.release()).toEqual(['B', 'C']);
+    expect(held.size).toBe(0);
   });
 });
 
