@@ -6,6 +6,7 @@ import { acquireLease, StateHeldError, StateLeaseLostError, type ProcessIdentity
 import { openSqliteStore, type SqliteStateStore } from '../../../src/state/sqlite/store.js';
 import type { BatchCommit } from '../../../src/state/types.js';
 import type { PlannedAction } from '../../../src/model/action.js';
+import { describeLease } from '../../../src/cli/inspect.js';
 
 const TTL = { ttlMs: 30_000 };
 const T0 = Date.parse('2026-12-04T10:00:00.000Z');
@@ -192,5 +193,23 @@ describe('state lease (SQLite)', () => {
     setTimeout(() => stop.abort(new Error('SIGTERM')), 30);
 
     await expect(acquireLease(open(file, proc(202)).leases, TTL, { wait: true, pollMs: 10, signal: stop.signal })).rejects.toThrow('SIGTERM');
+  });
+});
+
+describe('deskbridge status: the lease in one line', () => {
+  const holder = { holderId: 'x', pid: 123, host: 'h', pidNamespace: undefined, startedAt: '2026-12-04T10:00:00.000Z', heartbeatAt: '2026-12-04T10:00:00.000Z', ttlMs: 30_000, token: 7, releasedAt: undefined };
+  const at = (ms: number): Date => new Date(T0 + ms);
+
+  it('names the holder, its last heartbeat, token and TTL while it is held', () => {
+    expect(describeLease('/x/state.db', holder, at(3_000))).toBe('state /x/state.db: held by pid 123 on host h since 2026-12-04T10:00:00.000Z, last heartbeat 3 s ago (token 7, TTL 30 s)');
+  });
+
+  it('says a lease without a heartbeat within its TTL is stale and will be taken over', () => {
+    expect(describeLease('/x/state.db', holder, at(95_000))).toMatch(/^state \/x\/state\.db: stale — held by pid 123 .*last heartbeat 95 s ago .*; the next daemon takes it over$/);
+  });
+
+  it('says when the state is free, and when no daemon has run on it', () => {
+    expect(describeLease('/x/state.db', { ...holder, releasedAt: '2026-12-04T10:05:00.000Z' }, at(0))).toBe('state /x/state.db: free (last held by pid 123 on host h, released 2026-12-04T10:05:00.000Z; token 7)');
+    expect(describeLease('/x/state.db', undefined, at(0))).toBe('state /x/state.db: no daemon has run on it yet');
   });
 });
