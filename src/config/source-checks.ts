@@ -58,7 +58,7 @@ function tokenOffset(source: YamlSource, node: Node, expression: string, token: 
 /**
  * Platforms are reached over HTTP(S) only: `file:`, `ftp:` and the like would make the HTTP
  * client fail on every pass (or read local files). Plain http sends credentials in the clear, so
- * it is allowed (sandboxes, proxies on localhost) with a warning.
+ * it is allowed with a warning, except to this machine (sandboxes, a local TLS proxy).
  */
 function urlProblems(source: YamlSource, value: string, at: PropertyKey[]): Diagnostic[] {
   const node = nodeAt(source, at);
@@ -71,6 +71,8 @@ function urlProblems(source: YamlSource, value: string, at: PropertyKey[]): Diag
   const field = String(at[at.length - 1]);
   if (url.protocol === 'https:') return [];
   if (url.protocol === 'http:') {
+    // A sandbox or a TLS-terminating proxy on this machine: nothing crosses the network in clear.
+    if (LOOPBACK_HOSTS.has(url.hostname)) return [];
     return [
       diagnosticAtNode(source, node, 'warning', 'insecure-url', `${field} uses http://: credentials and ticket data travel unencrypted`, {
         hint: 'use https:// unless this is a local sandbox or a TLS-terminating proxy on the same host',
@@ -83,6 +85,8 @@ function urlProblems(source: YamlSource, value: string, at: PropertyKey[]): Diag
     }),
   ];
 }
+
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** The rules location (a folder or one file) and the mappings folder must exist when the daemon starts. */
 function locationProblems(source: YamlSource, config: DaemonConfig, dir: string): Diagnostic[] {

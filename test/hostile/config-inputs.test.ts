@@ -121,6 +121,7 @@ const CASES: Case[] = [
   { name: 'cron schedule with one field', files: { 'deskbridge.yaml': CONFIG + '    schedule: hourly\n' }, first: 'deskbridge.yaml:13:15 error bad-schedule', says: /5 or 6 fields/, exit: 1 },
   { name: 'file: baseUrl', files: { 'deskbridge.yaml': CONFIG.replace('https://example.service-now.com', 'file:///etc/passwd') }, first: 'deskbridge.yaml:8:14 error bad-url', exit: 1 },
   { name: 'ftp: baseUrl', files: { 'deskbridge.yaml': CONFIG.replace('https://example.service-now.com', 'ftp://example.com') }, first: 'deskbridge.yaml:8:14 error bad-url', exit: 1 },
+  { name: 'http://127.0.0.1 (a local sandbox) is not warned about', files: { 'deskbridge.yaml': CONFIG.replace('https://example.service-now.com', 'http://127.0.0.1:8089') }, exit: 0 },
   { name: 'http: baseUrl is a warning only', files: { 'deskbridge.yaml': CONFIG.replace('https://', 'http://') }, first: 'deskbridge.yaml:8:14 warning insecure-url', exit: 0 },
   { name: 'missing rules folder', files: { 'deskbridge.yaml': CONFIG.replace('rules: ./rules', 'rules: ./rulez') }, first: 'deskbridge.yaml:3:8 error file-not-found', says: /Rules folder or file "\.\/rulez" not found/, exit: 1 },
   { name: 'missing default rules folder', files: { 'deskbridge.yaml': CONFIG.replace('rules: ./rules\n', ''), 'rules/routing.yaml': null }, first: 'deskbridge.yaml:1:1 error file-not-found', says: /\(the default\)/, exit: 1 },
