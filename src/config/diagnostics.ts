@@ -17,7 +17,8 @@ export type DiagnosticCode =
   | 'file-not-found'
   | 'unknown-kind'
   | 'capability-missing'
-  | 'unknown-reference';
+  | 'unknown-reference'
+  | 'evaluation-limit';
 
 export type DiagnosticSeverity = 'error' | 'warning';
 

@@ -44,31 +44,31 @@ describe('validatePaths', () => {
 });
 
 describe('runValidate', () => {
-  it('prints a summary and exits 0 when everything is valid', () => {
+  it('prints a summary and exits 0 when everything is valid', async () => {
     const lines: string[] = [];
 
-    const code = runValidate([configFixture('valid.yaml')], (line) => lines.push(line), { env });
+    const code = await runValidate([configFixture('valid.yaml')], (line) => lines.push(line), { env });
 
     expect(code).toBe(0);
     expect(lines).toEqual(['4 files checked, no problems found']);
   });
 
-  it('prints one formatted line per problem and exits 1 on errors', () => {
+  it('prints one formatted line per problem and exits 1 on errors', async () => {
     const lines: string[] = [];
     const file = rulesFixture('broken-members.yaml');
 
-    const code = runValidate([file], (line) => lines.push(line), { env });
+    const code = await runValidate([file], (line) => lines.push(line), { env });
 
     expect(code).toBe(1);
     expect(lines[0]).toMatch(new RegExp(`^${file.replace(/[.\\]/g, '\\$&')}:7:17 error missing-field: `));
     expect(lines.at(-1)).toBe('1 file checked: 1 error, 0 warnings');
   });
 
-  it('does not fail on warnings alone', () => {
+  it('does not fail on warnings alone', async () => {
     const lines: string[] = [];
     const config = configFixture('warnings-only.yaml');
 
-    const code = runValidate([config], (line) => lines.push(line), { env });
+    const code = await runValidate([config], (line) => lines.push(line), { env });
 
     expect(code).toBe(0);
     expect(lines[0]).toMatch(/:1:1 warning file-not-found: File or directory not found \(rules folder of .*warnings-only\.yaml\)/);
