@@ -68,8 +68,8 @@ program
   .command('validate')
   .description('check config, rules and mappings; prints file:line:col for every problem')
   .argument('[paths...]', 'files or folders (config, rules, mappings)', ['deskbridge.yaml'])
-  .action((paths: string[]) => {
-    process.exitCode = runValidate(paths, (line) => process.stdout.write(`${line}\n`));
+  .action(async (paths: string[]) => {
+    process.exitCode = await runValidate(paths, (line) => process.stdout.write(`${line}\n`));
   });
 
 program

@@ -25,7 +25,8 @@ export type DiagnosticCode =
   | 'bad-url'
   | 'insecure-url'
   | 'bad-field-name'
-  | 'bad-mapping-output';
+  | 'bad-mapping-output'
+  | 'evaluation-limit';
 
 export type DiagnosticSeverity = 'error' | 'warning';
 

@@ -14,11 +14,14 @@ import { hasTopLevelKey, nodeAt, nodeStart, parseYamlSource, positionAt, type Ya
 import { capabilitiesOf } from '../platforms/api.js';
 import { isTeamFile, loadTeam, type Team } from '../team/index.js';
 import { teamReferenceDiagnostics } from './team-references.js';
+import { probeRuleEvaluations } from './evaluation-probe.js';
 
 export interface ValidateResult {
   diagnostics: Diagnostic[];
   /** Distinct files read (configs, rules files, mapping files). */
   filesChecked: number;
+  /** The rules files as loaded, for checks that evaluate them (see evaluation-probe.ts). */
+  rulesFiles: LoadedRulesFile[];
 }
 
 export interface ValidateOptions {
@@ -120,6 +123,7 @@ export function validatePaths(paths: readonly string[], options: ValidateOptions
   return {
     diagnostics: sortDiagnostics(diagnostics),
     filesChecked: (found.get('config')?.length ?? 0) + rulesFiles.length + teamFiles.length + mappingFiles.length,
+    rulesFiles: loadedRules?.files ?? [],
   };
 }
 
@@ -191,9 +195,11 @@ function classify(file: string): FileKind {
  * problem and a summary. Returns the exit code: 1 when there are errors, 0 otherwise (warnings
  * alone do not fail).
  */
-export function runValidate(paths: readonly string[], out: (line: string) => void, options: ValidateOptions = {}): number {
+export async function runValidate(paths: readonly string[], out: (line: string) => void, options: ValidateOptions = {}): Promise<number> {
   const targets = paths.length > 0 ? paths : ['deskbridge.yaml'];
-  const { diagnostics, filesChecked } = validatePaths(targets, options);
+  const validated = validatePaths(targets, options);
+  const { filesChecked } = validated;
+  const diagnostics = sortDiagnostics([...validated.diagnostics, ...(await probeRuleEvaluations(validated.rulesFiles))]);
   for (const d of diagnostics) out(formatDiagnostic(d));
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.length - errors;

@@ -44,20 +44,20 @@ describe('validatePaths', () => {
 });
 
 describe('runValidate', () => {
-  it('prints a summary and exits 0 when everything is valid', () => {
+  it('prints a summary and exits 0 when everything is valid', async () => {
     const lines: string[] = [];
 
-    const code = runValidate([configFixture('valid.yaml')], (line) => lines.push(line), { env });
+    const code = await runValidate([configFixture('valid.yaml')], (line) => lines.push(line), { env });
 
     expect(code).toBe(0);
     expect(lines).toEqual(['4 files checked, no problems found']);
   });
 
-  it('prints one formatted line per problem and exits 1 on errors', () => {
+  it('prints one formatted line per problem and exits 1 on errors', async () => {
     const lines: string[] = [];
     const file = rulesFixture('broken-members.yaml');
 
-    const code = runValidate([file], (line) => lines.push(line), { env });
+    const code = await runValidate([file], (line) => lines.push(line), { env });
 
     expect(code).toBe(1);
     expect(lines[0]).toMatch(new RegExp(`^${file.replace(/[.\\]/g, '\\$&')}:7:17 error missing-field: `));
@@ -65,11 +65,11 @@ describe('runValidate', () => {
   });
 
   // (This fixture used to be a missing rules folder, a warning then; `run` refuses that, so it is an error now.)
-  it('does not fail on warnings alone', () => {
+  it('does not fail on warnings alone', async () => {
     const lines: string[] = [];
     const config = configFixture('warnings-only.yaml');
 
-    const code = runValidate([config], (line) => lines.push(line), { env });
+    const code = await runValidate([config], (line) => lines.push(line), { env });
 
     expect(code).toBe(0);
     expect(lines[0]).toMatch(/warnings-only\.yaml:7:14 warning insecure-url: baseUrl uses http:\/\//);
