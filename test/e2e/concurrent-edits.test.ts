@@ -43,7 +43,7 @@ describe('people editing tickets while deskbridge works', () => {
     expect(snapshot(sandbox)[number]).toMatchObject({ group: 'Desktop Support', assignee: 'Alice Tech', notes: [] });
   });
 
-  it('ends a one-off pass promptly with a failure when a write is refused, holding that plan\'s note for an admin', async () => {
+  it('ends a one-off pass promptly with a failure when a write is refused, dead-lettering the note that describes it', async () => {
     sandbox = await startSeededSandbox({});
     sandbox.store.insert('incident', { short_description: 'Laptop will not boot', category: 'hardware', state: '1' }, 'caller.one', { inputDisplayValue: true });
     const proxy = await startWriteBlockingProxy(sandbox.url, 403);
@@ -57,9 +57,11 @@ describe('people editing tickets while deskbridge works', () => {
 
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.ok).toBe(false);
-    expect(result.results[0]?.written.dead).toBe(1);
-    expect(result.results[0]?.pendingWrites).toBe(1);
-    expect((await daemon.store.outbox.list({ status: 'pending' }))[0]?.planned.action.type).toBe('comment');
+    // The assignment and the routing note that describes it; nothing left pending for ever.
+    expect(result.results[0]?.written.dead).toBe(2);
+    expect(result.results[0]?.pendingWrites).toBe(0);
+    const note = (await daemon.store.outbox.list({ status: 'dead' })).find((e) => e.planned.action.type === 'comment');
+    expect(note?.lastError).toMatch(/^Not sent: it builds on assign [0-9a-f]{12} /);
   });
 
   it('leaves a P1 with its round-robin assignee when someone adds a work note', async () => {

@@ -54,7 +54,7 @@ describe('plans: a superseded or dead write holds back the rest of its plan, and
     expect(rows.filter((r) => r.on === 'INCa' && r.type === 'comment')).toEqual([{ type: 'comment', on: 'INCa', status: 'done', outcome: 'created' }]);
   });
 
-  it('a problem that could not be created holds its links, and the group may open a new problem', async () => {
+  it('a problem that could not be created dead-letters its links with it, and the group may open a new problem', async () => {
     const desk = new Desk([pattern]);
     await desk.batch(['08', '09', '10'].map((h, i) => makeTicket({ id: `p${i}`, ci: 'mail-01', createdAt: `2026-11-20T${h}:00:00Z`, updatedAt: `2026-11-20T${h}:00:00Z` })));
     await desk.drain(async (e) => {
@@ -64,9 +64,9 @@ describe('plans: a superseded or dead write holds back the rest of its plan, and
     const rows = await desk.outbox();
     expect(rows.map((r) => [r.type, r.status])).toEqual([
       ['create-problem', 'dead'],
-      ['link-problem', 'pending'],
-      ['link-problem', 'pending'],
-      ['link-problem', 'pending'],
+      ['link-problem', 'dead'],
+      ['link-problem', 'dead'],
+      ['link-problem', 'dead'],
     ]);
     const key = JSON.stringify(['snow-test', 'mail-01']);
     expect((await desk.store.history.latestProblem('by-ci', key))?.status).toBe('closed');
