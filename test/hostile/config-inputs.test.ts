@@ -162,13 +162,13 @@ function workspace(files: Files): string {
 const STACK_FRAME = /\n\s+at .+[(\s]\S+:\d+:\d+\)?/;
 
 describe('hostile config inputs: validate reports each with its exact position', () => {
-  it.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+  it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const dir = workspace(c.files);
     const lines: string[] = [];
     const heapBefore = process.memoryUsage().heapUsed;
     const started = performance.now();
 
-    const exit = runValidate([path.join(dir, 'deskbridge.yaml')], (line) => lines.push(line), { env: c.env ?? ENV });
+    const exit = await runValidate([path.join(dir, 'deskbridge.yaml')], (line) => lines.push(line), { env: c.env ?? ENV });
 
     const elapsed = performance.now() - started;
     const output = lines.join('\n');
@@ -200,7 +200,7 @@ describe('validate = run: run --once refuses every rejected case with the same d
   it.each(rejected.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const dir = workspace(c.files);
     const validateLines: string[] = [];
-    runValidate([path.join(dir, 'deskbridge.yaml')], (line) => validateLines.push(line), { env: c.env ?? ENV });
+    await runValidate([path.join(dir, 'deskbridge.yaml')], (line) => validateLines.push(line), { env: c.env ?? ENV });
     const firstError = validateLines.find((line) => / error /.test(line));
     expect(firstError).toBeDefined();
 
