@@ -13,6 +13,7 @@ import { silentLogger } from '../observability/logger.js';
 import { createConnector } from '../platforms/api.js';
 import { openSqliteStore, scratchHistory } from '../state/sqlite/store.js';
 import { teamCalendars } from '../team/index.js';
+import { setEvaluationLimits } from '../mapping/limits.js';
 
 export interface ExplainOptions {
   config: string;
@@ -33,6 +34,7 @@ export async function explainCommand(opts: ExplainOptions, out: (line: string) =
     return 2;
   }
   const { config } = loadConfig(opts.config);
+  setEvaluationLimits(config.limits);
   const source = pickSource(config.sources, opts.source);
   const set = loadConfigSet(config.rules, config.mappings, [mappingName(source)], config.sources.map((s) => s.id));
   const mappings = set.mappings.get(mappingName(source));

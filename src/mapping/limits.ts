@@ -4,8 +4,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * skills, QA checks): a rule that loops forever, recurses without end or builds a huge sequence
  * fails for that ticket instead of hanging the daemon.
  *
- * Defaults are far above what real rules use: the shipped mappings evaluate in well under a
- * millisecond at a depth of about 80, the shipped rules at a depth under 40 (see the README).
+ * Defaults are far above what real rules use: the shipped ServiceNow mapping, the deepest shipped
+ * expression, evaluates 224 nodes at a depth of 79 in well under a millisecond; the shipped rules'
+ * own tests pass under them (test/hostile/evaluation.test.ts).
  */
 export interface EvaluationLimits {
   /** Wall-clock budget of one evaluation (one expression, one template placeholder), in ms. */
