@@ -140,7 +140,7 @@ describe('one writer per state (two daemons on one state file, real processes, S
 
     const successor = daemon(['run', '--wait', '--config', configPath]);
     children.push(successor);
-    await until(() => successor.stderr().includes('Took over the state lock: its holder stopped renewing it'), `the successor to take over: ${successor.stderr()}`);
+    await until(() => successor.stderr().includes('Took over the state lock: its holder stopped renewing it'), `the successor to take over: ${successor.stderr()}`, 60_000);
     paused.child.kill('SIGCONT');
 
     expect(await paused.exited).toBe(EXIT_STATE_HELD);

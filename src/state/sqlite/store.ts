@@ -67,10 +67,27 @@ export function openSqliteStore(path: string, clock: () => Date = () => new Date
   const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
   // WAL survives a killed process without losing committed transactions, and lets readers
   // (the CLI's `outbox list`) run beside the daemon.
-  db.pragma('journal_mode = WAL');
+  // Switching a new file to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once
+  // (no busy handler) when another process is switching it at the same instant: retry until the
+  // busy timeout.
+  untilNotBusy(() => db.pragma('journal_mode = WAL'));
   db.pragma('synchronous = NORMAL');
   migrate(db);
   return new SqliteStateStore(db, clock, path, identity);
+}
+
+function untilNotBusy<T>(fn: () => T): T {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return fn();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if ((code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') || Date.now() > deadline) throw error;
+      Atomics.wait(pause, 0, 0, 5 + Math.floor(Math.random() * 20));
+    }
+  }
 }
 
 /**

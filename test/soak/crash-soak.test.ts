@@ -85,5 +85,5 @@ describe('crash soak against a faulty platform', () => {
     expect(duplicated).toEqual([]);
     expect(actual).toEqual(expected);
     expect(writesIn(faulty)).toBeGreaterThanOrEqual(writesIn(reference));
-  }, 240_000);
+  }, 480_000);
 });

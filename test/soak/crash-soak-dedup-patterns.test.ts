@@ -113,5 +113,5 @@ describe('crash soak with dedup and pattern rules', () => {
       expect(parent).not.toBe(child);
       expect(parents.has(parent), `chain through ${parent}`).toBe(false);
     }
-  }, 240_000);
+  }, 480_000);
 });
