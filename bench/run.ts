@@ -80,6 +80,9 @@ const SNOW = (url: string): Record<string, unknown> => ({
   platform: 'servicenow',
   baseUrl: url,
   auth: { type: 'basic', username: 'deskbridge', password: 'deskbridge' },
+  // The seeded incidents are years old: act on them, as the figures always have (a first sync
+  // without a start point would only learn from them).
+  actFrom: '2000-01-01T00:00:00Z',
   rateLimit: { requestsPerMinute: 1_000_000, concurrency: 8 },
 });
 
@@ -92,6 +95,7 @@ const JIRA = (flavour: 'cloud' | 'datacenter') => (url: string): Record<string, 
   auth: { type: 'basic', username: flavour === 'cloud' ? 'deskbridge@example.com' : 'deskbridge', password: 'deskbridge' },
   groupField: 'customfield_10001',
   teams: demoTeamIds(),
+  actFrom: '2000-01-01T00:00:00Z',
   rateLimit: { requestsPerMinute: 1_000_000, concurrency: 8 },
 });
 
