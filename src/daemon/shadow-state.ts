@@ -77,6 +77,24 @@ export class ShadowState implements EngineState {
   }
 }
 
+/**
+ * The real batch state (history, marks, loads) for evaluations whose assignments are never
+ * written (a history ticket's SLA steps): `noteAssignment` does nothing, so neither the ticket's
+ * row nor the loads later tickets are routed by take an assignment that was never made.
+ */
+export function withoutAssignments(real: BatchState): EngineState {
+  return {
+    history: real.history,
+    nextRoundRobin: (ruleId, memberCount) => real.nextRoundRobin(ruleId, memberCount),
+    roundRobinPosition: (ruleId) => real.roundRobinPosition(ruleId),
+    setRoundRobinPosition: (ruleId, position) => real.setRoundRobinPosition(ruleId, position),
+    openLoad: (sourceId, assignee) => real.openLoad(sourceId, assignee),
+    noteAssignment: () => undefined,
+    plannedGroup: (ticketKey) => real.plannedGroup(ticketKey),
+    loadSources: (ownSourceId) => real.loadSources(ownSourceId),
+  };
+}
+
 class ShadowHistory implements HistoryState {
   private readonly marks = new Set<string>();
   private readonly roots = new Map<string, string>();

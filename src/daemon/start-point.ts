@@ -51,9 +51,12 @@ export async function resolveStartPoint(
   const recorded = await store.getStartPoint(source.id);
   if (options.override !== undefined) {
     const actFrom = normalise(options.override);
-    await store.setStartPoint(source.id, actFrom);
     const watermark = await store.getWatermark(source.id);
     const rewind = recorded !== null && watermark !== null && actFrom < recorded ? { previous: recorded } : undefined;
+    // A rewind is recorded only once a pass has read that history again (`rewindDone`): until
+    // then the previous start point stays, so running with the same --from after a failed pass
+    // rewinds again.
+    if (!rewind) await store.setStartPoint(source.id, actFrom);
     return { actFrom, origin: 'flag', ...(rewind ? { rewind } : {}) };
   }
   if (source.actFrom !== undefined) return { actFrom: normalise(source.actFrom), origin: 'config' };
@@ -63,6 +66,14 @@ export async function resolveStartPoint(
   const actFrom = watermark !== null ? new Date(Date.parse(watermark) - source.overlapSeconds * 1000).toISOString() : options.now.toISOString();
   await store.setStartPoint(source.id, actFrom);
   return { actFrom, origin: watermark !== null ? 'recorded' : 'first-sync' };
+}
+
+/** A pass with `rewind` completed: the new start point is recorded and later passes just keep it. */
+export async function rewindDone(store: Pick<StateStore, 'setStartPoint'>, sourceId: string, startPoint: StartPoint): Promise<StartPoint> {
+  if (!startPoint.rewind) return startPoint;
+  await store.setStartPoint(sourceId, startPoint.actFrom);
+  const { rewind: _done, ...rest } = startPoint;
+  return rest;
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(m|min|h|d|w)$/i;

@@ -4,6 +4,7 @@ import { LINKED, SUGGESTED } from '../engine/dedup/index.js';
 import { durationMs } from '../model/rule.js';
 import { rulesOfKind, type CompiledRuleSet } from '../engine/rule-set.js';
 import { mapInbound, MappingError, type PlatformMappings } from '../mapping/mapper.js';
+import { EvaluationCancelledError } from '../mapping/expression.js';
 import type { PlannedAction } from '../model/action.js';
 import { isOpen, Ticket } from '../model/ticket.js';
 import type { Logger } from '../observability/logger.js';
@@ -34,8 +35,8 @@ import type { Team } from '../team/index.js';
 import { BatchState } from './batch-state.js';
 import { similarityDoc } from './history-overlay.js';
 import { emptyHistoryReport, formatHistoryReport, recordWouldHave, type HistoryReport } from './history-report.js';
-import { ShadowProblems, ShadowState } from './shadow-state.js';
-import { resolveStartPoint, type StartPoint } from './start-point.js';
+import { ShadowProblems, ShadowState, withoutAssignments } from './shadow-state.js';
+import { resolveStartPoint, rewindDone, type StartPoint } from './start-point.js';
 
 /**
  * Tickets a pass pulls and indexes before judging any of them (duplicates look among everything
@@ -62,6 +63,8 @@ interface PreparedPage {
   /** Last editor per native id, from the record's envelope (loop prevention must not depend on the mapping). */
   updatedBy: Map<string, string | undefined>;
   watermark: string | undefined;
+  /** Quarantine entries this page retries: resolved in its commit. */
+  resolveQuarantine?: number[];
 }
 
 /** What one pass did, for logs, the demo summary and benchmarks. */
@@ -212,6 +215,8 @@ export class SourceSync {
     }
     if (!signal?.aborted && rulesOfKind(ruleSet, 'sla').length > 0) await this.sweepSla(result, decideNow(), ruleSet);
     this.addWritten(result, await this.drain(signal));
+    // Everything from the rewound start point is committed: record it, read history again no more.
+    if (startPoint.rewind && !signal?.aborted) this.resolvedStart = await rewindDone(store, source.id, startPoint);
     if (options.settle) await this.settle(result, signal, now);
     result.pendingWrites = (await store.outbox.counts(source.id)).pending;
     result.interrupted = signal?.aborted ?? false;
@@ -232,12 +237,8 @@ export class SourceSync {
   private resolvedStart: StartPoint | undefined;
 
   private async startPoint(now: Date): Promise<StartPoint> {
-    if (this.resolvedStart) {
-      // A rewind reads history again once; later passes just keep the start point.
-      const { rewind: _done, ...rest } = this.resolvedStart;
-      this.resolvedStart = rest;
-      return rest;
-    }
+    // A rewind stays until a pass has read that history again without error or interruption.
+    if (this.resolvedStart) return this.resolvedStart;
     const { source, store, logger } = this.deps;
     this.resolvedStart = await resolveStartPoint(store, source, { override: this.deps.actFrom, now });
     logger.info('Start point for acting', { source: source.id, actFrom: this.resolvedStart.actFrom, origin: this.resolvedStart.origin, ...(this.resolvedStart.rewind ? { readingAgainFrom: this.resolvedStart.actFrom, previous: this.resolvedStart.rewind.previous } : {}) });
@@ -285,10 +286,11 @@ export class SourceSync {
       if (record) records.push(record);
       else gone.push(entry.id);
     }
-    // Resolved first: a record that fails again is quarantined afresh (the same row reopened, or
-    // a new row for a newer version), so nothing is retried forever.
-    await store.quarantineResolve(entries.map((e) => e.id));
+    // Resolved in the same transaction as the batch that processes them (a record that fails again
+    // is quarantined afresh there: the same row reopened, or a new row for a newer version), so
+    // nothing is retried forever, and a pass that fails before that commit leaves them to retry.
     const prepared = await this.preparePage({ records, unreadable: [] }, result, now, mappings, scope, { ignoreLedger: true });
+    prepared.resolveQuarantine = entries.map((e) => e.id);
     await this.processPages([prepared], result, now, ruleSet, scope, { keepWatermark: true }, undefined);
     logger.info('Quarantined records retried', { source: source.id, retried: entries.length, mapped: prepared.tickets.length, gone: gone.length });
   }
@@ -328,6 +330,8 @@ export class SourceSync {
       try {
         tickets.push(await mapInbound(mappings, record.raw, { platform: this.deps.connector.platform, sourceId: source.id, source: mappingSourceBinding(source) }));
       } catch (error) {
+        // Shutdown is not a mapping failure: the page is not committed and is read again.
+        if (error instanceof EvaluationCancelledError) throw error;
         const message = error instanceof MappingError ? error.message : `unexpected mapping failure: ${String(error)}`;
         quarantine.push({ sourceId: source.id, nativeId: record.nativeId, version: record.version, error: message, raw: record.raw });
       }
@@ -402,7 +406,9 @@ export class SourceSync {
       let ticket: Ticket;
       try {
         ticket = await mapInbound(mappings, record.raw, { platform: connector.platform, sourceId: source.id, source: mappingSourceBinding(source) });
-      } catch {
+      } catch (error) {
+        // Shutdown: no re-judgement is committed (an empty one would drop the suggestion for good).
+        if (error instanceof EvaluationCancelledError) throw error;
         continue; // It mapped when it was judged; a mapping changed since is for the next pull to find.
       }
       // Judged as history: it stays history, whatever arrives later.
@@ -449,7 +455,8 @@ export class SourceSync {
       const previous = rejudge ? undefined : before;
       const context = { sourceId: source.id, now, previousStatus: previous?.status, previousResolvedAt: previous?.resolvedAt, statusSince, actFrom: scope.startPoint.actFrom, rejudge, ...this.teamContext() };
       let slaDueAt: string | undefined;
-      if (isHistory(ticket, scope.startPoint)) {
+      const history = isHistory(ticket, scope.startPoint);
+      if (history) {
         slaDueAt = await this.learnFromHistory(ticket, ruleSet, state, context, scope);
       } else if (ownWrite) {
         result.ownWrites++;
@@ -477,7 +484,8 @@ export class SourceSync {
           this.deps.onEvent?.({ type: 'planned', sourceId: source.id, ticket, action });
         }
       }
-      const assigned = state.plannedAssignments.get(ticket.key);
+      // History is never acted on: its row keeps the group and person the platform says.
+      const assigned = history ? undefined : state.plannedAssignments.get(ticket.key);
       ticketStates.push({
         key: ticket.key,
         sourceId: source.id,
@@ -511,6 +519,7 @@ export class SourceSync {
       quarantine,
       history: state.history.changes,
       audit,
+      ...(page.resolveQuarantine ? { resolveQuarantine: page.resolveQuarantine } : {}),
     });
     result.verdicts += audit.length;
     result.planned += actions.length;
@@ -535,7 +544,9 @@ export class SourceSync {
     recordWouldHave(scope.report, ticket, evaluation.decisions, evaluation.verdicts, ruleSet);
     if (rulesOfKind(ruleSet, 'sla').length === 0) return undefined;
     state.history.beginPlan(`${ticket.key}@${ticket.version}/sla`);
-    return (await evaluateSlaOnly(ticket, ruleSet, state, context)).slaDueAt;
+    // Its steps' marks are real (a step already past is never sent), its assignments are not: no
+    // write is planned for history, so later tickets of the batch must not see the load move.
+    return (await evaluateSlaOnly(ticket, ruleSet, withoutAssignments(state), context)).slaDueAt;
   }
 
   /**

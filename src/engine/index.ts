@@ -48,6 +48,8 @@ export async function evaluateSlaOnly(ticket: Ticket, ruleSet: CompiledRuleSet, 
  */
 export async function evaluateDuplicatesOnly(ticket: Ticket, ruleSet: CompiledRuleSet, state: EngineState, context: EvaluationContext): Promise<Evaluation> {
   const dedup = await evaluateDedup(ticket, rulesOfKind(ruleSet, 'dedup'), state, context);
+  // A rule cut short by shutdown did not find "no duplicate": nothing of this judgement may be committed.
+  throwIfCancelled();
   return { decisions: dedup.decisions, trace: dedup.trace, verdicts: [], slaDueAt: undefined };
 }
 

@@ -65,6 +65,8 @@ export interface BatchCommit {
   history?: HistoryChanges;
   /** Audit records (QA verdicts) this batch produced, queued for the append-only logs. */
   audit?: AuditEvent[];
+  /** Quarantine entries (ids) this batch retried: resolved with it, so a retry that fails before its commit leaves them to retry. */
+  resolveQuarantine?: readonly number[];
 }
 
 export type AuditLogName = 'qa' | 'actions';

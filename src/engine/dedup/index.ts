@@ -1,6 +1,6 @@
 import { durationMs } from '../../model/rule.js';
 import { isOpen, type Ticket } from '../../model/ticket.js';
-import { isTruthy } from '../../mapping/expression.js';
+import { EvaluationCancelledError, isTruthy } from '../../mapping/expression.js';
 import type { CompiledDedupRule } from '../rule-set.js';
 import type { Decision, DuplicateCandidate, EngineState, EvaluationContext, IndexedTicket, RuleTrace } from '../types.js';
 
@@ -43,6 +43,8 @@ export async function evaluateDedup(ticket: Ticket, rules: readonly CompiledDedu
         continue;
       }
     } catch (error) {
+      // Shutdown is not a rule error: the caller must not commit a judgement the rule never made.
+      if (error instanceof EvaluationCancelledError) throw error;
       skip('error', `when failed: ${error instanceof Error ? error.message : String(error)}`);
       continue;
     }

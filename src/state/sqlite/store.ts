@@ -299,6 +299,8 @@ export class SqliteStateStore implements StateStore {
           resolvedAt: t.resolvedAt ?? null,
         });
       }
+      // Before the new quarantine rows: a retried record that fails again reopens its row.
+      for (const id of batch.resolveQuarantine ?? []) this.stmts.quarantineResolve.run(id);
       for (const q of batch.quarantine) {
         this.stmts.quarantine.run(q.sourceId, q.nativeId ?? null, q.version ?? null, q.error, JSON.stringify(q.raw ?? null), now);
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptyHistoryReport, formatHistoryReport, recordWouldHave } from '../../../src/daemon/history-report.js';
-import { parseFrom, resolveStartPoint } from '../../../src/daemon/start-point.js';
+import { parseFrom, resolveStartPoint, rewindDone } from '../../../src/daemon/start-point.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
 import { PatternRule, RoutingRule } from '../../../src/model/rule.js';
 import { openSqliteStore } from '../../../src/state/sqlite/store.js';
@@ -23,7 +23,7 @@ describe('start point for acting', () => {
     expect((await resolveStartPoint(store, source, { now: NOW })).actFrom).toBe('2026-11-30T23:58:00.000Z');
   });
 
-  it('the config actFrom wins over the recorded one; --from wins over both, is recorded, and reads history again when it moves back', async () => {
+  it('the config actFrom wins over the recorded one; --from wins over both, is recorded, and reads history again when it moves back (recorded only once that pass is done)', async () => {
     const store = openSqliteStore(':memory:');
     await resolveStartPoint(store, source, { now: NOW });
     expect(await resolveStartPoint(store, { ...source, actFrom: '2026-01-01T00:00:00Z' }, { now: NOW })).toEqual({ actFrom: '2026-01-01T00:00:00.000Z', origin: 'config' });
@@ -31,6 +31,10 @@ describe('start point for acting', () => {
     expect(await resolveStartPoint(store, source, { now: NOW, override: '2026-06-01T00:00:00.000Z' })).toEqual({ actFrom: '2026-06-01T00:00:00.000Z', origin: 'flag' });
     await store.commitBatch({ sourceId: 'snow-prod', watermark: '2026-12-04T11:00:00Z', ledger: [], tickets: [], roundRobin: new Map(), actions: [], quarantine: [] });
     expect(await resolveStartPoint(store, source, { now: NOW, override: '2026-05-01T00:00:00.000Z' })).toEqual({ actFrom: '2026-05-01T00:00:00.000Z', origin: 'flag', rewind: { previous: '2026-06-01T00:00:00.000Z' } });
+    // Recorded once a pass has read that history again (not before: a failed pass must rewind again).
+    expect(await resolveStartPoint(store, source, { now: NOW })).toEqual({ actFrom: '2026-06-01T00:00:00.000Z', origin: 'recorded' });
+    expect(await resolveStartPoint(store, source, { now: NOW, override: '2026-05-01T00:00:00.000Z' })).toEqual({ actFrom: '2026-05-01T00:00:00.000Z', origin: 'flag', rewind: { previous: '2026-06-01T00:00:00.000Z' } });
+    expect(await rewindDone(store, 'snow-prod', { actFrom: '2026-05-01T00:00:00.000Z', origin: 'flag', rewind: { previous: '2026-06-01T00:00:00.000Z' } })).toEqual({ actFrom: '2026-05-01T00:00:00.000Z', origin: 'flag' });
     expect(await resolveStartPoint(store, source, { now: NOW })).toEqual({ actFrom: '2026-05-01T00:00:00.000Z', origin: 'recorded' });
   });
 });
