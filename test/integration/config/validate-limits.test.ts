@@ -1,0 +1,54 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load-config.js';
+import { runValidate } from '../../../src/config/validate.js';
+import { evaluationLimits, setEvaluationLimits } from '../../../src/mapping/limits.js';
+import { configFixture } from './fixtures.js';
+
+const env = { SN_PASSWORD: 'secret' };
+/** Mutual recursion: the lint cannot see it, only the probe stops it (at the time budget). */
+const ENDLESS = '($a := function($x){ $b($x) }; $b := function($x){ $a($x) }; $a(1))';
+
+/** The valid fixture config with its own `limits:` and one rules file, in a temp folder. */
+function configWith(limits: string, when: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'deskbridge-limits-'));
+  writeFileSync(join(dir, 'rules.yaml'), ['rules:', '  - id: probe', '    kind: routing', `    when: '${when}'`, '    assign: { group: Desk }', ''].join('\n'));
+  const base = readFileSync(configFixture('valid.yaml'), 'utf8')
+    .replace('rules: ../rules/valid.yaml', `rules: ${join(dir, 'rules.yaml')}`)
+    .replace('mappings: ./mappings', `mappings: ${resolve(configFixture('mappings'))}`);
+  const file = join(dir, 'deskbridge.yaml');
+  writeFileSync(file, `${base}\nlimits: ${limits}\n`);
+  return file;
+}
+
+afterEach(() => {
+  setEvaluationLimits();
+});
+
+describe('validate evaluates under the config’s limits, as run does', () => {
+  it('a low evaluationMs: the endless rule is reported against the config’s budget, the one run applies', async () => {
+    const file = configWith('{ evaluationMs: 100 }', ENDLESS);
+    const lines: string[] = [];
+
+    expect(await runValidate([file], (line) => lines.push(line), { env })).toBe(1);
+
+    expect(lines.join('\n')).toMatch(/evaluation-limit: rules\[0\]\.when evaluation stopped: it ran longer than the budget of 100 ms/);
+    // The same limits the daemon sets from this config (daemon.ts: setEvaluationLimits(config.limits)).
+    expect(evaluationLimits()).toEqual(loadConfig(file, env).config.limits);
+  });
+
+  it('a raised sequence: a range run accepts is not rejected by validate', async () => {
+    const when = 'false and $count([1..2000000]) > 0';
+    const lines: string[] = [];
+
+    expect(await runValidate([configWith('{ sequence: 5000000 }', when)], (line) => lines.push(line), { env })).toBe(0);
+    expect(lines.join('\n')).not.toMatch(/range-too-long/);
+
+    // Under the default sequence the same range is refused, in validate as in run.
+    const refused: string[] = [];
+    expect(await runValidate([configWith('{ sequence: 1000000 }', when)], (line) => refused.push(line), { env })).toBe(1);
+    expect(refused.join('\n')).toMatch(/range-too-long/);
+  });
+});
