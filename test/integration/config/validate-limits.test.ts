@@ -1,9 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { runValidate } from '../../../src/config/validate.js';
+import { runTestCommand } from '../../../src/cli/test.js';
 import { evaluationLimits, setEvaluationLimits } from '../../../src/mapping/limits.js';
 import { configFixture } from './fixtures.js';
 
@@ -14,7 +15,10 @@ const ENDLESS = '($a := function($x){ $b($x) }; $b := function($x){ $a($x) }; $a
 /** The valid fixture config with its own `limits:` and one rules file, in a temp folder. */
 function configWith(limits: string, when: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'deskbridge-limits-'));
-  writeFileSync(join(dir, 'rules.yaml'), ['rules:', '  - id: probe', '    kind: routing', `    when: '${when}'`, '    assign: { group: Desk }', ''].join('\n'));
+  writeFileSync(
+    join(dir, 'rules.yaml'),
+    ['rules:', '  - id: probe', '    kind: routing', `    when: '${when}'`, '    assign: { group: Desk }', 'tests:', '  - name: routes', '    ticket: { title: x }', '    expect: { actions: [{ type: assign, group: Desk }] }', ''].join('\n'),
+  );
   const base = readFileSync(configFixture('valid.yaml'), 'utf8')
     .replace('rules: ../rules/valid.yaml', `rules: ${join(dir, 'rules.yaml')}`)
     .replace('mappings: ./mappings', `mappings: ${resolve(configFixture('mappings'))}`);
@@ -24,6 +28,7 @@ function configWith(limits: string, when: string): string {
 }
 
 afterEach(() => {
+  vi.unstubAllEnvs();
   setEvaluationLimits();
 });
 
@@ -50,5 +55,20 @@ describe('validate evaluates under the config’s limits, as run does', () => {
     const refused: string[] = [];
     expect(await runValidate([configWith('{ sequence: 1000000 }', when)], (line) => refused.push(line), { env })).toBe(1);
     expect(refused.join('\n')).toMatch(/range-too-long/);
+  });
+});
+
+describe('deskbridge test --config evaluates under the config’s limits', () => {
+  it('the endless rule errors against the config’s budget, as in run; an unloadable config exits 2', async () => {
+    vi.stubEnv('SN_PASSWORD', 'secret');
+    const file = configWith('{ evaluationMs: 100 }', ENDLESS);
+    const lines: string[] = [];
+
+    expect(await runTestCommand([join(file, '..', 'rules.yaml')], (line) => lines.push(line), { config: file })).toBe(1);
+
+    expect(lines.join('\n')).toMatch(/budget of 100 ms/);
+    expect(evaluationLimits().evaluationMs).toBe(100);
+    const bad: string[] = [];
+    expect(await runTestCommand([join(file, '..', 'rules.yaml')], (line) => bad.push(line), { config: join(file, '..', 'missing.yaml') })).toBe(2);
   });
 });
