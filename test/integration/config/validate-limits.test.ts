@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { runValidate } from '../../../src/config/validate.js';
 import { runTestCommand } from '../../../src/cli/test.js';
+import { runBacktestCommand } from '../../../src/cli/backtest.js';
 import { evaluationLimits, setEvaluationLimits } from '../../../src/mapping/limits.js';
 import { configFixture } from './fixtures.js';
 
@@ -70,5 +71,22 @@ describe('deskbridge test --config evaluates under the config’s limits', () =>
     expect(evaluationLimits().evaluationMs).toBe(100);
     const bad: string[] = [];
     expect(await runTestCommand([join(file, '..', 'rules.yaml')], (line) => bad.push(line), { config: join(file, '..', 'missing.yaml') })).toBe(2);
+  });
+});
+
+describe('deskbridge backtest --config evaluates under the config’s limits', () => {
+  it('applies the config’s limits before the rules run; an unloadable config exits 2', async () => {
+    vi.stubEnv('SN_PASSWORD', 'secret');
+    const file = configWith('{ evaluationMs: 100, sequence: 5000000 }', 'true');
+    const base = { input: join(file, '..', 'no-such-export.csv'), rules: join(file, '..', 'rules.yaml'), mappings: resolve(configFixture('mappings')), progress: false };
+
+    const out: string[] = [];
+    expect(await runBacktestCommand({ ...base, config: join(file, '..', 'missing.yaml') }, (line) => out.push(line))).toBe(2);
+    expect(out.join('\n')).toMatch(/missing\.yaml/);
+    expect(evaluationLimits()).toMatchObject({ evaluationMs: 1000, sequence: 1_000_000 });
+
+    // (The export is missing, so it stops there: after the limits were applied.)
+    await runBacktestCommand({ ...base, config: file }, () => undefined);
+    expect(evaluationLimits()).toMatchObject({ evaluationMs: 100, sequence: 5_000_000 });
   });
 });
