@@ -3,6 +3,7 @@ import { formatReport } from '../backtest/format-report.js';
 import { BacktestInputError } from '../backtest/history.js';
 import { createProgressBar } from '../backtest/progress.js';
 import { runBacktest } from '../backtest/run-backtest.js';
+import { applyConfigLimits } from './test.js';
 
 export interface BacktestCommandOptions {
   /** ServiceNow CSV export (or .zip with one CSV), ServiceNow JSON export or Jira JSON export. */
@@ -22,6 +23,8 @@ export interface BacktestCommandOptions {
   source?: string;
   /** Jira field holding the group, as in the source config; default `components`. */
   jiraGroupField?: string;
+  /** A deskbridge.yaml whose `limits:` the rules are evaluated under, as `run` would. */
+  config?: string;
 }
 
 /**
@@ -29,6 +32,11 @@ export interface BacktestCommandOptions {
  * have done. Exit code 0 on success, 2 when the rules, mappings or input cannot be read.
  */
 export async function runBacktestCommand(options: BacktestCommandOptions, out: (line: string) => void): Promise<number> {
+  const configProblem = applyConfigLimits(options.config);
+  if (configProblem !== undefined) {
+    out(`deskbridge backtest: ${configProblem}`);
+    return 2;
+  }
   const showProgress = options.progress ?? process.stderr.isTTY === true;
   const bar = showProgress ? createProgressBar((text) => process.stderr.write(text)) : undefined;
   try {

@@ -107,8 +107,9 @@ program
   .description('run the tests inside rules files (tests:) offline; exit 1 when any fails — for your CI')
   .argument('[paths...]', 'rules files or folders', ['rules'])
   .option('--json', 'machine-readable report')
-  .action(async (paths: string[], opts: { json?: boolean }) => {
-    process.exitCode = await runTestCommand(paths, (line) => process.stdout.write(`${line}\n`), opts.json ? { json: true } : {});
+  .option('-c, --config <file>', 'evaluate under this configuration\'s limits: (as run does)')
+  .action(async (paths: string[], opts: { json?: boolean; config?: string }) => {
+    process.exitCode = await runTestCommand(paths, (line) => process.stdout.write(`${line}\n`), { ...(opts.json ? { json: true } : {}), ...(opts.config ? { config: opts.config } : {}) });
   });
 
 program
@@ -122,7 +123,8 @@ program
   .option('--jira-group-field <field>', 'Jira field holding the group (as groupField in the config)')
   .option('--limit <n>', 'only the first N tickets')
   .option('--json', 'machine-readable report')
-  .action(async (input: string, opts: { format: 'auto' | 'servicenow-csv' | 'servicenow-json' | 'jira-json'; rules: string; mappings: string; source?: string; jiraGroupField?: string; limit?: string; json?: boolean }) => {
+  .option('-c, --config <file>', 'evaluate under this configuration\'s limits: (as run does)')
+  .action(async (input: string, opts: { format: 'auto' | 'servicenow-csv' | 'servicenow-json' | 'jira-json'; rules: string; mappings: string; source?: string; jiraGroupField?: string; limit?: string; json?: boolean; config?: string }) => {
     process.exitCode = await runBacktestCommand(
       {
         input,
@@ -133,6 +135,7 @@ program
         ...(opts.jiraGroupField ? { jiraGroupField: opts.jiraGroupField } : {}),
         ...(opts.limit ? { limit: Number(opts.limit) } : {}),
         ...(opts.json ? { json: true } : {}),
+        ...(opts.config ? { config: opts.config } : {}),
       },
       (line) => process.stdout.write(`${line}\n`),
     );

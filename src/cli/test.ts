@@ -1,9 +1,29 @@
+import { ConfigError } from '../config/diagnostics.js';
+import { loadConfig } from '../config/load-config.js';
+import { setEvaluationLimits } from '../mapping/limits.js';
 import { formatTestReport } from '../testing/format-report.js';
 import { runRuleTests } from '../testing/run-rule-tests.js';
 
 export interface TestCommandOptions {
   /** Print the whole report as JSON instead of lines. */
   json?: boolean;
+  /** A deskbridge.yaml whose `limits:` the rules are evaluated under, as `run` would (default: the built-in limits). */
+  config?: string;
+}
+
+/**
+ * Applies a config's `limits:` as the daemon does, so offline commands reach the verdict `run`
+ * would. Returns an error line when the config cannot be loaded.
+ */
+export function applyConfigLimits(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  try {
+    setEvaluationLimits(loadConfig(file).config.limits);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
 }
 
 /** Where `deskbridge test` looks when given no paths. */
@@ -16,6 +36,11 @@ const DEFAULT_PATHS = ['rules'];
  */
 export async function runTestCommand(paths: string[], out: (line: string) => void, options: TestCommandOptions = {}): Promise<number> {
   const targets = paths.length > 0 ? paths : DEFAULT_PATHS;
+  const configProblem = applyConfigLimits(options.config);
+  if (configProblem !== undefined) {
+    out(`deskbridge test: ${configProblem}`);
+    return 2;
+  }
   const report = await runRuleTests(targets);
   if (options.json) out(JSON.stringify(report, null, 2));
   else for (const line of formatTestReport(report)) out(line);

@@ -15,6 +15,7 @@ import { capabilitiesOf } from '../platforms/api.js';
 import { isTeamFile, loadTeam, type Team } from '../team/index.js';
 import { teamReferenceDiagnostics } from './team-references.js';
 import { probeRuleEvaluations } from './evaluation-probe.js';
+import { setEvaluationLimits } from '../mapping/limits.js';
 
 export interface ValidateResult {
   diagnostics: Diagnostic[];
@@ -63,6 +64,9 @@ export function validatePaths(paths: readonly string[], options: ValidateOptions
     for (const file of listed.files) add(classify(file), file);
   }
 
+  // Evaluations (the range check below, the probes after) run under the limits `run` would use:
+  // the first config's `limits:` (without a config, the process's: the defaults in the CLI).
+  let limitsApplied = false;
   // Configs first: they decide which source ids exist and bring their own rules and mappings.
   let sourceIds: string[] | undefined;
   const sources: Source[] = [];
@@ -71,6 +75,10 @@ export function validatePaths(paths: readonly string[], options: ValidateOptions
   for (const file of found.get('config') ?? []) {
     const result = readConfig(file, options.env ?? process.env);
     diagnostics.push(...result.diagnostics);
+    if (result.config && !limitsApplied) {
+      setEvaluationLimits(result.config.limits);
+      limitsApplied = true;
+    }
     sourceIds = [...new Set([...(sourceIds ?? []), ...result.sourceIds])];
     sources.push(...(result.config?.sources ?? []));
     for (const platform of result.platforms) platforms.add(platform);

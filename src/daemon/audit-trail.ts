@@ -4,6 +4,7 @@ import { AuditLog, AuditLogError, PAYLOAD_BY_LOG, auditKeyFromEnv, entryHash, ty
 import type { Logger } from '../observability/logger.js';
 import type { DaemonMetrics } from '../observability/metrics.js';
 import type { AuditHead, AuditLogName, PendingAuditEvent, StateStore } from '../state/types.js';
+import { StateLeaseLostError } from '../state/lease.js';
 
 const BATCH = 1_000;
 const FLUSH_INTERVAL_MS = 1_000;
@@ -109,6 +110,8 @@ export class AuditTrail {
     if (!options.force && Date.now() - this.lastFlush < FLUSH_INTERVAL_MS) return this.running.then(() => undefined);
     this.lastFlush = Date.now();
     return this.exclusive(() => this.flushNow()).catch((error: unknown) => {
+      // Taken over: the files are the new holder's now; the pass fails and the daemon stops.
+      if (error instanceof StateLeaseLostError) throw error;
       // One failed flush must not wedge every later one; the queue keeps the records.
       this.logger.error('Audit log append failed; records stay queued in the state store', { dir: this.dir, error: error instanceof Error ? error.message : String(error) });
     });
@@ -122,6 +125,9 @@ export class AuditTrail {
 
   private async flushNow(): Promise<void> {
     for (;;) {
+      // Before anything is appended: a daemon taken over must not interleave lines with the new
+      // holder (its markAppended would be refused only after the append).
+      this.store.leases.fence?.();
       const pending = await this.store.audit.pending(BATCH);
       // Leftovers of a crashed flush are adopted first; then the batch is read again.
       if (await this.check(async () => pending)) continue;

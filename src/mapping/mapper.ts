@@ -96,6 +96,8 @@ export async function mapOutbound(
     mapped = await mappings.outbound.evaluate(input, mappingFunctions);
     assertSerialisable(mapped);
   } catch (error) {
+    // The daemon is stopping: nothing was written, the outbox retries it after the restart.
+    if (error instanceof EvaluationCancelledError) throw error;
     throw new MappingError(`${mappings.platform}.outbound.jsonata failed: ${error instanceof Error ? error.message : String(error)}`, {
       code: 'outbound-failed',
     });

@@ -1,6 +1,7 @@
 import PQueue from 'p-queue';
 import { planOf } from '../model/action.js';
 import { PlatformError } from '../http/errors.js';
+import { EvaluationCancelledError } from '../mapping/expression.js';
 import type { Logger } from '../observability/logger.js';
 import type { OutboxEntry, StateStore } from '../state/types.js';
 import { buildsOn, deadWith, notSentReason } from './dependencies.js';
@@ -53,9 +54,11 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
   const queue = new PQueue({ concurrency: options.concurrency });
   let stop: Error | undefined;
   let rateLimited = false;
+  /** The daemon is stopping and cancelled an outbound mapping: start no further write. */
+  let cancelled = false;
 
   for (;;) {
-    if (options.signal?.aborted || stop || rateLimited) break;
+    if (options.signal?.aborted || stop || rateLimited || cancelled) break;
     const due = await store.outbox.due(sourceId, now(), 500);
     if (due.length === 0) break;
     const byTicket = new Map<string, OutboxEntry[]>();
@@ -74,7 +77,7 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
           /** Entries the store dead-lettered together with one that died. */
           const deadWithOthers = new Set<string>();
           for (const entry of entries) {
-            if (options.signal?.aborted || stop || rateLimited) return;
+            if (options.signal?.aborted || stop || rateLimited || cancelled) return;
             if (deadWithOthers.has(entry.id)) continue;
             // The rest of a plan made from a version someone has since changed is stale too.
             if (supersededPlan === planOf(entry.planned)) {
@@ -148,6 +151,12 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
   /** Records a failed attempt; returns the ids dead-lettered with it when the entry died, undefined when it waits for a retry. */
   async function recordFailure(entry: OutboxEntry, error: unknown): Promise<readonly string[] | undefined> {
     const message = error instanceof Error ? error.message : String(error);
+    // Cancelled before anything was sent (shutdown): not an attempt, and never a reason to dead-letter.
+    if (error instanceof EvaluationCancelledError) {
+      await store.outbox.markFailed(entry.id, message, now(), { notProcessed: true });
+      cancelled = true;
+      return undefined;
+    }
     const platformError = error instanceof PlatformError ? error : undefined;
     // Refused credentials stop the source: every other write would fail the same way. A 403 on
     // one write is usually a data policy or ACL on that record, so only that entry dies.

@@ -234,7 +234,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async setStartPoint(sourceId: string, actFrom: string): Promise<void> {
-    this.stmts.setStartPoint.run(sourceId, actFrom, this.clock().toISOString());
+    this.write(() => this.stmts.setStartPoint.run(sourceId, actFrom, this.clock().toISOString()));
   }
 
   async seenVersions(sourceId: string, records: readonly { nativeId: string; version: string }[]): Promise<Set<string>> {

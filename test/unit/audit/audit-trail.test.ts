@@ -7,6 +7,7 @@ import { createAuditKey } from '../../../src/audit/hmac.js';
 import { verifyAuditLog } from '../../../src/audit/verify.js';
 import { AuditTrail } from '../../../src/daemon/audit-trail.js';
 import { DaemonMetrics } from '../../../src/observability/metrics.js';
+import { StateLeaseLostError, type ProcessIdentity } from '../../../src/state/lease.js';
 import { openSqliteStore, type SqliteStateStore } from '../../../src/state/sqlite/store.js';
 import { captureLogger } from '../../helpers/log-capture.js';
 import { qaVerdict, readLinesOf, tempDirs } from './fixtures.js';
@@ -124,5 +125,34 @@ describe('AuditTrail', () => {
       if (previous === undefined) delete process.env['DESKBRIDGE_AUDIT_HMAC_KEY'];
       else process.env['DESKBRIDGE_AUDIT_HMAC_KEY'] = previous;
     }
+  });
+});
+
+describe('AuditTrail after a takeover', () => {
+  it('the former holder\'s flush appends nothing to the shared files and fails with the lease-lost error', async () => {
+    const root = dirs.make();
+    const file = join(root, 'state.db');
+    const dir = join(root, 'audit');
+    let now = Date.parse('2026-12-04T10:00:00.000Z');
+    const clock = (): Date => new Date(now);
+    const identity = (pid: number, host: string): ProcessIdentity => ({ pid, host, pidNamespace: 'pid:[1]', pidAlive: () => true });
+    const paused = openSqliteStore(file, clock, identity(101, 'other'));
+    stores.push(paused);
+    await paused.leases.acquire({ ttlMs: 30_000 });
+    const { logger } = captureLogger();
+    const former = new AuditTrail(paused, dir, logger, 1024 * 1024, { metrics: new DaemonMetrics() });
+    queue(paused, 2);
+    await former.flush({ force: true });
+    const before = readdirSync(dir).map((f) => [f, readLinesOf(join(dir, f)).length]);
+
+    now += 45_000;
+    const successor = openSqliteStore(file, clock, identity(202, 'h'));
+    stores.push(successor);
+    await successor.leases.acquire({ ttlMs: 30_000 });
+    queue(paused, 3);
+
+    await expect(former.flush({ force: true })).rejects.toBeInstanceOf(StateLeaseLostError);
+    expect(readdirSync(dir).map((f) => [f, readLinesOf(join(dir, f)).length])).toEqual(before);
+    expect((await successor.audit.head('qa'))?.seq).toBe(2);
   });
 });

@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { PlatformError } from '../../../src/http/errors.js';
 import type { PlannedAction } from '../../../src/model/action.js';
 import { silentLogger } from '../../../src/observability/logger.js';
+import { EvaluationCancelledError } from '../../../src/mapping/expression.js';
+import { runCancellable } from '../../../src/mapping/limits.js';
+import { compilePlatformMappings, mapOutbound, MappingError } from '../../../src/mapping/mapper.js';
 import { drainOutbox, SourceStoppedError } from '../../../src/outbox/executor.js';
-import type { ActionWriter } from '../../../src/outbox/writer.js';
+import { createConnectorWriter, type ActionWriter } from '../../../src/outbox/writer.js';
+import type { Connector } from '../../../src/platforms/types.js';
 import type { WriteOutcome } from '../../../src/platforms/types.js';
 import { openSqliteStore } from '../../../src/state/sqlite/store.js';
 import type { OutboxEntry } from '../../../src/state/types.js';
@@ -142,5 +146,48 @@ describe('outbox executor', () => {
 
     await expect(drainOutbox({ ...base, store, writer, concurrency: 1 })).rejects.toBeInstanceOf(SourceStoppedError);
     expect((await store.outbox.counts()).dead).toBe(0);
+  });
+});
+
+describe('outbox executor: a drain cancelled by shutdown', () => {
+  it('leaves a write whose outbound mapping was cancelled pending, unattempted, and dead-letters nothing', async () => {
+    const store = await setup([assign('a1', 't1'), note('a2', 't1'), assign('b1', 't2')]);
+    const applied: string[] = [];
+    const connector = {
+      async apply(request: { planned: PlannedAction }) {
+        applied.push(request.planned.id);
+        return { outcome: 'updated', ref: request.planned.target.nativeId };
+      },
+    } as unknown as Connector;
+    const writer = createConnectorWriter(connector, () => compilePlatformMappings('test', '{}', '{ "group": action.group }'));
+    const stopping = new AbortController();
+    stopping.abort();
+
+    const summary = await runCancellable(stopping.signal, () => drainOutbox({ ...base, store, writer }));
+
+    expect(summary).toMatchObject({ sent: 0, dead: 0 });
+    expect(applied).toEqual([]);
+    const counts = await store.outbox.counts();
+    expect(counts.dead ?? 0).toBe(0);
+    expect(counts.pending).toBe(3);
+    const a1 = (await store.outbox.list({ status: 'pending' })).find((e) => e.id === 'a1');
+    expect(a1?.attempts).toBe(0);
+
+    // After the restart the same entries go out, in order.
+    await drainOutbox({ ...base, store, writer });
+    expect(applied.indexOf('a1')).toBeLessThan(applied.indexOf('a2'));
+    expect((await store.outbox.counts()).done).toBe(3);
+  });
+
+  it('mapOutbound rethrows the cancellation itself, not a MappingError', async () => {
+    const stopping = new AbortController();
+    stopping.abort();
+    const mappings = compilePlatformMappings('test', '{}', '{ "group": action.group }');
+    const target = { ticketKey: 't1', nativeId: 't1', number: 't1', version: '1' };
+
+    const mapped = runCancellable(stopping.signal, () => mapOutbound(mappings, { action: { type: 'assign', group: 'G' }, target, marker: 'm' }));
+
+    await expect(mapped).rejects.toBeInstanceOf(EvaluationCancelledError);
+    await expect(mapped).rejects.not.toBeInstanceOf(MappingError);
   });
 });

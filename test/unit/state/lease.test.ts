@@ -137,6 +137,7 @@ describe('state lease (SQLite)', () => {
     await expect(paused.outbox.markFailed('a1', 'HTTP 503', new Date(now))).rejects.toBeInstanceOf(StateLeaseLostError);
     await expect(paused.outbox.markDead('a1', 'HTTP 400')).rejects.toBeInstanceOf(StateLeaseLostError);
     await expect(paused.pruneLedger('s', '2030-01-01T00:00:00Z')).rejects.toBeInstanceOf(StateLeaseLostError);
+    await expect(paused.setStartPoint('s', '2020-01-01T00:00:00.000Z')).rejects.toBeInstanceOf(StateLeaseLostError);
     await expect(paused.audit.markAppended([], new Map([['actions', { seq: 9, hash: 'forged' }]]))).rejects.toBeInstanceOf(StateLeaseLostError);
     await expect(lease.renew()).rejects.toBeInstanceOf(StateLeaseLostError);
     await expect(lease.assertHeld()).rejects.toBeInstanceOf(StateLeaseLostError);
@@ -144,6 +145,7 @@ describe('state lease (SQLite)', () => {
     expect(await successor.getWatermark('s')).toBe('2026-12-01T00:00:00.000Z');
     expect((await successor.outbox.list({})).map((e) => [e.id, e.status, e.attempts])).toEqual([['a1', 'pending', 0]]);
     expect(await successor.audit.head('actions')).toBeUndefined();
+    expect(await successor.getStartPoint('s')).toBeNull();
     // Its release leaves the successor's lease alone.
     await lease.release();
     expect(await successor.leases.current()).toMatchObject({ pid: 202, token: 2, releasedAt: undefined });
