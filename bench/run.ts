@@ -120,8 +120,12 @@ interface SyncFigures {
 async function syncAgainst(sandboxArgs: string[], source: (url: string) => Record<string, unknown>, options: { dryRun?: boolean; timeLimitMs?: number } = {}): Promise<SyncFigures> {
   const sandbox = await startSandboxProcess(sandboxArgs);
   try {
+    // A fresh state file and its own audit folder: an audit log whose head is not in the state
+    // file is a broken trail, and deskbridge then writes nothing (fails closed).
+    const dir = mkdtempSync(join(tmpdir(), 'deskbridge-bench-'));
     const config = DaemonConfig.parse({
-      state: { path: join(mkdtempSync(join(tmpdir(), 'deskbridge-bench-')), 'state.db') },
+      state: { path: join(dir, 'state.db') },
+      audit: { dir: join(dir, 'audit') },
       rules: RULES_DIR,
       mappings: MAPPINGS_DIR,
       dryRun: options.dryRun ?? false,
