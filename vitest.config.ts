@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The crash soaks (dozens of SIGKILLs under injected faults) take minutes: `npm run test:soak`.
+    // Crash soaks and multi-daemon races take minutes: `npm run test:soak`.
     exclude: ['test/soak/**', '**/node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-/** The long crash soaks, kept out of `npm test` (which stays at a few minutes); CI runs both. */
+/** The long, process-heavy tests (crash soaks, daemons racing for one state file), kept out of `npm test`; CI runs both. */
 export default defineConfig({
   test: {
     include: ['test/soak/**/*.test.ts'],
