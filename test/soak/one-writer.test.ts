@@ -140,7 +140,18 @@ describe('one writer per state (two daemons on one state file, real processes, S
 
     const successor = daemon(['run', '--wait', '--config', configPath]);
     children.push(successor);
-    await until(() => successor.stderr().includes('Took over the state lock: its holder stopped renewing it'), `the successor to take over: ${successor.stderr()}`, 60_000);
+    // A process frozen inside a SQLite write keeps the file's write lock, and nobody can take the
+    // lease until it runs again (SQLite's own lock, not the lease). When the freeze landed inside a
+    // commit, let the holder run for a moment and freeze it again, as a flapping VM would.
+    const tookOver = (): boolean => successor.stderr().includes('Took over the state lock: its holder stopped renewing it');
+    for (let attempt = 0; attempt < 6 && !tookOver(); attempt++) {
+      await until(tookOver, 'the successor to take over', 15_000).catch(() => undefined);
+      if (tookOver()) break;
+      paused.child.kill('SIGCONT');
+      await new Promise((r) => setTimeout(r, 100));
+      paused.child.kill('SIGSTOP');
+    }
+    expect(tookOver(), `the successor never took over; its stderr: ${successor.stderr()}`).toBe(true);
     paused.child.kill('SIGCONT');
 
     expect(await paused.exited).toBe(EXIT_STATE_HELD);
@@ -149,7 +160,7 @@ describe('one writer per state (two daemons on one state file, real processes, S
     successor.child.kill('SIGTERM');
     expect(await successor.exited).toBe(0);
     expect(duplicateNotes(sandbox)).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 
   it('lets exactly one of four processes opening a new state file at the same millisecond take the lease, without SQLITE_BUSY', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'deskbridge-race-')), 'state.db');
