@@ -53,6 +53,8 @@ interface PassScope {
   shadowProblems: ShadowProblems;
   /** The native fields the pass asks for (a ticket read again is read the same way). */
   fields: string[];
+  /** An earlier pass committed tickets of this source (every batch commit moves the watermark). */
+  judgedBefore: boolean;
 }
 
 /** One page mapped, before any rule has seen it. */
@@ -184,7 +186,7 @@ export class SourceSync {
     let from = watermark ? new Date(Date.parse(watermark) - source.overlapSeconds * 1000).toISOString() : (source.startFrom ?? null);
     // `--from` moved the start point back: read that history again, this time to act on it.
     if (startPoint.rewind && from !== null && startPoint.actFrom < from) from = startPoint.actFrom;
-    const scope: PassScope = { startPoint, pulled: new Set(), report: emptyHistoryReport(startPoint.actFrom), shadowProblems: new ShadowProblems(), fields };
+    const scope: PassScope = { startPoint, pulled: new Set(), report: emptyHistoryReport(startPoint.actFrom), shadowProblems: new ShadowProblems(), fields, judgedBefore: watermark !== null };
     result.actFrom = startPoint.actFrom;
 
     if (rulesOfKind(ruleSet, 'pattern').length > 0) await this.refreshProblemStates(signal);
@@ -358,7 +360,9 @@ export class SourceSync {
       newcomers.push(...(await this.processPage(page, result, now, ruleSet, scope, options)));
       if (signal) this.addWritten(result, await this.drain(signal));
     }
-    if (needsSimilarityIndex(ruleSet) && newcomers.length > 0) {
+    // Only a ticket judged in an earlier pass can have missed an original that arrives now: on a
+    // first sync every candidate is in this pass, so the re-check would query the index for nothing.
+    if (scope.judgedBefore && needsSimilarityIndex(ruleSet) && newcomers.length > 0) {
       await this.recheckLaterDuplicates(newcomers, new Set(pages.flatMap((p) => p.tickets.map((t) => t.key))), result, now, ruleSet, scope, signal);
     }
   }
