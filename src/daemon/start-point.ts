@@ -63,7 +63,7 @@ export async function resolveStartPoint(
   if (recorded !== null) return { actFrom: recorded, origin: 'recorded' };
   // A state synced before start points existed: everything after what it processed is live.
   const watermark = await store.getWatermark(source.id);
-  const actFrom = watermark !== null ? new Date(Date.parse(watermark) - source.overlapSeconds * 1000).toISOString() : options.now.toISOString();
+  const actFrom = watermark !== null ? new Date(Date.parse(watermark) - source.overlapSeconds * 1000).toISOString() : wholeSecond(options.now);
   await store.setStartPoint(source.id, actFrom);
   return { actFrom, origin: watermark !== null ? 'recorded' : 'first-sync' };
 }
@@ -104,4 +104,12 @@ export function parseFrom(text: string, now: Date): string {
 
 function normalise(iso: string): string {
   return new Date(Date.parse(iso)).toISOString();
+}
+
+/**
+ * The first-sync moment floored to the second: platforms stamp versions to the second, so a ticket
+ * changed in the same second as the first sync (18:47:45 against 18:47:45.899) is live, not history.
+ */
+function wholeSecond(now: Date): string {
+  return new Date(Math.floor(now.getTime() / 1000) * 1000).toISOString();
 }
