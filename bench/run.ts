@@ -32,7 +32,7 @@ import { evaluateTicket, planActions } from '../src/engine/index.js';
 import { compileRuleSet } from '../src/engine/rule-set.js';
 import { mappingFunctions } from '../src/mapping/functions.js';
 import { loadPlatformMappings, mapInbound } from '../src/mapping/mapper.js';
-import { RulesFile } from '../src/model/rule.js';
+import { RulesFile } from '../src/engine/kinds.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { scratchHistory } from '../src/state/sqlite/store.js';
 import { createServiceNowConnector } from '../src/platforms/servicenow/index.js';

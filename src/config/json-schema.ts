@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ExpectedAction, RuleTest } from '../model/rule-test.js';
-import { NoteSpec, RoutingRule, RuleScope, RulesFile } from '../model/rule.js';
+import { NoteSpec, RuleScope } from '../model/rule.js';
+import { RoutingRule } from '../engine/routing/schema.js';
+import { RulesFile } from '../engine/kinds.js';
 import { TeamFile } from '../team/schema.js';
 import {
   BasicAuth,

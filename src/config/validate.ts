@@ -9,7 +9,7 @@ import { loadRules, type LoadedRulesFile } from './load-rules.js';
 import { fileProblem, readTextFile } from './read-file.js';
 import { mappingName, type Source } from './schema.js';
 import { platformFieldDiagnostics } from './field-names.js';
-import type { Rule } from '../model/rule.js';
+import type { Rule } from '../engine/kinds.js';
 import { hasTopLevelKey, nodeAt, nodeStart, parseYamlSource, positionAt, type YamlSource } from './yaml-source.js';
 import { capabilitiesOf } from '../platforms/api.js';
 import { isTeamFile, loadTeam, type Team } from '../team/index.js';

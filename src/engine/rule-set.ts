@@ -1,48 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { DedupRule, PatternRule, QaRule, Rule, RoutingRule, SlaRule } from '../model/rule.js';
-import { compileExpression, type CompiledExpression } from '../mapping/expression.js';
-import { compileTemplate, type CompiledTemplate } from '../mapping/template.js';
+import type { CompiledDedupRule } from './dedup/index.js';
+import { kindNamed, RULE_KINDS, type Rule } from './kinds.js';
+import type { CompiledPatternRule } from './patterns/index.js';
+import type { CompiledQaRule } from './qa/index.js';
+import type { CompiledRoutingRule } from './routing/index.js';
+import type { CompiledRuleCommon, RuleCommon, RuleKind } from './rule-kind.js';
+import type { CompiledSlaRule } from './sla/index.js';
 
-export interface CompiledRoutingRule {
-  kind: 'routing';
-  rule: RoutingRule;
-  when: CompiledExpression;
-  note: CompiledTemplate | undefined;
-  skills: CompiledExpression | undefined;
-}
-
-export interface CompiledDedupRule {
-  kind: 'dedup';
-  rule: DedupRule;
-  when: CompiledExpression;
-}
-
-export interface CompiledPatternRule {
-  kind: 'pattern';
-  rule: PatternRule;
-  when: CompiledExpression;
-  groupBy: CompiledExpression[];
-  title: CompiledTemplate;
-  description: CompiledTemplate;
-}
-
-export interface CompiledQaRule {
-  kind: 'qa';
-  rule: QaRule;
-  when: CompiledExpression;
-  checks: { id: string; assert: CompiledExpression; message: CompiledTemplate; severity: QaRule['checks'][number]['severity'] }[];
-  failNote: CompiledTemplate | undefined;
-  sampleNote: CompiledTemplate | undefined;
-  task: { title: CompiledTemplate; description: CompiledTemplate } | undefined;
-}
-
-export interface CompiledSlaRule {
-  kind: 'sla';
-  rule: SlaRule;
-  when: CompiledExpression;
-  /** Note templates by step index (undefined where a step has no note). */
-  notes: (CompiledTemplate | undefined)[];
-}
+export type { CompiledDedupRule, CompiledPatternRule, CompiledQaRule, CompiledRoutingRule, CompiledSlaRule };
 
 export type CompiledRule = CompiledRoutingRule | CompiledDedupRule | CompiledPatternRule | CompiledQaRule | CompiledSlaRule;
 
@@ -52,81 +17,42 @@ export interface CompiledRuleSet {
   hash: string;
   /** Root fields of the canonical ticket's `raw` the rules read (`raw.u_custom` → `u_custom`). */
   rawFields: ReadonlySet<string>;
+  /** The kinds the rules were compiled by, in the order a ticket is judged by them. */
+  kinds: readonly RuleKind[];
 }
 
-export function compileRuleSet(rules: readonly Rule[]): CompiledRuleSet {
-  const compiled: CompiledRule[] = [];
+/** Compiles the enabled rules by their kind's handler (the registry in kinds.ts, or a test's own). */
+export function compileRuleSet(rules: readonly Rule[]): CompiledRuleSet;
+export function compileRuleSet(rules: readonly RuleCommon[], kinds: readonly RuleKind[]): CompiledRuleSet;
+export function compileRuleSet(rules: readonly RuleCommon[], kinds: readonly RuleKind[] = RULE_KINDS): CompiledRuleSet {
+  const compiled: CompiledRuleCommon[] = [];
   const rawFields = new Set<string>();
   for (const rule of rules) {
     if (!rule.enabled) continue;
-    const when = compileExpression(rule.when);
-    collectRawFields(rule.when, rawFields);
-    switch (rule.kind) {
-      case 'routing':
-        if (rule.note) collectRawFields(rule.note.template, rawFields);
-        compiled.push({
-          kind: 'routing',
-          rule,
-          when,
-          note: rule.note ? compileTemplate(rule.note.template) : undefined,
-          skills: rule.assign.skills ? compileExpression(rule.assign.skills) : undefined,
-        });
-        break;
-      case 'dedup':
-        compiled.push({ kind: 'dedup', rule, when });
-        break;
-      case 'pattern':
-        for (const expression of rule.groupBy) collectRawFields(expression, rawFields);
-        compiled.push({
-          kind: 'pattern',
-          rule,
-          when,
-          groupBy: rule.groupBy.map((expression) => compileExpression(expression)),
-          title: compileTemplate(rule.problem.title),
-          description: compileTemplate(rule.problem.description),
-        });
-        break;
-      case 'sla':
-        for (const step of rule.escalations) if (step.note) collectRawFields(step.note.template, rawFields);
-        compiled.push({ kind: 'sla', rule, when, notes: rule.escalations.map((step) => (step.note ? compileTemplate(step.note.template) : undefined)) });
-        break;
-      case 'qa': {
-        for (const check of rule.checks) collectRawFields(check.assert, rawFields);
-        const failNote = rule.onFail?.note;
-        const sampleNote = rule.onSample?.note;
-        compiled.push({
-          kind: 'qa',
-          rule,
-          when,
-          checks: rule.checks.map((c) => ({ id: c.id, assert: compileExpression(c.assert), message: compileTemplate(c.message), severity: c.severity })),
-          failNote: failNote !== undefined && failNote !== true ? compileTemplate(failNote.template) : undefined,
-          sampleNote: sampleNote !== undefined && sampleNote !== true ? compileTemplate(sampleNote.template) : undefined,
-          task: rule.onFail?.task ? { title: compileTemplate(rule.onFail.task.title), description: compileTemplate(rule.onFail.task.description) } : undefined,
-        });
-        break;
-      }
-    }
+    const kind = kindNamed(kinds, rule.kind);
+    // The schema only lets registered kinds through; a rule built by hand may still name another.
+    if (!kind) throw new Error(`Rule ${rule.id} has kind "${rule.kind}", which is not a rule kind (known: ${kinds.map((k) => k.kind).join(', ')})`);
+    compiled.push(kind.compile(rule, rawFields));
   }
   const hash = createHash('sha256').update(JSON.stringify(rules)).digest('hex');
-  return { rules: compiled, hash, rawFields };
+  // Each rule was compiled by the handler of its kind; for the built-in registry that is `CompiledRule`.
+  return { rules: compiled as CompiledRule[], hash, rawFields, kinds };
 }
 
 /** Rules of one kind, in file order; computed once per rule set (it is asked for every ticket). */
-const BY_KIND = new WeakMap<CompiledRuleSet, Map<string, readonly CompiledRule[]>>();
+const BY_KIND = new WeakMap<CompiledRuleSet, Map<string, readonly CompiledRuleCommon[]>>();
 
-export function rulesOfKind<K extends CompiledRule['kind']>(ruleSet: CompiledRuleSet, kind: K): readonly Extract<CompiledRule, { kind: K }>[] {
+/** Rules of a kind by its name, whatever the registry (the engine's loops use this). */
+export function rulesNamed(ruleSet: CompiledRuleSet, kind: string): readonly CompiledRuleCommon[] {
   let byKind = BY_KIND.get(ruleSet);
   if (!byKind) {
     byKind = new Map();
-    for (const rule of ruleSet.rules) byKind.set(rule.kind, [...(byKind.get(rule.kind) ?? []), rule]);
+    for (const rule of ruleSet.rules as readonly CompiledRuleCommon[]) byKind.set(rule.kind, [...(byKind.get(rule.kind) ?? []), rule]);
     BY_KIND.set(ruleSet, byKind);
   }
-  return (byKind.get(kind) ?? []) as readonly Extract<CompiledRule, { kind: K }>[];
+  return byKind.get(kind) ?? [];
 }
 
-/** Rules reach custom native fields through `raw.<field>`; the connector must ask for them. */
-function collectRawFields(source: string, into: Set<string>): void {
-  for (const match of source.matchAll(/\braw\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
-    if (match[1]) into.add(match[1]);
-  }
+export function rulesOfKind<K extends CompiledRule['kind']>(ruleSet: CompiledRuleSet, kind: K): readonly Extract<CompiledRule, { kind: K }>[] {
+  return rulesNamed(ruleSet, kind) as readonly Extract<CompiledRule, { kind: K }>[];
 }

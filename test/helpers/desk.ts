@@ -2,7 +2,7 @@ import { BatchState } from '../../src/daemon/batch-state.js';
 import { evaluateTicket, finishBatch, planActions, planBatchActions } from '../../src/engine/index.js';
 import { compileRuleSet } from '../../src/engine/rule-set.js';
 import type { PlannedAction } from '../../src/model/action.js';
-import type { Rule } from '../../src/model/rule.js';
+import type { Rule } from '../../src/engine/kinds.js';
 import type { Ticket } from '../../src/model/ticket.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { drainOutbox, type DrainSummary } from '../../src/outbox/executor.js';

@@ -21,7 +21,8 @@ import { DEFAULT_EVALUATION_LIMITS, onEvaluationLimit, setEvaluationLimits, type
 import { mappingFunctions } from '../../src/mapping/functions.js';
 import { compilePlatformMappings, loadPlatformMappings, mapInbound, MappingError } from '../../src/mapping/mapper.js';
 import { compileTemplate } from '../../src/mapping/template.js';
-import { PatternRule, RoutingRule } from '../../src/model/rule.js';
+import { PatternRule } from '../../src/engine/patterns/schema.js';
+import { RoutingRule } from '../../src/engine/routing/schema.js';
 import { scratchHistory } from '../../src/state/sqlite/store.js';
 import { runRuleTests } from '../../src/testing/run-rule-tests.js';
 import { makeTicket } from '../helpers/tickets.js';

@@ -1,13 +1,10 @@
 import { durationMs } from '../../model/rule.js';
 import { isOpen, type Ticket } from '../../model/ticket.js';
-import { EvaluationCancelledError, isTruthy } from '../../mapping/expression.js';
-import type { CompiledDedupRule } from '../rule-set.js';
-import type { Decision, DuplicateCandidate, EngineState, EvaluationContext, IndexedTicket, RuleTrace } from '../types.js';
+import { defineRuleKind, INTERNAL_NOTE_HINT, type CompiledRuleCommon, type RuleRun } from '../rule-kind.js';
+import type { Decision, DuplicateCandidate, EngineState, EvaluationContext, IndexedTicket } from '../types.js';
+import { DedupRule } from './schema.js';
 
-export interface DedupOutcome {
-  decisions: Decision[];
-  trace: RuleTrace[];
-}
+export type CompiledDedupRule = CompiledRuleCommon<DedupRule> & { kind: 'dedup' };
 
 /** Marks that make each dedup rule act on a ticket once: suggested or linked, never both, never again. */
 export const SUGGESTED = 'suggested';
@@ -20,76 +17,68 @@ export const LINKED = 'linked';
  * One rule acts on a ticket, once (the first in file order that finds something), so edits never
  * repeat the note and two rules never write two notes.
  */
-export async function evaluateDedup(ticket: Ticket, rules: readonly CompiledDedupRule[], state: EngineState, context: EvaluationContext): Promise<DedupOutcome> {
-  const decisions: Decision[] = [];
-  const trace: RuleTrace[] = [];
+export const dedupKind = defineRuleKind<typeof DedupRule, CompiledDedupRule>({
+  kind: 'dedup',
+  schema: DedupRule,
+  needs: {
+    similarityIndex: true,
+    lateOriginals: (compiled) => {
+      const { rule } = compiled;
+      return { ruleId: rule.id, lookBackMs: durationMs(rule.lookBack), equalFields: rule.equalFields, fieldWeights: rule.fieldWeights, threshold: rule.suggest.threshold, actedMarks: [LINKED, SUGGESTED] };
+    },
+  },
+  compile: () => ({}),
+  notApplicable: (ticket) => (isOpen(ticket.status) ? undefined : `ticket is ${ticket.status}; duplicates are looked for while a ticket is open`),
+  evaluate: evaluateDedupRule,
+  platformNeeds: () => [{ capability: 'internalComments', key: 'suggest', what: 'writes internal notes about duplicates', lacking: 'cannot post internal comments', hint: INTERNAL_NOTE_HINT }],
+});
+
+/** One dedup rule whose `when` matched an open ticket: link, suggest, or say why not. */
+async function evaluateDedupRule(compiled: CompiledDedupRule, run: RuleRun<undefined>): Promise<void> {
+  const { rule } = compiled;
+  const { ticket, state, context } = run;
+  const { decisions } = run.outcome;
   const { history } = state;
-  for (const compiled of rules) {
-    const { rule } = compiled;
-    const skip = (outcome: RuleTrace['outcome'], reason: string): void => {
-      trace.push({ ruleId: rule.id, kind: 'dedup', outcome, reason });
-    };
-    if (rule.scope?.sources && !rule.scope.sources.includes(context.sourceId)) {
-      skip('not-applicable', `scoped to ${rule.scope.sources.join(', ')}`);
-      continue;
-    }
-    if (!isOpen(ticket.status)) {
-      skip('not-applicable', `ticket is ${ticket.status}; duplicates are looked for while a ticket is open`);
-      continue;
-    }
-    try {
-      if (!isTruthy(await compiled.when.evaluate(ticket))) {
-        skip('no-match', `when is false: ${rule.when}`);
-        continue;
-      }
-    } catch (error) {
-      // Shutdown is not a rule error: the caller must not commit a judgement the rule never made.
-      if (error instanceof EvaluationCancelledError) throw error;
-      skip('error', `when failed: ${error instanceof Error ? error.message : String(error)}`);
-      continue;
-    }
-    // One dedup rule acts on a ticket, once: the first in file order (put the strictest first).
-    // Any rule's mark counts, so renaming or replacing a rule does not repeat its notes.
-    const actedBy = await history.markedBy(ticket.key, [LINKED, SUGGESTED]);
-    if (actedBy !== undefined) {
-      skip('not-applicable', actedBy === rule.id ? 'already acted on this ticket' : `rule ${actedBy} already acted on this ticket`);
-      continue;
-    }
-    const root = await history.rootOf(ticket.key);
-    if (root !== undefined) {
-      skip('not-applicable', `already linked as a duplicate of ${root}`);
-      continue;
-    }
-
-    const candidates = await rootCandidates(ticket, compiled, state, context);
-    const suggested = candidates.filter((c) => c.score >= rule.suggest.threshold);
-    if (suggested.length === 0) {
-      const best = candidates[0];
-      skip('no-match', best ? `best candidate ${best.number} scores ${best.score.toFixed(2)}, below the suggest threshold ${rule.suggest.threshold}` : 'no earlier ticket shares enough with it');
-      continue;
-    }
-
-    const top = suggested[0] as DuplicateCandidate;
-    const link = rule.link;
-    const linkable = link !== undefined && top.score >= link.threshold && top.sourceId === context.sourceId;
-    // A ticket others are already linked to stays their root: linking it too would build a chain.
-    if (linkable && !(await history.hasDuplicates(ticket.key))) {
-      decisions.push(...linkDecisions(ticket, top, compiled));
-      history.recordDuplicate(ticket.key, top.key, rule.id);
-      history.setMark(rule.id, ticket.key, LINKED);
-      trace.push({ ruleId: rule.id, kind: 'dedup', outcome: 'matched', reason: `linked as duplicate of ${top.number} (score ${top.score.toFixed(2)} ≥ ${link.threshold})` });
-      continue;
-    }
-    const listed = suggested.slice(0, rule.suggest.limit);
-    decisions.push({
-      ruleId: rule.id,
-      action: { type: 'comment', visibility: 'internal', body: suggestionNote(listed, rule.id) },
-      explanation: `Rule ${rule.id} found ${listed.length} likely original${listed.length === 1 ? '' : 's'} (best ${top.number}, score ${top.score.toFixed(2)})`,
-    });
-    history.setMark(rule.id, ticket.key, SUGGESTED);
-    trace.push({ ruleId: rule.id, kind: 'dedup', outcome: 'matched', reason: `suggested ${listed.map((c) => `${c.number} (${c.score.toFixed(2)})`).join(', ')}` });
+  // One dedup rule acts on a ticket, once: the first in file order (put the strictest first).
+  // Any rule's mark counts, so renaming or replacing a rule does not repeat its notes.
+  const actedBy = await history.markedBy(ticket.key, [LINKED, SUGGESTED]);
+  if (actedBy !== undefined) {
+    run.trace('not-applicable', actedBy === rule.id ? 'already acted on this ticket' : `rule ${actedBy} already acted on this ticket`);
+    return;
   }
-  return { decisions, trace };
+  const root = await history.rootOf(ticket.key);
+  if (root !== undefined) {
+    run.trace('not-applicable', `already linked as a duplicate of ${root}`);
+    return;
+  }
+
+  const candidates = await rootCandidates(ticket, compiled, state, context);
+  const suggested = candidates.filter((c) => c.score >= rule.suggest.threshold);
+  if (suggested.length === 0) {
+    const best = candidates[0];
+    run.trace('no-match', best ? `best candidate ${best.number} scores ${best.score.toFixed(2)}, below the suggest threshold ${rule.suggest.threshold}` : 'no earlier ticket shares enough with it');
+    return;
+  }
+
+  const top = suggested[0] as DuplicateCandidate;
+  const link = rule.link;
+  const linkable = link !== undefined && top.score >= link.threshold && top.sourceId === context.sourceId;
+  // A ticket others are already linked to stays their root: linking it too would build a chain.
+  if (linkable && !(await history.hasDuplicates(ticket.key))) {
+    decisions.push(...linkDecisions(ticket, top, compiled));
+    history.recordDuplicate(ticket.key, top.key, rule.id);
+    history.setMark(rule.id, ticket.key, LINKED);
+    run.trace('matched', `linked as duplicate of ${top.number} (score ${top.score.toFixed(2)} ≥ ${link.threshold})`);
+    return;
+  }
+  const listed = suggested.slice(0, rule.suggest.limit);
+  decisions.push({
+    ruleId: rule.id,
+    action: { type: 'comment', visibility: 'internal', body: suggestionNote(listed, rule.id) },
+    explanation: `Rule ${rule.id} found ${listed.length} likely original${listed.length === 1 ? '' : 's'} (best ${top.number}, score ${top.score.toFixed(2)})`,
+  });
+  history.setMark(rule.id, ticket.key, SUGGESTED);
+  run.trace('matched', `suggested ${listed.map((c) => `${c.number} (${c.score.toFixed(2)})`).join(', ')}`);
 }
 
 /**

@@ -1,15 +1,19 @@
 import { createHash } from 'node:crypto';
-import { durationMs, type PatternRule } from '../../model/rule.js';
+import { durationMs } from '../../model/rule.js';
 import type { Ticket } from '../../model/ticket.js';
-import { isTruthy } from '../../mapping/expression.js';
-import type { CompiledPatternRule } from '../rule-set.js';
-import type { Decision, EngineState, EvaluationContext, PatternEvent, PatternProblem, RuleTrace } from '../types.js';
+import { compileExpression, type CompiledExpression } from '../../mapping/expression.js';
+import { compileTemplate, type CompiledTemplate } from '../../mapping/template.js';
+import { defineRuleKind, type CompiledRuleCommon, type RuleRun } from '../rule-kind.js';
+import type { Decision, EngineState, PatternEvent, PatternProblem, RuleTrace } from '../types.js';
+import { PatternRule } from './schema.js';
 import { assessSpike } from './detector.js';
 import { buildEvidence, plainDescription } from './evidence.js';
 
-export interface PatternOutcome {
-  decisions: Decision[];
-  trace: RuleTrace[];
+export interface CompiledPatternRule extends CompiledRuleCommon<PatternRule> {
+  kind: 'pattern';
+  groupBy: CompiledExpression[];
+  title: CompiledTemplate;
+  description: CompiledTemplate;
 }
 
 /** Detail fields a pattern's evidence counts by. */
@@ -26,148 +30,163 @@ export function problemLane(correlationKey: string): string {
  * without one opens exactly one problem when its recent count departs from its own normal rate,
  * with every incident of the window as its first members.
  */
-export async function evaluatePatterns(ticket: Ticket, rules: readonly CompiledPatternRule[], state: EngineState, context: EvaluationContext): Promise<PatternOutcome> {
-  const decisions: Decision[] = [];
-  const trace: RuleTrace[] = [];
+export const patternKind = defineRuleKind<typeof PatternRule, CompiledPatternRule>({
+  kind: 'pattern',
+  schema: PatternRule,
+  needs: { problemStates: true },
+  compile(rule, tools) {
+    for (const expression of rule.groupBy) tools.readsTicket(expression);
+    return {
+      groupBy: rule.groupBy.map((expression) => compileExpression(expression)),
+      title: compileTemplate(rule.problem.title),
+      description: compileTemplate(rule.problem.description),
+    };
+  },
+  // A failing `when` and a failing groupBy read the same in the trace: the expression's own message.
+  whenFailed: (message) => message,
+  evaluate: evaluatePatternRule,
+  finishBatch: finishPatterns,
+  platformNeeds: () => [
+    {
+      capability: 'problemRecords',
+      key: 'problem',
+      what: 'opens problem records',
+      lacking: 'have nowhere to create them',
+      hint: 'Jira: set `problems.projectKey` on the source; or scope the rule to other sources',
+    },
+  ],
+});
+
+/** One pattern rule whose `when` matched: count the ticket in its group, link it, or open a problem. */
+async function evaluatePatternRule(compiled: CompiledPatternRule, run: RuleRun<undefined>): Promise<void> {
+  const { rule } = compiled;
+  const { ticket, state, context } = run;
+  const { decisions, trace } = run.outcome;
   const { history } = state;
-  for (const compiled of rules) {
-    const { rule } = compiled;
-    const note = (outcome: RuleTrace['outcome'], reason: string): void => {
-      trace.push({ ruleId: rule.id, kind: 'pattern', outcome, reason });
-    };
-    if (rule.scope?.sources && !rule.scope.sources.includes(context.sourceId)) {
-      note('not-applicable', `scoped to ${rule.scope.sources.join(', ')}`);
-      continue;
-    }
-    let values: string[] | string;
-    try {
-      if (!isTruthy(await compiled.when.evaluate(ticket))) {
-        note('no-match', `when is false: ${rule.when}`);
-        continue;
-      }
-      values = await groupValues(ticket, compiled, state);
-    } catch (error) {
-      note('error', `${error instanceof Error ? error.message : String(error)}`);
-      continue;
-    }
-    if (typeof values === 'string') {
-      note('no-match', values);
-      continue;
-    }
-    const groupKey = JSON.stringify([context.sourceId, ...values]);
-    const counted = await history.patternEvent(rule.id, ticket.key);
-    // Counted as history, judged again to act on it (`--from` moved the start point back).
-    const rejudged = counted !== undefined && context.rejudge === true && counted.version === ticket.version && counted.groupKey === groupKey;
-    if (counted !== undefined && !rejudged) {
-      note('not-applicable', `already counted in ${JSON.parse(counted.groupKey).slice(1).join(' / ')}`);
-      continue;
-    }
-    const event: PatternEvent = counted ?? {
-      ruleId: rule.id,
-      sourceId: context.sourceId,
-      groupKey,
-      ticketKey: ticket.key,
-      nativeId: ticket.source.nativeId,
-      number: ticket.source.number,
-      version: ticket.version,
-      // Normalised: windows compare these as strings, and "…00Z" sorts after "…00.001Z".
-      createdAt: new Date(ticket.createdAt).toISOString(),
-      title: ticket.title,
-      details: details(ticket),
-    };
-    if (!rejudged) history.recordPatternEvent(event);
-
-    const latest = await history.latestProblem(rule.id, groupKey);
-    if (latest?.status === 'open' || (latest?.status === 'closed' && rule.onClosed === 'reopen')) {
-      const reopen = latest.status === 'closed';
-      const problem: PatternProblem = { ...latest, status: 'open' };
-      if (reopen) history.saveProblem(problem);
-      history.addMember(latest.correlationKey, event);
-      history.touchProblem(problem, event, reopen);
-      decisions.push(linkDecision(rule, latest, event, ticket));
-      note('matched', `${reopen ? 'reopens' : 'joins'} the problem of ${values.join(' / ')} (${latest.correlationKey})`);
-      continue;
-    }
-
-    const windowMs = durationMs(rule.window);
-    const baselineMs = durationMs(rule.baseline);
-    const at = Date.parse(event.createdAt);
-    // Records arrive in order of their last update, not of creation: incidents created after
-    // this one may already be counted. So every window this incident falls in is tested — the one
-    // ending at it and those ending at each later incident of the group within a window's length.
-    const [nearby, firstSeen, earlierMembers] = await Promise.all([
-      history.patternEvents(rule.id, groupKey, iso(at - windowMs + 1), iso(at + windowMs)),
-      history.firstPatternEventAt(rule.id),
-      latest ? history.members(latest.correlationKey) : Promise.resolve([]),
-    ]);
-    // Incidents already explained by the group's closed problem are not evidence of a new one.
-    const explained = new Set(earlierMembers.map((m) => m.ticketKey));
-    const fresh = nearby.filter((e) => !explained.has(e.ticketKey));
-    // A window ends at its latest incident; one ending before the start point lies in history.
-    const liveFrom = context.actFrom !== undefined ? Date.parse(context.actFrom) : Number.NEGATIVE_INFINITY;
-    const candidateEnds = [...new Set(fresh.map((e) => Date.parse(e.createdAt)).filter((t) => t >= at))].sort((a, b) => a - b);
-    const ends = candidateEnds.filter((t) => t >= liveFrom);
-    if (ends.length === 0 && candidateEnds.length > 0) {
-      note('no-match', `${values.join(' / ')}: counted as history; every window it falls in ends before the start point ${context.actFrom ?? ''}`);
-      continue;
-    }
-    let triggered: { assessment: ReturnType<typeof assessSpike>; windowStart: number } | undefined;
-    let last: ReturnType<typeof assessSpike> | undefined;
-    for (const end of ends) {
-      const windowStart = end - windowMs + 1;
-      const windowCount = fresh.filter((e) => Date.parse(e.createdAt) >= windowStart && Date.parse(e.createdAt) <= end).length;
-      const baselineCount = await history.countPatternEvents(rule.id, groupKey, iso(windowStart - baselineMs), iso(windowStart));
-      // Only history the daemon has actually seen counts as the normal rate, and less than a
-      // quarter of the baseline is too little to know it (the first days of a rule would make
-      // every active key look like a spike): until then only `absoluteCount` can trigger.
-      const seenMs = Math.max(0, Math.min(baselineMs, windowStart - Date.parse(firstSeen ?? event.createdAt)));
-      const observedBaselineMs = seenMs >= baselineMs / 4 ? seenMs : 0;
-      last = assessSpike({ windowCount, baselineCount, windowMs, baselineMs: observedBaselineMs, params: rule.trigger });
-      if (last.triggered) {
-        triggered = { assessment: last, windowStart };
-        break;
-      }
-    }
-    if (!triggered) {
-      note('no-match', `${values.join(' / ')}: ${last?.reason ?? 'nothing to count'}`);
-      continue;
-    }
-    const { assessment } = triggered;
-    const generation = (latest?.generation ?? 0) + 1;
-    const problem: PatternProblem = {
-      correlationKey: correlationKey(rule.id, groupKey, generation),
-      ruleId: rule.id,
-      sourceId: context.sourceId,
-      groupKey,
-      groupValues: values,
-      generation,
-      status: 'open',
-      openedAt: event.createdAt,
-      trigger: assessment.reason,
-    };
-    history.saveProblem(problem);
-    // Every unexplained incident of the group from the start of the triggering window on —
-    // including ones created later that were counted before the problem existed.
-    const members = fresh.filter((e) => Date.parse(e.createdAt) >= triggered.windowStart);
-    for (const member of members) history.addMember(problem.correlationKey, member);
-    const evidence = buildEvidence(problem, members, rule);
-    decisions.push({
-      ruleId: rule.id,
-      action: { type: 'create-problem', correlationKey: problem.correlationKey, title: await renderTitle(compiled, evidence), description: await renderDescription(compiled, evidence, trace) },
-      explanation: `Rule ${rule.id}: ${assessment.reason}`,
-      lane: problemLane(problem.correlationKey),
-    });
-    for (const member of members) decisions.push(linkDecision(rule, problem, member, ticket));
-    note('matched', `opens a problem for ${values.join(' / ')}: ${assessment.reason}`);
+  const note = run.trace;
+  let values: string[] | string;
+  try {
+    values = await groupValues(ticket, compiled, state);
+  } catch (error) {
+    note('error', `${error instanceof Error ? error.message : String(error)}`);
+    return;
   }
-  return { decisions, trace };
+  if (typeof values === 'string') {
+    note('no-match', values);
+    return;
+  }
+  const groupKey = JSON.stringify([context.sourceId, ...values]);
+  const counted = await history.patternEvent(rule.id, ticket.key);
+  // Counted as history, judged again to act on it (`--from` moved the start point back).
+  const rejudged = counted !== undefined && context.rejudge === true && counted.version === ticket.version && counted.groupKey === groupKey;
+  if (counted !== undefined && !rejudged) {
+    note('not-applicable', `already counted in ${JSON.parse(counted.groupKey).slice(1).join(' / ')}`);
+    return;
+  }
+  const event: PatternEvent = counted ?? {
+    ruleId: rule.id,
+    sourceId: context.sourceId,
+    groupKey,
+    ticketKey: ticket.key,
+    nativeId: ticket.source.nativeId,
+    number: ticket.source.number,
+    version: ticket.version,
+    // Normalised: windows compare these as strings, and "…00Z" sorts after "…00.001Z".
+    createdAt: new Date(ticket.createdAt).toISOString(),
+    title: ticket.title,
+    details: details(ticket),
+  };
+  if (!rejudged) history.recordPatternEvent(event);
+
+  const latest = await history.latestProblem(rule.id, groupKey);
+  if (latest?.status === 'open' || (latest?.status === 'closed' && rule.onClosed === 'reopen')) {
+    const reopen = latest.status === 'closed';
+    const problem: PatternProblem = { ...latest, status: 'open' };
+    if (reopen) history.saveProblem(problem);
+    history.addMember(latest.correlationKey, event);
+    history.touchProblem(problem, event, reopen);
+    decisions.push(linkDecision(rule, latest, event, ticket));
+    note('matched', `${reopen ? 'reopens' : 'joins'} the problem of ${values.join(' / ')} (${latest.correlationKey})`);
+    return;
+  }
+
+  const windowMs = durationMs(rule.window);
+  const baselineMs = durationMs(rule.baseline);
+  const at = Date.parse(event.createdAt);
+  // Records arrive in order of their last update, not of creation: incidents created after
+  // this one may already be counted. So every window this incident falls in is tested — the one
+  // ending at it and those ending at each later incident of the group within a window's length.
+  const [nearby, firstSeen, earlierMembers] = await Promise.all([
+    history.patternEvents(rule.id, groupKey, iso(at - windowMs + 1), iso(at + windowMs)),
+    history.firstPatternEventAt(rule.id),
+    latest ? history.members(latest.correlationKey) : Promise.resolve([]),
+  ]);
+  // Incidents already explained by the group's closed problem are not evidence of a new one.
+  const explained = new Set(earlierMembers.map((m) => m.ticketKey));
+  const fresh = nearby.filter((e) => !explained.has(e.ticketKey));
+  // A window ends at its latest incident; one ending before the start point lies in history.
+  const liveFrom = context.actFrom !== undefined ? Date.parse(context.actFrom) : Number.NEGATIVE_INFINITY;
+  const candidateEnds = [...new Set(fresh.map((e) => Date.parse(e.createdAt)).filter((t) => t >= at))].sort((a, b) => a - b);
+  const ends = candidateEnds.filter((t) => t >= liveFrom);
+  if (ends.length === 0 && candidateEnds.length > 0) {
+    note('no-match', `${values.join(' / ')}: counted as history; every window it falls in ends before the start point ${context.actFrom ?? ''}`);
+    return;
+  }
+  let triggered: { assessment: ReturnType<typeof assessSpike>; windowStart: number } | undefined;
+  let last: ReturnType<typeof assessSpike> | undefined;
+  for (const end of ends) {
+    const windowStart = end - windowMs + 1;
+    const windowCount = fresh.filter((e) => Date.parse(e.createdAt) >= windowStart && Date.parse(e.createdAt) <= end).length;
+    const baselineCount = await history.countPatternEvents(rule.id, groupKey, iso(windowStart - baselineMs), iso(windowStart));
+    // Only history the daemon has actually seen counts as the normal rate, and less than a
+    // quarter of the baseline is too little to know it (the first days of a rule would make
+    // every active key look like a spike): until then only `absoluteCount` can trigger.
+    const seenMs = Math.max(0, Math.min(baselineMs, windowStart - Date.parse(firstSeen ?? event.createdAt)));
+    const observedBaselineMs = seenMs >= baselineMs / 4 ? seenMs : 0;
+    last = assessSpike({ windowCount, baselineCount, windowMs, baselineMs: observedBaselineMs, params: rule.trigger });
+    if (last.triggered) {
+      triggered = { assessment: last, windowStart };
+      break;
+    }
+  }
+  if (!triggered) {
+    note('no-match', `${values.join(' / ')}: ${last?.reason ?? 'nothing to count'}`);
+    return;
+  }
+  const { assessment } = triggered;
+  const generation = (latest?.generation ?? 0) + 1;
+  const problem: PatternProblem = {
+    correlationKey: correlationKey(rule.id, groupKey, generation),
+    ruleId: rule.id,
+    sourceId: context.sourceId,
+    groupKey,
+    groupValues: values,
+    generation,
+    status: 'open',
+    openedAt: event.createdAt,
+    trigger: assessment.reason,
+  };
+  history.saveProblem(problem);
+  // Every unexplained incident of the group from the start of the triggering window on —
+  // including ones created later that were counted before the problem existed.
+  const members = fresh.filter((e) => Date.parse(e.createdAt) >= triggered.windowStart);
+  for (const member of members) history.addMember(problem.correlationKey, member);
+  const evidence = buildEvidence(problem, members, rule);
+  decisions.push({
+    ruleId: rule.id,
+    action: { type: 'create-problem', correlationKey: problem.correlationKey, title: await renderTitle(compiled, evidence), description: await renderDescription(compiled, evidence, trace) },
+    explanation: `Rule ${rule.id}: ${assessment.reason}`,
+    lane: problemLane(problem.correlationKey),
+  });
+  for (const member of members) decisions.push(linkDecision(rule, problem, member, ticket));
+  note('matched', `opens a problem for ${values.join(' / ')}: ${assessment.reason}`);
 }
 
 /**
  * After a batch: one update per problem that gained members (or was reopened), carrying the
  * whole evidence as it now stands — not one rewrite per incident.
  */
-export async function finishPatterns(rules: readonly CompiledPatternRule[], state: EngineState): Promise<Decision[]> {
+async function finishPatterns(rules: readonly CompiledPatternRule[], state: EngineState): Promise<Decision[]> {
   const decisions: Decision[] = [];
   const byId = new Map(rules.map((r) => [r.rule.id, r]));
   for (const touched of state.history.touchedProblems()) {

@@ -1,12 +1,20 @@
 import type { Ticket } from '../../model/ticket.js';
 import { chooseAssignee, type Person } from '../../team/index.js';
-import { isTruthy } from '../../mapping/expression.js';
-import type { CompiledRoutingRule } from '../rule-set.js';
-import type { Decision, EngineState, EvaluationContext, RuleTrace } from '../types.js';
+import { compileExpression, type CompiledExpression } from '../../mapping/expression.js';
+import { compileTemplate, type CompiledTemplate } from '../../mapping/template.js';
+import { defineRuleKind, INTERNAL_NOTE_HINT, type CompiledRuleCommon, type RuleRun } from '../rule-kind.js';
+import type { EngineState, EvaluationContext } from '../types.js';
+import { RoutingRule } from './schema.js';
 
-export interface RoutingOutcome {
-  decisions: Decision[];
-  trace: RuleTrace[];
+export interface CompiledRoutingRule extends CompiledRuleCommon<RoutingRule> {
+  kind: 'routing';
+  note: CompiledTemplate | undefined;
+  skills: CompiledExpression | undefined;
+}
+
+/** Where the ticket stands after the routing rules so far: later rules see earlier rules' assignment. */
+interface RoutingPass {
+  current: { group: string | undefined; assignee: string | undefined };
 }
 
 /**
@@ -14,83 +22,90 @@ export interface RoutingOutcome {
  * A rule that matches a ticket which already has a group, without `override`, does not apply
  * and evaluation goes on — so an admin can put override rules anywhere in the file.
  */
-export async function evaluateRouting(
-  ticket: Ticket,
-  rules: readonly CompiledRoutingRule[],
-  state: EngineState,
-  context: EvaluationContext,
-): Promise<RoutingOutcome> {
-  const decisions: Decision[] = [];
-  const trace: RuleTrace[] = [];
-  let current: { group: string | undefined; assignee: string | undefined } = { group: ticket.group, assignee: ticket.assignee };
+export const routingKind = defineRuleKind<typeof RoutingRule, CompiledRoutingRule, RoutingPass>({
+  kind: 'routing',
+  schema: RoutingRule,
+  needs: {},
+  compile(rule, tools) {
+    if (rule.note) tools.readsTicket(rule.note.template);
+    return {
+      note: rule.note ? compileTemplate(rule.note.template) : undefined,
+      skills: rule.assign.skills ? compileExpression(rule.assign.skills) : undefined,
+    };
+  },
+  start: (ticket) => ({ current: { group: ticket.group, assignee: ticket.assignee } }),
+  evaluate: evaluateRoutingRule,
+  platformNeeds: (rule) =>
+    rule.note?.visibility === 'internal'
+      ? [{ capability: 'internalComments', key: 'note', what: 'writes an internal note', lacking: 'cannot post internal comments', hint: INTERNAL_NOTE_HINT }]
+      : [],
+  teamReferences: (rule) =>
+    usesTeam(rule)
+      ? [
+          {
+            group: rule.assign.group,
+            path: ['assign', 'group'],
+            severity: 'warning',
+            message: (known) => `Rule ${rule.id} picks people of "${rule.assign.group}" from the team file, which has no such group${known}; it would assign the group alone`,
+            hint: 'add the group to rules/team.yaml, or give the rule members: [...]',
+          },
+        ]
+      : [],
+});
 
-  for (const compiled of rules) {
-    const { rule } = compiled;
-    if (rule.scope?.sources && !rule.scope.sources.includes(context.sourceId)) {
-      trace.push({ ruleId: rule.id, kind: 'routing', outcome: 'not-applicable', reason: `scoped to ${rule.scope.sources.join(', ')}` });
-      continue;
-    }
-    let matched: boolean;
-    try {
-      matched = isTruthy(await compiled.when.evaluate(ticket));
-    } catch (error) {
-      // A runtime error in one rule must not stop the others or the loop: count it as no match.
-      trace.push({ ruleId: rule.id, kind: 'routing', outcome: 'error', reason: `when failed: ${error instanceof Error ? error.message : String(error)}` });
-      continue;
-    }
-    if (!matched) {
-      trace.push({ ruleId: rule.id, kind: 'routing', outcome: 'no-match', reason: `when is false: ${rule.when}` });
-      continue;
-    }
-    if (current.group && !rule.override) {
-      trace.push({ ruleId: rule.id, kind: 'routing', outcome: 'not-applicable', reason: `already assigned to ${current.group}; rule does not override` });
-      continue;
-    }
-
-    const target = rule.assign.group;
-    // Checked before choosing a person: a rotating strategy would otherwise pick someone else
-    // on every edit of the ticket and reassign it back and forth.
-    if (current.group === target && alreadyWithTarget(compiled, current.assignee, context)) {
-      trace.push({ ruleId: rule.id, kind: 'routing', outcome: 'matched', reason: `already with ${target}${current.assignee ? ` / ${current.assignee}` : ''}; nothing to change` });
-      if (!rule.continue) break;
-      continue;
-    }
-    let choice: { assignee: string | undefined; why: string };
-    try {
-      choice = usesTeam(compiled) ? await chooseFromTeam(compiled, ticket, state, context) : { assignee: pickAssignee(compiled, state, context), why: '' };
-    } catch (error) {
-      trace.push({ ruleId: rule.id, kind: 'routing', outcome: 'error', reason: `skills failed: ${error instanceof Error ? error.message : String(error)}` });
-      continue;
-    }
-    const assignee = choice.assignee;
-    const why = choice.why || describeChoice(compiled, assignee);
-    decisions.push({
-      ruleId: rule.id,
-      action: assignee === undefined ? { type: 'assign', group: target } : { type: 'assign', group: target, assignee },
-      explanation: `Routed by rule ${rule.id}: ${rule.description ?? rule.when}; ${why}`,
-    });
-    state.noteAssignment(ticket, target, assignee);
-    if (compiled.note) {
-      try {
-        const body = await compiled.note.render(ticket, { group: target, assignee: assignee ?? '', why, rule: { id: rule.id, description: rule.description ?? '' } });
-        if (body.trim() !== '') {
-          decisions.push({ ruleId: rule.id, action: { type: 'comment', visibility: rule.note?.visibility ?? 'internal', body }, explanation: `Note of rule ${rule.id}` });
-        }
-      } catch (error) {
-        trace.push({ ruleId: rule.id, kind: 'routing', outcome: 'error', reason: `note template failed: ${error instanceof Error ? error.message : String(error)}` });
-      }
-    }
-    trace.push({ ruleId: rule.id, kind: 'routing', outcome: 'matched', reason: `assign to ${target}${assignee ? ` / ${assignee}` : ''} (${why})` });
-    current = { group: target, assignee };
-    if (!rule.continue) break;
+/** One routing rule whose `when` matched: assign, or say why not. */
+async function evaluateRoutingRule(compiled: CompiledRoutingRule, run: RuleRun<RoutingPass>): Promise<void> {
+  const { rule } = compiled;
+  const { ticket, state, context, pass } = run;
+  const { current } = pass;
+  if (current.group && !rule.override) {
+    run.trace('not-applicable', `already assigned to ${current.group}; rule does not override`);
+    return;
   }
-  return { decisions, trace };
+
+  const target = rule.assign.group;
+  // Checked before choosing a person: a rotating strategy would otherwise pick someone else
+  // on every edit of the ticket and reassign it back and forth.
+  if (current.group === target && alreadyWithTarget(compiled, current.assignee, context)) {
+    run.trace('matched', `already with ${target}${current.assignee ? ` / ${current.assignee}` : ''}; nothing to change`);
+    if (!rule.continue) run.stop();
+    return;
+  }
+  let choice: { assignee: string | undefined; why: string };
+  try {
+    choice = usesTeam(rule) ? await chooseFromTeam(compiled, ticket, state, context) : { assignee: pickAssignee(compiled, state, context), why: '' };
+  } catch (error) {
+    run.trace('error', `skills failed: ${error instanceof Error ? error.message : String(error)}`);
+    return;
+  }
+  const assignee = choice.assignee;
+  const why = choice.why || describeChoice(compiled, assignee);
+  const { decisions } = run.outcome;
+  decisions.push({
+    ruleId: rule.id,
+    action: assignee === undefined ? { type: 'assign', group: target } : { type: 'assign', group: target, assignee },
+    explanation: `Routed by rule ${rule.id}: ${rule.description ?? rule.when}; ${why}`,
+  });
+  state.noteAssignment(ticket, target, assignee);
+  if (compiled.note) {
+    try {
+      const body = await compiled.note.render(ticket, { group: target, assignee: assignee ?? '', why, rule: { id: rule.id, description: rule.description ?? '' } });
+      if (body.trim() !== '') {
+        decisions.push({ ruleId: rule.id, action: { type: 'comment', visibility: rule.note?.visibility ?? 'internal', body }, explanation: `Note of rule ${rule.id}` });
+      }
+    } catch (error) {
+      run.trace('error', `note template failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  run.trace('matched', `assign to ${target}${assignee ? ` / ${assignee}` : ''} (${why})`);
+  pass.current = { group: target, assignee };
+  if (!rule.continue) run.stop();
 }
 
 /** Whether the ticket's current person satisfies the rule, so it is left where it is. */
 function alreadyWithTarget(compiled: CompiledRoutingRule, currentAssignee: string | undefined, context: EvaluationContext): boolean {
   const { assign } = compiled.rule;
-  if (usesTeam(compiled)) {
+  if (usesTeam(compiled.rule)) {
     // Anyone of the group in the team file keeps it: rotating on every edit would ping-pong.
     const group = context.team?.groups.get(assign.group);
     return currentAssignee !== undefined && group !== undefined && group.members.some((m) => accountOf(m, context.sourceId) === currentAssignee);
@@ -106,8 +121,9 @@ function alreadyWithTarget(compiled: CompiledRoutingRule, currentAssignee: strin
   }
 }
 
-function usesTeam(compiled: CompiledRoutingRule): boolean {
-  const { assign } = compiled.rule;
+/** Team-aware: people are picked from the team file's group (always so for skill-match and on-call). */
+function usesTeam(rule: RoutingRule): boolean {
+  const { assign } = rule;
   return assign.team || assign.strategy === 'skill-match' || assign.strategy === 'on-call';
 }
 

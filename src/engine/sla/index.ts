@@ -1,14 +1,14 @@
-import { durationMs, type SlaStep, type SlaTarget } from '../../model/rule.js';
+import { durationMs } from '../../model/rule.js';
 import { isOpen, type Ticket } from '../../model/ticket.js';
-import { isTruthy } from '../../mapping/expression.js';
-import type { CompiledSlaRule } from '../rule-set.js';
-import type { Decision, EngineState, EvaluationContext, RuleTrace, SlaCalendar } from '../types.js';
+import { compileTemplate, type CompiledTemplate } from '../../mapping/template.js';
+import { defineRuleKind, INTERNAL_NOTE_HINT, type CompiledRuleCommon, type RuleRun } from '../rule-kind.js';
+import type { EvaluationContext, SlaCalendar } from '../types.js';
+import { SlaRule, type SlaStep, type SlaTarget } from './schema.js';
 
-export interface SlaOutcome {
-  decisions: Decision[];
-  trace: RuleTrace[];
-  /** The earliest moment a step not fired yet falls due (ISO), or undefined. */
-  dueAt: string | undefined;
+export interface CompiledSlaRule extends CompiledRuleCommon<SlaRule> {
+  kind: 'sla';
+  /** Note templates by step index (undefined where a step has no note). */
+  notes: (CompiledTemplate | undefined)[];
 }
 
 /** Round the clock: elapsed time is wall-clock time. */
@@ -25,104 +25,111 @@ export function stepMark(step: SlaStep, statusSince: string | undefined): string
 /**
  * SLA and aging escalation for one open ticket at `context.now`: every step whose threshold has
  * passed and that has not fired yet fires now (note, reassignment, field, escalation task), and the
- * next threshold still ahead is returned so the daemon can look again exactly then — escalations
- * are driven by the clock, not by edits to the ticket.
+ * next threshold still ahead is returned (`dueAt`) so the daemon can look again exactly then —
+ * escalations are driven by the clock, not by edits to the ticket.
  */
-export async function evaluateSla(ticket: Ticket, rules: readonly CompiledSlaRule[], state: EngineState, context: EvaluationContext): Promise<SlaOutcome> {
-  const outcome: SlaOutcome = { decisions: [], trace: [], dueAt: undefined };
-  const now = context.now;
-  for (const compiled of rules) {
-    const { rule } = compiled;
-    const note = (result: RuleTrace['outcome'], reason: string): void => {
-      outcome.trace.push({ ruleId: rule.id, kind: 'sla', outcome: result, reason });
-    };
-    if (rule.scope?.sources && !rule.scope.sources.includes(context.sourceId)) {
-      note('not-applicable', `scoped to ${rule.scope.sources.join(', ')}`);
-      continue;
-    }
-    if (!isOpen(ticket.status)) {
-      note('not-applicable', `ticket is ${ticket.status}`);
-      continue;
-    }
-    try {
-      if (!isTruthy(await compiled.when.evaluate(ticket))) {
-        note('no-match', `when is false: ${rule.when}`);
-        continue;
-      }
-    } catch (error) {
-      note('error', `when failed: ${error instanceof Error ? error.message : String(error)}`);
-      continue;
-    }
-    const calendar = rule.calendar === '24x7' ? ALWAYS : context.calendars?.(rule.calendar);
-    if (!calendar) {
-      note('error', `calendar "${rule.calendar}" is not a group of the team file`);
-      continue;
-    }
-    const target = rule.targets.find((t) => t.priority === ticket.priority);
-    const created = new Date(ticket.createdAt);
-    const fired: string[] = [];
-    const missed: string[] = [];
-    const staleMs = durationMs(rule.staleAfter);
-    const timings = rule.escalations.map((step) => stepTiming(step, ticket, target, calendar, created, context));
-    for (const [index, step] of rule.escalations.entries()) {
-      const timing = timings[index];
-      if (timing === undefined) continue;
-      const mark = stepMark(step, context.statusSince);
-      if (await state.history.hasMark(rule.id, ticket.key, mark)) continue;
-      if (timing.due.getTime() > now.getTime()) {
-        if (outcome.dueAt === undefined || timing.due.toISOString() < outcome.dueAt) outcome.dueAt = timing.due.toISOString();
-        continue;
-      }
-      // Each step is a plan of its own: if its writes fail, only its mark is released, never the
-      // mark of a step already sent (the sweep judges the same snapshot version for days).
-      const plan = `${ticket.key}@${ticket.version}/sla/${rule.id}/${step.id}@${now.toISOString()}`;
-      state.history.setMark(rule.id, ticket.key, mark, plan);
-      // Long past, or overtaken by a later step of the same clock that is due too (a warning at
-      // 75% is moot once 100% has passed): recorded, not written.
-      const overtaken = rule.escalations.some((other, j) => j !== index && sameClock(step, other) && laterShare(other, step) && (timings[j]?.due.getTime() ?? Infinity) <= now.getTime());
-      if (now.getTime() - timing.due.getTime() > staleMs || overtaken) {
-        missed.push(step.id);
-        continue;
-      }
-      fired.push(step.id);
-      const sla = { step: step.id, target: timing.what, dueAt: timing.due.toISOString(), elapsed: formatMs(timing.elapsedMs(now)), targetTime: timing.targetText, calendar: rule.calendar, ...targetDueTimes(target, calendar, created) };
-      const why = `SLA rule ${rule.id}, step ${step.id}: ${timing.reason(now)}`;
-      // Already in that group (a person may be on it): a group-only reassignment would only take
-      // the person off the ticket.
-      const currentGroup = state.plannedGroup?.(ticket.key) ?? ticket.group;
-      if (step.assign && !(step.assign.assignee === undefined && currentGroup === step.assign.group)) {
-        outcome.decisions.push({ ruleId: rule.id, action: step.assign.assignee ? { type: 'assign', group: step.assign.group, assignee: step.assign.assignee } : { type: 'assign', group: step.assign.group }, explanation: why, plan });
-        state.noteAssignment(ticket, step.assign.group, step.assign.assignee);
-      }
-      if (step.setField) outcome.decisions.push({ ruleId: rule.id, action: { type: 'set-field', field: step.setField.field, value: step.setField.value }, explanation: why, plan });
-      const template = compiled.notes[index];
-      if (template && step.note) {
-        try {
-          const body = (await template.render(ticket, { sla, rule: { id: rule.id, description: rule.description ?? '' } })).trim();
-          if (body !== '') outcome.decisions.push({ ruleId: rule.id, action: { type: 'comment', visibility: step.note.visibility, body }, explanation: why, plan });
-        } catch (error) {
-          note('error', `note of step ${step.id} failed: ${error instanceof Error ? error.message : String(error)}`);
-        }
-      }
-      if (step.task) {
-        outcome.decisions.push({
-          ruleId: rule.id,
-          action: {
-            type: 'create-task',
-            correlationKey: `deskbridge:sla:${rule.id.slice(0, 30)}:${step.id.slice(0, 20)}:${ticket.key}`.slice(0, 100),
-            title: step.task.title,
-            description: step.task.description || why,
-            ...(step.task.group ? { group: step.task.group } : {}),
+export const slaKind = defineRuleKind<typeof SlaRule, CompiledSlaRule>({
+  kind: 'sla',
+  schema: SlaRule,
+  needs: { clock: true },
+  compile(rule, tools) {
+    for (const step of rule.escalations) if (step.note) tools.readsTicket(step.note.template);
+    return { notes: rule.escalations.map((step) => (step.note ? compileTemplate(step.note.template) : undefined)) };
+  },
+  notApplicable: (ticket) => (isOpen(ticket.status) ? undefined : `ticket is ${ticket.status}`),
+  evaluate: evaluateSlaRule,
+  platformNeeds: (rule) =>
+    rule.escalations.some((step) => step.note?.visibility === 'internal')
+      ? [{ capability: 'internalComments', key: 'escalations', what: 'writes internal escalation notes', lacking: 'cannot post internal comments', hint: INTERNAL_NOTE_HINT }]
+      : [],
+  teamReferences: (rule) =>
+    rule.calendar === '24x7'
+      ? []
+      : [
+          {
+            group: rule.calendar,
+            path: ['calendar'],
+            severity: 'error',
+            message: (known) => `Rule ${rule.id} counts business time in calendar "${rule.calendar}", which is not a group of the team file${known}`,
+            hint: 'use 24x7, or a group name exactly as in rules/team.yaml',
           },
-          explanation: why,
-          plan,
-        });
+        ],
+});
+
+/** One SLA rule whose `when` matched an open ticket: fire the steps that are due, note when the next one is. */
+async function evaluateSlaRule(compiled: CompiledSlaRule, run: RuleRun<undefined>): Promise<void> {
+  const { rule } = compiled;
+  const { ticket, state, context, outcome } = run;
+  const now = context.now;
+  const note = run.trace;
+  const calendar = rule.calendar === '24x7' ? ALWAYS : context.calendars?.(rule.calendar);
+  if (!calendar) {
+    note('error', `calendar "${rule.calendar}" is not a group of the team file`);
+    return;
+  }
+  const target = rule.targets.find((t) => t.priority === ticket.priority);
+  const created = new Date(ticket.createdAt);
+  const fired: string[] = [];
+  const missed: string[] = [];
+  const staleMs = durationMs(rule.staleAfter);
+  const timings = rule.escalations.map((step) => stepTiming(step, ticket, target, calendar, created, context));
+  for (const [index, step] of rule.escalations.entries()) {
+    const timing = timings[index];
+    if (timing === undefined) continue;
+    const mark = stepMark(step, context.statusSince);
+    if (await state.history.hasMark(rule.id, ticket.key, mark)) continue;
+    if (timing.due.getTime() > now.getTime()) {
+      if (outcome.dueAt === undefined || timing.due.toISOString() < outcome.dueAt) outcome.dueAt = timing.due.toISOString();
+      continue;
+    }
+    // Each step is a plan of its own: if its writes fail, only its mark is released, never the
+    // mark of a step already sent (the sweep judges the same snapshot version for days).
+    const plan = `${ticket.key}@${ticket.version}/sla/${rule.id}/${step.id}@${now.toISOString()}`;
+    state.history.setMark(rule.id, ticket.key, mark, plan);
+    // Long past, or overtaken by a later step of the same clock that is due too (a warning at
+    // 75% is moot once 100% has passed): recorded, not written.
+    const overtaken = rule.escalations.some((other, j) => j !== index && sameClock(step, other) && laterShare(other, step) && (timings[j]?.due.getTime() ?? Infinity) <= now.getTime());
+    if (now.getTime() - timing.due.getTime() > staleMs || overtaken) {
+      missed.push(step.id);
+      continue;
+    }
+    fired.push(step.id);
+    const sla = { step: step.id, target: timing.what, dueAt: timing.due.toISOString(), elapsed: formatMs(timing.elapsedMs(now)), targetTime: timing.targetText, calendar: rule.calendar, ...targetDueTimes(target, calendar, created) };
+    const why = `SLA rule ${rule.id}, step ${step.id}: ${timing.reason(now)}`;
+    // Already in that group (a person may be on it): a group-only reassignment would only take
+    // the person off the ticket.
+    const currentGroup = state.plannedGroup?.(ticket.key) ?? ticket.group;
+    if (step.assign && !(step.assign.assignee === undefined && currentGroup === step.assign.group)) {
+      outcome.decisions.push({ ruleId: rule.id, action: step.assign.assignee ? { type: 'assign', group: step.assign.group, assignee: step.assign.assignee } : { type: 'assign', group: step.assign.group }, explanation: why, plan });
+      state.noteAssignment(ticket, step.assign.group, step.assign.assignee);
+    }
+    if (step.setField) outcome.decisions.push({ ruleId: rule.id, action: { type: 'set-field', field: step.setField.field, value: step.setField.value }, explanation: why, plan });
+    const template = compiled.notes[index];
+    if (template && step.note) {
+      try {
+        const body = (await template.render(ticket, { sla, rule: { id: rule.id, description: rule.description ?? '' } })).trim();
+        if (body !== '') outcome.decisions.push({ ruleId: rule.id, action: { type: 'comment', visibility: step.note.visibility, body }, explanation: why, plan });
+      } catch (error) {
+        note('error', `note of step ${step.id} failed: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    const missedText = missed.length > 0 ? `; missed (overtaken or older than ${formatMs(staleMs)}): ${missed.join(', ')}` : '';
-    note(fired.length > 0 ? 'matched' : 'no-match', (fired.length > 0 ? `escalated: ${fired.join(', ')}` : outcome.dueAt ? `next step due ${outcome.dueAt}` : 'no step due') + missedText);
+    if (step.task) {
+      outcome.decisions.push({
+        ruleId: rule.id,
+        action: {
+          type: 'create-task',
+          correlationKey: `deskbridge:sla:${rule.id.slice(0, 30)}:${step.id.slice(0, 20)}:${ticket.key}`.slice(0, 100),
+          title: step.task.title,
+          description: step.task.description || why,
+          ...(step.task.group ? { group: step.task.group } : {}),
+        },
+        explanation: why,
+        plan,
+      });
+    }
   }
-  return outcome;
+  const missedText = missed.length > 0 ? `; missed (overtaken or older than ${formatMs(staleMs)}): ${missed.join(', ')}` : '';
+  note(fired.length > 0 ? 'matched' : 'no-match', (fired.length > 0 ? `escalated: ${fired.join(', ')}` : outcome.dueAt ? `next step due ${outcome.dueAt}` : 'no step due') + missedText);
 }
 
 /**

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { PlatformError } from '../../../src/http/errors.js';
 import { correlationKey } from '../../../src/engine/patterns/index.js';
-import { DedupRule, PatternRule, RoutingRule, SlaRule } from '../../../src/model/rule.js';
+import { DedupRule } from '../../../src/engine/dedup/schema.js';
+import { PatternRule } from '../../../src/engine/patterns/schema.js';
+import { RoutingRule } from '../../../src/engine/routing/schema.js';
+import { SlaRule } from '../../../src/engine/sla/schema.js';
 import type { Ticket } from '../../../src/model/ticket.js';
 import { Desk } from '../../helpers/desk.js';
 import { makeTicket } from '../../helpers/tickets.js';

@@ -4,7 +4,8 @@ import { progressLine } from '../../../src/backtest/progress.js';
 import { Replayer } from '../../../src/backtest/replay.js';
 import { ReportBuilder, topEntries, type BacktestReport } from '../../../src/backtest/report.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
-import { RoutingRule, type Rule } from '../../../src/model/rule.js';
+import { RoutingRule } from '../../../src/engine/routing/schema.js';
+import { type Rule } from '../../../src/engine/kinds.js';
 import type { Ticket } from '../../../src/model/ticket.js';
 import { makeTicket } from '../../helpers/tickets.js';
 

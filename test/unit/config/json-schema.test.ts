@@ -15,7 +15,7 @@ import {
 import type { JsonSchema } from '../../../src/config/json-schema.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { Source } from '../../../src/config/schema.js';
-import { Rule } from '../../../src/model/rule.js';
+import { Rule } from '../../../src/engine/kinds.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const read = (relative: string): string => readFileSync(path.join(ROOT, relative), 'utf8');

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { emptyHistoryReport, formatHistoryReport, recordWouldHave } from '../../../src/daemon/history-report.js';
 import { parseFrom, resolveStartPoint, rewindDone } from '../../../src/daemon/start-point.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
-import { PatternRule, RoutingRule } from '../../../src/model/rule.js';
+import { PatternRule } from '../../../src/engine/patterns/schema.js';
+import { RoutingRule } from '../../../src/engine/routing/schema.js';
 import { openSqliteStore } from '../../../src/state/sqlite/store.js';
 import { makeTicket } from '../../helpers/tickets.js';
 

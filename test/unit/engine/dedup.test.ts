@@ -3,7 +3,7 @@ import { BatchState } from '../../../src/daemon/batch-state.js';
 import { evaluateTicket, planActions } from '../../../src/engine/index.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
 import type { Decision } from '../../../src/engine/types.js';
-import { DedupRule } from '../../../src/model/rule.js';
+import { DedupRule } from '../../../src/engine/dedup/schema.js';
 import type { Ticket } from '../../../src/model/ticket.js';
 import { openSqliteStore, type SqliteStateStore } from '../../../src/state/sqlite/store.js';
 import { makeTicket } from '../../helpers/tickets.js';

@@ -3,7 +3,7 @@ import { BatchState } from '../../../src/daemon/batch-state.js';
 import { evaluateTicket } from '../../../src/engine/index.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
 import type { Decision } from '../../../src/engine/types.js';
-import { PatternRule } from '../../../src/model/rule.js';
+import { PatternRule } from '../../../src/engine/patterns/schema.js';
 import type { Ticket } from '../../../src/model/ticket.js';
 import { openSqliteStore } from '../../../src/state/sqlite/store.js';
 import { makeTicket } from '../../helpers/tickets.js';

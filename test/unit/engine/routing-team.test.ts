@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BatchState } from '../../../src/daemon/batch-state.js';
 import { evaluateTicket } from '../../../src/engine/index.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
-import { RoutingRule } from '../../../src/model/rule.js';
+import { RoutingRule } from '../../../src/engine/routing/schema.js';
 import type { Ticket } from '../../../src/model/ticket.js';
 import { scratchHistory } from '../../../src/state/sqlite/store.js';
 import { loadTeamOrThrow } from '../../../src/team/index.js';

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { evaluateTicket, planActions } from '../../../src/engine/index.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
 import { BatchState } from '../../../src/daemon/batch-state.js';
-import { RoutingRule, type Rule } from '../../../src/model/rule.js';
+import { RoutingRule } from '../../../src/engine/routing/schema.js';
+import { type Rule } from '../../../src/engine/kinds.js';
 import { makeTicket } from '../../helpers/tickets.js';
 
 const context = { sourceId: 'snow-test', now: new Date('2026-11-23T10:00:00Z') };

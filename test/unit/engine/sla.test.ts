@@ -3,7 +3,7 @@ import { BatchState } from '../../../src/daemon/batch-state.js';
 import { evaluateSlaOnly, evaluateTicket } from '../../../src/engine/index.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
 import type { SlaCalendar } from '../../../src/engine/types.js';
-import { SlaRule } from '../../../src/model/rule.js';
+import { SlaRule } from '../../../src/engine/sla/schema.js';
 import type { Ticket } from '../../../src/model/ticket.js';
 import { openSqliteStore, type SqliteStateStore } from '../../../src/state/sqlite/store.js';
 import { makeTicket } from '../../helpers/tickets.js';
@@ -139,7 +139,7 @@ describe('SLA reassignment', () => {
     const state = new BatchState(new Map(), new Map(), store.history);
     const routing = { id: 'p1', kind: 'routing', when: 'priority = 1', override: true, assign: { group: 'Major Incident Team', assignee: 'Major Incident Manager 1' } };
     const breach = rule({ escalations: [{ id: 'p1-90', at: { percent: 90, of: 'resolution' }, assign: { group: 'Major Incident Team' }, note: { template: 'handed over' } }] });
-    const ruleSet = compileRuleSet([(await import('../../../src/model/rule.js')).RoutingRule.parse(routing), breach]);
+    const ruleSet = compileRuleSet([(await import('../../../src/engine/routing/schema.js')).RoutingRule.parse(routing), breach]);
     const evaluation = await evaluateTicket(P1({ status: 'in_progress' }), ruleSet, state, { sourceId: 'snow-test', now: new Date('2026-11-23T12:00:00Z') });
     expect(evaluation.decisions.map((d) => d.action)).toEqual([
       { type: 'assign', group: 'Major Incident Team', assignee: 'Major Incident Manager 1' },
