@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { kindNamed, RULE_KINDS } from '../engine/kinds.js';
 import type { Team } from '../team/model.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { LoadedRulesFile } from './load-rules.js';
@@ -20,24 +21,16 @@ export function teamReferenceDiagnostics(files: readonly LoadedRulesFile[], team
       return positionAt(yaml, nodeStart(nodeAt(yaml, path) ?? nodeAt(yaml, path.slice(0, 2))));
     };
     loaded.rules.forEach((rule, index) => {
-      if (rule.kind === 'sla' && rule.calendar !== '24x7' && !team?.groups.has(rule.calendar)) {
+      // Each kind says which groups of the team file its rules name (see `teamReferences` in src/engine/<kind>/).
+      for (const reference of kindNamed(RULE_KINDS, rule.kind)?.teamReferences(rule) ?? []) {
+        if (team?.groups.has(reference.group)) continue;
         diagnostics.push({
           file: loaded.file,
-          ...at(['rules', index, 'calendar']),
-          severity: 'error',
+          ...at(['rules', index, ...reference.path]),
+          severity: reference.severity,
           code: 'unknown-reference',
-          message: `Rule ${rule.id} counts business time in calendar "${rule.calendar}", which is not a group of the team file${known}`,
-          hint: 'use 24x7, or a group name exactly as in rules/team.yaml',
-        });
-      }
-      if (rule.kind === 'routing' && (rule.assign.team || rule.assign.strategy === 'skill-match' || rule.assign.strategy === 'on-call') && !team?.groups.has(rule.assign.group)) {
-        diagnostics.push({
-          file: loaded.file,
-          ...at(['rules', index, 'assign', 'group']),
-          severity: 'warning',
-          code: 'unknown-reference',
-          message: `Rule ${rule.id} picks people of "${rule.assign.group}" from the team file, which has no such group${known}; it would assign the group alone`,
-          hint: 'add the group to rules/team.yaml, or give the rule members: [...]',
+          message: reference.message(known),
+          hint: reference.hint,
         });
       }
     });

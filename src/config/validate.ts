@@ -9,7 +9,8 @@ import { loadRules, type LoadedRulesFile } from './load-rules.js';
 import { fileProblem, readTextFile } from './read-file.js';
 import { mappingName, type Source } from './schema.js';
 import { platformFieldDiagnostics } from './field-names.js';
-import type { Rule } from '../engine/kinds.js';
+import { kindNamed, RULE_KINDS, type Rule } from '../engine/kinds.js';
+import type { PlatformNeed } from '../engine/rule-kind.js';
 import { hasTopLevelKey, nodeAt, nodeStart, parseYamlSource, positionAt, type YamlSource } from './yaml-source.js';
 import { capabilitiesOf } from '../platforms/api.js';
 import { isTeamFile, loadTeam, type Team } from '../team/index.js';
@@ -220,46 +221,9 @@ export async function runValidate(paths: readonly string[], out: (line: string) 
   return errors > 0 ? 1 : 0;
 }
 
-interface CapabilityNeed {
-  capability: 'internalComments' | 'problemRecords';
-  /** The rule's key the warning points at. */
-  key: string;
-  what: string;
-  lacking: string;
-  hint: string;
-}
-
-const INTERNAL_NOTE_HINT = 'scope the rule to other sources, make the note public, or (Jira) enable serviceDesk for a JSM project';
-
-function capabilityNeeds(rule: Rule): CapabilityNeed[] {
-  switch (rule.kind) {
-    case 'routing':
-      return rule.note?.visibility === 'internal'
-        ? [{ capability: 'internalComments', key: 'note', what: 'writes an internal note', lacking: 'cannot post internal comments', hint: INTERNAL_NOTE_HINT }]
-        : [];
-    case 'dedup':
-      return [{ capability: 'internalComments', key: 'suggest', what: 'writes internal notes about duplicates', lacking: 'cannot post internal comments', hint: INTERNAL_NOTE_HINT }];
-    case 'qa': {
-      const notes = [rule.onFail?.note, rule.onSample?.note].filter((n) => n !== undefined);
-      return notes.some((n) => n === true || n.visibility === 'internal')
-        ? [{ capability: 'internalComments', key: rule.onFail?.note !== undefined ? 'onFail' : 'onSample', what: 'writes internal QA notes', lacking: 'cannot post internal comments', hint: INTERNAL_NOTE_HINT }]
-        : [];
-    }
-    case 'sla':
-      return rule.escalations.some((step) => step.note?.visibility === 'internal')
-        ? [{ capability: 'internalComments', key: 'escalations', what: 'writes internal escalation notes', lacking: 'cannot post internal comments', hint: INTERNAL_NOTE_HINT }]
-        : [];
-    case 'pattern':
-      return [
-        {
-          capability: 'problemRecords',
-          key: 'problem',
-          what: 'opens problem records',
-          lacking: 'have nowhere to create them',
-          hint: 'Jira: set `problems.projectKey` on the source; or scope the rule to other sources',
-        },
-      ];
-  }
+/** What the rule asks of the platforms it writes to: its kind says (see `platformNeeds` in src/engine/<kind>/). */
+function capabilityNeeds(rule: Rule): PlatformNeed[] {
+  return kindNamed(RULE_KINDS, rule.kind)?.platformNeeds(rule) ?? [];
 }
 
 /**
