@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { loadConfig } from '../config/load-config.js';
 import { mappingName, type Source } from '../config/schema.js';
-import { BatchState } from '../daemon/batch-state.js';
+import { BatchState } from '../engine/batch-state.js';
 import { loadConfigSet } from '../daemon/reload.js';
 import { dryRunStatePath } from '../daemon/daemon.js';
 import { mappingSourceBinding } from '../daemon/sync-loop.js';

@@ -32,10 +32,10 @@ const WATERMARK_FUTURE_SLACK_MS = 5 * 60_000;
 import type { AuditEvent, LedgerEntry, QuarantineInput, StateStore, TicketState } from '../state/types.js';
 import type { EvaluationContext, QaVerdict, SlaCalendar } from '../engine/types.js';
 import type { Team } from '../team/index.js';
-import { BatchState } from './batch-state.js';
-import { similarityDoc } from './history-overlay.js';
-import { emptyHistoryReport, formatHistoryReport, recordWouldHave, type HistoryReport } from './history-report.js';
-import { ShadowProblems, ShadowState, withoutAssignments } from './shadow-state.js';
+import { BatchState } from '../engine/batch-state.js';
+import { similarityDoc } from '../engine/similarity-doc.js';
+import { emptyHistoryReport, formatHistoryReport, recordWouldHave, type HistoryReport } from '../engine/history-report.js';
+import { ShadowProblems, ShadowState, withoutAssignments } from '../engine/shadow-state.js';
 import { resolveStartPoint, rewindDone, type StartPoint } from './start-point.js';
 
 /**

@@ -5,7 +5,7 @@ import { loadRules } from '../config/load-rules.js';
 import type { LoadedRulesFile, LoadedRuleTest } from '../config/load-rules.js';
 import type { YamlSource } from '../config/yaml-source.js';
 import { issuesToDiagnostics } from '../config/zod-issues.js';
-import { BatchState } from '../daemon/batch-state.js';
+import { BatchState } from '../engine/batch-state.js';
 import { scratchHistory } from '../state/sqlite/store.js';
 import { findTeamFile, loadTeam, teamCalendars, type Team } from '../team/index.js';
 import { evaluateTicket, needsSimilarityIndex } from '../engine/index.js';

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkJsonata } from '../../src/config/jsonata-lint.js';
 import { runValidate } from '../../src/config/validate.js';
 import { explainTicket, formatExplanation } from '../../src/explain/explain.js';
-import { BatchState } from '../../src/daemon/batch-state.js';
+import { BatchState } from '../../src/engine/batch-state.js';
 import { evaluateTicket } from '../../src/engine/index.js';
 import { compileRuleSet } from '../../src/engine/rule-set.js';
 import { compileExpression, EvaluationLimitError } from '../../src/mapping/expression.js';

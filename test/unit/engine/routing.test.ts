@@ -2,7 +2,7 @@ import { scratchHistory } from '../../../src/state/sqlite/store.js';
 import { describe, expect, it } from 'vitest';
 import { evaluateTicket, planActions } from '../../../src/engine/index.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
-import { BatchState } from '../../../src/daemon/batch-state.js';
+import { BatchState } from '../../../src/engine/batch-state.js';
 import { RoutingRule, type Rule } from '../../../src/model/rule.js';
 import { makeTicket } from '../../helpers/tickets.js';
 

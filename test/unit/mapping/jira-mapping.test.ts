@@ -1,7 +1,7 @@
 import { scratchHistory } from '../../../src/state/sqlite/store.js';
 import { describe, expect, it } from 'vitest';
 import { loadRulesOrThrow } from '../../../src/config/load-rules.js';
-import { BatchState } from '../../../src/daemon/batch-state.js';
+import { BatchState } from '../../../src/engine/batch-state.js';
 import { evaluateTicket } from '../../../src/engine/index.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
 import { loadPlatformMappings, mapInbound, mapOutbound, type PlatformMappings } from '../../../src/mapping/mapper.js';
