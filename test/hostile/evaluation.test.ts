@@ -22,7 +22,7 @@ import { mappingFunctions } from '../../src/mapping/functions.js';
 import { compilePlatformMappings, loadPlatformMappings, mapInbound, MappingError } from '../../src/mapping/mapper.js';
 import { compileTemplate } from '../../src/mapping/template.js';
 import { PatternRule, RoutingRule } from '../../src/model/rule.js';
-import { scratchHistory } from '../../src/state/sqlite/store.js';
+import { MemoryHistoryStore } from '../../src/engine/memory-history.js';
 import { runRuleTests } from '../../src/testing/run-rule-tests.js';
 import { makeTicket } from '../helpers/tickets.js';
 
@@ -136,7 +136,7 @@ describe('hostile expressions', () => {
 
 describe('a rule that breaks a limit fails for that ticket; the others still decide', () => {
   const context = { sourceId: 'snow-test', now: new Date('2026-11-23T10:00:00Z') };
-  const state = () => new BatchState(new Map(), new Map(), scratchHistory());
+  const state = () => new BatchState(new Map(), new Map(), new MemoryHistoryStore());
 
   it('an endless when: the rule errors with the limit in the trace, the next rule routes the ticket', async () => {
     const rules = compileRuleSet([
@@ -260,7 +260,7 @@ describe('explain shows the limit a rule broke', () => {
       RoutingRule.parse({ kind: 'routing', id: 'endless', when: `priority = 3 and ${ENDLESS}`, assign: { group: 'Nowhere' } }),
       RoutingRule.parse({ kind: 'routing', id: 'desk', when: 'true', assign: { group: 'Desk' } }),
     ]);
-    const explanation = await explainTicket(makeTicket(), rules, new BatchState(new Map(), new Map(), scratchHistory()), 'snow-test', new Date('2026-11-23T10:00:00Z'));
+    const explanation = await explainTicket(makeTicket(), rules, new BatchState(new Map(), new Map(), new MemoryHistoryStore()), 'snow-test', new Date('2026-11-23T10:00:00Z'));
     const text = formatExplanation(explanation).join('\n');
     expect(text).toMatch(/! endless\s+error: when failed: evaluation stopped: it ran longer than the budget of 200 ms/);
     expect(text).toMatch(/error: evaluation stopped: it ran longer than the budget/);

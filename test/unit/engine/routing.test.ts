@@ -1,4 +1,4 @@
-import { scratchHistory } from '../../../src/state/sqlite/store.js';
+import { MemoryHistoryStore } from '../../../src/engine/memory-history.js';
 import { describe, expect, it } from 'vitest';
 import { evaluateTicket, planActions } from '../../../src/engine/index.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
@@ -13,7 +13,7 @@ function rule(partial: Record<string, unknown>): Rule {
 }
 
 function freshState(roundRobin: [string, number][] = [], loads: [string, number][] = []): BatchState {
-  return new BatchState(new Map(roundRobin), new Map(loads), scratchHistory());
+  return new BatchState(new Map(roundRobin), new Map(loads), new MemoryHistoryStore());
 }
 
 describe('routing rules', () => {
