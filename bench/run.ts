@@ -27,7 +27,7 @@ import { parse } from 'yaml';
 import { DaemonConfig } from '../src/config/schema.js';
 import { Daemon } from '../src/daemon/daemon.js';
 import type { PassResult } from '../src/daemon/sync-loop.js';
-import { BatchState } from '../src/daemon/batch-state.js';
+import { BatchState } from '../src/engine/batch-state.js';
 import { evaluateTicket, planActions } from '../src/engine/index.js';
 import { compileRuleSet } from '../src/engine/rule-set.js';
 import { mappingFunctions } from '../src/mapping/functions.js';

@@ -9,7 +9,7 @@
  */
 import { join, resolve } from 'node:path';
 import { loadRules } from '../src/config/load-rules.js';
-import { BatchState } from '../src/daemon/batch-state.js';
+import { BatchState } from '../src/engine/batch-state.js';
 import { evaluateSlaOnly } from '../src/engine/index.js';
 import { compileRuleSet } from '../src/engine/rule-set.js';
 import type { Ticket } from '../src/model/ticket.js';

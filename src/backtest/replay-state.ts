@@ -1,4 +1,4 @@
-import { HistoryOverlay } from '../daemon/history-overlay.js';
+import { HistoryOverlay } from '../engine/history-overlay.js';
 import type { EngineState } from '../engine/types.js';
 import type { Ticket } from '../model/ticket.js';
 import { openSqliteStore, type SqliteStateStore } from '../state/sqlite/store.js';

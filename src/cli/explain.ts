@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { loadConfig } from '../config/load-config.js';
 import { mappingName, type Source } from '../config/schema.js';
-import { BatchState } from '../daemon/batch-state.js';
+import { BatchState } from '../engine/batch-state.js';
 import { loadConfigSet } from '../daemon/reload.js';
 import { dryRunStatePath } from '../daemon/daemon.js';
 import { mappingSourceBinding } from '../daemon/sync-loop.js';
@@ -11,7 +11,8 @@ import { buildTestTicket } from '../testing/test-ticket.js';
 import type { Ticket } from '../model/ticket.js';
 import { silentLogger } from '../observability/logger.js';
 import { createConnector } from '../platforms/api.js';
-import { openSqliteStore, scratchHistory } from '../state/sqlite/store.js';
+import { MemoryHistoryStore } from '../engine/memory-history.js';
+import { openSqliteStore } from '../state/sqlite/store.js';
 import { teamCalendars } from '../team/index.js';
 import { setEvaluationLimits } from '../mapping/limits.js';
 
@@ -80,7 +81,7 @@ export async function explainCommand(opts: ExplainOptions, out: (line: string) =
       await store.close();
     }
   } else {
-    explanation = await explainTicket(ticket, set.rules, new BatchState(new Map(), new Map(), scratchHistory()), source.id, new Date(), teamContext);
+    explanation = await explainTicket(ticket, set.rules, new BatchState(new Map(), new Map(), new MemoryHistoryStore()), source.id, new Date(), teamContext);
   }
   if (opts.json) out(JSON.stringify({ ...explanation, ticket: { ...explanation.ticket, raw: undefined } }, null, 2));
   else for (const line of formatExplanation(explanation)) out(line);

@@ -4,7 +4,7 @@ import { Daemon } from '../daemon/daemon.js';
 import { ConfigSetError } from '../daemon/reload.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { parseFrom } from '../daemon/start-point.js';
-import { formatHistoryReport } from '../daemon/history-report.js';
+import { formatHistoryReport } from '../engine/history-report.js';
 import { describeHolder, StateHeldError } from '../state/lease.js';
 
 export interface RunOptions {

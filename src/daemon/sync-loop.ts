@@ -1,12 +1,17 @@
 import type { Source } from '../config/schema.js';
-import { evaluateDuplicatesOnly, evaluateSlaOnly, evaluateTicket, finishBatch, needsSimilarityIndex, planActions, planBatchActions } from '../engine/index.js';
-import { LINKED, SUGGESTED } from '../engine/dedup/index.js';
-import { durationMs } from '../model/rule.js';
-import { rulesOfKind, type CompiledRuleSet } from '../engine/rule-set.js';
+import type { BatchContext, BatchTicket, PassMemory, PlannedEvent } from '../engine/batch-plan.js';
+import { emptyHistoryReport, formatHistoryReport, mergeHistoryReports, type HistoryReport } from '../engine/history-report.js';
+import { needsSimilarityIndex } from '../engine/index.js';
+import { needsProblemStates, needsSlaSweep } from '../engine/needs.js';
+import { indexPulled, newPassMemory, planBatch } from '../engine/plan-batch.js';
+import { laterDuplicateSuspects, planDuplicateRecheck } from '../engine/plan-duplicate-recheck.js';
+import { planSlaSweep } from '../engine/plan-sla-sweep.js';
+import type { CompiledRuleSet } from '../engine/rule-set.js';
+import { otherSourcesLoads, takeSnapshot } from '../engine/snapshot.js';
 import { mapInbound, MappingError, type PlatformMappings } from '../mapping/mapper.js';
 import { EvaluationCancelledError } from '../mapping/expression.js';
 import type { PlannedAction } from '../model/action.js';
-import { isOpen, Ticket } from '../model/ticket.js';
+import type { Ticket } from '../model/ticket.js';
 import type { Logger } from '../observability/logger.js';
 import { drainOutbox, type DrainSummary } from '../outbox/executor.js';
 import type { ActionWriter } from '../outbox/writer.js';
@@ -29,13 +34,9 @@ function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promis
 
 /** How far ahead of our clock a record's update time may pull the watermark. */
 const WATERMARK_FUTURE_SLACK_MS = 5 * 60_000;
-import type { AuditEvent, LedgerEntry, QuarantineInput, StateStore, TicketState } from '../state/types.js';
-import type { EvaluationContext, QaVerdict, SlaCalendar } from '../engine/types.js';
+import type { LedgerEntry, QuarantineInput, StateStore } from '../state/types.js';
+import type { SlaCalendar } from '../engine/types.js';
 import type { Team } from '../team/index.js';
-import { BatchState } from './batch-state.js';
-import { similarityDoc } from './history-overlay.js';
-import { emptyHistoryReport, formatHistoryReport, recordWouldHave, type HistoryReport } from './history-report.js';
-import { ShadowProblems, ShadowState, withoutAssignments } from './shadow-state.js';
 import { resolveStartPoint, rewindDone, type StartPoint } from './start-point.js';
 
 /**
@@ -47,10 +48,9 @@ const PASS_INDEX_LIMIT = 5_000;
 /** What one pass shares across its pages: the start point and what history taught it. */
 interface PassScope {
   startPoint: StartPoint;
-  /** Keys of the tickets pulled (and indexed) in this pass: duplicate candidates before they are committed. */
-  pulled: Set<string>;
+  /** What the engine carries from batch to batch (tickets pulled and indexed, problems history would have opened). */
+  memory: PassMemory;
   report: HistoryReport;
-  shadowProblems: ShadowProblems;
   /** The native fields the pass asks for (a ticket read again is read the same way). */
   fields: string[];
   /** An earlier pass committed tickets of this source (every batch commit moves the watermark). */
@@ -186,10 +186,10 @@ export class SourceSync {
     let from = watermark ? new Date(Date.parse(watermark) - source.overlapSeconds * 1000).toISOString() : (source.startFrom ?? null);
     // `--from` moved the start point back: read that history again, this time to act on it.
     if (startPoint.rewind && from !== null && startPoint.actFrom < from) from = startPoint.actFrom;
-    const scope: PassScope = { startPoint, pulled: new Set(), report: emptyHistoryReport(startPoint.actFrom), shadowProblems: new ShadowProblems(), fields, judgedBefore: watermark !== null };
+    const scope: PassScope = { startPoint, memory: newPassMemory(), report: emptyHistoryReport(startPoint.actFrom), fields, judgedBefore: watermark !== null };
     result.actFrom = startPoint.actFrom;
 
-    if (rulesOfKind(ruleSet, 'pattern').length > 0) await this.refreshProblemStates(signal);
+    if (needsProblemStates(ruleSet)) await this.refreshProblemStates(signal);
     // Rules decide by their own clock (shifts, SLA): tests move it without moving the outbox's.
     const decideNow = this.deps.ruleNow ?? now;
     await this.retryQuarantined(fields, result, decideNow(), ruleSet, mappings, scope, signal);
@@ -215,7 +215,7 @@ export class SourceSync {
       result.history = scope.report;
       logger.info('History before the start point was learned from, not acted on', { source: source.id, actFrom: startPoint.actFrom, report: formatHistoryReport(source.id, scope.report) });
     }
-    if (!signal?.aborted && rulesOfKind(ruleSet, 'sla').length > 0) await this.sweepSla(result, decideNow(), ruleSet);
+    if (!signal?.aborted && needsSlaSweep(ruleSet)) await this.sweepSla(result, decideNow(), ruleSet);
     this.addWritten(result, await this.drain(signal));
     // Everything from the rewound start point is committed: record it, read history again no more.
     if (startPoint.rewind && !signal?.aborted) this.resolvedStart = await rewindDone(store, source.id, startPoint);
@@ -347,14 +347,12 @@ export class SourceSync {
    * the original is in the pass. `keepWatermark`: not read in watermark order (a quarantine retry).
    */
   private async processPages(pages: readonly PreparedPage[], result: PassResult, now: Date, ruleSet: CompiledRuleSet, scope: PassScope, options: { keepWatermark?: boolean }, signal: AbortSignal | undefined): Promise<void> {
-    if (needsSimilarityIndex(ruleSet)) {
-      for (const page of pages) {
-        for (const ticket of page.tickets) {
-          await this.deps.store.history.index(similarityDoc(ticket));
-          scope.pulled.add(ticket.key);
-        }
-      }
-    }
+    await indexPulled(
+      pages.flatMap((p) => p.tickets),
+      ruleSet,
+      this.deps.store,
+      scope.memory,
+    );
     const newcomers: Ticket[] = [];
     for (const page of pages) {
       newcomers.push(...(await this.processPage(page, result, now, ruleSet, scope, options)));
@@ -368,247 +366,119 @@ export class SourceSync {
   }
 
   /**
-   * An original can reach deskbridge after its duplicate (an import, a ticket moved into the
-   * queue, a pass that stopped between the two): the duplicate was judged without it. For each
-   * ticket seen for the first time, later-created tickets judged in earlier passes that look like
-   * it and that no dedup rule acted on yet are read again and judged for duplicates only.
+   * Tickets judged in earlier passes that the engine suspects are duplicates of an original seen
+   * only now are read again (unchanged since: a newer version is the next pull's) and judged for
+   * duplicates only.
    */
   private async recheckLaterDuplicates(newcomers: readonly Ticket[], judgedWithThem: ReadonlySet<string>, result: PassResult, now: Date, ruleSet: CompiledRuleSet, scope: PassScope, signal: AbortSignal | undefined): Promise<void> {
     const { source, store, connector, logger } = this.deps;
-    const rules = rulesOfKind(ruleSet, 'dedup').filter((r) => !r.rule.scope?.sources || r.rule.scope.sources.includes(source.id));
-    const later = new Map<string, string>();
-    for (const original of newcomers) {
-      for (const { rule } of rules) {
-        const found = await store.history.candidates({
-          doc: similarityDoc(original),
-          // Reported after it (the same instant counts: numbers break the tie when judged).
-          createdAfter: original.createdAt,
-          createdBefore: new Date(Date.parse(original.createdAt) + durationMs(rule.lookBack) + 1).toISOString(),
-          sourceIds: [source.id],
-          equalFields: rule.equalFields,
-          fieldWeights: rule.fieldWeights,
-          limit: 10,
-        });
-        for (const c of found) if (c.score >= rule.suggest.threshold && !judgedWithThem.has(c.key)) later.set(c.key, c.nativeId);
-      }
-    }
-    if (later.size === 0) return;
-    const committed = await store.history.committedTickets([...later.keys()]);
-    const known = await store.getTickets([...committed]);
+    const suspects = await laterDuplicateSuspects(newcomers, judgedWithThem, ruleSet, source.id, store);
     const records: PulledRecord[] = [];
-    for (const key of committed) {
-      if ((await store.history.markedBy(key, [LINKED, SUGGESTED])) !== undefined || (await store.history.duplicateRoot(key)) !== undefined) continue;
-      const record = await connector.get(later.get(key) ?? '', scope.fields, signal);
+    for (const suspect of suspects) {
+      const record = await connector.get(suspect.nativeId, scope.fields, signal);
       // Changed since it was judged: the next pull brings that version, judged with the original known.
-      if (record && record.version === known.get(key)?.version) records.push(record);
+      if (record && record.version === suspect.version) records.push(record);
     }
     if (records.length === 0) return;
     const mappings = this.deps.mappings();
-    const state = new BatchState(new Map(), new Map(), store.history, { committedOnly: true, pulled: scope.pulled, sourceId: source.id });
-    const actions: PlannedAction[] = [];
+    const tickets: Ticket[] = [];
     for (const record of records) {
-      let ticket: Ticket;
       try {
-        ticket = await mapInbound(mappings, record.raw, { platform: connector.platform, sourceId: source.id, source: mappingSourceBinding(source) });
+        tickets.push(await mapInbound(mappings, record.raw, { platform: connector.platform, sourceId: source.id, source: mappingSourceBinding(source) }));
       } catch (error) {
         // Shutdown: no re-judgement is committed (an empty one would drop the suggestion for good).
         if (error instanceof EvaluationCancelledError) throw error;
-        continue; // It mapped when it was judged; a mapping changed since is for the next pull to find.
-      }
-      // Judged as history: it stays history, whatever arrives later.
-      if (isHistory(ticket, scope.startPoint)) continue;
-      state.history.beginPlan(`${ticket.key}@${ticket.version}`);
-      const evaluation = await evaluateDuplicatesOnly(ticket, ruleSet, state, { sourceId: source.id, now, actFrom: scope.startPoint.actFrom, ...this.teamContext() });
-      for (const action of planActions(ticket, evaluation.decisions, source.id)) {
-        actions.push(action);
-        this.deps.onEvent?.({ type: 'planned', sourceId: source.id, ticket, action });
+        // It mapped when it was judged; a mapping changed since is for the next pull to find.
       }
     }
-    state.history.beginPlan(undefined);
-    await store.commitBatch({ sourceId: source.id, watermark: undefined, ledger: [], tickets: [], roundRobin: new Map(), actions, quarantine: [], history: state.history.changes });
-    result.planned += actions.length;
-    if (actions.length > 0) logger.info('Tickets judged again for duplicates: their original arrived later', { source: source.id, tickets: records.length, writes: actions.length });
+    const plan = await planDuplicateRecheck({ tickets, ruleSet, context: this.batchContext(now, scope), pass: scope.memory }, store);
+    this.announce(plan.events);
+    await store.commitBatch({ sourceId: source.id, watermark: undefined, ledger: [], tickets: [], roundRobin: new Map(), actions: plan.actions, quarantine: [], history: plan.history });
+    result.planned += plan.actions.length;
+    if (plan.actions.length > 0) logger.info('Tickets judged again for duplicates: their original arrived later', { source: source.id, tickets: records.length, writes: plan.actions.length });
     if (signal) this.addWritten(result, await this.drain(signal));
   }
 
-  /** Returns the tickets seen for the first time and judged live (possible originals of tickets judged before). */
+  /** Plans one prepared page and commits it. Returns the tickets seen for the first time and judged live (possible originals of tickets judged before). */
   private async processPage(page: PreparedPage, result: PassResult, now: Date, ruleSet: CompiledRuleSet, scope: PassScope, options: { keepWatermark?: boolean }): Promise<Ticket[]> {
     const { source, store, logger } = this.deps;
     const { ledger, quarantine, updatedBy, watermark } = page;
-    // "The earlier report" is the one created earlier: judging in creation order lets a
-    // duplicate family form around its first ticket, whatever order the updates came in.
-    const tickets = [...page.tickets].sort(byCreation);
-
-    const keys = tickets.map((t) => t.key);
-    const [known, loads, roundRobin] = await Promise.all([store.getTickets(keys), store.openLoads(source.id), store.roundRobinPositions(source.id)]);
-    const state = new BatchState(roundRobin, loads, store.history, { committedOnly: true, pulled: scope.pulled, sourceId: source.id, otherLoads: await this.otherLoads() });
-    const slaRules = rulesOfKind(ruleSet, 'sla').length > 0;
-    const ticketStates: TicketState[] = [];
-    const actions: PlannedAction[] = [];
-    const audit: AuditEvent[] = [];
-    const newcomers: Ticket[] = [];
-
-    for (const ticket of tickets) {
-      const before = known.get(ticket.key);
-      state.observe(before?.assignee, before ? isOpen(before.status) : false, ticket, isOpen(ticket.status));
+    const snapshot = await takeSnapshot(
+      store,
+      source.id,
+      page.tickets.map((t) => t.key),
+      { otherLoads: this.needsOtherLoads() },
+    );
+    // From the record's envelope, not the editable mapping: loop prevention must not depend on it.
+    const tickets: BatchTicket[] = page.tickets.map((ticket) => {
       const lastEditor = updatedBy.get(ticket.source.nativeId);
-      const ownWrite = lastEditor !== undefined && lastEditor === this.integrationUser;
-      const statusSince = before && before.status === ticket.status ? (before.statusSince ?? before.updatedAt) : ticket.updatedAt;
-      // A version judged before only as history is judged as new (a `--from` rewind).
-      const rejudge = scope.startPoint.rewind !== undefined && before?.version === ticket.version;
-      const previous = rejudge ? undefined : before;
-      const context = { sourceId: source.id, now, previousStatus: previous?.status, previousResolvedAt: previous?.resolvedAt, statusSince, actFrom: scope.startPoint.actFrom, rejudge, ...this.teamContext() };
-      let slaDueAt: string | undefined;
-      const history = isHistory(ticket, scope.startPoint);
-      if (history) {
-        slaDueAt = await this.learnFromHistory(ticket, ruleSet, state, context, scope);
-      } else if (ownWrite) {
-        result.ownWrites++;
-        // SLA steps run on the clock, not on edits: our own write still moves the ticket's next check.
-        if (slaRules) {
-          state.history.beginPlan(`${ticket.key}@${ticket.version}/sla`);
-          const evaluation = await evaluateSlaOnly(ticket, ruleSet, state, context);
-          slaDueAt = evaluation.slaDueAt;
-          for (const action of planActions(ticket, evaluation.decisions, source.id, '/sla')) actions.push(action);
-        }
-      } else {
-        if (before === undefined) newcomers.push(ticket);
-        result.evaluated++;
-        state.history.beginPlan(`${ticket.key}@${ticket.version}`);
-        const evaluation = await evaluateTicket(ticket, ruleSet, state, context);
-        slaDueAt = evaluation.slaDueAt;
-        for (const verdict of evaluation.verdicts) audit.push(verdictEvent(verdict, ruleSet.hash, now));
-        for (const t of evaluation.trace) {
-          if (t.outcome === 'error') logger.warn('Rule evaluation failed', { source: source.id, ticketKey: ticket.key, ruleId: t.ruleId, reason: t.reason });
-        }
-        const planned = planActions(ticket, evaluation.decisions, source.id);
-        for (const action of planned) {
-          actions.push(action);
-          if (action.action.type === 'assign') result.routedByGroup[action.action.group] = (result.routedByGroup[action.action.group] ?? 0) + 1;
-          this.deps.onEvent?.({ type: 'planned', sourceId: source.id, ticket, action });
-        }
-      }
-      // History is never acted on: its row keeps the group and person the platform says.
-      const assigned = history ? undefined : state.plannedAssignments.get(ticket.key);
-      ticketStates.push({
-        key: ticket.key,
-        sourceId: source.id,
-        nativeId: ticket.source.nativeId,
-        number: ticket.source.number,
-        version: ticket.version,
-        status: ticket.status,
-        group: assigned ? assigned.group : ticket.group,
-        assignee: assigned ? assigned.assignee : ticket.assignee,
-        updatedAt: ticket.updatedAt,
-        statusSince,
-        slaDueAt,
-        resolvedAt: ticket.resolvedAt,
-        ...(slaDueAt !== undefined ? { snapshot: JSON.stringify({ ...ticket, raw: pickRaw(ticket.raw, ruleSet.rawFields) }) } : {}),
-      });
-    }
-
-    state.history.beginPlan(undefined);
-    for (const action of planBatchActions(await finishBatch(ruleSet, state), source.id)) {
-      actions.push(action);
-      this.deps.onEvent?.({ type: 'planned', sourceId: source.id, ticket: undefined, action });
-    }
+      return { ticket, ownWrite: lastEditor !== undefined && lastEditor === this.integrationUser };
+    });
+    const plan = await planBatch({ tickets, ruleSet, context: this.batchContext(now, scope), pass: scope.memory }, snapshot);
+    for (const failure of plan.ruleFailures) logger.warn('Rule evaluation failed', { source: source.id, ticketKey: failure.ticketKey, ruleId: failure.ruleId, reason: failure.reason });
+    this.announce(plan.events);
 
     await store.commitBatch({
       sourceId: source.id,
       watermark: options.keepWatermark ? undefined : watermark,
       ledger,
-      tickets: ticketStates,
-      roundRobin: state.roundRobinChanges,
-      actions,
+      tickets: plan.tickets,
+      roundRobin: plan.roundRobin,
+      actions: plan.actions,
       quarantine,
-      history: state.history.changes,
-      audit,
+      history: plan.history,
+      audit: plan.audit,
       ...(page.resolveQuarantine ? { resolveQuarantine: page.resolveQuarantine } : {}),
     });
-    result.verdicts += audit.length;
-    result.planned += actions.length;
+    result.ownWrites += plan.ownWrites;
+    result.evaluated += plan.evaluated;
+    for (const [group, n] of Object.entries(plan.routedByGroup)) result.routedByGroup[group] = (result.routedByGroup[group] ?? 0) + n;
+    scope.report = mergeHistoryReports(scope.report, plan.historyReport) ?? scope.report;
+    result.verdicts += plan.audit.length;
+    result.planned += plan.actions.length;
     result.quarantined += quarantine.length;
     for (const q of quarantine) {
       logger.warn('Record quarantined', { source: source.id, nativeId: q.nativeId, error: q.error });
       this.deps.onEvent?.({ type: 'quarantined', sourceId: source.id, nativeId: q.nativeId, error: q.error });
     }
-    return newcomers;
+    return plan.newcomers;
   }
 
-  /**
-   * A history version: everything the rules would decide is reported, not planned — the index
-   * and pattern counts learn from it (the shadow state lets only those through), SLA steps that
-   * are already past are recorded as missed so the sweep never sends them (later ones fall due
-   * live), and its group, person and status become what the daemon knows of it.
-   */
-  private async learnFromHistory(ticket: Ticket, ruleSet: CompiledRuleSet, state: BatchState, context: EvaluationContext, scope: PassScope): Promise<string | undefined> {
-    state.history.beginPlan(undefined);
-    // Judged as if there were no start point: that is what the report is about.
-    const evaluation = await evaluateTicket(ticket, ruleSet, new ShadowState(state, scope.shadowProblems), { ...context, actFrom: undefined });
-    recordWouldHave(scope.report, ticket, evaluation.decisions, evaluation.verdicts, ruleSet);
-    if (rulesOfKind(ruleSet, 'sla').length === 0) return undefined;
-    state.history.beginPlan(`${ticket.key}@${ticket.version}/sla`);
-    // Its steps' marks are real (a step already past is never sent), its assignments are not: no
-    // write is planned for history, so later tickets of the batch must not see the load move.
-    return (await evaluateSlaOnly(ticket, ruleSet, withoutAssignments(state), context)).slaDueAt;
-  }
-
-  /**
-   * Tickets nobody touched still age: every open ticket whose next SLA step is due is judged again
-   * from its last snapshot at `now`, without reading it from the platform. Writes target the
-   * version the snapshot holds, so a person's newer edit supersedes them (and the step is judged
-   * again from that version).
-   */
+  /** Open SLA steps that fell due are planned and committed 200 tickets at a time, then sent. */
   private async sweepSla(result: PassResult, now: Date, ruleSet: CompiledRuleSet): Promise<void> {
     const { source, store, logger } = this.deps;
     for (;;) {
       const due = await store.slaDue(source.id, now.toISOString(), 200);
       if (due.length === 0) return;
-      const state = new BatchState(new Map(), await store.openLoads(source.id), store.history, { sourceId: source.id, otherLoads: await this.otherLoads() });
-      const actions: PlannedAction[] = [];
-      const tickets: TicketState[] = [];
-      for (const row of due) {
-        const parsed = row.snapshot ? Ticket.safeParse(JSON.parse(row.snapshot)) : undefined;
-        if (!parsed?.success) {
-          // Without a snapshot there is nothing to judge; the next pull of the ticket brings one.
-          tickets.push({ ...row, slaDueAt: undefined, snapshot: undefined });
-          continue;
-        }
-        const ticket = parsed.data;
-        state.history.beginPlan(`${ticket.key}@${ticket.version}/sla`);
-        const evaluation = await evaluateSlaOnly(ticket, ruleSet, state, { sourceId: source.id, now, statusSince: row.statusSince, ...this.teamContext() });
-        for (const action of planActions(ticket, evaluation.decisions, source.id, '/sla')) {
-          actions.push(action);
-          this.deps.onEvent?.({ type: 'planned', sourceId: source.id, ticket, action });
-        }
-        const assigned = state.plannedAssignments.get(ticket.key);
-        tickets.push({
-          ...row,
-          ...(assigned ? { group: assigned.group, assignee: assigned.assignee } : {}),
-          slaDueAt: evaluation.slaDueAt,
-          snapshot: evaluation.slaDueAt !== undefined ? row.snapshot : undefined,
-        });
-      }
-      await store.commitBatch({ sourceId: source.id, watermark: undefined, ledger: [], tickets, roundRobin: state.roundRobinChanges, actions, quarantine: [], history: state.history.changes });
-      result.planned += actions.length;
-      if (actions.length > 0) logger.info('SLA steps fell due', { source: source.id, tickets: due.length, writes: actions.length });
+      const snapshot = { openLoads: await store.openLoads(source.id), otherLoads: this.needsOtherLoads() ? await otherSourcesLoads(store, source.id) : new Map<string, Map<string, number>>(), history: store.history };
+      const plan = await planSlaSweep({ due, ruleSet, context: { sourceId: source.id, now, ...this.teamContext() } }, snapshot);
+      this.announce(plan.events);
+      await store.commitBatch({ sourceId: source.id, watermark: undefined, ledger: [], tickets: plan.tickets, roundRobin: plan.roundRobin, actions: plan.actions, quarantine: [], history: plan.history });
+      result.planned += plan.actions.length;
+      if (plan.actions.length > 0) logger.info('SLA steps fell due', { source: source.id, tickets: due.length, writes: plan.actions.length });
       this.addWritten(result, await this.drain(undefined));
       if (due.length < 200) return;
     }
   }
 
-  /** Open tickets per person on the other sources, only when some rule picks people from the team file. */
-  private async otherLoads(): Promise<Map<string, Map<string, number>>> {
-    if (!this.deps.team?.().team) return new Map();
-    const all = await this.deps.store.openLoadsBySource();
-    all.delete(this.deps.source.id);
-    return all;
+  /** Every batch of the pass is planned at `now`, from the pass's start point, with the team as loaded now. */
+  private batchContext(now: Date, scope: PassScope): BatchContext {
+    return { sourceId: this.deps.source.id, now, actFrom: scope.startPoint.actFrom, rewinding: scope.startPoint.rewind !== undefined, ...this.teamContext() };
+  }
+
+  /** Open tickets per person on the other sources count only when some rule picks people from the team file. */
+  private needsOtherLoads(): boolean {
+    return this.deps.team?.().team !== undefined;
   }
 
   private teamContext(): { team?: Team; calendars?: (name: string) => SlaCalendar | undefined } {
     const current = this.deps.team?.();
     if (!current) return {};
     return { ...(current.team ? { team: current.team } : {}), calendars: current.calendars };
+  }
+
+  private announce(events: readonly PlannedEvent[]): void {
+    for (const { ticket, action } of events) this.deps.onEvent?.({ type: 'planned', sourceId: this.deps.source.id, ticket, action });
   }
 
   private async settle(result: PassResult, signal: AbortSignal | undefined, now: () => Date): Promise<void> {
@@ -663,54 +533,9 @@ export class SourceSync {
   }
 }
 
-/** Whether a ticket version is older than the source's start point for acting. */
-function isHistory(ticket: Ticket, startPoint: StartPoint): boolean {
-  return Date.parse(ticket.updatedAt) < Date.parse(startPoint.actFrom);
-}
-
-/** Oldest report first; the same instant by ticket number. */
-function byCreation(a: Ticket, b: Ticket): number {
-  return Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.source.number.localeCompare(b.source.number, 'en', { numeric: true });
-}
-
 /** What a mapping sees as `$source`: the parts of the source config a mapping may need. */
 export function mappingSourceBinding(source: Source): Record<string, unknown> {
   return source.platform === 'servicenow'
     ? { id: source.id, table: source.table, baseUrl: source.baseUrl }
     : { id: source.id, flavour: source.flavour, baseUrl: source.baseUrl, groupField: source.groupField ?? 'components' };
-}
-
-/** A QA verdict as the QA log records it (format: README, "The audit logs"). */
-export function verdictEvent(verdict: QaVerdict, rulesHash: string, now: Date): AuditEvent {
-  return {
-    log: 'qa',
-    id: `${verdict.ruleId}:${verdict.ticketKey}@${verdict.version}`,
-    at: now.toISOString(),
-    data: {
-      kind: 'qa-verdict',
-      ticket: { key: verdict.ticketKey, source: verdict.sourceId, number: verdict.number },
-      version: verdict.version,
-      rule: verdict.ruleId,
-      rulesHash,
-      passed: verdict.passed,
-      sampled: verdict.sampled,
-      checks: verdict.checks,
-      ...(verdict.group !== undefined ? { group: verdict.group } : {}),
-      ...(verdict.assignee !== undefined ? { assignee: verdict.assignee } : {}),
-      ...(verdict.category !== undefined ? { category: verdict.category } : {}),
-      ...(verdict.resolvedAt !== undefined ? { resolvedAt: verdict.resolvedAt } : {}),
-    },
-  };
-}
-
-/**
- * The native fields the rules read (`raw.<field>`), for the SLA snapshot: enough for the sweep to
- * judge conditions and fill templates as a pull would, without keeping whole records (comments!).
- */
-function pickRaw(raw: unknown, fields: ReadonlySet<string>): Record<string, unknown> {
-  if (typeof raw !== 'object' || raw === null || fields.size === 0) return {};
-  const record = raw as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const field of fields) if (field in record) out[field] = record[field];
-  return out;
 }

@@ -1,6 +1,12 @@
 import type { Action, ActionTarget } from '../model/action.js';
+import type { SlaCalendar } from '../model/calendar.js';
+import type { CandidateSearch, DuplicateCandidate, IndexedTicket, PatternEvent, PatternProblem } from '../model/history.js';
 import type { Ticket, TicketStatus } from '../model/ticket.js';
 import type { Team } from '../team/model.js';
+
+// History facts and business calendars are the model's; re-exported for the rule kinds.
+export type { CandidateSearch, DuplicateCandidate, IndexedTicket, PatternEvent, PatternProblem } from '../model/history.js';
+export type { SlaCalendar } from '../model/calendar.js';
 
 /** One action a rule decided on, before it gets an idempotency key. */
 export interface Decision {
@@ -80,64 +86,6 @@ export interface EngineState {
   readonly history: HistoryState;
 }
 
-/** A ticket as the similarity index holds it: enough to address it and show it to a person. */
-export interface IndexedTicket {
-  key: string;
-  sourceId: string;
-  nativeId: string;
-  number: string;
-  version: string;
-  createdAt: string;
-  title: string;
-}
-
-export interface DuplicateCandidate extends IndexedTicket {
-  score: number;
-  textScore: number;
-  sharedTerms: string[];
-  matchedFields: string[];
-}
-
-export interface CandidateSearch {
-  ticket: Ticket;
-  sourceIds: readonly string[];
-  createdAfter: string;
-  createdBefore: string;
-  equalFields: readonly string[];
-  fieldWeights: Readonly<Record<string, number>>;
-  limit: number;
-}
-
-/** One incident counted in a pattern group, at its creation time. */
-export interface PatternEvent {
-  ruleId: string;
-  sourceId: string;
-  groupKey: string;
-  ticketKey: string;
-  nativeId: string;
-  number: string;
-  version: string;
-  createdAt: string;
-  title: string;
-  /** Field values shown as evidence (ci, location, group, category…). */
-  details: Record<string, string>;
-}
-
-/** The problem record a pattern opened; `generation` counts the problems one group has had. */
-export interface PatternProblem {
-  correlationKey: string;
-  ruleId: string;
-  sourceId: string;
-  groupKey: string;
-  /** The values the group was formed by, e.g. `["Configuration Item 1"]`. */
-  groupValues: string[];
-  generation: number;
-  status: 'open' | 'closed';
-  openedAt: string;
-  /** The departure from normal that opened it, in words. */
-  trigger: string;
-}
-
 /**
  * Durable history the dedup and pattern rules read. Reads see what earlier tickets of the same
  * batch recorded; records are committed by the caller with the batch's outbox entries.
@@ -175,12 +123,6 @@ export interface HistoryState {
   /** Remembers, for this batch, that a problem gained a member (or was reopened). */
   touchProblem(problem: PatternProblem, member: PatternEvent, reopen: boolean): void;
   touchedProblems(): { problem: PatternProblem; lastMember: PatternEvent; reopen: boolean }[];
-}
-
-/** Working time between instants, and when an amount of working time from an instant runs out. */
-export interface SlaCalendar {
-  businessMsBetween(from: Date, to: Date): number;
-  addBusinessMs(from: Date, ms: number): Date;
 }
 
 export interface EvaluationContext {

@@ -1,8 +1,8 @@
 import { analyse, combineScore, DEFAULT_RECENCY, DEFAULT_SCORING, recencyFactor, fieldEquals, idf, matchFields, PRIOR_AVG_LENGTHS, scoreText, selfScore, termWeights, type FieldLengths, type ScoringParams } from './scoring.js';
-import type { Candidate, CandidateIndex, CandidateQuery, IndexedTicket, SimilarityDoc } from './types.js';
+import type { Candidate, CandidateIndex, CandidateQuery, IndexedDoc, SimilarityDoc } from './types.js';
 
 interface StoredDoc {
-  ticket: IndexedTicket;
+  ticket: IndexedDoc;
   createdMs: number;
   fields: Record<string, string | undefined>;
   vec: Map<string, number>;
@@ -91,7 +91,7 @@ export class MemoryCandidateIndex implements CandidateIndex {
     if (d) d.ticket.clusterKey = clusterKey;
   }
 
-  get(key: string): IndexedTicket | undefined {
+  get(key: string): IndexedDoc | undefined {
     const d = this.docs.get(key);
     return d ? { ...d.ticket } : undefined;
   }

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { averageLengths, compareCandidates } from './memory-index.js';
 import { analyse, combineScore, DEFAULT_RECENCY, DEFAULT_SCORING, recencyFactor, fieldEquals, idf, matchFields, scoreText, selfScore, termWeights, type ScoringParams } from './scoring.js';
-import type { Candidate, CandidateIndex, CandidateQuery, IndexedTicket, SimilarityDoc } from './types.js';
+import type { Candidate, CandidateIndex, CandidateQuery, IndexedDoc, SimilarityDoc } from './types.js';
 
 /**
  * Tables of the candidate index. Postings are clustered by (term, source, created) so a query
@@ -429,7 +429,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
     this.stmts.setCluster.run(clusterKey, key);
   }
 
-  get(key: string): IndexedTicket | undefined {
+  get(key: string): IndexedDoc | undefined {
     const row = this.stmts.docByKey.get(key);
     return row ? this.ticketOf(row) : undefined;
   }
@@ -443,7 +443,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
     return this.df.bytes() + this.termIds.size * 80;
   }
 
-  private ticketOf(row: DocRow): IndexedTicket {
+  private ticketOf(row: DocRow): IndexedDoc {
     return {
       key: row.key,
       sourceId: this.sourceId(row.source_no),

@@ -1,29 +1,11 @@
-import type { DuplicateCandidate, IndexedTicket, PatternEvent, PatternProblem } from '../engine/types.js';
 import type { PlannedAction } from '../model/action.js';
-import type { CandidateQuery, SimilarityDoc } from '../similarity/types.js';
-import type { TicketStatus } from '../model/ticket.js';
+import type { HistoryChanges, HistoryStore } from '../model/history.js';
+import type { TicketState } from '../model/ticket-state.js';
 import type { StateLeases } from './lease.js';
 
-/** What the daemon remembers about a ticket between passes (not the ticket itself). */
-export interface TicketState {
-  key: string;
-  sourceId: string;
-  nativeId: string;
-  number: string;
-  version: string;
-  status: TicketStatus;
-  group: string | undefined;
-  assignee: string | undefined;
-  updatedAt: string;
-  /** When the ticket entered its current status (ISO); SLA aging counts from it. */
-  statusSince?: string | undefined;
-  /** Its resolution time, if resolved: QA notices a ticket reopened and resolved again between two passes. */
-  resolvedAt?: string | undefined;
-  /** When its next SLA step falls due (ISO); the sweep looks at it then, changed or not. */
-  slaDueAt?: string | undefined;
-  /** The canonical ticket without `raw`, kept while an SLA step is due, for the sweep to judge. */
-  snapshot?: string | undefined;
-}
+// The history and ticket-state facts are the model's: the state store implements them.
+export type { HistoryChanges, HistoryStore } from '../model/history.js';
+export type { TicketState } from '../model/ticket-state.js';
 
 export interface LedgerEntry {
   nativeId: string;
@@ -95,51 +77,6 @@ export interface AuditQueue {
   /** Removes appended events and records each log's new head, in one transaction. */
   markAppended(seqs: readonly number[], heads: ReadonlyMap<AuditLogName, AuditHead>): Promise<void>;
   head(log: AuditLogName): Promise<AuditHead | undefined>;
-}
-
-export interface HistoryChanges {
-  /** `plan`: the evaluation that decided it (see PlannedAction.plan); released if its writes fail. */
-  marks: { ruleId: string; key: string; mark: string; plan: string | undefined }[];
-  duplicates: { key: string; rootKey: string; ruleId: string; plan: string | undefined }[];
-  patternEvents: PatternEvent[];
-  /** Inserted or updated (status) by correlation key. */
-  problems: PatternProblem[];
-  members: { correlationKey: string; ticketKey: string; ruleId: string }[];
-}
-
-/**
- * What dedup and pattern rules know of earlier tickets. The similarity index is derived data and
- * is written directly (re-indexing a ticket is harmless); everything else changes only through
- * `commitBatch`, with the outbox entries it explains.
- */
-export interface HistoryStore {
-  index(doc: SimilarityDoc & { title: string }): Promise<void>;
-  candidates(query: CandidateQuery): Promise<DuplicateCandidate[]>;
-  indexed(key: string): Promise<IndexedTicket | undefined>;
-  indexedCount(): Promise<number>;
-  /**
-   * The ticket's text cluster (indexing it): the cluster it was given before, else its best earlier
-   * candidate's at or above `threshold`, else a new one it leads. Returns the leader's key and number.
-   */
-  cluster(doc: SimilarityDoc & { title: string }, options: { threshold: number; createdAfter: string }): Promise<{ key: string; number: string }>;
-  /** Which of these ticket keys a committed batch has seen (the index may hold more). */
-  committedTickets(keys: readonly string[]): Promise<Set<string>>;
-  duplicateRoot(key: string): Promise<string | undefined>;
-  hasDuplicates(key: string): Promise<boolean>;
-  hasMark(ruleId: string, key: string, mark: string): Promise<boolean>;
-  /** The rule (any rule, enabled or not) that set one of these marks on the ticket, if any. */
-  markedBy(key: string, marks: readonly string[]): Promise<string | undefined>;
-  patternEvent(ruleId: string, ticketKey: string): Promise<PatternEvent | undefined>;
-  /** Events of a group created in [from, to), oldest first. */
-  patternEvents(ruleId: string, groupKey: string, from: string, to: string): Promise<PatternEvent[]>;
-  countPatternEvents(ruleId: string, groupKey: string, from: string, to: string): Promise<number>;
-  firstPatternEventAt(ruleId: string): Promise<string | undefined>;
-  latestProblem(ruleId: string, groupKey: string): Promise<PatternProblem | undefined>;
-  members(correlationKey: string): Promise<PatternEvent[]>;
-  /** Problems a source's pattern rules opened that are open as far as the daemon knows. */
-  openProblems(sourceId: string): Promise<PatternProblem[]>;
-  /** Records that people resolved/closed a problem on the platform (or reopened it). */
-  setProblemStatus(correlationKey: string, status: PatternProblem['status']): Promise<void>;
 }
 
 export type OutboxStatus = 'pending' | 'done' | 'dead';

@@ -1,4 +1,4 @@
-import type { SlaCalendar } from '../engine/types.js';
+import type { SlaCalendar } from '../model/calendar.js';
 import { addBusinessMs, businessMsBetween, groupCalendar } from './business-time.js';
 import type { Team } from './model.js';
 

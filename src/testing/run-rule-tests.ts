@@ -5,8 +5,8 @@ import { loadRules } from '../config/load-rules.js';
 import type { LoadedRulesFile, LoadedRuleTest } from '../config/load-rules.js';
 import type { YamlSource } from '../config/yaml-source.js';
 import { issuesToDiagnostics } from '../config/zod-issues.js';
-import { BatchState } from '../daemon/batch-state.js';
-import { scratchHistory } from '../state/sqlite/store.js';
+import { BatchState } from '../engine/batch-state.js';
+import { MemoryHistoryStore } from '../engine/memory-history.js';
 import { findTeamFile, loadTeam, teamCalendars, type Team } from '../team/index.js';
 import { evaluateTicket, needsSimilarityIndex } from '../engine/index.js';
 import { compileRuleSet } from '../engine/rule-set.js';
@@ -96,7 +96,7 @@ async function runTest(file: string, loaded: LoadedRuleTest, ruleSet: CompiledRu
 
   // A fresh state per test: what the test says, and nothing left over from the test before it.
   const teamContext = team ? { team, calendars: teamCalendars(team) } : { calendars: teamCalendars(undefined) };
-  const history = scratchHistory();
+  const history = new MemoryHistoryStore();
   for (const [i, partial] of (test.history ?? []).entries()) {
     const number = `H${i + 1}`;
     const earlier = buildTestTicket({ key: `test:${sourceId}:${number}`, source: { nativeId: number, number }, ...partial }, sourceId, loaded.index);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import { formatHistoryReport } from '../../src/daemon/history-report.js';
+import { formatHistoryReport } from '../../src/engine/history-report.js';
 import { parseFrom } from '../../src/daemon/start-point.js';
 import { raiseIncident, seedFromEventLog, ServiceNowStore, startServiceNowSandbox, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
 import { captureLogger } from '../helpers/log-capture.js';

@@ -1,4 +1,4 @@
-import { BatchState } from '../../src/daemon/batch-state.js';
+import { BatchState } from '../../src/engine/batch-state.js';
 import { evaluateTicket, finishBatch, planActions, planBatchActions } from '../../src/engine/index.js';
 import { compileRuleSet } from '../../src/engine/rule-set.js';
 import type { PlannedAction } from '../../src/model/action.js';

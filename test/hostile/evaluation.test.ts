@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkJsonata } from '../../src/config/jsonata-lint.js';
 import { runValidate } from '../../src/config/validate.js';
 import { explainTicket, formatExplanation } from '../../src/explain/explain.js';
-import { BatchState } from '../../src/daemon/batch-state.js';
+import { BatchState } from '../../src/engine/batch-state.js';
 import { evaluateTicket } from '../../src/engine/index.js';
 import { compileRuleSet } from '../../src/engine/rule-set.js';
 import { compileExpression, EvaluationLimitError } from '../../src/mapping/expression.js';
@@ -23,7 +23,7 @@ import { compilePlatformMappings, loadPlatformMappings, mapInbound, MappingError
 import { compileTemplate } from '../../src/mapping/template.js';
 import { PatternRule } from '../../src/engine/patterns/schema.js';
 import { RoutingRule } from '../../src/engine/routing/schema.js';
-import { scratchHistory } from '../../src/state/sqlite/store.js';
+import { MemoryHistoryStore } from '../../src/engine/memory-history.js';
 import { runRuleTests } from '../../src/testing/run-rule-tests.js';
 import { makeTicket } from '../helpers/tickets.js';
 
@@ -137,7 +137,7 @@ describe('hostile expressions', () => {
 
 describe('a rule that breaks a limit fails for that ticket; the others still decide', () => {
   const context = { sourceId: 'snow-test', now: new Date('2026-11-23T10:00:00Z') };
-  const state = () => new BatchState(new Map(), new Map(), scratchHistory());
+  const state = () => new BatchState(new Map(), new Map(), new MemoryHistoryStore());
 
   it('an endless when: the rule errors with the limit in the trace, the next rule routes the ticket', async () => {
     const rules = compileRuleSet([
@@ -261,7 +261,7 @@ describe('explain shows the limit a rule broke', () => {
       RoutingRule.parse({ kind: 'routing', id: 'endless', when: `priority = 3 and ${ENDLESS}`, assign: { group: 'Nowhere' } }),
       RoutingRule.parse({ kind: 'routing', id: 'desk', when: 'true', assign: { group: 'Desk' } }),
     ]);
-    const explanation = await explainTicket(makeTicket(), rules, new BatchState(new Map(), new Map(), scratchHistory()), 'snow-test', new Date('2026-11-23T10:00:00Z'));
+    const explanation = await explainTicket(makeTicket(), rules, new BatchState(new Map(), new Map(), new MemoryHistoryStore()), 'snow-test', new Date('2026-11-23T10:00:00Z'));
     const text = formatExplanation(explanation).join('\n');
     expect(text).toMatch(/! endless\s+error: when failed: evaluation stopped: it ran longer than the budget of 200 ms/);
     expect(text).toMatch(/error: evaluation stopped: it ran longer than the budget/);

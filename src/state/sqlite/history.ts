@@ -1,9 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { DuplicateCandidate, IndexedTicket, PatternEvent, PatternProblem } from '../../engine/types.js';
+import type { CandidateQuery, DuplicateCandidate, HistoryChanges, HistoryStore, IndexedTicket, PatternEvent, PatternProblem, SimilarityDoc } from '../../model/history.js';
 import { assignCluster } from '../../similarity/cluster.js';
 import { SqliteCandidateIndex } from '../../similarity/sqlite-index.js';
-import type { CandidateQuery, SimilarityDoc } from '../../similarity/types.js';
-import type { HistoryChanges, HistoryStore } from '../types.js';
 import type { WriteTransaction } from './lease.js';
 
 interface EventRow {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyHistoryReport, formatHistoryReport, recordWouldHave } from '../../../src/daemon/history-report.js';
+import { emptyHistoryReport, formatHistoryReport, recordWouldHave } from '../../../src/engine/history-report.js';
 import { parseFrom, resolveStartPoint, rewindDone } from '../../../src/daemon/start-point.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
 import { PatternRule } from '../../../src/engine/patterns/schema.js';

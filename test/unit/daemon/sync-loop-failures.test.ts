@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Source } from '../../../src/config/schema.js';
-import { BatchState } from '../../../src/daemon/batch-state.js';
+import { BatchState } from '../../../src/engine/batch-state.js';
 import { SourceSync } from '../../../src/daemon/sync-loop.js';
 import { evaluateDuplicatesOnly } from '../../../src/engine/index.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';

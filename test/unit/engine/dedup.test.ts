@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { BatchState } from '../../../src/daemon/batch-state.js';
+import { BatchState } from '../../../src/engine/batch-state.js';
 import { evaluateTicket, planActions } from '../../../src/engine/index.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
 import type { Decision } from '../../../src/engine/types.js';
 import { DedupRule } from '../../../src/engine/dedup/schema.js';
 import type { Ticket } from '../../../src/model/ticket.js';
-import { openSqliteStore, type SqliteStateStore } from '../../../src/state/sqlite/store.js';
+import { MemoryState } from '../../../src/engine/memory-state.js';
 import { makeTicket } from '../../helpers/tickets.js';
 
 const rule = (overrides: Record<string, unknown> = {}) =>
@@ -13,7 +13,7 @@ const rule = (overrides: Record<string, unknown> = {}) =>
 
 /** Feeds tickets through the engine one batch each, the way the sync loop does: index, evaluate, commit. */
 class Desk {
-  readonly store: SqliteStateStore = openSqliteStore(':memory:');
+  readonly store: MemoryState = new MemoryState();
   constructor(private readonly rules: ReturnType<typeof compileRuleSet>) {}
 
   async see(ticket: Ticket): Promise<Decision[]> {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { BatchState } from '../../../src/daemon/batch-state.js';
+import { BatchState } from '../../../src/engine/batch-state.js';
 import { evaluateTicket, finishBatch } from '../../../src/engine/index.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
 import type { Decision } from '../../../src/engine/types.js';
 import { PatternRule } from '../../../src/engine/patterns/schema.js';
-import { openSqliteStore } from '../../../src/state/sqlite/store.js';
+import { MemoryState } from '../../../src/engine/memory-state.js';
 import { makeTicket } from '../../helpers/tickets.js';
 
 /** A pattern rule's links never replace a problem link a person set, unless the rule says `problem.overwrite`. */
@@ -21,7 +21,7 @@ const rule = (problem: Record<string, unknown> = {}) =>
   });
 
 async function links(r: PatternRule): Promise<Decision['action'][]> {
-  const store = openSqliteStore(':memory:');
+  const store = new MemoryState();
   const ruleSet = compileRuleSet([r]);
   const state = new BatchState(new Map(), new Map(), store.history);
   const decisions: Decision[] = [];
@@ -31,7 +31,6 @@ async function links(r: PatternRule): Promise<Decision['action'][]> {
     decisions.push(...(await evaluateTicket(ticket, ruleSet, state, { sourceId: 'snow-test', now: new Date(at) })).decisions);
   }
   decisions.push(...(await finishBatch(ruleSet, state)));
-  await store.close();
   return decisions.map((d) => d.action).filter((a) => a.type === 'link-problem');
 }
 

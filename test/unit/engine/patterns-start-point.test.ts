@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { BatchState } from '../../../src/daemon/batch-state.js';
+import { BatchState } from '../../../src/engine/batch-state.js';
 import { evaluateTicket } from '../../../src/engine/index.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
 import type { Decision } from '../../../src/engine/types.js';
 import { PatternRule } from '../../../src/engine/patterns/schema.js';
 import type { Ticket } from '../../../src/model/ticket.js';
-import { openSqliteStore } from '../../../src/state/sqlite/store.js';
+import { MemoryState } from '../../../src/engine/memory-state.js';
 import { makeTicket } from '../../helpers/tickets.js';
 
 const ruleSet = compileRuleSet([
@@ -31,7 +31,7 @@ function incident(createdAt: string): Ticket {
 
 /** Evaluates one ticket at a time with the source's start point, committing after each. */
 function desk() {
-  const store = openSqliteStore(':memory:');
+  const store = new MemoryState();
   return async (ticket: Ticket, startPoint: string | null = ACT_FROM): Promise<Decision[]> => {
     const actFrom = startPoint ?? undefined;
     const state = new BatchState(new Map(), new Map(), store.history);

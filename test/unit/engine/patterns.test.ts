@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { BatchState } from '../../../src/daemon/batch-state.js';
+import { BatchState } from '../../../src/engine/batch-state.js';
 import { evaluateTicket, finishBatch } from '../../../src/engine/index.js';
 import { correlationKey } from '../../../src/engine/patterns/index.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
 import type { Decision } from '../../../src/engine/types.js';
 import { PatternRule } from '../../../src/engine/patterns/schema.js';
 import type { Ticket } from '../../../src/model/ticket.js';
-import { openSqliteStore } from '../../../src/state/sqlite/store.js';
+import { MemoryState } from '../../../src/engine/memory-state.js';
 import { makeTicket } from '../../helpers/tickets.js';
 
 const rule = (overrides: Record<string, unknown> = {}) =>
@@ -24,7 +24,7 @@ const rule = (overrides: Record<string, unknown> = {}) =>
 
 /** Runs batches through the engine like the sync loop: evaluate each ticket, then the batch summary, then commit. */
 function desk(rules = [rule()]) {
-  const store = openSqliteStore(':memory:');
+  const store = new MemoryState();
   const ruleSet = compileRuleSet(rules);
   return {
     store,

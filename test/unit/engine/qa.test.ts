@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRules } from '../../../src/config/load-rules.js';
-import { BatchState } from '../../../src/daemon/batch-state.js';
+import { BatchState } from '../../../src/engine/batch-state.js';
 import { evaluateTicket } from '../../../src/engine/index.js';
 import { inSample } from '../../../src/engine/qa/index.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
 import type { Evaluation } from '../../../src/engine/types.js';
 import type { Ticket, TicketStatus } from '../../../src/model/ticket.js';
-import { openSqliteStore, type SqliteStateStore } from '../../../src/state/sqlite/store.js';
+import { MemoryState } from '../../../src/engine/memory-state.js';
 import { makeTicket } from '../../helpers/tickets.js';
 
 const REPO = join(import.meta.dirname, '..', '..', '..');
@@ -28,7 +28,7 @@ function good(extra: Partial<Ticket> = {}): Ticket {
   });
 }
 
-async function judge(ticket: Ticket, previousStatus?: TicketStatus, store: SqliteStateStore = openSqliteStore(':memory:')): Promise<Evaluation> {
+async function judge(ticket: Ticket, previousStatus?: TicketStatus, store: MemoryState = new MemoryState()): Promise<Evaluation> {
   const state = new BatchState(new Map(), new Map(), store.history);
   const evaluation = await evaluateTicket(ticket, shipped, state, { sourceId: 'snow-test', now: new Date('2026-11-23T10:00:00Z'), previousStatus });
   store.history.apply(state.history.changes);
@@ -101,13 +101,13 @@ describe('shipped QA checks (rules/qa.yaml)', () => {
 
 describe('when QA runs', () => {
   it('checks a ticket entering resolved, not again when it moves on to closed', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = new MemoryState();
     expect((await judge(good({ version: '3' }), 'in_progress', store)).verdicts).toHaveLength(1);
     expect((await judge(good({ version: '4', status: 'closed' }), 'resolved', store)).verdicts).toHaveLength(0);
   });
 
   it('checks the same version only once, and a reopened ticket resolved again once more', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = new MemoryState();
     expect((await judge(good({ version: '3' }), 'open', store)).verdicts).toHaveLength(1);
     expect((await judge(good({ version: '3' }), 'open', store)).verdicts).toHaveLength(0);
     expect((await judge(good({ version: '5', status: 'open' }), 'resolved', store)).verdicts).toHaveLength(0);
@@ -154,7 +154,7 @@ describe('QA on history and between polls', () => {
   });
 
   it('checks again a ticket reopened and resolved again between two passes (its resolution time moved)', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = new MemoryState();
     const state = (extra: Partial<Ticket>) => good({ resolvedAt: '2026-11-21T10:00:00Z', ...extra });
     expect((await judge(state({ version: '3' }), 'open', store)).verdicts).toHaveLength(1);
     const again = state({ version: '6', resolvedAt: '2026-11-22T16:00:00Z', reopenCount: 1 });

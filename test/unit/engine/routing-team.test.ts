@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BatchState } from '../../../src/daemon/batch-state.js';
+import { BatchState } from '../../../src/engine/batch-state.js';
 import { evaluateTicket } from '../../../src/engine/index.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
 import { RoutingRule } from '../../../src/engine/routing/schema.js';
 import type { Ticket } from '../../../src/model/ticket.js';
-import { scratchHistory } from '../../../src/state/sqlite/store.js';
+import { MemoryHistoryStore } from '../../../src/engine/memory-history.js';
 import { loadTeamOrThrow } from '../../../src/team/index.js';
 import { makeTicket } from '../../helpers/tickets.js';
 
@@ -17,7 +17,7 @@ const rule = ({ override, ...assign }: Record<string, unknown>) =>
   RoutingRule.parse({ id: 'net', kind: 'routing', when: 'true', override: override === true, assign: { group: 'Network Operations', ...assign }, note: { template: '{{ $why }}' } });
 
 async function route(assign: Record<string, unknown>, ticket: Partial<Ticket> = {}, loads: Record<string, number> = {}, now = NY_MORNING) {
-  const state = new BatchState(new Map(), new Map(Object.entries(loads)), scratchHistory());
+  const state = new BatchState(new Map(), new Map(Object.entries(loads)), new MemoryHistoryStore());
   const evaluation = await evaluateTicket(makeTicket(ticket), compileRuleSet([rule(assign)]), state, { sourceId: 'snow-test', now, team });
   const assignAction = evaluation.decisions.find((d) => d.action.type === 'assign')?.action;
   const note = evaluation.decisions.find((d) => d.action.type === 'comment')?.action;
@@ -49,7 +49,7 @@ describe('team-aware routing', () => {
   });
 
   it('assigns the group alone when the group is not in the team file', async () => {
-    const state = new BatchState(new Map(), new Map(), scratchHistory());
+    const state = new BatchState(new Map(), new Map(), new MemoryHistoryStore());
     const evaluation = await evaluateTicket(
       makeTicket(),
       compileRuleSet([RoutingRule.parse({ id: 'x', kind: 'routing', when: 'true', assign: { group: 'Facilities', strategy: 'skill-match' } })]),
@@ -76,7 +76,7 @@ describe('team-aware routing', () => {
 
 describe('team capacity across platforms', () => {
   it("counts a person's open tickets on every source against their capacity", async () => {
-    const state = new BatchState(new Map(), new Map([['Dana Whitfield', 10], ['Sam Ortiz', 10], ['Priya Raman', 2]]), scratchHistory(), {
+    const state = new BatchState(new Map(), new Map([['Dana Whitfield', 10], ['Sam Ortiz', 10], ['Priya Raman', 2]]), new MemoryHistoryStore(), {
       sourceId: 'snow-test',
       otherLoads: new Map([['jira-cloud', new Map([['Priya Raman', 6]])]]),
     });

@@ -1,8 +1,8 @@
-import { scratchHistory } from '../../../src/state/sqlite/store.js';
+import { MemoryHistoryStore } from '../../../src/engine/memory-history.js';
 import { describe, expect, it } from 'vitest';
 import { evaluateTicket, planActions } from '../../../src/engine/index.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
-import { BatchState } from '../../../src/daemon/batch-state.js';
+import { BatchState } from '../../../src/engine/batch-state.js';
 import { RoutingRule } from '../../../src/engine/routing/schema.js';
 import { type Rule } from '../../../src/engine/kinds.js';
 import { makeTicket } from '../../helpers/tickets.js';
@@ -14,7 +14,7 @@ function rule(partial: Record<string, unknown>): Rule {
 }
 
 function freshState(roundRobin: [string, number][] = [], loads: [string, number][] = []): BatchState {
-  return new BatchState(new Map(roundRobin), new Map(loads), scratchHistory());
+  return new BatchState(new Map(roundRobin), new Map(loads), new MemoryHistoryStore());
 }
 
 describe('routing rules', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { scratchHistory } from '../../../src/state/sqlite/store.js';
-import { BatchState } from '../../../src/daemon/batch-state.js';
+import { BatchState } from '../../../src/engine/batch-state.js';
 import { evaluateSlaOnly, evaluateTicket, finishBatch, needsProblemStates, needsSimilarityIndex, needsSlaSweep } from '../../../src/engine/index.js';
 import { RULE_KINDS, Rule, ruleSchemaOf } from '../../../src/engine/kinds.js';
 import { defineRuleKind, type CompiledRuleCommon } from '../../../src/engine/rule-kind.js';

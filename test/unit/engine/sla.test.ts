@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { BatchState } from '../../../src/daemon/batch-state.js';
+import { BatchState } from '../../../src/engine/batch-state.js';
 import { evaluateSlaOnly, evaluateTicket } from '../../../src/engine/index.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
 import type { SlaCalendar } from '../../../src/engine/types.js';
 import { SlaRule } from '../../../src/engine/sla/schema.js';
 import type { Ticket } from '../../../src/model/ticket.js';
-import { openSqliteStore, type SqliteStateStore } from '../../../src/state/sqlite/store.js';
+import { MemoryState } from '../../../src/engine/memory-state.js';
 import { makeTicket } from '../../helpers/tickets.js';
 
 const rule = (overrides: Record<string, unknown> = {}) =>
@@ -28,7 +28,7 @@ const rule = (overrides: Record<string, unknown> = {}) =>
 
 const P1 = (extra: Partial<Ticket> = {}) => makeTicket({ id: 'p1', priority: 1, status: 'new', createdAt: '2026-11-23T08:00:00Z', updatedAt: '2026-11-23T08:00:00Z', ...extra });
 
-async function at(now: string, ticket: Ticket, store: SqliteStateStore, rules = [rule()], extra: { statusSince?: string; calendars?: (name: string) => SlaCalendar | undefined } = {}) {
+async function at(now: string, ticket: Ticket, store: MemoryState, rules = [rule()], extra: { statusSince?: string; calendars?: (name: string) => SlaCalendar | undefined } = {}) {
   const state = new BatchState(new Map(), new Map(), store.history);
   const evaluation = await evaluateSlaOnly(ticket, compileRuleSet(rules), state, { sourceId: 'snow-test', now: new Date(now), ...extra });
   store.history.apply(state.history.changes);
@@ -37,7 +37,7 @@ async function at(now: string, ticket: Ticket, store: SqliteStateStore, rules = 
 
 describe('SLA escalation steps', () => {
   it('fires each step once, when its share of the target is reached, and says when the next one falls due', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = new MemoryState();
     expect(await at('2026-11-23T08:10:00Z', P1(), store)).toMatchObject({ steps: [], dueAt: '2026-11-23T08:15:00.000Z' });
     const response = await at('2026-11-23T08:16:00Z', P1(), store);
     expect(response.steps).toEqual(['response-late']);
@@ -57,32 +57,32 @@ describe('SLA escalation steps', () => {
   });
 
   it('on a late ticket seen for the first time, fires only the latest step of each clock (a 75% warning is moot after the breach)', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = new MemoryState();
     const { steps } = await at('2026-11-23T13:00:00Z', P1(), store);
     expect(steps).toEqual(['response-late', 'breach', 'breach']);
     expect((await at('2026-11-23T14:00:00Z', P1(), store)).steps).toEqual([]);
   });
 
   it('records steps that fell due longer ago than staleAfter as missed, without writing', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = new MemoryState();
     const old = P1({ createdAt: '2026-01-05T08:00:00Z', updatedAt: '2026-01-05T08:00:00Z' });
     expect(await at('2026-11-23T13:00:00Z', old, store)).toMatchObject({ steps: [], dueAt: undefined });
   });
 
   it('stops the response clock once someone picks the ticket up', async () => {
-    const { steps, dueAt } = await at('2026-11-23T08:30:00Z', P1({ status: 'in_progress' }), openSqliteStore(':memory:'));
+    const { steps, dueAt } = await at('2026-11-23T08:30:00Z', P1({ status: 'in_progress' }), new MemoryState());
     expect(steps).toEqual([]);
     expect(dueAt).toBe('2026-11-23T11:00:00.000Z');
   });
 
   it('leaves resolved tickets and tickets without a target alone', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = new MemoryState();
     expect(await at('2026-11-30T00:00:00Z', P1({ status: 'resolved' }), store)).toMatchObject({ steps: [], dueAt: undefined });
     expect(await at('2026-11-30T00:00:00Z', P1({ priority: 2 }), store)).toMatchObject({ steps: [], dueAt: undefined });
   });
 
   it('ages a ticket in a state from when it entered it, and re-arms when it enters the state again', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = new MemoryState();
     const held = P1({ priority: 3, status: 'on_hold', createdAt: '2026-11-01T08:00:00Z' });
     const rules = [rule({ escalations: [{ id: 'stuck-on-hold', at: { age: { days: 3 }, status: ['on_hold'] }, note: { template: 'On hold for {{ $sla.elapsed }}.' } }] })];
     expect(await at('2026-11-05T07:00:00Z', held, store, rules, { statusSince: '2026-11-02T08:00:00Z' })).toMatchObject({ steps: [], dueAt: '2026-11-05T08:00:00.000Z' });
@@ -118,14 +118,14 @@ describe('SLA escalation steps', () => {
     const rules = [rule({ calendar: 'Service Desk', escalations: [{ id: 'warn-75', at: { percent: 75, of: 'resolution' }, note: { template: 'x' } }] })];
     const ticket = P1({ status: 'in_progress', createdAt: '2026-11-23T16:00:00Z' });
     // 4 h target, 75% = 3 working hours: 1 h on Monday, 2 h on Tuesday morning.
-    const result = await at('2026-11-23T20:00:00Z', ticket, openSqliteStore(':memory:'), rules, { calendars: (name) => (name === 'Service Desk' ? office : undefined) });
+    const result = await at('2026-11-23T20:00:00Z', ticket, new MemoryState(), rules, { calendars: (name) => (name === 'Service Desk' ? office : undefined) });
     expect(result.dueAt).toBe('2026-11-24T11:00:00.000Z');
-    const unknown = await at('2026-11-23T20:00:00Z', ticket, openSqliteStore(':memory:'), rules);
+    const unknown = await at('2026-11-23T20:00:00Z', ticket, new MemoryState(), rules);
     expect(unknown.steps).toEqual([]);
   });
 
   it('runs SLA steps as part of a full evaluation too', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = new MemoryState();
     const state = new BatchState(new Map(), new Map(), store.history);
     const evaluation = await evaluateTicket(P1(), compileRuleSet([rule()]), state, { sourceId: 'snow-test', now: new Date('2026-11-23T08:20:00Z') });
     expect(evaluation.decisions.map((d) => d.action.type)).toEqual(['comment']);
@@ -135,7 +135,7 @@ describe('SLA escalation steps', () => {
 
 describe('SLA reassignment', () => {
   it('does not take the person off a ticket already in the escalation group (routed there in the same evaluation)', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = new MemoryState();
     const state = new BatchState(new Map(), new Map(), store.history);
     const routing = { id: 'p1', kind: 'routing', when: 'priority = 1', override: true, assign: { group: 'Major Incident Team', assignee: 'Major Incident Manager 1' } };
     const breach = rule({ escalations: [{ id: 'p1-90', at: { percent: 90, of: 'resolution' }, assign: { group: 'Major Incident Team' }, note: { template: 'handed over' } }] });

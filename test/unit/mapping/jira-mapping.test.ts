@@ -1,7 +1,7 @@
-import { scratchHistory } from '../../../src/state/sqlite/store.js';
+import { MemoryHistoryStore } from '../../../src/engine/memory-history.js';
 import { describe, expect, it } from 'vitest';
 import { loadRulesOrThrow } from '../../../src/config/load-rules.js';
-import { BatchState } from '../../../src/daemon/batch-state.js';
+import { BatchState } from '../../../src/engine/batch-state.js';
 import { evaluateTicket } from '../../../src/engine/index.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
 import { loadPlatformMappings, mapInbound, mapOutbound, type PlatformMappings } from '../../../src/mapping/mapper.js';
@@ -266,7 +266,7 @@ describe('the example routing rules on Jira tickets', () => {
   const evaluation = { sourceId: 'jsm-cloud', now: new Date('2026-11-23T10:00:00Z') };
 
   async function route(flavour: Flavour, spec: Spec): Promise<{ rules: string[]; actions: unknown[] }> {
-    const result = await evaluateTicket(await toTicket(flavour, spec), rules, new BatchState(new Map(), new Map(), scratchHistory()), evaluation);
+    const result = await evaluateTicket(await toTicket(flavour, spec), rules, new BatchState(new Map(), new Map(), new MemoryHistoryStore()), evaluation);
     return {
       rules: [...new Set(result.decisions.map((d) => d.ruleId))],
       actions: result.decisions.map((d) => d.action).filter((action) => action.type === 'assign'),

@@ -1,6 +1,6 @@
 import type { Ticket } from '../model/ticket.js';
-import type { EngineState } from '../engine/types.js';
-import type { HistoryStore } from '../state/types.js';
+import type { HistoryStore } from '../model/history.js';
+import type { EngineState } from './types.js';
 import { HistoryOverlay } from './history-overlay.js';
 
 /**

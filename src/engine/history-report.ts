@@ -1,5 +1,5 @@
-import type { Decision, QaVerdict } from '../engine/types.js';
-import type { CompiledRuleSet } from '../engine/rule-set.js';
+import type { CompiledRuleSet } from './rule-set.js';
+import type { Decision, QaVerdict } from './types.js';
 import type { Ticket } from '../model/ticket.js';
 import { describeAction } from '../model/describe-action.js';
 

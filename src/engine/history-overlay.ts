@@ -1,10 +1,7 @@
-import type { CandidateSearch, DuplicateCandidate, HistoryState, IndexedTicket, PatternEvent, PatternProblem } from '../engine/types.js';
+import type { CandidateSearch, DuplicateCandidate, HistoryChanges, HistoryStore, IndexedTicket, PatternEvent, PatternProblem, SimilarityDoc } from '../model/history.js';
 import type { Ticket } from '../model/ticket.js';
-import type { SimilarityDoc } from '../similarity/types.js';
-import type { HistoryChanges, HistoryStore } from '../state/types.js';
-
-/** Ticket fields the similarity index keeps for equality checks and field evidence. */
-const INDEXED_FIELDS = ['requester', 'ci', 'category', 'subcategory', 'location', 'group', 'contactType', 'kind'] as const;
+import { similarityDoc } from './similarity-doc.js';
+import type { HistoryState } from './types.js';
 
 /**
  * The engine's view of history during one batch: reads go to the store and see this batch's own
@@ -178,24 +175,6 @@ export class HistoryOverlay implements HistoryState {
     const c = this.changes;
     return c.marks.length + c.duplicates.length + c.patternEvents.length + c.problems.length + c.members.length === 0;
   }
-}
-
-/** A ticket as the similarity index keeps it. */
-export function similarityDoc(ticket: Ticket): SimilarityDoc & { title: string } {
-  const fields: Record<string, string | undefined> = {};
-  for (const field of INDEXED_FIELDS) fields[field] = ticket[field];
-  fields.priority = String(ticket.priority);
-  return {
-    key: ticket.key,
-    sourceId: ticket.source.instance,
-    nativeId: ticket.source.nativeId,
-    number: ticket.source.number,
-    version: ticket.version,
-    createdAt: ticket.createdAt,
-    title: ticket.title,
-    description: ticket.description,
-    fields,
-  };
 }
 
 function inWindow(e: PatternEvent, ruleId: string, groupKey: string, from: string, to: string): boolean {

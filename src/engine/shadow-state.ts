@@ -1,4 +1,5 @@
-import type { CandidateSearch, DuplicateCandidate, EngineState, HistoryState, IndexedTicket, PatternEvent, PatternProblem } from '../engine/types.js';
+import type { CandidateSearch, DuplicateCandidate, IndexedTicket, PatternEvent, PatternProblem } from '../model/history.js';
+import type { EngineState, HistoryState } from './types.js';
 import type { Ticket } from '../model/ticket.js';
 import type { BatchState } from './batch-state.js';
 

@@ -1,0 +1,22 @@
+import type { TicketStatus } from './ticket.js';
+
+/** What the daemon remembers about a ticket between passes (not the ticket itself). */
+export interface TicketState {
+  key: string;
+  sourceId: string;
+  nativeId: string;
+  number: string;
+  version: string;
+  status: TicketStatus;
+  group: string | undefined;
+  assignee: string | undefined;
+  updatedAt: string;
+  /** When the ticket entered its current status (ISO); SLA aging counts from it. */
+  statusSince?: string | undefined;
+  /** Its resolution time, if resolved: QA notices a ticket reopened and resolved again between two passes. */
+  resolvedAt?: string | undefined;
+  /** When its next SLA step falls due (ISO); the sweep looks at it then, changed or not. */
+  slaDueAt?: string | undefined;
+  /** The canonical ticket without `raw`, kept while an SLA step is due, for the sweep to judge. */
+  snapshot?: string | undefined;
+}
