@@ -1,4 +1,4 @@
-import { hasErrors, ConfigError } from '../config/diagnostics.js';
+import { hasErrors, ConfigError } from '../diagnostics/diagnostics.js';
 import { loadMappings } from '../config/load-mappings.js';
 import { loadRules } from '../config/load-rules.js';
 import { compileRuleSet } from '../engine/rule-set.js';

@@ -1,10 +1,10 @@
 import { isMap, isScalar, isSeq } from 'yaml';
-import type { Diagnostic } from './diagnostics.js';
+import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import type { LoadedRulesFile } from './load-rules.js';
-import { readTextFile } from './read-file.js';
+import { readTextFile } from '../diagnostics/read-file.js';
 import { offsetInScalar, scalarValueOffsets } from './scalar-offsets.js';
-import { diagnosticAtOffset, mapValue, parseYamlSource, seqItems } from './yaml-source.js';
-import type { YamlSource } from './yaml-source.js';
+import { diagnosticAtOffset, mapValue, parseYamlSource, seqItems } from '../diagnostics/yaml-source.js';
+import type { YamlSource } from '../diagnostics/yaml-source.js';
 
 /**
  * `raw.<field>` in a rule is a native field the connector asks the platform for (the rule set's

@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { DaemonConfig, mappingName, type Source } from './schema.js';
-import { ConfigError, hasErrors, sortDiagnostics } from './diagnostics.js';
-import type { Diagnostic } from './diagnostics.js';
+import { ConfigError, hasErrors, sortDiagnostics } from '../diagnostics/diagnostics.js';
+import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import { interpolateEnv } from './env.js';
 import type { Env } from './env.js';
-import { readTextFile } from './read-file.js';
-import { diagnosticAtNode, mapValue, nodeAt, parseYamlSource, positionAt, seqItems, stringScalar } from './yaml-source.js';
-import type { YamlSource } from './yaml-source.js';
-import { issuesToDiagnostics } from './zod-issues.js';
+import { readTextFile } from '../diagnostics/read-file.js';
+import { diagnosticAtNode, mapValue, nodeAt, parseYamlSource, positionAt, seqItems, stringScalar } from '../diagnostics/yaml-source.js';
+import type { YamlSource } from '../diagnostics/yaml-source.js';
+import { issuesToDiagnostics } from '../diagnostics/zod-issues.js';
 import { configSemanticDiagnostics } from './source-checks.js';
 
 export interface ConfigReadResult {

@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LineCounter } from 'yaml';
 import { MAPPING_NAMES } from './schema.js';
-import { hasErrors, sortDiagnostics } from './diagnostics.js';
+import { hasErrors, sortDiagnostics } from '../diagnostics/diagnostics.js';
 import { inboundShapeProblems } from './mapping-shape.js';
-import type { Diagnostic, DiagnosticSeverity } from './diagnostics.js';
+import type { Diagnostic, DiagnosticSeverity } from '../diagnostics/diagnostics.js';
 import { checkJsonata, jsonataHint } from './jsonata-lint.js';
-import { fileProblem, readTextFile } from './read-file.js';
+import { fileProblem, readTextFile } from '../diagnostics/read-file.js';
 
 export type MappingDirection = 'inbound' | 'outbound';
 
