@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ExpectedAction, RuleTest } from '../model/rule-test.js';
 import { NoteSpec, RoutingRule, RuleScope, RulesFile } from '../model/rule.js';
 import { TeamFile } from '../team/schema.js';
+import { RateLimit, RetryPolicy } from '../http/settings.js';
 import {
   BasicAuth,
   DaemonConfig,
@@ -10,8 +11,6 @@ import {
   JiraSource,
   LogConfig,
   OAuthAuth,
-  RateLimit,
-  RetryPolicy,
   ServiceNowSource,
 } from './schema.js';
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RateLimit, RetryPolicy } from '../http/settings.js';
 
 const Schedule = z.string().min(1).describe('node-cron expression, e.g. "*/1 * * * *" (every minute); seconds field allowed');
 
@@ -23,26 +24,6 @@ export const OAuthAuth = z.strictObject({
 
 export const Auth = z.discriminatedUnion('type', [BasicAuth, OAuthAuth]);
 export type Auth = z.infer<typeof Auth>;
-
-export const RateLimit = z.strictObject({
-  requestsPerMinute: z.number().int().positive().default(600),
-  concurrency: z.number().int().positive().default(4),
-});
-export type RateLimit = z.infer<typeof RateLimit>;
-
-export const RetryPolicy = z.strictObject({
-  maxRetries: z.number().int().min(0).default(5),
-  baseDelayMs: z.number().int().min(0).default(500),
-  maxDelayMs: z.number().int().min(0).default(30_000),
-  /** A Retry-After longer than this fails the request instead of stalling the source. */
-  maxRetryAfterSeconds: z.number().int().min(0).default(300),
-  timeoutMs: z.number().int().positive().default(30_000),
-  /** Requests failing in a row (after their retries) before the source stops calling the platform for a while; default 5. */
-  breakerThreshold: z.number().int().min(1).optional(),
-  /** How long the circuit stays open first (default 30 s); doubles while the platform keeps failing (max 10 minutes). */
-  breakerCooldownSeconds: z.number().int().min(1).optional(),
-});
-export type RetryPolicy = z.infer<typeof RetryPolicy>;
 
 export const ServiceNowSource = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes'),
