@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlatformMappings, mapInbound } from '../../../src/mapping/mapper.js';
+// Binds the platforms' mapping helpers (Jira's $adfText, $isoUtc), as the daemon does through its config.
+import '../../../src/platforms/registry.js';
 import { createJiraConnector } from '../../../src/platforms/jira/index.js';
 import { createServiceNowConnector } from '../../../src/platforms/servicenow/index.js';
 import { ServiceNowSource } from '../../../src/platforms/servicenow/source.js';
