@@ -3,6 +3,7 @@ import { CsvStreamParser } from './csv-stream.js';
 import { detectJiraFlavour, jiraBaseUrl, jiraIssues, jiraIssueToRecord } from './jira-issues.js';
 import { readTextChunks } from './read-input.js';
 import { CsvFieldCache, csvRowToRecord, fieldForColumn, jsonRecordToRecord, normaliseDateTime, storedTimeMs } from './servicenow-record.js';
+import type { PlatformId } from '../platforms/registry.js';
 
 export type InputFormat = 'servicenow-csv' | 'servicenow-json' | 'jira-json';
 
@@ -25,7 +26,7 @@ export interface History {
   /** Mapping file pair to use: `servicenow`, `jira-cloud`, `jira-datacenter`. */
   mapping: string;
   /** Platform id that starts every ticket key. */
-  platform: 'servicenow' | 'jira';
+  platform: PlatformId;
   /** What the mapping sees as `$source` (the runner adds `id`). */
   source: Record<string, unknown>;
   /** Rows / records read from the file. */

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
-import { listZipEntries } from '../sandbox/servicenow/zip.js';
+import { listZipEntries } from '../util/zip.js';
 
 /**
  * The text of an input file as a stream of chunks: a plain file as it is, a `.zip` by inflating

@@ -1,4 +1,4 @@
-import { hasErrors, ConfigError } from '../config/diagnostics.js';
+import { hasErrors, ConfigError } from '../diagnostics/diagnostics.js';
 import { loadMappings } from '../config/load-mappings.js';
 import { loadRules } from '../config/load-rules.js';
 import { compileRuleSet } from '../engine/rule-set.js';
@@ -6,6 +6,8 @@ import { findTeamFile, loadTeam } from '../team/index.js';
 import type { Decision, QaVerdict } from '../engine/types.js';
 import type { Ticket } from '../model/ticket.js';
 import { compilePlatformMappings, mapInbound, MappingError, type PlatformMappings } from '../mapping/mapper.js';
+// Binds the platforms' mapping helpers (Jira's $adfText, $isoUtc) into every mapping.
+import '../platforms/registry.js';
 import { readHistory, type InputFormat } from './history.js';
 import { Replayer } from './replay.js';
 import { ReportBuilder, type BacktestReport } from './report.js';

@@ -1,4 +1,4 @@
-import { stableSysId } from '../sandbox/servicenow/seed-event-log.js';
+import { createHash } from 'node:crypto';
 
 /**
  * Turns exported ServiceNow data into what `servicenow.inbound.jsonata` reads: the Table API's
@@ -151,7 +151,7 @@ export class CsvFieldCache {
  * One CSV row (display values, as a list export or the UCI event log holds them) → a record.
  * `fields[i]` is the incident field of column i (see `fieldForColumn`). A lone `?` is the UCI
  * log's "missing" marker and reads as empty. Without a `sys_id` column the sys_id is derived
- * from the number, like the sandbox does, so a ticket keeps its key across exports.
+ * from the number (see `stableSysId`), so a ticket keeps its key across exports.
  */
 export function csvRowToRecord(fields: readonly string[], row: readonly string[], cache?: CsvFieldCache): ServiceNowRecord {
   const record: ServiceNowRecord = {};
@@ -212,4 +212,14 @@ function scalarText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return undefined;
+}
+
+/**
+ * A sys_id that is a pure function of the incident number, for exports without a `sys_id` column.
+ * The ServiceNow sandbox seeds the same data set with the same derivation (its own copy: sandboxes
+ * share no code with production), so a backtest and a sandbox run key a ticket alike;
+ * test/unit/backtest/servicenow-record.test.ts holds the two to the same value.
+ */
+export function stableSysId(number: string): string {
+  return createHash('md5').update(`incident:${number}`).digest('hex');
 }

@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/diagnostics.js';
+import { ConfigError } from '../diagnostics/diagnostics.js';
 import { formatReport } from '../backtest/format-report.js';
 import { BacktestInputError } from '../backtest/history.js';
 import { createProgressBar } from '../backtest/progress.js';

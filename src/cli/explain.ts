@@ -4,7 +4,7 @@ import { mappingName, type Source } from '../config/schema.js';
 import { BatchState } from '../engine/batch-state.js';
 import { loadConfigSet } from '../daemon/reload.js';
 import { dryRunStatePath } from '../daemon/daemon.js';
-import { mappingSourceBinding } from '../daemon/sync-loop.js';
+import { mappingSourceBinding } from '../platforms/registry.js';
 import { explainTicket, formatExplanation } from '../explain/explain.js';
 import { mapInbound } from '../mapping/mapper.js';
 import { buildTestTicket } from '../testing/test-ticket.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
+import { ConfigError, formatDiagnostic } from '../diagnostics/diagnostics.js';
 import { readConfig } from '../config/load-config.js';
 import type { DaemonConfig } from '../config/schema.js';
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
+import { ConfigError, formatDiagnostic } from '../diagnostics/diagnostics.js';
 import { loadConfig } from '../config/load-config.js';
 import type { DaemonConfig } from '../config/schema.js';
 import { dryRunStatePath } from '../daemon/daemon.js';

@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
 import { runCommand } from './run.js';
-import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
+import { ConfigError, formatDiagnostic } from '../diagnostics/diagnostics.js';
 import { runValidate } from '../config/validate.js';
 import { demoCommand } from './demo.js';
-import { sandboxCommand, type SandboxCommandOptions } from './sandbox.js';
+import { DEFAULT_SANDBOX, SANDBOX_SEEDS, sandboxCommand, type SandboxCommandOptions } from './sandbox.js';
 import { auditAcknowledgeCommand, auditReportCommand, auditVerifyCommand } from './audit.js';
 import { outboxCommand, quarantineCommand, statusCommand } from './inspect.js';
 import { explainCommand } from './explain.js';
@@ -75,7 +75,7 @@ program
 program
   .command('sandbox')
   .description('start a simulated ServiceNow or Jira over HTTP (for trying rules and for tests)')
-  .addOption(new Option('--platform <platform>', 'which platform').choices(['servicenow', 'jira']).default('servicenow'))
+  .addOption(new Option('--platform <platform>', 'which platform').choices(Object.keys(SANDBOX_SEEDS)).default(DEFAULT_SANDBOX))
   .addOption(new Option('--flavour <flavour>', 'Jira flavour').choices(['cloud', 'datacenter']).default('cloud'))
   .option('-p, --port <port>', 'port to listen on (0 = any free port)', '8089')
   .addOption(new Option('--seed <kind>', 'initial data: fixtures, the ServiceNow event log, or the Apache Hadoop Jira reports').choices(['fixtures', 'event-log', 'hadoop', 'none']).default('fixtures'))

@@ -1,4 +1,4 @@
-import { ConfigError, formatDiagnostic } from '../config/diagnostics.js';
+import { ConfigError, formatDiagnostic } from '../diagnostics/diagnostics.js';
 import { loadConfig } from '../config/load-config.js';
 import { Daemon } from '../daemon/daemon.js';
 import { ConfigSetError } from '../daemon/reload.js';

@@ -3,8 +3,22 @@ import { startJiraSandbox } from '../sandbox/jira/index.js';
 import { demoJiraStore } from './demo-jira.js';
 import { parseFaultSpec } from '../sandbox/faults.js';
 
+/**
+ * The sandboxes `deskbridge sandbox --platform` can start, keyed by platform id, with the seeds
+ * each accepts. A new platform's sandbox adds a line here (and a branch below to start it).
+ */
+export const SANDBOX_SEEDS = {
+  servicenow: ['fixtures', 'event-log', 'none'],
+  jira: ['fixtures', 'hadoop', 'none'],
+} as const satisfies Record<string, readonly SandboxCommandOptions['seed'][]>;
+
+export type SandboxPlatform = keyof typeof SANDBOX_SEEDS;
+
+/** What `--platform` defaults to. */
+export const DEFAULT_SANDBOX: SandboxPlatform = 'servicenow';
+
 export interface SandboxCommandOptions {
-  platform: 'servicenow' | 'jira';
+  platform: SandboxPlatform;
   flavour: 'cloud' | 'datacenter';
   port: string;
   seed: 'fixtures' | 'event-log' | 'hadoop' | 'none';
@@ -17,7 +31,7 @@ export interface SandboxCommandOptions {
 
 /** `deskbridge sandbox`: a simulated ServiceNow or Jira to point a config at. Runs until Ctrl-C. */
 export async function sandboxCommand(opts: SandboxCommandOptions): Promise<void> {
-  const fits = opts.platform === 'jira' ? ['fixtures', 'hadoop', 'none'] : ['fixtures', 'event-log', 'none'];
+  const fits: readonly string[] = SANDBOX_SEEDS[opts.platform];
   if (!fits.includes(opts.seed)) {
     throw new Error(`--seed ${opts.seed} does not fit --platform ${opts.platform}; use one of: ${fits.join(', ')}`);
   }

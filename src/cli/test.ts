@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/diagnostics.js';
+import { ConfigError } from '../diagnostics/diagnostics.js';
 import { loadConfig } from '../config/load-config.js';
 import { setEvaluationLimits } from '../mapping/limits.js';
 import { formatTestReport } from '../testing/format-report.js';

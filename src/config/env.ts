@@ -1,9 +1,9 @@
 import { isScalar, visit } from 'yaml';
 import type { Node } from 'yaml';
-import type { Diagnostic } from './diagnostics.js';
+import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import { offsetInScalar, scalarValueOffsets } from './scalar-offsets.js';
-import { diagnosticAtOffset } from './yaml-source.js';
-import type { YamlSource } from './yaml-source.js';
+import { diagnosticAtOffset } from '../diagnostics/yaml-source.js';
+import type { YamlSource } from '../diagnostics/yaml-source.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

@@ -6,12 +6,12 @@
  * expression's file:line:col. Other runtime errors depend on data and are left to `deskbridge test`.
  */
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
-import type { Diagnostic } from './diagnostics.js';
+import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import { findPlaceholders } from './jsonata-lint.js';
 import { JSONATA_KEYS, TEMPLATE_KEYS, type LoadedRulesFile } from './load-rules.js';
-import { readTextFile } from './read-file.js';
+import { readTextFile } from '../diagnostics/read-file.js';
 import { offsetInScalar, scalarValueOffsets } from './scalar-offsets.js';
-import { diagnosticAtOffset, formatPath, parseYamlSource, stringScalar, type StringScalar, type YamlSource } from './yaml-source.js';
+import { diagnosticAtOffset, formatPath, parseYamlSource, stringScalar, type StringScalar, type YamlSource } from '../diagnostics/yaml-source.js';
 import { compileExpression, EvaluationLimitError } from '../mapping/expression.js';
 import { buildTestTicket } from '../testing/test-ticket.js';
 

@@ -4,18 +4,9 @@ import { NoteSpec, RuleScope } from '../model/rule.js';
 import { RoutingRule } from '../engine/routing/schema.js';
 import { RulesFile } from '../engine/kinds.js';
 import { TeamFile } from '../team/schema.js';
-import {
-  BasicAuth,
-  DaemonConfig,
-  JiraBasicAuth,
-  JiraBearerAuth,
-  JiraSource,
-  LogConfig,
-  OAuthAuth,
-  RateLimit,
-  RetryPolicy,
-  ServiceNowSource,
-} from './schema.js';
+import { RateLimit, RetryPolicy } from '../http/settings.js';
+import { PLATFORMS, mappingNames } from '../platforms/registry.js';
+import { DaemonConfig, LogConfig } from './schema.js';
 
 /**
  * JSON Schemas for editors, generated from the zod schemas (which stay the source of truth).
@@ -45,8 +36,10 @@ export const SCHEMA_BASE_URL = 'https://deskbridge.dev/schemas/';
 /** A `${NAME}` or `${NAME:-default}` reference, as `interpolateString` in env.ts reads it. */
 export const ENV_REFERENCE_PATTERN = '\\$\\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\\}';
 
-const SOURCE_ID = 'Unique source id (lower-case letters, digits, dashes). Keys the watermark and state of the source; rules name it in `scope.sources`.';
-const SECRET = 'write `${ENV_VAR}` to keep it out of the file (the value is redacted from logs)';
+/** `a`, `a or b`, `a, b or c`. */
+function inWords(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1] ?? ''}`;
+}
 
 const DESCRIPTIONS = new Map<z.core.$ZodType, string>([
   // deskbridge.yaml
@@ -54,7 +47,7 @@ const DESCRIPTIONS = new Map<z.core.$ZodType, string>([
   [DaemonConfig.shape.state, 'SQLite file holding watermarks, the ledger, ticket state and the outbox.'],
   [DaemonConfig.shape.state.unwrap().shape.path, 'Path of the SQLite state file. Dry-run sources use a separate `.dry-run.db` next to it.'],
   [DaemonConfig.shape.rules, 'Rules folder (every rules file in it) or a single rules file.'],
-  [DaemonConfig.shape.mappings, 'Folder with the `<name>.inbound.jsonata` / `<name>.outbound.jsonata` mappings (`servicenow`, `jira-cloud`, `jira-datacenter`).'],
+  [DaemonConfig.shape.mappings, `Folder with the \`<name>.inbound.jsonata\` / \`<name>.outbound.jsonata\` mappings (${mappingNames().map((name) => `\`${name}\``).join(', ')}).`],
   [DaemonConfig.shape.dryRun, 'Plan and log every write, send none. A source\'s own `dryRun` overrides this.'],
   [DaemonConfig.shape.log, 'Logging. Secrets taken from the environment are redacted.'],
   [LogConfig.shape.level, 'Least severe level written.'],
@@ -69,61 +62,16 @@ const DESCRIPTIONS = new Map<z.core.$ZodType, string>([
   [DaemonConfig.shape.limits.unwrap().shape.evaluationMs, 'Wall-clock budget of one evaluation (a condition, a template placeholder, a mapping), in milliseconds.'],
   [DaemonConfig.shape.limits.unwrap().shape.depth, 'Maximum evaluation depth (nesting plus calls not in tail position); stops endless recursion.'],
   [DaemonConfig.shape.limits.unwrap().shape.sequence, 'Maximum length of one sequence, e.g. a range `[1..n]`.'],
-  [DaemonConfig.shape.sources, 'The platforms to sync: ServiceNow (`platform: servicenow`) or Jira (`platform: jira`).'],
-  [ServiceNowSource, 'A ServiceNow instance, read and written through the Table API.'],
-  [ServiceNowSource.shape.id, SOURCE_ID],
-  [ServiceNowSource.shape.baseUrl, 'Instance URL, e.g. `https://example.service-now.com`.'],
-  [ServiceNowSource.shape.table, 'Table to sync.'],
-  [ServiceNowSource.shape.query, 'Extra encoded query ANDed to the incremental filter, e.g. `active=true^assignment_groupISEMPTY`.'],
-  [ServiceNowSource.shape.auth, '`basic` (username + password) or `oauth` (client credentials, or password grant when `username` is set).'],
-  [BasicAuth.shape.username, 'Login of the integration user.'],
-  [BasicAuth.shape.password, `Password; ${SECRET}.`],
-  [OAuthAuth.shape.tokenUrl, 'Token endpoint. Defaults to `<baseUrl>/oauth_token.do` for ServiceNow.'],
-  [OAuthAuth.shape.clientSecret, `OAuth client secret; ${SECRET}.`],
-  [OAuthAuth.shape.username, 'Password grant when set; otherwise client_credentials.'],
-  [OAuthAuth.shape.password, `Password for the password grant; ${SECRET}.`],
-  [OAuthAuth.shape.refreshSkewSeconds, 'Refresh the token this many seconds before it expires.'],
-  [ServiceNowSource.shape.integrationUser, 'Login the connector writes as (defaults to the basic/OAuth username); its updates are ignored.'],
-  [ServiceNowSource.shape.overlapSeconds, 'Each pass re-reads records updated this many seconds before the watermark, so nothing is lost at polling boundaries.'],
-  [ServiceNowSource.shape.pageSize, 'Records per page.'],
-  [ServiceNowSource.shape.startFrom, 'What to read: the first pull starts here (ISO UTC); unset = all records. Older records are never seen.'],
-  [ServiceNowSource.shape.actFrom, 'What to act on: ticket versions updated before this instant (ISO UTC) are history — they teach baselines (duplicates index, pattern rates, loads) but trigger no writes. Unset = the moment the source was first synced (recorded in the state); `deskbridge run --from` sets it too.'],
-  [ServiceNowSource.shape.rateLimit, 'Pacing of requests to this source.'],
+  [DaemonConfig.shape.sources, `The platforms to sync: ${inWords(PLATFORMS.map((platform) => `${platform.title} (\`platform: ${platform.id}\`)`))}.`],
   [RateLimit.shape.concurrency, 'Requests in flight at once.'],
-  [ServiceNowSource.shape.retry, 'Retries of failed requests (429, 5xx, timeouts) with exponential backoff that honours Retry-After.'],
   [RetryPolicy.shape.baseDelayMs, 'First backoff delay; doubles with each retry up to `maxDelayMs`.'],
   [RetryPolicy.shape.maxDelayMs, 'Longest backoff delay.'],
   [RetryPolicy.shape.maxRetryAfterSeconds, 'A Retry-After longer than this fails the request instead of stalling the source.'],
   [RetryPolicy.shape.timeoutMs, 'Timeout of one request.'],
   [RetryPolicy.shape.breakerThreshold, 'Requests failing in a row (after their retries) before the source stops calling the platform for a while; default 5.'],
   [RetryPolicy.shape.breakerCooldownSeconds, 'How long the circuit stays open first (default 30 s); doubles while the platform keeps failing (max 10 minutes).'],
-  [ServiceNowSource.shape.dryRun, 'Plan and log every write, send none. Overrides the top-level switch when set.'],
-  [ServiceNowSource.shape.enabled, 'Set to false to stop syncing this source without removing it.'],
-  [JiraSource, 'A Jira Service Management site: Cloud (REST v3) or Data Center (REST v2).'],
-  [JiraSource.shape.id, SOURCE_ID],
-  [JiraSource.shape.flavour, '`cloud` (REST v3, /search/jql with nextPageToken, ADF) or `datacenter` (REST v2, startAt, wiki markup).'],
-  [JiraSource.shape.baseUrl, 'Site URL, e.g. `https://example.atlassian.net`.'],
-  [JiraSource.shape.jql, 'Which issues to sync, ANDed to the incremental filter, e.g. `project = ITSM AND issuetype = Incident`.'],
-  [JiraSource.shape.auth, 'Cloud: `basic` with e-mail + API token. Data Center: `basic` with username + password, or `bearer` with a personal access token.'],
-  [JiraBasicAuth, 'Jira Cloud: email + API token (Basic). Data Center: username + password (Basic).'],
-  [JiraBasicAuth.shape.username, 'Cloud: the Atlassian account e-mail. Data Center: the username.'],
-  [JiraBasicAuth.shape.password, 'Cloud: an API token (id.atlassian.com → Security → API tokens). Data Center: the password. Write `${ENV_VAR}` to keep it out of the file (the value is redacted from logs).'],
-  [JiraBearerAuth, 'Data Center personal access token, or a Cloud OAuth 2.0 (3LO) access token.'],
-  [JiraBearerAuth.shape.token, `The token; ${SECRET}.`],
-  [JiraSource.shape.integrationUser, 'Cloud: accountId; Data Center: username. Defaults to the authenticated user (GET /myself).'],
-  [JiraSource.shape.groupField, 'The field that holds the team an issue is assigned to, which routing rules call `group` (e.g. `customfield_10001`, the Team field); unset = `group` maps to the first component.'],
-  [JiraSource.shape.teams, 'Team name → team id for a Team group field. Jira has no API that finds a team by name, so name the teams your rules assign to here (the id is the last part of the team\'s profile URL).'],
-  [JiraSource.shape.serviceDesk, 'Jira Service Management: write comments through the Service Desk API (`public` true/false).'],
-  [JiraSource.shape.problems, 'Where `create-problem` actions open Problem issues.'],
-  [JiraSource.shape.problemLinkType, 'Link type used to link an incident to its problem (JSM ships "Problem/Incident").'],
-  [JiraSource.shape.overlapSeconds, 'Each pass re-reads issues updated this many seconds before the watermark. JQL dates have minute resolution, so the overlap must be at least a minute.'],
-  [JiraSource.shape.pageSize, 'Issues per page.'],
-  [JiraSource.shape.startFrom, 'What to read: the first pull starts here (ISO UTC); unset = all issues. Older issues are never seen.'],
-  [JiraSource.shape.actFrom, 'What to act on: issue versions updated before this instant (ISO UTC) are history — they teach baselines but trigger no writes. Unset = the moment the source was first synced (recorded in the state); `deskbridge run --from` sets it too.'],
-  [JiraSource.shape.rateLimit, 'Pacing of requests to this source.'],
-  [JiraSource.shape.retry, 'Retries of failed requests (429, 5xx, timeouts) with exponential backoff that honours Retry-After.'],
-  [JiraSource.shape.dryRun, 'Plan and log every write, send none. Overrides the top-level switch when set.'],
-  [JiraSource.shape.enabled, 'Set to false to stop syncing this source without removing it.'],
+  // sources: each platform describes its own (PlatformDescriptor.sourceDescriptions)
+  ...PLATFORMS.flatMap((platform) => platform.sourceDescriptions),
 
   // rules files
   [RulesFile, 'deskbridge rules file: rules evaluated in order for every new or changed ticket, and tests of them. Check with `deskbridge validate`, run the tests with `deskbridge test`.'],

@@ -1,13 +1,14 @@
 import path from 'node:path';
-import { DaemonConfig, mappingName, type Source } from './schema.js';
-import { ConfigError, hasErrors, sortDiagnostics } from './diagnostics.js';
-import type { Diagnostic } from './diagnostics.js';
+import { isMap, isScalar } from 'yaml';
+import { DaemonConfig, mappingName } from './schema.js';
+import { ConfigError, hasErrors, sortDiagnostics } from '../diagnostics/diagnostics.js';
+import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import { interpolateEnv } from './env.js';
 import type { Env } from './env.js';
-import { readTextFile } from './read-file.js';
-import { diagnosticAtNode, mapValue, nodeAt, parseYamlSource, positionAt, seqItems, stringScalar } from './yaml-source.js';
-import type { YamlSource } from './yaml-source.js';
-import { issuesToDiagnostics } from './zod-issues.js';
+import { readTextFile } from '../diagnostics/read-file.js';
+import { diagnosticAtNode, mapValue, nodeAt, parseYamlSource, positionAt, seqItems, stringScalar } from '../diagnostics/yaml-source.js';
+import type { YamlSource } from '../diagnostics/yaml-source.js';
+import { issuesToDiagnostics } from '../diagnostics/zod-issues.js';
 import { configSemanticDiagnostics } from './source-checks.js';
 
 export interface ConfigReadResult {
@@ -129,14 +130,25 @@ function rawLocations(source: YamlSource): RawLocations {
   // Mapping names (`jira-cloud`, `servicenow`…): what validate checks the mappings folder for.
   const names = sources.map((item) => {
     const platform = stringScalar(mapValue(item, 'platform'))?.value;
-    const flavour = stringScalar(mapValue(item, 'flavour'))?.value;
-    return platform === undefined ? undefined : mappingName({ platform: platform as Source['platform'], ...(flavour ? { flavour } : {}) });
+    return platform === undefined ? undefined : mappingName({ ...writtenStrings(item), platform });
   });
   const out: RawLocations = { sourceIds: strings('id'), platforms: [...new Set(names.filter((n): n is string => n !== undefined))] };
   const rules = stringScalar(mapValue(root, 'rules'))?.value;
   const mappings = stringScalar(mapValue(root, 'mappings'))?.value;
   if (rules !== undefined && rules !== '') out.rules = rules;
   if (mappings !== undefined && mappings !== '') out.mappings = mappings;
+  return out;
+}
+
+/** The string values written directly in a source item, for its platform to pick a mapping name from. */
+function writtenStrings(item: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!isMap(item)) return out;
+  for (const pair of item.items) {
+    const key = isScalar(pair.key) ? pair.key.value : undefined;
+    const value = stringScalar(pair.value)?.value;
+    if (typeof key === 'string' && value !== undefined && value !== '') out[key] = value;
+  }
   return out;
 }
 

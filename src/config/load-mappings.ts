@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LineCounter } from 'yaml';
-import { MAPPING_NAMES } from './schema.js';
-import { hasErrors, sortDiagnostics } from './diagnostics.js';
+import { mappingNames } from '../platforms/registry.js';
+import { hasErrors, sortDiagnostics } from '../diagnostics/diagnostics.js';
 import { inboundShapeProblems } from './mapping-shape.js';
-import type { Diagnostic, DiagnosticSeverity } from './diagnostics.js';
+import type { Diagnostic, DiagnosticSeverity } from '../diagnostics/diagnostics.js';
 import { checkJsonata, jsonataHint } from './jsonata-lint.js';
-import { fileProblem, readTextFile } from './read-file.js';
+import { fileProblem, readTextFile } from '../diagnostics/read-file.js';
 
 export type MappingDirection = 'inbound' | 'outbound';
 
@@ -29,7 +29,7 @@ const MAPPING_FILE = /^([a-z0-9][a-z0-9-]*)\.(inbound|outbound)\.jsonata$/;
 
 /** Mapping names the config schema can ask for; a mapping for anything else is never used. */
 function knownPlatforms(): string[] {
-  return [...MAPPING_NAMES];
+  return mappingNames();
 }
 
 /**

@@ -2,12 +2,12 @@ import { isMap, isNode, isScalar, isSeq } from 'yaml';
 import type { Node } from 'yaml';
 import { Rule, RulesFile } from '../engine/kinds.js';
 import type { RuleTest } from '../model/rule-test.js';
-import { ConfigError, displayPath, hasErrors, sortDiagnostics } from './diagnostics.js';
-import type { Diagnostic } from './diagnostics.js';
+import { ConfigError, displayPath, hasErrors, sortDiagnostics } from '../diagnostics/diagnostics.js';
+import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import { checkJsonata, findPlaceholders, jsonataHint } from './jsonata-lint.js';
 import type { JsonataProblem } from './jsonata-lint.js';
 import { isTeamFile } from '../team/index.js';
-import { expandPaths, readTextFile } from './read-file.js';
+import { expandPaths, readTextFile } from '../diagnostics/read-file.js';
 import { offsetInScalar, scalarValueOffsets } from './scalar-offsets.js';
 import {
   diagnosticAtNode,
@@ -19,9 +19,9 @@ import {
   positionAt,
   seqItems,
   stringScalar,
-} from './yaml-source.js';
-import type { StringScalar, YamlSource } from './yaml-source.js';
-import { issuesToDiagnostics } from './zod-issues.js';
+} from '../diagnostics/yaml-source.js';
+import type { StringScalar, YamlSource } from '../diagnostics/yaml-source.js';
+import { issuesToDiagnostics } from '../diagnostics/zod-issues.js';
 
 export { loadMappings } from './load-mappings.js';
 

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { validateDetailed } from 'node-cron';
 import type { Node } from 'yaml';
-import type { Diagnostic } from './diagnostics.js';
+import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import type { DaemonConfig } from './schema.js';
-import { diagnosticAtNode, diagnosticAtOffset, nodeAt } from './yaml-source.js';
-import type { YamlSource } from './yaml-source.js';
+import { diagnosticAtNode, diagnosticAtOffset, nodeAt } from '../diagnostics/yaml-source.js';
+import type { YamlSource } from '../diagnostics/yaml-source.js';
 
 /**
  * Checks on a schema-valid config that the schema cannot express but `run` would trip over:

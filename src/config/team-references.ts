@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { kindNamed, RULE_KINDS } from '../engine/kinds.js';
 import type { Team } from '../team/model.js';
-import type { Diagnostic } from './diagnostics.js';
+import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import type { LoadedRulesFile } from './load-rules.js';
-import { nodeAt, nodeStart, parseYamlSource, positionAt, type YamlSource } from './yaml-source.js';
+import { nodeAt, nodeStart, parseYamlSource, positionAt, type YamlSource } from '../diagnostics/yaml-source.js';
 
 /**
  * Rules that name a group of the team file: an SLA `calendar` must be one (an error — no step

@@ -4,7 +4,7 @@ import { teamReferenceDiagnostics } from '../config/team-references.js';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMappings, loadRules } from '../config/load-rules.js';
-import { formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
+import { formatDiagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
 import { platformFieldDiagnostics } from '../config/field-names.js';
 import { compileRuleSet, type CompiledRuleSet } from '../engine/rule-set.js';
 import { compilePlatformMappings, type PlatformMappings } from '../mapping/mapper.js';

@@ -16,6 +16,7 @@ import type { Logger } from '../observability/logger.js';
 import { drainOutbox, type DrainSummary } from '../outbox/executor.js';
 import type { ActionWriter } from '../outbox/writer.js';
 import type { Connector, PulledRecord, PullPage } from '../platforms/types.js';
+import { mappingSourceBinding } from '../platforms/registry.js';
 
 /** How long a one-off pass waits for writes that are waiting for a retry. */
 const SETTLE_MAX_MS = 60_000;
@@ -531,11 +532,4 @@ export class SourceSync {
     result.written.failed += summary.failed;
     result.written.dead += summary.dead;
   }
-}
-
-/** What a mapping sees as `$source`: the parts of the source config a mapping may need. */
-export function mappingSourceBinding(source: Source): Record<string, unknown> {
-  return source.platform === 'servicenow'
-    ? { id: source.id, table: source.table, baseUrl: source.baseUrl }
-    : { id: source.id, flavour: source.flavour, baseUrl: source.baseUrl, groupField: source.groupField ?? 'components' };
 }

@@ -1,5 +1,5 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import type { RateLimit, RetryPolicy } from '../config/schema.js';
+import type { RateLimit, RetryPolicy } from './settings.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { PlatformError, type PlatformErrorCode } from './errors.js';
 import { type HostQueue, type HostQueueRegistry, sharedHostQueues } from './queue.js';

@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import type { RateLimit } from '../config/schema.js';
+import type { RateLimit } from './settings.js';
 import { sleep as defaultSleep, type Sleep } from './retry.js';
 
 /** How a requests-per-minute budget becomes a p-queue window. */

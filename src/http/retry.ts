@@ -1,4 +1,4 @@
-import type { RetryPolicy } from '../config/schema.js';
+import type { RetryPolicy } from './settings.js';
 
 /** Waits `ms` milliseconds; rejects with the signal's reason as soon as it is aborted. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;

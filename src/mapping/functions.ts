@@ -6,8 +6,6 @@
  * They take a ServiceNow-style field `{ value, display_value }` (what `sysparm_display_value=all`
  * returns) and treat "" as missing, so absent optional fields drop out of the ticket.
  */
-import { adfToText } from '../platforms/jira/adf.js';
-import { jiraTimeToIso } from '../platforms/jira/time.js';
 
 type Field = { value?: unknown; display_value?: unknown } | null | undefined;
 
@@ -19,7 +17,7 @@ function asField(field: unknown): Field {
   return typeof field === 'object' ? (field as Field) : undefined;
 }
 
-export const mappingFunctions = {
+const builtins = {
   /** The display value (names, labels); `fallback` when empty. */
   display: (field: unknown, fallback?: string): string | undefined => text(asField(field)?.display_value) ?? fallback,
   /** The stored value (codes, sys_ids, internal UTC times). */
@@ -36,18 +34,36 @@ export const mappingFunctions = {
     return Number.isInteger(n) ? n : undefined;
   },
   /**
-   * Plain text of a rich-text value: Atlassian Document Format (Jira Cloud REST v3) flattened,
-   * a plain or wiki-markup string (Jira Data Center) as it is; "" when empty.
-   */
-  adfText: (doc: unknown): string => (doc === undefined || doc === null ? '' : adfToText(doc)),
-  /** A date-time with an offset (`2024-05-14T11:15:42.123+0200`, Jira's form) → ISO 8601 UTC. */
-  isoUtc: (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? jiraTimeToIso(value) : undefined),
-  /**
    * The name people read from a Jira field value: a string as is; an option, group, component,
    * team or user object's `value` / `name` / `displayName` / `title`; the first of an array.
    */
   nameOf: (value: unknown): string | undefined => nameOf(value),
 } as const;
+
+/** A helper a mapping calls as `$name(…)`. */
+export type MappingFunction = (...args: never[]) => unknown;
+
+/**
+ * The functions bound in every mapping: the helpers above plus those the platforms contribute
+ * (registered by src/platforms/registry.ts, e.g. Jira's `$adfText`). Live: a registration shows up
+ * in every evaluation after it.
+ */
+export const mappingFunctions: Readonly<Record<string, MappingFunction>> & typeof builtins = { ...builtins };
+
+const owners = new Map<string, string>(Object.keys(builtins).map((name) => [name, 'deskbridge']));
+
+/**
+ * Adds a platform's helpers to every mapping's functions. A name already taken by another owner is
+ * refused: mappings call helpers by name, so two meanings of one name would silently swap one out.
+ */
+export function registerMappingFunctions(owner: string, functions: Readonly<Record<string, MappingFunction>>): void {
+  for (const [name, fn] of Object.entries(functions)) {
+    const taken = owners.get(name);
+    if (taken !== undefined && taken !== owner) throw new Error(`mapping function $${name} of ${owner} is already defined by ${taken}`);
+    owners.set(name, owner);
+    (mappingFunctions as Record<string, MappingFunction>)[name] = fn;
+  }
+}
 
 function nameOf(value: unknown): string | undefined {
   if (Array.isArray(value)) {

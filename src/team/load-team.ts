@@ -1,11 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ConfigError, hasErrors, sortDiagnostics } from '../config/diagnostics.js';
-import type { Diagnostic, DiagnosticCode, DiagnosticSeverity } from '../config/diagnostics.js';
-import { readTextFile } from '../config/read-file.js';
-import { diagnosticAtNode, keyNodeAt, nearestNode, nodeAt, parseYamlSource, positionAt, nodeStart } from '../config/yaml-source.js';
-import type { YamlPath, YamlSource } from '../config/yaml-source.js';
-import { closest, issuesToDiagnostics } from '../config/zod-issues.js';
+import { ConfigError, hasErrors, sortDiagnostics } from '../diagnostics/diagnostics.js';
+import type { Diagnostic, DiagnosticCode, DiagnosticSeverity } from '../diagnostics/diagnostics.js';
+import { readTextFile } from '../diagnostics/read-file.js';
+import { diagnosticAtNode, keyNodeAt, nearestNode, nodeAt, parseYamlSource, positionAt, nodeStart } from '../diagnostics/yaml-source.js';
+import type { YamlPath, YamlSource } from '../diagnostics/yaml-source.js';
+import { closest, issuesToDiagnostics } from '../diagnostics/zod-issues.js';
 import { ALWAYS, parseClock, parseDayKey, parseIsoDay, parseLocalDateTime, parseRangeList, weekdayIndex, weeklyHours, WEEKDAY_KEYS } from './hours.js';
 import type { HoursSpec } from './hours.js';
 import type { Absence, Group, OnCallOverride, OnCallRotation, Person, Team } from './model.js';

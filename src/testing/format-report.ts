@@ -1,4 +1,4 @@
-import { formatDiagnostic, plural } from '../config/diagnostics.js';
+import { formatDiagnostic, plural } from '../diagnostics/diagnostics.js';
 import type { FileTestReport, TestCaseReport, TestReport, TestStatus } from './report.js';
 
 const LABEL: Record<TestStatus, string> = { pass: 'PASS', fail: 'FAIL', error: 'ERROR' };

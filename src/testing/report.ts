@@ -1,4 +1,4 @@
-import type { Diagnostic } from '../config/diagnostics.js';
+import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import type { RuleTrace } from '../engine/types.js';
 import type { Action } from '../model/action.js';
 import type { ExpectedAction } from '../model/rule-test.js';

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { displayPath, hasErrors } from '../config/diagnostics.js';
-import type { Diagnostic } from '../config/diagnostics.js';
+import { displayPath, hasErrors } from '../diagnostics/diagnostics.js';
+import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import { loadRules } from '../config/load-rules.js';
 import type { LoadedRulesFile, LoadedRuleTest } from '../config/load-rules.js';
-import type { YamlSource } from '../config/yaml-source.js';
-import { issuesToDiagnostics } from '../config/zod-issues.js';
+import type { YamlSource } from '../diagnostics/yaml-source.js';
+import { issuesToDiagnostics } from '../diagnostics/zod-issues.js';
 import { BatchState } from '../engine/batch-state.js';
 import { MemoryHistoryStore } from '../engine/memory-history.js';
 import { findTeamFile, loadTeam, teamCalendars, type Team } from '../team/index.js';

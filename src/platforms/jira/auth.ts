@@ -1,4 +1,4 @@
-import type { JiraSource } from '../../config/schema.js';
+import type { JiraSource } from './source.js';
 import type { AuthHook } from '../../http/client.js';
 
 export type JiraAuthMode = 'basic' | 'bearer';

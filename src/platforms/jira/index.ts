@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { JiraSource } from '../../config/schema.js';
+import type { JiraSource } from './source.js';
 import { createHttpClient, type HttpClient, type HttpLogger } from '../../http/client.js';
 import { PlatformError } from '../../http/errors.js';
 import type { Action } from '../../model/action.js';

@@ -1,4 +1,4 @@
-import type { Auth } from '../../config/schema.js';
+import type { Auth } from './source.js';
 import type { AuthHook, AuthRejection, HttpClient } from '../../http/client.js';
 import { PlatformError } from '../../http/errors.js';
 import { OAuthToken } from './schema.js';

@@ -1,4 +1,4 @@
-import type { ServiceNowSource } from '../../config/schema.js';
+import type { ServiceNowSource } from './source.js';
 import { createHttpClient, type HttpClient, type HttpLogger } from '../../http/client.js';
 import { PlatformError } from '../../http/errors.js';
 import type { Action } from '../../model/action.js';

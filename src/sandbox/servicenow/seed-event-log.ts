@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCsvObjects } from './csv.js';
 import type { ServiceNowStore } from './store.js';
-import { readZipEntry } from './zip.js';
+import { readZipEntry } from '../../util/zip.js';
 
 /**
  * Seeds the sandbox from the UCI "Incident management process enriched event log" (data set

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Diagnostic } from '../../../src/config/diagnostics.js';
+import type { Diagnostic } from '../../../src/diagnostics/diagnostics.js';
 
 /** Fixture folders as cwd-relative paths, so diagnostics carry the same path the test passes in. */
 export const CONFIG_FIXTURES = path.relative(process.cwd(), path.resolve(import.meta.dirname, '../../fixtures/config'));

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../src/config/diagnostics.js';
+import { ConfigError } from '../../../src/diagnostics/diagnostics.js';
 import { loadConfig, readConfig } from '../../../src/config/load-config.js';
 import { configFixture, where } from './fixtures.js';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../src/config/diagnostics.js';
+import { ConfigError } from '../../../src/diagnostics/diagnostics.js';
 import { loadRules, loadRulesOrThrow } from '../../../src/config/load-rules.js';
 import { rulesFixture, where } from './fixtures.js';
 

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlatformMappings, mapInbound } from '../../../src/mapping/mapper.js';
+// Binds the platforms' mapping helpers (Jira's $adfText, $isoUtc), as the daemon does through its config.
+import '../../../src/platforms/registry.js';
 import { createJiraConnector } from '../../../src/platforms/jira/index.js';
 import { createServiceNowConnector } from '../../../src/platforms/servicenow/index.js';
-import { ServiceNowSource, JiraSource } from '../../../src/config/schema.js';
+import { ServiceNowSource } from '../../../src/platforms/servicenow/source.js';
+import { JiraSource } from '../../../src/platforms/jira/source.js';
 import { ServiceNowStore, seedFixtures, startServiceNowSandbox, type ServiceNowSandbox } from '../../../src/sandbox/servicenow/index.js';
 import type { JiraSandbox } from '../../../src/sandbox/jira/index.js';
 import { connectorHarness } from '../../helpers/connector-harness.js';

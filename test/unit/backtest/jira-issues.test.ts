@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { detectJiraFlavour, jiraBaseUrl, jiraIssues, jiraIssueToRecord } from '../../../src/backtest/jira-issues.js';
 import { loadPlatformMappings, mapInbound } from '../../../src/mapping/mapper.js';
+// Binds the platforms' mapping helpers (Jira's $adfText, $isoUtc), as the daemon does through its config.
+import '../../../src/platforms/registry.js';
 
 const cloudPage = JSON.parse(readFileSync('test/fixtures/platforms/jira/cloud/search-page-1.json', 'utf8')) as unknown;
 const dcIssues = JSON.parse(readFileSync('test/fixtures/backtest/jira-datacenter-issues.json', 'utf8')) as unknown;

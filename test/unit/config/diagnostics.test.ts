@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, formatDiagnostic, sortDiagnostics, type Diagnostic } from '../../../src/config/diagnostics.js';
+import { ConfigError, formatDiagnostic, sortDiagnostics, type Diagnostic } from '../../../src/diagnostics/diagnostics.js';
 
 const badJsonata: Diagnostic = {
   file: 'rules/routing.yaml',

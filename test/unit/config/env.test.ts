@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { interpolateEnv, interpolateString } from '../../../src/config/env.js';
-import { parseYamlSource } from '../../../src/config/yaml-source.js';
+import { parseYamlSource } from '../../../src/diagnostics/yaml-source.js';
 
 const env = { SN_PASSWORD: 'hunter2', EMPTY: '', HOST: 'example.service-now.com' };
 

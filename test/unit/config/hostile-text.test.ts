@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { interpolateString } from '../../../src/config/env.js';
-import { describeValue, quoteValue } from '../../../src/config/excerpt.js';
+import { describeValue, quoteValue } from '../../../src/diagnostics/excerpt.js';
 import { inboundShapeProblems } from '../../../src/config/mapping-shape.js';
-import { decodeText } from '../../../src/config/read-file.js';
+import { decodeText } from '../../../src/diagnostics/read-file.js';
 
 describe('nested ${A:-${B}} references expand like the shell', () => {
   const env = { A: 'from-a', B: 'from-b', EMPTY: '' };

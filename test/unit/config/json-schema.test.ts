@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ConfigError } from '../../../src/config/diagnostics.js';
+import { ConfigError } from '../../../src/diagnostics/diagnostics.js';
 import {
   daemonConfigJsonSchema,
   ENV_REFERENCE_PATTERN,

@@ -1,7 +1,7 @@
 import { isScalar } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { scalarValueOffsets } from '../../../src/config/scalar-offsets.js';
-import { parseYamlSource } from '../../../src/config/yaml-source.js';
+import { parseYamlSource } from '../../../src/diagnostics/yaml-source.js';
 
 /** Source offset of the first occurrence of `needle` in the scalar value at key `a`. */
 function sourceIndexOf(yaml: string, needle: string): number {

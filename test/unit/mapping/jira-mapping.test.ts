@@ -5,6 +5,8 @@ import { BatchState } from '../../../src/engine/batch-state.js';
 import { evaluateTicket } from '../../../src/engine/index.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
 import { loadPlatformMappings, mapInbound, mapOutbound, type PlatformMappings } from '../../../src/mapping/mapper.js';
+// Binds the platforms' mapping helpers (Jira's $adfText, $isoUtc), as the daemon does through its config.
+import '../../../src/platforms/registry.js';
 import type { Action } from '../../../src/model/action.js';
 import type { Ticket } from '../../../src/model/ticket.js';
 import { readIssue } from '../../../src/platforms/jira/record.js';

@@ -1,6 +1,6 @@
 import { parseTeam } from '../../../src/team/index.js';
 import type { Group, Team } from '../../../src/team/index.js';
-import { formatDiagnostic } from '../../../src/config/diagnostics.js';
+import { formatDiagnostic } from '../../../src/diagnostics/diagnostics.js';
 
 /** Parses team YAML and fails loudly when it has errors. */
 export function teamFrom(yaml: string): Team {

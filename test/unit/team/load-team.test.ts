@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDiagnostic } from '../../../src/config/diagnostics.js';
+import { formatDiagnostic } from '../../../src/diagnostics/diagnostics.js';
 import { loadTeam, loadTeamOrThrow, parseTeam, personForAccount } from '../../../src/team/index.js';
 
 const lines = (yaml: string): string[] => parseTeam('team.yaml', yaml).diagnostics.map(formatDiagnostic);

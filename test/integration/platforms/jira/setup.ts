@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { connectorHarness, type Harness } from '../../../helpers/connector-harness.js';
-import { JiraSource } from '../../../../src/config/schema.js';
+import { JiraSource } from '../../../../src/platforms/jira/source.js';
 import type { Action, PlannedAction } from '../../../../src/model/action.js';
 import type { ConnectorDeps } from '../../../../src/platforms/deps.js';
 import { createJiraConnector } from '../../../../src/platforms/jira/index.js';

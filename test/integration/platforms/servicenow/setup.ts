@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { connectorHarness, type Harness } from '../../../helpers/connector-harness.js';
-import { ServiceNowSource } from '../../../../src/config/schema.js';
+import { ServiceNowSource } from '../../../../src/platforms/servicenow/source.js';
 import type { ConnectorDeps } from '../../../../src/platforms/deps.js';
 import { createServiceNowConnector } from '../../../../src/platforms/servicenow/index.js';
 

@@ -5,7 +5,8 @@ import { inflateRawSync } from 'node:zlib';
  * Minimal ZIP reader (PKWARE APPNOTE: end of central directory → central directory → local file
  * header → data), enough for the public data sets: stored or deflated entries, no ZIP64, no
  * encryption. Sizes come from the central directory, so entries written with a data descriptor
- * (general-purpose flag bit 3) work too.
+ * (general-purpose flag bit 3) work too. Used by the backtest (zipped exports) and the ServiceNow
+ * sandbox (its seed data set), which is why it lives in neither.
  */
 
 const EOCD_SIGNATURE = 0x06054b50;

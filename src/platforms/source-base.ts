@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { RateLimit, RetryPolicy } from '../http/settings.js';
+
+/**
+ * The fields every platform's source config has, whatever the platform: the daemon, the config
+ * checks and the start point read these on any source without knowing its platform. A platform's
+ * source schema (its `source.ts`) is built from {@link sourceFields} plus its own fields.
+ */
+export interface SourceBase {
+  /** Keys the source's watermark and state; rules name it in `scope.sources`. */
+  id: string;
+  /** The registry key of the platform (`PlatformDescriptor.id`); the source union's discriminator. */
+  platform: string;
+  baseUrl: string;
+  auth: { type: string };
+  schedule: string;
+  overlapSeconds: number;
+  pageSize: number;
+  startFrom?: string | undefined;
+  actFrom?: string | undefined;
+  rateLimit: RateLimit;
+  retry: RetryPolicy;
+  dryRun?: boolean | undefined;
+  enabled: boolean;
+}
+
+const Schedule = z.string().min(1).describe('node-cron expression, e.g. "*/1 * * * *" (every minute); seconds field allowed');
+
+/**
+ * Fresh zod schemas for the common fields, to place in a platform's `z.strictObject({ … })` in the
+ * order its documentation wants. Fresh on every call because the editor JSON Schema hangs each
+ * field's description on the schema object: two platforms sharing one object would share its text.
+ * `overlapSeconds` and `pageSize` have no common default (the platforms' APIs differ); the
+ * platform writes those two itself.
+ */
+export function sourceFields() {
+  return {
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes'),
+    baseUrl: z.url(),
+    schedule: Schedule.default('*/1 * * * *'),
+    /** Starting point on an empty state store (ISO UTC); unset = all records. */
+    startFrom: z.iso.datetime().optional(),
+    /**
+     * Start point for acting (ISO UTC): ticket versions older than it are history — they teach
+     * baselines but trigger no writes. Unset = the moment the source was first synced (recorded).
+     */
+    actFrom: z.iso.datetime().optional(),
+    rateLimit: RateLimit.prefault({}),
+    retry: RetryPolicy.prefault({}),
+    /** Plan and log every write, send none. Overrides the top-level switch when set. */
+    dryRun: z.boolean().optional(),
+    enabled: z.boolean().default(true),
+  };
+}
+
+/** Description texts shared by the platforms' editor-schema descriptions (see `PlatformDescriptor.descriptions`). */
+export const SOURCE_ID_DESCRIPTION = 'Unique source id (lower-case letters, digits, dashes). Keys the watermark and state of the source; rules name it in `scope.sources`.';
+export const SECRET_DESCRIPTION = 'write `${ENV_VAR}` to keep it out of the file (the value is redacted from logs)';
