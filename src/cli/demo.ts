@@ -8,7 +8,7 @@ import { createLogger } from '../observability/logger.js';
 import { describeAction } from '../outbox/writer.js';
 import { loadTicketTexts, raiseIncident, readEventLog, replayEventLog, seedFixtures, seedFromEventLog, ServiceNowStore, startServiceNowSandbox } from '../sandbox/servicenow/index.js';
 import { startJiraSandbox } from '../sandbox/jira/index.js';
-import { formatVerifyResult, verifyAll, type AuditLogName, type Head } from '../audit/index.js';
+import { formatVerifyResult, verifyAll, type AuditLogName, type ChainHead } from '../audit/index.js';
 import { demoJiraStore, demoTeamIds } from './demo-jira.js';
 
 /** Before anything the demo's sandboxes hold: the demo acts on all of it. */
@@ -252,8 +252,8 @@ function truncate(text: string, max: number): string {
 }
 
 /** The heads the daemon recorded for its audit logs (what `audit verify` checks the files against). */
-async function auditHeads(daemon: Daemon): Promise<Partial<Record<AuditLogName, Head>>> {
-  const heads: Partial<Record<AuditLogName, Head>> = {};
+async function auditHeads(daemon: Daemon): Promise<Partial<Record<AuditLogName, ChainHead>>> {
+  const heads: Partial<Record<AuditLogName, ChainHead>> = {};
   for (const log of ['qa', 'actions'] as const) {
     const head = await daemon.store.audit.head(log);
     if (head) heads[log] = head;

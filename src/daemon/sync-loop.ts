@@ -29,7 +29,7 @@ function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promis
 
 /** How far ahead of our clock a record's update time may pull the watermark. */
 const WATERMARK_FUTURE_SLACK_MS = 5 * 60_000;
-import type { AuditEvent, LedgerEntry, QuarantineInput, StateStore, TicketState } from '../state/types.js';
+import type { QueuedAuditRecord, LedgerEntry, QuarantineInput, StateStore, TicketState } from '../state/types.js';
 import type { EvaluationContext, QaVerdict, SlaCalendar } from '../engine/types.js';
 import type { Team } from '../team/index.js';
 import { BatchState } from './batch-state.js';
@@ -445,7 +445,7 @@ export class SourceSync {
     const slaRules = rulesOfKind(ruleSet, 'sla').length > 0;
     const ticketStates: TicketState[] = [];
     const actions: PlannedAction[] = [];
-    const audit: AuditEvent[] = [];
+    const audit: QueuedAuditRecord[] = [];
     const newcomers: Ticket[] = [];
 
     for (const ticket of tickets) {
@@ -681,7 +681,7 @@ export function mappingSourceBinding(source: Source): Record<string, unknown> {
 }
 
 /** A QA verdict as the QA log records it (format: README, "The audit logs"). */
-export function verdictEvent(verdict: QaVerdict, rulesHash: string, now: Date): AuditEvent {
+export function verdictEvent(verdict: QaVerdict, rulesHash: string, now: Date): QueuedAuditRecord {
   return {
     log: 'qa',
     id: `${verdict.ruleId}:${verdict.ticketKey}@${verdict.version}`,
