@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { AuditLog } from './audit-log.js';
 import { readHead } from './audit-log.js';
-import type { Head } from './chain.js';
+import type { ChainHead } from './chain.js';
 import { AuditLogError } from './errors.js';
 import type { AuditKey } from './hmac.js';
 import type { AuditLogName } from './schema.js';
@@ -10,7 +10,7 @@ import { verifyAuditLog, type QueuedEvent, type VerifyProblem, type VerifyResult
 
 export interface AcknowledgeOptions {
   /** The head the state file records for the log (undefined: none, e.g. the row was deleted). */
-  recordedHead: Head | undefined;
+  recordedHead: ChainHead | undefined;
   /** Events still queued in the state file (see VerifyOptions.queued). */
   queued?: readonly QueuedEvent[];
   hmacKey?: AuditKey;
@@ -21,7 +21,7 @@ export interface AcknowledgeOptions {
 }
 
 export type AcknowledgeResult =
-  | { acknowledged: true; problem: VerifyProblem; head: Head; linkedTo: Head; file: string; after: VerifyResult }
+  | { acknowledged: true; problem: VerifyProblem; head: ChainHead; linkedTo: ChainHead; file: string; after: VerifyResult }
   | { acknowledged: false; why: 'intact' | 'changed-after-acknowledgment'; verify: VerifyResult };
 
 /**
@@ -41,7 +41,7 @@ export function acknowledgeBreak(dir: string, log: AuditLogName, options: Acknow
   if (before.ok || !problem) return { acknowledged: false, why: 'intact', verify: before };
   if (before.problemBeforeBreak) return { acknowledged: false, why: 'changed-after-acknowledgment', verify: before };
   if (options.reason.trim() === '' || options.by.trim() === '') throw new AuditLogError('invalid-event', 'an acknowledgment needs who (by) and why (reason)');
-  let foundHead: Head;
+  let foundHead: ChainHead;
   try {
     foundHead = readHead(dir, log);
   } catch {

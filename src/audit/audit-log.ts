@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { EMPTY_HEAD, entryHash, type Head } from './chain.js';
+import { EMPTY_HEAD, entryHash, type ChainHead } from './chain.js';
 import { parseLine } from './entry.js';
 import { AuditLogError } from './errors.js';
 import { listLogFiles, logFileName, readLines, type LogFile } from './files.js';
@@ -40,7 +40,7 @@ export interface TailProblem {
 
 export interface TailInspection {
   /** Last entry on disk (seq 0 when the log is empty). */
-  head: Head;
+  head: ChainHead;
   /** Where that entry is. */
   file: string | undefined;
   line: number;
@@ -65,7 +65,7 @@ export interface AppendResult {
   /** Ids not written because they were already in the log (or twice in the batch). */
   skipped: string[];
   /** The log's head after the call: store it, and pass it to verify as `expectedHead`. */
-  head: Head;
+  head: ChainHead;
   /** Files written to (full paths), in order. */
   files: string[];
 }
@@ -78,7 +78,7 @@ interface TailState {
   file: LogFile | undefined;
   /** Size of `file` as last written or read; a different size on disk means someone else wrote. */
   size: number;
-  head: Head;
+  head: ChainHead;
   recentIds: string[];
   idSet: Set<string>;
   /** Names of the log's files when this state was read: a deleted or added file means a re-read. */
@@ -118,7 +118,7 @@ export class AuditLog<L extends AuditLogName = AuditLogName> {
   }
 
   /** The head as recovered from disk (seq 0 when the log is empty). */
-  get head(): Head {
+  get head(): ChainHead {
     return { ...this.current().head };
   }
 
@@ -127,7 +127,7 @@ export class AuditLog<L extends AuditLogName = AuditLogName> {
    * Synchronous on purpose: when it returns the entries are durable and the caller may mark them
    * appended in its queue; if the process dies first, the same ids are skipped on the next call.
    */
-  append(events: readonly AuditEvent<PayloadByLog[L]>[], options: { expectedHead?: Head } = {}): AppendResult {
+  append(events: readonly AuditEvent<PayloadByLog[L]>[], options: { expectedHead?: ChainHead } = {}): AppendResult {
     const prepared = events.map((event, index) => this.validate(event, index));
     const state = this.current();
     const expected = options.expectedHead;
@@ -199,7 +199,7 @@ export class AuditLog<L extends AuditLogName = AuditLogName> {
    * next part of the newest day, or a new day), whose first entry chains onto `linkTo` — the head
    * the state file recorded — rather than onto whatever is left on disk. Returns the new head.
    */
-  startSegment(event: { id: string; at: string; data: AuditBreak }, linkTo: Head): AppendResult {
+  startSegment(event: { id: string; at: string; data: AuditBreak }, linkTo: ChainHead): AppendResult {
     const data = AuditBreak.parse(JSON.parse(JSON.stringify(event.data)));
     if (!AuditEnvelope.shape.at.safeParse(event.at).success) throw new AuditLogError('invalid-event', 'at must be ISO 8601 UTC');
     const files = listLogFiles(this.dir, this.log);
@@ -332,7 +332,7 @@ export class AuditLog<L extends AuditLogName = AuditLogName> {
 }
 
 /** Head of a log as found on disk; seq 0 when it has no entries. An unfinished last line is ignored. */
-export function readHead(dir: string, log: AuditLogName): Head {
+export function readHead(dir: string, log: AuditLogName): ChainHead {
   return loadTail(listLogFiles(dir, log), log, 1, false).head;
 }
 
@@ -379,7 +379,7 @@ function loadTail(files: LogFile[], log: AuditLogName, window: number, repair: b
 
 interface FileScan {
   ids: string[];
-  head: Head | undefined;
+  head: ChainHead | undefined;
   /** Byte length up to the end of the last complete line. */
   completeBytes: number;
   /** Offset of an unterminated last line (an interrupted write), if any. */

@@ -13,14 +13,14 @@ export interface HashedFields {
 }
 
 /** Position of a log's last entry: what the state database stores so truncation can be caught. */
-export interface Head {
+export interface ChainHead {
   /** seq of the last entry; 0 for an empty log. */
   seq: number;
   /** hash of the last entry; GENESIS_HASH for an empty log. */
   hash: string;
 }
 
-export const EMPTY_HEAD: Head = Object.freeze({ seq: 0, hash: GENESIS_HASH });
+export const EMPTY_HEAD: ChainHead = Object.freeze({ seq: 0, hash: GENESIS_HASH });
 
 /**
  * `sha256_hex(prev + "\n" + canonicalJson({seq, at, id, data}))`, hex in lower case, input UTF-8.

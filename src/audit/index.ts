@@ -7,7 +7,7 @@ export { acknowledgeBreak } from './acknowledge.js';
 export type { AcknowledgeOptions, AcknowledgeResult } from './acknowledge.js';
 export { canonicalJson } from './canonical.js';
 export { EMPTY_HEAD, GENESIS_HASH, entryHash } from './chain.js';
-export type { HashedFields, Head } from './chain.js';
+export type { HashedFields, ChainHead } from './chain.js';
 export { AuditLogError } from './errors.js';
 export type { AuditLogErrorCode } from './errors.js';
 export { readAuditLog } from './read.js';

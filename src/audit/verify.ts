@@ -1,5 +1,5 @@
 import { basename, join } from 'node:path';
-import { EMPTY_HEAD, GENESIS_HASH, entryHash, type Head } from './chain.js';
+import { EMPTY_HEAD, GENESIS_HASH, entryHash, type ChainHead } from './chain.js';
 import { parseLine } from './entry.js';
 import { listLogFiles, readLines, type LogFile } from './files.js';
 import type { AuditKey } from './hmac.js';
@@ -43,7 +43,7 @@ export interface SegmentReport {
   /** Entries verified in this segment (up to its problem, if any). */
   entries: number;
   /** For segments after the first: the break record that opened it. */
-  opened?: { at: string; by: string; reason: string; found: AuditBreak['found']; recordedHead: Head | null };
+  opened?: { at: string; by: string; reason: string; found: AuditBreak['found']; recordedHead: ChainHead | null };
   /** The problem this segment ends with, acknowledged by the break that opens the next one. */
   acknowledged?: VerifyProblem;
 }
@@ -57,7 +57,7 @@ export interface VerifyResult {
   /** Entries verified (up to the problem, if any), over all segments. */
   entries: number;
   /** Last verified entry (seq 0 when none). */
-  head: Head;
+  head: ChainHead;
   /** Segments in order; more than one after `audit acknowledge`. */
   segments: SegmentReport[];
   /**
@@ -84,7 +84,7 @@ export interface QueuedEvent {
 
 export interface VerifyOptions {
   /** Head recorded outside the log (state file); catches cut-off endings, forged additions and full rewrites. */
-  expectedHead?: Head;
+  expectedHead?: ChainHead;
   /**
    * A state file was consulted: a log with entries but no `expectedHead` then fails
    * (`missing-head`). Without it the log is checked on its own (no state file to compare with).
@@ -292,7 +292,7 @@ interface EndContext {
   recent: Ring<Recent>;
   /** Last file the segment reached (where a cut end is reported). */
   segmentLastFile: string | undefined;
-  expected: Head | undefined;
+  expected: ChainHead | undefined;
   headRequired: boolean;
   /** Whether entries past the head may be excused as queued events (only at the log's end). */
   queued: boolean;
@@ -362,7 +362,7 @@ export interface VerifyAllResult {
 /** Verifies every log (`qa`, `actions`) in `dir`, each against its stored head when given. */
 export function verifyAll(
   dir: string,
-  heads: Partial<Record<AuditLogName, Head>> = {},
+  heads: Partial<Record<AuditLogName, ChainHead>> = {},
   options: Omit<VerifyOptions, 'expectedHead' | 'queued'> & { queued?: Partial<Record<AuditLogName, readonly QueuedEvent[]>> } = {},
 ): VerifyAllResult {
   const results = AUDIT_LOG_NAMES.map((log) => {
@@ -582,7 +582,7 @@ class Lookahead<T> {
   }
 }
 
-function headOf(anchor: Anchor): Head {
+function headOf(anchor: Anchor): ChainHead {
   return anchor.seq === 0 ? { ...EMPTY_HEAD } : { seq: anchor.seq, hash: anchor.hash };
 }
 

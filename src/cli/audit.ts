@@ -11,7 +11,7 @@ import {
   verifyAll,
   type AuditKey,
   type AuditLogName,
-  type Head,
+  type ChainHead,
   type QueuedEvent,
 } from '../audit/index.js';
 import { dryRunAuditDir } from '../daemon/audit-trail.js';
@@ -48,7 +48,7 @@ function locate(opts: { config: string; dir?: string; dryRun?: boolean }): Locat
 const QUEUED_LOOKAHEAD = 1_000;
 
 interface StateView {
-  heads: Partial<Record<AuditLogName, Head>>;
+  heads: Partial<Record<AuditLogName, ChainHead>>;
   queued: Partial<Record<AuditLogName, QueuedEvent[]>>;
 }
 

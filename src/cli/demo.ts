@@ -8,7 +8,7 @@ import { createLogger } from '../observability/logger.js';
 import { describeAction } from '../outbox/writer.js';
 import { loadTicketTexts, raiseIncident, readEventLog, replayEventLog, seedFixtures, seedFromEventLog, ServiceNowStore, startServiceNowSandbox } from '../sandbox/servicenow/index.js';
 import { startJiraSandbox } from '../sandbox/jira/index.js';
-import { formatVerifyResult, verifyAll, type AuditLogName, type Head } from '../audit/index.js';
+import { formatVerifyResult, verifyAll, type AuditLogName, type ChainHead } from '../audit/index.js';
 import { demoJiraStore, demoTeamIds } from './demo-jira.js';
 
 /** Before anything the demo's sandboxes hold: the demo acts on all of it. */
@@ -29,6 +29,73 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
   mkdirSync(work, { recursive: true });
 
   out('deskbridge demo — a simulated ServiceNow and Jira Cloud side by side, the same example rules in rules/ (routing by shift, duplicates, recurring patterns, QA, SLA), the real daemon.');
+  const sandboxes = await startDemoSandboxes(options);
+  const { store, jiraStore, sandbox, jira } = sandboxes;
+  const configPath = writeDemoConfig(work, sandbox.url, jira.url);
+  out(`Config: ${configPath}`);
+
+  const { config, secrets } = loadConfig(configPath);
+  const logger = createLogger({ ...config.log, secrets });
+  const { onEvent, findings } = narrator();
+  const daemon = new Daemon({ config, logger, onEvent });
+  const { totals, tally } = passTotals();
+
+  try {
+    out();
+    out('Pass 1 — first sync of the queue:');
+    const first = tally((await daemon.runOnce()).results);
+    out(`  pulled ${first?.pulled ?? 0} tickets from both platforms, routed ${first ? count(first.routedByGroup) : 0}, ${first?.written.sent ?? 0} writes.`);
+
+    out();
+    await newTicketsArrive(sandboxes);
+    out('Pass 2 — incremental sync (only what changed since the watermark):');
+    const second = tally((await daemon.runOnce()).results);
+    out(`  pulled ${second?.pulled ?? 0} records: ${second?.alreadySeen ?? 0} already processed (overlap window), ${second?.ownWrites ?? 0} deskbridge's own writes from pass 1 (recognised, left alone); routed ${second ? count(second.routedByGroup) : 0}.`);
+
+    out();
+    // Jira's search index lags behind writes: the portal requests may not have been searchable
+    // during pass 2. The overlap window brings them in on the next pass; nothing is lost.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    out('Pass 3 — Jira\'s search index has caught up with anything it was still indexing:');
+    const third = tally((await daemon.runOnce()).results);
+    out(`  pulled ${third?.pulled ?? 0} (${third?.alreadySeen ?? 0} already processed, ${third?.ownWrites ?? 0} own writes), routed ${third ? count(third.routedByGroup) : 0}.`);
+
+    out();
+    techniciansResolve(store);
+    out('Pass 4 — QA checks the newly resolved incidents:');
+    const verdictsBefore = totals.verdicts;
+    const qaPass = tally((await daemon.runOnce()).results);
+    out(`  ${totals.verdicts - verdictsBefore} QA verdicts logged; ${qaPass?.written.sent ?? 0} QA notes written (checks failed, or picked for a review).`);
+    const audit = verifyAll(config.audit.dir, await auditHeads(daemon));
+    for (const r of audit.results) out(`  audit verify: ${formatVerifyResult(r)}`);
+
+    out();
+    out('Pass 5 — nothing changed, so nothing is written:');
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const fourth = tally((await daemon.runOnce()).results);
+    out(`  pulled ${fourth?.pulled ?? 0} (${fourth?.alreadySeen ?? 0} already processed, ${fourth?.ownWrites ?? 0} own writes), planned ${fourth?.planned ?? 0}, wrote ${fourth?.written.sent ?? 0}.`);
+
+    out();
+    printSummary({ store, jiraStore, totals, findings, requests: daemon.totalRequests(), auditDir: config.audit.dir, configPath, work });
+    return 0;
+  } finally {
+    await daemon.stop();
+    await sandbox.close();
+    await jira.close();
+  }
+}
+
+interface DemoSandboxes {
+  store: ServiceNowStore;
+  rows: Awaited<ReturnType<typeof readEventLog>>;
+  seeded: Awaited<ReturnType<typeof seedFromEventLog>>;
+  sandbox: Awaited<ReturnType<typeof startServiceNowSandbox>>;
+  jiraStore: Awaited<ReturnType<typeof demoJiraStore>>;
+  jira: Awaited<ReturnType<typeof startJiraSandbox>>;
+}
+
+/** A ServiceNow seeded from the UCI event log plus fixtures, and a Jira Cloud with Hadoop bug reports and JSM incidents. */
+async function startDemoSandboxes(options: { incidents: number; jiraIssues: number }): Promise<DemoSandboxes> {
   const store = new ServiceNowStore();
   seedFixtures(store);
   const rows = await readEventLog();
@@ -38,7 +105,11 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
   const jiraStore = await demoJiraStore({ hadoopIssues: options.jiraIssues });
   const jira = await startJiraSandbox({ flavour: 'cloud', store: jiraStore, searchLagMs: 500 });
   out(`Sandbox Jira Cloud at ${jira.url}: ${jiraStore.count()} issues (${options.jiraIssues} Apache Hadoop bug reports, the rest JSM incidents); search lags writes by 0.5 s, like the real index.`);
+  return { store, rows, seeded, sandbox, jiraStore, jira };
+}
 
+/** The demo's deskbridge.yaml: both sandboxes as sources, the example rules and mappings. Returns its path. */
+function writeDemoConfig(work: string, snowUrl: string, jiraUrl: string): string {
   process.env['DEMO_SN_PASSWORD'] = 'deskbridge';
   process.env['DEMO_JIRA_TOKEN'] = 'deskbridge';
   const configPath = join(work, 'deskbridge.yaml');
@@ -53,7 +124,7 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
       'sources:',
       '  - id: sandbox-snow',
       '    platform: servicenow',
-      `    baseUrl: ${sandbox.url}`,
+      `    baseUrl: ${snowUrl}`,
       '    table: incident',
       '    auth: { type: basic, username: deskbridge, password: "${DEMO_SN_PASSWORD}" }',
       '    pageSize: 100',
@@ -64,7 +135,7 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
       '  - id: sandbox-jira',
       '    platform: jira',
       '    flavour: cloud',
-      `    baseUrl: ${jira.url}`,
+      `    baseUrl: ${jiraUrl}`,
       '    jql: project in (ITSM, HADOOP)',
       '    auth: { type: basic, username: deskbridge@example.com, password: "${DEMO_JIRA_TOKEN}" }',
       '    groupField: customfield_10001',
@@ -75,10 +146,13 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
       '',
     ].join('\n'),
   );
-  out(`Config: ${configPath}`);
+  return configPath;
+}
 
-  const { config, secrets } = loadConfig(configPath);
-  const logger = createLogger({ ...config.log, secrets });
+type Findings = { duplicates: number; suggestions: number; problems: number; problemLinks: number; sla: number };
+
+/** Prints each planned action once it is written, and counts what the demo found. */
+function narrator(): { onEvent: (event: SyncEvent) => void; findings: Findings } {
   const routed = new Map<string, string>();
   const findings = { duplicates: 0, suggestions: 0, problems: 0, problemLinks: 0, sla: 0 };
   const onEvent = (event: SyncEvent): void => {
@@ -110,7 +184,13 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
     }
     if (event.type === 'quarantined') out(`  quarantined ${event.nativeId ?? '(unreadable record)'}: ${event.error}`);
   };
-  const daemon = new Daemon({ config, logger, onEvent });
+  return { onEvent, findings };
+}
+
+type Totals = { pulled: number; ownWrites: number; written: number; verdicts: number; byGroup: Map<string, number> };
+
+/** Totals over every pass, and a tally that adds a pass's results to them. */
+function passTotals(): { totals: Totals; tally: (results: PassResult[]) => PassResult | undefined } {
   const totals = { pulled: 0, ownWrites: 0, written: 0, verdicts: 0, byGroup: new Map<string, number>() };
   /** Adds a pass to the totals and returns it summed over both sources. */
   const tally = (results: PassResult[]): PassResult | undefined => {
@@ -123,88 +203,69 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
     }
     return results.reduce<PassResult | undefined>((sum, r) => (sum ? addPass(sum, r) : r), undefined);
   };
+  return { totals, tally };
+}
 
-  try {
-    out();
-    out('Pass 1 — first sync of the queue:');
-    const first = tally((await daemon.runOnce()).results);
-    out(`  pulled ${first?.pulled ?? 0} tickets from both platforms, routed ${first ? count(first.routedByGroup) : 0}, ${first?.written.sent ?? 0} writes.`);
+/** New ServiceNow incidents from the event log, a burst about e-mail on phones, and Jira portal requests. */
+async function newTicketsArrive({ store, rows, seeded, jiraStore }: DemoSandboxes): Promise<void> {
+  out('New incidents arrive (the next 25 from the event log that came in without a group, stamped now):');
+  const arriving = nextIncidents(rows, new Set(seeded.numbers), 25);
+  const replay = replayEventLog(store, arriving, { timestamps: 'clock', titles: await loadTicketTexts() });
+  const applied = replay.applyNext(arriving.length);
+  out(`  ${applied.filter((e) => e.action === 'inserted').length} new ServiceNow incidents.`);
+  // A burst nobody has seen before: e-mail stops syncing on phones all over the company.
+  const burst = ['Outlook on my phone stopped syncing mail', 'Mobile mail not syncing since this morning', 'Phone e-mail app stuck, no new mail', 'Cannot receive e-mail on my iPhone', 'Mail sync on Android fails with a server error', 'New mail does not arrive on the mobile app', 'Mobile Outlook says cannot connect to server'];
+  for (const [i, title] of burst.entries()) raiseIncident(store, { title, category: 'software', subcategory: 'Email', openedAgoMs: (burst.length - i) * 5 * 60_000 });
+  out(`  ${burst.length} ServiceNow incidents within the last hour about e-mail on phones (Software / Email had none for weeks).`);
+  const portal = [
+    { summary: 'Wi-Fi unavailable on the 4th floor since the access point reboot', components: ['Network'] },
+    { summary: 'Cannot install the VPN client on a new laptop', components: ['Network'] },
+    { summary: 'Payroll report export fails with a database timeout', components: ['Database'] },
+    // The same outage, reported again by someone else.
+    { summary: 'No Wi-Fi on the 4th floor after the access point reboot', components: ['Network'] },
+  ];
+  const requester = jiraStore.findUser('praman')?.accountId ?? null;
+  for (const p of portal) jiraStore.createIssue({ project: 'ITSM', issueType: 'Incident', summary: p.summary, priority: 'Medium', components: p.components, reporter: requester }, requester);
+  out(`  ${portal.length} new Jira Service Management requests from the portal.`);
+}
 
-    out();
-    out('New incidents arrive (the next 25 from the event log that came in without a group, stamped now):');
-    const arriving = nextIncidents(rows, new Set(seeded.numbers), 25);
-    const replay = replayEventLog(store, arriving, { timestamps: 'clock', titles: await loadTicketTexts() });
-    const applied = replay.applyNext(arriving.length);
-    out(`  ${applied.filter((e) => e.action === 'inserted').length} new ServiceNow incidents.`);
-    // A burst nobody has seen before: e-mail stops syncing on phones all over the company.
-    const burst = ['Outlook on my phone stopped syncing mail', 'Mobile mail not syncing since this morning', 'Phone e-mail app stuck, no new mail', 'Cannot receive e-mail on my iPhone', 'Mail sync on Android fails with a server error', 'New mail does not arrive on the mobile app', 'Mobile Outlook says cannot connect to server'];
-    for (const [i, title] of burst.entries()) raiseIncident(store, { title, category: 'software', subcategory: 'Email', openedAgoMs: (burst.length - i) * 5 * 60_000 });
-    out(`  ${burst.length} ServiceNow incidents within the last hour about e-mail on phones (Software / Email had none for weeks).`);
-    const portal = [
-      { summary: 'Wi-Fi unavailable on the 4th floor since the access point reboot', components: ['Network'] },
-      { summary: 'Cannot install the VPN client on a new laptop', components: ['Network'] },
-      { summary: 'Payroll report export fails with a database timeout', components: ['Database'] },
-      // The same outage, reported again by someone else.
-      { summary: 'No Wi-Fi on the 4th floor after the access point reboot', components: ['Network'] },
-    ];
-    const requester = jiraStore.findUser('praman')?.accountId ?? null;
-    for (const p of portal) jiraStore.createIssue({ project: 'ITSM', issueType: 'Incident', summary: p.summary, priority: 'Medium', components: p.components, reporter: requester }, requester);
-    out(`  ${portal.length} new Jira Service Management requests from the portal.`);
-    out('Pass 2 — incremental sync (only what changed since the watermark):');
-    const second = tally((await daemon.runOnce()).results);
-    out(`  pulled ${second?.pulled ?? 0} records: ${second?.alreadySeen ?? 0} already processed (overlap window), ${second?.ownWrites ?? 0} deskbridge's own writes from pass 1 (recognised, left alone); routed ${second ? count(second.routedByGroup) : 0}.`);
+/** Three ServiceNow incidents resolved: one well, one with "Fixed.", one without a word to the customer. */
+function techniciansResolve(store: ServiceNowStore): void {
+  out('Technicians resolve three ServiceNow incidents — one well, one with "Fixed.", one without a word to the customer:');
+  const open = store.list('incident').filter((r) => ['1', '2'].includes(r['state'] ?? '')).slice(0, 3);
+  const [good, lazy, silent] = open.map((r) => r['sys_id'] ?? '');
+  const resolve = (sysId: string | undefined, fields: Record<string, string>): void => {
+    if (sysId) store.update('incident', sysId, fields, 'beth.anglin', { inputDisplayValue: true });
+  };
+  resolve(good, { comments: 'We are replacing the access point on your floor this afternoon.' });
+  resolve(good, { state: '6', close_code: 'Solved (Permanently)', close_notes: 'Replaced the faulty access point on floor 4 and re-enabled the SSID.' });
+  resolve(lazy, { comments: 'Looking into it.' });
+  resolve(lazy, { state: '6', close_code: 'Solved (Permanently)', close_notes: 'Fixed.' });
+  resolve(silent, { state: '6', close_code: 'Solved (Permanently)', close_notes: 'Reinstalled the VPN client and reset the profile on the laptop.' });
+  out(`  ${open.map((r) => r['number']).join(', ')} resolved.`);
+}
 
-    out();
-    // Jira's search index lags behind writes: the portal requests may not have been searchable
-    // during pass 2. The overlap window brings them in on the next pass; nothing is lost.
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    out('Pass 3 — Jira\'s search index has caught up with anything it was still indexing:');
-    const third = tally((await daemon.runOnce()).results);
-    out(`  pulled ${third?.pulled ?? 0} (${third?.alreadySeen ?? 0} already processed, ${third?.ownWrites ?? 0} own writes), routed ${third ? count(third.routedByGroup) : 0}.`);
-
-    out();
-    out('Technicians resolve three ServiceNow incidents — one well, one with "Fixed.", one without a word to the customer:');
-    const open = store.list('incident').filter((r) => ['1', '2'].includes(r['state'] ?? '')).slice(0, 3);
-    const [good, lazy, silent] = open.map((r) => r['sys_id'] ?? '');
-    const resolve = (sysId: string | undefined, fields: Record<string, string>): void => {
-      if (sysId) store.update('incident', sysId, fields, 'beth.anglin', { inputDisplayValue: true });
-    };
-    resolve(good, { comments: 'We are replacing the access point on your floor this afternoon.' });
-    resolve(good, { state: '6', close_code: 'Solved (Permanently)', close_notes: 'Replaced the faulty access point on floor 4 and re-enabled the SSID.' });
-    resolve(lazy, { comments: 'Looking into it.' });
-    resolve(lazy, { state: '6', close_code: 'Solved (Permanently)', close_notes: 'Fixed.' });
-    resolve(silent, { state: '6', close_code: 'Solved (Permanently)', close_notes: 'Reinstalled the VPN client and reset the profile on the laptop.' });
-    out(`  ${open.map((r) => r['number']).join(', ')} resolved.`);
-    out('Pass 4 — QA checks the newly resolved incidents:');
-    const verdictsBefore = totals.verdicts;
-    const qaPass = tally((await daemon.runOnce()).results);
-    out(`  ${totals.verdicts - verdictsBefore} QA verdicts logged; ${qaPass?.written.sent ?? 0} QA notes written (checks failed, or picked for a review).`);
-    const audit = verifyAll(config.audit.dir, await auditHeads(daemon));
-    for (const r of audit.results) out(`  audit verify: ${formatVerifyResult(r)}`);
-
-    out();
-    out('Pass 5 — nothing changed, so nothing is written:');
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    const fourth = tally((await daemon.runOnce()).results);
-    out(`  pulled ${fourth?.pulled ?? 0} (${fourth?.alreadySeen ?? 0} already processed, ${fourth?.ownWrites ?? 0} own writes), planned ${fourth?.planned ?? 0}, wrote ${fourth?.written.sent ?? 0}.`);
-
-    out();
-    out('Summary');
-    out(`  tickets on the platforms: ServiceNow ${store.count('incident')}, Jira ${jiraStore.count()}; records pulled: ${totals.pulled}; own writes ignored: ${totals.ownWrites}`);
-    out(`  routed per group: ${[...totals.byGroup].sort((a, b) => b[1] - a[1]).map(([g, n]) => `${g} ${n}`).join(', ') || 'none'}`);
-    out(`  writes made: ${totals.written} (assignments, notes, links, problems); HTTP requests: ${daemon.totalRequests()}`);
-    out(`  duplicates linked: ${findings.duplicates}; tickets given a list of likely originals: ${findings.suggestions}; problems opened for recurring patterns: ${findings.problems} (${findings.problemLinks} incidents linked to them)`);
-    out(`  SLA escalation writes (notes, reassignments, escalation tasks) on tickets past a threshold: ${findings.sla}`);
-    out(`  QA verdicts: ${totals.verdicts}, in the hash-chained log ${config.audit.dir}/qa-*.jsonl (every write is in actions-*.jsonl)`);
-    out(`  every note carries a [deskbridge:…] marker, so a retried write is found instead of repeated.`);
-    out(`  try: npx deskbridge audit report -c ${configPath} --format html -o qa.html`);
-    out(`  State (outbox, ledger, watermark) is in ${join(work, 'state.db')}; try: npx deskbridge outbox list -c ${configPath}`);
-    return 0;
-  } finally {
-    await daemon.stop();
-    await sandbox.close();
-    await jira.close();
-  }
+function printSummary(summary: {
+  store: ServiceNowStore;
+  jiraStore: DemoSandboxes['jiraStore'];
+  totals: Totals;
+  findings: Findings;
+  requests: number;
+  auditDir: string;
+  configPath: string;
+  work: string;
+}): void {
+  const { store, jiraStore, totals, findings, configPath, work } = summary;
+  out('Summary');
+  out(`  tickets on the platforms: ServiceNow ${store.count('incident')}, Jira ${jiraStore.count()}; records pulled: ${totals.pulled}; own writes ignored: ${totals.ownWrites}`);
+  out(`  routed per group: ${[...totals.byGroup].sort((a, b) => b[1] - a[1]).map(([g, n]) => `${g} ${n}`).join(', ') || 'none'}`);
+  out(`  writes made: ${totals.written} (assignments, notes, links, problems); HTTP requests: ${summary.requests}`);
+  out(`  duplicates linked: ${findings.duplicates}; tickets given a list of likely originals: ${findings.suggestions}; problems opened for recurring patterns: ${findings.problems} (${findings.problemLinks} incidents linked to them)`);
+  out(`  SLA escalation writes (notes, reassignments, escalation tasks) on tickets past a threshold: ${findings.sla}`);
+  out(`  QA verdicts: ${totals.verdicts}, in the hash-chained log ${summary.auditDir}/qa-*.jsonl (every write is in actions-*.jsonl)`);
+  out(`  every note carries a [deskbridge:…] marker, so a retried write is found instead of repeated.`);
+  out(`  try: npx deskbridge audit report -c ${configPath} --format html -o qa.html`);
+  out(`  State (outbox, ledger, watermark) is in ${join(work, 'state.db')}; try: npx deskbridge outbox list -c ${configPath}`);
 }
 
 function addPass(a: PassResult, b: PassResult): PassResult {
@@ -252,8 +313,8 @@ function truncate(text: string, max: number): string {
 }
 
 /** The heads the daemon recorded for its audit logs (what `audit verify` checks the files against). */
-async function auditHeads(daemon: Daemon): Promise<Partial<Record<AuditLogName, Head>>> {
-  const heads: Partial<Record<AuditLogName, Head>> = {};
+async function auditHeads(daemon: Daemon): Promise<Partial<Record<AuditLogName, ChainHead>>> {
+  const heads: Partial<Record<AuditLogName, ChainHead>> = {};
   for (const log of ['qa', 'actions'] as const) {
     const head = await daemon.store.audit.head(log);
     if (head) heads[log] = head;

@@ -1,9 +1,9 @@
 import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { AuditLog, AuditLogError, PAYLOAD_BY_LOG, auditKeyFromEnv, entryHash, type AuditKey, type Head } from '../audit/index.js';
+import { AuditLog, AuditLogError, PAYLOAD_BY_LOG, auditKeyFromEnv, entryHash, type AuditKey, type ChainHead } from '../audit/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { DaemonMetrics } from '../observability/metrics.js';
-import type { AuditHead, AuditLogName, PendingAuditEvent, StateStore } from '../state/types.js';
+import type { StoredAuditHead, AuditLogName, PendingAuditRecord, StateStore } from '../state/types.js';
 import { StateLeaseLostError } from '../state/lease.js';
 
 const BATCH = 1_000;
@@ -133,7 +133,7 @@ export class AuditTrail {
       if (await this.check(async () => pending)) continue;
       // Broken: nothing is appended and the recorded head stays as evidence. The records wait.
       if (this.problem || pending.length === 0) return;
-      const heads = new Map<AuditLogName, AuditHead>();
+      const heads = new Map<AuditLogName, StoredAuditHead>();
       for (const log of LOGS) {
         // Parsed against the log's schema: a record that does not fit fails here, loudly, not at `audit verify`.
         const events = pending.filter((e) => e.log === log).map((e) => ({ id: e.id, at: e.at, data: PAYLOAD_BY_LOG[log].parse(e.data) }));
@@ -165,7 +165,7 @@ export class AuditTrail {
    * Compares each log's files with the head recorded in the state file and updates the broken
    * state. Returns true when it adopted entries a crashed flush had appended (the queue changed).
    */
-  private async check(queued: () => Promise<readonly PendingAuditEvent[]>): Promise<boolean> {
+  private async check(queued: () => Promise<readonly PendingAuditRecord[]>): Promise<boolean> {
     if (this.unwritable) this.setUnwritable(probeDirectory(this.dir));
     let adopted = false;
     for (const log of LOGS) {
@@ -184,7 +184,7 @@ export class AuditTrail {
   }
 
   /** Undefined when intact, 'adopted' after recording a crashed flush's entries, else the reason. */
-  private async checkLog(log: AuditLogName, queuedEvents: () => Promise<readonly PendingAuditEvent[]>): Promise<string | undefined | 'adopted'> {
+  private async checkLog(log: AuditLogName, queuedEvents: () => Promise<readonly PendingAuditRecord[]>): Promise<string | undefined | 'adopted'> {
     const recorded = await this.store.audit.head(log);
     const inspection = this.log(log).inspect();
     const problem = inspection.problem;
@@ -193,7 +193,7 @@ export class AuditTrail {
     const where = inspection.file ? `${basename(inspection.file)}:${inspection.line}` : `${this.dir} (no files)`;
     if (recorded ? disk.seq === recorded.seq && disk.hash === recorded.hash : disk.seq === 0) return undefined;
     if (!recorded || disk.seq > recorded.seq) {
-      const base: Head = recorded ?? { seq: 0, hash: '0'.repeat(64) };
+      const base: ChainHead = recorded ?? { seq: 0, hash: '0'.repeat(64) };
       const after = this.log(log).entriesAfter(base.seq, BATCH);
       // Only read (and parse) the queue when there is something past the head to match it with.
       const byId = new Map((await queuedEvents()).map((e) => [e.id, e]));
@@ -263,7 +263,7 @@ export class AuditTrail {
 }
 
 /** Whether a line past the head is exactly what appending this queued event after `prev` writes. */
-function isQueuedEntry(entry: { seq: number; id: string; prev: string; hash: string; hashOk: boolean }, prev: string | undefined, event: PendingAuditEvent | undefined, log: AuditLogName): boolean {
+function isQueuedEntry(entry: { seq: number; id: string; prev: string; hash: string; hashOk: boolean }, prev: string | undefined, event: PendingAuditRecord | undefined, log: AuditLogName): boolean {
   if (!event || !entry.hashOk || entry.prev !== prev) return false;
   const data = PAYLOAD_BY_LOG[log].safeParse(JSON.parse(JSON.stringify(event.data)));
   return data.success && entryHash(entry.prev, { seq: entry.seq, at: event.at, id: event.id, data: data.data }) === entry.hash;
@@ -287,7 +287,7 @@ export function probeDirectory(dir: string): string | undefined {
   }
 }
 
-function toHead(head: Head): AuditHead {
+function toHead(head: ChainHead): StoredAuditHead {
   return { seq: head.seq, hash: head.hash };
 }
 

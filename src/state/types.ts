@@ -46,7 +46,7 @@ export interface BatchCommit {
   /** What dedup and pattern rules decided to remember (absent: nothing). */
   history?: HistoryChanges;
   /** Audit records (QA verdicts) this batch produced, queued for the append-only logs. */
-  audit?: AuditEvent[];
+  audit?: QueuedAuditRecord[];
   /** Quarantine entries (ids) this batch retried: resolved with it, so a retry that fails before its commit leaves them to retry. */
   resolveQuarantine?: readonly number[];
 }
@@ -54,29 +54,29 @@ export interface BatchCommit {
 export type AuditLogName = 'qa' | 'actions';
 
 /** One record for an append-only audit log; `id` is unique per log and makes appending idempotent. */
-export interface AuditEvent {
+export interface QueuedAuditRecord {
   log: AuditLogName;
   id: string;
   at: string;
   data: Record<string, unknown>;
 }
 
-export interface PendingAuditEvent extends AuditEvent {
+export interface PendingAuditRecord extends QueuedAuditRecord {
   /** Queue position: events are appended in this order. */
   seq: number;
 }
 
 /** The last entry of a log: what `audit verify` expects to find at the end of the files. */
-export interface AuditHead {
+export interface StoredAuditHead {
   seq: number;
   hash: string;
 }
 
 export interface AuditQueue {
-  pending(limit: number): Promise<PendingAuditEvent[]>;
+  pending(limit: number): Promise<PendingAuditRecord[]>;
   /** Removes appended events and records each log's new head, in one transaction. */
-  markAppended(seqs: readonly number[], heads: ReadonlyMap<AuditLogName, AuditHead>): Promise<void>;
-  head(log: AuditLogName): Promise<AuditHead | undefined>;
+  markAppended(seqs: readonly number[], heads: ReadonlyMap<AuditLogName, StoredAuditHead>): Promise<void>;
+  head(log: AuditLogName): Promise<StoredAuditHead | undefined>;
 }
 
 export type OutboxStatus = 'pending' | 'done' | 'dead';

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { describeAction } from '../../model/describe-action.js';
 import { PlannedAction } from '../../model/action.js';
 import type { WriteTransaction } from './lease.js';
-import type { AuditEvent, AuditHead, AuditLogName, AuditQueue, PendingAuditEvent } from '../types.js';
+import type { QueuedAuditRecord, StoredAuditHead, AuditLogName, AuditQueue, PendingAuditRecord } from '../types.js';
 
 interface PendingRow {
   seq: number;
@@ -38,7 +38,7 @@ export class SqliteAuditQueue implements AuditQueue {
   }
 
   /** Inside a caller's transaction. */
-  enqueue(events: readonly AuditEvent[]): void {
+  enqueue(events: readonly QueuedAuditRecord[]): void {
     for (const e of events) this.stmts.enqueue.run(e.log, e.id, e.at, JSON.stringify(e.data));
   }
 
@@ -70,18 +70,18 @@ export class SqliteAuditQueue implements AuditQueue {
     ]);
   }
 
-  async pending(limit: number): Promise<PendingAuditEvent[]> {
-    return this.stmts.pending.all(limit).map((r) => ({ seq: r.seq, log: r.log, id: r.event_id, at: r.at, data: JSON.parse(r.data) as AuditEvent['data'] }));
+  async pending(limit: number): Promise<PendingAuditRecord[]> {
+    return this.stmts.pending.all(limit).map((r) => ({ seq: r.seq, log: r.log, id: r.event_id, at: r.at, data: JSON.parse(r.data) as QueuedAuditRecord['data'] }));
   }
 
-  async markAppended(seqs: readonly number[], heads: ReadonlyMap<AuditLogName, AuditHead>): Promise<void> {
+  async markAppended(seqs: readonly number[], heads: ReadonlyMap<AuditLogName, StoredAuditHead>): Promise<void> {
     this.write(() => {
       for (const seq of seqs) this.stmts.remove.run(seq);
       for (const [log, head] of heads) this.stmts.setHead.run(log, head.seq, head.hash);
     });
   }
 
-  async head(log: AuditLogName): Promise<AuditHead | undefined> {
+  async head(log: AuditLogName): Promise<StoredAuditHead | undefined> {
     return this.stmts.head.get(log);
   }
 }

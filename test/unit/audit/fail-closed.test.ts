@@ -4,7 +4,7 @@ import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acknowledgeBreak } from '../../../src/audit/acknowledge.js';
 import { AuditLog } from '../../../src/audit/audit-log.js';
-import { entryHash, type Head } from '../../../src/audit/chain.js';
+import { entryHash, type ChainHead } from '../../../src/audit/chain.js';
 import { AuditLogError } from '../../../src/audit/errors.js';
 import { createAuditKey } from '../../../src/audit/hmac.js';
 import { readAuditLog } from '../../../src/audit/read.js';
@@ -39,7 +39,7 @@ function forgeAfter(last: Line, id: string): string {
   return JSON.stringify({ ...entry, hash: entryHash(entry.prev, entry) });
 }
 
-function log5(options: { key?: boolean } = {}): { dir: string; file: string; head: Head } {
+function log5(options: { key?: boolean } = {}): { dir: string; file: string; head: ChainHead } {
   const dir = dirs.make();
   const { head } = new AuditLog(dir, 'qa', options.key ? { hmacKey: KEY } : {}).append(qaEvents(5));
   return { dir, file: join(dir, DAY1), head };

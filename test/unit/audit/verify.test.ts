@@ -2,7 +2,7 @@ import { appendFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../../src/audit/audit-log.js';
-import { GENESIS_HASH, entryHash, type Head } from '../../../src/audit/chain.js';
+import { GENESIS_HASH, entryHash, type ChainHead } from '../../../src/audit/chain.js';
 import { formatVerifyResult, verifyAll, verifyAuditLog } from '../../../src/audit/verify.js';
 import { qaEvents, readLinesOf, tempDirs, writeLinesTo, writeRecord } from './fixtures.js';
 
@@ -21,14 +21,14 @@ interface Line {
 }
 
 /** A log of `count` QA entries in one file; returns the directory, file path and stored head. */
-function singleFileLog(count = 8): { dir: string; file: string; head: Head } {
+function singleFileLog(count = 8): { dir: string; file: string; head: ChainHead } {
   const dir = dirs.make();
   const { head } = new AuditLog(dir, 'qa').append(qaEvents(count));
   return { dir, file: join(dir, DAY1), head };
 }
 
 /** Three day files of three entries each. */
-function threeFileLog(): { dir: string; head: Head; files: string[] } {
+function threeFileLog(): { dir: string; head: ChainHead; files: string[] } {
   const dir = dirs.make();
   const log = new AuditLog(dir, 'qa');
   log.append(qaEvents(3, { from: '2026-11-23T10:00:00.000Z' }));

@@ -1,0 +1,91 @@
+import type { WriteRequest, WriteResult } from '../../types.js';
+import type { JiraGroups } from '../groups.js';
+import { readCurrent, type OwnWrites } from '../own-writes.js';
+import type { JiraRest } from '../rest.js';
+import type { JiraWrite } from '../schema.js';
+import type { Session } from '../session.js';
+import type { JiraUsers } from '../users.js';
+import { describeTransitions, listTransitions } from './transitions.js';
+
+/** `assign` and `set-field`: field updates and status transitions on the ticket itself. */
+export class FieldWriter {
+  private readonly rest: JiraRest;
+  private readonly ownWrites: OwnWrites;
+  private readonly groups: JiraGroups;
+  private readonly users: JiraUsers;
+
+  constructor(rest: JiraRest, ownWrites: OwnWrites, groups: JiraGroups, users: JiraUsers) {
+    this.rest = rest;
+    this.ownWrites = ownWrites;
+    this.groups = groups;
+    this.users = users;
+  }
+
+  async assign(nativeId: string, request: WriteRequest, write: JiraWrite, session: Session, signal: AbortSignal | undefined): Promise<WriteResult> {
+    const fields = await this.groups.withGroup(write.fields, write.group, signal);
+    if (write.assignee !== undefined) {
+      fields.assignee = write.assignee === null ? null : { [this.rest.flavour.userKey]: await this.users.resolve(write.assignee, signal) };
+    }
+    return this.update(nativeId, request, fields, session, signal);
+  }
+
+  /** Read-before-overwrite, then one PUT; setting the same values twice leaves the same issue. */
+  async update(nativeId: string, request: WriteRequest, fields: Record<string, unknown>, session: Session, signal: AbortSignal | undefined): Promise<WriteResult> {
+    if (Object.keys(fields).length === 0) {
+      return { outcome: 'unchanged', ref: nativeId };
+    }
+    const { rest } = this;
+    const current = await readCurrent(rest, nativeId, signal);
+    if (this.ownWrites.changedByOthers(nativeId, current, request.planned.target.version, session, rest.flavour.userKey)) {
+      return { outcome: 'superseded', ref: nativeId };
+    }
+    await rest.request({
+      method: 'PUT',
+      url: `${rest.api}/issue/${nativeId}`,
+      data: { fields: rest.flavour.richTextFields(fields) },
+      operation: 'update',
+      signal,
+    });
+    this.ownWrites.noteWrite(nativeId);
+    return { outcome: 'updated', ref: nativeId };
+  }
+
+  /** Status changes go through the workflow: the transition is found by its name or its target status. */
+  async transition(
+    nativeId: string,
+    request: WriteRequest,
+    target: string,
+    fields: Record<string, unknown> | undefined,
+    session: Session,
+    signal: AbortSignal | undefined,
+  ): Promise<WriteResult> {
+    const { rest } = this;
+    const current = await readCurrent(rest, nativeId, signal);
+    const wanted = target.toLowerCase();
+    if (current.status?.toLowerCase() === wanted) {
+      return { outcome: 'unchanged', ref: nativeId };
+    }
+    if (this.ownWrites.changedByOthers(nativeId, current, request.planned.target.version, session, rest.flavour.userKey)) {
+      return { outcome: 'superseded', ref: nativeId };
+    }
+    const transitions = await listTransitions(rest, nativeId, signal);
+    const byName = transitions.filter((t) => t.name.toLowerCase() === wanted);
+    const chosen = (byName.length > 0 ? byName : transitions.filter((t) => t.to?.name.toLowerCase() === wanted))[0];
+    if (chosen === undefined) {
+      throw rest.badRequest(
+        `No transition named or leading to "${target}" from status "${current.status ?? '?'}" on issue ${nativeId} (available: ${describeTransitions(transitions)})`,
+        'Use a transition or status name of the issue\'s workflow; the integration user also needs "Transition issues"',
+      );
+    }
+    // Not re-sent after an unclear failure: the outbox retries the whole step, status check first.
+    await rest.request({
+      method: 'POST',
+      url: `${rest.api}/issue/${nativeId}/transitions`,
+      data: { transition: { id: chosen.id }, ...(fields === undefined ? {} : { fields: rest.flavour.richTextFields(fields) }) },
+      operation: 'transition',
+      signal,
+    });
+    this.ownWrites.noteWrite(nativeId);
+    return { outcome: 'updated', ref: nativeId };
+  }
+}
