@@ -96,7 +96,7 @@ function expressionsOf(node: unknown, path: (string | number)[]): ProbedExpressi
         found.push({ scalar, start: p.exprStart + leading, expression: p.expression.trim(), path: fieldPath });
       }
     } else {
-      found.push(...expressionsOf(pair.value as Node, fieldPath));
+      found.push(...expressionsOf(pair.value, fieldPath));
     }
   }
   return found;

@@ -58,19 +58,19 @@ describe('import graph scanner', () => {
       "type G = import('./g.js').G;",
       "import h = require('./h.js');",
       "// import { x } from './comment.js';",
-      "const s = \"import { y } from './string.js'\";",
+      'const s = "import { y } from \'./string.js\'";',
       'const dynamic = await import(somePath);',
     ].join('\n');
     expect(moduleReferences('sample.ts', text).map((reference) => `${reference.line} ${reference.kind} ${reference.specifier}`)).toEqual([
-      "1 import ./a.js",
-      "2 import ../b/b.js",
-      "3 export-from ./c.js",
-      "4 export-from ./d.js",
-      "7 import ./e.js",
-      "8 dynamic-import ./f.js",
-      "9 import-type ./g.js",
-      "10 import-equals ./h.js",
-      "13 dynamic-import somePath",
+      '1 import ./a.js',
+      '2 import ../b/b.js',
+      '3 export-from ./c.js',
+      '4 export-from ./d.js',
+      '7 import ./e.js',
+      '8 dynamic-import ./f.js',
+      '9 import-type ./g.js',
+      '10 import-equals ./h.js',
+      '13 dynamic-import somePath',
     ]);
   });
 
@@ -104,6 +104,13 @@ describe('import graph scanner', () => {
       ['a', 'b', 'c'],
       ['d', 'e'],
     ]);
-    expect(cycles(new Map([['a', new Set(['b'])], ['b', new Set(['c'])]]))).toEqual([]);
+    expect(
+      cycles(
+        new Map([
+          ['a', new Set(['b'])],
+          ['b', new Set(['c'])],
+        ]),
+      ),
+    ).toEqual([]);
   });
 });
