@@ -102,7 +102,7 @@ function importDirections() {
                 : to.endsWith('/*')
                   ? `${escape(to.slice(0, -2))}/[^/]+/` // a sub-folder of that folder, not its top-level files
                   : `${escape(to)}(?:/|$)`;
-            const shown = to === '*' ? 'anything else in src' : `src/${to}`;
+            const shown = to === '*' ? 'anything else in src' : to.endsWith('/*') ? `src/${to.slice(0, -2)}/<name>/…` : `src/${to}`;
             return { regex: `^${up}${target}`, message: `src/${from} must not import ${shown}: ${rule.why}. (test/unit/architecture/import-rules.json)` };
           }),
       );
