@@ -67,7 +67,7 @@ async function startSandboxProcess(args: string[]): Promise<{ url: string; child
   const child = spawn(process.execPath, [join(REPO, 'bin', 'deskbridge.js'), 'sandbox', ...args, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   for await (const text of lines) {
     const match = /listening on (http:\/\/\S+)/.exec(text);
     if (match?.[1]) return { url: match[1], child };
@@ -201,7 +201,7 @@ async function rulesThroughput(): Promise<void> {
 
   async function rawPass(): Promise<void> {
     for (const record of records) {
-      const ticket = await rawInbound.evaluate(record, bindings);
+      const ticket: unknown = await rawInbound.evaluate(record, bindings);
       for (const condition of rawConditions) await condition.evaluate(ticket);
     }
   }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { entryHash } from './chain.js';
 import { AuditEnvelope, LINE_PAYLOAD_BY_LOG, type AuditBreak, type AuditEntry, type AuditLogName, type PayloadByLog } from './schema.js';
 

@@ -294,7 +294,7 @@ function readServiceNowJson(path: string, data: unknown, options: ReadHistoryOpt
     let at = storedTimeMs(record['sys_updated_on']);
     if (Number.isNaN(at)) at = storedTimeMs(record['sys_created_on']);
     if (Number.isNaN(at)) at = storedTimeMs(record['opened_at']);
-    pending.push({ ref, at: Number.isNaN(at) ? Number.MAX_SAFE_INTEGER : at, seq, record: record as Record<string, unknown> });
+    pending.push({ ref, at: Number.isNaN(at) ? Number.MAX_SAFE_INTEGER : at, seq, record });
   }
   options.onRecords?.(seq);
   return {

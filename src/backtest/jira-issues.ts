@@ -6,7 +6,7 @@ export type JiraFlavour = 'cloud' | 'datacenter';
 
 /** The issues of a Jira JSON export: an array of issues, or a search response `{ issues: [...] }`. */
 export function jiraIssues(data: unknown): unknown[] | undefined {
-  if (Array.isArray(data)) return data;
+  if (Array.isArray(data)) return data as unknown[];
   if (typeof data === 'object' && data !== null && Array.isArray((data as { issues?: unknown }).issues)) {
     return (data as { issues: unknown[] }).issues;
   }

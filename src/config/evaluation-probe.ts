@@ -5,7 +5,7 @@
  * range…) would fail that rule for every such ticket in `run`; here it is an error at the
  * expression's file:line:col. Other runtime errors depend on data and are left to `deskbridge test`.
  */
-import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import { isMap, isScalar, isSeq } from 'yaml';
 import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import { findPlaceholders } from './jsonata-lint.js';
 import { JSONATA_KEYS, TEMPLATE_KEYS, type LoadedRulesFile } from './load-rules.js';
@@ -96,7 +96,7 @@ function expressionsOf(node: unknown, path: (string | number)[]): ProbedExpressi
         found.push({ scalar, start: p.exprStart + leading, expression: p.expression.trim(), path: fieldPath });
       }
     } else {
-      found.push(...expressionsOf(pair.value as Node, fieldPath));
+      found.push(...expressionsOf(pair.value, fieldPath));
     }
   }
   return found;

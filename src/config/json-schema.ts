@@ -124,7 +124,7 @@ function generate(schema: z.ZodType, meta: DocumentMeta): JsonSchema {
       if (description !== undefined) jsonSchema.description = description;
     },
   });
-  const cleaned = visitSchemas(json as JsonSchema, dropSafeIntegerBounds);
+  const cleaned = visitSchemas(json, dropSafeIntegerBounds);
   const withEnv = meta.envReferences ? visitSchemas(cleaned, allowEnvReference) : cleaned;
   return canonicalOrder({ ...withEnv, $id: new URL(meta.id, SCHEMA_BASE_URL).href, title: meta.title });
 }
@@ -182,7 +182,7 @@ function visitSchemas(node: JsonSchema, rewrite: Rewrite, role: 'value' | 'key' 
     if (Array.isArray(list)) out[key] = list.map((child: JsonSchema) => visitSchemas(child, rewrite, role));
   }
   if (isSchemaObject(node.propertyNames)) out['propertyNames'] = visitSchemas(node.propertyNames, rewrite, 'key');
-  return rewrite(out as JsonSchema, role);
+  return rewrite(out, role);
 }
 
 function isSchemaObject(value: unknown): value is JsonSchema {
@@ -237,7 +237,7 @@ function canonicalOrder(node: JsonSchema): JsonSchema {
     const out: Record<string, unknown> = {};
     const keys = Object.keys(n).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
     for (const key of keys) out[key] = n[key];
-    return out as JsonSchema;
+    return out;
   };
   return visitSchemas(node, sortNode);
 }

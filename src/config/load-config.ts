@@ -90,7 +90,7 @@ export function readConfig(file: string, env: Env = process.env): ConfigReadResu
     const parsed = DaemonConfig.safeParse(data);
     if (!parsed.success) {
       const issues = parsed.error.issues.filter((issue) => {
-        const node = nodeAt(source, issue.path as PropertyKey[]);
+        const node = nodeAt(source, issue.path);
         return node === undefined || !interpolation.failedNodes.has(node);
       });
       diagnostics.push(...issuesToDiagnostics(issues, { source, schema: DaemonConfig, data }));

@@ -1,6 +1,6 @@
 import { isMap, isNode, isScalar, isSeq } from 'yaml';
 import type { Node } from 'yaml';
-import { Rule, RulesFile } from '../engine/kinds.js';
+import { type Rule, RulesFile } from '../engine/kinds.js';
 import type { RuleTest } from '../model/rule-test.js';
 import { ConfigError, displayPath, hasErrors, sortDiagnostics } from '../diagnostics/diagnostics.js';
 import type { Diagnostic } from '../diagnostics/diagnostics.js';

@@ -91,6 +91,7 @@ function nonObjectKind(node: AstNode): string | undefined {
     case 'number':
       return 'a number';
     case 'value':
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a JSONata 'value' node is true, false or null
       return node.value === null ? 'null' : `the value ${String(node.value)}`;
     case 'regex':
       return 'a regular expression';

@@ -184,6 +184,7 @@ export class AuditTrail {
   }
 
   /** Undefined when intact, 'adopted' after recording a crashed flush's entries, else the reason. */
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- 'adopted' names the one special string
   private async checkLog(log: AuditLogName, queuedEvents: () => Promise<readonly PendingAuditRecord[]>): Promise<string | undefined | 'adopted'> {
     const recorded = await this.store.audit.head(log);
     const inspection = this.log(log).inspect();

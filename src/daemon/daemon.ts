@@ -200,7 +200,7 @@ export class Daemon {
     for (const task of this.tasks) await task.stop();
     this.abort.abort();
     const grace = setTimeout(() => this.writeAbort.abort(), SHUTDOWN_GRACE_MS);
-    await Promise.allSettled(this.runners.map((r) => r.running));
+    await Promise.allSettled(this.runners.flatMap((r) => (r.running ? [r.running] : [])));
     clearTimeout(grace);
     for (const runner of this.runners) await runner.connector.close();
     await this.metricsServer?.close();

@@ -35,6 +35,7 @@ export function describeValue(value: unknown, path: readonly PropertyKey[]): str
   if (typeof value === 'object') return 'a map';
   if (isSecretPath(path)) return `a ${typeof value} (value not shown: ${String(path[path.length - 1])} is a secret)`;
   if (typeof value === 'string') return `string ${excerpt(value)}`;
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- objects and lists returned above; this is a scalar
   return `${typeof value} ${excerpt(String(value)).slice(1, -1)}`;
 }
 

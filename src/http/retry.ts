@@ -172,11 +172,13 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (signal?.aborted) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rejects with the abort reason, as node's timers/promises does
       reject(signal.reason);
       return;
     }
     const onAbort = (): void => {
       clearTimeout(timer);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- see above
       reject(signal?.reason);
     };
     const timer = setTimeout(() => {

@@ -101,7 +101,7 @@ export function compileExpression(source: string): CompiledExpression {
       try {
         if (!builtinsLoaded) await builtinsReady;
         throwIfCancelled();
-        return await compiled.evaluate(input, bindings);
+        return (await compiled.evaluate(input, bindings)) as unknown;
       } catch (error) {
         throw toExpressionError(error);
       }
@@ -196,6 +196,7 @@ export function toExpressionError(error: unknown): ExpressionError {
   if (typeof error === 'object' && error !== null) {
     const e = error as { message?: unknown; code?: unknown; position?: unknown };
     return new ExpressionError(
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- JSONata throws objects with a message; anything else is shown as it stringifies
       typeof e.message === 'string' ? e.message : String(error),
       typeof e.code === 'string' ? e.code : undefined,
       typeof e.position === 'number' ? e.position : undefined,

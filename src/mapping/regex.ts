@@ -34,7 +34,7 @@ export class Re2RegExp {
     try {
       this.re = compile(regex);
     } catch (error) {
-      throw new Error(unsupported(regex, error));
+      throw new Error(unsupported(regex, error), { cause: error });
     }
   }
 

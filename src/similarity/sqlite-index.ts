@@ -543,7 +543,7 @@ function packVector(entries: readonly { id: number; weight: number }[]): Buffer 
 
 function unpackVector(buf: Buffer): [number, number][] {
   const count = buf.length / 8;
-  const out: [number, number][] = new Array(count);
+  const out = new Array<[number, number]>(count);
   for (let i = 0; i < count; i++) out[i] = [buf.readUInt32LE(i * 4), buf.readFloatLE(count * 4 + i * 4)];
   return out;
 }

@@ -44,7 +44,7 @@ export interface ChooseResult {
 }
 
 function loadOf(load: ChooseInput['load'], id: string): number {
-  return (load instanceof Map ? load.get(id) : (load as Readonly<Record<string, number>>)[id]) ?? 0;
+  return (load instanceof Map ? (load as ReadonlyMap<string, number>).get(id) : (load as Readonly<Record<string, number>>)[id]) ?? 0;
 }
 
 function skillGaps(person: Person, required: SkillRequirement): string[] {

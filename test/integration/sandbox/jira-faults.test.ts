@@ -293,6 +293,7 @@ describe('Jira sandbox: fault selection and control', () => {
 
   it('the control API toggles faults at runtime and serves the log', async () => {
     const sandbox = await start('cloud');
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- vendor-shaped JSON body, pinned with expect()
     const control = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> => {
       const response = await fetch(`${sandbox.url}/__sandbox${path}`, {
         method,

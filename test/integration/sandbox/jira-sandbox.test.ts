@@ -38,6 +38,7 @@ function adf(text: string): unknown {
 interface ApiResponse {
   status: number;
   headers: Headers;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- vendor-shaped JSON body, pinned with expect()
   body: any;
 }
 
@@ -168,6 +169,7 @@ describe('Jira sandbox (Cloud): enhanced search', () => {
     sandbox = await withSandbox({ flavour: 'cloud', store }, clock);
     const jql = 'project = ITSM ORDER BY updated ASC, id ASC';
 
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- vendor-shaped JSON body, pinned with expect()
     const pages: any[] = [];
     let token: string | undefined;
     do {
@@ -180,6 +182,7 @@ describe('Jira sandbox (Cloud): enhanced search', () => {
     expect(pages.map((p) => p.issues.length)).toEqual([100, 100, 50]);
     expect(pages.map((p) => p.isLast)).toEqual([false, false, true]);
     expect(pages[2]).not.toHaveProperty('nextPageToken');
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- vendor-shaped JSON body, pinned with expect()
     const summaries = pages.flatMap((p) => p.issues.map((issue: any) => issue.fields.summary));
     expect(summaries).toEqual(Array.from({ length: 250 }, (_, i) => `Incident ${i}`));
     expect(pages[0].issues[0].fields.updated).toBe('2024-05-01T09:00:00.000+0000');
@@ -778,6 +781,7 @@ describe('Jira sandbox: seeding from the Apache Hadoop bug reports', () => {
         versions: [expect.objectContaining({ name: '2.9.2' })],
       });
       expect(issue.body.fields.description).toMatchObject({ type: 'doc', version: 1 });
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- vendor-shaped JSON body, pinned with expect()
       expect(search.body.issues.map((i: any) => i.fields.summary)).toContain('JAR in conflict with timestamp check causes AM errors');
     } finally {
       await sandbox.close();

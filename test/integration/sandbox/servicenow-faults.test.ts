@@ -467,6 +467,7 @@ describe('ServiceNow sandbox: fault control API', () => {
     await sandbox.close();
   });
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- vendor-shaped JSON body, pinned with expect()
   async function control(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
     const response = await fetch(`${sandbox.url}/__sandbox${path}`, {
       method,

@@ -31,6 +31,7 @@ async function api(
   sandbox: ServiceNowSandbox,
   path: string,
   init: { method?: string; body?: unknown; auth?: string | null } = {},
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- vendor-shaped JSON body, pinned with expect()
 ): Promise<{ status: number; headers: Headers; body: any }> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (init.auth !== null) headers['Authorization'] = init.auth ?? BASIC;
@@ -352,6 +353,7 @@ describe('ServiceNow sandbox: OAuth and rate limiting', () => {
     await sandbox.close();
   });
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- vendor-shaped JSON body, pinned with expect()
   async function token(form: Record<string, string>): Promise<{ status: number; body: any }> {
     const response = await fetch(`${sandbox.url}/oauth_token.do`, {
       method: 'POST',

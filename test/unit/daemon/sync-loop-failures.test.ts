@@ -30,7 +30,7 @@ class FakeConnector implements Connector {
     this.records.set(ticket.source.nativeId, { nativeId: ticket.source.nativeId, version: ticket.version, updatedAt: ticket.updatedAt, updatedBy: 'someone', raw: fields });
   }
   async init(): Promise<InitResult> {
-    return { integrationUser: 'deskbridge' } as InitResult;
+    return { integrationUser: 'deskbridge' };
   }
   async *pull(): AsyncIterable<PullPage> {
     yield { records: [...this.records.values()], unreadable: [] };

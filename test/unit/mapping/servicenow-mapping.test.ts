@@ -79,7 +79,7 @@ describe('servicenow outbound mapping', () => {
     [{ type: 'link-problem', problemRef: 'p1' }, { problem_id: 'p1' }],
     [{ type: 'set-field', field: 'u_qa_status', value: 'failed' }, { u_qa_status: 'failed' }],
   ] as const)('maps %o to native fields', async (action, expected) => {
-    expect(await mapOutbound(mappings, { action: structuredClone(action) as never, target, marker: 'deskbridge:m1' })).toEqual(expected);
+    expect(await mapOutbound(mappings, { action: structuredClone(action), target, marker: 'deskbridge:m1' })).toEqual(expected);
   });
 
   it('maps a problem creation with its correlation id so it can be found again', async () => {

@@ -95,7 +95,7 @@ describe('Jira Data Center pull', () => {
 
   it('widens the bound to the westernmost zone and warns when the user has no known time zone', async () => {
     const { connector, logs } = harness(source('datacenter', { pageSize: 3 }));
-    const { timeZone: _dropped, ...withoutZone } = fixture('datacenter', 'myself') as Record<string, unknown>;
+    const { timeZone: _dropped, ...withoutZone } = fixture('datacenter', 'myself');
     myself(withoutZone);
     http
       .mock(DC_URL)

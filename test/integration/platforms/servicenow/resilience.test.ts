@@ -134,6 +134,7 @@ describe('ServiceNow connector under failures', () => {
       'ServiceNow rejected the credentials for source snow-prod: check the username/password ' +
         '(auth.username, auth.password) and that the user is active and not locked out',
     );
+    // eslint-disable-next-line @typescript-eslint/no-misused-spread -- the error's own enumerable properties are exactly what a log serialiser would print
     const everything = JSON.stringify({ message: error.message, details: error.details, stack: error.stack, logs, own: { ...error } });
     const basic = Buffer.from(`svc.deskbridge:${PASSWORD}`).toString('base64');
     expect(everything).not.toContain(PASSWORD);
