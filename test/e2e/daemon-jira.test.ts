@@ -9,10 +9,11 @@ import { TestClock } from '../helpers/clock.js';
 import { useE2e } from '../helpers/e2e.js';
 import { expectedJiraRouting, jiraSnapshot, jiraWrites, startSeededJira, writeJiraConfig } from '../helpers/jira-env.js';
 import { REPO } from '../helpers/sandbox-env.js';
+import { missingData } from '../helpers/data.js';
 
 process.env['E2E_JIRA_TOKEN'] = 'deskbridge';
 
-describe.each(['cloud', 'datacenter'] as const)('daemon against the Jira %s sandbox (real HTTP, real SQLite)', (flavour) => {
+describe.skipIf(missingData('hadoopBugs')).each(['cloud', 'datacenter'] as const)('daemon against the Jira %s sandbox (real HTTP, real SQLite)', (flavour) => {
   const e2e = useE2e();
 
   it('assigns and comments every matching issue exactly once, and a second pass writes nothing', async () => {
@@ -72,7 +73,7 @@ describe('Jira Cloud search that lags behind writes', () => {
   }, 30_000);
 });
 
-describe('Jira Cloud crash recovery', () => {
+describe.skipIf(missingData('hadoopBugs'))('Jira Cloud crash recovery', () => {
   const sandboxes: JiraSandbox[] = [];
   afterAll(async () => {
     for (const s of sandboxes) await s.close();

@@ -9,6 +9,7 @@ import { raiseIncident, seedFromEventLog, ServiceNowStore, startServiceNowSandbo
 import { TestClock } from '../helpers/clock.js';
 import { captureLogger } from '../helpers/log-capture.js';
 import { eventLogRows, REPO, writeConfig, writesIn } from '../helpers/sandbox-env.js';
+import { missingData } from '../helpers/data.js';
 
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
 const RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules-first-sync');
@@ -95,7 +96,7 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
   });
 }
 
-describe('first sync against the ServiceNow sandbox (real HTTP, real SQLite)', () => {
+describe.skipIf(missingData('eventLog', 'ticketTexts'))('first sync against the ServiceNow sandbox (real HTTP, real SQLite)', () => {
   let sandbox: ServiceNowSandbox | undefined;
   let daemon: Daemon | undefined;
   afterEach(async () => {
