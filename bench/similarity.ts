@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { join, resolve } from 'node:path';
+import { dataDir as sharedDataDir } from '../src/sandbox/data-dir.js';
 import { parseCsvRecords } from '../src/sandbox/jira/csv.js';
 import { assignCluster } from '../src/similarity/cluster.js';
 import { MemoryCandidateIndex } from '../src/similarity/memory-index.js';
@@ -26,7 +27,6 @@ import { DEFAULT_SCORING, type ScoringParams } from '../src/similarity/scoring.j
 import { DEFAULT_SQLITE_INDEX_OPTIONS, SIMILARITY_SCHEMA_SQL, SqliteCandidateIndex, type SqliteIndexOptions } from '../src/similarity/sqlite-index.js';
 import type { CandidateIndex, SimilarityDoc } from '../src/similarity/types.js';
 
-const DEFAULT_DATA_DIR = resolve(import.meta.dirname, '../../shared/data');
 
 export interface SimilarityBenchOptions {
   dataDir?: string;
@@ -530,7 +530,7 @@ export function benchScale(dataDir: string, max: number, scoring: ScoringParams,
 // ---------------------------------------------------------------------------------------------
 
 export function runSimilarityBench(options: SimilarityBenchOptions = {}): SimilarityBenchFigures {
-  const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
+  const dataDir = options.dataDir ?? sharedDataDir();
   const scoring = options.scoring ?? DEFAULT_SCORING;
   const indexOptions = options.index ?? {};
   const log = options.log ?? ((): void => {});

@@ -25,6 +25,8 @@ export interface DaemonOptions {
   onPass?: (result: PassResult) => void;
   /** The clock rules decide by (shifts, SLA); tests set it, the daemon uses the system clock. */
   ruleNow?: () => Date;
+  /** The clock of the sync loop and outbox (retry times, start point); tests advance it instead of sleeping. */
+  now?: () => Date;
   /** `deskbridge run --from`: every source's start point for acting (ISO; see start-point.ts). */
   actFrom?: string;
   /** Every source has stopped (credentials refused): `run` exits non-zero instead of idling. */
@@ -105,6 +107,7 @@ export class Daemon {
         outbox: config.outbox,
         ...(options.onEvent ? { onEvent: options.onEvent } : {}),
         ...(options.ruleNow ? { ruleNow: options.ruleNow } : {}),
+        ...(options.now ? { now: options.now } : {}),
         ...(options.actFrom ? { actFrom: options.actFrom } : {}),
       });
       this.runners.push({ sync, connector, running: undefined, stopped: false });

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
 import { openSqliteStore } from '../../src/state/sqlite/store.js';
 import { REPO, snapshot, startSeededSandbox, writeConfig, writesIn } from '../helpers/sandbox-env.js';
+import { missingData } from '../helpers/data.js';
 
 const BIN = join(REPO, 'bin', 'deskbridge.js');
 
@@ -43,7 +44,7 @@ describe('deskbridge validate (CLI)', () => {
   });
 });
 
-describe('deskbridge run (CLI)', () => {
+describe.skipIf(missingData('eventLog', 'ticketTexts'))('deskbridge run (CLI)', () => {
   const sandboxes: ServiceNowSandbox[] = [];
   afterAll(async () => {
     for (const s of sandboxes) await s.close();

@@ -1,32 +1,23 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
-import { Daemon } from '../../src/daemon/daemon.js';
-import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
-import { captureLogger } from '../helpers/log-capture.js';
-import { REPO, snapshot, startSeededSandbox, writeConfig, writesIn } from '../helpers/sandbox-env.js';
+import { describe, expect, it } from 'vitest';
+import { TestClock } from '../helpers/clock.js';
+import { useE2e } from '../helpers/e2e.js';
+import { REPO, snapshot, writeConfig, writesIn } from '../helpers/sandbox-env.js';
 import { startWriteBlockingProxy } from '../helpers/write-blocking-proxy.js';
 
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
 
 describe('people editing tickets while deskbridge works', () => {
-  let sandbox: ServiceNowSandbox | undefined;
-  let daemon: Daemon | undefined;
-  const closers: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    await daemon?.stop().catch(() => undefined);
-    for (const close of closers.splice(0)) await close();
-    await sandbox?.close();
-  });
+  const e2e = useE2e();
 
   it('does not overwrite a technician\'s change made while deskbridge\'s write was waiting', async () => {
-    sandbox = await startSeededSandbox({});
+    const sandbox = await e2e.serviceNow({});
     const incident = sandbox.store.insert('incident', { short_description: 'Laptop will not boot', category: 'hardware', state: '1' }, 'caller.one', { inputDisplayValue: true });
     const number = incident['number'] ?? '';
-    const proxy = await startWriteBlockingProxy(sandbox.url);
-    closers.push(proxy.close);
-    const { config, secrets } = loadConfig(writeConfig(proxy.url));
-    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+    const proxy = e2e.closeAfter(await startWriteBlockingProxy(sandbox.url));
+    // The outbox's clock: moved to the first retry instead of waiting for it.
+    const clock = new TestClock();
+    const { daemon } = e2e.daemon(writeConfig(proxy.url), { now: clock.now });
 
     proxy.blockWrites = true;
     const first = await daemon.runOnce({ settle: false });
@@ -36,7 +27,7 @@ describe('people editing tickets while deskbridge works', () => {
     // The technician takes the ticket before deskbridge's assignment gets through.
     sandbox.store.update('incident', incident['sys_id'] ?? '', { assignment_group: 'Desktop Support', assigned_to: 'Alice Tech' }, 'alice.tech', { inputDisplayValue: true });
     proxy.blockWrites = false;
-    await new Promise((r) => setTimeout(r, 1_100)); // the outbox's first retry delay
+    clock.advance(1_100); // the outbox's first retry delay
     const second = await daemon.runOnce();
 
     expect(second.results[0]?.written.superseded).toBe(2);
@@ -44,13 +35,11 @@ describe('people editing tickets while deskbridge works', () => {
   });
 
   it('ends a one-off pass promptly with a failure when a write is refused, dead-lettering the note that describes it', async () => {
-    sandbox = await startSeededSandbox({});
+    const sandbox = await e2e.serviceNow({});
     sandbox.store.insert('incident', { short_description: 'Laptop will not boot', category: 'hardware', state: '1' }, 'caller.one', { inputDisplayValue: true });
-    const proxy = await startWriteBlockingProxy(sandbox.url, 403);
-    closers.push(proxy.close);
+    const proxy = e2e.closeAfter(await startWriteBlockingProxy(sandbox.url, 403));
     proxy.blockWrites = true;
-    const { config, secrets } = loadConfig(writeConfig(proxy.url));
-    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+    const { daemon } = e2e.daemon(writeConfig(proxy.url));
 
     const started = Date.now();
     const result = await daemon.runOnce();
@@ -65,11 +54,10 @@ describe('people editing tickets while deskbridge works', () => {
   });
 
   it('leaves a P1 with its round-robin assignee when someone adds a work note', async () => {
-    sandbox = await startSeededSandbox({});
+    const sandbox = await e2e.serviceNow({});
     const incident = sandbox.store.insert('incident', { short_description: 'Core switch down', category: 'network', impact: '1', urgency: '1', state: '1' }, 'caller.one', { inputDisplayValue: true });
     const number = incident['number'] ?? '';
-    const { config, secrets } = loadConfig(writeConfig(sandbox.url, { rules: join(REPO, 'rules') }));
-    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+    const { daemon } = e2e.daemon(writeConfig(sandbox.url, { rules: join(REPO, 'rules') }));
     await daemon.runOnce();
     const routed = snapshot(sandbox)[number];
     expect(routed?.group).toBe('Major Incident Team');

@@ -6,6 +6,7 @@ import { Daemon } from '../../src/daemon/daemon.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
 import { REPO, snapshot, startSeededSandbox, writeConfig, writesIn } from '../helpers/sandbox-env.js';
+import { missingData } from '../helpers/data.js';
 
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
 const INCIDENTS = 300;
@@ -34,7 +35,7 @@ async function waitFor(condition: () => boolean, exited: Promise<unknown>): Prom
   return false;
 }
 
-describe('crash recovery', () => {
+describe.skipIf(missingData('eventLog', 'ticketTexts'))('crash recovery', () => {
   const sandboxes: ServiceNowSandbox[] = [];
   afterAll(async () => {
     for (const s of sandboxes) await s.close();

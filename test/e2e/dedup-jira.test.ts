@@ -7,6 +7,7 @@ import { readHadoopBugs, readHadoopDuplicates, type HadoopBugReport } from '../.
 import { captureLogger } from '../helpers/log-capture.js';
 import { jiraWrites, writeJiraConfig } from '../helpers/jira-env.js';
 import { REPO } from '../helpers/sandbox-env.js';
+import { missingData } from '../helpers/data.js';
 
 process.env['E2E_JIRA_TOKEN'] = 'deskbridge';
 const RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules-dedup');
@@ -43,7 +44,7 @@ function deskbridgeComments(sandbox: JiraSandbox, idOrKey: string): string[] {
     .filter((text) => text.includes('deskbridge'));
 }
 
-describe.each(['cloud', 'datacenter'] as const)('dedup rules against the Jira %s sandbox (real Hadoop reports)', (flavour) => {
+describe.skipIf(missingData('hadoopBugs')).each(['cloud', 'datacenter'] as const)('dedup rules against the Jira %s sandbox (real Hadoop reports)', (flavour) => {
   let sandbox: JiraSandbox | undefined;
   let daemon: Daemon | undefined;
   afterEach(async () => {

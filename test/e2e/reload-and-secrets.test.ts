@@ -7,6 +7,7 @@ import { Daemon } from '../../src/daemon/daemon.js';
 import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
 import { captureLogger } from '../helpers/log-capture.js';
 import { E2E_RULES, snapshot, startSeededSandbox, writeConfig } from '../helpers/sandbox-env.js';
+import { missingData } from '../helpers/data.js';
 
 describe('rules edited under a running daemon', () => {
   let sandbox: ServiceNowSandbox | undefined;
@@ -73,7 +74,7 @@ describe('rules edited under a running daemon', () => {
   });
 });
 
-describe('secrets', () => {
+describe.skipIf(missingData('eventLog', 'ticketTexts'))('secrets', () => {
   let sandbox: ServiceNowSandbox | undefined;
   afterEach(async () => {
     await sandbox?.close();

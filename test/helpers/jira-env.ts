@@ -8,9 +8,9 @@ export const NEUTRAL_RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules-neutra
 
 export async function startSeededJira(
   flavour: 'cloud' | 'datacenter',
-  spec: { hadoopIssues?: number; searchLagMs?: number; rateLimit?: { limit: number; windowSeconds: number } } = {},
+  spec: { hadoopIssues?: number; searchLagMs?: number; rateLimit?: { limit: number; windowSeconds: number }; now?: () => Date } = {},
 ): Promise<JiraSandbox> {
-  const store = new JiraStore({ flavour });
+  const store = new JiraStore({ flavour, ...(spec.now ? { now: spec.now } : {}) });
   seedFixtures(store);
   if (spec.hadoopIssues) await seedHadoop(store, { limit: spec.hadoopIssues });
   return startJiraSandbox({ flavour, store, ...(spec.searchLagMs ? { searchLagMs: spec.searchLagMs } : {}), ...(spec.rateLimit ? { rateLimit: spec.rateLimit } : {}) });

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { wikiToAdf } from './adf.js';
 import { parseCsvRecords } from './csv.js';
 import type { JiraStore } from './store.js';
+import { dataPath } from '../data-dir.js';
 
 /**
  * Seeds the sandbox with real bug reports from Apache's Hadoop Jira ("duplicate bug reports"
@@ -13,13 +12,8 @@ import type { JiraStore } from './store.js';
  * limit). Reports keep their Jira issue id.
  */
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-
-export const DEFAULT_HADOOP_BUGS_PATH = resolve(REPO_ROOT, '../shared/data/duplicate-bug-reports-hadoop/hadoop_bugs.csv');
-export const DEFAULT_HADOOP_DUPLICATES_PATH = resolve(
-  REPO_ROOT,
-  '../shared/data/duplicate-bug-reports-hadoop/hadoop_bugs-combined.csv',
-);
+export const DEFAULT_HADOOP_BUGS_PATH = dataPath('duplicate-bug-reports-hadoop', 'hadoop_bugs.csv');
+export const DEFAULT_HADOOP_DUPLICATES_PATH = dataPath('duplicate-bug-reports-hadoop', 'hadoop_bugs-combined.csv');
 
 export interface HadoopBugReport {
   /** Jira issue id, e.g. "13404344". */

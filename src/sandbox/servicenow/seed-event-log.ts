@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseCsvObjects } from './csv.js';
 import type { ServiceNowStore } from './store.js';
 import { readZipEntry } from '../../util/zip.js';
+import { dataPath } from '../data-dir.js';
 
 /**
  * Seeds the sandbox from the UCI "Incident management process enriched event log" (data set
@@ -14,13 +13,8 @@ import { readZipEntry } from '../../util/zip.js';
  * (MIT), picked deterministically by incident number.
  */
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-
-export const DEFAULT_EVENT_LOG_PATH = resolve(
-  REPO_ROOT,
-  '../shared/data/servicenow-incident-event-log/incident_event_log.zip',
-);
-export const DEFAULT_TICKET_TEXT_PATH = resolve(REPO_ROOT, '../shared/data/helpdesk-tickets-text/all_tickets.csv');
+export const DEFAULT_EVENT_LOG_PATH = dataPath('servicenow-incident-event-log', 'incident_event_log.zip');
+export const DEFAULT_TICKET_TEXT_PATH = dataPath('helpdesk-tickets-text', 'all_tickets.csv');
 
 export const EVENT_LOG_COLUMNS = [
   'number',
@@ -208,9 +202,9 @@ export interface SeedFromEventLogOptions {
   titles?: boolean;
   /** Rows already read with readEventLog (saves re-reading the 46 MB CSV). */
   rows?: readonly EventRow[];
-  /** Event log zip; default ../shared/data/servicenow-incident-event-log/incident_event_log.zip */
+  /** Event log zip; default <data dir>/servicenow-incident-event-log/incident_event_log.zip (see data-dir.ts) */
   path?: string;
-  /** Ticket texts CSV; default ../shared/data/helpdesk-tickets-text/all_tickets.csv */
+  /** Ticket texts CSV; default <data dir>/helpdesk-tickets-text/all_tickets.csv (see data-dir.ts) */
   ticketTextPath?: string;
 }
 

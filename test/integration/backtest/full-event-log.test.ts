@@ -1,16 +1,16 @@
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readHistory } from '../../../src/backtest/history.js';
 import { runBacktest } from '../../../src/backtest/run-backtest.js';
+import { DATA_SETS, missingData } from '../../helpers/data.js';
 
-const EVENT_LOG = '../shared/data/servicenow-incident-event-log/incident_event_log.zip';
+const EVENT_LOG = DATA_SETS.eventLog;
 
 /**
  * The full event log, read straight from the zip. Replaying all 141,712 versions takes ~35 s on
  * a 2-core machine, longer than a test should; `npm run bench`-style `bench/backtest.ts` runs it.
  * Here: the whole file is read and ordered, and the first 1,000 incidents are replayed.
  */
-describe.runIf(existsSync(EVENT_LOG))('backtest of the full UCI event log', () => {
+describe.skipIf(missingData('eventLog'))('backtest of the full UCI event log', () => {
   it('reads every row of the zip and puts the versions in time order', async () => {
     const history = await readHistory(EVENT_LOG);
 

@@ -1,0 +1,79 @@
+import { afterEach } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import type { DaemonConfig } from '../../src/config/schema.js';
+import { Daemon, type DaemonOptions } from '../../src/daemon/daemon.js';
+import type { Logger } from '../../src/observability/logger.js';
+import type { JiraSandbox } from '../../src/sandbox/jira/index.js';
+import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
+import { startSeededJira } from './jira-env.js';
+import { captureLogger } from './log-capture.js';
+import { startSeededSandbox, type SeedSpec } from './sandbox-env.js';
+
+/** A loaded deskbridge.yaml: what `loadConfig` returns, and where it was written. */
+export interface LoadedConfig {
+  path: string;
+  config: DaemonConfig;
+  secrets: string[];
+}
+
+/** A daemon the harness built, with the log lines it wrote (secrets redacted). */
+export interface RunningDaemon {
+  daemon: Daemon;
+  config: DaemonConfig;
+  logger: Logger;
+  lines: string[];
+}
+
+/**
+ * The e2e harness: starts sandboxes, loads configs and builds daemons, and closes all of it after
+ * each test (daemons stopped first, then whatever else was registered, newest first). Call it in
+ * a `describe` (or at file level); everything it hands out is cleaned up by its `afterEach`.
+ * Only public entry points are used (sandbox start functions, loadConfig, Daemon).
+ */
+export interface E2eHarness {
+  /** A ServiceNow sandbox seeded as `spec` says (see startSeededSandbox), closed after the test. */
+  serviceNow(spec?: SeedSpec, options?: Parameters<typeof startSeededSandbox>[1]): Promise<ServiceNowSandbox>;
+  /** A Jira sandbox with the fixtures (and `hadoopIssues`) seeded (see startSeededJira), closed after the test. */
+  jira(flavour: 'cloud' | 'datacenter', spec?: Parameters<typeof startSeededJira>[1]): Promise<JiraSandbox>;
+  /** Registers anything with `close()` (a sandbox started directly, a proxy) to be closed after the test. */
+  closeAfter<T extends { close(): Promise<unknown> }>(closable: T): T;
+  /** `loadConfig` of a config path (from writeConfig / writeJiraConfig). */
+  load(path: string): LoadedConfig;
+  /** A Daemon on a config (a path or one already loaded), logging into captured lines; stopped after the test. */
+  daemon(config: string | LoadedConfig | { config: DaemonConfig; secrets?: readonly string[] }, options?: Omit<DaemonOptions, 'config' | 'logger'> & { logger?: Logger }): RunningDaemon;
+}
+
+export function useE2e(): E2eHarness {
+  const daemons: Daemon[] = [];
+  const closers: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const daemon of daemons.splice(0)) await daemon.stop().catch(() => undefined);
+    for (const close of closers.splice(0).reverse()) await close();
+  });
+
+  const harness: E2eHarness = {
+    async serviceNow(spec = {}, options = {}) {
+      return harness.closeAfter(await startSeededSandbox(spec, options));
+    },
+    async jira(flavour, spec = {}) {
+      return harness.closeAfter(await startSeededJira(flavour, spec));
+    },
+    closeAfter(closable) {
+      closers.push(() => closable.close());
+      return closable;
+    },
+    load(path) {
+      const { config, secrets } = loadConfig(path);
+      return { path, config, secrets: [...secrets] };
+    },
+    daemon(given, options = {}) {
+      const loaded = typeof given === 'string' ? harness.load(given) : given;
+      const captured = captureLogger([...(loaded.secrets ?? [])]);
+      const logger = options.logger ?? captured.logger;
+      const daemon = new Daemon({ ...options, config: loaded.config, logger });
+      daemons.push(daemon);
+      return { daemon, config: loaded.config, logger, lines: captured.lines };
+    },
+  };
+  return harness;
+}
