@@ -213,7 +213,14 @@ function plurality(values: readonly string[]): [string, number] {
   return best;
 }
 
-export function score(problems: readonly SimProblem[], incidents: readonly Incident[], evaluated: number, grouped: number, realProblems: Map<string, Incident[]>, realKeyable: number): Omit<PatternFigures, 'key' | 'trigger' | 'values' | 'join' | 'closeAfterIdleDays' | 'warmUpDays'> {
+export function score(
+  problems: readonly SimProblem[],
+  incidents: readonly Incident[],
+  evaluated: number,
+  grouped: number,
+  realProblems: Map<string, Incident[]>,
+  realKeyable: number,
+): Omit<PatternFigures, 'key' | 'trigger' | 'values' | 'join' | 'closeAfterIdleDays' | 'warmUpDays'> {
   let members = 0;
   let labelled = 0;
   let pure = 0;
@@ -331,7 +338,12 @@ export async function runPatternBench(options: { print?: boolean; path?: string 
   const spring = incidents.filter((i) => i.openedMs >= Date.UTC(2016, 2, 1) && i.openedMs < Date.UTC(2016, 5, 1)).length;
   out(`  incidents ${facts.incidents.toLocaleString('en')}, opened ${facts.firstOpened} .. ${facts.lastOpened} (${pct(spring / incidents.length)} in Mar-May 2016)`);
   out(`  incidents with a problem_id: ${withProblemId} (${pct(withProblemId / facts.incidents)}) in ${byProblem.size} problems; sizes ${JSON.stringify(sizeBuckets)}`);
-  out(`  problems with >= 3 incidents: ${real3.size} (${facts.incidentsInRealProblemsAtLeast3} incidents): ${[...real3.values()].map((l) => l.length).sort((a, b) => b - a).join(', ')}`);
+  out(
+    `  problems with >= 3 incidents: ${real3.size} (${facts.incidentsInRealProblemsAtLeast3} incidents): ${[...real3.values()]
+      .map((l) => l.length)
+      .sort((a, b) => b - a)
+      .join(', ')}`,
+  );
   const lateReal = [...real3.values()].filter((l) => l.filter((m) => m.openedMs < warmUpEnd).length * 2 >= l.length).length;
   out(`  of those, ${lateReal} have half or more of their incidents in the ${WARM_UP_DAYS}-day warm-up (before any baseline): no rule can find them here`);
   out(`  grouping values: first event (what a daemon counts); closed after ${CLOSE_AFTER_IDLE_DAYS} days without a new member`);
@@ -384,7 +396,7 @@ export async function runPatternBench(options: { print?: boolean; path?: string 
     `${f.key.padEnd(30)}${f.trigger.padEnd(22)}${pct(f.grouped / f.incidents).padStart(8)}${String(f.problems).padStart(6)}${f.problemsPer1000.toFixed(2).padStart(6)}` +
     `${pct(f.pure).padStart(5)}${pct(f.related).padStart(5)}${`${(f.labelled * 100).toFixed(1)}%`.padStart(6)}${`${f.realFound}/${f.realTotal}`.padStart(7)}${String(f.realKeyable).padStart(8)}` +
     `${f.membersMedian.toFixed(0).padStart(6)}${f.membersMean.toFixed(1).padStart(7)}${String(f.membersMax).padStart(6)}${pct(f.flaggedShare).padStart(8)}`;
-  const table = (title: string, lines: (() => string[])): void => {
+  const table = (title: string, lines: () => string[]): void => {
     out(title);
     out(header);
     out('-'.repeat(header.length));
@@ -426,7 +438,9 @@ export async function runPatternBench(options: { print?: boolean; path?: string 
   const find = (key: string, trigger: TriggerConfig, join: JoinPolicy = 'all'): PatternFigures | undefined =>
     rows.find((r) => r.key === key && r.trigger === trigger.name && r.join === join && r.values === 'first' && r.closeAfterIdleDays === CLOSE_AFTER_IDLE_DAYS && r.warmUpDays === WARM_UP_DAYS);
   const brief = (f: PatternFigures | undefined): string =>
-    f ? `${f.problemsPer1000.toFixed(2)}/1k, ${pct(f.flaggedShare)} of incidents flagged, ${(f.labelled * 100).toFixed(1)}% of members linked to a real problem, found ${f.realFound}/${f.realTotal}` : '?';
+    f
+      ? `${f.problemsPer1000.toFixed(2)}/1k, ${pct(f.flaggedShare)} of incidents flagged, ${(f.labelled * 100).toFixed(1)}% of members linked to a real problem, found ${f.realFound}/${f.realTotal}`
+      : '?';
   const p = RECOMMENDED_TRIGGER.params;
   out('Recommended for rules/patterns.yaml (window 24 h, baseline 28 days, trigger { minCount: ' + `${p.minCount}, factor: ${p.factor}, maxPValue: ${p.maxPValue} }):`);
   out(`  recurring-category: groupBy [category, subcategory]  — ${brief(find('category/subcategory', RECOMMENDED_TRIGGER))}`);

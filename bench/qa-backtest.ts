@@ -48,7 +48,9 @@ export async function runQaBacktest(options: { print?: boolean } = {}): Promise<
   const figures: QaBacktestFigures = { verdicts, tickets: tickets.size, passed, sampled, checks: [...checks].map(([id, f]) => ({ id, ...f })), seconds: (performance.now() - started) / 1000 };
   if (options.print ?? true) {
     const pct = (n: number, d: number): string => `${d === 0 ? 0 : ((n * 100) / d).toFixed(1)}%`;
-    process.stdout.write(`\nShipped QA rules over the event log (${figures.seconds.toFixed(1)} s): ${verdicts} verdicts on ${tickets.size} incidents entering resolved/closed (reopened ones again); ${pct(passed, verdicts)} pass; ${sampled} sampled for review (${pct(sampled, verdicts)}).\n`);
+    process.stdout.write(
+      `\nShipped QA rules over the event log (${figures.seconds.toFixed(1)} s): ${verdicts} verdicts on ${tickets.size} incidents entering resolved/closed (reopened ones again); ${pct(passed, verdicts)} pass; ${sampled} sampled for review (${pct(sampled, verdicts)}).\n`,
+    );
     process.stdout.write('check                   severity  checked  pass rate\n');
     for (const c of figures.checks) process.stdout.write(`${c.id.padEnd(23)} ${c.severity.padEnd(8)} ${String(c.checked).padStart(8)}  ${pct(c.passed, c.checked).padStart(9)}\n`);
   }

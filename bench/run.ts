@@ -86,18 +86,20 @@ const SNOW = (url: string): Record<string, unknown> => ({
   rateLimit: { requestsPerMinute: 1_000_000, concurrency: 8 },
 });
 
-const JIRA = (flavour: 'cloud' | 'datacenter') => (url: string): Record<string, unknown> => ({
-  id: 'bench-jira',
-  platform: 'jira',
-  flavour,
-  baseUrl: url,
-  jql: 'project in (ITSM, HADOOP)',
-  auth: { type: 'basic', username: flavour === 'cloud' ? 'deskbridge@example.com' : 'deskbridge', password: 'deskbridge' },
-  groupField: 'customfield_10001',
-  teams: demoTeamIds(),
-  actFrom: '2000-01-01T00:00:00Z',
-  rateLimit: { requestsPerMinute: 1_000_000, concurrency: 8 },
-});
+const JIRA =
+  (flavour: 'cloud' | 'datacenter') =>
+  (url: string): Record<string, unknown> => ({
+    id: 'bench-jira',
+    platform: 'jira',
+    flavour,
+    baseUrl: url,
+    jql: 'project in (ITSM, HADOOP)',
+    auth: { type: 'basic', username: flavour === 'cloud' ? 'deskbridge@example.com' : 'deskbridge', password: 'deskbridge' },
+    groupField: 'customfield_10001',
+    teams: demoTeamIds(),
+    actFrom: '2000-01-01T00:00:00Z',
+    rateLimit: { requestsPerMinute: 1_000_000, concurrency: 8 },
+  });
 
 interface SyncFigures {
   seconds: number;
@@ -164,7 +166,10 @@ async function reliability(): Promise<void> {
   const eventLog = (n: number): string[] => ['--seed', 'event-log', '--limit', String(n)];
   const snow = (extra: Record<string, unknown>) => (url: string) => ({ ...SNOW(url), retry: { timeoutMs: 2_000, baseDelayMs: 100, maxDelayMs: 2_000, breakerCooldownSeconds: 2 }, ...extra });
   const clean = await syncAgainst(eventLog(5_000), snow({}));
-  const faulty = await syncAgainst([...eventLog(5_000), '--faults', 'rate=0.1,kinds=server-error+rate-limit+timeout+reset+slow+truncated-json+malformed-json,seed=7,timeoutMs=1500,slowMs=300'], snow({}));
+  const faulty = await syncAgainst(
+    [...eventLog(5_000), '--faults', 'rate=0.1,kinds=server-error+rate-limit+timeout+reset+slow+truncated-json+malformed-json,seed=7,timeoutMs=1500,slowMs=300'],
+    snow({}),
+  );
   const quick = await syncAgainst([...eventLog(5_000), '--faults', 'rate=0.1,kinds=server-error+reset+truncated-json+malformed-json,seed=7'], snow({}));
   const tps = (run: SyncFigures): number => run.tickets / run.seconds;
   line('   fault-free: tickets/s', `${fmt(tps(clean))} (${clean.writes} writes)`);
@@ -176,7 +181,10 @@ async function reliability(): Promise<void> {
   // Budget = the sandbox's limit: 100 requests per 10 s window, i.e. 600 per minute.
   const limited = await syncAgainst([...eventLog(25_000), '--rate-limit', '100', '--rate-window', '10'], snow({ rateLimit: { requestsPerMinute: 600, concurrency: 4 } }), { timeLimitMs: 35_000 });
   const perSecond = limited.served.ok / limited.seconds;
-  line('   budget = sandbox limit (600/min): share of requests answered 429', `${((100 * limited.served.throttled) / Math.max(1, limited.served.requests)).toFixed(2)} % (${limited.served.throttled} of ${limited.served.requests})`);
+  line(
+    '   budget = sandbox limit (600/min): share of requests answered 429',
+    `${((100 * limited.served.throttled) / Math.max(1, limited.served.requests)).toFixed(2)} % (${limited.served.throttled} of ${limited.served.requests})`,
+  );
   line('   sustained throughput / the limit', `${(perSecond / 10).toFixed(2)} (${perSecond.toFixed(2)} requests/s over ${limited.seconds.toFixed(0)} s)`);
 }
 
@@ -247,7 +255,10 @@ async function main(): Promise<void> {
   const rssAfterDry = process.resourceUsage().maxRSS / 1024;
   const full = await syncAgainst(eventLogAll, SNOW);
   const rssPeak = process.resourceUsage().maxRSS / 1024;
-  for (const [name, f] of [['dry-run (baseline: pull + plan)', dry], ['full (pull + plan + write)', full]] as const) {
+  for (const [name, f] of [
+    ['dry-run (baseline: pull + plan)', dry],
+    ['full (pull + plan + write)', full],
+  ] as const) {
     line(`   ${name}: tickets/s`, `${fmt(f.tickets / f.seconds)} (${f.tickets} tickets in ${f.seconds.toFixed(1)} s, ${f.routed} routed)`);
     line(`   ${name}: API calls per ticket`, `${(f.requests / f.tickets).toFixed(4)} (${f.requests} requests, ${f.writes} writes)`);
   }
@@ -267,7 +278,7 @@ async function main(): Promise<void> {
     line(`   Jira ${flavour}: tickets/s`, `${fmt(jira.tickets / jira.seconds)} (${jira.tickets} issues in ${jira.seconds.toFixed(1)} s, ${jira.routed} routed)`);
     line(`   Jira ${flavour}: API calls per issue`, `${(jira.requests / jira.tickets).toFixed(3)} (${jira.requests} requests, ${jira.writes} writes)`);
     // Jira data routes a larger share of issues than the event log, so compare per routed ticket.
-    line(`   Jira ${flavour}: API calls per routed issue, ratio to ServiceNow's`, ((jira.requests / jira.routed) / (full.requests / full.routed)).toFixed(2));
+    line(`   Jira ${flavour}: API calls per routed issue, ratio to ServiceNow's`, (jira.requests / jira.routed / (full.requests / full.routed)).toFixed(2));
   }
 
   await rulesThroughput();

@@ -27,7 +27,6 @@ import { DEFAULT_SCORING, type ScoringParams } from '../src/similarity/scoring.j
 import { DEFAULT_SQLITE_INDEX_OPTIONS, SIMILARITY_SCHEMA_SQL, SqliteCandidateIndex, type SqliteIndexOptions } from '../src/similarity/sqlite-index.js';
 import type { CandidateIndex, SimilarityDoc } from '../src/similarity/types.js';
 
-
 export interface SimilarityBenchOptions {
   dataDir?: string;
   /** Largest scale step (10k, 100k, 1M). */
@@ -113,19 +112,17 @@ function jiraDate(text: string): string {
 export function loadHadoop(dataDir: string): { docs: SimilarityDoc[]; pairs: [string, string][] } {
   const dir = join(dataDir, 'duplicate-bug-reports-hadoop');
   const rows = parseCsvRecords(readFileSync(join(dir, 'hadoop_bugs.csv'), 'utf8'));
-  const docs = rows.map(
-    (r): SimilarityDoc => ({
-      key: `jira:hadoop:${r['Issue id']}`,
-      sourceId: 'hadoop',
-      nativeId: r['Issue id'] ?? '',
-      number: r['Issue id'] ?? '',
-      version: '1',
-      createdAt: jiraDate(r['Created'] ?? ''),
-      title: r['Summary'] ?? '',
-      description: r['Description'] ?? '',
-      fields: { priority: r['Priority'], affects: r['Affects Version/s'] },
-    }),
-  );
+  const docs = rows.map((r): SimilarityDoc => ({
+    key: `jira:hadoop:${r['Issue id']}`,
+    sourceId: 'hadoop',
+    nativeId: r['Issue id'] ?? '',
+    number: r['Issue id'] ?? '',
+    version: '1',
+    createdAt: jiraDate(r['Created'] ?? ''),
+    title: r['Summary'] ?? '',
+    description: r['Description'] ?? '',
+    fields: { priority: r['Priority'], affects: r['Affects Version/s'] },
+  }));
   const keys = new Set(docs.map((d) => d.key));
   const pairs = parseCsvRecords(readFileSync(join(dir, 'hadoop_bugs-combined.csv'), 'utf8'))
     .map((r): [string, string] => [`jira:hadoop:${r['Issue id']}`, `jira:hadoop:${r['Duplicate id']}`])
@@ -429,7 +426,8 @@ export function benchScale(dataDir: string, max: number, scoring: ScoringParams,
         insertMs += performance.now() - t0;
         inserted += docs.length;
         sampleRss();
-        if (inserted % 100_000 === 0) log(`  ${step.toLocaleString('en')}: indexed ${inserted.toLocaleString('en')} (${Math.round(inserted / (insertMs / 1000))}/s, RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB)`);
+        if (inserted % 100_000 === 0)
+          log(`  ${step.toLocaleString('en')}: indexed ${inserted.toLocaleString('en')} (${Math.round(inserted / (insertMs / 1000))}/s, RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB)`);
       }
       db.pragma('wal_checkpoint(TRUNCATE)');
 
@@ -572,7 +570,9 @@ export function printFigures(f: SimilarityBenchFigures): void {
     console.log('\n  Link threshold sweep (every report queries; top candidate >= threshold is linked)');
     console.log('  threshold  links  correct  precision  recall  wrong-but-identical-title');
     for (const s of d.sweep)
-      console.log(`  ${s.threshold.toFixed(2).padStart(9)}  ${String(s.links).padStart(5)}  ${String(s.correct).padStart(7)}  ${pct(s.precision).padStart(9)}  ${pct(s.recall).padStart(6)}  ${String(s.sameTitle).padStart(5)}`);
+      console.log(
+        `  ${s.threshold.toFixed(2).padStart(9)}  ${String(s.links).padStart(5)}  ${String(s.correct).padStart(7)}  ${pct(s.precision).padStart(9)}  ${pct(s.recall).padStart(6)}  ${String(s.sameTitle).padStart(5)}`,
+      );
     const l = d.linkThreshold;
     console.log(l ? `  chosen link threshold: ${l.threshold} (precision ${pct(l.precision)}, recall ${pct(l.recall)}, ${l.links} links)` : '  no threshold reaches precision 0.9');
   }

@@ -127,7 +127,8 @@ export async function runSlaBacktest(options: { print?: boolean } = {}): Promise
         `  ${figures.resolved} resolved incidents; ${figures.missed} missed their SLA by the log's own made_sla (${pct(figures.missed / Math.max(1, figures.resolved))}).\n` +
         `  warned at 75% before resolution: ${pct(figures.warnedRecall)} of the incidents that missed their SLA (recall); ${pct(figures.warnedPrecision)} of the warned ones did miss it (precision); median ${figures.medianLeadHours.toFixed(1)} h between the warning and the resolution.\n`,
     );
-    for (const s of figures.steps) process.stdout.write(`  step ${s.step.padEnd(20)} fired ${String(s.fired).padStart(6)} (on incidents that missed: ${s.firedOnMissed}, that made it: ${s.firedOnMade})\n`);
+    for (const s of figures.steps)
+      process.stdout.write(`  step ${s.step.padEnd(20)} fired ${String(s.fired).padStart(6)} (on incidents that missed: ${s.firedOnMissed}, that made it: ${s.firedOnMade})\n`);
   }
   return figures;
 }

@@ -33,14 +33,7 @@ export function formatReport(report: BacktestReport): string[] {
   const history = report.history !== null;
   lines.push('Rules, in evaluation order:');
   const header = ['rule', 'fired', 'tickets', 'notes', 'errors', ...(history ? ['ended there'] : [])];
-  const rows = report.perRule.map((rule) => [
-    rule.id,
-    n(rule.fired),
-    n(rule.tickets),
-    n(rule.notes),
-    n(rule.errors),
-    ...(history ? [agreementCell(rule.agreement)] : []),
-  ]);
+  const rows = report.perRule.map((rule) => [rule.id, n(rule.fired), n(rule.tickets), n(rule.notes), n(rule.errors), ...(history ? [agreementCell(rule.agreement)] : [])]);
   lines.push(...table(header, rows));
   lines.push('');
   lines.push(...countList(`Assignments per group (${topOf(routing.groups, routing.distinctGroups)}):`, routing.groups));
@@ -50,9 +43,7 @@ export function formatReport(report: BacktestReport): string[] {
   if (report.history) {
     const h = report.history;
     lines.push(`Compared with history (${plural(h.ticketsWithHistory, 'ticket')} with several versions; "ended in" = ${h.basis}):`);
-    lines.push(
-      `  agreement: ${pct(h.agreement.agreed, h.agreement.compared)} — ${n(h.agreement.agreed)} of ${plural(h.agreement.compared, 'routed ticket')} ended in the group the rules chose`,
-    );
+    lines.push(`  agreement: ${pct(h.agreement.agreed, h.agreement.compared)} — ${n(h.agreement.agreed)} of ${plural(h.agreement.compared, 'routed ticket')} ended in the group the rules chose`);
     lines.push(`  ${plural(h.reassignedByPeople, 'routed ticket')} later moved by a person to another group`);
     lines.push('');
   }
@@ -60,7 +51,12 @@ export function formatReport(report: BacktestReport): string[] {
   if (report.qa) {
     const qa = report.qa;
     lines.push(`QA: ${plural(qa.verdicts, 'verdict')} on tickets entering resolved/closed, ${pct(qa.passed, qa.verdicts)} passed; ${n(qa.sampled)} picked for review`);
-    lines.push(...table(['rule', 'check', 'severity', 'checked', 'pass rate'], qa.checks.map((c) => [c.rule, c.id, c.severity, n(c.checked), pct(c.passed, c.checked)])));
+    lines.push(
+      ...table(
+        ['rule', 'check', 'severity', 'checked', 'pass rate'],
+        qa.checks.map((c) => [c.rule, c.id, c.severity, n(c.checked), pct(c.passed, c.checked)]),
+      ),
+    );
     lines.push('');
   }
 

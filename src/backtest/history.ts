@@ -265,7 +265,6 @@ function csvTime(row: readonly string[], columns: readonly number[]): number {
   return Number.MAX_SAFE_INTEGER;
 }
 
-
 function readServiceNowJson(path: string, data: unknown, options: ReadHistoryOptions): History {
   const list = Array.isArray(data) ? data : ((data as { records?: unknown[]; result?: unknown[] }).records ?? (data as { result?: unknown[] }).result);
   if (!Array.isArray(list)) throw new BacktestInputError(`${path}: expected {"records": [...]} or {"result": [...]}`);

@@ -78,7 +78,14 @@ export class Replayer {
     this.statuses.set(seen.key, seen.status);
     const previousResolvedAt = this.resolvedAts.get(seen.key);
     if (seen.resolvedAt !== undefined) this.resolvedAts.set(seen.key, seen.resolvedAt);
-    const evaluation = await evaluateTicket(seen, this.ruleSet, this.state, { sourceId: this.sourceId, now: new Date(seen.updatedAt), previousStatus, previousResolvedAt, calendars: this.calendars, ...(this.team ? { team: this.team } : {}) });
+    const evaluation = await evaluateTicket(seen, this.ruleSet, this.state, {
+      sourceId: this.sourceId,
+      now: new Date(seen.updatedAt),
+      previousStatus,
+      previousResolvedAt,
+      calendars: this.calendars,
+      ...(this.team ? { team: this.team } : {}),
+    });
     for (const verdict of evaluation.verdicts) {
       this.report.verdict(verdict);
       this.onVerdict?.(seen, verdict);

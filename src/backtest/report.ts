@@ -210,10 +210,12 @@ export class ReportBuilder {
   }
 
   /** Sums up; `top` limits the group and person lists. */
-  build(meta: Omit<BacktestReport, 'routing' | 'perRule' | 'mappingFailures' | 'ruleErrors' | 'history' | 'input' | 'qa'> & {
-    input: Omit<BacktestReport['input'], 'tickets' | 'versions'>;
-    top: number;
-  }): BacktestReport {
+  build(
+    meta: Omit<BacktestReport, 'routing' | 'perRule' | 'mappingFailures' | 'ruleErrors' | 'history' | 'input' | 'qa'> & {
+      input: Omit<BacktestReport['input'], 'tickets' | 'versions'>;
+      top: number;
+    },
+  ): BacktestReport {
     let routed = 0;
     let withHistory = 0;
     const overall: Agreement = { compared: 0, agreed: 0, share: 0 };

@@ -124,7 +124,17 @@ function loadInboundMapping(dir: string, platform: string): PlatformMappings {
   const inbound = loaded.mappings.find((m) => m.platform === platform && m.direction === 'inbound')?.source;
   if (inbound === undefined) {
     throw new ConfigError(
-      [{ file: `${dir}/${platform}.inbound.jsonata`, line: 1, column: 1, severity: 'error', code: 'file-not-found', message: `No inbound mapping for platform ${platform}`, hint: 'copy it from the mappings/ folder of deskbridge' }],
+      [
+        {
+          file: `${dir}/${platform}.inbound.jsonata`,
+          line: 1,
+          column: 1,
+          severity: 'error',
+          code: 'file-not-found',
+          message: `No inbound mapping for platform ${platform}`,
+          hint: 'copy it from the mappings/ folder of deskbridge',
+        },
+      ],
       'Missing mapping',
     );
   }

@@ -77,7 +77,10 @@ const RESOLUTION_FIELDS = ['close_code', 'close_notes', 'resolved_by', 'resolved
 
 /** The incident field a CSV column holds: `sys_updated_at` → `sys_updated_on`, `Assignment group` → `assignment_group`. */
 export function fieldForColumn(column: string): string {
-  const name = column.trim().toLowerCase().replace(/[\s./-]+/g, '_');
+  const name = column
+    .trim()
+    .toLowerCase()
+    .replace(/[\s./-]+/g, '_');
   return COLUMN_ALIASES[name] ?? name;
 }
 

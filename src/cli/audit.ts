@@ -40,7 +40,7 @@ function locate(opts: { config: string; dir?: string; dryRun?: boolean }): Locat
   if (!config) return undefined;
   const real = { dir: config.audit.dir, statePath: config.state.path };
   const dry = { dir: dryRunAuditDir(config.audit.dir), statePath: dryRunStatePath(config.state.path) };
-  const chosen = opts.dir === undefined ? (opts.dryRun ? dry : real) : [real, dry].find((c) => resolve(c.dir) === resolve(opts.dir ?? '')) ?? { dir: opts.dir, statePath: undefined };
+  const chosen = opts.dir === undefined ? (opts.dryRun ? dry : real) : ([real, dry].find((c) => resolve(c.dir) === resolve(opts.dir ?? '')) ?? { dir: opts.dir, statePath: undefined });
   return { dir: chosen.dir, statePath: chosen.statePath !== undefined && existsSync(chosen.statePath) ? chosen.statePath : undefined };
 }
 
@@ -196,4 +196,3 @@ export async function auditReportCommand(opts: { config: string; dir?: string; d
   }
   return 0;
 }
-

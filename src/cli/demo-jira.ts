@@ -5,8 +5,19 @@ import { DEFAULT_TEAMS, DEFAULT_USERS, JiraStore, seedFixtures, seedHadoop, type
  * The people and teams the example rules (rules/routing.yaml) assign to, so the same rules can
  * run against the Jira sandbox. On a real site these are your users and Atlassian teams.
  */
-const RULE_PEOPLE = ['Major Incident Manager 1', 'Major Incident Manager 2', 'Network Engineer 1', 'Network Engineer 2', 'Network Engineer 3', 'App Analyst 1', 'App Analyst 2', // rules/team.yaml's service desk
-  'Ana Costa', 'Rui Santos', 'Marta Silva', 'João Pereira'];
+const RULE_PEOPLE = [
+  'Major Incident Manager 1',
+  'Major Incident Manager 2',
+  'Network Engineer 1',
+  'Network Engineer 2',
+  'Network Engineer 3',
+  'App Analyst 1',
+  'App Analyst 2', // rules/team.yaml's service desk
+  'Ana Costa',
+  'Rui Santos',
+  'Marta Silva',
+  'João Pereira',
+];
 const RULE_TEAMS = ['Major Incident Team', 'Desktop Support', 'Application Support', 'Group 73'];
 
 function stableUuid(text: string): string {

@@ -50,13 +50,15 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
     await newTicketsArrive(sandboxes);
     out('Pass 2 — incremental sync (only what changed since the watermark):');
     const second = tally((await daemon.runOnce()).results);
-    out(`  pulled ${second?.pulled ?? 0} records: ${second?.alreadySeen ?? 0} already processed (overlap window), ${second?.ownWrites ?? 0} deskbridge's own writes from pass 1 (recognised, left alone); routed ${second ? count(second.routedByGroup) : 0}.`);
+    out(
+      `  pulled ${second?.pulled ?? 0} records: ${second?.alreadySeen ?? 0} already processed (overlap window), ${second?.ownWrites ?? 0} deskbridge's own writes from pass 1 (recognised, left alone); routed ${second ? count(second.routedByGroup) : 0}.`,
+    );
 
     out();
     // Jira's search index lags behind writes: the portal requests may not have been searchable
     // during pass 2. The overlap window brings them in on the next pass; nothing is lost.
     await new Promise((resolve) => setTimeout(resolve, 700));
-    out('Pass 3 — Jira\'s search index has caught up with anything it was still indexing:');
+    out("Pass 3 — Jira's search index has caught up with anything it was still indexing:");
     const third = tally((await daemon.runOnce()).results);
     out(`  pulled ${third?.pulled ?? 0} (${third?.alreadySeen ?? 0} already processed, ${third?.ownWrites ?? 0} own writes), routed ${third ? count(third.routedByGroup) : 0}.`);
 
@@ -158,12 +160,16 @@ function narrator(): { onEvent: (event: SyncEvent) => void; findings: Findings }
   const onEvent = (event: SyncEvent): void => {
     const platform = event.sourceId === 'sandbox-jira' ? 'jira' : 'snow';
     if (event.type === 'planned' && event.ticket && event.action.action.type === 'assign') {
-      routed.set(event.action.id, `${platform}  ${event.ticket.source.number.padEnd(12)} ${truncate(event.ticket.title, 44).padEnd(44)}  → ${describeAction(event.action.action).replace('assign to ', '')}  [rule ${event.action.ruleId}]`);
+      routed.set(
+        event.action.id,
+        `${platform}  ${event.ticket.source.number.padEnd(12)} ${truncate(event.ticket.title, 44).padEnd(44)}  → ${describeAction(event.action.action).replace('assign to ', '')}  [rule ${event.action.ruleId}]`,
+      );
     }
     if (event.type === 'planned' && event.ticket) {
       const { action } = event.action;
       const number = event.action.target.number.padEnd(12);
-      if (action.type === 'link-duplicate') routed.set(event.action.id, `${platform}  ${number} is a duplicate of ${action.original.number}: linked, with a note on both  [rule ${event.action.ruleId}]`);
+      if (action.type === 'link-duplicate')
+        routed.set(event.action.id, `${platform}  ${number} is a duplicate of ${action.original.number}: linked, with a note on both  [rule ${event.action.ruleId}]`);
       if (action.type === 'comment' && action.body.startsWith('deskbridge found earlier tickets')) {
         const first = action.body.split('\n')[1] ?? '';
         routed.set(event.action.id, `${platform}  ${number} may duplicate ${truncate(first.replace(/^1\. /, ''), 70)}  [rule ${event.action.ruleId}]`);
@@ -214,7 +220,15 @@ async function newTicketsArrive({ store, rows, seeded, jiraStore }: DemoSandboxe
   const applied = replay.applyNext(arriving.length);
   out(`  ${applied.filter((e) => e.action === 'inserted').length} new ServiceNow incidents.`);
   // A burst nobody has seen before: e-mail stops syncing on phones all over the company.
-  const burst = ['Outlook on my phone stopped syncing mail', 'Mobile mail not syncing since this morning', 'Phone e-mail app stuck, no new mail', 'Cannot receive e-mail on my iPhone', 'Mail sync on Android fails with a server error', 'New mail does not arrive on the mobile app', 'Mobile Outlook says cannot connect to server'];
+  const burst = [
+    'Outlook on my phone stopped syncing mail',
+    'Mobile mail not syncing since this morning',
+    'Phone e-mail app stuck, no new mail',
+    'Cannot receive e-mail on my iPhone',
+    'Mail sync on Android fails with a server error',
+    'New mail does not arrive on the mobile app',
+    'Mobile Outlook says cannot connect to server',
+  ];
   for (const [i, title] of burst.entries()) raiseIncident(store, { title, category: 'software', subcategory: 'Email', openedAgoMs: (burst.length - i) * 5 * 60_000 });
   out(`  ${burst.length} ServiceNow incidents within the last hour about e-mail on phones (Software / Email had none for weeks).`);
   const portal = [
@@ -232,7 +246,10 @@ async function newTicketsArrive({ store, rows, seeded, jiraStore }: DemoSandboxe
 /** Three ServiceNow incidents resolved: one well, one with "Fixed.", one without a word to the customer. */
 function techniciansResolve(store: ServiceNowStore): void {
   out('Technicians resolve three ServiceNow incidents — one well, one with "Fixed.", one without a word to the customer:');
-  const open = store.list('incident').filter((r) => ['1', '2'].includes(r['state'] ?? '')).slice(0, 3);
+  const open = store
+    .list('incident')
+    .filter((r) => ['1', '2'].includes(r['state'] ?? ''))
+    .slice(0, 3);
   const [good, lazy, silent] = open.map((r) => r['sys_id'] ?? '');
   const resolve = (sysId: string | undefined, fields: Record<string, string>): void => {
     if (sysId) store.update('incident', sysId, fields, 'beth.anglin', { inputDisplayValue: true });
@@ -258,9 +275,18 @@ function printSummary(summary: {
   const { store, jiraStore, totals, findings, configPath, work } = summary;
   out('Summary');
   out(`  tickets on the platforms: ServiceNow ${store.count('incident')}, Jira ${jiraStore.count()}; records pulled: ${totals.pulled}; own writes ignored: ${totals.ownWrites}`);
-  out(`  routed per group: ${[...totals.byGroup].sort((a, b) => b[1] - a[1]).map(([g, n]) => `${g} ${n}`).join(', ') || 'none'}`);
+  out(
+    `  routed per group: ${
+      [...totals.byGroup]
+        .sort((a, b) => b[1] - a[1])
+        .map(([g, n]) => `${g} ${n}`)
+        .join(', ') || 'none'
+    }`,
+  );
   out(`  writes made: ${totals.written} (assignments, notes, links, problems); HTTP requests: ${summary.requests}`);
-  out(`  duplicates linked: ${findings.duplicates}; tickets given a list of likely originals: ${findings.suggestions}; problems opened for recurring patterns: ${findings.problems} (${findings.problemLinks} incidents linked to them)`);
+  out(
+    `  duplicates linked: ${findings.duplicates}; tickets given a list of likely originals: ${findings.suggestions}; problems opened for recurring patterns: ${findings.problems} (${findings.problemLinks} incidents linked to them)`,
+  );
   out(`  SLA escalation writes (notes, reassignments, escalation tasks) on tickets past a threshold: ${findings.sla}`);
   out(`  QA verdicts: ${totals.verdicts}, in the hash-chained log ${summary.auditDir}/qa-*.jsonl (every write is in actions-*.jsonl)`);
   out(`  every note carries a [deskbridge:…] marker, so a retried write is found instead of repeated.`);

@@ -37,7 +37,12 @@ export async function explainCommand(opts: ExplainOptions, out: (line: string) =
   const { config } = loadConfig(opts.config);
   setEvaluationLimits(config.limits);
   const source = pickSource(config.sources, opts.source);
-  const set = loadConfigSet(config.rules, config.mappings, [mappingName(source)], config.sources.map((s) => s.id));
+  const set = loadConfigSet(
+    config.rules,
+    config.mappings,
+    [mappingName(source)],
+    config.sources.map((s) => s.id),
+  );
   const mappings = set.mappings.get(mappingName(source));
   if (!mappings) throw new Error(`no mappings for ${mappingName(source)}`);
 
@@ -56,14 +61,12 @@ export async function explainCommand(opts: ExplainOptions, out: (line: string) =
   } else {
     const data = JSON.parse(readFileSync(opts.file ?? '', 'utf8')) as Record<string, unknown>;
     const native = 'sys_id' in data || 'fields' in data || 'key' in data;
-    ticket = native
-      ? await mapInbound(mappings, liftJiraFields(data), { platform: source.platform, sourceId: source.id, source: mappingSourceBinding(source) })
-      : canonicalTicket(data, source.id);
+    ticket = native ? await mapInbound(mappings, liftJiraFields(data), { platform: source.platform, sourceId: source.id, source: mappingSourceBinding(source) }) : canonicalTicket(data, source.id);
   }
 
   // The state the daemon would decide with (rotation positions, open tickets), read-only.
   // A dry-run source decides with its own state file; neither is created when it does not exist.
-  const statePath = source.dryRun ?? config.dryRun ? dryRunStatePath(config.state.path) : config.state.path;
+  const statePath = (source.dryRun ?? config.dryRun) ? dryRunStatePath(config.state.path) : config.state.path;
   const teamContext = { ...(set.team ? { team: set.team } : {}), calendars: teamCalendars(set.team) };
   let explanation;
   if (existsSync(statePath)) {

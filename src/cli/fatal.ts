@@ -51,7 +51,12 @@ function describe(code: string | undefined, e: ErrnoLike, message: string, confi
   if (typeof e.path === 'string' && code !== undefined) {
     const reason = ERRNO_REASONS[code] ?? message;
     const which = whichSetting(e.path, config, where);
-    const fix = code === 'ENOSPC' ? 'free some space' : code === 'ENOENT' || code === 'ENOTDIR' || code === 'EEXIST' ? 'fix the path or move the file out of the way' : 'give this user write access or choose another location';
+    const fix =
+      code === 'ENOSPC'
+        ? 'free some space'
+        : code === 'ENOENT' || code === 'ENOTDIR' || code === 'EEXIST'
+          ? 'fix the path or move the file out of the way'
+          : 'give this user write access or choose another location';
     return `cannot ${verb(e.syscall)} ${e.path}: ${reason}${which}; ${fix}.`;
   }
   if (isSqliteOpenError(code, message)) return `cannot open the state database: ${message}; make sure its folder exists and this user can write to it.`;

@@ -41,7 +41,9 @@ export async function outboxCommand(verb: 'list' | 'retry', opts: { config: stri
     for (const e of entries) {
       const error = e.lastError ? `  ${e.status === 'done' ? 'reason' : 'error'}: ${e.lastError}` : '';
       const outcome = e.outcome ? ` (${e.outcome})` : '';
-      process.stdout.write(`${e.id.slice(0, 12)}  ${e.status.padEnd(7)} ${e.sourceId}  ${e.planned.target.number}  ${e.ruleId}  ${describeAction(e.planned.action)}${outcome}  attempts=${e.attempts}${error}\n`);
+      process.stdout.write(
+        `${e.id.slice(0, 12)}  ${e.status.padEnd(7)} ${e.sourceId}  ${e.planned.target.number}  ${e.ruleId}  ${describeAction(e.planned.action)}${outcome}  attempts=${e.attempts}${error}\n`,
+      );
     }
     const counts = await store.outbox.counts();
     process.stdout.write(`pending ${counts.pending}, done ${counts.done}, dead ${counts.dead}\n`);

@@ -78,7 +78,9 @@ program
   .addOption(new Option('--platform <platform>', 'which platform').choices(Object.keys(SANDBOX_SEEDS)).default(DEFAULT_SANDBOX))
   .addOption(new Option('--flavour <flavour>', 'Jira flavour').choices(['cloud', 'datacenter']).default('cloud'))
   .option('-p, --port <port>', 'port to listen on (0 = any free port)', '8089')
-  .addOption(new Option('--seed <kind>', 'initial data: fixtures, the ServiceNow event log, or the Apache Hadoop Jira reports').choices(['fixtures', 'event-log', 'hadoop', 'none']).default('fixtures'))
+  .addOption(
+    new Option('--seed <kind>', 'initial data: fixtures, the ServiceNow event log, or the Apache Hadoop Jira reports').choices(['fixtures', 'event-log', 'hadoop', 'none']).default('fixtures'),
+  )
   .option('--limit <n>', 'records to load from the event log or the Hadoop reports', '1000')
   .option('--rate-limit <n>', 'requests per window before answering 429')
   .option('--rate-window <seconds>', 'length of the rate-limit window', '60')
@@ -107,7 +109,7 @@ program
   .description('run the tests inside rules files (tests:) offline; exit 1 when any fails — for your CI')
   .argument('[paths...]', 'rules files or folders', ['rules'])
   .option('--json', 'machine-readable report')
-  .option('-c, --config <file>', 'evaluate under this configuration\'s limits: (as run does)')
+  .option('-c, --config <file>', "evaluate under this configuration's limits: (as run does)")
   .action(async (paths: string[], opts: { json?: boolean; config?: string }) => {
     process.exitCode = await runTestCommand(paths, (line) => process.stdout.write(`${line}\n`), { ...(opts.json ? { json: true } : {}), ...(opts.config ? { config: opts.config } : {}) });
   });
@@ -123,23 +125,37 @@ program
   .option('--jira-group-field <field>', 'Jira field holding the group (as groupField in the config)')
   .option('--limit <n>', 'only the first N tickets')
   .option('--json', 'machine-readable report')
-  .option('-c, --config <file>', 'evaluate under this configuration\'s limits: (as run does)')
-  .action(async (input: string, opts: { format: 'auto' | 'servicenow-csv' | 'servicenow-json' | 'jira-json'; rules: string; mappings: string; source?: string; jiraGroupField?: string; limit?: string; json?: boolean; config?: string }) => {
-    process.exitCode = await runBacktestCommand(
-      {
-        input,
-        format: opts.format,
-        rules: opts.rules,
-        mappings: opts.mappings,
-        ...(opts.source ? { source: opts.source } : {}),
-        ...(opts.jiraGroupField ? { jiraGroupField: opts.jiraGroupField } : {}),
-        ...(opts.limit ? { limit: Number(opts.limit) } : {}),
-        ...(opts.json ? { json: true } : {}),
-        ...(opts.config ? { config: opts.config } : {}),
+  .option('-c, --config <file>', "evaluate under this configuration's limits: (as run does)")
+  .action(
+    async (
+      input: string,
+      opts: {
+        format: 'auto' | 'servicenow-csv' | 'servicenow-json' | 'jira-json';
+        rules: string;
+        mappings: string;
+        source?: string;
+        jiraGroupField?: string;
+        limit?: string;
+        json?: boolean;
+        config?: string;
       },
-      (line) => process.stdout.write(`${line}\n`),
-    );
-  });
+    ) => {
+      process.exitCode = await runBacktestCommand(
+        {
+          input,
+          format: opts.format,
+          rules: opts.rules,
+          mappings: opts.mappings,
+          ...(opts.source ? { source: opts.source } : {}),
+          ...(opts.jiraGroupField ? { jiraGroupField: opts.jiraGroupField } : {}),
+          ...(opts.limit ? { limit: Number(opts.limit) } : {}),
+          ...(opts.json ? { json: true } : {}),
+          ...(opts.config ? { config: opts.config } : {}),
+        },
+        (line) => process.stdout.write(`${line}\n`),
+      );
+    },
+  );
 
 program
   .command('explain')

@@ -128,14 +128,9 @@ export function interpolateEnv(source: YamlSource, env: Env): EnvInterpolation {
           const offset = offsetInScalar(offsets, problem.index);
           diagnostics.push(
             problem.kind === 'missing'
-              ? diagnosticAtOffset(
-                  source,
-                  offset,
-                  'error',
-                  'env-missing',
-                  `Environment variable ${problem.name} is not set`,
-                  { hint: `export ${problem.name}=… or write \${${problem.name}:-default}` },
-                )
+              ? diagnosticAtOffset(source, offset, 'error', 'env-missing', `Environment variable ${problem.name} is not set`, {
+                  hint: `export ${problem.name}=… or write \${${problem.name}:-default}`,
+                })
               : diagnosticAtOffset(source, offset, 'error', 'bad-value', 'Malformed ${…} reference', {
                   hint: 'use ${NAME} or ${NAME:-default}; write $${ for a literal ${',
                 }),

@@ -37,7 +37,7 @@ export function checkJsonata(expression: string): JsonataProblem | undefined {
 function tokenStart(expression: string, position: unknown, token: unknown): number {
   if (typeof position !== 'number' || !Number.isFinite(position)) return 0;
   const end = Math.max(0, Math.min(position, expression.length));
-  if (token === '(end)' || end === expression.length && token === undefined) {
+  if (token === '(end)' || (end === expression.length && token === undefined)) {
     // Point just past the last meaningful character, not at trailing newlines of a block scalar.
     return expression.trimEnd().length;
   }
@@ -73,7 +73,8 @@ function evaluationRisk(expression: string, ast: jsonata.ExprNode): JsonataProbl
       if (lhs?.type === 'number' && rhs?.type === 'number' && typeof lhs.value === 'number' && typeof rhs.value === 'number') {
         const size = rhs.value - lhs.value + 1;
         const limit = evaluationLimits().sequence;
-        if (size > limit) report({ code: 'range-too-long', message: `The range [${lhs.value}..${rhs.value}] has ${size} items; a sequence may have at most ${limit} (limits.sequence)`, index: start(lhs) });
+        if (size > limit)
+          report({ code: 'range-too-long', message: `The range [${lhs.value}..${rhs.value}] has ${size} items; a sequence may have at most ${limit} (limits.sequence)`, index: start(lhs) });
       }
     } else if (node.type === 'bind' && (node as { lhs?: Node }).lhs?.type === 'variable') {
       const { lhs, rhs } = node as { lhs: Node; rhs?: Node };
@@ -135,7 +136,7 @@ function unconditionalSelfCall(name: string, body: Node | undefined): Node | und
       case 'condition':
         return visit(n['condition']);
       case 'binary':
-        return n.value === 'and' || n.value === 'or' || n.value === '??' || n.value === '?:' ? visit(n['lhs']) : visit(n['lhs']) ?? visit(n['rhs']);
+        return n.value === 'and' || n.value === 'or' || n.value === '??' || n.value === '?:' ? visit(n['lhs']) : (visit(n['lhs']) ?? visit(n['rhs']));
       case 'path':
         return Array.isArray(n['steps']) ? visitStep(n['steps'][0] as Node | undefined) : undefined;
       case 'block':
@@ -143,7 +144,7 @@ function unconditionalSelfCall(name: string, body: Node | undefined): Node | und
       case 'bind':
         return visit(n['rhs']);
       case 'unary':
-        return n.value === '-' ? visit(n['expression']) : visit(n['expressions']) ?? visit(n['lhs']);
+        return n.value === '-' ? visit(n['expression']) : (visit(n['expressions']) ?? visit(n['lhs']));
       case 'apply':
         return visit(n['lhs']) ?? visit(n['rhs']);
       default:

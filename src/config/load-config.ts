@@ -125,8 +125,7 @@ interface RawLocations {
 function rawLocations(source: YamlSource): RawLocations {
   const root = source.doc.contents;
   const sources = seqItems(mapValue(root, 'sources'));
-  const strings = (key: string): string[] =>
-    sources.map((item) => stringScalar(mapValue(item, key))?.value).filter((v): v is string => v !== undefined);
+  const strings = (key: string): string[] => sources.map((item) => stringScalar(mapValue(item, key))?.value).filter((v): v is string => v !== undefined);
   // Mapping names (`jira-cloud`, `servicenow`…): what validate checks the mappings folder for.
   const names = sources.map((item) => {
     const platform = stringScalar(mapValue(item, 'platform'))?.value;
@@ -164,14 +163,9 @@ function duplicateSourceIds(source: YamlSource): Diagnostic[] {
       continue;
     }
     diagnostics.push(
-      diagnosticAtNode(
-        source,
-        idNode,
-        'error',
-        'duplicate-id',
-        `Source id "${idNode.value}" in sources[${index}] is already used by sources[${previous.index}] on line ${previous.line}`,
-        { hint: 'source ids key watermarks and state; give each source its own id' },
-      ),
+      diagnosticAtNode(source, idNode, 'error', 'duplicate-id', `Source id "${idNode.value}" in sources[${index}] is already used by sources[${previous.index}] on line ${previous.line}`, {
+        hint: 'source ids key watermarks and state; give each source its own id',
+      }),
     );
   }
   return diagnostics;

@@ -9,17 +9,7 @@ import type { JsonataProblem } from './jsonata-lint.js';
 import { isTeamFile } from '../team/index.js';
 import { expandPaths, readTextFile } from '../diagnostics/read-file.js';
 import { offsetInScalar, scalarValueOffsets } from './scalar-offsets.js';
-import {
-  diagnosticAtNode,
-  diagnosticAtOffset,
-  formatPath,
-  mapValue,
-  nodeStart,
-  parseYamlSource,
-  positionAt,
-  seqItems,
-  stringScalar,
-} from '../diagnostics/yaml-source.js';
+import { diagnosticAtNode, diagnosticAtOffset, formatPath, mapValue, nodeStart, parseYamlSource, positionAt, seqItems, stringScalar } from '../diagnostics/yaml-source.js';
 import type { StringScalar, YamlSource } from '../diagnostics/yaml-source.js';
 import { issuesToDiagnostics } from '../diagnostics/zod-issues.js';
 
@@ -101,11 +91,7 @@ export function loadRulesOrThrow(paths: readonly string[], options: LoadRulesOpt
   return result;
 }
 
-function loadRulesFile(
-  file: string,
-  ids: Map<string, Diagnostic>,
-  options: LoadRulesOptions,
-): { loaded: LoadedRulesFile; diagnostics: Diagnostic[] } {
+function loadRulesFile(file: string, ids: Map<string, Diagnostic>, options: LoadRulesOptions): { loaded: LoadedRulesFile; diagnostics: Diagnostic[] } {
   const read = readTextFile(file);
   if ('diagnostic' in read) return { loaded: { file, rules: [], ok: false }, diagnostics: [read.diagnostic] };
   const { source, diagnostics } = parseYamlSource(file, read.text);
@@ -137,13 +123,7 @@ function positionTests(source: YamlSource, tests: readonly RuleTest[]): LoadedRu
   });
 }
 
-function lintRule(
-  source: YamlSource,
-  ruleNode: unknown,
-  index: number,
-  ids: Map<string, Diagnostic>,
-  options: LoadRulesOptions,
-): Diagnostic[] {
+function lintRule(source: YamlSource, ruleNode: unknown, index: number, ids: Map<string, Diagnostic>, options: LoadRulesOptions): Diagnostic[] {
   if (!isMap(ruleNode)) return [];
   const diagnostics: Diagnostic[] = [];
   const rulePath = ['rules', index];
@@ -170,9 +150,7 @@ function lintRule(
       const ref = stringScalar(item);
       if (ref === undefined || options.sourceIds.includes(ref.value)) continue;
       const valid = options.sourceIds.length > 0 ? options.sourceIds.join(', ') : '(no sources configured)';
-      diagnostics.push(
-        diagnosticAtNode(source, ref, 'error', 'unknown-source', `Unknown source "${ref.value}" in scope.sources. Must be one of: ${valid}`),
-      );
+      diagnostics.push(diagnosticAtNode(source, ref, 'error', 'unknown-source', `Unknown source "${ref.value}" in scope.sources. Must be one of: ${valid}`));
     }
   }
 
@@ -229,36 +207,19 @@ function lintTemplate(source: YamlSource, scalar: StringScalar, path: (string | 
   if (scan.unclosedAt !== undefined) {
     const offsets = scalarValueOffsets(source.text, scalar, scalar.value);
     diagnostics.push(
-      diagnosticAtOffset(
-        source,
-        offsetInScalar(offsets, scan.unclosedAt),
-        'warning',
-        'bad-jsonata',
-        `Unclosed "{{" placeholder in ${formatPath(path)}`,
-        { hint: 'close it with "}}"; as written it is output literally' },
-      ),
+      diagnosticAtOffset(source, offsetInScalar(offsets, scan.unclosedAt), 'warning', 'bad-jsonata', `Unclosed "{{" placeholder in ${formatPath(path)}`, {
+        hint: 'close it with "}}"; as written it is output literally',
+      }),
     );
   }
   return diagnostics;
 }
 
-function jsonataDiagnostic(
-  source: YamlSource,
-  scalar: StringScalar,
-  base: number,
-  problem: JsonataProblem,
-  path: (string | number)[],
-  what = '',
-): Diagnostic {
+function jsonataDiagnostic(source: YamlSource, scalar: StringScalar, base: number, problem: JsonataProblem, path: (string | number)[], what = ''): Diagnostic {
   const offsets = scalarValueOffsets(source.text, scalar, scalar.value);
-  return diagnosticAtOffset(
-    source,
-    offsetInScalar(offsets, base + problem.index),
-    'error',
-    'bad-jsonata',
-    `Invalid JSONata ${what}${formatPath(path)}: ${problem.message} (${problem.code})`,
-    { hint: jsonataHint(problem.code) },
-  );
+  return diagnosticAtOffset(source, offsetInScalar(offsets, base + problem.index), 'error', 'bad-jsonata', `Invalid JSONata ${what}${formatPath(path)}: ${problem.message} (${problem.code})`, {
+    hint: jsonataHint(problem.code),
+  });
 }
 
 // ---- per-kind cross-field checks ------------------------------------------------------------------
@@ -283,7 +244,11 @@ function lintUniqueIds(source: YamlSource, list: Node | undefined, what: string)
     const id = stringScalar(mapValue(item, 'id'));
     if (id === undefined) continue;
     if (seen.has(id.value)) {
-      diagnostics.push(diagnosticAtNode(source, id, 'error', 'duplicate-id', `The ${what} id "${id.value}" is used twice in this rule`, { hint: `give each ${what} its own id: it keys what deskbridge remembers and reports` }));
+      diagnostics.push(
+        diagnosticAtNode(source, id, 'error', 'duplicate-id', `The ${what} id "${id.value}" is used twice in this rule`, {
+          hint: `give each ${what} its own id: it keys what deskbridge remembers and reports`,
+        }),
+      );
     }
     seen.add(id.value);
   }
@@ -299,13 +264,8 @@ function lintRouting(source: YamlSource, rule: Node): Diagnostic[] {
   if (mapValue(assign, 'members') !== undefined) return [];
   if (stringScalar(mapValue(assign, 'team'))?.value === 'true' || (mapValue(assign, 'team') as { value?: unknown } | undefined)?.value === true) return [];
   return [
-    diagnosticAtNode(
-      source,
-      strategy,
-      'error',
-      'missing-field',
-      `Strategy "${strategy.value}" needs assign.members to pick from`,
-      { hint: 'add "members: [alice, bob]" under assign, "team: true" to pick from the team file, or use strategy "fixed" with "assignee"' },
-    ),
+    diagnosticAtNode(source, strategy, 'error', 'missing-field', `Strategy "${strategy.value}" needs assign.members to pick from`, {
+      hint: 'add "members: [alice, bob]" under assign, "team: true" to pick from the team file, or use strategy "fixed" with "assignee"',
+    }),
   ];
 }

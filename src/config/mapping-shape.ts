@@ -61,7 +61,9 @@ export function inboundShapeProblems(text: string): MappingShapeProblem[] {
       problems.push({
         index,
         message: `Inbound mapping produces ${kind}, not an object: every record would be quarantined`,
-        hint: `end the mapping with an object holding the ticket's fields: { "source": {…}, ${REQUIRED_TICKET_FIELDS.filter((f) => f !== 'source').map((f) => `"${f}"`).join(', ')} }`,
+        hint: `end the mapping with an object holding the ticket's fields: { "source": {…}, ${REQUIRED_TICKET_FIELDS.filter((f) => f !== 'source')
+          .map((f) => `"${f}"`)
+          .join(', ')} }`,
       });
     }
   }

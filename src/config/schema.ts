@@ -52,11 +52,21 @@ export const DaemonConfig = z.strictObject({
     .strictObject({
       dir: z.string().min(1).default('./audit'),
       /** A day's file is continued in `…-YYYY-MM-DD.1.jsonl` past this size. */
-      maxBytes: z.number().int().min(1024).default(50 * 1024 * 1024),
+      maxBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(50 * 1024 * 1024),
     })
     .prefault({}),
   /** Bounds of every rule and mapping evaluation: a rule that breaks one fails for that ticket (see src/mapping/limits.ts). */
-  limits: z.strictObject({ evaluationMs: z.number().int().min(10).max(60_000).default(1000), depth: z.number().int().min(50).max(10_000).default(500), sequence: z.number().int().min(1000).max(10_000_000).default(1_000_000) }).prefault({}),
+  limits: z
+    .strictObject({
+      evaluationMs: z.number().int().min(10).max(60_000).default(1000),
+      depth: z.number().int().min(50).max(10_000).default(500),
+      sequence: z.number().int().min(1000).max(10_000_000).default(1_000_000),
+    })
+    .prefault({}),
   sources: z.array(Source).min(1),
 });
 export type DaemonConfig = z.infer<typeof DaemonConfig>;

@@ -213,11 +213,7 @@ export async function runValidate(paths: readonly string[], out: (line: string) 
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.length - errors;
   const checked = `${plural(filesChecked, 'file')} checked`;
-  out(
-    diagnostics.length === 0
-      ? `${checked}, no problems found`
-      : `${checked}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}`,
-  );
+  out(diagnostics.length === 0 ? `${checked}, no problems found` : `${checked}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}`);
   return errors > 0 ? 1 : 0;
 }
 

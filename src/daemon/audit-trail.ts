@@ -149,7 +149,11 @@ export class AuditTrail {
             this.setBroken(log, `${log} log: ${error.message}`);
           }
           // What was appended before the failure is recorded; the rest stays queued.
-          if (heads.size > 0) await this.store.audit.markAppended(pending.filter((e) => heads.has(e.log)).map((e) => e.seq), heads);
+          if (heads.size > 0)
+            await this.store.audit.markAppended(
+              pending.filter((e) => heads.has(e.log)).map((e) => e.seq),
+              heads,
+            );
           throw error;
         }
       }

@@ -72,8 +72,13 @@ export class Daemon {
     setEvaluationLimits(config.limits);
     this.stopCountingLimits = onEvaluationLimit((limit) => this.metrics.evaluationLimits.inc({ limit }));
     const sources = config.sources.filter((s) => s.enabled);
-    this.reloader = new ConfigReloader(config.rules, config.mappings, sources.map((s) => mappingName(s)), config.sources.map((s) => s.id), logger, (result) =>
-      this.metrics.reloads.inc({ result }),
+    this.reloader = new ConfigReloader(
+      config.rules,
+      config.mappings,
+      sources.map((s) => mappingName(s)),
+      config.sources.map((s) => s.id),
+      logger,
+      (result) => this.metrics.reloads.inc({ result }),
     );
     this.store = openSqliteStore(config.state.path);
     const auditTrail = new AuditTrail(this.store, config.audit.dir, logger, config.audit.maxBytes, { metrics: this.metrics });
@@ -91,7 +96,8 @@ export class Daemon {
       const writer = dryRun ? createDryRunWriter(sourceLogger) : createConnectorWriter(connector, mappings);
       if (dryRun) {
         this.dryRunStore ??= openSqliteStore(dryRunStatePath(config.state.path));
-        if (!dryRunAuditTrail) this.auditTrails.push((dryRunAuditTrail = new AuditTrail(this.dryRunStore, dryRunAuditDir(config.audit.dir), logger, config.audit.maxBytes, { metrics: this.metrics, mode: 'dry-run' })));
+        if (!dryRunAuditTrail)
+          this.auditTrails.push((dryRunAuditTrail = new AuditTrail(this.dryRunStore, dryRunAuditDir(config.audit.dir), logger, config.audit.maxBytes, { metrics: this.metrics, mode: 'dry-run' })));
       }
       const sync = new SourceSync({
         source,
@@ -168,11 +174,16 @@ export class Daemon {
   async serveMetrics(): Promise<string | undefined> {
     const { metrics } = this.options.config;
     if (!metrics) return undefined;
-    this.metricsServer = await startMetricsServer(this.metrics, metrics.port, () => {
-      const detail = Object.fromEntries(this.lastOutcome);
-      const audit = this.auditProblem();
-      return { ok: [...this.lastOutcome.values()].every((o) => o === 'ok') && audit === undefined, detail: audit ? { ...detail, audit } : detail };
-    }, metrics.host);
+    this.metricsServer = await startMetricsServer(
+      this.metrics,
+      metrics.port,
+      () => {
+        const detail = Object.fromEntries(this.lastOutcome);
+        const audit = this.auditProblem();
+        return { ok: [...this.lastOutcome.values()].every((o) => o === 'ok') && audit === undefined, detail: audit ? { ...detail, audit } : detail };
+      },
+      metrics.host,
+    );
     return this.metricsServer.url;
   }
 
@@ -181,11 +192,15 @@ export class Daemon {
     for (const runner of this.runners) {
       const source = this.options.config.sources.find((s) => s.id === runner.sync.sourceId);
       if (!source) continue;
-      const task = schedule(source.schedule, () => {
-        // A pass still running when the next tick comes is not started twice.
-        if (runner.running || runner.stopped || this.abort.signal.aborted) return;
-        void this.runPass(runner);
-      }, { noOverlap: true, name: source.id });
+      const task = schedule(
+        source.schedule,
+        () => {
+          // A pass still running when the next tick comes is not started twice.
+          if (runner.running || runner.stopped || this.abort.signal.aborted) return;
+          void this.runPass(runner);
+        },
+        { noOverlap: true, name: source.id },
+      );
       this.tasks.push(task);
       void this.runPass(runner);
     }

@@ -244,7 +244,12 @@ export class SourceSync {
     if (this.resolvedStart) return this.resolvedStart;
     const { source, store, logger } = this.deps;
     this.resolvedStart = await resolveStartPoint(store, source, { override: this.deps.actFrom, now });
-    logger.info('Start point for acting', { source: source.id, actFrom: this.resolvedStart.actFrom, origin: this.resolvedStart.origin, ...(this.resolvedStart.rewind ? { readingAgainFrom: this.resolvedStart.actFrom, previous: this.resolvedStart.rewind.previous } : {}) });
+    logger.info('Start point for acting', {
+      source: source.id,
+      actFrom: this.resolvedStart.actFrom,
+      origin: this.resolvedStart.origin,
+      ...(this.resolvedStart.rewind ? { readingAgainFrom: this.resolvedStart.actFrom, previous: this.resolvedStart.rewind.previous } : {}),
+    });
     return this.resolvedStart;
   }
 
@@ -278,7 +283,15 @@ export class SourceSync {
    * Records an admin sent back with `deskbridge quarantine retry` (after fixing a mapping, say):
    * read again as they are now and processed like a fresh page, ledger or not.
    */
-  private async retryQuarantined(fields: string[], result: PassResult, now: Date, ruleSet: CompiledRuleSet, mappings: PlatformMappings, scope: PassScope, signal: AbortSignal | undefined): Promise<void> {
+  private async retryQuarantined(
+    fields: string[],
+    result: PassResult,
+    now: Date,
+    ruleSet: CompiledRuleSet,
+    mappings: PlatformMappings,
+    scope: PassScope,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const { source, store, connector, logger } = this.deps;
     const entries = await store.quarantineList({ sourceId: source.id, status: 'retry' });
     if (entries.length === 0) return;
@@ -347,7 +360,15 @@ export class SourceSync {
    * every page goes into the similarity index first, so a duplicate finds its original wherever
    * the original is in the pass. `keepWatermark`: not read in watermark order (a quarantine retry).
    */
-  private async processPages(pages: readonly PreparedPage[], result: PassResult, now: Date, ruleSet: CompiledRuleSet, scope: PassScope, options: { keepWatermark?: boolean }, signal: AbortSignal | undefined): Promise<void> {
+  private async processPages(
+    pages: readonly PreparedPage[],
+    result: PassResult,
+    now: Date,
+    ruleSet: CompiledRuleSet,
+    scope: PassScope,
+    options: { keepWatermark?: boolean },
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     await indexPulled(
       pages.flatMap((p) => p.tickets),
       ruleSet,
@@ -371,7 +392,15 @@ export class SourceSync {
    * only now are read again (unchanged since: a newer version is the next pull's) and judged for
    * duplicates only.
    */
-  private async recheckLaterDuplicates(newcomers: readonly Ticket[], judgedWithThem: ReadonlySet<string>, result: PassResult, now: Date, ruleSet: CompiledRuleSet, scope: PassScope, signal: AbortSignal | undefined): Promise<void> {
+  private async recheckLaterDuplicates(
+    newcomers: readonly Ticket[],
+    judgedWithThem: ReadonlySet<string>,
+    result: PassResult,
+    now: Date,
+    ruleSet: CompiledRuleSet,
+    scope: PassScope,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const { source, store, connector, logger } = this.deps;
     const suspects = await laterDuplicateSuspects(newcomers, judgedWithThem, ruleSet, source.id, store);
     const records: PulledRecord[] = [];
@@ -451,10 +480,23 @@ export class SourceSync {
     for (;;) {
       const due = await store.slaDue(source.id, now.toISOString(), 200);
       if (due.length === 0) return;
-      const snapshot = { openLoads: await store.openLoads(source.id), otherLoads: this.needsOtherLoads() ? await otherSourcesLoads(store, source.id) : new Map<string, Map<string, number>>(), history: store.history };
+      const snapshot = {
+        openLoads: await store.openLoads(source.id),
+        otherLoads: this.needsOtherLoads() ? await otherSourcesLoads(store, source.id) : new Map<string, Map<string, number>>(),
+        history: store.history,
+      };
       const plan = await planSlaSweep({ due, ruleSet, context: { sourceId: source.id, now, ...this.teamContext() } }, snapshot);
       this.announce(plan.events);
-      await store.commitBatch({ sourceId: source.id, watermark: undefined, ledger: [], tickets: plan.tickets, roundRobin: plan.roundRobin, actions: plan.actions, quarantine: [], history: plan.history });
+      await store.commitBatch({
+        sourceId: source.id,
+        watermark: undefined,
+        ledger: [],
+        tickets: plan.tickets,
+        roundRobin: plan.roundRobin,
+        actions: plan.actions,
+        quarantine: [],
+        history: plan.history,
+      });
       result.planned += plan.actions.length;
       if (plan.actions.length > 0) logger.info('SLA steps fell due', { source: source.id, tickets: due.length, writes: plan.actions.length });
       this.addWritten(result, await this.drain(undefined));

@@ -81,10 +81,7 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
   for (const d of diagnostics) {
     if (!fileOrder.has(d.file)) fileOrder.set(d.file, fileOrder.size);
   }
-  return [...diagnostics].sort(
-    (a, b) =>
-      (fileOrder.get(a.file) ?? 0) - (fileOrder.get(b.file) ?? 0) || a.line - b.line || a.column - b.column,
-  );
+  return [...diagnostics].sort((a, b) => (fileOrder.get(a.file) ?? 0) - (fileOrder.get(b.file) ?? 0) || a.line - b.line || a.column - b.column);
 }
 
 /** Thrown by the `*OrThrow` loaders; carries every diagnostic found, not just the first. */

@@ -119,10 +119,7 @@ export function fileProblem(file: string, err: unknown, severity: Diagnostic['se
  * Expands files and directories into a sorted file list. Directories are read one level deep and
  * filtered by extension; files named explicitly are taken whatever their extension.
  */
-export function expandPaths(
-  paths: readonly string[],
-  extensions: readonly string[],
-): { files: string[]; diagnostics: Diagnostic[] } {
+export function expandPaths(paths: readonly string[], extensions: readonly string[]): { files: string[]; diagnostics: Diagnostic[] } {
   const files: string[] = [];
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<string>();

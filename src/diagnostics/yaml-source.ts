@@ -188,14 +188,7 @@ export function positionAt(source: YamlSource, offset: number): Position {
   return { line, column: col };
 }
 
-export function diagnosticAtOffset(
-  source: YamlSource,
-  offset: number,
-  severity: DiagnosticSeverity,
-  code: DiagnosticCode,
-  message: string,
-  extra: { hint?: string | undefined } = {},
-): Diagnostic {
+export function diagnosticAtOffset(source: YamlSource, offset: number, severity: DiagnosticSeverity, code: DiagnosticCode, message: string, extra: { hint?: string | undefined } = {}): Diagnostic {
   const { line, column } = positionAt(source, offset);
   const diagnostic: Diagnostic = { file: source.file, line, column, severity, code, message };
   if (extra.hint !== undefined) diagnostic.hint = extra.hint;

@@ -1,14 +1,7 @@
 import type { z } from 'zod';
 import { describeValue, quoteValue } from './excerpt.js';
 import type { Diagnostic } from './diagnostics.js';
-import {
-  diagnosticAtNode,
-  formatPath,
-  keyNodeAt,
-  mapValue,
-  nearestNode,
-  nodeAt,
-} from './yaml-source.js';
+import { diagnosticAtNode, formatPath, keyNodeAt, mapValue, nearestNode, nodeAt } from './yaml-source.js';
 import type { YamlPath, YamlSource } from './yaml-source.js';
 
 export interface IssueContext {
@@ -34,7 +27,13 @@ export function issuesToDiagnostics(issues: readonly z.core.$ZodIssue[], ctx: Is
   if (rest > 0 && next !== undefined) {
     const path = next.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as PropertyKey[];
     out.push(
-      diagnosticAtNode(ctx.source, nodeAt(ctx.source, path) ?? nearestNode(ctx.source, path).node, 'error', 'bad-value', `…and ${rest.toLocaleString('en-US')} more problems in this file (only the first ${MAX_ISSUES_PER_FILE} are listed)`),
+      diagnosticAtNode(
+        ctx.source,
+        nodeAt(ctx.source, path) ?? nearestNode(ctx.source, path).node,
+        'error',
+        'bad-value',
+        `…and ${rest.toLocaleString('en-US')} more problems in this file (only the first ${MAX_ISSUES_PER_FILE} are listed)`,
+      ),
     );
   }
   return out;
@@ -53,12 +52,7 @@ function issueToDiagnostics(issue: z.core.$ZodIssue, ctx: IssueContext): Diagnos
       const known = knownKeys(ctx, path);
       return issue.keys.map((key) => {
         const suggestion = closest(key, known);
-        const hint =
-          suggestion !== undefined
-            ? `did you mean "${suggestion}"?`
-            : known.length > 0
-              ? `allowed here: ${known.join(', ')}`
-              : undefined;
+        const hint = suggestion !== undefined ? `did you mean "${suggestion}"?` : known.length > 0 ? `allowed here: ${known.join(', ')}` : undefined;
         const node = keyNodeAt(source, path, key) ?? nodeAt(source, path);
         const at = path.length === 0 ? '' : ` in ${where}`;
         return diagnosticAtNode(source, node, 'error', 'unknown-field', `Unknown field "${key}"${at}`, { hint });
@@ -70,9 +64,7 @@ function issueToDiagnostics(issue: z.core.$ZodIssue, ctx: IssueContext): Diagnos
       if (note === 'No matching discriminator' && typeof discriminator === 'string') {
         return [discriminatorDiagnostic(ctx, path, discriminator, Array.isArray(options) ? options : [])];
       }
-      return [
-        diagnosticAtNode(source, nearestNode(source, path).node, 'error', 'bad-value', `${where}: ${issue.message}`),
-      ];
+      return [diagnosticAtNode(source, nearestNode(source, path).node, 'error', 'bad-value', `${where}: ${issue.message}`)];
     }
 
     case 'invalid_type': {
@@ -90,49 +82,22 @@ function issueToDiagnostics(issue: z.core.$ZodIssue, ctx: IssueContext): Diagnos
         ];
       }
       const received = describeValue(getData(ctx.data, path), path);
-      return [
-        diagnosticAtNode(
-          source,
-          node ?? nearestNode(source, path).node,
-          'error',
-          'bad-type',
-          `${where} must be ${article(issue.expected)}, got ${received}`,
-        ),
-      ];
+      return [diagnosticAtNode(source, node ?? nearestNode(source, path).node, 'error', 'bad-type', `${where} must be ${article(issue.expected)}, got ${received}`)];
     }
 
     case 'invalid_value': {
       const allowed = issue.values.map((v) => JSON.stringify(v)).join(', ');
       return [
-        diagnosticAtNode(
-          source,
-          nodeAt(source, path) ?? nearestNode(source, path).node,
-          'error',
-          'bad-value',
-          `${where} is ${quoteValue(getData(ctx.data, path), path)}; must be one of: ${allowed}`,
-        ),
+        diagnosticAtNode(source, nodeAt(source, path) ?? nearestNode(source, path).node, 'error', 'bad-value', `${where} is ${quoteValue(getData(ctx.data, path), path)}; must be one of: ${allowed}`),
       ];
     }
 
     default:
-      return [
-        diagnosticAtNode(
-          source,
-          nodeAt(source, path) ?? nearestNode(source, path).node,
-          'error',
-          'bad-value',
-          `${where}: ${issue.message}`,
-        ),
-      ];
+      return [diagnosticAtNode(source, nodeAt(source, path) ?? nearestNode(source, path).node, 'error', 'bad-value', `${where}: ${issue.message}`)];
   }
 }
 
-function discriminatorDiagnostic(
-  ctx: IssueContext,
-  path: PropertyKey[],
-  discriminator: string,
-  options: readonly unknown[],
-): Diagnostic {
+function discriminatorDiagnostic(ctx: IssueContext, path: PropertyKey[], discriminator: string, options: readonly unknown[]): Diagnostic {
   const { source } = ctx;
   // zod 4 puts the discriminator key at the end of the path; older versions stop at the object.
   const objectPath = path[path.length - 1] === discriminator ? path.slice(0, -1) : path;
@@ -142,24 +107,11 @@ function discriminatorDiagnostic(
   const isKind = (ctx.kindDiscriminators ?? ['kind']).includes(discriminator);
   const where = formatPath(objectPath);
   if (value === undefined) {
-    return diagnosticAtNode(
-      source,
-      nearestNode(source, objectPath).node,
-      'error',
-      'missing-field',
-      `Missing required field "${discriminator}" in ${where}`,
-      { hint: `must be one of: ${valid}` },
-    );
+    return diagnosticAtNode(source, nearestNode(source, objectPath).node, 'error', 'missing-field', `Missing required field "${discriminator}" in ${where}`, { hint: `must be one of: ${valid}` });
   }
   const node = nodeAt(source, valuePath) ?? mapValue(nodeAt(source, objectPath), discriminator);
   const label = isKind ? 'rule kind' : discriminator;
-  return diagnosticAtNode(
-    source,
-    node,
-    'error',
-    isKind ? 'unknown-kind' : 'bad-value',
-    `Unknown ${label} ${quoteValue(value, valuePath)} in ${where}. Must be one of: ${valid}`,
-  );
+  return diagnosticAtNode(source, node, 'error', isKind ? 'unknown-kind' : 'bad-value', `Unknown ${label} ${quoteValue(value, valuePath)} in ${where}. Must be one of: ${valid}`);
 }
 
 function getData(data: unknown, path: readonly PropertyKey[]): unknown {

@@ -64,16 +64,29 @@ export function mergeHistoryReports(a: HistoryReport | undefined, b: HistoryRepo
     const prior = wouldHave[kind];
     wouldHave[kind] = prior ? { tickets: prior.tickets + w.tickets, writes: prior.writes + w.writes } : w;
   }
-  return { actFrom: a.actFrom, tickets: a.tickets + b.tickets, wouldHave, problems: a.problems + b.problems, verdicts: a.verdicts + b.verdicts, examples: [...a.examples, ...b.examples].slice(0, EXAMPLES) };
+  return {
+    actFrom: a.actFrom,
+    tickets: a.tickets + b.tickets,
+    wouldHave,
+    problems: a.problems + b.problems,
+    verdicts: a.verdicts + b.verdicts,
+    examples: [...a.examples, ...b.examples].slice(0, EXAMPLES),
+  };
 }
 
 /** The report in plain lines, for the CLI and the log: what was learned, what was not done, how to opt in. */
 export function formatHistoryReport(sourceId: string, report: HistoryReport): string[] {
   const n = (x: number): string => x.toLocaleString('en');
-  const lines = [`${sourceId}: ${n(report.tickets)} ticket version${report.tickets === 1 ? '' : 's'} updated before the start point ${report.actFrom} ${report.tickets === 1 ? 'was' : 'were'} learned from as history (no writes).`];
+  const lines = [
+    `${sourceId}: ${n(report.tickets)} ticket version${report.tickets === 1 ? '' : 's'} updated before the start point ${report.actFrom} ${report.tickets === 1 ? 'was' : 'were'} learned from as history (no writes).`,
+  ];
   const parts = Object.entries(report.wouldHave)
     .sort((x, y) => y[1].writes - x[1].writes)
-    .map(([kind, w]) => (kind === 'pattern' ? `pattern: ${n(report.problems)} problem${report.problems === 1 ? '' : 's'} opened, ${n(w.writes - report.problems)} other writes on ${n(w.tickets)} tickets` : `${kind}: ${n(w.writes)} write${w.writes === 1 ? '' : 's'} on ${n(w.tickets)} ticket${w.tickets === 1 ? '' : 's'}`));
+    .map(([kind, w]) =>
+      kind === 'pattern'
+        ? `pattern: ${n(report.problems)} problem${report.problems === 1 ? '' : 's'} opened, ${n(w.writes - report.problems)} other writes on ${n(w.tickets)} tickets`
+        : `${kind}: ${n(w.writes)} write${w.writes === 1 ? '' : 's'} on ${n(w.tickets)} ticket${w.tickets === 1 ? '' : 's'}`,
+    );
   if (report.verdicts > 0) parts.push(`qa: ${n(report.verdicts)} verdicts`);
   if (parts.length === 0) {
     lines.push('  Acting on that history would have written nothing.');

@@ -21,7 +21,13 @@ export async function evaluateTicket(ticket: Ticket, ruleSet: CompiledRuleSet, s
 
 /** Only the clock-driven part: SLA steps of a ticket the platform has not changed (the daemon's sweep). */
 export async function evaluateSlaOnly(ticket: Ticket, ruleSet: CompiledRuleSet, state: EngineState, context: EvaluationContext): Promise<Evaluation> {
-  const evaluation = await evaluateKinds(ruleSet.kinds.filter((k) => k.needs.clock), ticket, ruleSet, state, context);
+  const evaluation = await evaluateKinds(
+    ruleSet.kinds.filter((k) => k.needs.clock),
+    ticket,
+    ruleSet,
+    state,
+    context,
+  );
   throwIfCancelled();
   return evaluation;
 }
@@ -31,7 +37,13 @@ export async function evaluateSlaOnly(ticket: Ticket, ruleSet: CompiledRuleSet, 
  * up in a later pass, created earlier) is looked at again when the original arrives.
  */
 export async function evaluateDuplicatesOnly(ticket: Ticket, ruleSet: CompiledRuleSet, state: EngineState, context: EvaluationContext): Promise<Evaluation> {
-  const evaluation = await evaluateKinds(ruleSet.kinds.filter((k) => k.needs.lateOriginals), ticket, ruleSet, state, context);
+  const evaluation = await evaluateKinds(
+    ruleSet.kinds.filter((k) => k.needs.lateOriginals),
+    ticket,
+    ruleSet,
+    state,
+    context,
+  );
   // A rule cut short by shutdown did not find "no duplicate": nothing of this judgement may be committed.
   throwIfCancelled();
   return evaluation;

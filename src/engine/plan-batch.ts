@@ -133,7 +133,14 @@ async function learnFromHistory(ticket: Ticket, ruleSet: CompiledRuleSet, state:
 }
 
 /** What is remembered of a ticket after its batch: a planned assignment counts as landed. */
-function ticketRow(ticket: Ticket, sourceId: string, assigned: { group: string; assignee: string | undefined } | undefined, statusSince: string, slaDueAt: string | undefined, ruleSet: CompiledRuleSet): TicketState {
+function ticketRow(
+  ticket: Ticket,
+  sourceId: string,
+  assigned: { group: string; assignee: string | undefined } | undefined,
+  statusSince: string,
+  slaDueAt: string | undefined,
+  ruleSet: CompiledRuleSet,
+): TicketState {
   return {
     key: ticket.key,
     sourceId,

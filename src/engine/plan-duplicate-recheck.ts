@@ -33,7 +33,13 @@ export interface DuplicateRecheckPlan {
  * like it and that no dedup rule acted on yet. `judgedWithThem`: tickets of the same pages,
  * judged with the newcomers known.
  */
-export async function laterDuplicateSuspects(newcomers: readonly Ticket[], judgedWithThem: ReadonlySet<string>, ruleSet: CompiledRuleSet, sourceId: string, view: Pick<StateView, 'getTickets' | 'history'>): Promise<LaterDuplicateSuspect[]> {
+export async function laterDuplicateSuspects(
+  newcomers: readonly Ticket[],
+  judgedWithThem: ReadonlySet<string>,
+  ruleSet: CompiledRuleSet,
+  sourceId: string,
+  view: Pick<StateView, 'getTickets' | 'history'>,
+): Promise<LaterDuplicateSuspect[]> {
   const rules = rulesOfKind(ruleSet, 'dedup').filter((r) => !r.rule.scope?.sources || r.rule.scope.sources.includes(sourceId));
   const later = new Map<string, string>();
   for (const original of newcomers) {
@@ -63,7 +69,10 @@ export async function laterDuplicateSuspects(newcomers: readonly Ticket[], judge
 }
 
 /** Judges the suspects again (as read now, unchanged since) for duplicates only. History stays history. */
-export async function planDuplicateRecheck(input: { tickets: readonly Ticket[]; ruleSet: CompiledRuleSet; context: BatchContext; pass: PassMemory }, snapshot: Pick<EngineSnapshot, 'history'>): Promise<DuplicateRecheckPlan> {
+export async function planDuplicateRecheck(
+  input: { tickets: readonly Ticket[]; ruleSet: CompiledRuleSet; context: BatchContext; pass: PassMemory },
+  snapshot: Pick<EngineSnapshot, 'history'>,
+): Promise<DuplicateRecheckPlan> {
   const { ruleSet, context } = input;
   const { sourceId, now } = context;
   const state = new BatchState(new Map(), new Map(), snapshot.history, { committedOnly: true, pulled: input.pass.pulled, sourceId });

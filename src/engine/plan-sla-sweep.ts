@@ -25,7 +25,10 @@ export interface SlaSweepPlan {
  * again from that version). Round-robin turns of the sweep start from the rotation's first
  * position (the snapshot's stored positions are not read), as they always have.
  */
-export async function planSlaSweep(input: { due: readonly TicketState[]; ruleSet: CompiledRuleSet; context: BatchContext }, snapshot: Pick<EngineSnapshot, 'openLoads' | 'otherLoads' | 'history'>): Promise<SlaSweepPlan> {
+export async function planSlaSweep(
+  input: { due: readonly TicketState[]; ruleSet: CompiledRuleSet; context: BatchContext },
+  snapshot: Pick<EngineSnapshot, 'openLoads' | 'otherLoads' | 'history'>,
+): Promise<SlaSweepPlan> {
   const { ruleSet, context } = input;
   const { sourceId, now } = context;
   const state = new BatchState(new Map(), new Map(snapshot.openLoads), snapshot.history, { sourceId, otherLoads: snapshot.otherLoads });

@@ -84,7 +84,7 @@ export function formatExplanation(explanation: Explanation): string[] {
     lines.push(`${MARK[rule.outcome]} ${rule.ruleId.padEnd(width)}  ${rule.outcome}: ${rule.reason}`);
     if (rule.outcome === 'matched' || rule.outcome === 'no-match' || rule.outcome === 'error') {
       for (const clause of rule.clauses) {
-        const shown = clause.error ? `error: ${clause.error}` : JSON.stringify(clause.value) ?? 'undefined';
+        const shown = clause.error ? `error: ${clause.error}` : (JSON.stringify(clause.value) ?? 'undefined');
         lines.push(`    ${clause.truthy ? 'true ' : 'false'}  ${clause.text}${clause.truthy ? '' : `   (= ${shown})`}`);
       }
       if (rule.operator) lines.push(`    (clauses joined by ${rule.operator})`);

@@ -3,17 +3,7 @@ import type { RateLimit, RetryPolicy } from './settings.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { PlatformError, type PlatformErrorCode } from './errors.js';
 import { type HostQueue, type HostQueueRegistry, sharedHostQueues } from './queue.js';
-import {
-  type FailureInfo,
-  type ResolvedRetry,
-  type RetryEvent,
-  type RetryOverrides,
-  honoursRetryAfter,
-  isRetryableStatus,
-  parseRetryAfter,
-  resolveRetry,
-  withRetry,
-} from './retry.js';
+import { type FailureInfo, type ResolvedRetry, type RetryEvent, type RetryOverrides, honoursRetryAfter, isRetryableStatus, parseRetryAfter, resolveRetry, withRetry } from './retry.js';
 
 /** The slice of a logger the HTTP layer uses; messages are static, facts go in `meta`. */
 export interface HttpLogger {
@@ -128,16 +118,7 @@ export interface HttpClient {
   requestCount(): number;
 }
 
-const RETRYABLE_NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'ENETDOWN',
-  'ERR_SOCKET_CONNECTION_TIMEOUT',
-]);
+const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ECONNABORTED', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export function createHttpClient(options: HttpClientOptions): HttpClient {
@@ -249,10 +230,13 @@ class AxiosHttpClient implements HttpClient {
       // A 200 whose body is cut off or is an HTML page (a proxy, a maintenance page, a waking
       // instance) says nothing about the request; retried like a 5xx, so one bad page does not
       // fail a whole pass. Writes are only re-sent when idempotent (see `request`).
-      throw new PlatformError(
-        `${this.options.platformLabel} answered ${request.method} ${pathOf(request.url)} with a body that is not JSON (source ${this.sourceId})`,
-        { platform: this.options.platform, sourceId: this.sourceId, status: response.status, code: 'bad-response', retryable: true },
-      );
+      throw new PlatformError(`${this.options.platformLabel} answered ${request.method} ${pathOf(request.url)} with a body that is not JSON (source ${this.sourceId})`, {
+        platform: this.options.platform,
+        sourceId: this.sourceId,
+        status: response.status,
+        code: 'bad-response',
+        retryable: true,
+      });
     }
     if ((response.status >= 200 && response.status < 300) || request.acceptStatuses?.includes(response.status)) {
       return response;
@@ -307,8 +291,7 @@ class AxiosHttpClient implements HttpClient {
     const code = codeForStatus(status);
     let retryAfterSeconds: number | undefined;
     if (honoursRetryAfter(status)) {
-      retryAfterSeconds =
-        parseRetryAfter(response.header('retry-after'), this.retry.now()) ?? parseRateLimitReset(response.header('x-ratelimit-reset'), this.retry.now());
+      retryAfterSeconds = parseRetryAfter(response.header('retry-after'), this.retry.now()) ?? parseRateLimitReset(response.header('x-ratelimit-reset'), this.retry.now());
       // Hold the whole host, not just this request (see HostQueue). A wait beyond the cap is
       // not honoured here: the request fails and the caller reschedules it.
       if (retryAfterSeconds !== undefined && retryAfterSeconds <= this.retry.maxRetryAfterSeconds) {
@@ -368,10 +351,7 @@ class AxiosHttpClient implements HttpClient {
         }
       : {
           message: `Could not reach ${label} for source ${this.sourceId} (${errno})`,
-          hint:
-            errno === 'ENOTFOUND'
-              ? `Check baseUrl (${this.options.baseUrl}): the host name does not resolve`
-              : 'Check baseUrl, proxy settings and that the instance is up',
+          hint: errno === 'ENOTFOUND' ? `Check baseUrl (${this.options.baseUrl}): the host name does not resolve` : 'Check baseUrl, proxy settings and that the instance is up',
         };
     const described = this.options.describeFailure?.(failure) ?? generic;
     // A name that does not resolve or a certificate that does not verify will not fix itself.
@@ -467,9 +447,7 @@ function retryAfterText(seconds: number | undefined, max: number): string {
   if (seconds === undefined) {
     return '';
   }
-  return seconds > max
-    ? `; Retry-After ${seconds} s exceeds retry.maxRetryAfterSeconds (${max} s), giving up for now`
-    : `; Retry-After ${seconds} s`;
+  return seconds > max ? `; Retry-After ${seconds} s exceeds retry.maxRetryAfterSeconds (${max} s), giving up for now` : `; Retry-After ${seconds} s`;
 }
 
 function pathOf(url: string): string {

@@ -79,11 +79,7 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
  *
  * @param retryIndex 0 for the first retry, 1 for the second, …
  */
-export function backoffDelayMs(
-  retryIndex: number,
-  policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>,
-  random: () => number = Math.random,
-): number {
+export function backoffDelayMs(retryIndex: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, random: () => number = Math.random): number {
   // 2 ** 1024 is Infinity; clamp the exponent so huge retry counts stay finite.
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(retryIndex, 52));
   return Math.floor(random() * ceiling);
@@ -96,9 +92,7 @@ export interface FailureInfo {
   retryAfterSeconds?: number | undefined;
 }
 
-export type RetryDecision =
-  | { retry: true; delayMs: number; reason: 'retry-after' | 'backoff' }
-  | { retry: false; reason: 'not-retryable' | 'exhausted' | 'retry-after-too-long' };
+export type RetryDecision = { retry: true; delayMs: number; reason: 'retry-after' | 'backoff' } | { retry: false; reason: 'not-retryable' | 'exhausted' | 'retry-after-too-long' };
 
 /**
  * Decides whether the attempt after `retriesSoFar` retries may go ahead, and after how long.
@@ -181,10 +175,13 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- see above
       reject(signal?.reason);
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -42,8 +42,9 @@ export function assertTreeSize(value: unknown, max = MAX_TREE_NODES): void {
     if (++count > max) throw new ValueTooLargeError(`a value with more than ${max} parts`);
     if (typeof node !== 'object' || node === null) continue;
     if (Array.isArray(node)) {
-      for (const child of node) if (typeof child === 'object' && child !== null) stack.push(child);
-      else count++;
+      for (const child of node)
+        if (typeof child === 'object' && child !== null) stack.push(child);
+        else count++;
     } else {
       for (const key in node) {
         const child = (node as Record<string, unknown>)[key];

@@ -87,10 +87,7 @@ export async function mapInbound(mappings: PlatformMappings, raw: Record<string,
 }
 
 /** Action → native field map, through the platform's outbound mapping. */
-export async function mapOutbound(
-  mappings: PlatformMappings,
-  input: { action: Action; target: ActionTarget; marker: string },
-): Promise<Record<string, unknown>> {
+export async function mapOutbound(mappings: PlatformMappings, input: { action: Action; target: ActionTarget; marker: string }): Promise<Record<string, unknown>> {
   let mapped: unknown;
   try {
     mapped = await mappings.outbound.evaluate(input, mappingFunctions);

@@ -76,16 +76,7 @@ export const SetFieldAction = z.strictObject({
 });
 
 /** A platform-neutral write. Connectors turn it into native calls through the outbound mapping. */
-export const Action = z.discriminatedUnion('type', [
-  AssignAction,
-  CommentAction,
-  CreateProblemAction,
-  LinkProblemAction,
-  LinkDuplicateAction,
-  UpdateProblemAction,
-  CreateTaskAction,
-  SetFieldAction,
-]);
+export const Action = z.discriminatedUnion('type', [AssignAction, CommentAction, CreateProblemAction, LinkProblemAction, LinkDuplicateAction, UpdateProblemAction, CreateTaskAction, SetFieldAction]);
 export type Action = z.infer<typeof Action>;
 export type ActionType = Action['type'];
 

@@ -56,9 +56,6 @@ export const RuleTest = z.strictObject({
       openTickets: z.record(z.string(), z.number().int().min(0)).optional(),
     })
     .optional(),
-  expect: z.union([
-    z.strictObject({ actions: z.array(ExpectedAction).min(1), exact: z.boolean().default(true) }),
-    z.strictObject({ noActions: z.literal(true) }),
-  ]),
+  expect: z.union([z.strictObject({ actions: z.array(ExpectedAction).min(1), exact: z.boolean().default(true) }), z.strictObject({ noActions: z.literal(true) })]),
 });
 export type RuleTest = z.infer<typeof RuleTest>;

@@ -48,4 +48,3 @@ export function durationMs(duration: Duration): number {
 
 /** A similarity score, 0..1. */
 export const Score = z.number().min(0).max(1);
-

@@ -8,15 +8,40 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
  */
 export class DaemonMetrics {
   readonly registry = new Registry();
-  readonly passes = new Counter({ name: 'deskbridge_passes_total', help: 'Sync passes by source and outcome (ok, failed, stopped)', labelNames: ['source', 'outcome'] as const, registers: [this.registry] });
+  readonly passes = new Counter({
+    name: 'deskbridge_passes_total',
+    help: 'Sync passes by source and outcome (ok, failed, stopped)',
+    labelNames: ['source', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly recordsPulled = new Counter({ name: 'deskbridge_records_pulled_total', help: 'Records read from the platform', labelNames: ['source'] as const, registers: [this.registry] });
   readonly actionsPlanned = new Counter({ name: 'deskbridge_actions_planned_total', help: 'Actions the rules decided on', labelNames: ['source'] as const, registers: [this.registry] });
-  readonly writes = new Counter({ name: 'deskbridge_writes_total', help: 'Outbox writes by outcome (sent, unchanged, superseded, failed, dead)', labelNames: ['source', 'outcome'] as const, registers: [this.registry] });
+  readonly writes = new Counter({
+    name: 'deskbridge_writes_total',
+    help: 'Outbox writes by outcome (sent, unchanged, superseded, failed, dead)',
+    labelNames: ['source', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly quarantined = new Counter({ name: 'deskbridge_records_quarantined_total', help: 'Records that could not be read or mapped', labelNames: ['source'] as const, registers: [this.registry] });
-  readonly reloads = new Counter({ name: 'deskbridge_config_reloads_total', help: 'Rules/mappings edits picked up (accepted) or refused (rejected; the last good set kept running)', labelNames: ['result'] as const, registers: [this.registry] });
+  readonly reloads = new Counter({
+    name: 'deskbridge_config_reloads_total',
+    help: 'Rules/mappings edits picked up (accepted) or refused (rejected; the last good set kept running)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
   readonly pendingWrites = new Gauge({ name: 'deskbridge_outbox_pending', help: 'Writes waiting in the outbox after the last pass', labelNames: ['source'] as const, registers: [this.registry] });
-  readonly auditBroken = new Gauge({ name: 'deskbridge_audit_broken', help: 'Audit log broken or not writable (1): writes to platforms are held until it is acknowledged or fixed', labelNames: ['log', 'mode'] as const, registers: [this.registry] });
-  readonly evaluationLimits = new Counter({ name: 'deskbridge_evaluation_limits_total', help: 'Rule or mapping evaluations stopped by a limit (time, depth, sequence, size); the rule failed for that ticket', labelNames: ['limit'] as const, registers: [this.registry] });
+  readonly auditBroken = new Gauge({
+    name: 'deskbridge_audit_broken',
+    help: 'Audit log broken or not writable (1): writes to platforms are held until it is acknowledged or fixed',
+    labelNames: ['log', 'mode'] as const,
+    registers: [this.registry],
+  });
+  readonly evaluationLimits = new Counter({
+    name: 'deskbridge_evaluation_limits_total',
+    help: 'Rule or mapping evaluations stopped by a limit (time, depth, sequence, size); the rule failed for that ticket',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
   readonly lastPassSeconds = new Gauge({ name: 'deskbridge_last_pass_duration_seconds', help: 'Duration of the last pass', labelNames: ['source'] as const, registers: [this.registry] });
 
   constructor() {
@@ -25,7 +50,12 @@ export class DaemonMetrics {
 }
 
 /** `/metrics` (Prometheus text) and `/healthz` (200 while every source's last pass succeeded). */
-export async function startMetricsServer(metrics: DaemonMetrics, port: number, health: () => { ok: boolean; detail: Record<string, string> }, host = '127.0.0.1'): Promise<{ url: string; close(): Promise<void> }> {
+export async function startMetricsServer(
+  metrics: DaemonMetrics,
+  port: number,
+  health: () => { ok: boolean; detail: Record<string, string> },
+  host = '127.0.0.1',
+): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     if (req.url === '/metrics') {
       void metrics.registry.metrics().then((text) => {

@@ -16,10 +16,7 @@ export class UnknownPlatformError extends Error {
     readonly sourceId: string | undefined,
     readonly validPlatforms: readonly string[],
   ) {
-    super(
-      `Unknown platform "${platform}"${sourceId === undefined ? '' : ` for source ${sourceId}`}. ` +
-        `Must be one of: ${validPlatforms.join(', ')}`,
-    );
+    super(`Unknown platform "${platform}"${sourceId === undefined ? '' : ` for source ${sourceId}`}. ` + `Must be one of: ${validPlatforms.join(', ')}`);
   }
 }
 

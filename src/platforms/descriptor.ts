@@ -4,7 +4,6 @@ import type { ConnectorDeps } from './deps.js';
 import type { SourceBase } from './source-base.js';
 import type { Capabilities, Connector } from './types.js';
 
-
 /** A platform's source schema: a strict object discriminated by its `platform` literal. */
 export type SourceSchema = z.ZodObject<{ platform: z.ZodLiteral<string> } & z.core.$ZodShape, z.core.$strict>;
 

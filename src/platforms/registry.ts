@@ -8,10 +8,7 @@ import { servicenow } from './servicenow/descriptor.js';
  * `validate` and the editor schema list them in. Adding a platform: its folder (with a
  * `descriptor.ts`), its mappings, its sandbox, and one line here.
  */
-export const PLATFORMS = [
-  servicenow,
-  jira,
-] as const;
+export const PLATFORMS = [servicenow, jira] as const;
 
 /** A configured source of any registered platform (what config's `sources:` items parse to). */
 export type PlatformSource = SourceOf<(typeof PLATFORMS)[number]>;

@@ -7,16 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * record shapes. Node built-ins only, like the rest of the sandbox.
  */
 
-export const FAULT_KINDS = [
-  'server-error',
-  'rate-limit',
-  'timeout',
-  'reset',
-  'slow',
-  'truncated-json',
-  'malformed-json',
-  'bad-record',
-] as const;
+export const FAULT_KINDS = ['server-error', 'rate-limit', 'timeout', 'reset', 'slow', 'truncated-json', 'malformed-json', 'bad-record'] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -285,11 +276,18 @@ export function resolveFaultConfig(input: unknown): ResolvedFaultConfig {
  */
 export function parseFaultSpec(spec: string): FaultConfig {
   const raw: Record<string, unknown> = {};
-  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf('=');
     const key = (eq < 0 ? part : part.slice(0, eq)).trim();
     const value = eq < 0 ? 'true' : part.slice(eq + 1).trim();
-    const list = (): string[] => value.split('+').map((v) => v.trim()).filter(Boolean);
+    const list = (): string[] =>
+      value
+        .split('+')
+        .map((v) => v.trim())
+        .filter(Boolean);
     const number = (): number => {
       const n = Number(value);
       if (value === '' || !Number.isFinite(n)) throw new FaultConfigError(`${key} must be a number, got "${value}"`);
@@ -634,12 +632,7 @@ function isJsonResponse(res: ServerResponse): boolean {
  * (PUT takes a {@link FaultConfig} or `{"spec": "rate=…"}`) and `GET|DELETE /faults/log`.
  * Returns null for other paths; throws {@link FaultConfigError} for a bad configuration.
  */
-export async function faultControl(
-  injector: FaultInjector,
-  method: string,
-  path: string,
-  readBody: () => Promise<unknown>,
-): Promise<{ status: number; body: unknown } | null> {
+export async function faultControl(injector: FaultInjector, method: string, path: string, readBody: () => Promise<unknown>): Promise<{ status: number; body: unknown } | null> {
   if (path === '/faults') {
     if (method === 'GET') return { status: 200, body: { faults: injector.current(), counts: injector.stats() } };
     if (method === 'PUT') {

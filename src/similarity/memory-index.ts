@@ -1,4 +1,19 @@
-import { analyse, combineScore, DEFAULT_RECENCY, DEFAULT_SCORING, recencyFactor, fieldEquals, idf, matchFields, PRIOR_AVG_LENGTHS, scoreText, selfScore, termWeights, type FieldLengths, type ScoringParams } from './scoring.js';
+import {
+  analyse,
+  combineScore,
+  DEFAULT_RECENCY,
+  DEFAULT_SCORING,
+  recencyFactor,
+  fieldEquals,
+  idf,
+  matchFields,
+  PRIOR_AVG_LENGTHS,
+  scoreText,
+  selfScore,
+  termWeights,
+  type FieldLengths,
+  type ScoringParams,
+} from './scoring.js';
 import type { Candidate, CandidateIndex, CandidateQuery, IndexedDoc, SimilarityDoc } from './types.js';
 
 interface StoredDoc {
@@ -72,7 +87,11 @@ export class MemoryCandidateIndex implements CandidateIndex {
       const matchedFields = matchFields(q.doc.fields, d.fields, Object.keys(weights));
       out.push({
         ...d.ticket,
-        score: combineScore(text.score, matchedFields.map((f) => weights[f] ?? 0)) * recencyFactor(queryMs - d.createdMs, recency),
+        score:
+          combineScore(
+            text.score,
+            matchedFields.map((f) => weights[f] ?? 0),
+          ) * recencyFactor(queryMs - d.createdMs, recency),
         textScore: text.score,
         sharedTerms: text.sharedTerms,
         matchedFields,

@@ -286,7 +286,10 @@ export class SqliteCandidateIndex implements CandidateIndex {
       const df = this.dfOf(id) + 1; // as it will be once this ticket is counted (addDf below)
       entries.push({ id, weight, rank: weight * idf(df, n) });
     }
-    this.addDf(entries.map((e) => e.id), 1);
+    this.addDf(
+      entries.map((e) => e.id),
+      1,
+    );
     // Only the most telling terms get postings: a ticket is found through its rare words, and
     // capping keeps the postings table (the bulk of the file) proportional to tickets, not text.
     const posted = entries.length <= this.options.maxPostingsPerDoc ? entries : [...entries].sort((a, b) => b.rank - a.rank).slice(0, this.options.maxPostingsPerDoc);
@@ -412,7 +415,11 @@ export class SqliteCandidateIndex implements CandidateIndex {
       const matchedFields = matchFields(q.doc.fields, fields, Object.keys(weights));
       out.push({
         ...this.ticketOf(row),
-        score: combineScore(text.score, matchedFields.map((f) => weights[f] ?? 0)) * recencyFactor(queryMs - row.created_ms, recency),
+        score:
+          combineScore(
+            text.score,
+            matchedFields.map((f) => weights[f] ?? 0),
+          ) * recencyFactor(queryMs - row.created_ms, recency),
         textScore: text.score,
         sharedTerms: text.sharedTerms,
         matchedFields,

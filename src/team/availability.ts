@@ -14,24 +14,18 @@ export function workingIntervals(person: Person, group: Group, from: Date, to: D
   return schedule(person, group, from.getTime(), to.getTime(), { holidays: true, absences: true });
 }
 
-function schedule(
-  person: Person,
-  group: Group,
-  from: number,
-  to: number,
-  include: { holidays: boolean; absences: boolean },
-): Interval[] {
+function schedule(person: Person, group: Group, from: number, to: number, include: { holidays: boolean; absences: boolean }): Interval[] {
   const holidays = include.holidays ? group.holidays : NO_HOLIDAYS;
   const shifts = group.shifts.filter((s) => s.members.includes(person.id));
-  let base =
-    shifts.length === 0
-      ? hoursIntervals(group.timeZone, group.hours, holidays, from, to)
-      : normalize(shifts.flatMap((s) => hoursIntervals(group.timeZone, s.hours, holidays, from, to)));
+  let base = shifts.length === 0 ? hoursIntervals(group.timeZone, group.hours, holidays, from, to) : normalize(shifts.flatMap((s) => hoursIntervals(group.timeZone, s.hours, holidays, from, to)));
   if (person.workingHours !== undefined) {
     base = intersect(base, hoursIntervals(person.timeZone, person.workingHours, NO_HOLIDAYS, from, to));
   }
   if (include.absences && person.absences.length > 0) {
-    base = subtract(base, person.absences.map((a) => ({ start: a.start.getTime(), end: a.end.getTime() })));
+    base = subtract(
+      base,
+      person.absences.map((a) => ({ start: a.start.getTime(), end: a.end.getTime() })),
+    );
   }
   return base;
 }
@@ -74,9 +68,7 @@ export function availability(person: Person, group: Group, at: Date): Availabili
     if (now !== undefined) {
       const result: Availability = { state: 'working', working: true, detail: `on shift until ${when(now.end)}` };
       if (now.end < t + horizon) result.until = new Date(now.end);
-      const shift = group.shifts.find(
-        (s) => s.members.includes(person.id) && containing(hoursIntervals(zone, s.hours, group.holidays, t - DAY_MS, t + DAY_MS), t),
-      );
+      const shift = group.shifts.find((s) => s.members.includes(person.id) && containing(hoursIntervals(zone, s.hours, group.holidays, t - DAY_MS, t + DAY_MS), t));
       if (shift !== undefined) {
         result.shift = shift.name;
         result.detail = `on the ${shift.name} shift until ${when(now.end)}`;

@@ -17,8 +17,7 @@ export const WEEKDAY_KEYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string; hint?: string };
 
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
-const fail = <T>(message: string, hint?: string): Parsed<T> =>
-  hint === undefined ? { ok: false, message } : { ok: false, message, hint };
+const fail = <T>(message: string, hint?: string): Parsed<T> => (hint === undefined ? { ok: false, message } : { ok: false, message, hint });
 
 /** `HH:MM` → minutes; `24:00` only when `allowMidnightEnd`. */
 export function parseClock(text: string, allowMidnightEnd = false): number | undefined {

@@ -62,13 +62,7 @@ export function containing(list: readonly Interval[], at: number): Interval | un
  * to the day it starts on: a holiday cancels the ranges starting that day, including the overnight
  * part after midnight. Cost is per day, not per minute.
  */
-export function hoursIntervals(
-  timeZone: string,
-  hours: WeeklyHours,
-  holidays: ReadonlySet<string>,
-  from: number,
-  to: number,
-): Interval[] {
+export function hoursIntervals(timeZone: string, hours: WeeklyHours, holidays: ReadonlySet<string>, from: number, to: number): Interval[] {
   if (to <= from) return [];
   const out: Interval[] = [];
   const first = localDay(from, timeZone) - 1;

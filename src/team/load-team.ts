@@ -202,7 +202,11 @@ function lintOnCall(l: Linter, path: YamlPath, g: GroupEntry, ids: ReadonlySet<s
     if (prev === undefined || cur === undefined || cur.start >= prev.end) continue;
     const later = Math.max(prev.index, cur.index);
     const earlier = Math.min(prev.index, cur.index);
-    l.at([...path, 'overrides', later], `On-call override overlaps the override at ${l.where([...path, 'overrides', earlier])}`, 'make one end where the other starts; only one person can hold an override at a time');
+    l.at(
+      [...path, 'overrides', later],
+      `On-call override overlaps the override at ${l.where([...path, 'overrides', earlier])}`,
+      'make one end where the other starts; only one person can hold an override at a time',
+    );
   }
 }
 

@@ -84,7 +84,9 @@ function partOf(name: string): number {
 }
 
 function lastLineOf(file: string): { seq: number; hash: string; at: string; data: Record<string, unknown> } {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
   return JSON.parse(lines.at(-1) ?? '{}') as { seq: number; hash: string; at: string; data: Record<string, unknown> };
 }
 
@@ -94,14 +96,23 @@ const TAMPERING: [string, RegExp, (auditDir: string, statePath: string) => void]
     /truncated/,
     (dir) => {
       const last = actionFiles(dir).at(-1) ?? '';
-      const lines = readFileSync(last, 'utf8').split('\n').filter((l) => l !== '');
+      const lines = readFileSync(last, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '');
       // The newest file loses its last entry (or the whole newest file goes when it held one).
-      if (lines.length > 1) writeFileSync(last, lines.slice(0, -1).map((l) => `${l}\n`).join(''));
+      if (lines.length > 1)
+        writeFileSync(
+          last,
+          lines
+            .slice(0, -1)
+            .map((l) => `${l}\n`)
+            .join(''),
+        );
       else rmSync(last);
     },
   ],
   [
-    "a file in the middle deleted",
+    'a file in the middle deleted',
     /missing-file/,
     (dir) => {
       const files = actionFiles(dir);
@@ -131,64 +142,67 @@ const TAMPERING: [string, RegExp, (auditDir: string, statePath: string) => void]
 ];
 
 describe('a tampered audit trail stops the daemon writing to ServiceNow until an operator acknowledges the break', () => {
-  it.each(TAMPERING)('%s: verify fails, the daemon makes zero writes (health 503, metric, exit 1) until acknowledged, then writes again and verify passes listing the break', async (_name, kind, tamper) => {
-    const { configPath, auditDir, statePath } = await setup();
-    if (!sandbox) throw new Error('no sandbox');
-    raise('Printer on floor 2 jams');
-    raise('Laptop fan is loud');
-    raise('Outlook asks for the password again and again');
-    const first = await start(configPath);
-    expect((await first.daemon.runOnce()).ok).toBe(true);
-    expect(writesIn(sandbox)).toBeGreaterThan(0);
-    expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
-    await stop(first);
-    expect((await cli(() => auditVerifyCommand({ config: configPath }))).code).toBe(0);
+  it.each(TAMPERING)(
+    '%s: verify fails, the daemon makes zero writes (health 503, metric, exit 1) until acknowledged, then writes again and verify passes listing the break',
+    async (_name, kind, tamper) => {
+      const { configPath, auditDir, statePath } = await setup();
+      if (!sandbox) throw new Error('no sandbox');
+      raise('Printer on floor 2 jams');
+      raise('Laptop fan is loud');
+      raise('Outlook asks for the password again and again');
+      const first = await start(configPath);
+      expect((await first.daemon.runOnce()).ok).toBe(true);
+      expect(writesIn(sandbox)).toBeGreaterThan(0);
+      expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
+      await stop(first);
+      expect((await cli(() => auditVerifyCommand({ config: configPath }))).code).toBe(0);
 
-    tamper(auditDir, statePath);
-    const verifyBroken = await cli(() => auditVerifyCommand({ config: configPath }));
-    expect(verifyBroken.code).toBe(1);
-    expect(verifyBroken.stdout).toMatch(new RegExp(`actions: FAILED \\(${kind.source}\\)`));
+      tamper(auditDir, statePath);
+      const verifyBroken = await cli(() => auditVerifyCommand({ config: configPath }));
+      expect(verifyBroken.code).toBe(1);
+      expect(verifyBroken.stdout).toMatch(new RegExp(`actions: FAILED \\(${kind.source}\\)`));
 
-    // A new ticket needs a write; the daemon must not make it while the trail is broken.
-    raise('VPN drops every ten minutes');
-    const writesBefore = writesIn(sandbox);
-    const blocked = await start(configPath);
-    const pass = await blocked.daemon.runOnce();
-    expect(pass.ok).toBe(false);
-    expect(pass.results[0]?.pendingWrites).toBeGreaterThan(0);
-    expect(writesIn(sandbox)).toBe(writesBefore);
-    const health = await fetch(`${blocked.url}/healthz`);
-    expect(health.status).toBe(503);
-    const body = (await health.json()) as { ok: boolean; detail: Record<string, string> };
-    expect(body.detail['audit']).toMatch(kind);
-    expect(await (await fetch(`${blocked.url}/metrics`)).text()).toContain('deskbridge_audit_broken{log="actions",mode="live"} 1');
-    const error = blocked.lines.map((l) => JSON.parse(l) as { level: string; message: string; problem?: string }).find((l) => l.message.startsWith('Audit trail broken'));
-    expect(error?.level).toBe('error');
-    expect(error?.problem).toMatch(kind);
-    // Passes go on being refused, and the recorded head is not moved to hide the break.
-    expect((await blocked.daemon.runOnce()).ok).toBe(false);
-    expect(writesIn(sandbox)).toBe(writesBefore);
-    await stop(blocked);
-    expect((await cli(() => auditVerifyCommand({ config: configPath }))).code).toBe(1);
+      // A new ticket needs a write; the daemon must not make it while the trail is broken.
+      raise('VPN drops every ten minutes');
+      const writesBefore = writesIn(sandbox);
+      const blocked = await start(configPath);
+      const pass = await blocked.daemon.runOnce();
+      expect(pass.ok).toBe(false);
+      expect(pass.results[0]?.pendingWrites).toBeGreaterThan(0);
+      expect(writesIn(sandbox)).toBe(writesBefore);
+      const health = await fetch(`${blocked.url}/healthz`);
+      expect(health.status).toBe(503);
+      const body = (await health.json()) as { ok: boolean; detail: Record<string, string> };
+      expect(body.detail['audit']).toMatch(kind);
+      expect(await (await fetch(`${blocked.url}/metrics`)).text()).toContain('deskbridge_audit_broken{log="actions",mode="live"} 1');
+      const error = blocked.lines.map((l) => JSON.parse(l) as { level: string; message: string; problem?: string }).find((l) => l.message.startsWith('Audit trail broken'));
+      expect(error?.level).toBe('error');
+      expect(error?.problem).toMatch(kind);
+      // Passes go on being refused, and the recorded head is not moved to hide the break.
+      expect((await blocked.daemon.runOnce()).ok).toBe(false);
+      expect(writesIn(sandbox)).toBe(writesBefore);
+      await stop(blocked);
+      expect((await cli(() => auditVerifyCommand({ config: configPath }))).code).toBe(1);
 
-    const ack = await cli(() => auditAcknowledgeCommand({ config: configPath, log: 'actions', reason: 'e2e: tampering staged on purpose', by: 'qa-auditor' }));
-    expect(ack.stdout).toContain('break acknowledged by qa-auditor');
-    expect(ack.code).toBe(0);
+      const ack = await cli(() => auditAcknowledgeCommand({ config: configPath, log: 'actions', reason: 'e2e: tampering staged on purpose', by: 'qa-auditor' }));
+      expect(ack.stdout).toContain('break acknowledged by qa-auditor');
+      expect(ack.code).toBe(0);
 
-    const resumed = await start(configPath);
-    expect((await resumed.daemon.runOnce()).ok).toBe(true);
-    expect(writesIn(sandbox)).toBeGreaterThan(writesBefore);
-    expect((await fetch(`${resumed.url}/healthz`)).status).toBe(200);
-    expect(await (await fetch(`${resumed.url}/metrics`)).text()).toContain('deskbridge_audit_broken{log="actions",mode="live"} 0');
-    await stop(resumed);
+      const resumed = await start(configPath);
+      expect((await resumed.daemon.runOnce()).ok).toBe(true);
+      expect(writesIn(sandbox)).toBeGreaterThan(writesBefore);
+      expect((await fetch(`${resumed.url}/healthz`)).status).toBe(200);
+      expect(await (await fetch(`${resumed.url}/metrics`)).text()).toContain('deskbridge_audit_broken{log="actions",mode="live"} 0');
+      await stop(resumed);
 
-    const verified = await cli(() => auditVerifyCommand({ config: configPath }));
-    expect(verified.code).toBe(0);
-    expect(verified.stdout).toMatch(/actions: OK with 1 acknowledged break/);
-    expect(verified.stdout).toMatch(new RegExp(`ACKNOWLEDGED break: ${kind.source}`));
-    expect(verified.stdout).toContain('acknowledged by qa-auditor');
-    expect(verified.stdout).toContain('qa: OK');
-  });
+      const verified = await cli(() => auditVerifyCommand({ config: configPath }));
+      expect(verified.code).toBe(0);
+      expect(verified.stdout).toMatch(/actions: OK with 1 acknowledged break/);
+      expect(verified.stdout).toMatch(new RegExp(`ACKNOWLEDGED break: ${kind.source}`));
+      expect(verified.stdout).toContain('acknowledged by qa-auditor');
+      expect(verified.stdout).toContain('qa: OK');
+    },
+  );
 });
 
 describe('an audit directory deskbridge cannot write', () => {

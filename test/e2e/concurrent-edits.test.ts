@@ -10,7 +10,7 @@ process.env['E2E_SN_PASSWORD'] = 'deskbridge';
 describe('people editing tickets while deskbridge works', () => {
   const e2e = useE2e();
 
-  it('does not overwrite a technician\'s change made while deskbridge\'s write was waiting', async () => {
+  it("does not overwrite a technician's change made while deskbridge's write was waiting", async () => {
     const sandbox = await e2e.serviceNow({});
     const incident = sandbox.store.insert('incident', { short_description: 'Laptop will not boot', category: 'hardware', state: '1' }, 'caller.one', { inputDisplayValue: true });
     const number = incident['number'] ?? '';

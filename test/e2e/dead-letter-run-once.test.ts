@@ -45,7 +45,11 @@ describe('run --once after a dead-lettered write', () => {
     expect(second.ok).toBe(true);
     expect(second.results[0]?.pendingWrites).toBe(0);
     // No routing note describes an assignment that was never made.
-    expect(Object.values(snapshot(sandbox)).flatMap((t) => t.notes).filter((n) => n.includes('routed to'))).toEqual([]);
+    expect(
+      Object.values(snapshot(sandbox))
+        .flatMap((t) => t.notes)
+        .filter((n) => n.includes('routed to')),
+    ).toEqual([]);
 
     const listed = await new Promise<string>((resolve) => {
       execFile(process.execPath, [join(REPO, 'bin', 'deskbridge.js'), 'outbox', 'list', '--status', 'dead', '--config', configPath], { env: process.env }, (_e, stdout) => resolve(stdout));

@@ -61,7 +61,13 @@ describe.skipIf(missingData('hadoopBugs')).each(['cloud', 'datacenter'] as const
     const capture = captureLogger(secrets);
     daemon = new Daemon({ config, logger: capture.logger });
     const firstRun = await daemon.runOnce();
-    if (!firstRun.ok) console.log(capture.lines.filter((l) => l.includes('"error"') || l.includes('warn')).slice(0, 10).join('\n'));
+    if (!firstRun.ok)
+      console.log(
+        capture.lines
+          .filter((l) => l.includes('"error"') || l.includes('warn'))
+          .slice(0, 10)
+          .join('\n'),
+      );
     expect(firstRun.ok).toBe(true);
 
     const links = sandbox.store.links().filter((l) => l.type === 'Duplicate');

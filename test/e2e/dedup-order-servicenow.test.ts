@@ -54,25 +54,29 @@ describe('duplicate detection finds an original updated after its duplicate (Ser
   it.each([
     ['on the same page', 50],
     ['on a later page of the same pass', 1],
-  ])('both in one pass, the original %s: the duplicate gets it suggested', async (_where, pageSize) => {
-    const store = new ServiceNowStore();
-    const original = raise(store, 3 * HOUR, ORIGINAL);
-    const duplicate = raise(store, 2 * HOUR, DUPLICATE);
-    // The original's last update is later than the duplicate's: it is pulled after it.
-    store.update('incident', original.sysId, { comments: 'Happens for every PDF, other attachments open fine.' }, 'beth.anglin', { inputDisplayValue: true });
-    sandbox = await startServiceNowSandbox({ store, users: USERS });
-    const { config, secrets } = loadConfig(writeConfig(sandbox.url, { rules: RULES, pageSize }));
-    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+  ])(
+    'both in one pass, the original %s: the duplicate gets it suggested',
+    async (_where, pageSize) => {
+      const store = new ServiceNowStore();
+      const original = raise(store, 3 * HOUR, ORIGINAL);
+      const duplicate = raise(store, 2 * HOUR, DUPLICATE);
+      // The original's last update is later than the duplicate's: it is pulled after it.
+      store.update('incident', original.sysId, { comments: 'Happens for every PDF, other attachments open fine.' }, 'beth.anglin', { inputDisplayValue: true });
+      sandbox = await startServiceNowSandbox({ store, users: USERS });
+      const { config, secrets } = loadConfig(writeConfig(sandbox.url, { rules: RULES, pageSize }));
+      daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
 
-    expect((await daemon.runOnce()).ok).toBe(true);
-    expectSuggested(sandbox, duplicate, original);
-    // The original is not made a duplicate of the later report.
-    expect(parentOf(sandbox, original.sysId)).toBe('');
+      expect((await daemon.runOnce()).ok).toBe(true);
+      expectSuggested(sandbox, duplicate, original);
+      // The original is not made a duplicate of the later report.
+      expect(parentOf(sandbox, original.sysId)).toBe('');
 
-    const writes = writesIn(sandbox);
-    expect((await daemon.runOnce()).ok).toBe(true);
-    expect(writesIn(sandbox)).toBe(writes);
-  }, 60_000);
+      const writes = writesIn(sandbox);
+      expect((await daemon.runOnce()).ok).toBe(true);
+      expect(writesIn(sandbox)).toBe(writes);
+    },
+    60_000,
+  );
 
   it('across passes: an original created earlier that reaches deskbridge only after its duplicate was judged is still found', async () => {
     const store = new ServiceNowStore();

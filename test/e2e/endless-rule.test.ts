@@ -76,7 +76,9 @@ describe('a rule that never ends', () => {
     const port = await freePort();
     const configPath = writeConfig(sandbox.url, { rules: rulesDir });
     appendFileSync(configPath, `limits: { evaluationMs: ${BUDGET_MS} }\nmetrics: { port: ${port} }\n`);
-    const unassigned = Object.entries(snapshot(sandbox)).filter(([, s]) => s.group === '').map(([number]) => number);
+    const unassigned = Object.entries(snapshot(sandbox))
+      .filter(([, s]) => s.group === '')
+      .map(([number]) => number);
     expect(unassigned.length).toBeGreaterThan(0);
 
     // 1. The daemon: health and metrics answer during the pass; SIGTERM ends it within a second.
@@ -104,7 +106,10 @@ describe('a rule that never ends', () => {
     // 2. A restart completes the pass: the endless rule fails per ticket (logged with rule and ticket), the others route.
     const first = await runOnce(configPath);
     expect(first.status).toBe(0);
-    const failures = first.log.split('\n').filter((l) => l.includes('Rule evaluation failed')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const failures = first.log
+      .split('\n')
+      .filter((l) => l.includes('Rule evaluation failed'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(failures.length).toBeGreaterThan(0);
     for (const f of failures) {
       expect(f).toMatchObject({ ruleId: 'endless', ticketKey: expect.stringMatching(/^servicenow:sandbox-snow:/) });

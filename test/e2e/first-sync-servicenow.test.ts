@@ -140,7 +140,11 @@ describe.skipIf(missingData('eventLog', 'ticketTexts'))('first sync against the 
 
     // A live spike of the same group: one problem, on the baseline the year taught (a weekly
     // rate), with only the live incidents as members.
-    const spike = [raise(store, 0, 'VPN login fails', { state: '1', logged: 'now' }), raise(store, 0, 'Cannot connect to VPN', { state: '1', logged: 'now' }), raise(store, 0, 'VPN tunnel keeps dropping', { state: '1', logged: 'now' })];
+    const spike = [
+      raise(store, 0, 'VPN login fails', { state: '1', logged: 'now' }),
+      raise(store, 0, 'Cannot connect to VPN', { state: '1', logged: 'now' }),
+      raise(store, 0, 'VPN tunnel keeps dropping', { state: '1', logged: 'now' }),
+    ];
     expect((await daemon.runOnce()).ok).toBe(true);
     const opened = problems(sandbox);
     expect(opened).toHaveLength(1);
@@ -152,13 +156,24 @@ describe.skipIf(missingData('eventLog', 'ticketTexts'))('first sync against the 
   it('SLA steps already past at the first sync are recorded, not sent; a step that falls due after it fires live', async () => {
     const store = new ServiceNowStore();
     // 75% of the one-hour target went by a quarter of an hour ago; the hour runs out in 4 s.
-    const late = raiseIncident(store, { title: 'Core switch flapping in building B', category: 'network', openedAgoMs: 60 * 60_000 - 4_000, logged: 'opened', fields: { state: '2', assignment_group: 'Network Operations' } })['sys_id'] ?? '';
+    const late =
+      raiseIncident(store, {
+        title: 'Core switch flapping in building B',
+        category: 'network',
+        openedAgoMs: 60 * 60_000 - 4_000,
+        logged: 'opened',
+        fields: { state: '2', assignment_group: 'Network Operations' },
+      })['sys_id'] ?? '';
     sandbox = await startServiceNowSandbox({ store, users: USERS });
     const { config, secrets } = loadConfig(writeConfig(sandbox.url, { rules: join(REPO, 'test', 'fixtures', 'e2e', 'rules-sla'), actFrom: null }));
     // The rules' clock: moved past the hour instead of waiting for it.
     const clock = new TestClock();
     daemon = new Daemon({ config, logger: captureLogger(secrets).logger, ruleNow: clock.now });
-    const slaNotes = (): string[] => store.journal(late).filter((j) => j.value.includes('SLA')).map((j) => j.value);
+    const slaNotes = (): string[] =>
+      store
+        .journal(late)
+        .filter((j) => j.value.includes('SLA'))
+        .map((j) => j.value);
 
     const first = await daemon.runOnce();
     expect(first.ok).toBe(true);

@@ -37,7 +37,9 @@ describe('fencing: a daemon whose state was taken over (it was paused past its T
     expect(taken.takenOver?.reason).toBe('heartbeat-expired');
     expect(result.ok).toBe(false);
     expect(daemon.leaseLost).toBeInstanceOf(StateLeaseLostError);
-    expect(daemon.leaseLost?.message).toMatch(/^lost the lock on state .*state\.db: it is now held by pid 4242 on host other-node .*\(token 2, ours was 1\); stopping without committing anything more$/);
+    expect(daemon.leaseLost?.message).toMatch(
+      /^lost the lock on state .*state\.db: it is now held by pid 4242 on host other-node .*\(token 2, ours was 1\); stopping without committing anything more$/,
+    );
     expect(lines.some((l) => l.includes('Lost the state lock; stopping'))).toBe(true);
     expect(writesIn(sandbox)).toBe(0);
     expect(await successor.getWatermark('sandbox-snow')).toBeNull();

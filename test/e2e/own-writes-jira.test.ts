@@ -31,10 +31,7 @@ function seededStore(flavour: 'cloud' | 'datacenter'): JiraStore {
   TOPICS.forEach((topic, i) => {
     for (const [n, suffix] of [' since Monday', ' again today', ' for the whole team'].entries()) {
       const at = now - (200 - i * 10 - n * 3) * 60_000;
-      store.createIssue(
-        { project: 'ITSM', issueType: 'Incident', summary: topic + suffix, description: `${topic}. Started${suffix}.`, reporter, created: at, updated: at },
-        reporter,
-      );
+      store.createIssue({ project: 'ITSM', issueType: 'Incident', summary: topic + suffix, description: `${topic}. Started${suffix}.`, reporter, created: at, updated: at }, reporter);
     }
   });
   return store;
@@ -115,10 +112,7 @@ describe.each(['datacenter', 'cloud'] as const)('own writes on Jira %s', (flavou
 /** One routing rule, an assignment without a note: one write per issue keeps the test quick. */
 function assignOnlyRules(): string {
   const dir = mkdtempSync(join(tmpdir(), 'deskbridge-assign-only-'));
-  writeFileSync(
-    join(dir, 'routing.yaml'),
-    ['rules:', '  - id: unassigned-to-desk', '    kind: routing', '    when: $not($exists(group))', '    assign:', '      group: Service Desk', ''].join('\n'),
-  );
+  writeFileSync(join(dir, 'routing.yaml'), ['rules:', '  - id: unassigned-to-desk', '    kind: routing', '    when: $not($exists(group))', '    assign:', '      group: Service Desk', ''].join('\n'));
   return dir;
 }
 
@@ -148,7 +142,14 @@ describe('a bulk change on Jira Data Center: 350 issues in one updated minute', 
 
     const result = await daemon.runOnce();
 
-    expect(result.ok, JSON.stringify(result.results) + captured.lines.filter((l) => l.includes('"warn"') || l.includes('"error"')).slice(0, 5).join('\n')).toBe(true);
+    expect(
+      result.ok,
+      JSON.stringify(result.results) +
+        captured.lines
+          .filter((l) => l.includes('"warn"') || l.includes('"error"'))
+          .slice(0, 5)
+          .join('\n'),
+    ).toBe(true);
     const routed = jiraSnapshot(sandbox);
     const unrouted = imported.filter((key) => routed[key]?.team !== 'Service Desk');
     expect(imported).toHaveLength(350);

@@ -66,7 +66,10 @@ describe.each(['cloud', 'datacenter'] as const)('pattern rules against the Jira 
     expect(problem.summary).toBe('Recurring incidents: Network');
     expect(problem.labels.some((l) => l.startsWith('deskbridge-'))).toBe(true);
     // Members: every incident whose (first) component is Network from the last 24 h — the spike plus the fixtures' own.
-    const recent = store.list().filter((i) => i.key.startsWith('ITSM-') && i.components[0] === 'Network' && i.created > Date.now() - DAY + 60_000).map((i) => i.key);
+    const recent = store
+      .list()
+      .filter((i) => i.key.startsWith('ITSM-') && i.components[0] === 'Network' && i.created > Date.now() - DAY + 60_000)
+      .map((i) => i.key);
     expect(recent).toEqual(expect.arrayContaining(spike));
     expect(membersOf(sandbox, problem.id)).toEqual([...recent].sort());
     for (const key of spike) expect(text(problem.description)).toContain(key);

@@ -43,7 +43,13 @@ describe('pattern rules against the ServiceNow sandbox (real HTTP, real SQLite)'
       raise(store, week * 7 * DAY - HOUR, 'Laptop screen flickers', 'hardware', 'Display');
     }
     const spike = [raise(store, 5 * HOUR, 'VPN tunnel down for the whole floor'), raise(store, 4 * HOUR, 'Cannot connect to VPN'), raise(store, 3 * HOUR, 'VPN login fails')];
-    sandbox = await startServiceNowSandbox({ store, users: [{ userName: 'deskbridge', password: 'deskbridge' }, { userName: 'beth.anglin', password: 'beth' }] });
+    sandbox = await startServiceNowSandbox({
+      store,
+      users: [
+        { userName: 'deskbridge', password: 'deskbridge' },
+        { userName: 'beth.anglin', password: 'beth' },
+      ],
+    });
     const configPath = writeConfig(sandbox.url, { rules: RULES });
     const { config, secrets } = loadConfig(configPath);
     daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
@@ -85,7 +91,13 @@ describe('pattern rules against the ServiceNow sandbox (real HTTP, real SQLite)'
     const store = new ServiceNowStore();
     for (let week = 6; week >= 1; week--) raise(store, week * 7 * DAY, 'VPN drops now and then');
     const first = [raise(store, 6 * HOUR, 'VPN down'), raise(store, 5 * HOUR, 'VPN down again'), raise(store, 4 * HOUR, 'VPN still down')];
-    sandbox = await startServiceNowSandbox({ store, users: [{ userName: 'deskbridge', password: 'deskbridge' }, { userName: 'beth.anglin', password: 'beth' }] });
+    sandbox = await startServiceNowSandbox({
+      store,
+      users: [
+        { userName: 'deskbridge', password: 'deskbridge' },
+        { userName: 'beth.anglin', password: 'beth' },
+      ],
+    });
     const { config, secrets } = loadConfig(writeConfig(sandbox.url, { rules: RULES }));
     daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
     expect((await daemon.runOnce()).ok).toBe(true);

@@ -39,17 +39,27 @@ function readLog(dir: string, log: 'qa' | 'actions'): LogLine[] {
   return readdirSync(dir)
     .filter((f) => f.startsWith(`${log}-`))
     .sort()
-    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => l !== ''))
+    .flatMap((f) =>
+      readFileSync(join(dir, f), 'utf8')
+        .split('\n')
+        .filter((l) => l !== ''),
+    )
     .map((l) => JSON.parse(l) as LogLine);
 }
 
 /** deskbridge's QA failure notes on an incident (sample notes are counted separately). */
 function qaNotes(sandbox: ServiceNowSandbox, sysId: string): string[] {
-  return sandbox.store.journal(sysId).filter((j) => j.value.includes('needs another look')).map((j) => j.value);
+  return sandbox.store
+    .journal(sysId)
+    .filter((j) => j.value.includes('needs another look'))
+    .map((j) => j.value);
 }
 
 function sampleNotes(sandbox: ServiceNowSandbox, sysId: string): string[] {
-  return sandbox.store.journal(sysId).filter((j) => j.value.includes('picked this ticket for a manual review')).map((j) => j.value);
+  return sandbox.store
+    .journal(sysId)
+    .filter((j) => j.value.includes('picked this ticket for a manual review'))
+    .map((j) => j.value);
 }
 
 describe('QA rules and the audit logs against the ServiceNow sandbox', () => {
@@ -65,7 +75,13 @@ describe('QA rules and the audit logs against the ServiceNow sandbox', () => {
   it('logs one verdict per resolved ticket version, notes failures once, re-checks a reopened ticket, and audit verify catches tampering', async () => {
     const store = new ServiceNowStore();
     const fixtures = seedFixtures(store).filter((r) => !['6', '7', '8'].includes(r['state'] ?? ''));
-    sandbox = await startServiceNowSandbox({ store, users: [{ userName: 'deskbridge', password: 'deskbridge' }, { userName: 'beth.anglin', password: 'beth' }] });
+    sandbox = await startServiceNowSandbox({
+      store,
+      users: [
+        { userName: 'deskbridge', password: 'deskbridge' },
+        { userName: 'beth.anglin', password: 'beth' },
+      ],
+    });
     const configPath = writeConfig(sandbox.url, { rules: QA_RULES });
     const { config, secrets } = loadConfig(configPath);
     daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
@@ -88,8 +104,18 @@ describe('QA rules and the audit logs against the ServiceNow sandbox', () => {
     expect(verdicts.map((v) => v.data.ticket.number).sort()).toEqual([numberOf(good), numberOf(lazy), numberOf(silent)].sort());
     const byNumber = new Map(verdicts.map((v) => [v.data.ticket.number, v.data]));
     expect(byNumber.get(numberOf(good))?.passed).toBe(true);
-    expect(byNumber.get(numberOf(lazy))?.checks.filter((c) => !c.passed).map((c) => c.id)).toEqual(['notes-long-enough', 'notes-not-boilerplate']);
-    expect(byNumber.get(numberOf(silent))?.checks.filter((c) => !c.passed).map((c) => c.id)).toEqual(['customer-updated']);
+    expect(
+      byNumber
+        .get(numberOf(lazy))
+        ?.checks.filter((c) => !c.passed)
+        .map((c) => c.id),
+    ).toEqual(['notes-long-enough', 'notes-not-boilerplate']);
+    expect(
+      byNumber
+        .get(numberOf(silent))
+        ?.checks.filter((c) => !c.passed)
+        .map((c) => c.id),
+    ).toEqual(['customer-updated']);
     expect(qaNotes(sandbox, good)).toEqual([]);
     expect(qaNotes(sandbox, lazy)).toHaveLength(1);
     expect(qaNotes(sandbox, silent)).toHaveLength(1);
@@ -125,7 +151,12 @@ describe('QA rules and the audit logs against the ServiceNow sandbox', () => {
     expect(report.code).toBe(0);
     expect(report.stdout).toContain('customer-updated');
 
-    const qaFile = join(config.audit.dir, readdirSync(config.audit.dir).filter((f) => f.startsWith('qa-')).sort()[0] ?? '');
+    const qaFile = join(
+      config.audit.dir,
+      readdirSync(config.audit.dir)
+        .filter((f) => f.startsWith('qa-'))
+        .sort()[0] ?? '',
+    );
     const lines = readFileSync(qaFile, 'utf8').split('\n');
     lines[0] = (lines[0] ?? '').replace('"passed":false', '"passed":true');
     writeFileSync(qaFile, lines.join('\n'));

@@ -14,7 +14,10 @@ function raise(store: ServiceNowStore, openedAgoMs: number, title: string): stri
 }
 
 function notes(sandbox: ServiceNowSandbox, sysId: string): string[] {
-  return sandbox.store.journal(sysId).filter((j) => j.value.includes('SLA')).map((j) => j.value);
+  return sandbox.store
+    .journal(sysId)
+    .filter((j) => j.value.includes('SLA'))
+    .map((j) => j.value);
 }
 
 describe('SLA escalation against the ServiceNow sandbox', () => {
@@ -25,7 +28,15 @@ describe('SLA escalation against the ServiceNow sandbox', () => {
     // 75% of the hour is gone; the hour itself runs out four seconds from now.
     const late = raise(store, 60 * MINUTE - 4_000, 'Core switch flapping in building B');
     const fresh = raise(store, 5 * MINUTE, 'Printer offline on floor 2');
-    const sandbox = e2e.closeAfter(await startServiceNowSandbox({ store, users: [{ userName: 'deskbridge', password: 'deskbridge' }, { userName: 'beth.anglin', password: 'beth' }] }));
+    const sandbox = e2e.closeAfter(
+      await startServiceNowSandbox({
+        store,
+        users: [
+          { userName: 'deskbridge', password: 'deskbridge' },
+          { userName: 'beth.anglin', password: 'beth' },
+        ],
+      }),
+    );
     const loaded = e2e.load(writeConfig(sandbox.url, { rules: RULES }));
     // The rules' clock: moved past the hour instead of waiting for it.
     const clock = new TestClock();

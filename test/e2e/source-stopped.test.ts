@@ -11,16 +11,21 @@ describe('run with every source stopped', () => {
     for (const s of sandboxes.splice(0)) await s.close();
   });
 
-  it('exits 1 with the reason instead of idling when the platform refuses the only source\'s credentials', async () => {
+  it("exits 1 with the reason instead of idling when the platform refuses the only source's credentials", async () => {
     const refused = await startSeededSandbox({ fixtures: true }, { users: [{ userName: 'someone-else', password: 'x-123456' }] });
     sandboxes.push(refused);
     const configPath = writeConfig(refused.url, { schedule: '0 0 1 1 *' });
 
     const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = execFile(process.execPath, [join(REPO, 'bin', 'deskbridge.js'), 'run', '--config', configPath], {
-        env: { ...process.env, E2E_SN_PASSWORD: 'deskbridge' },
-        timeout: 20_000,
-      }, (error, stdout, stderr) => resolve({ code: child.exitCode ?? (error ? -1 : 0), stdout, stderr }));
+      const child = execFile(
+        process.execPath,
+        [join(REPO, 'bin', 'deskbridge.js'), 'run', '--config', configPath],
+        {
+          env: { ...process.env, E2E_SN_PASSWORD: 'deskbridge' },
+          timeout: 20_000,
+        },
+        (error, stdout, stderr) => resolve({ code: child.exitCode ?? (error ? -1 : 0), stdout, stderr }),
+      );
     });
 
     expect(result.code).toBe(1);

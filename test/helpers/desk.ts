@@ -21,7 +21,10 @@ export class Desk {
   /** The rules' clock; default each ticket's own updatedAt. */
   private now: Date | undefined;
 
-  constructor(rules: Rule[], readonly sourceId = 'snow-test') {
+  constructor(
+    rules: Rule[],
+    readonly sourceId = 'snow-test',
+  ) {
     this.rules = compileRuleSet(rules);
   }
 
@@ -52,7 +55,17 @@ export class Desk {
       roundRobin: new Map(),
       actions,
       quarantine: [],
-      tickets: tickets.map((t) => ({ key: t.key, sourceId: this.sourceId, nativeId: t.source.nativeId, number: t.source.number, version: t.version, status: t.status, group: t.group, assignee: t.assignee, updatedAt: t.updatedAt })),
+      tickets: tickets.map((t) => ({
+        key: t.key,
+        sourceId: this.sourceId,
+        nativeId: t.source.nativeId,
+        number: t.source.number,
+        version: t.version,
+        status: t.status,
+        group: t.group,
+        assignee: t.assignee,
+        updatedAt: t.updatedAt,
+      })),
       history: state.history.changes,
     });
     return actions;
@@ -66,8 +79,6 @@ export class Desk {
   /** Outbox entries in order: action type, target number, status, outcome. */
   async outbox(): Promise<{ type: string; on: string; status: OutboxStatus; outcome: string | undefined }[]> {
     const entries = await this.store.outbox.list({ limit: 10_000 });
-    return entries
-      .sort((a, b) => a.seq - b.seq)
-      .map((e) => ({ type: e.planned.action.type, on: e.planned.target.number, status: e.status, outcome: e.outcome }));
+    return entries.sort((a, b) => a.seq - b.seq).map((e) => ({ type: e.planned.action.type, on: e.planned.target.number, status: e.status, outcome: e.outcome }));
   }
 }

@@ -39,10 +39,7 @@ export function useHttpMock(): HttpMock {
     nock.cleanAll();
     unmatched = [];
     recorded = [];
-    const problems = [
-      ...stray.map((request) => `unmatched request: ${request}`),
-      ...unused.map((mock) => `mock declared but never requested: ${mock}`),
-    ];
+    const problems = [...stray.map((request) => `unmatched request: ${request}`), ...unused.map((mock) => `mock declared but never requested: ${mock}`)];
     if (problems.length > 0) {
       throw new Error(`HTTP mock check failed:\n  ${problems.join('\n  ')}`);
     }

@@ -17,10 +17,7 @@ export async function startSeededJira(
 }
 
 /** A deskbridge.yaml with one Jira source; returns its path. */
-export function writeJiraConfig(
-  sandbox: JiraSandbox,
-  extra: { rules?: string; overlapSeconds?: number; requestsPerMinute?: number; pageSize?: number; actFrom?: string | null } = {},
-): string {
+export function writeJiraConfig(sandbox: JiraSandbox, extra: { rules?: string; overlapSeconds?: number; requestsPerMinute?: number; pageSize?: number; actFrom?: string | null } = {}): string {
   // Seeded issues were last updated long ago and these tests expect them acted on (see writeConfig).
   const actFrom = extra.actFrom === undefined ? SEEDED_HISTORY_START : extra.actFrom;
   const dir = mkdtempSync(join(tmpdir(), 'deskbridge-jira-e2e-'));

@@ -6,7 +6,12 @@ export function captureLogger(secrets: readonly string[] = [], level: 'debug' | 
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      lines.push(...chunk.toString('utf8').split('\n').filter((l) => l.length > 0));
+      lines.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l.length > 0),
+      );
       callback();
     },
   });

@@ -40,7 +40,18 @@ export async function startSeededSandbox(
 /** Writes a deskbridge.yaml for one sandbox source into a fresh temp folder; returns its path. */
 export function writeConfig(
   sandboxUrl: string,
-  extra: { rules?: string; requestsPerMinute?: number; dryRun?: boolean; pageSize?: number; username?: string; schedule?: string; logLevel?: string; timeoutMs?: number; breakerCooldownSeconds?: number; actFrom?: string | null } = {},
+  extra: {
+    rules?: string;
+    requestsPerMinute?: number;
+    dryRun?: boolean;
+    pageSize?: number;
+    username?: string;
+    schedule?: string;
+    logLevel?: string;
+    timeoutMs?: number;
+    breakerCooldownSeconds?: number;
+    actFrom?: string | null;
+  } = {},
 ): string {
   // The sandboxes are seeded with tickets last updated years ago (the UCI event log is from 2016),
   // and these tests expect deskbridge to act on them: an explicit start point for acting, unless a
@@ -85,7 +96,10 @@ export function snapshot(sandbox: ServiceNowSandbox): PlatformSnapshot {
     out[record['number'] ?? sysId] = {
       group: store.displayValue('incident', record, 'assignment_group'),
       assignee: store.displayValue('incident', record, 'assigned_to'),
-      notes: store.journal(sysId).filter((j) => j.value.includes('[deskbridge:')).map((j) => `${j.element}:${j.value}`),
+      notes: store
+        .journal(sysId)
+        .filter((j) => j.value.includes('[deskbridge:'))
+        .map((j) => `${j.element}:${j.value}`),
       modCount: record['sys_mod_count'] ?? '',
     };
   }

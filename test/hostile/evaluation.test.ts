@@ -71,7 +71,11 @@ const CASES: HostileCase[] = [
   { name: 'a huge $join over a range stops at the time budget', expression: '$length($join([1..1000000].$string($), ","))', expected: { limit: 'time' } },
   { name: 'a string doubled on every call is refused by size', expression: '($f := function($s, $n){ $n = 0 ? $s : $f($s & $s, $n - 1) }; $length($f("aaaaaaaa", 27)))', expected: { limit: 'size' } },
   { name: 'a huge $pad width is refused by size, not allocated', expression: '$length($pad("", 100000000))', expected: { limit: 'size' } },
-  { name: '$string of an object that shares its parts exponentially is refused by size', expression: '($f := function($o, $n){ $n = 0 ? $o : $f({"a": $o, "b": $o}, $n - 1) }; $length($string($f({}, 24))))', expected: { limit: 'size' } },
+  {
+    name: '$string of an object that shares its parts exponentially is refused by size',
+    expression: '($f := function($o, $n){ $n = 0 ? $o : $f({"a": $o, "b": $o}, $n - 1) }; $length($string($f({}, 24))))',
+    expected: { limit: 'size' },
+  },
   { name: 'deep nesting (600 levels) stops at the depth limit', expression: `${'('.repeat(600)}1${')'.repeat(600)}`, expected: { limit: 'depth' } },
   { name: 'endless recursion inside $eval stops at the time budget', expression: `$eval("${ENDLESS}")`, expected: { limit: 'time' } },
   { name: 'catastrophic regex in $match answers at once (RE2)', expression: '$match(title, /^(a+)+$/)', input: { title: EVIL_TITLE }, expected: { value: undefined } },
@@ -142,7 +146,7 @@ describe('a rule that breaks a limit fails for that ticket; the others still dec
   it('an endless when: the rule errors with the limit in the trace, the next rule routes the ticket', async () => {
     const rules = compileRuleSet([
       RoutingRule.parse({ kind: 'routing', id: 'endless', when: ENDLESS, assign: { group: 'Nowhere' } }),
-      RoutingRule.parse({ kind: 'routing', id: 'printers', when: "title ~> /printer/i", assign: { group: 'Desktop' } }),
+      RoutingRule.parse({ kind: 'routing', id: 'printers', when: 'title ~> /printer/i', assign: { group: 'Desktop' } }),
     ]);
     const evaluation = await evaluateTicket(makeTicket(), rules, state(), context);
     expect(evaluation.trace[0]).toMatchObject({ ruleId: 'endless', outcome: 'error' });
@@ -151,9 +155,7 @@ describe('a rule that breaks a limit fails for that ticket; the others still dec
   });
 
   it('an endless note template: the assignment stands, the note is dropped and the trace says why', async () => {
-    const rules = compileRuleSet([
-      RoutingRule.parse({ kind: 'routing', id: 'noted', when: 'true', assign: { group: 'Desktop' }, note: { template: `Hello {{ ${ENDLESS} }}` } }),
-    ]);
+    const rules = compileRuleSet([RoutingRule.parse({ kind: 'routing', id: 'noted', when: 'true', assign: { group: 'Desktop' }, note: { template: `Hello {{ ${ENDLESS} }}` } })]);
     const evaluation = await evaluateTicket(makeTicket(), rules, state(), context);
     expect(evaluation.decisions.map((d) => d.action.type)).toEqual(['assign']);
     expect(evaluation.trace.find((t) => t.outcome === 'error')?.reason).toMatch(/note template failed: evaluation stopped/);
@@ -203,13 +205,12 @@ describe('validate sees what evaluation would not survive', () => {
     expect(checkJsonata(expression)).toMatchObject({ code, index });
   });
 
-  it.each([
-    '($f := function($n){ $n <= 1 ? 1 : $n * $f($n - 1) }; $f(5))',
-    '($walk := function($n){ $n.children.$walk($) }; $walk($))',
-    'priority <= 2 and $contains(title, /vpn|network/i)',
-  ])('accepts bounded recursion and plain regexes: %s', (expression) => {
-    expect(checkJsonata(expression)).toBeUndefined();
-  });
+  it.each(['($f := function($n){ $n <= 1 ? 1 : $n * $f($n - 1) }; $f(5))', '($walk := function($n){ $n.children.$walk($) }; $walk($))', 'priority <= 2 and $contains(title, /vpn|network/i)'])(
+    'accepts bounded recursion and plain regexes: %s',
+    (expression) => {
+      expect(checkJsonata(expression)).toBeUndefined();
+    },
+  );
 });
 
 describe('validate runs every expression under the limits', () => {
@@ -284,10 +285,23 @@ describe('legal rules and mappings evaluate exactly as before', () => {
   it('the shipped ServiceNow mapping gives the same ticket as unguarded JSONata', async () => {
     const f = (value: string, display_value = value) => ({ value, display_value });
     const raw = {
-      sys_id: f('9d385017c611228701d22104cc95c371'), number: f('INC0010023'), sys_mod_count: f('4'), short_description: f('VPN drops'),
-      description: f('Since Monday'), state: f('2', 'In Progress'), priority: f('2', '2 - High'), category: f('network', 'Network'),
-      subcategory: f('vpn', 'VPN'), cmdb_ci: f(''), caller_id: f('5137', 'Fred Luddy'), assignment_group: f(''), assigned_to: f(''),
-      opened_at: f('2026-11-20 08:15:00'), sys_created_on: f('2026-11-20 08:15:02'), sys_updated_on: f('2026-11-21 10:00:00'), sys_updated_by: f('fred'),
+      sys_id: f('9d385017c611228701d22104cc95c371'),
+      number: f('INC0010023'),
+      sys_mod_count: f('4'),
+      short_description: f('VPN drops'),
+      description: f('Since Monday'),
+      state: f('2', 'In Progress'),
+      priority: f('2', '2 - High'),
+      category: f('network', 'Network'),
+      subcategory: f('vpn', 'VPN'),
+      cmdb_ci: f(''),
+      caller_id: f('5137', 'Fred Luddy'),
+      assignment_group: f(''),
+      assigned_to: f(''),
+      opened_at: f('2026-11-20 08:15:00'),
+      sys_created_on: f('2026-11-20 08:15:02'),
+      sys_updated_on: f('2026-11-21 10:00:00'),
+      sys_updated_by: f('fred'),
     };
     const source = { table: 'incident', baseUrl: 'https://acme.service-now.com' };
     const ticket = await mapInbound(loadPlatformMappings('mappings', 'servicenow'), raw, { platform: 'servicenow', sourceId: 'snow', source });

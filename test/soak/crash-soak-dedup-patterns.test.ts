@@ -47,7 +47,15 @@ describe('crash soak with dedup and pattern rules', () => {
 
   it(`after ${KILLS} SIGKILLs under 10% faults: one problem per pattern with the same members as an uninterrupted run, no duplicate note, link or chain`, async () => {
     const reference = await startSeededSandbox({ eventLogIncidents: INCIDENTS });
-    const faults = { rate: 0.1, seed: 4242, kinds: ['server-error', 'rate-limit', 'timeout', 'reset', 'truncated-json'] as const, afterApplyShare: 0.5, retryAfterSeconds: 1, timeoutMs: null, slowMs: 200 };
+    const faults = {
+      rate: 0.1,
+      seed: 4242,
+      kinds: ['server-error', 'rate-limit', 'timeout', 'reset', 'truncated-json'] as const,
+      afterApplyShare: 0.5,
+      retryAfterSeconds: 1,
+      timeoutMs: null,
+      slowMs: 200,
+    };
     const faulty = await startSeededSandbox({ eventLogIncidents: INCIDENTS }, { faults: { ...faults, kinds: [...faults.kinds] } });
     sandboxes.push(reference, faulty);
 
@@ -99,7 +107,10 @@ describe('crash soak with dedup and pattern rules', () => {
     const { store } = faulty;
     const parents = new Map<string, string>();
     for (const incident of store.list('incident')) {
-      const notes = store.journal(incident['sys_id'] ?? '').filter((j) => j.value.includes('[deskbridge:')).map((j) => j.value);
+      const notes = store
+        .journal(incident['sys_id'] ?? '')
+        .filter((j) => j.value.includes('[deskbridge:'))
+        .map((j) => j.value);
       expect(new Set(notes).size, incident['number']).toBe(notes.length);
       const verdicts = notes.filter((n) => n.includes('may describe the same issue') || n.includes('linked this ticket as a duplicate'));
       expect(verdicts.length, incident['number']).toBeLessThanOrEqual(1);

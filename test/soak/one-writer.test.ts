@@ -155,7 +155,12 @@ describe('one writer per state (two daemons on one state file, real processes, S
     paused.child.kill('SIGCONT');
 
     expect(await paused.exited).toBe(EXIT_STATE_HELD);
-    expect(paused.stderr()).toMatch(new RegExp(`^deskbridge: lost the lock on state \\S+state\\.db: it is now held by pid ${successor.child.pid} on host .*\\(token 2, ours was 1\\); stopping without committing anything more$`, 'm'));
+    expect(paused.stderr()).toMatch(
+      new RegExp(
+        `^deskbridge: lost the lock on state \\S+state\\.db: it is now held by pid ${successor.child.pid} on host .*\\(token 2, ours was 1\\); stopping without committing anything more$`,
+        'm',
+      ),
+    );
     await until(() => successor.stderr().includes('"pendingWrites":0'), 'the successor to finish the queue', 60_000);
     successor.child.kill('SIGTERM');
     expect(await successor.exited).toBe(0);

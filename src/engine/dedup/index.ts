@@ -24,7 +24,14 @@ export const dedupKind = defineRuleKind<typeof DedupRule, CompiledDedupRule>({
     similarityIndex: true,
     lateOriginals: (compiled) => {
       const { rule } = compiled;
-      return { ruleId: rule.id, lookBackMs: durationMs(rule.lookBack), equalFields: rule.equalFields, fieldWeights: rule.fieldWeights, threshold: rule.suggest.threshold, actedMarks: [LINKED, SUGGESTED] };
+      return {
+        ruleId: rule.id,
+        lookBackMs: durationMs(rule.lookBack),
+        equalFields: rule.equalFields,
+        fieldWeights: rule.fieldWeights,
+        threshold: rule.suggest.threshold,
+        actedMarks: [LINKED, SUGGESTED],
+      };
     },
   },
   compile: () => ({}),

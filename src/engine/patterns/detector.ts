@@ -119,11 +119,7 @@ export function assessSpike(input: SpikeInput): SpikeAssessment {
   const pValue = hasBaseline ? poissonUpperTail(windowCount, expected) : undefined;
 
   const absolute = params.absoluteCount !== undefined && windowCount >= params.absoluteCount;
-  const spike =
-    hasBaseline &&
-    windowCount >= params.minCount &&
-    windowCount >= params.factor * expected &&
-    (pValue ?? 1) <= params.maxPValue;
+  const spike = hasBaseline && windowCount >= params.minCount && windowCount >= params.factor * expected && (pValue ?? 1) <= params.maxPValue;
 
   const by = spike ? 'spike' : absolute ? 'absolute' : 'none';
   const reason = describe({ windowCount, baselineCount, windowMs, baselineMs, expected, ratio, pValue, params, by });
@@ -221,10 +217,7 @@ function describe(d: Described): string {
     return `${head}; no earlier history to compare with yet, so only an absolute threshold${absolute !== undefined ? ` (${absolute})` : ''} could trigger.`;
   }
   const previous = `the previous ${formatDuration(d.baselineMs)}`;
-  const normal =
-    d.baselineCount === 0
-      ? `none in ${previous}`
-      : `a normal ${formatRate(d.expected)} per ${window} over ${previous}`;
+  const normal = d.baselineCount === 0 ? `none in ${previous}` : `a normal ${formatRate(d.expected)} per ${window} over ${previous}`;
   const chance = d.pValue !== undefined ? formatChance(d.pValue) : '';
 
   if (d.by === 'spike') {

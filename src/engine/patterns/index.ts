@@ -262,7 +262,10 @@ function details(ticket: Ticket): Record<string, string> {
  * digest covers the whole rule id, so a long id cut for readability never merges two keys.
  */
 export function correlationKey(ruleId: string, groupKey: string, generation: number): string {
-  const digest = createHash('sha256').update(JSON.stringify([ruleId, groupKey])).digest('hex').slice(0, 16);
+  const digest = createHash('sha256')
+    .update(JSON.stringify([ruleId, groupKey]))
+    .digest('hex')
+    .slice(0, 16);
   return `deskbridge:${ruleId.slice(0, 40)}:${digest}:${generation}`;
 }
 

@@ -52,7 +52,15 @@ export const qaKind = defineRuleKind<typeof QaRule, CompiledQaRule>({
   platformNeeds: (rule) => {
     const notes = [rule.onFail?.note, rule.onSample?.note].filter((n) => n !== undefined);
     return notes.some((n) => n === true || n.visibility === 'internal')
-      ? [{ capability: 'internalComments', key: rule.onFail?.note !== undefined ? 'onFail' : 'onSample', what: 'writes internal QA notes', lacking: 'cannot post internal comments', hint: INTERNAL_NOTE_HINT }]
+      ? [
+          {
+            capability: 'internalComments',
+            key: rule.onFail?.note !== undefined ? 'onFail' : 'onSample',
+            what: 'writes internal QA notes',
+            lacking: 'cannot post internal comments',
+            hint: INTERNAL_NOTE_HINT,
+          },
+        ]
       : [];
   },
 });
@@ -96,14 +104,22 @@ async function evaluateQaRule(compiled: CompiledQaRule, run: RuleRun<undefined>)
   const bindings = { failed: failed.map((c) => ({ id: c.id, message: c.message })), rule: { id: rule.id, description: rule.description ?? '' } };
   const resolvedAt = Date.parse(ticket.resolvedAt ?? ticket.updatedAt);
   if (context.now.getTime() - resolvedAt > durationMs(rule.writeBackWithin)) {
-    skip('matched', `${failed.length === 0 ? 'passed' : `failed ${failed.map((c) => c.id).join(', ')}`}; resolved ${ticket.resolvedAt ?? ticket.updatedAt}, too long ago to write back (verdict logged only)`);
+    skip(
+      'matched',
+      `${failed.length === 0 ? 'passed' : `failed ${failed.map((c) => c.id).join(', ')}`}; resolved ${ticket.resolvedAt ?? ticket.updatedAt}, too long ago to write back (verdict logged only)`,
+    );
     return;
   }
   if (failed.length > 0 && rule.onFail) {
     const { note, setField } = rule.onFail;
     if (note !== undefined) {
       const body = compiled.failNote ? await render(compiled.failNote.render(ticket, bindings), outcome, rule.id) : failureNote(rule.id, failed);
-      if (body) outcome.decisions.push({ ruleId: rule.id, action: { type: 'comment', visibility: note === true ? 'internal' : note.visibility, body }, explanation: `QA rule ${rule.id}: ${failed.length} check(s) failed` });
+      if (body)
+        outcome.decisions.push({
+          ruleId: rule.id,
+          action: { type: 'comment', visibility: note === true ? 'internal' : note.visibility, body },
+          explanation: `QA rule ${rule.id}: ${failed.length} check(s) failed`,
+        });
     }
     if (setField) outcome.decisions.push({ ruleId: rule.id, action: { type: 'set-field', field: setField.field, value: setField.value }, explanation: `QA rule ${rule.id}: failed` });
     if (rule.onFail.task && compiled.task) {
@@ -128,11 +144,20 @@ async function evaluateQaRule(compiled: CompiledQaRule, run: RuleRun<undefined>)
     const { note, setField } = rule.onSample;
     if (note !== undefined) {
       const body = compiled.sampleNote ? await render(compiled.sampleNote.render(ticket, bindings), outcome, rule.id) : `deskbridge picked this ticket for a manual QA review (rule ${rule.id}).`;
-      if (body) outcome.decisions.push({ ruleId: rule.id, action: { type: 'comment', visibility: note === true ? 'internal' : note.visibility, body }, explanation: `QA rule ${rule.id}: sampled for manual review` });
+      if (body)
+        outcome.decisions.push({
+          ruleId: rule.id,
+          action: { type: 'comment', visibility: note === true ? 'internal' : note.visibility, body },
+          explanation: `QA rule ${rule.id}: sampled for manual review`,
+        });
     }
-    if (setField) outcome.decisions.push({ ruleId: rule.id, action: { type: 'set-field', field: setField.field, value: setField.value }, explanation: `QA rule ${rule.id}: sampled for manual review` });
+    if (setField)
+      outcome.decisions.push({ ruleId: rule.id, action: { type: 'set-field', field: setField.field, value: setField.value }, explanation: `QA rule ${rule.id}: sampled for manual review` });
   }
-  skip('matched', failed.length === 0 ? `passed ${checks.length} checks${sampled ? '; sampled for review' : ''}` : `failed ${failed.map((c) => c.id).join(', ')}${sampled ? '; sampled for review' : ''}`);
+  skip(
+    'matched',
+    failed.length === 0 ? `passed ${checks.length} checks${sampled ? '; sampled for review' : ''}` : `failed ${failed.map((c) => c.id).join(', ')}${sampled ? '; sampled for review' : ''}`,
+  );
 }
 
 async function runChecks(ticket: Ticket, compiled: CompiledQaRule): Promise<QaCheckResult[]> {

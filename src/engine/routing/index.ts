@@ -36,9 +36,7 @@ export const routingKind = defineRuleKind<typeof RoutingRule, CompiledRoutingRul
   start: (ticket) => ({ current: { group: ticket.group, assignee: ticket.assignee } }),
   evaluate: evaluateRoutingRule,
   platformNeeds: (rule) =>
-    rule.note?.visibility === 'internal'
-      ? [{ capability: 'internalComments', key: 'note', what: 'writes an internal note', lacking: 'cannot post internal comments', hint: INTERNAL_NOTE_HINT }]
-      : [],
+    rule.note?.visibility === 'internal' ? [{ capability: 'internalComments', key: 'note', what: 'writes an internal note', lacking: 'cannot post internal comments', hint: INTERNAL_NOTE_HINT }] : [],
   teamReferences: (rule) =>
     usesTeam(rule)
       ? [
@@ -146,7 +144,11 @@ async function chooseFromTeam(compiled: CompiledRoutingRule, ticket: Ticket, sta
   // A person's open tickets on every platform they work on count against their capacity.
   const sources = state.loadSources?.(context.sourceId) ?? [context.sourceId];
   const load = new Map<string, number>();
-  for (const person of group.members) load.set(person.id, sources.reduce((n, source) => n + state.openLoad(source, accountOf(person, source)), 0));
+  for (const person of group.members)
+    load.set(
+      person.id,
+      sources.reduce((n, source) => n + state.openLoad(source, accountOf(person, source)), 0),
+    );
   const requiredSkills = compiled.skills ? toSkills(await compiled.skills.evaluate(ticket)) : undefined;
   const strategy = rule.assign.strategy === 'fixed' ? 'least-loaded' : rule.assign.strategy;
   const result = chooseAssignee({

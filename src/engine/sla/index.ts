@@ -94,13 +94,26 @@ async function evaluateSlaRule(compiled: CompiledSlaRule, run: RuleRun<undefined
       continue;
     }
     fired.push(step.id);
-    const sla = { step: step.id, target: timing.what, dueAt: timing.due.toISOString(), elapsed: formatMs(timing.elapsedMs(now)), targetTime: timing.targetText, calendar: rule.calendar, ...targetDueTimes(target, calendar, created) };
+    const sla = {
+      step: step.id,
+      target: timing.what,
+      dueAt: timing.due.toISOString(),
+      elapsed: formatMs(timing.elapsedMs(now)),
+      targetTime: timing.targetText,
+      calendar: rule.calendar,
+      ...targetDueTimes(target, calendar, created),
+    };
     const why = `SLA rule ${rule.id}, step ${step.id}: ${timing.reason(now)}`;
     // Already in that group (a person may be on it): a group-only reassignment would only take
     // the person off the ticket.
     const currentGroup = state.plannedGroup?.(ticket.key) ?? ticket.group;
     if (step.assign && !(step.assign.assignee === undefined && currentGroup === step.assign.group)) {
-      outcome.decisions.push({ ruleId: rule.id, action: step.assign.assignee ? { type: 'assign', group: step.assign.group, assignee: step.assign.assignee } : { type: 'assign', group: step.assign.group }, explanation: why, plan });
+      outcome.decisions.push({
+        ruleId: rule.id,
+        action: step.assign.assignee ? { type: 'assign', group: step.assign.group, assignee: step.assign.assignee } : { type: 'assign', group: step.assign.group },
+        explanation: why,
+        plan,
+      });
       state.noteAssignment(ticket, step.assign.group, step.assign.assignee);
     }
     if (step.setField) outcome.decisions.push({ ruleId: rule.id, action: { type: 'set-field', field: step.setField.field, value: step.setField.value }, explanation: why, plan });

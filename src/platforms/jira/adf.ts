@@ -61,7 +61,10 @@ function flatten(node: unknown, depth: number): string {
     return '';
   }
   if (Array.isArray(node)) {
-    return node.map((child) => flatten(child, depth + 1)).filter((text) => text !== '').join('\n');
+    return node
+      .map((child) => flatten(child, depth + 1))
+      .filter((text) => text !== '')
+      .join('\n');
   }
   const n = node as { type?: unknown; text?: unknown; attrs?: unknown; content?: unknown };
   const attrs = typeof n.attrs === 'object' && n.attrs !== null ? (n.attrs as Record<string, unknown>) : {};

@@ -31,8 +31,7 @@ export type JiraOperation =
   | 'task-link';
 
 const SCOPES_HINT =
-  'With a scoped API token or an OAuth 2.0 app, also check its scopes: read:jira-work, write:jira-work, read:jira-user ' +
-  '(and write:servicedesk-request for Service Desk comments)';
+  'With a scoped API token or an OAuth 2.0 app, also check its scopes: read:jira-work, write:jira-work, read:jira-user ' + '(and write:servicedesk-request for Service Desk comments)';
 
 /**
  * Words Jira failures so the admin knows what to change: which credential, which project
@@ -67,9 +66,7 @@ export function describeJiraFailure(flavour: JiraFlavour, mode: JiraAuthMode, pr
       case 'rate-limited':
         return {
           message: `${label} rate limited source ${source} (429)${retryAfter(failure)}`,
-          hint:
-            'Jira budgets requests per user and per site, shared with every integration that uses the same account; ' +
-            'lower rateLimit.requestsPerMinute for this source',
+          hint: 'Jira budgets requests per user and per site, shared with every integration that uses the same account; ' + 'lower rateLimit.requestsPerMinute for this source',
         };
       case 'bad-request':
         return {
@@ -94,9 +91,7 @@ function credentialsRejected(label: string, flavour: JiraFlavour, mode: JiraAuth
   }
   if (flavour === 'cloud') {
     return {
-      message:
-        `${label} rejected the OAuth 2.0 access token for source ${source}: it has probably expired ` +
-        '(access tokens last about an hour and deskbridge does not refresh them) or was revoked',
+      message: `${label} rejected the OAuth 2.0 access token for source ${source}: it has probably expired ` + '(access tokens last about an hour and deskbridge does not refresh them) or was revoked',
       hint: 'OAuth 2.0 (3LO) tokens work only with https://api.atlassian.com/ex/jira/<cloudId> as baseUrl',
     };
   }
@@ -109,9 +104,7 @@ function credentialsRejected(label: string, flavour: JiraFlavour, mode: JiraAuth
     };
   }
   return {
-    message:
-      `${label} rejected the personal access token for source ${source}: it may have expired or been revoked ` +
-      '(Profile > Personal Access Tokens), or the account it belongs to is inactive',
+    message: `${label} rejected the personal access token for source ${source}: it may have expired or been revoked ` + '(Profile > Personal Access Tokens), or the account it belongs to is inactive',
   };
 }
 
@@ -137,10 +130,7 @@ function permissionFor(operation: string | undefined, problemProject: string | u
     case 'comment':
       return 'the "Add comments" permission in the issue\'s project';
     case 'servicedesk-comment':
-      return (
-        'a Jira Service Management agent licence and the "Add comments" permission in the service project ' +
-        '(customers and unlicensed users cannot post internal comments)'
-      );
+      return 'a Jira Service Management agent licence and the "Add comments" permission in the service project ' + '(customers and unlicensed users cannot post internal comments)';
     case 'create-problem':
       return `the "Create issues" permission in the problem project${problemProject ? ` ${problemProject}` : ''}`;
     case 'task-lookup':
@@ -165,13 +155,13 @@ function permissionFor(operation: string | undefined, problemProject: string | u
 function badRequestHint(operation: string | undefined): string | undefined {
   switch (operation) {
     case 'pull':
-      return 'Check source.jql in Jira\'s issue search; Jira Cloud also refuses unbounded JQL (add a project or other restriction)';
+      return "Check source.jql in Jira's issue search; Jira Cloud also refuses unbounded JQL (add a project or other restriction)";
     case 'update':
-      return 'A field that is not on the issue\'s edit screen cannot be set; the value must also have the shape the field type takes';
+      return "A field that is not on the issue's edit screen cannot be set; the value must also have the shape the field type takes";
     case 'create-problem':
       return 'Check problems.projectKey and problems.issueType, and that every required field of that issue type is set by the outbound mapping';
     case 'create-task':
-      return 'The ticket\'s project must offer the Task issue type (or the one the create-task branch of the outbound mapping names in fields.issuetype), and every required field of it must be set by the mapping';
+      return "The ticket's project must offer the Task issue type (or the one the create-task branch of the outbound mapping names in fields.issuetype), and every required field of it must be set by the mapping";
     case 'task-link':
       return 'Jira must have the "Relates" link type (Jira admin > Issue linking); it ships with it';
     case 'link':
@@ -179,7 +169,7 @@ function badRequestHint(operation: string | undefined): string | undefined {
     case 'duplicate-link':
       return 'Check duplicateLinkType names an existing link type (Jira admin > Issue linking; Jira ships "Duplicate")';
     case 'update-problem':
-      return 'summary and description must be on the problem issue type\'s edit screen; a status whose jira.issue.editable property is false (classic Closed) refuses edits';
+      return "summary and description must be on the problem issue type's edit screen; a status whose jira.issue.editable property is false (classic Closed) refuses edits";
     case 'problem-states':
       return 'Check problems.projectKey names an existing project the integration user can browse';
     default:

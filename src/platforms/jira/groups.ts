@@ -117,7 +117,9 @@ export class JiraGroups {
       throw this.rest.badRequest(
         `No team named "${name}" is known for ${fieldId} on ${this.rest.label} (source ${this.rest.sourceId})`,
         'map the name to the team id under `teams:` in the source config (deskbridge also learns ids from issues that carry the team), or name the team by its id in the rule ' +
-          '(the last part of the team\'s profile URL), or map the name to the id in the outbound mapping (fields.' + fieldId + ')',
+          "(the last part of the team's profile URL), or map the name to the id in the outbound mapping (fields." +
+          fieldId +
+          ')',
       );
     }
     return found;

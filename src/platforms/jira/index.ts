@@ -155,10 +155,7 @@ export class JiraConnector implements Connector {
     const parsed = JiraWrite.safeParse(request.fields);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'output'}: ${issue.message}`).join('; ');
-      throw this.rest.badRequest(
-        `The outbound mapping produced an unusable ${action.type} write: ${problems}`,
-        `Fix ${this.rest.mappingFile()}; the contract is described at its top`,
-      );
+      throw this.rest.badRequest(`The outbound mapping produced an unusable ${action.type} write: ${problems}`, `Fix ${this.rest.mappingFile()}; the contract is described at its top`);
     }
     const write = parsed.data;
     // Refused before any request: a write the mapping got wrong never half-happens.

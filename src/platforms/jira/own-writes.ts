@@ -105,9 +105,7 @@ export class OwnWrites {
     }
     const lastOwnChange = Math.max(...changes.map((change) => change.createdMs), Number.NEGATIVE_INFINITY);
     const ownComment = this.untrackedWrites.get(nativeId);
-    const explained =
-      updatedMs - lastOwnChange <= SAME_CHANGE_TOLERANCE_MS ||
-      (ownComment !== undefined && Math.abs(ownComment - updatedMs) <= SAME_CHANGE_TOLERANCE_MS);
+    const explained = updatedMs - lastOwnChange <= SAME_CHANGE_TOLERANCE_MS || (ownComment !== undefined && Math.abs(ownComment - updatedMs) <= SAME_CHANGE_TOLERANCE_MS);
     return !explained;
   }
 }

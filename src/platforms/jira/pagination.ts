@@ -18,11 +18,7 @@ import { floorToMinute } from './time.js';
  * means "keep paging this query" (the whole page sits in the bound's minute, or a DST change
  * makes the minute's wall-clock time ambiguous).
  */
-export function reanchorMinute(
-  boundMs: number | null,
-  pageUpdatedMs: readonly (number | undefined)[],
-  safeBound: (minuteMs: number) => number,
-): number | undefined {
+export function reanchorMinute(boundMs: number | null, pageUpdatedMs: readonly (number | undefined)[], safeBound: (minuteMs: number) => number): number | undefined {
   const lastMinute = lastReadableMinute(pageUpdatedMs);
   if (lastMinute === undefined || (boundMs !== null && lastMinute <= boundMs) || safeBound(lastMinute) !== lastMinute) {
     return undefined;

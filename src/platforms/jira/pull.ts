@@ -13,21 +13,7 @@ const MAX_HELD_ISSUES = 20_000;
 /** Field ids Jira accepts in `fields` (`summary`, `customfield_10001`). */
 const FIELD_ID = /^[A-Za-z][A-Za-z0-9_]*$/;
 /** Top-level keys of an issue, not field ids: a mapping reading `key` must not ask for a field `key`. */
-const ISSUE_ENVELOPE_KEYS = new Set([
-  'id',
-  'key',
-  'self',
-  'expand',
-  'fields',
-  'changelog',
-  'renderedFields',
-  'names',
-  'schema',
-  'transitions',
-  'operations',
-  'editmeta',
-  'versionedRepresentations',
-]);
+const ISSUE_ENVELOPE_KEYS = new Set(['id', 'key', 'self', 'expand', 'fields', 'changelog', 'renderedFields', 'names', 'schema', 'transitions', 'operations', 'editmeta', 'versionedRepresentations']);
 
 /** Requested fields plus what the connector needs (`updated`, the group field), de-duplicated. */
 export function fieldList(requested: readonly string[], groupFieldId: string): string[] {

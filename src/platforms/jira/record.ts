@@ -37,17 +37,11 @@ export function latestHistory(histories: readonly unknown[], userKey: UserKey): 
       continue;
     }
     const history = parsed.data;
-    if (
-      latest === undefined ||
-      history.created.ms > latest.history.created.ms ||
-      (history.created.ms === latest.history.created.ms && Number(history.id ?? 0) > Number(latest.history.id ?? 0))
-    ) {
+    if (latest === undefined || history.created.ms > latest.history.created.ms || (history.created.ms === latest.history.created.ms && Number(history.id ?? 0) > Number(latest.history.id ?? 0))) {
       latest = { history, raw };
     }
   }
-  return latest === undefined
-    ? undefined
-    : { createdMs: latest.history.created.ms, author: latest.history.author?.[userKey], raw: latest.raw };
+  return latest === undefined ? undefined : { createdMs: latest.history.created.ms, author: latest.history.author?.[userKey], raw: latest.raw };
 }
 
 /** Every readable history entry created after `afterMs`, with its author. */

@@ -212,10 +212,7 @@ export const ServiceDeskError = z.looseObject({ errorMessage: z.string() });
 export function vendorMessage(body: unknown): string | undefined {
   const platform = ErrorBody.safeParse(body);
   if (platform.success) {
-    const parts = [
-      ...(platform.data.errorMessages ?? []),
-      ...Object.entries(platform.data.errors ?? {}).map(([field, message]) => `${field}: ${String(message)}`),
-    ].filter((part) => part !== '');
+    const parts = [...(platform.data.errorMessages ?? []), ...Object.entries(platform.data.errors ?? {}).map(([field, message]) => `${field}: ${String(message)}`)].filter((part) => part !== '');
     if (parts.length > 0) {
       return parts.join('; ');
     }

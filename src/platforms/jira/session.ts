@@ -66,7 +66,7 @@ export class JiraSession {
       rest.logger?.warn('Jira user time zone unknown', {
         source: rest.sourceId,
         timeZone,
-        hint: 'JQL dates are read in the user\'s zone; bounds are widened by up to 26 hours to stay safe. Set the time zone in the user profile.',
+        hint: "JQL dates are read in the user's zone; bounds are widened by up to 26 hours to stay safe. Set the time zone in the user profile.",
       });
       timeZone = WIDEST_ZONE;
     }

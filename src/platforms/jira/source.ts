@@ -34,7 +34,10 @@ export const JiraSource = z.strictObject({
    * The field that holds the team an issue is assigned to, which routing rules call `group`
    * (e.g. `customfield_10001`, the Team field); unset = `group` maps to the first component.
    */
-  groupField: z.string().regex(/^(components|customfield_\d+)$/).optional(),
+  groupField: z
+    .string()
+    .regex(/^(components|customfield_\d+)$/)
+    .optional(),
   /**
    * Team name → team id for a Team group field. Jira has no API that finds a team by name, so
    * name the teams your rules assign to here (the id is the last part of the team's profile URL).
@@ -79,19 +82,31 @@ export const JIRA_SOURCE_DESCRIPTIONS: readonly (readonly [z.core.$ZodType, stri
   [JiraSource.shape.auth, 'Cloud: `basic` with e-mail + API token. Data Center: `basic` with username + password, or `bearer` with a personal access token.'],
   [JiraBasicAuth, 'Jira Cloud: email + API token (Basic). Data Center: username + password (Basic).'],
   [JiraBasicAuth.shape.username, 'Cloud: the Atlassian account e-mail. Data Center: the username.'],
-  [JiraBasicAuth.shape.password, 'Cloud: an API token (id.atlassian.com → Security → API tokens). Data Center: the password. Write `${ENV_VAR}` to keep it out of the file (the value is redacted from logs).'],
+  [
+    JiraBasicAuth.shape.password,
+    'Cloud: an API token (id.atlassian.com → Security → API tokens). Data Center: the password. Write `${ENV_VAR}` to keep it out of the file (the value is redacted from logs).',
+  ],
   [JiraBearerAuth, 'Data Center personal access token, or a Cloud OAuth 2.0 (3LO) access token.'],
   [JiraBearerAuth.shape.token, `The token; ${SECRET_DESCRIPTION}.`],
   [JiraSource.shape.integrationUser, 'Cloud: accountId; Data Center: username. Defaults to the authenticated user (GET /myself).'],
-  [JiraSource.shape.groupField, 'The field that holds the team an issue is assigned to, which routing rules call `group` (e.g. `customfield_10001`, the Team field); unset = `group` maps to the first component.'],
-  [JiraSource.shape.teams, 'Team name → team id for a Team group field. Jira has no API that finds a team by name, so name the teams your rules assign to here (the id is the last part of the team\'s profile URL).'],
+  [
+    JiraSource.shape.groupField,
+    'The field that holds the team an issue is assigned to, which routing rules call `group` (e.g. `customfield_10001`, the Team field); unset = `group` maps to the first component.',
+  ],
+  [
+    JiraSource.shape.teams,
+    "Team name → team id for a Team group field. Jira has no API that finds a team by name, so name the teams your rules assign to here (the id is the last part of the team's profile URL).",
+  ],
   [JiraSource.shape.serviceDesk, 'Jira Service Management: write comments through the Service Desk API (`public` true/false).'],
   [JiraSource.shape.problems, 'Where `create-problem` actions open Problem issues.'],
   [JiraSource.shape.problemLinkType, 'Link type used to link an incident to its problem (JSM ships "Problem/Incident").'],
   [JiraSource.shape.overlapSeconds, 'Each pass re-reads issues updated this many seconds before the watermark. JQL dates have minute resolution, so the overlap must be at least a minute.'],
   [JiraSource.shape.pageSize, 'Issues per page.'],
   [JiraSource.shape.startFrom, 'What to read: the first pull starts here (ISO UTC); unset = all issues. Older issues are never seen.'],
-  [JiraSource.shape.actFrom, 'What to act on: issue versions updated before this instant (ISO UTC) are history — they teach baselines but trigger no writes. Unset = the moment the source was first synced (recorded in the state); `deskbridge run --from` sets it too.'],
+  [
+    JiraSource.shape.actFrom,
+    'What to act on: issue versions updated before this instant (ISO UTC) are history — they teach baselines but trigger no writes. Unset = the moment the source was first synced (recorded in the state); `deskbridge run --from` sets it too.',
+  ],
   [JiraSource.shape.rateLimit, 'Pacing of requests to this source.'],
   [JiraSource.shape.retry, 'Retries of failed requests (429, 5xx, timeouts) with exponential backoff that honours Retry-After.'],
   [JiraSource.shape.dryRun, 'Plan and log every write, send none. Overrides the top-level switch when set.'],

@@ -36,8 +36,7 @@ export class JiraUsers {
     if (only === undefined) {
       throw rest.badRequest(
         `No active ${rest.label} user has the display name "${displayName}" (source ${rest.sourceId})`,
-        'Rules name people by their Jira display name; check the spelling in the rule, that the account is active, ' +
-          'and that the integration user has the "Browse users and groups" permission',
+        'Rules name people by their Jira display name; check the spelling in the rule, that the account is active, ' + 'and that the integration user has the "Browse users and groups" permission',
       );
     }
     const id = only[flavour.userKey] ?? '';

@@ -26,9 +26,7 @@ export function describeServiceNowFailure(mode: ServiceNowAuthMode) {
       case 'rate-limited':
         return {
           message: `ServiceNow rate limited source ${source} (429)${retryAfter(failure)}`,
-          hint:
-            'A REST rate limit rule (System Web Services > REST API Rate Limiting) applies to the integration user; ' +
-            'lower rateLimit.requestsPerMinute for this source or raise the rule limit',
+          hint: 'A REST rate limit rule (System Web Services > REST API Rate Limiting) applies to the integration user; ' + 'lower rateLimit.requestsPerMinute for this source or raise the rule limit',
         };
       default:
         return undefined;
@@ -39,9 +37,7 @@ export function describeServiceNowFailure(mode: ServiceNowAuthMode) {
 function credentialsRejected(source: string, mode: ServiceNowAuthMode): FailureDescription {
   if (mode === 'basic') {
     return {
-      message:
-        `ServiceNow rejected the credentials for source ${source}: check the username/password ` +
-        '(auth.username, auth.password) and that the user is active and not locked out',
+      message: `ServiceNow rejected the credentials for source ${source}: check the username/password ` + '(auth.username, auth.password) and that the user is active and not locked out',
       hint: 'A user with "Web service access only" works; SSO-only users need a local password for Basic auth',
     };
   }
@@ -64,9 +60,7 @@ function tokenRejected(source: string, mode: ServiceNowAuthMode): FailureDescrip
     };
   }
   return {
-    message:
-      `ServiceNow refused an OAuth token for source ${source}: check auth.clientId/auth.clientSecret and ` +
-      'auth.username/auth.password, and that the user is active and not locked out',
+    message: `ServiceNow refused an OAuth token for source ${source}: check auth.clientId/auth.clientSecret and ` + 'auth.username/auth.password, and that the user is active and not locked out',
     hint: 'The OAuth application is under System OAuth > Application Registry on the instance',
   };
 }
@@ -84,7 +78,7 @@ function forbidden(failure: FailureContext): FailureDescription {
   if (table === 'sys_journal_field') {
     needs =
       'read access to sys_journal_field (used to find earlier deskbridge comments so a retry never posts twice); ' +
-      'grant it with a read ACL for the integration user\'s role, or check that its itil role covers it';
+      "grant it with a read ACL for the integration user's role, or check that its itil role covers it";
   } else if (table === 'sys_user') {
     needs = 'read access to sys_user (used only for the start-up credential check)';
   } else if (table === 'incident' || table === 'problem') {

@@ -3,43 +3,11 @@ import { createHttpClient, type HttpClient, type HttpLogger } from '../../http/c
 import { PlatformError } from '../../http/errors.js';
 import type { Action } from '../../model/action.js';
 import type { ConnectorDeps } from '../deps.js';
-import type {
-  Capabilities,
-  Connector,
-  InitResult,
-  PullOptions,
-  PullPage,
-  ProblemState,
-  PulledRecord,
-  UnreadableRecord,
-  WriteRequest,
-  WriteResult,
-} from '../types.js';
+import type { Capabilities, Connector, InitResult, PullOptions, PullPage, ProblemState, PulledRecord, UnreadableRecord, WriteRequest, WriteResult } from '../types.js';
 import { createServiceNowAuth, type ServiceNowAuth } from './auth.js';
 import { describeServiceNowFailure } from './failures.js';
-import {
-  type EncodedQuery,
-  EncodedQueryError,
-  and,
-  anyOf,
-  assertFieldName,
-  condition,
-  configuredQuery,
-  inList,
-  orderBy,
-} from './query.js';
-import {
-  DuplicateCheck,
-  FieldValue,
-  ProblemRow,
-  RecordEnvelope,
-  SysIdList,
-  TableListResponse,
-  TableRecordResponse,
-  VersionCheck,
-  WriteResponse,
-  vendorMessage,
-} from './schema.js';
+import { type EncodedQuery, EncodedQueryError, and, anyOf, assertFieldName, condition, configuredQuery, inList, orderBy } from './query.js';
+import { DuplicateCheck, FieldValue, ProblemRow, RecordEnvelope, SysIdList, TableListResponse, TableRecordResponse, VersionCheck, WriteResponse, vendorMessage } from './schema.js';
 import { isoToGlideDateTime } from './time.js';
 import { type Asked, askedFields, widened, widenedLookupError } from './lookup.js';
 
@@ -229,16 +197,13 @@ class ServiceNowConnector implements Connector {
       // on the next page and is reported again, which is harmless. What must never happen is
       // a keyset that does not move: that would fetch the same page forever.
       if (last === undefined || (keyset !== undefined && !isAfter(last, keyset))) {
-        throw new PlatformError(
-          `ServiceNow returned a full page of ${this.source.table} records that does not advance the pull for source ${this.sourceId}`,
-          {
-            platform: 'servicenow',
-            sourceId: this.sourceId,
-            code: 'bad-response',
-            retryable: false,
-            hint: 'Every record on the page lacked a readable sys_id/sys_updated_on; check read ACLs on those fields',
-          },
-        );
+        throw new PlatformError(`ServiceNow returned a full page of ${this.source.table} records that does not advance the pull for source ${this.sourceId}`, {
+          platform: 'servicenow',
+          sourceId: this.sourceId,
+          code: 'bad-response',
+          retryable: false,
+          hint: 'Every record on the page lacked a readable sys_id/sys_updated_on; check read ACLs on those fields',
+        });
       }
       keyset = last;
     }
@@ -379,27 +344,16 @@ class ServiceNowConnector implements Connector {
    * Journal writes append; a PATCH that succeeded just before a crash would be appended again
    * on retry. The marker inside the text lets us find the earlier entry in sys_journal_field.
    */
-  private async ensureComment(
-    nativeId: string,
-    action: Extract<Action, { type: 'comment' }>,
-    request: WriteRequest,
-    signal: AbortSignal | undefined,
-  ): Promise<WriteResult> {
+  private async ensureComment(nativeId: string, action: Extract<Action, { type: 'comment' }>, request: WriteRequest, signal: AbortSignal | undefined): Promise<WriteResult> {
     const element = action.visibility === 'internal' ? 'work_notes' : 'comments';
     const other = element === 'work_notes' ? 'comments' : 'work_notes';
     // A mapping that put an internal note into `comments` would show it to the requester.
     if (request.fields[other] !== undefined) {
-      throw this.badRequest(
-        `A ${action.visibility} comment must be written to ${element}, but the outbound mapping produced ${other}`,
-        'Fix the comment branch of the ServiceNow outbound mapping',
-      );
+      throw this.badRequest(`A ${action.visibility} comment must be written to ${element}, but the outbound mapping produced ${other}`, 'Fix the comment branch of the ServiceNow outbound mapping');
     }
     const text = request.fields[element];
     if (typeof text !== 'string' || !text.includes(request.marker)) {
-      throw this.badRequest(
-        `The ${element} text for ${nativeId} does not contain the idempotency marker`,
-        'The outbound mapping must embed the marker in the comment text so retries can be detected',
-      );
+      throw this.badRequest(`The ${element} text for ${nativeId} does not contain the idempotency marker`, 'The outbound mapping must embed the marker in the comment text so retries can be detected');
     }
     if (!request.firstAttempt) {
       const asked: Asked[] = [
@@ -407,9 +361,7 @@ class ServiceNowConnector implements Connector {
         { field: 'element', equals: element },
         { field: 'value', contains: request.marker },
       ];
-      const query = this.guard(() =>
-        and(condition('element_id', '=', nativeId), condition('element', '=', element), condition('value', 'LIKE', request.marker)),
-      );
+      const query = this.guard(() => and(condition('element_id', '=', nativeId), condition('element', '=', element), condition('value', 'LIKE', request.marker)));
       const response = await this.http.request({
         method: 'GET',
         url: `/api/now/table/${JOURNAL_TABLE}`,
@@ -430,15 +382,11 @@ class ServiceNowConnector implements Connector {
   }
 
   /** Creation is made idempotent by the problem's correlation_id, which carries the pattern key. */
-  private async ensureProblem(
-    action: Extract<Action, { type: 'create-problem' }>,
-    fields: Record<string, unknown>,
-    signal: AbortSignal | undefined,
-  ): Promise<WriteResult> {
+  private async ensureProblem(action: Extract<Action, { type: 'create-problem' }>, fields: Record<string, unknown>, signal: AbortSignal | undefined): Promise<WriteResult> {
     const key = action.correlationKey;
     if (fields.correlation_id !== undefined && fields.correlation_id !== key) {
       throw this.badRequest(
-        'The outbound mapping set correlation_id to something other than the action\'s correlationKey',
+        "The outbound mapping set correlation_id to something other than the action's correlationKey",
         'Leave correlation_id out of the mapping or set it to the correlationKey; it is what makes creation idempotent',
       );
     }
@@ -466,12 +414,7 @@ class ServiceNowConnector implements Connector {
    * `skipped`, with the reason — unless the rule explicitly asked to overwrite (`overwrite`).
    * One run replaced 174 such links before this check.
    */
-  private async linkProblem(
-    nativeId: string,
-    action: Extract<Action, { type: 'link-problem' }>,
-    request: WriteRequest,
-    signal: AbortSignal | undefined,
-  ): Promise<WriteResult> {
+  private async linkProblem(nativeId: string, action: Extract<Action, { type: 'link-problem' }>, request: WriteRequest, signal: AbortSignal | undefined): Promise<WriteResult> {
     const problemId = await this.resolveProblem(action, signal);
     const link = await this.readLink(nativeId, PROBLEM_LINK_FIELD, signal);
     if (link.value === problemId) {
@@ -491,12 +434,7 @@ class ServiceNowConnector implements Connector {
    * someone chose; there is no overwrite option for duplicates); the ticket changed by someone else
    * since planning → `superseded`; otherwise one PATCH → `updated`.
    */
-  private async linkDuplicate(
-    nativeId: string,
-    action: Extract<Action, { type: 'link-duplicate' }>,
-    request: WriteRequest,
-    signal: AbortSignal | undefined,
-  ): Promise<WriteResult> {
+  private async linkDuplicate(nativeId: string, action: Extract<Action, { type: 'link-duplicate' }>, request: WriteRequest, signal: AbortSignal | undefined): Promise<WriteResult> {
     const field = this.guard(() => assertFieldName(this.source.duplicateField));
     const original = action.original.nativeId;
     if (!SYS_ID.test(original)) {
@@ -561,16 +499,12 @@ class ServiceNowConnector implements Connector {
    * Closed (107) problem back to New (101). Nothing to change → `unchanged`; a retry after the
    * PATCH landed finds the new text and state, so repeating it is harmless either way.
    */
-  private async updateProblem(
-    action: Extract<Action, { type: 'update-problem' }>,
-    mapped: Record<string, unknown>,
-    signal: AbortSignal | undefined,
-  ): Promise<WriteResult> {
+  private async updateProblem(action: Extract<Action, { type: 'update-problem' }>, mapped: Record<string, unknown>, signal: AbortSignal | undefined): Promise<WriteResult> {
     const key = action.correlationKey;
     const fields = this.checkMappedFields('update-problem', mapped);
     if (fields.correlation_id !== undefined && fields.correlation_id !== key) {
       throw this.badRequest(
-        'The outbound mapping set correlation_id to something other than the action\'s correlationKey',
+        "The outbound mapping set correlation_id to something other than the action's correlationKey",
         'Leave correlation_id out of the update-problem branch; it is how the problem is found',
       );
     }
@@ -581,7 +515,10 @@ class ServiceNowConnector implements Connector {
       method: 'GET',
       url: `/api/now/table/${PROBLEM_TABLE}`,
       params: {
-        sysparm_query: orderBy(this.guard(() => condition('correlation_id', '=', key)), 'sys_created_on'),
+        sysparm_query: orderBy(
+          this.guard(() => condition('correlation_id', '=', key)),
+          'sys_created_on',
+        ),
         sysparm_fields: [...new Set(['sys_id', 'number', 'state', 'active', 'correlation_id', ...Object.keys(fields)])].join(','),
         sysparm_exclude_reference_link: 'true',
         sysparm_limit: 1,
@@ -630,31 +567,20 @@ class ServiceNowConnector implements Connector {
    * is the task's sys_id. `assignment_group` comes from the mapping as a name (written with
    * `sysparm_input_display_value=true`, like assign); `incident` is sent as the sys_id.
    */
-  private async ensureTask(
-    nativeId: string,
-    action: Extract<Action, { type: 'create-task' }>,
-    mapped: Record<string, unknown>,
-    signal: AbortSignal | undefined,
-  ): Promise<WriteResult> {
+  private async ensureTask(nativeId: string, action: Extract<Action, { type: 'create-task' }>, mapped: Record<string, unknown>, signal: AbortSignal | undefined): Promise<WriteResult> {
     if (this.source.table !== TASK_PARENT_TABLE) {
-      throw this.badRequest(
-        `create-task opens incident_task records, but source ${this.sourceId} syncs ${this.source.table}`,
-        'Use create-task only in rules for sources whose table is incident',
-      );
+      throw this.badRequest(`create-task opens incident_task records, but source ${this.sourceId} syncs ${this.source.table}`, 'Use create-task only in rules for sources whose table is incident');
     }
     const key = action.correlationKey;
     const fields = this.checkMappedFields('create-task', mapped);
     if (fields.correlation_id !== undefined && fields.correlation_id !== key) {
       throw this.badRequest(
-        'The outbound mapping set correlation_id to something other than the action\'s correlationKey',
+        "The outbound mapping set correlation_id to something other than the action's correlationKey",
         'Leave correlation_id out of the create-task branch or set it to the correlationKey; it is what makes creation idempotent',
       );
     }
     if (fields.incident !== undefined && fields.incident !== nativeId) {
-      throw this.badRequest(
-        'The outbound mapping set incident to something other than the target incident',
-        'Leave incident out of the create-task branch; the connector ties the task to the target',
-      );
+      throw this.badRequest('The outbound mapping set incident to something other than the target incident', 'Leave incident out of the create-task branch; the connector ties the task to the target');
     }
     const existing = await this.findSysId(
       TASK_TABLE,
@@ -733,12 +659,7 @@ class ServiceNowConnector implements Connector {
    * The sys_id of the oldest record matching every `field=value`, checked against the answer: a
    * row that does not carry the asked values means the instance dropped a condition (see lookup.ts).
    */
-  private async findSysId(
-    table: string,
-    asked: readonly Extract<Asked, { equals: string }>[],
-    signal: AbortSignal | undefined,
-    operation = `${table}-lookup`,
-  ): Promise<string | undefined> {
+  private async findSysId(table: string, asked: readonly Extract<Asked, { equals: string }>[], signal: AbortSignal | undefined, operation = `${table}-lookup`): Promise<string | undefined> {
     const query = this.guard(() => and(...asked.map((a) => condition(a.field, '=', a.equals))));
     const response = await this.http.request({
       method: 'GET',
@@ -791,12 +712,7 @@ class ServiceNowConnector implements Connector {
   }
 
   /** `appends`: the PATCH adds a journal entry, so repeating it after an unclear failure would duplicate it. */
-  private async patch(
-    nativeId: string,
-    fields: Record<string, unknown>,
-    signal: AbortSignal | undefined,
-    options: { appends?: boolean } = {},
-  ): Promise<void> {
+  private async patch(nativeId: string, fields: Record<string, unknown>, signal: AbortSignal | undefined, options: { appends?: boolean } = {}): Promise<void> {
     const response = await this.http.request({
       method: 'PATCH',
       url: `${this.tablePath}/${nativeId}`,
@@ -841,10 +757,7 @@ class ServiceNowConnector implements Connector {
       return build();
     } catch (error) {
       if (error instanceof EncodedQueryError) {
-        throw this.badRequest(
-          `Refused to query ServiceNow for source ${this.sourceId}: ${error.message}`,
-          'Values from rules and records may not contain ^ or line breaks',
-        );
+        throw this.badRequest(`Refused to query ServiceNow for source ${this.sourceId}: ${error.message}`, 'Values from rules and records may not contain ^ or line breaks');
       }
       throw error;
     }

@@ -9,10 +9,7 @@ import { FieldValue } from './schema.js';
  * of such an answer once linked 14,672 incidents to one unrelated 2016 problem. So every row a
  * lookup returns is checked against what was asked before anything acts on it.
  */
-export type Asked =
-  | { field: string; equals: string }
-  | { field: string; contains: string }
-  | { field: string; oneOf: ReadonlySet<string> };
+export type Asked = { field: string; equals: string } | { field: string; contains: string } | { field: string; oneOf: ReadonlySet<string> };
 
 export interface Widened {
   table: string;
@@ -44,10 +41,7 @@ export function askedFields(asked: readonly Asked[]): string[] {
 }
 
 export function widenedLookupError(sourceId: string, found: Widened): PlatformError {
-  const got =
-    found.actual === undefined
-      ? `a ${found.table} record without ${found.field}`
-      : `a ${found.table} record whose ${found.field} is "${clip(found.actual)}"`;
+  const got = found.actual === undefined ? `a ${found.table} record without ${found.field}` : `a ${found.table} record whose ${found.field} is "${clip(found.actual)}"`;
   return new PlatformError(
     `ServiceNow answered a ${found.table} lookup by ${found.condition} with ${got} (source ${sourceId}): the instance probably ` +
       `has no ${found.field} field on ${found.table} (or the integration user may not read it), so it dropped the condition and ` +

@@ -110,10 +110,7 @@ export function configuredQuery(query: string | undefined): EncodedQuery | undef
   for (const match of trimmed.matchAll(new RegExp(TOKEN_AFTER_CARET, 'g'))) {
     const token = match[1];
     if (token === 'NQ' || token === 'EQ' || token === 'GROUPBY' || token?.startsWith('ORDERBY')) {
-      throw new EncodedQueryError(
-        `source query may not contain ^${token}: the connector adds its own ordering and time bounds to it`,
-        'query',
-      );
+      throw new EncodedQueryError(`source query may not contain ^${token}: the connector adds its own ordering and time bounds to it`, 'query');
     }
   }
   if (/^(ORDERBY|NQ)/.test(trimmed)) {

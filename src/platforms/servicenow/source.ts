@@ -30,14 +30,20 @@ export const ServiceNowSource = z.strictObject({
   id: common.id,
   platform: z.literal('servicenow'),
   baseUrl: common.baseUrl,
-  table: z.string().regex(/^[a-z0-9_]+$/).default('incident'),
+  table: z
+    .string()
+    .regex(/^[a-z0-9_]+$/)
+    .default('incident'),
   /** Extra encoded query ANDed to the incremental filter, e.g. `active=true^assignment_groupISEMPTY`. */
   query: z.string().optional(),
   auth: Auth,
   /** Login the connector writes as (defaults to the basic/OAuth username); its updates are ignored. */
   integrationUser: z.string().min(1).optional(),
   /** Reference field that points a duplicate at its original (`parent_incident` on incident). */
-  duplicateField: z.string().regex(/^[a-z0-9_]+$/).default('parent_incident'),
+  duplicateField: z
+    .string()
+    .regex(/^[a-z0-9_]+$/)
+    .default('parent_incident'),
   schedule: common.schedule,
   overlapSeconds: z.number().int().min(0).default(120),
   pageSize: z.number().int().min(1).max(10_000).default(200),
@@ -69,7 +75,10 @@ export const SERVICENOW_SOURCE_DESCRIPTIONS: readonly (readonly [z.core.$ZodType
   [ServiceNowSource.shape.overlapSeconds, 'Each pass re-reads records updated this many seconds before the watermark, so nothing is lost at polling boundaries.'],
   [ServiceNowSource.shape.pageSize, 'Records per page.'],
   [ServiceNowSource.shape.startFrom, 'What to read: the first pull starts here (ISO UTC); unset = all records. Older records are never seen.'],
-  [ServiceNowSource.shape.actFrom, 'What to act on: ticket versions updated before this instant (ISO UTC) are history — they teach baselines (duplicates index, pattern rates, loads) but trigger no writes. Unset = the moment the source was first synced (recorded in the state); `deskbridge run --from` sets it too.'],
+  [
+    ServiceNowSource.shape.actFrom,
+    'What to act on: ticket versions updated before this instant (ISO UTC) are history — they teach baselines (duplicates index, pattern rates, loads) but trigger no writes. Unset = the moment the source was first synced (recorded in the state); `deskbridge run --from` sets it too.',
+  ],
   [ServiceNowSource.shape.rateLimit, 'Pacing of requests to this source.'],
   [ServiceNowSource.shape.retry, 'Retries of failed requests (429, 5xx, timeouts) with exponential backoff that honours Retry-After.'],
   [ServiceNowSource.shape.dryRun, 'Plan and log every write, send none. Overrides the top-level switch when set.'],

@@ -91,7 +91,10 @@ export function adfToText(doc: AdfDoc | AdfNode): string {
     if (BLOCK_TYPES.has(node.type)) out.push('\n\n');
   };
   walk(doc);
-  return out.join('').replace(/\n{3,}/g, '\n\n').trim();
+  return out
+    .join('')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }
 
 export function richToText(value: RichText): string {

@@ -53,7 +53,5 @@ export function parseCsvRecords(input: string): Record<string, string>[] {
   }
   const [header, ...body] = rows;
   if (!header) return [];
-  return body
-    .filter((r) => !(r.length === 1 && r[0] === ''))
-    .map((r) => Object.fromEntries(header.map((name, index) => [name, r[index] ?? ''])));
+  return body.filter((r) => !(r.length === 1 && r[0] === '')).map((r) => Object.fromEntries(header.map((name, index) => [name, r[index] ?? ''])));
 }

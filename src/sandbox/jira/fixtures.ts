@@ -28,8 +28,7 @@ export interface FixtureIncident {
 export const FIXTURE_INCIDENTS: readonly FixtureIncident[] = [
   {
     summary: 'VPN drops every 10 minutes',
-    description:
-      'Since this morning my GlobalProtect VPN disconnects roughly every 10 minutes and I have to log in again.\nHome broadband is fine otherwise.',
+    description: 'Since this morning my GlobalProtect VPN disconnects roughly every 10 minutes and I have to log in again.\nHome broadband is fine otherwise.',
     priority: 2,
     components: ['Network'],
     labels: ['vpn', 'remote-work'],
@@ -65,7 +64,7 @@ export const FIXTURE_INCIDENTS: readonly FixtureIncident[] = [
   },
   {
     summary: 'Laptop will not boot after BIOS update',
-    description: 'After last night\'s BIOS update my ThinkPad shows a black screen with a blinking cursor. Asset tag LT-20931.',
+    description: "After last night's BIOS update my ThinkPad shows a black screen with a blinking cursor. Asset tag LT-20931.",
     priority: 2,
     components: ['Hardware'],
     labels: ['laptop'],

@@ -13,16 +13,9 @@ export class JqlError extends Error {}
 
 type Operator = '=' | '!=' | '>' | '>=' | '<' | '<=' | '~' | '!~' | 'in' | 'not in' | 'is' | 'is not';
 
-type Value =
-  | { kind: 'literal'; text: string }
-  | { kind: 'function'; name: string; args: string[] }
-  | { kind: 'empty' }
-  | { kind: 'list'; items: Value[] };
+type Value = { kind: 'literal'; text: string } | { kind: 'function'; name: string; args: string[] } | { kind: 'empty' } | { kind: 'list'; items: Value[] };
 
-type Node =
-  | { type: 'clause'; field: string; operator: Operator; value: Value }
-  | { type: 'and' | 'or'; left: Node; right: Node }
-  | { type: 'not'; node: Node };
+type Node = { type: 'clause'; field: string; operator: Operator; value: Value } | { type: 'and' | 'or'; left: Node; right: Node } | { type: 'not'; node: Node };
 
 export interface OrderTerm {
   field: string;
@@ -116,9 +109,7 @@ class Parser {
   private fail(expecting: string): never {
     const token = this.peek();
     if (!token) throw new JqlError(`Error in the JQL Query: Expecting ${expecting} but reached the end of the query.`);
-    throw new JqlError(
-      `Error in the JQL Query: Expecting ${expecting} but got '${token.text}'. (line 1, character ${token.position + 1})`,
-    );
+    throw new JqlError(`Error in the JQL Query: Expecting ${expecting} but got '${token.text}'. (line 1, character ${token.position + 1})`);
   }
 
   parse(): JqlQuery {
@@ -302,10 +293,7 @@ function userField(name: 'assignee' | 'reporter' | 'creator'): FieldSpec {
     read: (issue) => issue[name],
     resolve: (literal, ctx) => {
       // Cloud in GDPR strict mode knows users by accountId only; Data Center by username.
-      const user =
-        ctx.store.flavour === 'cloud'
-          ? ctx.store.userById(literal)
-          : ctx.store.users().find((u) => u.name.toLowerCase() === literal.toLowerCase());
+      const user = ctx.store.flavour === 'cloud' ? ctx.store.userById(literal) : ctx.store.users().find((u) => u.name.toLowerCase() === literal.toLowerCase());
       return user?.accountId;
     },
   };
@@ -320,17 +308,14 @@ function define(spec: FieldSpec, ...aliases: string[]): void {
   for (const alias of [spec.name, ...aliases]) FIELD_SPECS[alias.toLowerCase()] = spec;
 }
 
-define(
-  { name: 'project', kind: 'enum', read: (i) => i.projectKey, resolve: (v, ctx) => ctx.store.project(v)?.key },
-);
+define({ name: 'project', kind: 'enum', read: (i) => i.projectKey, resolve: (v, ctx) => ctx.store.project(v)?.key });
 define({ name: 'issuetype', kind: 'enum', read: (i) => i.issueType, resolve: (v, ctx) => ctx.store.issueType(v)?.name }, 'type');
 define({ name: 'status', kind: 'enum', read: (i) => i.status, resolve: (v, ctx) => ctx.store.status(v)?.name });
 define({
   name: 'statusCategory',
   kind: 'enum',
   read: (i) => STATUSES.find((s) => s.name === i.status)?.category ?? null,
-  resolve: (v) =>
-    STATUS_CATEGORIES.find((c) => c.key === v.toLowerCase() || c.name.toLowerCase() === v.toLowerCase() || String(c.id) === v)?.key,
+  resolve: (v) => STATUS_CATEGORIES.find((c) => c.key === v.toLowerCase() || c.name.toLowerCase() === v.toLowerCase() || String(c.id) === v)?.key,
 });
 define({ name: 'priority', kind: 'enum', read: (i) => i.priority, resolve: (v, ctx) => ctx.store.priority(v)?.name });
 define({
@@ -342,22 +327,34 @@ define({
 define(userField('assignee'));
 define(userField('reporter'));
 define(userField('creator'));
-define(dateField('created', (i) => i.created), 'createdDate');
-define(dateField('updated', (i) => i.updated), 'updatedDate');
-define(dateField('resolved', (i) => i.resolutiondate), 'resolutiondate');
+define(
+  dateField('created', (i) => i.created),
+  'createdDate',
+);
+define(
+  dateField('updated', (i) => i.updated),
+  'updatedDate',
+);
+define(
+  dateField('resolved', (i) => i.resolutiondate),
+  'resolutiondate',
+);
 define({ name: 'issuekey', kind: 'issue', read: (i) => i }, 'key', 'id', 'issue');
 define({ name: 'summary', kind: 'text', read: (i) => i.summary });
 define({ name: 'description', kind: 'text', read: (i) => (i.description ? richToText(i.description) : null) });
 define({
   name: 'comment',
   kind: 'text',
-  read: (i, ctx) => ctx.store.comments(i.id).map((c) => (c.body.kind === 'text' ? c.body.text : adfToText(c.body.doc))).join('\n') || null,
+  read: (i, ctx) =>
+    ctx.store
+      .comments(i.id)
+      .map((c) => (c.body.kind === 'text' ? c.body.text : adfToText(c.body.doc)))
+      .join('\n') || null,
 });
 define({
   name: 'text',
   kind: 'text',
-  read: (i, ctx) =>
-    [i.summary, i.description ? richToText(i.description) : '', ...ctx.store.comments(i.id).map((c) => (c.body.kind === 'text' ? c.body.text : adfToText(c.body.doc)))].join('\n'),
+  read: (i, ctx) => [i.summary, i.description ? richToText(i.description) : '', ...ctx.store.comments(i.id).map((c) => (c.body.kind === 'text' ? c.body.text : adfToText(c.body.doc)))].join('\n'),
 });
 define({ name: 'labels', kind: 'list', read: (i) => i.labels, resolve: (v) => v }, 'label');
 define(
@@ -394,7 +391,10 @@ function keyParts(key: string): { project: string; number: number } | undefined 
 
 function textMatches(haystack: string, needle: string): boolean {
   const lower = haystack.toLowerCase();
-  const terms = needle.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const terms = needle
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
   return terms.length > 0 && terms.every((term) => lower.includes(term));
 }
 
@@ -408,8 +408,7 @@ function compileClause(clause: Extract<Node, { type: 'clause' }>, ctx: JqlContex
     throw new JqlError(`The operator '${operator.toUpperCase()}' is not supported by the '${clause.field}' field.`);
   }
   const read = (issue: StoredIssue): unknown => spec.read(issue, ctx);
-  const isEmpty = (value: unknown): boolean =>
-    value === null || value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
+  const isEmpty = (value: unknown): boolean => value === null || value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
 
   if (operator === 'is' || operator === 'is not') {
     if (clause.value.kind !== 'empty') throw new JqlError(`The operator '${operator.toUpperCase()}' only supports EMPTY or NULL.`);

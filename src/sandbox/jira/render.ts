@@ -69,9 +69,7 @@ export function renderStatus(name: string, ctx: RenderContext): Record<string, u
     iconUrl: `${ctx.baseUrl}/images/icons/statuses/generic.png`,
     name: status.name,
     id: status.id,
-    statusCategory: category
-      ? { self: api(ctx, `/statuscategory/${category.id}`), id: category.id, key: category.key, colorName: category.colorName, name: category.name }
-      : null,
+    statusCategory: category ? { self: api(ctx, `/statuscategory/${category.id}`), id: category.id, key: category.key, colorName: category.colorName, name: category.name } : null,
   };
 }
 
@@ -158,13 +156,7 @@ export function renderComment(comment: StoredComment, ctx: RenderContext, expand
   return body;
 }
 
-export function renderCommentPage(
-  comments: readonly StoredComment[],
-  ctx: RenderContext,
-  startAt: number,
-  maxResults: number,
-  expandProperties = false,
-): Record<string, unknown> {
+export function renderCommentPage(comments: readonly StoredComment[], ctx: RenderContext, startAt: number, maxResults: number, expandProperties = false): Record<string, unknown> {
   return {
     startAt,
     maxResults,
@@ -249,27 +241,19 @@ export function parseFieldList(raw: unknown): string[] | undefined {
  * An issue. With `selection` undefined only `{id}` is rendered (Cloud's /search/jql default);
  * `expand` understands `changelog` and `names`.
  */
-export function renderIssue(
-  issue: StoredIssue,
-  ctx: RenderContext,
-  selection: FieldSelection | undefined,
-  expand: ReadonlySet<string>,
-): Record<string, unknown> {
+export function renderIssue(issue: StoredIssue, ctx: RenderContext, selection: FieldSelection | undefined, expand: ReadonlySet<string>): Record<string, unknown> {
   if (!selection) return { id: issue.id };
   const priority = issue.priority === null ? undefined : ctx.store.priority(issue.priority);
   const resolution = issue.resolution === null ? undefined : ctx.store.resolution(issue.resolution);
   const project = ctx.store.project(issue.projectKey);
   const producers: Record<string, () => unknown> = {
     summary: () => issue.summary,
-    description: () =>
-      issue.description === null ? null : ctx.apiVersion === '3' ? richToAdf(issue.description) : richToText(issue.description),
+    description: () => (issue.description === null ? null : ctx.apiVersion === '3' ? richToAdf(issue.description) : richToText(issue.description)),
     issuetype: () => renderIssueType(issue.issueType, ctx),
     project: () => renderProject(issue.projectKey, ctx),
     status: () => renderStatus(issue.status, ctx),
     priority: () =>
-      priority
-        ? { self: api(ctx, `/priority/${priority.id}`), iconUrl: `${ctx.baseUrl}/images/icons/priorities/${priority.name.toLowerCase()}.svg`, name: priority.name, id: priority.id }
-        : null,
+      priority ? { self: api(ctx, `/priority/${priority.id}`), iconUrl: `${ctx.baseUrl}/images/icons/priorities/${priority.name.toLowerCase()}.svg`, name: priority.name, id: priority.id } : null,
     resolution: () => (resolution ? { self: api(ctx, `/resolution/${resolution.id}`), id: resolution.id, description: '', name: resolution.name } : null),
     assignee: () => userOrNull(issue.assignee, ctx),
     reporter: () => userOrNull(issue.reporter, ctx),
@@ -280,8 +264,7 @@ export function renderIssue(
         return { self: api(ctx, `/component/${id}`), id, name };
       }),
     labels: () => [...issue.labels],
-    versions: () =>
-      issue.versions.map((name, index) => ({ self: api(ctx, `/version/${Number(project?.id ?? 0) * 10 + index}`), name, archived: false, released: true })),
+    versions: () => issue.versions.map((name, index) => ({ self: api(ctx, `/version/${Number(project?.id ?? 0) * 10 + index}`), name, archived: false, released: true })),
     created: () => timestamp(issue.created, ctx),
     updated: () => timestamp(issue.updated, ctx),
     resolutiondate: () => timestamp(issue.resolutiondate, ctx),

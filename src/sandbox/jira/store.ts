@@ -245,10 +245,7 @@ export class JiraStore {
   /** A user by accountId, username or email (the last two case-insensitively). */
   findUser(ref: string): JiraUser | undefined {
     const lower = ref.toLowerCase();
-    return (
-      this.userList.find((u) => u.accountId === ref) ??
-      this.userList.find((u) => u.name.toLowerCase() === lower || u.email.toLowerCase() === lower)
-    );
+    return this.userList.find((u) => u.accountId === ref) ?? this.userList.find((u) => u.name.toLowerCase() === lower || u.email.toLowerCase() === lower);
   }
 
   userById(accountId: string): JiraUser | undefined {
@@ -319,7 +316,7 @@ export class JiraStore {
   componentId(projectKey: string, name: string): string {
     const project = this.project(projectKey);
     const index = project?.components.indexOf(name) ?? -1;
-    return String(10100 + Number(project?.id ?? 0) % 100 * 100 + Math.max(index, 0));
+    return String(10100 + (Number(project?.id ?? 0) % 100) * 100 + Math.max(index, 0));
   }
 
   /** Transitions available from an issue's current status. */
@@ -478,11 +475,7 @@ export class JiraStore {
   }
 
   /** Adds a comment; bumps the issue's `updated` but records no changelog history (as Jira does). */
-  addComment(
-    idOrKey: string,
-    input: { body: RichText | string; public?: boolean; visibility?: StoredComment['visibility'] },
-    actor: string,
-  ): StoredComment | undefined {
+  addComment(idOrKey: string, input: { body: RichText | string; public?: boolean; visibility?: StoredComment['visibility'] }, actor: string): StoredComment | undefined {
     const issue = this.get(idOrKey);
     if (!issue) return undefined;
     const now = this.now().getTime();
@@ -578,8 +571,7 @@ export class JiraStore {
       issue.summary = patch.summary;
     }
     if (patch.description !== undefined) {
-      const next: RichText | null =
-        typeof patch.description === 'string' ? { kind: 'text', text: patch.description } : patch.description;
+      const next: RichText | null = typeof patch.description === 'string' ? { kind: 'text', text: patch.description } : patch.description;
       const before = issue.description === null ? null : richToText(issue.description);
       const after = next === null ? null : richToText(next);
       if (before !== after || JSON.stringify(issue.description) !== JSON.stringify(next)) {
@@ -601,8 +593,7 @@ export class JiraStore {
       if (ref === undefined) continue;
       const user = ref === null ? null : this.findUser(ref);
       if (user === undefined) {
-        errors[field] =
-          this.flavour === 'cloud' ? 'Specified user does not exist or you do not have required permissions' : `User '${ref}' does not exist.`;
+        errors[field] = this.flavour === 'cloud' ? 'Specified user does not exist or you do not have required permissions' : `User '${ref}' does not exist.`;
         continue;
       }
       const next = user?.accountId ?? null;

@@ -41,26 +41,12 @@ export function zoneOffsetMs(ms: number, timeZone: string): number {
   for (const part of formatter(timeZone).formatToParts(new Date(ms))) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);
   }
-  const wall = Date.UTC(
-    parts['year'] ?? 1970,
-    (parts['month'] ?? 1) - 1,
-    parts['day'] ?? 1,
-    parts['hour'] ?? 0,
-    parts['minute'] ?? 0,
-    parts['second'] ?? 0,
-  );
+  const wall = Date.UTC(parts['year'] ?? 1970, (parts['month'] ?? 1) - 1, parts['day'] ?? 1, parts['hour'] ?? 0, parts['minute'] ?? 0, parts['second'] ?? 0);
   return wall - (ms - (((ms % 1000) + 1000) % 1000));
 }
 
 /** The instant a wall-clock time in `timeZone` denotes (the earlier one in a DST overlap). */
-export function wallTimeToUtc(
-  year: number,
-  month: number,
-  day: number,
-  hour: number,
-  minute: number,
-  timeZone: string,
-): number {
+export function wallTimeToUtc(year: number, month: number, day: number, hour: number, minute: number, timeZone: string): number {
   const asUtc = Date.UTC(year, month - 1, day, hour, minute);
   const first = asUtc - zoneOffsetMs(asUtc, timeZone);
   const second = asUtc - zoneOffsetMs(first, timeZone);

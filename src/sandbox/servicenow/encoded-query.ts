@@ -11,23 +11,7 @@ import { isIntegerField } from './dictionary.js';
  * drops it too): a malformed query silently returning everything would hide connector bugs.
  */
 
-export type Operator =
-  | '='
-  | '!='
-  | '>'
-  | '>='
-  | '<'
-  | '<='
-  | 'LIKE'
-  | 'NOT LIKE'
-  | 'STARTSWITH'
-  | 'ENDSWITH'
-  | 'IN'
-  | 'NOT IN'
-  | 'ISEMPTY'
-  | 'ISNOTEMPTY'
-  | 'ANYTHING'
-  | 'EMPTYSTRING';
+export type Operator = '=' | '!=' | '>' | '>=' | '<' | '<=' | 'LIKE' | 'NOT LIKE' | 'STARTSWITH' | 'ENDSWITH' | 'IN' | 'NOT IN' | 'ISEMPTY' | 'ISNOTEMPTY' | 'ANYTHING' | 'EMPTYSTRING';
 
 export interface Condition {
   field: string;
@@ -222,11 +206,8 @@ function conditionPredicate<T>(condition: Condition, read: FieldReader<T>): (rec
 /** Compiles the filter part once; the returned predicate is called per record. */
 export function compileFilter<T>(parsed: ParsedQuery, read: FieldReader<T>): (record: T) => boolean {
   if (parsed.branches.length === 0) return () => true;
-  const branches = parsed.branches.map((branch) =>
-    branch.map((clause) => clause.map((condition) => conditionPredicate(condition, read))),
-  );
-  return (record) =>
-    branches.some((branch) => branch.every((clause) => clause.some((predicate) => predicate(record))));
+  const branches = parsed.branches.map((branch) => branch.map((clause) => clause.map((condition) => conditionPredicate(condition, read))));
+  return (record) => branches.some((branch) => branch.every((clause) => clause.some((predicate) => predicate(record))));
 }
 
 /**

@@ -33,8 +33,7 @@ export interface FixtureIncident {
 export const FIXTURE_INCIDENTS: readonly FixtureIncident[] = [
   {
     short_description: 'VPN drops every 10 minutes',
-    description:
-      'Since this morning my GlobalProtect VPN disconnects roughly every 10 minutes and I have to log in again. Home broadband is fine otherwise.',
+    description: 'Since this morning my GlobalProtect VPN disconnects roughly every 10 minutes and I have to log in again. Home broadband is fine otherwise.',
     category: 'network',
     subcategory: 'vpn',
     contact_type: 'phone',

@@ -21,12 +21,7 @@ export interface RenderOptions {
  * `{display_value, value}` (plus `link` on references). Journal fields have an empty value and
  * their history as display value.
  */
-export function renderRecord(
-  store: ServiceNowStore,
-  table: string,
-  record: Readonly<SandboxRecord>,
-  options: RenderOptions,
-): Record<string, unknown> {
+export function renderRecord(store: ServiceNowStore, table: string, record: Readonly<SandboxRecord>, options: RenderOptions): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const columns = store.columns(table);
   const fields = options.fields ?? columns;
@@ -43,13 +38,7 @@ function isDotWalk(field: string): boolean {
   return dot > 0 && referenceTable(field.slice(0, dot)) !== undefined;
 }
 
-function renderField(
-  store: ServiceNowStore,
-  table: string,
-  record: Readonly<SandboxRecord>,
-  field: string,
-  options: RenderOptions,
-): unknown {
+function renderField(store: ServiceNowStore, table: string, record: Readonly<SandboxRecord>, field: string, options: RenderOptions): unknown {
   const journal = JOURNAL_FIELDS.has(field) && table !== 'sys_journal_field';
   const value = journal ? '' : store.read(record, field);
   const mode = options.displayValue;

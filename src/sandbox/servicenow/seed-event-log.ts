@@ -99,9 +99,7 @@ export async function readEventLog(path: string = DEFAULT_EVENT_LOG_PATH): Promi
 /** Loads ticket texts with a non-empty title (rows with an empty title are skipped). */
 export async function loadTicketTexts(path: string = DEFAULT_TICKET_TEXT_PATH): Promise<TicketText[]> {
   const rows = parseCsvObjects(await readFile(path, 'utf8'));
-  return rows
-    .filter((row) => (row['title'] ?? '').trim() !== '')
-    .map((row) => ({ title: row['title']?.trim() ?? '', body: row['body']?.trim() ?? '' }));
+  return rows.filter((row) => (row['title'] ?? '').trim() !== '').map((row) => ({ title: row['title']?.trim() ?? '', body: row['body']?.trim() ?? '' }));
 }
 
 /** `d/m/yyyy HH:MM` (treated as UTC) → `yyyy-MM-dd HH:mm:ss`; '' when absent or malformed. */
@@ -277,11 +275,7 @@ const DATE_FIELDS = ['opened_at', 'resolved_at', 'closed_at'] as const;
  * (or is skipped when the incident was already seeded), later events update it. Pair with
  * `seedFromEventLog({stage: 'first'})` for a demo where incidents move through their lifecycle.
  */
-export function replayEventLog(
-  store: ServiceNowStore,
-  rows: readonly EventRow[],
-  options: ReplayEventLogOptions = {},
-): EventLogReplay {
+export function replayEventLog(store: ServiceNowStore, rows: readonly EventRow[], options: ReplayEventLogOptions = {}): EventLogReplay {
   const mode = options.timestamps ?? 'clock';
   const firstIndex = new Map<string, number>();
   rows.forEach((row, index) => {

@@ -1,16 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import {
-  type FaultConfig,
-  FaultConfigError,
-  type FaultCounts,
-  FaultInjector,
-  type FaultKind,
-  type FaultLogEntry,
-  type FaultVendor,
-  type ResolvedFaultConfig,
-  faultControl,
-} from '../faults.js';
+import { type FaultConfig, FaultConfigError, type FaultCounts, FaultInjector, type FaultKind, type FaultLogEntry, type FaultVendor, type ResolvedFaultConfig, faultControl } from '../faults.js';
 import { listen, sandboxHandle } from '../server-handle.js';
 import { EncodedQueryError } from './encoded-query.js';
 import { type DisplayMode, renderRecord } from './render.js';
@@ -182,12 +172,7 @@ export async function startServiceNowSandbox(options: ServiceNowSandboxOptions =
     res.setHeader('X-RateLimit-Reset', reset);
     if (window.count >= limit.limit) {
       const retryAfter = Math.max(1, Math.ceil((window.start + windowMs - t) / 1000));
-      throw new HttpError(
-        429,
-        'Rate limit exceeded',
-        `Rate limit of ${limit.limit} requests per ${limit.windowSeconds} seconds for Table API exceeded`,
-        { 'Retry-After': String(retryAfter) },
-      );
+      throw new HttpError(429, 'Rate limit exceeded', `Rate limit of ${limit.limit} requests per ${limit.windowSeconds} seconds for Table API exceeded`, { 'Retry-After': String(retryAfter) });
     }
     window.count++;
   }
@@ -265,7 +250,12 @@ export async function startServiceNowSandbox(options: ServiceNowSandboxOptions =
     return {
       displayValue: (display === 'true' || display === 'all' ? display : 'false') satisfies DisplayMode,
       excludeReferenceLink: params.get('sysparm_exclude_reference_link') === 'true',
-      fields: fieldsParam ? fieldsParam.split(',').map((f) => f.trim()).filter(Boolean) : undefined,
+      fields: fieldsParam
+        ? fieldsParam
+            .split(',')
+            .map((f) => f.trim())
+            .filter(Boolean)
+        : undefined,
       baseUrl,
     };
   }
@@ -372,10 +362,7 @@ export async function startServiceNowSandbox(options: ServiceNowSandboxOptions =
       const writeOptions = { inputDisplayValue: params.get('input_display_value') === 'true' };
       const user = params.get('user') ?? 'admin';
       const body = await readJsonObject(req);
-      const record =
-        method === 'POST'
-          ? store.insert(table, body, user, writeOptions)
-          : store.update(table, records[2] ?? '', body, user, writeOptions);
+      const record = method === 'POST' ? store.insert(table, body, user, writeOptions) : store.update(table, records[2] ?? '', body, user, writeOptions);
       if (!record) throw notFound();
       return sendJson(res, method === 'POST' ? 201 : 200, { result: record });
     }

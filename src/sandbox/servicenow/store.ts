@@ -1,15 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  JOURNAL_FIELDS,
-  SYSTEM_COLUMNS,
-  TABLE_COLUMNS,
-  TASK_COLUMNS,
-  TASK_TABLES,
-  choiceList,
-  displayField,
-  priorityFor,
-  referenceTable,
-} from './dictionary.js';
+import { JOURNAL_FIELDS, SYSTEM_COLUMNS, TABLE_COLUMNS, TASK_COLUMNS, TASK_TABLES, choiceList, displayField, priorityFor, referenceTable } from './dictionary.js';
 import { type ParsedQuery, compileFilter, parseEncodedQuery, sortByOrder } from './encoded-query.js';
 import { toGlideDateTime } from './glide-date-time.js';
 
@@ -295,13 +285,7 @@ export class ServiceNowStore {
   }
 
   /** Applies a change; returns undefined when the record does not exist. A no-op write is not a modification. */
-  update(
-    table: string,
-    sysId: string,
-    input: Record<string, unknown>,
-    user = 'system',
-    options: WriteOptions = {},
-  ): Readonly<SandboxRecord> | undefined {
+  update(table: string, sysId: string, input: Record<string, unknown>, user = 'system', options: WriteOptions = {}): Readonly<SandboxRecord> | undefined {
     const record = this.tables.get(table)?.get(sysId);
     if (!record) return undefined;
     const { fields, journal } = this.prepare(table, input, options);
@@ -320,8 +304,7 @@ export class ServiceNowStore {
     this.touch(table);
     record['sys_updated_on'] = now;
     record['sys_updated_by'] = (options.system && fields['sys_updated_by']) || user;
-    record['sys_mod_count'] =
-      (options.system && fields['sys_mod_count']) || String(Number(record['sys_mod_count'] ?? '0') + 1);
+    record['sys_mod_count'] = (options.system && fields['sys_mod_count']) || String(Number(record['sys_mod_count'] ?? '0') + 1);
     this.noteColumns(table, record);
     this.indexRecord(table, record, previous);
     for (const [element, text] of journal) this.addJournal(table, sysId, element, text, user, now);
@@ -343,11 +326,7 @@ export class ServiceNowStore {
   }
 
   /** Normalises input to strings, splits off journal text, resolves display values. */
-  private prepare(
-    table: string,
-    input: Record<string, unknown>,
-    options: WriteOptions,
-  ): { fields: SandboxRecord; journal: ['work_notes' | 'comments', string][] } {
+  private prepare(table: string, input: Record<string, unknown>, options: WriteOptions): { fields: SandboxRecord; journal: ['work_notes' | 'comments', string][] } {
     const fields: SandboxRecord = {};
     const journal: ['work_notes' | 'comments', string][] = [];
     const missing = this.missing.get(table);
@@ -400,14 +379,7 @@ export class ServiceNowStore {
   }
 
   /** The out-of-box task business rules a connector can observe. */
-  private applyTaskRules(
-    table: string,
-    record: SandboxRecord,
-    changes: SandboxRecord,
-    given: SandboxRecord,
-    user: string,
-    now: string,
-  ): void {
+  private applyTaskRules(table: string, record: SandboxRecord, changes: SandboxRecord, given: SandboxRecord, user: string, now: string): void {
     if ('assignment_group' in changes && record['assignment_group'] && !('reassignment_count' in given)) {
       changes['reassignment_count'] = String(Number(record['reassignment_count'] || '0') + 1);
     }
@@ -461,14 +433,7 @@ export class ServiceNowStore {
     return number;
   }
 
-  private addJournal(
-    table: string,
-    sysId: string,
-    element: 'work_notes' | 'comments',
-    value: string,
-    user: string,
-    createdOn: string,
-  ): void {
+  private addJournal(table: string, sysId: string, element: 'work_notes' | 'comments', value: string, user: string, createdOn: string): void {
     const entry = this.insert(
       'sys_journal_field',
       {

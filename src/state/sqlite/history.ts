@@ -60,9 +60,7 @@ export class SqliteHistoryStore implements HistoryStore {
       events: db.prepare<[string, string, string, string], EventRow>(
         'SELECT * FROM pattern_events WHERE rule_id = ? AND group_key = ? AND created_at >= ? AND created_at < ? ORDER BY created_at, ticket_key',
       ),
-      countEvents: db.prepare<[string, string, string, string], { n: number }>(
-        'SELECT count(*) AS n FROM pattern_events WHERE rule_id = ? AND group_key = ? AND created_at >= ? AND created_at < ?',
-      ),
+      countEvents: db.prepare<[string, string, string, string], { n: number }>('SELECT count(*) AS n FROM pattern_events WHERE rule_id = ? AND group_key = ? AND created_at >= ? AND created_at < ?'),
       firstEvent: db.prepare<[string], { at: string | null }>('SELECT min(created_at) AS at FROM pattern_events WHERE rule_id = ?'),
       addEvent: db.prepare(
         `INSERT OR IGNORE INTO pattern_events (rule_id, ticket_key, source_id, group_key, native_id, number, version, created_at, title, details)

@@ -163,16 +163,10 @@ export class SqliteStateStore implements StateStore {
       openLoadsAll: db.prepare<[], { source_id: string; assignee: string; n: number }>(
         'SELECT source_id, assignee, count(*) AS n FROM tickets WHERE is_open = 1 AND assignee IS NOT NULL GROUP BY source_id, assignee',
       ),
-      slaDue: db.prepare<[string, string, number], TicketRow>(
-        'SELECT * FROM tickets WHERE source_id = ? AND is_open = 1 AND sla_due_at IS NOT NULL AND sla_due_at <= ? ORDER BY sla_due_at LIMIT ?',
-      ),
-      openLoads: db.prepare<[string], { assignee: string; n: number }>(
-        'SELECT assignee, count(*) AS n FROM tickets WHERE source_id = ? AND is_open = 1 AND assignee IS NOT NULL GROUP BY assignee',
-      ),
+      slaDue: db.prepare<[string, string, number], TicketRow>('SELECT * FROM tickets WHERE source_id = ? AND is_open = 1 AND sla_due_at IS NOT NULL AND sla_due_at <= ? ORDER BY sla_due_at LIMIT ?'),
+      openLoads: db.prepare<[string], { assignee: string; n: number }>('SELECT assignee, count(*) AS n FROM tickets WHERE source_id = ? AND is_open = 1 AND assignee IS NOT NULL GROUP BY assignee'),
       // Keyed `<source>/<rule>`: sources syncing in parallel must not overwrite each other's rotation.
-      roundRobin: db.prepare<[string, string], { rule_id: string; position: number }>(
-        `SELECT substr(rule_id, length(?) + 2) AS rule_id, position FROM round_robin WHERE rule_id LIKE ? || '/%'`,
-      ),
+      roundRobin: db.prepare<[string, string], { rule_id: string; position: number }>(`SELECT substr(rule_id, length(?) + 2) AS rule_id, position FROM round_robin WHERE rule_id LIKE ? || '/%'`),
       setRoundRobin: db.prepare('INSERT INTO round_robin (rule_id, position) VALUES (?, ?) ON CONFLICT(rule_id) DO UPDATE SET position = excluded.position'),
       enqueue: db.prepare(
         `INSERT OR IGNORE INTO outbox (id, source_id, ticket_key, rule_id, action_type, planned, next_attempt_at, created_at, updated_at)
@@ -216,9 +210,7 @@ export class SqliteStateStore implements StateStore {
            AND NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.ticket_key = outbox.ticket_key AND earlier.seq < outbox.seq
              AND earlier.status = 'dead' AND ${HELD_BEHIND_DEAD})`,
       ),
-      counts: db.prepare<[string | null, string | null], { status: OutboxStatus; n: number }>(
-        'SELECT status, count(*) AS n FROM outbox WHERE (? IS NULL OR source_id = ?) GROUP BY status',
-      ),
+      counts: db.prepare<[string | null, string | null], { status: OutboxStatus; n: number }>('SELECT status, count(*) AS n FROM outbox WHERE (? IS NULL OR source_id = ?) GROUP BY status'),
     };
     this.audit = new SqliteAuditQueue(db, clock, this.write);
     this.history = new SqliteHistoryStore(db, clock, this.write);
@@ -405,7 +397,10 @@ export class SqliteStateStore implements StateStore {
           params.push(filter.sourceId);
         }
         const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-        return db.prepare<(string | number)[], OutboxRow>(sql).all(...params, filter.limit ?? 100).map(toOutboxEntry);
+        return db
+          .prepare<(string | number)[], OutboxRow>(sql)
+          .all(...params, filter.limit ?? 100)
+          .map(toOutboxEntry);
       },
       async retry(filter) {
         const where = [`status = 'dead'`];
@@ -423,9 +418,7 @@ export class SqliteStateStore implements StateStore {
           params.push(filter.sourceId);
         }
         const now = nowIso();
-        return db
-          .prepare(`UPDATE outbox SET status = 'pending', outcome = NULL, attempts = 0, next_attempt_at = ?, updated_at = ? WHERE ${where.join(' AND ')}`)
-          .run(now, now, ...params).changes;
+        return db.prepare(`UPDATE outbox SET status = 'pending', outcome = NULL, attempts = 0, next_attempt_at = ?, updated_at = ? WHERE ${where.join(' AND ')}`).run(now, now, ...params).changes;
       },
       async nextAttemptAt(sourceId) {
         return stmts.nextAttempt.get(sourceId)?.at ?? null;

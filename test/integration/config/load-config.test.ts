@@ -78,11 +78,7 @@ describe('readConfig reports each failure mode at its exact position', () => {
 
     const { diagnostics } = readConfig(file, {});
 
-    expect(diagnostics.map(where)).toEqual([
-      `${file}:2:1 unknown-field`,
-      `${file}:8:15 bad-type`,
-      `${file}:12:17 env-missing`,
-    ]);
+    expect(diagnostics.map(where)).toEqual([`${file}:2:1 unknown-field`, `${file}:8:15 bad-type`, `${file}:12:17 env-missing`]);
   });
 
   it('reports a config file that does not exist', () => {

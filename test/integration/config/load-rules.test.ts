@@ -64,8 +64,7 @@ describe('loadRules', () => {
   });
 
   it('lists the valid source ids for an unknown source reference', () => {
-    const [diagnostic] = loadRules([rulesFixture('broken-unknown-source.yaml')], { sourceIds: ['sn-prod', 'sn-test'] })
-      .diagnostics;
+    const [diagnostic] = loadRules([rulesFixture('broken-unknown-source.yaml')], { sourceIds: ['sn-prod', 'sn-test'] }).diagnostics;
 
     expect(diagnostic?.message).toBe('Unknown source "sn-stagin" in scope.sources. Must be one of: sn-prod, sn-test');
   });
@@ -85,11 +84,7 @@ describe('loadRules', () => {
 
     const result = loadRules([file], { sourceIds });
 
-    expect(result.diagnostics.map(where)).toEqual([
-      `${file}:5:22 bad-jsonata`,
-      `${file}:7:17 unknown-source`,
-      `${file}:10:5 unknown-field`,
-    ]);
+    expect(result.diagnostics.map(where)).toEqual([`${file}:5:22 bad-jsonata`, `${file}:7:17 unknown-source`, `${file}:10:5 unknown-field`]);
   });
 
   it('keeps going past broken files and returns the diagnostics of all of them', () => {

@@ -18,7 +18,18 @@ function configWith(limits: string, when: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'deskbridge-limits-'));
   writeFileSync(
     join(dir, 'rules.yaml'),
-    ['rules:', '  - id: probe', '    kind: routing', `    when: '${when}'`, '    assign: { group: Desk }', 'tests:', '  - name: routes', '    ticket: { title: x }', '    expect: { actions: [{ type: assign, group: Desk }] }', ''].join('\n'),
+    [
+      'rules:',
+      '  - id: probe',
+      '    kind: routing',
+      `    when: '${when}'`,
+      '    assign: { group: Desk }',
+      'tests:',
+      '  - name: routes',
+      '    ticket: { title: x }',
+      '    expect: { actions: [{ type: assign, group: Desk }] }',
+      '',
+    ].join('\n'),
   );
   const base = readFileSync(configFixture('valid.yaml'), 'utf8')
     .replace('rules: ../rules/valid.yaml', `rules: ${join(dir, 'rules.yaml')}`)

@@ -25,10 +25,7 @@ describe('validatePaths', () => {
   });
 
   it('tells rules files, configs and mapping files apart by content', () => {
-    const result = validatePaths(
-      [rulesFixture('broken-unknown-kind.yaml'), configFixture('wrong-type.yaml'), configFixture('mappings-broken')],
-      { env },
-    );
+    const result = validatePaths([rulesFixture('broken-unknown-kind.yaml'), configFixture('wrong-type.yaml'), configFixture('mappings-broken')], { env });
 
     const errors = result.diagnostics.filter((d) => d.severity === 'error');
     expect(errors.map((d) => d.code).sort()).toEqual(['bad-jsonata', 'bad-type', 'unknown-kind']);

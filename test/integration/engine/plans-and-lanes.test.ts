@@ -87,14 +87,24 @@ describe('patterns whatever order incidents are synced in', () => {
     // a was edited before the first pull, so it arrives last.
     const planned = await desk.batch([ci('b', '2026-11-20T09:01:00Z'), ci('c', '2026-11-20T09:02:00Z'), ci('a', '2026-11-20T09:00:00Z', '2026-11-20T09:05:00Z')]);
     expect(planned.filter((p) => p.action.type === 'create-problem')).toHaveLength(1);
-    expect(planned.filter((p) => p.action.type === 'link-problem').map((p) => p.target.number).sort()).toEqual(['INCa', 'INCb', 'INCc']);
+    expect(
+      planned
+        .filter((p) => p.action.type === 'link-problem')
+        .map((p) => p.target.number)
+        .sort(),
+    ).toEqual(['INCa', 'INCb', 'INCc']);
   });
 
   it('links an incident of the spike that was counted before the problem existed', async () => {
     const desk = new Desk([pattern]);
     await desk.batch([ci('d', '2026-11-20T09:03:00Z')]);
     const planned = await desk.batch([ci('a', '2026-11-20T09:00:00Z'), ci('b', '2026-11-20T09:01:00Z'), ci('c', '2026-11-20T09:02:00Z')]);
-    expect(planned.filter((p) => p.action.type === 'link-problem').map((p) => p.target.number).sort()).toEqual(['INCa', 'INCb', 'INCc', 'INCd']);
+    expect(
+      planned
+        .filter((p) => p.action.type === 'link-problem')
+        .map((p) => p.target.number)
+        .sort(),
+    ).toEqual(['INCa', 'INCb', 'INCc', 'INCd']);
   });
 });
 

@@ -34,11 +34,7 @@ afterEach(async () => {
   sandboxes = [];
 });
 
-async function call(
-  sandbox: JiraSandbox,
-  path: string,
-  init: { method?: string; body?: unknown } = {},
-): Promise<{ status: number; headers: Headers; text: string }> {
+async function call(sandbox: JiraSandbox, path: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; headers: Headers; text: string }> {
   const headers: Record<string, string> = { Accept: 'application/json', Authorization: AUTH[sandbox.flavour] };
   if (init.body !== undefined) headers['Content-Type'] = 'application/json';
   const response = await fetch(`${sandbox.url}${path}`, {

@@ -42,11 +42,7 @@ interface ApiResponse {
   body: any;
 }
 
-async function api(
-  sandbox: JiraSandbox,
-  path: string,
-  init: { method?: string; body?: unknown; auth?: string | null } = {},
-): Promise<ApiResponse> {
+async function api(sandbox: JiraSandbox, path: string, init: { method?: string; body?: unknown; auth?: string | null } = {}): Promise<ApiResponse> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   const auth = init.auth === undefined ? (sandbox.flavour === 'cloud' ? CLOUD_AUTH : DC_AUTH) : init.auth;
   if (auth !== null) headers['Authorization'] = auth;
@@ -144,9 +140,7 @@ describe('Jira sandbox (Cloud): authentication and retired endpoints', () => {
     expect(fields.body).toContainEqual(
       expect.objectContaining({ id: 'customfield_10001', name: 'Team', custom: true, schema: expect.objectContaining({ custom: 'com.atlassian.teams:rm-teams-custom-field-team' }) }),
     );
-    expect(linkTypes.body.issueLinkTypes).toContainEqual(
-      expect.objectContaining({ name: 'Duplicate', inward: 'is duplicated by', outward: 'duplicates' }),
-    );
+    expect(linkTypes.body.issueLinkTypes).toContainEqual(expect.objectContaining({ name: 'Duplicate', inward: 'is duplicated by', outward: 'duplicates' }));
   });
 });
 
@@ -635,10 +629,7 @@ describe('Jira sandbox (Data Center)', () => {
     clock = fakeClock();
     const store = new JiraStore({ flavour: 'datacenter', now: clock.now });
     seedFixtures(store);
-    sandbox = await withSandbox(
-      { flavour: 'datacenter', store, personalAccessTokens: [{ token: 'pat-123', user: 'deskbridge' }] },
-      clock,
-    );
+    sandbox = await withSandbox({ flavour: 'datacenter', store, personalAccessTokens: [{ token: 'pat-123', user: 'deskbridge' }] }, clock);
   });
 
   afterEach(async () => {
@@ -679,9 +670,7 @@ describe('Jira sandbox (Data Center)', () => {
   it('renders v2 issues with string descriptions, username users and the Data Center priority scheme', async () => {
     const issue = await api(sandbox, '/rest/api/2/issue/ITSM-1');
 
-    expect(issue.body.fields.description).toBe(
-      'Since this morning my GlobalProtect VPN disconnects roughly every 10 minutes and I have to log in again.\nHome broadband is fine otherwise.',
-    );
+    expect(issue.body.fields.description).toBe('Since this morning my GlobalProtect VPN disconnects roughly every 10 minutes and I have to log in again.\nHome broadband is fine otherwise.');
     expect(issue.body.fields.assignee).toMatchObject({ name: 'tbecker', displayName: 'Tom Becker' });
     expect(issue.body.fields.priority.name).toBe('Critical');
   });

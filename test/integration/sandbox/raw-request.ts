@@ -9,10 +9,7 @@ export type RawOutcome =
  * One request over a fresh connection (no keep-alive pool, no retries), so a reset or an
  * unanswered request shows exactly as the socket saw it. `timeoutMs` plays the client's timeout.
  */
-export function rawRequest(
-  url: string,
-  init: { method?: string; headers?: Record<string, string>; body?: unknown; timeoutMs?: number } = {},
-): Promise<RawOutcome> {
+export function rawRequest(url: string, init: { method?: string; headers?: Record<string, string>; body?: unknown; timeoutMs?: number } = {}): Promise<RawOutcome> {
   const started = Date.now();
   const payload = init.body === undefined ? undefined : JSON.stringify(init.body);
   return new Promise((resolve) => {

@@ -489,9 +489,7 @@ describe('ServiceNow sandbox: fault control API', () => {
     expect(put.status).toBe(200);
     expect(put.body.faults).toMatchObject({ rate: 1, kinds: { 'rate-limit': 1 }, seed: 9, afterApplyShare: 0.5, retryAfterSeconds: 1 });
     expect(faulted.status).toBe(429);
-    expect(log.body.entries).toEqual([
-      expect.objectContaining({ seq: 1, method: 'GET', path: '/api/now/table/incident', kind: 'rate-limit', phase: 'before', status: 429 }),
-    ]);
+    expect(log.body.entries).toEqual([expect.objectContaining({ seq: 1, method: 'GET', path: '/api/now/table/incident', kind: 'rate-limit', phase: 'before', status: 429 })]);
     expect(log.body.counts).toMatchObject({ eligible: 1, injected: 1, byKind: { 'rate-limit': 1 }, byPhase: { before: 1, after: 0 } });
     expect(removed.body).toEqual({ faults: null });
     expect(healthy.status).toBe(200);

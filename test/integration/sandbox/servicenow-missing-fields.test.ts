@@ -51,7 +51,7 @@ describe('ServiceNow sandbox: conditions on fields a table does not have', () =>
     expect(store.list('problem').every((r) => r['correlation_id'] === undefined)).toBe(true);
   });
 
-  it('keeps the conditions it can apply: a task lookup by incident and a missing correlation_id widens to the incident\'s tasks', async () => {
+  it("keeps the conditions it can apply: a task lookup by incident and a missing correlation_id widens to the incident's tasks", async () => {
     const store = new ServiceNowStore({ missingFields: { incident_task: ['correlation_id'] } });
     const incident = store.insert('incident', { short_description: 'VPN down' });
     const other = store.insert('incident', { short_description: 'Mail down' });

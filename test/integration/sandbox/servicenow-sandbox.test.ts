@@ -1,11 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seedFixtures } from '../../../src/sandbox/servicenow/fixtures.js';
-import {
-  type EventRow,
-  readEventLog,
-  replayEventLog,
-  seedFromEventLog,
-} from '../../../src/sandbox/servicenow/seed-event-log.js';
+import { type EventRow, readEventLog, replayEventLog, seedFromEventLog } from '../../../src/sandbox/servicenow/seed-event-log.js';
 import { type ServiceNowSandbox, startServiceNowSandbox } from '../../../src/sandbox/servicenow/server.js';
 import { ServiceNowStore } from '../../../src/sandbox/servicenow/store.js';
 
@@ -31,7 +26,7 @@ async function api(
   sandbox: ServiceNowSandbox,
   path: string,
   init: { method?: string; body?: unknown; auth?: string | null } = {},
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- vendor-shaped JSON body, pinned with expect()
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- vendor-shaped JSON body, pinned with expect()
 ): Promise<{ status: number; headers: Headers; body: any }> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (init.auth !== null) headers['Authorization'] = init.auth ?? BASIC;
@@ -175,14 +170,8 @@ describe('ServiceNow sandbox: Table API', () => {
   });
 
   it('orders by several ORDERBY terms in the order given, wherever they appear in the query', async () => {
-    const sorted = await api(
-      sandbox,
-      `/api/now/table/incident?sysparm_query=${q('ORDERBYcategory^ORDERBYDESCpriority')}&sysparm_fields=category,priority`,
-    );
-    const descNumbers = await api(
-      sandbox,
-      `/api/now/table/incident?sysparm_query=${q('ORDERBYDESCnumber^category=network')}&sysparm_fields=number`,
-    );
+    const sorted = await api(sandbox, `/api/now/table/incident?sysparm_query=${q('ORDERBYcategory^ORDERBYDESCpriority')}&sysparm_fields=category,priority`);
+    const descNumbers = await api(sandbox, `/api/now/table/incident?sysparm_query=${q('ORDERBYDESCnumber^category=network')}&sysparm_fields=number`);
 
     const pairs = sorted.body.result.map((r: { category: string; priority: string }) => [r.category, Number(r.priority)]);
     const expected = [...pairs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : b[1] - a[1]));
@@ -225,15 +214,9 @@ describe('ServiceNow sandbox: Table API', () => {
     const groupId = vpn?.['assignment_group'];
 
     const all = await api(sandbox, `/api/now/table/incident/${vpn?.['sys_id']}?sysparm_display_value=all`);
-    const allNoLink = await api(
-      sandbox,
-      `/api/now/table/incident/${vpn?.['sys_id']}?sysparm_display_value=all&sysparm_exclude_reference_link=true`,
-    );
+    const allNoLink = await api(sandbox, `/api/now/table/incident/${vpn?.['sys_id']}?sysparm_display_value=all&sysparm_exclude_reference_link=true`);
     const raw = await api(sandbox, `/api/now/table/incident/${vpn?.['sys_id']}`);
-    const display = await api(
-      sandbox,
-      `/api/now/table/incident/${vpn?.['sys_id']}?sysparm_display_value=true&sysparm_exclude_reference_link=true`,
-    );
+    const display = await api(sandbox, `/api/now/table/incident/${vpn?.['sys_id']}?sysparm_display_value=true&sysparm_exclude_reference_link=true`);
 
     expect(all.body.result.state).toEqual({ display_value: 'In Progress', value: '2' });
     expect(all.body.result.priority).toEqual({ display_value: '3 - Moderate', value: '3' });
@@ -258,11 +241,10 @@ describe('ServiceNow sandbox: Table API', () => {
       method: 'POST',
       body: { short_description: 'Keyboard missing keys', assignment_group: 'Service Desk', impact: '3 - Low' },
     });
-    const routed = await api(
-      sandbox,
-      `/api/now/table/incident/${created.body.result.sys_id}?sysparm_input_display_value=true&sysparm_display_value=all`,
-      { method: 'PATCH', body: { assignment_group: 'Group 56' } },
-    );
+    const routed = await api(sandbox, `/api/now/table/incident/${created.body.result.sys_id}?sysparm_input_display_value=true&sysparm_display_value=all`, {
+      method: 'PATCH',
+      body: { assignment_group: 'Group 56' },
+    });
 
     expect(created.body.result.assignment_group.value).toBe(serviceDesk);
     expect(created.body.result.impact).toBe('3');
@@ -287,12 +269,7 @@ describe('ServiceNow sandbox: Table API', () => {
     });
     clock.advance(10);
     await api(sandbox, `/api/now/table/incident/${sysId}`, { method: 'PATCH', body: { work_notes: 'Second note' } });
-    const found = await api(
-      sandbox,
-      `/api/now/table/sys_journal_field?sysparm_query=${q(
-        `element_id=${sysId}^element=work_notes^valueLIKEdeskbridge:route-vpn:assign`,
-      )}`,
-    );
+    const found = await api(sandbox, `/api/now/table/sys_journal_field?sysparm_query=${q(`element_id=${sysId}^element=work_notes^valueLIKEdeskbridge:route-vpn:assign`)}`);
     const shown = await api(sandbox, `/api/now/table/incident/${sysId}?sysparm_display_value=all&sysparm_fields=work_notes,comments,sys_mod_count`);
 
     expect(second.body.result.sys_mod_count).toBe('2');
@@ -307,9 +284,7 @@ describe('ServiceNow sandbox: Table API', () => {
     });
     expect(shown.body.result.sys_mod_count.value).toBe('3');
     expect(shown.body.result.work_notes.value).toBe('');
-    expect(shown.body.result.work_notes.display_value).toMatch(
-      /^2024-05-01 10:00:30 - deskbridge \(Work notes\)\nSecond note\n\n2024-05-01 10:00:10 - deskbridge \(Work notes\)\nRouted/,
-    );
+    expect(shown.body.result.work_notes.display_value).toMatch(/^2024-05-01 10:00:30 - deskbridge \(Work notes\)\nSecond note\n\n2024-05-01 10:00:10 - deskbridge \(Work notes\)\nRouted/);
     expect(shown.body.result.comments.display_value).toContain('(Additional comments)\nWe are looking into it.');
     expect(sandbox.store.journal(sysId)).toHaveLength(3);
   });
@@ -445,10 +420,7 @@ describe('ServiceNow sandbox: seeding from the UCI incident event log', () => {
   });
 
   it('seeds the first 500 incidents as of their first event, with names resolvable as display values', async () => {
-    const response = await api(
-      sandbox,
-      `/api/now/table/incident?sysparm_query=${q('number=INC0000045')}&sysparm_display_value=all&sysparm_exclude_reference_link=true`,
-    );
+    const response = await api(sandbox, `/api/now/table/incident?sysparm_query=${q('number=INC0000045')}&sysparm_display_value=all&sysparm_exclude_reference_link=true`);
     const incident = response.body.result[0];
 
     expect(sandbox.store.count('incident')).toBe(500);

@@ -102,7 +102,17 @@ describe('backtest replay and report', () => {
   });
 
   it('orders top lists by count then name and cuts them at N', () => {
-    expect(topEntries(new Map([['b', 2], ['a', 2], ['c', 5], ['d', 1]]), 3).map((e) => e.name)).toEqual(['c', 'a', 'b']);
+    expect(
+      topEntries(
+        new Map([
+          ['b', 2],
+          ['a', 2],
+          ['c', 5],
+          ['d', 1],
+        ]),
+        3,
+      ).map((e) => e.name),
+    ).toEqual(['c', 'a', 'b']);
   });
 
   it('prints only what the configured rules did, with history when there is some', async () => {
@@ -120,9 +130,7 @@ describe('backtest replay and report', () => {
 
 describe('progress line', () => {
   it('shows a bar, percent and rate while replaying', () => {
-    expect(progressLine({ phase: 'replay', done: 500, total: 1000 }, 2)).toBe(
-      'backtest [###############---------------]  50% 500/1,000 versions  250/s',
-    );
+    expect(progressLine({ phase: 'replay', done: 500, total: 1000 }, 2)).toBe('backtest [###############---------------]  50% 500/1,000 versions  250/s');
   });
 
   it('shows a count while reading', () => {

@@ -14,17 +14,13 @@ const badJsonata: Diagnostic = {
 
 describe('formatDiagnostic', () => {
   it('renders file:line:col severity code: message (hint: …)', () => {
-    expect(formatDiagnostic(badJsonata)).toBe(
-      'rules/routing.yaml:14:9 error bad-jsonata: Invalid JSONata rules[0].when: Syntax error: ")" (S0201) (hint: check the parentheses)',
-    );
+    expect(formatDiagnostic(badJsonata)).toBe('rules/routing.yaml:14:9 error bad-jsonata: Invalid JSONata rules[0].when: Syntax error: ")" (S0201) (hint: check the parentheses)');
   });
 
   it('leaves out the hint when there is none', () => {
     const { hint: _hint, ...withoutHint } = badJsonata;
 
-    expect(formatDiagnostic({ ...withoutHint, severity: 'warning' })).toBe(
-      'rules/routing.yaml:14:9 warning bad-jsonata: Invalid JSONata rules[0].when: Syntax error: ")" (S0201)',
-    );
+    expect(formatDiagnostic({ ...withoutHint, severity: 'warning' })).toBe('rules/routing.yaml:14:9 warning bad-jsonata: Invalid JSONata rules[0].when: Syntax error: ")" (S0201)');
   });
 
   it('shows absolute paths under the working directory relative to it', () => {

@@ -80,14 +80,17 @@ describe('inbound mapping output shape', () => {
     ['($x := 1; $x & "y")', /produces a string \(a "&" concatenation\)/],
     ['x ? { "a": 1 }', /no "source"/],
   ])('%s is reported', (mapping, message) => {
-    expect(inboundShapeProblems(mapping).map((p) => p.message).join('\n')).toMatch(message);
+    expect(
+      inboundShapeProblems(mapping)
+        .map((p) => p.message)
+        .join('\n'),
+    ).toMatch(message);
   });
 
   it('reports the source fields a literal source object lacks', () => {
-    const mapping = '{ "source": { "nativeId": "1" }, "version": "1", "kind": "incident", "title": "", "description": "", "status": "open", "nativeStatus": "1", "priority": 3, "createdAt": "", "updatedAt": "", "labels": [] }';
-    expect(inboundShapeProblems(mapping).map((p) => p.message)).toEqual([
-      `Inbound mapping's "source" object has no "container", "number": every record would be quarantined as an invalid ticket`,
-    ]);
+    const mapping =
+      '{ "source": { "nativeId": "1" }, "version": "1", "kind": "incident", "title": "", "description": "", "status": "open", "nativeStatus": "1", "priority": 3, "createdAt": "", "updatedAt": "", "labels": [] }';
+    expect(inboundShapeProblems(mapping).map((p) => p.message)).toEqual([`Inbound mapping's "source" object has no "container", "number": every record would be quarantined as an invalid ticket`]);
   });
 
   it('leaves results it cannot see through to run time (function calls, computed keys)', () => {

@@ -5,13 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ConfigError } from '../../../src/diagnostics/diagnostics.js';
-import {
-  daemonConfigJsonSchema,
-  ENV_REFERENCE_PATTERN,
-  renderJsonSchema,
-  rulesFileJsonSchema,
-  SCHEMA_FILES,
-} from '../../../src/config/json-schema.js';
+import { daemonConfigJsonSchema, ENV_REFERENCE_PATTERN, renderJsonSchema, rulesFileJsonSchema, SCHEMA_FILES } from '../../../src/config/json-schema.js';
 import type { JsonSchema } from '../../../src/config/json-schema.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { Source } from '../../../src/config/schema.js';

@@ -31,11 +31,22 @@ describe('start point for acting', () => {
     // No watermark yet: nothing was processed as history, so nothing to read again.
     expect(await resolveStartPoint(store, source, { now: NOW, override: '2026-06-01T00:00:00.000Z' })).toEqual({ actFrom: '2026-06-01T00:00:00.000Z', origin: 'flag' });
     await store.commitBatch({ sourceId: 'snow-prod', watermark: '2026-12-04T11:00:00Z', ledger: [], tickets: [], roundRobin: new Map(), actions: [], quarantine: [] });
-    expect(await resolveStartPoint(store, source, { now: NOW, override: '2026-05-01T00:00:00.000Z' })).toEqual({ actFrom: '2026-05-01T00:00:00.000Z', origin: 'flag', rewind: { previous: '2026-06-01T00:00:00.000Z' } });
+    expect(await resolveStartPoint(store, source, { now: NOW, override: '2026-05-01T00:00:00.000Z' })).toEqual({
+      actFrom: '2026-05-01T00:00:00.000Z',
+      origin: 'flag',
+      rewind: { previous: '2026-06-01T00:00:00.000Z' },
+    });
     // Recorded once a pass has read that history again (not before: a failed pass must rewind again).
     expect(await resolveStartPoint(store, source, { now: NOW })).toEqual({ actFrom: '2026-06-01T00:00:00.000Z', origin: 'recorded' });
-    expect(await resolveStartPoint(store, source, { now: NOW, override: '2026-05-01T00:00:00.000Z' })).toEqual({ actFrom: '2026-05-01T00:00:00.000Z', origin: 'flag', rewind: { previous: '2026-06-01T00:00:00.000Z' } });
-    expect(await rewindDone(store, 'snow-prod', { actFrom: '2026-05-01T00:00:00.000Z', origin: 'flag', rewind: { previous: '2026-06-01T00:00:00.000Z' } })).toEqual({ actFrom: '2026-05-01T00:00:00.000Z', origin: 'flag' });
+    expect(await resolveStartPoint(store, source, { now: NOW, override: '2026-05-01T00:00:00.000Z' })).toEqual({
+      actFrom: '2026-05-01T00:00:00.000Z',
+      origin: 'flag',
+      rewind: { previous: '2026-06-01T00:00:00.000Z' },
+    });
+    expect(await rewindDone(store, 'snow-prod', { actFrom: '2026-05-01T00:00:00.000Z', origin: 'flag', rewind: { previous: '2026-06-01T00:00:00.000Z' } })).toEqual({
+      actFrom: '2026-05-01T00:00:00.000Z',
+      origin: 'flag',
+    });
     expect(await resolveStartPoint(store, source, { now: NOW })).toEqual({ actFrom: '2026-05-01T00:00:00.000Z', origin: 'recorded' });
   });
 });
@@ -94,6 +105,9 @@ describe('history report', () => {
   it('says so when acting on history would have written nothing', () => {
     const report = emptyHistoryReport('2026-12-04T12:00:00.000Z');
     recordWouldHave(report, makeTicket({ id: 'a' }), [], [], ruleSet);
-    expect(formatHistoryReport('snow-prod', report)).toEqual(['snow-prod: 1 ticket version updated before the start point 2026-12-04T12:00:00.000Z was learned from as history (no writes).', '  Acting on that history would have written nothing.']);
+    expect(formatHistoryReport('snow-prod', report)).toEqual([
+      'snow-prod: 1 ticket version updated before the start point 2026-12-04T12:00:00.000Z was learned from as history (no writes).',
+      '  Acting on that history would have written nothing.',
+    ]);
   });
 });

@@ -138,7 +138,9 @@ describe('shutdown during a duplicate recheck', () => {
     const stopping = new AbortController();
     stopping.abort();
     const state = new BatchState(new Map(), new Map(), store.history, { committedOnly: true });
-    await expect(runCancellable(stopping.signal, () => evaluateDuplicatesOnly(vpn('b', '2026-11-02T09:00:00Z'), compileRuleSet([dedup]), state, { sourceId: SOURCE.id, now: new Date('2026-11-03T00:00:00Z') }))).rejects.toBeInstanceOf(EvaluationCancelledError);
+    await expect(
+      runCancellable(stopping.signal, () => evaluateDuplicatesOnly(vpn('b', '2026-11-02T09:00:00Z'), compileRuleSet([dedup]), state, { sourceId: SOURCE.id, now: new Date('2026-11-03T00:00:00Z') })),
+    ).rejects.toBeInstanceOf(EvaluationCancelledError);
   });
 
   it('the pass stops with the cancellation instead of committing an empty re-judgement', async () => {

@@ -8,8 +8,7 @@ import type { Ticket } from '../../../src/model/ticket.js';
 import { MemoryState } from '../../../src/engine/memory-state.js';
 import { makeTicket } from '../../helpers/tickets.js';
 
-const rule = (overrides: Record<string, unknown> = {}) =>
-  DedupRule.parse({ id: 'dups', kind: 'dedup', when: 'true', suggest: { threshold: 0.3 }, link: { threshold: 0.8 }, ...overrides });
+const rule = (overrides: Record<string, unknown> = {}) => DedupRule.parse({ id: 'dups', kind: 'dedup', when: 'true', suggest: { threshold: 0.3 }, link: { threshold: 0.8 }, ...overrides });
 
 /** Feeds tickets through the engine one batch each, the way the sync loop does: index, evaluate, commit. */
 class Desk {
@@ -128,7 +127,9 @@ describe('dedup rules with tickets created in the same instant', () => {
     await desk.see(vpn('11', '2026-11-01T09:00:00Z', { source: { platform: 'servicenow', instance: 'snow-test', container: 'incident', nativeId: '11', number: 'INC11' } }));
     const later = await desk.see(vpn('14', '2026-11-01T09:00:00Z', { source: { platform: 'servicenow', instance: 'snow-test', container: 'incident', nativeId: '14', number: 'INC14' } }));
     expect(later[0]?.action).toEqual({ type: 'link-duplicate', original: { nativeId: '11', number: 'INC11' } });
-    const again = await desk.see(vpn('11', '2026-11-01T09:00:00Z', { version: '2', source: { platform: 'servicenow', instance: 'snow-test', container: 'incident', nativeId: '11', number: 'INC11' } }));
+    const again = await desk.see(
+      vpn('11', '2026-11-01T09:00:00Z', { version: '2', source: { platform: 'servicenow', instance: 'snow-test', container: 'incident', nativeId: '11', number: 'INC11' } }),
+    );
     expect(again).toEqual([]);
   });
 });

@@ -89,7 +89,12 @@ describe('pattern rules', () => {
     const d = await withHistory();
     const t = incident('mail-01', '2026-11-20T08:00:00Z');
     await d.batch([t]);
-    expect(await d.batch([{ ...t, version: '5', updatedAt: '2026-11-20T08:30:00Z' }, { ...t, version: '6', updatedAt: '2026-11-20T08:40:00Z' }])).toEqual([]);
+    expect(
+      await d.batch([
+        { ...t, version: '5', updatedAt: '2026-11-20T08:30:00Z' },
+        { ...t, version: '6', updatedAt: '2026-11-20T08:40:00Z' },
+      ]),
+    ).toEqual([]);
     expect(await d.store.history.countPatternEvents('by-ci', JSON.stringify(['snow-test', 'mail-01']), '2026-11-19T00:00:00Z', '2026-11-21T00:00:00Z')).toBe(1);
   });
 
@@ -161,6 +166,11 @@ describe('pattern rules over text clusters', () => {
     const decisions = await d.batch(outage);
     expect(types(decisions)).toEqual(['create-problem', 'link-problem', 'link-problem', 'link-problem']);
     expect(decisions[0]?.action).toMatchObject({ title: `Recurring incidents on cluster of ${outage[0]?.source.number}` });
-    expect(decisions.slice(1).map((x) => x.target?.number ?? outage[2]?.source.number).sort()).toEqual(outage.map((t) => t.source.number).sort());
+    expect(
+      decisions
+        .slice(1)
+        .map((x) => x.target?.number ?? outage[2]?.source.number)
+        .sort(),
+    ).toEqual(outage.map((t) => t.source.number).sort());
   });
 });

@@ -84,7 +84,10 @@ describe('engine unit tests need no database', () => {
     expect(files.length).toBeGreaterThan(5);
     for (const file of files) {
       const imports = [...readFileSync(join(dir, file), 'utf8').matchAll(/from '([^']+)'/g)].map((m) => m[1] ?? '');
-      expect(imports.filter((i) => i.includes('better-sqlite3') || i.includes('/src/state/')), file).toEqual([]);
+      expect(
+        imports.filter((i) => i.includes('better-sqlite3') || i.includes('/src/state/')),
+        file,
+      ).toEqual([]);
     }
   });
 
@@ -92,7 +95,10 @@ describe('engine unit tests need no database', () => {
     const dir = join(import.meta.dirname, '..', '..', '..', 'src', 'engine');
     for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))) {
       const imports = [...readFileSync(join(dir, file), 'utf8').matchAll(/from '([^']+)'/g)].map((m) => m[1] ?? '');
-      expect(imports.filter((i) => /better-sqlite3|\/(state|daemon|platforms|http)\//.test(i)), file).toEqual([]);
+      expect(
+        imports.filter((i) => /better-sqlite3|\/(state|daemon|platforms|http)\//.test(i)),
+        file,
+      ).toEqual([]);
     }
   });
 });

@@ -159,7 +159,12 @@ describe('QA on history and between polls', () => {
     expect((await judge(state({ version: '3' }), 'open', store)).verdicts).toHaveLength(1);
     const again = state({ version: '6', resolvedAt: '2026-11-22T16:00:00Z', reopenCount: 1 });
     const stateWithPrevious = new BatchState(new Map(), new Map(), store.history);
-    const evaluation = await evaluateTicket(again, shipped, stateWithPrevious, { sourceId: 'snow-test', now: new Date('2026-11-23T10:00:00Z'), previousStatus: 'resolved', previousResolvedAt: '2026-11-21T10:00:00Z' });
+    const evaluation = await evaluateTicket(again, shipped, stateWithPrevious, {
+      sourceId: 'snow-test',
+      now: new Date('2026-11-23T10:00:00Z'),
+      previousStatus: 'resolved',
+      previousResolvedAt: '2026-11-21T10:00:00Z',
+    });
     expect(evaluation.verdicts).toHaveLength(1);
     expect(evaluation.verdicts[0]?.version).toBe('6');
   });

@@ -76,10 +76,19 @@ describe('team-aware routing', () => {
 
 describe('team capacity across platforms', () => {
   it("counts a person's open tickets on every source against their capacity", async () => {
-    const state = new BatchState(new Map(), new Map([['Dana Whitfield', 10], ['Sam Ortiz', 10], ['Priya Raman', 2]]), new MemoryHistoryStore(), {
-      sourceId: 'snow-test',
-      otherLoads: new Map([['jira-cloud', new Map([['Priya Raman', 6]])]]),
-    });
+    const state = new BatchState(
+      new Map(),
+      new Map([
+        ['Dana Whitfield', 10],
+        ['Sam Ortiz', 10],
+        ['Priya Raman', 2],
+      ]),
+      new MemoryHistoryStore(),
+      {
+        sourceId: 'snow-test',
+        otherLoads: new Map([['jira-cloud', new Map([['Priya Raman', 6]])]]),
+      },
+    );
     const evaluation = await evaluateTicket(makeTicket(), compileRuleSet([rule({ strategy: 'least-loaded', team: true })]), state, { sourceId: 'snow-test', now: NY_MORNING, team });
     expect(evaluation.decisions[0]?.action).toEqual({ type: 'assign', group: 'Network Operations' });
     const note = evaluation.decisions[1]?.action;

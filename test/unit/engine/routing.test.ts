@@ -19,10 +19,7 @@ function freshState(roundRobin: [string, number][] = [], loads: [string, number]
 
 describe('routing rules', () => {
   it('assigns the group of the first matching rule and stops there', async () => {
-    const rules = compileRuleSet([
-      rule({ id: 'hw', when: 'category = "hardware"', assign: { group: 'Desktop' } }),
-      rule({ id: 'all', when: 'true', assign: { group: 'Service Desk' } }),
-    ]);
+    const rules = compileRuleSet([rule({ id: 'hw', when: 'category = "hardware"', assign: { group: 'Desktop' } }), rule({ id: 'all', when: 'true', assign: { group: 'Service Desk' } })]);
 
     const result = await evaluateTicket(makeTicket({ category: 'hardware' }), rules, freshState(), context);
 
@@ -45,10 +42,7 @@ describe('routing rules', () => {
   });
 
   it('leaves an already assigned ticket alone unless the rule overrides', async () => {
-    const rules = compileRuleSet([
-      rule({ id: 'soft', when: 'true', assign: { group: 'Apps' } }),
-      rule({ id: 'p1', when: 'priority = 1', assign: { group: 'Major' }, override: true }),
-    ]);
+    const rules = compileRuleSet([rule({ id: 'soft', when: 'true', assign: { group: 'Apps' } }), rule({ id: 'p1', when: 'priority = 1', assign: { group: 'Major' }, override: true })]);
 
     const p3 = await evaluateTicket(makeTicket({ group: 'Desk' }), rules, freshState(), context);
     const p1 = await evaluateTicket(makeTicket({ group: 'Desk', priority: 1 }), rules, freshState(), context);
@@ -67,9 +61,7 @@ describe('routing rules', () => {
   });
 
   it('leaves a ticket already with a member of a rotating rule alone, without advancing the rotation', async () => {
-    const rules = compileRuleSet([
-      rule({ id: 'p1', when: 'priority = 1', override: true, assign: { group: 'Major', strategy: 'round-robin', members: ['ann', 'bob'] } }),
-    ]);
+    const rules = compileRuleSet([rule({ id: 'p1', when: 'priority = 1', override: true, assign: { group: 'Major', strategy: 'round-robin', members: ['ann', 'bob'] } })]);
     const state = freshState([['p1', 1]]);
 
     const result = await evaluateTicket(makeTicket({ priority: 1, group: 'Major', assignee: 'ann' }), rules, state, context);
@@ -95,7 +87,13 @@ describe('routing rules', () => {
 
   it('gives least-loaded tickets to the member with the fewest open tickets, counting this batch', async () => {
     const rules = compileRuleSet([rule({ id: 'll', when: 'true', assign: { group: 'Net', strategy: 'least-loaded', members: ['ann', 'bob'] } })]);
-    const state = freshState([], [['ann', 2], ['bob', 1]]);
+    const state = freshState(
+      [],
+      [
+        ['ann', 2],
+        ['bob', 1],
+      ],
+    );
 
     const first = await evaluateTicket(makeTicket({ id: '1' }), rules, state, context);
     const second = await evaluateTicket(makeTicket({ id: '2' }), rules, state, context);
@@ -116,10 +114,7 @@ describe('routing rules', () => {
   });
 
   it('counts a condition that fails at run time as no match and goes on', async () => {
-    const rules = compileRuleSet([
-      rule({ id: 'broken', when: '$number("x") > 1', assign: { group: 'X' } }),
-      rule({ id: 'ok', when: 'true', assign: { group: 'Desk' } }),
-    ]);
+    const rules = compileRuleSet([rule({ id: 'broken', when: '$number("x") > 1', assign: { group: 'X' } }), rule({ id: 'ok', when: 'true', assign: { group: 'Desk' } })]);
 
     const result = await evaluateTicket(makeTicket(), rules, freshState(), context);
 

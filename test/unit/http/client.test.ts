@@ -89,12 +89,7 @@ describe('createHttpClient', () => {
         },
       },
     });
-    http
-      .mock(BASE)
-      .get('/things')
-      .reply(503, 'maintenance', { 'Retry-After': 'Tue, 14 May 2024 09:00:05 GMT' })
-      .get('/things')
-      .reply(200, {});
+    http.mock(BASE).get('/things').reply(503, 'maintenance', { 'Retry-After': 'Tue, 14 May 2024 09:00:05 GMT' }).get('/things').reply(200, {});
 
     await instance.request({ method: 'GET', url: '/things' });
 
@@ -105,9 +100,7 @@ describe('createHttpClient', () => {
     const { instance } = client({ retryOverrides: { maxRetries: 0 } });
     http.mock(BASE).post('/things').reply(422, { message: 'nope' });
 
-    const error: unknown = await instance
-      .request({ method: 'POST', url: '/things', data: { password: 'hunter2' } })
-      .catch((rejected: unknown) => rejected);
+    const error: unknown = await instance.request({ method: 'POST', url: '/things', data: { password: 'hunter2' } }).catch((rejected: unknown) => rejected);
 
     expect(error).toBeInstanceOf(PlatformError);
     const serialised = JSON.stringify({ ...(error as object), message: (error as Error).message, stack: (error as Error).stack });

@@ -26,10 +26,7 @@ describe('HostQueue pause', () => {
     };
 
     queue.pauseFor(5_000, now);
-    const results = await Promise.all([
-      queue.run(() => Promise.resolve('a'), { sleep, now: () => now }),
-      queue.run(() => Promise.resolve('b'), { sleep, now: () => now }),
-    ]);
+    const results = await Promise.all([queue.run(() => Promise.resolve('a'), { sleep, now: () => now }), queue.run(() => Promise.resolve('b'), { sleep, now: () => now })]);
 
     expect(results).toEqual(['a', 'b']);
     expect(waits).toEqual([5_000, 5_000]);

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  backoffDelayMs,
-  decideRetry,
-  parseRetryAfter,
-  resolveRetry,
-  sleep,
-  withRetry,
-  type Sleep,
-} from '../../../src/http/retry.js';
+import { backoffDelayMs, decideRetry, parseRetryAfter, resolveRetry, sleep, withRetry, type Sleep } from '../../../src/http/retry.js';
 
 const NOW = Date.parse('2024-05-14T09:00:00Z');
 const POLICY = { maxRetries: 3, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterSeconds: 300, timeoutMs: 30_000 };
@@ -84,10 +76,12 @@ describe('decideRetry', () => {
 });
 
 describe('withRetry', () => {
-  const recordingSleep = (log: number[]): Sleep => (ms) => {
-    log.push(ms);
-    return Promise.resolve();
-  };
+  const recordingSleep =
+    (log: number[]): Sleep =>
+    (ms) => {
+      log.push(ms);
+      return Promise.resolve();
+    };
 
   it('retries until success and reports each retry', async () => {
     const slept: number[] = [];
@@ -130,9 +124,7 @@ describe('withRetry', () => {
   it('rethrows a non-retryable error unchanged', async () => {
     const error = new Error('bad request');
 
-    await expect(
-      withRetry(() => Promise.reject(error), { retry: resolveRetry(POLICY), classify: () => ({ retryable: false }) }),
-    ).rejects.toBe(error);
+    await expect(withRetry(() => Promise.reject(error), { retry: resolveRetry(POLICY), classify: () => ({ retryable: false }) })).rejects.toBe(error);
   });
 
   it('stops sleeping when aborted', async () => {

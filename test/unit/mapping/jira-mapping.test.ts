@@ -225,7 +225,7 @@ describe('jira inbound mappings', () => {
     expect((await toTicket(flavour, { components: ['Network'], labels: [] })).subcategory).toBeUndefined();
   });
 
-  it.each(['cloud', 'datacenter'] as Flavour[])('%s: reads the resolution notes from the last comment written at or after the resolution, not deskbridge\'s own', async (flavour) => {
+  it.each(['cloud', 'datacenter'] as Flavour[])("%s: reads the resolution notes from the last comment written at or after the resolution, not deskbridge's own", async (flavour) => {
     const ticket = await toTicket(flavour, {
       status: ['Resolved', 'done'],
       resolved: '2026-11-21T09:59:30.000Z',
@@ -240,7 +240,7 @@ describe('jira inbound mappings', () => {
     expect((await toTicket(flavour, { status: ['Resolved', 'done'], resolved: '2026-11-21T09:59:30.000Z', comments: [] })).resolution).toEqual({ code: 'Done' });
   });
 
-  it.each(['cloud', 'datacenter'] as Flavour[])('%s: counts as customer-visible updates neither restricted comments nor deskbridge\'s own notes', async (flavour) => {
+  it.each(['cloud', 'datacenter'] as Flavour[])("%s: counts as customer-visible updates neither restricted comments nor deskbridge's own notes", async (flavour) => {
     const ticket = await toTicket(flavour, {
       comments: [
         { text: 'We are on it', at: '2026-11-20T09:00:00.000Z' },
@@ -292,10 +292,22 @@ describe('jira outbound mappings', () => {
   const marker = 'deskbridge:m1';
 
   it.each([
-    [{ type: 'assign', group: 'Network Operations', assignee: 'Network Engineer 1' }, { group: 'Network Operations', assignee: 'Network Engineer 1' }],
-    [{ type: 'assign', group: 'Network Operations' }, { group: 'Network Operations', assignee: null }],
-    [{ type: 'comment', visibility: 'internal', body: 'Routed.' }, { comment: 'Routed.\n\n(deskbridge:m1)', public: false }],
-    [{ type: 'comment', visibility: 'public', body: 'We are on it.' }, { comment: 'We are on it.\n\n(deskbridge:m1)', public: true }],
+    [
+      { type: 'assign', group: 'Network Operations', assignee: 'Network Engineer 1' },
+      { group: 'Network Operations', assignee: 'Network Engineer 1' },
+    ],
+    [
+      { type: 'assign', group: 'Network Operations' },
+      { group: 'Network Operations', assignee: null },
+    ],
+    [
+      { type: 'comment', visibility: 'internal', body: 'Routed.' },
+      { comment: 'Routed.\n\n(deskbridge:m1)', public: false },
+    ],
+    [
+      { type: 'comment', visibility: 'public', body: 'We are on it.' },
+      { comment: 'We are on it.\n\n(deskbridge:m1)', public: true },
+    ],
     [
       { type: 'create-problem', correlationKey: 'k', title: 'Recurring\nVPN drops', description: '5 incidents' },
       { fields: { summary: 'Recurring VPN drops', description: '5 incidents', labels: ['deskbridge'] } },

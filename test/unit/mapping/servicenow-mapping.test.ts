@@ -72,8 +72,14 @@ describe('servicenow outbound mapping', () => {
   const target = { ticketKey: 'k', nativeId: 'abc', number: 'INC1', version: '1' };
 
   it.each([
-    [{ type: 'assign', group: 'Network', assignee: 'Beth Anglin' }, { assignment_group: 'Network', assigned_to: 'Beth Anglin' }],
-    [{ type: 'assign', group: 'Network' }, { assignment_group: 'Network', assigned_to: '' }],
+    [
+      { type: 'assign', group: 'Network', assignee: 'Beth Anglin' },
+      { assignment_group: 'Network', assigned_to: 'Beth Anglin' },
+    ],
+    [
+      { type: 'assign', group: 'Network' },
+      { assignment_group: 'Network', assigned_to: '' },
+    ],
     [{ type: 'comment', visibility: 'internal', body: 'Routed.' }, { work_notes: 'Routed.\n\n[deskbridge:m1]' }],
     [{ type: 'comment', visibility: 'public', body: 'We are on it.' }, { comments: 'We are on it.\n\n[deskbridge:m1]' }],
     [{ type: 'link-problem', problemRef: 'p1' }, { problem_id: 'p1' }],

@@ -47,7 +47,7 @@ async function setup(actions: PlannedAction[], now = new Date('2026-11-23T10:00:
 const base = { sourceId: 's', logger: silentLogger, concurrency: 4, maxAttempts: 3 };
 
 describe('outbox executor', () => {
-  it('writes each ticket\'s entries in plan order and marks them done', async () => {
+  it("writes each ticket's entries in plan order and marks them done", async () => {
     const store = await setup([assign('a1', 't1'), note('a2', 't1'), assign('b1', 't2')]);
     const writer = scriptedWriter();
 
@@ -59,7 +59,7 @@ describe('outbox executor', () => {
     expect((await store.outbox.counts()).done).toBe(3);
   });
 
-  it('holds a ticket\'s note back while its assignment waits for a retry', async () => {
+  it("holds a ticket's note back while its assignment waits for a retry", async () => {
     const store = await setup([assign('a1', 't1'), note('a2', 't1')]);
     const writer = scriptedWriter({ a1: [platformError('server', { status: 500 })] });
 

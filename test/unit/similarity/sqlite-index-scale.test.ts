@@ -106,7 +106,12 @@ describe('SqliteCandidateIndex.upsertMany', () => {
     expect(idx.size()).toBe(1);
     expect(count(db, 'SELECT sum(df) AS n FROM sim_terms')).toBe(before);
     idx.upsert(docs[2] as SimilarityDoc);
-    expect(idx.query({ doc: doc('q', day(9), 'Email sync'), createdBefore: day(9), limit: 5 }).map((c) => c.key).sort()).toEqual(['a', 'c']);
+    expect(
+      idx
+        .query({ doc: doc('q', day(9), 'Email sync'), createdBefore: day(9), limit: 5 })
+        .map((c) => c.key)
+        .sort(),
+    ).toEqual(['a', 'c']);
   });
 });
 

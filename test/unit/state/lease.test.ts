@@ -46,7 +46,15 @@ describe('state lease (SQLite)', () => {
 
     expect(lease.token).toBe(1);
     expect(lease.takenOver).toBeUndefined();
-    expect(await store.leases.current()).toMatchObject({ pid: 101, host: 'h', startedAt: '2026-12-04T10:00:00.000Z', heartbeatAt: '2026-12-04T10:00:00.000Z', ttlMs: 30_000, token: 1, releasedAt: undefined });
+    expect(await store.leases.current()).toMatchObject({
+      pid: 101,
+      host: 'h',
+      startedAt: '2026-12-04T10:00:00.000Z',
+      heartbeatAt: '2026-12-04T10:00:00.000Z',
+      ttlMs: 30_000,
+      token: 1,
+      releasedAt: undefined,
+    });
   });
 
   it('refuses a second daemon while the holder is alive, naming its pid, host, start and last heartbeat', async () => {
@@ -199,7 +207,17 @@ describe('state lease (SQLite)', () => {
 });
 
 describe('deskbridge status: the lease in one line', () => {
-  const holder = { holderId: 'x', pid: 123, host: 'h', pidNamespace: undefined, startedAt: '2026-12-04T10:00:00.000Z', heartbeatAt: '2026-12-04T10:00:00.000Z', ttlMs: 30_000, token: 7, releasedAt: undefined };
+  const holder = {
+    holderId: 'x',
+    pid: 123,
+    host: 'h',
+    pidNamespace: undefined,
+    startedAt: '2026-12-04T10:00:00.000Z',
+    heartbeatAt: '2026-12-04T10:00:00.000Z',
+    ttlMs: 30_000,
+    token: 7,
+    releasedAt: undefined,
+  };
   const at = (ms: number): Date => new Date(T0 + ms);
 
   it('names the holder, its last heartbeat, token and TTL while it is held', () => {
@@ -211,7 +229,9 @@ describe('deskbridge status: the lease in one line', () => {
   });
 
   it('says when the state is free, and when no daemon has run on it', () => {
-    expect(describeLease('/x/state.db', { ...holder, releasedAt: '2026-12-04T10:05:00.000Z' }, at(0))).toBe('state /x/state.db: free (last held by pid 123 on host h, released 2026-12-04T10:05:00.000Z; token 7)');
+    expect(describeLease('/x/state.db', { ...holder, releasedAt: '2026-12-04T10:05:00.000Z' }, at(0))).toBe(
+      'state /x/state.db: free (last held by pid 123 on host h, released 2026-12-04T10:05:00.000Z; token 7)',
+    );
     expect(describeLease('/x/state.db', undefined, at(0))).toBe('state /x/state.db: no daemon has run on it yet');
   });
 });

@@ -23,9 +23,22 @@ describe('SQLite state store', () => {
 
   it('remembers processed (id, version) pairs and forgets them past the horizon', async () => {
     const store = openSqliteStore(':memory:');
-    await store.commitBatch(batch({ ledger: [{ nativeId: 'a', version: '1', updatedAt: '2026-11-01T00:00:00Z' }, { nativeId: 'b', version: '3', updatedAt: '2026-11-20T00:00:00Z' }] }));
+    await store.commitBatch(
+      batch({
+        ledger: [
+          { nativeId: 'a', version: '1', updatedAt: '2026-11-01T00:00:00Z' },
+          { nativeId: 'b', version: '3', updatedAt: '2026-11-20T00:00:00Z' },
+        ],
+      }),
+    );
 
-    expect(await store.seenVersions('s', [{ nativeId: 'a', version: '1' }, { nativeId: 'a', version: '2' }, { nativeId: 'b', version: '3' }])).toEqual(new Set(['a@1', 'b@3']));
+    expect(
+      await store.seenVersions('s', [
+        { nativeId: 'a', version: '1' },
+        { nativeId: 'a', version: '2' },
+        { nativeId: 'b', version: '3' },
+      ]),
+    ).toEqual(new Set(['a@1', 'b@3']));
     expect(await store.pruneLedger('s', '2026-11-10T00:00:00Z')).toBe(1);
     expect(await store.seenVersions('s', [{ nativeId: 'a', version: '1' }])).toEqual(new Set());
   });
@@ -40,10 +53,18 @@ describe('SQLite state store', () => {
     expect((await store.outbox.counts()).pending).toBe(1);
   });
 
-  it('holds back a ticket\'s later writes while an earlier one waits for its retry', async () => {
+  it("holds back a ticket's later writes while an earlier one waits for its retry", async () => {
     const now = new Date('2026-11-23T10:00:00Z');
     const store = openSqliteStore(':memory:', () => now);
-    await store.commitBatch(batch({ actions: [planned('a1', 't1', { type: 'assign', group: 'G' }), planned('a2', 't1', { type: 'comment', visibility: 'internal', body: 'n' }), planned('b1', 't2', { type: 'assign', group: 'G' })] }));
+    await store.commitBatch(
+      batch({
+        actions: [
+          planned('a1', 't1', { type: 'assign', group: 'G' }),
+          planned('a2', 't1', { type: 'comment', visibility: 'internal', body: 'n' }),
+          planned('b1', 't2', { type: 'assign', group: 'G' }),
+        ],
+      }),
+    );
 
     await store.outbox.markFailed('a1', 'HTTP 503', new Date(now.getTime() + 60_000));
 
@@ -75,7 +96,17 @@ describe('SQLite state store', () => {
 
   it('counts open tickets per assignee for least-loaded routing', async () => {
     const store = openSqliteStore(':memory:');
-    const t = (key: string, assignee: string, status: 'new' | 'closed') => ({ key, sourceId: 's', nativeId: key, number: key, version: '1', status, group: 'G', assignee, updatedAt: '2026-11-20T00:00:00Z' });
+    const t = (key: string, assignee: string, status: 'new' | 'closed') => ({
+      key,
+      sourceId: 's',
+      nativeId: key,
+      number: key,
+      version: '1',
+      status,
+      group: 'G',
+      assignee,
+      updatedAt: '2026-11-20T00:00:00Z',
+    });
 
     await store.commitBatch(batch({ tickets: [t('1', 'ann', 'new'), t('2', 'ann', 'new'), t('3', 'bob', 'closed')] }));
 

@@ -37,9 +37,7 @@ describe('named shifts', () => {
   });
 
   it('names the day of the next start when it is not today, skipping a holiday and the weekend', () => {
-    expect(availability(person('rui'), serviceDesk, utc('2026-04-02T22:00:00')).detail).toBe(
-      'off shift until Mon 2026-04-06 14:00 Europe/Lisbon',
-    );
+    expect(availability(person('rui'), serviceDesk, utc('2026-04-02T22:00:00')).detail).toBe('off shift until Mon 2026-04-06 14:00 Europe/Lisbon');
   });
 });
 

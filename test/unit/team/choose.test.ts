@@ -14,9 +14,7 @@ describe('skill-match', () => {
 
     expect(result.chosen).toBe('marta'); // windows 5 beats rui's 3
     expect(result.candidates.map((c) => c.person)).toEqual(['marta', 'rui', 'ana', 'joao']);
-    expect(result.explanation).toBe(
-      'Assigned to Marta Silva in Service Desk by skill match (on the late shift until 20:00 Europe/Lisbon, windows 5, 5/6 open tickets; chosen from 2 available).',
-    );
+    expect(result.explanation).toBe('Assigned to Marta Silva in Service Desk by skill match (on the late shift until 20:00 Europe/Lisbon, windows 5, 5/6 open tickets; chosen from 2 available).');
   });
 
   it('explains who is out and why', () => {
@@ -40,7 +38,11 @@ describe('skill-match', () => {
 
 describe('least-loaded', () => {
   it('picks the person with the fewest open tickets among those on shift', () => {
-    const load = new Map([['rui', 4], ['marta', 2], ['ana', 0]]);
+    const load = new Map([
+      ['rui', 4],
+      ['marta', 2],
+      ['ana', 0],
+    ]);
 
     expect(chooseAssignee({ group: serviceDesk, strategy: 'least-loaded', now: AFTERNOON, load }).chosen).toBe('marta');
   });
@@ -73,9 +75,7 @@ describe('on-call', () => {
     const result = chooseAssignee({ group: netOps, strategy: 'on-call', now: night, load: { dana: 12 } });
 
     expect(result.chosen).toBe('dana');
-    expect(result.explanation).toBe(
-      'Assigned to Dana Whitfield, on call for Network Operations (on call, off shift until 09:00 America/New_York, 12/10 open tickets).',
-    );
+    expect(result.explanation).toBe('Assigned to Dana Whitfield, on call for Network Operations (on call, off shift until 09:00 America/New_York, 12/10 open tickets).');
   });
 
   it('follows an override and names it', () => {

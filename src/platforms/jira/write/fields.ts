@@ -51,14 +51,7 @@ export class FieldWriter {
   }
 
   /** Status changes go through the workflow: the transition is found by its name or its target status. */
-  async transition(
-    nativeId: string,
-    request: WriteRequest,
-    target: string,
-    fields: Record<string, unknown> | undefined,
-    session: Session,
-    signal: AbortSignal | undefined,
-  ): Promise<WriteResult> {
+  async transition(nativeId: string, request: WriteRequest, target: string, fields: Record<string, unknown> | undefined, session: Session, signal: AbortSignal | undefined): Promise<WriteResult> {
     const { rest } = this;
     const current = await readCurrent(rest, nativeId, signal);
     const wanted = target.toLowerCase();

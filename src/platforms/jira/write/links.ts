@@ -11,9 +11,7 @@ export type IssueLink = ReturnType<(typeof IssueLinks)['parse']>['fields']['issu
 
 /** Whether a link's other end (inward or outward) is this issue, by id or key. */
 export function linksTo(link: IssueLink, issue: { id?: string | undefined; key?: string | undefined }): boolean {
-  return [link.inwardIssue, link.outwardIssue].some(
-    (other) => other !== undefined && ((issue.id !== undefined && other.id === issue.id) || (issue.key !== undefined && other.key === issue.key)),
-  );
+  return [link.inwardIssue, link.outwardIssue].some((other) => other !== undefined && ((issue.id !== undefined && other.id === issue.id) || (issue.key !== undefined && other.key === issue.key)));
 }
 
 /** Issue links: reading an issue's links, creating one, and `link-duplicate`. */
@@ -80,11 +78,7 @@ export class IssueLinker {
   /** The original as an issue reference; refuses, before any request, a bad id or the target itself. */
   originalRef(nativeId: string, action: DuplicateAction, request: WriteRequest): IssueRef {
     const original = action.original;
-    const ref: IssueRef | undefined = ISSUE_ID.test(original.nativeId)
-      ? { id: original.nativeId }
-      : ISSUE_KEY.test(original.nativeId)
-        ? { key: original.nativeId }
-        : undefined;
+    const ref: IssueRef | undefined = ISSUE_ID.test(original.nativeId) ? { id: original.nativeId } : ISSUE_KEY.test(original.nativeId) ? { key: original.nativeId } : undefined;
     if (ref === undefined) {
       throw this.rest.badRequest(`Original "${original.nativeId}" of a link-duplicate action is neither a Jira issue id nor a key`, 'Fix the rule that planned it');
     }

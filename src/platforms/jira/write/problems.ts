@@ -52,9 +52,7 @@ export class ProblemWriter {
     const labels = [...byLabel.keys()];
     for (let i = 0; i < labels.length; i += PROBLEM_STATE_CHUNK) {
       const chunk = labels.slice(i, i + PROBLEM_STATE_CHUNK);
-      const jql = this.rest.guard(
-        () => `project = ${jqlString(problems.projectKey)} AND labels in (${chunk.map((label) => jqlString(label)).join(', ')}) ORDER BY created ASC, id ASC`,
-      );
+      const jql = this.rest.guard(() => `project = ${jqlString(problems.projectKey)} AND labels in (${chunk.map((label) => jqlString(label)).join(', ')}) ORDER BY created ASC, id ASC`);
       for await (const issues of this.search.all(jql, ['labels', 'status'], 'problem-states', signal)) {
         for (const raw of issues) {
           const parsed = ProblemIssue.safeParse(raw);

@@ -50,10 +50,7 @@ export class TaskWriter {
       );
     }
     if (write.fields?.project !== undefined) {
-      throw this.rest.badRequest(
-        'The create-task branch of the outbound mapping set fields.project',
-        'Leave project out: a task is opened in the project of the ticket it follows up',
-      );
+      throw this.rest.badRequest('The create-task branch of the outbound mapping set fields.project', 'Leave project out: a task is opened in the project of the ticket it follows up');
     }
   }
 
@@ -66,13 +63,7 @@ export class TaskWriter {
    * then `POST /issueLink` → `created`. Tasks created in this process are remembered, because
    * Cloud's search may not show them yet.
    */
-  async ensure(
-    nativeId: string,
-    action: Extract<Action, { type: 'create-task' }>,
-    request: WriteRequest,
-    write: JiraWrite,
-    signal: AbortSignal | undefined,
-  ): Promise<WriteResult> {
+  async ensure(nativeId: string, action: Extract<Action, { type: 'create-task' }>, request: WriteRequest, write: JiraWrite, signal: AbortSignal | undefined): Promise<WriteResult> {
     const { rest } = this;
     const target = request.planned.target;
     const project = projectOf(target.number);

@@ -25,9 +25,7 @@ export function createAuth(site: JiraSite) {
       const login = decoded.slice(0, colon).toLowerCase();
       const secret = decoded.slice(colon + 1);
       // Cloud: email + API token. Data Center: username + password.
-      const user = store
-        .users()
-        .find((u) => (flavour === 'cloud' ? u.email.toLowerCase() === login : u.name.toLowerCase() === login));
+      const user = store.users().find((u) => (flavour === 'cloud' ? u.email.toLowerCase() === login : u.name.toLowerCase() === login));
       const expected = user ? (flavour === 'cloud' ? user.apiToken : user.password) : undefined;
       if (colon > 0 && user?.active && expected !== undefined && safeEqual(expected, secret)) return user;
     } else if (scheme === 'bearer') {

@@ -68,14 +68,31 @@ export function createPlatformApi(site: JiraSite, requestBody: ReturnType<typeof
       return sendJson(res, 200, { issueLinkTypes: types });
     }
     if (head === 'priority' && method === 'GET') {
-      return sendJson(res, 200, store.priorities().map((p) => ({ self: `${site.baseUrl}/rest/api/${state.apiVersion}/priority/${p.id}`, id: p.id, name: p.name })));
+      return sendJson(
+        res,
+        200,
+        store.priorities().map((p) => ({ self: `${site.baseUrl}/rest/api/${state.apiVersion}/priority/${p.id}`, id: p.id, name: p.name })),
+      );
     }
     if (head === 'resolution' && method === 'GET') {
-      return sendJson(res, 200, store.resolutions().map((r) => ({ self: `${site.baseUrl}/rest/api/${state.apiVersion}/resolution/${r.id}`, id: r.id, name: r.name, description: '' })));
+      return sendJson(
+        res,
+        200,
+        store.resolutions().map((r) => ({ self: `${site.baseUrl}/rest/api/${state.apiVersion}/resolution/${r.id}`, id: r.id, name: r.name, description: '' })),
+      );
     }
-    if (head === 'status' && method === 'GET') return sendJson(res, 200, STATUSES.map((s) => renderStatus(s.name, render)));
+    if (head === 'status' && method === 'GET')
+      return sendJson(
+        res,
+        200,
+        STATUSES.map((s) => renderStatus(s.name, render)),
+      );
     if (head === 'issuetype' && method === 'GET') {
-      return sendJson(res, 200, ISSUE_TYPES.map((t) => ({ self: `${site.baseUrl}/rest/api/${state.apiVersion}/issuetype/${t.id}`, id: t.id, name: t.name, subtask: false })));
+      return sendJson(
+        res,
+        200,
+        ISSUE_TYPES.map((t) => ({ self: `${site.baseUrl}/rest/api/${state.apiVersion}/issuetype/${t.id}`, id: t.id, name: t.name, subtask: false })),
+      );
     }
     if (head === 'project' && method === 'GET') {
       const renderProject = (p: ProjectDef): Record<string, unknown> => ({
@@ -113,7 +130,12 @@ export function createPlatformApi(site: JiraSite, requestBody: ReturnType<typeof
       const type = LINK_TYPES.find((t) => t.name === link.type);
       const issueRef = (id: string): Record<string, unknown> => {
         const issue = store.get(id);
-        return { id, key: issue?.key, self: `${site.baseUrl}/rest/api/${state.apiVersion}/issue/${id}`, fields: { summary: issue?.summary, status: issue ? renderStatus(issue.status, render) : null } };
+        return {
+          id,
+          key: issue?.key,
+          self: `${site.baseUrl}/rest/api/${state.apiVersion}/issue/${id}`,
+          fields: { summary: issue?.summary, status: issue ? renderStatus(issue.status, render) : null },
+        };
       };
       return sendJson(res, 200, { id: link.id, type, inwardIssue: issueRef(link.inwardId), outwardIssue: issueRef(link.outwardId) });
     }
@@ -125,10 +147,7 @@ export function createPlatformApi(site: JiraSite, requestBody: ReturnType<typeof
       if (parsed.patch.summary === undefined) errors['summary'] = 'You must specify a summary of the issue.';
       if (Object.keys(errors).length > 0) throw jiraError(400, [], errors);
       const created = storeWrite(() =>
-        store.createIssue(
-          { ...parsed.patch, project: parsed.project ?? '', issueType: parsed.issueType ?? '', summary: parsed.patch.summary ?? '' },
-          state.user.accountId,
-        ),
+        store.createIssue({ ...parsed.patch, project: parsed.project ?? '', issueType: parsed.issueType ?? '', summary: parsed.patch.summary ?? '' }, state.user.accountId),
       );
       for (const comment of parsed.comments) store.addComment(created.id, { body: comment }, state.user.accountId);
       return sendJson(res, 201, { id: created.id, key: created.key, self: `${site.baseUrl}/rest/api/${state.apiVersion}/issue/${created.id}` });
@@ -178,15 +197,9 @@ export function createPlatformApi(site: JiraSite, requestBody: ReturnType<typeof
           }
           const properties = Array.isArray(body['properties']) ? (body['properties'] as Record<string, unknown>[]) : [];
           // Jira Service Management keeps the internal flag in the sd.public.comment entity property.
-          const internal = properties.some(
-            (p) => p['key'] === 'sd.public.comment' && (p['value'] as Record<string, unknown> | undefined)?.['internal'] === true,
-          );
+          const internal = properties.some((p) => p['key'] === 'sd.public.comment' && (p['value'] as Record<string, unknown> | undefined)?.['internal'] === true);
           const visibility = readVisibility(body['visibility']);
-          const comment = store.addComment(
-            issue.id,
-            { body: text, public: !internal, ...(visibility ? { visibility } : {}) },
-            state.user.accountId,
-          );
+          const comment = store.addComment(issue.id, { body: text, public: !internal, ...(visibility ? { visibility } : {}) }, state.user.accountId);
           if (!comment) throw jiraError(404, [NOT_FOUND_ISSUE]);
           return sendJson(res, 201, renderComment(comment, render, internal));
         }
@@ -194,7 +207,7 @@ export function createPlatformApi(site: JiraSite, requestBody: ReturnType<typeof
       }
       if (third === 'comment' && fourth && method === 'GET') {
         const comment = store.comments(issue.id).find((c) => c.id === fourth);
-        if (!comment) throw jiraError(404, ["Can not find a comment for the id: " + fourth + '.']);
+        if (!comment) throw jiraError(404, ['Can not find a comment for the id: ' + fourth + '.']);
         return sendJson(res, 200, renderComment(comment, render, parseExpand(q.get('expand')).has('properties')));
       }
       if (third === 'transitions') {

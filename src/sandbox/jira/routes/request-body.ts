@@ -81,7 +81,6 @@ export function createRequestBody(site: JiraSite) {
     return undefined;
   }
 
-
   /** `fields` and `update` of a create/edit body → a store patch; collects Jira-style field errors. */
   function readWrite(body: Record<string, unknown>, apiVersion: '2' | '3', isCreate: boolean, current?: StoredIssue): ParsedWrite {
     const errors: Record<string, string> = {};

@@ -29,11 +29,7 @@ function current(updated: string, histories: Record<string, unknown>[] = [], sta
 }
 
 function users(name: string) {
-  http
-    .mock(CLOUD_URL)
-    .get('/rest/api/3/user/search')
-    .query({ query: 'Network Engineer 1', maxResults: '50' })
-    .reply(200, fixture('cloud', name));
+  http.mock(CLOUD_URL).get('/rest/api/3/user/search').query({ query: 'Network Engineer 1', maxResults: '50' }).reply(200, fixture('cloud', name));
 }
 
 function methods(): string[] {
@@ -161,14 +157,9 @@ describe('Jira Cloud comments', () => {
   it('posts a first-attempt internal comment through the Service Desk API without looking for it first', async () => {
     const { connector } = cloud();
     myself();
-    http
-      .mock(CLOUD_URL)
-      .post('/rest/servicedeskapi/request/10042/comment', { body: NOTE, public: false })
-      .reply(201, fixture('cloud', 'servicedesk-comment-created'));
+    http.mock(CLOUD_URL).post('/rest/servicedeskapi/request/10042/comment', { body: NOTE, public: false }).reply(201, fixture('cloud', 'servicedesk-comment-created'));
 
-    const result = await connector.apply(
-      write('cloud', { type: 'comment', visibility: 'internal', body: NOTE }, { comment: NOTE, public: false }, { firstAttempt: true }),
-    );
+    const result = await connector.apply(write('cloud', { type: 'comment', visibility: 'internal', body: NOTE }, { comment: NOTE, public: false }, { firstAttempt: true }));
 
     expect(result).toEqual({ outcome: 'created', ref: '10042' });
     expect(methods()).toEqual(['GET /rest/api/3/myself', 'POST /rest/servicedeskapi/request/10042/comment']);
@@ -177,11 +168,7 @@ describe('Jira Cloud comments', () => {
   it('does not post a retried comment whose marker is already in an ADF comment', async () => {
     const { connector } = cloud();
     myself();
-    http
-      .mock(CLOUD_URL)
-      .get('/rest/api/3/issue/10042/comment')
-      .query({ orderBy: '-created', maxResults: '100' })
-      .reply(200, fixture('cloud', 'comments-with-marker'));
+    http.mock(CLOUD_URL).get('/rest/api/3/issue/10042/comment').query({ orderBy: '-created', maxResults: '100' }).reply(200, fixture('cloud', 'comments-with-marker'));
 
     const result = await connector.apply(write('cloud', { type: 'comment', visibility: 'internal', body: NOTE }, { comment: NOTE, public: false }));
 
@@ -222,9 +209,7 @@ describe('Jira Cloud comments', () => {
       })
       .reply(201, fixture('cloud', 'comment-created'));
 
-    const result = await connector.apply(
-      write('cloud', { type: 'comment', visibility: 'internal', body: NOTE }, { comment: NOTE, public: false }, { firstAttempt: true }),
-    );
+    const result = await connector.apply(write('cloud', { type: 'comment', visibility: 'internal', body: NOTE }, { comment: NOTE, public: false }, { firstAttempt: true }));
 
     expect(result.outcome).toBe('created');
   });
@@ -312,11 +297,7 @@ describe('Jira Cloud problems and links', () => {
   it('does not link again when the incident already has that link, in either direction', async () => {
     const { connector } = cloud();
     myself();
-    http
-      .mock(CLOUD_URL)
-      .get('/rest/api/3/issue/10042')
-      .query({ fields: 'issuelinks' })
-      .reply(200, fixture('cloud', 'issuelinks-with-problem'));
+    http.mock(CLOUD_URL).get('/rest/api/3/issue/10042').query({ fields: 'issuelinks' }).reply(200, fixture('cloud', 'issuelinks-with-problem'));
 
     const result = await connector.apply(write('cloud', { type: 'link-problem', problemRef: 'PRB-7' }, {}));
 

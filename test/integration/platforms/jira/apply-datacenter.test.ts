@@ -49,15 +49,7 @@ describe('Jira Data Center writes', () => {
     myself();
     current(PLANNED);
     current(PLANNED);
-    http
-      .mock(DC_URL)
-      .get('/rest/api/2/user/search')
-      .query(true)
-      .once()
-      .reply(200, fixture('datacenter', 'user-search-network-engineer-1'))
-      .put('/rest/api/2/issue/20001')
-      .times(2)
-      .reply(204);
+    http.mock(DC_URL).get('/rest/api/2/user/search').query(true).once().reply(200, fixture('datacenter', 'user-search-network-engineer-1')).put('/rest/api/2/issue/20001').times(2).reply(204);
     const assign = write('datacenter', { type: 'assign', group: 'Network Operations', assignee: 'Network Engineer 1' }, { group: 'Network Operations', assignee: 'Network Engineer 1' });
 
     await connector.apply(assign);
@@ -79,11 +71,7 @@ describe('Jira Data Center writes', () => {
   it('does not post a retried wiki-markup comment whose marker is already there', async () => {
     const { connector } = dc();
     myself();
-    http
-      .mock(DC_URL)
-      .get('/rest/api/2/issue/20001/comment')
-      .query({ orderBy: '-created', maxResults: '100' })
-      .reply(200, fixture('datacenter', 'comments-with-marker'));
+    http.mock(DC_URL).get('/rest/api/2/issue/20001/comment').query({ orderBy: '-created', maxResults: '100' }).reply(200, fixture('datacenter', 'comments-with-marker'));
 
     const result = await connector.apply(write('datacenter', { type: 'comment', visibility: 'internal', body: NOTE }, { comment: NOTE, public: false }));
 
@@ -98,9 +86,7 @@ describe('Jira Data Center writes', () => {
       .post('/rest/api/2/issue/20001/comment', { body: NOTE, properties: [{ key: 'sd.public.comment', value: { internal: true } }] })
       .reply(201, fixture('datacenter', 'comment-created'));
 
-    const result = await connector.apply(
-      write('datacenter', { type: 'comment', visibility: 'internal', body: NOTE }, { comment: NOTE, public: false }, { firstAttempt: true }),
-    );
+    const result = await connector.apply(write('datacenter', { type: 'comment', visibility: 'internal', body: NOTE }, { comment: NOTE, public: false }, { firstAttempt: true }));
 
     expect(result.outcome).toBe('created');
   });

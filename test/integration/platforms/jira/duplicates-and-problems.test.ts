@@ -27,8 +27,7 @@ const DONE = { id: 3, key: 'done', colorName: 'green', name: 'Done' };
 const IN_PROGRESS = { id: 4, key: 'indeterminate', colorName: 'yellow', name: 'In Progress' };
 
 describe.each(SIDES)('Jira $flavour duplicates and problem updates', ({ flavour, url, api, target, targetKey }) => {
-  const connector = (overrides: Record<string, unknown> = {}) =>
-    harness(source(flavour, { serviceDesk: false, problems: { projectKey: 'PRB' }, ...overrides }));
+  const connector = (overrides: Record<string, unknown> = {}) => harness(source(flavour, { serviceDesk: false, problems: { projectKey: 'PRB' }, ...overrides }));
   const myself = () => http.mock(url).get(`${api}/myself`).reply(200, fixture(flavour, 'myself'));
   const linkedIssue = (id: string, key: string) => ({
     id,
@@ -128,7 +127,11 @@ describe.each(SIDES)('Jira $flavour duplicates and problem updates', ({ flavour,
         .query({ fields: 'status' })
         .reply(200, { id: '10500', key: 'PRB-7', fields: { status: { name, id: '6', statusCategory: category } } });
     const description = flavour === 'cloud' ? { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: '7 incidents in 2 hours' }] }] } : '7 incidents in 2 hours';
-    const put = () => http.mock(url).put(`${api}/issue/10500`, { fields: { summary: 'Recurring VPN drops (7 incidents)', description } }).reply(204);
+    const put = () =>
+      http
+        .mock(url)
+        .put(`${api}/issue/10500`, { fields: { summary: 'Recurring VPN drops (7 incidents)', description } })
+        .reply(204);
     const update = (reopen: boolean): Action => ({ type: 'update-problem', correlationKey: KEY, title: 'Recurring VPN drops (7 incidents)', description: '7 incidents in 2 hours', reopen });
     const mapped = { fields: { summary: 'Recurring VPN drops (7 incidents)', description: '7 incidents in 2 hours' } };
 
@@ -156,11 +159,12 @@ describe.each(SIDES)('Jira $flavour duplicates and problem updates', ({ flavour,
       put();
 
       await expect(c.apply(write(flavour, update(true), mapped))).resolves.toEqual({ outcome: 'updated', ref: '10500' });
-      expect(http.requests().map((r) => `${r.method} ${r.url.pathname}`).slice(3)).toEqual([
-        `GET ${api}/issue/10500/transitions`,
-        `POST ${api}/issue/10500/transitions`,
-        `PUT ${api}/issue/10500`,
-      ]);
+      expect(
+        http
+          .requests()
+          .map((r) => `${r.method} ${r.url.pathname}`)
+          .slice(3),
+      ).toEqual([`GET ${api}/issue/10500/transitions`, `POST ${api}/issue/10500/transitions`, `PUT ${api}/issue/10500`]);
     });
 
     it('does not transition a problem that is still open', async () => {
@@ -181,7 +185,12 @@ describe.each(SIDES)('Jira $flavour duplicates and problem updates', ({ flavour,
       http
         .mock(url)
         .get(`${api}/issue/10500/transitions`)
-        .reply(200, { transitions: [{ id: '711', name: 'Reopen', to: { name: 'Reopened' } }, { id: '2', name: 'Close Issue', to: { name: 'Closed' } }] });
+        .reply(200, {
+          transitions: [
+            { id: '711', name: 'Reopen', to: { name: 'Reopened' } },
+            { id: '2', name: 'Close Issue', to: { name: 'Closed' } },
+          ],
+        });
 
       await expect(c.apply(write(flavour, update(true), mapped))).rejects.toMatchObject({
         details: { code: 'bad-request', hint: expect.stringContaining('problems.reopenTransition') },
@@ -227,9 +236,15 @@ describe.each(SIDES)('Jira $flavour duplicates and problem updates', ({ flavour,
         problem('10502', 'PRB-9', [open ?? ''], DONE, 'Closed'),
       ];
       if (flavour === 'cloud') {
-        http.mock(url).post('/rest/api/3/search/jql', { jql, fields: ['labels', 'status'], maxResults: 100 }).reply(200, { issues, isLast: true });
+        http
+          .mock(url)
+          .post('/rest/api/3/search/jql', { jql, fields: ['labels', 'status'], maxResults: 100 })
+          .reply(200, { issues, isLast: true });
       } else {
-        http.mock(url).post('/rest/api/2/search', { jql, startAt: 0, maxResults: 100, fields: ['labels', 'status'] }).reply(200, { startAt: 0, maxResults: 100, total: 3, issues });
+        http
+          .mock(url)
+          .post('/rest/api/2/search', { jql, startAt: 0, maxResults: 100, fields: ['labels', 'status'] })
+          .reply(200, { startAt: 0, maxResults: 100, total: 3, issues });
       }
 
       const states = await c.problemStates(['k-open', 'k-done', 'k-absent']);

@@ -18,7 +18,7 @@ function myself() {
 }
 
 describe('Jira Cloud pull', () => {
-  it('follows nextPageToken on /rest/api/3/search/jql while a page stays within one minute, with the bound in the user\'s time zone', async () => {
+  it("follows nextPageToken on /rest/api/3/search/jql while a page stays within one minute, with the bound in the user's time zone", async () => {
     const { connector } = cloud();
     myself();
     http
@@ -34,11 +34,7 @@ describe('Jira Cloud pull', () => {
     // Issues of the last minute read are held back until the pull is past it, so pages regroup.
     expect(pages.flatMap((page) => page.records.map((record) => record.raw.key))).toEqual(['ITSM-42', 'ITSM-43', 'ITSM-44']);
     // The old /rest/api/3/search answers 410 Gone; it must never be called.
-    expect(http.requests().map((request) => `${request.method} ${request.url.pathname}`)).toEqual([
-      'GET /rest/api/3/myself',
-      'POST /rest/api/3/search/jql',
-      'POST /rest/api/3/search/jql',
-    ]);
+    expect(http.requests().map((request) => `${request.method} ${request.url.pathname}`)).toEqual(['GET /rest/api/3/myself', 'POST /rest/api/3/search/jql', 'POST /rest/api/3/search/jql']);
   });
 
   it('re-anchors on the last minute seen instead of following a token an edit between pages could shift', async () => {
@@ -64,15 +60,10 @@ describe('Jira Cloud pull', () => {
     expect(pages.flatMap((page) => page.records.map((record) => record.raw.key))).toEqual(['ITSM-42', 'ITSM-43', 'ITSM-44']);
   });
 
-  it('reads id, updated and the last change\'s author into the record, with the fields lifted to the top of raw', async () => {
+  it("reads id, updated and the last change's author into the record, with the fields lifted to the top of raw", async () => {
     const { connector } = cloud();
     myself();
-    http
-      .mock(CLOUD_URL)
-      .post('/rest/api/3/search/jql')
-      .reply(200, fixture('cloud', 'search-page-1'))
-      .post('/rest/api/3/search/jql')
-      .reply(200, fixture('cloud', 'search-from-1120'));
+    http.mock(CLOUD_URL).post('/rest/api/3/search/jql').reply(200, fixture('cloud', 'search-page-1')).post('/rest/api/3/search/jql').reply(200, fixture('cloud', 'search-from-1120'));
 
     const [page] = await collect(connector.pull({ from: '2024-05-14T09:14:00Z', fields: REQUESTED }));
 

@@ -19,7 +19,10 @@ function search(bound: string, startAt: number) {
 }
 
 function myself(body: unknown = fixture('datacenter', 'myself')) {
-  http.mock(DC_URL).get('/rest/api/2/myself').reply(200, body as Record<string, unknown>);
+  http
+    .mock(DC_URL)
+    .get('/rest/api/2/myself')
+    .reply(200, body as Record<string, unknown>);
 }
 
 describe('Jira Data Center pull', () => {
@@ -67,7 +70,7 @@ describe('Jira Data Center pull', () => {
     expect(pages.flatMap((page) => page.records.map((record) => record.raw.key))).toEqual(['ITSM-101', 'ITSM-102', 'ITSM-103', 'ITSM-104', 'ITSM-105']);
   });
 
-  it('reads the version, UTC time and the author\'s username from a v2 issue', async () => {
+  it("reads the version, UTC time and the author's username from a v2 issue", async () => {
     const { connector } = harness(source('datacenter', { pageSize: 3 }));
     myself();
     http
@@ -86,7 +89,7 @@ describe('Jira Data Center pull', () => {
     expect(page?.records[0]?.raw.description).toBe('Reported by phone.\n\nSince Monday the client disconnects.');
   });
 
-  it('returns the integration user\'s username from init', async () => {
+  it("returns the integration user's username from init", async () => {
     const { connector } = harness(source('datacenter'));
     myself();
 

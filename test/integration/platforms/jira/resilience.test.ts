@@ -83,17 +83,10 @@ describe('Jira connector under failures', () => {
 
   it('names the agent licence when the Service Desk API refuses a comment', async () => {
     const { connector } = harness(source('cloud'));
-    http
-      .mock(CLOUD_URL)
-      .get('/rest/api/3/myself')
-      .reply(200, fixture('cloud', 'myself'))
-      .post('/rest/servicedeskapi/request/10042/comment')
-      .reply(403, fixture('cloud', 'error-403-servicedesk'));
+    http.mock(CLOUD_URL).get('/rest/api/3/myself').reply(200, fixture('cloud', 'myself')).post('/rest/servicedeskapi/request/10042/comment').reply(403, fixture('cloud', 'error-403-servicedesk'));
     const text = `Routed.\n\n(${MARKER})`;
 
-    const error = await failure(
-      connector.apply(write('cloud', { type: 'comment', visibility: 'internal', body: text }, { comment: text, public: false }, { firstAttempt: true })),
-    );
+    const error = await failure(connector.apply(write('cloud', { type: 'comment', visibility: 'internal', body: text }, { comment: text, public: false }, { firstAttempt: true })));
 
     expect(error.details).toMatchObject({ code: 'forbidden', status: 403 });
     expect(error.message).toContain('agent licence');
@@ -102,17 +95,10 @@ describe('Jira connector under failures', () => {
 
   it('does not re-send a comment after an unclear 502; the outbox retries the whole step', async () => {
     const { connector } = harness(source('cloud'));
-    http
-      .mock(CLOUD_URL)
-      .get('/rest/api/3/myself')
-      .reply(200, fixture('cloud', 'myself'))
-      .post('/rest/servicedeskapi/request/10042/comment')
-      .reply(502, 'Bad Gateway');
+    http.mock(CLOUD_URL).get('/rest/api/3/myself').reply(200, fixture('cloud', 'myself')).post('/rest/servicedeskapi/request/10042/comment').reply(502, 'Bad Gateway');
     const text = `Routed.\n\n(${MARKER})`;
 
-    const error = await failure(
-      connector.apply(write('cloud', { type: 'comment', visibility: 'internal', body: text }, { comment: text, public: false }, { firstAttempt: true })),
-    );
+    const error = await failure(connector.apply(write('cloud', { type: 'comment', visibility: 'internal', body: text }, { comment: text, public: false }, { firstAttempt: true })));
 
     expect(error.details).toMatchObject({ code: 'server', retryable: true });
     expect(connector.requestCount()).toBe(2);

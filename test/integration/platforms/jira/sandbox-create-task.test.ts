@@ -59,7 +59,7 @@ describe.each(['cloud', 'datacenter'] as Flavour[])('Jira %s create-task against
   const itsm = (): StoredIssue[] => sandbox.store.list().filter((i) => i.key.startsWith('ITSM-'));
   const posts = (path: string) => sandbox.requestLog.filter((r) => r.method === 'POST' && r.path === `${api}${path}`).length;
 
-  it('creates one Task in the ticket\'s project with the group, the label and a Relates link; a retry finds it', async () => {
+  it("creates one Task in the ticket's project with the group, the label and a Relates link; a retry finds it", async () => {
     const [ticket] = itsm();
     if (!ticket) throw new Error('fixtures missing');
 

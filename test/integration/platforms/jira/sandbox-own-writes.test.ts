@@ -25,7 +25,10 @@ describe.each(['datacenter', 'cloud'] as Flavour[])('Jira %s own writes', (flavo
     const now = (): Date => new Date(clock);
     const store = new JiraStore({ flavour, now });
     const reporter = store.findUser('praman')?.accountId ?? null;
-    const issue = store.createIssue({ project: 'ITSM', issueType: 'Incident', summary: 'VPN drops every few minutes', components: ['Network'], reporter, created: clock - 600_000, updated: clock - 600_000 }, reporter);
+    const issue = store.createIssue(
+      { project: 'ITSM', issueType: 'Incident', summary: 'VPN drops every few minutes', components: ['Network'], reporter, created: clock - 600_000, updated: clock - 600_000 },
+      reporter,
+    );
     sandbox = await startJiraSandbox({ flavour, store, now });
     const url = sandbox.url;
     const connector = () =>

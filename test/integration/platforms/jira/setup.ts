@@ -38,10 +38,7 @@ export function source(flavour: Flavour, overrides: Record<string, unknown> = {}
     flavour,
     baseUrl: flavour === 'cloud' ? CLOUD_URL : DC_URL,
     jql: 'project = ITSM AND issuetype = Incident',
-    auth:
-      flavour === 'cloud'
-        ? { type: 'basic', username: 'deskbridge@acme.example', password: API_TOKEN }
-        : { type: 'bearer', token: PAT },
+    auth: flavour === 'cloud' ? { type: 'basic', username: 'deskbridge@acme.example', password: API_TOKEN } : { type: 'bearer', token: PAT },
     ...overrides,
   });
 }
@@ -55,12 +52,7 @@ export function harness(src: JiraSource, deps: ConnectorDeps = {}): Harness {
 }
 
 /** A write as the executor hands it over; a retry (firstAttempt false) unless told otherwise. */
-export function write(
-  flavour: Flavour,
-  action: Action,
-  fields: Record<string, unknown>,
-  options: { nativeId?: string; version?: string; firstAttempt?: boolean; marker?: string } = {},
-): WriteRequest {
+export function write(flavour: Flavour, action: Action, fields: Record<string, unknown>, options: { nativeId?: string; version?: string; firstAttempt?: boolean; marker?: string } = {}): WriteRequest {
   const nativeId = options.nativeId ?? (flavour === 'cloud' ? '10042' : '20001');
   const planned: PlannedAction = {
     id: 'a1b2c3d4e5f60718',

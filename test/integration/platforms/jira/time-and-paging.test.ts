@@ -21,7 +21,7 @@ describe('Jira time handling', () => {
     expect(jiraTimeToIso('14/May/24 11:15 AM')).toBeUndefined();
   });
 
-  it('prints a JQL bound in the user\'s zone, floored to the minute', () => {
+  it("prints a JQL bound in the user's zone, floored to the minute", () => {
     const ms = safeLowerBound(at('2024-05-14T09:14:59.999Z'), 'Europe/Berlin');
 
     expect(jqlDateTime(ms, 'Europe/Berlin')).toBe('2024-05-14 11:14');
@@ -43,17 +43,18 @@ describe('JQL building', () => {
     expect(() => jqlString('line\nbreak')).toThrow('control character');
   });
 
-  it('wraps the admin\'s filter so its ORs cannot escape the bound', () => {
-    expect(incrementalJql(configuredJql(' project = A OR project = B '), '2024-05-14 11:14')).toBe(
-      '(project = A OR project = B) AND updated >= "2024-05-14 11:14" ORDER BY updated ASC, id ASC',
-    );
+  it("wraps the admin's filter so its ORs cannot escape the bound", () => {
+    expect(incrementalJql(configuredJql(' project = A OR project = B '), '2024-05-14 11:14')).toBe('(project = A OR project = B) AND updated >= "2024-05-14 11:14" ORDER BY updated ASC, id ASC');
   });
 });
 
 describe('Data Center page cursor', () => {
   const minute = (hhmmss: string): number => at(`2024-05-14T13:${hhmmss}Z`);
 
-  const readIn = (counts: Record<number, number>) => (ms: number): number => counts[ms] ?? 0;
+  const readIn =
+    (counts: Record<number, number>) =>
+    (ms: number): number =>
+      counts[ms] ?? 0;
 
   it('restarts from the last minute, skipping the issues of it already read less a margin', () => {
     const next = nextDcCursor({ boundMs: minute('00:00'), startAt: 0 }, [minute('00:10'), minute('01:05'), minute('01:30'), minute('01:59')], 10, noDst, readIn({ [minute('01:00')]: 3 }));
@@ -121,7 +122,14 @@ describe('ADF', () => {
       type: 'doc',
       version: 1,
       content: [
-        { type: 'paragraph', content: [{ type: 'mention', attrs: { id: '5b10', text: '@Beth Anglin' } }, { type: 'text', text: ' see ' }, { type: 'inlineCard', attrs: { url: 'https://status.acme.example' } }] },
+        {
+          type: 'paragraph',
+          content: [
+            { type: 'mention', attrs: { id: '5b10', text: '@Beth Anglin' } },
+            { type: 'text', text: ' see ' },
+            { type: 'inlineCard', attrs: { url: 'https://status.acme.example' } },
+          ],
+        },
         { type: 'bulletList', content: [{ type: 'listItem', content: [{ type: 'paragraph', content: [{ type: 'emoji', attrs: { shortName: ':fire:', text: '🔥' } }] }] }] },
         { type: 'mediaSingle', content: [{ type: 'media', attrs: { id: 'x', type: 'file' } }] },
       ],

@@ -49,15 +49,9 @@ describe('ServiceNow apply', () => {
   it('assigns with a PATCH that lets the instance resolve display values', async () => {
     const { connector } = harness();
     versionCheck('2', 'fred.luddy');
-    http
-      .mock(BASE_URL)
-      .patch(`/api/now/table/incident/${INCIDENT}`, { assignment_group: 'Network', assigned_to: 'David Loo' })
-      .query(WRITE_PARAMS)
-      .reply(200, fixture('incident-patched'));
+    http.mock(BASE_URL).patch(`/api/now/table/incident/${INCIDENT}`, { assignment_group: 'Network', assigned_to: 'David Loo' }).query(WRITE_PARAMS).reply(200, fixture('incident-patched'));
 
-    const result = await connector.apply(
-      write({ type: 'assign', group: 'Network', assignee: 'David Loo' }, { assignment_group: 'Network', assigned_to: 'David Loo' }),
-    );
+    const result = await connector.apply(write({ type: 'assign', group: 'Network', assignee: 'David Loo' }, { assignment_group: 'Network', assigned_to: 'David Loo' }));
 
     expect(result).toEqual({ outcome: 'updated', ref: INCIDENT });
   });
@@ -65,11 +59,7 @@ describe('ServiceNow apply', () => {
   it('sets a field with a PATCH', async () => {
     const { connector } = harness();
     versionCheck('2', 'fred.luddy');
-    http
-      .mock(BASE_URL)
-      .patch(`/api/now/table/incident/${INCIDENT}`, { urgency: '1' })
-      .query(WRITE_PARAMS)
-      .reply(200, fixture('incident-patched'));
+    http.mock(BASE_URL).patch(`/api/now/table/incident/${INCIDENT}`, { urgency: '1' }).query(WRITE_PARAMS).reply(200, fixture('incident-patched'));
 
     const result = await connector.apply(write({ type: 'set-field', field: 'urgency', value: '1' }, { urgency: '1' }));
 
@@ -97,11 +87,7 @@ describe('ServiceNow apply', () => {
 
   it('posts a first-attempt comment without a journal lookup, since no earlier attempt can have landed', async () => {
     const { connector } = harness();
-    http
-      .mock(BASE_URL)
-      .patch(`/api/now/table/incident/${INCIDENT}`, { work_notes: noteText })
-      .query(WRITE_PARAMS)
-      .reply(200, fixture('incident-patched'));
+    http.mock(BASE_URL).patch(`/api/now/table/incident/${INCIDENT}`, { work_notes: noteText }).query(WRITE_PARAMS).reply(200, fixture('incident-patched'));
 
     const result = await connector.apply(write({ type: 'comment', visibility: 'internal', body: noteText }, { work_notes: noteText }, MARKER, true));
 
@@ -128,18 +114,16 @@ describe('ServiceNow apply', () => {
   it('refuses to post an internal note into the customer-visible comments field', async () => {
     const { connector } = harness();
 
-    await expect(
-      connector.apply(write({ type: 'comment', visibility: 'internal', body: noteText }, { comments: noteText })),
-    ).rejects.toMatchObject({ details: { code: 'bad-request', retryable: false } });
+    await expect(connector.apply(write({ type: 'comment', visibility: 'internal', body: noteText }, { comments: noteText }))).rejects.toMatchObject({
+      details: { code: 'bad-request', retryable: false },
+    });
     expect(connector.requestCount()).toBe(0);
   });
 
   it('refuses a comment without its marker, since a retry could not detect it', async () => {
     const { connector } = harness();
 
-    await expect(
-      connector.apply(write({ type: 'comment', visibility: 'internal', body: 'no marker' }, { work_notes: 'no marker' })),
-    ).rejects.toMatchObject({ details: { code: 'bad-request' } });
+    await expect(connector.apply(write({ type: 'comment', visibility: 'internal', body: 'no marker' }, { work_notes: 'no marker' }))).rejects.toMatchObject({ details: { code: 'bad-request' } });
     expect(connector.requestCount()).toBe(0);
   });
 
@@ -147,9 +131,10 @@ describe('ServiceNow apply', () => {
     const { connector } = harness();
     const evil = 'x^NQelement_idISNOTEMPTY';
 
-    await expect(
-      connector.apply(write({ type: 'comment', visibility: 'internal', body: evil }, { work_notes: `text ${evil}` }, evil)),
-    ).rejects.toMatchObject({ name: 'PlatformError', details: { code: 'bad-request', retryable: false } });
+    await expect(connector.apply(write({ type: 'comment', visibility: 'internal', body: evil }, { work_notes: `text ${evil}` }, evil))).rejects.toMatchObject({
+      name: 'PlatformError',
+      details: { code: 'bad-request', retryable: false },
+    });
     expect(connector.requestCount()).toBe(0);
   });
 
@@ -238,11 +223,7 @@ describe('ServiceNow apply', () => {
 
   it('finds the incident already linked to the problem on a retry and sends nothing', async () => {
     const { connector } = harness();
-    http
-      .mock(BASE_URL)
-      .get(`/api/now/table/incident/${INCIDENT}`)
-      .query(LINK_CHECK)
-      .reply(200, linkCheck(PROBLEM, 'PRB0040012'));
+    http.mock(BASE_URL).get(`/api/now/table/incident/${INCIDENT}`).query(LINK_CHECK).reply(200, linkCheck(PROBLEM, 'PRB0040012'));
 
     await expect(connector.apply(write({ type: 'link-problem', problemRef: PROBLEM }, {}))).resolves.toEqual({ outcome: 'unchanged', ref: INCIDENT });
   });
@@ -289,11 +270,7 @@ describe('ServiceNow apply', () => {
   it('repeats an assignment whose earlier attempt already landed (the last change is ours)', async () => {
     const { connector } = harness();
     versionCheck('3', 'svc.deskbridge');
-    http
-      .mock(BASE_URL)
-      .patch(`/api/now/table/incident/${INCIDENT}`, { assignment_group: 'Network', assigned_to: '' })
-      .query(WRITE_PARAMS)
-      .reply(200, fixture('incident-patched'));
+    http.mock(BASE_URL).patch(`/api/now/table/incident/${INCIDENT}`, { assignment_group: 'Network', assigned_to: '' }).query(WRITE_PARAMS).reply(200, fixture('incident-patched'));
 
     const result = await connector.apply(write({ type: 'assign', group: 'Network' }, { assignment_group: 'Network', assigned_to: '' }));
 
@@ -303,11 +280,7 @@ describe('ServiceNow apply', () => {
   it('says which role is missing when a write is refused', async () => {
     const { connector } = harness();
     versionCheck('2', 'fred.luddy');
-    http
-      .mock(BASE_URL)
-      .patch(`/api/now/table/incident/${INCIDENT}`)
-      .query(WRITE_PARAMS)
-      .reply(403, fixture('error-403-acl'));
+    http.mock(BASE_URL).patch(`/api/now/table/incident/${INCIDENT}`).query(WRITE_PARAMS).reply(403, fixture('error-403-acl'));
 
     await expect(connector.apply(write({ type: 'set-field', field: 'urgency', value: '1' }, { urgency: '1' }))).rejects.toMatchObject({
       details: { code: 'forbidden', retryable: false },
@@ -329,9 +302,9 @@ describe('ServiceNow apply after unclear failures', () => {
       .delay(2_000)
       .reply(200, fixture('incident-patched'));
 
-    await expect(
-      connector.apply(write({ type: 'comment', visibility: 'internal', body: noteText }, { work_notes: noteText })),
-    ).rejects.toMatchObject({ details: { code: 'timeout', retryable: true } });
+    await expect(connector.apply(write({ type: 'comment', visibility: 'internal', body: noteText }, { work_notes: noteText }))).rejects.toMatchObject({
+      details: { code: 'timeout', retryable: true },
+    });
     expect(connector.requestCount()).toBe(2);
   });
 
@@ -350,11 +323,9 @@ describe('ServiceNow apply after unclear failures', () => {
       .query(WRITE_PARAMS)
       .reply(502, 'Bad Gateway');
 
-    await expect(
-      connector.apply(
-        write({ type: 'create-problem', correlationKey: 'pattern:vpn-berlin', title: 'VPN', description: '' }, { short_description: 'VPN' }),
-      ),
-    ).rejects.toMatchObject({ details: { code: 'server', status: 502, retryable: true } });
+    await expect(connector.apply(write({ type: 'create-problem', correlationKey: 'pattern:vpn-berlin', title: 'VPN', description: '' }, { short_description: 'VPN' }))).rejects.toMatchObject({
+      details: { code: 'server', status: 502, retryable: true },
+    });
     expect(connector.requestCount()).toBe(3);
   });
 });

@@ -81,7 +81,11 @@ describe('ServiceNow create-task (Table API, vendor-shaped answers)', () => {
   it('does not re-send a POST that failed unclearly (the outbox retries the step, lookup first)', async () => {
     const { connector } = harness();
     lookup(undefined);
-    http.mock(BASE_URL).post('/api/now/table/incident_task').query(true).reply(502, { error: { message: 'Bad Gateway', detail: null }, status: 'failure' });
+    http
+      .mock(BASE_URL)
+      .post('/api/now/table/incident_task')
+      .query(true)
+      .reply(502, { error: { message: 'Bad Gateway', detail: null }, status: 'failure' });
 
     await expect(connector.apply(write(task(), await mapped(task())))).rejects.toMatchObject({ details: { retryable: true } });
     expect(http.requests().filter((r) => r.method === 'POST')).toHaveLength(1);

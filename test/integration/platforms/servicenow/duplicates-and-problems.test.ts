@@ -44,11 +44,7 @@ describe('ServiceNow link-duplicate', () => {
   it('points parent_incident at the original with one PATCH when it is empty', async () => {
     const { connector } = harness();
     duplicateCheck('');
-    http
-      .mock(BASE_URL)
-      .patch(`/api/now/table/incident/${INCIDENT}`, { parent_incident: ORIGINAL })
-      .query(WRITE_PARAMS)
-      .reply(200, fixture('incident-patched'));
+    http.mock(BASE_URL).patch(`/api/now/table/incident/${INCIDENT}`, { parent_incident: ORIGINAL }).query(WRITE_PARAMS).reply(200, fixture('incident-patched'));
 
     await expect(connector.apply(write(duplicate, {}))).resolves.toEqual({ outcome: 'updated', ref: INCIDENT });
   });
@@ -94,11 +90,7 @@ describe('ServiceNow link-duplicate', () => {
   it('writes the configured duplicateField', async () => {
     const { connector } = harness(source({ duplicateField: 'u_duplicate_of' }));
     duplicateCheck('', '2', 'fred.luddy', 'u_duplicate_of');
-    http
-      .mock(BASE_URL)
-      .patch(`/api/now/table/incident/${INCIDENT}`, { u_duplicate_of: ORIGINAL })
-      .query(WRITE_PARAMS)
-      .reply(200, fixture('incident-patched'));
+    http.mock(BASE_URL).patch(`/api/now/table/incident/${INCIDENT}`, { u_duplicate_of: ORIGINAL }).query(WRITE_PARAMS).reply(200, fixture('incident-patched'));
 
     await expect(connector.apply(write(duplicate, {}))).resolves.toEqual({ outcome: 'updated', ref: INCIDENT });
   });

@@ -180,7 +180,10 @@ describe('ServiceNow OAuth', () => {
     const results = await Promise.all([connector.init(), connector.init(), connector.init(), connector.init()]);
 
     expect(results).toEqual(Array.from({ length: 4 }, () => ({ integrationUser: 'svc.deskbridge' })));
-    const grants = http.requests().filter((request) => request.url.pathname === '/oauth_token.do').map((request) => form(request.body).grant_type);
+    const grants = http
+      .requests()
+      .filter((request) => request.url.pathname === '/oauth_token.do')
+      .map((request) => form(request.body).grant_type);
     expect(grants).toEqual(['password', 'refresh_token']);
     expect(connector.requestCount()).toBe(2 + 4 + 1 + 4);
   });
@@ -219,9 +222,7 @@ describe('ServiceNow OAuth', () => {
   });
 
   it('uses the client credentials grant when no username is configured', async () => {
-    const { connector } = harness(
-      source({ auth: { type: 'oauth', clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }, integrationUser: 'svc.deskbridge' }),
-    );
+    const { connector } = harness(source({ auth: { type: 'oauth', clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }, integrationUser: 'svc.deskbridge' }));
     http
       .mock(BASE_URL)
       .post('/oauth_token.do', { grant_type: 'client_credentials', client_id: CLIENT_ID, client_secret: CLIENT_SECRET })

@@ -5,8 +5,7 @@ import { BASE_URL, READ_PARAMS, collect, fixture, harness, source } from './setu
 const http = useHttpMock();
 
 const FIELDS = ['number', 'short_description', 'state', 'priority', 'assignment_group', 'assigned_to', 'cmdb_ci', 'category'];
-const SYSPARM_FIELDS =
-  'number,short_description,state,priority,assignment_group,assigned_to,cmdb_ci,category,sys_id,sys_mod_count,sys_updated_on,sys_updated_by';
+const SYSPARM_FIELDS = 'number,short_description,state,priority,assignment_group,assigned_to,cmdb_ci,category,sys_id,sys_mod_count,sys_updated_on,sys_updated_by';
 const ORDER = '^ORDERBYsys_updated_on^ORDERBYsys_id';
 
 function pageQuery(sysparmQuery: string, limit: number) {
@@ -28,20 +27,10 @@ describe('ServiceNow pull', () => {
       .query(pageQuery(`sys_updated_on>=2024-05-14 09:00:00${ORDER}`, 3))
       .reply(200, fixture('incidents-page-1'))
       .get('/api/now/table/incident')
-      .query(
-        pageQuery(
-          'sys_updated_on>2024-05-14 09:15:42^NQsys_updated_on=2024-05-14 09:15:42^sys_id>46c1b0f71b6d41109a5de1f2c3b4a522' + ORDER,
-          3,
-        ),
-      )
+      .query(pageQuery('sys_updated_on>2024-05-14 09:15:42^NQsys_updated_on=2024-05-14 09:15:42^sys_id>46c1b0f71b6d41109a5de1f2c3b4a522' + ORDER, 3))
       .reply(200, fixture('incidents-page-2'))
       .get('/api/now/table/incident')
-      .query(
-        pageQuery(
-          'sys_updated_on>2024-05-14 09:20:11^NQsys_updated_on=2024-05-14 09:20:11^sys_id>1b77c0de1b6d41109a5de1f2c3b4a555' + ORDER,
-          3,
-        ),
-      )
+      .query(pageQuery('sys_updated_on>2024-05-14 09:20:11^NQsys_updated_on=2024-05-14 09:20:11^sys_id>1b77c0de1b6d41109a5de1f2c3b4a555' + ORDER, 3))
       .reply(200, fixture('incidents-page-3'));
 
     const pages = await collect(connector.pull({ from: '2024-05-14T09:00:00.000Z', fields: FIELDS }));
@@ -65,12 +54,7 @@ describe('ServiceNow pull', () => {
       .query(pageQuery(`${q}^sys_updated_on>=2024-05-14 09:00:00${ORDER}`, 3))
       .reply(200, fixture('incidents-page-1'))
       .get('/api/now/table/incident')
-      .query(
-        pageQuery(
-          `${q}^sys_updated_on>2024-05-14 09:15:42^NQ${q}^sys_updated_on=2024-05-14 09:15:42^sys_id>46c1b0f71b6d41109a5de1f2c3b4a522${ORDER}`,
-          3,
-        ),
-      )
+      .query(pageQuery(`${q}^sys_updated_on>2024-05-14 09:15:42^NQ${q}^sys_updated_on=2024-05-14 09:15:42^sys_id>46c1b0f71b6d41109a5de1f2c3b4a522${ORDER}`, 3))
       .reply(200, fixture('empty-result'));
 
     const pages = await collect(connector.pull({ from: '2024-05-14T09:00:00Z', fields: FIELDS }));
@@ -80,11 +64,7 @@ describe('ServiceNow pull', () => {
 
   it('omits the lower bound when pulling from the beginning', async () => {
     const { connector } = harness(source({ pageSize: 3 }));
-    http
-      .mock(BASE_URL)
-      .get('/api/now/table/incident')
-      .query(pageQuery('ORDERBYsys_updated_on^ORDERBYsys_id', 3))
-      .reply(200, fixture('incidents-page-3'));
+    http.mock(BASE_URL).get('/api/now/table/incident').query(pageQuery('ORDERBYsys_updated_on^ORDERBYsys_id', 3)).reply(200, fixture('incidents-page-3'));
 
     const pages = await collect(connector.pull({ from: null, fields: FIELDS }));
 
@@ -144,11 +124,7 @@ describe('ServiceNow pull', () => {
 
   it('fails with bad-response when the instance answers with HTML instead of JSON', async () => {
     const { connector } = harness(source({ pageSize: 3 }), { retryOverrides: { maxRetries: 0 } });
-    http
-      .mock(BASE_URL)
-      .get('/api/now/table/incident')
-      .query(true)
-      .reply(200, '<html><body>Your instance is hibernating</body></html>', { 'Content-Type': 'text/html' });
+    http.mock(BASE_URL).get('/api/now/table/incident').query(true).reply(200, '<html><body>Your instance is hibernating</body></html>', { 'Content-Type': 'text/html' });
 
     await expect(collect(connector.pull({ from: null, fields: FIELDS }))).rejects.toMatchObject({
       name: 'PlatformError',
@@ -182,11 +158,7 @@ describe('ServiceNow get', () => {
 
   it('returns null for a sys_id that does not exist', async () => {
     const { connector } = harness();
-    http
-      .mock(BASE_URL)
-      .get('/api/now/table/incident/00000000000000000000000000000000')
-      .query(true)
-      .reply(404, fixture('error-404'));
+    http.mock(BASE_URL).get('/api/now/table/incident/00000000000000000000000000000000').query(true).reply(404, fixture('error-404'));
 
     expect(await connector.get('00000000000000000000000000000000', [])).toBeNull();
   });

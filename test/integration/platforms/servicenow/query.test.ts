@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  EncodedQueryError,
-  and,
-  anyOf,
-  condition,
-  configuredQuery,
-  orderBy,
-} from '../../../../src/platforms/servicenow/query.js';
+import { EncodedQueryError, and, anyOf, condition, configuredQuery, orderBy } from '../../../../src/platforms/servicenow/query.js';
 
 describe('ServiceNow encoded-query builder', () => {
   it('builds conditions joined with ^ and branches joined with ^NQ', () => {
     const query = orderBy(
-      anyOf(
-        and(condition('active', '=', 'true'), condition('sys_updated_on', '>', '2024-05-14 09:15:42')),
-        and(condition('active', '=', 'true'), condition('sys_id', '>', 'abc')),
-      ),
+      anyOf(and(condition('active', '=', 'true'), condition('sys_updated_on', '>', '2024-05-14 09:15:42')), and(condition('active', '=', 'true'), condition('sys_id', '>', 'abc'))),
       'sys_updated_on',
     );
 

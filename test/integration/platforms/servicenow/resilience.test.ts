@@ -20,14 +20,7 @@ async function failure(promise: Promise<unknown>): Promise<PlatformError> {
 describe('ServiceNow connector under failures', () => {
   it('honours Retry-After on 429, logs it, then succeeds', async () => {
     const { connector, sleeps, logs } = harness();
-    http
-      .mock(BASE_URL)
-      .get(SYS_USER)
-      .query(USER_QUERY)
-      .reply(429, fixture('error-429'), { 'Retry-After': '1' })
-      .get(SYS_USER)
-      .query(USER_QUERY)
-      .reply(200, fixture('sys-user-found'));
+    http.mock(BASE_URL).get(SYS_USER).query(USER_QUERY).reply(429, fixture('error-429'), { 'Retry-After': '1' }).get(SYS_USER).query(USER_QUERY).reply(200, fixture('sys-user-found'));
 
     const result = await connector.init();
 
@@ -69,14 +62,7 @@ describe('ServiceNow connector under failures', () => {
 
   it('retries a 500 with backoff, then succeeds', async () => {
     const { connector, sleeps } = harness();
-    http
-      .mock(BASE_URL)
-      .get(SYS_USER)
-      .query(USER_QUERY)
-      .reply(500, fixture('error-500'))
-      .get(SYS_USER)
-      .query(USER_QUERY)
-      .reply(200, fixture('sys-user-found'));
+    http.mock(BASE_URL).get(SYS_USER).query(USER_QUERY).reply(500, fixture('error-500')).get(SYS_USER).query(USER_QUERY).reply(200, fixture('sys-user-found'));
 
     await connector.init();
 
@@ -87,15 +73,7 @@ describe('ServiceNow connector under failures', () => {
 
   it('retries after a timeout, then succeeds', async () => {
     const { connector } = harness(source(), { retryOverrides: { timeoutMs: 100 } });
-    http
-      .mock(BASE_URL)
-      .get(SYS_USER)
-      .query(USER_QUERY)
-      .delay(2_000)
-      .reply(200, fixture('sys-user-found'))
-      .get(SYS_USER)
-      .query(USER_QUERY)
-      .reply(200, fixture('sys-user-found'));
+    http.mock(BASE_URL).get(SYS_USER).query(USER_QUERY).delay(2_000).reply(200, fixture('sys-user-found')).get(SYS_USER).query(USER_QUERY).reply(200, fixture('sys-user-found'));
 
     await connector.init();
 
@@ -131,8 +109,7 @@ describe('ServiceNow connector under failures', () => {
 
     expect(error.details).toMatchObject({ code: 'auth', status: 401, retryable: false, platform: 'servicenow', sourceId: 'snow-prod' });
     expect(error.message).toBe(
-      'ServiceNow rejected the credentials for source snow-prod: check the username/password ' +
-        '(auth.username, auth.password) and that the user is active and not locked out',
+      'ServiceNow rejected the credentials for source snow-prod: check the username/password ' + '(auth.username, auth.password) and that the user is active and not locked out',
     );
     // eslint-disable-next-line @typescript-eslint/no-misused-spread -- the error's own enumerable properties are exactly what a log serialiser would print
     const everything = JSON.stringify({ message: error.message, details: error.details, stack: error.stack, logs, own: { ...error } });
@@ -144,12 +121,7 @@ describe('ServiceNow connector under failures', () => {
 
   it('sends Basic credentials in the Authorization header', async () => {
     const { connector } = harness();
-    http
-      .mock(BASE_URL)
-      .get(SYS_USER)
-      .query(USER_QUERY)
-      .basicAuth({ user: 'svc.deskbridge', pass: PASSWORD })
-      .reply(200, fixture('sys-user-found'));
+    http.mock(BASE_URL).get(SYS_USER).query(USER_QUERY).basicAuth({ user: 'svc.deskbridge', pass: PASSWORD }).reply(200, fixture('sys-user-found'));
 
     await connector.init();
   });
@@ -192,7 +164,7 @@ describe('ServiceNow connector under failures', () => {
     );
   });
 
-  it('quotes a data policy\'s reason on a 403 instead of guessing at a missing role', async () => {
+  it("quotes a data policy's reason on a 403 instead of guessing at a missing role", async () => {
     const { connector } = harness();
     http
       .mock(BASE_URL)

@@ -14,7 +14,13 @@ let connector: Connector;
 beforeAll(async () => {
   const store = new ServiceNowStore();
   seedFixtures(store);
-  sandbox = await startServiceNowSandbox({ store, users: [{ userName: 'deskbridge', password: 'deskbridge' }, { userName: 'beth.anglin', password: 'beth' }] });
+  sandbox = await startServiceNowSandbox({
+    store,
+    users: [
+      { userName: 'deskbridge', password: 'deskbridge' },
+      { userName: 'beth.anglin', password: 'beth' },
+    ],
+  });
   connector = harness(source({ baseUrl: sandbox.url, auth: { type: 'basic', username: 'deskbridge', password: 'deskbridge' }, rateLimit: { requestsPerMinute: 60000, concurrency: 4 } })).connector;
 });
 
@@ -85,7 +91,11 @@ describe('ServiceNow connector against the sandbox: problems', () => {
     if (!incident) throw new Error('fixtures missing');
     const key = 'pattern:sandbox-vpn';
     const created = await connector.apply(
-      request(incident, { type: 'create-problem', correlationKey: key, title: 'VPN drops', description: '3 incidents' }, { short_description: 'VPN drops', description: '3 incidents', correlation_id: key }),
+      request(
+        incident,
+        { type: 'create-problem', correlationKey: key, title: 'VPN drops', description: '3 incidents' },
+        { short_description: 'VPN drops', description: '3 incidents', correlation_id: key },
+      ),
     );
     expect(created.outcome).toBe('created');
     expect(sandbox.store.get('problem', created.ref)?.['state']).toBe('101');

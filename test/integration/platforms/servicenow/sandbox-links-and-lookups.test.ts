@@ -16,9 +16,7 @@ afterEach(async () => {
 
 async function start(store: ServiceNowStore): Promise<{ sandbox: ServiceNowSandbox; connector: Connector }> {
   sandbox = await startServiceNowSandbox({ store });
-  const { connector } = harness(
-    source({ baseUrl: sandbox.url, auth: { type: 'basic', username: 'deskbridge', password: 'deskbridge' }, rateLimit: { requestsPerMinute: 60000, concurrency: 4 } }),
-  );
+  const { connector } = harness(source({ baseUrl: sandbox.url, auth: { type: 'basic', username: 'deskbridge', password: 'deskbridge' }, rateLimit: { requestsPerMinute: 60000, concurrency: 4 } }));
   return { sandbox, connector };
 }
 
@@ -103,7 +101,9 @@ describe('ServiceNow lookups an instance widens are refused', () => {
     const { connector } = await start(store);
 
     await expect(
-      connector.apply(request(incident, { type: 'create-problem', correlationKey: 'pattern:vpn', title: 'Recurring VPN drops', description: '7 incidents' }, { short_description: 'Recurring VPN drops' })),
+      connector.apply(
+        request(incident, { type: 'create-problem', correlationKey: 'pattern:vpn', title: 'Recurring VPN drops', description: '7 incidents' }, { short_description: 'Recurring VPN drops' }),
+      ),
     ).rejects.toMatchObject({ details: { code: 'bad-response' }, message: expect.stringContaining('correlation_id') });
     expect(store.list('problem')).toHaveLength(1);
     expect(store.get('problem', old['sys_id'] ?? '')?.['short_description']).toBe('Email outage 2016');
@@ -115,13 +115,17 @@ describe('ServiceNow lookups an instance widens are refused', () => {
 
     await expect(
       connector.apply(
-        request(incident, { type: 'update-problem', correlationKey: 'pattern:vpn', title: 'Recurring VPN drops (9)', description: '9 incidents', reopen: true }, { short_description: 'Recurring VPN drops (9)', description: '9 incidents' }),
+        request(
+          incident,
+          { type: 'update-problem', correlationKey: 'pattern:vpn', title: 'Recurring VPN drops (9)', description: '9 incidents', reopen: true },
+          { short_description: 'Recurring VPN drops (9)', description: '9 incidents' },
+        ),
       ),
     ).rejects.toMatchObject({ details: { code: 'bad-response' } });
     expect(store.get('problem', old['sys_id'] ?? '')?.['description']).toBe('kept as it is');
   });
 
-  it('reports no problem states from a widened answer rather than someone else\'s problem', async () => {
+  it("reports no problem states from a widened answer rather than someone else's problem", async () => {
     const { store } = widenedInstance();
     const { connector } = await start(store);
 
@@ -134,7 +138,9 @@ describe('ServiceNow lookups an instance widens are refused', () => {
     const { connector } = await start(store);
 
     await expect(
-      connector.apply(request(incident, { type: 'create-task', correlationKey: 'pattern:vpn:check', title: 'Check the concentrator', description: '' }, { short_description: 'Check the concentrator' })),
+      connector.apply(
+        request(incident, { type: 'create-task', correlationKey: 'pattern:vpn:check', title: 'Check the concentrator', description: '' }, { short_description: 'Check the concentrator' }),
+      ),
     ).rejects.toMatchObject({ message: expect.stringContaining('correlation_id') });
     expect(store.list('incident_task')).toHaveLength(1);
   });

@@ -42,7 +42,10 @@ describe('ServiceNow OAuth against the sandbox', () => {
   it('shares one refresh among 4 requests in flight when the token expires, and every request succeeds', async () => {
     await connector.init();
     expect(tokenRequests()).toBe(1);
-    const ids = sandbox.store.list('incident').slice(0, 4).map((record) => record['sys_id'] ?? '');
+    const ids = sandbox.store
+      .list('incident')
+      .slice(0, 4)
+      .map((record) => record['sys_id'] ?? '');
     expect(ids).toHaveLength(4);
     await expireTokens();
     sandbox.resetRequestLog();
@@ -57,7 +60,10 @@ describe('ServiceNow OAuth against the sandbox', () => {
 
   it('recovers the same way on a second expiry, and again after that', async () => {
     await connector.init();
-    const ids = sandbox.store.list('incident').slice(0, 4).map((record) => record['sys_id'] ?? '');
+    const ids = sandbox.store
+      .list('incident')
+      .slice(0, 4)
+      .map((record) => record['sys_id'] ?? '');
     for (let round = 0; round < 3; round++) {
       await expireTokens();
       sandbox.resetRequestLog();

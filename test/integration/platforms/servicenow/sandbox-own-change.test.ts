@@ -16,7 +16,13 @@ afterEach(async () => {
 });
 
 async function start(store: ServiceNowStore, integrationUser?: string): Promise<Connector> {
-  sandbox = await startServiceNowSandbox({ store, users: [{ userName: 'deskbridge', password: 'deskbridge' }, { userName: 'beth.anglin', password: 'beth' }] });
+  sandbox = await startServiceNowSandbox({
+    store,
+    users: [
+      { userName: 'deskbridge', password: 'deskbridge' },
+      { userName: 'beth.anglin', password: 'beth' },
+    ],
+  });
   return harness(
     source({
       baseUrl: sandbox.url,

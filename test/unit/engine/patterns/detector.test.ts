@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_SPIKE_PARAMS,
-  assessSpike,
-  formatDuration,
-  poissonUpperTail,
-  resolveSpikeParams,
-} from '../../../../src/engine/patterns/detector.js';
+import { DEFAULT_SPIKE_PARAMS, assessSpike, formatDuration, poissonUpperTail, resolveSpikeParams } from '../../../../src/engine/patterns/detector.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -60,7 +54,9 @@ describe('assessSpike', () => {
 
     expect(result.ratio).toBeGreaterThan(DEFAULT_SPIKE_PARAMS.factor);
     expect(result.triggered).toBe(false);
-    expect(result.reason).toMatch(/^7 incidents in 24 h against a normal 1\.3 per 24 h over the previous 28 days: 5\.6× the usual rate, but that happens by chance about 1 in [\d,]+ \(needs 1 in 100,000 or rarer\)\.$/);
+    expect(result.reason).toMatch(
+      /^7 incidents in 24 h against a normal 1\.3 per 24 h over the previous 28 days: 5\.6× the usual rate, but that happens by chance about 1 in [\d,]+ \(needs 1 in 100,000 or rarer\)\.$/,
+    );
   });
 
   it('without any baseline observed, only the absolute floor can trigger', () => {
@@ -77,9 +73,7 @@ describe('assessSpike', () => {
     const result = assessSpike({ windowCount: 150, baselineCount: 2_800, ...window24h, params: { absoluteCount: 150 } });
 
     expect(result).toMatchObject({ triggered: true, by: 'absolute' });
-    expect(result.reason).toBe(
-      '150 incidents in 24 h, at or above the absolute threshold of 150 (against a normal 100 per 24 h over the previous 28 days).',
-    );
+    expect(result.reason).toBe('150 incidents in 24 h, at or above the absolute threshold of 150 (against a normal 100 per 24 h over the previous 28 days).');
   });
 
   it('acts as a fixed count when factor is 0 and the p-value test is off', () => {
@@ -92,9 +86,7 @@ describe('assessSpike', () => {
   it('explains a spike in one sentence a problem manager can read', () => {
     const result = assessSpike({ windowCount: 7, baselineCount: 11, ...window24h, params: { minCount: 4, factor: 3, maxPValue: 0.001 } });
 
-    expect(result.reason).toBe(
-      '7 incidents in 24 h against a normal 0.4 per 24 h over the previous 28 days (18× the usual rate; by chance about 1 in 4,900,000).',
-    );
+    expect(result.reason).toBe('7 incidents in 24 h against a normal 0.4 per 24 h over the previous 28 days (18× the usual rate; by chance about 1 in 4,900,000).');
   });
 
   it('explains a key that is busy but not busy enough', () => {
@@ -133,7 +125,7 @@ describe('poissonUpperTail', () => {
     expect(poissonUpperTail(0, 3)).toBe(1);
     expect(poissonUpperTail(1, 0)).toBe(0);
     // P(X ≥ 20 | 0.5) ≈ e^−0.5 0.5^20 / 20! (first term dominates)
-    const first = Math.exp(-0.5) * 0.5 ** 20 / 2.43290200817664e18;
+    const first = (Math.exp(-0.5) * 0.5 ** 20) / 2.43290200817664e18;
     expect(poissonUpperTail(20, 0.5) / first).toBeCloseTo(1.024, 2);
     // Large counts: P(X ≥ 100 | 100) is a little over one half.
     expect(poissonUpperTail(100, 100)).toBeGreaterThan(0.5);
