@@ -7,7 +7,7 @@ import { dryRunStatePath } from '../daemon/daemon.js';
 import { mappingSourceBinding } from '../platforms/registry.js';
 import { explainTicket, formatExplanation } from '../explain/explain.js';
 import { mapInbound } from '../mapping/mapper.js';
-import { buildTestTicket } from '../testing/test-ticket.js';
+import { buildTestTicket } from '../model/test-ticket.js';
 import type { Ticket } from '../model/ticket.js';
 import { silentLogger } from '../observability/logger.js';
 import { createConnector } from '../platforms/api.js';

@@ -13,7 +13,7 @@ import { readTextFile } from '../diagnostics/read-file.js';
 import { offsetInScalar, scalarValueOffsets } from './scalar-offsets.js';
 import { diagnosticAtOffset, formatPath, parseYamlSource, stringScalar, type StringScalar, type YamlSource } from '../diagnostics/yaml-source.js';
 import { compileExpression, EvaluationLimitError } from '../mapping/expression.js';
-import { buildTestTicket } from '../testing/test-ticket.js';
+import { buildTestTicket } from '../model/test-ticket.js';
 
 interface ProbedExpression {
   scalar: StringScalar;

@@ -16,7 +16,7 @@ import { Ticket } from '../model/ticket.js';
 import { compareActions } from './match-actions.js';
 import type { MatchMode } from './match-actions.js';
 import type { FileTestReport, TestCaseReport, TestReport, TestTraceEntry } from './report.js';
-import { buildTestTicket, DEFAULT_TEST_SOURCE, TEST_TIME } from './test-ticket.js';
+import { buildTestTicket, DEFAULT_TEST_SOURCE, TEST_TIME } from '../model/test-ticket.js';
 
 /**
  * Runs the `tests:` of every rules file under `paths` (files, or folders of `*.yaml`/`*.yml`),

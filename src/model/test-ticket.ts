@@ -1,4 +1,4 @@
-import { Ticket } from '../model/ticket.js';
+import { Ticket } from './ticket.js';
 import type { z } from 'zod';
 
 /** The one instant rule tests run at: tickets' default timestamps and the engine's clock. */
