@@ -59,6 +59,12 @@ export default defineConfig(
     },
   },
   {
+    // The sandboxes echo request values (query parameters, JSON body scalars) back as the vendors
+    // do, with String(): an object there is a client's mistake the vendor also prints as text.
+    files: ['src/sandbox/**/*.ts'],
+    rules: { '@typescript-eslint/no-base-to-string': 'off' },
+  },
+  {
     // Root scripts and configs (bin/, vitest configs, this file) are outside tsconfig.json.
     files: ['**/*.js', '*.ts'],
     ignores: TYPED,

@@ -28,7 +28,7 @@ export const DaemonConfig = z.strictObject({
       /** One writer per state: the daemon's lock is renewed every `heartbeatSeconds`; without a heartbeat for `ttlSeconds` another daemon may take it over. */
       lease: z
         .strictObject({ ttlSeconds: z.number().positive().default(30), heartbeatSeconds: z.number().positive().default(5) })
-        .refine((l) => l.heartbeatSeconds * 2 <= l.ttlSeconds, { message: 'heartbeatSeconds must be at most half of ttlSeconds, or a busy daemon loses its lock' })
+        .refine((l) => l.heartbeatSeconds * 2 <= l.ttlSeconds, { error: 'heartbeatSeconds must be at most half of ttlSeconds, or a busy daemon loses its lock' })
         .prefault({}),
     })
     .prefault({}),

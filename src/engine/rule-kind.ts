@@ -101,7 +101,7 @@ export interface RuleRun<S> {
   /** Decisions, trace, verdicts and `dueAt` of the kind so far (earlier rules included). */
   outcome: KindOutcome;
   /** Adds a trace entry for the rule being judged. */
-  trace(outcome: RuleTrace['outcome'], reason: string): void;
+  readonly trace: (outcome: RuleTrace['outcome'], reason: string) => void;
   /** No later rule of this kind judges the ticket (routing: the first match wins). */
   stop(): void;
 }

@@ -10,11 +10,12 @@
 type Field = { value?: unknown; display_value?: unknown } | null | undefined;
 
 function text(value: unknown): string | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- field values are JSON scalars; an object prints as the platform would show it
   return value === undefined || value === null || value === '' ? undefined : String(value);
 }
 
 function asField(field: unknown): Field {
-  return typeof field === 'object' ? (field as Field) : undefined;
+  return typeof field === 'object' ? field : undefined;
 }
 
 const builtins = {

@@ -203,7 +203,7 @@ function stringList(name: string, value: unknown): string[] {
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
     throw new FaultConfigError(`${name} must be a list of strings`);
   }
-  return value as string[];
+  return value;
 }
 
 function knownKind(name: string): FaultKind {

@@ -56,7 +56,7 @@ async function closedYear(): Promise<{ store: ServiceNowStore; burst: string[]; 
 function problems(sandbox: ServiceNowSandbox): Record<string, string>[] {
   return sandbox.store
     .list('problem')
-    .map((r) => ({ ...r }) as Record<string, string>)
+    .map((r) => ({ ...r }))
     .filter((p) => (p['correlation_id'] ?? '').startsWith('deskbridge:'));
 }
 

@@ -17,7 +17,7 @@ function raise(store: ServiceNowStore, ago: number, title: string, category = 'n
 }
 
 function problems(sandbox: ServiceNowSandbox): Record<string, string>[] {
-  return sandbox.store.list('problem').map((r) => ({ ...r }) as Record<string, string>);
+  return sandbox.store.list('problem').map((r) => ({ ...r }));
 }
 
 function problemOf(sandbox: ServiceNowSandbox, number: string): string {

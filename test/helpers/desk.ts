@@ -8,7 +8,7 @@ import { silentLogger } from '../../src/observability/logger.js';
 import { drainOutbox, type DrainSummary } from '../../src/outbox/executor.js';
 import type { ActionWriter } from '../../src/outbox/writer.js';
 import { openSqliteStore, type SqliteStateStore } from '../../src/state/sqlite/store.js';
-import type { OutboxEntry, OutboxStatus } from '../../src/state/types.js';
+import type { OutboxStatus } from '../../src/state/types.js';
 
 /**
  * The engine, a real SQLite store and the real outbox executor, batch by batch the way the sync

@@ -80,7 +80,7 @@ async function evaluatePatternRule(compiled: CompiledPatternRule, run: RuleRun<u
   // Counted as history, judged again to act on it (`--from` moved the start point back).
   const rejudged = counted !== undefined && context.rejudge === true && counted.version === ticket.version && counted.groupKey === groupKey;
   if (counted !== undefined && !rejudged) {
-    note('not-applicable', `already counted in ${JSON.parse(counted.groupKey).slice(1).join(' / ')}`);
+    note('not-applicable', `already counted in ${groupLabel(counted.groupKey)}`);
     return;
   }
   const event: PatternEvent = counted ?? {
@@ -291,4 +291,10 @@ async function renderDescription(compiled: CompiledPatternRule, evidence: Return
     trace.push({ ruleId: compiled.rule.id, kind: 'pattern', outcome: 'error', reason: `description template failed, plain evidence used: ${error instanceof Error ? error.message : String(error)}` });
   }
   return plainDescription(evidence);
+}
+
+/** A stored group key (`[sourceId, ...values]` as JSON) as the values people read. */
+function groupLabel(groupKey: string): string {
+  const parsed: unknown = JSON.parse(groupKey);
+  return Array.isArray(parsed) ? parsed.slice(1).map(String).join(' / ') : groupKey;
 }

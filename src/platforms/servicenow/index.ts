@@ -538,6 +538,7 @@ class ServiceNowConnector implements Connector {
     for (const [name, value] of Object.entries(fields)) {
       const now = FieldValue.safeParse(current[name] ?? '');
       const text = now.success ? (now.data ?? '') : undefined;
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- outbound values are scalars (the mapping's output is checked); compared as the Table API stores them
       if (text !== (value === null || value === undefined ? '' : String(value))) {
         changes[name] = value;
       }
@@ -812,7 +813,7 @@ function fieldValue(raw: unknown): string | undefined {
 
 function displayValue(raw: unknown): string | undefined {
   if (typeof raw === 'object' && raw !== null && 'display_value' in raw) {
-    const display = (raw as { display_value: unknown }).display_value;
+    const display = raw.display_value;
     return typeof display === 'string' ? display : undefined;
   }
   return undefined;

@@ -1,7 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { type FaultVendor, FaultInjector } from '../faults.js';
 import { listen, sandboxHandle } from '../server-handle.js';
-import { HANDSHAKE_PATH, HttpError, SEARCH_PATH, jiraError, notFoundRoute, sendJson } from './http.js';
+import { HANDSHAKE_PATH, HttpError, SEARCH_PATH, notFoundRoute, sendJson } from './http.js';
 import { createAuth } from './routes/auth.js';
 import { createControlApi } from './routes/control.js';
 import { createPlatformApi } from './routes/platform-api.js';

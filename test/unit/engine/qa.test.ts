@@ -69,7 +69,7 @@ describe('shipped QA checks (rules/qa.yaml)', () => {
     ['sla-met', { slaBreached: true }],
     ['customer-updated', { publicUpdates: 0 }],
   ] as const)('fails %s when the ticket shows it', async (check, extra) => {
-    const failed = failedChecks(await judge(good(extra as Partial<Ticket>)));
+    const failed = failedChecks(await judge(good(extra)));
     expect(failed).toContain(check);
   });
 
@@ -82,7 +82,7 @@ describe('shipped QA checks (rules/qa.yaml)', () => {
 
   it('passes checks whose fact the platform does not report (SLA, public updates, reassignments, reopens)', async () => {
     const { slaBreached: _s, publicUpdates: _p, reassignmentCount: _r, reopenCount: _o, ...rest } = good();
-    const evaluation = await judge(rest as Ticket);
+    const evaluation = await judge(rest);
     expect(failedChecks(evaluation)).toEqual([]);
   });
 

@@ -2,7 +2,7 @@ import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { FaultConfigError, faultControl } from '../../faults.js';
 import { jiraError, NOT_FOUND_ISSUE, sendJson, readJsonObject } from '../http.js';
 import type { JiraSite, JiraRequestLogEntry } from '../site.js';
-import { type IssuePatch, JiraStore } from '../store.js';
+import { type IssuePatch, type JiraStore } from '../store.js';
 import type { createRequestBody } from './request-body.js';
 
 /** The /__sandbox/ control API for tests and the demo. */
