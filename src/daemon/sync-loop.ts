@@ -1,5 +1,5 @@
 import type { Source } from '../config/schema.js';
-import type { BatchContext, BatchTicket, PassMemory, PlannedEvent } from '../engine/batch-plan.js';
+import type { BatchContext, BatchTicket, PassMemory, PlannedEvent, RuleFailure } from '../engine/batch-plan.js';
 import { emptyHistoryReport, formatHistoryReport, mergeHistoryReports, type HistoryReport } from '../engine/history-report.js';
 import { needsSimilarityIndex } from '../engine/index.js';
 import { needsProblemStates, needsSlaSweep } from '../engine/needs.js';
@@ -444,9 +444,12 @@ export class SourceSync {
       const lastEditor = updatedBy.get(ticket.source.nativeId);
       return { ticket, ownWrite: lastEditor !== undefined && lastEditor === this.integrationUser };
     });
-    const plan = await planBatch({ tickets, ruleSet, context: this.batchContext(now, scope), pass: scope.memory }, snapshot);
-    for (const failure of plan.ruleFailures) logger.warn('Rule evaluation failed', { source: source.id, ticketKey: failure.ticketKey, ruleId: failure.ruleId, reason: failure.reason });
-    this.announce(plan.events);
+    // Failures and planned actions are reported as each ticket is judged, not once the batch is.
+    const observer = {
+      ruleFailed: (failure: RuleFailure) => logger.warn('Rule evaluation failed', { source: source.id, ticketKey: failure.ticketKey, ruleId: failure.ruleId, reason: failure.reason }),
+      planned: (event: PlannedEvent) => this.announce([event]),
+    };
+    const plan = await planBatch({ tickets, ruleSet, context: this.batchContext(now, scope), pass: scope.memory, observer }, snapshot);
 
     await store.commitBatch({
       sourceId: source.id,

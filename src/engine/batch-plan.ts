@@ -54,6 +54,15 @@ export interface RuleFailure {
   reason: string;
 }
 
+/**
+ * Told as the batch is planned, ticket by ticket (a rule that burns its whole time budget on every
+ * ticket must show in the logs while the batch is still being judged, not after it).
+ */
+export interface BatchObserver {
+  ruleFailed?(failure: RuleFailure): void;
+  planned?(event: PlannedEvent): void;
+}
+
 /** Everything a batch commit stores, and what the caller reports about it. */
 export interface BatchPlan {
   actions: PlannedAction[];

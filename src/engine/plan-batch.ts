@@ -1,9 +1,9 @@
 import { isOpen, type Ticket } from '../model/ticket.js';
 import type { TicketState } from '../model/ticket-state.js';
 import { BatchState } from './batch-state.js';
-import type { BatchContext, BatchPlan, BatchTicket, PassMemory } from './batch-plan.js';
+import type { BatchContext, BatchObserver, BatchPlan, BatchTicket, PassMemory } from './batch-plan.js';
 import { emptyHistoryReport, recordWouldHave, type HistoryReport } from './history-report.js';
-import { evaluateSlaOnly, evaluateTicket, finishBatch, planActions, planBatchActions } from './index.js';
+import { evaluateSlaOnly, evaluateTicket, finishBatch, needsSimilarityIndex, planActions, planBatchActions } from './index.js';
 import { needsSlaSweep } from './needs.js';
 import type { CompiledRuleSet } from './rule-set.js';
 import { ShadowProblems, ShadowState, withoutAssignments } from './shadow-state.js';
@@ -23,7 +23,7 @@ export function newPassMemory(): PassMemory {
  * look at earlier tickets' text), so a duplicate finds an original that arrives later in the pass.
  */
 export async function indexPulled(tickets: readonly Ticket[], ruleSet: CompiledRuleSet, snapshot: Pick<EngineSnapshot, 'history'>, pass: PassMemory): Promise<void> {
-  if (!ruleSet.rules.some((r) => r.kind === 'dedup')) return;
+  if (!needsSimilarityIndex(ruleSet)) return;
   for (const ticket of tickets) {
     await snapshot.history.index(similarityDoc(ticket));
     pass.pulled.add(ticket.key);
@@ -40,8 +40,12 @@ export function isHistory(ticket: Ticket, actFrom: string | undefined): boolean 
  * clock run (deskbridge's own write), or is judged by every rule; then the batch summaries. The
  * plan holds everything the commit stores; nothing is written here.
  */
-export async function planBatch(input: { tickets: readonly BatchTicket[]; ruleSet: CompiledRuleSet; context: BatchContext; pass?: PassMemory }, snapshot: EngineSnapshot): Promise<BatchPlan> {
+export async function planBatch(
+  input: { tickets: readonly BatchTicket[]; ruleSet: CompiledRuleSet; context: BatchContext; pass?: PassMemory; observer?: BatchObserver },
+  snapshot: EngineSnapshot,
+): Promise<BatchPlan> {
   const { ruleSet, context } = input;
+  const observer = input.observer ?? {};
   const { sourceId, now } = context;
   const pass = input.pass ?? newPassMemory();
   // "The earlier report" is the one created earlier: judging in creation order lets a
@@ -94,12 +98,16 @@ export async function planBatch(input: { tickets: readonly BatchTicket[]; ruleSe
       slaDueAt = evaluation.slaDueAt;
       for (const verdict of evaluation.verdicts) plan.audit.push(verdictRecord(verdict, ruleSet.hash, now));
       for (const t of evaluation.trace) {
-        if (t.outcome === 'error') plan.ruleFailures.push({ ticketKey: ticket.key, ruleId: t.ruleId, reason: t.reason });
+        if (t.outcome !== 'error') continue;
+        const failure = { ticketKey: ticket.key, ruleId: t.ruleId, reason: t.reason };
+        plan.ruleFailures.push(failure);
+        observer.ruleFailed?.(failure);
       }
       for (const action of planActions(ticket, evaluation.decisions, sourceId)) {
         plan.actions.push(action);
         if (action.action.type === 'assign') plan.routedByGroup[action.action.group] = (plan.routedByGroup[action.action.group] ?? 0) + 1;
         plan.events.push({ ticket, action });
+        observer.planned?.({ ticket, action });
       }
     }
     // History is never acted on: its row keeps the group and person the platform says.
@@ -110,6 +118,7 @@ export async function planBatch(input: { tickets: readonly BatchTicket[]; ruleSe
   for (const action of planBatchActions(await finishBatch(ruleSet, state), sourceId)) {
     plan.actions.push(action);
     plan.events.push({ ticket: undefined, action });
+    observer.planned?.({ ticket: undefined, action });
   }
   return plan;
 }

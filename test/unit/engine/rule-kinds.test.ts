@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { scratchHistory } from '../../../src/state/sqlite/store.js';
+import { MemoryHistoryStore } from '../../../src/engine/memory-history.js';
 import { BatchState } from '../../../src/engine/batch-state.js';
 import { evaluateSlaOnly, evaluateTicket, finishBatch, needsProblemStates, needsSimilarityIndex, needsSlaSweep } from '../../../src/engine/index.js';
 import { RULE_KINDS, Rule, ruleSchemaOf } from '../../../src/engine/kinds.js';
@@ -50,7 +50,7 @@ const RULES_FILE = z.strictObject({ rules: z.array(ruleSchemaOf(REGISTRY)) });
 const context = { sourceId: 'snow-test', now: new Date('2026-11-23T10:00:00Z') };
 
 function state(): BatchState {
-  return new BatchState(new Map(), new Map(), scratchHistory());
+  return new BatchState(new Map(), new Map(), new MemoryHistoryStore());
 }
 
 function ruleSet(rules: unknown[]) {
