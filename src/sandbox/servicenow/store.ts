@@ -62,7 +62,7 @@ function toFieldString(value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   // A client echoing back a reference object ({link, value}) or a display_value=all pair.
-  if (typeof value === 'object' && 'value' in value) return toFieldString((value).value);
+  if (typeof value === 'object' && 'value' in value) return toFieldString(value.value);
   return JSON.stringify(value);
 }
 
