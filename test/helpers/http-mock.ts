@@ -28,6 +28,8 @@ export function useHttpMock(): HttpMock {
   };
 
   beforeAll(() => {
+    // nock patches http and fetch while active; files sharing a worker must not inherit that.
+    if (!nock.isActive()) nock.activate();
     nock.disableNetConnect();
     nock.emitter.on('no match', onNoMatch);
   });
@@ -48,6 +50,7 @@ export function useHttpMock(): HttpMock {
   afterAll(() => {
     nock.emitter.removeListener('no match', onNoMatch);
     nock.enableNetConnect();
+    nock.restore();
   });
 
   return {
