@@ -1,7 +1,7 @@
 /**
  * The shipped pattern rules (rules/patterns.yaml) run through the REAL engine over the whole UCI
- * ServiceNow event log — the backtest path: real inbound mapping, real pattern evaluation, real
- * SQLite history — and scored against the log's own `problem_id` links with the same measures as
+ * ServiceNow event log — the backtest path: real inbound mapping, the daemon's own batch planning
+ * (planBatch) on the in-memory state — and scored against the log's own `problem_id` links with the same measures as
  * bench/patterns.ts (which simulates many configurations quickly).
  *
  * Difference from the simulation: nobody closes problems during a backtest, so every later

@@ -1,10 +1,11 @@
-import { evaluateTicket, needsSimilarityIndex } from '../engine/index.js';
+import { MemoryState } from '../engine/memory-state.js';
+import { newPassMemory } from '../engine/plan-batch.js';
+import { planOneTicket } from '../engine/plan-one.js';
 import type { CompiledRuleSet } from '../engine/rule-set.js';
 import type { Decision, QaVerdict } from '../engine/types.js';
 import { teamCalendars, type Team } from '../team/index.js';
-import { isOpen, type Ticket } from '../model/ticket.js';
+import type { Ticket } from '../model/ticket.js';
 import type { ReportBuilder } from './report.js';
-import { ReplayState } from './replay-state.js';
 
 /** Where the simulation put a ticket, in place of what history shows, until a person moves it. */
 interface Overlay {
@@ -16,8 +17,12 @@ interface Overlay {
  * Replays versions of tickets through the rules like the daemon would see them.
  *
  * The model, kept deliberately simple:
- * - Each version is evaluated once, in time order, as a change made by a person (history holds
- *   no deskbridge writes, so nothing is skipped as an own write). A version seen before (same
+ * - Each version is planned once, in time order, as a change made by a person (history holds
+ *   no deskbridge writes, so nothing is skipped as an own write), with the daemon's own
+ *   `planBatch` on a {@link MemoryState} — a batch of one version, committed before the next —
+ *   so the backtest decides what the daemon would. A batch per version, not per pass: each
+ *   version is judged at its own time (shifts, SLA clocks), and the overlay below needs the
+ *   decisions of one version before the next is shown to the rules. A version seen before (same
  *   ticket, same version) is skipped, as the daemon's ledger would.
  * - When a rule assigns a ticket, the simulated write "lands": later versions of that ticket
  *   are shown to the rules with the simulated group and person (an overlay), as the daemon
@@ -26,11 +31,15 @@ interface Overlay {
  *   is dropped and the ticket is taken as history has it from then on. A change of person
  *   alone, within a group, keeps the overlay (it was a person picking up the history group's
  *   ticket, which in the simulation sits elsewhere).
- * - Round-robin positions and open tickets per person carry over across the whole replay;
- *   loads follow each ticket's effective person (overlay or history) while it is open.
+ * - Round-robin positions, open tickets per person and history (similarity index, marks,
+ *   pattern events) carry over across the whole replay in the state, as the daemon's store
+ *   carries them between passes; loads follow each ticket's effective person (overlay or
+ *   history) while it is open, as the committed rows say.
  */
 export class Replayer {
-  readonly state = new ReplayState();
+  readonly state = new MemoryState();
+  /** One pass over the whole history: every version is indexed (when rules need it) before it is judged. */
+  private readonly pass = newPassMemory();
   private readonly overlays = new Map<string, Overlay>();
   private readonly historyGroups = new Map<string, string | undefined>();
   private readonly seenVersions = new Set<string>();
@@ -48,10 +57,6 @@ export class Replayer {
   }
 
   private readonly calendars: ReturnType<typeof teamCalendars>;
-
-  /** Status of each ticket's previous version, so QA rules see tickets enter resolved/closed. */
-  private readonly statuses = new Map<string, Ticket['status']>();
-  private readonly resolvedAts = new Map<string, string>();
 
   /** Evaluates one version; false when it was a duplicate and skipped. */
   async replay(ticket: Ticket): Promise<boolean> {
@@ -71,30 +76,21 @@ export class Replayer {
       overlay = undefined;
     }
     const seen: Ticket = overlay ? withOverlay(ticket, overlay) : ticket;
-    this.state.observe(seen.key, seen.assignee, isOpen(seen.status));
 
-    if (needsSimilarityIndex(this.ruleSet)) await this.state.history.index(seen);
-    const previousStatus = this.statuses.get(seen.key);
-    this.statuses.set(seen.key, seen.status);
-    const previousResolvedAt = this.resolvedAts.get(seen.key);
-    if (seen.resolvedAt !== undefined) this.resolvedAts.set(seen.key, seen.resolvedAt);
-    const evaluation = await evaluateTicket(seen, this.ruleSet, this.state, {
-      sourceId: this.sourceId,
-      now: new Date(seen.updatedAt),
-      previousStatus,
-      previousResolvedAt,
-      calendars: this.calendars,
-      ...(this.team ? { team: this.team } : {}),
-    });
-    for (const verdict of evaluation.verdicts) {
+    // The version's own time is the rules' clock; no start point: every version is acted on.
+    const context = { sourceId: this.sourceId, now: new Date(seen.updatedAt), calendars: this.calendars, ...(this.team ? { team: this.team } : {}) };
+    const { plan, judged } = await planOneTicket(this.state, { ticket: seen, ruleSet: this.ruleSet, context, pass: this.pass, index: true });
+    this.state.commit(this.sourceId, plan);
+    if (judged === undefined) return true;
+
+    for (const verdict of judged.verdicts) {
       this.report.verdict(verdict);
       this.onVerdict?.(seen, verdict);
     }
-    this.state.commitHistory();
-    for (const trace of evaluation.trace) {
+    for (const trace of judged.trace) {
       if (trace.outcome === 'error') this.report.ruleError(trace.ruleId, seen, trace.reason);
     }
-    for (const decision of evaluation.decisions) {
+    for (const decision of judged.decisions) {
       this.onDecision?.(seen, decision);
       this.report.decision(seen.key, decision.ruleId, decision.action);
       if (decision.action.type === 'assign') {

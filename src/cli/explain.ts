@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { loadConfig } from '../config/load-config.js';
 import { mappingName, type Source } from '../config/schema.js';
-import { BatchState } from '../engine/batch-state.js';
 import { loadConfigSet } from '../daemon/reload.js';
 import { dryRunStatePath } from '../daemon/daemon.js';
 import { mappingSourceBinding } from '../platforms/registry.js';
@@ -11,7 +10,7 @@ import { buildTestTicket } from '../model/test-ticket.js';
 import type { Ticket } from '../model/ticket.js';
 import { silentLogger } from '../observability/logger.js';
 import { createConnector } from '../platforms/api.js';
-import { MemoryHistoryStore } from '../engine/memory-history.js';
+import { MemoryState } from '../engine/memory-state.js';
 import { openSqliteStore } from '../state/sqlite/store.js';
 import { teamCalendars } from '../team/index.js';
 import { setEvaluationLimits } from '../mapping/limits.js';
@@ -64,27 +63,21 @@ export async function explainCommand(opts: ExplainOptions, out: (line: string) =
     ticket = native ? await mapInbound(mappings, liftJiraFields(data), { platform: source.platform, sourceId: source.id, source: mappingSourceBinding(source) }) : canonicalTicket(data, source.id);
   }
 
-  // The state the daemon would decide with (rotation positions, open tickets), read-only.
-  // A dry-run source decides with its own state file; neither is created when it does not exist.
+  // The state the daemon would decide with (rotation positions, open tickets, what it knows of
+  // the ticket), read-only. A dry-run source decides with its own state file; neither is created
+  // when it does not exist.
   const statePath = (source.dryRun ?? config.dryRun) ? dryRunStatePath(config.state.path) : config.state.path;
   const teamContext = { ...(set.team ? { team: set.team } : {}), calendars: teamCalendars(set.team) };
   let explanation;
   if (existsSync(statePath)) {
     const store = openSqliteStore(statePath);
     try {
-      const state = new BatchState(await store.roundRobinPositions(source.id), await store.openLoads(source.id), store.history);
-      const known = (await store.getTickets([ticket.key])).get(ticket.key);
-      explanation = await explainTicket(ticket, set.rules, state, source.id, new Date(), {
-        ...teamContext,
-        previousStatus: known?.status,
-        previousResolvedAt: known?.resolvedAt,
-        statusSince: known && known.status === ticket.status ? known.statusSince : undefined,
-      });
+      explanation = await explainTicket(ticket, set.rules, store, source.id, new Date(), teamContext);
     } finally {
       await store.close();
     }
   } else {
-    explanation = await explainTicket(ticket, set.rules, new BatchState(new Map(), new Map(), new MemoryHistoryStore()), source.id, new Date(), teamContext);
+    explanation = await explainTicket(ticket, set.rules, new MemoryState(), source.id, new Date(), teamContext);
   }
   if (opts.json) out(JSON.stringify({ ...explanation, ticket: { ...explanation.ticket, raw: undefined } }, null, 2));
   else for (const line of formatExplanation(explanation)) out(line);

@@ -4,6 +4,7 @@ import type { HistoryChanges } from '../model/history.js';
 import type { TicketState } from '../model/ticket-state.js';
 import type { Ticket } from '../model/ticket.js';
 import type { Team } from '../team/model.js';
+import type { Decision, QaVerdict, RuleTrace } from './types.js';
 import type { HistoryReport } from './history-report.js';
 import type { ShadowProblems } from './shadow-state.js';
 import type { VerdictRecord } from './verdict-record.js';
@@ -63,6 +64,17 @@ export interface BatchObserver {
   planned?(event: PlannedEvent): void;
 }
 
+/**
+ * A ticket judged live, with what every rule made of it: rule tests, explain and backtest report
+ * from it what the daemon would do (the actions alone lose the rules that did not match).
+ */
+export interface JudgedTicket {
+  ticket: Ticket;
+  decisions: Decision[];
+  trace: RuleTrace[];
+  verdicts: QaVerdict[];
+}
+
 /** Everything a batch commit stores, and what the caller reports about it. */
 export interface BatchPlan {
   actions: PlannedAction[];
@@ -84,6 +96,8 @@ export interface BatchPlan {
   routedByGroup: Record<string, number>;
   /** Tickets seen for the first time and judged live: possible originals of tickets judged before. */
   newcomers: Ticket[];
+  /** Every ticket judged live, in the order judged. */
+  judged: JudgedTicket[];
   /** What history versions of this batch taught and what acting on them would have done. */
   historyReport: HistoryReport;
 }

@@ -8,7 +8,8 @@ import { MemoryCandidateIndex } from '../similarity/memory-index.js';
  * then need no database. What a batch decided becomes history with {@link apply}.
  */
 export class MemoryHistoryStore implements HistoryStore {
-  private readonly index_ = new MemoryCandidateIndex();
+  // Scores only tickets sharing a term with the query: a backtest queries once per version.
+  private readonly index_ = new MemoryCandidateIndex(undefined, { postings: true });
   private readonly titles = new Map<string, string>();
   private readonly committed = new Set<string>();
   /** In insertion order, like the table's rows: `markedBy` returns the first. */

@@ -66,6 +66,7 @@ export async function planBatch(
     ownWrites: 0,
     routedByGroup: {},
     newcomers: [],
+    judged: [],
     historyReport: emptyHistoryReport(context.actFrom ?? ''),
   };
 
@@ -96,6 +97,7 @@ export async function planBatch(
       state.history.beginPlan(`${ticket.key}@${ticket.version}`);
       const evaluation = await evaluateTicket(ticket, ruleSet, state, evaluationContext);
       slaDueAt = evaluation.slaDueAt;
+      plan.judged.push({ ticket, decisions: evaluation.decisions, trace: evaluation.trace, verdicts: evaluation.verdicts });
       for (const verdict of evaluation.verdicts) plan.audit.push(verdictRecord(verdict, ruleSet.hash, now));
       for (const t of evaluation.trace) {
         if (t.outcome !== 'error') continue;

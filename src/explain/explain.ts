@@ -1,6 +1,8 @@
-import { evaluateTicket } from '../engine/index.js';
+import type { BatchContext } from '../engine/batch-plan.js';
+import { planOneTicket } from '../engine/plan-one.js';
 import type { CompiledRuleSet } from '../engine/rule-set.js';
-import type { EngineState, EvaluationContext, RuleTrace } from '../engine/types.js';
+import type { StateView } from '../engine/snapshot.js';
+import type { RuleTrace } from '../engine/types.js';
 import { compileExpression, isTruthy } from '../mapping/expression.js';
 import type { Action } from '../model/action.js';
 import type { Ticket } from '../model/ticket.js';
@@ -30,17 +32,23 @@ export interface Explanation {
   rules: RuleExplanation[];
 }
 
-/** Evaluates every rule for one ticket, as the daemon would now, and says why each did what it did. */
+/**
+ * Evaluates every rule for one ticket, as the daemon would now, and says why each did what it did.
+ * The ticket is planned as a batch of its own on what `view` holds (the state file, or an empty
+ * in-memory state): what the daemon knows of it (status and since when) comes from its row
+ * there. Nothing is committed.
+ */
 export async function explainTicket(
   ticket: Ticket,
   ruleSet: CompiledRuleSet,
-  state: EngineState,
+  view: StateView,
   sourceId: string,
   now = new Date(),
-  /** The team file and its calendars, and what the daemon knows of the ticket: decide as the daemon would. */
-  extra: Pick<EvaluationContext, 'team' | 'calendars' | 'previousStatus' | 'previousResolvedAt' | 'statusSince'> = {},
+  /** The team file and its calendars: decide as the daemon would. */
+  team: Pick<BatchContext, 'team' | 'calendars'> = {},
 ): Promise<Explanation> {
-  const evaluation = await evaluateTicket(ticket, ruleSet, state, { sourceId, now, ...extra });
+  const { judged } = await planOneTicket(view, { ticket, ruleSet, context: { sourceId, now, ...team }, index: false });
+  const evaluation = { decisions: judged?.decisions ?? [], trace: judged?.trace ?? [] };
   const traced = new Map(evaluation.trace.map((t) => [t.ruleId, t]));
   const rules: RuleExplanation[] = [];
   for (const compiled of ruleSet.rules) {

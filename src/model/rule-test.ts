@@ -49,7 +49,10 @@ export const RuleTest = z.strictObject({
   now: z.iso.datetime({ offset: true }).optional(),
   /** Rules of the file that are `enabled: false` but switched on for this test (try a rule before enabling it). */
   enable: z.array(z.string().min(1)).optional(),
-  /** State before the ticket arrives: round-robin positions per rule, open tickets per person. */
+  /**
+   * State before the ticket arrives: round-robin positions per rule (over whatever the `history`
+   * tickets moved), open tickets per person (on top of the history tickets still open).
+   */
   state: z
     .strictObject({
       roundRobin: z.record(z.string(), z.number().int().min(0)).optional(),

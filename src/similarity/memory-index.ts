@@ -29,21 +29,38 @@ interface StoredDoc {
  * The all-pairs baseline: every query is scored against every indexed ticket in memory with
  * exactly the scoring of {@link SqliteCandidateIndex}. Exact but linear in the number of
  * tickets per query; used by the benchmark (as the reference and the baseline) and by tests.
+ * With `postings` it scores only the tickets sharing a term with the query — the same results
+ * (a ticket sharing no term has no text score and is never a candidate), without a scan of every
+ * ticket per query: the in-memory history of rule tests, explain and backtest uses that.
  */
 export class MemoryCandidateIndex implements CandidateIndex {
   private readonly docs = new Map<string, StoredDoc>();
   private readonly df = new Map<string, number>();
   private titleLenSum = 0;
   private bodyLenSum = 0;
+  /** Term → keys of the tickets holding it; only with the `postings` option. */
+  private readonly postings: Map<string, Set<string>> | undefined;
 
-  constructor(private readonly params: ScoringParams = DEFAULT_SCORING) {}
+  constructor(
+    private readonly params: ScoringParams = DEFAULT_SCORING,
+    options: { postings?: boolean } = {},
+  ) {
+    this.postings = options.postings ? new Map() : undefined;
+  }
 
   upsert(doc: SimilarityDoc): void {
     this.remove(doc.key);
     const analysed = analyse(doc, this.params);
     const vec = termWeights(analysed, this.avgLengths(), this.params);
     const previous = this.docs.get(doc.key);
-    for (const term of vec.keys()) this.df.set(term, (this.df.get(term) ?? 0) + 1);
+    for (const term of vec.keys()) {
+      this.df.set(term, (this.df.get(term) ?? 0) + 1);
+      if (this.postings) {
+        const keys = this.postings.get(term) ?? new Set<string>();
+        keys.add(doc.key);
+        this.postings.set(term, keys);
+      }
+    }
     this.titleLenSum += analysed.title.length;
     this.bodyLenSum += analysed.body.length;
     this.docs.set(doc.key, {
@@ -77,7 +94,7 @@ export class MemoryCandidateIndex implements CandidateIndex {
     const recency = q.recency ?? DEFAULT_RECENCY;
     const queryMs = Date.parse(q.doc.createdAt);
     const out: Candidate[] = [];
-    for (const d of this.docs.values()) {
+    for (const d of this.pool(qvec)) {
       if (d.ticket.key === q.doc.key || !sources.has(d.ticket.sourceId)) continue;
       if (d.createdMs < after || d.createdMs >= before) continue;
       if (q.equalFields && !q.equalFields.every((f) => fieldEquals(q.doc.fields[f], d.fields[f]))) continue;
@@ -98,6 +115,14 @@ export class MemoryCandidateIndex implements CandidateIndex {
       });
     }
     return out.sort(compareCandidates).slice(0, q.limit);
+  }
+
+  /** The tickets a query is scored against: all of them, or (with postings) those sharing a term. */
+  private pool(qvec: ReadonlyMap<string, number>): Iterable<StoredDoc> {
+    if (!this.postings) return this.docs.values();
+    const keys = new Set<string>();
+    for (const term of qvec.keys()) for (const key of this.postings.get(term) ?? []) keys.add(key);
+    return [...keys].flatMap((key) => this.docs.get(key) ?? []);
   }
 
   setRoot(key: string, rootKey: string): void {
@@ -123,6 +148,7 @@ export class MemoryCandidateIndex implements CandidateIndex {
   clear(): void {
     this.docs.clear();
     this.df.clear();
+    this.postings?.clear();
     this.titleLenSum = 0;
     this.bodyLenSum = 0;
   }
@@ -134,6 +160,9 @@ export class MemoryCandidateIndex implements CandidateIndex {
       const left = (this.df.get(term) ?? 1) - 1;
       if (left > 0) this.df.set(term, left);
       else this.df.delete(term);
+      const keys = this.postings?.get(term);
+      keys?.delete(key);
+      if (keys?.size === 0) this.postings?.delete(term);
     }
     this.titleLenSum -= old.titleLen;
     this.bodyLenSum -= old.bodyLen;

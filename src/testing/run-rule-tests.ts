@@ -5,10 +5,10 @@ import { loadRules } from '../config/load-rules.js';
 import type { LoadedRulesFile, LoadedRuleTest } from '../config/load-rules.js';
 import type { YamlSource } from '../diagnostics/yaml-source.js';
 import { issuesToDiagnostics } from '../diagnostics/zod-issues.js';
-import { BatchState } from '../engine/batch-state.js';
-import { MemoryHistoryStore } from '../engine/memory-history.js';
+import { MemoryState } from '../engine/memory-state.js';
+import { newPassMemory } from '../engine/plan-batch.js';
+import { planOneTicket } from '../engine/plan-one.js';
 import { findTeamFile, loadTeam, teamCalendars, type Team } from '../team/index.js';
-import { evaluateTicket, needsSimilarityIndex } from '../engine/index.js';
 import { compileRuleSet } from '../engine/rule-set.js';
 import type { CompiledRuleSet } from '../engine/rule-set.js';
 import type { RuleTrace } from '../engine/types.js';
@@ -95,8 +95,11 @@ async function runTest(file: string, loaded: LoadedRuleTest, ruleSet: CompiledRu
   }
 
   // A fresh state per test: what the test says, and nothing left over from the test before it.
+  // Decided as the daemon decides a page: each ticket is a batch planned on what the state holds.
   const teamContext = team ? { team, calendars: teamCalendars(team) } : { calendars: teamCalendars(undefined) };
-  const history = new MemoryHistoryStore();
+  const context = { sourceId, now: new Date(test.now ?? TEST_TIME), ...teamContext };
+  const state = new MemoryState();
+  const pass = newPassMemory();
   for (const [i, partial] of (test.history ?? []).entries()) {
     const number = `H${i + 1}`;
     const earlier = buildTestTicket({ key: `test:${sourceId}:${number}`, source: { nativeId: number, number }, ...partial }, sourceId, loaded.index);
@@ -106,18 +109,18 @@ async function runTest(file: string, loaded: LoadedRuleTest, ruleSet: CompiledRu
       return report;
     }
     // Each earlier ticket is its own committed batch, as the daemon would have seen it.
-    const before = new BatchState(new Map(), new Map(), history);
-    if (needsSimilarityIndex(ruleSet)) await before.history.index(earlier.ticket);
-    await evaluateTicket(earlier.ticket, ruleSet, before, { sourceId, now: new Date(test.now ?? TEST_TIME), ...teamContext });
-    history.apply(before.history.changes);
+    const { plan } = await planOneTicket(state, { ticket: earlier.ticket, ruleSet, context, pass, index: true });
+    state.commit(sourceId, plan);
   }
-  const state = new BatchState(new Map(Object.entries(test.state?.roundRobin ?? {})), new Map(Object.entries(test.state?.openTickets ?? {})), history);
-  if (needsSimilarityIndex(ruleSet)) await state.history.index(built.ticket);
-  const evaluation = await evaluateTicket(built.ticket, ruleSet, state, { sourceId, now: new Date(test.now ?? TEST_TIME), ...teamContext });
-  report.actual = evaluation.decisions.map((d) => ({ rule: d.ruleId, action: d.action, explanation: d.explanation }));
-  report.trace = fullTrace(ruleSet, evaluation.trace);
+  // The test's `state` is what the ticket arrives to: positions as given, whatever the history
+  // tickets moved; open tickets as given, on top of the history tickets still open.
+  state.seed({ sourceId, positions: new Map(Object.entries(test.state?.roundRobin ?? {})), openLoads: new Map(Object.entries(test.state?.openTickets ?? {})) });
+  const { judged } = await planOneTicket(state, { ticket: built.ticket, ruleSet, context, pass, index: true });
+  const decisions = judged?.decisions ?? [];
+  report.actual = decisions.map((d) => ({ rule: d.ruleId, action: d.action, explanation: d.explanation }));
+  report.trace = fullTrace(ruleSet, judged?.trace ?? []);
 
-  const comparison = compareActions(expected, evaluation.decisions, mode);
+  const comparison = compareActions(expected, decisions, mode);
   if (!comparison.pass) {
     report.status = 'fail';
     report.diff = comparison.diff;

@@ -24,6 +24,7 @@ import { compileTemplate } from '../../src/mapping/template.js';
 import { PatternRule } from '../../src/engine/patterns/schema.js';
 import { RoutingRule } from '../../src/engine/routing/schema.js';
 import { MemoryHistoryStore } from '../../src/engine/memory-history.js';
+import { MemoryState } from '../../src/engine/memory-state.js';
 import { runRuleTests } from '../../src/testing/run-rule-tests.js';
 import { makeTicket } from '../helpers/tickets.js';
 
@@ -262,7 +263,7 @@ describe('explain shows the limit a rule broke', () => {
       RoutingRule.parse({ kind: 'routing', id: 'endless', when: `priority = 3 and ${ENDLESS}`, assign: { group: 'Nowhere' } }),
       RoutingRule.parse({ kind: 'routing', id: 'desk', when: 'true', assign: { group: 'Desk' } }),
     ]);
-    const explanation = await explainTicket(makeTicket(), rules, new BatchState(new Map(), new Map(), new MemoryHistoryStore()), 'snow-test', new Date('2026-11-23T10:00:00Z'));
+    const explanation = await explainTicket(makeTicket(), rules, new MemoryState(), 'snow-test', new Date('2026-11-23T10:00:00Z'));
     const text = formatExplanation(explanation).join('\n');
     expect(text).toMatch(/! endless\s+error: when failed: evaluation stopped: it ran longer than the budget of 200 ms/);
     expect(text).toMatch(/error: evaluation stopped: it ran longer than the budget/);

@@ -98,7 +98,7 @@ describe('backtest replay and report', () => {
       { name: 'N1', count: 2 },
       { name: 'N2', count: 1 },
     ]);
-    expect(Object.fromEntries(replayer.state.openLoads())).toEqual({ N1: 1, N2: 1 });
+    expect(Object.fromEntries(await replayer.state.openLoads('backtest'))).toEqual({ N1: 1, N2: 1 });
   });
 
   it('orders top lists by count then name and cuts them at N', () => {
