@@ -19,10 +19,10 @@ export interface SpawnedProcess {
   child: ChildProcess;
   /** Its exit code (null when a signal ended it). */
   exited: Promise<number | null>;
-  stdout(): string;
-  stderr(): string;
+  stdout: () => string;
+  stderr: () => string;
   /** stdout and stderr interleaved in the order they arrived. */
-  output(): string;
+  output: () => string;
 }
 
 /** The result of a child process run to its end. */
