@@ -31,10 +31,12 @@ export interface RunningDaemon {
 }
 
 /**
- * The e2e harness: starts sandboxes, loads configs and builds daemons, and closes all of it after
- * each test (daemons stopped first, then whatever else was registered, newest first). Call it in
- * a `describe` (or at file level); everything it hands out is cleaned up by its `afterEach`.
- * Only public entry points are used (sandbox start functions, loadConfig, Daemon).
+ * The e2e harness: starts sandboxes, loads configs, builds daemons, opens state stores, makes temp
+ * dirs and runs the CLI as a child process, and cleans all of it up after each test (CLI processes
+ * still running are SIGKILLed first, then daemons are stopped, then whatever else was registered is
+ * closed, newest first). Call it in a `describe` (or at file level); everything it hands out is
+ * cleaned up by its `afterEach`. Only public entry points are used (sandbox start functions,
+ * loadConfig, Daemon, openSqliteStore, bin/deskbridge.js).
  */
 export interface E2eHarness {
   /** A ServiceNow sandbox seeded as `spec` says (see startSeededSandbox), closed after the test. */
