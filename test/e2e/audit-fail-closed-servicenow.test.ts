@@ -1,13 +1,12 @@
 import { appendFileSync, chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { entryHash } from '../../src/audit/chain.js';
 import { auditAcknowledgeCommand, auditVerifyCommand } from '../../src/cli/audit.js';
-import { loadConfig } from '../../src/config/load-config.js';
-import { Daemon } from '../../src/daemon/daemon.js';
-import { raiseIncident, ServiceNowStore, startServiceNowSandbox, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
-import { captureLogger } from '../helpers/log-capture.js';
+import type { Daemon } from '../../src/daemon/daemon.js';
+import { raiseIncident, ServiceNowStore, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
+import { useE2e } from '../helpers/e2e.js';
 import { writeConfig, writesIn } from '../helpers/sandbox-env.js';
 
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
@@ -18,29 +17,24 @@ interface Running {
   lines: string[];
 }
 
-const running: Daemon[] = [];
-let sandbox: ServiceNowSandbox | undefined;
+const e2e = useE2e();
 
-afterEach(async () => {
-  for (const daemon of running.splice(0)) await daemon.stop().catch(() => undefined);
-  await sandbox?.close();
-  sandbox = undefined;
-});
-
-/** A sandbox with nobody's incidents yet, and a config whose audit files rotate every entry or two. */
-async function setup(audit = './audit'): Promise<{ configPath: string; auditDir: string; statePath: string }> {
-  sandbox = await startServiceNowSandbox({ store: new ServiceNowStore(), users: [{ userName: 'deskbridge', password: 'deskbridge' }] });
+/**
+ * A sandbox with nobody's incidents yet, and a config whose audit files rotate every entry or two;
+ * `raise` adds an incident with no group there: the e2e rules route it to the service desk (an
+ * assignment and a note).
+ */
+async function setup(audit = './audit'): Promise<{ sandbox: ServiceNowSandbox; raise: (title: string) => void; configPath: string; auditDir: string; statePath: string }> {
+  const sandbox = await e2e.serviceNowOn({ store: new ServiceNowStore(), users: [{ userName: 'deskbridge', password: 'deskbridge' }] });
   const configPath = writeConfig(sandbox.url);
   appendFileSync(configPath, `metrics: { port: 0 }\naudit: { dir: ${JSON.stringify(audit)}, maxBytes: 1024 }\n`);
-  const { config } = loadConfig(configPath);
-  return { configPath, auditDir: config.audit.dir, statePath: config.state.path };
+  const { config } = e2e.load(configPath);
+  const raise = (title: string): void => void raiseIncident(sandbox.store, { title, category: 'software' });
+  return { sandbox, raise, configPath, auditDir: config.audit.dir, statePath: config.state.path };
 }
 
 async function start(configPath: string): Promise<Running> {
-  const { config, secrets } = loadConfig(configPath);
-  const { logger, lines } = captureLogger(secrets);
-  const daemon = new Daemon({ config, logger });
-  running.push(daemon);
+  const { daemon, lines } = e2e.daemon(configPath);
   const url = await daemon.serveMetrics();
   if (!url) throw new Error('metrics not served');
   return { daemon, url, lines };
@@ -48,13 +42,6 @@ async function start(configPath: string): Promise<Running> {
 
 async function stop(r: Running): Promise<void> {
   await r.daemon.stop();
-  running.splice(running.indexOf(r.daemon), 1);
-}
-
-/** An incident with no group: the e2e rules route it to the service desk (an assignment and a note). */
-function raise(title: string): void {
-  if (!sandbox) throw new Error('no sandbox');
-  raiseIncident(sandbox.store, { title, category: 'software' });
 }
 
 /** A CLI command run in-process: its exit code and what it printed. */
@@ -145,8 +132,7 @@ describe('a tampered audit trail stops the daemon writing to ServiceNow until an
   it.each(TAMPERING)(
     '%s: verify fails, the daemon makes zero writes (health 503, metric, exit 1) until acknowledged, then writes again and verify passes listing the break',
     async (_name, kind, tamper) => {
-      const { configPath, auditDir, statePath } = await setup();
-      if (!sandbox) throw new Error('no sandbox');
+      const { sandbox, raise, configPath, auditDir, statePath } = await setup();
       raise('Printer on floor 2 jams');
       raise('Laptop fan is loud');
       raise('Outlook asks for the password again and again');
@@ -208,9 +194,8 @@ describe('a tampered audit trail stops the daemon writing to ServiceNow until an
 describe('an audit directory deskbridge cannot write', () => {
   it('is reported at start in one line naming the path, makes the daemon unhealthy and blocks every write', async () => {
     // Missing and uncreatable: its parent is a file (also what a read-only mount looks like to mkdir).
-    const { configPath } = await setup('./not-a-dir/audit');
+    const { sandbox, raise, configPath } = await setup('./not-a-dir/audit');
     writeFileSync(join(dirname(configPath), 'not-a-dir'), 'a file, not a folder\n');
-    if (!sandbox) throw new Error('no sandbox');
     raise('Monitor flickers');
 
     const r = await start(configPath);
@@ -234,10 +219,9 @@ describe('an audit directory deskbridge cannot write', () => {
   });
 
   it.skipIf(process.getuid?.() === 0)('EACCES (a directory owned by another user) blocks writes too', async () => {
-    const { configPath, auditDir } = await setup();
+    const { sandbox, raise, configPath, auditDir } = await setup();
     mkdirSync(auditDir, { recursive: true });
     chmodSync(auditDir, 0o500);
-    if (!sandbox) throw new Error('no sandbox');
     raise('Keyboard missing keys');
     try {
       const r = await start(configPath);

@@ -1,21 +1,20 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
-import { openSqliteStore } from '../../src/state/sqlite/store.js';
-import { REPO, snapshot, startSeededSandbox, writeConfig, writesIn } from '../helpers/sandbox-env.js';
+import { describe, expect, it } from 'vitest';
+import { useE2e } from '../helpers/e2e.js';
+import { snapshot, writeConfig, writesIn } from '../helpers/sandbox-env.js';
 import { missingData } from '../helpers/data.js';
 
-const BIN = join(REPO, 'bin', 'deskbridge.js');
+const e2e = useE2e();
 
-function cli(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, ...env } });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+/** The CLI run from the repository (relative fixture paths), to its end. */
+async function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const result = await e2e.cli(args);
+  return { status: result.code, stdout: result.stdout, stderr: result.stderr };
 }
 
 describe('deskbridge validate (CLI)', () => {
-  it('exits 1 and prints file:line:col for every error of a broken config and a broken rules file at once', () => {
-    const result = cli(['validate', 'test/fixtures/config/three-errors.yaml', 'test/fixtures/rules/broken-three-errors.yaml']);
+  it('exits 1 and prints file:line:col for every error of a broken config and a broken rules file at once', async () => {
+    const result = await cli(['validate', 'test/fixtures/config/three-errors.yaml', 'test/fixtures/rules/broken-three-errors.yaml']);
 
     expect(result.status).toBe(1);
     const errors = result.stdout.split('\n').filter((l) => / error /.test(l));
@@ -29,15 +28,15 @@ describe('deskbridge validate (CLI)', () => {
     ]);
   });
 
-  it('exits 0 for the shipped example rules and mappings', () => {
-    const result = cli(['validate', 'rules', 'mappings']);
+  it('exits 0 for the shipped example rules and mappings', async () => {
+    const result = await cli(['validate', 'rules', 'mappings']);
 
     expect(result.stdout).toContain('no problems found');
     expect(result.status).toBe(0);
   });
 
-  it('refuses to run with a broken config and says where the problem is', () => {
-    const result = cli(['run', '--once', '--config', 'test/fixtures/config/unknown-key.yaml']);
+  it('refuses to run with a broken config and says where the problem is', async () => {
+    const result = await cli(['run', '--once', '--config', 'test/fixtures/config/unknown-key.yaml']);
 
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/unknown-key\.yaml:\d+:\d+ error unknown-field/);
@@ -45,31 +44,21 @@ describe('deskbridge validate (CLI)', () => {
 });
 
 describe.skipIf(missingData('eventLog', 'ticketTexts'))('deskbridge run (CLI)', () => {
-  const sandboxes: ServiceNowSandbox[] = [];
-  afterAll(async () => {
-    for (const s of sandboxes) await s.close();
-  });
-
   it('runs on its schedule until SIGTERM, then finishes in-flight writes and exits 0', async () => {
-    const sandbox = await startSeededSandbox({ eventLogIncidents: 300 });
-    sandboxes.push(sandbox);
+    const sandbox = await e2e.serviceNow({ eventLogIncidents: 300 });
     // Every second, paced so the first pass is still writing when the signal arrives.
     const configPath = writeConfig(sandbox.url, { schedule: '* * * * * *', requestsPerMinute: 6000 });
-    const child = spawn(process.execPath, [BIN, 'run', '--config', configPath], { env: { ...process.env, E2E_SN_PASSWORD: 'deskbridge' }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const { child, exited, stderr } = e2e.spawnCli(['run', '--config', configPath], { env: { E2E_SN_PASSWORD: 'deskbridge' } });
 
     while (writesIn(sandbox) < 20) await new Promise((r) => setTimeout(r, 10));
     child.kill('SIGTERM');
     const code = await exited;
 
     expect(code).toBe(0);
-    expect(stderr).toContain('Stopping: finishing in-flight writes');
+    expect(stderr()).toContain('Stopping: finishing in-flight writes');
     // Nothing half-done: every write the daemon started was confirmed and recorded.
-    const store = openSqliteStore(join(dirname(configPath), 'state.db'));
+    const store = e2e.store(join(dirname(configPath), 'state.db'));
     const entries = await store.outbox.list({ limit: 10_000 });
-    await store.close();
     const started = entries.filter((e) => e.attempts > 0);
     expect(started.every((e) => e.status === 'done')).toBe(true);
     const notes = Object.values(snapshot(sandbox)).reduce((n, s) => n + s.notes.length, 0);

@@ -1,14 +1,8 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
-import { Daemon } from '../../src/daemon/daemon.js';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/observability/logger.js';
-import type { JiraSandbox } from '../../src/sandbox/jira/index.js';
 import { TestClock } from '../helpers/clock.js';
 import { useE2e } from '../helpers/e2e.js';
-import { expectedJiraRouting, jiraSnapshot, jiraWrites, startSeededJira, writeJiraConfig } from '../helpers/jira-env.js';
-import { REPO } from '../helpers/sandbox-env.js';
+import { expectedJiraRouting, jiraSnapshot, jiraWrites, writeJiraConfig } from '../helpers/jira-env.js';
 import { missingData } from '../helpers/data.js';
 
 process.env['E2E_JIRA_TOKEN'] = 'deskbridge';
@@ -74,22 +68,17 @@ describe('Jira Cloud search that lags behind writes', () => {
 });
 
 describe.skipIf(missingData('hadoopBugs'))('Jira Cloud crash recovery', () => {
-  const sandboxes: JiraSandbox[] = [];
-  afterAll(async () => {
-    for (const s of sandboxes) await s.close();
-  });
+  const e2e = useE2e();
 
   it('a daemon killed with SIGKILL mid-pass and restarted ends with the same issues as an uninterrupted run', async () => {
-    const reference = await startSeededJira('cloud', { hadoopIssues: 150 });
-    const crashed = await startSeededJira('cloud', { hadoopIssues: 150 });
-    sandboxes.push(reference, crashed);
+    const reference = await e2e.jira('cloud', { hadoopIssues: 150 });
+    const crashed = await e2e.jira('cloud', { hadoopIssues: 150 });
     // The two sandboxes were seeded a moment apart, so issue versions (Jira's `updated`) — and the
     // idempotency markers derived from them — differ; everything a person reads must not.
     const strip = (s: ReturnType<typeof jiraSnapshot>) =>
       Object.fromEntries(Object.entries(s).map(([k, v]) => [k, { team: v.team, assignee: v.assignee, notes: v.notes.map((n) => n.replace(/deskbridge:[0-9a-f]+/g, 'deskbridge:…')) }]));
 
-    const { config } = loadConfig(writeJiraConfig(reference, { requestsPerMinute: 9000 }));
-    const daemon = new Daemon({ config, logger: silentLogger });
+    const { daemon } = e2e.daemon(writeJiraConfig(reference, { requestsPerMinute: 9000 }), { logger: silentLogger });
     expect((await daemon.runOnce()).ok).toBe(true);
     await daemon.stop();
     const expected = strip(jiraSnapshot(reference));
@@ -97,10 +86,7 @@ describe.skipIf(missingData('hadoopBugs'))('Jira Cloud crash recovery', () => {
     expect(total).toBeGreaterThan(60);
 
     const configPath = writeJiraConfig(crashed, { requestsPerMinute: 9000 });
-    const run = () => {
-      const child = spawn(process.execPath, [join(REPO, 'bin', 'deskbridge.js'), 'run', '--once', '--config', configPath], { env: { ...process.env }, stdio: 'ignore' });
-      return { child, exited: new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))) };
-    };
+    const run = () => e2e.spawnCli(['run', '--once', '--config', configPath]);
     let kills = 0;
     for (const fraction of [0.2, 0.5, 0.8]) {
       const { child, exited } = run();

@@ -1,11 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
-import { Daemon } from '../../src/daemon/daemon.js';
+import { describe, expect, it } from 'vitest';
 import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
-import { captureLogger } from '../helpers/log-capture.js';
-import { REPO, snapshot, startSeededSandbox, writeConfig, writesIn, type PlatformSnapshot } from '../helpers/sandbox-env.js';
+import { useE2e } from '../helpers/e2e.js';
+import { snapshot, writeConfig, writesIn, type PlatformSnapshot } from '../helpers/sandbox-env.js';
 import { missingData } from '../helpers/data.js';
 
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
@@ -32,22 +28,13 @@ function expectedRouting(sandbox: ServiceNowSandbox): Map<string, { group: strin
 }
 
 describe('daemon against the ServiceNow sandbox (real HTTP, real SQLite)', () => {
-  let sandbox: ServiceNowSandbox | undefined;
-  let daemon: Daemon | undefined;
-  afterEach(async () => {
-    await daemon?.stop().catch(() => undefined);
-    await sandbox?.close();
-    daemon = undefined;
-    sandbox = undefined;
-  });
+  const e2e = useE2e();
 
   it.skipIf(missingData('eventLog', 'ticketTexts'))('assigns and notes every matching incident exactly once, and a second pass writes nothing', async () => {
-    sandbox = await startSeededSandbox({ fixtures: true, eventLogIncidents: 200 });
+    const sandbox = await e2e.serviceNow({ fixtures: true, eventLogIncidents: 200 });
     const before = snapshot(sandbox);
     const expected = expectedRouting(sandbox);
-    const { config, secrets } = loadConfig(writeConfig(sandbox.url));
-    const { logger, lines } = captureLogger(secrets);
-    daemon = new Daemon({ config, logger });
+    const { daemon, lines } = e2e.daemon(writeConfig(sandbox.url));
 
     const first = await daemon.runOnce();
     const after = snapshot(sandbox);
@@ -75,12 +62,10 @@ describe('daemon against the ServiceNow sandbox (real HTTP, real SQLite)', () =>
   });
 
   it('plans but does not write in dry-run mode', async () => {
-    sandbox = await startSeededSandbox({ fixtures: true });
+    const sandbox = await e2e.serviceNow({ fixtures: true });
     const before: PlatformSnapshot = snapshot(sandbox);
     const configPath = writeConfig(sandbox.url, { dryRun: true });
-    const { config, secrets } = loadConfig(configPath);
-    const { logger, lines } = captureLogger(secrets);
-    daemon = new Daemon({ config, logger });
+    const { daemon, config, logger, lines } = e2e.daemon(configPath);
 
     const result = await daemon.runOnce();
 
@@ -88,22 +73,20 @@ describe('daemon against the ServiceNow sandbox (real HTTP, real SQLite)', () =>
     expect(writesIn(sandbox)).toBe(0);
     expect(snapshot(sandbox)).toEqual(before);
     expect(lines.filter((l) => l.includes('DRY-RUN: would write')).length).toBe(result.results[0]?.planned);
-    const listed = spawnSync(process.execPath, [join(REPO, 'bin', 'deskbridge.js'), 'outbox', 'list', '--config', configPath], { encoding: 'utf8', env: process.env });
+    const listed = await e2e.cli(['outbox', 'list', '--config', configPath]);
     expect(listed.stdout.split('\n').filter((l) => l.includes(' would have ')).length).toBe(result.results[0]?.planned);
     await daemon.stop();
 
     // Switching dry-run off afterwards: the real run has not "used up" the tickets.
-    const real = loadConfig(writeConfig(sandbox.url)).config;
-    daemon = new Daemon({ config: { ...real, state: config.state }, logger });
-    const live = await daemon.runOnce();
+    const real = e2e.load(writeConfig(sandbox.url)).config;
+    const live = await e2e.daemon({ config: { ...real, state: config.state } }, { logger }).daemon.runOnce();
 
     expect(live.results[0]?.written.sent).toBe(result.results[0]?.planned);
   });
 
   it('picks up a change made on the platform after the first pass', async () => {
-    sandbox = await startSeededSandbox({ fixtures: true });
-    const { config, secrets } = loadConfig(writeConfig(sandbox.url));
-    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+    const sandbox = await e2e.serviceNow({ fixtures: true });
+    const { daemon } = e2e.daemon(writeConfig(sandbox.url));
     await daemon.runOnce();
 
     const created = sandbox.store.insert('incident', { short_description: 'Wi-Fi down in building B', category: 'network', state: '1' }, 'beth.anglin', { inputDisplayValue: true });
@@ -114,12 +97,10 @@ describe('daemon against the ServiceNow sandbox (real HTTP, real SQLite)', () =>
   });
 
   it('stops a source whose credentials are refused, with a message that says what to fix', async () => {
-    sandbox = await startSeededSandbox({ fixtures: true });
+    const sandbox = await e2e.serviceNow({ fixtures: true });
     process.env['E2E_SN_PASSWORD'] = 'wrong-password-123';
     try {
-      const { config, secrets } = loadConfig(writeConfig(sandbox.url));
-      const { logger, lines } = captureLogger(secrets);
-      daemon = new Daemon({ config, logger });
+      const { daemon, lines } = e2e.daemon(writeConfig(sandbox.url));
 
       const result = await daemon.runOnce();
 

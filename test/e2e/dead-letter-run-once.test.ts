@@ -1,11 +1,7 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
-import { Daemon } from '../../src/daemon/daemon.js';
-import { ServiceNowStore, seedFixtures, startServiceNowSandbox, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
-import { captureLogger } from '../helpers/log-capture.js';
-import { REPO, snapshot, writeConfig } from '../helpers/sandbox-env.js';
+import { describe, expect, it } from 'vitest';
+import { ServiceNowStore, seedFixtures } from '../../src/sandbox/servicenow/index.js';
+import { useE2e } from '../helpers/e2e.js';
+import { snapshot, writeConfig } from '../helpers/sandbox-env.js';
 
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
 
@@ -15,30 +11,22 @@ process.env['E2E_SN_PASSWORD'] = 'deskbridge';
  * `deskbridge outbox list` says what was not sent and why.
  */
 describe('run --once after a dead-lettered write', () => {
-  let sandbox: ServiceNowSandbox | undefined;
-  let daemon: Daemon | undefined;
-  afterEach(async () => {
-    await daemon?.stop().catch(() => undefined);
-    daemon = undefined;
-    await sandbox?.close();
-  });
+  const e2e = useE2e();
 
   it('fails the pass that dead-letters, succeeds on the next, and outbox list shows the refused write and the note held with it', async () => {
     const store = new ServiceNowStore();
     seedFixtures(store);
-    sandbox = await startServiceNowSandbox({
+    const sandbox = await e2e.serviceNowOn({
       store,
       // The instance requires a routing reason whenever the group changes: every assignment is refused.
       dataPolicies: [{ table: 'incident', mandatory: 'u_routing_reason', when: (_record, changes) => 'assignment_group' in changes }],
     });
     const configPath = writeConfig(sandbox.url);
-    const { config, secrets } = loadConfig(configPath);
-    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+    const { daemon } = e2e.daemon(configPath);
 
     const first = await daemon.runOnce();
     const second = await daemon.runOnce();
     await daemon.stop();
-    daemon = undefined;
 
     expect(first.ok).toBe(false);
     expect(first.results[0]?.written.dead).toBeGreaterThan(0);
@@ -51,9 +39,7 @@ describe('run --once after a dead-lettered write', () => {
         .filter((n) => n.includes('routed to')),
     ).toEqual([]);
 
-    const listed = await new Promise<string>((resolve) => {
-      execFile(process.execPath, [join(REPO, 'bin', 'deskbridge.js'), 'outbox', 'list', '--status', 'dead', '--config', configPath], { env: process.env }, (_e, stdout) => resolve(stdout));
-    });
+    const listed = (await e2e.cli(['outbox', 'list', '--status', 'dead', '--config', configPath])).stdout;
     expect(listed).toContain('Data Policy Exception');
     expect(listed).toMatch(/error: Not sent: it builds on assign [0-9a-f]{12} \(rule network-to-netops\), which was dead-lettered: ServiceNow refused PATCH/);
     expect(listed).toMatch(/pending 0, done \d+, dead \d+/);

@@ -1,10 +1,8 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
-import { Daemon } from '../../src/daemon/daemon.js';
-import { adfToText, JiraStore, seedFixtures, seedHadoop, startJiraSandbox, type JiraSandbox } from '../../src/sandbox/jira/index.js';
+import { describe, expect, it } from 'vitest';
+import { adfToText, JiraStore, seedFixtures, seedHadoop, type JiraSandbox } from '../../src/sandbox/jira/index.js';
 import { readHadoopBugs, readHadoopDuplicates, type HadoopBugReport } from '../../src/sandbox/jira/seed-hadoop.js';
-import { captureLogger } from '../helpers/log-capture.js';
+import { useE2e, type E2eHarness } from '../helpers/e2e.js';
 import { jiraWrites, writeJiraConfig } from '../helpers/jira-env.js';
 import { REPO } from '../helpers/sandbox-env.js';
 import { missingData } from '../helpers/data.js';
@@ -16,7 +14,7 @@ const RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules-dedup');
  * Real Apache Hadoop reports, re-opened so dedup applies: labelled duplicate pairs plus unrelated
  * reports around them, in a Jira Cloud sandbox.
  */
-async function seed(flavour: 'cloud' | 'datacenter'): Promise<{ sandbox: JiraSandbox; pairs: [HadoopBugReport, HadoopBugReport][] }> {
+async function seed(e2e: E2eHarness, flavour: 'cloud' | 'datacenter'): Promise<{ sandbox: JiraSandbox; pairs: [HadoopBugReport, HadoopBugReport][] }> {
   const reports = await readHadoopBugs();
   const byId = new Map(reports.map((r) => [r.id, r]));
   const pairs: [HadoopBugReport, HadoopBugReport][] = [];
@@ -32,7 +30,7 @@ async function seed(flavour: 'cloud' | 'datacenter'): Promise<{ sandbox: JiraSan
   const store = new JiraStore({ flavour });
   seedFixtures(store);
   await seedHadoop(store, { reports: open });
-  return { sandbox: await startJiraSandbox({ flavour, store }), pairs };
+  return { sandbox: await e2e.jiraOn({ flavour, store }), pairs };
 }
 
 function deskbridgeComments(sandbox: JiraSandbox, idOrKey: string): string[] {
@@ -45,21 +43,14 @@ function deskbridgeComments(sandbox: JiraSandbox, idOrKey: string): string[] {
 }
 
 describe.skipIf(missingData('hadoopBugs')).each(['cloud', 'datacenter'] as const)('dedup rules against the Jira %s sandbox (real Hadoop reports)', (flavour) => {
-  let sandbox: JiraSandbox | undefined;
-  let daemon: Daemon | undefined;
-  afterEach(async () => {
-    await daemon?.stop().catch(() => undefined);
-    await sandbox?.close();
-    daemon = undefined;
-    sandbox = undefined;
-  });
+  const e2e = useE2e();
 
   it('links likely duplicates to their root once, suggests the rest once, and repeats nothing after a restart', async () => {
-    const seeded = await seed(flavour);
-    sandbox = seeded.sandbox;
-    const { config, secrets } = loadConfig(writeJiraConfig(sandbox, { rules: RULES }));
-    const capture = captureLogger(secrets);
-    daemon = new Daemon({ config, logger: capture.logger });
+    const seeded = await seed(e2e, flavour);
+    const { sandbox } = seeded;
+    const loaded = e2e.load(writeJiraConfig(sandbox, { rules: RULES }));
+    const capture = e2e.daemon(loaded);
+    let { daemon } = capture;
     const firstRun = await daemon.runOnce();
     if (!firstRun.ok)
       console.log(
@@ -101,7 +92,7 @@ describe.skipIf(missingData('hadoopBugs')).each(['cloud', 'datacenter'] as const
     const writes = jiraWrites(sandbox);
     expect((await daemon.runOnce()).ok).toBe(true);
     await daemon.stop();
-    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+    ({ daemon } = e2e.daemon(loaded));
     expect((await daemon.runOnce()).ok).toBe(true);
     expect(jiraWrites(sandbox)).toBe(writes);
   });

@@ -1,9 +1,7 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
-import { Daemon } from '../../src/daemon/daemon.js';
-import { raiseIncident, ServiceNowStore, startServiceNowSandbox, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
-import { captureLogger } from '../helpers/log-capture.js';
+import { describe, expect, it } from 'vitest';
+import { raiseIncident, ServiceNowStore, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
+import { useE2e } from '../helpers/e2e.js';
 import { REPO, writeConfig, writesIn } from '../helpers/sandbox-env.js';
 
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
@@ -42,14 +40,7 @@ function parentOf(sandbox: ServiceNowSandbox, sysId: string): string {
 }
 
 describe('duplicate detection finds an original updated after its duplicate (ServiceNow sandbox)', () => {
-  let sandbox: ServiceNowSandbox | undefined;
-  let daemon: Daemon | undefined;
-  afterEach(async () => {
-    await daemon?.stop().catch(() => undefined);
-    await sandbox?.close();
-    daemon = undefined;
-    sandbox = undefined;
-  });
+  const e2e = useE2e();
 
   it.each([
     ['on the same page', 50],
@@ -62,9 +53,8 @@ describe('duplicate detection finds an original updated after its duplicate (Ser
       const duplicate = raise(store, 2 * HOUR, DUPLICATE);
       // The original's last update is later than the duplicate's: it is pulled after it.
       store.update('incident', original.sysId, { comments: 'Happens for every PDF, other attachments open fine.' }, 'beth.anglin', { inputDisplayValue: true });
-      sandbox = await startServiceNowSandbox({ store, users: USERS });
-      const { config, secrets } = loadConfig(writeConfig(sandbox.url, { rules: RULES, pageSize }));
-      daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+      const sandbox = await e2e.serviceNowOn({ store, users: USERS });
+      const { daemon } = e2e.daemon(writeConfig(sandbox.url, { rules: RULES, pageSize }));
 
       expect((await daemon.runOnce()).ok).toBe(true);
       expectSuggested(sandbox, duplicate, original);
@@ -81,10 +71,10 @@ describe('duplicate detection finds an original updated after its duplicate (Ser
   it('across passes: an original created earlier that reaches deskbridge only after its duplicate was judged is still found', async () => {
     const store = new ServiceNowStore();
     const duplicate = raise(store, 2 * HOUR, DUPLICATE);
-    sandbox = await startServiceNowSandbox({ store, users: USERS });
-    const { config, secrets } = loadConfig(writeConfig(sandbox.url, { rules: RULES }));
-    const log = captureLogger(secrets);
-    daemon = new Daemon({ config, logger: log.logger });
+    const sandbox = await e2e.serviceNowOn({ store, users: USERS });
+    const loaded = e2e.load(writeConfig(sandbox.url, { rules: RULES }));
+    const log = e2e.daemon(loaded);
+    let { daemon } = log;
 
     expect((await daemon.runOnce()).ok).toBe(true);
     expect(dedupNotes(sandbox, duplicate.sysId)).toEqual([]);
@@ -100,7 +90,7 @@ describe('duplicate detection finds an original updated after its duplicate (Ser
     const writes = writesIn(sandbox);
     expect((await daemon.runOnce()).ok).toBe(true);
     await daemon.stop();
-    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+    ({ daemon } = e2e.daemon(loaded));
     expect((await daemon.runOnce()).ok).toBe(true);
     expect(writesIn(sandbox)).toBe(writes);
   }, 60_000);

@@ -4,17 +4,14 @@
  * SIGTERM ends the daemon within a second, and a restart neither hangs nor evaluates again what
  * was processed.
  */
-import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
-import { REPO, snapshot, startSeededSandbox, writeConfig } from '../helpers/sandbox-env.js';
+import { describe, expect, it } from 'vitest';
+import { useE2e, type E2eHarness } from '../helpers/e2e.js';
+import { snapshot, writeConfig } from '../helpers/sandbox-env.js';
 
-const BIN = join(REPO, 'bin', 'deskbridge.js');
-const ENV = { ...process.env, E2E_SN_PASSWORD: 'deskbridge' };
+const ENV = { E2E_SN_PASSWORD: 'deskbridge' };
 const BUDGET_MS = 250;
 
 /** Mutual recursion: endless, and not the self-call `validate` refuses, so it reaches the daemon. */
@@ -48,13 +45,10 @@ async function timedGet(url: string): Promise<{ ms: number; status: number }> {
 }
 
 /** Asynchronously: the sandbox runs in this process and must keep answering. */
-function runOnce(configPath: string): Promise<{ status: number | null; log: string; ms: number }> {
+async function runOnce(e2e: E2eHarness, configPath: string): Promise<{ status: number | null; log: string; ms: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [BIN, 'run', '--once', '--config', configPath], { cwd: REPO, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  return new Promise((resolve) => child.once('exit', (status) => resolve({ status, log, ms: performance.now() - started })));
+  const { code, output } = await e2e.cli(['run', '--once', '--config', configPath], { env: ENV });
+  return { status: code, log: output, ms: performance.now() - started };
 }
 
 function passLine(log: string): Record<string, unknown> {
@@ -63,15 +57,11 @@ function passLine(log: string): Record<string, unknown> {
 }
 
 describe('a rule that never ends', () => {
-  const sandboxes: ServiceNowSandbox[] = [];
-  afterAll(async () => {
-    for (const s of sandboxes) await s.close();
-  });
+  const e2e = useE2e();
 
   it('fails for each ticket within the budget while the daemon stays responsive, stops on SIGTERM and restarts without hanging', async () => {
-    const sandbox = await startSeededSandbox({ fixtures: true });
-    sandboxes.push(sandbox);
-    const rulesDir = mkdtempSync(join(tmpdir(), 'deskbridge-endless-'));
+    const sandbox = await e2e.serviceNow({ fixtures: true });
+    const rulesDir = e2e.tempDir('deskbridge-endless-');
     writeFileSync(join(rulesDir, 'routing.yaml'), RULES);
     const port = await freePort();
     const configPath = writeConfig(sandbox.url, { rules: rulesDir });
@@ -83,18 +73,14 @@ describe('a rule that never ends', () => {
 
     // 1. The daemon: health and metrics answer during the pass; SIGTERM ends it within a second.
     await timedGet(`${sandbox.url}/`); // this process's HTTP client loaded and warm, so only the daemon is timed
-    const child = spawn(process.execPath, [BIN, 'run', '--config', configPath], { cwd: REPO, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const { child, exited, output: log } = e2e.spawnCli(['run', '--config', configPath], { env: ENV });
     const deadline = Date.now() + 30_000;
-    while (!log.includes('Rule evaluation failed') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(log).toContain('Rule evaluation failed');
+    while (!log().includes('Rule evaluation failed') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(log()).toContain('Rule evaluation failed');
     const health = [];
     for (let i = 0; i < 3; i++) health.push(await timedGet(`http://127.0.0.1:${port}/healthz`));
     const metrics = await timedGet(`http://127.0.0.1:${port}/metrics`);
-    expect(log).not.toContain('"Pass complete"');
+    expect(log()).not.toContain('"Pass complete"');
     for (const h of health) expect(h.ms).toBeLessThan(1000);
     expect(metrics).toMatchObject({ status: 200 });
     expect(metrics.ms).toBeLessThan(1000);
@@ -104,7 +90,7 @@ describe('a rule that never ends', () => {
     expect(performance.now() - signalledAt).toBeLessThan(1000);
 
     // 2. A restart completes the pass: the endless rule fails per ticket (logged with rule and ticket), the others route.
-    const first = await runOnce(configPath);
+    const first = await runOnce(e2e, configPath);
     expect(first.status).toBe(0);
     const failures = first.log
       .split('\n')
@@ -119,7 +105,7 @@ describe('a rule that never ends', () => {
     for (const number of unassigned) expect(after[number]?.group, number).toBe('Service Desk');
 
     // 3. Processed means processed: another run evaluates nothing again and does not wait on the rule.
-    const second = await runOnce(configPath);
+    const second = await runOnce(e2e, configPath);
     expect(second.status).toBe(0);
     expect(passLine(second.log)).toMatchObject({ evaluated: 0 });
     expect(second.log).not.toContain('Rule evaluation failed');

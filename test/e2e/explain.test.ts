@@ -1,34 +1,27 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
-import { REPO, startSeededSandbox, writeConfig, writesIn } from '../helpers/sandbox-env.js';
-
-/** Runs the CLI without blocking this process, which serves the sandbox it talks to. */
-function explain(args: string[]): Promise<{ status: number | null; stdout: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(REPO, 'bin', 'deskbridge.js'), 'explain', ...args], { env: { ...process.env, E2E_SN_PASSWORD: 'deskbridge' } });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('close', (status) => resolve({ status, stdout: output }));
-  });
-}
+import { useE2e } from '../helpers/e2e.js';
+import { REPO, writeConfig, writesIn } from '../helpers/sandbox-env.js';
 
 describe('deskbridge explain', () => {
-  let sandbox: ServiceNowSandbox;
-  let config: string;
-  beforeAll(async () => {
-    sandbox = await startSeededSandbox({ fixtures: true });
-    config = writeConfig(sandbox.url, { rules: join(REPO, 'rules') });
-  });
-  afterAll(async () => {
-    await sandbox.close();
-  });
+  const e2e = useE2e();
+
+  /** A seeded sandbox and a config with the shipped rules on it. */
+  async function desk(): Promise<{ sandbox: ServiceNowSandbox; config: string }> {
+    const sandbox = await e2e.serviceNow({ fixtures: true });
+    return { sandbox, config: writeConfig(sandbox.url, { rules: join(REPO, 'rules') }) };
+  }
+
+  /** `deskbridge explain`: its exit code and everything it printed (stdout and stderr). */
+  async function explain(args: string[]): Promise<{ status: number | null; stdout: string }> {
+    const { code, output } = await e2e.cli(['explain', ...args], { env: { E2E_SN_PASSWORD: 'deskbridge' } });
+    return { status: code, stdout: output };
+  }
 
   it('explains a live ticket: which rules matched, which clause decided, and what would be done — writing nothing', async () => {
+    const { sandbox, config } = await desk();
     const result = await explain(['--ticket', 'INC0010002', '--config', config]);
 
     expect(result.status).toBe(0);
@@ -42,7 +35,8 @@ describe('deskbridge explain', () => {
   });
 
   it('explains a ticket described in a JSON file with canonical fields', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'deskbridge-explain-')), 'ticket.json');
+    const { config } = await desk();
+    const file = join(e2e.tempDir('deskbridge-explain-'), 'ticket.json');
     writeFileSync(file, JSON.stringify({ title: 'Core router down', priority: 1, status: 'new', group: 'Service Desk' }));
 
     const result = await explain(['--file', file, '--config', config]);
@@ -53,6 +47,7 @@ describe('deskbridge explain', () => {
   });
 
   it('says so when the ticket does not exist', async () => {
+    const { config } = await desk();
     const result = await explain(['--ticket', 'INC9999999', '--config', config]);
 
     expect(result.status).toBe(1);

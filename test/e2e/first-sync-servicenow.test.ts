@@ -1,19 +1,15 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
-import { Daemon } from '../../src/daemon/daemon.js';
+import { describe, expect, it } from 'vitest';
 import { formatHistoryReport } from '../../src/engine/history-report.js';
 import { parseFrom } from '../../src/daemon/start-point.js';
-import { raiseIncident, seedFromEventLog, ServiceNowStore, startServiceNowSandbox, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
+import { raiseIncident, seedFromEventLog, ServiceNowStore, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
 import { TestClock } from '../helpers/clock.js';
-import { captureLogger } from '../helpers/log-capture.js';
+import { useE2e } from '../helpers/e2e.js';
 import { eventLogRows, REPO, writeConfig, writesIn } from '../helpers/sandbox-env.js';
 import { missingData } from '../helpers/data.js';
 
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
 const RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules-first-sync');
-const BIN = join(REPO, 'bin', 'deskbridge.js');
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const USERS = [
@@ -85,34 +81,16 @@ function openedAt(sandbox: ServiceNowSandbox, number: string): string {
   return sandbox.store.list('incident').find((r) => r['number'] === number)?.['opened_at'] ?? '';
 }
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, E2E_SN_PASSWORD: 'deskbridge' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 describe.skipIf(missingData('eventLog', 'ticketTexts'))('first sync against the ServiceNow sandbox (real HTTP, real SQLite)', () => {
-  let sandbox: ServiceNowSandbox | undefined;
-  let daemon: Daemon | undefined;
-  afterEach(async () => {
-    await daemon?.stop().catch(() => undefined);
-    await sandbox?.close();
-    daemon = undefined;
-    sandbox = undefined;
-  });
+  const e2e = useE2e();
+  const runCli = (args: string[]) => e2e.cli(args, { env: { E2E_SN_PASSWORD: 'deskbridge' } });
 
   it('first sync of a closed year writes nothing by default, reports what it would have done, and the next live spike opens one problem on the learned baseline', async () => {
     const { store, burst } = await closedYear();
     const total = store.count('incident');
-    sandbox = await startServiceNowSandbox({ store, users: USERS });
-    const { config, secrets } = loadConfig(writeConfig(sandbox.url, { rules: RULES, actFrom: null }));
-    const log = captureLogger(secrets);
-    daemon = new Daemon({ config, logger: log.logger });
+    const sandbox = await e2e.serviceNowOn({ store, users: USERS });
+    const log = e2e.daemon(writeConfig(sandbox.url, { rules: RULES, actFrom: null }));
+    const { daemon } = log;
 
     const first = await daemon.runOnce();
     expect(first.ok).toBe(true);
@@ -164,11 +142,10 @@ describe.skipIf(missingData('eventLog', 'ticketTexts'))('first sync against the 
         logged: 'opened',
         fields: { state: '2', assignment_group: 'Network Operations' },
       })['sys_id'] ?? '';
-    sandbox = await startServiceNowSandbox({ store, users: USERS });
-    const { config, secrets } = loadConfig(writeConfig(sandbox.url, { rules: join(REPO, 'test', 'fixtures', 'e2e', 'rules-sla'), actFrom: null }));
+    const sandbox = await e2e.serviceNowOn({ store, users: USERS });
     // The rules' clock: moved past the hour instead of waiting for it.
     const clock = new TestClock();
-    daemon = new Daemon({ config, logger: captureLogger(secrets).logger, ruleNow: clock.now });
+    const { daemon } = e2e.daemon(writeConfig(sandbox.url, { rules: join(REPO, 'test', 'fixtures', 'e2e', 'rules-sla'), actFrom: null }), { ruleNow: clock.now });
     const slaNotes = (): string[] =>
       store
         .journal(late)
@@ -188,9 +165,8 @@ describe.skipIf(missingData('eventLog', 'ticketTexts'))('first sync against the 
 
   it('with --from, the first sync acts on the history since then: the old outage gets its problem, open incidents are routed', async () => {
     const { store, burst, openOld } = await closedYear();
-    sandbox = await startServiceNowSandbox({ store, users: USERS });
-    const { config, secrets } = loadConfig(writeConfig(sandbox.url, { rules: RULES, actFrom: null }));
-    daemon = new Daemon({ config, logger: captureLogger(secrets).logger, actFrom: parseFrom('210d', new Date()) });
+    const sandbox = await e2e.serviceNowOn({ store, users: USERS });
+    const { daemon } = e2e.daemon(writeConfig(sandbox.url, { rules: RULES, actFrom: null }), { actFrom: parseFrom('210d', new Date()) });
 
     const first = await daemon.runOnce();
     expect(first.ok).toBe(true);
@@ -204,7 +180,7 @@ describe.skipIf(missingData('eventLog', 'ticketTexts'))('first sync against the 
 
   it('deskbridge run --once prints the report; run --once --from then acts on that history on the same state', async () => {
     const { store, burst, openOld } = await closedYear();
-    sandbox = await startServiceNowSandbox({ store, users: USERS });
+    const sandbox = await e2e.serviceNowOn({ store, users: USERS });
     const configPath = writeConfig(sandbox.url, { rules: RULES, actFrom: null, logLevel: 'warn' });
 
     const first = await runCli(['run', '--once', '--config', configPath]);

@@ -1,11 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
-import { Daemon, dryRunStatePath } from '../../src/daemon/daemon.js';
-import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
+import { describe, expect, it } from 'vitest';
+import { dryRunStatePath } from '../../src/daemon/daemon.js';
 import { StateHeldError, StateLeaseLostError, type ProcessIdentity } from '../../src/state/lease.js';
-import { openSqliteStore } from '../../src/state/sqlite/store.js';
-import { captureLogger } from '../helpers/log-capture.js';
-import { startSeededSandbox, writeConfig, writesIn } from '../helpers/sandbox-env.js';
+import { useE2e } from '../helpers/e2e.js';
+import { writeConfig, writesIn } from '../helpers/sandbox-env.js';
 
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
 
@@ -14,22 +11,13 @@ const elsewhere: ProcessIdentity = { pid: 4242, host: 'other-node', pidNamespace
 const aMinuteAhead = (): Date => new Date(Date.now() + 60_000);
 
 describe('fencing: a daemon whose state was taken over (it was paused past its TTL) writes nothing more', () => {
-  let sandbox: ServiceNowSandbox | undefined;
-  let daemon: Daemon | undefined;
-  afterEach(async () => {
-    await daemon?.stop().catch(() => undefined);
-    await sandbox?.close();
-    daemon = undefined;
-    sandbox = undefined;
-  });
+  const e2e = useE2e();
 
   it('fails its next commit, stops with a clear error, and sends no write to the platform', async () => {
-    sandbox = await startSeededSandbox({ fixtures: true });
-    const { config, secrets } = loadConfig(writeConfig(sandbox.url));
-    const { logger, lines } = captureLogger(secrets);
-    daemon = new Daemon({ config, logger });
+    const sandbox = await e2e.serviceNow({ fixtures: true });
+    const { daemon, config, lines } = e2e.daemon(writeConfig(sandbox.url));
     await daemon.hold();
-    const successor = openSqliteStore(config.state.path, aMinuteAhead, elsewhere);
+    const successor = e2e.store(config.state.path, aMinuteAhead, elsewhere);
     const taken = await successor.leases.acquire({ ttlMs: 30_000 });
 
     const result = await daemon.runOnce();
@@ -47,30 +35,27 @@ describe('fencing: a daemon whose state was taken over (it was paused past its T
     // Its shutdown leaves the successor's lease alone.
     await daemon.stop();
     expect(await successor.leases.current()).toMatchObject({ pid: 4242, token: 2, releasedAt: undefined });
-    await successor.close();
   });
 
   it('notices at its next heartbeat that it lost the lock and stops itself', async () => {
-    sandbox = await startSeededSandbox({ fixtures: true });
-    const { config, secrets } = loadConfig(writeConfig(sandbox.url));
-    const { logger } = captureLogger(secrets);
-    daemon = new Daemon({ config: { ...config, state: { ...config.state, lease: { ttlSeconds: 1, heartbeatSeconds: 0.05 } } }, logger });
+    const sandbox = await e2e.serviceNow({ fixtures: true });
+    const { config, secrets } = e2e.load(writeConfig(sandbox.url));
+    const { daemon } = e2e.daemon({ config: { ...config, state: { ...config.state, lease: { ttlSeconds: 1, heartbeatSeconds: 0.05 } } }, secrets });
     await daemon.hold();
-    const lost = new Promise<StateLeaseLostError>((resolve) => daemon?.onLeaseLost(resolve));
-    const successor = openSqliteStore(config.state.path, aMinuteAhead, elsewhere);
+    const lost = new Promise<StateLeaseLostError>((resolve) => daemon.onLeaseLost(resolve));
+    const successor = e2e.store(config.state.path, aMinuteAhead, elsewhere);
 
     await successor.leases.acquire({ ttlMs: 30_000 });
 
     expect(await lost).toBeInstanceOf(StateLeaseLostError);
-    await successor.close();
   });
 
   it('refuses runOnce while another live daemon holds the state, and runs once it is released', async () => {
-    sandbox = await startSeededSandbox({ fixtures: true });
-    const { config, secrets } = loadConfig(writeConfig(sandbox.url));
-    const first = new Daemon({ config, logger: captureLogger(secrets).logger });
+    const sandbox = await e2e.serviceNow({ fixtures: true });
+    const loaded = e2e.load(writeConfig(sandbox.url));
+    const { daemon: first } = e2e.daemon(loaded);
     await first.hold();
-    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+    const { daemon } = e2e.daemon(loaded);
 
     await expect(daemon.runOnce()).rejects.toBeInstanceOf(StateHeldError);
     expect(writesIn(sandbox)).toBe(0);
@@ -80,12 +65,11 @@ describe('fencing: a daemon whose state was taken over (it was paused past its T
   });
 
   it('locks the dry-run state file too, and releases both on stop', async () => {
-    sandbox = await startSeededSandbox({ fixtures: true });
-    const { config, secrets } = loadConfig(writeConfig(sandbox.url, { dryRun: true }));
-    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+    const sandbox = await e2e.serviceNow({ fixtures: true });
+    const { daemon, config } = e2e.daemon(writeConfig(sandbox.url, { dryRun: true }));
     await daemon.runOnce();
-    const main = openSqliteStore(config.state.path);
-    const dry = openSqliteStore(dryRunStatePath(config.state.path));
+    const main = e2e.store(config.state.path);
+    const dry = e2e.store(dryRunStatePath(config.state.path));
 
     expect(await main.leases.current()).toMatchObject({ pid: process.pid, releasedAt: undefined });
     expect(await dry.leases.current()).toMatchObject({ pid: process.pid, releasedAt: undefined });
@@ -93,7 +77,5 @@ describe('fencing: a daemon whose state was taken over (it was paused past its T
     await daemon.stop();
     expect((await main.leases.current())?.releasedAt).toEqual(expect.any(String));
     expect((await dry.leases.current())?.releasedAt).toEqual(expect.any(String));
-    await main.close();
-    await dry.close();
   });
 });

@@ -1,11 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
-import { Daemon } from '../../src/daemon/daemon.js';
-import { JiraStore, seedFixtures, startJiraSandbox, type JiraSandbox } from '../../src/sandbox/jira/index.js';
-import { captureLogger } from '../helpers/log-capture.js';
+import { describe, expect, it } from 'vitest';
+import { JiraStore, seedFixtures } from '../../src/sandbox/jira/index.js';
+import { useE2e, type E2eHarness } from '../helpers/e2e.js';
 import { expectedJiraRouting, jiraSnapshot, jiraWrites, writeJiraConfig } from '../helpers/jira-env.js';
 import { REPO } from '../helpers/sandbox-env.js';
 
@@ -43,19 +40,12 @@ function seededStore(flavour: 'cloud' | 'datacenter'): JiraStore {
  * but answered with a 5xx.
  */
 describe.each(['datacenter', 'cloud'] as const)('own writes on Jira %s', (flavour) => {
-  let sandbox: JiraSandbox | undefined;
-  const daemons: Daemon[] = [];
-  afterEach(async () => {
-    for (const d of daemons.splice(0)) await d.stop().catch(() => undefined);
-    await sandbox?.close();
-    sandbox = undefined;
-  });
+  const e2e = useE2e();
 
   it('a restarted daemon recognises issues whose last change is its own comment and evaluates none of them again', async () => {
-    sandbox = await startJiraSandbox({ flavour, store: seededStore(flavour) });
+    const sandbox = await e2e.jiraOn({ flavour, store: seededStore(flavour) });
     const path = writeJiraConfig(sandbox, { rules: DEDUP_RULES });
-    const first = new Daemon({ config: loadConfig(path).config, logger: captureLogger([]).logger });
-    daemons.push(first);
+    const { daemon: first } = e2e.daemon(path);
     const run1 = await first.runOnce();
     expect(run1.ok).toBe(true);
     // Suggestion notes are comments only: they leave no changelog entry on the issue.
@@ -65,8 +55,7 @@ describe.each(['datacenter', 'cloud'] as const)('own writes on Jira %s', (flavou
     sandbox.resetRequestLog();
 
     // A new process: nothing of the first one's memory survives, only the state file.
-    const second = new Daemon({ config: loadConfig(path).config, logger: captureLogger([]).logger });
-    daemons.push(second);
+    const { daemon: second } = e2e.daemon(path);
     const run2 = await second.runOnce();
 
     expect(run2.ok).toBe(true);
@@ -79,18 +68,17 @@ describe.each(['datacenter', 'cloud'] as const)('own writes on Jira %s', (flavou
   // Cloud takes the same connector path; one flavour keeps `npm test` short.
   it.runIf(flavour === 'datacenter')('a routing note whose assignment was applied but answered 5xx is still posted, exactly once', async () => {
     const store = seededStore(flavour);
-    sandbox = await startJiraSandbox({
+    const sandbox = await e2e.jiraOn({
       flavour,
       store,
       // Half the edits are applied and then answered with a server error.
       faults: { rate: 0.5, kinds: ['server-error'], methods: ['PUT'], afterApplyShare: 1, serverErrorStatuses: [500], seed: 12 },
     });
     const expected = expectedJiraRouting(sandbox);
-    const { config } = loadConfig(writeJiraConfig(sandbox));
+    const loaded = e2e.load(writeJiraConfig(sandbox));
     // Every retry goes through the outbox, version check first: the earlier attempt's change is there.
-    for (const source of config.sources) source.retry.maxRetries = 0;
-    const daemon = new Daemon({ config, logger: captureLogger([]).logger });
-    daemons.push(daemon);
+    for (const source of loaded.config.sources) source.retry.maxRetries = 0;
+    const { daemon } = e2e.daemon(loaded);
 
     // The first pass meets the faults (and retries within it); later passes only finish what is left.
     await daemon.runOnce();
@@ -110,19 +98,14 @@ describe.each(['datacenter', 'cloud'] as const)('own writes on Jira %s', (flavou
 });
 
 /** One routing rule, an assignment without a note: one write per issue keeps the test quick. */
-function assignOnlyRules(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'deskbridge-assign-only-'));
+function assignOnlyRules(e2e: E2eHarness): string {
+  const dir = e2e.tempDir('deskbridge-assign-only-');
   writeFileSync(join(dir, 'routing.yaml'), ['rules:', '  - id: unassigned-to-desk', '    kind: routing', '    when: $not($exists(group))', '    assign:', '      group: Service Desk', ''].join('\n'));
   return dir;
 }
 
 describe('a bulk change on Jira Data Center: 350 issues in one updated minute', () => {
-  let sandbox: JiraSandbox | undefined;
-  let daemon: Daemon | undefined;
-  afterEach(async () => {
-    await daemon?.stop().catch(() => undefined);
-    await sandbox?.close();
-  });
+  const e2e = useE2e();
 
   it('routes all 350 in one pass with pageSize 100, although its own writes between pages move them out of the minute', async () => {
     const store = new JiraStore({ flavour: 'datacenter' });
@@ -135,10 +118,9 @@ describe('a bulk change on Jira Data Center: 350 issues in one updated minute', 
       const at = minute + (i % 59) * 1000;
       imported.push(store.createIssue({ project: 'ITSM', issueType: 'Incident', summary: `Imported request ${i}`, reporter, created: at, updated: at }, reporter).key);
     }
-    sandbox = await startJiraSandbox({ flavour: 'datacenter', store });
-    const { config } = loadConfig(writeJiraConfig(sandbox, { pageSize: 100, rules: assignOnlyRules() }));
-    const captured = captureLogger([]);
-    daemon = new Daemon({ config, logger: captured.logger });
+    const sandbox = await e2e.jiraOn({ flavour: 'datacenter', store });
+    const captured = e2e.daemon(writeJiraConfig(sandbox, { pageSize: 100, rules: assignOnlyRules(e2e) }));
+    const { daemon } = captured;
 
     const result = await daemon.runOnce();
 

@@ -1,9 +1,7 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
-import { Daemon } from '../../src/daemon/daemon.js';
-import { adfToText, JiraStore, seedFixtures, startJiraSandbox, type JiraSandbox } from '../../src/sandbox/jira/index.js';
-import { captureLogger } from '../helpers/log-capture.js';
+import { describe, expect, it } from 'vitest';
+import { adfToText, JiraStore, seedFixtures, type JiraSandbox } from '../../src/sandbox/jira/index.js';
+import { useE2e } from '../helpers/e2e.js';
 import { jiraWrites, writeJiraConfig } from '../helpers/jira-env.js';
 import { REPO } from '../helpers/sandbox-env.js';
 
@@ -40,23 +38,16 @@ function text(description: unknown): string {
 }
 
 describe.each(['cloud', 'datacenter'] as const)('pattern rules against the Jira %s sandbox', (flavour) => {
-  let sandbox: JiraSandbox | undefined;
-  let daemon: Daemon | undefined;
-  afterEach(async () => {
-    await daemon?.stop().catch(() => undefined);
-    await sandbox?.close();
-    daemon = undefined;
-    sandbox = undefined;
-  });
+  const e2e = useE2e();
 
   it('opens one Problem issue for a spike, links its incidents, adds a late member, and never writes twice', async () => {
     const store = new JiraStore({ flavour });
     seedFixtures(store);
     for (let week = 6; week >= 1; week--) raise(store, week * 7 * DAY, 'Wi-Fi drops now and then');
     const spike = [raise(store, 5 * HOUR, 'Wi-Fi down on floor 3'), raise(store, 4 * HOUR, 'No Wi-Fi in the east wing'), raise(store, 3 * HOUR, 'Wi-Fi access point unreachable')];
-    sandbox = await startJiraSandbox({ flavour, store });
-    const { config, secrets } = loadConfig(writeJiraConfig(sandbox, { rules: RULES }));
-    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+    const sandbox = await e2e.jiraOn({ flavour, store });
+    const loaded = e2e.load(writeJiraConfig(sandbox, { rules: RULES }));
+    let { daemon } = e2e.daemon(loaded);
     expect((await daemon.runOnce()).ok).toBe(true);
 
     const opened = problems(sandbox);
@@ -85,7 +76,7 @@ describe.each(['cloud', 'datacenter'] as const)('pattern rules against the Jira 
     const writes = jiraWrites(sandbox);
     expect((await daemon.runOnce()).ok).toBe(true);
     await daemon.stop();
-    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+    ({ daemon } = e2e.daemon(loaded));
     expect((await daemon.runOnce()).ok).toBe(true);
     expect(jiraWrites(sandbox)).toBe(writes);
   });

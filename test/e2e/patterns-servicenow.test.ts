@@ -1,8 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
-import { Daemon } from '../../src/daemon/daemon.js';
-import { raiseIncident, ServiceNowStore, startServiceNowSandbox, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
-import { captureLogger } from '../helpers/log-capture.js';
+import { describe, expect, it } from 'vitest';
+import { raiseIncident, ServiceNowStore, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
+import { useE2e } from '../helpers/e2e.js';
 import { REPO, writeConfig, writesIn } from '../helpers/sandbox-env.js';
 import { join } from 'node:path';
 
@@ -26,14 +24,7 @@ function problemOf(sandbox: ServiceNowSandbox, number: string): string {
 }
 
 describe('pattern rules against the ServiceNow sandbox (real HTTP, real SQLite)', () => {
-  let sandbox: ServiceNowSandbox | undefined;
-  let daemon: Daemon | undefined;
-  afterEach(async () => {
-    await daemon?.stop().catch(() => undefined);
-    await sandbox?.close();
-    daemon = undefined;
-    sandbox = undefined;
-  });
+  const e2e = useE2e();
 
   it('opens one problem for a spike, links its incidents, adds a late member, and never writes twice', async () => {
     const store = new ServiceNowStore();
@@ -43,16 +34,15 @@ describe('pattern rules against the ServiceNow sandbox (real HTTP, real SQLite)'
       raise(store, week * 7 * DAY - HOUR, 'Laptop screen flickers', 'hardware', 'Display');
     }
     const spike = [raise(store, 5 * HOUR, 'VPN tunnel down for the whole floor'), raise(store, 4 * HOUR, 'Cannot connect to VPN'), raise(store, 3 * HOUR, 'VPN login fails')];
-    sandbox = await startServiceNowSandbox({
+    const sandbox = await e2e.serviceNowOn({
       store,
       users: [
         { userName: 'deskbridge', password: 'deskbridge' },
         { userName: 'beth.anglin', password: 'beth' },
       ],
     });
-    const configPath = writeConfig(sandbox.url, { rules: RULES });
-    const { config, secrets } = loadConfig(configPath);
-    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+    const loaded = e2e.load(writeConfig(sandbox.url, { rules: RULES }));
+    let { daemon } = e2e.daemon(loaded);
 
     expect((await daemon.runOnce()).ok).toBe(true);
     const opened = problems(sandbox);
@@ -82,7 +72,7 @@ describe('pattern rules against the ServiceNow sandbox (real HTTP, real SQLite)'
     const writes = writesIn(sandbox);
     expect((await daemon.runOnce()).ok).toBe(true);
     await daemon.stop();
-    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+    ({ daemon } = e2e.daemon(loaded));
     expect((await daemon.runOnce()).ok).toBe(true);
     expect(writesIn(sandbox)).toBe(writes);
   });
@@ -91,15 +81,14 @@ describe('pattern rules against the ServiceNow sandbox (real HTTP, real SQLite)'
     const store = new ServiceNowStore();
     for (let week = 6; week >= 1; week--) raise(store, week * 7 * DAY, 'VPN drops now and then');
     const first = [raise(store, 6 * HOUR, 'VPN down'), raise(store, 5 * HOUR, 'VPN down again'), raise(store, 4 * HOUR, 'VPN still down')];
-    sandbox = await startServiceNowSandbox({
+    const sandbox = await e2e.serviceNowOn({
       store,
       users: [
         { userName: 'deskbridge', password: 'deskbridge' },
         { userName: 'beth.anglin', password: 'beth' },
       ],
     });
-    const { config, secrets } = loadConfig(writeConfig(sandbox.url, { rules: RULES }));
-    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+    const { daemon } = e2e.daemon(writeConfig(sandbox.url, { rules: RULES }));
     expect((await daemon.runOnce()).ok).toBe(true);
     const [problem] = problems(sandbox);
     expect(problem).toBeDefined();

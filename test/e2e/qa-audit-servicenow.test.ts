@@ -1,11 +1,8 @@
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
-import { Daemon } from '../../src/daemon/daemon.js';
-import { ServiceNowStore, seedFixtures, startServiceNowSandbox, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
-import { captureLogger } from '../helpers/log-capture.js';
+import { describe, expect, it } from 'vitest';
+import { ServiceNowStore, seedFixtures, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
+import { useE2e } from '../helpers/e2e.js';
 import { REPO, writeConfig, writesIn } from '../helpers/sandbox-env.js';
 
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
@@ -19,15 +16,6 @@ async function asTechnician(sandbox: ServiceNowSandbox, sysId: string, fields: R
     body: JSON.stringify(fields),
   });
   expect(response.status).toBe(200);
-}
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(REPO, 'bin', 'deskbridge.js'), ...args], { env: process.env });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.once('exit', (code) => resolve({ code, stdout }));
-  });
 }
 
 interface LogLine {
@@ -63,19 +51,12 @@ function sampleNotes(sandbox: ServiceNowSandbox, sysId: string): string[] {
 }
 
 describe('QA rules and the audit logs against the ServiceNow sandbox', () => {
-  let sandbox: ServiceNowSandbox | undefined;
-  let daemon: Daemon | undefined;
-  afterEach(async () => {
-    await daemon?.stop().catch(() => undefined);
-    await sandbox?.close();
-    daemon = undefined;
-    sandbox = undefined;
-  });
+  const e2e = useE2e();
 
   it('logs one verdict per resolved ticket version, notes failures once, re-checks a reopened ticket, and audit verify catches tampering', async () => {
     const store = new ServiceNowStore();
     const fixtures = seedFixtures(store).filter((r) => !['6', '7', '8'].includes(r['state'] ?? ''));
-    sandbox = await startServiceNowSandbox({
+    const sandbox = await e2e.serviceNowOn({
       store,
       users: [
         { userName: 'deskbridge', password: 'deskbridge' },
@@ -83,8 +64,7 @@ describe('QA rules and the audit logs against the ServiceNow sandbox', () => {
       ],
     });
     const configPath = writeConfig(sandbox.url, { rules: QA_RULES });
-    const { config, secrets } = loadConfig(configPath);
-    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+    const { daemon, config } = e2e.daemon(configPath);
     expect((await daemon.runOnce()).ok).toBe(true);
     // The fixtures' already-resolved incidents are judged on first sight.
     const initial = readLog(config.audit.dir, 'qa').length;
@@ -141,13 +121,12 @@ describe('QA rules and the audit logs against the ServiceNow sandbox', () => {
     expect(lazyVerdicts.map((v) => v.data.passed)).toEqual([false, true]);
     expect(new Set(lazyVerdicts.map((v) => v.data.version)).size).toBe(2);
     await daemon.stop();
-    daemon = undefined;
 
     // The logs verify; a changed verdict does not.
-    const verified = await cli(['audit', 'verify', '--config', configPath]);
+    const verified = await e2e.cli(['audit', 'verify', '--config', configPath]);
     expect(verified.stdout).toContain('qa: OK');
     expect(verified.code).toBe(0);
-    const report = await cli(['audit', 'report', '--config', configPath, '--format', 'md']);
+    const report = await e2e.cli(['audit', 'report', '--config', configPath, '--format', 'md']);
     expect(report.code).toBe(0);
     expect(report.stdout).toContain('customer-updated');
 
@@ -160,7 +139,7 @@ describe('QA rules and the audit logs against the ServiceNow sandbox', () => {
     const lines = readFileSync(qaFile, 'utf8').split('\n');
     lines[0] = (lines[0] ?? '').replace('"passed":false', '"passed":true');
     writeFileSync(qaFile, lines.join('\n'));
-    const tampered = await cli(['audit', 'verify', '--config', configPath]);
+    const tampered = await e2e.cli(['audit', 'verify', '--config', configPath]);
     expect(tampered.code).toBe(1);
     expect(tampered.stdout).toMatch(/qa: FAILED \(changed\)/);
     expect(dirname(qaFile)).toBe(config.audit.dir);

@@ -1,31 +1,20 @@
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
-import { Daemon } from '../../src/daemon/daemon.js';
-import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
-import { captureLogger } from '../helpers/log-capture.js';
-import { E2E_RULES, snapshot, startSeededSandbox, writeConfig } from '../helpers/sandbox-env.js';
+import { describe, expect, it } from 'vitest';
+import { useE2e } from '../helpers/e2e.js';
+import { E2E_RULES, snapshot, writeConfig } from '../helpers/sandbox-env.js';
 import { missingData } from '../helpers/data.js';
 
 describe('rules edited under a running daemon', () => {
-  let sandbox: ServiceNowSandbox | undefined;
-  let daemon: Daemon | undefined;
-  afterEach(async () => {
-    await daemon?.stop().catch(() => undefined);
-    await sandbox?.close();
-  });
+  const e2e = useE2e();
 
   it('applies a good edit on the next pass and keeps the last good rules when an edit is broken', async () => {
     process.env['E2E_SN_PASSWORD'] = 'deskbridge';
-    sandbox = await startSeededSandbox({ fixtures: true });
-    const rulesDir = mkdtempSync(join(tmpdir(), 'deskbridge-rules-'));
+    const sandbox = await e2e.serviceNow({ fixtures: true });
+    const rulesDir = e2e.tempDir('deskbridge-rules-');
     const rulesFile = join(rulesDir, 'routing.yaml');
     copyFileSync(join(E2E_RULES, 'routing.yaml'), rulesFile);
-    const { config, secrets } = loadConfig(writeConfig(sandbox.url, { rules: rulesDir }));
-    const { logger, lines } = captureLogger(secrets);
-    daemon = new Daemon({ config, logger });
+    const { daemon, lines } = e2e.daemon(writeConfig(sandbox.url, { rules: rulesDir }));
     await daemon.runOnce();
 
     // A broken edit: rejected with its position, the old rules keep routing.
@@ -59,9 +48,9 @@ describe('rules edited under a running daemon', () => {
 
   it('serves Prometheus metrics and a health check', async () => {
     process.env['E2E_SN_PASSWORD'] = 'deskbridge';
-    sandbox = await startSeededSandbox({ fixtures: true });
-    const { config, secrets } = loadConfig(writeConfig(sandbox.url));
-    daemon = new Daemon({ config: { ...config, metrics: { port: 0, host: '127.0.0.1' } }, logger: captureLogger(secrets).logger });
+    const sandbox = await e2e.serviceNow({ fixtures: true });
+    const { config, secrets } = e2e.load(writeConfig(sandbox.url));
+    const { daemon } = e2e.daemon({ config: { ...config, metrics: { port: 0, host: '127.0.0.1' } }, secrets });
     const url = await daemon.serveMetrics();
     await daemon.runOnce();
 
@@ -75,19 +64,14 @@ describe('rules edited under a running daemon', () => {
 });
 
 describe.skipIf(missingData('eventLog', 'ticketTexts'))('secrets', () => {
-  let sandbox: ServiceNowSandbox | undefined;
-  afterEach(async () => {
-    await sandbox?.close();
-  });
+  const e2e = useE2e();
 
   it('never appear in any log line of a whole pass at debug level', async () => {
     const password = 'Xq9-unique-e2e-Pa55word';
-    sandbox = await startSeededSandbox({ fixtures: true, eventLogIncidents: 50 }, { users: [{ userName: 'svc.deskbridge', password }] });
+    const sandbox = await e2e.serviceNow({ fixtures: true, eventLogIncidents: 50 }, { users: [{ userName: 'svc.deskbridge', password }] });
     process.env['E2E_SN_PASSWORD'] = password;
     try {
-      const { config, secrets } = loadConfig(writeConfig(sandbox.url, { username: 'svc.deskbridge', logLevel: 'debug' }));
-      const { logger, lines } = captureLogger(secrets, 'debug');
-      const daemon = new Daemon({ config, logger });
+      const { daemon, lines } = e2e.daemon(writeConfig(sandbox.url, { username: 'svc.deskbridge', logLevel: 'debug' }));
 
       const result = await daemon.runOnce();
       await daemon.stop();

@@ -1,11 +1,8 @@
-import { mkdtempSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
-import { Daemon } from '../../src/daemon/daemon.js';
-import { JiraStore, seedFixtures, startJiraSandbox, type JiraSandbox } from '../../src/sandbox/jira/index.js';
-import { captureLogger } from '../helpers/log-capture.js';
+import { describe, expect, it } from 'vitest';
+import { JiraStore, seedFixtures } from '../../src/sandbox/jira/index.js';
+import { useE2e, type E2eHarness } from '../helpers/e2e.js';
 import { writeJiraConfig } from '../helpers/jira-env.js';
 import { REPO } from '../helpers/sandbox-env.js';
 
@@ -14,19 +11,14 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 /** The shipped rules/patterns.yaml on its own, as an admin would deploy it. */
-function shippedPatterns(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'deskbridge-shipped-patterns-'));
+function shippedPatterns(e2e: E2eHarness): string {
+  const dir = e2e.tempDir('deskbridge-shipped-patterns-');
   copyFileSync(join(REPO, 'rules', 'patterns.yaml'), join(dir, 'patterns.yaml'));
   return dir;
 }
 
 describe('the shipped pattern rules on Jira Data Center', () => {
-  let sandbox: JiraSandbox | undefined;
-  let daemon: Daemon | undefined;
-  afterEach(async () => {
-    await daemon?.stop().catch(() => undefined);
-    await sandbox?.close();
-  });
+  const e2e = useE2e();
 
   it('group Jira incidents by component and label (category / subcategory) and open one problem for a spike', async () => {
     const store = new JiraStore({ flavour: 'datacenter' });
@@ -37,9 +29,8 @@ describe('the shipped pattern rules on Jira Data Center', () => {
     };
     for (let week = 4; week >= 1; week--) raise(week * 7 * DAY, 'Wi-Fi drops now and then');
     const spike = [0, 1, 2, 3, 4, 5, 6].map((i) => raise((8 - i) * HOUR, `No Wi-Fi on floor ${i}`));
-    sandbox = await startJiraSandbox({ flavour: 'datacenter', store });
-    const { config, secrets } = loadConfig(writeJiraConfig(sandbox, { rules: shippedPatterns() }));
-    daemon = new Daemon({ config, logger: captureLogger(secrets).logger });
+    const sandbox = await e2e.jiraOn({ flavour: 'datacenter', store });
+    const { daemon } = e2e.daemon(writeJiraConfig(sandbox, { rules: shippedPatterns(e2e) }));
 
     expect((await daemon.runOnce()).ok).toBe(true);
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { raiseIncident, ServiceNowStore, startServiceNowSandbox, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
+import { raiseIncident, ServiceNowStore, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
 import { TestClock } from '../helpers/clock.js';
 import { useE2e } from '../helpers/e2e.js';
 import { REPO, writeConfig, writesIn } from '../helpers/sandbox-env.js';
@@ -28,15 +28,13 @@ describe('SLA escalation against the ServiceNow sandbox', () => {
     // 75% of the hour is gone; the hour itself runs out four seconds from now.
     const late = raise(store, 60 * MINUTE - 4_000, 'Core switch flapping in building B');
     const fresh = raise(store, 5 * MINUTE, 'Printer offline on floor 2');
-    const sandbox = e2e.closeAfter(
-      await startServiceNowSandbox({
-        store,
-        users: [
-          { userName: 'deskbridge', password: 'deskbridge' },
-          { userName: 'beth.anglin', password: 'beth' },
-        ],
-      }),
-    );
+    const sandbox = await e2e.serviceNowOn({
+      store,
+      users: [
+        { userName: 'deskbridge', password: 'deskbridge' },
+        { userName: 'beth.anglin', password: 'beth' },
+      ],
+    });
     const loaded = e2e.load(writeConfig(sandbox.url, { rules: RULES }));
     // The rules' clock: moved past the hour instead of waiting for it.
     const clock = new TestClock();

@@ -1,36 +1,26 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
-import { Daemon } from '../../src/daemon/daemon.js';
-import { ServiceNowStore, startServiceNowSandbox, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
-import { captureLogger } from '../helpers/log-capture.js';
+import { describe, expect, it } from 'vitest';
+import { ServiceNowStore } from '../../src/sandbox/servicenow/index.js';
+import { useE2e } from '../helpers/e2e.js';
 import { REPO, snapshot, writeConfig } from '../helpers/sandbox-env.js';
 
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
 const RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules-team');
 
 describe('team-aware routing against the ServiceNow sandbox', () => {
-  let sandbox: ServiceNowSandbox | undefined;
-  let daemon: Daemon | undefined;
-  afterEach(async () => {
-    await daemon?.stop().catch(() => undefined);
-    await sandbox?.close();
-    daemon = undefined;
-    sandbox = undefined;
-  });
+  const e2e = useE2e();
 
   it('assigns new incidents to whoever is on shift at that hour, and to the group alone at night, saying why', async () => {
     const store = new ServiceNowStore();
-    sandbox = await startServiceNowSandbox({ store, users: [{ userName: 'deskbridge', password: 'deskbridge' }] });
+    const sandbox = await e2e.serviceNowOn({ store, users: [{ userName: 'deskbridge', password: 'deskbridge' }] });
     // The rules' clock: Monday 23 November 2026 in Lisbon (UTC+0 in winter), New York UTC-5.
     let clock = new Date('2026-11-23T09:30:00Z');
-    const { config, secrets } = loadConfig(writeConfig(sandbox.url, { rules: RULES }));
-    daemon = new Daemon({ config, logger: captureLogger(secrets).logger, ruleNow: () => clock });
+    const { daemon } = e2e.daemon(writeConfig(sandbox.url, { rules: RULES }), { ruleNow: () => clock });
     const raise = (title: string, category = 'inquiry', extra: Record<string, string> = {}): string =>
       store.insert('incident', { short_description: title, category, state: '1', ...extra }, 'caller.one', { inputDisplayValue: true })['number'] ?? '';
     const after = async (number: string) => {
-      expect((await daemon?.runOnce())?.ok).toBe(true);
-      return sandbox ? snapshot(sandbox)[number] : undefined;
+      expect((await daemon.runOnce()).ok).toBe(true);
+      return snapshot(sandbox)[number];
     };
 
     // 09:30 Lisbon: the early shift (Ana, João), in turn.

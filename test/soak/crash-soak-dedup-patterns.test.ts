@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
-import { Daemon } from '../../src/daemon/daemon.js';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/observability/logger.js';
 import { mulberry32 } from '../../src/sandbox/faults.js';
 import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
-import { REPO, startSeededSandbox, writeConfig } from '../helpers/sandbox-env.js';
+import { useE2e } from '../helpers/e2e.js';
+import { REPO, writeConfig } from '../helpers/sandbox-env.js';
 
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
 const INCIDENTS = 300;
@@ -40,13 +38,10 @@ function routingOf(sandbox: ServiceNowSandbox): Record<string, string> {
 }
 
 describe('crash soak with dedup and pattern rules', () => {
-  const sandboxes: ServiceNowSandbox[] = [];
-  afterAll(async () => {
-    for (const s of sandboxes) await s.close();
-  });
+  const e2e = useE2e();
 
   it(`after ${KILLS} SIGKILLs under 10% faults: one problem per pattern with the same members as an uninterrupted run, no duplicate note, link or chain`, async () => {
-    const reference = await startSeededSandbox({ eventLogIncidents: INCIDENTS });
+    const reference = await e2e.serviceNow({ eventLogIncidents: INCIDENTS });
     const faults = {
       rate: 0.1,
       seed: 4242,
@@ -56,10 +51,9 @@ describe('crash soak with dedup and pattern rules', () => {
       timeoutMs: null,
       slowMs: 200,
     };
-    const faulty = await startSeededSandbox({ eventLogIncidents: INCIDENTS }, { faults: { ...faults, kinds: [...faults.kinds] } });
-    sandboxes.push(reference, faulty);
+    const faulty = await e2e.serviceNow({ eventLogIncidents: INCIDENTS }, { faults: { ...faults, kinds: [...faults.kinds] } });
 
-    const daemon = new Daemon({ config: loadConfig(writeConfig(reference.url, { rules: RULES })).config, logger: silentLogger });
+    const { daemon } = e2e.daemon(writeConfig(reference.url, { rules: RULES }), { logger: silentLogger });
     expect((await daemon.runOnce()).ok).toBe(true);
     await daemon.stop();
     const expectedProblems = problemsOf(reference);
@@ -70,8 +64,7 @@ describe('crash soak with dedup and pattern rules', () => {
     let kills = 0;
     let succeeded = false;
     for (let runs = 0; !succeeded && runs < KILLS + 40; runs++) {
-      const child = spawn(process.execPath, [join(REPO, 'bin', 'deskbridge.js'), 'run', '--once', '--config', configPath], { env: process.env, stdio: 'ignore' });
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const { child, exited } = e2e.spawnCli(['run', '--once', '--config', configPath]);
       if (kills >= KILLS) {
         succeeded = (await exited) === 0;
         continue;

@@ -1,26 +1,19 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
-import { Daemon } from '../../src/daemon/daemon.js';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/observability/logger.js';
 import { mulberry32 } from '../../src/sandbox/faults.js';
-import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
-import { REPO, snapshot, startSeededSandbox, writeConfig, writesIn } from '../helpers/sandbox-env.js';
+import { useE2e } from '../helpers/e2e.js';
+import { snapshot, writeConfig, writesIn } from '../helpers/sandbox-env.js';
 
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
 const INCIDENTS = 400;
 const KILLS = 22;
 
 describe('crash soak against a faulty platform', () => {
-  const sandboxes: ServiceNowSandbox[] = [];
-  afterAll(async () => {
-    for (const s of sandboxes) await s.close();
-  });
+  const e2e = useE2e();
 
   it(`ends, after ${KILLS} SIGKILLs at random points under 10% injected faults, exactly where a fault-free uninterrupted run ends`, async () => {
-    const reference = await startSeededSandbox({ eventLogIncidents: INCIDENTS });
-    const faulty = await startSeededSandbox(
+    const reference = await e2e.serviceNow({ eventLogIncidents: INCIDENTS });
+    const faulty = await e2e.serviceNow(
       { eventLogIncidents: INCIDENTS },
       {
         faults: {
@@ -34,10 +27,8 @@ describe('crash soak against a faulty platform', () => {
         },
       },
     );
-    sandboxes.push(reference, faulty);
 
-    const { config } = loadConfig(writeConfig(reference.url));
-    const daemon = new Daemon({ config, logger: silentLogger });
+    const { daemon } = e2e.daemon(writeConfig(reference.url), { logger: silentLogger });
     expect((await daemon.runOnce()).ok).toBe(true);
     await daemon.stop();
     const expected = snapshot(reference);
@@ -50,8 +41,7 @@ describe('crash soak against a faulty platform', () => {
     let succeeded = false;
     while (!succeeded && runs < KILLS + 40) {
       runs++;
-      const child = spawn(process.execPath, [join(REPO, 'bin', 'deskbridge.js'), 'run', '--once', '--config', configPath], { env: process.env, stdio: 'ignore' });
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const { child, exited } = e2e.spawnCli(['run', '--once', '--config', configPath]);
       if (kills < KILLS) {
         // Killed after a random number (3–14) of its own API requests: anywhere in a pull, a
         // batch commit or a write, whatever the machine's speed.

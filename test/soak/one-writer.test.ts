@@ -1,40 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
-import { openSqliteStore } from '../../src/state/sqlite/store.js';
-import { REPO, snapshot, startSeededSandbox, writeConfig, writesIn } from '../helpers/sandbox-env.js';
+import { useE2e } from '../helpers/e2e.js';
+import { REPO, snapshot, writeConfig, writesIn } from '../helpers/sandbox-env.js';
 
-const BIN = join(REPO, 'bin', 'deskbridge.js');
-const ENV = { ...process.env, E2E_SN_PASSWORD: 'deskbridge' };
+const ENV = { E2E_SN_PASSWORD: 'deskbridge' };
 /** The exit code of a daemon refused because another holds its state (EX_TEMPFAIL). */
 const EXIT_STATE_HELD = 75;
 
-interface Daemon {
-  child: ChildProcess;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
+const e2e = useE2e();
 
-function daemon(args: string[]): Daemon {
-  const child = spawn(process.execPath, [BIN, ...args], { env: ENV, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stderr: () => stderr, exited };
-}
+/** A daemon process (SIGKILLed after the test if it is still running). */
+const daemon = (args: string[]) => e2e.spawnCli(args, { env: ENV });
 
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('exit', (status) => resolve({ status, stdout, stderr }));
-  });
+async function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const { code, stdout, stderr } = await e2e.cli(args, { env: ENV });
+  return { status: code, stdout, stderr };
 }
 
 async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
@@ -54,22 +36,11 @@ const heldBy = (pid: number | undefined): RegExp =>
   new RegExp(`^deskbridge: state \\S+state\\.db is held by pid ${pid} on host \\S+ since \\S+, last heartbeat \\d+ s ago; stop it or run with --wait$`, 'm');
 
 describe('one writer per state (two daemons on one state file, real processes, ServiceNow sandbox)', () => {
-  const sandboxes: ServiceNowSandbox[] = [];
-  const children: Daemon[] = [];
-  afterEach(() => {
-    for (const d of children.splice(0)) if (d.child.exitCode === null) d.child.kill('SIGKILL');
-  });
-  afterAll(async () => {
-    for (const s of sandboxes) await s.close();
-  });
-
   it('refuses a second daemon with one line naming the holder, keeps read-only commands working, and after a rolling restart with --wait no note is posted twice', async () => {
-    const sandbox = await startSeededSandbox({ eventLogIncidents: 120 });
-    sandboxes.push(sandbox);
+    const sandbox = await e2e.serviceNow({ eventLogIncidents: 120 });
     // Paced (20 requests/s), so the first daemon is likely still writing when it is stopped.
     const configPath = writeConfig(sandbox.url, { schedule: '* * * * * *', requestsPerMinute: 1200 });
     const first = daemon(['run', '--config', configPath]);
-    children.push(first);
     await until(() => writesIn(sandbox) >= 10, 'the first daemon to write');
 
     // Started together (each CLI start costs seconds on a busy machine): a second daemon, the new
@@ -77,7 +48,6 @@ describe('one writer per state (two daemons on one state file, real processes, S
     // the outbox and the quarantine, as `outbox list` and `quarantine list` do).
     const second = daemon(['run', '--config', configPath]);
     const next = daemon(['run', '--once', '--wait', '--config', configPath]);
-    children.push(second, next);
     const status = await cli(['status', '--config', configPath]);
 
     expect(await second.exited).toBe(EXIT_STATE_HELD);
@@ -97,10 +67,9 @@ describe('one writer per state (two daemons on one state file, real processes, S
     expect(await next.exited).toBe(0);
     expect(next.stderr()).toContain('Holding the state lock');
     expect(duplicateNotes(sandbox)).toEqual([]);
-    const store = openSqliteStore(join(dirname(configPath), 'state.db'));
+    const store = e2e.store(join(dirname(configPath), 'state.db'));
     const entries = await store.outbox.list({ limit: 10_000 });
     const lease = await store.leases.current();
-    await store.close();
     expect(lease).toMatchObject({ pid: next.child.pid, token: 2, releasedAt: expect.any(String) });
     expect(entries.filter((e) => e.status !== 'done')).toEqual([]);
     const notes = Object.values(snapshot(sandbox)).reduce((n, s) => n + s.notes.length, 0);
@@ -109,11 +78,9 @@ describe('one writer per state (two daemons on one state file, real processes, S
   }, 120_000);
 
   it('started at the same instant on a new state file, exactly one daemon runs and the other exits with the message, never "database is locked"', async () => {
-    const sandbox = await startSeededSandbox({ eventLogIncidents: 100 });
-    sandboxes.push(sandbox);
+    const sandbox = await e2e.serviceNow({ eventLogIncidents: 100 });
     const configPath = writeConfig(sandbox.url, { schedule: '* * * * * *', requestsPerMinute: 3000 });
     const pair = [daemon(['run', '--config', configPath]), daemon(['run', '--config', configPath])];
-    children.push(...pair);
 
     const loser = await Promise.race(pair.map((d) => d.exited.then(() => d)));
     const winner = pair.find((d) => d !== loser);
@@ -129,17 +96,14 @@ describe('one writer per state (two daemons on one state file, real processes, S
   }, 120_000);
 
   it('fences a daemon paused past its TTL (SIGSTOP): a successor takes over, the resumed one exits 75 with "lost the lock" and nothing is posted twice', async () => {
-    const sandbox = await startSeededSandbox({ eventLogIncidents: 120 });
-    sandboxes.push(sandbox);
+    const sandbox = await e2e.serviceNow({ eventLogIncidents: 120 });
     const configPath = writeConfig(sandbox.url, { schedule: '* * * * * *', requestsPerMinute: 1200 });
     writeFileSync(configPath, readFileSync(configPath, 'utf8').replace('state: { path: ./state.db }', 'state: { path: ./state.db, lease: { ttlSeconds: 2, heartbeatSeconds: 0.5 } }'));
     const paused = daemon(['run', '--config', configPath]);
-    children.push(paused);
     await until(() => writesIn(sandbox) >= 5, 'the first daemon to write');
     paused.child.kill('SIGSTOP');
 
     const successor = daemon(['run', '--wait', '--config', configPath]);
-    children.push(successor);
     // A process frozen inside a SQLite write keeps the file's write lock, and nobody can take the
     // lease until it runs again (SQLite's own lock, not the lease). When the freeze landed inside a
     // commit, let the holder run for a moment and freeze it again, as a flapping VM would.
@@ -168,21 +132,16 @@ describe('one writer per state (two daemons on one state file, real processes, S
   }, 240_000);
 
   it('lets exactly one of four processes opening a new state file at the same millisecond take the lease, without SQLITE_BUSY', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'deskbridge-race-')), 'state.db');
+    const path = join(e2e.tempDir('deskbridge-race-'), 'state.db');
     const script = join(REPO, 'test', 'helpers', 'acquire-state-at.ts');
     // Far enough ahead for every process to have loaded; then they spin to the same instant.
     const at = Date.now() + 4000;
     const outputs = await Promise.all(
-      [1, 2, 3, 4].map(
-        () =>
-          new Promise<string>((resolve) => {
-            const child = spawn(process.execPath, ['--import', 'tsx', script, path, String(at), '1500'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-            let out = '';
-            child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-            child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-            child.once('exit', () => resolve(out.trim()));
-          }),
-      ),
+      [1, 2, 3, 4].map(async () => {
+        const child = e2e.spawnNode(['--import', 'tsx', script, path, String(at), '1500']);
+        await child.exited;
+        return child.output().trim();
+      }),
     );
 
     const results = outputs.map((o) => JSON.parse(o) as { won?: number; held?: string; failed?: string });
