@@ -146,26 +146,43 @@ export async function outboxCommand(verb: 'list' | 'retry', opts: ListFlags & { 
   return 0;
 }
 
-/** `deskbridge outbox show <id>`: one write in full, found by id prefix in the live or the dry-run state. */
-export async function outboxShowCommand(id: string, opts: { config: string; json?: boolean | undefined }): Promise<number> {
+/**
+ * `deskbridge outbox show <id>`: one write in full, found by id prefix. A dry run and the live run
+ * after it plan the same writes under the same ids, so the mode the sources run in now (or the
+ * one `--live` / `--dry-run` asks for) is searched first, the other only when that finds nothing.
+ */
+export async function outboxShowCommand(id: string, opts: ListFlags): Promise<number> {
   const config = inspectionConfig(opts.config);
   if (!config) return 2;
-  const found: { file: StateFile; entry: OutboxEntry }[] = [];
-  for (const file of stateFiles(config)) {
-    if (file.path !== ':memory:' && !existsSync(file.path)) continue;
-    found.push(...(await withStore(file.path, (store) => store.outbox.find(id))).map((entry) => ({ file, entry })));
-  }
+  const { shown, other } = selectStates(config, opts);
+  const search = async (files: readonly StateFile[]) => {
+    const found: { file: StateFile; entry: OutboxEntry }[] = [];
+    for (const file of files) {
+      if (file.path !== ':memory:' && !existsSync(file.path)) continue;
+      found.push(...(await withStore(file.path, (store) => store.outbox.find(id))).map((entry) => ({ file, entry })));
+    }
+    return found;
+  };
+  let found = await search(shown);
+  const elsewhere = await search(other);
+  if (found.length === 0) found = elsewhere;
   const only = found[0];
   if (found.length !== 1 || !only) {
     process.stderr.write(
       found.length === 0
-        ? `deskbridge: no outbox entry starts with ${id} (see deskbridge outbox list, or --dry-run for a dry run's)\n`
+        ? `deskbridge: no outbox entry starts with ${id} (see deskbridge outbox list)\n`
         : `deskbridge: ${id} starts several entries, give more of the id:\n${found.map((f) => `  ${f.entry.id}  ${f.file.mode}  ${f.entry.planned.target.number}  ${f.entry.ruleId}`).join('\n')}\n`,
     );
     return 1;
   }
-  if (opts.json) process.stdout.write(`${JSON.stringify({ ...outboxEntryJson(only.entry, only.file.mode), statePath: only.file.path }, null, 2)}\n`);
-  else process.stdout.write(`${outboxShowLines(only.entry, only.file.mode, only.file.path).join('\n')}\n`);
+  const twin = elsewhere.find((f) => f.entry.id === only.entry.id && f.file.mode !== only.file.mode);
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ ...outboxEntryJson(only.entry, only.file.mode), statePath: only.file.path, ...(twin ? { alsoIn: twin.file.mode } : {}) }, null, 2)}\n`);
+    return 0;
+  }
+  const lines = outboxShowLines(only.entry, only.file.mode, only.file.path);
+  if (twin) lines.push(`(the ${twin.file.mode} state holds the same write too: deskbridge outbox show ${id} ${FLAG[twin.file.mode]})`);
+  process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }
 

@@ -201,8 +201,10 @@ outbox
   .description('one planned write in full: ticket, rule, action, whole note text, explanation, status, attempts, errors, live or dry-run')
   .argument('<id>', 'the id, or its start as outbox list shows it')
   .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
+  .option('--live', 'look in the live state first')
+  .option('--dry-run', 'look in the dry-run state first')
   .option('--json', 'machine-readable output')
-  .action(async (id: string, opts: { config: string; json?: boolean }) => {
+  .action(async (id: string, opts: { config: string; live?: boolean; dryRun?: boolean; json?: boolean }) => {
     process.exitCode = await outboxShowCommand(id, opts);
   });
 outbox
