@@ -308,6 +308,7 @@ function addPass(a: PassResult, b: PassResult): PassResult {
     routedByGroup,
     written: {
       sent: a.written.sent + b.written.sent,
+      wouldSend: a.written.wouldSend + b.written.wouldSend,
       unchanged: a.written.unchanged + b.written.unchanged,
       superseded: a.written.superseded + b.written.superseded,
       failed: a.written.failed + b.written.failed,

@@ -3,8 +3,9 @@ import { ConfigError, formatDiagnostic } from '../diagnostics/diagnostics.js';
 import { loadConfig } from '../config/load-config.js';
 import type { DaemonConfig } from '../config/schema.js';
 import { dryRunStatePath } from '../daemon/daemon.js';
-import { describeAction } from '../outbox/writer.js';
 import { openSqliteStore } from '../state/sqlite/store.js';
+import type { OutboxEntry, StateStore } from '../state/types.js';
+import { outboxEntryJson, outboxListHeading, outboxListLine, outboxShowLines, quarantineEntryJson, type StateMode } from './outbox-view.js';
 import { describeHolder, staleness, thisProcess, type LeaseRecord } from '../state/lease.js';
 
 /**
@@ -22,13 +23,83 @@ export function inspectionConfig(path: string): DaemonConfig | undefined {
   }
 }
 
+/** A state file and what its rows are: the live state, or the dry-run sources' own file. */
+export interface StateFile {
+  mode: StateMode;
+  path: string;
+}
+
+/** The live state file, and the dry-run one when it is a different file (not for `:memory:`). */
+export function stateFiles(config: DaemonConfig): StateFile[] {
+  const live = config.state.path;
+  const dry = dryRunStatePath(live);
+  return dry === live
+    ? [{ mode: 'live', path: live }]
+    : [
+        { mode: 'live', path: live },
+        { mode: 'dry-run', path: dry },
+      ];
+}
+
+/** The modes the enabled sources run in now: what an admin means by "the outbox" without a flag. */
+export function currentModes(config: DaemonConfig): StateMode[] {
+  const modes = new Set<StateMode>(config.sources.filter((s) => s.enabled).map((s) => ((s.dryRun ?? config.dryRun) ? 'dry-run' : 'live')));
+  return modes.size === 0 ? ['live'] : (['live', 'dry-run'] as const).filter((m) => modes.has(m));
+}
+
+/**
+ * Which state files a list command shows: `--live` / `--dry-run` pick (both: both); by default the
+ * modes the config's sources run in now, so rows planned in an earlier dry run do not mix into the
+ * live list after going live (they are counted in a hint instead).
+ */
+export function selectStates(config: DaemonConfig, flags: { live?: boolean | undefined; dryRun?: boolean | undefined }): { shown: StateFile[]; other: StateFile[] } {
+  const wanted: StateMode[] = flags.live || flags.dryRun ? [...(flags.live ? ['live' as const] : []), ...(flags.dryRun ? ['dry-run' as const] : [])] : currentModes(config);
+  const files = stateFiles(config);
+  return { shown: files.filter((f) => wanted.includes(f.mode)), other: files.filter((f) => !wanted.includes(f.mode)) };
+}
+
+/** The live state is opened (and created) as before; a dry-run file only when a dry run made it. */
+function readable(file: StateFile): boolean {
+  return file.mode === 'live' || file.path === ':memory:' || existsSync(file.path);
+}
+
+async function withStore<T>(path: string, use: (store: StateStore) => Promise<T>): Promise<T> {
+  const store = openSqliteStore(path);
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
+  }
+}
+
+const FLAG: Record<StateMode, string> = { live: '--live', 'dry-run': '--dry-run' };
+
+/** One line per state file not shown that holds rows, saying how to see them. */
+async function notShownHints(files: readonly StateFile[], count: (store: StateStore) => Promise<number>, command: string): Promise<{ mode: StateMode; path: string; rows: number; hint: string }[]> {
+  const hints = [];
+  for (const file of files) {
+    if (file.path === ':memory:' || !existsSync(file.path)) continue;
+    const rows = await withStore(file.path, count);
+    if (rows === 0) continue;
+    const what = file.mode === 'dry-run' ? `planned in a dry run (never sent)` : 'of the live state';
+    hints.push({ mode: file.mode, path: file.path, rows, hint: `${rows} row(s) ${what} in ${file.path} not shown: deskbridge ${command} ${FLAG[file.mode]}` });
+  }
+  return hints;
+}
+
+interface ListFlags {
+  config: string;
+  json?: boolean | undefined;
+  live?: boolean | undefined;
+  dryRun?: boolean | undefined;
+}
+
 /** `deskbridge outbox list|retry`: reads the same SQLite file the daemon writes (WAL allows both). */
-export async function outboxCommand(verb: 'list' | 'retry', opts: { config: string; status?: 'pending' | 'done' | 'dead'; limit?: string; id?: string }): Promise<number> {
+export async function outboxCommand(verb: 'list' | 'retry', opts: ListFlags & { status?: 'pending' | 'done' | 'dead'; limit?: string; id?: string }): Promise<number> {
   const config = inspectionConfig(opts.config);
   if (!config) return 2;
-  const store = openSqliteStore(config.state.path);
-  try {
-    if (verb === 'retry') {
+  if (verb === 'retry') {
+    return withStore(config.state.path, async (store) => {
       const n = await store.outbox.retry(opts.id ? { id: opts.id } : {});
       process.stdout.write(`${n} dead entr${n === 1 ? 'y' : 'ies'} queued again; the daemon sends them on its next pass.\n`);
       if (opts.id && n === 0) {
@@ -36,65 +107,125 @@ export async function outboxCommand(verb: 'list' | 'retry', opts: { config: stri
         return 1;
       }
       return 0;
-    }
-    const entries = await store.outbox.list({ ...(opts.status ? { status: opts.status } : {}), limit: Number(opts.limit ?? 50) });
-    for (const e of entries) {
-      const error = e.lastError ? `  ${e.status === 'done' ? 'reason' : 'error'}: ${e.lastError}` : '';
-      const outcome = e.outcome ? ` (${e.outcome})` : '';
-      process.stdout.write(
-        `${e.id.slice(0, 12)}  ${e.status.padEnd(7)} ${e.sourceId}  ${e.planned.target.number}  ${e.ruleId}  ${describeAction(e.planned.action)}${outcome}  attempts=${e.attempts}${error}\n`,
-      );
-    }
-    const counts = await store.outbox.counts();
-    process.stdout.write(`pending ${counts.pending}, done ${counts.done}, dead ${counts.dead}\n`);
-    // Shadow mode plans into its own file: show what dry-run sources would have written.
-    const dryPath = dryRunStatePath(config.state.path);
-    if (!opts.status && dryPath !== config.state.path && existsSync(dryPath)) {
-      const dry = openSqliteStore(dryPath);
-      try {
-        const planned = await dry.outbox.list({ limit: Number(opts.limit ?? 50) });
-        if (planned.length > 0) process.stdout.write(`\ndry-run sources (${dryPath}):\n`);
-        for (const e of planned) {
-          process.stdout.write(`${e.id.slice(0, 12)}  would have  ${e.sourceId}  ${e.planned.target.number}  ${e.ruleId}  ${describeAction(e.planned.action)}\n`);
-        }
-      } finally {
-        await dry.close();
-      }
-    }
-    return 0;
-  } finally {
-    await store.close();
+    });
   }
+  const { shown, other } = selectStates(config, opts);
+  const limit = Number(opts.limit ?? 50);
+  const states: { mode: StateMode; path: string; counts: Record<string, number> }[] = [];
+  const entries: Record<string, unknown>[] = [];
+  const out: string[] = [];
+  for (const file of shown) {
+    if (!readable(file)) {
+      out.push(outboxListHeading(file.mode, file.path), '(no such file yet: no dry run has planned anything with this config)');
+      continue;
+    }
+    await withStore(file.path, async (store) => {
+      const rows = await store.outbox.list({ ...(opts.status ? { status: opts.status } : {}), limit });
+      const counts = await store.outbox.counts();
+      states.push({ mode: file.mode, path: file.path, counts });
+      entries.push(...rows.map((e) => outboxEntryJson(e, file.mode)));
+      if (out.length > 0) out.push('');
+      out.push(outboxListHeading(file.mode, file.path), ...rows.map((e) => outboxListLine(e, file.mode)), `pending ${counts.pending}, done ${counts.done}, dead ${counts.dead}`);
+    });
+  }
+  const hints = await notShownHints(
+    other,
+    async (store) => {
+      const c = await store.outbox.counts();
+      return c.pending + c.done + c.dead;
+    },
+    'outbox list',
+  );
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ entries, states, notShown: hints.map(({ hint: _, ...h }) => h) }, null, 2)}\n`);
+    return 0;
+  }
+  for (const h of hints) out.push(`(${h.hint})`);
+  if (entries.length > 0) out.push('(one line per write; the whole write, note text included: deskbridge outbox show <id>, or --json)');
+  process.stdout.write(`${out.join('\n')}\n`);
+  return 0;
 }
 
-export async function quarantineCommand(verb: 'list' | 'retry', opts: { config: string; id?: string; source?: string; all?: boolean }): Promise<number> {
+/**
+ * `deskbridge outbox show <id>`: one write in full, found by id prefix. A dry run and the live run
+ * after it plan the same writes under the same ids, so the mode the sources run in now (or the
+ * one `--live` / `--dry-run` asks for) is searched first, the other only when that finds nothing.
+ */
+export async function outboxShowCommand(id: string, opts: ListFlags): Promise<number> {
   const config = inspectionConfig(opts.config);
   if (!config) return 2;
-  const store = openSqliteStore(config.state.path);
-  try {
-    if (verb === 'retry') {
-      if (!opts.id && !opts.all && !opts.source) {
-        process.stderr.write('deskbridge: say which records to retry: --id <n>, --source <id> or --all\n');
-        return 2;
-      }
-      const n = await store.quarantineRetry({ ...(opts.id ? { id: Number(opts.id) } : {}), ...(opts.source ? { sourceId: opts.source } : {}) });
-      process.stdout.write(`${n} quarantined record(s) will be read again and re-mapped on the next pass.\n`);
-      return 0;
+  const { shown, other } = selectStates(config, opts);
+  const search = async (files: readonly StateFile[]) => {
+    const found: { file: StateFile; entry: OutboxEntry }[] = [];
+    for (const file of files) {
+      if (file.path !== ':memory:' && !existsSync(file.path)) continue;
+      found.push(...(await withStore(file.path, (store) => store.outbox.find(id))).map((entry) => ({ file, entry })));
     }
-    const entries = await store.quarantineList(opts.source ? { sourceId: opts.source } : {});
-    for (const q of entries) {
-      process.stdout.write(`${String(q.id).padStart(4)}  ${q.status.padEnd(8)} ${q.createdAt}  ${q.sourceId}  ${q.nativeId ?? '(no id)'}@${q.version ?? '?'}  ${q.error}\n`);
+    return found;
+  };
+  let found = await search(shown);
+  const elsewhere = await search(other);
+  if (found.length === 0) found = elsewhere;
+  const only = found[0];
+  if (found.length !== 1 || !only) {
+    process.stderr.write(
+      found.length === 0
+        ? `deskbridge: no outbox entry starts with ${id} (see deskbridge outbox list)\n`
+        : `deskbridge: ${id} starts several entries, give more of the id:\n${found.map((f) => `  ${f.entry.id}  ${f.file.mode}  ${f.entry.planned.target.number}  ${f.entry.ruleId}`).join('\n')}\n`,
+    );
+    return 1;
+  }
+  const twin = elsewhere.find((f) => f.entry.id === only.entry.id && f.file.mode !== only.file.mode);
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ ...outboxEntryJson(only.entry, only.file.mode), statePath: only.file.path, ...(twin ? { alsoIn: twin.file.mode } : {}) }, null, 2)}\n`);
+    return 0;
+  }
+  const lines = outboxShowLines(only.entry, only.file.mode, only.file.path);
+  if (twin) lines.push(`(the ${twin.file.mode} state holds the same write too: deskbridge outbox show ${id} ${FLAG[twin.file.mode]})`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+export async function quarantineCommand(verb: 'list' | 'retry', opts: ListFlags & { id?: string; source?: string; all?: boolean }): Promise<number> {
+  const config = inspectionConfig(opts.config);
+  if (!config) return 2;
+  if (verb === 'retry') {
+    if (!opts.id && !opts.all && !opts.source) {
+      process.stderr.write('deskbridge: say which records to retry: --id <n>, --source <id> or --all\n');
+      return 2;
     }
+    // A dry-run source quarantines into the dry-run state, and re-reads from there.
+    const path = opts.dryRun ? dryRunStatePath(config.state.path) : config.state.path;
+    const n = await withStore(path, (store) => store.quarantineRetry({ ...(opts.id ? { id: Number(opts.id) } : {}), ...(opts.source ? { sourceId: opts.source } : {}) }));
+    process.stdout.write(`${n} quarantined record(s) will be read again and re-mapped on the next pass.\n`);
+    return 0;
+  }
+  const { shown, other } = selectStates(config, opts);
+  const filter = opts.source ? { sourceId: opts.source } : {};
+  const json: Record<string, unknown>[] = [];
+  const out: string[] = [];
+  for (const file of shown.filter(readable)) {
+    const entries = await withStore(file.path, (store) => store.quarantineList(filter));
+    json.push(...entries.map((q) => quarantineEntryJson(q, file.mode)));
+    if (out.length > 0) out.push('');
+    out.push(`${file.mode} quarantine (${file.path}):`);
+    for (const q of entries) out.push(`${String(q.id).padStart(4)}  ${q.status.padEnd(8)} ${q.createdAt}  ${q.sourceId}  ${q.nativeId ?? '(no id)'}@${q.version ?? '?'}  ${q.error}`);
     const open = entries.filter((q) => q.status === 'open').length;
     const retryable = entries.filter((q) => q.status === 'open' && q.nativeId !== undefined).length;
-    process.stdout.write(
+    const retry = `deskbridge quarantine retry --all${file.mode === 'dry-run' ? ' --dry-run' : ''}`;
+    out.push(
       `${entries.length} quarantined record(s), ${open} open` +
-        (retryable > 0 ? `. Fix the mapping or the record, then: deskbridge quarantine retry --all\n` : open > 0 ? '; records without an id cannot be re-read — fix them on the platform.\n' : '.\n'),
+        (retryable > 0 ? `. Fix the mapping or the record, then: ${retry}` : open > 0 ? '; records without an id cannot be re-read — fix them on the platform.' : '.'),
     );
-    return 0;
-  } finally {
-    await store.close();
   }
+  const hints = await notShownHints(other, async (store) => (await store.quarantineList(filter)).length, 'quarantine list');
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ entries: json, notShown: hints.map(({ hint: _, ...h }) => h) }, null, 2)}\n`);
+    return 0;
+  }
+  for (const h of hints) out.push(`(${h.hint})`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  return 0;
 }
 
 /** One line on who holds a state file's lock: held, stale (the next daemon takes it over), released or never taken. */
@@ -112,24 +243,29 @@ export function describeLease(location: string, lease: LeaseRecord | undefined, 
  * `deskbridge status`: who holds each state file, and what waits in it. Read-only, so it works
  * beside a running daemon (WAL lets readers in while it writes).
  */
-export async function statusCommand(opts: { config: string }): Promise<number> {
+export async function statusCommand(opts: { config: string; json?: boolean | undefined }): Promise<number> {
   const config = inspectionConfig(opts.config);
   if (!config) return 2;
-  const paths = [config.state.path, dryRunStatePath(config.state.path)].filter((p, i) => i === 0 || (p !== config.state.path && existsSync(p)));
-  for (const path of paths) {
+  const files = stateFiles(config).filter((f) => f.mode === 'live' || existsSync(f.path));
+  const states: Record<string, unknown>[] = [];
+  const out: string[] = [];
+  for (const { mode, path } of files) {
     if (path !== ':memory:' && !existsSync(path)) {
-      process.stdout.write(`state ${path}: does not exist yet (no daemon has run with this config)\n`);
+      states.push({ mode, path, exists: false });
+      out.push(`state ${path}: does not exist yet (no daemon has run with this config)`);
       continue;
     }
-    const store = openSqliteStore(path);
-    try {
-      process.stdout.write(`${describeLease(path, await store.leases.current(), new Date())}\n`);
+    await withStore(path, async (store) => {
+      const lease = await store.leases.current();
+      const summary = describeLease(path, lease, new Date());
       const counts = await store.outbox.counts();
       const open = (await store.quarantineList({ status: 'open' })).length;
-      process.stdout.write(`  outbox: pending ${counts.pending}, done ${counts.done}, dead ${counts.dead}; quarantine: ${open} open\n`);
-    } finally {
-      await store.close();
-    }
+      states.push({ mode, path, exists: true, lease: lease ?? null, summary, outbox: counts, quarantineOpen: open });
+      out.push(summary);
+      if (mode === 'dry-run') out.push('  dry-run state: what dry-run sources planned; nothing in it was sent');
+      out.push(`  outbox: pending ${counts.pending}, done ${counts.done}, dead ${counts.dead}; quarantine: ${open} open`);
+    });
   }
+  process.stdout.write(opts.json ? `${JSON.stringify({ states }, null, 2)}\n` : `${out.join('\n')}\n`);
   return 0;
 }

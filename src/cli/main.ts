@@ -5,7 +5,7 @@ import { runValidate } from '../config/validate.js';
 import { demoCommand } from './demo.js';
 import { DEFAULT_SANDBOX, SANDBOX_SEEDS, sandboxCommand, type SandboxCommandOptions } from './sandbox.js';
 import { auditAcknowledgeCommand, auditReportCommand, auditVerifyCommand } from './audit.js';
-import { outboxCommand, quarantineCommand, statusCommand } from './inspect.js';
+import { outboxCommand, outboxShowCommand, quarantineCommand, statusCommand } from './inspect.js';
 import { explainCommand } from './explain.js';
 import { runTestCommand } from './test.js';
 import { runBacktestCommand } from './backtest.js';
@@ -178,18 +178,34 @@ program
   .command('status')
   .description('who holds the state (pid, host, last heartbeat) and what waits in the outbox; safe beside a running daemon')
   .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
-  .action(async (opts: { config: string }) => {
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { config: string; json?: boolean }) => {
     process.exitCode = await statusCommand(opts);
   });
 
 const outbox = program.command('outbox').description('inspect and retry planned writes');
 outbox
   .command('list')
+  .description('planned writes, newest first, one line each; by default those of the mode the sources run in now (live or dry-run)')
   .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
   .addOption(new Option('--status <status>', 'filter').choices(['pending', 'done', 'dead']))
-  .option('--limit <n>', 'rows', '50')
-  .action(async (opts: { config: string; status?: 'pending' | 'done' | 'dead'; limit: string }) => {
+  .option('--limit <n>', 'rows per state file', '50')
+  .option('--live', 'the live state (writes sent, or to be sent, to the platform)')
+  .option('--dry-run', 'the dry-run state (what dry-run sources planned; never sent)')
+  .option('--json', 'machine-readable output, notes in full')
+  .action(async (opts: { config: string; status?: 'pending' | 'done' | 'dead'; limit: string; live?: boolean; dryRun?: boolean; json?: boolean }) => {
     process.exitCode = await outboxCommand('list', opts);
+  });
+outbox
+  .command('show')
+  .description('one planned write in full: ticket, rule, action, whole note text, explanation, status, attempts, errors, live or dry-run')
+  .argument('<id>', 'the id, or its start as outbox list shows it')
+  .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
+  .option('--live', 'look in the live state first')
+  .option('--dry-run', 'look in the dry-run state first')
+  .option('--json', 'machine-readable output')
+  .action(async (id: string, opts: { config: string; live?: boolean; dryRun?: boolean; json?: boolean }) => {
+    process.exitCode = await outboxShowCommand(id, opts);
   });
 outbox
   .command('retry')
@@ -204,7 +220,10 @@ quarantine
   .command('list')
   .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
   .option('--source <id>', 'only this source')
-  .action(async (opts: { config: string; source?: string }) => {
+  .option('--live', 'the live state')
+  .option('--dry-run', "the dry-run sources' state")
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { config: string; source?: string; live?: boolean; dryRun?: boolean; json?: boolean }) => {
     process.exitCode = await quarantineCommand('list', opts);
   });
 quarantine
@@ -214,7 +233,8 @@ quarantine
   .option('--id <n>', 'one entry')
   .option('--source <id>', 'every open entry of this source')
   .option('--all', 'every open entry')
-  .action(async (opts: { config: string; id?: string; source?: string; all?: boolean }) => {
+  .option('--dry-run', "in the dry-run sources' state")
+  .action(async (opts: { config: string; id?: string; source?: string; all?: boolean; dryRun?: boolean }) => {
     process.exitCode = await quarantineCommand('retry', opts);
   });
 

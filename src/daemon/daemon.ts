@@ -239,6 +239,10 @@ export class Daemon {
     return this.runners.reduce((sum, r) => sum + r.connector.requestCount(), 0);
   }
 
+  private wallClock(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
   private recordPass(result: PassResult): void {
     const source = result.sourceId;
     const m = this.metrics;
@@ -247,8 +251,12 @@ export class Daemon {
     m.actionsPlanned.inc({ source }, result.planned);
     m.quarantined.inc({ source }, result.quarantined);
     for (const outcome of ['sent', 'unchanged', 'superseded', 'failed', 'dead'] as const) m.writes.inc({ source, outcome }, result.written[outcome]);
+    // Never counted as sent: a dashboard of writes must not show a dry run as traffic.
+    m.writes.inc({ source, outcome: 'would_send' }, result.written.wouldSend);
     m.pendingWrites.set({ source }, result.pendingWrites);
     m.lastPassSeconds.set({ source }, result.durationMs / 1000);
+    // What an alert watches ("no successful pass for 15 minutes"): a pass stopped by a shutdown did not finish its job.
+    if (!result.interrupted) m.lastSuccessfulPass.set({ source }, this.wallClock().getTime() / 1000);
     this.lastOutcome.set(source, 'ok');
   }
 
@@ -258,7 +266,8 @@ export class Daemon {
       try {
         this.reloader.check();
         const result = await runCancellable(this.abort.signal, () => runner.sync.runPass(this.abort.signal, options));
-        logger.info('Pass complete', { ...result });
+        if (result.dryRun) logger.info('Pass complete (dry run: nothing was sent)', dryRunSummary(result));
+        else logger.info('Pass complete', { ...result });
         this.recordPass(result);
         this.options.onPass?.(result);
         return result;
@@ -286,6 +295,12 @@ export class Daemon {
     runner.running = run;
     return run;
   }
+}
+
+/** A dry-run pass summary says what would have been sent; `sent` is always 0 there and would mislead. */
+export function dryRunSummary(result: PassResult): Record<string, unknown> {
+  const { sent: _alwaysZero, ...written } = result.written;
+  return { ...result, written };
 }
 
 /** `state.db` → `state.dry-run.db`. */

@@ -13,7 +13,7 @@ import { EvaluationCancelledError } from '../mapping/expression.js';
 import type { PlannedAction } from '../model/action.js';
 import type { Ticket } from '../model/ticket.js';
 import type { Logger } from '../observability/logger.js';
-import { drainOutbox, type DrainSummary } from '../outbox/executor.js';
+import { drainOutbox, emptyDrainSummary, type DrainSummary } from '../outbox/executor.js';
 import type { ActionWriter } from '../outbox/writer.js';
 import type { Connector, PulledRecord, PullPage } from '../platforms/types.js';
 import { mappingSourceBinding } from '../platforms/registry.js';
@@ -82,6 +82,8 @@ export interface PassResult {
   quarantined: number;
   /** QA verdicts reached (each one an entry in the QA log). */
   verdicts: number;
+  /** The source plans into the dry-run state and sends nothing: `written` counts `wouldSend`, never `sent`. */
+  dryRun: boolean;
   written: DrainSummary;
   watermark: string | null;
   /** Writes still waiting for a retry when the pass ended. */
@@ -167,7 +169,8 @@ export class SourceSync {
       routedByGroup: {},
       quarantined: 0,
       verdicts: 0,
-      written: { sent: 0, unchanged: 0, superseded: 0, failed: 0, dead: 0 },
+      dryRun: this.deps.writer.dryRun,
+      written: emptyDrainSummary(),
       watermark: null,
       pendingWrites: 0,
       interrupted: false,
@@ -540,7 +543,7 @@ export class SourceSync {
       this.addWritten(result, summary);
       // Nothing moved although something was due: whatever is left waits on something other
       // than time (an entry held behind a failed one). Never spin.
-      if (wait <= 0 && summary.sent + summary.unchanged + summary.superseded + summary.failed + summary.dead === 0) return;
+      if (wait <= 0 && summary.sent + summary.wouldSend + summary.unchanged + summary.superseded + summary.failed + summary.dead === 0) return;
     }
   }
 
@@ -555,7 +558,7 @@ export class SourceSync {
     const writeSignal = this.deps.writeSignal;
     const { store, source, writer, logger, outbox } = this.deps;
     // Fail closed: a write the audit trail cannot record is not made (the outbox keeps it).
-    if (await this.deps.audit?.holdWrites?.()) return { sent: 0, unchanged: 0, superseded: 0, failed: 0, dead: 0 };
+    if (await this.deps.audit?.holdWrites?.()) return emptyDrainSummary();
     return drainOutbox({
       store,
       sourceId: source.id,
@@ -572,6 +575,7 @@ export class SourceSync {
 
   private addWritten(result: PassResult, summary: DrainSummary): void {
     result.written.sent += summary.sent;
+    result.written.wouldSend += summary.wouldSend;
     result.written.unchanged += summary.unchanged;
     result.written.superseded += summary.superseded;
     result.written.failed += summary.failed;

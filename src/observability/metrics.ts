@@ -18,7 +18,7 @@ export class DaemonMetrics {
   readonly actionsPlanned = new Counter({ name: 'deskbridge_actions_planned_total', help: 'Actions the rules decided on', labelNames: ['source'] as const, registers: [this.registry] });
   readonly writes = new Counter({
     name: 'deskbridge_writes_total',
-    help: 'Outbox writes by outcome (sent, unchanged, superseded, failed, dead)',
+    help: 'Outbox writes by outcome (sent, unchanged, superseded, failed, dead; would_send: planned by a dry-run source, not sent)',
     labelNames: ['source', 'outcome'] as const,
     registers: [this.registry],
   });
@@ -43,9 +43,17 @@ export class DaemonMetrics {
     registers: [this.registry],
   });
   readonly lastPassSeconds = new Gauge({ name: 'deskbridge_last_pass_duration_seconds', help: 'Duration of the last pass', labelNames: ['source'] as const, registers: [this.registry] });
+  readonly lastSuccessfulPass = new Gauge({
+    name: 'deskbridge_last_successful_pass_timestamp_seconds',
+    help: 'Unix time at which the last pass of the source completed (alert when time() minus this grows past a few schedule intervals)',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'deskbridge_process_' });
+    // No prefix: the standard process_* and nodejs_* names, which stock Node.js dashboards and
+    // alerts expect (a prefix ending in process_ doubled them: deskbridge_process_process_*).
+    collectDefaultMetrics({ register: this.registry });
   }
 }
 

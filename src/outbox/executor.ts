@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import type { OutboxEntry, StateStore } from '../state/types.js';
 import { buildsOn, deadWith, notSentReason } from './dependencies.js';
 import type { ActionWriter } from './writer.js';
+import { writeLogFields } from './write-view.js';
 
 export interface DrainOptions {
   store: StateStore;
@@ -24,10 +25,16 @@ export interface DrainOptions {
 
 export interface DrainSummary {
   sent: number;
+  /** Dry run: writes planned and recorded but not sent (never counted as `sent`). */
+  wouldSend: number;
   unchanged: number;
   superseded: number;
   failed: number;
   dead: number;
+}
+
+export function emptyDrainSummary(): DrainSummary {
+  return { sent: 0, wouldSend: 0, unchanged: 0, superseded: 0, failed: 0, dead: 0 };
 }
 
 /** Thrown when the platform refuses our credentials: the source must stop, other sources go on. */
@@ -50,7 +57,7 @@ const MAX_BACKOFF_MS = 15 * 60_000;
 export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> {
   const { store, sourceId, writer, logger, maxAttempts } = options;
   const now = options.now ?? (() => new Date());
-  const summary: DrainSummary = { sent: 0, unchanged: 0, superseded: 0, failed: 0, dead: 0 };
+  const summary: DrainSummary = emptyDrainSummary();
   const queue = new PQueue({ concurrency: options.concurrency });
   let stop: Error | undefined;
   let rateLimited = false;
@@ -83,6 +90,7 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
             if (supersededPlan === planOf(entry.planned)) {
               await store.outbox.markDone(entry.id, { outcome: 'superseded', ref: undefined });
               summary.superseded++;
+              logger.info('Write superseded: the rest of a plan whose ticket changed since it was planned', { ...writeLogFields(entry), outcome: 'superseded' });
               continue;
             }
             const blocker = notMade.find((n) => buildsOn(entry.planned, n.entry.planned));
@@ -90,7 +98,7 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
               const reason = notSentReason(blocker.entry.planned, 'skipped', blocker.why);
               await store.outbox.markDone(entry.id, { outcome: 'skipped', ref: undefined, reason });
               summary.unchanged++;
-              logger.warn('Write skipped', { source: sourceId, ticket: entry.planned.target.number, ruleId: entry.ruleId, reason });
+              logger.warn('Write skipped', { ...writeLogFields(entry), outcome: 'skipped', reason });
               continue;
             }
             const sent = await sendOne(entry);
@@ -135,15 +143,22 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
     // failed write (the marker makes the retry after a restart harmless).
     const reason = 'reason' in result ? result.reason : undefined;
     await store.outbox.markDone(entry.id, { outcome: result.outcome, ref: result.ref, reason });
-    if (result.outcome === 'unchanged') summary.unchanged++;
-    else if (result.outcome === 'skipped') {
+    // One line per write at info or above, whatever became of it (the dry-run writer logs its own).
+    if (result.outcome === 'dry-run') summary.wouldSend++;
+    else if (result.outcome === 'unchanged') {
+      summary.unchanged++;
+      logger.info('Write not needed: the ticket already was as planned', { ...writeLogFields(entry), outcome: 'unchanged' });
+    } else if (result.outcome === 'skipped') {
       // Changed nothing on the platform, so it counts as unchanged; the outbox and the action log keep why.
       summary.unchanged++;
-      logger.warn('Write skipped', { source: sourceId, ticket: entry.planned.target.number, ruleId: entry.ruleId, reason });
+      logger.warn('Write skipped', { ...writeLogFields(entry), outcome: 'skipped', reason });
     } else if (result.outcome === 'superseded') {
       summary.superseded++;
-      logger.info('Write skipped: ticket changed since it was planned', { source: sourceId, ticket: entry.planned.target.number, ruleId: entry.ruleId });
-    } else summary.sent++;
+      logger.info('Write skipped: ticket changed since it was planned', { ...writeLogFields(entry), outcome: 'superseded' });
+    } else {
+      summary.sent++;
+      logger.info('Write sent', { ...writeLogFields(entry), outcome: 'sent', result: result.outcome, ...(result.ref ? { ref: result.ref } : {}) });
+    }
     options.onWritten?.(entry, result.outcome);
     return { outcome: result.outcome, reason, with: [] };
   }
@@ -172,13 +187,21 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
       const withIt = await store.outbox.markDead(entry.id, message, deadWith(entry.planned, message));
       summary.dead += 1 + withIt.length;
       logger.error('Outbox entry dead-lettered', {
-        source: sourceId,
-        ticket: entry.planned.target.number,
-        ruleId: entry.ruleId,
+        ...writeLogFields(entry),
+        outcome: 'dead',
         attempts,
         error: message,
         ...(withIt.length > 0 ? { notSent: withIt.length, hint: `the writes building on it were not sent; deskbridge outbox retry ${entry.id.slice(0, 12)} queues them all again` } : {}),
       });
+      // Each write dead-lettered with it gets its own line too (same lane, so the same ticket).
+      for (const id of withIt)
+        logger.error('Write not sent: it builds on a dead-lettered write', {
+          source: sourceId,
+          ticket: entry.planned.target.number,
+          outbox: id.slice(0, 12),
+          outcome: 'dead',
+          buildsOn: entry.id.slice(0, 12),
+        });
       return withIt;
     }
     const backoffMs = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.max(0, attempts - 1));
@@ -187,7 +210,7 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
     summary.failed++;
     // The platform is throttling us, or is down: every other write now would fail too.
     if (platformError.code === 'rate-limited' || platformError.code === 'circuit-open') rateLimited = true;
-    logger.warn('Outbox write failed, will retry', { source: sourceId, ticket: entry.planned.target.number, ruleId: entry.ruleId, attempts, retryInMs: delayMs, error: message });
+    logger.warn('Outbox write failed, will retry', { ...writeLogFields(entry), outcome: 'failed', attempts, retryInMs: delayMs, error: message });
     return undefined;
   }
 }

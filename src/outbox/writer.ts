@@ -4,6 +4,7 @@ import { mapOutbound } from '../mapping/mapper.js';
 import type { OutboxEntry } from '../state/types.js';
 import type { Logger } from '../observability/logger.js';
 import { describeAction } from '../model/describe-action.js';
+import { actionText, writeLogFields } from './write-view.js';
 
 export { describeAction };
 
@@ -30,17 +31,16 @@ export function createConnectorWriter(connector: Connector, mappings: () => Plat
   };
 }
 
-/** Plans are logged as "would have" and recorded, nothing is sent (shadow mode). */
+/**
+ * Plans are logged as "would have" and recorded, nothing is sent (shadow mode). The line carries
+ * a note's whole text: a dry run is reviewed from these lines and `outbox show`.
+ */
 export function createDryRunWriter(logger: Logger): ActionWriter {
   return {
     dryRun: true,
     async write(entry) {
-      logger.info('DRY-RUN: would write', {
-        source: entry.sourceId,
-        ticket: entry.planned.target.number,
-        ruleId: entry.ruleId,
-        action: describeAction(entry.planned.action),
-      });
+      const text = actionText(entry.planned.action);
+      logger.info('DRY-RUN: would write', { ...writeLogFields(entry), outcome: 'not sent (dry run)', ...(text ? { text: text.text } : {}) });
       return { outcome: 'dry-run', ref: undefined };
     },
   };

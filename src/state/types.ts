@@ -118,6 +118,8 @@ export interface OutboxStore {
    */
   markDead(id: string, reason: string, dependents?: (later: PlannedAction) => string | undefined): Promise<string[]>;
   list(filter: { status?: OutboxStatus; sourceId?: string; limit?: number }): Promise<OutboxEntry[]>;
+  /** Entries whose id starts with `prefix` (as `outbox list` shortens them), at most `limit` (default 10). */
+  find(prefix: string, limit?: number): Promise<OutboxEntry[]>;
   /** Puts dead (or all failed) entries back in the queue; returns how many. */
   retry(filter: { id?: string; sourceId?: string }): Promise<number>;
   counts(sourceId?: string): Promise<Record<OutboxStatus, number>>;

@@ -402,6 +402,10 @@ export class SqliteStateStore implements StateStore {
           .all(...params, filter.limit ?? 100)
           .map(toOutboxEntry);
       },
+      async find(prefix, limit = 10) {
+        // substr rather than LIKE: a prefix typed by a person may hold % or _.
+        return db.prepare<[string, string, number], OutboxRow>('SELECT * FROM outbox WHERE substr(id, 1, length(?)) = ? ORDER BY seq LIMIT ?').all(prefix, prefix, limit).map(toOutboxEntry);
+      },
       async retry(filter) {
         const where = [`status = 'dead'`];
         const params: string[] = [];
