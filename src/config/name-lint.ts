@@ -63,6 +63,17 @@ export function checkNames(expression: string, scope: ExpressionScope, where: st
     });
   }
 
+  for (const call of names.bareCalls) {
+    const meant = functions.includes(call.name) ? call.name : closest(call.name, functions);
+    problems.push({
+      severity: 'error',
+      code: 'unknown-function',
+      message: `${call.name}(…) in ${where} calls a field, not a function${meant === undefined ? '' : `; did you mean $${meant}?`}`,
+      hint: `functions are called with a leading $${meant === undefined ? '' : `: $${meant}(…)`}; a field holds no function, so this fails wherever it is reached`,
+      index: call.index,
+    });
+  }
+
   for (const reference of names.references) {
     if (own.has(reference.name) || BUILTINS.has(reference.name) || scope.variables.has(reference.name)) continue;
     const suggestion = closest(reference.name, [...variables, ...own]);

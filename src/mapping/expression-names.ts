@@ -93,6 +93,8 @@ export interface InputPath {
 export interface ExpressionNames {
   /** `$name(…)`, `$name(?, …)` and `x ~> $name`: a function is invoked by that name. */
   calls: NameUse[];
+  /** `name(…)` without the `$`: a field called as a function (JSONata's T1005 when `$name` exists). */
+  bareCalls: NameUse[];
   /** `$name` read as a value (also a function passed by name); `$` and `$$` are not included. */
   references: NameUse[];
   /** Names the expression binds itself: `$x := …`, lambda parameters, `@$x`, `#$i`. */
@@ -113,7 +115,7 @@ const ITEM_CONTEXT_KEYS: ReadonlySet<string> = new Set(['stages', 'predicate', '
 const SKIPPED_KEYS: ReadonlySet<string> = new Set(['position', 'value', 'signature', 'slot', 'tuple', 'focus', 'index', 'ancestor']);
 
 export function expressionNames(ast: jsonata.ExprNode, text: string): ExpressionNames {
-  const names: ExpressionNames = { calls: [], references: [], bound: new Set(), inputPaths: [] };
+  const names: ExpressionNames = { calls: [], bareCalls: [], references: [], bound: new Set(), inputPaths: [] };
   const variableStart = (node: Node, name: string): number => Math.max(0, (node.position ?? 0) - name.length - 1);
   // Names end at `position`; a `quoted name` also has its two backticks.
   const nameStart = (node: Node, name: string): number => {
@@ -138,7 +140,11 @@ export function expressionNames(ast: jsonata.ExprNode, text: string): Expression
       case 'function':
       case 'partial': {
         const procedure = n['procedure'] as Node | undefined;
+        const steps = procedure?.type === 'path' && Array.isArray(procedure['steps']) ? (procedure['steps'] as Node[]) : [];
+        const bare = steps.length === 1 && steps[0]?.type === 'name' && typeof steps[0].value === 'string' ? steps[0] : undefined;
         if (procedure?.type === 'variable' && typeof procedure.value === 'string') names.calls.push({ name: procedure.value, index: variableStart(procedure, procedure.value) });
+        // Only where the input is a record: JSON holds no functions (a constructed object may).
+        else if (atInput && bare !== undefined && typeof bare.value === 'string') names.bareCalls.push({ name: bare.value, index: nameStart(bare, bare.value) });
         else visit(procedure, atInput);
         visit(n['arguments'], atInput);
         break;

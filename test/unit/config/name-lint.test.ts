@@ -82,3 +82,15 @@ describe('expression scopes', () => {
     });
   });
 });
+
+describe('a function called without its $', () => {
+  it('is an error pointing at the name, with the function meant', () => {
+    expect(brief('lowercase(category) = "network"')).toEqual([
+      { severity: 'error', code: 'unknown-function', message: 'lowercase(…) in rules[0].when calls a field, not a function; did you mean $lowercase?', index: 0 },
+    ]);
+  });
+
+  it('is not flagged on a constructed object, which may hold a function', () => {
+    expect(brief('($o := {"f": function($x) { $x }}; $o.f(1))')).toEqual([]);
+  });
+});

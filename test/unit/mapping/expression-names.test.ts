@@ -22,7 +22,13 @@ describe('JSONATA_BUILTINS', () => {
 
 describe('expressionNames', () => {
   it('finds a call and a top-level field with where each starts', () => {
-    expect(names('$lowercas(categry) = "network"')).toEqual({ calls: [{ name: 'lowercas', index: 0 }], references: [], bound: new Set(), inputPaths: [{ names: ['categry'], indexes: [10] }] });
+    expect(names('$lowercas(categry) = "network"')).toEqual({
+      calls: [{ name: 'lowercas', index: 0 }],
+      bareCalls: [],
+      references: [],
+      bound: new Set(),
+      inputPaths: [{ names: ['categry'], indexes: [10] }],
+    });
   });
 
   it('counts names the expression binds itself: := , lambda parameters, @$focus and #$index', () => {
