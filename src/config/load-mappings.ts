@@ -6,6 +6,8 @@ import { hasErrors, sortDiagnostics } from '../diagnostics/diagnostics.js';
 import { inboundShapeProblems } from './mapping-shape.js';
 import type { Diagnostic, DiagnosticSeverity } from '../diagnostics/diagnostics.js';
 import { checkJsonata, jsonataHint } from './jsonata-lint.js';
+import { checkNames } from './name-lint.js';
+import { mappingScope } from './expression-scopes.js';
 import { fileProblem, readTextFile } from '../diagnostics/read-file.js';
 
 export type MappingDirection = 'inbound' | 'outbound';
@@ -112,6 +114,11 @@ export function loadMappingFile(file: string): { mapping?: LoadedMapping; diagno
     return { diagnostics };
   }
   if (match === null) return { diagnostics };
+  for (const name of checkNames(read.text, mappingScope(match[2] as MappingDirection), `the ${match[2]} mapping`)) {
+    const { line, col } = linePosition(read.text, name.index);
+    diagnostics.push({ file, line, column: col, severity: name.severity, code: name.code, message: name.message, ...(name.hint === undefined ? {} : { hint: name.hint }) });
+  }
+  if (hasErrors(diagnostics)) return { diagnostics };
   if (match[2] === 'inbound') {
     for (const shape of inboundShapeProblems(read.text)) {
       const { line, col } = linePosition(read.text, shape.index);

@@ -6,6 +6,8 @@ import { ConfigError, displayPath, hasErrors, sortDiagnostics } from '../diagnos
 import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import { checkJsonata, findPlaceholders, jsonataHint } from './jsonata-lint.js';
 import type { JsonataProblem } from './jsonata-lint.js';
+import { checkNames } from './name-lint.js';
+import { ruleExpressionScope } from './expression-scopes.js';
 import { isTeamFile } from '../team/index.js';
 import { expandPaths, readTextFile } from '../diagnostics/read-file.js';
 import { offsetInScalar, scalarValueOffsets } from './scalar-offsets.js';
@@ -154,19 +156,22 @@ function lintRule(source: YamlSource, ruleNode: unknown, index: number, ids: Map
     }
   }
 
-  diagnostics.push(...lintExpressions(source, ruleNode, rulePath));
-
   const kind = stringScalar(mapValue(ruleNode, 'kind'))?.value;
+  diagnostics.push(...lintExpressions(source, ruleNode, rulePath, kind));
+
   const kindLint = kind === undefined ? undefined : KIND_LINTS[kind];
   if (kindLint !== undefined) diagnostics.push(...kindLint(source, ruleNode));
   return diagnostics;
 }
 
-/** Walks a rule's node tree and compiles every JSONata string and template placeholder. */
-function lintExpressions(source: YamlSource, node: unknown, path: (string | number)[]): Diagnostic[] {
+/**
+ * Walks a rule's node tree and compiles every JSONata string and template placeholder; those that
+ * compile are checked for names nothing provides (see name-lint.ts). `path` starts `rules[i]`.
+ */
+function lintExpressions(source: YamlSource, node: unknown, path: (string | number)[], kind: string | undefined): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   if (isSeq(node)) {
-    for (const [i, item] of node.items.entries()) diagnostics.push(...lintExpressions(source, item, [...path, i]));
+    for (const [i, item] of node.items.entries()) diagnostics.push(...lintExpressions(source, item, [...path, i], kind));
     return diagnostics;
   }
   if (!isMap(node)) return diagnostics;
@@ -177,31 +182,37 @@ function lintExpressions(source: YamlSource, node: unknown, path: (string | numb
     const fieldPath = [...path, key];
     const value = stringScalar(pair.value);
     if (value !== undefined && JSONATA_KEYS.has(key)) {
-      const problem = checkJsonata(value.value);
-      if (problem !== undefined) diagnostics.push(jsonataDiagnostic(source, value, 0, problem, fieldPath));
+      diagnostics.push(...lintExpression(source, value, fieldPath, kind));
     } else if (JSONATA_KEYS.has(key) && isSeq(pair.value)) {
       // A list of expressions (pattern rules' groupBy).
       for (const [i, item] of pair.value.items.entries()) {
         const scalar = stringScalar(item);
-        const problem = scalar === undefined ? undefined : checkJsonata(scalar.value);
-        if (scalar !== undefined && problem !== undefined) diagnostics.push(jsonataDiagnostic(source, scalar, 0, problem, [...fieldPath, i]));
+        if (scalar !== undefined) diagnostics.push(...lintExpression(source, scalar, [...fieldPath, i], kind));
       }
     } else if (value !== undefined && TEMPLATE_KEYS.has(key)) {
-      diagnostics.push(...lintTemplate(source, value, fieldPath));
+      diagnostics.push(...lintTemplate(source, value, fieldPath, kind));
     } else {
-      diagnostics.push(...lintExpressions(source, pair.value, fieldPath));
+      diagnostics.push(...lintExpressions(source, pair.value, fieldPath, kind));
     }
   }
   return diagnostics;
 }
 
-function lintTemplate(source: YamlSource, scalar: StringScalar, path: (string | number)[]): Diagnostic[] {
+function lintExpression(source: YamlSource, scalar: StringScalar, path: (string | number)[], kind: string | undefined): Diagnostic[] {
+  const problem = checkJsonata(scalar.value);
+  if (problem !== undefined) return [jsonataDiagnostic(source, scalar, 0, problem, path)];
+  return nameDiagnostics(source, scalar, 0, scalar.value, path, kind);
+}
+
+function lintTemplate(source: YamlSource, scalar: StringScalar, path: (string | number)[], kind: string | undefined): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const scan = findPlaceholders(scalar.value);
   for (const placeholder of scan.placeholders) {
     const problem = checkJsonata(placeholder.expression);
     if (problem !== undefined) {
       diagnostics.push(jsonataDiagnostic(source, scalar, placeholder.exprStart, problem, path, 'placeholder in '));
+    } else {
+      diagnostics.push(...nameDiagnostics(source, scalar, placeholder.exprStart, placeholder.expression, path, kind));
     }
   }
   if (scan.unclosedAt !== undefined) {
@@ -213,6 +224,16 @@ function lintTemplate(source: YamlSource, scalar: StringScalar, path: (string | 
     );
   }
   return diagnostics;
+}
+
+/** Unknown functions, variables and ticket fields in an expression that compiles (`base`: its start in the scalar's value). */
+function nameDiagnostics(source: YamlSource, scalar: StringScalar, base: number, expression: string, path: (string | number)[], kind: string | undefined): Diagnostic[] {
+  const scope = ruleExpressionScope(kind, path.slice(2));
+  if (scope === undefined) return [];
+  const problems = checkNames(expression, scope, formatPath(path));
+  if (problems.length === 0) return [];
+  const offsets = scalarValueOffsets(source.text, scalar, scalar.value);
+  return problems.map((problem) => diagnosticAtOffset(source, offsetInScalar(offsets, base + problem.index), problem.severity, problem.code, problem.message, { hint: problem.hint }));
 }
 
 function jsonataDiagnostic(source: YamlSource, scalar: StringScalar, base: number, problem: JsonataProblem, path: (string | number)[], what = ''): Diagnostic {

@@ -92,8 +92,7 @@ export function validatePaths(paths: readonly string[], options: ValidateOptions
       if ('diagnostic' in listed) {
         // readConfig already reported a missing location as an error, at its key in the config.
         if (result.diagnostics.some((d) => d.code === 'file-not-found' && d.file === file)) continue;
-        const folder = kind === 'rules' ? 'rules' : 'mappings';
-        diagnostics.push({ ...listed.diagnostic, message: `${listed.diagnostic.message} (${folder} folder of ${file})` });
+        diagnostics.push(companionFolderProblem(file, kind === 'rules' ? 'rules' : 'mappings', dir, listed.diagnostic));
         continue;
       }
       if (kind === 'mapping') mappingDirs.push(dir);
@@ -134,6 +133,31 @@ export function validatePaths(paths: readonly string[], options: ValidateOptions
     filesChecked: (found.get('config')?.length ?? 0) + rulesFiles.length + teamFiles.length + mappingFiles.length,
     rulesFiles: loadedRules?.files ?? [],
   };
+}
+
+/**
+ * A config's rules or mappings folder that is missing or empty, reported at the config (at its
+ * `rules:`/`mappings:` key when written) rather than at a path that does not exist: says which
+ * folder, whether it was the default, and what to put there. Only reached when the config did not
+ * parse, otherwise readConfig reports a missing location as an error.
+ */
+function companionFolderProblem(config: string, key: 'rules' | 'mappings', dir: string, listed: Diagnostic): Diagnostic {
+  const read = readTextFile(config);
+  const source = 'text' in read ? parseYamlSource(config, read.text).source : undefined;
+  const node = source === undefined ? undefined : nodeAt(source, [key]);
+  const at = source === undefined || node === undefined ? { line: 1, column: 1 } : positionAt(source, nodeStart(node));
+  const what = key === 'rules' ? 'Rules folder' : 'Mappings folder';
+  const shown = path.relative(path.dirname(path.resolve(config)), dir) || '.';
+  const where = node === undefined ? `"${shown}" (the default: ${path.basename(config)} sets no "${key}:")` : `"${shown}"`;
+  const contents = key === 'rules' ? 'rules files (.yaml)' : '<platform>.inbound.jsonata and <platform>.outbound.jsonata (copy them from the mappings/ folder of deskbridge)';
+  const fix =
+    node === undefined
+      ? `set "${key}:" in ${path.basename(config)} to the folder holding ${contents}, or create ${dir} with them`
+      : `fix the path (relative to the config file) or put ${contents} in ${dir}`;
+  let message = `${what} ${where}: ${listed.message}`;
+  if (listed.message === 'File or directory not found') message = `${what} ${where} not found (resolved to ${dir})`;
+  else if (listed.message.startsWith('Folder has no')) message = `${what} ${where} has no files to validate`;
+  return { file: config, line: at.line, column: at.column, severity: 'warning', code: 'file-not-found', message, hint: fix };
 }
 
 /** The daemon needs both directions for every configured platform. */

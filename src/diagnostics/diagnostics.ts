@@ -26,7 +26,10 @@ export type DiagnosticCode =
   | 'insecure-url'
   | 'bad-field-name'
   | 'bad-mapping-output'
-  | 'evaluation-limit';
+  | 'evaluation-limit'
+  | 'unknown-function'
+  | 'unknown-variable'
+  | 'unknown-ticket-field';
 
 export type DiagnosticSeverity = 'error' | 'warning';
 

@@ -20,8 +20,9 @@ export interface IssueContext {
 /** Turns zod issues into positioned diagnostics, one (or one per unknown key) per issue. */
 export function issuesToDiagnostics(issues: readonly z.core.$ZodIssue[], ctx: IssueContext): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const typos = misspelledRequired(issues, ctx);
   // A list of 200,000 wrong items is one mistake; positioning each would take minutes and flood the terminal.
-  for (const issue of issues.slice(0, MAX_ISSUES_PER_FILE)) out.push(...issueToDiagnostics(issue, ctx));
+  for (const issue of issues.slice(0, MAX_ISSUES_PER_FILE)) out.push(...issueToDiagnostics(issue, { ...ctx, typos }));
   const rest = issues.length - MAX_ISSUES_PER_FILE;
   const next = issues[MAX_ISSUES_PER_FILE];
   if (rest > 0 && next !== undefined) {
@@ -42,7 +43,35 @@ export function issuesToDiagnostics(issues: readonly z.core.$ZodIssue[], ctx: Is
 /** Schema problems listed per file; the rest are counted in one last diagnostic. */
 export const MAX_ISSUES_PER_FILE = 50;
 
-function issueToDiagnostics(issue: z.core.$ZodIssue, ctx: IssueContext): Diagnostic[] {
+/**
+ * A misspelled required key is two zod issues (the unknown key, the missing one) but one mistake:
+ * the pairs, keyed by `typoKey(object path, required field)`, so the missing field is reported
+ * with the unknown key that was meant to be it, once.
+ */
+function misspelledRequired(issues: readonly z.core.$ZodIssue[], ctx: IssueContext): ReadonlySet<string> {
+  const missing = new Set<string>();
+  for (const issue of issues) {
+    if (issue.code !== 'invalid_type' || issue.path.length === 0 || getData(ctx.data, issue.path) !== undefined) continue;
+    missing.add(typoKey(issue.path.slice(0, -1), String(issue.path[issue.path.length - 1])));
+  }
+  const typos = new Set<string>();
+  if (missing.size === 0) return typos;
+  for (const issue of issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    const known = knownKeys(ctx, issue.path);
+    for (const key of issue.keys) {
+      const suggestion = closest(key, known);
+      if (suggestion !== undefined && missing.has(typoKey(issue.path, suggestion))) typos.add(typoKey(issue.path, suggestion));
+    }
+  }
+  return typos;
+}
+
+function typoKey(path: readonly PropertyKey[], field: string): string {
+  return JSON.stringify([...path.map(String), field]);
+}
+
+function issueToDiagnostics(issue: z.core.$ZodIssue, ctx: IssueContext & { typos: ReadonlySet<string> }): Diagnostic[] {
   const { source } = ctx;
   const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as PropertyKey[];
   const where = formatPath(path);
@@ -55,7 +84,8 @@ function issueToDiagnostics(issue: z.core.$ZodIssue, ctx: IssueContext): Diagnos
         const hint = suggestion !== undefined ? `did you mean "${suggestion}"?` : known.length > 0 ? `allowed here: ${known.join(', ')}` : undefined;
         const node = keyNodeAt(source, path, key) ?? nodeAt(source, path);
         const at = path.length === 0 ? '' : ` in ${where}`;
-        return diagnosticAtNode(source, node, 'error', 'unknown-field', `Unknown field "${key}"${at}`, { hint });
+        const meant = suggestion !== undefined && ctx.typos.has(typoKey(path, suggestion)) ? `, and the required field "${suggestion}" is missing` : '';
+        return diagnosticAtNode(source, node, 'error', 'unknown-field', `Unknown field "${key}"${at}${meant}`, { hint });
       });
     }
 
@@ -73,11 +103,13 @@ function issueToDiagnostics(issue: z.core.$ZodIssue, ctx: IssueContext): Diagnos
       if (missing && path.length > 0) {
         const field = String(path[path.length - 1]);
         const parentPath = path.slice(0, -1);
+        // Reported with the misspelled key that was meant to be it.
+        if (ctx.typos.has(typoKey(parentPath, field))) return [];
         const parent = nearestNode(source, parentPath).node;
         const inside = parentPath.length === 0 ? '' : ` in ${formatPath(parentPath)}`;
         return [
           diagnosticAtNode(source, parent, 'error', 'missing-field', `Missing required field "${field}"${inside}`, {
-            hint: `add "${field}:" with a ${issue.expected}`,
+            hint: `add "${field}:" with ${article(issue.expected)}`,
           }),
         ];
       }

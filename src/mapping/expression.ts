@@ -1,6 +1,8 @@
 import jsonata from 'jsonata';
 import { evaluationsCancelled, guardrails, notifyEvaluationLimit, type EvaluationLimit } from './limits.js';
 import { Re2RegExp } from './regex.js';
+import { expressionNames, JSONATA_BUILTINS } from './expression-names.js';
+import { closest } from '../diagnostics/zod-issues.js';
 import { assertTreeSize, boundedPad, boundedString, builtinsReady, MAX_STRING_LENGTH, ValueTooLargeError } from './bounded-builtins.js';
 
 /** A compiled JSONata expression. Compiling is the expensive part, so each source text compiles once. */
@@ -103,13 +105,36 @@ export function compileExpression(source: string): CompiledExpression {
         throwIfCancelled();
         return (await compiled.evaluate(input, bindings)) as unknown;
       } catch (error) {
-        throw toExpressionError(error);
+        throw nameNonFunction(toExpressionError(error), compiled.ast(), source, bindings);
       }
     },
   };
   cache.set(source, expression);
   return expression;
 }
+
+/**
+ * JSONata's "Attempted to invoke a non-function" (T1006) says neither which call nor where. The
+ * calls that can fail so are those to a name neither JSONata, the bindings nor the expression
+ * itself defines as a function: name them (usually there is one, a typo) so a test report or a
+ * trace says `$lowercas is not a function`.
+ */
+function nameNonFunction(error: ExpressionError, ast: jsonata.ExprNode, source: string, bindings: Record<string, unknown> | undefined): ExpressionError {
+  if (error.code !== 'T1006' || error.constructor !== ExpressionError) return error;
+  const names = expressionNames(ast, source);
+  const isFunction = (name: string): boolean => names.bound.has(name) || BUILTINS.has(name) || typeof bindings?.[name] === 'function';
+  const suspects = names.calls.filter((call) => !isFunction(call.name));
+  const distinct = [...new Set(suspects.map((call) => call.name))];
+  const first = suspects[0];
+  if (first === undefined) return error;
+  const functions = [...JSONATA_BUILTINS, ...names.bound, ...Object.keys(bindings ?? {}).filter((name) => typeof bindings?.[name] === 'function')];
+  const suggestion = distinct.length === 1 ? closest(first.name, functions) : undefined;
+  const called = distinct.map((name) => `$${name}`).join(' or ');
+  const mean = suggestion === undefined ? '' : `; did you mean $${suggestion}?`;
+  return new ExpressionError(`${called} is not a function${mean} (${error.message})`, error.code, error.position ?? first.index);
+}
+
+const BUILTINS: ReadonlySet<string> = new Set(JSONATA_BUILTINS);
 
 /** Called by JSONata before and after it evaluates each node of an expression. */
 const EVALUATE_ENTRY = Symbol.for('jsonata.__evaluate_entry');

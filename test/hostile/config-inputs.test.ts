@@ -240,6 +240,27 @@ const CASES: Case[] = [
   { name: 'mapping with bad JSONata syntax', files: { 'mappings/servicenow.outbound.jsonata': '{ "a": }\n' }, first: 'mappings/servicenow.outbound.jsonata:1:8 error bad-jsonata', exit: 1 },
   // ---- rules
   { name: 'bad JSONata in a when', files: { 'rules/routing.yaml': RULES.replace('category = "network"', 'category = = "network"') }, first: 'rules/routing.yaml:4:22 error bad-jsonata', exit: 1 },
+  {
+    name: 'unknown function in a when',
+    files: { 'rules/routing.yaml': RULES.replace('category = "network"', '$lowercas(category) = "network"') },
+    first: 'rules/routing.yaml:4:11 error unknown-function',
+    says: /Unknown function \$lowercas in rules\[0\]\.when; did you mean \$lowercase\?/,
+    exit: 1,
+  },
+  {
+    name: 'misspelled ticket field in a when is a warning',
+    files: { 'rules/routing.yaml': RULES.replace('category = "network"', 'categry = "network"') },
+    first: 'rules/routing.yaml:4:11 warning unknown-ticket-field',
+    says: /Unknown ticket field "categry" in rules\[0\]\.when; did you mean "category"\?/,
+    exit: 0,
+  },
+  {
+    name: 'misspelled helper in a mapping',
+    files: { 'mappings/servicenow.outbound.jsonata': '{ "assignment_group": $nameof(action.group) }\n' },
+    first: 'mappings/servicenow.outbound.jsonata:1:23 error unknown-function',
+    says: /did you mean \$nameOf\?/,
+    exit: 1,
+  },
   { name: 'unknown rule kind', files: { 'rules/routing.yaml': RULES.replace('kind: routing', 'kind: routeing') }, first: 'rules/routing.yaml:3:11 error unknown-kind', exit: 1 },
   { name: 'duplicate rule ids across files', files: { 'rules/more.yaml': RULES }, first: 'rules/routing.yaml:2:9 error duplicate-id', exit: 1 },
 ];

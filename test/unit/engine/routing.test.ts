@@ -122,6 +122,14 @@ describe('routing rules', () => {
     expect(result.decisions.map((d) => d.action)).toEqual([{ type: 'assign', group: 'Desk' }]);
   });
 
+  it('names the function in the trace when a condition calls one that does not exist', async () => {
+    const rules = compileRuleSet([rule({ id: 'typo', when: '$lowercas(category) = "network"', assign: { group: 'Network' } })]);
+
+    const result = await evaluateTicket(makeTicket({ category: 'Network' }), rules, freshState(), context);
+
+    expect(result.trace[0]).toMatchObject({ ruleId: 'typo', outcome: 'error', reason: 'when failed: $lowercas is not a function; did you mean $lowercase? (Attempted to invoke a non-function)' });
+  });
+
   it('skips rules scoped to other sources', async () => {
     const rules = compileRuleSet([rule({ id: 'other', when: 'true', scope: { sources: ['jira-x'] }, assign: { group: 'X' } })]);
 
