@@ -124,7 +124,7 @@ export function annotateRules<R extends AnnotatableRule>(rules: readonly R[], re
           ? `${writeLine(as, first)}${writes.length > 1 ? ` (+${writes.length - 1} more)` : ''}${byOther}`
           : read.mode === 'dry-run'
             ? `acted on this ticket in a dry run (nothing was written)${byOther}`
-            : `${rule.reason} (its writes are no longer in the outbox)`;
+            : `${rule.reason} (the outbox holds none of its writes)`;
       return { ...rule, reason, traceReason: rule.reason, prior: { as, by, writes } };
     }
     const own = byRule.get(rule.ruleId);

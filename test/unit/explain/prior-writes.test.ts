@@ -108,6 +108,8 @@ describe('explain: planned in a dry run, or written', () => {
     const explanation = withStateWrites(await explainActedOn('likely-duplicates'), dryRun([]));
     expect(explanation.rules[0]?.reason).toBe('acted on this ticket in a dry run (nothing was written)');
     expect(explanation.rules[1]?.reason).toBe('acted on this ticket in a dry run (nothing was written) (by rule likely-duplicates)');
+    // Live, a mark without writes keeps the engine's words and says the outbox has none.
+    expect(withStateWrites(await explainActedOn('likely-duplicates'), live([])).rules[0]?.reason).toBe('already acted on this ticket (the outbox holds none of its writes)');
   });
 
   it('judged on the live state: "written", with what became of each write', async () => {
