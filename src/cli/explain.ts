@@ -4,7 +4,8 @@ import { mappingName, type Source } from '../config/schema.js';
 import { loadConfigSet } from '../daemon/reload.js';
 import { dryRunStatePath } from '../daemon/daemon.js';
 import { mappingSourceBinding } from '../platforms/registry.js';
-import { explainTicket, formatExplanation } from '../explain/explain.js';
+import { explainTicket, formatExplanation, withStateWrites } from '../explain/explain.js';
+import type { PriorWrite, StateMode, StateWrites } from '../explain/prior-writes.js';
 import { mapInbound } from '../mapping/mapper.js';
 import { buildTestTicket } from '../model/test-ticket.js';
 import type { Ticket } from '../model/ticket.js';
@@ -12,6 +13,7 @@ import { silentLogger } from '../observability/logger.js';
 import { createConnector } from '../platforms/api.js';
 import { MemoryState } from '../engine/memory-state.js';
 import { openSqliteStore } from '../state/sqlite/store.js';
+import type { OutboxEntry, StateStore } from '../state/types.js';
 import { teamCalendars } from '../team/index.js';
 import { setEvaluationLimits } from '../mapping/limits.js';
 
@@ -65,23 +67,59 @@ export async function explainCommand(opts: ExplainOptions, out: (line: string) =
 
   // The state the daemon would decide with (rotation positions, open tickets, what it knows of
   // the ticket), read-only. A dry-run source decides with its own state file; neither is created
-  // when it does not exist.
-  const statePath = (source.dryRun ?? config.dryRun) ? dryRunStatePath(config.state.path) : config.state.path;
+  // when it does not exist. What it holds of the ticket's writes says whether "already acted"
+  // means written or only planned in a dry run.
+  const mode: StateMode = (source.dryRun ?? config.dryRun) ? 'dry-run' : 'live';
+  const statePath = mode === 'dry-run' ? dryRunStatePath(config.state.path) : config.state.path;
   const teamContext = { ...(set.team ? { team: set.team } : {}), calendars: teamCalendars(set.team) };
   let explanation;
+  let read: StateWrites | undefined;
   if (existsSync(statePath)) {
     const store = openSqliteStore(statePath);
     try {
       explanation = await explainTicket(ticket, set.rules, store, source.id, new Date(), teamContext);
+      read = { mode, path: statePath, writes: await ticketWrites(store, source.id, ticket.key) };
     } finally {
       await store.close();
     }
   } else {
     explanation = await explainTicket(ticket, set.rules, new MemoryState(), source.id, new Date(), teamContext);
   }
+  // A live source may have been dry-run first: its plans for the ticket are worth a mention.
+  const dryPath = dryRunStatePath(config.state.path);
+  let dryRun: StateWrites | undefined;
+  if (mode === 'live' && existsSync(dryPath)) {
+    const store = openSqliteStore(dryPath);
+    try {
+      dryRun = { mode: 'dry-run', path: dryPath, writes: await ticketWrites(store, source.id, ticket.key) };
+    } finally {
+      await store.close();
+    }
+  }
+  explanation = withStateWrites(explanation, read, dryRun);
   if (opts.json) out(JSON.stringify({ ...explanation, ticket: { ...explanation.ticket, raw: undefined } }, null, 2));
   else for (const line of formatExplanation(explanation)) out(line);
   return 0;
+}
+
+/** Every write a state file holds for the ticket, oldest first. */
+async function ticketWrites(store: StateStore, sourceId: string, ticketKey: string): Promise<PriorWrite[]> {
+  const entries = await store.outbox.list({ sourceId, ticketKey, limit: 1000 });
+  return entries.reverse().map(priorWrite);
+}
+
+function priorWrite(entry: OutboxEntry): PriorWrite {
+  return {
+    id: entry.id,
+    ruleId: entry.ruleId,
+    target: entry.planned.target.number,
+    action: entry.planned.action,
+    status: entry.status,
+    outcome: entry.outcome,
+    error: entry.lastError,
+    attempts: entry.attempts,
+    nextAttemptAt: entry.nextAttemptAt,
+  };
 }
 
 function pickSource(sources: readonly Source[], id: string | undefined): Source {

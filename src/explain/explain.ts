@@ -8,6 +8,7 @@ import type { Action } from '../model/action.js';
 import type { Ticket } from '../model/ticket.js';
 import { describeAction } from '../outbox/writer.js';
 import { splitTopLevel } from './clauses.js';
+import { annotateRules, viewWrite, type PriorWriteView, type RulePrior, type StateMode, type StateWrites, writeLine } from './prior-writes.js';
 
 export interface ClauseResult {
   text: string;
@@ -25,11 +26,19 @@ export interface RuleExplanation {
   clauses: ClauseResult[];
   operator: 'and' | 'or' | undefined;
   actions: { action: Action; explanation: string }[];
+  /** The engine's reason, when `reason` was reworded from the state's writes ("already acted on this ticket"). */
+  traceReason?: string;
+  /** What the state judged on holds of this rule's writes on the ticket: planned in a dry run, or written. */
+  prior?: RulePrior;
 }
 
 export interface Explanation {
   ticket: Ticket;
   rules: RuleExplanation[];
+  /** The state file the rules were judged on (absent: none existed), with every write it holds for the ticket. */
+  state?: { mode: StateMode; path: string; writes: PriorWriteView[] };
+  /** Explaining a live source: what a dry run planned for the ticket in its own state (never sent). */
+  dryRun?: { path: string; writes: PriorWriteView[] };
 }
 
 /**
@@ -77,6 +86,21 @@ export async function explainTicket(
   return { ticket, rules };
 }
 
+/**
+ * The explanation with what the state files hold of the ticket's writes: `read` is the state the
+ * rules were judged on, `dryRun` (explaining a live source) the dry run's beside it.
+ */
+export function withStateWrites(explanation: Explanation, read: StateWrites | undefined, dryRun?: StateWrites): Explanation {
+  const out: Explanation = { ...explanation };
+  const number = explanation.ticket.source.number;
+  if (read) {
+    out.rules = annotateRules(explanation.rules, read, number);
+    out.state = { mode: read.mode, path: read.path, writes: read.writes.map((w) => viewWrite(w, read.mode, number)) };
+  }
+  if (dryRun && dryRun.writes.length > 0) out.dryRun = { path: dryRun.path, writes: dryRun.writes.map((w) => viewWrite(w, 'dry-run', number)) };
+  return out;
+}
+
 const MARK: Record<RuleExplanation['outcome'], string> = { matched: '✓', 'no-match': '✗', 'not-applicable': '–', error: '!', 'not-reached': '·' };
 
 /** Plain lines a person reads in a terminal. */
@@ -98,8 +122,35 @@ export function formatExplanation(explanation: Explanation): string[] {
       if (rule.operator) lines.push(`    (clauses joined by ${rule.operator})`);
     }
     for (const a of rule.actions) lines.push(`    → ${describeAction(a.action)}`);
+    for (const line of priorLines(rule)) lines.push(`    ${line}`);
   }
   const actions = explanation.rules.flatMap((r) => r.actions);
   lines.push('', actions.length === 0 ? 'No action would be taken.' : `${actions.length} action(s) would be taken.`);
+  return [...lines, ...stateLines(explanation)];
+}
+
+/**
+ * What became of the rule's own writes on the ticket, one line each — unless its reason already says
+ * all of it (one write), or the writes are another rule's (that rule lists them).
+ */
+function priorLines(rule: RuleExplanation): string[] {
+  const { prior } = rule;
+  if (!prior || prior.by !== rule.ruleId) return [];
+  if (rule.traceReason !== undefined && prior.writes.length === 1) return [];
+  return prior.writes.map((w) => writeLine(prior.as, w));
+}
+
+/** Which state the rules were judged on, and what a dry run planned when a live source is explained. */
+function stateLines(explanation: Explanation): string[] {
+  const lines: string[] = [];
+  const { state, dryRun } = explanation;
+  if (state?.mode === 'dry-run') {
+    lines.push(`Judged on the dry run's state (${state.path}): what it planned was never written.`);
+    if (state.writes.length > 0) lines.push(`The dry run planned ${state.writes.length} write(s) for this ticket; none was sent.`);
+  }
+  if (dryRun) {
+    lines.push(`A dry run (${dryRun.path}) also planned ${dryRun.writes.length} write(s) for this ticket, never sent:`);
+    for (const w of dryRun.writes) lines.push(`  ${w.ruleId}: ${w.summary}`);
+  }
   return lines;
 }

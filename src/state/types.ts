@@ -117,7 +117,8 @@ export interface OutboxStore {
    * Returns the ids dead-lettered with it.
    */
   markDead(id: string, reason: string, dependents?: (later: PlannedAction) => string | undefined): Promise<string[]>;
-  list(filter: { status?: OutboxStatus; sourceId?: string; limit?: number }): Promise<OutboxEntry[]>;
+  /** Newest first; `ticketKey`: the writes planned for one ticket (what `explain` reports of it). */
+  list(filter: { status?: OutboxStatus; sourceId?: string; ticketKey?: string; limit?: number }): Promise<OutboxEntry[]>;
   /** Entries whose id starts with `prefix` (as `outbox list` shortens them), at most `limit` (default 10). */
   find(prefix: string, limit?: number): Promise<OutboxEntry[]>;
   /** Puts dead (or all failed) entries back in the queue; returns how many. */

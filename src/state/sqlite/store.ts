@@ -396,6 +396,10 @@ export class SqliteStateStore implements StateStore {
           where.push('source_id = ?');
           params.push(filter.sourceId);
         }
+        if (filter.ticketKey) {
+          where.push('ticket_key = ?');
+          params.push(filter.ticketKey);
+        }
         const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
         return db
           .prepare<(string | number)[], OutboxRow>(sql)

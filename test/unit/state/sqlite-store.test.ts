@@ -84,6 +84,15 @@ describe('SQLite state store', () => {
     expect((await store.outbox.due('s', now, 10)).map((e) => e.id)).toEqual(['a1', 'a2']);
   });
 
+  it("lists one ticket's writes (what explain reports of it), newest first", async () => {
+    const store = openSqliteStore(':memory:');
+    await store.commitBatch(batch({ actions: [planned('a1', 'ta', { type: 'assign', group: 'G' }), planned('b1', 'tb', { type: 'assign', group: 'G' })] }));
+    await store.commitBatch(batch({ actions: [planned('a2', 'ta', { type: 'comment', visibility: 'internal', body: 'n' })] }));
+
+    expect((await store.outbox.list({ ticketKey: 'ta' })).map((e) => e.id)).toEqual(['a2', 'a1']);
+    expect((await store.outbox.list({ ticketKey: 'ta', sourceId: 'other' })).map((e) => e.id)).toEqual([]);
+  });
+
   it('keeps round-robin positions per source', async () => {
     const store = openSqliteStore(':memory:');
 
