@@ -11,6 +11,7 @@ import type { Ticket } from '../model/ticket.js';
 import { silentLogger } from '../observability/logger.js';
 import { createConnector } from '../platforms/api.js';
 import { MemoryState } from '../engine/memory-state.js';
+import { skipRawFields } from '../engine/skip.js';
 import { openSqliteStore } from '../state/sqlite/store.js';
 import { teamCalendars } from '../team/index.js';
 import { setEvaluationLimits } from '../mapping/limits.js';
@@ -49,7 +50,7 @@ export async function explainCommand(opts: ExplainOptions, out: (line: string) =
   if (opts.ticket) {
     const connector = createConnector(source, { logger: silentLogger });
     await connector.init();
-    const fields = [...new Set([...mappings.inbound.rootFields, ...set.rules.rawFields])];
+    const fields = [...new Set([...mappings.inbound.rootFields, ...set.rules.rawFields, ...skipRawFields(source.skip)])];
     const record = await connector.get(opts.ticket, fields);
     await connector.close();
     if (!record) {
@@ -67,7 +68,7 @@ export async function explainCommand(opts: ExplainOptions, out: (line: string) =
   // the ticket), read-only. A dry-run source decides with its own state file; neither is created
   // when it does not exist.
   const statePath = (source.dryRun ?? config.dryRun) ? dryRunStatePath(config.state.path) : config.state.path;
-  const teamContext = { ...(set.team ? { team: set.team } : {}), calendars: teamCalendars(set.team) };
+  const teamContext = { ...(set.team ? { team: set.team } : {}), calendars: teamCalendars(set.team), skip: source.skip };
   let explanation;
   if (existsSync(statePath)) {
     const store = openSqliteStore(statePath);
