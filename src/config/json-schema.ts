@@ -116,6 +116,11 @@ const DESCRIPTIONS = new Map<z.core.$ZodType, string>([
   [RuleTest.shape.state, 'State before the ticket arrives: round-robin positions per rule, open tickets per person.'],
   [RuleTest.shape.state.unwrap().shape.roundRobin, 'Rule id → position in its `members` rotation.'],
   [RuleTest.shape.state.unwrap().shape.openTickets, 'Person → open tickets (for `least-loaded`).'],
+  [
+    RuleTest.shape.state.unwrap().shape.triggered,
+    "Rules whose trigger was already seen: the ticket was judged before, as it is now, and these rules' `when` held then — an `override` rule is held back.",
+  ],
+  [RuleTest.shape.state.unwrap().shape.applied, 'Rules that already wrote to the ticket (a `once` rule does not again).'],
   [RuleTest.shape.expect, '`actions` (the actions the rules must take) or `noActions: true`.'],
   [RuleTest.shape.expect.options[0].shape.exact, 'true: exactly these actions, in order, nothing else; false: these in order, others allowed between them.'],
   [RuleTest.shape.expect.options[1].shape.noActions, 'The rules must take no action on this ticket.'],
