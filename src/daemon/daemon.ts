@@ -245,6 +245,7 @@ export class Daemon {
     m.passes.inc({ source, outcome: 'ok' });
     m.recordsPulled.inc({ source }, result.pulled);
     m.actionsPlanned.inc({ source }, result.planned);
+    m.ticketsSkipped.inc({ source }, result.skipped);
     m.quarantined.inc({ source }, result.quarantined);
     for (const outcome of ['sent', 'unchanged', 'superseded', 'failed', 'dead'] as const) m.writes.inc({ source, outcome }, result.written[outcome]);
     m.pendingWrites.set({ source }, result.pendingWrites);
