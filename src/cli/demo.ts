@@ -303,6 +303,7 @@ function addPass(a: PassResult, b: PassResult): PassResult {
     alreadySeen: a.alreadySeen + b.alreadySeen,
     ownWrites: a.ownWrites + b.ownWrites,
     evaluated: a.evaluated + b.evaluated,
+    skipped: a.skipped + b.skipped,
     planned: a.planned + b.planned,
     quarantined: a.quarantined + b.quarantined,
     routedByGroup,

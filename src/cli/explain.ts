@@ -12,6 +12,7 @@ import type { Ticket } from '../model/ticket.js';
 import { silentLogger } from '../observability/logger.js';
 import { createConnector } from '../platforms/api.js';
 import { MemoryState } from '../engine/memory-state.js';
+import { skipRawFields } from '../engine/skip.js';
 import { openSqliteStore } from '../state/sqlite/store.js';
 import type { OutboxEntry, StateStore } from '../state/types.js';
 import { teamCalendars } from '../team/index.js';
@@ -51,7 +52,7 @@ export async function explainCommand(opts: ExplainOptions, out: (line: string) =
   if (opts.ticket) {
     const connector = createConnector(source, { logger: silentLogger });
     await connector.init();
-    const fields = [...new Set([...mappings.inbound.rootFields, ...set.rules.rawFields])];
+    const fields = [...new Set([...mappings.inbound.rootFields, ...set.rules.rawFields, ...skipRawFields(source.skip)])];
     const record = await connector.get(opts.ticket, fields);
     await connector.close();
     if (!record) {
@@ -71,7 +72,7 @@ export async function explainCommand(opts: ExplainOptions, out: (line: string) =
   // means written or only planned in a dry run.
   const mode: StateMode = (source.dryRun ?? config.dryRun) ? 'dry-run' : 'live';
   const statePath = mode === 'dry-run' ? dryRunStatePath(config.state.path) : config.state.path;
-  const teamContext = { ...(set.team ? { team: set.team } : {}), calendars: teamCalendars(set.team) };
+  const teamContext = { ...(set.team ? { team: set.team } : {}), calendars: teamCalendars(set.team), skip: source.skip };
   let explanation;
   let read: StateWrites | undefined;
   if (existsSync(statePath)) {

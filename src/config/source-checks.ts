@@ -4,7 +4,9 @@ import { validateDetailed } from 'node-cron';
 import type { Node } from 'yaml';
 import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import type { DaemonConfig } from './schema.js';
-import { diagnosticAtNode, diagnosticAtOffset, nodeAt } from '../diagnostics/yaml-source.js';
+import { diagnosticAtNode, diagnosticAtOffset, formatPath, nodeAt, stringScalar } from '../diagnostics/yaml-source.js';
+import { checkJsonata, jsonataHint } from './jsonata-lint.js';
+import { offsetInScalar, scalarValueOffsets } from './scalar-offsets.js';
 import type { YamlSource } from '../diagnostics/yaml-source.js';
 
 /**
@@ -19,12 +21,28 @@ export function configSemanticDiagnostics(source: YamlSource, config: DaemonConf
     const schedule = scheduleProblem(source, s.schedule, ['sources', index, 'schedule']);
     if (schedule !== undefined) diagnostics.push(schedule);
     diagnostics.push(...urlProblems(source, s.baseUrl, ['sources', index, 'baseUrl']));
+    if (s.skip !== undefined) diagnostics.push(...skipProblems(source, s.skip, ['sources', index, 'skip']));
     if (s.auth.type === 'oauth' && s.auth.tokenUrl !== undefined) {
       diagnostics.push(...urlProblems(source, s.auth.tokenUrl, ['sources', index, 'auth', 'tokenUrl']));
     }
   });
   diagnostics.push(...locationProblems(source, config, dir));
   return diagnostics;
+}
+
+/**
+ * A source's `skip:` is JSONata like a rule's `when`: a syntax error would make every ticket fail
+ * the condition (and be left alone to be safe), so nothing would ever be acted on.
+ */
+function skipProblems(source: YamlSource, expression: string, at: PropertyKey[]): Diagnostic[] {
+  const problem = checkJsonata(expression);
+  if (problem === undefined) return [];
+  const message = `Invalid JSONata in ${formatPath(at)}: ${problem.message} (${problem.code})`;
+  const hint = jsonataHint(problem.code) ?? 'a JSONata condition over the canonical ticket, e.g. "\'vip\' in labels or raw.u_deskbridge_skip = true"';
+  const scalar = stringScalar(nodeAt(source, at));
+  if (scalar === undefined) return [diagnosticAtNode(source, nodeAt(source, at.slice(0, -1)), 'error', 'bad-jsonata', message, { hint })];
+  const offsets = scalarValueOffsets(source.text, scalar, scalar.value);
+  return [diagnosticAtOffset(source, offsetInScalar(offsets, problem.index), 'error', 'bad-jsonata', message, { hint })];
 }
 
 /** node-cron's own validator: exactly what `schedule()` will accept when the daemon starts. */

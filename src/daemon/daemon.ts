@@ -249,6 +249,7 @@ export class Daemon {
     m.passes.inc({ source, outcome: 'ok' });
     m.recordsPulled.inc({ source }, result.pulled);
     m.actionsPlanned.inc({ source }, result.planned);
+    m.ticketsSkipped.inc({ source }, result.skipped);
     m.quarantined.inc({ source }, result.quarantined);
     for (const outcome of ['sent', 'unchanged', 'superseded', 'failed', 'dead'] as const) m.writes.inc({ source, outcome }, result.written[outcome]);
     // Never counted as sent: a dashboard of writes must not show a dry run as traffic.

@@ -6,6 +6,7 @@ import { needsProblemStates, needsSlaSweep } from '../engine/needs.js';
 import { indexPulled, newPassMemory, planBatch } from '../engine/plan-batch.js';
 import { laterDuplicateSuspects, planDuplicateRecheck } from '../engine/plan-duplicate-recheck.js';
 import { planSlaSweep } from '../engine/plan-sla-sweep.js';
+import { skipRawFields } from '../engine/skip.js';
 import type { CompiledRuleSet } from '../engine/rule-set.js';
 import { otherSourcesLoads, takeSnapshot } from '../engine/snapshot.js';
 import { mapInbound, MappingError, type PlatformMappings } from '../mapping/mapper.js';
@@ -77,6 +78,8 @@ export interface PassResult {
   alreadySeen: number;
   ownWrites: number;
   evaluated: number;
+  /** Tickets the source's `skip:` condition left alone (nothing judged, nothing written). */
+  skipped: number;
   planned: number;
   routedByGroup: Record<string, number>;
   quarantined: number;
@@ -165,6 +168,7 @@ export class SourceSync {
       alreadySeen: 0,
       ownWrites: 0,
       evaluated: 0,
+      skipped: 0,
       planned: 0,
       routedByGroup: {},
       quarantined: 0,
@@ -184,7 +188,7 @@ export class SourceSync {
     // when a hot reload happens mid-pass.
     const ruleSet = this.deps.rules();
     const mappings = this.deps.mappings();
-    const fields = [...new Set([...mappings.inbound.rootFields, ...ruleSet.rawFields])];
+    const fields = [...new Set([...mappings.inbound.rootFields, ...ruleSet.rawFields, ...skipRawFields(source.skip)])];
     const startPoint = await this.startPoint(now());
     const watermark = await store.getWatermark(source.id);
     let from = watermark ? new Date(Date.parse(watermark) - source.overlapSeconds * 1000).toISOString() : (source.startFrom ?? null);
@@ -377,6 +381,7 @@ export class SourceSync {
       ruleSet,
       this.deps.store,
       scope.memory,
+      this.deps.source.skip,
     );
     const newcomers: Ticket[] = [];
     for (const page of pages) {
@@ -468,6 +473,8 @@ export class SourceSync {
     });
     result.ownWrites += plan.ownWrites;
     result.evaluated += plan.evaluated;
+    result.skipped += plan.skipped.length;
+    for (const { ticket, reason } of plan.skipped) logger.debug('Ticket skipped: left alone', { source: source.id, ticketKey: ticket.key, number: ticket.source.number, reason });
     for (const [group, n] of Object.entries(plan.routedByGroup)) result.routedByGroup[group] = (result.routedByGroup[group] ?? 0) + n;
     scope.report = mergeHistoryReports(scope.report, plan.historyReport) ?? scope.report;
     result.verdicts += plan.audit.length;
@@ -491,7 +498,7 @@ export class SourceSync {
         otherLoads: this.needsOtherLoads() ? await otherSourcesLoads(store, source.id) : new Map<string, Map<string, number>>(),
         history: store.history,
       };
-      const plan = await planSlaSweep({ due, ruleSet, context: { sourceId: source.id, now, ...this.teamContext() } }, snapshot);
+      const plan = await planSlaSweep({ due, ruleSet, context: { sourceId: source.id, now, skip: source.skip, ...this.teamContext() } }, snapshot);
       this.announce(plan.events);
       await store.commitBatch({
         sourceId: source.id,
@@ -512,7 +519,8 @@ export class SourceSync {
 
   /** Every batch of the pass is planned at `now`, from the pass's start point, with the team as loaded now. */
   private batchContext(now: Date, scope: PassScope): BatchContext {
-    return { sourceId: this.deps.source.id, now, actFrom: scope.startPoint.actFrom, rewinding: scope.startPoint.rewind !== undefined, ...this.teamContext() };
+    const { source } = this.deps;
+    return { sourceId: source.id, now, actFrom: scope.startPoint.actFrom, rewinding: scope.startPoint.rewind !== undefined, skip: source.skip, ...this.teamContext() };
   }
 
   /** Open tickets per person on the other sources count only when some rule picks people from the team file. */

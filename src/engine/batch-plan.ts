@@ -7,6 +7,7 @@ import type { Team } from '../team/model.js';
 import type { Decision, QaVerdict, RuleTrace } from './types.js';
 import type { HistoryReport } from './history-report.js';
 import type { ShadowProblems } from './shadow-state.js';
+import type { SkippedTicket } from './skip.js';
 import type { VerdictRecord } from './verdict-record.js';
 
 /** What every batch of a source is planned in: where, when, from which start point, with which team. */
@@ -23,6 +24,8 @@ export interface BatchContext {
   rewinding?: boolean | undefined;
   team?: Team | undefined;
   calendars?: ((name: string) => SlaCalendar | undefined) | undefined;
+  /** The source's `skip:` condition (JSONata): a ticket it holds for is left alone, before any rule. */
+  skip?: string | undefined;
 }
 
 /** One mapped ticket of a batch, with what its record's envelope says about the last edit. */
@@ -100,4 +103,6 @@ export interface BatchPlan {
   judged: JudgedTicket[];
   /** What history versions of this batch taught and what acting on them would have done. */
   historyReport: HistoryReport;
+  /** Tickets the source's `skip:` condition left alone (no rule judged them, nothing is written). */
+  skipped: SkippedTicket[];
 }

@@ -106,6 +106,11 @@ async function evaluateKinds(kinds: readonly RuleKind[], ticket: Ticket, ruleSet
     trace: outcomes.flatMap((o) => o.trace),
     verdicts: outcomes.flatMap((o) => o.verdicts),
     slaDueAt: outcomes.reduce<string | undefined>((earliest, o) => (o.dueAt !== undefined && (earliest === undefined || o.dueAt < earliest) ? o.dueAt : earliest), undefined),
+    memory: {
+      whenTrue: outcomes.flatMap((o) => o.memory.whenTrue),
+      whenFalse: outcomes.flatMap((o) => o.memory.whenFalse),
+      applied: outcomes.flatMap((o) => o.memory.applied),
+    },
   };
 }
 

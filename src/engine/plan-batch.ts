@@ -5,7 +5,9 @@ import type { BatchContext, BatchObserver, BatchPlan, BatchTicket, PassMemory } 
 import { emptyHistoryReport, recordWouldHave, type HistoryReport } from './history-report.js';
 import { evaluateSlaOnly, evaluateTicket, finishBatch, needsSimilarityIndex, planActions, planBatchActions } from './index.js';
 import { needsSlaSweep } from './needs.js';
+import { keepMemory, memoryOf, rememberJudgement } from './rule-memory.js';
 import type { CompiledRuleSet } from './rule-set.js';
+import { skipOf } from './skip.js';
 import { ShadowProblems, ShadowState, withoutAssignments } from './shadow-state.js';
 import type { EngineSnapshot } from './snapshot.js';
 import { similarityDoc } from './similarity-doc.js';
@@ -22,9 +24,11 @@ export function newPassMemory(): PassMemory {
  * Everything pulled goes into the similarity index before any of it is judged (when the rules
  * look at earlier tickets' text), so a duplicate finds an original that arrives later in the pass.
  */
-export async function indexPulled(tickets: readonly Ticket[], ruleSet: CompiledRuleSet, snapshot: Pick<EngineSnapshot, 'history'>, pass: PassMemory): Promise<void> {
+export async function indexPulled(tickets: readonly Ticket[], ruleSet: CompiledRuleSet, snapshot: Pick<EngineSnapshot, 'history'>, pass: PassMemory, skip?: string): Promise<void> {
   if (!needsSimilarityIndex(ruleSet)) return;
   for (const ticket of tickets) {
+    // A skipped ticket is nobody's original: a note on it would be a write to it.
+    if ((await skipOf(ticket, skip)) !== undefined) continue;
     await snapshot.history.index(similarityDoc(ticket));
     pass.pulled.add(ticket.key);
   }
@@ -68,6 +72,7 @@ export async function planBatch(
     newcomers: [],
     judged: [],
     historyReport: emptyHistoryReport(context.actFrom ?? ''),
+    skipped: [],
   };
 
   for (const { ticket, ownWrite } of batch) {
@@ -77,10 +82,30 @@ export async function planBatch(
     // A version judged before only as history is judged as new (a `--from` rewind).
     const rejudge = context.rewinding === true && before?.version === ticket.version;
     const previous = rejudge ? undefined : before;
-    const evaluationContext: EvaluationContext = { sourceId, now, previousStatus: previous?.status, previousResolvedAt: previous?.resolvedAt, statusSince, actFrom: context.actFrom, rejudge, ...team };
+    const evaluationContext: EvaluationContext = {
+      sourceId,
+      now,
+      previousStatus: previous?.status,
+      previousResolvedAt: previous?.resolvedAt,
+      statusSince,
+      actFrom: context.actFrom,
+      rejudge,
+      memory: memoryOf(before),
+      ...team,
+    };
     let slaDueAt: string | undefined;
+    let memory = keepMemory(before);
     const history = isHistory(ticket, context.actFrom);
-    if (history) {
+    const skipped = await skipOf(ticket, context.skip);
+    if (skipped) {
+      // Opted out: no rule sees it, not even the clock-driven ones; its row still follows the platform.
+      plan.skipped.push(skipped);
+      if (skipped.error !== undefined) {
+        const failure = { ticketKey: ticket.key, ruleId: 'skip', reason: skipped.reason };
+        plan.ruleFailures.push(failure);
+        observer.ruleFailed?.(failure);
+      }
+    } else if (history) {
       slaDueAt = await learnFromHistory(ticket, ruleSet, state, evaluationContext, pass, plan.historyReport);
     } else if (ownWrite) {
       plan.ownWrites++;
@@ -97,6 +122,7 @@ export async function planBatch(
       state.history.beginPlan(`${ticket.key}@${ticket.version}`);
       const evaluation = await evaluateTicket(ticket, ruleSet, state, evaluationContext);
       slaDueAt = evaluation.slaDueAt;
+      memory = rememberJudgement(before, evaluation.memory);
       plan.judged.push({ ticket, decisions: evaluation.decisions, trace: evaluation.trace, verdicts: evaluation.verdicts });
       for (const verdict of evaluation.verdicts) plan.audit.push(verdictRecord(verdict, ruleSet.hash, now));
       for (const t of evaluation.trace) {
@@ -113,7 +139,7 @@ export async function planBatch(
       }
     }
     // History is never acted on: its row keeps the group and person the platform says.
-    plan.tickets.push(ticketRow(ticket, sourceId, history ? undefined : state.plannedAssignments.get(ticket.key), statusSince, slaDueAt, ruleSet));
+    plan.tickets.push({ ...ticketRow(ticket, sourceId, history ? undefined : state.plannedAssignments.get(ticket.key), statusSince, slaDueAt, ruleSet), ...memory });
   }
 
   state.history.beginPlan(undefined);

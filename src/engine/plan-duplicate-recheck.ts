@@ -1,3 +1,4 @@
+import { skipOf } from './skip.js';
 import type { PlannedAction } from '../model/action.js';
 import type { HistoryChanges } from '../model/history.js';
 import { durationMs } from '../model/rule.js';
@@ -80,6 +81,8 @@ export async function planDuplicateRecheck(
   for (const ticket of input.tickets) {
     // Judged as history: it stays history, whatever arrives later.
     if (isHistory(ticket, context.actFrom)) continue;
+    // Opted out since it was judged (or always): no write, not even a duplicate suggestion.
+    if ((await skipOf(ticket, context.skip)) !== undefined) continue;
     state.history.beginPlan(`${ticket.key}@${ticket.version}`);
     const evaluation = await evaluateDuplicatesOnly(ticket, ruleSet, state, { sourceId, now, actFrom: context.actFrom, ...teamContext(context) });
     for (const action of planActions(ticket, evaluation.decisions, sourceId)) {

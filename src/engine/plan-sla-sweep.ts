@@ -7,6 +7,7 @@ import { evaluateSlaOnly, planActions } from './index.js';
 import { teamContext } from './plan-batch.js';
 import type { CompiledRuleSet } from './rule-set.js';
 import type { EngineSnapshot } from './snapshot.js';
+import { skipOf } from './skip.js';
 import { readTicketSnapshot } from './ticket-snapshot.js';
 
 /** What an SLA sweep batch stores: the steps' writes, the tickets' next due times, marks. */
@@ -35,8 +36,9 @@ export async function planSlaSweep(
   const plan: SlaSweepPlan = { actions: [], tickets: [], roundRobin: state.roundRobinChanges, history: state.history.changes, events: [] };
   for (const row of input.due) {
     const ticket = readTicketSnapshot(row.snapshot);
-    if (!ticket) {
-      // Without a snapshot there is nothing to judge; the next pull of the ticket brings one.
+    // Without a snapshot there is nothing to judge; an opted-out ticket gets no SLA step either.
+    if (!ticket || (await skipOf(ticket, context.skip)) !== undefined) {
+      // The next pull of the ticket brings a snapshot (and says whether it is still skipped).
       plan.tickets.push({ ...row, slaDueAt: undefined, snapshot: undefined });
       continue;
     }

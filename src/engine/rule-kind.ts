@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { compileExpression, EvaluationCancelledError, isTruthy, type CompiledExpression } from '../mapping/expression.js';
 import type { RuleScope } from '../model/rule.js';
 import type { Ticket } from '../model/ticket.js';
+import { emptyMemoryChange, type RuleMemoryChange } from './rule-memory.js';
 import type { Decision, EngineState, EvaluationContext, QaVerdict, RuleTrace } from './types.js';
 
 /**
@@ -36,7 +37,26 @@ export interface KindOutcome {
   verdicts: QaVerdict[];
   /** The earliest moment a clock-driven rule wants this ticket judged again (ISO), if any. */
   dueAt: string | undefined;
+  /** What rules of a kind that remembers its trigger (see `RuleKindDefinition.repeat`) learned. */
+  memory: RuleMemoryChange;
 }
+
+/** How a rule re-applies to a ticket it judged before (see `RuleKindDefinition.repeat`). */
+export interface RepeatPolicy {
+  /** Acts only when `when` newly becomes true for the ticket (routing's `override`). */
+  newlyTrueOnly: boolean;
+  /** Acts at most once per ticket, ever (`once: true`). */
+  once: boolean;
+}
+
+/** Why a rule that remembers its trigger was held back. */
+export type HoldReason = 'once' | 'same-trigger';
+
+/** The trace reasons of a held-back rule, for kinds that have nothing more particular to say. */
+export const HELD_BACK: Record<HoldReason, string> = {
+  once: 'once: applied to this ticket before — never again',
+  'same-trigger': 'applied before for this trigger; a person has changed the ticket since — not reverting',
+};
 
 /**
  * What a kind's rules need beyond the ticket in hand; the engine answers the daemon's questions
@@ -121,6 +141,16 @@ export interface RuleKindDefinition<Z extends RuleSchema, C extends CompiledRule
   start?(ticket: Ticket, context: EvaluationContext): S;
   /** Why no rule of this kind applies to the ticket now (checked after scope, before `when`), or undefined. */
   notApplicable?(ticket: Ticket, context: EvaluationContext): string | undefined;
+  /**
+   * Rules of this kind remember, per ticket, whether their `when` held and whether they wrote, and
+   * this says how that limits a rule: a rule is held back (`heldBack`, not `evaluate`) when it is
+   * `once` and applied before, or `newlyTrueOnly` and its `when` was already true at the ticket's
+   * previous judgement — so people who change what the rule did are not overruled for the same
+   * trigger. Left out by the kinds that keep their own once-marks (dedup, patterns, QA, SLA).
+   */
+  repeat?(rule: R, pass: S): RepeatPolicy;
+  /** A rule held back by `repeat`: its trace, and what it means for later rules (routing: it stops them, as a match). */
+  heldBack?(compiled: C, run: RuleRun<S>, why: HoldReason): void;
   /** The trace reason when `when` fails (default `when failed: <message>`). */
   whenFailed?(message: string): string;
   /** Judges one rule whose scope and `when` hold, writing decisions and trace into `run.outcome`. */
@@ -160,9 +190,11 @@ export interface RuleKind<Z extends RuleSchema = RuleSchema> {
 
 /**
  * Wraps a kind's definition with the parts every kind shares. For each rule, in file order:
- * out of scope → `not-applicable`; the kind's `notApplicable` → `not-applicable`; `when` throws →
- * `error` (an evaluation limit included: one rule's failure never stops the others); `when` false
- * → `no-match`; otherwise the kind judges it. Shutdown is not a rule error: it propagates, so a
+ * out of scope (source, group) → `not-applicable`; the kind's `notApplicable` → `not-applicable`;
+ * `when` throws → `error` (an evaluation limit included: one rule's failure never stops the
+ * others); `when` false → `no-match`; held back by what the ticket's row remembers (kinds with
+ * `repeat`: `once`, or `when` already true at the previous judgement) → the kind's `heldBack`;
+ * otherwise the kind judges it. Shutdown is not a rule error: it propagates, so a
  * judgement the rule never made is never committed.
  */
 export function defineRuleKind<Z extends RuleSchema, C extends CompiledRuleCommon<z.output<Z>>, S = undefined>(definition: RuleKindDefinition<Z, C, S>): RuleKind<Z> {
@@ -184,7 +216,7 @@ export function defineRuleKind<Z extends RuleSchema, C extends CompiledRuleCommo
       return { kind: rule.kind, rule, when, ...parts };
     },
     async evaluate(ticket, rules, state, context) {
-      const outcome: KindOutcome = { decisions: [], trace: [], verdicts: [], dueAt: undefined };
+      const outcome: KindOutcome = { decisions: [], trace: [], verdicts: [], dueAt: undefined, memory: emptyMemoryChange() };
       const pass = definition.start ? definition.start(ticket, context) : (undefined as S);
       for (const compiled of ownCompiled(rules)) {
         const { rule } = compiled;
@@ -200,7 +232,7 @@ export function defineRuleKind<Z extends RuleSchema, C extends CompiledRuleCommo
             stopped = true;
           },
         };
-        const outOfScope = scopeExcludes(rule.scope, context);
+        const outOfScope = scopeExcludes(rule.scope, ticket, state, context);
         if (outOfScope !== undefined) {
           run.trace('not-applicable', outOfScope);
           continue;
@@ -219,11 +251,25 @@ export function defineRuleKind<Z extends RuleSchema, C extends CompiledRuleCommo
           run.trace('error', definition.whenFailed ? definition.whenFailed(message) : `when failed: ${message}`);
           continue;
         }
+        const repeat = definition.repeat?.(own(rule), pass);
         if (!matched) {
+          if (repeat) outcome.memory.whenFalse.push(rule.id);
           run.trace('no-match', `when is false: ${rule.when}`);
           continue;
         }
+        if (repeat) {
+          outcome.memory.whenTrue.push(rule.id);
+          const held = holdReason(rule.id, repeat, context);
+          if (held !== undefined) {
+            if (definition.heldBack) definition.heldBack(compiled, run, held);
+            else run.trace('not-applicable', HELD_BACK[held]);
+            if (stopped) break;
+            continue;
+          }
+        }
+        const before = outcome.decisions.length;
         await definition.evaluate(compiled, run);
+        if (repeat && outcome.decisions.slice(before).some((d) => d.ruleId === rule.id)) outcome.memory.applied.push(rule.id);
         if (stopped) break;
       }
       return outcome;
@@ -236,14 +282,31 @@ export function defineRuleKind<Z extends RuleSchema, C extends CompiledRuleCommo
   };
 }
 
-/** Why a rule's scope leaves this source out, or undefined when the rule applies to it. */
-function scopeExcludes(scope: RuleScope | undefined, context: EvaluationContext): string | undefined {
+/**
+ * Why a rule's scope leaves this ticket out, or undefined when the rule applies to it. Groups are
+ * matched against the ticket's group now: the one an earlier rule of this judgement gave, else
+ * the platform's.
+ */
+function scopeExcludes(scope: RuleScope | undefined, ticket: Ticket, state: EngineState, context: EvaluationContext): string | undefined {
   if (scope?.sources && !scope.sources.includes(context.sourceId)) return `scoped to ${scope.sources.join(', ')}`;
+  if (scope?.groups) {
+    const group = state.plannedGroup?.(ticket.key) ?? ticket.group;
+    if (group === undefined || !scope.groups.includes(group)) return `scoped to group ${scope.groups.join(', ')}; the ticket is in ${group ?? 'no group'}`;
+  }
   return undefined;
 }
 
-/** Rules reach custom native fields through `raw.<field>`; the connector must ask for them. */
-function collectRawFields(source: string, into: Set<string>): void {
+/** Whether what the ticket's state row remembers holds this rule back (its `when` being true now). */
+function holdReason(ruleId: string, repeat: RepeatPolicy, context: EvaluationContext): HoldReason | undefined {
+  const memory = context.memory;
+  if (!memory) return undefined;
+  if (repeat.once && memory.applied.has(ruleId)) return 'once';
+  if (repeat.newlyTrueOnly && memory.triggered.has(ruleId)) return 'same-trigger';
+  return undefined;
+}
+
+/** Rules (and a source's `skip`) reach custom native fields through `raw.<field>`; the connector must ask for them. */
+export function collectRawFields(source: string, into: Set<string>): void {
   for (const match of source.matchAll(/\braw\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
     if (match[1]) into.add(match[1]);
   }

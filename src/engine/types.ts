@@ -3,6 +3,7 @@ import type { SlaCalendar } from '../model/calendar.js';
 import type { CandidateSearch, DuplicateCandidate, IndexedTicket, PatternEvent, PatternProblem } from '../model/history.js';
 import type { Ticket, TicketStatus } from '../model/ticket.js';
 import type { Team } from '../team/model.js';
+import type { RuleMemory, RuleMemoryChange } from './rule-memory.js';
 
 // History facts and business calendars are the model's; re-exported for the rule kinds.
 export type { CandidateSearch, DuplicateCandidate, IndexedTicket, PatternEvent, PatternProblem } from '../model/history.js';
@@ -37,6 +38,8 @@ export interface Evaluation {
   verdicts: QaVerdict[];
   /** When the next SLA step of this ticket falls due (ISO), if any: the daemon looks again then. */
   slaDueAt: string | undefined;
+  /** What the rules that remember their trigger learned about the ticket (stored in its row). */
+  memory: RuleMemoryChange;
 }
 
 export interface QaCheckResult {
@@ -154,4 +157,10 @@ export interface EvaluationContext {
    * start point moved back): what it taught (pattern counts) is already recorded.
    */
   rejudge?: boolean | undefined;
+  /**
+   * What rules remembered about this ticket at its previous judgement (its state row): an
+   * `override` rule whose `when` was already true then, or a `once` rule that applied, holds back.
+   * Undefined: nothing remembered (a ticket never judged).
+   */
+  memory?: RuleMemory | undefined;
 }

@@ -39,6 +39,8 @@ export interface Explanation {
   state?: { mode: StateMode; path: string; writes: PriorWriteView[] };
   /** Explaining a live source: what a dry run planned for the ticket in its own state (never sent). */
   dryRun?: { path: string; writes: PriorWriteView[] };
+  /** Why the source's `skip:` condition leaves the ticket alone (no rule judges it), when it does. */
+  skipped?: string;
 }
 
 /**
@@ -53,10 +55,10 @@ export async function explainTicket(
   view: StateView,
   sourceId: string,
   now = new Date(),
-  /** The team file and its calendars: decide as the daemon would. */
-  team: Pick<BatchContext, 'team' | 'calendars'> = {},
+  /** The team file and its calendars, and the source's `skip:` condition: decide as the daemon would. */
+  team: Pick<BatchContext, 'team' | 'calendars' | 'skip'> = {},
 ): Promise<Explanation> {
-  const { judged } = await planOneTicket(view, { ticket, ruleSet, context: { sourceId, now, ...team }, index: false });
+  const { judged, skipped } = await planOneTicket(view, { ticket, ruleSet, context: { sourceId, now, ...team }, index: false });
   const evaluation = { decisions: judged?.decisions ?? [], trace: judged?.trace ?? [] };
   const traced = new Map(evaluation.trace.map((t) => [t.ruleId, t]));
   const rules: RuleExplanation[] = [];
@@ -77,13 +79,13 @@ export async function explainTicket(
       ruleId: rule.id,
       description: rule.description,
       outcome: trace?.outcome ?? 'not-reached',
-      reason: trace?.reason ?? 'not evaluated: an earlier rule matched and does not continue',
+      reason: trace?.reason ?? (skipped ? 'not evaluated: the ticket is skipped' : 'not evaluated: an earlier rule matched and does not continue'),
       clauses,
       operator: split.operator,
       actions: evaluation.decisions.filter((d) => d.ruleId === rule.id).map((d) => ({ action: d.action, explanation: d.explanation })),
     });
   }
-  return { ticket, rules };
+  return { ticket, rules, ...(skipped ? { skipped: skipped.reason } : {}) };
 }
 
 /**
@@ -111,6 +113,7 @@ export function formatExplanation(explanation: Explanation): string[] {
     `  ${t.key} · status ${t.status} · priority ${t.priority} · category ${t.category ?? '—'} · group ${t.group ?? '—'} · assignee ${t.assignee ?? '—'}`,
     '',
   ];
+  if (explanation.skipped !== undefined) lines.push(`Skipped — deskbridge leaves this ticket alone (no rule, no write): ${explanation.skipped}`, '');
   const width = Math.max(...explanation.rules.map((r) => r.ruleId.length), 4);
   for (const rule of explanation.rules) {
     lines.push(`${MARK[rule.outcome]} ${rule.ruleId.padEnd(width)}  ${rule.outcome}: ${rule.reason}`);

@@ -57,6 +57,13 @@ export const RuleTest = z.strictObject({
     .strictObject({
       roundRobin: z.record(z.string(), z.number().int().min(0)).optional(),
       openTickets: z.record(z.string(), z.number().int().min(0)).optional(),
+      /**
+       * Rules whose trigger was already seen: the ticket was judged before (as it is now) and these
+       * rules' `when` held then, so an `override` rule is held back (see README "People win").
+       */
+      triggered: z.array(z.string().min(1)).optional(),
+      /** Rules that already wrote to the ticket (a `once` rule does not again). */
+      applied: z.array(z.string().min(1)).optional(),
     })
     .optional(),
   expect: z.union([z.strictObject({ actions: z.array(ExpectedAction).min(1), exact: z.boolean().default(true) }), z.strictObject({ noActions: z.literal(true) })]),

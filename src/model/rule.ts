@@ -12,6 +12,8 @@ export const Jsonata = z.string().min(1);
 export const RuleScope = z.strictObject({
   /** Source ids this rule applies to; unset = every source. */
   sources: z.array(z.string().min(1)).min(1).optional(),
+  /** Assignment groups: the rule applies only to tickets currently in one of them (the group earlier rules gave counts); unset = any group or none. */
+  groups: z.array(z.string().min(1)).min(1, 'list at least one group, or leave groups out').optional(),
 });
 export type RuleScope = z.infer<typeof RuleScope>;
 

@@ -19,4 +19,12 @@ export interface TicketState {
   slaDueAt?: string | undefined;
   /** The canonical ticket without `raw`, kept while an SLA step is due, for the sweep to judge. */
   snapshot?: string | undefined;
+  /**
+   * Rule ids whose `when` was true when deskbridge last judged the ticket (rules of the kinds that
+   * remember their trigger: routing). Undefined: never judged since deskbridge began remembering.
+   * An `override` rule re-applies only when its `when` newly becomes true (see README "People win").
+   */
+  triggered?: readonly string[] | undefined;
+  /** Rule ids that ever wrote to the ticket (same kinds): a `once: true` rule never does again. */
+  applied?: readonly string[] | undefined;
 }

@@ -16,6 +16,12 @@ export class DaemonMetrics {
   });
   readonly recordsPulled = new Counter({ name: 'deskbridge_records_pulled_total', help: 'Records read from the platform', labelNames: ['source'] as const, registers: [this.registry] });
   readonly actionsPlanned = new Counter({ name: 'deskbridge_actions_planned_total', help: 'Actions the rules decided on', labelNames: ['source'] as const, registers: [this.registry] });
+  readonly ticketsSkipped = new Counter({
+    name: 'deskbridge_tickets_skipped_total',
+    help: "Ticket versions the source's skip: condition left alone (no rule, no write)",
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
   readonly writes = new Counter({
     name: 'deskbridge_writes_total',
     help: 'Outbox writes by outcome (sent, unchanged, superseded, failed, dead; would_send: planned by a dry-run source, not sent)',

@@ -22,6 +22,8 @@ export interface SourceBase {
   retry: RetryPolicy;
   dryRun?: boolean | undefined;
   enabled: boolean;
+  /** JSONata over the canonical ticket: when truthy, deskbridge leaves the ticket alone (no rule, no write). */
+  skip?: string | undefined;
 }
 
 const Schedule = z.string().min(1).describe('node-cron expression, e.g. "*/1 * * * *" (every minute); seconds field allowed');
@@ -50,9 +52,16 @@ export function sourceFields() {
     /** Plan and log every write, send none. Overrides the top-level switch when set. */
     dryRun: z.boolean().optional(),
     enabled: z.boolean().default(true),
+    /**
+     * Opt-out: JSONata over the canonical ticket, checked before any rule; when truthy the ticket
+     * gets no write at all (routing, notes, SLA, QA, duplicates). E.g. `'vip' in labels`.
+     */
+    skip: z.string().min(1).optional(),
   };
 }
 
 /** Description texts shared by the platforms' editor-schema descriptions (see `PlatformDescriptor.descriptions`). */
 export const SOURCE_ID_DESCRIPTION = 'Unique source id (lower-case letters, digits, dashes). Keys the watermark and state of the source; rules name it in `scope.sources`.';
+export const SKIP_DESCRIPTION =
+  "Opt-out: JSONata over the canonical ticket, checked before any rule. When it is truthy deskbridge leaves the ticket alone — no routing, note, SLA, QA or duplicate write — and `explain` says so. E.g. `'vip' in labels or raw.u_deskbridge_skip = true`; a condition that fails to evaluate leaves the ticket alone too.";
 export const SECRET_DESCRIPTION = 'write `${ENV_VAR}` to keep it out of the file (the value is redacted from logs)';

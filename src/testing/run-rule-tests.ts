@@ -12,6 +12,7 @@ import { findTeamFile, loadTeam, teamCalendars, type Team } from '../team/index.
 import { compileRuleSet } from '../engine/rule-set.js';
 import type { CompiledRuleSet } from '../engine/rule-set.js';
 import type { RuleTrace } from '../engine/types.js';
+import type { TicketState } from '../model/ticket-state.js';
 import { Ticket } from '../model/ticket.js';
 import { compareActions } from './match-actions.js';
 import type { MatchMode } from './match-actions.js';
@@ -58,14 +59,24 @@ async function runFile(file: LoadedRulesFile, diagnostics: Diagnostic[]): Promis
   const ruleIds = new Set(file.rules.map((r) => r.id));
   for (const loadedTest of file.tests.cases) {
     const enable = loadedTest.test.enable;
-    const unknown = (enable ?? []).filter((id) => !ruleIds.has(id));
+    const remembered = [...(loadedTest.test.state?.triggered ?? []), ...(loadedTest.test.state?.applied ?? [])];
+    const unknown = [...new Set([...(enable ?? []), ...remembered])].filter((id) => !ruleIds.has(id));
     if (unknown.length > 0) {
       report.tests.push({
         name: loadedTest.test.name,
         file: report.file,
         line: loadedTest.line,
         status: 'error',
-        errors: [{ file: file.file, line: loadedTest.line, column: 1, severity: 'error', code: 'unknown-reference', message: `enable names ${unknown.join(', ')}, which this file has no rule of` }],
+        errors: [
+          {
+            file: file.file,
+            line: loadedTest.line,
+            column: 1,
+            severity: 'error',
+            code: 'unknown-reference',
+            message: `${remembered.some((id) => unknown.includes(id)) ? 'the test' : 'enable'} names ${unknown.join(', ')}, which this file has no rule of`,
+          },
+        ],
         mode: 'exact',
         expected: [],
         actual: [],
@@ -115,6 +126,10 @@ async function runTest(file: string, loaded: LoadedRuleTest, ruleSet: CompiledRu
   // The test's `state` is what the ticket arrives to: positions as given, whatever the history
   // tickets moved; open tickets as given, on top of the history tickets still open.
   state.seed({ sourceId, positions: new Map(Object.entries(test.state?.roundRobin ?? {})), openLoads: new Map(Object.entries(test.state?.openTickets ?? {})) });
+  // What rules remember of the ticket: it was judged before, as it is now, with these triggers seen.
+  if (test.state?.triggered !== undefined || test.state?.applied !== undefined) {
+    state.commit(sourceId, { tickets: [{ ...rowOf(built.ticket, sourceId), triggered: test.state.triggered ?? [], applied: test.state.applied ?? [] }] });
+  }
   const { judged } = await planOneTicket(state, { ticket: built.ticket, ruleSet, context, pass, index: true });
   const decisions = judged?.decisions ?? [];
   report.actual = decisions.map((d) => ({ rule: d.ruleId, action: d.action, explanation: d.explanation }));
@@ -126,6 +141,22 @@ async function runTest(file: string, loaded: LoadedRuleTest, ruleSet: CompiledRu
     report.diff = comparison.diff;
   }
   return report;
+}
+
+/** The ticket's state row as the daemon would have kept it after judging it as it is now. */
+function rowOf(ticket: Ticket, sourceId: string): TicketState {
+  return {
+    key: ticket.key,
+    sourceId,
+    nativeId: ticket.source.nativeId,
+    number: ticket.source.number,
+    version: `${ticket.version}-before`,
+    status: ticket.status,
+    group: ticket.group,
+    assignee: ticket.assignee,
+    updatedAt: ticket.updatedAt,
+    resolvedAt: ticket.resolvedAt,
+  };
 }
 
 /** The engine's trace, plus the rules it never got to, so the admin sees every rule's fate. */

@@ -2,7 +2,7 @@ import type { Ticket } from '../../model/ticket.js';
 import { chooseAssignee, type Person } from '../../team/index.js';
 import { compileExpression, type CompiledExpression } from '../../mapping/expression.js';
 import { compileTemplate, type CompiledTemplate } from '../../mapping/template.js';
-import { defineRuleKind, INTERNAL_NOTE_HINT, type CompiledRuleCommon, type RuleRun } from '../rule-kind.js';
+import { defineRuleKind, HELD_BACK, INTERNAL_NOTE_HINT, type CompiledRuleCommon, type HoldReason, type RuleRun } from '../rule-kind.js';
 import type { EngineState, EvaluationContext } from '../types.js';
 import { RoutingRule } from './schema.js';
 
@@ -34,6 +34,10 @@ export const routingKind = defineRuleKind<typeof RoutingRule, CompiledRoutingRul
     };
   },
   start: (ticket) => ({ current: { group: ticket.group, assignee: ticket.assignee } }),
+  // People win: an override acts when its condition becomes true, not each time the ticket changes.
+  // A ticket left with no group is routed whatever the rule saw before: that is what routing is for.
+  repeat: (rule, pass) => ({ newlyTrueOnly: rule.override && pass.current.group !== undefined, once: rule.once }),
+  heldBack: routingHeldBack,
   evaluate: evaluateRoutingRule,
   platformNeeds: (rule) =>
     rule.note?.visibility === 'internal' ? [{ capability: 'internalComments', key: 'note', what: 'writes an internal note', lacking: 'cannot post internal comments', hint: INTERNAL_NOTE_HINT }] : [],
@@ -50,6 +54,27 @@ export const routingKind = defineRuleKind<typeof RoutingRule, CompiledRoutingRul
         ]
       : [],
 });
+
+/**
+ * A routing rule held back for this ticket (applied before for this trigger, or `once`) counts as
+ * the rule that matched: where the ticket is now is where people want it, so no later rule moves
+ * it either (unless the rule says `continue`).
+ */
+function routingHeldBack(compiled: CompiledRoutingRule, run: RuleRun<RoutingPass>, why: HoldReason): void {
+  const { rule } = compiled;
+  const { current } = run.pass;
+  if (current.group && !rule.override) {
+    run.trace('not-applicable', `already assigned to ${current.group}; rule does not override`);
+    return;
+  }
+  if (current.group === rule.assign.group && alreadyWithTarget(compiled, current.assignee, run.context)) {
+    run.trace('matched', `already with ${rule.assign.group}${current.assignee ? ` / ${current.assignee}` : ''}; nothing to change`);
+  } else {
+    run.trace('not-applicable', HELD_BACK[why]);
+  }
+  // A ticket left with no group is for the later rules to route.
+  if (!rule.continue && current.group !== undefined) run.stop();
+}
 
 /** One routing rule whose `when` matched: assign, or say why not. */
 async function evaluateRoutingRule(compiled: CompiledRoutingRule, run: RuleRun<RoutingPass>): Promise<void> {

@@ -25,7 +25,13 @@ export const RoutingRule = z.strictObject({
   note: NoteSpec.optional(),
   /** Keep evaluating later rules after this one matched. */
   continue: z.boolean().default(false),
-  /** Reassign tickets that already have a group. */
+  /**
+   * Reassign tickets that already have a group — only when `when` newly becomes true for the
+   * ticket (false at its previous judgement, or never judged by this rule): a person who moves the
+   * ticket afterwards is not overruled for the same trigger.
+   */
   override: z.boolean().default(false),
+  /** Apply at most once per ticket, ever. */
+  once: z.boolean().default(false),
 });
 export type RoutingRule = z.infer<typeof RoutingRule>;

@@ -183,4 +183,11 @@ export const migrations: readonly string[] = [
     released_at TEXT
   );
   `,
+  `
+  -- People win (issue 20): per ticket, the rules whose \`when\` was true at its last judgement and
+  -- the rules that ever wrote to it (JSON arrays of rule ids; NULL: nothing remembered yet).
+  -- An override rule re-applies only when its condition newly becomes true; a once rule never again.
+  ALTER TABLE tickets ADD COLUMN rules_triggered TEXT;
+  ALTER TABLE tickets ADD COLUMN rules_applied TEXT;
+  `,
 ];

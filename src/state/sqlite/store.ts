@@ -41,6 +41,8 @@ interface TicketRow {
   sla_due_at: string | null;
   snapshot: string | null;
   resolved_at: string | null;
+  rules_triggered: string | null;
+  rules_applied: string | null;
 }
 
 const PLAN_OF = (table: string): string =>
@@ -154,11 +156,12 @@ export class SqliteStateStore implements StateStore {
       ledgerPrune: db.prepare('DELETE FROM ledger WHERE source_id = ? AND updated_at < ?'),
       getTicket: db.prepare<[string], TicketRow>('SELECT * FROM tickets WHERE key = ?'),
       upsertTicket: db.prepare(
-        `INSERT INTO tickets (key, source_id, native_id, number, version, status, is_open, grp, assignee, updated_at, status_since, sla_due_at, snapshot, resolved_at)
-         VALUES (@key, @sourceId, @nativeId, @number, @version, @status, @isOpen, @group, @assignee, @updatedAt, @statusSince, @slaDueAt, @snapshot, @resolvedAt)
+        `INSERT INTO tickets (key, source_id, native_id, number, version, status, is_open, grp, assignee, updated_at, status_since, sla_due_at, snapshot, resolved_at, rules_triggered, rules_applied)
+         VALUES (@key, @sourceId, @nativeId, @number, @version, @status, @isOpen, @group, @assignee, @updatedAt, @statusSince, @slaDueAt, @snapshot, @resolvedAt, @rulesTriggered, @rulesApplied)
          ON CONFLICT(key) DO UPDATE SET version = excluded.version, status = excluded.status, is_open = excluded.is_open,
            grp = excluded.grp, assignee = excluded.assignee, updated_at = excluded.updated_at, number = excluded.number,
-           status_since = excluded.status_since, sla_due_at = excluded.sla_due_at, snapshot = excluded.snapshot, resolved_at = excluded.resolved_at`,
+           status_since = excluded.status_since, sla_due_at = excluded.sla_due_at, snapshot = excluded.snapshot, resolved_at = excluded.resolved_at,
+           rules_triggered = excluded.rules_triggered, rules_applied = excluded.rules_applied`,
       ),
       openLoadsAll: db.prepare<[], { source_id: string; assignee: string; n: number }>(
         'SELECT source_id, assignee, count(*) AS n FROM tickets WHERE is_open = 1 AND assignee IS NOT NULL GROUP BY source_id, assignee',
@@ -289,6 +292,8 @@ export class SqliteStateStore implements StateStore {
           slaDueAt: t.slaDueAt ?? null,
           snapshot: t.slaDueAt !== undefined ? (t.snapshot ?? null) : null,
           resolvedAt: t.resolvedAt ?? null,
+          rulesTriggered: t.triggered ? JSON.stringify(t.triggered) : null,
+          rulesApplied: t.applied ? JSON.stringify(t.applied) : null,
         });
       }
       // Before the new quarantine rows: a retried record that fails again reopens its row.
@@ -466,7 +471,16 @@ function toTicketState(row: TicketRow): TicketState {
     slaDueAt: row.sla_due_at ?? undefined,
     snapshot: row.snapshot ?? undefined,
     resolvedAt: row.resolved_at ?? undefined,
+    triggered: ruleIds(row.rules_triggered),
+    applied: ruleIds(row.rules_applied),
   };
+}
+
+/** A JSON array of rule ids as stored (anything else reads as nothing remembered). */
+function ruleIds(json: string | null): string[] | undefined {
+  if (json === null) return undefined;
+  const parsed: unknown = JSON.parse(json);
+  return Array.isArray(parsed) ? parsed.filter((id): id is string => typeof id === 'string') : undefined;
 }
 
 function toOutboxEntry(row: OutboxRow): OutboxEntry {

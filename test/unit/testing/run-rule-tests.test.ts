@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runRuleTests } from '../../../src/testing/run-rule-tests.js';
 import type { TestCaseReport } from '../../../src/testing/report.js';
@@ -55,5 +56,18 @@ describe('runRuleTests', () => {
       [ruleTestFixture('passing.yaml'), true, 3],
     ]);
     expect(report.summary).toEqual({ tests: 3, passed: 3, failed: 0, filesNotLoaded: 1 });
+  });
+});
+
+describe('runRuleTests: what the daemon remembers of the ticket (state.triggered, state.applied)', () => {
+  it('holds back an override rule whose trigger was seen, and a once rule that applied; unknown rule ids are errors', async () => {
+    // Its own folder: the folder of fixtures is counted whole by the command's tests.
+    const report = await runRuleTests([path.resolve(import.meta.dirname, '../../fixtures/rule-tests-memory/people-win.yaml')]);
+    const tests = report.files.flatMap((f) => f.tests);
+
+    expect(tests.map((t) => t.status)).toEqual(['pass', 'pass', 'pass', 'error']);
+    expect(tests[1]?.trace[0]).toEqual({ rule: 'p1-to-mit', outcome: 'not-applicable', reason: 'applied before for this trigger; a person has changed the ticket since — not reverting' });
+    expect(tests[2]?.trace[1]).toEqual({ rule: 'welcome', outcome: 'not-applicable', reason: 'once: applied to this ticket before — never again' });
+    expect(tests[3]?.errors[0]?.message).toBe('the test names no-such-rule, which this file has no rule of');
   });
 });
