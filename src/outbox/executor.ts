@@ -134,7 +134,8 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
     // Outside the try: a state-store failure after a confirmed write must not be mistaken for a
     // failed write (the marker makes the retry after a restart harmless).
     const reason = 'reason' in result ? result.reason : undefined;
-    await store.outbox.markDone(entry.id, { outcome: result.outcome, ref: result.ref, reason });
+    const previous = 'previous' in result ? result.previous : undefined;
+    await store.outbox.markDone(entry.id, { outcome: result.outcome, ref: result.ref, reason, previous });
     if (result.outcome === 'unchanged') summary.unchanged++;
     else if (result.outcome === 'skipped') {
       // Changed nothing on the platform, so it counts as unchanged; the outbox and the action log keep why.
