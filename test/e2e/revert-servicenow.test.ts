@@ -36,6 +36,12 @@ describe('deskbridge revert on ServiceNow', () => {
     const { daemon, config } = e2e.daemon(path);
 
     await daemon.runOnce();
+    // Writing needs the daemon's state lock: refused (75, as `run` does) while the daemon holds it.
+    sandbox.resetRequestLog();
+    const refused: string[] = [];
+    expect(await revertCommand({ config: path, rule: 'bad-move', apply: true }, (line) => refused.push(line))).toBe(75);
+    expect(refused.at(-1)).toMatch(/stop the daemon and run it again/);
+    expect(writesIn(sandbox)).toBe(0);
     await daemon.stop();
     for (const n of [numA, numB, numC]) expect(snapshot(sandbox)[n]?.group).toBe('Network Operations');
 
