@@ -301,7 +301,13 @@ class ServiceNowConnector implements Connector {
       signal,
     });
     const current = this.parse(DuplicateCheck, response.data, 'version check').result;
-    if (this.changedByOthersSince(request.planned.target.version, fieldValue(current.sys_mod_count) ?? '', fieldValue(current.sys_updated_by))) {
+    const version = fieldValue(current.sys_mod_count);
+    const updatedBy = fieldValue(current.sys_updated_by);
+    // As strict as the plain version check: without both, "changed by others" cannot be decided.
+    if (version === undefined || version === '' || updatedBy === undefined) {
+      throw this.badResponse(`ServiceNow returned an unreadable version check for source ${this.sourceId}`);
+    }
+    if (this.changedByOthersSince(request.planned.target.version, version, updatedBy)) {
       return { outcome: 'superseded', ref: nativeId };
     }
     const previous = { group: shownValue(current[ASSIGNMENT_FIELDS.group]), assignee: shownValue(current[ASSIGNMENT_FIELDS.assignee]) };
