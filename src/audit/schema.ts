@@ -53,6 +53,10 @@ export const QaVerdict = z.looseObject({
 });
 export type QaVerdict = z.infer<typeof QaVerdict>;
 
+/** Canonical field → value (null: empty), e.g. `{ group: "Network", assignee: null }`. */
+export const FieldValues = z.record(z.string(), z.string().nullable());
+export type FieldValues = z.infer<typeof FieldValues>;
+
 export const WriteOutcome = z.enum(['created', 'updated', 'unchanged', 'superseded', 'skipped', 'failed', 'dead', 'dry-run']);
 export type WriteOutcome = z.infer<typeof WriteOutcome>;
 
@@ -69,6 +73,12 @@ export const WriteRecord = z.looseObject({
   outcome: WriteOutcome,
   attempt: z.number().int().nonnegative(),
   error: z.string().optional(),
+  /** Assign: the group and assignee written (null: none). Absent in logs written before revert existed. */
+  values: FieldValues.optional(),
+  /** What an `updated` write replaced, by canonical field (null: it was empty); what `deskbridge revert` restores. */
+  previous: FieldValues.optional(),
+  /** A write made by `deskbridge revert`: the outbox id (`actionId`) of the write it undoes. */
+  reverts: z.string().min(1).optional(),
 });
 export type WriteRecord = z.infer<typeof WriteRecord>;
 

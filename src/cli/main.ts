@@ -10,6 +10,7 @@ import { explainCommand } from './explain.js';
 import { runTestCommand } from './test.js';
 import { runBacktestCommand } from './backtest.js';
 import { describeFatal, type FatalContext } from './fatal.js';
+import { revertCommand } from './revert.js';
 
 /** The command being run and its config file, so a fatal error can name the path or port. */
 let fatalContext: FatalContext = { command: process.argv[2] ?? 'deskbridge' };
@@ -271,6 +272,21 @@ audit
   .option('-o, --out <file>', 'write to a file instead of stdout')
   .action(async (opts: { config: string; dir?: string; dryRun?: boolean; since?: string; until?: string; format: 'md' | 'csv' | 'html'; out?: string }) => {
     process.exitCode = await auditReportCommand(opts);
+  });
+
+program
+  .command('revert')
+  .description("undo deskbridge's assignments (by rule, source, time or ticket) from the audit trail; prints the plan, writes only with --apply, skips tickets a person changed since")
+  .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
+  .option('--rule <id>', "only this rule's writes")
+  .option('--source <id>', "only this source's writes")
+  .option('--since <iso>', 'only writes recorded at or after this date-time (UTC unless it says otherwise)')
+  .option('--until <iso>', 'only writes recorded before this date-time')
+  .option('--ticket <numbers...>', 'only these tickets (numbers or keys)')
+  .option('--apply', 'write the reverts (default: dry run, nothing is written); the daemon must be stopped')
+  .action(async (opts: { config: string; rule?: string; source?: string; since?: string; until?: string; ticket?: string[]; apply?: boolean }) => {
+    const { ticket, ...rest } = opts;
+    process.exitCode = await revertCommand({ ...rest, ...(ticket ? { tickets: ticket } : {}) }, (line) => process.stdout.write(`${line}\n`));
   });
 
 try {

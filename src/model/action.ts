@@ -105,6 +105,8 @@ export const PlannedAction = z.strictObject({
    * Default `<target ticket key>@<target version>`.
    */
   plan: z.string().optional(),
+  /** Set by `deskbridge revert`: the outbox id of the write this one undoes (recorded in the action log). */
+  reverts: z.string().min(1).optional(),
 });
 
 /** The plan an action belongs to (entries written before plans existed: their target version). */

@@ -142,7 +142,8 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
     // Outside the try: a state-store failure after a confirmed write must not be mistaken for a
     // failed write (the marker makes the retry after a restart harmless).
     const reason = 'reason' in result ? result.reason : undefined;
-    await store.outbox.markDone(entry.id, { outcome: result.outcome, ref: result.ref, reason });
+    const previous = 'previous' in result ? result.previous : undefined;
+    await store.outbox.markDone(entry.id, { outcome: result.outcome, ref: result.ref, reason, previous });
     // One line per write at info or above, whatever became of it (the dry-run writer logs its own).
     if (result.outcome === 'dry-run') summary.wouldSend++;
     else if (result.outcome === 'unchanged') {

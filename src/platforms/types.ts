@@ -58,7 +58,15 @@ export interface WriteResult {
   ref: string;
   /** Why a write was `skipped` (or anything else worth recording beside the outcome). */
   reason?: string | undefined;
+  /**
+   * What an `updated` write replaced, read by the check before it (null: the field was empty), so
+   * the audit trail can tell what `deskbridge revert` puts back. Assign: `group` and `assignee` by name.
+   */
+  previous?: PreviousValues | undefined;
 }
+
+/** Values a write replaced, by canonical field (`group`, `assignee`); null = it was empty. */
+export type PreviousValues = Readonly<Record<string, string | null>>;
 
 /**
  * The write the executor hands a connector: the planned action, the native fields the outbound

@@ -104,7 +104,8 @@ export interface OutboxStore {
   /** Records, durably and before the write is sent, that an attempt starts. */
   markAttempt(id: string): Promise<void>;
   /** `reason` (why a write was skipped) is kept in `lastError` and the action log's `error`. */
-  markDone(id: string, result: { outcome: string; ref: string | undefined; reason?: string | undefined }): Promise<void>;
+  /** `previous`: what the write replaced, recorded in the action log for `deskbridge revert`. */
+  markDone(id: string, result: { outcome: string; ref: string | undefined; reason?: string | undefined; previous?: Readonly<Record<string, string | null>> | undefined }): Promise<void>;
   /**
    * Schedules a retry (and records the failed attempt in the action log). `notProcessed`: the platform provably did not act on the attempt (429,
    * 503), so it is not counted — attempts measure writes that may have landed.

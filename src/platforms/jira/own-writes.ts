@@ -15,6 +15,8 @@ export interface CurrentIssue {
   histories: readonly unknown[];
   /** The issue's `comment` field as Jira returned it (undefined when it did not). */
   comment: unknown;
+  /** Every field Jira returned, as it returned it (the `extraFields` asked for among them). */
+  fields: Record<string, unknown>;
 }
 
 /**
@@ -110,15 +112,18 @@ export class OwnWrites {
   }
 }
 
-/** `updated`, status, changelog and comments of an issue: what `changedByOthers` decides on. */
-export async function readCurrent(rest: JiraRest, nativeId: string, signal: AbortSignal | undefined): Promise<CurrentIssue> {
+/**
+ * `updated`, status, changelog and comments of an issue: what `changedByOthers` decides on; and
+ * `extraFields`, read in the same request (an assign reads what it replaces).
+ */
+export async function readCurrent(rest: JiraRest, nativeId: string, signal: AbortSignal | undefined, extraFields: readonly string[] = []): Promise<CurrentIssue> {
   const response = await rest.request({
     method: 'GET',
     url: `${rest.api}/issue/${nativeId}`,
-    params: { fields: 'updated,status,comment', expand: 'changelog' },
+    params: { fields: ['updated', 'status', 'comment', ...extraFields].join(','), expand: 'changelog' },
     operation: 'version-check',
     signal,
   });
   const issue = rest.parse(VersionCheck, response.data, 'version check');
-  return { updated: issue.fields.updated, status: issue.fields.status?.name, histories: issue.changelog?.histories ?? [], comment: issue.fields.comment };
+  return { updated: issue.fields.updated, status: issue.fields.status?.name, histories: issue.changelog?.histories ?? [], comment: issue.fields.comment, fields: issue.fields };
 }

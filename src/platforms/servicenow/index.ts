@@ -39,6 +39,8 @@ const PROBLEM_REOPEN_STATE = '101';
 const PROBLEM_STATE_CHUNK = 50;
 const PROBLEM_STATE_FIELDS = 'sys_id,number,state,active,correlation_id';
 const JOURNAL_TABLE = 'sys_journal_field';
+/** Where the task table keeps the assignment; read before an assign to record what it replaced. */
+const ASSIGNMENT_FIELDS = { group: 'assignment_group', assignee: 'assigned_to' } as const;
 /** `create-task`: follow-up tasks of an incident live in incident_task, tied to it by `incident`. */
 const TASK_TABLE = 'incident_task';
 const TASK_PARENT_TABLE = 'incident';
@@ -257,6 +259,7 @@ class ServiceNowConnector implements Connector {
     }
     switch (action.type) {
       case 'assign':
+        return this.assign(nativeId, request, signal);
       case 'set-field':
         // PATCH sets fields to values; sending it twice leaves the same record, so no lookup.
         if (Object.keys(request.fields).length === 0) {
@@ -280,6 +283,36 @@ class ServiceNowConnector implements Connector {
       case 'create-task':
         return this.ensureTask(nativeId, action, request.fields, signal);
     }
+  }
+
+  /**
+   * As set-field, but the check before the PATCH also reads the assignment it replaces (display
+   * values, as rules name groups and users), so `deskbridge revert` can put it back.
+   */
+  private async assign(nativeId: string, request: WriteRequest, signal: AbortSignal | undefined): Promise<WriteResult> {
+    if (Object.keys(request.fields).length === 0) {
+      return { outcome: 'unchanged', ref: nativeId };
+    }
+    const response = await this.http.request({
+      method: 'GET',
+      url: `${this.tablePath}/${nativeId}`,
+      params: { sysparm_fields: `${ASSIGNMENT_FIELDS.group},${ASSIGNMENT_FIELDS.assignee},sys_mod_count,sys_updated_by`, sysparm_display_value: 'all', sysparm_exclude_reference_link: 'true' },
+      operation: 'version-check',
+      signal,
+    });
+    const current = this.parse(DuplicateCheck, response.data, 'version check').result;
+    const version = fieldValue(current.sys_mod_count);
+    const updatedBy = fieldValue(current.sys_updated_by);
+    // As strict as the plain version check: without both, "changed by others" cannot be decided.
+    if (version === undefined || version === '' || updatedBy === undefined) {
+      throw this.badResponse(`ServiceNow returned an unreadable version check for source ${this.sourceId}`);
+    }
+    if (this.changedByOthersSince(request.planned.target.version, version, updatedBy)) {
+      return { outcome: 'superseded', ref: nativeId };
+    }
+    const previous = { group: shownValue(current[ASSIGNMENT_FIELDS.group]), assignee: shownValue(current[ASSIGNMENT_FIELDS.assignee]) };
+    await this.patch(nativeId, request.fields, signal);
+    return { outcome: 'updated', ref: nativeId, previous };
   }
 
   /**
@@ -809,6 +842,12 @@ interface LinkState {
 function fieldValue(raw: unknown): string | undefined {
   const parsed = FieldValue.safeParse(raw ?? '');
   return parsed.success ? parsed.data : undefined;
+}
+
+/** What a person sees in a field (the display value, else the stored one); null when empty. */
+function shownValue(raw: unknown): string | null {
+  const shown = displayValue(raw) ?? fieldValue(raw);
+  return shown === undefined || shown === '' ? null : shown;
 }
 
 function displayValue(raw: unknown): string | undefined {

@@ -43,7 +43,7 @@ export class SqliteAuditQueue implements AuditQueue {
   }
 
   /** What happened to an outbox entry, for the action log; inside the caller's transaction. */
-  recordWrite(outboxId: string, outcome: string, error?: string): void {
+  recordWrite(outboxId: string, outcome: string, error?: string, previous?: Readonly<Record<string, string | null>>): void {
     const row = this.stmts.outboxEntry.get(outboxId);
     if (!row) return;
     const planned = PlannedAction.parse(JSON.parse(row.planned));
@@ -65,6 +65,10 @@ export class SqliteAuditQueue implements AuditQueue {
           outcome,
           attempt: row.attempts,
           ...(error !== undefined ? { error } : {}),
+          // What `deskbridge revert` needs: the values written, the ones replaced, and what a revert undoes.
+          ...(planned.action.type === 'assign' ? { values: { group: planned.action.group, assignee: planned.action.assignee ?? null } } : {}),
+          ...(previous !== undefined ? { previous: { ...previous } } : {}),
+          ...(planned.reverts !== undefined ? { reverts: planned.reverts } : {}),
         },
       },
     ]);

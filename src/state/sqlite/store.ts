@@ -362,7 +362,7 @@ export class SqliteStateStore implements StateStore {
       async markDone(id, result) {
         write(() => {
           stmts.markDone.run(result.outcome, result.ref ?? null, result.reason ?? null, nowIso(), id);
-          if (result.outcome !== 'dry-run') audit.recordWrite(id, result.outcome, result.reason);
+          if (result.outcome !== 'dry-run') audit.recordWrite(id, result.outcome, result.reason, result.previous);
           if (result.outcome === 'superseded') releasePlanOf(id);
         });
       },

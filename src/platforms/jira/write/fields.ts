@@ -26,16 +26,28 @@ export class FieldWriter {
     if (write.assignee !== undefined) {
       fields.assignee = write.assignee === null ? null : { [this.rest.flavour.userKey]: await this.users.resolve(write.assignee, signal) };
     }
-    return this.update(nativeId, request, fields, session, signal);
+    return this.update(nativeId, request, fields, session, signal, { recordAssignment: true });
   }
 
-  /** Read-before-overwrite, then one PUT; setting the same values twice leaves the same issue. */
-  async update(nativeId: string, request: WriteRequest, fields: Record<string, unknown>, session: Session, signal: AbortSignal | undefined): Promise<WriteResult> {
+  /**
+   * Read-before-overwrite, then one PUT; setting the same values twice leaves the same issue.
+   * `recordAssignment`: the read also takes the group field and assignee, and the result says what
+   * they were (for `deskbridge revert`).
+   */
+  async update(
+    nativeId: string,
+    request: WriteRequest,
+    fields: Record<string, unknown>,
+    session: Session,
+    signal: AbortSignal | undefined,
+    options: { recordAssignment?: boolean } = {},
+  ): Promise<WriteResult> {
     if (Object.keys(fields).length === 0) {
       return { outcome: 'unchanged', ref: nativeId };
     }
     const { rest } = this;
-    const current = await readCurrent(rest, nativeId, signal);
+    const groupField = rest.groupFieldId();
+    const current = await readCurrent(rest, nativeId, signal, options.recordAssignment ? ['assignee', groupField] : []);
     if (this.ownWrites.changedByOthers(nativeId, current, request.planned.target.version, session, rest.flavour.userKey)) {
       return { outcome: 'superseded', ref: nativeId };
     }
@@ -47,7 +59,8 @@ export class FieldWriter {
       signal,
     });
     this.ownWrites.noteWrite(nativeId);
-    return { outcome: 'updated', ref: nativeId };
+    if (!options.recordAssignment) return { outcome: 'updated', ref: nativeId };
+    return { outcome: 'updated', ref: nativeId, previous: { group: groupName(current.fields[groupField]), assignee: userName(current.fields.assignee) } };
   }
 
   /** Status changes go through the workflow: the transition is found by its name or its target status. */
@@ -81,4 +94,26 @@ export class FieldWriter {
     this.ownWrites.noteWrite(nativeId);
     return { outcome: 'updated', ref: nativeId };
   }
+}
+
+/**
+ * The group a group field holds, by the name an assign writes: an option's `value`, a group's
+ * `name`, a component's `name`, text as it is (a Team field: its id); the first of a list; null when empty.
+ */
+export function groupName(raw: unknown): string | null {
+  const first: unknown = Array.isArray(raw) ? raw[0] : raw;
+  if (typeof first === 'string') return first === '' ? null : first;
+  if (typeof first !== 'object' || first === null) return null;
+  for (const key of ['value', 'name'] as const) {
+    const value: unknown = (first as Record<string, unknown>)[key];
+    if (typeof value === 'string' && value !== '') return value;
+  }
+  return null;
+}
+
+/** An assignee by display name (what an assign names), null when unassigned. */
+function userName(raw: unknown): string | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const name: unknown = (raw as Record<string, unknown>)['displayName'];
+  return typeof name === 'string' && name !== '' ? name : null;
 }

@@ -20,12 +20,18 @@ function myself() {
   http.mock(CLOUD_URL).get('/rest/api/3/myself').reply(200, fixture('cloud', 'myself'));
 }
 
-function current(updated: string, histories: Record<string, unknown>[] = [], status?: string) {
+/**
+ * The read-before-overwrite check. `assign`: an assign's check also reads the assignee and the
+ * group field (`assign.field`), whose values (`assign.values`) it reports as replaced.
+ */
+function current(updated: string, histories: Record<string, unknown>[] = [], status?: string, assign?: { field: string; values?: Record<string, unknown> }) {
+  const answer = versionCheck('cloud', updated, histories, status);
+  if (assign) Object.assign(answer.fields as Record<string, unknown>, assign.values);
   http
     .mock(CLOUD_URL)
     .get('/rest/api/3/issue/10042')
-    .query({ fields: 'updated,status,comment', expand: 'changelog' })
-    .reply(200, versionCheck('cloud', updated, histories, status));
+    .query({ fields: assign ? `updated,status,comment,assignee,${assign.field}` : 'updated,status,comment', expand: 'changelog' })
+    .reply(200, answer);
 }
 
 function users(name: string) {
@@ -41,7 +47,7 @@ describe('Jira Cloud assign', () => {
     const { connector } = cloud();
     myself();
     users('user-search-network-engineer-1');
-    current(PLANNED);
+    current(PLANNED, [], undefined, { field: 'customfield_10050', values: { customfield_10050: { value: 'Service Desk', id: '10101' }, assignee: { accountId: BETH, displayName: 'Beth Anglin' } } });
     http
       .mock(CLOUD_URL)
       .get('/rest/api/3/field')
@@ -51,13 +57,14 @@ describe('Jira Cloud assign', () => {
 
     const result = await connector.apply(write('cloud', ASSIGN, { group: 'Network Operations', assignee: 'Network Engineer 1' }));
 
-    expect(result).toEqual({ outcome: 'updated', ref: '10042' });
+    // What it replaced, by the names an assign takes: `deskbridge revert` puts these back.
+    expect(result).toEqual({ outcome: 'updated', ref: '10042', previous: { group: 'Service Desk', assignee: 'Beth Anglin' } });
   });
 
   it('skips the write as superseded when someone else changed the issue after the planned version', async () => {
     const { connector } = cloud({ groupField: undefined });
     myself();
-    current('2024-05-14T11:20:00.000+0200', [history('cloud', BETH, '2024-05-14T11:20:00.000+0200')]);
+    current('2024-05-14T11:20:00.000+0200', [history('cloud', BETH, '2024-05-14T11:20:00.000+0200')], undefined, { field: 'components' });
 
     const result = await connector.apply(write('cloud', { type: 'assign', group: 'Network Operations' }, { group: 'Network Operations', assignee: null }));
 
@@ -69,7 +76,7 @@ describe('Jira Cloud assign', () => {
     const { connector } = cloud({ groupField: undefined });
     myself();
     // `updated` moved, but no history entry explains it: a comment, which has no changelog entry.
-    current('2024-05-14T11:30:00.000+0200', [history('cloud', BETH, PLANNED)]);
+    current('2024-05-14T11:30:00.000+0200', [history('cloud', BETH, PLANNED)], undefined, { field: 'components' });
 
     const result = await connector.apply(write('cloud', { type: 'assign', group: 'Network Operations' }, { group: 'Network Operations', assignee: null }));
 
@@ -79,7 +86,10 @@ describe('Jira Cloud assign', () => {
   it('repeats a write whose earlier attempt already changed the issue, since that change is its own', async () => {
     const { connector } = cloud({ groupField: undefined });
     myself();
-    current('2024-05-14T11:31:00.000+0200', [history('cloud', CLOUD_ME, '2024-05-14T11:31:00.000+0200'), history('cloud', BETH, PLANNED, '29998')]);
+    current('2024-05-14T11:31:00.000+0200', [history('cloud', CLOUD_ME, '2024-05-14T11:31:00.000+0200'), history('cloud', BETH, PLANNED, '29998')], undefined, {
+      field: 'components',
+      values: { components: [{ name: 'Network Operations', id: '10300' }], assignee: null },
+    });
     http
       .mock(CLOUD_URL)
       .put('/rest/api/3/issue/10042', { fields: { components: [{ name: 'Network Operations' }], assignee: null } })
@@ -88,6 +98,8 @@ describe('Jira Cloud assign', () => {
     const result = await connector.apply(write('cloud', { type: 'assign', group: 'Network Operations' }, { group: 'Network Operations', assignee: null }));
 
     expect(result.outcome).toBe('updated');
+    // Read after its own earlier attempt: what that attempt wrote (the first attempt's entry kept the older values).
+    expect(result.previous).toEqual({ group: 'Network Operations', assignee: null });
   });
 
   it('fails clearly when no active account has the display name', async () => {
@@ -119,7 +131,7 @@ describe('Jira Cloud assign', () => {
   it('writes a Team field as the team id learned from the issues it has read', async () => {
     const { connector } = cloud({ groupField: 'customfield_10001' });
     myself();
-    current(PLANNED);
+    current(PLANNED, [], undefined, { field: 'customfield_10001' });
     http
       .mock(CLOUD_URL)
       .post('/rest/api/3/search/jql')

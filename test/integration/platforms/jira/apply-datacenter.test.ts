@@ -16,19 +16,22 @@ function myself() {
   http.mock(DC_URL).get('/rest/api/2/myself').reply(200, fixture('datacenter', 'myself'));
 }
 
-function current(updated: string, histories: Record<string, unknown>[] = []) {
+/** The read-before-overwrite check; an assign's (`assign`) also reads the assignee and the components it replaces. */
+function current(updated: string, histories: Record<string, unknown>[] = [], assign?: { values?: Record<string, unknown> }) {
+  const answer = versionCheck('datacenter', updated, histories);
+  if (assign) Object.assign(answer.fields as Record<string, unknown>, assign.values);
   http
     .mock(DC_URL)
     .get('/rest/api/2/issue/20001')
-    .query({ fields: 'updated,status,comment', expand: 'changelog' })
-    .reply(200, versionCheck('datacenter', updated, histories));
+    .query({ fields: assign ? 'updated,status,comment,assignee,components' : 'updated,status,comment', expand: 'changelog' })
+    .reply(200, answer);
 }
 
 describe('Jira Data Center writes', () => {
   it('assigns by the username the display name resolves to, with the group as the component', async () => {
     const { connector } = dc();
     myself();
-    current(PLANNED);
+    current(PLANNED, [], { values: { components: [{ name: 'Service Desk', id: '10000' }], assignee: { name: 'beth.anglin', displayName: 'Beth Anglin' } } });
     http
       .mock(DC_URL)
       .get('/rest/api/2/user/search')
@@ -41,14 +44,14 @@ describe('Jira Data Center writes', () => {
       write('datacenter', { type: 'assign', group: 'Network Operations', assignee: 'Network Engineer 1' }, { group: 'Network Operations', assignee: 'Network Engineer 1' }),
     );
 
-    expect(result).toEqual({ outcome: 'updated', ref: '20001' });
+    expect(result).toEqual({ outcome: 'updated', ref: '20001', previous: { group: 'Service Desk', assignee: 'Beth Anglin' } });
   });
 
   it('resolves a display name once and reuses it', async () => {
     const { connector } = dc();
     myself();
-    current(PLANNED);
-    current(PLANNED);
+    current(PLANNED, [], {});
+    current(PLANNED, [], {});
     http.mock(DC_URL).get('/rest/api/2/user/search').query(true).once().reply(200, fixture('datacenter', 'user-search-network-engineer-1')).put('/rest/api/2/issue/20001').times(2).reply(204);
     const assign = write('datacenter', { type: 'assign', group: 'Network Operations', assignee: 'Network Engineer 1' }, { group: 'Network Operations', assignee: 'Network Engineer 1' });
 

@@ -32,6 +32,23 @@ function versionCheck(modCount: string, updatedBy: string) {
     .reply(200, { result: { sys_mod_count: modCount, sys_updated_by: updatedBy } });
 }
 
+/** The check before an assign also reads the assignment it replaces (display values), for `deskbridge revert`. */
+function assignCheck(modCount: string, updatedBy: string, group = 'Service Desk', assignee = '') {
+  const both = (value: string, display = value) => ({ value, display_value: display });
+  return http
+    .mock(BASE_URL)
+    .get(`/api/now/table/incident/${INCIDENT}`)
+    .query({ sysparm_fields: 'assignment_group,assigned_to,sys_mod_count,sys_updated_by', sysparm_display_value: 'all', sysparm_exclude_reference_link: 'true' })
+    .reply(200, {
+      result: {
+        assignment_group: both(group === '' ? '' : '8a4dde73c6112278017a6a4baf547aa7', group),
+        assigned_to: both(assignee === '' ? '' : '5137153cc611227c000bbd1bd8cd2005', assignee),
+        sys_mod_count: both(modCount),
+        sys_updated_by: both(updatedBy),
+      },
+    });
+}
+
 /** `GET /incident/{id}` before a link is written: is problem_id empty, ours, or someone else's? */
 const LINK_CHECK = { sysparm_fields: 'problem_id,sys_mod_count,sys_updated_by', sysparm_display_value: 'all', sysparm_exclude_reference_link: 'true' };
 function linkCheck(problemId: string, number = '') {
@@ -48,12 +65,13 @@ const noteText = `Possible duplicate of INC0010237 (same VPN symptom, same offic
 describe('ServiceNow apply', () => {
   it('assigns with a PATCH that lets the instance resolve display values', async () => {
     const { connector } = harness();
-    versionCheck('2', 'fred.luddy');
+    assignCheck('2', 'fred.luddy', 'Service Desk', 'Beth Anglin');
     http.mock(BASE_URL).patch(`/api/now/table/incident/${INCIDENT}`, { assignment_group: 'Network', assigned_to: 'David Loo' }).query(WRITE_PARAMS).reply(200, fixture('incident-patched'));
 
     const result = await connector.apply(write({ type: 'assign', group: 'Network', assignee: 'David Loo' }, { assignment_group: 'Network', assigned_to: 'David Loo' }));
 
-    expect(result).toEqual({ outcome: 'updated', ref: INCIDENT });
+    // What it replaced, by the names a person sees: `deskbridge revert` puts these back.
+    expect(result).toEqual({ outcome: 'updated', ref: INCIDENT, previous: { group: 'Service Desk', assignee: 'Beth Anglin' } });
   });
 
   it('sets a field with a PATCH', async () => {
@@ -259,7 +277,7 @@ describe('ServiceNow apply', () => {
 
   it('does not overwrite a ticket someone else changed after the action was planned', async () => {
     const { connector } = harness();
-    versionCheck('3', 'beth.anglin');
+    assignCheck('3', 'beth.anglin');
 
     const result = await connector.apply(write({ type: 'assign', group: 'Network' }, { assignment_group: 'Network', assigned_to: '' }));
 
@@ -269,12 +287,12 @@ describe('ServiceNow apply', () => {
 
   it('repeats an assignment whose earlier attempt already landed (the last change is ours)', async () => {
     const { connector } = harness();
-    versionCheck('3', 'svc.deskbridge');
+    assignCheck('3', 'svc.deskbridge', '', '');
     http.mock(BASE_URL).patch(`/api/now/table/incident/${INCIDENT}`, { assignment_group: 'Network', assigned_to: '' }).query(WRITE_PARAMS).reply(200, fixture('incident-patched'));
 
     const result = await connector.apply(write({ type: 'assign', group: 'Network' }, { assignment_group: 'Network', assigned_to: '' }));
 
-    expect(result).toEqual({ outcome: 'updated', ref: INCIDENT });
+    expect(result).toEqual({ outcome: 'updated', ref: INCIDENT, previous: { group: null, assignee: null } });
   });
 
   it('says which role is missing when a write is refused', async () => {
