@@ -204,7 +204,7 @@ program
 const outbox = program.command('outbox').description('inspect and retry planned writes');
 outbox
   .command('list')
-  .description('planned writes, newest first, with their status (dry-run ones say "would have")')
+  .description('planned writes and their status (pending, done, dead), or what a dry run would have written')
   .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
   .addOption(new Option('--status <status>', 'filter').choices(['pending', 'done', 'dead']))
   .option('--limit <n>', 'rows', '50')

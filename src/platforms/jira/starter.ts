@@ -1,5 +1,10 @@
 import type { StarterOptions, StarterSource } from '../descriptor.js';
 
+/** A YAML line with its comment in the starter's comment column. */
+function commented(text: string, comment: string): string {
+  return `${text.padEnd(34)} # ${comment}`;
+}
+
 /**
  * The Jira source `deskbridge init --platform jira-cloud|jira-datacenter` writes: an API token
  * (Cloud) or a personal access token (Data Center) from the environment.
@@ -10,20 +15,20 @@ export function jiraStarter(mappingName: string, options: StarterOptions): Start
   const example = flavour === 'cloud' ? 'https://acme.atlassian.net' : 'https://jira.acme.com';
   const auth =
     flavour === 'cloud'
-      ? ['    auth:                          # Atlassian account e-mail + API token', '      type: basic', '      username: ${JIRA_EMAIL}', '      password: ${JIRA_API_TOKEN}']
-      : ['    auth:                          # a personal access token (Profile → Personal Access Tokens)', '      type: bearer', '      token: ${JIRA_PAT}'];
+      ? [commented('    auth:', 'Atlassian account e-mail + API token'), '      type: basic', '      username: ${JIRA_EMAIL}', '      password: ${JIRA_API_TOKEN}']
+      : [commented('    auth:', 'a personal access token (Profile → Personal Access Tokens)'), '      type: bearer', '      token: ${JIRA_PAT}'];
   return {
     yaml: [
-      `  - id: jira-${flavour === 'cloud' ? 'cloud' : 'dc'}               # names this source in logs, state and rules (scope.sources)`,
+      commented(`  - id: ${flavour === 'cloud' ? 'jira-cloud' : 'jira-dc'}`, 'names this source in logs, state and rules (scope.sources)'),
       '    platform: jira',
       `    flavour: ${flavour}`,
-      `    baseUrl: ${JSON.stringify(baseUrl)}${options.url === undefined ? `   # e.g. ${example}` : ''}`,
+      options.url === undefined ? commented(`    baseUrl: ${JSON.stringify(baseUrl)}`, `e.g. ${example}`) : `    baseUrl: ${JSON.stringify(baseUrl)}`,
       '    # Which issues deskbridge reads: your service project (and issue types).',
       '    jql: project = ITSM AND statusCategory != Done',
       ...auth,
       '    # `group` in rules is the first component unless groupField names a field (e.g. the Team field).',
       '    # groupField: customfield_10001',
-      '    schedule: "*/5 * * * *"        # node-cron: a pass every five minutes',
+      commented('    schedule: "*/5 * * * *"', 'node-cron: a pass every five minutes'),
     ].join('\n'),
     env: [
       ...(options.url === undefined ? [{ name: 'JIRA_URL', holds: `the site address, e.g. ${example}` }] : []),

@@ -1,13 +1,18 @@
 import type { StarterOptions, StarterSource } from '../descriptor.js';
 
+/** A YAML line with its comment in the starter's comment column. */
+function commented(text: string, comment: string): string {
+  return `${text.padEnd(34)} # ${comment}`;
+}
+
 /** The ServiceNow source `deskbridge init --platform servicenow` writes: basic auth from the environment. */
 export function serviceNowStarter(_mappingName: string, options: StarterOptions): StarterSource {
   const baseUrl = options.url ?? '${SN_URL}';
   return {
     yaml: [
-      '  - id: servicenow              # names this source in logs, state and rules (scope.sources)',
+      commented('  - id: servicenow', 'names this source in logs, state and rules (scope.sources)'),
       '    platform: servicenow',
-      `    baseUrl: ${JSON.stringify(baseUrl)}${options.url === undefined ? '   # e.g. https://acme.service-now.com' : ''}`,
+      options.url === undefined ? commented(`    baseUrl: ${JSON.stringify(baseUrl)}`, 'e.g. https://acme.service-now.com') : `    baseUrl: ${JSON.stringify(baseUrl)}`,
       '    table: incident',
       '    # Encoded query ANDed to every pull: only open incidents. To work one queue only, add',
       '    # ^assignment_group=<sys_id of the group>.',
@@ -16,7 +21,7 @@ export function serviceNowStarter(_mappingName: string, options: StarterOptions)
       '      type: basic',
       '      username: ${SN_USER}',
       '      password: ${SN_PASSWORD}',
-      '    schedule: "*/5 * * * *"        # node-cron: a pass every five minutes',
+      commented('    schedule: "*/5 * * * *"', 'node-cron: a pass every five minutes'),
     ].join('\n'),
     env: [
       ...(options.url === undefined ? [{ name: 'SN_URL', holds: 'the instance address, e.g. https://acme.service-now.com' }] : []),
