@@ -1,9 +1,10 @@
-# deskbridge daemon image. Build: docker build -t deskbridge .
-# Run:   docker run -v $PWD/deskbridge.yaml:/app/deskbridge.yaml:ro -v deskbridge-data:/data \
-#          -e SN_PASSWORD=... deskbridge
-# In deskbridge.yaml: state: { path: /data/deskbridge.db }, audit: { dir: /data/audit } (or keep the
-# default ./audit = /app/audit, its own volume), metrics: { port: 9464 } for the HEALTHCHECK.
-# Named volumes take the ownership below; a bind mount keeps the host's: make it writable by uid 1000
+# deskbridge daemon image. Build: docker build -t deskbridge .   (README "Run as a service" → Docker)
+# Run:   docker run -d --env-file deskbridge.env -v $PWD/desk:/app/desk:ro -v deskbridge-data:/data \
+#          -p 127.0.0.1:9464:9464 deskbridge run --config /app/desk/deskbridge.yaml
+# desk/ holds deskbridge.yaml and rules/ (`deskbridge init --dir desk`); in deskbridge.yaml:
+# state: { path: /data/deskbridge.db }, audit: { dir: /data/audit }, metrics: { port: 9464 } for the
+# HEALTHCHECK. Without `mappings:` the config uses /app/mappings (the shipped ones).
+# A named volume takes the ownership below; a bind mount keeps the host's: make it writable by uid 1000
 # (the image's "node" user), or deskbridge reports the audit directory unwritable and writes nothing.
 
 # --- build: compile TypeScript with tsc (no tsx/esbuild at run time) ---------------------------
@@ -34,16 +35,16 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY rules ./rules
 COPY mappings ./mappings
-# State and audit folders belong to the user the daemon runs as: an audit folder it cannot write
-# blocks every write to the platforms (and /healthz answers 503).
-RUN mkdir -p /data/audit /app/audit \
- && chown -R node:node /data /app/audit
+# package.json: `deskbridge --version`. The state and audit folder belongs to the user the daemon
+# runs as: an audit folder it cannot write blocks every write to the platforms (and /healthz answers 503).
+RUN mkdir -p /data/audit /app/desk \
+ && chown -R node:node /data
 USER node
-VOLUME ["/data", "/app/audit"]
+VOLUME ["/data"]
 # /healthz answers 503 when a source's last pass failed or the audit trail is broken or unwritable.
 # Needs `metrics: { port: 9464 }` in deskbridge.yaml (or DESKBRIDGE_HEALTH_URL set to match).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch(process.env.DESKBRIDGE_HEALTH_URL).then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # dist/ directly (bin/deskbridge.js would fall back to tsx, which is not in this image).
 ENTRYPOINT ["node", "dist/cli/main.js"]
-CMD ["run", "--config", "/app/deskbridge.yaml"]
+CMD ["run", "--config", "/app/desk/deskbridge.yaml"]

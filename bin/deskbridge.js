@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when `npm run build` has produced it, otherwise the TypeScript sources
-// through tsx, so a fresh clone works right after `npm ci`.
+// Runs the compiled CLI when dist/ exists — always in an installed package (`npm pack` builds it)
+// — otherwise the TypeScript sources through tsx (a dev dependency), so a fresh clone works right
+// after `npm ci`.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';

@@ -11,6 +11,9 @@ import { runTestCommand } from './test.js';
 import { runBacktestCommand } from './backtest.js';
 import { describeFatal, type FatalContext } from './fatal.js';
 import { revertCommand } from './revert.js';
+import { initCommand } from './init.js';
+import { mappingNames } from '../platforms/registry.js';
+import { defaultMappingsDir, packageVersion } from '../util/package-files.js';
 
 /** The command being run and its config file, so a fatal error can name the path or port. */
 let fatalContext: FatalContext = { command: process.argv[2] ?? 'deskbridge' };
@@ -48,10 +51,26 @@ const program = new Command();
 program
   .name('deskbridge')
   .description('Automates help-desk queue work on top of the ITSM tools you already run.')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .showHelpAfterError()
   .hook('preAction', (_program, action) => {
     const { config } = action.opts<{ config?: unknown }>();
     fatalContext = { command: action.parent && action.parent !== program ? `${action.parent.name()} ${action.name()}` : action.name(), ...(typeof config === 'string' ? { configFile: config } : {}) };
+  });
+
+program
+  .command('init')
+  .description('write a starter deskbridge.yaml (dry run on, secrets from environment variables) and rules/ into a folder, then print the next steps')
+  .addOption(new Option('--platform <platform>', 'which platform the starter source is for').choices(mappingNames()).makeOptionMandatory())
+  .option('--dir <dir>', 'folder to write into', '.')
+  .option('--url <baseUrl>', 'instance or site address to write (default: read from an environment variable)')
+  .option('--force', 'overwrite files that already exist')
+  .action((opts: { platform: string; dir: string; url?: string; force?: boolean }) => {
+    process.exitCode = initCommand(
+      opts,
+      (line) => process.stdout.write(`${line}\n`),
+      (line) => process.stderr.write(`${line}\n`),
+    );
   });
 
 program
@@ -121,7 +140,7 @@ program
   .argument('<input>', 'ServiceNow CSV export (or a .zip holding one), ServiceNow JSON export, or Jira JSON export')
   .addOption(new Option('--format <format>', 'input format').choices(['auto', 'servicenow-csv', 'servicenow-json', 'jira-json']).default('auto'))
   .option('--rules <path>', 'rules file or folder', 'rules')
-  .option('--mappings <dir>', 'mappings folder', 'mappings')
+  .option('--mappings <dir>', 'mappings folder (default: ./mappings when there is one, else the shipped mappings)')
   .option('--source <id>', 'source id the rules see (for scope.sources)')
   .option('--jira-group-field <field>', 'Jira field holding the group (as groupField in the config)')
   .option('--limit <n>', 'only the first N tickets')
@@ -133,7 +152,7 @@ program
       opts: {
         format: 'auto' | 'servicenow-csv' | 'servicenow-json' | 'jira-json';
         rules: string;
-        mappings: string;
+        mappings?: string;
         source?: string;
         jiraGroupField?: string;
         limit?: string;
@@ -146,7 +165,7 @@ program
           input,
           format: opts.format,
           rules: opts.rules,
-          mappings: opts.mappings,
+          mappings: opts.mappings ?? defaultMappingsDir(process.cwd()),
           ...(opts.source ? { source: opts.source } : {}),
           ...(opts.jiraGroupField ? { jiraGroupField: opts.jiraGroupField } : {}),
           ...(opts.limit ? { limit: Number(opts.limit) } : {}),
@@ -210,6 +229,7 @@ outbox
   });
 outbox
   .command('retry')
+  .description('put dead-lettered writes back in the queue for the next pass')
   .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
   .option('--id <id>', 'one entry (default: every dead entry)')
   .action(async (opts: { config: string; id?: string }) => {
@@ -219,6 +239,7 @@ outbox
 const quarantine = program.command('quarantine').description('records that could not be read or mapped to tickets');
 quarantine
   .command('list')
+  .description('the records that could not be read or mapped, with their errors')
   .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
   .option('--source <id>', 'only this source')
   .option('--live', 'the live state')

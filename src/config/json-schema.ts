@@ -51,7 +51,7 @@ const DESCRIPTIONS = new Map<z.core.$ZodType, string>([
     DaemonConfig.shape.mappings,
     `Folder with the \`<name>.inbound.jsonata\` / \`<name>.outbound.jsonata\` mappings (${mappingNames()
       .map((name) => `\`${name}\``)
-      .join(', ')}).`,
+      .join(', ')}). Unset: a \`mappings/\` folder next to this file if there is one, else the mappings shipped with deskbridge.`,
   ],
   [DaemonConfig.shape.dryRun, "Plan and log every write, send none. A source's own `dryRun` overrides this."],
   [DaemonConfig.shape.log, 'Logging. Secrets taken from the environment are redacted.'],

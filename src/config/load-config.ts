@@ -10,6 +10,7 @@ import { diagnosticAtNode, mapValue, nodeAt, parseYamlSource, positionAt, seqIte
 import type { YamlSource } from '../diagnostics/yaml-source.js';
 import { issuesToDiagnostics } from '../diagnostics/zod-issues.js';
 import { configSemanticDiagnostics } from './source-checks.js';
+import { defaultMappingsDir } from '../util/package-files.js';
 
 export interface ConfigReadResult {
   file: string;
@@ -62,7 +63,7 @@ export function readConfig(file: string, env: Env = process.env): ConfigReadResu
     sourceIds: [],
     platforms: [],
     rulesPath: path.resolve(dir, DaemonConfig.shape.rules.def.defaultValue),
-    mappingsPath: path.resolve(dir, DaemonConfig.shape.mappings.def.defaultValue),
+    mappingsPath: defaultMappingsDir(dir),
     parsed: false,
   };
   const read = readTextFile(file);
@@ -97,20 +98,23 @@ export function readConfig(file: string, env: Env = process.env): ConfigReadResu
     }
     diagnostics.push(...duplicateSourceIds(source));
     if (parsed.success) diagnostics.push(...configSemanticDiagnostics(source, parsed.data, dir));
-    if (parsed.success && !hasErrors(diagnostics)) result.config = resolvePaths(parsed.data, dir);
+    if (parsed.success && !hasErrors(diagnostics)) result.config = resolvePaths(parsed.data, dir, raw.mappings !== undefined);
   }
   result.diagnostics = sortDiagnostics(diagnostics);
   return result;
 }
 
-/** Relative paths in the config mean "next to the config file", not "wherever the daemon was started". */
-function resolvePaths(config: DaemonConfig, dir: string): DaemonConfig {
+/**
+ * Relative paths in the config mean "next to the config file", not "wherever the daemon was
+ * started"; mappings left unset are the config folder's `mappings/` or the shipped ones.
+ */
+function resolvePaths(config: DaemonConfig, dir: string, mappingsWritten: boolean): DaemonConfig {
   return {
     ...config,
     state: { ...config.state, path: path.resolve(dir, config.state.path) },
     audit: { ...config.audit, dir: path.resolve(dir, config.audit.dir) },
     rules: path.resolve(dir, config.rules),
-    mappings: path.resolve(dir, config.mappings),
+    mappings: mappingsWritten ? path.resolve(dir, config.mappings) : defaultMappingsDir(dir),
     log: config.log.file === undefined ? config.log : { ...config.log, file: path.resolve(dir, config.log.file) },
   };
 }

@@ -8,6 +8,7 @@ import { diagnosticAtNode, diagnosticAtOffset, formatPath, nodeAt, stringScalar 
 import { checkJsonata, jsonataHint } from './jsonata-lint.js';
 import { offsetInScalar, scalarValueOffsets } from './scalar-offsets.js';
 import type { YamlSource } from '../diagnostics/yaml-source.js';
+import { defaultMappingsDir } from '../util/package-files.js';
 
 /**
  * Checks on a schema-valid config that the schema cannot express but `run` would trip over:
@@ -113,14 +114,14 @@ function locationProblems(source: YamlSource, config: DaemonConfig, dir: string)
     ['rules', config.rules, false],
     ['mappings', config.mappings, true],
   ] as const) {
-    const resolved = path.resolve(dir, given);
+    const written = nodeAt(source, [key]) !== undefined;
+    const resolved = key === 'mappings' && !written ? defaultMappingsDir(dir) : path.resolve(dir, given);
     let stat: fs.Stats | undefined;
     try {
       stat = fs.statSync(resolved);
     } catch {
       stat = undefined;
     }
-    const written = nodeAt(source, [key]) !== undefined;
     const node = nodeAt(source, [key]);
     const what = key === 'rules' ? 'Rules folder or file' : 'Mappings folder';
     const where = written ? `"${given}"` : `"${given}" (the default)`;

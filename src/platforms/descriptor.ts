@@ -50,6 +50,24 @@ export interface PlatformDescriptor<Schema extends SourceSchema = SourceSchema> 
    * `validate` in every rule when a source of this platform is enabled. Unset: any name is fine.
    */
   rawFieldProblem?(field: string): RawFieldProblem | undefined;
+  /** The starter source `deskbridge init --platform <name>` writes, for each of `mappingNames`. */
+  starterSource(mappingName: string, options: StarterOptions): StarterSource;
+}
+
+/** What `deskbridge init` asks a platform for: the instance address, when given on the command line. */
+export interface StarterOptions {
+  /** Written as the source's `baseUrl`; unset: the platform's environment variable for it. */
+  url?: string;
+}
+
+/** The `sources:` item `deskbridge init --platform <mapping name>` writes, and what it needs. */
+export interface StarterSource {
+  /** The item's YAML, comments included, indented to sit under `sources:` (starts with `  - id:`). */
+  yaml: string;
+  /** Environment variables the item reads, each with what it holds (init's next steps list them). */
+  env: readonly { name: string; holds: string }[];
+  /** What to set up on the platform before a first pass (integration user, roles, groups…), one step a line. */
+  setup: readonly string[];
 }
 
 /** The source type of a descriptor. */

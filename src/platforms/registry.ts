@@ -63,3 +63,8 @@ export function mappingName(written: { readonly platform: string } & Readonly<Re
 export function mappingNames(): string[] {
   return PLATFORMS.flatMap((platform) => platform.mappingNames);
 }
+
+/** The platform whose sources use a mapping name (`jira-cloud` → Jira); undefined for an unknown name. */
+export function platformOfMappingName(name: string): PlatformDescriptor | undefined {
+  return PLATFORMS.find((platform) => platform.mappingNames.includes(name));
+}

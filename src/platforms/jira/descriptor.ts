@@ -2,6 +2,7 @@ import { definePlatform } from '../descriptor.js';
 import { createJiraConnector, jiraCapabilities } from './index.js';
 import { jiraMappingFunctions } from './mapping-functions.js';
 import { JiraSource, JIRA_SOURCE_DESCRIPTIONS } from './source.js';
+import { jiraStarter } from './starter.js';
 
 const FLAVOURS = JiraSource.shape.flavour.options;
 
@@ -18,4 +19,5 @@ export const jira = definePlatform({
   capabilities: jiraCapabilities,
   createConnector: createJiraConnector,
   mappingFunctions: jiraMappingFunctions,
+  starterSource: jiraStarter,
 });

@@ -1,6 +1,7 @@
 import { definePlatform } from '../descriptor.js';
 import { createServiceNowConnector, SERVICENOW_CAPABILITIES } from './index.js';
 import { ServiceNowSource, SERVICENOW_SOURCE_DESCRIPTIONS } from './source.js';
+import { serviceNowStarter } from './starter.js';
 
 /**
  * ServiceNow column names are lower-case letters, digits and underscores (custom ones start `u_`
@@ -21,6 +22,7 @@ export const servicenow = definePlatform({
   capabilities: () => SERVICENOW_CAPABILITIES,
   createConnector: createServiceNowConnector,
   mappingFunctions: {},
+  starterSource: serviceNowStarter,
   rawFieldProblem: (field) =>
     COLUMN.test(field)
       ? undefined

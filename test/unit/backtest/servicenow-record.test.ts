@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { csvRowToRecord, fieldForColumn, jsonRecordToRecord, normaliseDateTime, serviceNowField } from '../../../src/backtest/servicenow-record.js';
-import { loadPlatformMappings, mapInbound } from '../../../src/mapping/mapper.js';
+import { compilePlatformMappings, loadPlatformMappings, mapInbound } from '../../../src/mapping/mapper.js';
 import { stableSysId } from '../../../src/sandbox/servicenow/seed-event-log.js';
 
-const mappings = loadPlatformMappings('mappings', 'servicenow');
+/**
+ * The event log's own mapping: the shipped one plus its custom symptom column as labels, as a site
+ * maps a `u_` field (the shipped mapping reads no field only the sample data has).
+ */
+const shipped = loadPlatformMappings('mappings', 'servicenow');
+const eventLogInbound = shipped.sources.inbound.replace('"labels": []', '"labels": [$display(u_symptom)]');
+if (eventLogInbound === shipped.sources.inbound) throw new Error('mappings/servicenow.inbound.jsonata no longer has "labels": []; update the event-log mapping here');
+const mappings = compilePlatformMappings('servicenow', eventLogInbound, shipped.sources.outbound);
 const context = { platform: 'servicenow', sourceId: 'backtest', source: { table: 'incident', baseUrl: 'https://backtest.invalid' } };
 
 const EVENT_LOG_HEADER =
