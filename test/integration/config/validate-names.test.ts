@@ -110,7 +110,7 @@ describe('config messages (issue 20)', () => {
     expect(lines[0]).toBe(`${file}:2:5 error missing-field: Missing required field "assign" in rules[0] (hint: add "assign:" with an object)`);
   });
 
-  it('reports a missing default rules or mappings folder at the config, saying which folder and what to do', async () => {
+  it('reports a missing default rules folder at the config, saying which folder and what to do; a missing default mappings folder means the shipped mappings', async () => {
     // The config does not parse (a misspelled source key), so only validate's own folder check speaks.
     const dir = folder({ 'deskbridge.yaml': 'sources:\n  - id: snow\n    platform: servicenow\n    baseUrl: https://x.service-now.com\n    auht: {}\n' });
     const config = join(dir, 'deskbridge.yaml');
@@ -120,7 +120,6 @@ describe('config messages (issue 20)', () => {
     const folders = lines.filter((line) => line.includes('warning file-not-found'));
     expect(folders).toEqual([
       `${config}:1:1 warning file-not-found: Rules folder "rules" (the default: deskbridge.yaml sets no "rules:") not found (resolved to ${join(dir, 'rules')}) (hint: set "rules:" in deskbridge.yaml to the folder holding rules files (.yaml), or create ${join(dir, 'rules')} with them)`,
-      `${config}:1:1 warning file-not-found: Mappings folder "mappings" (the default: deskbridge.yaml sets no "mappings:") not found (resolved to ${join(dir, 'mappings')}) (hint: set "mappings:" in deskbridge.yaml to the folder holding <platform>.inbound.jsonata and <platform>.outbound.jsonata (copy them from the mappings/ folder of deskbridge), or create ${join(dir, 'mappings')} with them)`,
     ]);
   });
 });
