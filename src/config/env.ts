@@ -1,4 +1,4 @@
-import { isScalar, visit } from 'yaml';
+import { isPair, isScalar, visit } from 'yaml';
 import type { Node } from 'yaml';
 import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import { offsetInScalar, scalarValueOffsets } from './scalar-offsets.js';
@@ -99,11 +99,29 @@ function matchingBrace(input: string, from: number, to: number): number {
   return -1;
 }
 
+/**
+ * Keys whose values identify rather than authenticate: an instance address, an account name. Their
+ * environment values are not redacted from logs — redacting a user named `deskbridge` would blank
+ * every state file name, marker and message holding the word. Anything else (passwords, tokens,
+ * client secrets, keys no one foresaw) is treated as a secret.
+ */
+const ADDRESS_KEYS = new Set(['baseurl', 'url', 'host', 'port']);
+const ACCOUNT_KEYS = new Set(['username', 'user', 'integrationuser', 'email']);
+
+function holdsIdentifier(path: readonly unknown[], value: string): boolean {
+  const parent = path[path.length - 1];
+  if (!isPair(parent) || !isScalar(parent.key) || typeof parent.key.value !== 'string') return false;
+  const key = parent.key.value.toLowerCase();
+  // An address carrying credentials (https://user:pass@host) stays secret.
+  if (ADDRESS_KEYS.has(key)) return !/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(value);
+  return ACCOUNT_KEYS.has(key);
+}
+
 export interface EnvInterpolation {
   diagnostics: Diagnostic[];
   /** Scalars with a missing or malformed reference; schema errors on them would only repeat it. */
   failedNodes: Set<Node>;
-  /** Every distinct non-empty value substituted from the environment, for log redaction. */
+  /** Every distinct non-empty value substituted from the environment into a secret-bearing key, for log redaction. */
   secrets: string[];
 }
 
@@ -116,11 +134,12 @@ export function interpolateEnv(source: YamlSource, env: Env): EnvInterpolation {
   const secrets = new Set<string>();
   const failedNodes = new Set<Node>();
   visit(source.doc, {
-    Scalar(key, node) {
+    Scalar(key, node, path) {
       if (key === 'key' || !isScalar(node) || typeof node.value !== 'string' || !node.value.includes('${')) return;
       const original = node.value;
       const result = interpolateString(original, env);
-      for (const secret of result.used) secrets.add(secret);
+      const identifier = holdsIdentifier(path, result.value);
+      if (!identifier) for (const secret of result.used) secrets.add(secret);
       if (result.problems.length > 0) {
         failedNodes.add(node);
         const offsets = scalarValueOffsets(source.text, node, original);

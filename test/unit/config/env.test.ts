@@ -46,6 +46,24 @@ describe('interpolateEnv', () => {
     expect(source.doc.toJS()).toEqual({ auth: { password: 'hunter2', user: 'bot' } });
   });
 
+  it('does not redact what identifies rather than authenticates: account names and instance addresses', () => {
+    const yaml = 'baseUrl: https://${HOST}\nauth:\n  username: ${BOT}\n  password: ${SN_PASSWORD}\nintegrationUser: ${BOT}\n';
+    const { source } = parseYamlSource('c.yaml', yaml);
+
+    const result = interpolateEnv(source, { ...env, BOT: 'deskbridge' });
+
+    expect(result.secrets).toEqual(['hunter2']);
+  });
+
+  it('keeps redacting an address that carries credentials and any key it does not know', () => {
+    const yaml = 'url: https://bot:${SN_PASSWORD}@${HOST}/\nextra: ${BOT}\n';
+    const { source } = parseYamlSource('c.yaml', yaml);
+
+    const result = interpolateEnv(source, { ...env, BOT: 'deskbridge' });
+
+    expect(result.secrets.sort()).toEqual(['deskbridge', 'example.service-now.com', 'hunter2']);
+  });
+
   it('leaves map keys alone', () => {
     const { source } = parseYamlSource('c.yaml', '${SN_PASSWORD}: value\n');
 
