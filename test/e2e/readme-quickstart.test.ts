@@ -129,6 +129,9 @@ describe("the README's admin quick-start, followed word for word", () => {
 
     const terminal = new Terminal(harness, harness.tempDir('deskbridge-quickstart-'));
     const before = await incidents(sandbox);
+    // As step 3 describes it: eleven incidents, four of them open without a group.
+    expect(before).toHaveLength(11);
+    expect(before.filter((incident) => incident.group === '')).toHaveLength(4);
     const ran: { command: string; result: Finished; ms: number }[] = [];
     let live = false;
     for (const command of commands) {
