@@ -38,7 +38,12 @@ export interface Finished {
  * child talks to). Output is read continuously, so a chatty child never stalls on a full pipe.
  */
 export function spawnNode(nodeArgs: readonly string[], options: SpawnOptions = {}): SpawnedProcess {
-  const child = spawn(process.execPath, [...nodeArgs], { cwd: options.cwd ?? REPO, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnCommand(process.execPath, nodeArgs, options);
+}
+
+/** As spawnNode, for any program (`bash -c …`, say). */
+export function spawnCommand(file: string, args: readonly string[], options: SpawnOptions = {}): SpawnedProcess {
+  const child = spawn(file, [...args], { cwd: options.cwd ?? REPO, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let output = '';

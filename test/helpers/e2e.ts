@@ -10,7 +10,7 @@ import { startJiraSandbox, type JiraSandbox } from '../../src/sandbox/jira/index
 import { startServiceNowSandbox, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
 import type { ProcessIdentity } from '../../src/state/lease.js';
 import { openSqliteStore, type SqliteStateStore } from '../../src/state/sqlite/store.js';
-import { BIN, finished, spawnNode, type Finished, type SpawnedProcess, type SpawnOptions } from './cli-process.js';
+import { BIN, finished, spawnCommand, spawnNode, type Finished, type SpawnedProcess, type SpawnOptions } from './cli-process.js';
 import { startSeededJira } from './jira-env.js';
 import { captureLogger } from './log-capture.js';
 import { startSeededSandbox, type SeedSpec } from './sandbox-env.js';
@@ -61,6 +61,8 @@ export interface E2eHarness {
   spawnCli(args: readonly string[], options?: SpawnOptions): SpawnedProcess;
   /** `node <nodeArgs>` as a child process (a helper script, say); SIGKILLed after the test if still running. */
   spawnNode(nodeArgs: readonly string[], options?: SpawnOptions): SpawnedProcess;
+  /** Any program as a child process (`bash -c …`, say); SIGKILLed after the test if still running. */
+  spawnCommand(file: string, args: readonly string[], options?: SpawnOptions): SpawnedProcess;
   /** `deskbridge <args>` run to its end: exit code and output. */
   cli(args: readonly string[], options?: SpawnOptions): Promise<Finished>;
 }
@@ -122,6 +124,11 @@ export function useE2e(): E2eHarness {
     },
     spawnNode(nodeArgs, options) {
       const spawned = spawnNode(nodeArgs, options);
+      children.push(spawned);
+      return spawned;
+    },
+    spawnCommand(file, args, options) {
+      const spawned = spawnCommand(file, args, options);
       children.push(spawned);
       return spawned;
     },

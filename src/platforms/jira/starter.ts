@@ -40,7 +40,7 @@ export function jiraStarter(mappingName: string, options: StarterOptions): Start
         : [{ name: 'JIRA_PAT', holds: "the integration account's personal access token" }]),
     ],
     setup: [
-      'give the integration account Browse projects, Edit, Assign and Transition issues, Add comments and Link issues in the project (README "Connect Jira Service Management")',
+      'give the integration account Browse projects, Edit, Assign and Transition issues, Add comments and Link issues in the project (README "Admin quick-start", its Jira part)',
       'set jql: to your service project, and create the components the rules name (Network Operations, Service Desk), or rename them in rules/routing.yaml',
     ],
   };

@@ -29,7 +29,7 @@ export function serviceNowStarter(_mappingName: string, options: StarterOptions)
       { name: 'SN_PASSWORD', holds: "the integration user's password" },
     ],
     setup: [
-      'create an integration user (e.g. deskbridge) with the itil role, time zone UTC (roles and ACLs: README "Connect a real ServiceNow instance")',
+      'create an integration user (e.g. deskbridge) with the itil role, time zone UTC (roles and ACLs: README "Admin quick-start")',
       'create the assignment groups the rules name (Network Operations, Service Desk), or rename them in rules/routing.yaml',
     ],
   };
