@@ -1,4 +1,4 @@
-import { FIXTURE_INCIDENTS, seedFixtures, seedFromEventLog, startServiceNowSandbox, ServiceNowStore } from '../sandbox/servicenow/index.js';
+import { CLI_SANDBOX_ACCOUNT, FIXTURE_INCIDENTS, seedFixtures, seedFromEventLog, startServiceNowSandbox, ServiceNowStore } from '../sandbox/servicenow/index.js';
 import { startJiraSandbox } from '../sandbox/jira/index.js';
 import { demoJiraStore } from './demo-jira.js';
 import { parseFaultSpec } from '../sandbox/faults.js';
@@ -50,9 +50,9 @@ export async function sandboxCommand(opts: SandboxCommandOptions): Promise<void>
       const seeded = await seedFromEventLog(store, { stage: 'first', limit: Number(opts.limit), titles: true });
       process.stdout.write(`seeded ${seeded.incidents} incidents from the UCI ServiceNow event log\n`);
     }
-    const sandbox = await startServiceNowSandbox({ port: Number(opts.port), store, ...rateLimit, ...faults });
+    const sandbox = await startServiceNowSandbox({ port: Number(opts.port), store, users: [CLI_SANDBOX_ACCOUNT], ...rateLimit, ...faults });
     process.stdout.write(
-      `ServiceNow sandbox listening on ${sandbox.url} (user deskbridge / password deskbridge; ${store.count('incident')} incidents${opts.seed === 'fixtures' ? `, ${FIXTURE_INCIDENTS.length} fixtures` : ''}). Ctrl-C stops it.\n`,
+      `ServiceNow sandbox listening on ${sandbox.url} (user ${CLI_SANDBOX_ACCOUNT.userName} / password ${CLI_SANDBOX_ACCOUNT.password}; ${store.count('incident')} incidents${opts.seed === 'fixtures' ? `, ${FIXTURE_INCIDENTS.length} fixtures` : ''}). Ctrl-C stops it.\n`,
     );
     close = () => sandbox.close();
   }

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
+import { CLI_SANDBOX_ACCOUNT, type ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
 import { BIN, finished, type Finished } from '../helpers/cli-process.js';
 import { useE2e, type E2eHarness } from '../helpers/e2e.js';
 import { REPO, writesIn } from '../helpers/sandbox-env.js';
@@ -99,7 +99,9 @@ interface Incident {
 /** What anyone with the integration user's credentials sees over the Table API. */
 async function tableApi(sandbox: ServiceNowSandbox, table: string, params: Record<string, string>): Promise<Record<string, string>[]> {
   const url = `${sandbox.url}/api/now/table/${table}?${new URLSearchParams({ sysparm_display_value: 'true', sysparm_exclude_reference_link: 'true', ...params }).toString()}`;
-  const response = await fetch(url, { headers: { authorization: `Basic ${Buffer.from('deskbridge:deskbridge').toString('base64')}`, accept: 'application/json' } });
+  const response = await fetch(url, {
+    headers: { authorization: `Basic ${Buffer.from(`${CLI_SANDBOX_ACCOUNT.userName}:${CLI_SANDBOX_ACCOUNT.password}`).toString('base64')}`, accept: 'application/json' },
+  });
   expect(response.status).toBe(200);
   return ((await response.json()) as { result: Record<string, string>[] }).result;
 }
@@ -122,8 +124,8 @@ describe("the README's admin quick-start, followed word for word", () => {
   it('gets from an empty folder to a reviewed dry run and a first live pass against the sandbox', async () => {
     const blocks = markedBlocks(README, 'servicenow');
     expect(blocks.filter((block) => block.role === 'sandbox').map((block) => commandsOf(block.body))).toEqual([['deskbridge sandbox']]);
-    // The sandbox `deskbridge sandbox` starts: the fixtures, user deskbridge / deskbridge.
-    const sandbox = await harness.serviceNow({ fixtures: true });
+    // The sandbox `deskbridge sandbox` starts: the fixtures and its account.
+    const sandbox = await harness.serviceNow({ fixtures: true }, { users: [CLI_SANDBOX_ACCOUNT] });
     const commands = blocks.filter((block) => block.role === 'run').flatMap((block) => commandsOf(block.body));
     expect(commands.filter((command) => command.includes(README_SANDBOX_URL))).toHaveLength(1);
 
@@ -149,6 +151,8 @@ describe("the README's admin quick-start, followed word for word", () => {
         // The dry run: five planned writes logged, not one sent.
         expect(output.match(/DRY-RUN: would write/g)).toHaveLength(5);
         expect(output).toContain('Pass complete (dry run: nothing was sent)');
+        // Only the password is a secret: the user name "deskbridge" does not blank the word in the log.
+        expect(output).not.toContain('[redacted]');
         expect(writesIn(sandbox)).toBe(0);
         expect(await incidents(sandbox)).toEqual(before);
       }

@@ -1,4 +1,4 @@
-export { startServiceNowSandbox } from './server.js';
+export { CLI_SANDBOX_ACCOUNT, startServiceNowSandbox } from './server.js';
 export type { RequestLogEntry, SandboxDataPolicy, SandboxOAuthClient, SandboxUser, ServiceNowSandbox, ServiceNowSandboxOptions } from './server.js';
 export { ServiceNowStore, newSysId } from './store.js';
 export type { JournalEntry, SandboxRecord, ServiceNowStoreOptions, WriteOptions } from './store.js';

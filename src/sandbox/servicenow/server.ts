@@ -6,7 +6,7 @@ import { authenticate, checkRateLimit } from './routes/auth.js';
 import { handleControl } from './routes/control.js';
 import { OAuthTokens, handleTokenRequest } from './routes/oauth.js';
 import { handleTable } from './routes/table.js';
-import type { Call, RequestLogEntry, ServiceNowSandbox, ServiceNowSandboxOptions, ServiceNowSite } from './site.js';
+import type { Call, RequestLogEntry, SandboxUser, ServiceNowSandbox, ServiceNowSandboxOptions, ServiceNowSite } from './site.js';
 import { ServiceNowStore } from './store.js';
 
 export type { RequestLogEntry, SandboxDataPolicy, SandboxOAuthClient, SandboxUser, ServiceNowSandbox, ServiceNowSandboxOptions } from './site.js';
@@ -16,6 +16,13 @@ export type { RequestLogEntry, SandboxDataPolicy, SandboxOAuthClient, SandboxUse
  * Basic / Bearer auth, rate limiting, and a small `/__sandbox/` control API for tests and the demo.
  * Written from ServiceNow's documentation; see readme.md for what is and is not simulated.
  */
+/**
+ * The account `deskbridge sandbox` serves. Its password is not a word that appears in log lines:
+ * logs redact every interpolated secret, and a password "deskbridge" would blank the name
+ * everywhere.
+ */
+export const CLI_SANDBOX_ACCOUNT: SandboxUser = { userName: 'deskbridge', password: 'sandbox-pw' };
+
 export async function startServiceNowSandbox(options: ServiceNowSandboxOptions = {}): Promise<ServiceNowSandbox> {
   const now = options.now ?? options.store?.now ?? (() => new Date());
   const store = options.store ?? new ServiceNowStore({ now });
