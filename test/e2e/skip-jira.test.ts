@@ -6,8 +6,8 @@ import { expectedJiraRouting, jiraSnapshot, writeJiraConfig } from '../helpers/j
 
 process.env['E2E_JIRA_TOKEN'] = 'deskbridge';
 
-/** The source's opt-out: a label an agent puts on an issue to keep deskbridge off it. */
-const SKIP = `'deskbridge-skip' in labels`;
+/** The source's opt-out: a label an agent puts on an issue to keep deskbridge off it (canonical labels, or Jira's own field). */
+const SKIP = { cloud: `'deskbridge-skip' in labels`, datacenter: `'deskbridge-skip' in raw.labels` } as const;
 
 /** Writes (anything but a read) the sandbox received for one issue, by id or key. */
 function writesTo(sandbox: JiraSandbox, issue: { id: string; key: string }): string[] {
@@ -18,6 +18,7 @@ function writesTo(sandbox: JiraSandbox, issue: { id: string; key: string }): str
 }
 
 describe.each(['cloud', 'datacenter'] as const)('skip: against the Jira %s sandbox (real HTTP, real SQLite)', (flavour) => {
+  const skip = SKIP[flavour];
   const e2e = useE2e();
 
   it('an issue labelled deskbridge-skip is never written over several passes while its neighbours are routed, and explain says it is skipped', async () => {
@@ -35,7 +36,7 @@ describe.each(['cloud', 'datacenter'] as const)('skip: against the Jira %s sandb
     });
     const before = jiraSnapshot(sandbox);
     const config = writeJiraConfig(sandbox);
-    appendFileSync(config, `    skip: ${JSON.stringify(SKIP)}\n`);
+    appendFileSync(config, `    skip: ${JSON.stringify(skip)}\n`);
     const { daemon, lines } = e2e.daemon(config);
 
     const counts: (number | undefined)[] = [];
@@ -64,7 +65,7 @@ describe.each(['cloud', 'datacenter'] as const)('skip: against the Jira %s sandb
     const explained = await e2e.cli(['explain', '--ticket', first, '--config', config], { env: { E2E_JIRA_TOKEN: 'deskbridge' } });
     expect(explained.code, explained.output).toBe(0);
     expect(explained.output).toContain('Skipped — deskbridge leaves this ticket alone');
-    expect(explained.output).toContain(SKIP);
+    expect(explained.output).toContain(skip);
     expect(writesTo(sandbox, skipped[0] ?? { id: '?', key: '?' })).toEqual([]);
   }, 60_000);
 });
