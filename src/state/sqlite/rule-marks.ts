@@ -27,6 +27,7 @@ export class RuleMarks {
   private readonly marks: Database.Statement<[string], { rules_triggered: string | null; rules_applied: string | null }>;
   private readonly setMarks: Database.Statement<[string | null, string | null, string]>;
   private readonly deadOfRule: Database.Statement<[string, string], { id: string }>;
+  private readonly assignsOfRule: Database.Statement<[string, string], { one: number }>;
 
   constructor(db: Database.Database) {
     this.laneOfRule = db.prepare('SELECT id, status, outcome, planned FROM outbox WHERE ticket_key = ? AND rule_id = ?');
@@ -34,6 +35,7 @@ export class RuleMarks {
     this.marks = db.prepare('SELECT rules_triggered, rules_applied FROM tickets WHERE key = ?');
     this.setMarks = db.prepare('UPDATE tickets SET rules_triggered = ?, rules_applied = ? WHERE key = ?');
     this.deadOfRule = db.prepare(`SELECT id FROM outbox WHERE ticket_key = ? AND rule_id = ? AND status = 'dead'`);
+    this.assignsOfRule = db.prepare(`SELECT 1 AS one FROM outbox WHERE ticket_key = ? AND rule_id = ? AND action_type = 'assign' LIMIT 1`);
   }
 
   /** Entries just dead-lettered (in the caller's transaction): their rules' marks go unless another of their writes lives. */
@@ -76,7 +78,9 @@ export class RuleMarks {
   restoreRetried(ids: readonly string[]): void {
     for (const id of ids) {
       const entry = this.entry.get(id);
-      if (!entry) continue;
+      // Only routing rules remember (and every routing rule assigns): SLA, QA, dedup and pattern
+      // writes keep their own once-marks, and their ids have no business in this memory.
+      if (!entry || !this.assignsOfRule.get(entry.ticket_key, entry.rule_id)) continue;
       const planned = PlannedAction.parse(JSON.parse(entry.planned));
       this.update(planned.target.ticketKey, (marks) => {
         marks.triggered.add(entry.rule_id);
