@@ -28,6 +28,7 @@ export function formatReport(report: BacktestReport): string[] {
       (routing.notes > 0 ? ` and ${plural(routing.notes, 'note')}` : ''),
   );
   lines.push(`No rule routed ${plural(routing.ticketsNotRouted, 'ticket')} (${pct(routing.ticketsNotRouted, input.tickets)})`);
+  lines.push(skipLine(report.skip, input.tickets));
   lines.push('');
 
   const history = report.history !== null;
@@ -71,6 +72,11 @@ export function formatReport(report: BacktestReport): string[] {
     for (const e of report.ruleErrors.first) lines.push(`  ${e.ruleId} on ${e.ticket}: ${e.error}`);
   }
   return lines;
+}
+
+function skipLine(skip: BacktestReport['skip'], tickets: number): string {
+  if (skip.condition === null) return `Skipped: none (no skip: condition; give --skip <condition>, or --config with the source's skip:)`;
+  return `Skipped by skip: ${plural(skip.tickets, 'ticket')} (${pct(skip.tickets, tickets)}; ${plural(skip.versions, 'version')}) left alone — skip: ${skip.condition} (from ${skip.from})`;
 }
 
 function agreementCell(agreement: Agreement | undefined): string {

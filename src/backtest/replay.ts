@@ -52,6 +52,8 @@ export class Replayer {
     private readonly onVerdict?: (ticket: Ticket, verdict: QaVerdict) => void,
     /** The team file beside the rules: team-aware routing and business-hours SLA calendars. */
     private readonly team?: Team,
+    /** The source's `skip:` condition: a version it holds for is judged by no rule, as in the daemon. */
+    private readonly skip?: string,
   ) {
     this.calendars = teamCalendars(team);
   }
@@ -78,9 +80,10 @@ export class Replayer {
     const seen: Ticket = overlay ? withOverlay(ticket, overlay) : ticket;
 
     // The version's own time is the rules' clock; no start point: every version is acted on.
-    const context = { sourceId: this.sourceId, now: new Date(seen.updatedAt), calendars: this.calendars, ...(this.team ? { team: this.team } : {}) };
-    const { plan, judged } = await planOneTicket(this.state, { ticket: seen, ruleSet: this.ruleSet, context, pass: this.pass, index: true });
+    const context = { sourceId: this.sourceId, now: new Date(seen.updatedAt), calendars: this.calendars, skip: this.skip, ...(this.team ? { team: this.team } : {}) };
+    const { plan, judged, skipped } = await planOneTicket(this.state, { ticket: seen, ruleSet: this.ruleSet, context, pass: this.pass, index: true });
     this.state.commit(this.sourceId, plan);
+    if (skipped !== undefined) this.report.skipped(ticket.key, skipped.error);
     if (judged === undefined) return true;
 
     for (const verdict of judged.verdicts) {

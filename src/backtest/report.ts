@@ -70,6 +70,12 @@ export interface BacktestReport {
     unreadable: { count: number; first: UnreadableInput[] };
   };
   rules: { files: string[]; count: number; sourceId: string };
+  /**
+   * The source's `skip:` condition the replay applied (null: none), where it came from (`--skip`,
+   * `source <id> of the config`, `none`), and what it left alone: tickets with at least one version
+   * skipped, and versions skipped (judged by no rule, as the daemon would leave them).
+   */
+  skip: { condition: string | null; from: string; tickets: number; versions: number };
   timing: {
     readSeconds: number;
     replaySeconds: number;
@@ -129,6 +135,8 @@ export class ReportBuilder {
   private readonly qa: QaFigures = { verdicts: 0, passed: 0, sampled: 0, checks: [] };
   private versions = 0;
   private readonly reassigned = new Set<string>();
+  private readonly skippedTickets = new Set<string>();
+  private skippedVersions = 0;
   private readonly mappingFailures: { count: number; first: { ref: string; error: string }[] } = { count: 0, first: [] };
   private readonly ruleErrors: { count: number; first: { ruleId: string; ticket: string; error: string }[] } = { count: 0, first: [] };
 
@@ -193,6 +201,15 @@ export class ReportBuilder {
     }
   }
 
+  /** The source's `skip:` left this version alone; `error`: the condition failed (left alone to be safe). */
+  skipped(ticketKey: string, error?: string): void {
+    this.skippedTickets.add(ticketKey);
+    this.skippedVersions++;
+    if (error === undefined) return;
+    this.ruleErrors.count++;
+    if (this.ruleErrors.first.length < EXAMPLES_KEPT) this.ruleErrors.first.push({ ruleId: 'skip', ticket: ticketKey, error });
+  }
+
   reassignedByPerson(ticketKey: string): void {
     this.reassigned.add(ticketKey);
   }
@@ -211,8 +228,10 @@ export class ReportBuilder {
 
   /** Sums up; `top` limits the group and person lists. */
   build(
-    meta: Omit<BacktestReport, 'routing' | 'perRule' | 'mappingFailures' | 'ruleErrors' | 'history' | 'input' | 'qa'> & {
+    meta: Omit<BacktestReport, 'routing' | 'perRule' | 'mappingFailures' | 'ruleErrors' | 'history' | 'input' | 'qa' | 'skip'> & {
       input: Omit<BacktestReport['input'], 'tickets' | 'versions'>;
+      /** The `skip:` condition applied; none when absent. */
+      skip?: Pick<BacktestReport['skip'], 'condition' | 'from'>;
       top: number;
     },
   ): BacktestReport {
@@ -248,10 +267,11 @@ export class ReportBuilder {
       if (hasHistory) figures.agreement = withShare(perRuleAgreement.get(id) ?? { compared: 0, agreed: 0, share: 0 });
       return figures;
     });
-    const { top, input, ...rest } = meta;
+    const { top, input, skip = { condition: null, from: 'none' }, ...rest } = meta;
     return {
       input: { ...input, tickets: this.tickets.size, versions: this.versions },
       ...rest,
+      skip: { ...skip, tickets: this.skippedTickets.size, versions: this.skippedVersions },
       routing: {
         ticketsRouted: routed,
         ticketsNotRouted: this.tickets.size - routed,

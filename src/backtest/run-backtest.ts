@@ -8,9 +8,11 @@ import type { Ticket } from '../model/ticket.js';
 import { compilePlatformMappings, mapInbound, MappingError, type PlatformMappings } from '../mapping/mapper.js';
 // Binds the platforms' mapping helpers (Jira's $adfText, $isoUtc) into every mapping.
 import '../platforms/registry.js';
-import { readHistory, type InputFormat } from './history.js';
+import { compileExpression } from '../mapping/expression.js';
+import { BacktestInputError, readHistory, type InputFormat } from './history.js';
 import { Replayer } from './replay.js';
 import { ReportBuilder, type BacktestReport } from './report.js';
+import { backtestSkip, type ConfigSource } from './skip-source.js';
 
 export interface BacktestOptions {
   /** ServiceNow CSV export (or a .zip holding one), ServiceNow JSON export or Jira JSON export. */
@@ -26,6 +28,10 @@ export interface BacktestOptions {
   sourceId?: string;
   /** Jira field holding the group (`components` or `customfield_NNNNN`); default `components`. */
   jiraGroupField?: string;
+  /** The source's `skip:` condition (JSONata): tickets it holds for are left alone, as the daemon leaves them. Wins over `configSources`. */
+  skip?: string;
+  /** The config's sources: the `skip:` of the one named by `sourceId`, or of the only one of the input's platform, is applied. */
+  configSources?: readonly ConfigSource[];
   /** Length of the per-group and per-person lists; default 10. */
   top?: number;
   onProgress?: (progress: BacktestProgress) => void;
@@ -51,7 +57,6 @@ const PROGRESS_EVERY = 1_000;
  */
 export async function runBacktest(options: BacktestOptions): Promise<BacktestReport> {
   const started = performance.now();
-  const sourceId = options.sourceId ?? 'backtest';
   const loaded = loadRules([options.rules]);
   if (hasErrors(loaded.diagnostics)) throw new ConfigError(loaded.diagnostics, 'Invalid rules');
   const ruleSet = compileRuleSet(loaded.rules);
@@ -63,13 +68,17 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
     onRecords: (done) => options.onProgress?.({ phase: 'read', done, total: undefined }),
   });
   const mappings = loadInboundMapping(options.mappings, history.mapping);
+  const skip = backtestSkip({ skip: options.skip, sources: options.configSources, sourceId: options.sourceId, mapping: history.mapping });
+  // Standing for a configured source, the rules see its id (scope.sources) unless --source says otherwise.
+  const sourceId = options.sourceId ?? skip.sourceId ?? 'backtest';
+  if (skip.condition !== undefined) checkSkip(skip.condition, skip.from);
   const readDone = performance.now();
 
   const report = new ReportBuilder(ruleSet);
   // The team file beside the rules, as the daemon loads it (shifts and skills at each version's time).
   const teamFile = findTeamFile(options.rules);
   const team = teamFile !== undefined ? loadTeam(teamFile).team : undefined;
-  const replayer = new Replayer(ruleSet, sourceId, report, options.onDecision, options.onVerdict, team);
+  const replayer = new Replayer(ruleSet, sourceId, report, options.onDecision, options.onVerdict, team, skip.condition);
   const context = { platform: history.platform, sourceId, source: history.source };
   const total = history.versionCount;
   let done = 0;
@@ -101,6 +110,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
       unreadable: history.unreadable,
     },
     rules: { files: loaded.files.map((f) => f.file), count: ruleSet.rules.length, sourceId },
+    skip: { condition: skip.condition ?? null, from: skip.from },
     timing: { readSeconds: 0, replaySeconds: 0, totalSeconds: 0, ticketsPerSecond: 0, versionsPerSecond: 0, peakRssMb: 0 },
     top: options.top ?? 10,
   });
@@ -114,6 +124,17 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRep
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   return built;
+}
+
+/** A skip: that does not compile would leave every ticket alone (as the daemon does, to be safe): say so instead. */
+function checkSkip(condition: string, from: string): void {
+  try {
+    compileExpression(condition);
+  } catch (error) {
+    throw new BacktestInputError(
+      `the skip: condition (from ${from}) does not compile: ${error instanceof Error ? error.message : String(error)} — fix it (deskbridge validate checks a source's skip:)`,
+    );
+  }
 }
 
 /** Only the inbound mapping is used; it is loaded with the same loader `validate` uses. */

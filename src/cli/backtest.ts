@@ -3,6 +3,9 @@ import { formatReport } from '../backtest/format-report.js';
 import { BacktestInputError } from '../backtest/history.js';
 import { createProgressBar } from '../backtest/progress.js';
 import { runBacktest } from '../backtest/run-backtest.js';
+import type { ConfigSource } from '../backtest/skip-source.js';
+import { loadConfig } from '../config/load-config.js';
+import { mappingName } from '../config/schema.js';
 import { applyConfigLimits } from './test.js';
 
 export interface BacktestCommandOptions {
@@ -23,8 +26,13 @@ export interface BacktestCommandOptions {
   source?: string;
   /** Jira field holding the group, as in the source config; default `components`. */
   jiraGroupField?: string;
-  /** A deskbridge.yaml whose `limits:` the rules are evaluated under, as `run` would. */
+  /**
+   * A deskbridge.yaml whose `limits:` the rules are evaluated under, as `run` would, and whose
+   * source (the one `--source` names, or the only one of the input's platform) lends its `skip:`.
+   */
   config?: string;
+  /** A `skip:` condition (JSONata over the canonical ticket), as a source would have it; wins over the config's. */
+  skip?: string;
 }
 
 /**
@@ -48,6 +56,8 @@ export async function runBacktestCommand(options: BacktestCommandOptions, out: (
       ...(options.limit !== undefined ? { limit: options.limit } : {}),
       ...(options.source !== undefined ? { sourceId: options.source } : {}),
       ...(options.jiraGroupField !== undefined ? { jiraGroupField: options.jiraGroupField } : {}),
+      ...(options.skip !== undefined ? { skip: options.skip } : {}),
+      ...(options.config !== undefined ? { configSources: configSources(options.config) } : {}),
       ...(bar ? { onProgress: (p) => bar.update(p) } : {}),
     });
     bar?.done();
@@ -62,6 +72,11 @@ export async function runBacktestCommand(options: BacktestCommandOptions, out: (
     }
     throw error;
   }
+}
+
+/** The config's sources as the backtest needs them (the config loaded fine already: its limits were applied). */
+function configSources(file: string): ConfigSource[] {
+  return loadConfig(file).config.sources.map((s) => ({ id: s.id, mapping: mappingName(s), skip: s.skip }));
 }
 
 function isMissingFile(error: unknown): boolean {

@@ -145,7 +145,8 @@ program
   .option('--jira-group-field <field>', 'Jira field holding the group (as groupField in the config)')
   .option('--limit <n>', 'only the first N tickets')
   .option('--json', 'machine-readable report')
-  .option('-c, --config <file>', "evaluate under this configuration's limits: (as run does)")
+  .option('-c, --config <file>', "evaluate under this configuration's limits: (as run does), leaving alone the tickets its source's skip: holds for")
+  .option('--skip <condition>', "leave alone the tickets this skip: condition holds for (JSONata, as on a source; wins over the config's)")
   .action(
     async (
       input: string,
@@ -158,6 +159,7 @@ program
         limit?: string;
         json?: boolean;
         config?: string;
+        skip?: string;
       },
     ) => {
       process.exitCode = await runBacktestCommand(
@@ -171,6 +173,7 @@ program
           ...(opts.limit ? { limit: Number(opts.limit) } : {}),
           ...(opts.json ? { json: true } : {}),
           ...(opts.config ? { config: opts.config } : {}),
+          ...(opts.skip !== undefined ? { skip: opts.skip } : {}),
         },
         (line) => process.stdout.write(`${line}\n`),
       );

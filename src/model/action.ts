@@ -6,7 +6,11 @@ export type CommentVisibility = z.infer<typeof CommentVisibility>;
 
 export const AssignAction = z.strictObject({
   type: z.literal('assign'),
-  group: z.string().min(1),
+  /**
+   * The group's name; '' clears the group (only `deskbridge revert` plans that: it puts back a
+   * ticket that had no group). No assignee clears the assignee.
+   */
+  group: z.string(),
   assignee: z.string().min(1).optional(),
 });
 

@@ -4,7 +4,9 @@ import type { Action } from './action.js';
 export function describeAction(action: Action): string {
   switch (action.type) {
     case 'assign':
-      return `assign to ${action.group}${action.assignee ? ` / ${action.assignee}` : ''}`;
+      return action.group === ''
+        ? `clear the group${action.assignee ? `, assign to ${action.assignee}` : ' and the assignee'}`
+        : `assign to ${action.group}${action.assignee ? ` / ${action.assignee}` : ''}`;
     case 'comment':
       return `${action.visibility === 'internal' ? 'work note' : 'public comment'}: ${action.body.split('\n')[0] ?? ''}`;
     case 'create-problem':

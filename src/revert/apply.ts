@@ -34,7 +34,8 @@ export function revertAction(decision: Extract<RevertDecision, { kind: 'revert' 
     sourceId: candidate.ticket.source,
     ruleId: REVERT_RULE,
     target: { ticketKey: candidate.ticket.key, nativeId: current.nativeId, number: candidate.ticket.number, version: current.version },
-    action: { type: 'assign', group: candidate.restore.group, ...(candidate.restore.assignee !== null ? { assignee: candidate.restore.assignee } : {}) },
+    // '' / no assignee: the ticket had none, and the connector clears the field.
+    action: { type: 'assign', group: candidate.restore.group ?? '', ...(candidate.restore.assignee !== null ? { assignee: candidate.restore.assignee } : {}) },
     explanation: `deskbridge revert: puts back the assignment replaced by ${undone}`,
     plan: `revert:${candidate.ticket.key}@${current.version}`,
     reverts: first.actionId,
@@ -52,8 +53,8 @@ export interface SourceReverts {
  * Sends revert writes the way the daemon sends its own: queued in the outbox of the live state
  * (under its lock, so never beside a running daemon), drained by the executor through the
  * connector (retries, idempotency, the check before writing), and recorded in the action log,
- * which must be intact first. Returns each revert write's outcome by outbox id (absent: still
- * queued for a retry, which the daemon's next pass sends).
+ * which must be intact first. Returns each revert write's outcome by outbox id (`dead: <why>` when
+ * the platform refused it; absent: still queued for a retry, which the daemon's next pass sends).
  */
 export async function applyReverts(config: DaemonConfig, logger: Logger, sources: readonly SourceReverts[]): Promise<Map<string, string>> {
   const outcomes = new Map<string, string>();
@@ -81,7 +82,10 @@ export async function applyReverts(config: DaemonConfig, logger: Logger, sources
           if (ids.has(entry.id)) outcomes.set(entry.id, outcome);
         },
       });
-      for (const entry of await store.outbox.list({ status: 'dead', sourceId: source.id, limit: 1000 })) if (ids.has(entry.id)) outcomes.set(entry.id, 'dead');
+      // Dead: the platform refused it (e.g. a group field deskbridge cannot clear); the reason is shown per ticket.
+      for (const entry of await store.outbox.list({ status: 'dead', sourceId: source.id, limit: 1000 })) {
+        if (ids.has(entry.id)) outcomes.set(entry.id, entry.lastError !== undefined ? `dead: ${entry.lastError}` : 'dead');
+      }
     }
     await trail.flush({ force: true });
   } finally {

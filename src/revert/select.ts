@@ -32,8 +32,8 @@ export interface RevertCandidate {
   ticket: TicketRef;
   /** The selected writes undone, oldest first; the last one is deskbridge's latest assignment of the ticket. */
   writes: LandedWrite[];
-  /** What the first of them replaced: what the ticket gets back. */
-  restore: { group: string; assignee: string | null };
+  /** What the first of them replaced: what the ticket gets back (null: empty, the field is cleared). */
+  restore: { group: string | null; assignee: string | null };
   /** What the last of them wrote: the ticket must still hold it, or a person has changed it since. */
   expect: { group: string | null; assignee: string | null };
 }
@@ -146,15 +146,11 @@ export function selectReverts(writes: readonly LandedWrite[], filter: RevertFilt
       notReverted.push({ ticket: first.ticket, write: first, reason: 'written before deskbridge recorded the values a write replaced: nothing to put back' });
       continue;
     }
-    const group = first.previous['group'] ?? null;
-    if (group === null) {
-      notReverted.push({ ticket: first.ticket, write: first, reason: 'the ticket had no group before: deskbridge does not clear a group; clear it by hand if it must be empty' });
-      continue;
-    }
     candidates.push({
       ticket: last.ticket,
       writes: run,
-      restore: { group, assignee: first.previous['assignee'] ?? null },
+      // A ticket that had no group (or no assignee) gets that back: the field is cleared.
+      restore: { group: first.previous['group'] ?? null, assignee: first.previous['assignee'] ?? null },
       expect: { group: last.values?.['group'] ?? null, assignee: last.values?.['assignee'] ?? null },
     });
   }

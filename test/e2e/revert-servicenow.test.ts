@@ -88,4 +88,40 @@ describe('deskbridge revert on ServiceNow', () => {
     expect(writesIn(sandbox)).toBe(0);
     expect(again.find((l) => l.includes(numA))).toMatch(/already reverted/);
   });
+
+  it('puts back "no group, no assignee": tickets routed from the unassigned queue get both fields cleared', async () => {
+    const sandbox = await e2e.serviceNow({});
+    const dir = mkdtempSync(join(tmpdir(), 'deskbridge-revert-rules-'));
+    writeFileSync(
+      join(dir, 'routing.yaml'),
+      ['rules:', '  - id: triage', '    kind: routing', '    when: $not($exists(group))', '    assign: { group: Service Desk, strategy: round-robin, members: [Beth Anglin] }', ''].join('\n'),
+    );
+    const insert = () => sandbox.store.insert('incident', { short_description: 'Printer jam', state: '1' }, 'caller.one', { inputDisplayValue: true });
+    const [a, b] = [insert(), insert()];
+    const numA = a['number'] ?? '';
+    const numB = b['number'] ?? '';
+    const path = writeConfig(sandbox.url, { rules: dir });
+    const { daemon } = e2e.daemon(path);
+    await daemon.runOnce();
+    await daemon.stop();
+    for (const n of [numA, numB]) expect(snapshot(sandbox)[n]).toMatchObject({ group: 'Service Desk', assignee: 'Beth Anglin' });
+    // A person takes B over: left alone.
+    sandbox.store.update('incident', b['sys_id'] ?? '', { assigned_to: 'David Loo' }, 'david.loo', { inputDisplayValue: true });
+
+    const plan: string[] = [];
+    expect(await revertCommand({ config: path, rule: 'triage' }, (line) => plan.push(line))).toBe(0);
+    expect(plan.find((l) => l.includes(numA))).toMatch(/revert .*group "Service Desk" -> \(none\), assignee "Beth Anglin" -> \(none\)/);
+    expect(plan.find((l) => l.includes(numB))).toMatch(/skip .*assignee is now "David Loo"/);
+    expect(plan.at(-1)).toBe('Would: 1 to revert, 1 skipped, 0 not revertible');
+
+    sandbox.resetRequestLog();
+    const applied: string[] = [];
+    expect(await revertCommand({ config: path, rule: 'triage', apply: true }, (line) => applied.push(line))).toBe(0);
+    expect(applied).toContain(`  ${numA}: updated`);
+    const record = sandbox.store.findByNumber(numA)?.record;
+    expect(record?.['assignment_group']).toBe('');
+    expect(record?.['assigned_to']).toBe('');
+    expect(snapshot(sandbox)[numB]).toMatchObject({ group: 'Service Desk', assignee: 'David Loo' });
+    expect(sandbox.requestLog.filter((r) => r.method === 'PATCH')).toHaveLength(1);
+  });
 });

@@ -29,15 +29,48 @@ export class JiraGroups {
    * The mapping's fields with the group written into the group field, unless the mapping shaped
    * that field itself (e.g. with a Team id): then the mapping wins. A copy; `fields` is left as it is.
    */
-  async withGroup(fields: Record<string, unknown> | undefined, group: string | undefined, signal: AbortSignal | undefined): Promise<Record<string, unknown>> {
+  async withGroup(fields: Record<string, unknown> | undefined, group: string | null | undefined, signal: AbortSignal | undefined): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = { ...fields };
     if (group !== undefined) {
       const fieldId = this.rest.groupFieldId();
       if (!(fieldId in out)) {
-        out[fieldId] = await this.value(group, signal);
+        out[fieldId] = group === null || group === '' ? await this.emptyValue(signal) : await this.value(group, signal);
       }
     }
     return out;
+  }
+
+  /**
+   * What clears `groupField` (`deskbridge revert` putting back an issue that had no group): an
+   * empty list for components and multi-value fields, null for single values, text and Teams.
+   */
+  async emptyValue(signal: AbortSignal | undefined): Promise<unknown> {
+    const { rest } = this;
+    const fieldId = rest.groupFieldId();
+    if (fieldId === 'components') {
+      return [];
+    }
+    const field = await this.field(fieldId, signal);
+    const custom = field.schema?.custom ?? '';
+    if (field.schema?.type === 'team' || /atlassian-team|rm-teams-custom-field-team/.test(custom)) {
+      return null;
+    }
+    switch (custom.slice(custom.lastIndexOf(':') + 1)) {
+      case 'select':
+      case 'radiobuttons':
+      case 'grouppicker':
+      case 'textfield':
+        return null;
+      case 'multiselect':
+      case 'multicheckboxes':
+      case 'multigrouppicker':
+        return [];
+      default:
+        throw rest.badRequest(
+          `deskbridge cannot clear ${fieldId} (${field.name ?? fieldId}, type ${custom || (field.schema?.type ?? 'unknown')}) to put back an issue that had no group`,
+          `Clear the group on the issue by hand, or set fields.${fieldId} to the empty value that field takes in the assign branch of ${rest.mappingFile()} when action.group is ""`,
+        );
+    }
   }
 
   /** The group name in the shape `groupField` takes; components when no group field is configured. */
@@ -47,10 +80,7 @@ export class JiraGroups {
     if (fieldId === 'components') {
       return [{ name }];
     }
-    const field = (await this.fieldTypes(signal)).find((candidate) => candidate.id === fieldId);
-    if (field === undefined) {
-      throw rest.badRequest(`groupField ${fieldId} does not exist on ${rest.label} (source ${rest.sourceId})`, 'Check groupField against Jira admin > Issues > Custom fields');
-    }
+    const field = await this.field(fieldId, signal);
     const custom = field.schema?.custom ?? '';
     if (field.schema?.type === 'team' || /atlassian-team|rm-teams-custom-field-team/.test(custom)) {
       // "Team field in Jira REST API": written as the team's id, a plain string.
@@ -139,6 +169,15 @@ export class JiraGroups {
         throw error;
       }
     }
+  }
+
+  /** The group field's definition, or an error saying groupField names no field. */
+  private async field(fieldId: string, signal: AbortSignal | undefined): Promise<FieldList[number]> {
+    const field = (await this.fieldTypes(signal)).find((candidate) => candidate.id === fieldId);
+    if (field === undefined) {
+      throw this.rest.badRequest(`groupField ${fieldId} does not exist on ${this.rest.label} (source ${this.rest.sourceId})`, 'Check groupField against Jira admin > Issues > Custom fields');
+    }
+    return field;
   }
 
   private fieldTypes(signal: AbortSignal | undefined): Promise<FieldList> {

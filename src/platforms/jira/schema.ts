@@ -228,8 +228,8 @@ const FieldId = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'not a Jira field id
  * contract at the top of those files. Strict, so a misspelt key is an error rather than ignored.
  */
 export const JiraWrite = z.strictObject({
-  /** assign: the group's name, written to `groupField` (or the components) in the shape that field takes. */
-  group: z.string().min(1).optional(),
+  /** assign: the group's name, written to `groupField` (or the components) in the shape that field takes; "" or null clears it. */
+  group: z.string().nullable().optional(),
   /** assign: a display name, resolved to an accountId (Cloud) / username (DC); null unassigns. */
   assignee: z.string().min(1).nullable().optional(),
   /** Native fields by id, sent as they are (custom fields included); descriptions as plain text. */

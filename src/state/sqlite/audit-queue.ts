@@ -66,7 +66,7 @@ export class SqliteAuditQueue implements AuditQueue {
           attempt: row.attempts,
           ...(error !== undefined ? { error } : {}),
           // What `deskbridge revert` needs: the values written, the ones replaced, and what a revert undoes.
-          ...(planned.action.type === 'assign' ? { values: { group: planned.action.group, assignee: planned.action.assignee ?? null } } : {}),
+          ...(planned.action.type === 'assign' ? { values: { group: planned.action.group === '' ? null : planned.action.group, assignee: planned.action.assignee ?? null } } : {}),
           ...(previous !== undefined ? { previous: { ...previous } } : {}),
           ...(planned.reverts !== undefined ? { reverts: planned.reverts } : {}),
         },

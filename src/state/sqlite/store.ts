@@ -7,6 +7,7 @@ import type { BatchCommit, OutboxEntry, OutboxStatus, OutboxStore, QuarantineEnt
 import { SqliteAuditQueue } from './audit-queue.js';
 import { SqliteHistoryStore } from './history.js';
 import { migrations } from './migrations.js';
+import { RuleMarks } from './rule-marks.js';
 import { thisProcess, type ProcessIdentity } from '../lease.js';
 import { SqliteStateLeases, type WriteTransaction } from './lease.js';
 
@@ -125,6 +126,7 @@ export class SqliteStateStore implements StateStore {
    * checking the store's lease is still current.
    */
   private readonly write: WriteTransaction;
+  private readonly ruleMarks: RuleMarks;
 
   constructor(
     private readonly db: Database.Database,
@@ -216,6 +218,7 @@ export class SqliteStateStore implements StateStore {
       counts: db.prepare<[string | null, string | null], { status: OutboxStatus; n: number }>('SELECT status, count(*) AS n FROM outbox WHERE (? IS NULL OR source_id = ?) GROUP BY status'),
     };
     this.audit = new SqliteAuditQueue(db, clock, this.write);
+    this.ruleMarks = new RuleMarks(db);
     this.history = new SqliteHistoryStore(db, clock, this.write);
     this.outbox = this.createOutbox();
   }
@@ -282,6 +285,12 @@ export class SqliteStateStore implements StateStore {
         this.stmts.enqueue.run(action.id, action.sourceId, action.lane ?? action.target.ticketKey, action.ruleId, action.action.type, JSON.stringify(action), now, now, now);
       }
       for (const [ruleId, position] of batch.roundRobin) this.stmts.setRoundRobin.run(`${batch.sourceId}/${ruleId}`, position);
+      // A rule acting again on a ticket its dead writes never reached: those are replaced, never retried.
+      const applied = new Map(batch.tickets.map((t) => [t.key, t.applied]));
+      for (const { id, reason } of this.ruleMarks.replacedByNewPlan(batch.actions, (key) => applied.get(key))) {
+        this.stmts.markDone.run('superseded', null, reason, now, id);
+        this.audit.recordWrite(id, 'superseded', reason);
+      }
       for (const t of batch.tickets) {
         this.stmts.upsertTicket.run({
           ...t,
@@ -342,6 +351,7 @@ export class SqliteStateStore implements StateStore {
   private createOutbox(): OutboxStore {
     const { stmts, db, clock, audit, history, write } = this;
     const nowIso = (): string => clock().toISOString();
+    const { ruleMarks } = this;
     const releasePlanOf = (id: string): void => {
       const row = stmts.planned.get(id);
       if (!row) return;
@@ -387,6 +397,8 @@ export class SqliteStateStore implements StateStore {
             releasePlanOf(later.id);
             with_.push(later.id);
           }
+          // A rule whose writes died has not applied (`once`, `override`): see RuleMarks.
+          ruleMarks.forgetDead([id, ...with_]);
           return with_;
         });
       },
@@ -431,7 +443,12 @@ export class SqliteStateStore implements StateStore {
           params.push(filter.sourceId);
         }
         const now = nowIso();
-        return db.prepare(`UPDATE outbox SET status = 'pending', outcome = NULL, attempts = 0, next_attempt_at = ?, updated_at = ? WHERE ${where.join(' AND ')}`).run(now, now, ...params).changes;
+        return write(() => {
+          const ids = db.prepare<string[], { id: string }>(`SELECT id FROM outbox WHERE ${where.join(' AND ')}`).all(...params);
+          // Back on its way: the rule counts as applied again, as if the write had never died.
+          ruleMarks.restoreRetried(ids.map((row) => row.id));
+          return db.prepare(`UPDATE outbox SET status = 'pending', outcome = NULL, attempts = 0, next_attempt_at = ?, updated_at = ? WHERE ${where.join(' AND ')}`).run(now, now, ...params).changes;
+        });
       },
       async nextAttemptAt(sourceId) {
         return stmts.nextAttempt.get(sourceId)?.at ?? null;

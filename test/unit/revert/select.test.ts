@@ -99,10 +99,9 @@ describe('selectReverts', () => {
     expect(writes.map((w) => w.actionId)).toEqual([failed.data.actionId]);
   });
 
-  it('says why writes are not undone: no previous values recorded, no group before, and kinds that cannot be', () => {
+  it('says why writes are not undone: no previous values recorded, and kinds that cannot be', () => {
     const log = [
       entry('INC1', '2026-01-01T10:00:00Z', {}),
-      assign('INC2', '2026-01-01T10:00:00Z', 'r', 'Network', null),
       entry('INC3', '2026-01-01T10:00:00Z', { type: 'comment', action: 'work note: routed', outcome: 'created' }),
       entry('INC3', '2026-01-01T10:00:00Z', { type: 'link-duplicate', action: 'link as duplicate of INC1' }),
     ];
@@ -114,8 +113,24 @@ describe('selectReverts', () => {
       ['INC3', expect.stringMatching(/^comments and work notes cannot be unposted/)],
       ['INC3', expect.stringMatching(/^the duplicate link is not removed automatically/)],
       ['INC1', expect.stringMatching(/^written before deskbridge recorded the values/)],
-      ['INC2', expect.stringMatching(/^the ticket had no group before/)],
     ]);
+  });
+
+  it('puts back "no group" and "no assignee": a ticket that had none gets the fields cleared', () => {
+    const log = [assign('INC2', '2026-01-01T10:00:00Z', 'r', 'Network', null, { values: { group: 'Network', assignee: 'Alice Tech' } })];
+
+    const { candidates, notReverted } = selectReverts(landedWrites(log), {});
+
+    expect(notReverted).toEqual([]);
+    expect(candidates.map((c) => [c.ticket.number, c.restore, c.expect])).toEqual([['INC2', { group: null, assignee: null }, { group: 'Network', assignee: 'Alice Tech' }]]);
+    const [candidate] = candidates;
+    if (!candidate) throw new Error('no candidate');
+    const decision = decide(candidate, { nativeId: 'abc', version: '3', group: 'Network', assignee: 'Alice Tech' });
+    if (decision.kind !== 'revert') throw new Error(`expected a revert, got ${decision.kind}`);
+    // '' and no assignee: the connectors clear both fields (ServiceNow: assignment_group and assigned_to "").
+    expect(revertAction(decision).action).toEqual({ type: 'assign', group: '' });
+    // A ticket a person has since emptied already is where it was.
+    expect(decide(candidate, { nativeId: 'abc', version: '4', group: null, assignee: null }).kind).toBe('unchanged');
   });
 });
 

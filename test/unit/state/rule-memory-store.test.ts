@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { PlannedAction } from '../../../src/model/action.js';
 import type { TicketState } from '../../../src/model/ticket-state.js';
 import { migrations } from '../../../src/state/sqlite/migrations.js';
 import { openSqliteStore } from '../../../src/state/sqlite/store.js';
@@ -66,6 +67,59 @@ describe('what rules remember per ticket, in the SQLite store (issue 20)', () =>
     expect(migrated).toMatchObject({ key: row.key, group: 'Service Desk', triggered: undefined, applied: undefined });
     await store.commitBatch(batch([{ ...row, triggered: ['p1-to-mit'], applied: [] }]));
     expect((await store.getTickets([row.key])).get(row.key)?.triggered).toEqual(['p1-to-mit']);
+    await store.close();
+  });
+});
+
+describe('rule memory and writes that never reach the platform (issue 20)', () => {
+  const planned = (id: string, type: 'assign' | 'comment', version = '3'): PlannedAction => ({
+    id,
+    sourceId: 's',
+    ruleId: 'p1-once',
+    target: { ticketKey: row.key, nativeId: '1', number: 'INC1', version },
+    action: type === 'assign' ? { type: 'assign', group: 'Major Incident Team' } : { type: 'comment', visibility: 'internal', body: 'P1: routed.' },
+    explanation: 'test',
+  });
+  const judged = (version: string, actions: PlannedAction[]): BatchCommit => ({
+    ...batch([{ ...row, version, triggered: ['p1-once', 'other'], applied: ['other', 'p1-once'] }]),
+    actions,
+  });
+  const memory = async (store: ReturnType<typeof openSqliteStore>) => (await store.getTickets([row.key])).get(row.key);
+
+  it('a rule whose writes all died has not applied; outbox retry puts its marks back with the write', async () => {
+    const store = openSqliteStore(':memory:');
+    await store.commitBatch(judged('3', [planned('a1', 'assign'), planned('n1', 'comment')]));
+
+    await store.outbox.markDead('a1', 'refused', () => 'builds on it');
+
+    expect(await memory(store)).toMatchObject({ triggered: ['other'], applied: ['other'] });
+    expect(await store.outbox.retry({ id: 'a1' })).toBe(2);
+    expect(await memory(store)).toMatchObject({ triggered: ['other', 'p1-once'], applied: ['other', 'p1-once'] });
+    await store.close();
+  });
+
+  it('keeps the marks when another write of the rule to the ticket landed or is on its way', async () => {
+    const store = openSqliteStore(':memory:');
+    await store.commitBatch(judged('3', [planned('a1', 'assign'), planned('n1', 'comment')]));
+    await store.outbox.markDone('a1', { outcome: 'updated', ref: '1' });
+
+    await store.outbox.markDead('n1', 'refused');
+
+    expect(await memory(store)).toMatchObject({ triggered: ['other', 'p1-once'], applied: ['other', 'p1-once'] });
+    await store.close();
+  });
+
+  it("a new write of the rule to the ticket replaces its dead ones, so outbox retry cannot send the rule's writes twice", async () => {
+    const store = openSqliteStore(':memory:');
+    await store.commitBatch(judged('3', [planned('a1', 'assign'), planned('n1', 'comment')]));
+    await store.outbox.markDead('a1', 'refused', () => 'builds on it');
+
+    await store.commitBatch(judged('5', [planned('a2', 'assign', '5'), planned('n2', 'comment', '5')]));
+
+    for (const id of ['a1', 'n1'])
+      expect((await store.outbox.find(id))[0]).toMatchObject({ status: 'done', outcome: 'superseded', lastError: expect.stringMatching(/^replaced by a later write of rule p1-once \(a2\)/) });
+    expect(await store.outbox.retry({})).toBe(0);
+    expect(await store.outbox.counts()).toMatchObject({ pending: 2, dead: 0 });
     await store.close();
   });
 });

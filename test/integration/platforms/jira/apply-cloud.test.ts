@@ -102,6 +102,42 @@ describe('Jira Cloud assign', () => {
     expect(result.previous).toEqual({ group: 'Network Operations', assignee: null });
   });
 
+  it('clears the group field and the assignee when a revert puts back an issue that had neither (group "")', async () => {
+    const { connector } = cloud();
+    myself();
+    current(PLANNED, [], undefined, {
+      field: 'customfield_10050',
+      values: { customfield_10050: { value: 'Network Operations', id: '10102' }, assignee: { accountId: NE1, displayName: 'Network Engineer 1' } },
+    });
+    http
+      .mock(CLOUD_URL)
+      .get('/rest/api/3/field')
+      .reply(200, fixture('cloud', 'fields'))
+      .put('/rest/api/3/issue/10042', { fields: { customfield_10050: null, assignee: null } })
+      .reply(204);
+
+    const result = await connector.apply(write('cloud', { type: 'assign', group: '' }, { group: '', assignee: null }));
+
+    expect(result).toEqual({ outcome: 'updated', ref: '10042', previous: { group: 'Network Operations', assignee: 'Network Engineer 1' } });
+  });
+
+  it('says it cannot clear a group field of a type it does not know how to empty, before writing anything', async () => {
+    const { connector } = cloud({ groupField: 'customfield_10099' });
+    myself();
+    http
+      .mock(CLOUD_URL)
+      .get('/rest/api/3/field')
+      .reply(200, [{ id: 'customfield_10099', name: 'Queue number', custom: true, schema: { type: 'number', custom: 'com.atlassian.jira.plugin.system.customfieldtypes:float', customId: 10099 } }]);
+
+    await expect(connector.apply(write('cloud', { type: 'assign', group: '' }, { group: '', assignee: null }))).rejects.toMatchObject({
+      message: expect.stringMatching(
+        /^deskbridge cannot clear customfield_10099 \(Queue number, type com\.atlassian\.jira\.plugin\.system\.customfieldtypes:float\) to put back an issue that had no group/,
+      ),
+      details: { code: 'bad-request', retryable: false },
+    });
+    expect(methods()).not.toContain('PUT /rest/api/3/issue/10042');
+  });
+
   it('fails clearly when no active account has the display name', async () => {
     const { connector } = cloud();
     myself();
