@@ -92,6 +92,7 @@ async function checkSource(connector: Connector, references: References, enabled
     {
       needed: fields.size > 0,
       what: 'the field dictionary',
+      request: directory.requests.fields,
       run: async () => {
         const dictionary = await directory.fields();
         result.answers.fields = dictionary;
@@ -101,6 +102,7 @@ async function checkSource(connector: Connector, references: References, enabled
     {
       needed: groups.length > 0,
       what: 'the assignment groups',
+      request: directory.requests.groups,
       run: async () => {
         const check = await directory.groups(groups);
         result.answers.groups = check;
@@ -110,6 +112,7 @@ async function checkSource(connector: Connector, references: References, enabled
     {
       needed: people.length > 0,
       what: 'the people',
+      request: directory.requests.people,
       run: async () => {
         const check = await directory.people(people);
         result.answers.people = check;
@@ -123,7 +126,7 @@ async function checkSource(connector: Connector, references: References, enabled
       await step.run();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      result.failures.push({ message: `validate --online could not read ${step.what} of source ${id}: ${message}`, hint: isPlatformError(error) ? error.details.hint : undefined });
+      result.failures.push({ message: `validate --online could not read ${step.what} of source ${id} (${step.request}): ${message}`, hint: isPlatformError(error) ? error.details.hint : undefined });
       result.summary.push(`${step.what}: not checked`);
       if (isPlatformError(error) && STOPS.has(error.code)) break;
     }

@@ -154,6 +154,8 @@ export interface NameCheck {
  * connector's own client (auth, retries, pacing, failure wording).
  */
 export interface PlatformDirectory {
+  /** The requests each look-up makes, for messages when one fails: "GET /api/now/table/sys_user_group". */
+  readonly requests: Readonly<Record<'fields' | 'groups' | 'people', string>>;
   fields(signal?: AbortSignal): Promise<FieldDictionary>;
   /** Assignment groups (as rules name them) that the connector could not write. */
   groups(names: readonly string[], signal?: AbortSignal): Promise<NameCheck>;

@@ -22,10 +22,13 @@ export class JiraDirectory implements PlatformDirectory {
   private readonly rest: JiraRest;
   private readonly users: JiraUsers;
   private fieldList: Promise<FieldList> | undefined;
+  readonly requests: PlatformDirectory['requests'];
 
   constructor(rest: JiraRest, users: JiraUsers) {
     this.rest = rest;
     this.users = users;
+    const groups = rest.groupFieldId() === 'components' ? `GET ${rest.api}/project/{key}` : `GET ${rest.api}/field`;
+    this.requests = { fields: `GET ${rest.api}/field`, groups, people: `GET ${rest.api}/user/search` };
   }
 
   async fields(signal?: AbortSignal): Promise<FieldDictionary> {
@@ -85,10 +88,12 @@ export class JiraDirectory implements PlatformDirectory {
       const response = await this.rest.request({ method: 'GET', url: `${this.rest.api}/project/${encodeURIComponent(key)}`, operation: 'project-read', signal });
       known.set(key, new Set(this.rest.parse(ProjectComponents, response.data, 'project').components.map((component) => component.name)));
     }
-    // A component is written to the issue's own project, so it has to exist in every project synced.
+    // A component is written to the issue's own project: missing from some projects, the write fails for their issues only.
     const missing = names.flatMap((name) => {
       const lacking = [...known].filter(([, components]) => !components.has(name)).map(([key]) => key);
-      return lacking.length === 0 ? [] : [{ name, detail: `no component of that name in project${lacking.length > 1 ? 's' : ''} ${lacking.join(', ')}` }];
+      if (lacking.length === 0) return [];
+      const detail = `no component of that name in project${lacking.length > 1 ? 's' : ''} ${lacking.join(', ')}`;
+      return [lacking.length < known.size ? { name, detail: `${detail} (assignments of its issues would fail)`, uncertain: true } : { name, detail }];
     });
     return {
       missing,

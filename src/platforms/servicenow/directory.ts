@@ -34,6 +34,11 @@ export interface DirectoryContext {
 
 export class ServiceNowDirectory implements PlatformDirectory {
   private readonly context: DirectoryContext;
+  readonly requests = {
+    fields: 'GET /api/now/table/sys_db_object and /api/now/table/sys_dictionary',
+    groups: 'GET /api/now/table/sys_user_group',
+    people: 'GET /api/now/table/sys_user',
+  } as const;
 
   constructor(context: DirectoryContext) {
     this.context = context;
