@@ -25,7 +25,7 @@ export interface ValidateResult {
   /** The rules files as loaded, for checks that evaluate them (see evaluation-probe.ts). */
   rulesFiles: LoadedRulesFile[];
   /** The configs that loaded without errors, with their sources (environment references resolved). */
-  configs: { file: string; sources: Source[] }[];
+  configs: { file: string; sources: Source[]; mappings: string }[];
   /** The team file checked, if any (the first one). */
   teamFile: string | undefined;
 }
@@ -98,7 +98,7 @@ export function validatePaths(paths: readonly string[], options: ValidateOptions
     }
     sourceIds = [...new Set([...(sourceIds ?? []), ...result.sourceIds])];
     sources.push(...(result.config?.sources ?? []));
-    if (result.config !== undefined) configs.push({ file, sources: result.config.sources });
+    if (result.config !== undefined) configs.push({ file, sources: result.config.sources, mappings: result.config.mappings });
     for (const platform of result.platforms) platforms.add(platform);
     // The config's own folders are optional companions; a missing one is worth a warning only.
     for (const [dir, kind] of [

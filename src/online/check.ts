@@ -19,7 +19,7 @@ import { collectReferences, type References } from './references.js';
 
 export interface OnlineInput {
   /** Valid configs, with `${VAR}`s already taken from the environment. */
-  configs: readonly { file: string; sources: readonly Source[] }[];
+  configs: readonly { file: string; sources: readonly Source[]; mappings: string }[];
   rulesFiles: readonly LoadedRulesFile[];
   teamFile?: string | undefined;
 }
@@ -96,7 +96,7 @@ async function checkSource(connector: Connector, references: References, enabled
       run: async () => {
         const dictionary = await directory.fields();
         result.answers.fields = dictionary;
-        result.summary.push(`${fields.size} raw field${fields.size === 1 ? '' : 's'} against ${dictionary.checkedAgainst} (${dictionary.names.size} fields)`);
+        result.summary.push(`${fields.size} native field${fields.size === 1 ? '' : 's'} against ${dictionary.checkedAgainst} (${dictionary.names.size} fields)`);
       },
     },
     {

@@ -32,23 +32,28 @@ export function fieldDiagnostics(references: readonly FieldReference[], answers:
     const lacking = checked.filter((id) => !(answers.get(id)?.fields?.names.has(reference.field) ?? true));
     if (lacking.length === 0) continue;
     const everywhere = lacking.length === checked.length;
+    // A mapping's missing field leaves a ticket field empty; rules on it say so themselves.
+    const severity = everywhere && reference.where !== 'mapping' ? 'error' : 'warning';
     const first = answers.get(lacking[0] ?? '')?.fields;
     const suggestion = first === undefined ? undefined : suggestField(reference.field, first);
     const where = lacking.map((id) => `${id} (${answers.get(id)?.fields?.checkedAgainst ?? ''})`).join(', ');
     const has = checked.filter((id) => !lacking.includes(id));
+    const written = reference.where === 'mapping' ? reference.field : `raw.${reference.field}`;
     const message =
-      `raw.${reference.field} in ${reference.owner} is not a field of source${lacking.length > 1 ? 's' : ''} ${where}` +
-      (suggestion === undefined ? '' : `; did you mean raw.${suggestion}?`) +
+      `${written} in ${reference.owner} is not a field of source${lacking.length > 1 ? 's' : ''} ${where}` +
+      (suggestion === undefined ? '' : `; did you mean ${reference.where === 'mapping' ? '' : 'raw.'}${suggestion}?`) +
       (everywhere ? '' : `; source${has.length > 1 ? 's' : ''} ${has.join(', ')} ${has.length > 1 ? 'have' : 'has'} it`);
     const consequence =
       reference.where === 'skip'
         ? 'the opt-out reads an empty value, so it never leaves a ticket alone'
-        : `the field is always empty there, so a condition on it never matches${everywhere ? '' : ' on that source'}`;
+        : reference.where === 'mapping'
+          ? 'the mapping reads an empty value there, so the ticket field it fills stays empty'
+          : `the field is always empty there, so a condition on it never matches${everywhere ? '' : ' on that source'}`;
     out.push({
       file: reference.file,
       line: reference.line,
       column: reference.column,
-      severity: everywhere ? 'error' : 'warning',
+      severity,
       code: 'unknown-native-field',
       message,
       hint: `${consequence}; use the field's name (not its label), or create the field on the platform`,
@@ -85,9 +90,10 @@ export function nameDiagnostics(references: readonly NameReference[], answers: R
       code: reference.kind === 'group' ? 'unknown-group' : 'unknown-person',
       message: `${what} in ${reference.owner} was not found on source${lacking.length > 1 ? 's' : ''} ${where}${detail}${suggestion === undefined ? '' : `; did you mean "${suggestion}"?`}`,
       hint:
-        reference.kind === 'group'
+        first.missing.hint ??
+        (reference.kind === 'group'
           ? 'create the group on the platform before the first live pass, or fix the name: every assignment to it would fail'
-          : 'create or activate the account, or fix the name (rules name people as the platform displays them): the assignment would fail',
+          : 'create or activate the account, or fix the name (rules name people as the platform displays them): the assignment would fail'),
     });
   }
   return out;

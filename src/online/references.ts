@@ -1,4 +1,8 @@
+import path from 'node:path';
+import jsonata from 'jsonata';
 import { isMap } from 'yaml';
+import { expressionNames } from '../mapping/expression-names.js';
+import { mappingName } from '../config/schema.js';
 import { readTextFile } from '../diagnostics/read-file.js';
 import { mapValue, nodeAt, nodeStart, parseYamlSource, positionAt, seqItems, stringScalar, type StringScalar, type YamlSource } from '../diagnostics/yaml-source.js';
 import { rawReferences } from '../config/field-names.js';
@@ -26,8 +30,11 @@ function scoped(sources: readonly string[] | undefined): Applies {
 
 export interface FieldReference extends Place {
   field: string;
-  /** `rule` (a condition that never matches is an error), `skip` (an opt-out that never applies is too). */
-  where: 'rule' | 'skip';
+  /**
+   * `rule` (a condition that never matches is an error), `skip` (an opt-out that never applies is
+   * too), `mapping` (a native field an inbound mapping reads: the ticket field it fills stays empty).
+   */
+  where: 'rule' | 'skip' | 'mapping';
   /** "rule network" or "skip of source sn". */
   owner: string;
   sources: Applies;
@@ -46,10 +53,12 @@ export interface References {
   names: NameReference[];
 }
 
-/** A config's sources as written, for their `skip:` conditions. */
+/** A config's sources, for their `skip:` conditions and the inbound mappings they use. */
 export interface ConfigSources {
   file: string;
-  sources: readonly { id: string; enabled: boolean; skip?: string | undefined }[];
+  sources: readonly ({ id: string; enabled: boolean; platform: string; skip?: string | undefined } & Readonly<Record<string, unknown>>)[];
+  /** The mappings folder (absolute). */
+  mappings: string;
 }
 
 /** Where a rule names a group or a person, by rule kind: paths under the rule, `*` any list index. */
@@ -103,7 +112,49 @@ export function collectReferences(rulesFiles: readonly LoadedRulesFile[], config
       }
     });
   }
+  out.fields.push(...mappingReferences(configs));
   return out;
+}
+
+/**
+ * The native fields each source's inbound mapping reads: the first name of every path over its
+ * input (the record), as written in the .jsonata file. One reference per place, for every source
+ * that uses the file.
+ */
+function mappingReferences(configs: readonly ConfigSources[]): FieldReference[] {
+  const byFile = new Map<string, string[]>();
+  for (const config of configs) {
+    for (const source of config.sources) {
+      const file = path.join(config.mappings, `${mappingName(source)}.inbound.jsonata`);
+      byFile.set(file, [...(byFile.get(file) ?? []), source.id]);
+    }
+  }
+  const out: FieldReference[] = [];
+  for (const [file, ids] of byFile) {
+    const read = readTextFile(file);
+    if ('diagnostic' in read) continue;
+    let ast: jsonata.ExprNode;
+    try {
+      ast = jsonata(read.text).ast();
+    } catch {
+      continue; // a syntax error is the offline check's to report
+    }
+    const seen = new Set<string>();
+    for (const input of expressionNames(ast, read.text).inputPaths) {
+      const field = input.names[0];
+      const index = input.indexes[0];
+      // `undefined` is JSONata's idiom for "no value" (a path to a field nobody has), not a field read.
+      if (typeof field !== 'string' || field === '' || field === 'undefined' || index === undefined || seen.has(`${field}@${index}`)) continue;
+      seen.add(`${field}@${index}`);
+      out.push({ ...textPlace(file, read.text, index), field, where: 'mapping', owner: `inbound mapping ${path.basename(file)}`, sources: { only: ids } });
+    }
+  }
+  return out;
+}
+
+function textPlace(file: string, text: string, index: number): Place {
+  const before = text.slice(0, index).split('\n');
+  return { file, line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
 }
 
 /**

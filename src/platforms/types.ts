@@ -140,7 +140,8 @@ export interface FieldDictionary {
 
 /** Names looked up on the platform: which were not found, and why when it is not plain absence. */
 export interface NameCheck {
-  missing: readonly { name: string; detail?: string | undefined; uncertain?: boolean | undefined }[];
+  /** `uncertain`: the platform cannot say for sure (a warning, not an error); `hint`: what to do instead of the default "create it". */
+  missing: readonly { name: string; detail?: string | undefined; uncertain?: boolean | undefined; hint?: string | undefined }[];
   /** Names that do exist, when they could be listed cheaply: for "did you mean". */
   known?: readonly string[] | undefined;
   /** Set when the names could not be checked at all with read-only calls; says why. */

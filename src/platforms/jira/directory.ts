@@ -53,6 +53,7 @@ export class JiraDirectory implements PlatformDirectory {
           name,
           uncertain: true,
           detail: 'Jira has no API that finds a team by name: deskbridge can write it only after reading an issue that already carries this team',
+          hint: `map the name to the team id under teams: in the source config (the id is the last part of the team's profile URL), or name the team by its id in the rule`,
         })),
         known: Object.keys(this.rest.source.teams ?? {}),
         checkedAgainst: `the source's teams: map (Team field ${fieldId})`,

@@ -5,6 +5,8 @@ import { formatDiagnostic } from '../../../src/diagnostics/diagnostics.js';
 import { validatePaths } from '../../../src/config/validate.js';
 import { checkOnline } from '../../../src/online/check.js';
 import { ServiceNowStore, seedFixtures, startServiceNowSandbox, type ServiceNowSandbox } from '../../../src/sandbox/servicenow/index.js';
+import type { JiraSandbox } from '../../../src/sandbox/jira/index.js';
+import { startSeededJira, writeJiraConfig } from '../../helpers/jira-env.js';
 import { REPO, writeConfig } from '../../helpers/sandbox-env.js';
 
 /**
@@ -49,7 +51,7 @@ describe('validate --online against the ServiceNow sandbox', () => {
     ]);
     expect(report.lines).toEqual([
       expect.stringMatching(
-        /^online: source sandbox-snow \(servicenow\): 1 raw field against sys_dictionary of incident \(extends task\) \(\d+ fields\); 2 groups in sys_user_group \(5 GET requests\)$/,
+        /^online: source sandbox-snow \(servicenow\): \d+ native fields against sys_dictionary of incident \(extends task\) \(\d+ fields\); 2 groups in sys_user_group \(5 GET requests\)$/,
       ),
     ]);
     expect(report.requests).toBe(5);
@@ -106,5 +108,24 @@ describe('validate --online against the ServiceNow sandbox', () => {
 
     expect(report).toMatchObject({ failed: true, requests: 0, lines: ['online: nothing checked: every source has enabled: false'] });
     expect(sn.requestLog).toEqual([]);
+  });
+});
+
+describe.each(['cloud', 'datacenter'] as const)('validate --online against the Jira %s sandbox', (flavour) => {
+  let jira: JiraSandbox | undefined;
+  afterEach(async () => {
+    await jira?.close();
+    jira = undefined;
+  });
+
+  it('reads the field list once, and finds every field the shipped inbound mapping reads', async () => {
+    jira = await startSeededJira(flavour);
+    const config = writeJiraConfig(jira);
+    const report = await checkOnline(validatePaths([config], { env: { E2E_JIRA_TOKEN: 'deskbridge' } }));
+
+    expect(report.diagnostics.map(formatDiagnostic).filter((line) => line.includes('unknown-native-field'))).toEqual([]);
+    expect(report.lines[0]).toMatch(new RegExp(`^online: source sandbox-jira \\(jira\\): \\d+ native fields against the Jira ${flavour === 'cloud' ? 'Cloud' : 'Data Center'} field list`));
+    expect(jira.requestLog.filter((entry) => entry.path.endsWith('/field'))).toHaveLength(1);
+    expect(jira.requestLog.every((entry) => entry.method === 'GET')).toBe(true);
   });
 });

@@ -81,8 +81,14 @@ describe('groups and people against the platform', () => {
   });
 
   it('is a warning when the platform cannot say for sure (a Team only learned from issues)', () => {
-    const answers = new Map<string, SourceAnswers>([['j', { groups: { missing: [{ name: 'Platform', uncertain: true, detail: 'no API finds a team by name' }], checkedAgainst: 'teams:' } }]]);
-    expect(nameDiagnostics([group('Platform')], answers, ['j'])[0]).toMatchObject({ severity: 'warning', message: expect.stringContaining(': no API finds a team by name') as unknown });
+    const answers = new Map<string, SourceAnswers>([
+      ['j', { groups: { missing: [{ name: 'Platform', uncertain: true, detail: 'no API finds a team by name', hint: 'add it under teams:' }], checkedAgainst: 'teams:' } }],
+    ]);
+    expect(nameDiagnostics([group('Platform')], answers, ['j'])[0]).toMatchObject({
+      severity: 'warning',
+      message: expect.stringContaining(': no API finds a team by name') as unknown,
+      hint: 'add it under teams:',
+    });
   });
 
   it('reports a person with its own code', () => {

@@ -40,15 +40,18 @@ describe('what validate --online looks up, collected from the files as written',
     '  - { name: Service Desk, timeZone: UTC, members: [ana] }',
   ]);
   const config = write(dir, 'deskbridge.yaml', ['sources:', '  - id: sn', '    skip: raw.u_deskbridge_skip = true']);
+  const mapping = write(dir, 'servicenow.inbound.jsonata', ['/* reads two columns */', '{', '  "title": $display(short_description, ""),', '  "labels": [$display(u_symptom)]', '}']);
   const loaded = loadRules([rules], { sourceIds: ['sn', 'jira'] });
 
-  const found = collectReferences(loaded.files, [{ file: config, sources: [{ id: 'sn', enabled: true, skip: 'raw.u_deskbridge_skip = true' }] }], team);
+  const found = collectReferences(loaded.files, [{ file: config, sources: [{ id: 'sn', platform: 'servicenow', enabled: true, skip: 'raw.u_deskbridge_skip = true' }], mappings: dir }], team);
 
-  it('finds raw.<field> in rules (positioned at the name, scoped like the rule) and in a source skip:, not in test data', () => {
+  it('finds raw.<field> in rules (positioned at the name, scoped like the rule), in a source skip: and the fields its inbound mapping reads, not in test data', () => {
     expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(found.fields).toEqual([
       { file: rules, line: 4, column: 15, field: 'u_symptm', where: 'rule', owner: 'rule symptoms', sources: { only: ['sn'] } },
       { file: config, line: 3, column: 15, field: 'u_deskbridge_skip', where: 'skip', owner: 'skip of source sn', sources: { only: ['sn'] } },
+      { file: mapping, line: 3, column: 21, field: 'short_description', where: 'mapping', owner: 'inbound mapping servicenow.inbound.jsonata', sources: { only: ['sn'] } },
+      { file: mapping, line: 4, column: 23, field: 'u_symptom', where: 'mapping', owner: 'inbound mapping servicenow.inbound.jsonata', sources: { only: ['sn'] } },
     ]);
   });
 
