@@ -53,7 +53,15 @@ export async function checkOnline(input: OnlineInput, deps: ConnectorDeps = {}):
   const lines: string[] = [];
   let requests = 0;
   for (const { file, index, source } of enabled) {
-    const connector = createConnector(source, { ...deps, retryOverrides: { ...RETRY, ...deps.retryOverrides } });
+    let connector: Connector;
+    try {
+      connector = createConnector(source, { ...deps, retryOverrides: { ...RETRY, ...deps.retryOverrides } });
+    } catch (error) {
+      // A source the connector refuses to build (a query it cannot send) is the config check's finding too; say it here as well.
+      diagnostics.push(atSource(file, index, `validate --online could not check source ${source.id}: ${error instanceof Error ? error.message : String(error)}`, undefined));
+      lines.push(`online: source ${source.id} (${source.platform}): not checked`);
+      continue;
+    }
     try {
       const result = await checkSource(connector, references, ids);
       answers.set(source.id, result.answers);

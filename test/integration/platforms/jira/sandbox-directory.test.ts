@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { projectKeys } from '../../../../src/platforms/jira/directory.js';
 import type { PlatformDirectory } from '../../../../src/platforms/types.js';
 import { JiraStore, seedFixtures, startJiraSandbox, type JiraSandbox } from '../../../../src/sandbox/jira/index.js';
 import { type Flavour, harness, source } from './setup.js';
@@ -71,5 +72,13 @@ describe.each(['cloud', 'datacenter'] as Flavour[])('Jira %s directory', (flavou
 
     expect(check.missing).toEqual([expect.objectContaining({ name: 'Lena Nowak', detail: expect.stringContaining('No active') as unknown })]);
     expect(sandbox?.requestLog.every((entry) => entry.method === 'GET')).toBe(true);
+  });
+});
+
+describe('project keys a JQL names (the projects whose components are groups)', () => {
+  it('reads project = KEY, project = "KEY" and project in (A, "B"), case-insensitively, once each', () => {
+    expect(projectKeys('project = ITSM AND issuetype = Incident')).toEqual(['ITSM']);
+    expect(projectKeys('PROJECT="OPS" OR project in (ITSM, "HADOOP", OPS)')).toEqual(['OPS', 'ITSM', 'HADOOP']);
+    expect(projectKeys('assignee = currentUser()')).toEqual([]);
   });
 });
