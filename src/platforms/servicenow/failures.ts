@@ -107,7 +107,7 @@ function forbidden(failure: FailureContext): FailureDescription {
       hint: `A data policy on ${subject} refused the ${access}: make the rule's write satisfy it (e.g. also set the mandatory field), or have the policy not apply to web services`,
     };
   }
-  if (/\bACL\b|not authori[sz]ed|security constraints|insufficient rights/i.test(said)) {
+  if (/\bACL\b|(not |un)authori[sz]ed|security constraints|insufficient rights/i.test(said)) {
     return {
       message: `${quoted}. The integration user probably lacks ${needs}`,
       hint: 'Grant the role or ACL, then retry the dead-lettered writes with deskbridge outbox retry',
