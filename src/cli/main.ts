@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { runCommand } from './run.js';
 import { ConfigError, formatDiagnostic } from '../diagnostics/diagnostics.js';
-import { runValidate } from '../config/validate.js';
+import { runValidate, type ValidateResult } from '../config/validate.js';
+import { checkOnline } from '../online/check.js';
 import { demoCommand } from './demo.js';
 import { DEFAULT_SANDBOX, SANDBOX_SEEDS, sandboxCommand, type SandboxCommandOptions } from './sandbox.js';
 import { auditAcknowledgeCommand, auditReportCommand, auditVerifyCommand } from './audit.js';
@@ -88,8 +89,10 @@ program
   .command('validate')
   .description('check config, rules and mappings; prints file:line:col for every problem')
   .argument('[paths...]', 'files or folders (config, rules, mappings)', ['deskbridge.yaml'])
-  .action(async (paths: string[]) => {
-    process.exitCode = await runValidate(paths, (line) => process.stdout.write(`${line}\n`));
+  .option('--online', 'also ask each enabled source (read-only GETs, credentials as the daemon resolves them) whether the raw.<field> names, assignment groups and people the rules name exist there')
+  .action(async (paths: string[], opts: { online?: boolean }) => {
+    const extra = opts.online === true ? (validated: ValidateResult) => checkOnline(validated) : undefined;
+    process.exitCode = await runValidate(paths, (line) => process.stdout.write(`${line}\n`), extra === undefined ? {} : { extra });
   });
 
 program

@@ -43,14 +43,40 @@ export function platformFieldDiagnostics(files: readonly LoadedRulesFile[], plat
 }
 
 function scan(source: YamlSource, node: unknown, checks: readonly PlatformDescriptor[], out: Diagnostic[]): void {
+  for (const { field, offset } of rawReferences(source, node)) {
+    for (const platform of checks) {
+      const problem = platform.rawFieldProblem?.(field);
+      if (problem === undefined) continue;
+      out.push(diagnosticAtOffset(source, offset, 'error', 'bad-field-name', problem.message, { hint: problem.hint }));
+    }
+  }
+}
+
+/** A `raw.<field>` written in a YAML value: the field name and where it starts in the file. */
+export interface RawReference {
+  field: string;
+  offset: number;
+}
+
+/**
+ * Every `raw.<field>` in the string values under `node` (keys holding data, such as `tests:`, are
+ * skipped), positioned at the field name. Also what `validate --online` checks against a dictionary.
+ */
+export function rawReferences(source: YamlSource, node: unknown): RawReference[] {
+  const out: RawReference[] = [];
+  collect(source, node, out);
+  return out;
+}
+
+function collect(source: YamlSource, node: unknown, out: RawReference[]): void {
   if (isSeq(node)) {
-    for (const item of node.items) scan(source, item, checks, out);
+    for (const item of node.items) collect(source, item, out);
     return;
   }
   if (isMap(node)) {
     for (const pair of node.items) {
       if (isScalar(pair.key) && DATA_KEYS.has(String(pair.key.value))) continue;
-      scan(source, pair.value, checks, out);
+      collect(source, pair.value, out);
     }
     return;
   }
@@ -58,13 +84,7 @@ function scan(source: YamlSource, node: unknown, checks: readonly PlatformDescri
   const text = node.value;
   let offsets: number[] | undefined;
   for (const match of text.matchAll(RAW_REFERENCE)) {
-    const field = match[1] ?? '';
-    for (const platform of checks) {
-      const problem = platform.rawFieldProblem?.(field);
-      if (problem === undefined) continue;
-      offsets ??= scalarValueOffsets(source.text, node, text);
-      const at = offsetInScalar(offsets, (match.index ?? 0) + 'raw.'.length);
-      out.push(diagnosticAtOffset(source, at, 'error', 'bad-field-name', problem.message, { hint: problem.hint }));
-    }
+    offsets ??= scalarValueOffsets(source.text, node, text);
+    out.push({ field: match[1] ?? '', offset: offsetInScalar(offsets, (match.index ?? 0) + 'raw.'.length) });
   }
 }

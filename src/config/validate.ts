@@ -24,11 +24,26 @@ export interface ValidateResult {
   filesChecked: number;
   /** The rules files as loaded, for checks that evaluate them (see evaluation-probe.ts). */
   rulesFiles: LoadedRulesFile[];
+  /** The configs that loaded without errors, with their sources (environment references resolved). */
+  configs: { file: string; sources: Source[]; mappings: string }[];
+  /** The team file checked, if any (the first one). */
+  teamFile: string | undefined;
+}
+
+/** What a check beyond the files (`validate --online`) adds to the report. */
+export interface ExtraChecks {
+  diagnostics: Diagnostic[];
+  /** Printed before the diagnostics, e.g. what each source was checked against. */
+  lines: string[];
+  /** The check could not be made at all; fails validate even without diagnostics. */
+  failed: boolean;
 }
 
 export interface ValidateOptions {
   /** Environment for `${VAR}` interpolation in configs; defaults to `process.env`. */
   env?: Env;
+  /** Checks run after the offline ones, given their result (the CLI passes the online check). */
+  extra?: (validated: ValidateResult) => Promise<ExtraChecks>;
 }
 
 type FileKind = 'config' | 'rules' | 'team' | 'mapping';
@@ -71,6 +86,7 @@ export function validatePaths(paths: readonly string[], options: ValidateOptions
   // Configs first: they decide which source ids exist and bring their own rules and mappings.
   let sourceIds: string[] | undefined;
   const sources: Source[] = [];
+  const configs: ValidateResult['configs'] = [];
   const platforms = new Set<string>();
   const mappingDirs: string[] = [];
   for (const file of found.get('config') ?? []) {
@@ -82,6 +98,7 @@ export function validatePaths(paths: readonly string[], options: ValidateOptions
     }
     sourceIds = [...new Set([...(sourceIds ?? []), ...result.sourceIds])];
     sources.push(...(result.config?.sources ?? []));
+    if (result.config !== undefined) configs.push({ file, sources: result.config.sources, mappings: result.config.mappings });
     for (const platform of result.platforms) platforms.add(platform);
     // The config's own folders are optional companions; a missing one is worth a warning only.
     for (const [dir, kind] of [
@@ -117,7 +134,9 @@ export function validatePaths(paths: readonly string[], options: ValidateOptions
 
   const teamFiles = found.get('team') ?? [];
   let team: Team | undefined;
+  let teamFile: string | undefined;
   for (const file of teamFiles) {
+    teamFile ??= file;
     const loadedTeam = loadTeam(file);
     diagnostics.push(...loadedTeam.diagnostics);
     team ??= loadedTeam.team;
@@ -132,6 +151,8 @@ export function validatePaths(paths: readonly string[], options: ValidateOptions
     diagnostics: sortDiagnostics(diagnostics),
     filesChecked: (found.get('config')?.length ?? 0) + rulesFiles.length + teamFiles.length + mappingFiles.length,
     rulesFiles: loadedRules?.files ?? [],
+    configs,
+    teamFile,
   };
 }
 
@@ -232,13 +253,15 @@ export async function runValidate(paths: readonly string[], out: (line: string) 
   const targets = paths.length > 0 ? paths : ['deskbridge.yaml'];
   const validated = validatePaths(targets, options);
   const { filesChecked } = validated;
-  const diagnostics = sortDiagnostics([...validated.diagnostics, ...(await probeRuleEvaluations(validated.rulesFiles))]);
+  const extra = options.extra === undefined ? undefined : await options.extra(validated);
+  const diagnostics = sortDiagnostics([...validated.diagnostics, ...(await probeRuleEvaluations(validated.rulesFiles)), ...(extra?.diagnostics ?? [])]);
+  for (const line of extra?.lines ?? []) out(line);
   for (const d of diagnostics) out(formatDiagnostic(d));
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.length - errors;
   const checked = `${plural(filesChecked, 'file')} checked`;
   out(diagnostics.length === 0 ? `${checked}, no problems found` : `${checked}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}`);
-  return errors > 0 ? 1 : 0;
+  return errors > 0 || extra?.failed === true ? 1 : 0;
 }
 
 /** What the rule asks of the platforms it writes to: its kind says (see `platformNeeds` in src/engine/<kind>/). */

@@ -29,7 +29,12 @@ export type DiagnosticCode =
   | 'evaluation-limit'
   | 'unknown-function'
   | 'unknown-variable'
-  | 'unknown-ticket-field';
+  | 'unknown-ticket-field'
+  /** `validate --online`: a `raw.<field>`, group or person the source does not have, or a source it could not read. */
+  | 'unknown-native-field'
+  | 'unknown-group'
+  | 'unknown-person'
+  | 'online-check-failed';
 
 export type DiagnosticSeverity = 'error' | 'warning';
 

@@ -120,5 +120,46 @@ export interface Connector {
   problemStates(correlationKeys: readonly string[], signal?: AbortSignal): Promise<Map<string, ProblemState>>;
   /** Number of HTTP requests sent so far (for benchmarks and API-cost reporting). */
   requestCount(): number;
+  /** Read-only look-ups of what exists on the platform, for `validate --online`. */
+  readonly directory?: PlatformDirectory;
   close(): Promise<void>;
+}
+
+/**
+ * The native fields a source's records can carry, as the platform's own dictionary lists them
+ * (ServiceNow sys_dictionary over the table's hierarchy, Jira's field list).
+ */
+export interface FieldDictionary {
+  /** Names a `raw.<name>` may use. */
+  names: ReadonlySet<string>;
+  /** Label → name ("Team" → customfield_10001), so a label written as a name gets the name suggested. */
+  labels?: ReadonlyMap<string, string> | undefined;
+  /** What was read, for messages: "sys_dictionary of incident (extends task)". */
+  checkedAgainst: string;
+}
+
+/** Names looked up on the platform: which were not found, and why when it is not plain absence. */
+export interface NameCheck {
+  /** `uncertain`: the platform cannot say for sure (a warning, not an error); `hint`: what to do instead of the default "create it". */
+  missing: readonly { name: string; detail?: string | undefined; uncertain?: boolean | undefined; hint?: string | undefined }[];
+  /** Names that do exist, when they could be listed cheaply: for "did you mean". */
+  known?: readonly string[] | undefined;
+  /** Set when the names could not be checked at all with read-only calls; says why. */
+  unchecked?: string | undefined;
+  /** Where they were looked up, for messages: "sys_user_group", "components of project ITSM". */
+  checkedAgainst: string;
+}
+
+/**
+ * What `validate --online` asks a platform: GET requests only, a few per source, through the
+ * connector's own client (auth, retries, pacing, failure wording).
+ */
+export interface PlatformDirectory {
+  /** The requests each look-up makes, for messages when one fails: "GET /api/now/table/sys_user_group". */
+  readonly requests: Readonly<Record<'fields' | 'groups' | 'people', string>>;
+  fields(signal?: AbortSignal): Promise<FieldDictionary>;
+  /** Assignment groups (as rules name them) that the connector could not write. */
+  groups(names: readonly string[], signal?: AbortSignal): Promise<NameCheck>;
+  /** People (as rules name them) that the connector could not assign. */
+  people(names: readonly string[], signal?: AbortSignal): Promise<NameCheck>;
 }

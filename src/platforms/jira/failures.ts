@@ -28,7 +28,8 @@ export type JiraOperation =
   | 'update-problem'
   | 'task-lookup'
   | 'create-task'
-  | 'task-link';
+  | 'task-link'
+  | 'project-read';
 
 const SCOPES_HINT =
   'With a scoped API token or an OAuth 2.0 app, also check its scopes: read:jira-work, write:jira-work, read:jira-user ' + '(and write:servicedesk-request for Service Desk comments)';
@@ -143,6 +144,10 @@ function permissionFor(operation: string | undefined, problemProject: string | u
       return 'the "Link issues" permission in both projects (and issue linking must be enabled)';
     case 'update-problem':
       return `the "Edit issues" permission in the problem project${problemProject ? ` ${problemProject}` : ''} (a Closed issue of the classic workflow is not editable until reopened)`;
+    case 'project-read':
+      return 'the "Browse projects" permission in the projects source.jql names (read by `deskbridge validate --online` for their components)';
+    case 'field-list':
+      return 'access to the field list (every logged-in user has it; read by `deskbridge validate --online` and for groupField)';
     case 'user-search':
       return 'the global "Browse users and groups" permission (needed to turn display names in rules into accounts)';
     case 'myself':

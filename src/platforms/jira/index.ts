@@ -1,7 +1,8 @@
 import type { JiraSource } from './source.js';
 import type { ConnectorDeps } from '../deps.js';
-import type { Capabilities, Connector, InitResult, PullOptions, PullPage, ProblemState, PulledRecord, WriteRequest, WriteResult } from '../types.js';
+import type { Capabilities, Connector, InitResult, PlatformDirectory, PullOptions, PullPage, ProblemState, PulledRecord, WriteRequest, WriteResult } from '../types.js';
 import { jiraFlavour } from './flavours/flavour.js';
+import { JiraDirectory } from './directory.js';
 import { JiraGroups } from './groups.js';
 import { configuredJql } from './jql.js';
 import { OwnWrites } from './own-writes.js';
@@ -62,6 +63,7 @@ export class JiraConnector implements Connector {
   private readonly links: IssueLinker;
   private readonly problems: ProblemWriter;
   private readonly tasks: TaskWriter;
+  readonly directory: PlatformDirectory;
   /** Per-issue chain of writes, so two writes to one issue never interleave. */
   private readonly locks = new Map<string, Promise<unknown>>();
 
@@ -76,7 +78,9 @@ export class JiraConnector implements Connector {
     this.ownWrites = new OwnWrites(this.rest.now);
     const search = new JiraSearch(this.rest, this.ownWrites);
     this.groups = new JiraGroups(this.rest, search);
-    this.fieldWriter = new FieldWriter(this.rest, this.ownWrites, this.groups, new JiraUsers(this.rest));
+    const users = new JiraUsers(this.rest);
+    this.fieldWriter = new FieldWriter(this.rest, this.ownWrites, this.groups, users);
+    this.directory = new JiraDirectory(this.rest, users);
     this.comments = new CommentWriter(this.rest, this.ownWrites);
     this.links = new IssueLinker(this.rest, this.ownWrites);
     this.problems = new ProblemWriter(this.rest, this.ownWrites, search, this.links);

@@ -79,8 +79,14 @@ function forbidden(failure: FailureContext): FailureDescription {
     needs =
       'read access to sys_journal_field (used to find earlier deskbridge comments so a retry never posts twice); ' +
       "grant it with a read ACL for the integration user's role, or check that its itil role covers it";
+  } else if (table === 'sys_dictionary' || table === 'sys_db_object') {
+    needs =
+      `read access to ${table} (read only by \`deskbridge validate --online\`, to check raw.<field> names against the table's columns); ` +
+      'grant a read ACL on sys_dictionary and sys_db_object to a role of the integration user, or run validate --online with the credentials of an admin';
+  } else if (table === 'sys_user_group') {
+    needs = 'read access to sys_user_group (read only by `deskbridge validate --online`, to check that the groups rules assign to exist)';
   } else if (table === 'sys_user') {
-    needs = 'read access to sys_user (used only for the start-up credential check)';
+    needs = 'read access to sys_user (used for the start-up credential check, and by `deskbridge validate --online` to check the people rules assign)';
   } else if (table === 'incident' || table === 'problem') {
     needs = `the itil role (${access} on ${table}), or an ACL granting ${access} on ${table}`;
   } else {
@@ -101,7 +107,7 @@ function forbidden(failure: FailureContext): FailureDescription {
       hint: `A data policy on ${subject} refused the ${access}: make the rule's write satisfy it (e.g. also set the mandatory field), or have the policy not apply to web services`,
     };
   }
-  if (/\bACL\b|not authori[sz]ed|security constraints|insufficient rights/i.test(said)) {
+  if (/\bACL\b|(not |un)authori[sz]ed|security constraints|insufficient rights/i.test(said)) {
     return {
       message: `${quoted}. The integration user probably lacks ${needs}`,
       hint: 'Grant the role or ACL, then retry the dead-lettered writes with deskbridge outbox retry',

@@ -3,13 +3,14 @@ import { createHttpClient, type HttpClient, type HttpLogger } from '../../http/c
 import { PlatformError } from '../../http/errors.js';
 import type { Action } from '../../model/action.js';
 import type { ConnectorDeps } from '../deps.js';
-import type { Capabilities, Connector, InitResult, PullOptions, PullPage, ProblemState, PulledRecord, UnreadableRecord, WriteRequest, WriteResult } from '../types.js';
+import type { Capabilities, Connector, InitResult, PlatformDirectory, PullOptions, PullPage, ProblemState, PulledRecord, UnreadableRecord, WriteRequest, WriteResult } from '../types.js';
 import { createServiceNowAuth, type ServiceNowAuth } from './auth.js';
 import { describeServiceNowFailure } from './failures.js';
 import { type EncodedQuery, EncodedQueryError, and, anyOf, assertFieldName, condition, configuredQuery, inList, orderBy } from './query.js';
 import { DuplicateCheck, FieldValue, ProblemRow, RecordEnvelope, SysIdList, TableListResponse, TableRecordResponse, VersionCheck, WriteResponse, vendorMessage } from './schema.js';
 import { isoToGlideDateTime } from './time.js';
 import { type Asked, askedFields, widened, widenedLookupError } from './lookup.js';
+import { ServiceNowDirectory } from './directory.js';
 
 export const SERVICENOW_CAPABILITIES = {
   internalComments: true,
@@ -82,6 +83,7 @@ class ServiceNowConnector implements Connector {
   private readonly logger: HttpLogger | undefined;
   private readonly baseQuery: EncodedQuery | undefined;
   private readonly tablePath: string;
+  readonly directory: PlatformDirectory;
 
   constructor(source: ServiceNowSource, deps: ConnectorDeps) {
     this.source = source;
@@ -110,6 +112,12 @@ class ServiceNowConnector implements Connector {
       hostQueues: deps.hostQueues,
       describeFailure: describeServiceNowFailure(this.auth.mode),
       vendorMessage,
+    });
+    this.directory = new ServiceNowDirectory({
+      http: this.http,
+      table: source.table,
+      guard: (build) => this.guard(build),
+      parse: (schema, data, what) => this.parse(schema, data, what),
     });
   }
 

@@ -3,6 +3,7 @@ import { HttpError, TABLE_PATH, methodNotSupported, notFound, queryRecords, read
 import { type DisplayMode, type RenderOptions, renderRecord } from '../render.js';
 import type { Call, SandboxDataPolicy } from '../site.js';
 import type { SandboxRecord } from '../store.js';
+import { DICTIONARY_TABLES, syncDictionaryTables } from '../dictionary-tables.js';
 
 /** The Table API (/api/now[/v1|/v2]/table/{table}[/{sys_id}]): list, read, create, update, delete. */
 
@@ -28,6 +29,9 @@ export async function handleTable(call: TableCall): Promise<void> {
   if (!TABLE_PATH.test(path)) throw new HttpError(400, 'Requested URI does not represent any resource', null);
   const handler = findRoute(TABLE_ROUTES, call.method, path);
   if (!handler) throw methodNotSupported(call.method);
+  // The dictionary describes the tables as they are now, custom columns included.
+  const table = /\/table\/([A-Za-z0-9_]+)/.exec(path)?.[1] ?? '';
+  if (call.method === 'GET' && DICTIONARY_TABLES.has(table)) syncDictionaryTables(call.site.store);
   await handler(call);
 }
 
