@@ -289,7 +289,7 @@ function printSummary(summary: {
   );
   out(`  SLA escalation writes (notes, reassignments, escalation tasks) on tickets past a threshold: ${findings.sla}`);
   out(`  QA verdicts: ${totals.verdicts}, in the hash-chained log ${summary.auditDir}/qa-*.jsonl (every write is in actions-*.jsonl)`);
-  out(`  every note carries a [deskbridge:…] marker, so a retried write is found instead of repeated.`);
+  out(`  every note ends "— automated note by deskbridge (rule …) · note id [deskbridge:…]": the id is how a retried write is found instead of repeated.`);
   out(`  try: npx deskbridge audit report -c ${configPath} --format html -o qa.html`);
   out(`  State (outbox, ledger, watermark) is in ${join(work, 'state.db')}; try: npx deskbridge outbox list -c ${configPath}`);
 }
