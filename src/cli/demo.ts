@@ -134,6 +134,8 @@ function writeDemoConfig(work: string, snowUrl: string, jiraUrl: string): string
       // first sync only learns from such history; the demo opts in to acting on it, as
       // `deskbridge run --from 2000-01-01` would.
       `    actFrom: "${DEMO_ACT_FROM}"`,
+      // …and to acting on all of it in its first live pass: no catch on the volume.
+      '    firstLivePass: { maxWrites: off }',
       '  - id: sandbox-jira',
       '    platform: jira',
       '    flavour: cloud',
@@ -145,6 +147,7 @@ function writeDemoConfig(work: string, snowUrl: string, jiraUrl: string): string
       '    problems: { projectKey: PRB }',
       '    overlapSeconds: 60',
       `    actFrom: "${DEMO_ACT_FROM}"`,
+      '    firstLivePass: { maxWrites: off }',
       '',
     ].join('\n'),
   );
