@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { heldFirstPassLine } from '../../../src/cli/run.js';
 import { describeVolume, judgeFirstLivePass, summariseVolume, type FirstLivePassFacts } from '../../../src/daemon/go-live.js';
 
 const facts = (over: Partial<FirstLivePassFacts> = {}): FirstLivePassFacts => ({
@@ -60,5 +61,12 @@ describe('first live pass: what it says and when it holds', () => {
     expect(summary).toContain('this first sync: what was updated before it is history');
     expect(summary).toContain('reads records updated since 2026-11-01T00:00:00Z (startFrom)');
     expect(summary).toContain('a dry run (/var/lib/deskbridge/state.dry-run.db) planned 80 writes between 2026-12-01T08:00:00Z and 2026-12-04T17:00:00Z (40 assignments, 40 internal notes)');
+  });
+
+  it('tells a run --once caller why it exits 1 when the pass was held', () => {
+    expect(heldFirstPassLine('snow-prod', { writes: { assign: 600, comment: 600 }, total: 1200, maxWrites: 500 })).toBe(
+      'snow-prod: first live pass held — 1200 writes (600 assignments, 600 internal notes) is more than firstLivePass.maxWrites (500); nothing was sent. ' +
+        'Review: deskbridge outbox list --live. Send: raise firstLivePass.maxWrites and run again. Drop: deskbridge outbox discard --source snow-prod.',
+    );
   });
 });
