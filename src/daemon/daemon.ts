@@ -268,7 +268,8 @@ export class Daemon {
     m.lastPassSeconds.set({ source }, result.durationMs / 1000);
     // What an alert watches ("no successful pass for 15 minutes"): a pass stopped by a shutdown did not finish its job.
     if (!result.interrupted) m.lastSuccessfulPass.set({ source }, this.wallClock().getTime() / 1000);
-    this.lastOutcome.set(source, 'ok');
+    // A first live pass held by its catch waits for an admin: /healthz says so until it is released.
+    this.lastOutcome.set(source, result.firstLivePass?.held ? 'first-live-pass-held' : 'ok');
   }
 
   private runPass(runner: SourceRunner, options: { settle?: boolean } = {}): Promise<PassResult | undefined> {
