@@ -6,7 +6,9 @@ import type { StartPoint } from './start-point.js';
  * full before anything is sent, then announced in one warning — tickets read, writes by kind, what
  * bounds it, what a dry run planned — and held when it would write more than
  * `firstLivePass.maxWrites`. Held writes stay pending in the outbox, so nothing is lost or sent
- * twice: raising the limit sends them as any pending write is sent. Pure: the sync loop gathers.
+ * twice: raising the limit sends them as any pending write is sent. With `maxWrites: off` there is
+ * no catch and nothing to hold: the pass writes as it goes and the warning reports what it planned.
+ * Pure: the sync loop gathers.
  */
 
 /** Writes per kind: the action type, `comment:public` for customer-visible comments. */
@@ -76,7 +78,7 @@ export interface FirstLivePassFacts {
   ticketsRead: number;
   /** Tickets older than the start point: learned from, not acted on. */
   historyTickets: number;
-  /** Writes waiting in the outbox now: everything the pass is about to send. */
+  /** Writes waiting in the outbox now: everything the pass is about to send (with the catch off: what it planned, sent as it went). */
   pending: VolumeSummary;
   startPoint: Pick<StartPoint, 'actFrom' | 'origin'>;
   /** The source's `startFrom` (what is read at all), when set. */
@@ -107,7 +109,9 @@ export function judgeFirstLivePass(facts: FirstLivePassFacts): FirstLivePassVerd
   const { pending, startPoint } = facts;
   const history = facts.historyTickets > 0 ? ` (${facts.historyTickets.toLocaleString('en')} of them updated before the start point: learned from, not acted on)` : '';
   const clauses = [
-    `First live pass of ${facts.sourceId}: read ${facts.ticketsRead.toLocaleString('en')} tickets${history}, about to make ${pending.total.toLocaleString('en')} writes (${describeVolume(pending.writes)})`,
+    facts.maxWrites === 'off'
+      ? `First live pass of ${facts.sourceId}: read ${facts.ticketsRead.toLocaleString('en')} tickets${history}, planned ${pending.total.toLocaleString('en')} writes (${describeVolume(pending.writes)}), sent as it went (firstLivePass.maxWrites: off)`
+      : `First live pass of ${facts.sourceId}: read ${facts.ticketsRead.toLocaleString('en')} tickets${history}, about to make ${pending.total.toLocaleString('en')} writes (${describeVolume(pending.writes)})`,
     `acts on versions updated since ${startPoint.actFrom} (${ORIGIN[startPoint.origin]})`,
     facts.startFrom ? `reads records updated since ${facts.startFrom} (startFrom)` : 'reads every record the source query matches (no startFrom)',
     facts.dryRun

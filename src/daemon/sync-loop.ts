@@ -154,6 +154,8 @@ export class SourceSync {
   private integrationUser: string | undefined;
   /** A first live pass is being planned (or was held): nothing is sent until it is released. */
   private holdingWrites = false;
+  /** Writes planned this pass, by kind (as the outbox volume counts them). */
+  private plannedKinds: Record<string, number> = {};
 
   constructor(private readonly deps: SourceSyncDeps) {}
 
@@ -196,7 +198,9 @@ export class SourceSync {
     // its volume can be announced (and held above the limit). Whatever an earlier, interrupted or
     // held, first pass left in the outbox counts as part of it.
     const firstLive = !this.deps.writer.dryRun && (await store.passRecord(source.id)) === null;
-    this.holdingWrites = firstLive;
+    // Without a catch (`maxWrites: off`) nothing needs holding: it writes as it goes, as any pass.
+    this.holdingWrites = firstLive && this.maxWrites() !== 'off';
+    this.plannedKinds = {};
 
     // Whatever an earlier (possibly killed) run left in the outbox goes first.
     this.addWritten(result, await this.drain(signal));
@@ -271,9 +275,13 @@ export class SourceSync {
    */
   private async judgeFirstLivePass(result: PassResult, startPoint: StartPoint, scope: PassScope): Promise<void> {
     const { source, store, logger } = this.deps;
-    const pending = summariseVolume(await store.outbox.volume({ sourceId: source.id, status: 'pending' }));
+    const maxWrites = this.maxWrites();
+    // Held: everything waiting in the outbox (an earlier held pass's too). Written as it went: what this pass planned.
+    const pending =
+      maxWrites === 'off'
+        ? { writes: { ...this.plannedKinds }, total: Object.values(this.plannedKinds).reduce((a, b) => a + b, 0) }
+        : summariseVolume(await store.outbox.volume({ sourceId: source.id, status: 'pending' }));
     const dryRun = await this.deps.dryRunPlan?.().catch(() => undefined);
-    const maxWrites = source.firstLivePass?.maxWrites ?? DEFAULT_FIRST_LIVE_PASS_MAX_WRITES;
     const verdict = judgeFirstLivePass({
       sourceId: source.id,
       ticketsRead: result.pulled,
@@ -302,6 +310,18 @@ export class SourceSync {
       return;
     }
     this.holdingWrites = false;
+  }
+
+  private maxWrites(): number | 'off' {
+    return this.deps.source.firstLivePass?.maxWrites ?? DEFAULT_FIRST_LIVE_PASS_MAX_WRITES;
+  }
+
+  private countPlanned(result: PassResult, actions: readonly PlannedAction[]): void {
+    result.planned += actions.length;
+    for (const { action } of actions) {
+      const kind = action.type === 'comment' && action.visibility === 'public' ? 'comment:public' : action.type;
+      this.plannedKinds[kind] = (this.plannedKinds[kind] ?? 0) + 1;
+    }
   }
 
   /** The source's start point for acting, resolved (and recorded) once per daemon run. */
@@ -493,7 +513,7 @@ export class SourceSync {
     const plan = await planDuplicateRecheck({ tickets, ruleSet, context: this.batchContext(now, scope), pass: scope.memory }, store);
     this.announce(plan.events);
     await store.commitBatch({ sourceId: source.id, watermark: undefined, ledger: [], tickets: [], roundRobin: new Map(), actions: plan.actions, quarantine: [], history: plan.history });
-    result.planned += plan.actions.length;
+    this.countPlanned(result, plan.actions);
     if (plan.actions.length > 0) logger.info('Tickets judged again for duplicates: their original arrived later', { source: source.id, tickets: records.length, writes: plan.actions.length });
     if (signal) this.addWritten(result, await this.drain(signal));
   }
@@ -539,7 +559,7 @@ export class SourceSync {
     for (const [group, n] of Object.entries(plan.routedByGroup)) result.routedByGroup[group] = (result.routedByGroup[group] ?? 0) + n;
     scope.report = mergeHistoryReports(scope.report, plan.historyReport) ?? scope.report;
     result.verdicts += plan.audit.length;
-    result.planned += plan.actions.length;
+    this.countPlanned(result, plan.actions);
     result.quarantined += quarantine.length;
     for (const q of quarantine) {
       logger.warn('Record quarantined', { source: source.id, nativeId: q.nativeId, error: q.error });
@@ -571,7 +591,7 @@ export class SourceSync {
         quarantine: [],
         history: plan.history,
       });
-      result.planned += plan.actions.length;
+      this.countPlanned(result, plan.actions);
       if (plan.actions.length > 0) logger.info('SLA steps fell due', { source: source.id, tickets: due.length, writes: plan.actions.length });
       this.addWritten(result, await this.drain(undefined));
       if (due.length < 200) return;

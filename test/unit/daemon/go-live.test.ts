@@ -43,7 +43,10 @@ describe('first live pass: what it says and when it holds', () => {
 
   it('lets a pass at or under the limit through, and any pass when the catch is off', () => {
     expect(judgeFirstLivePass(facts({ pending: { writes: { assign: 500 }, total: 500 } })).held).toBe(false);
-    expect(judgeFirstLivePass(facts({ maxWrites: 'off' })).held).toBe(false);
+    const off = judgeFirstLivePass(facts({ maxWrites: 'off' }));
+    expect(off.held).toBe(false);
+    // Without a catch nothing waits: the warning reports what the pass planned and sent as it went.
+    expect(off.summary).toContain('planned 10,000 writes (5,000 assignments, 5,000 internal notes), sent as it went (firstLivePass.maxWrites: off)');
   });
 
   it('quotes the dry run as the volume to expect, and what a first sync leaves alone', () => {
