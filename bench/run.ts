@@ -83,6 +83,7 @@ const SNOW = (url: string): Record<string, unknown> => ({
   // The seeded incidents are years old: act on them, as the figures always have (a first sync
   // without a start point would only learn from them).
   actFrom: '2000-01-01T00:00:00Z',
+  firstLivePass: { maxWrites: 'off' },
   rateLimit: { requestsPerMinute: 1_000_000, concurrency: 8 },
 });
 
@@ -98,6 +99,7 @@ const JIRA =
     groupField: 'customfield_10001',
     teams: demoTeamIds(),
     actFrom: '2000-01-01T00:00:00Z',
+    firstLivePass: { maxWrites: 'off' },
     rateLimit: { requestsPerMinute: 1_000_000, concurrency: 8 },
   });
 

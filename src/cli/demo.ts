@@ -134,6 +134,8 @@ function writeDemoConfig(work: string, snowUrl: string, jiraUrl: string): string
       // first sync only learns from such history; the demo opts in to acting on it, as
       // `deskbridge run --from 2000-01-01` would.
       `    actFrom: "${DEMO_ACT_FROM}"`,
+      // …and to acting on all of it in its first live pass: no catch on the volume.
+      '    firstLivePass: { maxWrites: off }',
       '  - id: sandbox-jira',
       '    platform: jira',
       '    flavour: cloud',
@@ -145,6 +147,7 @@ function writeDemoConfig(work: string, snowUrl: string, jiraUrl: string): string
       '    problems: { projectKey: PRB }',
       '    overlapSeconds: 60',
       `    actFrom: "${DEMO_ACT_FROM}"`,
+      '    firstLivePass: { maxWrites: off }',
       '',
     ].join('\n'),
   );
@@ -289,7 +292,7 @@ function printSummary(summary: {
   );
   out(`  SLA escalation writes (notes, reassignments, escalation tasks) on tickets past a threshold: ${findings.sla}`);
   out(`  QA verdicts: ${totals.verdicts}, in the hash-chained log ${summary.auditDir}/qa-*.jsonl (every write is in actions-*.jsonl)`);
-  out(`  every note carries a [deskbridge:…] marker, so a retried write is found instead of repeated.`);
+  out(`  every note ends "— automated note by deskbridge (rule …) · note id [deskbridge:…]": the id is how a retried write is found instead of repeated.`);
   out(`  try: npx deskbridge audit report -c ${configPath} --format html -o qa.html`);
   out(`  State (outbox, ledger, watermark) is in ${join(work, 'state.db')}; try: npx deskbridge outbox list -c ${configPath}`);
 }

@@ -3,8 +3,11 @@ import { ConfigError, formatDiagnostic } from '../diagnostics/diagnostics.js';
 import { loadConfig } from '../config/load-config.js';
 import type { DaemonConfig } from '../config/schema.js';
 import { dryRunStatePath } from '../daemon/daemon.js';
+import { readDryRunPlan } from '../daemon/dry-run-plan.js';
+import { describeVolume, summariseVolume, type VolumeSummary } from '../daemon/go-live.js';
+import { DEFAULT_FIRST_LIVE_PASS_MAX_WRITES } from '../platforms/source-base.js';
 import { openSqliteStore } from '../state/sqlite/store.js';
-import type { OutboxEntry, StateStore } from '../state/types.js';
+import type { OutboxEntry, PassRecord, StateStore } from '../state/types.js';
 import { outboxEntryJson, outboxListHeading, outboxListLine, outboxShowLines, quarantineEntryJson, type StateMode } from './outbox-view.js';
 import { describeHolder, staleness, thisProcess, type LeaseRecord } from '../state/lease.js';
 
@@ -147,6 +150,26 @@ export async function outboxCommand(verb: 'list' | 'retry', opts: ListFlags & { 
 }
 
 /**
+ * `deskbridge outbox discard --source <id>`: the live state's pending writes of one source are
+ * dropped unsent. Meant for a first live pass the catch held and the admin does not want sent.
+ */
+export async function outboxDiscardCommand(opts: { config: string; source: string }): Promise<number> {
+  const config = inspectionConfig(opts.config);
+  if (!config) return 2;
+  if (!config.sources.some((s) => s.id === opts.source)) {
+    process.stderr.write(`deskbridge: no source ${opts.source} in ${opts.config} (sources: ${config.sources.map((s) => s.id).join(', ')})\n`);
+    return 2;
+  }
+  const n = await withStore(config.state.path, (store) => store.outbox.discard(opts.source, 'discarded by an admin (deskbridge outbox discard): never sent'));
+  process.stdout.write(
+    n === 0
+      ? `No pending writes of ${opts.source} to discard.\n`
+      : `${n} pending write(s) of ${opts.source} discarded: never sent, listed as dead (outcome discarded) in deskbridge outbox list --live --status dead. One can be brought back with deskbridge outbox retry --id <id>.\n`,
+  );
+  return 0;
+}
+
+/**
  * `deskbridge outbox show <id>`: one write in full, found by id prefix. A dry run and the live run
  * after it plan the same writes under the same ids, so the mode the sources run in now (or the
  * one `--live` / `--dry-run` asks for) is searched first, the other only when that finds nothing.
@@ -266,6 +289,68 @@ export async function statusCommand(opts: { config: string; json?: boolean | und
       out.push(`  outbox: pending ${counts.pending}, done ${counts.done}, dead ${counts.dead}; quarantine: ${open} open`);
     });
   }
-  process.stdout.write(opts.json ? `${JSON.stringify({ states }, null, 2)}\n` : `${out.join('\n')}\n`);
+  const sources = await sourceGoLive(config);
+  out.push(...sources.flatMap(goLiveLines));
+  process.stdout.write(opts.json ? `${JSON.stringify({ states, sources }, null, 2)}\n` : `${out.join('\n')}\n`);
   return 0;
+}
+
+/** Per source for `status`: gone live yet, what waits to be sent, and what a dry run would send. */
+export interface SourceGoLive {
+  id: string;
+  /** The mode the config runs it in now. */
+  mode: StateMode;
+  /** The live state has a completed pass of it (its first live pass is behind it). */
+  goneLive: boolean;
+  livePasses: PassRecord | null;
+  pending: VolumeSummary;
+  firstLivePass: { maxWrites: number | 'off' };
+  /** What a dry run of the source planned: every write it would have sent, by kind. */
+  dryRun: { wouldSend: VolumeSummary; path: string; lastPassAt: string | null } | null;
+}
+
+async function sourceGoLive(config: DaemonConfig): Promise<SourceGoLive[]> {
+  const live = config.state.path;
+  const liveExists = live === ':memory:' || existsSync(live);
+  const dryPath = dryRunStatePath(live);
+  const out: SourceGoLive[] = [];
+  for (const source of config.sources.filter((s) => s.enabled)) {
+    const { livePasses, pending } = liveExists
+      ? await withStore(live, async (store) => ({
+          livePasses: await store.passRecord(source.id),
+          pending: summariseVolume(await store.outbox.volume({ sourceId: source.id, status: 'pending' })),
+        }))
+      : { livePasses: null, pending: summariseVolume([]) };
+    const plan = dryPath === live ? undefined : await readDryRunPlan(dryPath, source.id);
+    out.push({
+      id: source.id,
+      mode: (source.dryRun ?? config.dryRun) ? 'dry-run' : 'live',
+      goneLive: livePasses !== null,
+      livePasses,
+      pending,
+      firstLivePass: { maxWrites: source.firstLivePass?.maxWrites ?? DEFAULT_FIRST_LIVE_PASS_MAX_WRITES },
+      dryRun: plan ? { wouldSend: { writes: plan.writes, total: plan.total, first: plan.first, last: plan.last }, path: plan.path, lastPassAt: plan.passes?.lastCompletedAt ?? null } : null,
+    });
+  }
+  return out;
+}
+
+function goLiveLines(source: SourceGoLive): string[] {
+  const { maxWrites } = source.firstLivePass;
+  const catchText = maxWrites === 'off' ? 'no catch on its volume (firstLivePass.maxWrites: off)' : `held, nothing sent, above ${maxWrites} writes (firstLivePass.maxWrites)`;
+  const lines = [
+    `source ${source.id} (runs ${source.mode === 'live' ? 'live' : 'as a dry run'} now): ` +
+      (source.livePasses
+        ? `live since ${source.livePasses.firstCompletedAt} (last live pass ${source.livePasses.lastCompletedAt})`
+        : `not live yet — its first live pass plans everything first, logs what it is about to write, and is ${catchText}`),
+  ];
+  if (source.pending.total > 0) lines.push(`  live writes pending: ${source.pending.total} (${describeVolume(source.pending.writes)})`);
+  if (source.dryRun) {
+    const { wouldSend } = source.dryRun;
+    const span = wouldSend.first ? ` planned between ${wouldSend.first} and ${wouldSend.last}` : '';
+    lines.push(`  dry run would send: ${wouldSend.total} writes (${describeVolume(wouldSend.writes)})${span}; the volume to expect live (${source.dryRun.path})`);
+  } else if (!source.livePasses) {
+    lines.push('  no dry run of it yet: run it with dryRun: true first to see the volume to expect');
+  }
+  return lines;
 }

@@ -6,7 +6,7 @@ import { checkOnline } from '../online/check.js';
 import { demoCommand } from './demo.js';
 import { DEFAULT_SANDBOX, SANDBOX_SEEDS, sandboxCommand, type SandboxCommandOptions } from './sandbox.js';
 import { auditAcknowledgeCommand, auditReportCommand, auditVerifyCommand } from './audit.js';
-import { outboxCommand, outboxShowCommand, quarantineCommand, statusCommand } from './inspect.js';
+import { outboxCommand, outboxDiscardCommand, outboxShowCommand, quarantineCommand, statusCommand } from './inspect.js';
 import { explainCommand } from './explain.js';
 import { runTestCommand } from './test.js';
 import { runBacktestCommand } from './backtest.js';
@@ -240,6 +240,15 @@ outbox
   .option('--id <id>', 'one entry (default: every dead entry)')
   .action(async (opts: { config: string; id?: string }) => {
     process.exitCode = await outboxCommand('retry', opts);
+  });
+
+outbox
+  .command('discard')
+  .description("drop a source's pending live writes unsent (a held first live pass you do not want); each stays listed as dead, outcome discarded")
+  .requiredOption('--source <id>', 'the source whose pending writes to drop')
+  .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
+  .action(async (opts: { config: string; source: string }) => {
+    process.exitCode = await outboxDiscardCommand(opts);
   });
 
 const quarantine = program.command('quarantine').description('records that could not be read or mapped to tickets');

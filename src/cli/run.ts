@@ -1,3 +1,4 @@
+import { describeVolume, type WriteVolume } from '../daemon/go-live.js';
 import { ConfigError, formatDiagnostic } from '../diagnostics/diagnostics.js';
 import { loadConfig } from '../config/load-config.js';
 import { Daemon } from '../daemon/daemon.js';
@@ -67,6 +68,8 @@ export async function runCommand(options: RunOptions): Promise<number> {
     const { ok, results } = await daemon.runOnce();
     // A first sync learns from history without acting on it: say what acting would have done.
     for (const r of results) if (r.history) for (const line of formatHistoryReport(r.sourceId, r.history)) process.stdout.write(`${line}\n`);
+    // A held first live pass is why this run exits 1: say so where the admin is looking.
+    for (const r of results) if (r.firstLivePass?.held) process.stdout.write(`${heldFirstPassLine(r.sourceId, r.firstLivePass)}\n`);
     await daemon.stop().catch((error: unknown) => logger.error('Shutdown failed', { error: String(error) }));
     if (daemon.leaseLost) {
       process.stderr.write(`deskbridge: ${daemon.leaseLost.message}\n`);
@@ -146,4 +149,12 @@ async function holdState(daemon: Daemon, logger: Logger, wait: boolean): Promise
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
   }
+}
+
+/** One line for `run --once` about a first live pass the catch held. */
+export function heldFirstPassLine(sourceId: string, held: { writes: WriteVolume; total: number; maxWrites: number | 'off' }): string {
+  return (
+    `${sourceId}: first live pass held — ${held.total} writes (${describeVolume(held.writes)}) is more than firstLivePass.maxWrites (${held.maxWrites}); nothing was sent. ` +
+    `Review: deskbridge outbox list --live. Send: raise firstLivePass.maxWrites and run again. Drop: deskbridge outbox discard --source ${sourceId}.`
+  );
 }

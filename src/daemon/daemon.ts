@@ -14,6 +14,7 @@ import { ConfigReloader, type ConfigSet } from './reload.js';
 import { teamCalendars, type Team } from '../team/index.js';
 import type { SlaCalendar } from '../engine/types.js';
 import { SourceSync, type PassResult, type SyncEvent } from './sync-loop.js';
+import { dryRunPlanIn, readDryRunPlan, type DryRunPlan } from './dry-run-plan.js';
 import { PlatformError } from '../http/errors.js';
 import { DaemonMetrics, startMetricsServer } from '../observability/metrics.js';
 import { onEvaluationLimit, runCancellable, setEvaluationLimits } from '../mapping/limits.js';
@@ -115,9 +116,18 @@ export class Daemon {
         ...(options.ruleNow ? { ruleNow: options.ruleNow } : {}),
         ...(options.now ? { now: options.now } : {}),
         ...(options.actFrom ? { actFrom: options.actFrom } : {}),
+        // A live source's first pass quotes what a dry run of it planned, as the volume to expect.
+        ...(dryRun ? {} : { dryRunPlan: () => this.dryRunPlan(source.id) }),
       });
       this.runners.push({ sync, connector, running: undefined, stopped: false });
     }
+  }
+
+  /** What a dry run planned for a source: from the dry-run state this daemon holds open, else from its file. */
+  private async dryRunPlan(sourceId: string): Promise<DryRunPlan | undefined> {
+    const path = dryRunStatePath(this.options.config.state.path);
+    if (path === this.options.config.state.path) return undefined;
+    return this.dryRunStore ? dryRunPlanIn(this.dryRunStore, path, sourceId) : readDryRunPlan(path, sourceId);
   }
 
   private readonly teams = new WeakMap<ConfigSet, { team: Team | undefined; calendars: (name: string) => SlaCalendar | undefined }>();
@@ -258,7 +268,8 @@ export class Daemon {
     m.lastPassSeconds.set({ source }, result.durationMs / 1000);
     // What an alert watches ("no successful pass for 15 minutes"): a pass stopped by a shutdown did not finish its job.
     if (!result.interrupted) m.lastSuccessfulPass.set({ source }, this.wallClock().getTime() / 1000);
-    this.lastOutcome.set(source, 'ok');
+    // A first live pass held by its catch waits for an admin: /healthz says so until it is released.
+    this.lastOutcome.set(source, result.firstLivePass?.held ? 'first-live-pass-held' : 'ok');
   }
 
   private runPass(runner: SourceRunner, options: { settle?: boolean } = {}): Promise<PassResult | undefined> {

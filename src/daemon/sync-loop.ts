@@ -40,6 +40,8 @@ import type { LedgerEntry, QuarantineInput, StateStore } from '../state/types.js
 import type { SlaCalendar } from '../engine/types.js';
 import type { Team } from '../team/index.js';
 import { resolveStartPoint, rewindDone, type StartPoint } from './start-point.js';
+import { judgeFirstLivePass, summariseVolume, type VolumeSummary, type WriteVolume } from './go-live.js';
+import { DEFAULT_FIRST_LIVE_PASS_MAX_WRITES } from '../platforms/source-base.js';
 
 /**
  * Tickets a pass pulls and indexes before judging any of them (duplicates look among everything
@@ -98,6 +100,11 @@ export interface PassResult {
   actFrom?: string;
   /** What history (versions before the start point) taught this pass and what acting on it would have done; absent when the pass met none. */
   history?: HistoryReport;
+  /**
+   * Set on a source's first live pass: the writes it was about to make when planning ended, and
+   * whether the catch held them (nothing sent, all pending) because there were more than `maxWrites`.
+   */
+  firstLivePass?: { writes: WriteVolume; total: number; held: boolean; maxWrites: number | 'off' };
 }
 
 /** Things a pass reports as they happen (the demo prints them; tests count them). */
@@ -134,6 +141,8 @@ export interface SourceSyncDeps {
   };
   /** `deskbridge run --from`: a start point for acting that replaces the recorded one (see start-point.ts). */
   actFrom?: string;
+  /** What a dry run of this source planned (the dry-run state beside the live one), for the first live pass's warning. */
+  dryRunPlan?: () => Promise<(VolumeSummary & { path: string }) | undefined>;
 }
 
 /**
@@ -143,6 +152,10 @@ export interface SourceSyncDeps {
  */
 export class SourceSync {
   private integrationUser: string | undefined;
+  /** A first live pass is being planned (or was held): nothing is sent until it is released. */
+  private holdingWrites = false;
+  /** Writes planned this pass, by kind (as the outbox volume counts them). */
+  private plannedKinds: Record<string, number> = {};
 
   constructor(private readonly deps: SourceSyncDeps) {}
 
@@ -180,6 +193,14 @@ export class SourceSync {
       interrupted: false,
       durationMs: 0,
     };
+
+    // A live source that never completed a pass plans the whole pass before sending anything, so
+    // its volume can be announced (and held above the limit). Whatever an earlier, interrupted or
+    // held, first pass left in the outbox counts as part of it.
+    const firstLive = !this.deps.writer.dryRun && (await store.passRecord(source.id)) === null;
+    // Without a catch (`maxWrites: off`) nothing needs holding: it writes as it goes, as any pass.
+    this.holdingWrites = firstLive && this.maxWrites() !== 'off';
+    this.plannedKinds = {};
 
     // Whatever an earlier (possibly killed) run left in the outbox goes first.
     this.addWritten(result, await this.drain(signal));
@@ -224,12 +245,16 @@ export class SourceSync {
       logger.info('History before the start point was learned from, not acted on', { source: source.id, actFrom: startPoint.actFrom, report: formatHistoryReport(source.id, scope.report) });
     }
     if (!signal?.aborted && needsSlaSweep(ruleSet)) await this.sweepSla(result, decideNow(), ruleSet);
+    if (firstLive && !signal?.aborted) await this.judgeFirstLivePass(result, startPoint, scope);
     this.addWritten(result, await this.drain(signal));
     // Everything from the rewound start point is committed: record it, read history again no more.
     if (startPoint.rewind && !signal?.aborted) this.resolvedStart = await rewindDone(store, source.id, startPoint);
-    if (options.settle) await this.settle(result, signal, now);
+    if (options.settle && !this.holdingWrites) await this.settle(result, signal, now);
     result.pendingWrites = (await store.outbox.counts(source.id)).pending;
     result.interrupted = signal?.aborted ?? false;
+    // A live pass that ran to its end with its writes released has gone live (a dry run records
+    // its passes in its own state: `status` tells a dry run that planned nothing from none at all).
+    if (!result.interrupted && !this.holdingWrites) await store.recordPassCompleted(source.id);
     // Whatever the pass recorded is in the logs when it ends.
     await this.deps.audit?.flush({ force: true });
 
@@ -241,6 +266,62 @@ export class SourceSync {
     }
     result.durationMs = Date.now() - started;
     return result;
+  }
+
+  /**
+   * The first live pass, planned in full: one warning with what it is about to write, then the
+   * catch — above `firstLivePass.maxWrites` the writes stay pending (nothing sent) and an error
+   * says how to release them; otherwise they are released and sent now.
+   */
+  private async judgeFirstLivePass(result: PassResult, startPoint: StartPoint, scope: PassScope): Promise<void> {
+    const { source, store, logger } = this.deps;
+    const maxWrites = this.maxWrites();
+    // Held: everything waiting in the outbox (an earlier held pass's too). Written as it went: what this pass planned.
+    const pending =
+      maxWrites === 'off'
+        ? { writes: { ...this.plannedKinds }, total: Object.values(this.plannedKinds).reduce((a, b) => a + b, 0) }
+        : summariseVolume(await store.outbox.volume({ sourceId: source.id, status: 'pending' }));
+    const dryRun = await this.deps.dryRunPlan?.().catch(() => undefined);
+    const verdict = judgeFirstLivePass({
+      sourceId: source.id,
+      ticketsRead: result.pulled,
+      historyTickets: scope.report.tickets,
+      pending,
+      startPoint,
+      startFrom: source.startFrom,
+      dryRun,
+      maxWrites,
+    });
+    logger.warn(verdict.summary, {
+      source: source.id,
+      event: 'first-live-pass',
+      ticketsRead: result.pulled,
+      writes: pending.writes,
+      total: pending.total,
+      actFrom: startPoint.actFrom,
+      actFromOrigin: startPoint.origin,
+      ...(source.startFrom ? { startFrom: source.startFrom } : {}),
+      ...(dryRun ? { dryRunPlanned: { writes: dryRun.writes, total: dryRun.total, first: dryRun.first, last: dryRun.last, state: dryRun.path } } : {}),
+      maxWrites,
+    });
+    result.firstLivePass = { writes: pending.writes, total: pending.total, held: verdict.held, maxWrites };
+    if (verdict.held) {
+      logger.error('First live pass held: more writes than firstLivePass.maxWrites, nothing was sent', { source: source.id, total: pending.total, maxWrites, hint: verdict.hint });
+      return;
+    }
+    this.holdingWrites = false;
+  }
+
+  private maxWrites(): number | 'off' {
+    return this.deps.source.firstLivePass?.maxWrites ?? DEFAULT_FIRST_LIVE_PASS_MAX_WRITES;
+  }
+
+  private countPlanned(result: PassResult, actions: readonly PlannedAction[]): void {
+    result.planned += actions.length;
+    for (const { action } of actions) {
+      const kind = action.type === 'comment' && action.visibility === 'public' ? 'comment:public' : action.type;
+      this.plannedKinds[kind] = (this.plannedKinds[kind] ?? 0) + 1;
+    }
   }
 
   /** The source's start point for acting, resolved (and recorded) once per daemon run. */
@@ -432,7 +513,7 @@ export class SourceSync {
     const plan = await planDuplicateRecheck({ tickets, ruleSet, context: this.batchContext(now, scope), pass: scope.memory }, store);
     this.announce(plan.events);
     await store.commitBatch({ sourceId: source.id, watermark: undefined, ledger: [], tickets: [], roundRobin: new Map(), actions: plan.actions, quarantine: [], history: plan.history });
-    result.planned += plan.actions.length;
+    this.countPlanned(result, plan.actions);
     if (plan.actions.length > 0) logger.info('Tickets judged again for duplicates: their original arrived later', { source: source.id, tickets: records.length, writes: plan.actions.length });
     if (signal) this.addWritten(result, await this.drain(signal));
   }
@@ -478,7 +559,7 @@ export class SourceSync {
     for (const [group, n] of Object.entries(plan.routedByGroup)) result.routedByGroup[group] = (result.routedByGroup[group] ?? 0) + n;
     scope.report = mergeHistoryReports(scope.report, plan.historyReport) ?? scope.report;
     result.verdicts += plan.audit.length;
-    result.planned += plan.actions.length;
+    this.countPlanned(result, plan.actions);
     result.quarantined += quarantine.length;
     for (const q of quarantine) {
       logger.warn('Record quarantined', { source: source.id, nativeId: q.nativeId, error: q.error });
@@ -510,7 +591,7 @@ export class SourceSync {
         quarantine: [],
         history: plan.history,
       });
-      result.planned += plan.actions.length;
+      this.countPlanned(result, plan.actions);
       if (plan.actions.length > 0) logger.info('SLA steps fell due', { source: source.id, tickets: due.length, writes: plan.actions.length });
       this.addWritten(result, await this.drain(undefined));
       if (due.length < 200) return;
@@ -557,7 +638,7 @@ export class SourceSync {
 
   /** Sends due writes, then appends what the batch and the writes recorded to the audit logs. */
   private async drain(signal: AbortSignal | undefined): Promise<DrainSummary> {
-    const summary = await this.drainOutbox(signal);
+    const summary = this.holdingWrites ? emptyDrainSummary() : await this.drainOutbox(signal);
     await this.deps.audit?.flush();
     return summary;
   }

@@ -86,8 +86,19 @@ export async function mapInbound(mappings: PlatformMappings, raw: Record<string,
   return parsed.data;
 }
 
+/**
+ * What an outbound mapping sees. `marker` must end up in any note's text (how a retried note is
+ * recognised); `rule`, the id of the rule that planned the write, lets the note say where it came from.
+ */
+export interface OutboundInput {
+  action: Action;
+  target: ActionTarget;
+  marker: string;
+  rule?: string | undefined;
+}
+
 /** Action → native field map, through the platform's outbound mapping. */
-export async function mapOutbound(mappings: PlatformMappings, input: { action: Action; target: ActionTarget; marker: string }): Promise<Record<string, unknown>> {
+export async function mapOutbound(mappings: PlatformMappings, input: OutboundInput): Promise<Record<string, unknown>> {
   let mapped: unknown;
   try {
     mapped = await mappings.outbound.evaluate(input, mappingFunctions);

@@ -25,7 +25,7 @@ export function createConnectorWriter(connector: Connector, mappings: () => Plat
     async write(entry, signal) {
       const { planned } = entry;
       const marker = markerFor(entry);
-      const fields = await mapOutbound(mappings(), { action: planned.action, target: planned.target, marker });
+      const fields = await mapOutbound(mappings(), { action: planned.action, target: planned.target, marker, rule: entry.ruleId });
       return connector.apply({ planned, action: planned.action, fields, marker, firstAttempt: entry.attempts === 0 }, signal);
     },
   };

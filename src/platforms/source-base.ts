@@ -24,7 +24,16 @@ export interface SourceBase {
   enabled: boolean;
   /** JSONata over the canonical ticket: when truthy, deskbridge leaves the ticket alone (no rule, no write). */
   skip?: string | undefined;
+  /** The safety catch of a source's first live pass (src/daemon/go-live.ts); absent: the default. */
+  firstLivePass?: { maxWrites: number | 'off' } | undefined;
 }
+
+/**
+ * Writes a source's first live pass may make before it is held (writes kept in the outbox until
+ * the admin raises the limit). About 250 tickets routed with a note each: more than a desk's
+ * new tickets of a day or two, far less than a backlog acted on by mistake.
+ */
+export const DEFAULT_FIRST_LIVE_PASS_MAX_WRITES = 500;
 
 const Schedule = z.string().min(1).describe('node-cron expression, e.g. "*/1 * * * *" (every minute); seconds field allowed');
 
@@ -57,6 +66,12 @@ export function sourceFields() {
      * gets no write at all (routing, notes, SLA, QA, duplicates). E.g. `'vip' in labels`.
      */
     skip: z.string().min(1).optional(),
+    /**
+     * The first live pass (the live state has never completed a pass for the source) is planned in
+     * full before anything is sent, logged as a warning with its volume, and held — writes kept
+     * pending in the outbox, nothing sent — when it would make more than `maxWrites` writes.
+     */
+    firstLivePass: z.strictObject({ maxWrites: z.union([z.number().int().positive(), z.literal('off')]).default(DEFAULT_FIRST_LIVE_PASS_MAX_WRITES) }).prefault({}),
   };
 }
 
@@ -64,4 +79,5 @@ export function sourceFields() {
 export const SOURCE_ID_DESCRIPTION = 'Unique source id (lower-case letters, digits, dashes). Keys the watermark and state of the source; rules name it in `scope.sources`.';
 export const SKIP_DESCRIPTION =
   "Opt-out: JSONata over the canonical ticket, checked before any rule. When it is truthy deskbridge leaves the ticket alone — no routing, note, SLA, QA or duplicate write — and `explain` says so. E.g. `'vip' in labels or raw.u_deskbridge_skip = true`; a condition that fails to evaluate leaves the ticket alone too.";
+export const FIRST_LIVE_PASS_DESCRIPTION = `Safety catch for the source's first live pass (its live state has never completed a pass): the pass is planned in full before anything is sent and logged as a warning with what it is about to write. Above \`maxWrites\` (default ${DEFAULT_FIRST_LIVE_PASS_MAX_WRITES}) nothing is sent: the writes wait in the outbox (\`deskbridge outbox list --live\`) until you raise \`maxWrites\` and restart, or drop them with \`deskbridge outbox discard --source <id>\`. \`off\`: no catch, the first live pass writes as it goes and the warning reports what it planned.`;
 export const SECRET_DESCRIPTION = 'write `${ENV_VAR}` to keep it out of the file (the value is redacted from logs)';

@@ -98,6 +98,23 @@ export interface OutboxEntry {
   updatedAt: string;
 }
 
+/** One row of {@link OutboxStore.volume}. */
+export interface OutboxVolumeRow {
+  sourceId: string;
+  kind: string;
+  status: OutboxStatus;
+  n: number;
+  /** created_at (ISO) of the first and last entry counted. */
+  first: string;
+  last: string;
+}
+
+/** When a source first and last completed a pass whose writes were not held (see src/daemon/go-live.ts). */
+export interface PassRecord {
+  firstCompletedAt: string;
+  lastCompletedAt: string;
+}
+
 export interface OutboxStore {
   /** Entries ready to send for a source, oldest first (per-ticket order preserved by `seq`). */
   due(sourceId: string, now: Date, limit: number): Promise<OutboxEntry[]>;
@@ -122,9 +139,21 @@ export interface OutboxStore {
   list(filter: { status?: OutboxStatus; sourceId?: string; ticketKey?: string; limit?: number }): Promise<OutboxEntry[]>;
   /** Entries whose id starts with `prefix` (as `outbox list` shortens them), at most `limit` (default 10). */
   find(prefix: string, limit?: number): Promise<OutboxEntry[]>;
+  /**
+   * Drops a source's pending writes unsent, at an admin's request (a held first live pass not
+   * wanted): each becomes dead with outcome `discarded`, recorded in the action log, and holds
+   * nothing behind it. `outbox retry --id` can still bring one back; a plain retry does not.
+   */
+  discard(sourceId: string, reason: string): Promise<number>;
   /** Puts dead (or all failed) entries back in the queue; returns how many. */
   retry(filter: { id?: string; sourceId?: string }): Promise<number>;
   counts(sourceId?: string): Promise<Record<OutboxStatus, number>>;
+  /**
+   * Entries per source, kind of write (the action type; `comment:public` for customer-visible
+   * comments) and status, with when the first and last of them were planned: the volume a pass or
+   * a dry run makes.
+   */
+  volume(filter?: { sourceId?: string; status?: OutboxStatus }): Promise<OutboxVolumeRow[]>;
   /** When the earliest pending entry of a source may be sent (ISO), or null when none is pending. */
   nextAttemptAt(sourceId: string): Promise<string | null>;
 }
@@ -138,6 +167,10 @@ export interface StateStore {
   /** The source's recorded start point for acting (ISO UTC; see src/daemon/start-point.ts), if any. */
   getStartPoint(sourceId: string): Promise<string | null>;
   setStartPoint(sourceId: string, actFrom: string): Promise<void>;
+  /** When the source completed passes (null: it has not, so its next live pass is its first). */
+  passRecord(sourceId: string): Promise<PassRecord | null>;
+  /** Records a pass completed with its writes released (the first such pass stays recorded as the first). */
+  recordPassCompleted(sourceId: string): Promise<void>;
   /** Which of these (nativeId, version) pairs were already processed; returns `nativeId@version` strings. */
   seenVersions(sourceId: string, records: readonly { nativeId: string; version: string }[]): Promise<Set<string>>;
   /** Forget ledger entries older than this (ISO UTC); they can no longer fall inside the overlap window. */

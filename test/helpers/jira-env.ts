@@ -42,6 +42,8 @@ export function writeJiraConfig(sandbox: JiraSandbox, extra: { rules?: string; o
       `    overlapSeconds: ${extra.overlapSeconds ?? 120}`,
       `    pageSize: ${extra.pageSize ?? 50}`,
       ...(actFrom !== null ? [`    actFrom: "${actFrom}"`] : []),
+      // The seeded backlog is acted on on purpose: no first-live-pass catch.
+      '    firstLivePass: { maxWrites: off }',
       `    rateLimit: { requestsPerMinute: ${extra.requestsPerMinute ?? 60000}, concurrency: 4 }`,
       '    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000 }',
       '',

@@ -51,6 +51,8 @@ export function writeConfig(
     timeoutMs?: number;
     breakerCooldownSeconds?: number;
     actFrom?: string | null;
+    /** The first live pass's catch; these tests act on the seeded backlog on purpose, so off unless given. */
+    firstLivePassMaxWrites?: number | 'off';
   } = {},
 ): string {
   // The sandboxes are seeded with tickets last updated years ago (the UCI event log is from 2016),
@@ -75,6 +77,7 @@ export function writeConfig(
       `    schedule: "${extra.schedule ?? '*/1 * * * *'}"`,
       `    pageSize: ${extra.pageSize ?? 50}`,
       ...(actFrom !== null ? [`    actFrom: "${actFrom}"`] : []),
+      `    firstLivePass: { maxWrites: ${extra.firstLivePassMaxWrites ?? 'off'} }`,
       `    rateLimit: { requestsPerMinute: ${extra.requestsPerMinute ?? 60000}, concurrency: 4 }`,
       `    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000, timeoutMs: ${extra.timeoutMs ?? 30000}, breakerCooldownSeconds: ${extra.breakerCooldownSeconds ?? 30} }`,
       '',

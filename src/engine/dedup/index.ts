@@ -3,6 +3,7 @@ import { isOpen, type Ticket } from '../../model/ticket.js';
 import { defineRuleKind, INTERNAL_NOTE_HINT, type CompiledRuleCommon, type RuleRun } from '../rule-kind.js';
 import type { Decision, DuplicateCandidate, EngineState, EvaluationContext, IndexedTicket } from '../types.js';
 import { DedupRule } from './schema.js';
+import { showTerms } from '../../similarity/surface.js';
 
 export type CompiledDedupRule = CompiledRuleCommon<DedupRule> & { kind: 'dedup' };
 
@@ -119,6 +120,8 @@ async function rootCandidates(ticket: Ticket, compiled: CompiledDedupRule, state
       chosen = { ...candidate, ...root, matchedFields: candidate.matchedFields, sharedTerms: candidate.sharedTerms };
     }
     if (chosen.key === ticket.key || !reportedBefore(chosen, ticket)) continue;
+    // Notes quote the shared terms: as the words the two tickets use, not their stems.
+    chosen = { ...chosen, sharedTerms: showTerms(chosen.sharedTerms, [ticket.title, candidate.title, ticket.description]) };
     const existing = byRoot.get(chosen.key);
     if (!existing || existing.score < chosen.score) byRoot.set(chosen.key, chosen);
   }

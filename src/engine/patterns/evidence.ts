@@ -1,4 +1,5 @@
 import { tokenise } from '../../similarity/normalise.js';
+import { SurfaceForms } from '../../similarity/surface.js';
 import type { PatternEvent, PatternProblem } from '../types.js';
 
 /** How many members a problem description lists one by one before summarising the rest. */
@@ -19,7 +20,7 @@ export interface PatternEvidence {
   lastSeen: string;
   /** Per detail field (ci, location, group…): value → number of members. */
   counts: Record<string, Record<string, number>>;
-  /** Terms most members' titles share, most common first. */
+  /** Terms most members' titles share, most common first, each as people wrote it (not stemmed). */
   sharedTerms: string[];
   /** The departure from normal that opened the problem, in words. */
   trigger: string;
@@ -64,19 +65,25 @@ export function buildEvidence(problem: PatternProblem, members: readonly Pattern
   };
 }
 
-/** Terms that at least half the titles contain (and at least two), most common first. */
+/**
+ * Terms that at least half the titles contain (and at least two), most common first. Shared is
+ * decided on the index terms (stems); each is shown as the word most often written for it in the
+ * titles ("minutes", not "minut").
+ */
 export function sharedTerms(titles: readonly string[]): string[] {
   if (titles.length < 2) return [];
   const documentFrequency = new Map<string, number>();
+  const forms = new SurfaceForms();
   for (const title of titles) {
     for (const term of new Set(tokenise(title))) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
+    forms.add(title);
   }
   const floor = Math.max(2, Math.ceil(titles.length / 2));
   return [...documentFrequency.entries()]
     .filter(([term, n]) => n >= floor && !term.startsWith('__'))
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .slice(0, 10)
-    .map(([term]) => term);
+    .map(([term]) => forms.show(term));
 }
 
 /** Used when an admin's description template fails: the problem still carries its evidence. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SECRET_DESCRIPTION, SKIP_DESCRIPTION, SOURCE_ID_DESCRIPTION, sourceFields } from '../source-base.js';
+import { FIRST_LIVE_PASS_DESCRIPTION, SECRET_DESCRIPTION, SKIP_DESCRIPTION, SOURCE_ID_DESCRIPTION, sourceFields } from '../source-base.js';
 
 /** Jira Cloud: email + API token (Basic). Data Center: username + password (Basic). */
 export const JiraBasicAuth = z.strictObject({
@@ -70,6 +70,7 @@ export const JiraSource = z.strictObject({
   dryRun: common.dryRun,
   enabled: common.enabled,
   skip: common.skip,
+  firstLivePass: common.firstLivePass,
 });
 export type JiraSource = z.infer<typeof JiraSource>;
 
@@ -112,5 +113,6 @@ export const JIRA_SOURCE_DESCRIPTIONS: readonly (readonly [z.core.$ZodType, stri
   [JiraSource.shape.retry, 'Retries of failed requests (429, 5xx, timeouts) with exponential backoff that honours Retry-After.'],
   [JiraSource.shape.dryRun, 'Plan and log every write, send none. Overrides the top-level switch when set.'],
   [JiraSource.shape.skip, SKIP_DESCRIPTION],
+  [JiraSource.shape.firstLivePass, FIRST_LIVE_PASS_DESCRIPTION],
   [JiraSource.shape.enabled, 'Set to false to stop syncing this source without removing it.'],
 ];

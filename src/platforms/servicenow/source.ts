@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SECRET_DESCRIPTION, SKIP_DESCRIPTION, SOURCE_ID_DESCRIPTION, sourceFields } from '../source-base.js';
+import { FIRST_LIVE_PASS_DESCRIPTION, SECRET_DESCRIPTION, SKIP_DESCRIPTION, SOURCE_ID_DESCRIPTION, sourceFields } from '../source-base.js';
 
 export const BasicAuth = z.strictObject({
   type: z.literal('basic'),
@@ -54,6 +54,7 @@ export const ServiceNowSource = z.strictObject({
   dryRun: common.dryRun,
   enabled: common.enabled,
   skip: common.skip,
+  firstLivePass: common.firstLivePass,
 });
 export type ServiceNowSource = z.infer<typeof ServiceNowSource>;
 
@@ -84,5 +85,6 @@ export const SERVICENOW_SOURCE_DESCRIPTIONS: readonly (readonly [z.core.$ZodType
   [ServiceNowSource.shape.retry, 'Retries of failed requests (429, 5xx, timeouts) with exponential backoff that honours Retry-After.'],
   [ServiceNowSource.shape.dryRun, 'Plan and log every write, send none. Overrides the top-level switch when set.'],
   [ServiceNowSource.shape.skip, SKIP_DESCRIPTION],
+  [ServiceNowSource.shape.firstLivePass, FIRST_LIVE_PASS_DESCRIPTION],
   [ServiceNowSource.shape.enabled, 'Set to false to stop syncing this source without removing it.'],
 ];

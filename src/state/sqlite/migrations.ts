@@ -190,4 +190,15 @@ export const migrations: readonly string[] = [
   ALTER TABLE tickets ADD COLUMN rules_triggered TEXT;
   ALTER TABLE tickets ADD COLUMN rules_applied TEXT;
   `,
+  `
+  -- Going live (issue 20): when each source first and last completed a pass whose writes were
+  -- not held. No row: the source's next live pass is its first (warned about, and held above
+  -- firstLivePass.maxWrites). A state that synced before this table existed has gone live already.
+  CREATE TABLE source_passes (
+    source_id TEXT PRIMARY KEY,
+    first_completed_at TEXT NOT NULL,
+    last_completed_at TEXT NOT NULL
+  );
+  INSERT INTO source_passes (source_id, first_completed_at, last_completed_at) SELECT source_id, updated_at, updated_at FROM watermarks;
+  `,
 ];

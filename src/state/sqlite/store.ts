@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PlannedAction, planOf } from '../../model/action.js';
 import { isOpen, TicketStatus } from '../../model/ticket.js';
-import type { BatchCommit, OutboxEntry, OutboxStatus, OutboxStore, QuarantineEntry, QuarantineStatus, StateStore, TicketState } from '../types.js';
+import type { BatchCommit, OutboxEntry, OutboxStatus, OutboxStore, PassRecord, QuarantineEntry, QuarantineStatus, StateStore, TicketState } from '../types.js';
 import { SqliteAuditQueue } from './audit-queue.js';
 import { SqliteHistoryStore } from './history.js';
 import { migrations } from './migrations.js';
@@ -153,6 +153,11 @@ export class SqliteStateStore implements StateStore {
         `INSERT INTO source_start_points (source_id, act_from, recorded_at) VALUES (?, ?, ?)
          ON CONFLICT(source_id) DO UPDATE SET act_from = excluded.act_from, recorded_at = excluded.recorded_at`,
       ),
+      passRecord: db.prepare<[string], { first_completed_at: string; last_completed_at: string }>('SELECT first_completed_at, last_completed_at FROM source_passes WHERE source_id = ?'),
+      recordPass: db.prepare(
+        `INSERT INTO source_passes (source_id, first_completed_at, last_completed_at) VALUES (?, ?, ?)
+         ON CONFLICT(source_id) DO UPDATE SET last_completed_at = excluded.last_completed_at`,
+      ),
       ledgerHas: db.prepare<[string, string, string], { one: number }>('SELECT 1 AS one FROM ledger WHERE source_id = ? AND native_id = ? AND version = ?'),
       ledgerAdd: db.prepare('INSERT OR IGNORE INTO ledger (source_id, native_id, version, updated_at) VALUES (?, ?, ?, ?)'),
       ledgerPrune: db.prepare('DELETE FROM ledger WHERE source_id = ? AND updated_at < ?'),
@@ -233,6 +238,16 @@ export class SqliteStateStore implements StateStore {
 
   async setStartPoint(sourceId: string, actFrom: string): Promise<void> {
     this.write(() => this.stmts.setStartPoint.run(sourceId, actFrom, this.clock().toISOString()));
+  }
+
+  async passRecord(sourceId: string): Promise<PassRecord | null> {
+    const row = this.stmts.passRecord.get(sourceId);
+    return row ? { firstCompletedAt: row.first_completed_at, lastCompletedAt: row.last_completed_at } : null;
+  }
+
+  async recordPassCompleted(sourceId: string): Promise<void> {
+    const now = this.clock().toISOString();
+    this.write(() => this.stmts.recordPass.run(sourceId, now, now));
   }
 
   async seenVersions(sourceId: string, records: readonly { nativeId: string; version: string }[]): Promise<Set<string>> {
@@ -402,6 +417,17 @@ export class SqliteStateStore implements StateStore {
           return with_;
         });
       },
+      async discard(sourceId, reason) {
+        return write(() => {
+          const ids = db.prepare<[string], { id: string }>(`SELECT id FROM outbox WHERE source_id = ? AND status = 'pending' ORDER BY seq`).all(sourceId);
+          for (const { id } of ids) {
+            stmts.markDead.run('discarded', reason, nowIso(), id);
+            audit.recordWrite(id, 'dead', reason);
+            releasePlanOf(id);
+          }
+          return ids.length;
+        });
+      },
       async list(filter) {
         const where: string[] = [];
         const params: (string | number)[] = [];
@@ -428,7 +454,8 @@ export class SqliteStateStore implements StateStore {
         return db.prepare<[string, string, number], OutboxRow>('SELECT * FROM outbox WHERE substr(id, 1, length(?)) = ? ORDER BY seq LIMIT ?').all(prefix, prefix, limit).map(toOutboxEntry);
       },
       async retry(filter) {
-        const where = [`status = 'dead'`];
+        // Writes an admin discarded come back only when asked for by id.
+        const where = filter.id ? [`status = 'dead'`] : [`status = 'dead'`, `coalesce(outcome, '') <> 'discarded'`];
         const params: string[] = [];
         if (filter.id) {
           // `outbox list` shows the first 12 characters; a prefix that is not unique matches nothing.
@@ -452,6 +479,17 @@ export class SqliteStateStore implements StateStore {
       },
       async nextAttemptAt(sourceId) {
         return stmts.nextAttempt.get(sourceId)?.at ?? null;
+      },
+      async volume(filter = {}) {
+        // A comment's visibility decides who reads it: customer-visible ones are counted apart.
+        const kind = `CASE WHEN action_type = 'comment' AND json_extract(planned, '$.action.visibility') = 'public' THEN 'comment:public' ELSE action_type END`;
+        return db
+          .prepare<[string | null, string | null, string | null, string | null], { source_id: string; kind: string; status: OutboxStatus; n: number; first: string; last: string }>(
+            `SELECT source_id, ${kind} AS kind, status, count(*) AS n, min(created_at) AS first, max(created_at) AS last FROM outbox
+               WHERE (? IS NULL OR source_id = ?) AND (? IS NULL OR status = ?) GROUP BY source_id, kind, status ORDER BY source_id, kind, status`,
+          )
+          .all(filter.sourceId ?? null, filter.sourceId ?? null, filter.status ?? null, filter.status ?? null)
+          .map((r) => ({ sourceId: r.source_id, kind: r.kind, status: r.status, n: r.n, first: r.first, last: r.last }));
       },
       async counts(sourceId) {
         const out: Record<OutboxStatus, number> = { pending: 0, done: 0, dead: 0 };

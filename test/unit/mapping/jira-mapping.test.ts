@@ -302,11 +302,11 @@ describe('jira outbound mappings', () => {
     ],
     [
       { type: 'comment', visibility: 'internal', body: 'Routed.' },
-      { comment: 'Routed.\n\n(deskbridge:m1)', public: false },
+      { comment: 'Routed.\n\n— automated note by deskbridge (rule route-vpn) · note id (deskbridge:m1)', public: false },
     ],
     [
       { type: 'comment', visibility: 'public', body: 'We are on it.' },
-      { comment: 'We are on it.\n\n(deskbridge:m1)', public: true },
+      { comment: 'We are on it.\n\n— automated note by deskbridge (rule route-vpn) · note id (deskbridge:m1)', public: true },
     ],
     [
       { type: 'create-problem', correlationKey: 'k', title: 'Recurring\nVPN drops', description: '5 incidents' },
@@ -318,7 +318,20 @@ describe('jira outbound mappings', () => {
     [{ type: 'set-field', field: 'priority', value: 'High' }, { fields: { priority: { name: 'High' } } }],
     [{ type: 'set-field', field: 'status', value: 'Resolved' }, { transition: 'Resolved' }],
   ] as [Action, Record<string, unknown>][])('map %j the same way on both flavours', async (action, expected) => {
-    expect(await mapOutbound(cloud, { action, target, marker })).toEqual(expected);
-    expect(await mapOutbound(datacenter, { action, target, marker })).toEqual(expected);
+    expect(await mapOutbound(cloud, { action, target, marker, rule: 'route-vpn' })).toEqual(expected);
+    expect(await mapOutbound(datacenter, { action, target, marker, rule: 'route-vpn' })).toEqual(expected);
+  });
+
+  it('ends a comment with a line that says it is automated, and keeps the marker the inbound mapping knows its own comments by', async () => {
+    for (const mappings of [cloud, datacenter]) {
+      const { comment } = await mapOutbound(mappings, { action: { type: 'comment', visibility: 'internal', body: 'Routed.' }, target, marker: 'deskbridge:3f9a1c2e7b4d5a60', rule: 'route-vpn' });
+      expect(comment).toMatch(/\(deskbridge:[0-9a-f]+\)$/);
+      expect(String(comment).split('\n').at(-1)).toBe('— automated note by deskbridge (rule route-vpn) · note id (deskbridge:3f9a1c2e7b4d5a60)');
+    }
+  });
+
+  it('leaves the rule out of the footer when the write has none', async () => {
+    const { comment } = await mapOutbound(cloud, { action: { type: 'comment', visibility: 'internal', body: 'Routed.' }, target, marker });
+    expect(comment).toBe('Routed.\n\n— automated note by deskbridge · note id (deskbridge:m1)');
   });
 });

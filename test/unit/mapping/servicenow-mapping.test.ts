@@ -80,12 +80,19 @@ describe('servicenow outbound mapping', () => {
       { type: 'assign', group: 'Network' },
       { assignment_group: 'Network', assigned_to: '' },
     ],
-    [{ type: 'comment', visibility: 'internal', body: 'Routed.' }, { work_notes: 'Routed.\n\n[deskbridge:m1]' }],
-    [{ type: 'comment', visibility: 'public', body: 'We are on it.' }, { comments: 'We are on it.\n\n[deskbridge:m1]' }],
+    [{ type: 'comment', visibility: 'internal', body: 'Routed.' }, { work_notes: 'Routed.\n\n— automated note by deskbridge (rule route-vpn) · note id [deskbridge:m1]' }],
+    [{ type: 'comment', visibility: 'public', body: 'We are on it.' }, { comments: 'We are on it.\n\n— automated note by deskbridge (rule route-vpn) · note id [deskbridge:m1]' }],
     [{ type: 'link-problem', problemRef: 'p1' }, { problem_id: 'p1' }],
     [{ type: 'set-field', field: 'u_qa_status', value: 'failed' }, { u_qa_status: 'failed' }],
   ] as const)('maps %o to native fields', async (action, expected) => {
-    expect(await mapOutbound(mappings, { action: structuredClone(action), target, marker: 'deskbridge:m1' })).toEqual(expected);
+    expect(await mapOutbound(mappings, { action: structuredClone(action), target, marker: 'deskbridge:m1', rule: 'route-vpn' })).toEqual(expected);
+  });
+
+  it('ends a note with a line a technician can read: automated, which rule, and the id deskbridge finds it by', async () => {
+    const fields = await mapOutbound(mappings, { action: { type: 'comment', visibility: 'internal', body: 'Routed to Network.' }, target, marker: 'deskbridge:b9c9363e16787e14', rule: 'route-vpn' });
+    const lines = String(fields['work_notes']).split('\n');
+    expect(lines.at(-1)).toBe('— automated note by deskbridge (rule route-vpn) · note id [deskbridge:b9c9363e16787e14]');
+    expect(fields['work_notes']).toContain('deskbridge:b9c9363e16787e14');
   });
 
   it('maps a problem creation with its correlation id so it can be found again', async () => {
