@@ -184,10 +184,11 @@ describe("the README's admin quick-start, followed word for word", () => {
     expect(notes).toHaveLength(1);
     const [note] = notes;
     expect(note?.by).toBe('deskbridge');
-    const marker = /\n\n\[(deskbridge:[0-9a-f]{16})\]$/.exec(note?.value ?? '')?.[1];
+    const footer = /\n\n(— automated note by deskbridge \(rule network\) · note id \[(deskbridge:[0-9a-f]{16})\])$/.exec(note?.value ?? '');
+    const marker = footer?.[2];
     expect(note?.value.startsWith(VPN_NOTE), note?.value).toBe(true);
-    // The marker the README shows technicians is this note's, and starts with the id it reviews.
-    expect(README).toContain(`[${marker ?? 'no marker'}]`);
+    // The footer the README shows technicians is this note's, and its id starts with the id it reviews.
+    expect(README).toContain(footer?.[1] ?? 'no footer');
     const reviewed = commands.find((command) => command.startsWith('deskbridge outbox show'))?.split(/\s+/)[3] ?? 'none';
     expect(marker?.slice('deskbridge:'.length).startsWith(reviewed)).toBe(true);
 
