@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { ConfigError, formatDiagnostic } from '../diagnostics/diagnostics.js';
 import { loadConfig } from '../config/load-config.js';
 import type { DaemonConfig } from '../config/schema.js';
-import { dryRunStatePath } from '../daemon/daemon.js';
+import { dryRunStatePath } from '../state/dry-run-path.js';
 import { openSqliteStore } from '../state/sqlite/store.js';
 import type { OutboxEntry, StateStore } from '../state/types.js';
 import { outboxEntryJson, outboxListHeading, outboxListLine, outboxShowLines, quarantineEntryJson, type StateMode } from './outbox-view.js';
