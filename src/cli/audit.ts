@@ -15,7 +15,7 @@ import {
   type QueuedEvent,
 } from '../audit/index.js';
 import { dryRunAuditDir } from '../daemon/audit-trail.js';
-import { dryRunStatePath } from '../daemon/daemon.js';
+import { dryRunStatePath } from '../state/dry-run-path.js';
 import { openSqliteStore } from '../state/sqlite/store.js';
 import { inspectionConfig } from './inspect.js';
 

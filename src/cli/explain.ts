@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { loadConfig } from '../config/load-config.js';
 import { mappingName, type Source } from '../config/schema.js';
 import { loadConfigSet } from '../daemon/reload.js';
-import { dryRunStatePath } from '../daemon/daemon.js';
+import { dryRunStatePath } from '../state/dry-run-path.js';
 import { mappingSourceBinding } from '../platforms/registry.js';
 import { explainTicket, formatExplanation, withStateWrites } from '../explain/explain.js';
 import type { PriorWrite, StateMode, StateWrites } from '../explain/prior-writes.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { ConfigError, formatDiagnostic } from '../diagnostics/diagnostics.js';
 import { loadConfig } from '../config/load-config.js';
 import type { DaemonConfig } from '../config/schema.js';
-import { dryRunStatePath } from '../daemon/daemon.js';
+import { dryRunStatePath } from '../state/dry-run-path.js';
 import { readDryRunPlan } from '../daemon/dry-run-plan.js';
 import { describeVolume, summariseVolume, type VolumeSummary } from '../daemon/go-live.js';
 import { DEFAULT_FIRST_LIVE_PASS_MAX_WRITES } from '../platforms/source-base.js';

@@ -1,29 +1,25 @@
 import { Command, Option } from 'commander';
-import { runCommand } from './run.js';
 import { ConfigError, formatDiagnostic } from '../diagnostics/diagnostics.js';
-import { runValidate, type ValidateResult } from '../config/validate.js';
-import { checkOnline } from '../online/check.js';
-import { demoCommand } from './demo.js';
-import { DEFAULT_SANDBOX, SANDBOX_SEEDS, sandboxCommand, type SandboxCommandOptions } from './sandbox.js';
-import { auditAcknowledgeCommand, auditReportCommand, auditVerifyCommand } from './audit.js';
-import { outboxCommand, outboxDiscardCommand, outboxShowCommand, quarantineCommand, statusCommand } from './inspect.js';
-import { explainCommand } from './explain.js';
-import { runTestCommand } from './test.js';
-import { runBacktestCommand } from './backtest.js';
-import { describeFatal, type FatalContext } from './fatal.js';
-import { revertCommand } from './revert.js';
-import { initCommand } from './init.js';
-import { mappingNames } from '../platforms/registry.js';
+import type { FatalContext } from './fatal.js';
+import { DEFAULT_SANDBOX, SANDBOX_SEEDS } from './sandbox-seeds.js';
+import type { SandboxCommandOptions } from './sandbox.js';
+import { MAPPING_NAMES } from '../platforms/mapping-names.js';
+import type { ValidateResult } from '../config/validate.js';
 import { defaultMappingsDir, packageVersion } from '../util/package-files.js';
+
+// Each command's module is imported inside its action, so a start-up loads only the command run:
+// `--help`, `--version`, `status` and `outbox list` do not pay for the sandboxes, the backtest,
+// the daemon and their dependencies (seconds through tsx, most of a compiled start too).
 
 /** The command being run and its config file, so a fatal error can name the path or port. */
 let fatalContext: FatalContext = { command: process.argv[2] ?? 'deskbridge' };
 
 /** Prints an error nothing else handled as one actionable line (stack only with DESKBRIDGE_DEBUG). */
-function reportFatal(error: unknown): void {
+async function reportFatal(error: unknown): Promise<void> {
   if (process.env['DESKBRIDGE_DEBUG']) process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   let lines: string[];
   try {
+    const { describeFatal } = await import('./fatal.js');
     lines = describeFatal(error, fatalContext);
   } catch {
     lines = [`deskbridge ${fatalContext.command}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`];
@@ -34,12 +30,10 @@ function reportFatal(error: unknown): void {
 // A throw from a timer or an 'error' event (a metrics port already in use) would otherwise end
 // the process with a stack trace; the exit code stays non-zero.
 process.on('uncaughtException', (error) => {
-  reportFatal(error);
-  process.exit(2);
+  void reportFatal(error).finally(() => process.exit(2));
 });
 process.on('unhandledRejection', (error) => {
-  reportFatal(error);
-  process.exit(2);
+  void reportFatal(error).finally(() => process.exit(2));
 });
 
 // `deskbridge outbox list | head`: a closed pipe is the reader saying it has seen enough.
@@ -62,11 +56,12 @@ program
 program
   .command('init')
   .description('write a starter deskbridge.yaml (dry run on, secrets from environment variables) and rules/ into a folder, then print the next steps')
-  .addOption(new Option('--platform <platform>', 'which platform the starter source is for').choices(mappingNames()).makeOptionMandatory())
+  .addOption(new Option('--platform <platform>', 'which platform the starter source is for').choices(MAPPING_NAMES).makeOptionMandatory())
   .option('--dir <dir>', 'folder to write into', '.')
   .option('--url <baseUrl>', 'instance or site address to write (default: read from an environment variable)')
   .option('--force', 'overwrite files that already exist')
-  .action((opts: { platform: string; dir: string; url?: string; force?: boolean }) => {
+  .action(async (opts: { platform: string; dir: string; url?: string; force?: boolean }) => {
+    const { initCommand } = await import('./init.js');
     process.exitCode = initCommand(
       opts,
       (line) => process.stdout.write(`${line}\n`),
@@ -82,6 +77,7 @@ program
   .option('--from <when>', 'act on tickets updated since this ISO date or duration back (7d, 12h); older ones are history: learned from, not acted on (default: since each source was first synced)')
   .option('--wait', 'when another daemon holds the state, wait for it to stop instead of exiting 75')
   .action(async (opts: { config: string; once?: boolean; from?: string; wait?: boolean }) => {
+    const { runCommand } = await import('./run.js');
     process.exitCode = await runCommand(opts);
   });
 
@@ -91,7 +87,14 @@ program
   .argument('[paths...]', 'files or folders (config, rules, mappings)', ['deskbridge.yaml'])
   .option('--online', 'also ask each enabled source (read-only GETs, credentials as the daemon resolves them) whether the raw.<field> names, assignment groups and people the rules name exist there')
   .action(async (paths: string[], opts: { online?: boolean }) => {
-    const extra = opts.online === true ? (validated: ValidateResult) => checkOnline(validated) : undefined;
+    const { runValidate } = await import('../config/validate.js');
+    const extra =
+      opts.online === true
+        ? async (validated: ValidateResult) => {
+            const { checkOnline } = await import('../online/check.js');
+            return checkOnline(validated);
+          }
+        : undefined;
     process.exitCode = await runValidate(paths, (line) => process.stdout.write(`${line}\n`), extra === undefined ? {} : { extra });
   });
 
@@ -111,6 +114,7 @@ program
   .option('--search-lag-ms <ms>', 'Jira: how far search lags behind writes')
   .action(async (opts: SandboxCommandOptions) => {
     try {
+      const { sandboxCommand } = await import('./sandbox.js');
       await sandboxCommand(opts);
     } catch (error) {
       process.stderr.write(`deskbridge sandbox: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -124,6 +128,7 @@ program
   .option('--incidents <n>', 'incidents to load from the ServiceNow event log', '300')
   .option('--jira-issues <n>', 'Apache Hadoop bug reports to load into the Jira sandbox', '40')
   .action(async (opts: { incidents: string; jiraIssues: string }) => {
+    const { demoCommand } = await import('./demo.js');
     process.exitCode = await demoCommand({ incidents: Number(opts.incidents), jiraIssues: Number(opts.jiraIssues) });
   });
 
@@ -134,6 +139,7 @@ program
   .option('--json', 'machine-readable report')
   .option('-c, --config <file>', "evaluate under this configuration's limits: (as run does)")
   .action(async (paths: string[], opts: { json?: boolean; config?: string }) => {
+    const { runTestCommand } = await import('./test.js');
     process.exitCode = await runTestCommand(paths, (line) => process.stdout.write(`${line}\n`), { ...(opts.json ? { json: true } : {}), ...(opts.config ? { config: opts.config } : {}) });
   });
 
@@ -165,6 +171,7 @@ program
         skip?: string;
       },
     ) => {
+      const { runBacktestCommand } = await import('./backtest.js');
       process.exitCode = await runBacktestCommand(
         {
           input,
@@ -193,6 +200,7 @@ program
   .option('--json', 'machine-readable output')
   .action(async (opts: { config: string; ticket?: string; file?: string; source?: string; json?: boolean }) => {
     try {
+      const { explainCommand } = await import('./explain.js');
       process.exitCode = await explainCommand(opts, (line) => process.stdout.write(`${line}\n`));
     } catch (error) {
       process.stderr.write(`deskbridge explain: ${error instanceof ConfigError ? error.diagnostics.map(formatDiagnostic).join('\n') : error instanceof Error ? error.message : String(error)}\n`);
@@ -206,6 +214,7 @@ program
   .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
   .option('--json', 'machine-readable output')
   .action(async (opts: { config: string; json?: boolean }) => {
+    const { statusCommand } = await import('./inspect.js');
     process.exitCode = await statusCommand(opts);
   });
 
@@ -220,6 +229,7 @@ outbox
   .option('--dry-run', 'the dry-run state (what dry-run sources planned; never sent)')
   .option('--json', 'machine-readable output, notes in full')
   .action(async (opts: { config: string; status?: 'pending' | 'done' | 'dead'; limit: string; live?: boolean; dryRun?: boolean; json?: boolean }) => {
+    const { outboxCommand } = await import('./inspect.js');
     process.exitCode = await outboxCommand('list', opts);
   });
 outbox
@@ -231,6 +241,7 @@ outbox
   .option('--dry-run', 'look in the dry-run state first')
   .option('--json', 'machine-readable output')
   .action(async (id: string, opts: { config: string; live?: boolean; dryRun?: boolean; json?: boolean }) => {
+    const { outboxShowCommand } = await import('./inspect.js');
     process.exitCode = await outboxShowCommand(id, opts);
   });
 outbox
@@ -239,6 +250,7 @@ outbox
   .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
   .option('--id <id>', 'one entry (default: every dead entry)')
   .action(async (opts: { config: string; id?: string }) => {
+    const { outboxCommand } = await import('./inspect.js');
     process.exitCode = await outboxCommand('retry', opts);
   });
 
@@ -248,6 +260,7 @@ outbox
   .requiredOption('--source <id>', 'the source whose pending writes to drop')
   .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
   .action(async (opts: { config: string; source: string }) => {
+    const { outboxDiscardCommand } = await import('./inspect.js');
     process.exitCode = await outboxDiscardCommand(opts);
   });
 
@@ -261,6 +274,7 @@ quarantine
   .option('--dry-run', "the dry-run sources' state")
   .option('--json', 'machine-readable output')
   .action(async (opts: { config: string; source?: string; live?: boolean; dryRun?: boolean; json?: boolean }) => {
+    const { quarantineCommand } = await import('./inspect.js');
     process.exitCode = await quarantineCommand('list', opts);
   });
 quarantine
@@ -272,6 +286,7 @@ quarantine
   .option('--all', 'every open entry')
   .option('--dry-run', "in the dry-run sources' state")
   .action(async (opts: { config: string; id?: string; source?: string; all?: boolean; dryRun?: boolean }) => {
+    const { quarantineCommand } = await import('./inspect.js');
     process.exitCode = await quarantineCommand('retry', opts);
   });
 
@@ -283,6 +298,7 @@ audit
   .option('--dir <dir>', 'audit folder (default: audit.dir of the config)')
   .option('--dry-run', "the dry-run sources' logs")
   .action(async (opts: { config: string; dir?: string; dryRun?: boolean }) => {
+    const { auditVerifyCommand } = await import('./audit.js');
     process.exitCode = await auditVerifyCommand(opts);
   });
 audit
@@ -294,6 +310,7 @@ audit
   .requiredOption('--reason <text>', 'why the break is acceptable (recorded in the log)')
   .option('--by <name>', 'who acknowledges it (default: the OS user)')
   .action(async (opts: { config: string; dryRun?: boolean; log: string; reason: string; by?: string }) => {
+    const { auditAcknowledgeCommand } = await import('./audit.js');
     process.exitCode = await auditAcknowledgeCommand(opts);
   });
 audit
@@ -307,6 +324,7 @@ audit
   .addOption(new Option('--format <format>', 'output format').choices(['md', 'csv', 'html']).default('md'))
   .option('-o, --out <file>', 'write to a file instead of stdout')
   .action(async (opts: { config: string; dir?: string; dryRun?: boolean; since?: string; until?: string; format: 'md' | 'csv' | 'html'; out?: string }) => {
+    const { auditReportCommand } = await import('./audit.js');
     process.exitCode = await auditReportCommand(opts);
   });
 
@@ -322,12 +340,13 @@ program
   .option('--apply', 'write the reverts (default: dry run, nothing is written); the daemon must be stopped')
   .action(async (opts: { config: string; rule?: string; source?: string; since?: string; until?: string; ticket?: string[]; apply?: boolean }) => {
     const { ticket, ...rest } = opts;
+    const { revertCommand } = await import('./revert.js');
     process.exitCode = await revertCommand({ ...rest, ...(ticket ? { tickets: ticket } : {}) }, (line) => process.stdout.write(`${line}\n`));
   });
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  reportFatal(error);
+  await reportFatal(error);
   process.exitCode = 2;
 }

@@ -1,9 +1,8 @@
 import { describeVolume, type WriteVolume } from '../daemon/go-live.js';
 import { ConfigError, formatDiagnostic } from '../diagnostics/diagnostics.js';
 import { loadConfig } from '../config/load-config.js';
-import { Daemon } from '../daemon/daemon.js';
-import { ConfigSetError } from '../daemon/reload.js';
-import { createLogger, type Logger } from '../observability/logger.js';
+import type { Daemon } from '../daemon/daemon.js';
+import type { Logger } from '../observability/logger.js';
 import { parseFrom } from '../daemon/start-point.js';
 import { formatHistoryReport } from '../engine/history-report.js';
 import { describeHolder, StateHeldError } from '../state/lease.js';
@@ -44,6 +43,9 @@ export async function runCommand(options: RunOptions): Promise<number> {
     return 2;
   }
   const { config, secrets } = loaded;
+  // The daemon and what it needs load once the config is known good: a config error is reported
+  // without paying for them.
+  const [{ Daemon }, { ConfigSetError }, { createLogger }] = await Promise.all([import('../daemon/daemon.js'), import('../daemon/reload.js'), import('../observability/logger.js')]);
   const logger = createLogger({ ...config.log, secrets });
   let daemon: Daemon;
   let allSourcesStopped = (): void => undefined;

@@ -2,20 +2,9 @@ import { CLI_SANDBOX_ACCOUNT, FIXTURE_INCIDENTS, seedFixtures, seedFromEventLog,
 import { startJiraSandbox } from '../sandbox/jira/index.js';
 import { demoJiraStore } from './demo-jira.js';
 import { parseFaultSpec } from '../sandbox/faults.js';
+import { SANDBOX_SEEDS, type SandboxPlatform } from './sandbox-seeds.js';
 
-/**
- * The sandboxes `deskbridge sandbox --platform` can start, keyed by platform id, with the seeds
- * each accepts. A new platform's sandbox adds a line here (and a branch below to start it).
- */
-export const SANDBOX_SEEDS = {
-  servicenow: ['fixtures', 'event-log', 'none'],
-  jira: ['fixtures', 'hadoop', 'none'],
-} as const satisfies Record<string, readonly SandboxCommandOptions['seed'][]>;
-
-export type SandboxPlatform = keyof typeof SANDBOX_SEEDS;
-
-/** What `--platform` defaults to. */
-export const DEFAULT_SANDBOX: SandboxPlatform = 'servicenow';
+export { DEFAULT_SANDBOX, SANDBOX_SEEDS, type SandboxPlatform } from './sandbox-seeds.js';
 
 export interface SandboxCommandOptions {
   platform: SandboxPlatform;

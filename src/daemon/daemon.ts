@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import { createConnector } from '../platforms/api.js';
 import type { Connector } from '../platforms/types.js';
 import { openSqliteStore } from '../state/sqlite/store.js';
+import { dryRunStatePath } from '../state/dry-run-path.js';
 import type { StateStore } from '../state/types.js';
 import { StateLeaseLostError } from '../state/lease.js';
 import { StateLock, type HoldOptions } from './state-lock.js';
@@ -315,9 +316,4 @@ export function dryRunSummary(result: PassResult): Record<string, unknown> {
   return { ...result, written };
 }
 
-/** `state.db` → `state.dry-run.db`. */
-
-export function dryRunStatePath(path: string): string {
-  if (path === ':memory:') return path;
-  return /\.db$/.test(path) ? path.replace(/\.db$/, '.dry-run.db') : `${path}.dry-run`;
-}
+export { dryRunStatePath };

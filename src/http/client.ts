@@ -1,4 +1,4 @@
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { AxiosInstance, AxiosResponse, AxiosStatic } from 'axios';
 import type { RateLimit, RetryPolicy } from './settings.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { PlatformError, type PlatformErrorCode } from './errors.js';
@@ -125,11 +125,22 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   return new AxiosHttpClient(options);
 }
 
+/**
+ * axios is loaded with the first request, not with this module: the config schema reaches the
+ * connectors, so every CLI start (`validate`, `status`, `outbox list`) would otherwise pay for it.
+ */
+let axiosLoaded: Promise<AxiosStatic> | undefined;
+let axiosModule: AxiosStatic | undefined;
+function loadAxios(): Promise<AxiosStatic> {
+  axiosLoaded ??= import('axios').then((loaded) => (axiosModule = loaded.default));
+  return axiosLoaded;
+}
+
 class AxiosHttpClient implements HttpClient {
   readonly sourceId: string;
   private readonly options: HttpClientOptions;
   private readonly retry: ResolvedRetry;
-  private readonly axios: AxiosInstance;
+  private axios: AxiosInstance | undefined;
   private readonly queue: HostQueue;
   private sent = 0;
   private readonly breaker: CircuitBreaker;
@@ -147,8 +158,14 @@ class AxiosHttpClient implements HttpClient {
       maxCooldownMs: 10 * 60_000,
       now: () => this.retry.now(),
     });
-    this.axios = axios.create({
-      baseURL: options.baseUrl.replace(/\/+$/, ''),
+  }
+
+  /** The axios instance, created at the first request (see loadAxios). */
+  private async instance(): Promise<AxiosInstance> {
+    if (this.axios) return this.axios;
+    const axios = await loadAxios();
+    this.axios ??= axios.create({
+      baseURL: this.options.baseUrl.replace(/\/+$/, ''),
       timeout: this.retry.timeoutMs,
       // Every status comes back as a response; we classify it ourselves so no axios error
       // (which carries the request config, Authorization header included) ever escapes.
@@ -158,6 +175,7 @@ class AxiosHttpClient implements HttpClient {
       transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: true },
       headers: { Accept: 'application/json' },
     });
+    return this.axios;
   }
 
   requestCount(): number {
@@ -249,6 +267,7 @@ class AxiosHttpClient implements HttpClient {
     const authHeaders = request.authenticate === false || !this.options.auth ? {} : await this.options.auth.headers(signal);
     const response = await this.queue.run(
       async () => {
+        const axios = await this.instance();
         this.sent += 1;
         const started = this.retry.now();
         // axios' own timeout only watches for an idle socket; this one bounds the whole exchange,
@@ -256,7 +275,7 @@ class AxiosHttpClient implements HttpClient {
         const deadline = AbortSignal.timeout(this.retry.timeoutMs);
         let response: AxiosResponse<unknown>;
         try {
-          response = await this.axios.request<unknown>({
+          response = await axios.request<unknown>({
             method: request.method,
             url: request.url,
             params: request.params,
@@ -330,10 +349,11 @@ class AxiosHttpClient implements HttpClient {
     if (request.signal?.aborted) {
       return request.signal.reason;
     }
-    if (!axios.isAxiosError(error) && !pastDeadline) {
+    const axiosError = axiosModule?.isAxiosError(error) ? error : undefined;
+    if (!axiosError && !pastDeadline) {
       return error;
     }
-    const errno = (axios.isAxiosError(error) ? error.code : undefined) ?? 'unknown';
+    const errno = axiosError?.code ?? 'unknown';
     const timedOut = pastDeadline || TIMEOUT_CODES.has(errno);
     const code: PlatformErrorCode = timedOut ? 'timeout' : 'network';
     const failure: FailureContext = {

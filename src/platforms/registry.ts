@@ -6,7 +6,8 @@ import { servicenow } from './servicenow/descriptor.js';
 /**
  * Every platform deskbridge can talk to, one line each; their order is the order config errors,
  * `validate` and the editor schema list them in. Adding a platform: its folder (with a
- * `descriptor.ts`), its mappings, its sandbox, and one line here.
+ * `descriptor.ts`), its mappings, its sandbox, and one line here (and its mapping names in
+ * mapping-names.ts, which the CLI reads at start-up).
  */
 export const PLATFORMS = [servicenow, jira] as const;
 

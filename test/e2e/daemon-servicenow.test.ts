@@ -3,6 +3,8 @@ import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
 import { useE2e } from '../helpers/e2e.js';
 import { snapshot, writeConfig, writesIn, type PlatformSnapshot } from '../helpers/sandbox-env.js';
 import { missingData } from '../helpers/data.js';
+import { inProcess } from '../helpers/cli-in-process.js';
+import { outboxCommand } from '../../src/cli/inspect.js';
 
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
 
@@ -73,7 +75,8 @@ describe('daemon against the ServiceNow sandbox (real HTTP, real SQLite)', () =>
     expect(writesIn(sandbox)).toBe(0);
     expect(snapshot(sandbox)).toEqual(before);
     expect(lines.filter((l) => l.includes('DRY-RUN: would write')).length).toBe(result.results[0]?.planned);
-    const listed = await e2e.cli(['outbox', 'list', '--config', configPath]);
+    // `deskbridge outbox list`, in-process (the CLI spawn is pinned in dry-run-review.test.ts).
+    const listed = await inProcess(() => outboxCommand('list', { config: configPath, limit: '50' }));
     expect(listed.stdout.split('\n').filter((l) => l.includes(' would have ')).length).toBe(result.results[0]?.planned);
     await daemon.stop();
 

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ServiceNowStore, seedFixtures } from '../../src/sandbox/servicenow/index.js';
 import { useE2e } from '../helpers/e2e.js';
 import { snapshot, writeConfig } from '../helpers/sandbox-env.js';
+import { inProcess } from '../helpers/cli-in-process.js';
+import { outboxCommand } from '../../src/cli/inspect.js';
 
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
 
@@ -39,7 +41,8 @@ describe('run --once after a dead-lettered write', () => {
         .filter((n) => n.includes('routed to')),
     ).toEqual([]);
 
-    const listed = (await e2e.cli(['outbox', 'list', '--status', 'dead', '--config', configPath])).stdout;
+    // `deskbridge outbox list --status dead`, in-process (the CLI spawn is pinned in dry-run-review.test.ts).
+    const listed = (await inProcess(() => outboxCommand('list', { config: configPath, status: 'dead', limit: '50' }))).stdout;
     expect(listed).toContain('Data Policy Exception');
     expect(listed).toMatch(/error: Not sent: it builds on assign [0-9a-f]{12} \(rule network-to-netops\), which was dead-lettered: ServiceNow refused PATCH/);
     expect(listed).toMatch(/pending 0, done \d+, dead \d+/);

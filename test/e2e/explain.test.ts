@@ -4,6 +4,10 @@ import { describe, expect, it } from 'vitest';
 import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
 import { useE2e } from '../helpers/e2e.js';
 import { REPO, writeConfig, writesIn } from '../helpers/sandbox-env.js';
+import { inProcess } from '../helpers/cli-in-process.js';
+import { explainCommand } from '../../src/cli/explain.js';
+
+type ExplainOptions = Parameters<typeof explainCommand>[0];
 
 describe('deskbridge explain', () => {
   const e2e = useE2e();
@@ -17,6 +21,13 @@ describe('deskbridge explain', () => {
   /** `deskbridge explain`: its exit code and everything it printed (stdout and stderr). */
   async function explain(args: string[]): Promise<{ status: number | null; stdout: string }> {
     const { code, output } = await e2e.cli(['explain', ...args], { env: { E2E_SN_PASSWORD: 'deskbridge' } });
+    return { status: code, stdout: output };
+  }
+
+  /** The same command run in this process (a CLI start saved); the first test keeps the real spawn. */
+  async function explainInProcess(opts: ExplainOptions): Promise<{ status: number | null; stdout: string }> {
+    process.env['E2E_SN_PASSWORD'] = 'deskbridge';
+    const { code, output } = await inProcess((out) => explainCommand(opts, out));
     return { status: code, stdout: output };
   }
 
@@ -39,7 +50,7 @@ describe('deskbridge explain', () => {
     const file = join(e2e.tempDir('deskbridge-explain-'), 'ticket.json');
     writeFileSync(file, JSON.stringify({ title: 'Core router down', priority: 1, status: 'new', group: 'Service Desk' }));
 
-    const result = await explain(['--file', file, '--config', config]);
+    const result = await explainInProcess({ file, config });
 
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/✓ major-incident\s+matched/);
@@ -48,7 +59,7 @@ describe('deskbridge explain', () => {
 
   it('says so when the ticket does not exist', async () => {
     const { config } = await desk();
-    const result = await explain(['--ticket', 'INC9999999', '--config', config]);
+    const result = await explainInProcess({ ticket: 'INC9999999', config });
 
     expect(result.status).toBe(1);
     expect(result.stdout).toContain('INC9999999 was not found');
