@@ -3,6 +3,7 @@ import { seedFixtures } from '../../../src/sandbox/jira/fixtures.js';
 import { type HadoopBugReport, readHadoopBugs, seedHadoop } from '../../../src/sandbox/jira/seed-hadoop.js';
 import { type JiraSandbox, type JiraSandboxOptions, startJiraSandbox } from '../../../src/sandbox/jira/server.js';
 import { JiraStore } from '../../../src/sandbox/jira/store.js';
+import { missingData } from '../../helpers/data.js';
 
 const START = new Date('2024-05-01T10:00:00Z');
 const INTEGRATION_ACCOUNT = '557058:deskbridge';
@@ -716,7 +717,7 @@ describe('Jira sandbox (Data Center)', () => {
   });
 });
 
-describe('Jira sandbox: seeding from the Apache Hadoop bug reports', () => {
+describe.skipIf(missingData('hadoopBugs'))('Jira sandbox: seeding from the Apache Hadoop bug reports', () => {
   let reports: HadoopBugReport[];
 
   beforeAll(async () => {

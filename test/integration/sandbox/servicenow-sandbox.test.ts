@@ -3,6 +3,7 @@ import { seedFixtures } from '../../../src/sandbox/servicenow/fixtures.js';
 import { type EventRow, readEventLog, replayEventLog, seedFromEventLog } from '../../../src/sandbox/servicenow/seed-event-log.js';
 import { type ServiceNowSandbox, startServiceNowSandbox } from '../../../src/sandbox/servicenow/server.js';
 import { ServiceNowStore } from '../../../src/sandbox/servicenow/store.js';
+import { missingData } from '../../helpers/data.js';
 
 const BASIC = `Basic ${Buffer.from('deskbridge:deskbridge').toString('base64')}`;
 const START = new Date('2024-05-01T10:00:00Z');
@@ -399,7 +400,7 @@ describe('ServiceNow sandbox: OAuth and rate limiting', () => {
   });
 });
 
-describe('ServiceNow sandbox: seeding from the UCI incident event log', () => {
+describe.skipIf(missingData('eventLog', 'ticketTexts'))('ServiceNow sandbox: seeding from the UCI incident event log', () => {
   let rows: EventRow[];
   let sandbox: ServiceNowSandbox;
 
