@@ -1,6 +1,12 @@
-// ESLint flat config. Type-aware typescript-eslint rules over everything tsconfig.json covers
-// (src, test, bench, scripts); the forbidden import directions between src/ folders; prettier's
-// config last so no stylistic rule fights the formatter (formatting is `npm run format:check`).
+// ESLint flat config in two layers over everything tsconfig.json covers (src, test, bench, scripts):
+// - syntax: typescript-eslint's recommended rules, unused code, type-only imports, eqeqeq, and the
+//   forbidden import directions between src/ folders. No type information, so it takes seconds:
+//   `npm run lint` (with prettier --check) uses only this layer (eslint.syntax.config.js).
+// - types: the type-aware rules (floating and misused promises, unsafe any, exhaustive switches,
+//   deprecated APIs). They build the whole TypeScript program, which costs as much as a second
+//   `tsc` and grows with the code, so they run as their own step: `npm run lint:types`. Editors
+//   read this file and get both layers.
+// prettier's config comes last so no stylistic rule fights the formatter.
 import { readdirSync, readFileSync } from 'node:fs';
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
@@ -10,17 +16,15 @@ import tseslint from 'typescript-eslint';
 /** Files the type checker sees (tsconfig.json `include`); the rest is linted without type information. */
 const TYPED = ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'];
 
-export default defineConfig(
-  {
-    ignores: ['dist/', 'coverage/', 'scratch/', '.deskbridge/', 'audit/', 'schemas/', 'test/fixtures/'],
-  },
+const ignores = {
+  ignores: ['dist/', 'coverage/', 'scratch/', '.deskbridge/', 'audit/', 'schemas/', 'test/fixtures/'],
+};
+
+const syntaxLayer = [
   js.configs.recommended,
   {
     files: TYPED,
-    extends: [tseslint.configs.recommendedTypeChecked],
-    languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
-    },
+    extends: [tseslint.configs.recommended],
     rules: {
       // Unused code is a leftover or a bug; a leading _ marks an intentionally unused binding.
       '@typescript-eslint/no-unused-vars': [
@@ -29,6 +33,28 @@ export default defineConfig(
       ],
       // Type-only imports marked as such are erased for sure: no accidental runtime import cycle.
       '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports' }],
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+      'prefer-const': 'error',
+    },
+  },
+  {
+    // Root scripts and configs (bin/, vitest configs, these files) are outside tsconfig.json.
+    files: ['**/*.js', '*.ts'],
+    ignores: TYPED,
+    extends: [tseslint.configs.recommended],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  ...importDirections(),
+];
+
+const typesLayer = [
+  {
+    files: TYPED,
+    extends: [tseslint.configs.recommendedTypeCheckedOnly],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
       // A switch over a union (rule kinds, action types, failure codes) without a default must name
       // every member, so adding a member is a compile-time to-do list. A deliberate `default` counts.
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
@@ -38,8 +64,6 @@ export default defineConfig(
       // Spreading a Promise, Map or class instance silently drops what was meant.
       '@typescript-eslint/no-misused-spread': 'error',
       '@typescript-eslint/use-unknown-in-catch-callback-variable': 'error',
-      eqeqeq: ['error', 'always', { null: 'ignore' }],
-      'prefer-const': 'error',
       // Off: the state store's methods are async by contract (StateStore returns promises so a
       // networked store can follow) over synchronous better-sqlite3 calls; `async` without `await`
       // is what turns a thrown error into a rejection there, not a mistake.
@@ -64,16 +88,16 @@ export default defineConfig(
     files: ['src/sandbox/**/*.ts'],
     rules: { '@typescript-eslint/no-base-to-string': 'off' },
   },
-  {
-    // Root scripts and configs (bin/, vitest configs, this file) are outside tsconfig.json.
-    files: ['**/*.js', '*.ts'],
-    ignores: TYPED,
-    extends: [tseslint.configs.recommended],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
-  },
-  ...importDirections(),
-  prettier,
-);
+];
+
+/**
+ * The syntax layer alone: what `npm run lint` checks (eslint.syntax.config.js). Disable comments
+ * for type-aware rules are unused here by design; the full config still reports stale ones.
+ */
+export const syntaxConfig = defineConfig(ignores, { linterOptions: { reportUnusedDisableDirectives: 'off' } }, ...syntaxLayer, prettier);
+
+/** Both layers: what editors and `npm run lint:types` check. */
+export default defineConfig(ignores, ...syntaxLayer, ...typesLayer, prettier);
 
 /**
  * The forbidden import directions of test/unit/architecture/import-rules.json as no-restricted-imports
