@@ -1,7 +1,8 @@
 import { PlatformError } from '../../http/errors.js';
 import type { FieldDictionary, NameCheck, PlatformDirectory } from '../types.js';
 import type { JiraRest } from './rest.js';
-import { FieldList } from './schema.js';
+import type { JiraFieldList } from './field-list.js';
+import { TEAM_ID } from './groups.js';
 import type { JiraUsers } from './users.js';
 import { z } from 'zod';
 
@@ -15,24 +16,24 @@ import { z } from 'zod';
 
 /** Keys of `raw` besides the issue's fields (see record.ts: the issue with `fields` lifted). */
 const ENVELOPE = ['id', 'key', 'self', 'changelog'];
-const TEAM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ProjectComponents = z.looseObject({ key: z.string().optional(), components: z.array(z.looseObject({ name: z.string() })).default([]) });
 
 export class JiraDirectory implements PlatformDirectory {
   private readonly rest: JiraRest;
   private readonly users: JiraUsers;
-  private fieldList: Promise<FieldList> | undefined;
+  private readonly fieldList: JiraFieldList;
   readonly requests: PlatformDirectory['requests'];
 
-  constructor(rest: JiraRest, users: JiraUsers) {
+  constructor(rest: JiraRest, users: JiraUsers, fieldList: JiraFieldList) {
     this.rest = rest;
     this.users = users;
+    this.fieldList = fieldList;
     const groups = rest.groupFieldId() === 'components' ? `GET ${rest.api}/project/{key}` : `GET ${rest.api}/field`;
     this.requests = { fields: `GET ${rest.api}/field`, groups, people: `GET ${rest.api}/user/search` };
   }
 
   async fields(signal?: AbortSignal): Promise<FieldDictionary> {
-    const list = await this.list(signal);
+    const list = await this.fieldList.read(signal);
     const labels = new Map(list.filter((field) => field.name !== undefined).map((field) => [field.name ?? '', field.id]));
     return { names: new Set([...ENVELOPE, ...list.map((field) => field.id)]), labels, checkedAgainst: `the ${this.rest.label} field list (${this.rest.api}/field)` };
   }
@@ -40,7 +41,7 @@ export class JiraDirectory implements PlatformDirectory {
   async groups(names: readonly string[], signal?: AbortSignal): Promise<NameCheck> {
     const fieldId = this.rest.groupFieldId();
     if (fieldId === 'components') return this.components(names, signal);
-    const field = (await this.list(signal)).find((candidate) => candidate.id === fieldId);
+    const field = (await this.fieldList.read(signal)).find((candidate) => candidate.id === fieldId);
     if (field === undefined) {
       return { missing: names.map((name) => ({ name, detail: `groupField ${fieldId} does not exist on ${this.rest.label}` })), checkedAgainst: `groupField ${fieldId}` };
     }
@@ -101,17 +102,6 @@ export class JiraDirectory implements PlatformDirectory {
       known: [...new Set([...known.values()].flatMap((components) => [...components]))],
       checkedAgainst: `components of project${projects.length > 1 ? 's' : ''} ${projects.join(', ')}`,
     };
-  }
-
-  private list(signal: AbortSignal | undefined): Promise<FieldList> {
-    this.fieldList ??= this.rest
-      .request({ method: 'GET', url: `${this.rest.api}/field`, operation: 'field-list', signal })
-      .then((response) => this.rest.parse(FieldList, response.data, 'field list'))
-      .catch((error: unknown) => {
-        this.fieldList = undefined;
-        throw error;
-      });
-    return this.fieldList;
   }
 }
 

@@ -1,11 +1,12 @@
 import { PlatformError } from '../../http/errors.js';
 import { jqlString } from './jql.js';
 import type { JiraRest } from './rest.js';
-import { FieldList, SearchJqlResponse } from './schema.js';
+import type { JiraFieldList } from './field-list.js';
+import { type FieldList, SearchJqlResponse } from './schema.js';
 import type { JiraSearch } from './search.js';
 
 /** Atlassian team ids are UUIDs. */
-const TEAM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const TEAM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Writes a group name into the source's group field in the shape that field takes (components,
@@ -15,13 +16,14 @@ export class JiraGroups {
   /** Lower-cased team name → team id: from the source's `teams` map, then learned from the group field of every issue read. */
   private readonly teamIds = new Map<string, string>();
   private readonly teamLookups = new Map<string, Promise<void>>();
-  private fields: Promise<FieldList> | undefined;
+  private readonly fieldList: JiraFieldList;
   private readonly rest: JiraRest;
   private readonly search: JiraSearch;
 
-  constructor(rest: JiraRest, search: JiraSearch) {
+  constructor(rest: JiraRest, search: JiraSearch, fieldList: JiraFieldList) {
     this.rest = rest;
     this.search = search;
+    this.fieldList = fieldList;
     for (const [name, id] of Object.entries(rest.source.teams ?? {})) this.teamIds.set(name.toLowerCase(), id);
   }
 
@@ -173,21 +175,10 @@ export class JiraGroups {
 
   /** The group field's definition, or an error saying groupField names no field. */
   private async field(fieldId: string, signal: AbortSignal | undefined): Promise<FieldList[number]> {
-    const field = (await this.fieldTypes(signal)).find((candidate) => candidate.id === fieldId);
+    const field = (await this.fieldList.read(signal)).find((candidate) => candidate.id === fieldId);
     if (field === undefined) {
       throw this.rest.badRequest(`groupField ${fieldId} does not exist on ${this.rest.label} (source ${this.rest.sourceId})`, 'Check groupField against Jira admin > Issues > Custom fields');
     }
     return field;
-  }
-
-  private fieldTypes(signal: AbortSignal | undefined): Promise<FieldList> {
-    this.fields ??= this.rest
-      .request({ method: 'GET', url: `${this.rest.api}/field`, operation: 'field-list', signal })
-      .then((response) => this.rest.parse(FieldList, response.data, 'field list'))
-      .catch((error: unknown) => {
-        this.fields = undefined;
-        throw error;
-      });
-    return this.fields;
   }
 }
