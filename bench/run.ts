@@ -36,6 +36,7 @@ import { RulesFile } from '../src/engine/kinds.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { scratchHistory } from '../src/state/sqlite/store.js';
 import { createServiceNowConnector } from '../src/platforms/servicenow/index.js';
+import { CLI_SANDBOX_ACCOUNT } from '../src/sandbox/servicenow/index.js';
 import { demoTeamIds } from '../src/cli/demo-jira.js';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -79,7 +80,7 @@ const SNOW = (url: string): Record<string, unknown> => ({
   id: 'bench-snow',
   platform: 'servicenow',
   baseUrl: url,
-  auth: { type: 'basic', username: 'deskbridge', password: 'deskbridge' },
+  auth: { type: 'basic', username: CLI_SANDBOX_ACCOUNT.userName, password: CLI_SANDBOX_ACCOUNT.password },
   // The seeded incidents are years old: act on them, as the figures always have (a first sync
   // without a start point would only learn from them).
   actFrom: '2000-01-01T00:00:00Z',
@@ -145,6 +146,8 @@ async function syncAgainst(sandboxArgs: string[], source: (url: string) => Recor
     const requests = daemon.totalRequests();
     await daemon.stop();
     const pass = results[0];
+    // A pass that never completed measured nothing: say so instead of printing 0 tickets/s.
+    if (!pass && !options.timeLimitMs) throw new Error(`the ${String(config.sources[0]?.id)} pass against the sandbox did not complete (refused credentials, or the sandbox failed)`);
     // ServiceNow's control API answers `{ result }`, Jira's `{ requests }`.
     const log = (await (await fetch(`${sandbox.url}/__sandbox/requests`)).json()) as { result?: { path: string; status: number }[]; requests?: { path: string; status: number }[] };
     const api = (log.result ?? log.requests ?? []).filter((r) => r.path.startsWith('/api/') || r.path.startsWith('/rest/'));
@@ -249,42 +252,58 @@ async function rulesThroughput(): Promise<void> {
   line('   ratio deskbridge / raw JSONata', (oursTps / rawTps).toFixed(2));
 }
 
+/** Runs one part of the bench; a part that breaks is reported and fails the run, and the rest still run. */
+async function part(run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    process.exitCode = 1;
+    process.stdout.write(`   FAILED: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+}
+
 async function main(): Promise<void> {
   process.stdout.write(`deskbridge bench — Node ${process.version}, sandbox in a child process\n\n`);
-  process.stdout.write('1. Full sync of the sandbox seeded with the UCI ServiceNow event log (example rules)\n');
-  const eventLogAll = ['--seed', 'event-log', '--limit', String(INCIDENTS)];
-  const dry = await syncAgainst(eventLogAll, SNOW, { dryRun: true });
-  const rssAfterDry = process.resourceUsage().maxRSS / 1024;
-  const full = await syncAgainst(eventLogAll, SNOW);
-  const rssPeak = process.resourceUsage().maxRSS / 1024;
-  for (const [name, f] of [
-    ['dry-run (baseline: pull + plan)', dry],
-    ['full (pull + plan + write)', full],
-  ] as const) {
-    line(`   ${name}: tickets/s`, `${fmt(f.tickets / f.seconds)} (${f.tickets} tickets in ${f.seconds.toFixed(1)} s, ${f.routed} routed)`);
-    line(`   ${name}: API calls per ticket`, `${(f.requests / f.tickets).toFixed(4)} (${f.requests} requests, ${f.writes} writes)`);
-  }
-  line('   throughput full / dry-run', (full.tickets / full.seconds / (dry.tickets / dry.seconds)).toFixed(2));
-  const writeCalls = full.requests - dry.requests;
-  // Expected 3: the read-before-overwrite version check, the assignment PATCH, the note PATCH
-  // (the journal lookup that guards a retried note is skipped on first attempts).
-  line('   write-side calls per routed ticket (check + assign + note = 3)', `${(writeCalls / full.routed).toFixed(2)}`);
+  let serviceNowCallsPerRouted: number | undefined;
+  await part(async () => {
+    process.stdout.write('1. Full sync of the sandbox seeded with the UCI ServiceNow event log (example rules)\n');
+    const eventLogAll = ['--seed', 'event-log', '--limit', String(INCIDENTS)];
+    const dry = await syncAgainst(eventLogAll, SNOW, { dryRun: true });
+    const rssAfterDry = process.resourceUsage().maxRSS / 1024;
+    const full = await syncAgainst(eventLogAll, SNOW);
+    const rssPeak = process.resourceUsage().maxRSS / 1024;
+    for (const [name, f] of [
+      ['dry-run (baseline: pull + plan)', dry],
+      ['full (pull + plan + write)', full],
+    ] as const) {
+      line(`   ${name}: tickets/s`, `${fmt(f.tickets / f.seconds)} (${f.tickets} tickets in ${f.seconds.toFixed(1)} s, ${f.routed} routed)`);
+      line(`   ${name}: API calls per ticket`, `${(f.requests / f.tickets).toFixed(4)} (${f.requests} requests, ${f.writes} writes)`);
+    }
+    line('   throughput full / dry-run', (full.tickets / full.seconds / (dry.tickets / dry.seconds)).toFixed(2));
+    const writeCalls = full.requests - dry.requests;
+    // Expected 3: the read-before-overwrite version check, the assignment PATCH, the note PATCH
+    // (the journal lookup that guards a retried note is skipped on first attempts).
+    line('   write-side calls per routed ticket (check + assign + note = 3)', `${(writeCalls / full.routed).toFixed(2)}`);
+    serviceNowCallsPerRouted = full.requests / full.routed;
 
-  process.stdout.write('\n2. Memory of the daemon process\n');
-  line('   peak RSS after the dry-run sync', `${fmt(rssAfterDry)} MB`);
-  line('   peak RSS after the full sync', `${fmt(rssPeak)} MB`);
+    process.stdout.write('\n2. Memory of the daemon process\n');
+    line('   peak RSS after the dry-run sync', `${fmt(rssAfterDry)} MB`);
+    line('   peak RSS after the full sync', `${fmt(rssPeak)} MB`);
+  });
 
-  process.stdout.write('\n3. Full sync of the Jira sandbox seeded with the Apache Hadoop bug reports (example rules)\n');
-  for (const flavour of ['cloud', 'datacenter'] as const) {
-    const jira = await syncAgainst(['--platform', 'jira', '--flavour', flavour, '--seed', 'hadoop', '--limit', '5000'], JIRA(flavour));
-    line(`   Jira ${flavour}: tickets/s`, `${fmt(jira.tickets / jira.seconds)} (${jira.tickets} issues in ${jira.seconds.toFixed(1)} s, ${jira.routed} routed)`);
-    line(`   Jira ${flavour}: API calls per issue`, `${(jira.requests / jira.tickets).toFixed(3)} (${jira.requests} requests, ${jira.writes} writes)`);
-    // Jira data routes a larger share of issues than the event log, so compare per routed ticket.
-    line(`   Jira ${flavour}: API calls per routed issue, ratio to ServiceNow's`, (jira.requests / jira.routed / (full.requests / full.routed)).toFixed(2));
-  }
+  await part(async () => {
+    process.stdout.write('\n3. Full sync of the Jira sandbox seeded with the Apache Hadoop bug reports (example rules)\n');
+    for (const flavour of ['cloud', 'datacenter'] as const) {
+      const jira = await syncAgainst(['--platform', 'jira', '--flavour', flavour, '--seed', 'hadoop', '--limit', '5000'], JIRA(flavour));
+      line(`   Jira ${flavour}: tickets/s`, `${fmt(jira.tickets / jira.seconds)} (${jira.tickets} issues in ${jira.seconds.toFixed(1)} s, ${jira.routed} routed)`);
+      line(`   Jira ${flavour}: API calls per issue`, `${(jira.requests / jira.tickets).toFixed(3)} (${jira.requests} requests, ${jira.writes} writes)`);
+      // Jira data routes a larger share of issues than the event log, so compare per routed ticket.
+      if (serviceNowCallsPerRouted !== undefined) line(`   Jira ${flavour}: API calls per routed issue, ratio to ServiceNow's`, (jira.requests / jira.routed / serviceNowCallsPerRouted).toFixed(2));
+    }
+  });
 
-  await rulesThroughput();
-  await reliability();
+  await part(rulesThroughput);
+  await part(reliability);
 }
 
 await main();
