@@ -63,6 +63,13 @@ export interface WriteResult {
    * the audit trail can tell what `deskbridge revert` puts back. Assign: `group` and `assignee` by name.
    */
   previous?: PreviousValues | undefined;
+  /**
+   * The ticket's `version` (as `pull` reports it) right after this write, for platforms whose
+   * records do not say who changed them last (Freshservice, Zendesk without audits). The sync loop
+   * remembers it in the state store and treats a pulled record at exactly this version as an own
+   * write — also after a restart — so a write never re-triggers the rules that made it.
+   */
+  ownVersion?: string | undefined;
 }
 
 /** Values a write replaced, by canonical field (`group`, `assignee`); null = it was empty. */
