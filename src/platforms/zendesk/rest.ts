@@ -17,6 +17,8 @@ export class ZendeskRest {
   readonly now: () => number;
   readonly sleep: Sleep;
   private readonly http: HttpClient;
+  /** Epoch ms until which the account's budget is spent, by the last answer's rate-limit headers. */
+  private spentUntil = 0;
 
   constructor(source: ZendeskSource, deps: ConnectorDeps) {
     this.source = source;
@@ -41,8 +43,25 @@ export class ZendeskRest {
     });
   }
 
-  request(request: ZendeskRequest): ReturnType<HttpClient['request']> {
-    return this.http.request(request);
+  /**
+   * Sends through the shared client (pacing, auth, retries, Retry-After), after waiting out a
+   * budget the last answer said was spent: Zendesk's `ratelimit-remaining` / `X-Rate-Limit-Remaining`
+   * at 0 means the next request would be a 429, so it waits `ratelimit-reset` seconds instead.
+   * https://developer.zendesk.com/api-reference/introduction/rate-limits/
+   */
+  async request(request: ZendeskRequest): ReturnType<HttpClient['request']> {
+    const wait = this.spentUntil - this.now();
+    if (wait > 0) await this.sleep(wait, request.signal);
+    const response = await this.http.request(request);
+    const remaining = response.header('ratelimit-remaining') ?? response.header('x-rate-limit-remaining');
+    if (remaining !== undefined && Number(remaining) <= 0) {
+      const reset = Number(response.header('ratelimit-reset') ?? '');
+      // Without a reset time a spent budget refills within the minute; a second is a cautious guess.
+      const seconds = Number.isFinite(reset) && reset > 0 ? Math.min(reset, this.source.retry.maxRetryAfterSeconds) : 1;
+      this.spentUntil = this.now() + seconds * 1000;
+      this.logger?.debug('Zendesk rate-limit budget spent; holding requests', { source: this.sourceId, seconds });
+    }
+    return response;
   }
 
   requestCount(): number {

@@ -54,8 +54,8 @@ export const ZendeskSource = z.strictObject({
   duplicates: ZendeskDuplicates.default({ link: 'tag', tag: 'deskbridge_duplicate' }),
   /** Tag added to every ticket deskbridge creates (problems, tasks), so people can find them. */
   createdTag: Tag.default('deskbridge'),
-  /** Requests a minute to the incremental export (10 by Zendesk's limit; 30 with High Volume API). */
-  exportRequestsPerMinute: z.number().int().min(1).max(30).default(ZENDESK_EXPORT_REQUESTS_PER_MINUTE),
+  /** Requests a minute to the incremental export (10 by Zendesk's limit; 30 with High Volume API; more only for a sandbox). */
+  exportRequestsPerMinute: z.number().int().min(1).max(6000).default(ZENDESK_EXPORT_REQUESTS_PER_MINUTE),
   schedule: common.schedule,
   /** The export compares whole seconds and leaves out the last minute; re-read a little to be safe. */
   overlapSeconds: z.number().int().min(1).default(120),
@@ -91,7 +91,10 @@ export const ZENDESK_SOURCE_DESCRIPTIONS: readonly (readonly [z.core.$ZodType, s
   [DuplicateByField, "Write the original's ticket id into a custom ticket field (`fieldId`: the field's numeric id, Admin Center > Objects and rules > Ticket fields)."],
   [DuplicateByMerge, 'Merge the duplicate into the original above `minSimilarity`, else tag it. Destructive: off unless configured.'],
   [ZendeskSource.shape.createdTag, 'Tag added to every ticket deskbridge creates (problem tickets, follow-up tasks).'],
-  [ZendeskSource.shape.exportRequestsPerMinute, "Requests a minute to the incremental ticket export: 10 by Zendesk's limit (30 with the High Volume API add-on)."],
+  [
+    ZendeskSource.shape.exportRequestsPerMinute,
+    "Requests a minute to the incremental ticket export: 10 by Zendesk's limit (30 with the High Volume API add-on); more only makes sense against a sandbox.",
+  ],
   [
     ZendeskSource.shape.overlapSeconds,
     'Each pass re-reads tickets changed this many seconds before the watermark. The export compares whole seconds (`generated_timestamp`), so keep at least a few seconds; re-read versions are skipped by the ledger.',

@@ -236,3 +236,24 @@ describe('Zendesk pull (cursor-based incremental ticket export)', () => {
     await expect(connector.init()).rejects.toMatchObject({ code: 'auth', retryable: false });
   });
 });
+
+describe('Zendesk rate-limit headers', () => {
+  it('waits ratelimit-reset seconds before the next request when an answer says the budget is spent', async () => {
+    const { connector, sleeps } = harness(source({ exportRequestsPerMinute: 1000 }));
+    http
+      .mock(BASE)
+      .get('/api/v2/groups.json')
+      .query(true)
+      .reply(200, { groups: [], meta: { has_more: false } }, { 'ratelimit-limit': '200', 'ratelimit-remaining': '0', 'ratelimit-reset': '12' })
+      .get('/api/v2/users.json')
+      .query(true)
+      .reply(200, { users: [], meta: { has_more: false } })
+      .get(EXPORT)
+      .query(true)
+      .reply(200, page([], null, true));
+
+    await collect(connector.pull({ from: '2026-12-05T11:00:00.000Z', fields: [] }));
+
+    expect(sleeps).toContain(12_000);
+  });
+});
