@@ -224,3 +224,17 @@ describe('Zendesk follow-up tasks', () => {
     expect(result.ref).toBe('6001');
   });
 });
+
+describe('Zendesk creation retries', () => {
+  it('does not re-send a problem POST after a 503 (it may have landed); the outbox retry finds it by external_id', async () => {
+    const { connector } = harness();
+    lookup(problemExternalId(KEY), []);
+    http.mock(BASE).post('/api/v2/tickets.json').reply(503, 'upstream timeout');
+
+    await expect(connector.apply(write(CREATE, CREATE_FIELDS))).rejects.toMatchObject({ retryable: true });
+    expect(http.requests().filter((r) => r.method === 'POST')).toHaveLength(1);
+
+    lookup(problemExternalId(KEY), [problem()]);
+    expect(await connector.apply(write(CREATE, CREATE_FIELDS, { firstAttempt: false }))).toEqual({ outcome: 'unchanged', ref: String(PROBLEM_ID) });
+  });
+});
