@@ -65,6 +65,8 @@ export class ProblemWriter {
       return { outcome: 'skipped', ref: nativeId, reason: `already linked to problem ${current.problem_id} (the rule's problem.overwrite is off)` };
     }
     if (current.status === 'closed') return { outcome: 'skipped', ref: nativeId, reason: 'Zendesk does not change closed tickets' };
+    // Only an incident can point at a problem, and turning a problem into an incident would orphan its own incidents.
+    if (current.type === 'problem') return { outcome: 'skipped', ref: nativeId, reason: 'the ticket is itself a problem ticket' };
     const answer = await updateTicket(this.rest, nativeId, { type: 'incident', problem_id: problemId }, { stamp: current.updated_at, idempotent: true, signal });
     return notApplied(answer, nativeId) ?? (answer.kind === 'updated' ? applied(answer, nativeId, this.own) : { outcome: 'superseded', ref: nativeId });
   }
