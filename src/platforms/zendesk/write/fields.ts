@@ -1,7 +1,7 @@
 import type { WriteRequest, WriteResult } from '../../types.js';
 import type { OwnVersions } from '../own-versions.js';
 import type { ZendeskPeople } from '../people.js';
-import { stampOf } from '../record.js';
+import { stampOf, ticketVersion } from '../record.js';
 import type { ZendeskRest } from '../rest.js';
 import type { ZendeskWrite } from '../schema.js';
 import { applied, notApplied } from './outcomes.js';
@@ -82,9 +82,10 @@ export class FieldWriter {
       if (error instanceof PlatformError && error.status === 422 && typeof groupId === 'number') this.people.forgetMembers(groupId);
       throw error;
     }
-    if (answer.kind === 'conflict' && !request.firstAttempt && (await this.alreadyHolds(nativeId, fields, signal))) {
-      // An earlier attempt landed and its answer was lost: its own change made the stamp stale.
-      return { outcome: 'unchanged', ref: nativeId };
+    if (answer.kind === 'conflict') {
+      // A 409 may be our own earlier attempt (an outbox retry, or the client's re-send after a lost answer) that made the stamp stale.
+      const landed = await this.alreadyHolds(nativeId, fields, signal);
+      if (landed !== undefined) return landed;
     }
     const skipped = notApplied(answer, nativeId);
     if (skipped !== undefined || answer.kind !== 'updated') return skipped ?? { outcome: 'superseded', ref: nativeId };
@@ -101,14 +102,26 @@ export class FieldWriter {
     const fields = { ...write.ticket };
     if (Object.keys(fields).length === 0) return { outcome: 'unchanged', ref: nativeId };
     const answer = await updateTicket(this.rest, nativeId, fields, { stamp: stampOf(request.planned.target.version), idempotent: true, signal });
-    if (answer.kind === 'conflict' && !request.firstAttempt && (await this.alreadyHolds(nativeId, fields, signal))) return { outcome: 'unchanged', ref: nativeId };
+    if (answer.kind === 'conflict') {
+      const landed = await this.alreadyHolds(nativeId, fields, signal);
+      if (landed !== undefined) return landed;
+    }
     return notApplied(answer, nativeId) ?? (answer.kind === 'updated' ? applied(answer, nativeId, this.own) : { outcome: 'superseded', ref: nativeId });
   }
 
-  private async alreadyHolds(nativeId: string, fields: Record<string, unknown>, signal: AbortSignal | undefined): Promise<boolean> {
+  /**
+   * After a 409: `unchanged` when the ticket already holds every value the write sets (the write
+   * landed, its answer was lost), with the version it is at as our own; undefined when a person's
+   * edit stands in the way (superseded).
+   */
+  private async alreadyHolds(nativeId: string, fields: Record<string, unknown>, signal: AbortSignal | undefined): Promise<WriteResult | undefined> {
     const current = await readTicketState(this.rest, nativeId, signal);
-    if (current === null) return false;
-    return Object.entries(fields).every(([key, value]) => JSON.stringify((current as Record<string, unknown>)[key] ?? null) === JSON.stringify(value ?? null));
+    if (current === null) return undefined;
+    const holds = Object.entries(fields).every(([key, value]) => JSON.stringify((current as Record<string, unknown>)[key] ?? null) === JSON.stringify(value ?? null));
+    if (!holds) return undefined;
+    const version = ticketVersion(current);
+    this.own.note(nativeId, version);
+    return { outcome: 'unchanged', ref: nativeId, ownVersion: version };
   }
 }
 

@@ -73,7 +73,10 @@ describe('Zendesk assign', () => {
     http
       .mock(BASE)
       .put('/api/v2/tickets/4211.json')
-      .reply(409, { error: 'UpdateConflict', description: 'Safe Update prevented the update due to outdated ticket data. Please fetch the latest ticket data and try again.' });
+      .reply(409, { error: 'UpdateConflict', description: 'Safe Update prevented the update due to outdated ticket data. Please fetch the latest ticket data and try again.' })
+      // The check after a 409: a person put it elsewhere, so it was not our own write landing.
+      .get('/api/v2/tickets/4211.json')
+      .reply(200, { ticket: ticket(4211, { updated_at: '2026-12-05T11:05:00Z', group_id: SERVICE_DESK, assignee_id: BETH }) });
 
     const result = await connector.apply(write(ASSIGN, { group: 'Network Operations', assignee: 'Network Engineer 1' }));
 
@@ -93,7 +96,7 @@ describe('Zendesk assign', () => {
 
     const result = await connector.apply(write(ASSIGN, { group: 'Network Operations', assignee: 'Network Engineer 1' }, { firstAttempt: false }));
 
-    expect(result).toEqual({ outcome: 'unchanged', ref: '4211' });
+    expect(result).toEqual({ outcome: 'unchanged', ref: '4211', ownVersion: versionOf(ticket(4211, { updated_at: '2026-12-05T11:10:00Z', group_id: NETWORK, assignee_id: NE1 })) });
   });
 
   it('records a closed ticket (422 "closed prevents ticket update") as skipped, without retrying', async () => {

@@ -21,8 +21,19 @@ afterEach(async () => {
  * `updated_at` to the current second. Not a sandbox: just enough state for the daemon's loop
  * (pull → plan → outbox → write → pull again) to be checked with real SQLite in one process.
  */
-function account(tickets: Map<number, Record<string, unknown>>): { writes: () => number; comments: Map<number, { body: string; public: boolean }[]> } {
+function account(
+  tickets: Map<number, Record<string, unknown>>,
+  faults: { every: number } | undefined = undefined,
+): { writes: () => number; comments: Map<number, { body: string; public: boolean }[]>; faults: () => number } {
   let writes = 0;
+  let requests = 0;
+  let injected = 0;
+  /** Every n-th update fails: a 429 (not applied), a 503 before applying, a 503 after applying (the answer lost), in turn. */
+  const fault = (): 'throttle' | 'before' | 'after' | undefined => {
+    if (faults === undefined || ++requests % faults.every !== 0) return undefined;
+    injected++;
+    return (['throttle', 'before', 'after'] as const)[injected % 3];
+  };
   const comments = new Map<number, { body: string; public: boolean }[]>();
   http
     .mock(BASE)
@@ -43,6 +54,9 @@ function account(tickets: Map<number, Record<string, unknown>>): { writes: () =>
       const uri = new URL(request.url).pathname;
       const body: unknown = await request.json();
       const id = Number(/(\d+)\.json/.exec(uri)?.[1]);
+      const failure = fault();
+      if (failure === 'throttle') return [429, { error: 'TooManyRequests' }, { 'Retry-After': '0' }] as const;
+      if (failure === 'before') return [503, 'Service Unavailable'] as const;
       const current = tickets.get(id);
       if (current === undefined) return [404, { error: 'RecordNotFound' }] as const;
       const { ticket: update } = body as { ticket: Record<string, unknown> };
@@ -53,9 +67,29 @@ function account(tickets: Map<number, Record<string, unknown>>): { writes: () =>
       const now = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace('.000', '');
       const next = { ...current, ...attributes, updated_at: now, generated_timestamp: Math.floor(Date.now() / 1000) };
       tickets.set(id, next);
+      if (failure === 'after') return [503, 'Service Unavailable'] as const;
       return [200, { ticket: next, audit: { events: [] } }] as const;
     });
-  return { writes: () => writes, comments };
+  http
+    .mock(BASE)
+    .persist()
+    .get(/^\/api\/v2\/tickets\/\d+\.json$/)
+    .optionally()
+    .reply((request: Request) => {
+      const current = tickets.get(Number(/(\d+)\.json/.exec(new URL(request.url).pathname)?.[1]));
+      return current === undefined ? ([404, { error: 'RecordNotFound' }] as const) : ([200, { ticket: current }] as const);
+    });
+  http
+    .mock(BASE)
+    .persist()
+    .get(/\/api\/v2\/tickets\/\d+\/comments\.json/)
+    .query(true)
+    .optionally()
+    .reply((request: Request) => {
+      const id = Number(/tickets\/(\d+)\//.exec(new URL(request.url).pathname)?.[1]);
+      return [200, { comments: [...(comments.get(id) ?? [])].reverse() }] as const;
+    });
+  return { writes: () => writes, comments, faults: () => injected };
 }
 
 function config(): string {
@@ -153,4 +187,21 @@ describe('daemon with a Zendesk source (real SQLite, HTTP answered in-process)',
     expect(tickets.get(4211)?.['group_id']).toBe(NETWORK);
     expect(zd.writes()).toBe(4);
   }, 30_000);
+
+  it('ends, with every 10th update failing (429, 503 before or after applying), where a clean run ends: one assignment and one private note per ticket', async () => {
+    const tickets = new Map(Array.from({ length: 12 }, (_, i) => [5000 + i, ticket(5000 + i, { updated_at: '2026-12-05T11:00:00Z' })] as const));
+    const zd = account(tickets, { every: 10 });
+    directory(http);
+    const d = daemon(config());
+
+    // A pass leaves a write whose answer was lost for a later retry; the next passes finish it.
+    for (let pass = 0; pass < 4 && !(await d.runOnce()).ok; pass++);
+
+    expect(zd.faults()).toBeGreaterThanOrEqual(2);
+    for (const [id, t] of tickets) {
+      expect(t['group_id'], String(id)).toBe(NETWORK);
+      expect(zd.comments.get(id), String(id)).toHaveLength(1);
+      expect(zd.comments.get(id)?.[0]?.public, String(id)).toBe(false);
+    }
+  }, 120_000);
 });
