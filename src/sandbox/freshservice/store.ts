@@ -274,7 +274,22 @@ export interface FreshserviceStoreOptions {
   now?: () => Date;
   /** Workspaces created with the store; default one primary workspace "IT". */
   workspaces?: readonly WorkspaceInput[];
+  /** Custom ticket fields (snake-case names) the account defines; writes to others are refused. */
+  customFields?: readonly CustomFieldDef[];
 }
+
+export interface CustomFieldDef {
+  name: string;
+  label: string;
+  type: 'custom_text' | 'custom_paragraph' | 'custom_checkbox' | 'custom_number' | 'custom_dropdown' | 'custom_date';
+  choices?: readonly string[];
+}
+
+/** Two custom fields every sandbox account has, so writes to custom_fields have something to hit. */
+export const DEFAULT_CUSTOM_FIELDS: readonly CustomFieldDef[] = [
+  { name: 'deskbridge_marker', label: 'Deskbridge marker', type: 'custom_text' },
+  { name: 'affected_service', label: 'Affected service', type: 'custom_dropdown', choices: ['Email', 'VPN', 'ERP', 'Printing', 'Network', 'Other'] },
+];
 
 /** Plain text of an HTML fragment: tags dropped, the common entities decoded, whitespace collapsed. */
 export function htmlToText(html: string): string {
@@ -313,6 +328,7 @@ export class FreshserviceStore {
   private readonly ticketMap = new Map<number, StoredTicket>();
   private readonly conversationMap = new Map<number, StoredConversation>();
   private readonly problemMap = new Map<number, StoredProblem>();
+  readonly customFields: readonly CustomFieldDef[];
   private nextWorkspaceId = 2;
   private nextUserId = 1_000_000_001;
   private nextGroupId = 1_000_000_101;
@@ -322,6 +338,7 @@ export class FreshserviceStore {
 
   constructor(options: FreshserviceStoreOptions = {}) {
     this.now = options.now ?? (() => new Date());
+    this.customFields = options.customFields ?? DEFAULT_CUSTOM_FIELDS;
     const workspaces = options.workspaces ?? [{ name: 'IT', primary: true }];
     for (const workspace of workspaces) this.addWorkspace(workspace);
     if (!this.primaryWorkspace()) throw new Error('A Freshservice account needs a primary workspace');
@@ -331,6 +348,10 @@ export class FreshserviceStore {
     // Freshservice timestamps have whole seconds; keep stored values on the same grid so that
     // what a client reads back compares equal to what the sandbox filters on.
     return Math.floor(this.now().getTime() / 1000) * 1000;
+  }
+
+  customFieldNames(): string[] {
+    return this.customFields.map((f) => f.name);
   }
 
   // ---- workspaces ------------------------------------------------------------------------
@@ -507,7 +528,7 @@ export class FreshserviceStore {
       sub_category: input.sub_category ?? null,
       item_category: input.item_category ?? null,
       tags: [...(input.tags ?? [])],
-      custom_fields: { ...(input.custom_fields ?? {}) },
+      custom_fields: { ...Object.fromEntries(this.customFields.map((f) => [f.name, null])), ...(input.custom_fields ?? {}) },
       due_by: createdAt + resolveHours * HOUR,
       fr_due_by: createdAt + responseHours * HOUR,
       is_escalated: false,
