@@ -29,3 +29,5 @@ export type { FreshservicePlan, LimitedOperation, RateLimitConfig } from './rate
 export { formatFreshserviceTimestamp, parseFreshserviceDate } from './time.js';
 export { FAULT_KINDS, FaultConfigError, parseFaultSpec, resolveFaultConfig } from '../faults.js';
 export type { FaultConfig, FaultCounts, FaultKind, FaultLogEntry, FaultPhase, ResolvedFaultConfig } from '../faults.js';
+export { DEFAULT_HELPDESK_TICKETS_PATH, readHelpdeskTickets, seedHelpdeskTickets } from './seed-helpdesk.js';
+export type { HelpdeskTicketRow, SeedHelpdeskOptions, SeedHelpdeskResult } from './seed-helpdesk.js';

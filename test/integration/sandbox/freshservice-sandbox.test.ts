@@ -1,5 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLI_SANDBOX_API_KEY, FreshserviceStore, type FreshserviceSandbox, type SeededFixtures, seedFixtures, startFreshserviceSandbox } from '../../../src/sandbox/freshservice/index.js';
+import { existsSync } from 'node:fs';
+import {
+  CLI_SANDBOX_API_KEY,
+  DEFAULT_HELPDESK_TICKETS_PATH,
+  FreshserviceStore,
+  seedHelpdeskTickets,
+  type FreshserviceSandbox,
+  type SeededFixtures,
+  seedFixtures,
+  startFreshserviceSandbox,
+} from '../../../src/sandbox/freshservice/index.js';
 
 const START = Date.parse('2026-12-05T12:00:00Z');
 
@@ -241,6 +251,101 @@ describe('Freshservice sandbox', () => {
       ]);
       const fields = (await api('/api/v2/ticket_form_fields')).body?.['ticket_fields'] as { name: string }[];
       expect(fields.map((f) => f.name)).toContain('deskbridge_marker');
+    });
+  });
+  describe('problems', () => {
+    const problem = {
+      subject: 'VPN gateway drops sessions',
+      description: '<p>Several VPN drops</p>',
+      email: 'deskbridge@example.com',
+      due_by: '2026-12-12T12:00:00Z',
+      priority: 3,
+      status: 1,
+      impact: 2,
+    };
+
+    it('creates a problem and refuses one without its mandatory fields', async () => {
+      const created = await api('/api/v2/problems', { method: 'POST', body: problem });
+      expect(created.status).toBe(201);
+      expect(created.body?.['problem']).toMatchObject({ id: 1, subject: 'VPN gateway drops sessions', requester_id: seeded.integrationAgent.id, due_by: '2026-12-12T12:00:00Z', status: 1 });
+      const missing = await api('/api/v2/problems', { method: 'POST', body: { subject: 'x' } });
+      expect(missing.status).toBe(400);
+      const fields = (missing.body?.['errors'] as { field: string; code: string }[]).map((e) => e.field);
+      expect(fields).toEqual(expect.arrayContaining(['description', 'due_by', 'priority', 'status', 'impact', 'requester_id']));
+    });
+
+    it('associates tickets through PUT /tickets/{id} with problem.display_id and lists them', async () => {
+      await api('/api/v2/problems', { method: 'POST', body: problem });
+      const [a, b] = [seeded.tickets[0]!.id, seeded.tickets[1]!.id];
+      for (const id of [a, b]) expect((await api(`/api/v2/tickets/${id}`, { method: 'PUT', body: { problem: { display_id: 1 } } })).status).toBe(200);
+      expect(sandbox.store.problemTickets(1).map((t) => t.id)).toEqual([a, b]);
+      const shown = await api(`/api/v2/tickets/${a}?include=problem`);
+      expect((shown.body?.['ticket'] as Record<string, unknown>)['problem']).toMatchObject({ display_id: 1, subject: 'VPN gateway drops sessions' });
+      expect(((await api('/api/v2/problems')).body?.['problems'] as unknown[]).length).toBe(1);
+      expect((await api(`/api/v2/tickets/${a}`, { method: 'PUT', body: { problem: { display_id: 99 } } })).status).toBe(400);
+    });
+
+    it('updates a problem', async () => {
+      await api('/api/v2/problems', { method: 'POST', body: problem });
+      const res = await api('/api/v2/problems/1', { method: 'PUT', body: { status: 3, known_error: true } });
+      expect(res.body?.['problem']).toMatchObject({ status: 3, known_error: true });
+    });
+  });
+
+  describe('filter', () => {
+    it('filters by an updated_at range and returns total', async () => {
+      const q = encodeURIComponent(`"updated_at:>'2026-12-05T11:45:00Z' AND updated_at:<'2026-12-05T12:00:00Z'"`);
+      const res = await api(`/api/v2/tickets/filter?query=${q}`);
+      expect(res.status).toBe(200);
+      expect(res.body?.['total']).toBe(2);
+      expect((await api(`/api/v2/tickets/filter?query=${encodeURIComponent('"priority:>3 OR group_id:null"')}`)).body?.['total']).toBe(3);
+      expect((await api('/api/v2/tickets/filter?query=priority:3')).status).toBe(400);
+      expect((await api(`/api/v2/tickets/filter?query=${encodeURIComponent('"subject:\'x\'"')}`)).status).toBe(400);
+    });
+  });
+
+  describe('rate limits', () => {
+    it('throttles ticket listing at its sub-limit with 429 and Retry-After, counting failed calls', async () => {
+      await sandbox.close();
+      const store = new FreshserviceStore({ now });
+      seedFixtures(store);
+      sandbox = await startFreshserviceSandbox({
+        store,
+        now,
+        rateLimit: { total: 10, subLimits: { list_tickets: 3, view_ticket: 5, create_ticket: 5, update_ticket: 5, list_agents: 5, list_requesters: 5 } },
+      });
+      expect((await api('/api/v2/tickets?per_page=500')).status).toBe(400);
+      const ok = await api('/api/v2/tickets');
+      expect(ok.headers.get('x-ratelimit-total')).toBe('10');
+      expect(ok.headers.get('x-ratelimit-remaining')).toBe('8');
+      expect((await api('/api/v2/tickets')).status).toBe(200);
+      const limited = await api('/api/v2/tickets');
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).toBe('60');
+      expect((await api('/api/v2/groups')).status).toBe(200);
+      clock += 60_000;
+      expect((await api('/api/v2/tickets')).status).toBe(200);
+    });
+
+    it('defaults to the Pro plan figures', async () => {
+      const res = await api('/api/v2/groups');
+      expect(res.headers.get('x-ratelimit-total')).toBe('400');
+    });
+  });
+
+  describe('seeding from the help-desk data set', () => {
+    it.skipIf(!existsSync(DEFAULT_HELPDESK_TICKETS_PATH))(`seeds real ticket texts deterministically (needs ${DEFAULT_HELPDESK_TICKETS_PATH})`, async () => {
+      const make = async () => {
+        const store = new FreshserviceStore({ now });
+        seedFixtures(store);
+        return (await seedHelpdeskTickets(store, { count: 50 })).tickets;
+      };
+      const [a, b] = [await make(), await make()];
+      expect(a).toHaveLength(50);
+      expect(a.map((t) => [t.subject, t.priority, t.group_id, t.category])).toEqual(b.map((t) => [t.subject, t.priority, t.group_id, t.category]));
+      expect(a[1]?.subject).toBe('connection with icon');
+      expect(new Set(a.map((t) => t.type))).toContain('Service Request');
+      expect(a.some((t) => t.group_id !== null) && a.some((t) => t.group_id === null)).toBe(true);
     });
   });
 });
