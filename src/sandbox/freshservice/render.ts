@@ -211,6 +211,7 @@ export function renderProblem(problem: StoredProblem): Record<string, unknown> {
     custom_fields: { ...problem.custom_fields },
     analysis_fields: {},
     workspace_id: problem.workspace_id,
+    assets: [],
     attachments: [],
   };
 }
