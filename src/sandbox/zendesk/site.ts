@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultConfig, FaultCounts, FaultInjector, FaultKind, FaultLogEntry, ResolvedFaultConfig } from '../faults.js';
-import type { ZendeskStore, ZendeskUser } from './store.js';
+import type { ZendeskStore, ZendeskUser, ZendeskUserInput } from './store.js';
 
 export interface ZendeskOAuthToken {
   token: string;
@@ -25,12 +25,14 @@ export interface ZendeskSandboxOptions {
   store?: ZendeskStore;
   /** Clock for writes, the export's one-minute cutoff and rate-limit windows; default the store's or real time. */
   now?: () => Date;
+  /** Extra users (agents/admins with API tokens) added to the store at start, e.g. the CLI account. */
+  users?: readonly ZendeskUserInput[];
   /** OAuth access tokens accepted as `Authorization: Bearer <token>`. */
   oauthTokens?: readonly ZendeskOAuthToken[];
   /** Account-wide limit; default 400/min (Support/Suite Professional). null: none. */
   rateLimit?: RateLimit | null;
-  /** Incremental export endpoints: default 10/min (documented). null: none. */
-  incrementalRateLimit?: RateLimit | null;
+  /** Incremental export endpoints, requests per minute: default 10 (documented; 30 with High Volume API). null: none. */
+  exportRateLimit?: number | null;
   /** Update Ticket: default 30 updates per 10 minutes per user per ticket (documented). null: none. */
   ticketUpdateLimit?: RateLimit | null;
   /** Fault injection for reliability tests (see readme.md). Default: none. */

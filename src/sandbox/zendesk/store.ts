@@ -30,6 +30,16 @@ export interface ZendeskUser {
   updated_at: number;
 }
 
+export interface ZendeskUserInput {
+  name: string;
+  email: string;
+  role?: UserRole;
+  apiToken?: string;
+  active?: boolean;
+  time_zone?: string;
+  id?: number;
+}
+
 export interface ZendeskGroup {
   id: number;
   name: string;
@@ -253,7 +263,7 @@ export class ZendeskStore {
 
   // ---- people ----
 
-  addUser(input: { name: string; email: string; role?: UserRole; apiToken?: string; active?: boolean; time_zone?: string; id?: number }): ZendeskUser {
+  addUser(input: ZendeskUserInput): ZendeskUser {
     const t = this.ms();
     const id = input.id ?? this.nextUserId++;
     if (input.id !== undefined) this.nextUserId = Math.max(this.nextUserId, input.id + 1);
@@ -484,7 +494,13 @@ export class ZendeskStore {
     if (ticket.status === 'new' && ticket.assignee_id !== null) ticket.status = 'open';
     for (const field of ['subject', 'status', 'priority', 'type', 'group_id', 'assignee_id', 'requester_id', 'problem_id', 'external_id'] as const) {
       if (before[field] !== ticket[field]) {
-        audit.events.push({ id: this.nextEventId++, type: 'Change', field_name: field, value: ticket[field] === null ? null : String(ticket[field]), previous_value: before[field] === null ? null : String(before[field]) });
+        audit.events.push({
+          id: this.nextEventId++,
+          type: 'Change',
+          field_name: field,
+          value: ticket[field] === null ? null : String(ticket[field]),
+          previous_value: before[field] === null ? null : String(before[field]),
+        });
       }
     }
     if (before.tags.join(' ') !== ticket.tags.join(' ')) audit.events.push({ id: this.nextEventId++, type: 'Change', field_name: 'tags', value: [...ticket.tags], previous_value: before.tags });
@@ -690,10 +706,18 @@ export class ZendeskStore {
       if (!source) continue;
       const t = this.ms();
       const audit = this.newAudit(source, authorId, t, 'merge');
-      this.addCommentEvent(source, audit, { body: comments.source ?? `This request was closed and merged into request #${targetId} "${target.subject}".`, public: comments.sourcePublic ?? false }, authorId, t);
+      this.addCommentEvent(
+        source,
+        audit,
+        { body: comments.source ?? `This request was closed and merged into request #${targetId} "${target.subject}".`, public: comments.sourcePublic ?? false },
+        authorId,
+        t,
+      );
       audit.events.push({ id: this.nextEventId++, type: 'Change', field_name: 'status', value: 'closed', previous_value: source.status });
       source.status = 'closed';
       source.merged_into = targetId;
+      // Zendesk tags merged-away tickets so they can be told apart from ones closed by hand.
+      if (!source.tags.includes('closed_by_merge')) source.tags.push('closed_by_merge');
       this.touch(source, t, true);
     }
     const t = this.ms();

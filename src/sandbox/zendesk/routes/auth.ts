@@ -13,14 +13,15 @@ import type { ZendeskUser } from '../store.js';
  */
 
 export const DEFAULT_ACCOUNT_LIMIT: RateLimit = { limit: 400, windowSeconds: 60 };
-export const DEFAULT_INCREMENTAL_LIMIT: RateLimit = { limit: 10, windowSeconds: 60 };
+export const DEFAULT_EXPORT_PER_MINUTE = 10;
 export const DEFAULT_TICKET_UPDATE_LIMIT: RateLimit = { limit: 30, windowSeconds: 600 };
 
 export function unauthenticated(): HttpError {
   return new HttpError(401, { error: "Couldn't authenticate you" }, { 'WWW-Authenticate': 'Basic realm="Web Password"' });
 }
 
-export function authenticate(site: ZendeskSite, req: IncomingMessage): ZendeskUser {
+/** The active user the credentials name, or undefined (no, malformed or wrong credentials). */
+export function identify(site: ZendeskSite, req: IncomingMessage): ZendeskUser | undefined {
   const header = req.headers.authorization ?? '';
   const space = header.indexOf(' ');
   const scheme = space > 0 ? header.slice(0, space).toLowerCase() : '';
@@ -40,7 +41,13 @@ export function authenticate(site: ZendeskSite, req: IncomingMessage): ZendeskUs
     const hit = site.options.oauthTokens?.find((t) => safeEqual(t.token, credentials));
     user = hit ? site.store.userByEmail(hit.user) : undefined;
   }
-  if (!user || !user.active || user.suspended) throw unauthenticated();
+  return user && user.active && !user.suspended ? user : undefined;
+}
+
+/** The calling agent or admin; 401 for unrecognised credentials, 403 for an end user. */
+export function authenticate(site: ZendeskSite, req: IncomingMessage): ZendeskUser {
+  const user = identify(site, req);
+  if (!user) throw unauthenticated();
   if (user.role === 'end-user') {
     throw new HttpError(403, { error: 'Forbidden', description: 'You do not have access to this page. Please contact the account owner of this help desk for further help.' });
   }
@@ -77,8 +84,9 @@ export function checkAccountLimit(site: ZendeskSite, res: ServerResponse): void 
 
 /** The incremental export endpoints' own limit (10 per minute), on top of the account's. */
 export function checkIncrementalLimit(site: ZendeskSite): void {
-  const limit = site.options.incrementalRateLimit === undefined ? DEFAULT_INCREMENTAL_LIMIT : site.options.incrementalRateLimit;
-  if (limit === null) return;
+  const perMinute = site.options.exportRateLimit === undefined ? DEFAULT_EXPORT_PER_MINUTE : site.options.exportRateLimit;
+  if (perMinute === null) return;
+  const limit: RateLimit = { limit: perMinute, windowSeconds: 60 };
   const r = take(site, 'incremental', limit);
   if (r.retryAfter !== undefined) throw tooManyRequests(r.retryAfter, 'Number of allowed incremental export API requests per minute exceeded');
 }

@@ -28,7 +28,7 @@ function size(value: string | null, name: string): number {
   return n;
 }
 
-/** One page of `items` (sorted by id) under `key`, with the links a client follows. */
+/** One page of `items` (in the order given) under `key`, with the links a client follows. */
 export function paginate<T extends { id: number }>(url: URL, key: string, items: readonly T[], render: (item: T) => unknown): Record<string, unknown> {
   const q = url.searchParams;
   const link = (params: Record<string, string>): string => {
@@ -44,13 +44,20 @@ export function paginate<T extends { id: number }>(url: URL, key: string, items:
     const before = q.get('page[before]');
     let window: T[];
     let hasMore: boolean;
+    // Cursors name a record; the page starts after (or ends before) its position in `items`,
+    // so the same code serves ascending and descending orders.
+    const position = (cursor: string): number => {
+      const id = decode(cursor);
+      const index = items.findIndex((i) => i.id === id);
+      if (index < 0) throw new HttpError(400, { error: 'InvalidPaginationParameter', description: 'cursor is invalid' });
+      return index;
+    };
     if (before !== null) {
-      const id = decode(before);
-      const earlier = items.filter((i) => i.id < id);
+      const earlier = items.slice(0, position(before));
       window = earlier.slice(Math.max(0, earlier.length - pageSize));
       hasMore = earlier.length > pageSize;
     } else {
-      const rest = after === null ? [...items] : items.filter((i) => i.id > decode(after));
+      const rest = after === null ? [...items] : items.slice(position(after) + 1);
       window = rest.slice(0, pageSize);
       hasMore = rest.length > pageSize;
     }
