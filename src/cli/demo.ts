@@ -10,6 +10,9 @@ import { loadTicketTexts, raiseIncident, readEventLog, replayEventLog, seedFixtu
 import { startJiraSandbox } from '../sandbox/jira/index.js';
 import { formatVerifyResult, verifyAll, type AuditLogName, type ChainHead } from '../audit/index.js';
 import { demoJiraStore, demoTeamIds } from './demo-jira.js';
+import { demoFreshserviceStore, demoZendeskStore } from './demo-helpdesk.js';
+import { CLI_SANDBOX_ACCOUNT as ZENDESK_ACCOUNT, startZendeskSandbox } from '../sandbox/zendesk/index.js';
+import { CLI_SANDBOX_ACCOUNT as FRESHSERVICE_ACCOUNT, startFreshserviceSandbox } from '../sandbox/freshservice/index.js';
 
 /** Before anything the demo's sandboxes hold: the demo acts on all of it. */
 const DEMO_ACT_FROM = '2000-01-01T00:00:00Z';
@@ -23,15 +26,17 @@ const out = (line = ''): void => {
  * hand-written ones, the daemon routing them with the example rules in rules/, a wave of new
  * incidents arriving, and a last pass showing that nothing is written twice.
  */
-export async function demoCommand(options: { incidents: number; jiraIssues: number }): Promise<number> {
+export async function demoCommand(options: DemoOptions): Promise<number> {
   const work = join(REPO_ROOT, '.deskbridge', 'demo');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
 
-  out('deskbridge demo — a simulated ServiceNow and Jira Cloud side by side, the same example rules in rules/ (routing by shift, duplicates, recurring patterns, QA, SLA), the real daemon.');
+  out(
+    'deskbridge demo — simulated ServiceNow, Jira Cloud, Zendesk and Freshservice side by side, the same example rules in rules/ (routing by shift, duplicates, recurring patterns, QA, SLA), the real daemon.',
+  );
   const sandboxes = await startDemoSandboxes(options);
-  const { store, jiraStore, sandbox, jira } = sandboxes;
-  const configPath = writeDemoConfig(work, sandbox.url, jira.url);
+  const { store, jiraStore, sandbox, jira, zendesk, freshservice } = sandboxes;
+  const configPath = writeDemoConfig(work, { snow: sandbox.url, jira: jira.url, zendesk: zendesk.url, freshservice: freshservice.url });
   out(`Config: ${configPath}`);
 
   const { config, secrets } = loadConfig(configPath);
@@ -44,7 +49,7 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
     out();
     out('Pass 1 — first sync of the queue:');
     const first = tally((await daemon.runOnce()).results);
-    out(`  pulled ${first?.pulled ?? 0} tickets from both platforms, routed ${first ? count(first.routedByGroup) : 0}, ${first?.written.sent ?? 0} writes.`);
+    out(`  pulled ${first?.pulled ?? 0} tickets from the four platforms, routed ${first ? count(first.routedByGroup) : 0}, ${first?.written.sent ?? 0} writes.`);
 
     out();
     await newTicketsArrive(sandboxes);
@@ -78,13 +83,33 @@ export async function demoCommand(options: { incidents: number; jiraIssues: numb
     out(`  pulled ${fourth?.pulled ?? 0} (${fourth?.alreadySeen ?? 0} already processed, ${fourth?.ownWrites ?? 0} own writes), planned ${fourth?.planned ?? 0}, wrote ${fourth?.written.sent ?? 0}.`);
 
     out();
-    printSummary({ store, jiraStore, totals, findings, requests: daemon.totalRequests(), auditDir: config.audit.dir, configPath, work });
+    printSummary({
+      store,
+      jiraStore,
+      zendeskStore: sandboxes.zendeskStore,
+      freshserviceStore: sandboxes.freshserviceStore,
+      totals,
+      findings,
+      requests: daemon.totalRequests(),
+      auditDir: config.audit.dir,
+      configPath,
+      work,
+    });
     return 0;
   } finally {
     await daemon.stop();
     await sandbox.close();
     await jira.close();
+    await zendesk.close();
+    await freshservice.close();
   }
+}
+
+export interface DemoOptions {
+  incidents: number;
+  jiraIssues: number;
+  /** Real help-desk tickets (Endava) loaded into each of the Zendesk and Freshservice sandboxes. */
+  helpdeskTickets: number;
 }
 
 interface DemoSandboxes {
@@ -94,10 +119,14 @@ interface DemoSandboxes {
   sandbox: Awaited<ReturnType<typeof startServiceNowSandbox>>;
   jiraStore: Awaited<ReturnType<typeof demoJiraStore>>;
   jira: Awaited<ReturnType<typeof startJiraSandbox>>;
+  zendeskStore: ReturnType<typeof demoZendeskStore>;
+  zendesk: Awaited<ReturnType<typeof startZendeskSandbox>>;
+  freshserviceStore: Awaited<ReturnType<typeof demoFreshserviceStore>>;
+  freshservice: Awaited<ReturnType<typeof startFreshserviceSandbox>>;
 }
 
 /** A ServiceNow seeded from the UCI event log plus fixtures, and a Jira Cloud with Hadoop bug reports and JSM incidents. */
-async function startDemoSandboxes(options: { incidents: number; jiraIssues: number }): Promise<DemoSandboxes> {
+async function startDemoSandboxes(options: DemoOptions): Promise<DemoSandboxes> {
   const store = new ServiceNowStore();
   seedFixtures(store);
   const rows = await readEventLog();
@@ -107,13 +136,22 @@ async function startDemoSandboxes(options: { incidents: number; jiraIssues: numb
   const jiraStore = await demoJiraStore({ hadoopIssues: options.jiraIssues });
   const jira = await startJiraSandbox({ flavour: 'cloud', store: jiraStore, searchLagMs: 500 });
   out(`Sandbox Jira Cloud at ${jira.url}: ${jiraStore.count()} issues (${options.jiraIssues} Apache Hadoop bug reports, the rest JSM incidents); search lags writes by 0.5 s, like the real index.`);
-  return { store, rows, seeded, sandbox, jiraStore, jira };
+  // No rate limits in the demo: it shows what the rules do, the benchmarks show pacing.
+  const zendeskStore = demoZendeskStore({ tickets: options.helpdeskTickets });
+  const zendesk = await startZendeskSandbox({ store: zendeskStore, rateLimit: null, exportRateLimit: null, ticketUpdateLimit: null });
+  out(`Sandbox Zendesk at ${zendesk.url}: ${zendeskStore.count()} tickets (${options.helpdeskTickets} real help-desk tickets, the rest hand-written).`);
+  const freshserviceStore = await demoFreshserviceStore({ tickets: options.helpdeskTickets });
+  const freshservice = await startFreshserviceSandbox({ store: freshserviceStore, rateLimit: null });
+  out(`Sandbox Freshservice at ${freshservice.url}: ${freshserviceStore.count()} tickets in two workspaces (${options.helpdeskTickets} real help-desk tickets, the rest hand-written).`);
+  return { store, rows, seeded, sandbox, jiraStore, jira, zendeskStore, zendesk, freshserviceStore, freshservice };
 }
 
-/** The demo's deskbridge.yaml: both sandboxes as sources, the example rules and mappings. Returns its path. */
-function writeDemoConfig(work: string, snowUrl: string, jiraUrl: string): string {
+/** The demo's deskbridge.yaml: the four sandboxes as sources, the example rules and mappings. Returns its path. */
+function writeDemoConfig(work: string, urls: { snow: string; jira: string; zendesk: string; freshservice: string }): string {
   process.env['DEMO_SN_PASSWORD'] = 'deskbridge';
   process.env['DEMO_JIRA_TOKEN'] = 'deskbridge';
+  process.env['DEMO_ZENDESK_TOKEN'] = ZENDESK_ACCOUNT.apiToken;
+  process.env['DEMO_FRESHSERVICE_KEY'] = FRESHSERVICE_ACCOUNT.apiKey;
   const configPath = join(work, 'deskbridge.yaml');
   writeFileSync(
     configPath,
@@ -126,7 +164,7 @@ function writeDemoConfig(work: string, snowUrl: string, jiraUrl: string): string
       'sources:',
       '  - id: sandbox-snow',
       '    platform: servicenow',
-      `    baseUrl: ${snowUrl}`,
+      `    baseUrl: ${urls.snow}`,
       '    table: incident',
       '    auth: { type: basic, username: deskbridge, password: "${DEMO_SN_PASSWORD}" }',
       '    pageSize: 100',
@@ -139,7 +177,7 @@ function writeDemoConfig(work: string, snowUrl: string, jiraUrl: string): string
       '  - id: sandbox-jira',
       '    platform: jira',
       '    flavour: cloud',
-      `    baseUrl: ${jiraUrl}`,
+      `    baseUrl: ${urls.jira}`,
       '    jql: project in (ITSM, HADOOP)',
       '    auth: { type: basic, username: deskbridge@example.com, password: "${DEMO_JIRA_TOKEN}" }',
       '    groupField: customfield_10001',
@@ -148,11 +186,28 @@ function writeDemoConfig(work: string, snowUrl: string, jiraUrl: string): string
       '    overlapSeconds: 60',
       `    actFrom: "${DEMO_ACT_FROM}"`,
       '    firstLivePass: { maxWrites: off }',
+      '  - id: sandbox-zendesk',
+      '    platform: zendesk',
+      `    baseUrl: ${urls.zendesk}`,
+      `    auth: { type: token, email: ${ZENDESK_ACCOUNT.email}, token: "\${DEMO_ZENDESK_TOKEN}" }`,
+      // Zendesk allows 10 export requests a minute; the sandbox has no such limit in the demo.
+      '    exportRequestsPerMinute: 600',
+      `    actFrom: "${DEMO_ACT_FROM}"`,
+      '    firstLivePass: { maxWrites: off }',
+      '  - id: sandbox-freshservice',
+      '    platform: freshservice',
+      `    baseUrl: ${urls.freshservice}`,
+      '    auth: { type: apiKey, apiKey: "${DEMO_FRESHSERVICE_KEY}" }',
+      `    actFrom: "${DEMO_ACT_FROM}"`,
+      '    firstLivePass: { maxWrites: off }',
       '',
     ].join('\n'),
   );
   return configPath;
 }
+
+/** Each demo source's label in the narration, padded to one width. */
+const PLATFORM_LABELS: Readonly<Record<string, string>> = { 'sandbox-snow': 'snow ', 'sandbox-jira': 'jira ', 'sandbox-zendesk': 'zdesk', 'sandbox-freshservice': 'fresh' };
 
 type Findings = { duplicates: number; suggestions: number; problems: number; problemLinks: number; sla: number };
 
@@ -161,7 +216,7 @@ function narrator(): { onEvent: (event: SyncEvent) => void; findings: Findings }
   const routed = new Map<string, string>();
   const findings = { duplicates: 0, suggestions: 0, problems: 0, problemLinks: 0, sla: 0 };
   const onEvent = (event: SyncEvent): void => {
-    const platform = event.sourceId === 'sandbox-jira' ? 'jira' : 'snow';
+    const platform = PLATFORM_LABELS[event.sourceId] ?? event.sourceId;
     if (event.type === 'planned' && event.ticket && event.action.action.type === 'assign') {
       routed.set(
         event.action.id,
@@ -216,7 +271,7 @@ function passTotals(): { totals: Totals; tally: (results: PassResult[]) => PassR
 }
 
 /** New ServiceNow incidents from the event log, a burst about e-mail on phones, and Jira portal requests. */
-async function newTicketsArrive({ store, rows, seeded, jiraStore }: DemoSandboxes): Promise<void> {
+async function newTicketsArrive({ store, rows, seeded, jiraStore, zendeskStore, freshserviceStore }: DemoSandboxes): Promise<void> {
   out('New incidents arrive (the next 25 from the event log that came in without a group, stamped now):');
   const arriving = nextIncidents(rows, new Set(seeded.numbers), 25);
   const replay = replayEventLog(store, arriving, { timestamps: 'clock', titles: await loadTicketTexts() });
@@ -244,6 +299,19 @@ async function newTicketsArrive({ store, rows, seeded, jiraStore }: DemoSandboxe
   const requester = jiraStore.findUser('praman')?.accountId ?? null;
   for (const p of portal) jiraStore.createIssue({ project: 'ITSM', issueType: 'Incident', summary: p.summary, priority: 'Medium', components: p.components, reporter: requester }, requester);
   out(`  ${portal.length} new Jira Service Management requests from the portal.`);
+
+  // Zendesk's export leaves out the last minute of changes: these came in two minutes ago.
+  const requesterId = zendeskStore.users().find((u) => u.role === 'end-user')?.id ?? zendeskStore.agents()[0]?.id ?? 0;
+  const zendeskNew = ['VPN disconnects when switching Wi-Fi networks', 'Laptop docking station not detected', 'Shared mailbox missing from Outlook'];
+  for (const subject of zendeskNew) zendeskStore.createTicket({ subject, comment: { body: `${subject}. Reported by e-mail.` } }, requesterId, { createdAt: Date.now() - 120_000, via: 'email' });
+  out(`  ${zendeskNew.length} new Zendesk tickets by e-mail.`);
+  const freshserviceRequester = freshserviceStore.requesters()[0]?.id ?? 0;
+  const freshserviceNew = [
+    { subject: 'Firewall blocks the supplier portal', category: 'Network' },
+    { subject: 'Monitor flickers after the driver update', category: 'Hardware' },
+  ];
+  for (const t of freshserviceNew) freshserviceStore.createTicket({ subject: t.subject, description: t.subject, requester_id: freshserviceRequester, category: t.category, status: 2, priority: 2 });
+  out(`  ${freshserviceNew.length} new Freshservice tickets from the service portal.`);
 }
 
 /** Three ServiceNow incidents resolved: one well, one with "Fixed.", one without a word to the customer. */
@@ -268,6 +336,8 @@ function techniciansResolve(store: ServiceNowStore): void {
 function printSummary(summary: {
   store: ServiceNowStore;
   jiraStore: DemoSandboxes['jiraStore'];
+  zendeskStore: DemoSandboxes['zendeskStore'];
+  freshserviceStore: DemoSandboxes['freshserviceStore'];
   totals: Totals;
   findings: Findings;
   requests: number;
@@ -277,7 +347,9 @@ function printSummary(summary: {
 }): void {
   const { store, jiraStore, totals, findings, configPath, work } = summary;
   out('Summary');
-  out(`  tickets on the platforms: ServiceNow ${store.count('incident')}, Jira ${jiraStore.count()}; records pulled: ${totals.pulled}; own writes ignored: ${totals.ownWrites}`);
+  out(
+    `  tickets on the platforms: ServiceNow ${store.count('incident')}, Jira ${jiraStore.count()}, Zendesk ${summary.zendeskStore.count()}, Freshservice ${summary.freshserviceStore.count()}; records pulled: ${totals.pulled}; own writes ignored: ${totals.ownWrites}`,
+  );
   out(
     `  routed per group: ${
       [...totals.byGroup]

@@ -100,15 +100,17 @@ program
 
 program
   .command('sandbox')
-  .description('start a simulated ServiceNow or Jira over HTTP (for trying rules and for tests)')
+  .description('start a simulated ServiceNow, Jira, Zendesk or Freshservice over HTTP (for trying rules and for tests)')
   .addOption(new Option('--platform <platform>', 'which platform').choices(Object.keys(SANDBOX_SEEDS)).default(DEFAULT_SANDBOX))
   .addOption(new Option('--flavour <flavour>', 'Jira flavour').choices(['cloud', 'datacenter']).default('cloud'))
   .option('-p, --port <port>', 'port to listen on (0 = any free port)', '8089')
   .addOption(
-    new Option('--seed <kind>', 'initial data: fixtures, the ServiceNow event log, or the Apache Hadoop Jira reports').choices(['fixtures', 'event-log', 'hadoop', 'none']).default('fixtures'),
+    new Option('--seed <kind>', 'initial data: fixtures, the ServiceNow event log, the Apache Hadoop Jira reports, or the Endava help-desk tickets (Zendesk, Freshservice)')
+      .choices(['fixtures', 'event-log', 'hadoop', 'helpdesk', 'none'])
+      .default('fixtures'),
   )
-  .option('--limit <n>', 'records to load from the event log or the Hadoop reports', '1000')
-  .option('--rate-limit <n>', 'requests per window before answering 429')
+  .option('--limit <n>', 'records to load from the event log, the Hadoop reports or the help-desk tickets', '1000')
+  .option('--rate-limit <n>', 'requests per window before answering 429 (default: no limit)')
   .option('--rate-window <seconds>', 'length of the rate-limit window', '60')
   .option('--faults <spec>', 'inject faults, e.g. rate=0.1,kinds=server-error+timeout+reset,seed=7 (see src/sandbox/*/readme.md)')
   .option('--search-lag-ms <ms>', 'Jira: how far search lags behind writes')
@@ -124,12 +126,13 @@ program
 
 program
   .command('demo')
-  .description('start the sandbox seeded with real incident data and route it with the example rules')
+  .description('start the four sandboxes (ServiceNow, Jira, Zendesk, Freshservice) seeded with real ticket data and route them with the example rules')
   .option('--incidents <n>', 'incidents to load from the ServiceNow event log', '300')
   .option('--jira-issues <n>', 'Apache Hadoop bug reports to load into the Jira sandbox', '40')
-  .action(async (opts: { incidents: string; jiraIssues: string }) => {
+  .option('--helpdesk-tickets <n>', 'real help-desk tickets to load into each of the Zendesk and Freshservice sandboxes', '60')
+  .action(async (opts: { incidents: string; jiraIssues: string; helpdeskTickets: string }) => {
     const { demoCommand } = await import('./demo.js');
-    process.exitCode = await demoCommand({ incidents: Number(opts.incidents), jiraIssues: Number(opts.jiraIssues) });
+    process.exitCode = await demoCommand({ incidents: Number(opts.incidents), jiraIssues: Number(opts.jiraIssues), helpdeskTickets: Number(opts.helpdeskTickets) });
   });
 
 program

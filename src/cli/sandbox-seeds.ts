@@ -8,6 +8,8 @@ import type { SandboxCommandOptions } from './sandbox.js';
 export const SANDBOX_SEEDS = {
   servicenow: ['fixtures', 'event-log', 'none'],
   jira: ['fixtures', 'hadoop', 'none'],
+  zendesk: ['fixtures', 'helpdesk', 'none'],
+  freshservice: ['fixtures', 'helpdesk', 'none'],
 } as const satisfies Record<string, readonly SandboxCommandOptions['seed'][]>;
 
 export type SandboxPlatform = keyof typeof SANDBOX_SEEDS;
