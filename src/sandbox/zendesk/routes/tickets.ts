@@ -164,7 +164,7 @@ export const ticketRoutes: readonly Route<Call>[] = [
         }
       }
       const result = storeWrite(() => store.updateTicket(ticket.id, toInput(body), call.user.id));
-      sendJson(call.res, 200, { ticket: renderTicket(baseUrl, store, result.ticket), audit: renderAudit(result.audit) });
+      sendJson(call.res, 200, { ticket: renderTicket(baseUrl, store, result.ticket), ...(result.audit ? { audit: renderAudit(result.audit) } : {}) });
     },
   },
   {
