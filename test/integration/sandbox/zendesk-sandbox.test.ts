@@ -182,10 +182,10 @@ describe('Zendesk sandbox: cursor incremental ticket export', () => {
     expect(tickets[0]?.generated_timestamp).toBe(Math.floor(START / 1000));
   });
 
-  it('includes deleted tickets with status "deleted" (404 to a read)', async () => {
+  it('DELETE soft-deletes: the export includes the ticket with status "deleted", a read is 404', async () => {
     const { sandbox, store, clock: c } = await start();
     const printer = ticketBySubject(store, 'Printer on floor 3 prints blank pages');
-    store.deleteTicket(printer);
+    expect((await call(sandbox, `/api/v2/tickets/${printer}.json`, { method: 'DELETE' })).status).toBe(204);
     c.advance(61_000);
     const page = await call(sandbox, `${EXPORT}?start_time=${since(5_000)}`);
     expect((page.body['tickets'] as TicketJson[]).find((t) => t.id === printer)?.status).toBe('deleted');

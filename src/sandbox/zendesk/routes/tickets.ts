@@ -168,6 +168,17 @@ export const ticketRoutes: readonly Route<Call>[] = [
     },
   },
   {
+    method: 'DELETE',
+    path: new RegExp(`^/api/v2/tickets/(\\d+)${J}$`),
+    handle(call, [id]) {
+      // Soft delete: the ticket is gone from the API and shows as "deleted" in the incremental export.
+      const ticket = liveTicket(call, id);
+      call.site.store.deleteTicket(ticket.id);
+      call.res.writeHead(204);
+      call.res.end();
+    },
+  },
+  {
     method: 'GET',
     path: new RegExp(`^/api/v2/tickets/(\\d+)/comments${J}$`),
     handle(call, [id]) {
