@@ -473,10 +473,11 @@ export class ZendeskStore {
 
   /**
    * Updates a ticket as `authorId`: validates everything first (nothing changes on a 422), then
-   * applies the changes, adds the comment, writes one audit and bumps updated_at. Solving a problem
-   * solves its incidents (each with its own audit by the same author).
+   * applies the changes, adds the comment, writes one audit and bumps updated_at. An update that
+   * changes nothing leaves no audit and keeps updated_at (`audit: null`). Solving a problem solves
+   * its incidents (each with its own audit by the same author).
    */
-  updateTicket(id: number, input: TicketInput, authorId: number): { ticket: StoredTicket; audit: StoredAudit } {
+  updateTicket(id: number, input: TicketInput, authorId: number): { ticket: StoredTicket; audit: StoredAudit | null } {
     const ticket = this.ticket(id);
     if (!ticket) throw new ZendeskValidationError([{ field: 'base', description: 'Not found' }], 404);
     if (!this.userMap.has(authorId)) throw new ZendeskValidationError([{ field: 'author', description: 'Author: is invalid' }]);
@@ -509,9 +510,29 @@ export class ZendeskStore {
       if (JSON.stringify(old) !== JSON.stringify(cf.value)) audit.events.push({ id: this.nextEventId++, type: 'Change', field_name: String(cf.id), value: cf.value, previous_value: old });
     }
     if (input.comment) this.addCommentEvent(ticket, audit, input.comment, authorId, t);
+    if (audit.events.length === 0) {
+      this.audits(ticket.id).pop();
+      return { ticket, audit: null };
+    }
     this.touch(ticket, t, true);
     if (ticket.type === 'problem' && ticket.status === 'solved' && before.status !== 'solved') this.solveIncidents(ticket, input.comment, authorId);
     return { ticket, audit };
+  }
+
+  /** {@link createTicket} as the user with this e-mail (tests: "a person creates a ticket"). */
+  createTicketAs(email: string, input: TicketInput, options: { createdAt?: number; via?: string } = {}): StoredTicket {
+    return this.createTicket(input, this.requireUser(email).id, options).ticket;
+  }
+
+  /** {@link updateTicket} as the user with this e-mail (tests: "a person edits the ticket"). */
+  updateTicketAs(email: string, id: number, input: TicketInput): StoredTicket {
+    return this.updateTicket(id, input, this.requireUser(email).id).ticket;
+  }
+
+  private requireUser(email: string): ZendeskUser {
+    const user = this.userByEmail(email);
+    if (!user) throw new Error(`No user ${email} in the Zendesk sandbox store`);
+    return user;
   }
 
   /** Documented: solving a problem ticket solves its linked incidents, with the problem's solve comment. */
@@ -613,6 +634,10 @@ export class ZendeskStore {
         const def = this.fieldMap.get(cf.id);
         if (!def) {
           errors.push({ field: String(cf.id), description: `Custom field ${cf.id}: is invalid`, error: 'InvalidValue' });
+          continue;
+        }
+        if (def.type === 'integer' && cf.value !== null && cf.value !== '' && !/^-?\d+$/.test(String(cf.value))) {
+          errors.push({ field: String(cf.id), description: `${def.title}: ${String(cf.value)} is not a number`, error: 'InvalidValue' });
           continue;
         }
         if (def.custom_field_options && cf.value !== null && !def.custom_field_options.some((o) => o.value === cf.value)) {

@@ -182,10 +182,10 @@ describe('Zendesk sandbox: cursor incremental ticket export', () => {
     expect(tickets[0]?.generated_timestamp).toBe(Math.floor(START / 1000));
   });
 
-  it('includes deleted tickets with status "deleted" (404 to a read)', async () => {
+  it('DELETE soft-deletes: the export includes the ticket with status "deleted", a read is 404', async () => {
     const { sandbox, store, clock: c } = await start();
     const printer = ticketBySubject(store, 'Printer on floor 3 prints blank pages');
-    store.deleteTicket(printer);
+    expect((await call(sandbox, `/api/v2/tickets/${printer}.json`, { method: 'DELETE' })).status).toBe(204);
     c.advance(61_000);
     const page = await call(sandbox, `${EXPORT}?start_time=${since(5_000)}`);
     expect((page.body['tickets'] as TicketJson[]).find((t) => t.id === printer)?.status).toBe('deleted');
@@ -333,6 +333,42 @@ describe('Zendesk sandbox: updating tickets', () => {
     });
     expect(store.ticket(id)?.tags).toEqual(['deskbridge_duplicate']);
     expect(store.ticket(id)?.custom_fields.find((f) => f.id === field?.id)?.value).toBe(3);
+  });
+
+  it('an update that changes nothing keeps updated_at and records no audit', async () => {
+    const { sandbox, store, clock: c } = await start();
+    const before = store.ticket(1)?.updated_at;
+    c.advance(5_000);
+    const answer = await call(sandbox, '/api/v2/tickets/1.json', { method: 'PUT', body: { ticket: { priority: store.ticket(1)?.priority, tags: store.ticket(1)?.tags } } });
+    expect(answer.status).toBe(200);
+    expect(answer.body['audit']).toBeUndefined();
+    expect(store.ticket(1)?.updated_at).toBe(before);
+    expect(store.audits(1)).toHaveLength(1);
+  });
+
+  it('refuses a non-number in an integer custom field with 422', async () => {
+    const { sandbox, store } = await start();
+    const field = store.ticketFields().find((f) => f.title === 'Duplicate of');
+    const answer = await call(sandbox, '/api/v2/tickets/1.json', { method: 'PUT', body: { ticket: { custom_fields: [{ id: field?.id, value: 'abc' }] } } });
+    expect(answer.status).toBe(422);
+    expect(answer.body).toMatchObject({ error: 'RecordInvalid', details: { [String(field?.id)]: [expect.objectContaining({ error: 'InvalidValue' })] } });
+  });
+
+  it('limits updates per ticket and user (429 + Retry-After), apart from the account limit', async () => {
+    const { sandbox } = await start({ ticketUpdateLimit: { limit: 2, windowSeconds: 600 } });
+    for (const priority of ['low', 'high']) expect((await call(sandbox, '/api/v2/tickets/1.json', { method: 'PUT', body: { ticket: { priority } } })).status).toBe(200);
+    const third = await call(sandbox, '/api/v2/tickets/1.json', { method: 'PUT', body: { ticket: { priority: 'low' } } });
+    expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toBe('600');
+    expect((await call(sandbox, '/api/v2/tickets/2.json', { method: 'PUT', body: { ticket: { priority: 'low' } } })).status).toBe(200);
+  });
+
+  it('store helpers create and update tickets as a person named by e-mail', async () => {
+    const { store } = await start();
+    const ticket = store.createTicketAs('priya.raman@example.com', { subject: 'Monitor broken', comment: { body: 'It is dark.' } });
+    store.updateTicketAs('ana.costa@example.com', ticket.id, { comment: { body: 'Ordering a new one', public: false } });
+    expect(store.audits(ticket.id).map((a) => store.user(a.author_id)?.name)).toEqual(['Priya Raman', 'Ana Costa']);
+    expect(() => store.updateTicketAs('nobody@example.com', ticket.id, {})).toThrow(/No user/);
   });
 
   it('400 for a body without a ticket object', async () => {

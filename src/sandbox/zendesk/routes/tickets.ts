@@ -164,7 +164,18 @@ export const ticketRoutes: readonly Route<Call>[] = [
         }
       }
       const result = storeWrite(() => store.updateTicket(ticket.id, toInput(body), call.user.id));
-      sendJson(call.res, 200, { ticket: renderTicket(baseUrl, store, result.ticket), audit: renderAudit(result.audit) });
+      sendJson(call.res, 200, { ticket: renderTicket(baseUrl, store, result.ticket), ...(result.audit ? { audit: renderAudit(result.audit) } : {}) });
+    },
+  },
+  {
+    method: 'DELETE',
+    path: new RegExp(`^/api/v2/tickets/(\\d+)${J}$`),
+    handle(call, [id]) {
+      // Soft delete: the ticket is gone from the API and shows as "deleted" in the incremental export.
+      const ticket = liveTicket(call, id);
+      call.site.store.deleteTicket(ticket.id);
+      call.res.writeHead(204);
+      call.res.end();
     },
   },
   {
