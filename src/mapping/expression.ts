@@ -72,8 +72,54 @@ export function throwIfCancelled(): void {
   if (evaluationsCancelled()) throw new EvaluationCancelledError();
 }
 
-/** Every expression is compiled with these: the shared limits, and RE2 for regex literals. */
-const options = Object.assign(guardrails, { RegexEngine: Re2RegExp as unknown as RegExpConstructor });
+/**
+ * Every expression is compiled with these: the shared depth and sequence limits, and RE2 for regex
+ * literals. Not JSONata's own `timeout`: it counts wall-clock time since the evaluation started,
+ * and JSONata evaluations are chains of promises that interleave with everything else on the event
+ * loop (other sources' pages, SQLite queries, other evaluations) — under load, or with several
+ * sources, a mapping that needs a millisecond was stopped as "too long" and its write
+ * dead-lettered. The time limit is kept by {@link chargeTime} instead, on the evaluation's own time.
+ */
+const options = {
+  get stack(): number {
+    return guardrails.stack;
+  },
+  get sequence(): number {
+    return guardrails.sequence;
+  },
+  timeout: 0,
+  RegexEngine: Re2RegExp as unknown as RegExpConstructor,
+};
+
+/** The binding under which each evaluation carries its own time account (see {@link chargeTime}). */
+const TIME_ACCOUNT = '__deskbridgeTimeAccount';
+interface TimeAccount {
+  /** Milliseconds of the evaluation's own work so far. */
+  spent: number;
+  /** When the evaluation last entered a node (performance.now()). */
+  last: number;
+}
+/**
+ * A gap between two nodes of one evaluation longer than this is time it spent parked (another
+ * evaluation or another source's work ran, or it yielded the loop), not work of its own: a runaway
+ * loop enters a node every few microseconds.
+ */
+const PARKED_GAP_MS = 5;
+
+/**
+ * Charges the time since the evaluation's previous node to its account, and stops it (JSONata's own
+ * timeout code, D1012) once its own time passes the limit.
+ */
+function chargeTime(environment: unknown): void {
+  const account = (environment as { lookup(name: string): unknown }).lookup(TIME_ACCOUNT) as TimeAccount | undefined;
+  if (account === undefined) return;
+  const now = performance.now();
+  account.spent += Math.min(now - account.last, PARKED_GAP_MS);
+  account.last = now;
+  if (guardrails.timeout > 0 && account.spent > guardrails.timeout) {
+    throw Object.assign(new Error(`Evaluation timeout after ${guardrails.timeout} milliseconds`), { code: 'D1012', value: guardrails.timeout });
+  }
+}
 
 const cache = new Map<string, CompiledExpression>();
 
@@ -91,9 +137,14 @@ export function compileExpression(source: string): CompiledExpression {
   }
   compiled.registerFunction('string', boundedString, '<x-b?:s>');
   compiled.registerFunction('pad', boundedPad, '<s-ns?:s>');
-  if (mayLoop(compiled.ast())) {
-    // Only expressions that can run long pay for the per-node hooks (about a fifth more CPU per node).
-    compiled.assign(EVALUATE_ENTRY as unknown as string, yieldWhenBusy);
+  // Only expressions that can run long pay for the per-node hooks (about a fifth more CPU per node);
+  // the others do work bounded by their size and their input's, so no clock is needed.
+  const timed = mayLoop(compiled.ast());
+  if (timed) {
+    compiled.assign(EVALUATE_ENTRY as unknown as string, (_expr: unknown, _input: unknown, environment: unknown) => {
+      chargeTime(environment);
+      return yieldWhenBusy();
+    });
     compiled.assign(EVALUATE_EXIT as unknown as string, refuseHugeStrings);
   }
   const expression: CompiledExpression = {
@@ -103,7 +154,8 @@ export function compileExpression(source: string): CompiledExpression {
       try {
         if (!builtinsLoaded) await builtinsReady;
         throwIfCancelled();
-        return (await compiled.evaluate(input, bindings)) as unknown;
+        const account: TimeAccount = { spent: 0, last: performance.now() };
+        return (await compiled.evaluate(input, timed ? { ...bindings, [TIME_ACCOUNT]: account } : bindings)) as unknown;
       } catch (error) {
         throw nameNonFunction(toExpressionError(error), compiled.ast(), source, bindings);
       }
