@@ -190,14 +190,18 @@ function writeDemoConfig(work: string, urls: { snow: string; jira: string; zende
       '    platform: zendesk',
       `    baseUrl: ${urls.zendesk}`,
       `    auth: { type: token, email: ${ZENDESK_ACCOUNT.email}, token: "\${DEMO_ZENDESK_TOKEN}" }`,
-      // Zendesk allows 10 export requests a minute; the sandbox has no such limit in the demo.
+      // Zendesk allows 10 export requests a minute and 200–700 requests a minute by plan; the demo's
+      // sandboxes have no limits, and the benchmarks show the pacing.
       '    exportRequestsPerMinute: 600',
+      '    rateLimit: { requestsPerMinute: 60000 }',
       `    actFrom: "${DEMO_ACT_FROM}"`,
       '    firstLivePass: { maxWrites: off }',
       '  - id: sandbox-freshservice',
       '    platform: freshservice',
       `    baseUrl: ${urls.freshservice}`,
       '    auth: { type: apiKey, apiKey: "${DEMO_FRESHSERVICE_KEY}" }',
+      '    workspaces: [1, 2]',
+      '    rateLimit: { requestsPerMinute: 60000 }',
       `    actFrom: "${DEMO_ACT_FROM}"`,
       '    firstLivePass: { maxWrites: off }',
       '',

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { schedule, type ScheduledTask } from 'node-cron';
 import { mappingName, type DaemonConfig } from '../config/schema.js';
 import { createDryRunWriter, createConnectorWriter } from '../outbox/writer.js';
@@ -71,6 +72,9 @@ export class Daemon {
 
   constructor(private readonly options: DaemonOptions) {
     const { config, logger } = options;
+    // Every request, pacing wait and retry of every source listens to these two signals while it
+    // runs: dozens at once with several sources is normal, not a leak (Node warns above 10).
+    setMaxListeners(0, this.abort.signal, this.writeAbort.signal);
     setEvaluationLimits(config.limits);
     this.stopCountingLimits = onEvaluationLimit((limit) => this.metrics.evaluationLimits.inc({ limit }));
     const sources = config.sources.filter((s) => s.enabled);
