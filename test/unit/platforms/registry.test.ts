@@ -12,6 +12,7 @@ import path from 'node:path';
 const MINIMAL: Record<string, Record<string, unknown>> = {
   servicenow: { id: 'snow', platform: 'servicenow', baseUrl: 'https://example.service-now.com', auth: { type: 'basic', username: 'u', password: 'p' } },
   jira: { id: 'jsm', platform: 'jira', flavour: 'cloud', baseUrl: 'https://example.atlassian.net', jql: 'project = ITSM', auth: { type: 'bearer', token: 't' } },
+  freshservice: { id: 'fs', platform: 'freshservice', baseUrl: 'https://example.freshservice.com', auth: { type: 'apiKey', apiKey: 'k' } },
 };
 
 describe('platform registry', () => {
