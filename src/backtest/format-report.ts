@@ -4,6 +4,7 @@ const FORMATS: Readonly<Record<string, string>> = {
   'servicenow-csv': 'ServiceNow CSV export',
   'servicenow-json': 'ServiceNow JSON export',
   'jira-json': 'Jira JSON export',
+  'zendesk-json': 'Zendesk JSON export',
 };
 
 /** The report as lines for a person; only what the configured rules did, and history where the input has it. */

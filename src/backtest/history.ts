@@ -2,10 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { CsvStreamParser } from './csv-stream.js';
 import { detectJiraFlavour, jiraBaseUrl, jiraIssues, jiraIssueToRecord } from './jira-issues.js';
 import { readTextChunks } from './read-input.js';
+import { looksLikeZendeskTicket, zendeskBaseUrl, zendeskExport, zendeskTicketToRecord } from './zendesk-tickets.js';
 import { CsvFieldCache, csvRowToRecord, fieldForColumn, jsonRecordToRecord, normaliseDateTime, storedTimeMs } from './servicenow-record.js';
 import type { PlatformId } from '../platforms/registry.js';
 
-export type InputFormat = 'servicenow-csv' | 'servicenow-json' | 'jira-json';
+export type InputFormat = 'servicenow-csv' | 'servicenow-json' | 'jira-json' | 'zendesk-json';
 
 /** One version of one ticket, as the mapping reads it, in its turn. */
 export interface ReplayVersion {
@@ -77,9 +78,10 @@ export async function readHistory(path: string, options: ReadHistoryOptions = {}
   const resolved = format === 'auto' ? detectJsonFormat(data) : format;
   if (resolved === undefined) {
     throw new BacktestInputError(
-      `${path}: cannot tell the export's platform; expected {"records": [...]} or {"result": [...]} (ServiceNow) or an array of issues / {"issues": [...]} (Jira). Use --format to say which`,
+      `${path}: cannot tell the export's platform; expected {"records": [...]} or {"result": [...]} (ServiceNow), an array of issues / {"issues": [...]} (Jira) or of tickets / {"tickets": [...]} (Zendesk). Use --format to say which`,
     );
   }
+  if (resolved === 'zendesk-json') return readZendeskJson(path, data, options);
   return resolved === 'jira-json' ? readJiraJson(path, data, options) : readServiceNowJson(path, data, options);
 }
 
@@ -87,12 +89,14 @@ function detectJsonFormat(data: unknown): InputFormat | undefined {
   if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
     if (Array.isArray((data as { records?: unknown }).records) || Array.isArray((data as { result?: unknown }).result)) return 'servicenow-json';
     if (Array.isArray((data as { issues?: unknown }).issues)) return 'jira-json';
+    if (Array.isArray((data as { tickets?: unknown }).tickets)) return 'zendesk-json';
     return undefined;
   }
   if (!Array.isArray(data)) return undefined;
   const first: unknown = data[0];
   if (typeof first !== 'object' || first === null) return undefined;
   if ('fields' in first || ('key' in first && 'id' in first)) return 'jira-json';
+  if (looksLikeZendeskTicket(first)) return 'zendesk-json';
   if ('sys_id' in first || 'number' in first) return 'servicenow-json';
   return undefined;
 }
@@ -335,6 +339,38 @@ function readJiraJson(path: string, data: unknown, options: ReadHistoryOptions):
     mapping: `jira-${flavour}`,
     platform: 'jira',
     source: { flavour, baseUrl: jiraBaseUrl(issues) ?? 'https://backtest.invalid', groupField: options.jiraGroupField ?? 'components' },
+    records: seq,
+    tickets: limit.seen.size,
+    skippedByLimit: limit.skipped,
+    unreadable: { count: unreadable.length, first: unreadable.slice(0, UNREADABLE_KEPT) },
+    versionCount: pending.length,
+    versions: inTimeOrder(pending),
+  };
+}
+
+function readZendeskJson(path: string, data: unknown, options: ReadHistoryOptions): History {
+  const exported = zendeskExport(data);
+  if (exported === undefined) throw new BacktestInputError(`${path}: expected an array of tickets or {"tickets": [...]}`);
+  const limit = new TicketLimit(options.limit);
+  const pending: PendingVersion[] = [];
+  const unreadable: UnreadableInput[] = [];
+  let seq = 0;
+  for (const ticket of exported.tickets) {
+    seq++;
+    const read = zendeskTicketToRecord(ticket, exported.names);
+    if ('error' in read) {
+      unreadable.push({ ref: `ticket ${seq}`, error: read.error });
+      continue;
+    }
+    if (!limit.admit(read.nativeId)) continue;
+    pending.push({ ref: read.nativeId, at: Date.parse(read.updatedAt), seq, record: read.raw });
+  }
+  options.onRecords?.(seq);
+  return {
+    format: 'zendesk-json',
+    mapping: 'zendesk',
+    platform: 'zendesk',
+    source: { baseUrl: zendeskBaseUrl(exported.tickets) ?? 'https://backtest.invalid', duplicates: 'tag' },
     records: seq,
     tickets: limit.seen.size,
     skippedByLimit: limit.skipped,

@@ -426,10 +426,13 @@ export class SourceSync {
     result.alreadySeen += page.records.length - fresh.length;
 
     const tickets: Ticket[] = [];
+    // Platforms that do not name a record's last editor report the versions our writes produced;
+    // a record at one of them is our own change, whoever the envelope names.
+    const own = await store.ownVersions(source.id, fresh);
     // From the record's envelope, not the editable mapping: loop prevention must not depend on it.
     const updatedBy = new Map<string, string | undefined>();
     for (const record of fresh) {
-      updatedBy.set(record.nativeId, record.updatedBy);
+      updatedBy.set(record.nativeId, own.has(`${record.nativeId}@${record.version}`) ? this.integrationUser : record.updatedBy);
       ledger.push({ nativeId: record.nativeId, version: record.version, updatedAt: record.updatedAt });
       try {
         tickets.push(await mapInbound(mappings, record.raw, { platform: this.deps.connector.platform, sourceId: source.id, source: mappingSourceBinding(source) }));

@@ -143,7 +143,8 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
     // failed write (the marker makes the retry after a restart harmless).
     const reason = 'reason' in result ? result.reason : undefined;
     const previous = 'previous' in result ? result.previous : undefined;
-    await store.outbox.markDone(entry.id, { outcome: result.outcome, ref: result.ref, reason, previous });
+    const ownVersion = 'ownVersion' in result ? result.ownVersion : undefined;
+    await store.outbox.markDone(entry.id, { outcome: result.outcome, ref: result.ref, reason, previous, ownVersion });
     // One line per write at info or above, whatever became of it (the dry-run writer logs its own).
     if (result.outcome === 'dry-run') summary.wouldSend++;
     else if (result.outcome === 'unchanged') {

@@ -3,6 +3,7 @@ import type { PlatformDescriptor, SourceOf } from './descriptor.js';
 import { freshservice } from './freshservice/descriptor.js';
 import { jira } from './jira/descriptor.js';
 import { servicenow } from './servicenow/descriptor.js';
+import { zendesk } from './zendesk/descriptor.js';
 
 /**
  * Every platform deskbridge can talk to, one line each; their order is the order config errors,
@@ -10,7 +11,7 @@ import { servicenow } from './servicenow/descriptor.js';
  * `descriptor.ts`), its mappings, its sandbox, and one line here (and its mapping names in
  * mapping-names.ts, which the CLI reads at start-up).
  */
-export const PLATFORMS = [servicenow, jira, freshservice] as const;
+export const PLATFORMS = [servicenow, jira, zendesk, freshservice] as const;
 
 /** A configured source of any registered platform (what config's `sources:` items parse to). */
 export type PlatformSource = SourceOf<(typeof PLATFORMS)[number]>;

@@ -122,7 +122,11 @@ export interface OutboxStore {
   markAttempt(id: string): Promise<void>;
   /** `reason` (why a write was skipped) is kept in `lastError` and the action log's `error`. */
   /** `previous`: what the write replaced, recorded in the action log for `deskbridge revert`. */
-  markDone(id: string, result: { outcome: string; ref: string | undefined; reason?: string | undefined; previous?: Readonly<Record<string, string | null>> | undefined }): Promise<void>;
+  /** `ownVersion`: the version the write left record `ref` at (see `WriteResult.ownVersion`), remembered for {@link StateStore.ownVersions}. */
+  markDone(
+    id: string,
+    result: { outcome: string; ref: string | undefined; reason?: string | undefined; previous?: Readonly<Record<string, string | null>> | undefined; ownVersion?: string | undefined },
+  ): Promise<void>;
   /**
    * Schedules a retry (and records the failed attempt in the action log). `notProcessed`: the platform provably did not act on the attempt (429,
    * 503), so it is not counted — attempts measure writes that may have landed.
@@ -173,7 +177,9 @@ export interface StateStore {
   recordPassCompleted(sourceId: string): Promise<void>;
   /** Which of these (nativeId, version) pairs were already processed; returns `nativeId@version` strings. */
   seenVersions(sourceId: string, records: readonly { nativeId: string; version: string }[]): Promise<Set<string>>;
-  /** Forget ledger entries older than this (ISO UTC); they can no longer fall inside the overlap window. */
+  /** Which of these (nativeId, version) pairs our own writes produced (`nativeId@version` strings): records at them are own writes. */
+  ownVersions(sourceId: string, records: readonly { nativeId: string; version: string }[]): Promise<Set<string>>;
+  /** Forget ledger entries (and own versions) older than this (ISO UTC); they can no longer fall inside the overlap window. */
   pruneLedger(sourceId: string, olderThan: string): Promise<number>;
   getTickets(keys: readonly string[]): Promise<Map<string, TicketState>>;
   /** Open tickets per assignee on a source. */

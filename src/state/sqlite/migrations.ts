@@ -201,4 +201,17 @@ export const migrations: readonly string[] = [
   );
   INSERT INTO source_passes (source_id, first_completed_at, last_completed_at) SELECT source_id, updated_at, updated_at FROM watermarks;
   `,
+  `
+  -- Own writes on platforms whose records do not name their last editor (Freshservice, Zendesk):
+  -- the version each of our writes left a record at. A record pulled at one of these versions is
+  -- our own change, also after a restart, so it re-triggers nothing. Pruned with the ledger.
+  CREATE TABLE own_versions (
+    source_id TEXT NOT NULL,
+    native_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    written_at TEXT NOT NULL,
+    PRIMARY KEY (source_id, native_id, version)
+  ) WITHOUT ROWID;
+  CREATE INDEX own_versions_age ON own_versions (source_id, written_at);
+  `,
 ];

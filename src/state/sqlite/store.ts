@@ -161,6 +161,9 @@ export class SqliteStateStore implements StateStore {
       ledgerHas: db.prepare<[string, string, string], { one: number }>('SELECT 1 AS one FROM ledger WHERE source_id = ? AND native_id = ? AND version = ?'),
       ledgerAdd: db.prepare('INSERT OR IGNORE INTO ledger (source_id, native_id, version, updated_at) VALUES (?, ?, ?, ?)'),
       ledgerPrune: db.prepare('DELETE FROM ledger WHERE source_id = ? AND updated_at < ?'),
+      ownVersionHas: db.prepare<[string, string, string], { one: number }>('SELECT 1 AS one FROM own_versions WHERE source_id = ? AND native_id = ? AND version = ?'),
+      ownVersionAdd: db.prepare('INSERT OR IGNORE INTO own_versions (source_id, native_id, version, written_at) SELECT source_id, ?, ?, ? FROM outbox WHERE id = ?'),
+      ownVersionPrune: db.prepare('DELETE FROM own_versions WHERE source_id = ? AND written_at < ?'),
       getTicket: db.prepare<[string], TicketRow>('SELECT * FROM tickets WHERE key = ?'),
       upsertTicket: db.prepare(
         `INSERT INTO tickets (key, source_id, native_id, number, version, status, is_open, grp, assignee, updated_at, status_since, sla_due_at, snapshot, resolved_at, rules_triggered, rules_applied)
@@ -258,8 +261,22 @@ export class SqliteStateStore implements StateStore {
     return seen;
   }
 
+  async ownVersions(sourceId: string, records: readonly { nativeId: string; version: string }[]): Promise<Set<string>> {
+    const own = new Set<string>();
+    for (const r of records) {
+      if (this.stmts.ownVersionHas.get(sourceId, r.nativeId, r.version)) own.add(`${r.nativeId}@${r.version}`);
+    }
+    return own;
+  }
+
   async pruneLedger(sourceId: string, olderThan: string): Promise<number> {
-    return this.write(() => this.stmts.ledgerPrune.run(sourceId, olderThan).changes);
+    return this.write(() => {
+      // Own versions are stamped by this machine's clock, the ledger by the platform's: a day's
+      // margin keeps a clock skew from forgetting an own write before it is pulled.
+      const ownHorizon = new Date(Date.parse(olderThan) - 86_400_000).toISOString();
+      this.stmts.ownVersionPrune.run(sourceId, ownHorizon);
+      return this.stmts.ledgerPrune.run(sourceId, olderThan).changes;
+    });
   }
 
   async getTickets(keys: readonly string[]): Promise<Map<string, TicketState>> {
@@ -387,6 +404,7 @@ export class SqliteStateStore implements StateStore {
       async markDone(id, result) {
         write(() => {
           stmts.markDone.run(result.outcome, result.ref ?? null, result.reason ?? null, nowIso(), id);
+          if (result.ownVersion !== undefined && result.ref !== undefined) stmts.ownVersionAdd.run(result.ref, result.ownVersion, nowIso(), id);
           if (result.outcome !== 'dry-run') audit.recordWrite(id, result.outcome, result.reason, result.previous);
           if (result.outcome === 'superseded') releasePlanOf(id);
         });

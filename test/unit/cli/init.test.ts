@@ -18,6 +18,9 @@ const ENV = {
   JIRA_EMAIL: 'deskbridge@acme.com',
   JIRA_API_TOKEN: 'secret-2',
   JIRA_PAT: 'secret-3',
+  ZENDESK_URL: 'https://acme.zendesk.com',
+  ZENDESK_EMAIL: 'deskbridge@acme.com',
+  ZENDESK_API_TOKEN: 'secret-4',
 };
 
 function init(options: { platform: string; dir: string; url?: string; force?: boolean }): { code: number; out: string[]; err: string[] } {
@@ -117,9 +120,9 @@ describe('deskbridge init', () => {
   });
 
   it('names the platforms it knows when given another', () => {
-    const result = init({ platform: 'zendesk', dir: freshDir() });
+    const result = init({ platform: 'remedy', dir: freshDir() });
 
     expect(result.code).toBe(2);
-    expect(result.err).toEqual([`deskbridge init: unknown platform "zendesk"; choose one of ${mappingNames().join(', ')}`]);
+    expect(result.err).toEqual([`deskbridge init: unknown platform "remedy"; choose one of ${mappingNames().join(', ')}`]);
   });
 });

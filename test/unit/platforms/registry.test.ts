@@ -12,6 +12,7 @@ import path from 'node:path';
 const MINIMAL: Record<string, Record<string, unknown>> = {
   servicenow: { id: 'snow', platform: 'servicenow', baseUrl: 'https://example.service-now.com', auth: { type: 'basic', username: 'u', password: 'p' } },
   jira: { id: 'jsm', platform: 'jira', flavour: 'cloud', baseUrl: 'https://example.atlassian.net', jql: 'project = ITSM', auth: { type: 'bearer', token: 't' } },
+  zendesk: { id: 'zd', platform: 'zendesk', baseUrl: 'https://example.zendesk.com', auth: { type: 'token', email: 'a@example.com', token: 't' } },
   freshservice: { id: 'fs', platform: 'freshservice', baseUrl: 'https://example.freshservice.com', auth: { type: 'apiKey', apiKey: 'k' } },
 };
 
@@ -50,7 +51,7 @@ describe('platform registry', () => {
   }
 
   it('lists every mapping name once, in registry order', () => {
-    expect(mappingNames()).toEqual(['servicenow', 'jira-cloud', 'jira-datacenter']);
+    expect(mappingNames()).toEqual(['servicenow', 'jira-cloud', 'jira-datacenter', 'zendesk']);
     expect(new Set(mappingNames()).size).toBe(mappingNames().length);
   });
 

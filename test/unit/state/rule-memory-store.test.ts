@@ -52,7 +52,12 @@ describe('what rules remember per ticket, in the SQLite store (issue 20)', () =>
     dirs.push(dir);
     const file = path.join(dir, 'state.db');
     const db = new Database(file);
-    for (const [index, sql] of migrations.slice(0, -1).entries()) {
+    for (const [index, sql] of migrations
+      .slice(
+        0,
+        migrations.findIndex((m) => m.includes('rules_triggered')),
+      )
+      .entries()) {
       db.exec(sql);
       db.pragma(`user_version = ${index + 1}`);
     }
