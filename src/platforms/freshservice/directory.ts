@@ -4,7 +4,28 @@ import { API, type FreshserviceRest } from './rest.js';
 import { TicketFieldList } from './schema.js';
 
 /** Keys of `raw` that are not ticket form fields: the envelope and what the connector adds. */
-const ENVELOPE = ['id', 'created_at', 'updated_at', 'workspace_id', 'custom_fields', 'description_text', 'due_by', 'fr_due_by', 'is_escalated', 'group_name', 'responder_name', 'requester_id', 'responder_id', 'group_id', 'department_id', 'tags', 'type', 'source', 'urgency', 'impact'];
+const ENVELOPE = [
+  'id',
+  'created_at',
+  'updated_at',
+  'workspace_id',
+  'custom_fields',
+  'description_text',
+  'due_by',
+  'fr_due_by',
+  'is_escalated',
+  'group_name',
+  'responder_name',
+  'requester_id',
+  'responder_id',
+  'group_id',
+  'department_id',
+  'tags',
+  'type',
+  'source',
+  'urgency',
+  'impact',
+];
 
 /** `validate --online` for Freshservice: ticket form fields, agent groups and agents, GETs only. */
 export class FreshserviceDirectory implements PlatformDirectory {

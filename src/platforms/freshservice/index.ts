@@ -100,7 +100,10 @@ export class FreshserviceConnector implements Connector {
       throw this.rest.badRequest('create-task is not supported on Freshservice yet', 'Remove the task from rules for Freshservice sources, or post the follow-up as a note');
     }
     if (action.type === 'link-duplicate' && this.source.duplicateField === undefined) {
-      throw this.rest.badRequest(`Source ${this.sourceId} has no duplicateField: Freshservice has no native duplicate link`, 'Set duplicateField to a custom ticket field (cf_…) that holds the original ticket id, or let dedup only suggest in a note');
+      throw this.rest.badRequest(
+        `Source ${this.sourceId} has no duplicateField: Freshservice has no native duplicate link`,
+        'Set duplicateField to a custom ticket field (cf_…) that holds the original ticket id, or let dedup only suggest in a note',
+      );
     }
     return this.serialised(nativeId, async () => {
       switch (action.type) {

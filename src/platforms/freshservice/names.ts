@@ -52,12 +52,22 @@ export class FreshserviceNames implements NameLookup {
 
   /** The id of a group by name (case-insensitive) or id; reads the directory again once when unknown. */
   async groupId(name: string, signal: AbortSignal | undefined): Promise<number | undefined> {
-    return this.resolve(name, (directory) => directory.groupIds, (directory) => directory.groups, signal);
+    return this.resolve(
+      name,
+      (directory) => directory.groupIds,
+      (directory) => directory.groups,
+      signal,
+    );
   }
 
   /** The id of an agent by name, e-mail (case-insensitive) or id. */
   async agentId(name: string, signal: AbortSignal | undefined): Promise<number | undefined> {
-    return this.resolve(name, (directory) => directory.agentIds, (directory) => directory.agents, signal);
+    return this.resolve(
+      name,
+      (directory) => directory.agentIds,
+      (directory) => directory.agents,
+      signal,
+    );
   }
 
   async knownGroups(signal: AbortSignal | undefined): Promise<string[]> {

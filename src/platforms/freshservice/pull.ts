@@ -31,12 +31,7 @@ const EPOCH = '1970-01-01T00:00:00Z';
  * complete up to the cut. A ticket in two workspaces' lists (moved while paging) is handed out
  * once, in its newest version; re-reads across passes are absorbed by the (id, version) ledger.
  */
-export async function* pullTickets(
-  rest: FreshserviceRest,
-  names: FreshserviceNames,
-  from: string | null,
-  signal: AbortSignal | undefined,
-): AsyncIterable<PullPage> {
+export async function* pullTickets(rest: FreshserviceRest, names: FreshserviceNames, from: string | null, signal: AbortSignal | undefined): AsyncIterable<PullPage> {
   const since = from === null ? (rest.source.startFrom ?? EPOCH) : from;
   const sinceMs = Date.parse(since);
   if (Number.isNaN(sinceMs)) throw rest.badRequest(`Pull lower bound "${since}" is not an ISO 8601 date-time`, 'This is a bug in the caller');

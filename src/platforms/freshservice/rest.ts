@@ -99,7 +99,14 @@ export function nextPageParams(link: string | undefined): Record<string, string>
 }
 
 /** Pages of a list endpoint by its `Link` header, at most `maxPages`; yields each page's parsed body. */
-export async function* listPages(rest: FreshserviceRest, path: string, params: Record<string, string | number>, operation: string, signal: AbortSignal | undefined, maxPages = 1000): AsyncIterable<HttpResponse> {
+export async function* listPages(
+  rest: FreshserviceRest,
+  path: string,
+  params: Record<string, string | number>,
+  operation: string,
+  signal: AbortSignal | undefined,
+  maxPages = 1000,
+): AsyncIterable<HttpResponse> {
   let query: Record<string, string | number> | undefined = params;
   for (let page = 0; query !== undefined && page < maxPages; page++) {
     const response = await rest.request({ method: 'GET', url: path, params: query, operation, signal });

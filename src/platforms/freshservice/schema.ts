@@ -85,7 +85,9 @@ export function vendorMessage(body: unknown): string | undefined {
   const parsed = ErrorBody.safeParse(body);
   if (!parsed.success) return undefined;
   const head = parsed.data.description ?? parsed.data.message;
-  const fields = (parsed.data.errors ?? []).map((error) => [error.field, error.message, error.code !== undefined ? `(${error.code})` : undefined].filter((part) => part !== undefined && part !== '').join(': '));
+  const fields = (parsed.data.errors ?? []).map((error) =>
+    [error.field, error.message, error.code !== undefined ? `(${error.code})` : undefined].filter((part) => part !== undefined && part !== '').join(': '),
+  );
   const parts = [head, fields.length > 0 ? fields.join('; ') : undefined].filter((part): part is string => part !== undefined && part !== '');
   return parts.length > 0 ? parts.join(': ') : undefined;
 }

@@ -32,7 +32,10 @@ export class NoteWriter {
   check(nativeId: string, action: Extract<Action, { type: 'comment' }>, request: WriteRequest, write: FreshserviceWrite): string {
     const body = write.note;
     if (body === undefined || !body.includes(request.marker)) {
-      throw this.rest.badRequest(`The note for ticket ${nativeId} does not contain the idempotency marker`, `The comment branch of ${this.rest.mappingFile()} must embed the marker in "note" so retries are recognised`);
+      throw this.rest.badRequest(
+        `The note for ticket ${nativeId} does not contain the idempotency marker`,
+        `The comment branch of ${this.rest.mappingFile()} must embed the marker in "note" so retries are recognised`,
+      );
     }
     const isPrivate = write.private ?? action.visibility === 'internal';
     if (action.visibility === 'internal' && !isPrivate) {

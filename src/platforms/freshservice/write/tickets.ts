@@ -127,7 +127,9 @@ export class TicketWriter {
     if (id === undefined) {
       throw this.rest.badRequest(
         `Freshservice has no ${kind} named "${name}" for source ${this.rest.sourceId}`,
-        kind === 'group' ? 'Create the agent group (Admin → Groups) or rename it in the rule; deskbridge validate --online lists the groups it cannot find' : 'Name an active agent by full name or e-mail, as Admin → Agents shows it',
+        kind === 'group'
+          ? 'Create the agent group (Admin → Groups) or rename it in the rule; deskbridge validate --online lists the groups it cannot find'
+          : 'Name an active agent by full name or e-mail, as Admin → Agents shows it',
       );
     }
     return id;
