@@ -41,10 +41,3 @@ export function readTicket(raw: unknown, names?: NameLookup): ReadTicket | Unrea
 export function ticketVersion(updatedAt: string): string {
   return new Date(Date.parse(updatedAt)).toISOString();
 }
-
-/** Tickets of an exported list: an array, or `{ "tickets": […] }` as `GET /api/v2/tickets` returns them. */
-export function exportedTickets(data: unknown): unknown[] | undefined {
-  if (Array.isArray(data)) return data;
-  if (typeof data === 'object' && data !== null && Array.isArray((data as { tickets?: unknown }).tickets)) return (data as { tickets: unknown[] }).tickets;
-  return undefined;
-}

@@ -51,7 +51,7 @@ describe('platform registry', () => {
   }
 
   it('lists every mapping name once, in registry order', () => {
-    expect(mappingNames()).toEqual(['servicenow', 'jira-cloud', 'jira-datacenter', 'zendesk']);
+    expect(mappingNames()).toEqual(['servicenow', 'jira-cloud', 'jira-datacenter', 'zendesk', 'freshservice']);
     expect(new Set(mappingNames()).size).toBe(mappingNames().length);
   });
 

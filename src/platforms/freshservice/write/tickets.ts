@@ -44,7 +44,7 @@ export class TicketWriter {
       signal,
     });
     const parsed = this.rest.parse(TicketResponse, response.data, `ticket ${nativeId}`);
-    return { ticket: parsed.ticket, version: ticketVersion(parsed.ticket.updated_at), raw: parsed.ticket as Record<string, unknown> };
+    return { ticket: parsed.ticket, version: ticketVersion(parsed.ticket.updated_at), raw: parsed.ticket };
   }
 
   changedByOthers(nativeId: string, request: WriteRequest, current: CurrentTicket): boolean {
@@ -114,7 +114,7 @@ export class TicketWriter {
     const current = await this.read(nativeId, signal);
     const custom = current.raw.custom_fields;
     const value: unknown = typeof custom === 'object' && custom !== null ? (custom as Record<string, unknown>)[field] : undefined;
-    const now = value === undefined || value === null || value === '' ? undefined : String(value as string | number);
+    const now = typeof value === 'string' || typeof value === 'number' ? (String(value) === '' ? undefined : String(value)) : undefined;
     if (now === original) return { outcome: 'unchanged', ref: nativeId };
     if (now !== undefined) return { outcome: 'skipped', ref: nativeId, reason: `${field} already points to ${now}, not ${original}; deskbridge does not replace a link someone set` };
     if (this.changedByOthers(nativeId, request, current)) return { outcome: 'superseded', ref: nativeId };
