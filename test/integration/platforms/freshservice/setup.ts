@@ -1,66 +1,124 @@
 import { connectorHarness, type Harness } from '../../../helpers/connector-harness.js';
-import { FreshserviceSource } from '../../../../src/platforms/freshservice/source.js';
+import type { Action, PlannedAction } from '../../../../src/model/action.js';
 import type { ConnectorDeps } from '../../../../src/platforms/deps.js';
 import { createFreshserviceConnector } from '../../../../src/platforms/freshservice/index.js';
+import { FreshserviceSource } from '../../../../src/platforms/freshservice/source.js';
+import type { WriteRequest } from '../../../../src/platforms/types.js';
 import type { HttpMock } from '../../../helpers/http-mock.js';
 
-export const BASE_URL = 'https://acme.freshservice.com';
+export const BASE = 'https://acme.freshservice.com';
 export const API_KEY = 'fs-api-key-do-not-log';
-/** The server's clock in these tests: every list page is served at this time. */
-export const SERVED_AT = '2026-03-02T12:00:00Z';
+/** The integration agent (GET /api/v2/agents/me). */
+export const ME = 21000000001;
+export const MARKER = 'deskbridge:3f9a1c2e7b4d5a60';
+export const NETWORK = 21000000101;
+export const SERVICE_DESK = 21000000102;
+export const NE1 = 21000000201;
+export const BETH = 21000000202;
+export const NOW = Date.parse('2026-12-05T12:00:00Z');
 
+export type { Harness, LogEntry } from '../../../helpers/connector-harness.js';
+export { collect } from '../../../helpers/connector-harness.js';
+
+/** A source as the config loader would produce it (defaults applied). */
 export function source(overrides: Record<string, unknown> = {}): FreshserviceSource {
-  return FreshserviceSource.parse({ id: 'fs-prod', platform: 'freshservice', baseUrl: BASE_URL, auth: { type: 'apiKey', apiKey: API_KEY }, ...overrides });
+  return FreshserviceSource.parse({ id: 'fs', platform: 'freshservice', baseUrl: BASE, auth: { type: 'apiKey', apiKey: API_KEY }, ...overrides });
 }
 
-export function harness(src: FreshserviceSource = source(), deps: ConnectorDeps = {}): Harness {
-  return connectorHarness(createFreshserviceConnector, src, { now: () => Date.parse(SERVED_AT) + 30_000, ...deps });
+/** A connector with instant, recorded sleeps, a captured log, its own host queues and a fixed clock. */
+export function harness(src: FreshserviceSource = source(), deps: ConnectorDeps = {}, nowMs = NOW): Harness & { clock: { now: number } } {
+  const clock = { now: nowMs };
+  const h = connectorHarness(createFreshserviceConnector, src, { ...deps, retryOverrides: { now: () => clock.now, ...deps.retryOverrides } });
+  return { ...h, clock };
 }
 
-/** A ticket as GET /api/v2/tickets lists it (https://api.freshservice.com/#view_all_ticket). */
-export function ticket(id: number, updatedAt: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+/** A ticket as `GET /api/v2/tickets` lists it (https://api.freshservice.com/#view_all_ticket). */
+export function ticket(id: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    id,
-    subject: `Ticket ${id}`,
-    description: `<div>Body ${id}</div>`,
-    description_text: `Body ${id}`,
-    status: 2,
-    priority: 2,
-    source: 1,
-    type: 'Incident',
+    subject: 'VPN drops every few minutes',
     group_id: null,
-    responder_id: null,
-    requester_id: 9001,
-    workspace_id: 2,
-    category: null,
+    department_id: null,
+    category: 'Network',
     sub_category: null,
-    custom_fields: { cf_duplicate_of: null },
-    created_at: '2026-03-01T08:00:00Z',
-    updated_at: updatedAt,
-    ...extra,
+    item_category: null,
+    requester_id: 21000000900,
+    requested_for_id: 21000000900,
+    responder_id: null,
+    due_by: '2026-12-08T10:00:00Z',
+    fr_escalated: false,
+    deleted: false,
+    spam: false,
+    email_config_id: null,
+    fwd_emails: [],
+    reply_cc_emails: [],
+    cc_emails: [],
+    is_escalated: false,
+    fr_due_by: '2026-12-05T14:00:00Z',
+    id,
+    priority: 2,
+    status: 2,
+    source: 1,
+    created_at: '2026-12-05T10:00:00Z',
+    updated_at: '2026-12-05T11:00:00Z',
+    to_emails: null,
+    type: 'Incident',
+    description: '<div>Since this morning the VPN disconnects every five minutes.</div>',
+    description_text: 'Since this morning the VPN disconnects every five minutes.',
+    custom_fields: { cf_original_ticket: null },
+    workspace_id: 2,
+    urgency: 2,
+    impact: 2,
+    ...overrides,
   };
 }
 
-/** The directory the connector reads once: two groups and two agents. */
-export function mockDirectory(http: HttpMock): void {
+/** Mocks the group and agent lists the connector reads names from (one page each, no Link). */
+export function directory(http: HttpMock): void {
   http
-    .mock(BASE_URL)
+    .mock(BASE)
     .get('/api/v2/groups')
     .query({ per_page: '100' })
     .reply(200, {
       groups: [
-        { id: 11, name: 'Service Desk' },
-        { id: 12, name: 'Network Operations' },
+        {
+          id: NETWORK,
+          name: 'Network Operations',
+          description: null,
+          unassigned_for: '30m',
+          business_hours_id: null,
+          escalate_to: null,
+          members: [NE1],
+          observers: [],
+          auto_ticket_assign: false,
+          restricted: false,
+          approval_required: false,
+          created_at: '2026-01-01T00:00:00Z',
+          updated_at: '2026-01-01T00:00:00Z',
+        },
+        { id: SERVICE_DESK, name: 'Service Desk', description: null, members: [BETH], observers: [], created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' },
       ],
     })
     .get('/api/v2/agents')
     .query({ per_page: '100' })
     .reply(200, {
       agents: [
-        { id: 21, first_name: 'Ada', last_name: 'Lovelace', email: 'ada@acme.test', active: true },
-        { id: 22, first_name: 'Deskbridge', last_name: 'Bot', email: 'deskbridge@acme.test', active: true },
+        { id: ME, first_name: 'deskbridge', last_name: null, email: 'deskbridge@acme.example', active: true, occasional: false },
+        { id: NE1, first_name: 'Network', last_name: 'Engineer 1', email: 'ne1@acme.example', active: true, occasional: false },
+        { id: BETH, first_name: 'Beth', last_name: 'Anglin', email: 'beth@acme.example', active: true, occasional: false },
       ],
     });
 }
 
-export const DATE_HEADER = { Date: new Date(SERVED_AT).toUTCString() };
+/** A write as the executor hands it over, planned from `ticket(nativeId)` at `version`. */
+export function write(action: Action, fields: Record<string, unknown>, options: { nativeId?: string; version?: string; firstAttempt?: boolean; marker?: string } = {}): WriteRequest {
+  const nativeId = options.nativeId ?? '4211';
+  const planned: PlannedAction = {
+    id: 'a1b2c3d4e5f60718',
+    sourceId: 'fs',
+    ruleId: 'network',
+    target: { ticketKey: `freshservice:fs:${nativeId}`, nativeId, number: `INC-${nativeId}`, version: options.version ?? '2026-12-05T11:00:00.000Z' },
+    action,
+    explanation: 'Connectivity problem',
+  };
+  return { planned, action, fields, marker: options.marker ?? MARKER, firstAttempt: options.firstAttempt ?? true };
+}
