@@ -1,172 +1,207 @@
 import { describe, expect, it } from 'vitest';
-import type { Action } from '../../../../src/model/action.js';
-import type { WriteRequest } from '../../../../src/platforms/types.js';
-import { isPlatformError } from '../../../../src/http/errors.js';
-import { problemTag } from '../../../../src/platforms/freshservice/write/problems.js';
+import { PlatformError } from '../../../../src/http/errors.js';
 import { useHttpMock } from '../../../helpers/http-mock.js';
-import { BASE_URL, harness, mockDirectory, ticket } from './setup.js';
+import { BASE, BETH, MARKER, ME, NE1, NETWORK, SERVICE_DESK, directory, harness, source, ticket, write } from './setup.js';
 
 const http = useHttpMock();
-const PLANNED = '2026-03-02T10:10:00.000Z';
-const MARKER = 'db-5f3a9c';
 
-function request(action: Action, fields: Record<string, unknown>, firstAttempt = true): WriteRequest {
-  return {
-    planned: { id: 'w1', sourceId: 'fs-prod', ruleId: 'route', target: { ticketKey: 'freshservice:fs-prod:42', nativeId: '42', number: 'INC-42', version: PLANNED }, action, explanation: 'test' },
-    action,
-    fields,
-    marker: MARKER,
-    firstAttempt,
-  };
-}
+const TICKET = '/api/v2/tickets/4211';
+const PLANNED = '2026-12-05T11:00:00Z';
 
-const assign: Action = { type: 'assign', group: 'Network Operations', assignee: 'Ada Lovelace' };
-const note: Action = { type: 'comment', visibility: 'internal', body: 'Routed to Network Operations' };
-
-describe('Freshservice writes', () => {
-  it('assign resolves group and agent names to group_id / responder_id, reads what it replaces and reports the version the PUT left', async () => {
-    mockDirectory(http);
-    http
-      .mock(BASE_URL)
-      .get('/api/v2/tickets/42')
-      .reply(200, { ticket: ticket(42, '2026-03-02T10:10:00Z', { group_id: 11 }) })
-      .put('/api/v2/tickets/42', { group_id: 12, responder_id: 21 })
-      .reply(200, { ticket: ticket(42, '2026-03-02T10:15:01Z', { group_id: 12, responder_id: 21 }) });
+describe('Freshservice writes to tickets (PUT /api/v2/tickets/{id})', () => {
+  it('assigns by group and agent name (group_id, responder_id), reports what it replaced and the version it left', async () => {
     const { connector } = harness();
-    const result = await connector.apply(request(assign, { group: 'Network Operations', responder: 'Ada Lovelace' }));
-    expect(result).toEqual({ outcome: 'updated', ref: '42', previous: { group: 'Service Desk', assignee: null }, ownVersion: '2026-03-02T10:15:01.000Z' });
+    directory(http);
+    http
+      .mock(BASE)
+      .get(TICKET)
+      .reply(200, { ticket: ticket(4211, { group_id: SERVICE_DESK, responder_id: BETH }) })
+      .put(TICKET, { group_id: NETWORK, responder_id: NE1 })
+      .reply(200, { ticket: ticket(4211, { group_id: NETWORK, responder_id: NE1, updated_at: '2026-12-05T12:00:03Z' }) });
+
+    const result = await connector.apply(write({ type: 'assign', group: 'Network Operations', assignee: 'ne1@acme.example' }, { group: 'Network Operations', responder: 'ne1@acme.example' }));
+
+    expect(result).toEqual({ outcome: 'updated', ref: '4211', previous: { group: 'Service Desk', assignee: 'Beth Anglin' }, ownVersion: '2026-12-05T12:00:03.000Z' });
   });
 
-  it('reports superseded and writes nothing when a person changed the ticket after the planned version', async () => {
-    mockDirectory(http);
-    http
-      .mock(BASE_URL)
-      .get('/api/v2/tickets/42')
-      .reply(200, { ticket: ticket(42, '2026-03-02T10:12:00Z') });
+  it('sends nothing when the ticket already has that group and agent', async () => {
     const { connector } = harness();
-    const result = await connector.apply(request(assign, { group: 'Network Operations', responder: 'Ada Lovelace' }));
-    expect(result.outcome).toBe('superseded');
+    directory(http);
+    http
+      .mock(BASE)
+      .get(TICKET)
+      .reply(200, { ticket: ticket(4211, { group_id: NETWORK, responder_id: null }) });
+
+    const result = await connector.apply(write({ type: 'assign', group: 'Network Operations' }, { group: 'Network Operations', responder: null }));
+
+    expect(result).toEqual({ outcome: 'unchanged', ref: '4211' });
   });
 
-  it('turns a 400 Validation failed into a permanent failure naming the field', async () => {
-    mockDirectory(http);
-    http
-      .mock(BASE_URL)
-      .get('/api/v2/tickets/42')
-      .reply(200, { ticket: ticket(42, '2026-03-02T10:10:00Z') })
-      .put('/api/v2/tickets/42')
-      .reply(400, { description: 'Validation failed', errors: [{ field: 'responder_id', message: 'Agent is not a member of the group', code: 'invalid_value' }] });
+  it('refuses a group Freshservice does not have before any write, saying how to fix it', async () => {
     const { connector } = harness();
-    const error: unknown = await connector.apply(request(assign, { group: 'Network Operations', responder: 'Ada Lovelace' })).catch((e: unknown) => e);
-    expect(isPlatformError(error) && error.code).toBe('bad-request');
-    expect(isPlatformError(error) && error.retryable).toBe(false);
-    expect(String((error as Error).message)).toContain('responder_id: Agent is not a member of the group');
+    directory(http);
+
+    const failure = await connector.apply(write({ type: 'assign', group: 'Storage' }, { group: 'Storage', responder: null })).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(PlatformError);
+    expect((failure as PlatformError).details).toMatchObject({ code: 'bad-request', retryable: false });
+    expect((failure as PlatformError).message).toContain('no group named "Storage"');
   });
 
-  it('refuses a group no Freshservice group has, before any write', async () => {
-    mockDirectory(http);
+  it('reports superseded and writes nothing when a person changed the ticket since the version the action was planned from', async () => {
     const { connector } = harness();
-    await expect(connector.apply(request({ type: 'assign', group: 'Nope' }, { group: 'Nope' }))).rejects.toThrow(/no group named "Nope"/);
+    directory(http);
+    http
+      .mock(BASE)
+      .get(TICKET)
+      .reply(200, { ticket: ticket(4211, { updated_at: '2026-12-05T11:40:00Z', status: 3 }) });
+
+    const result = await connector.apply(write({ type: 'assign', group: 'Network Operations' }, { group: 'Network Operations', responder: null }, { version: PLANNED }));
+
+    expect(result).toEqual({ outcome: 'superseded', ref: '4211' });
   });
 
-  it('posts an internal comment as a private note and reports the version the note left the ticket at', async () => {
-    http
-      .mock(BASE_URL)
-      .post('/api/v2/tickets/42/notes', (body: { private?: boolean; body?: string }) => body.private === true && (body.body ?? '').includes(MARKER))
-      .reply(201, { conversation: { id: 501, body: `<div>x (${MARKER})</div>`, private: true, created_at: '2026-03-02T10:16:00Z' } })
-      .get('/api/v2/tickets/42')
-      .reply(200, { ticket: ticket(42, '2026-03-02T10:16:00Z') });
+  it("does not take its own earlier write of the same plan for a person's change", async () => {
     const { connector } = harness();
-    const result = await connector.apply(request(note, { note: `<div>x (${MARKER})</div>`, private: true }));
-    expect(result).toEqual({ outcome: 'created', ref: '42', ownVersion: '2026-03-02T10:16:00.000Z' });
+    directory(http);
+    const after = '2026-12-05T12:00:03Z';
+    http
+      .mock(BASE)
+      .get(TICKET)
+      .reply(200, { ticket: ticket(4211) })
+      .put(TICKET, { group_id: NETWORK, responder_id: null })
+      .reply(200, { ticket: ticket(4211, { group_id: NETWORK, updated_at: after }) })
+      .get(TICKET)
+      .reply(200, { ticket: ticket(4211, { group_id: NETWORK, updated_at: after }) })
+      .put(TICKET, { priority: 4 })
+      .reply(200, { ticket: ticket(4211, { group_id: NETWORK, priority: 4, updated_at: '2026-12-05T12:00:04Z' }) });
+
+    await connector.apply(write({ type: 'assign', group: 'Network Operations' }, { group: 'Network Operations', responder: null }));
+    const second = await connector.apply(write({ type: 'set-field', field: 'priority', value: 1 }, { fields: { priority: 4 } }));
+
+    expect(second).toEqual({ outcome: 'updated', ref: '4211', ownVersion: '2026-12-05T12:00:04.000Z' });
   });
 
-  it('does not post a retried note again when its marker is already in the conversations', async () => {
+  it('turns a 400 Validation failed into a permanent failure that names the field', async () => {
+    const { connector } = harness();
     http
-      .mock(BASE_URL)
-      .get('/api/v2/tickets/42/conversations')
+      .mock(BASE)
+      .get(TICKET)
+      .reply(200, { ticket: ticket(4211) })
+      .put(TICKET)
+      .reply(400, { description: 'Validation failed', errors: [{ field: 'custom_fields.cf_impact_area', message: 'It should be one of these values: Network,Storage', code: 'invalid_value' }] });
+
+    const failure = await connector
+      .apply(write({ type: 'set-field', field: 'cf_impact_area', value: 'Printers' }, { fields: { custom_fields: { cf_impact_area: 'Printers' } } }))
+      .catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(PlatformError);
+    expect((failure as PlatformError).details).toMatchObject({ code: 'bad-request', retryable: false, status: 400 });
+    expect((failure as PlatformError).message).toContain('custom_fields.cf_impact_area');
+    expect((failure as PlatformError).message).not.toContain('fs-api-key');
+  });
+
+  it('refuses a mapping output with an unknown key before any request', async () => {
+    const { connector } = harness();
+
+    const failure = await connector.apply(write({ type: 'assign', group: 'Network Operations' }, { assignment_group: 'Network Operations' })).catch((error: unknown) => error);
+
+    expect((failure as PlatformError).message).toMatch(/outbound mapping produced an unusable assign write/);
+  });
+});
+
+describe('Freshservice private notes (POST /api/v2/tickets/{id}/notes)', () => {
+  const NOTE = `<div>Routed to Network Operations.</div><p>— automated note by deskbridge · note id (${MARKER})</p>`;
+
+  it('posts a private note with the marker on the first attempt (no look-up) and learns the version the note left', async () => {
+    const { connector } = harness();
+    http
+      .mock(BASE)
+      .post(`${TICKET}/notes`, { body: NOTE, private: true })
+      .reply(201, {
+        conversation: {
+          id: 5001,
+          body: NOTE,
+          body_text: 'Routed to Network Operations.',
+          private: true,
+          incoming: false,
+          user_id: ME,
+          ticket_id: 4211,
+          created_at: '2026-12-05T12:00:05Z',
+          updated_at: '2026-12-05T12:00:05Z',
+        },
+      })
+      .get(TICKET)
+      .reply(200, { ticket: ticket(4211, { updated_at: '2026-12-05T12:00:05Z' }) });
+
+    const result = await connector.apply(write({ type: 'comment', visibility: 'internal', body: 'Routed to Network Operations.' }, { note: NOTE, private: true }));
+
+    expect(result).toEqual({ outcome: 'created', ref: '4211', ownVersion: '2026-12-05T12:00:05.000Z' });
+  });
+
+  it('does not post again on a retry when the note with its marker is already there', async () => {
+    const { connector } = harness();
+    http
+      .mock(BASE)
+      .get(`${TICKET}/conversations`)
       .query({ per_page: '100' })
-      .reply(200, { conversations: [{ id: 501, body: `<div>x (${MARKER})</div>`, private: true, created_at: '2026-03-02T10:16:00Z' }] });
-    const { connector } = harness();
-    const result = await connector.apply(request(note, { note: `<div>x (${MARKER})</div>`, private: true }, false));
-    expect(result.outcome).toBe('unchanged');
+      .reply(200, { conversations: [{ id: 5001, body: NOTE, body_text: `Routed to Network Operations. note id (${MARKER})`, private: true, created_at: '2026-12-05T12:00:05Z' }] });
+
+    const result = await connector.apply(write({ type: 'comment', visibility: 'internal', body: 'Routed to Network Operations.' }, { note: NOTE, private: true }, { firstAttempt: false }));
+
+    expect(result).toEqual({ outcome: 'unchanged', ref: '4211' });
   });
 
-  it('does not take a later edit by a person for the version its note left', async () => {
+  it('claims no version when a person changed the ticket right after the note (their edit must be judged)', async () => {
+    const { connector } = harness();
     http
-      .mock(BASE_URL)
-      .post('/api/v2/tickets/42/notes')
-      .reply(201, { conversation: { id: 501, body: `(${MARKER})`, private: true, created_at: '2026-03-02T10:16:00Z' } })
-      .get('/api/v2/tickets/42')
-      .reply(200, { ticket: ticket(42, '2026-03-02T10:16:30Z') });
-    const { connector } = harness();
-    const result = await connector.apply(request(note, { note: `(${MARKER})`, private: true }));
-    expect(result.ownVersion).toBeUndefined();
-  });
-
-  it('refuses an internal comment the mapping would post as a public note', async () => {
-    const { connector } = harness();
-    await expect(connector.apply(request(note, { note: `(${MARKER})`, private: false }))).rejects.toThrow(/public note/);
-  });
-
-  it('creates one problem per correlation key with the mandatory fields, finds it again by its tag, and associates incidents with it', async () => {
-    const key = 'recurring-ci:db01';
-    http
-      .mock(BASE_URL)
-      .get('/api/v2/agents/me')
-      .reply(200, { agent: { id: 22, email: 'deskbridge@acme.test' } })
-      .get('/api/v2/problems')
+      .mock(BASE)
+      .get(`${TICKET}/conversations`)
       .query({ per_page: '100' })
-      .reply(200, { problems: [] })
-      .post(
-        '/api/v2/problems',
-        (body: Record<string, unknown>) =>
-          body.requester_id === 22 && body.status === 1 && body.priority === 2 && body.impact === 2 && typeof body.due_by === 'string' && String(body.subject).endsWith(problemTag(key)),
-      )
-      .reply(201, { problem: { id: 7, subject: `db01 keeps failing ${problemTag(key)}`, status: 1 } })
-      .get('/api/v2/tickets/42')
-      .query({ include: 'problem' })
-      .reply(200, { ticket: { ...ticket(42, '2026-03-02T10:10:00Z'), problem: null } })
-      .put('/api/v2/tickets/42', { problem: { display_id: 7 } })
-      .reply(200, { ticket: ticket(42, '2026-03-02T10:20:00Z') });
-    const { connector } = harness();
-    const create: Action = { type: 'create-problem', correlationKey: key, title: 'db01 keeps failing', description: 'five incidents' };
-    expect(await connector.apply(request(create, { subject: 'db01 keeps failing', description: 'five incidents' }))).toEqual({ outcome: 'created', ref: '7' });
-    expect(await connector.apply(request(create, { subject: 'db01 keeps failing', description: 'five incidents' }))).toEqual({ outcome: 'unchanged', ref: '7' });
-    const link: Action = { type: 'link-problem', correlationKey: key };
-    expect(await connector.apply(request(link, {}))).toEqual({ outcome: 'updated', ref: '42', ownVersion: '2026-03-02T10:20:00.000Z' });
+      .reply(200, { conversations: [] })
+      .post(`${TICKET}/notes`)
+      .reply(201, { conversation: { id: 5002, body: NOTE, private: true, created_at: '2026-12-05T12:00:05Z' } })
+      .get(TICKET)
+      .reply(200, { ticket: ticket(4211, { updated_at: '2026-12-05T12:00:30Z' }) });
+
+    const result = await connector.apply(write({ type: 'comment', visibility: 'internal', body: 'Routed.' }, { note: NOTE, private: true }, { firstAttempt: false }));
+
+    expect(result).toEqual({ outcome: 'created', ref: '4211' });
   });
 
-  it('leaves an incident a person associated with another problem alone', async () => {
+  it('refuses a note without its marker, or an internal comment mapped to a public note, before any request', async () => {
+    const { connector } = harness();
+
+    await expect(connector.apply(write({ type: 'comment', visibility: 'internal', body: 'x' }, { note: '<p>x</p>', private: true }))).rejects.toThrow(/idempotency marker/);
+    await expect(connector.apply(write({ type: 'comment', visibility: 'internal', body: 'x' }, { note: NOTE, private: false }))).rejects.toThrow(/public note/);
+  });
+});
+
+describe('Freshservice actions it cannot take', () => {
+  it('declares link-duplicate only with a duplicateField and refuses create-task, before any request', async () => {
+    const { connector } = harness();
+    expect(connector.capabilities.linkTypes).toEqual(['problem']);
+
+    await expect(connector.apply(write({ type: 'link-duplicate', original: { nativeId: '4100', number: 'INC-4100' } }, {}))).rejects.toThrow(/no duplicateField/);
+    await expect(connector.apply(write({ type: 'create-task', correlationKey: 'k', title: 't', description: 'd' }, {}))).rejects.toThrow(/create-task is not supported/);
+  });
+
+  it('sets the duplicateField to the original ticket id when configured, and leaves one a person set', async () => {
+    const { connector } = harness(source({ duplicateField: 'cf_original_ticket' }));
+    expect(connector.capabilities.linkTypes).toEqual(['problem', 'duplicate']);
     http
-      .mock(BASE_URL)
-      .get('/api/v2/tickets/42')
-      .query({ include: 'problem' })
-      .reply(200, { ticket: { ...ticket(42, '2026-03-02T10:10:00Z'), problem: { display_id: 3 } } });
-    const { connector } = harness();
-    const result = await connector.apply(request({ type: 'link-problem', problemRef: '7' }, {}));
-    expect(result.outcome).toBe('skipped');
-  });
+      .mock(BASE)
+      .get(TICKET)
+      .reply(200, { ticket: ticket(4211) })
+      .put(TICKET, { custom_fields: { cf_original_ticket: 4100 } })
+      .reply(200, { ticket: ticket(4211, { custom_fields: { cf_original_ticket: 4100 }, updated_at: '2026-12-05T12:00:07Z' }) })
+      .get('/api/v2/tickets/4212')
+      .reply(200, { ticket: ticket(4212, { custom_fields: { cf_original_ticket: 3999 } }) });
 
-  it('reports problem states from one listing, Closed as closed', async () => {
-    http
-      .mock(BASE_URL)
-      .get('/api/v2/problems')
-      .query({ per_page: '100' })
-      .reply(200, {
-        problems: [
-          { id: 7, subject: `a ${problemTag('k1')}`, status: 3 },
-          { id: 8, subject: `b ${problemTag('k2')}`, status: 1 },
-          { id: 9, subject: 'unrelated', status: 1 },
-        ],
-      });
-    const { connector } = harness();
-    const states = await connector.problemStates(['k1', 'k2', 'k3']);
-    expect(Object.fromEntries([...states].map(([k, s]) => [k, s.state]))).toEqual({ k1: 'closed', k2: 'open' });
-  });
+    const linked = await connector.apply(write({ type: 'link-duplicate', original: { nativeId: '4100', number: 'INC-4100' } }, {}));
+    const left = await connector.apply(write({ type: 'link-duplicate', original: { nativeId: '4100', number: 'INC-4100' } }, {}, { nativeId: '4212' }));
 
-  it('declares create-task unsupported with a message that says what to do', async () => {
-    const { connector } = harness();
-    await expect(connector.apply(request({ type: 'create-task', correlationKey: 'k', title: 't', description: 'd' }, {}))).rejects.toThrow(/create-task is not supported/);
+    expect(linked).toEqual({ outcome: 'updated', ref: '4211', ownVersion: '2026-12-05T12:00:07.000Z' });
+    expect(left).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('3999') as string });
   });
 });
