@@ -33,7 +33,7 @@ const common = sourceFields();
 export const FreshserviceSource = z.strictObject({
   id: common.id,
   platform: z.literal('freshservice'),
-  baseUrl: common.baseUrl.regex(/^https:\/\/[^/]+\/?$/, 'the account address only, e.g. https://acme.freshservice.com'),
+  baseUrl: common.baseUrl.regex(/^https?:\/\/[^/]+\/?$/, 'the account address only, e.g. https://acme.freshservice.com'),
   auth: ApiKeyAuth,
   /**
    * Workspace ids to read. Unset: what Freshservice lists without `workspace_id` — the primary
