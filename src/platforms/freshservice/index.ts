@@ -114,7 +114,7 @@ export class FreshserviceConnector implements Connector {
         case 'comment':
           return this.notes.ensure(nativeId, action, request, write, signal);
         case 'create-problem':
-          return this.problems.create(action, write, await this.session.ensure(signal), signal);
+          return this.problems.create(action, write, () => this.session.ensure(signal), signal);
         case 'link-problem':
           return this.tickets.linkProblem(nativeId, action, await this.problems.resolve(action, signal), request, signal);
         case 'link-duplicate':

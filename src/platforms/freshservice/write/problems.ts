@@ -28,7 +28,7 @@ export class ProblemWriter {
     this.rest = rest;
   }
 
-  async create(action: Extract<Action, { type: 'create-problem' }>, write: FreshserviceWrite, session: Session, signal: AbortSignal | undefined): Promise<WriteResult> {
+  async create(action: Extract<Action, { type: 'create-problem' }>, write: FreshserviceWrite, session: () => Promise<Session>, signal: AbortSignal | undefined): Promise<WriteResult> {
     const existing = await this.find(action.correlationKey, signal);
     if (existing !== undefined) return { outcome: 'unchanged', ref: String(existing.id) };
     const settings = this.rest.source.problems;
@@ -37,7 +37,8 @@ export class ProblemWriter {
     const data: Record<string, unknown> = {
       subject,
       description: write.description ?? action.description,
-      requester_id: settings.requesterId ?? session.agentId,
+      // Who the key belongs to is asked only when a problem is really created (and then remembered).
+      requester_id: settings.requesterId ?? (await session()).agentId,
       priority: settings.priority,
       impact: settings.impact,
       status: OPEN,
