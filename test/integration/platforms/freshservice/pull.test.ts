@@ -14,7 +14,7 @@ function ids(pages: PullPage[]): string[] {
 
 /** The `Link` header Freshservice sends while another page follows. */
 function next(query: Record<string, string | number>): Record<string, string> {
-  const params = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
+  const params = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));
   return { Link: `<${BASE}${LIST}?${params.toString()}>; rel="next"` };
 }
 
