@@ -40,7 +40,7 @@ function writeConfig(dir: string, sandbox: FreshserviceSandbox, workspaces: read
       `    actFrom: "${SEEDED_HISTORY_START}"`,
       '    firstLivePass: { maxWrites: off }',
       '    rateLimit: { requestsPerMinute: 60000, concurrency: 4 }',
-      '    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000 }',
+      '    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000, timeoutMs: 3000 }',
       '',
     ].join('\n'),
   );
@@ -90,4 +90,30 @@ describe('daemon against the Freshservice sandbox (real HTTP, real SQLite)', () 
     expect(third.ok).toBe(true);
     expect(writes(sandbox)).toBe(0);
   }, 60_000);
+
+  it('with 10% injected faults ends where a clean run ends: each matching ticket routed, one note each', async () => {
+    const ends: Record<string, string>[] = [];
+    for (const faults of [null, { rate: 0.1, seed: 7 }]) {
+      const store = new FreshserviceStore();
+      seedFixtures(store);
+      const sandbox = e2e.closeAfter(await startFreshserviceSandbox({ store, rateLimit: null, faults }));
+      const { daemon } = e2e.daemon(
+        writeConfig(
+          e2e.tempDir(),
+          sandbox,
+          store.workspaces().map((w) => w.id),
+        ),
+      );
+      for (let pass = 0; pass < 8; pass++) {
+        const result = await daemon.runOnce();
+        if (result.ok && pass > 0) break;
+      }
+      if (faults !== null) expect(sandbox.faultLog.length).toBeGreaterThan(0);
+      sandbox.setFaults(null);
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      await daemon.runOnce();
+      ends.push(Object.fromEntries(store.tickets().map((ticket) => [ticket.id, `${ticket.group_id ?? '-'}:${store.notes(ticket.id).filter((note) => note.body.includes('deskbridge e2e')).length}`])));
+    }
+    expect(ends[1]).toEqual(ends[0]);
+  }, 120_000);
 });
