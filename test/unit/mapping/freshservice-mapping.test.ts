@@ -3,81 +3,126 @@ import { loadPlatformMappings, mapInbound, mapOutbound } from '../../../src/mapp
 import '../../../src/platforms/registry.js';
 import type { Action } from '../../../src/model/action.js';
 import { FreshserviceWrite } from '../../../src/platforms/freshservice/schema.js';
-import { readTicket } from '../../../src/platforms/freshservice/record.js';
 
 const mappings = loadPlatformMappings('mappings', 'freshservice');
 const context = { platform: 'freshservice', sourceId: 'fs', source: { id: 'fs', baseUrl: 'https://acme.freshservice.com/' } };
+const target = { ticketKey: 'freshservice:fs:4211', nativeId: '4211', number: 'INC-4211', version: '2026-12-05T11:00:00.000Z' };
+const marker = 'deskbridge:3f9a1c2e7b4d5a60';
 
+/** A ticket as the connector hands it to the mapping: the API's fields plus group_name / responder_name. */
 function wire(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    id: 42,
+    id: 4211,
+    type: 'Incident',
     subject: 'VPN drops',
     description: '<div>Disconnects every five minutes</div>',
     description_text: 'Disconnects every five minutes',
     status: 2,
     priority: 4,
     source: 1,
-    type: 'Incident',
-    group_id: 12,
-    responder_id: 21,
-    requester_id: 9001,
-    workspace_id: 2,
+    requester_id: 21000000900,
+    responder_id: 21000000201,
+    group_id: 21000000101,
     category: 'Network',
     sub_category: 'VPN',
-    created_at: '2026-03-01T08:00:00Z',
-    updated_at: '2026-03-02T10:10:00Z',
+    tags: ['vpn'],
+    custom_fields: {},
+    workspace_id: 2,
+    created_at: '2026-12-05T10:00:00Z',
+    updated_at: '2026-12-05T11:00:00Z',
     group_name: 'Network Operations',
-    responder_name: 'Ada Lovelace',
+    responder_name: 'Network Engineer 1',
     ...overrides,
   };
 }
 
 describe('freshservice.inbound.jsonata', () => {
-  it('maps status and priority codes to canonical values, with the names the connector added and the connector’s version', async () => {
-    const raw = wire();
-    const ticket = await mapInbound(mappings, raw, context);
-    const read = readTicket(raw);
+  it('maps a ticket to the canonical ticket, with the names the connector added and updated_at as version', async () => {
+    const ticket = await mapInbound(mappings, wire(), context);
+
     expect(ticket).toMatchObject({
-      key: 'freshservice:fs:42',
-      source: { nativeId: '42', number: 'INC-42', url: 'https://acme.freshservice.com/a/tickets/42' },
-      version: 'error' in read ? '' : read.record.version,
+      key: 'freshservice:fs:4211',
+      source: { platform: 'freshservice', instance: 'fs', container: 'workspace 2', nativeId: '4211', number: 'INC-4211', url: 'https://acme.freshservice.com/a/tickets/4211' },
+      version: '2026-12-05T11:00:00.000Z',
       kind: 'incident',
+      title: 'VPN drops',
+      description: 'Disconnects every five minutes',
       status: 'open',
       nativeStatus: 'Open',
       priority: 1,
-      group: 'Network Operations',
-      assignee: 'Ada Lovelace',
       category: 'Network',
       subcategory: 'VPN',
-      description: 'Disconnects every five minutes',
+      assignee: 'Network Engineer 1',
+      group: 'Network Operations',
+      labels: ['vpn'],
     });
   });
 
-  it('an open ticket with neither group nor agent is new; Pending, Resolved and Closed map to on_hold, resolved and closed', async () => {
-    const bare = { group_id: null, responder_id: null, group_name: undefined, responder_name: undefined };
-    expect((await mapInbound(mappings, wire(bare), context)).status).toBe('new');
-    expect((await mapInbound(mappings, wire({ status: 3 }), context)).status).toBe('on_hold');
-    expect((await mapInbound(mappings, wire({ status: 4 }), context)).status).toBe('resolved');
-    expect(await mapInbound(mappings, wire({ status: 5, priority: 1 }), context)).toMatchObject({ status: 'closed', priority: 4 });
+  it.each([
+    [2, 'open'],
+    [3, 'on_hold'],
+    [4, 'resolved'],
+    [5, 'closed'],
+  ])('maps status %i to %s', async (status, expected) => {
+    expect((await mapInbound(mappings, wire({ status }), context)).status).toBe(expected);
+  });
+
+  it('calls an Open ticket with neither group nor agent new', async () => {
+    expect((await mapInbound(mappings, wire({ group_id: null, responder_id: null, group_name: undefined, responder_name: undefined }), context)).status).toBe('new');
+  });
+
+  it.each([
+    [4, 1],
+    [3, 2],
+    [2, 3],
+    [1, 4],
+  ])('maps priority %i (1 Low … 4 Urgent) to canonical %i', async (priority, expected) => {
+    expect((await mapInbound(mappings, wire({ priority }), context)).priority).toBe(expected);
+  });
+
+  it('numbers service requests SR-… and incidents INC-…', async () => {
+    expect((await mapInbound(mappings, wire({ type: 'Service Request' }), context)).source.number).toBe('SR-4211');
   });
 });
 
 describe('freshservice.outbound.jsonata', () => {
-  async function out(action: Action): Promise<Record<string, unknown>> {
-    const fields = await mapOutbound(mappings, { action, target: { ticketKey: 'freshservice:fs:42', nativeId: '42', number: 'INC-42', version: 'v' }, marker: 'db-1', rule: 'route' });
-    expect(FreshserviceWrite.safeParse(fields).success).toBe(true);
-    return fields;
-  }
+  const assign: Action = { type: 'assign', group: 'Network Operations', assignee: 'Network Engineer 1' };
+  const comment: Action = { type: 'comment', visibility: 'internal', body: 'Routed to <Network>.' };
+  const actions: Action[] = [
+    assign,
+    comment,
+    { type: 'create-problem', correlationKey: 'k', title: 'VPN drops', description: 'Five incidents' },
+    { type: 'link-problem', correlationKey: 'k' },
+    { type: 'link-duplicate', original: { nativeId: '4100', number: 'INC-4100' } },
+    { type: 'update-problem', correlationKey: 'k', title: 'VPN drops', description: 'Seven', reopen: false },
+    { type: 'create-task', correlationKey: 'k', title: 't', description: 'd' },
+    { type: 'set-field', field: 'status', value: 'resolved' },
+  ];
 
-  it('writes the fields every action type needs', async () => {
-    expect(await out({ type: 'assign', group: 'Service Desk', assignee: 'Ada Lovelace' })).toEqual({ group: 'Service Desk', responder: 'Ada Lovelace' });
-    const note = await out({ type: 'comment', visibility: 'internal', body: 'a <b> & c' });
+  it.each(actions.map((action) => [action.type, action] as const))('produces a write the connector accepts for %s', async (_type, action) => {
+    const fields = await mapOutbound(mappings, { action, target, marker, rule: 'route-vpn' });
+
+    expect(FreshserviceWrite.safeParse(fields).success).toBe(true);
+  });
+
+  it('resolves nothing itself on assign: the connector turns names into group_id / responder_id', async () => {
+    expect(await mapOutbound(mappings, { action: assign, target, marker })).toEqual({ group: 'Network Operations', responder: 'Network Engineer 1' });
+  });
+
+  it('makes an internal comment a private note with the marker, HTML-escaped', async () => {
+    const note = FreshserviceWrite.parse(await mapOutbound(mappings, { action: comment, target, marker, rule: 'r' }));
+
     expect(note.private).toBe(true);
-    expect(String(note.note)).toContain('(db-1)');
-    expect(String(note.note)).toContain('a &lt;b&gt; &amp; c');
-    expect(await out({ type: 'set-field', field: 'status', value: 'resolved' })).toEqual({ fields: { status: 4 } });
-    expect(await out({ type: 'set-field', field: 'cf_team', value: 'x' })).toEqual({ fields: { custom_fields: { cf_team: 'x' } } });
-    expect(await out({ type: 'create-problem', correlationKey: 'k', title: 'T\nx', description: 'D' })).toEqual({ subject: 'T x', description: 'D' });
-    expect(await out({ type: 'link-problem', correlationKey: 'k' })).toEqual({});
+    expect(note.note).toContain(`(${marker})`);
+    expect(note.note).toContain('Routed to &lt;Network&gt;.');
+  });
+
+  it.each([
+    ['status', 'resolved', { status: 4 }],
+    ['priority', 1, { priority: 4 }],
+    ['priority', 5, { priority: 1 }],
+    ['cf_impact_area', 'Network', { custom_fields: { cf_impact_area: 'Network' } }],
+  ])('writes set-field %s = %s as native fields', async (field, value, expected) => {
+    expect(await mapOutbound(mappings, { action: { type: 'set-field', field, value }, target, marker })).toEqual({ fields: expected });
   });
 });
