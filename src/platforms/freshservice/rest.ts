@@ -1,6 +1,7 @@
 import type { FreshserviceSource } from './source.js';
 import { createHttpClient, type HttpClient, type HttpLogger, type HttpRequest, type HttpResponse } from '../../http/client.js';
 import { PlatformError } from '../../http/errors.js';
+import { sleep as realSleep, type Sleep } from '../../http/retry.js';
 import type { ConnectorDeps } from '../deps.js';
 import { describeFreshserviceFailure } from './failures.js';
 import { vendorMessage } from './schema.js';
@@ -16,13 +17,17 @@ export class FreshserviceRest {
   readonly sourceId: string;
   readonly logger: HttpLogger | undefined;
   readonly now: () => number;
+  private readonly sleep: Sleep;
   private readonly http: HttpClient;
+  /** Epoch ms until which the account's per-minute budget is spent, by the last answer's `X-RateLimit-Remaining`. */
+  private spentUntil = 0;
 
   constructor(source: FreshserviceSource, deps: ConnectorDeps) {
     this.source = source;
     this.sourceId = source.id;
     this.logger = deps.logger;
     this.now = deps.retryOverrides?.now ?? deps.now ?? Date.now;
+    this.sleep = deps.retryOverrides?.sleep ?? realSleep;
     // API key as the Basic user name; the password part is ignored (https://api.freshservice.com/#authentication).
     const header = `Basic ${Buffer.from(`${source.auth.apiKey}:X`, 'utf8').toString('base64')}`;
     this.http = createHttpClient({
@@ -41,8 +46,25 @@ export class FreshserviceRest {
     });
   }
 
-  request(request: HttpRequest): Promise<HttpResponse> {
-    return this.http.request(request);
+  /**
+   * Sends through the shared client (pacing, retries, Retry-After), after waiting out a budget the
+   * last answer said was spent. Freshservice counts every call, a refused one too, so a request
+   * sent at `X-RateLimit-Remaining: 0` would only buy a 429. The headers give no reset time
+   * (https://api.freshservice.com/#ratelimit): the budget is per minute, so requests wait for the
+   * next minute of the server's clock (its `Date`), at most a minute; a 429 there still gets its Retry-After.
+   */
+  async request(request: HttpRequest): Promise<HttpResponse> {
+    const wait = this.spentUntil - this.now();
+    if (wait > 0) await this.sleep(wait, request.signal);
+    const response = await this.http.request(request);
+    const remaining = Number(response.header('x-ratelimit-remaining') ?? 'NaN');
+    if (Number.isFinite(remaining) && remaining <= 0) {
+      const served = Date.parse(response.header('date') ?? '');
+      const untilNextMinute = Number.isNaN(served) ? 60_000 : 60_000 - (served % 60_000);
+      this.spentUntil = this.now() + untilNextMinute;
+      this.logger?.debug('Freshservice rate-limit budget spent; holding requests until the next minute', { source: this.sourceId, seconds: Math.ceil(untilNextMinute / 1000) });
+    }
+    return response;
   }
 
   requestCount(): number {

@@ -160,6 +160,25 @@ describe('Freshservice pull (GET /api/v2/tickets?updated_since, Link paging)', (
     expect(connector.requestCount()).toBe(4);
   });
 
+  it('holds the next request until the next minute when X-RateLimit-Remaining says the budget is spent, instead of buying a 429', async () => {
+    const { connector, sleeps } = harness();
+    directory(http);
+    http
+      .mock(BASE)
+      .get(LIST)
+      .query(FIRST)
+      .reply(200, { tickets: [ticket(1)] }, { ...next({ ...FIRST, page: 2 }), 'X-RateLimit-Total': '100', 'X-RateLimit-Remaining': '0', Date: 'Sat, 05 Dec 2026 11:59:45 GMT' })
+      .get(LIST)
+      .query({ ...FIRST, page: '2' })
+      .reply(200, { tickets: [ticket(2)] }, { 'X-RateLimit-Total': '100', 'X-RateLimit-Remaining': '99' });
+
+    const pages = await collect(connector.pull({ from: SINCE, fields: [] }));
+
+    expect(ids(pages)).toEqual(['1', '2']);
+    expect(sleeps).toContain(15_000);
+    expect(connector.requestCount()).toBe(4);
+  });
+
   it('quarantines a ticket without an id or updated_at and hands out the rest', async () => {
     const { connector } = harness();
     directory(http);
