@@ -1,11 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useE2e } from '../helpers/e2e.js';
-import { MAPPINGS, SEEDED_HISTORY_START } from '../helpers/sandbox-env.js';
-import { CLI_SANDBOX_API_KEY, FreshserviceStore, seedFixtures, startFreshserviceSandbox, type FreshserviceSandbox } from '../../src/sandbox/freshservice/index.js';
-
-process.env['E2E_FS_API_KEY'] = CLI_SANDBOX_API_KEY;
+import { freshserviceWrites as writes, writeFreshserviceConfig } from '../helpers/freshservice-env.js';
+import { FreshserviceStore, seedFixtures, startFreshserviceSandbox } from '../../src/sandbox/freshservice/index.js';
 
 const RULES = `rules:
   - id: network-to-network
@@ -18,39 +14,6 @@ const RULES = `rules:
       template: "deskbridge e2e: routed to {{ $group }} by {{ $rule.id }}"
 `;
 
-/** A deskbridge.yaml with one Freshservice source over both seeded workspaces; returns its path. */
-function writeConfig(dir: string, sandbox: FreshserviceSandbox, workspaces: readonly number[]): string {
-  const rules = join(dir, 'rules');
-  mkdirSync(rules, { recursive: true });
-  writeFileSync(join(rules, 'routing.yaml'), RULES);
-  const path = join(dir, 'deskbridge.yaml');
-  writeFileSync(
-    path,
-    [
-      'state: { path: ./state.db }',
-      `rules: ${JSON.stringify(rules)}`,
-      `mappings: ${JSON.stringify(MAPPINGS)}`,
-      'log: { level: info, format: json }',
-      'sources:',
-      '  - id: sandbox-fs',
-      '    platform: freshservice',
-      `    baseUrl: ${sandbox.url}`,
-      '    auth: { type: apiKey, apiKey: "${E2E_FS_API_KEY}" }',
-      `    workspaces: [${workspaces.join(', ')}]`,
-      `    actFrom: "${SEEDED_HISTORY_START}"`,
-      '    firstLivePass: { maxWrites: off }',
-      '    rateLimit: { requestsPerMinute: 60000, concurrency: 4 }',
-      '    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000, timeoutMs: 3000 }',
-      '',
-    ].join('\n'),
-  );
-  return path;
-}
-
-function writes(sandbox: FreshserviceSandbox): number {
-  return sandbox.requestLog.filter((entry) => entry.method !== 'GET').length;
-}
-
 describe('daemon against the Freshservice sandbox (real HTTP, real SQLite)', () => {
   const e2e = useE2e();
 
@@ -60,13 +23,7 @@ describe('daemon against the Freshservice sandbox (real HTTP, real SQLite)', () 
     const sandbox = e2e.closeAfter(await startFreshserviceSandbox({ store, rateLimit: null }));
     const network = store.groups().find((group) => group.name === 'Network');
     const expected = store.tickets().filter((ticket) => ticket.category === 'Network' && ticket.group_id === null && ticket.status !== 4 && ticket.status !== 5);
-    const { daemon, lines } = e2e.daemon(
-      writeConfig(
-        e2e.tempDir(),
-        sandbox,
-        store.workspaces().map((w) => w.id),
-      ),
-    );
+    const { daemon, lines } = e2e.daemon(writeFreshserviceConfig(e2e.tempDir(), sandbox, { rules: RULES, workspaces: store.workspaces().map((w) => w.id) }));
 
     const first = await daemon.runOnce();
     expect(first.ok, lines.filter((l) => l.includes('"error"')).join('\n')).toBe(true);
@@ -97,13 +54,7 @@ describe('daemon against the Freshservice sandbox (real HTTP, real SQLite)', () 
       const store = new FreshserviceStore();
       seedFixtures(store);
       const sandbox = e2e.closeAfter(await startFreshserviceSandbox({ store, rateLimit: null, faults }));
-      const { daemon } = e2e.daemon(
-        writeConfig(
-          e2e.tempDir(),
-          sandbox,
-          store.workspaces().map((w) => w.id),
-        ),
-      );
+      const { daemon } = e2e.daemon(writeFreshserviceConfig(e2e.tempDir(), sandbox, { rules: RULES, workspaces: store.workspaces().map((w) => w.id) }));
       for (let pass = 0; pass < 8; pass++) {
         const result = await daemon.runOnce();
         if (result.ok && pass > 0) break;
