@@ -105,7 +105,10 @@ export class ProblemWriter {
   /** Every problem carrying a deskbridge tag, by tag; the oldest wins when two carry one. */
   private async list(signal: AbortSignal | undefined): Promise<Map<string, Problem>> {
     const byTag = new Map<string, Problem>();
-    for await (const response of listPages(this.rest, `${API}/problems`, { per_page: 100 }, 'problem-lookup', signal)) {
+    // Listed in the workspace problems are created in: without workspace_id the list holds the primary workspace's only.
+    const workspace = this.rest.source.problems.workspaceId;
+    const params: Record<string, number> = workspace !== undefined ? { per_page: 100, workspace_id: workspace } : { per_page: 100 };
+    for await (const response of listPages(this.rest, `${API}/problems`, params, 'problem-lookup', signal)) {
       for (const problem of this.rest.parse(ProblemList, response.data, 'problem list').problems) {
         const tag = /\[deskbridge [0-9a-f]{12}\]/.exec(problem.subject ?? '')?.[0];
         const earlier = tag !== undefined ? byTag.get(tag) : undefined;

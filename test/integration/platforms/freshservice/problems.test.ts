@@ -133,6 +133,19 @@ describe('Freshservice problems (POST /api/v2/problems, association on the ticke
     expect(result).toEqual({ outcome: 'updated', ref: '4' });
   });
 
+  it('looks problems up in the workspace it creates them in', async () => {
+    const { connector } = harness(source({ problems: { workspaceId: 3 } }));
+    http
+      .mock(BASE)
+      .get('/api/v2/problems')
+      .query({ per_page: '100', workspace_id: '3' })
+      .reply(200, { problems: [problem(4, { workspace_id: 3 })] });
+
+    const result = await connector.apply(write({ type: 'create-problem', correlationKey: KEY, title: 'VPN drops', description: 'Five incidents' }, {}));
+
+    expect(result).toEqual({ outcome: 'unchanged', ref: '4' });
+  });
+
   it('reports a link to a problem not created yet as retryable not-found', async () => {
     const { connector } = harness();
     http.mock(BASE).get('/api/v2/problems').query({ per_page: '100' }).reply(200, { problems: [] });
