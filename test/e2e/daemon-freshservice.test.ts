@@ -67,4 +67,29 @@ describe('daemon against the Freshservice sandbox (real HTTP, real SQLite)', () 
     }
     expect(ends[1]).toEqual(ends[0]);
   }, 120_000);
+
+  it('loses no ticket created between passes in one second across small pages of two workspaces', async () => {
+    const store = new FreshserviceStore();
+    seedFixtures(store);
+    const sandbox = e2e.closeAfter(await startFreshserviceSandbox({ store, rateLimit: null }));
+    const workspaces = store.workspaces().map((w) => w.id);
+    const { daemon } = e2e.daemon(writeFreshserviceConfig(e2e.tempDir(), sandbox, { rules: RULES, workspaces, pageSize: 2 }));
+    expect((await daemon.runOnce()).ok).toBe(true);
+    const requester = store.requesters()[0]?.id ?? 0;
+    const second = Math.floor(Date.now() / 1000) * 1000;
+    const tied = [0, 1, 2, 3, 4].map(
+      (n) =>
+        store.createTicket({ subject: `VPN down ${n}`, description: 'x', requester_id: requester, category: 'Network', workspace_id: workspaces[0] ?? 2, created_at: second, updated_at: second }).id,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect((await daemon.runOnce()).ok).toBe(true);
+    const network = store.groups().find((group) => group.name === 'Network')?.id;
+    for (const id of tied) {
+      expect(store.ticket(id)?.group_id, String(id)).toBe(network);
+      expect(
+        store.notes(id).filter((note) => note.body.includes('deskbridge e2e')),
+        String(id),
+      ).toHaveLength(1);
+    }
+  }, 60_000);
 });

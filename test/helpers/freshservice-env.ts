@@ -12,7 +12,7 @@ process.env[FS_KEY_ENV] = CLI_SANDBOX_API_KEY;
  * given rules text written as `rules/rules.yaml` next to it; returns its path. Seeded tickets are
  * acted on (actFrom long ago, no first-live-pass catch); pacing is off, retries are quick.
  */
-export function writeFreshserviceConfig(dir: string, sandbox: FreshserviceSandbox, options: { rules: string; workspaces: readonly number[] }): string {
+export function writeFreshserviceConfig(dir: string, sandbox: FreshserviceSandbox, options: { rules: string; workspaces: readonly number[]; pageSize?: number }): string {
   const rules = join(dir, 'rules');
   mkdirSync(rules, { recursive: true });
   writeFileSync(join(rules, 'rules.yaml'), options.rules);
@@ -31,6 +31,7 @@ export function writeFreshserviceConfig(dir: string, sandbox: FreshserviceSandbo
       `    auth: { type: apiKey, apiKey: "\${${FS_KEY_ENV}}" }`,
       `    workspaces: [${options.workspaces.join(', ')}]`,
       `    actFrom: "${SEEDED_HISTORY_START}"`,
+      ...(options.pageSize !== undefined ? [`    pageSize: ${options.pageSize}`] : []),
       '    firstLivePass: { maxWrites: off }',
       '    rateLimit: { requestsPerMinute: 60000, concurrency: 4 }',
       '    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000, timeoutMs: 3000 }',
