@@ -146,7 +146,7 @@ const CASES: Case[] = [
   // ---- schema
   { name: 'wrong type', files: { 'deskbridge.yaml': CONFIG + '    pageSize: ten\n' }, first: 'deskbridge.yaml:13:15 error bad-type', says: /got string "ten"/, exit: 1 },
   { name: 'unknown top-level key', files: { 'deskbridge.yaml': `sourcez: []\n${CONFIG}` }, first: 'deskbridge.yaml:1:1 error unknown-field', says: /did you mean "sources"/, exit: 1 },
-  { name: 'unknown platform', files: { 'deskbridge.yaml': CONFIG.replace('platform: servicenow', 'platform: zendesk') }, first: 'deskbridge.yaml:7:15 error bad-value', says: /"zendesk"/, exit: 1 },
+  { name: 'unknown platform', files: { 'deskbridge.yaml': CONFIG.replace('platform: servicenow', 'platform: remedy') }, first: 'deskbridge.yaml:7:15 error bad-value', says: /"remedy"/, exit: 1 },
   { name: 'duplicate source ids', files: { 'deskbridge.yaml': CONFIG + CONFIG.slice(CONFIG.indexOf('  - id: sn')) }, first: 'deskbridge.yaml:13:9 error duplicate-id', exit: 1 },
   {
     name: 'password given as a number is not echoed',
