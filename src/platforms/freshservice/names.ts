@@ -6,6 +6,8 @@ import type { NameLookup } from './record.js';
 interface Directory {
   groups: Map<number, string>;
   groupIds: Map<string, number>;
+  /** `<workspace>|<lower-case name>` → id: the same name may stand for a different group in each workspace. */
+  workspaceGroupIds: Map<string, number>;
   agents: Map<number, string>;
   agentIds: Map<string, number>;
 }
@@ -50,14 +52,18 @@ export class FreshserviceNames implements NameLookup {
     if (missing && this.rest.now() - this.loadedAt > 60_000) await this.load(signal);
   }
 
-  /** The id of a group by name (case-insensitive) or id; reads the directory again once when unknown. */
-  async groupId(name: string, signal: AbortSignal | undefined): Promise<number | undefined> {
-    return this.resolve(
-      name,
-      (directory) => directory.groupIds,
-      (directory) => directory.groups,
-      signal,
-    );
+  /**
+   * The id of a group by name (case-insensitive) or id; reads the directory again once when
+   * unknown. With `workspace`, that workspace's group of the name wins (a ticket can only be
+   * assigned to a group of its own workspace).
+   */
+  async groupId(name: string, signal: AbortSignal | undefined, workspace?: number | null): Promise<number | undefined> {
+    const key = name.trim().toLowerCase();
+    const byName = (directory: Directory): Map<string, number> => {
+      const local = workspace != null ? directory.workspaceGroupIds.get(`${workspace}|${key}`) : undefined;
+      return local !== undefined ? new Map([[key, local]]) : directory.groupIds;
+    };
+    return this.resolve(name, byName, (directory) => directory.groups, signal);
   }
 
   /** The id of an agent by name, e-mail (case-insensitive) or id. */
@@ -99,11 +105,19 @@ export class FreshserviceNames implements NameLookup {
   }
 
   private async read(signal: AbortSignal | undefined): Promise<Directory> {
-    const directory: Directory = { groups: new Map(), groupIds: new Map(), agents: new Map(), agentIds: new Map() };
-    for await (const response of listPages(this.rest, `${API}/groups`, { per_page: 100 }, 'groups', signal)) {
-      for (const group of this.rest.parse(GroupList, response.data, 'group list').groups) {
-        directory.groups.set(group.id, group.name);
-        directory.groupIds.set(group.name.trim().toLowerCase(), group.id);
+    const directory: Directory = { groups: new Map(), groupIds: new Map(), workspaceGroupIds: new Map(), agents: new Map(), agentIds: new Map() };
+    // Groups belong to a workspace, and the list answers the primary one unless workspace_id names
+    // another (https://api.freshservice.com/#view_all_groups), so each configured workspace is listed.
+    for (const workspace of this.rest.source.workspaces ?? [undefined]) {
+      const params: Record<string, number> = workspace !== undefined ? { per_page: 100, workspace_id: workspace } : { per_page: 100 };
+      for await (const response of listPages(this.rest, `${API}/groups`, params, 'groups', signal)) {
+        for (const group of this.rest.parse(GroupList, response.data, 'group list').groups) {
+          const name = group.name.trim().toLowerCase();
+          directory.groups.set(group.id, group.name);
+          if (!directory.groupIds.has(name)) directory.groupIds.set(name, group.id);
+          const home = workspace ?? group.workspace_id;
+          if (home != null) directory.workspaceGroupIds.set(`${home}|${name}`, group.id);
+        }
       }
     }
     for await (const response of listPages(this.rest, `${API}/agents`, { per_page: 100 }, 'agents', signal)) {

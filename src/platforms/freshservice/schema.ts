@@ -61,7 +61,7 @@ export type Agent = z.infer<typeof Agent>;
 export const AgentResponse = z.looseObject({ agent: Agent });
 export const AgentList = z.looseObject({ agents: z.array(Agent) });
 
-export const Group = z.looseObject({ id: z.number().int().positive(), name: z.string() });
+export const Group = z.looseObject({ id: z.number().int().positive(), name: z.string(), workspace_id: z.number().int().nullable().optional() });
 export const GroupList = z.looseObject({ groups: z.array(Group) });
 
 export const TicketField = z.looseObject({ name: z.string(), label: z.string().nullable().optional() });

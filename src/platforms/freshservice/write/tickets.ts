@@ -69,6 +69,10 @@ export class TicketWriter {
     if (Object.keys(data).length === 0) return { outcome: 'unchanged', ref: nativeId };
     const current = await this.read(nativeId, signal);
     if (this.changedByOthers(nativeId, request, current)) return { outcome: 'superseded', ref: nativeId };
+    // The group of that name in the ticket's own workspace, when the name exists in several.
+    if (typeof data.group_id === 'number' && write.group != null && current.ticket.workspace_id != null) {
+      data.group_id = (await this.names.groupId(write.group, signal, current.ticket.workspace_id)) ?? data.group_id;
+    }
     const { group_id: groupId, responder_id: responderId } = current.ticket;
     await this.names.ensure(signal, { groups: groupId != null ? [groupId] : [], agents: responderId != null ? [responderId] : [] });
     const previous = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PlatformError } from '../../../../src/http/errors.js';
 import { useHttpMock } from '../../../helpers/http-mock.js';
-import { BASE, BETH, MARKER, ME, NE1, NETWORK, SERVICE_DESK, directory, harness, source, ticket, write } from './setup.js';
+import { BASE, BETH, MARKER, ME, NE1, NETWORK, SERVICE_DESK, SERVICE_DESK_3, directory, harness, source, ticket, write } from './setup.js';
 
 const http = useHttpMock();
 
@@ -22,6 +22,21 @@ describe('Freshservice writes to tickets (PUT /api/v2/tickets/{id})', () => {
     const result = await connector.apply(write({ type: 'assign', group: 'Network Operations', assignee: 'ne1@acme.example' }, { group: 'Network Operations', responder: 'ne1@acme.example' }));
 
     expect(result).toEqual({ outcome: 'updated', ref: '4211', previous: { group: 'Service Desk', assignee: 'Beth Anglin' }, ownVersion: '2026-12-05T12:00:03.000Z' });
+  });
+
+  it("assigns a ticket of a second workspace to that workspace's group of the name", async () => {
+    const { connector } = harness(source({ workspaces: [2, 3] }));
+    directory(http, { workspaces: [2, 3] });
+    http
+      .mock(BASE)
+      .get(TICKET)
+      .reply(200, { ticket: ticket(4211, { workspace_id: 3 }) })
+      .put(TICKET, { group_id: SERVICE_DESK_3, responder_id: null })
+      .reply(200, { ticket: ticket(4211, { workspace_id: 3, group_id: SERVICE_DESK_3, updated_at: '2026-12-05T12:00:03Z' }) });
+
+    const result = await connector.apply(write({ type: 'assign', group: 'Service Desk' }, { group: 'Service Desk', responder: null }));
+
+    expect(result).toMatchObject({ outcome: 'updated', ownVersion: '2026-12-05T12:00:03.000Z' });
   });
 
   it('sends nothing when the ticket already has that group and agent', async () => {

@@ -120,7 +120,7 @@ describe('Freshservice pull (GET /api/v2/tickets?updated_since, Link paging)', (
 
   it('lists each configured workspace, and a ticket moved between them while paging once, in its newer version', async () => {
     const { connector } = harness(source({ workspaces: [2, 3] }));
-    directory(http);
+    directory(http, { workspaces: [2, 3] });
     http
       .mock(BASE)
       .get(LIST)

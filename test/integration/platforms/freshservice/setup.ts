@@ -16,6 +16,16 @@ export const SERVICE_DESK = 21000000102;
 export const NE1 = 21000000201;
 export const BETH = 21000000202;
 export const NOW = Date.parse('2026-12-05T12:00:00Z');
+/** "Service Desk" of the second workspace (same name, another group). */
+export const SERVICE_DESK_3 = 21000000103;
+
+const AGENTS = {
+  agents: [
+    { id: ME, first_name: 'deskbridge', last_name: null, email: 'deskbridge@acme.example', active: true, occasional: false },
+    { id: NE1, first_name: 'Network', last_name: 'Engineer 1', email: 'ne1@acme.example', active: true, occasional: false },
+    { id: BETH, first_name: 'Beth', last_name: 'Anglin', email: 'beth@acme.example', active: true, occasional: false },
+  ],
+};
 
 export type { Harness, LogEntry } from '../../../helpers/connector-harness.js';
 export { collect } from '../../../helpers/connector-harness.js';
@@ -72,41 +82,43 @@ export function ticket(id: number, overrides: Record<string, unknown> = {}): Rec
   };
 }
 
-/** Mocks the group and agent lists the connector reads names from (one page each, no Link). */
-export function directory(http: HttpMock): void {
-  http
-    .mock(BASE)
-    .get('/api/v2/groups')
-    .query({ per_page: '100' })
-    .reply(200, {
-      groups: [
-        {
-          id: NETWORK,
-          name: 'Network Operations',
-          description: null,
-          unassigned_for: '30m',
-          business_hours_id: null,
-          escalate_to: null,
-          members: [NE1],
-          observers: [],
-          auto_ticket_assign: false,
-          restricted: false,
-          approval_required: false,
-          created_at: '2026-01-01T00:00:00Z',
-          updated_at: '2026-01-01T00:00:00Z',
-        },
-        { id: SERVICE_DESK, name: 'Service Desk', description: null, members: [BETH], observers: [], created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' },
-      ],
-    })
-    .get('/api/v2/agents')
-    .query({ per_page: '100' })
-    .reply(200, {
-      agents: [
-        { id: ME, first_name: 'deskbridge', last_name: null, email: 'deskbridge@acme.example', active: true, occasional: false },
-        { id: NE1, first_name: 'Network', last_name: 'Engineer 1', email: 'ne1@acme.example', active: true, occasional: false },
-        { id: BETH, first_name: 'Beth', last_name: 'Anglin', email: 'beth@acme.example', active: true, occasional: false },
-      ],
-    });
+/** The primary workspace's groups as `GET /api/v2/groups` lists them (https://api.freshservice.com/#view_all_groups). */
+const GROUPS = [
+  {
+    id: NETWORK,
+    name: 'Network Operations',
+    description: null,
+    unassigned_for: '30m',
+    business_hours_id: null,
+    escalate_to: null,
+    members: [NE1],
+    observers: [],
+    auto_ticket_assign: false,
+    restricted: false,
+    approval_required: false,
+    workspace_id: 2,
+    created_at: '2026-01-01T00:00:00Z',
+    updated_at: '2026-01-01T00:00:00Z',
+  },
+  { id: SERVICE_DESK, name: 'Service Desk', description: null, members: [BETH], observers: [], workspace_id: 2, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' },
+];
+
+/**
+ * Mocks the group and agent lists the connector reads names from (one page each, no Link). With
+ * `workspaces`, each workspace's groups are listed on their own; the second has its own "Service Desk".
+ */
+export function directory(http: HttpMock, options: { workspaces?: number[] } = {}): void {
+  const scope = http.mock(BASE);
+  const workspaces = options.workspaces;
+  if (workspaces === undefined) scope.get('/api/v2/groups').query({ per_page: '100' }).reply(200, { groups: GROUPS });
+  for (const workspace of workspaces ?? []) {
+    const groups = workspace === workspaces?.[0] ? GROUPS : [{ id: SERVICE_DESK_3, name: 'Service Desk', description: null, members: [BETH], observers: [], workspace_id: workspace }];
+    scope
+      .get('/api/v2/groups')
+      .query({ per_page: '100', workspace_id: String(workspace) })
+      .reply(200, { groups });
+  }
+  scope.get('/api/v2/agents').query({ per_page: '100' }).reply(200, AGENTS);
 }
 
 /** A write as the executor hands it over, planned from `ticket(nativeId)` at `version`. */
