@@ -16,12 +16,12 @@ export function describeFreshserviceFailure(failure: FailureContext): FailureDes
     case 'forbidden':
       return {
         message: `Freshservice refused ${failure.method} ${failure.path} for source ${source} (403).${said}`,
-        hint: `The agent the API key belongs to needs a role that can ${needs(failure)}; in accounts with Workspaces, access to the workspaces read. API access also needs a plan with API (not the free trial limits)`,
+        hint: `The agent the API key belongs to needs a role that can ${needs(failure)}; in accounts with Workspaces, access to the workspaces it reads`,
       };
     case 'not-found':
       return {
         message: `Freshservice found nothing at ${failure.method} ${failure.path} for source ${source} (404).${said}`,
-        hint: 'The ticket or problem may have been deleted, or baseUrl is not the account address (https://<domain>.freshservice.com; custom CNAMEs do not serve API v2)',
+        hint: 'The ticket or problem may have been deleted, or baseUrl is not the account address (use https://<domain>.freshservice.com, not a custom portal domain)',
       };
     case 'bad-request':
       return {

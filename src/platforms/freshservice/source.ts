@@ -66,7 +66,7 @@ export type FreshserviceSource = z.infer<typeof FreshserviceSource>;
 export const FRESHSERVICE_SOURCE_DESCRIPTIONS: readonly (readonly [z.core.$ZodType, string])[] = [
   [FreshserviceSource, 'A Freshservice account, read and written through API v2.'],
   [FreshserviceSource.shape.id, SOURCE_ID_DESCRIPTION],
-  [FreshserviceSource.shape.baseUrl, 'Account address, e.g. `https://acme.freshservice.com` (a custom CNAME does not serve API v2).'],
+  [FreshserviceSource.shape.baseUrl, 'Account address, e.g. `https://acme.freshservice.com` (the freshservice.com address, not a custom portal domain).'],
   [FreshserviceSource.shape.auth, '`apiKey`: the API key of the agent deskbridge acts as (Profile settings → API key), sent as the Basic user name.'],
   [ApiKeyAuth.shape.apiKey, `API key; ${SECRET_DESCRIPTION}.`],
   [
