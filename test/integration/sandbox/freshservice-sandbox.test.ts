@@ -68,7 +68,7 @@ describe('Freshservice sandbox', () => {
       const res = await api('/api/v2/tickets');
       expect(res.status).toBe(200);
       const tickets = res.body?.['tickets'] as Record<string, unknown>[];
-      expect(tickets).toHaveLength(10);
+      expect(tickets).toHaveLength(11);
       expect(tickets.every((t) => t['workspace_id'] === seeded.workspaces.it.id)).toBe(true);
       const created = tickets.map((t) => String(t['created_at']));
       expect(created).toEqual([...created].sort().reverse());
@@ -77,9 +77,9 @@ describe('Freshservice sandbox', () => {
     });
 
     it('lists every workspace with workspace_id=0 and one workspace by id', async () => {
-      expect(((await api('/api/v2/tickets?workspace_id=0')).body?.['tickets'] as unknown[]).length).toBe(12);
-      const hr = await api(`/api/v2/tickets?workspace_id=${seeded.workspaces.hr.id}`);
-      expect((hr.body?.['tickets'] as { subject: string }[]).map((t) => t.subject)).toContain('Update my home address');
+      expect(((await api('/api/v2/tickets?workspace_id=0')).body?.['tickets'] as unknown[]).length).toBe(13);
+      const facilities = await api(`/api/v2/tickets?workspace_id=${seeded.workspaces.facilities.id}`);
+      expect((facilities.body?.['tickets'] as { subject: string }[]).map((t) => t.subject)).toContain('Desk chair broken in room 4.12');
     });
 
     it('sorts ascending with order_type=asc and refuses order_by', async () => {
@@ -94,7 +94,7 @@ describe('Freshservice sandbox', () => {
       const first = await api('/api/v2/tickets?per_page=4');
       expect(first.headers.get('link')).toBe(`<${sandbox.url}/api/v2/tickets?per_page=4&page=2>;rel="next"`);
       const third = await api('/api/v2/tickets?per_page=4&page=3');
-      expect((third.body?.['tickets'] as unknown[]).length).toBe(2);
+      expect((third.body?.['tickets'] as unknown[]).length).toBe(3);
       expect(third.headers.get('link')).toBeNull();
     });
 
@@ -153,7 +153,7 @@ describe('Freshservice sandbox', () => {
       const res = await api(`/api/v2/tickets/${id}?include=conversations`);
       expect(res.status).toBe(200);
       const ticket = res.body?.['ticket'] as Record<string, unknown>;
-      expect(ticket).toMatchObject({ id, subject: 'VPN drops every 10 minutes', status: 2, tags: [] });
+      expect(ticket).toMatchObject({ id, subject: 'VPN drops every few minutes', status: 2, tags: [] });
       expect((ticket['conversations'] as { body_text: string }[])[0]?.body_text).toBe('first');
       expect(res.headers.get('x-ratelimit-used-currentrequest')).toBe('2');
     });
@@ -202,7 +202,7 @@ describe('Freshservice sandbox', () => {
     });
 
     it('refuses a group of another workspace', async () => {
-      const res = await api(`/api/v2/tickets/${seeded.tickets[0]!.id}`, { method: 'PUT', body: { group_id: seeded.groups['People Operations']!.id } });
+      const res = await api(`/api/v2/tickets/${seeded.tickets[0]!.id}`, { method: 'PUT', body: { group_id: seeded.groups['Facilities Management']!.id } });
       expect(res.status).toBe(400);
     });
 
@@ -236,7 +236,18 @@ describe('Freshservice sandbox', () => {
     it('lists groups of the primary workspace with members', async () => {
       const res = await api('/api/v2/groups');
       const groups = res.body?.['groups'] as { name: string; members: number[] }[];
-      expect(groups.map((g) => g.name)).toEqual(['Service Desk', 'Network', 'Hardware', 'Access Management', 'Applications']);
+      expect(groups.map((g) => g.name)).toEqual([
+        'Service Desk',
+        'Network',
+        'Hardware',
+        'Access Management',
+        'Applications',
+        'Network Operations',
+        'Desktop Support',
+        'Application Support',
+        'Major Incident Team',
+        'Group 73',
+      ]);
       expect(groups.find((g) => g.name === 'Network')?.members).toEqual([seeded.agents['tom.becker@example.com']!.id]);
     });
 
@@ -247,7 +258,7 @@ describe('Freshservice sandbox', () => {
       const workspaces = (await api('/api/v2/workspaces')).body?.['workspaces'] as { name: string; primary: boolean }[];
       expect(workspaces.map((w) => [w.name, w.primary])).toEqual([
         ['IT', true],
-        ['HR', false],
+        ['Facilities', false],
       ]);
       const fields = (await api('/api/v2/ticket_form_fields')).body?.['ticket_fields'] as { name: string }[];
       expect(fields.map((f) => f.name)).toContain('deskbridge_marker');
@@ -298,7 +309,8 @@ describe('Freshservice sandbox', () => {
       const res = await api(`/api/v2/tickets/filter?query=${q}`);
       expect(res.status).toBe(200);
       expect(res.body?.['total']).toBe(2);
-      expect((await api(`/api/v2/tickets/filter?query=${encodeURIComponent('"priority:>3 OR group_id:null"')}`)).body?.['total']).toBe(3);
+      expect((await api(`/api/v2/tickets/filter?query=${encodeURIComponent('"priority:>3"')}`)).body?.['total']).toBe(1);
+      expect((await api(`/api/v2/tickets/filter?query=${encodeURIComponent('"priority:>3 OR group_id:null"')}`)).body?.['total']).toBe(8);
       expect((await api('/api/v2/tickets/filter?query=priority:3')).status).toBe(400);
       expect((await api(`/api/v2/tickets/filter?query=${encodeURIComponent('"subject:\'x\'"')}`)).status).toBe(400);
     });
