@@ -57,6 +57,19 @@ describe('Freshservice sandbox', () => {
       }
     });
 
+    it('serves more API keys given as options, each as its agent (a person next to the integration)', async () => {
+      await sandbox.close();
+      const store = new FreshserviceStore({ now });
+      seedFixtures(store);
+      sandbox = await startFreshserviceSandbox({ store, now, apiKeys: { 'ana-key': 'ana.costa@example.com', 'new-key': 'someone@example.com' } });
+      expect((await api('/api/v2/agents/me', { key: 'ana-key' })).body?.['agent']).toMatchObject({ email: 'ana.costa@example.com', first_name: 'Ana' });
+      expect((await api('/api/v2/agents/me', { key: 'new-key' })).body?.['agent']).toMatchObject({ email: 'someone@example.com' });
+      expect((await api('/api/v2/agents/me')).status).toBe(200);
+      const id = store.tickets()[0]!.id;
+      expect((await api(`/api/v2/tickets/${id}`, { method: 'PUT', key: 'ana-key', body: { priority: 3 } })).status).toBe(200);
+      expect(sandbox.requestLog.at(-1)).toMatchObject({ method: 'PUT', status: 200, agentId: store.agentByEmail('ana.costa@example.com')!.id });
+    });
+
     it('refuses username/password authentication', async () => {
       const res = await api('/api/v2/tickets', { key: 'deskbridge@example.com' });
       expect(res.status).toBe(401);
@@ -339,6 +352,20 @@ describe('Freshservice sandbox', () => {
       expect((await api('/api/v2/tickets')).status).toBe(200);
     });
 
+    it('takes the short form { perMinute, listTicketsPerMinute }', async () => {
+      await sandbox.close();
+      const store = new FreshserviceStore({ now });
+      seedFixtures(store);
+      sandbox = await startFreshserviceSandbox({ store, now, rateLimit: { perMinute: 6, listTicketsPerMinute: 2 } });
+      expect((await api('/api/v2/tickets')).headers.get('x-ratelimit-total')).toBe('6');
+      expect((await api('/api/v2/tickets')).status).toBe(200);
+      expect((await api('/api/v2/tickets')).status).toBe(429);
+      const groups = await api('/api/v2/groups');
+      expect(groups.status).toBe(200);
+      // Two lists and this call; the throttled answer itself is not charged.
+      expect(groups.headers.get('x-ratelimit-remaining')).toBe('3');
+    });
+
     it('defaults to the Pro plan figures', async () => {
       const res = await api('/api/v2/groups');
       expect(res.headers.get('x-ratelimit-total')).toBe('400');
@@ -350,7 +377,7 @@ describe('Freshservice sandbox', () => {
       const make = async () => {
         const store = new FreshserviceStore({ now });
         seedFixtures(store);
-        return (await seedHelpdeskTickets(store, { count: 50 })).tickets;
+        return (await seedHelpdeskTickets(store, { limit: 50 })).tickets;
       };
       const [a, b] = [await make(), await make()];
       expect(a).toHaveLength(50);
