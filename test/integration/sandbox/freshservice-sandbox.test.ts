@@ -152,6 +152,16 @@ describe('Freshservice sandbox', () => {
       expect(page3.map((t) => t.subject)).toEqual(['Wi-Fi very slow in meeting room Atlas']);
     });
 
+    it('in the default (desc) order a ticket created mid-paging lands on page 1 and the next page repeats the last item read', async () => {
+      const page1 = (await api('/api/v2/tickets?per_page=3&page=1')).body?.['tickets'] as { id: number }[];
+      clock += 60_000;
+      const created = sandbox.store.createTicket({ subject: 'New while paging', description: 'x', requester_id: seeded.requesters['priya.raman@example.com']!.id });
+      const page2 = (await api('/api/v2/tickets?per_page=3&page=2')).body?.['tickets'] as { id: number }[];
+      expect(page2[0]?.id).toBe(page1[2]?.id);
+      const fresh = (await api('/api/v2/tickets?per_page=3&page=1')).body?.['tickets'] as { id: number }[];
+      expect(fresh[0]?.id).toBe(created.id);
+    });
+
     it('include=stats embeds closed_at, resolved_at and first_responded_at and costs 2 extra credits', async () => {
       const res = await api('/api/v2/tickets?include=stats');
       expect((res.body?.['tickets'] as Record<string, unknown>[])[0]?.['stats']).toEqual({ resolved_at: null, closed_at: null, first_responded_at: null });
