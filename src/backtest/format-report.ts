@@ -5,6 +5,7 @@ const FORMATS: Readonly<Record<string, string>> = {
   'servicenow-json': 'ServiceNow JSON export',
   'jira-json': 'Jira JSON export',
   'zendesk-json': 'Zendesk JSON export',
+  'freshservice-json': 'Freshservice JSON export',
 };
 
 /** The report as lines for a person; only what the configured rules did, and history where the input has it. */

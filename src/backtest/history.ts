@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { CsvStreamParser } from './csv-stream.js';
+import { freshserviceExport, freshserviceTicketToRecord, looksLikeFreshserviceTicket } from './freshservice-tickets.js';
 import { detectJiraFlavour, jiraBaseUrl, jiraIssues, jiraIssueToRecord } from './jira-issues.js';
 import { readTextChunks } from './read-input.js';
 import { looksLikeZendeskTicket, zendeskBaseUrl, zendeskExport, zendeskTicketToRecord } from './zendesk-tickets.js';
 import { CsvFieldCache, csvRowToRecord, fieldForColumn, jsonRecordToRecord, normaliseDateTime, storedTimeMs } from './servicenow-record.js';
 import type { PlatformId } from '../platforms/registry.js';
 
-export type InputFormat = 'servicenow-csv' | 'servicenow-json' | 'jira-json' | 'zendesk-json';
+export type InputFormat = 'servicenow-csv' | 'servicenow-json' | 'jira-json' | 'zendesk-json' | 'freshservice-json';
 
 /** One version of one ticket, as the mapping reads it, in its turn. */
 export interface ReplayVersion {
@@ -78,10 +79,11 @@ export async function readHistory(path: string, options: ReadHistoryOptions = {}
   const resolved = format === 'auto' ? detectJsonFormat(data) : format;
   if (resolved === undefined) {
     throw new BacktestInputError(
-      `${path}: cannot tell the export's platform; expected {"records": [...]} or {"result": [...]} (ServiceNow), an array of issues / {"issues": [...]} (Jira) or of tickets / {"tickets": [...]} (Zendesk). Use --format to say which`,
+      `${path}: cannot tell the export's platform; expected {"records": [...]} or {"result": [...]} (ServiceNow), an array of issues / {"issues": [...]} (Jira) or of tickets / {"tickets": [...]} (Zendesk, Freshservice). Use --format to say which`,
     );
   }
   if (resolved === 'zendesk-json') return readZendeskJson(path, data, options);
+  if (resolved === 'freshservice-json') return readFreshserviceJson(path, data, options);
   return resolved === 'jira-json' ? readJiraJson(path, data, options) : readServiceNowJson(path, data, options);
 }
 
@@ -89,13 +91,19 @@ function detectJsonFormat(data: unknown): InputFormat | undefined {
   if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
     if (Array.isArray((data as { records?: unknown }).records) || Array.isArray((data as { result?: unknown }).result)) return 'servicenow-json';
     if (Array.isArray((data as { issues?: unknown }).issues)) return 'jira-json';
-    if (Array.isArray((data as { tickets?: unknown }).tickets)) return 'zendesk-json';
+    const tickets = (data as { tickets?: unknown }).tickets;
+    if (Array.isArray(tickets)) {
+      const head: unknown = tickets[0];
+      return typeof head === 'object' && head !== null && looksLikeFreshserviceTicket(head) ? 'freshservice-json' : 'zendesk-json';
+    }
     return undefined;
   }
   if (!Array.isArray(data)) return undefined;
   const first: unknown = data[0];
   if (typeof first !== 'object' || first === null) return undefined;
   if ('fields' in first || ('key' in first && 'id' in first)) return 'jira-json';
+  // Before Zendesk: a Freshservice ticket also has id, subject and status (numbers there).
+  if (looksLikeFreshserviceTicket(first)) return 'freshservice-json';
   if (looksLikeZendeskTicket(first)) return 'zendesk-json';
   if ('sys_id' in first || 'number' in first) return 'servicenow-json';
   return undefined;
@@ -371,6 +379,38 @@ function readZendeskJson(path: string, data: unknown, options: ReadHistoryOption
     mapping: 'zendesk',
     platform: 'zendesk',
     source: { baseUrl: zendeskBaseUrl(exported.tickets) ?? 'https://backtest.invalid', duplicates: 'tag' },
+    records: seq,
+    tickets: limit.seen.size,
+    skippedByLimit: limit.skipped,
+    unreadable: { count: unreadable.length, first: unreadable.slice(0, UNREADABLE_KEPT) },
+    versionCount: pending.length,
+    versions: inTimeOrder(pending),
+  };
+}
+
+function readFreshserviceJson(path: string, data: unknown, options: ReadHistoryOptions): History {
+  const exported = freshserviceExport(data);
+  if (exported === undefined) throw new BacktestInputError(`${path}: expected an array of Freshservice tickets or {"tickets": [...]}`);
+  const limit = new TicketLimit(options.limit);
+  const pending: PendingVersion[] = [];
+  const unreadable: UnreadableInput[] = [];
+  let seq = 0;
+  for (const ticket of exported.tickets) {
+    seq++;
+    const read = freshserviceTicketToRecord(ticket, exported.names);
+    if ('error' in read) {
+      unreadable.push({ ref: `ticket ${seq}`, error: read.error });
+      continue;
+    }
+    if (!limit.admit(read.nativeId)) continue;
+    pending.push({ ref: read.nativeId, at: Date.parse(read.updatedAt), seq, record: read.raw });
+  }
+  options.onRecords?.(seq);
+  return {
+    format: 'freshservice-json',
+    mapping: 'freshservice',
+    platform: 'freshservice',
+    source: { baseUrl: 'https://backtest.invalid' },
     records: seq,
     tickets: limit.seen.size,
     skippedByLimit: limit.skipped,

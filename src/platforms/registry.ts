@@ -1,5 +1,6 @@
 import { registerMappingFunctions } from '../mapping/functions.js';
 import type { PlatformDescriptor, SourceOf } from './descriptor.js';
+import { freshservice } from './freshservice/descriptor.js';
 import { jira } from './jira/descriptor.js';
 import { servicenow } from './servicenow/descriptor.js';
 import { zendesk } from './zendesk/descriptor.js';
@@ -10,7 +11,7 @@ import { zendesk } from './zendesk/descriptor.js';
  * `descriptor.ts`), its mappings, its sandbox, and one line here (and its mapping names in
  * mapping-names.ts, which the CLI reads at start-up).
  */
-export const PLATFORMS = [servicenow, jira, zendesk] as const;
+export const PLATFORMS = [servicenow, jira, zendesk, freshservice] as const;
 
 /** A configured source of any registered platform (what config's `sources:` items parse to). */
 export type PlatformSource = SourceOf<(typeof PLATFORMS)[number]>;

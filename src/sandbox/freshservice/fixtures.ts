@@ -3,10 +3,12 @@ import type { Agent, FreshserviceStore, Group, Requester, StoredTicket, Workspac
 
 /**
  * A small deterministic account for end-to-end tests and the demo: two workspaces (IT, the
- * primary one, and HR), five IT agent groups plus one HR group with their agents, an integration
- * agent holding the CLI API key, a few requesters and twelve open tickets (ten in IT, two in HR)
- * with recognisable subjects. Two VPN reports are near-duplicates on purpose, and several tickets
- * have no group so routing has work to do.
+ * primary one, id 1, and Facilities, id 2), the IT agent groups the example rules route to
+ * (Service Desk, Network Operations, Desktop Support, Application Support, Major Incident Team,
+ * Group 73) plus a few older team names, one Facilities group, their agents, an integration
+ * agent holding the CLI API key, a few requesters and thirteen open tickets (eleven in IT, two in
+ * Facilities) with recognisable subjects. Most have neither group nor agent so routing has work
+ * to do; one is urgent; two VPN reports are near-duplicates on purpose.
  */
 
 export interface FixtureTicket {
@@ -17,7 +19,7 @@ export interface FixtureTicket {
   group: string;
   /** Agent email, '' = unassigned. */
   responder: string;
-  workspace: 'IT' | 'HR';
+  workspace: 'IT' | 'Facilities';
   priority: 1 | 2 | 3 | 4;
   urgency: 1 | 2 | 3;
   impact: 1 | 2 | 3;
@@ -28,13 +30,18 @@ export interface FixtureTicket {
   createdMinutesAgo: number;
 }
 
-export const FIXTURE_GROUPS: readonly { name: string; workspace: 'IT' | 'HR'; members: readonly string[] }[] = [
-  { name: 'Service Desk', workspace: 'IT', members: ['sara.lindqvist@example.com', 'omar.haddad@example.com'] },
+export const FIXTURE_GROUPS: readonly { name: string; workspace: 'IT' | 'Facilities'; members: readonly string[] }[] = [
+  { name: 'Service Desk', workspace: 'IT', members: ['ana.costa@example.com', 'rui.santos@example.com', 'joao.pereira@example.com', 'sara.lindqvist@example.com', 'omar.haddad@example.com'] },
   { name: 'Network', workspace: 'IT', members: ['tom.becker@example.com'] },
   { name: 'Hardware', workspace: 'IT', members: ['jonas.weber@example.com'] },
   { name: 'Access Management', workspace: 'IT', members: ['sara.lindqvist@example.com', 'nina.petrova@example.com'] },
   { name: 'Applications', workspace: 'IT', members: ['nina.petrova@example.com'] },
-  { name: 'People Operations', workspace: 'HR', members: ['grace.okafor@example.com'] },
+  { name: 'Network Operations', workspace: 'IT', members: ['network.engineer.1@example.com', 'network.engineer.2@example.com', 'network.engineer.3@example.com'] },
+  { name: 'Desktop Support', workspace: 'IT', members: ['jonas.weber@example.com'] },
+  { name: 'Application Support', workspace: 'IT', members: ['app.analyst.1@example.com', 'app.analyst.2@example.com'] },
+  { name: 'Major Incident Team', workspace: 'IT', members: ['major.incident.manager.1@example.com', 'major.incident.manager.2@example.com'] },
+  { name: 'Group 73', workspace: 'IT', members: [] },
+  { name: 'Facilities Management', workspace: 'Facilities', members: ['grace.okafor@example.com'] },
 ];
 
 export const FIXTURE_AGENTS: readonly { first: string; last: string; email: string; job: string }[] = [
@@ -43,7 +50,17 @@ export const FIXTURE_AGENTS: readonly { first: string; last: string; email: stri
   { first: 'Tom', last: 'Becker', email: 'tom.becker@example.com', job: 'Network engineer' },
   { first: 'Jonas', last: 'Weber', email: 'jonas.weber@example.com', job: 'Desktop technician' },
   { first: 'Nina', last: 'Petrova', email: 'nina.petrova@example.com', job: 'Application administrator' },
-  { first: 'Grace', last: 'Okafor', email: 'grace.okafor@example.com', job: 'HR partner' },
+  { first: 'Grace', last: 'Okafor', email: 'grace.okafor@example.com', job: 'Facilities coordinator' },
+  { first: 'Ana', last: 'Costa', email: 'ana.costa@example.com', job: 'Service desk analyst' },
+  { first: 'Rui', last: 'Santos', email: 'rui.santos@example.com', job: 'Service desk analyst' },
+  { first: 'João', last: 'Pereira', email: 'joao.pereira@example.com', job: 'Service desk analyst' },
+  { first: 'Network', last: 'Engineer 1', email: 'network.engineer.1@example.com', job: 'Network engineer' },
+  { first: 'Network', last: 'Engineer 2', email: 'network.engineer.2@example.com', job: 'Network engineer' },
+  { first: 'Network', last: 'Engineer 3', email: 'network.engineer.3@example.com', job: 'Network engineer' },
+  { first: 'Major Incident', last: 'Manager 1', email: 'major.incident.manager.1@example.com', job: 'Major incident manager' },
+  { first: 'Major Incident', last: 'Manager 2', email: 'major.incident.manager.2@example.com', job: 'Major incident manager' },
+  { first: 'App', last: 'Analyst 1', email: 'app.analyst.1@example.com', job: 'Application analyst' },
+  { first: 'App', last: 'Analyst 2', email: 'app.analyst.2@example.com', job: 'Application analyst' },
 ];
 
 export const FIXTURE_REQUESTERS: readonly { first: string; last: string; email: string }[] = [
@@ -55,11 +72,11 @@ export const FIXTURE_REQUESTERS: readonly { first: string; last: string; email: 
 
 export const FIXTURE_TICKETS: readonly FixtureTicket[] = [
   {
-    subject: 'VPN drops every 10 minutes',
-    description: 'Since this morning my VPN disconnects roughly every 10 minutes and I have to log in again.',
+    subject: 'VPN drops every few minutes',
+    description: 'Since this morning my VPN disconnects every few minutes and I have to log in again.',
     requester: 'priya.raman@example.com',
-    group: 'Network',
-    responder: 'tom.becker@example.com',
+    group: '',
+    responder: '',
     workspace: 'IT',
     priority: 2,
     urgency: 2,
@@ -88,7 +105,7 @@ export const FIXTURE_TICKETS: readonly FixtureTicket[] = [
     subject: 'Outlook cannot connect to Exchange',
     description: 'Outlook shows "Trying to connect..." and then "Disconnected". Webmail works.',
     requester: 'lena.novak@example.com',
-    group: 'Applications',
+    group: '',
     responder: '',
     workspace: 'IT',
     priority: 2,
@@ -115,6 +132,21 @@ export const FIXTURE_TICKETS: readonly FixtureTicket[] = [
     createdMinutesAgo: 1440,
   },
   {
+    subject: 'Monitor flickers when the laptop is docked',
+    description: 'The external monitor flickers every few seconds when my laptop is in the docking station; undocked it is fine.',
+    requester: 'aiko.tanaka@example.com',
+    group: '',
+    responder: '',
+    workspace: 'IT',
+    priority: 2,
+    urgency: 2,
+    impact: 1,
+    source: 2,
+    category: 'Hardware',
+    sub_category: 'Monitor',
+    createdMinutesAgo: 500,
+  },
+  {
     subject: 'Password reset for SAP account',
     description: 'Locked out of SAP after the password expired while I was on leave. Please reset.',
     requester: 'marcus.hale@example.com',
@@ -136,9 +168,9 @@ export const FIXTURE_TICKETS: readonly FixtureTicket[] = [
     group: '',
     responder: '',
     workspace: 'IT',
-    priority: 3,
+    priority: 4,
     urgency: 3,
-    impact: 1,
+    impact: 2,
     source: 9,
     category: 'Hardware',
     sub_category: 'Laptop',
@@ -163,7 +195,7 @@ export const FIXTURE_TICKETS: readonly FixtureTicket[] = [
     subject: 'Teams calls lose audio after about 5 minutes',
     description: 'In every Teams call the audio stops after roughly five minutes; video continues.',
     requester: 'aiko.tanaka@example.com',
-    group: 'Service Desk',
+    group: '',
     responder: '',
     workspace: 'IT',
     priority: 1,
@@ -178,7 +210,7 @@ export const FIXTURE_TICKETS: readonly FixtureTicket[] = [
     subject: 'Request access to the finance reporting folder',
     description: 'I joined the controlling team and need read access to the finance reporting share.',
     requester: 'priya.raman@example.com',
-    group: 'Access Management',
+    group: '',
     responder: '',
     workspace: 'IT',
     priority: 1,
@@ -205,39 +237,39 @@ export const FIXTURE_TICKETS: readonly FixtureTicket[] = [
     createdMinutesAgo: 10,
   },
   {
-    subject: 'Payslip for November missing in the portal',
-    description: 'My November payslip does not show in the HR portal; October is there.',
+    subject: 'Air conditioning broken on the 2nd floor',
+    description: 'The air conditioning on the 2nd floor has been off since Monday; it is 29 degrees in the open space.',
     requester: 'lena.novak@example.com',
-    group: 'People Operations',
+    group: 'Facilities Management',
     responder: 'grace.okafor@example.com',
-    workspace: 'HR',
+    workspace: 'Facilities',
     priority: 2,
     urgency: 2,
     impact: 1,
     source: 2,
-    category: 'Payroll',
+    category: 'Building',
     sub_category: null,
     createdMinutesAgo: 120,
   },
   {
-    subject: 'Update my home address',
-    description: 'I moved last week; please update my address for tax documents.',
+    subject: 'Desk chair broken in room 4.12',
+    description: 'The height adjustment of my desk chair in room 4.12 no longer holds; please replace it.',
     requester: 'aiko.tanaka@example.com',
     group: '',
     responder: '',
-    workspace: 'HR',
+    workspace: 'Facilities',
     priority: 1,
     urgency: 1,
     impact: 1,
     source: 2,
-    category: 'Employee records',
+    category: 'Furniture',
     sub_category: null,
     createdMinutesAgo: 40,
   },
 ];
 
 export interface SeededFixtures {
-  workspaces: { it: Workspace; hr: Workspace };
+  workspaces: { it: Workspace; facilities: Workspace };
   /** By name. */
   groups: Record<string, Group>;
   /** By email. */
@@ -249,12 +281,12 @@ export interface SeededFixtures {
 }
 
 /**
- * Seeds the fixture account into a store. The store's primary workspace is renamed "IT" if it is
- * the default one; an "HR" workspace is added. Returns the records created, for assertions.
+ * Seeds the fixture account into a store: its primary workspace (named "IT" by default) and a
+ * "Facilities" workspace, added unless present. Returns the records created, for assertions.
  */
 export function seedFixtures(store: FreshserviceStore, options: { integrationApiKey?: string } = {}): SeededFixtures {
   const it = store.primaryWorkspace();
-  const hr = store.workspaceByName('HR') ?? store.addWorkspace({ name: 'HR', description: 'Human resources service desk' });
+  const facilities = store.workspaceByName('Facilities') ?? store.addWorkspace({ name: 'Facilities', description: 'Buildings, furniture and office services' });
   const integrationAgent = store.addAgent({
     first_name: 'Deskbridge',
     last_name: 'Integration',
@@ -266,7 +298,7 @@ export function seedFixtures(store: FreshserviceStore, options: { integrationApi
   for (const a of FIXTURE_AGENTS) agents[a.email] = store.addAgent({ first_name: a.first, last_name: a.last, email: a.email, job_title: a.job, apiKey: `key-${a.email.split('@')[0] ?? a.first}` });
   const groups: Record<string, Group> = {};
   for (const g of FIXTURE_GROUPS) {
-    const workspace = g.workspace === 'IT' ? it : hr;
+    const workspace = g.workspace === 'IT' ? it : facilities;
     groups[g.name] = store.addGroup({ name: g.name, workspace_id: workspace.id, members: g.members.map((m) => agents[m]?.id ?? 0) });
   }
   const requesters: Record<string, Requester> = {};
@@ -278,7 +310,7 @@ export function seedFixtures(store: FreshserviceStore, options: { integrationApi
       subject: f.subject,
       description: f.description,
       requester_id: requesters[f.requester]?.id ?? 0,
-      workspace_id: f.workspace === 'IT' ? it.id : hr.id,
+      workspace_id: f.workspace === 'IT' ? it.id : facilities.id,
       group_id: f.group === '' ? null : (groups[f.group]?.id ?? null),
       responder_id: f.responder === '' ? null : (agents[f.responder]?.id ?? null),
       priority: f.priority,
@@ -291,5 +323,5 @@ export function seedFixtures(store: FreshserviceStore, options: { integrationApi
       updated_at: at,
     });
   });
-  return { workspaces: { it, hr }, groups, agents, integrationAgent, requesters, tickets };
+  return { workspaces: { it, facilities }, groups, agents, integrationAgent, requesters, tickets };
 }

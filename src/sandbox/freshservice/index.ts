@@ -24,8 +24,8 @@ export type {
 } from './store.js';
 export { FIXTURE_AGENTS, FIXTURE_GROUPS, FIXTURE_REQUESTERS, FIXTURE_TICKETS, seedFixtures } from './fixtures.js';
 export type { FixtureTicket, SeededFixtures } from './fixtures.js';
-export { PLAN_RATE_LIMITS } from './rate-limit.js';
-export type { FreshservicePlan, LimitedOperation, RateLimitConfig } from './rate-limit.js';
+export { PLAN_RATE_LIMITS, resolveRateLimit } from './rate-limit.js';
+export type { FreshservicePlan, LimitedOperation, RateLimitConfig, RateLimitOption, SimpleRateLimit } from './rate-limit.js';
 export { formatFreshserviceTimestamp, parseFreshserviceDate } from './time.js';
 export { FAULT_KINDS, FaultConfigError, parseFaultSpec, resolveFaultConfig } from '../faults.js';
 export type { FaultConfig, FaultCounts, FaultKind, FaultLogEntry, FaultPhase, ResolvedFaultConfig } from '../faults.js';

@@ -28,6 +28,29 @@ export const PLAN_RATE_LIMITS: Readonly<Record<FreshservicePlan, RateLimitConfig
   enterprise: { total: 500, subLimits: { list_tickets: 140, view_ticket: 160, create_ticket: 160, update_ticket: 160, list_agents: 140, list_requesters: 140 } },
 };
 
+/**
+ * The short form tests and the CLI use: an account limit per minute and, optionally, the
+ * ticket-list sub-limit. The other sub-limits keep the Pro plan's proportions to its total.
+ */
+export interface SimpleRateLimit {
+  perMinute: number;
+  listTicketsPerMinute?: number;
+}
+
+export type RateLimitOption = FreshservicePlan | RateLimitConfig | SimpleRateLimit | null;
+
+/** The figures a `rateLimit` option stands for (null: no limit). */
+export function resolveRateLimit(option: RateLimitOption): RateLimitConfig | null {
+  if (option === null) return null;
+  if (typeof option === 'string') return PLAN_RATE_LIMITS[option];
+  if ('total' in option) return option;
+  const pro = PLAN_RATE_LIMITS.pro;
+  const scale = option.perMinute / pro.total;
+  const subLimits = Object.fromEntries(Object.entries(pro.subLimits).map(([operation, n]) => [operation, Math.max(1, Math.round(n * scale))])) as RateLimitConfig['subLimits'];
+  if (option.listTicketsPerMinute !== undefined) subLimits.list_tickets = option.listTicketsPerMinute;
+  return { total: option.perMinute, subLimits };
+}
+
 const WINDOW_MS = 60_000;
 
 export class RateLimiter {

@@ -30,6 +30,8 @@ export interface HelpdeskTicketRow {
 export interface SeedHelpdeskOptions {
   /** How many tickets (rows from `offset`); default 200. */
   count?: number;
+  /** Same as `count` (the name the Zendesk sandbox's seeder uses); `count` wins when both are given. */
+  limit?: number;
   /** Rows to skip first; default 0. */
   offset?: number;
   /** Default DEFAULT_HELPDESK_TICKETS_PATH (DESKBRIDGE_DATA_DIR or ../shared/data). */
@@ -92,7 +94,7 @@ export async function readHelpdeskTickets(path: string = DEFAULT_HELPDESK_TICKET
 export async function seedHelpdeskTickets(store: FreshserviceStore, options: SeedHelpdeskOptions = {}): Promise<SeedHelpdeskResult> {
   const rows = await readHelpdeskTickets(options.path);
   const offset = options.offset ?? 0;
-  const selected = rows.slice(offset, offset + (options.count ?? 200));
+  const selected = rows.slice(offset, offset + (options.count ?? options.limit ?? 200));
   const workspaceId = options.workspaceId ?? store.primaryWorkspace().id;
   const span = (options.spanDays ?? 20) * 86_400_000;
   const assignedShare = options.assignedShare ?? 0.5;

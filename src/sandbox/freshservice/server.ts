@@ -3,7 +3,7 @@ import { type FaultVendor, FaultInjector } from '../faults.js';
 import { type Route, findRoute } from '../route-table.js';
 import { listen, sandboxHandle } from '../server-handle.js';
 import { HttpError, invalidCredentials, methodNotAllowed, notFound, sendJson } from './http.js';
-import { type LimitedOperation, PLAN_RATE_LIMITS, RateLimiter } from './rate-limit.js';
+import { type LimitedOperation, RateLimiter, resolveRateLimit } from './rate-limit.js';
 import { handleControl } from './routes/control.js';
 import { createNote, listConversations } from './routes/conversations.js';
 import { listAgents, listGroups, listRequesters, listTicketFormFields, listWorkspaces, showAgent, showGroup, showRequester, showWorkspace } from './routes/directory.js';
@@ -93,8 +93,8 @@ function embedCount(url: URL): number {
 export async function startFreshserviceSandbox(options: FreshserviceSandboxOptions = {}): Promise<FreshserviceSandbox> {
   const now = options.now ?? options.store?.now ?? (() => new Date());
   const store = options.store ?? new FreshserviceStore({ now });
-  const rateOption = options.rateLimit === undefined ? 'pro' : options.rateLimit;
-  const limiter = new RateLimiter(typeof rateOption === 'string' ? PLAN_RATE_LIMITS[rateOption] : rateOption, now);
+  for (const [apiKey, email] of Object.entries(options.apiKeys ?? {})) giveApiKey(store, apiKey, email);
+  const limiter = new RateLimiter(resolveRateLimit(options.rateLimit === undefined ? 'pro' : options.rateLimit), now);
   const requestLog: FreshserviceRequestLogEntry[] = [];
   const faults = new FaultInjector(faultVendor(limiter), now, options.faults);
   const site: FreshserviceSite = { store, now, limiter, faults, requestLog, baseUrl: '' };
@@ -171,6 +171,17 @@ export async function startFreshserviceSandbox(options: FreshserviceSandboxOptio
     resetRateLimit: () => limiter.reset(),
     ...sandboxHandle(server, faults, requestLog),
   };
+}
+
+/** Gives `apiKey` to the agent with `email`, creating that agent if there is none. */
+function giveApiKey(store: FreshserviceStore, apiKey: string, email: string): void {
+  const agent = store.agentByEmail(email);
+  if (agent) {
+    agent.apiKey = apiKey;
+    return;
+  }
+  const [local = email] = email.split('@');
+  store.addAgent({ first_name: local, last_name: '', email, apiKey });
 }
 
 /** Freshservice's error body, rate-limit headers and list shape for injected faults. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultConfig, FaultCounts, FaultInjector, FaultKind, FaultLogEntry, ResolvedFaultConfig } from '../faults.js';
-import type { FreshservicePlan, RateLimitConfig, RateLimiter } from './rate-limit.js';
+import type { RateLimitOption, RateLimiter } from './rate-limit.js';
 import type { Agent, FreshserviceStore } from './store.js';
 
 export interface FreshserviceSandboxOptions {
@@ -14,9 +14,15 @@ export interface FreshserviceSandboxOptions {
   now?: () => Date;
   /**
    * Per-minute limits: a plan's documented figures (default `pro`: 400 overall, 120 for listing
-   * tickets), explicit figures, or null for no limit.
+   * tickets), explicit figures, `{ perMinute, listTicketsPerMinute }`, or null for no limit.
    */
-  rateLimit?: FreshservicePlan | RateLimitConfig | null;
+  rateLimit?: RateLimitOption;
+  /**
+   * More API keys, each mapped to the email of the agent it belongs to: the agent's key is set
+   * (one key per agent, as in Freshservice), or an active agent with that email is created.
+   * Lets a test act as a person through the API next to the integration's key.
+   */
+  apiKeys?: Readonly<Record<string, string>>;
   /** Fault injection for reliability tests (see readme.md, "Fault injection"). Default: none. */
   faults?: FaultConfig | null;
 }

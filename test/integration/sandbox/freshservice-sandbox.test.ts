@@ -57,6 +57,19 @@ describe('Freshservice sandbox', () => {
       }
     });
 
+    it('serves more API keys given as options, each as its agent (a person next to the integration)', async () => {
+      await sandbox.close();
+      const store = new FreshserviceStore({ now });
+      seedFixtures(store);
+      sandbox = await startFreshserviceSandbox({ store, now, apiKeys: { 'ana-key': 'ana.costa@example.com', 'new-key': 'someone@example.com' } });
+      expect((await api('/api/v2/agents/me', { key: 'ana-key' })).body?.['agent']).toMatchObject({ email: 'ana.costa@example.com', first_name: 'Ana' });
+      expect((await api('/api/v2/agents/me', { key: 'new-key' })).body?.['agent']).toMatchObject({ email: 'someone@example.com' });
+      expect((await api('/api/v2/agents/me')).status).toBe(200);
+      const id = store.tickets()[0]!.id;
+      expect((await api(`/api/v2/tickets/${id}`, { method: 'PUT', key: 'ana-key', body: { priority: 3 } })).status).toBe(200);
+      expect(sandbox.requestLog.at(-1)).toMatchObject({ method: 'PUT', status: 200, agentId: store.agentByEmail('ana.costa@example.com')!.id });
+    });
+
     it('refuses username/password authentication', async () => {
       const res = await api('/api/v2/tickets', { key: 'deskbridge@example.com' });
       expect(res.status).toBe(401);
@@ -68,7 +81,7 @@ describe('Freshservice sandbox', () => {
       const res = await api('/api/v2/tickets');
       expect(res.status).toBe(200);
       const tickets = res.body?.['tickets'] as Record<string, unknown>[];
-      expect(tickets).toHaveLength(10);
+      expect(tickets).toHaveLength(11);
       expect(tickets.every((t) => t['workspace_id'] === seeded.workspaces.it.id)).toBe(true);
       const created = tickets.map((t) => String(t['created_at']));
       expect(created).toEqual([...created].sort().reverse());
@@ -77,9 +90,9 @@ describe('Freshservice sandbox', () => {
     });
 
     it('lists every workspace with workspace_id=0 and one workspace by id', async () => {
-      expect(((await api('/api/v2/tickets?workspace_id=0')).body?.['tickets'] as unknown[]).length).toBe(12);
-      const hr = await api(`/api/v2/tickets?workspace_id=${seeded.workspaces.hr.id}`);
-      expect((hr.body?.['tickets'] as { subject: string }[]).map((t) => t.subject)).toContain('Update my home address');
+      expect(((await api('/api/v2/tickets?workspace_id=0')).body?.['tickets'] as unknown[]).length).toBe(13);
+      const facilities = await api(`/api/v2/tickets?workspace_id=${seeded.workspaces.facilities.id}`);
+      expect((facilities.body?.['tickets'] as { subject: string }[]).map((t) => t.subject)).toContain('Desk chair broken in room 4.12');
     });
 
     it('sorts ascending with order_type=asc and refuses order_by', async () => {
@@ -94,7 +107,7 @@ describe('Freshservice sandbox', () => {
       const first = await api('/api/v2/tickets?per_page=4');
       expect(first.headers.get('link')).toBe(`<${sandbox.url}/api/v2/tickets?per_page=4&page=2>;rel="next"`);
       const third = await api('/api/v2/tickets?per_page=4&page=3');
-      expect((third.body?.['tickets'] as unknown[]).length).toBe(2);
+      expect((third.body?.['tickets'] as unknown[]).length).toBe(3);
       expect(third.headers.get('link')).toBeNull();
     });
 
@@ -139,6 +152,16 @@ describe('Freshservice sandbox', () => {
       expect(page3.map((t) => t.subject)).toEqual(['Wi-Fi very slow in meeting room Atlas']);
     });
 
+    it('in the default (desc) order a ticket created mid-paging lands on page 1 and the next page repeats the last item read', async () => {
+      const page1 = (await api('/api/v2/tickets?per_page=3&page=1')).body?.['tickets'] as { id: number }[];
+      clock += 60_000;
+      const created = sandbox.store.createTicket({ subject: 'New while paging', description: 'x', requester_id: seeded.requesters['priya.raman@example.com']!.id });
+      const page2 = (await api('/api/v2/tickets?per_page=3&page=2')).body?.['tickets'] as { id: number }[];
+      expect(page2[0]?.id).toBe(page1[2]?.id);
+      const fresh = (await api('/api/v2/tickets?per_page=3&page=1')).body?.['tickets'] as { id: number }[];
+      expect(fresh[0]?.id).toBe(created.id);
+    });
+
     it('include=stats embeds closed_at, resolved_at and first_responded_at and costs 2 extra credits', async () => {
       const res = await api('/api/v2/tickets?include=stats');
       expect((res.body?.['tickets'] as Record<string, unknown>[])[0]?.['stats']).toEqual({ resolved_at: null, closed_at: null, first_responded_at: null });
@@ -153,7 +176,7 @@ describe('Freshservice sandbox', () => {
       const res = await api(`/api/v2/tickets/${id}?include=conversations`);
       expect(res.status).toBe(200);
       const ticket = res.body?.['ticket'] as Record<string, unknown>;
-      expect(ticket).toMatchObject({ id, subject: 'VPN drops every 10 minutes', status: 2, tags: [] });
+      expect(ticket).toMatchObject({ id, subject: 'VPN drops every few minutes', status: 2, tags: [] });
       expect((ticket['conversations'] as { body_text: string }[])[0]?.body_text).toBe('first');
       expect(res.headers.get('x-ratelimit-used-currentrequest')).toBe('2');
     });
@@ -202,7 +225,7 @@ describe('Freshservice sandbox', () => {
     });
 
     it('refuses a group of another workspace', async () => {
-      const res = await api(`/api/v2/tickets/${seeded.tickets[0]!.id}`, { method: 'PUT', body: { group_id: seeded.groups['People Operations']!.id } });
+      const res = await api(`/api/v2/tickets/${seeded.tickets[0]!.id}`, { method: 'PUT', body: { group_id: seeded.groups['Facilities Management']!.id } });
       expect(res.status).toBe(400);
     });
 
@@ -236,7 +259,18 @@ describe('Freshservice sandbox', () => {
     it('lists groups of the primary workspace with members', async () => {
       const res = await api('/api/v2/groups');
       const groups = res.body?.['groups'] as { name: string; members: number[] }[];
-      expect(groups.map((g) => g.name)).toEqual(['Service Desk', 'Network', 'Hardware', 'Access Management', 'Applications']);
+      expect(groups.map((g) => g.name)).toEqual([
+        'Service Desk',
+        'Network',
+        'Hardware',
+        'Access Management',
+        'Applications',
+        'Network Operations',
+        'Desktop Support',
+        'Application Support',
+        'Major Incident Team',
+        'Group 73',
+      ]);
       expect(groups.find((g) => g.name === 'Network')?.members).toEqual([seeded.agents['tom.becker@example.com']!.id]);
     });
 
@@ -247,7 +281,7 @@ describe('Freshservice sandbox', () => {
       const workspaces = (await api('/api/v2/workspaces')).body?.['workspaces'] as { name: string; primary: boolean }[];
       expect(workspaces.map((w) => [w.name, w.primary])).toEqual([
         ['IT', true],
-        ['HR', false],
+        ['Facilities', false],
       ]);
       const fields = (await api('/api/v2/ticket_form_fields')).body?.['ticket_fields'] as { name: string }[];
       expect(fields.map((f) => f.name)).toContain('deskbridge_marker');
@@ -298,7 +332,8 @@ describe('Freshservice sandbox', () => {
       const res = await api(`/api/v2/tickets/filter?query=${q}`);
       expect(res.status).toBe(200);
       expect(res.body?.['total']).toBe(2);
-      expect((await api(`/api/v2/tickets/filter?query=${encodeURIComponent('"priority:>3 OR group_id:null"')}`)).body?.['total']).toBe(3);
+      expect((await api(`/api/v2/tickets/filter?query=${encodeURIComponent('"priority:>3"')}`)).body?.['total']).toBe(1);
+      expect((await api(`/api/v2/tickets/filter?query=${encodeURIComponent('"priority:>3 OR group_id:null"')}`)).body?.['total']).toBe(8);
       expect((await api('/api/v2/tickets/filter?query=priority:3')).status).toBe(400);
       expect((await api(`/api/v2/tickets/filter?query=${encodeURIComponent('"subject:\'x\'"')}`)).status).toBe(400);
     });
@@ -327,6 +362,20 @@ describe('Freshservice sandbox', () => {
       expect((await api('/api/v2/tickets')).status).toBe(200);
     });
 
+    it('takes the short form { perMinute, listTicketsPerMinute }', async () => {
+      await sandbox.close();
+      const store = new FreshserviceStore({ now });
+      seedFixtures(store);
+      sandbox = await startFreshserviceSandbox({ store, now, rateLimit: { perMinute: 6, listTicketsPerMinute: 2 } });
+      expect((await api('/api/v2/tickets')).headers.get('x-ratelimit-total')).toBe('6');
+      expect((await api('/api/v2/tickets')).status).toBe(200);
+      expect((await api('/api/v2/tickets')).status).toBe(429);
+      const groups = await api('/api/v2/groups');
+      expect(groups.status).toBe(200);
+      // Two lists and this call; the throttled answer itself is not charged.
+      expect(groups.headers.get('x-ratelimit-remaining')).toBe('3');
+    });
+
     it('defaults to the Pro plan figures', async () => {
       const res = await api('/api/v2/groups');
       expect(res.headers.get('x-ratelimit-total')).toBe('400');
@@ -338,7 +387,7 @@ describe('Freshservice sandbox', () => {
       const make = async () => {
         const store = new FreshserviceStore({ now });
         seedFixtures(store);
-        return (await seedHelpdeskTickets(store, { count: 50 })).tickets;
+        return (await seedHelpdeskTickets(store, { limit: 50 })).tickets;
       };
       const [a, b] = [await make(), await make()];
       expect(a).toHaveLength(50);

@@ -21,6 +21,8 @@ const ENV = {
   ZENDESK_URL: 'https://acme.zendesk.com',
   ZENDESK_EMAIL: 'deskbridge@acme.com',
   ZENDESK_API_TOKEN: 'secret-4',
+  FS_URL: 'https://acme.freshservice.com',
+  FS_API_KEY: 'secret-5',
 };
 
 function init(options: { platform: string; dir: string; url?: string; force?: boolean }): { code: number; out: string[]; err: string[] } {

@@ -13,6 +13,7 @@ const MINIMAL: Record<string, Record<string, unknown>> = {
   servicenow: { id: 'snow', platform: 'servicenow', baseUrl: 'https://example.service-now.com', auth: { type: 'basic', username: 'u', password: 'p' } },
   jira: { id: 'jsm', platform: 'jira', flavour: 'cloud', baseUrl: 'https://example.atlassian.net', jql: 'project = ITSM', auth: { type: 'bearer', token: 't' } },
   zendesk: { id: 'zd', platform: 'zendesk', baseUrl: 'https://example.zendesk.com', auth: { type: 'token', email: 'a@example.com', token: 't' } },
+  freshservice: { id: 'fs', platform: 'freshservice', baseUrl: 'https://example.freshservice.com', auth: { type: 'apiKey', apiKey: 'k' } },
 };
 
 describe('platform registry', () => {
@@ -50,7 +51,7 @@ describe('platform registry', () => {
   }
 
   it('lists every mapping name once, in registry order', () => {
-    expect(mappingNames()).toEqual(['servicenow', 'jira-cloud', 'jira-datacenter', 'zendesk']);
+    expect(mappingNames()).toEqual(['servicenow', 'jira-cloud', 'jira-datacenter', 'zendesk', 'freshservice']);
     expect(new Set(mappingNames()).size).toBe(mappingNames().length);
   });
 

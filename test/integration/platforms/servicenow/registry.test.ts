@@ -23,8 +23,8 @@ describe('connector registry', () => {
     const bogus = { ...source(), platform: 'remedy' } as unknown as Source;
 
     expect(() => createConnector(bogus)).toThrow(UnknownPlatformError);
-    expect(() => createConnector(bogus)).toThrow('Unknown platform "remedy" for source snow-prod. Must be one of: servicenow, jira, zendesk');
-    expect(platformIds()).toEqual(['servicenow', 'jira', 'zendesk']);
+    expect(() => createConnector(bogus)).toThrow('Unknown platform "remedy" for source snow-prod. Must be one of: servicenow, jira, zendesk, freshservice');
+    expect(platformIds()).toEqual(['servicenow', 'jira', 'zendesk', 'freshservice']);
   });
 
   it('rejects a source query that would break incremental pulls when the connector is built', () => {

@@ -1,0 +1,154 @@
+import type { FreshserviceSource } from './source.js';
+import type { ConnectorDeps } from '../deps.js';
+import type { Capabilities, Connector, InitResult, PlatformDirectory, ProblemState, PulledRecord, PullOptions, PullPage, WriteRequest, WriteResult } from '../types.js';
+import { FreshserviceDirectory } from './directory.js';
+import { FreshserviceNames } from './names.js';
+import { OwnVersions } from './own-versions.js';
+import { pullTickets } from './pull.js';
+import { readTicket } from './record.js';
+import { API, FreshserviceRest } from './rest.js';
+import { FreshserviceWrite } from './schema.js';
+import { FreshserviceSession } from './session.js';
+import { NoteWriter } from './write/notes.js';
+import { ProblemWriter } from './write/problems.js';
+import { TicketWriter } from './write/tickets.js';
+
+/** Notes hold far more, but long notes are unreadable in the ticket's conversation. */
+export const FRESHSERVICE_MAX_NOTE_LENGTH = 10_000;
+
+export function freshserviceCapabilities(source: FreshserviceSource): Capabilities {
+  return {
+    internalComments: true,
+    problemRecords: true,
+    linkTypes: source.duplicateField !== undefined ? ['problem', 'duplicate'] : ['problem'],
+    resolveAsDuplicate: false,
+    maxCommentLength: FRESHSERVICE_MAX_NOTE_LENGTH,
+    commentFormat: 'html',
+  };
+}
+
+export function createFreshserviceConnector(source: FreshserviceSource, deps: ConnectorDeps = {}): Connector {
+  return new FreshserviceConnector(source, deps);
+}
+
+const TICKET_ID = /^\d+$/;
+
+/** Freshservice (API v2): the pull in pull.ts, each kind of write in write/. */
+export class FreshserviceConnector implements Connector {
+  readonly platform = 'freshservice';
+  readonly sourceId: string;
+  readonly capabilities: Capabilities;
+  readonly directory: PlatformDirectory;
+  private readonly source: FreshserviceSource;
+  private readonly rest: FreshserviceRest;
+  private readonly session: FreshserviceSession;
+  private readonly names: FreshserviceNames;
+  private readonly tickets: TicketWriter;
+  private readonly notes: NoteWriter;
+  private readonly problems: ProblemWriter;
+  /** Per-ticket chain of writes, so two writes to one ticket never interleave (the version check needs that). */
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(source: FreshserviceSource, deps: ConnectorDeps) {
+    this.source = source;
+    this.sourceId = source.id;
+    this.capabilities = freshserviceCapabilities(source);
+    this.rest = new FreshserviceRest(source, deps);
+    this.session = new FreshserviceSession(this.rest);
+    this.names = new FreshserviceNames(this.rest);
+    const own = new OwnVersions();
+    this.tickets = new TicketWriter(this.rest, this.names, own);
+    this.notes = new NoteWriter(this.rest, own);
+    this.problems = new ProblemWriter(this.rest);
+    this.directory = new FreshserviceDirectory(this.rest, this.names);
+  }
+
+  /** Checks the API key and learns which agent it belongs to. */
+  async init(signal?: AbortSignal): Promise<InitResult> {
+    return { integrationUser: (await this.session.init(signal)).integrationUser };
+  }
+
+  pull(options: PullOptions): AsyncIterable<PullPage> {
+    return pullTickets(this.rest, this.names, options.from, options.signal);
+  }
+
+  async get(ref: string, _fields: readonly string[], signal?: AbortSignal): Promise<PulledRecord | null> {
+    const id = ref.replace(/^(INC|SR)-/i, '');
+    if (!TICKET_ID.test(id)) throw this.rest.badRequest(`"${ref}" is not a Freshservice ticket id`, 'Use the numeric id (42) or INC-42');
+    const response = await this.rest.request({ method: 'GET', url: `${API}/tickets/${id}`, acceptStatuses: [404], operation: 'get', signal });
+    if (response.status === 404) return null;
+    const ticket = (response.data as { ticket?: unknown } | null)?.ticket;
+    await this.names.ensure(signal);
+    const read = readTicket(ticket, this.names);
+    if ('error' in read) throw this.rest.badResponse(`Freshservice returned an unreadable ticket for ${ref}: ${read.error}`);
+    return read.record;
+  }
+
+  async apply(request: WriteRequest, signal?: AbortSignal): Promise<WriteResult> {
+    const { action } = request;
+    const nativeId = request.planned.target.nativeId;
+    if (!TICKET_ID.test(nativeId)) throw this.rest.badRequest(`Target ${nativeId} is not a Freshservice ticket id`, 'The action was planned from a record without a numeric id');
+    const parsed = FreshserviceWrite.safeParse(request.fields);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'output'}: ${issue.message}`).join('; ');
+      throw this.rest.badRequest(`The outbound mapping produced an unusable ${action.type} write: ${problems}`, `Fix ${this.rest.mappingFile()}; the contract is described at its top`);
+    }
+    const write = parsed.data;
+    // Refused before any request: a write the mapping got wrong never half-happens.
+    if (action.type === 'comment') this.notes.check(nativeId, action, request, write);
+    if (action.type === 'create-task') {
+      throw this.rest.badRequest('create-task is not supported on Freshservice yet', 'Remove the task from rules for Freshservice sources, or post the follow-up as a note');
+    }
+    if (action.type === 'link-duplicate' && this.source.duplicateField === undefined) {
+      throw this.rest.badRequest(
+        `Source ${this.sourceId} has no duplicateField: Freshservice has no native duplicate link`,
+        'Set duplicateField to a custom ticket field (cf_…) that holds the original ticket id, or let dedup only suggest in a note',
+      );
+    }
+    return this.serialised(nativeId, async () => {
+      switch (action.type) {
+        case 'assign':
+          return this.tickets.assign(nativeId, request, write, signal);
+        case 'set-field':
+          return this.tickets.setFields(nativeId, request, write, signal);
+        case 'comment':
+          return this.notes.ensure(nativeId, action, request, write, signal);
+        case 'create-problem':
+          return this.problems.create(action, write, () => this.session.ensure(signal), signal);
+        case 'link-problem':
+          return this.tickets.linkProblem(nativeId, action, await this.problems.resolve(action, signal), request, signal);
+        case 'link-duplicate':
+          return this.tickets.linkDuplicate(nativeId, this.source.duplicateField ?? '', action.original.nativeId, request, signal);
+        case 'update-problem':
+          return this.problems.update(action, write, signal);
+      }
+    });
+  }
+
+  problemStates(correlationKeys: readonly string[], signal?: AbortSignal): Promise<Map<string, ProblemState>> {
+    return this.problems.states(correlationKeys, signal);
+  }
+
+  requestCount(): number {
+    return this.rest.requestCount();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private async serialised<T>(key: string, run: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(key) ?? Promise.resolve();
+    const current = previous.then(run, run);
+    const settled = current.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.locks.set(key, settled);
+    try {
+      return await current;
+    } finally {
+      if (this.locks.get(key) === settled) this.locks.delete(key);
+    }
+  }
+}

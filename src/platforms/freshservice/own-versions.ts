@@ -1,0 +1,19 @@
+/**
+ * The version each ticket was left at by this connector's last write, in memory: a plan's second
+ * write (a note after an assignment) must not read the first one's version as "someone changed
+ * the ticket since it was planned". Across restarts the sync loop remembers own versions itself
+ * (WriteResult.ownVersion); a restart between two writes of one plan at worst reports the second
+ * `superseded`, and the next pass plans it again.
+ */
+export class OwnVersions {
+  private readonly versions = new Map<string, string>();
+
+  remember(nativeId: string, version: string): void {
+    this.versions.set(nativeId, version);
+  }
+
+  /** Whether the ticket's current version is the planned one, or one our own write left since. */
+  unchangedByOthers(nativeId: string, planned: string, current: string): boolean {
+    return current === planned || this.versions.get(nativeId) === current;
+  }
+}

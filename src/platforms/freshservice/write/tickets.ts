@@ -1,0 +1,141 @@
+import type { Action } from '../../../model/action.js';
+import type { WriteRequest, WriteResult } from '../../types.js';
+import type { FreshserviceNames } from '../names.js';
+import type { OwnVersions } from '../own-versions.js';
+import { ticketVersion } from '../record.js';
+import { API, type FreshserviceRest } from '../rest.js';
+import { type FreshserviceWrite, IncludedProblem, type TicketEnvelope, TicketResponse } from '../schema.js';
+
+/** How a ticket points at its problem on `PUT /api/v2/tickets/{id}` (https://api.freshservice.com/#update_ticket_priority). */
+export function problemLink(problemId: number): Record<string, unknown> {
+  return { problem: { display_id: problemId } };
+}
+
+export interface CurrentTicket {
+  ticket: TicketEnvelope;
+  version: string;
+  raw: Record<string, unknown>;
+}
+
+/**
+ * Writes to a ticket's own fields with `PUT /api/v2/tickets/{id}`. Freshservice has no
+ * conditional update, so each write first reads the ticket (`GET /api/v2/tickets/{id}`) and
+ * reports `superseded` when someone else changed it since the version the action was planned
+ * from; the window between that read and the PUT stays open (a second or so). Every PUT answers
+ * with the ticket as it is after the write, whose `updated_at` is the write's `ownVersion`.
+ */
+export class TicketWriter {
+  private readonly rest: FreshserviceRest;
+  private readonly names: FreshserviceNames;
+  private readonly own: OwnVersions;
+
+  constructor(rest: FreshserviceRest, names: FreshserviceNames, own: OwnVersions) {
+    this.rest = rest;
+    this.names = names;
+    this.own = own;
+  }
+
+  async read(nativeId: string, signal: AbortSignal | undefined, include?: 'problem'): Promise<CurrentTicket> {
+    const response = await this.rest.request({
+      method: 'GET',
+      url: `${API}/tickets/${nativeId}`,
+      params: include !== undefined ? { include } : undefined,
+      operation: 'version-check',
+      signal,
+    });
+    const parsed = this.rest.parse(TicketResponse, response.data, `ticket ${nativeId}`);
+    return { ticket: parsed.ticket, version: ticketVersion(parsed.ticket.updated_at), raw: parsed.ticket };
+  }
+
+  changedByOthers(nativeId: string, request: WriteRequest, current: CurrentTicket): boolean {
+    return !this.own.unchangedByOthers(nativeId, request.planned.target.version, current.version);
+  }
+
+  async put(nativeId: string, data: Record<string, unknown>, signal: AbortSignal | undefined, operation: string): Promise<string> {
+    const response = await this.rest.request({ method: 'PUT', url: `${API}/tickets/${nativeId}`, data, operation, signal });
+    const version = ticketVersion(this.rest.parse(TicketResponse, response.data, `ticket ${nativeId} after the update`).ticket.updated_at);
+    this.own.remember(nativeId, version);
+    return version;
+  }
+
+  /**
+   * Group and agent by name → `group_id` / `responder_id`. The check before the PUT also reads
+   * what it replaces, by name, for `deskbridge revert`. Already so → `unchanged`.
+   */
+  async assign(nativeId: string, request: WriteRequest, write: FreshserviceWrite, signal: AbortSignal | undefined): Promise<WriteResult> {
+    const data: Record<string, unknown> = { ...(write.fields ?? {}) };
+    if (write.group !== undefined) data.group_id = write.group === null || write.group === '' ? null : await this.required('group', write.group, signal);
+    if (write.responder !== undefined) data.responder_id = write.responder === null || write.responder === '' ? null : await this.required('agent', write.responder, signal);
+    if (Object.keys(data).length === 0) return { outcome: 'unchanged', ref: nativeId };
+    const current = await this.read(nativeId, signal);
+    if (this.changedByOthers(nativeId, request, current)) return { outcome: 'superseded', ref: nativeId };
+    // The group of that name in the ticket's own workspace, when the name exists in several.
+    if (typeof data.group_id === 'number' && write.group != null && current.ticket.workspace_id != null) {
+      data.group_id = (await this.names.groupId(write.group, signal, current.ticket.workspace_id)) ?? data.group_id;
+    }
+    const { group_id: groupId, responder_id: responderId } = current.ticket;
+    await this.names.ensure(signal, { groups: groupId != null ? [groupId] : [], agents: responderId != null ? [responderId] : [] });
+    const previous = {
+      group: groupId != null ? (this.names.group(groupId) ?? String(groupId)) : null,
+      assignee: responderId != null ? (this.names.agent(responderId) ?? String(responderId)) : null,
+    };
+    if (Object.entries(data).every(([field, value]) => (current.raw[field] ?? null) === value)) return { outcome: 'unchanged', ref: nativeId };
+    const ownVersion = await this.put(nativeId, data, signal, 'assign');
+    return { outcome: 'updated', ref: nativeId, previous, ownVersion };
+  }
+
+  /** Native fields as the mapping gave them (`status`, `priority`, `custom_fields`…); equal already → `unchanged`. */
+  async setFields(nativeId: string, request: WriteRequest, write: FreshserviceWrite, signal: AbortSignal | undefined): Promise<WriteResult> {
+    const data = write.fields ?? {};
+    if (Object.keys(data).length === 0) return { outcome: 'unchanged', ref: nativeId };
+    const current = await this.read(nativeId, signal);
+    if (this.changedByOthers(nativeId, request, current)) return { outcome: 'superseded', ref: nativeId };
+    if (Object.entries(data).every(([field, value]) => JSON.stringify(current.raw[field] ?? null) === JSON.stringify(value))) return { outcome: 'unchanged', ref: nativeId };
+    const ownVersion = await this.put(nativeId, data, signal, 'set-field');
+    return { outcome: 'updated', ref: nativeId, ownVersion };
+  }
+
+  /**
+   * Associates the incident with a problem (`problem: { display_id }` on the ticket). The ticket is
+   * read with `include=problem` (one extra API credit) to see what it points at now: the same
+   * problem → `unchanged`; another one a person chose → `skipped` unless the rule asked to overwrite.
+   */
+  async linkProblem(nativeId: string, action: Extract<Action, { type: 'link-problem' }>, problemId: number, request: WriteRequest, signal: AbortSignal | undefined): Promise<WriteResult> {
+    const current = await this.read(nativeId, signal, 'problem');
+    const linked = IncludedProblem.safeParse(current.raw);
+    const now = linked.success ? (linked.data.problem?.display_id ?? linked.data.problem?.id) : undefined;
+    if (now === problemId) return { outcome: 'unchanged', ref: nativeId };
+    if (now !== undefined && action.overwrite !== true) {
+      return { outcome: 'skipped', ref: nativeId, reason: `the ticket is already associated with problem ${now}, not ${problemId}; deskbridge does not replace a link someone set` };
+    }
+    if (this.changedByOthers(nativeId, request, current)) return { outcome: 'superseded', ref: nativeId };
+    const ownVersion = await this.put(nativeId, problemLink(problemId), signal, 'link-problem');
+    return { outcome: 'updated', ref: nativeId, ownVersion };
+  }
+
+  /** Sets the source's `duplicateField` custom field to the original's ticket id; one already set elsewhere is left (`skipped`). */
+  async linkDuplicate(nativeId: string, field: string, original: string, request: WriteRequest, signal: AbortSignal | undefined): Promise<WriteResult> {
+    const current = await this.read(nativeId, signal);
+    const custom = current.raw.custom_fields;
+    const value: unknown = typeof custom === 'object' && custom !== null ? (custom as Record<string, unknown>)[field] : undefined;
+    const now = typeof value === 'string' || typeof value === 'number' ? (String(value) === '' ? undefined : String(value)) : undefined;
+    if (now === original) return { outcome: 'unchanged', ref: nativeId };
+    if (now !== undefined) return { outcome: 'skipped', ref: nativeId, reason: `${field} already points to ${now}, not ${original}; deskbridge does not replace a link someone set` };
+    if (this.changedByOthers(nativeId, request, current)) return { outcome: 'superseded', ref: nativeId };
+    const ownVersion = await this.put(nativeId, { custom_fields: { [field]: /^\d+$/.test(original) ? Number(original) : original } }, signal, 'link-duplicate');
+    return { outcome: 'updated', ref: nativeId, ownVersion };
+  }
+
+  private async required(kind: 'group' | 'agent', name: string, signal: AbortSignal | undefined): Promise<number> {
+    const id = kind === 'group' ? await this.names.groupId(name, signal) : await this.names.agentId(name, signal);
+    if (id === undefined) {
+      throw this.rest.badRequest(
+        `Freshservice has no ${kind} named "${name}" for source ${this.rest.sourceId}`,
+        kind === 'group'
+          ? 'Create the agent group (Admin → Groups) or rename it in the rule; deskbridge validate --online lists the groups it cannot find'
+          : 'Name an active agent by full name or e-mail, as Admin → Agents shows it',
+      );
+    }
+    return id;
+  }
+}
