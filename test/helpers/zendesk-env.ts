@@ -1,0 +1,130 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FaultConfig } from '../../src/sandbox/faults.js';
+import { CLI_SANDBOX_ACCOUNT, seedFixtures, seedHelpdeskTickets, startZendeskSandbox, ZendeskStore, type StoredTicket, type ZendeskSandbox } from '../../src/sandbox/zendesk/index.js';
+import type { E2eHarness } from './e2e.js';
+import { MAPPINGS, REPO, SEEDED_HISTORY_START } from './sandbox-env.js';
+
+/** Routing rules that read Zendesk tags and name the sandbox fixtures' groups and agents. */
+export const ZENDESK_RULES = join(REPO, 'test', 'fixtures', 'e2e', 'zendesk-rules');
+/** The env var the written configs take the API token from. */
+export const ZENDESK_TOKEN_ENV = 'E2E_ZENDESK_TOKEN';
+
+export interface ZendeskSeed {
+  /** Help-desk data set rows added after the fixtures (needs the data dir). */
+  helpdeskTickets?: number;
+  /** The account's clock (writes, the export's last-minute cutoff, rate-limit windows). */
+  now?: () => Date;
+  faults?: FaultConfig;
+}
+
+/** A sandbox seeded with the fixtures (and helpdesk tickets), closed after the test. */
+export async function startSeededZendesk(e2e: E2eHarness, seed: ZendeskSeed = {}): Promise<ZendeskSandbox> {
+  process.env[ZENDESK_TOKEN_ENV] = CLI_SANDBOX_ACCOUNT.apiToken;
+  const store = new ZendeskStore(seed.now ? { now: seed.now } : {});
+  seedFixtures(store);
+  if (seed.helpdeskTickets) seedHelpdeskTickets(store, { limit: seed.helpdeskTickets });
+  const sandbox = await startZendeskSandbox({
+    store,
+    ...(seed.now ? { now: seed.now } : {}),
+    // The tests pace nothing: Zendesk's own limits are the connector unit tests' business.
+    rateLimit: null,
+    exportRateLimit: null,
+    ticketUpdateLimit: null,
+    ...(seed.faults ? { faults: seed.faults } : {}),
+  });
+  return e2e.closeAfter(sandbox);
+}
+
+/** A deskbridge.yaml with one Zendesk source for `sandbox`; returns its path. */
+export function writeZendeskConfig(sandbox: ZendeskSandbox, extra: { rules?: string; pageSize?: number; timeoutMs?: number; breakerCooldownSeconds?: number } = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'deskbridge-zendesk-e2e-'));
+  const path = join(dir, 'deskbridge.yaml');
+  writeFileSync(
+    path,
+    [
+      'state: { path: ./state.db }',
+      `rules: ${JSON.stringify(extra.rules ?? ZENDESK_RULES)}`,
+      `mappings: ${JSON.stringify(MAPPINGS)}`,
+      'log: { level: info, format: json }',
+      'sources:',
+      '  - id: sandbox-zendesk',
+      '    platform: zendesk',
+      `    baseUrl: ${sandbox.url}`,
+      `    auth: { type: token, email: ${CLI_SANDBOX_ACCOUNT.email}, token: "\${${ZENDESK_TOKEN_ENV}}" }`,
+      `    pageSize: ${extra.pageSize ?? 1000}`,
+      // The sandbox has no export limit in these tests; Zendesk's 10 a minute would make them wait.
+      '    exportRequestsPerMinute: 6000',
+      // Seeded tickets were last updated before the daemon started: act on them.
+      `    actFrom: "${SEEDED_HISTORY_START}"`,
+      '    firstLivePass: { maxWrites: off }',
+      '    rateLimit: { requestsPerMinute: 60000, concurrency: 4 }',
+      `    retry: { maxRetries: 6, baseDelayMs: 20, maxDelayMs: 500, timeoutMs: ${extra.timeoutMs ?? 30000}, breakerCooldownSeconds: ${extra.breakerCooldownSeconds ?? 30} }`,
+      '',
+    ].join('\n'),
+  );
+  return path;
+}
+
+export interface ZendeskTicketView {
+  type: string;
+  status: string;
+  group: string;
+  assignee: string;
+  tags: string[];
+  problem_id: number | null;
+  /** deskbridge's comments, `internal:` or `public:` and the body. */
+  notes: string[];
+}
+
+/** What a person sees in Zendesk, per ticket id. */
+export function zendeskSnapshot(sandbox: ZendeskSandbox): Record<number, ZendeskTicketView> {
+  const { store } = sandbox;
+  const me = store.userByEmail(CLI_SANDBOX_ACCOUNT.email)?.id;
+  const out: Record<number, ZendeskTicketView> = {};
+  for (const ticket of store.allTickets()) out[ticket.id] = view(sandbox, ticket, me);
+  return out;
+}
+
+function view(sandbox: ZendeskSandbox, ticket: StoredTicket, me: number | undefined): ZendeskTicketView {
+  const { store } = sandbox;
+  return {
+    type: ticket.type ?? '',
+    status: ticket.deleted ? 'deleted' : ticket.status,
+    group: ticket.group_id === null ? '' : (store.group(ticket.group_id)?.name ?? String(ticket.group_id)),
+    assignee: ticket.assignee_id === null ? '' : (store.user(ticket.assignee_id)?.name ?? String(ticket.assignee_id)),
+    tags: [...ticket.tags].sort(),
+    problem_id: ticket.problem_id,
+    notes: store
+      .comments(ticket.id)
+      .filter((c) => c.author_id === me)
+      .map((c) => `${c.public ? 'public' : 'internal'}:${c.body}`),
+  };
+}
+
+/** Writes that reached the API (control calls and reads left out), faulted ones included. */
+export function zendeskWrites(sandbox: ZendeskSandbox): number {
+  return sandbox.requestLog.filter((r) => r.path.startsWith('/api/') && r.method !== 'GET').length;
+}
+
+/** API requests of any kind. */
+export function zendeskRequests(sandbox: ZendeskSandbox): number {
+  return sandbox.requestLog.filter((r) => r.path.startsWith('/api/')).length;
+}
+
+/** Replaces deskbridge's markers (they hold the ticket version, which differs between two seeded sandboxes). */
+export function withoutMarkers(snapshot: Record<number, ZendeskTicketView>): Record<number, ZendeskTicketView> {
+  return Object.fromEntries(Object.entries(snapshot).map(([id, v]) => [id, { ...v, notes: v.notes.map((n) => n.replace(/deskbridge:[0-9a-f]+/g, 'deskbridge:…')) }]));
+}
+
+/** What the routing rules must do to each ticket, from its initial state. */
+export function expectedZendeskRouting(sandbox: ZendeskSandbox): Map<number, { group: string; rule: string }> {
+  const expected = new Map<number, { group: string; rule: string }>();
+  for (const ticket of sandbox.store.tickets()) {
+    if (ticket.group_id !== null || !['new', 'open'].includes(ticket.status)) continue;
+    if (ticket.tags.includes('network')) expected.set(ticket.id, { group: 'Network Operations', rule: 'network-to-netops' });
+    else expected.set(ticket.id, { group: 'Service Desk', rule: 'unassigned-to-desk' });
+  }
+  return expected;
+}
