@@ -128,3 +128,38 @@ export function expectedZendeskRouting(sandbox: ZendeskSandbox): Map<number, { g
   }
   return expected;
 }
+
+/**
+ * A clock that stands still until moved: every change the sandbox makes in between falls into the
+ * same millisecond (same-second edits), and moving it past a minute lets the export show them.
+ * Starts at real time, so the connector's real-time clamp of `start_time` stays in the past.
+ */
+export class StillClock {
+  private ms = Date.now();
+  readonly now = (): Date => new Date(this.ms);
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+/** Past the export's one-minute exclusion: what changed before is exported on the next pass. */
+export const PAST_EXPORT_DELAY_MS = 61_000;
+
+/** Calls `hook` after each export page was answered (before the connector asks for the next). */
+export function afterEachExportPage(sandbox: ZendeskSandbox, hook: (page: number) => void): void {
+  const log = sandbox.requestLog;
+  const push = log.push.bind(log);
+  let page = 0;
+  log.push = (...entries) => {
+    const n = push(...entries);
+    for (const entry of entries) if (entry.path.startsWith('/api/v2/incremental/') && entry.status === 200) hook(++page);
+    return n;
+  };
+}
+
+/** A person (an agent of the fixtures) by name: their edits are not deskbridge's. */
+export function person(sandbox: ZendeskSandbox, name = 'Network Engineer 1'): number {
+  const user = sandbox.store.users().find((u) => u.name === name);
+  if (!user) throw new Error(`no user ${name}`);
+  return user.id;
+}
