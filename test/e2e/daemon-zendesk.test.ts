@@ -102,10 +102,10 @@ describe('daemon against the Zendesk sandbox (real HTTP, real SQLite)', () => {
     const routedFirst = Object.entries(firstPass).filter(([, v]) => v.group !== '').map(([id]) => Number(id));
     expect(routedFirst.length).toBeLessThan(13);
 
-    // In the same (frozen) second as deskbridge's own writes, a person tags a routed desk ticket as network.
-    const deskTicket = routedFirst.find((id) => firstPass[id]?.group === 'Service Desk' && !firstPass[id]?.tags.includes('network'));
+    // In the same (frozen) second as deskbridge's own writes, a person tags a routed desk ticket as an outage.
+    const deskTicket = routedFirst.find((id) => firstPass[id]?.group === 'Service Desk');
     if (deskTicket === undefined) throw new Error('no desk ticket');
-    sandbox.store.updateTicket(deskTicket, { additional_tags: ['network'] }, agent);
+    sandbox.store.updateTicket(deskTicket, { additional_tags: ['outage'] }, agent);
 
     clock.advance(PAST_EXPORT_DELAY_MS);
     expect((await daemon.runOnce()).ok).toBe(true);
@@ -117,8 +117,8 @@ describe('daemon against the Zendesk sandbox (real HTTP, real SQLite)', () => {
     for (const id of [...Array.from({ length: 10 }, (_, i) => i + 1), ...created]) {
       expect(after[id]?.group, String(id)).not.toBe('');
     }
-    // The same-second edit was seen as a person's: the network rule moved the ticket, a second note.
-    expect(after[deskTicket]?.group).toBe('Network Operations');
+    // The same-second edit was seen as a person's: the override rule moved the ticket, a second note.
+    expect(after[deskTicket]?.group).toBe('Major Incident Team');
     expect(after[deskTicket]?.notes).toHaveLength(2);
     for (const [id, v] of Object.entries(after)) if (Number(id) !== deskTicket) expect(v.notes, id).toHaveLength(1);
   });

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FaultConfig } from '../../src/sandbox/faults.js';
-import { CLI_SANDBOX_ACCOUNT, seedFixtures, seedHelpdeskTickets, startZendeskSandbox, ZendeskStore, type StoredTicket, type ZendeskSandbox } from '../../src/sandbox/zendesk/index.js';
+import { CLI_SANDBOX_ACCOUNT, DEFAULT_HELPDESK_TICKETS_PATH, seedFixtures, seedHelpdeskTickets, startZendeskSandbox, ZendeskStore, type StoredTicket, type ZendeskSandbox } from '../../src/sandbox/zendesk/index.js';
 import type { E2eHarness } from './e2e.js';
 import { MAPPINGS, REPO, SEEDED_HISTORY_START } from './sandbox-env.js';
 
@@ -12,7 +12,7 @@ export const ZENDESK_RULES = join(REPO, 'test', 'fixtures', 'e2e', 'zendesk-rule
 export const ZENDESK_TOKEN_ENV = 'E2E_ZENDESK_TOKEN';
 
 export interface ZendeskSeed {
-  /** Help-desk data set rows added after the fixtures (needs the data dir). */
+  /** Help-desk data set rows added after the fixtures, when the data set is there (DESKBRIDGE_DATA_DIR); else none. */
   helpdeskTickets?: number;
   /** The account's clock (writes, the export's last-minute cutoff, rate-limit windows). */
   now?: () => Date;
@@ -24,7 +24,7 @@ export async function startSeededZendesk(e2e: E2eHarness, seed: ZendeskSeed = {}
   process.env[ZENDESK_TOKEN_ENV] = CLI_SANDBOX_ACCOUNT.apiToken;
   const store = new ZendeskStore(seed.now ? { now: seed.now } : {});
   seedFixtures(store);
-  if (seed.helpdeskTickets) seedHelpdeskTickets(store, { limit: seed.helpdeskTickets });
+  if (seed.helpdeskTickets && existsSync(DEFAULT_HELPDESK_TICKETS_PATH)) seedHelpdeskTickets(store, { limit: seed.helpdeskTickets });
   const sandbox = await startZendeskSandbox({
     store,
     ...(seed.now ? { now: seed.now } : {}),
@@ -123,7 +123,8 @@ export function expectedZendeskRouting(sandbox: ZendeskSandbox): Map<number, { g
   const expected = new Map<number, { group: string; rule: string }>();
   for (const ticket of sandbox.store.tickets()) {
     if (ticket.group_id !== null || !['new', 'open'].includes(ticket.status)) continue;
-    if (ticket.tags.includes('network')) expected.set(ticket.id, { group: 'Network Operations', rule: 'network-to-netops' });
+    if (ticket.tags.includes('outage')) expected.set(ticket.id, { group: 'Major Incident Team', rule: 'outage-to-major-incident' });
+    else if (ticket.tags.includes('network')) expected.set(ticket.id, { group: 'Network Operations', rule: 'network-to-netops' });
     else expected.set(ticket.id, { group: 'Service Desk', rule: 'unassigned-to-desk' });
   }
   return expected;
