@@ -2,7 +2,16 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FaultConfig } from '../../src/sandbox/faults.js';
-import { CLI_SANDBOX_ACCOUNT, DEFAULT_HELPDESK_TICKETS_PATH, seedFixtures, seedHelpdeskTickets, startZendeskSandbox, ZendeskStore, type StoredTicket, type ZendeskSandbox } from '../../src/sandbox/zendesk/index.js';
+import {
+  CLI_SANDBOX_ACCOUNT,
+  DEFAULT_HELPDESK_TICKETS_PATH,
+  seedFixtures,
+  seedHelpdeskTickets,
+  startZendeskSandbox,
+  ZendeskStore,
+  type StoredTicket,
+  type ZendeskSandbox,
+} from '../../src/sandbox/zendesk/index.js';
 import type { E2eHarness } from './e2e.js';
 import { MAPPINGS, REPO, SEEDED_HISTORY_START } from './sandbox-env.js';
 
@@ -17,6 +26,23 @@ export interface ZendeskSeed {
   /** The account's clock (writes, the export's last-minute cutoff, rate-limit windows). */
   now?: () => Date;
   faults?: FaultConfig;
+  /** Extra tickets from a fixed list (no data set needed): "Mailbox full (n)" and the like, spread over the last day. */
+  extraTickets?: number;
+}
+
+const EXTRA_SUBJECTS = ['Mailbox full', 'VPN token expired', 'Monitor flickers', 'Shared drive read-only', 'Teams call drops', 'Badge reader refuses card'] as const;
+const EXTRA_TAGS = ['email', 'network', 'hardware', 'access', 'network', 'facilities'] as const;
+
+/** Adds `count` deterministic tickets by the fixtures' first requester, created over the last day. */
+export function seedExtraTickets(store: ZendeskStore, count: number): void {
+  const requester = store.users().find((u) => u.role === 'end-user');
+  if (!requester) throw new Error('seed the fixtures first');
+  const nowMs = store.now().getTime();
+  for (let i = 0; i < count; i++) {
+    const subject = `${EXTRA_SUBJECTS[i % EXTRA_SUBJECTS.length]} (${i + 1})`;
+    const tag = EXTRA_TAGS[i % EXTRA_TAGS.length] ?? 'other';
+    store.createTicket({ subject, type: 'incident', tags: [tag], comment: { body: `${subject}: reported by phone.` } }, requester.id, { createdAt: nowMs - (count - i) * 60_000 - 5 * 60_000 });
+  }
 }
 
 /** A sandbox seeded with the fixtures (and helpdesk tickets), closed after the test. */
@@ -24,6 +50,7 @@ export async function startSeededZendesk(e2e: E2eHarness, seed: ZendeskSeed = {}
   process.env[ZENDESK_TOKEN_ENV] = CLI_SANDBOX_ACCOUNT.apiToken;
   const store = new ZendeskStore(seed.now ? { now: seed.now } : {});
   seedFixtures(store);
+  if (seed.extraTickets) seedExtraTickets(store, seed.extraTickets);
   if (seed.helpdeskTickets && existsSync(DEFAULT_HELPDESK_TICKETS_PATH)) seedHelpdeskTickets(store, { limit: seed.helpdeskTickets });
   const sandbox = await startZendeskSandbox({
     store,
