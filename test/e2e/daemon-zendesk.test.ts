@@ -74,9 +74,10 @@ describe('daemon against the Zendesk sandbox (real HTTP, real SQLite)', () => {
     afterEachExportPage(sandbox, (page) => {
       if (page === 1) sandbox.store.updateTicket(3, { additional_tags: ['network'] }, agent);
     });
-    const { daemon } = e2e.daemon(writeZendeskConfig(sandbox));
+    const { daemon, lines } = e2e.daemon(writeZendeskConfig(sandbox));
 
     expect((await daemon.runOnce()).ok).toBe(true);
+    expect(lines.some((l) => l.includes('"ticket":"3"') && l.includes('"outcome":"superseded"'))).toBe(true);
     const conflicts = sandbox.requestLog.filter((r) => r.path === '/api/v2/tickets/3.json' && r.status === 409);
     expect(conflicts).toHaveLength(1);
     expect(zendeskSnapshot(sandbox)[3]).toMatchObject({ group: '', assignee: '', notes: [] });
