@@ -13,6 +13,9 @@
  * 5. Reliability: throughput under 10% injected faults against the fault-free run; the share of
  *    requests answered 429 when the source's budget equals the sandbox's limit, and how close
  *    the sustained request rate gets to that limit.
+ * 6. Zendesk and Freshservice seeded with the Endava help-desk tickets: tickets per second of a
+ *    full sync, read and write requests per ticket, and the 429 share at a budget equal to the
+ *    sandbox's limit.
  * 4. Rules throughput: canonical mapping + routing over the same real records, against raw
  *    JSONata evaluation of the same expressions (the inbound mapping and every rule condition,
  *    compiled once) — the ratio is what deskbridge adds (zod validation, state, planning).
@@ -38,6 +41,8 @@ import { scratchHistory } from '../src/state/sqlite/store.js';
 import { createServiceNowConnector } from '../src/platforms/servicenow/index.js';
 import { CLI_SANDBOX_ACCOUNT } from '../src/sandbox/servicenow/index.js';
 import { demoTeamIds } from '../src/cli/demo-jira.js';
+import { CLI_SANDBOX_ACCOUNT as ZENDESK_ACCOUNT } from '../src/sandbox/zendesk/index.js';
+import { CLI_SANDBOX_ACCOUNT as FRESHSERVICE_ACCOUNT } from '../src/sandbox/freshservice/index.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 /**
@@ -114,7 +119,7 @@ interface SyncFigures {
   planned: number;
   pass: PassResult | undefined;
   /** From the sandbox's own log: API requests it saw, and how many it answered 429 / 2xx. */
-  served: { requests: number; throttled: number; ok: number };
+  served: { requests: number; throttled: number; ok: number; writes: number };
 }
 
 /**
@@ -149,7 +154,10 @@ async function syncAgainst(sandboxArgs: string[], source: (url: string) => Recor
     // A pass that never completed measured nothing: say so instead of printing 0 tickets/s.
     if (!pass && !options.timeLimitMs) throw new Error(`the ${String(config.sources[0]?.id)} pass against the sandbox did not complete (refused credentials, or the sandbox failed)`);
     // ServiceNow's control API answers `{ result }`, Jira's `{ requests }`.
-    const log = (await (await fetch(`${sandbox.url}/__sandbox/requests`)).json()) as { result?: { path: string; status: number }[]; requests?: { path: string; status: number }[] };
+    const log = (await (await fetch(`${sandbox.url}/__sandbox/requests`)).json()) as {
+      result?: { method?: string; path: string; status: number }[];
+      requests?: { method?: string; path: string; status: number }[];
+    };
     const api = (log.result ?? log.requests ?? []).filter((r) => r.path.startsWith('/api/') || r.path.startsWith('/rest/'));
     return {
       seconds,
@@ -159,7 +167,12 @@ async function syncAgainst(sandboxArgs: string[], source: (url: string) => Recor
       routed: pass ? Object.values(pass.routedByGroup).reduce((a, b) => a + b, 0) : 0,
       planned: pass?.planned ?? 0,
       pass,
-      served: { requests: api.length, throttled: api.filter((r) => r.status === 429).length, ok: api.filter((r) => r.status >= 200 && r.status < 300).length },
+      served: {
+        requests: api.length,
+        throttled: api.filter((r) => r.status === 429).length,
+        ok: api.filter((r) => r.status >= 200 && r.status < 300).length,
+        writes: api.filter((r) => r.method !== undefined && r.method !== 'GET').length,
+      },
     };
   } finally {
     sandbox.child.kill('SIGTERM');
@@ -191,6 +204,71 @@ async function reliability(): Promise<void> {
     `${((100 * limited.served.throttled) / Math.max(1, limited.served.requests)).toFixed(2)} % (${limited.served.throttled} of ${limited.served.requests})`,
   );
   line('   sustained throughput / the limit', `${(perSecond / 10).toFixed(2)} (${perSecond.toFixed(2)} requests/s over ${limited.seconds.toFixed(0)} s)`);
+}
+
+const ZENDESK =
+  (extra: Record<string, unknown> = {}) =>
+  (url: string): Record<string, unknown> => ({
+    id: 'bench-zendesk',
+    platform: 'zendesk',
+    baseUrl: url,
+    auth: { type: 'token', email: ZENDESK_ACCOUNT.email, token: ZENDESK_ACCOUNT.apiToken },
+    actFrom: '2000-01-01T00:00:00Z',
+    firstLivePass: { maxWrites: 'off' },
+    exportRequestsPerMinute: 6_000,
+    rateLimit: { requestsPerMinute: 1_000_000, concurrency: 8 },
+    ...extra,
+  });
+
+const FRESHSERVICE =
+  (extra: Record<string, unknown> = {}) =>
+  (url: string): Record<string, unknown> => ({
+    id: 'bench-freshservice',
+    platform: 'freshservice',
+    baseUrl: url,
+    auth: { type: 'apiKey', apiKey: FRESHSERVICE_ACCOUNT.apiKey },
+    // The sandbox's two workspaces (IT, primary; Facilities).
+    workspaces: [2, 3],
+    actFrom: '2000-01-01T00:00:00Z',
+    firstLivePass: { maxWrites: 'off' },
+    rateLimit: { requestsPerMinute: 1_000_000, concurrency: 8 },
+    ...extra,
+  });
+
+/**
+ * 6. Zendesk and Freshservice, each seeded with the Endava help-desk tickets: a full sync without
+ * limits (tickets/s, read and write requests per ticket, from the sandbox's own request log), then
+ * a budget equal to the sandbox's limit (share of requests answered 429, sustained rate / limit).
+ */
+async function helpdeskPlatforms(): Promise<void> {
+  process.stdout.write('\n6. Zendesk and Freshservice sandboxes seeded with the Endava help-desk tickets (example routing rules)\n');
+  const platforms = [
+    // Budget = the sandbox's account limit: Zendesk Team plan 200/min; exports keep Zendesk's own 10/min.
+    { name: 'Zendesk', args: ['--platform', 'zendesk'], source: ZENDESK, budget: { requestsPerMinute: 200 }, limited: { exportRequestsPerMinute: 10 } },
+    // Freshservice Starter plan: 100/min, with its per-operation sub-limits.
+    { name: 'Freshservice', args: ['--platform', 'freshservice'], source: FRESHSERVICE, budget: { requestsPerMinute: 100 }, limited: {} },
+  ];
+  for (const platform of platforms) {
+    await part(async () => {
+      const full = await syncAgainst([...platform.args, '--seed', 'helpdesk', '--limit', '5000'], platform.source());
+      const reads = full.served.requests - full.served.writes;
+      line(`   ${platform.name} full sync: tickets/s`, `${fmt(full.tickets / full.seconds)} (${full.tickets} tickets in ${full.seconds.toFixed(1)} s, ${full.routed} routed)`);
+      line(`   ${platform.name}: read requests per ticket`, `${(reads / full.tickets).toFixed(3)} (${reads} reads)`);
+      line(`   ${platform.name}: write requests per routed ticket`, `${(full.served.writes / Math.max(1, full.routed)).toFixed(2)} (${full.served.writes} writes)`);
+      const perMinute = platform.budget.requestsPerMinute;
+      const limited = await syncAgainst(
+        // Fewer tickets: the pass starts writing sooner, so the 40 s measure writes, not planning.
+        [...platform.args, '--seed', 'helpdesk', '--limit', '1000', '--rate-limit', String(perMinute), '--rate-window', '60'],
+        platform.source({ ...platform.limited, rateLimit: { ...platform.budget, concurrency: 4 } }),
+        { timeLimitMs: 40_000 },
+      );
+      line(
+        `   ${platform.name}: budget = sandbox limit (${perMinute}/min): share of requests answered 429`,
+        `${((100 * limited.served.throttled) / Math.max(1, limited.served.requests)).toFixed(2)} % (${limited.served.throttled} of ${limited.served.requests})`,
+      );
+      line(`   ${platform.name}: sustained requests / the limit`, `${(limited.served.requests / limited.seconds / (perMinute / 60)).toFixed(2)} (over ${limited.seconds.toFixed(0)} s)`);
+    });
+  }
 }
 
 async function rulesThroughput(): Promise<void> {
@@ -304,6 +382,7 @@ async function main(): Promise<void> {
 
   await part(rulesThroughput);
   await part(reliability);
+  await helpdeskPlatforms();
 }
 
 await main();

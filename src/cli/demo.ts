@@ -36,7 +36,13 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
   );
   const sandboxes = await startDemoSandboxes(options);
   const { store, jiraStore, sandbox, jira, zendesk, freshservice } = sandboxes;
-  const configPath = writeDemoConfig(work, { snow: sandbox.url, jira: jira.url, zendesk: zendesk.url, freshservice: freshservice.url });
+  const configPath = writeDemoConfig(work, {
+    snow: sandbox.url,
+    jira: jira.url,
+    zendesk: zendesk.url,
+    freshservice: freshservice.url,
+    freshserviceWorkspaces: sandboxes.freshserviceStore.workspaces().map((w) => w.id),
+  });
   out(`Config: ${configPath}`);
 
   const { config, secrets } = loadConfig(configPath);
@@ -147,7 +153,7 @@ async function startDemoSandboxes(options: DemoOptions): Promise<DemoSandboxes> 
 }
 
 /** The demo's deskbridge.yaml: the four sandboxes as sources, the example rules and mappings. Returns its path. */
-function writeDemoConfig(work: string, urls: { snow: string; jira: string; zendesk: string; freshservice: string }): string {
+function writeDemoConfig(work: string, urls: { snow: string; jira: string; zendesk: string; freshservice: string; freshserviceWorkspaces: number[] }): string {
   process.env['DEMO_SN_PASSWORD'] = 'deskbridge';
   process.env['DEMO_JIRA_TOKEN'] = 'deskbridge';
   process.env['DEMO_ZENDESK_TOKEN'] = ZENDESK_ACCOUNT.apiToken;
@@ -200,7 +206,7 @@ function writeDemoConfig(work: string, urls: { snow: string; jira: string; zende
       '    platform: freshservice',
       `    baseUrl: ${urls.freshservice}`,
       '    auth: { type: apiKey, apiKey: "${DEMO_FRESHSERVICE_KEY}" }',
-      '    workspaces: [1, 2]',
+      `    workspaces: ${JSON.stringify(urls.freshserviceWorkspaces)}`,
       '    rateLimit: { requestsPerMinute: 60000 }',
       `    actFrom: "${DEMO_ACT_FROM}"`,
       '    firstLivePass: { maxWrites: off }',
