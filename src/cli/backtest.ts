@@ -1,6 +1,6 @@
 import { ConfigError } from '../diagnostics/diagnostics.js';
 import { formatReport } from '../backtest/format-report.js';
-import { BacktestInputError } from '../backtest/history.js';
+import { BacktestInputError, type InputFormat } from '../backtest/history.js';
 import { createProgressBar } from '../backtest/progress.js';
 import { runBacktest } from '../backtest/run-backtest.js';
 import type { ConfigSource } from '../backtest/skip-source.js';
@@ -11,7 +11,7 @@ import { applyConfigLimits } from './test.js';
 export interface BacktestCommandOptions {
   /** ServiceNow CSV export (or .zip with one CSV), ServiceNow JSON export or Jira JSON export. */
   input: string;
-  format?: 'servicenow-csv' | 'servicenow-json' | 'jira-json' | 'auto';
+  format?: InputFormat | 'auto';
   /** Rules file or directory. */
   rules: string;
   /** Mappings directory. */

@@ -150,7 +150,7 @@ program
   .command('backtest')
   .description('replay historical tickets through the rules without writing anything, and report what would have happened')
   .argument('<input>', 'ServiceNow CSV export (or a .zip holding one), ServiceNow JSON export, or Jira JSON export')
-  .addOption(new Option('--format <format>', 'input format').choices(['auto', 'servicenow-csv', 'servicenow-json', 'jira-json']).default('auto'))
+  .addOption(new Option('--format <format>', 'input format').choices(['auto', 'servicenow-csv', 'servicenow-json', 'jira-json', 'zendesk-json', 'freshservice-json']).default('auto'))
   .option('--rules <path>', 'rules file or folder', 'rules')
   .option('--mappings <dir>', 'mappings folder (default: ./mappings when there is one, else the shipped mappings)')
   .option('--source <id>', 'source id the rules see (for scope.sources)')
@@ -163,7 +163,7 @@ program
     async (
       input: string,
       opts: {
-        format: 'auto' | 'servicenow-csv' | 'servicenow-json' | 'jira-json';
+        format: 'auto' | 'servicenow-csv' | 'servicenow-json' | 'jira-json' | 'zendesk-json' | 'freshservice-json';
         rules: string;
         mappings?: string;
         source?: string;
