@@ -41,8 +41,9 @@ export class FreshserviceDirectory implements PlatformDirectory {
   async fields(signal?: AbortSignal): Promise<FieldDictionary> {
     const response = await this.rest.request({ method: 'GET', url: `${API}/ticket_form_fields`, operation: 'fields', signal });
     const fields = this.rest.parse(TicketFieldList, response.data, 'ticket field list').ticket_fields;
-    const labels = new Map(fields.filter((field) => field.label != null).map((field) => [field.label ?? '', field.name]));
-    return { names: new Set([...ENVELOPE, ...fields.map((field) => field.name)]), labels, checkedAgainst: `the Freshservice ticket form fields (${API}/ticket_form_fields)` };
+    const all = fields.flatMap((field) => [field, ...(field.nested_fields ?? [])]);
+    const labels = new Map(all.filter((field) => field.label != null).map((field) => [field.label ?? '', field.name]));
+    return { names: new Set([...ENVELOPE, ...all.map((field) => field.name)]), labels, checkedAgainst: `the Freshservice ticket form fields (${API}/ticket_form_fields)` };
   }
 
   async groups(names: readonly string[], signal?: AbortSignal): Promise<NameCheck> {

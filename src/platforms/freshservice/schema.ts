@@ -64,7 +64,9 @@ export const AgentList = z.looseObject({ agents: z.array(Agent) });
 export const Group = z.looseObject({ id: z.number().int().positive(), name: z.string(), workspace_id: z.number().int().nullable().optional() });
 export const GroupList = z.looseObject({ groups: z.array(Group) });
 
-export const TicketField = z.looseObject({ name: z.string(), label: z.string().nullable().optional() });
+const FieldName = z.looseObject({ name: z.string(), label: z.string().nullable().optional() });
+/** A ticket form field; a dependent field (Category) lists its lower levels (sub_category, item_category) in `nested_fields`. */
+export const TicketField = FieldName.extend({ nested_fields: z.array(FieldName).nullable().optional() });
 export const TicketFieldList = z.looseObject({ ticket_fields: z.array(TicketField) });
 
 /** The `ticket.problem` Freshservice returns with `include=problem`. */

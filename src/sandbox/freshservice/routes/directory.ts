@@ -119,7 +119,13 @@ export function listTicketFormFields(call: Call): void {
     field('priority', 'Priority', 'default_priority', { choices: choices(TICKET_PRIORITIES) }),
     field('group', 'Group', 'default_group', { choices: groups }),
     field('agent', 'Agent', 'default_agent', { choices: agents }),
-    field('category', 'Category', 'default_category'),
+    // Category is a dependent field: its levels come as `nested_fields` (sub_category, item_category).
+    field('category', 'Category', 'default_category', {
+      nested_fields: [
+        { name: 'sub_category', label: 'Sub-Category', level: 2 },
+        { name: 'item_category', label: 'Item', level: 3 },
+      ],
+    }),
     field('description', 'Description', 'default_description'),
     ...store.customFields.map((f) => field(f.name, f.label, f.type, { choices: (f.choices ?? []).map((value, i) => ({ id: i + 1, value })) })),
   ];
