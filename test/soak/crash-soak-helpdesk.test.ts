@@ -19,11 +19,14 @@ import { MAPPINGS, REPO, SEEDED_HISTORY_START } from '../helpers/sandbox-env.js'
 process.env['E2E_ZD_TOKEN'] = ZENDESK_ACCOUNT.apiToken;
 process.env['E2E_FS_API_KEY'] = CLI_SANDBOX_API_KEY;
 const HELPDESK_TICKETS = 150;
+// Replay and exploration aids: SOAK_SEED varies the faults and the kill points (the default is
+// what CI runs); SOAK_LOG_DIR keeps each CLI run's log lines there, at SOAK_LOG_LEVEL (info).
+const SEED = Number(process.env['SOAK_SEED'] ?? 0);
 const KILLS = 10;
 
 const FAULTS: FaultConfig = {
   rate: 0.1,
-  seed: 20261205,
+  seed: 20261205 + SEED,
   kinds: ['server-error', 'rate-limit', 'timeout', 'reset', 'slow', 'truncated-json', 'malformed-json'],
   afterApplyShare: 0.5,
   retryAfterSeconds: 1,
@@ -214,7 +217,7 @@ describe.each([
 
     const configPath = writeConfig(e2e, platform, faulty, { timeoutMs: 400, breakerCooldownSeconds: 1 });
     // Seeded, so a failing run can be replayed.
-    const random = mulberry32(name === 'zendesk' ? 11 : 13);
+    const random = mulberry32((name === 'zendesk' ? 11 : 13) + SEED);
     let kills = 0;
     let runs = 0;
     let succeeded = false;
@@ -252,7 +255,7 @@ describe.each([
     const actual = faulty.snapshot();
     const faultsAfter = faulty.faultLog.filter((f) => f.phase === 'after').length;
     process.stdout.write(
-      `${name}: ${runs} runs, ${kills} kills, ${faulty.faultLog.length} faults injected (${faultsAfter} after the write applied), ${faulty.requestLog.length} requests, ${faulty.writes()} writes (reference ${reference.writes()}), ${routed} tickets routed, ${Math.round((Date.now() - started) / 1000)} s\n`,
+      `${name} (seed ${SEED}): ${runs} runs, ${kills} kills, ${faulty.faultLog.length} faults injected (${faultsAfter} after the write applied), ${faulty.requestLog.length} requests, ${faulty.writes()} writes (reference ${reference.writes()}), ${routed} tickets routed, ${Math.round((Date.now() - started) / 1000)} s\n`,
     );
     expect(kills).toBe(KILLS);
     expect(succeeded, lastOutput.slice(-3000)).toBe(true);
