@@ -2,8 +2,8 @@
  * The version each ticket was left at by this connector's last write, in memory: a plan's second
  * write (a note after an assignment) must not read the first one's version as "someone changed
  * the ticket since it was planned". Across restarts the sync loop remembers own versions itself
- * (WriteResult.ownVersion); a restart between two writes of one plan at worst reports the second
- * `superseded`, and the next pass plans it again.
+ * (WriteResult.ownVersion); a crash after a write landed but before it was recorded is recognised
+ * by the retry, which finds the ticket already holding what it sets (TicketWriter.landedBefore).
  */
 export class OwnVersions {
   private readonly versions = new Map<string, string>();

@@ -68,11 +68,11 @@ export class TicketWriter {
     if (write.responder !== undefined) data.responder_id = write.responder === null || write.responder === '' ? null : await this.required('agent', write.responder, signal);
     if (Object.keys(data).length === 0) return { outcome: 'unchanged', ref: nativeId };
     const current = await this.read(nativeId, signal);
-    if (this.changedByOthers(nativeId, request, current)) return { outcome: 'superseded', ref: nativeId };
     // The group of that name in the ticket's own workspace, when the name exists in several.
     if (typeof data.group_id === 'number' && write.group != null && current.ticket.workspace_id != null) {
       data.group_id = (await this.names.groupId(write.group, signal, current.ticket.workspace_id)) ?? data.group_id;
     }
+    if (this.changedByOthers(nativeId, request, current)) return this.landedBefore(nativeId, request, current, data) ?? { outcome: 'superseded', ref: nativeId };
     const { group_id: groupId, responder_id: responderId } = current.ticket;
     await this.names.ensure(signal, { groups: groupId != null ? [groupId] : [], agents: responderId != null ? [responderId] : [] });
     const previous = {
@@ -89,7 +89,7 @@ export class TicketWriter {
     const data = write.fields ?? {};
     if (Object.keys(data).length === 0) return { outcome: 'unchanged', ref: nativeId };
     const current = await this.read(nativeId, signal);
-    if (this.changedByOthers(nativeId, request, current)) return { outcome: 'superseded', ref: nativeId };
+    if (this.changedByOthers(nativeId, request, current)) return this.landedBefore(nativeId, request, current, data) ?? { outcome: 'superseded', ref: nativeId };
     if (Object.entries(data).every(([field, value]) => JSON.stringify(current.raw[field] ?? null) === JSON.stringify(value))) return { outcome: 'unchanged', ref: nativeId };
     const ownVersion = await this.put(nativeId, data, signal, 'set-field');
     return { outcome: 'updated', ref: nativeId, ownVersion };
@@ -124,6 +124,23 @@ export class TicketWriter {
     if (this.changedByOthers(nativeId, request, current)) return { outcome: 'superseded', ref: nativeId };
     const ownVersion = await this.put(nativeId, { custom_fields: { [field]: /^\d+$/.test(original) ? Number(original) : original } }, signal, 'link-duplicate');
     return { outcome: 'updated', ref: nativeId, ownVersion };
+  }
+
+  /**
+   * A retried write that finds the ticket changed but already holding every value it sets: most
+   * likely its own earlier attempt landed and the process died before recording it (a crash
+   * between the PUT and the outbox commit; the in-memory own versions died with it). `unchanged`,
+   * with the version found taken as our own, so the rest of the plan (the note explaining the
+   * assignment) still goes out; `superseded` here would lose that note for good, because the next
+   * pass sees an assigned ticket and plans nothing. A first attempt never sent anything, so there
+   * a change is someone else's. Undefined: superseded.
+   */
+  private landedBefore(nativeId: string, request: WriteRequest, current: CurrentTicket, data: Record<string, unknown>): WriteResult | undefined {
+    if (request.firstAttempt) return undefined;
+    const holds = Object.entries(data).every(([field, value]) => JSON.stringify(current.raw[field] ?? null) === JSON.stringify(value ?? null));
+    if (!holds) return undefined;
+    this.own.remember(nativeId, current.version);
+    return { outcome: 'unchanged', ref: nativeId, ownVersion: current.version };
   }
 
   private async required(kind: 'group' | 'agent', name: string, signal: AbortSignal | undefined): Promise<number> {

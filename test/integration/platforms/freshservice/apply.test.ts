@@ -76,6 +76,48 @@ describe('Freshservice writes to tickets (PUT /api/v2/tickets/{id})', () => {
     expect(result).toEqual({ outcome: 'superseded', ref: '4211' });
   });
 
+  it('takes a retried assignment that finds the ticket changed but holding its group and agent for its own landed write (unchanged), so the plan goes on', async () => {
+    // A crash between the PUT and recording it: the restarted process has no own version in memory.
+    const { connector } = harness();
+    directory(http);
+    http
+      .mock(BASE)
+      .get(TICKET)
+      .reply(200, { ticket: ticket(4211, { group_id: NETWORK, responder_id: NE1, updated_at: '2026-12-05T11:40:00Z' }) });
+
+    const result = await connector.apply(
+      write({ type: 'assign', group: 'Network Operations', assignee: 'ne1@acme.example' }, { group: 'Network Operations', responder: 'ne1@acme.example' }, { version: PLANNED, firstAttempt: false }),
+    );
+
+    expect(result).toEqual({ outcome: 'unchanged', ref: '4211', ownVersion: '2026-12-05T11:40:00.000Z' });
+  });
+
+  it('still reports superseded on a first attempt that finds the ticket changed to the same assignment (a person did it)', async () => {
+    const { connector } = harness();
+    directory(http);
+    http
+      .mock(BASE)
+      .get(TICKET)
+      .reply(200, { ticket: ticket(4211, { group_id: NETWORK, responder_id: null, updated_at: '2026-12-05T11:40:00Z' }) });
+
+    const result = await connector.apply(write({ type: 'assign', group: 'Network Operations' }, { group: 'Network Operations', responder: null }, { version: PLANNED }));
+
+    expect(result).toEqual({ outcome: 'superseded', ref: '4211' });
+  });
+
+  it('still reports superseded on a retry that finds the ticket changed to something else', async () => {
+    const { connector } = harness();
+    directory(http);
+    http
+      .mock(BASE)
+      .get(TICKET)
+      .reply(200, { ticket: ticket(4211, { group_id: SERVICE_DESK, responder_id: null, updated_at: '2026-12-05T11:40:00Z' }) });
+
+    const result = await connector.apply(write({ type: 'assign', group: 'Network Operations' }, { group: 'Network Operations', responder: null }, { version: PLANNED, firstAttempt: false }));
+
+    expect(result).toEqual({ outcome: 'superseded', ref: '4211' });
+  });
+
   it("does not take its own earlier write of the same plan for a person's change", async () => {
     const { connector } = harness();
     directory(http);
