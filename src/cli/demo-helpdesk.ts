@@ -49,12 +49,18 @@ export async function demoFreshserviceStore(options: { tickets: number; fixtures
   const store = new FreshserviceStore();
   if (options.fixtures ?? true) seedFreshserviceFixtures(store);
   else store.addAgent({ first_name: 'Deskbridge', last_name: 'Integration', email: 'deskbridge@example.com', apiKey: CLI_SANDBOX_API_KEY });
-  for (const name of RULE_GROUPS) if (!store.groupByName(name)) store.addGroup({ name });
+  // Groups belong to a workspace and a ticket can only go to a group of its own: every workspace
+  // gets the rules' groups, with the same people in them.
+  for (const workspace of store.workspaces()) {
+    for (const name of RULE_GROUPS) if (!store.groupByName(name, workspace.id)) store.addGroup({ name, workspace_id: workspace.id });
+  }
   for (const [name, groupName] of RULE_PEOPLE) {
     const [first = name, ...rest] = name.split(' ');
     const agent = store.agents().find((a) => `${a.first_name} ${a.last_name ?? ''}`.trim() === name) ?? store.addAgent({ first_name: first, last_name: rest.join(' '), email: emailOf(name) });
-    const group = store.groupByName(groupName);
-    if (group && !store.memberOf(agent.id).includes(group.id)) store.addMember(group.id, agent.id);
+    for (const workspace of store.workspaces()) {
+      const group = store.groupByName(groupName, workspace.id);
+      if (group && !store.memberOf(agent.id).includes(group.id)) store.addMember(group.id, agent.id);
+    }
   }
   if (options.tickets > 0) await seedFreshserviceTickets(store, { count: options.tickets });
   return store;
