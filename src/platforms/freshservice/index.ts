@@ -11,6 +11,7 @@ import { FreshserviceWrite } from './schema.js';
 import { FreshserviceSession } from './session.js';
 import { NoteWriter } from './write/notes.js';
 import { ProblemWriter } from './write/problems.js';
+import { TaskWriter } from './write/tasks.js';
 import { TicketWriter } from './write/tickets.js';
 
 /** Notes hold far more, but long notes are unreadable in the ticket's conversation. */
@@ -46,6 +47,7 @@ export class FreshserviceConnector implements Connector {
   private readonly tickets: TicketWriter;
   private readonly notes: NoteWriter;
   private readonly problems: ProblemWriter;
+  private readonly tasks: TaskWriter;
   /** Per-ticket chain of writes, so two writes to one ticket never interleave (the version check needs that). */
   private readonly locks = new Map<string, Promise<unknown>>();
 
@@ -60,6 +62,7 @@ export class FreshserviceConnector implements Connector {
     this.tickets = new TicketWriter(this.rest, this.names, own);
     this.notes = new NoteWriter(this.rest, own);
     this.problems = new ProblemWriter(this.rest);
+    this.tasks = new TaskWriter(this.rest, this.names);
     this.directory = new FreshserviceDirectory(this.rest, this.names);
   }
 
@@ -96,9 +99,6 @@ export class FreshserviceConnector implements Connector {
     const write = parsed.data;
     // Refused before any request: a write the mapping got wrong never half-happens.
     if (action.type === 'comment') this.notes.check(nativeId, action, request, write);
-    if (action.type === 'create-task') {
-      throw this.rest.badRequest('create-task is not supported on Freshservice yet', 'Remove the task from rules for Freshservice sources, or post the follow-up as a note');
-    }
     if (action.type === 'link-duplicate' && this.source.duplicateField === undefined) {
       throw this.rest.badRequest(
         `Source ${this.sourceId} has no duplicateField: Freshservice has no native duplicate link`,
@@ -121,6 +121,8 @@ export class FreshserviceConnector implements Connector {
           return this.tickets.linkDuplicate(nativeId, this.source.duplicateField ?? '', action.original.nativeId, request, signal);
         case 'update-problem':
           return this.problems.update(action, write, signal);
+        case 'create-task':
+          return this.tasks.create(nativeId, action, write, signal);
       }
     });
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PlatformError } from '../../../../src/http/errors.js';
+import { problemTag } from '../../../../src/platforms/freshservice/write/problems.js';
 import { useHttpMock } from '../../../helpers/http-mock.js';
 import { BASE, BETH, MARKER, ME, NE1, NETWORK, SERVICE_DESK, SERVICE_DESK_3, directory, harness, source, ticket, write } from './setup.js';
 
@@ -235,12 +236,34 @@ describe('Freshservice private notes (POST /api/v2/tickets/{id}/notes)', () => {
 });
 
 describe('Freshservice actions it cannot take', () => {
-  it('declares link-duplicate only with a duplicateField and refuses create-task, before any request', async () => {
+  it('declares link-duplicate only with a duplicateField, refusing it before any request', async () => {
     const { connector } = harness();
     expect(connector.capabilities.linkTypes).toEqual(['problem']);
 
     await expect(connector.apply(write({ type: 'link-duplicate', original: { nativeId: '4100', number: 'INC-4100' } }, {}))).rejects.toThrow(/no duplicateField/);
-    await expect(connector.apply(write({ type: 'create-task', correlationKey: 'k', title: 't', description: 'd' }, {}))).rejects.toThrow(/create-task is not supported/);
+  });
+
+  it('creates a follow-up ticket task once per correlation key (tag in the title), with its group by name', async () => {
+    const { connector } = harness();
+    directory(http);
+    const tag = problemTag('sla:4211:escalate');
+    http
+      .mock(BASE)
+      .get('/api/v2/tickets/4211/tasks')
+      .query({ per_page: '100' })
+      .reply(200, { tasks: [] })
+      .post('/api/v2/tickets/4211/tasks', { title: `Call the requester ${tag}`, description: 'SLA at risk', status: 1, due_date: '2026-12-06T12:00:00Z', notify_before: 0, group_id: SERVICE_DESK })
+      .reply(201, { task: { id: 77, title: `Call the requester ${tag}`, description: 'SLA at risk', status: 1, due_date: '2026-12-06T12:00:00Z', notify_before: 0, group_id: SERVICE_DESK } })
+      .get('/api/v2/tickets/4211/tasks')
+      .query({ per_page: '100' })
+      .reply(200, { tasks: [{ id: 77, title: `Call the requester ${tag}`, status: 1 }] });
+
+    const action = { type: 'create-task', correlationKey: 'sla:4211:escalate', title: 'Call the requester', description: 'SLA at risk', group: 'Service Desk' } as const;
+    const created = await connector.apply(write(action, { subject: 'Call the requester', description: 'SLA at risk', taskGroup: 'Service Desk' }));
+    const again = await connector.apply(write(action, { subject: 'Call the requester', description: 'SLA at risk', taskGroup: 'Service Desk' }, { firstAttempt: false }));
+
+    expect(created).toEqual({ outcome: 'created', ref: '77' });
+    expect(again).toEqual({ outcome: 'unchanged', ref: '77' });
   });
 
   it('sets the duplicateField to the original ticket id when configured, and leaves one a person set', async () => {
