@@ -1,3 +1,4 @@
+import { PerRecordLock } from '../per-record-lock.js';
 import type { FreshserviceSource } from './source.js';
 import type { ConnectorDeps } from '../deps.js';
 import type { Capabilities, Connector, InitResult, PlatformDirectory, ProblemState, PulledRecord, PullOptions, PullPage, WriteRequest, WriteResult } from '../types.js';
@@ -49,7 +50,7 @@ export class FreshserviceConnector implements Connector {
   private readonly problems: ProblemWriter;
   private readonly tasks: TaskWriter;
   /** Per-ticket chain of writes, so two writes to one ticket never interleave (the version check needs that). */
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly writes = new PerRecordLock();
 
   constructor(source: FreshserviceSource, deps: ConnectorDeps) {
     this.source = source;
@@ -105,7 +106,7 @@ export class FreshserviceConnector implements Connector {
         'Set duplicateField to a custom ticket field (cf_…) that holds the original ticket id, or let dedup only suggest in a note',
       );
     }
-    return this.serialised(nativeId, async () => {
+    return this.writes.run(nativeId, async () => {
       switch (action.type) {
         case 'assign':
           return this.tickets.assign(nativeId, request, write, signal);
@@ -137,20 +138,5 @@ export class FreshserviceConnector implements Connector {
 
   close(): Promise<void> {
     return Promise.resolve();
-  }
-
-  private async serialised<T>(key: string, run: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(key) ?? Promise.resolve();
-    const current = previous.then(run, run);
-    const settled = current.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.locks.set(key, settled);
-    try {
-      return await current;
-    } finally {
-      if (this.locks.get(key) === settled) this.locks.delete(key);
-    }
   }
 }

@@ -1,3 +1,4 @@
+import { PerRecordLock } from '../per-record-lock.js';
 import type { JiraSource } from './source.js';
 import type { ConnectorDeps } from '../deps.js';
 import type { Capabilities, Connector, InitResult, PlatformDirectory, PullOptions, PullPage, ProblemState, PulledRecord, WriteRequest, WriteResult } from '../types.js';
@@ -66,7 +67,7 @@ export class JiraConnector implements Connector {
   private readonly tasks: TaskWriter;
   readonly directory: PlatformDirectory;
   /** Per-issue chain of writes, so two writes to one issue never interleave. */
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly writes = new PerRecordLock();
 
   constructor(source: JiraSource, deps: ConnectorDeps) {
     this.source = source;
@@ -178,7 +179,7 @@ export class JiraConnector implements Connector {
       this.tasks.check(write);
     }
     // Each step awaits the previous one; the lock also keeps two concurrent applies to one issue apart.
-    return this.serialised(nativeId, async () => {
+    return this.writes.run(nativeId, async () => {
       const session = await this.session.ensure(signal);
       switch (action.type) {
         case 'assign':
@@ -227,22 +228,5 @@ export class JiraConnector implements Connector {
       this.groups.learn(read.record.raw[this.rest.groupFieldId()]);
     }
     return read;
-  }
-
-  private async serialised<T>(key: string, run: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(key) ?? Promise.resolve();
-    const current = previous.then(run, run);
-    const settled = current.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.locks.set(key, settled);
-    try {
-      return await current;
-    } finally {
-      if (this.locks.get(key) === settled) {
-        this.locks.delete(key);
-      }
-    }
   }
 }

@@ -1,3 +1,4 @@
+import { PerRecordLock } from '../per-record-lock.js';
 import type { ConnectorDeps } from '../deps.js';
 import type { Capabilities, Connector, InitResult, PlatformDirectory, ProblemState, PulledRecord, PullOptions, PullPage, WriteRequest, WriteResult } from '../types.js';
 import { ZendeskDirectory } from './directory.js';
@@ -62,7 +63,7 @@ export class ZendeskConnector implements Connector {
   private readonly tasks: TaskWriter;
   private integrationUser: string | undefined;
   /** Per-ticket chain of writes, so two writes to one ticket never interleave. */
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly writes = new PerRecordLock();
 
   constructor(source: ZendeskSource, deps: ConnectorDeps) {
     this.source = source;
@@ -155,7 +156,7 @@ export class ZendeskConnector implements Connector {
     if (this.deleted.has(nativeId) && action.type !== 'create-problem' && action.type !== 'update-problem') {
       return { outcome: 'skipped', ref: nativeId, reason: 'the ticket was deleted' };
     }
-    return this.serialised(nativeId, () => {
+    return this.writes.run(nativeId, () => {
       switch (action.type) {
         case 'assign':
           return this.fields.assign(nativeId, request, write, signal);
@@ -201,21 +202,6 @@ export class ZendeskConnector implements Connector {
         error: error instanceof Error ? error.message : String(error),
       });
       return undefined;
-    }
-  }
-
-  private async serialised<T>(key: string, run: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(key) ?? Promise.resolve();
-    const current = previous.then(run, run);
-    const settled = current.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.locks.set(key, settled);
-    try {
-      return await current;
-    } finally {
-      if (this.locks.get(key) === settled) this.locks.delete(key);
     }
   }
 }
