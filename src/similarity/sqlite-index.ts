@@ -179,7 +179,9 @@ export class SqliteCandidateIndex implements CandidateIndex {
     options: Partial<SqliteIndexOptions> = {},
   ) {
     this.options = { ...DEFAULT_SQLITE_INDEX_OPTIONS, ...options };
-    db.prepare('INSERT OR IGNORE INTO sim_stats (id, docs, title_len_sum, body_len_sum) VALUES (1, 0, 0, 0)').run();
+    // Read first: a write here would wait on (and fail behind) another process's write lock, and a
+    // daemon opening the state file to wait for a paused holder must not need that lock.
+    if (!db.prepare('SELECT 1 FROM sim_stats WHERE id = 1').get()) db.prepare('INSERT OR IGNORE INTO sim_stats (id, docs, title_len_sum, body_len_sum) VALUES (1, 0, 0, 0)').run();
     this.stmts = {
       stats: db.prepare<[], StatsRow>('SELECT docs, title_len_sum, body_len_sum FROM sim_stats WHERE id = 1'),
       setStats: db.prepare('UPDATE sim_stats SET docs = ?, title_len_sum = ?, body_len_sum = ? WHERE id = 1'),

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acquireLease, StateHeldError, StateLeaseLostError, type ProcessIdentity } from '../../../src/state/lease.js';
 import { openSqliteStore, type SqliteStateStore } from '../../../src/state/sqlite/store.js';
@@ -194,6 +195,22 @@ describe('state lease (SQLite)', () => {
 
     expect(lease.token).toBe(2);
     expect(waits).toEqual([expect.stringContaining('is held by pid 101 on host h')]);
+  });
+
+  it('opens a state file whose write lock another process holds (frozen inside a commit) without writing, so a waiting daemon can start', async () => {
+    const file = path();
+    open(file, proc(101));
+    const frozen = new Database(file);
+    frozen.prepare('BEGIN IMMEDIATE').run();
+    try {
+      const started = Date.now();
+      const store = open(file, proc(202));
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(await store.leases.current()).toBeUndefined();
+    } finally {
+      frozen.prepare('ROLLBACK').run();
+      frozen.close();
+    }
   });
 
   it('with wait, gives up when told to stop', async () => {
