@@ -5,6 +5,7 @@ import { EvaluationCancelledError } from '../mapping/expression.js';
 import type { Logger } from '../observability/logger.js';
 import type { OutboxEntry, StateStore } from '../state/types.js';
 import { buildsOn, deadWith, notSentReason } from './dependencies.js';
+import type { CurrentRecord, WriteResult } from '../platforms/types.js';
 import type { ActionWriter } from './writer.js';
 import { writeLogFields } from './write-view.js';
 
@@ -21,6 +22,11 @@ export interface DrainOptions {
   writeSignal?: AbortSignal | undefined;
   now?: () => Date;
   onWritten?: (entry: OutboxEntry, outcome: string) => void;
+  /**
+   * Tickets written per batched version read. Smaller: the check is fresher (a person's edit made
+   * after the read and before the write is overwritten); larger: fewer requests.
+   */
+  versionReadChunk?: number | undefined;
 }
 
 export interface DrainSummary {
@@ -45,6 +51,16 @@ export class SourceStoppedError extends Error {
   }
 }
 
+/** Tickets per batched version read (see `Connector.readVersions`) when the source does not say. */
+export const DEFAULT_VERSION_READ_CHUNK = 50;
+
+/** Writes that check the ticket's version (or read its fields) before changing it: the batched read serves these. */
+const VERSION_CHECKED: ReadonlySet<string> = new Set(['assign', 'set-field', 'link-duplicate', 'link-problem']);
+const readsTicket = (entry: OutboxEntry): boolean => VERSION_CHECKED.has(entry.planned.action.type);
+
+/** What became of the writes of one send: each entry's outcome, and (when it died) the entries dead-lettered with it. */
+type Settled = { entry: OutboxEntry; outcome: string; reason?: string | undefined; with: readonly string[] }[];
+
 /** Retries wait at least this long, at most `MAX_BACKOFF_MS`, doubling per attempt. */
 const BASE_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 15 * 60_000;
@@ -59,13 +75,15 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
   const now = options.now ?? (() => new Date());
   const summary: DrainSummary = emptyDrainSummary();
   const queue = new PQueue({ concurrency: options.concurrency });
+  const chunkSize = Math.max(1, options.versionReadChunk ?? DEFAULT_VERSION_READ_CHUNK);
   let stop: Error | undefined;
   let rateLimited = false;
   /** The daemon is stopping and cancelled an outbound mapping: start no further write. */
   let cancelled = false;
+  const halted = (): boolean => options.signal?.aborted === true || stop !== undefined || rateLimited || cancelled;
 
   for (;;) {
-    if (options.signal?.aborted || stop || rateLimited || cancelled) break;
+    if (halted()) break;
     const due = await store.outbox.due(sourceId, now(), 500);
     if (due.length === 0) break;
     const byTicket = new Map<string, OutboxEntry[]>();
@@ -75,50 +93,26 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
       byTicket.set(entry.ticketKey, list);
     }
     let progressed = false;
-    for (const entries of byTicket.values()) {
-      queue
-        .add(async () => {
-          let supersededPlan: string | undefined;
-          /** Writes of this lane not made here (skipped), with why: later writes building on one are not sent either. */
-          const notMade: { entry: OutboxEntry; why: string }[] = [];
-          /** Entries the store dead-lettered together with one that died. */
-          const deadWithOthers = new Set<string>();
-          for (const entry of entries) {
-            if (options.signal?.aborted || stop || rateLimited || cancelled) return;
-            if (deadWithOthers.has(entry.id)) continue;
-            // The rest of a plan made from a version someone has since changed is stale too.
-            if (supersededPlan === planOf(entry.planned)) {
-              await store.outbox.markDone(entry.id, { outcome: 'superseded', ref: undefined });
-              summary.superseded++;
-              logger.info('Write superseded: the rest of a plan whose ticket changed since it was planned', { ...writeLogFields(entry), outcome: 'superseded' });
-              continue;
-            }
-            const blocker = notMade.find((n) => buildsOn(entry.planned, n.entry.planned));
-            if (blocker) {
-              const reason = notSentReason(blocker.entry.planned, 'skipped', blocker.why);
-              await store.outbox.markDone(entry.id, { outcome: 'skipped', ref: undefined, reason });
-              summary.unchanged++;
-              logger.warn('Write skipped', { ...writeLogFields(entry), outcome: 'skipped', reason });
-              continue;
-            }
-            const sent = await sendOne(entry);
-            if (sent === undefined) return;
-            progressed = true;
-            if (sent.outcome === 'dead') {
-              // Dead-lettering resolved what builds on it; the rest of the lane goes on.
-              for (const id of sent.with) deadWithOthers.add(id);
-              continue;
-            }
-            if (sent.outcome === 'superseded') supersededPlan = planOf(entry.planned);
-            if (sent.outcome === 'skipped') notMade.push({ entry, why: sent.reason ?? 'skipped' });
-          }
-        })
-        .catch((error: unknown) => {
-          // Only bookkeeping (the state store) can fail here; stop rather than guess.
-          stop ??= error instanceof Error ? error : new Error(String(error));
-        });
+    const lanes = [...byTicket.values()];
+    // Tickets are written a chunk at a time, each chunk right after one batched read of its
+    // tickets' current versions: the lost-update check then costs a fraction of a request per
+    // ticket, and what it read is at most one chunk's writes old.
+    for (let i = 0; i < lanes.length && !halted(); i += chunkSize) {
+      const chunk = lanes.slice(i, i + chunkSize);
+      const current = await readVersions(chunk);
+      if (halted()) break;
+      for (const entries of chunk) {
+        queue
+          .add(async () => {
+            if (await writeLane(entries, current)) progressed = true;
+          })
+          .catch((error: unknown) => {
+            // Only bookkeeping (the state store) can fail here; stop rather than guess.
+            stop ??= error instanceof Error ? error : new Error(String(error));
+          });
+      }
+      await queue.onIdle();
     }
-    await queue.onIdle();
     // Entries that failed are rescheduled into the future, so an iteration without progress means
     // everything left is waiting for its retry time.
     if (!progressed) break;
@@ -127,18 +121,167 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
   return summary;
 
   /**
+   * The tickets' current state in one batched read, keyed by native id; empty when the writer has
+   * no such read or it failed (each write then checks for itself, as before).
+   */
+  async function readVersions(chunk: readonly OutboxEntry[][]): Promise<Map<string, CurrentRecord>> {
+    if (!writer.readVersions) return new Map();
+    const ids = [...new Set(chunk.map((entries) => entries[0]).flatMap((entry) => (entry && readsTicket(entry) ? [entry.planned.target.nativeId] : [])))];
+    if (ids.length === 0) return new Map();
+    try {
+      return await writer.readVersions(ids, options.writeSignal);
+    } catch (error) {
+      const platformError = error instanceof PlatformError ? error : undefined;
+      if (platformError?.code === 'auth') stop = new SourceStoppedError(platformError);
+      else if (platformError?.code === 'rate-limited' || platformError?.code === 'circuit-open') rateLimited = true;
+      else logger.warn('Could not read the current versions of the tickets about to be written; each write checks its ticket itself', { source: sourceId, tickets: ids.length, error: String(error) });
+      return new Map();
+    }
+  }
+
+  /** Writes one ticket's due entries in order; true when at least one was settled (sent, skipped or dead). */
+  async function writeLane(entries: readonly OutboxEntry[], current: ReadonlyMap<string, CurrentRecord>): Promise<boolean> {
+    let progressed = false;
+    let supersededPlan: string | undefined;
+    /** Writes of this lane not made here (skipped), with why: later writes building on one are not sent either. */
+    const notMade: { entry: OutboxEntry; why: string }[] = [];
+    /** Entries the store dead-lettered together with one that died. */
+    const deadWithOthers = new Set<string>();
+    /** The pre-read state is good for the first write to its record only: after it the record is at our version. */
+    const unread = new Set(current.keys());
+    const currentFor = (entry: OutboxEntry): CurrentRecord | undefined => {
+      const id = entry.planned.target.nativeId;
+      if (!readsTicket(entry) || !unread.has(id)) return undefined;
+      unread.delete(id);
+      return current.get(id);
+    };
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as OutboxEntry;
+      if (halted()) return progressed;
+      if (deadWithOthers.has(entry.id)) continue;
+      // The rest of a plan made from a version someone has since changed is stale too.
+      if (supersededPlan === planOf(entry.planned)) {
+        await store.outbox.markDone(entry.id, { outcome: 'superseded', ref: undefined });
+        summary.superseded++;
+        logger.info('Write superseded: the rest of a plan whose ticket changed since it was planned', { ...writeLogFields(entry), outcome: 'superseded' });
+        continue;
+      }
+      const blockerOf = (e: OutboxEntry) => notMade.find((n) => buildsOn(e.planned, n.entry.planned));
+      const blocker = blockerOf(entry);
+      if (blocker) {
+        const reason = notSentReason(blocker.entry.planned, 'skipped', blocker.why);
+        await store.outbox.markDone(entry.id, { outcome: 'skipped', ref: undefined, reason });
+        summary.unchanged++;
+        logger.warn('Write skipped', { ...writeLogFields(entry), outcome: 'skipped', reason });
+        continue;
+      }
+      const group = groupFrom(entries, i);
+      let sent: Settled | undefined | 'one-by-one' = 'one-by-one';
+      if (group.length > 1) {
+        const state = currentFor(entry);
+        sent = await sendGroup(group, state);
+        // Not taken as one: its first write goes alone with what was read.
+        if (sent === 'one-by-one') {
+          sent = await sendOne(entry, state);
+        } else {
+          i += group.length - 1;
+        }
+      } else {
+        sent = await sendOne(entry, currentFor(entry));
+      }
+      if (sent === undefined) return progressed;
+      progressed = true;
+      for (const settled of sent) {
+        if (settled.outcome === 'dead') {
+          // Dead-lettering resolved what builds on it; the rest of the lane goes on.
+          for (const id of settled.with) deadWithOthers.add(id);
+          continue;
+        }
+        if (settled.outcome === 'superseded') supersededPlan = planOf(settled.entry.planned);
+        if (settled.outcome === 'skipped') notMade.push({ entry: settled.entry, why: settled.reason ?? 'skipped' });
+      }
+    }
+    return progressed;
+  }
+
+  /**
+   * The writes from `entries[start]` on that can go to the platform as one request: consecutive,
+   * of one plan, first attempts or not, each of a kind the writer can combine. One entry: no group.
+   */
+  function groupFrom(entries: readonly OutboxEntry[], start: number): OutboxEntry[] {
+    const first = entries[start] as OutboxEntry;
+    if (!writer.writeGroup || !writer.groupable?.(first.planned.action.type)) return [first];
+    const group = [first];
+    for (let j = start + 1; j < entries.length; j++) {
+      const next = entries[j] as OutboxEntry;
+      if (planOf(next.planned) !== planOf(first.planned) || next.planned.target.nativeId !== first.planned.target.nativeId || !writer.groupable(next.planned.action.type)) break;
+      group.push(next);
+    }
+    return group;
+  }
+
+  /**
+   * Sends a group as one request. `one-by-one` when the platform would not take it as one, or refused
+   * it outright (a 400 names one bad write: sent alone, each write gets its own outcome); undefined
+   * when it failed and waits for a retry.
+   */
+  async function sendGroup(group: readonly OutboxEntry[], current: CurrentRecord | undefined): Promise<Settled | undefined | 'one-by-one'> {
+    if (!writer.writeGroup) return 'one-by-one';
+    await store.outbox.markAttempts(group.map((e) => e.id));
+    let results: WriteResult[] | undefined;
+    let refusedAsOne = false;
+    try {
+      results = await writer.writeGroup(group, options.writeSignal, current);
+    } catch (error) {
+      const refused = error instanceof PlatformError && !error.retryable && error.code !== 'auth';
+      if (!refused) return recordGroupFailure(group, error);
+      logger.info('The platform refused the writes of a plan sent together; sending them one by one', { ...writeLogFields(group[0] as OutboxEntry), writes: group.length, error: error.message });
+      results = undefined;
+      refusedAsOne = true;
+    }
+    if (results === undefined) {
+      // Declined before anything was sent: not attempts of these writes. (A refused request keeps
+      // its attempts, so the writes sent alone look for an earlier attempt first.)
+      if (!refusedAsOne) await store.outbox.releaseAttempts(group.map((e) => e.id));
+      return 'one-by-one';
+    }
+    if (results.length !== group.length) throw new Error(`the ${sourceId} connector answered ${results.length} results for a group of ${group.length} writes`);
+    const settled: Settled = [];
+    for (const [k, entry] of group.entries()) settled.push(await recordResult(entry, results[k] as WriteResult));
+    return settled;
+  }
+
+  async function recordGroupFailure(group: readonly OutboxEntry[], error: unknown): Promise<Settled | undefined> {
+    const settled: Settled = [];
+    const deadAlready = new Set<string>();
+    for (const entry of group) {
+      if (deadAlready.has(entry.id)) continue;
+      const dead = await recordFailure(entry, error);
+      if (dead === undefined) continue;
+      for (const id of dead) deadAlready.add(id);
+      settled.push({ entry, outcome: 'dead', with: dead });
+    }
+    return settled.length > 0 ? settled : undefined;
+  }
+
+  /**
    * Returns the outcome (`dead` with the entries dead-lettered with it), or undefined when the entry
    * failed and waits for a retry (and so must the rest of its lane).
    */
-  async function sendOne(entry: OutboxEntry): Promise<{ outcome: string; reason?: string | undefined; with: readonly string[] } | undefined> {
+  async function sendOne(entry: OutboxEntry, current: CurrentRecord | undefined): Promise<Settled | undefined> {
     if (!writer.dryRun) await store.outbox.markAttempt(entry.id);
     let result;
     try {
-      result = await writer.write(entry, options.writeSignal);
+      result = await writer.write(entry, options.writeSignal, current);
     } catch (error) {
       const dead = await recordFailure(entry, error);
-      return dead === undefined ? undefined : { outcome: 'dead', with: dead };
+      return dead === undefined ? undefined : [{ entry, outcome: 'dead', with: dead }];
     }
+    return [await recordResult(entry, result)];
+  }
+
+  /** Records what became of a write the platform answered. */
+  async function recordResult(entry: OutboxEntry, result: WriteResult | { outcome: 'dry-run'; ref: undefined }): Promise<Settled[number]> {
     // Outside the try: a state-store failure after a confirmed write must not be mistaken for a
     // failed write (the marker makes the retry after a restart harmless).
     const reason = 'reason' in result ? result.reason : undefined;
@@ -162,7 +305,7 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
       logger.info('Write sent', { ...writeLogFields(entry), outcome: 'sent', result: result.outcome, ...(result.ref ? { ref: result.ref } : {}) });
     }
     options.onWritten?.(entry, result.outcome);
-    return { outcome: result.outcome, reason, with: [] };
+    return { entry, outcome: result.outcome, reason, with: [] };
   }
 
   /** Records a failed attempt; returns the ids dead-lettered with it when the entry died, undefined when it waits for a retry. */

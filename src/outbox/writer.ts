@@ -1,4 +1,5 @@
-import type { Connector, WriteResult } from '../platforms/types.js';
+import type { Action } from '../model/action.js';
+import type { Connector, CurrentRecord, WriteRequest, WriteResult } from '../platforms/types.js';
 import type { PlatformMappings } from '../mapping/mapper.js';
 import { mapOutbound } from '../mapping/mapper.js';
 import type { OutboxEntry } from '../state/types.js';
@@ -11,7 +12,17 @@ export { describeAction };
 /** Sends one outbox entry to its platform. */
 export interface ActionWriter {
   readonly dryRun: boolean;
-  write(entry: OutboxEntry, signal?: AbortSignal): Promise<WriteResult | { outcome: 'dry-run'; ref: undefined }>;
+  /** `current`: the ticket as the batched version read found it (see `Connector.readVersions`). */
+  write(entry: OutboxEntry, signal?: AbortSignal, current?: CurrentRecord): Promise<WriteResult | { outcome: 'dry-run'; ref: undefined }>;
+  /**
+   * Consecutive writes of one plan to one ticket in one platform request (see `Connector.applyGroup`);
+   * undefined when they must go one by one. Absent: never grouped (dry runs log each write).
+   */
+  writeGroup?(entries: readonly OutboxEntry[], signal?: AbortSignal, current?: CurrentRecord): Promise<WriteResult[] | undefined>;
+  /** Whether `writeGroup` can carry this kind of write. */
+  groupable?(type: Action['type']): boolean;
+  /** One batched read of the tickets' current versions before their writes (see `Connector.readVersions`). */
+  readVersions?(nativeIds: readonly string[], signal?: AbortSignal): Promise<Map<string, CurrentRecord>>;
 }
 
 /** Text embedded in journal entries so a retried write is recognised instead of repeated. */
@@ -20,14 +31,30 @@ export function markerFor(entry: Pick<OutboxEntry, 'id'>): string {
 }
 
 export function createConnectorWriter(connector: Connector, mappings: () => PlatformMappings): ActionWriter {
+  const request = async (entry: OutboxEntry, current: CurrentRecord | undefined): Promise<WriteRequest> => {
+    const { planned } = entry;
+    const marker = markerFor(entry);
+    const fields = await mapOutbound(mappings(), { action: planned.action, target: planned.target, marker, rule: entry.ruleId });
+    return { planned, action: planned.action, fields, marker, firstAttempt: entry.attempts === 0, ...(current ? { current } : {}) };
+  };
+  const applyGroup = connector.applyGroup?.bind(connector);
+  const readVersions = connector.readVersions?.bind(connector);
   return {
     dryRun: false,
-    async write(entry, signal) {
-      const { planned } = entry;
-      const marker = markerFor(entry);
-      const fields = await mapOutbound(mappings(), { action: planned.action, target: planned.target, marker, rule: entry.ruleId });
-      return connector.apply({ planned, action: planned.action, fields, marker, firstAttempt: entry.attempts === 0 }, signal);
+    async write(entry, signal, current) {
+      return connector.apply(await request(entry, current), signal);
     },
+    ...(applyGroup
+      ? {
+          async writeGroup(entries, signal, current) {
+            // The pre-read state goes with the first write only: after it the ticket is at our version.
+            const requests = await Promise.all(entries.map((entry, i) => request(entry, i === 0 ? current : undefined)));
+            return applyGroup(requests, signal);
+          },
+          groupable: (type: Action['type']) => connector.groupableActions?.has(type) ?? false,
+        }
+      : {}),
+    ...(readVersions ? { readVersions } : {}),
   };
 }
 

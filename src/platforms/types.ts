@@ -93,6 +93,23 @@ export interface WriteRequest {
    * as searching the journal for the marker — can then be skipped, saving a request per write.
    */
   firstAttempt: boolean;
+  /**
+   * The record as one batched read found it just before this write ({@link Connector.readVersions}),
+   * handed to the first write of each ticket in the batch. When present the connector decides
+   * "changed by someone else since planning" (and what an assign replaces) from it instead of
+   * reading the record itself; absent, the connector reads it as before.
+   */
+  current?: CurrentRecord | undefined;
+}
+
+/** One record as a batched version read found it (see {@link Connector.readVersions}). */
+export interface CurrentRecord {
+  /** The record's version, exactly as `pull` reports it, so it compares with a planned version. */
+  version: string;
+  /** Who made the last change (login, as `PulledRecord.updatedBy`); undefined where the platform does not say. */
+  updatedBy: string | undefined;
+  /** The native fields read (the version fields, and what an assign's `previous` and link checks need). */
+  raw: Record<string, unknown>;
 }
 
 /** `closed` covers every state in which nobody works on the problem any more (resolved, closed, cancelled). */
@@ -125,6 +142,25 @@ export interface Connector {
    * on the platform are absent from the result. One or a few requests, however many keys.
    */
   problemStates(correlationKeys: readonly string[], signal?: AbortSignal): Promise<Map<string, ProblemState>>;
+  /**
+   * Several writes of one plan to one record, sent as one request where the platform takes them
+   * together (an assignment and its note in one PATCH/PUT). One result per request, in order.
+   * Returns undefined, having sent nothing, when these requests cannot go as one (an action the
+   * platform cannot combine, a retry whose earlier attempt must be looked for first, a check that
+   * would refuse one of them): the executor then sends them one by one with {@link apply}.
+   * Absent: every write goes through {@link apply}.
+   */
+  applyGroup?(requests: readonly WriteRequest[], signal?: AbortSignal): Promise<WriteResult[] | undefined>;
+  /** The action types {@link applyGroup} can combine; the executor groups only consecutive writes of these. */
+  readonly groupableActions?: ReadonlySet<Action['type']>;
+  /**
+   * The current version (and the fields a write checks) of several records in as few requests as
+   * the platform allows (`sys_idIN…`, JQL `key in (…)`), read by the executor just before a batch of
+   * writes so the lost-update check costs a fraction of a request per ticket instead of one GET
+   * each. Records the platform did not return are absent. Absent on platforms whose writes are
+   * conditional themselves (Zendesk `safe_update`).
+   */
+  readVersions?(nativeIds: readonly string[], signal?: AbortSignal): Promise<Map<string, CurrentRecord>>;
   /** Number of HTTP requests sent so far (for benchmarks and API-cost reporting). */
   requestCount(): number;
   /** Read-only look-ups of what exists on the platform, for `validate --online`. */

@@ -120,6 +120,10 @@ export interface OutboxStore {
   due(sourceId: string, now: Date, limit: number): Promise<OutboxEntry[]>;
   /** Records, durably and before the write is sent, that an attempt starts. */
   markAttempt(id: string): Promise<void>;
+  /** `markAttempt` for the writes of one grouped request, in one transaction. */
+  markAttempts(ids: readonly string[]): Promise<void>;
+  /** Takes back attempts recorded for a grouped request that was then not sent (nothing reached the platform). */
+  releaseAttempts(ids: readonly string[]): Promise<void>;
   /** `reason` (why a write was skipped) is kept in `lastError` and the action log's `error`. */
   /** `previous`: what the write replaced, recorded in the action log for `deskbridge revert`. */
   /** `ownVersion`: the version the write left record `ref` at (see `WriteResult.ownVersion`), remembered for {@link StateStore.ownVersions}. */

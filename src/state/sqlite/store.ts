@@ -209,6 +209,7 @@ export class SqliteStateStore implements StateStore {
       ),
       planned: db.prepare<[string], { planned: string }>('SELECT planned FROM outbox WHERE id = ?'),
       markAttempt: db.prepare(`UPDATE outbox SET attempts = attempts + 1, updated_at = ? WHERE id = ?`),
+      releaseAttempt: db.prepare(`UPDATE outbox SET attempts = max(0, attempts - 1), updated_at = ? WHERE id = ? AND status = 'pending'`),
       markDone: db.prepare(`UPDATE outbox SET status = 'done', outcome = ?, ref = ?, last_error = ?, updated_at = ? WHERE id = ?`),
       markFailed: db.prepare(`UPDATE outbox SET last_error = ?, next_attempt_at = ?, updated_at = ?, attempts = max(0, attempts - ?) WHERE id = ?`),
       // outcome 'dead': its dependents were resolved; 'held:<id>': dead-lettered with entry <id>.
@@ -399,6 +400,16 @@ export class SqliteStateStore implements StateStore {
       // Fenced like every outcome: a daemon that lost its lease must not start a write.
       async markAttempt(id) {
         write(() => stmts.markAttempt.run(nowIso(), id));
+      },
+      async markAttempts(ids) {
+        write(() => {
+          for (const id of ids) stmts.markAttempt.run(nowIso(), id);
+        });
+      },
+      async releaseAttempts(ids) {
+        write(() => {
+          for (const id of ids) stmts.releaseAttempt.run(nowIso(), id);
+        });
       },
       // Each outcome is recorded for the action log in the same transaction (dry-runs wrote nothing).
       async markDone(id, result) {
