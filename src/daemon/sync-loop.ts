@@ -16,6 +16,7 @@ import type { Ticket } from '../model/ticket.js';
 import type { Logger } from '../observability/logger.js';
 import { drainOutbox, emptyDrainSummary, type DrainSummary } from '../outbox/executor.js';
 import type { ActionWriter } from '../outbox/writer.js';
+import { budgetPerMinute, parseBudget } from '../http/budget.js';
 import type { Connector, PulledRecord, PullPage } from '../platforms/types.js';
 import { mappingSourceBinding } from '../platforms/registry.js';
 
@@ -662,6 +663,7 @@ export class SourceSync {
       writeSignal,
       ...(this.deps.now ? { now: this.deps.now } : {}),
       onWritten: (entry, outcome) => this.deps.onEvent?.({ type: 'written', sourceId: source.id, action: entry.planned, outcome }),
+      versionReadChunk: versionReadChunk(Math.min(source.rateLimit.requestsPerMinute, source.budget ? budgetPerMinute(parseBudget(source.budget)) : Infinity)),
     });
   }
 
@@ -673,4 +675,14 @@ export class SourceSync {
     result.written.failed += summary.failed;
     result.written.dead += summary.dead;
   }
+}
+
+/**
+ * Tickets per batched version read: about 20 seconds of the source's request budget, so what the
+ * read saw is at most that old when the last write of the chunk goes out (a person's edit inside
+ * that window is the one a write can still overwrite), between 10 and 100 tickets (a read per 10
+ * tickets at the smallest budgets, a per-ticket cost of 0.01–0.1 requests).
+ */
+export function versionReadChunk(requestsPerMinute: number): number {
+  return Math.min(100, Math.max(10, Math.floor(requestsPerMinute / 3)));
 }

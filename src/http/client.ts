@@ -3,6 +3,7 @@ import type { RateLimit, RetryPolicy } from './settings.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { PlatformError, type PlatformErrorCode } from './errors.js';
 import { type HostQueue, type HostQueueRegistry, sharedHostQueues } from './queue.js';
+import { parseBudget, SourceBudget } from './budget.js';
 import { type FailureInfo, type ResolvedRetry, type RetryEvent, type RetryOverrides, honoursRetryAfter, isRetryableStatus, parseRetryAfter, resolveRetry, withRetry } from './retry.js';
 
 /** The slice of a logger the HTTP layer uses; messages are static, facts go in `meta`. */
@@ -99,6 +100,8 @@ export interface HttpClientOptions {
   sourceId: string;
   baseUrl: string;
   rateLimit: RateLimit;
+  /** The source's own share of the platform's budget (`budget: 60/min`), paced in front of the host's queue. */
+  budget?: string | undefined;
   retry: RetryPolicy;
   retryOverrides?: RetryOverrides | undefined;
   auth?: AuthHook | undefined;
@@ -142,6 +145,7 @@ class AxiosHttpClient implements HttpClient {
   private readonly retry: ResolvedRetry;
   private axios: AxiosInstance | undefined;
   private readonly queue: HostQueue;
+  private readonly budget: SourceBudget | undefined;
   private sent = 0;
   private readonly breaker: CircuitBreaker;
   /** Failures that prove the platform did not act on the request, so even a POST may be re-sent. */
@@ -152,6 +156,7 @@ class AxiosHttpClient implements HttpClient {
     this.sourceId = options.sourceId;
     this.retry = resolveRetry(options.retry, options.retryOverrides);
     this.queue = (options.hostQueues ?? sharedHostQueues).forUrl(options.baseUrl, options.rateLimit);
+    this.budget = options.budget === undefined ? undefined : new SourceBudget(parseBudget(options.budget));
     this.breaker = new CircuitBreaker({
       failureThreshold: options.retry.breakerThreshold ?? 5,
       cooldownMs: (options.retry.breakerCooldownSeconds ?? 30) * 1000,
@@ -265,6 +270,7 @@ class AxiosHttpClient implements HttpClient {
   private async send(request: HttpRequest): Promise<{ response: HttpResponse; authHeaders: Record<string, string> }> {
     const { signal } = request;
     const authHeaders = request.authenticate === false || !this.options.auth ? {} : await this.options.auth.headers(signal);
+    await this.budget?.take(signal);
     const response = await this.queue.run(
       async () => {
         const axios = await this.instance();

@@ -14,8 +14,13 @@ export interface Pacing {
  * the whole budget as one burst at the top of each minute, which is what trips vendor throttles.
  */
 export function pacingFor(requestsPerMinute: number): Pacing {
-  const divisor = gcd(requestsPerMinute, 60);
-  return { intervalCap: requestsPerMinute / divisor, intervalMs: (60 / divisor) * 1000 + WINDOW_GUARD_MS };
+  return pacingOver(requestsPerMinute, 60);
+}
+
+/** As {@link pacingFor}, for `requests` per `windowSeconds` (a source budget of `3000/h` is 5 per 6 s). */
+export function pacingOver(requests: number, windowSeconds: number): Pacing {
+  const divisor = gcd(requests, windowSeconds);
+  return { intervalCap: requests / divisor, intervalMs: (windowSeconds / divisor) * 1000 + WINDOW_GUARD_MS };
 }
 
 /**

@@ -149,6 +149,9 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
     const deadWithOthers = new Set<string>();
     /** The pre-read state is good for the first write to its record only: after it the record is at our version. */
     const unread = new Set(current.keys());
+    /** Writes of a group the platform refused as a whole: sent alone now, they look for that attempt first. */
+    const refusedTogether = new Set<string>();
+    const asSent = (entry: OutboxEntry): OutboxEntry => (refusedTogether.has(entry.id) ? { ...entry, attempts: entry.attempts + 1 } : entry);
     const currentFor = (entry: OutboxEntry): CurrentRecord | undefined => {
       const id = entry.planned.target.nativeId;
       if (!readsTicket(entry) || !unread.has(id)) return undefined;
@@ -179,15 +182,15 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
       let sent: Settled | undefined | 'one-by-one' = 'one-by-one';
       if (group.length > 1) {
         const state = currentFor(entry);
-        sent = await sendGroup(group, state);
+        sent = await sendGroup(group, state, refusedTogether);
         // Not taken as one: its first write goes alone with what was read.
         if (sent === 'one-by-one') {
-          sent = await sendOne(entry, state);
+          sent = await sendOne(asSent(entry), state);
         } else {
           i += group.length - 1;
         }
       } else {
-        sent = await sendOne(entry, currentFor(entry));
+        sent = await sendOne(asSent(entry), currentFor(entry));
       }
       if (sent === undefined) return progressed;
       progressed = true;
@@ -225,7 +228,7 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
    * it outright (a 400 names one bad write: sent alone, each write gets its own outcome); undefined
    * when it failed and waits for a retry.
    */
-  async function sendGroup(group: readonly OutboxEntry[], current: CurrentRecord | undefined): Promise<Settled | undefined | 'one-by-one'> {
+  async function sendGroup(group: readonly OutboxEntry[], current: CurrentRecord | undefined, refusedTogether: Set<string>): Promise<Settled | undefined | 'one-by-one'> {
     if (!writer.writeGroup) return 'one-by-one';
     await store.outbox.markAttempts(group.map((e) => e.id));
     let results: WriteResult[] | undefined;
@@ -242,7 +245,8 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
     if (results === undefined) {
       // Declined before anything was sent: not attempts of these writes. (A refused request keeps
       // its attempts, so the writes sent alone look for an earlier attempt first.)
-      if (!refusedAsOne) await store.outbox.releaseAttempts(group.map((e) => e.id));
+      if (refusedAsOne) for (const entry of group) refusedTogether.add(entry.id);
+      else await store.outbox.releaseAttempts(group.map((e) => e.id));
       return 'one-by-one';
     }
     if (results.length !== group.length) throw new Error(`the ${sourceId} connector answered ${results.length} results for a group of ${group.length} writes`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Budget } from '../http/budget.js';
 import { RateLimit, RetryPolicy } from '../http/settings.js';
 
 /**
@@ -19,6 +20,8 @@ export interface SourceBase {
   startFrom?: string | undefined;
   actFrom?: string | undefined;
   rateLimit: RateLimit;
+  /** This source's share of the platform's API budget (`60/min`); every request it sends counts. */
+  budget?: string | undefined;
   retry: RetryPolicy;
   dryRun?: boolean | undefined;
   enabled: boolean;
@@ -57,6 +60,11 @@ export function sourceFields() {
      */
     actFrom: z.iso.datetime().optional(),
     rateLimit: RateLimit.prefault({}),
+    /**
+     * The source's share of the platform's API budget, e.g. `60/min` when other integrations of the
+     * account use the rest: reads, writes, look-ups and retries together never exceed it.
+     */
+    budget: Budget.optional(),
     retry: RetryPolicy.prefault({}),
     /** Plan and log every write, send none. Overrides the top-level switch when set. */
     dryRun: z.boolean().optional(),
@@ -80,4 +88,6 @@ export const SOURCE_ID_DESCRIPTION = 'Unique source id (lower-case letters, digi
 export const SKIP_DESCRIPTION =
   "Opt-out: JSONata over the canonical ticket, checked before any rule. When it is truthy deskbridge leaves the ticket alone — no routing, note, SLA, QA or duplicate write — and `explain` says so. E.g. `'vip' in labels or raw.u_deskbridge_skip = true`; a condition that fails to evaluate leaves the ticket alone too.";
 export const FIRST_LIVE_PASS_DESCRIPTION = `Safety catch for the source's first live pass (its live state has never completed a pass): the pass is planned in full before anything is sent and logged as a warning with what it is about to write. Above \`maxWrites\` (default ${DEFAULT_FIRST_LIVE_PASS_MAX_WRITES}) nothing is sent: the writes wait in the outbox (\`deskbridge outbox list --live\`) until you raise \`maxWrites\` and restart, or drop them with \`deskbridge outbox discard --source <id>\`. \`off\`: no catch, the first live pass writes as it goes and the warning reports what it planned.`;
+export const BUDGET_DESCRIPTION =
+  "This source's share of the platform's API budget, as `<requests>/<unit>` (`60/min`, `2/s`, `3000/h`): every request the source sends — reads, writes, look-ups, retries — counts, so the integrations that share the account keep the rest. Paced evenly, not in bursts. `rateLimit.requestsPerMinute` stays the pace of the whole host, shared by the sources on it.";
 export const SECRET_DESCRIPTION = 'write `${ENV_VAR}` to keep it out of the file (the value is redacted from logs)';

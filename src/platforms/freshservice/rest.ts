@@ -36,6 +36,7 @@ export class FreshserviceRest {
       sourceId: source.id,
       baseUrl: source.baseUrl,
       rateLimit: source.rateLimit,
+      budget: source.budget,
       retry: source.retry,
       retryOverrides: { ...deps.retryOverrides, now: this.now },
       auth: { headers: () => Promise.resolve({ Authorization: header }) },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RateLimit } from '../../http/settings.js';
-import { FIRST_LIVE_PASS_DESCRIPTION, SECRET_DESCRIPTION, SKIP_DESCRIPTION, SOURCE_ID_DESCRIPTION, sourceFields } from '../source-base.js';
+import { FIRST_LIVE_PASS_DESCRIPTION, SECRET_DESCRIPTION, SKIP_DESCRIPTION, BUDGET_DESCRIPTION, SOURCE_ID_DESCRIPTION, sourceFields } from '../source-base.js';
 
 /** The API key is sent as the Basic user name (any password; Freshservice ignores it). */
 export const ApiKeyAuth = z.strictObject({
@@ -54,6 +54,7 @@ export const FreshserviceSource = z.strictObject({
   actFrom: common.actFrom,
   // The Starter plan's account-wide limit; raise it to your plan's (Growth 200, Pro 400, Enterprise 500).
   rateLimit: RateLimit.prefault({ requestsPerMinute: 100, concurrency: 2 }),
+  budget: common.budget,
   retry: common.retry,
   dryRun: common.dryRun,
   enabled: common.enabled,
@@ -92,6 +93,7 @@ export const FRESHSERVICE_SOURCE_DESCRIPTIONS: readonly (readonly [z.core.$ZodTy
   [FreshserviceSource.shape.retry, 'Retries of failed requests (429, 5xx, timeouts) with exponential backoff that honours Retry-After.'],
   [FreshserviceSource.shape.dryRun, 'Plan and log every write, send none. Overrides the top-level switch when set.'],
   [FreshserviceSource.shape.skip, SKIP_DESCRIPTION],
+  [FreshserviceSource.shape.budget, BUDGET_DESCRIPTION],
   [FreshserviceSource.shape.firstLivePass, FIRST_LIVE_PASS_DESCRIPTION],
   [FreshserviceSource.shape.enabled, 'Set to false to stop syncing this source without removing it.'],
 ];

@@ -38,6 +38,7 @@ export class JiraRest {
       sourceId: source.id,
       baseUrl: source.baseUrl,
       rateLimit: source.rateLimit,
+      budget: source.budget,
       retry: source.retry,
       retryOverrides: { ...deps.retryOverrides, now: this.now },
       auth,

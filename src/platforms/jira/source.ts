@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FIRST_LIVE_PASS_DESCRIPTION, SECRET_DESCRIPTION, SKIP_DESCRIPTION, SOURCE_ID_DESCRIPTION, sourceFields } from '../source-base.js';
+import { FIRST_LIVE_PASS_DESCRIPTION, SECRET_DESCRIPTION, SKIP_DESCRIPTION, BUDGET_DESCRIPTION, SOURCE_ID_DESCRIPTION, sourceFields } from '../source-base.js';
 
 /** Jira Cloud: email + API token (Basic). Data Center: username + password (Basic). */
 export const JiraBasicAuth = z.strictObject({
@@ -66,6 +66,7 @@ export const JiraSource = z.strictObject({
   /** Start point for acting (ISO UTC), as for ServiceNow. */
   actFrom: common.actFrom,
   rateLimit: common.rateLimit,
+  budget: common.budget,
   retry: common.retry,
   dryRun: common.dryRun,
   enabled: common.enabled,
@@ -113,6 +114,7 @@ export const JIRA_SOURCE_DESCRIPTIONS: readonly (readonly [z.core.$ZodType, stri
   [JiraSource.shape.retry, 'Retries of failed requests (429, 5xx, timeouts) with exponential backoff that honours Retry-After.'],
   [JiraSource.shape.dryRun, 'Plan and log every write, send none. Overrides the top-level switch when set.'],
   [JiraSource.shape.skip, SKIP_DESCRIPTION],
+  [JiraSource.shape.budget, BUDGET_DESCRIPTION],
   [JiraSource.shape.firstLivePass, FIRST_LIVE_PASS_DESCRIPTION],
   [JiraSource.shape.enabled, 'Set to false to stop syncing this source without removing it.'],
 ];

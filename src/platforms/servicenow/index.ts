@@ -105,6 +105,7 @@ class ServiceNowConnector implements Connector {
       sourceId: source.id,
       baseUrl: source.baseUrl,
       rateLimit: source.rateLimit,
+      budget: source.budget,
       retry: source.retry,
       retryOverrides: { ...deps.retryOverrides, now },
       auth: this.auth,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FIRST_LIVE_PASS_DESCRIPTION, SECRET_DESCRIPTION, SKIP_DESCRIPTION, SOURCE_ID_DESCRIPTION, sourceFields } from '../source-base.js';
+import { FIRST_LIVE_PASS_DESCRIPTION, SECRET_DESCRIPTION, SKIP_DESCRIPTION, BUDGET_DESCRIPTION, SOURCE_ID_DESCRIPTION, sourceFields } from '../source-base.js';
 
 export const BasicAuth = z.strictObject({
   type: z.literal('basic'),
@@ -50,6 +50,7 @@ export const ServiceNowSource = z.strictObject({
   startFrom: common.startFrom,
   actFrom: common.actFrom,
   rateLimit: common.rateLimit,
+  budget: common.budget,
   retry: common.retry,
   dryRun: common.dryRun,
   enabled: common.enabled,
@@ -85,6 +86,7 @@ export const SERVICENOW_SOURCE_DESCRIPTIONS: readonly (readonly [z.core.$ZodType
   [ServiceNowSource.shape.retry, 'Retries of failed requests (429, 5xx, timeouts) with exponential backoff that honours Retry-After.'],
   [ServiceNowSource.shape.dryRun, 'Plan and log every write, send none. Overrides the top-level switch when set.'],
   [ServiceNowSource.shape.skip, SKIP_DESCRIPTION],
+  [ServiceNowSource.shape.budget, BUDGET_DESCRIPTION],
   [ServiceNowSource.shape.firstLivePass, FIRST_LIVE_PASS_DESCRIPTION],
   [ServiceNowSource.shape.enabled, 'Set to false to stop syncing this source without removing it.'],
 ];

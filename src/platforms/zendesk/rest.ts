@@ -33,6 +33,7 @@ export class ZendeskRest {
       sourceId: source.id,
       baseUrl: source.baseUrl,
       rateLimit: source.rateLimit,
+      budget: source.budget,
       retry: source.retry,
       retryOverrides: { ...deps.retryOverrides, now: this.now },
       auth,

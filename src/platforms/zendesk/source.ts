@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RateLimit } from '../../http/settings.js';
-import { FIRST_LIVE_PASS_DESCRIPTION, SECRET_DESCRIPTION, SKIP_DESCRIPTION, SOURCE_ID_DESCRIPTION, sourceFields } from '../source-base.js';
+import { FIRST_LIVE_PASS_DESCRIPTION, SECRET_DESCRIPTION, SKIP_DESCRIPTION, BUDGET_DESCRIPTION, SOURCE_ID_DESCRIPTION, sourceFields } from '../source-base.js';
 
 /**
  * API token: Basic auth with `{email}/token` as the user name and the token as the password
@@ -64,6 +64,7 @@ export const ZendeskSource = z.strictObject({
   actFrom: common.actFrom,
   // Zendesk Support's account limit is 200 requests a minute on Team, 400 on Professional, 700 on Enterprise.
   rateLimit: RateLimit.prefault({ requestsPerMinute: 200 }),
+  budget: common.budget,
   retry: common.retry,
   dryRun: common.dryRun,
   enabled: common.enabled,
@@ -112,6 +113,7 @@ export const ZENDESK_SOURCE_DESCRIPTIONS: readonly (readonly [z.core.$ZodType, s
   [ZendeskSource.shape.retry, 'Retries of failed requests (429, 5xx, timeouts) with exponential backoff that honours Retry-After.'],
   [ZendeskSource.shape.dryRun, 'Plan and log every write, send none. Overrides the top-level switch when set.'],
   [ZendeskSource.shape.skip, SKIP_DESCRIPTION],
+  [ZendeskSource.shape.budget, BUDGET_DESCRIPTION],
   [ZendeskSource.shape.firstLivePass, FIRST_LIVE_PASS_DESCRIPTION],
   [ZendeskSource.shape.enabled, 'Set to false to stop syncing this source without removing it.'],
 ];
