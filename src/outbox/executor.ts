@@ -179,19 +179,11 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
         continue;
       }
       const group = groupFrom(entries, i);
-      let sent: Settled | undefined | 'one-by-one' = 'one-by-one';
-      if (group.length > 1) {
-        const state = currentFor(entry);
-        sent = await sendGroup(group, state, refusedTogether);
-        // Not taken as one: its first write goes alone with what was read.
-        if (sent === 'one-by-one') {
-          sent = await sendOne(asSent(entry), state);
-        } else {
-          i += group.length - 1;
-        }
-      } else {
-        sent = await sendOne(asSent(entry), currentFor(entry));
-      }
+      const state = currentFor(entry);
+      const together = group.length > 1 ? await sendGroup(group, state, refusedTogether) : 'one-by-one';
+      if (together !== 'one-by-one') i += group.length - 1;
+      // Not taken as one: its first write goes alone with what was read.
+      const sent = together === 'one-by-one' ? await sendOne(asSent(entry), state) : together;
       if (sent === undefined) return progressed;
       progressed = true;
       for (const settled of sent) {
