@@ -16,6 +16,9 @@
  * 6. Zendesk and Freshservice seeded with the Endava help-desk tickets: tickets per second of a
  *    full sync, read and write requests per ticket, and the 429 share at a budget equal to the
  *    sandbox's limit.
+ * 7. API requests against the floor, per platform: a full sync and an incremental pass (a person
+ *    un-assigned 100 routed tickets), read and write requests against ⌈changed ÷ largest page⌉ and
+ *    one write per ticket changed (+ one per record created).
  * 4. Rules throughput: canonical mapping + routing over the same real records, against raw
  *    JSONata evaluation of the same expressions (the inbound mapping and every rule condition,
  *    compiled once) — the ratio is what deskbridge adds (zod validation, state, planning).
@@ -37,7 +40,7 @@ import { mappingFunctions } from '../src/mapping/functions.js';
 import { loadPlatformMappings, mapInbound } from '../src/mapping/mapper.js';
 import { RulesFile } from '../src/engine/kinds.js';
 import { silentLogger } from '../src/observability/logger.js';
-import { scratchHistory } from '../src/state/sqlite/store.js';
+import { openSqliteStore, scratchHistory } from '../src/state/sqlite/store.js';
 import { createServiceNowConnector } from '../src/platforms/servicenow/index.js';
 import { CLI_SANDBOX_ACCOUNT } from '../src/sandbox/servicenow/index.js';
 import { demoTeamIds } from '../src/cli/demo-jira.js';
@@ -271,6 +274,175 @@ async function helpdeskPlatforms(): Promise<void> {
   }
 }
 
+/**
+ * A platform for part 7: how the bench starts its sandbox, configures the source, and un-assigns a
+ * ticket as a person would (the sandbox's control API, as another user), and the floor's facts:
+ * the largest page the platform's list call returns, how many list scopes a pass reads (Freshservice
+ * reads each workspace), and whether a note is a record of its own (Freshservice's
+ * `POST /tickets/{id}/notes`) rather than a field of the ticket's update.
+ */
+interface CostPlatform {
+  name: string;
+  args: string[];
+  source: (url: string) => Record<string, unknown>;
+  maxPage: number;
+  listScopes: number;
+  notesAreRecords: boolean;
+  unassign: (url: string, nativeId: string) => Promise<Response>;
+  /**
+   * How long a change takes to show in the platform's incremental read: Zendesk's export leaves out
+   * the last minute; deskbridge holds Freshservice tickets changed in the last 2 s to the next pass.
+   */
+  settleMs?: number;
+}
+
+const control = (url: string, path: string, method: string, body: unknown): Promise<Response> =>
+  fetch(`${url}/__sandbox${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+const COST_PLATFORMS: CostPlatform[] = [
+  {
+    name: 'ServiceNow',
+    args: ['--seed', 'event-log', '--limit', '5000'],
+    source: SNOW,
+    maxPage: 10_000,
+    listScopes: 1,
+    notesAreRecords: false,
+    unassign: (url, id) => control(url, `/records/incident/${id}?user=beth.anglin`, 'PATCH', { assignment_group: '', assigned_to: '' }),
+  },
+  ...(['cloud', 'datacenter'] as const).map((flavour): CostPlatform => ({
+    name: `Jira ${flavour === 'cloud' ? 'Cloud' : 'DC'}`,
+    args: ['--platform', 'jira', '--flavour', flavour, '--seed', 'hadoop', '--limit', '3000'],
+    source: JIRA(flavour),
+    maxPage: 100,
+    listScopes: 1,
+    notesAreRecords: false,
+    unassign: (url, id) => control(url, `/issues/${encodeURIComponent(id)}?user=tbecker`, 'PATCH', { team: null, assignee: null }),
+  })),
+  {
+    name: 'Zendesk',
+    args: ['--platform', 'zendesk', '--seed', 'helpdesk', '--limit', '3000'],
+    source: ZENDESK(),
+    maxPage: 1000,
+    listScopes: 1,
+    notesAreRecords: false,
+    unassign: (url, id) => control(url, `/tickets/${id}?user=ana.costa%40example.com`, 'PUT', { group_id: null, assignee_id: null }),
+    settleMs: 75_000,
+  },
+  {
+    name: 'Freshservice',
+    args: ['--platform', 'freshservice', '--seed', 'helpdesk', '--limit', '3000'],
+    source: FRESHSERVICE(),
+    maxPage: 100,
+    listScopes: 2,
+    notesAreRecords: true,
+    unassign: (url, id) => control(url, `/tickets/${id}`, 'PATCH', { group_id: null, responder_id: null }),
+    settleMs: 3_000,
+  },
+];
+
+interface PhaseCost {
+  tickets: number;
+  reads: number;
+  writes: number;
+  readFloor: number;
+  writeFloor: number;
+  ticketsWritten: number;
+  routed: number;
+}
+
+/**
+ * 7. Requests against the floor, per platform and phase: a full sync, then an incremental pass in
+ * which a person has un-assigned 100 of the routed tickets (so the pass reads them and routes them
+ * again). Floor: reads = ⌈changed records ÷ largest page⌉ per list scope; writes = one per ticket
+ * written + one per record created (problems, tasks; notes where they are records of their own).
+ * Requests are counted by the sandbox (what the platform saw, retries and look-ups included).
+ */
+async function apiCostFloor(): Promise<void> {
+  process.stdout.write('\n7. API requests against the floor (reads: ⌈changed ÷ largest page⌉; writes: one per ticket changed + one per record created)\n');
+  for (const platform of COST_PLATFORMS) {
+    await part(async () => {
+      const sandbox = await startSandboxProcess(platform.args);
+      try {
+        const dir = mkdtempSync(join(tmpdir(), 'deskbridge-bench-cost-'));
+        const config = DaemonConfig.parse({
+          state: { path: join(dir, 'state.db') },
+          audit: { dir: join(dir, 'audit') },
+          rules: RULES_DIR,
+          mappings: MAPPINGS_DIR,
+          log: { level: 'error' },
+          sources: [platform.source(sandbox.url)],
+        });
+        const phase = async (changed: number | undefined): Promise<PhaseCost> => {
+          await fetch(`${sandbox.url}/__sandbox/requests`, { method: 'DELETE' });
+          const before = await doneWrites(config.state.path);
+          const daemon = new Daemon({ config, logger: silentLogger });
+          const { results } = await daemon.runOnce();
+          await daemon.stop();
+          const pass = results[0];
+          if (!pass) throw new Error(`the ${platform.name} pass did not complete`);
+          const log = (await (await fetch(`${sandbox.url}/__sandbox/requests`)).json()) as { result?: { method?: string; path: string }[]; requests?: { method?: string; path: string }[] };
+          const api = (log.result ?? log.requests ?? []).filter((r) => r.path.startsWith('/api/') || r.path.startsWith('/rest/'));
+          const writes = api.filter((r) => r.method !== undefined && r.method !== 'GET').length;
+          const done = (await doneWrites(config.state.path)).filter((w) => !before.some((b) => b.id === w.id));
+          const made = done.filter((w) => w.outcome === 'updated' || w.outcome === 'created');
+          const records = made.filter((w) => w.type === 'create-problem' || w.type === 'create-task' || (platform.notesAreRecords && w.type === 'comment')).length;
+          const ticketsWritten = new Set(made.map((w) => w.ticket)).size;
+          const tickets = pass.evaluated + pass.quarantined;
+          return {
+            tickets,
+            reads: api.length - writes,
+            writes,
+            readFloor: platform.listScopes * Math.max(1, Math.ceil((changed ?? tickets) / platform.maxPage)),
+            writeFloor: ticketsWritten + records,
+            ticketsWritten,
+            routed: Object.values(pass.routedByGroup).reduce((a, b) => a + b, 0),
+          };
+        };
+        const full = await phase(undefined);
+        // A person un-assigns 100 of the tickets deskbridge routed: the next pass must read them and route them again.
+        const routed = [...new Set((await doneWrites(config.state.path)).filter((w) => w.type === 'assign' && w.outcome === 'updated').map((w) => w.nativeId))].slice(0, 100);
+        for (const id of routed) {
+          const answer = await platform.unassign(sandbox.url, id);
+          if (!answer.ok) throw new Error(`could not un-assign ${id} through the sandbox (${answer.status}: ${await answer.text()})`);
+        }
+        await new Promise((r) => setTimeout(r, platform.settleMs ?? 0));
+        const incremental = await phase(routed.length);
+        for (const [name, cost] of [
+          ['full sync', full],
+          [`incremental pass (${routed.length} changed)`, incremental],
+        ] as const) {
+          const floor = cost.readFloor + cost.writeFloor;
+          line(
+            `   ${platform.name} ${name}: requests / floor`,
+            `${((cost.reads + cost.writes) / floor).toFixed(2)} (${cost.reads + cost.writes} requests, floor ${floor}; ${cost.tickets} tickets, ${cost.ticketsWritten} written)`,
+          );
+          line(
+            `      reads / read floor`,
+            `${(cost.reads / cost.readFloor).toFixed(2)} (${cost.reads} reads, ${(cost.reads / Math.max(1, cost.tickets)).toFixed(3)} per ticket, floor ${cost.readFloor})`,
+          );
+          line(
+            `      writes / write floor`,
+            `${(cost.writes / Math.max(1, cost.writeFloor)).toFixed(2)} (${cost.writes} writes, ${(cost.writes / Math.max(1, cost.ticketsWritten)).toFixed(2)} per ticket written, floor ${cost.writeFloor})`,
+          );
+        }
+      } finally {
+        sandbox.child.kill('SIGTERM');
+      }
+    });
+  }
+}
+
+/** The settled writes of a state file: which ticket, what kind, what became of it. */
+async function doneWrites(path: string): Promise<{ id: string; ticket: string; nativeId: string; type: string; outcome: string | undefined }[]> {
+  const store = openSqliteStore(path);
+  try {
+    const entries = await store.outbox.list({ limit: 1_000_000 });
+    return entries.filter((e) => e.status === 'done').map((e) => ({ id: e.id, ticket: e.ticketKey, nativeId: e.planned.target.nativeId, type: e.planned.action.type, outcome: e.outcome }));
+  } finally {
+    await store.close();
+  }
+}
+
 async function rulesThroughput(): Promise<void> {
   const rulesFile = RulesFile.parse(parse(readFileSync(join(RULES_DIR, 'routing.yaml'), 'utf8')));
   const ruleSet = compileRuleSet(rulesFile.rules);
@@ -340,49 +512,64 @@ async function part(run: () => Promise<void>): Promise<void> {
   }
 }
 
+/** `DESKBRIDGE_BENCH_PARTS=3,7` runs only those parts (part 2 comes with part 1); unset: all. */
+function wanted(partNo: number): boolean {
+  const only = process.env.DESKBRIDGE_BENCH_PARTS;
+  return (
+    only === undefined ||
+    only
+      .split(',')
+      .map((p) => Number(p.trim()))
+      .includes(partNo)
+  );
+}
+
 async function main(): Promise<void> {
   process.stdout.write(`deskbridge bench — Node ${process.version}, sandbox in a child process\n\n`);
   let serviceNowCallsPerRouted: number | undefined;
-  await part(async () => {
-    process.stdout.write('1. Full sync of the sandbox seeded with the UCI ServiceNow event log (example rules)\n');
-    const eventLogAll = ['--seed', 'event-log', '--limit', String(INCIDENTS)];
-    const dry = await syncAgainst(eventLogAll, SNOW, { dryRun: true });
-    const rssAfterDry = process.resourceUsage().maxRSS / 1024;
-    const full = await syncAgainst(eventLogAll, SNOW);
-    const rssPeak = process.resourceUsage().maxRSS / 1024;
-    for (const [name, f] of [
-      ['dry-run (baseline: pull + plan)', dry],
-      ['full (pull + plan + write)', full],
-    ] as const) {
-      line(`   ${name}: tickets/s`, `${fmt(f.tickets / f.seconds)} (${f.tickets} tickets in ${f.seconds.toFixed(1)} s, ${f.routed} routed)`);
-      line(`   ${name}: API calls per ticket`, `${(f.requests / f.tickets).toFixed(4)} (${f.requests} requests, ${f.writes} writes)`);
-    }
-    line('   throughput full / dry-run', (full.tickets / full.seconds / (dry.tickets / dry.seconds)).toFixed(2));
-    const writeCalls = full.requests - dry.requests;
-    // Expected 3: the read-before-overwrite version check, the assignment PATCH, the note PATCH
-    // (the journal lookup that guards a retried note is skipped on first attempts).
-    line('   write-side calls per routed ticket (check + assign + note = 3)', `${(writeCalls / full.routed).toFixed(2)}`);
-    serviceNowCallsPerRouted = full.requests / full.routed;
+  if (wanted(1))
+    await part(async () => {
+      process.stdout.write('1. Full sync of the sandbox seeded with the UCI ServiceNow event log (example rules)\n');
+      const eventLogAll = ['--seed', 'event-log', '--limit', String(INCIDENTS)];
+      const dry = await syncAgainst(eventLogAll, SNOW, { dryRun: true });
+      const rssAfterDry = process.resourceUsage().maxRSS / 1024;
+      const full = await syncAgainst(eventLogAll, SNOW);
+      const rssPeak = process.resourceUsage().maxRSS / 1024;
+      for (const [name, f] of [
+        ['dry-run (baseline: pull + plan)', dry],
+        ['full (pull + plan + write)', full],
+      ] as const) {
+        line(`   ${name}: tickets/s`, `${fmt(f.tickets / f.seconds)} (${f.tickets} tickets in ${f.seconds.toFixed(1)} s, ${f.routed} routed)`);
+        line(`   ${name}: API calls per ticket`, `${(f.requests / f.tickets).toFixed(4)} (${f.requests} requests, ${f.writes} writes)`);
+      }
+      line('   throughput full / dry-run', (full.tickets / full.seconds / (dry.tickets / dry.seconds)).toFixed(2));
+      const writeCalls = full.requests - dry.requests;
+      // Expected 3: the read-before-overwrite version check, the assignment PATCH, the note PATCH
+      // (the journal lookup that guards a retried note is skipped on first attempts).
+      line('   write-side calls per routed ticket (check + assign + note = 3)', `${(writeCalls / full.routed).toFixed(2)}`);
+      serviceNowCallsPerRouted = full.requests / full.routed;
 
-    process.stdout.write('\n2. Memory of the daemon process\n');
-    line('   peak RSS after the dry-run sync', `${fmt(rssAfterDry)} MB`);
-    line('   peak RSS after the full sync', `${fmt(rssPeak)} MB`);
-  });
+      process.stdout.write('\n2. Memory of the daemon process\n');
+      line('   peak RSS after the dry-run sync', `${fmt(rssAfterDry)} MB`);
+      line('   peak RSS after the full sync', `${fmt(rssPeak)} MB`);
+    });
 
-  await part(async () => {
-    process.stdout.write('\n3. Full sync of the Jira sandbox seeded with the Apache Hadoop bug reports (example rules)\n');
-    for (const flavour of ['cloud', 'datacenter'] as const) {
-      const jira = await syncAgainst(['--platform', 'jira', '--flavour', flavour, '--seed', 'hadoop', '--limit', '5000'], JIRA(flavour));
-      line(`   Jira ${flavour}: tickets/s`, `${fmt(jira.tickets / jira.seconds)} (${jira.tickets} issues in ${jira.seconds.toFixed(1)} s, ${jira.routed} routed)`);
-      line(`   Jira ${flavour}: API calls per issue`, `${(jira.requests / jira.tickets).toFixed(3)} (${jira.requests} requests, ${jira.writes} writes)`);
-      // Jira data routes a larger share of issues than the event log, so compare per routed ticket.
-      if (serviceNowCallsPerRouted !== undefined) line(`   Jira ${flavour}: API calls per routed issue, ratio to ServiceNow's`, (jira.requests / jira.routed / serviceNowCallsPerRouted).toFixed(2));
-    }
-  });
+  if (wanted(3))
+    await part(async () => {
+      process.stdout.write('\n3. Full sync of the Jira sandbox seeded with the Apache Hadoop bug reports (example rules)\n');
+      for (const flavour of ['cloud', 'datacenter'] as const) {
+        const jira = await syncAgainst(['--platform', 'jira', '--flavour', flavour, '--seed', 'hadoop', '--limit', '5000'], JIRA(flavour));
+        line(`   Jira ${flavour}: tickets/s`, `${fmt(jira.tickets / jira.seconds)} (${jira.tickets} issues in ${jira.seconds.toFixed(1)} s, ${jira.routed} routed)`);
+        line(`   Jira ${flavour}: API calls per issue`, `${(jira.requests / jira.tickets).toFixed(3)} (${jira.requests} requests, ${jira.writes} writes)`);
+        // Jira data routes a larger share of issues than the event log, so compare per routed ticket.
+        if (serviceNowCallsPerRouted !== undefined) line(`   Jira ${flavour}: API calls per routed issue, ratio to ServiceNow's`, (jira.requests / jira.routed / serviceNowCallsPerRouted).toFixed(2));
+      }
+    });
 
-  await part(rulesThroughput);
-  await part(reliability);
-  await helpdeskPlatforms();
+  if (wanted(4)) await part(rulesThroughput);
+  if (wanted(5)) await part(reliability);
+  if (wanted(6)) await helpdeskPlatforms();
+  if (wanted(7)) await apiCostFloor();
 }
 
 await main();
