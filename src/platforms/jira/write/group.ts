@@ -53,16 +53,24 @@ export class GroupWriter {
       if (!parsed.success || !GROUPABLE_ACTIONS.has(request.action.type)) return undefined;
       writes.push({ request, write: parsed.data });
     }
+    // Everything that can decline is checked before the look-ups an assign makes (user, team).
+    const comments = new Map<WriteRequest, { add: { body: unknown } }>();
     for (const { request, write } of writes) {
       const { action } = request;
-      if (action.type === 'comment') {
-        const comment = this.comments.inEdit(nativeId, action, request, write);
-        if (comment === undefined) return undefined;
+      if (action.type === 'set-field' && write.transition !== undefined) return undefined;
+      if (action.type !== 'comment') continue;
+      const comment = this.comments.inEdit(nativeId, action, request, write);
+      if (comment === undefined) return undefined;
+      comments.set(request, comment);
+    }
+    for (const { request, write } of writes) {
+      const { action } = request;
+      const comment = comments.get(request);
+      if (comment !== undefined) {
         edit.comments.push(comment);
         edit.kinds.push('comment');
         continue;
       }
-      if (action.type === 'set-field' && write.transition !== undefined) return undefined;
       const fields = action.type === 'assign' ? await this.fieldWriter.assignFields(write, signal) : (write.fields ?? {});
       for (const [name, value] of Object.entries(fields)) {
         if (name in edit.fields && JSON.stringify(edit.fields[name]) !== JSON.stringify(value)) return undefined;
