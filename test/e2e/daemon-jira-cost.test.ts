@@ -76,6 +76,8 @@ describe.skipIf(missingData('hadoopBugs')).each(['cloud', 'datacenter'] as const
     for (const [key, want] of expected) {
       expect(after[key]?.team, key).toBe(want.team);
       expect(after[key]?.notes, key).toHaveLength(1);
+      // The routing note is internal whether it went alone or in the edit.
+      expect(after[key]?.notes[0], key).toMatch(/^internal:/);
     }
     // HADOOP is not a service project: once the Service Desk API said so (the first notes, sent
     // alone), each routed issue is one PUT with the assignment and the internal note together.

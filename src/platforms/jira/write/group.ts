@@ -13,7 +13,7 @@ export const GROUPABLE_ACTIONS: ReadonlySet<Action['type']> = new Set(['assign',
 /** One edit: the fields to set and the comments to add, and per request what its result will be. */
 interface Edit {
   fields: Record<string, unknown>;
-  comments: { add: { body: unknown } }[];
+  comments: { add: { body: unknown; properties?: unknown[] } }[];
   kinds: ('assign' | 'set-field' | 'set-nothing' | 'comment')[];
 }
 
@@ -54,7 +54,7 @@ export class GroupWriter {
       writes.push({ request, write: parsed.data });
     }
     // Everything that can decline is checked before the look-ups an assign makes (user, team).
-    const comments = new Map<WriteRequest, { add: { body: unknown } }>();
+    const comments = new Map<WriteRequest, { add: { body: unknown; properties?: unknown[] } }>();
     for (const { request, write } of writes) {
       const { action } = request;
       if (action.type === 'set-field' && write.transition !== undefined) return undefined;

@@ -266,7 +266,7 @@ describe('Jira applyGroup: an assignment and its note as one PUT', () => {
       .get('/rest/api/2/issue/20001')
       .query(true)
       .reply(200, hit('datacenter', '20001', DC_PLANNED))
-      .put('/rest/api/2/issue/20001', { fields: { priority: { name: 'High' } }, update: { comment: [{ add: { body: NOTE } }] } })
+      .put('/rest/api/2/issue/20001', { fields: { priority: { name: 'High' } }, update: { comment: [{ add: { body: NOTE, properties: [{ key: 'sd.public.comment', value: { internal: true } }] } }] } })
       .reply(204);
     // The first note of project HADOOP goes alone and learns it is not a service project.
     await connector.apply(first('datacenter', INTERNAL, { comment: NOTE, public: false }, undefined, 'HADOOP-1'));
