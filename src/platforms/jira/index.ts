@@ -200,7 +200,7 @@ export class JiraConnector implements Connector {
         case 'create-problem':
           return this.problems.create(action, write, signal);
         case 'link-problem':
-          return this.problems.link(nativeId, action, signal);
+          return this.problems.link(nativeId, action, signal, request.current);
         case 'link-duplicate':
           return this.links.linkDuplicate(nativeId, action, request, signal);
         case 'update-problem':

@@ -14,7 +14,7 @@ export const VERSION_READ_BATCH = 50;
 /**
  * The current state of many issues in one search per 50 ids — what the read-before-overwrite check
  * (`OwnWrites.changedByOthers`) and an assign's `previous` need: `updated`, status, the comments, the
- * changelog (`expand=changelog`), the assignee and the group field. JQL `id in (…)` on the flavour's
+ * changelog (`expand=changelog`), the assignee and the group field; and the links a link write looks at. JQL `id in (…)` on the flavour's
  * search endpoint (Cloud `POST /rest/api/3/search/jql`, Data Center `POST /rest/api/2/search`).
  *
  * Cloud's search index is eventually consistent: a person's edit of a second ago might be missing
@@ -30,7 +30,8 @@ export const VERSION_READ_BATCH = 50;
  */
 export async function readVersions(rest: JiraRest, nativeIds: readonly string[], context: ReadContext, signal: AbortSignal | undefined): Promise<Map<string, CurrentRecord>> {
   const out = new Map<string, CurrentRecord>();
-  const fields = ['updated', 'status', 'comment', 'assignee', rest.groupFieldId()];
+  // `issuelinks` serves the link writes' look-up (link-duplicate, link-problem) the same way.
+  const fields = ['updated', 'status', 'comment', 'assignee', rest.groupFieldId(), 'issuelinks'];
   for (let i = 0; i < nativeIds.length; i += VERSION_READ_BATCH) {
     const ids = nativeIds.slice(i, i + VERSION_READ_BATCH);
     const query = {

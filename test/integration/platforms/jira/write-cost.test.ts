@@ -50,6 +50,7 @@ function hit(flavour: Flavour, id: string, updated: string, options: { histories
       comment: { comments, maxResults: comments.length, total: comments.length, startAt: 0 },
       assignee: flavour === 'cloud' ? { accountId: BETH, displayName: 'Beth Anglin' } : { name: 'beth', displayName: 'Beth Anglin' },
       customfield_10050: { value: 'Service Desk', id: '10101' },
+      issuelinks: [],
     },
   };
 }
@@ -82,7 +83,7 @@ describe('Jira readVersions: one id-in search per 50 issues', () => {
 
     expect(bodies()[1]).toEqual({
       jql: 'id in (10042, 10043)',
-      fields: ['updated', 'status', 'comment', 'assignee', 'customfield_10050'],
+      fields: ['updated', 'status', 'comment', 'assignee', 'customfield_10050', 'issuelinks'],
       maxResults: 2,
       expand: 'changelog',
       reconcileIssues: [10042, 10043],
@@ -103,7 +104,7 @@ describe('Jira readVersions: one id-in search per 50 issues', () => {
 
     const versions = await connector.readVersions!(['20001'], undefined);
 
-    expect(bodies()[1]).toEqual({ jql: 'id in (20001)', startAt: 0, maxResults: 1, fields: ['updated', 'status', 'comment', 'assignee', 'customfield_10050'], expand: ['changelog'] });
+    expect(bodies()[1]).toEqual({ jql: 'id in (20001)', startAt: 0, maxResults: 1, fields: ['updated', 'status', 'comment', 'assignee', 'customfield_10050', 'issuelinks'], expand: ['changelog'] });
     expect(versions.get('20001')?.version).toBe(DC_PLANNED);
   });
 
@@ -122,6 +123,25 @@ describe('Jira readVersions: one id-in search per 50 issues', () => {
 
     expect(methods().filter((m) => m.startsWith('POST'))).toHaveLength(2);
     expect((bodies()[2] as { jql: string }).jql).toBe('id in (30050)');
+  });
+});
+
+describe('Jira link writes take the links from the batched read', () => {
+  it('link-duplicate: no GET of the target, one POST /issueLink', async () => {
+    const connector = connectorFor('cloud');
+    myself('cloud');
+    http
+      .mock(CLOUD_URL)
+      .post('/rest/api/3/search/jql')
+      .reply(200, { issues: [hit('cloud', '10042', CLOUD_PLANNED)], isLast: true })
+      .post('/rest/api/3/issueLink', { type: { name: 'Duplicate' }, inwardIssue: { id: '10042' }, outwardIssue: { id: '10007' } })
+      .reply(201);
+    const current = (await connector.readVersions!(['10042'], undefined)).get('10042');
+
+    const result = await connector.apply(first('cloud', { type: 'link-duplicate', original: { nativeId: '10007', number: 'ITSM-7' } }, {}, current));
+
+    expect(result).toEqual({ outcome: 'created', ref: '10042' });
+    expect(methods()).toEqual(['GET /rest/api/3/myself', 'POST /rest/api/3/search/jql', 'POST /rest/api/3/issueLink']);
   });
 });
 
