@@ -71,7 +71,14 @@ export class GroupWriter {
         edit.kinds.push('comment');
         continue;
       }
-      const fields = action.type === 'assign' ? await this.fieldWriter.assignFields(write, signal) : (write.fields ?? {});
+      let fields: Record<string, unknown>;
+      try {
+        fields = action.type === 'assign' ? await this.fieldWriter.assignFields(write, signal) : (write.fields ?? {});
+      } catch {
+        // A person or team Jira cannot find (or could not be asked): nothing was written, and
+        // `apply` makes the same look-up and reports it for this write alone.
+        return undefined;
+      }
       for (const [name, value] of Object.entries(fields)) {
         if (name in edit.fields && JSON.stringify(edit.fields[name]) !== JSON.stringify(value)) return undefined;
         edit.fields[name] = value;

@@ -299,6 +299,17 @@ describe('Jira applyGroup: an assignment and its note as one PUT', () => {
     expect(results?.map((r) => r.outcome)).toEqual(['updated', 'created']);
   });
 
+  it('declines, having written nothing, when the assignee cannot be found: apply reports that write alone', async () => {
+    const connector = connectorFor('cloud');
+    http.mock(CLOUD_URL).get('/rest/api/3/user/search').query({ query: 'Network Engineer 1', maxResults: '50' }).reply(200, []);
+    fieldList('cloud');
+
+    const results = await connector.applyGroup!([first('cloud', ASSIGN, { group: 'Network Operations', assignee: 'Network Engineer 1' }), first('cloud', PUBLIC, { comment: NOTE, public: true })]);
+
+    expect(results).toBeUndefined();
+    expect(methods().filter((m) => !m.startsWith('GET'))).toEqual([]);
+  });
+
   it('declines a status change: that is a transition, not an edit', async () => {
     const connector = connectorFor('cloud');
 
