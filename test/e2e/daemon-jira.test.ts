@@ -83,7 +83,8 @@ describe.skipIf(missingData('hadoopBugs'))('Jira Cloud crash recovery', () => {
     await daemon.stop();
     const expected = strip(jiraSnapshot(reference));
     const total = jiraWrites(reference);
-    expect(total).toBeGreaterThan(60);
+    // Enough writes to kill the daemon at a fifth, half and four fifths of them (one PUT per routed issue).
+    expect(total).toBeGreaterThan(40);
 
     const configPath = writeJiraConfig(crashed, { requestsPerMinute: 9000 });
     const run = () => e2e.spawnCli(['run', '--once', '--config', configPath]);

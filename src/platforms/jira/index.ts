@@ -1,7 +1,8 @@
 import { PerRecordLock } from '../per-record-lock.js';
 import type { JiraSource } from './source.js';
 import type { ConnectorDeps } from '../deps.js';
-import type { Capabilities, Connector, InitResult, PlatformDirectory, PullOptions, PullPage, ProblemState, PulledRecord, WriteRequest, WriteResult } from '../types.js';
+import type { Action } from '../../model/action.js';
+import type { Capabilities, Connector, CurrentRecord, InitResult, PlatformDirectory, PullOptions, PullPage, ProblemState, PulledRecord, WriteRequest, WriteResult } from '../types.js';
 import { jiraFlavour } from './flavours/flavour.js';
 import { JiraDirectory } from './directory.js';
 import { JiraGroups } from './groups.js';
@@ -9,7 +10,7 @@ import { configuredJql } from './jql.js';
 import { OwnWrites } from './own-writes.js';
 import { JiraFieldList } from './field-list.js';
 import { PullPass, fieldList } from './pull.js';
-import { readIssue } from './record.js';
+import { readIssue, type ReadContext } from './record.js';
 import { ISSUE_ID, ISSUE_KEY } from './refs.js';
 import { JiraRest } from './rest.js';
 import { JiraWrite } from './schema.js';
@@ -18,7 +19,9 @@ import { JiraSession, type Session } from './session.js';
 import { safeLowerBound } from './time.js';
 import { JiraUsers } from './users.js';
 import { CommentWriter } from './write/comments.js';
+import { readVersions } from './versions.js';
 import { FieldWriter } from './write/fields.js';
+import { GROUPABLE_ACTIONS, GroupWriter } from './write/group.js';
 import { IssueLinker } from './write/links.js';
 import { ProblemWriter } from './write/problems.js';
 import { TaskWriter } from './write/tasks.js';
@@ -65,7 +68,10 @@ export class JiraConnector implements Connector {
   private readonly links: IssueLinker;
   private readonly problems: ProblemWriter;
   private readonly tasks: TaskWriter;
+  private readonly group: GroupWriter;
   readonly directory: PlatformDirectory;
+  /** An assignment, field changes and notes of one plan go as one edit (see GroupWriter). */
+  readonly groupableActions: ReadonlySet<Action['type']> = GROUPABLE_ACTIONS;
   /** Per-issue chain of writes, so two writes to one issue never interleave. */
   private readonly writes = new PerRecordLock();
 
@@ -88,6 +94,7 @@ export class JiraConnector implements Connector {
     this.links = new IssueLinker(this.rest, this.ownWrites);
     this.problems = new ProblemWriter(this.rest, this.ownWrites, search, this.links);
     this.tasks = new TaskWriter(this.rest, this.ownWrites, search, this.links, this.groups);
+    this.group = new GroupWriter(this.rest, this.ownWrites, this.fieldWriter, this.comments);
   }
 
   /** Checks the credentials (GET /myself) and learns who we are and which time zone JQL dates are in. */
@@ -193,7 +200,7 @@ export class JiraConnector implements Connector {
         case 'create-problem':
           return this.problems.create(action, write, signal);
         case 'link-problem':
-          return this.problems.link(nativeId, action, signal);
+          return this.problems.link(nativeId, action, signal, request.current);
         case 'link-duplicate':
           return this.links.linkDuplicate(nativeId, action, request, signal);
         case 'update-problem':
@@ -202,6 +209,29 @@ export class JiraConnector implements Connector {
           return this.tasks.ensure(nativeId, action, request, write, signal);
       }
     });
+  }
+
+  /**
+   * Writes of one plan to one issue as one `PUT /issue/{id}` (fields + `update.comment`), or
+   * undefined having sent nothing when they cannot go as one (see GroupWriter).
+   */
+  async applyGroup(requests: readonly WriteRequest[], signal?: AbortSignal): Promise<WriteResult[] | undefined> {
+    const nativeId = requests[0]?.planned.target.nativeId;
+    if (nativeId === undefined || !ISSUE_ID.test(nativeId) || requests.some((request) => request.planned.target.nativeId !== nativeId)) return undefined;
+    return this.writes.run(nativeId, async () => {
+      const edit = await this.group.plan(nativeId, requests, signal);
+      if (edit === undefined) return undefined;
+      const session = await this.session.ensure(signal);
+      return this.group.send(nativeId, requests, edit, session, signal);
+    });
+  }
+
+  /** `updated`, changelog, comments, assignee and group field of many issues: one search per 50 ids (see versions.ts). */
+  async readVersions(nativeIds: readonly string[], signal?: AbortSignal): Promise<Map<string, CurrentRecord>> {
+    const ids = nativeIds.filter((id) => ISSUE_ID.test(id));
+    if (ids.length === 0) return new Map();
+    const session = await this.session.ensure(signal);
+    return readVersions(this.rest, ids, this.readContext(session), signal);
   }
 
   /** Open or closed, per correlation key, of the problems in the problem project (see ProblemWriter.states). */
@@ -217,13 +247,17 @@ export class JiraConnector implements Connector {
     return Promise.resolve();
   }
 
-  /** Reads one issue as a record, learning the team id its group field may carry. */
-  private readIssue(raw: unknown, session: Session): ReturnType<typeof readIssue> {
-    const read = readIssue(raw, {
+  private readContext(session: Session): ReadContext {
+    return {
       userKey: this.rest.flavour.userKey,
       integrationUser: session.integrationUser,
       ownUntrackedWriteAt: (issueId) => this.ownWrites.commentedAt(issueId),
-    });
+    };
+  }
+
+  /** Reads one issue as a record, learning the team id its group field may carry. */
+  private readIssue(raw: unknown, session: Session): ReturnType<typeof readIssue> {
+    const read = readIssue(raw, this.readContext(session));
     if (!('error' in read)) {
       this.groups.learn(read.record.raw[this.rest.groupFieldId()]);
     }

@@ -61,7 +61,13 @@ export const JiraSource = z.strictObject({
   schedule: common.schedule,
   /** JQL dates have minute resolution, so the overlap must be at least a minute. */
   overlapSeconds: z.number().int().min(60).default(180),
-  pageSize: z.number().int().min(1).max(100).default(100),
+  /**
+   * Issues per search page. The default asks for the largest page the flavours' searches document:
+   * Data Center's `jira.search.views.default.max` (default 1000; a lower server setting caps it and
+   * paging follows `maxResults` of the answer), while Cloud's `/search/jql` answers fewer "where a
+   * large number of fields … are requested" (100 with the fields a pull asks for) and pages on.
+   */
+  pageSize: z.number().int().min(1).max(1000).default(1000),
   startFrom: common.startFrom,
   /** Start point for acting (ISO UTC), as for ServiceNow. */
   actFrom: common.actFrom,
@@ -104,7 +110,10 @@ export const JIRA_SOURCE_DESCRIPTIONS: readonly (readonly [z.core.$ZodType, stri
   [JiraSource.shape.problems, 'Where `create-problem` actions open Problem issues.'],
   [JiraSource.shape.problemLinkType, 'Link type used to link an incident to its problem (JSM ships "Problem/Incident").'],
   [JiraSource.shape.overlapSeconds, 'Each pass re-reads issues updated this many seconds before the watermark. JQL dates have minute resolution, so the overlap must be at least a minute.'],
-  [JiraSource.shape.pageSize, 'Issues per page.'],
+  [
+    JiraSource.shape.pageSize,
+    'Issues per search page asked for. Jira answers at most its own limit (Cloud about 100 with the fields a pull reads; Data Center jira.search.views.default.max, default 1000) and paging follows.',
+  ],
   [JiraSource.shape.startFrom, 'What to read: the first pull starts here (ISO UTC); unset = all issues. Older issues are never seen.'],
   [
     JiraSource.shape.actFrom,

@@ -417,6 +417,33 @@ describe('Jira sandbox (Cloud): writes', () => {
     expect(sandbox.store.comments('ITSM-3')[0]?.public).toBe(false);
   });
 
+  it('takes fields and update.comment in one edit: one history, one comment, internal when its sd.public.comment property says so', async () => {
+    const edit = await api(sandbox, '/rest/api/3/issue/ITSM-3', {
+      method: 'PUT',
+      body: {
+        fields: { assignee: { accountId: TOM_ACCOUNT } },
+        update: { comment: [{ add: { body: adf('Routed to Tom.'), properties: [{ key: 'sd.public.comment', value: { internal: true } }] } }, { add: { body: adf('We are on it.') } }] },
+      },
+    });
+    const issue = await api(sandbox, '/rest/api/3/issue/ITSM-3?expand=changelog&fields=assignee,comment');
+
+    expect(edit.status).toBe(204);
+    expect(issue.body.fields.assignee.accountId).toBe(TOM_ACCOUNT);
+    expect(issue.body.fields.comment.comments.map((c: { jsdPublic: boolean }) => c.jsdPublic)).toEqual([false, true]);
+    expect(issue.body.changelog.histories).toHaveLength(1);
+  });
+
+  it('finds issues by id in (…) with their comment page, reconcileIssues listed or not', async () => {
+    const [first, second] = sandbox.store.list();
+    const body = { jql: `id in (${first?.id ?? ''}, ${second?.id ?? ''})`, fields: ['updated', 'comment'], expand: 'changelog', maxResults: 50 };
+
+    const found = await searchJql(sandbox, { ...body, reconcileIssues: [Number(first?.id)] });
+
+    expect(found.status).toBe(200);
+    expect(found.body.issues.map((i: { id: string }) => i.id).sort()).toEqual([first?.id, second?.id].sort());
+    expect(found.body.issues[0].fields.comment).toMatchObject({ total: expect.any(Number) as unknown, comments: expect.any(Array) as unknown });
+  });
+
   it('assigns by accountId, and rejects a username (GDPR strict mode) or an unknown accountId with 400', async () => {
     const byAccount = await api(sandbox, '/rest/api/3/issue/ITSM-2', { method: 'PUT', body: { fields: { assignee: { accountId: TOM_ACCOUNT } } } });
     const byName = await api(sandbox, '/rest/api/3/issue/ITSM-5', { method: 'PUT', body: { fields: { assignee: { name: 'tbecker' } } } });
@@ -691,6 +718,13 @@ describe('Jira sandbox (Data Center)', () => {
     expect(byAccount.body.errors.assignee).toBe("expected Object containing a 'name' property");
     expect(unknown.body.errors.assignee).toBe("User 'ghost' does not exist.");
     expect(history.body.changelog.histories[0].items[0]).toMatchObject({ field: 'assignee', from: null, to: 'tbecker', toString: 'Tom Becker' });
+  });
+
+  it('takes a wiki-markup comment in update.comment of an edit (DC)', async () => {
+    const edit = await api(sandbox, '/rest/api/2/issue/ITSM-2', { method: 'PUT', body: { fields: { assignee: { name: 'tbecker' } }, update: { comment: [{ add: { body: 'Routed to *Tom*.' } }] } } });
+
+    expect(edit.status).toBe(204);
+    expect(sandbox.store.comments('ITSM-2').map((c) => (c.body.kind === 'text' ? c.body.text : ''))).toEqual(['Routed to *Tom*.']);
   });
 
   it('finds users with /user/search?username= and matches assignee by username in JQL', async () => {

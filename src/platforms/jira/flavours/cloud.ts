@@ -53,7 +53,7 @@ export const cloudFlavour: JiraFlavour = {
     return response.data;
   },
 
-  async *searchAll(rest: JiraRest, { jql, fields, operation, signal, reconcileIssues }: SearchQuery, pageSize: number): AsyncIterable<unknown[]> {
+  async *searchAll(rest: JiraRest, { jql, fields, operation, signal, reconcileIssues, expand }: SearchQuery, pageSize: number): AsyncIterable<unknown[]> {
     let token: string | undefined;
     for (;;) {
       const response = await rest.request({
@@ -63,6 +63,8 @@ export const cloudFlavour: JiraFlavour = {
           jql,
           fields,
           maxResults: pageSize,
+          // A comma-separated string on /search/jql.
+          ...(expand === undefined || expand.length === 0 ? {} : { expand: expand.join(',') }),
           ...(token === undefined ? {} : { nextPageToken: token }),
           ...(reconcileIssues.length > 0 ? { reconcileIssues } : {}),
         },

@@ -32,13 +32,13 @@ export const dataCenterFlavour: JiraFlavour = {
     return response.data;
   },
 
-  async *searchAll(rest: JiraRest, { jql, fields, operation, signal }: SearchQuery, pageSize: number): AsyncIterable<unknown[]> {
+  async *searchAll(rest: JiraRest, { jql, fields, operation, signal, expand }: SearchQuery, pageSize: number): AsyncIterable<unknown[]> {
     let startAt = 0;
     for (;;) {
       const response = await rest.request({
         method: 'POST',
         url: '/rest/api/2/search',
-        data: { jql, startAt, maxResults: pageSize, fields },
+        data: { jql, startAt, maxResults: pageSize, fields, ...(expand === undefined || expand.length === 0 ? {} : { expand: [...expand] }) },
         idempotent: true,
         operation,
         signal,

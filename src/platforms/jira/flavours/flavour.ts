@@ -15,6 +15,8 @@ export interface SearchQuery {
   operation: JiraOperation;
   signal: AbortSignal | undefined;
   reconcileIssues: readonly number[];
+  /** `expand` options (`changelog`), sent as each flavour's endpoint takes them. */
+  expand?: readonly string[] | undefined;
 }
 
 /**

@@ -47,6 +47,33 @@ export class CommentWriter {
   }
 
   /**
+   * The comment as it can go with an edit of the issue (`update.comment: [{add: {body}}]` of
+   * `PUT /issue/{id}`), or undefined when it cannot. A public comment always can: a platform comment
+   * is public. An internal one only where nobody but agents sees comments anyway — an issue in a
+   * project the Service Desk API said is not a service project (learned from its 404), so no portal
+   * shows it (marked internal all the same). On a customer request it cannot: the edit's comment takes `body` and `visibility`
+   * (https://developer.atlassian.com/server/jira/platform/jira-rest-api-example-add-comment-8946422),
+   * and Jira documents no way to make it internal there — Cloud says to create an internal comment
+   * through the Service Desk API ("jsdPublic", https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-comments/).
+   * A comment the checks refuse is left to `ensure`, which reports it.
+   */
+  inEdit(nativeId: string, action: CommentAction, request: WriteRequest, write: JiraWrite): { add: { body: unknown; properties?: unknown[] } } | undefined {
+    let text: string;
+    try {
+      text = this.check(nativeId, action, request, write);
+    } catch {
+      return undefined;
+    }
+    if (action.visibility === 'public') return { add: { body: this.rest.flavour.commentBody(text) } };
+    const project = projectOf(request.planned.target.number);
+    if (!this.rest.source.serviceDesk || project === undefined || !this.plainProjects.has(project)) return undefined;
+    // Marked internal as a comment posted alone is: the add takes a Comment, whose `properties` the
+    // Cloud schema lists ("Optional on create and update"). Whether the edit honours it does not
+    // matter here — no portal shows this project's comments — so it only keeps what Jira stores the same.
+    return { add: { body: this.rest.flavour.commentBody(text), properties: [INTERNAL_COMMENT_PROPERTY] } };
+  }
+
+  /**
    * Comments append; a POST that succeeded just before a crash would be posted again on retry. The
    * marker inside the text lets a retry find the earlier comment first (newest 100 comments).
    */

@@ -1,10 +1,11 @@
-import type { WriteRequest, WriteResult } from '../../types.js';
+import type { PreviousValues, WriteRequest, WriteResult } from '../../types.js';
 import type { JiraGroups } from '../groups.js';
-import { readCurrent, type OwnWrites } from '../own-writes.js';
+import { readCurrent, type CurrentIssue, type OwnWrites } from '../own-writes.js';
 import type { JiraRest } from '../rest.js';
 import type { JiraWrite } from '../schema.js';
 import type { Session } from '../session.js';
 import type { JiraUsers } from '../users.js';
+import { currentIssueOf } from '../versions.js';
 import { describeTransitions, listTransitions } from './transitions.js';
 
 /** `assign` and `set-field`: field updates and status transitions on the ticket itself. */
@@ -22,11 +23,31 @@ export class FieldWriter {
   }
 
   async assign(nativeId: string, request: WriteRequest, write: JiraWrite, session: Session, signal: AbortSignal | undefined): Promise<WriteResult> {
+    const fields = await this.assignFields(write, signal);
+    return this.update(nativeId, request, fields, session, signal, { recordAssignment: true });
+  }
+
+  /** The fields an assign writes: the group in its field's shape, the assignee by accountId / username. */
+  async assignFields(write: JiraWrite, signal: AbortSignal | undefined): Promise<Record<string, unknown>> {
     const fields = await this.groups.withGroup(write.fields, write.group, signal);
     if (write.assignee !== undefined) {
       fields.assignee = write.assignee === null ? null : { [this.rest.flavour.userKey]: await this.users.resolve(write.assignee, signal) };
     }
-    return this.update(nativeId, request, fields, session, signal, { recordAssignment: true });
+    return fields;
+  }
+
+  /**
+   * The issue as the read-before-overwrite check sees it: the executor's batched read when it
+   * handed one (readVersions), else `GET /issue/{id}` (with the assignee and group field for an assign).
+   */
+  current(nativeId: string, request: WriteRequest, signal: AbortSignal | undefined, recordAssignment: boolean): Promise<CurrentIssue> {
+    if (request.current !== undefined) return Promise.resolve(currentIssueOf(request.current));
+    return readCurrent(this.rest, nativeId, signal, recordAssignment ? ['assignee', this.rest.groupFieldId()] : []);
+  }
+
+  /** What an assign replaces (for `deskbridge revert`), from what the check read. */
+  previousOf(current: CurrentIssue): PreviousValues {
+    return { group: groupName(current.fields[this.rest.groupFieldId()]), assignee: userName(current.fields.assignee) };
   }
 
   /**
@@ -46,8 +67,7 @@ export class FieldWriter {
       return { outcome: 'unchanged', ref: nativeId };
     }
     const { rest } = this;
-    const groupField = rest.groupFieldId();
-    const current = await readCurrent(rest, nativeId, signal, options.recordAssignment ? ['assignee', groupField] : []);
+    const current = await this.current(nativeId, request, signal, options.recordAssignment === true);
     if (this.ownWrites.changedByOthers(nativeId, current, request.planned.target.version, session, rest.flavour.userKey)) {
       return { outcome: 'superseded', ref: nativeId };
     }
@@ -60,13 +80,13 @@ export class FieldWriter {
     });
     this.ownWrites.noteWrite(nativeId);
     if (!options.recordAssignment) return { outcome: 'updated', ref: nativeId };
-    return { outcome: 'updated', ref: nativeId, previous: { group: groupName(current.fields[groupField]), assignee: userName(current.fields.assignee) } };
+    return { outcome: 'updated', ref: nativeId, previous: this.previousOf(current) };
   }
 
   /** Status changes go through the workflow: the transition is found by its name or its target status. */
   async transition(nativeId: string, request: WriteRequest, target: string, fields: Record<string, unknown> | undefined, session: Session, signal: AbortSignal | undefined): Promise<WriteResult> {
     const { rest } = this;
-    const current = await readCurrent(rest, nativeId, signal);
+    const current = await this.current(nativeId, request, signal, false);
     const wanted = target.toLowerCase();
     if (current.status?.toLowerCase() === wanted) {
       return { outcome: 'unchanged', ref: nativeId };

@@ -1,5 +1,5 @@
 import type { Action } from '../../../model/action.js';
-import type { WriteRequest, WriteResult } from '../../types.js';
+import type { CurrentRecord, WriteRequest, WriteResult } from '../../types.js';
 import type { JiraOperation } from '../failures.js';
 import type { OwnWrites } from '../own-writes.js';
 import { ISSUE_ID, ISSUE_KEY, type IssueRef } from '../refs.js';
@@ -24,8 +24,14 @@ export class IssueLinker {
     this.ownWrites = ownWrites;
   }
 
-  /** The issue's links of one type (either direction), read before linking so a retry adds none twice. */
-  async linksOf(nativeId: string, linkType: string, signal: AbortSignal | undefined): Promise<IssueLink[]> {
+  /**
+   * The issue's links of one type (either direction), read before linking so a retry adds none
+   * twice: from the executor's batched read when it carries them (readVersions asks for
+   * `issuelinks`), else `GET /issue/{id}?fields=issuelinks`.
+   */
+  async linksOf(nativeId: string, linkType: string, signal: AbortSignal | undefined, current?: CurrentRecord): Promise<IssueLink[]> {
+    const read = current === undefined ? undefined : IssueLinks.safeParse({ id: nativeId, fields: current.raw });
+    if (read?.success) return read.data.fields.issuelinks.filter((link) => link.type.name === linkType);
     const response = await this.rest.request({
       method: 'GET',
       url: `${this.rest.api}/issue/${nativeId}`,
@@ -54,7 +60,7 @@ export class IssueLinker {
     const original = action.original;
     const ref = this.originalRef(nativeId, action, request);
     const linkType = this.rest.source.duplicateLinkType;
-    const links = await this.linksOf(nativeId, linkType, signal);
+    const links = await this.linksOf(nativeId, linkType, signal, request.current);
     if (links.some((link) => linksTo(link, ref) || linksTo(link, { id: original.nativeId, key: original.number }))) {
       return { outcome: 'unchanged', ref: nativeId };
     }

@@ -1,7 +1,7 @@
 import type { JiraSource } from '../source.js';
 import { PlatformError } from '../../../http/errors.js';
 import type { Action } from '../../../model/action.js';
-import type { ProblemState, WriteResult } from '../../types.js';
+import type { CurrentRecord, ProblemState, WriteResult } from '../../types.js';
 import { jqlString } from '../jql.js';
 import type { OwnWrites } from '../own-writes.js';
 import { ISSUE_ID, ISSUE_KEY, correlationLabel, labelsWith } from '../refs.js';
@@ -108,10 +108,10 @@ export class ProblemWriter {
   }
 
   /** Links are checked on the incident first (either direction counts), then created. */
-  async link(nativeId: string, action: Extract<Action, { type: 'link-problem' }>, signal: AbortSignal | undefined): Promise<WriteResult> {
+  async link(nativeId: string, action: Extract<Action, { type: 'link-problem' }>, signal: AbortSignal | undefined, current?: CurrentRecord): Promise<WriteResult> {
     const problem = await this.resolve(action, signal);
     const linkType = this.rest.source.problemLinkType;
-    const links = await this.linker.linksOf(nativeId, linkType, signal);
+    const links = await this.linker.linksOf(nativeId, linkType, signal, current);
     if (links.some((link) => linksTo(link, problem))) {
       return { outcome: 'unchanged', ref: nativeId };
     }

@@ -251,7 +251,7 @@ function createIssue(call: RestCall): void {
   const created = requestBody.storeWrite(() =>
     site.store.createIssue({ ...parsed.patch, project: parsed.project ?? '', issueType: parsed.issueType ?? '', summary: parsed.patch.summary ?? '' }, state.user.accountId),
   );
-  for (const comment of parsed.comments) site.store.addComment(created.id, { body: comment }, state.user.accountId);
+  for (const comment of parsed.comments) site.store.addComment(created.id, comment, state.user.accountId);
   sendJson(res, 201, { id: created.id, key: created.key, self: self(call, `issue/${created.id}`) });
 }
 
@@ -272,7 +272,7 @@ function getIssue({ res, q, state, search, issue }: IssueCall): void {
 function editIssue({ site, res, q, body, state, search, requestBody, issue }: IssueCall): void {
   const parsed = requestBody.readWrite(body, state.apiVersion, false, issue);
   requestBody.storeWrite(() => site.store.updateIssue(issue.id, parsed.patch, state.user.accountId));
-  for (const comment of parsed.comments) site.store.addComment(issue.id, { body: comment }, state.user.accountId);
+  for (const comment of parsed.comments) site.store.addComment(issue.id, comment, state.user.accountId);
   if (site.flavour === 'cloud' && q.get('returnIssue') === 'true') {
     return sendJson(res, 200, renderIssue(issue, state.render, new FieldSelection(['*all']), search.parseExpand(q.get('expand'))));
   }
@@ -348,7 +348,7 @@ function doTransition({ site, res, body, state, requestBody, issue }: IssueCall)
   if (!TRANSITIONS.some((t) => t.id === String(id))) throw jiraError(400, [`Transition id '${String(id)}' is not valid for this issue.`]);
   const comments = requestBody.readWrite({ update: body['update'] ?? {} }, state.apiVersion, false, issue).comments;
   requestBody.storeWrite(() => site.store.transition(issue.id, String(id), state.user.accountId, resolution === undefined ? {} : { resolution }));
-  for (const comment of comments) site.store.addComment(issue.id, { body: comment }, state.user.accountId);
+  for (const comment of comments) site.store.addComment(issue.id, comment, state.user.accountId);
   res.writeHead(204);
   res.end();
 }

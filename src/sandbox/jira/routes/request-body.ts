@@ -8,7 +8,8 @@ export interface ParsedWrite {
   patch: IssuePatch;
   project?: string;
   issueType?: string;
-  comments: RichText[];
+  /** Comments added through `update.comment` (edit, transition, create), internal when their `sd.public.comment` property says so. */
+  comments: { body: RichText; public: boolean }[];
 }
 
 /** Request bodies → store values: issue fields and updates, user references, rich text; Jira-style field errors. */
@@ -180,7 +181,10 @@ export function createRequestBody(site: JiraSite) {
         for (const op of ops as Record<string, unknown>[]) {
           const add = op['add'] as Record<string, unknown> | undefined;
           const text = readCommentBody(add?.['body'], apiVersion);
-          if (text) parsed.comments.push(text);
+          // The add operation's value is a Comment, whose `properties` Cloud documents as "Optional on
+          // create and update" (Comment schema, https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-comments/);
+          // JSM keeps the internal flag in the sd.public.comment property, as on POST /comment.
+          if (text) parsed.comments.push({ body: text, public: !internalProperty(add?.['properties']) });
           else errors['comment'] = 'Comment body is not valid!';
         }
       } else {
@@ -203,6 +207,19 @@ export function createRequestBody(site: JiraSite) {
     }
     errors['components'] = "Could not find valid 'id' or 'name' in components object.";
     return undefined;
+  }
+
+  function internalProperty(properties: unknown): boolean {
+    return (
+      Array.isArray(properties) &&
+      properties.some(
+        (p) =>
+          typeof p === 'object' &&
+          p !== null &&
+          (p as Record<string, unknown>)['key'] === 'sd.public.comment' &&
+          ((p as Record<string, unknown>)['value'] as Record<string, unknown> | undefined)?.['internal'] === true,
+      )
+    );
   }
 
   /** v3 comments must be ADF; v2 comments are strings (wiki markup). */
