@@ -314,7 +314,8 @@ const COST_PLATFORMS: CostPlatform[] = [
     name: `Jira ${flavour === 'cloud' ? 'Cloud' : 'DC'}`,
     args: ['--platform', 'jira', '--flavour', flavour, '--seed', 'hadoop', '--limit', '3000'],
     source: JIRA(flavour),
-    maxPage: 100,
+      // Data Center's documented maximum (jira.search.views.default.max); Cloud's /search/jql answers ~100 with the fields a pass asks for.
+      maxPage: flavour === 'cloud' ? 100 : 1000,
     listScopes: 1,
     notesAreRecords: false,
     unassign: (url, id) => control(url, `/issues/${encodeURIComponent(id)}?user=tbecker`, 'PATCH', { team: null, assignee: null }),
