@@ -200,7 +200,9 @@ async function reliability(): Promise<void> {
   line('   throughput under 10% faults (errors only) / fault-free', (tps(quick) / tps(clean)).toFixed(2));
 
   // Budget = the sandbox's limit: 100 requests per 10 s window, i.e. 600 per minute, as the source's `budget`.
-  const limited = await syncAgainst([...eventLog(25_000), '--rate-limit', '100', '--rate-window', '10'], snow({ budget: '600/min', rateLimit: { requestsPerMinute: 1_000_000, concurrency: 4 } }), { timeLimitMs: 35_000 });
+  const limited = await syncAgainst([...eventLog(25_000), '--rate-limit', '100', '--rate-window', '10'], snow({ budget: '600/min', rateLimit: { requestsPerMinute: 1_000_000, concurrency: 4 } }), {
+    timeLimitMs: 35_000,
+  });
   const perSecond = limited.served.ok / limited.seconds;
   line(
     '   budget = sandbox limit (600/min): share of requests answered 429',
@@ -314,8 +316,8 @@ const COST_PLATFORMS: CostPlatform[] = [
     name: `Jira ${flavour === 'cloud' ? 'Cloud' : 'DC'}`,
     args: ['--platform', 'jira', '--flavour', flavour, '--seed', 'hadoop', '--limit', '3000'],
     source: JIRA(flavour),
-      // Data Center's documented maximum (jira.search.views.default.max); Cloud's /search/jql answers ~100 with the fields a pass asks for.
-      maxPage: flavour === 'cloud' ? 100 : 1000,
+    // Data Center's documented maximum (jira.search.views.default.max); Cloud's /search/jql answers ~100 with the fields a pass asks for.
+    maxPage: flavour === 'cloud' ? 100 : 1000,
     listScopes: 1,
     notesAreRecords: false,
     unassign: (url, id) => control(url, `/issues/${encodeURIComponent(id)}?user=tbecker`, 'PATCH', { team: null, assignee: null }),
