@@ -5,7 +5,7 @@ import type { WriteRequest } from '../types.js';
  * Writes of one plan to one record that the Table API takes as ONE `PATCH {table}/{sys_id}`: an
  * update may set ordinary fields and append to the journal fields (`work_notes`, `comments`) at
  * once, and the instance records it as one update (one `sys_mod_count` step, one audit entry).
- * Table API PATCH: https://www.servicenow.com/docs/r/api-reference/rest-apis/c_TableAPI.html
+ * Table API PATCH: https://www.servicenow.com/docs/r/yokohama/api-reference/rest-apis/c_TableAPI.html
  * `link-problem` is left out: finding its problem takes a request of its own anyway, and its
  * "someone else's link" outcome (`skipped`) would have to hold back the rest of the body.
  */

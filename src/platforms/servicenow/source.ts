@@ -49,7 +49,7 @@ export const ServiceNowSource = z.strictObject({
   /**
    * Records per page: the Table API's own default `sysparm_limit` (10,000) — fewest requests per
    * changed record; large values only "can impact system performance", and the keyset paging stays
-   * correct at any size. https://www.servicenow.com/docs/r/api-reference/rest-apis/c_TableAPI.html
+   * correct at any size. https://www.servicenow.com/docs/r/yokohama/api-reference/rest-apis/c_TableAPI.html
    */
   pageSize: z.number().int().min(1).max(10_000).default(10_000),
   startFrom: common.startFrom,
