@@ -47,25 +47,30 @@ export interface GroupPlan {
   parts: GroupPart[];
   /** An assign or set-field sends fields: the lost-update check (and assign's `previous`) comes first. */
   checksVersion: boolean;
+  /** Notes an earlier attempt may have posted: looked for by marker before sending, and left out when found. */
+  retriedComments: { index: number; element: JournalField; marker: string }[];
 }
 
 /**
  * The one PATCH these requests become, or undefined when they cannot go as one and must be sent
- * one by one through `apply`: a retry (its earlier attempt may have landed, so each comment's
- * marker must be looked for first), an action this module does not combine, a comment that fails
- * its checks (alone it gets its own refusal, the others still go), or two requests setting the
- * same field (two notes: one `work_notes` value holds one entry).
+ * one by one through `apply`: an action this module does not combine, a comment that fails its
+ * checks (alone it gets its own refusal, the others still go), or two requests setting the same
+ * field (two notes: one `work_notes` value holds one entry). Retries are combined as well: their
+ * notes are listed for a marker look-up before sending.
  */
 export function planGroup(nativeId: string, requests: readonly WriteRequest[]): GroupPlan | undefined {
   if (requests.length === 0) return undefined;
   const body: Record<string, unknown> = {};
   const parts: GroupPart[] = [];
   let checksVersion = false;
-  for (const request of requests) {
-    if (!request.firstAttempt || request.planned.target.nativeId !== nativeId) return undefined;
+  const retriedComments: GroupPlan['retriedComments'] = [];
+  for (const [index, request] of requests.entries()) {
+    if (request.planned.target.nativeId !== nativeId) return undefined;
     const { action } = request;
     if (action.type === 'comment') {
-      if ('refused' in checkComment(nativeId, action, request)) return undefined;
+      const checked = checkComment(nativeId, action, request);
+      if ('refused' in checked) return undefined;
+      if (!request.firstAttempt) retriedComments.push({ index, element: checked.element, marker: request.marker });
     } else if (action.type !== 'assign' && action.type !== 'set-field') {
       return undefined;
     }
@@ -82,5 +87,5 @@ export function planGroup(nativeId: string, requests: readonly WriteRequest[]): 
     if (action.type !== 'comment') checksVersion = true;
     parts.push(action.type);
   }
-  return { body, parts, checksVersion };
+  return { body, parts, checksVersion, retriedComments };
 }

@@ -364,10 +364,12 @@ class ServiceNowConnector implements Connector {
    * Assignment, field updates and notes of one plan to one record in ONE PATCH (see group.ts):
    * the checks `apply` makes come first — each comment's element and marker, then the version
    * (from `current`, else one GET) when fields are overwritten. Someone else's change since
-   * planning → every request `superseded`, nothing sent. Undefined, nothing sent, when they cannot
-   * go as one (a retry among them: `apply` then looks for each earlier note by its marker).
-   * The PATCH appends journal entries, so the HTTP client never repeats it after an unclear
-   * failure; the outbox retries the group one by one, markers looked up.
+   * planning → every request `superseded`, nothing sent. A retried note is looked for by its marker
+   * first, as `apply` does, and left out when found. Undefined, nothing sent, when they cannot go
+   * as one (see `planGroup`). The PATCH appends journal entries, so the HTTP client never repeats
+   * it after an unclear failure; the outbox retries the group, and the marker look-up then tells
+   * whether it landed. A retried group goes as one PATCH too, so a write interrupted by a crash
+   * leaves the ticket exactly as an uninterrupted one would (one update, one note).
    */
   async applyGroup(requests: readonly WriteRequest[], signal?: AbortSignal): Promise<WriteResult[] | undefined> {
     const first = requests[0];
@@ -385,6 +387,14 @@ class ServiceNowConnector implements Connector {
         return requests.map(() => ({ outcome: 'superseded', ref: nativeId }));
       }
       previous = state.previous;
+    }
+    // A retried note whose earlier attempt landed (with or without the rest of its PATCH) is not
+    // posted again; the rest is: setting the same assignment twice changes nothing.
+    for (const { index, element, marker } of plan.retriedComments) {
+      if (await this.journalHas(nativeId, element, marker, signal)) {
+        delete plan.body[element];
+        plan.parts[index] = 'unchanged';
+      }
     }
     if (Object.keys(plan.body).length > 0) {
       await this.patch(nativeId, plan.body, signal, { appends: plan.parts.includes('comment') });
@@ -515,31 +525,33 @@ class ServiceNowConnector implements Connector {
     if ('refused' in checked) {
       throw this.badRequest(checked.refused, checked.hint);
     }
-    const { element } = checked;
-    if (!request.firstAttempt) {
-      const asked: Asked[] = [
-        { field: 'element_id', equals: nativeId },
-        { field: 'element', equals: element },
-        { field: 'value', contains: request.marker },
-      ];
-      const query = this.guard(() => and(condition('element_id', '=', nativeId), condition('element', '=', element), condition('value', 'LIKE', request.marker)));
-      const response = await this.http.request({
-        method: 'GET',
-        url: `/api/now/table/${JOURNAL_TABLE}`,
-        params: { sysparm_query: query, sysparm_fields: ['sys_id', ...askedFields(asked)].join(','), sysparm_limit: 1 },
-        operation: 'comment-lookup',
-        signal,
-      });
-      const found = this.parse(SysIdList, response.data, 'journal lookup').result;
-      // A widened answer would make us skip a note that was never posted.
-      this.checkLookup(JOURNAL_TABLE, found, asked);
-      if (found.length > 0) {
-        return { outcome: 'unchanged', ref: nativeId };
-      }
+    if (!request.firstAttempt && (await this.journalHas(nativeId, checked.element, request.marker, signal))) {
+      return { outcome: 'unchanged', ref: nativeId };
     }
     // Not re-sent blindly on a timeout: the outbox retries the whole step, lookup included.
     await this.patch(nativeId, request.fields, signal, { appends: true });
     return { outcome: 'created', ref: nativeId };
+  }
+
+  /** Whether an earlier attempt of a note already landed: its marker is in the record's journal. */
+  private async journalHas(nativeId: string, element: string, marker: string, signal: AbortSignal | undefined): Promise<boolean> {
+    const asked: Asked[] = [
+      { field: 'element_id', equals: nativeId },
+      { field: 'element', equals: element },
+      { field: 'value', contains: marker },
+    ];
+    const query = this.guard(() => and(condition('element_id', '=', nativeId), condition('element', '=', element), condition('value', 'LIKE', marker)));
+    const response = await this.http.request({
+      method: 'GET',
+      url: `/api/now/table/${JOURNAL_TABLE}`,
+      params: { sysparm_query: query, sysparm_fields: ['sys_id', ...askedFields(asked)].join(','), sysparm_limit: 1 },
+      operation: 'comment-lookup',
+      signal,
+    });
+    const found = this.parse(SysIdList, response.data, 'journal lookup').result;
+    // A widened answer would make us skip a note that was never posted.
+    this.checkLookup(JOURNAL_TABLE, found, asked);
+    return found.length > 0;
   }
 
   /** Creation is made idempotent by the problem's correlation_id, which carries the pattern key. */

@@ -100,7 +100,7 @@ describe('ServiceNow batched version read and combined PATCH against the sandbox
     expect(store.journal(sysId, 'work_notes').map((entry) => entry.value)).toEqual([NOTE]);
   });
 
-  it('a combined PATCH the instance applied but answered 503 is finished one by one: the assignment is not superseded by itself, the note is found, not posted again', async () => {
+  it('a combined PATCH the instance applied but answered 503 is retried as a group: the assignment is not superseded by itself, the note is found, not posted again', async () => {
     const { store, incidents } = seeded();
     const connector = await start(store);
     const record = { ...store.get('incident', incidents[0]?.['sys_id'] ?? '') };
@@ -109,13 +109,27 @@ describe('ServiceNow batched version read and combined PATCH against the sandbox
 
     await expect(connector.applyGroup?.(assignAndNote(record, true))).rejects.toMatchObject({ details: { code: 'server', status: 503 } });
     sandbox?.setFaults(null);
-    // The outbox retries: the group is declined (a retry among it), so each write goes through apply.
-    const retried = assignAndNote(record, false, (await connector.readVersions?.([sysId]))?.get(sysId));
-    expect(await connector.applyGroup?.(retried)).toBeUndefined();
-    const outcomes = [];
-    for (const request of retried) outcomes.push((await connector.apply(request)).outcome);
+    const results = await connector.applyGroup?.(assignAndNote(record, false, (await connector.readVersions?.([sysId]))?.get(sysId)));
 
-    expect(outcomes).toEqual(['updated', 'unchanged']);
+    expect(results?.map((r) => r.outcome)).toEqual(['updated', 'unchanged']);
     expect(store.journal(sysId, 'work_notes').map((entry) => entry.value)).toEqual([NOTE]);
+    // One update in all, as without the failure: the repeated assignment changed nothing.
+    expect(store.get('incident', sysId)?.['sys_mod_count']).toBe(String(Number(record['sys_mod_count']) + 1));
+  });
+
+  it('a combined PATCH refused before the instance applied it is retried as ONE update with both, as an uninterrupted write', async () => {
+    const { store, incidents } = seeded();
+    const connector = await start(store);
+    const record = { ...store.get('incident', incidents[0]?.['sys_id'] ?? '') };
+    const sysId = record['sys_id'] ?? '';
+    sandbox?.setFaults({ rate: 1, kinds: ['server-error'], serverErrorStatuses: [503], retryAfterOn503: false, afterApplyShare: 0, methods: ['PATCH'], seed: 7 });
+
+    await expect(connector.applyGroup?.(assignAndNote(record, true))).rejects.toMatchObject({ details: { code: 'server', status: 503 } });
+    sandbox?.setFaults(null);
+    const results = await connector.applyGroup?.(assignAndNote(record, false, (await connector.readVersions?.([sysId]))?.get(sysId)));
+
+    expect(results?.map((r) => r.outcome)).toEqual(['updated', 'created']);
+    expect(store.journal(sysId, 'work_notes').map((entry) => entry.value)).toEqual([NOTE]);
+    expect(store.get('incident', sysId)?.['sys_mod_count']).toBe(String(Number(record['sys_mod_count']) + 1));
   });
 });

@@ -146,27 +146,48 @@ describe('ServiceNow write cost', () => {
     expect(results?.map((r) => r.outcome)).toEqual(['updated', 'created']);
   });
 
-  it('sends nothing and leaves a group with a retried write to apply, which looks for the earlier note by its marker', async () => {
+  it('retries a group as one PATCH after looking for its note by marker: not found → assignment and note together', async () => {
     const { connector } = harness();
-    const retried = [write(ASSIGN, ASSIGN_FIELDS, { firstAttempt: false, current: current('3', 'svc.deskbridge') }), note({ firstAttempt: false })];
-
-    expect(await connector.applyGroup?.(retried)).toBeUndefined();
-    expect(connector.requestCount()).toBe(0);
-
-    // The executor's one-by-one path: the assign (our earlier attempt landed) and the note, found.
     http
       .mock(BASE_URL)
-      .patch(`/api/now/table/incident/${INCIDENT}`, { assignment_group: 'Network' })
-      .query(WRITE_PARAMS)
-      .reply(200, fixture('incident-patched'))
       .get('/api/now/table/sys_journal_field')
       .query({ sysparm_query: `element_id=${INCIDENT}^element=work_notes^valueLIKE${MARKER}`, sysparm_fields: 'sys_id,element_id,element,value', sysparm_limit: '1' })
-      .reply(200, { result: [{ sys_id: '7e0f9a1c1b6d41109a5de1f2c3b4a611', element_id: INCIDENT, element: 'work_notes', value: NOTE }] });
-    const [assign, comment] = retried as [WriteRequest, WriteRequest];
+      .reply(200, { result: [] })
+      .patch(`/api/now/table/incident/${INCIDENT}`, { assignment_group: 'Network', work_notes: NOTE })
+      .query(WRITE_PARAMS)
+      .reply(200, fixture('incident-patched'));
 
-    expect(await connector.apply(assign)).toMatchObject({ outcome: 'updated' });
-    expect(await connector.apply(comment)).toEqual({ outcome: 'unchanged', ref: INCIDENT });
-    expect(http.requests().map((r) => r.method)).toEqual(['PATCH', 'GET']);
+    const results = await connector.applyGroup?.([write(ASSIGN, ASSIGN_FIELDS, { firstAttempt: false, current: current('2', 'beth.anglin') }), note({ firstAttempt: false })]);
+
+    expect(results?.map((r) => r.outcome)).toEqual(['updated', 'created']);
+    expect(http.requests().map((r) => r.method)).toEqual(['GET', 'PATCH']);
+  });
+
+  it('retries a group whose earlier PATCH landed without posting the note again: found by marker → only the assignment is sent', async () => {
+    const { connector } = harness();
+    http
+      .mock(BASE_URL)
+      .get('/api/now/table/sys_journal_field')
+      .query({ sysparm_query: `element_id=${INCIDENT}^element=work_notes^valueLIKE${MARKER}`, sysparm_fields: 'sys_id,element_id,element,value', sysparm_limit: '1' })
+      .reply(200, { result: [{ sys_id: '7e0f9a1c1b6d41109a5de1f2c3b4a611', element_id: INCIDENT, element: 'work_notes', value: NOTE }] })
+      .patch(`/api/now/table/incident/${INCIDENT}`, { assignment_group: 'Network' })
+      .query(WRITE_PARAMS)
+      .reply(200, fixture('incident-patched'));
+
+    // The batched read shows our own earlier attempt: not someone else's change.
+    const results = await connector.applyGroup?.([write(ASSIGN, ASSIGN_FIELDS, { firstAttempt: false, current: current('3', 'svc.deskbridge') }), note({ firstAttempt: false })]);
+
+    expect(results?.map((r) => r.outcome)).toEqual(['updated', 'unchanged']);
+    expect(http.requests().map((r) => r.method)).toEqual(['GET', 'PATCH']);
+  });
+
+  it('supersedes a retried group changed by a person since, without looking for the note', async () => {
+    const { connector } = harness();
+
+    const results = await connector.applyGroup?.([write(ASSIGN, ASSIGN_FIELDS, { firstAttempt: false, current: current('4', 'alice.tech') }), note({ firstAttempt: false })]);
+
+    expect(results?.map((r) => r.outcome)).toEqual(['superseded', 'superseded']);
+    expect(connector.requestCount()).toBe(0);
   });
 
   it('does not re-send the combined PATCH after an unclear failure: it appended a journal entry', async () => {
