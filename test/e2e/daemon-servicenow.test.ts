@@ -6,6 +6,8 @@ import { missingData } from '../helpers/data.js';
 import { inProcess } from '../helpers/cli-in-process.js';
 import { outboxCommand } from '../../src/cli/inspect.js';
 import { startRequestHookProxy } from '../helpers/request-hook-proxy.js';
+import { startWriteBlockingProxy } from '../helpers/write-blocking-proxy.js';
+import { TestClock } from '../helpers/clock.js';
 
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
 
@@ -140,6 +142,30 @@ describe('daemon against the ServiceNow sandbox (real HTTP, real SQLite)', () =>
     expect(result.results[0]?.written.superseded).toBe(2);
     expect(writesIn(sandbox)).toBe(0);
     expect(snapshot(sandbox)[number]).toMatchObject({ group: 'Desktop Support', assignee: 'Alice Tech', notes: [] });
+  });
+
+  it('finishes a routed incident whose combined PATCH failed with one more PATCH on retry: one update, one note', async () => {
+    const sandbox = await e2e.serviceNow({});
+    const incident = sandbox.store.insert('incident', { short_description: 'Router reboot loop', category: 'network', state: '1' }, 'caller.one', { inputDisplayValue: true });
+    const number = incident['number'] ?? '';
+    const modCount = Number(incident['sys_mod_count']);
+    const proxy = e2e.closeAfter(await startWriteBlockingProxy(sandbox.url));
+    const clock = new TestClock();
+    const { daemon } = e2e.daemon(writeConfig(proxy.url), { now: clock.now });
+
+    proxy.blockWrites = true;
+    const first = await daemon.runOnce({ settle: false });
+    expect(first.results[0]?.written.failed).toBe(2);
+    proxy.blockWrites = false;
+    sandbox.resetRequestLog();
+    clock.advance(1_100); // the outbox's first retry delay
+    const second = await daemon.runOnce();
+
+    expect(second.results[0]?.written.sent).toBe(2);
+    // The retry looks for the note by its marker, then sends assignment and note together.
+    expect(sandbox.requestLog.filter((r) => r.path.startsWith('/api/') && r.method !== 'GET').map((r) => r.method)).toEqual(['PATCH']);
+    expect(snapshot(sandbox)[number]).toMatchObject({ group: 'Network Operations', modCount: String(modCount + 1) });
+    expect(snapshot(sandbox)[number]?.notes).toHaveLength(1);
   });
 
   it('stops a source whose credentials are refused, with a message that says what to fix', async () => {
