@@ -5,6 +5,9 @@ import { snapshot, writeConfig, writesIn, type PlatformSnapshot } from '../helpe
 import { missingData } from '../helpers/data.js';
 import { inProcess } from '../helpers/cli-in-process.js';
 import { outboxCommand } from '../../src/cli/inspect.js';
+import { startRequestHookProxy } from '../helpers/request-hook-proxy.js';
+import { startWriteBlockingProxy } from '../helpers/write-blocking-proxy.js';
+import { TestClock } from '../helpers/clock.js';
 
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
 
@@ -43,6 +46,8 @@ describe('daemon against the ServiceNow sandbox (real HTTP, real SQLite)', () =>
 
     expect(first.ok).toBe(true);
     expect(expected.size).toBeGreaterThan(20);
+    // One PATCH per routed incident: its assignment and its note go together.
+    expect(writesIn(sandbox)).toBe(expected.size);
     for (const [number, want] of expected) {
       const got = after[number];
       expect(got?.group, number).toBe(want.group);
@@ -97,6 +102,70 @@ describe('daemon against the ServiceNow sandbox (real HTTP, real SQLite)', () =>
 
     expect(second.results[0]?.routedByGroup).toEqual({ 'Network Operations': 1 });
     expect(snapshot(sandbox)[created['number'] ?? '']?.group).toBe('Network Operations');
+  });
+
+  it('writes a routed incident with ONE request (assignment and note in one PATCH), checked by one batched version read', async () => {
+    const sandbox = await e2e.serviceNow({});
+    const incident = sandbox.store.insert('incident', { short_description: 'Wi-Fi down in building B', category: 'network', state: '1' }, 'beth.anglin', { inputDisplayValue: true });
+    const sysId = incident['sys_id'] ?? '';
+    const { daemon } = e2e.daemon(writeConfig(sandbox.url));
+
+    const result = await daemon.runOnce();
+
+    expect(result.results[0]?.written.sent).toBe(2);
+    const writes = sandbox.requestLog.filter((r) => r.path.startsWith('/api/') && r.method !== 'GET');
+    expect(writes.map((r) => `${r.method} ${r.path}`)).toEqual([`PATCH /api/now/table/incident/${sysId}`]);
+    // The lost-update check: one sys_idIN list read for the batch, no GET of the record itself.
+    const checks = sandbox.requestLog.filter((r) => r.method === 'GET' && (r.path.endsWith(sysId) || decodeURIComponent(r.query).includes('sys_idIN')));
+    expect(checks.map((r) => r.path)).toEqual(['/api/now/table/incident']);
+    expect(snapshot(sandbox)[incident['number'] ?? '']).toMatchObject({ group: 'Network Operations', notes: [expect.stringContaining('network-to-netops') as unknown] });
+  });
+
+  it('keeps a person’s edit made between planning and writing: the batched read sees it and nothing is written', async () => {
+    const sandbox = await e2e.serviceNow({});
+    const incident = sandbox.store.insert('incident', { short_description: 'Switch port flapping', category: 'network', state: '1' }, 'caller.one', { inputDisplayValue: true });
+    const number = incident['number'] ?? '';
+    let edited = false;
+    // The technician takes the ticket after deskbridge planned from it, just before its writes.
+    const proxy = e2e.closeAfter(
+      await startRequestHookProxy(sandbox.url, (req) => {
+        if (edited || req.method !== 'GET' || !decodeURIComponent(req.url ?? '').includes('sys_idIN')) return;
+        edited = true;
+        sandbox.store.update('incident', incident['sys_id'] ?? '', { assignment_group: 'Desktop Support', assigned_to: 'Alice Tech' }, 'alice.tech', { inputDisplayValue: true });
+      }),
+    );
+    const { daemon } = e2e.daemon(writeConfig(proxy.url));
+
+    const result = await daemon.runOnce();
+
+    expect(edited).toBe(true);
+    expect(result.results[0]?.written.superseded).toBe(2);
+    expect(writesIn(sandbox)).toBe(0);
+    expect(snapshot(sandbox)[number]).toMatchObject({ group: 'Desktop Support', assignee: 'Alice Tech', notes: [] });
+  });
+
+  it('finishes a routed incident whose combined PATCH failed with one more PATCH on retry: one update, one note', async () => {
+    const sandbox = await e2e.serviceNow({});
+    const incident = sandbox.store.insert('incident', { short_description: 'Router reboot loop', category: 'network', state: '1' }, 'caller.one', { inputDisplayValue: true });
+    const number = incident['number'] ?? '';
+    const modCount = Number(incident['sys_mod_count']);
+    const proxy = e2e.closeAfter(await startWriteBlockingProxy(sandbox.url));
+    const clock = new TestClock();
+    const { daemon } = e2e.daemon(writeConfig(proxy.url), { now: clock.now });
+
+    proxy.blockWrites = true;
+    const first = await daemon.runOnce({ settle: false });
+    expect(first.results[0]?.written.failed).toBe(2);
+    proxy.blockWrites = false;
+    sandbox.resetRequestLog();
+    clock.advance(1_100); // the outbox's first retry delay
+    const second = await daemon.runOnce();
+
+    expect(second.results[0]?.written.sent).toBe(2);
+    // The retry looks for the note by its marker, then sends assignment and note together.
+    expect(sandbox.requestLog.filter((r) => r.path.startsWith('/api/') && r.method !== 'GET').map((r) => r.method)).toEqual(['PATCH']);
+    expect(snapshot(sandbox)[number]).toMatchObject({ group: 'Network Operations', modCount: String(modCount + 1) });
+    expect(snapshot(sandbox)[number]?.notes).toHaveLength(1);
   });
 
   it('stops a source whose credentials are refused, with a message that says what to fix', async () => {

@@ -3,7 +3,21 @@ import { createHttpClient, type HttpClient, type HttpLogger } from '../../http/c
 import { PlatformError } from '../../http/errors.js';
 import type { Action } from '../../model/action.js';
 import type { ConnectorDeps } from '../deps.js';
-import type { Capabilities, Connector, InitResult, PlatformDirectory, PullOptions, PullPage, ProblemState, PulledRecord, UnreadableRecord, WriteRequest, WriteResult } from '../types.js';
+import type {
+  Capabilities,
+  Connector,
+  CurrentRecord,
+  InitResult,
+  PlatformDirectory,
+  PreviousValues,
+  PullOptions,
+  PullPage,
+  ProblemState,
+  PulledRecord,
+  UnreadableRecord,
+  WriteRequest,
+  WriteResult,
+} from '../types.js';
 import { createServiceNowAuth, type ServiceNowAuth } from './auth.js';
 import { describeServiceNowFailure } from './failures.js';
 import { type EncodedQuery, EncodedQueryError, and, anyOf, assertFieldName, condition, configuredQuery, inList, orderBy } from './query.js';
@@ -11,6 +25,7 @@ import { DuplicateCheck, FieldValue, ProblemRow, RecordEnvelope, SysIdList, Tabl
 import { isoToGlideDateTime } from './time.js';
 import { type Asked, askedFields, widened, widenedLookupError } from './lookup.js';
 import { ServiceNowDirectory } from './directory.js';
+import { GROUPABLE_ACTIONS, checkComment, planGroup } from './group.js';
 
 export const SERVICENOW_CAPABILITIES = {
   internalComments: true,
@@ -45,6 +60,11 @@ const ASSIGNMENT_FIELDS = { group: 'assignment_group', assignee: 'assigned_to' }
 /** `create-task`: follow-up tasks of an incident live in incident_task, tied to it by `incident`. */
 const TASK_TABLE = 'incident_task';
 const TASK_PARENT_TABLE = 'incident';
+/**
+ * Records per batched version read (`sys_idIN…`): the executor asks for 50 at a time; 100 sys_ids
+ * (3.3 kB) still keep the URL well under instance/proxy limits.
+ */
+const VERSION_READ_CHUNK = 100;
 
 /** Read parameters: both stored and display values, no reference links (smaller pages). */
 const READ_PARAMS = { sysparm_display_value: 'all', sysparm_exclude_reference_link: 'true' } as const;
@@ -77,6 +97,7 @@ class ServiceNowConnector implements Connector {
   readonly platform = 'servicenow';
   readonly sourceId: string;
   readonly capabilities: Capabilities = SERVICENOW_CAPABILITIES;
+  readonly groupableActions = GROUPABLE_ACTIONS;
   private readonly source: ServiceNowSource;
   private readonly http: HttpClient;
   private readonly auth: ServiceNowAuth;
@@ -274,7 +295,11 @@ class ServiceNowConnector implements Connector {
         if (Object.keys(request.fields).length === 0) {
           return { outcome: 'unchanged', ref: nativeId };
         }
-        if (await this.changedByOthers(nativeId, request.planned.target.version, signal)) {
+        if (
+          request.current?.updatedBy !== undefined
+            ? this.changedByOthersSince(request.planned.target.version, request.current.version, request.current.updatedBy)
+            : await this.changedByOthers(nativeId, request.planned.target.version, signal)
+        ) {
           return { outcome: 'superseded', ref: nativeId };
         }
         await this.patch(nativeId, request.fields, signal);
@@ -302,6 +327,23 @@ class ServiceNowConnector implements Connector {
     if (Object.keys(request.fields).length === 0) {
       return { outcome: 'unchanged', ref: nativeId };
     }
+    const state = await this.assignmentState(nativeId, request.current, signal);
+    if (this.changedByOthersSince(request.planned.target.version, state.version, state.updatedBy)) {
+      return { outcome: 'superseded', ref: nativeId };
+    }
+    await this.patch(nativeId, request.fields, signal);
+    return { outcome: 'updated', ref: nativeId, previous: state.previous };
+  }
+
+  /**
+   * The record's version, its last updater and its assignment (what an assign replaces): from the
+   * batched read when the executor made one, else one GET. A batched read that could not say who
+   * changed the record last is not enough to decide "changed by others", so the GET decides then.
+   */
+  private async assignmentState(nativeId: string, current: CurrentRecord | undefined, signal: AbortSignal | undefined): Promise<{ version: string; updatedBy: string; previous: PreviousValues }> {
+    if (current?.updatedBy !== undefined) {
+      return { version: current.version, updatedBy: current.updatedBy, previous: previousAssignment(current.raw) };
+    }
     const response = await this.http.request({
       method: 'GET',
       url: `${this.tablePath}/${nativeId}`,
@@ -309,19 +351,112 @@ class ServiceNowConnector implements Connector {
       operation: 'version-check',
       signal,
     });
-    const current = this.parse(DuplicateCheck, response.data, 'version check').result;
-    const version = fieldValue(current.sys_mod_count);
-    const updatedBy = fieldValue(current.sys_updated_by);
+    const read = this.parse(DuplicateCheck, response.data, 'version check').result;
+    const version = fieldValue(read.sys_mod_count);
+    const updatedBy = fieldValue(read.sys_updated_by);
     // As strict as the plain version check: without both, "changed by others" cannot be decided.
     if (version === undefined || version === '' || updatedBy === undefined) {
       throw this.badResponse(`ServiceNow returned an unreadable version check for source ${this.sourceId}`);
     }
-    if (this.changedByOthersSince(request.planned.target.version, version, updatedBy)) {
-      return { outcome: 'superseded', ref: nativeId };
+    return { version, updatedBy, previous: previousAssignment(read) };
+  }
+
+  /**
+   * Assignment, field updates and notes of one plan to one record in ONE PATCH (see group.ts):
+   * the checks `apply` makes come first — each comment's element and marker, then the version
+   * (from `current`, else one GET) when fields are overwritten. Someone else's change since
+   * planning → every request `superseded`, nothing sent. A retried note is looked for by its marker
+   * first, as `apply` does, and left out when found. Undefined, nothing sent, when they cannot go
+   * as one (see `planGroup`). The PATCH appends journal entries, so the HTTP client never repeats
+   * it after an unclear failure; the outbox retries the group, and the marker look-up then tells
+   * whether it landed. A retried group goes as one PATCH too, so a write interrupted by a crash
+   * leaves the ticket exactly as an uninterrupted one would (one update, one note).
+   */
+  async applyGroup(requests: readonly WriteRequest[], signal?: AbortSignal): Promise<WriteResult[] | undefined> {
+    const first = requests[0];
+    if (first === undefined) return undefined;
+    const nativeId = first.planned.target.nativeId;
+    // `apply` refuses such a target with a message of its own.
+    if (!SYS_ID.test(nativeId)) return undefined;
+    const plan = planGroup(nativeId, requests);
+    if (plan === undefined) return undefined;
+    let previous: PreviousValues | undefined;
+    if (plan.checksVersion) {
+      const current = requests.find((request) => request.current !== undefined)?.current;
+      const state = await this.assignmentState(nativeId, current, signal);
+      if (this.changedByOthersSince(first.planned.target.version, state.version, state.updatedBy)) {
+        return requests.map(() => ({ outcome: 'superseded', ref: nativeId }));
+      }
+      previous = state.previous;
     }
-    const previous = { group: shownValue(current[ASSIGNMENT_FIELDS.group]), assignee: shownValue(current[ASSIGNMENT_FIELDS.assignee]) };
-    await this.patch(nativeId, request.fields, signal);
-    return { outcome: 'updated', ref: nativeId, previous };
+    // A retried note whose earlier attempt landed (with or without the rest of its PATCH) is not
+    // posted again; the rest is: setting the same assignment twice changes nothing.
+    for (const { index, element, marker } of plan.retriedComments) {
+      if (await this.journalHas(nativeId, element, marker, signal)) {
+        delete plan.body[element];
+        plan.parts[index] = 'unchanged';
+      }
+    }
+    if (Object.keys(plan.body).length > 0) {
+      await this.patch(nativeId, plan.body, signal, { appends: plan.parts.includes('comment') });
+    }
+    return plan.parts.map((part): WriteResult => {
+      switch (part) {
+        case 'assign':
+          return { outcome: 'updated', ref: nativeId, previous };
+        case 'set-field':
+          return { outcome: 'updated', ref: nativeId };
+        case 'comment':
+          return { outcome: 'created', ref: nativeId };
+        case 'unchanged':
+          return { outcome: 'unchanged', ref: nativeId };
+      }
+    });
+  }
+
+  /**
+   * The current version, last updater and the fields writes check (assignment for `previous`, the
+   * link fields) of many records: one `GET {table}?sysparm_query=sys_idIN<id>,…` per 100 ids, with
+   * display values like `pull`, so `version` is exactly what `pull` reports (`sys_mod_count`, or
+   * `sys_updated_on` where an ACL hides it). Records not returned (deleted, hidden by an ACL, an
+   * unreadable envelope) are absent: their writes check for themselves.
+   */
+  async readVersions(nativeIds: readonly string[], signal?: AbortSignal): Promise<Map<string, CurrentRecord>> {
+    const ids = [...new Set(nativeIds)].filter((id) => SYS_ID.test(id));
+    const result = new Map<string, CurrentRecord>();
+    const fields = this.versionFields();
+    for (let i = 0; i < ids.length; i += VERSION_READ_CHUNK) {
+      const chunk = ids.slice(i, i + VERSION_READ_CHUNK);
+      const response = await this.http.request({
+        method: 'GET',
+        url: this.tablePath,
+        params: {
+          sysparm_query: this.guard(() => inList('sys_id', chunk)),
+          sysparm_fields: fields,
+          ...READ_PARAMS,
+          sysparm_limit: chunk.length,
+          sysparm_no_count: 'true',
+        },
+        operation: 'version-read',
+        signal,
+      });
+      const rows = this.parse(TableListResponse, response.data, `${this.source.table} version read`).result;
+      // A widened answer would hand one record's version to another's write.
+      this.checkLookup(this.source.table, rows, [{ field: 'sys_id', oneOf: new Set(chunk) }]);
+      for (const raw of rows) {
+        const read = readRecord(raw);
+        if ('error' in read) continue;
+        result.set(read.record.nativeId, { version: read.record.version, updatedBy: read.record.updatedBy, raw: read.record.raw });
+      }
+    }
+    return result;
+  }
+
+  /** What `readVersions` asks for: the envelope `readRecord` needs, and what assign and the link writes check. */
+  private versionFields(): string {
+    const duplicateField = this.guard(() => assertFieldName(this.source.duplicateField));
+    const names = ['sys_id', 'sys_mod_count', 'sys_updated_on', 'sys_updated_by', ASSIGNMENT_FIELDS.group, ASSIGNMENT_FIELDS.assignee, duplicateField, PROBLEM_LINK_FIELD];
+    return [...new Set(names)].join(',');
   }
 
   /**
@@ -387,40 +522,37 @@ class ServiceNowConnector implements Connector {
    * on retry. The marker inside the text lets us find the earlier entry in sys_journal_field.
    */
   private async ensureComment(nativeId: string, action: Extract<Action, { type: 'comment' }>, request: WriteRequest, signal: AbortSignal | undefined): Promise<WriteResult> {
-    const element = action.visibility === 'internal' ? 'work_notes' : 'comments';
-    const other = element === 'work_notes' ? 'comments' : 'work_notes';
-    // A mapping that put an internal note into `comments` would show it to the requester.
-    if (request.fields[other] !== undefined) {
-      throw this.badRequest(`A ${action.visibility} comment must be written to ${element}, but the outbound mapping produced ${other}`, 'Fix the comment branch of the ServiceNow outbound mapping');
+    const checked = checkComment(nativeId, action, request);
+    if ('refused' in checked) {
+      throw this.badRequest(checked.refused, checked.hint);
     }
-    const text = request.fields[element];
-    if (typeof text !== 'string' || !text.includes(request.marker)) {
-      throw this.badRequest(`The ${element} text for ${nativeId} does not contain the idempotency marker`, 'The outbound mapping must embed the marker in the comment text so retries can be detected');
-    }
-    if (!request.firstAttempt) {
-      const asked: Asked[] = [
-        { field: 'element_id', equals: nativeId },
-        { field: 'element', equals: element },
-        { field: 'value', contains: request.marker },
-      ];
-      const query = this.guard(() => and(condition('element_id', '=', nativeId), condition('element', '=', element), condition('value', 'LIKE', request.marker)));
-      const response = await this.http.request({
-        method: 'GET',
-        url: `/api/now/table/${JOURNAL_TABLE}`,
-        params: { sysparm_query: query, sysparm_fields: ['sys_id', ...askedFields(asked)].join(','), sysparm_limit: 1 },
-        operation: 'comment-lookup',
-        signal,
-      });
-      const found = this.parse(SysIdList, response.data, 'journal lookup').result;
-      // A widened answer would make us skip a note that was never posted.
-      this.checkLookup(JOURNAL_TABLE, found, asked);
-      if (found.length > 0) {
-        return { outcome: 'unchanged', ref: nativeId };
-      }
+    if (!request.firstAttempt && (await this.journalHas(nativeId, checked.element, request.marker, signal))) {
+      return { outcome: 'unchanged', ref: nativeId };
     }
     // Not re-sent blindly on a timeout: the outbox retries the whole step, lookup included.
     await this.patch(nativeId, request.fields, signal, { appends: true });
     return { outcome: 'created', ref: nativeId };
+  }
+
+  /** Whether an earlier attempt of a note already landed: its marker is in the record's journal. */
+  private async journalHas(nativeId: string, element: string, marker: string, signal: AbortSignal | undefined): Promise<boolean> {
+    const asked: Asked[] = [
+      { field: 'element_id', equals: nativeId },
+      { field: 'element', equals: element },
+      { field: 'value', contains: marker },
+    ];
+    const query = this.guard(() => and(condition('element_id', '=', nativeId), condition('element', '=', element), condition('value', 'LIKE', marker)));
+    const response = await this.http.request({
+      method: 'GET',
+      url: `/api/now/table/${JOURNAL_TABLE}`,
+      params: { sysparm_query: query, sysparm_fields: ['sys_id', ...askedFields(asked)].join(','), sysparm_limit: 1 },
+      operation: 'comment-lookup',
+      signal,
+    });
+    const found = this.parse(SysIdList, response.data, 'journal lookup').result;
+    // A widened answer would make us skip a note that was never posted.
+    this.checkLookup(JOURNAL_TABLE, found, asked);
+    return found.length > 0;
   }
 
   /** Creation is made idempotent by the problem's correlation_id, which carries the pattern key. */
@@ -458,7 +590,7 @@ class ServiceNowConnector implements Connector {
    */
   private async linkProblem(nativeId: string, action: Extract<Action, { type: 'link-problem' }>, request: WriteRequest, signal: AbortSignal | undefined): Promise<WriteResult> {
     const problemId = await this.resolveProblem(action, signal);
-    const link = await this.readLink(nativeId, PROBLEM_LINK_FIELD, signal);
+    const link = request.current !== undefined ? linkIn(request.current, PROBLEM_LINK_FIELD) : await this.readLink(nativeId, PROBLEM_LINK_FIELD, signal);
     if (link.value === problemId) {
       return { outcome: 'unchanged', ref: nativeId };
     }
@@ -492,7 +624,7 @@ class ServiceNowConnector implements Connector {
         `Leave ${field} out of the link-duplicate branch (the connector writes it) or set it to action.original.nativeId`,
       );
     }
-    const link = await this.readLink(nativeId, field, signal);
+    const link = request.current !== undefined ? linkIn(request.current, field) : await this.readLink(nativeId, field, signal);
     if (link.value === original) {
       return { outcome: 'unchanged', ref: nativeId };
     }
@@ -846,6 +978,16 @@ interface LinkState {
   label: string | undefined;
   version: string | undefined;
   updatedBy: string | undefined;
+}
+
+/** A link field as the batched version read found it (the same fields `readLink` reads). */
+function linkIn(current: CurrentRecord, field: string): LinkState {
+  return { value: fieldValue(current.raw[field]) ?? '', label: displayValue(current.raw[field]), version: current.version, updatedBy: current.updatedBy };
+}
+
+/** The assignment an assign replaces, by the names a person sees (what `deskbridge revert` puts back). */
+function previousAssignment(raw: Record<string, unknown>): PreviousValues {
+  return { group: shownValue(raw[ASSIGNMENT_FIELDS.group]), assignee: shownValue(raw[ASSIGNMENT_FIELDS.assignee]) };
 }
 
 function fieldValue(raw: unknown): string | undefined {

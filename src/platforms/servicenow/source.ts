@@ -46,7 +46,12 @@ export const ServiceNowSource = z.strictObject({
     .default('parent_incident'),
   schedule: common.schedule,
   overlapSeconds: z.number().int().min(0).default(120),
-  pageSize: z.number().int().min(1).max(10_000).default(200),
+  /**
+   * Records per page: the Table API's own default `sysparm_limit` (10,000) — fewest requests per
+   * changed record; large values only "can impact system performance", and the keyset paging stays
+   * correct at any size. https://www.servicenow.com/docs/r/yokohama/api-reference/rest-apis/c_TableAPI.html
+   */
+  pageSize: z.number().int().min(1).max(10_000).default(10_000),
   startFrom: common.startFrom,
   actFrom: common.actFrom,
   rateLimit: common.rateLimit,
@@ -76,7 +81,10 @@ export const SERVICENOW_SOURCE_DESCRIPTIONS: readonly (readonly [z.core.$ZodType
   [OAuthAuth.shape.refreshSkewSeconds, 'Refresh the token this many seconds before it expires.'],
   [ServiceNowSource.shape.integrationUser, 'Login the connector writes as (defaults to the basic/OAuth username); its updates are ignored.'],
   [ServiceNowSource.shape.overlapSeconds, 'Each pass re-reads records updated this many seconds before the watermark, so nothing is lost at polling boundaries.'],
-  [ServiceNowSource.shape.pageSize, 'Records per page.'],
+  [
+    ServiceNowSource.shape.pageSize,
+    "Records per page (`sysparm_limit`); default and maximum 10,000, the Table API's own default page. Lower it if pages time out (the instance cancels a Table API request after 60 s).",
+  ],
   [ServiceNowSource.shape.startFrom, 'What to read: the first pull starts here (ISO UTC); unset = all records. Older records are never seen.'],
   [
     ServiceNowSource.shape.actFrom,
