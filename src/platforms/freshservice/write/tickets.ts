@@ -28,10 +28,11 @@ export interface CurrentTicket {
 
 /**
  * Writes to a ticket's own fields with `PUT /api/v2/tickets/{id}`. Freshservice has no
- * conditional update, so each write first reads the ticket (`GET /api/v2/tickets/{id}`) and
- * reports `superseded` when someone else changed it since the version the action was planned
- * from; the window between that read and the PUT stays open (a second or so). Every PUT answers
- * with the ticket as it is after the write, whose `updated_at` is the write's `ownVersion`.
+ * conditional update, so each write first checks the ticket — as the executor's batched version
+ * read found it (`request.current`, versions.ts), else by `GET /api/v2/tickets/{id}` — and reports
+ * `superseded` when someone else changed it since the version the action was planned from; the
+ * window between that check and the PUT stays open. Every PUT answers with the ticket as it is
+ * after the write, whose `updated_at` is the write's `ownVersion`.
  */
 export class TicketWriter {
   private readonly rest: FreshserviceRest;
