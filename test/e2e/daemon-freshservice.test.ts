@@ -34,6 +34,17 @@ describe('daemon against the Freshservice sandbox (real HTTP, real SQLite)', () 
       expect(notes, String(ticket.id)).toHaveLength(1);
       expect(notes[0]?.private).toBe(true);
     }
+    // Requests per routed ticket: the PUT and the note (a record of its own), no read of the ticket
+    // before or after them; the version check is one updated_since list per workspace for the batch.
+    const routed = expected.length;
+    const log = sandbox.requestLog;
+    expect(log.filter((r) => r.method === 'PUT' && /^\/api\/v2\/tickets\/\d+$/.test(r.path))).toHaveLength(routed);
+    expect(log.filter((r) => r.method === 'POST' && /^\/api\/v2\/tickets\/\d+\/notes$/.test(r.path))).toHaveLength(routed);
+    expect(writes(sandbox)).toBe(2 * routed);
+    expect(log.filter((r) => r.method === 'GET' && /^\/api\/v2\/tickets\/\d+$/.test(r.path))).toEqual([]);
+    const lists = log.filter((r) => r.method === 'GET' && r.path === '/api/v2/tickets');
+    // The pull and the version read: one page each per workspace.
+    expect(lists).toHaveLength(2 * store.workspaces().length);
 
     // Past the hold-back of writes made during the first pass: the next pass reads them and must recognise them as its own.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
@@ -46,6 +57,37 @@ describe('daemon against the Freshservice sandbox (real HTTP, real SQLite)', () 
     const third = await daemon.runOnce();
     expect(third.ok).toBe(true);
     expect(writes(sandbox)).toBe(0);
+  }, 60_000);
+
+  it("a person's edit between plan and write wins: the write is superseded, sent nothing, and their value is kept", async () => {
+    const store = new FreshserviceStore();
+    seedFixtures(store);
+    const sandbox = e2e.closeAfter(await startFreshserviceSandbox({ store, rateLimit: null }));
+    const workspaces = store.workspaces().map((w) => w.id);
+    const target = store.tickets().find((ticket) => ticket.category === 'Network' && ticket.group_id === null && ticket.status === 2);
+    if (target === undefined) throw new Error('no ticket to route in the fixtures');
+    // Right after the pull's last list page (the plan is made from what it read), a person raises the priority.
+    const push = sandbox.requestLog.push.bind(sandbox.requestLog);
+    let lists = 0;
+    sandbox.requestLog.push = (...entries) => {
+      const n = push(...entries);
+      for (const entry of entries) if (entry.method === 'GET' && entry.path === '/api/v2/tickets' && ++lists === workspaces.length) store.updateTicket(target.id, { priority: 4 });
+      return n;
+    };
+    const { daemon, lines } = e2e.daemon(writeFreshserviceConfig(e2e.tempDir(), sandbox, { rules: RULES, workspaces }));
+
+    expect((await daemon.runOnce()).ok).toBe(true);
+
+    expect(lines.some((l) => l.includes(`"ticket":"INC-${target.id}"`) && l.includes('"outcome":"superseded"'))).toBe(true);
+    expect(sandbox.requestLog.filter((r) => r.method !== 'GET' && r.path.startsWith(`/api/v2/tickets/${target.id}`))).toEqual([]);
+    expect(store.ticket(target.id)).toMatchObject({ group_id: null, priority: 4 });
+    expect(store.notes(target.id).filter((note) => note.body.includes('deskbridge e2e'))).toHaveLength(0);
+
+    // The next pass plans on the person's version: routed, their priority kept.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect((await daemon.runOnce()).ok).toBe(true);
+    expect(store.ticket(target.id)).toMatchObject({ group_id: store.groups().find((group) => group.name === 'Network')?.id, priority: 4 });
+    expect(store.notes(target.id).filter((note) => note.body.includes('deskbridge e2e'))).toHaveLength(1);
   }, 60_000);
 
   it('with 10% injected faults ends where a clean run ends: each matching ticket routed, one note each', async () => {

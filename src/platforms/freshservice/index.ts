@@ -1,8 +1,10 @@
 import { PerRecordLock } from '../per-record-lock.js';
 import type { FreshserviceSource } from './source.js';
 import type { ConnectorDeps } from '../deps.js';
-import type { Capabilities, Connector, InitResult, PlatformDirectory, ProblemState, PulledRecord, PullOptions, PullPage, WriteRequest, WriteResult } from '../types.js';
+import type { Action } from '../../model/action.js';
+import type { Capabilities, Connector, CurrentRecord, InitResult, PlatformDirectory, ProblemState, PulledRecord, PullOptions, PullPage, WriteRequest, WriteResult } from '../types.js';
 import { FreshserviceDirectory } from './directory.js';
+import { KnownTickets } from './known-tickets.js';
 import { FreshserviceNames } from './names.js';
 import { OwnVersions } from './own-versions.js';
 import { pullTickets } from './pull.js';
@@ -13,7 +15,8 @@ import { FreshserviceSession } from './session.js';
 import { NoteWriter } from './write/notes.js';
 import { ProblemWriter } from './write/problems.js';
 import { TaskWriter } from './write/tasks.js';
-import { TicketWriter } from './write/tickets.js';
+import { TICKET_GROUPABLE, TicketWriter } from './write/tickets.js';
+import { readVersions } from './versions.js';
 
 /** Notes hold far more, but long notes are unreadable in the ticket's conversation. */
 export const FRESHSERVICE_MAX_NOTE_LENGTH = 10_000;
@@ -41,6 +44,8 @@ export class FreshserviceConnector implements Connector {
   readonly sourceId: string;
   readonly capabilities: Capabilities;
   readonly directory: PlatformDirectory;
+  /** Assign and set-field of one plan go as one PUT; a note is a record of its own (`POST …/notes`), never combined. */
+  readonly groupableActions: ReadonlySet<Action['type']> = TICKET_GROUPABLE;
   private readonly source: FreshserviceSource;
   private readonly rest: FreshserviceRest;
   private readonly session: FreshserviceSession;
@@ -51,6 +56,8 @@ export class FreshserviceConnector implements Connector {
   private readonly tasks: TaskWriter;
   /** Per-ticket chain of writes, so two writes to one ticket never interleave (the version check needs that). */
   private readonly writes = new PerRecordLock();
+  /** What the pull and the version reads saw of each ticket, for {@link readVersions}. */
+  private readonly known = new KnownTickets();
 
   constructor(source: FreshserviceSource, deps: ConnectorDeps) {
     this.source = source;
@@ -73,7 +80,7 @@ export class FreshserviceConnector implements Connector {
   }
 
   pull(options: PullOptions): AsyncIterable<PullPage> {
-    return pullTickets(this.rest, this.names, options.from, options.signal);
+    return pullTickets(this.rest, this.names, options.from, options.signal, this.known);
   }
 
   async get(ref: string, _fields: readonly string[], signal?: AbortSignal): Promise<PulledRecord | null> {
@@ -126,6 +133,28 @@ export class FreshserviceConnector implements Connector {
           return this.tasks.create(nativeId, action, write, signal);
       }
     });
+  }
+
+  /**
+   * Assign and set-field writes of one plan as one PUT (TicketWriter.combined); undefined, having
+   * sent nothing, when they must go one by one.
+   */
+  async applyGroup(requests: readonly WriteRequest[], signal?: AbortSignal): Promise<WriteResult[] | undefined> {
+    const nativeId = requests[0]?.planned.target.nativeId;
+    if (nativeId === undefined || !TICKET_ID.test(nativeId)) return undefined;
+    const writes: { request: WriteRequest; write: FreshserviceWrite }[] = [];
+    for (const request of requests) {
+      const parsed = FreshserviceWrite.safeParse(request.fields);
+      // Alone, apply refuses it with what is wrong.
+      if (request.planned.target.nativeId !== nativeId || !parsed.success) return undefined;
+      writes.push({ request, write: parsed.data });
+    }
+    return this.writes.run(nativeId, () => this.tickets.combined(nativeId, writes, signal));
+  }
+
+  /** The tickets' current versions from one `updated_since` list per workspace instead of a GET each (versions.ts). */
+  readVersions(nativeIds: readonly string[], signal?: AbortSignal): Promise<Map<string, CurrentRecord>> {
+    return readVersions(this.rest, this.known, nativeIds, signal);
   }
 
   problemStates(correlationKeys: readonly string[], signal?: AbortSignal): Promise<Map<string, ProblemState>> {

@@ -1,3 +1,6 @@
+/** Versions kept per ticket: a plan's few writes. */
+const KEPT_PER_TICKET = 4;
+
 /**
  * The version each ticket was left at by this connector's last write, in memory: a plan's second
  * write (a note after an assignment) must not read the first one's version as "someone changed
@@ -6,14 +9,17 @@
  * by the retry, which finds the ticket already holding what it sets (TicketWriter.landedBefore).
  */
 export class OwnVersions {
-  private readonly versions = new Map<string, string>();
+  /** Per ticket, the versions our writes left, newest last (a note's is inferred, so the PUT's before it stays too). */
+  private readonly versions = new Map<string, string[]>();
 
   remember(nativeId: string, version: string): void {
-    this.versions.set(nativeId, version);
+    const kept = (this.versions.get(nativeId) ?? []).filter((v) => v !== version);
+    kept.push(version);
+    this.versions.set(nativeId, kept.slice(-KEPT_PER_TICKET));
   }
 
   /** Whether the ticket's current version is the planned one, or one our own write left since. */
   unchangedByOthers(nativeId: string, planned: string, current: string): boolean {
-    return current === planned || this.versions.get(nativeId) === current;
+    return current === planned || (this.versions.get(nativeId)?.includes(current) ?? false);
   }
 }

@@ -3,12 +3,13 @@ import type { FreshserviceNames } from './names.js';
 import { readTicket } from './record.js';
 import { API, type FreshserviceRest, listPages } from './rest.js';
 import { TicketList } from './schema.js';
+import type { KnownTickets } from './known-tickets.js';
 
 /**
  * Seconds before the first list page was served from which tickets are held back to the next
  * pass: an edit made while the pass pages may carry any `updated_at` from then on.
  */
-const CUT_SLACK_SECONDS = 2;
+export const CUT_SLACK_SECONDS = 2;
 /** A ticket stamped this far past the pass's end is not an edit during paging but a skewed clock: handed out (the sync loop clamps its watermark). */
 const FUTURE_SLACK_MS = 60_000;
 /** Tickets one pass holds in memory before it warns (every ticket of a pass is sorted before any is handed out). */
@@ -31,12 +32,11 @@ const EPOCH = '1970-01-01T00:00:00Z';
  * complete up to the cut. A ticket in two workspaces' lists (moved while paging) is handed out
  * once, in its newest version; re-reads across passes are absorbed by the (id, version) ledger.
  */
-export async function* pullTickets(rest: FreshserviceRest, names: FreshserviceNames, from: string | null, signal: AbortSignal | undefined): AsyncIterable<PullPage> {
+export async function* pullTickets(rest: FreshserviceRest, names: FreshserviceNames, from: string | null, signal: AbortSignal | undefined, known?: KnownTickets): AsyncIterable<PullPage> {
   const since = from === null ? (rest.source.startFrom ?? EPOCH) : from;
   const sinceMs = Date.parse(since);
   if (Number.isNaN(sinceMs)) throw rest.badRequest(`Pull lower bound "${since}" is not an ISO 8601 date-time`, 'This is a bug in the caller');
-  // Floored to the second: Freshservice times have no fractions, and the bound is inclusive.
-  const updatedSince = new Date(Math.floor(sinceMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const updatedSince = updatedSinceParam(sinceMs);
   await names.ensure(signal);
 
   const startedMs = rest.now();
@@ -81,6 +81,8 @@ export async function* pullTickets(rest: FreshserviceRest, names: FreshserviceNa
       unreadable.push(read);
       continue;
     }
+    // Every ticket read is remembered as of the cut, held-back ones too: what readVersions starts from.
+    known?.learn(read.record.nativeId, { version: read.record.version, raw: read.record.raw, asOfMs: cut });
     if (read.updatedMs >= cut && read.updatedMs <= endMs + FUTURE_SLACK_MS) {
       held++;
       continue;
@@ -88,6 +90,8 @@ export async function* pullTickets(rest: FreshserviceRest, names: FreshserviceNa
     const seen = newest.get(read.record.nativeId);
     if (seen === undefined || seen.updatedMs < read.updatedMs) newest.set(read.record.nativeId, read);
   }
+  // A complete list since `since`: a ticket known from then on that it did not name is unchanged.
+  known?.confirm(Math.floor(sinceMs / 1000) * 1000, cut);
   if (held > 0) rest.logger?.debug('Tickets updated while the pass listed them are left to the next pass', { source: rest.sourceId, held });
   const records = [...newest.values()].sort((a, b) => a.updatedMs - b.updatedMs || Number(a.record.nativeId) - Number(b.record.nativeId)).map((read) => read.record);
   const size = Math.max(1, rest.source.pageSize);
@@ -97,8 +101,13 @@ export async function* pullTickets(rest: FreshserviceRest, names: FreshserviceNa
   }
 }
 
+/** `updated_since` for a lower bound: floored to the second (Freshservice times have no fractions; the bound is inclusive). */
+export function updatedSinceParam(sinceMs: number): string {
+  return new Date(Math.floor(sinceMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
 /** The `Date` header of a response (epoch ms), or undefined. */
-function serverTime(header: string | undefined): number | undefined {
+export function serverTime(header: string | undefined): number | undefined {
   if (header === undefined) return undefined;
   const ms = Date.parse(header);
   return Number.isNaN(ms) ? undefined : ms;

@@ -1,5 +1,6 @@
 import { PerRecordLock } from '../per-record-lock.js';
 import type { ConnectorDeps } from '../deps.js';
+import type { Action } from '../../model/action.js';
 import type { Capabilities, Connector, InitResult, PlatformDirectory, ProblemState, PulledRecord, PullOptions, PullPage, WriteRequest, WriteResult } from '../types.js';
 import { ZendeskDirectory } from './directory.js';
 import { ExportPacer, exportTickets } from './export.js';
@@ -13,6 +14,7 @@ import { CommentWriter } from './write/comments.js';
 import { CreatedTickets } from './write/created.js';
 import { DuplicateLinker } from './write/duplicates.js';
 import { FieldWriter } from './write/fields.js';
+import { type GroupedWrite, GroupWriter, ZENDESK_GROUPABLE } from './write/group.js';
 import { ProblemWriter } from './write/problems.js';
 import { TaskWriter } from './write/tasks.js';
 import { PlatformError } from '../../http/errors.js';
@@ -49,6 +51,12 @@ export class ZendeskConnector implements Connector {
   readonly sourceId: string;
   readonly capabilities: Capabilities;
   readonly directory: PlatformDirectory;
+  /**
+   * Attribute writes and a comment of one plan go as one update (write/group.ts). No
+   * `readVersions`: every attribute write is a safe update stamped with the planned version, so
+   * Zendesk itself refuses it (409) when someone changed the ticket since — no read before it.
+   */
+  readonly groupableActions: ReadonlySet<Action['type']> = ZENDESK_GROUPABLE;
   private readonly source: ZendeskSource;
   private readonly rest: ZendeskRest;
   private readonly people: ZendeskPeople;
@@ -61,6 +69,7 @@ export class ZendeskConnector implements Connector {
   private readonly problems: ProblemWriter;
   private readonly duplicates: DuplicateLinker;
   private readonly tasks: TaskWriter;
+  private readonly group: GroupWriter;
   private integrationUser: string | undefined;
   /** Per-ticket chain of writes, so two writes to one ticket never interleave. */
   private readonly writes = new PerRecordLock();
@@ -79,6 +88,7 @@ export class ZendeskConnector implements Connector {
     this.problems = new ProblemWriter(this.rest, this.own, created, this.comments);
     this.duplicates = new DuplicateLinker(this.rest, this.own);
     this.tasks = new TaskWriter(this.rest, this.people, created);
+    this.group = new GroupWriter(this.rest, this.fields, this.comments, this.own);
   }
 
   /** Checks the credentials (GET /api/v2/users/me) and learns the agent deskbridge writes as. */
@@ -176,6 +186,24 @@ export class ZendeskConnector implements Connector {
           return this.tasks.ensure(nativeId, action, request, write, signal);
       }
     });
+  }
+
+  /**
+   * Several writes of one plan to one ticket as one safe update (write/group.ts); undefined, having
+   * sent nothing, when any of them must go alone (see GroupWriter).
+   */
+  async applyGroup(requests: readonly WriteRequest[], signal?: AbortSignal): Promise<WriteResult[] | undefined> {
+    const nativeId = requests[0]?.planned.target.nativeId;
+    if (nativeId === undefined || !TICKET_ID.test(nativeId) || this.deleted.has(nativeId)) return undefined;
+    const writes: GroupedWrite[] = [];
+    for (const request of requests) {
+      if (request.planned.target.nativeId !== nativeId) return undefined;
+      const parsed = ZendeskWrite.safeParse(request.fields);
+      // Alone, apply refuses it with what is wrong.
+      if (!parsed.success) return undefined;
+      writes.push({ request, write: parsed.data });
+    }
+    return this.writes.run(nativeId, () => this.group.apply(nativeId, writes, signal));
   }
 
   problemStates(correlationKeys: readonly string[], signal?: AbortSignal): Promise<Map<string, ProblemState>> {

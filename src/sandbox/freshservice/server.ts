@@ -124,6 +124,9 @@ export async function startFreshserviceSandbox(options: FreshserviceSandboxOptio
   }
 
   const server: Server = createServer((req, res) => {
+    // The server's own clock, the one that stamps `updated_at`: Freshservice's `Date` and its
+    // records' times come from one clock, which a client's "changed since" cut relies on.
+    res.setHeader('Date', now().toUTCString());
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const entry: FreshserviceRequestLogEntry = { method: req.method ?? 'GET', path: url.pathname, query: url.search, status: 0 };
     let logged = false;

@@ -301,6 +301,32 @@ describe('Zendesk sandbox: updating tickets', () => {
     expect(fresh.status).toBe(200);
   });
 
+  it('takes attributes, a private comment and safe_update in ONE update: one audit with the Change events and the Comment; stale, nothing of it lands', async () => {
+    const { sandbox, store, clock: c } = await start();
+    const id = ticketBySubject(store, 'VPN drops every few minutes');
+    const network = idOf(store, 'group', 'Network Operations');
+    const before = (await call(sandbox, `/api/v2/tickets/${id}.json`)).body['ticket'] as TicketJson;
+    const audits = store.audits(id).length;
+    const update = { group_id: network, priority: 'urgent', comment: { body: 'Routed to Network Operations.', public: false }, safe_update: true, updated_stamp: before.updated_at };
+
+    c.advance(2_000);
+    const answer = await call(sandbox, `/api/v2/tickets/${id}.json`, { method: 'PUT', body: { ticket: update } });
+
+    expect(answer.status).toBe(200);
+    expect(answer.body['ticket']).toMatchObject({ group_id: network, priority: 'urgent' });
+    const events = (answer.body['audit'] as { events: { type: string; field_name?: string; public?: boolean }[] }).events;
+    expect(events.filter((e) => e.type === 'Change').map((e) => e.field_name)).toEqual(expect.arrayContaining(['group_id', 'priority']));
+    expect(events.filter((e) => e.type === 'Comment')).toMatchObject([{ public: false }]);
+    expect(store.audits(id)).toHaveLength(audits + 1);
+
+    // The same update again, stamped with the version it has just replaced: 409, no second comment.
+    c.advance(2_000);
+    const stale = await call(sandbox, `/api/v2/tickets/${id}.json`, { method: 'PUT', body: { ticket: { ...update, priority: 'low' } } });
+    expect(stale.status).toBe(409);
+    expect(store.ticket(id)?.priority).toBe('urgent');
+    expect(store.comments(id).filter((cm) => cm.plain_body === 'Routed to Network Operations.')).toHaveLength(1);
+  });
+
   it('adds comments public by default and private with public: false', async () => {
     const { sandbox, store } = await start();
     const id = ticketBySubject(store, 'Wi-Fi very slow in meeting room B');

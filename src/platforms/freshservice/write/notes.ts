@@ -3,10 +3,7 @@ import type { WriteRequest, WriteResult } from '../../types.js';
 import type { OwnVersions } from '../own-versions.js';
 import { ticketVersion } from '../record.js';
 import { API, type FreshserviceRest, listPages } from '../rest.js';
-import { ConversationList, type FreshserviceWrite, NoteResponse, TicketResponse } from '../schema.js';
-
-/** A note's `created_at` and the ticket's `updated_at` it caused may differ by this much (seconds resolution, clocks of one request). */
-const NOTE_BUMP_SLACK_MS = 2_000;
+import { ConversationList, type FreshserviceWrite, NoteResponse } from '../schema.js';
 
 /**
  * Notes: `POST /api/v2/tickets/{id}/notes` with `private: true` (https://api.freshservice.com/#create_a_note).
@@ -14,10 +11,13 @@ const NOTE_BUMP_SLACK_MS = 2_000;
  * timeout) first looks for it in `GET /api/v2/tickets/{id}/conversations` and does not post twice.
  * A first attempt skips that look-up.
  *
- * A note moves the ticket's `updated_at`, and the note's response does not say to what, so one
- * `GET /api/v2/tickets/{id}` after it learns the version the note left (`ownVersion`). That read
- * is trusted only when the ticket's `updated_at` is no later than the note's own time (plus
- * slack): a later one is a person's edit, which must be judged, not taken for ours.
+ * A note moves the ticket's `updated_at`. The note's response carries only the note, so the
+ * version it left the ticket at (`ownVersion`) is taken to be the note's own `created_at`: the
+ * ticket is stamped in the same request. No read after the note (it cost a request per note and
+ * could not tell a person's edit in the same second from ours either). Should Freshservice stamp
+ * the ticket a second apart, the only cost is that the next pass sees the ticket as changed and
+ * evaluates the rules on it again (which find it routed): own versions are kept as a set per
+ * ticket, so a wrong one never hides the PUT's.
  */
 export class NoteWriter {
   private readonly rest: FreshserviceRest;
@@ -56,7 +56,8 @@ export class NoteWriter {
       signal,
     });
     const note = this.rest.parse(NoteResponse, response.data, 'note').conversation;
-    const ownVersion = await this.versionAfter(nativeId, note.created_at, signal);
+    const ownVersion = note.created_at !== undefined ? ticketVersion(note.created_at) : undefined;
+    if (ownVersion !== undefined) this.own.remember(nativeId, ownVersion);
     return { outcome: 'created', ref: nativeId, ...(ownVersion !== undefined ? { ownVersion } : {}) };
   }
 
@@ -66,16 +67,5 @@ export class NoteWriter {
       if (found.some((conversation) => (conversation.body ?? '').includes(marker) || (conversation.body_text ?? '').includes(marker))) return true;
     }
     return false;
-  }
-
-  private async versionAfter(nativeId: string, noteCreatedAt: string | undefined, signal: AbortSignal | undefined): Promise<string | undefined> {
-    const response = await this.rest.request({ method: 'GET', url: `${API}/tickets/${nativeId}`, operation: 'version-after-note', signal });
-    const ticket = this.rest.parse(TicketResponse, response.data, `ticket ${nativeId}`).ticket;
-    const updatedMs = Date.parse(ticket.updated_at);
-    const noteMs = noteCreatedAt !== undefined ? Date.parse(noteCreatedAt) : Number.NaN;
-    if (Number.isNaN(noteMs) || updatedMs > noteMs + NOTE_BUMP_SLACK_MS || updatedMs < noteMs - NOTE_BUMP_SLACK_MS) return undefined;
-    const version = ticketVersion(ticket.updated_at);
-    this.own.remember(nativeId, version);
-    return version;
   }
 }

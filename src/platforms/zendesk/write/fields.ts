@@ -1,11 +1,11 @@
-import type { WriteRequest, WriteResult } from '../../types.js';
+import type { PreviousValues, WriteRequest, WriteResult } from '../../types.js';
 import type { OwnVersions } from '../own-versions.js';
 import type { ZendeskPeople } from '../people.js';
 import { stampOf, ticketVersion } from '../record.js';
 import type { ZendeskRest } from '../rest.js';
 import type { ZendeskWrite } from '../schema.js';
 import { applied, notApplied } from './outcomes.js';
-import { readTicketState, updateTicket, type ChangeEvent } from './update.js';
+import { readTicketState, updateTicket, type ChangeEvent, type UpdateAnswer } from './update.js';
 import { PlatformError } from '../../../http/errors.js';
 
 /** Ticket attributes a mapping may not set through `ticket`: the connector owns them. */
@@ -36,10 +36,11 @@ export class FieldWriter {
   }
 
   /**
-   * Group and assignee by name → ids; the assignee must be a member of the group (Zendesk answers
-   * 422 otherwise), checked against the cached memberships before anything is sent.
+   * The ticket attributes an assign sets: group and assignee by name → `group_id` / `assignee_id`,
+   * plus the mapping's own `ticket` attributes. Throws (before anything is sent) for an unknown
+   * name or an assignee outside the group, which Zendesk would refuse with a 422.
    */
-  async assign(nativeId: string, request: WriteRequest, write: ZendeskWrite, signal: AbortSignal | undefined): Promise<WriteResult> {
+  async assignment(write: ZendeskWrite, signal: AbortSignal | undefined): Promise<{ fields: Record<string, unknown>; groupId: number | null | undefined }> {
     const fields: Record<string, unknown> = { ...write.ticket };
     let groupId: number | null | undefined;
     if (write.group !== undefined) {
@@ -73,13 +74,31 @@ export class FieldWriter {
         fields['assignee_id'] = agent.id;
       }
     }
+    return { fields, groupId };
+  }
+
+  /** What an assign replaced, by name, from the update's audit (the current value where it did not change). */
+  previous(answer: Extract<UpdateAnswer, { kind: 'updated' }>): PreviousValues {
+    return {
+      group: this.people.groupNameOf(previousId(answer.changes, 'group_id', answer.ticket.group_id)),
+      assignee: this.people.userNameOf(previousId(answer.changes, 'assignee_id', answer.ticket.assignee_id)),
+    };
+  }
+
+  /** Someone changed the group's members since we listed them (a 422 to an assignment): list again next time. */
+  forgetMembers(groupId: number | null | undefined): void {
+    if (typeof groupId === 'number') this.people.forgetMembers(groupId);
+  }
+
+  /** The {@link assignment} as one safe update, stamped with the planned version. */
+  async assign(nativeId: string, request: WriteRequest, write: ZendeskWrite, signal: AbortSignal | undefined): Promise<WriteResult> {
+    const { fields, groupId } = await this.assignment(write, signal);
     if (Object.keys(fields).length === 0) return { outcome: 'unchanged', ref: nativeId };
     let answer;
     try {
       answer = await updateTicket(this.rest, nativeId, fields, { stamp: stampOf(request.planned.target.version), idempotent: true, signal });
     } catch (error) {
-      // Someone changed the group's members since we listed them: list again next time.
-      if (error instanceof PlatformError && error.status === 422 && typeof groupId === 'number') this.people.forgetMembers(groupId);
+      if (error instanceof PlatformError && error.status === 422) this.forgetMembers(groupId);
       throw error;
     }
     if (answer.kind === 'conflict') {
@@ -89,12 +108,7 @@ export class FieldWriter {
     }
     const skipped = notApplied(answer, nativeId);
     if (skipped !== undefined || answer.kind !== 'updated') return skipped ?? { outcome: 'superseded', ref: nativeId };
-    return applied(answer, nativeId, this.own, {
-      previous: {
-        group: this.people.groupNameOf(previousId(answer.changes, 'group_id', answer.ticket.group_id)),
-        assignee: this.people.userNameOf(previousId(answer.changes, 'assignee_id', answer.ticket.assignee_id)),
-      },
-    });
+    return applied(answer, nativeId, this.own, { previous: this.previous(answer) });
   }
 
   /** Native attributes as the mapping gives them, as one safe update. */
@@ -114,7 +128,7 @@ export class FieldWriter {
    * landed, its answer was lost), with the version it is at as our own; undefined when a person's
    * edit stands in the way (superseded).
    */
-  private async alreadyHolds(nativeId: string, fields: Record<string, unknown>, signal: AbortSignal | undefined): Promise<WriteResult | undefined> {
+  async alreadyHolds(nativeId: string, fields: Record<string, unknown>, signal: AbortSignal | undefined): Promise<WriteResult | undefined> {
     const current = await readTicketState(this.rest, nativeId, signal);
     if (current === null) return undefined;
     const holds = Object.entries(fields).every(([key, value]) => JSON.stringify((current as Record<string, unknown>)[key] ?? null) === JSON.stringify(value ?? null));

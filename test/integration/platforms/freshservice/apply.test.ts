@@ -171,7 +171,7 @@ describe('Freshservice writes to tickets (PUT /api/v2/tickets/{id})', () => {
 describe('Freshservice private notes (POST /api/v2/tickets/{id}/notes)', () => {
   const NOTE = `<div>Routed to Network Operations.</div><p>— automated note by deskbridge · note id (${MARKER})</p>`;
 
-  it('posts a private note with the marker on the first attempt (no look-up) and learns the version the note left', async () => {
+  it('posts a private note with the marker on the first attempt (no look-up) and takes its created_at as the version it left, without reading the ticket', async () => {
     const { connector } = harness();
     http
       .mock(BASE)
@@ -188,9 +188,7 @@ describe('Freshservice private notes (POST /api/v2/tickets/{id}/notes)', () => {
           created_at: '2026-12-05T12:00:05Z',
           updated_at: '2026-12-05T12:00:05Z',
         },
-      })
-      .get(TICKET)
-      .reply(200, { ticket: ticket(4211, { updated_at: '2026-12-05T12:00:05Z' }) });
+      });
 
     const result = await connector.apply(write({ type: 'comment', visibility: 'internal', body: 'Routed to Network Operations.' }, { note: NOTE, private: true }));
 
@@ -210,7 +208,7 @@ describe('Freshservice private notes (POST /api/v2/tickets/{id}/notes)', () => {
     expect(result).toEqual({ outcome: 'unchanged', ref: '4211' });
   });
 
-  it('claims no version when a person changed the ticket right after the note (their edit must be judged)', async () => {
+  it("claims only the note's own time, never a person's later edit (theirs must be judged), and posts a retried note not found by its marker", async () => {
     const { connector } = harness();
     http
       .mock(BASE)
@@ -218,13 +216,11 @@ describe('Freshservice private notes (POST /api/v2/tickets/{id}/notes)', () => {
       .query({ per_page: '100' })
       .reply(200, { conversations: [] })
       .post(`${TICKET}/notes`)
-      .reply(201, { conversation: { id: 5002, body: NOTE, private: true, created_at: '2026-12-05T12:00:05Z' } })
-      .get(TICKET)
-      .reply(200, { ticket: ticket(4211, { updated_at: '2026-12-05T12:00:30Z' }) });
+      .reply(201, { conversation: { id: 5002, body: NOTE, private: true, created_at: '2026-12-05T12:00:05Z' } });
 
     const result = await connector.apply(write({ type: 'comment', visibility: 'internal', body: 'Routed.' }, { note: NOTE, private: true }, { firstAttempt: false }));
 
-    expect(result).toEqual({ outcome: 'created', ref: '4211' });
+    expect(result).toEqual({ outcome: 'created', ref: '4211', ownVersion: '2026-12-05T12:00:05.000Z' });
   });
 
   it('refuses a note without its marker, or an internal comment mapped to a public note, before any request', async () => {
