@@ -146,8 +146,10 @@ export interface Connector {
    * Several writes of one plan to one record, sent as one request where the platform takes them
    * together (an assignment and its note in one PATCH/PUT). One result per request, in order.
    * Returns undefined, having sent nothing, when these requests cannot go as one (an action the
-   * platform cannot combine, a retry whose earlier attempt must be looked for first, a check that
-   * would refuse one of them): the executor then sends them one by one with {@link apply}.
+   * platform cannot combine, a check that would refuse one of them): the executor then sends them
+   * one by one with {@link apply}. A retry (`firstAttempt` false) must be as safe as `apply`'s: look
+   * for the earlier attempt's marker first (ServiceNow leaves a found note out of the PATCH), or
+   * decline.
    * Absent: every write goes through {@link apply}.
    */
   applyGroup?(requests: readonly WriteRequest[], signal?: AbortSignal): Promise<WriteResult[] | undefined>;
