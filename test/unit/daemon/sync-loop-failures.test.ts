@@ -51,7 +51,7 @@ class FakeConnector implements Connector {
   async close(): Promise<void> {}
 }
 
-const SOURCE = { id: 'snow-test', platform: 'servicenow', overlapSeconds: 120, actFrom: '2026-01-01T00:00:00Z' } as unknown as Source;
+const SOURCE = { id: 'snow-test', platform: 'servicenow', overlapSeconds: 120, actFrom: '2026-01-01T00:00:00Z', rateLimit: { requestsPerMinute: 600, concurrency: 4 } } as unknown as Source;
 const MAPPINGS = compilePlatformMappings('servicenow', '$', '{}');
 
 function sync(store: SqliteStateStore, connector: Connector, rules: Rule[], options: { source?: Partial<Source>; ruleNow?: Date; actFrom?: string } = {}): SourceSync {
