@@ -56,7 +56,14 @@ class AnonymousPlatform implements Connector {
   async close(): Promise<void> {}
 }
 
-const SOURCE = { id: 'anon', platform: 'servicenow', overlapSeconds: 120, actFrom: '2026-01-01T00:00:00Z', firstLivePass: { maxWrites: 'off' }, rateLimit: { requestsPerMinute: 600, concurrency: 4 } } as unknown as Source;
+const SOURCE = {
+  id: 'anon',
+  platform: 'servicenow',
+  overlapSeconds: 120,
+  actFrom: '2026-01-01T00:00:00Z',
+  firstLivePass: { maxWrites: 'off' },
+  rateLimit: { requestsPerMinute: 600, concurrency: 4 },
+} as unknown as Source;
 const MAPPINGS = compilePlatformMappings('servicenow', '$', '{}');
 // Would write again if our own change were judged as someone else's.
 const RULES = compileRuleSet([RoutingRule.parse({ id: 'to-network', kind: 'routing', when: "group != 'Network'", override: true, assign: { group: 'Network' } })]);
