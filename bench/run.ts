@@ -428,6 +428,8 @@ async function apiCostFloor(): Promise<void> {
             `      writes / write floor`,
             `${(cost.writes / Math.max(1, cost.writeFloor)).toFixed(2)} (${cost.writes} writes, ${(cost.writes / Math.max(1, cost.ticketsWritten)).toFixed(2)} per ticket written, floor ${cost.writeFloor})`,
           );
+          // What a desk with a 100-requests-a-minute budget gets out of it, when every request goes to this pass's kind of work.
+          line(`      tickets written a minute at a 100/min budget`, fmt((100 * cost.ticketsWritten) / Math.max(1, cost.reads + cost.writes)));
         }
       } finally {
         sandbox.child.kill('SIGTERM');
