@@ -340,7 +340,7 @@ const COST_PLATFORMS: CostPlatform[] = [
     listScopes: 2,
     notesAreRecords: true,
     unassign: (url, id) => control(url, `/tickets/${id}`, 'PATCH', { group_id: null, responder_id: null }),
-    settleMs: 3_000,
+    settleMs: 10_000,
   },
 ];
 
@@ -357,13 +357,16 @@ interface PhaseCost {
 /**
  * 7. Requests against the floor, per platform and phase: a full sync, then an incremental pass in
  * which a person has un-assigned 100 of the routed tickets (so the pass reads them and routes them
- * again). Floor: reads = ⌈changed records ÷ largest page⌉ per list scope; writes = one per ticket
- * written + one per record created (problems, tasks; notes where they are records of their own).
+ * again). Floor: reads = ⌈changed records ÷ largest page⌉ per list scope (for the incremental pass,
+ * changed = the person's 100 + the full sync's own writes, which changed records too); writes = one
+ * per ticket written + one per record created (problems, tasks; notes where they are records of
+ * their own: Freshservice notes, JSM internal comments through the Service Desk API).
  * Requests are counted by the sandbox (what the platform saw, retries and look-ups included).
  */
 async function apiCostFloor(): Promise<void> {
   process.stdout.write('\n7. API requests against the floor (reads: ⌈changed ÷ largest page⌉; writes: one per ticket changed + one per record created)\n');
-  for (const platform of COST_PLATFORMS) {
+  const only = process.env.DESKBRIDGE_BENCH_PLATFORMS?.split(',');
+  for (const platform of COST_PLATFORMS.filter((p) => !only || only.includes(p.name))) {
     await part(async () => {
       const sandbox = await startSandboxProcess(platform.args);
       try {
@@ -379,17 +382,28 @@ async function apiCostFloor(): Promise<void> {
         const phase = async (changed: number | undefined): Promise<PhaseCost> => {
           await fetch(`${sandbox.url}/__sandbox/requests`, { method: 'DELETE' });
           const before = await doneWrites(config.state.path);
-          const daemon = new Daemon({ config, logger: silentLogger });
           const { results } = await daemon.runOnce();
-          await daemon.stop();
           const pass = results[0];
           if (!pass) throw new Error(`the ${platform.name} pass did not complete`);
           const log = (await (await fetch(`${sandbox.url}/__sandbox/requests`)).json()) as { result?: { method?: string; path: string }[]; requests?: { method?: string; path: string }[] };
           const api = (log.result ?? log.requests ?? []).filter((r) => r.path.startsWith('/api/') || r.path.startsWith('/rest/'));
-          const writes = api.filter((r) => r.method !== undefined && r.method !== 'GET').length;
+          // A search sent as POST (Jira Cloud's /search/jql) reads; only changes count as writes.
+          const isWrite = (r: { method?: string; path: string }): boolean => r.method !== undefined && r.method !== 'GET' && !/\/search(\/jql)?$/.test(r.path);
+          const writes = api.filter(isWrite).length;
+          if (process.env.DESKBRIDGE_BENCH_REQUESTS) {
+            const byPath = new Map<string, number>();
+            for (const r of api) {
+              const key = `${r.method ?? '?'} ${r.path.replace(/\/[0-9a-f]{32}|\/\d+|\/[A-Z]+-\d+/g, '/{id}')}`;
+              byPath.set(key, (byPath.get(key) ?? 0) + 1);
+            }
+            process.stdout.write(`      requests of the ${platform.name} pass: ${JSON.stringify(Object.fromEntries(byPath))}\n`);
+            if (process.env.DESKBRIDGE_BENCH_REQUESTS === 'all') for (const r of api) process.stdout.write(`        ${JSON.stringify(r).slice(0, 400)}\n`);
+          }
           const done = (await doneWrites(config.state.path)).filter((w) => !before.some((b) => b.id === w.id));
           const made = done.filter((w) => w.outcome === 'updated' || w.outcome === 'created');
-          const records = made.filter((w) => w.type === 'create-problem' || w.type === 'create-task' || (platform.notesAreRecords && w.type === 'comment')).length;
+          // An internal comment on a JSM request goes through the Service Desk API, the only documented way to make it internal.
+          const serviceDeskComments = api.filter((r) => r.method === 'POST' && /^\/rest\/servicedeskapi\/request\/[^/]+\/comment$/.test(r.path)).length;
+          const records = made.filter((w) => w.type === 'create-problem' || w.type === 'create-task' || (platform.notesAreRecords && w.type === 'comment')).length + serviceDeskComments;
           const ticketsWritten = new Set(made.map((w) => w.ticket)).size;
           const tickets = pass.evaluated + pass.quarantined;
           return {
@@ -402,6 +416,9 @@ async function apiCostFloor(): Promise<void> {
             routed: Object.values(pass.routedByGroup).reduce((a, b) => a + b, 0),
           };
         };
+        // One daemon for both passes, as a running daemon makes them: start-up look-ups (who am I, the
+        // field list, people's ids) are paid once, in the full sync.
+        const daemon = new Daemon({ config, logger: silentLogger });
         const full = await phase(undefined);
         // A person un-assigns 100 of the tickets deskbridge routed: the next pass must read them and route them again.
         const routed = [...new Set((await doneWrites(config.state.path)).filter((w) => w.type === 'assign' && w.outcome === 'updated').map((w) => w.nativeId))].slice(0, 100);
@@ -410,10 +427,13 @@ async function apiCostFloor(): Promise<void> {
           if (!answer.ok) throw new Error(`could not un-assign ${id} through the sandbox (${answer.status}: ${await answer.text()})`);
         }
         await new Promise((r) => setTimeout(r, platform.settleMs ?? 0));
-        const incremental = await phase(routed.length);
+        // Changed since the last read: the 100 tickets the person touched, and every ticket the full
+        // sync wrote (our own writes change records too, and a pass can only tell them apart by reading
+        // them — Jira's JQL even rounds the watermark to the minute).
+        const incremental = await phase(routed.length + full.ticketsWritten).finally(() => daemon.stop());
         for (const [name, cost] of [
           ['full sync', full],
-          [`incremental pass (${routed.length} changed)`, incremental],
+          [`incremental pass (${routed.length} changed by a person)`, incremental],
         ] as const) {
           const floor = cost.readFloor + cost.writeFloor;
           line(
