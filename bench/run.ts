@@ -385,7 +385,7 @@ interface PhaseCost {
 /**
  * 7. Requests against the floor, per platform and phase: a full sync, then an incremental pass in
  * which a person has un-assigned 100 of the routed tickets (so the pass reads them and routes them
- * again). Floor: reads = ⌈changed records ÷ largest page⌉ per list scope (for the incremental pass,
+ * again). Floor: reads = ⌈changed records ÷ largest page⌉, at least one per list scope (for the incremental pass,
  * changed = the person's 100 + the full sync's own writes, which changed records too); writes = one
  * per ticket written + one per record created (problems, tasks; notes where they are records of
  * their own: Freshservice notes, JSM internal comments through the Service Desk API).
@@ -438,7 +438,8 @@ async function apiCostFloor(): Promise<void> {
             tickets,
             reads: api.length - writes,
             writes,
-            readFloor: platform.listScopes * Math.max(1, Math.ceil((changed ?? tickets) / platform.maxPage)),
+            // At least one list call per scope; the changed records split over the scopes as they may (the strictest floor).
+            readFloor: Math.max(platform.listScopes, Math.ceil((changed ?? tickets) / platform.maxPage)),
             writeFloor: ticketsWritten + records,
             ticketsWritten,
             routed: Object.values(pass.routedByGroup).reduce((a, b) => a + b, 0),
