@@ -8,13 +8,12 @@ import { CLI_SANDBOX_API_KEY, FreshserviceStore, seedFixtures, startFreshservice
 
 /**
  * Lost update found by bench part 7: Freshservice's `updated_at` has whole seconds
- * (https://api.freshservice.com/#schema), and the connector's version is `updated_at` alone. A
- * person's edit in the same second as our write (PUT + note) leaves `updated_at` where our write
- * put it, so the next pull hands the ticket out at the version our write reported as its
- * `ownVersion`: the sync loop takes it for our own write and never evaluates the person's change
- * (the ledger then holds that version, so no later pass does either). Bench: 0 of the 100
- * un-assigned tickets evaluated by the next pass, 0 by a third pass (all 100 PATCHes landed in
- * the second of our last writes).
+ * (https://api.freshservice.com/#schema). With `updated_at` alone as the version, a person's edit
+ * in the same second as our write (PUT + note) left `updated_at` where our write put it, so the
+ * next pull handed the ticket out at the version our write reported as its `ownVersion`: the sync
+ * loop took it for our own write and never evaluated the person's change. Bench: 0 of the 100
+ * un-assigned tickets evaluated by the next pass. The version now carries a digest of the
+ * ticket's fields (record.ts); our own write alone must still read back as ours.
  */
 let sandbox: FreshserviceSandbox | undefined;
 afterEach(async () => {
@@ -23,8 +22,7 @@ afterEach(async () => {
 });
 
 describe('Freshservice: a person editing a ticket in the same second as our write', () => {
-  // Expected to fail until the version tells content apart within a second (see the report on r-fs-miss).
-  it.fails('is read by the next pull at a version other than the one our write reported as its own', async () => {
+  async function writeThenPull(personEdits: boolean): Promise<{ read: PulledRecord | undefined; ours: string | undefined }> {
     let clock = Date.parse('2026-12-05T12:00:00.100Z');
     const store = new FreshserviceStore({ now: () => new Date(clock) });
     seedFixtures(store);
@@ -64,12 +62,23 @@ describe('Freshservice: a person editing a ticket in the same second as our writ
     const ours = noted.ownVersion ?? assigned.ownVersion;
     // A person un-assigns it 400 ms later: the same second.
     clock += 400;
-    store.updateTicket(Number(record.nativeId), { group_id: null, responder_id: null });
+    if (personEdits) store.updateTicket(Number(record.nativeId), { group_id: null, responder_id: null });
     clock += 10_000;
     const next: PulledRecord[] = [];
     for await (const page of connector.pull({ from: record.updatedAt, fields: [] })) next.push(...page.records);
-    const read = next.find((r) => r.nativeId === record.nativeId);
+    return { read: next.find((r) => r.nativeId === record.nativeId), ours };
+  }
+
+  it('is read by the next pull at a version other than the one our write reported as its own', async () => {
+    const { read, ours } = await writeThenPull(true);
+    expect(ours).toBeDefined();
     expect(read?.raw).toMatchObject({ group_id: null });
     expect(read?.version).not.toBe(ours);
+  });
+
+  it('leaves our own assign + note read back by the next pull at the version the note reported', async () => {
+    const { read, ours } = await writeThenPull(false);
+    expect(ours).toBeDefined();
+    expect(read?.version).toBe(ours);
   });
 });
