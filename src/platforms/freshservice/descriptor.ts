@@ -1,5 +1,6 @@
 import { definePlatform } from '../descriptor.js';
 import { createFreshserviceConnector, freshserviceCapabilities } from './index.js';
+import { freshserviceMappingFunctions } from './mapping-functions.js';
 import { FreshserviceSource, FRESHSERVICE_SOURCE_DESCRIPTIONS } from './source.js';
 import { freshserviceStarter } from './starter.js';
 
@@ -14,6 +15,6 @@ export const freshservice = definePlatform({
   sourceBinding: (source) => ({ id: source.id, baseUrl: source.baseUrl, duplicateField: source.duplicateField }),
   capabilities: freshserviceCapabilities,
   createConnector: createFreshserviceConnector,
-  mappingFunctions: {},
+  mappingFunctions: freshserviceMappingFunctions,
   starterSource: freshserviceStarter,
 });

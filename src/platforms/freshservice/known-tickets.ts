@@ -1,3 +1,5 @@
+import { stampOf } from './record.js';
+
 /** Tickets remembered at most; beyond it the longest-known are forgotten (their writes read the ticket themselves). */
 const MAX_KNOWN = 100_000;
 
@@ -23,10 +25,10 @@ export interface KnownTicket {
 export class KnownTickets {
   private readonly tickets = new Map<string, KnownTicket>();
 
-  /** A ticket as a list read it; an older reading never replaces a newer one. */
+  /** A ticket as a list read it; an older reading never replaces a newer one (same cut and stamp: the later reading wins, content may differ within a second). */
   learn(nativeId: string, ticket: KnownTicket): void {
     const known = this.tickets.get(nativeId);
-    if (known !== undefined && (known.asOfMs > ticket.asOfMs || (known.asOfMs === ticket.asOfMs && known.version > ticket.version))) return;
+    if (known !== undefined && (known.asOfMs > ticket.asOfMs || (known.asOfMs === ticket.asOfMs && stampOf(known.version) > stampOf(ticket.version)))) return;
     this.tickets.delete(nativeId);
     this.tickets.set(nativeId, ticket);
     if (this.tickets.size > MAX_KNOWN) {

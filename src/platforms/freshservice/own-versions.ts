@@ -18,6 +18,11 @@ export class OwnVersions {
     this.versions.set(nativeId, kept.slice(-KEPT_PER_TICKET));
   }
 
+  /** The version our newest write left the ticket at, in this process. */
+  latest(nativeId: string): string | undefined {
+    return this.versions.get(nativeId)?.at(-1);
+  }
+
   /** Whether the ticket's current version is the planned one, or one our own write left since. */
   unchangedByOthers(nativeId: string, planned: string, current: string): boolean {
     return current === planned || (this.versions.get(nativeId)?.includes(current) ?? false);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { fieldDigest } from '../field-digest.js';
 import type { PulledRecord, UnreadableRecord } from '../types.js';
 import { TicketEnvelope } from './schema.js';
 
@@ -31,11 +31,7 @@ export function ticketVersion(ticket: Record<string, unknown>): string {
         .filter((field) => field !== null)
         .sort((a, b) => Number(a[0]) - Number(b[0]))
     : [];
-  const digest = createHash('sha256')
-    .update(JSON.stringify([parts, tags, custom]), 'utf8')
-    .digest('hex')
-    .slice(0, 12);
-  return `${String(ticket['updated_at'])}|${digest}`;
+  return `${String(ticket['updated_at'])}|${fieldDigest([parts, tags, custom])}`;
 }
 
 /** The `updated_stamp` of a version (its `updated_at` part). */

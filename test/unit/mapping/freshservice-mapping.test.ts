@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { loadPlatformMappings, mapInbound, mapOutbound } from '../../../src/mapping/mapper.js';
 import '../../../src/platforms/registry.js';
 import type { Action } from '../../../src/model/action.js';
-import { FreshserviceWrite } from '../../../src/platforms/freshservice/schema.js';
+import { ticketVersion } from '../../../src/platforms/freshservice/record.js';
+import { FreshserviceWrite, TicketEnvelope } from '../../../src/platforms/freshservice/schema.js';
 
 const mappings = loadPlatformMappings('mappings', 'freshservice');
 const context = { platform: 'freshservice', sourceId: 'fs', source: { id: 'fs', baseUrl: 'https://acme.freshservice.com/' } };
@@ -37,13 +38,13 @@ function wire(overrides: Record<string, unknown> = {}): Record<string, unknown> 
 }
 
 describe('freshservice.inbound.jsonata', () => {
-  it('maps a ticket to the canonical ticket, with the names the connector added and updated_at as version', async () => {
+  it("maps a ticket to the canonical ticket, with the names the connector added and the connector's version (updated_at#digest)", async () => {
     const ticket = await mapInbound(mappings, wire(), context);
 
     expect(ticket).toMatchObject({
       key: 'freshservice:fs:4211',
       source: { platform: 'freshservice', instance: 'fs', container: 'workspace 2', nativeId: '4211', number: 'INC-4211', url: 'https://acme.freshservice.com/a/tickets/4211' },
-      version: '2026-12-05T11:00:00.000Z',
+      version: ticketVersion(TicketEnvelope.parse(wire())),
       kind: 'incident',
       title: 'VPN drops',
       description: 'Disconnects every five minutes',

@@ -1,7 +1,7 @@
 import type { Action } from '../../../model/action.js';
 import type { WriteRequest, WriteResult } from '../../types.js';
 import type { OwnVersions } from '../own-versions.js';
-import { ticketVersion } from '../record.js';
+import { digestOf, stampOf, versionOf } from '../record.js';
 import { API, type FreshserviceRest, listPages } from '../rest.js';
 import { ConversationList, type FreshserviceWrite, NoteResponse } from '../schema.js';
 
@@ -12,12 +12,14 @@ import { ConversationList, type FreshserviceWrite, NoteResponse } from '../schem
  * A first attempt skips that look-up.
  *
  * A note moves the ticket's `updated_at`. The note's response carries only the note, so the
- * version it left the ticket at (`ownVersion`) is taken to be the note's own `created_at`: the
- * ticket is stamped in the same request. No read after the note (it cost a request per note and
- * could not tell a person's edit in the same second from ours either). Should Freshservice stamp
- * the ticket a second apart, the only cost is that the next pass sees the ticket as changed and
- * evaluates the rules on it again (which find it routed): own versions are kept as a set per
- * ticket, so a wrong one never hides the PUT's.
+ * version it left the ticket at (`ownVersion`) is inferred: the note's own `created_at` (the
+ * ticket is stamped in the same request) with the digest of the ticket's fields as our last PUT
+ * left them, or as the executor's version read found them (`request.current`), whichever is newer
+ * — a note changes none of those fields. With neither, no `ownVersion`. No read after the note (it
+ * cost a request per note). Should the inference be wrong (Freshservice stamps the ticket a second
+ * apart, or someone changed a field since), the only cost is that the next pass sees the ticket as
+ * changed and evaluates the rules on it again (which find it routed): own versions are kept as a
+ * set per ticket, so a wrong one never hides the PUT's.
  */
 export class NoteWriter {
   private readonly rest: FreshserviceRest;
@@ -56,9 +58,19 @@ export class NoteWriter {
       signal,
     });
     const note = this.rest.parse(NoteResponse, response.data, 'note').conversation;
-    const ownVersion = note.created_at !== undefined ? ticketVersion(note.created_at) : undefined;
+    const digest = note.created_at !== undefined ? this.contentDigest(nativeId, request) : undefined;
+    const ownVersion = note.created_at !== undefined && digest !== undefined ? versionOf(note.created_at, digest) : undefined;
     if (ownVersion !== undefined) this.own.remember(nativeId, ownVersion);
     return { outcome: 'created', ref: nativeId, ...(ownVersion !== undefined ? { ownVersion } : {}) };
+  }
+
+  /** The digest of the ticket's fields as last known: our own newest write's, or the version read's if that is newer. */
+  private contentDigest(nativeId: string, request: WriteRequest): string | undefined {
+    const ours = this.own.latest(nativeId);
+    const read = request.current?.version;
+    // ISO stamps order as strings; a tie goes to our write, which came after the read.
+    const newest = ours !== undefined && (read === undefined || stampOf(ours) >= stampOf(read)) ? ours : read;
+    return newest !== undefined ? digestOf(newest) : undefined;
   }
 
   private async posted(nativeId: string, marker: string, signal: AbortSignal | undefined): Promise<boolean> {

@@ -32,7 +32,7 @@ export interface CurrentTicket {
  * read found it (`request.current`, versions.ts), else by `GET /api/v2/tickets/{id}` — and reports
  * `superseded` when someone else changed it since the version the action was planned from; the
  * window between that check and the PUT stays open. Every PUT answers with the ticket as it is
- * after the write, whose `updated_at` is the write's `ownVersion`.
+ * after the write, whose version (record.ts) is the write's `ownVersion`.
  */
 export class TicketWriter {
   private readonly rest: FreshserviceRest;
@@ -54,7 +54,7 @@ export class TicketWriter {
       signal,
     });
     const parsed = this.rest.parse(TicketResponse, response.data, `ticket ${nativeId}`);
-    return { ticket: parsed.ticket, version: ticketVersion(parsed.ticket.updated_at), raw: parsed.ticket };
+    return { ticket: parsed.ticket, version: ticketVersion(parsed.ticket), raw: parsed.ticket };
   }
 
   /**
@@ -75,7 +75,7 @@ export class TicketWriter {
 
   async put(nativeId: string, data: Record<string, unknown>, signal: AbortSignal | undefined, operation: string): Promise<string> {
     const response = await this.rest.request({ method: 'PUT', url: `${API}/tickets/${nativeId}`, data, operation, signal });
-    const version = ticketVersion(this.rest.parse(TicketResponse, response.data, `ticket ${nativeId} after the update`).ticket.updated_at);
+    const version = ticketVersion(this.rest.parse(TicketResponse, response.data, `ticket ${nativeId} after the update`).ticket);
     this.own.remember(nativeId, version);
     return version;
   }

@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { PlatformError } from '../../../../src/http/errors.js';
 import { problemTag } from '../../../../src/platforms/freshservice/write/problems.js';
 import { useHttpMock } from '../../../helpers/http-mock.js';
-import { BASE, BETH, MARKER, ME, NE1, NETWORK, SERVICE_DESK, SERVICE_DESK_3, directory, harness, source, ticket, write } from './setup.js';
+import { BASE, BETH, MARKER, ME, NE1, NETWORK, SERVICE_DESK, SERVICE_DESK_3, directory, harness, source, ticket, version, write } from './setup.js';
 
 const http = useHttpMock();
 
 const TICKET = '/api/v2/tickets/4211';
-const PLANNED = '2026-12-05T11:00:00Z';
+const PLANNED = version(ticket(4211));
 
 describe('Freshservice writes to tickets (PUT /api/v2/tickets/{id})', () => {
   it('assigns by group and agent name (group_id, responder_id), reports what it replaced and the version it left', async () => {
@@ -20,9 +20,20 @@ describe('Freshservice writes to tickets (PUT /api/v2/tickets/{id})', () => {
       .put(TICKET, { group_id: NETWORK, responder_id: NE1 })
       .reply(200, { ticket: ticket(4211, { group_id: NETWORK, responder_id: NE1, updated_at: '2026-12-05T12:00:03Z' }) });
 
-    const result = await connector.apply(write({ type: 'assign', group: 'Network Operations', assignee: 'ne1@acme.example' }, { group: 'Network Operations', responder: 'ne1@acme.example' }));
+    const result = await connector.apply(
+      write(
+        { type: 'assign', group: 'Network Operations', assignee: 'ne1@acme.example' },
+        { group: 'Network Operations', responder: 'ne1@acme.example' },
+        { version: version(ticket(4211, { group_id: SERVICE_DESK, responder_id: BETH })) },
+      ),
+    );
 
-    expect(result).toEqual({ outcome: 'updated', ref: '4211', previous: { group: 'Service Desk', assignee: 'Beth Anglin' }, ownVersion: '2026-12-05T12:00:03.000Z' });
+    expect(result).toEqual({
+      outcome: 'updated',
+      ref: '4211',
+      previous: { group: 'Service Desk', assignee: 'Beth Anglin' },
+      ownVersion: version(ticket(4211, { group_id: NETWORK, responder_id: NE1, updated_at: '2026-12-05T12:00:03Z' })),
+    });
   });
 
   it("assigns a ticket of a second workspace to that workspace's group of the name", async () => {
@@ -35,9 +46,9 @@ describe('Freshservice writes to tickets (PUT /api/v2/tickets/{id})', () => {
       .put(TICKET, { group_id: SERVICE_DESK_3, responder_id: null })
       .reply(200, { ticket: ticket(4211, { workspace_id: 3, group_id: SERVICE_DESK_3, updated_at: '2026-12-05T12:00:03Z' }) });
 
-    const result = await connector.apply(write({ type: 'assign', group: 'Service Desk' }, { group: 'Service Desk', responder: null }));
+    const result = await connector.apply(write({ type: 'assign', group: 'Service Desk' }, { group: 'Service Desk', responder: null }, { version: version(ticket(4211, { workspace_id: 3 })) }));
 
-    expect(result).toMatchObject({ outcome: 'updated', ownVersion: '2026-12-05T12:00:03.000Z' });
+    expect(result).toMatchObject({ outcome: 'updated', ownVersion: version(ticket(4211, { workspace_id: 3, group_id: SERVICE_DESK_3, updated_at: '2026-12-05T12:00:03Z' })) });
   });
 
   it('sends nothing when the ticket already has that group and agent', async () => {
@@ -48,7 +59,9 @@ describe('Freshservice writes to tickets (PUT /api/v2/tickets/{id})', () => {
       .get(TICKET)
       .reply(200, { ticket: ticket(4211, { group_id: NETWORK, responder_id: null }) });
 
-    const result = await connector.apply(write({ type: 'assign', group: 'Network Operations' }, { group: 'Network Operations', responder: null }));
+    const result = await connector.apply(
+      write({ type: 'assign', group: 'Network Operations' }, { group: 'Network Operations', responder: null }, { version: version(ticket(4211, { group_id: NETWORK, responder_id: null })) }),
+    );
 
     expect(result).toEqual({ outcome: 'unchanged', ref: '4211' });
   });
@@ -90,7 +103,7 @@ describe('Freshservice writes to tickets (PUT /api/v2/tickets/{id})', () => {
       write({ type: 'assign', group: 'Network Operations', assignee: 'ne1@acme.example' }, { group: 'Network Operations', responder: 'ne1@acme.example' }, { version: PLANNED, firstAttempt: false }),
     );
 
-    expect(result).toEqual({ outcome: 'unchanged', ref: '4211', ownVersion: '2026-12-05T11:40:00.000Z' });
+    expect(result).toEqual({ outcome: 'unchanged', ref: '4211', ownVersion: version(ticket(4211, { group_id: NETWORK, responder_id: NE1, updated_at: '2026-12-05T11:40:00Z' })) });
   });
 
   it('still reports superseded on a first attempt that finds the ticket changed to the same assignment (a person did it)', async () => {
@@ -137,7 +150,7 @@ describe('Freshservice writes to tickets (PUT /api/v2/tickets/{id})', () => {
     await connector.apply(write({ type: 'assign', group: 'Network Operations' }, { group: 'Network Operations', responder: null }));
     const second = await connector.apply(write({ type: 'set-field', field: 'priority', value: 1 }, { fields: { priority: 4 } }));
 
-    expect(second).toEqual({ outcome: 'updated', ref: '4211', ownVersion: '2026-12-05T12:00:04.000Z' });
+    expect(second).toEqual({ outcome: 'updated', ref: '4211', ownVersion: version(ticket(4211, { group_id: NETWORK, priority: 4, updated_at: '2026-12-05T12:00:04Z' })) });
   });
 
   it('turns a 400 Validation failed into a permanent failure that names the field', async () => {
@@ -171,7 +184,7 @@ describe('Freshservice writes to tickets (PUT /api/v2/tickets/{id})', () => {
 describe('Freshservice private notes (POST /api/v2/tickets/{id}/notes)', () => {
   const NOTE = `<div>Routed to Network Operations.</div><p>— automated note by deskbridge · note id (${MARKER})</p>`;
 
-  it('posts a private note with the marker on the first attempt (no look-up) and takes its created_at as the version it left, without reading the ticket', async () => {
+  it("posts a private note with the marker on the first attempt (no look-up) and takes its created_at with the read ticket's fields as the version it left, without reading the ticket", async () => {
     const { connector } = harness();
     http
       .mock(BASE)
@@ -190,9 +203,15 @@ describe('Freshservice private notes (POST /api/v2/tickets/{id}/notes)', () => {
         },
       });
 
-    const result = await connector.apply(write({ type: 'comment', visibility: 'internal', body: 'Routed to Network Operations.' }, { note: NOTE, private: true }));
+    const read = ticket(4211, { group_id: NETWORK });
+    const request = {
+      ...write({ type: 'comment', visibility: 'internal', body: 'Routed to Network Operations.' }, { note: NOTE, private: true }),
+      current: { version: version(read), updatedBy: undefined, raw: read },
+    };
+    const result = await connector.apply(request);
 
-    expect(result).toEqual({ outcome: 'created', ref: '4211', ownVersion: '2026-12-05T12:00:05.000Z' });
+    // A note changes none of the versioned fields: the ticket reads back at the note's time with the fields as read.
+    expect(result).toEqual({ outcome: 'created', ref: '4211', ownVersion: version({ ...read, updated_at: '2026-12-05T12:00:05Z' }) });
   });
 
   it('does not post again on a retry when the note with its marker is already there', async () => {
@@ -208,7 +227,7 @@ describe('Freshservice private notes (POST /api/v2/tickets/{id}/notes)', () => {
     expect(result).toEqual({ outcome: 'unchanged', ref: '4211' });
   });
 
-  it("claims only the note's own time, never a person's later edit (theirs must be judged), and posts a retried note not found by its marker", async () => {
+  it("claims no version when it knows neither our last write's fields nor a read's (a person's edit must not be taken for ours), and posts a retried note not found by its marker", async () => {
     const { connector } = harness();
     http
       .mock(BASE)
@@ -220,7 +239,7 @@ describe('Freshservice private notes (POST /api/v2/tickets/{id}/notes)', () => {
 
     const result = await connector.apply(write({ type: 'comment', visibility: 'internal', body: 'Routed.' }, { note: NOTE, private: true }, { firstAttempt: false }));
 
-    expect(result).toEqual({ outcome: 'created', ref: '4211', ownVersion: '2026-12-05T12:00:05.000Z' });
+    expect(result).toEqual({ outcome: 'created', ref: '4211' });
   });
 
   it('refuses a note without its marker, or an internal comment mapped to a public note, before any request', async () => {
@@ -277,7 +296,7 @@ describe('Freshservice actions it cannot take', () => {
     const linked = await connector.apply(write({ type: 'link-duplicate', original: { nativeId: '4100', number: 'INC-4100' } }, {}));
     const left = await connector.apply(write({ type: 'link-duplicate', original: { nativeId: '4100', number: 'INC-4100' } }, {}, { nativeId: '4212' }));
 
-    expect(linked).toEqual({ outcome: 'updated', ref: '4211', ownVersion: '2026-12-05T12:00:07.000Z' });
+    expect(linked).toEqual({ outcome: 'updated', ref: '4211', ownVersion: version(ticket(4211, { custom_fields: { cf_original_ticket: 4100 }, updated_at: '2026-12-05T12:00:07Z' })) });
     expect(left).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('3999') as string });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { problemTag } from '../../../../src/platforms/freshservice/write/problems.js';
 import { useHttpMock } from '../../../helpers/http-mock.js';
-import { BASE, ME, NOW, harness, source, ticket, write } from './setup.js';
+import { BASE, ME, NOW, harness, source, ticket, version, write } from './setup.js';
 
 const http = useHttpMock();
 
@@ -109,7 +109,7 @@ describe('Freshservice problems (POST /api/v2/problems, association on the ticke
     const linked = await connector.apply(write({ type: 'link-problem', correlationKey: KEY }, {}));
     const left = await connector.apply(write({ type: 'link-problem', correlationKey: KEY }, {}, { nativeId: '4212' }));
 
-    expect(linked).toEqual({ outcome: 'updated', ref: '4211', ownVersion: '2026-12-05T12:00:09.000Z' });
+    expect(linked).toEqual({ outcome: 'updated', ref: '4211', ownVersion: version(ticket(4211, { updated_at: '2026-12-05T12:00:09Z' })) });
     expect(left).toMatchObject({ outcome: 'skipped', ref: '4212' });
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useHttpMock } from '../../../helpers/http-mock.js';
 import type { PullPage } from '../../../../src/platforms/types.js';
-import { API_KEY, BASE, NE1, NETWORK, collect, directory, harness, source, ticket } from './setup.js';
+import { API_KEY, BASE, NE1, NETWORK, collect, directory, harness, source, ticket, version } from './setup.js';
 
 const http = useHttpMock();
 
@@ -37,7 +37,7 @@ describe('Freshservice pull (GET /api/v2/tickets?updated_since, Link paging)', (
     const pages = await collect(connector.pull({ from: '2026-12-05T11:00:00.400Z', fields: [] }));
 
     expect(ids(pages)).toEqual(['3', '1', '2']);
-    expect(pages[0]?.records[0]).toMatchObject({ version: '2026-12-05T11:05:00.000Z', updatedAt: '2026-12-05T11:05:00.000Z', updatedBy: undefined });
+    expect(pages[0]?.records[0]).toMatchObject({ version: version(ticket(3, { updated_at: '2026-12-05T11:05:00Z' })), updatedAt: '2026-12-05T11:05:00.000Z', updatedBy: undefined });
     const auth = http.requests().find((r) => r.url.pathname === LIST)?.headers['authorization'] ?? '';
     expect(Buffer.from(auth.replace('Basic ', ''), 'base64').toString()).toBe(`${API_KEY}:X`);
     expect(http.requests().some((r) => r.url.searchParams.has('include'))).toBe(false);
@@ -73,7 +73,7 @@ describe('Freshservice pull (GET /api/v2/tickets?updated_since, Link paging)', (
     const pages = await collect(connector.pull({ from: SINCE, fields: [] }));
 
     expect(ids(pages)).toEqual(['8', '10', '9']);
-    expect(pages.flatMap((p) => p.records).find((r) => r.nativeId === '9')).toMatchObject({ version: '2026-12-05T11:50:00.000Z', raw: { status: 3 } });
+    expect(pages.flatMap((p) => p.records).find((r) => r.nativeId === '9')).toMatchObject({ version: version(ticket(9, { updated_at: '2026-12-05T11:50:00Z', status: 3 })), raw: { status: 3 } });
   });
 
   it('leaves tickets updated in the seconds the pass was listing to the next pass, which starts below them and reads them whole', async () => {
@@ -99,7 +99,7 @@ describe('Freshservice pull (GET /api/v2/tickets?updated_since, Link paging)', (
     const second = await collect(connector.pull({ from: '2026-12-05T11:38:00.000Z', fields: [] }));
 
     expect(ids(second)).toEqual(['11', '12']);
-    expect(second[0]?.records[1]?.version).toBe('2026-12-05T12:00:01.000Z');
+    expect(second[0]?.records[1]?.version).toBe(version(ticket(12, { updated_at: '2026-12-05T12:00:01Z' })));
   });
 
   it('keeps tickets updated in the same second apart, in id order, so the watermark never passes one that was not handed out', async () => {
@@ -115,7 +115,7 @@ describe('Freshservice pull (GET /api/v2/tickets?updated_since, Link paging)', (
     const pages = await collect(connector.pull({ from: SINCE, fields: [] }));
 
     expect(ids(pages)).toEqual(['5', '17', '31']);
-    expect(new Set(pages.flatMap((p) => p.records.map((r) => r.version)))).toEqual(new Set(['2026-12-05T11:30:00.000Z']));
+    expect(new Set(pages.flatMap((p) => p.records.map((r) => r.version)))).toEqual(new Set([version(ticket(5, { updated_at: same }))]));
   });
 
   it('lists each configured workspace, and a ticket moved between them while paging once, in its newer version', async () => {

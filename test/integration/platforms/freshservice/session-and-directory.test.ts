@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PlatformError } from '../../../../src/http/errors.js';
 import { useHttpMock } from '../../../helpers/http-mock.js';
-import { BASE, ME, NETWORK, directory, harness, ticket } from './setup.js';
+import { BASE, ME, NETWORK, directory, harness, ticket, version } from './setup.js';
 
 const http = useHttpMock();
 
@@ -40,7 +40,7 @@ describe('Freshservice init, get and validate --online look-ups', () => {
     const found = await connector.get('INC-4211', []);
     const missing = await connector.get('9999', []);
 
-    expect(found).toMatchObject({ nativeId: '4211', version: '2026-12-05T11:00:00.000Z', raw: { group_name: 'Network Operations' } });
+    expect(found).toMatchObject({ nativeId: '4211', version: version(ticket(4211, { group_id: NETWORK })), raw: { group_name: 'Network Operations' } });
     expect(missing).toBeNull();
     await expect(connector.get('ABC', [])).rejects.toThrow(/not a Freshservice ticket id/);
   });

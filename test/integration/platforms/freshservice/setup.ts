@@ -2,6 +2,8 @@ import { connectorHarness, type Harness } from '../../../helpers/connector-harne
 import type { Action, PlannedAction } from '../../../../src/model/action.js';
 import type { ConnectorDeps } from '../../../../src/platforms/deps.js';
 import { createFreshserviceConnector } from '../../../../src/platforms/freshservice/index.js';
+import { ticketVersion } from '../../../../src/platforms/freshservice/record.js';
+import { TicketEnvelope } from '../../../../src/platforms/freshservice/schema.js';
 import { FreshserviceSource } from '../../../../src/platforms/freshservice/source.js';
 import type { WriteRequest } from '../../../../src/platforms/types.js';
 import type { HttpMock } from '../../../helpers/http-mock.js';
@@ -82,6 +84,11 @@ export function ticket(id: number, overrides: Record<string, unknown> = {}): Rec
   };
 }
 
+/** The connector's version of a ticket as {@link ticket} builds it: `updated_at` and the digest of its fields (record.ts). */
+export function version(raw: Record<string, unknown>): string {
+  return ticketVersion(TicketEnvelope.parse(raw));
+}
+
 /** The primary workspace's groups as `GET /api/v2/groups` lists them (https://api.freshservice.com/#view_all_groups). */
 const GROUPS = [
   {
@@ -121,14 +128,14 @@ export function directory(http: HttpMock, options: { workspaces?: number[] } = {
   scope.get('/api/v2/agents').query({ per_page: '100' }).reply(200, AGENTS);
 }
 
-/** A write as the executor hands it over, planned from `ticket(nativeId)` at `version`. */
+/** A write as the executor hands it over, planned from `ticket(nativeId)` at `version` (default: that ticket's version). */
 export function write(action: Action, fields: Record<string, unknown>, options: { nativeId?: string; version?: string; firstAttempt?: boolean; marker?: string } = {}): WriteRequest {
   const nativeId = options.nativeId ?? '4211';
   const planned: PlannedAction = {
     id: 'a1b2c3d4e5f60718',
     sourceId: 'fs',
     ruleId: 'network',
-    target: { ticketKey: `freshservice:fs:${nativeId}`, nativeId, number: `INC-${nativeId}`, version: options.version ?? '2026-12-05T11:00:00.000Z' },
+    target: { ticketKey: `freshservice:fs:${nativeId}`, nativeId, number: `INC-${nativeId}`, version: options.version ?? version(ticket(Number(nativeId))) },
     action,
     explanation: 'Connectivity problem',
   };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Action } from '../../../../src/model/action.js';
 import type { Connector, WriteRequest } from '../../../../src/platforms/types.js';
 import { useHttpMock } from '../../../helpers/http-mock.js';
-import { BASE, BETH, NE1, NETWORK, SERVICE_DESK, collect, directory, harness, source, ticket, write } from './setup.js';
+import { BASE, BETH, NE1, NETWORK, SERVICE_DESK, collect, directory, harness, source, ticket, version, write } from './setup.js';
 
 const http = useHttpMock();
 
@@ -10,7 +10,8 @@ const LIST = '/api/v2/tickets';
 const PULL = { updated_since: '2026-12-05T11:00:00Z', per_page: '100', order_type: 'asc' };
 /** The pull's cut: the first page's server time (no Date header here: the connector's clock, 12:00:00) less 2 s. */
 const CUT = '2026-12-05T11:59:58Z';
-const PLANNED = '2026-12-05T11:00:00.000Z';
+/** The version 4211 was pulled at, and its writes planned from. */
+const PLANNED = version(ticket(4211, { group_id: SERVICE_DESK, responder_id: BETH }));
 const ASSIGN: Action = { type: 'assign', group: 'Network Operations', assignee: 'ne1@acme.example' };
 const ASSIGN_FIELDS = { group: 'Network Operations', responder: 'ne1@acme.example' };
 const URGENT: Action = { type: 'set-field', field: 'priority', value: 'urgent' };
@@ -46,7 +47,7 @@ describe('Freshservice: the version check from one updated_since list (readVersi
 
     expect(sent().slice(before)).toEqual([`GET ${LIST}?updated_since=${CUT}&per_page=100&order_type=asc`]);
     expect(current?.get('4211')).toMatchObject({ version: PLANNED, updatedBy: undefined, raw: { group_id: SERVICE_DESK, responder_id: BETH } });
-    expect(current?.get('4212')).toMatchObject({ version: '2026-12-05T12:00:10.000Z', raw: { priority: 4 } });
+    expect(current?.get('4212')).toMatchObject({ version: version(ticket(4212, { updated_at: '2026-12-05T12:00:10Z', priority: 4 })), raw: { priority: 4 } });
     // Never pulled: absent, so its write reads it itself.
     expect(current?.has('9999')).toBe(false);
   });
@@ -81,7 +82,7 @@ describe('Freshservice: the version check from one updated_since list (readVersi
 
     const current = await connector.readVersions?.(['4211']);
 
-    expect(current?.get('4211')).toMatchObject({ version: '2026-12-05T12:00:20.000Z', raw: { workspace_id: 3 } });
+    expect(current?.get('4211')).toMatchObject({ version: version(ticket(4211, { workspace_id: 3, updated_at: '2026-12-05T12:00:20Z' })), raw: { workspace_id: 3 } });
   });
 
   it('starts the next batch from the last list: only what changed since is listed again', async () => {
@@ -97,7 +98,7 @@ describe('Freshservice: the version check from one updated_since list (readVersi
 
     const current = await connector.readVersions?.(['4212']);
 
-    expect(current?.get('4212')?.version).toBe(PLANNED);
+    expect(current?.get('4212')?.version).toBe(version(ticket(4212)));
   });
 });
 
@@ -114,9 +115,14 @@ describe('Freshservice writes checked against the batched read: no GET per write
       .put('/api/v2/tickets/4211', { group_id: NETWORK, responder_id: NE1 })
       .reply(200, { ticket: ticket(4211, { group_id: NETWORK, responder_id: NE1, updated_at: '2026-12-05T12:00:03Z' }) });
 
-    const result = await connector.apply(withCurrent(write(ASSIGN, ASSIGN_FIELDS), current));
+    const result = await connector.apply(withCurrent(write(ASSIGN, ASSIGN_FIELDS, { version: PLANNED }), current));
 
-    expect(result).toEqual({ outcome: 'updated', ref: '4211', previous: { group: 'Service Desk', assignee: 'Beth Anglin' }, ownVersion: '2026-12-05T12:00:03.000Z' });
+    expect(result).toEqual({
+      outcome: 'updated',
+      ref: '4211',
+      previous: { group: 'Service Desk', assignee: 'Beth Anglin' },
+      ownVersion: version(ticket(4211, { group_id: NETWORK, responder_id: NE1, updated_at: '2026-12-05T12:00:03Z' })),
+    });
     expect(sent().slice(before)).toEqual(['PUT /api/v2/tickets/4211']);
   });
 
@@ -132,8 +138,8 @@ describe('Freshservice writes checked against the batched read: no GET per write
     const current = (await connector.readVersions?.(['4211']))?.get('4211');
     const before = http.requests().length;
 
-    expect(await connector.apply(withCurrent(write(ASSIGN, ASSIGN_FIELDS), current))).toEqual({ outcome: 'superseded', ref: '4211' });
-    expect(await connector.applyGroup?.([withCurrent(write(ASSIGN, ASSIGN_FIELDS), current), write(URGENT, { fields: { priority: 4 } })])).toEqual([
+    expect(await connector.apply(withCurrent(write(ASSIGN, ASSIGN_FIELDS, { version: PLANNED }), current))).toEqual({ outcome: 'superseded', ref: '4211' });
+    expect(await connector.applyGroup?.([withCurrent(write(ASSIGN, ASSIGN_FIELDS, { version: PLANNED }), current), write(URGENT, { fields: { priority: 4 } }, { version: PLANNED })])).toEqual([
       { outcome: 'superseded', ref: '4211' },
       { outcome: 'superseded', ref: '4211' },
     ]);
@@ -143,11 +149,12 @@ describe('Freshservice writes checked against the batched read: no GET per write
   it('a retried assign that finds its own earlier attempt landed (ticket changed, holding its values) is unchanged, not superseded', async () => {
     const { connector } = harness();
     directory(http);
-    const current = { version: '2026-12-05T11:59:00.000Z', updatedBy: undefined, raw: ticket(4211, { group_id: NETWORK, responder_id: NE1, updated_at: '2026-12-05T11:59:00Z' }) };
+    const landed = ticket(4211, { group_id: NETWORK, responder_id: NE1, updated_at: '2026-12-05T11:59:00Z' });
+    const current = { version: version(landed), updatedBy: undefined, raw: landed };
 
-    const result = await connector.apply(withCurrent(write(ASSIGN, ASSIGN_FIELDS, { firstAttempt: false }), current));
+    const result = await connector.apply(withCurrent(write(ASSIGN, ASSIGN_FIELDS, { version: PLANNED, firstAttempt: false }), current));
 
-    expect(result).toEqual({ outcome: 'unchanged', ref: '4211', ownVersion: '2026-12-05T11:59:00.000Z' });
+    expect(result).toEqual({ outcome: 'unchanged', ref: '4211', ownVersion: version(landed) });
     expect(sent().filter((r) => !r.startsWith('GET /api/v2/groups') && !r.startsWith('GET /api/v2/agents'))).toEqual([]);
   });
 });
@@ -165,9 +172,9 @@ describe('Freshservice: assign and set-field of one plan as ONE PUT (applyGroup)
       .put('/api/v2/tickets/4211', { group_id: NETWORK, responder_id: NE1, priority: 4 })
       .reply(200, { ticket: ticket(4211, { group_id: NETWORK, responder_id: NE1, priority: 4, updated_at: '2026-12-05T12:00:03Z' }) });
 
-    const results = await connector.applyGroup?.([withCurrent(write(ASSIGN, ASSIGN_FIELDS), current), write(URGENT, { fields: { priority: 4 } })]);
+    const results = await connector.applyGroup?.([withCurrent(write(ASSIGN, ASSIGN_FIELDS, { version: PLANNED }), current), write(URGENT, { fields: { priority: 4 } }, { version: PLANNED })]);
 
-    const ownVersion = '2026-12-05T12:00:03.000Z';
+    const ownVersion = version(ticket(4211, { group_id: NETWORK, responder_id: NE1, priority: 4, updated_at: '2026-12-05T12:00:03Z' }));
     expect(results).toEqual([
       { outcome: 'updated', ref: '4211', previous: { group: 'Service Desk', assignee: 'Beth Anglin' }, ownVersion },
       { outcome: 'updated', ref: '4211', ownVersion },
@@ -184,8 +191,12 @@ describe('Freshservice: assign and set-field of one plan as ONE PUT (applyGroup)
     const { connector } = harness();
     directory(http);
 
-    expect(await connector.applyGroup?.([write(ASSIGN, ASSIGN_FIELDS, { firstAttempt: false }), write(URGENT, { fields: { priority: 4 } }, { firstAttempt: false })])).toBeUndefined();
-    expect(await connector.applyGroup?.([write({ type: 'assign', group: 'Storage' }, { group: 'Storage', responder: null }), write(URGENT, { fields: { priority: 4 } })])).toBeUndefined();
+    expect(
+      await connector.applyGroup?.([write(ASSIGN, ASSIGN_FIELDS, { version: PLANNED, firstAttempt: false }), write(URGENT, { fields: { priority: 4 } }, { firstAttempt: false })]),
+    ).toBeUndefined();
+    expect(
+      await connector.applyGroup?.([write({ type: 'assign', group: 'Storage' }, { group: 'Storage', responder: null }), write(URGENT, { fields: { priority: 4 } }, { version: PLANNED })]),
+    ).toBeUndefined();
     expect(http.requests().filter((r) => r.method !== 'GET')).toEqual([]);
   });
 });

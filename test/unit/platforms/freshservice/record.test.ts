@@ -5,14 +5,23 @@ import { vendorMessage } from '../../../../src/platforms/freshservice/schema.js'
 import { problemTag } from '../../../../src/platforms/freshservice/write/problems.js';
 
 describe('Freshservice record reading', () => {
-  it('versions a ticket by updated_at in ISO UTC and leaves updatedBy unset (Freshservice names no last editor)', () => {
-    const read = readTicket({ id: 42, updated_at: '2026-12-05T11:00:00Z', group_id: 7, responder_id: null }, { group: (id) => (id === 7 ? 'Network Operations' : undefined), agent: () => undefined });
+  it('versions a ticket by updated_at in ISO UTC and a digest of its fields, and leaves updatedBy unset (Freshservice names no last editor)', () => {
+    const ticket = { id: 42, updated_at: '2026-12-05T11:00:00Z', group_id: 7, responder_id: null };
+    const read = readTicket(ticket, { group: (id) => (id === 7 ? 'Network Operations' : undefined), agent: () => undefined });
 
     expect(read).toMatchObject({
-      record: { nativeId: '42', version: '2026-12-05T11:00:00.000Z', updatedBy: undefined, raw: { group_name: 'Network Operations' } },
+      record: { nativeId: '42', version: expect.stringMatching(/^2026-12-05T11:00:00\.000Z#[0-9a-f]{12}$/) as string, updatedBy: undefined, raw: { group_name: 'Network Operations' } },
       updatedMs: Date.parse('2026-12-05T11:00:00Z'),
     });
-    expect(ticketVersion('2026-12-05T11:00:00Z')).toBe('2026-12-05T11:00:00.000Z');
+    expect('record' in read && read.record.version).toBe(ticketVersion(ticket));
+  });
+
+  it('gives two edits in one second two versions, and the same fields in any key order one version', () => {
+    const base = { id: 42, updated_at: '2026-12-05T11:00:00Z', group_id: 7, custom_fields: { a: 1, b: 'x' } };
+    expect(ticketVersion({ ...base, group_id: null })).not.toBe(ticketVersion(base));
+    expect(ticketVersion({ ...base, custom_fields: { b: 'x', a: 1 } })).toBe(ticketVersion(base));
+    // Fields outside the digest (tags, description: the list omits them) do not make a version of their own.
+    expect(ticketVersion({ ...base, tags: ['vip'], description: '<p>hi</p>' })).toBe(ticketVersion(base));
   });
 
   it('reports a ticket without id or updated_at as unreadable, naming the field', () => {
