@@ -178,7 +178,7 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
         logger.warn('Write skipped', { ...writeLogFields(entry), outcome: 'skipped', reason });
         continue;
       }
-      const group = groupFrom(entries, i);
+      const group = groupFrom(entries, i, (e) => deadWithOthers.has(e.id) || blockerOf(e) !== undefined);
       const state = currentFor(entry);
       const together = group.length > 1 ? await sendGroup(group, state, refusedTogether) : 'one-by-one';
       if (together !== 'one-by-one') i += group.length - 1;
@@ -201,15 +201,17 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
 
   /**
    * The writes from `entries[start]` on that can go to the platform as one request: consecutive,
-   * of one plan, first attempts or not, each of a kind the writer can combine. One entry: no group.
+   * of one plan, first attempts or not, each of a kind the writer can combine, none held back. One
+   * entry: no group.
    */
-  function groupFrom(entries: readonly OutboxEntry[], start: number): OutboxEntry[] {
+  function groupFrom(entries: readonly OutboxEntry[], start: number, heldBack: (entry: OutboxEntry) => boolean): OutboxEntry[] {
     const first = entries[start] as OutboxEntry;
     if (!writer.writeGroup || !writer.groupable?.(first.planned.action.type)) return [first];
     const group = [first];
     for (let j = start + 1; j < entries.length; j++) {
       const next = entries[j] as OutboxEntry;
-      if (planOf(next.planned) !== planOf(first.planned) || next.planned.target.nativeId !== first.planned.target.nativeId || !writer.groupable(next.planned.action.type)) break;
+      // A write held back (dead with an earlier one, or building on one not made) ends the group: it is settled alone.
+      if (planOf(next.planned) !== planOf(first.planned) || next.planned.target.nativeId !== first.planned.target.nativeId || !writer.groupable(next.planned.action.type) || heldBack(next)) break;
       group.push(next);
     }
     return group;
@@ -223,13 +225,15 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
   async function sendGroup(group: readonly OutboxEntry[], current: CurrentRecord | undefined, refusedTogether: Set<string>): Promise<Settled | undefined | 'one-by-one'> {
     if (!writer.writeGroup) return 'one-by-one';
     await store.outbox.markAttempts(group.map((e) => e.id));
+    // Writes of a group refused earlier in this lane are retries now: the connector looks for that attempt first.
+    const sent = group.map((entry) => (refusedTogether.has(entry.id) ? { ...entry, attempts: entry.attempts + 1 } : entry));
     let results: WriteResult[] | undefined;
     let refusedAsOne = false;
     try {
-      results = await writer.writeGroup(group, options.writeSignal, current);
+      results = await writer.writeGroup(sent, options.writeSignal, current);
     } catch (error) {
       const refused = error instanceof PlatformError && !error.retryable && error.code !== 'auth';
-      if (!refused) return recordGroupFailure(group, error);
+      if (!refused) return recordGroupFailure(sent, error);
       logger.info('The platform refused the writes of a plan sent together; sending them one by one', { ...writeLogFields(group[0] as OutboxEntry), writes: group.length, error: error.message });
       results = undefined;
       refusedAsOne = true;
@@ -250,14 +254,19 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
   async function recordGroupFailure(group: readonly OutboxEntry[], error: unknown): Promise<Settled | undefined> {
     const settled: Settled = [];
     const deadAlready = new Set<string>();
+    let waiting = false;
     for (const entry of group) {
       if (deadAlready.has(entry.id)) continue;
       const dead = await recordFailure(entry, error);
-      if (dead === undefined) continue;
+      if (dead === undefined) {
+        waiting = true;
+        continue;
+      }
       for (const id of dead) deadAlready.add(id);
       settled.push({ entry, outcome: 'dead', with: dead });
     }
-    return settled.length > 0 ? settled : undefined;
+    // A write of the group waits for its retry: the rest of the ticket's lane waits with it, in order.
+    return waiting || settled.length === 0 ? undefined : settled;
   }
 
   /**

@@ -2,6 +2,7 @@ import type { Action } from '../model/action.js';
 import type { Connector, CurrentRecord, WriteRequest, WriteResult } from '../platforms/types.js';
 import type { PlatformMappings } from '../mapping/mapper.js';
 import { mapOutbound } from '../mapping/mapper.js';
+import { EvaluationCancelledError } from '../mapping/expression.js';
 import type { OutboxEntry } from '../state/types.js';
 import type { Logger } from '../observability/logger.js';
 import { describeAction } from '../model/describe-action.js';
@@ -48,7 +49,14 @@ export function createConnectorWriter(connector: Connector, mappings: () => Plat
       ? {
           async writeGroup(entries, signal, current) {
             // The pre-read state goes with the first write only: after it the ticket is at our version.
-            const requests = await Promise.all(entries.map((entry, i) => request(entry, i === 0 ? current : undefined)));
+            let requests: WriteRequest[];
+            try {
+              requests = await Promise.all(entries.map((entry, i) => request(entry, i === 0 ? current : undefined)));
+            } catch (error) {
+              // A write whose mapping fails must fail alone (sent one by one), not take its group with it.
+              if (error instanceof EvaluationCancelledError) throw error;
+              return undefined;
+            }
             return applyGroup(requests, signal);
           },
           groupable: (type: Action['type']) => connector.groupableActions?.has(type) ?? false,

@@ -3,8 +3,9 @@ import { PlatformError } from '../../../src/http/errors.js';
 import type { PlannedAction } from '../../../src/model/action.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { drainOutbox } from '../../../src/outbox/executor.js';
-import type { ActionWriter } from '../../../src/outbox/writer.js';
-import type { CurrentRecord, WriteResult } from '../../../src/platforms/types.js';
+import { compilePlatformMappings } from '../../../src/mapping/mapper.js';
+import { createConnectorWriter, type ActionWriter } from '../../../src/outbox/writer.js';
+import type { Connector, CurrentRecord, WriteRequest, WriteResult } from '../../../src/platforms/types.js';
 import { openSqliteStore } from '../../../src/state/sqlite/store.js';
 import type { OutboxEntry } from '../../../src/state/types.js';
 
@@ -187,5 +188,60 @@ describe('grouped writes: one request per ticket where the platform takes a plan
 
     expect(writer.groups).toEqual([]);
     expect(writer.singles.map((s) => s.id).sort()).toEqual(['a1', 'a2', 'p1', 'p2']);
+  });
+
+  it('sends the writes alone when one of them cannot be mapped, so only that one fails', async () => {
+    const store = await setup([assign('a1', 't1'), planned('a2', 't1', { type: 'comment', visibility: 'internal', body: 'Routed' }, '1', 'other-rule')]);
+    const applied: string[] = [];
+    const groups: string[][] = [];
+    const connector = {
+      apply: async (request: WriteRequest) => {
+        applied.push(request.planned.id);
+        return { outcome: 'updated', ref: 't1' };
+      },
+      applyGroup: async (requests: readonly WriteRequest[]) => {
+        groups.push(requests.map((r) => r.planned.id));
+        return requests.map(() => ({ outcome: 'updated', ref: 't1' }));
+      },
+      groupableActions: new Set(['assign', 'comment']),
+    } as unknown as Connector;
+    // The comment branch fails at run time ($error), as a broken outbound mapping would.
+    const writer = createConnectorWriter(connector, () => compilePlatformMappings('test', '{}', 'action.type = "comment" ? $error("no comment template") : { "group": action.group }'));
+
+    await drainOutbox({ ...base, store, writer });
+
+    expect(groups).toEqual([]);
+    expect(applied).toEqual(['a1']);
+    expect(await outcomes(store)).toEqual({ a1: 'updated', a2: 'dead' });
+  });
+
+  it("keeps the ticket's later writes back while a write of a failed group waits for its retry, even when another write of it died", async () => {
+    // a2 (another rule's note) does not build on a1.
+    const store = await setup([assign('a1', 't1'), planned('a2', 't1', { type: 'comment', visibility: 'internal', body: 'SLA' }, '1', 'other-rule'), assign('b1', 't1', '2')]);
+    // a1 has used up its attempts but one; a2 not.
+    await store.outbox.markAttempts(['a1', 'a1']);
+    const writer = groupingWriter({ groups: [serverError()] });
+
+    await drainOutbox({ ...base, store, writer });
+
+    const state = await outcomes(store);
+    expect(state.a1).toBe('dead');
+    expect(state.a2).toBe('pending');
+    expect(state.b1).toBe('pending');
+    expect(writer.singles.map((w) => w.id)).not.toContain('b1');
+  });
+
+  it('sends the writes after a group refused as a whole as retries, so each looks for that attempt first', async () => {
+    const store = await setup([assign('a1', 't1'), note('a2', 't1'), planned('a3', 't1', { type: 'set-field', field: 'u_x', value: 'y' })]);
+    const writer = groupingWriter({ groups: [refused()] });
+
+    await drainOutbox({ ...base, store, writer });
+
+    // a1 alone, then a2 + a3 together again: all as retries of the refused request.
+    expect(writer.singles.map((s) => [s.id, s.firstAttempt])).toEqual([['a1', false]]);
+    expect(writer.groups.map((g) => g.firstAttempts)).toEqual([
+      [true, true, true],
+      [false, false],
+    ]);
   });
 });
