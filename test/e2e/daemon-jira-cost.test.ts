@@ -1,10 +1,9 @@
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { JiraSandbox } from '../../src/sandbox/jira/index.js';
 import { useE2e } from '../helpers/e2e.js';
 import { expectedJiraRouting, jiraSnapshot, writeJiraConfig } from '../helpers/jira-env.js';
 import { missingData } from '../helpers/data.js';
+import { startRequestHookProxy } from '../helpers/request-hook-proxy.js';
 
 process.env['E2E_JIRA_TOKEN'] = 'deskbridge';
 
@@ -33,31 +32,15 @@ function writesPerIssue(sandbox: JiraSandbox): Map<string, number> {
  * forwards the first batched version read: a person's edit lands after deskbridge planned its
  * writes and before it checks and sends them.
  */
-async function startVersionReadHook(target: string, beforeVersionRead: () => void): Promise<{ url: string; close(): Promise<void> }> {
-  const upstream = new URL(target);
+function startVersionReadHook(target: string, beforeVersionRead: () => void): Promise<{ url: string; close(): Promise<void> }> {
   let fired = false;
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      if (!fired && req.method === 'POST' && req.url?.includes('/search')) {
-        const parsed: unknown = body.length > 0 ? JSON.parse(body.toString('utf8')) : undefined;
-        if (isVersionRead(parsed)) {
-          fired = true;
-          beforeVersionRead();
-        }
-      }
-      const forward = request({ hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      forward.end(body);
-    });
+  return startRequestHookProxy(target, (req, _res, body) => {
+    if (fired || req.method !== 'POST' || !req.url?.includes('/search')) return;
+    const parsed: unknown = body.length > 0 ? JSON.parse(body.toString('utf8')) : undefined;
+    if (!isVersionRead(parsed)) return;
+    fired = true;
+    beforeVersionRead();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 describe.skipIf(missingData('hadoopBugs')).each(['cloud', 'datacenter'] as const)('API cost against the Jira %s sandbox', (flavour) => {
