@@ -180,7 +180,8 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
       }
       const group = groupFrom(entries, i, (e) => deadWithOthers.has(e.id) || blockerOf(e) !== undefined);
       const state = currentFor(entry);
-      const together = group.length > 1 ? await sendGroup(group, state, refusedTogether) : 'one-by-one';
+      // Writes of a group refused earlier in this lane go as retries: the connector looks for that attempt first.
+      const together = group.length > 1 ? await sendGroup(group.map(asSent), state, refusedTogether) : 'one-by-one';
       if (together !== 'one-by-one') i += group.length - 1;
       // Not taken as one: its first write goes alone with what was read.
       const sent = together === 'one-by-one' ? await sendOne(asSent(entry), state) : together;
@@ -225,15 +226,13 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
   async function sendGroup(group: readonly OutboxEntry[], current: CurrentRecord | undefined, refusedTogether: Set<string>): Promise<Settled | undefined | 'one-by-one'> {
     if (!writer.writeGroup) return 'one-by-one';
     await store.outbox.markAttempts(group.map((e) => e.id));
-    // Writes of a group refused earlier in this lane are retries now: the connector looks for that attempt first.
-    const sent = group.map((entry) => (refusedTogether.has(entry.id) ? { ...entry, attempts: entry.attempts + 1 } : entry));
     let results: WriteResult[] | undefined;
     let refusedAsOne = false;
     try {
-      results = await writer.writeGroup(sent, options.writeSignal, current);
+      results = await writer.writeGroup(group, options.writeSignal, current);
     } catch (error) {
       const refused = error instanceof PlatformError && !error.retryable && error.code !== 'auth';
-      if (!refused) return recordGroupFailure(sent, error);
+      if (!refused) return recordGroupFailure(group, error);
       logger.info('The platform refused the writes of a plan sent together; sending them one by one', { ...writeLogFields(group[0] as OutboxEntry), writes: group.length, error: error.message });
       results = undefined;
       refusedAsOne = true;
