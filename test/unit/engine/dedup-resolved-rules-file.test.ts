@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { runRuleTests } from '../../../src/testing/run-rule-tests.js';
-import { ruleTestFixture } from '../testing/fixtures.js';
+import path from 'node:path';
 
 describe('a rules file with a dedup rule listing resolved look-alikes', () => {
   it('passes its own tests: the earlier fix is listed, a fix found after the report is not', async () => {
-    const report = await runRuleTests([ruleTestFixture('dedup-resolved.yaml')]);
+    const report = await runRuleTests([path.relative(process.cwd(), path.resolve(import.meta.dirname, '../../fixtures/dedup-resolved/dedup.yaml'))]);
     const tests = report.files.flatMap((f) => f.tests);
     expect(report.files.every((f) => f.loaded)).toBe(true);
     expect(tests.map((t) => [t.name, t.status])).toEqual([
