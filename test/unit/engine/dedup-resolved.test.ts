@@ -117,6 +117,24 @@ describe('dedup rules listing resolved look-alikes (resolved)', () => {
     expect(desk.trace[0]?.reason).toContain('resolved look-alikes not listed (a linked ticket follows its original)');
   });
 
+  it("shows a duplicate family's fix from its root, not the duplicate's own resolution", async () => {
+    const desk = new Desk(compileRuleSet([rule({ suggest: { threshold: 0.9 }, link: { threshold: 0.95 }, resolved: { threshold: 0.3 } })]));
+    await desk.see(vpn('root', '2026-11-01T09:00:00Z'));
+    const wifi = { description: 'Cisco AnyConnect drops the tunnel on the office wifi in building 2 since the upgrade' };
+    expect((await desk.see(vpn('dup', '2026-11-01T10:00:00Z')))[0]?.action.type).toBe('link-duplicate');
+    await desk.resolved('dup', '2026-11-01T10:00:00Z', '2026-11-02T09:00:00Z', { code: 'Duplicate' }, wifi);
+    // The root is still open: the duplicate's "Duplicate" is no fix to show.
+    const later = (version: string) => makeTicket({ id: 'new', version, createdAt: '2026-11-05T09:00:00Z', updatedAt: '2026-11-06T09:00:00Z', title: 'AnyConnect drops on the office wifi', ...wifi });
+    expect(await desk.see(later('1'))).toEqual([]);
+    expect(desk.trace[0]?.reason).toContain('INCroot has no recorded resolution');
+    await desk.resolved('root', '2026-11-01T09:00:00Z', '2026-11-02T09:00:00Z', fix);
+    const note = body(await desk.see(later('2')));
+    expect(note).toContain('1. INCroot');
+    expect(note).toContain('Rolled AnyConnect back');
+    expect(note).not.toContain('Duplicate');
+    expect(note).not.toContain('INCdup');
+  });
+
   it('writes the note once: a new version of the ticket is not noted again', async () => {
     const desk = new Desk(compileRuleSet([rule()]));
     await desk.resolved('a', '2026-11-01T09:00:00Z', '2026-11-02T09:00:00Z', fix);
