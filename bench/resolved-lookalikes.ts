@@ -42,16 +42,21 @@ function jiraDate(text: string): string | undefined {
 
 export interface ResolvedRow {
   threshold: number;
-  /** Reports that would get a note listing resolved look-alikes. */
+  /** Reports (of all) that would get a note listing resolved look-alikes. */
   notes: number;
   perThousand: number;
-  listed: number;
-  correct: number;
-  precision: number;
-  /** Notes listing at least one labelled partner. */
-  noteHitRate: number;
-  /** Listed look-alikes whose resolution is "Duplicate" (a pointer, not a fix). */
+  /** Look-alikes listed on the labelled pairs' later reports, and the share that are the partner. */
+  listedOnPairs: number;
+  precisionOnPairs: number;
+  /** The same, on the later reports whose partner was resolved in time (the partner could be listed). */
+  listedOnEligible: number;
+  precisionOnEligible: number;
+  /** Over every report's note (a report with no labelled partner counts all its look-alikes wrong). */
+  precisionAll: number;
+  /** Listed look-alikes (all reports) whose resolution is "Duplicate": a pointer, not a fix. */
   listedDuplicateCode: number;
+  /** Eligible pairs whose resolved partner is listed. */
+  found: number;
   recall: number;
 }
 
@@ -63,6 +68,8 @@ export interface ResolvedFigures {
   limit: number;
   lookBackDays: number;
   rows: ResolvedRow[];
+  /** The shipped suggestion list (>= 0.35, top 5) on the pairs' later reports, measured the same way. */
+  suggestReference: { listed: number; correct: number; precision: number; perThousand: number; precisionAll: number };
 }
 
 export async function benchResolvedLookalikes(dataDir: string, options: { limit?: number; lookBackDays?: number; thresholds?: readonly number[] } = {}): Promise<ResolvedFigures> {
@@ -111,50 +118,92 @@ export async function benchResolvedLookalikes(dataDir: string, options: { limit?
     );
   }
 
-  // Pairs where a fix could be shown: the earlier partner resolved before the later was reported.
+  // Each pair's later report, and the pairs where a fix could be shown: the earlier partner
+  // resolved (with a resolution) before the later one was reported, within the look-back.
+  const laterReports = new Set<string>();
   const eligible: [string, string][] = [];
   for (const [a, b] of pairs) {
     const da = byKey.get(a);
     const db = byKey.get(b);
     if (!da || !db) continue;
     const [earlier, later] = da.createdAt < db.createdAt ? [da, db] : [db, da];
+    laterReports.add(later.key);
     const fix = resolution.get(earlier.key);
     if (fix && fix.resolvedAt < later.createdAt && Date.parse(later.createdAt) - Date.parse(earlier.createdAt) <= lookBackDays * DAY_MS) eligible.push([later.key, earlier.key]);
   }
+  const eligibleLater = new Set(eligible.map(([later]) => later));
+  const isPartner = (report: string, candidate: string): boolean => partners.get(report)?.has(candidate) ?? false;
 
   const rows: ResolvedRow[] = thresholds.map((threshold) => {
     let notes = 0;
-    let listed = 0;
-    let correct = 0;
-    let hits = 0;
     let duplicateCode = 0;
+    const all = { listed: 0, correct: 0 };
+    const onPairs = { listed: 0, correct: 0 };
+    const onEligible = { listed: 0, correct: 0 };
     const listedFor = new Map<string, Set<string>>();
     for (const doc of docs) {
       const ticket = { createdAt: doc.createdAt } as Ticket;
       const { listed: shown } = resolvedLookalikes(perReport.get(doc.key) ?? [], ticket, { threshold, limit, maxChars: 300 });
       if (shown.length === 0) continue;
       notes++;
-      listed += shown.length;
-      const right = shown.filter((c) => partners.get(doc.key)?.has(c.key)).length;
-      correct += right;
-      if (right > 0) hits++;
+      const right = shown.filter((c) => isPartner(doc.key, c.key)).length;
+      for (const [tally, counts] of [
+        [all, true],
+        [onPairs, laterReports.has(doc.key)],
+        [onEligible, eligibleLater.has(doc.key)],
+      ] as const) {
+        if (!counts) continue;
+        tally.listed += shown.length;
+        tally.correct += right;
+      }
       duplicateCode += shown.filter((c) => c.resolved.code === 'Duplicate').length;
       listedFor.set(doc.key, new Set(shown.map((c) => c.key)));
     }
     const found = eligible.filter(([later, earlier]) => listedFor.get(later)?.has(earlier)).length;
+    const share = (t: { listed: number; correct: number }): number => (t.listed > 0 ? t.correct / t.listed : 0);
     return {
       threshold,
       notes,
       perThousand: (notes / docs.length) * 1000,
-      listed,
-      correct,
-      precision: listed > 0 ? correct / listed : 0,
-      noteHitRate: notes > 0 ? hits / notes : 0,
+      listedOnPairs: onPairs.listed,
+      precisionOnPairs: share(onPairs),
+      listedOnEligible: onEligible.listed,
+      precisionOnEligible: share(onEligible),
+      precisionAll: share(all),
       listedDuplicateCode: duplicateCode,
+      found,
       recall: eligible.length > 0 ? found / eligible.length : 0,
     };
   });
-  return { reports: docs.length, pairs: pairs.length, eligiblePairs: eligible.length, limit, lookBackDays, rows };
+
+  // For scale: the shipped suggestion list (likely-duplicates: score >= 0.35, top 5, resolved or
+  // not) measured the same way on the pairs' later reports.
+  const reference = { listed: 0, correct: 0, notes: 0, listedAll: 0, correctAll: 0 };
+  for (const doc of docs) {
+    const shown = (perReport.get(doc.key) ?? []).filter((c) => c.score >= 0.35).slice(0, 5);
+    const right = shown.filter((c) => isPartner(doc.key, c.key)).length;
+    if (shown.length > 0) reference.notes++;
+    reference.listedAll += shown.length;
+    reference.correctAll += right;
+    if (!laterReports.has(doc.key)) continue;
+    reference.listed += shown.length;
+    reference.correct += right;
+  }
+  return {
+    reports: docs.length,
+    pairs: pairs.length,
+    eligiblePairs: eligible.length,
+    limit,
+    lookBackDays,
+    rows,
+    suggestReference: {
+      listed: reference.listed,
+      correct: reference.correct,
+      precision: reference.listed > 0 ? reference.correct / reference.listed : 0,
+      perThousand: (reference.notes / docs.length) * 1000,
+      precisionAll: reference.listedAll > 0 ? reference.correctAll / reference.listedAll : 0,
+    },
+  };
 }
 
 function pct(n: number): string {
@@ -165,13 +214,17 @@ export function printResolvedFigures(f: ResolvedFigures): void {
   console.log(
     `Resolved look-alikes (Hadoop: ${f.reports} reports, ${f.pairs} labelled pairs, ${f.eligiblePairs} whose earlier partner was resolved before the later report; limit ${f.limit}, look-back ${f.lookBackDays} days)`,
   );
-  console.log(`  precision counts only labelled partners as right: a lower bound (an unlabelled look-alike may still show the fix)`);
-  console.log(`  threshold  notes  per 1,000  listed  partner  precision  note hit  "Duplicate" code  recall`);
+  console.log(`  precision = listed look-alikes that are the labelled partner: a LOWER BOUND (an unlabelled look-alike may still show a useful fix)`);
+  console.log(`  threshold  notes/1,000  pairs: listed precision  resolved-in-time pairs: listed precision  all notes: precision  "Duplicate" listed  recall`);
   for (const r of f.rows) {
     console.log(
-      `  ${r.threshold.toFixed(2).padStart(9)}  ${String(r.notes).padStart(5)}  ${r.perThousand.toFixed(1).padStart(9)}  ${String(r.listed).padStart(6)}  ${String(r.correct).padStart(7)}  ${pct(r.precision).padStart(9)}  ${pct(r.noteHitRate).padStart(8)}  ${String(r.listedDuplicateCode).padStart(16)}  ${pct(r.recall).padStart(6)}`,
+      `  ${r.threshold.toFixed(2).padStart(9)}  ${r.perThousand.toFixed(1).padStart(11)}  ${String(r.listedOnPairs).padStart(13)} ${pct(r.precisionOnPairs).padStart(9)}  ${String(r.listedOnEligible).padStart(30)} ${pct(r.precisionOnEligible).padStart(9)}  ${pct(r.precisionAll).padStart(20)}  ${String(r.listedDuplicateCode).padStart(18)}  ${`${pct(r.recall)} (${r.found}/${f.eligiblePairs})`.padStart(6)}`,
     );
   }
+  const ref = f.suggestReference;
+  console.log(
+    `  for scale, the shipped suggestion list (score >= 0.35, top 5, resolved or not): ${ref.perThousand.toFixed(1)} notes/1,000; on the pairs' later reports ${ref.listed} listed, precision ${pct(ref.precision)}; all notes: precision ${pct(ref.precisionAll)}`,
+  );
 }
 
 function argValue(name: string): string | undefined {

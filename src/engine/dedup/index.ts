@@ -213,7 +213,7 @@ function duplicateNote(candidates: readonly DuplicateCandidate[], fixes: readonl
   }
   if (fixes.length > 0) {
     if (lines.length > 0) lines.push('');
-    lines.push(...resolvedSection(fixes, rule.resolved?.maxChars ?? 300));
+    lines.push(...resolvedSection(fixes, rule.resolved?.maxChars ?? 300, new Set(candidates.map((c) => c.key))));
   }
   lines[lines.length - 1] += ` Rule: ${rule.id}.`;
   return lines.join('\n');

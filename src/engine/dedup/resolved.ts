@@ -34,13 +34,18 @@ export function resolvedLookalikes(candidates: readonly DuplicateCandidate[], ti
   return { listed, passedOver };
 }
 
-/** The note's section on resolved look-alikes: number, title, score, resolution date, code and an excerpt of the notes. */
-export function resolvedSection(listed: readonly ResolvedLookalike[], maxChars: number): string[] {
+/**
+ * The note's section on resolved look-alikes: number, title, score, resolution date, code and an
+ * excerpt of the notes. A ticket the note already lists as a likely original (`shown`) is named
+ * by its number only.
+ */
+export function resolvedSection(listed: readonly ResolvedLookalike[], maxChars: number, shown: ReadonlySet<string> = new Set()): string[] {
   const lines = listed.map((c, i) => {
     const { resolved } = c;
     const code = resolved.code !== undefined ? ` as "${plainText(resolved.code, 60)}"` : '';
     const notes = resolved.notes !== undefined ? `: "${plainText(resolved.notes, maxChars)}"` : '';
-    return `${i + 1}. ${c.number} "${c.title}" — score ${c.score.toFixed(2)}; resolved ${resolved.resolvedAt.slice(0, 10)}${code}${notes}`;
+    const which = shown.has(c.key) ? `${c.number} (above)` : `${c.number} "${c.title}" — score ${c.score.toFixed(2)};`;
+    return `${i + 1}. ${which} resolved ${resolved.resolvedAt.slice(0, 10)}${code}${notes}`;
   });
   return [`deskbridge found earlier tickets like this one that were resolved; how they were fixed may apply here:`, ...lines];
 }
