@@ -1,4 +1,4 @@
-import type { CandidateQuery, DuplicateCandidate, HistoryChanges, HistoryStore, IndexedTicket, PatternEvent, PatternProblem, SimilarityDoc } from '../model/history.js';
+import type { CandidateQuery, DuplicateCandidate, HistoryChanges, HistoryStore, IndexDoc, IndexedTicket, PatternEvent, PatternProblem, ResolvedRecord, SimilarityDoc } from '../model/history.js';
 import { assignCluster } from '../similarity/cluster.js';
 import { MemoryCandidateIndex } from '../similarity/memory-index.js';
 
@@ -11,6 +11,8 @@ export class MemoryHistoryStore implements HistoryStore {
   // Scores only tickets sharing a term with the query: a backtest queries once per version.
   private readonly index_ = new MemoryCandidateIndex(undefined, { postings: true });
   private readonly titles = new Map<string, string>();
+  /** Resolved/closed tickets' resolutions, as the last indexing saw them (see `IndexedTicket.resolved`). */
+  private readonly resolutions = new Map<string, ResolvedRecord>();
   private readonly committed = new Set<string>();
   /** In insertion order, like the table's rows: `markedBy` returns the first. */
   private readonly marks = new Map<string, { ruleId: string; key: string; mark: string }>();
@@ -19,9 +21,12 @@ export class MemoryHistoryStore implements HistoryStore {
   private readonly problems = new Map<string, PatternProblem>();
   private readonly memberKeys = new Map<string, Map<string, string>>();
 
-  async index(doc: SimilarityDoc & { title: string }): Promise<void> {
+  async index(input: IndexDoc): Promise<void> {
+    const { resolved, ...doc } = input;
     this.index_.upsert(doc);
     this.titles.set(doc.key, doc.title.slice(0, 300));
+    if (resolved) this.resolutions.set(doc.key, { ...resolved });
+    else this.resolutions.delete(doc.key);
   }
 
   async candidates(query: CandidateQuery): Promise<DuplicateCandidate[]> {
@@ -33,6 +38,7 @@ export class MemoryHistoryStore implements HistoryStore {
       version: c.version,
       createdAt: c.createdAt,
       title: this.titles.get(c.key) ?? '',
+      ...this.resolvedOf(c.key),
       score: c.score,
       textScore: c.textScore,
       sharedTerms: c.sharedTerms,
@@ -43,7 +49,21 @@ export class MemoryHistoryStore implements HistoryStore {
   async indexed(key: string): Promise<IndexedTicket | undefined> {
     const doc = this.index_.get(key);
     if (!doc) return undefined;
-    return { key: doc.key, sourceId: doc.sourceId, nativeId: doc.nativeId, number: doc.number, version: doc.version, createdAt: doc.createdAt, title: this.titles.get(key) ?? '' };
+    return {
+      key: doc.key,
+      sourceId: doc.sourceId,
+      nativeId: doc.nativeId,
+      number: doc.number,
+      version: doc.version,
+      createdAt: doc.createdAt,
+      title: this.titles.get(key) ?? '',
+      ...this.resolvedOf(key),
+    };
+  }
+
+  private resolvedOf(key: string): { resolved?: ResolvedRecord } {
+    const resolved = this.resolutions.get(key);
+    return resolved ? { resolved: { ...resolved } } : {};
   }
 
   async indexedCount(): Promise<number> {

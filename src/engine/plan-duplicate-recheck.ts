@@ -9,7 +9,7 @@ import { LINKED, SUGGESTED } from './dedup/index.js';
 import { evaluateDuplicatesOnly, planActions } from './index.js';
 import { isHistory, teamContext } from './plan-batch.js';
 import { rulesOfKind, type CompiledRuleSet } from './rule-set.js';
-import { similarityDoc } from './similarity-doc.js';
+import { resolvedRecord, similarityDoc } from './similarity-doc.js';
 import type { EngineSnapshot, StateView } from './snapshot.js';
 
 /** A ticket judged in an earlier pass that may be a duplicate of a ticket seen only now. */
@@ -55,7 +55,9 @@ export async function laterDuplicateSuspects(
         fieldWeights: rule.fieldWeights,
         limit: 10,
       });
-      for (const c of found) if (c.score >= rule.suggest.threshold && !judgedWithThem.has(c.key)) later.set(c.key, c.nativeId);
+      // A resolved newcomer may also be a resolved look-alike worth listing (`resolved`).
+      const threshold = rule.resolved && resolvedRecord(original) ? Math.min(rule.suggest.threshold, rule.resolved.threshold) : rule.suggest.threshold;
+      for (const c of found) if (c.score >= threshold && !judgedWithThem.has(c.key)) later.set(c.key, c.nativeId);
     }
   }
   if (later.size === 0) return [];

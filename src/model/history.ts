@@ -42,6 +42,28 @@ export interface CandidateQuery {
   limit: number;
 }
 
+/**
+ * How a resolved or closed ticket was resolved, as history keeps it for dedup rules that show a
+ * technician the fix of an earlier look-alike (`resolved` on a dedup rule).
+ */
+export interface ResolvedRecord {
+  /** ISO, UTC: the platform's resolution time, else the update that found it resolved (no earlier). */
+  resolvedAt: string;
+  code?: string;
+  /** Close notes / resolution text, at most {@link RESOLUTION_NOTES_MAX} characters. */
+  notes?: string;
+}
+
+/** Longest resolution text history keeps per ticket (notes quote an excerpt of it). */
+export const RESOLUTION_NOTES_MAX = 1000;
+
+/** What indexing a ticket records: its text for the similarity index and, when resolved, how. */
+export type IndexDoc = SimilarityDoc & {
+  title: string;
+  /** Absent: the ticket is not resolved (or was reopened), so any earlier record is removed. */
+  resolved?: ResolvedRecord;
+};
+
 /** A ticket as history holds it: enough to address it and show it to a person. */
 export interface IndexedTicket {
   key: string;
@@ -51,6 +73,8 @@ export interface IndexedTicket {
   version: string;
   createdAt: string;
   title: string;
+  /** Set when the ticket was last indexed resolved or closed with a resolution code or notes. */
+  resolved?: ResolvedRecord;
 }
 
 export interface DuplicateCandidate extends IndexedTicket {
@@ -117,7 +141,8 @@ export interface HistoryChanges {
  * a batch commit, with the outbox entries it explains.
  */
 export interface HistoryStore {
-  index(doc: SimilarityDoc & { title: string }): Promise<void>;
+  /** Indexes the ticket's text and keeps (or, when absent, removes) its resolution. */
+  index(doc: IndexDoc): Promise<void>;
   candidates(query: CandidateQuery): Promise<DuplicateCandidate[]>;
   indexed(key: string): Promise<IndexedTicket | undefined>;
   indexedCount(): Promise<number>;

@@ -2,6 +2,7 @@ import { durationMs } from '../../model/rule.js';
 import { isOpen, type Ticket } from '../../model/ticket.js';
 import { defineRuleKind, INTERNAL_NOTE_HINT, type CompiledRuleCommon, type RuleRun } from '../rule-kind.js';
 import type { Decision, DuplicateCandidate, EngineState, EvaluationContext, IndexedTicket } from '../types.js';
+import { resolvedLookalikes, resolvedSection, resolvedTrace, type ResolvedLookalike } from './resolved.js';
 import { DedupRule } from './schema.js';
 import { showTerms } from '../../similarity/surface.js';
 
@@ -17,6 +18,11 @@ export const LINKED = 'linked';
  * a note on both); above the suggest threshold a person gets a note listing the candidates.
  * One rule acts on a ticket, once (the first in file order that finds something), so edits never
  * repeat the note and two rules never write two notes.
+ *
+ * With `resolved`, the note also lists earlier look-alikes resolved before the ticket was reported,
+ * with their resolution, under the candidates; if only those qualify, the note is just that list.
+ * It is the same note with the same mark (`suggested`), so it too is written once. A linked ticket
+ * gets no such list: it is handled through its original, whose own history shows its fix.
  */
 export const dedupKind = defineRuleKind<typeof DedupRule, CompiledDedupRule>({
   kind: 'dedup',
@@ -30,7 +36,8 @@ export const dedupKind = defineRuleKind<typeof DedupRule, CompiledDedupRule>({
         lookBackMs: durationMs(rule.lookBack),
         equalFields: rule.equalFields,
         fieldWeights: rule.fieldWeights,
-        threshold: rule.suggest.threshold,
+        // A late original may be a resolved look-alike worth listing, not only a likely original.
+        threshold: Math.min(rule.suggest.threshold, rule.resolved?.threshold ?? 1),
         actedMarks: [LINKED, SUGGESTED],
       };
     },
@@ -62,31 +69,52 @@ async function evaluateDedupRule(compiled: CompiledDedupRule, run: RuleRun<undef
 
   const candidates = await rootCandidates(ticket, compiled, state, context);
   const suggested = candidates.filter((c) => c.score >= rule.suggest.threshold);
-  if (suggested.length === 0) {
+  const resolved = rule.resolved ? resolvedLookalikes(candidates, ticket, rule.resolved) : undefined;
+  const fixes = resolved?.listed ?? [];
+  if (suggested.length === 0 && fixes.length === 0) {
     const best = candidates[0];
-    run.trace('no-match', best ? `best candidate ${best.number} scores ${best.score.toFixed(2)}, below the suggest threshold ${rule.suggest.threshold}` : 'no earlier ticket shares enough with it');
+    const why = best ? `best candidate ${best.number} scores ${best.score.toFixed(2)}, below the suggest threshold ${rule.suggest.threshold}` : 'no earlier ticket shares enough with it';
+    run.trace('no-match', `${why}${resolvedWhy(rule, resolved)}`);
     return;
   }
 
-  const top = suggested[0] as DuplicateCandidate;
+  const top = suggested[0];
   const link = rule.link;
-  const linkable = link !== undefined && top.score >= link.threshold && top.sourceId === context.sourceId;
+  const linkable = top !== undefined && link !== undefined && top.score >= link.threshold && top.sourceId === context.sourceId;
   // A ticket others are already linked to stays their root: linking it too would build a chain.
   if (linkable && !(await history.hasDuplicates(ticket.key))) {
     decisions.push(...linkDecisions(ticket, top, compiled));
     history.recordDuplicate(ticket.key, top.key, rule.id);
     history.setMark(rule.id, ticket.key, LINKED);
-    run.trace('matched', `linked as duplicate of ${top.number} (score ${top.score.toFixed(2)} ≥ ${link.threshold})`);
+    run.trace(
+      'matched',
+      `linked as duplicate of ${top.number} (score ${top.score.toFixed(2)} ≥ ${link.threshold})${fixes.length > 0 ? '; resolved look-alikes not listed (a linked ticket follows its original)' : ''}`,
+    );
     return;
   }
   const listed = suggested.slice(0, rule.suggest.limit);
+  const found = [
+    ...(top ? [`${listed.length} likely original${listed.length === 1 ? '' : 's'} (best ${top.number}, score ${top.score.toFixed(2)})`] : []),
+    ...(fixes.length > 0 ? [`${fixes.length} resolved look-alike${fixes.length === 1 ? '' : 's'}`] : []),
+  ];
   decisions.push({
     ruleId: rule.id,
-    action: { type: 'comment', visibility: 'internal', body: suggestionNote(listed, rule.id) },
-    explanation: `Rule ${rule.id} found ${listed.length} likely original${listed.length === 1 ? '' : 's'} (best ${top.number}, score ${top.score.toFixed(2)})`,
+    action: { type: 'comment', visibility: 'internal', body: duplicateNote(listed, fixes, rule) },
+    explanation: `Rule ${rule.id} found ${found.join(' and ')}`,
   });
   history.setMark(rule.id, ticket.key, SUGGESTED);
-  run.trace('matched', `suggested ${listed.map((c) => `${c.number} (${c.score.toFixed(2)})`).join(', ')}`);
+  const parts = [
+    ...(listed.length > 0 ? [`suggested ${listed.map((c) => `${c.number} (${c.score.toFixed(2)})`).join(', ')}`] : []),
+    ...(fixes.length > 0 ? [`listed resolved look-alikes ${resolvedTrace(fixes)} (score ≥ ${rule.resolved?.threshold}, resolved before this ticket was reported)`] : []),
+  ];
+  run.trace('matched', `${parts.join('; ')}${fixes.length === 0 ? resolvedWhy(rule, resolved) : resolved && resolved.passedOver.length > 0 ? ` (not listed: ${resolved.passedOver.join('; ')})` : ''}`);
+}
+
+/** Why a rule with `resolved` listed no resolved look-alike, for the trace ('' without the option). */
+function resolvedWhy(rule: DedupRule, resolved: { passedOver: string[] } | undefined): string {
+  if (!rule.resolved || !resolved) return '';
+  if (resolved.passedOver.length === 0) return `; no resolved look-alike scores ≥ ${rule.resolved.threshold}`;
+  return `; no resolved look-alike listed: ${resolved.passedOver.join('; ')}`;
 }
 
 /**
@@ -108,7 +136,7 @@ async function rootCandidates(ticket: Ticket, compiled: CompiledDedupRule, state
     equalFields: rule.equalFields,
     fieldWeights: rule.fieldWeights,
     // Extra room: several candidates may collapse into one root.
-    limit: Math.max(10, rule.suggest.limit * 3),
+    limit: Math.max(10, rule.suggest.limit * 3, (rule.resolved?.limit ?? 0) * 3),
   });
   const byRoot = new Map<string, DuplicateCandidate>();
   for (const candidate of raw) {
@@ -117,7 +145,9 @@ async function rootCandidates(ticket: Ticket, compiled: CompiledDedupRule, state
     if (rootKey !== undefined) {
       const root: IndexedTicket | undefined = await history.indexed(rootKey);
       if (root === undefined) continue;
-      chosen = { ...candidate, ...root, matchedFields: candidate.matchedFields, sharedTerms: candidate.sharedTerms };
+      // The family's fix is the root's: a duplicate's own resolution mostly says "duplicate".
+      const { resolved: _duplicateFix, ...scored } = candidate;
+      chosen = { ...scored, ...root, matchedFields: candidate.matchedFields, sharedTerms: candidate.sharedTerms };
     }
     if (chosen.key === ticket.key || !reportedBefore(chosen, ticket)) continue;
     // Notes quote the shared terms: as the words the two tickets use, not their stems.
@@ -173,9 +203,20 @@ function linkDecisions(ticket: Ticket, original: DuplicateCandidate, compiled: C
   return decisions;
 }
 
-function suggestionNote(candidates: readonly DuplicateCandidate[], ruleId: string): string {
-  const lines = candidates.map((c, i) => `${i + 1}. ${c.number} "${c.title}" — score ${c.score.toFixed(2)}; ${reasonText(c)}`);
-  return [`deskbridge found earlier tickets that may describe the same issue:`, ...lines, `If one is the same issue, link this ticket to it. Rule: ${ruleId}.`].join('\n');
+/** The rule's one note: likely originals (if any), then resolved look-alikes with their fix (if any). */
+function duplicateNote(candidates: readonly DuplicateCandidate[], fixes: readonly ResolvedLookalike[], rule: DedupRule): string {
+  const lines: string[] = [];
+  if (candidates.length > 0) {
+    lines.push(`deskbridge found earlier tickets that may describe the same issue:`);
+    lines.push(...candidates.map((c, i) => `${i + 1}. ${c.number} "${c.title}" — score ${c.score.toFixed(2)}; ${reasonText(c)}`));
+    lines.push(`If one is the same issue, link this ticket to it.`);
+  }
+  if (fixes.length > 0) {
+    if (lines.length > 0) lines.push('');
+    lines.push(...resolvedSection(fixes, rule.resolved?.maxChars ?? 300, new Set(candidates.map((c) => c.key))));
+  }
+  lines[lines.length - 1] += ` Rule: ${rule.id}.`;
+  return lines.join('\n');
 }
 
 /** Why two tickets look alike, in words: the shared terms that weighed most and the equal fields. */

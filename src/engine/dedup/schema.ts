@@ -30,5 +30,20 @@ export const DedupRule = z.strictObject({
       resolve: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()])).optional(),
     })
     .optional(),
+  /**
+   * Also list earlier look-alikes that were resolved before this ticket was reported, with how
+   * (resolution code, close notes), so the fix is found without diagnosing again. Off unless given.
+   * They go in the rule's note; when nothing else qualifies the note is just this list.
+   */
+  resolved: z
+    .strictObject({
+      /** Look-alikes scoring at least this are listed (the same score as `suggest`). */
+      threshold: Score,
+      /** How many resolved look-alikes the note lists, best first. */
+      limit: z.number().int().min(1).max(10).default(3),
+      /** Characters of each resolution's notes quoted (history keeps up to 1,000). */
+      maxChars: z.number().int().min(40).max(1000).default(300),
+    })
+    .optional(),
 });
 export type DedupRule = z.infer<typeof DedupRule>;

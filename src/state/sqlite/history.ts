@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { CandidateQuery, DuplicateCandidate, HistoryChanges, HistoryStore, IndexedTicket, PatternEvent, PatternProblem, SimilarityDoc } from '../../model/history.js';
+import type { CandidateQuery, DuplicateCandidate, HistoryChanges, HistoryStore, IndexDoc, IndexedTicket, PatternEvent, PatternProblem, ResolvedRecord, SimilarityDoc } from '../../model/history.js';
 import { assignCluster } from '../../similarity/cluster.js';
 import { SqliteCandidateIndex } from '../../similarity/sqlite-index.js';
 import type { WriteTransaction } from './lease.js';
@@ -15,6 +15,12 @@ interface EventRow {
   created_at: string;
   title: string;
   details: string;
+}
+
+interface ResolvedRow {
+  resolved_at: string;
+  code: string | null;
+  notes: string | null;
 }
 
 interface ProblemRow {
@@ -45,6 +51,11 @@ export class SqliteHistoryStore implements HistoryStore {
       ticketKnown: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM tickets WHERE key = ?'),
       setTitle: db.prepare('INSERT INTO indexed_titles (key, title) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET title = excluded.title'),
       title: db.prepare<[string], { title: string }>('SELECT title FROM indexed_titles WHERE key = ?'),
+      setResolved: db.prepare(
+        'INSERT INTO resolved_tickets (key, resolved_at, code, notes) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET resolved_at = excluded.resolved_at, code = excluded.code, notes = excluded.notes',
+      ),
+      clearResolved: db.prepare('DELETE FROM resolved_tickets WHERE key = ?'),
+      resolved: db.prepare<[string], ResolvedRow>('SELECT resolved_at, code, notes FROM resolved_tickets WHERE key = ?'),
       root: db.prepare<[string], { root_key: string }>('SELECT root_key FROM duplicate_links WHERE ticket_key = ?'),
       hasDuplicates: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM duplicate_links WHERE root_key = ? LIMIT 1'),
       addDuplicate: db.prepare('INSERT OR IGNORE INTO duplicate_links (ticket_key, root_key, rule_id, plan, linked_at) VALUES (?, ?, ?, ?, ?)'),
@@ -82,10 +93,14 @@ export class SqliteHistoryStore implements HistoryStore {
     };
   }
 
-  async index(doc: SimilarityDoc & { title: string }): Promise<void> {
+  async index(input: IndexDoc): Promise<void> {
+    const { resolved, ...doc } = input;
     this.db.transaction(() => {
       this.index_.upsert(doc);
       this.stmts.setTitle.run(doc.key, doc.title.slice(0, 300));
+      // A reopened ticket's old fix is no fix: only what the latest version says is kept.
+      if (resolved) this.stmts.setResolved.run(doc.key, resolved.resolvedAt, resolved.code ?? null, resolved.notes ?? null);
+      else this.stmts.clearResolved.run(doc.key);
     })();
   }
 
@@ -98,6 +113,7 @@ export class SqliteHistoryStore implements HistoryStore {
       version: c.version,
       createdAt: c.createdAt,
       title: this.stmts.title.get(c.key)?.title ?? '',
+      ...this.resolvedOf(c.key),
       score: c.score,
       textScore: c.textScore,
       sharedTerms: c.sharedTerms,
@@ -108,7 +124,22 @@ export class SqliteHistoryStore implements HistoryStore {
   async indexed(key: string): Promise<IndexedTicket | undefined> {
     const doc = this.index_.get(key);
     if (!doc) return undefined;
-    return { key: doc.key, sourceId: doc.sourceId, nativeId: doc.nativeId, number: doc.number, version: doc.version, createdAt: doc.createdAt, title: this.stmts.title.get(key)?.title ?? '' };
+    return {
+      key: doc.key,
+      sourceId: doc.sourceId,
+      nativeId: doc.nativeId,
+      number: doc.number,
+      version: doc.version,
+      createdAt: doc.createdAt,
+      title: this.stmts.title.get(key)?.title ?? '',
+      ...this.resolvedOf(key),
+    };
+  }
+
+  private resolvedOf(key: string): { resolved?: ResolvedRecord } {
+    const row = this.stmts.resolved.get(key);
+    if (!row) return {};
+    return { resolved: { resolvedAt: row.resolved_at, ...(row.code !== null ? { code: row.code } : {}), ...(row.notes !== null ? { notes: row.notes } : {}) } };
   }
 
   async cluster(doc: SimilarityDoc & { title: string }, options: { threshold: number; createdAfter: string }): Promise<{ key: string; number: string }> {

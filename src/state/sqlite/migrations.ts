@@ -214,4 +214,16 @@ export const migrations: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX own_versions_age ON own_versions (source_id, written_at);
   `,
+  `
+  -- Resolved look-alikes (issue 16): how each resolved/closed ticket was fixed, for dedup rules that
+  -- list earlier resolved tickets with their resolution. Written when a ticket is indexed; a
+  -- reopened ticket's row is deleted. Notes are cut to 1,000 characters. (Entry 11 at merge:
+  -- the lead orders it after the other issue-16 migration.)
+  CREATE TABLE resolved_tickets (
+    key TEXT PRIMARY KEY,
+    resolved_at TEXT NOT NULL,
+    code TEXT,
+    notes TEXT
+  ) WITHOUT ROWID;
+  `,
 ];
