@@ -164,39 +164,48 @@ function scan(text: string, options: NormaliseOptions, out: string[], forms: str
       continue;
     }
     const start = i;
-    // Letters from the start (hashed lower-cased as they go), then for a plain word nothing but
-    // trailing punctuation. `split`: a camelCase boundary (aB, or ABc) the word splits at.
+    // Letters (then digits too) from the start, hashed lower-cased as they go; then, for a plain
+    // word, nothing but trailing punctuation. `split`: a camelCase boundary (aB, 2B or ABc).
     let lettersEnd = -1;
     let plain = true;
+    let digits = false;
     let uppers = 0;
     let upRun = 0;
     let split = false;
     let hash = 0;
     for (; i < n; i++) {
       const c = text.charCodeAt(i);
+      const k = c < 128 ? (CHAR_CLASS[c] as number) : isSeparator(c) ? SEPARATOR : OTHER;
       if (lettersEnd < 0) {
-        if (c >= 97 && c <= 122) {
+        if (k === LOWER) {
           if (upRun >= 2) split = true;
           upRun = 0;
           hash = (Math.imul(hash, 31) + c) | 0;
           continue;
         }
-        if (c >= 65 && c <= 90) {
+        if (k === UPPER) {
           if (upRun === 0 && i > start) split = true;
           upRun++;
           uppers++;
           hash = (Math.imul(hash, 31) + (c | 32)) | 0;
           continue;
         }
+        if (k === DIGIT && i > start) {
+          digits = true;
+          upRun = 0;
+          hash = (Math.imul(hash, 31) + c) | 0;
+          continue;
+        }
         lettersEnd = i;
       }
-      if (isSeparator(c)) break;
-      if (!isTrailingPunctuation(c)) plain = false;
+      if (k === SEPARATOR) break;
+      if (k !== TRAILING) plain = false;
     }
     const end = i;
     if (lettersEnd < 0) lettersEnd = end;
-    if (!plain || lettersEnd === start) {
-      patternTokens(text.slice(start, end), options, out, forms);
+    // A word with digits of 7+ characters may be a ticket number (KB12345) or a hex id: the pattern decides.
+    if (!plain || lettersEnd === start || (digits && lettersEnd - start > 6)) {
+      if (mayHoldTokens(text, start, end)) patternTokens(text.slice(start, end), options, out, forms);
       continue;
     }
     if (split) {
@@ -282,12 +291,57 @@ function sameLowerCase(text: string, start: number, key: string): boolean {
 
 const WORD_TABLES = [new WordTable(16), new WordTable(16), new WordTable(16), new WordTable(17)];
 
-// White space and the brackets and quotes a URL cannot contain: where chunks end.
-const SEPARATORS = new Uint8Array(128);
-for (const c of ' \t\n\r\v\f<>"\'()[]{}') SEPARATORS[c.charCodeAt(0)] = 1;
+/**
+ * False for chunks the master pattern would find nothing in: no ASCII letter or digit ("*", "--",
+ * "|"), or a short plain number ("12", "3.", the numbers of a list). Spares a pattern run.
+ */
+function mayHoldTokens(text: string, start: number, end: number): boolean {
+  let digits = 0;
+  let alnum = false;
+  for (let j = start; j < end; j++) {
+    const c = text.charCodeAt(j);
+    if (c >= 48 && c <= 57) {
+      if (digits === j - start) digits++;
+      alnum = true;
+    } else if (((c | 32) >= 97 && (c | 32) <= 122) || c === 95) return true;
+    else if (digits === j - start && !isTrailingPunctuation(c)) digits = -1;
+  }
+  if (!alnum) return false;
+  // Digits then trailing punctuation only: a number of 5+ digits is an id, shorter ones are noise.
+  return digits < 0 || digits >= 5 || !onlyTrailing(text, start + digits, end);
+}
+
+function onlyTrailing(text: string, from: number, end: number): boolean {
+  for (let j = from; j < end; j++) if (!isTrailingPunctuation(text.charCodeAt(j))) return false;
+  return true;
+}
+
+// ASCII character classes for the scan. Separators: white space and the brackets and quotes a
+// URL cannot contain (where chunks end). Trailing: . , ; : ! ? (see isTrailingPunctuation).
+const OTHER = 0;
+const SEPARATOR = 1;
+const LOWER = 2;
+const UPPER = 3;
+const DIGIT = 4;
+const TRAILING = 5;
+const CHAR_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  CHAR_CLASS[c] = ' \t\n\r\v\f<>"\'()[]{}'.includes(ch)
+    ? SEPARATOR
+    : c >= 97 && c <= 122
+      ? LOWER
+      : c >= 65 && c <= 90
+        ? UPPER
+        : c >= 48 && c <= 57
+          ? DIGIT
+          : isTrailingPunctuation(c)
+            ? TRAILING
+            : OTHER;
+}
 
 function isSeparator(c: number): boolean {
-  if (c < 128) return SEPARATORS[c] === 1;
+  if (c < 128) return CHAR_CLASS[c] === SEPARATOR;
   return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
@@ -363,9 +417,12 @@ function patternTokens(chunk: string, options: NormaliseOptions, out: string[], 
 
 // Jira wiki markup ({code:java}, {noformat}, h4. headings, {{monospace}}) and Markdown fences
 // would otherwise add "code", "java", "noformat", "h4" to every ticket that pastes a log.
+const HEADING = /^h[1-6]\.\s/m;
 const MARKUP = /\{(?:code|noformat|quote|panel|color)(?::[^}]*)?\}|^h[1-6]\.\s|\{\{|\}\}|```\w*/gm;
 
 export function stripMarkup(text: string): string {
+  // Most texts hold none: a few indexOf calls are cheaper than the pattern's scan.
+  if (text.indexOf('{') < 0 && text.indexOf('}') < 0 && text.indexOf('`') < 0 && !HEADING.test(text)) return text;
   return text.replace(MARKUP, ' ');
 }
 
@@ -462,23 +519,44 @@ function identifierTokens(out: string[], forms: string[] | undefined, raw: strin
   for (const part of parts) wordTokens(out, forms, part, options);
 }
 
-/** A word; camelCase (getFileStatus, HTTPServer2) also yields its pieces. */
+/** A word; camelCase (getFileStatus, HTTPServer2) and snake_case also yield their pieces. */
 function wordTokens(out: string[], forms: string[] | undefined, raw: string, options: NormaliseOptions): void {
-  const lower = raw.toLowerCase();
-  addWord(out, forms, lower, options);
+  addWord(out, forms, raw.toLowerCase(), options);
+  if (!options.splitIdentifiers) return;
+  const pieces = camelPieces(raw);
   // "CVEs", "APIs": a plural acronym, not camelCase.
-  if (!options.splitIdentifiers || (lower === raw && !raw.includes('_')) || !CAMEL_OR_SNAKE.test(raw) || /^[A-Z]+s$/.test(raw)) return;
-  const pieces = raw
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
-    .split(/[\s_]+/)
-    .filter((p) => p.length > 0);
-  if (pieces.length < 2) return;
+  if (pieces.length < 2 || /^[A-Z]+s$/.test(raw)) return;
   for (const piece of pieces) addWord(out, forms, piece.toLowerCase(), options);
 }
 
-// camelCase and snake_case splits need an upper-case letter or "_" after the first character.
-const CAMEL_OR_SNAKE = /^.[^]*[A-Z_]/;
+/**
+ * getFileStatus → get, File, Status; HTTPServer2 → HTTP, Server2; snake_case → snake, case. A
+ * piece starts at an upper-case letter after a lower-case letter or digit, or at the last
+ * upper-case letter of a run followed by a lower-case one; underscores separate pieces.
+ */
+function camelPieces(raw: string): string[] {
+  const pieces: string[] = [];
+  let from = 0;
+  for (let j = 0; j < raw.length; j++) {
+    const c = raw.charCodeAt(j);
+    if (c === 95) {
+      if (j > from) pieces.push(raw.slice(from, j));
+      from = j + 1;
+      continue;
+    }
+    if (j === 0 || c < 65 || c > 90) continue;
+    const prev = raw.charCodeAt(j - 1);
+    const next = j + 1 < raw.length ? raw.charCodeAt(j + 1) : 0;
+    const prevLowerOrDigit = (prev >= 97 && prev <= 122) || (prev >= 48 && prev <= 57);
+    const runEnd = prev >= 65 && prev <= 90 && next >= 97 && next <= 122;
+    if ((prevLowerOrDigit || runEnd) && j > from) {
+      pieces.push(raw.slice(from, j));
+      from = j;
+    }
+  }
+  if (raw.length > from) pieces.push(raw.slice(from));
+  return pieces;
+}
 
 // Word → its term ("" when dropped), per combination of the stem and stop-word options. Most
 // words of a desk recur constantly; the cache spares the stemmer's tests. Bounded: cleared
