@@ -4,7 +4,7 @@
  * when a ticket is indexed, so one index serves rules that mask differently.
  *
  * - `urls`: `__url__`, the path and query of a link (the link's host is a domain);
- * - `domains`: `@dict.leo.org`, `@leo.org` — host names and registered domains (`__host__` when
+ * - `domains`: `@leo.org` — the registered domain of a host (dict.leo.org) or a URL (`__host__` when
  *   the tokeniser masks them);
  * - `emails`: `__email__`; `ips`: `__ip__`;
  * - `issueRefs`: `#hadoop-1234`, `#inc0012345`, `#752376`, `#cve-2022-42889` (`__ticket__` masked);

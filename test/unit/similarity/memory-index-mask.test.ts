@@ -9,7 +9,7 @@ const LATER = doc('q', '2024-01-05T00:00:00Z', 'dict.leo.org shows nothing', 'Em
 const FILLER = [
   doc('b', '2024-01-02T00:00:00Z', 'Printer on floor 3 jams', 'Paper jam again'),
   doc('c', '2024-01-03T00:00:00Z', 'Page renders slowly', 'The update made it slow'),
-  doc('d', '2024-01-03T00:00:00Z', 'Outlook blank after update', 'nothing shows'),
+  doc('d', '2024-01-03T00:00:00Z', 'Outlook blank after update', 'the window stays grey'),
 ];
 
 function index(): MemoryCandidateIndex {
@@ -24,7 +24,7 @@ describe('MemoryCandidateIndex with a mask', () => {
   it('finds a "page X does not load" duplicate by the site both reports name', () => {
     const found = index().query(query);
     expect(found[0]?.key).toBe('a');
-    expect(found[0]?.sharedTerms).toEqual(expect.arrayContaining(['@dict.leo.org', '@leo.org']));
+    expect(found[0]?.sharedTerms).toEqual(expect.arrayContaining(['@leo.org']));
   });
 
   it('does not count a masked kind on the query side: the shared site no longer scores', () => {
