@@ -262,7 +262,7 @@ class WordTable {
   /** The slot of text[start, end) lower-cased (hashed as `hash`), filled in if new. */
   find(text: string, start: number, end: number, hash: number, options: NormaliseOptions): number {
     const len = end - start;
-    let slot = hash & this.mask;
+    let slot = Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d) & this.mask;
     for (;;) {
       const key = this.keys[slot];
       if (key === undefined) break;
@@ -272,7 +272,7 @@ class WordTable {
     if (this.used * 5 > this.mask * 3) {
       this.keys.fill(undefined);
       this.used = 0;
-      slot = hash & this.mask;
+      slot = Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d) & this.mask;
     }
     const word = text.slice(start, end).toLowerCase();
     this.keys[slot] = word;
