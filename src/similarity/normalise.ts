@@ -50,14 +50,15 @@ export const DEFAULT_NORMALISE_OPTIONS: NormaliseOptions = {
 };
 
 // Top-level domains a bare dotted name must end in to be read as a host (lower-case, as people
-// write domains; "failed.It works" is a missing space). Country codes that are also file
-// extensions (.py .sh .md .rs .pl .pm .so .cc .ps .mk .ml .am .ac .in) or everyday English
-// words (.is .as .do .so .my .an) are left out: "main.rs" and "setup.py" are files, not sites.
-// A URL's host needs none of this: the scheme says it is a host.
+// write domains; "failed.It works" is a missing space). Left out: country codes that are also
+// file extensions (.py .sh .md .rs .pl .pm .so .cc .ps .mk .ml .am .ac .in) or everyday words
+// (.is .as .do .so .my .id), and the newer generic TLDs that are also the last word of config
+// keys and calls (mapreduce.job.name, user.home, log.info, foo.app): "main.rs" and
+// "log.info" are code, not sites. A URL's host needs none of this: the scheme says it is a host.
 const TLDS = [
-  'com|net|org|edu|gov|mil|int|info|biz|name|pro|mobi|aero|coop|museum|jobs|travel|app|dev|page|xyz|online|site|website|shop|store|tech|cloud|blog|news|live|top|club|space|world|zone|link|email|systems|solutions|services|digital|network|media|agency|company|group',
-  'local|localdomain|corp|internal|lan|intra|intranet|home',
-  'ad|ae|af|ag|ai|al|ar|at|au|az|ba|bd|be|bg|bh|br|by|bz|ca|ch|cl|cn|co|cr|cu|cx|cy|cz|de|dk|dz|ec|ee|eg|es|eu|fi|fj|fm|fr|ge|gg|gh|gr|hk|hr|hu|id|ie|il|io|iq|ir|it|jp|ke|kg|kh|kr|kw|kz|la|lb|li|lk|lt|lu|lv|ly|ma|me|mn|mo|mt|mu|mx|na|ng|ni|nl|no|np|nu|nz|om|pa|pe|ph|pk|pr|pt|qa|ro|ru|rw|sa|se|sg|si|sk|sn|su|sv|th|tj|tn|to|tr|tt|tv|tw|tz|ua|ug|uk|us|uy|uz|ve|vn|ws|za|zm|zw',
+  'com|net|org|edu|gov|mil',
+  'local|localdomain|corp|internal|lan|intra|intranet',
+  'ad|ae|af|ag|ai|al|ar|at|au|az|ba|bd|be|bg|bh|br|by|bz|ca|ch|cl|cn|co|cr|cu|cx|cy|cz|de|dk|dz|ec|ee|eg|es|eu|fi|fj|fm|fr|ge|gg|gh|gr|hk|hr|hu|ie|il|io|iq|ir|it|jp|ke|kg|kh|kr|kw|kz|la|lb|li|lk|lt|lu|lv|ly|ma|me|mn|mo|mt|mu|mx|na|ng|ni|nl|no|np|nu|nz|om|pa|pe|ph|pk|pt|qa|ro|ru|rw|sa|se|sg|si|sk|sn|su|sv|th|tj|tn|to|tr|tt|tv|tw|tz|ua|ug|uk|us|uy|uz|ve|vn|ws|za|zm|zw',
 ].join('|');
 
 // Second-level labels under which a country registers names (bbc.co.uk, abc.net.au, nic.or.jp):

@@ -54,6 +54,7 @@ describe('tokenise', () => {
       expect(tokenise('org.apache.hadoop.io.Text').some((t) => t.startsWith('@'))).toBe(false);
       expect(tokenise('ClassNotFoundException: org.apache.hadoop.net.NetUtils in java.net').some((t) => t.startsWith('@'))).toBe(false);
       expect(tokenise('python setup.py install fails, see main.rs and README.md').some((t) => t.startsWith('@'))).toBe(false);
+      expect(tokenise('mapreduce.job.name is ignored; log.info prints user.home and job.id').some((t) => t.startsWith('@'))).toBe(false);
     });
 
     it('masks hosts as __host__ when asked', () => {
