@@ -69,39 +69,79 @@ const GENERIC_SLDS = new Set(['co', 'com', 'net', 'org', 'gov', 'ac', 'edu', 'ne
 // java.net), not hosts, even when they end in a top-level domain.
 const PACKAGE_ROOTS = 'org|com|net|java|javax|jdk|sun|android|androidx|kotlin|kotlinx|scala|io';
 
-// One master pattern, run on the chunks of text that are not plain words (see `tokenise`);
+// One master pattern (alternatives joined by |), run on the chunks of text that are not plain words (see `tokenise`);
 // alternatives are tried in this order at each position, so the more specific shapes (a URL
 // contains dots and slashes, an IP looks like a version) come first. Each alternative is one
 // capturing group (inner groups are non-capturing), in the order of TOKEN_KINDS: the kind of a
 // match is the index of its defined group (cheaper than named groups).
 const TOKEN_KINDS = ['url', 'email', 'ip', 'ticket', 'guid', 'hex', 'version', 'longnum', 'host', 'code', 'ident', 'ref', 'lticket', 'word', 'num'] as const;
 type TokenKind = (typeof TOKEN_KINDS)[number];
-const TOKEN_PATTERN = new RegExp(
-  [
-    String.raw`(\b(?:https?|ftp|file|hdfs|s3a?|wasbs?|abfss?|gs|webhdfs|jdbc:[a-z]+):\/\/[^\s<>"'()\]\[{}]+|\bwww\.[^\s<>"'()]+)`,
-    String.raw`(\b[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)`,
-    String.raw`(\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b)`,
-    String.raw`(\b(?:CVE-\d{4}-\d{4,7}|[A-Z][A-Z0-9]{1,15}-\d{1,7}|(?:INC|RITM|REQ|CHG|PRB|TASK|SCTASK|KB|PTASK)\d{5,})\b)`,
-    String.raw`(\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b)`,
-    String.raw`(\b(?:0x)?(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b)`,
-    String.raw`(\bv?\d+(?:\.\d+){1,3}(?:-[A-Za-z]+\d*)?\b)`,
-    String.raw`(\b\d{5,}\b)`,
-    // A dotted name ending in a top-level domain, not followed by more of an identifier
-    // (org.apache.hadoop.io.Text is a class) and not a package, optionally with a port.
-    String.raw`(\b(?!(?:${PACKAGE_ROOTS})\.)(?:[A-Za-z0-9-]+\.)+(?:${TLDS})\b(?!-|\.\w)(?::\d{1,5}\b)?)`,
-    // A source position: FileSystem.java:123, app.js:12:5, log4j.properties:7 (any extension
-    // that is not a top-level domain; those were hosts with a port just above).
-    String.raw`(\b[\w$-]+\.[A-Za-z][A-Za-z0-9]{0,9}:\d{1,6}(?::\d{1,6})?\b)`,
-    String.raw`(\b[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+)`,
-    // "#12345" (not an HTML entity &#12345;).
-    String.raw`((?<![\w&#])#\d{3,9}\b)`,
-    // A Jira key written in lower case in free text (hbase-1234): 3+ digits, so utf-8 stays a word.
-    String.raw`(\b[a-z][a-z0-9]{1,15}-\d{3,7}\b(?![.-]\w))`,
-    String.raw`([A-Za-z][A-Za-z0-9_]*)`,
-    String.raw`(\d+)`,
-  ].join('|'),
-  'g',
-);
+const TOKEN_ALTERNATIVES = [
+  String.raw`(\b(?:https?|ftp|file|hdfs|s3a?|wasbs?|abfss?|gs|webhdfs|jdbc:[a-z]+):\/\/[^\s<>"'()\]\[{}]+|\bwww\.[^\s<>"'()]+)`,
+  String.raw`(\b[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)`,
+  String.raw`(\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b)`,
+  String.raw`(\b(?:CVE-\d{4}-\d{4,7}|[A-Z][A-Z0-9]{1,15}-\d{1,7}|(?:INC|RITM|REQ|CHG|PRB|TASK|SCTASK|KB|PTASK)\d{5,})\b)`,
+  String.raw`(\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b)`,
+  String.raw`(\b(?:0x)?(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b)`,
+  String.raw`(\bv?\d+(?:\.\d+){1,3}(?:-[A-Za-z]+\d*)?\b)`,
+  String.raw`(\b\d{5,}\b)`,
+  // A dotted name ending in a top-level domain, not followed by more of an identifier
+  // (org.apache.hadoop.io.Text is a class) and not a package, optionally with a port.
+  String.raw`(\b(?!(?:${PACKAGE_ROOTS})\.)(?:[A-Za-z0-9-]+\.)+(?:${TLDS})\b(?!-|\.\w)(?::\d{1,5}\b)?)`,
+  // A source position: FileSystem.java:123, app.js:12:5, log4j.properties:7 (any extension
+  // that is not a top-level domain; those were hosts with a port just above).
+  String.raw`(\b[\w$-]+\.[A-Za-z][A-Za-z0-9]{0,9}:\d{1,6}(?::\d{1,6})?\b)`,
+  String.raw`(\b[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+)`,
+  // "#12345" (not an HTML entity &#12345;).
+  String.raw`((?<![\w&#])#\d{3,9}\b)`,
+  // A Jira key written in lower case in free text (hbase-1234): 3+ digits, so utf-8 stays a word.
+  String.raw`(\b[a-z][a-z0-9]{1,15}-\d{3,7}\b(?![.-]\w))`,
+  String.raw`([A-Za-z][A-Za-z0-9_]*)`,
+  String.raw`(\d+)`,
+];
+
+// What a chunk holds, for choosing the alternatives worth trying (see patternFor).
+const HAS_AT = 1;
+const HAS_COLON = 2;
+const HAS_DOT = 4;
+const HAS_DASH = 8;
+const HAS_HASH = 16;
+
+/**
+ * Characters each alternative cannot match without (in TOKEN_KINDS order; url: a colon or a dot,
+ * see patternFor). An alternative a chunk cannot match is replaced by a group that never matches,
+ * so group numbers stay those of TOKEN_KINDS, and an e-mail or host alternative does not rescan
+ * every run of word characters of a chunk that has no "@" or ".".
+ */
+const NEEDS: readonly number[] = [0, HAS_AT | HAS_DOT, HAS_DOT, 0, HAS_DASH, 0, HAS_DOT, 0, HAS_DOT, HAS_DOT | HAS_COLON, HAS_DOT, HAS_HASH, HAS_DASH, 0, 0];
+const PATTERNS: (RegExp | undefined)[] = [];
+
+function patternFor(has: number): RegExp {
+  let pattern = PATTERNS[has];
+  if (pattern === undefined) {
+    const alternatives = TOKEN_ALTERNATIVES.map((alternative, i) => {
+      const needs = NEEDS[i] ?? 0;
+      const possible = i === 0 ? (has & (HAS_COLON | HAS_DOT)) !== 0 : (has & needs) === needs;
+      return possible ? alternative : '((?!))';
+    });
+    pattern = new RegExp(alternatives.join('|'), 'g');
+    PATTERNS[has] = pattern;
+  }
+  return pattern;
+}
+
+function chunkHas(chunk: string): number {
+  let has = 0;
+  for (let j = 0; j < chunk.length; j++) {
+    const c = chunk.charCodeAt(j);
+    if (c === 64) has |= HAS_AT;
+    else if (c === 58) has |= HAS_COLON;
+    else if (c === 46) has |= HAS_DOT;
+    else if (c === 45) has |= HAS_DASH;
+    else if (c === 35) has |= HAS_HASH;
+  }
+  return has;
+}
 
 const PLACEHOLDER: Record<string, string> = {
   url: '__url__',
@@ -361,7 +401,7 @@ function pythonFrame(text: string, start: number, out: string[], forms: string[]
 }
 
 function patternTokens(chunk: string, options: NormaliseOptions, out: string[], forms: string[] | undefined): void {
-  const pattern = TOKEN_PATTERN;
+  const pattern = patternFor(chunkHas(chunk));
   pattern.lastIndex = 0;
   for (let match = pattern.exec(chunk); match !== null; match = pattern.exec(chunk)) {
     let g = 1;
