@@ -65,6 +65,7 @@ export class HistoryOverlay implements HistoryState {
       sourceIds: search.sourceIds,
       equalFields: search.equalFields,
       fieldWeights: search.fieldWeights,
+      mask: search.mask,
       limit: search.limit,
     });
   }

@@ -21,6 +21,13 @@ export interface SimilarityDoc {
   fields: Record<string, string | undefined>;
 }
 
+/**
+ * Kinds of index terms a dedup rule can mask (`mask:`), as similarity/term-kind.ts classifies
+ * them; listed here because the query that carries them is a history fact.
+ */
+export const MASKABLE_TERM_KINDS = ['urls', 'domains', 'emails', 'ips', 'issueRefs', 'ids', 'codeRefs'] as const;
+export type MaskableTermKind = (typeof MASKABLE_TERM_KINDS)[number];
+
 export interface CandidateQuery {
   /** The new ticket. It need not be indexed; if it is, it is never returned as its own candidate. */
   doc: SimilarityDoc;
@@ -39,6 +46,8 @@ export interface CandidateQuery {
    * off. Default: weight 0.2, half-life 90 days, age measured from the query's createdAt.
    */
   recency?: { weight: number; halfLifeDays: number };
+  /** Kinds of terms not counted as evidence, on either side (a dedup rule's `mask:`; see similarity/term-kind.ts). */
+  mask?: readonly MaskableTermKind[];
   limit: number;
 }
 
@@ -91,6 +100,8 @@ export interface CandidateSearch {
   createdBefore: string;
   equalFields: readonly string[];
   fieldWeights: Readonly<Record<string, number>>;
+  /** Kinds of terms not counted as evidence (the rule's `mask:`). */
+  mask?: readonly MaskableTermKind[];
   limit: number;
 }
 

@@ -6,14 +6,17 @@ import {
   recencyFactor,
   fieldEquals,
   idf,
+  maskSet,
   matchFields,
   PRIOR_AVG_LENGTHS,
   scoreText,
   selfScore,
   termWeights,
+  withoutMasked,
   type FieldLengths,
   type ScoringParams,
 } from './scoring.js';
+import { termKind } from './term-kind.js';
 import type { Candidate, CandidateIndex, CandidateQuery, IndexedDoc, SimilarityDoc } from './types.js';
 
 interface StoredDoc {
@@ -85,7 +88,9 @@ export class MemoryCandidateIndex implements CandidateIndex {
   query(q: CandidateQuery): Candidate[] {
     const n = this.docs.size;
     const idfOf = (term: string): number => idf(this.df.get(term) ?? 0, n, this.params.idfPower);
-    const qvec = termWeights(analyse(q.doc, this.params), this.avgLengths(), this.params);
+    // A rule's `mask:` drops terms of those kinds from both sides (see term-kind.ts).
+    const mask = maskSet(q.mask);
+    const qvec = withoutMasked(termWeights(analyse(q.doc, this.params), this.avgLengths(), this.params), mask, termKind);
     const self = selfScore(qvec, idfOf);
     const sources = new Set(q.sourceIds ?? [q.doc.sourceId]);
     const after = q.createdAfter === undefined ? -Infinity : Date.parse(q.createdAfter);
@@ -98,8 +103,9 @@ export class MemoryCandidateIndex implements CandidateIndex {
       if (d.ticket.key === q.doc.key || !sources.has(d.ticket.sourceId)) continue;
       if (d.createdMs < after || d.createdMs >= before) continue;
       if (q.equalFields && !q.equalFields.every((f) => fieldEquals(q.doc.fields[f], d.fields[f]))) continue;
-      const candidateSelf = this.params.normalisation === 'cosine' ? selfScore(d.vec, idfOf) : undefined;
-      const text = scoreText(qvec, d.vec, idfOf, self, (t) => t, candidateSelf);
+      const dvec = withoutMasked(d.vec, mask, termKind);
+      const candidateSelf = this.params.normalisation === 'cosine' ? selfScore(dvec, idfOf) : undefined;
+      const text = scoreText(qvec, dvec, idfOf, self, (t) => t, candidateSelf);
       if (text.raw <= 0) continue;
       const matchedFields = matchFields(q.doc.fields, d.fields, Object.keys(weights));
       out.push({

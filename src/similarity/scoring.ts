@@ -1,4 +1,5 @@
 import { DEFAULT_NORMALISE_OPTIONS, tokenise, type NormaliseOptions } from './normalise.js';
+import type { MaskableTermKind } from './term-kind.js';
 
 /**
  * Text scoring: BM25F term weights on both sides, compared by cosine.
@@ -168,4 +169,26 @@ export function fieldEquals(a: string | undefined, b: string | undefined): boole
   if (a === undefined || b === undefined) return false;
   const x = a.trim().toLowerCase();
   return x !== '' && x === b.trim().toLowerCase();
+}
+
+/** A rule's `mask:` as a set, or undefined when it masks nothing (the common case: no work). */
+export function maskSet(mask: readonly MaskableTermKind[] | undefined): ReadonlySet<MaskableTermKind> | undefined {
+  return mask === undefined || mask.length === 0 ? undefined : new Set(mask);
+}
+
+/**
+ * The vector without the terms of masked kinds (see term-kind.ts): applied to the query and to
+ * every candidate, so a masked term counts on neither side, self-scores included. Returns the
+ * vector itself when nothing is masked or nothing in it is of a masked kind.
+ */
+export function withoutMasked<K>(vec: ReadonlyMap<K, number>, mask: ReadonlySet<MaskableTermKind> | undefined, kindOf: (term: K) => MaskableTermKind | undefined): ReadonlyMap<K, number> {
+  if (mask === undefined) return vec;
+  let kept: Map<K, number> | undefined;
+  for (const term of vec.keys()) {
+    const kind = kindOf(term);
+    if (kind === undefined || !mask.has(kind)) continue;
+    kept ??= new Map(vec);
+    kept.delete(term);
+  }
+  return kept ?? vec;
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_NORMALISE_OPTIONS, tokenise, type NormaliseOptions } from './normalise.js';
+import { DEFAULT_NORMALISE_OPTIONS, tokeniseWithForms, type NormaliseOptions } from './normalise.js';
 
 /**
  * Index terms are stems ("minut", "disconnect"): right for matching, odd in a note a technician
@@ -13,17 +13,16 @@ export class SurfaceForms {
 
   /** Records the words of one text under the terms they index as. */
   add(text: string): this {
-    const terms = tokenise(text, this.options);
-    // Same tokeniser without the stemmer: token for token the same list, each word as written
-    // (lower-cased); stop words and ids are dropped or masked alike on both sides.
-    const words = tokenise(text, { ...this.options, stem: false });
-    if (words.length !== terms.length) return this;
+    // Each term beside what it stands for: the word before stemming, or for a host, an issue
+    // reference or a source position the text as written ("@leo.org" → leo.org, "#752376" →
+    // Bug 752376, "filesystem.java:123" → FileSystem.java:123). Placeholders show as themselves.
+    const { terms, forms: written } = tokeniseWithForms(text, this.options);
     terms.forEach((term, i) => {
-      const word = words[i];
+      const word = written[i];
       if (word === undefined || term.startsWith('__')) return;
-      const written = asWritten(text, word);
+      const shown = asWritten(text, word);
       const forms = this.seen.get(term) ?? new Map<string, number>();
-      forms.set(written, (forms.get(written) ?? 0) + 1);
+      forms.set(shown, (forms.get(shown) ?? 0) + 1);
       this.seen.set(term, forms);
     });
     return this;

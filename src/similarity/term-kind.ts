@@ -2,27 +2,48 @@
  * Kinds of index terms a dedup rule can mask (`mask:` on the rule): terms of a masked kind are not
  * counted as evidence by that rule, on either side. Masking happens when a query is scored, not
  * when a ticket is indexed, so one index serves rules that mask differently.
+ *
+ * - `urls`: `__url__`, the path and query of a link (the link's host is a domain);
+ * - `domains`: `@leo.org` — the registered domain of a host (dict.leo.org) or a URL (`__host__` when
+ *   the tokeniser masks them);
+ * - `emails`: `__email__`; `ips`: `__ip__`;
+ * - `issueRefs`: `#hadoop-1234`, `#inc0012345`, `#752376`, `#cve-2022-42889` (`__ticket__` masked);
+ * - `ids`: `__id__` — GUIDs, long hex and 5+ digit numbers;
+ * - `codeRefs`: `filesystem.java:123`, `foo.py:12` — source positions of stack frames.
  */
-export const MASKABLE_TERM_KINDS = ['urls', 'domains', 'emails', 'ips', 'issueRefs', 'ids', 'codeRefs'] as const;
-export type MaskableTermKind = (typeof MASKABLE_TERM_KINDS)[number];
+import type { MaskableTermKind } from '../model/history.js';
+
+// The list lives with the query that carries a mask (src/model may import nothing from here).
+export { MASKABLE_TERM_KINDS, type MaskableTermKind } from '../model/history.js';
+
+const PLACEHOLDERS: Readonly<Record<string, MaskableTermKind>> = {
+  __url__: 'urls',
+  __host__: 'domains',
+  __email__: 'emails',
+  __ip__: 'ips',
+  __ticket__: 'issueRefs',
+  __id__: 'ids',
+};
+
+const IP = /^\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?$/;
 
 /**
- * The maskable kind of an index term as `tokenise` emits it, or undefined for plain words.
- * Decided from the term's own text (cheap, pure): the index stores it once per term.
+ * The maskable kind of an index term as `tokenise` emits it, or undefined for words, identifiers
+ * and versions. Pure, decided from the term's own text by its shape (the index stores it once per
+ * term): `@` starts a host, `#` an issue reference, `__` a placeholder; a source position is the
+ * only term with a `:`. Words never start with `@`, `#` or `_` (the tokeniser trims underscores)
+ * and words, identifiers and versions never hold `:` or `@`, so no ordinary term is ever masked.
+ * Ids kept whole with `numericIds: 'keep'` read as words (nothing tells them apart).
  */
 export function termKind(term: string): MaskableTermKind | undefined {
-  switch (term) {
-    case '__url__':
-      return 'urls';
-    case '__host__':
-      return 'domains';
-    case '__email__':
-      return 'emails';
-    case '__ip__':
-      return 'ips';
-    case '__id__':
-      return 'ids';
-    default:
-      return /^(?:[a-z][a-z0-9]{1,15}-\d{1,7}|(?:inc|ritm|req|chg|prb|task|sctask|kb|ptask)\d{5,})$/.test(term) ? 'issueRefs' : undefined;
-  }
+  const first = term.charCodeAt(0);
+  if (first === 64) return 'domains'; // @
+  if (first === 35) return 'issueRefs'; // #
+  if (first === 95) return PLACEHOLDERS[term]; // _
+  // Ids kept whole (`addresses: 'keep'`): URLs, e-mail addresses and IPs as written.
+  if (term.includes('://')) return 'urls';
+  if (term.includes('@')) return 'emails';
+  if (first >= 48 && first <= 57 && IP.test(term)) return 'ips';
+  if (term.includes(':')) return 'codeRefs';
+  return undefined;
 }

@@ -135,6 +135,7 @@ async function rootCandidates(ticket: Ticket, compiled: CompiledDedupRule, state
     createdBefore,
     equalFields: rule.equalFields,
     fieldWeights: rule.fieldWeights,
+    mask: rule.mask,
     // Extra room: several candidates may collapse into one root.
     limit: Math.max(10, rule.suggest.limit * 3, (rule.resolved?.limit ?? 0) * 3),
   });

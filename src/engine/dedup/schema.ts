@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Duration, RuleBase, Score } from '../../model/rule.js';
+import { MASKABLE_TERM_KINDS } from '../../similarity/term-kind.js';
 
 /** Canonical ticket fields that dedup rules can require to be equal or count as evidence. */
 export const MatchField = z.enum(['requester', 'ci', 'category', 'subcategory', 'location', 'group', 'contactType', 'kind', 'priority']);
@@ -14,6 +15,13 @@ export const DedupRule = z.strictObject({
   equalFields: z.array(MatchField).default([]),
   /** Equal values in these fields add to the score (weight relative to the text, 0..1). */
   fieldWeights: z.partialRecord(MatchField, z.number().min(0).max(1)).default({}),
+  /**
+   * Kinds of terms this rule does not count as evidence, on either side: `domains`, `urls`,
+   * `emails`, `ips`, `issueRefs`, `ids`, `codeRefs` (see similarity/term-kind.ts). Say `domains`
+   * on a desk where every ticket names the company's own sites. Default: none beyond what the
+   * tokeniser always masks (e-mail addresses, IPs, URL paths, long ids).
+   */
+  mask: z.array(z.enum(MASKABLE_TERM_KINDS)).default([]),
   /** Also look for originals on these other sources; by default a source only looks at itself. */
   alsoSources: z.array(z.string().min(1)).default([]),
   /** An internal note listing the likely originals for a person to check. */

@@ -40,7 +40,7 @@ describe('dedup rules', () => {
   });
 
   it('only suggests candidates scoring between the suggest and link thresholds, listing why', async () => {
-    const desk = new Desk(compileRuleSet([rule({ suggest: { threshold: 0.05 }, link: { threshold: 0.99 } })]));
+    const desk = new Desk(compileRuleSet([rule({ suggest: { threshold: 0.01 }, link: { threshold: 0.99 } })]));
     await desk.see(vpn('a', '2026-11-01T09:00:00Z'));
     const decisions = await desk.see(makeTicket({ id: 'b', createdAt: '2026-11-03T09:00:00Z', title: 'VPN client disconnects', description: 'since this morning' }));
     expect(decisions).toHaveLength(1);
@@ -118,6 +118,30 @@ describe('dedup rules', () => {
     const planned = planActions(b, await desk.see(b), 'snow-test');
     expect(planned.map((p) => p.target.nativeId)).toEqual(['b', 'b', 'a']);
     expect(new Set(planned.map((p) => p.id)).size).toBe(3);
+  });
+});
+
+describe('dedup rules that mask kinds of terms', () => {
+  // Two "page X does not load" reports: the site is all they share.
+  const site = (id: string, createdAt: string, title: string, description: string) => makeTicket({ id, createdAt, updatedAt: createdAt, title, description });
+  const first = (): Ticket => site('a', '2026-11-01T09:00:00Z', 'dict.leo.org renders blank', 'Firefox 12 on Windows 7');
+  const second = (): Ticket => site('b', '2026-11-02T09:00:00Z', 'http://dict.leo.org/ende?search=haus shows nothing', 'since this morning');
+
+  it('counts the site both reports name unless the rule masks domains', async () => {
+    const open = new Desk(compileRuleSet([rule({ suggest: { threshold: 0.01 }, link: { threshold: 0.99 } })]));
+    await open.see(first());
+    const found = await open.see(second());
+    expect(found.map((d) => d.action.type)).toEqual(['comment']);
+    expect(found[0]?.action).toMatchObject({ body: expect.stringContaining('dict.leo.org') });
+
+    const masked = new Desk(compileRuleSet([rule({ suggest: { threshold: 0.01 }, link: { threshold: 0.99 }, mask: ['domains'] })]));
+    await masked.see(first());
+    expect(await masked.see(second())).toEqual([]);
+  });
+
+  it('masks nothing by default and refuses kinds it does not know', () => {
+    expect(rule().mask).toEqual([]);
+    expect(() => rule({ mask: ['hosts'] })).toThrow();
   });
 });
 

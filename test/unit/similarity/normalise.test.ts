@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_NORMALISE_OPTIONS, tokenise } from '../../../src/similarity/normalise.js';
+import { DEFAULT_NORMALISE_OPTIONS, registeredDomain, tokenise } from '../../../src/similarity/normalise.js';
 import { lightStem } from '../../../src/similarity/stem.js';
 
 describe('tokenise', () => {
@@ -10,23 +10,109 @@ describe('tokenise', () => {
   it.each([
     ['mail john.doe@example.com now', '__email__'],
     ['ping 10.0.0.12:8080 fails', '__ip__'],
-    ['see https://issues.apache.org/jira/browse/X?y=1', '__url__'],
-    ['host db01.corp.example.com is slow', '__host__'],
-    ['connect to namenode:8020', '__host__'],
+    ['Outlook asks for the password of jane.smith@contoso.onmicrosoft.com again', '__email__'],
     ['request id 3f2a9c8d7e6b failed', '__id__'],
     ['guid 123e4567-e89b-12d3-a456-426614174000', '__id__'],
+    ['Correlation ID: 5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b', '__id__'],
     ['order 12345678 missing', '__id__'],
-  ])('masks ids and addresses: %s', (text, placeholder) => {
+  ])('masks what differs in every report: %s', (text, placeholder) => {
     expect(tokenise(text)).toContain(placeholder);
   });
 
-  it('keeps ticket numbers and CVE ids as single tokens by default', () => {
-    expect(tokenise('Same as HADOOP-1234 and INC0012345, see CVE-2022-42889')).toEqual(expect.arrayContaining(['hadoop-1234', 'inc0012345', 'cve-2022-42889']));
+  describe('host names (the site a report is about)', () => {
+    it('keeps the registered domain of a "page X does not load" report', () => {
+      // Firefox Bugzilla style: what the duplicates share is the site.
+      expect(tokenise('dict.leo.org renders blank')).toEqual(['@leo.org', 'render', 'blank']);
+      expect(tokenise('http://dict.leo.org/ende?search=haus shows nothing')).toEqual(['@leo.org', '__url__', 'show', 'noth']);
+    });
+
+    it('keeps only the domain of a URL: its path and query become __url__', () => {
+      const tokens = tokenise('Video does not play on https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42s since update');
+      expect(tokens).toEqual(['video', 'play', '@youtube.com', '__url__', 'sinc', 'updat']);
+    });
+
+    it('drops www. and the path, so a bare host and a link to the same site meet', () => {
+      expect(tokenise('www.ebay.de shows a blank page')).toContain('@ebay.de');
+      expect(tokenise('http://ebay.de/itm/1234 shows a blank page')).toContain('@ebay.de');
+    });
+
+    it('reads a co.uk-style name as a three-label registered domain', () => {
+      expect(tokenise('Layout broken on news.bbc.co.uk in Firefox 12')).toEqual(['layout', 'broken', '@bbc.co.uk', 'firefox']);
+      expect(registeredDomain('www.abc.net.au')).toBe('abc.net.au');
+      expect(registeredDomain('dict.leo.org')).toBe('leo.org');
+    });
+
+    it('reads a host with a port as the host', () => {
+      expect(tokenise('JDBC connection to db01.corp.local:5432 times out')).toEqual(['jdbc', 'connection', '@corp.local', 'time']);
+    });
+
+    it('keeps the word of a one-label name with a port (namenode:8020 is about the namenode)', () => {
+      expect(tokenise('connect to namenode:8020 refused')).toEqual(['connect', 'namenod', 'refus']);
+    });
+
+    it('does not read Java packages or source files as hosts', () => {
+      expect(tokenise('org.apache.hadoop.io.Text').some((t) => t.startsWith('@'))).toBe(false);
+      expect(tokenise('ClassNotFoundException: org.apache.hadoop.net.NetUtils in java.net').some((t) => t.startsWith('@'))).toBe(false);
+      expect(tokenise('python setup.py install fails, see main.rs and README.md').some((t) => t.startsWith('@'))).toBe(false);
+      expect(tokenise('mapreduce.job.name is ignored; log.info prints user.home and job.id').some((t) => t.startsWith('@'))).toBe(false);
+    });
+
+    it('masks hosts as __host__ when asked', () => {
+      expect(tokenise('dict.leo.org renders blank', { ...DEFAULT_NORMALISE_OPTIONS, domains: 'mask' })).toEqual(['__host__', 'render', 'blank']);
+    });
   });
 
-  it('masks or drops ticket numbers when asked', () => {
-    expect(tokenise('dup of INC0012345', { ...DEFAULT_NORMALISE_OPTIONS, tickets: 'mask' })).toEqual(['dup', '__ticket__']);
-    expect(tokenise('dup of INC0012345', { ...DEFAULT_NORMALISE_OPTIONS, tickets: 'drop' })).toEqual(['dup']);
+  describe('stack frames (source positions, not hosts)', () => {
+    it('reads Java frames as file:line and keeps the class and method names', () => {
+      const tokens = tokenise('java.io.IOException: Filesystem closed\n\tat org.apache.hadoop.fs.FileSystem.get(FileSystem.java:123)');
+      expect(tokens).toContain('filesystem.java:123');
+      expect(tokens).toEqual(expect.arrayContaining(['org.apache.hadoop.fs.filesystem.get', 'filesystem', 'file', 'system']));
+      expect(tokens.some((t) => t.startsWith('@') || t === '__host__')).toBe(false);
+    });
+
+    it('reads a Python traceback frame as file:line', () => {
+      const tokens = tokenise('Traceback (most recent call last):\n  File "/usr/lib/python3/dist-packages/foo.py", line 12, in bar\n    baz()');
+      expect(tokens).toContain('foo.py:12');
+      expect(tokens).toEqual(expect.arrayContaining(['usr', 'lib', 'python3', 'foo', 'bar']));
+    });
+
+    it('drops the column of a JavaScript frame', () => {
+      expect(tokenise('TypeError: x is undefined @ resource://gre/modules/Foo.jsm and at render (app.js:12:5)')).toContain('app.js:12');
+    });
+  });
+
+  describe('issue references (kept whole, as #reference)', () => {
+    it.each([
+      ['Crash in nsFrame::Paint, see Bug 752376', '#752376'],
+      ['Same as bug #12345 on trunk', '#12345'],
+      ['Probably a dup of #12345', '#12345'],
+      ['Regression from HBASE-1234 in 0.94', '#hbase-1234'],
+      ['regression from hbase-1234, the fix for scans', '#hbase-1234'],
+      ['Same as INC0012345 from last week', '#inc0012345'],
+      ['Upgrade Jackson for CVE-2022-42889', '#cve-2022-42889'],
+      ['https://bugzilla.mozilla.org/show_bug.cgi?id=752376', '#752376'],
+      ['https://issues.apache.org/jira/browse/HADOOP-15185?focusedCommentId=1', '#hadoop-15185'],
+    ])('%s', (text, ref) => {
+      expect(tokenise(text)).toContain(ref);
+    });
+
+    it('writes the same bug the same way whichever shape cites it', () => {
+      const a = tokenise('Bug 752376').filter((t) => t.startsWith('#'));
+      expect(tokenise('bug #752376').filter((t) => t.startsWith('#'))).toEqual(a);
+      expect(tokenise('see #752376').filter((t) => t.startsWith('#'))).toEqual(a);
+      expect(tokenise('HBASE-1234').filter((t) => t.startsWith('#'))).toEqual(tokenise('hbase-1234').filter((t) => t.startsWith('#')));
+    });
+
+    it('keeps ordinary hyphenated words and HTML entities out of references', () => {
+      expect(tokenise('the file is utf-8 encoded')).toEqual(['file', 'utf', 'encod']);
+      expect(tokenise('&#12345; shows as a box')).not.toContain('#12345');
+      expect(tokenise('step 2 of 3')).toEqual(['step']);
+    });
+
+    it('masks or drops references when asked', () => {
+      expect(tokenise('dup of INC0012345', { ...DEFAULT_NORMALISE_OPTIONS, tickets: 'mask' })).toEqual(['dup', '__ticket__']);
+      expect(tokenise('dup of INC0012345', { ...DEFAULT_NORMALISE_OPTIONS, tickets: 'drop' })).toEqual(['dup']);
+    });
   });
 
   it('keeps version numbers whole and drops short plain numbers', () => {
@@ -38,10 +124,7 @@ describe('tokenise', () => {
     const tokens = tokenise('NPE in org.apache.hadoop.fs.FileSystem');
     expect(tokens).toEqual(expect.arrayContaining(['org.apache.hadoop.fs.filesystem', 'hadoop', 'fs', 'filesystem', 'file', 'system']));
     expect(tokenise('getFileStatus')).toEqual(['getfilestatus', 'get', 'file', 'status']);
-  });
-
-  it('does not treat a Java package ending in a TLD-like segment as a host', () => {
-    expect(tokenise('org.apache.hadoop.io.Text')).not.toContain('__host__');
+    expect(tokenise('HTTPServer2 start_http_server')).toEqual(['httpserver2', 'http', 'server2', 'start_http_server', 'start', 'http', 'server']);
   });
 
   it('does not split plural acronyms', () => {
@@ -60,8 +143,10 @@ describe('tokenise', () => {
     expect(lightStem('access')).toBe('access');
   });
 
-  it('is pure: the same input gives the same tokens', () => {
+  it('is pure: the same input gives the same tokens, with or without the word cache warm', () => {
     const text = 'Printer on floor 3 jams again; user bob@example.com';
     expect(tokenise(text)).toEqual(tokenise(text));
+    expect(tokenise('Printer printer PRINTER')).toEqual(['printer', 'printer', 'printer']);
+    expect(tokenise('Printer', { ...DEFAULT_NORMALISE_OPTIONS, stem: false })).toEqual(['printer']);
   });
 });

@@ -16,6 +16,13 @@ describe('terms shown as people wrote them', () => {
     expect(showTerms(['globalprotect'], ['nothing in common'])).toEqual(['globalprotect']);
   });
 
+  it('shows hosts, issue references and source positions as the tickets wrote them', () => {
+    const texts = ['dict.leo.org renders blank, see Bug 752376', 'NPE at org.apache.hadoop.fs.FileSystem.get(FileSystem.java:123), same as HBASE-1234'];
+    const terms = texts.flatMap((t) => tokenise(t)).filter((t) => /^[@#]|:/.test(t));
+
+    expect(showTerms(terms, texts)).toEqual(['leo.org', 'Bug 752376', 'FileSystem.java:123', 'HBASE-1234']);
+  });
+
   it('lists the shared terms of a recurring pattern in words, deciding what is shared on the stems as before', () => {
     const titles = ['VPN disconnects every few minutes', 'VPN disconnected after 10 minutes', 'VPN disconnecting, minutes apart'];
     const stems = new Set(titles.flatMap((t) => tokenise(t)));
