@@ -53,6 +53,8 @@ export async function laterDuplicateSuspects(
         sourceIds: [sourceId],
         equalFields: rule.equalFields,
         fieldWeights: rule.fieldWeights,
+        // The same evidence the rule will weigh when the later ticket is judged again.
+        mask: rule.mask,
         limit: 10,
       });
       // A resolved newcomer may also be a resolved look-alike worth listing (`resolved`).
