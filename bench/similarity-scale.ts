@@ -24,8 +24,14 @@ export interface ChildJob {
   tickets: number;
   dataDir: string;
   index: Partial<SqliteIndexOptions>;
-  /** Queries to run (the first n of the 300; the all-pairs scorer is slow). */
+  /** Queries to run (the first n of the 300 in `order`; the all-pairs scorer is slow). */
   queries: number;
+  /**
+   * `planted-first`: the 100 planted queries, then the 200 fresh ones, so an engine stopped by the
+   * query budget still has a planted-recall figure over many queries; `interleaved`: every third
+   * is planted (a sample of the first n mixes both).
+   */
+  order: 'planted-first' | 'interleaved';
   /** Stop querying once this much query time is spent (the figures then cover the queries run). */
   queryBudgetSeconds: number;
 }
@@ -58,8 +64,8 @@ export interface EngineRun {
   terms: number | undefined;
   /** Planted queries run, and how many found the original (or a twin) at rank 1 / within the top 5. */
   planted: { queries: number; at1: number; at5: number; twinHits: number; originalsWithTwins: number };
-  /** Top-5 ticket indexes of each query run, in query order. */
-  tops: number[][];
+  /** Top-5 ticket indexes of each query run, by query number (0..299; every third is planted). */
+  tops: [number, number[]][];
   seconds: number;
 }
 
@@ -191,25 +197,27 @@ export function runEngine(job: ChildJob, log: (line: string) => void): EngineRun
 
     // 300 queries: every third a near-copy of the next planted original, the rest fresh tickets.
     const rand = prng(7);
-    const queries: { doc: SimilarityDoc; original: number | undefined }[] = [];
+    const queries: { q: number; doc: SimilarityDoc; original: number | undefined }[] = [];
     for (let q = 0; q < QUERY_COUNT + WARM_UP; q++) {
       const original = q < QUERY_COUNT && q % 3 === 0 ? originals.get(originalIdx[q / 3] ?? -1) : undefined;
-      if (original) queries.push({ doc: nearCopy(pool, original, rand, `bench:q${q}`, job.tickets), original: originalIdx[q / 3] });
-      else queries.push({ doc: freshQuery(pool, rand, q, job.tickets), original: undefined });
+      if (original) queries.push({ q, doc: nearCopy(pool, original, rand, `bench:q${q}`, job.tickets), original: originalIdx[q / 3] });
+      else queries.push({ q, doc: freshQuery(pool, rand, q, job.tickets), original: undefined });
     }
     for (const { doc } of queries.slice(QUERY_COUNT)) impl.query(doc); // warm-up, untimed
+    const timed = queries.slice(0, QUERY_COUNT);
+    const ordered = job.order === 'planted-first' ? [...timed.filter((x) => x.original !== undefined), ...timed.filter((x) => x.original === undefined)] : timed;
     const times: number[] = [];
-    const tops: number[][] = [];
+    const tops: [number, number[]][] = [];
     const planted = { queries: 0, at1: 0, at5: 0, twinHits: 0, originalsWithTwins: 0 };
     let spent = 0;
-    for (const { doc, original } of queries.slice(0, job.queries)) {
+    for (const { q, doc, original } of ordered.slice(0, job.queries)) {
       if (spent > job.queryBudgetSeconds * 1000) break;
       const t0 = performance.now();
       const top = impl.query(doc);
       const ms = performance.now() - t0;
       spent += ms;
       times.push(ms);
-      tops.push(top);
+      tops.push([q, top]);
       if (original === undefined) continue;
       planted.queries++;
       const twins = new Set(twinsOf.get(original) ?? []);
