@@ -179,14 +179,14 @@ export function runEngine(job: ChildJob, log: (line: string) => void): EngineRun
       inserted += batch.length;
       if (inserted % 200_000 === 0) log(`    ${job.engine} ${job.tickets.toLocaleString('en')}: ${inserted.toLocaleString('en')} inserted (${Math.round(inserted / (insertMs / 1000))}/s)`);
     }
-    // A second pass over the (seeded, identical) desk finds the twins of the originals.
+    // A second pass over the (seeded, identical) desk finds the twins of the originals (when there are queries to score).
     const originalKeys = new Map<string, number>();
-    for (const i of originalIdx) {
+    for (const i of job.queries > 0 ? originalIdx : []) {
       const o = originals.get(i);
       if (o) originalKeys.set(twinKey(o.doc.title, o.body), i);
     }
     let row = 0;
-    for (const batch of deskBatches(pool, job.tickets, BATCH)) {
+    for (const batch of originalKeys.size > 0 ? deskBatches(pool, job.tickets, BATCH) : []) {
       for (const t of batch) {
         const of = originalKeys.get(twinKey(t.doc.title, t.body));
         if (of !== undefined && of !== row) twinsOf.set(of, [...(twinsOf.get(of) ?? []), row]);
