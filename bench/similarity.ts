@@ -84,6 +84,8 @@ export interface SimilarityBenchFigures {
   duplicates?: DuplicateFigures;
   clusters?: ClusterFigures;
   scale?: ScaleStep[];
+  /** Query seconds each engine had per size (qrys < 300 when it ran out). */
+  queryBudgetSeconds?: number;
   /** Parts that threw (a broken bench, not a missed target). */
   errors: string[];
   /** Wall time of each part. */
@@ -123,6 +125,7 @@ export function runSimilarityBench(options: SimilarityBenchOptions = {}): Simila
     const steps = [10_000, 100_000, 1_000_000].filter((s) => s <= max);
     if (steps.length === 0) steps.push(max);
     figures.scale = [];
+    figures.queryBudgetSeconds = options.queryBudgetSeconds ?? 60;
     for (const tickets of steps) {
       const engines: Engine[] = ['deskbridge', 'fts5', 'fts5-contentless', ...(tickets <= 100_000 ? (['all-pairs'] as const) : [])];
       const step: ScaleStep = { tickets, engines: [] };
@@ -135,7 +138,7 @@ export function runSimilarityBench(options: SimilarityBenchOptions = {}): Simila
           index: indexOptions,
           queries: engine === 'all-pairs' ? (tickets <= 10_000 ? 100 : 10) : engine === 'fts5-contentless' ? 0 : QUERY_COUNT,
           order: engine === 'all-pairs' ? 'interleaved' : 'planted-first',
-          queryBudgetSeconds: options.queryBudgetSeconds ?? 60,
+          queryBudgetSeconds: figures.queryBudgetSeconds,
         };
         const outcome = runEngineInChild(SCRIPT, job, options.timeoutSeconds ?? 900);
         if (!outcome.ok && !outcome.timedOut) figures.errors.push(`scale ${tickets} ${engine}: ${outcome.error}`);
@@ -237,8 +240,9 @@ function ratio(a: number | undefined, b: number | undefined): string {
   return a !== undefined && b !== undefined && b > 0 ? `${fmt(a / b, 2)}×` : '-';
 }
 
-function printScale(steps: ScaleStep[]): void {
+function printScale(steps: ScaleStep[], budget: number | undefined): void {
   console.log('\nScale — each size a 2-year desk indexed in creation order; 300 queries at the end, 1-year look-back, top 5; 100 planted near-copies');
+  console.log(`  (planted queries run first; an engine stops querying after ${fmt(budget)} s of query time: "qrys" = queries run, the denominator of its query figures and planted recall)`);
   for (const step of steps) {
     console.log(`\n  ${fmt(step.tickets)} tickets`);
     console.log('  engine                          insert/s  query/s  p50 ms  p95 ms  peak RSS MB (base)  file MB  qrys  planted recall@1  @5');
@@ -288,7 +292,7 @@ function printScale(steps: ScaleStep[]): void {
 export function printFigures(f: SimilarityBenchFigures): void {
   if (f.duplicates) printDuplicates(f.duplicates);
   if (f.clusters) printClusters(f.clusters);
-  if (f.scale) printScale(f.scale);
+  if (f.scale) printScale(f.scale, f.queryBudgetSeconds);
   for (const e of f.errors) console.log(`\nERROR ${e}`);
   const sec = f.seconds;
   console.log(`\n  bench time: ${sec.quality !== undefined ? `quality ${fmt(sec.quality)} s, ` : ''}${sec.scale !== undefined ? `scale ${fmt(sec.scale)} s, ` : ''}total ${fmt(sec.total)} s`);
