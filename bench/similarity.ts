@@ -237,7 +237,9 @@ function agreement(reference: EngineRun, other: EngineRun): number | undefined {
 }
 
 function ratio(a: number | undefined, b: number | undefined): string {
-  return a !== undefined && b !== undefined && b > 0 ? `${fmt(a / b, 2)}×` : '-';
+  if (a === undefined || b === undefined || !(b > 0)) return '-';
+  const r = a / b;
+  return `${r < 0.1 ? r.toPrecision(2) : fmt(r, 2)}×`;
 }
 
 function printScale(steps: ScaleStep[], budget: number | undefined): void {
