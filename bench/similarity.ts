@@ -1,31 +1,64 @@
 /**
- * Similarity benchmarks (GitHub issue #8) — figures, not pass/fail. `npx tsx bench/similarity.ts [--max 100000] [--skip-scale]`.
+ * Similarity benchmarks (issues #8, #16) — figures, not pass/fail: the process fails only when a
+ * part is broken (throws, crashes), never because a figure misses its target.
+ * `npx tsx bench/similarity.ts [--max 100000] [--skip-scale] [--skip-quality]`
+ * (env DESKBRIDGE_BENCH_SIM_MAX = default --max; DESKBRIDGE_BENCH_SIM_TIMEOUT = seconds per engine
+ * and size, default 900; DESKBRIDGE_BENCH_SIM_QUERY_BUDGET = query seconds per engine and size, default 60).
  *
- * 1. Duplicates: the 125 labelled duplicate pairs of Apache Hadoop Jira reports (GitBugs,
- *    CC BY 4.0). Each pair's later report queries the index with createdBefore = its own creation
- *    time, so every earlier report is a candidate: recall@1/5/10 and MRR of the earlier partner.
- *    Then every report queries (so false links from non-duplicates count) and a threshold sweep
- *    gives the precision and recall of linking the top candidate.
- * 2. Clusters: leader clustering of the Endava help-desk tickets (MIT) in file order, NMI against
- *    the `category` label.
- * 3. Scale: the SQLite candidate index at 10k / 100k / 1M synthetic tickets (real titles and
- *    bodies recombined, created over 2 years) against the all-pairs in-memory baseline with the
- *    same scoring: inserts/s, queries/s, RSS and file size.
+ * 1. Duplicates — Apache Hadoop Jira reports (GitBugs, CC BY 4.0). The labelled file's rows are
+ *    de-duplicated as unordered pairs (some pairs are listed both ways); every recall below is
+ *    over the UNIQUE pairs. Each pair is queried once, by its later report (creation time, then
+ *    issue id), a report with two earlier partners querying once for both.
+ *    - recall@k = share of unique pairs whose earlier report is in the later report's top k;
+ *      MRR = mean over unique pairs of 1/rank (0 if not in the top 100). Queries: limit 100, no
+ *      look-back (every earlier report is a candidate). For deskbridge's SQLite index, the exact
+ *      all-pairs scorer (same scoring, no pruning) and FTS5 bm25 (standard table over title +
+ *      description, unicode61; query = OR of the later report's distinct words, quoted; bm25
+ *      column weights title 8 / description 1, and 1 / 1 for comparison).
+ *    - "recall@limit within look-back": the shipped `likely-duplicates` rule's settings, read from
+ *      rules/dedup.yaml through the rules loader: look-back as createdAfter, a query of
+ *      max(10, limit × 3) candidates of which the first `suggest.limit` are listed; share of unique
+ *      pairs whose earlier report is listed, and listed with a score ≥ the suggest threshold
+ *      (what the rule's note would show). Pairs further apart than the look-back are counted (misses).
+ *    - Threshold sweep: every report queries (limit 1), so non-duplicates produce false links.
+ *      A link (top candidate ≥ threshold) is correct if the top candidate is a labelled partner.
+ *      precision = correct / links; recall = correct / unique pairs (each pair can be linked
+ *      once, by its later report). "wrong-but-identical-title": wrong links whose two titles have
+ *      the same words (likely unlabelled duplicates).
+ * 2. Clusters — leader clustering of the Endava help-desk tickets (MIT) in file order, NMI
+ *    against the `category` label.
+ * 3. Scale — 10k / 100k / 1M synthetic tickets (real titles and bodies recombined, desk noise),
+ *    each size its own 2-year desk indexed in creation order. Each engine and size runs in its own
+ *    child process (peak RSS = that process's maxRSS, including the ~base MB of the data pool).
+ *    Queries: 300 new tickets at the end of the span with a 1-year look-back, top 5; 100 of them
+ *    (every third) are planted near-copies of indexed tickets spread uniformly over the look-back
+ *    window, its oldest ticket included: ~20% of body words dropped, 3 replaced, 2 pairs swapped,
+ *    a title word dropped or two swapped, fresh desk noise (asset tag, reporter).
+ *    - planted recall@1/@5 = share of the planted queries whose original — or a twin (a ticket
+ *      with the same title and body text, which recombination can produce; counted and shown) —
+ *      is ranked 1st / in the top 5. Denominator: planted queries run (100 unless the query budget ran out).
+ *    - inserts/s: tickets / time in the engine's insert calls (batches of 20,000, one transaction
+ *      each); deskbridge's includes tokenising and term weighting, FTS5's its own tokenising.
+ *    - queries/s, p50/p95 ms: over the timed queries run (after 20 untimed warm-up queries): all
+ *      300 unless the engine spent its query budget first (column "qrys"). Engines run the 100
+ *      planted queries first, so a slow engine still gets a planted recall over many queries.
+ *    - file MB: database file after a WAL checkpoint (TRUNCATE).
+ *    Engines: deskbridge's SqliteCandidateIndex; FTS5 standard table (title, description, content
+ *    stored, unicode61; query = OR of the new ticket's distinct words, quoted; bm25(8, 1)
+ *    ORDER BY rank LIMIT 5 within the look-back as a rowid range, bounds by binary search over
+ *    the creation times); FTS5 contentless (`content=''`, same index, built for its file size);
+ *    the all-pairs in-memory scorer at 10k / 100k (a sample of the queries: it is slow) with the
+ *    share of its top 5 that deskbridge's top 5 also returns.
+ *    Ratios (deskbridge / FTS5) and the issue's targets are printed beside the figures.
  */
-import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, rmSync, statSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { dataDir as sharedDataDir } from '../src/sandbox/data-dir.js';
-import { parseCsvRecords } from '../src/sandbox/jira/csv.js';
-import { assignCluster } from '../src/similarity/cluster.js';
-import { MemoryCandidateIndex } from '../src/similarity/memory-index.js';
-import { tokenise } from '../src/similarity/normalise.js';
-import { DEFAULT_SCORING, type ScoringParams } from '../src/similarity/scoring.js';
-import { DEFAULT_SQLITE_INDEX_OPTIONS, SIMILARITY_SCHEMA_SQL, SqliteCandidateIndex, type SqliteIndexOptions } from '../src/similarity/sqlite-index.js';
-import type { CandidateIndex, SimilarityDoc } from '../src/similarity/types.js';
+import type { SqliteIndexOptions } from '../src/similarity/sqlite-index.js';
+import { benchClusters, benchDuplicates, type ClusterFigures, type DuplicateFigures, type RankFigures } from './similarity-quality.js';
+import { QUERY_COUNT, runEngine, runEngineInChild, type ChildJob, type Engine, type EngineOutcome, type EngineRun } from './similarity-scale.js';
+
+export { loadHadoop, loadHelpdesk, syntheticPool, deskBatches } from './similarity-data.js';
+export { nmi } from './similarity-quality.js';
 
 export interface SimilarityBenchOptions {
   dataDir?: string;
@@ -33,577 +66,236 @@ export interface SimilarityBenchOptions {
   max?: number;
   skipScale?: boolean;
   skipQuality?: boolean;
-  scoring?: ScoringParams;
   index?: Partial<SqliteIndexOptions>;
+  /** Seconds one engine may take at one size before its child is killed (reported, not a failure). */
+  timeoutSeconds?: number;
+  /** Query seconds per engine and size; the figures then cover the queries run. */
+  queryBudgetSeconds?: number;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
 }
 
-export interface DuplicateFigures {
-  pairs: number;
-  recallAt1: number;
-  recallAt5: number;
-  recallAt10: number;
-  mrr: number;
-  /** Same figures from the exact all-pairs scorer: what the index's pruning costs. */
-  exact: { recallAt1: number; recallAt5: number; recallAt10: number; mrr: number };
-  /** `sameTitle`: wrong links whose two titles are identical after normalisation (likely unlabelled duplicates). */
-  sweep: { threshold: number; links: number; correct: number; sameTitle: number; precision: number; recall: number }[];
-  /** Lowest threshold with precision >= 0.9 (undefined if none). */
-  linkThreshold: { threshold: number; links: number; correct: number; sameTitle: number; precision: number; recall: number } | undefined;
-}
-
-export interface ClusterFigures {
+export interface ScaleStep {
   tickets: number;
-  categories: number;
-  byThreshold: { threshold: number; clusters: number; nmi: number; homogeneity: number }[];
-}
-
-export interface ScaleRow {
-  tickets: number;
-  /** Distinct terms in the index (the vocabulary grows with the desk: ids, asset tags, names). */
-  terms: number;
-  postings: number;
-  insertPerSec: number;
-  queryPerSec: number;
-  queryP50Ms: number;
-  queryP95Ms: number;
-  /** Peak RSS of the process while this size's index was built and queried (SQLite cache included). */
-  rssMb: number;
-  /** Database file after a WAL checkpoint. */
-  fileMb: number;
-  baselineInsertPerSec: number | undefined;
-  baselineQueryPerSec: number | undefined;
-  /** Peak RSS while the all-pairs baseline of this size was built and queried. */
-  baselineRssMb: number | undefined;
-  /** Queries the baseline ran (a sample: it is slow). */
-  baselineQueries: number | undefined;
-  /** Index queries/s over baseline queries/s. */
-  speedup: number | undefined;
-  /** Share of the baseline's top-5 the index also returns in its top 5 (over the baseline's sample). */
-  top5Agreement: number | undefined;
-  /** Each figure over the same figure at the smallest size (how it grows). */
-  growth: { insertPerSec: number; queryPerSec: number; queryP95Ms: number; rssMb: number; fileMb: number; baselineQueryPerSec: number | undefined };
-  /** Wall time of this size (index, queries and baseline). */
-  seconds: number;
+  engines: EngineOutcome[];
 }
 
 export interface SimilarityBenchFigures {
   duplicates?: DuplicateFigures;
   clusters?: ClusterFigures;
-  scale?: ScaleRow[];
+  scale?: ScaleStep[];
+  /** Query seconds each engine had per size (qrys < 300 when it ran out). */
+  queryBudgetSeconds?: number;
+  /** Parts that threw (a broken bench, not a missed target). */
+  errors: string[];
   /** Wall time of each part. */
   seconds: { quality?: number; scale?: number; total: number };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Data
+const SCRIPT = import.meta.filename;
 
-const MONTHS: Record<string, string> = { Jan: '01', Feb: '02', Mar: '03', Apr: '04', May: '05', Jun: '06', Jul: '07', Aug: '08', Sep: '09', Oct: '10', Nov: '11', Dec: '12' };
-
-/** Jira CSV dates look like "30/Sep/21 17:20". */
-function jiraDate(text: string): string {
-  const m = /^(\d{1,2})\/([A-Z][a-z]{2})\/(\d{2}) (\d{1,2}):(\d{2})$/.exec(text.trim());
-  if (!m) throw new Error(`Unparseable Jira date "${text}"`);
-  const [, d, mon, y, h, min] = m;
-  return `20${y}-${MONTHS[mon ?? ''] ?? '01'}-${(d ?? '').padStart(2, '0')}T${(h ?? '').padStart(2, '0')}:${min}:00.000Z`;
+function errorText(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
-
-export function loadHadoop(dataDir: string): { docs: SimilarityDoc[]; pairs: [string, string][] } {
-  const dir = join(dataDir, 'duplicate-bug-reports-hadoop');
-  const rows = parseCsvRecords(readFileSync(join(dir, 'hadoop_bugs.csv'), 'utf8'));
-  const docs = rows.map((r): SimilarityDoc => ({
-    key: `jira:hadoop:${r['Issue id']}`,
-    sourceId: 'hadoop',
-    nativeId: r['Issue id'] ?? '',
-    number: r['Issue id'] ?? '',
-    version: '1',
-    createdAt: jiraDate(r['Created'] ?? ''),
-    title: r['Summary'] ?? '',
-    description: r['Description'] ?? '',
-    fields: { priority: r['Priority'], affects: r['Affects Version/s'] },
-  }));
-  const keys = new Set(docs.map((d) => d.key));
-  const pairs = parseCsvRecords(readFileSync(join(dir, 'hadoop_bugs-combined.csv'), 'utf8'))
-    .map((r): [string, string] => [`jira:hadoop:${r['Issue id']}`, `jira:hadoop:${r['Duplicate id']}`])
-    .filter(([a, b]) => keys.has(a) && keys.has(b));
-  return { docs, pairs };
-}
-
-export function loadHelpdesk(dataDir: string): { title: string; body: string; category: string }[] {
-  const rows = parseCsvRecords(readFileSync(join(dataDir, 'helpdesk-tickets-text', 'all_tickets.csv'), 'utf8'));
-  return rows.map((r) => ({ title: r['title'] ?? '', body: r['body'] ?? '', category: r['category'] ?? '' }));
-}
-
-function freshDb(path = ':memory:'): Database.Database {
-  const db = new Database(path);
-  if (path !== ':memory:') {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-  }
-  db.pragma('cache_size = -262144');
-  db.exec(SIMILARITY_SCHEMA_SQL);
-  return db;
-}
-
-function byCreated(a: SimilarityDoc, b: SimilarityDoc): number {
-  return a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0;
-}
-
-// ---------------------------------------------------------------------------------------------
-// 1. Duplicates
-
-function rankFigures(index: CandidateIndex, byKey: Map<string, SimilarityDoc>, pairs: [string, string][]): { recallAt1: number; recallAt5: number; recallAt10: number; mrr: number } {
-  let at1 = 0;
-  let at5 = 0;
-  let at10 = 0;
-  let rr = 0;
-  for (const [a, b] of pairs) {
-    const da = byKey.get(a);
-    const db = byKey.get(b);
-    if (!da || !db) continue;
-    const [earlier, later] = da.createdAt < db.createdAt ? [da, db] : [db, da];
-    const results = index.query({ doc: later, createdBefore: later.createdAt, limit: 100 });
-    const rank = results.findIndex((c) => c.key === earlier.key) + 1;
-    if (rank === 1) at1++;
-    if (rank >= 1 && rank <= 5) at5++;
-    if (rank >= 1 && rank <= 10) at10++;
-    if (rank >= 1) rr += 1 / rank;
-  }
-  const n = pairs.length;
-  return { recallAt1: at1 / n, recallAt5: at5 / n, recallAt10: at10 / n, mrr: rr / n };
-}
-
-export function benchDuplicates(dataDir: string, scoring: ScoringParams, indexOptions: Partial<SqliteIndexOptions>): DuplicateFigures {
-  const { docs, pairs } = loadHadoop(dataDir);
-  const sorted = [...docs].sort(byCreated);
-  const byKey = new Map(docs.map((d) => [d.key, d]));
-  const db = freshDb();
-  const index = new SqliteCandidateIndex(db, { ...indexOptions, scoring });
-  const exact = new MemoryCandidateIndex(scoring);
-  db.transaction(() => {
-    for (const d of sorted) index.upsert(d);
-  })();
-  for (const d of sorted) exact.upsert(d);
-
-  const ranks = rankFigures(index, byKey, pairs);
-  const exactRanks = rankFigures(exact, byKey, pairs);
-
-  const partner = new Map<string, Set<string>>();
-  for (const [a, b] of pairs) {
-    partner.set(a, (partner.get(a) ?? new Set()).add(b));
-    partner.set(b, (partner.get(b) ?? new Set()).add(a));
-  }
-  const tops: { score: number; correct: boolean; sameTitle: boolean }[] = [];
-  const titleOf = (key: string): string => tokenise(byKey.get(key)?.title ?? '').join(' ');
-  for (const d of sorted) {
-    const [top] = index.query({ doc: d, createdBefore: d.createdAt, limit: 1 });
-    if (top) tops.push({ score: top.score, correct: partner.get(d.key)?.has(top.key) ?? false, sameTitle: titleOf(d.key) === titleOf(top.key) });
-  }
-  const sweep = [];
-  for (let t = 0.2; t <= 0.951; t += 0.05) {
-    const linked = tops.filter((x) => x.score >= t);
-    const correct = linked.filter((x) => x.correct).length;
-    const sameTitle = linked.filter((x) => !x.correct && x.sameTitle).length;
-    sweep.push({ threshold: Math.round(t * 100) / 100, links: linked.length, correct, sameTitle, precision: linked.length ? correct / linked.length : 1, recall: correct / pairs.length });
-  }
-  const linkThreshold = sweep.find((s) => s.precision >= 0.9 && s.links > 0);
-  db.close();
-  return { pairs: pairs.length, ...ranks, exact: exactRanks, sweep, linkThreshold };
-}
-
-// ---------------------------------------------------------------------------------------------
-// 2. Clusters
-
-/** Normalised mutual information, arithmetic mean normalisation: 2 I(A;B) / (H(A) + H(B)). */
-export function nmi(a: readonly string[], b: readonly string[]): { nmi: number; homogeneity: number } {
-  const n = a.length;
-  const ca = new Map<string, number>();
-  const cb = new Map<string, number>();
-  const joint = new Map<string, number>();
-  for (let i = 0; i < n; i++) {
-    const x = a[i] ?? '';
-    const y = b[i] ?? '';
-    ca.set(x, (ca.get(x) ?? 0) + 1);
-    cb.set(y, (cb.get(y) ?? 0) + 1);
-    const k = `${x}\u0000${y}`;
-    joint.set(k, (joint.get(k) ?? 0) + 1);
-  }
-  const h = (m: Map<string, number>): number => [...m.values()].reduce((s, c) => s - (c / n) * Math.log(c / n), 0);
-  let mi = 0;
-  for (const [k, c] of joint) {
-    const [x, y] = k.split('\u0000');
-    mi += (c / n) * Math.log((c * n) / ((ca.get(x ?? '') ?? 1) * (cb.get(y ?? '') ?? 1)));
-  }
-  const ha = h(ca);
-  const hb = h(cb);
-  return { nmi: ha + hb > 0 ? (2 * mi) / (ha + hb) : 1, homogeneity: hb > 0 ? mi / hb : 1 };
-}
-
-export function benchClusters(dataDir: string, scoring: ScoringParams, indexOptions: Partial<SqliteIndexOptions>, thresholds: readonly number[]): ClusterFigures {
-  const tickets = loadHelpdesk(dataDir);
-  const start = Date.parse('2023-01-01T00:00:00Z');
-  const byThreshold = [];
-  for (const threshold of thresholds) {
-    const db = freshDb();
-    const index = new SqliteCandidateIndex(db, { ...indexOptions, scoring });
-    const clusters: string[] = [];
-    db.transaction(() => {
-      tickets.forEach((t, i) => {
-        const doc: SimilarityDoc = {
-          key: `helpdesk:${i}`,
-          sourceId: 'helpdesk',
-          nativeId: String(i),
-          number: String(i),
-          version: '1',
-          createdAt: new Date(start + i * 60_000).toISOString(),
-          title: t.title,
-          description: t.body,
-          fields: {},
-        };
-        clusters.push(assignCluster(index, doc, { threshold }).clusterKey);
-      });
-    })();
-    const m = nmi(
-      clusters,
-      tickets.map((t) => t.category),
-    );
-    byThreshold.push({ threshold, clusters: new Set(clusters).size, ...m });
-    db.close();
-  }
-  return { tickets: tickets.length, categories: new Set(tickets.map((t) => t.category)).size, byThreshold };
-}
-
-// ---------------------------------------------------------------------------------------------
-// 3. Scale
-
-/** Small deterministic PRNG (mulberry32) so every run indexes the same synthetic tickets. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Pool {
-  titles: string[];
-  bodies: string[];
-}
-
-export function syntheticPool(dataDir: string): Pool {
-  const hadoop = loadHadoop(dataDir).docs;
-  const helpdesk = loadHelpdesk(dataDir);
-  return {
-    titles: [...hadoop.map((d) => d.title), ...helpdesk.map((t) => t.title)].filter((t) => t.trim() !== ''),
-    // Hadoop descriptions can be whole logs; the first 1,500 characters are what a ticket body usually is.
-    bodies: [...hadoop.map((d) => d.description.slice(0, 1500)), ...helpdesk.map((t) => t.body)].filter((t) => t.trim() !== ''),
-  };
-}
-
-const SPAN_MS = 2 * 365 * 24 * 3600 * 1000;
-const END_MS = Date.parse('2025-01-01T00:00:00Z');
-const LOOK_BACK_MS = 365 * 24 * 3600 * 1000;
-const SITES = ['lon', 'par', 'ber', 'nyc', 'sfo', 'sin', 'syd', 'buc', 'ams', 'mad', 'tor', 'dub'];
-const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'ta', 'vo', 'shi', 'dra', 'ben', 'kor', 'lin', 'mar', 'pet', 'son', 'ver', 'zel', 'qui'];
-
-/**
- * The desk's own vocabulary, which grows with its size: asset tags, references to earlier
- * tickets, people and application names (made-up words), beside ids the tokeniser masks (hosts,
- * IPs, error codes) so they cost text but add no terms.
- */
-function deskNoise(rand: () => number, i: number, tickets: number): string {
-  const int = (n: number): number => Math.floor(rand() * n);
-  const word = (parts: number): string => Array.from({ length: parts }, () => SYLLABLES[int(SYLLABLES.length)] ?? '').join('');
-  const lines: string[] = [];
-  if (rand() < 0.5) lines.push(`Asset tag LT${String(10_000 + int(Math.max(1000, tickets / 5))).padStart(6, '0')}`);
-  if (rand() < 0.25 && i > 0) lines.push(`Related to INC${String(int(i)).padStart(7, '0')}`);
-  if (rand() < 0.3) lines.push(`Reported by ${word(2)} ${word(3)}`);
-  if (rand() < 0.2) lines.push(`Application ${word(2 + int(2))} on ${SITES[int(SITES.length)]}-srv${int(900)}.corp.local (10.${int(255)}.${int(255)}.${int(255)})`);
-  if (rand() < 0.15) lines.push(`Error 0x8007${int(65536).toString(16).padStart(4, '0')} at ${new Date(END_MS - int(SPAN_MS)).toISOString()}`);
-  return lines.join('\n');
-}
-
-/**
- * Ticket `i` of a desk of `tickets` created over the 2 years before END_MS, in creation order (as
- * the daemon indexes them). Title and body are real ones recombined, plus desk noise.
- */
-function syntheticDoc(pool: Pool, rand: () => number, i: number, tickets: number): SimilarityDoc {
-  const pick = (xs: string[]): string => xs[Math.floor(rand() * xs.length)] ?? '';
-  // A body is one real body, sometimes followed by part of another: recombination gives
-  // millions of distinct tickets with real vocabulary and real term frequencies.
-  let body = pick(pool.bodies);
-  if (rand() < 0.3) body += `\n${pick(pool.bodies).slice(0, 300)}`;
-  const noise = deskNoise(rand, i, tickets);
-  const createdMs = END_MS - SPAN_MS + Math.floor(((i + rand()) / tickets) * SPAN_MS);
-  return {
-    key: `bench:${i}`,
-    sourceId: 'bench',
-    nativeId: String(i),
-    number: `INC${String(i).padStart(7, '0')}`,
-    version: '1',
-    createdAt: new Date(createdMs).toISOString(),
-    title: pick(pool.titles),
-    description: noise ? `${body}\n${noise}` : body,
-    fields: { requester: `user${Math.floor(rand() * 5000)}`, category: `cat${Math.floor(rand() * 20)}` },
-  };
-}
-
-/** New tickets at END_MS: a third are edited copies of an indexed ticket of the last year (a duplicate to find). */
-export function syntheticQueries(pool: Pool, tickets: number, count: number): SimilarityDoc[] {
-  const rand = prng(7);
-  const out: SimilarityDoc[] = [];
-  for (let i = 0; i < count; i++) {
-    const fresh = syntheticDoc(pool, rand, tickets + i, tickets);
-    out.push({ ...fresh, key: `bench:q${i}`, createdAt: new Date(END_MS).toISOString() });
-  }
-  return out;
-}
-
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0;
-}
-
-/** Streams the same desk of `tickets` (seeded) in batches, in creation order. */
-export function* deskBatches(pool: Pool, tickets: number, batch: number): Generator<SimilarityDoc[]> {
-  const rand = prng(42);
-  for (let i = 0; i < tickets; i += batch) {
-    const docs: SimilarityDoc[] = [];
-    for (let j = i; j < Math.min(tickets, i + batch); j++) docs.push(syntheticDoc(pool, rand, j, tickets));
-    yield docs;
-  }
-}
-
-export function scaleDb(path: string): Database.Database {
-  const db = new Database(path);
-  // As the daemon opens its state file, plus a bigger page cache and fewer WAL checkpoints
-  // for the bulk load (what a backfill would set).
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('cache_size = -262144');
-  db.pragma('wal_autocheckpoint = 16000');
-  db.exec(SIMILARITY_SCHEMA_SQL);
-  return db;
-}
-
-/** A full garbage collection, so one size's peak RSS does not include the previous size's garbage. */
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as (() => void) | undefined;
-  gc?.();
-}
-
-export function benchScale(dataDir: string, max: number, scoring: ScoringParams, indexOptions: Partial<SqliteIndexOptions>, log: (line: string) => void): ScaleRow[] {
-  const pool = syntheticPool(dataDir);
-  const steps = [10_000, 100_000, 1_000_000].filter((s) => s <= max);
-  if (steps.length === 0) steps.push(max);
-  const dir = mkdtempSync(join(tmpdir(), 'deskbridge-sim-'));
-  const rows: ScaleRow[] = [];
-  const queryCount = 300;
-  try {
-    for (const step of steps) {
-      const t0Step = performance.now();
-      // Each size is its own desk (2 years of tickets, indexed in creation order) in its own file.
-      const path = join(dir, `sim-${step}.db`);
-      const db = scaleDb(path);
-      const index = new SqliteCandidateIndex(db, { ...indexOptions, scoring });
-      collectGarbage();
-      let peakRss = process.memoryUsage().rss;
-      const sampleRss = (): void => {
-        peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      };
-      let insertMs = 0;
-      let inserted = 0;
-      // A backfill: batches of 20,000 through upsertMany (one transaction each, grouped writes).
-      const insertAll = (docs: SimilarityDoc[]): void => index.upsertMany(docs);
-      for (const docs of deskBatches(pool, step, 20_000)) {
-        const t0 = performance.now();
-        insertAll(docs);
-        insertMs += performance.now() - t0;
-        inserted += docs.length;
-        sampleRss();
-        if (inserted % 100_000 === 0)
-          log(`  ${step.toLocaleString('en')}: indexed ${inserted.toLocaleString('en')} (${Math.round(inserted / (insertMs / 1000))}/s, RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB)`);
-      }
-      db.pragma('wal_checkpoint(TRUNCATE)');
-
-      // Queries: new tickets at the end of the span, one-year look-back, top 5.
-      const queries = syntheticQueries(pool, step, queryCount + 20);
-      const q = (doc: SimilarityDoc) => ({ doc, createdBefore: doc.createdAt, createdAfter: new Date(END_MS - LOOK_BACK_MS).toISOString(), limit: 5 });
-      for (const doc of queries.slice(queryCount)) index.query(q(doc)); // warm-up, untimed
-      const times: number[] = [];
-      const indexTops: string[][] = [];
-      const tq = performance.now();
-      for (const doc of queries.slice(0, queryCount)) {
-        const t0 = performance.now();
-        indexTops.push(index.query(q(doc)).map((c) => c.key));
-        times.push(performance.now() - t0);
-      }
-      const queryPerSec = queryCount / ((performance.now() - tq) / 1000);
-      sampleRss();
-      const terms = (db.prepare('SELECT count(*) AS n FROM sim_terms').get() as { n: number }).n;
-      const postings = (db.prepare('SELECT count(*) AS n FROM sim_postings').get() as { n: number }).n;
-      db.pragma('wal_checkpoint(TRUNCATE)');
-      const fileBytes = [path, `${path}-wal`].filter(existsSync).reduce((s, p) => s + statSync(p).size, 0);
-      db.close();
-      rmSync(path, { force: true });
-      rmSync(`${path}-wal`, { force: true });
-      rmSync(`${path}-shm`, { force: true });
-      log(`  ${step.toLocaleString('en')}: ${fmt(inserted / (insertMs / 1000))} inserts/s, ${fmt(queryPerSec)} queries/s, p95 ${fmt(percentile(times, 0.95), 1)} ms`);
-
-      // The all-pairs baseline on the same desk, where it fits: inserts, then a sample of the same queries.
-      let baseline: { insertPerSec: number; queryPerSec: number; rssMb: number; queries: number; agreement: number } | undefined;
-      if (step <= 100_000) {
-        const memory = new MemoryCandidateIndex(scoring);
-        collectGarbage();
-        let bPeak = process.memoryUsage().rss;
-        let bInsertMs = 0;
-        for (const docs of deskBatches(pool, step, 5000)) {
-          const t0 = performance.now();
-          for (const d of docs) memory.upsert(d);
-          bInsertMs += performance.now() - t0;
-          bPeak = Math.max(bPeak, process.memoryUsage().rss);
-        }
-        const sample = queries.slice(0, step <= 10_000 ? 100 : 10);
-        let hit = 0;
-        let total = 0;
-        const tb = performance.now();
-        sample.forEach((doc, i) => {
-          const exact = memory.query(q(doc)).map((c) => c.key);
-          const got = new Set(indexTops[i]);
-          total += exact.length;
-          hit += exact.filter((k) => got.has(k)).length;
-        });
-        const bQueryMs = performance.now() - tb;
-        bPeak = Math.max(bPeak, process.memoryUsage().rss);
-        baseline = { insertPerSec: step / (bInsertMs / 1000), queryPerSec: sample.length / (bQueryMs / 1000), rssMb: bPeak / 2 ** 20, queries: sample.length, agreement: total ? hit / total : 1 };
-        memory.clear();
-        collectGarbage();
-        log(`  ${step.toLocaleString('en')}: baseline ${fmt(baseline.queryPerSec, 1)} queries/s, top-5 agreement ${baseline.agreement.toFixed(3)}`);
-      }
-
-      const first = rows[0];
-      const row: ScaleRow = {
-        tickets: step,
-        terms,
-        postings,
-        insertPerSec: inserted / (insertMs / 1000),
-        queryPerSec,
-        queryP50Ms: percentile(times, 0.5),
-        queryP95Ms: percentile(times, 0.95),
-        rssMb: peakRss / 2 ** 20,
-        fileMb: fileBytes / 2 ** 20,
-        baselineInsertPerSec: baseline?.insertPerSec,
-        baselineQueryPerSec: baseline?.queryPerSec,
-        baselineRssMb: baseline?.rssMb,
-        baselineQueries: baseline?.queries,
-        speedup: baseline ? queryPerSec / baseline.queryPerSec : undefined,
-        top5Agreement: baseline?.agreement,
-        growth: { insertPerSec: 1, queryPerSec: 1, queryP95Ms: 1, rssMb: 1, fileMb: 1, baselineQueryPerSec: baseline ? 1 : undefined },
-        seconds: 0,
-      };
-      if (first) {
-        row.growth = {
-          insertPerSec: row.insertPerSec / first.insertPerSec,
-          queryPerSec: row.queryPerSec / first.queryPerSec,
-          queryP95Ms: row.queryP95Ms / first.queryP95Ms,
-          rssMb: row.rssMb / first.rssMb,
-          fileMb: row.fileMb / first.fileMb,
-          baselineQueryPerSec: row.baselineQueryPerSec !== undefined && first.baselineQueryPerSec !== undefined ? row.baselineQueryPerSec / first.baselineQueryPerSec : undefined,
-        };
-      }
-      row.seconds = (performance.now() - t0Step) / 1000;
-      rows.push(row);
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return rows;
-}
-
-// ---------------------------------------------------------------------------------------------
 
 export function runSimilarityBench(options: SimilarityBenchOptions = {}): SimilarityBenchFigures {
   const dataDir = options.dataDir ?? sharedDataDir();
-  const scoring = options.scoring ?? DEFAULT_SCORING;
   const indexOptions = options.index ?? {};
   const log = options.log ?? ((): void => {});
   const t0 = performance.now();
-  const figures: SimilarityBenchFigures = { seconds: { total: 0 } };
+  const figures: SimilarityBenchFigures = { errors: [], seconds: { total: 0 } };
   if (!options.skipQuality) {
     log('duplicates (Hadoop)…');
-    figures.duplicates = benchDuplicates(dataDir, scoring, indexOptions);
+    try {
+      figures.duplicates = benchDuplicates(dataDir, indexOptions);
+    } catch (error) {
+      figures.errors.push(`duplicates: ${errorText(error)}`);
+    }
     log('clusters (help desk)…');
-    figures.clusters = benchClusters(dataDir, scoring, indexOptions, [0.3, 0.5, 0.7]);
+    try {
+      figures.clusters = benchClusters(dataDir, indexOptions, [0.3, 0.5, 0.7]);
+    } catch (error) {
+      figures.errors.push(`clusters: ${errorText(error)}`);
+    }
     figures.seconds.quality = (performance.now() - t0) / 1000;
   }
   if (!options.skipScale) {
-    log('scale…');
     const t1 = performance.now();
-    figures.scale = benchScale(dataDir, options.max ?? 1_000_000, scoring, indexOptions, log);
+    const max = options.max ?? 1_000_000;
+    const steps = [10_000, 100_000, 1_000_000].filter((s) => s <= max);
+    if (steps.length === 0) steps.push(max);
+    figures.scale = [];
+    figures.queryBudgetSeconds = options.queryBudgetSeconds ?? 60;
+    for (const tickets of steps) {
+      const engines: Engine[] = ['deskbridge', 'fts5', 'fts5-contentless', ...(tickets <= 100_000 ? (['all-pairs'] as const) : [])];
+      const step: ScaleStep = { tickets, engines: [] };
+      for (const engine of engines) {
+        log(`scale ${tickets.toLocaleString('en')}: ${engine}…`);
+        const job: ChildJob = {
+          engine,
+          tickets,
+          dataDir,
+          index: indexOptions,
+          queries: engine === 'all-pairs' ? (tickets <= 10_000 ? 100 : 10) : engine === 'fts5-contentless' ? 0 : QUERY_COUNT,
+          order: engine === 'all-pairs' ? 'interleaved' : 'planted-first',
+          queryBudgetSeconds: figures.queryBudgetSeconds,
+        };
+        const outcome = runEngineInChild(SCRIPT, job, options.timeoutSeconds ?? 900);
+        if (!outcome.ok && !outcome.timedOut) figures.errors.push(`scale ${tickets} ${engine}: ${outcome.error}`);
+        log(outcome.ok ? `  ${engine} ${tickets}: done in ${fmt(outcome.run.seconds)} s` : `  ${engine} ${tickets}: ${outcome.error}`);
+        step.engines.push(outcome);
+      }
+      figures.scale.push(step);
+    }
     figures.seconds.scale = (performance.now() - t1) / 1000;
   }
   figures.seconds.total = (performance.now() - t0) / 1000;
   return figures;
 }
 
-function fmt(n: number, digits = 0): string {
-  return n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+// ---------------------------------------------------------------------------------------------
+// Printing
+
+function fmt(n: number | undefined, digits = 0): string {
+  return n === undefined || !Number.isFinite(n) ? '-' : n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
-function pct(n: number): string {
-  return n.toFixed(3);
+function pct(n: number | undefined): string {
+  return n === undefined ? '-' : n.toFixed(3);
+}
+
+function rankRow(label: string, r: RankFigures): string {
+  return `  ${label.padEnd(34)}${pct(r.recallAt1).padStart(8)}  ${pct(r.recallAt5).padStart(8)}  ${pct(r.recallAt10).padStart(9)}  ${pct(r.mrr).padStart(6)}`;
+}
+
+function printDuplicates(d: DuplicateFigures): void {
+  console.log(`\nDuplicate detection — Apache Hadoop Jira: ${d.rows} labelled rows = ${d.pairs} unique pairs, queried by ${d.queries} later reports (each pair once)`);
+  console.log('  limit 100, no look-back; recall over the unique pairs     recall@1  recall@5  recall@10  MRR');
+  console.log(rankRow('deskbridge SQLite index', d.sqlite));
+  console.log(rankRow('exact all-pairs (same scoring)', d.exact));
+  for (const f of d.fts5) console.log(rankRow(`FTS5 bm25 (title ${f.weights[0]}, description ${f.weights[1]})`, f.figures));
+  console.log('  target (issue 16, kept or bettered): deskbridge recall@1 ≥ 0.60, @5 ≥ 0.87, @10 ≥ 0.92, MRR ≥ 0.71');
+  if ('error' in d.rule) console.log(`  shipped rule: ERROR ${d.rule.error}`);
+  else {
+    const r = d.rule;
+    console.log(
+      `  shipped rule ${r.ruleId} (look-back ${r.lookBackDays} days, query limit ${r.queryLimit}, lists ${r.listLimit}, suggest threshold ${r.threshold}): recall@${r.listLimit} within look-back ${pct(r.recallAtLimit)}; listed and ≥ threshold (shown) ${pct(r.recallShown)}; ${r.outsideLookBack} of ${d.pairs} pairs are further apart than the look-back`,
+    );
+  }
+  console.log('\n  Link threshold sweep, deskbridge (every report queries, limit 1; top candidate ≥ threshold is linked; recall = correct / unique pairs)');
+  console.log('  threshold  links  correct  precision  recall  wrong-but-identical-title');
+  for (const s of d.sweep)
+    console.log(
+      `  ${s.threshold.toFixed(2).padStart(9)}  ${String(s.links).padStart(5)}  ${String(s.correct).padStart(7)}  ${pct(s.precision).padStart(9)}  ${pct(s.recall).padStart(6)}  ${String(s.sameTitle).padStart(5)}`,
+    );
+  const l = d.linkThreshold;
+  console.log(l ? `  lowest threshold with precision ≥ 0.9: ${l.threshold} (precision ${pct(l.precision)}, recall ${pct(l.recall)}, ${l.links} links)` : '  no threshold reaches precision 0.9');
+}
+
+function printClusters(c: ClusterFigures): void {
+  console.log(`\nText clusters — Endava help-desk tickets (${c.tickets}, ${c.categories} categories), leader clustering in file order`);
+  console.log('  threshold  clusters  NMI    homogeneity(category|cluster)');
+  for (const r of c.byThreshold) console.log(`  ${r.threshold.toFixed(2).padStart(9)}  ${String(r.clusters).padStart(8)}  ${pct(r.nmi)}  ${pct(r.homogeneity)}`);
+}
+
+const ENGINE_LABEL: Record<Engine, string> = {
+  deskbridge: 'deskbridge SQLite',
+  fts5: 'FTS5 (content stored)',
+  'fts5-contentless': "FTS5 contentless (content='')",
+  'all-pairs': 'all-pairs in memory',
+};
+
+function engineRow(o: EngineOutcome): string {
+  const label = ENGINE_LABEL[o.ok ? o.run.engine : o.engine].padEnd(30);
+  if (!o.ok) return `  ${label}  ${o.timedOut ? 'TIMED OUT' : 'ERROR'}: ${o.error}`;
+  const r = o.run;
+  const p = r.planted;
+  const planted = p.queries
+    ? `${pct(p.at1 / p.queries)}  ${pct(p.at5 / p.queries)}  (${p.queries} planted${p.twinHits ? `, ${p.twinHits} hits were twins` : ''}${p.originalsWithTwins ? `, ${p.originalsWithTwins} originals have twins` : ''})`
+    : '-';
+  return `  ${label}  ${fmt(r.insertPerSec).padStart(8)}  ${(r.queries ? fmt(r.queryPerSec, 1) : '-').padStart(7)}  ${fmt(r.queryP50Ms, 1).padStart(6)}  ${fmt(r.queryP95Ms, 1).padStart(6)}  ${fmt(r.peakRssMb).padStart(6)} (${fmt(r.baseRssMb)})  ${fmt(r.fileMb, 1).padStart(7)}  ${String(r.queries).padStart(4)}  ${planted}`;
+}
+
+function runOf(step: ScaleStep, engine: Engine): EngineRun | undefined {
+  const o = step.engines.find((e) => (e.ok ? e.run.engine : e.engine) === engine);
+  return o?.ok ? o.run : undefined;
+}
+
+/** Share of `reference`'s top 5 that `other` also returns, over the queries both ran. */
+function agreement(reference: EngineRun, other: EngineRun): number | undefined {
+  let hit = 0;
+  let total = 0;
+  const others = new Map(other.tops);
+  reference.tops.forEach(([q, top]) => {
+    const theirs = others.get(q);
+    if (theirs === undefined) return;
+    const got = new Set(theirs);
+    total += top.length;
+    hit += top.filter((k) => got.has(k)).length;
+  });
+  return total ? hit / total : undefined;
+}
+
+function ratio(a: number | undefined, b: number | undefined): string {
+  if (a === undefined || b === undefined || !(b > 0)) return '-';
+  const r = a / b;
+  return `${r < 0.1 ? r.toPrecision(2) : fmt(r, 2)}×`;
+}
+
+function printScale(steps: ScaleStep[], budget: number | undefined): void {
+  console.log('\nScale — each size a 2-year desk indexed in creation order; 300 queries at the end, 1-year look-back, top 5; 100 planted near-copies');
+  console.log(`  (planted queries run first; an engine stops querying after ${fmt(budget)} s of query time: "qrys" = queries run, the denominator of its query figures and planted recall)`);
+  for (const step of steps) {
+    console.log(`\n  ${fmt(step.tickets)} tickets`);
+    console.log('  engine                          insert/s  query/s  p50 ms  p95 ms  peak RSS MB (base)  file MB  qrys  planted recall@1  @5');
+    for (const o of step.engines) console.log(engineRow(o));
+    const desk = runOf(step, 'deskbridge');
+    const fts = runOf(step, 'fts5');
+    const contentless = runOf(step, 'fts5-contentless');
+    const exact = runOf(step, 'all-pairs');
+    if (desk?.terms !== undefined)
+      console.log(
+        `  deskbridge: ${fmt(desk.terms)} terms; file by table (MB): ${Object.entries(desk.tablesMb ?? {})
+          .map(([n, mb]) => `${n} ${fmt(mb, 1)}`)
+          .join(', ')}`,
+      );
+    if (fts?.tablesMb) {
+      const content = fts.tablesMb['fts_content'];
+      console.log(
+        `  FTS5 file by table (MB): ${Object.entries(fts.tablesMb)
+          .map(([n, mb]) => `${n} ${fmt(mb, 1)}`)
+          .join(', ')}${content !== undefined && fts.fileMb !== undefined ? ` (file − fts_content = ${fmt(fts.fileMb - content, 1)} MB)` : ''}`,
+      );
+    }
+    if (desk && fts) {
+      console.log(
+        `  ratios deskbridge / FTS5: inserts/s ${ratio(desk.insertPerSec, fts.insertPerSec)}, queries/s ${ratio(desk.queryPerSec, fts.queryPerSec)}, p95 ${ratio(desk.queryP95Ms, fts.queryP95Ms)}, file ${ratio(desk.fileMb, fts.fileMb)} of FTS5 with content, ${ratio(desk.fileMb, contentless?.fileMb)} of contentless FTS5`,
+      );
+    }
+    if (desk && exact)
+      console.log(
+        `  all-pairs vs deskbridge: ${fmt(exact.queryPerSec, 1)} vs ${fmt(desk.queryPerSec, 1)} queries/s; share of the all-pairs top 5 deskbridge also returns: ${pct(agreement(exact, desk))} (${exact.queries} queries)`,
+      );
+    if (desk) {
+      const big = step.tickets >= 1_000_000;
+      const mark = (ok: boolean | undefined): string => (ok === undefined ? 'n/a' : ok ? 'met' : 'NOT met');
+      const at5 = desk.planted.queries ? desk.planted.at5 / desk.planted.queries : undefined;
+      console.log(
+        `  target (issue 16): queries/s ≥ 100 ${mark(desk.queryPerSec !== undefined ? desk.queryPerSec >= 100 : undefined)}, p95 ≤ 20 ms ${mark(desk.queryP95Ms !== undefined ? desk.queryP95Ms <= 20 : undefined)}, planted recall@5 ≥ 0.99 ${mark(at5 !== undefined ? at5 >= 0.99 : undefined)}${
+          big
+            ? `, inserts/s ≥ 15,000 ${mark(desk.insertPerSec >= 15_000)}, file ≤ 1.5× FTS5 ${mark(desk.fileMb !== undefined && fts?.fileMb !== undefined ? desk.fileMb <= 1.5 * fts.fileMb : undefined)} (content stored) / ${mark(desk.fileMb !== undefined && contentless?.fileMb !== undefined ? desk.fileMb <= 1.5 * contentless.fileMb : undefined)} (contentless)`
+            : ' (inserts/s and file targets are at 1M)'
+        }`,
+      );
+    }
+  }
 }
 
 export function printFigures(f: SimilarityBenchFigures): void {
-  if (f.duplicates) {
-    const d = f.duplicates;
-    console.log(`\nDuplicate detection — Apache Hadoop Jira, ${d.pairs} labelled pairs (later report queries all earlier ones)`);
-    console.log('                      recall@1  recall@5  recall@10  MRR');
-    console.log(`  SQLite index        ${pct(d.recallAt1)}     ${pct(d.recallAt5)}     ${pct(d.recallAt10)}      ${pct(d.mrr)}`);
-    console.log(`  exact (all pairs)   ${pct(d.exact.recallAt1)}     ${pct(d.exact.recallAt5)}     ${pct(d.exact.recallAt10)}      ${pct(d.exact.mrr)}`);
-    console.log('  (floor: TF-IDF cosine recall@5 0.80, MRR 0.63; goal recall@5 >= 0.85, MRR >= 0.70)');
-    console.log('\n  Link threshold sweep (every report queries; top candidate >= threshold is linked)');
-    console.log('  threshold  links  correct  precision  recall  wrong-but-identical-title');
-    for (const s of d.sweep)
-      console.log(
-        `  ${s.threshold.toFixed(2).padStart(9)}  ${String(s.links).padStart(5)}  ${String(s.correct).padStart(7)}  ${pct(s.precision).padStart(9)}  ${pct(s.recall).padStart(6)}  ${String(s.sameTitle).padStart(5)}`,
-      );
-    const l = d.linkThreshold;
-    console.log(l ? `  chosen link threshold: ${l.threshold} (precision ${pct(l.precision)}, recall ${pct(l.recall)}, ${l.links} links)` : '  no threshold reaches precision 0.9');
-  }
-  if (f.clusters) {
-    const c = f.clusters;
-    console.log(`\nText clusters — Endava help-desk tickets (${c.tickets}, ${c.categories} categories), leader clustering in file order`);
-    console.log('  threshold  clusters  NMI    homogeneity(category|cluster)');
-    for (const r of c.byThreshold) console.log(`  ${r.threshold.toFixed(2).padStart(9)}  ${String(r.clusters).padStart(8)}  ${pct(r.nmi)}  ${pct(r.homogeneity)}`);
-  }
-  if (f.scale) {
-    console.log('\nScale — SQLite candidate index vs all-pairs in memory (same scoring); each size is a 2-year desk indexed in creation order, 1-year look-back, top 5');
-    console.log('  tickets     terms  insert/s  query/s  p50 ms  p95 ms  peak RSS MB  file MB  | baseline insert/s  query/s  RSS MB  | speed-up  top-5 agreement');
-    for (const r of f.scale) {
-      console.log(
-        `  ${fmt(r.tickets).padStart(9)}  ${fmt(r.terms).padStart(8)}  ${fmt(r.insertPerSec).padStart(8)}  ${fmt(r.queryPerSec).padStart(7)}  ${fmt(r.queryP50Ms, 1).padStart(6)}  ${fmt(r.queryP95Ms, 1).padStart(6)}  ${fmt(r.rssMb).padStart(11)}  ${fmt(r.fileMb).padStart(7)}  | ${
-          r.baselineInsertPerSec ? fmt(r.baselineInsertPerSec).padStart(17) : '-'.padStart(17)
-        }  ${r.baselineQueryPerSec ? fmt(r.baselineQueryPerSec, 1).padStart(7) : '-'.padStart(7)}  ${r.baselineRssMb ? fmt(r.baselineRssMb).padStart(6) : '-'.padStart(6)}  | ${r.speedup ? `${fmt(r.speedup, 0)}x`.padStart(8) : '-'.padStart(8)}  ${r.top5Agreement !== undefined ? `${pct(r.top5Agreement)} (${r.baselineQueries} queries)` : '-'}`,
-      );
-    }
-    const base = f.scale[0];
-    if (base && f.scale.length > 1) {
-      console.log(`\n  Growth over the ${fmt(base.tickets)}-ticket figures (tickets ×, then each figure ×)`);
-      console.log('  tickets   tickets×  insert/s×  query/s×  p95×   RSS×   file×  | baseline query/s×');
-      for (const r of f.scale) {
-        const g = r.growth;
-        console.log(
-          `  ${fmt(r.tickets).padStart(9)}  ${fmt(r.tickets / base.tickets).padStart(7)}  ${fmt(g.insertPerSec, 2).padStart(8)}  ${fmt(g.queryPerSec, 2).padStart(8)}  ${fmt(g.queryP95Ms, 2).padStart(5)}  ${fmt(g.rssMb, 2).padStart(5)}  ${fmt(g.fileMb, 2).padStart(6)}  | ${g.baselineQueryPerSec !== undefined ? fmt(g.baselineQueryPerSec, 3) : '-'}`,
-        );
-      }
-    }
-  }
+  if (f.duplicates) printDuplicates(f.duplicates);
+  if (f.clusters) printClusters(f.clusters);
+  if (f.scale) printScale(f.scale, f.queryBudgetSeconds);
+  for (const e of f.errors) console.log(`\nERROR ${e}`);
   const sec = f.seconds;
   console.log(`\n  bench time: ${sec.quality !== undefined ? `quality ${fmt(sec.quality)} s, ` : ''}${sec.scale !== undefined ? `scale ${fmt(sec.scale)} s, ` : ''}total ${fmt(sec.total)} s`);
 }
@@ -613,14 +305,28 @@ function argValue(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  const max = argValue('--max');
-  const figures = runSimilarityBench({
-    max: max ? Number(max) : undefined,
-    skipScale: process.argv.includes('--skip-scale'),
-    skipQuality: process.argv.includes('--skip-quality'),
-    index: { ...DEFAULT_SQLITE_INDEX_OPTIONS },
-    log: (line) => console.error(line),
-  });
-  printFigures(figures);
+function envNumber(name: string): number | undefined {
+  const v = process.env[name];
+  return v ? Number(v) : undefined;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(SCRIPT)) {
+  const child = argValue('--child');
+  if (child) {
+    // One engine at one size (see runEngineInChild): the result as JSON on the last stdout line.
+    const run = runEngine(JSON.parse(child) as ChildJob, (line) => console.error(line));
+    console.log(JSON.stringify(run));
+  } else {
+    const max = argValue('--max');
+    const figures = runSimilarityBench({
+      max: max ? Number(max) : envNumber('DESKBRIDGE_BENCH_SIM_MAX'),
+      skipScale: process.argv.includes('--skip-scale'),
+      skipQuality: process.argv.includes('--skip-quality'),
+      timeoutSeconds: envNumber('DESKBRIDGE_BENCH_SIM_TIMEOUT'),
+      queryBudgetSeconds: envNumber('DESKBRIDGE_BENCH_SIM_QUERY_BUDGET'),
+      log: (line) => console.error(line),
+    });
+    printFigures(figures);
+    if (figures.errors.length > 0) process.exitCode = 1;
+  }
 }
