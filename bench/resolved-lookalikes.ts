@@ -11,7 +11,7 @@
  *   a candidate "was resolved" when its Resolution column is set and its Resolved time is before
  *   the new report's Created time (the CSV has no close notes: the code is the resolution);
  * - precision: share of listed look-alikes (top `limit`) that are the report's labelled duplicate
- *   partner. A LOWER BOUND: only 125 pairs are labelled, and an unlabelled look-alike (the same
+ *   partner. A LOWER BOUND: only 65 pairs are labelled, and an unlabelled look-alike (the same
  *   component's earlier bug, a related fix) may still show the technician the fix;
  * - note hit rate: share of notes listing at least one labelled partner;
  * - recall: share of labelled pairs whose earlier partner was resolved before the later report
@@ -78,8 +78,8 @@ export async function benchResolvedLookalikes(dataDir: string, options: { limit?
   const thresholds = options.thresholds ?? [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
   const loaded = loadHadoop(dataDir);
   const { docs } = loaded;
-  // Each unordered pair once (the combined CSV may list a pair both ways).
-  const pairs = [...new Map(loaded.pairs.map(([a, b]): [string, [string, string]] => [[a, b].sort().join(' '), [a, b]])).values()];
+  // The loader gives each unordered pair once (the combined CSV lists 60 of them both ways).
+  const pairs = loaded.pairs.map(([a, b]): [string, string] => [a.key, b.key]);
   const resolution = new Map<string, { resolvedAt: string; code: string }>();
   for (const r of parseCsvRecords(readFileSync(join(dataDir, 'duplicate-bug-reports-hadoop', 'hadoop_bugs.csv'), 'utf8'))) {
     const resolvedAt = jiraDate(r['Resolved'] ?? '');
