@@ -39,6 +39,8 @@ export interface CandidateQuery {
    * off. Default: weight 0.2, half-life 90 days, age measured from the query's createdAt.
    */
   recency?: { weight: number; halfLifeDays: number };
+  /** Term kinds that are no evidence for this query (a rule's `mask:`), on either side; the kinds of similarity/term-kind.ts (src/model imports nothing from src). */
+  mask?: readonly ('urls' | 'domains' | 'emails' | 'ips' | 'issueRefs' | 'ids' | 'codeRefs')[];
   limit: number;
 }
 
