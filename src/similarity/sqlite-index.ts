@@ -75,7 +75,7 @@ export const DEFAULT_SQLITE_INDEX_OPTIONS: SqliteIndexOptions = {
   maxPostingsPerQuery: 40_000,
   maxDocFrequency: 0.05,
   rescoreMin: 100,
-  termCacheSize: 200_000,
+  termCacheSize: 500_000,
 };
 
 /**
@@ -181,7 +181,9 @@ class TermArray {
 export class SqliteCandidateIndex implements CandidateIndex {
   private readonly options: SqliteIndexOptions;
   private readonly stmts;
-  private readonly termIds = new Map<string, number>();
+  /** Term name → id, two generations: a full cache becomes the old one, so hot terms survive a turnover. */
+  private termIds = new Map<string, number>();
+  private oldTermIds = new Map<string, number>();
   private readonly terms = new TermArray();
   private readonly ftsStmts = new Map<number, { insert: Database.Statement<[number, string]>; remove: Database.Statement<[number]>; match: Database.Statement<[string, number, number], number> }>();
   private readonly sourceNos = new Map<string, number>();
@@ -255,6 +257,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
   private reloadState(): void {
     this.terms.clear();
     this.termIds.clear();
+    this.oldTermIds.clear();
     this.sourceNos.clear();
     this.sourceIds.clear();
     this.ftsStmts.clear();
@@ -494,7 +497,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
 
   /** Bytes held in memory by the index's caches (term array and term-id cache, estimated). */
   memoryBytes(): number {
-    return this.terms.bytes() + this.termIds.size * 80;
+    return this.terms.bytes() + (this.termIds.size + this.oldTermIds.size) * 80;
   }
 
   private ticketOf(row: DocRow): IndexedDoc {
@@ -562,9 +565,11 @@ export class SqliteCandidateIndex implements CandidateIndex {
   private termId(term: string, create: boolean): number | undefined {
     const cached = this.termIds.get(term);
     if (cached !== undefined) return cached;
-    const row = this.stmts.term.get(term);
+    const old = this.oldTermIds.get(term);
+    const row = old === undefined ? this.stmts.term.get(term) : undefined;
     let id: number;
-    if (row) {
+    if (old !== undefined) id = old;
+    else if (row) {
       id = row.id;
       this.terms.set(id, row.df, row.kind);
     } else {
@@ -574,8 +579,11 @@ export class SqliteCandidateIndex implements CandidateIndex {
       this.terms.set(id, 0, kind);
     }
     // The cache only saves lookups (SQLite stays the truth); a bounded size keeps memory flat
-    // on huge vocabularies.
-    if (this.termIds.size >= this.options.termCacheSize) this.termIds.clear();
+    // on huge vocabularies (the synthetic desk's noise words run to hundreds of thousands).
+    if (this.termIds.size >= this.options.termCacheSize / 2) {
+      this.oldTermIds = this.termIds;
+      this.termIds = new Map();
+    }
     this.termIds.set(term, id);
     return id;
   }
