@@ -79,19 +79,21 @@ export const DEFAULT_SQLITE_INDEX_OPTIONS: SqliteIndexOptions = {
 };
 
 /**
- * Row ids: (milliseconds since 2000-01-01) × 1024 + a sequence for tickets created in the same
- * millisecond, so the ids of a window [after, before) are [base(after), base(before)). Exact to
- * the millisecond; within ±278 years of 2000 the id stays below 2^53 (a JS number). More than
- * 1,024 tickets in one millisecond spill into the next ids (still unique and ordered; the window
- * is re-checked on created_at when scoring).
+ * Row ids: (minutes since 2000-01-01) × 1024 + a sequence for tickets created in the same minute,
+ * so a window [after, before) lies within the ids [base(after), base(minute after before)); the
+ * exact bounds are checked on created_at when scoring. Minutes, not milliseconds: FTS5 stores a
+ * doclist as row-id gaps (varints), and a coarse clock keeps them to 1–3 bytes a posting (a
+ * millisecond clock cost 2 more). Beyond 1,024 tickets in one minute, ids spill into the next
+ * minute's (still unique and ordered). Below 2^53 for ±16 million years.
  */
 const EPOCH_MS = Date.UTC(2000, 0, 1);
+const MINUTE_MS = 60_000;
 const SEQ = 1024;
-const MAX_OFFSET_MS = 2 ** 43 - 1;
+const MAX_OFFSET_MIN = 2 ** 42;
 
 function rowIdBase(ms: number): number {
-  const offset = Math.min(MAX_OFFSET_MS, Math.max(-MAX_OFFSET_MS, ms - EPOCH_MS));
-  return offset * SEQ;
+  const minutes = Math.floor((ms - EPOCH_MS) / MINUTE_MS);
+  return Math.min(MAX_OFFSET_MIN, Math.max(-MAX_OFFSET_MIN, minutes)) * SEQ;
 }
 
 /** Term kinds as stored in `sim_terms.kind`: 0 = plain word, else 1 + index in MASKABLE_TERM_KINDS. */
@@ -337,7 +339,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
     const last = this.stmts.lastIdFrom.get(base, base + SEQ);
     if (last === null || last === undefined) return base;
     if (last + 1 < base + SEQ) return last + 1;
-    // More than SEQ tickets in this millisecond: the next free id after every id from here on.
+    // More than SEQ tickets in this minute: the next free id after every id from here on.
     return (this.stmts.lastIdFrom.get(base, Number.MAX_SAFE_INTEGER) ?? base) + 1;
   }
 
@@ -419,7 +421,8 @@ export class SqliteCandidateIndex implements CandidateIndex {
     const before = Date.parse(q.createdBefore);
     const after = q.createdAfter === undefined ? -Infinity : Date.parse(q.createdAfter);
     const lo = Number.isFinite(after) ? rowIdBase(after) : Number.MIN_SAFE_INTEGER;
-    const hi = rowIdBase(before);
+    // Tickets spilled past their minute's ids (see rowIdBase) are found up to a minute late.
+    const hi = rowIdBase(before) + 2 * SEQ;
     const tables = (q.sourceIds ?? [q.doc.sourceId])
       .map((s) => this.sourceNo(s, false))
       .filter((s): s is number => s !== undefined)
@@ -649,18 +652,19 @@ export function topEntries(acc: ReadonlyMap<number, number>, count: number): num
 
 /**
  * A term vector sorted by id: the ids as unsigned LEB128 varints of their gaps (1–3 bytes a term
- * instead of 4), then the weights as float32 little-endian (exact re-scoring keeps the scores of
- * the all-pairs baseline). Prefixed by the term count (varint).
+ * instead of 4), then the weights as uint16 little-endian, quantised over 0..WEIGHT_MAX (BM25's
+ * saturated weight is below k1 + 1; a step of 1/65,535 of it moves a score by ~1e-5). Prefixed by
+ * the term count (varint).
  */
 export function packVector(entries: readonly [number, number][]): Buffer {
-  const buf = Buffer.allocUnsafe(5 + entries.length * 9);
+  const buf = Buffer.allocUnsafe(5 + entries.length * 7);
   let at = writeVarint(buf, 0, entries.length);
   let prev = 0;
   for (const [id] of entries) {
     at = writeVarint(buf, at, id - prev);
     prev = id;
   }
-  for (const [, weight] of entries) at = buf.writeFloatLE(weight, at);
+  for (const [, weight] of entries) at = buf.writeUInt16LE(Math.max(1, Math.min(65_535, Math.round((weight / WEIGHT_MAX) * 65_535))), at);
   return buf.subarray(0, at);
 }
 
@@ -675,9 +679,12 @@ export function unpackVector(buf: Buffer): [number, number][] {
     id += gap;
     out[i] = [id, 0];
   }
-  for (let i = 0; i < count; i++, at += 4) (out[i] as [number, number])[1] = buf.readFloatLE(at);
+  for (let i = 0; i < count; i++, at += 2) (out[i] as [number, number])[1] = (buf.readUInt16LE(at) / 65_535) * WEIGHT_MAX;
   return out;
 }
+
+/** Upper bound of a stored weight: k1 + 1 for any k1 up to 3 (the default is 1.2); larger ones are clamped. */
+const WEIGHT_MAX = 4;
 
 function writeVarint(buf: Buffer, at: number, value: number): number {
   let v = value;
