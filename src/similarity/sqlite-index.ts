@@ -48,12 +48,13 @@ CREATE TABLE sim_stats (
 
 export interface SqliteIndexOptions {
   readonly scoring: ScoringParams;
-  /** Query terms used to find candidates, at most: the query's rarest ones. */
+  /** Query terms used to find candidates, at most: the query's highest-weighted ones. */
   readonly maxQueryTerms: number;
   /**
    * Postings read per query in all (sum of the document frequencies of the terms read): terms are
-   * taken rarest first and each one's doclist is read WHOLE inside the look-back window, or not
-   * at all; a term that would overrun the budget is skipped for the next one. So a ticket that
+   * taken most telling first and each one's doclist is read WHOLE inside the look-back window, or
+   * not at all; a term that would overrun the budget is skipped for the next one (if none fits,
+   * the rarest is read anyway). So a ticket that
    * shares a read term is always scored, however old it is in the window.
    */
   readonly maxPostingsPerQuery: number;
@@ -429,22 +430,24 @@ export class SqliteCandidateIndex implements CandidateIndex {
       .map((s) => this.fts(s, false))
       .filter((t) => t !== undefined);
 
-    // 1. Candidate generation: whole doclists (inside the window) of the query's rarest terms, as
-    //    long as their document frequencies fit the budget. Rarest first: they are what a
-    //    near-copy shares and a crowd of newer tickets does not. No term is read in part, so no
-    //    ticket sharing a read term is left out for being old. Partial score: Σ wq · idf.
+    // 1. Candidate generation: whole doclists (inside the window) of the query's most telling
+    //    terms (wq · idf), as long as their document frequencies fit the budget; a term that
+    //    would overrun it is skipped, whichever it is (a common title word must not spend the
+    //    budget and leave a pool of tied tickets). No term is read in part, so no ticket sharing
+    //    a read term is left out for being old. If nothing fits, the rarest term is read anyway.
     const known = [...qvec].filter(([id]) => id > 0 && this.dfOf(id) > 0).map(([id, w]) => ({ id, df: this.dfOf(id), weight: w * idfOf(id) }));
     let probe = known.filter((t) => n < 1000 || t.df <= maxDocFrequency * n);
     if (probe.length === 0) probe = known;
-    probe = probe.sort((a, b) => a.df - b.df || b.weight - a.weight).slice(0, maxQueryTerms);
-    const acc = new Map<number, number>();
+    probe = probe.sort((a, b) => b.weight - a.weight).slice(0, maxQueryTerms);
     let budget = maxPostingsPerQuery;
-    let read = 0;
-    for (const { id, df, weight } of probe) {
-      // The rarest term is read whatever its size: a query always gets candidates.
-      if (df > budget && read > 0) continue;
-      budget -= df;
-      read++;
+    const chosen = probe.filter((t) => {
+      if (t.df > budget) return false;
+      budget -= t.df;
+      return true;
+    });
+    if (chosen.length === 0 && probe.length > 0) chosen.push(probe.reduce((a, b) => (b.df < a.df ? b : a)));
+    const acc = new Map<number, number>();
+    for (const { id, weight } of chosen) {
       const match = `"${id.toString(36)}"`;
       for (const t of tables) for (const docId of t.match.all(match, lo, hi)) acc.set(docId, (acc.get(docId) ?? 0) + weight);
     }
