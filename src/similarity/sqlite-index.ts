@@ -434,7 +434,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
     //    terms (wq · idf), as long as their document frequencies fit the budget; a term that
     //    would overrun it is skipped, whichever it is (a common title word must not spend the
     //    budget and leave a pool of tied tickets). No term is read in part, so no ticket sharing
-    //    a read term is left out for being old. If nothing fits, the rarest term is read anyway.
+    //    a read term is left out for being old. If nothing fits, the rarest terms are read anyway.
     const known = [...qvec].filter(([id]) => id > 0 && this.dfOf(id) > 0).map(([id, w]) => ({ id, df: this.dfOf(id), weight: w * idfOf(id) }));
     let probe = known.filter((t) => n < 1000 || t.df <= maxDocFrequency * n);
     if (probe.length === 0) probe = known;
@@ -445,7 +445,16 @@ export class SqliteCandidateIndex implements CandidateIndex {
       budget -= t.df;
       return true;
     });
-    if (chosen.length === 0 && probe.length > 0) chosen.push(probe.reduce((a, b) => (b.df < a.df ? b : a)));
+    if (chosen.length === 0) {
+      // Every term is over the budget (a query of common words only): one doclist alone would
+      // leave a pool of tied tickets, so the rarest are read up to three budgets' worth.
+      let spent = 0;
+      for (const t of [...probe].sort((a, b) => a.df - b.df)) {
+        if (chosen.length > 0 && spent + t.df > 3 * maxPostingsPerQuery) break;
+        chosen.push(t);
+        spent += t.df;
+      }
+    }
     const acc = new Map<number, number>();
     for (const { id, weight } of chosen) {
       const match = `"${id.toString(36)}"`;
