@@ -1,14 +1,16 @@
 import type Database from 'better-sqlite3';
 import { averageLengths, compareCandidates } from './memory-index.js';
 import { analyse, combineScore, DEFAULT_RECENCY, DEFAULT_SCORING, recencyFactor, fieldEquals, idf, matchFields, scoreText, selfScore, termWeights, type ScoringParams } from './scoring.js';
+import { MASKABLE_TERM_KINDS, termKind, type MaskableTermKind } from './term-kind.js';
 import type { Candidate, CandidateIndex, CandidateQuery, IndexedDoc, SimilarityDoc } from './types.js';
 
 /**
- * Tables of the candidate index. Postings are clustered by (term, source, created) so a query
- * reads, per term, one short B-tree range of the newest tickets in its look-back window: the cost
- * of a query is bounded by (query terms × postings cap), not by the number of tickets indexed.
- * A document's full term vector is kept on its row (packed) for exact re-scoring and for
- * deleting its postings when a new version replaces it.
+ * Tables of the candidate index. A ticket's row id encodes its creation time (see `rowIdBase`), so
+ * a look-back window is a row-id range. Postings live in one contentless FTS5 table per source
+ * (`sim_fts_<source no>`, created on first use, `detail=none`: a doclist is just row ids), whose
+ * text is the ticket's term ids: SQLite's own inverted index, written and merged in C. The
+ * ticket's full term vector is kept on its row (packed) for exact re-scoring and for the document
+ * frequencies to take back when a new version replaces it.
  */
 export const SIMILARITY_SCHEMA_SQL = `
 CREATE TABLE sim_sources (
@@ -18,7 +20,8 @@ CREATE TABLE sim_sources (
 CREATE TABLE sim_terms (
   id INTEGER PRIMARY KEY,
   term TEXT NOT NULL UNIQUE,
-  df INTEGER NOT NULL
+  df INTEGER NOT NULL,
+  kind INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE sim_docs (
   id INTEGER PRIMARY KEY,
@@ -28,23 +31,13 @@ CREATE TABLE sim_docs (
   number TEXT NOT NULL,
   version TEXT NOT NULL,
   created_at TEXT NOT NULL,
-  created_ms INTEGER NOT NULL,
   fields TEXT NOT NULL,
   title_len INTEGER NOT NULL,
   body_len INTEGER NOT NULL,
   vec BLOB NOT NULL,
-  posted BLOB NOT NULL,
   root_key TEXT,
   cluster_key TEXT
 );
-CREATE TABLE sim_postings (
-  term_id INTEGER NOT NULL,
-  source_no INTEGER NOT NULL,
-  created_ms INTEGER NOT NULL,
-  doc_id INTEGER NOT NULL,
-  weight INTEGER NOT NULL,
-  PRIMARY KEY (term_id, source_no, created_ms, doc_id)
-) WITHOUT ROWID;
 CREATE TABLE sim_stats (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   docs INTEGER NOT NULL,
@@ -55,16 +48,14 @@ CREATE TABLE sim_stats (
 
 export interface SqliteIndexOptions {
   readonly scoring: ScoringParams;
-  /** Postings written per ticket: its highest-weighted terms (weight × idf at insert time). The full vector is still kept for scoring. */
-  readonly maxPostingsPerDoc: number;
-  /** Query terms used to find candidates: the query's highest-weighted ones. */
+  /** Query terms used to find candidates, at most: the query's highest-weighted ones. */
   readonly maxQueryTerms: number;
-  /** Postings read per query term and source, newest first. */
-  readonly postingsCap: number;
   /**
-   * Postings read per query in all, over all terms and sources: terms are read most telling
-   * first, each up to `postingsCap`, until this budget is spent. Bounds the cost of a query
-   * whatever the index size and query length.
+   * Postings read per query in all (sum of the document frequencies of the terms read): terms are
+   * taken most telling first and each one's doclist is read WHOLE inside the look-back window, or
+   * not at all; a term that would overrun the budget is skipped for the next one (if none fits,
+   * the rarest is read anyway). So a ticket that
+   * shares a read term is always scored, however old it is in the window.
    */
   readonly maxPostingsPerQuery: number;
   /**
@@ -81,20 +72,41 @@ export interface SqliteIndexOptions {
 
 export const DEFAULT_SQLITE_INDEX_OPTIONS: SqliteIndexOptions = {
   scoring: DEFAULT_SCORING,
-  maxPostingsPerDoc: 32,
   maxQueryTerms: 32,
-  postingsCap: 1000,
-  maxPostingsPerQuery: 8000,
+  maxPostingsPerQuery: 40_000,
   maxDocFrequency: 0.05,
   rescoreMin: 100,
-  termCacheSize: 200_000,
+  termCacheSize: 500_000,
 };
 
-// Rows (or ids) per multi-row statement.
-const BATCH = 32;
+/**
+ * Row ids: (minutes since 2000-01-01) × 1024 + a sequence for tickets created in the same minute,
+ * so a window [after, before) lies within the ids [base(after), base(minute after before)); the
+ * exact bounds are checked on created_at when scoring. Minutes, not milliseconds: FTS5 stores a
+ * doclist as row-id gaps (varints), and a coarse clock keeps them to 1–3 bytes a posting (a
+ * millisecond clock cost 2 more). Beyond 1,024 tickets in one minute, ids spill into the next
+ * minute's (still unique and ordered). Below 2^53 for ±16 million years.
+ */
+const EPOCH_MS = Date.UTC(2000, 0, 1);
+const MINUTE_MS = 60_000;
+const SEQ = 1024;
+const MAX_OFFSET_MIN = 2 ** 42;
 
-// Postings store weights as integers (thousandths): 2 bytes instead of an 8-byte REAL.
-const WEIGHT_SCALE = 1000;
+function rowIdBase(ms: number): number {
+  const minutes = Math.floor((ms - EPOCH_MS) / MINUTE_MS);
+  return Math.min(MAX_OFFSET_MIN, Math.max(-MAX_OFFSET_MIN, minutes)) * SEQ;
+}
+
+/** Term kinds as stored in `sim_terms.kind`: 0 = plain word, else 1 + index in MASKABLE_TERM_KINDS. */
+function kindCode(term: string): number {
+  const kind = termKind(term);
+  return kind === undefined ? 0 : MASKABLE_TERM_KINDS.indexOf(kind) + 1;
+}
+
+function maskCodes(mask: readonly MaskableTermKind[] | undefined): Set<number> | undefined {
+  if (!mask || mask.length === 0) return undefined;
+  return new Set(mask.map((k) => MASKABLE_TERM_KINDS.indexOf(k) + 1));
+}
 
 interface DocRow {
   id: number;
@@ -104,12 +116,10 @@ interface DocRow {
   number: string;
   version: string;
   created_at: string;
-  created_ms: number;
   fields: string;
   title_len: number;
   body_len: number;
   vec: Buffer;
-  posted: Buffer;
   root_key: string | null;
   cluster_key: string | null;
 }
@@ -121,34 +131,44 @@ interface StatsRow {
 }
 
 /**
- * Document frequencies by term id, in memory: 4 bytes per term of the vocabulary (never per
- * ticket), filled lazily from `sim_terms` (-1 = not loaded yet). Exact re-scoring needs the idf
- * of every term of every candidate, so this is what keeps a query from doing hundreds of lookups.
+ * Document frequency and kind by term id, in memory: 5 bytes per term of the vocabulary (never
+ * per ticket), filled lazily from `sim_terms` (df -1 = not loaded yet). Exact re-scoring needs the
+ * idf (and, under a mask, the kind) of every term of every candidate, so this is what keeps a
+ * query from doing hundreds of lookups.
  */
-class DfArray {
-  private data = new Int32Array(1024).fill(-1);
+class TermArray {
+  private dfs = new Int32Array(1024).fill(-1);
+  private kinds = new Uint8Array(1024);
 
-  get(id: number): number {
-    return id < this.data.length ? (this.data[id] ?? -1) : -1;
+  df(id: number): number {
+    return id < this.dfs.length ? (this.dfs[id] ?? -1) : -1;
   }
 
-  set(id: number, df: number): void {
-    if (id >= this.data.length) {
-      let size = this.data.length;
+  kind(id: number): number {
+    return id < this.kinds.length ? (this.kinds[id] ?? 0) : 0;
+  }
+
+  set(id: number, df: number, kind?: number): void {
+    if (id >= this.dfs.length) {
+      let size = this.dfs.length;
       while (size <= id) size *= 2;
-      const grown = new Int32Array(size).fill(-1);
-      grown.set(this.data);
-      this.data = grown;
+      const dfs = new Int32Array(size).fill(-1);
+      dfs.set(this.dfs);
+      this.dfs = dfs;
+      const kinds = new Uint8Array(size);
+      kinds.set(this.kinds);
+      this.kinds = kinds;
     }
-    this.data[id] = df;
+    this.dfs[id] = df;
+    if (kind !== undefined) this.kinds[id] = kind;
   }
 
   bytes(): number {
-    return this.data.byteLength;
+    return this.dfs.byteLength + this.kinds.byteLength;
   }
 
   clear(): void {
-    this.data.fill(-1);
+    this.dfs.fill(-1);
   }
 }
 
@@ -157,22 +177,24 @@ class DfArray {
  * writer (the daemon). Each `upsert` is its own transaction unless the caller wraps many in
  * `db.transaction` (much faster for bulk loads).
  *
- * Memory: a document-frequency array over the vocabulary (4 bytes a term) and a bounded cache of
+ * Memory: a document-frequency array over the vocabulary (5 bytes a term) and a bounded cache of
  * term ids; nothing grows with the number of tickets. The caller owns the connection's PRAGMAs
  * (WAL + synchronous=NORMAL works; a larger `cache_size` speeds bulk loads, see README).
  */
 export class SqliteCandidateIndex implements CandidateIndex {
   private readonly options: SqliteIndexOptions;
   private readonly stmts;
-  private readonly termIds = new Map<string, number>();
-  private readonly df = new DfArray();
-  private readonly batchStmts = new Map<number, Database.Statement<unknown[]>>();
+  /** Term name → id, two generations: a full cache becomes the old one, so hot terms survive a turnover. */
+  private termIds = new Map<string, number>();
+  private oldTermIds = new Map<string, number>();
+  private readonly terms = new TermArray();
+  private readonly ftsStmts = new Map<number, { insert: Database.Statement<[number, string]>; remove: Database.Statement<[number]>; match: Database.Statement<[string, number, number], number> }>();
   private readonly sourceNos = new Map<string, number>();
   private readonly sourceIds = new Map<number, string>();
   private stats: StatsRow;
   private readonly upsertTx: (docs: Iterable<SimilarityDoc>) => void;
-  /** Writes deferred to the end of an `upsertMany` batch (same transaction). */
-  private pending: { postings: [number, number, number, number, number][]; df: Set<number>; keys: Set<string> } | undefined;
+  /** Document frequencies changed in the current `upsertMany` batch, written once at its end. */
+  private pendingDf: Set<number> | undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -188,44 +210,33 @@ export class SqliteCandidateIndex implements CandidateIndex {
       source: db.prepare<[string], { id: number }>('SELECT id FROM sim_sources WHERE source_id = ?'),
       sourceById: db.prepare<[number], { source_id: string }>('SELECT source_id FROM sim_sources WHERE id = ?'),
       addSource: db.prepare('INSERT INTO sim_sources (source_id) VALUES (?)'),
-      term: db.prepare<[string], { id: number; df: number }>('SELECT id, df FROM sim_terms WHERE term = ?'),
-      dfById: db.prepare<[number], number>('SELECT df FROM sim_terms WHERE id = ?').pluck(true),
-      addTerm: db.prepare('INSERT INTO sim_terms (term, df) VALUES (?, 0)'),
+      term: db.prepare<[string], { id: number; df: number; kind: number }>('SELECT id, df, kind FROM sim_terms WHERE term = ?'),
+      termById: db.prepare<[number], { df: number; kind: number }>('SELECT df, kind FROM sim_terms WHERE id = ?'),
+      addTerm: db.prepare('INSERT INTO sim_terms (term, df, kind) VALUES (?, 0, ?)'),
       setDf: db.prepare('UPDATE sim_terms SET df = ? WHERE id = ?'),
       docByKey: db.prepare<[string], DocRow>('SELECT * FROM sim_docs WHERE key = ?'),
       docById: db.prepare<[number], DocRow>('SELECT * FROM sim_docs WHERE id = ?'),
+      lastIdFrom: db.prepare<[number, number], number | null>('SELECT max(id) FROM sim_docs WHERE id >= ? AND id < ?').pluck(true),
       deleteDoc: db.prepare('DELETE FROM sim_docs WHERE id = ?'),
       insertDoc: db.prepare(
-        `INSERT INTO sim_docs (key, source_no, native_id, number, version, created_at, created_ms, fields, title_len, body_len, vec, posted, root_key, cluster_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO sim_docs (id, key, source_no, native_id, number, version, created_at, fields, title_len, body_len, vec, root_key, cluster_key)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      deletePosting: db.prepare('DELETE FROM sim_postings WHERE term_id = ? AND source_no = ? AND created_ms = ? AND doc_id = ?'),
-      postings: db
-        .prepare<[number, number, number, number, number], [number, number]>(
-          `SELECT doc_id, weight FROM sim_postings
-           WHERE term_id = ? AND source_no = ? AND created_ms >= ? AND created_ms < ?
-           ORDER BY created_ms DESC LIMIT ?`,
-        )
-        .raw(true),
       setRoot: db.prepare('UPDATE sim_docs SET root_key = ? WHERE key = ?'),
       setCluster: db.prepare('UPDATE sim_docs SET cluster_key = ? WHERE key = ?'),
       count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sim_docs'),
     };
     this.stats = this.stmts.stats.get() ?? { docs: 0, title_len_sum: 0, body_len_sum: 0 };
     this.upsertTx = db.transaction((docs: Iterable<SimilarityDoc>) => {
-      this.pending = { postings: [], df: new Set(), keys: new Set() };
+      this.pendingDf = new Set();
       try {
-        for (const doc of docs) {
-          // A key seen twice in one batch: its first version's postings must be in the table before it is replaced.
-          if (this.pending.keys.has(doc.key)) this.flushPending();
-          this.pending.keys.add(doc.key);
-          this.upsertInner(doc);
-        }
+        for (const doc of docs) this.upsertInner(doc);
         this.flushPending();
       } finally {
-        this.pending = undefined;
+        this.pendingDf = undefined;
       }
     });
+    if (db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sim_docs_v1'`).get()) this.convertLegacy();
   }
 
   upsert(doc: SimilarityDoc): void {
@@ -234,8 +245,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
 
   /**
    * Same as `upsert` for each ticket in order, in one transaction (nested in the caller's if
-   * any), with the writes of the batch grouped: each term's document frequency written once,
-   * postings inserted sorted by key. The way to load history in bulk.
+   * any), with each term's document frequency written once. The way to load history in bulk.
    */
   upsertMany(docs: Iterable<SimilarityDoc>): void {
     try {
@@ -248,27 +258,22 @@ export class SqliteCandidateIndex implements CandidateIndex {
   }
 
   private reloadState(): void {
-    this.df.clear();
+    this.terms.clear();
     this.termIds.clear();
+    this.oldTermIds.clear();
     this.sourceNos.clear();
     this.sourceIds.clear();
+    this.ftsStmts.clear();
     this.stats = this.stmts.stats.get() ?? { docs: 0, title_len_sum: 0, body_len_sum: 0 };
   }
 
   private flushPending(): void {
-    const pending = this.pending;
+    const pending = this.pendingDf;
     if (!pending) return;
-    const ids = [...pending.df].sort((a, b) => a - b);
-    for (const id of ids) this.stmts.setDf.run(this.df.get(id), id);
-    const rows = pending.postings.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3]);
-    for (let i = 0; i < rows.length; i += BATCH) {
-      const chunk = rows.slice(i, i + BATCH);
-      this.batchStatement(chunk.length).run(chunk.flat());
-    }
+    const ids = [...pending].sort((a, b) => a - b);
+    for (const id of ids) this.stmts.setDf.run(this.terms.df(id), id);
     this.stmts.setStats.run(this.stats.docs, this.stats.title_len_sum, this.stats.body_len_sum);
-    pending.postings = [];
-    pending.df.clear();
-    pending.keys.clear();
+    pending.clear();
   }
 
   private upsertInner(doc: SimilarityDoc): void {
@@ -280,70 +285,73 @@ export class SqliteCandidateIndex implements CandidateIndex {
     const analysed = analyse(doc, this.options.scoring);
     const avg = averageLengths(this.stats.docs, this.stats.title_len_sum, this.stats.body_len_sum);
     const vec = termWeights(analysed, avg, this.options.scoring);
-    const sourceNo = this.sourceNo(doc.sourceId, true);
-    const n = this.stats.docs + 1;
-    const entries: { id: number; weight: number; rank: number }[] = [];
-    for (const [term, weight] of vec) {
-      const id = this.termId(term, true);
-      const df = this.dfOf(id) + 1; // as it will be once this ticket is counted (addDf below)
-      entries.push({ id, weight, rank: weight * idf(df, n) });
-    }
+    this.insertRow(
+      {
+        key: doc.key,
+        source_no: this.sourceNo(doc.sourceId, true),
+        native_id: doc.nativeId,
+        number: doc.number,
+        version: doc.version,
+        created_at: doc.createdAt,
+        fields: JSON.stringify(doc.fields),
+        title_len: analysed.title.length,
+        body_len: analysed.body.length,
+        root_key: previous?.root_key ?? null,
+        cluster_key: previous?.cluster_key ?? null,
+      },
+      createdMs,
+      [...vec].map(([term, weight]) => [this.termId(term, true), weight]),
+    );
+  }
+
+  /** Writes the ticket's row and postings under a fresh time-ordered id and counts its terms. */
+  private insertRow(row: Omit<DocRow, 'id' | 'vec'>, createdMs: number, entries: [number, number][]): void {
+    entries.sort((a, b) => a[0] - b[0]);
     this.addDf(
-      entries.map((e) => e.id),
+      entries.map(([id]) => id),
       1,
     );
-    // Only the most telling terms get postings: a ticket is found through its rare words, and
-    // capping keeps the postings table (the bulk of the file) proportional to tickets, not text.
-    const posted = entries.length <= this.options.maxPostingsPerDoc ? entries : [...entries].sort((a, b) => b.rank - a.rank).slice(0, this.options.maxPostingsPerDoc);
-    const info = this.stmts.insertDoc.run(
-      doc.key,
-      sourceNo,
-      doc.nativeId,
-      doc.number,
-      doc.version,
-      doc.createdAt,
-      createdMs,
-      JSON.stringify(doc.fields),
-      analysed.title.length,
-      analysed.body.length,
+    const id = this.nextRowId(createdMs);
+    this.stmts.insertDoc.run(
+      id,
+      row.key,
+      row.source_no,
+      row.native_id,
+      row.number,
+      row.version,
+      row.created_at,
+      row.fields,
+      row.title_len,
+      row.body_len,
       packVector(entries),
-      packIds(posted.map((e) => e.id)),
-      previous?.root_key ?? null,
-      previous?.cluster_key ?? null,
+      row.root_key,
+      row.cluster_key,
     );
-    const docId = Number(info.lastInsertRowid);
-    // Postings are inserted at the end of the batch, sorted by key (see flushPending).
-    const pending = this.requirePending();
-    for (const e of posted) pending.postings.push([e.id, sourceNo, createdMs, docId, Math.max(1, Math.round(e.weight * WEIGHT_SCALE))]);
+    this.fts(row.source_no, true).insert.run(id, entries.map(([termId]) => termId.toString(36)).join(' '));
     this.stats = {
       docs: this.stats.docs + 1,
-      title_len_sum: this.stats.title_len_sum + analysed.title.length,
-      body_len_sum: this.stats.body_len_sum + analysed.body.length,
+      title_len_sum: this.stats.title_len_sum + row.title_len,
+      body_len_sum: this.stats.body_len_sum + row.body_len,
     };
   }
 
-  private requirePending(): NonNullable<SqliteCandidateIndex['pending']> {
-    if (!this.pending) throw new Error('Similarity index: write outside upsertMany');
-    return this.pending;
+  private nextRowId(createdMs: number): number {
+    const base = rowIdBase(createdMs);
+    const last = this.stmts.lastIdFrom.get(base, base + SEQ);
+    if (last === null || last === undefined) return base;
+    if (last + 1 < base + SEQ) return last + 1;
+    // More than SEQ tickets in this minute: the next free id after every id from here on.
+    return (this.stmts.lastIdFrom.get(base, Number.MAX_SAFE_INTEGER) ?? base) + 1;
   }
 
   /** Adds `delta` to the document frequency of each term (ids distinct); written to `sim_terms` at the end of the batch. */
   private addDf(ids: readonly number[], delta: number): void {
-    const pending = this.requirePending();
+    const pending = this.pendingDf;
+    if (!pending) throw new Error('Similarity index: write outside upsertMany');
     for (const id of ids) {
-      this.df.set(id, Math.max(0, this.dfOf(id) + delta));
-      pending.df.add(id);
+      this.terms.set(id, Math.max(0, this.dfOf(id) + delta));
+      pending.add(id);
     }
-  }
-
-  /** Multi-row posting insert for `count` rows, prepared on first use. */
-  private batchStatement(count: number): Database.Statement<unknown[]> {
-    let stmt = this.batchStmts.get(count);
-    if (!stmt) {
-      stmt = this.db.prepare(`INSERT INTO sim_postings (term_id, source_no, created_ms, doc_id, weight) VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?)').join(', ')}`);
-      this.batchStmts.set(count, stmt);
-    }
-    return stmt;
   }
 
   private removeRow(row: DocRow): void {
@@ -351,7 +359,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
       unpackVector(row.vec).map(([termId]) => termId),
       -1,
     );
-    for (const termId of unpackIds(row.posted)) this.stmts.deletePosting.run(termId, row.source_no, row.created_ms, row.id);
+    this.fts(row.source_no, true).remove.run(row.id);
     this.stmts.deleteDoc.run(row.id);
     this.stats = {
       docs: this.stats.docs - 1,
@@ -360,17 +368,50 @@ export class SqliteCandidateIndex implements CandidateIndex {
     };
   }
 
+  /** The source's FTS5 table and its statements, the table created on first write (undefined: none yet and `create` false). */
+  private fts(sourceNo: number, create: true): NonNullable<ReturnType<SqliteCandidateIndex['ftsStmtsOf']>>;
+  private fts(sourceNo: number, create: false): ReturnType<SqliteCandidateIndex['ftsStmtsOf']>;
+  private fts(sourceNo: number, create: boolean): ReturnType<SqliteCandidateIndex['ftsStmtsOf']> {
+    const cached = this.ftsStmts.get(sourceNo);
+    if (cached) return cached;
+    const table = `sim_fts_${sourceNo}`;
+    if (!this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(table)) {
+      if (!create) return undefined;
+      // Terms are base-36 term ids (the `ascii` tokenizer keeps them whole). contentless: the text
+      // is not stored; contentless_delete: a replaced version's row can still be deleted;
+      // detail=none: doclists hold row ids only (candidate generation needs no positions).
+      this.db.exec(`CREATE VIRTUAL TABLE ${table} USING fts5(terms, content='', contentless_delete=1, detail=none, tokenize='ascii')`);
+    }
+    return this.ftsStmtsOf(sourceNo, table);
+  }
+
+  private ftsStmtsOf(
+    sourceNo: number,
+    table: string,
+  ): { insert: Database.Statement<[number, string]>; remove: Database.Statement<[number]>; match: Database.Statement<[string, number, number], number> } | undefined {
+    const stmts = {
+      insert: this.db.prepare<[number, string]>(`INSERT INTO ${table} (rowid, terms) VALUES (?, ?)`),
+      remove: this.db.prepare<[number]>(`DELETE FROM ${table} WHERE rowid = ?`),
+      match: this.db.prepare<[string, number, number], number>(`SELECT rowid FROM ${table} WHERE ${table} MATCH ? AND rowid >= ? AND rowid < ?`).pluck(true),
+    };
+    this.ftsStmts.set(sourceNo, stmts);
+    return stmts;
+  }
+
   query(q: CandidateQuery): Candidate[] {
-    const { scoring, maxQueryTerms, postingsCap, maxPostingsPerQuery, maxDocFrequency, rescoreMin } = this.options;
+    const { scoring, maxQueryTerms, maxPostingsPerQuery, maxDocFrequency, rescoreMin } = this.options;
     const n = Math.max(this.stats.docs, 1);
     const avg = averageLengths(this.stats.docs, this.stats.title_len_sum, this.stats.body_len_sum);
     const qvecByName = termWeights(analyse(q.doc, scoring), avg, scoring);
+    const masked = maskCodes(q.mask);
 
     // Query vector keyed by term id; terms the index has never seen get negative ids (df = 0).
+    // Terms of a masked kind are no evidence: dropped here and from every candidate's vector.
     const qvec = new Map<number, number>();
     const names = new Map<number, string>();
     let unknown = 0;
     for (const [term, w] of qvecByName) {
+      if (masked?.has(kindCode(term))) continue;
       const id = this.termId(term, false) ?? --unknown;
       qvec.set(id, w);
       names.set(id, term);
@@ -379,24 +420,45 @@ export class SqliteCandidateIndex implements CandidateIndex {
     const self = selfScore(qvec, idfOf);
 
     const before = Date.parse(q.createdBefore);
-    const after = q.createdAfter === undefined ? 0 : Date.parse(q.createdAfter);
-    const sourceNos = (q.sourceIds ?? [q.doc.sourceId]).map((s) => this.sourceNo(s, false)).filter((s): s is number => s !== undefined);
+    const after = q.createdAfter === undefined ? -Infinity : Date.parse(q.createdAfter);
+    const lo = Number.isFinite(after) ? rowIdBase(after) : Number.MIN_SAFE_INTEGER;
+    // Tickets spilled past their minute's ids (see rowIdBase) are found up to a minute late.
+    const hi = rowIdBase(before) + 2 * SEQ;
+    const tables = (q.sourceIds ?? [q.doc.sourceId])
+      .map((s) => this.sourceNo(s, false))
+      .filter((s): s is number => s !== undefined)
+      .map((s) => this.fts(s, false))
+      .filter((t) => t !== undefined);
 
-    // 1. Candidate generation: accumulate partial scores from the postings of the query's most
-    //    telling terms, each read newest-first and capped, within a budget for the whole query.
+    // 1. Candidate generation: whole doclists (inside the window) of the query's most telling
+    //    terms (wq · idf), as long as their document frequencies fit the budget; a term that
+    //    would overrun it is skipped, whichever it is (a common title word must not spend the
+    //    budget and leave a pool of tied tickets). No term is read in part, so no ticket sharing
+    //    a read term is left out for being old. If nothing fits, the rarest terms are read anyway.
     const known = [...qvec].filter(([id]) => id > 0 && this.dfOf(id) > 0).map(([id, w]) => ({ id, df: this.dfOf(id), weight: w * idfOf(id) }));
     let probe = known.filter((t) => n < 1000 || t.df <= maxDocFrequency * n);
-    if (probe.length === 0) probe = [...known].sort((a, b) => a.df - b.df).slice(0, 2);
+    if (probe.length === 0) probe = known;
     probe = probe.sort((a, b) => b.weight - a.weight).slice(0, maxQueryTerms);
-    const acc = new Map<number, number>();
     let budget = maxPostingsPerQuery;
-    for (const { id, weight } of probe) {
-      for (const sourceNo of sourceNos) {
-        if (budget <= 0) break;
-        const rows = this.stmts.postings.all(id, sourceNo, after, before, Math.min(postingsCap, budget));
-        budget -= rows.length;
-        for (const [docId, w] of rows) acc.set(docId, (acc.get(docId) ?? 0) + weight * w);
+    const chosen = probe.filter((t) => {
+      if (t.df > budget) return false;
+      budget -= t.df;
+      return true;
+    });
+    if (chosen.length === 0) {
+      // Every term is over the budget (a query of common words only): one doclist alone would
+      // leave a pool of tied tickets, so the rarest are read up to three budgets' worth.
+      let spent = 0;
+      for (const t of [...probe].sort((a, b) => a.df - b.df)) {
+        if (chosen.length > 0 && spent + t.df > 3 * maxPostingsPerQuery) break;
+        chosen.push(t);
+        spent += t.df;
       }
+    }
+    const acc = new Map<number, number>();
+    for (const { id, weight } of chosen) {
+      const match = `"${id.toString(36)}"`;
+      for (const t of tables) for (const docId of t.match.all(match, lo, hi)) acc.set(docId, (acc.get(docId) ?? 0) + weight);
     }
 
     // 2. Exact re-scoring of the best partial scores with their full vectors; filters applied here.
@@ -408,10 +470,12 @@ export class SqliteCandidateIndex implements CandidateIndex {
     for (const docId of pool) {
       const row = this.stmts.docById.get(docId);
       if (!row || row.key === q.doc.key) continue;
-      if (row.created_ms < after || row.created_ms >= before) continue;
+      const createdMs = Date.parse(row.created_at);
+      if (createdMs < after || createdMs >= before) continue;
       const fields = JSON.parse(row.fields) as Record<string, string | undefined>;
       if (q.equalFields && !q.equalFields.every((f) => fieldEquals(q.doc.fields[f], fields[f]))) continue;
-      const dvec = new Map(unpackVector(row.vec));
+      const entries = unpackVector(row.vec);
+      const dvec = new Map(masked ? entries.filter(([id]) => !masked.has(this.kindOf(id))) : entries);
       const candidateSelf = scoring.normalisation === 'cosine' ? selfScore(dvec, idfOf) : undefined;
       const text = scoreText(qvec, dvec, idfOf, self, (id) => names.get(id) ?? String(id), candidateSelf);
       const matchedFields = matchFields(q.doc.fields, fields, Object.keys(weights));
@@ -421,7 +485,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
           combineScore(
             text.score,
             matchedFields.map((f) => weights[f] ?? 0),
-          ) * recencyFactor(queryMs - row.created_ms, recency),
+          ) * recencyFactor(queryMs - createdMs, recency),
         textScore: text.score,
         sharedTerms: text.sharedTerms,
         matchedFields,
@@ -447,9 +511,9 @@ export class SqliteCandidateIndex implements CandidateIndex {
     return this.stmts.count.get()?.n ?? 0;
   }
 
-  /** Bytes held in memory by the index's caches (df array and term-id cache, estimated). */
+  /** Bytes held in memory by the index's caches (term array and term-id cache, estimated). */
   memoryBytes(): number {
-    return this.df.bytes() + this.termIds.size * 80;
+    return this.terms.bytes() + (this.termIds.size + this.oldTermIds.size) * 80;
   }
 
   private ticketOf(row: DocRow): IndexedDoc {
@@ -465,35 +529,94 @@ export class SqliteCandidateIndex implements CandidateIndex {
     };
   }
 
+  /**
+   * A state file from before this layout (migration 11 renamed its `sim_docs` to `sim_docs_v1`
+   * and dropped the capped postings): term kinds filled in, then every ticket re-written from its
+   * stored vector (ids, weights) in creation order — no text needed. One transaction.
+   */
+  private convertLegacy(): void {
+    this.db.transaction(() => {
+      const setKind = this.db.prepare('UPDATE sim_terms SET kind = ? WHERE id = ?');
+      for (const t of this.db.prepare<[], { id: number; term: string }>('SELECT id, term FROM sim_terms').all()) {
+        const code = kindCode(t.term);
+        if (code !== 0) setKind.run(code, t.id);
+      }
+      this.terms.clear();
+      const page = this.db.prepare<[number, number, number], DocRow & { created_ms: number }>(
+        'SELECT * FROM sim_docs_v1 WHERE created_ms > ? OR (created_ms = ? AND id > ?) ORDER BY created_ms, id LIMIT 1000',
+      );
+      // df and the stats already count these tickets: rows are re-written, not counted again.
+      let cursor: [number, number] = [Number.MIN_SAFE_INTEGER, 0];
+      for (;;) {
+        const rows = page.all(cursor[0], cursor[0], cursor[1]);
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          const id = this.nextRowId(row.created_ms);
+          const entries = unpackLegacyVector(row.vec).sort((a, b) => a[0] - b[0]);
+          this.stmts.insertDoc.run(
+            id,
+            row.key,
+            row.source_no,
+            row.native_id,
+            row.number,
+            row.version,
+            row.created_at,
+            row.fields,
+            row.title_len,
+            row.body_len,
+            packVector(entries),
+            row.root_key,
+            row.cluster_key,
+          );
+          this.fts(row.source_no, true).insert.run(id, entries.map(([termId]) => termId.toString(36)).join(' '));
+          cursor = [row.created_ms, row.id];
+        }
+      }
+      this.db.exec('DROP TABLE sim_docs_v1');
+    })();
+  }
+
   private termId(term: string, create: true): number;
   private termId(term: string, create: false): number | undefined;
   private termId(term: string, create: boolean): number | undefined {
     const cached = this.termIds.get(term);
     if (cached !== undefined) return cached;
-    const row = this.stmts.term.get(term);
+    const old = this.oldTermIds.get(term);
+    const row = old === undefined ? this.stmts.term.get(term) : undefined;
     let id: number;
-    if (row) {
+    if (old !== undefined) id = old;
+    else if (row) {
       id = row.id;
-      this.df.set(id, row.df);
+      this.terms.set(id, row.df, row.kind);
     } else {
       if (!create) return undefined;
-      id = Number(this.stmts.addTerm.run(term).lastInsertRowid);
-      this.df.set(id, 0);
+      const kind = kindCode(term);
+      id = Number(this.stmts.addTerm.run(term, kind).lastInsertRowid);
+      this.terms.set(id, 0, kind);
     }
     // The cache only saves lookups (SQLite stays the truth); a bounded size keeps memory flat
-    // on huge vocabularies.
-    if (this.termIds.size >= this.options.termCacheSize) this.termIds.clear();
+    // on huge vocabularies (the synthetic desk's noise words run to hundreds of thousands).
+    if (this.termIds.size >= this.options.termCacheSize / 2) {
+      this.oldTermIds = this.termIds;
+      this.termIds = new Map();
+    }
     this.termIds.set(term, id);
     return id;
   }
 
   private dfOf(id: number): number {
-    let df = this.df.get(id);
+    let df = this.terms.df(id);
     if (df < 0) {
-      df = this.stmts.dfById.get(id) ?? 0;
-      this.df.set(id, df);
+      const row = this.stmts.termById.get(id);
+      df = row?.df ?? 0;
+      this.terms.set(id, df, row?.kind ?? 0);
     }
     return df;
+  }
+
+  private kindOf(id: number): number {
+    this.dfOf(id); // loads the kind with the df
+    return this.terms.kind(id);
   }
 
   private sourceNo(sourceId: string, create: true): number;
@@ -540,31 +663,68 @@ export function topEntries(acc: ReadonlyMap<number, number>, count: number): num
   return [...above.sort((a, b) => b[1] - a[1]), ...ties.slice(0, count - above.length)].map(([k]) => k);
 }
 
-/** Term ids (uint32) followed by weights (float32), little-endian. */
-function packVector(entries: readonly { id: number; weight: number }[]): Buffer {
-  const buf = Buffer.allocUnsafe(entries.length * 8);
-  entries.forEach((e, i) => {
-    buf.writeUInt32LE(e.id, i * 4);
-    buf.writeFloatLE(e.weight, entries.length * 4 + i * 4);
-  });
-  return buf;
+/**
+ * A term vector sorted by id: the ids as unsigned LEB128 varints of their gaps (1–3 bytes a term
+ * instead of 4), then the weights as uint16 little-endian, quantised over 0..WEIGHT_MAX (BM25's
+ * saturated weight is below k1 + 1; a step of 1/65,535 of it moves a score by ~1e-5). Prefixed by
+ * the term count (varint).
+ */
+export function packVector(entries: readonly [number, number][]): Buffer {
+  const buf = Buffer.allocUnsafe(5 + entries.length * 7);
+  let at = writeVarint(buf, 0, entries.length);
+  let prev = 0;
+  for (const [id] of entries) {
+    at = writeVarint(buf, at, id - prev);
+    prev = id;
+  }
+  for (const [, weight] of entries) at = buf.writeUInt16LE(Math.max(1, Math.min(65_535, Math.round((weight / WEIGHT_MAX) * 65_535))), at);
+  return buf.subarray(0, at);
 }
 
-function unpackVector(buf: Buffer): [number, number][] {
-  const count = buf.length / 8;
+export function unpackVector(buf: Buffer): [number, number][] {
+  const [count, start] = readVarint(buf, 0);
+  let at = start;
   const out = new Array<[number, number]>(count);
-  for (let i = 0; i < count; i++) out[i] = [buf.readUInt32LE(i * 4), buf.readFloatLE(count * 4 + i * 4)];
+  let id = 0;
+  for (let i = 0; i < count; i++) {
+    let gap: number;
+    [gap, at] = readVarint(buf, at);
+    id += gap;
+    out[i] = [id, 0];
+  }
+  for (let i = 0; i < count; i++, at += 2) (out[i] as [number, number])[1] = (buf.readUInt16LE(at) / 65_535) * WEIGHT_MAX;
   return out;
 }
 
-function packIds(ids: readonly number[]): Buffer {
-  const buf = Buffer.allocUnsafe(ids.length * 4);
-  ids.forEach((id, i) => buf.writeUInt32LE(id, i * 4));
-  return buf;
+/** Upper bound of a stored weight: k1 + 1 for any k1 up to 3 (the default is 1.2); larger ones are clamped. */
+const WEIGHT_MAX = 4;
+
+function writeVarint(buf: Buffer, at: number, value: number): number {
+  let v = value;
+  while (v >= 0x80) {
+    buf[at++] = (v & 0x7f) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  buf[at++] = v;
+  return at;
 }
 
-function unpackIds(buf: Buffer): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < buf.length; i += 4) out.push(buf.readUInt32LE(i));
+function readVarint(buf: Buffer, at: number): [number, number] {
+  let value = 0;
+  let scale = 1;
+  let i = at;
+  for (;;) {
+    const byte = buf[i++] ?? 0;
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) return [value, i];
+    scale *= 128;
+  }
+}
+
+/** The vector layout before migration 11: term ids (uint32) followed by weights (float32), little-endian. */
+function unpackLegacyVector(buf: Buffer): [number, number][] {
+  const count = buf.length / 8;
+  const out = new Array<[number, number]>(count);
+  for (let i = 0; i < count; i++) out[i] = [buf.readUInt32LE(i * 4), buf.readFloatLE(count * 4 + i * 4)];
   return out;
 }

@@ -1,4 +1,46 @@
-import { SIMILARITY_SCHEMA_SQL } from '../../similarity/sqlite-index.js';
+/** The similarity tables as migration 4 created them (frozen: the live layout is SIMILARITY_SCHEMA_SQL, reached by migration 11). */
+const SIMILARITY_SCHEMA_V1_SQL = `
+CREATE TABLE sim_sources (
+  id INTEGER PRIMARY KEY,
+  source_id TEXT NOT NULL UNIQUE
+);
+CREATE TABLE sim_terms (
+  id INTEGER PRIMARY KEY,
+  term TEXT NOT NULL UNIQUE,
+  df INTEGER NOT NULL
+);
+CREATE TABLE sim_docs (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  source_no INTEGER NOT NULL,
+  native_id TEXT NOT NULL,
+  number TEXT NOT NULL,
+  version TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  fields TEXT NOT NULL,
+  title_len INTEGER NOT NULL,
+  body_len INTEGER NOT NULL,
+  vec BLOB NOT NULL,
+  posted BLOB NOT NULL,
+  root_key TEXT,
+  cluster_key TEXT
+);
+CREATE TABLE sim_postings (
+  term_id INTEGER NOT NULL,
+  source_no INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  doc_id INTEGER NOT NULL,
+  weight INTEGER NOT NULL,
+  PRIMARY KEY (term_id, source_no, created_ms, doc_id)
+) WITHOUT ROWID;
+CREATE TABLE sim_stats (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  docs INTEGER NOT NULL,
+  title_len_sum INTEGER NOT NULL,
+  body_len_sum INTEGER NOT NULL
+);
+`;
 
 /**
  * Numbered schema migrations; `PRAGMA user_version` records how far a database has come.
@@ -133,7 +175,7 @@ export const migrations: readonly string[] = [
     ticket_key TEXT NOT NULL,
     PRIMARY KEY (correlation_key, ticket_key)
   ) WITHOUT ROWID;
-  ` + SIMILARITY_SCHEMA_SQL,
+  ` + SIMILARITY_SCHEMA_V1_SQL,
   `
   -- Audit records waiting to be appended to the hash-chained JSONL logs (issue 4), and each
   -- log's last appended entry, which \`audit verify\` checks the files against.
@@ -217,13 +259,37 @@ export const migrations: readonly string[] = [
   `
   -- Resolved look-alikes (issue 16): how each resolved/closed ticket was fixed, for dedup rules that
   -- list earlier resolved tickets with their resolution. Written when a ticket is indexed; a
-  -- reopened ticket's row is deleted. Notes are cut to 1,000 characters. (Entry 11 at merge:
-  -- the lead orders it after the other issue-16 migration.)
+  -- reopened ticket's row is deleted. Notes are cut to 1,000 characters.
   CREATE TABLE resolved_tickets (
     key TEXT PRIMARY KEY,
     resolved_at TEXT NOT NULL,
     code TEXT,
     notes TEXT
   ) WITHOUT ROWID;
+  `,
+  `
+  -- Issue 16: the candidate index moves its postings to FTS5 (one contentless table per source,
+  -- created by the index) and its row ids encode creation time. The capped postings go; the old
+  -- ticket rows wait in sim_docs_v1 for SqliteCandidateIndex to re-write them from their stored
+  -- vectors (with their FTS5 rows) when it next opens the file. Term kinds (for rules' masks) are
+  -- filled in then too.
+  DROP TABLE sim_postings;
+  ALTER TABLE sim_docs RENAME TO sim_docs_v1;
+  ALTER TABLE sim_terms ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE sim_docs (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    source_no INTEGER NOT NULL,
+    native_id TEXT NOT NULL,
+    number TEXT NOT NULL,
+    version TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    title_len INTEGER NOT NULL,
+    body_len INTEGER NOT NULL,
+    vec BLOB NOT NULL,
+    root_key TEXT,
+    cluster_key TEXT
+  );
   `,
 ];
