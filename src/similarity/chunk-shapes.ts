@@ -17,18 +17,21 @@ export interface HostNames {
   isPackageRoot(label: string): boolean;
 }
 
-/** Matches found in one chunk, in text order (reused between calls: read before the next scan). */
+/**
+ * Matches found in one chunk, in text order: the first `count` entries of `kinds` and `raws`
+ * (reused between calls, not reallocated: read them before the next scan).
+ */
 export interface ShapeMatches {
-  kinds: ShapeKind[];
-  raws: string[];
+  count: number;
+  readonly kinds: ShapeKind[];
+  readonly raws: string[];
 }
 
-const found: ShapeMatches = { kinds: [], raws: [] };
+const found: ShapeMatches = { count: 0, kinds: [], raws: [] };
 
 /** The pattern's matches in `chunk`, or undefined when the chunk must go to the pattern. */
 export function scanShape(chunk: string, names: HostNames): ShapeMatches | undefined {
-  found.kinds.length = 0;
-  found.raws.length = 0;
+  found.count = 0;
   const bodyEnd = trailingStart(chunk);
   const first = chunk.charCodeAt(0);
   if (isLetter(first)) {
@@ -55,8 +58,9 @@ export function scanShape(chunk: string, names: HostNames): ShapeMatches | undef
 }
 
 function add(kind: ShapeKind, raw: string): void {
-  found.kinds.push(kind);
-  found.raws.push(raw);
+  found.kinds[found.count] = kind;
+  found.raws[found.count] = raw;
+  found.count++;
 }
 
 const DOT = 46;

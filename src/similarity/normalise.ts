@@ -434,7 +434,7 @@ function pythonFrame(text: string, start: number, out: string[], forms: string[]
 function patternTokens(chunk: string, options: NormaliseOptions, out: string[], forms: string[] | undefined): void {
   const shape = scanShape(chunk, HOST_NAMES);
   if (shape !== undefined) {
-    for (let j = 0; j < shape.kinds.length; j++) matchTokens(shape.kinds[j] as TokenKind, shape.raws[j] as string, options, out, forms);
+    for (let j = 0; j < shape.count; j++) matchTokens(shape.kinds[j] as TokenKind, shape.raws[j] as string, options, out, forms);
     return;
   }
   const pattern = patternFor(chunkHas(chunk));
