@@ -75,7 +75,8 @@ const TLD_SET: ReadonlySet<string> = new Set(TLDS.split('|'));
 const PACKAGE_ROOT_SET: ReadonlySet<string> = new Set(PACKAGE_ROOTS.split('|'));
 const HOST_NAMES: HostNames = { isTld: (label) => TLD_SET.has(label), isPackageRoot: (label) => PACKAGE_ROOT_SET.has(label) };
 
-// One master pattern (alternatives joined by |), run on the chunks of text that are not plain words (see `tokenise`);
+// One master pattern (alternatives joined by |), run on the chunks of text that are not plain words
+// and not of a shape chunk-shapes.ts scans by hand (it mirrors these alternatives: change both);
 // alternatives are tried in this order at each position, so the more specific shapes (a URL
 // contains dots and slashes, an IP looks like a version) come first. Each alternative is one
 // capturing group (inner groups are non-capturing), in the order of TOKEN_KINDS: the kind of a
