@@ -438,13 +438,53 @@ function patternTokens(chunk: string, options: NormaliseOptions, out: string[], 
     for (let j = 0; j < shape.count; j++) matchTokens(shape.kinds[j] as TokenKind, shape.raws[j] as string, options, out, forms);
     return;
   }
-  const pattern = patternFor(chunkHas(chunk));
-  pattern.lastIndex = 0;
-  for (let match = pattern.exec(chunk); match !== null; match = pattern.exec(chunk)) {
-    let g = 1;
-    while (g <= TOKEN_KINDS.length && match[g] === undefined) g++;
-    matchTokens(TOKEN_KINDS[g - 1] as TokenKind, match[0], options, out, forms);
+  const cache = patternCache(options);
+  let cached = cache.get(chunk);
+  if (cached === undefined) {
+    cached = { terms: [], forms: [] };
+    const pattern = patternFor(chunkHas(chunk));
+    pattern.lastIndex = 0;
+    for (let match = pattern.exec(chunk); match !== null; match = pattern.exec(chunk)) {
+      let g = 1;
+      while (g <= TOKEN_KINDS.length && match[g] === undefined) g++;
+      matchTokens(TOKEN_KINDS[g - 1] as TokenKind, match[0], options, cached.terms, cached.forms);
+    }
+    if (cache.size >= PATTERN_CACHE_MAX) cache.clear();
+    cache.set(detached(chunk), { terms: cached.terms.map(detached), forms: cached.forms.map(detached) });
   }
+  for (let j = 0; j < cached.terms.length; j++) {
+    out.push(cached.terms[j] as string);
+    forms?.push(cached.forms[j] as string);
+  }
+}
+
+/**
+ * Tokens of the chunks the master pattern reads (URLs, table rows, file names: a pattern run costs
+ * microseconds), per options object: pasted logs and links recur across a desk's tickets. The
+ * tokens of a chunk depend on nothing but the chunk and the options. Bounded: cleared when full.
+ */
+interface PatternTokens {
+  readonly terms: string[];
+  readonly forms: string[];
+}
+const PATTERN_CACHES = new WeakMap<NormaliseOptions, Map<string, PatternTokens>>();
+const PATTERN_CACHE_MAX = 50_000;
+
+/**
+ * A copy of `s` that does not keep alive the text it was cut from: V8 makes a slice of 13+
+ * characters a view into its parent, and a cached chunk must not pin a whole ticket (or log).
+ */
+function detached(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
+function patternCache(options: NormaliseOptions): Map<string, PatternTokens> {
+  let cache = PATTERN_CACHES.get(options);
+  if (cache === undefined) {
+    cache = new Map();
+    PATTERN_CACHES.set(options, cache);
+  }
+  return cache;
 }
 
 /** The tokens of one match of the master pattern, by its kind. */
