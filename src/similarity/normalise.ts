@@ -1,3 +1,4 @@
+import { alnumKind, scanShape, type HostNames } from './chunk-shapes.js';
 import { lightStem } from './stem.js';
 import { STOP_WORDS } from './stopwords.js';
 
@@ -69,7 +70,13 @@ const GENERIC_SLDS = new Set(['co', 'com', 'net', 'org', 'gov', 'ac', 'edu', 'ne
 // java.net), not hosts, even when they end in a top-level domain.
 const PACKAGE_ROOTS = 'org|com|net|java|javax|jdk|sun|android|androidx|kotlin|kotlinx|scala|io';
 
-// One master pattern (alternatives joined by |), run on the chunks of text that are not plain words (see `tokenise`);
+// The same lists as sets, for the hand scans of chunk-shapes.ts.
+const TLD_SET: ReadonlySet<string> = new Set(TLDS.split('|'));
+const PACKAGE_ROOT_SET: ReadonlySet<string> = new Set(PACKAGE_ROOTS.split('|'));
+const HOST_NAMES: HostNames = { isTld: (label) => TLD_SET.has(label), isPackageRoot: (label) => PACKAGE_ROOT_SET.has(label) };
+
+// One master pattern (alternatives joined by |), run on the chunks of text that are not plain words
+// and not of a shape chunk-shapes.ts scans by hand (it mirrors these alternatives: change both);
 // alternatives are tried in this order at each position, so the more specific shapes (a URL
 // contains dots and slashes, an IP looks like a version) come first. Each alternative is one
 // capturing group (inner groups are non-capturing), in the order of TOKEN_KINDS: the kind of a
@@ -244,9 +251,14 @@ function scan(text: string, options: NormaliseOptions, out: string[], forms: str
     }
     const end = i;
     if (lettersEnd < 0) lettersEnd = end;
-    // A word with digits of 7+ characters may be a ticket number (KB12345) or a hex id: the pattern decides.
-    if (!plain || lettersEnd === start || (digits && lettersEnd - start > 6)) {
+    if (!plain || lettersEnd === start) {
       if (mayHoldTokens(text, start, end)) patternTokens(text.slice(start, end), options, out, forms);
+      continue;
+    }
+    // A word with digits of 7+ characters may be a ticket number (KB12345) or a hex id; most are
+    // asset tags and the like (LT011883), seldom seen twice: not worth a place in the word table.
+    if (digits && lettersEnd - start > 6) {
+      idLikeWord(text.slice(start, lettersEnd), split || uppers > 0, split, options, out, forms);
       continue;
     }
     if (split) {
@@ -273,6 +285,22 @@ function scan(text: string, options: NormaliseOptions, out: string[], forms: str
       forms?.push(table.keys[slot] as string);
     }
   }
+}
+
+/**
+ * A word of letters and digits (from a letter, 7+ characters): a desk ticket number or hex id as
+ * the master pattern reads them, else a word. A word with a digit is no stop word and the stemmer
+ * leaves it, so without camelCase pieces its term is the word lower-cased.
+ */
+function idLikeWord(raw: string, hasUpper: boolean, split: boolean, options: NormaliseOptions, out: string[], forms: string[] | undefined): void {
+  const kind = alnumKind(raw);
+  if (kind !== 'word' || split) {
+    matchTokens(kind, raw, options, out, forms);
+    return;
+  }
+  const word = hasUpper ? raw.toLowerCase() : raw;
+  out.push(word);
+  forms?.push(word);
 }
 
 const REF_WORD = 1;
@@ -400,59 +428,111 @@ function pythonFrame(text: string, start: number, out: string[], forms: string[]
   forms?.push(`${frame[1]}:${frame[2]}`);
 }
 
+/**
+ * The tokens of a chunk that is not a plain word: its common shapes are scanned by hand (see
+ * chunk-shapes.ts, same matches), the rest with the master pattern.
+ */
 function patternTokens(chunk: string, options: NormaliseOptions, out: string[], forms: string[] | undefined): void {
-  const pattern = patternFor(chunkHas(chunk));
-  pattern.lastIndex = 0;
-  for (let match = pattern.exec(chunk); match !== null; match = pattern.exec(chunk)) {
-    let g = 1;
-    while (g <= TOKEN_KINDS.length && match[g] === undefined) g++;
-    const kind = TOKEN_KINDS[g - 1] as TokenKind;
-    const raw = match[0];
-    switch (kind) {
-      case 'url':
-        urlTokens(out, forms, raw, options);
-        break;
-      case 'email':
-      case 'ip':
-        emit(out, forms, options.addresses, kind, raw.toLowerCase(), raw);
-        break;
-      case 'host':
-        hostTokens(out, forms, raw.replace(/:\d+$/, ''), options.domains);
-        break;
-      case 'ticket':
-      case 'ref':
-        emit(out, forms, options.tickets, 'ticket', kind === 'ref' ? raw : `#${raw.toLowerCase()}`, raw);
-        break;
-      case 'lticket':
-        emit(out, forms, options.tickets, 'ticket', `#${raw}`, raw);
-        // The project key is a word too (hbase-1234 is about HBase), and sha-256 keeps its "sha".
-        addWord(out, forms, raw.slice(0, raw.indexOf('-')), options);
-        break;
-      case 'code': {
-        // The column (app.js:12:5) varies with formatting; file and line identify the frame.
-        const position = raw.replace(/(:\d+):\d+$/, '$1');
-        out.push(position.toLowerCase());
-        forms?.push(position);
-        break;
-      }
-      case 'guid':
-      case 'hex':
-      case 'longnum':
-        emit(out, forms, options.numericIds, kind, raw.toLowerCase(), raw);
-        break;
-      case 'version':
-        if (options.versions) versionTokens(out, forms, raw.toLowerCase().replace(/^v/, ''), options);
-        break;
-      case 'ident':
-        identifierTokens(out, forms, raw, options);
-        break;
-      case 'word':
-        wordTokens(out, forms, raw, options);
-        break;
-      default:
-        // Short plain numbers (line numbers, counts, "step 2") are noise for matching.
-        break;
+  const shape = scanShape(chunk, HOST_NAMES);
+  if (shape !== undefined) {
+    for (let j = 0; j < shape.count; j++) matchTokens(shape.kinds[j] as TokenKind, shape.raws[j] as string, options, out, forms);
+    return;
+  }
+  const cache = patternCache(options);
+  let cached = cache.get(chunk);
+  if (cached === undefined) {
+    cached = { terms: [], forms: [] };
+    const pattern = patternFor(chunkHas(chunk));
+    pattern.lastIndex = 0;
+    for (let match = pattern.exec(chunk); match !== null; match = pattern.exec(chunk)) {
+      let g = 1;
+      while (g <= TOKEN_KINDS.length && match[g] === undefined) g++;
+      matchTokens(TOKEN_KINDS[g - 1] as TokenKind, match[0], options, cached.terms, cached.forms);
     }
+    if (cache.size >= PATTERN_CACHE_MAX) cache.clear();
+    cache.set(detached(chunk), { terms: cached.terms.map(detached), forms: cached.forms.map(detached) });
+  }
+  for (let j = 0; j < cached.terms.length; j++) {
+    out.push(cached.terms[j] as string);
+    forms?.push(cached.forms[j] as string);
+  }
+}
+
+/**
+ * Tokens of the chunks the master pattern reads (URLs, table rows, file names: a pattern run costs
+ * microseconds), per options object: pasted logs and links recur across a desk's tickets. The
+ * tokens of a chunk depend on nothing but the chunk and the options. Bounded: cleared when full.
+ */
+interface PatternTokens {
+  readonly terms: string[];
+  readonly forms: string[];
+}
+const PATTERN_CACHES = new WeakMap<NormaliseOptions, Map<string, PatternTokens>>();
+const PATTERN_CACHE_MAX = 50_000;
+
+/**
+ * A copy of `s` that does not keep alive the text it was cut from: V8 makes a slice of 13+
+ * characters a view into its parent, and a cached chunk must not pin a whole ticket (or log).
+ */
+function detached(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
+function patternCache(options: NormaliseOptions): Map<string, PatternTokens> {
+  let cache = PATTERN_CACHES.get(options);
+  if (cache === undefined) {
+    cache = new Map();
+    PATTERN_CACHES.set(options, cache);
+  }
+  return cache;
+}
+
+/** The tokens of one match of the master pattern, by its kind. */
+function matchTokens(kind: TokenKind, raw: string, options: NormaliseOptions, out: string[], forms: string[] | undefined): void {
+  switch (kind) {
+    case 'url':
+      urlTokens(out, forms, raw, options);
+      break;
+    case 'email':
+    case 'ip':
+      emit(out, forms, options.addresses, kind, raw.toLowerCase(), raw);
+      break;
+    case 'host':
+      hostTokens(out, forms, raw.replace(/:\d+$/, ''), options.domains);
+      break;
+    case 'ticket':
+    case 'ref':
+      emit(out, forms, options.tickets, 'ticket', kind === 'ref' ? raw : `#${raw.toLowerCase()}`, raw);
+      break;
+    case 'lticket':
+      emit(out, forms, options.tickets, 'ticket', `#${raw}`, raw);
+      // The project key is a word too (hbase-1234 is about HBase), and sha-256 keeps its "sha".
+      addWord(out, forms, raw.slice(0, raw.indexOf('-')), options);
+      break;
+    case 'code': {
+      // The column (app.js:12:5) varies with formatting; file and line identify the frame.
+      const position = raw.replace(/(:\d+):\d+$/, '$1');
+      out.push(position.toLowerCase());
+      forms?.push(position);
+      break;
+    }
+    case 'guid':
+    case 'hex':
+    case 'longnum':
+      emit(out, forms, options.numericIds, kind, raw.toLowerCase(), raw);
+      break;
+    case 'version':
+      if (options.versions) versionTokens(out, forms, raw.toLowerCase().replace(/^v/, ''), options);
+      break;
+    case 'ident':
+      identifierTokens(out, forms, raw, options);
+      break;
+    case 'word':
+      wordTokens(out, forms, raw, options);
+      break;
+    default:
+      // Short plain numbers (line numbers, counts, "step 2") are noise for matching.
+      break;
   }
 }
 
