@@ -10,6 +10,7 @@ import { migrations } from './migrations.js';
 import { RuleMarks } from './rule-marks.js';
 import { thisProcess, type ProcessIdentity } from '../lease.js';
 import { SqliteStateLeases, type WriteTransaction } from './lease.js';
+import { SqliteCandidateIndex } from '../../similarity/sqlite-index.js';
 
 interface OutboxRow {
   seq: number;
@@ -111,6 +112,10 @@ function migrate(db: Database.Database): void {
       db.exec(migrations[next] ?? '');
       db.pragma(`user_version = ${next + 1}`);
     }
+    // Migration 11 leaves the old similarity rows for the index to re-write from their vectors
+    // (code, not SQL). Opening the index does it — here, inside the migration's transaction, so
+    // no other process ever opens the half-converted layout or has to write to finish it.
+    if (db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sim_docs_v1'`).get()) new SqliteCandidateIndex(db);
   }).immediate();
 }
 
