@@ -12,7 +12,7 @@ export type IdPolicy = 'mask' | 'keep' | 'drop';
 export interface NormaliseOptions {
   /**
    * Issue references: ticket numbers (INC0012345, HADOOP-1234, hbase-1234 in free text), CVE ids,
-   * "Bug 752376", "issue #123", "#12345". Kept by default, as `#` + the reference: two reports
+   * "Bug 752376", "issue #123", "#12345" (not "issue 404 page": see REF_WORDS). Kept by default, as `#` + the reference: two reports
    * citing the same issue is a real signal.
    */
   readonly tickets: IdPolicy;
@@ -161,9 +161,11 @@ const PLACEHOLDER: Record<string, string> = {
   longnum: '__id__',
 };
 
-// "Bug 752376", "bug #12345", "issue 123", "PR #42 1": a reference whose word says what it is.
-const REF_WORDS = new Set(['bug', 'bugs', 'issue', 'ticket', 'case', 'defect', 'incident', 'pr']);
-const WORD_REF = /[A-Za-z]+\s{0,2}#?\s?(\d{3,9})\b/y;
+// "Bug 752376", "ticket 4711", "bug #123": a reference whose word is a tracker's word. Without a
+// "#" the number must have 4+ digits and be no date or version: "in case 500 errors appear",
+// "issue 404 page" and "the incident 2024-01-05 outage" are prose (word and number read as usual).
+const REF_WORDS = new Set(['bug', 'bugs', 'issue', 'issues', 'ticket', 'tickets', 'case', 'defect', 'incident', 'pr', 'mr']);
+const WORD_REF = /[A-Za-z]+(?:\s{0,2}#\s?(\d{3,9})\b|\s{1,3}(\d{4,9})\b(?![-/.]\d))/y;
 // A Python traceback frame: File "/usr/lib/python3/foo.py", line 12, in bar.
 const PY_FRAME = /File "(?:[^"\n]{0,300}[\\/])?([^"\n\\/]{1,100})", line (\d{1,6})\b/y;
 
@@ -273,7 +275,7 @@ function scan(text: string, options: NormaliseOptions, out: string[], forms: str
         WORD_REF.lastIndex = start;
         const ref = WORD_REF.exec(text);
         if (ref !== null) {
-          emit(out, forms, options.tickets, 'ticket', `#${ref[1]}`, ref[0]);
+          emit(out, forms, options.tickets, 'ticket', `#${ref[1] ?? ref[2]}`, ref[0]);
           i = WORD_REF.lastIndex;
           continue;
         }

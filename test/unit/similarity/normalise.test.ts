@@ -103,6 +103,18 @@ describe('tokenise', () => {
       expect(tokenise('HBASE-1234').filter((t) => t.startsWith('#'))).toEqual(tokenise('hbase-1234').filter((t) => t.startsWith('#')));
     });
 
+    it('reads a tracker word and a short number, a date or a version as prose, not a reference', () => {
+      expect(tokenise('in case 500 errors appear, retry the upload')).toEqual(['case', 'error', 'appear', 'retry', 'upload']);
+      expect(tokenise('users get the issue 404 page after login')).toEqual(['user', 'get', 'issu', 'page', 'login']);
+      expect(tokenise('since the incident 2024-01-05 outage the VPN drops')).toEqual(['sinc', 'incident', 'outag', 'vpn', 'drop']);
+      expect(tokenise('the bug 2.4.1 introduced')).toEqual(['bug', '2.4.1', 'introduc']);
+    });
+
+    it('reads a tracker word with a 4+ digit number, or with # and 3+ digits, as a reference', () => {
+      expect(tokenise('Same crash as ticket 4711 last week')).toEqual(['crash', '#4711', 'last', 'week']);
+      expect(tokenise('see bug #123 for the workaround')).toEqual(['see', '#123', 'workaround']);
+    });
+
     it('keeps ordinary hyphenated words and HTML entities out of references', () => {
       expect(tokenise('the file is utf-8 encoded')).toEqual(['file', 'utf', 'encod']);
       expect(tokenise('&#12345; shows as a box')).not.toContain('#12345');
