@@ -75,6 +75,9 @@ const TLD_SET: ReadonlySet<string> = new Set(TLDS.split('|'));
 const PACKAGE_ROOT_SET: ReadonlySet<string> = new Set(PACKAGE_ROOTS.split('|'));
 const HOST_NAMES: HostNames = { isTld: (label) => TLD_SET.has(label), isPackageRoot: (label) => PACKAGE_ROOT_SET.has(label) };
 
+// Words a "#123" may be glued to (Bug#752376), in either case: the master pattern has no i flag.
+const GLUED_REF_WORDS = `(?:${['bug', 'issue', 'ticket', 'case', 'defect', 'incident', 'pr', 'mr', 'gh'].map((word) => word.replace(/[a-z]/g, (c) => `[${c}${c.toUpperCase()}]`)).join('|')})`;
+
 // One master pattern (alternatives joined by |), run on the chunks of text that are not plain words
 // and not of a shape chunk-shapes.ts scans by hand (it mirrors these alternatives: change both);
 // alternatives are tried in this order at each position, so the more specific shapes (a URL
@@ -99,8 +102,10 @@ const TOKEN_ALTERNATIVES = [
   // that is not a top-level domain; those were hosts with a port just above).
   String.raw`(\b[\w$-]+\.[A-Za-z][A-Za-z0-9]{0,9}:\d{1,6}(?::\d{1,6})?\b)`,
   String.raw`(\b[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+)`,
-  // "#12345" (not an HTML entity &#12345;).
-  String.raw`((?<![\w&#])#\d{3,9}\b)`,
+  // "#12345", also glued to a tracker word or a repository path (Bug#752376, GH#1234,
+  // apache/hadoop#1234); not an HTML entity (&#12345;) nor a colour code after ":" or "="
+  // (color:#000000, bgcolor=#336699; after a quote, see scan).
+  String.raw`((?:\b${GLUED_REF_WORDS}|(?<![\w&#:=])|(?<=\w\/[\w.-]{1,100}))#\d{3,9}\b)`,
   // A Jira key written in lower case in free text (hbase-1234): 3+ digits, so utf-8 stays a word.
   String.raw`(\b[a-z][a-z0-9]{1,15}-\d{3,7}\b(?![.-]\w))`,
   String.raw`([A-Za-z][A-Za-z0-9_]*)`,
@@ -254,7 +259,9 @@ function scan(text: string, options: NormaliseOptions, out: string[], forms: str
     const end = i;
     if (lettersEnd < 0) lettersEnd = end;
     if (!plain || lettersEnd === start) {
-      if (mayHoldTokens(text, start, end)) patternTokens(text.slice(start, end), options, out, forms);
+      // A quoted "#336699" is an HTML colour (bgcolor="#336699"), not a reference: read without its "#".
+      const from = text.charCodeAt(start) === 35 && start > 0 && (text.charCodeAt(start - 1) === 34 || text.charCodeAt(start - 1) === 39) ? start + 1 : start;
+      if (mayHoldTokens(text, from, end)) patternTokens(text.slice(from, end), options, out, forms);
       continue;
     }
     // A word with digits of 7+ characters may be a ticket number (KB12345) or a hex id; most are
@@ -504,7 +511,7 @@ function matchTokens(kind: TokenKind, raw: string, options: NormaliseOptions, ou
       break;
     case 'ticket':
     case 'ref':
-      emit(out, forms, options.tickets, 'ticket', kind === 'ref' ? raw : `#${raw.toLowerCase()}`, raw);
+      emit(out, forms, options.tickets, 'ticket', kind === 'ref' ? raw.slice(raw.indexOf('#')) : `#${raw.toLowerCase()}`, raw);
       break;
     case 'lticket':
       emit(out, forms, options.tickets, 'ticket', `#${raw}`, raw);

@@ -115,6 +115,20 @@ describe('tokenise', () => {
       expect(tokenise('see bug #123 for the workaround')).toEqual(['see', '#123', 'workaround']);
     });
 
+    it('reads HTML colour codes as numbers, not references', () => {
+      expect(tokenise('<span style="color:#000000">Printer offline</span>')).toEqual(['span', 'styl', 'color', '__id__', 'printer', 'offlin', 'span']);
+      expect(tokenise('<font color=#333333>Outlook</font>')).toEqual(['font', 'color', '__id__', 'outlook', 'font']);
+      expect(tokenise('<td bgcolor="#336699">VPN down</td>')).toEqual(['td', 'bgcolor', '__id__', 'vpn', 'td']);
+      expect(tokenise("<td bgcolor='#336699'>VPN down</td>")).toEqual(tokenise('<td bgcolor="#336699">VPN down</td>'));
+    });
+
+    it('reads a # glued to a tracker word or a repository path as the reference', () => {
+      expect(tokenise('Crash again, Bug#752376 came back')).toEqual(tokenise('Crash again, Bug #752376 came back'));
+      expect(tokenise('Crash again, Bug#752376 came back')).toContain('#752376');
+      expect(tokenise('see issue#1234 and GH#1234')).toEqual(['see', '#1234', '#1234']);
+      expect(tokenise('fixed upstream in apache/hadoop#1234')).toEqual(['fix', 'upstream', 'apach', 'hadoop', '#1234']);
+    });
+
     it('keeps ordinary hyphenated words and HTML entities out of references', () => {
       expect(tokenise('the file is utf-8 encoded')).toEqual(['file', 'utf', 'encod']);
       expect(tokenise('&#12345; shows as a box')).not.toContain('#12345');
