@@ -213,6 +213,9 @@ function scan(text: string, options: NormaliseOptions, out: string[], forms: str
   const n = text.length;
   const table = WORD_TABLES[(options.stem ? 1 : 0) + (options.stopWords ? 2 : 0)] as WordTable;
   let i = 0;
+  // The chunk before this one (for "at kernel.cu:45").
+  let prevStart = 0;
+  let prevEnd = 0;
   while (i < n) {
     if (isSeparator(text.charCodeAt(i))) {
       i++;
@@ -257,10 +260,15 @@ function scan(text: string, options: NormaliseOptions, out: string[], forms: str
       if (k !== TRAILING) plain = false;
     }
     const end = i;
+    const beforeStart = prevStart;
+    const beforeEnd = prevEnd;
+    prevStart = start;
+    prevEnd = end;
     if (lettersEnd < 0) lettersEnd = end;
     if (!plain || lettersEnd === start) {
       // A quoted "#336699" is an HTML colour (bgcolor="#336699"), not a reference: read without its "#".
       const from = text.charCodeAt(start) === 35 && start > 0 && (text.charCodeAt(start - 1) === 34 || text.charCodeAt(start - 1) === 39) ? start + 1 : start;
+      if (sourcePositionWithTld(text, from, end, beforeStart, beforeEnd, options, out, forms)) continue;
       if (mayHoldTokens(text, from, end)) patternTokens(text.slice(from, end), options, out, forms);
       continue;
     }
@@ -294,6 +302,44 @@ function scan(text: string, options: NormaliseOptions, out: string[], forms: str
       forms?.push(table.keys[slot] as string);
     }
   }
+}
+
+// A path's last part or a lone name, a two-letter extension, a line and maybe a column: kernel.cu:45,
+// src/main.cr:12:3 (a country's domain to the master pattern, which reads them as host:port).
+const TLD_POSITION = /^(.*[/\\])?([\w$-]+\.([A-Za-z]{2}):\d{1,6}(?::\d{1,6})?)[.,;:!?]*$/;
+
+/**
+ * A source file whose extension is a country code (.cu CUDA, .cr Crystal, .al AL) at a line, where
+ * the context says code: inside a path, after "at" or "in", or after "(" (stack frames). Elsewhere
+ * "foo.io:12" stays a host with a port; multi-label hosts (db01.corp.local:5432) never match.
+ * Emits the path's tokens, then the position; false when the chunk is no such frame.
+ */
+function sourcePositionWithTld(text: string, start: number, end: number, prevStart: number, prevEnd: number, options: NormaliseOptions, out: string[], forms: string[] | undefined): boolean {
+  // Cheap tests first: the chunk ends in digits (before trailing punctuation) and holds a colon.
+  let last = end - 1;
+  while (last > start && isTrailingPunctuation(text.charCodeAt(last))) last--;
+  const c = text.charCodeAt(last);
+  if (c < 48 || c > 57) return false;
+  let colon = false;
+  for (let j = start; j < last && !colon; j++) colon = text.charCodeAt(j) === 58;
+  if (!colon) return false;
+  const chunk = text.slice(start, end);
+  const m = TLD_POSITION.exec(chunk);
+  if (m === null || !TLD_SET.has((m[3] as string).toLowerCase())) return false;
+  const path = m[1];
+  // A URL's path (http://host.de/a/kernel.cu:45) stays one URL.
+  if (path?.includes('://')) return false;
+  if (path === undefined && !(start > 0 && text.charCodeAt(start - 1) === 40) && !isAtOrIn(text, prevStart, prevEnd)) return false;
+  if (path !== undefined && mayHoldTokens(path, 0, path.length)) patternTokens(path, options, out, forms);
+  matchTokens('code', m[2] as string, options, out, forms);
+  return true;
+}
+
+function isAtOrIn(text: string, start: number, end: number): boolean {
+  if (end - start !== 2) return false;
+  const a = text.charCodeAt(start) | 32;
+  const b = text.charCodeAt(start + 1) | 32;
+  return (a === 97 && b === 116) || (a === 105 && b === 110);
 }
 
 /**

@@ -76,6 +76,19 @@ describe('tokenise', () => {
       expect(tokens).toEqual(expect.arrayContaining(['usr', 'lib', 'python3', 'foo', 'bar']));
     });
 
+    it('reads a frame whose extension is a country code as file:line in a path or after at, in or (', () => {
+      expect(tokenise('CUDA error at kernel.cu:45 illegal address')).toEqual(['cuda', 'error', 'kernel.cu:45', 'illegal', 'address']);
+      expect(tokenise('Unhandled exception at src/main.cr:12:3')).toEqual(['unhandl', 'exception', 'src', 'main.cr:12']);
+      expect(tokenise('failed (/opt/app/kernel.cu:45:7)')).toEqual(['fail', 'opt', 'app', 'kernel.cu:45']);
+      expect(tokenise('Error in Codeunit.al:120')).toEqual(['error', 'codeunit.al:120']);
+    });
+
+    it('keeps hosts with a port as hosts next to such frames', () => {
+      expect(tokenise('at db01.corp.local:5432 and at api.example.com:8443')).toEqual(['@corp.local', '@example.com']);
+      expect(tokenise('proxy to foo.io:12 refused')).toEqual(['proxy', '@foo.io', 'refus']);
+      expect(tokenise('see http://host.de:8080/a/kernel.cu:45')).toEqual(['see', '@host.de', '__url__']);
+    });
+
     it('drops the column of a JavaScript frame', () => {
       expect(tokenise('TypeError: x is undefined @ resource://gre/modules/Foo.jsm and at render (app.js:12:5)')).toContain('app.js:12');
     });
