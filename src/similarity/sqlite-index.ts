@@ -193,8 +193,11 @@ export class SqliteCandidateIndex implements CandidateIndex {
   private readonly sourceIds = new Map<number, string>();
   private stats: StatsRow;
   private readonly upsertTx: (docs: Iterable<SimilarityDoc>) => void;
-  /** Document frequencies changed in the current `upsertMany` batch, written once at its end. */
-  private pendingDf: Set<number> | undefined;
+  /** State of the `upsertMany` batch being written (undefined outside one). */
+  private batch: WriteBatch | undefined;
+  /** Multi-row INSERT statements (ROWS_PER_INSERT rows each): sim_docs, and each source's FTS5 table. */
+  private insertDocsMany: Database.Statement<unknown[]> | undefined;
+  private readonly ftsInsertMany = new Map<number, Database.Statement<unknown[]>>();
 
   constructor(
     private readonly db: Database.Database,
@@ -228,12 +231,26 @@ export class SqliteCandidateIndex implements CandidateIndex {
     };
     this.stats = this.stmts.stats.get() ?? { docs: 0, title_len_sum: 0, body_len_sum: 0 };
     this.upsertTx = db.transaction((docs: Iterable<SimilarityDoc>) => {
-      this.pendingDf = new Set();
+      this.batch = new WriteBatch();
       try {
-        for (const doc of docs) this.upsertInner(doc);
+        // Chunks of distinct keys: one SELECT finds the previous versions of a whole chunk; a key
+        // seen again starts a new chunk, so it finds the version written just before (flushed).
+        let chunk: SimilarityDoc[] = [];
+        const keys = new Set<string>();
+        for (const doc of docs) {
+          if (chunk.length === KEYS_PER_LOOKUP || keys.has(doc.key)) {
+            this.upsertChunk(chunk);
+            chunk = [];
+            keys.clear();
+          }
+          chunk.push(doc);
+          keys.add(doc.key);
+        }
+        this.upsertChunk(chunk);
+        this.flushRows();
         this.flushPending();
       } finally {
-        this.pendingDf = undefined;
+        this.batch = undefined;
       }
     });
     if (db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sim_docs_v1'`).get()) this.convertLegacy();
@@ -264,22 +281,41 @@ export class SqliteCandidateIndex implements CandidateIndex {
     this.sourceNos.clear();
     this.sourceIds.clear();
     this.ftsStmts.clear();
+    this.ftsInsertMany.clear();
     this.stats = this.stmts.stats.get() ?? { docs: 0, title_len_sum: 0, body_len_sum: 0 };
   }
 
   private flushPending(): void {
-    const pending = this.pendingDf;
-    if (!pending) return;
-    const ids = [...pending].sort((a, b) => a - b);
+    const batch = this.batch;
+    if (!batch) return;
+    const ids = batch.dfIds.sort((a, b) => a - b);
     for (const id of ids) this.stmts.setDf.run(this.terms.df(id), id);
     this.stmts.setStats.run(this.stats.docs, this.stats.title_len_sum, this.stats.body_len_sum);
-    pending.clear();
   }
 
-  private upsertInner(doc: SimilarityDoc): void {
+  /** Upserts tickets of distinct keys in order, their previous versions read in one statement. */
+  private upsertChunk(chunk: readonly SimilarityDoc[]): void {
+    if (chunk.length === 0) return;
+    // Rows still buffered must be in SQLite for the lookup (a key repeated from an earlier chunk).
+    this.flushRows();
+    // Padded to the statement's size with the first key again (IN ignores repeats).
+    const keys = chunk.map((d) => d.key);
+    for (let i = keys.length; i < KEYS_PER_LOOKUP; i++) keys.push(keys[0] ?? '');
+    const previous = new Map<string, DocRow>();
+    for (const row of this.docsByKeys().all(...keys)) previous.set(row.key, row);
+    for (const doc of chunk) this.upsertInner(doc, previous.get(doc.key));
+  }
+
+  private docsByKeysStmt: Database.Statement<string[], DocRow> | undefined;
+
+  private docsByKeys(): Database.Statement<string[], DocRow> {
+    this.docsByKeysStmt ??= this.db.prepare<string[], DocRow>(`SELECT * FROM sim_docs WHERE key IN (${Array<string>(KEYS_PER_LOOKUP).fill('?').join(', ')})`);
+    return this.docsByKeysStmt;
+  }
+
+  private upsertInner(doc: SimilarityDoc, previous: DocRow | undefined): void {
     const createdMs = Date.parse(doc.createdAt);
     if (!Number.isFinite(createdMs)) throw new Error(`Similarity index: ticket ${doc.key} has an unparseable createdAt "${doc.createdAt}"`);
-    const previous = this.stmts.docByKey.get(doc.key);
     if (previous) this.removeRow(previous);
 
     const analysed = analyse(doc, this.options.scoring);
@@ -312,22 +348,19 @@ export class SqliteCandidateIndex implements CandidateIndex {
       1,
     );
     const id = this.nextRowId(createdMs);
-    this.stmts.insertDoc.run(
-      id,
-      row.key,
-      row.source_no,
-      row.native_id,
-      row.number,
-      row.version,
-      row.created_at,
-      row.fields,
-      row.title_len,
-      row.body_len,
-      packVector(entries),
-      row.root_key,
-      row.cluster_key,
-    );
-    this.fts(row.source_no, true).insert.run(id, entries.map(([termId]) => termId.toString(36)).join(' '));
+    const batch = this.batch;
+    if (!batch) throw new Error('Similarity index: write outside upsertMany');
+    batch.docs.push(id, row.key, row.source_no, row.native_id, row.number, row.version, row.created_at, row.fields, row.title_len, row.body_len, packVector(entries), row.root_key, row.cluster_key);
+    if (batch.docs.length === ROWS_PER_INSERT * DOC_COLUMNS) this.flushDocs(batch);
+    let text = '';
+    for (let i = 0; i < entries.length; i++) text += (i === 0 ? '' : ' ') + (entries[i] as [number, number])[0].toString(36);
+    let fts = batch.fts.get(row.source_no);
+    if (!fts) {
+      this.fts(row.source_no, true); // creates the table on the source's first write
+      batch.fts.set(row.source_no, (fts = []));
+    }
+    fts.push(id, text);
+    if (fts.length === ROWS_PER_INSERT * 2) this.flushFts(row.source_no, fts);
     this.stats = {
       docs: this.stats.docs + 1,
       title_len_sum: this.stats.title_len_sum + row.title_len,
@@ -335,7 +368,70 @@ export class SqliteCandidateIndex implements CandidateIndex {
     };
   }
 
+  /** Writes the rows buffered in the batch (multi-row INSERTs when full, else one by one). */
+  private flushRows(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    this.flushDocs(batch);
+    for (const [sourceNo, rows] of batch.fts) this.flushFts(sourceNo, rows);
+  }
+
+  private flushDocs(batch: WriteBatch): void {
+    const rows = batch.docs;
+    if (rows.length === ROWS_PER_INSERT * DOC_COLUMNS) {
+      this.insertDocsMany ??= this.db.prepare<unknown[]>(
+        `INSERT INTO sim_docs (id, key, source_no, native_id, number, version, created_at, fields, title_len, body_len, vec, root_key, cluster_key) VALUES ${Array<string>(ROWS_PER_INSERT)
+          .fill(`(${Array<string>(DOC_COLUMNS).fill('?').join(', ')})`)
+          .join(', ')}`,
+      );
+      this.insertDocsMany.run(rows);
+    } else for (let i = 0; i < rows.length; i += DOC_COLUMNS) this.stmts.insertDoc.run(rows.slice(i, i + DOC_COLUMNS));
+    rows.length = 0;
+  }
+
+  private flushFts(sourceNo: number, rows: unknown[]): void {
+    if (rows.length === ROWS_PER_INSERT * 2) {
+      let stmt = this.ftsInsertMany.get(sourceNo);
+      if (!stmt) {
+        stmt = this.db.prepare<unknown[]>(`INSERT INTO sim_fts_${sourceNo} (rowid, terms) VALUES ${Array<string>(ROWS_PER_INSERT).fill('(?, ?)').join(', ')}`);
+        this.ftsInsertMany.set(sourceNo, stmt);
+      }
+      stmt.run(rows);
+    } else {
+      const insert = this.fts(sourceNo, true).insert;
+      for (let i = 0; i < rows.length; i += 2) insert.run(rows[i] as number, rows[i + 1] as string);
+    }
+    rows.length = 0;
+  }
+
+  /**
+   * The next free id of the ticket's minute (see rowIdBase). In a batch, each minute's next id is
+   * kept in memory after its first lookup; every buffered row's minute has an entry (rows are
+   * flushed before the memory is cleared), so a lookup never misses a buffered id.
+   */
   private nextRowId(createdMs: number): number {
+    const batch = this.batch;
+    if (!batch) return this.nextRowIdSql(createdMs);
+    const base = rowIdBase(createdMs);
+    let next = batch.nextIds.get(base);
+    if (next === undefined) {
+      const last = this.stmts.lastIdFrom.get(base, base + SEQ);
+      next = last === null || last === undefined ? base : last + 1;
+    }
+    if (next < base + SEQ) {
+      batch.nextIds.set(base, next + 1);
+      return next;
+    }
+    // The minute is full: the id after every id from here on, which lands in a later minute (whose
+    // next id it becomes: nothing was above it).
+    batch.nextIds.set(base, next);
+    this.flushRows();
+    const id = this.nextRowIdSql(createdMs);
+    batch.nextIds.set(Math.floor(id / SEQ) * SEQ, id + 1);
+    return id;
+  }
+
+  private nextRowIdSql(createdMs: number): number {
     const base = rowIdBase(createdMs);
     const last = this.stmts.lastIdFrom.get(base, base + SEQ);
     if (last === null || last === undefined) return base;
@@ -346,15 +442,19 @@ export class SqliteCandidateIndex implements CandidateIndex {
 
   /** Adds `delta` to the document frequency of each term (ids distinct); written to `sim_terms` at the end of the batch. */
   private addDf(ids: readonly number[], delta: number): void {
-    const pending = this.pendingDf;
-    if (!pending) throw new Error('Similarity index: write outside upsertMany');
+    const batch = this.batch;
+    if (!batch) throw new Error('Similarity index: write outside upsertMany');
     for (const id of ids) {
       this.terms.set(id, Math.max(0, this.dfOf(id) + delta));
-      pending.add(id);
+      batch.markDf(id);
     }
   }
 
   private removeRow(row: DocRow): void {
+    // As if each ticket were written alone: the freed id may be taken again, so the batch's
+    // next-id memory is dropped (after its rows are in SQLite, where the next lookups read).
+    this.flushRows();
+    this.batch?.nextIds.clear();
     this.addDf(
       unpackVector(row.vec).map(([termId]) => termId),
       -1,
@@ -640,6 +740,38 @@ export class SqliteCandidateIndex implements CandidateIndex {
     const id = this.stmts.sourceById.get(sourceNo)?.source_id ?? `#${sourceNo}`;
     this.sourceIds.set(sourceNo, id);
     return id;
+  }
+}
+
+/** Tickets whose previous versions one SELECT reads; multi-row INSERTs' rows. */
+const KEYS_PER_LOOKUP = 128;
+const ROWS_PER_INSERT = 64;
+const DOC_COLUMNS = 13;
+
+/** What an `upsertMany` batch holds until it is written: buffered rows, next ids per minute, changed document frequencies. */
+class WriteBatch {
+  /** sim_docs rows, DOC_COLUMNS values each. */
+  readonly docs: unknown[] = [];
+  /** Per source number: FTS5 rows as (rowid, terms) pairs. */
+  readonly fts = new Map<number, unknown[]>();
+  /** Per minute base: the next id to try (base + SEQ or more: the minute is full). */
+  readonly nextIds = new Map<number, number>();
+  /** Term ids whose document frequency changed, each once (flags by id). */
+  readonly dfIds: number[] = [];
+  private dfFlags = new Uint8Array(1024);
+
+  markDf(id: number): void {
+    if (id >= this.dfFlags.length) {
+      let size = this.dfFlags.length;
+      while (size <= id) size *= 2;
+      const flags = new Uint8Array(size);
+      flags.set(this.dfFlags);
+      this.dfFlags = flags;
+    }
+    if (this.dfFlags[id] === 0) {
+      this.dfFlags[id] = 1;
+      this.dfIds.push(id);
+    }
   }
 }
 
