@@ -1,6 +1,21 @@
 import type Database from 'better-sqlite3';
+import { AnalysePool } from './analyse-pool.js';
 import { averageLengths, compareCandidates } from './memory-index.js';
-import { analyse, combineScore, DEFAULT_RECENCY, DEFAULT_SCORING, recencyFactor, fieldEquals, idf, matchFields, scoreText, selfScore, termWeights, type ScoringParams } from './scoring.js';
+import {
+  analyse,
+  type AnalysedDoc,
+  combineScore,
+  DEFAULT_RECENCY,
+  DEFAULT_SCORING,
+  recencyFactor,
+  fieldEquals,
+  idf,
+  matchFields,
+  scoreText,
+  selfScore,
+  termWeights,
+  type ScoringParams,
+} from './scoring.js';
 import { MASKABLE_TERM_KINDS, termKind, type MaskableTermKind } from './term-kind.js';
 import type { Candidate, CandidateIndex, CandidateQuery, IndexedDoc, SimilarityDoc } from './types.js';
 
@@ -192,7 +207,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
   private readonly sourceNos = new Map<string, number>();
   private readonly sourceIds = new Map<number, string>();
   private stats: StatsRow;
-  private readonly upsertTx: (docs: Iterable<SimilarityDoc>) => void;
+  private readonly upsertTx: (docs: Iterable<SimilarityDoc>, pool?: AnalysePool) => void;
   /** State of the `upsertMany` batch being written (undefined outside one). */
   private batch: WriteBatch | undefined;
   /** Multi-row INSERT statements (ROWS_PER_INSERT rows each): sim_docs, and each source's FTS5 table. */
@@ -230,27 +245,41 @@ export class SqliteCandidateIndex implements CandidateIndex {
       count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sim_docs'),
     };
     this.stats = this.stmts.stats.get() ?? { docs: 0, title_len_sum: 0, body_len_sum: 0 };
-    this.upsertTx = db.transaction((docs: Iterable<SimilarityDoc>) => {
+    this.upsertTx = db.transaction((docs: Iterable<SimilarityDoc>, pool?: AnalysePool) => {
       this.batch = new WriteBatch();
       try {
         // Chunks of distinct keys: one SELECT finds the previous versions of a whole chunk; a key
         // seen again starts a new chunk, so it finds the version written just before (flushed).
         let chunk: SimilarityDoc[] = [];
+        let tokens: (AnalysedDoc | undefined)[] = [];
         const keys = new Set<string>();
-        for (const doc of docs) {
+        const add = (doc: SimilarityDoc, analysed: AnalysedDoc | undefined): void => {
           if (chunk.length === KEYS_PER_LOOKUP || keys.has(doc.key)) {
-            this.upsertChunk(chunk);
+            this.upsertChunk(chunk, tokens);
             chunk = [];
+            tokens = [];
             keys.clear();
           }
           chunk.push(doc);
+          tokens.push(analysed);
           keys.add(doc.key);
-        }
-        this.upsertChunk(chunk);
+        };
+        if (pool) {
+          // The worker tokenises the next piece while this thread writes the current one.
+          const all = [...docs];
+          if (all.length > 0) pool.request(all.slice(0, PIPELINE_PIECE));
+          for (let at = 0; at < all.length; at += PIPELINE_PIECE) {
+            const analysed = pool.receive();
+            if (at + PIPELINE_PIECE < all.length) pool.request(all.slice(at + PIPELINE_PIECE, at + 2 * PIPELINE_PIECE));
+            for (let i = 0; i < analysed.length; i++) add(all[at + i] as SimilarityDoc, analysed[i]);
+          }
+        } else for (const doc of docs) add(doc, undefined);
+        this.upsertChunk(chunk, tokens);
         this.flushRows();
         this.flushPending();
       } finally {
         this.batch = undefined;
+        pool?.drain();
       }
     });
     if (db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sim_docs_v1'`).get()) this.convertLegacy();
@@ -274,6 +303,25 @@ export class SqliteCandidateIndex implements CandidateIndex {
     }
   }
 
+  /**
+   * `upsertMany` with the tokenising done by `pool`'s worker thread, a piece ahead of the writes
+   * (same rows and scores: the weights are still computed here, in order). For backfills on a
+   * machine with a spare core; the pool comes from {@link createAnalysePool}.
+   */
+  upsertManyPipelined(docs: Iterable<SimilarityDoc>, pool: AnalysePool): void {
+    try {
+      this.upsertTx(docs, pool);
+    } catch (e) {
+      this.reloadState();
+      throw e;
+    }
+  }
+
+  /** A tokenising worker for {@link upsertManyPipelined}, with this index's scoring parameters. Close it when done. */
+  createAnalysePool(): AnalysePool {
+    return new AnalysePool(this.options.scoring);
+  }
+
   private reloadState(): void {
     this.terms.clear();
     this.termIds.clear();
@@ -294,7 +342,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
   }
 
   /** Upserts tickets of distinct keys in order, their previous versions read in one statement. */
-  private upsertChunk(chunk: readonly SimilarityDoc[]): void {
+  private upsertChunk(chunk: readonly SimilarityDoc[], tokens: readonly (AnalysedDoc | undefined)[]): void {
     if (chunk.length === 0) return;
     // Rows still buffered must be in SQLite for the lookup (a key repeated from an earlier chunk).
     this.flushRows();
@@ -303,7 +351,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
     for (let i = keys.length; i < KEYS_PER_LOOKUP; i++) keys.push(keys[0] ?? '');
     const previous = new Map<string, DocRow>();
     for (const row of this.docsByKeys().all(...keys)) previous.set(row.key, row);
-    for (const doc of chunk) this.upsertInner(doc, previous.get(doc.key));
+    chunk.forEach((doc, i) => this.upsertInner(doc, previous.get(doc.key), tokens[i]));
   }
 
   private docsByKeysStmt: Database.Statement<string[], DocRow> | undefined;
@@ -313,12 +361,12 @@ export class SqliteCandidateIndex implements CandidateIndex {
     return this.docsByKeysStmt;
   }
 
-  private upsertInner(doc: SimilarityDoc, previous: DocRow | undefined): void {
+  private upsertInner(doc: SimilarityDoc, previous: DocRow | undefined, tokens: AnalysedDoc | undefined): void {
     const createdMs = Date.parse(doc.createdAt);
     if (!Number.isFinite(createdMs)) throw new Error(`Similarity index: ticket ${doc.key} has an unparseable createdAt "${doc.createdAt}"`);
     if (previous) this.removeRow(previous);
 
-    const analysed = analyse(doc, this.options.scoring);
+    const analysed = tokens ?? analyse(doc, this.options.scoring);
     const avg = averageLengths(this.stats.docs, this.stats.title_len_sum, this.stats.body_len_sum);
     const vec = termWeights(analysed, avg, this.options.scoring);
     this.insertRow(
@@ -746,6 +794,8 @@ export class SqliteCandidateIndex implements CandidateIndex {
 /** Tickets whose previous versions one SELECT reads; multi-row INSERTs' rows. */
 const KEYS_PER_LOOKUP = 128;
 const ROWS_PER_INSERT = 64;
+/** Tickets the tokenising worker is sent at a time (upsertManyPipelined). */
+const PIPELINE_PIECE = 1000;
 const DOC_COLUMNS = 13;
 
 /** What an `upsertMany` batch holds until it is written: buffered rows, next ids per minute, changed document frequencies. */

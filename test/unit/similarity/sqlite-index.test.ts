@@ -93,6 +93,27 @@ describe('SqliteCandidateIndex', () => {
     expect(many.index.query(q)).toEqual(one.index.query(q));
   });
 
+  it('writes the same rows and scores when a worker thread tokenises (upsertManyPipelined)', async () => {
+    const words = ['printer', 'email', 'vpn', 'laptop', 'password', 'monitor', 'outlook', 'teams'];
+    const docs = Array.from({ length: 2500 }, (_, i) =>
+      doc(`k${i % 2300}`, `2024-03-0${1 + (i % 5)}T00:00:00Z`, `${words[i % 8]} ${words[(i * 3) % 8]} no ${i % 89}`, `body ${words[(i * 5) % 8]} INC00${i}`),
+    );
+    const plain = sqliteIndex();
+    plain.index.upsertMany(docs);
+    const piped = sqliteIndex();
+    const pool = piped.index.createAnalysePool();
+    try {
+      piped.index.upsertManyPipelined(docs, pool);
+    } finally {
+      await pool.close();
+    }
+    const dump = (db: typeof plain.db) => [db.prepare('SELECT id, key, vec FROM sim_docs ORDER BY id').all(), db.prepare('SELECT id, term, df FROM sim_terms ORDER BY id').all()];
+
+    expect(dump(piped.db)).toEqual(dump(plain.db));
+    const q = { doc: doc('q', NOW, 'printer email no 5'), createdBefore: NOW, limit: 20 };
+    expect(piped.index.query(q)).toEqual(plain.index.query(q));
+  });
+
   it('reports the root set by setRoot on candidates and keeps it across upserts', () => {
     const { index } = seeded();
     index.setRoot('t-may', 't-jan');
