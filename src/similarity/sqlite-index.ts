@@ -384,17 +384,21 @@ export class SqliteCandidateIndex implements CandidateIndex {
         cluster_key: previous?.cluster_key ?? null,
       },
       createdMs,
-      [...vec].map(([term, weight]) => [this.termId(term, true), weight]),
+      this.entriesOf(vec),
     );
+  }
+
+  /** A term vector keyed by term id (terms new to the index are added). */
+  private entriesOf(vec: ReadonlyMap<string, number>): [number, number][] {
+    const entries: [number, number][] = [];
+    for (const [term, weight] of vec) entries.push([this.termId(term, true), weight]);
+    return entries;
   }
 
   /** Writes the ticket's row and postings under a fresh time-ordered id and counts its terms. */
   private insertRow(row: Omit<DocRow, 'id' | 'vec'>, createdMs: number, entries: [number, number][]): void {
     entries.sort((a, b) => a[0] - b[0]);
-    this.addDf(
-      entries.map(([id]) => id),
-      1,
-    );
+    this.addDf(entries, 1);
     const id = this.nextRowId(createdMs);
     const batch = this.batch;
     if (!batch) throw new Error('Similarity index: write outside upsertMany');
@@ -488,11 +492,11 @@ export class SqliteCandidateIndex implements CandidateIndex {
     return (this.stmts.lastIdFrom.get(base, Number.MAX_SAFE_INTEGER) ?? base) + 1;
   }
 
-  /** Adds `delta` to the document frequency of each term (ids distinct); written to `sim_terms` at the end of the batch. */
-  private addDf(ids: readonly number[], delta: number): void {
+  /** Adds `delta` to the document frequency of each term of a vector (ids distinct); written to `sim_terms` at the end of the batch. */
+  private addDf(entries: readonly (readonly [number, number])[], delta: number): void {
     const batch = this.batch;
     if (!batch) throw new Error('Similarity index: write outside upsertMany');
-    for (const id of ids) {
+    for (const [id] of entries) {
       this.terms.set(id, Math.max(0, this.dfOf(id) + delta));
       batch.markDf(id);
     }
@@ -503,10 +507,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
     // next-id memory is dropped (after its rows are in SQLite, where the next lookups read).
     this.flushRows();
     this.batch?.nextIds.clear();
-    this.addDf(
-      unpackVector(row.vec).map(([termId]) => termId),
-      -1,
-    );
+    this.addDf(unpackVector(row.vec), -1);
     this.fts(row.source_no, true).remove.run(row.id);
     this.stmts.deleteDoc.run(row.id);
     this.stats = {
