@@ -119,12 +119,20 @@ function engineImpl(job: ChildJob, dir: string, createdMs: Float64Array): Engine
     const db = fileDb(path);
     db.exec(SIMILARITY_SCHEMA_SQL);
     const index = new SqliteCandidateIndex(db, job.index);
+    const pool = index.createAnalysePool();
     return {
-      // A backfill: batches of 20,000 through upsertMany (one transaction each, grouped writes); includes tokenising.
-      insert: (batch) => index.upsertMany(batch.map((t) => t.doc)),
+      // A backfill: batches of 20,000 (one transaction each, grouped writes); includes tokenising, on a worker thread a piece ahead.
+      insert: (batch) =>
+        index.upsertManyPipelined(
+          batch.map((t) => t.doc),
+          pool,
+        ),
       query: (doc) => index.query({ doc, createdBefore: doc.createdAt, createdAfter: new Date(after).toISOString(), limit: TOP }).map((c) => Number(c.key.slice('bench:'.length))),
       finish: () => ({ ...checkpointed(db, true), terms: (db.prepare('SELECT count(*) AS n FROM sim_terms').get() as { n: number }).n }),
-      close: () => db.close(),
+      close: () => {
+        void pool.close();
+        db.close();
+      },
     };
   }
   if (job.engine === 'fts5' || job.engine === 'fts5-contentless') {

@@ -1,6 +1,21 @@
 import type Database from 'better-sqlite3';
+import { AnalysePool } from './analyse-pool.js';
 import { averageLengths, compareCandidates } from './memory-index.js';
-import { analyse, combineScore, DEFAULT_RECENCY, DEFAULT_SCORING, recencyFactor, fieldEquals, idf, matchFields, scoreText, selfScore, termWeights, type ScoringParams } from './scoring.js';
+import {
+  analyse,
+  type AnalysedDoc,
+  combineScore,
+  DEFAULT_RECENCY,
+  DEFAULT_SCORING,
+  recencyFactor,
+  fieldEquals,
+  idf,
+  matchFields,
+  scoreText,
+  selfScore,
+  termWeights,
+  type ScoringParams,
+} from './scoring.js';
 import { MASKABLE_TERM_KINDS, termKind, type MaskableTermKind } from './term-kind.js';
 import type { Candidate, CandidateIndex, CandidateQuery, IndexedDoc, SimilarityDoc } from './types.js';
 
@@ -192,9 +207,12 @@ export class SqliteCandidateIndex implements CandidateIndex {
   private readonly sourceNos = new Map<string, number>();
   private readonly sourceIds = new Map<number, string>();
   private stats: StatsRow;
-  private readonly upsertTx: (docs: Iterable<SimilarityDoc>) => void;
-  /** Document frequencies changed in the current `upsertMany` batch, written once at its end. */
-  private pendingDf: Set<number> | undefined;
+  private readonly upsertTx: (docs: Iterable<SimilarityDoc>, pool?: AnalysePool) => void;
+  /** State of the `upsertMany` batch being written (undefined outside one). */
+  private batch: WriteBatch | undefined;
+  /** Multi-row INSERT statements (ROWS_PER_INSERT rows each): sim_docs, and each source's FTS5 table. */
+  private insertDocsMany: Database.Statement<unknown[]> | undefined;
+  private readonly ftsInsertMany = new Map<number, Database.Statement<unknown[]>>();
 
   constructor(
     private readonly db: Database.Database,
@@ -227,13 +245,41 @@ export class SqliteCandidateIndex implements CandidateIndex {
       count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sim_docs'),
     };
     this.stats = this.stmts.stats.get() ?? { docs: 0, title_len_sum: 0, body_len_sum: 0 };
-    this.upsertTx = db.transaction((docs: Iterable<SimilarityDoc>) => {
-      this.pendingDf = new Set();
+    this.upsertTx = db.transaction((docs: Iterable<SimilarityDoc>, pool?: AnalysePool) => {
+      this.batch = new WriteBatch();
       try {
-        for (const doc of docs) this.upsertInner(doc);
+        // Chunks of distinct keys: one SELECT finds the previous versions of a whole chunk; a key
+        // seen again starts a new chunk, so it finds the version written just before (flushed).
+        let chunk: SimilarityDoc[] = [];
+        let tokens: (AnalysedDoc | undefined)[] = [];
+        const keys = new Set<string>();
+        const add = (doc: SimilarityDoc, analysed: AnalysedDoc | undefined): void => {
+          if (chunk.length === KEYS_PER_LOOKUP || keys.has(doc.key)) {
+            this.upsertChunk(chunk, tokens);
+            chunk = [];
+            tokens = [];
+            keys.clear();
+          }
+          chunk.push(doc);
+          tokens.push(analysed);
+          keys.add(doc.key);
+        };
+        if (pool) {
+          // The worker tokenises the next piece while this thread writes the current one.
+          const all = [...docs];
+          if (all.length > 0) pool.request(all.slice(0, PIPELINE_PIECE));
+          for (let at = 0; at < all.length; at += PIPELINE_PIECE) {
+            const analysed = pool.receive();
+            if (at + PIPELINE_PIECE < all.length) pool.request(all.slice(at + PIPELINE_PIECE, at + 2 * PIPELINE_PIECE));
+            for (let i = 0; i < analysed.length; i++) add(all[at + i] as SimilarityDoc, analysed[i]);
+          }
+        } else for (const doc of docs) add(doc, undefined);
+        this.upsertChunk(chunk, tokens);
+        this.flushRows();
         this.flushPending();
       } finally {
-        this.pendingDf = undefined;
+        this.batch = undefined;
+        pool?.drain();
       }
     });
     if (db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sim_docs_v1'`).get()) this.convertLegacy();
@@ -257,6 +303,25 @@ export class SqliteCandidateIndex implements CandidateIndex {
     }
   }
 
+  /**
+   * `upsertMany` with the tokenising done by `pool`'s worker thread, a piece ahead of the writes
+   * (same rows and scores: the weights are still computed here, in order). For backfills on a
+   * machine with a spare core; the pool comes from {@link createAnalysePool}.
+   */
+  upsertManyPipelined(docs: Iterable<SimilarityDoc>, pool: AnalysePool): void {
+    try {
+      this.upsertTx(docs, pool);
+    } catch (e) {
+      this.reloadState();
+      throw e;
+    }
+  }
+
+  /** A tokenising worker for {@link upsertManyPipelined}, with this index's scoring parameters. Close it when done. */
+  createAnalysePool(): AnalysePool {
+    return new AnalysePool(this.options.scoring);
+  }
+
   private reloadState(): void {
     this.terms.clear();
     this.termIds.clear();
@@ -264,25 +329,44 @@ export class SqliteCandidateIndex implements CandidateIndex {
     this.sourceNos.clear();
     this.sourceIds.clear();
     this.ftsStmts.clear();
+    this.ftsInsertMany.clear();
     this.stats = this.stmts.stats.get() ?? { docs: 0, title_len_sum: 0, body_len_sum: 0 };
   }
 
   private flushPending(): void {
-    const pending = this.pendingDf;
-    if (!pending) return;
-    const ids = [...pending].sort((a, b) => a - b);
+    const batch = this.batch;
+    if (!batch) return;
+    const ids = batch.dfIds.sort((a, b) => a - b);
     for (const id of ids) this.stmts.setDf.run(this.terms.df(id), id);
     this.stmts.setStats.run(this.stats.docs, this.stats.title_len_sum, this.stats.body_len_sum);
-    pending.clear();
   }
 
-  private upsertInner(doc: SimilarityDoc): void {
+  /** Upserts tickets of distinct keys in order, their previous versions read in one statement. */
+  private upsertChunk(chunk: readonly SimilarityDoc[], tokens: readonly (AnalysedDoc | undefined)[]): void {
+    if (chunk.length === 0) return;
+    // Rows still buffered must be in SQLite for the lookup (a key repeated from an earlier chunk).
+    this.flushRows();
+    // Padded to the statement's size with the first key again (IN ignores repeats).
+    const keys = chunk.map((d) => d.key);
+    for (let i = keys.length; i < KEYS_PER_LOOKUP; i++) keys.push(keys[0] ?? '');
+    const previous = new Map<string, DocRow>();
+    for (const row of this.docsByKeys().all(...keys)) previous.set(row.key, row);
+    chunk.forEach((doc, i) => this.upsertInner(doc, previous.get(doc.key), tokens[i]));
+  }
+
+  private docsByKeysStmt: Database.Statement<string[], DocRow> | undefined;
+
+  private docsByKeys(): Database.Statement<string[], DocRow> {
+    this.docsByKeysStmt ??= this.db.prepare<string[], DocRow>(`SELECT * FROM sim_docs WHERE key IN (${Array<string>(KEYS_PER_LOOKUP).fill('?').join(', ')})`);
+    return this.docsByKeysStmt;
+  }
+
+  private upsertInner(doc: SimilarityDoc, previous: DocRow | undefined, tokens: AnalysedDoc | undefined): void {
     const createdMs = Date.parse(doc.createdAt);
     if (!Number.isFinite(createdMs)) throw new Error(`Similarity index: ticket ${doc.key} has an unparseable createdAt "${doc.createdAt}"`);
-    const previous = this.stmts.docByKey.get(doc.key);
     if (previous) this.removeRow(previous);
 
-    const analysed = analyse(doc, this.options.scoring);
+    const analysed = tokens ?? analyse(doc, this.options.scoring);
     const avg = averageLengths(this.stats.docs, this.stats.title_len_sum, this.stats.body_len_sum);
     const vec = termWeights(analysed, avg, this.options.scoring);
     this.insertRow(
@@ -300,34 +384,35 @@ export class SqliteCandidateIndex implements CandidateIndex {
         cluster_key: previous?.cluster_key ?? null,
       },
       createdMs,
-      [...vec].map(([term, weight]) => [this.termId(term, true), weight]),
+      this.entriesOf(vec),
     );
+  }
+
+  /** A term vector keyed by term id (terms new to the index are added). */
+  private entriesOf(vec: ReadonlyMap<string, number>): [number, number][] {
+    const entries: [number, number][] = [];
+    for (const [term, weight] of vec) entries.push([this.termId(term, true), weight]);
+    return entries;
   }
 
   /** Writes the ticket's row and postings under a fresh time-ordered id and counts its terms. */
   private insertRow(row: Omit<DocRow, 'id' | 'vec'>, createdMs: number, entries: [number, number][]): void {
     entries.sort((a, b) => a[0] - b[0]);
-    this.addDf(
-      entries.map(([id]) => id),
-      1,
-    );
+    this.addDf(entries, 1);
     const id = this.nextRowId(createdMs);
-    this.stmts.insertDoc.run(
-      id,
-      row.key,
-      row.source_no,
-      row.native_id,
-      row.number,
-      row.version,
-      row.created_at,
-      row.fields,
-      row.title_len,
-      row.body_len,
-      packVector(entries),
-      row.root_key,
-      row.cluster_key,
-    );
-    this.fts(row.source_no, true).insert.run(id, entries.map(([termId]) => termId.toString(36)).join(' '));
+    const batch = this.batch;
+    if (!batch) throw new Error('Similarity index: write outside upsertMany');
+    batch.docs.push(id, row.key, row.source_no, row.native_id, row.number, row.version, row.created_at, row.fields, row.title_len, row.body_len, packVector(entries), row.root_key, row.cluster_key);
+    if (batch.docs.length === ROWS_PER_INSERT * DOC_COLUMNS) this.flushDocs(batch);
+    let text = '';
+    for (let i = 0; i < entries.length; i++) text += (i === 0 ? '' : ' ') + (entries[i] as [number, number])[0].toString(36);
+    let fts = batch.fts.get(row.source_no);
+    if (!fts) {
+      this.fts(row.source_no, true); // creates the table on the source's first write
+      batch.fts.set(row.source_no, (fts = []));
+    }
+    fts.push(id, text);
+    if (fts.length === ROWS_PER_INSERT * 2) this.flushFts(row.source_no, fts);
     this.stats = {
       docs: this.stats.docs + 1,
       title_len_sum: this.stats.title_len_sum + row.title_len,
@@ -335,7 +420,70 @@ export class SqliteCandidateIndex implements CandidateIndex {
     };
   }
 
+  /** Writes the rows buffered in the batch (multi-row INSERTs when full, else one by one). */
+  private flushRows(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    this.flushDocs(batch);
+    for (const [sourceNo, rows] of batch.fts) this.flushFts(sourceNo, rows);
+  }
+
+  private flushDocs(batch: WriteBatch): void {
+    const rows = batch.docs;
+    if (rows.length === ROWS_PER_INSERT * DOC_COLUMNS) {
+      this.insertDocsMany ??= this.db.prepare<unknown[]>(
+        `INSERT INTO sim_docs (id, key, source_no, native_id, number, version, created_at, fields, title_len, body_len, vec, root_key, cluster_key) VALUES ${Array<string>(ROWS_PER_INSERT)
+          .fill(`(${Array<string>(DOC_COLUMNS).fill('?').join(', ')})`)
+          .join(', ')}`,
+      );
+      this.insertDocsMany.run(rows);
+    } else for (let i = 0; i < rows.length; i += DOC_COLUMNS) this.stmts.insertDoc.run(rows.slice(i, i + DOC_COLUMNS));
+    rows.length = 0;
+  }
+
+  private flushFts(sourceNo: number, rows: unknown[]): void {
+    if (rows.length === ROWS_PER_INSERT * 2) {
+      let stmt = this.ftsInsertMany.get(sourceNo);
+      if (!stmt) {
+        stmt = this.db.prepare<unknown[]>(`INSERT INTO sim_fts_${sourceNo} (rowid, terms) VALUES ${Array<string>(ROWS_PER_INSERT).fill('(?, ?)').join(', ')}`);
+        this.ftsInsertMany.set(sourceNo, stmt);
+      }
+      stmt.run(rows);
+    } else {
+      const insert = this.fts(sourceNo, true).insert;
+      for (let i = 0; i < rows.length; i += 2) insert.run(rows[i] as number, rows[i + 1] as string);
+    }
+    rows.length = 0;
+  }
+
+  /**
+   * The next free id of the ticket's minute (see rowIdBase). In a batch, each minute's next id is
+   * kept in memory after its first lookup; every buffered row's minute has an entry (rows are
+   * flushed before the memory is cleared), so a lookup never misses a buffered id.
+   */
   private nextRowId(createdMs: number): number {
+    const batch = this.batch;
+    if (!batch) return this.nextRowIdSql(createdMs);
+    const base = rowIdBase(createdMs);
+    let next = batch.nextIds.get(base);
+    if (next === undefined) {
+      const last = this.stmts.lastIdFrom.get(base, base + SEQ);
+      next = last === null || last === undefined ? base : last + 1;
+    }
+    if (next < base + SEQ) {
+      batch.nextIds.set(base, next + 1);
+      return next;
+    }
+    // The minute is full: the id after every id from here on, which lands in a later minute (whose
+    // next id it becomes: nothing was above it).
+    batch.nextIds.set(base, next);
+    this.flushRows();
+    const id = this.nextRowIdSql(createdMs);
+    batch.nextIds.set(Math.floor(id / SEQ) * SEQ, id + 1);
+    return id;
+  }
+
+  private nextRowIdSql(createdMs: number): number {
     const base = rowIdBase(createdMs);
     const last = this.stmts.lastIdFrom.get(base, base + SEQ);
     if (last === null || last === undefined) return base;
@@ -344,21 +492,22 @@ export class SqliteCandidateIndex implements CandidateIndex {
     return (this.stmts.lastIdFrom.get(base, Number.MAX_SAFE_INTEGER) ?? base) + 1;
   }
 
-  /** Adds `delta` to the document frequency of each term (ids distinct); written to `sim_terms` at the end of the batch. */
-  private addDf(ids: readonly number[], delta: number): void {
-    const pending = this.pendingDf;
-    if (!pending) throw new Error('Similarity index: write outside upsertMany');
-    for (const id of ids) {
+  /** Adds `delta` to the document frequency of each term of a vector (ids distinct); written to `sim_terms` at the end of the batch. */
+  private addDf(entries: readonly (readonly [number, number])[], delta: number): void {
+    const batch = this.batch;
+    if (!batch) throw new Error('Similarity index: write outside upsertMany');
+    for (const [id] of entries) {
       this.terms.set(id, Math.max(0, this.dfOf(id) + delta));
-      pending.add(id);
+      batch.markDf(id);
     }
   }
 
   private removeRow(row: DocRow): void {
-    this.addDf(
-      unpackVector(row.vec).map(([termId]) => termId),
-      -1,
-    );
+    // As if each ticket were written alone: the freed id may be taken again, so the batch's
+    // next-id memory is dropped (after its rows are in SQLite, where the next lookups read).
+    this.flushRows();
+    this.batch?.nextIds.clear();
+    this.addDf(unpackVector(row.vec), -1);
     this.fts(row.source_no, true).remove.run(row.id);
     this.stmts.deleteDoc.run(row.id);
     this.stats = {
@@ -640,6 +789,40 @@ export class SqliteCandidateIndex implements CandidateIndex {
     const id = this.stmts.sourceById.get(sourceNo)?.source_id ?? `#${sourceNo}`;
     this.sourceIds.set(sourceNo, id);
     return id;
+  }
+}
+
+/** Tickets whose previous versions one SELECT reads; multi-row INSERTs' rows. */
+const KEYS_PER_LOOKUP = 128;
+const ROWS_PER_INSERT = 64;
+/** Tickets the tokenising worker is sent at a time (upsertManyPipelined). */
+const PIPELINE_PIECE = 1000;
+const DOC_COLUMNS = 13;
+
+/** What an `upsertMany` batch holds until it is written: buffered rows, next ids per minute, changed document frequencies. */
+class WriteBatch {
+  /** sim_docs rows, DOC_COLUMNS values each. */
+  readonly docs: unknown[] = [];
+  /** Per source number: FTS5 rows as (rowid, terms) pairs. */
+  readonly fts = new Map<number, unknown[]>();
+  /** Per minute base: the next id to try (base + SEQ or more: the minute is full). */
+  readonly nextIds = new Map<number, number>();
+  /** Term ids whose document frequency changed, each once (flags by id). */
+  readonly dfIds: number[] = [];
+  private dfFlags = new Uint8Array(1024);
+
+  markDf(id: number): void {
+    if (id >= this.dfFlags.length) {
+      let size = this.dfFlags.length;
+      while (size <= id) size *= 2;
+      const flags = new Uint8Array(size);
+      flags.set(this.dfFlags);
+      this.dfFlags = flags;
+    }
+    if (this.dfFlags[id] === 0) {
+      this.dfFlags[id] = 1;
+      this.dfIds.push(id);
+    }
   }
 }
 

@@ -68,6 +68,52 @@ describe('SqliteCandidateIndex', () => {
     expect(index.query({ doc: doc('q', NOW, 'keyboard keys'), createdBefore: NOW, limit: 10 }).map((c) => c.key)).toEqual(['t-jan']);
   });
 
+  it('writes a batch exactly as the same tickets upserted one by one (keys repeated in the batch, over 1,024 tickets in a minute)', () => {
+    const words = ['printer', 'email', 'vpn', 'laptop', 'password', 'monitor', 'outlook', 'teams', 'badge', 'wifi', 'disk', 'screen'];
+    const docs = [];
+    for (let i = 0; i < 1500; i++) {
+      // Keys repeat just before (same chunk) and far before (an earlier chunk); most tickets share one minute.
+      const key = i % 7 === 3 ? `k${i - 2}` : i % 11 === 5 && i > 300 ? `k${i - 300}` : `k${i}`;
+      const minute = i % 13 === 0 ? '2024-03-01T00:05:00Z' : '2024-03-01T00:00:30Z';
+      docs.push(doc(key, minute, `${words[i % 12]} ${words[(i * 5) % 12]} ticket ${i % 97}`, `body ${words[(i * 7) % 12]} ${i}`, {}, i % 5 === 0 ? 'jira' : 'snow'));
+    }
+    const one = sqliteIndex();
+    for (const d of docs) one.index.upsert(d);
+    const many = sqliteIndex();
+    many.index.upsertMany(docs.slice(0, 700));
+    many.index.upsertMany(docs.slice(700));
+    const dump = (db: typeof one.db) => ({
+      docs: db.prepare('SELECT id, key, source_no, vec FROM sim_docs ORDER BY id').all(),
+      terms: db.prepare('SELECT id, term, df FROM sim_terms ORDER BY id').all(),
+      stats: db.prepare('SELECT * FROM sim_stats').all(),
+    });
+
+    expect(dump(many.db)).toEqual(dump(one.db));
+    const q = { doc: doc('q', NOW, 'printer email ticket 5'), createdBefore: NOW, limit: 20 };
+    expect(many.index.query(q)).toEqual(one.index.query(q));
+  });
+
+  it('writes the same rows and scores when a worker thread tokenises (upsertManyPipelined)', async () => {
+    const words = ['printer', 'email', 'vpn', 'laptop', 'password', 'monitor', 'outlook', 'teams'];
+    const docs = Array.from({ length: 2500 }, (_, i) =>
+      doc(`k${i % 2300}`, `2024-03-0${1 + (i % 5)}T00:00:00Z`, `${words[i % 8]} ${words[(i * 3) % 8]} no ${i % 89}`, `body ${words[(i * 5) % 8]} INC00${i}`),
+    );
+    const plain = sqliteIndex();
+    plain.index.upsertMany(docs);
+    const piped = sqliteIndex();
+    const pool = piped.index.createAnalysePool();
+    try {
+      piped.index.upsertManyPipelined(docs, pool);
+    } finally {
+      await pool.close();
+    }
+    const dump = (db: typeof plain.db) => [db.prepare('SELECT id, key, vec FROM sim_docs ORDER BY id').all(), db.prepare('SELECT id, term, df FROM sim_terms ORDER BY id').all()];
+
+    expect(dump(piped.db)).toEqual(dump(plain.db));
+    const q = { doc: doc('q', NOW, 'printer email no 5'), createdBefore: NOW, limit: 20 };
+    expect(piped.index.query(q)).toEqual(plain.index.query(q));
+  });
+
   it('reports the root set by setRoot on candidates and keeps it across upserts', () => {
     const { index } = seeded();
     index.setRoot('t-may', 't-jan');
