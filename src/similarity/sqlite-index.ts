@@ -294,6 +294,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
    * any), with each term's document frequency written once. The way to load history in bulk.
    */
   upsertMany(docs: Iterable<SimilarityDoc>): void {
+    this.ensureFresh();
     try {
       this.upsertTx(docs);
     } catch (e) {
@@ -309,6 +310,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
    * machine with a spare core; the pool comes from {@link createAnalysePool}.
    */
   upsertManyPipelined(docs: Iterable<SimilarityDoc>, pool: AnalysePool): void {
+    this.ensureFresh();
     try {
       this.upsertTx(docs, pool);
     } catch (e) {
@@ -320,6 +322,18 @@ export class SqliteCandidateIndex implements CandidateIndex {
   /** A tokenising worker for {@link upsertManyPipelined}, with this index's scoring parameters. Close it when done. */
   createAnalysePool(): AnalysePool {
     return new AnalysePool(this.options.scoring);
+  }
+
+  /**
+   * The in-memory counts and term ids must match SQLite's. A rollback outside this class (a
+   * caller's transaction around an upsert that fails later) or another connection's write leaves
+   * them behind: the stats row (one primary-key read) tells, and the caches are dropped — else a
+   * term id SQLite hands out again would be read as the rolled-back term.
+   */
+  private ensureFresh(): void {
+    const row = this.stmts.stats.get();
+    if (row && row.docs === this.stats.docs && row.title_len_sum === this.stats.title_len_sum && row.body_len_sum === this.stats.body_len_sum) return;
+    this.reloadState();
   }
 
   private reloadState(): void {
@@ -464,32 +478,31 @@ export class SqliteCandidateIndex implements CandidateIndex {
   private nextRowId(createdMs: number): number {
     const batch = this.batch;
     if (!batch) return this.nextRowIdSql(createdMs);
-    const base = rowIdBase(createdMs);
-    let next = batch.nextIds.get(base);
-    if (next === undefined) {
-      const last = this.stmts.lastIdFrom.get(base, base + SEQ);
-      next = last === null || last === undefined ? base : last + 1;
+    // The ticket's own minute, or — when more than SEQ tickets share it (a bulk import with one
+    // time stamp) — the first later minute with room, never further: a query's window starts at
+    // the minute of its look-back and reads on from there. Each minute's next id is kept for the
+    // batch (rows not yet written are in no SQL answer); a minute is read from SQLite when the
+    // batch first meets it, before any row of the batch can be in it.
+    for (let base = rowIdBase(createdMs); ; base += SEQ) {
+      let next = batch.nextIds.get(base);
+      if (next === undefined) {
+        const last = this.stmts.lastIdFrom.get(base, base + SEQ);
+        next = last === null || last === undefined ? base : last + 1;
+      }
+      if (next < base + SEQ) {
+        batch.nextIds.set(base, next + 1);
+        return next;
+      }
+      batch.nextIds.set(base, next);
     }
-    if (next < base + SEQ) {
-      batch.nextIds.set(base, next + 1);
-      return next;
-    }
-    // The minute is full: the id after every id from here on, which lands in a later minute (whose
-    // next id it becomes: nothing was above it).
-    batch.nextIds.set(base, next);
-    this.flushRows();
-    const id = this.nextRowIdSql(createdMs);
-    batch.nextIds.set(Math.floor(id / SEQ) * SEQ, id + 1);
-    return id;
   }
 
   private nextRowIdSql(createdMs: number): number {
-    const base = rowIdBase(createdMs);
-    const last = this.stmts.lastIdFrom.get(base, base + SEQ);
-    if (last === null || last === undefined) return base;
-    if (last + 1 < base + SEQ) return last + 1;
-    // More than SEQ tickets in this minute: the next free id after every id from here on.
-    return (this.stmts.lastIdFrom.get(base, Number.MAX_SAFE_INTEGER) ?? base) + 1;
+    for (let base = rowIdBase(createdMs); ; base += SEQ) {
+      const last = this.stmts.lastIdFrom.get(base, base + SEQ);
+      if (last === null || last === undefined) return base;
+      if (last + 1 < base + SEQ) return last + 1;
+    }
   }
 
   /** Adds `delta` to the document frequency of each term of a vector (ids distinct); written to `sim_terms` at the end of the batch. */
@@ -548,6 +561,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
   }
 
   query(q: CandidateQuery): Candidate[] {
+    this.ensureFresh();
     const { scoring, maxQueryTerms, maxPostingsPerQuery, maxDocFrequency, rescoreMin } = this.options;
     const n = Math.max(this.stats.docs, 1);
     const avg = averageLengths(this.stats.docs, this.stats.title_len_sum, this.stats.body_len_sum);
@@ -571,8 +585,10 @@ export class SqliteCandidateIndex implements CandidateIndex {
     const before = Date.parse(q.createdBefore);
     const after = q.createdAfter === undefined ? -Infinity : Date.parse(q.createdAfter);
     const lo = Number.isFinite(after) ? rowIdBase(after) : Number.MIN_SAFE_INTEGER;
-    // Tickets spilled past their minute's ids (see rowIdBase) are found up to a minute late.
-    const hi = rowIdBase(before) + 2 * SEQ;
+    // No upper row-id bound: a ticket of a full minute has an id in a later minute's range (see
+    // nextRowId), however many share its minute; the exact bound is checked on created_at below.
+    // Tickets newer than the query are few where it matters (the daemon asks about new tickets).
+    const hi = Number.MAX_SAFE_INTEGER;
     const tables = (q.sourceIds ?? [q.doc.sourceId])
       .map((s) => this.sourceNo(s, false))
       .filter((s): s is number => s !== undefined)
@@ -605,13 +621,33 @@ export class SqliteCandidateIndex implements CandidateIndex {
       }
     }
     const acc = new Map<number, number>();
-    for (const { id, weight } of chosen) {
-      const match = `"${id.toString(36)}"`;
-      for (const t of tables) for (const docId of t.match.all(match, lo, hi)) acc.set(docId, (acc.get(docId) ?? 0) + weight);
+    const read = (terms: readonly { id: number; weight: number }[]): void => {
+      for (const { id, weight } of terms) {
+        const match = `"${id.toString(36)}"`;
+        for (const t of tables) for (const docId of t.match.all(match, lo, hi)) acc.set(docId, (acc.get(docId) ?? 0) + weight);
+      }
+    };
+    read(chosen);
+    const poolSize = Math.max(rescoreMin, q.limit * 5);
+    if (acc.size < poolSize) {
+      // The rare terms reached few tickets (one rare word beside common ones — "… laptop
+      // kumquat"): the other terms, common ones included, are read too while they fit the budget,
+      // so a copy sharing only the common words is still scored.
+      const done = new Set(chosen.map((t) => t.id));
+      budget = Math.max(0, maxPostingsPerQuery - chosen.reduce((sum, t) => sum + t.df, 0));
+      read(
+        [...known]
+          .sort((a, b) => b.weight - a.weight)
+          .filter((t) => {
+            if (done.has(t.id) || t.df > budget) return false;
+            budget -= t.df;
+            return true;
+          }),
+      );
     }
 
     // 2. Exact re-scoring of the best partial scores with their full vectors; filters applied here.
-    const pool = topEntries(acc, Math.max(rescoreMin, q.limit * 5));
+    const pool = topEntries(acc, poolSize);
     const weights = q.fieldWeights ?? {};
     const recency = q.recency ?? DEFAULT_RECENCY;
     const queryMs = Date.parse(q.doc.createdAt);
