@@ -1,4 +1,16 @@
-import type { CandidateQuery, DuplicateCandidate, HistoryChanges, HistoryStore, IndexDoc, IndexedTicket, PatternEvent, PatternProblem, ResolvedRecord, SimilarityDoc } from '../model/history.js';
+import {
+  indexedTicket,
+  type CandidateQuery,
+  type DuplicateCandidate,
+  type HistoryChanges,
+  type HistoryStore,
+  type IndexDoc,
+  type IndexedTicket,
+  type PatternEvent,
+  type PatternProblem,
+  type ResolvedRecord,
+  type SimilarityDoc,
+} from '../model/history.js';
 import { assignCluster } from '../similarity/cluster.js';
 import { MemoryCandidateIndex } from '../similarity/memory-index.js';
 
@@ -31,14 +43,7 @@ export class MemoryHistoryStore implements HistoryStore {
 
   async candidates(query: CandidateQuery): Promise<DuplicateCandidate[]> {
     return this.index_.query(query).map((c) => ({
-      key: c.key,
-      sourceId: c.sourceId,
-      nativeId: c.nativeId,
-      number: c.number,
-      version: c.version,
-      createdAt: c.createdAt,
-      title: this.titles.get(c.key) ?? '',
-      ...this.resolvedOf(c.key),
+      ...indexedTicket(c, this.titles.get(c.key) ?? '', this.resolvedOf(c.key)),
       score: c.score,
       textScore: c.textScore,
       sharedTerms: c.sharedTerms,
@@ -49,21 +54,12 @@ export class MemoryHistoryStore implements HistoryStore {
   async indexed(key: string): Promise<IndexedTicket | undefined> {
     const doc = this.index_.get(key);
     if (!doc) return undefined;
-    return {
-      key: doc.key,
-      sourceId: doc.sourceId,
-      nativeId: doc.nativeId,
-      number: doc.number,
-      version: doc.version,
-      createdAt: doc.createdAt,
-      title: this.titles.get(key) ?? '',
-      ...this.resolvedOf(key),
-    };
+    return indexedTicket(doc, this.titles.get(key) ?? '', this.resolvedOf(key));
   }
 
-  private resolvedOf(key: string): { resolved?: ResolvedRecord } {
+  private resolvedOf(key: string): ResolvedRecord | undefined {
     const resolved = this.resolutions.get(key);
-    return resolved ? { resolved: { ...resolved } } : {};
+    return resolved ? { ...resolved } : undefined;
   }
 
   async indexedCount(): Promise<number> {

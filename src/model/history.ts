@@ -86,6 +86,11 @@ export interface IndexedTicket {
   resolved?: ResolvedRecord;
 }
 
+/** An indexed ticket as a history store hands it out: the index's identity fields, its title and, when it was resolved, how. */
+export function indexedTicket(doc: Omit<IndexedTicket, 'title' | 'resolved'>, title: string, resolved: ResolvedRecord | undefined): IndexedTicket {
+  return { key: doc.key, sourceId: doc.sourceId, nativeId: doc.nativeId, number: doc.number, version: doc.version, createdAt: doc.createdAt, title, ...(resolved ? { resolved } : {}) };
+}
+
 export interface DuplicateCandidate extends IndexedTicket {
   score: number;
   textScore: number;

@@ -79,8 +79,8 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
-// . , ; : ! ? after a token: part of no token shape.
-function isTrailing(c: number): boolean {
+// . , ; : ! ? after a token: part of no token shape (the tokeniser's chunks end the same way).
+export function isTrailing(c: number): boolean {
   return c === 46 || c === 44 || c === 59 || c === 58 || c === 33 || c === 63;
 }
 
@@ -102,7 +102,9 @@ function alnumRunEnd(chunk: string, from: number): number {
 }
 
 // Ticket numbers of ServiceNow-style desks: a fixed prefix and 5+ digits (the pattern's ticket alternative).
-const DESK_TICKET = /^(?:INC|RITM|REQ|CHG|PRB|TASK|SCTASK|KB|PTASK)\d{5,}$/;
+/** ServiceNow-style record numbers: a table prefix and 5+ digits (INC0012345). */
+export const DESK_TICKET_PREFIXES = 'INC|RITM|REQ|CHG|PRB|TASK|SCTASK|KB|PTASK';
+const DESK_TICKET = new RegExp(`^(?:${DESK_TICKET_PREFIXES})\\d{5,}$`);
 
 /** A letter, then letters, digits and underscores: a desk ticket number, a hex id, else a word. */
 function alnumWord(body: string): boolean {

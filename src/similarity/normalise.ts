@@ -1,4 +1,4 @@
-import { alnumKind, scanShape, type HostNames } from './chunk-shapes.js';
+import { alnumKind, DESK_TICKET_PREFIXES, isTrailing, scanShape, type HostNames } from './chunk-shapes.js';
 import { lightStem } from './stem.js';
 import { STOP_WORDS } from './stopwords.js';
 
@@ -90,7 +90,7 @@ const TOKEN_ALTERNATIVES = [
   String.raw`(\b(?:https?|ftp|file|hdfs|s3a?|wasbs?|abfss?|gs|webhdfs|jdbc:[a-z]+):\/\/[^\s<>"'()\]\[{}]+|\bwww\.[^\s<>"'()]+)`,
   String.raw`(\b[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)`,
   String.raw`(\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b)`,
-  String.raw`(\b(?:CVE-\d{4}-\d{4,7}|[A-Z][A-Z0-9]{1,15}-\d{1,7}|(?:INC|RITM|REQ|CHG|PRB|TASK|SCTASK|KB|PTASK)\d{5,})\b)`,
+  String.raw`(\b(?:CVE-\d{4}-\d{4,7}|[A-Z][A-Z0-9]{1,15}-\d{1,7}|(?:${DESK_TICKET_PREFIXES})\d{5,})\b)`,
   String.raw`(\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b)`,
   String.raw`(\b(?:0x)?(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b)`,
   String.raw`(\bv?\d+(?:\.\d+){1,3}(?:-[A-Za-z]+\d*)?\b)`,
@@ -317,7 +317,7 @@ const TLD_POSITION = /^(.*[/\\])?([\w$-]+\.([A-Za-z]{2}):\d{1,6}(?::\d{1,6})?)[.
 function sourcePositionWithTld(text: string, start: number, end: number, prevStart: number, prevEnd: number, options: NormaliseOptions, out: string[], forms: string[] | undefined): boolean {
   // Cheap tests first: the chunk ends in digits (before trailing punctuation) and holds a colon.
   let last = end - 1;
-  while (last > start && isTrailingPunctuation(text.charCodeAt(last))) last--;
+  while (last > start && isTrailing(text.charCodeAt(last))) last--;
   const c = text.charCodeAt(last);
   if (c < 48 || c > 57) return false;
   let colon = false;
@@ -428,7 +428,7 @@ function mayHoldTokens(text: string, start: number, end: number): boolean {
       if (digits === j - start) digits++;
       alnum = true;
     } else if (((c | 32) >= 97 && (c | 32) <= 122) || c === 95) return true;
-    else if (digits === j - start && !isTrailingPunctuation(c)) digits = -1;
+    else if (digits === j - start && !isTrailing(c)) digits = -1;
   }
   if (!alnum) return false;
   // Digits then trailing punctuation only: a number of 5+ digits is an id, shorter ones are noise.
@@ -436,12 +436,12 @@ function mayHoldTokens(text: string, start: number, end: number): boolean {
 }
 
 function onlyTrailing(text: string, from: number, end: number): boolean {
-  for (let j = from; j < end; j++) if (!isTrailingPunctuation(text.charCodeAt(j))) return false;
+  for (let j = from; j < end; j++) if (!isTrailing(text.charCodeAt(j))) return false;
   return true;
 }
 
 // ASCII character classes for the scan. Separators: white space and the brackets and quotes a
-// URL cannot contain (where chunks end). Trailing: . , ; : ! ? (see isTrailingPunctuation).
+// URL cannot contain (where chunks end). Trailing: . , ; : ! ? (see isTrailing).
 const OTHER = 0;
 const SEPARATOR = 1;
 const LOWER = 2;
@@ -451,27 +451,12 @@ const TRAILING = 5;
 const CHAR_CLASS = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
-  CHAR_CLASS[c] = ' \t\n\r\v\f<>"\'()[]{}'.includes(ch)
-    ? SEPARATOR
-    : c >= 97 && c <= 122
-      ? LOWER
-      : c >= 65 && c <= 90
-        ? UPPER
-        : c >= 48 && c <= 57
-          ? DIGIT
-          : isTrailingPunctuation(c)
-            ? TRAILING
-            : OTHER;
+  CHAR_CLASS[c] = ' \t\n\r\v\f<>"\'()[]{}'.includes(ch) ? SEPARATOR : c >= 97 && c <= 122 ? LOWER : c >= 65 && c <= 90 ? UPPER : c >= 48 && c <= 57 ? DIGIT : isTrailing(c) ? TRAILING : OTHER;
 }
 
 function isSeparator(c: number): boolean {
   if (c < 128) return CHAR_CLASS[c] === SEPARATOR;
   return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
-}
-
-// . , ; : ! ? end a word without being part of any token shape.
-function isTrailingPunctuation(c: number): boolean {
-  return c === 46 || c === 44 || c === 59 || c === 58 || c === 33 || c === 63;
 }
 
 /** File "/usr/lib/python3/foo.py", line 12 → foo.py:12 (the frame's words follow as usual). */

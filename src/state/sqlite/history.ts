@@ -1,5 +1,17 @@
 import type Database from 'better-sqlite3';
-import type { CandidateQuery, DuplicateCandidate, HistoryChanges, HistoryStore, IndexDoc, IndexedTicket, PatternEvent, PatternProblem, ResolvedRecord, SimilarityDoc } from '../../model/history.js';
+import {
+  indexedTicket,
+  type CandidateQuery,
+  type DuplicateCandidate,
+  type HistoryChanges,
+  type HistoryStore,
+  type IndexDoc,
+  type IndexedTicket,
+  type PatternEvent,
+  type PatternProblem,
+  type ResolvedRecord,
+  type SimilarityDoc,
+} from '../../model/history.js';
 import { assignCluster } from '../../similarity/cluster.js';
 import { SqliteCandidateIndex } from '../../similarity/sqlite-index.js';
 import type { WriteTransaction } from './lease.js';
@@ -106,14 +118,7 @@ export class SqliteHistoryStore implements HistoryStore {
 
   async candidates(query: CandidateQuery): Promise<DuplicateCandidate[]> {
     return this.index_.query(query).map((c) => ({
-      key: c.key,
-      sourceId: c.sourceId,
-      nativeId: c.nativeId,
-      number: c.number,
-      version: c.version,
-      createdAt: c.createdAt,
-      title: this.stmts.title.get(c.key)?.title ?? '',
-      ...this.resolvedOf(c.key),
+      ...indexedTicket(c, this.stmts.title.get(c.key)?.title ?? '', this.resolvedOf(c.key)),
       score: c.score,
       textScore: c.textScore,
       sharedTerms: c.sharedTerms,
@@ -124,22 +129,13 @@ export class SqliteHistoryStore implements HistoryStore {
   async indexed(key: string): Promise<IndexedTicket | undefined> {
     const doc = this.index_.get(key);
     if (!doc) return undefined;
-    return {
-      key: doc.key,
-      sourceId: doc.sourceId,
-      nativeId: doc.nativeId,
-      number: doc.number,
-      version: doc.version,
-      createdAt: doc.createdAt,
-      title: this.stmts.title.get(key)?.title ?? '',
-      ...this.resolvedOf(key),
-    };
+    return indexedTicket(doc, this.stmts.title.get(key)?.title ?? '', this.resolvedOf(key));
   }
 
-  private resolvedOf(key: string): { resolved?: ResolvedRecord } {
+  private resolvedOf(key: string): ResolvedRecord | undefined {
     const row = this.stmts.resolved.get(key);
-    if (!row) return {};
-    return { resolved: { resolvedAt: row.resolved_at, ...(row.code !== null ? { code: row.code } : {}), ...(row.notes !== null ? { notes: row.notes } : {}) } };
+    if (!row) return undefined;
+    return { resolvedAt: row.resolved_at, ...(row.code !== null ? { code: row.code } : {}), ...(row.notes !== null ? { notes: row.notes } : {}) };
   }
 
   async cluster(doc: SimilarityDoc & { title: string }, options: { threshold: number; createdAfter: string }): Promise<{ key: string; number: string }> {
