@@ -418,8 +418,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
     if (!batch) throw new Error('Similarity index: write outside upsertMany');
     batch.docs.push(id, row.key, row.source_no, row.native_id, row.number, row.version, row.created_at, row.fields, row.title_len, row.body_len, packVector(entries), row.root_key, row.cluster_key);
     if (batch.docs.length === ROWS_PER_INSERT * DOC_COLUMNS) this.flushDocs(batch);
-    let text = '';
-    for (let i = 0; i < entries.length; i++) text += (i === 0 ? '' : ' ') + (entries[i] as [number, number])[0].toString(36);
+    const text = ftsText(entries);
     let fts = batch.fts.get(row.source_no);
     if (!fts) {
       this.fts(row.source_no, true); // creates the table on the source's first write
@@ -623,7 +622,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
     const acc = new Map<number, number>();
     const read = (terms: readonly { id: number; weight: number }[]): void => {
       for (const { id, weight } of terms) {
-        const match = `"${id.toString(36)}"`;
+        const match = `"${ftsTerm(id)}"`;
         for (const t of tables) for (const docId of t.match.all(match, lo, hi)) acc.set(docId, (acc.get(docId) ?? 0) + weight);
       }
     };
@@ -753,7 +752,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
             row.root_key,
             row.cluster_key,
           );
-          this.fts(row.source_no, true).insert.run(id, entries.map(([termId]) => termId.toString(36)).join(' '));
+          this.fts(row.source_no, true).insert.run(id, ftsText(entries));
           cursor = [row.created_ms, row.id];
         }
       }
@@ -946,4 +945,16 @@ function unpackLegacyVector(buf: Buffer): [number, number][] {
   const out = new Array<[number, number]>(count);
   for (let i = 0; i < count; i++) out[i] = [buf.readUInt32LE(i * 4), buf.readFloatLE(count * 4 + i * 4)];
   return out;
+}
+
+/** A term as the FTS5 tables hold it: its id in base 36 (the `ascii` tokenizer keeps it whole). Writers and queries both use this. */
+function ftsTerm(id: number): string {
+  return id.toString(36);
+}
+
+/** A ticket's FTS5 text: its term ids (sorted vector entries), space-separated. */
+function ftsText(entries: readonly (readonly [number, number])[]): string {
+  let text = '';
+  for (let i = 0; i < entries.length; i++) text += (i === 0 ? '' : ' ') + ftsTerm((entries[i] as readonly [number, number])[0]);
+  return text;
 }
