@@ -133,12 +133,31 @@ function deskNoise(rand: () => number, i: number, tickets: number, reporter = fa
   return lines.join('\n');
 }
 
-/** A synthetic ticket and its text without the desk noise (title + body: what twins share). */
+/** Which pool texts a synthetic ticket was built from: its content is rebuilt from these (see contentOf). */
+export interface DeskParts {
+  title: number;
+  body: number;
+  /** The body whose first 300 characters were appended, or -1. */
+  body2: number;
+}
+
+/** A synthetic ticket and its text without the desk noise. */
 export interface DeskTicket {
   doc: SimilarityDoc;
   /** The real body (one, sometimes with part of a second) before the desk noise was appended. */
   body: string;
   createdMs: number;
+  parts: DeskParts;
+}
+
+function joinBody(pool: Pool, body: number, body2: number): string {
+  const first = pool.bodies[body] ?? '';
+  return body2 < 0 ? first : `${first}\n${(pool.bodies[body2] ?? '').slice(0, 300)}`;
+}
+
+/** A ticket's content — title and body, without the desk noise — from its parts. */
+export function contentOf(pool: Pool, parts: DeskParts): string {
+  return `${pool.titles[parts.title] ?? ''}\n${joinBody(pool, parts.body, parts.body2)}`;
 }
 
 /**
@@ -146,13 +165,15 @@ export interface DeskTicket {
  * the daemon indexes them). Title and body are real ones recombined, plus desk noise.
  */
 function syntheticTicket(pool: Pool, rand: () => number, i: number, tickets: number): DeskTicket {
-  const pick = (xs: string[]): string => xs[Math.floor(rand() * xs.length)] ?? '';
+  const pick = (n: number): number => Math.floor(rand() * n);
   // A body is one real body, sometimes followed by part of another: recombination gives
   // millions of distinct tickets with real vocabulary and real term frequencies.
-  let body = pick(pool.bodies);
-  if (rand() < 0.3) body += `\n${pick(pool.bodies).slice(0, 300)}`;
+  const bodyNo = pick(pool.bodies.length);
+  const body2No = rand() < 0.3 ? pick(pool.bodies.length) : -1;
+  const body = joinBody(pool, bodyNo, body2No);
   const noise = deskNoise(rand, i, tickets);
   const createdMs = END_MS - SPAN_MS + Math.floor(((i + rand()) / tickets) * SPAN_MS);
+  const parts: DeskParts = { title: pick(pool.titles.length), body: bodyNo, body2: body2No };
   const doc: SimilarityDoc = {
     key: `bench:${i}`,
     sourceId: 'bench',
@@ -160,11 +181,11 @@ function syntheticTicket(pool: Pool, rand: () => number, i: number, tickets: num
     number: `INC${String(i).padStart(7, '0')}`,
     version: '1',
     createdAt: new Date(createdMs).toISOString(),
-    title: pick(pool.titles),
+    title: pool.titles[parts.title] ?? '',
     description: noise ? `${body}\n${noise}` : body,
     fields: { requester: `user${Math.floor(rand() * 5000)}`, category: `cat${Math.floor(rand() * 20)}` },
   };
-  return { doc, body, createdMs };
+  return { doc, body, createdMs, parts };
 }
 
 /** Streams the same desk of `tickets` (seeded) in batches, in creation order: ticket i is row i + 1. */
@@ -199,12 +220,18 @@ export function plantedOriginals(tickets: number, count: number): number[] {
   return out;
 }
 
+/** A planted query: the near-copy, and its content (title and body without its desk noise). */
+export interface PlantedQuery {
+  doc: SimilarityDoc;
+  content: string;
+}
+
 /**
  * "The same issue reported again by someone else": the original's title with a word dropped or
  * two words swapped, its body with ~20% of the words dropped, 3 replaced by other desk words and
  * 2 adjacent pairs swapped, and fresh desk noise (asset tag, reporter…), not the original's.
  */
-export function nearCopy(pool: Pool, original: DeskTicket, rand: () => number, key: string, tickets: number): SimilarityDoc {
+export function nearCopy(pool: Pool, original: DeskTicket, rand: () => number, key: string, tickets: number): PlantedQuery {
   const int = (n: number): number => Math.floor(rand() * n);
   const title = original.doc.title.split(/\s+/).filter((w) => w !== '');
   if (title.length > 2 && rand() < 0.5) title.splice(int(title.length), 1);
@@ -219,7 +246,7 @@ export function nearCopy(pool: Pool, original: DeskTicket, rand: () => number, k
     [body[j], body[j + 1]] = [body[j + 1] ?? '', body[j] ?? ''];
   }
   const noise = deskNoise(rand, tickets, tickets, true);
-  return {
+  const doc: SimilarityDoc = {
     key,
     sourceId: 'bench',
     nativeId: key,
@@ -230,6 +257,7 @@ export function nearCopy(pool: Pool, original: DeskTicket, rand: () => number, k
     description: `${body.join(' ')}\n${noise}`,
     fields: { requester: `user${int(5000)}`, category: `cat${int(20)}` },
   };
+  return { doc, content: `${doc.title}\n${body.join(' ')}` };
 }
 
 /** A fresh ticket at END_MS (no planted original): a recombined ticket like the desk's. */
@@ -238,7 +266,19 @@ export function freshQuery(pool: Pool, rand: () => number, i: number, tickets: n
   return { ...t.doc, key: `bench:q${i}`, nativeId: `q${i}`, number: `Q${i}`, createdAt: new Date(END_MS).toISOString() };
 }
 
-/** Title and body without desk noise: two tickets with the same one are twins. */
-export function twinKey(title: string, body: string): string {
-  return `${title}\u0000${body}`;
+/**
+ * How close two contents are, by their plain words (Jaccard: shared distinct words / all
+ * distinct words), independent of any engine's tokeniser and weights. A planted query's answer
+ * counts as found when it is the original or a ticket at least this close to the query's content
+ * as the original is: recombination gives a 1M desk ~125 tickets per title and per body, and
+ * when the copy has lost what set its original apart (a generic title, a short body mostly
+ * rewritten), a ticket the query is as close to is as right an answer as the original.
+ */
+export function closeness(a: readonly string[] | string, b: string): number {
+  const x = new Set(typeof a === 'string' ? plainWords(a) : a);
+  const y = plainWords(b);
+  let shared = 0;
+  for (const w of y) if (x.has(w)) shared++;
+  const union = x.size + y.length - shared;
+  return union === 0 ? 0 : shared / union;
 }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { dataDir } from '../../../src/sandbox/data-dir.js';
-import { loadHadoop, lookBackRange, nearCopy, plantedOriginals, prng, reportedFirst, type DeskTicket, type Pool } from '../../../bench/similarity-data.js';
+import { closeness, contentOf, loadHadoop, lookBackRange, nearCopy, plantedOriginals, prng, reportedFirst, type DeskTicket, type Pool } from '../../../bench/similarity-data.js';
 import { createFts5, Fts5Index, fts5OrQuery, rowidWindow } from '../../../bench/similarity-fts5.js';
 import type { SimilarityDoc } from '../../../src/similarity/types.js';
 
@@ -45,14 +45,28 @@ describe('similarity bench: planted near-copies', () => {
   it('rewrites the original: fewer body words, a changed title, fresh noise with a reporter', () => {
     const pool: Pool = { titles: [], bodies: [], words: ['zebra'] };
     const body = Array.from({ length: 100 }, (_, i) => `word${i}`).join(' ');
-    const original: DeskTicket = { doc: doc(1, 'printer on floor two jams', `${body}\nAsset tag LT001234`), body, createdMs: 0 };
-    const copy = nearCopy(pool, original, prng(1), 'q', 1000);
+    const original: DeskTicket = { doc: doc(1, 'printer on floor two jams', `${body}\nAsset tag LT001234`), body, createdMs: 0, parts: { title: 0, body: 0, body2: -1 } };
+    const { doc: copy, content } = nearCopy(pool, original, prng(1), 'q', 1000);
     const words = copy.description.split('\n')[0]?.split(' ') ?? [];
     expect(words.length).toBeGreaterThan(60);
     expect(words.length).toBeLessThan(95);
     expect(copy.title).not.toBe(original.doc.title);
     expect(copy.description).toContain('Reported by');
     expect(copy.description).not.toContain('LT001234');
+    expect(content).toBe(`${copy.title}\n${copy.description.split('\n')[0] ?? ''}`);
+  });
+
+  it('credits a look-alike only when it is at least as close to the copy as the original, noise left out', () => {
+    const pool: Pool = { titles: ['vpn drops every hour', 'printer jams'], bodies: ['the vpn client disconnects at home', 'paper stuck in tray two'], words: [] };
+    const original = contentOf(pool, { title: 0, body: 0, body2: -1 });
+    const query = 'vpn drops hour\nthe vpn client disconnects';
+    expect(original).toBe('vpn drops every hour\nthe vpn client disconnects at home');
+    const sameTitleOtherBody = contentOf(pool, { title: 0, body: 1, body2: -1 });
+    expect(closeness(query, sameTitleOtherBody)).toBeLessThan(closeness(query, original));
+    // A twin (same title and body) is exactly as close; an appended second body makes a ticket less close.
+    expect(closeness(query, contentOf(pool, { title: 0, body: 0, body2: -1 }))).toBe(closeness(query, original));
+    expect(closeness(query, contentOf(pool, { title: 0, body: 0, body2: 1 }))).toBeLessThan(closeness(query, original));
+    expect(closeness('', '')).toBe(0);
   });
 });
 
