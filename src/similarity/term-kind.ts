@@ -25,7 +25,8 @@ const PLACEHOLDERS: Readonly<Record<string, MaskableTermKind>> = {
   __id__: 'ids',
 };
 
-const IP = /^\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?$/;
+// Four parts of 0–255, as the tokeniser reads an IP (2.7.300.1 is a version).
+const IP = /^(?:(?:25[0-5]|2[0-4]\d|[01]?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d?\d)(?::\d{1,5})?$/;
 
 /**
  * The maskable kind of an index term as `tokenise` emits it, or undefined for words, identifiers
