@@ -13,18 +13,24 @@ export type IdPolicy = 'mask' | 'keep' | 'drop';
 export interface NormaliseOptions {
   /**
    * Issue references: ticket numbers (INC0012345, HADOOP-1234, hbase-1234 in free text), CVE ids,
-   * "Bug 752376", "issue #123", "#12345" (not "issue 404 page": see REF_WORDS). Kept by default, as `#` + the reference: two reports
+   * "Bug 752376", "issue #123", "#12345" (not "issue 404 page" nor "Office bug 2019 edition": see REF_WORDS). Kept by default, as `#` + the reference: two reports
    * citing the same issue is a real signal.
    */
   readonly tickets: IdPolicy;
   /** Long hex / GUID / 5+ digit numbers: unique per occurrence, so masked by default. */
   readonly numericIds: IdPolicy;
-  /** E-mail addresses, IPs, and the path and query of URLs (their host is a domain). */
+  /**
+   * E-mail addresses (local@domain.tld only: root@db01 and npm@7.13.0 are words and a version), IPs
+   * (four parts of 0–255, not after a version label: "version 2.7.3.1" is a version), and the path
+   * and query of URLs (their host is a domain).
+   */
   readonly addresses: IdPolicy;
   /**
    * Host names (bare, with a port, or the host of a URL). Kept by default as `@` + the
    * registered domain (`@leo.org` for dict.leo.org, `@bbc.co.uk` for www.bbc.co.uk): "dict.leo.org
-   * renders blank" is about that site, and the site that fails is what such reports share.
+   * renders blank" is about that site, and the site that fails is what such reports share. An
+   * internationalised name is read in its punycode form (bücher.de → `@xn--bcher-kva.de`), so the
+   * name as written and as pasted from an address bar meet.
    */
   readonly domains: IdPolicy;
   /** Keep version numbers such as 0.20.2 as single tokens. */
@@ -199,9 +205,11 @@ const PY_FRAME = /File "(?:[^"\n]{0,300}[\\/])?([^"\n\\/]{1,100})", line (\d{1,6
  *
  * Token shapes (so that {@link termKind} can tell them from words by their first character):
  * - words, identifiers (`org.apache.hadoop.fs.filesystem`), versions (`0.20.2`): plain;
- * - hosts: their registered domain, `@leo.org` for dict.leo.org:8080 (subdomain and port dropped);
+ * - hosts: their registered domain, `@leo.org` for dict.leo.org:8080 (subdomain and port dropped),
+ *   `@xn--bcher-kva.de` for bücher.de and xn--bcher-kva.de;
  * - issue references: `#hadoop-1234`, `#inc0012345`, `#cve-2022-42889`, `#752376`;
- * - source positions: `filesystem.java:123`, `foo.py:12` (the only terms with a `:`);
+ * - source positions: `filesystem.java:123`, `foo.py:12`, `program.cs:12` (.NET's
+ *   `Program.cs:line 12`) (the only terms with a `:`);
  * - placeholders: `__url__` (a URL's path and query), `__email__`, `__ip__`, `__id__`.
  */
 export function tokenise(text: string, options: NormaliseOptions = DEFAULT_NORMALISE_OPTIONS): string[] {
