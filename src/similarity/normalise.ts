@@ -259,17 +259,9 @@ function scan(text: string, options: NormaliseOptions, out: string[], forms: str
     let upRun = 0;
     let split = false;
     let hash = 0;
-    // A non-ASCII character (bücher.de: an internationalised host name may be in the chunk).
-    let wide = false;
     for (; i < n; i++) {
       const c = text.charCodeAt(i);
-      let k: number;
-      if (c < 128) k = CHAR_CLASS[c] as number;
-      else if (isSeparator(c)) k = SEPARATOR;
-      else {
-        k = OTHER;
-        wide = true;
-      }
+      const k = c < 128 ? (CHAR_CLASS[c] as number) : isSeparator(c) ? SEPARATOR : OTHER;
       if (lettersEnd < 0) {
         if (k === LOWER) {
           if (upRun >= 2) split = true;
@@ -312,7 +304,7 @@ function scan(text: string, options: NormaliseOptions, out: string[], forms: str
       }
       if (mayHoldTokens(text, from, end)) {
         const chunk = text.slice(from, end);
-        patternTokens(wide ? asciiHostNames(chunk) : chunk, options, out, forms, versionLabelEnd === beforeEnd);
+        patternTokens(hasNonAscii(chunk) ? asciiHostNames(chunk) : chunk, options, out, forms, versionLabelEnd === beforeEnd);
       }
       continue;
     }
@@ -574,6 +566,11 @@ const NON_ASCII = /[^\0-\x7f]/;
  * the name and reports that paste it from a browser's address bar meet on one registered domain.
  * The pattern then reads the chunk as ASCII; the rest of the chunk is unchanged.
  */
+function hasNonAscii(chunk: string): boolean {
+  for (let j = 0; j < chunk.length; j++) if (chunk.charCodeAt(j) >= 128) return true;
+  return false;
+}
+
 function asciiHostNames(chunk: string): string {
   return chunk.replace(UNICODE_NAME, (name) => {
     if (!NON_ASCII.test(name) || !TLD_SET.has(name.slice(name.lastIndexOf('.') + 1))) return name;
