@@ -32,8 +32,11 @@ export interface ShapeMatches {
 
 const found: ShapeMatches = { count: 0, kinds: [], raws: [] };
 
-/** The pattern's matches in `chunk`, or undefined when the chunk must go to the pattern. */
-export function scanShape(chunk: string, names: HostNames): ShapeMatches | undefined {
+/**
+ * The pattern's matches in `chunk`, or undefined when the chunk must go to the pattern. `ips`
+ * false: the chunk follows a version label ("version 2.7.3.1"), its dotted quads are versions.
+ */
+export function scanShape(chunk: string, names: HostNames, ips = true): ShapeMatches | undefined {
   found.count = 0;
   const bodyEnd = trailingStart(chunk);
   const first = chunk.charCodeAt(0);
@@ -56,7 +59,7 @@ export function scanShape(chunk: string, names: HostNames): ShapeMatches | undef
   }
   const has = contents(chunk, bodyEnd);
   if ((has & (HAS_DIGIT | HAS_AT_OR_HASH | HAS_INNER_DOT | HAS_URL_OR_GUID)) === 0) return punctuatedWords(chunk, bodyEnd) ? found : undefined;
-  if ((has & (HAS_LETTER | HAS_AT_OR_HASH | HAS_UNDERSCORE | HAS_URL_OR_GUID)) === 0) return numbers(chunk) ? found : undefined;
+  if ((has & (HAS_LETTER | HAS_AT_OR_HASH | HAS_UNDERSCORE | HAS_URL_OR_GUID)) === 0) return numbers(chunk, ips) ? found : undefined;
   return undefined;
 }
 
@@ -314,16 +317,17 @@ function punctuatedWords(chunk: string, bodyEnd: number): boolean {
 
 /**
  * Digits and punctuation, no letters (10.209.30.253:80, 3.3.5, 2022-07-15, 139810402694976): at
- * each run of digits the pattern's IP, version, long-number or number alternative, in that order.
+ * each run of digits the pattern's IP (unless `ips` is false), version, long-number or number
+ * alternative, in that order.
  */
-function numbers(chunk: string): boolean {
+function numbers(chunk: string, ips: boolean): boolean {
   let j = 0;
   while (j < chunk.length) {
     if (!isDigit(chunk.charCodeAt(j))) {
       j++;
       continue;
     }
-    const ipEnd = ipAt(chunk, j);
+    const ipEnd = ips ? ipAt(chunk, j) : 0;
     if (ipEnd > 0) {
       add('ip', chunk.slice(j, ipEnd));
       j = ipEnd;
@@ -340,7 +344,10 @@ function numbers(chunk: string): boolean {
   return true;
 }
 
-/** End of the IP address (four runs of 1–3 digits, an optional port of 1–5) at `from`, or 0. */
+/**
+ * End of the IP address (four runs of 1–3 digits, each 0–255, an optional port of 1–5) at `from`,
+ * or 0: 2.7.300.1 is a version.
+ */
 function ipAt(chunk: string, from: number): number {
   let end = from;
   for (let part = 0; part < 4; part++) {
@@ -349,7 +356,7 @@ function ipAt(chunk: string, from: number): number {
       end++;
     }
     const runEnd = digitRunEnd(chunk, end);
-    if (runEnd === end || runEnd - end > 3) return 0;
+    if (runEnd === end || runEnd - end > 3 || Number(chunk.slice(end, runEnd)) > 255) return 0;
     end = runEnd;
   }
   if (chunk.charCodeAt(end) === COLON) {

@@ -1,3 +1,4 @@
+import { domainToASCII, domainToUnicode } from 'node:url';
 import { alnumKind, DESK_TICKET_PREFIXES, isTrailing, scanShape, type HostNames } from './chunk-shapes.js';
 import { lightStem } from './stem.js';
 import { STOP_WORDS } from './stopwords.js';
@@ -12,18 +13,24 @@ export type IdPolicy = 'mask' | 'keep' | 'drop';
 export interface NormaliseOptions {
   /**
    * Issue references: ticket numbers (INC0012345, HADOOP-1234, hbase-1234 in free text), CVE ids,
-   * "Bug 752376", "issue #123", "#12345" (not "issue 404 page": see REF_WORDS). Kept by default, as `#` + the reference: two reports
+   * "Bug 752376", "issue #123", "#12345" (not "issue 404 page" nor "Office bug 2019 edition": see REF_WORDS). Kept by default, as `#` + the reference: two reports
    * citing the same issue is a real signal.
    */
   readonly tickets: IdPolicy;
   /** Long hex / GUID / 5+ digit numbers: unique per occurrence, so masked by default. */
   readonly numericIds: IdPolicy;
-  /** E-mail addresses, IPs, and the path and query of URLs (their host is a domain). */
+  /**
+   * E-mail addresses (local@domain.tld only: root@db01 and npm@7.13.0 are words and a version), IPs
+   * (four parts of 0–255, not after a version label: "version 2.7.3.1" is a version), and the path
+   * and query of URLs (their host is a domain).
+   */
   readonly addresses: IdPolicy;
   /**
    * Host names (bare, with a port, or the host of a URL). Kept by default as `@` + the
    * registered domain (`@leo.org` for dict.leo.org, `@bbc.co.uk` for www.bbc.co.uk): "dict.leo.org
-   * renders blank" is about that site, and the site that fails is what such reports share.
+   * renders blank" is about that site, and the site that fails is what such reports share. An
+   * internationalised name is read in its punycode form (bücher.de → `@xn--bcher-kva.de`), so the
+   * name as written and as pasted from an address bar meet.
    */
   readonly domains: IdPolicy;
   /** Keep version numbers such as 0.20.2 as single tokens. */
@@ -75,6 +82,9 @@ const TLD_SET: ReadonlySet<string> = new Set(TLDS.split('|'));
 const PACKAGE_ROOT_SET: ReadonlySet<string> = new Set(PACKAGE_ROOTS.split('|'));
 const HOST_NAMES: HostNames = { isTld: (label) => TLD_SET.has(label), isPackageRoot: (label) => PACKAGE_ROOT_SET.has(label) };
 
+// A part of an IPv4 address, 0–255 (leading zeros allowed, as \d{1,3} did: 010.001.000.001).
+const IP_PART = String.raw`(?:25[0-5]|2[0-4]\d|[01]?\d?\d)`;
+
 // Words a "#123" may be glued to (Bug#752376), in either case: the master pattern has no i flag.
 const GLUED_REF_WORDS = `(?:${['bug', 'issue', 'ticket', 'case', 'defect', 'incident', 'pr', 'mr', 'gh'].map((word) => word.replace(/[a-z]/g, (c) => `[${c}${c.toUpperCase()}]`)).join('|')})`;
 
@@ -88,8 +98,11 @@ const TOKEN_KINDS = ['url', 'email', 'ip', 'ticket', 'guid', 'hex', 'version', '
 type TokenKind = (typeof TOKEN_KINDS)[number];
 const TOKEN_ALTERNATIVES = [
   String.raw`(\b(?:https?|ftp|file|hdfs|s3a?|wasbs?|abfss?|gs|webhdfs|jdbc:[a-z]+):\/\/[^\s<>"'()\]\[{}]+|\bwww\.[^\s<>"'()]+)`,
-  String.raw`(\b[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)`,
-  String.raw`(\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b)`,
+  // local@domain.tld: the last label letters only (or punycode), as top-level domains are; root@db01
+  // (a shell prompt), npm@7.13.0 (a package at a version) and user@10.0.0.1 are no addresses.
+  String.raw`(\b[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})(?![A-Za-z0-9-]))`,
+  // Four parts of 0–255: 2.7.300.1 is a version (and so is 2.7.3.1 after "version", see NO_IP).
+  String.raw`(\b${IP_PART}(?:\.${IP_PART}){3}(?::\d{1,5})?\b)`,
   String.raw`(\b(?:CVE-\d{4}-\d{4,7}|[A-Z][A-Z0-9]{1,15}-\d{1,7}|(?:${DESK_TICKET_PREFIXES})\d{5,})\b)`,
   String.raw`(\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b)`,
   String.raw`(\b(?:0x)?(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b)`,
@@ -118,6 +131,9 @@ const HAS_COLON = 2;
 const HAS_DOT = 4;
 const HAS_DASH = 8;
 const HAS_HASH = 16;
+// Not a character: the chunk follows a version label ("version 2.7.3.1", "build:6.1.7601.2"), so a
+// dotted quad in it is a version, not an IP (the IP alternative is left out; the version one reads it).
+const NO_IP = 32;
 
 /**
  * Characters each alternative cannot match without (in TOKEN_KINDS order; url: a colon or a dot,
@@ -127,13 +143,14 @@ const HAS_HASH = 16;
  */
 const NEEDS: readonly number[] = [0, HAS_AT | HAS_DOT, HAS_DOT, 0, HAS_DASH, 0, HAS_DOT, 0, HAS_DOT, HAS_DOT | HAS_COLON, HAS_DOT, HAS_HASH, HAS_DASH, 0, 0];
 const PATTERNS: (RegExp | undefined)[] = [];
+const IP_ALTERNATIVE = TOKEN_KINDS.indexOf('ip');
 
 function patternFor(has: number): RegExp {
   let pattern = PATTERNS[has];
   if (pattern === undefined) {
     const alternatives = TOKEN_ALTERNATIVES.map((alternative, i) => {
       const needs = NEEDS[i] ?? 0;
-      const possible = i === 0 ? (has & (HAS_COLON | HAS_DOT)) !== 0 : (has & needs) === needs;
+      const possible = i === 0 ? (has & (HAS_COLON | HAS_DOT)) !== 0 : i === IP_ALTERNATIVE && (has & NO_IP) !== 0 ? false : (has & needs) === needs;
       return possible ? alternative : '((?!))';
     });
     pattern = new RegExp(alternatives.join('|'), 'g');
@@ -167,10 +184,17 @@ const PLACEHOLDER: Record<string, string> = {
 };
 
 // "Bug 752376", "ticket 4711", "bug #123": a reference whose word is a tracker's word. Without a
-// "#" the number must have 4+ digits and be no date or version: "in case 500 errors appear",
-// "issue 404 page" and "the incident 2024-01-05 outage" are prose (word and number read as usual).
+// "#" the number must have 4+ digits and be no date, year or version: "in case 500 errors appear",
+// "issue 404 page", "the incident 2024-01-05 outage", "Office bug 2019 edition" and "issue 2024
+// renewal" are prose (word and number read as usual; a year 1900–2099 after the word is a year).
 const REF_WORDS = new Set(['bug', 'bugs', 'issue', 'issues', 'ticket', 'tickets', 'case', 'defect', 'incident', 'pr', 'mr']);
-const WORD_REF = /[A-Za-z]+(?:\s{0,2}#\s?(\d{3,9})\b|\s{1,3}(\d{4,9})\b(?![-/.]\d))/y;
+const WORD_REF = /[A-Za-z]+(?:\s{0,2}#\s?(\d{3,9})\b|\s{1,3}(?!(?:19|20)\d\d\b)(\d{4,9})\b(?![-/.]\d))/y;
+
+// Labels after which a dotted quad is a version ("version 2.7.3.1", "Build: 6.1.7601.2", "v 4.2.0.1"),
+// in either case, with a space or a colon between: see NO_IP.
+const VERSION_LABELS = new Set(['v', 'ver', 'version', 'build', 'release', 'firmware']);
+// The same glued to the number by a colon, in one chunk ("Version:2.7.3.1").
+const VERSION_LABEL_PREFIX = /^(?:v|ver|version|build|release|firmware):\d/i;
 // A Python traceback frame: File "/usr/lib/python3/foo.py", line 12, in bar.
 const PY_FRAME = /File "(?:[^"\n]{0,300}[\\/])?([^"\n\\/]{1,100})", line (\d{1,6})\b/y;
 
@@ -181,9 +205,11 @@ const PY_FRAME = /File "(?:[^"\n]{0,300}[\\/])?([^"\n\\/]{1,100})", line (\d{1,6
  *
  * Token shapes (so that {@link termKind} can tell them from words by their first character):
  * - words, identifiers (`org.apache.hadoop.fs.filesystem`), versions (`0.20.2`): plain;
- * - hosts: their registered domain, `@leo.org` for dict.leo.org:8080 (subdomain and port dropped);
+ * - hosts: their registered domain, `@leo.org` for dict.leo.org:8080 (subdomain and port dropped),
+ *   `@xn--bcher-kva.de` for bücher.de and xn--bcher-kva.de;
  * - issue references: `#hadoop-1234`, `#inc0012345`, `#cve-2022-42889`, `#752376`;
- * - source positions: `filesystem.java:123`, `foo.py:12` (the only terms with a `:`);
+ * - source positions: `filesystem.java:123`, `foo.py:12`, `program.cs:12` (.NET's
+ *   `Program.cs:line 12`) (the only terms with a `:`);
  * - placeholders: `__url__` (a URL's path and query), `__email__`, `__ip__`, `__id__`.
  */
 export function tokenise(text: string, options: NormaliseOptions = DEFAULT_NORMALISE_OPTIONS): string[] {
@@ -216,6 +242,8 @@ function scan(text: string, options: NormaliseOptions, out: string[], forms: str
   // The chunk before this one (for "at kernel.cu:45").
   let prevStart = 0;
   let prevEnd = 0;
+  // Where the last version label ("version", "build:") ended: a chunk starting right after it reads no IP.
+  let versionLabelEnd = -1;
   while (i < n) {
     if (isSeparator(text.charCodeAt(i))) {
       i++;
@@ -269,7 +297,15 @@ function scan(text: string, options: NormaliseOptions, out: string[], forms: str
       // A quoted "#336699" is an HTML colour (bgcolor="#336699"), not a reference: read without its "#".
       const from = text.charCodeAt(start) === 35 && start > 0 && (text.charCodeAt(start - 1) === 34 || text.charCodeAt(start - 1) === 39) ? start + 1 : start;
       if (sourcePositionWithTld(text, from, end, beforeStart, beforeEnd, options, out, forms)) continue;
-      if (mayHoldTokens(text, from, end)) patternTokens(text.slice(from, end), options, out, forms);
+      const frameEnd = dotnetFrame(text, from, end, options, out, forms);
+      if (frameEnd > 0) {
+        i = frameEnd;
+        continue;
+      }
+      if (mayHoldTokens(text, from, end)) {
+        const chunk = text.slice(from, end);
+        patternTokens(hasNonAscii(chunk) ? asciiHostNames(chunk) : chunk, options, out, forms, versionLabelEnd === beforeEnd);
+      }
       continue;
     }
     // A word with digits of 7+ characters may be a ticket number (KB12345) or a hex id; most are
@@ -285,6 +321,7 @@ function scan(text: string, options: NormaliseOptions, out: string[], forms: str
     const slot = table.find(text, start, lettersEnd, hash, options);
     const flags = table.flags[slot] as number;
     if (flags !== 0) {
+      if ((flags & VERSION_LABEL) !== 0 && (lettersEnd === end || (lettersEnd + 1 === end && text.charCodeAt(lettersEnd) === 58))) versionLabelEnd = end;
       if ((flags & FILE_WORD) !== 0 && uppers === 1 && text.charCodeAt(start) === 70) pythonFrame(text, start, out, forms);
       else if ((flags & REF_WORD) !== 0 && lettersEnd === end) {
         WORD_REF.lastIndex = start;
@@ -360,6 +397,7 @@ function idLikeWord(raw: string, hasUpper: boolean, split: boolean, options: Nor
 
 const REF_WORD = 1;
 const FILE_WORD = 2;
+const VERSION_LABEL = 4;
 
 /**
  * Word → term ("" when dropped) for plain words, looked up by a hash computed while scanning, so
@@ -402,7 +440,7 @@ class WordTable {
     this.keys[slot] = word;
     this.hashes[slot] = hash;
     this.terms[slot] = wordTerm(word, options);
-    this.flags[slot] = (REF_WORDS.has(word) ? REF_WORD : 0) | (word === 'file' ? FILE_WORD : 0);
+    this.flags[slot] = (REF_WORDS.has(word) ? REF_WORD : 0) | (word === 'file' ? FILE_WORD : 0) | (VERSION_LABELS.has(word) ? VERSION_LABEL : 0);
     this.used++;
     return slot;
   }
@@ -470,12 +508,21 @@ function pythonFrame(text: string, start: number, out: string[], forms: string[]
 
 /**
  * The tokens of a chunk that is not a plain word: its common shapes are scanned by hand (see
- * chunk-shapes.ts, same matches), the rest with the master pattern.
+ * chunk-shapes.ts, same matches), the rest with the master pattern. `afterVersionLabel`: the chunk
+ * follows "version", "build:" and the like, so a dotted quad in it is a version, not an IP.
  */
-function patternTokens(chunk: string, options: NormaliseOptions, out: string[], forms: string[] | undefined): void {
-  const shape = scanShape(chunk, HOST_NAMES);
+function patternTokens(chunk: string, options: NormaliseOptions, out: string[], forms: string[] | undefined, afterVersionLabel = false): void {
+  const ips = !afterVersionLabel && !hasVersionLabel(chunk);
+  const shape = scanShape(chunk, HOST_NAMES, ips);
   if (shape !== undefined) {
     for (let j = 0; j < shape.count; j++) matchTokens(shape.kinds[j] as TokenKind, shape.raws[j] as string, options, out, forms);
+    return;
+  }
+  if (!ips) {
+    // Rare, and its tokens depend on the chunk before: not cached.
+    const pattern = patternFor(chunkHas(chunk) | NO_IP);
+    pattern.lastIndex = 0;
+    for (let match = pattern.exec(chunk); match !== null; match = pattern.exec(chunk)) matchTokens(matchKind(match), match[0], options, out, forms);
     return;
   }
   const cache = patternCache(options);
@@ -484,11 +531,7 @@ function patternTokens(chunk: string, options: NormaliseOptions, out: string[], 
     cached = { terms: [], forms: [] };
     const pattern = patternFor(chunkHas(chunk));
     pattern.lastIndex = 0;
-    for (let match = pattern.exec(chunk); match !== null; match = pattern.exec(chunk)) {
-      let g = 1;
-      while (g <= TOKEN_KINDS.length && match[g] === undefined) g++;
-      matchTokens(TOKEN_KINDS[g - 1] as TokenKind, match[0], options, cached.terms, cached.forms);
-    }
+    for (let match = pattern.exec(chunk); match !== null; match = pattern.exec(chunk)) matchTokens(matchKind(match), match[0], options, cached.terms, cached.forms);
     if (cache.size >= PATTERN_CACHE_MAX) cache.clear();
     cache.set(detached(chunk), { terms: cached.terms.map(detached), forms: cached.forms.map(detached) });
   }
@@ -496,6 +539,78 @@ function patternTokens(chunk: string, options: NormaliseOptions, out: string[], 
     out.push(cached.terms[j] as string);
     forms?.push(cached.forms[j] as string);
   }
+}
+
+/** The kind of a match of the master pattern: the index of its defined group. */
+function matchKind(match: RegExpExecArray): TokenKind {
+  let g = 1;
+  while (g <= TOKEN_KINDS.length && match[g] === undefined) g++;
+  return TOKEN_KINDS[g - 1] as TokenKind;
+}
+
+/** "Version:2.7.3.1", "build:6.1.7601.2": a version label glued to its number by a colon. */
+function hasVersionLabel(chunk: string): boolean {
+  const c = chunk.charCodeAt(0) | 32;
+  // v, b, r, f: the first letters of VERSION_LABELS.
+  return (c === 118 || c === 98 || c === 114 || c === 102) && VERSION_LABEL_PREFIX.test(chunk);
+}
+
+// A dotted name with a label of non-ASCII letters (bücher.de, www.münchen.de): a host when its last
+// label is a top-level domain as written (the same rule as for ASCII names).
+const UNICODE_NAME = /[\p{L}\p{N}\p{M}-]+(?:\.[\p{L}\p{N}\p{M}-]+)+/gu;
+const NON_ASCII = /[^\0-\x7f]/;
+
+/**
+ * The chunk with each internationalised host name in its punycode form (bücher.de →
+ * xn--bcher-kva.de, by node:url's domainToASCII, the WHATWG URL host rules): reports that write
+ * the name and reports that paste it from a browser's address bar meet on one registered domain.
+ * The pattern then reads the chunk as ASCII; the rest of the chunk is unchanged.
+ */
+function hasNonAscii(chunk: string): boolean {
+  for (let j = 0; j < chunk.length; j++) if (chunk.charCodeAt(j) >= 128) return true;
+  return false;
+}
+
+function asciiHostNames(chunk: string): string {
+  return chunk.replace(UNICODE_NAME, (name) => {
+    if (!NON_ASCII.test(name) || !TLD_SET.has(name.slice(name.lastIndexOf('.') + 1))) return name;
+    const ascii = domainToASCII(name);
+    return ascii === '' ? name : ascii;
+  });
+}
+
+// A .NET stack frame's file and line: "in C:\src\MyApp\Program.cs:line 12", "Foo.vb:line 7".
+const DOTNET_FILE = /^[\w$-]+\.[A-Za-z][A-Za-z0-9]{0,9}$/;
+const LINE_MARK = ':line';
+
+/**
+ * A .NET frame's source position (`at MyApp.Program.Main(String[] args) in
+ * C:\src\MyApp\Program.cs:line 12`): the chunk ends in ":line" and the next holds the line. Emits
+ * the path's tokens, then `program.cs:12` (the shape of a Java frame's `filesystem.java:123`), and
+ * returns where the line number ends; 0 when the chunk is no such frame.
+ */
+function dotnetFrame(text: string, start: number, end: number, options: NormaliseOptions, out: string[], forms: string[] | undefined): number {
+  // Cheap tests first: "e" last, a space and a digit after the chunk.
+  const markStart = end - LINE_MARK.length;
+  if (markStart - start < 3 || text.charCodeAt(end - 1) !== 101 || text.charCodeAt(end) !== 32 || !isAsciiDigit(text.charCodeAt(end + 1))) return 0;
+  if (!text.startsWith(LINE_MARK, markStart)) return 0;
+  let lineEnd = end + 1;
+  while (lineEnd < text.length && isAsciiDigit(text.charCodeAt(lineEnd))) lineEnd++;
+  const after = text.charCodeAt(lineEnd);
+  if (lineEnd - end - 1 > 6 || (lineEnd < text.length && !isSeparator(after) && !isTrailing(after))) return 0;
+  let fileStart = markStart;
+  while (fileStart > start && text.charCodeAt(fileStart - 1) !== 47 && text.charCodeAt(fileStart - 1) !== 92) fileStart--;
+  const file = text.slice(fileStart, markStart);
+  if (!DOTNET_FILE.test(file)) return 0;
+  if (fileStart > start && mayHoldTokens(text, start, fileStart)) patternTokens(text.slice(start, fileStart), options, out, forms);
+  const line = text.slice(end + 1, lineEnd);
+  out.push(`${file.toLowerCase()}:${line}`);
+  forms?.push(`${file}:line ${line}`);
+  return lineEnd;
+}
+
+function isAsciiDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 /**
@@ -651,7 +766,8 @@ function hostTokens(out: string[], forms: string[] | undefined, raw: string, pol
   if (host === '') return;
   const domain = registeredDomain(host);
   out.push(`@${domain}`);
-  forms?.push(domain);
+  // An internationalised name is shown as people write it (xn--bcher-kva.de → bücher.de).
+  forms?.push(domain.includes('xn--') ? domainToUnicode(domain) : domain);
 }
 
 /** The name a site registered: the last two labels, three under a country's generic second level (co.uk, com.au). */

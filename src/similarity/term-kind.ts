@@ -9,7 +9,7 @@
  * - `emails`: `__email__`; `ips`: `__ip__`;
  * - `issueRefs`: `#hadoop-1234`, `#inc0012345`, `#752376`, `#cve-2022-42889` (`__ticket__` masked);
  * - `ids`: `__id__` — GUIDs, long hex and 5+ digit numbers;
- * - `codeRefs`: `filesystem.java:123`, `foo.py:12` — source positions of stack frames.
+ * - `codeRefs`: `filesystem.java:123`, `foo.py:12`, `program.cs:12` — source positions of stack frames.
  */
 import type { MaskableTermKind } from '../model/history.js';
 
@@ -25,7 +25,8 @@ const PLACEHOLDERS: Readonly<Record<string, MaskableTermKind>> = {
   __id__: 'ids',
 };
 
-const IP = /^\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?$/;
+// Four parts of 0–255, as the tokeniser reads an IP (2.7.300.1 is a version).
+const IP = /^(?:(?:25[0-5]|2[0-4]\d|[01]?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d?\d)(?::\d{1,5})?$/;
 
 /**
  * The maskable kind of an index term as `tokenise` emits it, or undefined for words, identifiers
@@ -33,7 +34,9 @@ const IP = /^\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?$/;
  * term): `@` starts a host, `#` an issue reference, `__` a placeholder; a source position is the
  * only term with a `:`. Words never start with `@`, `#` or `_` (the tokeniser trims underscores)
  * and words, identifiers and versions never hold `:` or `@`, so no ordinary term is ever masked.
- * Ids kept whole with `numericIds: 'keep'` read as words (nothing tells them apart).
+ * Ids kept whole with `numericIds: 'keep'` read as words (nothing tells them apart). Likewise a
+ * four-part version of parts 0–255 (`2.7.3.1` after "version", `4.2.0.1` from v4.2.0.1) reads as
+ * an IP kept whole (`addresses: 'keep'`): a rule masking `ips` drops it too.
  */
 export function termKind(term: string): MaskableTermKind | undefined {
   const first = term.charCodeAt(0);

@@ -36,6 +36,17 @@ describe('chunks scanned by hand give the master pattern’s tokens', () => {
     expect(tokenise('jetty 9.4.48 on 1.2.3.4.5 id 139810402694976')).toEqual(['jetty', '9.4.48', '__ip__', 'id', '__id__']);
   });
 
+  it('reads a dotted quad with a part above 255 as a version, whether the chunk is scanned by hand or by the pattern', () => {
+    expect(tokenise('IBM Semeru 8.0.332.0 crash')).toEqual(['ibm', 'semeru', '8.0.332.0', 'crash']);
+    expect(tokenise('java=8.0.332.0 crash')).toEqual(['java', '8.0.332.0', 'crash']);
+  });
+
+  it('reads a dotted quad after a version label as a version, whether the chunk is scanned by hand or by the pattern', () => {
+    expect(tokenise('firmware 10.0.0.1')).toEqual(['firmwar', '10.0.0.1']);
+    expect(tokenise('Firmware:10.0.0.1')).toEqual(['firmwar', '10.0.0.1']);
+    expect(tokenise('(10.0.0.1) and host=10.0.0.1')).toEqual(['__ip__', 'host', '__ip__']);
+  });
+
   it('reads a package ending in a top-level domain as an identifier, a name.tld:port as a host', () => {
     expect(tokenise('org.apache.io and foo.io:12')).toEqual(['org.apache.io', 'org', 'apach', 'io', '@foo.io']);
   });

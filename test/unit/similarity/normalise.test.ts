@@ -57,12 +57,48 @@ describe('tokenise', () => {
       expect(tokenise('mapreduce.job.name is ignored; log.info prints user.home and job.id').some((t) => t.startsWith('@'))).toBe(false);
     });
 
+    it('reads a host written in Unicode and its punycode form as the same registered domain', () => {
+      expect(tokenise('Online-Shop bücher.de lädt seit dem Update nicht mehr')).toContain('@xn--bcher-kva.de');
+      expect(tokenise('xn--bcher-kva.de returns 502 since the update')).toContain('@xn--bcher-kva.de');
+      expect(tokenise('Checkout on https://www.bücher.de/warenkorb?id=7 hangs')).toEqual(['checkout', '@xn--bcher-kva.de', '__url__', 'hang']);
+      expect(tokenise('Portal www.münchen.de unreachable from the VPN')).toEqual(['portal', '@xn--mnchen-3ya.de', 'unreachabl', 'vpn']);
+    });
+
+    it('applies the top-level-domain rule to non-ASCII names too: a missing space after a full stop is no host', () => {
+      expect(tokenise('Die Größe.Die Datei straße.txt fehlt').some((t) => t.startsWith('@'))).toBe(false);
+      expect(tokenise('Mail to info@bücher.de bounces')).toEqual(['mail', '__email__', 'bounc']);
+    });
+
     it('masks hosts as __host__ when asked', () => {
       expect(tokenise('dict.leo.org renders blank', { ...DEFAULT_NORMALISE_OPTIONS, domains: 'mask' })).toEqual(['__host__', 'render', 'blank']);
     });
   });
 
   describe('stack frames (source positions, not hosts)', () => {
+    it('reads a .NET frame as file:line, the shape of a Java frame', () => {
+      const trace = 'System.NullReferenceException: Object reference not set to an instance of an object.\r\n   at MyApp.Program.Main(String[] args) in C:\\src\\MyApp\\Program.cs:line 12';
+      const tokens = tokenise(trace);
+      expect(tokens).toContain('program.cs:12');
+      expect(tokens).toEqual(expect.arrayContaining(['myapp.program.main', 'program', 'main', 'src']));
+      expect(tokens).not.toContain('line');
+      expect(tokenise('at Billing.Invoice.Post() in /home/build/src/Billing/Invoice.vb:line 7')).toEqual([
+        'billing.invoice.post',
+        'bill',
+        'invoic',
+        'post',
+        'home',
+        'build',
+        'src',
+        'bill',
+        'invoice.vb:7',
+      ]);
+      expect(tokenise('Foo.vb:line 7')).toEqual(['foo.vb:7']);
+    });
+
+    it('reads ":line" without a line number after it as words', () => {
+      expect(tokenise('The error is on Program.cs:line twelve')).toEqual(['error', 'program', 'cs', 'line', 'twelv']);
+    });
+
     it('reads Java frames as file:line and keeps the class and method names', () => {
       const tokens = tokenise('java.io.IOException: Filesystem closed\n\tat org.apache.hadoop.fs.FileSystem.get(FileSystem.java:123)');
       expect(tokens).toContain('filesystem.java:123');
@@ -123,6 +159,19 @@ describe('tokenise', () => {
       expect(tokenise('the bug 2.4.1 introduced')).toEqual(['bug', '2.4.1', 'introduc']);
     });
 
+    it('reads a tracker word before a year (1900–2099) as prose, not a reference', () => {
+      expect(tokenise('Office bug 2019 edition crashes on save')).toEqual(['offic', 'bug', 'edition', 'crash', 'save']);
+      expect(tokenise('Licence issue 2024 renewal not applied')).toEqual(['licenc', 'issu', 'renewal', 'apply']);
+      expect(tokenise('ticket 1999 archive missing')).toEqual(['ticket', 'archiv', 'miss']);
+    });
+
+    it('keeps a tracker word with a number that is no year, or with a #, as a reference', () => {
+      expect(tokenise('Same as bug #2019, reopened')).toContain('#2019');
+      expect(tokenise('Crash in nsFrame::Paint, see Bug 752376')).toContain('#752376');
+      expect(tokenise('ticket 2100 reopened')).toEqual(['#2100', 'reopen']);
+      expect(tokenise('ticket 1899 reopened')).toEqual(['#1899', 'reopen']);
+    });
+
     it('reads a tracker word with a 4+ digit number, or with # and 3+ digits, as a reference', () => {
       expect(tokenise('Same crash as ticket 4711 last week')).toEqual(['crash', '#4711', 'last', 'week']);
       expect(tokenise('see bug #123 for the workaround')).toEqual(['see', '#123', 'workaround']);
@@ -151,6 +200,51 @@ describe('tokenise', () => {
     it('masks or drops references when asked', () => {
       expect(tokenise('dup of INC0012345', { ...DEFAULT_NORMALISE_OPTIONS, tickets: 'mask' })).toEqual(['dup', '__ticket__']);
       expect(tokenise('dup of INC0012345', { ...DEFAULT_NORMALISE_OPTIONS, tickets: 'drop' })).toEqual(['dup']);
+    });
+  });
+
+  describe('four-part version numbers (not IP addresses)', () => {
+    it.each([
+      ['Blue screen after Windows 10.0.19041.1288 update', '10.0.19041.1288'],
+      ['Crash since version 2.7.3.1 of the client', '2.7.3.1'],
+      ['VPN client v4.2.0.1 drops the tunnel', '4.2.0.1'],
+      ['Fails on build 6.1.7601.2 only', '6.1.7601.2'],
+      ['Printer firmware 1.0.2.3 jams on duplex', '1.0.2.3'],
+      ['Agent Version: 3.1.0.4 stops reporting', '3.1.0.4'],
+      ['Agent Version:3.1.0.4 stops reporting', '3.1.0.4'],
+      ['RELEASE 5.0.1.2 breaks SSO', '5.0.1.2'],
+      ['<version>0.10.0.0</version>', '0.10.0.0'],
+      ['Java crash with IBM Semeru 8.0.332.0', '8.0.332.0'],
+    ])('%s: %s', (text, version) => {
+      const tokens = tokenise(text);
+      expect(tokens).toContain(version);
+      expect(tokens).not.toContain('__ip__');
+    });
+
+    it('reads a four-part version after a version label as a three-part one is read', () => {
+      expect(tokenise('version 2.7.3.1-beta')).toEqual(['version', '2.7.3.1-beta']);
+      expect(tokenise('version 2.7.3-beta')).toEqual(['version', '2.7.3-beta']);
+    });
+
+    it('still masks a dotted quad of parts 0–255 as an IP when no version label stands right before it', () => {
+      expect(tokenise('after the version upgrade, 10.0.0.5 is unreachable')).toEqual(['version', 'upgrad', '__ip__', 'unreachabl']);
+      expect(tokenise('Server 10.20.30.40 refuses the build agent')).toContain('__ip__');
+      expect(tokenise('ping 255.255.255.0 and 010.001.000.001')).toEqual(['ping', '__ip__', '__ip__']);
+    });
+  });
+
+  describe('user@host (shell prompts, package versions): only local@domain.tld is an e-mail address', () => {
+    it('reads a user at a host without a dot as its words', () => {
+      expect(tokenise('[root@db01 ~]# systemctl restart postgresql fails')).toEqual(['root', 'db01', 'systemctl', 'restart', 'postgresql', 'fail']);
+      expect(tokenise('admin@nas01:~$ df -h shows the share full')).toEqual(['admin', 'nas01', 'df', 'show', 'shar', 'full']);
+    });
+
+    it('reads a package at a version as the package and the version', () => {
+      expect(tokenise('npm@7.13.0 install fails behind the proxy')).toEqual(['npm', '7.13.0', 'install', 'fail', 'behind', 'proxy']);
+    });
+
+    it('masks addresses whose domain ends in a top-level domain', () => {
+      expect(tokenise('Outlook rejects root@db01.corp.local and jane.doe@contoso.co.uk')).toEqual(['outlook', 'reject', '__email__', '__email__']);
     });
   });
 

@@ -23,6 +23,14 @@ describe('terms shown as people wrote them', () => {
     expect(showTerms(terms, texts)).toEqual(['leo.org', 'Bug 752376', 'FileSystem.java:123', 'HBASE-1234']);
   });
 
+  it('shows an internationalised domain and a .NET frame as the tickets wrote them', () => {
+    const texts = ['Online-Shop bücher.de lädt nicht', 'NullReferenceException in C:\\src\\Shop\\Cart.cs:line 12'];
+    const terms = texts.flatMap((t) => tokenise(t)).filter((t) => /^[@#]|:/.test(t));
+
+    expect(terms).toEqual(['@xn--bcher-kva.de', 'cart.cs:12']);
+    expect(showTerms(terms, texts)).toEqual(['bücher.de', 'Cart.cs:line 12']);
+  });
+
   it('lists the shared terms of a recurring pattern in words, deciding what is shared on the stems as before', () => {
     const titles = ['VPN disconnects every few minutes', 'VPN disconnected after 10 minutes', 'VPN disconnecting, minutes apart'];
     const stems = new Set(titles.flatMap((t) => tokenise(t)));

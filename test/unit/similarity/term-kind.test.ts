@@ -16,6 +16,9 @@ describe('termKind', () => {
     ['order 12345678 missing', '__id__', 'ids'],
     ['at org.apache.hadoop.fs.FileSystem.get(FileSystem.java:123)', 'filesystem.java:123', 'codeRefs'],
     ['File "/usr/lib/python3/foo.py", line 12, in bar', 'foo.py:12', 'codeRefs'],
+    ['at MyApp.Program.Main(String[] args) in C:\\src\\MyApp\\Program.cs:line 12', 'program.cs:12', 'codeRefs'],
+    ['at Billing.Invoice.Post() in Invoice.vb:line 7', 'invoice.vb:7', 'codeRefs'],
+    ['Online-Shop bücher.de lädt nicht', '@xn--bcher-kva.de', 'domains'],
   ])('%s: %s is %s', (text, term, kind) => {
     expect(kinds(text)).toContainEqual([term, kind]);
   });
@@ -36,6 +39,7 @@ describe('termKind', () => {
       'NullPointerException in org.apache.hadoop.hdfs.DFSClient.getFileInfo after upgrade to 3.3.6',
       'Outlook keeps asking for password; VPN (GlobalProtect 5.2.13) drops every 10 minutes',
       'utf-8 sha-256 x86_64 _private __init__ e.g. i.e. log4j.properties v2.17.1 $HOME C:\\Temp',
+      'Blue screen after Windows 10.0.19041.1288, IBM Semeru 8.0.332.0; [root@db01 ~]# npm@7.13.0; Office bug 2019 edition',
     ].join('\n');
     const plain = kinds(text).filter(([t]) => !t.includes(':') && !t.startsWith('@') && !t.startsWith('#') && !t.startsWith('__'));
     expect(plain.length).toBeGreaterThan(20);
