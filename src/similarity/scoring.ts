@@ -118,7 +118,8 @@ export function scoreText<K>(
   };
 }
 
-function scaleScore(raw: number, self: number, candidateSelf: number | undefined): number {
+/** The text score from raw = Σ idf·wq·wd, the query's self-score and (cosine) the candidate's. */
+export function scaleScore(raw: number, self: number, candidateSelf: number | undefined): number {
   const norm = candidateSelf === undefined ? self : Math.sqrt(self * candidateSelf);
   return norm > 0 ? Math.min(1, raw / norm) : 0;
 }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { AnalysePool } from './analyse-pool.js';
+import { PartialScores } from './partial-scores.js';
 import { averageLengths, compareCandidates } from './memory-index.js';
 import {
   analyse,
@@ -8,6 +9,7 @@ import {
   DEFAULT_RECENCY,
   DEFAULT_SCORING,
   recencyFactor,
+  scaleScore,
   fieldEquals,
   idf,
   matchFields,
@@ -146,7 +148,7 @@ interface StatsRow {
 }
 
 /**
- * Document frequency and kind by term id, in memory: 5 bytes per term of the vocabulary (never
+ * Document frequency, kind and idf by term id, in memory: 17 bytes per term of the vocabulary (never
  * per ticket), filled lazily from `sim_terms` (df -1 = not loaded yet). Exact re-scoring needs the
  * idf (and, under a mask, the kind) of every term of every candidate, so this is what keeps a
  * query from doing hundreds of lookups.
@@ -154,6 +156,9 @@ interface StatsRow {
 class TermArray {
   private dfs = new Int32Array(1024).fill(-1);
   private kinds = new Uint8Array(1024);
+  /** idf by term id, valid while `idfDocs` holds the index size it was computed for (-1: none). */
+  private idfs = new Float64Array(1024);
+  private idfDocs = new Int32Array(1024).fill(-1);
 
   df(id: number): number {
     return id < this.dfs.length ? (this.dfs[id] ?? -1) : -1;
@@ -173,17 +178,37 @@ class TermArray {
       const kinds = new Uint8Array(size);
       kinds.set(this.kinds);
       this.kinds = kinds;
+      const idfs = new Float64Array(size);
+      idfs.set(this.idfs);
+      this.idfs = idfs;
+      const idfDocs = new Int32Array(size).fill(-1);
+      idfDocs.set(this.idfDocs);
+      this.idfDocs = idfDocs;
     }
     this.dfs[id] = df;
+    this.idfDocs[id] = -1;
     if (kind !== undefined) this.kinds[id] = kind;
   }
 
+  /** The idf computed for this term at an index of `docs` tickets, if its df has not moved since. */
+  cachedIdf(id: number, docs: number): number | undefined {
+    return id < this.idfDocs.length && this.idfDocs[id] === docs ? this.idfs[id] : undefined;
+  }
+
+  /** Keeps an idf (the term's df must be loaded: `set` was called for it). */
+  keepIdf(id: number, docs: number, value: number): void {
+    if (id >= this.idfs.length) return;
+    this.idfs[id] = value;
+    this.idfDocs[id] = docs;
+  }
+
   bytes(): number {
-    return this.dfs.byteLength + this.kinds.byteLength;
+    return this.dfs.byteLength + this.kinds.byteLength + this.idfs.byteLength + this.idfDocs.byteLength;
   }
 
   clear(): void {
     this.dfs.fill(-1);
+    this.idfDocs.fill(-1);
   }
 }
 
@@ -192,7 +217,7 @@ class TermArray {
  * writer (the daemon). Each `upsert` is its own transaction unless the caller wraps many in
  * `db.transaction` (much faster for bulk loads).
  *
- * Memory: a document-frequency array over the vocabulary (5 bytes a term) and a bounded cache of
+ * Memory: document frequency, kind and idf arrays over the vocabulary (17 bytes a term) and a bounded cache of
  * term ids; nothing grows with the number of tickets. The caller owns the connection's PRAGMAs
  * (WAL + synchronous=NORMAL works; a larger `cache_size` speeds bulk loads, see README).
  */
@@ -578,7 +603,15 @@ export class SqliteCandidateIndex implements CandidateIndex {
       qvec.set(id, w);
       names.set(id, term);
     }
-    const idfOf = (id: number): number => idf(id > 0 ? this.dfOf(id) : 0, n, scoring.idfPower);
+    // Every term of every re-scored candidate needs its idf: computed once per term and index size.
+    const idfOf = (id: number): number => {
+      if (id <= 0) return idf(0, n, scoring.idfPower);
+      const cached = this.terms.cachedIdf(id, n);
+      if (cached !== undefined) return cached;
+      const value = idf(this.dfOf(id), n, scoring.idfPower);
+      this.terms.keepIdf(id, n, value);
+      return value;
+    };
     const self = selfScore(qvec, idfOf);
 
     const before = Date.parse(q.createdBefore);
@@ -619,11 +652,11 @@ export class SqliteCandidateIndex implements CandidateIndex {
         spent += t.df;
       }
     }
-    const acc = new Map<number, number>();
+    const acc = new PartialScores();
     const read = (terms: readonly { id: number; weight: number }[]): void => {
       for (const { id, weight } of terms) {
         const match = `"${ftsTerm(id)}"`;
-        for (const t of tables) for (const docId of t.match.all(match, lo, hi)) acc.set(docId, (acc.get(docId) ?? 0) + weight);
+        for (const t of tables) for (const docId of t.match.all(match, lo, hi)) acc.add(docId, weight);
       }
     };
     read(chosen);
@@ -646,11 +679,13 @@ export class SqliteCandidateIndex implements CandidateIndex {
     }
 
     // 2. Exact re-scoring of the best partial scores with their full vectors; filters applied here.
-    const pool = topEntries(acc, poolSize);
+    const pool = acc.top(poolSize);
     const weights = q.fieldWeights ?? {};
     const recency = q.recency ?? DEFAULT_RECENCY;
     const queryMs = Date.parse(q.doc.createdAt);
-    const out: Candidate[] = [];
+    // Raw and self-scores for every pooled ticket in one pass over its stored vector (no Map per
+    // ticket); the shared terms, which need a sort, only for the tickets returned.
+    const scored: { candidate: Candidate; entries: [number, number][] }[] = [];
     for (const docId of pool) {
       const row = this.stmts.docById.get(docId);
       if (!row || row.key === q.doc.key) continue;
@@ -658,24 +693,35 @@ export class SqliteCandidateIndex implements CandidateIndex {
       if (createdMs < after || createdMs >= before) continue;
       const fields = JSON.parse(row.fields) as Record<string, string | undefined>;
       if (q.equalFields && !q.equalFields.every((f) => fieldEquals(q.doc.fields[f], fields[f]))) continue;
-      const entries = unpackVector(row.vec);
-      const dvec = new Map(masked ? entries.filter(([id]) => !masked.has(this.kindOf(id))) : entries);
-      const candidateSelf = scoring.normalisation === 'cosine' ? selfScore(dvec, idfOf) : undefined;
-      const text = scoreText(qvec, dvec, idfOf, self, (id) => names.get(id) ?? String(id), candidateSelf);
+      const unpacked = unpackVector(row.vec);
+      const entries = masked ? unpacked.filter(([id]) => !masked.has(this.kindOf(id))) : unpacked;
+      let raw = 0;
+      let candidateSelf = 0;
+      for (const [id, wd] of entries) {
+        const idfValue = idfOf(id);
+        candidateSelf += idfValue * wd * wd;
+        const wq = qvec.get(id);
+        if (wq !== undefined) raw += idfValue * wq * wd;
+      }
+      const textScore = scaleScore(raw, self, scoring.normalisation === 'cosine' ? candidateSelf : undefined);
       const matchedFields = matchFields(q.doc.fields, fields, Object.keys(weights));
-      out.push({
+      const candidate: Candidate = {
         ...this.ticketOf(row),
         score:
           combineScore(
-            text.score,
+            textScore,
             matchedFields.map((f) => weights[f] ?? 0),
           ) * recencyFactor(queryMs - createdMs, recency),
-        textScore: text.score,
-        sharedTerms: text.sharedTerms,
+        textScore,
+        sharedTerms: [],
         matchedFields,
-      });
+      };
+      scored.push({ candidate, entries });
     }
-    return out.sort(compareCandidates).slice(0, q.limit);
+    return scored
+      .sort((a, b) => compareCandidates(a.candidate, b.candidate))
+      .slice(0, q.limit)
+      .map(({ candidate, entries }) => ({ ...candidate, sharedTerms: scoreText(qvec, new Map(entries), idfOf, self, (id) => names.get(id) ?? String(id), undefined).sharedTerms }));
   }
 
   setRoot(key: string, rootKey: string): void {
@@ -859,26 +905,6 @@ class WriteBatch {
       this.dfIds.push(id);
     }
   }
-}
-
-/**
- * Keys of the `count` largest values (ties broken by insertion order), without sorting the whole
- * map: the threshold is the count-th largest value, found on a typed-array copy.
- */
-export function topEntries(acc: ReadonlyMap<number, number>, count: number): number[] {
-  if (acc.size <= count) return [...acc].sort((a, b) => b[1] - a[1]).map(([k]) => k);
-  const values = new Float64Array(acc.size);
-  let i = 0;
-  for (const v of acc.values()) values[i++] = v;
-  values.sort();
-  const threshold = values[values.length - count] ?? 0;
-  const above: [number, number][] = [];
-  const ties: [number, number][] = [];
-  for (const e of acc) {
-    if (e[1] > threshold) above.push(e);
-    else if (e[1] === threshold) ties.push(e);
-  }
-  return [...above.sort((a, b) => b[1] - a[1]), ...ties.slice(0, count - above.length)].map(([k]) => k);
 }
 
 /**

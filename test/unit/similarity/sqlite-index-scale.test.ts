@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { SIMILARITY_SCHEMA_SQL, SqliteCandidateIndex, topEntries, type SqliteIndexOptions } from '../../../src/similarity/sqlite-index.js';
+import { PartialScores } from '../../../src/similarity/partial-scores.js';
+import { SIMILARITY_SCHEMA_SQL, SqliteCandidateIndex, type SqliteIndexOptions } from '../../../src/similarity/sqlite-index.js';
 import type { SimilarityDoc } from '../../../src/similarity/types.js';
 import { doc } from './helpers.js';
 
@@ -112,17 +113,35 @@ describe('SqliteCandidateIndex.upsertMany', () => {
   });
 });
 
-describe('topEntries', () => {
-  it('returns the keys of the largest values, best first, ties in insertion order', () => {
-    const acc = new Map<number, number>([
-      [1, 0.5],
+describe('PartialScores', () => {
+  it('returns the ids of the largest sums, best first, ties in insertion order', () => {
+    const acc = new PartialScores();
+    for (const [id, w] of [
+      [1, 0.25],
       [2, 0.9],
       [3, 0.1],
       [4, 0.5],
       [5, 0.7],
-    ]);
+      [1, 0.25],
+    ] as const)
+      acc.add(id, w);
 
-    expect(topEntries(acc, 3)).toEqual([2, 5, 1]);
-    expect(topEntries(acc, 10)).toEqual([2, 5, 1, 4, 3]);
+    expect(acc.size).toBe(5);
+    expect(acc.get(1)).toBe(0.5);
+    expect(acc.top(3)).toEqual([2, 5, 1]);
+    expect(acc.top(10)).toEqual([2, 5, 1, 4, 3]);
+  });
+
+  it('sums the postings of row ids of any size, negative and beyond 2^32, while growing', () => {
+    const acc = new PartialScores(4);
+    const ids = Array.from({ length: 5000 }, (_, i) => (i % 2 === 0 ? 1 : -1) * (i * 1024 * 9_000_001 + (i % 7)));
+    for (const id of ids) acc.add(id, 1);
+    for (const id of ids.slice(0, 2500)) acc.add(id, 2);
+
+    expect(acc.size).toBe(5000);
+    expect(acc.get(ids[0] ?? 0)).toBe(3);
+    expect(acc.get(ids[4999] ?? 0)).toBe(1);
+    expect(acc.get(12345)).toBeUndefined();
+    expect(acc.top(2500).sort((a, b) => a - b)).toEqual(ids.slice(0, 2500).sort((a, b) => a - b));
   });
 });
