@@ -42,6 +42,10 @@ const WARM_UP = 20;
 /** Candidates asked for: the shipped rule lists 5. */
 const TOP = 5;
 const BATCH = 20_000;
+/** Options of the index that reads everything (see EngineRun.pruning). */
+const EXHAUSTIVE: Partial<SqliteIndexOptions> = { maxPostingsPerQuery: Number.MAX_SAFE_INTEGER, maxDocFrequency: 1, maxQueryTerms: 1000, rescoreMin: 3000 };
+/** Time the exhaustive queries may take (about a second each at 1M tickets). */
+const EXHAUSTIVE_BUDGET_SECONDS = 300;
 
 export interface EngineRun {
   engine: Engine;
@@ -67,6 +71,13 @@ export interface EngineRun {
    * close to the query's (see `closeness`), at rank 1 / within the top 5; and the original itself only.
    */
   planted: { queries: number; at1: number; at5: number; originalAt1: number; originalAt5: number; lookAlikeHits: number };
+  /**
+   * deskbridge only: the planted queries again through an index that reads every query term's
+   * whole doclist (no budget, no common-term cut) and re-scores the 3,000 best: of the originals
+   * that read ranks in its top 5, how many the budgeted index's top 5 also has — what the
+   * pruning loses, apart from what the scorer ranks.
+   */
+  pruning?: { queries: number; exhaustiveAt5: number; keptAt5: number; seconds: number };
   /** Top-5 ticket indexes of each query run, by query number (0..299; every third is planted). */
   tops: [number, number[]][];
   seconds: number;
@@ -105,6 +116,8 @@ const MB = 2 ** 20;
 interface EngineImpl {
   insert(batch: DeskTicket[], firstRow: number): void;
   query(doc: SimilarityDoc): number[];
+  /** The same query with no pruning budget (deskbridge only). */
+  exhaustiveQuery?(doc: SimilarityDoc): number[];
   finish(): { fileMb?: number; tablesMb?: Record<string, number>; terms?: number };
   close(): void;
 }
@@ -122,6 +135,7 @@ function engineImpl(job: ChildJob, dir: string, createdMs: Float64Array): Engine
     const db = fileDb(path);
     db.exec(SIMILARITY_SCHEMA_SQL);
     const index = new SqliteCandidateIndex(db, job.index);
+    const exhaustive = new SqliteCandidateIndex(db, { ...job.index, ...EXHAUSTIVE });
     const pool = index.createAnalysePool();
     return {
       // A backfill: batches of 20,000 (one transaction each, grouped writes); includes tokenising, on a worker thread a piece ahead.
@@ -131,6 +145,7 @@ function engineImpl(job: ChildJob, dir: string, createdMs: Float64Array): Engine
           pool,
         ),
       query: (doc) => index.query({ doc, createdBefore: doc.createdAt, createdAfter: new Date(after).toISOString(), limit: TOP }).map((c) => Number(c.key.slice('bench:'.length))),
+      exhaustiveQuery: (doc) => exhaustive.query({ doc, createdBefore: doc.createdAt, createdAfter: new Date(after).toISOString(), limit: TOP }).map((c) => Number(c.key.slice('bench:'.length))),
       finish: () => ({ ...checkpointed(db, true), terms: (db.prepare('SELECT count(*) AS n FROM sim_terms').get() as { n: number }).n }),
       close: () => {
         void pool.close();
@@ -240,8 +255,24 @@ export function runEngine(job: ChildJob, log: (line: string) => void): EngineRun
       if (originalRank >= 1 && originalRank <= 5) planted.originalAt5++;
       if (rank >= 1 && top[rank - 1] !== original) planted.lookAlikeHits++;
     }
+    let pruning: EngineRun['pruning'];
+    if (impl.exhaustiveQuery && planted.queries > 0) {
+      const started = performance.now();
+      pruning = { queries: 0, exhaustiveAt5: 0, keptAt5: 0, seconds: 0 };
+      const topOf = new Map(tops);
+      for (const { q, doc, original } of ordered.slice(0, job.queries)) {
+        if (original === undefined || !topOf.has(q)) continue;
+        if (performance.now() - started > EXHAUSTIVE_BUDGET_SECONDS * 1000) break;
+        pruning.queries++;
+        if (!impl.exhaustiveQuery(doc).includes(original)) continue;
+        pruning.exhaustiveAt5++;
+        if (topOf.get(q)?.includes(original)) pruning.keptAt5++;
+      }
+      pruning.seconds = (performance.now() - started) / 1000;
+    }
     impl.close();
     return {
+      pruning,
       engine: job.engine,
       tickets: job.tickets,
       insertPerSec: inserted / (insertMs / 1000),

@@ -40,6 +40,9 @@
  *      per body, and a copy that lost what set its original apart has several equally right
  *      answers) — is ranked 1st / in the top 5; the original's own recall@1/@5 is printed beside it.
  *      Denominator: planted queries run (100 unless the query budget ran out).
+ *    - pruning (deskbridge): the planted queries again through an index that reads every query
+ *      term's whole doclist: of the originals it ranks in the top 5, the share the budgeted index
+ *      keeps — what pruning costs, apart from what the scorer itself ranks.
  *    - inserts/s: tickets / time in the engine's insert calls (batches of 20,000, one transaction
  *      each); deskbridge's includes tokenising and term weighting, FTS5's its own tokenising.
  *    - queries/s, p50/p95 ms: over the timed queries run (after 20 untimed warm-up queries): all
@@ -278,6 +281,10 @@ function printScale(steps: ScaleStep[], budget: number | undefined): void {
     if (desk && exact)
       console.log(
         `  all-pairs vs deskbridge: ${fmt(exact.queryPerSec, 1)} vs ${fmt(desk.queryPerSec, 1)} queries/s; share of the all-pairs top 5 deskbridge also returns: ${pct(agreement(exact, desk))} (${exact.queries} queries)`,
+      );
+    if (desk?.pruning)
+      console.log(
+        `  pruning: of the ${desk.pruning.queries} planted queries, reading every doclist puts the original in the top 5 for ${desk.pruning.exhaustiveAt5}; the budgeted index keeps ${desk.pruning.keptAt5} of them (${pct(desk.pruning.exhaustiveAt5 ? desk.pruning.keptAt5 / desk.pruning.exhaustiveAt5 : undefined)}; ${fmt(desk.pruning.seconds)} s)`,
       );
     if (desk) {
       const big = step.tickets >= 1_000_000;
