@@ -155,9 +155,15 @@ function joinBody(pool: Pool, body: number, body2: number): string {
   return body2 < 0 ? first : `${first}\n${(pool.bodies[body2] ?? '').slice(0, 300)}`;
 }
 
-/** A ticket's content — title and body, without the desk noise — from its parts. */
-export function contentOf(pool: Pool, parts: DeskParts): string {
-  return `${pool.titles[parts.title] ?? ''}\n${joinBody(pool, parts.body, parts.body2)}`;
+/** A ticket's title and body without the desk noise. */
+export interface Content {
+  title: string;
+  body: string;
+}
+
+/** A ticket's content from its parts. */
+export function contentOf(pool: Pool, parts: DeskParts): Content {
+  return { title: pool.titles[parts.title] ?? '', body: joinBody(pool, parts.body, parts.body2) };
 }
 
 /**
@@ -223,7 +229,7 @@ export function plantedOriginals(tickets: number, count: number): number[] {
 /** A planted query: the near-copy, and its content (title and body without its desk noise). */
 export interface PlantedQuery {
   doc: SimilarityDoc;
-  content: string;
+  content: Content;
 }
 
 /**
@@ -257,7 +263,7 @@ export function nearCopy(pool: Pool, original: DeskTicket, rand: () => number, k
     description: `${body.join(' ')}\n${noise}`,
     fields: { requester: `user${int(5000)}`, category: `cat${int(20)}` },
   };
-  return { doc, content: `${doc.title}\n${body.join(' ')}` };
+  return { doc, content: { title: doc.title, body: body.join(' ') } };
 }
 
 /** A fresh ticket at END_MS (no planted original): a recombined ticket like the desk's. */
@@ -266,19 +272,28 @@ export function freshQuery(pool: Pool, rand: () => number, i: number, tickets: n
   return { ...t.doc, key: `bench:q${i}`, nativeId: `q${i}`, number: `Q${i}`, createdAt: new Date(END_MS).toISOString() };
 }
 
-/**
- * How close two contents are, by their plain words (Jaccard: shared distinct words / all
- * distinct words), independent of any engine's tokeniser and weights. A planted query's answer
- * counts as found when it is the original or a ticket at least this close to the query's content
- * as the original is: recombination gives a 1M desk ~125 tickets per title and per body, and
- * when the copy has lost what set its original apart (a generic title, a short body mostly
- * rewritten), a ticket the query is as close to is as right an answer as the original.
- */
-export function closeness(a: readonly string[] | string, b: string): number {
-  const x = new Set(typeof a === 'string' ? plainWords(a) : a);
+/** How close two texts are by their plain words (Jaccard: shared distinct words / all distinct words). */
+export function closeness(a: string, b: string): number {
+  const x = new Set(plainWords(a));
   const y = plainWords(b);
   let shared = 0;
   for (const w of y) if (x.has(w)) shared++;
   const union = x.size + y.length - shared;
   return union === 0 ? 0 : shared / union;
+}
+
+/**
+ * Whether a returned ticket is as right an answer to a planted query as its original: its title
+ * AND its body each at least as close to the query's (plain-word Jaccard, desk noise left out,
+ * independent of any engine's tokeniser and weights). Recombination gives a 1M desk ~125 tickets
+ * per title and per body; when the copy has lost what set its original apart (a generic title, a
+ * short body mostly rewritten), such a ticket is as close on both counts. Field by field, so a
+ * ticket sharing only the body — or only the title — never passes, and a query whose text kept
+ * nothing of its original credits nothing.
+ */
+export function asCloseAsOriginal(query: Content, candidate: Content, original: Content): boolean {
+  const title = closeness(query.title, original.title);
+  const body = closeness(query.body, original.body);
+  if (title + body === 0) return false;
+  return closeness(query.title, candidate.title) >= title && closeness(query.body, candidate.body) >= body;
 }

@@ -34,11 +34,12 @@
  *    (every third) are planted near-copies of indexed tickets spread uniformly over the look-back
  *    window, its oldest ticket included: ~20% of body words dropped, 3 replaced, 2 pairs swapped,
  *    a title word dropped or two swapped, fresh desk noise (asset tag, reporter).
- *    - planted recall@1/@5 = share of the planted queries whose original — or a look-alike at
- *      least as close to the query's content as the original (plain-word Jaccard of title + body
- *      without desk noise, engine-independent: at 1M, recombination gives ~125 tickets per title and
- *      per body, and a copy that lost what set its original apart has several equally right
- *      answers) — is ranked 1st / in the top 5; the original's own recall@1/@5 is printed beside it.
+ *    - planted recall@1/@5 = share of the planted queries whose original — or a look-alike whose
+ *      title and body are each at least as close to the query's as the original's (plain-word
+ *      Jaccard, desk noise left out, engine-independent: at 1M, recombination gives ~125 tickets
+ *      per title and per body, and a copy that lost what set its original apart has several
+ *      equally right answers) — is ranked 1st / in the top 5; the original's own recall@1/@5 is
+ *      printed beside it.
  *      Denominator: planted queries run (100 unless the query budget ran out).
  *    - pruning (deskbridge): the planted queries again through an index that reads every query
  *      term's whole doclist: of the originals it ranks in the top 5, the share the budgeted index

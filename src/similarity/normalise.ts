@@ -573,14 +573,14 @@ function hasNonAscii(chunk: string): boolean {
 
 function asciiHostNames(chunk: string): string {
   return chunk.replace(UNICODE_NAME, (name) => {
-    if (!NON_ASCII.test(name) || !TLD_SET.has(name.slice(name.lastIndexOf('.') + 1))) return name;
+    if (!NON_ASCII.test(name) || !TLD_SET.has(name.slice(name.lastIndexOf('.') + 1).toLowerCase())) return name;
     const ascii = domainToASCII(name);
     return ascii === '' ? name : ascii;
   });
 }
 
 // A .NET stack frame's file and line: "in C:\src\MyApp\Program.cs:line 12", "Foo.vb:line 7".
-const DOTNET_FILE = /^[\w$-]+\.[A-Za-z][A-Za-z0-9]{0,9}$/;
+const DOTNET_FILE = /^[\w$-]+(?:\.[\w$-]+)*\.[A-Za-z][A-Za-z0-9]{0,9}$/;
 const LINE_MARK = ':line';
 
 /**

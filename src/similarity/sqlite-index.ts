@@ -697,13 +697,16 @@ export class SqliteCandidateIndex implements CandidateIndex {
       const entries = masked ? unpacked.filter(([id]) => !masked.has(this.kindOf(id))) : unpacked;
       let raw = 0;
       let candidateSelf = 0;
+      const cosine = scoring.normalisation === 'cosine';
       for (const [id, wd] of entries) {
-        const idfValue = idfOf(id);
-        candidateSelf += idfValue * wd * wd;
         const wq = qvec.get(id);
+        // Under 'query' normalisation only shared terms need an idf (each may cost a lookup).
+        if (wq === undefined && !cosine) continue;
+        const idfValue = idfOf(id);
+        if (cosine) candidateSelf += idfValue * wd * wd;
         if (wq !== undefined) raw += idfValue * wq * wd;
       }
-      const textScore = scaleScore(raw, self, scoring.normalisation === 'cosine' ? candidateSelf : undefined);
+      const textScore = scaleScore(raw, self, cosine ? candidateSelf : undefined);
       const matchedFields = matchFields(q.doc.fields, fields, Object.keys(weights));
       const candidate: Candidate = {
         ...this.ticketOf(row),

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { dataDir } from '../../../src/sandbox/data-dir.js';
-import { closeness, contentOf, loadHadoop, lookBackRange, nearCopy, plantedOriginals, prng, reportedFirst, type DeskTicket, type Pool } from '../../../bench/similarity-data.js';
+import { asCloseAsOriginal, contentOf, loadHadoop, lookBackRange, nearCopy, plantedOriginals, prng, reportedFirst, type DeskTicket, type Pool } from '../../../bench/similarity-data.js';
 import { createFts5, Fts5Index, fts5OrQuery, rowidWindow } from '../../../bench/similarity-fts5.js';
 import type { SimilarityDoc } from '../../../src/similarity/types.js';
 
@@ -53,20 +53,26 @@ describe('similarity bench: planted near-copies', () => {
     expect(copy.title).not.toBe(original.doc.title);
     expect(copy.description).toContain('Reported by');
     expect(copy.description).not.toContain('LT001234');
-    expect(content).toBe(`${copy.title}\n${copy.description.split('\n')[0] ?? ''}`);
+    expect(content).toEqual({ title: copy.title, body: copy.description.split('\n')[0] ?? '' });
   });
 
-  it('credits a look-alike only when it is at least as close to the copy as the original, noise left out', () => {
-    const pool: Pool = { titles: ['vpn drops every hour', 'printer jams'], bodies: ['the vpn client disconnects at home', 'paper stuck in tray two'], words: [] };
-    const original = contentOf(pool, { title: 0, body: 0, body2: -1 });
-    const query = 'vpn drops hour\nthe vpn client disconnects';
-    expect(original).toBe('vpn drops every hour\nthe vpn client disconnects at home');
-    const sameTitleOtherBody = contentOf(pool, { title: 0, body: 1, body2: -1 });
-    expect(closeness(query, sameTitleOtherBody)).toBeLessThan(closeness(query, original));
-    // A twin (same title and body) is exactly as close; an appended second body makes a ticket less close.
-    expect(closeness(query, contentOf(pool, { title: 0, body: 0, body2: -1 }))).toBe(closeness(query, original));
-    expect(closeness(query, contentOf(pool, { title: 0, body: 0, body2: 1 }))).toBeLessThan(closeness(query, original));
-    expect(closeness('', '')).toBe(0);
+  it('credits a look-alike only when its title and its body are each at least as close to the copy as the original', () => {
+    const pool: Pool = {
+      titles: ['vpn drops every hour', 'printer jams', 'access to development project'],
+      bodies: ['the vpn client disconnects at home', 'paper stuck in tray two', 'see https://audit.example.com/x/1f2e3d4c5b6a for the full log of the vpn client'],
+      words: [],
+    };
+    const original = contentOf(pool, { title: 0, body: 0, body2: 2 });
+    expect(original).toEqual({ title: 'vpn drops every hour', body: 'the vpn client disconnects at home\nsee https://audit.example.com/x/1f2e3d4c5b6a for the full log of the vpn client' });
+    // The copy lost the appended log line: a ticket with the first body alone is closer on the body, but not on the title.
+    const query = { title: 'vpn drops hour', body: 'the vpn client disconnects' };
+    expect(asCloseAsOriginal(query, contentOf(pool, { title: 2, body: 0, body2: -1 }), original)).toBe(false);
+    expect(asCloseAsOriginal(query, contentOf(pool, { title: 0, body: 1, body2: -1 }), original)).toBe(false);
+    // Same title, and a body at least as close: as right an answer (a twin is one).
+    expect(asCloseAsOriginal(query, contentOf(pool, { title: 0, body: 0, body2: -1 }), original)).toBe(true);
+    expect(asCloseAsOriginal(query, contentOf(pool, { title: 0, body: 0, body2: 2 }), original)).toBe(true);
+    // A query that kept nothing of its original credits nothing.
+    expect(asCloseAsOriginal({ title: 'okapi', body: 'voyager' }, contentOf(pool, { title: 1, body: 1, body2: -1 }), original)).toBe(false);
   });
 });
 

@@ -62,6 +62,8 @@ describe('tokenise', () => {
       expect(tokenise('xn--bcher-kva.de returns 502 since the update')).toContain('@xn--bcher-kva.de');
       expect(tokenise('Checkout on https://www.bücher.de/warenkorb?id=7 hangs')).toEqual(['checkout', '@xn--bcher-kva.de', '__url__', 'hang']);
       expect(tokenise('Portal www.münchen.de unreachable from the VPN')).toEqual(['portal', '@xn--mnchen-3ya.de', 'unreachabl', 'vpn']);
+      expect(tokenise('Checkout on https://www.BÜCHER.DE/x hangs')).toContain('@xn--bcher-kva.de');
+      expect(tokenise('www.Bücher.DE/x is down')).toContain('@xn--bcher-kva.de');
     });
 
     it('applies the top-level-domain rule to non-ASCII names too: a missing space after a full stop is no host', () => {
@@ -93,6 +95,7 @@ describe('tokenise', () => {
         'invoice.vb:7',
       ]);
       expect(tokenise('Foo.vb:line 7')).toEqual(['foo.vb:7']);
+      expect(tokenise('at MyApp.Form1.InitializeComponent() in C:\\src\\MyApp\\Form1.Designer.cs:line 33')).toContain('form1.designer.cs:33');
     });
 
     it('reads ":line" without a line number after it as words', () => {
