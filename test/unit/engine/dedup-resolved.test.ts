@@ -1,31 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { BatchState } from '../../../src/engine/batch-state.js';
 import { plainText } from '../../../src/engine/dedup/resolved.js';
 import { DedupRule } from '../../../src/engine/dedup/schema.js';
-import { evaluateTicket } from '../../../src/engine/index.js';
-import { MemoryState } from '../../../src/engine/memory-state.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
-import type { Decision, RuleTrace } from '../../../src/engine/types.js';
+import type { Decision } from '../../../src/engine/types.js';
 import type { Ticket } from '../../../src/model/ticket.js';
+import { HistoryDesk } from '../../helpers/history-desk.js';
 import { makeTicket } from '../../helpers/tickets.js';
 
 const rule = (overrides: Record<string, unknown> = {}) => DedupRule.parse({ id: 'dups', kind: 'dedup', when: 'true', suggest: { threshold: 1 }, resolved: { threshold: 0.3 }, ...overrides });
 
-/** Feeds tickets through the engine one batch each, the way the sync loop does: index, evaluate, commit. */
-class Desk {
-  readonly store = new MemoryState();
-  trace: RuleTrace[] = [];
-  constructor(private readonly rules: ReturnType<typeof compileRuleSet>) {}
-
-  async see(ticket: Ticket): Promise<Decision[]> {
-    const state = new BatchState(new Map(), new Map(), this.store.history);
-    await state.history.index(ticket);
-    const evaluation = await evaluateTicket(ticket, this.rules, state, { sourceId: 'snow-test', now: new Date(ticket.updatedAt) });
-    this.store.history.apply(state.history.changes);
-    this.trace = evaluation.trace;
-    return evaluation.decisions;
-  }
-
+/** A history desk that can also see an earlier ticket resolved. */
+class Desk extends HistoryDesk {
   /** The ticket as the earlier one was when the daemon last pulled it. */
   async resolved(id: string, createdAt: string, resolvedAt: string, resolution: Ticket['resolution'], extra: Partial<Ticket> = {}): Promise<void> {
     await this.see(vpn(id, createdAt, { status: 'resolved', version: '2', updatedAt: resolvedAt, resolvedAt, resolution, ...extra }));
