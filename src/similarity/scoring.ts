@@ -28,8 +28,12 @@ export interface ScoringParams {
    * Exponent of idf in the score. 2 is "idf on both sides" (as in TF-IDF cosine); 1 is BM25.
    */
   readonly idfPower: number;
-  /** `cosine` (default): raw / sqrt(self(query) · self(candidate)). `query`: raw / self(query), capped at 1. */
-  readonly normalisation: 'query' | 'cosine';
+  /**
+   * How much a candidate's own length (its self-score) counts in the norm, s in 0..1:
+   * norm = sqrt(self(query) · ((1 − s) · self(query) + s · self(candidate))). 1 is the cosine; 0
+   * divides by the query's self-score alone. See {@link scaleScore}.
+   */
+  readonly pivotSlope: number;
   readonly normalise: NormaliseOptions;
 }
 
@@ -39,7 +43,7 @@ export const DEFAULT_SCORING: ScoringParams = {
   k1: 1.2,
   bTitle: 0.5,
   bBody: 0.75,
-  normalisation: 'cosine',
+  pivotSlope: 0.5,
   idfPower: 2,
   normalise: DEFAULT_NORMALISE_OPTIONS,
 };
@@ -98,6 +102,7 @@ export function scoreText<K>(
   self: number,
   nameOf: (term: K) => string,
   candidateSelf: number | undefined,
+  slope: number,
   maxTerms = 8,
 ): TextScore {
   let raw = 0;
@@ -111,16 +116,24 @@ export function scoreText<K>(
   }
   contributions.sort((a, b) => b[1] - a[1]);
   return {
-    score: scaleScore(raw, self, candidateSelf),
+    score: scaleScore(raw, self, candidateSelf, slope),
     raw,
     self,
     sharedTerms: contributions.slice(0, maxTerms).map(([t]) => nameOf(t)),
   };
 }
 
-/** The text score from raw = Σ idf·wq·wd, the query's self-score and (cosine) the candidate's. */
-export function scaleScore(raw: number, self: number, candidateSelf: number | undefined): number {
-  const norm = candidateSelf === undefined ? self : Math.sqrt(self * candidateSelf);
+/**
+ * The text score from raw = Σ idf·wq·wd, the query's self-score and the candidate's (undefined:
+ * the query's alone), with pivoted length normalisation: the candidate's self-score is pulled
+ * half-way (slope s) towards the query's. Cosine (s = 1) lets a candidate's own rare words — an
+ * asset tag, a name, a pasted log line nobody else has — weigh as much against it as a mismatch:
+ * among tickets with the same title, the one with a short body then outranks the one whose body
+ * the query repeats. A copy still scores 1 (both self-scores equal), and a long candidate that
+ * holds every query word still scores below 1 (s > 0).
+ */
+export function scaleScore(raw: number, self: number, candidateSelf: number | undefined, slope: number): number {
+  const norm = candidateSelf === undefined || slope <= 0 ? self : Math.sqrt(self * ((1 - slope) * self + slope * candidateSelf));
   return norm > 0 ? Math.min(1, raw / norm) : 0;
 }
 

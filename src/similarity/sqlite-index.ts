@@ -697,16 +697,16 @@ export class SqliteCandidateIndex implements CandidateIndex {
       const entries = masked ? unpacked.filter(([id]) => !masked.has(this.kindOf(id))) : unpacked;
       let raw = 0;
       let candidateSelf = 0;
-      const cosine = scoring.normalisation === 'cosine';
+      const withSelf = scoring.pivotSlope > 0;
       for (const [id, wd] of entries) {
         const wq = qvec.get(id);
-        // Under 'query' normalisation only shared terms need an idf (each may cost a lookup).
-        if (wq === undefined && !cosine) continue;
+        // Without the candidate's self-score only shared terms need an idf (each may cost a lookup).
+        if (wq === undefined && !withSelf) continue;
         const idfValue = idfOf(id);
-        if (cosine) candidateSelf += idfValue * wd * wd;
+        if (withSelf) candidateSelf += idfValue * wd * wd;
         if (wq !== undefined) raw += idfValue * wq * wd;
       }
-      const textScore = scaleScore(raw, self, cosine ? candidateSelf : undefined);
+      const textScore = scaleScore(raw, self, withSelf ? candidateSelf : undefined, scoring.pivotSlope);
       const matchedFields = matchFields(q.doc.fields, fields, Object.keys(weights));
       const candidate: Candidate = {
         ...this.ticketOf(row),
@@ -724,7 +724,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
     return scored
       .sort((a, b) => compareCandidates(a.candidate, b.candidate))
       .slice(0, q.limit)
-      .map(({ candidate, entries }) => ({ ...candidate, sharedTerms: scoreText(qvec, new Map(entries), idfOf, self, (id) => names.get(id) ?? String(id), undefined).sharedTerms }));
+      .map(({ candidate, entries }) => ({ ...candidate, sharedTerms: scoreText(qvec, new Map(entries), idfOf, self, (id) => names.get(id) ?? String(id), undefined, 0).sharedTerms }));
   }
 
   setRoot(key: string, rootKey: string): void {
