@@ -104,7 +104,7 @@ export class MemoryCandidateIndex implements CandidateIndex {
       if (d.createdMs < after || d.createdMs >= before) continue;
       if (q.equalFields && !q.equalFields.every((f) => fieldEquals(q.doc.fields[f], d.fields[f]))) continue;
       const dvec = withoutMasked(d.vec, mask, termKind);
-      const candidateSelf = this.params.pivotSlope > 0 ? selfScore(dvec, idfOf) : undefined;
+      const candidateSelf = selfScore(dvec, idfOf);
       const text = scoreText(qvec, dvec, idfOf, self, (t) => t, candidateSelf, this.params.pivotSlope);
       if (text.raw <= 0) continue;
       const matchedFields = matchFields(q.doc.fields, d.fields, Object.keys(weights));

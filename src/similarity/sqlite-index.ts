@@ -697,16 +697,13 @@ export class SqliteCandidateIndex implements CandidateIndex {
       const entries = masked ? unpacked.filter(([id]) => !masked.has(this.kindOf(id))) : unpacked;
       let raw = 0;
       let candidateSelf = 0;
-      const withSelf = scoring.pivotSlope > 0;
       for (const [id, wd] of entries) {
-        const wq = qvec.get(id);
-        // Without the candidate's self-score only shared terms need an idf (each may cost a lookup).
-        if (wq === undefined && !withSelf) continue;
         const idfValue = idfOf(id);
-        if (withSelf) candidateSelf += idfValue * wd * wd;
+        candidateSelf += idfValue * wd * wd;
+        const wq = qvec.get(id);
         if (wq !== undefined) raw += idfValue * wq * wd;
       }
-      const textScore = scaleScore(raw, self, withSelf ? candidateSelf : undefined, scoring.pivotSlope);
+      const textScore = scaleScore(raw, self, candidateSelf, scoring.pivotSlope);
       const matchedFields = matchFields(q.doc.fields, fields, Object.keys(weights));
       const candidate: Candidate = {
         ...this.ticketOf(row),
