@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryCandidateIndex } from '../../../src/similarity/memory-index.js';
-import { combineScore, recencyFactor } from '../../../src/similarity/scoring.js';
+import { combineScore, recencyFactor, scaleScore } from '../../../src/similarity/scoring.js';
 import { doc, sqliteIndex } from './helpers.js';
 
 const filler = [
@@ -73,6 +73,25 @@ describe.each([
 
     expect(results.map((c) => c.key)).toEqual(['new', 'old']);
     expect(results[0]?.textScore).toBeCloseTo(results[1]?.textScore ?? 0, 9);
+  });
+});
+
+describe('scaleScore (one-sided pivoted normalisation)', () => {
+  it('scores a copy 1 and a shorter candidate exactly as cosine', () => {
+    expect(scaleScore(40, 40, 40, 0.5)).toBe(1);
+    // A candidate holding half the query's weight and nothing else: cosine = 20 / sqrt(40 · 20).
+    expect(scaleScore(20, 40, 20, 0.5)).toBeCloseTo(20 / Math.sqrt(40 * 20), 12);
+  });
+
+  it('counts only half of the extra length of a longer candidate against it, and still keeps it below 1', () => {
+    // The query's words all in a candidate four times its length (a report with the full trace).
+    const cosine = 40 / Math.sqrt(40 * 160);
+    const pivoted = scaleScore(40, 40, 160, 0.5);
+    expect(cosine).toBeCloseTo(0.5, 12);
+    expect(pivoted).toBeCloseTo(40 / Math.sqrt(40 * (20 + 80)), 12);
+    expect(pivoted).toBeGreaterThan(cosine);
+    expect(pivoted).toBeLessThan(1);
+    expect(scaleScore(40, 40, 160, 1)).toBeCloseTo(cosine, 12);
   });
 });
 
