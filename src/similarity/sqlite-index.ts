@@ -1,10 +1,9 @@
 import type Database from 'better-sqlite3';
-import { AnalysePool } from './analyse-pool.js';
+import { AnalysePool, ENCODED_HEADER, type TermDecoder } from './analyse-pool.js';
 import { PartialScores } from './partial-scores.js';
 import { averageLengths, compareCandidates } from './memory-index.js';
 import {
   analyse,
-  type AnalysedDoc,
   combineScore,
   DEFAULT_RECENCY,
   DEFAULT_SCORING,
@@ -16,6 +15,7 @@ import {
   scoreText,
   selfScore,
   termWeights,
+  type FieldLengths,
   type ScoringParams,
 } from './scoring.js';
 import { MASKABLE_TERM_KINDS, termKind, type MaskableTermKind } from './term-kind.js';
@@ -233,6 +233,8 @@ export class SqliteCandidateIndex implements CandidateIndex {
   private readonly sourceIds = new Map<number, string>();
   private stats: StatsRow;
   private readonly upsertTx: (docs: Iterable<SimilarityDoc>, pool?: AnalysePool) => void;
+  /** Per pool: index term id by the worker's local term id (dropped with the other caches: a rollback can free ids). */
+  private localTermIds = new WeakMap<AnalysePool, LocalTermIds>();
   /** State of the `upsertMany` batch being written (undefined outside one). */
   private batch: WriteBatch | undefined;
   /** Multi-row INSERT statements (ROWS_PER_INSERT rows each): sim_docs, and each source's FTS5 table. */
@@ -276,9 +278,9 @@ export class SqliteCandidateIndex implements CandidateIndex {
         // Chunks of distinct keys: one SELECT finds the previous versions of a whole chunk; a key
         // seen again starts a new chunk, so it finds the version written just before (flushed).
         let chunk: SimilarityDoc[] = [];
-        let tokens: (AnalysedDoc | undefined)[] = [];
+        let tokens: (Encoded | undefined)[] = [];
         const keys = new Set<string>();
-        const add = (doc: SimilarityDoc, analysed: AnalysedDoc | undefined): void => {
+        const add = (doc: SimilarityDoc, analysed: Encoded | undefined): void => {
           if (chunk.length === KEYS_PER_LOOKUP || keys.has(doc.key)) {
             this.upsertChunk(chunk, tokens);
             chunk = [];
@@ -294,9 +296,13 @@ export class SqliteCandidateIndex implements CandidateIndex {
           const all = [...docs];
           if (all.length > 0) pool.request(all.slice(0, PIPELINE_PIECE));
           for (let at = 0; at < all.length; at += PIPELINE_PIECE) {
-            const analysed = pool.receive();
+            const data = pool.receive();
             if (at + PIPELINE_PIECE < all.length) pool.request(all.slice(at + PIPELINE_PIECE, at + 2 * PIPELINE_PIECE));
-            for (let i = 0; i < analysed.length; i++) add(all[at + i] as SimilarityDoc, analysed[i]);
+            // Local ids become index ids for the whole piece at once, tickets in order: the same
+            // order of first use as ticket by ticket, so new terms get the same ids.
+            this.resolveLocalIds(data, pool.decoder, this.localTermIdsOf(pool));
+            const count = Math.min(PIPELINE_PIECE, all.length - at);
+            for (let i = 0, p = 0; i < count; i++, p += ENCODED_HEADER + 3 * (data[p + 2] as number)) add(all[at + i] as SimilarityDoc, { data, at: p });
           }
         } else for (const doc of docs) add(doc, undefined);
         this.upsertChunk(chunk, tokens);
@@ -346,7 +352,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
 
   /** A tokenising worker for {@link upsertManyPipelined}, with this index's scoring parameters. Close it when done. */
   createAnalysePool(): AnalysePool {
-    return new AnalysePool(this.options.scoring);
+    return new AnalysePool(this.options.scoring, this.options.termCacheSize);
   }
 
   /**
@@ -363,6 +369,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
 
   private reloadState(): void {
     this.terms.clear();
+    this.localTermIds = new WeakMap();
     this.termIds.clear();
     this.oldTermIds.clear();
     this.sourceNos.clear();
@@ -381,7 +388,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
   }
 
   /** Upserts tickets of distinct keys in order, their previous versions read in one statement. */
-  private upsertChunk(chunk: readonly SimilarityDoc[], tokens: readonly (AnalysedDoc | undefined)[]): void {
+  private upsertChunk(chunk: readonly SimilarityDoc[], tokens: readonly (Encoded | undefined)[]): void {
     if (chunk.length === 0) return;
     // Rows still buffered must be in SQLite for the lookup (a key repeated from an earlier chunk).
     this.flushRows();
@@ -400,14 +407,25 @@ export class SqliteCandidateIndex implements CandidateIndex {
     return this.docsByKeysStmt;
   }
 
-  private upsertInner(doc: SimilarityDoc, previous: DocRow | undefined, tokens: AnalysedDoc | undefined): void {
+  private upsertInner(doc: SimilarityDoc, previous: DocRow | undefined, encoded: Encoded | undefined): void {
     const createdMs = Date.parse(doc.createdAt);
     if (!Number.isFinite(createdMs)) throw new Error(`Similarity index: ticket ${doc.key} has an unparseable createdAt "${doc.createdAt}"`);
     if (previous) this.removeRow(previous);
 
-    const analysed = tokens ?? analyse(doc, this.options.scoring);
     const avg = averageLengths(this.stats.docs, this.stats.title_len_sum, this.stats.body_len_sum);
-    const vec = termWeights(analysed, avg, this.options.scoring);
+    let titleLen: number;
+    let bodyLen: number;
+    let entries: [number, number][];
+    if (encoded) {
+      titleLen = encoded.data[encoded.at] as number;
+      bodyLen = encoded.data[encoded.at + 1] as number;
+      entries = encodedEntries(encoded, avg, this.options.scoring);
+    } else {
+      const analysed = analyse(doc, this.options.scoring);
+      titleLen = analysed.title.length;
+      bodyLen = analysed.body.length;
+      entries = this.entriesOf(termWeights(analysed, avg, this.options.scoring));
+    }
     this.insertRow(
       {
         key: doc.key,
@@ -417,14 +435,42 @@ export class SqliteCandidateIndex implements CandidateIndex {
         version: doc.version,
         created_at: doc.createdAt,
         fields: JSON.stringify(doc.fields),
-        title_len: analysed.title.length,
-        body_len: analysed.body.length,
+        title_len: titleLen,
+        body_len: bodyLen,
         root_key: previous?.root_key ?? null,
         cluster_key: previous?.cluster_key ?? null,
       },
       createdMs,
-      this.entriesOf(vec),
+      entries,
     );
+  }
+
+  /** The pool's local id → index id table, a new one after a reload or a restart of the worker's dictionary. */
+  private localTermIdsOf(pool: AnalysePool): LocalTermIds {
+    let table = this.localTermIds.get(pool);
+    if (!table || table.generation !== pool.decoder.generation) {
+      table = new LocalTermIds(pool.decoder.generation);
+      this.localTermIds.set(pool, table);
+    }
+    return table;
+  }
+
+  /** Rewrites a chunk's local term ids into index ids in place; a local id met for the first time goes through `termId` (sim_terms stays the one truth). */
+  private resolveLocalIds(data: Int32Array, decoder: TermDecoder, table: LocalTermIds): void {
+    let ids = table.ensure(decoder.terms.length);
+    for (let p = 0; p < data.length;) {
+      const end = p + ENCODED_HEADER + 3 * (data[p + 2] as number);
+      for (p += ENCODED_HEADER; p < end; p += 3) {
+        const local = data[p] as number;
+        let id = ids[local] as number;
+        if (id === 0) {
+          id = this.termId(decoder.terms[local] as string, true);
+          ids = table.ensure(decoder.terms.length);
+          ids[local] = id;
+        }
+        data[p] = id;
+      }
+    }
   }
 
   /** A term vector keyed by term id (terms new to the index are added). */
@@ -820,7 +866,9 @@ export class SqliteCandidateIndex implements CandidateIndex {
     if (old !== undefined) id = old;
     else if (row) {
       id = row.id;
-      this.terms.set(id, row.df, row.kind);
+      // A df already in memory is the newer one: in a batch it may count changes SQLite gets only
+      // at the end (a replaced ticket's terms are decremented by id, without this lookup).
+      if (this.terms.df(id) < 0) this.terms.set(id, row.df, row.kind);
     } else {
       if (!create) return undefined;
       const kind = kindCode(term);
@@ -882,6 +930,50 @@ const ROWS_PER_INSERT = 64;
 /** Tickets the tokenising worker is sent at a time (upsertManyPipelined). */
 const PIPELINE_PIECE = 1000;
 const DOC_COLUMNS = 13;
+
+/** A ticket tokenised by the pool's worker: its encoding (see `EncodedChunk`), local ids already replaced by index ids. */
+interface Encoded {
+  readonly data: Int32Array;
+  readonly at: number;
+}
+
+/** Index term id by worker-local id (0: not resolved yet; SQLite hands out ids from 1), for one generation of a pool's dictionary. */
+class LocalTermIds {
+  private ids = new Int32Array(1024);
+
+  constructor(readonly generation: number) {}
+
+  ensure(size: number): Int32Array {
+    if (size > this.ids.length) {
+      let length = this.ids.length;
+      while (length < size) length *= 2;
+      const ids = new Int32Array(length);
+      ids.set(this.ids);
+      this.ids = ids;
+    }
+    return this.ids;
+  }
+}
+
+/**
+ * The weighted vector of an encoded ticket, as `termWeights` computes it from its tokens: the
+ * same additions in the same order (a term's title norm once per title occurrence, then its body
+ * norm), so the weights — and the packed vectors — are bit for bit those of `upsertMany`.
+ */
+function encodedEntries({ data, at }: Encoded, avg: FieldLengths, params: ScoringParams): [number, number][] {
+  const n = data[at + 2] as number;
+  const titleNorm = params.titleBoost / (1 - params.bTitle + (params.bTitle * (data[at] as number)) / Math.max(avg.title, 1));
+  const bodyNorm = params.bodyBoost / (1 - params.bBody + (params.bBody * (data[at + 1] as number)) / Math.max(avg.body, 1));
+  const k1 = params.k1;
+  const entries = new Array<[number, number]>(n);
+  for (let j = 0, p = at + ENCODED_HEADER; j < n; j++, p += 3) {
+    let x = 0;
+    for (let c = data[p + 1] as number; c > 0; c--) x += titleNorm;
+    for (let c = data[p + 2] as number; c > 0; c--) x += bodyNorm;
+    entries[j] = [data[p] as number, (x * (k1 + 1)) / (x + k1)];
+  }
+  return entries;
+}
 
 /** What an `upsertMany` batch holds until it is written: buffered rows, next ids per minute, changed document frequencies. */
 class WriteBatch {
