@@ -1,10 +1,9 @@
 import type Database from 'better-sqlite3';
-import { AnalysePool } from './analyse-pool.js';
+import { AnalysePool, ENCODED_HEADER, type TermDecoder } from './analyse-pool.js';
 import { PartialScores } from './partial-scores.js';
 import { averageLengths, compareCandidates } from './memory-index.js';
 import {
   analyse,
-  type AnalysedDoc,
   combineScore,
   DEFAULT_RECENCY,
   DEFAULT_SCORING,
@@ -16,6 +15,7 @@ import {
   scoreText,
   selfScore,
   termWeights,
+  type FieldLengths,
   type ScoringParams,
 } from './scoring.js';
 import { MASKABLE_TERM_KINDS, termKind, type MaskableTermKind } from './term-kind.js';
@@ -233,11 +233,10 @@ export class SqliteCandidateIndex implements CandidateIndex {
   private readonly sourceIds = new Map<number, string>();
   private stats: StatsRow;
   private readonly upsertTx: (docs: Iterable<SimilarityDoc>, pool?: AnalysePool) => void;
+  /** Per pool: index term id by the worker's local term id (dropped with the other caches: a rollback can free ids). */
+  private localTermIds = new WeakMap<AnalysePool, LocalTermIds>();
   /** State of the `upsertMany` batch being written (undefined outside one). */
   private batch: WriteBatch | undefined;
-  /** Multi-row INSERT statements (ROWS_PER_INSERT rows each): sim_docs, and each source's FTS5 table. */
-  private insertDocsMany: Database.Statement<unknown[]> | undefined;
-  private readonly ftsInsertMany = new Map<number, Database.Statement<unknown[]>>();
 
   constructor(
     private readonly db: Database.Database,
@@ -276,9 +275,9 @@ export class SqliteCandidateIndex implements CandidateIndex {
         // Chunks of distinct keys: one SELECT finds the previous versions of a whole chunk; a key
         // seen again starts a new chunk, so it finds the version written just before (flushed).
         let chunk: SimilarityDoc[] = [];
-        let tokens: (AnalysedDoc | undefined)[] = [];
+        let tokens: (Encoded | undefined)[] = [];
         const keys = new Set<string>();
-        const add = (doc: SimilarityDoc, analysed: AnalysedDoc | undefined): void => {
+        const add = (doc: SimilarityDoc, analysed: Encoded | undefined): void => {
           if (chunk.length === KEYS_PER_LOOKUP || keys.has(doc.key)) {
             this.upsertChunk(chunk, tokens);
             chunk = [];
@@ -294,13 +293,16 @@ export class SqliteCandidateIndex implements CandidateIndex {
           const all = [...docs];
           if (all.length > 0) pool.request(all.slice(0, PIPELINE_PIECE));
           for (let at = 0; at < all.length; at += PIPELINE_PIECE) {
-            const analysed = pool.receive();
+            const data = pool.receive();
             if (at + PIPELINE_PIECE < all.length) pool.request(all.slice(at + PIPELINE_PIECE, at + 2 * PIPELINE_PIECE));
-            for (let i = 0; i < analysed.length; i++) add(all[at + i] as SimilarityDoc, analysed[i]);
+            // Local ids become index ids for the whole piece at once, tickets in order: the same
+            // order of first use as ticket by ticket, so new terms get the same ids.
+            this.resolveLocalIds(data, pool.decoder, this.localTermIdsOf(pool));
+            const count = Math.min(PIPELINE_PIECE, all.length - at);
+            for (let i = 0, p = 0; i < count; i++, p += ENCODED_HEADER + 3 * (data[p + 2] as number)) add(all[at + i] as SimilarityDoc, { data, at: p });
           }
         } else for (const doc of docs) add(doc, undefined);
         this.upsertChunk(chunk, tokens);
-        this.flushRows();
         this.flushPending();
       } finally {
         this.batch = undefined;
@@ -346,7 +348,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
 
   /** A tokenising worker for {@link upsertManyPipelined}, with this index's scoring parameters. Close it when done. */
   createAnalysePool(): AnalysePool {
-    return new AnalysePool(this.options.scoring);
+    return new AnalysePool(this.options.scoring, this.options.termCacheSize);
   }
 
   /**
@@ -363,12 +365,12 @@ export class SqliteCandidateIndex implements CandidateIndex {
 
   private reloadState(): void {
     this.terms.clear();
+    this.localTermIds = new WeakMap();
     this.termIds.clear();
     this.oldTermIds.clear();
     this.sourceNos.clear();
     this.sourceIds.clear();
     this.ftsStmts.clear();
-    this.ftsInsertMany.clear();
     this.stats = this.stmts.stats.get() ?? { docs: 0, title_len_sum: 0, body_len_sum: 0 };
   }
 
@@ -381,10 +383,8 @@ export class SqliteCandidateIndex implements CandidateIndex {
   }
 
   /** Upserts tickets of distinct keys in order, their previous versions read in one statement. */
-  private upsertChunk(chunk: readonly SimilarityDoc[], tokens: readonly (AnalysedDoc | undefined)[]): void {
+  private upsertChunk(chunk: readonly SimilarityDoc[], tokens: readonly (Encoded | undefined)[]): void {
     if (chunk.length === 0) return;
-    // Rows still buffered must be in SQLite for the lookup (a key repeated from an earlier chunk).
-    this.flushRows();
     // Padded to the statement's size with the first key again (IN ignores repeats).
     const keys = chunk.map((d) => d.key);
     for (let i = keys.length; i < KEYS_PER_LOOKUP; i++) keys.push(keys[0] ?? '');
@@ -400,14 +400,25 @@ export class SqliteCandidateIndex implements CandidateIndex {
     return this.docsByKeysStmt;
   }
 
-  private upsertInner(doc: SimilarityDoc, previous: DocRow | undefined, tokens: AnalysedDoc | undefined): void {
+  private upsertInner(doc: SimilarityDoc, previous: DocRow | undefined, encoded: Encoded | undefined): void {
     const createdMs = Date.parse(doc.createdAt);
     if (!Number.isFinite(createdMs)) throw new Error(`Similarity index: ticket ${doc.key} has an unparseable createdAt "${doc.createdAt}"`);
     if (previous) this.removeRow(previous);
 
-    const analysed = tokens ?? analyse(doc, this.options.scoring);
     const avg = averageLengths(this.stats.docs, this.stats.title_len_sum, this.stats.body_len_sum);
-    const vec = termWeights(analysed, avg, this.options.scoring);
+    let titleLen: number;
+    let bodyLen: number;
+    let entries: [number, number][];
+    if (encoded) {
+      titleLen = encoded.data[encoded.at] as number;
+      bodyLen = encoded.data[encoded.at + 1] as number;
+      entries = encodedEntries(encoded, avg, this.options.scoring);
+    } else {
+      const analysed = analyse(doc, this.options.scoring);
+      titleLen = analysed.title.length;
+      bodyLen = analysed.body.length;
+      entries = this.entriesOf(termWeights(analysed, avg, this.options.scoring));
+    }
     this.insertRow(
       {
         key: doc.key,
@@ -417,14 +428,42 @@ export class SqliteCandidateIndex implements CandidateIndex {
         version: doc.version,
         created_at: doc.createdAt,
         fields: JSON.stringify(doc.fields),
-        title_len: analysed.title.length,
-        body_len: analysed.body.length,
+        title_len: titleLen,
+        body_len: bodyLen,
         root_key: previous?.root_key ?? null,
         cluster_key: previous?.cluster_key ?? null,
       },
       createdMs,
-      this.entriesOf(vec),
+      entries,
     );
+  }
+
+  /** The pool's local id → index id table, a new one after a reload or a restart of the worker's dictionary. */
+  private localTermIdsOf(pool: AnalysePool): LocalTermIds {
+    let table = this.localTermIds.get(pool);
+    if (!table || table.generation !== pool.decoder.generation) {
+      table = new LocalTermIds(pool.decoder.generation);
+      this.localTermIds.set(pool, table);
+    }
+    return table;
+  }
+
+  /** Rewrites a chunk's local term ids into index ids in place; a local id met for the first time goes through `termId` (sim_terms stays the one truth). */
+  private resolveLocalIds(data: Int32Array, decoder: TermDecoder, table: LocalTermIds): void {
+    let ids = table.ensure(decoder.terms.length);
+    for (let p = 0; p < data.length;) {
+      const end = p + ENCODED_HEADER + 3 * (data[p + 2] as number);
+      for (p += ENCODED_HEADER; p < end; p += 3) {
+        const local = data[p] as number;
+        let id = ids[local] as number;
+        if (id === 0) {
+          id = this.termId(decoder.terms[local] as string, true);
+          ids = table.ensure(decoder.terms.length);
+          ids[local] = id;
+        }
+        data[p] = id;
+      }
+    }
   }
 
   /** A term vector keyed by term id (terms new to the index are added). */
@@ -439,18 +478,26 @@ export class SqliteCandidateIndex implements CandidateIndex {
     entries.sort((a, b) => a[0] - b[0]);
     this.addDf(entries, 1);
     const id = this.nextRowId(createdMs);
-    const batch = this.batch;
-    if (!batch) throw new Error('Similarity index: write outside upsertMany');
-    batch.docs.push(id, row.key, row.source_no, row.native_id, row.number, row.version, row.created_at, row.fields, row.title_len, row.body_len, packVector(entries), row.root_key, row.cluster_key);
-    if (batch.docs.length === ROWS_PER_INSERT * DOC_COLUMNS) this.flushDocs(batch);
-    const text = ftsText(entries);
-    let fts = batch.fts.get(row.source_no);
-    if (!fts) {
-      this.fts(row.source_no, true); // creates the table on the source's first write
-      batch.fts.set(row.source_no, (fts = []));
-    }
-    fts.push(id, text);
-    if (fts.length === ROWS_PER_INSERT * 2) this.flushFts(row.source_no, fts);
+    if (!this.batch) throw new Error('Similarity index: write outside upsertMany');
+    // One row a statement: a multi-row INSERT opens a statement savepoint, and FTS5 writes its
+    // pending postings out as a new segment at every savepoint — a tiny segment each 64 tickets,
+    // and the merging after (measured: ~10 µs a ticket more than single-row statements).
+    this.stmts.insertDoc.run(
+      id,
+      row.key,
+      row.source_no,
+      row.native_id,
+      row.number,
+      row.version,
+      row.created_at,
+      row.fields,
+      row.title_len,
+      row.body_len,
+      packVector(entries),
+      row.root_key,
+      row.cluster_key,
+    );
+    this.fts(row.source_no, true).insert.run(id, ftsText(entries));
     this.stats = {
       docs: this.stats.docs + 1,
       title_len_sum: this.stats.title_len_sum + row.title_len,
@@ -458,46 +505,10 @@ export class SqliteCandidateIndex implements CandidateIndex {
     };
   }
 
-  /** Writes the rows buffered in the batch (multi-row INSERTs when full, else one by one). */
-  private flushRows(): void {
-    const batch = this.batch;
-    if (!batch) return;
-    this.flushDocs(batch);
-    for (const [sourceNo, rows] of batch.fts) this.flushFts(sourceNo, rows);
-  }
-
-  private flushDocs(batch: WriteBatch): void {
-    const rows = batch.docs;
-    if (rows.length === ROWS_PER_INSERT * DOC_COLUMNS) {
-      this.insertDocsMany ??= this.db.prepare<unknown[]>(
-        `INSERT INTO sim_docs (id, key, source_no, native_id, number, version, created_at, fields, title_len, body_len, vec, root_key, cluster_key) VALUES ${Array<string>(ROWS_PER_INSERT)
-          .fill(`(${Array<string>(DOC_COLUMNS).fill('?').join(', ')})`)
-          .join(', ')}`,
-      );
-      this.insertDocsMany.run(rows);
-    } else for (let i = 0; i < rows.length; i += DOC_COLUMNS) this.stmts.insertDoc.run(rows.slice(i, i + DOC_COLUMNS));
-    rows.length = 0;
-  }
-
-  private flushFts(sourceNo: number, rows: unknown[]): void {
-    if (rows.length === ROWS_PER_INSERT * 2) {
-      let stmt = this.ftsInsertMany.get(sourceNo);
-      if (!stmt) {
-        stmt = this.db.prepare<unknown[]>(`INSERT INTO sim_fts_${sourceNo} (rowid, terms) VALUES ${Array<string>(ROWS_PER_INSERT).fill('(?, ?)').join(', ')}`);
-        this.ftsInsertMany.set(sourceNo, stmt);
-      }
-      stmt.run(rows);
-    } else {
-      const insert = this.fts(sourceNo, true).insert;
-      for (let i = 0; i < rows.length; i += 2) insert.run(rows[i] as number, rows[i + 1] as string);
-    }
-    rows.length = 0;
-  }
-
   /**
    * The next free id of the ticket's minute (see rowIdBase). In a batch, each minute's next id is
-   * kept in memory after its first lookup; every buffered row's minute has an entry (rows are
-   * flushed before the memory is cleared), so a lookup never misses a buffered id.
+   * kept in memory after its first lookup (a SELECT a ticket saved); the memory is dropped when a
+   * replaced ticket frees an id, and SQLite (which holds every row written) is read again.
    */
   private nextRowId(createdMs: number): number {
     const batch = this.batch;
@@ -505,8 +516,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
     // The ticket's own minute, or — when more than SEQ tickets share it (a bulk import with one
     // time stamp) — the first later minute with room, never further: a query's window starts at
     // the minute of its look-back and reads on from there. Each minute's next id is kept for the
-    // batch (rows not yet written are in no SQL answer); a minute is read from SQLite when the
-    // batch first meets it, before any row of the batch can be in it.
+    // batch; a minute is read from SQLite when the batch first meets it.
     for (let base = rowIdBase(createdMs); ; base += SEQ) {
       let next = batch.nextIds.get(base);
       if (next === undefined) {
@@ -541,8 +551,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
 
   private removeRow(row: DocRow): void {
     // As if each ticket were written alone: the freed id may be taken again, so the batch's
-    // next-id memory is dropped (after its rows are in SQLite, where the next lookups read).
-    this.flushRows();
+    // next-id memory is dropped (its rows are in SQLite, where the next lookups read).
     this.batch?.nextIds.clear();
     this.addDf(unpackVector(row.vec), -1);
     this.fts(row.source_no, true).remove.run(row.id);
@@ -817,7 +826,9 @@ export class SqliteCandidateIndex implements CandidateIndex {
     if (old !== undefined) id = old;
     else if (row) {
       id = row.id;
-      this.terms.set(id, row.df, row.kind);
+      // A df already in memory is the newer one: in a batch it may count changes SQLite gets only
+      // at the end (a replaced ticket's terms are decremented by id, without this lookup).
+      if (this.terms.df(id) < 0) this.terms.set(id, row.df, row.kind);
     } else {
       if (!create) return undefined;
       const kind = kindCode(term);
@@ -873,19 +884,57 @@ export class SqliteCandidateIndex implements CandidateIndex {
   }
 }
 
-/** Tickets whose previous versions one SELECT reads; multi-row INSERTs' rows. */
+/** Tickets whose previous versions one SELECT reads. */
 const KEYS_PER_LOOKUP = 128;
-const ROWS_PER_INSERT = 64;
 /** Tickets the tokenising worker is sent at a time (upsertManyPipelined). */
 const PIPELINE_PIECE = 1000;
-const DOC_COLUMNS = 13;
 
-/** What an `upsertMany` batch holds until it is written: buffered rows, next ids per minute, changed document frequencies. */
+/** A ticket tokenised by the pool's worker: its encoding (see `EncodedChunk`), local ids already replaced by index ids. */
+interface Encoded {
+  readonly data: Int32Array;
+  readonly at: number;
+}
+
+/** Index term id by worker-local id (0: not resolved yet; SQLite hands out ids from 1), for one generation of a pool's dictionary. */
+class LocalTermIds {
+  private ids = new Int32Array(1024);
+
+  constructor(readonly generation: number) {}
+
+  ensure(size: number): Int32Array {
+    if (size > this.ids.length) {
+      let length = this.ids.length;
+      while (length < size) length *= 2;
+      const ids = new Int32Array(length);
+      ids.set(this.ids);
+      this.ids = ids;
+    }
+    return this.ids;
+  }
+}
+
+/**
+ * The weighted vector of an encoded ticket, as `termWeights` computes it from its tokens: the
+ * same additions in the same order (a term's title norm once per title occurrence, then its body
+ * norm), so the weights — and the packed vectors — are bit for bit those of `upsertMany`.
+ */
+function encodedEntries({ data, at }: Encoded, avg: FieldLengths, params: ScoringParams): [number, number][] {
+  const n = data[at + 2] as number;
+  const titleNorm = params.titleBoost / (1 - params.bTitle + (params.bTitle * (data[at] as number)) / Math.max(avg.title, 1));
+  const bodyNorm = params.bodyBoost / (1 - params.bBody + (params.bBody * (data[at + 1] as number)) / Math.max(avg.body, 1));
+  const k1 = params.k1;
+  const entries = new Array<[number, number]>(n);
+  for (let j = 0, p = at + ENCODED_HEADER; j < n; j++, p += 3) {
+    let x = 0;
+    for (let c = data[p + 1] as number; c > 0; c--) x += titleNorm;
+    for (let c = data[p + 2] as number; c > 0; c--) x += bodyNorm;
+    entries[j] = [data[p] as number, (x * (k1 + 1)) / (x + k1)];
+  }
+  return entries;
+}
+
+/** What an `upsertMany` batch holds until it ends: next ids per minute, changed document frequencies. */
 class WriteBatch {
-  /** sim_docs rows, DOC_COLUMNS values each. */
-  readonly docs: unknown[] = [];
-  /** Per source number: FTS5 rows as (rowid, terms) pairs. */
-  readonly fts = new Map<number, unknown[]>();
   /** Per minute base: the next id to try (base + SEQ or more: the minute is full). */
   readonly nextIds = new Map<number, number>();
   /** Term ids whose document frequency changed, each once (flags by id). */
