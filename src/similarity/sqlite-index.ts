@@ -68,11 +68,11 @@ export interface SqliteIndexOptions {
   /** Query terms used to find candidates, at most: the query's highest-weighted ones. */
   readonly maxQueryTerms: number;
   /**
-   * Postings read per query in all (sum of the document frequencies of the terms read): terms are
-   * taken most telling first and each one's doclist is read WHOLE inside the look-back window, or
-   * not at all; a term that would overrun the budget is skipped for the next one (if none fits,
-   * the rarest is read anyway). So a ticket that
-   * shares a read term is always scored, however old it is in the window.
+   * Postings a query reads in one budget (sum of the document frequencies of the terms read):
+   * terms are taken most telling first and each one's doclist is read WHOLE inside the look-back
+   * window, or not at all; a term that would overrun the budget is skipped for the next one (if
+   * none fits, the rarest is read anyway). So a ticket that shares a read term is always scored,
+   * however old it is in the window. See `extraReadRounds` for further budgets.
    */
   readonly maxPostingsPerQuery: number;
   /**
@@ -83,6 +83,11 @@ export interface SqliteIndexOptions {
   readonly maxDocFrequency: number;
   /** Candidates re-scored exactly, at least; more when `limit` is large. */
   readonly rescoreMin: number;
+  /**
+   * Further budgets of postings a query may read when the terms left unread could still change
+   * its top `limit` (see the query's step 3); 0 reads one budget only.
+   */
+  readonly extraReadRounds: number;
   /** Term name → id lookups kept in memory (a cache; SQLite holds them all). */
   readonly termCacheSize: number;
 }
@@ -90,9 +95,12 @@ export interface SqliteIndexOptions {
 export const DEFAULT_SQLITE_INDEX_OPTIONS: SqliteIndexOptions = {
   scoring: DEFAULT_SCORING,
   maxQueryTerms: 32,
-  maxPostingsPerQuery: 40_000,
+  // 30k + one more budget when needed, rather than 40k always: at 1M tickets the same speed and
+  // 2 more of 100 planted old near-copies kept (bench/similarity.ts, pruning line).
+  maxPostingsPerQuery: 30_000,
   maxDocFrequency: 0.05,
   rescoreMin: 100,
+  extraReadRounds: 1,
   termCacheSize: 500_000,
 };
 
@@ -600,7 +608,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
 
   query(q: CandidateQuery): Candidate[] {
     this.ensureFresh();
-    const { scoring, maxQueryTerms, maxPostingsPerQuery, maxDocFrequency, rescoreMin } = this.options;
+    const { scoring, maxQueryTerms, maxPostingsPerQuery, maxDocFrequency, rescoreMin, extraReadRounds } = this.options;
     const n = Math.max(this.stats.docs, 1);
     const avg = averageLengths(this.stats.docs, this.stats.title_len_sum, this.stats.body_len_sum);
     const qvecByName = termWeights(analyse(q.doc, scoring), avg, scoring);
@@ -667,8 +675,10 @@ export class SqliteCandidateIndex implements CandidateIndex {
       }
     }
     const acc = new PartialScores();
+    const readIds = new Set<number>();
     const read = (terms: readonly { id: number; weight: number }[]): void => {
       for (const { id, weight } of terms) {
+        readIds.add(id);
         const match = `"${ftsTerm(id)}"`;
         for (const t of tables) for (const docId of t.match.all(match, lo, hi)) acc.add(docId, weight);
       }
@@ -679,13 +689,12 @@ export class SqliteCandidateIndex implements CandidateIndex {
       // The rare terms reached few tickets (one rare word beside common ones — "… laptop
       // kumquat"): the other terms, common ones included, are read too while they fit the budget,
       // so a copy sharing only the common words is still scored.
-      const done = new Set(chosen.map((t) => t.id));
       budget = Math.max(0, maxPostingsPerQuery - chosen.reduce((sum, t) => sum + t.df, 0));
       read(
         [...known]
           .sort((a, b) => b.weight - a.weight)
           .filter((t) => {
-            if (done.has(t.id) || t.df > budget) return false;
+            if (readIds.has(t.id) || t.df > budget) return false;
             budget -= t.df;
             return true;
           }),
@@ -693,44 +702,76 @@ export class SqliteCandidateIndex implements CandidateIndex {
     }
 
     // 2. Exact re-scoring of the best partial scores with their full vectors; filters applied here.
-    const pool = acc.top(poolSize);
     const weights = q.fieldWeights ?? {};
     const recency = q.recency ?? DEFAULT_RECENCY;
     const queryMs = Date.parse(q.doc.createdAt);
     // Raw and self-scores for every pooled ticket in one pass over its stored vector (no Map per
     // ticket); the shared terms, which need a sort, only for the tickets returned.
     const scored: { candidate: Candidate; entries: [number, number][] }[] = [];
-    for (const docId of pool) {
-      const row = this.stmts.docById.get(docId);
-      if (!row || row.key === q.doc.key) continue;
-      const createdMs = Date.parse(row.created_at);
-      if (createdMs < after || createdMs >= before) continue;
-      const fields = JSON.parse(row.fields) as Record<string, string | undefined>;
-      if (q.equalFields && !q.equalFields.every((f) => fieldEquals(q.doc.fields[f], fields[f]))) continue;
-      const unpacked = unpackVector(row.vec);
-      const entries = masked ? unpacked.filter(([id]) => !masked.has(this.kindOf(id))) : unpacked;
-      let raw = 0;
-      let candidateSelf = 0;
-      for (const [id, wd] of entries) {
-        const idfValue = idfOf(id);
-        candidateSelf += idfValue * wd * wd;
-        const wq = qvec.get(id);
-        if (wq !== undefined) raw += idfValue * wq * wd;
+    const rescored = new Set<number>();
+    const rescore = (pool: readonly number[]): void => {
+      for (const docId of pool) {
+        if (rescored.has(docId)) continue;
+        rescored.add(docId);
+        const row = this.stmts.docById.get(docId);
+        if (!row || row.key === q.doc.key) continue;
+        const createdMs = Date.parse(row.created_at);
+        if (createdMs < after || createdMs >= before) continue;
+        const fields = JSON.parse(row.fields) as Record<string, string | undefined>;
+        if (q.equalFields && !q.equalFields.every((f) => fieldEquals(q.doc.fields[f], fields[f]))) continue;
+        const unpacked = unpackVector(row.vec);
+        const entries = masked ? unpacked.filter(([id]) => !masked.has(this.kindOf(id))) : unpacked;
+        let raw = 0;
+        let candidateSelf = 0;
+        for (const [id, wd] of entries) {
+          const idfValue = idfOf(id);
+          candidateSelf += idfValue * wd * wd;
+          const wq = qvec.get(id);
+          if (wq !== undefined) raw += idfValue * wq * wd;
+        }
+        const textScore = scaleScore(raw, self, candidateSelf, scoring.pivotSlope);
+        const matchedFields = matchFields(q.doc.fields, fields, Object.keys(weights));
+        const candidate: Candidate = {
+          ...this.ticketOf(row),
+          score:
+            combineScore(
+              textScore,
+              matchedFields.map((f) => weights[f] ?? 0),
+            ) * recencyFactor(queryMs - createdMs, recency),
+          textScore,
+          sharedTerms: [],
+          matchedFields,
+        };
+        scored.push({ candidate, entries });
       }
-      const textScore = scaleScore(raw, self, candidateSelf, scoring.pivotSlope);
-      const matchedFields = matchFields(q.doc.fields, fields, Object.keys(weights));
-      const candidate: Candidate = {
-        ...this.ticketOf(row),
-        score:
-          combineScore(
-            textScore,
-            matchedFields.map((f) => weights[f] ?? 0),
-          ) * recencyFactor(queryMs - createdMs, recency),
-        textScore,
-        sharedTerms: [],
-        matchedFields,
-      };
-      scored.push({ candidate, entries });
+    };
+    rescore(acc.top(poolSize));
+
+    // 3. Reading on, a budget at a time, while the terms not yet read carry enough of the query
+    //    to matter: a ticket sharing only those could score up to sqrt(their share of the
+    //    query's self-score) (Cauchy–Schwarz), and one that shares a read term but missed the pool
+    //    gains from them too. A query whose most telling terms are its own noise (a name, an asset
+    //    tag) spends its first budget on them; its real words are then read here, so an old
+    //    near-copy that shares only common-ish words is still found.
+    const eligible = probe.length > 0 ? known.filter((t) => n < 1000 || t.df <= maxDocFrequency * n) : [];
+    for (let round = 0; round < extraReadRounds; round++) {
+      const unread = eligible.filter((t) => !readIds.has(t.id));
+      if (unread.length === 0) break;
+      let unreadSelf = 0;
+      for (const t of unread) unreadSelf += idfOf(t.id) * (qvec.get(t.id) ?? 0) ** 2;
+      const reachable = Math.sqrt(unreadSelf / Math.max(self, Number.MIN_VALUE));
+      if (reachable < kthTextScore(scored, q.limit)) break;
+      let more = maxPostingsPerQuery;
+      const next = unread
+        .sort((a, b) => b.weight - a.weight)
+        .filter((t) => {
+          if (t.df > more) return false;
+          more -= t.df;
+          return true;
+        });
+      if (next.length === 0) break;
+      read(next);
+      rescore(acc.top(poolSize));
     }
     return scored
       .sort((a, b) => compareCandidates(a.candidate, b.candidate))
@@ -1013,6 +1054,12 @@ function unpackLegacyVector(buf: Buffer): [number, number][] {
 }
 
 /** A term as the FTS5 tables hold it: its id in base 36 (the `ascii` tokenizer keeps it whole). Writers and queries both use this. */
+/** The `limit`-th best text score so far (0 while fewer were scored). */
+function kthTextScore(scored: readonly { candidate: Candidate }[], limit: number): number {
+  if (scored.length < limit) return 0;
+  return scored.map((s) => s.candidate.textScore).sort((a, b) => b - a)[limit - 1] ?? 0;
+}
+
 function ftsTerm(id: number): string {
   return id.toString(36);
 }

@@ -42,6 +42,22 @@ describe('SqliteCandidateIndex candidate generation', () => {
     expect(idx.query({ doc: doc('q', day(10), 'printer jammed'), createdBefore: day(10), limit: 10 })).toHaveLength(4);
   });
 
+  it("reads on with a further budget while unread terms could still change the top results: an old copy sharing only commoner words than the query's own noise is found", () => {
+    const tickets = [doc('copy', day(1), 'vpn tunnel drops'), doc('tag', day(20), 'asset lt097709'), doc('name', day(21), 'reporter vopetson')];
+    for (const [i, word] of ['alpha', 'beta', 'gamma'].entries())
+      tickets.push(doc(`v${i}`, day(30 + i), `vpn ${word}`), doc(`t${i}`, day(40 + i), `tunnel ${word}`), doc(`d${i}`, day(50 + i), `drops ${word}`));
+    const q = { doc: doc('q', day(60), 'vpn tunnel drops lt097709 vopetson'), createdBefore: day(60), limit: 3 };
+    const once = index({ maxPostingsPerQuery: 4, extraReadRounds: 0 });
+    once.index.upsertMany(tickets);
+    const readOn = index({ maxPostingsPerQuery: 4, extraReadRounds: 1 });
+    readOn.index.upsertMany(tickets);
+
+    // The first budget goes to the rare noise (lt097709, vopetson: df 1 each); vpn, tunnel and
+    // drops (df 4 each) no longer fit, so one budget never meets the copy.
+    expect(once.index.query(q).map((c) => c.key)).not.toContain('copy');
+    expect(readOn.index.query(q)[0]?.key).toBe('copy');
+  });
+
   it('applies the look-back window exactly, newer and older tickets sharing the terms left out', () => {
     const { index: idx } = index();
     for (let i = 0; i < 20; i++) idx.upsert(doc(`t${i}`, day(i), 'vpn drops'));
