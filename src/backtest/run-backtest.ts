@@ -138,7 +138,7 @@ function checkSkip(condition: string, from: string): void {
 }
 
 /** Only the inbound mapping is used; it is loaded with the same loader `validate` uses. */
-function loadInboundMapping(dir: string, platform: string): PlatformMappings {
+export function loadInboundMapping(dir: string, platform: string): PlatformMappings {
   const loaded = loadMappings(dir);
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new ConfigError(errors, 'Invalid mappings');

@@ -194,6 +194,55 @@ program
   );
 
 program
+  .command('report')
+  .description('help-desk figures for a period — first-contact resolution, response and resolution times, backlog aging, SLA attainment, reassignments, reopens, volume, people — from an export')
+  .argument('<input>', 'what backtest reads: ServiceNow CSV export (or a .zip holding one, e.g. the UCI event log) or JSON, Jira, Zendesk or Freshservice JSON')
+  .option('--from <date>', 'start of the period, inclusive (YYYY-MM-DD or an ISO date-time; UTC); default the first ticket')
+  .option('--to <date>', 'end of the period, exclusive; default just after the last update')
+  .addOption(new Option('--by <interval>', 'trend interval').choices(['week', 'month']).default('week'))
+  .addOption(new Option('--format <format>', 'output').choices(['text', 'html', 'csv', 'json']).default('text'))
+  .option('-o, --out <file>', 'write the html/csv/json here instead of stdout')
+  .addOption(new Option('--input-format <format>', 'input format').choices(['auto', 'servicenow-csv', 'servicenow-json', 'jira-json', 'zendesk-json', 'freshservice-json']).default('auto'))
+  .option('--mappings <dir>', 'mappings folder (default: ./mappings when there is one, else the shipped mappings)')
+  .option('--jira-group-field <field>', 'Jira field holding the group (as groupField in the config)')
+  .option('--top <n>', 'rows in the top-categories list (groups, categories and people: 3×)', '10')
+  .action(
+    async (
+      input: string,
+      opts: {
+        from?: string;
+        to?: string;
+        by: 'week' | 'month';
+        format: 'text' | 'html' | 'csv' | 'json';
+        out?: string;
+        inputFormat: 'auto' | 'servicenow-csv' | 'servicenow-json' | 'jira-json' | 'zendesk-json' | 'freshservice-json';
+        mappings?: string;
+        jiraGroupField?: string;
+        top: string;
+      },
+    ) => {
+      const top = Number(opts.top);
+      if (!Number.isInteger(top) || top < 1) program.error(`deskbridge report: --top ${opts.top} is not a positive whole number`);
+      const { runReportCommand } = await import('./report.js');
+      process.exitCode = await runReportCommand(
+        {
+          input,
+          inputFormat: opts.inputFormat,
+          mappings: opts.mappings ?? defaultMappingsDir(process.cwd()),
+          by: opts.by,
+          format: opts.format,
+          top,
+          ...(opts.from !== undefined ? { from: opts.from } : {}),
+          ...(opts.to !== undefined ? { to: opts.to } : {}),
+          ...(opts.out !== undefined ? { out: opts.out } : {}),
+          ...(opts.jiraGroupField !== undefined ? { jiraGroupField: opts.jiraGroupField } : {}),
+        },
+        (line) => process.stdout.write(`${line}\n`),
+      );
+    },
+  );
+
+program
   .command('explain')
   .description('evaluate every rule for one ticket and say why each matched or not, and what would be done (writes nothing)')
   .option('-c, --config <file>', 'configuration file', 'deskbridge.yaml')
