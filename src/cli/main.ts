@@ -195,8 +195,16 @@ program
 
 program
   .command('report')
-  .description('help-desk figures for a period — first-contact resolution, response and resolution times, backlog aging, SLA attainment, reassignments, reopens, volume, people — from an export')
-  .argument('<input>', 'what backtest reads: ServiceNow CSV export (or a .zip holding one, e.g. the UCI event log) or JSON, Jira, Zendesk or Freshservice JSON')
+  .description(
+    'help-desk figures for a period — first-contact resolution, response and resolution times, backlog aging, SLA attainment, reassignments, reopens, volume, people, and what deskbridge routing changed — from an export or from what deskbridge has pulled',
+  )
+  .argument(
+    '[input]',
+    'an export, as backtest reads (ServiceNow CSV or a .zip holding one, e.g. the UCI event log; ServiceNow, Jira, Zendesk or Freshservice JSON); without one, what deskbridge has pulled (its state)',
+  )
+  .option('--state <file>', 'state file to report from (default: the one in the config)')
+  .option('-c, --config <file>', 'configuration whose state file to report from', 'deskbridge.yaml')
+  .option('--source <id>', 'only this source (state only)')
   .option('--from <date>', 'start of the period, inclusive (YYYY-MM-DD or an ISO date-time; UTC); default the first ticket')
   .option('--to <date>', 'end of the period, exclusive; default just after the last update')
   .addOption(new Option('--by <interval>', 'trend interval').choices(['week', 'month']).default('week'))
@@ -208,8 +216,11 @@ program
   .option('--top <n>', 'rows in the top-categories list (groups, categories and people: 3×)', '10')
   .action(
     async (
-      input: string,
+      input: string | undefined,
       opts: {
+        state?: string;
+        config: string;
+        source?: string;
         from?: string;
         to?: string;
         by: 'week' | 'month';
@@ -226,7 +237,10 @@ program
       const { runReportCommand } = await import('./report.js');
       process.exitCode = await runReportCommand(
         {
-          input,
+          ...(input !== undefined ? { input } : {}),
+          ...(opts.state !== undefined ? { state: opts.state } : {}),
+          ...(opts.source !== undefined ? { source: opts.source } : {}),
+          config: opts.config,
           inputFormat: opts.inputFormat,
           mappings: opts.mappings ?? defaultMappingsDir(process.cwd()),
           by: opts.by,

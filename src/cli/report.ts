@@ -1,14 +1,24 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../diagnostics/diagnostics.js';
 import { BacktestInputError, type InputFormat } from '../backtest/history.js';
 import { computeFigures, type Granularity } from '../report/figures.js';
-import { lifecyclesFromExport } from '../report/from-export.js';
+import { lifecyclesFromExport, type ExportLifecycles } from '../report/from-export.js';
+import { lifecyclesFromState, StateFileMissingError } from '../report/from-state.js';
+import type { LifecycleBuilder } from '../report/lifecycle.js';
+import { inspectionConfig } from './inspect.js';
 import { renderCsv } from '../report/render-csv.js';
 import { renderHtml } from '../report/render-html.js';
 import { renderText } from '../report/render-text.js';
 
 export interface ReportCommandOptions {
-  input: string;
+  /** An export to report on; without one, the state deskbridge keeps (`state`, or the config's). */
+  input?: string;
+  /** State file (SQLite) to report from. */
+  state?: string;
+  /** deskbridge.yaml whose state file to report from (when neither input nor state is given). */
+  config?: string;
+  /** Only this source's tickets (state only). */
+  source?: string;
   inputFormat?: InputFormat | 'auto';
   mappings: string;
   jiraGroupField?: string;
@@ -36,24 +46,19 @@ export async function runReportCommand(options: ReportCommandOptions, out: (line
       return 2;
     }
   }
-  let read;
+  let read: Read | undefined;
   try {
-    read = await lifecyclesFromExport(options.input, {
-      format: options.inputFormat ?? 'auto',
-      mappings: options.mappings,
-      ...(options.jiraGroupField !== undefined ? { jiraGroupField: options.jiraGroupField } : {}),
-    });
+    read = await readLifecycles(options, out);
   } catch (error) {
-    if (error instanceof BacktestInputError || error instanceof ConfigError) {
+    if (error instanceof BacktestInputError || error instanceof ConfigError || error instanceof StateFileMissingError) {
       out(`deskbridge report: ${error.message}`);
       return 2;
     }
     throw error;
   }
+  if (read === undefined) return 2;
   if (read.builder.tickets === 0) {
-    out(
-      `deskbridge report: no tickets could be read from ${options.input} (${read.input.unmapped} versions the mapping rejected${read.input.firstUnmapped[0] ? `, e.g. ${read.input.firstUnmapped[0]}` : ''})`,
-    );
+    out(`deskbridge report: no tickets to report on in ${read.source}${read.notCounted[0] ? `; e.g. ${read.notCounted[0]}` : ''}`);
     return 2;
   }
   const fromMs = from ?? read.firstMs;
@@ -62,16 +67,15 @@ export async function runReportCommand(options: ReportCommandOptions, out: (line
     out(`deskbridge report: --to must be after --from`);
     return 2;
   }
-  const figures = computeFigures(read.builder.lifecycles(), read.builder.groupNames, { fromMs, toMs, by: options.by }, options.top);
-  const i = read.input;
-  const source = `${i.path} (${i.format}: ${i.versions.toLocaleString('en')} versions of ${read.builder.tickets.toLocaleString('en')} tickets${i.unmapped ? `; ${i.unmapped} versions the mapping rejected` : ''}${i.unreadable ? `; ${i.unreadable} records unreadable` : ''})`;
+  const figures = computeFigures(read.builder.lifecycles(), read.builder.groupNames, { fromMs, toMs, by: options.by }, options.top, read.routed);
+  const source = read.source;
   let body: string;
   if (options.format === 'text') {
     for (const line of renderText(figures, source)) out(line);
-    for (const problem of i.firstUnmapped) out(`  not counted: ${problem}`);
+    for (const problem of read.notCounted) out(`  not counted: ${problem}`);
     return 0;
   }
-  if (options.format === 'json') body = `${JSON.stringify({ source: i, ...figures }, null, 2)}\n`;
+  if (options.format === 'json') body = `${JSON.stringify({ source: read.input ?? { state: source }, ...figures }, null, 2)}\n`;
   else if (options.format === 'csv') body = renderCsv(figures);
   else body = renderHtml(figures, { title: 'Help-desk report', source, generatedAt: new Date() });
   if (options.out !== undefined) {
@@ -79,6 +83,44 @@ export async function runReportCommand(options: ReportCommandOptions, out: (line
     out(`wrote ${options.out} (${options.format}, ${figures.trend.length} ${options.by}s, ${read.builder.tickets.toLocaleString('en')} tickets)`);
   } else process.stdout.write(body);
   return 0;
+}
+
+interface Read {
+  builder: LifecycleBuilder;
+  routed: Set<string> | undefined;
+  firstMs: number;
+  lastMs: number;
+  /** What the figures come from, one line. */
+  source: string;
+  input?: ExportLifecycles['input'];
+  notCounted: string[];
+}
+
+async function readLifecycles(options: ReportCommandOptions, out: (line: string) => void): Promise<Read | undefined> {
+  if (options.input !== undefined) {
+    const read = await lifecyclesFromExport(options.input, {
+      format: options.inputFormat ?? 'auto',
+      mappings: options.mappings,
+      ...(options.jiraGroupField !== undefined ? { jiraGroupField: options.jiraGroupField } : {}),
+    });
+    const i = read.input;
+    const source = `${i.path} (${i.format}: ${i.versions.toLocaleString('en')} versions of ${read.builder.tickets.toLocaleString('en')} tickets${i.unmapped ? `; ${i.unmapped} versions the mapping rejected` : ''}${i.unreadable ? `; ${i.unreadable} records unreadable` : ''})`;
+    return { builder: read.builder, routed: undefined, firstMs: read.firstMs, lastMs: read.lastMs, source, input: i, notCounted: i.firstUnmapped };
+  }
+  let path = options.state;
+  if (path === undefined) {
+    const configPath = options.config ?? 'deskbridge.yaml';
+    if (!existsSync(configPath)) {
+      out(`deskbridge report: give an export to report on, or --state <file> / -c <deskbridge.yaml> to report on what deskbridge has pulled (no ${configPath} here)`);
+      return undefined;
+    }
+    const config = inspectionConfig(configPath);
+    if (!config) return undefined;
+    path = config.state.path;
+  }
+  const read = await lifecyclesFromState(path, options.source);
+  const source = `the state ${path}${options.source ? ` (source ${options.source})` : ''}: ${read.builder.versions.toLocaleString('en')} versions of ${read.builder.tickets.toLocaleString('en')} tickets, ${read.routed.size.toLocaleString('en')} routed by deskbridge`;
+  return { builder: read.builder, routed: read.routed, firstMs: read.firstMs, lastMs: read.lastMs, source, notCounted: [] };
 }
 
 /** A date (midnight UTC) or a date-time; undefined when it is neither. */

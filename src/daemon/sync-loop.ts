@@ -13,6 +13,7 @@ import { mapInbound, MappingError, type PlatformMappings } from '../mapping/mapp
 import { EvaluationCancelledError } from '../mapping/expression.js';
 import type { PlannedAction } from '../model/action.js';
 import type { Ticket } from '../model/ticket.js';
+import { lifecycleVersionOf } from '../model/lifecycle-version.js';
 import type { Logger } from '../observability/logger.js';
 import { drainOutbox, emptyDrainSummary, type DrainSummary } from '../outbox/executor.js';
 import type { ActionWriter } from '../outbox/writer.js';
@@ -554,6 +555,7 @@ export class SourceSync {
       quarantine,
       history: plan.history,
       audit: plan.audit,
+      versions: page.tickets.map(lifecycleVersionOf),
       ...(page.resolveQuarantine ? { resolveQuarantine: page.resolveQuarantine } : {}),
     });
     result.ownWrites += plan.ownWrites;

@@ -98,13 +98,15 @@ export interface HelpdeskFigures {
   backlog: { atStart: Aging; atEnd: Aging; byGroup: GroupBacklog[] };
   topCategories: { category: string; created: number; share: number }[];
   people: PersonRow[];
+  /** From the state only: tickets resolved in the period that deskbridge routed, against the rest. */
+  effect?: { routed: ResolutionFigures; notRouted: ResolutionFigures };
 }
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 const NONE = '(none)';
 
-export function computeFigures(lifecycles: readonly TicketLifecycle[], groupNames: readonly string[], period: ReportPeriod, top = 10): HelpdeskFigures {
+export function computeFigures(lifecycles: readonly TicketLifecycle[], groupNames: readonly string[], period: ReportPeriod, top = 10, routed?: ReadonlySet<string>): HelpdeskFigures {
   const inPeriod = (ms: number | undefined): boolean => ms !== undefined && ms >= period.fromMs && ms < period.toMs;
   const resolved = lifecycles.filter((l) => !l.cancelled && inPeriod(l.resolvedMs));
   const created = lifecycles.filter((l) => inPeriod(l.createdMs));
@@ -141,6 +143,7 @@ export function computeFigures(lifecycles: readonly TicketLifecycle[], groupName
       .slice(0, top)
       .map(([category, n]) => ({ category, created: n, share: n / Math.max(created.length, 1) })),
     people: people(resolved).slice(0, Math.max(top, 1) * 3),
+    ...(routed ? { effect: { routed: resolutionFigures(resolved.filter((l) => routed.has(l.key))), notRouted: resolutionFigures(resolved.filter((l) => !routed.has(l.key))) } } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import { readHistory, type InputFormat } from '../backtest/history.js';
 import { loadInboundMapping } from '../backtest/run-backtest.js';
 import { mapInbound, MappingError } from '../mapping/mapper.js';
 import '../platforms/registry.js';
+import { lifecycleVersionOf } from '../model/lifecycle-version.js';
 import { LifecycleBuilder } from './lifecycle.js';
 
 export interface ExportLifecycles {
@@ -37,7 +38,7 @@ export async function lifecyclesFromExport(path: string, options: { format?: Inp
       if (firstUnmapped.length < UNMAPPED_KEPT) firstUnmapped.push(`${version.ref}: ${error instanceof MappingError ? error.message : String(error)}`);
       continue;
     }
-    builder.add(ticket);
+    builder.add(lifecycleVersionOf(ticket));
     firstMs = Math.min(firstMs, Date.parse(ticket.createdAt));
     lastMs = Math.max(lastMs, Date.parse(ticket.updatedAt));
   }

@@ -1,4 +1,5 @@
-import { isOpen, type Ticket, type TicketStatus } from '../model/ticket.js';
+import type { LifecycleVersion } from '../model/lifecycle-version.js';
+import { isOpen, type TicketStatus } from '../model/ticket.js';
 
 /**
  * What the help-desk figures need to know of one ticket, folded from its versions in time order:
@@ -58,7 +59,7 @@ export class LifecycleBuilder {
   readonly problems: LifecycleProblem[] = [];
   versions = 0;
 
-  add(ticket: Ticket): void {
+  add(ticket: LifecycleVersion): void {
     const at = Date.parse(ticket.updatedAt);
     const created = Date.parse(ticket.createdAt);
     if (!Number.isFinite(at) || !Number.isFinite(created)) {
@@ -71,7 +72,7 @@ export class LifecycleBuilder {
     if (life === undefined) {
       life = {
         key: ticket.key,
-        number: ticket.source.number,
+        number: ticket.number,
         createdMs: created,
         priority: ticket.priority,
         category: ticket.category,

@@ -18,6 +18,10 @@ export function renderCsv(f: HelpdeskFigures): string {
   add('backlog', period, 'all', { ...agingFigures('start', f.backlog.atStart), ...agingFigures('end', f.backlog.atEnd) });
   for (const g of f.backlog.byGroup) add('backlog_group', period, g.group, { ...agingFigures('start', g.atStart), ...agingFigures('end', g.atEnd) });
   for (const c of f.topCategories) add('top_category', period, c.category, { created: c.created, share: c.share });
+  if (f.effect) {
+    add('effect', period, 'routed_by_deskbridge', flat(f.effect.routed));
+    add('effect', period, 'not_routed', flat(f.effect.notRouted));
+  }
   for (const p of f.people) add('person', period, p.person, { resolved: p.resolved, fcr_rate: p.fcr.rate, resolution_median_h: p.resolution.medianHours, resolution_p90_h: p.resolution.p90Hours });
   return `${rows.map((r) => r.map(cell).join(',')).join('\n')}\n`;
 }

@@ -42,6 +42,18 @@ export function renderHtml(f: HelpdeskFigures, meta: HtmlMeta): string {
         { name: '90th percentile', colour: '#b692f6', values: f.trend.map((t) => t.resolution.p90Hours ?? 0) },
       ]),
     ),
+    ...(f.effect
+      ? [
+          section(
+            'What deskbridge routing changed',
+            'Tickets resolved in the period that deskbridge assigned (a write that changed the ticket), against the rest. The two sets differ in more than routing (which rules matched them), so read it as a comparison, not a controlled experiment.',
+            breakdownTable('Tickets', [
+              { key: 'routed by deskbridge', ...f.effect.routed },
+              { key: 'not routed by it', ...f.effect.notRouted },
+            ]),
+          ),
+        ]
+      : []),
     section('Trend', `Every figure per ${f.period.by}.`, trendTable(f)),
     section('By priority', 'Tickets resolved in the period, by their priority.', breakdownTable('Priority', f.byPriority)),
     section('By group', 'Tickets resolved in the period, by the group that resolved them.', breakdownTable('Group', f.byGroup)),

@@ -18,6 +18,11 @@ export function renderText(f: HelpdeskFigures, source: string): string[] {
     lines.push(
       `  ${t.label.padEnd(9)} ${String(t.created).padStart(6)}  ${String(t.resolved).padStart(8)}  ${rateText(t.fcr).padStart(6)}  ${hours(t.resolution.medianHours).padStart(11)}  ${rateText(t.sla).padStart(8)}  ${rateText(t.reopened).padStart(8)}  ${String(t.backlogAtEnd.total).padStart(11)}`,
     );
+  if (f.effect) {
+    const row = (label: string, r: NonNullable<HelpdeskFigures['effect']>['routed']): string =>
+      `  ${label.padEnd(22)} ${String(r.resolved).padStart(8)}  ${rateText(r.fcr).padStart(6)}  ${(r.reassignmentsPerTicket?.toFixed(2) ?? '–').padStart(13)}  ${hours(r.resolution.medianHours).padStart(10)}  ${hours(r.resolution.p90Hours).padStart(8)}`;
+    lines.push('', '  deskbridge routing      resolved     FCR  reassignments  median TTR  p90 TTR', row('routed by deskbridge', f.effect.routed), row('not routed by it', f.effect.notRouted));
+  }
   lines.push('', '  top categories: ' + f.topCategories.map((c) => `${c.category} ${(c.share * 100).toFixed(1)}%`).join(', '));
   return lines;
 }

@@ -2,6 +2,7 @@ import type { PlannedAction } from '../model/action.js';
 import type { HistoryChanges, HistoryStore } from '../model/history.js';
 import type { TicketState } from '../model/ticket-state.js';
 import type { StateLeases } from './lease.js';
+import type { LifecycleVersion } from '../model/lifecycle-version.js';
 
 // The history and ticket-state facts are the model's: the state store implements them.
 export type { HistoryChanges, HistoryStore } from '../model/history.js';
@@ -47,6 +48,8 @@ export interface BatchCommit {
   history?: HistoryChanges;
   /** Audit records (QA verdicts) this batch produced, queued for the append-only logs. */
   audit?: QueuedAuditRecord[];
+  /** The versions of tickets this batch pulled, kept for `deskbridge report` (a version seen again is ignored). */
+  versions?: readonly LifecycleVersion[];
   /** Quarantine entries (ids) this batch retried: resolved with it, so a retry that fails before its commit leaves them to retry. */
   resolveQuarantine?: readonly number[];
 }
@@ -200,6 +203,10 @@ export interface StateStore {
   quarantineRetry(filter: { id?: number; sourceId?: string }): Promise<number>;
   /** Records the outcome of a retry: resolved when the record now maps. */
   quarantineResolve(ids: readonly number[]): Promise<void>;
+  /** The ticket versions pulled (see BatchCommit.versions), in time order (`updatedAt`), of one source or all. */
+  lifecycleVersions(filter?: { sourceId?: string }): AsyncIterable<LifecycleVersion>;
+  /** Tickets deskbridge assigned: an assign write that changed the ticket (not a dry run, not already so). */
+  routedTickets(): Promise<Set<string>>;
   readonly outbox: OutboxStore;
   readonly history: HistoryStore;
   readonly audit: AuditQueue;

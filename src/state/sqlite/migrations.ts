@@ -292,4 +292,18 @@ export const migrations: readonly string[] = [
     cluster_key TEXT
   );
   `,
+  `
+  -- Issue 17: every ticket version pulled, as the help-desk figures need it (status, holder,
+  -- priority, the platform's counters; JSON of model/lifecycle-version.ts), so \`deskbridge report\`
+  -- rebuilds first-contact resolution, backlog aging and the rest for any period from the state.
+  CREATE TABLE ticket_versions (
+    key TEXT NOT NULL,
+    version TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (key, version)
+  ) WITHOUT ROWID;
+  CREATE INDEX ticket_versions_at ON ticket_versions (at);
+  `,
 ];

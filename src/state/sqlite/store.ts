@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PlannedAction, planOf } from '../../model/action.js';
 import { isOpen, TicketStatus } from '../../model/ticket.js';
+import type { LifecycleVersion } from '../../model/lifecycle-version.js';
 import type { BatchCommit, OutboxEntry, OutboxStatus, OutboxStore, PassRecord, QuarantineEntry, QuarantineStatus, StateStore, TicketState } from '../types.js';
 import { SqliteAuditQueue } from './audit-queue.js';
 import { SqliteHistoryStore } from './history.js';
@@ -215,6 +216,10 @@ export class SqliteStateStore implements StateStore {
       planned: db.prepare<[string], { planned: string }>('SELECT planned FROM outbox WHERE id = ?'),
       markAttempt: db.prepare(`UPDATE outbox SET attempts = attempts + 1, updated_at = ? WHERE id = ?`),
       releaseAttempt: db.prepare(`UPDATE outbox SET attempts = max(0, attempts - 1), updated_at = ? WHERE id = ? AND status = 'pending'`),
+      versionAdd: db.prepare<[string, string, string, string, string]>('INSERT OR IGNORE INTO ticket_versions (key, version, source_id, at, data) VALUES (?, ?, ?, ?, ?)'),
+      // Stored JSON is ours (written above), parsed as the type it was written as.
+      versions: db.prepare<[string | null, string | null], { data: string }>('SELECT data FROM ticket_versions WHERE (? IS NULL OR source_id = ?) ORDER BY at, key, version'),
+      routed: db.prepare<[], string>(`SELECT DISTINCT json_extract(planned, '$.target.ticketKey') FROM outbox WHERE action_type = 'assign' AND status = 'done' AND outcome = 'updated'`).pluck(true),
       markDone: db.prepare(`UPDATE outbox SET status = 'done', outcome = ?, ref = ?, last_error = ?, updated_at = ? WHERE id = ?`),
       markFailed: db.prepare(`UPDATE outbox SET last_error = ?, next_attempt_at = ?, updated_at = ?, attempts = max(0, attempts - ?) WHERE id = ?`),
       // outcome 'dead': its dependents were resolved; 'held:<id>': dead-lettered with entry <id>.
@@ -349,6 +354,7 @@ export class SqliteStateStore implements StateStore {
         this.stmts.quarantine.run(q.sourceId, q.nativeId ?? null, q.version ?? null, q.error, JSON.stringify(q.raw ?? null), now);
       }
       for (const l of batch.ledger) this.stmts.ledgerAdd.run(batch.sourceId, l.nativeId, l.version, l.updatedAt);
+      for (const v of batch.versions ?? []) this.stmts.versionAdd.run(v.key, v.version, batch.sourceId, v.updatedAt, JSON.stringify(v));
       if (batch.history) this.history.apply(batch.history);
       if (batch.audit) this.audit.enqueue(batch.audit);
       if (batch.watermark) this.stmts.setWatermark.run(batch.sourceId, batch.watermark);
@@ -380,6 +386,15 @@ export class SqliteStateStore implements StateStore {
     this.write(() => {
       for (const id of ids) this.stmts.quarantineResolve.run(id);
     });
+  }
+
+  async *lifecycleVersions(filter: { sourceId?: string } = {}): AsyncIterable<LifecycleVersion> {
+    const source = filter.sourceId ?? null;
+    for (const row of this.stmts.versions.iterate(source, source)) yield JSON.parse(row.data) as LifecycleVersion;
+  }
+
+  async routedTickets(): Promise<Set<string>> {
+    return new Set(this.stmts.routed.all());
   }
 
   async close(): Promise<void> {

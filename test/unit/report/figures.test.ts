@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { lifecycleVersionOf, type LifecycleVersion } from '../../../src/model/lifecycle-version.js';
 import type { Ticket, TicketStatus } from '../../../src/model/ticket.js';
 import { aging, computeFigures, durationStats, intervals } from '../../../src/report/figures.js';
 import { LifecycleBuilder, groupAt, openAt } from '../../../src/report/lifecycle.js';
@@ -8,8 +9,8 @@ const h = (hours: number): string => new Date(T0 + hours * 3_600_000).toISOStrin
 const HOUR = 3_600_000;
 
 /** One version of ticket `n` at hour `at` (opened at hour `opened`). */
-function version(n: number, opened: number, at: number, status: TicketStatus, fields: Partial<Ticket> = {}): Ticket {
-  return {
+function version(n: number, opened: number, at: number, status: TicketStatus, fields: Partial<Ticket> = {}): LifecycleVersion {
+  return lifecycleVersionOf({
     key: `snow:test:${n}`,
     source: { platform: 'servicenow', instance: 'test', container: 'incident', nativeId: String(n), number: `INC${n}` },
     version: String(at),
@@ -24,7 +25,7 @@ function version(n: number, opened: number, at: number, status: TicketStatus, fi
     labels: [],
     raw: {},
     ...fields,
-  };
+  });
 }
 
 /**
@@ -38,7 +39,7 @@ function version(n: number, opened: number, at: number, status: TicketStatus, fi
  */
 function desk(): LifecycleBuilder {
   const b = new LifecycleBuilder();
-  const versions: Ticket[] = [
+  const versions: LifecycleVersion[] = [
     version(1, 0, 0, 'in_progress', { group: 'Service Desk', assignee: 'ann', category: 'network' }),
     version(2, 0, 0, 'in_progress', { group: 'Service Desk', assignee: 'bob', category: 'network' }),
     version(3, 1, 1, 'in_progress', { group: 'Network', assignee: 'carl', priority: 1, category: 'hardware' }),

@@ -1,0 +1,38 @@
+import { existsSync } from 'node:fs';
+import { openSqliteStore } from '../state/sqlite/store.js';
+import { LifecycleBuilder } from './lifecycle.js';
+
+export interface StateLifecycles {
+  builder: LifecycleBuilder;
+  /** Tickets deskbridge assigned (for the "deskbridge's effect" figures). */
+  routed: Set<string>;
+  firstMs: number;
+  lastMs: number;
+}
+
+/** The state file's answer when it does not exist: say what to do next rather than create an empty one. */
+export class StateFileMissingError extends Error {
+  override readonly name = 'StateFileMissingError';
+}
+
+/**
+ * Ticket lifecycles from what deskbridge has pulled (the state's `ticket_versions`, kept since this
+ * version of deskbridge), and the tickets it routed. Safe beside a running daemon (WAL readers).
+ */
+export async function lifecyclesFromState(path: string, sourceId?: string): Promise<StateLifecycles> {
+  if (!existsSync(path)) throw new StateFileMissingError(`no state file at ${path}: run the daemon (deskbridge run) first, or give an export to report on`);
+  const store = openSqliteStore(path);
+  try {
+    const builder = new LifecycleBuilder();
+    let firstMs = Infinity;
+    let lastMs = -Infinity;
+    for await (const v of store.lifecycleVersions(sourceId !== undefined ? { sourceId } : {})) {
+      builder.add(v);
+      firstMs = Math.min(firstMs, Date.parse(v.createdAt));
+      lastMs = Math.max(lastMs, Date.parse(v.updatedAt));
+    }
+    return { builder, routed: await store.routedTickets(), firstMs, lastMs };
+  } finally {
+    await store.close();
+  }
+}
