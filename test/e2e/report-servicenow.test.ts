@@ -43,6 +43,18 @@ describe('deskbridge report from what the daemon pulled (ServiceNow sandbox, rea
     expect(text.join('\n')).toMatch(/routed by deskbridge +\d+/);
   });
 
+  it('runs as `deskbridge report` on an export, and its help names the figures and options', async () => {
+    const help = await e2e.cli(['report', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/first-contact resolution/);
+    for (const option of ['--from', '--to', '--by', '--format', '--out', '--state', '--config', '--source', '--input-format']) expect(help.stdout).toContain(option);
+
+    const run = await e2e.cli(['report', 'test/fixtures/backtest/incident-event-log-slice.csv', '--by', 'month']);
+    expect(run.code, run.output).toBe(0);
+    expect(run.stdout).toMatch(/^Help-desk figures 2016-/);
+    expect((await e2e.cli(['report', 'no-such-export.csv'])).code).toBe(2);
+  });
+
   it('says what to do when there is no state yet', async () => {
     const configPath = writeConfig('http://127.0.0.1:9');
     const lines: string[] = [];
