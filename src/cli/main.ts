@@ -205,6 +205,7 @@ program
   .option('--state <file>', 'state file to report from (default: the one in the config)')
   .option('-c, --config <file>', 'configuration whose state file to report from', 'deskbridge.yaml')
   .option('--source <id>', 'only this source (state only)')
+  .option('--audit-dir <dir>', 'audit log folder for the QA pass rate per person (state only; default: the one in the config)')
   .option('--from <date>', 'start of the period, inclusive (YYYY-MM-DD or an ISO date-time; UTC); default the first ticket')
   .option('--to <date>', 'end of the period, exclusive; default just after the last update')
   .addOption(new Option('--by <interval>', 'trend interval').choices(['week', 'month']).default('week'))
@@ -219,6 +220,7 @@ program
       input: string | undefined,
       opts: {
         state?: string;
+        auditDir?: string;
         config: string;
         source?: string;
         from?: string;
@@ -240,6 +242,7 @@ program
           ...(input !== undefined ? { input } : {}),
           ...(opts.state !== undefined ? { state: opts.state } : {}),
           ...(opts.source !== undefined ? { source: opts.source } : {}),
+          ...(opts.auditDir !== undefined ? { auditDir: opts.auditDir } : {}),
           config: opts.config,
           inputFormat: opts.inputFormat,
           mappings: opts.mappings ?? defaultMappingsDir(process.cwd()),

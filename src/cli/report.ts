@@ -1,7 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../diagnostics/diagnostics.js';
 import { BacktestInputError, type InputFormat } from '../backtest/history.js';
-import { computeFigures, type Granularity } from '../report/figures.js';
+import { aggregateQa } from '../audit/report-stats.js';
+import { readAuditLog } from '../audit/read.js';
+import { computeFigures, type Granularity, type QaByPerson } from '../report/figures.js';
 import { lifecyclesFromExport, type ExportLifecycles } from '../report/from-export.js';
 import { lifecyclesFromState, StateFileMissingError } from '../report/from-state.js';
 import type { LifecycleBuilder } from '../report/lifecycle.js';
@@ -19,6 +21,8 @@ export interface ReportCommandOptions {
   config?: string;
   /** Only this source's tickets (state only). */
   source?: string;
+  /** Audit log folder for the QA pass rate per person (state only; default the config's). */
+  auditDir?: string;
   inputFormat?: InputFormat | 'auto';
   mappings: string;
   jiraGroupField?: string;
@@ -67,7 +71,11 @@ export async function runReportCommand(options: ReportCommandOptions, out: (line
     out(`deskbridge report: --to must be after --from`);
     return 2;
   }
-  const figures = computeFigures(read.builder.lifecycles(), read.builder.groupNames, { fromMs, toMs, by: options.by }, options.top, read.routed);
+  const qa = read.auditDir !== undefined ? qaByPerson(read.auditDir, fromMs, toMs) : undefined;
+  const figures = computeFigures(read.builder.lifecycles(), read.builder.groupNames, { fromMs, toMs, by: options.by }, options.top, {
+    ...(read.routed ? { routed: read.routed } : {}),
+    ...(qa ? { qa } : {}),
+  });
   const source = read.source;
   let body: string;
   if (options.format === 'text') {
@@ -85,7 +93,16 @@ export async function runReportCommand(options: ReportCommandOptions, out: (line
   return 0;
 }
 
+/** QA verdicts per assignee from the QA audit log, by the verdicts' time, inside the period; undefined when there is no log. */
+function qaByPerson(dir: string, fromMs: number, toMs: number): QaByPerson | undefined {
+  if (!existsSync(dir)) return undefined;
+  const stats = aggregateQa(readAuditLog(dir, 'qa'), { since: new Date(fromMs), until: new Date(toMs) });
+  return new Map(stats.byAssignee.map((r) => [r.value, { passed: r.passed, verdicts: r.verdicts }]));
+}
+
 interface Read {
+  /** The QA audit log's folder, for the QA pass rate per person (state only). */
+  auditDir?: string;
   builder: LifecycleBuilder;
   routed: Set<string> | undefined;
   firstMs: number;
@@ -108,6 +125,7 @@ async function readLifecycles(options: ReportCommandOptions, out: (line: string)
     return { builder: read.builder, routed: undefined, firstMs: read.firstMs, lastMs: read.lastMs, source, input: i, notCounted: i.firstUnmapped };
   }
   let path = options.state;
+  let auditDir = options.auditDir;
   if (path === undefined) {
     const configPath = options.config ?? 'deskbridge.yaml';
     if (!existsSync(configPath)) {
@@ -117,10 +135,11 @@ async function readLifecycles(options: ReportCommandOptions, out: (line: string)
     const config = inspectionConfig(configPath);
     if (!config) return undefined;
     path = config.state.path;
+    auditDir ??= config.audit.dir;
   }
   const read = await lifecyclesFromState(path, options.source);
   const source = `the state ${path}${options.source ? ` (source ${options.source})` : ''}: ${read.builder.versions.toLocaleString('en')} versions of ${read.builder.tickets.toLocaleString('en')} tickets, ${read.routed.size.toLocaleString('en')} routed by deskbridge`;
-  return { builder: read.builder, routed: read.routed, firstMs: read.firstMs, lastMs: read.lastMs, source, notCounted: [] };
+  return { builder: read.builder, routed: read.routed, firstMs: read.firstMs, lastMs: read.lastMs, source, notCounted: [], ...(auditDir !== undefined ? { auditDir } : {}) };
 }
 
 /** A date (midnight UTC) or a date-time; undefined when it is neither. */

@@ -84,7 +84,12 @@ export interface PersonRow {
   resolved: number;
   fcr: Rate;
   resolution: DurationStats;
+  /** QA verdicts on the person's tickets in the period that passed (from the QA audit log, when read). */
+  qa?: Rate;
 }
+
+/** QA verdicts per assignee in the period: passed of all. */
+export type QaByPerson = ReadonlyMap<string, { passed: number; verdicts: number }>;
 
 export interface HelpdeskFigures {
   period: { from: string; to: string; by: Granularity };
@@ -106,7 +111,14 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 const NONE = '(none)';
 
-export function computeFigures(lifecycles: readonly TicketLifecycle[], groupNames: readonly string[], period: ReportPeriod, top = 10, routed?: ReadonlySet<string>): HelpdeskFigures {
+export function computeFigures(
+  lifecycles: readonly TicketLifecycle[],
+  groupNames: readonly string[],
+  period: ReportPeriod,
+  top = 10,
+  extra: { routed?: ReadonlySet<string>; qa?: QaByPerson } = {},
+): HelpdeskFigures {
+  const { routed, qa } = extra;
   const inPeriod = (ms: number | undefined): boolean => ms !== undefined && ms >= period.fromMs && ms < period.toMs;
   const resolved = lifecycles.filter((l) => !l.cancelled && inPeriod(l.resolvedMs));
   const created = lifecycles.filter((l) => inPeriod(l.createdMs));
@@ -142,7 +154,7 @@ export function computeFigures(lifecycles: readonly TicketLifecycle[], groupName
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
       .slice(0, top)
       .map(([category, n]) => ({ category, created: n, share: n / Math.max(created.length, 1) })),
-    people: people(resolved).slice(0, Math.max(top, 1) * 3),
+    people: people(resolved, qa).slice(0, Math.max(top, 1) * 3),
     ...(routed ? { effect: { routed: resolutionFigures(resolved.filter((l) => routed.has(l.key))), notRouted: resolutionFigures(resolved.filter((l) => !routed.has(l.key))) } } : {}),
   };
 }
@@ -235,7 +247,7 @@ function breakdown(resolved: readonly TicketLifecycle[], keyOf: (l: TicketLifecy
   return [...groups].map(([key, list]) => ({ key, ...resolutionFigures(list) })).sort((a, b) => b.resolved - a.resolved || a.key.localeCompare(b.key));
 }
 
-function people(resolved: readonly TicketLifecycle[]): PersonRow[] {
+function people(resolved: readonly TicketLifecycle[], qa: QaByPerson | undefined): PersonRow[] {
   const byPerson = new Map<string, TicketLifecycle[]>();
   for (const l of resolved) {
     if (l.resolvedBy === undefined) continue;
@@ -249,6 +261,7 @@ function people(resolved: readonly TicketLifecycle[]): PersonRow[] {
       resolved: list.length,
       fcr: rate(list.filter(firstContactResolved).length, list.length),
       resolution: durationStats(list.map((l) => (l.resolvedMs ?? l.createdMs) - l.createdMs)),
+      ...(qa ? { qa: rate(qa.get(person)?.passed ?? 0, qa.get(person)?.verdicts ?? 0) } : {}),
     }))
     .sort((a, b) => b.resolved - a.resolved || a.person.localeCompare(b.person));
 }

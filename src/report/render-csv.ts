@@ -22,7 +22,15 @@ export function renderCsv(f: HelpdeskFigures): string {
     add('effect', period, 'routed_by_deskbridge', flat(f.effect.routed));
     add('effect', period, 'not_routed', flat(f.effect.notRouted));
   }
-  for (const p of f.people) add('person', period, p.person, { resolved: p.resolved, fcr_rate: p.fcr.rate, resolution_median_h: p.resolution.medianHours, resolution_p90_h: p.resolution.p90Hours });
+  for (const p of f.people)
+    add('person', period, p.person, {
+      resolved: p.resolved,
+      fcr_rate: p.fcr.rate,
+      resolution_median_h: p.resolution.medianHours,
+      resolution_p90_h: p.resolution.p90Hours,
+      qa_pass_rate: p.qa?.rate,
+      qa_verdicts: p.qa?.of,
+    });
   return `${rows.map((r) => r.map(cell).join(',')).join('\n')}\n`;
 }
 

@@ -262,8 +262,8 @@ function topCategoriesTable(f: HelpdeskFigures): string {
 
 function peopleTable(f: HelpdeskFigures): string {
   return table(
-    ['Person', 'Resolved', 'FCR', 'Resolution median h', 'p90 h'],
-    f.people.map((p) => [p.person, String(p.resolved), rateText(p.fcr), num(p.resolution.medianHours), num(p.resolution.p90Hours)]),
+    ['Person', 'Resolved', 'FCR', 'Resolution median h', 'p90 h', 'QA passed'],
+    f.people.map((p) => [p.person, String(p.resolved), rateText(p.fcr), num(p.resolution.medianHours), num(p.resolution.p90Hours), p.qa ? `${rateText(p.qa)} (${p.qa.count} of ${p.qa.of})` : '–']),
   );
 }
 

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runReportCommand } from '../../src/cli/report.js';
 import type { HelpdeskFigures } from '../../src/report/figures.js';
 import { missingData } from '../helpers/data.js';
 import { useE2e } from '../helpers/e2e.js';
-import { snapshot, writeConfig } from '../helpers/sandbox-env.js';
+import { REPO, snapshot, writeConfig } from '../helpers/sandbox-env.js';
 
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
 
@@ -41,6 +41,28 @@ describe('deskbridge report from what the daemon pulled (ServiceNow sandbox, rea
     const text: string[] = [];
     await runReportCommand({ config: configPath, mappings: 'mappings', by: 'month', format: 'text', top: 10 }, (line) => text.push(line));
     expect(text.join('\n')).toMatch(/routed by deskbridge +\d+/);
+  });
+
+  it.skipIf(missingData('eventLog', 'ticketTexts'))("adds each person's QA pass rate from the QA log the daemon wrote", async () => {
+    const sandbox = await e2e.serviceNow({ fixtures: true, eventLogIncidents: 200 });
+    const configPath = writeConfig(sandbox.url, { rules: join(REPO, 'rules', 'qa.yaml') });
+    const { daemon } = e2e.daemon(configPath);
+    expect((await daemon.runOnce()).ok).toBe(true);
+    await daemon.stop();
+    const verdicts = readdirSync(join(dirname(configPath), 'audit'))
+      .filter((f) => f.startsWith('qa-'))
+      .flatMap((f) => readFileSync(join(dirname(configPath), 'audit', f), 'utf8').split('\n'))
+      .filter((l) => l.includes('"passed"')).length;
+
+    const out = join(e2e.tempDir(), 'report.json');
+    expect(await runReportCommand({ config: configPath, mappings: 'mappings', by: 'month', format: 'json', top: 1000, out }, () => undefined)).toBe(0);
+    const f = JSON.parse(readFileSync(out, 'utf8')) as HelpdeskFigures;
+
+    expect(verdicts).toBeGreaterThan(0);
+    const judged = f.people.filter((p) => (p.qa?.of ?? 0) > 0);
+    expect(judged.length).toBeGreaterThan(0);
+    expect(f.people.every((p) => p.qa !== undefined && p.qa.count <= p.qa.of)).toBe(true);
+    expect(judged.reduce((s, p) => s + (p.qa?.of ?? 0), 0)).toBeLessThanOrEqual(verdicts);
   });
 
   it('runs as `deskbridge report` on an export, and its help names the figures and options', async () => {

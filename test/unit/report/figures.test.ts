@@ -146,6 +146,15 @@ describe('report figures', () => {
     ]);
   });
 
+  it("adds each person's QA pass rate from the QA log's verdicts when given", () => {
+    const withQa = computeFigures(b.lifecycles(), b.groupNames, WEEK, 10, { qa: new Map([['ann', { passed: 3, verdicts: 4 }]]) });
+    expect(withQa.people.map((p) => [p.person, p.qa])).toEqual([
+      ['ann', { count: 3, of: 4, rate: 0.75 }],
+      ['carl', { count: 0, of: 0, rate: undefined }],
+    ]);
+    expect(f.people[0]?.qa).toBeUndefined();
+  });
+
   it('splits a period into ISO weeks or calendar months, clipped to the period', () => {
     expect(intervals({ fromMs: Date.parse('2026-02-26T00:00:00Z'), toMs: Date.parse('2026-03-10T00:00:00Z'), by: 'week' }).map((i) => i.label)).toEqual(['2026-W09', '2026-W10', '2026-W11']);
     const months = intervals({ fromMs: Date.parse('2026-01-15T00:00:00Z'), toMs: Date.parse('2026-03-01T00:00:00Z'), by: 'month' });
