@@ -9,7 +9,8 @@ import { groupAt, openAt, type TicketLifecycle } from './lifecycle.js';
  * - first-contact resolution (FCR): of the resolved, the share resolved by the group and person
  *   first assigned (no group or person change after the first, platform reassignment count 0)
  *   and never reopened.
- * - time to first response: creation → first version with a person assigned or out of New.
+ * - time to first response: creation → first version with a person assigned, or in progress, on
+ *   hold or resolved (Jira's Open and To Do are untouched tickets).
  * - time to resolution: creation → resolution, calendar hours (not business hours).
  * - SLA attainment: of the resolved whose platform says, the share with no SLA breached.
  * - reassignments: per resolved ticket, group changes after the first group, or the platform's

@@ -24,7 +24,7 @@ export interface TicketLifecycle {
   nativeReassignments: number;
   /** Reopens: the platform's count (`reopen_count`) or the resolved → open steps seen, whichever is more. */
   reopens: number;
-  /** When a person first had it: the first version with a person assigned or out of New. */
+  /** When a person first had it: the first version with a person assigned, or in progress, on hold, resolved or closed. */
   firstResponseMs: number | undefined;
   /** When it was resolved (the platform's resolution time when it gives one), undefined while open. */
   resolvedMs: number | undefined;
@@ -40,6 +40,12 @@ export interface TicketLifecycle {
   /** Group changes as flat [time, group index] pairs (indexes into LifecycleBuilder.groupNames; -1 = none). */
   groupTimeline: number[];
 }
+
+/**
+ * Statuses that mean somebody worked on the ticket. Not `open`: Jira's Open and To Do are
+ * untouched tickets (Freshservice's open only says a group has it).
+ */
+const WORKED_ON: ReadonlySet<TicketStatus> = new Set(['in_progress', 'on_hold', 'resolved', 'closed']);
 
 /** A version that cannot be placed (no parseable time): counted, never fatal. */
 export interface LifecycleProblem {
@@ -110,7 +116,7 @@ export class LifecycleBuilder {
       if (life.assignee !== undefined) life.assigneeChanges++;
       life.assignee = ticket.assignee;
     }
-    if (life.firstResponseMs === undefined && (ticket.assignee !== undefined || ticket.status !== 'new')) life.firstResponseMs = Math.max(at, life.createdMs);
+    if (life.firstResponseMs === undefined && (ticket.assignee !== undefined || WORKED_ON.has(ticket.status))) life.firstResponseMs = Math.max(at, life.createdMs);
 
     const wasOpen = isOpen(life.status);
     if (wasOpen && !open) {

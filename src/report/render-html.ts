@@ -120,7 +120,7 @@ function definitions(): string {
   const items: [string, string][] = [
     ['Resolved', 'the ticket’s last resolution falls in the period; cancelled tickets are not resolved.'],
     ['First-contact resolution', 'share of resolved tickets resolved by the group and person first assigned (no reassignment) and never reopened.'],
-    ['Time to first response', 'from opening to the first update with a person assigned or the ticket out of New.'],
+    ['Time to first response', 'from opening to the first update with a person assigned, or the ticket in progress, on hold or resolved.'],
     ['Time to resolution', 'from opening to resolution, calendar hours.'],
     ['SLA attainment', 'share of resolved tickets with no SLA breached, of those the platform reports on.'],
     ['Reassignments', 'group changes after the first group (or the platform’s count when higher), per resolved ticket.'],

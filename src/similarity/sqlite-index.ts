@@ -753,7 +753,7 @@ export class SqliteCandidateIndex implements CandidateIndex {
     //    gains from them too. A query whose most telling terms are its own noise (a name, an asset
     //    tag) spends its first budget on them; its real words are then read here, so an old
     //    near-copy that shares only common-ish words is still found.
-    const eligible = probe.length > 0 ? known.filter((t) => n < 1000 || t.df <= maxDocFrequency * n) : [];
+    const eligible = known.filter((t) => n < 1000 || t.df <= maxDocFrequency * n);
     for (let round = 0; round < extraReadRounds; round++) {
       const unread = eligible.filter((t) => !readIds.has(t.id));
       if (unread.length === 0) break;

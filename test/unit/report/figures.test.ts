@@ -84,6 +84,14 @@ describe('report lifecycle', () => {
     expect(inc3 && [openAt(inc3, T0 + 3 * HOUR), openAt(inc3, T0 + 10 * HOUR), openAt(inc3, T0 + 30 * HOUR)]).toEqual([true, false, true]);
   });
 
+  it('counts a first response only when a person has it or works on it: Open or To Do with a group is not one', () => {
+    const b = new LifecycleBuilder();
+    b.add(version(7, 0, 0, 'open', { group: 'Service Desk' }));
+    b.add(version(7, 0, 1, 'open', { group: 'Network' }));
+    b.add(version(7, 0, 3, 'in_progress', { group: 'Network' }));
+    expect(b.lifecycles()[0]?.firstResponseMs).toBe(T0 + 3 * HOUR);
+  });
+
   it('closes the open span of a ticket first seen already resolved, and ignores a version older than one seen', () => {
     const b = new LifecycleBuilder();
     b.add(version(9, 0, 8, 'closed', { resolvedAt: h(6) }));
