@@ -25,6 +25,11 @@ export const DaemonConfig = z.strictObject({
   state: z
     .strictObject({
       path: z.string().min(1).default('./deskbridge.db'),
+      /**
+       * Days of ticket versions kept for `deskbridge report` (counted back from each source's
+       * watermark); older ones are deleted after each pass. 0 keeps them all.
+       */
+      keepVersionsDays: z.number().int().min(0).default(400),
       /** One writer per state: the daemon's lock is renewed every `heartbeatSeconds`; without a heartbeat for `ttlSeconds` another daemon may take it over. */
       lease: z
         .strictObject({ ttlSeconds: z.number().positive().default(30), heartbeatSeconds: z.number().positive().default(5) })

@@ -117,6 +117,7 @@ export class Daemon {
         team: () => this.teamOf(this.reloader.set),
         mappings,
         outbox: config.outbox,
+        keepVersionsDays: config.state.keepVersionsDays,
         ...(options.onEvent ? { onEvent: options.onEvent } : {}),
         ...(options.ruleNow ? { ruleNow: options.ruleNow } : {}),
         ...(options.now ? { now: options.now } : {}),

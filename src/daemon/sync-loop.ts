@@ -125,6 +125,8 @@ export interface SourceSyncDeps {
   rules: () => CompiledRuleSet;
   mappings: () => PlatformMappings;
   outbox: { concurrency: number; maxAttempts: number };
+  /** Days of ticket versions the state keeps for `deskbridge report` (0 or absent: all). */
+  keepVersionsDays?: number;
   now?: () => Date;
   /** The clock rules decide by, when it is not `now` (tests of shifts and SLA). */
   ruleNow?: () => Date;
@@ -265,6 +267,8 @@ export class SourceSync {
       // Ledger rows older than the overlap window (plus a day of slack) can never be re-read.
       const horizon = new Date(Date.parse(result.watermark) - (source.overlapSeconds + 86_400) * 1000).toISOString();
       await store.pruneLedger(source.id, horizon);
+      const keepDays = this.deps.keepVersionsDays ?? 0;
+      if (keepDays > 0) await store.pruneVersions(source.id, new Date(Date.parse(result.watermark) - keepDays * 86_400_000).toISOString());
     }
     result.durationMs = Date.now() - started;
     return result;

@@ -203,6 +203,8 @@ export interface StateStore {
   quarantineRetry(filter: { id?: number; sourceId?: string }): Promise<number>;
   /** Records the outcome of a retry: resolved when the record now maps. */
   quarantineResolve(ids: readonly number[]): Promise<void>;
+  /** Deletes a source's kept ticket versions updated before this (ISO UTC); returns how many. */
+  pruneVersions(sourceId: string, olderThan: string): Promise<number>;
   /** The ticket versions pulled (see BatchCommit.versions), in time order (`updatedAt`), of one source or all. */
   lifecycleVersions(filter?: { sourceId?: string }): AsyncIterable<LifecycleVersion>;
   /** Tickets deskbridge assigned: an assign write that changed the ticket (not a dry run, not already so). */

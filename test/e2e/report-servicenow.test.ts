@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runReportCommand } from '../../src/cli/report.js';
@@ -9,13 +9,21 @@ import { REPO, snapshot, writeConfig } from '../helpers/sandbox-env.js';
 
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
 
+/** The sandbox's history is from 2016: keep every version of it (keepVersionsDays 0) to report on it whole. */
+function keepingAllVersions(configPath: string): string {
+  const text = readFileSync(configPath, 'utf8');
+  if (!text.includes('state: { path: ./state.db }')) throw new Error(`writeConfig no longer writes the state line this test extends: ${configPath}`);
+  writeFileSync(configPath, text.replace('state: { path: ./state.db }', 'state: { path: ./state.db, keepVersionsDays: 0 }'));
+  return configPath;
+}
+
 describe('deskbridge report from what the daemon pulled (ServiceNow sandbox, real HTTP, real SQLite)', () => {
   const e2e = useE2e();
 
   it.skipIf(missingData('eventLog', 'ticketTexts'))('keeps every pulled version in the state and reports on them, with the tickets deskbridge routed against the rest', async () => {
     const sandbox = await e2e.serviceNow({ fixtures: true, eventLogIncidents: 200 });
     const before = snapshot(sandbox);
-    const configPath = writeConfig(sandbox.url);
+    const configPath = keepingAllVersions(writeConfig(sandbox.url));
     const { daemon } = e2e.daemon(configPath);
     expect((await daemon.runOnce()).ok).toBe(true);
     // The second pass pulls deskbridge's own writes back: new versions of the routed tickets.
@@ -43,9 +51,27 @@ describe('deskbridge report from what the daemon pulled (ServiceNow sandbox, rea
     expect(text.join('\n')).toMatch(/routed by deskbridge +\d+/);
   });
 
+  it.skipIf(missingData('eventLog', 'ticketTexts'))('keeps the versions of the last keepVersionsDays (400) before the watermark, deleting older ones after each pass', async () => {
+    const sandbox = await e2e.serviceNow({ fixtures: true, eventLogIncidents: 200 });
+    const configPath = writeConfig(sandbox.url);
+    const { daemon } = e2e.daemon(configPath);
+    expect((await daemon.runOnce()).ok).toBe(true);
+    expect((await daemon.runOnce()).ok).toBe(true);
+    await daemon.stop();
+
+    const store = e2e.store(join(dirname(configPath), 'state.db'));
+    const watermark = Date.parse((await store.getWatermark('sandbox-snow')) ?? '');
+    const kept: string[] = [];
+    for await (const v of store.lifecycleVersions()) kept.push(v.updatedAt);
+    // The seeded history is from 2016; deskbridge's own writes of the first pass are pulled back as new versions now.
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.every((at) => Date.parse(at) >= watermark - 400 * 86_400_000)).toBe(true);
+    expect(Object.keys(snapshot(sandbox)).length).toBeGreaterThan(kept.length);
+  });
+
   it.skipIf(missingData('eventLog', 'ticketTexts'))("adds each person's QA pass rate from the QA log the daemon wrote", async () => {
     const sandbox = await e2e.serviceNow({ fixtures: true, eventLogIncidents: 200 });
-    const configPath = writeConfig(sandbox.url, { rules: join(REPO, 'rules', 'qa.yaml') });
+    const configPath = keepingAllVersions(writeConfig(sandbox.url, { rules: join(REPO, 'rules', 'qa.yaml') }));
     const { daemon } = e2e.daemon(configPath);
     expect((await daemon.runOnce()).ok).toBe(true);
     await daemon.stop();

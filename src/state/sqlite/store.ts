@@ -216,6 +216,7 @@ export class SqliteStateStore implements StateStore {
       planned: db.prepare<[string], { planned: string }>('SELECT planned FROM outbox WHERE id = ?'),
       markAttempt: db.prepare(`UPDATE outbox SET attempts = attempts + 1, updated_at = ? WHERE id = ?`),
       releaseAttempt: db.prepare(`UPDATE outbox SET attempts = max(0, attempts - 1), updated_at = ? WHERE id = ? AND status = 'pending'`),
+      versionPrune: db.prepare<[string, string]>('DELETE FROM ticket_versions WHERE source_id = ? AND at < ?'),
       versionAdd: db.prepare<[string, string, string, string, string]>('INSERT OR IGNORE INTO ticket_versions (key, version, source_id, at, data) VALUES (?, ?, ?, ?, ?)'),
       // Stored JSON is ours (written above), parsed as the type it was written as.
       versions: db.prepare<[string | null, string | null], { data: string }>('SELECT data FROM ticket_versions WHERE (? IS NULL OR source_id = ?) ORDER BY at, key, version'),
@@ -288,6 +289,10 @@ export class SqliteStateStore implements StateStore {
       this.stmts.ownVersionPrune.run(sourceId, ownHorizon);
       return this.stmts.ledgerPrune.run(sourceId, olderThan).changes;
     });
+  }
+
+  async pruneVersions(sourceId: string, olderThan: string): Promise<number> {
+    return this.write(() => this.stmts.versionPrune.run(sourceId, olderThan).changes);
   }
 
   async getTickets(keys: readonly string[]): Promise<Map<string, TicketState>> {

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import type { LifecycleVersion } from '../../../src/model/lifecycle-version.js';
+import { openSqliteStore } from '../../../src/state/sqlite/store.js';
+
+const commit = { watermark: undefined, ledger: [], tickets: [], roundRobin: new Map<string, number>(), actions: [], quarantine: [] };
+
+function version(key: string, version: string, updatedAt: string): LifecycleVersion {
+  return { key, number: key, version, status: 'open', priority: 3, createdAt: '2026-01-01T00:00:00Z', updatedAt };
+}
+
+async function kept(store: ReturnType<typeof openSqliteStore>, sourceId?: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const v of store.lifecycleVersions(sourceId !== undefined ? { sourceId } : {})) out.push(`${v.key}@${v.version}`);
+  return out;
+}
+
+describe('SqliteStateStore ticket versions (for deskbridge report)', () => {
+  it('keeps each (ticket, version) once, in time order, per source or all', async () => {
+    const store = openSqliteStore(':memory:');
+    await store.commitBatch({ ...commit, sourceId: 'a', versions: [version('a:1', '2', '2026-01-03T00:00:00Z'), version('a:1', '1', '2026-01-02T00:00:00Z')] });
+    await store.commitBatch({ ...commit, sourceId: 'b', versions: [version('b:1', '1', '2026-01-01T00:00:00Z')] });
+    // Re-read inside the overlap window: the same version again is ignored.
+    await store.commitBatch({ ...commit, sourceId: 'a', versions: [version('a:1', '1', '2026-01-02T00:00:00Z')] });
+
+    expect(await kept(store)).toEqual(['b:1@1', 'a:1@1', 'a:1@2']);
+    expect(await kept(store, 'a')).toEqual(['a:1@1', 'a:1@2']);
+    await store.close();
+  });
+
+  it("prunes one source's versions older than a time, leaving the other sources' alone", async () => {
+    const store = openSqliteStore(':memory:');
+    await store.commitBatch({ ...commit, sourceId: 'a', versions: [version('a:1', '1', '2025-01-01T00:00:00Z'), version('a:1', '2', '2026-01-01T00:00:00Z')] });
+    await store.commitBatch({ ...commit, sourceId: 'b', versions: [version('b:1', '1', '2025-01-01T00:00:00Z')] });
+
+    expect(await store.pruneVersions('a', '2025-06-01T00:00:00Z')).toBe(1);
+    expect(await kept(store)).toEqual(['b:1@1', 'a:1@2']);
+    await store.close();
+  });
+});
