@@ -37,7 +37,7 @@ export interface ReportCommandOptions {
   top: number;
 }
 
-/** `deskbridge report`: help-desk figures for a period, from an export. Exit 0, or 2 when the input or a date cannot be read. */
+/** `deskbridge report`: help-desk figures for a period, from an export or the state. Exit 0, or 2 when the input or a date cannot be read. */
 export async function runReportCommand(options: ReportCommandOptions, out: (line: string) => void): Promise<number> {
   const from = options.from !== undefined ? parseDate(options.from) : undefined;
   const to = options.to !== undefined ? parseDate(options.to) : undefined;
@@ -122,7 +122,7 @@ async function readLifecycles(options: ReportCommandOptions, out: (line: string)
     });
     const i = read.input;
     const source = `${i.path} (${i.format}: ${i.versions.toLocaleString('en')} versions of ${read.builder.tickets.toLocaleString('en')} tickets${i.unmapped ? `; ${i.unmapped} versions the mapping rejected` : ''}${i.unreadable ? `; ${i.unreadable} records unreadable` : ''})`;
-    return { builder: read.builder, routed: undefined, firstMs: read.firstMs, lastMs: read.lastMs, source, input: i, notCounted: i.firstUnmapped };
+    return { builder: read.builder, routed: undefined, firstMs: read.firstMs, lastMs: read.lastMs, source, input: i, notCounted: [...i.firstUnmapped, ...problemsOf(read.builder)] };
   }
   let path = options.state;
   let auditDir = options.auditDir;
@@ -139,7 +139,13 @@ async function readLifecycles(options: ReportCommandOptions, out: (line: string)
   }
   const read = await lifecyclesFromState(path, options.source);
   const source = `the state ${path}${options.source ? ` (source ${options.source})` : ''}: ${read.builder.versions.toLocaleString('en')} versions of ${read.builder.tickets.toLocaleString('en')} tickets, ${read.routed.size.toLocaleString('en')} routed by deskbridge`;
-  return { builder: read.builder, routed: read.routed, firstMs: read.firstMs, lastMs: read.lastMs, source, notCounted: [], ...(auditDir !== undefined ? { auditDir } : {}) };
+  return { builder: read.builder, routed: read.routed, firstMs: read.firstMs, lastMs: read.lastMs, source, notCounted: problemsOf(read.builder), ...(auditDir !== undefined ? { auditDir } : {}) };
+}
+
+/** Versions the lifecycles could not place (an unparseable time), the first few named. */
+function problemsOf(builder: LifecycleBuilder): string[] {
+  const n = builder.problems.length;
+  return n === 0 ? [] : [`${n} version${n === 1 ? '' : 's'} with an unparseable time, e.g. ${builder.problems[0]?.key}: ${builder.problems[0]?.reason}`];
 }
 
 /** A date (midnight UTC) or a date-time; undefined when it is neither. */

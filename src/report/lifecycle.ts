@@ -122,7 +122,10 @@ export class LifecycleBuilder {
     if (wasOpen && !open) {
       const resolved = ticket.status === 'resolved' || ticket.status === 'closed';
       const resolvedAt = ticket.resolvedAt !== undefined ? Date.parse(ticket.resolvedAt) : NaN;
-      const end = resolved && Number.isFinite(resolvedAt) ? Math.max(resolvedAt, life.createdMs) : Math.max(at, life.createdMs);
+      // The platform's resolution time, unless it is older than this open span (an export that
+      // repeats a reopened ticket's first resolution): then this version's own time.
+      const spanStart = life.openSpans[life.openSpans.length - 2] ?? life.createdMs;
+      const end = resolved && Number.isFinite(resolvedAt) && resolvedAt >= spanStart ? resolvedAt : Math.max(at, spanStart);
       life.openSpans[life.openSpans.length - 1] = end;
       life.cancelled = ticket.status === 'cancelled';
       life.resolvedMs = resolved ? end : undefined;

@@ -92,6 +92,14 @@ describe('report lifecycle', () => {
     expect(b.lifecycles()[0]?.firstResponseMs).toBe(T0 + 3 * HOUR);
   });
 
+  it("takes a reopened ticket's second resolution at its own time when the platform still gives the first", () => {
+    const b = new LifecycleBuilder();
+    b.add(version(8, 0, 2, 'resolved', { resolvedAt: h(2) }));
+    b.add(version(8, 0, 5, 'in_progress'));
+    b.add(version(8, 0, 9, 'resolved', { resolvedAt: h(2) }));
+    expect(b.lifecycles()[0]).toMatchObject({ resolvedMs: T0 + 9 * HOUR, reopens: 1, openSpans: [T0, T0 + 2 * HOUR, T0 + 5 * HOUR, T0 + 9 * HOUR] });
+  });
+
   it('closes the open span of a ticket first seen already resolved, and ignores a version older than one seen', () => {
     const b = new LifecycleBuilder();
     b.add(version(9, 0, 8, 'closed', { resolvedAt: h(6) }));
