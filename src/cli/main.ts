@@ -207,7 +207,7 @@ program
   .option('--source <id>', 'only this source (state only)')
   .option('--audit-dir <dir>', 'audit log folder for the QA pass rate per person (state only; default: the one in the config)')
   .option('--from <date>', 'start of the period, inclusive (YYYY-MM-DD or an ISO date-time; UTC); default the first ticket')
-  .option('--to <date>', 'end of the period, exclusive; default just after the last update')
+  .option('--to <date>', 'end of the period, exclusive; default the minute after the last update')
   .addOption(new Option('--by <interval>', 'trend interval').choices(['week', 'month']).default('week'))
   .addOption(new Option('--format <format>', 'output').choices(['text', 'html', 'csv', 'json']).default('text'))
   .option('-o, --out <file>', 'write the html/csv/json here instead of stdout')

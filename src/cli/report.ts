@@ -66,7 +66,8 @@ export async function runReportCommand(options: ReportCommandOptions, out: (line
     return 2;
   }
   const fromMs = from ?? read.firstMs;
-  const toMs = to ?? read.lastMs + 1;
+  // The minute after the last update, so the period reads in whole minutes and includes it.
+  const toMs = to ?? (Math.floor(read.lastMs / 60_000) + 1) * 60_000;
   if (!(toMs > fromMs)) {
     out(`deskbridge report: --to must be after --from`);
     return 2;

@@ -182,6 +182,16 @@ export function resolutionFigures(resolved: readonly TicketLifecycle[]): Resolut
   };
 }
 
+/** A period bound for people: the date alone at midnight UTC, else date and minute (`2016-03-01 08:30 UTC`). */
+export function periodBound(iso: string): string {
+  return iso.slice(11, 23) === '00:00:00.000' ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+/** The report's period in words: `2016-03-01 to 2016-04-01 (exclusive)`. */
+export function describePeriod(f: HelpdeskFigures): string {
+  return `${periodBound(f.period.from)} to ${periodBound(f.period.to)} (exclusive)`;
+}
+
 export function rate(count: number, of: number): Rate {
   return { count, of, rate: of > 0 ? count / of : undefined };
 }

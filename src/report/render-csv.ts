@@ -6,7 +6,7 @@ import { AGE_BUCKETS, type Aging, type HelpdeskFigures, type ResolutionFigures }
  */
 export function renderCsv(f: HelpdeskFigures): string {
   const rows: (string | number | undefined)[][] = [['table', 'period', 'key', 'figure', 'value']];
-  const period = `${f.period.from.slice(0, 10)}..${f.period.to.slice(0, 10)}`;
+  const period = `${f.period.from}..${f.period.to}`;
   const add = (table: string, when: string, key: string, figures: Record<string, number | undefined>): void => {
     for (const [figure, value] of Object.entries(figures)) rows.push([table, when, key, figure, value === undefined ? '' : round(value)]);
   };

@@ -1,5 +1,5 @@
 import { esc } from '../audit/report-html.js';
-import { AGE_BUCKETS, type Aging, type BreakdownRow, type HelpdeskFigures, type Rate } from './figures.js';
+import { AGE_BUCKETS, describePeriod, type Aging, type BreakdownRow, type HelpdeskFigures, type Rate } from './figures.js';
 
 export interface HtmlMeta {
   title: string;
@@ -74,7 +74,7 @@ export function renderHtml(f: HelpdeskFigures, meta: HtmlMeta): string {
 <body>
 <header>
 <h1>${esc(meta.title)}</h1>
-<p class="muted">${esc(`${f.period.from.slice(0, 10)} to ${f.period.to.slice(0, 10)} (exclusive), by ${f.period.by}; ${meta.source}. Generated ${meta.generatedAt.toISOString()} by deskbridge.`)}</p>
+<p class="muted">${esc(`${describePeriod(f)}, by ${f.period.by}; ${meta.source}. Generated ${meta.generatedAt.toISOString()} by deskbridge.`)}</p>
 </header>
 ${cards(f)}
 ${definitions()}

@@ -1,11 +1,11 @@
-import type { HelpdeskFigures } from './figures.js';
+import { describePeriod, type HelpdeskFigures } from './figures.js';
 import { hours, rateText } from './render-html.js';
 
 /** The headline figures and the trend, for a terminal. */
 export function renderText(f: HelpdeskFigures, source: string): string[] {
   const o = f.overall;
   const lines = [
-    `Help-desk figures ${f.period.from.slice(0, 10)} to ${f.period.to.slice(0, 10)} (exclusive), from ${source}`,
+    `Help-desk figures ${describePeriod(f)}, from ${source}`,
     `  opened ${f.created}, resolved ${o.resolved}, open at the start ${f.backlog.atStart.total}, at the end ${f.backlog.atEnd.total}`,
     `  first-contact resolution ${rateText(o.fcr)} (${o.fcr.count} of ${o.fcr.of})`,
     `  time to first response: median ${hours(o.firstResponse.medianHours)}, mean ${hours(o.firstResponse.meanHours)}, p90 ${hours(o.firstResponse.p90Hours)}`,

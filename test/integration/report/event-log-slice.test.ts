@@ -80,8 +80,26 @@ describe('deskbridge report on a slice of the UCI event log', () => {
   it('prints the headline figures and the trend as text', async () => {
     const { code, lines } = await run({ format: 'text' });
     expect(code).toBe(0);
-    expect(lines[0]).toMatch(/^Help-desk figures 2016-\d\d-\d\d to 2016-\d\d-\d\d \(exclusive\)/);
+    expect(lines[0]).toMatch(/^Help-desk figures 2016-\d\d-\d\d \d\d:\d\d UTC to 2016-\d\d-\d\d \d\d:\d\d UTC \(exclusive\)/);
     expect(lines.join('\n')).toMatch(/first-contact resolution \d+\.\d%/);
+  });
+
+  it("reads every platform's export that backtest reads, through its own inbound mapping", async () => {
+    const counts: Record<string, [number, number]> = {};
+    for (const file of ['servicenow-records.json', 'jira-datacenter-issues.json', 'zendesk-tickets.json', 'freshservice-tickets.json']) {
+      const out = join(dir, `${file}.out.json`);
+      expect((await run({ input: `test/fixtures/backtest/${file}`, out })).code).toBe(0);
+      const f = JSON.parse(readFileSync(out, 'utf8')) as HelpdeskFigures & { source: { versions: number; unmapped: number } };
+      expect(f.source.unmapped, file).toBe(0);
+      counts[file] = [f.tickets, f.overall.resolved];
+    }
+    // Tickets and resolved ones, as each fixture holds them (one record of each is unreadable on purpose).
+    expect(counts).toEqual({
+      'servicenow-records.json': [3, 1],
+      'jira-datacenter-issues.json': [2, 0],
+      'zendesk-tickets.json': [2, 0],
+      'freshservice-tickets.json': [2, 1],
+    });
   });
 
   it('rejects a date it cannot read, saying what it expects', async () => {
