@@ -304,6 +304,6 @@ export const migrations: readonly string[] = [
     data TEXT NOT NULL,
     PRIMARY KEY (key, version)
   ) WITHOUT ROWID;
-  CREATE INDEX ticket_versions_at ON ticket_versions (at);
+  CREATE INDEX ticket_versions_at ON ticket_versions (at, key, version);
   `,
 ];

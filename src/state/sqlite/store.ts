@@ -219,7 +219,9 @@ export class SqliteStateStore implements StateStore {
       versionPrune: db.prepare<[string, string]>('DELETE FROM ticket_versions WHERE source_id = ? AND at < ?'),
       versionAdd: db.prepare<[string, string, string, string, string]>('INSERT OR IGNORE INTO ticket_versions (key, version, source_id, at, data) VALUES (?, ?, ?, ?, ?)'),
       // Stored JSON is ours (written above), parsed as the type it was written as.
-      versions: db.prepare<[string | null, string | null], { data: string }>('SELECT data FROM ticket_versions WHERE (? IS NULL OR source_id = ?) ORDER BY at, key, version'),
+      versionsAfter: db.prepare<[string | null, string | null, string, string, string], { at: string; key: string; version: string; data: string }>(
+        'SELECT at, key, version, data FROM ticket_versions WHERE (? IS NULL OR source_id = ?) AND (at, key, version) > (?, ?, ?) ORDER BY at, key, version LIMIT 2000',
+      ),
       routed: db.prepare<[], string>(`SELECT DISTINCT json_extract(planned, '$.target.ticketKey') FROM outbox WHERE action_type = 'assign' AND status = 'done' AND outcome = 'updated'`).pluck(true),
       markDone: db.prepare(`UPDATE outbox SET status = 'done', outcome = ?, ref = ?, last_error = ?, updated_at = ? WHERE id = ?`),
       markFailed: db.prepare(`UPDATE outbox SET last_error = ?, next_attempt_at = ?, updated_at = ?, attempts = max(0, attempts - ?) WHERE id = ?`),
@@ -393,9 +395,18 @@ export class SqliteStateStore implements StateStore {
     });
   }
 
+  // A page at a time, each read whole before its rows are handed out: a statement left open across
+  // an await would make the connection refuse the daemon's next commit.
   async *lifecycleVersions(filter: { sourceId?: string } = {}): AsyncIterable<LifecycleVersion> {
     const source = filter.sourceId ?? null;
-    for (const row of this.stmts.versions.iterate(source, source)) yield JSON.parse(row.data) as LifecycleVersion;
+    let after = { at: '', key: '', version: '' };
+    for (;;) {
+      const page = this.stmts.versionsAfter.all(source, source, after.at, after.key, after.version);
+      for (const row of page) yield JSON.parse(row.data) as LifecycleVersion;
+      const last = page[page.length - 1];
+      if (last === undefined || page.length < 2000) return;
+      after = last;
+    }
   }
 
   async routedTickets(): Promise<Set<string>> {

@@ -27,6 +27,22 @@ describe('SqliteStateStore ticket versions (for deskbridge report)', () => {
     await store.close();
   });
 
+  it('hands out thousands of versions page by page while the store keeps committing between them', async () => {
+    const store = openSqliteStore(':memory:');
+    const many = Array.from({ length: 4500 }, (_, i) => version(`a:${i % 300}`, String(i), new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString()));
+    await store.commitBatch({ ...commit, sourceId: 'a', versions: many });
+
+    let seen = 0;
+    let previous = '';
+    for await (const v of store.lifecycleVersions()) {
+      expect(v.updatedAt >= previous).toBe(true);
+      previous = v.updatedAt;
+      if (seen++ === 10) await store.commitBatch({ ...commit, sourceId: 'b', versions: [version('b:1', '1', '2027-01-01T00:00:00Z')] });
+    }
+    expect(seen).toBe(4501);
+    await store.close();
+  });
+
   it("prunes one source's versions older than a time, leaving the other sources' alone", async () => {
     const store = openSqliteStore(':memory:');
     await store.commitBatch({ ...commit, sourceId: 'a', versions: [version('a:1', '1', '2025-01-01T00:00:00Z'), version('a:1', '2', '2026-01-01T00:00:00Z')] });
