@@ -1,3 +1,4 @@
+import { esc, htmlPage } from '../util/html.js';
 import type { QaStats, RateRow } from './report-stats.js';
 import { describePeriod, formatRate, type ReportMeta } from './report-text.js';
 
@@ -14,26 +15,14 @@ export function renderHtmlReport(stats: QaStats, meta: ReportMeta): string {
     section('By ISO week', 'Weekly pass rate, by the week the ticket was resolved.', weekChart(stats.byWeek), rateTable('Week', stats.byWeek)),
     section('Sampled for manual review', `${stats.sampled.length} ${stats.sampled.length === 1 ? 'ticket' : 'tickets'} picked for a reviewer to check by hand.`, '', sampledTable(stats)),
   ];
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${esc(meta.title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<header>
-<h1>${esc(meta.title)}</h1>
-<p class="muted">${esc(describePeriod(stats))}. Generated ${esc(meta.generatedAt.toISOString())} by deskbridge.</p>
-</header>
-${summary(stats)}
+  return htmlPage({
+    title: meta.title,
+    subtitle: `${describePeriod(stats)}. Generated ${meta.generatedAt.toISOString()} by deskbridge.`,
+    css: CSS,
+    body: `${summary(stats)}
 ${legend()}
-${sections.join('\n')}
-</body>
-</html>
-`;
+${sections.join('\n')}`,
+  });
 }
 
 const COLOURS = {
@@ -219,10 +208,6 @@ function sampledTable(stats: QaStats): string {
   return `<table><thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>\n${body.join('\n')}\n</tbody></table>`;
 }
 
-/** Escapes text for HTML element content and quoted attribute values (also inside inline SVG). */
-export function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-}
 
 function pct(rate: number): string {
   return `${Math.round(rate * 100)}%`;

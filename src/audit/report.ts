@@ -1,3 +1,4 @@
+import { csvField, csvText } from '../util/csv.js';
 import { renderHtmlReport } from './report-html.js';
 import { aggregateQa, type PeriodOptions, type QaStats, type RateRow } from './report-stats.js';
 import { describePeriod, formatRate, type ReportMeta } from './report-text.js';
@@ -101,14 +102,3 @@ function renderCsv(stats: QaStats): string {
   return rows.map((cells) => cells.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
 
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-/**
- * Names come from ticket data; a group called `=HYPERLINK(…)` would run as a formula in a
- * spreadsheet (CSV injection), so such text gets a leading apostrophe, as OWASP recommends.
- */
-function csvText(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}

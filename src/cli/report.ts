@@ -65,9 +65,9 @@ export async function runReportCommand(options: ReportCommandOptions, out: (line
     out(`deskbridge report: no tickets to report on in ${read.source}${read.notCounted[0] ? `; e.g. ${read.notCounted[0]}` : ''}`);
     return 2;
   }
-  const fromMs = from ?? read.firstMs;
+  const fromMs = from ?? read.builder.firstCreatedMs;
   // The minute after the last update, so the period reads in whole minutes and includes it.
-  const toMs = to ?? (Math.floor(read.lastMs / 60_000) + 1) * 60_000;
+  const toMs = to ?? (Math.floor(read.builder.lastUpdatedMs / 60_000) + 1) * 60_000;
   if (!(toMs > fromMs)) {
     out(`deskbridge report: --to must be after --from`);
     return 2;
@@ -106,8 +106,6 @@ interface Read {
   auditDir?: string;
   builder: LifecycleBuilder;
   routed: Set<string> | undefined;
-  firstMs: number;
-  lastMs: number;
   /** What the figures come from, one line. */
   source: string;
   input?: ExportLifecycles['input'];
@@ -123,7 +121,7 @@ async function readLifecycles(options: ReportCommandOptions, out: (line: string)
     });
     const i = read.input;
     const source = `${i.path} (${i.format}: ${i.versions.toLocaleString('en')} versions of ${read.builder.tickets.toLocaleString('en')} tickets${i.unmapped ? `; ${i.unmapped} versions the mapping rejected` : ''}${i.unreadable ? `; ${i.unreadable} records unreadable` : ''})`;
-    return { builder: read.builder, routed: undefined, firstMs: read.firstMs, lastMs: read.lastMs, source, input: i, notCounted: [...i.firstUnmapped, ...problemsOf(read.builder)] };
+    return { builder: read.builder, routed: undefined, source, input: i, notCounted: [...i.firstUnmapped, ...problemsOf(read.builder)] };
   }
   let path = options.state;
   let auditDir = options.auditDir;
@@ -140,7 +138,7 @@ async function readLifecycles(options: ReportCommandOptions, out: (line: string)
   }
   const read = await lifecyclesFromState(path, options.source);
   const source = `the state ${path}${options.source ? ` (source ${options.source})` : ''}: ${read.builder.versions.toLocaleString('en')} versions of ${read.builder.tickets.toLocaleString('en')} tickets, ${read.routed.size.toLocaleString('en')} routed by deskbridge`;
-  return { builder: read.builder, routed: read.routed, firstMs: read.firstMs, lastMs: read.lastMs, source, notCounted: problemsOf(read.builder), ...(auditDir !== undefined ? { auditDir } : {}) };
+  return { builder: read.builder, routed: read.routed, source, notCounted: problemsOf(read.builder), ...(auditDir !== undefined ? { auditDir } : {}) };
 }
 
 /** Versions the lifecycles could not place (an unparseable time), the first few named. */

@@ -8,9 +8,6 @@ import { LifecycleBuilder } from './lifecycle.js';
 export interface ExportLifecycles {
   builder: LifecycleBuilder;
   input: { path: string; format: InputFormat; records: number; versions: number; unreadable: number; unmapped: number; firstUnmapped: string[] };
-  /** Earliest creation and latest update seen: the report's default period. */
-  firstMs: number;
-  lastMs: number;
 }
 
 const UNMAPPED_KEPT = 5;
@@ -27,8 +24,6 @@ export async function lifecyclesFromExport(path: string, options: { format?: Inp
   const builder = new LifecycleBuilder();
   let unmapped = 0;
   const firstUnmapped: string[] = [];
-  let firstMs = Infinity;
-  let lastMs = -Infinity;
   for (const version of history.versions()) {
     let ticket;
     try {
@@ -39,13 +34,9 @@ export async function lifecyclesFromExport(path: string, options: { format?: Inp
       continue;
     }
     builder.add(lifecycleVersionOf(ticket));
-    firstMs = Math.min(firstMs, Date.parse(ticket.createdAt));
-    lastMs = Math.max(lastMs, Date.parse(ticket.updatedAt));
   }
   return {
     builder,
     input: { path, format: history.format, records: history.records, versions: builder.versions, unreadable: history.unreadable.count, unmapped, firstUnmapped },
-    firstMs,
-    lastMs,
   };
 }

@@ -6,8 +6,6 @@ export interface StateLifecycles {
   builder: LifecycleBuilder;
   /** Tickets deskbridge assigned (for the "deskbridge's effect" figures). */
   routed: Set<string>;
-  firstMs: number;
-  lastMs: number;
 }
 
 /** The state file's answer when it does not exist: say what to do next rather than create an empty one. */
@@ -24,14 +22,8 @@ export async function lifecyclesFromState(path: string, sourceId?: string): Prom
   const store = openSqliteStore(path);
   try {
     const builder = new LifecycleBuilder();
-    let firstMs = Infinity;
-    let lastMs = -Infinity;
-    for await (const v of store.lifecycleVersions(sourceId !== undefined ? { sourceId } : {})) {
-      builder.add(v);
-      firstMs = Math.min(firstMs, Date.parse(v.createdAt));
-      lastMs = Math.max(lastMs, Date.parse(v.updatedAt));
-    }
-    return { builder, routed: await store.routedTickets(), firstMs, lastMs };
+    for await (const v of store.lifecycleVersions(sourceId !== undefined ? { sourceId } : {})) builder.add(v);
+    return { builder, routed: await store.routedTickets() };
   } finally {
     await store.close();
   }

@@ -64,6 +64,9 @@ export class LifecycleBuilder {
   private readonly groupIndex = new Map<string, number>();
   readonly problems: LifecycleProblem[] = [];
   versions = 0;
+  /** Earliest opening and latest update folded in: a report's default period. */
+  firstCreatedMs = Infinity;
+  lastUpdatedMs = -Infinity;
 
   add(ticket: LifecycleVersion): void {
     const at = Date.parse(ticket.updatedAt);
@@ -73,6 +76,8 @@ export class LifecycleBuilder {
       return;
     }
     this.versions++;
+    this.firstCreatedMs = Math.min(this.firstCreatedMs, created);
+    this.lastUpdatedMs = Math.max(this.lastUpdatedMs, at);
     const open = isOpen(ticket.status);
     let life = this.byKey.get(ticket.key);
     if (life === undefined) {

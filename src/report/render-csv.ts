@@ -1,3 +1,4 @@
+import { csvField, csvText } from '../util/csv.js';
 import { AGE_BUCKETS, type Aging, type HelpdeskFigures, type ResolutionFigures } from './figures.js';
 
 /**
@@ -59,10 +60,9 @@ function round(n: number): number {
   return Math.round(n * 10_000) / 10_000;
 }
 
-/** RFC 4180 quoting; a leading = + - @ is prefixed with ' so a spreadsheet never runs a group name as a formula. */
+/** A cell: numbers as they are, text formula-safe and RFC 4180-quoted. */
 function cell(value: string | number | undefined): string {
   if (value === undefined) return '';
   if (typeof value === 'number') return String(value);
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  return csvField(csvText(value));
 }

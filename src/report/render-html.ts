@@ -1,4 +1,4 @@
-import { esc } from '../audit/report-html.js';
+import { esc, htmlPage } from '../util/html.js';
 import { AGE_BUCKETS, describePeriod, type Aging, type BreakdownRow, type HelpdeskFigures, type Rate } from './figures.js';
 
 export interface HtmlMeta {
@@ -62,26 +62,14 @@ export function renderHtml(f: HelpdeskFigures, meta: HtmlMeta): string {
     section('Top categories', 'Tickets opened in the period, by category.', topCategoriesTable(f)),
     section('People', 'Tickets resolved in the period, by the person assigned when they were resolved.', peopleTable(f)),
   ];
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${esc(meta.title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<header>
-<h1>${esc(meta.title)}</h1>
-<p class="muted">${esc(`${describePeriod(f)}, by ${f.period.by}; ${meta.source}. Generated ${meta.generatedAt.toISOString()} by deskbridge.`)}</p>
-</header>
-${cards(f)}
+  return htmlPage({
+    title: meta.title,
+    subtitle: `${describePeriod(f)}, by ${f.period.by}; ${meta.source}. Generated ${meta.generatedAt.toISOString()} by deskbridge.`,
+    css: CSS,
+    body: `${cards(f)}
 ${definitions()}
-${sections.join('\n')}
-</body>
-</html>
-`;
+${sections.join('\n')}`,
+  });
 }
 
 const AGE_COLOURS = ['#abefc6', '#75e0a7', '#fedf89', '#fdb022', '#f04438'];
