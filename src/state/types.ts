@@ -118,6 +118,37 @@ export interface PassRecord {
   lastCompletedAt: string;
 }
 
+/** How a logged pass ended (see {@link PassLogEntry}). */
+export type PassOutcome = 'ok' | 'failed' | 'stopped' | 'interrupted' | 'held';
+
+/**
+ * One pass of one source, as the pass log keeps it: what the web console lists per source, also
+ * after a restart (the daemon's in-memory results die with it). Counts only, no ticket data: the
+ * outbox and the audit logs hold what was written.
+ */
+export interface PassLogEntry {
+  sourceId: string;
+  /** ISO UTC, by this machine's clock. */
+  startedAt: string;
+  finishedAt: string;
+  outcome: PassOutcome;
+  durationMs: number;
+  pulled: number;
+  planned: number;
+  skipped: number;
+  quarantined: number;
+  /** The outbox's drain counts (the shape of DrainSummary, which src/outbox owns: src/outbox imports the state, not the reverse). */
+  written: { sent: number; unchanged: number; superseded: number; failed: number; dead: number; wouldSend: number };
+  /** Writes still waiting for a retry when the pass ended. */
+  pendingWrites: number;
+  /** HTTP requests the pass sent to the platform. */
+  requests: number;
+  /** A dry-run pass: `written` counts `wouldSend`, never `sent`. */
+  dryRun: boolean;
+  /** One line: why the pass failed or was stopped (undefined otherwise). */
+  error: string | undefined;
+}
+
 export interface OutboxStore {
   /** Entries ready to send for a source, oldest first (per-ticket order preserved by `seq`). */
   due(sourceId: string, now: Date, limit: number): Promise<OutboxEntry[]>;
@@ -209,14 +240,23 @@ export interface StateStore {
   lifecycleVersions(filter?: { sourceId?: string }): AsyncIterable<LifecycleVersion>;
   /** Tickets deskbridge assigned: an assign write that changed the ticket (not a dry run, not already so). */
   routedTickets(): Promise<Set<string>>;
+  /**
+   * Appends one pass to the pass log, keeping the newest 1,000 of its source (older ones are
+   * deleted in the same transaction, so the log never grows with uptime). Fenced like
+   * recordPassCompleted: a daemon that lost its lease no longer speaks for the source, and its
+   * passes beside the new holder's would show two daemons syncing one source.
+   */
+  recordPass(entry: PassLogEntry): Promise<void>;
+  /** Logged passes, newest (last recorded) first, of one source or all; `limit` defaults to 50. */
+  recentPasses(filter?: { sourceId?: string; limit?: number }): Promise<(PassLogEntry & { id: number })[]>;
   readonly outbox: OutboxStore;
   readonly history: HistoryStore;
   readonly audit: AuditQueue;
   /**
    * One writer per state. Once a lease is acquired through this store, every commit of the store
    * that changes source state (commitBatch, outbox outcomes and attempts, pruneLedger, quarantine
-   * and problem status, audit heads) checks inside its transaction that the lease is still the
-   * current one and throws StateLeaseLostError otherwise.
+   * and problem status, audit heads), and the pass log, checks inside its transaction that the
+   * lease is still the current one and throws StateLeaseLostError otherwise.
    */
   readonly leases: StateLeases;
   close(): Promise<void>;

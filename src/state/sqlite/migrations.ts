@@ -306,4 +306,33 @@ export const migrations: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX ticket_versions_at ON ticket_versions (at, key, version);
   `,
+  `
+  -- The pass log: one row per pass of a source (counts, outcome, one-line error; PassLogEntry in
+  -- state/types.ts), so the web console lists each source's recent passes after a restart too.
+  -- Newest first is highest id (AUTOINCREMENT: trimming never lets an id come back); each insert
+  -- deletes its source's rows beyond the newest 1,000.
+  CREATE TABLE pass_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    source_id TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    pulled INTEGER NOT NULL,
+    planned INTEGER NOT NULL,
+    skipped INTEGER NOT NULL,
+    quarantined INTEGER NOT NULL,
+    sent INTEGER NOT NULL,
+    unchanged INTEGER NOT NULL,
+    superseded INTEGER NOT NULL,
+    failed INTEGER NOT NULL,
+    dead INTEGER NOT NULL,
+    would_send INTEGER NOT NULL,
+    pending_writes INTEGER NOT NULL,
+    requests INTEGER NOT NULL,
+    dry_run INTEGER NOT NULL,
+    error TEXT
+  );
+  CREATE INDEX pass_log_source ON pass_log (source_id, id);
+  `,
 ];

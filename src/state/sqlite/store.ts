@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { PlannedAction, planOf } from '../../model/action.js';
 import { isOpen, TicketStatus } from '../../model/ticket.js';
 import type { LifecycleVersion } from '../../model/lifecycle-version.js';
-import type { BatchCommit, OutboxEntry, OutboxStatus, OutboxStore, PassRecord, QuarantineEntry, QuarantineStatus, StateStore, TicketState } from '../types.js';
+import type { BatchCommit, OutboxEntry, OutboxStatus, OutboxStore, PassLogEntry, PassOutcome, PassRecord, QuarantineEntry, QuarantineStatus, StateStore, TicketState } from '../types.js';
 import { SqliteAuditQueue } from './audit-queue.js';
 import { SqliteHistoryStore } from './history.js';
 import { migrations } from './migrations.js';
@@ -58,6 +58,9 @@ const PLAN_OF = (table: string): string =>
  * the entries that build on it and leaves the others free (`outcome = 'dead'`).
  */
 const HELD_BEHIND_DEAD = `(earlier.outcome IS NULL AND (${PLAN_OF('earlier')} = ${PLAN_OF('outbox')} OR earlier.action_type = 'create-problem'))`;
+
+/** Passes kept per source in the pass log: days to weeks of a cron schedule, about 110 KB with its index (measured). */
+const PASS_LOG_KEEP = 1000;
 
 /** How long a connection waits for another's write lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 10_000;
@@ -222,6 +225,17 @@ export class SqliteStateStore implements StateStore {
       versionsAfter: db.prepare<[string | null, string | null, string, string, string], { at: string; key: string; version: string; data: string }>(
         'SELECT at, key, version, data FROM ticket_versions WHERE (? IS NULL OR source_id = ?) AND (at, key, version) > (?, ?, ?) ORDER BY at, key, version LIMIT 2000',
       ),
+      passLogAdd: db.prepare(
+        `INSERT INTO pass_log (source_id, started_at, finished_at, outcome, duration_ms, pulled, planned, skipped, quarantined,
+           sent, unchanged, superseded, failed, dead, would_send, pending_writes, requests, dry_run, error)
+         VALUES (@sourceId, @startedAt, @finishedAt, @outcome, @durationMs, @pulled, @planned, @skipped, @quarantined,
+           @sent, @unchanged, @superseded, @failed, @dead, @wouldSend, @pendingWrites, @requests, @dryRun, @error)`,
+      ),
+      // Everything at or below the source's (keep+1)-th newest id; nothing while it has no more than `keep`.
+      passLogTrim: db.prepare<[string, string, number]>('DELETE FROM pass_log WHERE source_id = ? AND id <= (SELECT id FROM pass_log WHERE source_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)'),
+      // Two statements rather than `? IS NULL OR source_id = ?`, so one source's passes are read through pass_log_source.
+      passLogRecent: db.prepare<[number], PassLogRow>('SELECT * FROM pass_log ORDER BY id DESC LIMIT ?'),
+      passLogRecentOf: db.prepare<[string, number], PassLogRow>('SELECT * FROM pass_log WHERE source_id = ? ORDER BY id DESC LIMIT ?'),
       routed: db.prepare<[], string>(`SELECT DISTINCT json_extract(planned, '$.target.ticketKey') FROM outbox WHERE action_type = 'assign' AND status = 'done' AND outcome = 'updated'`).pluck(true),
       markDone: db.prepare(`UPDATE outbox SET status = 'done', outcome = ?, ref = ?, last_error = ?, updated_at = ? WHERE id = ?`),
       markFailed: db.prepare(`UPDATE outbox SET last_error = ?, next_attempt_at = ?, updated_at = ?, attempts = max(0, attempts - ?) WHERE id = ?`),
@@ -409,6 +423,24 @@ export class SqliteStateStore implements StateStore {
     }
   }
 
+  // Fenced although the pass log is not source state (nothing is decided from it): a daemon that
+  // lost its lease is stale, and its passes logged beside the new holder's would tell the console
+  // two daemons sync the source. So the pass that finds the lease gone is not logged either: this
+  // throws StateLeaseLostError, as its commits did.
+  async recordPass(entry: PassLogEntry): Promise<void> {
+    this.write(() => {
+      const { written, ...pass } = entry;
+      this.stmts.passLogAdd.run({ ...pass, ...written, dryRun: entry.dryRun ? 1 : 0, error: entry.error ?? null });
+      this.stmts.passLogTrim.run(entry.sourceId, entry.sourceId, PASS_LOG_KEEP);
+    });
+  }
+
+  async recentPasses(filter: { sourceId?: string; limit?: number } = {}): Promise<(PassLogEntry & { id: number })[]> {
+    const limit = filter.limit ?? 50;
+    const rows = filter.sourceId !== undefined ? this.stmts.passLogRecentOf.all(filter.sourceId, limit) : this.stmts.passLogRecent.all(limit);
+    return rows.map(toPassLogEntry);
+  }
+
   async routedTickets(): Promise<Set<string>> {
     return new Set(this.stmts.routed.all());
   }
@@ -574,6 +606,49 @@ interface QuarantineRow {
   error: string;
   raw: string;
   created_at: string;
+}
+
+interface PassLogRow {
+  id: number;
+  source_id: string;
+  started_at: string;
+  finished_at: string;
+  outcome: PassOutcome;
+  duration_ms: number;
+  pulled: number;
+  planned: number;
+  skipped: number;
+  quarantined: number;
+  sent: number;
+  unchanged: number;
+  superseded: number;
+  failed: number;
+  dead: number;
+  would_send: number;
+  pending_writes: number;
+  requests: number;
+  dry_run: number;
+  error: string | null;
+}
+
+function toPassLogEntry(row: PassLogRow): PassLogEntry & { id: number } {
+  return {
+    id: row.id,
+    sourceId: row.source_id,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    outcome: row.outcome,
+    durationMs: row.duration_ms,
+    pulled: row.pulled,
+    planned: row.planned,
+    skipped: row.skipped,
+    quarantined: row.quarantined,
+    written: { sent: row.sent, unchanged: row.unchanged, superseded: row.superseded, failed: row.failed, dead: row.dead, wouldSend: row.would_send },
+    pendingWrites: row.pending_writes,
+    requests: row.requests,
+    dryRun: row.dry_run === 1,
+    error: row.error ?? undefined,
+  };
 }
 
 function toTicketState(row: TicketRow): TicketState {
