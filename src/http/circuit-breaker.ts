@@ -35,6 +35,12 @@ export class CircuitBreaker {
     return Math.max(0, this.openedAt + this.cooldownMs - this.options.now());
   }
 
+  /** When (epoch ms, by `now`) an open circuit lets its probe through; undefined unless open. */
+  retryAt(): number | undefined {
+    if (this.openedAt === undefined || this.state !== 'open') return undefined;
+    return this.openedAt + this.cooldownMs;
+  }
+
   /** Whether a request may be sent now; in half-open state only one probe at a time. */
   allow(): boolean {
     const state = this.state;

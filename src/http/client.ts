@@ -1,6 +1,6 @@
 import type { AxiosInstance, AxiosResponse, AxiosStatic } from 'axios';
 import type { RateLimit, RetryPolicy } from './settings.js';
-import { CircuitBreaker } from './circuit-breaker.js';
+import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { PlatformError, type PlatformErrorCode } from './errors.js';
 import { type HostQueue, type HostQueueRegistry, sharedHostQueues } from './queue.js';
 import { parseBudget, SourceBudget } from './budget.js';
@@ -119,6 +119,10 @@ export interface HttpClient {
   request(request: HttpRequest): Promise<HttpResponse>;
   /** HTTP requests actually sent, counting retries, re-sends after 401 and token requests. */
   requestCount(): number;
+  /** The circuit breaker's state now: `open` refuses requests without sending them, `half-open` lets one probe through. */
+  circuitState(): CircuitState;
+  /** When (ISO, by the client's clock) an open circuit lets its next probe through; undefined unless the state is `open`. */
+  circuitRetryAt(): string | undefined;
 }
 
 const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
@@ -185,6 +189,15 @@ class AxiosHttpClient implements HttpClient {
 
   requestCount(): number {
     return this.sent;
+  }
+
+  circuitState(): CircuitState {
+    return this.breaker.state;
+  }
+
+  circuitRetryAt(): string | undefined {
+    const at = this.breaker.retryAt();
+    return at === undefined ? undefined : new Date(at).toISOString();
   }
 
   async request(request: HttpRequest): Promise<HttpResponse> {

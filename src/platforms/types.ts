@@ -1,3 +1,4 @@
+import type { CircuitState } from '../http/circuit-breaker.js';
 import type { Action, PlannedAction } from '../model/action.js';
 
 /**
@@ -165,9 +166,23 @@ export interface Connector {
   readVersions?(nativeIds: readonly string[], signal?: AbortSignal): Promise<Map<string, CurrentRecord>>;
   /** Number of HTTP requests sent so far (for benchmarks and API-cost reporting). */
   requestCount(): number;
+  /** Requests sent, the HTTP circuit breaker's state and the source's budget, as a console shows them; reads counters only, sends nothing. */
+  transportStatus(): TransportStatus;
   /** Read-only look-ups of what exists on the platform, for `validate --online`. */
   readonly directory?: PlatformDirectory;
   close(): Promise<void>;
+}
+
+/** How a connector's traffic stands (see {@link Connector.transportStatus}). */
+export interface TransportStatus {
+  /** HTTP requests sent so far, counted as {@link Connector.requestCount} counts them (summed over the connector's HTTP clients). */
+  requests: number;
+  /** The HTTP circuit breaker's state; with several HTTP clients the worst (`open` > `half-open` > `closed`). */
+  circuit: CircuitState;
+  /** When (ISO) an open circuit lets its next probe through; undefined unless `circuit` is `open`. */
+  circuitRetryAt?: string | undefined;
+  /** Requests per minute the source's `budget` allows (`120/min` and `2/s` are both 120); undefined when the source has no budget. */
+  budgetPerMinute?: number | undefined;
 }
 
 /**

@@ -2,7 +2,7 @@ import { PerRecordLock } from '../per-record-lock.js';
 import type { FreshserviceSource } from './source.js';
 import type { ConnectorDeps } from '../deps.js';
 import type { Action } from '../../model/action.js';
-import type { Capabilities, Connector, CurrentRecord, InitResult, PlatformDirectory, ProblemState, PulledRecord, PullOptions, PullPage, WriteRequest, WriteResult } from '../types.js';
+import type { Capabilities, Connector, CurrentRecord, InitResult, PlatformDirectory, ProblemState, PulledRecord, PullOptions, PullPage, TransportStatus, WriteRequest, WriteResult } from '../types.js';
 import { FreshserviceDirectory } from './directory.js';
 import { KnownTickets } from './known-tickets.js';
 import { FreshserviceNames } from './names.js';
@@ -163,6 +163,10 @@ export class FreshserviceConnector implements Connector {
 
   requestCount(): number {
     return this.rest.requestCount();
+  }
+
+  transportStatus(): TransportStatus {
+    return this.rest.transportStatus();
   }
 
   close(): Promise<void> {

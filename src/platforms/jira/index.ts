@@ -2,7 +2,7 @@ import { PerRecordLock } from '../per-record-lock.js';
 import type { JiraSource } from './source.js';
 import type { ConnectorDeps } from '../deps.js';
 import type { Action } from '../../model/action.js';
-import type { Capabilities, Connector, CurrentRecord, InitResult, PlatformDirectory, PullOptions, PullPage, ProblemState, PulledRecord, WriteRequest, WriteResult } from '../types.js';
+import type { Capabilities, Connector, CurrentRecord, InitResult, PlatformDirectory, PullOptions, PullPage, ProblemState, PulledRecord, TransportStatus, WriteRequest, WriteResult } from '../types.js';
 import { jiraFlavour } from './flavours/flavour.js';
 import { JiraDirectory } from './directory.js';
 import { JiraGroups } from './groups.js';
@@ -241,6 +241,10 @@ export class JiraConnector implements Connector {
 
   requestCount(): number {
     return this.rest.requestCount();
+  }
+
+  transportStatus(): TransportStatus {
+    return this.rest.transportStatus();
   }
 
   close(): Promise<void> {

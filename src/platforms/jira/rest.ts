@@ -2,6 +2,8 @@ import type { JiraSource } from './source.js';
 import { createHttpClient, type HttpClient, type HttpLogger } from '../../http/client.js';
 import { PlatformError } from '../../http/errors.js';
 import type { ConnectorDeps } from '../deps.js';
+import { transportStatusOf } from '../transport-status.js';
+import type { TransportStatus } from '../types.js';
 import { createJiraAuth } from './auth.js';
 import { describeJiraFailure, type JiraOperation } from './failures.js';
 import type { JiraFlavour } from './flavours/flavour.js';
@@ -60,6 +62,10 @@ export class JiraRest {
 
   requestCount(): number {
     return this.http.requestCount();
+  }
+
+  transportStatus(): TransportStatus {
+    return transportStatusOf([this.http], this.source.budget);
   }
 
   /** The group field the mappings read and `assign` writes; components when none is configured. */

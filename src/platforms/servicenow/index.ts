@@ -3,6 +3,7 @@ import { createHttpClient, type HttpClient, type HttpLogger } from '../../http/c
 import { PlatformError } from '../../http/errors.js';
 import type { Action } from '../../model/action.js';
 import type { ConnectorDeps } from '../deps.js';
+import { transportStatusOf } from '../transport-status.js';
 import type {
   Capabilities,
   Connector,
@@ -14,6 +15,7 @@ import type {
   PullPage,
   ProblemState,
   PulledRecord,
+  TransportStatus,
   UnreadableRecord,
   WriteRequest,
   WriteResult,
@@ -511,6 +513,10 @@ class ServiceNowConnector implements Connector {
 
   requestCount(): number {
     return this.http.requestCount();
+  }
+
+  transportStatus(): TransportStatus {
+    return transportStatusOf([this.http], this.source.budget);
   }
 
   close(): Promise<void> {

@@ -1,7 +1,7 @@
 import { PerRecordLock } from '../per-record-lock.js';
 import type { ConnectorDeps } from '../deps.js';
 import type { Action } from '../../model/action.js';
-import type { Capabilities, Connector, InitResult, PlatformDirectory, ProblemState, PulledRecord, PullOptions, PullPage, WriteRequest, WriteResult } from '../types.js';
+import type { Capabilities, Connector, InitResult, PlatformDirectory, ProblemState, PulledRecord, PullOptions, PullPage, TransportStatus, WriteRequest, WriteResult } from '../types.js';
 import { ZendeskDirectory } from './directory.js';
 import { ExportPacer, exportTickets } from './export.js';
 import { OwnVersions } from './own-versions.js';
@@ -212,6 +212,10 @@ export class ZendeskConnector implements Connector {
 
   requestCount(): number {
     return this.rest.requestCount();
+  }
+
+  transportStatus(): TransportStatus {
+    return this.rest.transportStatus();
   }
 
   close(): Promise<void> {

@@ -2,6 +2,8 @@ import { createHttpClient, type HttpClient, type HttpLogger, type HttpRequest } 
 import { PlatformError } from '../../http/errors.js';
 import { sleep as realSleep, type Sleep } from '../../http/retry.js';
 import type { ConnectorDeps } from '../deps.js';
+import { transportStatusOf } from '../transport-status.js';
+import type { TransportStatus } from '../types.js';
 import { createZendeskAuth } from './auth.js';
 import { describeZendeskFailure, type ZendeskOperation } from './failures.js';
 import { vendorMessage } from './schema.js';
@@ -67,6 +69,10 @@ export class ZendeskRest {
 
   requestCount(): number {
     return this.http.requestCount();
+  }
+
+  transportStatus(): TransportStatus {
+    return transportStatusOf([this.http], this.source.budget);
   }
 
   parse<T>(schema: { safeParse(data: unknown): { success: true; data: T } | { success: false } }, data: unknown, what: string): T {

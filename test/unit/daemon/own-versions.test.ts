@@ -6,7 +6,7 @@ import { compileRuleSet } from '../../../src/engine/rule-set.js';
 import { compilePlatformMappings } from '../../../src/mapping/mapper.js';
 import type { Ticket } from '../../../src/model/ticket.js';
 import { silentLogger } from '../../../src/observability/logger.js';
-import type { Capabilities, Connector, InitResult, PulledRecord, PullPage, WriteResult } from '../../../src/platforms/types.js';
+import type { Capabilities, Connector, InitResult, PulledRecord, PullPage, TransportStatus, WriteResult } from '../../../src/platforms/types.js';
 import { openSqliteStore, type SqliteStateStore } from '../../../src/state/sqlite/store.js';
 import type { ActionWriter } from '../../../src/outbox/writer.js';
 import { makeTicket } from '../../helpers/tickets.js';
@@ -52,6 +52,9 @@ class AnonymousPlatform implements Connector {
   }
   requestCount(): number {
     return 0;
+  }
+  transportStatus(): TransportStatus {
+    return { requests: 0, circuit: 'closed' };
   }
   async close(): Promise<void> {}
 }

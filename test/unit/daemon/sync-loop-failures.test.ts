@@ -12,7 +12,7 @@ import { SlaRule } from '../../../src/engine/sla/schema.js';
 import { type Rule } from '../../../src/engine/kinds.js';
 import type { Ticket } from '../../../src/model/ticket.js';
 import { silentLogger } from '../../../src/observability/logger.js';
-import type { Capabilities, Connector, InitResult, PulledRecord, PullPage } from '../../../src/platforms/types.js';
+import type { Capabilities, Connector, InitResult, PulledRecord, PullPage, TransportStatus } from '../../../src/platforms/types.js';
 import { openSqliteStore, type SqliteStateStore } from '../../../src/state/sqlite/store.js';
 import type { BatchCommit } from '../../../src/state/types.js';
 import { makeTicket } from '../../helpers/tickets.js';
@@ -47,6 +47,9 @@ class FakeConnector implements Connector {
   }
   requestCount(): number {
     return 0;
+  }
+  transportStatus(): TransportStatus {
+    return { requests: 0, circuit: 'closed' };
   }
   async close(): Promise<void> {}
 }

@@ -47,6 +47,20 @@ describe('circuit breaker', () => {
     }
   });
 
+  it('says when an open circuit lets its probe through, and nothing when closed or half-open', () => {
+    const { b, advance } = breaker();
+    expect(b.retryAt()).toBeUndefined();
+    advance(500);
+    for (let i = 0; i < 3; i++) b.onFailure();
+
+    expect(b.retryAt()).toBe(1_500);
+    advance(1_000);
+    expect(b.retryAt()).toBeUndefined();
+    expect(b.allow()).toBe(true);
+    b.onFailure();
+    expect(b.retryAt()).toBe(3_500);
+  });
+
   it('resets the count on a success, so only failures in a row open it', () => {
     const { b } = breaker();
 
