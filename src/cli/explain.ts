@@ -4,18 +4,15 @@ import { mappingName, type Source } from '../config/schema.js';
 import { loadConfigSet } from '../daemon/reload.js';
 import { dryRunStatePath } from '../state/dry-run-path.js';
 import { mappingSourceBinding } from '../platforms/registry.js';
-import { explainTicket, formatExplanation, withStateWrites } from '../explain/explain.js';
-import type { PriorWrite, StateMode, StateWrites } from '../explain/prior-writes.js';
+import { formatExplanation, type Explanation } from '../explain/explain.js';
+import { explainWithState, fetchTicketForExplain } from '../explain/live.js';
 import { mapInbound } from '../mapping/mapper.js';
 import { buildTestTicket } from '../model/test-ticket.js';
 import type { Ticket } from '../model/ticket.js';
 import { silentLogger } from '../observability/logger.js';
 import { createConnector } from '../platforms/api.js';
-import { MemoryState } from '../engine/memory-state.js';
-import { skipRawFields } from '../engine/skip.js';
 import { openSqliteStore } from '../state/sqlite/store.js';
-import type { OutboxEntry, StateStore } from '../state/types.js';
-import { teamCalendars } from '../team/index.js';
+import type { StateStore } from '../state/types.js';
 import { setEvaluationLimits } from '../mapping/limits.js';
 
 export interface ExplainOptions {
@@ -52,14 +49,17 @@ export async function explainCommand(opts: ExplainOptions, out: (line: string) =
   if (opts.ticket) {
     const connector = createConnector(source, { logger: silentLogger });
     await connector.init();
-    const fields = [...new Set([...mappings.inbound.rootFields, ...set.rules.rawFields, ...skipRawFields(source.skip)])];
-    const record = await connector.get(opts.ticket, fields);
-    await connector.close();
-    if (!record) {
+    let fetched: Ticket | undefined;
+    try {
+      fetched = await fetchTicketForExplain(connector, source, mappings, set.rules, opts.ticket);
+    } finally {
+      await connector.close();
+    }
+    if (!fetched) {
       out(`deskbridge explain: ${opts.ticket} was not found on source ${source.id}`);
       return 1;
     }
-    ticket = await mapInbound(mappings, record.raw, { platform: connector.platform, sourceId: source.id, source: mappingSourceBinding(source) });
+    ticket = fetched;
   } else {
     const data = JSON.parse(readFileSync(opts.file ?? '', 'utf8')) as Record<string, unknown>;
     const native = 'sys_id' in data || 'fields' in data || 'key' in data;
@@ -69,58 +69,24 @@ export async function explainCommand(opts: ExplainOptions, out: (line: string) =
   // The state the daemon would decide with (rotation positions, open tickets, what it knows of
   // the ticket), read-only. A dry-run source decides with its own state file; neither is created
   // when it does not exist. What it holds of the ticket's writes says whether "already acted"
-  // means written or only planned in a dry run.
-  const mode: StateMode = (source.dryRun ?? config.dryRun) ? 'dry-run' : 'live';
-  const statePath = mode === 'dry-run' ? dryRunStatePath(config.state.path) : config.state.path;
-  const teamContext = { ...(set.team ? { team: set.team } : {}), calendars: teamCalendars(set.team), skip: source.skip };
-  let explanation;
-  let read: StateWrites | undefined;
-  if (existsSync(statePath)) {
-    const store = openSqliteStore(statePath);
-    try {
-      explanation = await explainTicket(ticket, set.rules, store, source.id, new Date(), teamContext);
-      read = { mode, path: statePath, writes: await ticketWrites(store, source.id, ticket.key) };
-    } finally {
-      await store.close();
-    }
-  } else {
-    explanation = await explainTicket(ticket, set.rules, new MemoryState(), source.id, new Date(), teamContext);
+  // means written or only planned in a dry run; a live source also hears of a dry run's plans.
+  const dryRun = source.dryRun ?? config.dryRun;
+  const livePath = config.state.path;
+  const dryRunPath = dryRunStatePath(config.state.path);
+  const open = (path: string): StateStore | undefined => (existsSync(path) ? openSqliteStore(path) : undefined);
+  const live = dryRun ? undefined : open(livePath);
+  let dryRunStore: StateStore | undefined;
+  let explanation: Explanation;
+  try {
+    dryRunStore = open(dryRunPath);
+    explanation = await explainWithState(ticket, set, source, { live, livePath, dryRun: dryRunStore, dryRunPath }, new Date(), dryRun);
+  } finally {
+    await dryRunStore?.close();
+    await live?.close();
   }
-  // A live source may have been dry-run first: its plans for the ticket are worth a mention.
-  const dryPath = dryRunStatePath(config.state.path);
-  let dryRun: StateWrites | undefined;
-  if (mode === 'live' && existsSync(dryPath)) {
-    const store = openSqliteStore(dryPath);
-    try {
-      dryRun = { mode: 'dry-run', path: dryPath, writes: await ticketWrites(store, source.id, ticket.key) };
-    } finally {
-      await store.close();
-    }
-  }
-  explanation = withStateWrites(explanation, read, dryRun);
   if (opts.json) out(JSON.stringify({ ...explanation, ticket: { ...explanation.ticket, raw: undefined } }, null, 2));
   else for (const line of formatExplanation(explanation)) out(line);
   return 0;
-}
-
-/** Every write a state file holds for the ticket, oldest first. */
-async function ticketWrites(store: StateStore, sourceId: string, ticketKey: string): Promise<PriorWrite[]> {
-  const entries = await store.outbox.list({ sourceId, ticketKey, limit: 1000 });
-  return entries.reverse().map(priorWrite);
-}
-
-function priorWrite(entry: OutboxEntry): PriorWrite {
-  return {
-    id: entry.id,
-    ruleId: entry.ruleId,
-    target: entry.planned.target.number,
-    action: entry.planned.action,
-    status: entry.status,
-    outcome: entry.outcome,
-    error: entry.lastError,
-    attempts: entry.attempts,
-    nextAttemptAt: entry.nextAttemptAt,
-  };
 }
 
 function pickSource(sources: readonly Source[], id: string | undefined): Source {

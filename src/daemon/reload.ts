@@ -103,6 +103,46 @@ export function loadConfigSet(rulesDir: string, mappingsDir: string, platforms: 
 }
 
 /**
+ * A reload that failed with no position to give: the files could not be read (permissions, a file
+ * vanished mid-read), or loading them failed unexpectedly. Shaped like a {@link Diagnostic} without
+ * the place, so a reader can tell the two apart by `code`.
+ */
+export interface UnpositionedReloadProblem {
+  severity: 'error';
+  code: 'unreadable' | 'load-failed';
+  message: string;
+}
+
+export type ReloadDiagnostic = Diagnostic | UnpositionedReloadProblem;
+
+/** What {@link ConfigReloader.status} says of the running set and of the last reloads tried. */
+export interface ReloadStatus {
+  /** When the running set was loaded (at start) or swapped in (ISO). */
+  readonly loadedAt: string;
+  /** Content hash of the running set's files. */
+  readonly hash: string;
+  /** Rules in the running set. */
+  readonly rules: number;
+  /** The last edit swapped in (absent until one is). */
+  readonly lastAccepted?: { readonly at: string };
+  /**
+   * The last edit refused, kept after a later accepted one (compare `at` with `loadedAt`).
+   * `hash` is the refused content's, or null when the files could not be read.
+   */
+  readonly lastRejected?: { readonly at: string; readonly hash: string | null; readonly diagnostics: readonly ReloadDiagnostic[] };
+  /**
+   * The files on disk, as the last check read them, are still the refused content (or still
+   * unreadable): the edit is pending a fix. False once they changed, and when nothing was refused.
+   */
+  readonly rejectedStillOnDisk: boolean;
+  /** Refused reloads since start (an unreadable set counts once per check, as the metric does). */
+  readonly rejectedCount: number;
+}
+
+/** What the last check read: a content hash, or that the files could not be read. */
+const UNREADABLE = Symbol('unreadable');
+
+/**
  * Keeps the running rules and mappings current. A changed set is validated as a whole and
  * swapped in atomically; a broken edit is logged once per content hash and the last good set
  * keeps running.
@@ -111,6 +151,11 @@ export class ConfigReloader {
   private current: ConfigSet;
   private rejectedHash: string | undefined;
   rejectedCount = 0;
+  private loadedAt: Date;
+  private lastAccepted: Date | undefined;
+  private lastRejected: { at: Date; hash: string | null; diagnostics: readonly ReloadDiagnostic[] } | undefined;
+  /** What the last check (or the first load) read of the files. */
+  private lastSeen: string | typeof UNREADABLE;
 
   constructor(
     private readonly rulesDir: string,
@@ -119,12 +164,30 @@ export class ConfigReloader {
     private readonly sourceIds: readonly string[],
     private readonly logger: Logger,
     private readonly onReload: (result: 'accepted' | 'rejected') => void = () => undefined,
+    /** The clock status times are read from; tests set it. */
+    private readonly now: () => Date = () => new Date(),
   ) {
     this.current = loadConfigSet(rulesDir, mappingsDir, platforms, sourceIds);
+    this.loadedAt = this.now();
+    this.lastSeen = this.current.hash;
   }
 
   get set(): ConfigSet {
     return this.current;
+  }
+
+  /** The running set and the last reloads accepted and refused, for a console to show. */
+  get status(): ReloadStatus {
+    const rejected = this.lastRejected;
+    return {
+      loadedAt: this.loadedAt.toISOString(),
+      hash: this.current.hash,
+      rules: this.current.rules.rules.length,
+      ...(this.lastAccepted ? { lastAccepted: { at: this.lastAccepted.toISOString() } } : {}),
+      ...(rejected ? { lastRejected: { at: rejected.at.toISOString(), hash: rejected.hash, diagnostics: rejected.diagnostics } } : {}),
+      rejectedStillOnDisk: rejected !== undefined && this.lastSeen === (rejected.hash ?? UNREADABLE),
+      rejectedCount: this.rejectedCount,
+    };
   }
 
   /** Returns true when a new set was swapped in. Never throws: a failure keeps the current set. */
@@ -134,14 +197,22 @@ export class ConfigReloader {
       hash = hashConfigFiles(this.rulesDir, this.mappingsDir);
     } catch (error) {
       // Unreadable (permissions) or vanished between listing and reading: same as a broken edit.
+      const message = error instanceof Error ? error.message : String(error);
+      // Still unreadable, for the same reason: the refusal dates from the first check that said so.
+      const same = this.lastSeen === UNREADABLE && this.lastRejected?.hash === null && this.lastRejected.diagnostics[0]?.message === message;
+      if (!same) this.lastRejected = { at: this.now(), hash: null, diagnostics: [{ severity: 'error', code: 'unreadable', message }] };
+      this.lastSeen = UNREADABLE;
       this.rejectedCount++;
       this.onReload('rejected');
-      this.logger.error('Could not read rules/mappings; keeping the last good set', { error: error instanceof Error ? error.message : String(error) });
+      this.logger.error('Could not read rules/mappings; keeping the last good set', { error: message });
       return false;
     }
+    this.lastSeen = hash;
     if (hash === this.current.hash || hash === this.rejectedHash) return false;
     try {
       this.current = loadConfigSet(this.rulesDir, this.mappingsDir, this.platforms, this.sourceIds);
+      this.loadedAt = this.lastAccepted = this.now();
+      this.lastSeen = this.current.hash;
       this.rejectedHash = undefined;
       this.onReload('accepted');
       this.logger.info('Rules and mappings reloaded', { rules: this.current.rules.rules.length, hash: this.current.hash.slice(0, 12) });
@@ -149,6 +220,11 @@ export class ConfigReloader {
     } catch (error) {
       this.rejectedHash = hash;
       this.rejectedCount++;
+      this.lastRejected = {
+        at: this.now(),
+        hash,
+        diagnostics: error instanceof ConfigSetError ? error.diagnostics : [{ severity: 'error', code: 'load-failed', message: error instanceof Error ? error.message : String(error) }],
+      };
       this.onReload('rejected');
       const diagnostics = error instanceof ConfigSetError ? error.diagnostics.map(formatDiagnostic) : [String(error)];
       this.logger.error('Rejected rules/mappings edit; keeping the last good set', { diagnostics });
