@@ -19,6 +19,7 @@ export function renderHtmlReport(stats: QaStats, meta: ReportMeta): string {
     title: meta.title,
     subtitle: `${describePeriod(stats)}. Generated ${meta.generatedAt.toISOString()} by deskbridge.`,
     css: CSS,
+    nav: meta.nav,
     body: `${summary(stats)}
 ${legend()}
 ${sections.join('\n')}`,

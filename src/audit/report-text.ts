@@ -3,6 +3,8 @@ import type { QaStats } from './report-stats.js';
 export interface ReportMeta {
   title: string;
   generatedAt: Date;
+  /** HTML placed above the header of the HTML report (the console's navigation). */
+  nav?: string | undefined;
 }
 
 export function formatRate(rate: number | undefined): string {

@@ -37,6 +37,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
   const sandboxes = await startDemoSandboxes(options);
   const { store, jiraStore, sandbox, jira, zendesk, freshservice } = sandboxes;
   const configPath = writeDemoConfig(work, {
+    console: options.console,
     snow: sandbox.url,
     jira: jira.url,
     zendesk: zendesk.url,
@@ -48,7 +49,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
   const { config, secrets } = loadConfig(configPath);
   const logger = createLogger({ ...config.log, secrets });
   const { onEvent, findings } = narrator();
-  const daemon = new Daemon({ config, logger, onEvent });
+  const daemon = new Daemon({ config, logger, onEvent, secrets });
   const { totals, tally } = passTotals();
 
   try {
@@ -101,6 +102,13 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       configPath,
       work,
     });
+    if (options.console) {
+      const url = await daemon.serveConsole();
+      out();
+      out(`Console: ${url ?? ''}  — the sources, the five passes above, the outbox, tickets with a live explain, rules and reports.`);
+      out(`  Sign in with the token ${options.console.token} to retry writes. The sandboxes stay up while it runs; Ctrl-C stops everything.`);
+      await untilInterrupted();
+    }
     return 0;
   } finally {
     await daemon.stop();
@@ -111,7 +119,23 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
   }
 }
 
+/** Resolves on Ctrl-C (or SIGTERM): the demo's console stays up until then. */
+function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      out('Stopping the console and the sandboxes.');
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
+
 export interface DemoOptions {
+  /** Serve the console after the passes (until Ctrl-C) on this port (0: any free one), signed in with this token; undefined: exit after the passes. */
+  console: { port: number; token: string } | undefined;
   incidents: number;
   jiraIssues: number;
   /** Real help-desk tickets (Endava) loaded into each of the Zendesk and Freshservice sandboxes. */
@@ -153,11 +177,12 @@ async function startDemoSandboxes(options: DemoOptions): Promise<DemoSandboxes> 
 }
 
 /** The demo's deskbridge.yaml: the four sandboxes as sources, the example rules and mappings. Returns its path. */
-function writeDemoConfig(work: string, urls: { snow: string; jira: string; zendesk: string; freshservice: string; freshserviceWorkspaces: number[] }): string {
+function writeDemoConfig(work: string, urls: { console: DemoOptions['console']; snow: string; jira: string; zendesk: string; freshservice: string; freshserviceWorkspaces: number[] }): string {
   process.env['DEMO_SN_PASSWORD'] = 'deskbridge';
   process.env['DEMO_JIRA_TOKEN'] = 'deskbridge';
   process.env['DEMO_ZENDESK_TOKEN'] = ZENDESK_ACCOUNT.apiToken;
   process.env['DEMO_FRESHSERVICE_KEY'] = FRESHSERVICE_ACCOUNT.apiKey;
+  if (urls.console) process.env['DEMO_CONSOLE_TOKEN'] = urls.console.token;
   const configPath = join(work, 'deskbridge.yaml');
   writeFileSync(
     configPath,
@@ -167,6 +192,8 @@ function writeDemoConfig(work: string, urls: { snow: string; jira: string; zende
       `rules: ${JSON.stringify(join(REPO_ROOT, 'rules'))}`,
       `mappings: ${JSON.stringify(join(REPO_ROOT, 'mappings'))}`,
       'log: { level: warn, format: pretty }',
+      // The console listens on this machine only; its token is made up for this run and printed at the end.
+      ...(urls.console ? [`console: { port: ${urls.console.port}, auth: { token: "\${DEMO_CONSOLE_TOKEN}" } }`] : []),
       'sources:',
       '  - id: sandbox-snow',
       '    platform: servicenow',

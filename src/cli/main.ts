@@ -130,9 +130,17 @@ program
   .option('--incidents <n>', 'incidents to load from the ServiceNow event log', '300')
   .option('--jira-issues <n>', 'Apache Hadoop bug reports to load into the Jira sandbox', '40')
   .option('--helpdesk-tickets <n>', 'real help-desk tickets to load into each of the Zendesk and Freshservice sandboxes', '60')
-  .action(async (opts: { incidents: string; jiraIssues: string; helpdeskTickets: string }) => {
+  .option('--console-port <port>', 'port of the web console served after the passes (0: any free port)', '0')
+  .option('--no-console', 'exit after the passes instead of serving the web console until Ctrl-C')
+  .action(async (opts: { incidents: string; jiraIssues: string; helpdeskTickets: string; console: boolean; consolePort: string }) => {
     const { demoCommand } = await import('./demo.js');
-    process.exitCode = await demoCommand({ incidents: Number(opts.incidents), jiraIssues: Number(opts.jiraIssues), helpdeskTickets: Number(opts.helpdeskTickets) });
+    const { randomBytes } = await import('node:crypto');
+    process.exitCode = await demoCommand({
+      incidents: Number(opts.incidents),
+      jiraIssues: Number(opts.jiraIssues),
+      helpdeskTickets: Number(opts.helpdeskTickets),
+      console: opts.console ? { port: Number(opts.consolePort), token: randomBytes(18).toString('base64url') } : undefined,
+    });
   });
 
 program

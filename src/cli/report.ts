@@ -1,11 +1,10 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../diagnostics/diagnostics.js';
 import { BacktestInputError, type InputFormat } from '../backtest/history.js';
-import { aggregateQa } from '../audit/report-stats.js';
-import { readAuditLog } from '../audit/read.js';
-import { computeFigures, type Granularity, type QaByPerson } from '../report/figures.js';
+import { computeFigures, type Granularity } from '../report/figures.js';
 import { lifecyclesFromExport, type ExportLifecycles } from '../report/from-export.js';
 import { lifecyclesFromState, StateFileMissingError } from '../report/from-state.js';
+import { qaByPerson } from '../report/qa-by-person.js';
 import type { LifecycleBuilder } from '../report/lifecycle.js';
 import { inspectionConfig } from './inspect.js';
 import { renderCsv } from '../report/render-csv.js';
@@ -92,13 +91,6 @@ export async function runReportCommand(options: ReportCommandOptions, out: (line
     out(`wrote ${options.out} (${options.format}, ${figures.trend.length} ${options.by}s, ${read.builder.tickets.toLocaleString('en')} tickets)`);
   } else process.stdout.write(body);
   return 0;
-}
-
-/** QA verdicts per assignee from the QA audit log, by the verdicts' time, inside the period; undefined when there is no log. */
-function qaByPerson(dir: string, fromMs: number, toMs: number): QaByPerson | undefined {
-  if (!existsSync(dir)) return undefined;
-  const stats = aggregateQa(readAuditLog(dir, 'qa'), { since: new Date(fromMs), until: new Date(toMs) });
-  return new Map(stats.byAssignee.map((r) => [r.value, { passed: r.passed, verdicts: r.verdicts }]));
 }
 
 interface Read {

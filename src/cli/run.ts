@@ -50,7 +50,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   let daemon: Daemon;
   let allSourcesStopped = (): void => undefined;
   try {
-    daemon = new Daemon({ config, logger, onAllSourcesStopped: () => allSourcesStopped(), ...(actFrom ? { actFrom } : {}) });
+    daemon = new Daemon({ config, logger, secrets, onAllSourcesStopped: () => allSourcesStopped(), ...(actFrom ? { actFrom } : {}) });
   } catch (error) {
     if (error instanceof ConfigSetError) {
       for (const d of error.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
@@ -81,8 +81,9 @@ export async function runCommand(options: RunOptions): Promise<number> {
   }
 
   const metricsUrl = await daemon.serveMetrics();
+  const consoleUrl = await daemon.serveConsole();
   daemon.start();
-  logger.info('Daemon started', { sources: config.sources.map((s) => s.id), ...(metricsUrl ? { metrics: `${metricsUrl}/metrics` } : {}) });
+  logger.info('Daemon started', { sources: config.sources.map((s) => s.id), ...(metricsUrl ? { metrics: `${metricsUrl}/metrics` } : {}), ...(consoleUrl ? { console: consoleUrl } : {}) });
   return new Promise<number>((resolve) => {
     daemon.onLeaseLost((error) => {
       process.stderr.write(`deskbridge: ${error.message}\n`);

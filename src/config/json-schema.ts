@@ -6,7 +6,7 @@ import { RulesFile } from '../engine/kinds.js';
 import { TeamFile } from '../team/schema.js';
 import { RateLimit, RetryPolicy } from '../http/settings.js';
 import { PLATFORMS, mappingNames } from '../platforms/registry.js';
-import { DaemonConfig, LogConfig } from './schema.js';
+import { ConsoleAuth, ConsoleConfig, DaemonConfig, LogConfig } from './schema.js';
 
 /**
  * JSON Schemas for editors, generated from the zod schemas (which stay the source of truth).
@@ -60,6 +60,17 @@ const DESCRIPTIONS = new Map<z.core.$ZodType, string>([
   [LogConfig.shape.file, 'Also write the log to this file.'],
   [DaemonConfig.shape.metrics, 'Prometheus `/metrics` and `/healthz` on this port (127.0.0.1 unless `host` says otherwise); off when unset.'],
   [DaemonConfig.shape.metrics.unwrap().shape.host, 'Address to listen on.'],
+  [
+    DaemonConfig.shape.console,
+    'The web console: overview of every source, outbox and quarantine with retry, ticket timelines with a live explain, rules and reloads, help-desk and QA reports. Off when unset.',
+  ],
+  [ConsoleConfig.shape.port, 'Port to listen on (0: any free port, printed at start).'],
+  [ConsoleConfig.shape.host, 'Address to listen on; any address but 127.0.0.1, ::1 or localhost needs `auth`.'],
+  [ConsoleConfig.shape.auth, 'Credentials for signing in, from the environment: required for retrying writes or quarantined records. Never shown on a page or in a log.'],
+  [ConsoleAuth.shape.token, 'A bearer token (at least 16 characters), e.g. `${DESKBRIDGE_CONSOLE_TOKEN}`: scripts send `Authorization: Bearer <token>`; people paste it into the sign-in form.'],
+  [ConsoleAuth.shape.username, 'User name for signing in with a password (also accepted as HTTP Basic credentials from scripts).'],
+  [ConsoleAuth.shape.password, 'Password (at least 12 characters), e.g. `${DESKBRIDGE_CONSOLE_PASSWORD}`.'],
+  [ConsoleConfig.shape.readAccess, '`open`: anyone who reaches the console reads its pages; `signed-in`: pages need a sign-in too. Default: open on 127.0.0.1, signed-in on any other address.'],
   [DaemonConfig.shape.outbox, 'The durable queue of planned writes.'],
   [DaemonConfig.shape.outbox.unwrap().shape.concurrency, 'Outbox writes executed at once.'],
   [DaemonConfig.shape.outbox.unwrap().shape.maxAttempts, 'Attempts before a failing write is dead-lettered (429s and open circuits do not count).'],

@@ -20,6 +20,41 @@ export const LogConfig = z.strictObject({
   file: z.string().optional(),
 });
 
+/** Addresses only this machine can reach: a console there may show pages without a login. */
+export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * Who may use the web console: a bearer token, or a user name and password, from the environment
+ * (`${DESKBRIDGE_CONSOLE_TOKEN}`). Browsers sign in once through the login form; scripts send the
+ * `Authorization` header with each request.
+ */
+export const ConsoleAuth = z
+  .strictObject({
+    token: z.string().min(16, 'a console token shorter than 16 characters can be guessed; generate one, e.g. `openssl rand -hex 24`').optional(),
+    username: z.string().min(1).optional(),
+    password: z.string().min(12, 'a console password shorter than 12 characters can be guessed').optional(),
+  })
+  .refine((a) => a.token !== undefined || (a.username !== undefined && a.password !== undefined), { error: 'give console.auth a token, or a username and a password' })
+  .refine((a) => (a.username === undefined) === (a.password === undefined), { error: 'console.auth needs both username and password' });
+export type ConsoleAuth = z.infer<typeof ConsoleAuth>;
+
+export const ConsoleConfig = z
+  .strictObject({
+    port: z.number().int().min(0).max(65535),
+    host: z.string().min(1).default('127.0.0.1'),
+    /** Needed for anything that changes state (retrying a write, a quarantined record). */
+    auth: ConsoleAuth.optional(),
+    /** Whether reading pages needs a login too: by default only when the console listens beyond this machine. */
+    readAccess: z.enum(['open', 'signed-in']).optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (LOOPBACK_HOSTS.has(c.host)) return;
+    if (c.auth === undefined)
+      ctx.addIssue({ code: 'custom', path: ['auth'], message: `a console on ${c.host} is reachable from other machines: set console.auth (a token from the environment), or listen on 127.0.0.1` });
+    else if (c.readAccess === 'open') ctx.addIssue({ code: 'custom', path: ['readAccess'], message: `pages show ticket titles and people: on ${c.host} they need a login (remove readAccess: open)` });
+  });
+export type ConsoleConfig = z.infer<typeof ConsoleConfig>;
+
 export const DaemonConfig = z.strictObject({
   /** SQLite file holding watermarks, the ledger, ticket state and the outbox. */
   state: z
@@ -43,6 +78,8 @@ export const DaemonConfig = z.strictObject({
   log: LogConfig.prefault({}),
   /** Prometheus `/metrics` and `/healthz` on this port (127.0.0.1 unless `host` says otherwise); off when unset. */
   metrics: z.strictObject({ port: z.number().int().min(0).max(65535), host: z.string().min(1).default('127.0.0.1') }).optional(),
+  /** The web console (overview, outbox, quarantine, tickets, rules, reports) on this port; off when unset. */
+  console: ConsoleConfig.optional(),
   outbox: z
     .strictObject({
       concurrency: z.number().int().positive().default(4),

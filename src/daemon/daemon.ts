@@ -3,12 +3,12 @@ import { schedule, type ScheduledTask } from 'node-cron';
 import { mappingName, type DaemonConfig } from '../config/schema.js';
 import { createDryRunWriter, createConnectorWriter } from '../outbox/writer.js';
 import { SourceStoppedError } from '../outbox/executor.js';
-import type { Logger } from '../observability/logger.js';
+import { createRedactor, type Logger } from '../observability/logger.js';
 import { createConnector } from '../platforms/api.js';
 import type { Connector } from '../platforms/types.js';
 import { openSqliteStore } from '../state/sqlite/store.js';
 import { dryRunStatePath } from '../state/dry-run-path.js';
-import type { StateStore } from '../state/types.js';
+import type { PassLogEntry, StateStore } from '../state/types.js';
 import { StateLeaseLostError } from '../state/lease.js';
 import { StateLock, type HoldOptions } from './state-lock.js';
 import { AuditTrail, dryRunAuditDir } from './audit-trail.js';
@@ -34,11 +34,16 @@ export interface DaemonOptions {
   actFrom?: string;
   /** Every source has stopped (credentials refused): `run` exits non-zero instead of idling. */
   onAllSourcesStopped?: () => void;
+  /** Values the config took from the environment: never shown by the console (the logger redacts them too). */
+  secrets?: readonly string[];
 }
 
 interface SourceRunner {
   sync: SourceSync;
   connector: Connector;
+  /** The state the source plans into (the dry-run state for a dry-run source): its passes are logged there. */
+  store: StateStore;
+  dryRun: boolean;
   running: Promise<PassResult | undefined> | undefined;
   stopped: boolean;
 }
@@ -54,6 +59,9 @@ export class Daemon {
   readonly store: StateStore;
   readonly metrics = new DaemonMetrics();
   private metricsServer: { url: string; close(): Promise<void> } | undefined;
+  private consoleServer: { url: string; close(): Promise<void> } | undefined;
+  private consoleSampler: NodeJS.Timeout | undefined;
+  private readonly startedAt = new Date();
   /** Outcome of each source's last pass, for `/healthz`. */
   private readonly lastOutcome = new Map<string, string>();
   /** Dry-run sources plan into their own state file, so switching dry-run off starts fresh. */
@@ -69,6 +77,8 @@ export class Daemon {
   /** Live and dry-run audit trails: broken or unwritable means unhealthy, and `--once` fails. */
   private readonly auditTrails: AuditTrail[] = [];
   private readonly stopCountingLimits: () => void;
+  /** Scrubs the config's secrets from text the daemon keeps or shows (pass log errors, console pages). */
+  readonly redact: (text: string) => string;
 
   constructor(private readonly options: DaemonOptions) {
     const { config, logger } = options;
@@ -76,6 +86,8 @@ export class Daemon {
     // runs: dozens at once with several sources is normal, not a leak (Node warns above 10).
     setMaxListeners(0, this.abort.signal, this.writeAbort.signal);
     setEvaluationLimits(config.limits);
+    const redactor = createRedactor(options.secrets ?? []);
+    this.redact = (text) => String(redactor(text));
     this.stopCountingLimits = onEvaluationLimit((limit) => this.metrics.evaluationLimits.inc({ limit }));
     const sources = config.sources.filter((s) => s.enabled);
     this.reloader = new ConfigReloader(
@@ -85,6 +97,7 @@ export class Daemon {
       config.sources.map((s) => s.id),
       logger,
       (result) => this.metrics.reloads.inc({ result }),
+      () => this.wallClock(),
     );
     this.store = openSqliteStore(config.state.path);
     const auditTrail = new AuditTrail(this.store, config.audit.dir, logger, config.audit.maxBytes, { metrics: this.metrics });
@@ -125,7 +138,7 @@ export class Daemon {
         // A live source's first pass quotes what a dry run of it planned, as the volume to expect.
         ...(dryRun ? {} : { dryRunPlan: () => this.dryRunPlan(source.id) }),
       });
-      this.runners.push({ sync, connector, running: undefined, stopped: false });
+      this.runners.push({ sync, connector, store: dryRun && this.dryRunStore ? this.dryRunStore : this.store, dryRun, running: undefined, stopped: false });
     }
   }
 
@@ -203,6 +216,50 @@ export class Daemon {
     return this.metricsServer.url;
   }
 
+  /**
+   * Starts the web console when the config asks for it (`console:`); returns its URL. It reads
+   * this daemon's stores and live state, and changes only what the CLI's outbox and quarantine
+   * retries change.
+   */
+  async serveConsole(): Promise<string | undefined> {
+    const consoleConfig = this.options.config.console;
+    if (!consoleConfig) return undefined;
+    const [{ startConsole }, { daemonConsoleView, RequestRate }] = await Promise.all([import('../console/server.js'), import('./console-view.js')]);
+    const { config } = this.options;
+    const stateFiles = [
+      { mode: 'live' as const, path: config.state.path, store: this.store },
+      ...(this.dryRunStore ? [{ mode: 'dry-run' as const, path: dryRunStatePath(config.state.path), store: this.dryRunStore }] : []),
+    ];
+    const rate = new RequestRate();
+    const runners = () =>
+      this.runners.flatMap((r) => {
+        const source = config.sources.find((s) => s.id === r.sync.sourceId);
+        const state = stateFiles.find((f) => f.store === r.store);
+        return source && state ? [{ source, connector: r.connector, state, dryRun: r.dryRun, running: r.running !== undefined, stopped: r.stopped }] : [];
+      });
+    const now = () => this.wallClock();
+    // Sampled while nobody looks too, so the first page view already has a minute to compare with.
+    this.consoleSampler = setInterval(() => {
+      for (const r of this.runners) rate.sample(r.sync.sourceId, r.connector.requestCount(), now().getTime());
+    }, 5_000);
+    this.consoleSampler.unref();
+    const view = daemonConsoleView({
+      config,
+      startedAt: this.startedAt,
+      now,
+      runners,
+      stateFiles,
+      reloader: this.reloader,
+      lastOutcome: this.lastOutcome,
+      auditProblem: () => this.auditProblem(),
+      dryRunAuditDir: dryRunAuditDir(config.audit.dir),
+      redact: this.redact,
+      rate,
+    });
+    this.consoleServer = await startConsole({ config: consoleConfig, view, logger: this.options.logger });
+    return this.consoleServer.url;
+  }
+
   start(): void {
     if (!this.lock?.held) throw new Error('Daemon.start() needs the state lock: await daemon.hold() first');
     for (const runner of this.runners) {
@@ -238,6 +295,8 @@ export class Daemon {
     clearTimeout(grace);
     for (const runner of this.runners) await runner.connector.close();
     await this.metricsServer?.close();
+    clearInterval(this.consoleSampler);
+    await this.consoleServer?.close();
     // Nothing commits any more: the next daemon may start at once.
     await this.lock?.release();
     this.stopCountingLimits();
@@ -278,12 +337,47 @@ export class Daemon {
     this.lastOutcome.set(source, result.firstLivePass?.held ? 'first-live-pass-held' : 'ok');
   }
 
+  /**
+   * Keeps the pass in the state's pass log, which the console shows and which outlives this
+   * process. A log that cannot be written does not fail the pass; after a takeover the new holder
+   * logs, not us.
+   */
+  private async logPass(runner: SourceRunner, pass: { startedAt: Date; requestsBefore: number; outcome: PassOutcome; result?: PassResult; error?: string }): Promise<void> {
+    const finishedAt = this.wallClock();
+    const r = pass.result;
+    const w = r?.written;
+    try {
+      await runner.store.recordPass({
+        sourceId: runner.sync.sourceId,
+        startedAt: pass.startedAt.toISOString(),
+        finishedAt: finishedAt.toISOString(),
+        outcome: pass.outcome,
+        durationMs: r?.durationMs ?? finishedAt.getTime() - pass.startedAt.getTime(),
+        pulled: r?.pulled ?? 0,
+        planned: r?.planned ?? 0,
+        skipped: r?.skipped ?? 0,
+        quarantined: r?.quarantined ?? 0,
+        written: { sent: w?.sent ?? 0, unchanged: w?.unchanged ?? 0, superseded: w?.superseded ?? 0, failed: w?.failed ?? 0, dead: w?.dead ?? 0, wouldSend: w?.wouldSend ?? 0 },
+        pendingWrites: r?.pendingWrites ?? 0,
+        requests: runner.connector.requestCount() - pass.requestsBefore,
+        dryRun: runner.dryRun,
+        error: pass.error !== undefined ? this.redact(pass.error) : undefined,
+      });
+    } catch (error) {
+      if (!(error instanceof StateLeaseLostError))
+        this.options.logger.warn('Could not record the pass in the pass log', { source: runner.sync.sourceId, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
   private runPass(runner: SourceRunner, options: { settle?: boolean } = {}): Promise<PassResult | undefined> {
     const { logger } = this.options;
+    const startedAt = this.wallClock();
+    const requestsBefore = runner.connector.requestCount();
     const run = (async () => {
       try {
         this.reloader.check();
         const result = await runCancellable(this.abort.signal, () => runner.sync.runPass(this.abort.signal, options));
+        await this.logPass(runner, { startedAt, requestsBefore, outcome: result.interrupted ? 'interrupted' : result.firstLivePass?.held ? 'held' : 'ok', result });
         if (result.dryRun) logger.info('Pass complete (dry run: nothing was sent)', dryRunSummary(result));
         else logger.info('Pass complete', { ...result });
         this.recordPass(result);
@@ -296,6 +390,8 @@ export class Daemon {
         }
         const stopped = error instanceof SourceStoppedError || (error instanceof PlatformError && (error.details.code === 'auth' || error.details.code === 'forbidden'));
         this.metrics.passes.inc({ source: runner.sync.sourceId, outcome: stopped ? 'stopped' : 'failed' });
+        const reason = error instanceof SourceStoppedError ? error.platformError.message : error instanceof Error ? error.message : String(error);
+        await this.logPass(runner, { startedAt, requestsBefore, outcome: stopped ? 'stopped' : 'failed', error: reason });
         this.lastOutcome.set(runner.sync.sourceId, stopped ? 'stopped' : 'failed');
         if (stopped) {
           runner.stopped = true;
@@ -314,6 +410,8 @@ export class Daemon {
     return run;
   }
 }
+
+type PassOutcome = PassLogEntry['outcome'];
 
 /** A dry-run pass summary says what would have been sent; `sent` is always 0 there and would mislead. */
 export function dryRunSummary(result: PassResult): Record<string, unknown> {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { openSqliteStore } from '../state/sqlite/store.js';
+import type { StateStore } from '../state/types.js';
 import { LifecycleBuilder } from './lifecycle.js';
 
 export interface StateLifecycles {
@@ -21,10 +22,15 @@ export async function lifecyclesFromState(path: string, sourceId?: string): Prom
   if (!existsSync(path)) throw new StateFileMissingError(`no state file at ${path}: run the daemon (deskbridge run) first, or give an export to report on`);
   const store = openSqliteStore(path);
   try {
-    const builder = new LifecycleBuilder();
-    for await (const v of store.lifecycleVersions(sourceId !== undefined ? { sourceId } : {})) builder.add(v);
-    return { builder, routed: await store.routedTickets() };
+    return await lifecyclesFromStore(store, sourceId);
   } finally {
     await store.close();
   }
+}
+
+/** The same, from a store that is already open (the daemon's own, for the console). */
+export async function lifecyclesFromStore(store: StateStore, sourceId?: string): Promise<StateLifecycles> {
+  const builder = new LifecycleBuilder();
+  for await (const v of store.lifecycleVersions(sourceId !== undefined ? { sourceId } : {})) builder.add(v);
+  return { builder, routed: await store.routedTickets() };
 }

@@ -6,6 +6,8 @@ export interface HtmlMeta {
   /** What the figures were computed from, one line (the export's path and size). */
   source: string;
   generatedAt: Date;
+  /** HTML placed above the header (the console's navigation); absent in a file written by `deskbridge report`. */
+  nav?: string | undefined;
 }
 
 /**
@@ -66,6 +68,7 @@ export function renderHtml(f: HelpdeskFigures, meta: HtmlMeta): string {
     title: meta.title,
     subtitle: `${describePeriod(f)}, by ${f.period.by}; ${meta.source}. Generated ${meta.generatedAt.toISOString()} by deskbridge.`,
     css: CSS,
+    nav: meta.nav,
     body: `${cards(f)}
 ${definitions()}
 ${sections.join('\n')}`,

@@ -238,6 +238,8 @@ export interface StateStore {
   pruneVersions(sourceId: string, olderThan: string): Promise<number>;
   /** The ticket versions pulled (see BatchCommit.versions), in time order (`updatedAt`), of one source or all. */
   lifecycleVersions(filter?: { sourceId?: string }): AsyncIterable<LifecycleVersion>;
+  /** One ticket's kept versions, oldest first: by its key, or by its number on a source (for when the platform cannot be asked). */
+  ticketVersions(filter: { key: string } | { sourceId: string; number: string }): Promise<LifecycleVersion[]>;
   /** Tickets deskbridge assigned: an assign write that changed the ticket (not a dry run, not already so). */
   routedTickets(): Promise<Set<string>>;
   /**

@@ -225,6 +225,9 @@ export class SqliteStateStore implements StateStore {
       versionsAfter: db.prepare<[string | null, string | null, string, string, string], { at: string; key: string; version: string; data: string }>(
         'SELECT at, key, version, data FROM ticket_versions WHERE (? IS NULL OR source_id = ?) AND (at, key, version) > (?, ?, ?) ORDER BY at, key, version LIMIT 2000',
       ),
+      versionsOf: db.prepare<[string], { data: string }>('SELECT data FROM ticket_versions WHERE key = ?'),
+      // No index on the number (a look-up for when the platform cannot be asked): a scan of one source's rows.
+      versionKeyByNumber: db.prepare<[string, string], string>("SELECT key FROM ticket_versions WHERE source_id = ? AND json_extract(data, '$.number') = ? LIMIT 1").pluck(true),
       passLogAdd: db.prepare(
         `INSERT INTO pass_log (source_id, started_at, finished_at, outcome, duration_ms, pulled, planned, skipped, quarantined,
            sent, unchanged, superseded, failed, dead, would_send, pending_writes, requests, dry_run, error)
@@ -421,6 +424,15 @@ export class SqliteStateStore implements StateStore {
       if (last === undefined || page.length < 2000) return;
       after = last;
     }
+  }
+
+  async ticketVersions(filter: { key: string } | { sourceId: string; number: string }): Promise<LifecycleVersion[]> {
+    const key = 'key' in filter ? filter.key : this.stmts.versionKeyByNumber.get(filter.sourceId, filter.number);
+    if (key === undefined) return [];
+    return this.stmts.versionsOf
+      .all(key)
+      .map((row) => JSON.parse(row.data) as LifecycleVersion)
+      .sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
   }
 
   // Fenced although the pass log is not source state (nothing is decided from it): a daemon that
