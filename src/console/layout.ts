@@ -38,6 +38,7 @@ h2 { font-size:1.1rem; margin:1.75rem 0 .5rem; }
 table { border-collapse:collapse; width:100%; background:#fff; border:1px solid var(--line); margin:.25rem 0 1rem; }
 th, td { text-align:left; padding:.35rem .55rem; border-bottom:1px solid var(--line); vertical-align:top; }
 th { background:#eef0f4; font-weight:600; white-space:nowrap; }
+td.when { white-space:nowrap; font-variant-numeric:tabular-nums; }
 td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
 .muted { color:var(--muted); }
 .ok { color:var(--ok); font-weight:600; }

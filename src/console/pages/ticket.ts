@@ -113,23 +113,13 @@ function versionEvents(versions: readonly LifecycleVersion[]): TimelineEvent[] {
   });
 }
 
+/** What the rules planned, from the state; what became of each write is the audit log's to say (every attempt is there). */
 function writeEvents(entries: readonly OutboxEntry[]): TimelineEvent[] {
-  return entries.flatMap((e): TimelineEvent[] => {
-    const planned: TimelineEvent = {
-      at: e.createdAt,
-      kind: 'planned',
-      what: html`rule <strong>${e.ruleId}</strong> planned: ${describeAction(e.planned.action)} (<a href="/outbox/${e.id}">${e.id.slice(0, 12)}</a>)`,
-    };
-    if (e.status === 'pending') return [planned];
-    return [
-      planned,
-      {
-        at: e.updatedAt,
-        kind: 'write',
-        what: html`write ${e.status}${e.outcome ? ` (${e.outcome})` : ''} after ${e.attempts} ${e.attempts === 1 ? 'attempt' : 'attempts'}${e.lastError ? `: ${e.lastError}` : ''}`,
-      },
-    ];
-  });
+  return entries.map((e) => ({
+    at: e.createdAt,
+    kind: 'planned',
+    what: html`rule <strong>${e.ruleId}</strong> planned: ${describeAction(e.planned.action)} (<a href="/outbox/${e.id}">${e.id.slice(0, 12)}</a>, now ${e.status}${e.outcome ? ` ${e.outcome}` : ''})`,
+  }));
 }
 
 /** The ticket's entries in both audit logs of the state's mode (QA verdicts and write records). */
