@@ -1,4 +1,8 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser.js';
 import { missingData } from '../helpers/data.js';
 import { useE2e } from '../helpers/e2e.js';
 
@@ -39,6 +43,21 @@ describe('deskbridge demo with its console', () => {
       const ticket = await fetch(`${url}/tickets/sandbox-snow/INC0010001`);
       expect(ticket.status).toBe(200);
       expect(await ticket.text()).toContain('Rules now (live explain)');
+
+      // The README's pictures of the console are of this demo (npm run screenshots).
+      const shots = process.env['DESKBRIDGE_SCREENSHOTS'] ?? mkdtempSync(join(tmpdir(), 'deskbridge-demo-shots-'));
+      mkdirSync(shots, { recursive: true });
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, javaScriptEnabled: false });
+        await page.goto(url);
+        await page.screenshot({ path: join(shots, 'demo-overview.png'), fullPage: true });
+        await page.goto(`${url}/tickets/sandbox-snow/INC0010001`);
+        expect(await page.locator('table.explain tbody tr').count()).toBeGreaterThan(3);
+        await page.screenshot({ path: join(shots, 'demo-ticket.png'), fullPage: true });
+      } finally {
+        await browser.close();
+      }
 
       demo.child.kill('SIGINT');
       expect(await demo.exited).toBe(0);
