@@ -123,8 +123,19 @@ export class ConsoleCredentials {
   }
 }
 
-/** A path to go back to after signing in: only this console's own pages, never another site (`//evil`, `https:`). */
+/**
+ * A path to go back to after signing in: only this console's own pages. Parsed as a browser would
+ * (which drops tabs and newlines, and reads `\` as `/`), so `/\t/evil.example` cannot become
+ * `//evil.example`; anything that would leave this origin becomes `/`.
+ */
 export function safeNext(next: unknown): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
-  return next;
+  if (typeof next !== 'string' || !next.startsWith('/')) return '/';
+  const base = 'http://console.invalid';
+  let url: URL;
+  try {
+    url = new URL(next, base);
+  } catch {
+    return '/';
+  }
+  return url.origin === base ? `${url.pathname}${url.search}${url.hash}` : '/';
 }

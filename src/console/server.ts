@@ -141,7 +141,8 @@ export async function buildConsole(options: { config: ConsoleConfig; view: Conso
         .type('text/html')
         .send(consolePage(context(request, reply), 'Sign in first', html`<p class="notice bad">Retrying needs a sign-in. <a href="/login">Sign in</a>, then try again.</p>`));
     }
-    // Scripts send their credentials in a header, which no other site can make a browser send.
+    // Credentials in a header come from scripts: a browser never sends a Bearer token on its own,
+    // and a Basic one it cached comes with another site's Origin, refused above.
     if (request.principal.via === 'header') return undefined;
     // The plugin either calls back (token valid) or answers with its error at once (never both).
     let valid = false;

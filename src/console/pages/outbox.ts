@@ -29,7 +29,7 @@ export function registerOutbox({ app, view, logger, context, changesState }: Con
         html`<h2>${file.mode === 'live' ? 'Live outbox' : 'Dry-run outbox (planned, never sent)'}</h2>
           <p class="muted">${file.path} · ${counts.pending} pending, ${counts.dead} dead, ${counts.done} done${entries.length === LIST_LIMIT ? html` · showing the newest ${LIST_LIMIT}` : ''}</p>
           ${file.mode === 'live' && counts.dead > 0 && source ? html`<p>${actionForm(ctx, '/outbox/retry', `Retry all ${counts.dead} dead writes of ${source}`, { source, mode: file.mode })}</p>` : ''}
-          ${entries.length === 0 ? html`<p class="muted">Nothing here.</p>` : entryTable(ctx, entries, file.mode)}`,
+          ${entries.length === 0 ? html`<p class="muted">Nothing here.</p>` : entryTable(ctx, entries, file.mode, view.redact)}`,
       );
     }
     const filters = html`<nav class="filters">
@@ -96,7 +96,7 @@ function statusCell(entry: OutboxEntry, mode: ConsoleMode): SafeHtml {
   return html`<span class="${cls}">${entry.status}</span>${entry.outcome ? html`<br /><span class="muted">${entry.outcome}</span>` : ''}`;
 }
 
-function entryTable(ctx: PageContext, entries: readonly OutboxEntry[], mode: ConsoleMode): SafeHtml {
+function entryTable(ctx: PageContext, entries: readonly OutboxEntry[], mode: ConsoleMode, redact: (text: string) => string): SafeHtml {
   const rows = entries.map(
     (e) =>
       html`<tr>
@@ -109,7 +109,7 @@ function entryTable(ctx: PageContext, entries: readonly OutboxEntry[], mode: Con
         <td>${e.ruleId}</td>
         <td>${describeAction(e.planned.action)}</td>
         <td class="num">${e.attempts}</td>
-        <td>${e.lastError ?? ''}${e.status === 'pending' ? html`<br /><span class="muted">next attempt ${ago(e.nextAttemptAt, ctx.now)}</span>` : ''}</td>
+        <td>${redact(e.lastError ?? '')}${e.status === 'pending' ? html`<br /><span class="muted">next attempt ${ago(e.nextAttemptAt, ctx.now)}</span>` : ''}</td>
         <td>${ago(e.updatedAt, ctx.now)}</td>
         <td>${mode === 'live' && e.status === 'dead' ? actionForm(ctx, `/outbox/${e.id}/retry`, 'Retry', { mode }) : ''}</td>
       </tr>`,

@@ -66,7 +66,9 @@ function table(ctx: PageContext, entries: readonly QuarantineEntry[], mode: Cons
         </details>
       </td>
       <td>${ago(q.createdAt, ctx.now)}</td>
-      <td>${q.status === 'open' ? actionForm(ctx, `/quarantine/${q.id}/retry`, 'Retry', { mode }) : ''}</td>
+      <td>
+        ${q.status === 'open' && q.nativeId !== undefined ? actionForm(ctx, `/quarantine/${q.id}/retry`, 'Retry', { mode }) : q.nativeId === undefined ? html`<span class="muted">unreadable: nothing to re-read</span>` : ''}
+      </td>
     </tr>`;
   });
   return html`<table>

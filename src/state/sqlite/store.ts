@@ -403,7 +403,8 @@ export class SqliteStateStore implements StateStore {
   async quarantineRetry(filter: { id?: number; sourceId?: string }): Promise<number> {
     const id = filter.id ?? null;
     const source = filter.sourceId ?? null;
-    return this.stmts.quarantineRetry.run(id, id, source, source).changes;
+    // Fenced like every other quarantine status change: a daemon that lost its lease changes nothing.
+    return this.write(() => this.stmts.quarantineRetry.run(id, id, source, source).changes);
   }
 
   async quarantineResolve(ids: readonly number[]): Promise<void> {

@@ -74,7 +74,7 @@ async function seededStore(): Promise<{ store: SqliteStateStore; quarantineId: n
     actions: [planned(DEAD_ID, 'INC0010001', { type: 'assign', group: 'Network Operations' }), planned(PENDING_ID, 'INC0010002', { type: 'comment', visibility: 'internal', body: `Routed: ${XSS}` })],
     quarantine: [{ sourceId: SOURCE, nativeId: 'q-1', version: '7', error: `mapping failed on ${XSS} (auth ${SECRET})`, raw: { short_description: XSS, password: SECRET } }],
   });
-  await store.outbox.markDead(DEAD_ID, `HTTP 400: Invalid group ${XSS}`);
+  await store.outbox.markDead(DEAD_ID, `HTTP 400: Invalid group ${XSS} (sent as ${SECRET})`);
   await store.recordPass(pass(1));
   await store.recordPass(pass(2, { outcome: 'failed', error: `HTTP 401 from https://bot:${SECRET}@example.service-now.com: ${XSS}` }));
   const [quarantined] = await store.quarantineList({ status: 'open' });
@@ -482,13 +482,16 @@ describe('text from tickets, platforms and errors on the pages', () => {
     expect(response.body).not.toContain(SECRET);
   });
 
-  it('shows a write’s error and a work note body escaped in the outbox', async () => {
+  it('shows a write’s error escaped and redacted, and a work note body escaped, in the outbox list and the write’s page', async () => {
     const { app } = await fixture();
-    const response = await app.inject({ method: 'GET', url: '/outbox' });
-    expect(response.statusCode).toBe(200);
-    expect(response.body).toContain(`HTTP 400: Invalid group ${XSS_ESCAPED}`);
-    expect(response.body).toContain(`work note: Routed: ${XSS_ESCAPED}`);
-    expect(response.body).not.toContain(XSS);
+    for (const url of ['/outbox', `/outbox/${DEAD_ID}`]) {
+      const response = await app.inject({ method: 'GET', url });
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toContain(`HTTP 400: Invalid group ${XSS_ESCAPED} (sent as [redacted])`);
+      expect(response.body).not.toContain(XSS);
+      expect(response.body).not.toContain(SECRET);
+    }
+    expect((await app.inject({ method: 'GET', url: '/outbox' })).body).toContain(`work note: Routed: ${XSS_ESCAPED}`);
   });
 
   it('shows an audit problem redacted on the overview', async () => {

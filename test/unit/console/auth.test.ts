@@ -239,6 +239,8 @@ describe('safeNext', () => {
     ['/\\evil', 'backslash (browsers read /\\ as //)'],
     ['/\\/evil.example', 'backslash then slash'],
     ['outbox', 'relative'],
+    ['/\t/evil.example', 'a tab browsers drop, leaving //evil.example'],
+    ['/\n/evil.example', 'a newline browsers drop'],
     ['', 'empty'],
   ])('refuses %j (%s) and goes to the overview', (next) => {
     expect(safeNext(next)).toBe('/');
