@@ -3,7 +3,9 @@
 #          -p 127.0.0.1:9464:9464 deskbridge run --config /app/desk/deskbridge.yaml
 # desk/ holds deskbridge.yaml and rules/ (`deskbridge init --dir desk`); in deskbridge.yaml:
 # state: { path: /data/deskbridge.db }, audit: { dir: /data/audit }, metrics: { port: 9464 } for the
-# HEALTHCHECK. Without `mappings:` the config uses /app/mappings (the shipped ones).
+# HEALTHCHECK. Without `mappings:` the config uses /app/mappings (the shipped ones). The web console:
+# console: { port: 8480, host: 0.0.0.0, auth: { token: "${DESKBRIDGE_CONSOLE_TOKEN}" } }, published
+# with -p 127.0.0.1:8480:8480 (a console off 127.0.0.1 needs auth: the config is refused without it).
 # A named volume takes the ownership below; a bind mount keeps the host's: make it writable by uid 1000
 # (the image's "node" user), or deskbridge reports the audit directory unwritable and writes nothing.
 
