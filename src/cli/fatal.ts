@@ -37,12 +37,15 @@ export function describeFatal(error: unknown, context: FatalContext): string[] {
 
 function describe(code: string | undefined, e: ErrnoLike, message: string, config: DaemonConfig | undefined, where: string): string | undefined {
   if (e.syscall === 'listen' || code === 'EADDRINUSE') {
-    const port = typeof e.port === 'number' ? e.port : config?.metrics?.port;
-    const host = typeof e.address === 'string' ? e.address : (config?.metrics?.host ?? '127.0.0.1');
-    if (code === 'EADDRINUSE') return `metrics port ${port} on ${host} is already in use (another deskbridge or another program); stop it, or set metrics.port${where} to a free port.`;
-    if (code === 'EACCES') return `not allowed to listen on metrics port ${port} on ${host}; use a port above 1023 (metrics.port${where}).`;
-    if (code === 'EADDRNOTAVAIL') return `metrics.host ${host} is not an address of this machine; use 127.0.0.1 or 0.0.0.0 (metrics.host${where}).`;
-    return `cannot listen on metrics port ${port} on ${host}: ${message}`;
+    // Two things listen: /metrics and the console. The port in the error says which one failed.
+    const setting = config?.console !== undefined && typeof e.port === 'number' && e.port === config.console.port ? 'console' : 'metrics';
+    const configured = setting === 'console' ? config?.console : config?.metrics;
+    const port = typeof e.port === 'number' ? e.port : configured?.port;
+    const host = typeof e.address === 'string' ? e.address : (configured?.host ?? '127.0.0.1');
+    if (code === 'EADDRINUSE') return `${setting} port ${port} on ${host} is already in use (another deskbridge or another program); stop it, or set ${setting}.port${where} to a free port.`;
+    if (code === 'EACCES') return `not allowed to listen on ${setting} port ${port} on ${host}; use a port above 1023 (${setting}.port${where}).`;
+    if (code === 'EADDRNOTAVAIL') return `${setting}.host ${host} is not an address of this machine; use 127.0.0.1 or 0.0.0.0 (${setting}.host${where}).`;
+    return `cannot listen on ${setting} port ${port} on ${host}: ${message}`;
   }
   const statePath = config?.state.path;
   if (isSqliteOpenError(code, message) && statePath !== undefined) {

@@ -14,11 +14,11 @@ const REPO = path.resolve(import.meta.dirname, '../../..');
 const BIN = path.join(REPO, 'bin', 'deskbridge.js');
 const STACK_FRAME = /\n\s+at .+:\d+:\d+\)?/;
 
-const config = (extra: { statePath?: string; metricsPort?: number; schedule?: string } = {}): string => `state:
+const config = (extra: { statePath?: string; metricsPort?: number; consolePort?: number; schedule?: string } = {}): string => `state:
   path: ${extra.statePath ?? './state/deskbridge.db'}
 rules: ./rules
 mappings: ${JSON.stringify(path.join(REPO, 'mappings'))}
-${extra.metricsPort === undefined ? '' : `metrics:\n  port: ${extra.metricsPort}\n`}sources:
+${extra.metricsPort === undefined ? '' : `metrics:\n  port: ${extra.metricsPort}\n`}${extra.consolePort === undefined ? '' : `console:\n  port: ${extra.consolePort}\n`}sources:
   - id: sn
     platform: servicenow
     baseUrl: http://127.0.0.1:9
@@ -86,6 +86,24 @@ describe('fatal errors are one line naming the path or port', { timeout: 90_000 
       expect(result.stderr).not.toMatch(STACK_FRAME);
       expect(result.stderr).toContain(`deskbridge run: metrics port ${port} on 127.0.0.1 is already in use`);
       expect(result.stderr).toContain('set metrics.port in deskbridge.yaml to a free port');
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it('a console port already in use: names the port and console.port, exit 2', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const dir = workspace(config({ consolePort: port }));
+
+      const result = await cli(['run', '--config', 'deskbridge.yaml'], dir);
+
+      expect(result.code).toBe(2);
+      expect(result.stderr).not.toMatch(STACK_FRAME);
+      expect(result.stderr).toContain(`deskbridge run: console port ${port} on 127.0.0.1 is already in use`);
+      expect(result.stderr).toContain('set console.port in deskbridge.yaml to a free port');
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
