@@ -9,9 +9,12 @@ import { isBreak, type AuditEntry, type AuditLogName, type PayloadByLog } from '
  * Throws `AuditLogError('malformed-entry')` at the first unreadable line; an unfinished last line
  * (a write interrupted by a crash, never acknowledged) is skipped, and so are break records
  * (`audit acknowledge`), which describe the log rather than a verdict or a write.
+ * With `fromDay`, only the files of that UTC day and later are read.
  */
-export function* readAuditLog<L extends AuditLogName>(dir: string, log: L): Generator<AuditEntry<PayloadByLog[L]>> {
+export function* readAuditLog<L extends AuditLogName>(dir: string, log: L, fromDay?: string): Generator<AuditEntry<PayloadByLog[L]>> {
   for (const file of listLogFiles(dir, log)) {
+    // `fromDay` (YYYY-MM-DD): the files of earlier days are not read (entries of a day are in its files).
+    if (fromDay !== undefined && file.day < fromDay) continue;
     for (const raw of readLines(file.path)) {
       const parsed = parseLine(raw.text, log);
       if (parsed.ok) {

@@ -70,6 +70,10 @@ const DESCRIPTIONS = new Map<z.core.$ZodType, string>([
   [ConsoleAuth.shape.token, 'A bearer token (at least 16 characters), e.g. `${DESKBRIDGE_CONSOLE_TOKEN}`: scripts send `Authorization: Bearer <token>`; people paste it into the sign-in form.'],
   [ConsoleAuth.shape.username, 'User name for signing in with a password (also accepted as HTTP Basic credentials from scripts).'],
   [ConsoleAuth.shape.password, 'Password (at least 12 characters), e.g. `${DESKBRIDGE_CONSOLE_PASSWORD}`.'],
+  [
+    ConsoleConfig.shape.behindProxy,
+    'A reverse proxy (TLS) forwards to the console: the client address, scheme and host come from its X-Forwarded-* headers, session cookies are Secure over https, and every page needs a sign-in. Keep `host` on 127.0.0.1 so only the proxy reaches it.',
+  ],
   [ConsoleConfig.shape.readAccess, '`open`: anyone who reaches the console reads its pages; `signed-in`: pages need a sign-in too. Default: open on 127.0.0.1, signed-in on any other address.'],
   [DaemonConfig.shape.outbox, 'The durable queue of planned writes.'],
   [DaemonConfig.shape.outbox.unwrap().shape.concurrency, 'Outbox writes executed at once.'],

@@ -46,8 +46,19 @@ export const ConsoleConfig = z
     auth: ConsoleAuth.optional(),
     /** Whether reading pages needs a login too: by default only when the console listens beyond this machine. */
     readAccess: z.enum(['open', 'signed-in']).optional(),
+    /**
+     * A reverse proxy (TLS) forwards to the console: client address, scheme and host are read from
+     * its X-Forwarded-* headers, and pages need a sign-in, since every visitor comes from the proxy.
+     */
+    behindProxy: z.boolean().default(false),
   })
   .superRefine((c, ctx) => {
+    if (c.readAccess === 'signed-in' && c.auth === undefined)
+      ctx.addIssue({ code: 'custom', path: ['readAccess'], message: 'readAccess: signed-in needs console.auth (there is nothing to sign in with): add a token, or remove readAccess' });
+    if (c.behindProxy && c.auth === undefined)
+      ctx.addIssue({ code: 'custom', path: ['auth'], message: 'a console behind a proxy is reachable by whoever reaches the proxy: set console.auth (a token from the environment)' });
+    if (c.behindProxy && c.readAccess === 'open')
+      ctx.addIssue({ code: 'custom', path: ['readAccess'], message: 'behind a proxy every visitor looks local: pages need a sign-in (remove readAccess: open)' });
     if (LOOPBACK_HOSTS.has(c.host)) return;
     if (c.auth === undefined)
       ctx.addIssue({ code: 'custom', path: ['auth'], message: `a console on ${c.host} is reachable from other machines: set console.auth (a token from the environment), or listen on 127.0.0.1` });

@@ -137,5 +137,49 @@ export function safeNext(next: unknown): string {
   } catch {
     return '/';
   }
-  return url.origin === base ? `${url.pathname}${url.search}${url.hash}` : '/';
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  // Dot segments can still fold `/.//x` into `//x`, which a browser reads as another site.
+  return url.origin === base && !path.startsWith('//') && !path.startsWith('/\\') ? path : '/';
+}
+
+/** Failed sign-ins allowed per address in a minute, by form or by header alike; then 429 until the minute passes. */
+export const FAILED_SIGN_INS_PER_MINUTE = 10;
+const THROTTLE_WINDOW_MS = 60_000;
+/** Addresses tracked at most: a scan from many addresses cannot grow memory without bound. */
+const MAX_TRACKED = 10_000;
+
+/**
+ * Counts wrong credentials per client address. Only failures count, so people who sign in (or
+ * scripts sending the right token) are never slowed down; a guesser gets ten tries a minute
+ * whichever way it sends them.
+ */
+export class SignInThrottle {
+  private readonly failures = new Map<string, number[]>();
+
+  constructor(private readonly nowMs: () => number = Date.now) {}
+
+  /** Seconds until the address may try again, or 0 when it may now. */
+  retryAfterSeconds(address: string): number {
+    const recent = this.recent(address);
+    if (recent.length < FAILED_SIGN_INS_PER_MINUTE) return 0;
+    const oldest = recent[0] ?? this.nowMs();
+    return Math.max(1, Math.ceil((oldest + THROTTLE_WINDOW_MS - this.nowMs()) / 1000));
+  }
+
+  fail(address: string): void {
+    const recent = this.recent(address);
+    recent.push(this.nowMs());
+    this.failures.delete(address);
+    this.failures.set(address, recent);
+    while (this.failures.size > MAX_TRACKED) {
+      const oldest = this.failures.keys().next().value;
+      if (oldest === undefined) break;
+      this.failures.delete(oldest);
+    }
+  }
+
+  private recent(address: string): number[] {
+    const since = this.nowMs() - THROTTLE_WINDOW_MS;
+    return (this.failures.get(address) ?? []).filter((at) => at > since);
+  }
 }

@@ -3,12 +3,11 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
-import fastifyRateLimit from '@fastify/rate-limit';
 import type { ConsoleConfig } from '../config/schema.js';
 import { LOOPBACK_HOSTS } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { html } from '../util/html.js';
-import { ConsoleCredentials, SESSION_COOKIE, safeNext, type Principal } from './auth.js';
+import { ConsoleCredentials, SESSION_COOKIE, SignInThrottle, safeNext, type Principal } from './auth.js';
 import { consolePage, queryText, type PageContext } from './layout.js';
 import { registerOverview } from './pages/overview.js';
 import { registerOutbox } from './pages/outbox.js';
@@ -52,12 +51,22 @@ const SECURITY_HEADERS: Record<string, string> = {
 export async function buildConsole(options: { config: ConsoleConfig; view: ConsoleView; logger: Logger; nowMs?: () => number }): Promise<FastifyInstance> {
   const { config, view, logger } = options;
   const credentials = new ConsoleCredentials(config.auth, options.nowMs);
-  const readNeedsSignIn = (config.readAccess ?? (LOOPBACK_HOSTS.has(config.host) ? 'open' : 'signed-in')) === 'signed-in';
-  // Fastify's own request log would print URLs and headers; the daemon's logger says what matters.
-  const app = Fastify({ logger: false, trustProxy: false, bodyLimit: 64 * 1024 });
+  const throttle = new SignInThrottle(options.nowMs);
+  const loopbackOnly = LOOPBACK_HOSTS.has(config.host) && !config.behindProxy;
+  const readNeedsSignIn = (config.readAccess ?? (loopbackOnly ? 'open' : 'signed-in')) === 'signed-in';
+  const app = Fastify({
+    // Fastify's own request log would print URLs and headers; the daemon's logger says what matters.
+    logger: false,
+    // Behind a reverse proxy the client's address, scheme and host come from its X-Forwarded-* headers.
+    trustProxy: config.behindProxy,
+    bodyLimit: 64 * 1024,
+    // A URL fastify cannot even route still gets the console's headers, and no JSON about its internals.
+    frameworkErrors: (_error, _request, reply: FastifyReply) => {
+      void reply.headers(SECURITY_HEADERS).code(400).type('text/plain').send('deskbridge console: that address is not a console page\n');
+    },
+  });
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
-  await app.register(fastifyRateLimit, { global: false });
   // Tokens are bound to the signed-in session, so a token lifted from one browser is useless in another.
   await app.register(fastifyCsrf, {
     sessionPlugin: '@fastify/cookie',
@@ -74,8 +83,18 @@ export async function buildConsole(options: { config: ConsoleConfig; view: Conso
 
   app.addHook('onRequest', async (request, reply) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) void reply.header(name, value);
+    // On this machine only, a page must be asked for by a local name: a web page whose domain an
+    // attacker re-points at 127.0.0.1 (DNS rebinding) cannot read the console through the browser.
+    if (loopbackOnly && !LOCAL_NAMES.has(hostnameOf(request.headers.host))) {
+      return reply.code(421).type('text/plain').send('deskbridge console: ask for it as 127.0.0.1, localhost or [::1] (or set console.behindProxy for a reverse proxy)\n');
+    }
+    const wait = request.headers.authorization !== undefined || (request.method === 'POST' && request.url.startsWith('/login')) ? throttle.retryAfterSeconds(request.ip) : 0;
+    if (wait > 0) {
+      return reply.code(429).header('Retry-After', String(wait)).type('text/plain').send(`deskbridge console: too many wrong sign-ins from ${request.ip}; try again in ${wait} s\n`);
+    }
     const header = credentials.checkHeader(request.headers.authorization);
     if (header === 'rejected') {
+      throttle.fail(request.ip);
       logger.warn('Console request with wrong credentials refused', { path: request.routeOptions.url ?? request.url.split('?')[0], ip: request.ip });
       return reply.code(401).type('text/plain').send('deskbridge console: the Authorization header was not accepted (Bearer <token> or Basic <user:password> from console.auth)\n');
     }
@@ -103,7 +122,7 @@ export async function buildConsole(options: { config: ConsoleConfig; view: Conso
     let sameSite: boolean;
     try {
       // Both through URL, so `http://h:80` and a Host of `h:80` compare equal.
-      sameSite = new URL(origin).host === new URL(`http://${request.headers.host ?? ''}`).host;
+      sameSite = new URL(origin).host === new URL(`http://${request.host}`).host;
     } catch {
       sameSite = false;
     }
@@ -209,11 +228,12 @@ export async function buildConsole(options: { config: ConsoleConfig; view: Conso
     );
   });
 
-  app.post('/login', { config: { rateLimit: { max: 10, timeWindow: '1 minute' } } }, async (request, reply) => {
+  app.post('/login', async (request, reply) => {
     const body = formBody(request.body);
     const name = credentials.checkSignIn({ token: body.token, username: body.username, password: body.password });
     const next = safeNext(body.next);
     if (name === undefined) {
+      throttle.fail(request.ip);
       logger.warn('Console sign-in refused', { ip: request.ip });
       return reply.redirect(`/login?failed=1&next=${encodeURIComponent(next)}`, 303);
     }
@@ -238,6 +258,18 @@ export async function buildConsole(options: { config: ConsoleConfig; view: Conso
   registerRules(routes);
   registerReports(routes);
   return app;
+}
+
+/** Names that reach this machine only (the Host header's name, without its port). */
+const LOCAL_NAMES: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function hostnameOf(host: string | undefined): string {
+  if (host === undefined) return '';
+  try {
+    return new URL(`http://${host}`).hostname;
+  } catch {
+    return '';
+  }
 }
 
 function refuse(reply: FastifyReply): FastifyReply {

@@ -56,6 +56,8 @@ export interface DaemonConsoleParts {
   dryRunAuditDir: string;
   redact: (text: string) => string;
   rate: RequestRate;
+  /** Aborted when the daemon stops: a page's explain does not hold the shutdown up. */
+  stopping: AbortSignal;
 }
 
 /** The console's view of a running daemon: live facts from it, the rest read from its stores. */
@@ -71,7 +73,7 @@ export function daemonConsoleView(parts: DaemonConsoleParts): ConsoleView {
         return {
           id: r.source.id,
           platform: r.source.platform,
-          baseUrl: r.source.baseUrl,
+          baseUrl: withoutUserinfo(r.source.baseUrl),
           mode: r.dryRun ? 'dry-run' : 'live',
           schedule: r.source.schedule,
           activity: r.stopped ? 'stopped' : r.running ? 'running' : 'idle',
@@ -110,7 +112,7 @@ export function daemonConsoleView(parts: DaemonConsoleParts): ConsoleView {
       const mappings: PlatformMappings | undefined = set.mappings.get(mappingName(runner.source));
       if (!mappings) return { ok: false, message: `no mappings loaded for ${mappingName(runner.source)}` };
       try {
-        const ticket = await fetchTicketForExplain(runner.connector, runner.source, mappings, set.rules, ticketRef, AbortSignal.timeout(20_000));
+        const ticket = await fetchTicketForExplain(runner.connector, runner.source, mappings, set.rules, ticketRef, AbortSignal.any([AbortSignal.timeout(20_000), parts.stopping]));
         if (!ticket) return { ok: false, message: `${ticketRef} was not found on ${sourceId}` };
         const live = parts.stateFiles.find((f) => f.mode === 'live');
         const dry = parts.stateFiles.find((f) => f.mode === 'dry-run');
@@ -133,4 +135,16 @@ export function daemonConsoleView(parts: DaemonConsoleParts): ConsoleView {
     },
     redact: parts.redact,
   };
+}
+
+/** An address as shown: credentials written into it (`https://user:pass@host`) are not. */
+function withoutUserinfo(address: string): string {
+  try {
+    const url = new URL(address);
+    url.username = '';
+    url.password = '';
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    return address;
+  }
 }

@@ -255,6 +255,7 @@ export class Daemon {
       dryRunAuditDir: dryRunAuditDir(config.audit.dir),
       redact: this.redact,
       rate,
+      stopping: this.abort.signal,
     });
     this.consoleServer = await startConsole({ config: consoleConfig, view, logger: this.options.logger });
     return this.consoleServer.url;
@@ -293,10 +294,11 @@ export class Daemon {
     const grace = setTimeout(() => this.writeAbort.abort(), SHUTDOWN_GRACE_MS);
     await Promise.allSettled(this.runners.flatMap((r) => (r.running ? [r.running] : [])));
     clearTimeout(grace);
-    for (const runner of this.runners) await runner.connector.close();
-    await this.metricsServer?.close();
+    // The console first: a page still reading (a live explain) is cut short, not left without its connector.
     clearInterval(this.consoleSampler);
     await this.consoleServer?.close();
+    for (const runner of this.runners) await runner.connector.close();
+    await this.metricsServer?.close();
     // Nothing commits any more: the next daemon may start at once.
     await this.lock?.release();
     this.stopCountingLimits();

@@ -190,6 +190,8 @@ export interface OutboxStore {
   /** Puts dead (or all failed) entries back in the queue; returns how many. */
   retry(filter: { id?: string; sourceId?: string }): Promise<number>;
   counts(sourceId?: string): Promise<Record<OutboxStatus, number>>;
+  /** Of the dead entries, those an admin discarded (see `discard`): dead, but not waiting for a retry. */
+  discardedCount(sourceId?: string): Promise<number>;
   /**
    * Entries per source, kind of write (the action type; `comment:public` for customer-visible
    * comments) and status, with when the first and last of them were planned: the volume a pass or

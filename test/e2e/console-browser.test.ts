@@ -86,7 +86,7 @@ describe('the web console in headless Chromium, served by a daemon over the Serv
     await expect.poll(() => row.innerText()).toContain('servicenow');
     const text = await row.innerText();
     expect(text).toMatch(/ok .* ago/);
-    expect(text).toContain('behind');
+    expect(text).toMatch(/ago\n2026-/);
     expect(text).toContain('closed');
     expect(text).toMatch(/\d+ since start/);
     const passes = p.locator('table.passes tbody tr');

@@ -25,10 +25,14 @@ export function registerOutbox({ app, view, logger, context, changesState }: Con
     for (const file of view.stateFiles()) {
       const entries = await file.store.outbox.list({ ...(status ? { status } : {}), ...(source ? { sourceId: source } : {}), limit: LIST_LIMIT });
       const counts = await file.store.outbox.counts(source);
+      // Discarded writes are dead but come back only one by one (by id), never with "retry all".
+      const retriable = counts.dead - (await file.store.outbox.discardedCount(source));
       sections.push(
         html`<h2>${file.mode === 'live' ? 'Live outbox' : 'Dry-run outbox (planned, never sent)'}</h2>
-          <p class="muted">${file.path} · ${counts.pending} pending, ${counts.dead} dead, ${counts.done} done${entries.length === LIST_LIMIT ? html` · showing the newest ${LIST_LIMIT}` : ''}</p>
-          ${file.mode === 'live' && counts.dead > 0 && source ? html`<p>${actionForm(ctx, '/outbox/retry', `Retry all ${counts.dead} dead writes of ${source}`, { source, mode: file.mode })}</p>` : ''}
+          <p class="muted">
+            ${view.redact(file.path)} · ${counts.pending} pending, ${counts.dead} dead, ${counts.done} done${entries.length === LIST_LIMIT ? html` · showing the newest ${LIST_LIMIT}` : ''}
+          </p>
+          ${file.mode === 'live' && retriable > 0 && source ? html`<p>${actionForm(ctx, '/outbox/retry', `Retry all ${retriable} dead writes of ${source}`, { source, mode: file.mode })}</p>` : ''}
           ${entries.length === 0 ? html`<p class="muted">Nothing here.</p>` : entryTable(ctx, entries, file.mode, view.redact)}`,
       );
     }
@@ -144,7 +148,7 @@ function entryDetail(ctx: PageContext, entry: OutboxEntry, file: ConsoleStateFil
       </tr>
       <tr>
         <th>State</th>
-        <td>${file.mode === 'live' ? 'live: written to the platform (or waiting to be)' : 'dry run: planned, never sent'} · ${file.path}</td>
+        <td>${file.mode === 'live' ? 'live: written to the platform (or waiting to be)' : 'dry run: planned, never sent'} · ${redact(file.path)}</td>
       </tr>
       <tr>
         <th>Status</th>

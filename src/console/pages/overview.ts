@@ -21,9 +21,10 @@ export function registerOverview({ app, view, context }: ConsoleRoutes): void {
     for (const source of view.sources()) {
       const state = view.stateOf(source.id);
       if (!state) continue;
-      const [watermark, counts, quarantined, recent] = await Promise.all([
+      const [watermark, counts, discarded, quarantined, recent] = await Promise.all([
         state.store.getWatermark(source.id),
         state.store.outbox.counts(source.id),
+        state.store.outbox.discardedCount(source.id),
         state.store.quarantineList({ sourceId: source.id, status: 'open' }),
         state.store.recentPasses({ sourceId: source.id, limit: RECENT_PASSES }),
       ]);
@@ -34,21 +35,24 @@ export function registerOverview({ app, view, context }: ConsoleRoutes): void {
         html`<tr>
           <td>
             <a href="/outbox?source=${encodeURIComponent(source.id)}"><strong>${source.id}</strong></a
-            ><br /><span class="muted">${source.platform} · ${source.baseUrl}</span>
+            ><br /><span class="muted">${source.platform} · ${view.redact(source.baseUrl)}</span>
           </td>
           <td>${modeCell(source)}</td>
           <td>${activityCell(source)}</td>
           <td>
             ${last ? html`${outcomeCell(last.outcome)} ${ago(last.finishedAt, now)}<br /><span class="muted">${last.pulled} pulled, ${last.planned} planned, ${duration(last.durationMs)}</span>` : html`<span class="muted">no pass yet</span>`}
           </td>
-          <td>${watermark ? html`${lag(watermark, now)}<br /><span class="muted">${watermark}</span>` : html`<span class="muted">not started</span>`}</td>
+          <td>${watermark ? html`${ago(watermark, now)}<br /><span class="muted">${watermark}</span>` : html`<span class="muted">not started</span>`}</td>
           <td>
             ${failedRecently.length === 0 ? html`<span class="ok">none</span>` : html`<span class="bad">${failedRecently.length} of last ${recent.length}</span><br /><span class="muted">${view.redact(failedRecently[0]?.error ?? '')}</span>`}
           </td>
           <td>${circuitCell(source)}</td>
           <td class="num">${requestRate(source)}</td>
           <td class="num">${counts.pending > 0 ? html`<a href="/outbox?status=pending&source=${encodeURIComponent(source.id)}">${counts.pending}</a>` : '0'}</td>
-          <td class="num">${counts.dead > 0 ? html`<a class="bad" href="/outbox?status=dead&source=${encodeURIComponent(source.id)}">${counts.dead}</a>` : '0'}</td>
+          <td class="num">
+            ${counts.dead - discarded > 0 ? html`<a class="bad" href="/outbox?status=dead&source=${encodeURIComponent(source.id)}">${counts.dead - discarded}</a>` : '0'}
+            ${discarded > 0 ? html`<br /><span class="muted">${discarded} discarded</span>` : ''}
+          </td>
           <td class="num">${quarantined.length > 0 ? html`<a class="warn" href="/quarantine?source=${encodeURIComponent(source.id)}">${quarantined.length}</a>` : '0'}</td>
         </tr>`,
       );
@@ -83,7 +87,7 @@ export function registerOverview({ app, view, context }: ConsoleRoutes): void {
             <th>Mode</th>
             <th>Now</th>
             <th>Last pass</th>
-            <th>Watermark (lag)</th>
+            <th>Newest change seen</th>
             <th>Errors</th>
             <th>Circuit</th>
             <th class="num">Requests/min (budget)</th>
@@ -173,13 +177,6 @@ function requestRate(source: ConsoleSource): SafeHtml {
   const { requestsLastMinute, budgetPerMinute, requests } = source.transport;
   const budget = budgetPerMinute !== undefined ? html` / ${round(budgetPerMinute)} (${Math.round((100 * requestsLastMinute) / budgetPerMinute)}%)` : html` <span class="muted">(no budget)</span>`;
   return html`${requestsLastMinute}${budget}<br /><span class="muted">${requests} since start</span>`;
-}
-
-/** How far the source's watermark is behind now: what "behind the platform" means for a poller. */
-function lag(watermark: string, now: Date): SafeHtml {
-  const ms = now.getTime() - Date.parse(watermark);
-  if (!Number.isFinite(ms)) return html`${watermark}`;
-  return html`${duration(Math.max(0, ms))} behind`;
 }
 
 function round(n: number): string {

@@ -24,7 +24,7 @@ export function registerQuarantine({ app, view, logger, context, changesState }:
       const entries = await file.store.quarantineList({ ...(status ? { status } : {}), ...(source ? { sourceId: source } : {}) });
       sections.push(
         html`<h2>${file.mode === 'live' ? 'Live state' : 'Dry-run state'}</h2>
-          <p class="muted">${file.path} · ${entries.length} ${status ?? ''} ${entries.length === 1 ? 'record' : 'records'}</p>
+          <p class="muted">${view.redact(file.path)} · ${entries.length} ${status ?? ''} ${entries.length === 1 ? 'record' : 'records'}</p>
           ${entries.length === 0 ? html`<p class="muted">Nothing here.</p>` : table(ctx, entries.slice(0, 500), file.mode, view.redact)}`,
       );
     }

@@ -14,6 +14,9 @@ import { consolePage, queryText, type PageContext } from '../layout.js';
 import type { ConsoleRoutes } from '../server.js';
 import type { ConsoleStateFile } from '../view.js';
 
+/** The longest period one page computes. */
+const MAX_PERIOD_MS: Record<Granularity, number> = { week: 3 * 366 * 86_400_000, month: 10 * 366 * 86_400_000 };
+
 /** Events still queued in the state that may already be in the log (as `audit verify` reads them). */
 const QUEUED_LOOKAHEAD = 1_000;
 
@@ -51,8 +54,9 @@ export function registerReports({ app, view, context }: ConsoleRoutes): void {
         .type('text/html')
         .send(consolePage(ctx, 'Help-desk report', html`<p class="muted">No ticket versions recorded yet${source ? ` for ${source}` : ''}: the report fills in as the daemon pulls tickets.</p>`));
     }
-    const fromMs = from ?? read.builder.firstCreatedMs;
     const toMs = to ?? (Math.floor(read.builder.lastUpdatedMs / 60_000) + 1) * 60_000;
+    // Without a start, the longest period a page reports, ending at `to`.
+    const fromMs = from ?? Math.max(read.builder.firstCreatedMs, toMs - MAX_PERIOD_MS[by]);
     if (!(toMs > fromMs))
       return reply
         .code(400)
@@ -65,6 +69,21 @@ export function registerReports({ app, view, context }: ConsoleRoutes): void {
               ${periodForm(ctx, by, source, fromText, toText)}`,
           ),
         );
+    // The figures are computed on the daemon's own thread, once per week or month of the period.
+    if (toMs - fromMs > MAX_PERIOD_MS[by]) {
+      const limit = by === 'week' ? 'three years by week' : 'ten years by month';
+      return reply
+        .code(400)
+        .type('text/html')
+        .send(
+          consolePage(
+            ctx,
+            'Help-desk report',
+            html`<p class="notice bad">One page reports at most ${limit}: narrow from and to${by === 'week' ? ', or report by month' : ''} (deskbridge report on the command line takes any period).</p>
+              ${periodForm(ctx, by, source, fromText, toText)}`,
+          ),
+        );
+    }
     const auditDir = view.audit.dirs.find((d) => d.mode === 'live')?.dir;
     const qa = auditDir !== undefined ? qaByPerson(auditDir, fromMs, toMs) : undefined;
     const figures = computeFigures(read.builder.lifecycles(), read.builder.groupNames, { fromMs, toMs, by }, 10, { routed: read.routed, ...(qa ? { qa } : {}) });
@@ -73,7 +92,7 @@ export function registerReports({ app, view, context }: ConsoleRoutes): void {
     </div>`;
     const page = renderHtml(figures, {
       title: 'Help-desk report',
-      source: `the daemon's state ${live.path}: ${read.builder.versions} versions of ${read.builder.tickets} tickets, ${read.routed.size} routed by deskbridge`,
+      source: `the daemon's state ${view.redact(live.path)}: ${read.builder.versions} versions of ${read.builder.tickets} tickets, ${read.routed.size} routed by deskbridge`,
       generatedAt: ctx.now,
       nav: nav.text,
     });

@@ -55,8 +55,8 @@ export function registerRules({ app, view, context }: ConsoleRoutes): void {
         </tr>`,
     );
     const body = html`<p>
-        Running <strong>${r.rules.length}</strong> enabled ${r.rules.length === 1 ? 'rule' : 'rules'} from <code>${r.rulesPath}</code> with the mappings in <code>${r.mappingsPath}</code>, loaded
-        ${ago(r.loadedAt, ctx.now)} (${r.loadedAt}), set <code>${r.hash.slice(0, 12)}</code>.
+        Running <strong>${r.rules.length}</strong> enabled ${r.rules.length === 1 ? 'rule' : 'rules'} from <code>${view.redact(r.rulesPath)}</code> with the mappings in
+        <code>${view.redact(r.mappingsPath)}</code>, loaded ${ago(r.loadedAt, ctx.now)} (${r.loadedAt}), set <code>${r.hash.slice(0, 12)}</code>.
       </p>
       ${rejection}
       <h2>Loaded rules, in the order a ticket meets them</h2>

@@ -53,10 +53,16 @@ export function registerTicket({ app, view, context }: ConsoleRoutes): void {
         .send(consolePage(ctx, 'No such source', html`<p>No source ${sourceId} in this daemon. <a href="/tickets">Tickets</a></p>`));
     const live = await view.explain(sourceId, ref);
     let key = live.ok ? live.explanation.ticket.key : undefined;
-    const versions = key !== undefined ? await state.store.ticketVersions({ key }) : await state.store.ticketVersions({ sourceId, number: ref });
+    // Unreachable platform: the ticket by its number, else by its native id (keys end with it).
+    const versions =
+      key !== undefined
+        ? await state.store.ticketVersions({ key })
+        : await state.store.ticketVersions({ sourceId, number: ref }).then(async (found) => (found.length > 0 ? found : state.store.ticketVersions({ key: `${source.platform}:${sourceId}:${ref}` })));
     key ??= versions[0]?.key;
     const writes = key !== undefined ? await state.store.outbox.list({ ticketKey: key, limit: 500 }) : [];
-    const audit = key !== undefined ? auditEvents(view, state.mode, key) : { events: [], problem: undefined };
+    // Nothing is written about a ticket before it exists: the logs' older days are not read.
+    const createdAt = live.ok ? live.explanation.ticket.createdAt : versions[0]?.createdAt;
+    const audit = key !== undefined ? auditEvents(view, state.mode, key, createdAt) : { events: [], problem: undefined };
     const timeline = [...versionEvents(versions), ...writeEvents(writes), ...audit.events].sort((a, b) => b.at.localeCompare(a.at) || order(a.kind) - order(b.kind));
     const title = live.ok ? `${live.explanation.ticket.source.number} · ${live.explanation.ticket.title}` : `${ref} on ${sourceId}`;
     const body = html`
@@ -123,12 +129,16 @@ function writeEvents(entries: readonly OutboxEntry[]): TimelineEvent[] {
 }
 
 /** The ticket's entries in both audit logs of the state's mode (QA verdicts and write records). */
-function auditEvents(view: ConsoleView, mode: string, key: string): { events: TimelineEvent[]; problem: string | undefined } {
+function auditEvents(view: ConsoleView, mode: string, key: string, createdAt: string | undefined): { events: TimelineEvent[]; problem: string | undefined } {
   const dir = view.audit.dirs.find((d) => d.mode === mode)?.dir;
   const events: TimelineEvent[] = [];
   if (dir === undefined) return { events, problem: undefined };
+  // A day early: a platform's clock and ours may disagree about the day a ticket was opened.
+  const created = createdAt !== undefined ? Date.parse(createdAt) : NaN;
+  const fromDay = Number.isFinite(created) ? new Date(created - 86_400_000).toISOString().slice(0, 10) : undefined;
+  const newest = (list: TimelineEvent[]) => list.sort((a, b) => a.at.localeCompare(b.at)).slice(-AUDIT_LIMIT);
   try {
-    for (const entry of readAuditLog(dir, 'qa')) {
+    for (const entry of readAuditLog(dir, 'qa', fromDay)) {
       const v = entry.data;
       if (v.kind !== 'qa-verdict' || v.ticket.key !== key) continue;
       const failed = v.checks.filter((c) => !c.passed);
@@ -140,7 +150,7 @@ function auditEvents(view: ConsoleView, mode: string, key: string): { events: Ti
           <span class="muted">(audit qa #${entry.seq})</span>`,
       });
     }
-    for (const entry of readAuditLog(dir, 'actions')) {
+    for (const entry of readAuditLog(dir, 'actions', fromDay)) {
       const w = entry.data;
       if (w.kind !== 'write' || w.ticket.key !== key) continue;
       events.push({
@@ -150,9 +160,9 @@ function auditEvents(view: ConsoleView, mode: string, key: string): { events: Ti
       });
     }
   } catch (error) {
-    return { events: events.slice(-AUDIT_LIMIT), problem: view.redact(error instanceof Error ? error.message : String(error)) };
+    return { events: newest(events), problem: view.redact(error instanceof Error ? error.message : String(error)) };
   }
-  return { events: events.slice(-AUDIT_LIMIT), problem: undefined };
+  return { events: newest(events), problem: undefined };
 }
 
 function timelineTable(events: readonly TimelineEvent[]): SafeHtml {

@@ -255,6 +255,7 @@ export class SqliteStateStore implements StateStore {
              AND earlier.status = 'dead' AND ${HELD_BEHIND_DEAD})`,
       ),
       counts: db.prepare<[string | null, string | null], { status: OutboxStatus; n: number }>('SELECT status, count(*) AS n FROM outbox WHERE (? IS NULL OR source_id = ?) GROUP BY status'),
+      discarded: db.prepare<[string | null, string | null], number>("SELECT count(*) FROM outbox WHERE status = 'dead' AND outcome = 'discarded' AND (? IS NULL OR source_id = ?)").pluck(true),
     };
     this.audit = new SqliteAuditQueue(db, clock, this.write);
     this.ruleMarks = new RuleMarks(db);
@@ -605,6 +606,9 @@ export class SqliteStateStore implements StateStore {
         const out: Record<OutboxStatus, number> = { pending: 0, done: 0, dead: 0 };
         for (const row of stmts.counts.all(sourceId ?? null, sourceId ?? null)) out[row.status] = row.n;
         return out;
+      },
+      async discardedCount(sourceId) {
+        return stmts.discarded.get(sourceId ?? null, sourceId ?? null) ?? 0;
       },
     };
   }

@@ -73,6 +73,21 @@ async function seededStore(): Promise<{ store: SqliteStateStore; quarantineId: n
     roundRobin: new Map(),
     actions: [planned(DEAD_ID, 'INC0010001', { type: 'assign', group: 'Network Operations' }), planned(PENDING_ID, 'INC0010002', { type: 'comment', visibility: 'internal', body: `Routed: ${XSS}` })],
     quarantine: [{ sourceId: SOURCE, nativeId: 'q-1', version: '7', error: `mapping failed on ${XSS} (auth ${SECRET})`, raw: { short_description: XSS, password: SECRET } }],
+    // Two versions of one ticket, for the help-desk report: opened a week ago, resolved today.
+    versions: [
+      { key: `servicenow:${SOURCE}:sys-1`, number: 'INC0010001', version: '1', status: 'new', priority: 3, createdAt: '2026-11-27T09:00:00.000Z', updatedAt: '2026-11-27T09:00:00.000Z' },
+      {
+        key: `servicenow:${SOURCE}:sys-1`,
+        number: 'INC0010001',
+        version: '2',
+        status: 'resolved',
+        priority: 3,
+        group: 'Network',
+        createdAt: '2026-11-27T09:00:00.000Z',
+        updatedAt: '2026-12-04T10:00:00.000Z',
+        resolvedAt: '2026-12-04T10:00:00.000Z',
+      },
+    ],
   });
   await store.outbox.markDead(DEAD_ID, `HTTP 400: Invalid group ${XSS} (sent as ${SECRET})`);
   await store.recordPass(pass(1));
@@ -182,7 +197,7 @@ describe('the console overview', () => {
     const page = words(response.body);
     expect(page).toContain('<strong>snow-prod</strong>');
     expect(page).toContain('servicenow · https://example.service-now.com');
-    expect(page).toContain('5 min behind<br /><span class="muted">2026-12-04T11:55:00.000Z</span>');
+    expect(page).toContain('5 min ago<br /><span class="muted">2026-12-04T11:55:00.000Z</span>');
     expect(page).toContain('<span class="bad">failed</span> 8 min ago');
     expect(page).toContain('12 / 60 (20%)');
     expect(page).toContain('4321 since start');
@@ -420,6 +435,55 @@ describe('signing in with a browser session', () => {
     expect(eleventh.cookies.find((c) => c.name === 'deskbridge_session')).toBeUndefined();
     const failedPage = await app.inject({ method: 'GET', url: '/login?failed=1&next=%2F' });
     expect(failedPage.body).toContain('Those credentials were not accepted.');
+  });
+});
+
+describe('guessing credentials and reaching the console by another name', () => {
+  it('counts wrong Authorization headers like wrong sign-ins: the 11th guess in a minute is answered 429, even with the right token', async () => {
+    const { app } = await fixture();
+    for (let i = 1; i <= 10; i++) {
+      const response = await app.inject({ method: 'GET', url: '/', headers: { authorization: `Basic ${Buffer.from(`admin:guess-${i}`).toString('base64')}` } });
+      expect(response.statusCode, `guess ${i}`).toBe(401);
+    }
+    const eleventh = await app.inject({ method: 'GET', url: '/', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(eleventh.statusCode).toBe(429);
+    expect(Number(eleventh.headers['retry-after'])).toBeGreaterThan(0);
+    // Without credentials the pages still read (only guesses are held back).
+    expect((await app.inject({ method: 'GET', url: '/' })).statusCode).toBe(200);
+  });
+
+  it('answers 421 to a request naming another host on a loopback console (a re-pointed domain cannot read it)', async () => {
+    const { app } = await fixture();
+    const rebound = await app.inject({ method: 'GET', url: '/', headers: { host: 'attacker.example:8480' } });
+    expect(rebound.statusCode).toBe(421);
+    expect(rebound.body).not.toContain('snow-prod');
+    for (const host of ['127.0.0.1:8480', 'localhost:8480', '[::1]:8480']) expect((await app.inject({ method: 'GET', url: '/', headers: { host } })).statusCode, host).toBe(200);
+  });
+
+  it('behind a proxy: takes the public host from X-Forwarded-Host, asks every visitor to sign in, and marks the session cookie Secure over https', async () => {
+    const { app } = await fixture({ port: 0, auth: { token: TOKEN }, behindProxy: true });
+    const forwarded = { host: '127.0.0.1:8480', 'x-forwarded-host': 'desk.example.com', 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9' };
+    const page = await app.inject({ method: 'GET', url: '/', headers: forwarded });
+    expect(page.statusCode).toBe(303);
+    expect(page.headers.location).toBe('/login?next=%2F');
+    const signIn = await app.inject({ method: 'POST', url: '/login', headers: { ...forwarded, ...FORM, origin: 'https://desk.example.com' }, payload: `token=${encodeURIComponent(TOKEN)}&next=%2F` });
+    expect(signIn.statusCode).toBe(303);
+    const cookie = signIn.cookies.find((c) => c.name === 'deskbridge_session');
+    expect(cookie?.secure).toBe(true);
+    const crossSite = await app.inject({ method: 'POST', url: '/login', headers: { ...forwarded, ...FORM, origin: 'https://evil.example' }, payload: `token=${encodeURIComponent(TOKEN)}` });
+    expect(crossSite.statusCode).toBe(403);
+  });
+});
+
+describe('the help-desk report page', () => {
+  it('refuses a period longer than a page computes, and says how to narrow it', async () => {
+    const { app } = await fixture();
+    const response = await app.inject({ method: 'GET', url: '/reports/helpdesk?from=0001-01-01&to=9999-12-31' });
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('One page reports at most three years by week: narrow from and to, or report by month');
+    const month = await app.inject({ method: 'GET', url: '/reports/helpdesk?by=month' });
+    expect(month.statusCode).toBe(200);
+    expect(month.body).toContain('2 versions of 1 tickets');
   });
 });
 

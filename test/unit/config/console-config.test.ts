@@ -39,7 +39,7 @@ describe('console: in deskbridge.yaml, through the config loader', () => {
   it('accepts a bare port and listens on 127.0.0.1 by default, open to read, with no credentials', () => {
     const { config, diagnostics } = loadConfig(configWith('console: { port: 0 }\n'), {});
     expect(diagnostics).toEqual([]);
-    expect(config.console).toEqual({ port: 0, host: '127.0.0.1' });
+    expect(config.console).toEqual({ port: 0, host: '127.0.0.1', behindProxy: false });
   });
 
   it('leaves the console off when console: is not set', () => {
@@ -69,13 +69,13 @@ describe('console: in deskbridge.yaml, through the config loader', () => {
   it.each(['127.0.0.1', '::1', 'localhost'])('accepts the loopback host %s without console.auth', (host) => {
     const { config, diagnostics } = readConfig(configWith(`console: { port: 8080, host: "${host}" }\n`), {});
     expect(errors(diagnostics)).toEqual([]);
-    expect(config?.console).toEqual({ port: 8080, host });
+    expect(config?.console).toEqual({ port: 8080, host, behindProxy: false });
   });
 
   it('accepts host 0.0.0.0 with a token from the environment, and registers the token as a secret to redact', () => {
     const { config, secrets, diagnostics } = loadConfig(configWith('console:\n  port: 8080\n  host: 0.0.0.0\n  auth: { token: "${DESKBRIDGE_CONSOLE_TOKEN}" }\n'), { DESKBRIDGE_CONSOLE_TOKEN: TOKEN });
     expect(diagnostics).toEqual([]);
-    expect(config.console).toEqual({ port: 8080, host: '0.0.0.0', auth: { token: TOKEN } });
+    expect(config.console).toEqual({ port: 8080, host: '0.0.0.0', auth: { token: TOKEN }, behindProxy: false });
     expect(secrets).toContain(TOKEN);
   });
 
@@ -149,7 +149,7 @@ describe('console: in deskbridge.yaml, through the config loader', () => {
 
 describe('ConsoleConfig schema', () => {
   it('defaults host to 127.0.0.1 and leaves auth and readAccess unset', () => {
-    expect(ConsoleConfig.parse({ port: 0 })).toEqual({ port: 0, host: '127.0.0.1' });
+    expect(ConsoleConfig.parse({ port: 0 })).toEqual({ port: 0, host: '127.0.0.1', behindProxy: false });
   });
 
   it('puts the missing-auth issue at console.auth and the open-read issue at console.readAccess', () => {
