@@ -6,7 +6,7 @@ import fastifyFormbody from '@fastify/formbody';
 import type { ConsoleConfig } from '../config/schema.js';
 import { LOOPBACK_HOSTS } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
-import { html } from '../util/html.js';
+import { html, type SafeHtml } from '../util/html.js';
 import { ConsoleCredentials, SESSION_COOKIE, SignInThrottle, safeNext, type Principal } from './auth.js';
 import { consolePage, queryText, type PageContext } from './layout.js';
 import { registerOverview } from './pages/overview.js';
@@ -137,28 +137,28 @@ export async function buildConsole(options: { config: ConsoleConfig; view: Conso
     now: view.now(),
   });
 
+  /** Answers with a console page (navigation and all) and this status. */
+  const page = (request: FastifyRequest, reply: FastifyReply, status: number, title: string, body: SafeHtml): FastifyReply =>
+    reply
+      .code(status)
+      .type('text/html')
+      .send(consolePage(context(request, reply), title, body));
+
   // An async hook that answers must return the reply, or fastify runs the route after it.
   const changesState = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     if (!credentials.configured) {
-      return reply
-        .code(403)
-        .type('text/html')
-        .send(
-          consolePage(
-            context(request, reply),
-            'Not allowed',
-            html`<p class="notice bad">
-              This console has no credentials (console.auth in deskbridge.yaml), so it changes nothing. Use the command line (deskbridge outbox retry, deskbridge quarantine retry), or set
-              console.auth.
-            </p>`,
-          ),
-        );
+      return page(
+        request,
+        reply,
+        403,
+        'Not allowed',
+        html`<p class="notice bad">
+          This console has no credentials (console.auth in deskbridge.yaml), so it changes nothing. Use the command line (deskbridge outbox retry, deskbridge quarantine retry), or set console.auth.
+        </p>`,
+      );
     }
     if (!request.principal) {
-      return reply
-        .code(401)
-        .type('text/html')
-        .send(consolePage(context(request, reply), 'Sign in first', html`<p class="notice bad">Retrying needs a sign-in. <a href="/login">Sign in</a>, then try again.</p>`));
+      return page(request, reply, 401, 'Sign in first', html`<p class="notice bad">Retrying needs a sign-in. <a href="/login">Sign in</a>, then try again.</p>`);
     }
     // Credentials in a header come from scripts: a browser never sends a Bearer token on its own,
     // and a Basic one it cached comes with another site's Origin, refused above.
@@ -174,30 +174,19 @@ export async function buildConsole(options: { config: ConsoleConfig; view: Conso
   app.setErrorHandler(async (error: { statusCode?: number; code?: string; message: string }, request, reply) => {
     const status = error.statusCode ?? 500;
     if (error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET') {
-      return reply
-        .code(403)
-        .type('text/html')
-        .send(
-          consolePage(
-            context(request, reply),
-            'Form expired',
-            html`<p class="notice bad">That form was not sent from this console's current page (its CSRF token is missing or stale). Go back, reload the page and try again.</p>`,
-          ),
-        );
+      return page(
+        request,
+        reply,
+        403,
+        'Form expired',
+        html`<p class="notice bad">That form was not sent from this console's current page (its CSRF token is missing or stale). Go back, reload the page and try again.</p>`,
+      );
     }
     if (status >= 500) logger.error('Console page failed', { path: request.routeOptions.url, error: view.redact(error.message) });
-    return reply
-      .code(status)
-      .type('text/html')
-      .send(consolePage(context(request, reply), status >= 500 ? 'Something went wrong' : 'Not possible', html`<p class="notice bad">${view.redact(error.message)}</p>`));
+    return page(request, reply, status, status >= 500 ? 'Something went wrong' : 'Not possible', html`<p class="notice bad">${view.redact(error.message)}</p>`);
   });
 
-  app.setNotFoundHandler(async (request, reply) =>
-    reply
-      .code(404)
-      .type('text/html')
-      .send(consolePage(context(request, reply), 'Not found', html`<p>No page at ${request.url.split('?')[0] ?? ''}. <a href="/">Overview</a></p>`)),
-  );
+  app.setNotFoundHandler(async (request, reply) => page(request, reply, 404, 'Not found', html`<p>No page at ${request.url.split('?')[0] ?? ''}. <a href="/">Overview</a></p>`));
 
   app.get('/login', async (request, reply) => {
     const failed = queryText(request.query, 'failed') === '1';

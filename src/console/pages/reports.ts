@@ -34,18 +34,20 @@ export function registerReports({ app, view, context }: ConsoleRoutes): void {
     const toText = queryText(request.query, 'to') || undefined;
     const from = fromText !== undefined ? Date.parse(fromText) : undefined;
     const to = toText !== undefined ? Date.parse(toText) : undefined;
-    if ((from !== undefined && !Number.isFinite(from)) || (to !== undefined && !Number.isFinite(to)))
-      return reply
+    // A period the page cannot report on: why, and the form to ask again.
+    const refuse = (why: SafeHtml) =>
+      reply
         .code(400)
         .type('text/html')
         .send(
           consolePage(
             ctx,
             'Help-desk report',
-            html`<p class="notice bad">From and to must be dates, e.g. 2026-11-01.</p>
+            html`<p class="notice bad">${why}</p>
               ${periodForm(ctx, by, source, fromText, toText)}`,
           ),
         );
+    if ((from !== undefined && !Number.isFinite(from)) || (to !== undefined && !Number.isFinite(to))) return refuse(html`From and to must be dates, e.g. 2026-11-01.`);
     const live = view.stateFiles().find((f) => f.mode === 'live');
     if (!live) return reply.code(404).send();
     const read = await lifecyclesFromStore(live.store, source);
@@ -57,32 +59,11 @@ export function registerReports({ app, view, context }: ConsoleRoutes): void {
     const toMs = to ?? (Math.floor(read.builder.lastUpdatedMs / 60_000) + 1) * 60_000;
     // Without a start, the longest period a page reports, ending at `to`.
     const fromMs = from ?? Math.max(read.builder.firstCreatedMs, toMs - MAX_PERIOD_MS[by]);
-    if (!(toMs > fromMs))
-      return reply
-        .code(400)
-        .type('text/html')
-        .send(
-          consolePage(
-            ctx,
-            'Help-desk report',
-            html`<p class="notice bad">To must be after from.</p>
-              ${periodForm(ctx, by, source, fromText, toText)}`,
-          ),
-        );
+    if (!(toMs > fromMs)) return refuse(html`To must be after from.`);
     // The figures are computed on the daemon's own thread, once per week or month of the period.
     if (toMs - fromMs > MAX_PERIOD_MS[by]) {
       const limit = by === 'week' ? 'three years by week' : 'ten years by month';
-      return reply
-        .code(400)
-        .type('text/html')
-        .send(
-          consolePage(
-            ctx,
-            'Help-desk report',
-            html`<p class="notice bad">One page reports at most ${limit}: narrow from and to${by === 'week' ? ', or report by month' : ''} (deskbridge report on the command line takes any period).</p>
-              ${periodForm(ctx, by, source, fromText, toText)}`,
-          ),
-        );
+      return refuse(html`One page reports at most ${limit}: narrow from and to${by === 'week' ? ', or report by month' : ''} (deskbridge report on the command line takes any period).`);
     }
     const auditDir = view.audit.dirs.find((d) => d.mode === 'live')?.dir;
     const qa = auditDir !== undefined ? qaByPerson(auditDir, fromMs, toMs) : undefined;
