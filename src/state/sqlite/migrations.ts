@@ -335,4 +335,9 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX pass_log_source ON pass_log (source_id, id);
   `,
+  `
+  -- A ticket's versions by its number (the console's ticket page when the platform cannot be asked:
+  -- ticketVersions({ sourceId, number })), without scanning every kept version.
+  CREATE INDEX ticket_versions_number ON ticket_versions (source_id, json_extract(data, '$.number'));
+  `,
 ];

@@ -226,7 +226,7 @@ export class SqliteStateStore implements StateStore {
         'SELECT at, key, version, data FROM ticket_versions WHERE (? IS NULL OR source_id = ?) AND (at, key, version) > (?, ?, ?) ORDER BY at, key, version LIMIT 2000',
       ),
       versionsOf: db.prepare<[string], { data: string }>('SELECT data FROM ticket_versions WHERE key = ?'),
-      // No index on the number (a look-up for when the platform cannot be asked): a scan of one source's rows.
+      // By ticket_versions_number (migration 14): the expression must match the index's exactly.
       versionKeyByNumber: db.prepare<[string, string], string>("SELECT key FROM ticket_versions WHERE source_id = ? AND json_extract(data, '$.number') = ? LIMIT 1").pluck(true),
       passLogAdd: db.prepare(
         `INSERT INTO pass_log (source_id, started_at, finished_at, outcome, duration_ms, pulled, planned, skipped, quarantined,
