@@ -106,8 +106,7 @@ interface PassLogRow {
 }
 
 /** planOf (src/model/action.ts) in SQL. */
-const PLAN_OF = (table: string): string =>
-  `coalesce(${table}.planned->>'plan', (${table}.planned->'target'->>'ticketKey') || '@' || (${table}.planned->'target'->>'version'))`;
+const PLAN_OF = (table: string): string => `coalesce(${table}.planned->>'plan', (${table}.planned->'target'->>'ticketKey') || '@' || (${table}.planned->'target'->>'version'))`;
 
 /** As in the SQLite store: held behind a dead earlier entry of its plan that died before dead-lettering resolved its dependents. */
 const HELD_BEHIND_DEAD = `(earlier.outcome IS NULL AND (${PLAN_OF('earlier')} = ${PLAN_OF('outbox')} OR earlier.action_type = 'create-problem'))`;
@@ -292,10 +291,9 @@ export class PostgresStateStore implements StateStore {
   }
 
   async openLoads(sourceId: string): Promise<Map<string, number>> {
-    const rows = await this.sql.rows<{ assignee: string; n: number }>(
-      'SELECT assignee, count(*)::int AS n FROM tickets WHERE source_id = $1 AND is_open AND assignee IS NOT NULL GROUP BY assignee',
-      [sourceId],
-    );
+    const rows = await this.sql.rows<{ assignee: string; n: number }>('SELECT assignee, count(*)::int AS n FROM tickets WHERE source_id = $1 AND is_open AND assignee IS NOT NULL GROUP BY assignee', [
+      sourceId,
+    ]);
     return new Map(rows.map((r) => [r.assignee, r.n]));
   }
 
@@ -323,10 +321,9 @@ export class PostgresStateStore implements StateStore {
 
   async roundRobinPositions(sourceId: string): Promise<Map<string, number>> {
     // Keyed `<source>/<rule>`; starts_with rather than LIKE: a source id may hold % or _.
-    const rows = await this.sql.rows<{ rule_id: string; position: number }>(
-      `SELECT substr(rule_id, length($1) + 2) AS rule_id, position FROM round_robin WHERE starts_with(rule_id, $1 || '/')`,
-      [sourceId],
-    );
+    const rows = await this.sql.rows<{ rule_id: string; position: number }>(`SELECT substr(rule_id, length($1) + 2) AS rule_id, position FROM round_robin WHERE starts_with(rule_id, $1 || '/')`, [
+      sourceId,
+    ]);
     return new Map(rows.map((r) => [r.rule_id, r.position]));
   }
 
@@ -518,9 +515,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   async routedTickets(): Promise<Set<string>> {
-    const rows = await this.sql.rows<{ key: string }>(
-      `SELECT DISTINCT planned->'target'->>'ticketKey' AS key FROM outbox WHERE action_type = 'assign' AND status = 'done' AND outcome = 'updated'`,
-    );
+    const rows = await this.sql.rows<{ key: string }>(`SELECT DISTINCT planned->'target'->>'ticketKey' AS key FROM outbox WHERE action_type = 'assign' AND status = 'done' AND outcome = 'updated'`);
     return new Set(rows.map((r) => r.key));
   }
 
@@ -607,10 +602,13 @@ export class PostgresStateStore implements StateStore {
       },
       async markFailed(id, error, nextAttemptAt, options) {
         await write(async (tx) => {
-          await tx.run(
-            `UPDATE outbox SET last_error = $1, next_attempt_at = $2, updated_at = $3, attempts = greatest(0, attempts - $4), claimed_by = NULL, claimed_until = NULL WHERE id = $5`,
-            [error, nextAttemptAt.toISOString(), nowIso(), options?.notProcessed ? 1 : 0, id],
-          );
+          await tx.run(`UPDATE outbox SET last_error = $1, next_attempt_at = $2, updated_at = $3, attempts = greatest(0, attempts - $4), claimed_by = NULL, claimed_until = NULL WHERE id = $5`, [
+            error,
+            nextAttemptAt.toISOString(),
+            nowIso(),
+            options?.notProcessed ? 1 : 0,
+            id,
+          ]);
           await audit.recordWrite(tx, id, 'failed', error);
         });
       },
@@ -681,10 +679,11 @@ export class PostgresStateStore implements StateStore {
             tx,
             ids.map((row) => row.id),
           );
-          return tx.run(
-            `UPDATE outbox SET status = 'pending', outcome = NULL, attempts = 0, next_attempt_at = $3, updated_at = $3, claimed_by = NULL, claimed_until = NULL WHERE ${where}`,
-            [only ?? null, filter.sourceId || null, now],
-          );
+          return tx.run(`UPDATE outbox SET status = 'pending', outcome = NULL, attempts = 0, next_attempt_at = $3, updated_at = $3, claimed_by = NULL, claimed_until = NULL WHERE ${where}`, [
+            only ?? null,
+            filter.sourceId || null,
+            now,
+          ]);
         });
       },
       async nextAttemptAt(sourceId) {
@@ -714,9 +713,7 @@ export class PostgresStateStore implements StateStore {
         return out;
       },
       async discardedCount(sourceId) {
-        const row = await sql.one<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE status = 'dead' AND outcome = 'discarded' AND ($1::text IS NULL OR source_id = $1)`, [
-          sourceId ?? null,
-        ]);
+        const row = await sql.one<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE status = 'dead' AND outcome = 'discarded' AND ($1::text IS NULL OR source_id = $1)`, [sourceId ?? null]);
         return row?.n ?? 0;
       },
     };

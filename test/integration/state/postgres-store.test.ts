@@ -376,7 +376,15 @@ describe.skipIf(!ADMIN_URL)('PostgreSQL state store', () => {
       expect(await store.ownVersions('fs', asked)).toEqual(new Set());
     });
 
-    const version = (key: string, v: string, updatedAt: string): LifecycleVersion => ({ key, number: `N-${key}`, version: v, status: 'open', priority: 3, createdAt: '2026-01-01T00:00:00Z', updatedAt });
+    const version = (key: string, v: string, updatedAt: string): LifecycleVersion => ({
+      key,
+      number: `N-${key}`,
+      version: v,
+      status: 'open',
+      priority: 3,
+      createdAt: '2026-01-01T00:00:00Z',
+      updatedAt,
+    });
     const kept = async (store: StateStore, sourceId?: string): Promise<string[]> => {
       const out: string[] = [];
       for await (const v of store.lifecycleVersions(sourceId !== undefined ? { sourceId } : {})) out.push(`${v.key}@${v.version}`);
@@ -515,7 +523,17 @@ describe.skipIf(!ADMIN_URL)('PostgreSQL state store', () => {
   });
 
   describe('rule memory (test/unit/state/rule-memory-store.test.ts)', () => {
-    const row: TicketState = { key: 'servicenow:snow:1', sourceId: 's', nativeId: '1', number: 'INC1', version: '3', status: 'open', group: 'Service Desk', assignee: undefined, updatedAt: '2026-11-20T10:00:00Z' };
+    const row: TicketState = {
+      key: 'servicenow:snow:1',
+      sourceId: 's',
+      nativeId: '1',
+      number: 'INC1',
+      version: '3',
+      status: 'open',
+      group: 'Service Desk',
+      assignee: undefined,
+      updatedAt: '2026-11-20T10:00:00Z',
+    };
     const p = (id: string, type: 'assign' | 'comment', v = '3'): PlannedAction => ({
       id,
       sourceId: 's',
@@ -710,7 +728,12 @@ describe.skipIf(!ADMIN_URL)('PostgreSQL state store', () => {
           pending.map((r) => r.seq),
           new Map([['qa', { seq: 1, hash: 'h1' }]]),
         );
-        return { pending: pending.map((r) => ({ ...r, seq: undefined, keys: Object.keys(r.data) })), after: await store.audit.pending(10), head: await store.audit.head('qa'), none: await store.audit.head('actions') };
+        return {
+          pending: pending.map((r) => ({ ...r, seq: undefined, keys: Object.keys(r.data) })),
+          after: await store.audit.pending(10),
+          head: await store.audit.head('qa'),
+          none: await store.audit.head('actions'),
+        };
       });
       expect(answers.postgres).toEqual(answers.sqlite);
     });
@@ -795,7 +818,7 @@ describe.skipIf(!ADMIN_URL)('PostgreSQL state store', () => {
       const b = await open({ identity: proc(202) });
       const results = await Promise.allSettled([a.leases.acquire(TTL), b.leases.acquire(TTL)]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-      expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)).toEqual([expect.any(StateHeldError)]);
+      expect(results.filter((r) => r.status === 'rejected').map((r) => r.reason)).toEqual([expect.any(StateHeldError)]);
     });
   });
 
