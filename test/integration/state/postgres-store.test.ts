@@ -10,7 +10,7 @@ import { drainOutbox } from '../../../src/outbox/executor.js';
 import type { ActionWriter } from '../../../src/outbox/writer.js';
 import { StateHeldError, StateLeaseLostError, type ProcessIdentity } from '../../../src/state/lease.js';
 import { migrate, migrations } from '../../../src/state/postgres/migrations.js';
-import { redactUrl } from '../../../src/state/postgres/pool.js';
+import { redactUrl, sqlState, transaction } from '../../../src/state/postgres/pool.js';
 import { openPostgresStore, type PostgresStateStore } from '../../../src/state/postgres/store.js';
 import { openSqliteStore } from '../../../src/state/sqlite/store.js';
 import type { BatchCommit, OutboxEntry, PassLogEntry, StateStore } from '../../../src/state/types.js';
@@ -819,6 +819,70 @@ describe.skipIf(!ADMIN_URL)('PostgreSQL state store', () => {
       const results = await Promise.allSettled([a.leases.acquire(TTL), b.leases.acquire(TTL)]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       expect(results.filter((r) => r.status === 'rejected').map((r) => r.reason)).toEqual([expect.any(StateHeldError)]);
+    });
+  });
+
+  describe('transactions (src/state/postgres/pool.ts)', () => {
+    const serverError = (code: string): Error => Object.assign(new Error(`SQLSTATE ${code}`), { code });
+
+    it('runs a transaction again from the start after a serialization failure or a deadlock, rolling back the failed attempt', async () => {
+      const store = await open();
+      let calls = 0;
+      const result = await transaction(store.pool, async (sql) => {
+        calls++;
+        await sql.run('INSERT INTO watermarks (source_id, updated_at) VALUES ($1, $2)', [`attempt-${calls}`, '2026-12-01T00:00:00Z']);
+        if (calls === 1) throw serverError('40001');
+        if (calls === 2) throw serverError('40P01');
+        return 'done';
+      });
+      expect(result).toBe('done');
+      expect(calls).toBe(3);
+      expect(await store.getWatermark('attempt-1')).toBeNull();
+      expect(await store.getWatermark('attempt-2')).toBeNull();
+      expect(await store.getWatermark('attempt-3')).toBe('2026-12-01T00:00:00Z');
+    });
+
+    it('gives up after its attempts, and never retries another error', async () => {
+      const store = await open();
+      let calls = 0;
+      await expect(
+        transaction(
+          store.pool,
+          async () => {
+            calls++;
+            throw serverError('40001');
+          },
+          { attempts: 3 },
+        ),
+      ).rejects.toThrow('SQLSTATE 40001');
+      expect(calls).toBe(3);
+      calls = 0;
+      const duplicate = transaction(store.pool, async (sql) => {
+        calls++;
+        await sql.run("INSERT INTO watermarks (source_id, updated_at) VALUES ('d', 'x'), ('d', 'y')");
+      });
+      await expect(duplicate).rejects.toMatchObject({ code: '23505' });
+      expect(calls).toBe(1);
+    });
+
+    it('retries a real serialization failure of two SERIALIZABLE transactions', async () => {
+      const store = await open();
+      await store.commitBatch(batch({ roundRobin: new Map([['rr', 0]]) }));
+      // Both read the position, then both write it: the server lets one commit and fails the other with 40001.
+      const bump = () =>
+        transaction(
+          store.pool,
+          async (sql) => {
+            const row = await sql.one<{ position: number }>(`SELECT position FROM round_robin WHERE rule_id = 's/rr'`);
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            await sql.run(`UPDATE round_robin SET position = $1 WHERE rule_id = 's/rr'`, [(row?.position ?? 0) + 1]);
+          },
+          { isolation: 'serializable' },
+        );
+      await Promise.all([bump(), bump()]);
+      expect(await store.roundRobinPositions('s')).toEqual(new Map([['rr', 2]]));
+      expect(sqlState({ code: '40001' })).toBe('40001');
+      expect(sqlState(new Error('x'))).toBeUndefined();
     });
   });
 
