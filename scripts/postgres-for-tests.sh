@@ -37,7 +37,7 @@ fi
 # "15 main 5432 down postgres /var/lib/postgresql/15/main /var/log/…": the first cluster.
 cluster="$(pg_lsclusters --no-header 2>/dev/null | head -n 1 || true)"
 if [ -z "$cluster" ]; then
-  version="$(ls /usr/lib/postgresql | sort -V | tail -n 1)"
+  version="$(ls /usr/lib/postgresql 2>/dev/null | sort -V | tail -n 1 || true)"
   if [ -z "$version" ]; then
     say "no PostgreSQL server version under /usr/lib/postgresql"
     exit 1
@@ -48,10 +48,13 @@ if [ -z "$cluster" ]; then
 fi
 read -r version name port status _ <<<"$cluster"
 
-if [ "$status" != "online" ]; then
-  say "starting cluster $version/$name (port $port)"
-  as_root pg_ctlcluster "$version" "$name" start >&2
-fi
+case "$status" in
+  online*) ;;
+  *)
+    say "starting cluster $version/$name (port $port)"
+    as_root pg_ctlcluster "$version" "$name" start >&2
+    ;;
+esac
 
 for _ in $(seq 1 60); do
   if pg_isready -q -h 127.0.0.1 -p "$port"; then break; fi
