@@ -1,0 +1,85 @@
+import { describeAction } from '../../model/describe-action.js';
+import { PlannedAction } from '../../model/action.js';
+import type { AuditLogName, AuditQueue, PendingAuditRecord, QueuedAuditRecord, StoredAuditHead } from '../types.js';
+import { sqlOf, type Sql } from './pool.js';
+import type pg from 'pg';
+
+interface PendingRow {
+  seq: string;
+  log: AuditLogName;
+  event_id: string;
+  at: string;
+  data: QueuedAuditRecord['data'];
+}
+
+/** Runs a change to source state in one transaction, fenced by the store's lease. */
+export type PgWrite = <T>(fn: (sql: Sql) => Promise<T>) => Promise<T>;
+
+/**
+ * The PostgreSQL side of the audit queue (see SqliteAuditQueue): records are queued in the same
+ * transaction as what they record, and appended to the JSONL logs after, idempotently by event id.
+ * `data` is a `json` column: it comes back with its keys in the order they were written.
+ */
+export class PostgresAuditQueue implements AuditQueue {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly clock: () => Date,
+    private readonly write: PgWrite,
+  ) {}
+
+  /** Inside a caller's transaction. */
+  async enqueue(sql: Sql, events: readonly QueuedAuditRecord[]): Promise<void> {
+    for (const e of events) {
+      await sql.run('INSERT INTO audit_pending (log, event_id, at, data) VALUES ($1, $2, $3, $4::json) ON CONFLICT (log, event_id) DO NOTHING', [e.log, e.id, e.at, JSON.stringify(e.data)]);
+    }
+  }
+
+  /** What happened to an outbox entry, for the action log; inside the caller's transaction. */
+  async recordWrite(sql: Sql, outboxId: string, outcome: string, error?: string, previous?: Readonly<Record<string, string | null>>): Promise<void> {
+    const row = await sql.one<{ planned: unknown; attempts: number }>('SELECT planned, attempts FROM outbox WHERE id = $1', [outboxId]);
+    if (!row) return;
+    const planned = PlannedAction.parse(row.planned);
+    const at = this.clock().toISOString();
+    await this.enqueue(sql, [
+      {
+        log: 'actions',
+        // One record per attempt and outcome: retries are part of the story.
+        id: `${outboxId}:${row.attempts}:${outcome}:${at}`,
+        at,
+        data: {
+          kind: 'write',
+          actionId: outboxId,
+          ticket: { key: planned.target.ticketKey, source: planned.sourceId, number: planned.target.number },
+          rule: planned.ruleId,
+          action: describeAction(planned.action),
+          type: planned.action.type,
+          outcome,
+          attempt: row.attempts,
+          ...(error !== undefined ? { error } : {}),
+          ...(planned.action.type === 'assign' ? { values: { group: planned.action.group === '' ? null : planned.action.group, assignee: planned.action.assignee ?? null } } : {}),
+          ...(previous !== undefined ? { previous: { ...previous } } : {}),
+          ...(planned.reverts !== undefined ? { reverts: planned.reverts } : {}),
+        },
+      },
+    ]);
+  }
+
+  async pending(limit: number): Promise<PendingAuditRecord[]> {
+    const rows = await sqlOf(this.pool).rows<PendingRow>('SELECT seq, log, event_id, at, data FROM audit_pending ORDER BY seq LIMIT $1', [limit]);
+    return rows.map((r) => ({ seq: Number(r.seq), log: r.log, id: r.event_id, at: r.at, data: r.data }));
+  }
+
+  async markAppended(seqs: readonly number[], heads: ReadonlyMap<AuditLogName, StoredAuditHead>): Promise<void> {
+    await this.write(async (sql) => {
+      if (seqs.length > 0) await sql.run('DELETE FROM audit_pending WHERE seq = ANY($1::bigint[])', [seqs]);
+      for (const [log, head] of heads) {
+        await sql.run('INSERT INTO audit_heads (log, seq, hash) VALUES ($1, $2, $3) ON CONFLICT (log) DO UPDATE SET seq = excluded.seq, hash = excluded.hash', [log, head.seq, head.hash]);
+      }
+    });
+  }
+
+  async head(log: AuditLogName): Promise<StoredAuditHead | undefined> {
+    const row = await sqlOf(this.pool).one<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_heads WHERE log = $1', [log]);
+    return row ? { seq: Number(row.seq), hash: row.hash } : undefined;
+  }
+}
