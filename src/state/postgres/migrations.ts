@@ -188,6 +188,81 @@ export const migrations: readonly string[] = [
   -- full-text search), dedup and pattern history (rule_marks, duplicate_links, indexed_titles,
   -- resolved_tickets, pattern_events, pattern_problems, pattern_members). They go in migration 2.
   `,
+  `
+  -- Dedup and pattern history (src/state/postgres/history.ts; SQLite's migrations 3 and 10). The
+  -- similarity index is not here: its tables (and what SQLite keeps on the indexed doc — the
+  -- duplicate root and text cluster keys, sim_docs.root_key / cluster_key — and the indexed title,
+  -- indexed_titles) come with src/similarity/postgres-index.ts in a later migration.
+  --
+  -- What a rule did to a ticket, once: suggested, linked, a QA verdict (qa@…). plan: the evaluation
+  -- that set it; a plan whose writes are superseded or dead releases its marks (not QA verdicts).
+  CREATE TABLE rule_marks (
+    rule_id text COLLATE "C" NOT NULL,
+    subject_key text COLLATE "C" NOT NULL,
+    mark text COLLATE "C" NOT NULL,
+    plan text COLLATE "C",
+    created_at text COLLATE "C" NOT NULL,
+    PRIMARY KEY (rule_id, subject_key, mark)
+  );
+  CREATE INDEX rule_marks_subject ON rule_marks (subject_key, mark, rule_id);
+  CREATE INDEX rule_marks_plan ON rule_marks (plan);
+  -- Duplicate families: every duplicate points at the root, never at another duplicate.
+  CREATE TABLE duplicate_links (
+    ticket_key text COLLATE "C" PRIMARY KEY,
+    root_key text COLLATE "C" NOT NULL,
+    rule_id text COLLATE "C" NOT NULL,
+    plan text COLLATE "C",
+    linked_at text COLLATE "C" NOT NULL
+  );
+  CREATE INDEX duplicate_roots ON duplicate_links (root_key);
+  CREATE INDEX duplicate_plans ON duplicate_links (plan);
+  -- How each resolved/closed ticket was fixed (written when a ticket is indexed; a reopened
+  -- ticket's row is deleted). Notes are cut to 1,000 characters by the caller.
+  CREATE TABLE resolved_tickets (
+    key text COLLATE "C" PRIMARY KEY,
+    resolved_at text COLLATE "C" NOT NULL,
+    code text,
+    notes text
+  );
+  -- Each ticket counted once per pattern rule, in its group, at its creation time. details is
+  -- json, not jsonb: the evidence fields come back in the order the rule wrote them.
+  CREATE TABLE pattern_events (
+    rule_id text COLLATE "C" NOT NULL,
+    ticket_key text COLLATE "C" NOT NULL,
+    source_id text COLLATE "C" NOT NULL,
+    group_key text COLLATE "C" NOT NULL,
+    native_id text NOT NULL,
+    number text NOT NULL,
+    version text NOT NULL,
+    created_at text COLLATE "C" NOT NULL,
+    title text NOT NULL,
+    details json NOT NULL,
+    PRIMARY KEY (rule_id, ticket_key)
+  );
+  CREATE INDEX pattern_events_window ON pattern_events (rule_id, group_key, created_at);
+  CREATE INDEX pattern_events_first ON pattern_events (rule_id, created_at);
+  -- seq: insertion order, the tie-break of problems opened at one instant (SQLite's rowid).
+  CREATE TABLE pattern_problems (
+    seq bigserial NOT NULL UNIQUE,
+    correlation_key text COLLATE "C" PRIMARY KEY,
+    rule_id text COLLATE "C" NOT NULL,
+    source_id text COLLATE "C" NOT NULL,
+    group_key text COLLATE "C" NOT NULL,
+    group_values json NOT NULL,
+    generation integer NOT NULL,
+    status text COLLATE "C" NOT NULL CHECK (status IN ('open', 'closed')),
+    opened_at text COLLATE "C" NOT NULL,
+    trigger text NOT NULL
+  );
+  CREATE INDEX pattern_problems_group ON pattern_problems (rule_id, group_key, generation);
+  CREATE INDEX pattern_problems_open ON pattern_problems (source_id, status, opened_at, seq);
+  CREATE TABLE pattern_members (
+    correlation_key text COLLATE "C" NOT NULL,
+    rule_id text COLLATE "C" NOT NULL,
+    ticket_key text COLLATE "C" NOT NULL,
+    PRIMARY KEY (correlation_key, ticket_key)
+  );
+  `,
 ];
 
 /**

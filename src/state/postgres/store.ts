@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { PlannedAction } from '../../model/action.js';
-import type { HistoryChanges, HistoryStore } from '../../model/history.js';
+import { PlannedAction, planOf } from '../../model/action.js';
 import type { LifecycleVersion } from '../../model/lifecycle-version.js';
 import { isOpen, TicketStatus } from '../../model/ticket.js';
 import { thisProcess, type ProcessIdentity } from '../lease.js';
@@ -20,6 +19,7 @@ import type {
   TicketState,
 } from '../types.js';
 import { PostgresAuditQueue, type PgWrite } from './audit-queue.js';
+import { PostgresHistoryStore } from './history.js';
 import { PostgresStateLeases } from './lease.js';
 import { migrate } from './migrations.js';
 import { createPool, redactUrl, sqlOf, transaction, type PoolOptions, type Sql } from './pool.js';
@@ -30,10 +30,10 @@ import { PostgresRuleMarks, ruleIds } from './rule-marks.js';
  * and with the same behaviour; src/state/sqlite/store.ts explains the semantics, this file only
  * what differs. Not wired into the daemon or the configuration yet.
  *
- * Not implemented yet (they throw "not implemented in the PostgreSQL store yet: …"): the history
- * store (similarity index, dedup and pattern history — their tables are a later migration), and so
- * a batch carrying history changes. Until then no plan can have recorded marks, links or problems,
- * so releasing a plan's history (a superseded or dead write) has nothing to release.
+ * Not implemented yet (they throw "not implemented in the PostgreSQL store yet: …"): the similarity
+ * index (history.index, candidates, indexed, indexedCount, cluster), and so a batch whose history
+ * links duplicates (SQLite keeps a duplicate's root on its indexed doc). Rule marks, pattern events,
+ * problems and members commit with their batch; see src/state/postgres/history.ts.
  */
 
 interface OutboxRow {
@@ -143,44 +143,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   return new PostgresStateStore(pool, options.clock ?? (() => new Date()), redactUrl(url), options.identity ?? thisProcess());
 }
 
-function notImplemented(name: string): Error {
-  return new Error(`not implemented in the PostgreSQL store yet: ${name}`);
-}
-
-function hasHistory(changes: HistoryChanges | undefined): boolean {
-  return changes !== undefined && (changes.marks.length > 0 || changes.duplicates.length > 0 || changes.patternEvents.length > 0 || changes.problems.length > 0 || changes.members.length > 0);
-}
-
-/** The history store of a later step: every method throws until its tables exist. */
-function historyNotImplemented(): HistoryStore {
-  const no = (name: string) => async (): Promise<never> => {
-    throw notImplemented(`history.${name}`);
-  };
-  return {
-    index: no('index'),
-    candidates: no('candidates'),
-    indexed: no('indexed'),
-    indexedCount: no('indexedCount'),
-    cluster: no('cluster'),
-    committedTickets: no('committedTickets'),
-    duplicateRoot: no('duplicateRoot'),
-    hasDuplicates: no('hasDuplicates'),
-    hasMark: no('hasMark'),
-    markedBy: no('markedBy'),
-    patternEvent: no('patternEvent'),
-    patternEvents: no('patternEvents'),
-    countPatternEvents: no('countPatternEvents'),
-    firstPatternEventAt: no('firstPatternEventAt'),
-    latestProblem: no('latestProblem'),
-    members: no('members'),
-    openProblems: no('openProblems'),
-    setProblemStatus: no('setProblemStatus'),
-  };
-}
-
 export class PostgresStateStore implements StateStore {
   readonly outbox: OutboxStore;
-  readonly history: HistoryStore = historyNotImplemented();
+  readonly history: PostgresHistoryStore;
   readonly audit: PostgresAuditQueue;
   readonly leases: PostgresStateLeases;
   /** Who this store's outbox claims are by: one per store (a daemon, or a CLI command). */
@@ -204,6 +169,8 @@ export class PostgresStateStore implements StateStore {
         return fn(sql);
       });
     this.audit = new PostgresAuditQueue(pool, clock, this.write);
+    // TODO(similarity index): pass src/similarity/postgres-index.ts's PostgresIndexHooks (setRoot, clearRoot) here.
+    this.history = new PostgresHistoryStore(pool, clock, this.write);
     this.outbox = this.createOutbox();
   }
 
@@ -328,7 +295,6 @@ export class PostgresStateStore implements StateStore {
   }
 
   async commitBatch(batch: BatchCommit): Promise<void> {
-    if (hasHistory(batch.history)) throw notImplemented('commitBatch with history changes (dedup and pattern rules)');
     const now = this.nowIso();
     await this.write(async (sql) => {
       for (const action of batch.actions) {
@@ -401,6 +367,7 @@ export class PostgresStateStore implements StateStore {
           [batch.sourceId, versions.map((v) => v.key), versions.map((v) => v.version), versions.map((v) => v.updatedAt), versions.map((v) => JSON.stringify(v))],
         );
       }
+      if (batch.history) await this.history.apply(sql, batch.history);
       if (batch.audit) await this.audit.enqueue(sql, batch.audit);
       // Never backwards: the greater of the two ISO strings (byte order, COLLATE "C").
       if (batch.watermark) {
@@ -524,15 +491,18 @@ export class PostgresStateStore implements StateStore {
   }
 
   private createOutbox(): OutboxStore {
-    const { write, audit, ruleMarks, claimer } = this;
+    const { write, audit, ruleMarks, claimer, history } = this;
     const sql = this.sql;
     const nowIso = (): string => this.nowIso();
-    /**
-     * A write superseded or dead: what its plan recorded in history is released (SqliteHistoryStore.releasePlan),
-     * and a problem that could not be created is closed. Nothing to do until the history tables
-     * exist: commitBatch refuses history changes, so no plan has recorded anything.
-     */
-    const releasePlanOf = async (_sql: Sql, _id: string): Promise<void> => undefined;
+    /** A write superseded or dead: what its plan recorded in history is released, and a problem that could not be created is closed. */
+    const releasePlanOf = async (tx: Sql, id: string): Promise<void> => {
+      const row = await tx.one<{ planned: unknown }>('SELECT planned FROM outbox WHERE id = $1', [id]);
+      if (!row) return;
+      const planned = PlannedAction.parse(row.planned);
+      await history.releasePlan(tx, planOf(planned));
+      // A problem that could not be created is not open: the group may open a new one.
+      if (planned.action.type === 'create-problem') await history.closeProblem(tx, planned.action.correlationKey);
+    };
     return {
       /**
        * Claims and returns the entries ready to send, with the SQLite store's lane rules. Entries

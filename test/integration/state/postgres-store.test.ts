@@ -285,14 +285,23 @@ describe.skipIf(!ADMIN_URL)('PostgreSQL state store', () => {
       expect(await store.quarantineList({ sourceId: 'other' })).toEqual([]);
     });
 
-    it('refuses a batch with dedup or pattern history for now, committing nothing of it', async () => {
+    it('refuses a batch whose history links duplicates until the similarity index exists, committing nothing of it', async () => {
       const store = await open();
-      const history = { marks: [{ ruleId: 'd', key: 'k', mark: 'suggested', plan: undefined }], duplicates: [], patternEvents: [], problems: [], members: [] };
+      const history = {
+        marks: [{ ruleId: 'd', key: 'k', mark: 'suggested', plan: undefined }],
+        duplicates: [{ key: 'k', rootKey: 'r', ruleId: 'd', plan: undefined }],
+        patternEvents: [],
+        problems: [],
+        members: [],
+      };
       await expect(store.commitBatch(batch({ watermark: '2026-12-01T00:00:00Z', history }))).rejects.toThrow('not implemented in the PostgreSQL store yet');
       expect(await store.getWatermark('s')).toBeNull();
-      // Empty history is no history.
-      await store.commitBatch(batch({ watermark: '2026-12-01T00:00:00Z', history: { ...history, marks: [] } }));
+      expect(await store.history.hasMark('d', 'k', 'suggested')).toBe(false);
+      // Marks alone (no index involved) commit with the batch.
+      await store.commitBatch(batch({ watermark: '2026-12-01T00:00:00Z', history: { ...history, duplicates: [] } }));
       expect(await store.getWatermark('s')).toBe('2026-12-01T00:00:00Z');
+      expect(await store.history.hasMark('d', 'k', 'suggested')).toBe(true);
+      expect(await store.history.duplicateRoot('k')).toBeUndefined();
     });
   });
 

@@ -1,0 +1,313 @@
+import type pg from 'pg';
+import type { CandidateQuery, DuplicateCandidate, HistoryChanges, HistoryStore, IndexDoc, IndexedTicket, PatternEvent, PatternProblem, ResolvedRecord, SimilarityDoc } from '../../model/history.js';
+import type { PgWrite } from './audit-queue.js';
+import { sqlOf, type Sql } from './pool.js';
+
+/** What the PostgreSQL store cannot do yet, by name. */
+export function notImplemented(name: string): Error {
+  return new Error(`not implemented in the PostgreSQL store yet: ${name}`);
+}
+
+/**
+ * Where dedup history meets the similarity index (src/similarity/postgres-index.ts, written
+ * separately). SQLite keeps a duplicate's root on its indexed doc (sim_docs.root_key), set by
+ * SqliteHistoryStore.apply and cleared by SqliteHistoryStore.releasePlan; the PostgreSQL index will
+ * do the same through these two calls, inside the caller's transaction. Until it exists they throw
+ * (see {@link indexNotImplemented}), so a batch that links duplicates is refused whole, while one
+ * that only marks tickets or counts patterns commits.
+ */
+export interface PostgresIndexHooks {
+  /** A duplicate link committed: the indexed doc `key`, if it is indexed, gets `rootKey` as its root. */
+  setRoot(sql: Sql, key: string, rootKey: string): Promise<void>;
+  /** A duplicate link released with its plan: the indexed doc `key` (if indexed) has no root any more. */
+  clearRoot(sql: Sql, key: string): Promise<void>;
+}
+
+/** The hooks until the PostgreSQL similarity index exists: each call throws. */
+export const indexNotImplemented: PostgresIndexHooks = {
+  async setRoot() {
+    throw notImplemented('history changes that link duplicates (the similarity index keeps their roots)');
+  },
+  async clearRoot() {
+    throw notImplemented('releasing duplicate links (the similarity index keeps their roots)');
+  },
+};
+
+interface EventRow {
+  rule_id: string;
+  ticket_key: string;
+  source_id: string;
+  group_key: string;
+  native_id: string;
+  number: string;
+  version: string;
+  created_at: string;
+  title: string;
+  details: Record<string, string>;
+}
+
+interface ProblemRow {
+  correlation_key: string;
+  rule_id: string;
+  source_id: string;
+  group_key: string;
+  group_values: string[];
+  generation: number;
+  status: 'open' | 'closed';
+  opened_at: string;
+  trigger: string;
+}
+
+interface ResolvedRow {
+  key: string;
+  resolved_at: string;
+  code: string | null;
+  notes: string | null;
+}
+
+const EVENT_COLUMNS = 'rule_id, ticket_key, source_id, group_key, native_id, number, version, created_at, title, details';
+const PROBLEM_COLUMNS = 'correlation_key, rule_id, source_id, group_key, group_values, generation, status, opened_at, trigger';
+
+/**
+ * The PostgreSQL side of {@link HistoryStore}: duplicate families, rule marks, pattern history and
+ * resolutions, with SqliteHistoryStore's semantics and orderings (keys and ISO times are
+ * `COLLATE "C"`, so they order as in SQLite). Reads go to the pool; every change is fenced by the
+ * store's lease, either through `write` or inside the batch transaction that calls {@link apply}.
+ *
+ * The similarity index methods (index, candidates, indexed, indexedCount, cluster) throw until
+ * src/similarity/postgres-index.ts exists. TODO(similarity index): `index` writes the indexed doc,
+ * its title and, through {@link keepResolution}, its resolution; `candidates` and `indexed` read
+ * resolutions through {@link resolutions}; `cluster` keeps the cluster key on the indexed doc (as
+ * SqliteHistoryStore.cluster does with sim_docs.cluster_key).
+ */
+export class PostgresHistoryStore implements HistoryStore {
+  private readonly sql: Sql;
+
+  constructor(
+    pool: pg.Pool,
+    private readonly clock: () => Date,
+    /** Runs a change in one transaction fenced by the store's lease. */
+    private readonly write: PgWrite,
+    private readonly indexHooks: PostgresIndexHooks = indexNotImplemented,
+  ) {
+    this.sql = sqlOf(pool);
+  }
+
+  // TODO(similarity index): index, candidates, indexed, indexedCount and cluster belong to
+  // src/similarity/postgres-index.ts.
+  async index(_doc: IndexDoc): Promise<void> {
+    throw notImplemented('history.index');
+  }
+
+  async candidates(_query: CandidateQuery): Promise<DuplicateCandidate[]> {
+    throw notImplemented('history.candidates');
+  }
+
+  async indexed(_key: string): Promise<IndexedTicket | undefined> {
+    throw notImplemented('history.indexed');
+  }
+
+  async indexedCount(): Promise<number> {
+    throw notImplemented('history.indexedCount');
+  }
+
+  async cluster(_doc: SimilarityDoc & { title: string }, _options: { threshold: number; createdAfter: string }): Promise<{ key: string; number: string }> {
+    throw notImplemented('history.cluster');
+  }
+
+  /**
+   * Keeps (or, when absent, removes) a ticket's resolution: what SqliteHistoryStore.index does
+   * besides indexing. Inside the caller's transaction; for the similarity index's `index`.
+   */
+  async keepResolution(sql: Sql, key: string, resolved: ResolvedRecord | undefined): Promise<void> {
+    // A reopened ticket's old fix is no fix: only what the latest version says is kept.
+    if (resolved) {
+      await sql.run(
+        `INSERT INTO resolved_tickets (key, resolved_at, code, notes) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (key) DO UPDATE SET resolved_at = excluded.resolved_at, code = excluded.code, notes = excluded.notes`,
+        [key, resolved.resolvedAt, resolved.code ?? null, resolved.notes ?? null],
+      );
+    } else {
+      await sql.run('DELETE FROM resolved_tickets WHERE key = $1', [key]);
+    }
+  }
+
+  /** The resolutions kept for these tickets (those without one are absent): for `candidates` and `indexed`. */
+  async resolutions(keys: readonly string[], sql: Sql = this.sql): Promise<Map<string, ResolvedRecord>> {
+    if (keys.length === 0) return new Map();
+    const rows = await sql.rows<ResolvedRow>('SELECT key, resolved_at, code, notes FROM resolved_tickets WHERE key = ANY($1::text[])', [[...keys]]);
+    return new Map(rows.map((row) => [row.key, { resolvedAt: row.resolved_at, ...(row.code !== null ? { code: row.code } : {}), ...(row.notes !== null ? { notes: row.notes } : {}) }]));
+  }
+
+  async committedTickets(keys: readonly string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await this.sql.rows<{ key: string }>('SELECT key FROM tickets WHERE key = ANY($1::text[])', [[...keys]]);
+    const known = new Set(rows.map((r) => r.key));
+    return new Set(keys.filter((key) => known.has(key)));
+  }
+
+  async duplicateRoot(key: string): Promise<string | undefined> {
+    return (await this.sql.one<{ root_key: string }>('SELECT root_key FROM duplicate_links WHERE ticket_key = $1', [key]))?.root_key;
+  }
+
+  async hasDuplicates(key: string): Promise<boolean> {
+    return (await this.sql.one('SELECT 1 AS one FROM duplicate_links WHERE root_key = $1 LIMIT 1', [key])) !== undefined;
+  }
+
+  async hasMark(ruleId: string, key: string, mark: string): Promise<boolean> {
+    return (await this.sql.one('SELECT 1 AS one FROM rule_marks WHERE rule_id = $1 AND subject_key = $2 AND mark = $3', [ruleId, key, mark])) !== undefined;
+  }
+
+  /** The first mark in the order given that some rule set; of several rules, the least rule id (SQLite's index order). */
+  async markedBy(key: string, marks: readonly string[]): Promise<string | undefined> {
+    for (const mark of marks) {
+      const row = await this.sql.one<{ rule_id: string }>('SELECT rule_id FROM rule_marks WHERE subject_key = $1 AND mark = $2 ORDER BY rule_id LIMIT 1', [key, mark]);
+      if (row) return row.rule_id;
+    }
+    return undefined;
+  }
+
+  /**
+   * A plan whose writes were superseded (someone changed the ticket) or died: what its dedup rules
+   * recorded did not happen, so the next version of the ticket is judged afresh (see
+   * SqliteHistoryStore.releasePlan). Inside the caller's transaction.
+   */
+  async releasePlan(sql: Sql, plan: string): Promise<void> {
+    const links = await sql.rows<{ ticket_key: string }>('SELECT ticket_key FROM duplicate_links WHERE plan = $1 ORDER BY ticket_key', [plan]);
+    for (const { ticket_key } of links) await this.indexHooks.clearRoot(sql, ticket_key);
+    await sql.run('DELETE FROM duplicate_links WHERE plan = $1', [plan]);
+    // A verdict stays given (it is in the QA log); what a plan was to write is released.
+    // lower(): SQLite's `NOT LIKE 'qa@%'` ignores ASCII case.
+    await sql.run(`DELETE FROM rule_marks WHERE plan = $1 AND NOT starts_with(lower(mark), 'qa@')`, [plan]);
+  }
+
+  async patternEvent(ruleId: string, ticketKey: string): Promise<PatternEvent | undefined> {
+    const row = await this.sql.one<EventRow>(`SELECT ${EVENT_COLUMNS} FROM pattern_events WHERE rule_id = $1 AND ticket_key = $2`, [ruleId, ticketKey]);
+    return row ? toEvent(row) : undefined;
+  }
+
+  async patternEvents(ruleId: string, groupKey: string, from: string, to: string): Promise<PatternEvent[]> {
+    const rows = await this.sql.rows<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM pattern_events WHERE rule_id = $1 AND group_key = $2 AND created_at >= $3 AND created_at < $4 ORDER BY created_at, ticket_key`,
+      [ruleId, groupKey, from, to],
+    );
+    return rows.map(toEvent);
+  }
+
+  async countPatternEvents(ruleId: string, groupKey: string, from: string, to: string): Promise<number> {
+    const row = await this.sql.one<{ n: number }>('SELECT count(*)::int AS n FROM pattern_events WHERE rule_id = $1 AND group_key = $2 AND created_at >= $3 AND created_at < $4', [
+      ruleId,
+      groupKey,
+      from,
+      to,
+    ]);
+    return row?.n ?? 0;
+  }
+
+  async firstPatternEventAt(ruleId: string): Promise<string | undefined> {
+    return (await this.sql.one<{ at: string | null }>('SELECT min(created_at) AS at FROM pattern_events WHERE rule_id = $1', [ruleId]))?.at ?? undefined;
+  }
+
+  async latestProblem(ruleId: string, groupKey: string): Promise<PatternProblem | undefined> {
+    const row = await this.sql.one<ProblemRow>(`SELECT ${PROBLEM_COLUMNS} FROM pattern_problems WHERE rule_id = $1 AND group_key = $2 ORDER BY generation DESC, seq DESC LIMIT 1`, [ruleId, groupKey]);
+    return row ? toProblem(row) : undefined;
+  }
+
+  async members(correlationKey: string): Promise<PatternEvent[]> {
+    const rows = await this.sql.rows<EventRow>(
+      `SELECT ${EVENT_COLUMNS.split(', ')
+        .map((c) => `e.${c}`)
+        .join(', ')} FROM pattern_members m JOIN pattern_events e ON e.rule_id = m.rule_id AND e.ticket_key = m.ticket_key
+        WHERE m.correlation_key = $1 ORDER BY e.created_at, e.ticket_key`,
+      [correlationKey],
+    );
+    return rows.map(toEvent);
+  }
+
+  /** Open problems of the source, oldest first; problems opened at one instant in the order they were recorded. */
+  async openProblems(sourceId: string): Promise<PatternProblem[]> {
+    const rows = await this.sql.rows<ProblemRow>(`SELECT ${PROBLEM_COLUMNS} FROM pattern_problems WHERE source_id = $1 AND status = 'open' ORDER BY opened_at, seq`, [sourceId]);
+    return rows.map(toProblem);
+  }
+
+  async setProblemStatus(correlationKey: string, status: PatternProblem['status']): Promise<void> {
+    await this.write((sql) => sql.run('UPDATE pattern_problems SET status = $1 WHERE correlation_key = $2', [status, correlationKey]));
+  }
+
+  /** A problem that could not be created is not open: the group may open a new one. Inside the caller's transaction. */
+  async closeProblem(sql: Sql, correlationKey: string): Promise<void> {
+    await sql.run(`UPDATE pattern_problems SET status = 'closed' WHERE correlation_key = $1`, [correlationKey]);
+  }
+
+  /** A batch's history changes (SqliteHistoryStore.apply), inside the batch's transaction. */
+  async apply(sql: Sql, changes: HistoryChanges): Promise<void> {
+    const now = this.clock().toISOString();
+    for (const m of changes.marks) {
+      await sql.run('INSERT INTO rule_marks (rule_id, subject_key, mark, plan, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [m.ruleId, m.key, m.mark, m.plan ?? null, now]);
+    }
+    for (const d of changes.duplicates) {
+      await sql.run('INSERT INTO duplicate_links (ticket_key, root_key, rule_id, plan, linked_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
+        d.key,
+        d.rootKey,
+        d.ruleId,
+        d.plan ?? null,
+        now,
+      ]);
+      // TODO(similarity index): SqliteHistoryStore.apply sets the root on the indexed doc (if indexed).
+      await this.indexHooks.setRoot(sql, d.key, d.rootKey);
+    }
+    for (const e of changes.patternEvents) {
+      await sql.run(`INSERT INTO pattern_events (${EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::json) ON CONFLICT DO NOTHING`, [
+        e.ruleId,
+        e.ticketKey,
+        e.sourceId,
+        e.groupKey,
+        e.nativeId,
+        e.number,
+        e.version,
+        e.createdAt,
+        e.title,
+        JSON.stringify(e.details),
+      ]);
+    }
+    for (const p of changes.problems) {
+      await sql.run(
+        `INSERT INTO pattern_problems (${PROBLEM_COLUMNS}) VALUES ($1, $2, $3, $4, $5::json, $6, $7, $8, $9)
+         ON CONFLICT (correlation_key) DO UPDATE SET status = excluded.status`,
+        [p.correlationKey, p.ruleId, p.sourceId, p.groupKey, JSON.stringify(p.groupValues), p.generation, p.status, p.openedAt, p.trigger],
+      );
+    }
+    for (const m of changes.members) {
+      await sql.run('INSERT INTO pattern_members (correlation_key, rule_id, ticket_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [m.correlationKey, m.ruleId, m.ticketKey]);
+    }
+  }
+}
+
+function toEvent(row: EventRow): PatternEvent {
+  return {
+    ruleId: row.rule_id,
+    ticketKey: row.ticket_key,
+    sourceId: row.source_id,
+    groupKey: row.group_key,
+    nativeId: row.native_id,
+    number: row.number,
+    version: row.version,
+    createdAt: row.created_at,
+    title: row.title,
+    details: row.details,
+  };
+}
+
+function toProblem(row: ProblemRow): PatternProblem {
+  return {
+    correlationKey: row.correlation_key,
+    ruleId: row.rule_id,
+    sourceId: row.source_id,
+    groupKey: row.group_key,
+    groupValues: row.group_values,
+    generation: row.generation,
+    status: row.status,
+    openedAt: row.opened_at,
+    trigger: row.trigger,
+  };
+}
