@@ -127,7 +127,7 @@ export class AuditTrail {
     for (;;) {
       // Before anything is appended: a daemon taken over must not interleave lines with the new
       // holder (its markAppended would be refused only after the append).
-      this.store.leases.fence?.();
+      await this.store.leases.fence?.();
       const pending = await this.store.audit.pending(BATCH);
       // Leftovers of a crashed flush are adopted first; then the batch is read again.
       if (await this.check(async () => pending)) continue;

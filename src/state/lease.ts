@@ -59,8 +59,11 @@ export interface StateLeases {
   acquire(request: LeaseRequest): Promise<StateLease>;
   /** The current or last holder, if the state was ever leased. Read-only: safe beside a daemon. */
   current(): Promise<LeaseRecord | undefined>;
-  /** Throws StateLeaseLostError when this store took a lease that is no longer current (no lease taken: no-op). */
-  fence?(): void;
+  /**
+   * Throws (or rejects with) StateLeaseLostError when this store took a lease that is no longer
+   * current (no lease taken: no-op). SQLite checks its file synchronously; PostgreSQL asks the server.
+   */
+  fence?(): void | Promise<void>;
 }
 
 /** What a process is, for the lease row and for telling whether a holder on this host is gone. */

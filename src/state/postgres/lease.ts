@@ -99,6 +99,11 @@ export class PostgresStateLeases implements StateLeases {
    * still the current one (and keeps the row share-locked until the commit). A store that never
    * took a lease (admin commands, tests) is not fenced.
    */
+  /** Outside a transaction (the audit trail, before it appends to its files): the same check, on the pool. */
+  async fence(): Promise<void> {
+    if (this.held) await this.assertCurrent(sqlOf(this.pool), this.held.token, this.held.holderId, false);
+  }
+
   async fenceIn(sql: Sql): Promise<void> {
     if (this.held) await this.assertCurrent(sql, this.held.token, this.held.holderId, true);
   }

@@ -786,6 +786,9 @@ describe.skipIf(!ADMIN_URL)('PostgreSQL state store', () => {
       await successor.leases.acquire(TTL);
 
       await expect(paused.commitBatch(batch({ watermark: '2026-12-02T00:00:00.000Z' }))).rejects.toBeInstanceOf(StateLeaseLostError);
+      // What the audit trail asks before appending to its files, outside any transaction.
+      await expect(paused.leases.fence()).rejects.toBeInstanceOf(StateLeaseLostError);
+      await expect(successor.leases.fence()).resolves.toBeUndefined();
       await expect(paused.outbox.markAttempt('a1')).rejects.toThrow(/lost the lock on state .*held by pid 202 on host h .*token 2, ours was 1/);
       await expect(paused.outbox.due('s', new Date(now), 10)).rejects.toBeInstanceOf(StateLeaseLostError);
       await expect(paused.outbox.markDone('a1', { outcome: 'sent', ref: undefined })).rejects.toBeInstanceOf(StateLeaseLostError);
