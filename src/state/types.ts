@@ -232,6 +232,8 @@ export interface StateStore {
   roundRobinPositions(sourceId: string): Promise<Map<string, number>>;
   commitBatch(batch: BatchCommit): Promise<void>;
   quarantineList(filter?: { sourceId?: string; status?: QuarantineStatus }): Promise<QuarantineEntry[]>;
+  /** How many entries `quarantineList` would return, without reading them. */
+  quarantineCount(filter?: { sourceId?: string; status?: QuarantineStatus }): Promise<number>;
   /** Marks entries (one, or every open one) to be re-read and re-mapped on the source's next pass. */
   quarantineRetry(filter: { id?: number; sourceId?: string }): Promise<number>;
   /** Records the outcome of a retry: resolved when the record now maps. */

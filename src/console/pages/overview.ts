@@ -25,7 +25,7 @@ export function registerOverview({ app, view, context }: ConsoleRoutes): void {
         state.store.getWatermark(source.id),
         state.store.outbox.counts(source.id),
         state.store.outbox.discardedCount(source.id),
-        state.store.quarantineList({ sourceId: source.id, status: 'open' }),
+        state.store.quarantineCount({ sourceId: source.id, status: 'open' }),
         state.store.recentPasses({ sourceId: source.id, limit: RECENT_PASSES }),
       ]);
       passes.push(...recent.map((p) => ({ ...p, mode: state.mode })));
@@ -53,7 +53,7 @@ export function registerOverview({ app, view, context }: ConsoleRoutes): void {
             ${counts.dead - discarded > 0 ? html`<a class="bad" href="/outbox?status=dead&source=${encodeURIComponent(source.id)}">${counts.dead - discarded}</a>` : '0'}
             ${discarded > 0 ? html`<br /><span class="muted">${discarded} discarded</span>` : ''}
           </td>
-          <td class="num">${quarantined.length > 0 ? html`<a class="warn" href="/quarantine?source=${encodeURIComponent(source.id)}">${quarantined.length}</a>` : '0'}</td>
+          <td class="num">${quarantined > 0 ? html`<a class="warn" href="/quarantine?source=${encodeURIComponent(source.id)}">${quarantined}</a>` : '0'}</td>
         </tr>`,
       );
     }

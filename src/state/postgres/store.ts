@@ -380,6 +380,14 @@ export class PostgresStateStore implements StateStore {
     });
   }
 
+  async quarantineCount(filter: { sourceId?: string; status?: QuarantineStatus } = {}): Promise<number> {
+    const row = await this.sql.one<{ n: string }>('SELECT count(*) AS n FROM quarantine WHERE ($1::text IS NULL OR source_id = $1) AND ($2::text IS NULL OR status = $2)', [
+      filter.sourceId ?? null,
+      filter.status ?? null,
+    ]);
+    return Number(row?.n ?? 0);
+  }
+
   async quarantineList(filter: { sourceId?: string; status?: QuarantineStatus } = {}): Promise<QuarantineEntry[]> {
     const rows = await this.sql.rows<QuarantineRow>('SELECT * FROM quarantine WHERE ($1::text IS NULL OR source_id = $1) AND ($2::text IS NULL OR status = $2) ORDER BY id', [
       filter.sourceId ?? null,

@@ -201,6 +201,9 @@ export class SqliteStateStore implements StateStore {
       quarantineList: db.prepare<[string | null, string | null, string | null, string | null], QuarantineRow>(
         'SELECT * FROM quarantine WHERE (? IS NULL OR source_id = ?) AND (? IS NULL OR status = ?) ORDER BY id',
       ),
+      quarantineCount: db
+        .prepare<[string | null, string | null, string | null, string | null], number>('SELECT count(*) FROM quarantine WHERE (? IS NULL OR source_id = ?) AND (? IS NULL OR status = ?)')
+        .pluck(true),
       quarantineRetry: db.prepare<[number | null, number | null, string | null, string | null]>(
         `UPDATE quarantine SET status = 'retry' WHERE status = 'open' AND native_id IS NOT NULL AND (? IS NULL OR id = ?) AND (? IS NULL OR source_id = ?)`,
       ),
@@ -384,6 +387,12 @@ export class SqliteStateStore implements StateStore {
       if (batch.audit) this.audit.enqueue(batch.audit);
       if (batch.watermark) this.stmts.setWatermark.run(batch.sourceId, batch.watermark);
     });
+  }
+
+  async quarantineCount(filter: { sourceId?: string; status?: QuarantineStatus } = {}): Promise<number> {
+    const source = filter.sourceId ?? null;
+    const status = filter.status ?? null;
+    return this.stmts.quarantineCount.get(source, source, status, status) ?? 0;
   }
 
   async quarantineList(filter: { sourceId?: string; status?: QuarantineStatus } = {}): Promise<QuarantineEntry[]> {

@@ -270,6 +270,9 @@ describe.skipIf(!ADMIN_URL)('PostgreSQL state store', () => {
         [undefined, 'no id', 'open'],
       ]);
       expect(listed[0]?.raw).toEqual({ id: '1', text: 'a\u0000b' });
+      expect(await store.quarantineCount()).toBe(3);
+      expect(await store.quarantineCount({ sourceId: 's', status: 'open' })).toBe(3);
+      expect(await store.quarantineCount({ sourceId: 'other' })).toBe(0);
       expect(listed[0]?.createdAt).toBe(new Date(T0).toISOString());
       // Only records with an id can be re-read.
       expect(await store.quarantineRetry({ sourceId: 's' })).toBe(1);
