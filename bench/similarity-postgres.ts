@@ -78,6 +78,20 @@ async function main(): Promise<void> {
     const againMs = performance.now() - t1;
     for (const d of again) memory?.upsert(d);
     console.log(`re-upserts (new versions of existing keys, 4 concurrent): ${Math.round(again.length / (againMs / 1000))}/s`);
+    // The same 1,000 again (version 3) in ONE transaction on one client, as a store's batch commit would run them.
+    const client = await pool.connect();
+    const t2 = performance.now();
+    await client.query('BEGIN');
+    const inBatch = new PostgresCandidateIndex(client);
+    for (const d of again) await inBatch.upsert({ ...d, version: '3' });
+    await client.query('COMMIT');
+    const batchMs = performance.now() - t2;
+    client.release();
+    for (const d of again) memory?.upsert({ ...d, version: '3' });
+    console.log(`re-upserts in one transaction of 1,000: ${Math.round(again.length / (batchMs / 1000))}/s`);
+    const t3 = performance.now();
+    await writer.refreshHints();
+    console.log(`refreshHints (every stored self-score recomputed; upsert runs it when the index doubles): ${Math.round(performance.now() - t3)} ms`);
     const sizes = (
       await pool.query(
         `SELECT pg_size_pretty(pg_total_relation_size('similarity_postings')) AS postings, pg_size_pretty(pg_total_relation_size('similarity_docs')) AS docs,

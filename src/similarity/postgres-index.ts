@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS similarity_meta (
   id smallint PRIMARY KEY CHECK (id = 1),
   doc_count integer NOT NULL,
   title_len_sum bigint NOT NULL,
-  body_len_sum bigint NOT NULL
+  body_len_sum bigint NOT NULL,
+  hint_count integer NOT NULL DEFAULT 0
 );
 INSERT INTO similarity_meta (id, doc_count, title_len_sum, body_len_sum) VALUES (1, 0, 0, 0) ON CONFLICT (id) DO NOTHING;
 CREATE TABLE IF NOT EXISTS similarity_terms (
@@ -96,6 +97,8 @@ export const schemaSql = POSTGRES_SIMILARITY_SCHEMA_SQL;
 
 const DEFAULT_MAX_POSTINGS = 30_000;
 const DEFAULT_RESCORE_LIMIT = 200;
+/** Below this many tickets stored self-scores are not refreshed (a query there re-scores about everything anyway). */
+const HINT_REFRESH_MIN = 64;
 
 type Row = Record<string, unknown>;
 
@@ -191,7 +194,7 @@ export class PostgresCandidateIndex {
       // 1: lock the meta row (serialising upserts), the previous version, the document frequencies of the new terms.
       const head = (
         await db.query(
-          `SELECT m.doc_count, m.title_len_sum, m.body_len_sum, d.id, d.source_id, d.created_ms, d.term_ids, d.title_len, d.body_len, t.id AS term_id, t.term, t.df
+          `SELECT m.doc_count, m.title_len_sum, m.body_len_sum, m.hint_count, d.id, d.source_id, d.created_ms, d.term_ids, d.title_len, d.body_len, t.id AS term_id, t.term, t.df
              FROM similarity_meta m LEFT JOIN similarity_docs d ON d.key = $1 LEFT JOIN similarity_terms t ON t.term = ANY($2::text[])
             WHERE m.id = 1 FOR UPDATE OF m`,
           [doc.key, distinct],
@@ -274,7 +277,26 @@ export class PostgresCandidateIndex {
           selfHint,
         ],
       );
+      // Stored self-scores drift as the corpus grows (early tickets were weighed against a small one):
+      // all are recomputed with the document frequencies of now each time the index doubles.
+      if (countAfter >= HINT_REFRESH_MIN && countAfter >= 2 * num(first.hint_count)) await this.refreshHints(db);
     });
+  }
+
+  /**
+   * Recomputes every ticket's stored self-score (which only ranks the partial scores of a bounded
+   * query) with the document frequencies of now; upsert runs it each time the index doubles in size.
+   */
+  async refreshHints(db: PgQueryable = this.db): Promise<void> {
+    await db.query(
+      `WITH h AS (
+         SELECT d.id, sum(power(ln(1 + (m.doc_count - t.df + 0.5) / (t.df + 0.5)), $1::float8) * u.w * u.w) AS hint
+           FROM similarity_meta m CROSS JOIN similarity_docs d CROSS JOIN LATERAL unnest(d.term_ids, d.weights) AS u(id, w) JOIN similarity_terms t ON t.id = u.id
+          WHERE m.id = 1 GROUP BY d.id),
+       m AS (UPDATE similarity_meta SET hint_count = doc_count WHERE id = 1)
+       UPDATE similarity_docs d SET self_hint = h.hint FROM h WHERE d.id = h.id`,
+      [this.params.idfPower],
+    );
   }
 
   /** Best first; the memory index's candidates and scores (exactly, when the bounds are not reached). */
@@ -349,9 +371,10 @@ export class PostgresCandidateIndex {
     const bounded = Number.isFinite(this.rescoreLimit);
     const params: unknown[] = [read, coef, sources, after, before, selfId ?? null];
     const p = (value: unknown): string => `$${params.push(value)}`;
-    // Bounded: the partial scores (read terms only) ranked as the final score would rank them, with
-    // the ticket's stored self-score (idf of its upsert) for the length normalisation and the
-    // recency prior; field matches are not counted. The best `rescoreLimit` are re-scored.
+    // Bounded: the partial scores (read terms only) ranked as the final score would rank them: the
+    // text score with the ticket's stored self-score (see refreshHints) for the normalisation,
+    // raised by the matched field weights (combineScore), times the recency prior. The best
+    // `rescoreLimit` are re-scored.
     let top = 'SELECT doc_id FROM partial';
     if (bounded) {
       const qSelf = p(self);
@@ -359,9 +382,15 @@ export class PostgresCandidateIndex {
       const weight = p(recency.weight > 0 ? recency.weight : 0);
       const half = p(recency.weight > 0 ? Math.max(recency.halfLifeDays, 1e-9) : 1);
       const at = p(queryMs);
+      const text = `least(1, pa.partial / sqrt(greatest(${qSelf}::float8 * CASE WHEN h.self_hint > ${qSelf}::float8 THEN (1 - ${slope}::float8) * ${qSelf}::float8 + ${slope}::float8 * h.self_hint ELSE h.self_hint END, 1e-300)))`;
+      const gaps = Object.entries(weights).flatMap(([f, w]) => {
+        const v = normField(q.doc.fields[f]);
+        const clamped = Math.min(1, Math.max(0, w));
+        return v === undefined || clamped === 0 ? [] : [`CASE WHEN h.fields_norm ->> ${p(f)}::text = ${p(v)}::text THEN ${p(1 - clamped)}::float8 ELSE 1 END`];
+      });
+      const combined = gaps.length === 0 ? text : `(1 - (1 - ${text}) * ${gaps.join(' * ')})`;
       top = `SELECT pa.doc_id FROM partial pa JOIN similarity_docs h ON h.id = pa.doc_id
-         ORDER BY pa.partial / sqrt(greatest(${qSelf}::float8 * CASE WHEN h.self_hint > ${qSelf}::float8 THEN (1 - ${slope}::float8) * ${qSelf}::float8 + ${slope}::float8 * h.self_hint ELSE h.self_hint END, 1e-300))
-                  * (1 - ${weight}::float8 + ${weight}::float8 * power(2::float8, -greatest(0, ${at}::float8 - h.created_ms) / 86400000.0 / ${half}::float8)) DESC, pa.doc_id
+         ORDER BY ${combined} * (1 - ${weight}::float8 + ${weight}::float8 * power(2::float8, greatest(-1000, -greatest(0, ${at}::float8 - h.created_ms) / 86400000.0 / ${half}::float8))) DESC, pa.doc_id
          LIMIT ${p(this.rescoreLimit)}::bigint`;
     }
     const equalJoin = equal ? `JOIN similarity_docs e ON e.id = p.doc_id AND e.fields_norm @> ${p(JSON.stringify(equal))}::jsonb` : '';

@@ -156,11 +156,13 @@ describe.skipIf(!ADMIN_URL)('PostgresCandidateIndex', () => {
       );
       expect(found).toBeGreaterThan(compared * 5);
       expect(identical).toBe(compared);
+      // The default bounds (postings budget, 200 re-scored) lose nothing at this size: the ranking of partial scores counts field matches and recency.
+      expect(boundedEqual).toBeGreaterThanOrEqual(Math.floor(compared * 0.98));
     }, 120_000);
 
     it('honours source, window, exclusion, equalFields, mask and the recency prior as the memory index does', async () => {
       await resetSchema(pool);
-      const { exact } = indexes();
+      const { exact, bounded } = indexes();
       const memory = new MemoryCandidateIndex();
       const all = loadHadoop(HADOOP_DIR).docs.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.key.localeCompare(b.key));
       const docs = all.filter((_, i) => i % 20 === 0).slice(0, 300);
@@ -205,6 +207,7 @@ describe.skipIf(!ADMIN_URL)('PostgresCandidateIndex', () => {
           if (expected.length > 0) nonEmpty++;
           const actual = await exact.query(q);
           expectSame(actual, expected);
+          expectSame(await bounded.query(q), expected);
           expect(actual.some((c) => c.key === q.doc.key)).toBe(false);
           expect(actual.every((c) => (q.sourceIds ?? [q.doc.sourceId]).includes(c.sourceId))).toBe(true);
           if (q.createdAfter) expect(actual.every((c) => c.createdAt >= (q.createdAfter ?? '') && c.createdAt < q.createdBefore)).toBe(true);
