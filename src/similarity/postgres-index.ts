@@ -23,13 +23,17 @@ import type { Candidate, CandidateQuery, IndexedDoc, SimilarityDoc } from './typ
  *
  * A query reads the postings of its most telling terms (query weight × idf, highest first) while
  * their document frequencies fit `maxPostingsPerQuery` (the first is always read; a term that would
- * overrun is skipped, a later smaller one may still fit), sums the partial scores in SQL, and
- * re-scores exactly, in TypeScript, the `rescoreLimit` best partial scores with their full stored
- * vectors and current document frequencies: 2 round trips. With both bounds `Infinity` every
- * ticket sharing a term is scored: the memory index's result exactly.
+ * overrun is skipped, a later smaller one may still fit), sums the partial scores in SQL, ranks
+ * them as the final score would (the ticket's stored self-score — `self_hint`, recomputed each
+ * time the index doubles — for the length normalisation, matched field weights, recency prior) and
+ * re-scores exactly, in TypeScript, the `rescoreLimit` best with their full stored vectors and the
+ * current document frequencies: 2 round trips. With both bounds `Infinity` every ticket sharing a
+ * term is scored: the memory index's result exactly (bit for bit in the tests).
+ * Measured (bench/similarity-postgres.ts, 10k desk tickets, 300 queries, loaded 2-core machine):
+ * defaults 20 queries/s (p50 47 ms) with the exhaustive top 10 in 300/300 queries; exhaustive 2/s.
  *
- * Methods are async (a round trip each). `upsert` runs several statements: give the index a client
- * inside a transaction (the store's), or a `transaction` option that runs one on a pool.
+ * Methods are async. `upsert` is a locked read then one statement: give the index a client inside
+ * a transaction (the store's), or a `transaction` option that runs one on a pool.
  */
 export interface PgQueryable {
   query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
@@ -41,7 +45,8 @@ export interface PostgresIndexOptions {
   maxPostingsPerQuery?: number;
   /**
    * How many tickets are re-scored exactly, the best by partial score (read terms only, normalised by
-   * the ticket's self-score of its upsert time, times the recency prior); default 200. `Infinity`: every ticket read.
+   * the ticket's stored self-score, raised by matched field weights, times the recency prior);
+   * default 200. `Infinity`: every ticket read.
    */
   rescoreLimit?: number;
   /** Runs an upsert's statements in one transaction (e.g. on a pool); default: on the client as given (the caller's transaction). */
