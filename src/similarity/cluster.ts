@@ -39,3 +39,28 @@ export function assignCluster(index: CandidateIndex, doc: SimilarityDoc, options
   index.setCluster(doc.key, clusterKey);
   return { clusterKey, via };
 }
+
+/** What {@link assignClusterAsync} needs of an index: PostgresCandidateIndex's async query, upsert and setCluster. */
+export interface AsyncClusterIndex {
+  query(q: Parameters<CandidateIndex['query']>[0]): Promise<Candidate[]>;
+  upsert(doc: SimilarityDoc): Promise<void>;
+  setCluster(key: string, clusterKey: string): Promise<void>;
+}
+
+/** {@link assignCluster} on an async index (PostgresCandidateIndex): the same query, threshold and leader. */
+export async function assignClusterAsync(index: AsyncClusterIndex, doc: SimilarityDoc, options: ClusterOptions): Promise<ClusterAssignment> {
+  const [best] = await index.query({
+    doc,
+    createdBefore: doc.createdAt,
+    createdAfter: options.createdAfter,
+    sourceIds: options.sourceIds,
+    equalFields: options.equalFields,
+    fieldWeights: options.fieldWeights,
+    limit: 1,
+  });
+  const via = best && best.score >= options.threshold ? best : undefined;
+  const clusterKey = via ? (via.clusterKey ?? via.key) : doc.key;
+  await index.upsert(doc);
+  await index.setCluster(doc.key, clusterKey);
+  return { clusterKey, via };
+}

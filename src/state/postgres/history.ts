@@ -1,20 +1,27 @@
 import type pg from 'pg';
-import type { CandidateQuery, DuplicateCandidate, HistoryChanges, HistoryStore, IndexDoc, IndexedTicket, PatternEvent, PatternProblem, ResolvedRecord, SimilarityDoc } from '../../model/history.js';
+import {
+  indexedTicket,
+  type CandidateQuery,
+  type DuplicateCandidate,
+  type HistoryChanges,
+  type HistoryStore,
+  type IndexDoc,
+  type IndexedTicket,
+  type PatternEvent,
+  type PatternProblem,
+  type ResolvedRecord,
+  type SimilarityDoc,
+} from '../../model/history.js';
+import { assignClusterAsync } from '../../similarity/cluster.js';
+import { PostgresCandidateIndex, type PostgresIndexOptions } from '../../similarity/postgres-index.js';
 import type { PgWrite } from './audit-queue.js';
 import { sqlOf, type Sql } from './pool.js';
 
-/** What the PostgreSQL store cannot do yet, by name. */
-export function notImplemented(name: string): Error {
-  return new Error(`not implemented in the PostgreSQL store yet: ${name}`);
-}
-
 /**
- * Where dedup history meets the similarity index (src/similarity/postgres-index.ts, written
- * separately). SQLite keeps a duplicate's root on its indexed doc (sim_docs.root_key), set by
- * SqliteHistoryStore.apply and cleared by SqliteHistoryStore.releasePlan; the PostgreSQL index will
- * do the same through these two calls, inside the caller's transaction. Until it exists they throw
- * (see {@link indexNotImplemented}), so a batch that links duplicates is refused whole, while one
- * that only marks tickets or counts patterns commits.
+ * Where dedup history meets the similarity index (src/similarity/postgres-index.ts). SQLite keeps a
+ * duplicate's root on its indexed doc (sim_docs.root_key), set by SqliteHistoryStore.apply and
+ * cleared by SqliteHistoryStore.releasePlan; the PostgreSQL index does the same
+ * (similarity_docs.root_key) through these two calls, inside the caller's transaction.
  */
 export interface PostgresIndexHooks {
   /** A duplicate link committed: the indexed doc `key`, if it is indexed, gets `rootKey` as its root. */
@@ -23,15 +30,20 @@ export interface PostgresIndexHooks {
   clearRoot(sql: Sql, key: string): Promise<void>;
 }
 
-/** The hooks until the PostgreSQL similarity index exists: each call throws. */
-export const indexNotImplemented: PostgresIndexHooks = {
-  async setRoot() {
-    throw notImplemented('history changes that link duplicates (the similarity index keeps their roots)');
+/** The hooks on the similarity index's tables: an UPDATE of similarity_docs, a ticket not indexed is left alone. */
+export const similarityIndexHooks: PostgresIndexHooks = {
+  async setRoot(sql, key, rootKey) {
+    await indexOn(sql).setRoot(key, rootKey);
   },
-  async clearRoot() {
-    throw notImplemented('releasing duplicate links (the similarity index keeps their roots)');
+  async clearRoot(sql, key) {
+    await sql.run('UPDATE similarity_docs SET root_key = NULL WHERE key = $1', [key]);
   },
 };
+
+/** The similarity index on one connection (the pool, or a transaction's client). */
+function indexOn(sql: Sql, options?: PostgresIndexOptions): PostgresCandidateIndex {
+  return new PostgresCandidateIndex({ query: async (text, params) => ({ rows: await sql.rows(text, params) }) }, options);
+}
 
 interface EventRow {
   rule_id: string;
@@ -74,45 +86,91 @@ const PROBLEM_COLUMNS = 'correlation_key, rule_id, source_id, group_key, group_v
  * `COLLATE "C"`, so they order as in SQLite). Reads go to the pool; every change is fenced by the
  * store's lease, either through `write` or inside the batch transaction that calls {@link apply}.
  *
- * The similarity index methods (index, candidates, indexed, indexedCount, cluster) throw until
- * src/similarity/postgres-index.ts exists. TODO(similarity index): `index` writes the indexed doc,
- * its title and, through {@link keepResolution}, its resolution; `candidates` and `indexed` read
- * resolutions through {@link resolutions}; `cluster` keeps the cluster key on the indexed doc (as
- * SqliteHistoryStore.cluster does with sim_docs.cluster_key).
+ * The similarity index (index, candidates, indexed, indexedCount, cluster) is a
+ * {@link PostgresCandidateIndex} on the same database: `index` writes the indexed doc, its title
+ * (indexed_titles) and, through {@link keepResolution}, its resolution in one fenced transaction;
+ * `cluster` keeps the cluster key on the indexed doc (as SqliteHistoryStore.cluster does with
+ * sim_docs.cluster_key); a duplicate's root is kept on it by {@link apply} and cleared by
+ * {@link releasePlan} (see {@link PostgresIndexHooks}).
  */
 export class PostgresHistoryStore implements HistoryStore {
   private readonly sql: Sql;
+  /** The similarity index, read on the pool (writes go through {@link write} on the transaction's client). */
+  private readonly index_: PostgresCandidateIndex;
 
   constructor(
     pool: pg.Pool,
     private readonly clock: () => Date,
     /** Runs a change in one transaction fenced by the store's lease. */
     private readonly write: PgWrite,
-    private readonly indexHooks: PostgresIndexHooks = indexNotImplemented,
+    private readonly indexHooks: PostgresIndexHooks = similarityIndexHooks,
+    /** Bounds of the similarity index's queries (default: postgres-index.ts's). */
+    private readonly indexOptions: PostgresIndexOptions = {},
   ) {
     this.sql = sqlOf(pool);
+    this.index_ = indexOn(this.sql, indexOptions);
   }
 
-  // TODO(similarity index): index, candidates, indexed, indexedCount and cluster belong to
-  // src/similarity/postgres-index.ts.
-  async index(_doc: IndexDoc): Promise<void> {
-    throw notImplemented('history.index');
+  /** Indexes the ticket with its title and resolution, in one transaction fenced by the store's lease (source state). */
+  async index(input: IndexDoc): Promise<void> {
+    const { resolved, ...doc } = input;
+    await this.write(async (sql) => {
+      await indexOn(sql, this.indexOptions).upsert(doc);
+      await this.keepTitle(sql, doc.key, doc.title);
+      await this.keepResolution(sql, doc.key, resolved);
+    });
   }
 
-  async candidates(_query: CandidateQuery): Promise<DuplicateCandidate[]> {
-    throw notImplemented('history.candidates');
+  async candidates(query: CandidateQuery): Promise<DuplicateCandidate[]> {
+    const found = await this.index_.query(query);
+    const keys = found.map((c) => c.key);
+    const titles = await this.titles(keys);
+    const resolved = await this.resolutions(keys);
+    return found.map((c) => ({
+      ...indexedTicket(c, titles.get(c.key) ?? '', resolved.get(c.key)),
+      score: c.score,
+      textScore: c.textScore,
+      sharedTerms: c.sharedTerms,
+      matchedFields: c.matchedFields,
+    }));
   }
 
-  async indexed(_key: string): Promise<IndexedTicket | undefined> {
-    throw notImplemented('history.indexed');
+  async indexed(key: string): Promise<IndexedTicket | undefined> {
+    const doc = await this.index_.get(key);
+    if (!doc) return undefined;
+    return indexedTicket(doc, (await this.titles([key])).get(key) ?? '', (await this.resolutions([key])).get(key));
   }
 
   async indexedCount(): Promise<number> {
-    throw notImplemented('history.indexedCount');
+    return this.index_.size();
   }
 
-  async cluster(_doc: SimilarityDoc & { title: string }, _options: { threshold: number; createdAfter: string }): Promise<{ key: string; number: string }> {
-    throw notImplemented('history.cluster');
+  /**
+   * The ticket's text cluster (SqliteHistoryStore.cluster): kept once assigned; else the ticket joins
+   * its best earlier candidate's cluster if it scores at least `threshold`, or leads its own — the
+   * query, the upsert and the cluster key in one fenced transaction.
+   */
+  async cluster(doc: SimilarityDoc & { title: string }, options: { threshold: number; createdAfter: string }): Promise<{ key: string; number: string }> {
+    let leader = (await this.index_.get(doc.key))?.clusterKey;
+    if (leader === undefined) {
+      leader = await this.write(async (sql) => {
+        await this.keepTitle(sql, doc.key, doc.title);
+        return (await assignClusterAsync(indexOn(sql, this.indexOptions), doc, { threshold: options.threshold, createdAfter: options.createdAfter, sourceIds: [doc.sourceId] })).clusterKey;
+      });
+    }
+    return { key: leader, number: (await this.index_.get(leader))?.number ?? doc.number };
+  }
+
+  /** Keeps a ticket's indexed title (cut to 300 characters, as in SQLite). Inside the caller's transaction. */
+  private async keepTitle(sql: Sql, key: string, title: string): Promise<void> {
+    await sql.run('INSERT INTO indexed_titles (key, title) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET title = excluded.title', [key, title.slice(0, 300)]);
+  }
+
+  /** The indexed titles of these tickets (those without one are absent). */
+  private async titles(keys: readonly string[], sql: Sql = this.sql): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    const rows = await sql.rows<{ key: string; title: string }>('SELECT key, title FROM indexed_titles WHERE key = ANY($1::text[])', [[...keys]]);
+    return new Map(rows.map((row) => [row.key, row.title]));
   }
 
   /**
@@ -253,7 +311,7 @@ export class PostgresHistoryStore implements HistoryStore {
         d.plan ?? null,
         now,
       ]);
-      // TODO(similarity index): SqliteHistoryStore.apply sets the root on the indexed doc (if indexed).
+      // As SqliteHistoryStore.apply: the root is kept on the indexed doc (if indexed).
       await this.indexHooks.setRoot(sql, d.key, d.rootKey);
     }
     for (const e of changes.patternEvents) {

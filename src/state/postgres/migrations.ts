@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { POSTGRES_SIMILARITY_SCHEMA_SQL } from '../../similarity/postgres-index.js';
 import { transaction } from './pool.js';
 
 /**
@@ -261,6 +262,15 @@ export const migrations: readonly string[] = [
     rule_id text COLLATE "C" NOT NULL,
     ticket_key text COLLATE "C" NOT NULL,
     PRIMARY KEY (correlation_key, ticket_key)
+  );
+  `,
+  // The similarity index (src/similarity/postgres-index.ts: similarity_meta, _terms, _docs, _postings;
+  // a duplicate's root and a ticket's text cluster are similarity_docs.root_key / cluster_key, as
+  // SQLite's sim_docs), and the indexed titles candidates are shown with (SQLite's indexed_titles).
+  `${POSTGRES_SIMILARITY_SCHEMA_SQL}
+  CREATE TABLE indexed_titles (
+    key text COLLATE "C" PRIMARY KEY,
+    title text NOT NULL
   );
   `,
 ];

@@ -30,10 +30,8 @@ import { PostgresRuleMarks, ruleIds } from './rule-marks.js';
  * and with the same behaviour; src/state/sqlite/store.ts explains the semantics, this file only
  * what differs. Not wired into the daemon or the configuration yet.
  *
- * Not implemented yet (they throw "not implemented in the PostgreSQL store yet: …"): the similarity
- * index (history.index, candidates, indexed, indexedCount, cluster), and so a batch whose history
- * links duplicates (SQLite keeps a duplicate's root on its indexed doc). Rule marks, pattern events,
- * problems and members commit with their batch; see src/state/postgres/history.ts.
+ * Dedup and pattern history, with the similarity index (src/similarity/postgres-index.ts), commit
+ * with their batch; see src/state/postgres/history.ts.
  */
 
 interface OutboxRow {
@@ -169,7 +167,6 @@ export class PostgresStateStore implements StateStore {
         return fn(sql);
       });
     this.audit = new PostgresAuditQueue(pool, clock, this.write);
-    // TODO(similarity index): pass src/similarity/postgres-index.ts's PostgresIndexHooks (setRoot, clearRoot) here.
     this.history = new PostgresHistoryStore(pool, clock, this.write);
     this.outbox = this.createOutbox();
   }
