@@ -7,6 +7,9 @@ import { correlationKey } from '../../../src/engine/patterns/index.js';
 import { PatternRule } from '../../../src/engine/patterns/schema.js';
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
 import { similarityDoc } from '../../../src/engine/similarity-doc.js';
+import { DedupRule } from '../../../src/engine/dedup/schema.js';
+import { indexPulled, newPassMemory, planBatch } from '../../../src/engine/plan-batch.js';
+import { takeSnapshot } from '../../../src/engine/snapshot.js';
 import { MemoryCandidateIndex } from '../../../src/similarity/memory-index.js';
 import { PlatformError } from '../../../src/http/errors.js';
 import type { PlannedAction } from '../../../src/model/action.js';
@@ -668,6 +671,65 @@ describe.skipIf(!ADMIN_URL)('PostgreSQL history store', () => {
       await expect(paused.history.cluster(similarityDoc(tickets[2] as Ticket), { threshold: 0.3, createdAfter: '2026-10-01T00:00:00Z' })).rejects.toBeInstanceOf(StateLeaseLostError);
       expect(await successor.history.indexedCount()).toBe(1);
       expect(await successor.history.indexed(tickets[1]?.key ?? '')).toBeUndefined();
+    });
+  });
+
+  describe("a dedup rule run by the sync loop's steps on each store (indexPulled, planBatch, commitBatch)", () => {
+    const dedup = DedupRule.parse({ id: 'likely-duplicates', kind: 'dedup', when: 'true', lookBack: { days: 3650 }, suggest: { threshold: 0.35, limit: 3 }, link: { threshold: 0.6 } });
+    const ruleSet = compileRuleSet([dedup]);
+    /** One page as SyncLoop.processPage runs it, after indexPulled. */
+    const page = async (store: StateStore, tickets: Ticket[], pass = newPassMemory()) => {
+      await indexPulled(tickets, ruleSet, store, pass);
+      const snapshot = await takeSnapshot(
+        store,
+        'snow-test',
+        tickets.map((t) => t.key),
+        { otherLoads: false },
+      );
+      const plan = await planBatch({ tickets: tickets.map((ticket) => ({ ticket, ownWrite: false })), ruleSet, context: { sourceId: 'snow-test', now: new Date(T0) }, pass }, snapshot);
+      await store.commitBatch({ ...batch({ sourceId: 'snow-test' }), tickets: plan.tickets, roundRobin: plan.roundRobin, actions: plan.actions, history: plan.history, audit: plan.audit });
+      return plan.actions.map((a) => ({ type: a.action.type, on: a.target.number, rule: a.ruleId }));
+    };
+
+    it('links a later duplicate to its original, and a third report to the same root, as on SQLite', async () => {
+      const { stores } = await both();
+      const original = makeTicket({
+        id: 'o1',
+        title: 'Outlook cannot connect to Exchange after password change',
+        description: 'Outlook shows disconnected since this morning.',
+        createdAt: '2026-11-20T09:00:00Z',
+        updatedAt: '2026-11-20T09:00:00Z',
+      });
+      const dup = makeTicket({
+        id: 'd1',
+        title: 'Outlook cannot connect to Exchange after password change',
+        description: 'Outlook disconnected since this morning.',
+        createdAt: '2026-11-21T09:00:00Z',
+        updatedAt: '2026-11-21T09:00:00Z',
+      });
+      const third = makeTicket({
+        id: 'd2',
+        title: 'Outlook cannot connect to Exchange after the password change',
+        description: 'Disconnected since this morning.',
+        createdAt: '2026-11-22T09:00:00Z',
+        updatedAt: '2026-11-22T09:00:00Z',
+      });
+      const other = makeTicket({
+        id: 'x1',
+        title: 'Badge reader at the main door broken',
+        description: 'The reader beeps red for everyone.',
+        createdAt: '2026-11-21T10:00:00Z',
+        updatedAt: '2026-11-21T10:00:00Z',
+      });
+      await same(stores, (s) => page(s, [original]));
+      const second = await same(stores, (s) => page(s, [dup, other]));
+      expect(second).toContainEqual({ type: 'link-duplicate', on: 'INCd1', rule: 'likely-duplicates' });
+      expect(second.some((a) => a.on === 'INCx1')).toBe(false);
+      expect(await same(stores, (s) => s.history.duplicateRoot(dup.key))).toBe(original.key);
+      expect(await same(stores, (s) => s.history.hasDuplicates(original.key))).toBe(true);
+      await same(stores, (s) => page(s, [third]));
+      expect(await same(stores, (s) => s.history.duplicateRoot(third.key))).toBe(original.key);
+      expect(await same(stores, (s) => s.history.indexedCount())).toBe(4);
     });
   });
 
