@@ -17,4 +17,6 @@ export { aggregateQa } from './report-stats.js';
 export type { PeriodOptions, QaStats, RateRow, SampledTicket } from './report-stats.js';
 export * from './schema.js';
 export { formatVerifyResult, verifyAll, verifyAuditLog } from './verify.js';
+export { auditStateHeads } from './state-heads.js';
+export type { AuditStateHeads } from './state-heads.js';
 export type { ProblemKind, QueuedEvent, SegmentReport, VerifyAllResult, VerifyOptions, VerifyProblem, VerifyResult } from './verify.js';

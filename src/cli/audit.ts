@@ -5,14 +5,14 @@ import {
   AUDIT_HMAC_ENV,
   acknowledgeBreak,
   auditKeyFromEnv,
+  auditStateHeads,
   buildQaReport,
   formatVerifyResult,
   readAuditLog,
   verifyAll,
   type AuditKey,
+  type AuditStateHeads,
   type AuditLogName,
-  type ChainHead,
-  type QueuedEvent,
 } from '../audit/index.js';
 import { dryRunAuditDir } from '../daemon/audit-trail.js';
 import { dryRunStatePath } from '../state/dry-run-path.js';
@@ -44,25 +44,10 @@ function locate(opts: { config: string; dir?: string; dryRun?: boolean }): Locat
   return { dir: chosen.dir, statePath: chosen.statePath !== undefined && existsSync(chosen.statePath) ? chosen.statePath : undefined };
 }
 
-/** Events the state file still queues: the first batch may already be in the log (a crash before its head was recorded). */
-const QUEUED_LOOKAHEAD = 1_000;
-
-interface StateView {
-  heads: Partial<Record<AuditLogName, ChainHead>>;
-  queued: Partial<Record<AuditLogName, QueuedEvent[]>>;
-}
-
-async function readState(statePath: string): Promise<StateView> {
+async function readState(statePath: string): Promise<AuditStateHeads> {
   const store = openSqliteStore(statePath);
   try {
-    const view: StateView = { heads: {}, queued: {} };
-    const pending = await store.audit.pending(QUEUED_LOOKAHEAD);
-    for (const log of ['qa', 'actions'] as const) {
-      const head = await store.audit.head(log);
-      if (head) view.heads[log] = head;
-      view.queued[log] = pending.filter((e) => e.log === log).map((e) => ({ id: e.id, at: e.at, data: e.data }));
-    }
-    return view;
+    return await auditStateHeads(store.audit);
   } finally {
     await store.close();
   }
@@ -90,7 +75,7 @@ export async function auditVerifyCommand(opts: { config: string; dir?: string; d
   if (!where) return 2;
   const signing = hmacKey();
   if (!signing) return 2;
-  let state: StateView = { heads: {}, queued: {} };
+  let state: AuditStateHeads = { heads: {}, queued: {} };
   if (where.statePath) {
     state = await readState(where.statePath);
   } else {

@@ -65,8 +65,7 @@ export async function runReportCommand(options: ReportCommandOptions, out: (line
     return 2;
   }
   const fromMs = from ?? read.builder.firstCreatedMs;
-  // The minute after the last update, so the period reads in whole minutes and includes it.
-  const toMs = to ?? (Math.floor(read.builder.lastUpdatedMs / 60_000) + 1) * 60_000;
+  const toMs = to ?? read.builder.defaultEndMs;
   if (!(toMs > fromMs)) {
     out(`deskbridge report: --to must be after --from`);
     return 2;

@@ -68,6 +68,11 @@ export class LifecycleBuilder {
   firstCreatedMs = Infinity;
   lastUpdatedMs = -Infinity;
 
+  /** A report's default end: the minute after the last update, so the period reads in whole minutes and includes it. */
+  get defaultEndMs(): number {
+    return (Math.floor(this.lastUpdatedMs / 60_000) + 1) * 60_000;
+  }
+
   add(ticket: LifecycleVersion): void {
     const at = Date.parse(ticket.updatedAt);
     const created = Date.parse(ticket.createdAt);

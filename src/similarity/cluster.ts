@@ -24,20 +24,10 @@ export interface ClusterAssignment {
  * incremental: the daemon calls it once per new ticket, never re-clustering history.
  */
 export function assignCluster(index: CandidateIndex, doc: SimilarityDoc, options: ClusterOptions): ClusterAssignment {
-  const [best] = index.query({
-    doc,
-    createdBefore: doc.createdAt,
-    createdAfter: options.createdAfter,
-    sourceIds: options.sourceIds,
-    equalFields: options.equalFields,
-    fieldWeights: options.fieldWeights,
-    limit: 1,
-  });
-  const via = best && best.score >= options.threshold ? best : undefined;
-  const clusterKey = via ? (via.clusterKey ?? via.key) : doc.key;
+  const assignment = leaderFor(doc, index.query(clusterQuery(doc, options))[0], options.threshold);
   index.upsert(doc);
-  index.setCluster(doc.key, clusterKey);
-  return { clusterKey, via };
+  index.setCluster(doc.key, assignment.clusterKey);
+  return assignment;
 }
 
 /** What {@link assignClusterAsync} needs of an index: PostgresCandidateIndex's async query, upsert and setCluster. */
@@ -49,7 +39,15 @@ export interface AsyncClusterIndex {
 
 /** {@link assignCluster} on an async index (PostgresCandidateIndex): the same query, threshold and leader. */
 export async function assignClusterAsync(index: AsyncClusterIndex, doc: SimilarityDoc, options: ClusterOptions): Promise<ClusterAssignment> {
-  const [best] = await index.query({
+  const assignment = leaderFor(doc, (await index.query(clusterQuery(doc, options)))[0], options.threshold);
+  await index.upsert(doc);
+  await index.setCluster(doc.key, assignment.clusterKey);
+  return assignment;
+}
+
+/** The ticket's best earlier candidate: created before it, inside the look-back. */
+function clusterQuery(doc: SimilarityDoc, options: ClusterOptions): Parameters<CandidateIndex['query']>[0] {
+  return {
     doc,
     createdBefore: doc.createdAt,
     createdAfter: options.createdAfter,
@@ -57,10 +55,11 @@ export async function assignClusterAsync(index: AsyncClusterIndex, doc: Similari
     equalFields: options.equalFields,
     fieldWeights: options.fieldWeights,
     limit: 1,
-  });
-  const via = best && best.score >= options.threshold ? best : undefined;
-  const clusterKey = via ? (via.clusterKey ?? via.key) : doc.key;
-  await index.upsert(doc);
-  await index.setCluster(doc.key, clusterKey);
-  return { clusterKey, via };
+  };
+}
+
+/** Joins the best candidate's cluster when it scores at least `threshold`, else leads a new one. */
+function leaderFor(doc: SimilarityDoc, best: Candidate | undefined, threshold: number): ClusterAssignment {
+  const via = best && best.score >= threshold ? best : undefined;
+  return { clusterKey: via ? (via.clusterKey ?? via.key) : doc.key, via };
 }

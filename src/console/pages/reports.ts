@@ -2,9 +2,8 @@ import { aggregateQa } from '../../audit/report-stats.js';
 import { renderHtmlReport } from '../../audit/report-html.js';
 import { readAuditLog } from '../../audit/read.js';
 import { auditKeyFromEnv, type AuditKey } from '../../audit/hmac.js';
-import { formatVerifyResult, verifyAll, type QueuedEvent } from '../../audit/verify.js';
-import type { ChainHead } from '../../audit/chain.js';
-import type { AuditLogName } from '../../audit/schema.js';
+import { formatVerifyResult, verifyAll } from '../../audit/verify.js';
+import { auditStateHeads } from '../../audit/state-heads.js';
 import { computeFigures, type Granularity } from '../../report/figures.js';
 import { lifecyclesFromStore } from '../../report/from-state.js';
 import { qaByPerson } from '../../report/qa-by-person.js';
@@ -12,13 +11,9 @@ import { renderHtml } from '../../report/render-html.js';
 import { html, type SafeHtml } from '../../util/html.js';
 import { consolePage, queryText, type PageContext } from '../layout.js';
 import type { ConsoleRoutes } from '../server.js';
-import type { ConsoleStateFile } from '../view.js';
 
 /** The longest period one page computes. */
 const MAX_PERIOD_MS: Record<Granularity, number> = { week: 3 * 366 * 86_400_000, month: 10 * 366 * 86_400_000 };
-
-/** Events still queued in the state that may already be in the log (as `audit verify` reads them). */
-const QUEUED_LOOKAHEAD = 1_000;
 
 /**
  * `/reports/helpdesk`: the help-desk figures of `deskbridge report`, from the daemon's own state.
@@ -56,7 +51,7 @@ export function registerReports({ app, view, context }: ConsoleRoutes): void {
         .type('text/html')
         .send(consolePage(ctx, 'Help-desk report', html`<p class="muted">No ticket versions recorded yet${source ? ` for ${source}` : ''}: the report fills in as the daemon pulls tickets.</p>`));
     }
-    const toMs = to ?? (Math.floor(read.builder.lastUpdatedMs / 60_000) + 1) * 60_000;
+    const toMs = to ?? read.builder.defaultEndMs;
     // Without a start, the longest period a page reports, ending at `to`.
     const fromMs = from ?? Math.max(read.builder.firstCreatedMs, toMs - MAX_PERIOD_MS[by]);
     if (!(toMs > fromMs)) return refuse(html`To must be after from.`);
@@ -87,7 +82,7 @@ export function registerReports({ app, view, context }: ConsoleRoutes): void {
     for (const file of view.stateFiles()) {
       const dir = view.audit.dirs.find((d) => d.mode === file.mode)?.dir;
       if (dir === undefined) continue;
-      const state = await stateHeads(file);
+      const state = await auditStateHeads(file.store.audit);
       const result = verifyAll(dir, state.heads, { headRequired: true, queued: state.queued, ...(key.key ? { hmacKey: key.key } : {}) });
       sections.push(
         html`<h2>${file.mode === 'live' ? 'Audit logs' : 'Dry-run audit logs'} <span class="muted">${dir}</span></h2>
@@ -140,16 +135,4 @@ function hmacKey(): { key: AuditKey | undefined; error?: string } {
   } catch (error) {
     return { key: undefined, error: error instanceof Error ? error.message : String(error) };
   }
-}
-
-async function stateHeads(file: ConsoleStateFile): Promise<{ heads: Partial<Record<AuditLogName, ChainHead>>; queued: Partial<Record<AuditLogName, QueuedEvent[]>> }> {
-  const heads: Partial<Record<AuditLogName, ChainHead>> = {};
-  const queued: Partial<Record<AuditLogName, QueuedEvent[]>> = {};
-  const pending = await file.store.audit.pending(QUEUED_LOOKAHEAD);
-  for (const log of ['qa', 'actions'] as const) {
-    const head = await file.store.audit.head(log);
-    if (head) heads[log] = head;
-    queued[log] = pending.filter((e) => e.log === log).map((e) => ({ id: e.id, at: e.at, data: e.data }));
-  }
-  return { heads, queued };
 }

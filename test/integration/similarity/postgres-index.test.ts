@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,39 +6,16 @@ import { MemoryCandidateIndex } from '../../../src/similarity/memory-index.js';
 import { POSTGRES_SIMILARITY_SCHEMA_SQL, PostgresCandidateIndex, poolTransaction } from '../../../src/similarity/postgres-index.js';
 import type { Candidate, CandidateQuery, SimilarityDoc } from '../../../src/similarity/types.js';
 import { DATA_SETS, missingData } from '../../helpers/data.js';
+import { createTestDatabase, dropTestDatabase, testPostgresUrl } from '../../helpers/postgres.js';
 
 /**
  * The PostgreSQL similarity index against a real server, compared with the memory index (the
  * reference): same candidates, same scores. Each describe works in a database of its own, created
  * here and dropped after.
  */
-const ADMIN_URL = process.env.DESKBRIDGE_TEST_PG_URL;
-if (!ADMIN_URL) {
-  console.log('PostgreSQL similarity index tests skipped: set DESKBRIDGE_TEST_PG_URL, e.g. postgres://deskbridge:deskbridge@127.0.0.1:5432/postgres (scripts/postgres-for-tests.sh starts one)');
-}
-
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function createDatabase(): Promise<string> {
-  const name = `deskbridge_test_${randomBytes(6).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name}`));
-  const url = new URL(ADMIN_URL ?? '');
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function dropDatabase(url: string): Promise<void> {
-  const name = new URL(url).pathname.slice(1);
-  await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-}
+const ADMIN_URL = testPostgresUrl('PostgreSQL similarity index tests');
+const createDatabase = (): Promise<string> => createTestDatabase(ADMIN_URL ?? '');
+const dropDatabase = (url: string): Promise<void> => dropTestDatabase(ADMIN_URL ?? '', url);
 
 /** A fresh schema per test group: the tables dropped and created again. */
 async function resetSchema(pool: pg.Pool): Promise<void> {

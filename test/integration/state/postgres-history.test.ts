@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BatchState } from '../../../src/engine/batch-state.js';
@@ -25,6 +24,7 @@ import { openPostgresStore, type PostgresStateStore } from '../../../src/state/p
 import { openSqliteStore, type SqliteStateStore } from '../../../src/state/sqlite/store.js';
 import type { BatchCommit, StateStore } from '../../../src/state/types.js';
 import { makeTicket } from '../../helpers/tickets.js';
+import { createTestDatabase, dropTestDatabase, testPostgresUrl } from '../../helpers/postgres.js';
 
 /**
  * Dedup and pattern history in the PostgreSQL store (src/state/postgres/history.ts) against a real
@@ -34,31 +34,9 @@ import { makeTicket } from '../../helpers/tickets.js';
  * by running the same steps against a SQLite store and a PostgreSQL one and comparing their answers. Each test file works in a database of its
  * own, created here and dropped after (as test/integration/state/postgres-store.test.ts does).
  */
-const ADMIN_URL = process.env.DESKBRIDGE_TEST_PG_URL;
-if (!ADMIN_URL) console.log('PostgreSQL history tests skipped: set DESKBRIDGE_TEST_PG_URL (see test/integration/state/postgres-store.test.ts)');
-
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function createDatabase(): Promise<string> {
-  const name = `deskbridge_test_${randomBytes(6).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name}`));
-  const url = new URL(ADMIN_URL ?? '');
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function dropDatabase(url: string): Promise<void> {
-  const name = new URL(url).pathname.slice(1);
-  await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-}
+const ADMIN_URL = testPostgresUrl('PostgreSQL history tests');
+const createDatabase = (): Promise<string> => createTestDatabase(ADMIN_URL ?? '');
+const dropDatabase = (url: string): Promise<void> => dropTestDatabase(ADMIN_URL ?? '', url);
 
 const T0 = Date.parse('2026-12-04T10:00:00.000Z');
 const TTL = { ttlMs: 30_000 };

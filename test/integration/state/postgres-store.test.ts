@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PlatformError } from '../../../src/http/errors.js';
@@ -14,6 +13,7 @@ import { redactUrl, sqlState, transaction } from '../../../src/state/postgres/po
 import { openPostgresStore, type PostgresStateStore } from '../../../src/state/postgres/store.js';
 import { openSqliteStore } from '../../../src/state/sqlite/store.js';
 import type { BatchCommit, OutboxEntry, PassLogEntry, StateStore } from '../../../src/state/types.js';
+import { createTestDatabase, dropTestDatabase, testPostgresUrl } from '../../helpers/postgres.js';
 
 /**
  * The PostgreSQL state store against a real server: the behaviours of the SQLite store's tests
@@ -21,36 +21,9 @@ import type { BatchCommit, OutboxEntry, PassLogEntry, StateStore } from '../../.
  * and what only several daemons on one database can show (SKIP LOCKED claims, one migration).
  * Each test file works in a database of its own, created here and dropped after.
  */
-const ADMIN_URL = process.env.DESKBRIDGE_TEST_PG_URL;
-if (!ADMIN_URL) {
-  console.log(
-    'PostgreSQL state store tests skipped: set DESKBRIDGE_TEST_PG_URL to a server where the user may create databases, e.g. postgres://deskbridge:deskbridge@127.0.0.1:5432/postgres (scripts/postgres-for-tests.sh starts one and prints it)',
-  );
-}
-
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/** A new empty database on the test server; returns its URL. */
-async function createDatabase(): Promise<string> {
-  const name = `deskbridge_test_${randomBytes(6).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name}`));
-  const url = new URL(ADMIN_URL ?? '');
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function dropDatabase(url: string): Promise<void> {
-  const name = new URL(url).pathname.slice(1);
-  await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-}
+const ADMIN_URL = testPostgresUrl('PostgreSQL state store tests');
+const createDatabase = (): Promise<string> => createTestDatabase(ADMIN_URL ?? '');
+const dropDatabase = (url: string): Promise<void> => dropTestDatabase(ADMIN_URL ?? '', url);
 
 const T0 = Date.parse('2026-12-04T10:00:00.000Z');
 const TTL = { ttlMs: 30_000 };
