@@ -15,8 +15,7 @@ import {
   type AuditLogName,
 } from '../audit/index.js';
 import { dryRunAuditDir } from '../daemon/audit-trail.js';
-import { dryRunStatePath } from '../state/dry-run-path.js';
-import { openSqliteStore } from '../state/sqlite/store.js';
+import { dryRunStateOf, liveStateOf, mayExist, withState, type StateLocation } from '../state/open.js';
 import { inspectionConfig } from './inspect.js';
 
 const out = (text: string): void => {
@@ -25,8 +24,8 @@ const out = (text: string): void => {
 
 interface Location {
   dir: string;
-  /** The state file whose heads the logs must reach; undefined when there is none to compare with. */
-  statePath: string | undefined;
+  /** The state whose heads the logs must reach; undefined when there is none to compare with. */
+  state: StateLocation | undefined;
 }
 
 /**
@@ -35,22 +34,17 @@ interface Location {
  * raise false alarms or hide real ones.
  */
 function locate(opts: { config: string; dir?: string; dryRun?: boolean }): Location | undefined {
-  if (opts.dir !== undefined && !existsSync(opts.config)) return { dir: opts.dir, statePath: undefined };
+  if (opts.dir !== undefined && !existsSync(opts.config)) return { dir: opts.dir, state: undefined };
   const config = inspectionConfig(opts.config);
   if (!config) return undefined;
-  const real = { dir: config.audit.dir, statePath: config.state.path };
-  const dry = { dir: dryRunAuditDir(config.audit.dir), statePath: dryRunStatePath(config.state.path) };
-  const chosen = opts.dir === undefined ? (opts.dryRun ? dry : real) : ([real, dry].find((c) => resolve(c.dir) === resolve(opts.dir ?? '')) ?? { dir: opts.dir, statePath: undefined });
-  return { dir: chosen.dir, statePath: chosen.statePath !== undefined && existsSync(chosen.statePath) ? chosen.statePath : undefined };
+  const real: Location = { dir: config.audit.dir, state: liveStateOf(config) };
+  const dry: Location = { dir: dryRunAuditDir(config.audit.dir), state: dryRunStateOf(config) };
+  const chosen = opts.dir === undefined ? (opts.dryRun ? dry : real) : ([real, dry].find((c) => resolve(c.dir) === resolve(opts.dir ?? '')) ?? { dir: opts.dir, state: undefined });
+  return { dir: chosen.dir, state: chosen.state !== undefined && mayExist(chosen.state) ? chosen.state : undefined };
 }
 
-async function readState(statePath: string): Promise<AuditStateHeads> {
-  const store = openSqliteStore(statePath);
-  try {
-    return await auditStateHeads(store.audit);
-  } finally {
-    await store.close();
-  }
+async function readState(state: StateLocation): Promise<AuditStateHeads> {
+  return withState(state, (store) => auditStateHeads(store.audit));
 }
 
 /** The HMAC key from the environment; a key that is set but unusable is an error (exit 2), never echoed. */
@@ -76,13 +70,13 @@ export async function auditVerifyCommand(opts: { config: string; dir?: string; d
   const signing = hmacKey();
   if (!signing) return 2;
   let state: AuditStateHeads = { heads: {}, queued: {} };
-  if (where.statePath) {
-    state = await readState(where.statePath);
+  if (where.state) {
+    state = await readState(where.state);
   } else {
     out('note: no state file to compare with, so entries deleted from the end of a log, added after it, or a rewritten log cannot be detected');
   }
   const result = verifyAll(where.dir, state.heads, {
-    headRequired: where.statePath !== undefined,
+    headRequired: where.state !== undefined,
     queued: state.queued,
     ...(signing.key ? { hmacKey: signing.key } : {}),
   });
@@ -118,13 +112,13 @@ export async function auditAcknowledgeCommand(opts: { config: string; dryRun?: b
   }
   const where = locate({ config: opts.config, ...(opts.dryRun ? { dryRun: true } : {}) });
   if (!where) return 2;
-  if (!where.statePath) {
+  if (!where.state) {
     process.stderr.write(`deskbridge: no state file for ${where.dir}: there is no recorded head to acknowledge a break against\n`);
     return 2;
   }
   const signing = hmacKey();
   if (!signing) return 2;
-  const state = await readState(where.statePath);
+  const state = await readState(where.state);
   const by = opts.by?.trim() || osUser();
   const result = acknowledgeBreak(where.dir, log, {
     recordedHead: state.heads[log],
@@ -140,12 +134,7 @@ export async function auditAcknowledgeCommand(opts: { config: string; dryRun?: b
     return 1;
   }
   // Only now may the daemon write again: the new head is what it checks the files against.
-  const store = openSqliteStore(where.statePath);
-  try {
-    await store.audit.markAppended([], new Map([[log, result.head]]));
-  } finally {
-    await store.close();
-  }
+  await withState(where.state, (store) => store.audit.markAppended([], new Map([[log, result.head]])));
   out(`${log}: break acknowledged by ${by}: ${result.problem.kind}: ${result.problem.message}`);
   out(`${log}: new segment starts at ${basename(result.file)}:1 (seq ${result.head.seq}, linked to seq ${result.linkedTo.seq}); the daemon writes again from its next check`);
   out(formatVerifyResult(result.after));

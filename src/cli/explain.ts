@@ -1,8 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { loadConfig } from '../config/load-config.js';
 import { mappingName, type Source } from '../config/schema.js';
 import { loadConfigSet } from '../daemon/reload.js';
-import { dryRunStatePath } from '../state/dry-run-path.js';
 import { mappingSourceBinding } from '../platforms/registry.js';
 import { formatExplanation, type Explanation } from '../explain/explain.js';
 import { explainWithState, fetchTicketForExplain } from '../explain/live.js';
@@ -11,7 +10,7 @@ import { buildTestTicket } from '../model/test-ticket.js';
 import type { Ticket } from '../model/ticket.js';
 import { silentLogger } from '../observability/logger.js';
 import { createConnector } from '../platforms/api.js';
-import { openSqliteStore } from '../state/sqlite/store.js';
+import { describeState, dryRunStateOf, liveStateOf, mayExist, openState, type StateLocation } from '../state/open.js';
 import type { StateStore } from '../state/types.js';
 import { setEvaluationLimits } from '../mapping/limits.js';
 
@@ -71,14 +70,16 @@ export async function explainCommand(opts: ExplainOptions, out: (line: string) =
   // when it does not exist. What it holds of the ticket's writes says whether "already acted"
   // means written or only planned in a dry run; a live source also hears of a dry run's plans.
   const dryRun = source.dryRun ?? config.dryRun;
-  const livePath = config.state.path;
-  const dryRunPath = dryRunStatePath(config.state.path);
-  const open = (path: string): StateStore | undefined => (existsSync(path) ? openSqliteStore(path) : undefined);
-  const live = dryRun ? undefined : open(livePath);
+  const liveState = liveStateOf(config);
+  const dryRunState = dryRunStateOf(config);
+  const livePath = describeState(liveState);
+  const dryRunPath = dryRunState ? describeState(dryRunState) : livePath;
+  const open = async (location: StateLocation | undefined): Promise<StateStore | undefined> => (location && mayExist(location) ? openState(location) : undefined);
+  const live = dryRun ? undefined : await open(liveState);
   let dryRunStore: StateStore | undefined;
   let explanation: Explanation;
   try {
-    dryRunStore = open(dryRunPath);
+    dryRunStore = await open(dryRunState);
     explanation = await explainWithState(ticket, set, source, { live, livePath, dryRun: dryRunStore, dryRunPath }, new Date(), dryRun);
   } finally {
     await dryRunStore?.close();

@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
 import { ConfigError, formatDiagnostic } from '../diagnostics/diagnostics.js';
 import { loadConfig } from '../config/load-config.js';
 import type { DaemonConfig } from '../config/schema.js';
-import { dryRunStatePath } from '../state/dry-run-path.js';
 import { readDryRunPlan } from '../daemon/dry-run-plan.js';
 import { describeVolume, summariseVolume, type VolumeSummary } from '../daemon/go-live.js';
 import { DEFAULT_FIRST_LIVE_PASS_MAX_WRITES } from '../platforms/source-base.js';
-import { openSqliteStore } from '../state/sqlite/store.js';
+import { describeState, dryRunStateOf, liveStateOf, mayExist, withState, type StateLocation } from '../state/open.js';
+import { fairShare, liveDaemons } from '../daemon/source-claims.js';
+import type { DaemonRecord, SourceLeaseRecord } from '../state/shared.js';
 import type { OutboxEntry, PassRecord, StateStore } from '../state/types.js';
 import { outboxEntryJson, outboxListHeading, outboxListLine, outboxShowLines, quarantineEntryJson, type StateMode } from './outbox-view.js';
 import { describeHolder, staleness, thisProcess, type LeaseRecord } from '../state/lease.js';
@@ -26,22 +26,19 @@ export function inspectionConfig(path: string): DaemonConfig | undefined {
   }
 }
 
-/** A state file and what its rows are: the live state, or the dry-run sources' own file. */
+/** A state and what its rows are: the live state, or the dry-run sources' own file (or schema). */
 export interface StateFile {
   mode: StateMode;
+  location: StateLocation;
+  /** For messages: the file path, or the database URL without its password. */
   path: string;
 }
 
-/** The live state file, and the dry-run one when it is a different file (not for `:memory:`). */
+/** The live state, and the dry-run one when it is a different one (not for `:memory:`). */
 export function stateFiles(config: DaemonConfig): StateFile[] {
-  const live = config.state.path;
-  const dry = dryRunStatePath(live);
-  return dry === live
-    ? [{ mode: 'live', path: live }]
-    : [
-        { mode: 'live', path: live },
-        { mode: 'dry-run', path: dry },
-      ];
+  const live = liveStateOf(config);
+  const dry = dryRunStateOf(config);
+  return [{ mode: 'live', location: live, path: describeState(live) }, ...(dry ? [{ mode: 'dry-run' as const, location: dry, path: describeState(dry) }] : [])];
 }
 
 /** The modes the enabled sources run in now: what an admin means by "the outbox" without a flag. */
@@ -63,16 +60,7 @@ export function selectStates(config: DaemonConfig, flags: { live?: boolean | und
 
 /** The live state is opened (and created) as before; a dry-run file only when a dry run made it. */
 function readable(file: StateFile): boolean {
-  return file.mode === 'live' || file.path === ':memory:' || existsSync(file.path);
-}
-
-async function withStore<T>(path: string, use: (store: StateStore) => Promise<T>): Promise<T> {
-  const store = openSqliteStore(path);
-  try {
-    return await use(store);
-  } finally {
-    await store.close();
-  }
+  return file.mode === 'live' || mayExist(file.location);
 }
 
 const FLAG: Record<StateMode, string> = { live: '--live', 'dry-run': '--dry-run' };
@@ -81,8 +69,8 @@ const FLAG: Record<StateMode, string> = { live: '--live', 'dry-run': '--dry-run'
 async function notShownHints(files: readonly StateFile[], count: (store: StateStore) => Promise<number>, command: string): Promise<{ mode: StateMode; path: string; rows: number; hint: string }[]> {
   const hints = [];
   for (const file of files) {
-    if (file.path === ':memory:' || !existsSync(file.path)) continue;
-    const rows = await withStore(file.path, count);
+    if ((file.location.kind === 'sqlite' && file.location.path === ':memory:') || !mayExist(file.location)) continue;
+    const rows = await withState(file.location, count);
     if (rows === 0) continue;
     const what = file.mode === 'dry-run' ? `planned in a dry run (never sent)` : 'of the live state';
     hints.push({ mode: file.mode, path: file.path, rows, hint: `${rows} row(s) ${what} in ${file.path} not shown: deskbridge ${command} ${FLAG[file.mode]}` });
@@ -102,7 +90,7 @@ export async function outboxCommand(verb: 'list' | 'retry', opts: ListFlags & { 
   const config = inspectionConfig(opts.config);
   if (!config) return 2;
   if (verb === 'retry') {
-    return withStore(config.state.path, async (store) => {
+    return withState(liveStateOf(config), async (store) => {
       const n = await store.outbox.retry(opts.id ? { id: opts.id } : {});
       process.stdout.write(`${n} dead entr${n === 1 ? 'y' : 'ies'} queued again; the daemon sends them on its next pass.\n`);
       if (opts.id && n === 0) {
@@ -122,7 +110,7 @@ export async function outboxCommand(verb: 'list' | 'retry', opts: ListFlags & { 
       out.push(outboxListHeading(file.mode, file.path), '(no such file yet: no dry run has planned anything with this config)');
       continue;
     }
-    await withStore(file.path, async (store) => {
+    await withState(file.location, async (store) => {
       const rows = await store.outbox.list({ ...(opts.status ? { status: opts.status } : {}), limit });
       const counts = await store.outbox.counts();
       states.push({ mode: file.mode, path: file.path, counts });
@@ -160,7 +148,7 @@ export async function outboxDiscardCommand(opts: { config: string; source: strin
     process.stderr.write(`deskbridge: no source ${opts.source} in ${opts.config} (sources: ${config.sources.map((s) => s.id).join(', ')})\n`);
     return 2;
   }
-  const n = await withStore(config.state.path, (store) => store.outbox.discard(opts.source, 'discarded by an admin (deskbridge outbox discard): never sent'));
+  const n = await withState(liveStateOf(config), (store) => store.outbox.discard(opts.source, 'discarded by an admin (deskbridge outbox discard): never sent'));
   process.stdout.write(
     n === 0
       ? `No pending writes of ${opts.source} to discard.\n`
@@ -181,8 +169,8 @@ export async function outboxShowCommand(id: string, opts: ListFlags): Promise<nu
   const search = async (files: readonly StateFile[]) => {
     const found: { file: StateFile; entry: OutboxEntry }[] = [];
     for (const file of files) {
-      if (file.path !== ':memory:' && !existsSync(file.path)) continue;
-      found.push(...(await withStore(file.path, (store) => store.outbox.find(id))).map((entry) => ({ file, entry })));
+      if (!mayExist(file.location)) continue;
+      found.push(...(await withState(file.location, (store) => store.outbox.find(id))).map((entry) => ({ file, entry })));
     }
     return found;
   };
@@ -218,8 +206,8 @@ export async function quarantineCommand(verb: 'list' | 'retry', opts: ListFlags 
       return 2;
     }
     // A dry-run source quarantines into the dry-run state, and re-reads from there.
-    const path = opts.dryRun ? dryRunStatePath(config.state.path) : config.state.path;
-    const n = await withStore(path, (store) => store.quarantineRetry({ ...(opts.id ? { id: Number(opts.id) } : {}), ...(opts.source ? { sourceId: opts.source } : {}) }));
+    const location = (opts.dryRun ? dryRunStateOf(config) : undefined) ?? liveStateOf(config);
+    const n = await withState(location, (store) => store.quarantineRetry({ ...(opts.id ? { id: Number(opts.id) } : {}), ...(opts.source ? { sourceId: opts.source } : {}) }));
     process.stdout.write(`${n} quarantined record(s) will be read again and re-mapped on the next pass.\n`);
     return 0;
   }
@@ -228,7 +216,7 @@ export async function quarantineCommand(verb: 'list' | 'retry', opts: ListFlags 
   const json: Record<string, unknown>[] = [];
   const out: string[] = [];
   for (const file of shown.filter(readable)) {
-    const entries = await withStore(file.path, (store) => store.quarantineList(filter));
+    const entries = await withState(file.location, (store) => store.quarantineList(filter));
     json.push(...entries.map((q) => quarantineEntryJson(q, file.mode)));
     if (out.length > 0) out.push('');
     out.push(`${file.mode} quarantine (${file.path}):`);
@@ -262,6 +250,49 @@ export function describeLease(location: string, lease: LeaseRecord | undefined, 
   return `state ${location}: held by ${held}`;
 }
 
+/** `status` on a state several daemons share: each daemon, and who holds each source. */
+export function describeSharing(
+  location: string,
+  daemons: readonly DaemonRecord[],
+  leases: readonly SourceLeaseRecord[],
+  sourceIds: readonly string[],
+  now: Date,
+): {
+  lines: string[];
+  daemons: (DaemonRecord & { live: boolean; holds: string[] })[];
+  sources: { sourceId: string; holder: string | null; daemonId: string | null; token: number | null; state: string }[];
+} {
+  const me = thisProcess();
+  const live = new Set(liveDaemons(daemons, now, me).map((d) => d.daemonId));
+  const byId = new Map(leases.map((l) => [l.sourceId, l]));
+  const sources = sourceIds.map((sourceId) => {
+    const lease = byId.get(sourceId);
+    const stale = lease && lease.releasedAt === undefined ? staleness(lease, now, me) : undefined;
+    const state = !lease ? 'never held' : lease.releasedAt !== undefined ? 'free' : stale ? `stale (${stale}): the next daemon takes it` : 'held';
+    return {
+      sourceId,
+      holder: lease && state === 'held' ? describeHolder(lease, now) : null,
+      daemonId: lease && state === 'held' ? (lease.daemonId ?? null) : null,
+      token: lease?.token ?? null,
+      state,
+    };
+  });
+  const withHoldings = daemons.map((d) => ({ ...d, live: live.has(d.daemonId), holds: sources.filter((s) => s.daemonId === d.daemonId).map((s) => s.sourceId) }));
+  const running = withHoldings.filter((d) => d.live);
+  const lines = [`state ${location}: shared by ${running.length} live daemon(s); each takes up to ${fairShare(sourceIds.length, running.length)} of the ${sourceIds.length} source(s)`];
+  for (const d of withHoldings) {
+    const status =
+      d.stoppedAt !== undefined
+        ? `stopped ${d.stoppedAt}`
+        : d.live
+          ? `live, last heartbeat ${Math.max(0, Math.round((now.getTime() - Date.parse(d.heartbeatAt)) / 1000))} s ago`
+          : 'silent (counted out)';
+    lines.push(`  daemon ${d.daemonId.slice(0, 8)}  pid ${d.pid} on ${d.host}  ${status}  holds: ${d.holds.length > 0 ? d.holds.join(', ') : '(nothing)'}`);
+  }
+  for (const s of sources) lines.push(`  source ${s.sourceId}: ${s.state}${s.holder ? ` by daemon ${s.daemonId?.slice(0, 8) ?? '?'} (${s.holder}, token ${s.token})` : ''}`);
+  return { lines, daemons: withHoldings, sources };
+}
+
 /**
  * `deskbridge status`: who holds each state file, and what waits in it. Read-only, so it works
  * beside a running daemon (WAL lets readers in while it writes).
@@ -269,22 +300,29 @@ export function describeLease(location: string, lease: LeaseRecord | undefined, 
 export async function statusCommand(opts: { config: string; json?: boolean | undefined }): Promise<number> {
   const config = inspectionConfig(opts.config);
   if (!config) return 2;
-  const files = stateFiles(config).filter((f) => f.mode === 'live' || existsSync(f.path));
+  const files = stateFiles(config).filter((f) => f.mode === 'live' || mayExist(f.location));
   const states: Record<string, unknown>[] = [];
   const out: string[] = [];
-  for (const { mode, path } of files) {
-    if (path !== ':memory:' && !existsSync(path)) {
+  const enabled = config.sources.filter((s) => s.enabled).map((s) => s.id);
+  for (const { mode, location, path } of files) {
+    if (!mayExist(location)) {
       states.push({ mode, path, exists: false });
       out.push(`state ${path}: does not exist yet (no daemon has run with this config)`);
       continue;
     }
-    await withStore(path, async (store) => {
-      const lease = await store.leases.current();
-      const summary = describeLease(path, lease, new Date());
+    await withState(location, async (store) => {
       const counts = await store.outbox.counts();
-      const open = (await store.quarantineList({ status: 'open' })).length;
-      states.push({ mode, path, exists: true, lease: lease ?? null, summary, outbox: counts, quarantineOpen: open });
-      out.push(summary);
+      const open = await store.quarantineCount({ status: 'open' });
+      if (store.shared) {
+        const sharing = describeSharing(path, await store.shared.daemons(), await store.shared.sourceLeases(), enabled, new Date());
+        states.push({ mode, path, exists: true, daemons: sharing.daemons, sources: sharing.sources, outbox: counts, quarantineOpen: open });
+        out.push(...sharing.lines);
+      } else {
+        const lease = await store.leases.current();
+        const summary = describeLease(path, lease, new Date());
+        states.push({ mode, path, exists: true, lease: lease ?? null, summary, outbox: counts, quarantineOpen: open });
+        out.push(summary);
+      }
       if (mode === 'dry-run') out.push('  dry-run state: what dry-run sources planned; nothing in it was sent');
       out.push(`  outbox: pending ${counts.pending}, done ${counts.done}, dead ${counts.dead}; quarantine: ${open} open`);
     });
@@ -310,18 +348,18 @@ export interface SourceGoLive {
 }
 
 async function sourceGoLive(config: DaemonConfig): Promise<SourceGoLive[]> {
-  const live = config.state.path;
-  const liveExists = live === ':memory:' || existsSync(live);
-  const dryPath = dryRunStatePath(live);
+  const live = liveStateOf(config);
+  const liveExists = mayExist(live);
+  const dry = dryRunStateOf(config);
   const out: SourceGoLive[] = [];
   for (const source of config.sources.filter((s) => s.enabled)) {
     const { livePasses, pending } = liveExists
-      ? await withStore(live, async (store) => ({
+      ? await withState(live, async (store) => ({
           livePasses: await store.passRecord(source.id),
           pending: summariseVolume(await store.outbox.volume({ sourceId: source.id, status: 'pending' })),
         }))
       : { livePasses: null, pending: summariseVolume([]) };
-    const plan = dryPath === live ? undefined : await readDryRunPlan(dryPath, source.id);
+    const plan = dry ? await readDryRunPlan(dry, source.id) : undefined;
     out.push({
       id: source.id,
       mode: (source.dryRun ?? config.dryRun) ? 'dry-run' : 'live',

@@ -10,6 +10,7 @@ import { inspectionConfig } from './inspect.js';
 import { renderCsv } from '../report/render-csv.js';
 import { renderHtml } from '../report/render-html.js';
 import { renderText } from '../report/render-text.js';
+import { describeState, liveStateOf, parseStateLocation } from '../state/open.js';
 
 export interface ReportCommandOptions {
   /** An export to report on; without one, the state deskbridge keeps (`state`, or the config's). */
@@ -114,9 +115,9 @@ async function readLifecycles(options: ReportCommandOptions, out: (line: string)
     const source = `${i.path} (${i.format}: ${i.versions.toLocaleString('en')} versions of ${read.builder.tickets.toLocaleString('en')} tickets${i.unmapped ? `; ${i.unmapped} versions the mapping rejected` : ''}${i.unreadable ? `; ${i.unreadable} records unreadable` : ''})`;
     return { builder: read.builder, routed: undefined, source, input: i, notCounted: [...i.firstUnmapped, ...problemsOf(read.builder)] };
   }
-  let path = options.state;
+  let location = options.state !== undefined ? parseStateLocation(options.state) : undefined;
   let auditDir = options.auditDir;
-  if (path === undefined) {
+  if (location === undefined) {
     const configPath = options.config ?? 'deskbridge.yaml';
     if (!existsSync(configPath)) {
       out(`deskbridge report: give an export to report on, or --state <file> / -c <deskbridge.yaml> to report on what deskbridge has pulled (no ${configPath} here)`);
@@ -124,11 +125,11 @@ async function readLifecycles(options: ReportCommandOptions, out: (line: string)
     }
     const config = inspectionConfig(configPath);
     if (!config) return undefined;
-    path = config.state.path;
+    location = liveStateOf(config);
     auditDir ??= config.audit.dir;
   }
-  const read = await lifecyclesFromState(path, options.source);
-  const source = `the state ${path}${options.source ? ` (source ${options.source})` : ''}: ${read.builder.versions.toLocaleString('en')} versions of ${read.builder.tickets.toLocaleString('en')} tickets, ${read.routed.size.toLocaleString('en')} routed by deskbridge`;
+  const read = await lifecyclesFromState(location, options.source);
+  const source = `the state ${describeState(location)}${options.source ? ` (source ${options.source})` : ''}: ${read.builder.versions.toLocaleString('en')} versions of ${read.builder.tickets.toLocaleString('en')} tickets, ${read.routed.size.toLocaleString('en')} routed by deskbridge`;
   return { builder: read.builder, routed: read.routed, source, notCounted: problemsOf(read.builder), ...(auditDir !== undefined ? { auditDir } : {}) };
 }
 

@@ -50,7 +50,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   let daemon: Daemon;
   let allSourcesStopped = (): void => undefined;
   try {
-    daemon = new Daemon({ config, logger, secrets, onAllSourcesStopped: () => allSourcesStopped(), ...(actFrom ? { actFrom } : {}) });
+    daemon = await Daemon.open({ config, logger, secrets, onAllSourcesStopped: () => allSourcesStopped(), ...(actFrom ? { actFrom } : {}) });
   } catch (error) {
     if (error instanceof ConfigSetError) {
       for (const d of error.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);

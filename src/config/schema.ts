@@ -72,6 +72,15 @@ export const DaemonConfig = z.strictObject({
     .strictObject({
       path: z.string().min(1).default('./deskbridge.db'),
       /**
+       * A PostgreSQL database instead of the SQLite file (`postgres://user:${PGPASSWORD}@host:5432/db`,
+       * or the PG* environment variables for what the URL leaves out): several daemons may then
+       * share the sources. Dry-run sources keep their state in the schema `deskbridge_dry_run`.
+       */
+      url: z
+        .string()
+        .regex(/^postgres(ql)?:\/\//i, { error: 'state.url must be a postgres:// (or postgresql://) URL; leave it out to keep the state in the SQLite file state.path' })
+        .optional(),
+      /**
        * Days of ticket versions kept for `deskbridge report` (counted back from each source's
        * watermark); older ones are deleted after each pass. 0 keeps them all.
        */

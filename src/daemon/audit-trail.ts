@@ -91,10 +91,14 @@ export class AuditTrail {
    * nothing changed on disk) and returns why writes must wait, or undefined.
    */
   holdWrites(): Promise<string | undefined> {
-    return this.exclusive(async () => {
-      await this.check(() => this.store.audit.pending(BATCH));
-      return this.problem;
-    });
+    return this.exclusive(
+      async () => {
+        await this.check(() => this.store.audit.pending(BATCH));
+        return this.problem;
+      },
+      // Another daemon is the writer now and checks the files itself: what this one last saw stands.
+      () => this.problem,
+    );
   }
 
   /** `signal`, also aborted as soon as the trail breaks (a drain in progress then starts no new write). */
@@ -109,7 +113,11 @@ export class AuditTrail {
   flush(options: { force?: boolean } = {}): Promise<void> {
     if (!options.force && Date.now() - this.lastFlush < FLUSH_INTERVAL_MS) return this.running.then(() => undefined);
     this.lastFlush = Date.now();
-    return this.exclusive(() => this.flushNow()).catch((error: unknown) => {
+    // Another daemon sharing the state is appending: it appends what this one queued too.
+    return this.exclusive(
+      () => this.flushNow(),
+      () => undefined,
+    ).catch((error: unknown) => {
       // Taken over: the files are the new holder's now; the pass fails and the daemon stops.
       if (error instanceof StateLeaseLostError) throw error;
       // One failed flush must not wedge every later one; the queue keeps the records.
@@ -117,8 +125,20 @@ export class AuditTrail {
     });
   }
 
-  private exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const next = this.running.then(task);
+  /**
+   * One check or flush at a time in this process; and when several daemons share the state, only
+   * while this one is the audit logs' writer (`whenAnotherWrites` otherwise), so the hash chain
+   * stays one line of entries however many daemons queue records.
+   */
+  private exclusive<T>(task: () => Promise<T>, whenAnotherWrites: () => T): Promise<T> {
+    const { shared } = this.store;
+    const run = shared
+      ? async (): Promise<T> => {
+          const result = await shared.asAuditWriter(task);
+          return result.ran ? result.value : whenAnotherWrites();
+        }
+      : task;
+    const next = this.running.then(run);
     this.running = next.catch(() => undefined);
     return next;
   }

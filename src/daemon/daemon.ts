@@ -8,6 +8,8 @@ import { createConnector } from '../platforms/api.js';
 import type { Connector } from '../platforms/types.js';
 import { openSqliteStore } from '../state/sqlite/store.js';
 import { dryRunStatePath } from '../state/dry-run-path.js';
+import { describeState, dryRunStateOf, liveStateOf, openState } from '../state/open.js';
+import { SourceClaims } from './source-claims.js';
 import type { PassLogEntry, StateStore } from '../state/types.js';
 import { StateLeaseLostError } from '../state/lease.js';
 import { StateLock, type HoldOptions } from './state-lock.js';
@@ -36,6 +38,8 @@ export interface DaemonOptions {
   onAllSourcesStopped?: () => void;
   /** Values the config took from the environment: never shown by the console (the logger redacts them too). */
   secrets?: readonly string[];
+  /** The states, already open (Daemon.open opens them from the config; a PostgreSQL state can only be opened that way). */
+  stores?: { live: StateStore; dryRun?: StateStore | undefined };
 }
 
 interface SourceRunner {
@@ -73,6 +77,10 @@ export class Daemon {
   private readonly tasks: ScheduledTask[] = [];
   /** One writer per state: the lock on the state files, held from `hold` (or `runOnce`) until stop. */
   private lock: StateLock | undefined;
+  /** Instead of `lock`, on a state several daemons share: this daemon's leases on its share of the sources. */
+  private claims: SourceClaims | undefined;
+  /** `start` was called: a source taken later gets its first pass at once. */
+  private started = false;
   private readonly onLost: ((error: StateLeaseLostError) => void)[] = [];
   /** Live and dry-run audit trails: broken or unwritable means unhealthy, and `--once` fails. */
   private readonly auditTrails: AuditTrail[] = [];
@@ -99,7 +107,8 @@ export class Daemon {
       (result) => this.metrics.reloads.inc({ result }),
       () => this.wallClock(),
     );
-    this.store = openSqliteStore(config.state.path);
+    if (config.state.url !== undefined && !options.stores) throw new Error('a PostgreSQL state (state.url) is opened asynchronously: create the daemon with Daemon.open(options)');
+    this.store = options.stores?.live ?? openSqliteStore(config.state.path);
     const auditTrail = new AuditTrail(this.store, config.audit.dir, logger, config.audit.maxBytes, { metrics: this.metrics });
     this.auditTrails.push(auditTrail);
     let dryRunAuditTrail: AuditTrail | undefined;
@@ -114,7 +123,8 @@ export class Daemon {
       };
       const writer = dryRun ? createDryRunWriter(sourceLogger) : createConnectorWriter(connector, mappings);
       if (dryRun) {
-        this.dryRunStore ??= openSqliteStore(dryRunStatePath(config.state.path));
+        this.dryRunStore ??= options.stores ? options.stores.dryRun : openSqliteStore(dryRunStatePath(config.state.path));
+        if (!this.dryRunStore) throw new Error(`source ${source.id} is in dry-run: Daemon.open needs its dry-run state too`);
         if (!dryRunAuditTrail)
           this.auditTrails.push((dryRunAuditTrail = new AuditTrail(this.dryRunStore, dryRunAuditDir(config.audit.dir), logger, config.audit.maxBytes, { metrics: this.metrics, mode: 'dry-run' })));
       }
@@ -142,11 +152,30 @@ export class Daemon {
     }
   }
 
+  /**
+   * Opens the config's states (the dry-run one only when a source runs in dry-run) and creates the
+   * daemon on them: the way to start one on PostgreSQL (`state.url`), and equally on SQLite.
+   */
+  static async open(options: DaemonOptions): Promise<Daemon> {
+    const { config } = options;
+    const live = await openState(liveStateOf(config));
+    let dryRun: StateStore | undefined;
+    try {
+      const dryLocation = dryRunStateOf(config);
+      if (dryLocation && config.sources.some((s) => s.enabled && (s.dryRun ?? config.dryRun))) dryRun = await openState(dryLocation);
+      return new Daemon({ ...options, stores: { live, dryRun } });
+    } catch (error) {
+      await dryRun?.close();
+      await live.close();
+      throw error;
+    }
+  }
+
   /** What a dry run planned for a source: from the dry-run state this daemon holds open, else from its file. */
   private async dryRunPlan(sourceId: string): Promise<DryRunPlan | undefined> {
-    const path = dryRunStatePath(this.options.config.state.path);
-    if (path === this.options.config.state.path) return undefined;
-    return this.dryRunStore ? dryRunPlanIn(this.dryRunStore, path, sourceId) : readDryRunPlan(path, sourceId);
+    const location = dryRunStateOf(this.options.config);
+    if (!location) return undefined;
+    return this.dryRunStore ? dryRunPlanIn(this.dryRunStore, describeState(location), sourceId) : readDryRunPlan(location, sourceId);
   }
 
   private readonly teams = new WeakMap<ConfigSet, { team: Team | undefined; calendars: (name: string) => SlaCalendar | undefined }>();
@@ -167,12 +196,53 @@ export class Daemon {
    * `wait` polls until it is released or stale. `runOnce` takes it itself; `start` needs it taken.
    */
   hold(options: HoldOptions = {}): Promise<void> {
+    if (this.store.shared) return this.holdShare();
     this.lock ??= new StateLock(this.dryRunStore ? [this.store, this.dryRunStore] : [this.store], this.options.config.state.lease, this.options.logger, (error) => {
       // Another daemon has taken the state over: commit nothing more, stop.
       void this.stop().catch(() => undefined);
       for (const callback of this.onLost.splice(0)) callback(error);
     });
     return this.lock.hold(options);
+  }
+
+  private sharing: Promise<void> | undefined;
+
+  /** On a shared state: joins the daemons and takes this daemon's share of the sources (not all of them). */
+  private holdShare(): Promise<void> {
+    const registry = this.store.shared;
+    if (!registry) throw new Error('not a shared state');
+    this.claims ??= new SourceClaims({
+      registry,
+      sources: this.runners.map((r) => {
+        const state = r.store.shared;
+        if (!state) throw new Error(`source ${r.sync.sourceId}: its dry-run state cannot be shared while the live one is`);
+        return { sourceId: r.sync.sourceId, state };
+      }),
+      settings: this.options.config.state.lease,
+      logger: this.options.logger,
+      busy: (sourceId) => this.runners.some((r) => r.sync.sourceId === sourceId && r.running !== undefined),
+      onAcquired: (sourceId) => {
+        const runner = this.runners.find((r) => r.sync.sourceId === sourceId);
+        if (runner && this.started && !runner.running && !runner.stopped && !this.abort.signal.aborted) void this.runPass(runner);
+      },
+      ...(this.options.now ? { clock: this.options.now } : {}),
+    });
+    const claims = this.claims;
+    this.sharing ??= claims.start().catch((error: unknown) => {
+      this.sharing = undefined;
+      throw error;
+    });
+    return this.sharing;
+  }
+
+  /** On a shared state, the sources this daemon holds now (undefined: it holds the whole state). */
+  heldSources(): string[] | undefined {
+    return this.claims?.heldSources();
+  }
+
+  /** The daemon's id among those sharing the state (undefined on a state it holds alone). */
+  get daemonId(): string | undefined {
+    return this.claims?.daemonId;
   }
 
   /** The error that stopped the daemon because another daemon took its state over, if that happened. */
@@ -190,11 +260,13 @@ export class Daemon {
   /** `settle` (default true): wait up to a minute for writes whose retry falls due, as `run --once` should. */
   async runOnce(options: { settle?: boolean } = {}): Promise<{ ok: boolean; results: PassResult[] }> {
     await this.hold();
-    const outcomes = await Promise.all(this.runners.map((r) => this.runPass(r, { settle: options.settle ?? true })));
+    // On a shared state, one pass of the sources this daemon holds: the others are other daemons' work.
+    const mine = this.claims ? this.runners.filter((r) => this.claims?.holds(r.sync.sourceId)) : this.runners;
+    const outcomes = await Promise.all(mine.map((r) => this.runPass(r, { settle: options.settle ?? true })));
     const results = outcomes.filter((r): r is PassResult => r !== undefined);
     // A pass that leaves writes waiting for a retry did not finish its job.
     return {
-      ok: results.length === this.runners.length && results.every((r) => r.pendingWrites === 0 && r.written.dead === 0 && !r.interrupted) && this.auditProblem() === undefined,
+      ok: results.length === mine.length && results.every((r) => r.pendingWrites === 0 && r.written.dead === 0 && !r.interrupted) && this.auditProblem() === undefined,
       results,
     };
   }
@@ -227,8 +299,8 @@ export class Daemon {
     const [{ startConsole }, { daemonConsoleView, RequestRate }] = await Promise.all([import('../console/server.js'), import('./console-view.js')]);
     const { config } = this.options;
     const stateFiles = [
-      { mode: 'live' as const, path: config.state.path, store: this.store },
-      ...(this.dryRunStore ? [{ mode: 'dry-run' as const, path: dryRunStatePath(config.state.path), store: this.dryRunStore }] : []),
+      { mode: 'live' as const, path: describeState(liveStateOf(config)), store: this.store },
+      ...(this.dryRunStore ? [{ mode: 'dry-run' as const, path: describeState(dryRunStateOf(config) ?? liveStateOf(config)), store: this.dryRunStore }] : []),
     ];
     const rate = new RequestRate();
     const runners = () =>
@@ -262,7 +334,8 @@ export class Daemon {
   }
 
   start(): void {
-    if (!this.lock?.held) throw new Error('Daemon.start() needs the state lock: await daemon.hold() first');
+    if (!this.lock?.held && !this.claims) throw new Error('Daemon.start() needs the state lock: await daemon.hold() first');
+    this.started = true;
     for (const runner of this.runners) {
       const source = this.options.config.sources.find((s) => s.id === runner.sync.sourceId);
       if (!source) continue;
@@ -299,8 +372,9 @@ export class Daemon {
     await this.consoleServer?.close();
     for (const runner of this.runners) await runner.connector.close();
     await this.metricsServer?.close();
-    // Nothing commits any more: the next daemon may start at once.
+    // Nothing commits any more: the next daemon may start at once (on a shared state, the others take our sources now).
     await this.lock?.release();
+    await this.claims?.stop();
     this.stopCountingLimits();
     await this.store.close();
     await this.dryRunStore?.close();
@@ -373,6 +447,8 @@ export class Daemon {
 
   private runPass(runner: SourceRunner, options: { settle?: boolean } = {}): Promise<PassResult | undefined> {
     const { logger } = this.options;
+    // Another daemon's source now (or not yet ours): its schedule ticks here too, and passes.
+    if (this.claims && !this.claims.holds(runner.sync.sourceId)) return Promise.resolve(undefined);
     const startedAt = this.wallClock();
     const requestsBefore = runner.connector.requestCount();
     const run = (async () => {
@@ -387,7 +463,9 @@ export class Daemon {
         return result;
       } catch (error) {
         if (error instanceof StateLeaseLostError) {
-          this.lock?.lose(error);
+          // Shared: only this source went to another daemon. Alone: the whole state did, so stop.
+          if (this.claims) this.claims.lose(runner.sync.sourceId, error);
+          else this.lock?.lose(error);
           return undefined;
         }
         const stopped = error instanceof SourceStoppedError || (error instanceof PlatformError && (error.details.code === 'auth' || error.details.code === 'forbidden'));

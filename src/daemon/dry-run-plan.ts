@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs';
-import { openSqliteStore } from '../state/sqlite/store.js';
+import { describeState, mayExist, withState, type StateLocation } from '../state/open.js';
 import type { PassRecord, StateStore } from '../state/types.js';
 import { summariseVolume, type VolumeSummary } from './go-live.js';
 
 /** What a dry run planned for one source: every write it would have sent, by kind. */
 export interface DryRunPlan extends VolumeSummary {
-  /** The dry-run state file it was read from. */
+  /** The dry-run state it was read from (a file path, or the database URL without its password). */
   path: string;
   /** The dry run's completed passes, when it recorded any. */
   passes: PassRecord | null;
@@ -20,16 +19,11 @@ export async function dryRunPlanIn(store: StateStore, path: string, sourceId: st
 }
 
 /**
- * The plan of a source from the dry-run state file at `path`, opened for the read and closed
- * again (undefined when there is no such file, or the dry run never ran the source). Read-only in
- * effect: WAL lets it beside a daemon that writes the file.
+ * The plan of a source from the dry-run state at `location`, opened for the read and closed again
+ * (undefined when there is no such state, or the dry run never ran the source). Read-only in
+ * effect: WAL lets it beside a daemon that writes the SQLite file; PostgreSQL has no such limit.
  */
-export async function readDryRunPlan(path: string, sourceId: string): Promise<DryRunPlan | undefined> {
-  if (path === ':memory:' || !existsSync(path)) return undefined;
-  const store = openSqliteStore(path);
-  try {
-    return await dryRunPlanIn(store, path, sourceId);
-  } finally {
-    await store.close();
-  }
+export async function readDryRunPlan(location: StateLocation, sourceId: string): Promise<DryRunPlan | undefined> {
+  if ((location.kind === 'sqlite' && location.path === ':memory:') || !mayExist(location)) return undefined;
+  return withState(location, (store) => dryRunPlanIn(store, describeState(location), sourceId));
 }

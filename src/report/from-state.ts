@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { openSqliteStore } from '../state/sqlite/store.js';
+import { describeState, mayExist, withState, type StateLocation } from '../state/open.js';
 import type { StateStore } from '../state/types.js';
 import { LifecycleBuilder } from './lifecycle.js';
 
@@ -18,14 +17,9 @@ export class StateFileMissingError extends Error {
  * Ticket lifecycles from what deskbridge has pulled (the state's `ticket_versions`, kept since this
  * version of deskbridge), and the tickets it routed. Safe beside a running daemon (WAL readers).
  */
-export async function lifecyclesFromState(path: string, sourceId?: string): Promise<StateLifecycles> {
-  if (!existsSync(path)) throw new StateFileMissingError(`no state file at ${path}: run the daemon (deskbridge run) first, or give an export to report on`);
-  const store = openSqliteStore(path);
-  try {
-    return await lifecyclesFromStore(store, sourceId);
-  } finally {
-    await store.close();
-  }
+export async function lifecyclesFromState(location: StateLocation, sourceId?: string): Promise<StateLifecycles> {
+  if (!mayExist(location)) throw new StateFileMissingError(`no state file at ${describeState(location)}: run the daemon (deskbridge run) first, or give an export to report on`);
+  return withState(location, (store) => lifecyclesFromStore(store, sourceId));
 }
 
 /** The same, from a store that is already open (the daemon's own, for the console). */

@@ -8,7 +8,8 @@ import type { Logger } from '../observability/logger.js';
 import { drainOutbox } from '../outbox/executor.js';
 import { createConnectorWriter } from '../outbox/writer.js';
 import type { Connector } from '../platforms/types.js';
-import { openSqliteStore } from '../state/sqlite/store.js';
+import { liveStateOf, openState } from '../state/open.js';
+import type { StateLease } from '../state/lease.js';
 import type { RevertDecision } from './decide.js';
 
 /** The rule id revert writes carry in the outbox and the action log. */
@@ -58,10 +59,18 @@ export interface SourceReverts {
  */
 export async function applyReverts(config: DaemonConfig, logger: Logger, sources: readonly SourceReverts[]): Promise<Map<string, string>> {
   const outcomes = new Map<string, string>();
-  const store = openSqliteStore(config.state.path);
+  const store = await openState(liveStateOf(config));
   const lock = new StateLock([store], config.state.lease, logger, () => undefined);
+  // A state daemons share: the leases of the sources reverted (refused while a daemon holds one), not the whole state.
+  const sourceLeases: StateLease[] = [];
   try {
-    await lock.hold();
+    if (store.shared) {
+      for (const { source, actions } of sources) {
+        if (actions.length > 0) sourceLeases.push(await store.shared.acquireSource(source.id, { ttlMs: config.state.lease.ttlSeconds * 1000 }));
+      }
+    } else {
+      await lock.hold();
+    }
     const trail = new AuditTrail(store, config.audit.dir, logger, config.audit.maxBytes);
     for (const { source, connector, mappings, actions } of sources) {
       if (actions.length === 0) continue;
@@ -90,6 +99,7 @@ export async function applyReverts(config: DaemonConfig, logger: Logger, sources
     await trail.flush({ force: true });
   } finally {
     await lock.release();
+    for (const lease of sourceLeases) await lease.release().catch(() => undefined);
     await store.close();
   }
   return outcomes;

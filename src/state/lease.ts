@@ -25,6 +25,8 @@ export interface LeaseHolder {
   ttlMs: number;
   /** Fencing token: strictly increasing over the life of the state. */
   token: number;
+  /** The daemon (see src/state/shared.ts) holding a source's lease when several share the state. */
+  daemonId?: string | undefined;
 }
 
 export interface LeaseRecord extends LeaseHolder {
@@ -37,6 +39,8 @@ export type StaleReason = 'heartbeat-expired' | 'holder-gone';
 export interface LeaseRequest {
   /** Without a heartbeat for this long the lease may be taken over by another daemon. */
   ttlMs: number;
+  /** Which of the daemons sharing the state asks (recorded on the lease, for `deskbridge status`). */
+  daemonId?: string;
 }
 
 export interface StateLease {
@@ -142,14 +146,22 @@ export class StateLeaseLostError extends Error {
     readonly location: string,
     readonly token: number,
     readonly current: LeaseRecord | undefined,
+    /** Set when the lease was one source's (daemons sharing a state): only that source stops. */
+    readonly sourceId?: string,
   ) {
     const now = new Date();
     const by = !current
-      ? 'its lease row is gone'
+      ? sourceId !== undefined && token === 0
+        ? 'this daemon does not hold it'
+        : 'its lease row is gone'
       : current.releasedAt !== undefined && current.token === token
         ? 'the lease was released'
         : `it is now held by ${describeHolder(current, now)} (token ${current.token}, ours was ${token})`;
-    super(`lost the lock on state ${location}: ${by}; stopping without committing anything more`);
+    super(
+      sourceId !== undefined
+        ? `lost the lease on source ${sourceId} of state ${location}: ${by}; committing nothing more for it`
+        : `lost the lock on state ${location}: ${by}; stopping without committing anything more`,
+    );
     this.name = 'StateLeaseLostError';
   }
 }

@@ -2,6 +2,7 @@ import type { PlannedAction } from '../model/action.js';
 import type { HistoryChanges, HistoryStore } from '../model/history.js';
 import type { TicketState } from '../model/ticket-state.js';
 import type { StateLeases } from './lease.js';
+import type { SharedState } from './shared.js';
 import type { LifecycleVersion } from '../model/lifecycle-version.js';
 
 // The history and ticket-state facts are the model's: the state store implements them.
@@ -265,5 +266,7 @@ export interface StateStore {
    * lease is still the current one and throws StateLeaseLostError otherwise.
    */
   readonly leases: StateLeases;
+  /** Present when several daemons may share this state (PostgreSQL): per-source leases, the daemon registry, the audit writer lock. */
+  readonly shared?: SharedState;
   close(): Promise<void>;
 }

@@ -12,8 +12,15 @@ interface PendingRow {
   data: QueuedAuditRecord['data'];
 }
 
-/** Runs a change to source state in one transaction, fenced by the store's lease. */
-export type PgWrite = <T>(fn: (sql: Sql) => Promise<T>) => Promise<T>;
+/**
+ * What a change touches, for fencing when daemons share the sources: the sources themselves, or
+ * outbox entries or quarantine records (whose sources are read in the transaction). Unscoped:
+ * admin changes (retry, discard) and the audit heads, fenced by the whole state's lease only.
+ */
+export type WriteScope = { sources: readonly string[] } | { outbox: readonly string[] } | { quarantine: readonly number[] } | { auditWriter: true };
+
+/** Runs a change to source state in one transaction, fenced by the store's lease(s) for `scope`. */
+export type PgWrite = <T>(fn: (sql: Sql) => Promise<T>, scope?: WriteScope) => Promise<T>;
 
 /**
  * The PostgreSQL side of the audit queue (see SqliteAuditQueue): records are queued in the same
@@ -70,12 +77,15 @@ export class PostgresAuditQueue implements AuditQueue {
   }
 
   async markAppended(seqs: readonly number[], heads: ReadonlyMap<AuditLogName, StoredAuditHead>): Promise<void> {
-    await this.write(async (sql) => {
-      if (seqs.length > 0) await sql.run('DELETE FROM audit_pending WHERE seq = ANY($1::bigint[])', [seqs]);
-      for (const [log, head] of heads) {
-        await sql.run('INSERT INTO audit_heads (log, seq, hash) VALUES ($1, $2, $3) ON CONFLICT (log) DO UPDATE SET seq = excluded.seq, hash = excluded.hash', [log, head.seq, head.hash]);
-      }
-    });
+    await this.write(
+      async (sql) => {
+        if (seqs.length > 0) await sql.run('DELETE FROM audit_pending WHERE seq = ANY($1::bigint[])', [seqs]);
+        for (const [log, head] of heads) {
+          await sql.run('INSERT INTO audit_heads (log, seq, hash) VALUES ($1, $2, $3) ON CONFLICT (log) DO UPDATE SET seq = excluded.seq, hash = excluded.hash', [log, head.seq, head.hash]);
+        }
+      },
+      { auditWriter: true },
+    );
   }
 
   async head(log: AuditLogName): Promise<StoredAuditHead | undefined> {

@@ -114,11 +114,14 @@ export class PostgresHistoryStore implements HistoryStore {
   /** Indexes the ticket with its title and resolution, in one transaction fenced by the store's lease (source state). */
   async index(input: IndexDoc): Promise<void> {
     const { resolved, ...doc } = input;
-    await this.write(async (sql) => {
-      await indexOn(sql, this.indexOptions).upsert(doc);
-      await this.keepTitle(sql, doc.key, doc.title);
-      await this.keepResolution(sql, doc.key, resolved);
-    });
+    await this.write(
+      async (sql) => {
+        await indexOn(sql, this.indexOptions).upsert(doc);
+        await this.keepTitle(sql, doc.key, doc.title);
+        await this.keepResolution(sql, doc.key, resolved);
+      },
+      { sources: [doc.sourceId] },
+    );
   }
 
   async candidates(query: CandidateQuery): Promise<DuplicateCandidate[]> {
@@ -153,10 +156,13 @@ export class PostgresHistoryStore implements HistoryStore {
   async cluster(doc: SimilarityDoc & { title: string }, options: { threshold: number; createdAfter: string }): Promise<{ key: string; number: string }> {
     let leader = (await this.index_.get(doc.key))?.clusterKey;
     if (leader === undefined) {
-      leader = await this.write(async (sql) => {
-        await this.keepTitle(sql, doc.key, doc.title);
-        return (await assignClusterAsync(indexOn(sql, this.indexOptions), doc, { threshold: options.threshold, createdAfter: options.createdAfter, sourceIds: [doc.sourceId] })).clusterKey;
-      });
+      leader = await this.write(
+        async (sql) => {
+          await this.keepTitle(sql, doc.key, doc.title);
+          return (await assignClusterAsync(indexOn(sql, this.indexOptions), doc, { threshold: options.threshold, createdAfter: options.createdAfter, sourceIds: [doc.sourceId] })).clusterKey;
+        },
+        { sources: [doc.sourceId] },
+      );
     }
     return { key: leader, number: (await this.index_.get(leader))?.number ?? doc.number };
   }

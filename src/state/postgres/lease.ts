@@ -24,14 +24,20 @@ interface LeaseRow {
   ttl_ms: number;
   token: string;
   released_at: string | null;
+  daemon_id: string | null;
+}
+
+/** The lease row of one source, when several daemons share the state. */
+export function sourceLeaseName(sourceId: string): string {
+  return `source:${sourceId}`;
 }
 
 /** First key of the two-key advisory locks taken while a lease row is created ("lease"). */
 const LEASE_LOCK_KEY = 0x6c656173;
 
 /**
- * A lease as one row of table `leases` (the whole state's today: name 'state'; one per source
- * later). The same contract as SqliteStateLeases: acquisition reads and writes the row in one
+ * A lease as one row of table `leases`: the whole state's (name 'state', one daemon for every
+ * source), or one per source (`source:<id>`) when several daemons share the state. The same contract as SqliteStateLeases: acquisition reads and writes the row in one
  * transaction holding the row's lock (`FOR UPDATE`), so two daemons starting at once are
  * serialised and exactly one wins; the token grows by one on every acquisition.
  *
@@ -40,29 +46,52 @@ const LEASE_LOCK_KEY = 0x6c656173;
  * its commit; once the takeover has committed, the check sees the new token and throws.
  */
 export class PostgresStateLeases implements StateLeases {
-  /** The lease this store took: every fenced commit of the store checks it. */
-  private held: { token: number; holderId: string } | undefined;
+  /** The leases this store took, by row name: every fenced commit of the store checks the ones it touches. */
+  private readonly held = new Map<string, { token: number; holderId: string }>();
+  /** Set by the first source lease: from then on a commit for a source this store does not hold is refused. */
+  private sharing = false;
 
   constructor(
     private readonly pool: pg.Pool,
     readonly location: string,
     private readonly clock: () => Date,
     private readonly me: ProcessIdentity,
-    private readonly name = 'state',
   ) {}
 
-  async acquire(request: LeaseRequest): Promise<StateLease> {
+  /** Whether this store took a source's lease: its commits are then fenced source by source. */
+  get sharesSources(): boolean {
+    return this.sharing;
+  }
+
+  /** The whole state's lease (one daemon for every source). */
+  acquire(request: LeaseRequest): Promise<StateLease> {
+    return this.acquireNamed('state', request);
+  }
+
+  /**
+   * One source's lease (several daemons share the state). In the same transaction the source's
+   * outbox claims of the former holder are dropped: its writes are this holder's to send now, not
+   * after the claim runs out.
+   */
+  acquireSource(sourceId: string, request: LeaseRequest): Promise<StateLease> {
+    this.sharing = true;
+    return this.acquireNamed(sourceLeaseName(sourceId), request, sourceId, (sql) =>
+      sql.run(`UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE source_id = $1 AND status = 'pending' AND claimed_by IS NOT NULL`, [sourceId]),
+    );
+  }
+
+  private async acquireNamed(name: string, request: LeaseRequest, sourceId?: string, alsoInTransaction?: (sql: Sql) => Promise<unknown>): Promise<StateLease> {
     const now = this.clock();
     let takenOver: { previous: LeaseHolder; reason: StaleReason } | undefined;
     const holder = await transaction(this.pool, async (sql) => {
       takenOver = undefined;
       // The row may not exist yet: serialise its creation (FOR UPDATE locks only rows that exist).
-      await sql.run('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LEASE_LOCK_KEY, this.name]);
-      const row = await sql.one<LeaseRow>('SELECT * FROM leases WHERE name = $1 FOR UPDATE', [this.name]);
+      await sql.run('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LEASE_LOCK_KEY, name]);
+      const row = await sql.one<LeaseRow>('SELECT * FROM leases WHERE name = $1 FOR UPDATE', [name]);
       if (row && row.released_at === null) {
         const previous = toRecord(row);
         const reason = staleness(previous, now, this.me);
-        if (!reason) throw new StateHeldError(this.location, previous, now);
+        if (!reason) throw new StateHeldError(sourceId !== undefined ? `${this.location} (source ${sourceId})` : this.location, previous, now);
         takenOver = { previous, reason };
       }
       const next: LeaseHolder = {
@@ -74,50 +103,73 @@ export class PostgresStateLeases implements StateLeases {
         heartbeatAt: now.toISOString(),
         ttlMs: request.ttlMs,
         token: (row ? Number(row.token) : 0) + 1,
+        daemonId: request.daemonId,
       };
       await sql.run(
-        `INSERT INTO leases (name, holder_id, pid, host, pid_namespace, started_at, heartbeat_at, ttl_ms, token, released_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL)
+        `INSERT INTO leases (name, holder_id, pid, host, pid_namespace, started_at, heartbeat_at, ttl_ms, token, released_at, daemon_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10)
          ON CONFLICT (name) DO UPDATE SET holder_id = excluded.holder_id, pid = excluded.pid, host = excluded.host,
            pid_namespace = excluded.pid_namespace, started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at,
-           ttl_ms = excluded.ttl_ms, token = excluded.token, released_at = NULL`,
-        [this.name, next.holderId, next.pid, next.host, next.pidNamespace ?? null, next.startedAt, next.heartbeatAt, next.ttlMs, next.token],
+           ttl_ms = excluded.ttl_ms, token = excluded.token, released_at = NULL, daemon_id = excluded.daemon_id`,
+        [name, next.holderId, next.pid, next.host, next.pidNamespace ?? null, next.startedAt, next.heartbeatAt, next.ttlMs, next.token, next.daemonId ?? null],
       );
+      await alsoInTransaction?.(sql);
       return next;
     });
-    this.held = { token: holder.token, holderId: holder.holderId };
-    return this.lease(holder, takenOver);
+    this.held.set(name, { token: holder.token, holderId: holder.holderId });
+    return this.lease(name, holder, takenOver, sourceId);
   }
 
   async current(): Promise<LeaseRecord | undefined> {
-    const row = await sqlOf(this.pool).one<LeaseRow>('SELECT * FROM leases WHERE name = $1', [this.name]);
+    const row = await sqlOf(this.pool).one<LeaseRow>('SELECT * FROM leases WHERE name = $1', ['state']);
     return row ? toRecord(row) : undefined;
   }
 
-  /**
-   * Inside a store's write transaction: throws StateLeaseLostError unless this store's lease is
-   * still the current one (and keeps the row share-locked until the commit). A store that never
-   * took a lease (admin commands, tests) is not fenced.
-   */
-  /** Outside a transaction (the audit trail, before it appends to its files): the same check, on the pool. */
+  /** Every source's lease row (held or released), for `deskbridge status`. */
+  async sourceLeases(): Promise<(LeaseRecord & { sourceId: string })[]> {
+    const rows = await sqlOf(this.pool).rows<LeaseRow & { name: string }>(`SELECT * FROM leases WHERE starts_with(name, 'source:') ORDER BY name`);
+    return rows.map((row) => ({ ...toRecord(row), sourceId: row.name.slice('source:'.length) }));
+  }
+
+  /** Outside a transaction (the audit trail, before it appends to its files): the whole state's lease, on the pool. */
   async fence(): Promise<void> {
-    if (this.held) await this.assertCurrent(sqlOf(this.pool), this.held.token, this.held.holderId, false);
+    const state = this.held.get('state');
+    if (state) await this.assertCurrent(sqlOf(this.pool), 'state', state, false);
   }
 
-  async fenceIn(sql: Sql): Promise<void> {
-    if (this.held) await this.assertCurrent(sql, this.held.token, this.held.holderId, true);
-  }
-
-  private async assertCurrent(sql: Sql, token: number, holderId: string, lock: boolean): Promise<void> {
-    const row = await sql.one<LeaseRow>(`SELECT * FROM leases WHERE name = $1${lock ? ' FOR SHARE' : ''}`, [this.name]);
-    if (!row || Number(row.token) !== token || row.holder_id !== holderId || row.released_at !== null) {
-      throw new StateLeaseLostError(this.location, token, row ? toRecord(row) : undefined);
+  /**
+   * Inside a store's write transaction: throws StateLeaseLostError unless this store's leases are
+   * still the current ones — the whole state's, if it took it, and the lease of each source the
+   * commit changes once it shares the sources (a source it does not hold is refused) — and keeps
+   * those rows share-locked until the commit. A store that never took a lease (admin commands,
+   * tests) is not fenced.
+   */
+  async fenceIn(sql: Sql, sourceIds: readonly string[] = []): Promise<void> {
+    const state = this.held.get('state');
+    if (state) await this.assertCurrent(sql, 'state', state, true);
+    if (!this.sharing) return;
+    for (const sourceId of new Set(sourceIds)) {
+      const name = sourceLeaseName(sourceId);
+      const lease = this.held.get(name);
+      if (!lease) {
+        const row = await sql.one<LeaseRow>('SELECT * FROM leases WHERE name = $1', [name]);
+        throw new StateLeaseLostError(this.location, 0, row ? toRecord(row) : undefined, sourceId);
+      }
+      await this.assertCurrent(sql, name, lease, true, sourceId);
     }
   }
 
-  private lease(holder: LeaseHolder, takenOver: StateLease['takenOver']): StateLease {
-    const { pool, clock, name } = this;
-    const check = (sql: Sql): Promise<void> => this.assertCurrent(sql, holder.token, holder.holderId, false);
+  private async assertCurrent(sql: Sql, name: string, held: { token: number; holderId: string }, lock: boolean, sourceId?: string): Promise<void> {
+    const row = await sql.one<LeaseRow>(`SELECT * FROM leases WHERE name = $1${lock ? ' FOR SHARE' : ''}`, [name]);
+    if (!row || Number(row.token) !== held.token || row.holder_id !== held.holderId || row.released_at !== null) {
+      throw new StateLeaseLostError(this.location, held.token, row ? toRecord(row) : undefined, sourceId);
+    }
+  }
+
+  private lease(name: string, holder: LeaseHolder, takenOver: StateLease['takenOver'], sourceId: string | undefined): StateLease {
+    const { pool, clock } = this;
+    const held = { token: holder.token, holderId: holder.holderId };
+    const check = (sql: Sql): Promise<void> => this.assertCurrent(sql, name, held, false, sourceId);
     return {
       token: holder.token,
       holder,
@@ -133,6 +185,7 @@ export class PostgresStateLeases implements StateLeases {
         if (changed === 0) await check(sql);
       },
       async release() {
+        // The held token stays: once the row says released, every fenced commit for it is refused.
         await sqlOf(pool).run('UPDATE leases SET released_at = $1 WHERE name = $2 AND token = $3 AND holder_id = $4 AND released_at IS NULL', [
           clock().toISOString(),
           name,
@@ -158,5 +211,6 @@ function toRecord(row: LeaseRow): LeaseRecord {
     ttlMs: row.ttl_ms,
     token: Number(row.token),
     releasedAt: row.released_at ?? undefined,
+    daemonId: row.daemon_id ?? undefined,
   };
 }

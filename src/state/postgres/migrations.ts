@@ -273,6 +273,22 @@ export const migrations: readonly string[] = [
     title text NOT NULL
   );
   `,
+  // Several daemons sharing the sources: who runs (one row per daemon process, heartbeat like a
+  // lease), and which daemon holds each source's lease (leases named 'source:<id>').
+  `
+  ALTER TABLE leases ADD COLUMN daemon_id text;
+  CREATE TABLE daemons (
+    daemon_id text COLLATE "C" PRIMARY KEY,
+    pid integer NOT NULL,
+    host text NOT NULL,
+    pid_namespace text,
+    started_at text COLLATE "C" NOT NULL,
+    heartbeat_at text COLLATE "C" NOT NULL,
+    ttl_ms integer NOT NULL,
+    stopped_at text COLLATE "C",
+    version text
+  );
+  `,
 ];
 
 /**
@@ -288,9 +304,11 @@ export const MIGRATION_LOCK_KEY = 0x6465736b6272n; // "deskbr"
  * therefore migrate once: the others wait on the lock, then find every version recorded and do
  * nothing. Returns the versions this call applied.
  */
-export async function migrate(pool: pg.Pool, list: readonly string[] = migrations): Promise<number[]> {
+export async function migrate(pool: pg.Pool, list: readonly string[] = migrations, schema?: string): Promise<number[]> {
   return transaction(pool, async (sql) => {
     await sql.run('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
+    // Under the lock, so daemons starting together do not race to create it (the pool's search_path names it already).
+    if (schema !== undefined) await sql.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await sql.run(`CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
     const done = new Set((await sql.rows<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version));
     const applied: number[] = [];

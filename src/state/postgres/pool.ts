@@ -45,14 +45,23 @@ export interface PoolOptions {
   connectionTimeoutMs?: number;
   /** `application_name` the server shows in pg_stat_activity (default "deskbridge"). */
   applicationName?: string;
+  /** The schema the state's tables live in (default: the server's search_path, normally `public`); the dry-run state has its own. */
+  schema?: string;
+}
+
+/** A schema name deskbridge will put in a search_path: plain lower-case identifiers only. */
+export function isPlainSchemaName(name: string): boolean {
+  return /^[a-z_][a-z0-9_]{0,62}$/.test(name);
 }
 
 /** A pool for a `postgres://` (or `postgresql://`) URL. Connections open lazily, on the first query. */
 export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
   const scheme = /^([a-z]+):\/\//i.exec(url)?.[1]?.toLowerCase();
   if (scheme !== 'postgres' && scheme !== 'postgresql') throw new Error(`not a PostgreSQL URL (postgres://…): ${redactUrl(url)}`);
+  if (options.schema !== undefined && !isPlainSchemaName(options.schema)) throw new Error(`not a plain schema name (a-z, 0-9, _): ${options.schema}`);
   const pool = new pg.Pool({
     connectionString: url,
+    ...(options.schema !== undefined ? { options: `-c search_path=${options.schema}` } : {}),
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
     application_name: options.applicationName ?? 'deskbridge',

@@ -18,7 +18,8 @@ import type {
   StateStore,
   TicketState,
 } from '../types.js';
-import { PostgresAuditQueue, type PgWrite } from './audit-queue.js';
+import { PostgresAuditQueue, type PgWrite, type WriteScope } from './audit-queue.js';
+import { PostgresSharedState } from './shared.js';
 import { PostgresHistoryStore } from './history.js';
 import { PostgresStateLeases } from './lease.js';
 import { migrate } from './migrations.js';
@@ -133,12 +134,12 @@ export interface PostgresStoreOptions extends PoolOptions {
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStateStore> {
   const pool = createPool(url, options);
   try {
-    await migrate(pool);
+    await migrate(pool, undefined, options.schema);
   } catch (error) {
     await pool.end();
     throw error;
   }
-  return new PostgresStateStore(pool, options.clock ?? (() => new Date()), redactUrl(url), options.identity ?? thisProcess());
+  return new PostgresStateStore(pool, options.clock ?? (() => new Date()), `${redactUrl(url)}${options.schema !== undefined ? ` (schema ${options.schema})` : ''}`, options.identity ?? thisProcess());
 }
 
 export class PostgresStateStore implements StateStore {
@@ -146,6 +147,8 @@ export class PostgresStateStore implements StateStore {
   readonly history: PostgresHistoryStore;
   readonly audit: PostgresAuditQueue;
   readonly leases: PostgresStateLeases;
+  /** Several daemons may share this state: per-source leases, the daemon registry, the audit writer lock. */
+  readonly shared: PostgresSharedState;
   /** Who this store's outbox claims are by: one per store (a daemon, or a CLI command). */
   readonly claimer = randomUUID();
   /** Every change to source state: one transaction that begins by checking the store's lease. */
@@ -161,14 +164,26 @@ export class PostgresStateStore implements StateStore {
   ) {
     this.sql = sqlOf(pool);
     this.leases = new PostgresStateLeases(pool, location, clock, identity);
-    this.write = (fn) =>
+    this.shared = new PostgresSharedState(pool, this.leases, clock, identity);
+    this.write = (fn, scope) =>
       transaction(pool, async (sql) => {
-        await this.leases.fenceIn(sql);
+        await this.leases.fenceIn(sql, await this.sourcesOf(sql, scope));
+        if (scope && 'auditWriter' in scope) await this.shared.assertAuditWriter(sql);
         return fn(sql);
       });
     this.audit = new PostgresAuditQueue(pool, clock, this.write);
     this.history = new PostgresHistoryStore(pool, clock, this.write);
     this.outbox = this.createOutbox();
+  }
+
+  /** The sources a scoped change touches (read only when daemons share the sources: nothing else needs them). */
+  private async sourcesOf(sql: Sql, scope: WriteScope | undefined): Promise<string[]> {
+    if (!scope || !this.leases.sharesSources) return [];
+    if ('sources' in scope) return [...scope.sources];
+    if ('outbox' in scope) return (await sql.rows<{ source_id: string }>('SELECT DISTINCT source_id FROM outbox WHERE id = ANY($1::text[])', [[...scope.outbox]])).map((r) => r.source_id);
+    if ('quarantine' in scope)
+      return (await sql.rows<{ source_id: string }>('SELECT DISTINCT source_id FROM quarantine WHERE id = ANY($1::bigint[])', [[...scope.quarantine]])).map((r) => r.source_id);
+    return [];
   }
 
   private nowIso(): string {
@@ -184,12 +199,14 @@ export class PostgresStateStore implements StateStore {
   }
 
   async setStartPoint(sourceId: string, actFrom: string): Promise<void> {
-    await this.write((sql) =>
-      sql.run(
-        `INSERT INTO source_start_points (source_id, act_from, recorded_at) VALUES ($1, $2, $3)
+    await this.write(
+      (sql) =>
+        sql.run(
+          `INSERT INTO source_start_points (source_id, act_from, recorded_at) VALUES ($1, $2, $3)
          ON CONFLICT (source_id) DO UPDATE SET act_from = excluded.act_from, recorded_at = excluded.recorded_at`,
-        [sourceId, actFrom, this.nowIso()],
-      ),
+          [sourceId, actFrom, this.nowIso()],
+        ),
+      { sources: [sourceId] },
     );
   }
 
@@ -200,12 +217,14 @@ export class PostgresStateStore implements StateStore {
 
   async recordPassCompleted(sourceId: string): Promise<void> {
     const now = this.nowIso();
-    await this.write((sql) =>
-      sql.run(
-        `INSERT INTO source_passes (source_id, first_completed_at, last_completed_at) VALUES ($1, $2, $2)
+    await this.write(
+      (sql) =>
+        sql.run(
+          `INSERT INTO source_passes (source_id, first_completed_at, last_completed_at) VALUES ($1, $2, $2)
          ON CONFLICT (source_id) DO UPDATE SET last_completed_at = excluded.last_completed_at`,
-        [sourceId, now],
-      ),
+          [sourceId, now],
+        ),
+      { sources: [sourceId] },
     );
   }
 
@@ -229,16 +248,19 @@ export class PostgresStateStore implements StateStore {
   }
 
   async pruneLedger(sourceId: string, olderThan: string): Promise<number> {
-    return this.write(async (sql) => {
-      // Own versions are stamped by this machine's clock, the ledger by the platform's: a day's margin.
-      const ownHorizon = new Date(Date.parse(olderThan) - 86_400_000).toISOString();
-      await sql.run('DELETE FROM own_versions WHERE source_id = $1 AND written_at < $2', [sourceId, ownHorizon]);
-      return sql.run('DELETE FROM ledger WHERE source_id = $1 AND updated_at < $2', [sourceId, olderThan]);
-    });
+    return this.write(
+      async (sql) => {
+        // Own versions are stamped by this machine's clock, the ledger by the platform's: a day's margin.
+        const ownHorizon = new Date(Date.parse(olderThan) - 86_400_000).toISOString();
+        await sql.run('DELETE FROM own_versions WHERE source_id = $1 AND written_at < $2', [sourceId, ownHorizon]);
+        return sql.run('DELETE FROM ledger WHERE source_id = $1 AND updated_at < $2', [sourceId, olderThan]);
+      },
+      { sources: [sourceId] },
+    );
   }
 
   async pruneVersions(sourceId: string, olderThan: string): Promise<number> {
-    return this.write((sql) => sql.run('DELETE FROM ticket_versions WHERE source_id = $1 AND at < $2', [sourceId, olderThan]));
+    return this.write((sql) => sql.run('DELETE FROM ticket_versions WHERE source_id = $1 AND at < $2', [sourceId, olderThan]), { sources: [sourceId] });
   }
 
   async getTickets(keys: readonly string[]): Promise<Map<string, TicketState>> {
@@ -293,88 +315,91 @@ export class PostgresStateStore implements StateStore {
 
   async commitBatch(batch: BatchCommit): Promise<void> {
     const now = this.nowIso();
-    await this.write(async (sql) => {
-      for (const action of batch.actions) {
-        await sql.run(
-          `INSERT INTO outbox (id, source_id, ticket_key, rule_id, action_type, planned, next_attempt_at, created_at, updated_at)
+    await this.write(
+      async (sql) => {
+        for (const action of batch.actions) {
+          await sql.run(
+            `INSERT INTO outbox (id, source_id, ticket_key, rule_id, action_type, planned, next_attempt_at, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $7, $7) ON CONFLICT (id) DO NOTHING`,
-          [action.id, action.sourceId, action.lane ?? action.target.ticketKey, action.ruleId, action.action.type, JSON.stringify(action), now],
-        );
-      }
-      for (const [ruleId, position] of batch.roundRobin) {
-        await sql.run('INSERT INTO round_robin (rule_id, position) VALUES ($1, $2) ON CONFLICT (rule_id) DO UPDATE SET position = excluded.position', [`${batch.sourceId}/${ruleId}`, position]);
-      }
-      // A rule acting again on a ticket its dead writes never reached: those are replaced, never retried.
-      const applied = new Map(batch.tickets.map((t) => [t.key, t.applied]));
-      for (const { id, reason } of await this.ruleMarks.replacedByNewPlan(sql, batch.actions, (key) => applied.get(key))) {
-        await markDone(sql, id, 'superseded', null, reason, now);
-        await this.audit.recordWrite(sql, id, 'superseded', reason);
-      }
-      for (const t of batch.tickets) {
-        await sql.run(
-          `INSERT INTO tickets (key, source_id, native_id, number, version, status, is_open, grp, assignee, updated_at, status_since, sla_due_at, snapshot, resolved_at, rules_triggered, rules_applied)
+            [action.id, action.sourceId, action.lane ?? action.target.ticketKey, action.ruleId, action.action.type, JSON.stringify(action), now],
+          );
+        }
+        for (const [ruleId, position] of batch.roundRobin) {
+          await sql.run('INSERT INTO round_robin (rule_id, position) VALUES ($1, $2) ON CONFLICT (rule_id) DO UPDATE SET position = excluded.position', [`${batch.sourceId}/${ruleId}`, position]);
+        }
+        // A rule acting again on a ticket its dead writes never reached: those are replaced, never retried.
+        const applied = new Map(batch.tickets.map((t) => [t.key, t.applied]));
+        for (const { id, reason } of await this.ruleMarks.replacedByNewPlan(sql, batch.actions, (key) => applied.get(key))) {
+          await markDone(sql, id, 'superseded', null, reason, now);
+          await this.audit.recordWrite(sql, id, 'superseded', reason);
+        }
+        for (const t of batch.tickets) {
+          await sql.run(
+            `INSERT INTO tickets (key, source_id, native_id, number, version, status, is_open, grp, assignee, updated_at, status_since, sla_due_at, snapshot, resolved_at, rules_triggered, rules_applied)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16::jsonb)
            ON CONFLICT (key) DO UPDATE SET version = excluded.version, status = excluded.status, is_open = excluded.is_open,
              grp = excluded.grp, assignee = excluded.assignee, updated_at = excluded.updated_at, number = excluded.number,
              status_since = excluded.status_since, sla_due_at = excluded.sla_due_at, snapshot = excluded.snapshot, resolved_at = excluded.resolved_at,
              rules_triggered = excluded.rules_triggered, rules_applied = excluded.rules_applied`,
-          [
-            t.key,
-            t.sourceId,
-            t.nativeId,
-            t.number,
-            t.version,
-            t.status,
-            isOpen(t.status),
-            t.group ?? null,
-            t.assignee ?? null,
-            t.updatedAt,
-            t.statusSince ?? null,
-            t.slaDueAt ?? null,
-            t.slaDueAt !== undefined ? (t.snapshot ?? null) : null,
-            t.resolvedAt ?? null,
-            t.triggered ? JSON.stringify(t.triggered) : null,
-            t.applied ? JSON.stringify(t.applied) : null,
-          ],
-        );
-      }
-      // Before the new quarantine rows: a retried record that fails again reopens its row.
-      if (batch.resolveQuarantine?.length) await sql.run(`UPDATE quarantine SET status = 'resolved' WHERE id = ANY($1::bigint[])`, [[...batch.resolveQuarantine]]);
-      for (const q of batch.quarantine) {
-        await sql.run(
-          `INSERT INTO quarantine (source_id, native_id, version, error, raw, created_at) VALUES ($1, $2, $3, $4, $5::json, $6)
+            [
+              t.key,
+              t.sourceId,
+              t.nativeId,
+              t.number,
+              t.version,
+              t.status,
+              isOpen(t.status),
+              t.group ?? null,
+              t.assignee ?? null,
+              t.updatedAt,
+              t.statusSince ?? null,
+              t.slaDueAt ?? null,
+              t.slaDueAt !== undefined ? (t.snapshot ?? null) : null,
+              t.resolvedAt ?? null,
+              t.triggered ? JSON.stringify(t.triggered) : null,
+              t.applied ? JSON.stringify(t.applied) : null,
+            ],
+          );
+        }
+        // Before the new quarantine rows: a retried record that fails again reopens its row.
+        if (batch.resolveQuarantine?.length) await sql.run(`UPDATE quarantine SET status = 'resolved' WHERE id = ANY($1::bigint[])`, [[...batch.resolveQuarantine]]);
+        for (const q of batch.quarantine) {
+          await sql.run(
+            `INSERT INTO quarantine (source_id, native_id, version, error, raw, created_at) VALUES ($1, $2, $3, $4, $5::json, $6)
            ON CONFLICT (source_id, native_id, version) DO UPDATE SET error = excluded.error, raw = excluded.raw, status = 'open'`,
-          [q.sourceId, q.nativeId ?? null, q.version ?? null, q.error, JSON.stringify(q.raw ?? null), now],
-        );
-      }
-      if (batch.ledger.length > 0) {
-        await sql.run(
-          `INSERT INTO ledger (source_id, native_id, version, updated_at) SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[])
+            [q.sourceId, q.nativeId ?? null, q.version ?? null, q.error, JSON.stringify(q.raw ?? null), now],
+          );
+        }
+        if (batch.ledger.length > 0) {
+          await sql.run(
+            `INSERT INTO ledger (source_id, native_id, version, updated_at) SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[])
            ON CONFLICT DO NOTHING`,
-          [batch.sourceId, batch.ledger.map((l) => l.nativeId), batch.ledger.map((l) => l.version), batch.ledger.map((l) => l.updatedAt)],
-        );
-      }
-      const versions = batch.versions ?? [];
-      if (versions.length > 0) {
-        // WITH ORDINALITY: of two copies of one version in a batch, the first is kept, as the SQLite store's loop keeps it.
-        await sql.run(
-          `INSERT INTO ticket_versions (key, version, source_id, at, data)
+            [batch.sourceId, batch.ledger.map((l) => l.nativeId), batch.ledger.map((l) => l.version), batch.ledger.map((l) => l.updatedAt)],
+          );
+        }
+        const versions = batch.versions ?? [];
+        if (versions.length > 0) {
+          // WITH ORDINALITY: of two copies of one version in a batch, the first is kept, as the SQLite store's loop keeps it.
+          await sql.run(
+            `INSERT INTO ticket_versions (key, version, source_id, at, data)
            SELECT k, v, $1, a, d::jsonb FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS u (k, v, a, d, n) ORDER BY n
            ON CONFLICT DO NOTHING`,
-          [batch.sourceId, versions.map((v) => v.key), versions.map((v) => v.version), versions.map((v) => v.updatedAt), versions.map((v) => JSON.stringify(v))],
-        );
-      }
-      if (batch.history) await this.history.apply(sql, batch.history);
-      if (batch.audit) await this.audit.enqueue(sql, batch.audit);
-      // Never backwards: the greater of the two ISO strings (byte order, COLLATE "C").
-      if (batch.watermark) {
-        await sql.run(
-          `INSERT INTO watermarks (source_id, updated_at) VALUES ($1, $2)
+            [batch.sourceId, versions.map((v) => v.key), versions.map((v) => v.version), versions.map((v) => v.updatedAt), versions.map((v) => JSON.stringify(v))],
+          );
+        }
+        if (batch.history) await this.history.apply(sql, batch.history);
+        if (batch.audit) await this.audit.enqueue(sql, batch.audit);
+        // Never backwards: the greater of the two ISO strings (byte order, COLLATE "C").
+        if (batch.watermark) {
+          await sql.run(
+            `INSERT INTO watermarks (source_id, updated_at) VALUES ($1, $2)
            ON CONFLICT (source_id) DO UPDATE SET updated_at = greatest(watermarks.updated_at, excluded.updated_at)`,
-          [batch.sourceId, batch.watermark],
-        );
-      }
-    });
+            [batch.sourceId, batch.watermark],
+          );
+        }
+      },
+      { sources: [batch.sourceId] },
+    );
   }
 
   async quarantineCount(filter: { sourceId?: string; status?: QuarantineStatus } = {}): Promise<number> {
@@ -412,7 +437,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   async quarantineResolve(ids: readonly number[]): Promise<void> {
-    await this.write((sql) => sql.run(`UPDATE quarantine SET status = 'resolved' WHERE id = ANY($1::bigint[])`, [[...ids]]));
+    await this.write((sql) => sql.run(`UPDATE quarantine SET status = 'resolved' WHERE id = ANY($1::bigint[])`, [[...ids]]), { quarantine: ids });
   }
 
   // A page at a time (keyset on (at, key, version)), each read whole before its rows are handed
@@ -445,36 +470,39 @@ export class PostgresStateStore implements StateStore {
 
   // Fenced like recordPassCompleted (see the SQLite store): a daemon that lost its lease logs nothing.
   async recordPass(entry: PassLogEntry): Promise<void> {
-    await this.write(async (sql) => {
-      const w = entry.written;
-      await sql.run(
-        `INSERT INTO pass_log (source_id, started_at, finished_at, outcome, duration_ms, pulled, planned, skipped, quarantined,
+    await this.write(
+      async (sql) => {
+        const w = entry.written;
+        await sql.run(
+          `INSERT INTO pass_log (source_id, started_at, finished_at, outcome, duration_ms, pulled, planned, skipped, quarantined,
            sent, unchanged, superseded, failed, dead, would_send, pending_writes, requests, dry_run, error)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
-        [
-          entry.sourceId,
-          entry.startedAt,
-          entry.finishedAt,
-          entry.outcome,
-          entry.durationMs,
-          entry.pulled,
-          entry.planned,
-          entry.skipped,
-          entry.quarantined,
-          w.sent,
-          w.unchanged,
-          w.superseded,
-          w.failed,
-          w.dead,
-          w.wouldSend,
-          entry.pendingWrites,
-          entry.requests,
-          entry.dryRun,
-          entry.error ?? null,
-        ],
-      );
-      await sql.run('DELETE FROM pass_log WHERE source_id = $1 AND id <= (SELECT id FROM pass_log WHERE source_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)', [entry.sourceId, PASS_LOG_KEEP]);
-    });
+          [
+            entry.sourceId,
+            entry.startedAt,
+            entry.finishedAt,
+            entry.outcome,
+            entry.durationMs,
+            entry.pulled,
+            entry.planned,
+            entry.skipped,
+            entry.quarantined,
+            w.sent,
+            w.unchanged,
+            w.superseded,
+            w.failed,
+            w.dead,
+            w.wouldSend,
+            entry.pendingWrites,
+            entry.requests,
+            entry.dryRun,
+            entry.error ?? null,
+          ],
+        );
+        await sql.run('DELETE FROM pass_log WHERE source_id = $1 AND id <= (SELECT id FROM pass_log WHERE source_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)', [entry.sourceId, PASS_LOG_KEEP]);
+      },
+      { sources: [entry.sourceId] },
+    );
   }
 
   async recentPasses(filter: { sourceId?: string; limit?: number } = {}): Promise<(PassLogEntry & { id: number })[]> {
@@ -519,98 +547,112 @@ export class PostgresStateStore implements StateStore {
       async due(sourceId, now, limit) {
         const at = now.toISOString();
         const until = new Date(now.getTime() + OUTBOX_CLAIM_MS).toISOString();
-        return write(async (tx) => {
-          const locked = await tx.rows<OutboxRow>(
-            `SELECT * FROM outbox WHERE source_id = $1 AND status = 'pending' AND next_attempt_at <= $2
+        return write(
+          async (tx) => {
+            const locked = await tx.rows<OutboxRow>(
+              `SELECT * FROM outbox WHERE source_id = $1 AND status = 'pending' AND next_attempt_at <= $2
                AND (claimed_by IS NULL OR claimed_by = $3 OR claimed_until <= $2)
                AND NOT EXISTS (SELECT 1 FROM outbox AS earlier WHERE earlier.ticket_key = outbox.ticket_key AND earlier.seq < outbox.seq
                  AND ((earlier.status = 'pending' AND earlier.next_attempt_at > $2)
                    OR (earlier.status = 'dead' AND ${HELD_BEHIND_DEAD})))
              ORDER BY seq LIMIT $4 FOR UPDATE SKIP LOCKED`,
-            [sourceId, at, claimer, limit],
-          );
-          if (locked.length === 0) return [];
-          const ids = locked.map((r) => r.id);
-          const behindOthers = new Set(
-            (
-              await tx.rows<{ id: string }>(
-                `SELECT o.id FROM outbox AS o WHERE o.id = ANY($1::text[]) AND EXISTS (SELECT 1 FROM outbox AS earlier
+              [sourceId, at, claimer, limit],
+            );
+            if (locked.length === 0) return [];
+            const ids = locked.map((r) => r.id);
+            const behindOthers = new Set(
+              (
+                await tx.rows<{ id: string }>(
+                  `SELECT o.id FROM outbox AS o WHERE o.id = ANY($1::text[]) AND EXISTS (SELECT 1 FROM outbox AS earlier
                    WHERE earlier.ticket_key = o.ticket_key AND earlier.seq < o.seq AND earlier.status = 'pending' AND NOT (earlier.id = ANY($1::text[])))`,
-                [ids],
-              )
-            ).map((r) => r.id),
-          );
-          const mine = locked.filter((r) => !behindOthers.has(r.id));
-          if (mine.length === 0) return [];
-          await tx.run('UPDATE outbox SET claimed_by = $1, claimed_until = $2 WHERE id = ANY($3::text[])', [claimer, until, mine.map((r) => r.id)]);
-          return mine.map(toOutboxEntry);
-        });
+                  [ids],
+                )
+              ).map((r) => r.id),
+            );
+            const mine = locked.filter((r) => !behindOthers.has(r.id));
+            if (mine.length === 0) return [];
+            await tx.run('UPDATE outbox SET claimed_by = $1, claimed_until = $2 WHERE id = ANY($3::text[])', [claimer, until, mine.map((r) => r.id)]);
+            return mine.map(toOutboxEntry);
+          },
+          { sources: [sourceId] },
+        );
       },
       async markAttempt(id) {
-        await write((tx) => tx.run('UPDATE outbox SET attempts = attempts + 1, updated_at = $1 WHERE id = $2', [nowIso(), id]));
+        await write((tx) => tx.run('UPDATE outbox SET attempts = attempts + 1, updated_at = $1 WHERE id = $2', [nowIso(), id]), { outbox: [id] });
       },
       async markAttempts(ids) {
-        await write((tx) => tx.run('UPDATE outbox SET attempts = attempts + 1, updated_at = $1 WHERE id = ANY($2::text[])', [nowIso(), [...ids]]));
+        await write((tx) => tx.run('UPDATE outbox SET attempts = attempts + 1, updated_at = $1 WHERE id = ANY($2::text[])', [nowIso(), [...ids]]), { outbox: ids });
       },
       async releaseAttempts(ids) {
-        await write((tx) =>
-          tx.run(`UPDATE outbox SET attempts = greatest(0, attempts - 1), updated_at = $1, claimed_by = NULL, claimed_until = NULL WHERE id = ANY($2::text[]) AND status = 'pending'`, [
-            nowIso(),
-            [...ids],
-          ]),
+        await write(
+          (tx) =>
+            tx.run(`UPDATE outbox SET attempts = greatest(0, attempts - 1), updated_at = $1, claimed_by = NULL, claimed_until = NULL WHERE id = ANY($2::text[]) AND status = 'pending'`, [
+              nowIso(),
+              [...ids],
+            ]),
+          { outbox: ids },
         );
       },
       async markDone(id, result) {
-        await write(async (tx) => {
-          const now = nowIso();
-          await markDone(tx, id, result.outcome, result.ref ?? null, result.reason ?? null, now);
-          if (result.ownVersion !== undefined && result.ref !== undefined) {
-            await tx.run(
-              `INSERT INTO own_versions (source_id, native_id, version, written_at) SELECT source_id, $1, $2, $3 FROM outbox WHERE id = $4
+        await write(
+          async (tx) => {
+            const now = nowIso();
+            await markDone(tx, id, result.outcome, result.ref ?? null, result.reason ?? null, now);
+            if (result.ownVersion !== undefined && result.ref !== undefined) {
+              await tx.run(
+                `INSERT INTO own_versions (source_id, native_id, version, written_at) SELECT source_id, $1, $2, $3 FROM outbox WHERE id = $4
                ON CONFLICT DO NOTHING`,
-              [result.ref, result.ownVersion, now, id],
-            );
-          }
-          if (result.outcome !== 'dry-run') await audit.recordWrite(tx, id, result.outcome, result.reason, result.previous);
-          if (result.outcome === 'superseded') await releasePlanOf(tx, id);
-        });
+                [result.ref, result.ownVersion, now, id],
+              );
+            }
+            if (result.outcome !== 'dry-run') await audit.recordWrite(tx, id, result.outcome, result.reason, result.previous);
+            if (result.outcome === 'superseded') await releasePlanOf(tx, id);
+          },
+          { outbox: [id] },
+        );
       },
       async markFailed(id, error, nextAttemptAt, options) {
-        await write(async (tx) => {
-          await tx.run(`UPDATE outbox SET last_error = $1, next_attempt_at = $2, updated_at = $3, attempts = greatest(0, attempts - $4), claimed_by = NULL, claimed_until = NULL WHERE id = $5`, [
-            error,
-            nextAttemptAt.toISOString(),
-            nowIso(),
-            options?.notProcessed ? 1 : 0,
-            id,
-          ]);
-          await audit.recordWrite(tx, id, 'failed', error);
-        });
+        await write(
+          async (tx) => {
+            await tx.run(`UPDATE outbox SET last_error = $1, next_attempt_at = $2, updated_at = $3, attempts = greatest(0, attempts - $4), claimed_by = NULL, claimed_until = NULL WHERE id = $5`, [
+              error,
+              nextAttemptAt.toISOString(),
+              nowIso(),
+              options?.notProcessed ? 1 : 0,
+              id,
+            ]);
+            await audit.recordWrite(tx, id, 'failed', error);
+          },
+          { outbox: [id] },
+        );
       },
       async markDead(id, reason, dependents) {
-        return write(async (tx) => {
-          await markDead(tx, id, dependents ? 'dead' : null, reason, nowIso());
-          await audit.recordWrite(tx, id, 'dead', reason);
-          await releasePlanOf(tx, id);
-          const with_: string[] = [];
-          const later = dependents
-            ? await tx.rows<{ id: string; planned: unknown }>(
-                `SELECT later.id, later.planned FROM outbox AS later JOIN outbox AS dead ON dead.id = $1
+        return write(
+          async (tx) => {
+            await markDead(tx, id, dependents ? 'dead' : null, reason, nowIso());
+            await audit.recordWrite(tx, id, 'dead', reason);
+            await releasePlanOf(tx, id);
+            const with_: string[] = [];
+            const later = dependents
+              ? await tx.rows<{ id: string; planned: unknown }>(
+                  `SELECT later.id, later.planned FROM outbox AS later JOIN outbox AS dead ON dead.id = $1
                    WHERE later.ticket_key = dead.ticket_key AND later.seq > dead.seq AND later.status = 'pending' ORDER BY later.seq`,
-                [id],
-              )
-            : [];
-          for (const entry of later) {
-            const why = dependents?.(PlannedAction.parse(entry.planned));
-            if (why === undefined) continue;
-            await markDead(tx, entry.id, `held:${id}`, why, nowIso());
-            await audit.recordWrite(tx, entry.id, 'dead', why);
-            await releasePlanOf(tx, entry.id);
-            with_.push(entry.id);
-          }
-          await ruleMarks.forgetDead(tx, [id, ...with_]);
-          return with_;
-        });
+                  [id],
+                )
+              : [];
+            for (const entry of later) {
+              const why = dependents?.(PlannedAction.parse(entry.planned));
+              if (why === undefined) continue;
+              await markDead(tx, entry.id, `held:${id}`, why, nowIso());
+              await audit.recordWrite(tx, entry.id, 'dead', why);
+              await releasePlanOf(tx, entry.id);
+              with_.push(entry.id);
+            }
+            await ruleMarks.forgetDead(tx, [id, ...with_]);
+            return with_;
+          },
+          { outbox: [id] },
+        );
       },
       async discard(sourceId, reason) {
         return write(async (tx) => {
