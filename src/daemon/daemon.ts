@@ -88,7 +88,11 @@ export class Daemon {
   /** Scrubs the config's secrets from text the daemon keeps or shows (pass log errors, console pages). */
   readonly redact: (text: string) => string;
 
-  constructor(private readonly options: DaemonOptions) {
+  /** `reloader`: the rules and mappings already loaded (Daemon.open loads them before it opens a state, so a bad config creates none). */
+  constructor(
+    private readonly options: DaemonOptions,
+    reloader?: ConfigReloader,
+  ) {
     const { config, logger } = options;
     // Every request, pacing wait and retry of every source listens to these two signals while it
     // runs: dozens at once with several sources is normal, not a leak (Node warns above 10).
@@ -98,15 +102,7 @@ export class Daemon {
     this.redact = (text) => String(redactor(text));
     this.stopCountingLimits = onEvaluationLimit((limit) => this.metrics.evaluationLimits.inc({ limit }));
     const sources = config.sources.filter((s) => s.enabled);
-    this.reloader = new ConfigReloader(
-      config.rules,
-      config.mappings,
-      sources.map((s) => mappingName(s)),
-      config.sources.map((s) => s.id),
-      logger,
-      (result) => this.metrics.reloads.inc({ result }),
-      () => this.wallClock(),
-    );
+    this.reloader = reloader ?? Daemon.loadRules(options, (result) => this.metrics.reloads.inc({ result }));
     if (config.state.url !== undefined && !options.stores) throw new Error('a PostgreSQL state (state.url) is opened asynchronously: create the daemon with Daemon.open(options)');
     this.store = options.stores?.live ?? openSqliteStore(config.state.path);
     const auditTrail = new AuditTrail(this.store, config.audit.dir, logger, config.audit.maxBytes, { metrics: this.metrics });
@@ -158,17 +154,35 @@ export class Daemon {
    */
   static async open(options: DaemonOptions): Promise<Daemon> {
     const { config } = options;
+    let daemon: Daemon | undefined;
+    const reloader = Daemon.loadRules(options, (result) => daemon?.metrics.reloads.inc({ result }));
     const live = await openState(liveStateOf(config));
     let dryRun: StateStore | undefined;
     try {
       const dryLocation = dryRunStateOf(config);
       if (dryLocation && config.sources.some((s) => s.enabled && (s.dryRun ?? config.dryRun))) dryRun = await openState(dryLocation);
-      return new Daemon({ ...options, stores: { live, dryRun } });
+      daemon = new Daemon({ ...options, stores: { live, dryRun } }, reloader);
+      return daemon;
     } catch (error) {
       await dryRun?.close();
       await live.close();
       throw error;
     }
+  }
+
+  /** Loads the rules and mappings the enabled sources need; throws ConfigSetError (with positions) when they do not load. */
+  private static loadRules(options: DaemonOptions, onReload: (result: 'accepted' | 'rejected') => void): ConfigReloader {
+    const { config, logger } = options;
+    const sources = config.sources.filter((s) => s.enabled);
+    return new ConfigReloader(
+      config.rules,
+      config.mappings,
+      sources.map((s) => mappingName(s)),
+      config.sources.map((s) => s.id),
+      logger,
+      onReload,
+      () => options.now?.() ?? new Date(),
+    );
   }
 
   /** What a dry run planned for a source: from the dry-run state this daemon holds open, else from its file. */
