@@ -49,7 +49,9 @@ export async function startServiceNowSandbox(options: ServiceNowSandboxOptions =
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sandbox');
-    const entry: RequestLogEntry = { method: req.method ?? 'GET', path: url.pathname, query: url.search, status: 0 };
+    const entry: RequestLogEntry = { method: req.method ?? 'GET', path: url.pathname, query: url.search, status: 0, at: Date.now() };
+    const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (basic) entry.basicUser = Buffer.from(basic, 'base64').toString('utf8').split(':')[0];
     let logged = false;
     const log = (): void => {
       if (logged) return;

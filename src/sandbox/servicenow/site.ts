@@ -65,6 +65,10 @@ export interface RequestLogEntry {
   user?: string;
   /** The fault injected into this request, if any (status 0 when nothing was answered). */
   fault?: FaultKind;
+  /** When the request arrived (ms since the epoch): tests line writes up with who held the source then. */
+  at?: number;
+  /** The user name of a Basic Authorization header, unverified: who sent it, also when a fault answered before authentication. */
+  basicUser?: string;
 }
 
 export interface ServiceNowSandbox {
