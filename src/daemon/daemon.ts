@@ -230,7 +230,8 @@ export class Daemon {
       sources: this.runners.map((r) => {
         const state = r.store.shared;
         if (!state) throw new Error(`source ${r.sync.sourceId}: its dry-run state cannot be shared while the live one is`);
-        return { sourceId: r.sync.sourceId, state };
+        const source = this.options.config.sources.find((s) => s.id === r.sync.sourceId);
+        return { sourceId: r.sync.sourceId, state, quietMs: Math.min(source?.retry.timeoutMs ?? 10_000, 10_000) };
       }),
       settings: this.options.config.state.lease,
       logger: this.options.logger,

@@ -8,6 +8,12 @@ import type { StateLockSettings } from './state-lock.js';
 export interface ClaimableSource {
   sourceId: string;
   state: SharedState;
+  /**
+   * After taking the source over from a daemon that died or went silent, how long to leave it
+   * alone: a request that daemon had already sent may still be applied by the platform, and a
+   * write sent now would race it (the source's request timeout, at most 10 s, is a good value).
+   */
+  quietMs?: number;
 }
 
 export interface SourceClaimsOptions {
@@ -46,6 +52,8 @@ export function fairShare(sources: number, daemons: number): number {
 export class SourceClaims {
   readonly daemonId = randomUUID();
   private readonly held = new Map<string, StateLease>();
+  /** Sources taken over from a dead or silent daemon: not worked before this time (ms), see ClaimableSource.quietMs. */
+  private readonly quietUntil = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopped = false;
@@ -60,8 +68,9 @@ export class SourceClaims {
     this.offset = Number.parseInt(this.daemonId.slice(0, 8), 16) % Math.max(1, options.sources.length);
   }
 
+  /** Whether this daemon may work the source now: it holds the lease, and a takeover's quiet period is over. */
   holds(sourceId: string): boolean {
-    return this.held.has(sourceId);
+    return this.held.has(sourceId) && this.clock().getTime() >= (this.quietUntil.get(sourceId) ?? 0);
   }
 
   /** The sources held now, for logs and `/healthz`. */
@@ -128,16 +137,24 @@ export class SourceClaims {
         const lease = await source.state.acquireSource(source.sourceId, { ttlMs: settings.ttlSeconds * 1000, daemonId: this.daemonId });
         this.held.set(source.sourceId, lease);
         if (lease.takenOver) {
+          const quietMs = source.quietMs ?? 0;
           logger.warn('Took over a source whose daemon stopped renewing it', {
             source: source.sourceId,
             reason: lease.takenOver.reason,
             previousHolder: describeHolder(lease.takenOver.previous, now),
             fencingToken: lease.token,
+            quietMs,
           });
+          this.quietUntil.set(source.sourceId, now.getTime() + quietMs);
+          const timer = setTimeout(() => {
+            if (this.holds(source.sourceId)) this.options.onAcquired(source.sourceId);
+          }, quietMs);
+          timer.unref();
         } else {
+          this.quietUntil.delete(source.sourceId);
           logger.info('Took a source', { source: source.sourceId, fencingToken: lease.token, share, daemons });
+          this.options.onAcquired(source.sourceId);
         }
-        this.options.onAcquired(source.sourceId);
       } catch (error) {
         if (!(error instanceof StateHeldError)) throw error;
       }
