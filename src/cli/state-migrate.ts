@@ -48,13 +48,13 @@ function headText(head: { seq: number; hash: string } | null): string {
   return head ? `#${head.seq} ${head.hash.slice(0, 12)}…` : 'none';
 }
 
-/** Removes the passwords of the given URLs from a message. */
+/** Removes the passwords of the given URLs from a message, where a URL would carry them (`:password@`). */
 function scrub(message: string, urls: readonly string[]): string {
   let out = message;
   for (const url of urls) {
     try {
       const password = new URL(url).password;
-      if (password) out = out.split(decodeURIComponent(password)).join('***').split(password).join('***');
+      if (password) for (const form of new Set([password, decodeURIComponent(password)])) out = out.split(`:${form}@`).join(':***@');
     } catch {
       // Not a URL (a file path): nothing secret in it.
     }
