@@ -749,30 +749,16 @@ class PostgresSide implements Side {
         col((d) => d.clusterKey),
       ],
     );
-    // The postings a query reads: one per (term, ticket), as PostgresCandidateIndex.upsert writes them.
-    const postings = { term: [] as number[], source: [] as string[], ms: [] as number[], doc: [] as number[], weight: [] as number[] };
-    docs.forEach((d, i) => {
-      for (const [term, weight] of d.entries) {
-        postings.term.push(term);
-        postings.source.push(d.sourceId);
-        postings.ms.push(d.createdMs);
-        postings.doc.push(ids[i] ?? 0);
-        postings.weight.push(weight);
-      }
-    });
-    if (postings.term.length > 0) {
-      await this.on(`INSERT INTO similarity_postings (term_id, source_id, created_ms, doc_id, weight) SELECT * FROM unnest($1::int[], $2::text[], $3::bigint[], $4::int[], $5::float8[])`, [
-        postings.term,
-        postings.source,
-        postings.ms,
-        postings.doc,
-        postings.weight,
-      ]);
-    }
   }
 
   async finishSim(stats: SimStats): Promise<void> {
     await this.on('UPDATE similarity_meta SET doc_count = $1, title_len_sum = $2, body_len_sum = $3, hint_count = 0 WHERE id = 1', [stats.docs, stats.titleLenSum, stats.bodyLenSum]);
+    // The postings a query reads, one per (term, ticket) with the ticket's weight, as PostgresCandidateIndex.upsert
+    // writes them: derived from the vectors in one statement (measured: half the time of sending them as parameters).
+    await this.on(
+      `INSERT INTO similarity_postings (term_id, source_id, created_ms, doc_id, weight)
+       SELECT u.term_id, d.source_id, d.created_ms, d.id, u.weight FROM similarity_docs d CROSS JOIN LATERAL unnest(d.term_ids, d.weights) AS u(term_id, weight)`,
+    );
     for (const name of ['similarity_terms', 'similarity_docs']) {
       await this.on(`SELECT setval(pg_get_serial_sequence($1, 'id'), max(id)) FROM ${name} HAVING max(id) IS NOT NULL`, [name]);
     }
