@@ -423,6 +423,26 @@ describe.skipIf(!ADMIN_URL)('deskbridge state migrate', () => {
     }
   });
 
+  it('fails part-way with the table named and leaves the target empty, so the command can run again', async () => {
+    // PostgreSQL text cannot hold U+0000; SQLite can: the quarantine table fails after the earlier tables were written.
+    const nul = join(dir, 'nul.db');
+    const store = openSqliteStore(nul);
+    await store.commitBatch(
+      batch('snow', {
+        watermark: '2026-11-20T09:00:00Z',
+        tickets: [ticket('snow', 1)],
+        quarantine: [{ sourceId: 'snow', nativeId: 'z', version: '1', error: 'field contains \u0000 byte', raw: {} }],
+      }),
+    );
+    await store.close();
+    const target = await newDatabase();
+    const error = await migrateState(nul, target).catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(MigrateRefusedError);
+    expect((error as Error).message).toMatch(/^copying table quarantine failed: .*Nothing was committed to the target .*run the command again$/);
+    // The watermark and ticket copied before the failure were rolled back with it: the target is still empty.
+    expect((await migrateState(original, target)).differences).toEqual([]);
+  });
+
   it('runs as `deskbridge state migrate`: per-table counts, verified, no password printed', async () => {
     const target = await newDatabase();
     expect(new URL(target).password).not.toBe('');
