@@ -889,7 +889,7 @@ async function assertEmpty(target: Side): Promise<void> {
     const rows = await target.count(name);
     if (rows > 0) {
       throw new MigrateRefusedError(
-        `the target ${target.location} is not empty: table ${name} holds ${rows} row${rows === 1 ? '' : 's'}. Migrate into an empty ${target.kind === 'postgres' ? 'database (CREATE DATABASE …)' : 'file (a path that does not exist yet)'}; nothing was written`,
+        `the target ${target.location} is not empty: table ${name} holds ${plural(rows, 'row')}. Migrate into an empty ${target.kind === 'postgres' ? 'database (CREATE DATABASE …)' : 'file (a path that does not exist yet)'}; nothing was written`,
       );
     }
   }
@@ -912,6 +912,10 @@ async function assertSourceFree(source: Side, options: MigrateOptions): Promise<
   return warnings;
 }
 
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 async function drain<T>(items: AsyncIterable<T[]>, each: (page: T[]) => Promise<void>): Promise<void> {
   for await (const page of items) await each(page);
 }
@@ -930,15 +934,16 @@ export async function migrateState(from: string, to: string, options: MigrateOpt
   const source = await openSide(src, options);
   let opened: Side | undefined;
   try {
-    const target = await openSide(dst, options);
-    opened = target;
+    // The source's refusals first: a refused migration does not even create the target's schema.
     const warnings = await assertSourceFree(source, options);
     for (const w of warnings) progress(w);
-
     // Tables the source holds that this version does not know would be lost: refuse.
     const unknown: string[] = [];
     for (const name of await source.tableNames()) if (!knownTables(source.kind).has(name) && (await source.count(name)) > 0) unknown.push(name);
     if (unknown.length > 0) throw new MigrateRefusedError(`the source has table${unknown.length === 1 ? '' : 's'} this version does not know how to copy: ${unknown.join(', ')}; nothing was written`);
+
+    const target = await openSide(dst, options);
+    opened = target;
 
     const copied = new Map<string, { rows: number; digest: string }>();
     const sourceIds = new Set<string>();
@@ -962,7 +967,7 @@ export async function migrateState(from: string, to: string, options: MigrateOpt
         });
         if (spec.serial) await target.setSequence(spec, await source.sequenceHigh(spec));
         copied.set(spec.name, { rows: digest.rows, digest: digest.value });
-        progress(`${spec.name}: ${digest.rows} rows`);
+        if (digest.rows > 0) progress(`${spec.name}: ${plural(digest.rows, 'row')}`);
       }
       current = 'the lease';
       const leases = await source.leases();
@@ -984,7 +989,7 @@ export async function migrateState(from: string, to: string, options: MigrateOpt
       });
       await target.finishSim(stats);
       simDigest = docs.value;
-      progress(`similarity index: ${docs.rows} tickets, ${simTermCount} terms`);
+      progress(`similarity index: ${plural(docs.rows, 'ticket')}, ${plural(simTermCount, 'term')}`);
       current = 'the commit';
       await source.endRead();
       await target.commit();
@@ -1062,7 +1067,7 @@ export async function migrateState(from: string, to: string, options: MigrateOpt
       from: source.location,
       to: target.location,
       tables,
-      similarity: `converted (not rebuilt: the state keeps term vectors, not the tickets' text): ${stats.docs} tickets and ${simTermCount} terms with their ids, document frequencies and vectors${target.kind === 'postgres' ? '; postings and self-scores derived' : '; row ids and FTS5 postings written by the SQLite index'}`,
+      similarity: `converted (not rebuilt: the state keeps term vectors, not the tickets' text): ${plural(stats.docs, 'ticket')} and ${plural(simTermCount, 'term')} with their ids, document frequencies and vectors${target.kind === 'postgres' ? '; postings and self-scores derived' : '; row ids and FTS5 postings written by the SQLite index'}`,
       auditHeads,
       leaseToken,
       differences,
