@@ -948,6 +948,7 @@ export async function migrateState(from: string, to: string, options: MigrateOpt
     const copied = new Map<string, { rows: number; digest: string }>();
     const sourceIds = new Set<string>();
     let simDigest = '';
+    let simDocCount = 0;
     let simTermCount = 0;
     let stats: SimStats = { docs: 0, titleLenSum: 0, bodyLenSum: 0 };
     let leaseToken: number | undefined;
@@ -989,6 +990,7 @@ export async function migrateState(from: string, to: string, options: MigrateOpt
       });
       await target.finishSim(stats);
       simDigest = docs.value;
+      simDocCount = docs.rows;
       progress(`similarity index: ${plural(docs.rows, 'ticket')}, ${plural(simTermCount, 'term')}`);
       current = 'the commit';
       await source.endRead();
@@ -1061,13 +1063,13 @@ export async function migrateState(from: string, to: string, options: MigrateOpt
       ...[...copied].map(([name, c]) => ({ name, rows: c.rows })),
       { name: LEASE_TABLE[target.kind], rows: leaseRows },
       { name: 'similarity_terms', rows: simTermCount },
-      { name: 'similarity_docs', rows: stats.docs },
+      { name: 'similarity_docs', rows: simDocCount },
     ];
     return {
       from: source.location,
       to: target.location,
       tables,
-      similarity: `converted (not rebuilt: the state keeps term vectors, not the tickets' text): ${plural(stats.docs, 'ticket')} and ${plural(simTermCount, 'term')} with their ids, document frequencies and vectors${target.kind === 'postgres' ? '; postings and self-scores derived' : '; row ids and FTS5 postings written by the SQLite index'}`,
+      similarity: `converted (not rebuilt: the state keeps term vectors, not the tickets' text): ${plural(simDocCount, 'ticket')} and ${plural(simTermCount, 'term')} with their ids, document frequencies and vectors${target.kind === 'postgres' ? '; postings and self-scores derived' : '; row ids and FTS5 postings written by the SQLite index'}`,
       auditHeads,
       leaseToken,
       differences,
