@@ -258,7 +258,15 @@ async function readBack(store: StateStore): Promise<Record<string, unknown>> {
     fieldWeights: { ci: 0.3 },
     limit: 10,
   });
+  // Under a mask the stored term kinds decide what counts (ana@example.com, vpn.example.com are in the texts).
+  const masked = await store.history.candidates({
+    doc: { ...doc('snow', 3), key: 'new:2' },
+    createdBefore: new Date(T0 + 100 * 3_600_000).toISOString(),
+    mask: ['emails', 'domains', 'urls'],
+    limit: 5,
+  });
   return {
+    masked: masked.map((c) => [c.key, round(c.score), [...c.sharedTerms].sort()]),
     watermarks: [await store.getWatermark('snow'), await store.getWatermark('jira')],
     startPoint: await store.getStartPoint('snow'),
     passRecord: await store.passRecord('snow'),
@@ -342,8 +350,10 @@ describe.skipIf(!ADMIN_URL)('deskbridge state migrate', () => {
     } finally {
       await pg.close();
     }
-    // The dead, failed and pending writes are all there, by status.
+    // The dead, failed and pending writes are all there, by status; the similarity queries found look-alikes.
     expect(expected['outboxCounts']).toEqual({ pending: 4, done: 2, dead: 1 });
+    expect((expected['candidates'] as unknown[]).length).toBeGreaterThan(3);
+    expect((expected['masked'] as unknown[]).length).toBeGreaterThan(0);
   });
 
   it('keeps ids and fencing tokens growing on the target: new rows and a new lease never reuse the copied ones', async () => {
