@@ -20,11 +20,12 @@ const TICKETS = at >= 0 ? Number(args[at + 1]) : 20_000;
 const ADMIN_URL = process.env['DESKBRIDGE_TEST_PG_URL'];
 if (!ADMIN_URL) throw new Error('Set DESKBRIDGE_TEST_PG_URL to a server where the user may create databases');
 
-const WORDS =
-  'vpn outlook printer password reset laptop screen network wifi gateway mail server disk full slow crash login error timeout certificate expired license update driver monitor keyboard'.split(' ');
 let seed = 7;
 const rand = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
-const words = (n: number): string => Array.from({ length: n }, () => WORDS[Math.floor(rand() * WORDS.length)] ?? '').join(' ');
+// A vocabulary of 4,000 made-up words of 2–3 syllables (Zipf-ish use below): tickets of ~40 distinct terms, as real ones.
+const SYLLABLES = 'ka lo mi ne su ta re vo pi da fe gu ho ji ru sa ze bo ly wi'.split(' ');
+const WORDS = Array.from({ length: 4000 }, () => Array.from({ length: 2 + Math.floor(rand() * 2) }, () => SYLLABLES[Math.floor(rand() * SYLLABLES.length)] ?? '').join(''));
+const words = (n: number): string => Array.from({ length: n }, () => WORDS[Math.floor(rand() ** 2 * WORDS.length)] ?? '').join(' ');
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const dir = mkdtempSync(join(tmpdir(), 'deskbridge-migrate-bench-'));
