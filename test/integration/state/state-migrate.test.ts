@@ -396,6 +396,26 @@ describe.skipIf(!ADMIN_URL)('deskbridge state migrate', () => {
     }
   });
 
+  it('also copies SQLite to SQLite and PostgreSQL to PostgreSQL (a new server, a new disk), and refuses to copy a state onto itself', async () => {
+    const copy = join(dir, 'copy.db');
+    expect((await migrateState(original, copy)).differences).toEqual([]);
+    const sqlite = openSqliteStore(copy);
+    try {
+      expect(await readBack(sqlite)).toEqual(expected);
+    } finally {
+      await sqlite.close();
+    }
+    const other = await newDatabase();
+    expect((await migrateState(pgUrl, other)).differences).toEqual([]);
+    const pg = await openPostgresStore(other, { max: 2 });
+    try {
+      expect(await readBack(pg)).toEqual(expected);
+    } finally {
+      await pg.close();
+    }
+    await expect(migrateState(original, join(dir, '.', 'state.db'))).rejects.toThrow(/--from and --to are the same state/);
+  });
+
   it('refuses a target that holds rows, naming the table, and writes nothing', async () => {
     const error = await migrateState(original, pgUrl).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MigrateRefusedError);
