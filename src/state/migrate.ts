@@ -7,7 +7,7 @@ import { MASKABLE_TERM_KINDS } from '../model/history.js';
 import { normField, PostgresCandidateIndex } from '../similarity/postgres-index.js';
 import { SqliteCandidateIndex, unpackVector } from '../similarity/sqlite-index.js';
 import { describeHolder, staleness, thisProcess, type LeaseRecord, type ProcessIdentity } from './lease.js';
-import { redactUrl } from './postgres/pool.js';
+import { createPool, redactUrl } from './postgres/pool.js';
 import { openPostgresStore } from './postgres/store.js';
 import { openSqliteStore } from './sqlite/store.js';
 import type { AuditLogName, StateStore, StoredAuditHead } from './types.js';
@@ -774,6 +774,7 @@ class PostgresSide implements Side {
 
   async close(): Promise<void> {
     await this.rollback();
+    await this.pool.end();
     await this.store.close();
   }
 }
@@ -873,8 +874,9 @@ async function openSide(location: StateLocation, options: MigrateOptions): Promi
       throw error;
     }
   }
-  const store = await openPostgresStore(location.url, { max: 3, clock, identity, applicationName: 'deskbridge state migrate' });
-  return new PostgresSide(store, redactUrl(location.url), store.pool);
+  const store = await openPostgresStore(location.url, { max: 2, clock, identity, applicationName: 'deskbridge state migrate' });
+  // A pool of its own for the copy (snapshot, cursors, one write transaction); the store's stays the store's, for its API.
+  return new PostgresSide(store, redactUrl(location.url), createPool(location.url, { max: 2, applicationName: 'deskbridge state migrate' }));
 }
 
 function knownTables(kind: 'sqlite' | 'postgres'): Set<string> {
