@@ -405,6 +405,23 @@ audit
     process.exitCode = await auditReportCommand(opts);
   });
 
+const state = program.command('state').description('the state itself (SQLite file or PostgreSQL database)');
+state
+  .command('migrate')
+  .description('copy a whole state from a SQLite file to PostgreSQL or back, into an empty target, and verify it (row counts, contents, audit heads); stop the daemon first')
+  .requiredOption('--from <path|url>', 'the state to copy: a SQLite file or a postgres:// URL (credentials in the URL or the PG* variables)')
+  .requiredOption('--to <path|url>', 'where to copy it: a new SQLite file or an empty PostgreSQL database')
+  .option('--force', "copy even though the source's lease shows a live holder (only when that daemon is known to be gone)")
+  .option('--json', 'machine-readable summary')
+  .action(async (opts: { from: string; to: string; force?: boolean; json?: boolean }) => {
+    const { stateMigrateCommand } = await import('./state-migrate.js');
+    process.exitCode = await stateMigrateCommand(
+      opts,
+      (line) => process.stdout.write(`${line}\n`),
+      (line) => process.stderr.write(`${line}\n`),
+    );
+  });
+
 program
   .command('revert')
   .description("undo deskbridge's assignments (by rule, source, time or ticket) from the audit trail; prints the plan, writes only with --apply, skips tickets a person changed since")

@@ -150,8 +150,8 @@ function fieldsOf(value: unknown): Record<string, string | undefined> {
   return out;
 }
 
-/** A field as `fieldEquals` compares it; undefined when it can never be equal (absent or blank). */
-function normField(value: string | undefined): string | undefined {
+/** A field as `fieldEquals` compares it; undefined when it can never be equal (absent or blank). Exported for `state migrate`, which fills `fields_norm` from a SQLite index's rows. */
+export function normField(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const x = value.trim().toLowerCase();
   return x === '' ? undefined : x;
