@@ -1,0 +1,168 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe } from 'vitest';
+import type { ProcessIdentity } from '../../src/state/lease.js';
+import { openPostgresStore } from '../../src/state/postgres/store.js';
+import { openSqliteStore } from '../../src/state/sqlite/store.js';
+import type { StateStore } from '../../src/state/types.js';
+import { createTestDatabase, dropTestDatabase, testPostgresUrl } from './postgres.js';
+
+/**
+ * One describe block run against each state store: `describeEachStore('outbox', (kit) => { … })`
+ * defines its tests twice, as "outbox (sqlite)" and "outbox (postgres)", so every assertion holds
+ * for both implementations of StateStore (src/state/sqlite, src/state/postgres).
+ *
+ * Each test starts from an empty state. SQLite: a new file in a temporary directory per test.
+ * PostgreSQL: one database per test file (created on the file's first PostgreSQL block, dropped
+ * after the file), emptied before each test that opens a store by one TRUNCATE of every table — a
+ * database per test would cost its migrations every time. Without DESKBRIDGE_TEST_PG_URL the
+ * PostgreSQL blocks are skipped and the helper says so once.
+ */
+
+export type StoreName = 'sqlite' | 'postgres';
+
+export interface OpenOptions {
+  /** The store's clock (default: real time). */
+  clock?: () => Date;
+  /** Who the store is, for its lease (default: this process). */
+  identity?: ProcessIdentity;
+}
+
+export interface StoreKit {
+  readonly name: StoreName;
+  /**
+   * A store on this test's state, closed after the test. The first call of a test finds the state
+   * empty; every further call opens another store on the SAME state: a second daemon, an admin
+   * command beside the daemon, the daemon after a restart.
+   */
+  open(options?: OpenOptions): Promise<StateStore>;
+}
+
+const ALL: readonly StoreName[] = ['sqlite', 'postgres'];
+
+export function describeEachStore(title: string, body: (kit: StoreKit) => void): void {
+  describe(`${title} (sqlite)`, () => body(sqliteKit()));
+  const adminUrl = postgresUrl();
+  describe.skipIf(adminUrl === undefined)(`${title} (postgres)`, () => body(postgresKit(adminUrl ?? '')));
+  // Registered where describeEachStore is called (the file, as a rule), so the database outlives every block of the file.
+  if (adminUrl !== undefined) afterAll(() => dropFileDatabase(adminUrl));
+}
+
+/** Closes each store once, however often a test closed it already (a PostgreSQL pool refuses a second end). */
+function closingOnce(store: StateStore): StateStore {
+  const close = store.close.bind(store);
+  let closed: Promise<void> | undefined;
+  store.close = () => (closed ??= close());
+  return store;
+}
+
+function sqliteKit(): StoreKit {
+  let file: string | undefined;
+  const dirs: string[] = [];
+  const stores: StateStore[] = [];
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.close();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    file = undefined;
+  });
+  return {
+    name: 'sqlite',
+    open: async (options = {}) => {
+      if (file === undefined) {
+        const dir = mkdtempSync(join(tmpdir(), 'deskbridge-store-'));
+        dirs.push(dir);
+        file = join(dir, 'state.db');
+      }
+      const store = closingOnce(openSqliteStore(file, options.clock, options.identity));
+      stores.push(store);
+      return store;
+    },
+  };
+}
+
+let warned = false;
+function postgresUrl(): string | undefined {
+  const url = process.env['DESKBRIDGE_TEST_PG_URL'];
+  if (url) return url;
+  // Once per worker: test files share the module (vitest.config.ts, isolate: false).
+  if (!warned) testPostgresUrl('PostgreSQL variants of the store tests (test/helpers/stores.ts)');
+  warned = true;
+  return undefined;
+}
+
+/** This file's database: created by its first PostgreSQL block, dropped after the file. */
+interface FileDatabase {
+  url: string;
+  admin: pg.Pool;
+  /** Nothing was written since it was last emptied. */
+  clean: boolean;
+  /** Empties every table and puts back the rows the migrations seed (the similarity index's meta row). */
+  empty: () => Promise<void>;
+}
+
+/** Test files run one after another in a worker, so one variable is this file's database. */
+let database: Promise<FileDatabase> | undefined;
+
+async function createFileDatabase(adminUrl: string): Promise<FileDatabase> {
+  const url = await createTestDatabase(adminUrl);
+  await (await openPostgresStore(url, { max: 1 })).close();
+  const admin = new pg.Pool({ connectionString: url, max: 1 });
+  const tables = (await admin.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations' ORDER BY tablename`)).rows.map(
+    (t) => t.tablename,
+  );
+  const seeds: { table: string; rows: string }[] = [];
+  for (const table of tables) {
+    const rows = (await admin.query<{ rows: string | null }>(`SELECT json_agg(t)::text AS rows FROM "${table}" t`)).rows[0]?.rows ?? null;
+    if (rows !== null) seeds.push({ table, rows });
+  }
+  const truncate = `TRUNCATE ${tables.map((t) => `"${t}"`).join(', ')} RESTART IDENTITY`;
+  const db: FileDatabase = {
+    url,
+    admin,
+    clean: true,
+    empty: async () => {
+      await admin.query(truncate);
+      for (const { table, rows } of seeds) await admin.query(`INSERT INTO "${table}" SELECT * FROM json_populate_recordset(NULL::"${table}", $1::json)`, [rows]);
+      db.clean = true;
+    },
+  };
+  return db;
+}
+
+async function dropFileDatabase(adminUrl: string): Promise<void> {
+  const created = database;
+  database = undefined;
+  if (!created) return;
+  const { url, admin } = await created;
+  await admin.end();
+  await dropTestDatabase(adminUrl, url);
+}
+
+function postgresKit(adminUrl: string): StoreKit {
+  const stores: StateStore[] = [];
+  let db: FileDatabase | undefined;
+  /** Whether this test opened a store yet (its first finds the state empty, the others share it). */
+  let opened = false;
+  beforeAll(async () => {
+    database ??= createFileDatabase(adminUrl);
+    db = await database;
+  });
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.close();
+    opened = false;
+  });
+  return {
+    name: 'postgres',
+    open: async (options = {}) => {
+      if (!db) throw new Error('describeEachStore: the PostgreSQL database is not created yet (open stores inside tests)');
+      if (!opened && !db.clean) await db.empty();
+      opened = true;
+      db.clean = false;
+      const store = closingOnce(await openPostgresStore(db.url, { max: 4, ...options }));
+      stores.push(store);
+      return store;
+    },
+  };
+}
