@@ -16,8 +16,8 @@ import { createTestDatabase, dropTestDatabase, testPostgresUrl } from './postgre
  *
  * Each test starts from an empty state. SQLite: a new file in a temporary directory per test.
  * PostgreSQL: one database per test file (created on the file's first PostgreSQL block, dropped
- * after the file), emptied before each test that opens a store by one TRUNCATE of every table — a
- * database per test would cost its migrations every time. Without DESKBRIDGE_TEST_PG_URL the
+ * after the file), emptied before each test that opens a store (every table, the sequences started
+ * again) — a database per test would cost its creation and migrations every time. Without DESKBRIDGE_TEST_PG_URL the
  * PostgreSQL blocks are skipped and the helper says so once.
  */
 
@@ -98,7 +98,7 @@ interface FileDatabase {
   admin: pg.Pool;
   /** Nothing was written since it was last emptied. */
   clean: boolean;
-  /** Empties every table and puts back the rows the migrations seed (the similarity index's meta row). */
+  /** Empties every table, puts back the rows the migrations seed (the similarity index's meta row) and restarts the sequences. */
   empty: () => Promise<void>;
 }
 
@@ -107,8 +107,10 @@ let database: Promise<FileDatabase> | undefined;
 
 async function createFileDatabase(adminUrl: string): Promise<FileDatabase> {
   const url = await createTestDatabase(adminUrl);
-  await (await openPostgresStore(url, { max: 1 })).close();
   const admin = new pg.Pool({ connectionString: url, max: 1 });
+  // A throwaway database need not wait for its commits to reach the disk (sessions opened from now on); most of a test's time otherwise.
+  await admin.query(`ALTER DATABASE "${new URL(url).pathname.slice(1)}" SET synchronous_commit = off`);
+  await (await openPostgresStore(url, { max: 1 })).close();
   const tables = (await admin.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations' ORDER BY tablename`)).rows.map(
     (t) => t.tablename,
   );
@@ -117,14 +119,19 @@ async function createFileDatabase(adminUrl: string): Promise<FileDatabase> {
     const rows = (await admin.query<{ rows: string | null }>(`SELECT json_agg(t)::text AS rows FROM "${table}" t`)).rows[0]?.rows ?? null;
     if (rows !== null) seeds.push({ table, rows });
   }
-  const truncate = `TRUNCATE ${tables.map((t) => `"${t}"`).join(', ')} RESTART IDENTITY`;
+  const sequences = (await admin.query<{ name: string }>(`SELECT quote_ident(sequencename) AS name FROM pg_sequences WHERE schemaname = 'public'`)).rows.map((r) => r.name);
+  // DELETE rather than TRUNCATE: a test leaves a few rows, and TRUNCATE of every table costs ~110 ms (new files for each table and
+  // index) where DELETE takes ~2 ms; the sequences start again as after TRUNCATE … RESTART IDENTITY.
+  const emptyAll = tables.map((t) => `DELETE FROM "${t}";`).join(' ');
+  const restart = sequences.length > 0 ? `SELECT ${sequences.map((name) => `setval('${name}', 1, false)`).join(', ')}` : undefined;
   const db: FileDatabase = {
     url,
     admin,
     clean: true,
     empty: async () => {
-      await admin.query(truncate);
-      for (const { table, rows } of seeds) await admin.query(`INSERT INTO "${table}" SELECT * FROM json_populate_recordset(NULL::"${table}", $1::json)`, [rows]);
+      await admin.query(`BEGIN; ${emptyAll} COMMIT;`);
+      for (const { table, rows } of seeds) await admin.query(`INSERT INTO "${table}" OVERRIDING SYSTEM VALUE SELECT * FROM json_populate_recordset(NULL::"${table}", $1::json)`, [rows]);
+      if (restart) await admin.query(restart);
       db.clean = true;
     },
   };
