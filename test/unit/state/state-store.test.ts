@@ -156,4 +156,67 @@ describeEachStore('state store', (kit) => {
     expect(await store.outbox.retry({})).toBe(1);
     expect((await store.outbox.counts()).pending).toBe(1);
   });
+
+  it('keeps every field of a ticket, its SLA snapshot only while a step is due, and finds the due ones oldest first', async () => {
+    const store = await kit.open();
+    const base: TicketState = { key: 'k1', sourceId: 's', nativeId: '1', number: 'INC1', version: '1', status: 'open', group: undefined, assignee: undefined, updatedAt: '2026-12-01T00:00:00Z' };
+    const full: TicketState = {
+      ...base,
+      group: 'G',
+      assignee: 'ann',
+      statusSince: '2026-12-01T00:00:00Z',
+      slaDueAt: '2026-12-02T00:00:00Z',
+      snapshot: '{"title":"x"}',
+      resolvedAt: '2026-12-01T05:00:00Z',
+      triggered: [],
+      applied: ['r1'],
+    };
+    await store.commitBatch(batch({ tickets: [full, { ...base, key: 'k2', nativeId: '2', slaDueAt: '2026-12-01T12:00:00Z', snapshot: 's2' }, { ...base, key: 'k3', snapshot: 'dropped' }] }));
+
+    expect((await store.getTickets(['k1'])).get('k1')).toEqual(full);
+    expect((await store.getTickets(['k3'])).get('k3')?.snapshot).toBeUndefined();
+    expect((await store.slaDue('s', '2026-12-03T00:00:00Z', 10)).map((t) => t.key)).toEqual(['k2', 'k1']);
+    expect((await store.slaDue('s', '2026-12-01T12:00:00Z', 10)).map((t) => t.key)).toEqual(['k2']);
+    expect(await store.slaDue('other', '2026-12-03T00:00:00Z', 10)).toEqual([]);
+  });
+
+  it('lists the tickets deskbridge assigned: done assign writes that changed the ticket', async () => {
+    const store = await kit.open();
+    await store.commitBatch(
+      batch({
+        actions: [
+          planned('a1', 't1', { type: 'assign', group: 'G' }),
+          planned('a2', 't2', { type: 'assign', group: 'G' }),
+          planned('a3', 't3', { type: 'assign', group: 'G' }),
+          planned('c4', 't4', { type: 'comment', visibility: 'internal', body: 'n' }),
+        ],
+      }),
+    );
+    await store.outbox.markDone('a1', { outcome: 'updated', ref: 't1' });
+    await store.outbox.markDone('a2', { outcome: 'unchanged', ref: 't2' });
+    await store.outbox.markDone('a3', { outcome: 'dry-run', ref: undefined });
+    await store.outbox.markDone('c4', { outcome: 'updated', ref: 't4' });
+
+    expect(await store.routedTickets()).toEqual(new Set(['t1']));
+    // A dry run records nothing for the action log.
+    expect((await store.audit.pending(10)).map((r) => r.data['actionId'])).toEqual(['a1', 'a2', 'c4']);
+  });
+
+  it('commits a batch whose history links duplicates, with its marks', async () => {
+    const store = await kit.open();
+    const history = {
+      marks: [{ ruleId: 'd', key: 'k', mark: 'suggested', plan: undefined }],
+      duplicates: [{ key: 'k', rootKey: 'r', ruleId: 'd', plan: undefined }],
+      patternEvents: [],
+      problems: [],
+      members: [],
+    };
+
+    await store.commitBatch(batch({ watermark: '2026-12-01T00:00:00Z', history }));
+
+    expect(await store.getWatermark('s')).toBe('2026-12-01T00:00:00Z');
+    expect(await store.history.hasMark('d', 'k', 'suggested')).toBe(true);
+    expect(await store.history.duplicateRoot('k')).toBe('r');
+    expect(await store.history.hasDuplicates('r')).toBe(true);
+  });
 });
