@@ -1,13 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe } from 'vitest';
 import type { ProcessIdentity } from '../../src/state/lease.js';
 import { openPostgresStore } from '../../src/state/postgres/store.js';
 import { openSqliteStore } from '../../src/state/sqlite/store.js';
 import type { StateStore } from '../../src/state/types.js';
-import { createTestDatabase, dropTestDatabase, testPostgresUrl } from './postgres.js';
+import { createTestDatabase, dropTestDatabase, testDatabaseEmptier, testPostgresUrl, type TestDatabaseEmptier } from './postgres.js';
 
 /**
  * One describe block run against each state store: `describeEachStore('outbox', (kit) => { … })`
@@ -39,8 +38,6 @@ export interface StoreKit {
    */
   open(options?: OpenOptions): Promise<StateStore>;
 }
-
-const ALL: readonly StoreName[] = ['sqlite', 'postgres'];
 
 export function describeEachStore(title: string, body: (kit: StoreKit) => void): void {
   describe(`${title} (sqlite)`, () => body(sqliteKit()));
@@ -95,11 +92,9 @@ function postgresUrl(): string | undefined {
 /** This file's database: created by its first PostgreSQL block, dropped after the file. */
 interface FileDatabase {
   url: string;
-  admin: pg.Pool;
+  emptier: TestDatabaseEmptier;
   /** Nothing was written since it was last emptied. */
   clean: boolean;
-  /** Empties every table, puts back the rows the migrations seed (the similarity index's meta row) and restarts the sequences. */
-  empty: () => Promise<void>;
 }
 
 /** Test files run one after another in a worker, so one variable is this file's database. */
@@ -107,43 +102,16 @@ let database: Promise<FileDatabase> | undefined;
 
 async function createFileDatabase(adminUrl: string): Promise<FileDatabase> {
   const url = await createTestDatabase(adminUrl);
-  const admin = new pg.Pool({ connectionString: url, max: 1 });
-  // A throwaway database need not wait for its commits to reach the disk (sessions opened from now on); most of a test's time otherwise.
-  await admin.query(`ALTER DATABASE "${new URL(url).pathname.slice(1)}" SET synchronous_commit = off`);
   await (await openPostgresStore(url, { max: 1 })).close();
-  const tables = (await admin.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations' ORDER BY tablename`)).rows.map(
-    (t) => t.tablename,
-  );
-  const seeds: { table: string; rows: string }[] = [];
-  for (const table of tables) {
-    const rows = (await admin.query<{ rows: string | null }>(`SELECT json_agg(t)::text AS rows FROM "${table}" t`)).rows[0]?.rows ?? null;
-    if (rows !== null) seeds.push({ table, rows });
-  }
-  const sequences = (await admin.query<{ name: string }>(`SELECT quote_ident(sequencename) AS name FROM pg_sequences WHERE schemaname = 'public'`)).rows.map((r) => r.name);
-  // DELETE rather than TRUNCATE: a test leaves a few rows, and TRUNCATE of every table costs ~110 ms (new files for each table and
-  // index) where DELETE takes ~2 ms; the sequences start again as after TRUNCATE … RESTART IDENTITY.
-  const emptyAll = tables.map((t) => `DELETE FROM "${t}";`).join(' ');
-  const restart = sequences.length > 0 ? `SELECT ${sequences.map((name) => `setval('${name}', 1, false)`).join(', ')}` : undefined;
-  const db: FileDatabase = {
-    url,
-    admin,
-    clean: true,
-    empty: async () => {
-      await admin.query(`BEGIN; ${emptyAll} COMMIT;`);
-      for (const { table, rows } of seeds) await admin.query(`INSERT INTO "${table}" OVERRIDING SYSTEM VALUE SELECT * FROM json_populate_recordset(NULL::"${table}", $1::json)`, [rows]);
-      if (restart) await admin.query(restart);
-      db.clean = true;
-    },
-  };
-  return db;
+  return { url, emptier: await testDatabaseEmptier(url), clean: true };
 }
 
 async function dropFileDatabase(adminUrl: string): Promise<void> {
   const created = database;
   database = undefined;
   if (!created) return;
-  const { url, admin } = await created;
-  await admin.end();
+  const { url, emptier } = await created;
+  await emptier.end();
   await dropTestDatabase(adminUrl, url);
 }
 
@@ -164,7 +132,7 @@ function postgresKit(adminUrl: string): StoreKit {
     name: 'postgres',
     open: async (options = {}) => {
       if (!db) throw new Error('describeEachStore: the PostgreSQL database is not created yet (open stores inside tests)');
-      if (!opened && !db.clean) await db.empty();
+      if (!opened && !db.clean) await db.emptier.empty();
       opened = true;
       db.clean = false;
       const store = closingOnce(await openPostgresStore(db.url, { max: 4, ...options }));

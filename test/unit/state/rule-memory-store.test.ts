@@ -46,7 +46,6 @@ describeEachStore('what rules remember per ticket (issue 20)', (kit) => {
     expect(fresh?.triggered).toBeUndefined();
     expect(fresh?.applied).toBeUndefined();
   });
-
 });
 
 // SQLite only: a state file of an older release, migrated by user_version.
