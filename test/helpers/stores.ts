@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe } from 'vitest';
@@ -13,7 +13,8 @@ import { createTestDatabase, dropTestDatabase, testDatabaseEmptier, testPostgres
  * defines its tests twice, as "outbox (sqlite)" and "outbox (postgres)", so every assertion holds
  * for both implementations of StateStore (src/state/sqlite, src/state/postgres).
  *
- * Each test starts from an empty state. SQLite: a new file in a temporary directory per test.
+ * Each test starts from an empty state. SQLite: a new file per test in a temporary directory (a copy
+ * of one migrated once).
  * PostgreSQL: one database per test file (created on the file's first PostgreSQL block, dropped
  * after the file), emptied before each test that opens a store (every table, the sequences started
  * again) — a database per test would cost its creation and migrations every time. Without DESKBRIDGE_TEST_PG_URL the
@@ -55,6 +56,19 @@ function closingOnce(store: StateStore): StateStore {
   return store;
 }
 
+let template: string | undefined;
+/** A migrated empty state file, copied for each test: migrating a new file takes ~45 ms, copying one ~4 ms. */
+async function sqliteTemplate(): Promise<string> {
+  if (template === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'deskbridge-store-template-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'state.db');
+    await openSqliteStore(file).close();
+    template = file;
+  }
+  return template;
+}
+
 function sqliteKit(): StoreKit {
   let file: string | undefined;
   const dirs: string[] = [];
@@ -71,6 +85,7 @@ function sqliteKit(): StoreKit {
         const dir = mkdtempSync(join(tmpdir(), 'deskbridge-store-'));
         dirs.push(dir);
         file = join(dir, 'state.db');
+        copyFileSync(await sqliteTemplate(), file);
       }
       const store = closingOnce(openSqliteStore(file, options.clock, options.identity));
       stores.push(store);
