@@ -41,7 +41,16 @@ export async function createTestDatabase(adminUrl: string): Promise<string> {
 /** Drops a database createTestDatabase made, whoever is still connected to it. */
 export async function dropTestDatabase(adminUrl: string, url: string): Promise<void> {
   const name = new URL(url).pathname.slice(1);
-  await admin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  await admin(adminUrl, async (c) => {
+    // A pool's end() resolves before its connections have closed: FORCE would terminate those, and their clients report it as an
+    // unhandled error (57P01). Let them go first (up to a second); FORCE is for connections a failed test left open.
+    for (let waited = 0; waited < 1000; waited += 20) {
+      const open = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+      if (open.rows[0]?.n === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  });
 }
 
 /** Empties a migrated test database between tests: what a new SQLite file is, the schema kept. */
