@@ -1,9 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PlatformError } from '../../../src/http/errors.js';
 import type { PlannedAction } from '../../../src/model/action.js';
-import { silentLogger } from '../../../src/observability/logger.js';
-import { drainOutbox } from '../../../src/outbox/executor.js';
-import type { ActionWriter } from '../../../src/outbox/writer.js';
 import { StateHeldError, type ProcessIdentity } from '../../../src/state/lease.js';
 import { migrate, migrations } from '../../../src/state/postgres/migrations.js';
 import { sqlState, transaction } from '../../../src/state/postgres/pool.js';
@@ -13,8 +9,8 @@ import type { BatchCommit, OutboxEntry, StateStore } from '../../../src/state/ty
 import { createTestDatabase, dropTestDatabase, testDatabaseEmptier, testPostgresUrl, type TestDatabaseEmptier } from '../../helpers/postgres.js';
 
 /**
- * The PostgreSQL state store against a real server, beyond the store tests of test/unit/state
- * (which run against both stores: test/helpers/stores.ts): the outbox drain of test/unit/outbox,
+ * The PostgreSQL state store against a real server, beyond the store tests of test/unit/state and
+ * test/unit/outbox/dead-letter-plan.test.ts (which run against both stores: test/helpers/stores.ts):
  * answers compared with the SQLite store's, transactions retried, and what only several daemons on
  * one database can show (SKIP LOCKED claims, one migration, one lease for two at the same instant).
  * Each test file works in a database of its own, created here and dropped after.
@@ -69,100 +65,6 @@ describe.skipIf(!ADMIN_URL)('PostgreSQL state store', () => {
   });
   afterEach(async () => {
     for (const store of stores.splice(0)) await store.close();
-  });
-
-  describe('draining the outbox (test/unit/outbox/dead-letter-plan.test.ts)', () => {
-    const NOW = new Date('2026-11-23T10:00:00Z');
-    const p = (id: string, ruleId: string, action: PlannedAction['action'], extra: Partial<PlannedAction> = {}): PlannedAction => ({
-      id,
-      sourceId: 's',
-      ruleId,
-      target: { ticketKey: 't1', nativeId: 't1', number: 'INC1', version: '3' },
-      action,
-      explanation: '',
-      ...extra,
-    });
-    const assign = (id: string, ruleId = 'route') => p(id, ruleId, { type: 'assign', group: 'Network' });
-    const note = (id: string, ruleId = 'route') => p(id, ruleId, { type: 'comment', visibility: 'internal', body: `note ${id}` });
-    const refused = new PlatformError('ServiceNow refused PATCH (403): Data Policy Exception', { platform: 'servicenow', sourceId: 's', code: 'forbidden', status: 403, retryable: false });
-    const writer = (refuse: readonly string[]): ActionWriter & { sent: string[] } => {
-      const sent: string[] = [];
-      return {
-        dryRun: false,
-        sent,
-        async write(entry: OutboxEntry) {
-          if (refuse.includes(entry.id)) throw refused;
-          sent.push(entry.id);
-          return { outcome: 'updated', ref: 't1' };
-        },
-      };
-    };
-    const drain = async (actions: PlannedAction[], refuse: readonly string[]) => {
-      const store = await open({ clock: () => NOW });
-      await store.commitBatch(batch({ actions }));
-      const w = writer(refuse);
-      const summary = await drainOutbox({ store, sourceId: 's', writer: w, logger: silentLogger, concurrency: 2, maxAttempts: 3, now: () => NOW });
-      const byId = new Map((await store.outbox.list({})).map((e) => [e.id, e]));
-      return { store, summary, sent: w.sent, byId };
-    };
-
-    it('dead-letters the note describing an assignment that was refused, and leaves nothing pending', async () => {
-      const { store, summary, sent, byId } = await drain([assign('a1'), note('a2')], ['a1']);
-      expect(sent).toEqual([]);
-      expect(summary.dead).toBe(2);
-      expect(byId.get('a2')?.lastError).toMatch(/^Not sent: it builds on assign a1 \(rule route\), which was dead-lettered: .*Data Policy Exception/);
-      expect((await store.outbox.counts()).pending).toBe(0);
-    });
-
-    it('still sends the writes of other rules in the same plan', async () => {
-      const { store, sent, byId } = await drain([assign('a1'), note('a2'), note('b1', 'sla-warning')], ['a1']);
-      expect(sent).toEqual(['b1']);
-      expect(byId.get('b1')).toMatchObject({ status: 'done', outcome: 'updated', attempts: 1 });
-      expect((await store.outbox.counts()).pending).toBe(0);
-    });
-
-    it('sends the rest of the plan after a refused note: nothing builds on a comment', async () => {
-      const { store, sent } = await drain([note('a1'), assign('a2'), note('a3')], ['a1']);
-      expect(sent).toEqual(['a2', 'a3']);
-      expect((await store.outbox.counts()).pending).toBe(0);
-    });
-
-    it('dead-letters the links and updates of a problem that could not be created, and nothing else', async () => {
-      const key = 'pattern:vpn';
-      const lane = `problem:${key}`;
-      const { store, sent, byId } = await drain(
-        [
-          p('p1', 'vpn', { type: 'create-problem', correlationKey: key, title: 'VPN', description: '' }, { lane }),
-          p('p2', 'vpn', { type: 'link-problem', correlationKey: key }, { lane }),
-          p('p3', 'vpn', { type: 'update-problem', correlationKey: key, title: 'VPN', description: '', reopen: false }, { lane }),
-          note('n1', 'sla-warning'),
-        ],
-        ['p1'],
-      );
-      expect(sent).toEqual(['n1']);
-      expect(byId.get('p2')?.lastError).toMatch(/create-problem p1/);
-      expect(byId.get('p3')).toMatchObject({ status: 'dead' });
-      expect((await store.outbox.counts()).pending).toBe(0);
-    });
-
-    it('queues the writes dead-lettered with it again when an admin retries the refused write', async () => {
-      const { store } = await drain([assign('a1'), note('a2')], ['a1']);
-      expect(await store.outbox.retry({ id: 'a1' })).toBe(2);
-      expect((await store.outbox.counts()).pending).toBe(2);
-    });
-
-    it('takes back the attempts of a grouped request that was not sent', async () => {
-      const store = await open({ clock: () => NOW });
-      await store.commitBatch(batch({ actions: [assign('a1'), note('a2')] }));
-      await store.outbox.markAttempts(['a1', 'a2']);
-      await store.outbox.releaseAttempts(['a1', 'a2']);
-      await store.outbox.markAttempt('a1');
-      await store.outbox.markFailed('a1', 'HTTP 429', new Date(NOW.getTime() + 1000), { notProcessed: true });
-      expect((await store.outbox.list({})).map((e) => [e.id, e.attempts, e.lastError ?? null])).toEqual([
-        ['a2', 0, null],
-        ['a1', 0, 'HTTP 429'],
-      ]);
-    });
   });
 
   describe('the same answers as the SQLite store', () => {

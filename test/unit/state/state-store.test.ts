@@ -149,6 +149,22 @@ describeEachStore('state store', (kit) => {
     expect(got.get('1')).toEqual(t('1', 'ann', 'new'));
   });
 
+  it('takes back the attempts of a grouped request that was not sent, and does not count an attempt the platform provably did not process', async () => {
+    const now = new Date('2026-11-23T10:00:00Z');
+    const store = await kit.open({ clock: () => now });
+    await store.commitBatch(batch({ actions: [planned('a1', 't1', { type: 'assign', group: 'G' }), planned('a2', 't1', { type: 'comment', visibility: 'internal', body: 'n' })] }));
+
+    await store.outbox.markAttempts(['a1', 'a2']);
+    await store.outbox.releaseAttempts(['a1', 'a2']);
+    await store.outbox.markAttempt('a1');
+    await store.outbox.markFailed('a1', 'HTTP 429', new Date(now.getTime() + 1000), { notProcessed: true });
+
+    expect((await store.outbox.list({})).map((e) => [e.id, e.attempts, e.lastError ?? null])).toEqual([
+      ['a2', 0, null],
+      ['a1', 0, 'HTTP 429'],
+    ]);
+  });
+
   it('puts dead entries back in the queue on retry', async () => {
     const store = await kit.open();
     await store.commitBatch(batch({ actions: [planned('a1', 't1', { type: 'assign', group: 'G' })] }));
