@@ -11,14 +11,16 @@ import { createTestDatabase, dropTestDatabase, testDatabaseEmptier, testPostgres
 /**
  * One describe block run against each state store: `describeEachStore('outbox', (kit) => { … })`
  * defines its tests twice, as "outbox (sqlite)" and "outbox (postgres)", so every assertion holds
- * for both implementations of StateStore (src/state/sqlite, src/state/postgres).
+ * for both implementations of StateStore (src/state/sqlite, src/state/postgres). `kit.open()` gives
+ * a store (with the clock and process identity a test asks for); `kit.name` says which one, for the
+ * few behaviours the stores document differently.
  *
- * Each test starts from an empty state. SQLite: a new file per test in a temporary directory (a copy
- * of one migrated once).
- * PostgreSQL: one database per test file (created on the file's first PostgreSQL block, dropped
- * after the file), emptied before each test that opens a store (every table, the sequences started
- * again) — a database per test would cost its creation and migrations every time. Without DESKBRIDGE_TEST_PG_URL the
- * PostgreSQL blocks are skipped and the helper says so once.
+ * Each test starts from an empty state. SQLite: a new file per test in a temporary directory (a
+ * copy of one migrated once per worker). PostgreSQL: one database per test file (created by the
+ * file's first PostgreSQL block, dropped after the file), emptied before each test that opens a
+ * store (every table, the sequences started again): a database per test would cost its creation
+ * and migrations every time. Without DESKBRIDGE_TEST_PG_URL the PostgreSQL blocks are skipped, and
+ * the helper says so once per worker.
  */
 
 export type StoreName = 'sqlite' | 'postgres';
