@@ -2,7 +2,7 @@
 # A local PostgreSQL server for the PostgreSQL state store's tests (issue 18), on a Debian machine.
 #
 #   export DESKBRIDGE_TEST_PG_URL="$(scripts/postgres-for-tests.sh)"
-#   npx vitest run test/integration/state/postgres-store.test.ts
+#   npx vitest run test/unit/state test/integration/state
 #
 # Idempotent: installs Debian's `postgresql` package when the cluster tools (pg_ctlcluster) are
 # missing, starts the first cluster pg_lsclusters lists (creating one with pg_createcluster when

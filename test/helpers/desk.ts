@@ -7,16 +7,15 @@ import type { Ticket } from '../../src/model/ticket.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { drainOutbox, type DrainSummary } from '../../src/outbox/executor.js';
 import type { ActionWriter } from '../../src/outbox/writer.js';
-import { openSqliteStore, type SqliteStateStore } from '../../src/state/sqlite/store.js';
-import type { OutboxStatus } from '../../src/state/types.js';
+import { openSqliteStore } from '../../src/state/sqlite/store.js';
+import type { OutboxStatus, StateStore } from '../../src/state/types.js';
 
 /**
- * The engine, a real SQLite store and the real outbox executor, batch by batch the way the sync
- * loop drives them (index, evaluate with the previous status, summarise, commit), with a writer
- * the test decides for. For rules of plans and lanes, without a platform.
+ * The engine, a real state store (in-memory SQLite unless given one) and the real outbox executor,
+ * batch by batch the way the sync loop drives them (index, evaluate with the previous status,
+ * summarise, commit), with a writer the test decides for. For rules of plans and lanes, without a platform.
  */
 export class Desk {
-  readonly store: SqliteStateStore = openSqliteStore(':memory:');
   private rules: ReturnType<typeof compileRuleSet>;
   /** The rules' clock; default each ticket's own updatedAt. */
   private now: Date | undefined;
@@ -24,6 +23,7 @@ export class Desk {
   constructor(
     rules: Rule[],
     readonly sourceId = 'snow-test',
+    readonly store: StateStore = openSqliteStore(':memory:'),
   ) {
     this.rules = compileRuleSet(rules);
   }

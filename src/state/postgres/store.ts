@@ -110,6 +110,9 @@ const PLAN_OF = (table: string): string => `coalesce(${table}.planned->>'plan', 
 /** As in the SQLite store: held behind a dead earlier entry of its plan that died before dead-lettering resolved its dependents. */
 const HELD_BEHIND_DEAD = `(earlier.outcome IS NULL AND (${PLAN_OF('earlier')} = ${PLAN_OF('outbox')} OR earlier.action_type = 'create-problem'))`;
 
+/** How often `outbox.id` is listed in $2: markAttempts and releaseAttempts count an id listed twice twice, as the SQLite store's loop does. */
+const LISTED = `(SELECT count(*) FROM unnest($2::text[]) AS listed (id) WHERE listed.id = outbox.id)`;
+
 /** Passes kept per source in the pass log. */
 const PASS_LOG_KEEP = 1000;
 
@@ -581,12 +584,12 @@ export class PostgresStateStore implements StateStore {
         await write((tx) => tx.run('UPDATE outbox SET attempts = attempts + 1, updated_at = $1 WHERE id = $2', [nowIso(), id]), { outbox: [id] });
       },
       async markAttempts(ids) {
-        await write((tx) => tx.run('UPDATE outbox SET attempts = attempts + 1, updated_at = $1 WHERE id = ANY($2::text[])', [nowIso(), [...ids]]), { outbox: ids });
+        await write((tx) => tx.run(`UPDATE outbox SET attempts = attempts + ${LISTED}, updated_at = $1 WHERE id = ANY($2::text[])`, [nowIso(), [...ids]]), { outbox: ids });
       },
       async releaseAttempts(ids) {
         await write(
           (tx) =>
-            tx.run(`UPDATE outbox SET attempts = greatest(0, attempts - 1), updated_at = $1, claimed_by = NULL, claimed_until = NULL WHERE id = ANY($2::text[]) AND status = 'pending'`, [
+            tx.run(`UPDATE outbox SET attempts = greatest(0, attempts - ${LISTED}), updated_at = $1, claimed_by = NULL, claimed_until = NULL WHERE id = ANY($2::text[]) AND status = 'pending'`, [
               nowIso(),
               [...ids],
             ]),

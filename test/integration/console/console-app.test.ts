@@ -1,12 +1,13 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConsoleConfig } from '../../../src/config/schema.js';
 import { buildConsole } from '../../../src/console/server.js';
 import type { ConsoleSource, ConsoleStateFile, ConsoleView } from '../../../src/console/view.js';
 import type { PlannedAction } from '../../../src/model/action.js';
-import { openSqliteStore, type SqliteStateStore } from '../../../src/state/sqlite/store.js';
-import type { PassLogEntry } from '../../../src/state/types.js';
+import { openSqliteStore } from '../../../src/state/sqlite/store.js';
+import type { PassLogEntry, StateStore } from '../../../src/state/types.js';
 import { captureLogger } from '../../helpers/log-capture.js';
+import { describeEachStore, type StoreKit } from '../../helpers/stores.js';
 import { makeTicket } from '../../helpers/tickets.js';
 
 const TOKEN = 'console-token-0123456789abcdef';
@@ -57,14 +58,27 @@ function pass(n: number, fields: Partial<PassLogEntry> = {}): PassLogEntry {
 
 interface Fixture {
   app: FastifyInstance;
-  store: SqliteStateStore;
+  store: StateStore;
   lines: string[];
   quarantineId: number;
 }
 
+/** The store a fixture seeds: in-memory SQLite, or the one describeEachStore gives (the pages that show what the store holds). */
+const inMemory = async (): Promise<StateStore> => openSqliteStore(':memory:', () => NOW);
+let openStore = inMemory;
+/** Seeds the store of each test of a describeEachStore block from its kit. */
+function seedFrom(kit: StoreKit): void {
+  beforeEach(() => {
+    openStore = () => kit.open({ clock: () => NOW });
+  });
+  afterEach(() => {
+    openStore = inMemory;
+  });
+}
+
 /** A state holding one dead write, one pending write, one open quarantined record and two passes (one failed). */
-async function seededStore(): Promise<{ store: SqliteStateStore; quarantineId: number }> {
-  const store = openSqliteStore(':memory:', () => NOW);
+async function seededStore(): Promise<{ store: StateStore; quarantineId: number }> {
+  const store = await openStore();
   await store.commitBatch({
     sourceId: SOURCE,
     watermark: '2026-12-04T11:55:00.000Z',
@@ -97,7 +111,7 @@ async function seededStore(): Promise<{ store: SqliteStateStore; quarantineId: n
   return { store, quarantineId: quarantined.id };
 }
 
-function viewOf(store: SqliteStateStore, overrides: Partial<ConsoleView> = {}): ConsoleView {
+function viewOf(store: StateStore, overrides: Partial<ConsoleView> = {}): ConsoleView {
   const source: ConsoleSource = {
     id: SOURCE,
     platform: 'servicenow',
@@ -133,7 +147,7 @@ function viewOf(store: SqliteStateStore, overrides: Partial<ConsoleView> = {}): 
 }
 
 const apps: FastifyInstance[] = [];
-const stores: SqliteStateStore[] = [];
+const stores: StateStore[] = [];
 afterEach(async () => {
   for (const app of apps.splice(0)) await app.close();
   for (const store of stores.splice(0)) await store.close();
@@ -148,7 +162,7 @@ async function fixture(config: Record<string, unknown> = { port: 0, auth: { toke
   return { app, store, lines, quarantineId };
 }
 
-async function statusOf(store: SqliteStateStore, id: string): Promise<string | undefined> {
+async function statusOf(store: StateStore, id: string): Promise<string | undefined> {
   return (await store.outbox.find(id, 1))[0]?.status;
 }
 
@@ -188,7 +202,9 @@ function tableRows(page: string, cls: string): string[] {
 
 const words = (text: string): string => text.replace(/\s+/g, ' ');
 
-describe('the console overview', () => {
+describeEachStore('the console overview', (kit) => {
+  seedFrom(kit);
+
   it('shows the source with its outbox and quarantine figures and the recorded passes', async () => {
     const { app } = await fixture();
     const response = await app.inject({ method: 'GET', url: '/' });
@@ -235,7 +251,9 @@ describe('the console overview', () => {
   });
 });
 
-describe('retrying from the console with an Authorization header', () => {
+describeEachStore('retrying from the console with an Authorization header', (kit) => {
+  seedFrom(kit);
+
   it('refuses an outbox retry without credentials (401) and leaves the write dead', async () => {
     const { app, store } = await fixture();
     const response = await app.inject({ method: 'POST', url: `/outbox/${DEAD_ID}/retry`, headers: FORM, payload: 'mode=live' });
@@ -475,7 +493,9 @@ describe('guessing credentials and reaching the console by another name', () => 
   });
 });
 
-describe('the help-desk report page', () => {
+describeEachStore('the help-desk report page', (kit) => {
+  seedFrom(kit);
+
   it('refuses a period longer than a page computes, and says how to narrow it', async () => {
     const { app } = await fixture();
     const response = await app.inject({ method: 'GET', url: '/reports/helpdesk?from=0001-01-01&to=9999-12-31' });
@@ -516,7 +536,9 @@ describe('readAccess: signed-in', () => {
   });
 });
 
-describe('text from tickets, platforms and errors on the pages', () => {
+describeEachStore('text from tickets, platforms and errors on the pages', (kit) => {
+  seedFrom(kit);
+
   it('shows a ticket title with a script tag escaped, never as markup', async () => {
     const { app } = await fixture();
     const response = await app.inject({ method: 'GET', url: '/tickets/snow-prod/INC0010001' });

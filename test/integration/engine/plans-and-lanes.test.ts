@@ -7,6 +7,7 @@ import { RoutingRule } from '../../../src/engine/routing/schema.js';
 import { SlaRule } from '../../../src/engine/sla/schema.js';
 import type { Ticket } from '../../../src/model/ticket.js';
 import { Desk } from '../../helpers/desk.js';
+import { describeEachStore } from '../../helpers/stores.js';
 import { makeTicket } from '../../helpers/tickets.js';
 
 const dedup = (id = 'dups') => DedupRule.parse({ id, kind: 'dedup', when: 'true', suggest: { threshold: 0.3 }, link: { threshold: 0.8 } });
@@ -27,9 +28,9 @@ const vpn = (id: string, createdAt: string, extra: Partial<Ticket> = {}) =>
 const ok = async () => ({ outcome: 'created' as const, ref: 'ok' });
 const badRequest = () => new PlatformError('400 rejected', { platform: 'servicenow', sourceId: 'snow-test', status: 400, code: 'bad-request', retryable: false });
 
-describe('plans: a superseded or dead write holds back the rest of its plan, and releases what it recorded', () => {
+describeEachStore('plans: a superseded or dead write holds back the rest of its plan, and releases what it recorded', (kit) => {
   it('a duplicate link skipped because someone edited the ticket posts no notes, and the next version links again', async () => {
-    const desk = new Desk([dedup()]);
+    const desk = new Desk([dedup()], 'snow-test', await kit.open());
     await desk.batch([vpn('a', '2026-11-01T09:00:00Z')]);
     await desk.batch([vpn('b', '2026-11-02T09:00:00Z', { version: '1' })]);
     await desk.drain(async (e) => (e.planned.action.type === 'link-duplicate' ? { outcome: 'superseded' as const, ref: 'b' } : ok()));
@@ -44,7 +45,7 @@ describe('plans: a superseded or dead write holds back the rest of its plan, and
   });
 
   it("another ticket's note on an original is not held back by the original's own failed plan", async () => {
-    const desk = new Desk([route, dedup()]);
+    const desk = new Desk([route, dedup()], 'snow-test', await kit.open());
     await desk.batch([vpn('a', '2026-11-01T09:00:00Z')]);
     await desk.drain(async (e) => {
       if (e.planned.action.type === 'assign') throw badRequest();
@@ -58,7 +59,7 @@ describe('plans: a superseded or dead write holds back the rest of its plan, and
   });
 
   it('a problem that could not be created dead-letters its links with it, and the group may open a new problem', async () => {
-    const desk = new Desk([pattern]);
+    const desk = new Desk([pattern], 'snow-test', await kit.open());
     await desk.batch(['08', '09', '10'].map((h, i) => makeTicket({ id: `p${i}`, ci: 'mail-01', createdAt: `2026-11-20T${h}:00:00Z`, updatedAt: `2026-11-20T${h}:00:00Z` })));
     await desk.drain(async (e) => {
       if (e.planned.action.type === 'create-problem') throw badRequest();
@@ -79,11 +80,11 @@ describe('plans: a superseded or dead write holds back the rest of its plan, and
   });
 });
 
-describe('patterns whatever order incidents are synced in', () => {
+describeEachStore('patterns whatever order incidents are synced in', (kit) => {
   const ci = (id: string, createdAt: string, updatedAt = createdAt) => makeTicket({ id, ci: 'db-01', createdAt, updatedAt });
 
   it('finds a spike when the incidents arrive in a different order from their creation', async () => {
-    const desk = new Desk([pattern]);
+    const desk = new Desk([pattern], 'snow-test', await kit.open());
     // a was edited before the first pull, so it arrives last.
     const planned = await desk.batch([ci('b', '2026-11-20T09:01:00Z'), ci('c', '2026-11-20T09:02:00Z'), ci('a', '2026-11-20T09:00:00Z', '2026-11-20T09:05:00Z')]);
     expect(planned.filter((p) => p.action.type === 'create-problem')).toHaveLength(1);
@@ -96,7 +97,7 @@ describe('patterns whatever order incidents are synced in', () => {
   });
 
   it('links an incident of the spike that was counted before the problem existed', async () => {
-    const desk = new Desk([pattern]);
+    const desk = new Desk([pattern], 'snow-test', await kit.open());
     await desk.batch([ci('d', '2026-11-20T09:03:00Z')]);
     const planned = await desk.batch([ci('a', '2026-11-20T09:00:00Z'), ci('b', '2026-11-20T09:01:00Z'), ci('c', '2026-11-20T09:02:00Z')]);
     expect(
@@ -108,15 +109,17 @@ describe('patterns whatever order incidents are synced in', () => {
   });
 });
 
-describe('rules renamed or replaced', () => {
+describeEachStore('rules renamed or replaced', (kit) => {
   it('a dedup rule renamed does not suggest again on tickets it already handled', async () => {
-    const desk = new Desk([DedupRule.parse({ id: 'dups', kind: 'dedup', when: 'true', suggest: { threshold: 0.05 } })]);
+    const desk = new Desk([DedupRule.parse({ id: 'dups', kind: 'dedup', when: 'true', suggest: { threshold: 0.05 } })], 'snow-test', await kit.open());
     await desk.batch([vpn('a', '2026-11-01T09:00:00Z')]);
     expect(await desk.batch([vpn('b', '2026-11-02T09:00:00Z', { title: 'VPN drops', version: '1' })])).toHaveLength(1);
     desk.setRules([DedupRule.parse({ id: 'dups-v2', kind: 'dedup', when: 'true', suggest: { threshold: 0.05 } })]);
     expect(await desk.batch([vpn('b', '2026-11-02T09:00:00Z', { title: 'VPN drops', version: '2' })])).toEqual([]);
   });
+});
 
+describe('correlation keys of renamed rules', () => {
   it('long rule ids keep distinct correlation keys per group and generation', () => {
     const id = 'x'.repeat(90);
     expect(correlationKey(id, '["s","a"]', 1)).not.toBe(correlationKey(id, '["s","a"]', 2));
@@ -125,7 +128,7 @@ describe('rules renamed or replaced', () => {
   });
 });
 
-describe('SLA steps are plans of their own', () => {
+describeEachStore('SLA steps are plans of their own', (kit) => {
   const sla = SlaRule.parse({
     id: 'sla',
     kind: 'sla',
@@ -138,7 +141,7 @@ describe('SLA steps are plans of their own', () => {
   });
 
   it('a later step superseded by a person does not make an earlier, delivered step fire again', async () => {
-    const desk = new Desk([sla]);
+    const desk = new Desk([sla], 'snow-test', await kit.open());
     const t = makeTicket({ id: 's1', priority: 3, createdAt: '2026-11-20T08:00:00Z', updatedAt: '2026-11-20T08:00:00Z' });
     // 4 h in: the response step fires and is delivered.
     desk.setNow(new Date('2026-11-20T12:30:00Z'));

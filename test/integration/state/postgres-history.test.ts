@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BatchState } from '../../../src/engine/batch-state.js';
 import { evaluateTicket, finishBatch, planActions, planBatchActions } from '../../../src/engine/index.js';
@@ -12,7 +11,7 @@ import { takeSnapshot } from '../../../src/engine/snapshot.js';
 import { MemoryCandidateIndex } from '../../../src/similarity/memory-index.js';
 import { PlatformError } from '../../../src/http/errors.js';
 import type { PlannedAction } from '../../../src/model/action.js';
-import type { CandidateQuery, HistoryChanges, PatternEvent, PatternProblem, ResolvedRecord } from '../../../src/model/history.js';
+import type { CandidateQuery, HistoryChanges, PatternEvent, PatternProblem } from '../../../src/model/history.js';
 import type { Ticket } from '../../../src/model/ticket.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { drainOutbox } from '../../../src/outbox/executor.js';
@@ -24,15 +23,15 @@ import { openPostgresStore, type PostgresStateStore } from '../../../src/state/p
 import { openSqliteStore, type SqliteStateStore } from '../../../src/state/sqlite/store.js';
 import type { BatchCommit, StateStore } from '../../../src/state/types.js';
 import { makeTicket } from '../../helpers/tickets.js';
-import { createTestDatabase, dropTestDatabase, testPostgresUrl } from '../../helpers/postgres.js';
+import { createTestDatabase, dropTestDatabase, testDatabaseEmptier, testPostgresUrl, type TestDatabaseEmptier } from '../../helpers/postgres.js';
 
 /**
  * Dedup and pattern history in the PostgreSQL store (src/state/postgres/history.ts) against a real
- * server: the behaviours of the SQLite history's tests (test/unit/state/resolved-history.test.ts,
- * rule-memory-store.test.ts, test/unit/engine/patterns.test.ts, test/integration/engine/plans-and-lanes.test.ts)
+ * server: the behaviours of the SQLite history's tests (test/unit/engine/patterns.test.ts, test/integration/engine/plans-and-lanes.test.ts)
  * and the similarity index's (index, candidates, indexed, indexedCount, cluster, duplicate roots), mostly
- * by running the same steps against a SQLite store and a PostgreSQL one and comparing their answers. Each test file works in a database of its
- * own, created here and dropped after (as test/integration/state/postgres-store.test.ts does).
+ * by running the same steps against a SQLite store and a PostgreSQL one and comparing their answers (resolutions and rule memory: the store
+ * tests of test/unit/state, which run against both stores). Each test file works in a database of its own, created here and dropped after (as
+ * test/integration/state/postgres-store.test.ts does).
  */
 const ADMIN_URL = testPostgresUrl('PostgreSQL history tests');
 const createDatabase = (): Promise<string> => createTestDatabase(ADMIN_URL ?? '');
@@ -92,7 +91,7 @@ const badRequest = () => new PlatformError('400 rejected', { platform: 'servicen
 
 describe.skipIf(!ADMIN_URL)('PostgreSQL history store', () => {
   let url = '';
-  let truncate: pg.Pool;
+  let emptier: TestDatabaseEmptier | undefined;
   const closers: (() => Promise<void>)[] = [];
   let now = T0;
   const clock = (): Date => new Date(now);
@@ -122,18 +121,18 @@ describe.skipIf(!ADMIN_URL)('PostgreSQL history store', () => {
 
   beforeAll(async () => {
     url = await createDatabase();
-    truncate = new pg.Pool({ connectionString: url, max: 1 });
+    // Migrated once: what it holds then (the similarity index's meta row) is what each test starts from.
+    await (await openPostgresStore(url, { max: 1 })).close();
+    emptier = await testDatabaseEmptier(url);
   });
   afterAll(async () => {
-    await truncate?.end();
+    await emptier?.end();
     if (url) await dropDatabase(url);
   });
   beforeEach(async () => {
     now = T0;
-    const tables = await truncate.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`);
-    if (tables.rows.length > 0) await truncate.query(`TRUNCATE ${tables.rows.map((t) => `"${t.tablename}"`).join(', ')} RESTART IDENTITY`);
-    // The similarity index's one meta row is part of its schema (migration 3): put it back.
-    if (tables.rows.some((t) => t.tablename === 'similarity_meta')) await truncate.query(`INSERT INTO similarity_meta (id, doc_count, title_len_sum, body_len_sum) VALUES (1, 0, 0, 0)`);
+    // Every test starts from an empty state (the schema stays): what a new SQLite file is.
+    await emptier?.empty();
   });
   afterEach(async () => {
     for (const close of closers.splice(0)) await close();
@@ -708,41 +707,6 @@ describe.skipIf(!ADMIN_URL)('PostgreSQL history store', () => {
       await same(stores, (s) => page(s, [third]));
       expect(await same(stores, (s) => s.history.duplicateRoot(third.key))).toBe(original.key);
       expect(await same(stores, (s) => s.history.indexedCount())).toBe(4);
-    });
-  });
-
-  describe('resolutions (test/unit/state/resolved-history.test.ts), for the index to keep', () => {
-    it('keeps, updates and drops how a ticket was resolved, as SQLite keeps it', async () => {
-      const lite = openLite();
-      const store = await openPg();
-      const keep = (resolved: ResolvedRecord | undefined) => transaction(store.pool, (sql) => store.history.keepResolution(sql, 'servicenow:snow-test:a', resolved));
-      const fixed = (extra: Partial<Ticket> = {}) =>
-        makeTicket({
-          id: 'a',
-          status: 'resolved',
-          version: '2',
-          createdAt: '2026-11-01T09:00:00Z',
-          updatedAt: '2026-11-02T10:00:00Z',
-          resolvedAt: '2026-11-02T09:30:00Z',
-          resolution: { code: 'Solved (Permanently)', notes: 'Rolled the client back to 4.10' },
-          ...extra,
-        });
-      const compare = async (ticket: Ticket) => {
-        const doc = similarityDoc(ticket);
-        await lite.history.index(doc);
-        await keep(doc.resolved);
-        const expected = (await lite.history.indexed(doc.key))?.resolved;
-        const kept = (await store.history.resolutions([doc.key, 'other'])).get(doc.key);
-        expect(kept).toEqual(expected);
-        return kept;
-      };
-      expect(await compare(fixed())).toEqual({ resolvedAt: '2026-11-02T09:30:00Z', code: 'Solved (Permanently)', notes: 'Rolled the client back to 4.10' });
-      expect(await compare(fixed({ version: '4', resolvedAt: '2026-11-04T08:00:00Z', resolution: { code: 'Workaround' } }))).toEqual({ resolvedAt: '2026-11-04T08:00:00Z', code: 'Workaround' });
-      // Reopened: the old fix is no fix.
-      expect(await compare(fixed({ status: 'in_progress', version: '5', resolution: { code: 'Solved (Permanently)' } }))).toBeUndefined();
-      expect(await compare(fixed({ resolvedAt: undefined, resolution: { notes: 'x'.repeat(5000) } }))).toMatchObject({ resolvedAt: '2026-11-02T10:00:00Z', notes: 'x'.repeat(1000) });
-      expect(await compare(fixed({ status: 'cancelled' }))).toBeUndefined();
-      expect(await store.history.resolutions([])).toEqual(new Map());
     });
   });
 

@@ -9,7 +9,9 @@ import { AuditTrail } from '../../../src/daemon/audit-trail.js';
 import { DaemonMetrics } from '../../../src/observability/metrics.js';
 import { StateLeaseLostError, type ProcessIdentity } from '../../../src/state/lease.js';
 import { openSqliteStore, type SqliteStateStore } from '../../../src/state/sqlite/store.js';
+import type { QueuedAuditRecord, StateStore } from '../../../src/state/types.js';
 import { captureLogger } from '../../helpers/log-capture.js';
+import { describeEachStore } from '../../helpers/stores.js';
 import { qaVerdict, readLinesOf, tempDirs } from './fixtures.js';
 
 const dirs = tempDirs();
@@ -31,6 +33,14 @@ function setup(options: { key?: boolean } = {}): { dir: string; store: SqliteSta
 }
 
 let n = 0;
+/** `count` QA verdicts to queue, each with a new id. */
+function queued(count: number): QueuedAuditRecord[] {
+  return Array.from({ length: count }, () => {
+    n += 1;
+    return { log: 'qa' as const, id: `ev-${n}`, at: new Date(Date.UTC(2026, 10, 23, 15, 0, n)).toISOString(), data: qaVerdict({ version: String(n) }) };
+  });
+}
+
 function queue(store: SqliteStateStore, count: number): { id: string; at: string; data: ReturnType<typeof qaVerdict> }[] {
   const events = Array.from({ length: count }, () => {
     n += 1;
@@ -128,28 +138,27 @@ describe('AuditTrail', () => {
   });
 });
 
-describe('AuditTrail after a takeover', () => {
-  it('the former holder\'s flush appends nothing to the shared files and fails with the lease-lost error', async () => {
-    const root = dirs.make();
-    const file = join(root, 'state.db');
-    const dir = join(root, 'audit');
+describeEachStore('AuditTrail after a takeover', (kit) => {
+  it("the former holder's flush appends nothing to the shared files and fails with the lease-lost error", async () => {
+    const dir = join(dirs.make(), 'audit');
     let now = Date.parse('2026-12-04T10:00:00.000Z');
     const clock = (): Date => new Date(now);
     const identity = (pid: number, host: string): ProcessIdentity => ({ pid, host, pidNamespace: 'pid:[1]', pidAlive: () => true });
-    const paused = openSqliteStore(file, clock, identity(101, 'other'));
-    stores.push(paused);
+    const events = (store: StateStore, count: number) =>
+      store.commitBatch({ sourceId: 's', watermark: undefined, ledger: [], tickets: [], roundRobin: new Map(), actions: [], quarantine: [], audit: queued(count) });
+    const paused = await kit.open({ clock, identity: identity(101, 'other') });
     await paused.leases.acquire({ ttlMs: 30_000 });
     const { logger } = captureLogger();
     const former = new AuditTrail(paused, dir, logger, 1024 * 1024, { metrics: new DaemonMetrics() });
-    queue(paused, 2);
+    await events(paused, 2);
     await former.flush({ force: true });
     const before = readdirSync(dir).map((f) => [f, readLinesOf(join(dir, f)).length]);
 
     now += 45_000;
-    const successor = openSqliteStore(file, clock, identity(202, 'h'));
-    stores.push(successor);
+    const successor = await kit.open({ clock, identity: identity(202, 'h') });
     await successor.leases.acquire({ ttlMs: 30_000 });
-    queue(paused, 3);
+    // Queued by the new holder: the former one finds them pending, and must not append them.
+    await events(successor, 3);
 
     await expect(former.flush({ force: true })).rejects.toBeInstanceOf(StateLeaseLostError);
     expect(readdirSync(dir).map((f) => [f, readLinesOf(join(dir, f)).length])).toEqual(before);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Source } from '../../../src/config/schema.js';
 import { SourceSync } from '../../../src/daemon/sync-loop.js';
 import { RoutingRule } from '../../../src/engine/routing/schema.js';
@@ -7,8 +7,9 @@ import { compilePlatformMappings } from '../../../src/mapping/mapper.js';
 import type { Ticket } from '../../../src/model/ticket.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import type { Capabilities, Connector, InitResult, PulledRecord, PullPage, TransportStatus, WriteResult } from '../../../src/platforms/types.js';
-import { openSqliteStore, type SqliteStateStore } from '../../../src/state/sqlite/store.js';
+import type { StateStore } from '../../../src/state/types.js';
 import type { ActionWriter } from '../../../src/outbox/writer.js';
+import { describeEachStore } from '../../helpers/stores.js';
 import { makeTicket } from '../../helpers/tickets.js';
 
 /**
@@ -71,7 +72,7 @@ const MAPPINGS = compilePlatformMappings('servicenow', '$', '{}');
 // Would write again if our own change were judged as someone else's.
 const RULES = compileRuleSet([RoutingRule.parse({ id: 'to-network', kind: 'routing', when: "group != 'Network'", override: true, assign: { group: 'Network' } })]);
 
-function daemon(store: SqliteStateStore, platform: AnonymousPlatform, written: string[]): SourceSync {
+function daemon(store: StateStore, platform: AnonymousPlatform, written: string[]): SourceSync {
   const writer: ActionWriter = {
     dryRun: false,
     write: async (entry): Promise<WriteResult> => {
@@ -83,9 +84,9 @@ function daemon(store: SqliteStateStore, platform: AnonymousPlatform, written: s
   return new SourceSync({ source: SOURCE, connector: platform, store, writer, logger: silentLogger, rules: () => RULES, mappings: () => MAPPINGS, outbox: { concurrency: 1, maxAttempts: 3 } });
 }
 
-describe('own writes on a platform that does not name the last editor', () => {
+describeEachStore('own writes on a platform that does not name the last editor', (kit) => {
   it('a record pulled at the version our write left it at is an own write, also after a restart; a later edit by a person is judged', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = await kit.open();
     const platform = new AnonymousPlatform();
     platform.put(makeTicket({ id: '7', version: 'v1', group: 'Service Desk', updatedAt: '2026-11-20T10:00:00Z', updatedBy: undefined }));
     const written: string[] = [];

@@ -4,28 +4,28 @@ import { parseFrom, resolveStartPoint, rewindDone } from '../../../src/daemon/st
 import { compileRuleSet } from '../../../src/engine/rule-set.js';
 import { PatternRule } from '../../../src/engine/patterns/schema.js';
 import { RoutingRule } from '../../../src/engine/routing/schema.js';
-import { openSqliteStore } from '../../../src/state/sqlite/store.js';
+import { describeEachStore } from '../../helpers/stores.js';
 import { makeTicket } from '../../helpers/tickets.js';
 
 const NOW = new Date('2026-12-04T12:00:00.000Z');
 const source = { id: 'snow-prod', actFrom: undefined, overlapSeconds: 120 };
 
-describe('start point for acting', () => {
+describeEachStore('start point for acting', (kit) => {
   it('defaults to the moment of the first sync, recorded so that every later run keeps it', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = await kit.open();
     expect(await resolveStartPoint(store, source, { now: NOW })).toEqual({ actFrom: NOW.toISOString(), origin: 'first-sync' });
     const later = new Date('2026-12-10T00:00:00Z');
     expect(await resolveStartPoint(store, source, { now: later })).toEqual({ actFrom: NOW.toISOString(), origin: 'recorded' });
   });
 
   it('a state synced before start points existed acts on everything after what it processed', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = await kit.open();
     await store.commitBatch({ sourceId: 'snow-prod', watermark: '2026-12-01T00:00:00Z', ledger: [], tickets: [], roundRobin: new Map(), actions: [], quarantine: [] });
     expect((await resolveStartPoint(store, source, { now: NOW })).actFrom).toBe('2026-11-30T23:58:00.000Z');
   });
 
   it('the config actFrom wins over the recorded one; --from wins over both, is recorded, and reads history again when it moves back (recorded only once that pass is done)', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = await kit.open();
     await resolveStartPoint(store, source, { now: NOW });
     expect(await resolveStartPoint(store, { ...source, actFrom: '2026-01-01T00:00:00Z' }, { now: NOW })).toEqual({ actFrom: '2026-01-01T00:00:00.000Z', origin: 'config' });
     // No watermark yet: nothing was processed as history, so nothing to read again.

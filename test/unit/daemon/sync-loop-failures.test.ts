@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Source } from '../../../src/config/schema.js';
 import { BatchState } from '../../../src/engine/batch-state.js';
 import { SourceSync } from '../../../src/daemon/sync-loop.js';
@@ -13,8 +13,8 @@ import { type Rule } from '../../../src/engine/kinds.js';
 import type { Ticket } from '../../../src/model/ticket.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import type { Capabilities, Connector, InitResult, PulledRecord, PullPage, TransportStatus } from '../../../src/platforms/types.js';
-import { openSqliteStore, type SqliteStateStore } from '../../../src/state/sqlite/store.js';
-import type { BatchCommit } from '../../../src/state/types.js';
+import type { BatchCommit, StateStore } from '../../../src/state/types.js';
+import { describeEachStore } from '../../helpers/stores.js';
 import { makeTicket } from '../../helpers/tickets.js';
 
 /** A platform in memory: every pull returns every record; `onGet` runs before each single read. */
@@ -57,7 +57,7 @@ class FakeConnector implements Connector {
 const SOURCE = { id: 'snow-test', platform: 'servicenow', overlapSeconds: 120, actFrom: '2026-01-01T00:00:00Z', rateLimit: { requestsPerMinute: 600, concurrency: 4 } } as unknown as Source;
 const MAPPINGS = compilePlatformMappings('servicenow', '$', '{}');
 
-function sync(store: SqliteStateStore, connector: Connector, rules: Rule[], options: { source?: Partial<Source>; ruleNow?: Date; actFrom?: string } = {}): SourceSync {
+function sync(store: StateStore, connector: Connector, rules: Rule[], options: { source?: Partial<Source>; ruleNow?: Date; actFrom?: string } = {}): SourceSync {
   const ruleSet = compileRuleSet(rules);
   return new SourceSync({
     source: { ...SOURCE, ...options.source } as Source,
@@ -74,7 +74,7 @@ function sync(store: SqliteStateStore, connector: Connector, rules: Rule[], opti
 }
 
 /** Makes the store's next batch commit fail (a lost lease, a full disk). */
-function failNextCommit(store: SqliteStateStore): void {
+function failNextCommit(store: StateStore): void {
   const real = store.commitBatch.bind(store);
   let armed = true;
   store.commitBatch = async (batch: BatchCommit) => {
@@ -90,7 +90,7 @@ const vpn = (id: string, createdAt: string, extra: Partial<Ticket> = {}) =>
   makeTicket({ id, createdAt, updatedAt: createdAt, title: 'VPN client disconnects every few minutes', description: 'AnyConnect drops the tunnel', ...extra });
 
 /** A record that was quarantined (its version is in the ledger) and that an admin sent back to retry. */
-async function quarantinedForRetry(store: SqliteStateStore, connector: FakeConnector): Promise<Ticket> {
+async function quarantinedForRetry(store: StateStore, connector: FakeConnector): Promise<Ticket> {
   const ticket = vpn('q1', '2026-11-20T09:00:00Z');
   connector.put(ticket);
   await store.commitBatch({
@@ -106,9 +106,9 @@ async function quarantinedForRetry(store: SqliteStateStore, connector: FakeConne
   return ticket;
 }
 
-describe('a quarantine retry that fails before its commit loses nothing', () => {
+describeEachStore('a quarantine retry that fails before its commit loses nothing', (kit) => {
   it('the entries stay to retry when the batch commit fails, and are resolved with the batch that maps them', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = await kit.open();
     const connector = new FakeConnector();
     const ticket = await quarantinedForRetry(store, connector);
     const loop = sync(store, connector, []);
@@ -123,7 +123,7 @@ describe('a quarantine retry that fails before its commit loses nothing', () => 
   });
 
   it('shutdown during the retry is not quarantined as a mapping failure: the entries stay to retry', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = await kit.open();
     const connector = new FakeConnector();
     await quarantinedForRetry(store, connector);
     const stopping = new AbortController();
@@ -133,11 +133,11 @@ describe('a quarantine retry that fails before its commit loses nothing', () => 
   });
 });
 
-describe('shutdown during a duplicate recheck', () => {
+describeEachStore('shutdown during a duplicate recheck', (kit) => {
   const dedup = DedupRule.parse({ id: 'dups', kind: 'dedup', when: 'true', suggest: { threshold: 0.3 } });
 
   it('a dedup rule cut short by shutdown is not a rule error: the re-judgement throws instead of finding nothing', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = await kit.open();
     const stopping = new AbortController();
     stopping.abort();
     const state = new BatchState(new Map(), new Map(), store.history, { committedOnly: true });
@@ -147,7 +147,7 @@ describe('shutdown during a duplicate recheck', () => {
   });
 
   it('the pass stops with the cancellation instead of committing an empty re-judgement', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = await kit.open();
     const connector = new FakeConnector();
     // The duplicate first, alone: nothing to find.
     connector.put(vpn('b', '2026-11-02T09:00:00Z'));
@@ -168,9 +168,9 @@ describe('shutdown during a duplicate recheck', () => {
   });
 });
 
-describe('run --from: a rewind is kept until a pass has read that history again', () => {
+describeEachStore('run --from: a rewind is kept until a pass has read that history again', (kit) => {
   it('a failed rewind pass leaves the previous start point recorded, and the next pass (or run) rewinds again', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = await kit.open();
     const connector = new FakeConnector();
     connector.put(vpn('h', '2026-11-10T09:00:00Z'));
     const noConfig = { actFrom: undefined };
@@ -195,7 +195,7 @@ describe('run --from: a rewind is kept until a pass has read that history again'
   });
 });
 
-describe('SLA steps of history tickets', () => {
+describeEachStore('SLA steps of history tickets', (kit) => {
   it('a step with an assignment leaves the ticket row with the group and person the platform says', async () => {
     const sla = SlaRule.parse({
       id: 'sla',
@@ -204,7 +204,7 @@ describe('SLA steps of history tickets', () => {
       targets: [{ priority: 3, response: { hours: 4 }, resolution: { hours: 72 } }],
       escalations: [{ id: 'response-overdue', at: { percent: 100, of: 'response' }, assign: { group: 'Tier 2', assignee: 'bob' } }],
     });
-    const store = openSqliteStore(':memory:');
+    const store = await kit.open();
     const connector = new FakeConnector();
     const ticket = makeTicket({ id: 's1', priority: 3, group: 'Service Desk', assignee: 'alice', createdAt: '2026-11-20T08:00:00Z', updatedAt: '2026-11-20T08:00:00Z' });
     connector.put(ticket);

@@ -1,11 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { PlatformError } from '../../../src/http/errors.js';
 import type { PlannedAction } from '../../../src/model/action.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { drainOutbox } from '../../../src/outbox/executor.js';
 import type { ActionWriter } from '../../../src/outbox/writer.js';
-import { openSqliteStore } from '../../../src/state/sqlite/store.js';
 import type { OutboxEntry } from '../../../src/state/types.js';
+import { describeEachStore, type StoreKit } from '../../helpers/stores.js';
 
 /**
  * A dead-lettered write must not leave the rest of its plan pending forever (every later
@@ -42,8 +42,8 @@ function writer(refuse: readonly string[]): ActionWriter & { sent: string[] } {
   };
 }
 
-async function drain(actions: PlannedAction[], refuse: readonly string[]) {
-  const store = openSqliteStore(':memory:', () => NOW);
+async function drain(kit: StoreKit, actions: PlannedAction[], refuse: readonly string[]) {
+  const store = await kit.open({ clock: () => NOW });
   await store.commitBatch({ sourceId: 's', watermark: undefined, ledger: [], tickets: [], roundRobin: new Map(), actions, quarantine: [] });
   const w = writer(refuse);
   const summary = await drainOutbox({ store, sourceId: 's', writer: w, logger: silentLogger, concurrency: 2, maxAttempts: 3, now: () => NOW });
@@ -52,9 +52,9 @@ async function drain(actions: PlannedAction[], refuse: readonly string[]) {
   return { store, summary, sent: w.sent, byId };
 }
 
-describe('dead-lettering a write of a plan', () => {
+describeEachStore('dead-lettering a write of a plan', (kit) => {
   it('dead-letters the note describing an assignment that was refused, saying which write it depended on, and leaves nothing pending', async () => {
-    const { store, summary, sent, byId } = await drain([assign('a1'), note('a2')], ['a1']);
+    const { store, summary, sent, byId } = await drain(kit, [assign('a1'), note('a2')], ['a1']);
 
     expect(sent).toEqual([]);
     expect(summary.dead).toBe(2);
@@ -64,7 +64,7 @@ describe('dead-lettering a write of a plan', () => {
   });
 
   it('still sends the writes of other rules in the same plan (an SLA note does not depend on the routing)', async () => {
-    const { store, sent, byId } = await drain([assign('a1'), note('a2'), note('b1', 'sla-warning')], ['a1']);
+    const { store, sent, byId } = await drain(kit, [assign('a1'), note('a2'), note('b1', 'sla-warning')], ['a1']);
 
     expect(sent).toEqual(['b1']);
     expect(byId.get('b1')).toMatchObject({ status: 'done', outcome: 'updated' });
@@ -72,7 +72,7 @@ describe('dead-lettering a write of a plan', () => {
   });
 
   it('sends the rest of the plan after a refused note: nothing builds on a comment', async () => {
-    const { store, sent } = await drain([note('a1'), assign('a2'), note('a3')], ['a1']);
+    const { store, sent } = await drain(kit, [note('a1'), assign('a2'), note('a3')], ['a1']);
 
     expect(sent).toEqual(['a2', 'a3']);
     expect((await store.outbox.counts()).pending).toBe(0);
@@ -87,7 +87,7 @@ describe('dead-lettering a write of a plan', () => {
       planned('p3', 'vpn', { type: 'update-problem', correlationKey: key, title: 'VPN', description: '', reopen: false }, { lane }),
       note('n1', 'sla-warning'),
     ];
-    const { store, sent, byId } = await drain(actions, ['p1']);
+    const { store, sent, byId } = await drain(kit, actions, ['p1']);
 
     expect(sent).toEqual(['n1']);
     expect(byId.get('p2')?.lastError).toMatch(/create-problem p1/);
@@ -96,7 +96,7 @@ describe('dead-lettering a write of a plan', () => {
   });
 
   it('does not post "linked as a duplicate" notes when the link was skipped because a person set another parent', async () => {
-    const store = openSqliteStore(':memory:', () => NOW);
+    const store = await kit.open({ clock: () => NOW });
     const link = planned('d1', 'dedup', { type: 'link-duplicate', original: { nativeId: 'o1', number: 'INC0' } });
     await store.commitBatch({ sourceId: 's', watermark: undefined, ledger: [], tickets: [], roundRobin: new Map(), actions: [link, note('d2', 'dedup'), note('s1', 'sla-warning')], quarantine: [] });
     const sent: string[] = [];
@@ -117,7 +117,7 @@ describe('dead-lettering a write of a plan', () => {
   });
 
   it('queues the writes dead-lettered with it again when an admin retries the refused write', async () => {
-    const { store } = await drain([assign('a1'), note('a2')], ['a1']);
+    const { store } = await drain(kit, [assign('a1'), note('a2')], ['a1']);
 
     expect(await store.outbox.retry({ id: 'a1' })).toBe(2);
     expect((await store.outbox.counts()).pending).toBe(2);

@@ -9,8 +9,8 @@ import { drainOutbox, SourceStoppedError } from '../../../src/outbox/executor.js
 import { createConnectorWriter, type ActionWriter } from '../../../src/outbox/writer.js';
 import type { Connector } from '../../../src/platforms/types.js';
 import type { WriteOutcome } from '../../../src/platforms/types.js';
-import { openSqliteStore } from '../../../src/state/sqlite/store.js';
 import type { OutboxEntry } from '../../../src/state/types.js';
+import { describeEachStore, type StoreKit } from '../../helpers/stores.js';
 
 function planned(id: string, ticketKey: string, action: PlannedAction['action'], version = '1'): PlannedAction {
   return { id, sourceId: 's', ruleId: 'r', target: { ticketKey, nativeId: ticketKey, number: ticketKey, version }, action, explanation: '' };
@@ -38,15 +38,17 @@ function scriptedWriter(script: Record<string, (WriteOutcome | Error)[]> = {}): 
   };
 }
 
-async function setup(actions: PlannedAction[], now = new Date('2026-11-23T10:00:00Z')) {
-  const store = openSqliteStore(':memory:', () => now);
+async function setupOn(kit: StoreKit, actions: PlannedAction[], now = new Date('2026-11-23T10:00:00Z')) {
+  const store = await kit.open({ clock: () => now });
   await store.commitBatch({ sourceId: 's', watermark: undefined, ledger: [], tickets: [], roundRobin: new Map(), actions, quarantine: [] });
   return store;
 }
 
 const base = { sourceId: 's', logger: silentLogger, concurrency: 4, maxAttempts: 3 };
 
-describe('outbox executor', () => {
+describeEachStore('outbox executor', (kit) => {
+  const setup = (actions: PlannedAction[], now?: Date) => setupOn(kit, actions, now);
+
   it("writes each ticket's entries in plan order and marks them done", async () => {
     const store = await setup([assign('a1', 't1'), note('a2', 't1'), assign('b1', 't2')]);
     const writer = scriptedWriter();
@@ -149,7 +151,9 @@ describe('outbox executor', () => {
   });
 });
 
-describe('outbox executor: a drain cancelled by shutdown', () => {
+describeEachStore('outbox executor: a drain cancelled by shutdown', (kit) => {
+  const setup = (actions: PlannedAction[], now?: Date) => setupOn(kit, actions, now);
+
   it('leaves a write whose outbound mapping was cancelled pending, unattempted, and dead-letters nothing', async () => {
     const store = await setup([assign('a1', 't1'), note('a2', 't1'), assign('b1', 't2')]);
     const applied: string[] = [];
@@ -178,7 +182,9 @@ describe('outbox executor: a drain cancelled by shutdown', () => {
     expect(applied.indexOf('a1')).toBeLessThan(applied.indexOf('a2'));
     expect((await store.outbox.counts()).done).toBe(3);
   });
+});
 
+describe('outbox mapping cancelled by shutdown', () => {
   it('mapOutbound rethrows the cancellation itself, not a MappingError', async () => {
     const stopping = new AbortController();
     stopping.abort();

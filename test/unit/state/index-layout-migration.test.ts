@@ -38,6 +38,7 @@ function previousReleaseFile(): string {
   return file;
 }
 
+// SQLite only: the FTS5 index layout of a SQLite state file and its user_version migration (PostgreSQL has its own index: src/similarity/postgres-index.ts).
 describe('opening a state file of the previous index layout', () => {
   it('migrates and re-writes the old index rows in one step, so the next process finds nothing left to convert', async () => {
     const file = previousReleaseFile();

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { PlannedAction } from '../../../src/model/action.js';
-import { openSqliteStore } from '../../../src/state/sqlite/store.js';
 import type { BatchCommit } from '../../../src/state/types.js';
+import { describeEachStore } from '../../helpers/stores.js';
 
 const planned: PlannedAction = {
   id: 'w1',
@@ -13,9 +13,9 @@ const planned: PlannedAction = {
 };
 const commit: BatchCommit = { sourceId: 'fs', watermark: undefined, ledger: [], tickets: [], roundRobin: new Map(), actions: [planned], quarantine: [] };
 
-describe('versions our own writes produced (platforms whose records do not name their last editor)', () => {
+describeEachStore('versions our own writes produced (platforms whose records do not name their last editor)', (kit) => {
   it('remembers the version a write left the record at, per source, and nothing for writes without one', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = await kit.open();
     await store.commitBatch(commit);
     await store.commitBatch({ ...commit, actions: [{ ...planned, id: 'w2', action: { type: 'comment', visibility: 'internal', body: 'routed' } }] });
 
@@ -29,12 +29,12 @@ describe('versions our own writes produced (platforms whose records do not name 
     ];
     expect(await store.ownVersions('fs', asked)).toEqual(new Set(['42@2026-12-01T10:05:00Z']));
     expect(await store.ownVersions('other', asked)).toEqual(new Set());
-    await store.close();
+    expect(await store.ownVersions('fs', [])).toEqual(new Set());
   });
 
   it('forgets own versions a day older than the ledger horizon, not before', async () => {
     let now = new Date('2026-12-01T10:05:00Z');
-    const store = openSqliteStore(':memory:', () => now);
+    const store = await kit.open({ clock: () => now });
     await store.commitBatch(commit);
     await store.outbox.markDone('w1', { outcome: 'updated', ref: '42', ownVersion: 'v9' });
 
@@ -44,6 +44,5 @@ describe('versions our own writes produced (platforms whose records do not name 
     now = new Date('2026-12-05T00:00:00Z');
     await store.pruneLedger('fs', '2026-12-03T00:00:00Z');
     expect(await store.ownVersions('fs', [{ nativeId: '42', version: 'v9' }])).toEqual(new Set());
-    await store.close();
   });
 });

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { StateLeaseLostError, type ProcessIdentity } from '../../../src/state/lease.js';
-import { openSqliteStore } from '../../../src/state/sqlite/store.js';
 import type { PassLogEntry } from '../../../src/state/types.js';
+import { describeEachStore } from '../../helpers/stores.js';
 
 const T0 = Date.parse('2026-12-04T10:00:00.000Z');
 
@@ -34,19 +31,9 @@ function proc(pid: number): ProcessIdentity {
   return { pid, host: 'h', pidNamespace: 'pid:[1]', pidAlive: () => true };
 }
 
-describe('SqliteStateStore pass log (for the web console)', () => {
-  const dirs: string[] = [];
-  const tempFile = (): string => {
-    const dir = mkdtempSync(join(tmpdir(), 'deskbridge-passlog-'));
-    dirs.push(dir);
-    return join(dir, 'state.db');
-  };
-  afterEach(() => {
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
-
+describeEachStore('pass log (for the web console)', (kit) => {
   it('gives back every field as recorded, with an id', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = await kit.open();
     const ok = pass('snow-prod', 1);
     const failed = pass('snow-prod', 2, {
       outcome: 'failed',
@@ -70,7 +57,7 @@ describe('SqliteStateStore pass log (for the web console)', () => {
   });
 
   it('keeps every outcome', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = await kit.open();
     const outcomes = ['ok', 'failed', 'stopped', 'interrupted', 'held'] as const;
     for (const [n, outcome] of outcomes.entries()) await store.recordPass(pass('s', n, { outcome }));
     expect((await store.recentPasses()).map((p) => p.outcome)).toEqual([...outcomes].reverse());
@@ -78,7 +65,7 @@ describe('SqliteStateStore pass log (for the web console)', () => {
   });
 
   it('lists newest first (last recorded, whatever its times say), of one source or all, up to a limit (50 by default)', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = await kit.open();
     for (let n = 0; n < 60; n++) await store.recordPass(pass(n % 2 === 0 ? 'a' : 'b', n));
     // Recorded last, started before the others (a long pass ending after shorter ones).
     await store.recordPass(pass('a', -5));
@@ -103,7 +90,7 @@ describe('SqliteStateStore pass log (for the web console)', () => {
   });
 
   it("keeps a source's newest 1,000 passes, leaving the other sources' alone", async () => {
-    const store = openSqliteStore(':memory:');
+    const store = await kit.open();
     for (let n = 0; n < 3; n++) await store.recordPass(pass('quiet', n));
     for (let n = 0; n < 1000; n++) await store.recordPass(pass('busy', n));
     expect(await store.recentPasses({ sourceId: 'busy', limit: 2000 })).toHaveLength(1000);
@@ -118,15 +105,14 @@ describe('SqliteStateStore pass log (for the web console)', () => {
     await store.close();
   });
 
-  it('survives closing and reopening the state file', async () => {
-    const file = tempFile();
-    const first = openSqliteStore(file);
+  it('survives closing and reopening the state', async () => {
+    const first = await kit.open();
     await first.recordPass(pass('a', 1));
     await first.recordPass(pass('b', 2, { outcome: 'stopped', error: 'shutdown' }));
     const before = await first.recentPasses();
     await first.close();
 
-    const reopened = openSqliteStore(file);
+    const reopened = await kit.open();
     expect(await reopened.recentPasses()).toEqual(before);
     // Ids go on from where they were.
     await reopened.recordPass(pass('a', 3));
@@ -136,12 +122,11 @@ describe('SqliteStateStore pass log (for the web console)', () => {
   });
 
   it('logs nothing for a daemon that lost its lease', async () => {
-    const file = tempFile();
-    const stale = openSqliteStore(file, () => new Date(T0), proc(101));
+    const stale = await kit.open({ clock: () => new Date(T0), identity: proc(101) });
     await stale.leases.acquire({ ttlMs: 30_000 });
     await stale.recordPass(pass('s', 1));
     // Its heartbeat stops; a successor takes over once the lease has expired.
-    const successor = openSqliteStore(file, () => new Date(T0 + 60_000), proc(202));
+    const successor = await kit.open({ clock: () => new Date(T0 + 60_000), identity: proc(202) });
     await successor.leases.acquire({ ttlMs: 30_000 });
 
     await expect(stale.recordPass(pass('s', 2))).rejects.toBeInstanceOf(StateLeaseLostError);

@@ -7,7 +7,8 @@ import type { PlannedAction } from '../../../src/model/action.js';
 import type { TicketState } from '../../../src/model/ticket-state.js';
 import { migrations } from '../../../src/state/sqlite/migrations.js';
 import { openSqliteStore } from '../../../src/state/sqlite/store.js';
-import type { BatchCommit } from '../../../src/state/types.js';
+import type { BatchCommit, StateStore } from '../../../src/state/types.js';
+import { describeEachStore } from '../../helpers/stores.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -30,9 +31,9 @@ function batch(tickets: TicketState[]): BatchCommit {
   return { sourceId: 's', watermark: undefined, ledger: [], tickets, roundRobin: new Map(), actions: [], quarantine: [] };
 }
 
-describe('what rules remember per ticket, in the SQLite store (issue 20)', () => {
+describeEachStore('what rules remember per ticket (issue 20)', (kit) => {
   it('keeps the rules whose `when` held and the rules that wrote, with the ticket row', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = await kit.open();
     await store.commitBatch(batch([{ ...row, triggered: ['p1-to-mit'], applied: ['new-to-desk', 'p1-to-mit'] }]));
     expect((await store.getTickets([row.key])).get(row.key)).toMatchObject({ triggered: ['p1-to-mit'], applied: ['new-to-desk', 'p1-to-mit'] });
 
@@ -44,9 +45,11 @@ describe('what rules remember per ticket, in the SQLite store (issue 20)', () =>
     const fresh = (await store.getTickets(['servicenow:snow:2'])).get('servicenow:snow:2');
     expect(fresh?.triggered).toBeUndefined();
     expect(fresh?.applied).toBeUndefined();
-    await store.close();
   });
+});
 
+// SQLite only: a state file of an older release, migrated by user_version.
+describe('what rules remember per ticket, in an upgraded SQLite state file (issue 20)', () => {
   it('migrates a state file of the previous version: its ticket rows have no memory yet', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'deskbridge-migrate-'));
     dirs.push(dir);
@@ -76,7 +79,7 @@ describe('what rules remember per ticket, in the SQLite store (issue 20)', () =>
   });
 });
 
-describe('rule memory and writes that never reach the platform (issue 20)', () => {
+describeEachStore('rule memory and writes that never reach the platform (issue 20)', (kit) => {
   const planned = (id: string, type: 'assign' | 'comment', version = '3'): PlannedAction => ({
     id,
     sourceId: 's',
@@ -89,10 +92,10 @@ describe('rule memory and writes that never reach the platform (issue 20)', () =
     ...batch([{ ...row, version, triggered: ['p1-once', 'other'], applied: ['other', 'p1-once'] }]),
     actions,
   });
-  const memory = async (store: ReturnType<typeof openSqliteStore>) => (await store.getTickets([row.key])).get(row.key);
+  const memory = async (store: StateStore) => (await store.getTickets([row.key])).get(row.key);
 
   it('a rule whose writes all died has not applied; outbox retry puts its marks back with the write', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = await kit.open();
     await store.commitBatch(judged('3', [planned('a1', 'assign'), planned('n1', 'comment')]));
 
     await store.outbox.markDead('a1', 'refused', () => 'builds on it');
@@ -100,22 +103,20 @@ describe('rule memory and writes that never reach the platform (issue 20)', () =
     expect(await memory(store)).toMatchObject({ triggered: ['other'], applied: ['other'] });
     expect(await store.outbox.retry({ id: 'a1' })).toBe(2);
     expect(await memory(store)).toMatchObject({ triggered: ['other', 'p1-once'], applied: ['other', 'p1-once'] });
-    await store.close();
   });
 
   it('keeps the marks when another write of the rule to the ticket landed or is on its way', async () => {
-    const store = openSqliteStore(':memory:');
+    const store = await kit.open();
     await store.commitBatch(judged('3', [planned('a1', 'assign'), planned('n1', 'comment')]));
     await store.outbox.markDone('a1', { outcome: 'updated', ref: '1' });
 
     await store.outbox.markDead('n1', 'refused');
 
     expect(await memory(store)).toMatchObject({ triggered: ['other', 'p1-once'], applied: ['other', 'p1-once'] });
-    await store.close();
   });
 
   it("a new write of the rule to the ticket replaces its dead ones, so outbox retry cannot send the rule's writes twice", async () => {
-    const store = openSqliteStore(':memory:');
+    const store = await kit.open();
     await store.commitBatch(judged('3', [planned('a1', 'assign'), planned('n1', 'comment')]));
     await store.outbox.markDead('a1', 'refused', () => 'builds on it');
 
@@ -125,6 +126,5 @@ describe('rule memory and writes that never reach the platform (issue 20)', () =
       expect((await store.outbox.find(id))[0]).toMatchObject({ status: 'done', outcome: 'superseded', lastError: expect.stringMatching(/^replaced by a later write of rule p1-once \(a2\)/) });
     expect(await store.outbox.retry({})).toBe(0);
     expect(await store.outbox.counts()).toMatchObject({ pending: 2, dead: 0 });
-    await store.close();
   });
 });
