@@ -882,7 +882,8 @@ async function openSide(location: StateLocation, options: MigrateOptions): Promi
 function knownTables(kind: 'sqlite' | 'postgres'): Set<string> {
   const known = new Set<string>([...TABLES.map((t) => t.name), ...SIM_TABLES[kind], LEASE_TABLE[kind]]);
   if (kind === 'sqlite') known.add('sim_stats');
-  else for (const t of ['similarity_meta', 'schema_migrations']) known.add(t);
+  // `daemons` is who runs now (a registry each daemon fills as it starts), not state: it is not copied.
+  else for (const t of ['similarity_meta', 'schema_migrations', 'daemons']) known.add(t);
   return known;
 }
 
