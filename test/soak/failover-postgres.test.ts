@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { verifyAuditLog } from '../../src/audit/index.js';
@@ -147,10 +148,10 @@ describe.skipIf(!ADMIN_URL)('failover soak: three daemons share four sources on 
       // Then the survivors finish the work: every source where the reference is, nothing left to send.
       const admin = new pg.Pool({ connectionString: stateUrl, max: 1 });
       try {
-        const deadline = Date.now() + Number(process.env["DESKBRIDGE_SOAK_SETTLE_MS"] ?? 240_000);
+        const deadline = Date.now() + Number(process.env['DESKBRIDGE_SOAK_SETTLE_MS'] ?? 240_000);
         for (;;) {
           const pending = Number((await admin.query<{ n: string }>(`SELECT count(*) AS n FROM outbox WHERE status <> 'done'`)).rows[0]?.n ?? '1');
-          if (pending === 0 && JSON.stringify(snapshots(faulty)) === JSON.stringify(expected)) break;
+          if (pending === 0 && isDeepStrictEqual(snapshots(faulty), expected)) break;
           if (Date.now() > deadline) break;
           await sleep(500);
         }
@@ -190,7 +191,8 @@ describe.skipIf(!ADMIN_URL)('failover soak: three daemons share four sources on 
 
       // No write without the lease: each write request arrived while its sender held that source.
       const held = incarnations.flatMap(holdings);
-      if (process.env['DESKBRIDGE_SOAK_DEBUG']) console.log(held.map((h) => `daemon-${h.slot} ${h.source} ${new Date(h.from).toISOString()} → ${new Date(h.to).toISOString()}${h.killSentAt ? ' (killed)' : ''}`).join('\n'));
+      if (process.env['DESKBRIDGE_SOAK_DEBUG'])
+        console.log(held.map((h) => `daemon-${h.slot} ${h.source} ${new Date(h.from).toISOString()} → ${new Date(h.to).toISOString()}${h.killSentAt ? ' (killed)' : ''}`).join('\n'));
       const unleased: string[] = [];
       faulty.forEach((sandbox, i) => {
         const source = `snow-${i + 1}`;
