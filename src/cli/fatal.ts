@@ -2,6 +2,7 @@ import path from 'node:path';
 import { ConfigError, formatDiagnostic } from '../diagnostics/diagnostics.js';
 import { readConfig } from '../config/load-config.js';
 import type { DaemonConfig } from '../config/schema.js';
+import { StateOpenError } from '../state/open.js';
 
 /** What the failing command was working with, so the one line can name the path or port. */
 export interface FatalContext {
@@ -47,6 +48,8 @@ function describe(code: string | undefined, e: ErrnoLike, message: string, confi
     if (code === 'EADDRNOTAVAIL') return `${setting}.host ${host} is not an address of this machine; use 127.0.0.1 or 0.0.0.0 (${setting}.host${where}).`;
     return `cannot listen on ${setting} port ${port} on ${host}: ${message}`;
   }
+  // Already one line naming the state (password masked) and what to check.
+  if (e instanceof StateOpenError) return message;
   const statePath = config?.state.path;
   if (isSqliteOpenError(code, message) && statePath !== undefined) {
     return `cannot open the state database ${statePath}: ${message}; make sure its folder exists and this user can write to it (state.path${where}).`;

@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import { parseFrom } from '../daemon/start-point.js';
 import { formatHistoryReport } from '../engine/history-report.js';
 import { describeHolder, StateHeldError } from '../state/lease.js';
+import { StateOpenError } from '../state/open.js';
 
 export interface RunOptions {
   config: string;
@@ -55,6 +56,10 @@ export async function runCommand(options: RunOptions): Promise<number> {
     if (error instanceof ConfigSetError) {
       for (const d of error.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
       return 2;
+    }
+    if (error instanceof StateOpenError) {
+      process.stderr.write(`deskbridge: ${error.message}\n`);
+      return 1;
     }
     throw error;
   }

@@ -50,11 +50,37 @@ export function mayExist(location: StateLocation): boolean {
   return location.kind === 'postgres' || location.path === ':memory:' || existsSync(location.path);
 }
 
-/** Opens (creating and migrating as needed) the state. PostgreSQL's driver loads only when a URL is used. */
+/** The state could not be opened (a database that does not answer, refuses the credentials, a file that cannot be created). */
+export class StateOpenError extends Error {
+  override readonly name = 'StateOpenError';
+}
+
+/**
+ * Opens (creating and migrating as needed) the state. PostgreSQL's driver loads only when a URL is
+ * used. A database that cannot be reached or refuses us fails with StateOpenError naming the state
+ * (never its password) and what to check.
+ */
 export async function openState(location: StateLocation): Promise<StateStore> {
+  // A file's errors (a folder in the way, no space) carry their path and errno: the CLI's fatal-error lines name them.
   if (location.kind === 'sqlite') return openSqliteStore(location.path);
-  const { openPostgresStore } = await import('./postgres/store.js');
-  return openPostgresStore(location.url, location.schema !== undefined ? { schema: location.schema } : {});
+  try {
+    const { openPostgresStore } = await import('./postgres/store.js');
+    return await openPostgresStore(location.url, location.schema !== undefined ? { schema: location.schema } : {});
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    const hint = 'check state.url (host, port, database), that the server runs, and the credentials (in the URL or PGPASSWORD)';
+    throw new StateOpenError(`cannot open the state ${describeState(location)}: ${redactPassword(why, location)}; ${hint}`, { cause: error });
+  }
+}
+
+/** A driver message may quote the URL: its password never reaches a log. */
+function redactPassword(text: string, location: { url: string }): string {
+  try {
+    const password = decodeURIComponent(new URL(location.url).password);
+    return password ? text.split(password).join('***') : text;
+  } catch {
+    return text;
+  }
 }
 
 /** Opens the state, runs `use`, closes it (also when `use` throws). */

@@ -73,6 +73,26 @@ describe('fatal errors are one line naming the path or port', { timeout: 90_000 
     expect(result.stderr).not.toContain('fatal-test-secret-value');
   });
 
+  it('a PostgreSQL state that does not answer: names the state without its password and what to check, for run and status alike', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const dir = workspace(config().replace('state:\n  path: ./state/deskbridge.db', `state:\n  url: "postgres://deskbridge:\${FATAL_TEST_PASSWORD}@127.0.0.1:${port}/deskbridge"`));
+
+    const run = await cli(['run', '--once', '--config', 'deskbridge.yaml'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(new RegExp(`^deskbridge: cannot open the state postgres://deskbridge:\\*\\*\\*@127\\.0\\.0\\.1:${port}/deskbridge: connect ECONNREFUSED .*; check state\\.url`));
+    const status = await cli(['status', '--config', 'deskbridge.yaml'], dir);
+    expect(status.code).toBe(2);
+    expect(status.stderr).toMatch(/^deskbridge status: cannot open the state postgres:\/\/deskbridge:\*\*\*@/);
+    for (const out of [run.stderr, status.stderr]) {
+      expect(out).not.toMatch(STACK_FRAME);
+      expect(out).not.toContain('fatal-test-secret-value');
+    }
+  });
+
   it('a metrics port already in use: names the port and metrics.port, exit 2', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
