@@ -11,7 +11,7 @@ import { dryRunStatePath } from '../state/dry-run-path.js';
 import { describeState, dryRunStateOf, liveStateOf, openState } from '../state/open.js';
 import { SourceClaims } from './source-claims.js';
 import type { PassLogEntry, StateStore } from '../state/types.js';
-import { StateLeaseLostError } from '../state/lease.js';
+import { LeaseUnconfirmedError, StateLeaseLostError } from '../state/lease.js';
 import { StateLock, type HoldOptions } from './state-lock.js';
 import { AuditTrail, dryRunAuditDir } from './audit-trail.js';
 import { ConfigReloader, type ConfigSet } from './reload.js';
@@ -110,7 +110,8 @@ export class Daemon {
     let dryRunAuditTrail: AuditTrail | undefined;
     for (const source of sources) {
       const sourceLogger = logger.child({ source: source.id });
-      const connector = createConnector(source, { logger: sourceLogger });
+      // On a shared state, no write leaves for a source whose lease this daemon has not confirmed lately.
+      const connector = createConnector(source, { logger: sourceLogger, writeGate: () => this.claims?.assertFresh(source.id) });
       const dryRun = source.dryRun ?? config.dryRun;
       const mappings = () => {
         const m = this.reloader.set.mappings.get(mappingName(source));
@@ -156,11 +157,13 @@ export class Daemon {
     const { config } = options;
     let daemon: Daemon | undefined;
     const reloader = Daemon.loadRules(options, (result) => daemon?.metrics.reloads.inc({ result }));
-    const live = await openState(liveStateOf(config));
+    // A daemon paused inside a transaction must not hold its locks past its lease's TTL: the server ends its session sooner.
+    const pg = { idleInTransactionTimeoutMs: Math.min(10_000, (config.state.lease.ttlSeconds * 1000) / 2) };
+    const live = await openState(liveStateOf(config), pg);
     let dryRun: StateStore | undefined;
     try {
       const dryLocation = dryRunStateOf(config);
-      if (dryLocation && config.sources.some((s) => s.enabled && (s.dryRun ?? config.dryRun))) dryRun = await openState(dryLocation);
+      if (dryLocation && config.sources.some((s) => s.enabled && (s.dryRun ?? config.dryRun))) dryRun = await openState(dryLocation, pg);
       daemon = new Daemon({ ...options, stores: { live, dryRun } }, reloader);
       return daemon;
     } catch (error) {
@@ -478,7 +481,8 @@ export class Daemon {
         return result;
       } catch (error) {
         if (error instanceof StateLeaseLostError) {
-          // Shared: only this source went to another daemon. Alone: the whole state did, so stop.
+          // Shared: only this source went to another daemon (or is unconfirmed until the next heartbeat). Alone: the whole state did, so stop.
+          if (error instanceof LeaseUnconfirmedError) logger.warn('Pass stopped: the source lease is not confirmed', { source: runner.sync.sourceId, error: error.message });
           if (this.claims) this.claims.lose(runner.sync.sourceId, error);
           else this.lock?.lose(error);
           return undefined;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger.js';
-import { describeHolder, StateHeldError, StateLeaseLostError, staleness, thisProcess, type ProcessIdentity, type StateLease } from '../state/lease.js';
+import { describeHolder, LeaseUnconfirmedError, StateHeldError, StateLeaseLostError, staleness, thisProcess, type ProcessIdentity, type StateLease } from '../state/lease.js';
 import type { DaemonRecord, SharedState } from '../state/shared.js';
 import type { StateLockSettings } from './state-lock.js';
 
@@ -52,6 +52,11 @@ export function fairShare(sources: number, daemons: number): number {
 export class SourceClaims {
   readonly daemonId = randomUUID();
   private readonly held = new Map<string, StateLease>();
+  /**
+   * When (performance.now(), a monotonic clock that also counts time this process was paused) each
+   * held lease was last confirmed: the moment its acquisition or latest renewal was sent.
+   */
+  private readonly confirmedAt = new Map<string, number>();
   /** Sources taken over from a dead or silent daemon: not worked before this time (ms), see ClaimableSource.quietMs. */
   private readonly quietUntil = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
@@ -100,8 +105,27 @@ export class SourceClaims {
 
   /** A fenced commit found the source's lease gone: stop working it (another daemon has it). */
   lose(sourceId: string, error: StateLeaseLostError): void {
+    // Not confirmed lately is not lost: the next heartbeat's renewal tells which it is.
+    if (error instanceof LeaseUnconfirmedError) return;
+    this.confirmedAt.delete(sourceId);
     if (!this.held.delete(sourceId)) return;
     this.options.logger.warn('Lost a source to another daemon; leaving it to its new holder', { source: sourceId, error: error.message });
+  }
+
+  /**
+   * Throws unless this daemon holds the source and confirmed its lease within TTL minus one
+   * heartbeat: another daemon can only take it over once a whole TTL has passed without a renewal,
+   * so a write sent now cannot race a successor — also after this process was paused (SIGSTOP, a
+   * frozen VM), which a monotonic clock sees and a fenced commit would only see after the write.
+   * The connectors ask it right before each write request goes on the wire.
+   */
+  assertFresh(sourceId: string): void {
+    const confirmed = this.confirmedAt.get(sourceId);
+    if (!this.held.has(sourceId) || confirmed === undefined) throw new LeaseUnconfirmedError(sourceId, Number.POSITIVE_INFINITY, 0);
+    const { ttlSeconds, heartbeatSeconds } = this.options.settings;
+    const limitMs = (ttlSeconds - heartbeatSeconds) * 1000;
+    const sinceMs = performance.now() - confirmed;
+    if (sinceMs > limitMs) throw new LeaseUnconfirmedError(sourceId, sinceMs, limitMs);
   }
 
   /** Hands every source back and leaves the registry, so the others take over at once. */
@@ -111,6 +135,7 @@ export class SourceClaims {
     await this.ticking;
     for (const [sourceId, lease] of [...this.held]) {
       this.held.delete(sourceId);
+      this.confirmedAt.delete(sourceId);
       await lease.release().catch((error: unknown) => this.options.logger.warn('Could not hand a source back; it expires on its own', { source: sourceId, error: String(error) }));
     }
     await this.options.registry.leave(this.daemonId).catch(() => undefined);
@@ -134,8 +159,10 @@ export class SourceClaims {
       const source = sources[(i + this.offset) % sources.length];
       if (!source || this.held.has(source.sourceId)) continue;
       try {
+        const asked = performance.now();
         const lease = await source.state.acquireSource(source.sourceId, { ttlMs: settings.ttlSeconds * 1000, daemonId: this.daemonId });
         this.held.set(source.sourceId, lease);
+        this.confirmedAt.set(source.sourceId, asked);
         if (lease.takenOver) {
           const quietMs = source.quietMs ?? 0;
           logger.warn('Took over a source whose daemon stopped renewing it', {
@@ -164,7 +191,9 @@ export class SourceClaims {
   private async renewHeld(): Promise<void> {
     for (const [sourceId, lease] of [...this.held]) {
       try {
+        const asked = performance.now();
         await lease.renew();
+        this.confirmedAt.set(sourceId, asked);
       } catch (error) {
         if (error instanceof StateLeaseLostError) this.lose(sourceId, error);
         // Otherwise the database is slow or away: the next heartbeat tries again within the TTL, and commits stay fenced meanwhile.
@@ -179,6 +208,7 @@ export class SourceClaims {
     for (const sourceId of idle.slice(0, count)) {
       const lease = this.held.get(sourceId);
       this.held.delete(sourceId);
+      this.confirmedAt.delete(sourceId);
       await lease?.release();
       this.options.logger.info('Handed a source back for another daemon to take', { source: sourceId });
     }

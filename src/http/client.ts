@@ -111,6 +111,13 @@ export interface HttpClientOptions {
   describeFailure?: ((failure: FailureContext) => FailureDescription | undefined) | undefined;
   /** Extracts the platform's error text from an error body. */
   vendorMessage?: ((body: unknown) => string | undefined) | undefined;
+  /**
+   * Called right before a request that is not a GET is sent (after pacing and queueing,
+   * which can take long), on every attempt; it throws to stop the request unsent. A daemon sharing
+   * sources refuses there when it cannot be sure it still holds the source's lease (it may have
+   * been paused past its TTL), so a write is not sent from a daemon another may have replaced.
+   */
+  writeGate?: (() => void) | undefined;
 }
 
 export interface HttpClient {
@@ -287,6 +294,7 @@ class AxiosHttpClient implements HttpClient {
     const response = await this.queue.run(
       async () => {
         const axios = await this.instance();
+        if (request.method !== 'GET') this.options.writeGate?.();
         this.sent += 1;
         const started = this.retry.now();
         // axios' own timeout only watches for an idle socket; this one bounds the whole exchange,

@@ -4,6 +4,7 @@ import { PlatformError } from '../http/errors.js';
 import { EvaluationCancelledError } from '../mapping/expression.js';
 import type { Logger } from '../observability/logger.js';
 import type { OutboxEntry, StateStore } from '../state/types.js';
+import { StateLeaseLostError } from '../state/lease.js';
 import { buildsOn, deadWith, notSentReason } from './dependencies.js';
 import type { CurrentRecord, WriteResult } from '../platforms/types.js';
 import type { ActionWriter } from './writer.js';
@@ -314,6 +315,8 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
 
   /** Records a failed attempt; returns the ids dead-lettered with it when the entry died, undefined when it waits for a retry. */
   async function recordFailure(entry: OutboxEntry, error: unknown): Promise<readonly string[] | undefined> {
+    // This daemon may no longer hold the source: nothing more is recorded for it (the next holder retries the write).
+    if (error instanceof StateLeaseLostError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     // Cancelled before anything was sent (shutdown): not an attempt, and never a reason to dead-letter.
     if (error instanceof EvaluationCancelledError) {

@@ -11,4 +11,6 @@ export interface ConnectorDeps {
   now?: (() => number) | undefined;
   /** Per-host pacing shared across sources; defaults to the process-wide registry. */
   hostQueues?: HostQueueRegistry | undefined;
+  /** Asked right before each write request goes on the wire (see HttpClientOptions.writeGate). */
+  writeGate?: (() => void) | undefined;
 }

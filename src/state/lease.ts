@@ -167,6 +167,19 @@ export class StateLeaseLostError extends Error {
 }
 
 /**
+ * A daemon sharing sources has not confirmed its lease on a source for longer than it may assume it
+ * still holds it (it was paused, or the database did not answer): it sends nothing for the source
+ * until a heartbeat confirms the lease again, or another daemon takes the source.
+ */
+export class LeaseUnconfirmedError extends StateLeaseLostError {
+  constructor(sourceId: string, sinceMs: number, limitMs: number) {
+    super('', 0, undefined, sourceId);
+    this.name = 'LeaseUnconfirmedError';
+    this.message = `not sending for source ${sourceId}: its lease was last confirmed ${Math.round(sinceMs)} ms ago, more than the ${limitMs} ms it may be assumed held (paused, or the database did not answer); the write stays queued`;
+  }
+}
+
+/**
  * Acquires, or with `wait` polls until the lease is free or stale (calling `onWait` once with the
  * holder). Rejects with the StateHeldError when not waiting, or an AbortError when `signal` fires.
  */

@@ -60,12 +60,12 @@ export class StateOpenError extends Error {
  * used. A database that cannot be reached or refuses us fails with StateOpenError naming the state
  * (never its password) and what to check.
  */
-export async function openState(location: StateLocation): Promise<StateStore> {
+export async function openState(location: StateLocation, options: { idleInTransactionTimeoutMs?: number } = {}): Promise<StateStore> {
   // A file's errors (a folder in the way, no space) carry their path and errno: the CLI's fatal-error lines name them.
   if (location.kind === 'sqlite') return openSqliteStore(location.path);
   try {
     const { openPostgresStore } = await import('./postgres/store.js');
-    return await openPostgresStore(location.url, location.schema !== undefined ? { schema: location.schema } : {});
+    return await openPostgresStore(location.url, { ...options, ...(location.schema !== undefined ? { schema: location.schema } : {}) });
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     const hint = 'check state.url (host, port, database), that the server runs, and the credentials (in the URL or PGPASSWORD)';

@@ -222,6 +222,70 @@ describe.skipIf(!ADMIN_URL)('failover soak: three daemons share four sources on 
       await dropTestDatabase(ADMIN_URL ?? '', stateUrl);
     }
   }, 540_000);
+
+  it('a daemon paused past its TTL (SIGSTOP) loses its sources to another, and when it resumes sends and commits nothing for them', async () => {
+    process.env['E2E_SN_PASSWORD'] = PASSWORD;
+    const references = [await e2e.serviceNow({ eventLogIncidents: INCIDENTS }), await e2e.serviceNow({ eventLogIncidents: INCIDENTS })];
+    const live = [await e2e.serviceNow({ eventLogIncidents: INCIDENTS }, { users: USERS }), await e2e.serviceNow({ eventLogIncidents: INCIDENTS }, { users: USERS })];
+    const referenceDir = e2e.tempDir();
+    const reference = await Daemon.open({
+      config: loadConfig(
+        writeSharedConfig(
+          references.map((r) => r.url),
+          { state: { path: `${referenceDir}/state.db` }, dir: referenceDir },
+        ),
+      ).config,
+      logger: silentLogger,
+    });
+    expect((await reference.runOnce()).ok).toBe(true);
+    await reference.stop();
+    const expected = snapshots(references);
+
+    const stateUrl = await createTestDatabase(ADMIN_URL ?? '');
+    try {
+      // Paced (20 requests/s per source), so the first daemon is still writing when it is paused.
+      const configPath = writeSharedConfig(
+        live.map((s) => s.url),
+        { state: { url: stateUrl }, ttlSeconds: 4, heartbeatSeconds: 1, requestsPerMinute: 1200 },
+      );
+      const env = (slot: number) => ({ env: { E2E_SN_USER: `daemon-${slot}`, E2E_SN_PASSWORD: PASSWORD } });
+      const paused = e2e.spawnCli(['run', '--config', configPath], env(1));
+      const writes = (user: string) => live.flatMap((sandbox) => sandbox.requestLog.filter((r) => r.method !== 'GET' && r.path.startsWith('/api/') && (r.user ?? r.basicUser) === user));
+      while (writes('daemon-1').length < 10) await sleep(20);
+      paused.child.kill('SIGSTOP');
+      const pausedAt = Date.now();
+
+      const successor = e2e.spawnCli(['run', '--config', configPath], env(2));
+      const tookOver = (): number[] =>
+        successor
+          .output()
+          .split('\n')
+          .filter((line) => line.includes('"Took over a source whose daemon stopped renewing it"'))
+          .map((line) => Date.parse((JSON.parse(line) as { timestamp: string }).timestamp));
+      const deadline = Date.now() + 120_000;
+      while ((tookOver().length < 2 || !isDeepStrictEqual(snapshots(live), expected)) && Date.now() < deadline) await sleep(200);
+      expect(tookOver()).toHaveLength(2);
+      // Taken over only once the paused daemon's TTL had run out.
+      expect(Math.min(...tookOver())).toBeGreaterThanOrEqual(pausedAt + 4_000 - 1_000);
+
+      // The paused daemon wakes up: whatever it was doing, nothing of it reaches the platforms.
+      const before = writes('daemon-1').length;
+      paused.child.kill('SIGCONT');
+      await sleep(4_000);
+      const lateWrites = writes('daemon-1').filter((r) => (r.at ?? 0) >= Math.min(...tookOver()));
+      expect(lateWrites).toEqual([]);
+      expect(writes('daemon-1').length).toBe(before);
+      expect(paused.output()).toMatch(/"Lost a source to another daemon; leaving it to its new holder"|"Pass stopped: the source lease is not confirmed"/);
+
+      for (const daemon of [paused, successor]) daemon.child.kill('SIGTERM');
+      expect(await Promise.all([paused.exited, successor.exited])).toEqual([0, 0]);
+      const actual = snapshots(live);
+      expect(doubledNotes(actual)).toEqual([]);
+      expect(actual).toEqual(expected);
+    } finally {
+      await dropTestDatabase(ADMIN_URL ?? '', stateUrl);
+    }
+  }, 240_000);
 });
 
 function sleep(ms: number): Promise<void> {

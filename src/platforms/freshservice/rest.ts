@@ -44,6 +44,7 @@ export class FreshserviceRest {
       auth: { headers: () => Promise.resolve({ Authorization: header }) },
       logger: deps.logger,
       hostQueues: deps.hostQueues,
+      writeGate: deps.writeGate,
       describeFailure: describeFreshserviceFailure,
       vendorMessage,
     });

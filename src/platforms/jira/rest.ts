@@ -46,6 +46,7 @@ export class JiraRest {
       auth,
       logger: deps.logger,
       hostQueues: deps.hostQueues,
+      writeGate: deps.writeGate,
       describeFailure: describeJiraFailure(source.flavour, auth.mode, source.problems?.projectKey),
       vendorMessage,
     });

@@ -134,6 +134,7 @@ class ServiceNowConnector implements Connector {
       auth: this.auth,
       logger: deps.logger,
       hostQueues: deps.hostQueues,
+      writeGate: deps.writeGate,
       describeFailure: describeServiceNowFailure(this.auth.mode),
       vendorMessage,
     });

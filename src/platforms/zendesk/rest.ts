@@ -41,6 +41,7 @@ export class ZendeskRest {
       auth,
       logger: deps.logger,
       hostQueues: deps.hostQueues,
+      writeGate: deps.writeGate,
       describeFailure: describeZendeskFailure(auth.mode),
       vendorMessage,
     });

@@ -12,7 +12,7 @@ import {
   type StateLease,
   type StateLeases,
 } from '../lease.js';
-import { sqlOf, transaction, type Sql } from './pool.js';
+import { sqlOf, sqlState, transaction, type Sql } from './pool.js';
 
 interface LeaseRow {
   holder_id: string;
@@ -31,6 +31,9 @@ interface LeaseRow {
 export function sourceLeaseName(sourceId: string): string {
   return `source:${sourceId}`;
 }
+
+/** How long taking a lease waits for a row another session has locked (a commit in progress) before calling it busy. */
+const LEASE_LOCK_WAIT_MS = 2_000;
 
 /** First key of the two-key advisory locks taken while a lease row is created ("lease"). */
 const LEASE_LOCK_KEY = 0x6c656173;
@@ -85,9 +88,20 @@ export class PostgresStateLeases implements StateLeases {
     let takenOver: { previous: LeaseHolder; reason: StaleReason } | undefined;
     const holder = await transaction(this.pool, async (sql) => {
       takenOver = undefined;
+      // A holder paused inside a fenced commit keeps the row share-locked until the server ends its
+      // session (idle_in_transaction_session_timeout): wait a little, then say it is busy.
+      await sql.run(`SET LOCAL lock_timeout = '${LEASE_LOCK_WAIT_MS}ms'`);
       // The row may not exist yet: serialise its creation (FOR UPDATE locks only rows that exist).
       await sql.run('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LEASE_LOCK_KEY, name]);
-      const row = await sql.one<LeaseRow>('SELECT * FROM leases WHERE name = $1 FOR UPDATE', [name]);
+      let row: LeaseRow | undefined;
+      try {
+        row = await sql.one<LeaseRow>('SELECT * FROM leases WHERE name = $1 FOR UPDATE', [name]);
+      } catch (error) {
+        if (sqlState(error) !== '55P03') throw error;
+        const holderRow = await sqlOf(this.pool).one<LeaseRow>('SELECT * FROM leases WHERE name = $1', [name]);
+        if (!holderRow) throw error;
+        throw new StateHeldError(sourceId !== undefined ? `${this.location} (source ${sourceId})` : this.location, toRecord(holderRow), now, true);
+      }
       if (row && row.released_at === null) {
         const previous = toRecord(row);
         const reason = staleness(previous, now, this.me);

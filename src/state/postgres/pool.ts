@@ -47,7 +47,17 @@ export interface PoolOptions {
   applicationName?: string;
   /** The schema the state's tables live in (default: the server's search_path, normally `public`); the dry-run state has its own. */
   schema?: string;
+  /**
+   * How long the server lets one of our sessions sit inside a transaction waiting for us (default
+   * 10 s). Our transactions wait for nothing but the database, so only a paused or cut-off process
+   * reaches it — and then the server ends its session, releasing the row locks a fenced commit
+   * holds, so other daemons can take its sources over instead of waiting for it forever.
+   */
+  idleInTransactionTimeoutMs?: number;
 }
+
+/** See PoolOptions.idleInTransactionTimeoutMs. */
+export const DEFAULT_IDLE_IN_TRANSACTION_MS = 10_000;
 
 /** A schema name deskbridge will put in a search_path: plain lower-case identifiers only. */
 export function isPlainSchemaName(name: string): boolean {
@@ -65,10 +75,14 @@ export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
     application_name: options.applicationName ?? 'deskbridge',
+    idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? DEFAULT_IDLE_IN_TRANSACTION_MS,
   });
   // An idle connection the server dropped (restart, failover) must not crash the process: the
   // pool discards it and the next query opens a new one.
   pool.on('error', () => undefined);
+  // The same for a connection in use (the server ended a paused session, a failover): the query in
+  // progress rejects with the error, which is where it is handled; unheard, the event would end the process.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -36,8 +36,8 @@ export class AuditWriterLostError extends Error {
  * audit logs' one-writer lock.
  */
 export class PostgresSharedState implements SharedState {
-  /** Backend pid of the connection holding the audit writer lock, while this store holds it. */
-  private writerPid: number | undefined;
+  /** The connection whose open transaction holds the audit writer lock, while this store holds it. */
+  private writer: pg.PoolClient | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -92,23 +92,28 @@ export class PostgresSharedState implements SharedState {
   }
 
   /**
-   * A session-level advisory lock on a connection of its own, kept for the task: a writer that
-   * dies lets go with its connection, and its half-done append is adopted by the next writer (the
-   * audit trail matches entries past the recorded head against the queue).
+   * A transaction-level advisory lock, taken in a transaction kept open on a connection of its own
+   * for the task: a writer that dies, or is paused past the pool's idle-in-transaction timeout,
+   * lets go with its session, and its half-done append is adopted by the next writer (the audit
+   * trail matches entries past the recorded head against the queue).
    */
   async asAuditWriter<T>(task: () => Promise<T>): Promise<AuditWriterResult<T>> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      const got = await client.query<{ ok: boolean; pid: number }>('SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS ok, pg_backend_pid() AS pid', [AUDIT_WRITER_LOCK_KEY]);
-      const row = got.rows[0];
-      if (!row?.ok) return { ran: false };
-      this.writerPid = row.pid;
+      await client.query('BEGIN');
+      const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1, hashtext(current_schema())) AS ok', [AUDIT_WRITER_LOCK_KEY]);
+      if (!got.rows[0]?.ok) {
+        await client.query('ROLLBACK');
+        return { ran: false };
+      }
+      this.writer = client;
       try {
         return { ran: true, value: await task() };
       } finally {
-        this.writerPid = undefined;
-        await client.query('SELECT pg_advisory_unlock($1, hashtext(current_schema()))', [AUDIT_WRITER_LOCK_KEY]).catch((error: unknown) => {
+        this.writer = undefined;
+        // Ending the transaction releases the lock; a session the server already ended has nothing to release.
+        await client.query('COMMIT').catch((error: unknown) => {
           broken = error instanceof Error ? error : new Error(String(error));
         });
       }
@@ -116,26 +121,24 @@ export class PostgresSharedState implements SharedState {
       broken = error instanceof Error ? error : new Error(String(error));
       throw error;
     } finally {
-      // A connection that failed is destroyed rather than pooled: a lock it might still hold goes with it.
+      // A connection that failed is destroyed rather than pooled.
       client.release(broken);
     }
   }
 
   /**
    * Inside the transaction recording new audit heads: when daemons share the state, only the
-   * writer may record them, and only while its lock is still held (its connection alive).
+   * writer may record them, and only while its session (and so its lock) is alive — asked on the
+   * writer's own connection, which also keeps that session from counting as idle.
    */
-  async assertAuditWriter(sql: Sql): Promise<void> {
+  async assertAuditWriter(_sql: Sql): Promise<void> {
     if (!this.leases.sharesSources) return;
-    const pid = this.writerPid;
-    const held =
-      pid !== undefined &&
-      (
-        await sql.one<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = $1 AND classid = $2::oid AND objsubid = 2 AND granted`, [
-          pid,
-          AUDIT_WRITER_LOCK_KEY,
-        ])
-      )?.n;
-    if (!held) throw new AuditWriterLostError();
+    const writer = this.writer;
+    if (!writer) throw new AuditWriterLostError();
+    try {
+      await writer.query('SELECT 1');
+    } catch {
+      throw new AuditWriterLostError();
+    }
   }
 }
