@@ -24,8 +24,8 @@
  *   an engine returns. PostgreSQL's results are also set against SQLite's top 10, but that is not a
  *   recall: SQLite's read is bounded too (terms in more than 5% of tickets skipped; with no bounds it
  *   returns the exact top 10), so its top 10 holds tickets of lower rank in place of those it did not
- *   read. Scores of a ticket both return agree to ~1e-4 (SQLite keeps float32 weights, and weighs a
- *   replaced version slightly differently from the memory index: 5e-6 before the 1,000 new versions).
+ *   read. Scores of a ticket both return agree to 1e-5 at 10k, 2e-4 at 1k (SQLite keeps float32 weights,
+ *   and weighs a replaced version slightly differently from the memory index: 5e-6 at 1k without them).
  * - `--grid`: PostgreSQL's bounds swept (maxPostingsPerQuery × rescoreLimit), each against the exact top 10.
  */
 import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
