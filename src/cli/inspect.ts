@@ -287,7 +287,7 @@ export function describeSharing(
         : d.live
           ? `live, last heartbeat ${Math.max(0, Math.round((now.getTime() - Date.parse(d.heartbeatAt)) / 1000))} s ago`
           : 'silent (counted out)';
-    lines.push(`  daemon ${d.daemonId.slice(0, 8)}  pid ${d.pid} on ${d.host}  ${status}  holds: ${d.holds.length > 0 ? d.holds.join(', ') : '(nothing)'}`);
+    lines.push(`  daemon ${d.daemonId.slice(0, 8)}  pid ${d.pid} on ${d.host}${d.version ? `  v${d.version}` : ''}  ${status}  holds: ${d.holds.length > 0 ? d.holds.join(', ') : '(nothing)'}`);
   }
   for (const s of sources) lines.push(`  source ${s.sourceId}: ${s.state}${s.holder ? ` by daemon ${s.daemonId?.slice(0, 8) ?? '?'} (${s.holder}, token ${s.token})` : ''}`);
   return { lines, daemons: withHoldings, sources };

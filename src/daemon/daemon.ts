@@ -10,6 +10,7 @@ import { openSqliteStore } from '../state/sqlite/store.js';
 import { dryRunStatePath } from '../state/dry-run-path.js';
 import { describeState, dryRunStateOf, liveStateOf, openState } from '../state/open.js';
 import { SourceClaims } from './source-claims.js';
+import { packageVersion } from '../util/package-files.js';
 import type { PassLogEntry, StateStore } from '../state/types.js';
 import { LeaseUnconfirmedError, StateLeaseLostError } from '../state/lease.js';
 import { StateLock, type HoldOptions } from './state-lock.js';
@@ -244,6 +245,7 @@ export class Daemon {
         if (runner && this.started && !runner.running && !runner.stopped && !this.abort.signal.aborted) void this.runPass(runner);
       },
       ...(this.options.now ? { clock: this.options.now } : {}),
+      version: packageVersion(),
     });
     const claims = this.claims;
     this.sharing ??= claims.start().catch((error: unknown) => {

@@ -146,7 +146,7 @@ export class SourceClaims {
     const { registry, settings, sources, logger } = this.options;
     if (!(await registry.heartbeat(this.daemonId))) {
       // Pruned or marked stopped while this daemon was cut off: join again.
-      await registry.register({ daemonId: this.daemonId, ttlMs: settings.ttlSeconds * 1000 });
+      await registry.register({ daemonId: this.daemonId, ttlMs: settings.ttlSeconds * 1000, ...(this.options.version ? { version: this.options.version } : {}) });
     }
     await this.renewHeld();
     const now = this.clock();

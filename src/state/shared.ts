@@ -1,4 +1,4 @@
-import type { LeaseRecord, LeaseRequest, StateLease } from './lease.js';
+import type { LeaseHolder, LeaseRecord, LeaseRequest, StateLease } from './lease.js';
 
 /**
  * A state several daemons share (PostgreSQL): instead of one lease on the whole state, each
@@ -6,15 +6,9 @@ import type { LeaseRecord, LeaseRequest, StateLease } from './lease.js';
  * the sources. A store that cannot be shared (SQLite: one process per file) has no `shared`.
  */
 
-/** One daemon process registered on a shared state. */
-export interface DaemonRecord {
+/** One daemon process registered on a shared state: the process fields of a lease holder, and its own id. */
+export interface DaemonRecord extends Pick<LeaseHolder, 'pid' | 'host' | 'pidNamespace' | 'startedAt' | 'heartbeatAt' | 'ttlMs'> {
   daemonId: string;
-  pid: number;
-  host: string;
-  pidNamespace: string | undefined;
-  startedAt: string;
-  heartbeatAt: string;
-  ttlMs: number;
   /** Set when it stopped gracefully; the row stays for `deskbridge status` until pruned. */
   stoppedAt: string | undefined;
   /** deskbridge's version, so a rolling upgrade shows who runs what. */
