@@ -79,6 +79,9 @@ interface LogEntry {
   source?: string;
   sourceId?: string;
   pulled?: number;
+  /** On "Took a source": the fair share the daemon computed, and from how many live daemons. */
+  share?: number;
+  daemons?: number;
   pendingWrites?: number;
   interrupted?: boolean;
   written?: { dead?: number };
@@ -176,6 +179,10 @@ interface RunFigures {
   writes: number;
   /** Sources each daemon took before any daemon handed one back. */
   firstTaken: number[];
+  /** The fair share each daemon computed when it first took a source, as "share/live daemons" ("-" when it took none). */
+  firstShare: string[];
+  /** Seconds from the first daemon joining the sharing until the work was done (the run without process start-up). */
+  workSeconds: number;
   /** Sources whose work each daemon finished (the pass that completed it). */
   finished: number[];
   /** Seconds from the spawn of the daemons until each joined the sharing (its "Sharing the sources" log line). */
@@ -245,6 +252,11 @@ async function runWorkload(
       requests: api.length,
       writes: api.filter((r) => r.method !== 'GET').length,
       firstTaken: entries.map((log) => log.filter((e) => e.message === 'Took a source' && e.at < firstHandBack).length),
+      firstShare: entries.map((log) => {
+        const first = log.find((e) => e.message === 'Took a source');
+        return first ? `${first.share}/${first.daemons}` : '-';
+      }),
+      workSeconds: (end - Math.min(...entries.map((log) => log.find((e) => e.message === 'Sharing the sources with other daemons')?.at ?? started))) / 1000,
       finished: daemons.map((d) => [...done.values()].filter((x) => x.slot === d.slot).length),
       joinedAfter: entries.map((log) => ((log.find((e) => e.message === 'Sharing the sources with other daemons')?.at ?? NaN) - started) / 1000),
       handedBack: entries.reduce((n, log) => n + log.filter((e) => e.message === 'Handed a source back for another daemon to take').length, 0),
@@ -365,7 +377,7 @@ async function measure<T>(name: string, run: () => Promise<T>): Promise<T | unde
 
 function printRun(label: string, f: RunFigures, base: RunFigures | undefined): void {
   const tps = f.tickets / f.seconds;
-  line(`   ${label}: tickets/s`, `${fmt(tps)} (${fmt(f.tickets)} tickets in ${f.seconds.toFixed(1)} s)`);
+  line(`   ${label}: tickets/s`, `${fmt(tps)} (${fmt(f.tickets)} tickets in ${f.seconds.toFixed(1)} s; ${f.workSeconds.toFixed(1)} s after the first daemon joined)`);
   line(`   ${label}: requests/s`, `${(f.requests / f.seconds).toFixed(1)} (${fmt(f.requests)} requests, ${fmt(f.writes)} writes; ${(f.requests / f.tickets).toFixed(3)} per ticket)`);
   // Each source is paced on its own and one daemon works all its sources at once: more daemons can only go faster
   // than the slowest source's pacing allows where one daemon is short of CPU (its CPU / wall near 1).
@@ -375,7 +387,10 @@ function printRun(label: string, f: RunFigures, base: RunFigures | undefined): v
       `${(tps / (base.tickets / base.seconds)).toFixed(2)} (${f.daemons}.00 only for a CPU-bound single daemon; it used ${base.cpuShare[0]?.toFixed(2)} CPU / wall)`,
     );
   if (f.daemons > 1) line(`   ${label}: joined the sharing, s after the spawn, per daemon`, f.joinedAfter.map((s) => s.toFixed(1)).join(' / '));
-  line(`   ${label}: sources taken before any hand-back, per daemon`, `${f.firstTaken.join(' / ')} (${f.handedBack} handed back before the end)`);
+  line(
+    `   ${label}: sources taken before any hand-back, per daemon`,
+    `${f.firstTaken.join(' / ')} (fair share / live daemons it saw: ${f.firstShare.join(' / ')}; ${f.handedBack} handed back before the end)`,
+  );
   line(`   ${label}: sources whose work each daemon finished`, f.finished.join(' / '));
   line(`   ${label}: CPU / wall, per daemon`, f.cpuShare.map((c) => c.toFixed(2)).join(' / '));
   line(`   ${label}: peak RSS (VmHWM), per daemon`, f.peakRssMb.map((m) => `${fmt(m)} MB`).join(' / '));
