@@ -392,6 +392,11 @@ function printRun(label: string, f: RunFigures, base: RunFigures | undefined): v
     `${f.firstTaken.join(' / ')} (fair share / live daemons it saw: ${f.firstShare.join(' / ')}; ${f.handedBack} handed back before the end)`,
   );
   line(`   ${label}: sources whose work each daemon finished`, f.finished.join(' / '));
+  const alone = f.firstShare.findIndex((share) => share.endsWith('/1'));
+  if (f.daemons > 1 && alone >= 0)
+    process.stdout.write(
+      `   note: daemon-${alone + 1} counted itself alone when it took its first share (the others had not registered yet) and took ${f.firstTaken[alone]} sources; a source is handed back only between passes, so the others waited for its first passes\n`,
+    );
   line(`   ${label}: CPU / wall, per daemon`, f.cpuShare.map((c) => c.toFixed(2)).join(' / '));
   line(`   ${label}: peak RSS (VmHWM), per daemon`, f.peakRssMb.map((m) => `${fmt(m)} MB`).join(' / '));
 }
