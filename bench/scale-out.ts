@@ -36,7 +36,7 @@ import { startSeededSandbox, snapshot, type PlatformSnapshot } from '../test/hel
 import { doubledNotes, writeSharedConfig } from '../test/helpers/shared-env.js';
 
 const SOURCES = 12;
-const INCIDENTS = 300;
+const INCIDENTS = 600;
 /** Per source: 10 requests a second, so one daemon is held by the pacing of each source, not by its CPU. */
 const REQUESTS_PER_MINUTE = 600;
 const DAEMON_COUNTS = [1, 2, 3] as const;
