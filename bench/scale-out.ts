@@ -393,7 +393,7 @@ function printRun(label: string, f: RunFigures, base: RunFigures | undefined): v
   );
   line(`   ${label}: sources whose work each daemon finished`, f.finished.join(' / '));
   const alone = f.firstShare.findIndex((share) => share.endsWith('/1'));
-  if (f.daemons > 1 && alone >= 0)
+  if (f.daemons > 1 && alone >= 0 && (f.firstTaken[alone] ?? 0) > Math.ceil(SOURCES / f.daemons))
     process.stdout.write(
       `   note: daemon-${alone + 1} counted itself alone when it took its first share (the others had not registered yet) and took ${f.firstTaken[alone]} sources; a source is handed back only between passes, so the others waited for its first passes\n`,
     );
