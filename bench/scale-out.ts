@@ -392,11 +392,13 @@ function printRun(label: string, f: RunFigures, base: RunFigures | undefined): v
     `${f.firstTaken.join(' / ')} (fair share / live daemons it saw: ${f.firstShare.join(' / ')}; ${f.handedBack} handed back before the end)`,
   );
   line(`   ${label}: sources whose work each daemon finished`, f.finished.join(' / '));
-  const alone = f.firstShare.findIndex((share) => share.endsWith('/1'));
-  if (f.daemons > 1 && alone >= 0 && (f.firstTaken[alone] ?? 0) > Math.ceil(SOURCES / f.daemons))
-    process.stdout.write(
-      `   note: daemon-${alone + 1} counted itself alone when it took its first share (the others had not registered yet) and took ${f.firstTaken[alone]} sources; a source is handed back only between passes, so the others waited for its first passes\n`,
-    );
+  // A daemon that counted fewer live daemons than started keeps the extra sources for its whole first pass (hand-back is between passes).
+  f.firstTaken.forEach((taken, i) => {
+    if (f.daemons > 1 && taken > Math.ceil(SOURCES / f.daemons))
+      process.stdout.write(
+        `   note: daemon-${i + 1} took ${taken} sources (share/live it saw: ${f.firstShare[i]}; the others had not registered yet); a source is handed back only between passes, so the others waited for its first passes\n`,
+      );
+  });
   line(`   ${label}: CPU / wall, per daemon`, f.cpuShare.map((c) => c.toFixed(2)).join(' / '));
   line(`   ${label}: peak RSS (VmHWM), per daemon`, f.peakRssMb.map((m) => `${fmt(m)} MB`).join(' / '));
 }
