@@ -29,6 +29,12 @@ export interface SourceClaimsOptions {
   clock?: () => Date;
   identity?: ProcessIdentity;
   version?: string;
+  /**
+   * How long to wait after registering before taking a first share (default: one heartbeat), so
+   * daemons started together see each other and split the sources, rather than the first one up
+   * taking all of them and handing the surplus back only after its first (often longest) pass.
+   */
+  joinWaitMs?: number;
 }
 
 /** Daemons that count: registered, not stopped, and not stale by the lease rules (heartbeat, or a dead pid on this host). */
@@ -88,6 +94,8 @@ export class SourceClaims {
     const { registry, settings } = this.options;
     await registry.register({ daemonId: this.daemonId, ttlMs: settings.ttlSeconds * 1000, ...(this.options.version ? { version: this.options.version } : {}) });
     this.options.logger.info('Sharing the sources with other daemons', { daemon: this.daemonId, sources: this.options.sources.length, ttlSeconds: settings.ttlSeconds });
+    const joinWaitMs = this.options.joinWaitMs ?? settings.heartbeatSeconds * 1000;
+    if (joinWaitMs > 0) await new Promise((resolve) => setTimeout(resolve, joinWaitMs));
     await this.tick();
     this.timer = setInterval(() => void this.tick(), settings.heartbeatSeconds * 1000);
     this.timer.unref();

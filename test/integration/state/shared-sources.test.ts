@@ -127,6 +127,7 @@ describe.skipIf(!ADMIN_URL)('sources shared by several daemons on PostgreSQL', (
         registry: store.shared,
         sources: ids.map((sourceId) => ({ sourceId, state: store.shared })),
         settings: { ttlSeconds: 30, heartbeatSeconds: 600 },
+        joinWaitMs: 0,
         logger: silentLogger,
         busy: () => false,
         onAcquired: (id) => acquired.push(`${pid}:${id}`),
