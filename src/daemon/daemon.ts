@@ -246,6 +246,16 @@ export class Daemon {
       },
       ...(this.options.now ? { clock: this.options.now } : {}),
       version: packageVersion(),
+      onHeld: (held) => {
+        for (const r of this.runners) {
+          const source = r.sync.sourceId;
+          this.metrics.sourceHeld.set({ source }, held.includes(source) ? 1 : 0);
+          if (held.includes(source)) continue;
+          // Another daemon's source now: its health and last pass are reported there, not here.
+          this.lastOutcome.delete(source);
+          this.metrics.lastSuccessfulPass.remove({ source });
+        }
+      },
     });
     const claims = this.claims;
     this.sharing ??= claims.start().catch((error: unknown) => {

@@ -26,6 +26,8 @@ export interface SourceClaimsOptions {
   busy: (sourceId: string) => boolean;
   /** This daemon took the source (at start, from a daemon that died, or one handed back): run a pass now. */
   onAcquired: (sourceId: string) => void;
+  /** After each heartbeat's balancing (and after stop): the sources held now. */
+  onHeld?: (sourceIds: readonly string[]) => void;
   clock?: () => Date;
   identity?: ProcessIdentity;
   version?: string;
@@ -104,6 +106,7 @@ export class SourceClaims {
   /** One heartbeat: renew, count, take or hand back. Never runs twice at once; failures wait for the next heartbeat. */
   tick(): Promise<void> {
     this.ticking ??= this.balance()
+      .finally(() => this.options.onHeld?.(this.heldSources()))
       .catch((error: unknown) => this.options.logger.warn('Could not balance the sources; trying again at the next heartbeat', { error: error instanceof Error ? error.message : String(error) }))
       .finally(() => {
         this.ticking = undefined;
@@ -147,6 +150,7 @@ export class SourceClaims {
       await lease.release().catch((error: unknown) => this.options.logger.warn('Could not hand a source back; it expires on its own', { source: sourceId, error: String(error) }));
     }
     await this.options.registry.leave(this.daemonId).catch(() => undefined);
+    this.options.onHeld?.([]);
   }
 
   private async balance(): Promise<void> {

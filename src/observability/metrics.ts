@@ -48,6 +48,12 @@ export class DaemonMetrics {
     labelNames: ['limit'] as const,
     registers: [this.registry],
   });
+  readonly sourceHeld = new Gauge({
+    name: 'deskbridge_source_held',
+    help: "On a state several daemons share: 1 while this daemon holds the source's lease (sum over daemons: 1 per source)",
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
   readonly lastPassSeconds = new Gauge({ name: 'deskbridge_last_pass_duration_seconds', help: 'Duration of the last pass', labelNames: ['source'] as const, registers: [this.registry] });
   readonly lastSuccessfulPass = new Gauge({
     name: 'deskbridge_last_successful_pass_timestamp_seconds',

@@ -56,6 +56,11 @@ describe.skipIf(!ADMIN_URL)('two daemons sharing four sources on PostgreSQL', ()
     const mine = [first.heldSources() ?? [], second.heldSources() ?? []];
     expect(new Set(mine.flat()).size).toBe(4);
 
+    // deskbridge_source_held: 1 on exactly one daemon per source.
+    const held = async (d: Daemon) => Object.fromEntries((await d.metrics.sourceHeld.get()).values.map((v) => [String(v.labels.source), v.value]));
+    const [h1, h2] = [await held(first), await held(second)];
+    for (const source of ['snow-1', 'snow-2', 'snow-3', 'snow-4']) expect((h1[source] ?? 0) + (h2[source] ?? 0)).toBe(1);
+
     // Each passes its own sources, not the other's.
     const [a, b] = await Promise.all([first.runOnce(), second.runOnce()]);
     expect(a.ok && b.ok).toBe(true);
