@@ -392,6 +392,8 @@ export class Daemon {
   }
 
   private async shutdown(): Promise<void> {
+    // Sources still held are renewed while in-flight writes finish; none is taken any more.
+    this.claims?.stopTaking();
     for (const task of this.tasks) await task.stop();
     this.abort.abort();
     const grace = setTimeout(() => this.writeAbort.abort(), SHUTDOWN_GRACE_MS);

@@ -70,6 +70,8 @@ export class SourceClaims {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopped = false;
+  /** Shutting down: keep renewing what is held until `stop` hands it back, take nothing new. */
+  private leaving = false;
   private readonly clock: () => Date;
   private readonly me: ProcessIdentity;
   /** This daemon's place in the acquisition order, so daemons starting together try different sources first. */
@@ -139,6 +141,11 @@ export class SourceClaims {
     if (sinceMs > limitMs) throw new LeaseUnconfirmedError(sourceId, sinceMs, limitMs);
   }
 
+  /** The daemon is stopping: from now on no source is taken (those held are renewed until `stop`). */
+  stopTaking(): void {
+    this.leaving = true;
+  }
+
   /** Hands every source back and leaves the registry, so the others take over at once. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -166,7 +173,7 @@ export class SourceClaims {
     const daemons = Math.max(1, live.length + (live.some((d) => d.daemonId === this.daemonId) ? 0 : 1));
     const share = fairShare(sources.length, daemons);
     if (this.held.size > share) await this.handBack(this.held.size - share);
-    if (this.held.size >= share || this.stopped) return;
+    if (this.held.size >= share || this.stopped || this.leaving) return;
     for (let i = 0; i < sources.length && this.held.size < share && !this.stopped; i++) {
       const source = sources[(i + this.offset) % sources.length];
       if (!source || this.held.has(source.sourceId)) continue;
