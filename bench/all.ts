@@ -5,7 +5,19 @@
  */
 import { spawnSync } from 'node:child_process';
 
-const PARTS = ['run.ts', 'backtest.ts', 'similarity.ts', 'similarity-postgres.ts', 'resolved-lookalikes.ts', 'patterns.ts', 'patterns-engine.ts', 'qa-backtest.ts', 'sla-backtest.ts', 'console.ts', 'scale-out.ts'];
+const PARTS = [
+  'run.ts',
+  'backtest.ts',
+  'similarity.ts',
+  'similarity-postgres.ts',
+  'resolved-lookalikes.ts',
+  'patterns.ts',
+  'patterns-engine.ts',
+  'qa-backtest.ts',
+  'sla-backtest.ts',
+  'console.ts',
+  'scale-out.ts',
+];
 const only = process.argv.slice(2);
 const failed: string[] = [];
 const seconds: string[] = [];
