@@ -25,17 +25,36 @@ export interface Sql {
 export function sqlOf(on: Queryable): Sql {
   return {
     async rows<R extends pg.QueryResultRow>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-      const result: pg.QueryResult<R> = await on.query<R>(sql, [...params]);
+      const result: pg.QueryResult<R> = await on.query<R>(sql, storable(params));
       return result.rows;
     },
     async one<R extends pg.QueryResultRow>(sql: string, params: readonly unknown[] = []): Promise<R | undefined> {
-      const result: pg.QueryResult<R> = await on.query<R>(sql, [...params]);
+      const result: pg.QueryResult<R> = await on.query<R>(sql, storable(params));
       return result.rows[0];
     },
     async run(sql: string, params: readonly unknown[] = []): Promise<number> {
-      return (await on.query(sql, [...params])).rowCount ?? 0;
+      return (await on.query(sql, storable(params))).rowCount ?? 0;
     },
   };
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000, which SQLite stores and a platform can send (in a ticket's
+ * text, or echoed in an error message): refused, it would fail the whole commit again on every
+ * pass, or leave a write that cannot be dead-lettered. It is kept as U+FFFD instead. (JSON text
+ * escapes it as `\u0000`, which a `json` column keeps; for `jsonb`, see jsonbText.)
+ */
+function storable(params: readonly unknown[]): unknown[] {
+  return params.map((p) => (typeof p === 'string' ? withoutNul(p) : Array.isArray(p) ? p.map((e: unknown) => (typeof e === 'string' ? withoutNul(e) : e)) : p));
+}
+
+function withoutNul(text: string): string {
+  return text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text;
+}
+
+/** JSON text for a `jsonb` column, which refuses `\u0000` (see storable): U+0000 in any string becomes U+FFFD. */
+export function jsonbText(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? withoutNul(v) : v));
 }
 
 export interface PoolOptions {
