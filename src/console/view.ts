@@ -17,6 +17,12 @@ export interface ConsoleSource {
   activity: 'idle' | 'running' | 'stopped';
   /** The last pass's outcome this process saw (`ok`, `failed`, `stopped`, `first-live-pass-held`), if any. */
   lastOutcome: string | undefined;
+  /**
+   * On a state several daemons share: whether this daemon works the source now (`here`) or another
+   * does (`elsewhere`; its passes still show, from the shared pass log). Absent: this daemon holds
+   * the whole state.
+   */
+  sharing?: 'here' | 'elsewhere' | undefined;
   transport: {
     /** HTTP requests sent since the daemon started. */
     requests: number;

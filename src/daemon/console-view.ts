@@ -42,6 +42,8 @@ export interface ConsoleRunner {
   dryRun: boolean;
   running: boolean;
   stopped: boolean;
+  /** On a shared state, whether this daemon holds the source's lease now (undefined: it holds the whole state). */
+  held?: boolean | undefined;
 }
 
 export interface DaemonConsoleParts {
@@ -78,6 +80,7 @@ export function daemonConsoleView(parts: DaemonConsoleParts): ConsoleView {
           schedule: r.source.schedule,
           activity: r.stopped ? 'stopped' : r.running ? 'running' : 'idle',
           lastOutcome: parts.lastOutcome.get(r.source.id),
+          ...(r.held === undefined ? {} : { sharing: r.held ? ('here' as const) : ('elsewhere' as const) }),
           transport: {
             requests: transport.requests,
             requestsLastMinute: parts.rate.lastMinute(r.source.id, transport.requests, parts.now().getTime()),

@@ -337,7 +337,8 @@ export class Daemon {
       this.runners.flatMap((r) => {
         const source = config.sources.find((s) => s.id === r.sync.sourceId);
         const state = stateFiles.find((f) => f.store === r.store);
-        return source && state ? [{ source, connector: r.connector, state, dryRun: r.dryRun, running: r.running !== undefined, stopped: r.stopped }] : [];
+        const held = this.claims?.heldSources().includes(r.sync.sourceId);
+        return source && state ? [{ source, connector: r.connector, state, dryRun: r.dryRun, running: r.running !== undefined, stopped: r.stopped, held }] : [];
       });
     const now = () => this.wallClock();
     // Sampled while nobody looks too, so the first page view already has a minute to compare with.

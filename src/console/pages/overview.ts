@@ -159,7 +159,8 @@ function modeCell(source: ConsoleSource): SafeHtml {
 function activityCell(source: ConsoleSource): SafeHtml {
   if (source.activity === 'stopped') return html`<span class="bad">stopped</span><br /><span class="muted">credentials refused; fix them and restart</span>`;
   if (source.activity === 'running') return html`<span class="ok">pass running</span>`;
-  return html`idle<br /><span class="muted">${source.schedule}</span>`;
+  if (source.sharing === 'elsewhere') return html`<span class="muted">worked by another daemon</span><br /><span class="muted">deskbridge status says which</span>`;
+  return html`idle${source.sharing === 'here' ? ' (this daemon holds it)' : ''}<br /><span class="muted">${source.schedule}</span>`;
 }
 
 function outcomeCell(outcome: string): SafeHtml {

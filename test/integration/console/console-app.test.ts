@@ -205,6 +205,26 @@ const words = (text: string): string => text.replace(/\s+/g, ' ');
 describeEachStore('the console overview', (kit) => {
   seedFrom(kit);
 
+  it('says, on a state several daemons share, whether another daemon works the source or this one holds it', async () => {
+    for (const [sharing, shown] of [
+      ['elsewhere', '<span class="muted">worked by another daemon</span>'],
+      ['here', 'idle (this daemon holds it)'],
+    ] as const) {
+      const { app, store } = await fixture();
+      const base = viewOf(store).sources()[0];
+      if (!base) throw new Error('no source in the view');
+      const shared = await buildConsole({
+        config: ConsoleConfig.parse({ port: 0, auth: { token: TOKEN } }),
+        view: viewOf(store, { sources: () => [{ ...base, sharing }] }),
+        logger: captureLogger([]).logger,
+        nowMs: () => NOW.getTime(),
+      });
+      apps.push(shared);
+      expect(app).toBeDefined();
+      expect(words((await shared.inject({ method: 'GET', url: '/' })).body)).toContain(shown);
+    }
+  });
+
   it('shows the source with its outbox and quarantine figures and the recorded passes', async () => {
     const { app } = await fixture();
     const response = await app.inject({ method: 'GET', url: '/' });
