@@ -34,11 +34,15 @@ export class PostgresAuditQueue implements AuditQueue {
     private readonly write: PgWrite,
   ) {}
 
-  /** Inside a caller's transaction. */
+  /** Inside a caller's transaction; one statement for all the events (ORDER BY n: their seqs, the order they are appended in, follow the list). */
   async enqueue(sql: Sql, events: readonly QueuedAuditRecord[]): Promise<void> {
-    for (const e of events) {
-      await sql.run('INSERT INTO audit_pending (log, event_id, at, data) VALUES ($1, $2, $3, $4::json) ON CONFLICT (log, event_id) DO NOTHING', [e.log, e.id, e.at, JSON.stringify(e.data)]);
-    }
+    if (events.length === 0) return;
+    await sql.run(
+      `INSERT INTO audit_pending (log, event_id, at, data)
+       SELECT log, event_id, at, data::json FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u (log, event_id, at, data, n)
+       ORDER BY n ON CONFLICT (log, event_id) DO NOTHING`,
+      [events.map((e) => e.log), events.map((e) => e.id), events.map((e) => e.at), events.map((e) => JSON.stringify(e.data))],
+    );
   }
 
   /** What happened to an outbox entry, for the action log; inside the caller's transaction. */

@@ -303,46 +303,95 @@ export class PostgresHistoryStore implements HistoryStore {
     await sql.run(`UPDATE pattern_problems SET status = 'closed' WHERE correlation_key = $1`, [correlationKey]);
   }
 
-  /** A batch's history changes (SqliteHistoryStore.apply), inside the batch's transaction. */
+  /**
+   * A batch's history changes (SqliteHistoryStore.apply), inside the batch's transaction: one
+   * statement per table (unnest of one array per column), not one per row — each is a round trip
+   * while the batch holds its source's lease. ORDER BY n: of two copies of a row the first is kept,
+   * and serial seqs follow the batch's order, as the per-row loop left them.
+   */
   async apply(sql: Sql, changes: HistoryChanges): Promise<void> {
     const now = this.clock().toISOString();
-    for (const m of changes.marks) {
-      await sql.run('INSERT INTO rule_marks (rule_id, subject_key, mark, plan, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [m.ruleId, m.key, m.mark, m.plan ?? null, now]);
-    }
-    for (const d of changes.duplicates) {
-      await sql.run('INSERT INTO duplicate_links (ticket_key, root_key, rule_id, plan, linked_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
-        d.key,
-        d.rootKey,
-        d.ruleId,
-        d.plan ?? null,
-        now,
-      ]);
-      // As SqliteHistoryStore.apply: the root is kept on the indexed doc (if indexed).
-      await this.indexHooks.setRoot(sql, d.key, d.rootKey);
-    }
-    for (const e of changes.patternEvents) {
-      await sql.run(`INSERT INTO pattern_events (${EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::json) ON CONFLICT DO NOTHING`, [
-        e.ruleId,
-        e.ticketKey,
-        e.sourceId,
-        e.groupKey,
-        e.nativeId,
-        e.number,
-        e.version,
-        e.createdAt,
-        e.title,
-        JSON.stringify(e.details),
-      ]);
-    }
-    for (const p of changes.problems) {
+    const { marks, duplicates, patternEvents, members } = changes;
+    if (marks.length > 0) {
       await sql.run(
-        `INSERT INTO pattern_problems (${PROBLEM_COLUMNS}) VALUES ($1, $2, $3, $4, $5::json, $6, $7, $8, $9)
-         ON CONFLICT (correlation_key) DO UPDATE SET status = excluded.status`,
-        [p.correlationKey, p.ruleId, p.sourceId, p.groupKey, JSON.stringify(p.groupValues), p.generation, p.status, p.openedAt, p.trigger],
+        `INSERT INTO rule_marks (rule_id, subject_key, mark, plan, created_at)
+         SELECT rule_id, subject_key, mark, plan, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u (rule_id, subject_key, mark, plan, n)
+         ORDER BY n ON CONFLICT DO NOTHING`,
+        [marks.map((m) => m.ruleId), marks.map((m) => m.key), marks.map((m) => m.mark), marks.map((m) => m.plan ?? null), now],
       );
     }
-    for (const m of changes.members) {
-      await sql.run('INSERT INTO pattern_members (correlation_key, rule_id, ticket_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [m.correlationKey, m.ruleId, m.ticketKey]);
+    if (duplicates.length > 0) {
+      await sql.run(
+        `INSERT INTO duplicate_links (ticket_key, root_key, rule_id, plan, linked_at)
+         SELECT ticket_key, root_key, rule_id, plan, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u (ticket_key, root_key, rule_id, plan, n)
+         ORDER BY n ON CONFLICT DO NOTHING`,
+        [duplicates.map((d) => d.key), duplicates.map((d) => d.rootKey), duplicates.map((d) => d.ruleId), duplicates.map((d) => d.plan ?? null), now],
+      );
+      // As SqliteHistoryStore.apply: the root is kept on the indexed doc (if indexed), for every copy in order (the last one stays),
+      // through the hook, which may be another index's; duplicates are few.
+      for (const d of duplicates) await this.indexHooks.setRoot(sql, d.key, d.rootKey);
+    }
+    if (patternEvents.length > 0) {
+      const e = patternEvents;
+      await sql.run(
+        `INSERT INTO pattern_events (${EVENT_COLUMNS})
+         SELECT ${EVENT_COLUMNS.replace('details', 'details::json')}
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[]) WITH ORDINALITY AS u (${EVENT_COLUMNS}, n)
+         ORDER BY n ON CONFLICT DO NOTHING`,
+        [
+          e.map((x) => x.ruleId),
+          e.map((x) => x.ticketKey),
+          e.map((x) => x.sourceId),
+          e.map((x) => x.groupKey),
+          e.map((x) => x.nativeId),
+          e.map((x) => x.number),
+          e.map((x) => x.version),
+          e.map((x) => x.createdAt),
+          e.map((x) => x.title),
+          e.map((x) => JSON.stringify(x.details)),
+        ],
+      );
+    }
+    // One row per correlation key (ON CONFLICT DO UPDATE may not touch a row twice in one statement): the first copy,
+    // at its place, with the last copy's status — the loop inserted the first and set the status of each later one.
+    const problems: PatternProblem[] = [];
+    const at = new Map<string, number>();
+    for (const p of changes.problems) {
+      const i = at.get(p.correlationKey);
+      const first = i !== undefined ? problems[i] : undefined;
+      if (i !== undefined && first) problems[i] = { ...first, status: p.status };
+      else {
+        at.set(p.correlationKey, problems.length);
+        problems.push(p);
+      }
+    }
+    if (problems.length > 0) {
+      const p = problems;
+      await sql.run(
+        `INSERT INTO pattern_problems (${PROBLEM_COLUMNS})
+         SELECT ${PROBLEM_COLUMNS.replace('group_values', 'group_values::json')}
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[]) WITH ORDINALITY AS u (${PROBLEM_COLUMNS}, n)
+         ORDER BY n ON CONFLICT (correlation_key) DO UPDATE SET status = excluded.status`,
+        [
+          p.map((x) => x.correlationKey),
+          p.map((x) => x.ruleId),
+          p.map((x) => x.sourceId),
+          p.map((x) => x.groupKey),
+          p.map((x) => JSON.stringify(x.groupValues)),
+          p.map((x) => x.generation),
+          p.map((x) => x.status),
+          p.map((x) => x.openedAt),
+          p.map((x) => x.trigger),
+        ],
+      );
+    }
+    if (members.length > 0) {
+      await sql.run(
+        `INSERT INTO pattern_members (correlation_key, rule_id, ticket_key)
+         SELECT correlation_key, rule_id, ticket_key FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u (correlation_key, rule_id, ticket_key, n)
+         ORDER BY n ON CONFLICT DO NOTHING`,
+        [members.map((m) => m.correlationKey), members.map((m) => m.ruleId), members.map((m) => m.ticketKey)],
+      );
     }
   }
 }

@@ -14,6 +14,7 @@ import type {
   PassOutcome,
   PassRecord,
   QuarantineEntry,
+  QuarantineInput,
   QuarantineStatus,
   StateStore,
   TicketState,
@@ -316,61 +317,112 @@ export class PostgresStateStore implements StateStore {
     return new Map(rows.map((r) => [r.rule_id, r.position]));
   }
 
+  // Set-based: one statement per table for the whole batch (unnest of one array per column), not
+  // one per row — each statement is a round trip inside the transaction, which holds the source's
+  // lease row. Each keeps the per-row loop's outcome, duplicates within the batch included.
   async commitBatch(batch: BatchCommit): Promise<void> {
     const now = this.nowIso();
     await this.write(
       async (sql) => {
-        for (const action of batch.actions) {
+        if (batch.actions.length > 0) {
+          // ORDER BY n: the default seq is drawn over the ordered rows, so seqs follow batch.actions (the order lanes are sent in).
+          const a = batch.actions;
           await sql.run(
             `INSERT INTO outbox (id, source_id, ticket_key, rule_id, action_type, planned, next_attempt_at, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $7, $7) ON CONFLICT (id) DO NOTHING`,
-            [action.id, action.sourceId, action.lane ?? action.target.ticketKey, action.ruleId, action.action.type, JSON.stringify(action), now],
+           SELECT id, source_id, ticket_key, rule_id, action_type, planned::jsonb, $7, $7, $7
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS u (id, source_id, ticket_key, rule_id, action_type, planned, n)
+           ORDER BY n ON CONFLICT (id) DO NOTHING`,
+            [
+              a.map((action) => action.id),
+              a.map((action) => action.sourceId),
+              a.map((action) => action.lane ?? action.target.ticketKey),
+              a.map((action) => action.ruleId),
+              a.map((action) => action.action.type),
+              a.map((action) => JSON.stringify(action)),
+              now,
+            ],
           );
         }
-        for (const [ruleId, position] of batch.roundRobin) {
-          await sql.run('INSERT INTO round_robin (rule_id, position) VALUES ($1, $2) ON CONFLICT (rule_id) DO UPDATE SET position = excluded.position', [`${batch.sourceId}/${ruleId}`, position]);
+        if (batch.roundRobin.size > 0) {
+          const positions = [...batch.roundRobin];
+          await sql.run(`INSERT INTO round_robin (rule_id, position) SELECT * FROM unnest($1::text[], $2::int[]) ON CONFLICT (rule_id) DO UPDATE SET position = excluded.position`, [
+            positions.map(([ruleId]) => `${batch.sourceId}/${ruleId}`),
+            positions.map(([, position]) => position),
+          ]);
         }
         // A rule acting again on a ticket its dead writes never reached: those are replaced, never retried.
         const applied = new Map(batch.tickets.map((t) => [t.key, t.applied]));
-        for (const { id, reason } of await this.ruleMarks.replacedByNewPlan(sql, batch.actions, (key) => applied.get(key))) {
+        for (const { id, reason } of await replacedByNewPlan(sql, batch.actions, (key) => applied.get(key))) {
           await markDone(sql, id, 'superseded', null, reason, now);
           await this.audit.recordWrite(sql, id, 'superseded', reason);
         }
+        // One row per key (ON CONFLICT DO UPDATE may not touch a row twice in one statement): the last copy's
+        // values, with the first copy's source and native id, which an update never changes — as the loop left it.
+        const tickets = new Map<string, TicketState>();
         for (const t of batch.tickets) {
+          const first = tickets.get(t.key);
+          tickets.set(t.key, first ? { ...t, sourceId: first.sourceId, nativeId: first.nativeId } : t);
+        }
+        if (tickets.size > 0) {
+          const t = [...tickets.values()];
           await sql.run(
             `INSERT INTO tickets (key, source_id, native_id, number, version, status, is_open, grp, assignee, updated_at, status_since, sla_due_at, snapshot, resolved_at, rules_triggered, rules_applied)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16::jsonb)
+           SELECT key, source_id, native_id, number, version, status, is_open, grp, assignee, updated_at, status_since, sla_due_at, snapshot, resolved_at, rules_triggered::jsonb, rules_applied::jsonb
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
+             $15::text[], $16::text[])
+             AS u (key, source_id, native_id, number, version, status, is_open, grp, assignee, updated_at, status_since, sla_due_at, snapshot, resolved_at, rules_triggered, rules_applied)
            ON CONFLICT (key) DO UPDATE SET version = excluded.version, status = excluded.status, is_open = excluded.is_open,
              grp = excluded.grp, assignee = excluded.assignee, updated_at = excluded.updated_at, number = excluded.number,
              status_since = excluded.status_since, sla_due_at = excluded.sla_due_at, snapshot = excluded.snapshot, resolved_at = excluded.resolved_at,
              rules_triggered = excluded.rules_triggered, rules_applied = excluded.rules_applied`,
             [
-              t.key,
-              t.sourceId,
-              t.nativeId,
-              t.number,
-              t.version,
-              t.status,
-              isOpen(t.status),
-              t.group ?? null,
-              t.assignee ?? null,
-              t.updatedAt,
-              t.statusSince ?? null,
-              t.slaDueAt ?? null,
-              t.slaDueAt !== undefined ? (t.snapshot ?? null) : null,
-              t.resolvedAt ?? null,
-              t.triggered ? JSON.stringify(t.triggered) : null,
-              t.applied ? JSON.stringify(t.applied) : null,
+              t.map((x) => x.key),
+              t.map((x) => x.sourceId),
+              t.map((x) => x.nativeId),
+              t.map((x) => x.number),
+              t.map((x) => x.version),
+              t.map((x) => x.status),
+              t.map((x) => isOpen(x.status)),
+              t.map((x) => x.group ?? null),
+              t.map((x) => x.assignee ?? null),
+              t.map((x) => x.updatedAt),
+              t.map((x) => x.statusSince ?? null),
+              t.map((x) => x.slaDueAt ?? null),
+              t.map((x) => (x.slaDueAt !== undefined ? (x.snapshot ?? null) : null)),
+              t.map((x) => x.resolvedAt ?? null),
+              t.map((x) => (x.triggered ? JSON.stringify(x.triggered) : null)),
+              t.map((x) => (x.applied ? JSON.stringify(x.applied) : null)),
             ],
           );
         }
         // Before the new quarantine rows: a retried record that fails again reopens its row.
         if (batch.resolveQuarantine?.length) await sql.run(`UPDATE quarantine SET status = 'resolved' WHERE id = ANY($1::bigint[])`, [[...batch.resolveQuarantine]]);
+        // One row per record (see tickets): at the first copy's place, so ids follow the batch's order, with the last copy's error.
+        // A record without an id or version is never a conflict (NULLs distinct): each gets its own row.
+        const quarantine: QuarantineInput[] = [];
+        const quarantined = new Map<string, number>();
         for (const q of batch.quarantine) {
+          const record = q.nativeId !== undefined && q.version !== undefined ? JSON.stringify([q.sourceId, q.nativeId, q.version]) : undefined;
+          const at = record !== undefined ? quarantined.get(record) : undefined;
+          if (at !== undefined) quarantine[at] = q;
+          else {
+            if (record !== undefined) quarantined.set(record, quarantine.length);
+            quarantine.push(q);
+          }
+        }
+        if (quarantine.length > 0) {
           await sql.run(
-            `INSERT INTO quarantine (source_id, native_id, version, error, raw, created_at) VALUES ($1, $2, $3, $4, $5::json, $6)
-           ON CONFLICT (source_id, native_id, version) DO UPDATE SET error = excluded.error, raw = excluded.raw, status = 'open'`,
-            [q.sourceId, q.nativeId ?? null, q.version ?? null, q.error, JSON.stringify(q.raw ?? null), now],
+            `INSERT INTO quarantine (source_id, native_id, version, error, raw, created_at)
+           SELECT source_id, native_id, version, error, raw::json, $6 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS u (source_id, native_id, version, error, raw, n)
+           ORDER BY n ON CONFLICT (source_id, native_id, version) DO UPDATE SET error = excluded.error, raw = excluded.raw, status = 'open'`,
+            [
+              quarantine.map((q) => q.sourceId),
+              quarantine.map((q) => q.nativeId ?? null),
+              quarantine.map((q) => q.version ?? null),
+              quarantine.map((q) => q.error),
+              quarantine.map((q) => JSON.stringify(q.raw ?? null)),
+              now,
+            ],
           );
         }
         if (batch.ledger.length > 0) {
@@ -738,6 +790,29 @@ export class PostgresStateStore implements StateStore {
       },
     };
   }
+}
+
+/**
+ * PostgresRuleMarks.replacedByNewPlan (src/state/postgres/rule-marks.ts explains the rule) in one
+ * statement for the whole batch rather than one per action: the dead entries of each action's
+ * lane and rule, in the order of the actions and then of the outbox, with the same reasons.
+ */
+async function replacedByNewPlan(sql: Sql, actions: readonly PlannedAction[], appliedOf: (ticketKey: string) => readonly string[] | undefined): Promise<{ id: string; reason: string }[]> {
+  const asking = actions.filter((action) => appliedOf(action.target.ticketKey)?.includes(action.ruleId));
+  if (asking.length === 0) return [];
+  const dead = await sql.rows<{ n: string; id: string }>(
+    `SELECT u.n, o.id FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u (lane, rule_id, n)
+     JOIN outbox AS o ON o.ticket_key = u.lane AND o.rule_id = u.rule_id AND o.status = 'dead' ORDER BY u.n, o.seq`,
+    [asking.map((action) => action.lane ?? action.target.ticketKey), asking.map((action) => action.ruleId)],
+  );
+  const fresh = new Set(actions.map((a) => a.id));
+  const replaced = new Map<string, string>();
+  for (const { n, id } of dead) {
+    const action = asking[Number(n) - 1];
+    if (action && !fresh.has(id) && !replaced.has(id))
+      replaced.set(id, `replaced by a later write of rule ${action.ruleId} (${action.id.slice(0, 12)}), planned after a new judgement of the ticket: not retried`);
+  }
+  return [...replaced].map(([id, reason]) => ({ id, reason }));
 }
 
 async function markDone(sql: Sql, id: string, outcome: string, ref: string | null, lastError: string | null, now: string): Promise<void> {
