@@ -34,20 +34,25 @@ export class PostgresRuleMarks {
     }
   }
 
-  /** Writes just planned by a rule that remembers: the rule's earlier dead writes to that ticket are replaced by them. */
+  /**
+   * Writes just planned by a rule that remembers: the rule's earlier dead writes to that ticket are
+   * replaced by them. One statement for the whole batch: the dead entries of each action's lane and
+   * rule, in the order of the actions and then of the outbox.
+   */
   async replacedByNewPlan(sql: Sql, actions: readonly PlannedAction[], appliedOf: (ticketKey: string) => readonly string[] | undefined): Promise<{ id: string; reason: string }[]> {
+    const asking = actions.filter((action) => appliedOf(action.target.ticketKey)?.includes(action.ruleId));
+    if (asking.length === 0) return [];
+    const dead = await sql.rows<{ n: string; id: string }>(
+      `SELECT u.n, o.id FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u (lane, rule_id, n)
+       JOIN outbox AS o ON o.ticket_key = u.lane AND o.rule_id = u.rule_id AND o.status = 'dead' ORDER BY u.n, o.seq`,
+      [asking.map((action) => action.lane ?? action.target.ticketKey), asking.map((action) => action.ruleId)],
+    );
     const fresh = new Set(actions.map((a) => a.id));
     const replaced = new Map<string, string>();
-    for (const action of actions) {
-      if (!appliedOf(action.target.ticketKey)?.includes(action.ruleId)) continue;
-      const dead = await sql.rows<{ id: string }>(`SELECT id FROM outbox WHERE ticket_key = $1 AND rule_id = $2 AND status = 'dead' ORDER BY seq`, [
-        action.lane ?? action.target.ticketKey,
-        action.ruleId,
-      ]);
-      for (const { id } of dead) {
-        if (!fresh.has(id) && !replaced.has(id))
-          replaced.set(id, `replaced by a later write of rule ${action.ruleId} (${action.id.slice(0, 12)}), planned after a new judgement of the ticket: not retried`);
-      }
+    for (const { n, id } of dead) {
+      const action = asking[Number(n) - 1];
+      if (action && !fresh.has(id) && !replaced.has(id))
+        replaced.set(id, `replaced by a later write of rule ${action.ruleId} (${action.id.slice(0, 12)}), planned after a new judgement of the ticket: not retried`);
     }
     return [...replaced].map(([id, reason]) => ({ id, reason }));
   }

@@ -24,7 +24,7 @@ import { PostgresSharedState } from './shared.js';
 import { PostgresHistoryStore } from './history.js';
 import { PostgresStateLeases } from './lease.js';
 import { migrate } from './migrations.js';
-import { createPool, redactUrl, sqlOf, transaction, type PoolOptions, type Sql } from './pool.js';
+import { createPool, jsonbText, redactUrl, sqlOf, transaction, type PoolOptions, type Sql } from './pool.js';
 import { PostgresRuleMarks, ruleIds } from './rule-marks.js';
 
 /**
@@ -338,7 +338,7 @@ export class PostgresStateStore implements StateStore {
               a.map((action) => action.lane ?? action.target.ticketKey),
               a.map((action) => action.ruleId),
               a.map((action) => action.action.type),
-              a.map((action) => JSON.stringify(action)),
+              a.map((action) => jsonbText(action)),
               now,
             ],
           );
@@ -352,7 +352,7 @@ export class PostgresStateStore implements StateStore {
         }
         // A rule acting again on a ticket its dead writes never reached: those are replaced, never retried.
         const applied = new Map(batch.tickets.map((t) => [t.key, t.applied]));
-        for (const { id, reason } of await replacedByNewPlan(sql, batch.actions, (key) => applied.get(key))) {
+        for (const { id, reason } of await this.ruleMarks.replacedByNewPlan(sql, batch.actions, (key) => applied.get(key))) {
           await markDone(sql, id, 'superseded', null, reason, now);
           await this.audit.recordWrite(sql, id, 'superseded', reason);
         }
@@ -439,7 +439,7 @@ export class PostgresStateStore implements StateStore {
             `INSERT INTO ticket_versions (key, version, source_id, at, data)
            SELECT k, v, $1, a, d::jsonb FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS u (k, v, a, d, n) ORDER BY n
            ON CONFLICT DO NOTHING`,
-            [batch.sourceId, versions.map((v) => v.key), versions.map((v) => v.version), versions.map((v) => v.updatedAt), versions.map((v) => JSON.stringify(v))],
+            [batch.sourceId, versions.map((v) => v.key), versions.map((v) => v.version), versions.map((v) => v.updatedAt), versions.map((v) => jsonbText(v))],
           );
         }
         if (batch.history) await this.history.apply(sql, batch.history);
@@ -790,29 +790,6 @@ export class PostgresStateStore implements StateStore {
       },
     };
   }
-}
-
-/**
- * PostgresRuleMarks.replacedByNewPlan (src/state/postgres/rule-marks.ts explains the rule) in one
- * statement for the whole batch rather than one per action: the dead entries of each action's
- * lane and rule, in the order of the actions and then of the outbox, with the same reasons.
- */
-async function replacedByNewPlan(sql: Sql, actions: readonly PlannedAction[], appliedOf: (ticketKey: string) => readonly string[] | undefined): Promise<{ id: string; reason: string }[]> {
-  const asking = actions.filter((action) => appliedOf(action.target.ticketKey)?.includes(action.ruleId));
-  if (asking.length === 0) return [];
-  const dead = await sql.rows<{ n: string; id: string }>(
-    `SELECT u.n, o.id FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u (lane, rule_id, n)
-     JOIN outbox AS o ON o.ticket_key = u.lane AND o.rule_id = u.rule_id AND o.status = 'dead' ORDER BY u.n, o.seq`,
-    [asking.map((action) => action.lane ?? action.target.ticketKey), asking.map((action) => action.ruleId)],
-  );
-  const fresh = new Set(actions.map((a) => a.id));
-  const replaced = new Map<string, string>();
-  for (const { n, id } of dead) {
-    const action = asking[Number(n) - 1];
-    if (action && !fresh.has(id) && !replaced.has(id))
-      replaced.set(id, `replaced by a later write of rule ${action.ruleId} (${action.id.slice(0, 12)}), planned after a new judgement of the ticket: not retried`);
-  }
-  return [...replaced].map(([id, reason]) => ({ id, reason }));
 }
 
 async function markDone(sql: Sql, id: string, outcome: string, ref: string | null, lastError: string | null, now: string): Promise<void> {
