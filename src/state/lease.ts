@@ -11,6 +11,39 @@ import { hostname } from 'node:os';
  * and replaced cannot write over its successor.
  */
 
+/**
+ * A lease as both stores keep it in a row (SQLite `state_lease`, PostgreSQL `leases`): the token is
+ * an integer in SQLite and a bigint (read as a string) in PostgreSQL; only PostgreSQL records the
+ * daemon of a source's lease.
+ */
+export interface LeaseRow {
+  holder_id: string;
+  pid: number;
+  host: string;
+  pid_namespace: string | null;
+  started_at: string;
+  heartbeat_at: string;
+  ttl_ms: number;
+  token: number | string;
+  released_at: string | null;
+  daemon_id?: string | null;
+}
+
+export function leaseRecordOf(row: LeaseRow): LeaseRecord {
+  return {
+    holderId: row.holder_id,
+    pid: row.pid,
+    host: row.host,
+    pidNamespace: row.pid_namespace ?? undefined,
+    startedAt: row.started_at,
+    heartbeatAt: row.heartbeat_at,
+    ttlMs: row.ttl_ms,
+    token: Number(row.token),
+    releasedAt: row.released_at ?? undefined,
+    ...(row.daemon_id ? { daemonId: row.daemon_id } : {}),
+  };
+}
+
 /** Who holds (or last held) a state's lease. */
 export interface LeaseHolder {
   /** Unique per acquisition (a process may hold several states, one lease each). */

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { MASKABLE_TERM_KINDS } from '../model/history.js';
 import { normField, PostgresCandidateIndex } from '../similarity/postgres-index.js';
 import { SqliteCandidateIndex, unpackVector } from '../similarity/sqlite-index.js';
-import { describeHolder, staleness, thisProcess, type LeaseRecord, type ProcessIdentity } from './lease.js';
+import { describeHolder, leaseRecordOf, staleness, thisProcess, type LeaseRecord, type LeaseRow, type ProcessIdentity } from './lease.js';
 import { createPool, redactUrl } from './postgres/pool.js';
 import { openPostgresStore } from './postgres/store.js';
 import { openSqliteStore } from './sqlite/store.js';
@@ -242,31 +242,9 @@ const q = (name: string): string => (name === 'rowid' ? name : `"${name}"`);
 // ---------------------------------------------------------------------------------------------
 // SQLite
 
-interface SqliteLeaseRow {
-  holder_id: string;
-  pid: number;
-  host: string;
-  pid_namespace: string | null;
-  started_at: string;
-  heartbeat_at: string;
-  ttl_ms: number;
-  token: number;
-  released_at: string | null;
-}
-
-function leaseOf(name: string, row: Omit<SqliteLeaseRow, 'token'> & { token: number | string }): NamedLease {
-  return {
-    name,
-    holderId: row.holder_id,
-    pid: row.pid,
-    host: row.host,
-    pidNamespace: row.pid_namespace ?? undefined,
-    startedAt: row.started_at,
-    heartbeatAt: row.heartbeat_at,
-    ttlMs: row.ttl_ms,
-    token: Number(row.token),
-    releasedAt: row.released_at ?? undefined,
-  };
+/** A lease row of either store, with the name it is kept under (SQLite's one row is the whole state's). */
+function leaseOf(name: string, row: LeaseRow): NamedLease {
+  return { ...leaseRecordOf(row), name };
 }
 
 /** The vector layout SqliteCandidateIndex.convertLegacy reads (term ids as uint32, then weights as float32). */
@@ -386,7 +364,7 @@ class SqliteSide implements Side {
 
   async leases(): Promise<NamedLease[]> {
     return this.db
-      .prepare<[], SqliteLeaseRow>('SELECT * FROM state_lease')
+      .prepare<[], LeaseRow>('SELECT * FROM state_lease')
       .all()
       .map((row) => leaseOf('state', row));
   }
@@ -645,7 +623,7 @@ class PostgresSide implements Side {
   }
 
   async leases(): Promise<NamedLease[]> {
-    const rows = await this.on<SqliteLeaseRow & { name: string; token: string }>('SELECT * FROM leases ORDER BY name');
+    const rows = await this.on<LeaseRow & { name: string }>('SELECT * FROM leases ORDER BY name');
     return rows.map((row) => leaseOf(row.name, row));
   }
 

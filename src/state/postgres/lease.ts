@@ -11,21 +11,10 @@ import {
   type StaleReason,
   type StateLease,
   type StateLeases,
+  leaseRecordOf,
+  type LeaseRow,
 } from '../lease.js';
 import { sqlOf, sqlState, transaction, type Sql } from './pool.js';
-
-interface LeaseRow {
-  holder_id: string;
-  pid: number;
-  host: string;
-  pid_namespace: string | null;
-  started_at: string;
-  heartbeat_at: string;
-  ttl_ms: number;
-  token: string;
-  released_at: string | null;
-  daemon_id: string | null;
-}
 
 /** The lease row of one source, when several daemons share the state. */
 export function sourceLeaseName(sourceId: string): string {
@@ -100,10 +89,10 @@ export class PostgresStateLeases implements StateLeases {
         if (sqlState(error) !== '55P03') throw error;
         const holderRow = await sqlOf(this.pool).one<LeaseRow>('SELECT * FROM leases WHERE name = $1', [name]);
         if (!holderRow) throw error;
-        throw new StateHeldError(sourceId !== undefined ? `${this.location} (source ${sourceId})` : this.location, toRecord(holderRow), now, true);
+        throw new StateHeldError(sourceId !== undefined ? `${this.location} (source ${sourceId})` : this.location, leaseRecordOf(holderRow), now, true);
       }
       if (row && row.released_at === null) {
-        const previous = toRecord(row);
+        const previous = leaseRecordOf(row);
         const reason = staleness(previous, now, this.me);
         if (!reason) throw new StateHeldError(sourceId !== undefined ? `${this.location} (source ${sourceId})` : this.location, previous, now);
         takenOver = { previous, reason };
@@ -136,13 +125,13 @@ export class PostgresStateLeases implements StateLeases {
 
   async current(): Promise<LeaseRecord | undefined> {
     const row = await sqlOf(this.pool).one<LeaseRow>('SELECT * FROM leases WHERE name = $1', ['state']);
-    return row ? toRecord(row) : undefined;
+    return row ? leaseRecordOf(row) : undefined;
   }
 
   /** Every source's lease row (held or released), for `deskbridge status`. */
   async sourceLeases(): Promise<(LeaseRecord & { sourceId: string })[]> {
     const rows = await sqlOf(this.pool).rows<LeaseRow & { name: string }>(`SELECT * FROM leases WHERE starts_with(name, 'source:') ORDER BY name`);
-    return rows.map((row) => ({ ...toRecord(row), sourceId: row.name.slice('source:'.length) }));
+    return rows.map((row) => ({ ...leaseRecordOf(row), sourceId: row.name.slice('source:'.length) }));
   }
 
   /** Outside a transaction (the audit trail, before it appends to its files): the whole state's lease, on the pool. */
@@ -167,7 +156,7 @@ export class PostgresStateLeases implements StateLeases {
       const lease = this.held.get(name);
       if (!lease) {
         const row = await sql.one<LeaseRow>('SELECT * FROM leases WHERE name = $1', [name]);
-        throw new StateLeaseLostError(this.location, 0, row ? toRecord(row) : undefined, sourceId);
+        throw new StateLeaseLostError(this.location, 0, row ? leaseRecordOf(row) : undefined, sourceId);
       }
       await this.assertCurrent(sql, name, lease, true, sourceId);
     }
@@ -176,7 +165,7 @@ export class PostgresStateLeases implements StateLeases {
   private async assertCurrent(sql: Sql, name: string, held: { token: number; holderId: string }, lock: boolean, sourceId?: string): Promise<void> {
     const row = await sql.one<LeaseRow>(`SELECT * FROM leases WHERE name = $1${lock ? ' FOR SHARE' : ''}`, [name]);
     if (!row || Number(row.token) !== held.token || row.holder_id !== held.holderId || row.released_at !== null) {
-      throw new StateLeaseLostError(this.location, held.token, row ? toRecord(row) : undefined, sourceId);
+      throw new StateLeaseLostError(this.location, held.token, row ? leaseRecordOf(row) : undefined, sourceId);
     }
   }
 
@@ -212,19 +201,4 @@ export class PostgresStateLeases implements StateLeases {
       },
     };
   }
-}
-
-function toRecord(row: LeaseRow): LeaseRecord {
-  return {
-    holderId: row.holder_id,
-    pid: row.pid,
-    host: row.host,
-    pidNamespace: row.pid_namespace ?? undefined,
-    startedAt: row.started_at,
-    heartbeatAt: row.heartbeat_at,
-    ttlMs: row.ttl_ms,
-    token: Number(row.token),
-    releasedAt: row.released_at ?? undefined,
-    daemonId: row.daemon_id ?? undefined,
-  };
 }

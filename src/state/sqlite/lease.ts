@@ -11,19 +11,9 @@ import {
   type StaleReason,
   type StateLease,
   type StateLeases,
+  leaseRecordOf,
+  type LeaseRow,
 } from '../lease.js';
-
-interface LeaseRow {
-  holder_id: string;
-  pid: number;
-  host: string;
-  pid_namespace: string | null;
-  started_at: string;
-  heartbeat_at: string;
-  ttl_ms: number;
-  token: number;
-  released_at: string | null;
-}
 
 /**
  * The lease as one row of the state file (table `state_lease`). Acquisition reads and writes the
@@ -65,7 +55,7 @@ export class SqliteStateLeases implements StateLeases {
       // The busy timeout ran out: a process holds the write lock (paused inside a commit). While
       // it does, nobody can write, so it is still the holder, whatever its heartbeat says.
       const row = error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY') ? this.stmts.get.get() : undefined;
-      if (row) throw new StateHeldError(this.location, toRecord(row), now, true);
+      if (row) throw new StateHeldError(this.location, leaseRecordOf(row), now, true);
       throw error;
     }
     this.held = { token: holder.token, holderId: holder.holderId };
@@ -77,7 +67,7 @@ export class SqliteStateLeases implements StateLeases {
       .transaction((): LeaseHolder => {
         const row = this.stmts.get.get();
         if (row && row.released_at === null) {
-          const previous = toRecord(row);
+          const previous = leaseRecordOf(row);
           const reason = staleness(previous, now, this.me);
           if (!reason) throw new StateHeldError(this.location, previous, now);
           onTakeover(previous, reason);
@@ -90,7 +80,7 @@ export class SqliteStateLeases implements StateLeases {
           startedAt: now.toISOString(),
           heartbeatAt: now.toISOString(),
           ttlMs: request.ttlMs,
-          token: (row?.token ?? 0) + 1,
+          token: Number(row?.token ?? 0) + 1,
         };
         this.stmts.put.run({ ...next, pidNamespace: next.pidNamespace ?? null });
         return next;
@@ -100,7 +90,7 @@ export class SqliteStateLeases implements StateLeases {
 
   async current(): Promise<LeaseRecord | undefined> {
     const row = this.stmts.get.get();
-    return row ? toRecord(row) : undefined;
+    return row ? leaseRecordOf(row) : undefined;
   }
 
   /**
@@ -115,7 +105,7 @@ export class SqliteStateLeases implements StateLeases {
   private assertCurrent(token: number, holderId: string): void {
     const row = this.stmts.get.get();
     if (!row || row.token !== token || row.holder_id !== holderId || row.released_at !== null) {
-      throw new StateLeaseLostError(this.location, token, row ? toRecord(row) : undefined);
+      throw new StateLeaseLostError(this.location, token, row ? leaseRecordOf(row) : undefined);
     }
   }
 
@@ -139,20 +129,6 @@ export class SqliteStateLeases implements StateLeases {
       },
     };
   }
-}
-
-function toRecord(row: LeaseRow): LeaseRecord {
-  return {
-    holderId: row.holder_id,
-    pid: row.pid,
-    host: row.host,
-    pidNamespace: row.pid_namespace ?? undefined,
-    startedAt: row.started_at,
-    heartbeatAt: row.heartbeat_at,
-    ttlMs: row.ttl_ms,
-    token: row.token,
-    releasedAt: row.released_at ?? undefined,
-  };
 }
 
 /** Runs `fn` in an IMMEDIATE transaction, after checking the store's lease (if it holds one). */
