@@ -737,7 +737,7 @@ export class PostgresStateStore implements StateStore {
         const now = nowIso();
         let only: string | undefined;
         if (filter.id) {
-          // A prefix that is not unique matches nothing. (The SQLite store matches with LIKE, so % and _ in a typed prefix are wildcards there.)
+          // A prefix that is not unique matches nothing.
           const matches = await sql.rows<{ id: string }>('SELECT id FROM outbox WHERE starts_with(id, $1) LIMIT 2', [filter.id]);
           if (matches.length !== 1 || !matches[0]) return 0;
           only = matches[0].id;

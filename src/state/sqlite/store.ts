@@ -188,7 +188,10 @@ export class SqliteStateStore implements StateStore {
       slaDue: db.prepare<[string, string, number], TicketRow>('SELECT * FROM tickets WHERE source_id = ? AND is_open = 1 AND sla_due_at IS NOT NULL AND sla_due_at <= ? ORDER BY sla_due_at LIMIT ?'),
       openLoads: db.prepare<[string], { assignee: string; n: number }>('SELECT assignee, count(*) AS n FROM tickets WHERE source_id = ? AND is_open = 1 AND assignee IS NOT NULL GROUP BY assignee'),
       // Keyed `<source>/<rule>`: sources syncing in parallel must not overwrite each other's rotation.
-      roundRobin: db.prepare<[string, string], { rule_id: string; position: number }>(`SELECT substr(rule_id, length(?) + 2) AS rule_id, position FROM round_robin WHERE rule_id LIKE ? || '/%'`),
+      roundRobin: db.prepare<[string, string, string], { rule_id: string; position: number }>(
+        // substr rather than LIKE: a source id may hold `_`, which LIKE reads as any character.
+        `SELECT substr(rule_id, length(?) + 2) AS rule_id, position FROM round_robin WHERE substr(rule_id, 1, length(?) + 1) = ? || '/'`,
+      ),
       setRoundRobin: db.prepare('INSERT INTO round_robin (rule_id, position) VALUES (?, ?) ON CONFLICT(rule_id) DO UPDATE SET position = excluded.position'),
       enqueue: db.prepare(
         `INSERT OR IGNORE INTO outbox (id, source_id, ticket_key, rule_id, action_type, planned, next_attempt_at, created_at, updated_at)
@@ -346,7 +349,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async roundRobinPositions(sourceId: string): Promise<Map<string, number>> {
-    return new Map(this.stmts.roundRobin.all(sourceId, sourceId).map((r) => [r.rule_id, r.position]));
+    return new Map(this.stmts.roundRobin.all(sourceId, sourceId, sourceId).map((r) => [r.rule_id, r.position]));
   }
 
   async commitBatch(batch: BatchCommit): Promise<void> {
@@ -579,7 +582,7 @@ export class SqliteStateStore implements StateStore {
         const params: string[] = [];
         if (filter.id) {
           // `outbox list` shows the first 12 characters; a prefix that is not unique matches nothing.
-          const matches = db.prepare<[string], { id: string }>(`SELECT id FROM outbox WHERE id LIKE ? || '%'`).all(filter.id);
+          const matches = db.prepare<[string, string], { id: string }>(`SELECT id FROM outbox WHERE substr(id, 1, length(?)) = ? LIMIT 2`).all(filter.id, filter.id);
           if (matches.length !== 1 || !matches[0]) return 0;
           // The entries dead-lettered with it go back too: they build on it.
           where.push(`(id = ? OR outcome = 'held:' || ?)`);

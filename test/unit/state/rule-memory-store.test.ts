@@ -101,6 +101,8 @@ describeEachStore('rule memory and writes that never reach the platform (issue 2
     await store.outbox.markDead('a1', 'refused', () => 'builds on it');
 
     expect(await memory(store)).toMatchObject({ triggered: ['other'], applied: ['other'] });
+    // A typed prefix is no pattern: `_` matches no id.
+    expect(await store.outbox.retry({ id: '_1' })).toBe(0);
     expect(await store.outbox.retry({ id: 'a1' })).toBe(2);
     expect(await memory(store)).toMatchObject({ triggered: ['other', 'p1-once'], applied: ['other', 'p1-once'] });
   });
