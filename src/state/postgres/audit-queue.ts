@@ -1,4 +1,4 @@
-import { describeAction } from '../../model/describe-action.js';
+import { writeRecord } from '../write-record.js';
 import { PlannedAction } from '../../model/action.js';
 import type { AuditLogName, AuditQueue, PendingAuditRecord, QueuedAuditRecord, StoredAuditHead } from '../types.js';
 import { sqlOf, type Sql } from './pool.js';
@@ -50,29 +50,7 @@ export class PostgresAuditQueue implements AuditQueue {
     const row = await sql.one<{ planned: unknown; attempts: number }>('SELECT planned, attempts FROM outbox WHERE id = $1', [outboxId]);
     if (!row) return;
     const planned = PlannedAction.parse(row.planned);
-    const at = this.clock().toISOString();
-    await this.enqueue(sql, [
-      {
-        log: 'actions',
-        // One record per attempt and outcome: retries are part of the story.
-        id: `${outboxId}:${row.attempts}:${outcome}:${at}`,
-        at,
-        data: {
-          kind: 'write',
-          actionId: outboxId,
-          ticket: { key: planned.target.ticketKey, source: planned.sourceId, number: planned.target.number },
-          rule: planned.ruleId,
-          action: describeAction(planned.action),
-          type: planned.action.type,
-          outcome,
-          attempt: row.attempts,
-          ...(error !== undefined ? { error } : {}),
-          ...(planned.action.type === 'assign' ? { values: { group: planned.action.group === '' ? null : planned.action.group, assignee: planned.action.assignee ?? null } } : {}),
-          ...(previous !== undefined ? { previous: { ...previous } } : {}),
-          ...(planned.reverts !== undefined ? { reverts: planned.reverts } : {}),
-        },
-      },
-    ]);
+    await this.enqueue(sql, [writeRecord(outboxId, planned, row.attempts, outcome, this.clock().toISOString(), error, previous)]);
   }
 
   async pending(limit: number): Promise<PendingAuditRecord[]> {

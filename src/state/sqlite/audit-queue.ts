@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { describeAction } from '../../model/describe-action.js';
+import { writeRecord } from '../write-record.js';
 import { PlannedAction } from '../../model/action.js';
 import type { WriteTransaction } from './lease.js';
 import type { QueuedAuditRecord, StoredAuditHead, AuditLogName, AuditQueue, PendingAuditRecord } from '../types.js';
@@ -47,31 +47,7 @@ export class SqliteAuditQueue implements AuditQueue {
     const row = this.stmts.outboxEntry.get(outboxId);
     if (!row) return;
     const planned = PlannedAction.parse(JSON.parse(row.planned));
-    const at = this.clock().toISOString();
-    const ticketKey = planned.target.ticketKey;
-    this.enqueue([
-      {
-        log: 'actions',
-        // One record per attempt and outcome: retries are part of the story.
-        id: `${outboxId}:${row.attempts}:${outcome}:${at}`,
-        at,
-        data: {
-          kind: 'write',
-          actionId: outboxId,
-          ticket: { key: ticketKey, source: planned.sourceId, number: planned.target.number },
-          rule: planned.ruleId,
-          action: describeAction(planned.action),
-          type: planned.action.type,
-          outcome,
-          attempt: row.attempts,
-          ...(error !== undefined ? { error } : {}),
-          // What `deskbridge revert` needs: the values written, the ones replaced, and what a revert undoes.
-          ...(planned.action.type === 'assign' ? { values: { group: planned.action.group === '' ? null : planned.action.group, assignee: planned.action.assignee ?? null } } : {}),
-          ...(previous !== undefined ? { previous: { ...previous } } : {}),
-          ...(planned.reverts !== undefined ? { reverts: planned.reverts } : {}),
-        },
-      },
-    ]);
+    this.enqueue([writeRecord(outboxId, planned, row.attempts, outcome, this.clock().toISOString(), error, previous)]);
   }
 
   async pending(limit: number): Promise<PendingAuditRecord[]> {
