@@ -1,5 +1,6 @@
 import { PlannedAction, planOf } from '../../model/action.js';
 import type { Sql } from './pool.js';
+import { ruleIds } from '../rows.js';
 
 /** Outcomes of a write that reached the platform (or found it already so). */
 const LANDED = new Set(['created', 'updated', 'unchanged']);
@@ -75,7 +76,7 @@ export class PostgresRuleMarks {
   private async update(sql: Sql, ticketKey: string, change: (marks: { triggered: Set<string>; applied: Set<string> }) => void): Promise<void> {
     const row = await sql.one<{ rules_triggered: unknown; rules_applied: unknown }>('SELECT rules_triggered, rules_applied FROM tickets WHERE key = $1 FOR UPDATE', [ticketKey]);
     if (!row || (row.rules_triggered === null && row.rules_applied === null)) return;
-    const marks = { triggered: new Set(ruleIds(row.rules_triggered)), applied: new Set(ruleIds(row.rules_applied)) };
+    const marks = { triggered: new Set(ruleIds(row.rules_triggered) ?? []), applied: new Set(ruleIds(row.rules_applied) ?? []) };
     change(marks);
     await sql.run('UPDATE tickets SET rules_triggered = $1::jsonb, rules_applied = $2::jsonb WHERE key = $3', [
       JSON.stringify([...marks.triggered].sort()),
@@ -87,9 +88,4 @@ export class PostgresRuleMarks {
 
 function lives(row: LaneRow): boolean {
   return row.status === 'pending' || (row.status === 'done' && row.outcome !== null && LANDED.has(row.outcome));
-}
-
-/** A JSON array of rule ids as stored (jsonb comes back parsed; anything else reads as nothing remembered). */
-export function ruleIds(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((id): id is string => typeof id === 'string') : [];
 }

@@ -2,30 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { PlannedAction, planOf } from '../../model/action.js';
 import type { LifecycleVersion } from '../../model/lifecycle-version.js';
-import { isOpen, TicketStatus } from '../../model/ticket.js';
+import { isOpen } from '../../model/ticket.js';
 import { thisProcess, type ProcessIdentity } from '../lease.js';
-import type {
-  BatchCommit,
-  OutboxEntry,
-  OutboxStatus,
-  OutboxStore,
-  OutboxVolumeRow,
-  PassLogEntry,
-  PassOutcome,
-  PassRecord,
-  QuarantineEntry,
-  QuarantineInput,
-  QuarantineStatus,
-  StateStore,
-  TicketState,
-} from '../types.js';
+import type { BatchCommit, OutboxStatus, OutboxStore, OutboxVolumeRow, PassLogEntry, PassRecord, QuarantineEntry, QuarantineInput, QuarantineStatus, StateStore, TicketState } from '../types.js';
+import { toOutboxEntry, toPassLogEntry, toTicketState, type OutboxRow, type PassLogRow, type TicketRow } from '../rows.js';
 import { PostgresAuditQueue, type PgWrite, type WriteScope } from './audit-queue.js';
 import { PostgresSharedState } from './shared.js';
 import { PostgresHistoryStore } from './history.js';
 import { PostgresStateLeases } from './lease.js';
 import { migrate } from './migrations.js';
 import { createPool, jsonbText, redactUrl, sqlOf, transaction, type PoolOptions, type Sql } from './pool.js';
-import { PostgresRuleMarks, ruleIds } from './rule-marks.js';
+import { PostgresRuleMarks } from './rule-marks.js';
 
 /**
  * The PostgreSQL state store (issue 18), behind the same StateStore interface as the SQLite one
@@ -36,41 +23,6 @@ import { PostgresRuleMarks, ruleIds } from './rule-marks.js';
  * with their batch; see src/state/postgres/history.ts.
  */
 
-interface OutboxRow {
-  seq: string;
-  id: string;
-  source_id: string;
-  ticket_key: string;
-  rule_id: string;
-  planned: unknown;
-  status: OutboxStatus;
-  attempts: number;
-  next_attempt_at: string;
-  last_error: string | null;
-  outcome: string | null;
-  ref: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-interface TicketRow {
-  key: string;
-  source_id: string;
-  native_id: string;
-  number: string;
-  version: string;
-  status: string;
-  grp: string | null;
-  assignee: string | null;
-  updated_at: string;
-  status_since: string | null;
-  sla_due_at: string | null;
-  snapshot: string | null;
-  resolved_at: string | null;
-  rules_triggered: unknown;
-  rules_applied: unknown;
-}
-
 interface QuarantineRow {
   id: string;
   status: QuarantineStatus;
@@ -80,29 +32,6 @@ interface QuarantineRow {
   error: string;
   raw: unknown;
   created_at: string;
-}
-
-interface PassLogRow {
-  id: string;
-  source_id: string;
-  started_at: string;
-  finished_at: string;
-  outcome: PassOutcome;
-  duration_ms: number;
-  pulled: number;
-  planned: number;
-  skipped: number;
-  quarantined: number;
-  sent: number;
-  unchanged: number;
-  superseded: number;
-  failed: number;
-  dead: number;
-  would_send: number;
-  pending_writes: number;
-  requests: number;
-  dry_run: boolean;
-  error: string | null;
 }
 
 /** planOf (src/model/action.ts) in SQL. */
@@ -805,63 +734,4 @@ async function markDone(sql: Sql, id: string, outcome: string, ref: string | nul
 /** outcome 'dead': its dependents were resolved; 'held:<id>': dead-lettered with entry <id>; NULL: the rest of its plan is held. */
 async function markDead(sql: Sql, id: string, outcome: string | null, reason: string, now: string): Promise<void> {
   await sql.run(`UPDATE outbox SET status = 'dead', outcome = $1, last_error = $2, updated_at = $3, claimed_by = NULL, claimed_until = NULL WHERE id = $4`, [outcome, reason, now, id]);
-}
-
-function toPassLogEntry(row: PassLogRow): PassLogEntry & { id: number } {
-  return {
-    id: Number(row.id),
-    sourceId: row.source_id,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    outcome: row.outcome,
-    durationMs: row.duration_ms,
-    pulled: row.pulled,
-    planned: row.planned,
-    skipped: row.skipped,
-    quarantined: row.quarantined,
-    written: { sent: row.sent, unchanged: row.unchanged, superseded: row.superseded, failed: row.failed, dead: row.dead, wouldSend: row.would_send },
-    pendingWrites: row.pending_writes,
-    requests: row.requests,
-    dryRun: row.dry_run,
-    error: row.error ?? undefined,
-  };
-}
-
-function toTicketState(row: TicketRow): TicketState {
-  return {
-    key: row.key,
-    sourceId: row.source_id,
-    nativeId: row.native_id,
-    number: row.number,
-    version: row.version,
-    status: TicketStatus.parse(row.status),
-    group: row.grp ?? undefined,
-    assignee: row.assignee ?? undefined,
-    updatedAt: row.updated_at,
-    statusSince: row.status_since ?? undefined,
-    slaDueAt: row.sla_due_at ?? undefined,
-    snapshot: row.snapshot ?? undefined,
-    resolvedAt: row.resolved_at ?? undefined,
-    triggered: row.rules_triggered === null ? undefined : Array.isArray(row.rules_triggered) ? ruleIds(row.rules_triggered) : undefined,
-    applied: row.rules_applied === null ? undefined : Array.isArray(row.rules_applied) ? ruleIds(row.rules_applied) : undefined,
-  };
-}
-
-function toOutboxEntry(row: OutboxRow): OutboxEntry {
-  return {
-    id: row.id,
-    seq: Number(row.seq),
-    sourceId: row.source_id,
-    ticketKey: row.ticket_key,
-    ruleId: row.rule_id,
-    planned: PlannedAction.parse(row.planned),
-    status: row.status,
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at,
-    lastError: row.last_error ?? undefined,
-    outcome: row.outcome ?? undefined,
-    ref: row.ref ?? undefined,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
 }

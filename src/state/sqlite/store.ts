@@ -2,9 +2,10 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PlannedAction, planOf } from '../../model/action.js';
-import { isOpen, TicketStatus } from '../../model/ticket.js';
+import { isOpen } from '../../model/ticket.js';
 import type { LifecycleVersion } from '../../model/lifecycle-version.js';
-import type { BatchCommit, OutboxEntry, OutboxStatus, OutboxStore, PassLogEntry, PassOutcome, PassRecord, QuarantineEntry, QuarantineStatus, StateStore, TicketState } from '../types.js';
+import type { BatchCommit, OutboxStatus, OutboxStore, PassLogEntry, PassRecord, QuarantineEntry, QuarantineStatus, StateStore, TicketState } from '../types.js';
+import { toOutboxEntry, toPassLogEntry, toTicketState, type OutboxRow, type PassLogRow, type TicketRow } from '../rows.js';
 import { SqliteAuditQueue } from './audit-queue.js';
 import { SqliteHistoryStore } from './history.js';
 import { migrations } from './migrations.js';
@@ -12,41 +13,6 @@ import { RuleMarks } from './rule-marks.js';
 import { thisProcess, type ProcessIdentity } from '../lease.js';
 import { SqliteStateLeases, type WriteTransaction } from './lease.js';
 import { SqliteCandidateIndex } from '../../similarity/sqlite-index.js';
-
-interface OutboxRow {
-  seq: number;
-  id: string;
-  source_id: string;
-  ticket_key: string;
-  rule_id: string;
-  planned: string;
-  status: OutboxStatus;
-  attempts: number;
-  next_attempt_at: string;
-  last_error: string | null;
-  outcome: string | null;
-  ref: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-interface TicketRow {
-  key: string;
-  source_id: string;
-  native_id: string;
-  number: string;
-  version: string;
-  status: string;
-  grp: string | null;
-  assignee: string | null;
-  updated_at: string;
-  status_since: string | null;
-  sla_due_at: string | null;
-  snapshot: string | null;
-  resolved_at: string | null;
-  rules_triggered: string | null;
-  rules_applied: string | null;
-}
 
 const PLAN_OF = (table: string): string =>
   `coalesce(json_extract(${table}.planned, '$.plan'), json_extract(${table}.planned, '$.target.ticketKey') || '@' || json_extract(${table}.planned, '$.target.version'))`;
@@ -635,93 +601,4 @@ interface QuarantineRow {
   error: string;
   raw: string;
   created_at: string;
-}
-
-interface PassLogRow {
-  id: number;
-  source_id: string;
-  started_at: string;
-  finished_at: string;
-  outcome: PassOutcome;
-  duration_ms: number;
-  pulled: number;
-  planned: number;
-  skipped: number;
-  quarantined: number;
-  sent: number;
-  unchanged: number;
-  superseded: number;
-  failed: number;
-  dead: number;
-  would_send: number;
-  pending_writes: number;
-  requests: number;
-  dry_run: number;
-  error: string | null;
-}
-
-function toPassLogEntry(row: PassLogRow): PassLogEntry & { id: number } {
-  return {
-    id: row.id,
-    sourceId: row.source_id,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    outcome: row.outcome,
-    durationMs: row.duration_ms,
-    pulled: row.pulled,
-    planned: row.planned,
-    skipped: row.skipped,
-    quarantined: row.quarantined,
-    written: { sent: row.sent, unchanged: row.unchanged, superseded: row.superseded, failed: row.failed, dead: row.dead, wouldSend: row.would_send },
-    pendingWrites: row.pending_writes,
-    requests: row.requests,
-    dryRun: row.dry_run === 1,
-    error: row.error ?? undefined,
-  };
-}
-
-function toTicketState(row: TicketRow): TicketState {
-  return {
-    key: row.key,
-    sourceId: row.source_id,
-    nativeId: row.native_id,
-    number: row.number,
-    version: row.version,
-    status: TicketStatus.parse(row.status),
-    group: row.grp ?? undefined,
-    assignee: row.assignee ?? undefined,
-    updatedAt: row.updated_at,
-    statusSince: row.status_since ?? undefined,
-    slaDueAt: row.sla_due_at ?? undefined,
-    snapshot: row.snapshot ?? undefined,
-    resolvedAt: row.resolved_at ?? undefined,
-    triggered: ruleIds(row.rules_triggered),
-    applied: ruleIds(row.rules_applied),
-  };
-}
-
-/** A JSON array of rule ids as stored (anything else reads as nothing remembered). */
-function ruleIds(json: string | null): string[] | undefined {
-  if (json === null) return undefined;
-  const parsed: unknown = JSON.parse(json);
-  return Array.isArray(parsed) ? parsed.filter((id): id is string => typeof id === 'string') : undefined;
-}
-
-function toOutboxEntry(row: OutboxRow): OutboxEntry {
-  return {
-    id: row.id,
-    seq: row.seq,
-    sourceId: row.source_id,
-    ticketKey: row.ticket_key,
-    ruleId: row.rule_id,
-    planned: PlannedAction.parse(JSON.parse(row.planned)),
-    status: row.status,
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at,
-    lastError: row.last_error ?? undefined,
-    outcome: row.outcome ?? undefined,
-    ref: row.ref ?? undefined,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
 }
