@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { openPostgresStore } from '../../src/state/postgres/store.js';
 
 /**
  * The PostgreSQL server the PostgreSQL suites run against (DESKBRIDGE_TEST_PG_URL; `.ci/run` sets it
@@ -84,4 +86,28 @@ export async function testDatabaseEmptier(url: string): Promise<TestDatabaseEmpt
     },
     end: () => pool.end(),
   };
+}
+
+/**
+ * A database of the calling test file's own on the test server: created and migrated before the
+ * file's tests, emptied before each test (what a new SQLite file is), dropped after the file.
+ * Call it in a describe skipped when `adminUrl` is undefined.
+ */
+export function useMigratedTestDatabase(adminUrl: string | undefined): { url(): string } {
+  let url = '';
+  let emptier: TestDatabaseEmptier | undefined;
+  beforeAll(async () => {
+    url = await createTestDatabase(adminUrl ?? '');
+    // Migrated once: what it holds then (the similarity index's meta row) is what each test starts from.
+    await (await openPostgresStore(url, { max: 1 })).close();
+    emptier = await testDatabaseEmptier(url);
+  });
+  afterAll(async () => {
+    await emptier?.end();
+    if (url) await dropTestDatabase(adminUrl ?? '', url);
+  });
+  beforeEach(async () => {
+    await emptier?.empty();
+  });
+  return { url: () => url };
 }

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BatchState } from '../../../src/engine/batch-state.js';
 import { evaluateTicket, finishBatch, planActions, planBatchActions } from '../../../src/engine/index.js';
 import { correlationKey } from '../../../src/engine/patterns/index.js';
@@ -23,7 +23,7 @@ import { openPostgresStore, type PostgresStateStore } from '../../../src/state/p
 import { openSqliteStore, type SqliteStateStore } from '../../../src/state/sqlite/store.js';
 import type { BatchCommit, StateStore } from '../../../src/state/types.js';
 import { makeTicket } from '../../helpers/tickets.js';
-import { createTestDatabase, dropTestDatabase, testDatabaseEmptier, testPostgresUrl, type TestDatabaseEmptier } from '../../helpers/postgres.js';
+import { testPostgresUrl, useMigratedTestDatabase } from '../../helpers/postgres.js';
 
 /**
  * Dedup and pattern history in the PostgreSQL store (src/state/postgres/history.ts) against a real
@@ -34,8 +34,6 @@ import { createTestDatabase, dropTestDatabase, testDatabaseEmptier, testPostgres
  * test/integration/state/postgres-store.test.ts does).
  */
 const ADMIN_URL = testPostgresUrl('PostgreSQL history tests');
-const createDatabase = (): Promise<string> => createTestDatabase(ADMIN_URL ?? '');
-const dropDatabase = (url: string): Promise<void> => dropTestDatabase(ADMIN_URL ?? '', url);
 
 const T0 = Date.parse('2026-12-04T10:00:00.000Z');
 const TTL = { ttlMs: 30_000 };
@@ -90,14 +88,13 @@ function planned(id: string, ticketKey: string, action: PlannedAction['action'],
 const badRequest = () => new PlatformError('400 rejected', { platform: 'servicenow', sourceId: 'snow-test', status: 400, code: 'bad-request', retryable: false });
 
 describe.skipIf(!ADMIN_URL)('PostgreSQL history store', () => {
-  let url = '';
-  let emptier: TestDatabaseEmptier | undefined;
+  const database = useMigratedTestDatabase(ADMIN_URL);
   const closers: (() => Promise<void>)[] = [];
   let now = T0;
   const clock = (): Date => new Date(now);
 
   const openPg = async (identity: ProcessIdentity = proc(process.pid)): Promise<PostgresStateStore> => {
-    const store = await openPostgresStore(url, { max: 4, clock, identity });
+    const store = await openPostgresStore(database.url(), { max: 4, clock, identity });
     closers.push(() => store.close());
     return store;
   };
@@ -119,20 +116,8 @@ describe.skipIf(!ADMIN_URL)('PostgreSQL history store', () => {
     return a as T;
   };
 
-  beforeAll(async () => {
-    url = await createDatabase();
-    // Migrated once: what it holds then (the similarity index's meta row) is what each test starts from.
-    await (await openPostgresStore(url, { max: 1 })).close();
-    emptier = await testDatabaseEmptier(url);
-  });
-  afterAll(async () => {
-    await emptier?.end();
-    if (url) await dropDatabase(url);
-  });
   beforeEach(async () => {
     now = T0;
-    // Every test starts from an empty state (the schema stays): what a new SQLite file is.
-    await emptier?.empty();
   });
   afterEach(async () => {
     for (const close of closers.splice(0)) await close();

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PlannedAction } from '../../../src/model/action.js';
 import { StateHeldError, type ProcessIdentity } from '../../../src/state/lease.js';
 import { migrate, migrations } from '../../../src/state/postgres/migrations.js';
@@ -6,7 +6,7 @@ import { sqlState, transaction } from '../../../src/state/postgres/pool.js';
 import { openPostgresStore, type PostgresStateStore } from '../../../src/state/postgres/store.js';
 import { openSqliteStore } from '../../../src/state/sqlite/store.js';
 import type { BatchCommit, OutboxEntry, StateStore } from '../../../src/state/types.js';
-import { createTestDatabase, dropTestDatabase, testDatabaseEmptier, testPostgresUrl, type TestDatabaseEmptier } from '../../helpers/postgres.js';
+import { createTestDatabase, dropTestDatabase, testPostgresUrl, useMigratedTestDatabase } from '../../helpers/postgres.js';
 
 /**
  * The PostgreSQL state store against a real server, beyond the store tests of test/unit/state and
@@ -35,33 +35,20 @@ function batch(partial: Partial<BatchCommit>): BatchCommit {
 }
 
 describe.skipIf(!ADMIN_URL)('PostgreSQL state store', () => {
-  let url = '';
-  let emptier: TestDatabaseEmptier | undefined;
+  const database = useMigratedTestDatabase(ADMIN_URL);
   const stores: PostgresStateStore[] = [];
   let now = T0;
   const clock = (): Date => new Date(now);
 
   /** A store on this file's database, closed after the test (as a daemon would open it). */
   const open = async (options: { clock?: () => Date; identity?: ProcessIdentity } = {}): Promise<PostgresStateStore> => {
-    const store = await openPostgresStore(url, { max: 4, clock: options.clock ?? clock, identity: options.identity ?? proc(process.pid) });
+    const store = await openPostgresStore(database.url(), { max: 4, clock: options.clock ?? clock, identity: options.identity ?? proc(process.pid) });
     stores.push(store);
     return store;
   };
 
-  beforeAll(async () => {
-    url = await createDatabase();
-    // Migrated once: what it holds then (the similarity index's meta row) is what each test starts from.
-    await (await openPostgresStore(url, { max: 1 })).close();
-    emptier = await testDatabaseEmptier(url);
-  });
-  afterAll(async () => {
-    await emptier?.end();
-    if (url) await dropDatabase(url);
-  });
   beforeEach(async () => {
     now = T0;
-    // Every test starts from an empty state (the schema stays): what a new SQLite file is.
-    await emptier?.empty();
   });
   afterEach(async () => {
     for (const store of stores.splice(0)) await store.close();
