@@ -4,6 +4,7 @@ import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { PlatformError, type PlatformErrorCode } from './errors.js';
 import { type HostQueue, type HostQueueRegistry, sharedHostQueues } from './queue.js';
 import { parseBudget, SourceBudget } from './budget.js';
+import { gatedTransport } from './write-gate.js';
 import { type FailureInfo, type ResolvedRetry, type RetryEvent, type RetryOverrides, honoursRetryAfter, isRetryableStatus, parseRetryAfter, resolveRetry, withRetry } from './retry.js';
 
 /** The slice of a logger the HTTP layer uses; messages are static, facts go in `meta`. */
@@ -294,7 +295,10 @@ class AxiosHttpClient implements HttpClient {
     const response = await this.queue.run(
       async () => {
         const axios = await this.instance();
-        if (request.method !== 'GET') this.options.writeGate?.();
+        const writeGate = request.method === 'GET' ? undefined : this.options.writeGate;
+        writeGate?.();
+        // Asked again where the bytes are about to leave (see gatedTransport).
+        const gated = writeGate ? gatedTransport(writeGate) : undefined;
         this.sent += 1;
         const started = this.retry.now();
         // axios' own timeout only watches for an idle socket; this one bounds the whole exchange,
@@ -309,8 +313,11 @@ class AxiosHttpClient implements HttpClient {
             data: request.form ? new URLSearchParams(request.form) : request.data,
             headers: authHeaders,
             signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
+            ...(gated ? { transport: gated.transport } : {}),
           });
         } catch (error) {
+          const refused = gated?.refused();
+          if (refused !== undefined) throw refused;
           throw this.errorFromTransport(request, error, deadline.aborted);
         }
         this.options.logger?.debug('Platform request', {
