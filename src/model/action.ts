@@ -73,6 +73,44 @@ export const CreateTaskAction = z.strictObject({
   group: z.string().min(1).optional(),
 });
 
+/**
+ * Opens a linked copy of the target ticket on another configured source (the `escalate` rule
+ * kind): the write goes to `to`, not to the target's own source. `correlationKey` is stable for the
+ * rule and the ticket, and the copy carries it (Jira: a `deskbridge-esc-<hash>` label; ServiceNow:
+ * `correlation_id`), so a retry after a crash finds the copy instead of opening a second one.
+ */
+export const EscalateAction = z.strictObject({
+  type: z.literal('escalate'),
+  /** Id of the source the copy is opened on. */
+  to: z.string().min(1),
+  correlationKey: z.string().min(1),
+  /** Where on `to`: a Jira project key, a ServiceNow table; unset = the source's default (Jira: its first project; ServiceNow: incident). */
+  container: z.string().min(1).optional(),
+  /** Jira issue type (default Bug); ignored by ServiceNow. */
+  issueType: z.string().min(1).optional(),
+  title: z.string().min(1),
+  /** Carries the link back to the original ticket. */
+  description: z.string(),
+  /** 1 (critical) … 5 (planning), mapped by the target's outbound mapping. */
+  priority: z.number().int().min(1).max(5).optional(),
+  labels: z.array(z.string().min(1)).optional(),
+  /** The origin ticket as a person finds it: its number and link, for the copy's own records. */
+  origin: z.strictObject({ number: z.string().min(1), url: z.string().optional() }),
+});
+
+/**
+ * The note on the original ticket that names its escalated copy. Planned with the `escalate` write
+ * in the same lane (so after it); at write time the executor looks up the copy deskbridge
+ * recorded for `correlationKey` and sends it as an internal comment with the copy's number and link.
+ */
+export const AnnounceEscalationAction = z.strictObject({
+  type: z.literal('announce-escalation'),
+  to: z.string().min(1),
+  correlationKey: z.string().min(1),
+  /** The note's text before the copy's number and link are added. */
+  body: z.string().min(1),
+});
+
 export const SetFieldAction = z.strictObject({
   type: z.literal('set-field'),
   field: z.string().min(1),
@@ -80,7 +118,7 @@ export const SetFieldAction = z.strictObject({
 });
 
 /** A platform-neutral write. Connectors turn it into native calls through the outbound mapping. */
-export const Action = z.discriminatedUnion('type', [AssignAction, CommentAction, CreateProblemAction, LinkProblemAction, LinkDuplicateAction, UpdateProblemAction, CreateTaskAction, SetFieldAction]);
+export const Action = z.discriminatedUnion('type', [AssignAction, CommentAction, CreateProblemAction, LinkProblemAction, LinkDuplicateAction, UpdateProblemAction, CreateTaskAction, SetFieldAction, EscalateAction, AnnounceEscalationAction]);
 export type Action = z.infer<typeof Action>;
 export type ActionType = Action['type'];
 

@@ -21,5 +21,9 @@ export function describeAction(action: Action): string {
       return `open follow-up task "${action.title}"`;
     case 'set-field':
       return `set ${action.field} = ${JSON.stringify(action.value)}`;
+    case 'escalate':
+      return `escalate to ${action.to}: "${action.title}"`;
+    case 'announce-escalation':
+      return `work note naming the copy on ${action.to}: ${action.body.split('\n')[0] ?? ''}`;
   }
 }

@@ -71,6 +71,8 @@ export interface WriteResult {
    * write — also after a restart — so a write never re-triggers the rules that made it.
    */
   ownVersion?: string | undefined;
+  /** A record this write opened or found (`escalate`): its number and a link a person can follow. */
+  created?: { number: string; url?: string | undefined } | undefined;
 }
 
 /** Values a write replaced, by canonical field (`group`, `assignee`); null = it was empty. */

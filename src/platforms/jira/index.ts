@@ -162,6 +162,10 @@ export class JiraConnector implements Connector {
 
   async apply(request: WriteRequest, signal?: AbortSignal): Promise<WriteResult> {
     const { action } = request;
+    if (action.type === 'escalate' || action.type === 'announce-escalation') {
+      // Neither reaches a connector today: an escalation to this platform is refused by validate.
+      throw this.rest.badRequest(`Jira cannot take a ${action.type} write yet`, 'Escalate to a ServiceNow or Jira source');
+    }
     const nativeId = request.planned.target.nativeId;
     if (!ISSUE_ID.test(nativeId)) {
       throw this.rest.badRequest(`Target ${nativeId} is not a Jira issue id`, 'The action was planned from a record without a numeric id');

@@ -286,6 +286,10 @@ class ServiceNowConnector implements Connector {
 
   async apply(request: WriteRequest, signal?: AbortSignal): Promise<WriteResult> {
     const { action } = request;
+    if (action.type === 'escalate' || action.type === 'announce-escalation') {
+      // Neither reaches a connector today: an escalation to this platform is refused by validate.
+      throw this.badRequest(`ServiceNow cannot take a ${action.type} write yet`, 'Escalate to a ServiceNow or Jira source');
+    }
     const nativeId = request.planned.target.nativeId;
     if (!SYS_ID.test(nativeId)) {
       throw this.badRequest(`Target ${nativeId} is not a ServiceNow sys_id`, 'The action was planned from a record without a sys_id');

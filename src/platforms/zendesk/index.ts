@@ -148,6 +148,10 @@ export class ZendeskConnector implements Connector {
 
   async apply(request: WriteRequest, signal?: AbortSignal): Promise<WriteResult> {
     const { action } = request;
+    if (action.type === 'escalate' || action.type === 'announce-escalation') {
+      // Neither reaches a connector today: an escalation to this platform is refused by validate.
+      throw this.rest.badRequest(`Zendesk cannot take a ${action.type} write yet`, 'Escalate to a ServiceNow or Jira source');
+    }
     const nativeId = request.planned.target.nativeId;
     if (!TICKET_ID.test(nativeId)) throw this.rest.badRequest(`Target ${nativeId} is not a Zendesk ticket id`, 'The action was planned from a record without a numeric id');
     const parsed = ZendeskWrite.safeParse(request.fields);
