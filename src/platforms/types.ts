@@ -123,6 +123,24 @@ export interface ProblemState {
   number: string;
 }
 
+/** A comment or work note on a record, as escalation sync reads it (see {@link Connector.comments}). */
+export interface RecordComment {
+  /** The comment's own native id (ServiceNow journal entry sys_id, Jira comment id): mirrored once per id. */
+  id: string;
+  /** The record it is on. */
+  nativeId: string;
+  /** Who wrote it, as a person reads it (display name; the login where the platform gives no name). */
+  author: string;
+  /** ISO 8601 UTC. */
+  createdAt: string;
+  /** Plain text (Jira Cloud's ADF flattened). */
+  body: string;
+  /** `internal`: a ServiceNow work note, a JSM internal comment; `public`: visible to the requester (or, outside JSM, any Jira comment). */
+  visibility: 'internal' | 'public';
+  /** Written by the integration user, i.e. by deskbridge: never mirrored (no echo). */
+  own: boolean;
+}
+
 export interface InitResult {
   /** Login the connector writes as; records last updated by it are our own writes. */
   integrationUser: string;
@@ -166,6 +184,13 @@ export interface Connector {
    * conditional themselves (Zendesk `safe_update`).
    */
   readVersions?(nativeIds: readonly string[], signal?: AbortSignal): Promise<Map<string, CurrentRecord>>;
+  /**
+   * The comments and work notes of several records created at or after `since` (ISO; undefined =
+   * all), oldest first, in as few requests as the platform allows; records without any are absent.
+   * Read by escalation sync for tickets linked to a copy on another source. Absent: the platform's
+   * comments are not mirrored.
+   */
+  comments?(nativeIds: readonly string[], since: string | undefined, signal?: AbortSignal): Promise<Map<string, RecordComment[]>>;
   /** Number of HTTP requests sent so far (for benchmarks and API-cost reporting). */
   requestCount(): number;
   /** Requests sent, the HTTP circuit breaker's state and the source's budget, as a console shows them; reads counters only, sends nothing. */
