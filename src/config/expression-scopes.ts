@@ -57,6 +57,7 @@ const scope = (variables: ReadonlyArray<readonly [string, BoundVariable]>, input
 const ROUTING_NOTE = scope([['group', value('the group the rule assigns')], ['assignee', value('the person the rule assigns, or empty')], ['why', value('why this person was picked')], RULE]);
 const QA_WRITE_BACK = scope([['failed', value('the failed checks (`$failed.id`, `$failed.message`)')], RULE]);
 const SLA_NOTE = scope([['sla', value('the SLA step (`$sla.elapsed`, `$sla.targetTime`, `$sla.dueAt`, …)')], RULE]);
+const ESCALATION = scope([['to', value('the id of the source the copy is opened on')], RULE]);
 const PATTERN_GROUP_BY = scope([['cluster', value("the ticket's text cluster")]]);
 // Pattern texts render over the pattern's evidence (README: pattern evidence), not a ticket.
 const PATTERN_EVIDENCE = scope([], 'other');
@@ -69,6 +70,12 @@ const RULE_SCOPES: Readonly<Record<string, ReadonlyArray<readonly [string, Expre
   routing: [
     ['assign.skills', OVER_TICKET],
     ['note.template', ROUTING_NOTE],
+  ],
+  escalate: [
+    ['copy.title', ESCALATION],
+    ['copy.description', ESCALATION],
+    ['copy.priority', ESCALATION],
+    ['note.body', ESCALATION],
   ],
   qa: [
     ['checks.*.assert', OVER_TICKET],

@@ -18,7 +18,7 @@ import { issuesToDiagnostics } from '../diagnostics/zod-issues.js';
 export { loadMappings } from './load-mappings.js';
 
 /** Keys whose string value is a JSONata expression, in any rule kind. */
-export const JSONATA_KEYS: ReadonlySet<string> = new Set(['when', 'assert', 'condition', 'expression', 'groupBy', 'skills']);
+export const JSONATA_KEYS: ReadonlySet<string> = new Set(['when', 'assert', 'condition', 'expression', 'groupBy', 'skills', 'priority']);
 
 /** Keys whose string value is text with `{{ jsonata }}` placeholders, in any rule kind. */
 export const TEMPLATE_KEYS: ReadonlySet<string> = new Set(['template', 'title', 'body', 'message', 'description']);
@@ -157,6 +157,14 @@ function lintRule(source: YamlSource, ruleNode: unknown, index: number, ids: Map
   }
 
   const kind = stringScalar(mapValue(ruleNode, 'kind'))?.value;
+  const to = kind === 'escalate' ? stringScalar(mapValue(ruleNode, 'to')) : undefined;
+  if (to !== undefined && options.sourceIds !== undefined && !options.sourceIds.includes(to.value)) {
+    const valid = options.sourceIds.length > 0 ? options.sourceIds.join(', ') : '(no sources configured)';
+    diagnostics.push({
+      ...diagnosticAtNode(source, to, 'error', 'unknown-source', `Unknown source "${to.value}" in to. Must be one of: ${valid}`),
+      hint: 'an escalate rule opens its copy on another source of this config; add that source under sources: first',
+    });
+  }
   diagnostics.push(...lintExpressions(source, ruleNode, rulePath, kind));
 
   const kindLint = kind === undefined ? undefined : KIND_LINTS[kind];

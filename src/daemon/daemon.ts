@@ -1,7 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import { schedule, type ScheduledTask } from 'node-cron';
 import { mappingName, type DaemonConfig } from '../config/schema.js';
-import { createDryRunWriter, createConnectorWriter } from '../outbox/writer.js';
+import { createDryRunWriter, createConnectorWriter, type ActionWriter } from '../outbox/writer.js';
+import { withEscalations } from '../outbox/escalation-writer.js';
 import { SourceStoppedError } from '../outbox/executor.js';
 import { createRedactor, type Logger } from '../observability/logger.js';
 import { createConnector } from '../platforms/api.js';
@@ -80,6 +81,8 @@ export class Daemon {
   private lock: StateLock | undefined;
   /** Instead of `lock`, on a state several daemons share: this daemon's leases on its share of the sources. */
   private claims: SourceClaims | undefined;
+  /** Connectors of escalation targets, one per (origin, target) pair: see `escalationWriter`. */
+  private readonly escalationConnectors = new Map<string, { writer: ActionWriter | undefined; connector: Connector | undefined }>();
   /** `start` was called: a source taken later gets its first pass at once. */
   private started = false;
   private readonly onLost: ((error: StateLeaseLostError) => void)[] = [];
@@ -119,7 +122,14 @@ export class Daemon {
         if (!m) throw new Error(`no mappings loaded for ${mappingName(source)}`);
         return m;
       };
-      const writer = dryRun ? createDryRunWriter(sourceLogger) : createConnectorWriter(connector, mappings);
+      const store = dryRun ? undefined : this.store;
+      const writer =
+        dryRun || !store
+          ? createDryRunWriter(sourceLogger)
+          : withEscalations(createConnectorWriter(connector, mappings), source.id, {
+              writerFor: (to) => this.escalationWriter(source.id, to),
+              link: (key) => store.escalations.get(key),
+            });
       if (dryRun) {
         this.dryRunStore ??= options.stores ? options.stores.dryRun : openSqliteStore(dryRunStatePath(config.state.path));
         if (!this.dryRunStore) throw new Error(`source ${source.id} is in dry-run: Daemon.open needs its dry-run state too`);
@@ -187,6 +197,48 @@ export class Daemon {
       onReload,
       () => options.now?.() ?? new Date(),
     );
+  }
+
+  /**
+   * The writer that opens escalated copies on `to` for tickets of `origin`. Its own connector, so the
+   * copy is written under the origin's lease (the escalation is the origin's work: on a shared state
+   * the daemon holding the origin sends it, whoever holds the target); pacing is shared per host.
+   * Undefined for a source that is not configured, disabled or in dry-run (nothing is sent there).
+   */
+  private escalationWriter(origin: string, to: string): ActionWriter | undefined {
+    const key = `${origin}>${to}`;
+    const known = this.escalationConnectors.get(key);
+    if (known) return known.writer;
+    const { config, logger } = this.options;
+    const target = config.sources.find((s) => s.id === to && s.enabled && !(s.dryRun ?? config.dryRun));
+    let made: { writer: ActionWriter | undefined; connector: Connector | undefined } = { writer: undefined, connector: undefined };
+    if (target) {
+      const connector = createConnector(target, { logger: logger.child({ source: to, onBehalfOf: origin }), writeGate: () => this.claims?.assertFresh(origin) });
+      const mappings = () => {
+        const m = this.reloader.set.mappings.get(mappingName(target));
+        if (!m) throw new Error(`no mappings loaded for ${mappingName(target)}`);
+        return m;
+      };
+      const writer = createConnectorWriter(connector, mappings);
+      // Checked once, as a source's own connector is at its first pass (credentials, the integration user).
+      let ready: Promise<unknown> | undefined;
+      made = {
+        writer: {
+          ...writer,
+          async write(entry, signal, current) {
+            ready ??= connector.init(signal).catch((error: unknown) => {
+              ready = undefined;
+              throw error;
+            });
+            await ready;
+            return writer.write(entry, signal, current);
+          },
+        },
+        connector,
+      };
+    }
+    this.escalationConnectors.set(key, made);
+    return made.writer;
   }
 
   /** What a dry run planned for a source: from the dry-run state this daemon holds open, else from its file. */
@@ -404,6 +456,7 @@ export class Daemon {
     clearInterval(this.consoleSampler);
     await this.consoleServer?.close();
     for (const runner of this.runners) await runner.connector.close();
+    for (const { connector } of this.escalationConnectors.values()) await connector?.close();
     await this.metricsServer?.close();
     // Nothing commits any more: the next daemon may start at once (on a shared state, the others take our sources now).
     await this.lock?.release();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RuleTest } from '../model/rule-test.js';
 import { dedupKind } from './dedup/index.js';
+import { escalateKind } from './escalate/index.js';
 import { patternKind } from './patterns/index.js';
 import { qaKind } from './qa/index.js';
 import type { RuleCommon, RuleKind } from './rule-kind.js';
@@ -12,7 +13,7 @@ import { slaKind } from './sla/index.js';
  * order (routing first, so later kinds see the group it gave; SLA last, see DESIGN.md), and the
  * rules file's `kind:` union lists them in it.
  */
-export const RULE_KINDS = [routingKind, dedupKind, patternKind, qaKind, slaKind] as const satisfies readonly RuleKind[];
+export const RULE_KINDS = [routingKind, dedupKind, patternKind, qaKind, escalateKind, slaKind] as const satisfies readonly RuleKind[];
 
 type SchemasOf<K extends readonly RuleKind[]> = { -readonly [I in keyof K]: K[I]['schema'] };
 

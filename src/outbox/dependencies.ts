@@ -9,6 +9,7 @@ import { type PlannedAction, planOf } from '../model/action.js';
  *   was linked. Those are not sent either. Other rules' writes in the plan (an SLA warning, a QA
  *   task) do not depend on it and are sent.
  * - `create-problem`: the problem's links and updates (same correlation key) cannot succeed.
+ * - `escalate`: the note naming the copy (same correlation key) has no copy to name.
  * - `comment`, `link-problem`, `update-problem`, `create-task`: nothing builds on them; the rest of
  *   the plan is sent.
  *
@@ -18,9 +19,9 @@ import { type PlannedAction, planOf } from '../model/action.js';
  */
 export function buildsOn(later: PlannedAction, earlier: PlannedAction): boolean {
   const kind = earlier.action.type;
-  if (kind === 'create-problem') {
+  if (kind === 'create-problem' || kind === 'escalate') {
     const key = 'correlationKey' in later.action ? later.action.correlationKey : undefined;
-    return later.action.type !== 'create-problem' && key === earlier.action.correlationKey;
+    return later.action.type !== kind && key === earlier.action.correlationKey;
   }
   if (kind === 'assign' || kind === 'set-field' || kind === 'link-duplicate') {
     return later.ruleId === earlier.ruleId && planOf(later) === planOf(earlier);

@@ -1,0 +1,63 @@
+import type { EscalationLink } from '../model/escalation.js';
+import type { WriteResult } from '../platforms/types.js';
+import { PlatformError } from '../http/errors.js';
+import type { OutboxEntry } from '../state/types.js';
+import type { ActionWriter } from './writer.js';
+
+export interface EscalationRoutes {
+  /** The writer of the source a copy is opened on, writing on behalf of this source; undefined when no such source is configured. */
+  writerFor(sourceId: string): ActionWriter | undefined;
+  /** The copy deskbridge recorded for a correlation key (see `EscalationLinks`). */
+  link(correlationKey: string): Promise<EscalationLink | undefined>;
+}
+
+/**
+ * A source's writer that also carries its escalations: an `escalate` write goes to the target
+ * source's writer (the copy lives there); an `announce-escalation` becomes an internal comment on
+ * the original ticket naming the copy recorded for it. Everything else goes to `own` unchanged.
+ */
+export function withEscalations(own: ActionWriter, sourceId: string, routes: EscalationRoutes): ActionWriter {
+  return {
+    ...own,
+    async write(entry, signal, current) {
+      const { action } = entry.planned;
+      if (action.type === 'escalate') {
+        const target = routes.writerFor(action.to);
+        if (!target) throw refused(sourceId, `Escalation target "${action.to}" is not a configured source`, `Add source ${action.to} to the config or change the rule's to:, then deskbridge outbox retry`);
+        return target.write(entry, signal);
+      }
+      if (action.type === 'announce-escalation') {
+        const link = await routes.link(action.correlationKey);
+        // Same lane, after the escalate write: when it is done the link is recorded in the same transaction.
+        if (!link) throw refused(sourceId, `No copy is recorded for escalation ${action.correlationKey}`, 'Retry the escalate write of this ticket first (deskbridge outbox list --status dead)');
+        return own.write(announcement(entry, link), signal, current);
+      }
+      return own.write(entry, signal, current);
+    },
+  };
+}
+
+/** The announce entry as the comment it is sent as: its text, then the copy's number and link. */
+export function announcement(entry: OutboxEntry, link: EscalationLink): OutboxEntry {
+  const { action } = entry.planned;
+  if (action.type !== 'announce-escalation') return entry;
+  const copy = `${link.copy.number}${link.copy.url ? ` — ${link.copy.url}` : ''}`;
+  return { ...entry, planned: { ...entry.planned, action: { type: 'comment', visibility: 'internal', body: `${action.body}\nCopy: ${copy}` } } };
+}
+
+/** What the `escalate` write's result records as the link (with the `markDone` that settles it). */
+export function linkOf(entry: OutboxEntry, result: WriteResult, at: Date): EscalationLink | undefined {
+  const { action, target } = entry.planned;
+  if (action.type !== 'escalate' || !result.created) return undefined;
+  return {
+    correlationKey: action.correlationKey,
+    ruleId: entry.ruleId,
+    origin: { sourceId: entry.sourceId, nativeId: target.nativeId, number: target.number, ...(action.origin.url ? { url: action.origin.url } : {}) },
+    copy: { sourceId: action.to, nativeId: result.ref, number: result.created.number, ...(result.created.url ? { url: result.created.url } : {}) },
+    createdAt: at.toISOString(),
+  };
+}
+
+function refused(sourceId: string, message: string, hint: string): PlatformError {
+  return new PlatformError(`${message} (source ${sourceId})`, { platform: 'deskbridge', sourceId, code: 'bad-request', retryable: false, hint });
+}
