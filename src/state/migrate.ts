@@ -165,6 +165,7 @@ const TABLES: readonly TableSpec[] = [
   // seq: the insertion order problems opened at one instant are told apart by (SQLite's rowid).
   table('pattern_problems', 'seq:bigint@rowid correlation_key rule_id source_id group_key group_values:json generation:int status opened_at trigger', 'seq', { serial: 'seq' }),
   table('pattern_members', 'correlation_key rule_id ticket_key', 'correlation_key ticket_key'),
+  table('escalation_links', 'correlation_key rule_id origin_source origin_native_id origin_number origin_url copy_source copy_native_id copy_number copy_url created_at', 'correlation_key'),
 ];
 
 /** A lease row with the name it is held under (SQLite's one row is 'state'). */

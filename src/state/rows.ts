@@ -1,4 +1,5 @@
 import { PlannedAction } from '../model/action.js';
+import { EscalationLink, type EscalationEnd } from '../model/escalation.js';
 import { TicketStatus } from '../model/ticket.js';
 import type { OutboxEntry, PassLogEntry, PassOutcome, OutboxStatus, TicketState } from './types.js';
 
@@ -132,4 +133,55 @@ export function toOutboxEntry(row: OutboxRow): OutboxEntry {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+export interface EscalationLinkRow {
+  correlation_key: string;
+  rule_id: string;
+  origin_source: string;
+  origin_native_id: string;
+  origin_number: string;
+  origin_url: string | null;
+  copy_source: string;
+  copy_native_id: string;
+  copy_number: string;
+  copy_url: string | null;
+  created_at: string;
+}
+
+/** The columns of `escalation_links`, in the order {@link escalationLinkValues} gives their values. */
+export const ESCALATION_LINK_COLUMNS = [
+  'correlation_key',
+  'rule_id',
+  'origin_source',
+  'origin_native_id',
+  'origin_number',
+  'origin_url',
+  'copy_source',
+  'copy_native_id',
+  'copy_number',
+  'copy_url',
+  'created_at',
+] as const satisfies readonly (keyof EscalationLinkRow)[];
+
+/**
+ * A link's row values (see ESCALATION_LINK_COLUMNS). Parsed first: a link the schema refuses throws
+ * here, inside markDone's transaction, rather than being stored and failing every later read.
+ */
+export function escalationLinkValues(link: EscalationLink): (string | null)[] {
+  const l = EscalationLink.parse(link);
+  return [l.correlationKey, l.ruleId, l.origin.sourceId, l.origin.nativeId, l.origin.number, l.origin.url ?? null, l.copy.sourceId, l.copy.nativeId, l.copy.number, l.copy.url ?? null, l.createdAt];
+}
+
+/** Parsed with the model's schema, so a row the stores did not write as a link never passes for one. */
+export function toEscalationLink(row: EscalationLinkRow): EscalationLink {
+  // A NULL url is an end without one: the key is left out, as the link was written.
+  const end = (sourceId: string, nativeId: string, number: string, url: string | null): EscalationEnd => ({ sourceId, nativeId, number, ...(url !== null ? { url } : {}) });
+  return EscalationLink.parse({
+    correlationKey: row.correlation_key,
+    ruleId: row.rule_id,
+    origin: end(row.origin_source, row.origin_native_id, row.origin_number, row.origin_url),
+    copy: end(row.copy_source, row.copy_native_id, row.copy_number, row.copy_url),
+    createdAt: row.created_at,
+  });
 }

@@ -4,6 +4,7 @@ import type { TicketState } from '../model/ticket-state.js';
 import type { StateLeases } from './lease.js';
 import type { SharedState } from './shared.js';
 import type { LifecycleVersion } from '../model/lifecycle-version.js';
+import type { EscalationLink } from '../model/escalation.js';
 
 // The history and ticket-state facts are the model's: the state store implements them.
 export type { HistoryChanges, HistoryStore } from '../model/history.js';
@@ -162,9 +163,20 @@ export interface OutboxStore {
   /** `reason` (why a write was skipped) is kept in `lastError` and the action log's `error`. */
   /** `previous`: what the write replaced, recorded in the action log for `deskbridge revert`. */
   /** `ownVersion`: the version the write left record `ref` at (see `WriteResult.ownVersion`), remembered for {@link StateStore.ownVersions}. */
+  /**
+   * `link`: the escalation an `escalate` write opened (its copy exists now), recorded in the same transaction that marks the entry done,
+   * so neither is ever recorded without the other; a link whose correlation key is recorded already is left as it is (the first stays).
+   */
   markDone(
     id: string,
-    result: { outcome: string; ref: string | undefined; reason?: string | undefined; previous?: Readonly<Record<string, string | null>> | undefined; ownVersion?: string | undefined },
+    result: {
+      outcome: string;
+      ref: string | undefined;
+      reason?: string | undefined;
+      previous?: Readonly<Record<string, string | null>> | undefined;
+      ownVersion?: string | undefined;
+      link?: EscalationLink | undefined;
+    },
   ): Promise<void>;
   /**
    * Schedules a retry (and records the failed attempt in the action log). `notProcessed`: the platform provably did not act on the attempt (429,
@@ -201,6 +213,19 @@ export interface OutboxStore {
   volume(filter?: { sourceId?: string; status?: OutboxStatus }): Promise<OutboxVolumeRow[]>;
   /** When the earliest pending entry of a source may be sent (ISO), or null when none is pending. */
   nextAttemptAt(sourceId: string): Promise<string | null>;
+}
+
+/**
+ * The escalation links recorded (see {@link OutboxStore.markDone}'s `link`): which ticket an
+ * `escalate` rule copied to which source. Read-only here; a link is written only with its write's outcome.
+ */
+export interface EscalationLinks {
+  /** The link of one escalation, by its correlation key. */
+  get(correlationKey: string): Promise<EscalationLink | undefined>;
+  /** The links a ticket is an end of: as the origin escalated, or as the copy opened for another ticket; oldest first. */
+  ofTicket(sourceId: string, nativeId: string): Promise<EscalationLink[]>;
+  /** Links oldest first (`createdAt`, then correlation key), of every source or those with either end on `sourceId`; every one unless `limit`. */
+  list(filter?: { sourceId?: string; limit?: number }): Promise<EscalationLink[]>;
 }
 
 /**
@@ -259,6 +284,7 @@ export interface StateStore {
   readonly outbox: OutboxStore;
   readonly history: HistoryStore;
   readonly audit: AuditQueue;
+  readonly escalations: EscalationLinks;
   /**
    * One writer per state. Once a lease is acquired through this store, every commit of the store
    * that changes source state (commitBatch, outbox outcomes and attempts, pruneLedger, quarantine

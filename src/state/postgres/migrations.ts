@@ -289,6 +289,26 @@ export const migrations: readonly string[] = [
     version text
   );
   `,
+  // Escalations (SQLite's migration 15): a ticket and the linked copy an `escalate` rule opened for
+  // it on another source, written with the write's outcome, keyed by the write's correlation key,
+  // found from either end.
+  `
+  CREATE TABLE escalation_links (
+    correlation_key text COLLATE "C" PRIMARY KEY,
+    rule_id text COLLATE "C" NOT NULL,
+    origin_source text COLLATE "C" NOT NULL,
+    origin_native_id text COLLATE "C" NOT NULL,
+    origin_number text NOT NULL,
+    origin_url text,
+    copy_source text COLLATE "C" NOT NULL,
+    copy_native_id text COLLATE "C" NOT NULL,
+    copy_number text NOT NULL,
+    copy_url text,
+    created_at text COLLATE "C" NOT NULL
+  );
+  CREATE INDEX escalation_links_origin ON escalation_links (origin_source, origin_native_id);
+  CREATE INDEX escalation_links_copy ON escalation_links (copy_source, copy_native_id);
+  `,
 ];
 
 /**

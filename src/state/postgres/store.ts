@@ -8,6 +8,7 @@ import type { BatchCommit, OutboxStatus, OutboxStore, OutboxVolumeRow, PassLogEn
 import { toOutboxEntry, toPassLogEntry, toTicketState, type OutboxRow, type PassLogRow, type TicketRow } from '../rows.js';
 import { PostgresAuditQueue, type PgWrite, type WriteScope } from './audit-queue.js';
 import { PostgresSharedState } from './shared.js';
+import { PostgresEscalationLinks } from './escalations.js';
 import { PostgresHistoryStore } from './history.js';
 import { PostgresStateLeases } from './lease.js';
 import { migrate } from './migrations.js';
@@ -79,6 +80,7 @@ export class PostgresStateStore implements StateStore {
   readonly outbox: OutboxStore;
   readonly history: PostgresHistoryStore;
   readonly audit: PostgresAuditQueue;
+  readonly escalations: PostgresEscalationLinks;
   readonly leases: PostgresStateLeases;
   /** Several daemons may share this state: per-source leases, the daemon registry, the audit writer lock. */
   readonly shared: PostgresSharedState;
@@ -106,6 +108,7 @@ export class PostgresStateStore implements StateStore {
       });
     this.audit = new PostgresAuditQueue(pool, clock, this.write);
     this.history = new PostgresHistoryStore(pool, clock, this.write);
+    this.escalations = new PostgresEscalationLinks(pool);
     this.outbox = this.createOutbox();
   }
 
@@ -508,7 +511,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   private createOutbox(): OutboxStore {
-    const { write, audit, ruleMarks, claimer, history } = this;
+    const { write, audit, ruleMarks, claimer, history, escalations } = this;
     const sql = this.sql;
     const nowIso = (): string => this.nowIso();
     /** A write superseded or dead: what its plan recorded in history is released, and a problem that could not be created is closed. */
@@ -589,6 +592,8 @@ export class PostgresStateStore implements StateStore {
                 [result.ref, result.ownVersion, now, id],
               );
             }
+            // In the same fenced transaction (scope: the entry's source): a daemon that lost that source's lease records neither.
+            if (result.link !== undefined) await escalations.record(tx, result.link);
             if (result.outcome !== 'dry-run') await audit.recordWrite(tx, id, result.outcome, result.reason, result.previous);
             if (result.outcome === 'superseded') await releasePlanOf(tx, id);
           },

@@ -340,4 +340,25 @@ export const migrations: readonly string[] = [
   -- ticketVersions({ sourceId, number })), without scanning every kept version.
   CREATE INDEX ticket_versions_number ON ticket_versions (source_id, json_extract(data, '$.number'));
   `,
+  `
+  -- Escalations: a ticket and the linked copy an \`escalate\` rule opened for it on another source
+  -- (EscalationLink in model/escalation.ts), written with the write's outcome (markDone), keyed by
+  -- the write's correlation key (a second write for one key keeps the first row). A ticket's links
+  -- are found from either end: as the origin, and as the copy. url: NULL when the platform gave none.
+  CREATE TABLE escalation_links (
+    correlation_key TEXT PRIMARY KEY,
+    rule_id TEXT NOT NULL,
+    origin_source TEXT NOT NULL,
+    origin_native_id TEXT NOT NULL,
+    origin_number TEXT NOT NULL,
+    origin_url TEXT,
+    copy_source TEXT NOT NULL,
+    copy_native_id TEXT NOT NULL,
+    copy_number TEXT NOT NULL,
+    copy_url TEXT,
+    created_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX escalation_links_origin ON escalation_links (origin_source, origin_native_id);
+  CREATE INDEX escalation_links_copy ON escalation_links (copy_source, copy_native_id);
+  `,
 ];

@@ -7,6 +7,7 @@ import type { LifecycleVersion } from '../../model/lifecycle-version.js';
 import type { BatchCommit, OutboxStatus, OutboxStore, PassLogEntry, PassRecord, QuarantineEntry, QuarantineStatus, StateStore, TicketState } from '../types.js';
 import { toOutboxEntry, toPassLogEntry, toTicketState, type OutboxRow, type PassLogRow, type TicketRow } from '../rows.js';
 import { SqliteAuditQueue } from './audit-queue.js';
+import { SqliteEscalationLinks } from './escalations.js';
 import { SqliteHistoryStore } from './history.js';
 import { migrations } from './migrations.js';
 import { RuleMarks } from './rule-marks.js';
@@ -93,6 +94,7 @@ export class SqliteStateStore implements StateStore {
   readonly outbox: OutboxStore;
   readonly history: SqliteHistoryStore;
   readonly audit: SqliteAuditQueue;
+  readonly escalations: SqliteEscalationLinks;
   readonly leases: SqliteStateLeases;
   private readonly stmts;
   /**
@@ -230,6 +232,7 @@ export class SqliteStateStore implements StateStore {
       discarded: db.prepare<[string | null, string | null], number>("SELECT count(*) FROM outbox WHERE status = 'dead' AND outcome = 'discarded' AND (? IS NULL OR source_id = ?)").pluck(true),
     };
     this.audit = new SqliteAuditQueue(db, clock, this.write);
+    this.escalations = new SqliteEscalationLinks(db);
     this.ruleMarks = new RuleMarks(db);
     this.history = new SqliteHistoryStore(db, clock, this.write);
     this.outbox = this.createOutbox();
@@ -442,7 +445,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   private createOutbox(): OutboxStore {
-    const { stmts, db, clock, audit, history, write } = this;
+    const { stmts, db, clock, audit, history, write, escalations } = this;
     const nowIso = (): string => clock().toISOString();
     const { ruleMarks } = this;
     const releasePlanOf = (id: string): void => {
@@ -476,6 +479,8 @@ export class SqliteStateStore implements StateStore {
         write(() => {
           stmts.markDone.run(result.outcome, result.ref ?? null, result.reason ?? null, nowIso(), id);
           if (result.ownVersion !== undefined && result.ref !== undefined) stmts.ownVersionAdd.run(result.ref, result.ownVersion, nowIso(), id);
+          // The copy exists now: its link commits with the outcome or not at all.
+          if (result.link !== undefined) escalations.record(result.link);
           if (result.outcome !== 'dry-run') audit.recordWrite(id, result.outcome, result.reason, result.previous);
           if (result.outcome === 'superseded') releasePlanOf(id);
         });

@@ -125,6 +125,7 @@ async function buildState(path: string): Promise<void> {
       planned('a4', 'snow', 'snow:5', { type: 'create-problem', correlationKey: 'vpn@Berlin', title: 'VPN outage', description: '3 tickets' }),
       planned('a5', 'snow', 'snow:6', { type: 'set-field', field: 'u_flag', value: true }),
       planned('a6', 'snow', 'snow:7', { type: 'assign', group: 'Network' }),
+      planned('e1', 'snow', 'snow:8', { type: 'escalate', to: 'jira', correlationKey: 'esc@snow:8', title: 'VPN outage', description: 'from INC1008', origin: { number: 'INC1008' } }),
     ];
     await store.commitBatch(
       batch('snow', {
@@ -221,6 +222,18 @@ async function buildState(path: string): Promise<void> {
     await store.outbox.markAttempt('a5');
     await store.outbox.markDead('a5', 'field u_flag is read-only');
     await store.outbox.markDone('a6', { outcome: 'unchanged', ref: undefined, reason: 'already so' });
+    // The escalation's link: a url on the origin end only (the other is NULL in both stores).
+    await store.outbox.markDone('e1', {
+      outcome: 'created',
+      ref: 'J-9',
+      link: {
+        correlationKey: 'esc@snow:8',
+        ruleId: 'route',
+        origin: { sourceId: 'snow', nativeId: 'n8', number: 'INC1008', url: 'https://snow.example.com/incident/n8' },
+        copy: { sourceId: 'jira', nativeId: 'J-9', number: 'OPS-9' },
+        createdAt: new Date(T0 + 5_000).toISOString(),
+      },
+    });
     await store.quarantineRetry({ id: 1 });
     await store.quarantineResolve([3]);
     await store.history.setProblemStatus('mail@Berlin', 'closed');
@@ -302,6 +315,7 @@ async function readBack(store: StateStore): Promise<Record<string, unknown>> {
     problems: await store.history.openProblems('snow'),
     latest: await store.history.latestProblem('mail-pattern', 'MAIL'),
     lease: await store.leases.current(),
+    escalations: [await store.escalations.list(), await store.escalations.ofTicket('jira', 'J-9'), await store.escalations.get('esc@snow:8')],
   };
 }
 
@@ -339,7 +353,7 @@ describe.skipIf(!ADMIN_URL)('deskbridge state migrate', () => {
     const rows = Object.fromEntries(summary.tables.map((t) => [t.name, t.rows]));
     // Every table of the state held rows: nothing was copied vacuously.
     for (const [name, n] of Object.entries(rows)) expect(n, name).toBeGreaterThan(0);
-    expect(rows).toMatchObject({ outbox: 7, quarantine: 3, audit_pending: 6, audit_heads: 2, pass_log: 3, similarity_docs: 24, leases: 1 });
+    expect(rows).toMatchObject({ outbox: 8, quarantine: 3, audit_pending: 7, audit_heads: 2, pass_log: 3, escalation_links: 1, similarity_docs: 24, leases: 1 });
     expect(summary.leaseToken).toBe(2);
     expect(summary.auditHeads.qa?.seq).toBe(2);
     expect(summary.to).not.toContain(':deskbridge@');
@@ -351,7 +365,7 @@ describe.skipIf(!ADMIN_URL)('deskbridge state migrate', () => {
       await pg.close();
     }
     // The dead, failed and pending writes are all there, by status; the similarity queries found look-alikes.
-    expect(expected['outboxCounts']).toEqual({ pending: 4, done: 2, dead: 1 });
+    expect(expected['outboxCounts']).toEqual({ pending: 4, done: 3, dead: 1 });
     expect((expected['candidates'] as unknown[]).length).toBeGreaterThan(3);
     expect((expected['masked'] as unknown[]).length).toBeGreaterThan(0);
   });
@@ -479,7 +493,8 @@ describe.skipIf(!ADMIN_URL)('deskbridge state migrate', () => {
     const run = await finished(spawnNode([BIN, 'state', 'migrate', '--from', original, '--to', target], { timeoutMs: 30_000 }));
     expect(run.stderr).not.toContain(`:${new URL(target).password}@`);
     expect(run.code, run.output).toBe(0);
-    expect(run.stdout).toMatch(/^ {2}outbox +7$/m);
+    expect(run.stdout).toMatch(/^ {2}outbox +8$/m);
+    expect(run.stdout).toMatch(/^ {2}escalation_links +1$/m);
     expect(run.stdout).toMatch(/^ {2}similarity_docs +24$/m);
     expect(run.stdout).toContain('verified: counts and audit heads equal');
     expect(run.output).not.toContain(`:${new URL(target).password}@`);
