@@ -9,6 +9,7 @@ import { buildsOn, deadWith, notSentReason } from './dependencies.js';
 import type { CurrentRecord, WriteResult } from '../platforms/types.js';
 import type { ActionWriter } from './writer.js';
 import { writeLogFields } from './write-view.js';
+import { linkOf } from './escalation-writer.js';
 
 export interface DrainOptions {
   store: StateStore;
@@ -292,7 +293,9 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
     const reason = 'reason' in result ? result.reason : undefined;
     const previous = 'previous' in result ? result.previous : undefined;
     const ownVersion = 'ownVersion' in result ? result.ownVersion : undefined;
-    await store.outbox.markDone(entry.id, { outcome: result.outcome, ref: result.ref, reason, previous, ownVersion });
+    // An escalated copy's link is recorded with the write that made it: never one without the other.
+    const link = result.outcome === 'dry-run' ? undefined : linkOf(entry, result, now());
+    await store.outbox.markDone(entry.id, { outcome: result.outcome, ref: result.ref, reason, previous, ownVersion, ...(link ? { link } : {}) });
     // One line per write at info or above, whatever became of it (the dry-run writer logs its own).
     if (result.outcome === 'dry-run') summary.wouldSend++;
     else if (result.outcome === 'unchanged') {

@@ -123,7 +123,7 @@ export interface ProblemState {
   number: string;
 }
 
-/** A comment or work note on a record, as escalation sync reads it (see {@link Connector.comments}). */
+/** A comment or work note on a record, as escalation sync reads it (see {@link Connector.readComments}). */
 export interface RecordComment {
   /** The comment's own native id (ServiceNow journal entry sys_id, Jira comment id): mirrored once per id. */
   id: string;
@@ -190,7 +190,7 @@ export interface Connector {
    * Read by escalation sync for tickets linked to a copy on another source. Absent: the platform's
    * comments are not mirrored.
    */
-  comments?(nativeIds: readonly string[], since: string | undefined, signal?: AbortSignal): Promise<Map<string, RecordComment[]>>;
+  readComments?(nativeIds: readonly string[], since: string | undefined, signal?: AbortSignal): Promise<Map<string, RecordComment[]>>;
   /** Number of HTTP requests sent so far (for benchmarks and API-cost reporting). */
   requestCount(): number;
   /** Requests sent, the HTTP circuit breaker's state and the source's budget, as a console shows them; reads counters only, sends nothing. */
