@@ -149,6 +149,13 @@ export const PlannedAction = z.strictObject({
   plan: z.string().optional(),
   /** Set by `deskbridge revert`: the outbox id of the write this one undoes (recorded in the action log). */
   reverts: z.string().min(1).optional(),
+  /**
+   * The write goes to a ticket of another source, through that source's connector: escalation
+   * sync (a comment mirrored to the linked copy, the original resolved when its copy is). The entry
+   * stays in the outbox of the source whose change planned it (`sourceId`); `target` is the other
+   * source's ticket.
+   */
+  via: z.string().min(1).optional(),
 });
 
 /** The plan an action belongs to (entries written before plans existed: their target version). */

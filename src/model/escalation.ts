@@ -22,3 +22,22 @@ export const EscalationLink = z.strictObject({
   createdAt: z.iso.datetime({ offset: false }),
 });
 export type EscalationLink = z.infer<typeof EscalationLink>;
+
+/** A comment or work note on a record, as escalation sync reads it (a connector's `readComments`). */
+export interface RecordComment {
+  /** The comment's own native id (ServiceNow journal entry sys_id, Jira comment id): mirrored once per id. */
+  id: string;
+  /** The record it is on. */
+  nativeId: string;
+  /** Who wrote it, as a person reads it (display name; the login where the platform gives no name). */
+  author: string;
+  /** ISO 8601 UTC. */
+  createdAt: string;
+  /** Plain text (Jira Cloud's ADF flattened). */
+  body: string;
+  /** `internal`: a ServiceNow work note, a JSM internal comment; `public`: visible to the requester (or, outside JSM, any Jira comment). */
+  visibility: 'internal' | 'public';
+  /** Written by the integration user, i.e. by deskbridge: never mirrored (no echo). */
+  own: boolean;
+}
+

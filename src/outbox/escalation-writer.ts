@@ -1,5 +1,5 @@
 import type { EscalationLink } from '../model/escalation.js';
-import type { WriteResult } from '../platforms/types.js';
+import type { CurrentRecord, WriteResult } from '../platforms/types.js';
 import { PlatformError } from '../http/errors.js';
 import type { OutboxEntry } from '../state/types.js';
 import type { ActionWriter } from './writer.js';
@@ -17,14 +17,28 @@ export interface EscalationRoutes {
  * the original ticket naming the copy recorded for it. Everything else goes to `own` unchanged.
  */
 export function withEscalations(own: ActionWriter, sourceId: string, routes: EscalationRoutes): ActionWriter {
+  const writeGroup = own.writeGroup?.bind(own);
   return {
     ...own,
+    // Writes to another source's ticket go one by one through that source's writer, never in this one's groups.
+    ...(writeGroup
+      ? {
+          writeGroup: (entries: readonly OutboxEntry[], signal?: AbortSignal, current?: CurrentRecord) =>
+            entries.some((e) => e.planned.via !== undefined && e.planned.via !== sourceId) ? Promise.resolve(undefined) : writeGroup(entries, signal, current),
+        }
+      : {}),
     async write(entry, signal, current) {
       const { action } = entry.planned;
       if (action.type === 'escalate') {
         const target = routes.writerFor(action.to);
         if (!target) throw refused(sourceId, `Escalation target "${action.to}" is not a configured source`, `Add source ${action.to} to the config or change the rule's to:, then deskbridge outbox retry`);
         return target.write(entry, signal);
+      }
+      const via = entry.planned.via;
+      if (via !== undefined && via !== sourceId) {
+        const other = routes.writerFor(via);
+        if (!other) throw refused(sourceId, `The linked ticket's source "${via}" is not a configured, enabled, live source`, `Enable source ${via} (or leave dry-run), then deskbridge outbox retry`);
+        return other.write(entry, signal);
       }
       if (action.type === 'announce-escalation') {
         const link = await routes.link(action.correlationKey);

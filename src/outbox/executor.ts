@@ -58,7 +58,8 @@ export const DEFAULT_VERSION_READ_CHUNK = 50;
 
 /** Writes that check the ticket's version (or read its fields) before changing it: the batched read serves these. */
 const VERSION_CHECKED: ReadonlySet<string> = new Set(['assign', 'set-field', 'link-duplicate', 'link-problem']);
-const readsTicket = (entry: OutboxEntry): boolean => VERSION_CHECKED.has(entry.planned.action.type);
+// A write to another source's ticket (`via`) is checked by that source's connector, not this source's batched read.
+const readsTicket = (entry: OutboxEntry): boolean => VERSION_CHECKED.has(entry.planned.action.type) && entry.planned.via === undefined;
 
 /** What became of the writes of one send: each entry's outcome, and (when it died) the entries dead-lettered with it. */
 type Settled = { entry: OutboxEntry; outcome: string; reason?: string | undefined; with: readonly string[] }[];

@@ -1,5 +1,6 @@
 import type { CircuitState } from '../http/circuit-breaker.js';
 import type { Action, PlannedAction } from '../model/action.js';
+import type { RecordComment } from '../model/escalation.js';
 
 /**
  * What a platform can do. An explicit object rather than optional methods so `validate` can say
@@ -123,23 +124,8 @@ export interface ProblemState {
   number: string;
 }
 
-/** A comment or work note on a record, as escalation sync reads it (see {@link Connector.readComments}). */
-export interface RecordComment {
-  /** The comment's own native id (ServiceNow journal entry sys_id, Jira comment id): mirrored once per id. */
-  id: string;
-  /** The record it is on. */
-  nativeId: string;
-  /** Who wrote it, as a person reads it (display name; the login where the platform gives no name). */
-  author: string;
-  /** ISO 8601 UTC. */
-  createdAt: string;
-  /** Plain text (Jira Cloud's ADF flattened). */
-  body: string;
-  /** `internal`: a ServiceNow work note, a JSM internal comment; `public`: visible to the requester (or, outside JSM, any Jira comment). */
-  visibility: 'internal' | 'public';
-  /** Written by the integration user, i.e. by deskbridge: never mirrored (no echo). */
-  own: boolean;
-}
+/** A comment or work note on a record, as escalation sync reads it (see {@link Connector.readComments}); defined with the escalation model. */
+export type { RecordComment } from '../model/escalation.js';
 
 export interface InitResult {
   /** Login the connector writes as; records last updated by it are our own writes. */

@@ -11,6 +11,11 @@ export interface CompiledEscalateRule extends CompiledRuleCommon<EscalateRule> {
   description: CompiledTemplate;
   priority: CompiledExpression | undefined;
   note: CompiledTemplate;
+  sync: {
+    mirror: CompiledTemplate;
+    copyResolved: { body: CompiledTemplate; set: [string, CompiledTemplate][] };
+    originalClosed: { body: CompiledTemplate; set: [string, CompiledTemplate][] };
+  };
 }
 
 /** The label prefix (Jira) a copy deskbridge opened carries; such a ticket is never escalated again. */
@@ -38,13 +43,20 @@ export const escalateKind = defineRuleKind<typeof EscalateRule, CompiledEscalate
   schema: EscalateRule,
   needs: {},
   compile(rule, tools) {
-    for (const source of [rule.copy.title, rule.copy.description, rule.note.body]) tools.readsTicket(source);
+    const { sync } = rule;
+    for (const source of [rule.copy.title, rule.copy.description, rule.note.body, sync.copyResolved.body, sync.originalClosed.body, ...Object.values(sync.copyResolved.set), ...Object.values(sync.originalClosed.set)])
+      tools.readsTicket(source);
     if (rule.copy.priority !== undefined) tools.readsTicket(rule.copy.priority);
     return {
       title: compileTemplate(rule.copy.title),
       description: compileTemplate(rule.copy.description),
       priority: rule.copy.priority === undefined ? undefined : compileExpression(rule.copy.priority),
       note: compileTemplate(rule.note.body),
+      sync: {
+        mirror: compileTemplate(rule.sync.comments.body),
+        copyResolved: { body: compileTemplate(rule.sync.copyResolved.body), set: Object.entries(rule.sync.copyResolved.set).map(([field, value]) => [field, compileTemplate(value)]) },
+        originalClosed: { body: compileTemplate(rule.sync.originalClosed.body), set: Object.entries(rule.sync.originalClosed.set).map(([field, value]) => [field, compileTemplate(value)]) },
+      },
     };
   },
   notApplicable: (ticket) => (isEscalatedCopy(ticket) ? 'the ticket is a copy deskbridge opened for an escalation' : undefined),
