@@ -29,6 +29,9 @@ export type JiraOperation =
   | 'task-lookup'
   | 'create-task'
   | 'task-link'
+  | 'escalation-lookup'
+  | 'escalate'
+  | 'escalation-link'
   | 'project-read';
 
 const SCOPES_HINT =
@@ -142,6 +145,12 @@ function permissionFor(operation: string | undefined, problemProject: string | u
     case 'duplicate-link':
     case 'task-link':
       return 'the "Link issues" permission in both projects (and issue linking must be enabled)';
+    case 'escalation-lookup':
+      return 'the "Browse projects" permission in the project escalations open issues in';
+    case 'escalate':
+      return 'the "Create issues" permission in the project escalations open issues in';
+    case 'escalation-link':
+      return 'the "Link issues" permission in the project escalations open issues in (and issue linking must be enabled)';
     case 'update-problem':
       return `the "Edit issues" permission in the problem project${problemProject ? ` ${problemProject}` : ''} (a Closed issue of the classic workflow is not editable until reopened)`;
     case 'project-read':
@@ -167,6 +176,10 @@ function badRequestHint(operation: string | undefined): string | undefined {
       return 'Check problems.projectKey and problems.issueType, and that every required field of that issue type is set by the outbound mapping';
     case 'create-task':
       return "The ticket's project must offer the Task issue type (or the one the create-task branch of the outbound mapping names in fields.issuetype), and every required field of it must be set by the mapping";
+    case 'escalate':
+      return "The project (the rule's container, else the first project source.jql names) must offer the issue type (the rule's issueType, default Task), and every required field of it must be set by the escalate branch of the outbound mapping; priority names must exist in the site's priority scheme";
+    case 'escalation-link':
+      return 'The origin link needs a URL and a title; issue linking must be enabled (Jira admin > Issue linking)';
     case 'task-link':
       return 'Jira must have the "Relates" link type (Jira admin > Issue linking); it ships with it';
     case 'link':

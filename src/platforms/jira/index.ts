@@ -11,7 +11,7 @@ import { OwnWrites } from './own-writes.js';
 import { JiraFieldList } from './field-list.js';
 import { PullPass, fieldList } from './pull.js';
 import { readIssue, type ReadContext } from './record.js';
-import { ISSUE_ID, ISSUE_KEY } from './refs.js';
+import { ISSUE_ID, ISSUE_KEY, escalationLabel } from './refs.js';
 import { JiraRest } from './rest.js';
 import { JiraWrite } from './schema.js';
 import { JiraSearch } from './search.js';
@@ -19,6 +19,7 @@ import { JiraSession, type Session } from './session.js';
 import { safeLowerBound } from './time.js';
 import { JiraUsers } from './users.js';
 import { CommentWriter } from './write/comments.js';
+import { EscalationWriter } from './write/escalations.js';
 import { readVersions } from './versions.js';
 import { FieldWriter } from './write/fields.js';
 import { GROUPABLE_ACTIONS, GroupWriter } from './write/group.js';
@@ -26,7 +27,8 @@ import { IssueLinker } from './write/links.js';
 import { ProblemWriter } from './write/problems.js';
 import { TaskWriter } from './write/tasks.js';
 
-export { correlationLabel, taskLabel } from './refs.js';
+export { correlationLabel, escalationLabel, taskLabel } from './refs.js';
+export { ESCALATION_ISSUE_TYPE, originGlobalId } from './write/escalations.js';
 export { TASK_ISSUE_TYPE, TASK_LINK_TYPE } from './write/tasks.js';
 
 /** Jira's default limit for text fields, comments included (jira.text.field.character.limit). */
@@ -68,6 +70,7 @@ export class JiraConnector implements Connector {
   private readonly links: IssueLinker;
   private readonly problems: ProblemWriter;
   private readonly tasks: TaskWriter;
+  private readonly escalations: EscalationWriter;
   private readonly group: GroupWriter;
   readonly directory: PlatformDirectory;
   /** An assignment, field changes and notes of one plan go as one edit (see GroupWriter). */
@@ -94,6 +97,7 @@ export class JiraConnector implements Connector {
     this.links = new IssueLinker(this.rest, this.ownWrites);
     this.problems = new ProblemWriter(this.rest, this.ownWrites, search, this.links);
     this.tasks = new TaskWriter(this.rest, this.ownWrites, search, this.links, this.groups);
+    this.escalations = new EscalationWriter(this.rest, this.ownWrites, search);
     this.group = new GroupWriter(this.rest, this.ownWrites, this.fieldWriter, this.comments);
   }
 
@@ -162,20 +166,24 @@ export class JiraConnector implements Connector {
 
   async apply(request: WriteRequest, signal?: AbortSignal): Promise<WriteResult> {
     const { action } = request;
-    if (action.type === 'escalate' || action.type === 'announce-escalation') {
-      // Neither reaches a connector today: an escalation to this platform is refused by validate.
-      throw this.rest.badRequest(`Jira cannot take a ${action.type} write yet`, 'Escalate to a ServiceNow or Jira source');
+    if (action.type === 'announce-escalation') {
+      // The executor turns it into a comment on the origin; it never reaches a connector as such.
+      throw this.rest.badRequest(`Jira cannot take a ${action.type} write`, 'The executor sends it as a comment; this is a bug in the caller');
+    }
+    if (action.type === 'escalate') {
+      // The target is the origin ticket on another source: its ids are not this site's, so it is neither checked nor locked.
+      const write = this.mapped(action.type, request.fields);
+      this.escalations.check(action, write);
+      return this.writes.run(escalationLabel(action.correlationKey), async () => {
+        await this.session.ensure(signal);
+        return this.escalations.ensure(action, write, signal);
+      });
     }
     const nativeId = request.planned.target.nativeId;
     if (!ISSUE_ID.test(nativeId)) {
       throw this.rest.badRequest(`Target ${nativeId} is not a Jira issue id`, 'The action was planned from a record without a numeric id');
     }
-    const parsed = JiraWrite.safeParse(request.fields);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'output'}: ${issue.message}`).join('; ');
-      throw this.rest.badRequest(`The outbound mapping produced an unusable ${action.type} write: ${problems}`, `Fix ${this.rest.mappingFile()}; the contract is described at its top`);
-    }
-    const write = parsed.data;
+    const write = this.mapped(action.type, request.fields);
     // Refused before any request: a write the mapping got wrong never half-happens.
     if (action.type === 'comment') {
       this.comments.check(nativeId, action, request, write);
@@ -213,6 +221,16 @@ export class JiraConnector implements Connector {
           return this.tasks.ensure(nativeId, action, request, write, signal);
       }
     });
+  }
+
+  /** The outbound mapping's result, checked against its contract (JiraWrite). */
+  private mapped(type: Action['type'], fields: unknown): JiraWrite {
+    const parsed = JiraWrite.safeParse(fields);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'output'}: ${issue.message}`).join('; ');
+      throw this.rest.badRequest(`The outbound mapping produced an unusable ${type} write: ${problems}`, `Fix ${this.rest.mappingFile()}; the contract is described at its top`);
+    }
+    return parsed.data;
   }
 
   /**

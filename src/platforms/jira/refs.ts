@@ -32,3 +32,11 @@ export function labelsWith(labels: unknown, label: string): string[] {
   set.add(label);
   return [...set];
 }
+
+/**
+ * The label that makes an escalated copy findable: `deskbridge-esc-` + 24 hex of SHA-256 over the
+ * correlation key (stable per rule and origin ticket, so one key is one copy wherever it is searched).
+ */
+export function escalationLabel(correlationKey: string): string {
+  return `deskbridge-esc-${createHash('sha256').update(correlationKey, 'utf8').digest('hex').slice(0, 24)}`;
+}

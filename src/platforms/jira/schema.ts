@@ -135,6 +135,14 @@ export type ServiceDeskComment = z.infer<typeof ServiceDeskComment>;
 export const CreatedIssue = z.looseObject({ id: IssueId, key: z.string() });
 export type CreatedIssue = z.infer<typeof CreatedIssue>;
 
+/** An escalated copy as its label search returns it: id and key, nothing else is read. */
+export const FoundIssue = z.looseObject({ id: IssueId, key: z.string().min(1) });
+export type FoundIssue = z.infer<typeof FoundIssue>;
+
+/** `POST /issue/{id}/remotelink` answer (201 created, 200 updated): the link's numeric id. */
+export const RemoteLinkWritten = z.looseObject({ id: z.union([z.number(), z.string()]), self: z.string().optional() });
+export type RemoteLinkWritten = z.infer<typeof RemoteLinkWritten>;
+
 /** A search that only asked for ids (problem lookups). */
 export const IssueIdList = z.looseObject({ issues: z.array(z.looseObject({ id: IssueId })) });
 export type IssueIdList = z.infer<typeof IssueIdList>;

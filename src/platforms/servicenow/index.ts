@@ -28,6 +28,7 @@ import { isoToGlideDateTime } from './time.js';
 import { type Asked, askedFields, widened, widenedLookupError } from './lookup.js';
 import { ServiceNowDirectory } from './directory.js';
 import { GROUPABLE_ACTIONS, checkComment, planGroup } from './group.js';
+import { EscalationWriter } from './escalations.js';
 
 export const SERVICENOW_CAPABILITIES = {
   internalComments: true,
@@ -106,6 +107,7 @@ class ServiceNowConnector implements Connector {
   private readonly logger: HttpLogger | undefined;
   private readonly baseQuery: EncodedQuery | undefined;
   private readonly tablePath: string;
+  private readonly escalations: EscalationWriter;
   readonly directory: PlatformDirectory;
 
   constructor(source: ServiceNowSource, deps: ConnectorDeps) {
@@ -143,6 +145,15 @@ class ServiceNowConnector implements Connector {
       table: source.table,
       guard: (build) => this.guard(build),
       parse: (schema, data, what) => this.parse(schema, data, what),
+    });
+    this.escalations = new EscalationWriter({
+      http: this.http,
+      sourceId: source.id,
+      baseUrl: source.baseUrl,
+      guard: (build) => this.guard(build),
+      parse: (schema, data, what) => this.parse(schema, data, what),
+      badRequest: (message, hint) => this.badRequest(message, hint),
+      checkMappedFields: (type, fields) => this.checkMappedFields(type, fields),
     });
   }
 
@@ -286,9 +297,14 @@ class ServiceNowConnector implements Connector {
 
   async apply(request: WriteRequest, signal?: AbortSignal): Promise<WriteResult> {
     const { action } = request;
-    if (action.type === 'escalate' || action.type === 'announce-escalation') {
-      // Neither reaches a connector today: an escalation to this platform is refused by validate.
-      throw this.badRequest(`ServiceNow cannot take a ${action.type} write yet`, 'Escalate to a ServiceNow or Jira source');
+    if (action.type === 'announce-escalation') {
+      // The executor turns it into a comment on the origin; it never reaches a connector as such.
+      throw this.badRequest(`ServiceNow cannot take a ${action.type} write`, 'The executor sends it as a comment; this is a bug in the caller');
+    }
+    if (action.type === 'escalate') {
+      // The target is the origin ticket on another source: its ids are not this instance's, so it is not checked.
+      const { table, fields } = this.escalations.check(action, request.fields);
+      return this.escalations.ensure(action, table, fields, signal);
     }
     const nativeId = request.planned.target.nativeId;
     if (!SYS_ID.test(nativeId)) {

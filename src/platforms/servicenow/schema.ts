@@ -51,6 +51,17 @@ export const WriteResponse = z.object({
 });
 export type WriteResponse = z.infer<typeof WriteResponse>;
 
+/** An escalated copy: its sys_id and the number the instance gave it (POST answer and correlation_id lookup, raw values). */
+const EscalatedRow = z.looseObject({ sys_id: SysId, number: FieldValue.pipe(z.string().min(1, 'number is empty')) });
+
+/** `POST /api/now/table/<table>` of an escalation, `sysparm_fields=sys_id,number,sys_mod_count`. */
+export const EscalatedRecord = z.object({ result: EscalatedRow });
+export type EscalatedRecord = z.infer<typeof EscalatedRecord>;
+
+/** The correlation_id lookup of an escalation (`sysparm_fields=sys_id,number,correlation_id`). */
+export const EscalatedRecordList = z.object({ result: z.array(EscalatedRow) });
+export type EscalatedRecordList = z.infer<typeof EscalatedRecordList>;
+
 /** A lookup that only asks for `sys_id` (journal entries, problems by correlation_id, users). */
 export const SysIdList = z.object({ result: z.array(z.looseObject({ sys_id: SysId })) });
 export type SysIdList = z.infer<typeof SysIdList>;

@@ -1,7 +1,7 @@
 export { startJiraSandbox } from './server.js';
 export type { JiraRequestLogEntry, JiraSandbox, JiraSandboxOptions, JiraSandboxToken } from './server.js';
 export { JiraStore, JiraValidationError, accountIdFor } from './store.js';
-export type { ChangeItem, ChangelogHistory, CreateIssueInput, IssuePatch, JiraStoreOptions, JiraUser, StoredComment, StoredIssue, StoredLink } from './store.js';
+export type { ChangeItem, ChangelogHistory, CreateIssueInput, IssuePatch, JiraStoreOptions, JiraUser, StoredComment, StoredIssue, StoredLink, StoredRemoteLink } from './store.js';
 export { DEFAULT_PROJECTS, DEFAULT_TEAMS, DEFAULT_USERS, LINK_TYPES, STATUSES, TEAM_FIELD_ID, TRANSITIONS } from './catalogue.js';
 export type { JiraFlavour, JiraUserInput, ProjectDef, TeamDef } from './catalogue.js';
 export { adfToText, isAdfDoc, textToAdf, wikiToAdf } from './adf.js';

@@ -107,6 +107,20 @@ export interface StoredLink {
   outwardId: string;
 }
 
+/**
+ * A remote issue link (`/issue/{id}/remotelink`): a link from an issue to an object in another
+ * system. `globalId` names the remote object; a POST with a globalId the issue already has
+ * updates that link instead of adding another (Atlassian: "Create or update remote issue link").
+ */
+export interface StoredRemoteLink {
+  id: string;
+  issueId: string;
+  globalId: string | null;
+  relationship: string | null;
+  application: { type?: string; name?: string } | null;
+  object: { url: string; title: string; summary?: string };
+}
+
 /** Field changes for {@link JiraStore.updateIssue}. Users by accountId, name or email; priority/status/resolution by name or id. */
 export interface IssuePatch {
   summary?: string;
@@ -199,12 +213,14 @@ export class JiraStore {
   private readonly keyIndex = new Map<string, string>();
   private readonly commentsByIssue = new Map<string, StoredComment[]>();
   private readonly linkList: StoredLink[] = [];
+  private readonly remoteLinkList: StoredRemoteLink[] = [];
   private readonly revisions = new Map<string, Revision[]>();
   private readonly projectCounters = new Map<string, number>();
   private nextIssueId = 10000;
   private nextCommentId = 10000;
   private nextHistoryId = 10000;
   private nextLinkId = 10000;
+  private nextRemoteLinkId = 10000;
   private listCache: StoredIssue[] | undefined;
 
   constructor(options: JiraStoreOptions = {}) {
@@ -524,6 +540,38 @@ export class JiraStore {
     this.commit(inward, { ...inward }, [item(outward, type.outward)], actor);
     this.commit(outward, { ...outward }, [item(inward, type.inward)], actor);
     return { link, created: true };
+  }
+
+  /** Remote links of an issue, oldest first. */
+  remoteLinks(idOrKey: string): readonly StoredRemoteLink[] {
+    const issue = this.get(idOrKey);
+    return issue ? this.remoteLinkList.filter((l) => l.issueId === issue.id) : [];
+  }
+
+  /**
+   * Creates a remote link, or — when the issue already has one with the same `globalId` — replaces
+   * that link's details (fields left out become empty, as Atlassian documents). Either way the
+   * issue gets a "RemoteIssueLink" changelog item and a new `updated`, as Jira records one on every
+   * create and update.
+   */
+  upsertRemoteLink(idOrKey: string, input: Omit<StoredRemoteLink, 'id' | 'issueId'>, actor: string): { link: StoredRemoteLink; created: boolean } {
+    const issue = this.get(idOrKey);
+    if (!issue) throw new JiraValidationError({}, ['Issue does not exist or you do not have permission to see it.'], 404);
+    const existing = input.globalId === null ? undefined : this.remoteLinkList.find((l) => l.issueId === issue.id && l.globalId === input.globalId);
+    const link: StoredRemoteLink = { ...input, id: existing?.id ?? String(this.nextRemoteLinkId++), issueId: issue.id };
+    if (existing) this.remoteLinkList[this.remoteLinkList.indexOf(existing)] = link;
+    else this.remoteLinkList.push(link);
+    const item: ChangeItem = {
+      field: 'RemoteIssueLink',
+      fieldtype: 'jira',
+      fieldId: 'RemoteIssueLink',
+      from: null,
+      fromString: null,
+      to: link.id,
+      toString: `This issue ${link.relationship ?? 'links to'} "${link.object.title}"`,
+    };
+    this.commit(issue, { ...issue }, [item], actor);
+    return { link, created: existing === undefined };
   }
 
   // ---- internals ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import { FIELDS, ISSUE_TYPES, LINK_TYPES, type ProjectDef, STATUSES, TRANSITIONS
 import { jiraError, REMOVED_SEARCH_MESSAGE, NOT_FOUND_ISSUE, GDPR_MESSAGE, cannotSet, readVisibility, methodNotAllowed, notFoundRoute, sendJson, readJsonObject } from '../http.js';
 import { FieldSelection, parseFieldList, renderComment, renderCommentPage, renderField, renderHistory, renderIssue, renderStatus, renderUser } from '../render.js';
 import type { JiraSite, RequestState, JiraRequestLogEntry } from '../site.js';
-import type { StoredIssue } from '../store.js';
+import type { StoredIssue, StoredRemoteLink } from '../store.js';
 import type { createRequestBody } from './request-body.js';
 import type { createSearch } from './search.js';
 
@@ -80,6 +80,10 @@ const ISSUE_ROUTES: readonly Route<IssueCall>[] = [
   { method: 'POST', path: under('transitions'), handle: doTransition },
   { method: '*', path: under('transitions'), handle: notAllowed },
   { method: 'GET', path: under('changelog'), handle: changelog },
+  { method: 'GET', path: '/remotelink', handle: listRemoteLinks },
+  { method: 'POST', path: '/remotelink', handle: upsertRemoteLink },
+  { method: '*', path: '/remotelink', handle: notAllowed },
+  { method: 'GET', path: /^\/remotelink\/([^/]+)$/, handle: getRemoteLink },
 ];
 
 export function createPlatformApi(site: JiraSite, requestBody: ReturnType<typeof createRequestBody>, search: ReturnType<typeof createSearch>) {
@@ -367,4 +371,75 @@ function changelog({ site, res, url, q, state, search, issue }: IssueCall): void
     isLast: startAt + values.length >= issue.histories.length,
     values: values.map((h) => renderHistory(h, state.render)),
   });
+}
+
+// ---- remote links --------------------------------------------------------------------------
+
+/** A remote link as `GET /issue/{id}/remotelink` shows it: a numeric id, its self URL, the stored details. */
+function renderRemoteLink(call: IssueCall, link: StoredRemoteLink): Record<string, unknown> {
+  return {
+    id: Number(link.id),
+    self: self(call, `issue/${call.issue.key}/remotelink/${link.id}`),
+    ...(link.globalId === null ? {} : { globalId: link.globalId }),
+    ...(link.application === null ? {} : { application: link.application }),
+    ...(link.relationship === null ? {} : { relationship: link.relationship }),
+    object: link.object,
+  };
+}
+
+/** Every remote link of the issue, or with `globalId` the one link carrying it (404 when none does). */
+function listRemoteLinks(call: IssueCall): void {
+  const links = call.site.store.remoteLinks(call.issue.id);
+  const globalId = call.q.get('globalId');
+  if (globalId === null)
+    return sendJson(
+      call.res,
+      200,
+      links.map((link) => renderRemoteLink(call, link)),
+    );
+  const link = links.find((l) => l.globalId === globalId);
+  if (!link) throw jiraError(404, [`No remote link with global id '${globalId}' exists on this issue.`]);
+  sendJson(call.res, 200, renderRemoteLink(call, link));
+}
+
+function getRemoteLink(call: IssueCall, [id = '']: readonly (string | undefined)[]): void {
+  const link = call.site.store.remoteLinks(call.issue.id).find((l) => l.id === id);
+  if (!link) throw jiraError(404, [`No remote link with id '${id}' exists on this issue.`]);
+  sendJson(call.res, 200, renderRemoteLink(call, link));
+}
+
+/**
+ * "Create or update remote issue link": `object.url` and `object.title` are required; a globalId
+ * the issue already has updates that link (200), anything else creates one (201). Both answer
+ * `{id, self}`.
+ */
+function upsertRemoteLink(call: IssueCall): void {
+  const { site, res, body, state, requestBody, issue } = call;
+  const object = body['object'];
+  const errors: Record<string, string> = {};
+  const record = typeof object === 'object' && object !== null && !Array.isArray(object) ? (object as Record<string, unknown>) : undefined;
+  const url = record?.['url'];
+  const title = record?.['title'];
+  if (typeof url !== 'string' || url === '') errors['url'] = "'url' is required.";
+  if (typeof title !== 'string' || title === '') errors['title'] = "'title' is required.";
+  const globalId = body['globalId'];
+  if (globalId !== undefined && globalId !== null && (typeof globalId !== 'string' || globalId.length > 255)) errors['globalId'] = 'The global id must be a string of at most 255 characters.';
+  if (Object.keys(errors).length > 0 || typeof url !== 'string' || typeof title !== 'string') throw jiraError(400, [], errors);
+  const summary = record?.['summary'];
+  const relationship = body['relationship'];
+  const application = body['application'];
+  const app = typeof application === 'object' && application !== null ? (application as Record<string, unknown>) : undefined;
+  const { link, created } = requestBody.storeWrite(() =>
+    site.store.upsertRemoteLink(
+      issue.id,
+      {
+        globalId: typeof globalId === 'string' ? globalId : null,
+        relationship: typeof relationship === 'string' ? relationship : null,
+        application: app ? { ...(typeof app['type'] === 'string' ? { type: app['type'] } : {}), ...(typeof app['name'] === 'string' ? { name: app['name'] } : {}) } : null,
+        object: { url, title, ...(typeof summary === 'string' ? { summary } : {}) },
+      },
+      state.user.accountId,
+    ),
+  );
+  sendJson(res, created ? 201 : 200, { id: Number(link.id), self: self(call, `issue/${issue.key}/remotelink/${link.id}`) });
 }
