@@ -155,6 +155,8 @@ export class Daemon {
         ...(options.actFrom ? { actFrom: options.actFrom } : {}),
         // A live source's first pass quotes what a dry run of it planned, as the volume to expect.
         ...(dryRun ? {} : { dryRunPlan: () => this.dryRunPlan(source.id) }),
+        // A dry-run source has no escalations to keep in step: its copies are never made.
+        ...(dryRun ? {} : { platformOf: (id: string) => config.sources.find((s) => s.id === id)?.platform }),
       });
       this.runners.push({ sync, connector, store: dryRun && this.dryRunStore ? this.dryRunStore : this.store, dryRun, running: undefined, stopped: false });
     }

@@ -42,6 +42,7 @@ import type { LedgerEntry, QuarantineInput, StateStore } from '../state/types.js
 import type { SlaCalendar } from '../engine/types.js';
 import type { Team } from '../team/index.js';
 import { resolveStartPoint, rewindDone, type StartPoint } from './start-point.js';
+import { EscalationSync } from './escalation-sync.js';
 import { judgeFirstLivePass, summariseVolume, type VolumeSummary, type WriteVolume } from './go-live.js';
 import { DEFAULT_FIRST_LIVE_PASS_MAX_WRITES } from '../platforms/source-base.js';
 
@@ -147,6 +148,8 @@ export interface SourceSyncDeps {
   actFrom?: string;
   /** What a dry run of this source planned (the dry-run state beside the live one), for the first live pass's warning. */
   dryRunPlan?: () => Promise<(VolumeSummary & { path: string }) | undefined>;
+  /** The platform of a configured source, for the ticket keys of escalation copies (absent: escalations are not kept in step). */
+  platformOf?: (sourceId: string) => string | undefined;
 }
 
 /**
@@ -161,7 +164,17 @@ export class SourceSync {
   /** Writes planned this pass, by kind (as the outbox volume counts them). */
   private plannedKinds: Record<string, number> = {};
 
-  constructor(private readonly deps: SourceSyncDeps) {}
+  /** Keeps escalated tickets and their copies in step (absent without `platformOf`). */
+  private readonly escalations: EscalationSync | undefined;
+  /** The running pass's signal, for the reads escalation sync makes while a page is planned. */
+  private passSignal: AbortSignal | undefined;
+
+  constructor(private readonly deps: SourceSyncDeps) {
+    const { platformOf } = deps;
+    this.escalations = platformOf
+      ? new EscalationSync({ sourceId: deps.source.id, connector: deps.connector, store: deps.store, logger: deps.logger, platformOf, overlapSeconds: deps.source.overlapSeconds })
+      : undefined;
+  }
 
   get sourceId(): string {
     return this.deps.source.id;
@@ -173,6 +186,7 @@ export class SourceSync {
    */
   async runPass(signal?: AbortSignal, options: { settle?: boolean } = {}): Promise<PassResult> {
     const started = Date.now();
+    this.passSignal = signal;
     const { source, connector, store, logger } = this.deps;
     const now = this.deps.now ?? (() => new Date());
     if (this.integrationUser === undefined) {
@@ -548,6 +562,9 @@ export class SourceSync {
       planned: (event: PlannedEvent) => this.announce([event]),
     };
     const plan = await planBatch({ tickets, ruleSet, context: this.batchContext(now, scope), pass: scope.memory, observer }, snapshot);
+    // Escalated tickets and their copies: comments and status kept in step, committed with the page.
+    const synced = this.escalations ? await this.escalations.plan(tickets, ruleSet, this.passSignal) : [];
+    for (const action of synced) this.announce([{ ticket: undefined, action }]);
 
     await store.commitBatch({
       sourceId: source.id,
@@ -555,7 +572,7 @@ export class SourceSync {
       ledger,
       tickets: plan.tickets,
       roundRobin: plan.roundRobin,
-      actions: plan.actions,
+      actions: synced.length > 0 ? [...plan.actions, ...synced] : plan.actions,
       quarantine,
       history: plan.history,
       audit: plan.audit,
@@ -569,7 +586,7 @@ export class SourceSync {
     for (const [group, n] of Object.entries(plan.routedByGroup)) result.routedByGroup[group] = (result.routedByGroup[group] ?? 0) + n;
     scope.report = mergeHistoryReports(scope.report, plan.historyReport) ?? scope.report;
     result.verdicts += plan.audit.length;
-    this.countPlanned(result, plan.actions);
+    this.countPlanned(result, synced.length > 0 ? [...plan.actions, ...synced] : plan.actions);
     result.quarantined += quarantine.length;
     for (const q of quarantine) {
       logger.warn('Record quarantined', { source: source.id, nativeId: q.nativeId, error: q.error });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CompiledDedupRule } from './dedup/index.js';
 import { kindNamed, RULE_KINDS, type Rule } from './kinds.js';
 import type { CompiledPatternRule } from './patterns/index.js';
+import type { CompiledEscalateRule } from './escalate/index.js';
 import type { CompiledQaRule } from './qa/index.js';
 import type { CompiledRoutingRule } from './routing/index.js';
 import type { CompiledRuleCommon, RuleCommon, RuleKind } from './rule-kind.js';
@@ -9,7 +10,7 @@ import type { CompiledSlaRule } from './sla/index.js';
 
 export type { CompiledDedupRule, CompiledPatternRule, CompiledQaRule, CompiledRoutingRule, CompiledSlaRule };
 
-export type CompiledRule = CompiledRoutingRule | CompiledDedupRule | CompiledPatternRule | CompiledQaRule | CompiledSlaRule;
+export type CompiledRule = CompiledRoutingRule | CompiledDedupRule | CompiledPatternRule | CompiledQaRule | CompiledEscalateRule | CompiledSlaRule;
 
 /** Every enabled rule, compiled once, in file order; `hash` identifies the exact set for audit and reload. */
 export interface CompiledRuleSet {

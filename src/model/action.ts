@@ -86,7 +86,7 @@ export const EscalateAction = z.strictObject({
   correlationKey: z.string().min(1),
   /** Where on `to`: a Jira project key, a ServiceNow table; unset = the source's default (Jira: its first project; ServiceNow: incident). */
   container: z.string().min(1).optional(),
-  /** Jira issue type (default Bug); ignored by ServiceNow. */
+  /** Jira issue type (default Task); ignored by ServiceNow. */
   issueType: z.string().min(1).optional(),
   title: z.string().min(1),
   /** Carries the link back to the original ticket. */

@@ -1,0 +1,92 @@
+import type { BatchTicket } from '../engine/batch-plan.js';
+import { planEscalationSync, type LinkedChange } from '../engine/escalate/sync.js';
+import type { CompiledEscalateRule } from '../engine/escalate/index.js';
+import { rulesOfKind, type CompiledRuleSet } from '../engine/rule-set.js';
+import type { PlannedAction } from '../model/action.js';
+import type { EscalationLink } from '../model/escalation.js';
+import type { Logger } from '../observability/logger.js';
+import type { Connector } from '../platforms/types.js';
+import type { StateStore } from '../state/types.js';
+
+export interface EscalationSyncDeps {
+  sourceId: string;
+  connector: Connector;
+  store: StateStore;
+  logger: Logger;
+  /** The platform of a configured source (ticket keys are `platform:source:nativeId`); undefined when it is not configured. */
+  platformOf(sourceId: string): string | undefined;
+  /** Comments are read from this long before the ticket's previous version (the pass's overlap window). */
+  overlapSeconds: number;
+}
+
+/**
+ * The daemon's side of escalation sync: for the tickets of a page that are one end of an
+ * escalation, reads what the engine's `planEscalationSync` needs (the links, the tickets' previous
+ * state, the other ends' versions, the comments since the previous version — one request per page
+ * on ServiceNow, one per ticket on Jira) and returns its writes, committed with the page.
+ */
+export class EscalationSync {
+  constructor(private readonly deps: EscalationSyncDeps) {}
+
+  async plan(tickets: readonly BatchTicket[], ruleSet: CompiledRuleSet, signal: AbortSignal | undefined): Promise<PlannedAction[]> {
+    const rules = escalateRules(ruleSet);
+    const { store, connector, sourceId, logger } = this.deps;
+    // Every link of the source in one read per page (links are far fewer than tickets), rather than a query per ticket.
+    const bySide = new Map<string, EscalationLink[]>();
+    for (const link of await store.escalations.list({ sourceId })) {
+      for (const end of [link.origin, link.copy]) {
+        if (end.sourceId !== sourceId) continue;
+        const list = bySide.get(end.nativeId) ?? [];
+        list.push(link);
+        bySide.set(end.nativeId, list);
+      }
+    }
+    if (bySide.size === 0) return [];
+    const linked: { entry: BatchTicket; link: EscalationLink }[] = [];
+    for (const entry of tickets) for (const link of bySide.get(entry.ticket.source.nativeId) ?? []) linked.push({ entry, link });
+    if (linked.length === 0) return [];
+    const keys = new Set<string>();
+    const otherKeyOf = new Map<EscalationLink, string>();
+    for (const { entry, link } of linked) {
+      const other = isOrigin(link, sourceId, entry.ticket.source.nativeId) ? link.copy : link.origin;
+      const platform = this.deps.platformOf(other.sourceId);
+      const otherKey = `${platform ?? 'unknown'}:${other.sourceId}:${other.nativeId}`;
+      otherKeyOf.set(link, otherKey);
+      keys.add(otherKey).add(entry.ticket.key);
+    }
+    const known = await store.getTickets([...keys]);
+    // From the oldest of: each ticket's previous version less the overlap, its link's creation.
+    let since: string | undefined;
+    for (const { entry, link } of linked) {
+      const previous = known.get(entry.ticket.key)?.updatedAt;
+      const from = previous ? new Date(Date.parse(previous) - this.deps.overlapSeconds * 1000).toISOString() : link.createdAt;
+      const floor = from < link.createdAt ? link.createdAt : from;
+      if (since === undefined || floor < since) since = floor;
+    }
+    const ids = [...new Set(linked.map(({ entry }) => entry.ticket.source.nativeId))];
+    const comments = connector.readComments ? await connector.readComments(ids, since, signal) : new Map();
+    const changes: LinkedChange[] = linked.map(({ entry, link }) => {
+      const otherKey = otherKeyOf.get(link) ?? '';
+      return {
+        ticket: entry.ticket,
+        link,
+        other: { ticketKey: otherKey, version: known.get(otherKey)?.version },
+        previousStatus: known.get(entry.ticket.key)?.status,
+        ownWrite: entry.ownWrite,
+        comments: comments.get(entry.ticket.source.nativeId) ?? [],
+      };
+    });
+    const plan = await planEscalationSync(changes, rules, sourceId);
+    for (const note of plan.notes) logger.info('Escalation sync', { source: sourceId, ticketKey: note.ticketKey, ruleId: note.ruleId, reason: note.reason });
+    return plan.actions;
+  }
+
+}
+
+function escalateRules(ruleSet: CompiledRuleSet): Map<string, CompiledEscalateRule> {
+  return new Map(rulesOfKind(ruleSet, 'escalate').map((compiled) => [compiled.rule.id, compiled]));
+}
+
+function isOrigin(link: EscalationLink, sourceId: string, nativeId: string): boolean {
+  return link.origin.sourceId === sourceId && link.origin.nativeId === nativeId;
+}
