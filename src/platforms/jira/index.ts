@@ -2,23 +2,10 @@ import { PerRecordLock } from '../per-record-lock.js';
 import type { JiraSource } from './source.js';
 import type { ConnectorDeps } from '../deps.js';
 import type { Action } from '../../model/action.js';
-import type {
-  Capabilities,
-  Connector,
-  CurrentRecord,
-  InitResult,
-  PlatformDirectory,
-  PullOptions,
-  PullPage,
-  ProblemState,
-  PulledRecord,
-  RecordComment,
-  TransportStatus,
-  WriteRequest,
-  WriteResult,
-} from '../types.js';
+import type { Capabilities, Connector, CurrentRecord, InitResult, PlatformDirectory, PullOptions, PullPage, ProblemState, PulledRecord, TransportStatus, WriteRequest, WriteResult } from '../types.js';
 import { jiraFlavour } from './flavours/flavour.js';
 import { readComments } from './comments-read.js';
+import type { RecordComment } from '../types.js';
 import { JiraDirectory } from './directory.js';
 import { JiraGroups } from './groups.js';
 import { configuredJql } from './jql.js';
