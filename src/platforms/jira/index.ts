@@ -4,6 +4,8 @@ import type { ConnectorDeps } from '../deps.js';
 import type { Action } from '../../model/action.js';
 import type { Capabilities, Connector, CurrentRecord, InitResult, PlatformDirectory, PullOptions, PullPage, ProblemState, PulledRecord, TransportStatus, WriteRequest, WriteResult } from '../types.js';
 import { jiraFlavour } from './flavours/flavour.js';
+import { readComments } from './comments-read.js';
+import type { RecordComment } from '../types.js';
 import { JiraDirectory } from './directory.js';
 import { JiraGroups } from './groups.js';
 import { configuredJql } from './jql.js';
@@ -66,7 +68,7 @@ export class JiraConnector implements Connector {
   private readonly ownWrites: OwnWrites;
   private readonly groups: JiraGroups;
   private readonly fieldWriter: FieldWriter;
-  private readonly comments: CommentWriter;
+  private readonly commentWriter: CommentWriter;
   private readonly links: IssueLinker;
   private readonly problems: ProblemWriter;
   private readonly tasks: TaskWriter;
@@ -93,12 +95,12 @@ export class JiraConnector implements Connector {
     const users = new JiraUsers(this.rest);
     this.fieldWriter = new FieldWriter(this.rest, this.ownWrites, this.groups, users);
     this.directory = new JiraDirectory(this.rest, users, siteFields);
-    this.comments = new CommentWriter(this.rest, this.ownWrites);
+    this.commentWriter = new CommentWriter(this.rest, this.ownWrites);
     this.links = new IssueLinker(this.rest, this.ownWrites);
     this.problems = new ProblemWriter(this.rest, this.ownWrites, search, this.links);
     this.tasks = new TaskWriter(this.rest, this.ownWrites, search, this.links, this.groups);
     this.escalations = new EscalationWriter(this.rest, this.ownWrites, search);
-    this.group = new GroupWriter(this.rest, this.ownWrites, this.fieldWriter, this.comments);
+    this.group = new GroupWriter(this.rest, this.ownWrites, this.fieldWriter, this.commentWriter);
   }
 
   /** Checks the credentials (GET /myself) and learns who we are and which time zone JQL dates are in. */
@@ -186,7 +188,7 @@ export class JiraConnector implements Connector {
     const write = this.mapped(action.type, request.fields);
     // Refused before any request: a write the mapping got wrong never half-happens.
     if (action.type === 'comment') {
-      this.comments.check(nativeId, action, request, write);
+      this.commentWriter.check(nativeId, action, request, write);
     }
     if (action.type === 'link-duplicate') {
       this.links.originalRef(nativeId, action, request);
@@ -208,7 +210,7 @@ export class JiraConnector implements Connector {
             ? this.fieldWriter.transition(nativeId, request, write.transition, write.fields, session, signal)
             : this.fieldWriter.update(nativeId, request, write.fields ?? {}, session, signal);
         case 'comment':
-          return this.comments.ensure(nativeId, action, request, write, signal);
+          return this.commentWriter.ensure(nativeId, action, request, write, signal);
         case 'create-problem':
           return this.problems.create(action, write, signal);
         case 'link-problem':
@@ -259,6 +261,11 @@ export class JiraConnector implements Connector {
   /** Open or closed, per correlation key, of the problems in the problem project (see ProblemWriter.states). */
   problemStates(correlationKeys: readonly string[], signal?: AbortSignal): Promise<Map<string, ProblemState>> {
     return this.problems.states(correlationKeys, signal);
+  }
+
+  /** Comments of linked issues for escalation sync: one request per issue per 100 comments (see comments-read.ts). */
+  readComments(nativeIds: readonly string[], since: string | undefined, signal?: AbortSignal): Promise<Map<string, RecordComment[]>> {
+    return readComments(this.rest, this.session, nativeIds, since, signal);
   }
 
   requestCount(): number {

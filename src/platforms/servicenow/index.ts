@@ -15,6 +15,7 @@ import type {
   PullPage,
   ProblemState,
   PulledRecord,
+  RecordComment,
   TransportStatus,
   UnreadableRecord,
   WriteRequest,
@@ -29,6 +30,7 @@ import { type Asked, askedFields, widened, widenedLookupError } from './lookup.j
 import { ServiceNowDirectory } from './directory.js';
 import { GROUPABLE_ACTIONS, checkComment, planGroup } from './group.js';
 import { EscalationWriter } from './escalations.js';
+import { readJournal } from './journal-read.js';
 
 export const SERVICENOW_CAPABILITIES = {
   internalComments: true,
@@ -530,6 +532,17 @@ class ServiceNowConnector implements Connector {
       }
     }
     return result;
+  }
+
+  /** Work notes and comments from sys_journal_field: one query per 100 records per page (see journal-read.ts). */
+  readComments(nativeIds: readonly string[], since: string | undefined, signal?: AbortSignal): Promise<Map<string, RecordComment[]>> {
+    const context = { http: this.http, sourceId: this.sourceId, logger: this.logger, pageSize: this.source.pageSize, integrationUser: this.integrationUser() };
+    return readJournal(
+      { ...context, guard: (build) => this.guard(build), parse: (schema, data, what) => this.parse(schema, data, what), checkLookup: (t, rows, asked) => this.checkLookup(t, rows, asked) },
+      nativeIds,
+      since,
+      signal,
+    );
   }
 
   requestCount(): number {

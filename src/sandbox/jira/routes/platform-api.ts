@@ -296,8 +296,12 @@ function assignIssue({ site, res, body, state, requestBody, issue }: IssueCall):
 function listComments({ site, res, q, state, search, issue }: IssueCall): void {
   const startAt = search.parseInteger(q.get('startAt'), 0, 'startAt');
   const maxResults = Math.min(search.parseInteger(q.get('maxResults'), 5000, 'maxResults'), 5000);
+  // Get comments: `orderBy` accepts created, +created and -created (by the created date); without it
+  // Jira lists comments in the order they were added. Sorting is stable: ties keep that order.
+  const orderBy = q.get('orderBy');
   let comments = [...site.store.comments(issue.id)];
-  if (q.get('orderBy') === '-created') comments = comments.reverse();
+  if (orderBy === 'created' || orderBy === '+created') comments.sort((a, b) => a.created - b.created);
+  if (orderBy === '-created') comments = comments.reverse().sort((a, b) => b.created - a.created);
   sendJson(res, 200, renderCommentPage(comments, state.render, startAt, maxResults, search.parseExpand(q.get('expand')).has('properties')));
 }
 
