@@ -131,8 +131,8 @@ describe('rule kinds as handlers', () => {
     expect(() => compileRuleSet([{ id: 'x', kind: 'tag', enabled: true, when: 'true' }], [routingKind])).toThrow('Rule x has kind "tag", which is not a rule kind (known: routing)');
   });
 
-  it('the rules file union is the registry: routing, dedup, pattern, qa, sla, in that order', () => {
-    expect(RULE_KINDS.map((k) => k.kind)).toEqual(['routing', 'dedup', 'pattern', 'qa', 'sla']);
-    expect(Rule.options.map((o) => o.shape.kind.value)).toEqual(['routing', 'dedup', 'pattern', 'qa', 'sla']);
+  it('the rules file union is the registry: routing, dedup, pattern, qa, escalate, sla, in that order', () => {
+    expect(RULE_KINDS.map((k) => k.kind)).toEqual(['routing', 'dedup', 'pattern', 'qa', 'escalate', 'sla']);
+    expect(Rule.options.map((o) => o.shape.kind.value)).toEqual(['routing', 'dedup', 'pattern', 'qa', 'escalate', 'sla']);
   });
 });
