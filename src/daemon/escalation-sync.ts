@@ -3,7 +3,7 @@ import { planEscalationSync, type LinkedChange } from '../engine/escalate/sync.j
 import type { CompiledEscalateRule } from '../engine/escalate/index.js';
 import { rulesOfKind, type CompiledRuleSet } from '../engine/rule-set.js';
 import type { PlannedAction } from '../model/action.js';
-import type { EscalationLink } from '../model/escalation.js';
+import type { EscalationLink, RecordComment } from '../model/escalation.js';
 import type { Logger } from '../observability/logger.js';
 import type { Connector } from '../platforms/types.js';
 import type { StateStore } from '../state/types.js';
@@ -64,7 +64,7 @@ export class EscalationSync {
       if (since === undefined || floor < since) since = floor;
     }
     const ids = [...new Set(linked.map(({ entry }) => entry.ticket.source.nativeId))];
-    const comments = connector.readComments ? await connector.readComments(ids, since, signal) : new Map();
+    const comments = connector.readComments ? await connector.readComments(ids, since, signal) : new Map<string, RecordComment[]>();
     const changes: LinkedChange[] = linked.map(({ entry, link }) => {
       const otherKey = otherKeyOf.get(link) ?? '';
       return {
@@ -80,7 +80,6 @@ export class EscalationSync {
     for (const note of plan.notes) logger.info('Escalation sync', { source: sourceId, ticketKey: note.ticketKey, ruleId: note.ruleId, reason: note.reason });
     return plan.actions;
   }
-
 }
 
 function escalateRules(ruleSet: CompiledRuleSet): Map<string, CompiledEscalateRule> {

@@ -118,7 +118,18 @@ export const SetFieldAction = z.strictObject({
 });
 
 /** A platform-neutral write. Connectors turn it into native calls through the outbound mapping. */
-export const Action = z.discriminatedUnion('type', [AssignAction, CommentAction, CreateProblemAction, LinkProblemAction, LinkDuplicateAction, UpdateProblemAction, CreateTaskAction, SetFieldAction, EscalateAction, AnnounceEscalationAction]);
+export const Action = z.discriminatedUnion('type', [
+  AssignAction,
+  CommentAction,
+  CreateProblemAction,
+  LinkProblemAction,
+  LinkDuplicateAction,
+  UpdateProblemAction,
+  CreateTaskAction,
+  SetFieldAction,
+  EscalateAction,
+  AnnounceEscalationAction,
+]);
 export type Action = z.infer<typeof Action>;
 export type ActionType = Action['type'];
 

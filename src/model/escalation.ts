@@ -40,4 +40,3 @@ export interface RecordComment {
   /** Written by the integration user, i.e. by deskbridge: never mirrored (no echo). */
   own: boolean;
 }
-

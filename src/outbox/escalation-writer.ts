@@ -31,7 +31,8 @@ export function withEscalations(own: ActionWriter, sourceId: string, routes: Esc
       const { action } = entry.planned;
       if (action.type === 'escalate') {
         const target = routes.writerFor(action.to);
-        if (!target) throw refused(sourceId, `Escalation target "${action.to}" is not a configured source`, `Add source ${action.to} to the config or change the rule's to:, then deskbridge outbox retry`);
+        if (!target)
+          throw refused(sourceId, `Escalation target "${action.to}" is not a configured source`, `Add source ${action.to} to the config or change the rule's to:, then deskbridge outbox retry`);
         return target.write(entry, signal);
       }
       const via = entry.planned.via;

@@ -44,7 +44,15 @@ export const escalateKind = defineRuleKind<typeof EscalateRule, CompiledEscalate
   needs: {},
   compile(rule, tools) {
     const { sync } = rule;
-    for (const source of [rule.copy.title, rule.copy.description, rule.note.body, sync.copyResolved.body, sync.originalClosed.body, ...Object.values(sync.copyResolved.set), ...Object.values(sync.originalClosed.set)])
+    for (const source of [
+      rule.copy.title,
+      rule.copy.description,
+      rule.note.body,
+      sync.copyResolved.body,
+      sync.originalClosed.body,
+      ...Object.values(sync.copyResolved.set),
+      ...Object.values(sync.originalClosed.set),
+    ])
       tools.readsTicket(source);
     if (rule.copy.priority !== undefined) tools.readsTicket(rule.copy.priority);
     return {

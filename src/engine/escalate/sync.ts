@@ -54,7 +54,10 @@ export async function planEscalationSync(changes: readonly LinkedChange[], rules
     const thisEnd: EscalationEnd = side === 'original' ? link.origin : link.copy;
     const target: ActionTarget = { ticketKey: change.other.ticketKey, nativeId: otherEnd.nativeId, number: otherEnd.number, version: change.other.version ?? '' };
     const make = (kind: string, discriminator: string, action: Action, explanation: string): PlannedAction => {
-      const id = createHash('sha256').update(JSON.stringify(['escalation-sync', link.correlationKey, side, kind, discriminator, action.type, 'field' in action ? action.field : ''])).digest('hex').slice(0, 32);
+      const id = createHash('sha256')
+        .update(JSON.stringify(['escalation-sync', link.correlationKey, side, kind, discriminator, action.type, 'field' in action ? action.field : '']))
+        .digest('hex')
+        .slice(0, 32);
       return { id, sourceId, ruleId: link.ruleId, target, action, explanation, via: otherEnd.sourceId, plan: `escalation:${link.correlationKey}:${kind}:${discriminator}` };
     };
     const bindings = { original: link.origin, copy: link.copy, rule: { id: compiled.rule.id, description: compiled.rule.description ?? '' } };
@@ -63,7 +66,14 @@ export async function planEscalationSync(changes: readonly LinkedChange[], rules
     const visibility = side === 'original' ? share.toCopy : share.toOriginal;
     for (const comment of change.comments) {
       if (!shared(comment, policy, share.tag, link.createdAt)) continue;
-      const body = await render(compiled.sync.mirror, ticket, { ...bindings, comment: { author: comment.author, at: readableTime(comment.createdAt), body: comment.body }, from: thisEnd }, plan, ticket.key, link.ruleId);
+      const body = await render(
+        compiled.sync.mirror,
+        ticket,
+        { ...bindings, comment: { author: comment.author, at: readableTime(comment.createdAt), body: comment.body }, from: thisEnd },
+        plan,
+        ticket.key,
+        link.ruleId,
+      );
       if (body === undefined) continue;
       plan.actions.push(make('comment', comment.id, { type: 'comment', visibility, body }, `Escalation ${link.ruleId}: ${comment.author}'s comment on ${thisEnd.number} copied to ${otherEnd.number}`));
     }

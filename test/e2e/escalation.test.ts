@@ -1,0 +1,128 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { adfToText, type JiraSandbox, type StoredComment } from '../../src/sandbox/jira/index.js';
+import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
+import { useE2e } from '../helpers/e2e.js';
+import { MAPPINGS, REPO } from '../helpers/sandbox-env.js';
+
+process.env['E2E_SN_PASSWORD'] = 'deskbridge';
+process.env['E2E_JIRA_TOKEN'] = 'deskbridge';
+
+const RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules-escalate');
+
+/** A deskbridge.yaml with the ServiceNow desk and the developers' Jira, and the escalate rule between them. */
+function writeEscalationConfig(snow: ServiceNowSandbox, jira: JiraSandbox): string {
+  const dir = mkdtempSync(join(tmpdir(), 'deskbridge-escalation-'));
+  const path = join(dir, 'deskbridge.yaml');
+  const cloud = jira.flavour === 'cloud';
+  writeFileSync(
+    path,
+    [
+      'state: { path: ./state.db }',
+      `rules: ${JSON.stringify(RULES)}`,
+      `mappings: ${JSON.stringify(MAPPINGS)}`,
+      'log: { level: info, format: json }',
+      'sources:',
+      '  - id: sandbox-snow',
+      '    platform: servicenow',
+      `    baseUrl: ${snow.url}`,
+      '    auth: { type: basic, username: deskbridge, password: "${E2E_SN_PASSWORD}" }',
+      '    firstLivePass: { maxWrites: off }',
+      '    overlapSeconds: 60',
+      '    rateLimit: { requestsPerMinute: 60000, concurrency: 4 }',
+      '    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000 }',
+      '  - id: sandbox-jira',
+      '    platform: jira',
+      `    flavour: ${jira.flavour}`,
+      `    baseUrl: ${jira.url}`,
+      '    jql: project in (HADOOP)',
+      `    auth: { type: basic, username: ${cloud ? 'deskbridge@example.com' : 'deskbridge'}, password: "\${E2E_JIRA_TOKEN}" }`,
+      '    groupField: customfield_10001',
+      '    firstLivePass: { maxWrites: off }',
+      '    overlapSeconds: 60',
+      '    rateLimit: { requestsPerMinute: 60000, concurrency: 4 }',
+      '    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000 }',
+      '',
+    ].join('\n'),
+  );
+  return path;
+}
+
+function jiraText(body: StoredComment['body']): string {
+  return body.kind === 'adf' ? adfToText(body.doc) : body.text;
+}
+
+describe.each(['cloud', 'datacenter'] as const)('escalation from ServiceNow to Jira %s (real HTTP, real SQLite)', (flavour) => {
+  const e2e = useE2e();
+
+  it('opens one linked copy per matching incident, mirrors comments both ways once, and resolves the incident when the copy is done, without loops over 10 passes', async () => {
+    const snow = await e2e.serviceNow({});
+    const jira = await e2e.jira(flavour, {});
+    const incident = (title: string) => snow.store.insert('incident', { short_description: title, description: `${title} since this morning`, urgency: '1', impact: '2' }, 'alice');
+    const escalated = [incident('Checkout fails with error 500'), incident('Checkout button does nothing on mobile')];
+    const untouched = incident('Printer out of toner');
+    const { daemon, lines } = e2e.daemon(writeEscalationConfig(snow, jira));
+
+    expect((await daemon.runOnce()).ok, lines.filter((l) => l.includes('"error"')).join('\n')).toBe(true);
+
+    // One copy each, in HADOOP, labelled, with a remote link back to the incident.
+    const copies = () => jira.store.list().filter((i) => i.labels.some((l) => l.startsWith('deskbridge-esc-')));
+    expect(copies()).toHaveLength(2);
+    for (const record of escalated) {
+      const number = record['number'] ?? '';
+      const copy = copies().find((i) => i.summary.includes(number));
+      expect(copy, number).toBeDefined();
+      expect(copy?.labels).toContain('from-service-desk');
+      expect(jira.store.remoteLinks(copy?.id ?? '').map((l) => l.object.title)).toEqual([number]);
+      const notes = snow.store.journal(record['sys_id'] ?? '', 'work_notes').map((j) => j.value);
+      expect(notes.filter((n) => n.includes(copy?.key ?? '?'))).toHaveLength(1);
+    }
+    expect(snow.store.journal(untouched['sys_id'] ?? '')).toHaveLength(0);
+
+    // A developer comments on the copy; an agent leaves a tagged and an untagged work note on the incident.
+    const [first] = escalated;
+    const firstCopy = copies().find((i) => i.summary.includes(first?.['number'] ?? '?'));
+    const developer = jira.store.users().find((u) => !u.displayName.toLowerCase().includes('deskbridge'));
+    jira.store.addComment(firstCopy?.id ?? '', { body: 'Root cause: the cart service times out on coupons.' }, developer!.accountId);
+    snow.store.update('incident', first?.['sys_id'] ?? '', { work_notes: '#dev the customer says it happens with coupons only' }, 'alice');
+    snow.store.update('incident', first?.['sys_id'] ?? '', { work_notes: 'called the customer back' }, 'alice');
+
+    // Both sides keep editing for 10 passes: nothing is mirrored twice, nothing echoes back.
+    for (let pass = 0; pass < 10; pass++) {
+      expect((await daemon.runOnce()).ok).toBe(true);
+      snow.store.update('incident', first?.['sys_id'] ?? '', { description: `still failing (pass ${pass})` }, 'alice');
+      jira.store.updateIssue(firstCopy?.id ?? '', { labels: [...(jira.store.get(firstCopy?.id ?? '')?.labels ?? []), `seen-${pass}`] }, developer!.accountId);
+    }
+    const snowNotes = snow.store.journal(first?.['sys_id'] ?? '', 'work_notes').map((j) => j.value);
+    const mirrored = snowNotes.filter((n) => n.includes('Root cause: the cart service times out'));
+    // With who wrote it, where, and when.
+    expect(mirrored).toEqual([expect.stringMatching(new RegExp(`^${developer!.displayName} on ${firstCopy?.key ?? '?'}, \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC:`))]);
+    const jiraComments = jira.store.comments(firstCopy?.id ?? '').map((c) => jiraText(c.body));
+    expect(jiraComments.filter((c) => c.includes('happens with coupons only'))).toHaveLength(1);
+    expect(jiraComments.filter((c) => c.includes('called the customer back'))).toHaveLength(0);
+    // deskbridge's own notes are never mirrored (the announcement stays on ServiceNow only).
+    expect(jiraComments.filter((c) => c.includes('Escalated to'))).toHaveLength(0);
+    expect(snowNotes.filter((n) => n.includes('Root cause') && n.includes('happens with coupons'))).toHaveLength(0);
+    expect(copies()).toHaveLength(2);
+
+    // The developers resolve the copy: the incident gets a note and is resolved with the configured fields.
+    const resolve = jira.store.transitions(firstCopy?.id ?? '').find((t) => t.name === 'Resolve Issue');
+    jira.store.transition(firstCopy?.id ?? '', resolve?.id ?? '', developer!.accountId);
+    expect((await daemon.runOnce()).ok).toBe(true);
+    expect((await daemon.runOnce()).ok).toBe(true);
+    const resolved = snow.store.get('incident', first?.['sys_id'] ?? '');
+    expect(resolved?.['state']).toBe('6');
+    expect(resolved?.['close_notes']).toContain(firstCopy?.key ?? '?');
+    const afterResolve = snow.store.journal(first?.['sys_id'] ?? '', 'work_notes').map((j) => j.value);
+    expect(afterResolve.filter((n) => n.includes(`${firstCopy?.key ?? '?'} was resolved`))).toHaveLength(1);
+    // The incident resolved by deskbridge is not sent back to the copy as "the original was resolved".
+    expect(
+      jira.store
+        .comments(firstCopy?.id ?? '')
+        .map((c) => jiraText(c.body))
+        .filter((c) => c.includes('The original ticket')),
+    ).toHaveLength(0);
+  }, 120_000);
+});
