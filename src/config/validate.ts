@@ -127,6 +127,7 @@ export function validatePaths(paths: readonly string[], options: ValidateOptions
     loadedRules = rules;
     diagnostics.push(...rules.diagnostics);
     diagnostics.push(...capabilityWarnings(rules.files, sources));
+    diagnostics.push(...escalationTargetProblems(rules.files, sources));
     // The daemon requests every rule's raw fields from every enabled source (see loadConfigSet).
     const enabledPlatforms = sources.length > 0 ? sources.filter((s) => s.enabled).map((s) => mappingName(s)) : platforms;
     diagnostics.push(...platformFieldDiagnostics(rules.files, enabledPlatforms));
@@ -267,6 +268,41 @@ export async function runValidate(paths: readonly string[], out: (line: string) 
 /** What the rule asks of the platforms it writes to: its kind says (see `platformNeeds` in src/engine/<kind>/). */
 function capabilityNeeds(rule: Rule): PlatformNeed[] {
   return kindNamed(RULE_KINDS, rule.kind)?.platformNeeds(rule) ?? [];
+}
+
+/**
+ * Escalate rules whose `to:` cannot hold their copies: a platform without an escalation write
+ * (an error: every escalation would be dead-lettered), or a source that is disabled or in dry-run
+ * (a warning: nothing is opened there until it runs live). Unknown ids are reported by loadRules.
+ */
+function escalationTargetProblems(files: readonly LoadedRulesFile[], sources: readonly Source[]): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const loaded of files) {
+    let yaml: YamlSource | undefined;
+    loaded.rules.forEach((rule, index) => {
+      if (rule.kind !== 'escalate') return;
+      const target = sources.find((s) => s.id === rule.to);
+      if (!target) return;
+      const problem = !capabilitiesOf(target).escalationTarget
+        ? {
+            severity: 'error' as const,
+            message: `Rule ${rule.id} escalates to ${target.id}, a ${target.platform} source, which cannot take escalated copies yet`,
+            hint: 'escalate to a ServiceNow or Jira source',
+          }
+        : !target.enabled || target.dryRun === true
+          ? {
+              severity: 'warning' as const,
+              message: `Rule ${rule.id} escalates to ${target.id}, which is ${target.enabled ? 'in dry-run' : 'disabled'}: its copies are dead-lettered until it runs live`,
+              hint: `run source ${target.id} live first, or keep this rule's source in dry-run too`,
+            }
+          : undefined;
+      if (!problem) return;
+      yaml ??= parseYamlSource(loaded.file, fs.readFileSync(loaded.file, 'utf8')).source;
+      const at = positionAt(yaml, nodeStart(nodeAt(yaml, ['rules', index, 'to']) ?? nodeAt(yaml, ['rules', index])));
+      diagnostics.push({ file: loaded.file, line: at.line, column: at.column, code: 'escalation-target', ...problem });
+    });
+  }
+  return diagnostics;
 }
 
 /**

@@ -17,6 +17,7 @@ export type DiagnosticCode =
   | 'file-not-found'
   | 'unknown-kind'
   | 'capability-missing'
+  | 'escalation-target'
   | 'unknown-reference'
   | 'file-too-large'
   | 'bad-encoding'

@@ -13,6 +13,8 @@ export interface Capabilities {
   resolveAsDuplicate: boolean;
   maxCommentLength: number;
   commentFormat: 'text' | 'html' | 'adf' | 'wiki' | 'markdown';
+  /** Takes `escalate` writes: another source's escalate rule may open its copies here. */
+  escalationTarget: boolean;
 }
 
 /** A native record as pulled, with the few facts the sync loop needs before any mapping runs. */

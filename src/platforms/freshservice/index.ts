@@ -29,6 +29,8 @@ export function freshserviceCapabilities(source: FreshserviceSource): Capabiliti
     resolveAsDuplicate: false,
     maxCommentLength: FRESHSERVICE_MAX_NOTE_LENGTH,
     commentFormat: 'html',
+    // Not yet: an escalated copy needs a create-and-find-by-marker path here (Jira and ServiceNow have one).
+    escalationTarget: false,
   };
 }
 

@@ -45,6 +45,7 @@ export function jiraCapabilities(source: JiraSource): Capabilities {
     resolveAsDuplicate: false,
     maxCommentLength: JIRA_MAX_COMMENT_LENGTH,
     commentFormat: source.flavour === 'cloud' ? 'adf' : 'wiki',
+    escalationTarget: true,
   };
 }
 

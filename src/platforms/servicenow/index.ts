@@ -40,6 +40,7 @@ export const SERVICENOW_CAPABILITIES = {
   // Journal fields hold far more, but long notes are unreadable in the activity stream.
   maxCommentLength: 4000,
   commentFormat: 'text',
+  escalationTarget: true,
 } as const satisfies Capabilities;
 
 /** Fields the connector itself needs on every pulled record, whatever the mappings ask for. */

@@ -35,6 +35,8 @@ export function zendeskCapabilities(source: ZendeskSource): Capabilities {
     resolveAsDuplicate: source.duplicates.link === 'merge',
     maxCommentLength: ZENDESK_MAX_COMMENT_LENGTH,
     commentFormat: 'text',
+    // Not yet: an escalated copy needs a create-and-find-by-marker path here (Jira and ServiceNow have one).
+    escalationTarget: false,
   };
 }
 
