@@ -4,6 +4,7 @@ import type { CompiledEscalateRule } from '../engine/escalate/index.js';
 import { rulesOfKind, type CompiledRuleSet } from '../engine/rule-set.js';
 import type { PlannedAction } from '../model/action.js';
 import type { EscalationLink, RecordComment } from '../model/escalation.js';
+import type { LifecycleVersion } from '../model/lifecycle-version.js';
 import type { Logger } from '../observability/logger.js';
 import type { Connector } from '../platforms/types.js';
 import type { StateStore } from '../state/types.js';
@@ -65,9 +66,17 @@ export class EscalationSync {
     }
     const ids = [...new Set(linked.map(({ entry }) => entry.ticket.source.nativeId))];
     const comments = connector.readComments ? await connector.readComments(ids, since, signal) : new Map<string, RecordComment[]>();
+    // The priority each original had when last pulled (the state keeps every version's; this page's are not committed yet).
+    const previousPriority = new Map<string, number>();
+    for (const { entry, link } of linked) {
+      if (!isOrigin(link, sourceId, entry.ticket.source.nativeId) || previousPriority.has(entry.ticket.key)) continue;
+      const last = latest(await store.ticketVersions({ key: entry.ticket.key }));
+      if (last) previousPriority.set(entry.ticket.key, last.priority);
+    }
     const changes: LinkedChange[] = linked.map(({ entry, link }) => {
       const otherKey = otherKeyOf.get(link) ?? '';
       return {
+        previousPriority: previousPriority.get(entry.ticket.key),
         ticket: entry.ticket,
         link,
         other: { ticketKey: otherKey, version: known.get(otherKey)?.version },
@@ -84,6 +93,13 @@ export class EscalationSync {
 
 function escalateRules(ruleSet: CompiledRuleSet): Map<string, CompiledEscalateRule> {
   return new Map(rulesOfKind(ruleSet, 'escalate').map((compiled) => [compiled.rule.id, compiled]));
+}
+
+/** The most recently updated of a ticket's kept versions. */
+function latest(versions: readonly LifecycleVersion[]): LifecycleVersion | undefined {
+  let newest: LifecycleVersion | undefined;
+  for (const v of versions) if (!newest || v.updatedAt > newest.updatedAt) newest = v;
+  return newest;
 }
 
 function isOrigin(link: EscalationLink, sourceId: string, nativeId: string): boolean {

@@ -20,11 +20,27 @@ export function withEscalations(own: ActionWriter, sourceId: string, routes: Esc
   const writeGroup = own.writeGroup?.bind(own);
   return {
     ...own,
-    // Writes to another source's ticket go one by one through that source's writer, never in this one's groups.
     ...(writeGroup
       ? {
-          writeGroup: (entries: readonly OutboxEntry[], signal?: AbortSignal, current?: CurrentRecord) =>
-            entries.some((e) => e.planned.via !== undefined && e.planned.via !== sourceId) ? Promise.resolve(undefined) : writeGroup(entries, signal, current),
+          // The writes of one plan to the linked ticket (a resolution's fields) go as one request there too,
+          // through that source's writer; a group mixing this source's and another's is sent one by one.
+          writeGroup: async (entries: readonly OutboxEntry[], signal?: AbortSignal, current?: CurrentRecord) => {
+            const vias = new Set(entries.map((e) => (e.planned.via === undefined || e.planned.via === sourceId ? sourceId : e.planned.via)));
+            if (vias.size > 1) return undefined;
+            const [via] = vias;
+            if (via === sourceId || via === undefined) return writeGroup(entries, signal, current);
+            const other = routes.writerFor(via);
+            if (!other?.writeGroup) return undefined;
+            const first = entries[0];
+            if (!first) return undefined;
+            const { entry, current: now } = await asOfNow(first, other, signal);
+            const version = entry.planned.target.version;
+            return other.writeGroup(
+              entries.map((e) => ({ ...e, planned: { ...e.planned, target: { ...e.planned.target, version } } })),
+              signal,
+              now,
+            );
+          },
         }
       : {}),
     async write(entry, signal, current) {
@@ -39,7 +55,8 @@ export function withEscalations(own: ActionWriter, sourceId: string, routes: Esc
       if (via !== undefined && via !== sourceId) {
         const other = routes.writerFor(via);
         if (!other) throw refused(sourceId, `The linked ticket's source "${via}" is not a configured, enabled, live source`, `Enable source ${via} (or leave dry-run), then deskbridge outbox retry`);
-        return other.write(entry, signal);
+        const { entry: now, current } = await asOfNow(entry, other, signal);
+        return other.write(now, signal, current);
       }
       if (action.type === 'announce-escalation') {
         const link = await routes.link(action.correlationKey);
@@ -50,6 +67,20 @@ export function withEscalations(own: ActionWriter, sourceId: string, routes: Esc
       return own.write(entry, signal, current);
     },
   };
+}
+
+/**
+ * A field written to the linked ticket mirrors a change a person made on this side, so the newest
+ * change wins: it is checked against the linked ticket as read just before the write, not as
+ * deskbridge last pulled it (a developer's unrelated edit to the copy since must not cancel it,
+ * and nothing would plan it again). Comments carry no version check and go as they are.
+ */
+async function asOfNow(entry: OutboxEntry, other: ActionWriter, signal: AbortSignal | undefined): Promise<{ entry: OutboxEntry; current?: CurrentRecord }> {
+  const { planned } = entry;
+  if (planned.action.type !== 'set-field' && planned.action.type !== 'assign') return { entry };
+  const current = (await other.readVersions?.([planned.target.nativeId], signal))?.get(planned.target.nativeId);
+  // The read serves the connector's own check too (no second read).
+  return current ? { entry: { ...entry, planned: { ...planned, target: { ...planned.target, version: current.version } } }, current } : { entry };
 }
 
 /** The announce entry as the comment it is sent as: its text, then the copy's number and link. */

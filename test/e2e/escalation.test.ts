@@ -10,6 +10,7 @@ import { MAPPINGS, REPO } from '../helpers/sandbox-env.js';
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
 process.env['E2E_JIRA_TOKEN'] = 'deskbridge';
 
+const ACT_FROM = '2020-01-01T00:00:00Z';
 const RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules-escalate');
 
 /** A deskbridge.yaml with the ServiceNow desk and the developers' Jira, and the escalate rule between them. */
@@ -29,6 +30,8 @@ function writeEscalationConfig(snow: ServiceNowSandbox, jira: JiraSandbox): stri
       '    platform: servicenow',
       `    baseUrl: ${snow.url}`,
       '    auth: { type: basic, username: deskbridge, password: "${E2E_SN_PASSWORD}" }',
+      // Everything the test creates is to be acted on, also what it created in the second before the first pass.
+      `    actFrom: "${ACT_FROM}"`,
       '    firstLivePass: { maxWrites: off }',
       '    overlapSeconds: 60',
       '    rateLimit: { requestsPerMinute: 60000, concurrency: 4 }',
@@ -40,6 +43,8 @@ function writeEscalationConfig(snow: ServiceNowSandbox, jira: JiraSandbox): stri
       '    jql: project in (HADOOP)',
       `    auth: { type: basic, username: ${cloud ? 'deskbridge@example.com' : 'deskbridge'}, password: "\${E2E_JIRA_TOKEN}" }`,
       '    groupField: customfield_10001',
+      // Everything the test creates is to be acted on, also what it created in the second before the first pass.
+      `    actFrom: "${ACT_FROM}"`,
       '    firstLivePass: { maxWrites: off }',
       '    overlapSeconds: 60',
       '    rateLimit: { requestsPerMinute: 60000, concurrency: 4 }',
@@ -106,6 +111,12 @@ describe.each(['cloud', 'datacenter'] as const)('escalation from ServiceNow to J
     expect(jiraComments.filter((c) => c.includes('Escalated to'))).toHaveLength(0);
     expect(snowNotes.filter((n) => n.includes('Root cause') && n.includes('happens with coupons'))).toHaveLength(0);
     expect(copies()).toHaveLength(2);
+
+    // The desk lowers the incident's priority (urgency 1 → 3: P2 → P4): the copy follows.
+    expect(jira.store.get(firstCopy?.id ?? '')?.priority).toBe(flavour === 'cloud' ? 'High' : 'Critical');
+    snow.store.update('incident', first?.['sys_id'] ?? '', { urgency: '3' }, 'alice');
+    expect((await daemon.runOnce()).ok).toBe(true);
+    expect(jira.store.get(firstCopy?.id ?? '')?.priority).toBe(flavour === 'cloud' ? 'Low' : 'Minor');
 
     // The developers resolve the copy: the incident gets a note and is resolved with the configured fields.
     const resolve = jira.store.transitions(firstCopy?.id ?? '').find((t) => t.name === 'Resolve Issue');

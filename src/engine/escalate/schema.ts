@@ -67,6 +67,8 @@ export const EscalateRule = z.strictObject({
           body: z.string().min(1).default(DEFAULT_MIRROR),
         })
         .prefault({}),
+      /** A person changing the original's priority changes the copy's (`none`: the copy keeps its own). */
+      priority: z.enum(['toCopy', 'none']).default('toCopy'),
       /** The copy was resolved or closed: a note on the original, and (`set`) resolve it. */
       copyResolved: whenDone(DEFAULT_COPY_RESOLVED),
       /** The original was resolved, closed or cancelled: a note on the copy, and (`set`) close it. */

@@ -16,6 +16,8 @@ export interface LinkedChange {
   other: { ticketKey: string; version: string | undefined };
   /** The ticket's status when deskbridge last saw it (undefined: first sight). */
   previousStatus: TicketStatus | undefined;
+  /** Its priority when deskbridge last saw it (undefined: first sight, or not kept). */
+  previousPriority?: number | undefined;
   /** This version is deskbridge's own write: its status change is not sent back (no loops). */
   ownWrite: boolean;
   /** The ticket's comments since it was last seen (see `Connector.readComments`), oldest first. */
@@ -76,6 +78,21 @@ export async function planEscalationSync(changes: readonly LinkedChange[], rules
       );
       if (body === undefined) continue;
       plan.actions.push(make('comment', comment.id, { type: 'comment', visibility, body }, `Escalation ${link.ruleId}: ${comment.author}'s comment on ${thisEnd.number} copied to ${otherEnd.number}`));
+    }
+    const reprioritised = side === 'original' && change.previousPriority !== undefined && change.previousPriority !== ticket.priority;
+    if (reprioritised && compiled.rule.sync.priority === 'toCopy' && !change.ownWrite) {
+      if (change.other.version === undefined) {
+        plan.notes.push({ ticketKey: ticket.key, ruleId: link.ruleId, reason: `${otherEnd.number} was never pulled by deskbridge: its priority is not set` });
+      } else {
+        plan.actions.push(
+          make(
+            'priority',
+            ticket.version,
+            { type: 'set-field', field: 'priority', value: ticket.priority },
+            `Escalation ${link.ruleId}: ${thisEnd.number} is now priority ${ticket.priority}, so is ${otherEnd.number}`,
+          ),
+        );
+      }
     }
     const becameDone = DONE.has(ticket.status) && (change.previousStatus === undefined || !DONE.has(change.previousStatus));
     if (becameDone && change.ownWrite) {
