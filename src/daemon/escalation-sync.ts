@@ -26,14 +26,25 @@ export interface EscalationSyncDeps {
  * state, the other ends' versions, the comments since the previous version — one request per page
  * on ServiceNow, one per ticket on Jira) and returns its writes, committed with the page.
  */
+/** The escalation links of one source, as a page is planned. */
+export interface PageLinks {
+  /** Links by the native id of this source's end. */
+  bySide: ReadonlyMap<string, readonly EscalationLink[]>;
+  /** Native ids on this source that are copies: never escalated again. */
+  copies: ReadonlySet<string>;
+}
+
 export class EscalationSync {
   constructor(private readonly deps: EscalationSyncDeps) {}
 
-  async plan(tickets: readonly BatchTicket[], ruleSet: CompiledRuleSet, signal: AbortSignal | undefined): Promise<PlannedAction[]> {
-    const rules = escalateRules(ruleSet);
-    const { store, connector, sourceId, logger } = this.deps;
-    // Every link of the source in one read per page (links are far fewer than tickets), rather than a query per ticket.
+  /**
+   * Every link of the source, by the native id of this source's end, read once per page (links are
+   * far fewer than tickets, so one read rather than a query per ticket).
+   */
+  async links(): Promise<PageLinks> {
+    const { store, sourceId } = this.deps;
     const bySide = new Map<string, EscalationLink[]>();
+    const copies = new Set<string>();
     for (const link of await store.escalations.list({ sourceId })) {
       for (const end of [link.origin, link.copy]) {
         if (end.sourceId !== sourceId) continue;
@@ -41,7 +52,15 @@ export class EscalationSync {
         list.push(link);
         bySide.set(end.nativeId, list);
       }
+      if (link.copy.sourceId === sourceId) copies.add(link.copy.nativeId);
     }
+    return { bySide, copies };
+  }
+
+  async plan(tickets: readonly BatchTicket[], links: PageLinks, ruleSet: CompiledRuleSet, signal: AbortSignal | undefined): Promise<PlannedAction[]> {
+    const rules = escalateRules(ruleSet);
+    const { store, connector, sourceId, logger } = this.deps;
+    const { bySide } = links;
     if (bySide.size === 0) return [];
     const linked: { entry: BatchTicket; link: EscalationLink }[] = [];
     for (const entry of tickets) for (const link of bySide.get(entry.ticket.source.nativeId) ?? []) linked.push({ entry, link });
@@ -56,14 +75,20 @@ export class EscalationSync {
       keys.add(otherKey).add(entry.ticket.key);
     }
     const known = await store.getTickets([...keys]);
-    // From the oldest of: each ticket's previous version less the overlap, its link's creation.
+    // Comments since each ticket's previous version, less the overlap window, by the platform's own
+    // clock (the version's update time); a ticket never pulled before (a new copy) from its start.
+    // Comments read again in the overlap plan nothing new: a mirrored comment's id is the comment's.
     let since: string | undefined;
-    for (const { entry, link } of linked) {
+    let fromStart = false;
+    for (const { entry } of linked) {
       const previous = known.get(entry.ticket.key)?.updatedAt;
-      const from = previous ? new Date(Date.parse(previous) - this.deps.overlapSeconds * 1000).toISOString() : link.createdAt;
-      const floor = from < link.createdAt ? link.createdAt : from;
-      if (since === undefined || floor < since) since = floor;
+      if (!previous) fromStart = true;
+      else {
+        const from = new Date(Date.parse(previous) - this.deps.overlapSeconds * 1000).toISOString();
+        if (since === undefined || from < since) since = from;
+      }
     }
+    if (fromStart) since = undefined;
     const ids = [...new Set(linked.map(({ entry }) => entry.ticket.source.nativeId))];
     const comments = connector.readComments ? await connector.readComments(ids, since, signal) : new Map<string, RecordComment[]>();
     // The priority each original had when last pulled (the state keeps every version's; this page's are not committed yet).

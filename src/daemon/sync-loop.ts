@@ -561,9 +561,11 @@ export class SourceSync {
       ruleFailed: (failure: RuleFailure) => logger.warn('Rule evaluation failed', { source: source.id, ticketKey: failure.ticketKey, ruleId: failure.ruleId, reason: failure.reason }),
       planned: (event: PlannedEvent) => this.announce([event]),
     };
-    const plan = await planBatch({ tickets, ruleSet, context: this.batchContext(now, scope), pass: scope.memory, observer }, snapshot);
+    const links = this.escalations ? await this.escalations.links() : undefined;
+    const context = { ...this.batchContext(now, scope), ...(links && links.copies.size > 0 ? { escalationCopies: links.copies } : {}) };
+    const plan = await planBatch({ tickets, ruleSet, context, pass: scope.memory, observer }, snapshot);
     // Escalated tickets and their copies: comments and status kept in step, committed with the page.
-    const synced = this.escalations ? await this.escalations.plan(tickets, ruleSet, this.passSignal) : [];
+    const synced = this.escalations && links ? await this.escalations.plan(tickets, links, ruleSet, this.passSignal) : [];
     for (const action of synced) this.announce([{ ticket: undefined, action }]);
 
     await store.commitBatch({

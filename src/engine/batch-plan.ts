@@ -26,6 +26,8 @@ export interface BatchContext {
   calendars?: ((name: string) => SlaCalendar | undefined) | undefined;
   /** The source's `skip:` condition (JSONata): a ticket it holds for is left alone, before any rule. */
   skip?: string | undefined;
+  /** Native ids of this batch's tickets that are copies an escalate rule opened: never escalated again (no copy of a copy, no ping-pong). */
+  escalationCopies?: ReadonlySet<string> | undefined;
 }
 
 /** One mapped ticket of a batch, with what its record's envelope says about the last edit. */

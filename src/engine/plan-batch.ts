@@ -91,6 +91,7 @@ export async function planBatch(
       actFrom: context.actFrom,
       rejudge,
       memory: memoryOf(before),
+      ...(context.escalationCopies?.has(ticket.source.nativeId) ? { escalationCopy: true } : {}),
       ...team,
     };
     let slaDueAt: string | undefined;

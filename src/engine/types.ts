@@ -130,6 +130,8 @@ export interface HistoryState {
 
 export interface EvaluationContext {
   sourceId: string;
+  /** The ticket is a copy an escalate rule opened (deskbridge's state links it to its original). */
+  escalationCopy?: boolean | undefined;
   /**
    * The ticket's status when the daemon last saw it (undefined: first time). QA rules run when a
    * ticket enters resolved/closed, which needs to know where it came from.

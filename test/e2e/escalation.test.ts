@@ -12,9 +12,10 @@ process.env['E2E_JIRA_TOKEN'] = 'deskbridge';
 
 const ACT_FROM = '2020-01-01T00:00:00Z';
 const RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules-escalate');
+const BOTH_WAYS = join(REPO, 'test', 'fixtures', 'e2e', 'rules-escalate-both');
 
 /** A deskbridge.yaml with the ServiceNow desk and the developers' Jira, and the escalate rule between them. */
-function writeEscalationConfig(snow: ServiceNowSandbox, jira: JiraSandbox): string {
+function writeEscalationConfig(snow: ServiceNowSandbox, jira: JiraSandbox, rules = RULES): string {
   const dir = mkdtempSync(join(tmpdir(), 'deskbridge-escalation-'));
   const path = join(dir, 'deskbridge.yaml');
   const cloud = jira.flavour === 'cloud';
@@ -22,7 +23,7 @@ function writeEscalationConfig(snow: ServiceNowSandbox, jira: JiraSandbox): stri
     path,
     [
       'state: { path: ./state.db }',
-      `rules: ${JSON.stringify(RULES)}`,
+      `rules: ${JSON.stringify(rules)}`,
       `mappings: ${JSON.stringify(MAPPINGS)}`,
       'log: { level: info, format: json }',
       'sources:',
@@ -135,5 +136,43 @@ describe.each(['cloud', 'datacenter'] as const)('escalation from ServiceNow to J
         .map((c) => jiraText(c.body))
         .filter((c) => c.includes('The original ticket')),
     ).toHaveLength(0);
+  }, 120_000);
+
+  it('escalates from Jira to ServiceNow too, and a copy is never escalated back, even by a rule that matches every ticket', async () => {
+    const snow = await e2e.serviceNow({});
+    const jira = await e2e.jira(flavour, {});
+    const developer = jira.store.users().find((u) => !u.displayName.toLowerCase().includes('deskbridge'));
+    const issue = jira.store.createIssue({ project: 'HADOOP', issueType: 'Bug', summary: 'VPN client drops every 10 minutes', description: 'Seen by the whole team' }, developer!.accountId);
+    const { daemon, lines } = e2e.daemon(writeEscalationConfig(snow, jira, BOTH_WAYS));
+
+    for (let pass = 0; pass < 4; pass++) {
+      expect((await daemon.runOnce()).ok, lines.filter((l) => l.includes('"error"')).join('\n')).toBe(true);
+      // People work on both copies between passes: the desk's copy changes by a person's hand.
+      const desk = snow.store.list('incident');
+      for (const record of desk) snow.store.update('incident', record['sys_id'] ?? '', { work_notes: `looking into it (${pass})` }, 'alice');
+      jira.store.addComment(issue.id, { body: `still broken (${pass})` }, developer!.accountId);
+    }
+
+    // One ServiceNow copy of the Jira issue, found by its correlation id, with the issue's key in its title.
+    const incidents = snow.store.list('incident');
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]?.['short_description']).toContain(issue.key);
+    expect(incidents[0]?.['correlation_id']).toMatch(/^deskbridge:esc:vpn-to-desk:/);
+    // ...and no Jira copy of that copy, though all-to-dev matches every incident.
+    expect(jira.store.list().filter((i) => i.labels.some((l) => l.startsWith('deskbridge-esc-')))).toEqual([]);
+    // The issue got the note naming its copy; the comments crossed once each.
+    const comments = jira.store.comments(issue.id).map((c) => jiraText(c.body));
+    expect(comments.filter((c) => c.includes(`Copy: ${incidents[0]?.['number'] ?? '?'}`))).toHaveLength(1);
+    for (let pass = 0; pass < 3; pass++)
+      expect(
+        comments.filter((c) => c.includes(`looking into it (${pass})`)),
+        `pass ${pass}`,
+      ).toHaveLength(1);
+    const notes = snow.store.journal(incidents[0]?.['sys_id'] ?? '', 'work_notes').map((j) => j.value);
+    for (let pass = 0; pass < 3; pass++)
+      expect(
+        notes.filter((n) => n.includes(`still broken (${pass})`)),
+        `pass ${pass}`,
+      ).toHaveLength(1);
   }, 120_000);
 });

@@ -67,7 +67,7 @@ export const escalateKind = defineRuleKind<typeof EscalateRule, CompiledEscalate
       },
     };
   },
-  notApplicable: (ticket) => (isEscalatedCopy(ticket) ? 'the ticket is a copy deskbridge opened for an escalation' : undefined),
+  notApplicable: (ticket, context) => (context.escalationCopy === true || isEscalatedCopy(ticket) ? 'the ticket is a copy deskbridge opened for an escalation' : undefined),
   repeat: () => ({ once: true, newlyTrueOnly: false }),
   heldBack: (compiled, run, why) => run.trace('not-applicable', why === 'once' ? 'escalated before: a ticket gets one copy per rule' : HELD_BACK[why]),
   evaluate: evaluateEscalateRule,
@@ -82,7 +82,7 @@ export const escalateKind = defineRuleKind<typeof EscalateRule, CompiledEscalate
   ],
 });
 
-/** Copies carry deskbridge's correlation label (Jira) — escalating one would open a copy of the copy. */
+/** Copies carry deskbridge's correlation label (Jira), also before the state links them — escalating one would open a copy of the copy. */
 function isEscalatedCopy(ticket: Ticket): boolean {
   return ticket.labels.some((label) => label.startsWith(COPY_LABEL_PREFIX));
 }

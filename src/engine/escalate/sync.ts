@@ -67,7 +67,7 @@ export async function planEscalationSync(changes: readonly LinkedChange[], rules
     const policy = side === 'original' ? share.fromOriginal : share.fromCopy;
     const visibility = side === 'original' ? share.toCopy : share.toOriginal;
     for (const comment of change.comments) {
-      if (!shared(comment, policy, share.tag, link.createdAt)) continue;
+      if (!shared(comment, policy, share.tag)) continue;
       const body = await render(
         compiled.sync.mirror,
         ticket,
@@ -118,9 +118,14 @@ export async function planEscalationSync(changes: readonly LinkedChange[], rules
   return plan;
 }
 
-/** Whether a comment is one the rule shares: never deskbridge's own (by author or by marker), never one from before the escalation. */
-export function shared(comment: RecordComment, policy: CommentShare, tag: string, since: string): boolean {
-  if (comment.own || MARKER.test(comment.body) || comment.createdAt < since) return false;
+/**
+ * Whether a comment is one the rule shares: never deskbridge's own (by author or by marker).
+ * Which comments are read at all is decided by the platform's clock (see EscalationSync), not
+ * compared with deskbridge's: the two clocks differ, and a comment stamped a second before the
+ * link was recorded may well have been written after it.
+ */
+export function shared(comment: RecordComment, policy: CommentShare, tag: string): boolean {
+  if (comment.own || MARKER.test(comment.body)) return false;
   switch (policy) {
     case 'none':
       return false;
