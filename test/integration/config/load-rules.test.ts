@@ -76,7 +76,7 @@ describe('loadRules', () => {
   it('lists the valid kinds for an unknown kind', () => {
     const [diagnostic] = loadRules([rulesFixture('broken-unknown-kind.yaml')]).diagnostics;
 
-    expect(diagnostic?.message).toBe('Unknown rule kind "dedupe" in rules[0]. Must be one of: routing, dedup, pattern, qa, sla');
+    expect(diagnostic?.message).toBe('Unknown rule kind "dedupe" in rules[0]. Must be one of: routing, dedup, pattern, qa, escalate, sla');
   });
 
   it('reports all three problems of a file with three different errors', () => {

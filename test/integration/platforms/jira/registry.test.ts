@@ -15,6 +15,7 @@ describe('Jira in the connector registry', () => {
       resolveAsDuplicate: false,
       maxCommentLength: 32_767,
       commentFormat: 'adf',
+      escalationTarget: true,
     });
   });
 

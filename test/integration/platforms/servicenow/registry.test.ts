@@ -16,6 +16,7 @@ describe('connector registry', () => {
       resolveAsDuplicate: false,
       maxCommentLength: 4000,
       commentFormat: 'text',
+      escalationTarget: true,
     });
   });
 
