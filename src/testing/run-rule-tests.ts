@@ -6,17 +6,22 @@ import type { LoadedRulesFile, LoadedRuleTest } from '../config/load-rules.js';
 import type { YamlSource } from '../diagnostics/yaml-source.js';
 import { issuesToDiagnostics } from '../diagnostics/zod-issues.js';
 import { MemoryState } from '../engine/memory-state.js';
-import { newPassMemory } from '../engine/plan-batch.js';
+import type { BatchContext, PassMemory } from '../engine/batch-plan.js';
+import { indexPulled, newPassMemory, planBatch } from '../engine/plan-batch.js';
 import { planOneTicket } from '../engine/plan-one.js';
+import { takeSnapshot } from '../engine/snapshot.js';
 import { findTeamFile, loadTeam, teamCalendars, type Team } from '../team/index.js';
 import { compileRuleSet } from '../engine/rule-set.js';
 import type { CompiledRuleSet } from '../engine/rule-set.js';
-import type { RuleTrace } from '../engine/types.js';
+import type { Decision, RuleTrace } from '../engine/types.js';
 import type { TicketState } from '../model/ticket-state.js';
 import { Ticket } from '../model/ticket.js';
+import { planLinked } from './linked.js';
 import { compareActions } from './match-actions.js';
 import type { MatchMode } from './match-actions.js';
 import type { FileTestReport, TestCaseReport, TestReport, TestTraceEntry } from './report.js';
+import type { Rule } from '../engine/kinds.js';
+import type { RuleTest } from '../model/rule-test.js';
 import { buildTestTicket, DEFAULT_TEST_SOURCE, TEST_TIME } from '../model/test-ticket.js';
 
 /**
@@ -56,27 +61,16 @@ async function runFile(file: LoadedRulesFile, diagnostics: Diagnostic[]): Promis
     return report;
   }
   const team = teamLoad?.team;
-  const ruleIds = new Set(file.rules.map((r) => r.id));
   for (const loadedTest of file.tests.cases) {
     const enable = loadedTest.test.enable;
-    const remembered = [...(loadedTest.test.state?.triggered ?? []), ...(loadedTest.test.state?.applied ?? [])];
-    const unknown = [...new Set([...(enable ?? []), ...remembered])].filter((id) => !ruleIds.has(id));
-    if (unknown.length > 0) {
+    const problem = referenceProblem(loadedTest.test, file.rules);
+    if (problem !== undefined) {
       report.tests.push({
         name: loadedTest.test.name,
         file: report.file,
         line: loadedTest.line,
         status: 'error',
-        errors: [
-          {
-            file: file.file,
-            line: loadedTest.line,
-            column: 1,
-            severity: 'error',
-            code: 'unknown-reference',
-            message: `${remembered.some((id) => unknown.includes(id)) ? 'the test' : 'enable'} names ${unknown.join(', ')}, which this file has no rule of`,
-          },
-        ],
+        errors: [{ file: file.file, line: loadedTest.line, column: 1, severity: 'error', code: 'unknown-reference', message: problem }],
         mode: 'exact',
         expected: [],
         actual: [],
@@ -130,10 +124,24 @@ async function runTest(file: string, loaded: LoadedRuleTest, ruleSet: CompiledRu
   if (test.state?.triggered !== undefined || test.state?.applied !== undefined) {
     state.commit(sourceId, { tickets: [{ ...rowOf(built.ticket, sourceId), triggered: test.state.triggered ?? [], applied: test.state.applied ?? [] }] });
   }
-  const { judged } = await planOneTicket(state, { ticket: built.ticket, ruleSet, context, pass, index: true });
-  const decisions = judged?.decisions ?? [];
-  report.actual = decisions.map((d) => ({ rule: d.ruleId, action: d.action, explanation: d.explanation }));
-  report.trace = fullTrace(ruleSet, judged?.trace ?? []);
+  const decisions: Decision[] = [];
+  const { linked } = test;
+  if (linked?.ownWrite === true) {
+    // deskbridge's own write: the daemon does not judge it (only SLA steps run, on the clock).
+    decisions.push(...(await planOwnWrite(state, built.ticket, ruleSet, context, pass)));
+    report.trace = ruleSet.rules.map(({ rule }) => ({ rule: rule.id, outcome: 'not-applicable', reason: "this version is deskbridge's own write (linked.ownWrite): rules do not judge it" }));
+  } else {
+    const { judged } = await planOneTicket(state, { ticket: built.ticket, ruleSet, context, pass, index: true });
+    decisions.push(...(judged?.decisions ?? []));
+    report.trace = fullTrace(ruleSet, judged?.trace ?? []);
+  }
+  // One end of an escalation: its comments and status kept in step, planned after the rules as the daemon does.
+  if (linked !== undefined) {
+    const synced = await planLinked(linked, built.ticket, ruleSet, sourceId);
+    decisions.push(...synced.decisions);
+    report.trace.push(...synced.trace);
+  }
+  report.actual = decisions.map((d) => ({ rule: d.ruleId, action: d.action, explanation: d.explanation, ...(d.target ? { on: d.target.number } : {}) }));
 
   const comparison = compareActions(expected, decisions, mode);
   if (!comparison.pass) {
@@ -141,6 +149,26 @@ async function runTest(file: string, loaded: LoadedRuleTest, ruleSet: CompiledRu
     report.diff = comparison.diff;
   }
   return report;
+}
+
+/** Why a test cannot run: it names rules its file does not have (or, for `linked`, a rule that is not an escalate rule). */
+function referenceProblem(test: RuleTest, rules: readonly Rule[]): string | undefined {
+  const ruleIds = new Set(rules.map((r) => r.id));
+  const remembered = [...(test.state?.triggered ?? []), ...(test.state?.applied ?? [])];
+  const named = [...remembered, ...(test.linked ? [test.linked.rule] : [])];
+  const unknown = [...new Set([...(test.enable ?? []), ...named])].filter((id) => !ruleIds.has(id));
+  if (unknown.length > 0) return `${named.some((id) => unknown.includes(id)) ? 'the test' : 'enable'} names ${unknown.join(', ')}, which this file has no rule of`;
+  const linkedRule = test.linked ? rules.find((r) => r.id === test.linked?.rule) : undefined;
+  if (linkedRule !== undefined && linkedRule.kind !== 'escalate') return `linked.rule names ${linkedRule.id}, a ${linkedRule.kind} rule; an escalation is made by an escalate rule`;
+  return undefined;
+}
+
+/** A version deskbridge wrote itself, planned as the daemon plans it: not judged by the rules, only SLA steps on the clock. */
+async function planOwnWrite(state: MemoryState, ticket: Ticket, ruleSet: CompiledRuleSet, context: BatchContext, pass: PassMemory): Promise<Decision[]> {
+  await indexPulled([ticket], ruleSet, state, pass);
+  const snapshot = await takeSnapshot(state, context.sourceId, [ticket.key], { otherLoads: context.team !== undefined });
+  const plan = await planBatch({ tickets: [{ ticket, ownWrite: true }], ruleSet, context, pass }, snapshot);
+  return plan.actions.map((a) => ({ ruleId: a.ruleId, action: a.action, explanation: a.explanation, ...(a.target.ticketKey !== ticket.key ? { target: a.target } : {}) }));
 }
 
 /** The ticket's state row as the daemon would have kept it after judging it as it is now. */
