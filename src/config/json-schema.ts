@@ -183,7 +183,7 @@ const DESCRIPTIONS = new Map<z.core.$ZodType, string>([
   [RuleTest.shape.state.unwrap().shape.applied, 'Rules that already wrote to the ticket (a `once` rule does not again).'],
   [
     RuleTest.shape.linked,
-    'The ticket is one end of an escalation an `escalate` rule of this file made earlier: its new comments and its status are planned into writes to the other end, as the daemon does, next to what the rules decide. Expect those writes with `on: <other.number>`, e.g. `{ type: comment, on: DEV-42, bodyContains: Root cause }`.',
+    'The ticket is one end of an escalation an `escalate` rule of this file made earlier: its new comments and its status are planned into writes to the other end, as the daemon does, next to what the rules decide. Expect those writes with `on: <other.number>`, e.g. `{ type: comment, on: DEV-42, bodyContains: Root cause }`. The ticket counts as seen before, and as the original its escalate rule already applied to it (it is not escalated again).',
   ],
   [LinkedEscalation.shape.as, "Which end the test's ticket is: `original` (the ticket that was escalated) or `copy` (the copy deskbridge opened)."],
   [LinkedEscalation.shape.rule, 'Id of the `escalate` rule in this file that made the escalation; its `sync` settings apply.'],
@@ -193,7 +193,10 @@ const DESCRIPTIONS = new Map<z.core.$ZodType, string>([
   [LinkedEscalation.shape.other.shape.nativeId, 'Its id on the platform (Jira issue id, ServiceNow sys_id); default the number.'],
   [LinkedEscalation.shape.other.shape.pulled, 'Whether deskbridge has pulled it before (default true); when not, its fields are not set (`set:`), only notes are written.'],
   [LinkedEscalation.shape.escalatedAt, "When the copy was opened (ISO); comments older than this are never mirrored. Default the ticket's `createdAt`."],
-  [LinkedEscalation.shape.previousStatus, "The ticket's status when deskbridge saw it before: only a change into resolved, closed or cancelled tells the other end. Unset = first seen now."],
+  [
+    LinkedEscalation.shape.previousStatus,
+    "The ticket's status when deskbridge saw it before: a change into resolved, closed or cancelled is what tells the other end (`sync.copyResolved`, `sync.originalClosed`). Unset = its status now (no change).",
+  ],
   [LinkedEscalation.shape.ownWrite, "This version of the ticket is deskbridge's own write (e.g. it resolved the ticket itself): its status is not sent back, and rules do not judge it."],
   [LinkedEscalation.shape.comments, 'Comments on the ticket since deskbridge last saw it, oldest first: `author`, `body`, and optionally `at`, `visibility`, `own`.'],
   [LinkedComment.shape.author, 'Who wrote it, as a person reads it.'],

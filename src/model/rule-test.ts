@@ -63,7 +63,9 @@ export type LinkedComment = z.infer<typeof LinkedComment>;
  * The test's ticket is one end of an escalation an `escalate` rule made earlier, so the rule's
  * `sync` is tested offline: the ticket's new comments and its status are planned into writes to
  * the other end, exactly as the daemon does when it pulls the ticket, next to what the rules decide.
- * Expect the writes to the other end with `on: <other.number>`:
+ * Expect the writes to the other end with `on: <other.number>`. The ticket counts as seen before (in
+ * `previousStatus`), and as the original its escalate rule already wrote to it (as `state.applied`),
+ * so the rule does not escalate it a second time:
  *
  * ```yaml
  * linked:
@@ -95,7 +97,10 @@ export const LinkedEscalation = z.strictObject({
   }),
   /** When the copy was opened (ISO); comments older than this are never mirrored. Default the ticket's `createdAt`. */
   escalatedAt: z.iso.datetime({ offset: true }).optional(),
-  /** The ticket's status when deskbridge saw it before (a status change into resolved, closed or cancelled is what tells the other end); unset = first seen now. */
+  /**
+   * The ticket's status when deskbridge saw it before: a change into resolved, closed or cancelled
+   * is what tells the other end (`sync.copyResolved`, `sync.originalClosed`). Unset = its status now (no change).
+   */
   previousStatus: TicketStatus.optional(),
   /** This version of the ticket is deskbridge's own write (e.g. it resolved the ticket itself): its status is not sent back, and rules do not judge it. */
   ownWrite: z.boolean().default(false),

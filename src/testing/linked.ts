@@ -44,7 +44,8 @@ export function linkedChange(linked: LinkedEscalation, ticket: Ticket): LinkedCh
     link,
     // A version the daemon would have stored when it last pulled the other end; none when it never did.
     other: { ticketKey: otherTicketKey(linked), version: linked.other.pulled ? '1' : undefined },
-    previousStatus: linked.previousStatus,
+    // Unset: the status did not change since deskbridge saw the ticket.
+    previousStatus: linked.previousStatus ?? ticket.status,
     ownWrite: linked.ownWrite,
     comments,
   };

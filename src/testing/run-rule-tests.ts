@@ -15,7 +15,7 @@ import { compileRuleSet } from '../engine/rule-set.js';
 import type { CompiledRuleSet } from '../engine/rule-set.js';
 import type { Decision, RuleTrace } from '../engine/types.js';
 import type { TicketState } from '../model/ticket-state.js';
-import { Ticket } from '../model/ticket.js';
+import { Ticket, type TicketStatus } from '../model/ticket.js';
 import { planLinked } from './linked.js';
 import { compareActions } from './match-actions.js';
 import type { MatchMode } from './match-actions.js';
@@ -121,11 +121,15 @@ async function runTest(file: string, loaded: LoadedRuleTest, ruleSet: CompiledRu
   // tickets moved; open tickets as given, on top of the history tickets still open.
   state.seed({ sourceId, positions: new Map(Object.entries(test.state?.roundRobin ?? {})), openLoads: new Map(Object.entries(test.state?.openTickets ?? {})) });
   // What rules remember of the ticket: it was judged before, as it is now, with these triggers seen.
-  if (test.state?.triggered !== undefined || test.state?.applied !== undefined) {
-    state.commit(sourceId, { tickets: [{ ...rowOf(built.ticket, sourceId), triggered: test.state.triggered ?? [], applied: test.state.applied ?? [] }] });
+  // One end of an escalation was seen before, in its previous status; the original was written to
+  // by its escalate rule (the copy), so that `once` rule does not escalate it again.
+  const { linked } = test;
+  const applied = [...(test.state?.applied ?? [])];
+  if (linked?.as === 'original' && !applied.includes(linked.rule)) applied.push(linked.rule);
+  if (test.state?.triggered !== undefined || applied.length > 0 || linked !== undefined) {
+    state.commit(sourceId, { tickets: [{ ...rowOf(built.ticket, sourceId, linked?.previousStatus), triggered: test.state?.triggered ?? [], applied }] });
   }
   const decisions: Decision[] = [];
-  const { linked } = test;
   if (linked?.ownWrite === true) {
     // deskbridge's own write: the daemon does not judge it (only SLA steps run, on the clock).
     decisions.push(...(await planOwnWrite(state, built.ticket, ruleSet, context, pass)));
@@ -171,15 +175,15 @@ async function planOwnWrite(state: MemoryState, ticket: Ticket, ruleSet: Compile
   return plan.actions.map((a) => ({ ruleId: a.ruleId, action: a.action, explanation: a.explanation, ...(a.target.ticketKey !== ticket.key ? { target: a.target } : {}) }));
 }
 
-/** The ticket's state row as the daemon would have kept it after judging it as it is now. */
-function rowOf(ticket: Ticket, sourceId: string): TicketState {
+/** The ticket's state row as the daemon would have kept it after judging it as it is now (or in its previous status, for `linked`). */
+function rowOf(ticket: Ticket, sourceId: string, previousStatus: TicketStatus | undefined): TicketState {
   return {
     key: ticket.key,
     sourceId,
     nativeId: ticket.source.nativeId,
     number: ticket.source.number,
     version: `${ticket.version}-before`,
-    status: ticket.status,
+    status: previousStatus ?? ticket.status,
     group: ticket.group,
     assignee: ticket.assignee,
     updatedAt: ticket.updatedAt,
