@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { displayPath, hasErrors } from '../diagnostics/diagnostics.js';
-import type { Diagnostic } from '../diagnostics/diagnostics.js';
+import type { Diagnostic, DiagnosticCode } from '../diagnostics/diagnostics.js';
 import { loadRules } from '../config/load-rules.js';
 import type { LoadedRulesFile, LoadedRuleTest } from '../config/load-rules.js';
 import type { YamlSource } from '../diagnostics/yaml-source.js';
@@ -70,7 +70,7 @@ async function runFile(file: LoadedRulesFile, diagnostics: Diagnostic[]): Promis
         file: report.file,
         line: loadedTest.line,
         status: 'error',
-        errors: [{ file: file.file, line: loadedTest.line, column: 1, severity: 'error', code: 'unknown-reference', message: problem }],
+        errors: [{ file: file.file, line: loadedTest.line, column: 1, severity: 'error', ...problem }],
         mode: 'exact',
         expected: [],
         actual: [],
@@ -155,15 +155,27 @@ async function runTest(file: string, loaded: LoadedRuleTest, ruleSet: CompiledRu
   return report;
 }
 
-/** Why a test cannot run: it names rules its file does not have (or, for `linked`, a rule that is not an escalate rule). */
-function referenceProblem(test: RuleTest, rules: readonly Rule[]): string | undefined {
+/**
+ * Why a test cannot run: it names rules its file does not have, or its `linked` escalation could
+ * not have been made (the rule is not an escalate rule, or the copy is not on the rule's `to`).
+ */
+function referenceProblem(test: RuleTest, rules: readonly Rule[]): { code: DiagnosticCode; message: string } | undefined {
   const ruleIds = new Set(rules.map((r) => r.id));
   const remembered = [...(test.state?.triggered ?? []), ...(test.state?.applied ?? [])];
   const named = [...remembered, ...(test.linked ? [test.linked.rule] : [])];
   const unknown = [...new Set([...(test.enable ?? []), ...named])].filter((id) => !ruleIds.has(id));
-  if (unknown.length > 0) return `${named.some((id) => unknown.includes(id)) ? 'the test' : 'enable'} names ${unknown.join(', ')}, which this file has no rule of`;
-  const linkedRule = test.linked ? rules.find((r) => r.id === test.linked?.rule) : undefined;
-  if (linkedRule !== undefined && linkedRule.kind !== 'escalate') return `linked.rule names ${linkedRule.id}, a ${linkedRule.kind} rule; an escalation is made by an escalate rule`;
+  if (unknown.length > 0) {
+    return { code: 'unknown-reference', message: `${named.some((id) => unknown.includes(id)) ? 'the test' : 'enable'} names ${unknown.join(', ')}, which this file has no rule of` };
+  }
+  const { linked } = test;
+  const rule = linked ? rules.find((r) => r.id === linked.rule) : undefined;
+  if (linked === undefined || rule === undefined) return undefined;
+  if (rule.kind !== 'escalate') return { code: 'unknown-reference', message: `linked.rule names ${rule.id}, a ${rule.kind} rule; an escalation is made by an escalate rule` };
+  const copySource = linked.as === 'original' ? linked.other.source : (test.source ?? DEFAULT_TEST_SOURCE);
+  if (copySource !== rule.to) {
+    const where = linked.as === 'original' ? `linked.other.source is ${copySource}` : `the test's source is ${copySource}`;
+    return { code: 'bad-value', message: `${where}, but rule ${rule.id} opens its copies on ${rule.to}: the copy is on ${rule.to}` };
+  }
   return undefined;
 }
 

@@ -294,7 +294,7 @@ ${COPY}
     });
   });
 
-  it('names a linked rule that is missing or not an escalate rule as an error of the test', async () => {
+  it('names a linked rule that is missing or not an escalate rule, or a copy not on the rule’s target, as an error of the test', async () => {
     const tests = await run(
       'linked-errors',
       `  - name: no such rule
@@ -305,12 +305,22 @@ ${ORIGINAL}
 ${ORIGINAL}
     linked: { as: original, rule: desk, other: { source: jira-dev, number: DEV-42 } }
     expect: { noActions: true }
+  - name: the copy on another source than the rule's
+${ORIGINAL}
+    linked: { as: original, rule: checkout-to-dev, other: { source: jira-ops, number: OPS-1 } }
+    expect: { noActions: true }
+  - name: the test's ticket as the copy, on the original's source
+${ORIGINAL}
+    linked: { as: copy, rule: checkout-to-dev, other: { source: snow, number: INC0000001 } }
+    expect: { noActions: true }
 `,
     );
 
-    expect(tests.map((t) => [t.status, t.errors.map((e) => e.message)])).toEqual([
-      ['error', ['the test names to-nowhere, which this file has no rule of']],
-      ['error', ['linked.rule names desk, a routing rule; an escalation is made by an escalate rule']],
+    expect(tests.map((t) => [t.status, t.errors.map((e) => `${e.code}: ${e.message}`)])).toEqual([
+      ['error', ['unknown-reference: the test names to-nowhere, which this file has no rule of']],
+      ['error', ['unknown-reference: linked.rule names desk, a routing rule; an escalation is made by an escalate rule']],
+      ['error', ['bad-value: linked.other.source is jira-ops, but rule checkout-to-dev opens its copies on jira-dev: the copy is on jira-dev']],
+      ['error', ["bad-value: the test's source is snow, but rule checkout-to-dev opens its copies on jira-dev: the copy is on jira-dev"]],
     ]);
   });
 
