@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { ExpectedAction, RuleTest } from '../model/rule-test.js';
+import { ExpectedAction, LinkedComment, LinkedEscalation, RuleTest } from '../model/rule-test.js';
 import { NoteSpec, RuleScope } from '../model/rule.js';
 import { RoutingRule } from '../engine/routing/schema.js';
+import { EscalateRule } from '../engine/escalate/schema.js';
 import { RulesFile } from '../engine/kinds.js';
 import { TeamFile } from '../team/schema.js';
 import { RateLimit, RetryPolicy } from '../http/settings.js';
@@ -40,6 +41,13 @@ export const ENV_REFERENCE_PATTERN = '\\$\\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\\
 function inWords(items: readonly string[]): string {
   return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1] ?? ''}`;
 }
+
+// The escalate rule's nested blocks (each `.prefault({})`-wrapped), for their keys' descriptions.
+const ESCALATE_COPY = EscalateRule.shape.copy.unwrap();
+const ESCALATE_SYNC = EscalateRule.shape.sync.unwrap();
+const ESCALATE_COMMENTS = ESCALATE_SYNC.shape.comments.unwrap();
+const ESCALATE_COPY_RESOLVED = ESCALATE_SYNC.shape.copyResolved.unwrap();
+const ESCALATE_ORIGINAL_CLOSED = ESCALATE_SYNC.shape.originalClosed.unwrap();
 
 const DESCRIPTIONS = new Map<z.core.$ZodType, string>([
   // deskbridge.yaml
@@ -121,6 +129,43 @@ const DESCRIPTIONS = new Map<z.core.$ZodType, string>([
     'Reassign tickets that already have a group — only when `when` newly becomes true for the ticket (false at its previous judgement, or never judged by this rule): a person who moves the ticket afterwards is not overruled for the same trigger.',
   ],
   [RoutingRule.shape.once, 'Apply at most once per ticket, ever.'],
+  [
+    EscalateRule,
+    "Opens a linked copy of a matching ticket on another source (a developers' Jira project, another desk's ServiceNow), once per ticket and rule, with a work note naming it; then keeps the two in step (comments, resolution).",
+  ],
+  [EscalateRule.shape.to, 'Id of the configured source the copy is opened on (ServiceNow or Jira).'],
+  [EscalateRule.shape.copy, 'The copy opened on `to`.'],
+  [ESCALATE_COPY.shape.container, "Jira project key or ServiceNow table; unset = the target source's default (Jira: its first project; ServiceNow: incident)."],
+  [ESCALATE_COPY.shape.issueType, 'Jira issue type (default Task).'],
+  [ESCALATE_COPY.shape.title, '`{{ }}` template over the original ticket.'],
+  [ESCALATE_COPY.shape.description, '`{{ }}` template over the original ticket; keep a link back in it.'],
+  [ESCALATE_COPY.shape.priority, "JSONata over the original ticket giving 1 (critical) … 5; unset = the original's priority."],
+  [ESCALATE_COPY.shape.labels, "Labels (Jira) the copy gets besides deskbridge's own."],
+  [EscalateRule.shape.note, 'The work note left on the original.'],
+  [EscalateRule.shape.note.unwrap().shape.body, "The work note left on the original; deskbridge adds the copy's number and link. `$to` is the target source id."],
+  [EscalateRule.shape.sync, 'Keeping the two in step once the copy exists.'],
+  [ESCALATE_SYNC.shape.comments, "Which comments are copied between the original and the copy (deskbridge's own never)."],
+  [
+    ESCALATE_COMMENTS.shape.fromOriginal,
+    'Comments on the original copied to the copy (default: those carrying `tag`, so the desk chooses what developers see): `none`, `tagged`, `public`, `internal` or `all`.',
+  ],
+  [ESCALATE_COMMENTS.shape.fromCopy, 'Comments on the copy copied to the original (default: all of them, as internal notes): `none`, `tagged`, `public`, `internal` or `all`.'],
+  [ESCALATE_COMMENTS.shape.tag, 'The text that marks a comment to share (for `tagged`; any case).'],
+  [ESCALATE_COMMENTS.shape.toOriginal, 'Visibility of the copies of comments posted on the original (default internal: a work note).'],
+  [ESCALATE_COMMENTS.shape.toCopy, 'Visibility of the copies posted on the copy (default public: on a Jira software project every comment is).'],
+  [ESCALATE_COMMENTS.shape.body, '`{{ }}` template of a mirrored comment: `$comment` (author, at, body), `$from` (number, url).'],
+  [ESCALATE_SYNC.shape.copyResolved, 'The copy was resolved or closed: a note on the original, and (`set`) resolve it.'],
+  [ESCALATE_COPY_RESOLVED.shape.body, '`{{ }}` template over the copy of the note written on the original; `$copy` and `$original` (number, url).'],
+  [
+    ESCALATE_COPY_RESOLVED.shape.set,
+    'Native or canonical fields to set on the original, each a `{{ }}` template over the copy (ServiceNow `state`, `close_code`, `close_notes`; Jira `status` = a transition).',
+  ],
+  [ESCALATE_SYNC.shape.originalClosed, 'The original was resolved, closed or cancelled: a note on the copy, and (`set`) close it.'],
+  [ESCALATE_ORIGINAL_CLOSED.shape.body, '`{{ }}` template over the original of the note written on the copy; `$copy` and `$original` (number, url).'],
+  [
+    ESCALATE_ORIGINAL_CLOSED.shape.set,
+    'Native or canonical fields to set on the copy, each a `{{ }}` template over the original (ServiceNow `state`, `close_code`, `close_notes`; Jira `status` = a transition).',
+  ],
   [RuleTest, 'An example ticket, optional prior state, and what the rules in the same file must do with it.'],
   [RuleTest.shape.name, 'Test name, shown in the `deskbridge test` report.'],
   [RuleTest.shape.source, 'Source id the ticket comes from (for `scope.sources`); default `test`.'],
@@ -136,6 +181,29 @@ const DESCRIPTIONS = new Map<z.core.$ZodType, string>([
     "Rules whose trigger was already seen: the ticket was judged before, as it is now, and these rules' `when` held then — an `override` rule is held back.",
   ],
   [RuleTest.shape.state.unwrap().shape.applied, 'Rules that already wrote to the ticket (a `once` rule does not again).'],
+  [
+    RuleTest.shape.linked,
+    'The ticket is one end of an escalation an `escalate` rule of this file made earlier: its new comments and its status are planned into writes to the other end, as the daemon does, next to what the rules decide. Expect those writes with `on: <other.number>`, e.g. `{ type: comment, on: DEV-42, bodyContains: Root cause }`. The ticket counts as seen before, and as the original its escalate rule already applied to it (it is not escalated again).',
+  ],
+  [LinkedEscalation.shape.as, "Which end the test's ticket is: `original` (the ticket that was escalated) or `copy` (the copy deskbridge opened)."],
+  [LinkedEscalation.shape.rule, 'Id of the `escalate` rule in this file that made the escalation; its `sync` settings apply.'],
+  [LinkedEscalation.shape.other, 'The ticket at the other end: `source` (its source id), `number`, and optionally `nativeId` (default the number) and `pulled`.'],
+  [LinkedEscalation.shape.other.shape.source, 'Id of the source the other ticket is on.'],
+  [LinkedEscalation.shape.other.shape.number, 'Its number, as people see it (`DEV-42`, `INC0012345`); expect writes to it with `on:` this number.'],
+  [LinkedEscalation.shape.other.shape.nativeId, 'Its id on the platform (Jira issue id, ServiceNow sys_id); default the number.'],
+  [LinkedEscalation.shape.other.shape.pulled, 'Whether deskbridge has pulled it before (default true); when not, its fields are not set (`set:`), only notes are written.'],
+  [LinkedEscalation.shape.escalatedAt, "When the copy was opened (ISO); comments older than this are never mirrored. Default the ticket's `createdAt`."],
+  [
+    LinkedEscalation.shape.previousStatus,
+    "The ticket's status when deskbridge saw it before: a change into resolved, closed or cancelled is what tells the other end (`sync.copyResolved`, `sync.originalClosed`). Unset = its status now (no change).",
+  ],
+  [LinkedEscalation.shape.ownWrite, "This version of the ticket is deskbridge's own write (e.g. it resolved the ticket itself): its status is not sent back, and rules do not judge it."],
+  [LinkedEscalation.shape.comments, 'Comments on the ticket since deskbridge last saw it, oldest first: `author`, `body`, and optionally `at`, `visibility`, `own`.'],
+  [LinkedComment.shape.author, 'Who wrote it, as a person reads it.'],
+  [LinkedComment.shape.at, "When it was written (ISO); default the ticket's `updatedAt` (the comment came with this version)."],
+  [LinkedComment.shape.body, "The comment's text; with `sync.comments.fromOriginal/fromCopy: tagged`, only text carrying the tag is shared."],
+  [LinkedComment.shape.visibility, '`internal` (a work note, the default) or `public` (visible to the requester).'],
+  [LinkedComment.shape.own, 'Written by deskbridge itself (its integration user): never mirrored back.'],
   [RuleTest.shape.expect, '`actions` (the actions the rules must take) or `noActions: true`.'],
   [RuleTest.shape.expect.options[0].shape.exact, 'true: exactly these actions, in order, nothing else; false: these in order, others allowed between them.'],
   [RuleTest.shape.expect.options[1].shape.noActions, 'The rules must take no action on this ticket.'],

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CommentVisibility } from './action.js';
+import { TicketStatus } from './ticket.js';
 
 /**
  * An expected action in a rule test. Matching is by the fields given: leave a field out and any
@@ -16,15 +17,97 @@ export const ExpectedAction = z.discriminatedUnion('type', [
     on: z.string().optional(),
     rule: z.string().optional(),
   }),
-  z.strictObject({ type: z.literal('set-field'), field: z.string().optional(), value: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(), rule: z.string().optional() }),
+  z.strictObject({
+    type: z.literal('set-field'),
+    field: z.string().optional(),
+    value: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+    /** Number of the ticket the field is set on, when it is not the test's ticket (the other end of an escalation). */
+    on: z.string().optional(),
+    rule: z.string().optional(),
+  }),
   z.strictObject({ type: z.literal('create-problem'), title: z.string().optional(), rule: z.string().optional() }),
   z.strictObject({ type: z.literal('link-problem'), on: z.string().optional(), rule: z.string().optional() }),
   /** `original`: the number of the ticket it is linked to as a duplicate. */
   z.strictObject({ type: z.literal('link-duplicate'), original: z.string().optional(), rule: z.string().optional() }),
   z.strictObject({ type: z.literal('update-problem'), reopen: z.boolean().optional(), rule: z.string().optional() }),
   z.strictObject({ type: z.literal('create-task'), title: z.string().optional(), group: z.string().optional(), rule: z.string().optional() }),
+  /** A linked copy opened on another source (`escalate` rule): `to` is that source's id, `priority` 1 … 5; `titleContains` checks part of the copy's title. */
+  z.strictObject({
+    type: z.literal('escalate'),
+    to: z.string().optional(),
+    title: z.string().optional(),
+    titleContains: z.string().optional(),
+    priority: z.number().int().min(1).max(5).optional(),
+    rule: z.string().optional(),
+  }),
+  /** The note on the escalated ticket naming its copy (deskbridge adds the copy's number and link when it writes it). */
+  z.strictObject({ type: z.literal('announce-escalation'), to: z.string().optional(), body: z.string().optional(), bodyContains: z.string().optional(), rule: z.string().optional() }),
 ]);
 export type ExpectedAction = z.infer<typeof ExpectedAction>;
+
+/** A comment on the test's ticket that escalation sync reads (`linked.comments`). */
+export const LinkedComment = z.strictObject({
+  /** Who wrote it, as a person reads it. */
+  author: z.string().min(1),
+  /** When it was written (ISO); default the ticket's `updatedAt` (the comment came with this version). */
+  at: z.iso.datetime({ offset: true }).optional(),
+  body: z.string().min(1),
+  /** `internal` (a work note, the default) or `public` (visible to the requester). */
+  visibility: CommentVisibility.default('internal'),
+  /** Written by deskbridge itself (its integration user): never mirrored back. */
+  own: z.boolean().default(false),
+});
+export type LinkedComment = z.infer<typeof LinkedComment>;
+
+/**
+ * The test's ticket is one end of an escalation an `escalate` rule made earlier, so the rule's
+ * `sync` is tested offline: the ticket's new comments and its status are planned into writes to
+ * the other end, exactly as the daemon does when it pulls the ticket, next to what the rules decide.
+ * Expect the writes to the other end with `on: <other.number>`. The ticket counts as seen before (in
+ * `previousStatus`), and as the original its escalate rule already wrote to it (as `state.applied`),
+ * so the rule does not escalate it a second time:
+ *
+ * ```yaml
+ * linked:
+ *   as: original                 # the test's ticket is the escalated one (`copy`: it is the copy)
+ *   rule: to-developers          # the escalate rule that opened the copy
+ *   other: { source: jira-dev, number: DEV-42 }
+ *   comments:
+ *     - { author: Ann Lee, body: "#shared Root cause: the certificate expired" }
+ * expect:
+ *   actions:
+ *     - { type: comment, on: DEV-42, bodyContains: Root cause }
+ * ```
+ */
+export const LinkedEscalation = z.strictObject({
+  /** Which end of the escalation the test's ticket is: `original` (the ticket that was escalated) or `copy` (the copy deskbridge opened). */
+  as: z.enum(['original', 'copy']),
+  /** Id of the `escalate` rule in this file that made the escalation (its `sync` settings apply). */
+  rule: z.string().min(1),
+  /** The ticket at the other end. */
+  other: z.strictObject({
+    /** Id of the source it is on. */
+    source: z.string().min(1),
+    /** Its number, as people see it (`DEV-42`, `INC0012345`); expect writes to it with `on:` this number. */
+    number: z.string().min(1),
+    /** Its id on the platform (Jira issue id, ServiceNow sys_id); default the number. */
+    nativeId: z.string().min(1).optional(),
+    /** Whether deskbridge has pulled it before (default true); when not, its fields are not set (`set:`), only notes are written. */
+    pulled: z.boolean().default(true),
+  }),
+  /** When the copy was opened (ISO); comments older than this are never mirrored. Default the ticket's `createdAt`. */
+  escalatedAt: z.iso.datetime({ offset: true }).optional(),
+  /**
+   * The ticket's status when deskbridge saw it before: a change into resolved, closed or cancelled
+   * is what tells the other end (`sync.copyResolved`, `sync.originalClosed`). Unset = its status now (no change).
+   */
+  previousStatus: TicketStatus.optional(),
+  /** This version of the ticket is deskbridge's own write (e.g. it resolved the ticket itself): its status is not sent back, and rules do not judge it. */
+  ownWrite: z.boolean().default(false),
+  /** Comments on the ticket since deskbridge last saw it, oldest first. */
+  comments: z.array(LinkedComment).default([]),
+});
+export type LinkedEscalation = z.infer<typeof LinkedEscalation>;
 
 /**
  * A test inside a rules file (`tests:`): an example ticket, optional prior state, and what the
@@ -66,6 +149,8 @@ export const RuleTest = z.strictObject({
       applied: z.array(z.string().min(1)).optional(),
     })
     .optional(),
+  /** The ticket is one end of an escalation made earlier: its comments and status are kept in step with the other end (see {@link LinkedEscalation}). */
+  linked: LinkedEscalation.optional(),
   expect: z.union([z.strictObject({ actions: z.array(ExpectedAction).min(1), exact: z.boolean().default(true) }), z.strictObject({ noActions: z.literal(true) })]),
 });
 export type RuleTest = z.infer<typeof RuleTest>;

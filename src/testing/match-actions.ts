@@ -18,7 +18,8 @@ export interface ActionComparison {
 
 /**
  * Whether one decision satisfies one expected action: same type, and every field the expectation
- * gives is equal (`rule` against the deciding rule's id, `bodyContains` as a substring).
+ * gives is equal (`rule` against the deciding rule's id, `on` against the number of the ticket written
+ * to, `bodyContains` and `titleContains` as substrings).
  */
 export function actionMatches(expected: ExpectedAction, actual: Decision): boolean {
   if (expected.type !== actual.action.type) return false;
@@ -31,9 +32,9 @@ export function actionMatches(expected: ExpectedAction, actual: Decision): boole
       if (typeof original !== 'object' || original === null || (original as { number?: unknown }).number !== want) return false;
     } else if (key === 'on') {
       if (actual.target?.number !== want) return false;
-    } else if (key === 'bodyContains') {
-      const body = fields['body'];
-      if (typeof body !== 'string' || typeof want !== 'string' || !body.includes(want)) return false;
+    } else if (key === 'bodyContains' || key === 'titleContains') {
+      const text = fields[key === 'bodyContains' ? 'body' : 'title'];
+      if (typeof text !== 'string' || typeof want !== 'string' || !text.includes(want)) return false;
     } else if (fields[key] !== want) {
       return false;
     }
@@ -95,7 +96,7 @@ export function compareActions(expected: readonly ExpectedAction[], actual: read
 }
 
 /** Fields in the order people read them, whatever order the action or the YAML had them in. */
-const FIELD_ORDER = ['group', 'assignee', 'visibility', 'field', 'value', 'title', 'body', 'bodyContains', 'problemRef', 'correlationKey', 'description'];
+const FIELD_ORDER = ['on', 'to', 'group', 'assignee', 'visibility', 'field', 'value', 'title', 'titleContains', 'priority', 'body', 'bodyContains', 'problemRef', 'correlationKey', 'description'];
 
 /** `assign group="Desktop Support" rule="hardware"`: only the fields the test pins. */
 export function describeExpected(expected: ExpectedAction): string {
@@ -104,7 +105,9 @@ export function describeExpected(expected: ExpectedAction): string {
 
 /** `assign group="Desktop Support" assignee="Erin" rule="hardware"`: everything the rule decided. */
 export function describeDecision(decision: Decision): string {
-  return describeFields(decision.action.type, decision.action, decision.ruleId);
+  // A write to another ticket (a duplicate's original, an escalation's other end) says which.
+  const fields = decision.target !== undefined ? { on: decision.target.number, ...decision.action } : decision.action;
+  return describeFields(decision.action.type, fields, decision.ruleId);
 }
 
 function describeFields(type: string, fields: object, rule: string | undefined): string {

@@ -58,11 +58,16 @@ export interface ActualAction {
   rule: string;
   action: Action;
   explanation: string;
+  /** Number of the ticket written to, when it is not the test's ticket (a duplicate's original, an escalation's other end). */
+  on?: string;
 }
 
-/** A rule's trace entry; `not-reached` = an earlier rule matched and did not `continue`. */
+/**
+ * A rule's trace entry; `not-reached` = an earlier rule matched and did not `continue`;
+ * `escalation-sync` = what escalation sync decided or left for a `linked` ticket (not sent back, fields not set, …).
+ */
 export interface TestTraceEntry {
   rule: string;
-  outcome: RuleTrace['outcome'] | 'not-reached';
+  outcome: RuleTrace['outcome'] | 'not-reached' | 'escalation-sync';
   reason: string;
 }

@@ -1,22 +1,27 @@
 import { z } from 'zod';
 import { displayPath, hasErrors } from '../diagnostics/diagnostics.js';
-import type { Diagnostic } from '../diagnostics/diagnostics.js';
+import type { Diagnostic, DiagnosticCode } from '../diagnostics/diagnostics.js';
 import { loadRules } from '../config/load-rules.js';
 import type { LoadedRulesFile, LoadedRuleTest } from '../config/load-rules.js';
 import type { YamlSource } from '../diagnostics/yaml-source.js';
 import { issuesToDiagnostics } from '../diagnostics/zod-issues.js';
 import { MemoryState } from '../engine/memory-state.js';
-import { newPassMemory } from '../engine/plan-batch.js';
+import type { BatchContext, PassMemory } from '../engine/batch-plan.js';
+import { indexPulled, newPassMemory, planBatch } from '../engine/plan-batch.js';
 import { planOneTicket } from '../engine/plan-one.js';
+import { takeSnapshot } from '../engine/snapshot.js';
 import { findTeamFile, loadTeam, teamCalendars, type Team } from '../team/index.js';
 import { compileRuleSet } from '../engine/rule-set.js';
 import type { CompiledRuleSet } from '../engine/rule-set.js';
-import type { RuleTrace } from '../engine/types.js';
+import type { Decision, RuleTrace } from '../engine/types.js';
 import type { TicketState } from '../model/ticket-state.js';
-import { Ticket } from '../model/ticket.js';
+import { Ticket, type TicketStatus } from '../model/ticket.js';
+import { planLinked } from './linked.js';
 import { compareActions } from './match-actions.js';
 import type { MatchMode } from './match-actions.js';
 import type { FileTestReport, TestCaseReport, TestReport, TestTraceEntry } from './report.js';
+import type { Rule } from '../engine/kinds.js';
+import type { RuleTest } from '../model/rule-test.js';
 import { buildTestTicket, DEFAULT_TEST_SOURCE, TEST_TIME } from '../model/test-ticket.js';
 
 /**
@@ -56,27 +61,16 @@ async function runFile(file: LoadedRulesFile, diagnostics: Diagnostic[]): Promis
     return report;
   }
   const team = teamLoad?.team;
-  const ruleIds = new Set(file.rules.map((r) => r.id));
   for (const loadedTest of file.tests.cases) {
     const enable = loadedTest.test.enable;
-    const remembered = [...(loadedTest.test.state?.triggered ?? []), ...(loadedTest.test.state?.applied ?? [])];
-    const unknown = [...new Set([...(enable ?? []), ...remembered])].filter((id) => !ruleIds.has(id));
-    if (unknown.length > 0) {
+    const problem = referenceProblem(loadedTest.test, file.rules);
+    if (problem !== undefined) {
       report.tests.push({
         name: loadedTest.test.name,
         file: report.file,
         line: loadedTest.line,
         status: 'error',
-        errors: [
-          {
-            file: file.file,
-            line: loadedTest.line,
-            column: 1,
-            severity: 'error',
-            code: 'unknown-reference',
-            message: `${remembered.some((id) => unknown.includes(id)) ? 'the test' : 'enable'} names ${unknown.join(', ')}, which this file has no rule of`,
-          },
-        ],
+        errors: [{ file: file.file, line: loadedTest.line, column: 1, severity: 'error', ...problem }],
         mode: 'exact',
         expected: [],
         actual: [],
@@ -127,13 +121,31 @@ async function runTest(file: string, loaded: LoadedRuleTest, ruleSet: CompiledRu
   // tickets moved; open tickets as given, on top of the history tickets still open.
   state.seed({ sourceId, positions: new Map(Object.entries(test.state?.roundRobin ?? {})), openLoads: new Map(Object.entries(test.state?.openTickets ?? {})) });
   // What rules remember of the ticket: it was judged before, as it is now, with these triggers seen.
-  if (test.state?.triggered !== undefined || test.state?.applied !== undefined) {
-    state.commit(sourceId, { tickets: [{ ...rowOf(built.ticket, sourceId), triggered: test.state.triggered ?? [], applied: test.state.applied ?? [] }] });
+  // One end of an escalation was seen before, in its previous status; the original was written to
+  // by its escalate rule (the copy), so that `once` rule does not escalate it again.
+  const { linked } = test;
+  const applied = [...(test.state?.applied ?? [])];
+  if (linked?.as === 'original' && !applied.includes(linked.rule)) applied.push(linked.rule);
+  if (test.state?.triggered !== undefined || applied.length > 0 || linked !== undefined) {
+    state.commit(sourceId, { tickets: [{ ...rowOf(built.ticket, sourceId, linked?.previousStatus), triggered: test.state?.triggered ?? [], applied }] });
   }
-  const { judged } = await planOneTicket(state, { ticket: built.ticket, ruleSet, context, pass, index: true });
-  const decisions = judged?.decisions ?? [];
-  report.actual = decisions.map((d) => ({ rule: d.ruleId, action: d.action, explanation: d.explanation }));
-  report.trace = fullTrace(ruleSet, judged?.trace ?? []);
+  const decisions: Decision[] = [];
+  if (linked?.ownWrite === true) {
+    // deskbridge's own write: the daemon does not judge it (only SLA steps run, on the clock).
+    decisions.push(...(await planOwnWrite(state, built.ticket, ruleSet, context, pass)));
+    report.trace = ruleSet.rules.map(({ rule }) => ({ rule: rule.id, outcome: 'not-applicable', reason: "this version is deskbridge's own write (linked.ownWrite): rules do not judge it" }));
+  } else {
+    const { judged } = await planOneTicket(state, { ticket: built.ticket, ruleSet, context, pass, index: true });
+    decisions.push(...(judged?.decisions ?? []));
+    report.trace = fullTrace(ruleSet, judged?.trace ?? []);
+  }
+  // One end of an escalation: its comments and status kept in step, planned after the rules as the daemon does.
+  if (linked !== undefined) {
+    const synced = await planLinked(linked, built.ticket, ruleSet, sourceId);
+    decisions.push(...synced.decisions);
+    report.trace.push(...synced.trace);
+  }
+  report.actual = decisions.map((d) => ({ rule: d.ruleId, action: d.action, explanation: d.explanation, ...(d.target ? { on: d.target.number } : {}) }));
 
   const comparison = compareActions(expected, decisions, mode);
   if (!comparison.pass) {
@@ -143,15 +155,47 @@ async function runTest(file: string, loaded: LoadedRuleTest, ruleSet: CompiledRu
   return report;
 }
 
-/** The ticket's state row as the daemon would have kept it after judging it as it is now. */
-function rowOf(ticket: Ticket, sourceId: string): TicketState {
+/**
+ * Why a test cannot run: it names rules its file does not have, or its `linked` escalation could
+ * not have been made (the rule is not an escalate rule, or the copy is not on the rule's `to`).
+ */
+function referenceProblem(test: RuleTest, rules: readonly Rule[]): { code: DiagnosticCode; message: string } | undefined {
+  const ruleIds = new Set(rules.map((r) => r.id));
+  const remembered = [...(test.state?.triggered ?? []), ...(test.state?.applied ?? [])];
+  const named = [...remembered, ...(test.linked ? [test.linked.rule] : [])];
+  const unknown = [...new Set([...(test.enable ?? []), ...named])].filter((id) => !ruleIds.has(id));
+  if (unknown.length > 0) {
+    return { code: 'unknown-reference', message: `${named.some((id) => unknown.includes(id)) ? 'the test' : 'enable'} names ${unknown.join(', ')}, which this file has no rule of` };
+  }
+  const { linked } = test;
+  const rule = linked ? rules.find((r) => r.id === linked.rule) : undefined;
+  if (linked === undefined || rule === undefined) return undefined;
+  if (rule.kind !== 'escalate') return { code: 'unknown-reference', message: `linked.rule names ${rule.id}, a ${rule.kind} rule; an escalation is made by an escalate rule` };
+  const copySource = linked.as === 'original' ? linked.other.source : (test.source ?? DEFAULT_TEST_SOURCE);
+  if (copySource !== rule.to) {
+    const where = linked.as === 'original' ? `linked.other.source is ${copySource}` : `the test's source is ${copySource}`;
+    return { code: 'bad-value', message: `${where}, but rule ${rule.id} opens its copies on ${rule.to}: the copy is on ${rule.to}` };
+  }
+  return undefined;
+}
+
+/** A version deskbridge wrote itself, planned as the daemon plans it: not judged by the rules, only SLA steps on the clock. */
+async function planOwnWrite(state: MemoryState, ticket: Ticket, ruleSet: CompiledRuleSet, context: BatchContext, pass: PassMemory): Promise<Decision[]> {
+  await indexPulled([ticket], ruleSet, state, pass);
+  const snapshot = await takeSnapshot(state, context.sourceId, [ticket.key], { otherLoads: context.team !== undefined });
+  const plan = await planBatch({ tickets: [{ ticket, ownWrite: true }], ruleSet, context, pass }, snapshot);
+  return plan.actions.map((a) => ({ ruleId: a.ruleId, action: a.action, explanation: a.explanation, ...(a.target.ticketKey !== ticket.key ? { target: a.target } : {}) }));
+}
+
+/** The ticket's state row as the daemon would have kept it after judging it as it is now (or in its previous status, for `linked`). */
+function rowOf(ticket: Ticket, sourceId: string, previousStatus: TicketStatus | undefined): TicketState {
   return {
     key: ticket.key,
     sourceId,
     nativeId: ticket.source.nativeId,
     number: ticket.source.number,
     version: `${ticket.version}-before`,
-    status: ticket.status,
+    status: previousStatus ?? ticket.status,
     group: ticket.group,
     assignee: ticket.assignee,
     updatedAt: ticket.updatedAt,
