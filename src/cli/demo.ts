@@ -551,7 +551,7 @@ function printSummary(summary: {
   );
   out(`  SLA escalation writes (notes, reassignments, escalation tasks) on tickets past a threshold: ${findings.sla}`);
   out(
-    `  escalated to the developers' Jira: ${findings.escalated} incident (one linked copy, a remote link back, a work note naming it); comments copied across: ${findings.mirrored}; incidents resolved because their copy was: ${findings.resolvedFromCopy}`,
+    `  escalated to the developers' Jira: ${findings.escalated} ${findings.escalated === 1 ? 'incident' : 'incidents'} (one linked copy each, a remote link back, a work note naming it); comments copied across: ${findings.mirrored}; incidents resolved because their copy was: ${findings.resolvedFromCopy}`,
   );
   out(`  QA verdicts: ${totals.verdicts}, in the hash-chained log ${summary.auditDir}/qa-*.jsonl (every write is in actions-*.jsonl)`);
   out(`  every note ends "— automated note by deskbridge (rule …) · note id [deskbridge:…]": the id is how a retried write is found instead of repeated.`);
