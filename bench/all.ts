@@ -17,6 +17,7 @@ const PARTS = [
   'sla-backtest.ts',
   'console.ts',
   'scale-out.ts',
+  'escalation.ts',
 ];
 const only = process.argv.slice(2);
 const failed: string[] = [];
