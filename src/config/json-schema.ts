@@ -154,6 +154,7 @@ const DESCRIPTIONS = new Map<z.core.$ZodType, string>([
   [ESCALATE_COMMENTS.shape.toOriginal, 'Visibility of the copies of comments posted on the original (default internal: a work note).'],
   [ESCALATE_COMMENTS.shape.toCopy, 'Visibility of the copies posted on the copy (default public: on a Jira software project every comment is).'],
   [ESCALATE_COMMENTS.shape.body, '`{{ }}` template of a mirrored comment: `$comment` (author, at, body), `$from` (number, url).'],
+  [ESCALATE_SYNC.shape.priority, "`toCopy` (default): a person changing the original's priority changes the copy's; `none`: the copy keeps its own."],
   [ESCALATE_SYNC.shape.copyResolved, 'The copy was resolved or closed: a note on the original, and (`set`) resolve it.'],
   [ESCALATE_COPY_RESOLVED.shape.body, '`{{ }}` template over the copy of the note written on the original; `$copy` and `$original` (number, url).'],
   [
@@ -192,7 +193,7 @@ const DESCRIPTIONS = new Map<z.core.$ZodType, string>([
   [LinkedEscalation.shape.other.shape.number, 'Its number, as people see it (`DEV-42`, `INC0012345`); expect writes to it with `on:` this number.'],
   [LinkedEscalation.shape.other.shape.nativeId, 'Its id on the platform (Jira issue id, ServiceNow sys_id); default the number.'],
   [LinkedEscalation.shape.other.shape.pulled, 'Whether deskbridge has pulled it before (default true); when not, its fields are not set (`set:`), only notes are written.'],
-  [LinkedEscalation.shape.escalatedAt, "When the copy was opened (ISO); comments older than this are never mirrored. Default the ticket's `createdAt`."],
+  [LinkedEscalation.shape.escalatedAt, "When the copy was opened (ISO; default the ticket's `createdAt`). The comments listed are those the daemon would read: since the ticket's previous version."],
   [
     LinkedEscalation.shape.previousStatus,
     "The ticket's status when deskbridge saw it before: a change into resolved, closed or cancelled is what tells the other end (`sync.copyResolved`, `sync.originalClosed`). Unset = its status now (no change).",

@@ -95,7 +95,7 @@ export const LinkedEscalation = z.strictObject({
     /** Whether deskbridge has pulled it before (default true); when not, its fields are not set (`set:`), only notes are written. */
     pulled: z.boolean().default(true),
   }),
-  /** When the copy was opened (ISO); comments older than this are never mirrored. Default the ticket's `createdAt`. */
+  /** When the copy was opened (ISO; default the ticket's `createdAt`). The comments listed are those the daemon would read: since the ticket's previous version. */
   escalatedAt: z.iso.datetime({ offset: true }).optional(),
   /**
    * The ticket's status when deskbridge saw it before: a change into resolved, closed or cancelled

@@ -48,6 +48,7 @@ export const escalateKind = defineRuleKind<typeof EscalateRule, CompiledEscalate
       rule.copy.title,
       rule.copy.description,
       rule.note.body,
+      sync.comments.body,
       sync.copyResolved.body,
       sync.originalClosed.body,
       ...Object.values(sync.copyResolved.set),

@@ -104,7 +104,10 @@ export async function planEscalationSync(changes: readonly LinkedChange[], rules
       const when = ticket.resolvedAt ?? ticket.updatedAt;
       const body = await render(spec.body, ticket, bindings, plan, ticket.key, link.ruleId);
       if (body !== undefined) plan.actions.push(make(event, when, { type: 'comment', visibility: 'internal', body }, `Escalation ${link.ruleId}: ${thisEnd.number} is ${ticket.status}`));
-      if (spec.set.length > 0 && change.other.version === undefined) {
+      // A copy cancelled ("won't do") tells the original in the note, but does not resolve it.
+      if (side === 'copy' && ticket.status === 'cancelled') {
+        if (spec.set.length > 0) plan.notes.push({ ticketKey: ticket.key, ruleId: link.ruleId, reason: `${thisEnd.number} was cancelled: ${otherEnd.number} is told, not resolved` });
+      } else if (spec.set.length > 0 && change.other.version === undefined) {
         plan.notes.push({ ticketKey: ticket.key, ruleId: link.ruleId, reason: `${otherEnd.number} was never pulled by deskbridge: its fields are not set (only the note is sent)` });
       } else {
         for (const [field, template] of spec.set) {
