@@ -104,7 +104,7 @@ export class EscalationSync {
         previousPriority: previousPriority.get(entry.ticket.key),
         ticket: entry.ticket,
         link,
-        other: { ticketKey: otherKey, version: known.get(otherKey)?.version },
+        other: { ticketKey: otherKey, version: known.get(otherKey)?.version, status: known.get(otherKey)?.status },
         previousStatus: known.get(entry.ticket.key)?.status,
         ownWrite: entry.ownWrite,
         comments: comments.get(entry.ticket.source.nativeId) ?? [],

@@ -94,6 +94,8 @@ export const LinkedEscalation = z.strictObject({
     nativeId: z.string().min(1).optional(),
     /** Whether deskbridge has pulled it before (default true); when not, its fields are not set (`set:`), only notes are written. */
     pulled: z.boolean().default(true),
+    /** Its status as deskbridge last pulled it (default open): an end that is done already is not told the other is. */
+    status: TicketStatus.optional(),
   }),
   /** When the copy was opened (ISO; default the ticket's `createdAt`). The comments listed are those the daemon would read: since the ticket's previous version. */
   escalatedAt: z.iso.datetime({ offset: true }).optional(),

@@ -43,7 +43,7 @@ export function linkedChange(linked: LinkedEscalation, ticket: Ticket): LinkedCh
     ticket,
     link,
     // A version the daemon would have stored when it last pulled the other end; none when it never did.
-    other: { ticketKey: otherTicketKey(linked), version: linked.other.pulled ? '1' : undefined },
+    other: { ticketKey: otherTicketKey(linked), version: linked.other.pulled ? '1' : undefined, status: linked.other.pulled ? (linked.other.status ?? 'open') : undefined },
     // Unset: the status did not change since deskbridge saw the ticket.
     previousStatus: linked.previousStatus ?? ticket.status,
     ownWrite: linked.ownWrite,

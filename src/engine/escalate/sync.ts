@@ -12,13 +12,16 @@ export interface LinkedChange {
   /** The ticket as pulled now, on this pass's source. */
   ticket: Ticket;
   link: EscalationLink;
-  /** The other end's ticket key, and its version as last pulled (undefined: never pulled; fields are then not set on it). */
-  other: { ticketKey: string; version: string | undefined };
+  /**
+   * The other end's ticket key, and its version and status as last pulled (undefined: never
+   * pulled; fields are then not set on it).
+   */
+  other: { ticketKey: string; version: string | undefined; status?: TicketStatus | undefined };
   /** The ticket's status when deskbridge last saw it (undefined: first sight). */
   previousStatus: TicketStatus | undefined;
   /** Its priority when deskbridge last saw it (undefined: first sight, or not kept). */
   previousPriority?: number | undefined;
-  /** This version is deskbridge's own write: its status change is not sent back (no loops). */
+  /** This version is deskbridge's own write: a priority it shows is not sent back. */
   ownWrite: boolean;
   /** The ticket's comments since it was last seen (see `Connector.readComments`), oldest first. */
   comments: readonly RecordComment[];
@@ -95,8 +98,16 @@ export async function planEscalationSync(changes: readonly LinkedChange[], rules
       }
     }
     const becameDone = DONE.has(ticket.status) && (change.previousStatus === undefined || !DONE.has(change.previousStatus));
-    if (becameDone && change.ownWrite) {
-      plan.notes.push({ ticketKey: ticket.key, ruleId: link.ruleId, reason: `${thisEnd.number} is ${ticket.status} by deskbridge's own write: not sent back` });
+    // Not "who made the last edit": deskbridge may have posted a mirrored comment after a person
+    // resolved this side, and that resolution must still travel. Telling an end that is done
+    // already is what would echo (the original deskbridge resolved because its copy was).
+    const otherDone = change.other.status !== undefined && DONE.has(change.other.status);
+    if (becameDone && otherDone) {
+      plan.notes.push({
+        ticketKey: ticket.key,
+        ruleId: link.ruleId,
+        reason: `${thisEnd.number} is ${ticket.status}, and ${otherEnd.number} is ${change.other.status ?? 'done'} already: nothing to tell it`,
+      });
     } else if (becameDone) {
       const spec = side === 'copy' ? compiled.sync.copyResolved : compiled.sync.originalClosed;
       const event = side === 'copy' ? 'copy-done' : 'original-done';

@@ -325,11 +325,26 @@ describe('planEscalationSync: one side done', () => {
     expect(again.actions[0]?.id).not.toBe(first.actions[0]?.id);
   });
 
-  it('done by deskbridge’s own write: nothing sent back, a note says so', async () => {
-    const plan = await sync([change(original({ status: 'resolved', resolvedAt: '2026-11-20T15:00:00Z' }), { previousStatus: 'in_progress', ownWrite: true })], compiled(resolving));
+  it('the other end is done already (deskbridge resolved this one because of it): nothing sent back, a note says so', async () => {
+    const plan = await sync(
+      [
+        change(original({ status: 'resolved', resolvedAt: '2026-11-20T15:00:00Z' }), {
+          previousStatus: 'in_progress',
+          ownWrite: true,
+          other: { ticketKey: 'jira:jira-dev:10042', version: '5', status: 'resolved' },
+        }),
+      ],
+      compiled(resolving),
+    );
 
     expect(plan.actions).toEqual([]);
-    expect(plan.notes).toEqual([{ ticketKey: 'servicenow:snow-test:c1', ruleId: 'to-dev', reason: "INCc1 is resolved by deskbridge's own write: not sent back" }]);
+    expect(plan.notes).toEqual([{ ticketKey: 'servicenow:snow-test:c1', ruleId: 'to-dev', reason: 'INCc1 is resolved, and DEV-42 is resolved already: nothing to tell it' }]);
+  });
+
+  it('a person resolved this side and deskbridge wrote to it after (a mirrored comment): the resolution still travels', async () => {
+    const plan = await sync([change(copyTicket({ status: 'resolved', resolvedAt: '2026-11-20T15:00:00Z' }), { previousStatus: 'in_progress', ownWrite: true })], compiled(resolving));
+
+    expect(plan.actions.map((a) => a.action.type)).toContain('comment');
   });
 
   it('the other end never pulled (version unknown): the note only, its fields not set, and a note says why', async () => {

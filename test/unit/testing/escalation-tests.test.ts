@@ -254,9 +254,9 @@ ${COPY}
         - { type: comment, on: INC0010001, visibility: internal, bodyContains: "DEV-42 was resolved: Certificate renewed" }
         - { type: set-field, on: INC0010001, field: state, value: Resolved }
         - { type: set-field, on: INC0010001, field: close_notes, value: Fixed by the web team in DEV-42 }
-  - name: resolved by deskbridge's own write, nothing is sent back
+  - name: the incident is resolved already (deskbridge resolved it, or a person did), so nothing is sent back
 ${COPY}
-    linked: { as: copy, rule: checkout-to-dev, other: { source: snow, number: INC0010001 }, previousStatus: in_progress, ownWrite: true }
+    linked: { as: copy, rule: checkout-to-dev, other: { source: snow, number: INC0010001, status: resolved }, previousStatus: in_progress, ownWrite: true }
     expect: { noActions: true }
   - name: already resolved when seen before, nothing new
 ${COPY}
@@ -279,7 +279,7 @@ ${COPY}
     );
 
     expect(statuses(tests).map(([, s]) => s)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass']);
-    expect(tests[1]?.trace).toContainEqual({ rule: 'checkout-to-dev', outcome: 'escalation-sync', reason: "DEV-42 is resolved by deskbridge's own write: not sent back" });
+    expect(tests[1]?.trace).toContainEqual({ rule: 'checkout-to-dev', outcome: 'escalation-sync', reason: 'DEV-42 is resolved, and INC0010001 is resolved already: nothing to tell it' });
     expect(tests[1]?.trace[0]).toEqual({ rule: 'checkout-to-dev', outcome: 'not-applicable', reason: "this version is deskbridge's own write (linked.ownWrite): rules do not judge it" });
     expect(tests[3]?.trace).toContainEqual({
       rule: 'checkout-to-dev',
