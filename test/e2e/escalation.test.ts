@@ -1,60 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { adfToText, type JiraSandbox, type StoredComment } from '../../src/sandbox/jira/index.js';
-import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
+import { adfToText, type StoredComment } from '../../src/sandbox/jira/index.js';
 import { useE2e } from '../helpers/e2e.js';
-import { MAPPINGS, REPO } from '../helpers/sandbox-env.js';
+import { BOTH_WAYS_RULES, writeEscalationConfig } from '../helpers/escalation-env.js';
 
 process.env['E2E_SN_PASSWORD'] = 'deskbridge';
 process.env['E2E_JIRA_TOKEN'] = 'deskbridge';
-
-const ACT_FROM = '2020-01-01T00:00:00Z';
-const RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules-escalate');
-const BOTH_WAYS = join(REPO, 'test', 'fixtures', 'e2e', 'rules-escalate-both');
-
-/** A deskbridge.yaml with the ServiceNow desk and the developers' Jira, and the escalate rule between them. */
-function writeEscalationConfig(snow: ServiceNowSandbox, jira: JiraSandbox, rules = RULES): string {
-  const dir = mkdtempSync(join(tmpdir(), 'deskbridge-escalation-'));
-  const path = join(dir, 'deskbridge.yaml');
-  const cloud = jira.flavour === 'cloud';
-  writeFileSync(
-    path,
-    [
-      'state: { path: ./state.db }',
-      `rules: ${JSON.stringify(rules)}`,
-      `mappings: ${JSON.stringify(MAPPINGS)}`,
-      'log: { level: info, format: json }',
-      'sources:',
-      '  - id: sandbox-snow',
-      '    platform: servicenow',
-      `    baseUrl: ${snow.url}`,
-      '    auth: { type: basic, username: deskbridge, password: "${E2E_SN_PASSWORD}" }',
-      // Everything the test creates is to be acted on, also what it created in the second before the first pass.
-      `    actFrom: "${ACT_FROM}"`,
-      '    firstLivePass: { maxWrites: off }',
-      '    overlapSeconds: 60',
-      '    rateLimit: { requestsPerMinute: 60000, concurrency: 4 }',
-      '    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000 }',
-      '  - id: sandbox-jira',
-      '    platform: jira',
-      `    flavour: ${jira.flavour}`,
-      `    baseUrl: ${jira.url}`,
-      '    jql: project in (HADOOP)',
-      `    auth: { type: basic, username: ${cloud ? 'deskbridge@example.com' : 'deskbridge'}, password: "\${E2E_JIRA_TOKEN}" }`,
-      '    groupField: customfield_10001',
-      // Everything the test creates is to be acted on, also what it created in the second before the first pass.
-      `    actFrom: "${ACT_FROM}"`,
-      '    firstLivePass: { maxWrites: off }',
-      '    overlapSeconds: 60',
-      '    rateLimit: { requestsPerMinute: 60000, concurrency: 4 }',
-      '    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000 }',
-      '',
-    ].join('\n'),
-  );
-  return path;
-}
 
 function jiraText(body: StoredComment['body']): string {
   return body.kind === 'adf' ? adfToText(body.doc) : body.text;
@@ -143,7 +93,7 @@ describe.each(['cloud', 'datacenter'] as const)('escalation from ServiceNow to J
     const jira = await e2e.jira(flavour, {});
     const developer = jira.store.users().find((u) => !u.displayName.toLowerCase().includes('deskbridge'));
     const issue = jira.store.createIssue({ project: 'HADOOP', issueType: 'Bug', summary: 'VPN client drops every 10 minutes', description: 'Seen by the whole team' }, developer!.accountId);
-    const { daemon, lines } = e2e.daemon(writeEscalationConfig(snow, jira, BOTH_WAYS));
+    const { daemon, lines } = e2e.daemon(writeEscalationConfig(snow, jira, { rules: BOTH_WAYS_RULES }));
 
     for (let pass = 0; pass < 4; pass++) {
       expect((await daemon.runOnce()).ok, lines.filter((l) => l.includes('"error"')).join('\n')).toBe(true);

@@ -1,0 +1,57 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { JiraSandbox } from '../../src/sandbox/jira/index.js';
+import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
+import { MAPPINGS, REPO } from './sandbox-env.js';
+
+/** Everything the escalation tests create is to be acted on, also what they created in the second before the first pass. */
+const ACT_FROM = '2020-01-01T00:00:00Z';
+export const ESCALATION_RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules-escalate');
+export const BOTH_WAYS_RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules-escalate-both');
+
+/**
+ * A deskbridge.yaml with the desk's ServiceNow (`sandbox-snow`) and the developers' Jira
+ * (`sandbox-jira`, project HADOOP), and escalate rules between them; returns its path.
+ * `state`: a SQLite file beside the config (default) or a PostgreSQL URL shared by several daemons.
+ */
+export function writeEscalationConfig(snow: ServiceNowSandbox, jira: JiraSandbox, options: { rules?: string; state?: { url: string; ttlSeconds: number; heartbeatSeconds: number } } = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'deskbridge-escalation-'));
+  const path = join(dir, 'deskbridge.yaml');
+  const cloud = jira.flavour === 'cloud';
+  const { state } = options;
+  writeFileSync(
+    path,
+    [
+      state ? `state: { url: ${JSON.stringify(state.url)}, lease: { ttlSeconds: ${state.ttlSeconds}, heartbeatSeconds: ${state.heartbeatSeconds} } }` : 'state: { path: ./state.db }',
+      `audit: { dir: ${JSON.stringify(join(dir, 'audit'))} }`,
+      `rules: ${JSON.stringify(options.rules ?? ESCALATION_RULES)}`,
+      `mappings: ${JSON.stringify(MAPPINGS)}`,
+      'log: { level: info, format: json }',
+      'sources:',
+      '  - id: sandbox-snow',
+      '    platform: servicenow',
+      `    baseUrl: ${snow.url}`,
+      '    auth: { type: basic, username: deskbridge, password: "${E2E_SN_PASSWORD}" }',
+      `    actFrom: "${ACT_FROM}"`,
+      '    firstLivePass: { maxWrites: off }',
+      '    overlapSeconds: 60',
+      '    rateLimit: { requestsPerMinute: 60000, concurrency: 4 }',
+      '    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000 }',
+      '  - id: sandbox-jira',
+      '    platform: jira',
+      `    flavour: ${jira.flavour}`,
+      `    baseUrl: ${jira.url}`,
+      '    jql: project in (HADOOP)',
+      `    auth: { type: basic, username: ${cloud ? 'deskbridge@example.com' : 'deskbridge'}, password: "\${E2E_JIRA_TOKEN}" }`,
+      '    groupField: customfield_10001',
+      `    actFrom: "${ACT_FROM}"`,
+      '    firstLivePass: { maxWrites: off }',
+      '    overlapSeconds: 60',
+      '    rateLimit: { requestsPerMinute: 60000, concurrency: 4 }',
+      '    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000 }',
+      '',
+    ].join('\n'),
+  );
+  return path;
+}
