@@ -7,6 +7,7 @@ import { openPostgresStore } from '../../src/state/postgres/store.js';
 import { useE2e } from '../helpers/e2e.js';
 import { writeEscalationConfig } from '../helpers/escalation-env.js';
 import { createTestDatabase, dropTestDatabase, testPostgresUrl } from '../helpers/postgres.js';
+import { until } from '../helpers/until.js';
 
 /**
  * Escalation with two daemons on one PostgreSQL state, each holding one of the two sources: the
@@ -15,14 +16,6 @@ import { createTestDatabase, dropTestDatabase, testPostgresUrl } from '../helper
  * its own source reach the other platform once.
  */
 const ADMIN_URL = testPostgresUrl('PostgreSQL escalation e2e');
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const text = (body: StoredComment['body']): string => (body.kind === 'adf' ? adfToText(body.doc) : body.text);
 

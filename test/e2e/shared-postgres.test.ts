@@ -8,6 +8,7 @@ import { useE2e } from '../helpers/e2e.js';
 import { createTestDatabase, dropTestDatabase, testPostgresUrl } from '../helpers/postgres.js';
 import { writesIn } from '../helpers/sandbox-env.js';
 import { writeSharedConfig } from '../helpers/shared-env.js';
+import { until } from '../helpers/until.js';
 
 /**
  * Two daemons on one PostgreSQL state (`state.url`), in this process, against four ServiceNow
@@ -15,14 +16,6 @@ import { writeSharedConfig } from '../helpers/shared-env.js';
  * status` shows who holds what, and a graceful stop hands the sources to the other at once.
  */
 const ADMIN_URL = testPostgresUrl('PostgreSQL shared-daemons e2e');
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.skipIf(!ADMIN_URL)('two daemons sharing four sources on PostgreSQL', () => {
   const e2e = useE2e();

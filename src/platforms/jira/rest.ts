@@ -8,7 +8,7 @@ import { createJiraAuth } from './auth.js';
 import { describeJiraFailure, type JiraOperation } from './failures.js';
 import type { JiraFlavour } from './flavours/flavour.js';
 import { JqlError } from './jql.js';
-import { vendorMessage } from './schema.js';
+import { CreatedIssue, vendorMessage } from './schema.js';
 
 export type JiraRequest = Parameters<HttpClient['request']>[0] & { operation: JiraOperation };
 
@@ -63,6 +63,16 @@ export class JiraRest {
 
   requestCount(): number {
     return this.http.requestCount();
+  }
+
+  /**
+   * `POST /issue` with the fields as written (description and environment made rich text the
+   * flavour's way) → the new issue's id and key. Never re-sent after an unclear failure: the
+   * callers' outbox retries the whole step, which looks for the issue by its label first.
+   */
+  async createIssue(fields: Record<string, unknown>, operation: JiraOperation, what: string, signal: AbortSignal | undefined): Promise<CreatedIssue> {
+    const response = await this.request({ method: 'POST', url: `${this.api}/issue`, data: { fields: this.flavour.richTextFields(fields) }, operation, signal });
+    return this.parse(CreatedIssue, response.data, what);
   }
 
   transportStatus(): TransportStatus {

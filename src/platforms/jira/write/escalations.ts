@@ -6,7 +6,7 @@ import { jqlString } from '../jql.js';
 import type { OwnWrites } from '../own-writes.js';
 import { escalationLabel, labelsWith } from '../refs.js';
 import type { JiraRest } from '../rest.js';
-import { CreatedIssue, FoundIssue, RemoteLinkWritten, SearchJqlResponse, type JiraWrite } from '../schema.js';
+import { FoundIssue, RemoteLinkWritten, SearchJqlResponse, type JiraWrite } from '../schema.js';
 import type { JiraSearch } from '../search.js';
 
 /** The issue type an escalated copy gets unless the rule names one (`issueType`) or the mapping sets `fields.issuetype`. */
@@ -92,22 +92,7 @@ export class EscalationWriter {
     }
     const fields = write.fields ?? {};
     const issueType = action.issueType !== undefined ? { name: action.issueType } : (fields.issuetype ?? { name: ESCALATION_ISSUE_TYPE });
-    // Not re-sent after an unclear failure: the outbox retries the whole step, label search first.
-    const response = await rest.request({
-      method: 'POST',
-      url: `${rest.api}/issue`,
-      data: {
-        fields: rest.flavour.richTextFields({
-          ...fields,
-          issuetype: issueType,
-          project: { key: project },
-          labels: labelsWith(fields.labels, label),
-        }),
-      },
-      operation: 'escalate',
-      signal,
-    });
-    const created = rest.parse(CreatedIssue, response.data, 'escalated issue');
+    const created = await rest.createIssue({ ...fields, issuetype: issueType, project: { key: project }, labels: labelsWith(fields.labels, label) }, 'escalate', 'escalated issue', signal);
     const copy = { id: created.id, key: created.key, linked: action.origin.url === undefined };
     this.copies.set(label, copy);
     this.ownWrites.noteWrite(created.id);

@@ -6,7 +6,7 @@ import { jqlString } from '../jql.js';
 import type { OwnWrites } from '../own-writes.js';
 import { ISSUE_ID, ISSUE_KEY, correlationLabel, labelsWith } from '../refs.js';
 import type { JiraRest } from '../rest.js';
-import { CreatedIssue, IssueIdList, IssueStatus, ProblemIssue, type JiraWrite } from '../schema.js';
+import { IssueIdList, IssueStatus, ProblemIssue, type JiraWrite } from '../schema.js';
 import type { JiraSearch } from '../search.js';
 import { linksTo, type IssueLinker } from './links.js';
 import { describeTransitions, listTransitions } from './transitions.js';
@@ -87,21 +87,12 @@ export class ProblemWriter {
       return { outcome: 'unchanged', ref: existing };
     }
     const fields = { ...write.fields };
-    const response = await rest.request({
-      method: 'POST',
-      url: `${rest.api}/issue`,
-      data: {
-        fields: rest.flavour.richTextFields({
-          ...fields,
-          project: { key: problems.projectKey },
-          issuetype: { name: problems.issueType },
-          labels: labelsWith(fields.labels, label),
-        }),
-      },
-      operation: 'create-problem',
+    const created = await rest.createIssue(
+      { ...fields, project: { key: problems.projectKey }, issuetype: { name: problems.issueType }, labels: labelsWith(fields.labels, label) },
+      'create-problem',
+      'created problem',
       signal,
-    });
-    const created = rest.parse(CreatedIssue, response.data, 'created problem');
+    );
     this.problemIds.set(label, created.id);
     this.ownWrites.noteWrite(created.id);
     return { outcome: 'created', ref: created.id };

@@ -5,7 +5,7 @@ import { jqlString } from '../jql.js';
 import type { OwnWrites } from '../own-writes.js';
 import { labelsWith, projectOf, taskLabel } from '../refs.js';
 import type { JiraRest } from '../rest.js';
-import { CreatedIssue, IssueLinks, SearchJqlResponse, type JiraWrite } from '../schema.js';
+import { IssueLinks, SearchJqlResponse, type JiraWrite } from '../schema.js';
 import type { JiraSearch } from '../search.js';
 import { linksTo, type IssueLinker } from './links.js';
 
@@ -82,21 +82,12 @@ export class TaskWriter {
     // A mapping that shaped the group value itself (e.g. a Team id) wins, as for assign.
     const fields = await this.groups.withGroup(write.fields, write.group, signal);
     // Not re-sent after an unclear failure: the outbox retries the whole step, label search first.
-    const response = await rest.request({
-      method: 'POST',
-      url: `${rest.api}/issue`,
-      data: {
-        fields: rest.flavour.richTextFields({
-          issuetype: { name: TASK_ISSUE_TYPE },
-          ...fields,
-          project: { key: project },
-          labels: labelsWith(fields.labels, label),
-        }),
-      },
-      operation: 'create-task',
+    const created = await rest.createIssue(
+      { issuetype: { name: TASK_ISSUE_TYPE }, ...fields, project: { key: project }, labels: labelsWith(fields.labels, label) },
+      'create-task',
+      'created task',
       signal,
-    });
-    const created = rest.parse(CreatedIssue, response.data, 'created task');
+    );
     this.tasks.set(label, { id: created.id, linked: false });
     this.ownWrites.noteWrite(created.id);
     await this.link(created.id, nativeId, signal);
