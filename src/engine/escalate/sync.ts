@@ -21,7 +21,7 @@ export interface LinkedChange {
   previousStatus: TicketStatus | undefined;
   /** Its priority when deskbridge last saw it (undefined: first sight, or not kept). */
   previousPriority?: number | undefined;
-  /** This version is deskbridge's own write: a priority it shows is not sent back. */
+  /** This version is deskbridge's own write (kept for the rule tests' trace; sync decides by the other end's state, not by who edited last). */
   ownWrite: boolean;
   /** The ticket's comments since it was last seen (see `Connector.readComments`), oldest first. */
   comments: readonly RecordComment[];
@@ -39,9 +39,9 @@ const MARKER = /[[(]deskbridge:[0-9a-f]{8,}[\])]/;
 
 /**
  * Plans what keeps an escalated ticket and its copy in step, from one side's change: its new
- * comments (those the rule shares, never deskbridge's own) copied to the other side, and — when
- * this side became done by a person's hand — the other side told (and, if the rule says, its
- * fields set). Each write goes to the other side's ticket (`via`), from this source's outbox, with
+ * comments (those the rule shares, never deskbridge's own) copied to the other side, the original's
+ * priority to the copy, and — when this side became done and the other is not done yet — the
+ * other side told (and, if the rule says, its fields set). Each write goes to the other side's ticket (`via`), from this source's outbox, with
  * an id that depends on what it mirrors only (the comment's id, the resolution time), so seeing
  * the same comment again in a later pass plans nothing new.
  */
@@ -83,7 +83,9 @@ export async function planEscalationSync(changes: readonly LinkedChange[], rules
       plan.actions.push(make('comment', comment.id, { type: 'comment', visibility, body }, `Escalation ${link.ruleId}: ${comment.author}'s comment on ${thisEnd.number} copied to ${otherEnd.number}`));
     }
     const reprioritised = side === 'original' && change.previousPriority !== undefined && change.previousPriority !== ticket.priority;
-    if (reprioritised && compiled.rule.sync.priority === 'toCopy' && !change.ownWrite) {
+    // Whoever changed it (a person, or an SLA step of deskbridge's raising the urgency): the copy
+    // follows. Nothing flows back from the copy's priority, so this cannot echo.
+    if (reprioritised && compiled.rule.sync.priority === 'toCopy') {
       if (change.other.version === undefined) {
         plan.notes.push({ ticketKey: ticket.key, ruleId: link.ruleId, reason: `${otherEnd.number} was never pulled by deskbridge: its priority is not set` });
       } else {
