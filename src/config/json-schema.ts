@@ -188,10 +188,11 @@ const DESCRIPTIONS = new Map<z.core.$ZodType, string>([
   ],
   [LinkedEscalation.shape.as, "Which end the test's ticket is: `original` (the ticket that was escalated) or `copy` (the copy deskbridge opened)."],
   [LinkedEscalation.shape.rule, 'Id of the `escalate` rule in this file that made the escalation; its `sync` settings apply.'],
-  [LinkedEscalation.shape.other, 'The ticket at the other end: `source` (its source id), `number`, and optionally `nativeId` (default the number) and `pulled`.'],
+  [LinkedEscalation.shape.other, 'The ticket at the other end: `source` (its source id), `number`, and optionally `nativeId` (default the number), `pulled` and `status`.'],
   [LinkedEscalation.shape.other.shape.source, 'Id of the source the other ticket is on.'],
   [LinkedEscalation.shape.other.shape.number, 'Its number, as people see it (`DEV-42`, `INC0012345`); expect writes to it with `on:` this number.'],
   [LinkedEscalation.shape.other.shape.nativeId, 'Its id on the platform (Jira issue id, ServiceNow sys_id); default the number.'],
+  [LinkedEscalation.shape.other.shape.status, 'Its status as deskbridge last pulled it (default open): an end that is done already is not told the other is.'],
   [LinkedEscalation.shape.other.shape.pulled, 'Whether deskbridge has pulled it before (default true); when not, its fields are not set (`set:`), only notes are written.'],
   [LinkedEscalation.shape.escalatedAt, "When the copy was opened (ISO; default the ticket's `createdAt`). The comments listed are those the daemon would read: since the ticket's previous version."],
   [

@@ -8,8 +8,8 @@ import { stableSysId } from '../../../src/sandbox/servicenow/seed-event-log.js';
  * maps a `u_` field (the shipped mapping reads no field only the sample data has).
  */
 const shipped = loadPlatformMappings('mappings', 'servicenow');
-const eventLogInbound = shipped.sources.inbound.replace('"labels": []', '"labels": [$display(u_symptom)]');
-if (eventLogInbound === shipped.sources.inbound) throw new Error('mappings/servicenow.inbound.jsonata no longer has "labels": []; update the event-log mapping here');
+const eventLogInbound = shipped.sources.inbound.replace(/"labels": [^\n]*/, '"labels": [$display(u_symptom)]');
+if (eventLogInbound === shipped.sources.inbound) throw new Error('mappings/servicenow.inbound.jsonata no longer has a "labels" line; update the event-log mapping here');
 const mappings = compilePlatformMappings('servicenow', eventLogInbound, shipped.sources.outbound);
 const context = { platform: 'servicenow', sourceId: 'backtest', source: { table: 'incident', baseUrl: 'https://backtest.invalid' } };
 

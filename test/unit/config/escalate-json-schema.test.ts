@@ -74,6 +74,7 @@ describe('rules schema: the escalate rule and linked tests', () => {
       'other.number',
       'other.nativeId',
       'other.pulled',
+      'other.status',
       'escalatedAt',
       'previousStatus',
       'ownWrite',
