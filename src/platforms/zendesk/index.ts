@@ -1,7 +1,8 @@
 import { PerRecordLock } from '../per-record-lock.js';
 import type { ConnectorDeps } from '../deps.js';
 import type { Action } from '../../model/action.js';
-import type { Capabilities, Connector, InitResult, PlatformDirectory, ProblemState, PulledRecord, PullOptions, PullPage, TransportStatus, WriteRequest, WriteResult } from '../types.js';
+import type { Capabilities, Connector, InitResult, PlatformDirectory, ProblemState, PulledRecord, PullOptions, PullPage, RecordComment, TransportStatus, WriteRequest, WriteResult } from '../types.js';
+import { readComments } from './comments-read.js';
 import { ZendeskDirectory } from './directory.js';
 import { ExportPacer, exportTickets } from './export.js';
 import { OwnVersions } from './own-versions.js';
@@ -13,6 +14,7 @@ import type { ZendeskSource } from './source.js';
 import { CommentWriter } from './write/comments.js';
 import { CreatedTickets } from './write/created.js';
 import { DuplicateLinker } from './write/duplicates.js';
+import { EscalationWriter } from './write/escalations.js';
 import { FieldWriter } from './write/fields.js';
 import { type GroupedWrite, GroupWriter, ZENDESK_GROUPABLE } from './write/group.js';
 import { ProblemWriter } from './write/problems.js';
@@ -20,6 +22,7 @@ import { TaskWriter } from './write/tasks.js';
 import { PlatformError } from '../../http/errors.js';
 
 export { problemExternalId, taskExternalId } from './write/created.js';
+export { escalationTag } from './write/escalations.js';
 
 /** Zendesk's limit on a comment's size (64 KB). */
 export const ZENDESK_MAX_COMMENT_LENGTH = 65_535;
@@ -35,8 +38,8 @@ export function zendeskCapabilities(source: ZendeskSource): Capabilities {
     resolveAsDuplicate: source.duplicates.link === 'merge',
     maxCommentLength: ZENDESK_MAX_COMMENT_LENGTH,
     commentFormat: 'text',
-    // Not yet: an escalated copy needs a create-and-find-by-marker path here (Jira and ServiceNow have one).
-    escalationTarget: false,
+    // A copy is a new ticket found again by its external_id (write/escalations.ts).
+    escalationTarget: true,
   };
 }
 
@@ -72,6 +75,7 @@ export class ZendeskConnector implements Connector {
   private readonly duplicates: DuplicateLinker;
   private readonly tasks: TaskWriter;
   private readonly group: GroupWriter;
+  private readonly escalations: EscalationWriter;
   private integrationUser: string | undefined;
   /** Per-ticket chain of writes, so two writes to one ticket never interleave. */
   private readonly writes = new PerRecordLock();
@@ -91,6 +95,7 @@ export class ZendeskConnector implements Connector {
     this.duplicates = new DuplicateLinker(this.rest, this.own);
     this.tasks = new TaskWriter(this.rest, this.people, created);
     this.group = new GroupWriter(this.rest, this.fields, this.comments, this.own);
+    this.escalations = new EscalationWriter(this.rest, created);
   }
 
   /** Checks the credentials (GET /api/v2/users/me) and learns the agent deskbridge writes as. */
@@ -150,18 +155,17 @@ export class ZendeskConnector implements Connector {
 
   async apply(request: WriteRequest, signal?: AbortSignal): Promise<WriteResult> {
     const { action } = request;
-    if (action.type === 'escalate' || action.type === 'announce-escalation') {
-      // Neither reaches a connector today: an escalation to this platform is refused by validate.
-      throw this.rest.badRequest(`Zendesk cannot take a ${action.type} write yet`, 'Escalate to a ServiceNow or Jira source');
+    if (action.type === 'announce-escalation') {
+      // The executor turns it into an internal comment before it reaches a connector.
+      throw this.rest.badRequest('Zendesk takes an announce-escalation write only as a comment', 'This is a bug in the caller');
+    }
+    if (action.type === 'escalate') {
+      // Before anything reads request.planned.target: it is the origin ticket on another source.
+      return this.escalate(action, request, signal);
     }
     const nativeId = request.planned.target.nativeId;
     if (!TICKET_ID.test(nativeId)) throw this.rest.badRequest(`Target ${nativeId} is not a Zendesk ticket id`, 'The action was planned from a record without a numeric id');
-    const parsed = ZendeskWrite.safeParse(request.fields);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'output'}: ${issue.message}`).join('; ');
-      throw this.rest.badRequest(`The outbound mapping produced an unusable ${action.type} write: ${problems}`, 'Fix mappings/zendesk.outbound.jsonata; the contract is described at its top');
-    }
-    const write = parsed.data;
+    const write = this.parseWrite(action.type, request.fields);
     // Refused before any request: a write the mapping got wrong never half-happens.
     this.fields.check(write);
     if (action.type === 'comment') this.comments.check(nativeId, action.visibility, request, write);
@@ -195,6 +199,23 @@ export class ZendeskConnector implements Connector {
   }
 
   /**
+   * `escalate`: the copy is a new ticket here, found again by its external_id (the correlation
+   * key); writes for one key go one after another, so two attempts never both create it.
+   */
+  private escalate(action: Extract<Action, { type: 'escalate' }>, request: WriteRequest, signal: AbortSignal | undefined): Promise<WriteResult> {
+    const write = this.parseWrite(action.type, request.fields);
+    this.escalations.check(write);
+    return this.writes.run(`escalate:${action.correlationKey}`, () => this.escalations.ensure(action, write, signal));
+  }
+
+  /** The comments of tickets linked to a copy on another source, for escalation sync (comments-read.ts). */
+  async readComments(nativeIds: readonly string[], since: string | undefined, signal?: AbortSignal): Promise<Map<string, RecordComment[]>> {
+    // Who we are decides `own`; a connector that was never initialised learns it first.
+    if (this.integrationUser === undefined && nativeIds.length > 0) await this.init(signal);
+    return readComments(this.rest, this.integrationUser, nativeIds, since, signal);
+  }
+
+  /**
    * Several writes of one plan to one ticket as one safe update (write/group.ts); undefined, having
    * sent nothing, when any of them must go alone (see GroupWriter).
    */
@@ -214,6 +235,15 @@ export class ZendeskConnector implements Connector {
 
   problemStates(correlationKeys: readonly string[], signal?: AbortSignal): Promise<Map<string, ProblemState>> {
     return this.problems.states(correlationKeys, signal);
+  }
+
+  private parseWrite(type: Action['type'], fields: unknown): ZendeskWrite {
+    const parsed = ZendeskWrite.safeParse(fields);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'output'}: ${issue.message}`).join('; ');
+      throw this.rest.badRequest(`The outbound mapping produced an unusable ${type} write: ${problems}`, 'Fix mappings/zendesk.outbound.jsonata; the contract is described at its top');
+    }
+    return parsed.data;
   }
 
   requestCount(): number {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Route } from '../../route-table.js';
 import { HttpError, badRequest, notFound, readJsonObject, recordInvalid, sendJson } from '../http.js';
-import { renderAudit, renderComment, renderJob, renderTicket } from '../render.js';
+import { renderAudit, renderComment, renderJob, renderTicket, renderUser } from '../render.js';
 import type { Call } from '../site.js';
 import { type StoredTicket, type TicketInput, ZendeskValidationError } from '../store.js';
 import { checkTicketUpdateLimit } from './auth.js';
@@ -187,7 +187,19 @@ export const ticketRoutes: readonly Route<Call>[] = [
       if (order !== 'asc' && order !== 'desc') throw badRequest('InvalidValue', 'sort_order must be asc or desc');
       const comments = [...call.site.store.comments(ticket.id)];
       if (order === 'desc') comments.reverse();
-      sendJson(call.res, 200, paginate(call.url, 'comments', comments, renderComment));
+      const page = paginate(call.url, 'comments', comments, renderComment);
+      // Side-loading (https://developer.zendesk.com/documentation/ticketing/using-the-zendesk-api/side_loading/):
+      // `include=users` adds the authors of the comments on this page as a top-level `users` list.
+      const include = (call.url.searchParams.get('include') ?? '').split(',').map((s) => s.trim());
+      if (include.includes('users')) {
+        const { store, baseUrl } = call.site;
+        const shown = new Set((page['comments'] as { author_id: number }[]).map((c) => c.author_id));
+        page['users'] = [...shown].flatMap((id) => {
+          const user = store.user(id);
+          return user === undefined ? [] : [renderUser(baseUrl, user)];
+        });
+      }
+      sendJson(call.res, 200, page);
     },
   },
   {
