@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JiraSandbox } from '../../src/sandbox/jira/index.js';
 import type { ServiceNowSandbox } from '../../src/sandbox/servicenow/index.js';
+import { CLI_SANDBOX_ACCOUNT, type ZendeskSandbox } from '../../src/sandbox/zendesk/index.js';
 import { MAPPINGS, REPO } from './sandbox-env.js';
+import { ZENDESK_TOKEN_ENV } from './zendesk-env.js';
 
 /** Everything the escalation tests create is to be acted on, also what they created in the second before the first pass. */
 const ACT_FROM = '2020-01-01T00:00:00Z';
@@ -33,6 +35,57 @@ export function writeEscalationConfig(snow: ServiceNowSandbox, jira: JiraSandbox
       '    platform: servicenow',
       `    baseUrl: ${snow.url}`,
       '    auth: { type: basic, username: deskbridge, password: "${E2E_SN_PASSWORD}" }',
+      `    actFrom: "${ACT_FROM}"`,
+      '    firstLivePass: { maxWrites: off }',
+      '    overlapSeconds: 60',
+      '    rateLimit: { requestsPerMinute: 60000, concurrency: 4 }',
+      '    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000 }',
+      '  - id: sandbox-jira',
+      '    platform: jira',
+      `    flavour: ${jira.flavour}`,
+      `    baseUrl: ${jira.url}`,
+      '    jql: project in (HADOOP)',
+      `    auth: { type: basic, username: ${cloud ? 'deskbridge@example.com' : 'deskbridge'}, password: "\${E2E_JIRA_TOKEN}" }`,
+      '    groupField: customfield_10001',
+      `    actFrom: "${ACT_FROM}"`,
+      '    firstLivePass: { maxWrites: off }',
+      '    overlapSeconds: 60',
+      '    rateLimit: { requestsPerMinute: 60000, concurrency: 4 }',
+      '    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000 }',
+      '',
+    ].join('\n'),
+  );
+  return path;
+}
+
+export const ZENDESK_ESCALATION_RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules-escalate-zendesk', 'to-jira');
+export const ZENDESK_BOTH_WAYS_RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules-escalate-zendesk', 'both');
+
+/**
+ * A deskbridge.yaml with the support team's Zendesk (`sandbox-zendesk`, the sandbox's CLI account,
+ * its API token from ZENDESK_TOKEN_ENV as startSeededZendesk sets it) and the developers' Jira (`sandbox-jira`, project HADOOP), and escalate rules
+ * between them; returns its path. The Zendesk fixtures' tickets predate ACT_FROM's passes as the
+ * ServiceNow ones do: the rules' `when` decides which are escalated.
+ */
+export function writeZendeskEscalationConfig(zendesk: ZendeskSandbox, jira: JiraSandbox, options: { rules?: string } = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'deskbridge-escalation-zendesk-'));
+  const path = join(dir, 'deskbridge.yaml');
+  const cloud = jira.flavour === 'cloud';
+  writeFileSync(
+    path,
+    [
+      'state: { path: ./state.db }',
+      `audit: { dir: ${JSON.stringify(join(dir, 'audit'))} }`,
+      `rules: ${JSON.stringify(options.rules ?? ZENDESK_ESCALATION_RULES)}`,
+      `mappings: ${JSON.stringify(MAPPINGS)}`,
+      'log: { level: info, format: json }',
+      'sources:',
+      '  - id: sandbox-zendesk',
+      '    platform: zendesk',
+      `    baseUrl: ${zendesk.url}`,
+      `    auth: { type: token, email: ${CLI_SANDBOX_ACCOUNT.email}, token: "\${${ZENDESK_TOKEN_ENV}}" }`,
+      // The sandbox has no export limit in these tests; Zendesk's 10 a minute would make them wait.
+      '    exportRequestsPerMinute: 6000',
       `    actFrom: "${ACT_FROM}"`,
       '    firstLivePass: { maxWrites: off }',
       '    overlapSeconds: 60',
