@@ -40,6 +40,17 @@ export function stampOf(version: string): string {
   return bar < 0 ? version : version.slice(0, bar);
 }
 
+/**
+ * The `updated_stamp` a planned write is sent with: the version it was planned at, so a person's
+ * edit since wins (409, superseded). None for a write planned from another source's ticket
+ * (`via`: escalation sync resolving an original because its copy was resolved, or keeping a copy's
+ * priority in step): that decision does not rest on this ticket's state, and it is made once, on
+ * the other ticket's change, so a 409 would lose it for good rather than defer it.
+ */
+export function plannedStamp(planned: { via?: string | undefined; target: { version: string } }): string | undefined {
+  return planned.via === undefined ? stampOf(planned.target.version) : undefined;
+}
+
 export interface ReadTicketOptions {
   names: TicketNames | undefined;
   /** The integration user, reported as `updatedBy` when the ticket is at a version this connector wrote. */

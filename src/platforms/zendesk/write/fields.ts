@@ -1,7 +1,7 @@
 import type { PreviousValues, WriteRequest, WriteResult } from '../../types.js';
 import type { OwnVersions } from '../own-versions.js';
 import type { ZendeskPeople } from '../people.js';
-import { stampOf, ticketVersion } from '../record.js';
+import { plannedStamp, ticketVersion } from '../record.js';
 import type { ZendeskRest } from '../rest.js';
 import type { ZendeskWrite } from '../schema.js';
 import { applied, notApplied } from './outcomes.js';
@@ -96,7 +96,7 @@ export class FieldWriter {
     if (Object.keys(fields).length === 0) return { outcome: 'unchanged', ref: nativeId };
     let answer;
     try {
-      answer = await updateTicket(this.rest, nativeId, fields, { stamp: stampOf(request.planned.target.version), idempotent: true, signal });
+      answer = await updateTicket(this.rest, nativeId, fields, { stamp: plannedStamp(request.planned), idempotent: true, signal });
     } catch (error) {
       if (error instanceof PlatformError && error.status === 422) this.forgetMembers(groupId);
       throw error;
@@ -115,7 +115,7 @@ export class FieldWriter {
   async update(nativeId: string, request: WriteRequest, write: ZendeskWrite, signal: AbortSignal | undefined): Promise<WriteResult> {
     const fields = { ...write.ticket };
     if (Object.keys(fields).length === 0) return { outcome: 'unchanged', ref: nativeId };
-    const answer = await updateTicket(this.rest, nativeId, fields, { stamp: stampOf(request.planned.target.version), idempotent: true, signal });
+    const answer = await updateTicket(this.rest, nativeId, fields, { stamp: plannedStamp(request.planned), idempotent: true, signal });
     if (answer.kind === 'conflict') {
       const landed = await this.alreadyHolds(nativeId, fields, signal);
       if (landed !== undefined) return landed;

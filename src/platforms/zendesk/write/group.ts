@@ -2,7 +2,7 @@ import type { Action } from '../../../model/action.js';
 import { PlatformError } from '../../../http/errors.js';
 import type { WriteRequest, WriteResult } from '../../types.js';
 import type { OwnVersions } from '../own-versions.js';
-import { stampOf } from '../record.js';
+import { plannedStamp } from '../record.js';
 import type { ZendeskRest } from '../rest.js';
 import type { ZendeskWrite } from '../schema.js';
 import type { CommentWriter } from './comments.js';
@@ -55,7 +55,7 @@ export class GroupWriter {
     try {
       // Not re-sent by the HTTP client after an unclear failure: the comment would be posted twice.
       // The outbox retries each write alone, and the comment's retry looks for its marker first.
-      answer = await updateTicket(this.rest, nativeId, { ...fields, ...(comment ? { comment } : {}) }, { stamp: stampOf(first.request.planned.target.version), idempotent: false, signal });
+      answer = await updateTicket(this.rest, nativeId, { ...fields, ...(comment ? { comment } : {}) }, { stamp: plannedStamp(first.request.planned), idempotent: false, signal });
     } catch (error) {
       if (error instanceof PlatformError && error.status === 422) this.fields.forgetMembers(groupId);
       throw error;

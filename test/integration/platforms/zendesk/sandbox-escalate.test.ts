@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlatformMappings, mapOutbound } from '../../../../src/mapping/mapper.js';
 import type { Action, PlannedAction } from '../../../../src/model/action.js';
 import { escalationTag } from '../../../../src/platforms/zendesk/index.js';
+import { ticketVersion } from '../../../../src/platforms/zendesk/record.js';
 import type { WriteRequest } from '../../../../src/platforms/types.js';
 import { CLI_SANDBOX_ACCOUNT, type ZendeskSandbox, ZendeskStore, seedFixtures, startZendeskSandbox } from '../../../../src/sandbox/zendesk/index.js';
 import { harness, source } from './setup.js';
@@ -112,6 +113,39 @@ describe('Zendesk escalate against the sandbox', () => {
     await expect(connector.apply({ ...bad, fields: { ...bad.fields, comment: { body: 'x', public: true } } })).rejects.toMatchObject({ code: 'bad-request', retryable: false });
     await expect(connector.apply({ ...bad, fields: { ticket: { external_id: 'other' } } })).rejects.toMatchObject({ code: 'bad-request' });
     expect(sandbox.requestLog).toHaveLength(0);
+  });
+});
+
+describe('Zendesk writes planned from another source (escalation sync)', () => {
+  it("sends them without the planned stamp: a person's edit since does not drop the original's resolution, while a write planned from this ticket is superseded", async () => {
+    const agent = 'ana.costa@example.com';
+    const ticket = store.createTicketAs(agent, { subject: 'Original', comment: { body: 'd' } });
+    const planned = ticketVersion({ id: ticket.id, updated_at: new Date(ticket.updated_at).toISOString().replace(/\.\d{3}Z$/, 'Z') });
+    now += 5_000;
+    store.updateTicketAs(agent, ticket.id, { tags: ['touched'] });
+    const { connector } = harness(config());
+    const setPriority = (via: string | undefined): WriteRequest => {
+      const action: Action = { type: 'set-field', field: 'priority', value: 'high' };
+      return {
+        planned: {
+          id: 'p',
+          sourceId: via ? 'jira' : 'zd',
+          ruleId: 'r',
+          target: { ticketKey: `zendesk:zd:${ticket.id}`, nativeId: String(ticket.id), number: String(ticket.id), version: planned },
+          action,
+          explanation: 't',
+          ...(via ? { via } : {}),
+        },
+        action,
+        fields: { ticket: { priority: 'high' } },
+        marker: 'deskbridge:m',
+        firstAttempt: true,
+      };
+    };
+    await expect(connector.apply(setPriority(undefined))).resolves.toMatchObject({ outcome: 'superseded' });
+    expect(store.ticket(ticket.id)?.priority).toBeNull();
+    await expect(connector.apply(setPriority('zd'))).resolves.toMatchObject({ outcome: 'updated' });
+    expect(store.ticket(ticket.id)?.priority).toBe('high');
   });
 });
 
