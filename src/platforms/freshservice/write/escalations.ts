@@ -87,7 +87,7 @@ export class EscalationWriter {
     const { rest } = this;
     const copy = this.check(write);
     const tag = escalationTag(action.correlationKey);
-    const workspace = rest.source.workspaces?.[0];
+    const workspace = this.workspace(action);
     const known = this.copies.get(tag) ?? (await this.find(tag, workspace, signal));
     if (known !== undefined) return this.result('unchanged', known);
     const { agentId } = await session();
@@ -110,6 +110,26 @@ export class EscalationWriter {
     const created = rest.parse(CreatedTicket, response.data, 'escalated ticket').ticket;
     this.copies.set(tag, created.id);
     return this.result('created', created.id);
+  }
+
+  /**
+   * The rule's container when it names a workspace id, else the source's first workspace (unset:
+   * none is sent, and Freshservice opens the ticket in the primary one). Anything else — a name, an
+   * id of a workspace the source does not list — is refused before any request: a copy in a
+   * workspace the source does not read would never be seen again.
+   */
+  workspace(action: EscalateAction): number | undefined {
+    const { rest } = this;
+    const workspaces = rest.source.workspaces;
+    if (action.container === undefined) return workspaces?.[0];
+    const id = /^\d+$/.test(action.container) ? Number(action.container) : undefined;
+    if (id === undefined || workspaces === undefined || !workspaces.includes(id)) {
+      throw rest.badRequest(
+        `The escalate rule's container "${action.container}" is not a workspace source ${rest.sourceId} reads`,
+        `Name one of the source's workspace ids (${(workspaces ?? []).join(', ') || 'none configured'}) as the container, or leave it out for the first one`,
+      );
+    }
+    return id;
   }
 
   private result(outcome: 'created' | 'unchanged', id: number): WriteResult {

@@ -108,11 +108,23 @@ describe('escalate to a Freshservice source', () => {
     expect(ticket.source.number).toBe(`INC-${id}`);
   });
 
-  it('refuses an escalate branch that sets what the connector owns, before any request', async () => {
+  it('refuses an escalate branch that sets what the connector owns, or a container that is not a workspace of the source, before any request', async () => {
     const { sandbox: box, connect } = await start();
     const bad = await request(true);
     await expect(connect().apply({ ...bad, fields: { ...bad.fields, fields: { requester_id: 1 } } })).rejects.toThrow(/requester_id/);
+    const elsewhere = { ...escalate, container: 'HADOOP' };
+    await expect(connect().apply({ ...bad, action: elsewhere, planned: { ...bad.planned, action: elsewhere } })).rejects.toThrow(/not a workspace source fs-sandbox reads/);
     expect(apiCalls(box)).toEqual([]);
+  });
+
+  it("opens the copy in the workspace the rule's container names", async () => {
+    const { store, source, connect } = await start();
+    const second = source.workspaces?.[1];
+    if (second === undefined) throw new Error('the sandbox has one workspace');
+    const base = await request(true);
+    const there = { ...escalate, container: String(second) };
+    const result = await connect().apply({ ...base, action: there, planned: { ...base.planned, action: there } });
+    expect(store.ticket(Number(result.ref))?.workspace_id).toBe(second);
   });
 });
 
