@@ -34,13 +34,13 @@ async function freshservice(e2e: E2eHarness, clock: StillClock): Promise<{ fs: F
 const jiraCopies = (jira: JiraSandbox) => jira.store.list().filter((issue) => issue.labels.some((label) => label.startsWith('deskbridge-esc-')));
 const fsCopies = (store: FreshserviceStore) => store.tickets().filter((ticket) => ticket.tags.some((tag) => tag.startsWith('deskbridge-esc-')));
 
-describe('escalation between Freshservice and Jira cloud (real HTTP, real SQLite)', () => {
+describe.each(['cloud', 'datacenter'] as const)('escalation between Freshservice and Jira %s (real HTTP, real SQLite)', (flavour) => {
   const e2e = useE2e();
 
   it('escalates a Freshservice ticket to Jira once, mirrors comments both ways once, and resolves the ticket when the copy is done', async () => {
     const clock = new StillClock();
     const { fs, store, workspaces } = await freshservice(e2e, clock);
-    const jira = await e2e.jira('cloud', {});
+    const jira = await e2e.jira(flavour, {});
     const requester = store.requesters()[0];
     const agent = store.agents().find((a) => !a.email.startsWith('deskbridge'));
     if (requester === undefined || agent === undefined) throw new Error('fixtures lack a requester or an agent');
@@ -94,7 +94,7 @@ describe('escalation between Freshservice and Jira cloud (real HTTP, real SQLite
   it('escalates a Jira issue to Freshservice once (a tagged Incident), and the copy is never escalated back', async () => {
     const clock = new StillClock();
     const { fs, store, workspaces } = await freshservice(e2e, clock);
-    const jira = await e2e.jira('cloud', {});
+    const jira = await e2e.jira(flavour, {});
     const developer = jira.store.users().find((u) => !u.displayName.toLowerCase().includes('deskbridge'));
     const issue = jira.store.createIssue({ project: 'HADOOP', issueType: 'Bug', summary: 'Checkout page times out for EU shoppers', description: 'Seen by the whole team' }, developer!.accountId);
     const before = store.count();
