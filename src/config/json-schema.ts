@@ -133,7 +133,7 @@ const DESCRIPTIONS = new Map<z.core.$ZodType, string>([
     EscalateRule,
     "Opens a linked copy of a matching ticket on another source (a developers' Jira project, another desk's ServiceNow), once per ticket and rule, with a work note naming it; then keeps the two in step (comments, resolution).",
   ],
-  [EscalateRule.shape.to, 'Id of the configured source the copy is opened on (ServiceNow or Jira).'],
+  [EscalateRule.shape.to, 'Id of the configured source the copy is opened on (ServiceNow, Jira, Zendesk or Freshservice).'],
   [EscalateRule.shape.copy, 'The copy opened on `to`.'],
   [ESCALATE_COPY.shape.container, "Jira project key or ServiceNow table; unset = the target source's default (Jira: its first project; ServiceNow: incident)."],
   [ESCALATE_COPY.shape.issueType, 'Jira issue type (default Task).'],

@@ -287,7 +287,7 @@ function escalationTargetProblems(files: readonly LoadedRulesFile[], sources: re
         ? {
             severity: 'error' as const,
             message: `Rule ${rule.id} escalates to ${target.id}, a ${target.platform} source, which cannot take escalated copies yet`,
-            hint: 'escalate to a ServiceNow or Jira source',
+            hint: 'escalate to a source whose platform takes copies (ServiceNow, Jira, Zendesk, Freshservice)',
           }
         : !target.enabled || target.dryRun === true
           ? {

@@ -76,15 +76,19 @@ export const CreateTaskAction = z.strictObject({
 /**
  * Opens a linked copy of the target ticket on another configured source (the `escalate` rule
  * kind): the write goes to `to`, not to the target's own source. `correlationKey` is stable for the
- * rule and the ticket, and the copy carries it (Jira: a `deskbridge-esc-<hash>` label; ServiceNow:
- * `correlation_id`), so a retry after a crash finds the copy instead of opening a second one.
+ * rule and the ticket, and the copy carries it (Jira and Freshservice: a `deskbridge-esc-<hash>`
+ * label or tag; ServiceNow: `correlation_id`; Zendesk: `external_id` and the tag), so a retry after
+ * a crash finds the copy instead of opening a second one.
  */
 export const EscalateAction = z.strictObject({
   type: z.literal('escalate'),
   /** Id of the source the copy is opened on. */
   to: z.string().min(1),
   correlationKey: z.string().min(1),
-  /** Where on `to`: a Jira project key, a ServiceNow table; unset = the source's default (Jira: its first project; ServiceNow: incident). */
+  /**
+   * Where on `to`: a Jira project key, a ServiceNow table, a Freshservice workspace id (Zendesk: none);
+   * unset = the source's default (Jira: its first project; ServiceNow: incident; Freshservice: its first workspace).
+   */
   container: z.string().min(1).optional(),
   /** Jira issue type (default Task); ignored by ServiceNow. */
   issueType: z.string().min(1).optional(),

@@ -108,3 +108,54 @@ export function writeZendeskEscalationConfig(zendesk: ZendeskSandbox, jira: Jira
   );
   return path;
 }
+
+// ---- Freshservice ↔ Jira (self-contained: another platform's helper may follow) ----------------
+
+export const FRESHSERVICE_ESCALATION_RULES = join(REPO, 'test', 'fixtures', 'e2e', 'rules-escalate-freshservice');
+
+/**
+ * A deskbridge.yaml with the desk's Freshservice (`sandbox-fs`, the given workspaces, the first of
+ * which takes escalated copies) and the developers' Jira (`sandbox-jira`, project HADOOP), and
+ * escalate rules between them (default FRESHSERVICE_ESCALATION_RULES); returns its path. The API
+ * key is read from `E2E_FS_API_KEY`, the Jira password from `E2E_JIRA_TOKEN`.
+ */
+export function writeFreshserviceEscalationConfig(fs: { url: string }, jira: JiraSandbox, options: { workspaces: readonly number[]; rules?: string }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'deskbridge-escalation-fs-'));
+  const path = join(dir, 'deskbridge.yaml');
+  const cloud = jira.flavour === 'cloud';
+  writeFileSync(
+    path,
+    [
+      'state: { path: ./state.db }',
+      `audit: { dir: ${JSON.stringify(join(dir, 'audit'))} }`,
+      `rules: ${JSON.stringify(options.rules ?? FRESHSERVICE_ESCALATION_RULES)}`,
+      `mappings: ${JSON.stringify(MAPPINGS)}`,
+      'log: { level: info, format: json }',
+      'sources:',
+      '  - id: sandbox-fs',
+      '    platform: freshservice',
+      `    baseUrl: ${fs.url}`,
+      '    auth: { type: apiKey, apiKey: "${E2E_FS_API_KEY}" }',
+      `    workspaces: [${options.workspaces.join(', ')}]`,
+      `    actFrom: "${ACT_FROM}"`,
+      '    firstLivePass: { maxWrites: off }',
+      '    overlapSeconds: 60',
+      '    rateLimit: { requestsPerMinute: 60000, concurrency: 4 }',
+      '    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000, timeoutMs: 3000 }',
+      '  - id: sandbox-jira',
+      '    platform: jira',
+      `    flavour: ${jira.flavour}`,
+      `    baseUrl: ${jira.url}`,
+      '    jql: project in (HADOOP)',
+      `    auth: { type: basic, username: ${cloud ? 'deskbridge@example.com' : 'deskbridge'}, password: "\${E2E_JIRA_TOKEN}" }`,
+      '    groupField: customfield_10001',
+      `    actFrom: "${ACT_FROM}"`,
+      '    firstLivePass: { maxWrites: off }',
+      '    overlapSeconds: 60',
+      '    rateLimit: { requestsPerMinute: 60000, concurrency: 4 }',
+      '    retry: { maxRetries: 6, baseDelayMs: 50, maxDelayMs: 1000 }',
+      '',
+    ].join('\n'),
+  );
+  return path;
+}

@@ -18,7 +18,7 @@ export interface CompiledEscalateRule extends CompiledRuleCommon<EscalateRule> {
   };
 }
 
-/** The label prefix (Jira) a copy deskbridge opened carries; such a ticket is never escalated again. */
+/** The label prefix a copy deskbridge opened carries (Jira label, Zendesk and Freshservice tag, ServiceNow's mapped correlation id); such a ticket is never escalated again. */
 export const COPY_LABEL_PREFIX = 'deskbridge-esc-';
 
 /**
@@ -83,7 +83,7 @@ export const escalateKind = defineRuleKind<typeof EscalateRule, CompiledEscalate
   ],
 });
 
-/** Copies carry deskbridge's correlation label (Jira), also before the state links them — escalating one would open a copy of the copy. */
+/** Copies carry deskbridge's label, also before the state links them — escalating one would open a copy of the copy. */
 function isEscalatedCopy(ticket: Ticket): boolean {
   return ticket.labels.some((label) => label.startsWith(COPY_LABEL_PREFIX));
 }

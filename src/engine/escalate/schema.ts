@@ -29,7 +29,7 @@ const whenDone = (body: string) =>
 export const EscalateRule = z.strictObject({
   ...RuleBase,
   kind: z.literal('escalate'),
-  /** Id of the configured source the copy is opened on (ServiceNow or Jira). */
+  /** Id of the configured source the copy is opened on (ServiceNow, Jira, Zendesk or Freshservice). */
   to: z.string().min(1),
   copy: z
     .strictObject({

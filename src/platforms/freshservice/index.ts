@@ -2,7 +2,22 @@ import { PerRecordLock } from '../per-record-lock.js';
 import type { FreshserviceSource } from './source.js';
 import type { ConnectorDeps } from '../deps.js';
 import type { Action } from '../../model/action.js';
-import type { Capabilities, Connector, CurrentRecord, InitResult, PlatformDirectory, ProblemState, PulledRecord, PullOptions, PullPage, TransportStatus, WriteRequest, WriteResult } from '../types.js';
+import type {
+  Capabilities,
+  Connector,
+  CurrentRecord,
+  InitResult,
+  PlatformDirectory,
+  ProblemState,
+  PulledRecord,
+  PullOptions,
+  PullPage,
+  RecordComment,
+  TransportStatus,
+  WriteRequest,
+  WriteResult,
+} from '../types.js';
+import { readComments } from './comments-read.js';
 import { FreshserviceDirectory } from './directory.js';
 import { KnownTickets } from './known-tickets.js';
 import { FreshserviceNames } from './names.js';
@@ -12,6 +27,7 @@ import { readTicket } from './record.js';
 import { API, FreshserviceRest } from './rest.js';
 import { FreshserviceWrite } from './schema.js';
 import { FreshserviceSession } from './session.js';
+import { EscalationWriter } from './write/escalations.js';
 import { NoteWriter } from './write/notes.js';
 import { ProblemWriter } from './write/problems.js';
 import { TaskWriter } from './write/tasks.js';
@@ -29,8 +45,8 @@ export function freshserviceCapabilities(source: FreshserviceSource): Capabiliti
     resolveAsDuplicate: false,
     maxCommentLength: FRESHSERVICE_MAX_NOTE_LENGTH,
     commentFormat: 'html',
-    // Not yet: an escalated copy needs a create-and-find-by-marker path here (Jira and ServiceNow have one).
-    escalationTarget: false,
+    // A copy is an Incident tagged deskbridge-esc-<hash>, found again by Filter Tickets (write/escalations.ts).
+    escalationTarget: true,
   };
 }
 
@@ -56,6 +72,7 @@ export class FreshserviceConnector implements Connector {
   private readonly notes: NoteWriter;
   private readonly problems: ProblemWriter;
   private readonly tasks: TaskWriter;
+  private readonly escalations: EscalationWriter;
   /** Per-ticket chain of writes, so two writes to one ticket never interleave (the version check needs that). */
   private readonly writes = new PerRecordLock();
   /** What the pull and the version reads saw of each ticket, for {@link readVersions}. */
@@ -73,6 +90,7 @@ export class FreshserviceConnector implements Connector {
     this.notes = new NoteWriter(this.rest, own);
     this.problems = new ProblemWriter(this.rest);
     this.tasks = new TaskWriter(this.rest, this.names);
+    this.escalations = new EscalationWriter(this.rest);
     this.directory = new FreshserviceDirectory(this.rest, this.names);
   }
 
@@ -99,18 +117,19 @@ export class FreshserviceConnector implements Connector {
 
   async apply(request: WriteRequest, signal?: AbortSignal): Promise<WriteResult> {
     const { action } = request;
-    if (action.type === 'escalate' || action.type === 'announce-escalation') {
-      // Neither reaches a connector today: an escalation to this platform is refused by validate.
-      throw this.rest.badRequest(`Freshservice cannot take a ${action.type} write yet`, 'Escalate to a ServiceNow or Jira source');
+    if (action.type === 'announce-escalation') {
+      // The executor turns it into a comment on the origin; it never reaches a connector as such.
+      throw this.rest.badRequest(`Freshservice cannot take a ${action.type} write`, 'The executor sends it as a comment; this is a bug in the caller');
+    }
+    if (action.type === 'escalate') {
+      // The target is the origin ticket on another source: its ids are not this account's, so it is neither checked nor locked by it.
+      const write = this.mapped(action.type, request.fields);
+      this.escalations.check(write);
+      return this.writes.run(`escalate:${action.correlationKey}`, () => this.escalations.ensure(action, write, () => this.session.ensure(signal), signal));
     }
     const nativeId = request.planned.target.nativeId;
     if (!TICKET_ID.test(nativeId)) throw this.rest.badRequest(`Target ${nativeId} is not a Freshservice ticket id`, 'The action was planned from a record without a numeric id');
-    const parsed = FreshserviceWrite.safeParse(request.fields);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'output'}: ${issue.message}`).join('; ');
-      throw this.rest.badRequest(`The outbound mapping produced an unusable ${action.type} write: ${problems}`, `Fix ${this.rest.mappingFile()}; the contract is described at its top`);
-    }
-    const write = parsed.data;
+    const write = this.mapped(action.type, request.fields);
     // Refused before any request: a write the mapping got wrong never half-happens.
     if (action.type === 'comment') this.notes.check(nativeId, action, request, write);
     if (action.type === 'link-duplicate' && this.source.duplicateField === undefined) {
@@ -141,6 +160,15 @@ export class FreshserviceConnector implements Connector {
     });
   }
 
+  private mapped(type: Action['type'], fields: unknown): FreshserviceWrite {
+    const parsed = FreshserviceWrite.safeParse(fields);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'output'}: ${issue.message}`).join('; ');
+      throw this.rest.badRequest(`The outbound mapping produced an unusable ${type} write: ${problems}`, `Fix ${this.rest.mappingFile()}; the contract is described at its top`);
+    }
+    return parsed.data;
+  }
+
   /**
    * Assign and set-field writes of one plan as one PUT (TicketWriter.combined); undefined, having
    * sent nothing, when they must go one by one.
@@ -165,6 +193,11 @@ export class FreshserviceConnector implements Connector {
 
   problemStates(correlationKeys: readonly string[], signal?: AbortSignal): Promise<Map<string, ProblemState>> {
     return this.problems.states(correlationKeys, signal);
+  }
+
+  /** Conversations of linked tickets for escalation sync: one request per ticket per 100 (see comments-read.ts). */
+  readComments(nativeIds: readonly string[], since: string | undefined, signal?: AbortSignal): Promise<Map<string, RecordComment[]>> {
+    return readComments(this.rest, () => this.session.ensure(signal), this.names, nativeIds, since, signal);
   }
 
   requestCount(): number {

@@ -9,6 +9,7 @@ import { createNote, listConversations } from './routes/conversations.js';
 import { listAgents, listGroups, listRequesters, listTicketFormFields, listWorkspaces, showAgent, showGroup, showRequester, showWorkspace } from './routes/directory.js';
 import { createProblem, listProblems, showProblem, updateProblem } from './routes/problems.js';
 import { filterTickets } from './routes/filter.js';
+import { createTicket } from './routes/ticket-create.js';
 import { listTickets, showTicket, updateTicket } from './routes/tickets.js';
 import type { Call, FreshserviceRequestLogEntry, FreshserviceSandbox, FreshserviceSandboxOptions, FreshserviceSite } from './site.js';
 import { FreshserviceStore } from './store.js';
@@ -33,6 +34,7 @@ interface ApiRoute extends Route<Call> {
 const id = '(\\d+|[^/]+)';
 const ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/api/v2/tickets', handle: listTickets, operation: 'list_tickets', embedCost: 2, list: true },
+  { method: 'POST', path: '/api/v2/tickets', handle: createTicket, operation: 'create_ticket' },
   { method: 'GET', path: '/api/v2/tickets/filter', handle: filterTickets, list: true },
   { method: 'GET', path: new RegExp(`^/api/v2/tickets/${id}$`), handle: (c, [i = '']) => showTicket(c, i), operation: 'view_ticket', embedCost: 1 },
   { method: 'PUT', path: new RegExp(`^/api/v2/tickets/${id}$`), handle: (c, [i = '']) => updateTicket(c, i), operation: 'update_ticket' },

@@ -29,6 +29,7 @@ function folder(target: string, to: string): string {
 }
 
 const ZENDESK = ['  - id: zd', '    platform: zendesk', '    baseUrl: https://example.zendesk.com', '    auth: { type: token, email: a@example.com, token: secret }'].join('\n');
+const FRESHSERVICE = ['  - id: fs', '    platform: freshservice', '    baseUrl: https://example.freshservice.com', '    auth: { type: apiKey, apiKey: secret }'].join('\n');
 const JIRA = (extra: string) =>
   [
     '  - id: dev',
@@ -49,12 +50,17 @@ describe('validate checks where escalate rules open their copies', () => {
     expect(unknown[0]?.message).toContain('Unknown source "nowhere" in to. Must be one of: snow, dev');
   });
 
-  it('refuses an escalation to a platform that cannot take copies yet', () => {
-    const { diagnostics } = validatePaths([folder(ZENDESK, 'zd')]);
-    const refused = diagnostics.filter((d) => d.code === 'escalation-target');
-    expect(refused).toHaveLength(1);
-    expect(refused[0]).toMatchObject({ severity: 'error', line: 6, column: 9 });
-    expect(refused[0]?.message).toContain('a zendesk source, which cannot take escalated copies yet');
+  it('accepts a live Zendesk or Freshservice source as the target, as ServiceNow and Jira', () => {
+    for (const [target, id] of [
+      [ZENDESK, 'zd'],
+      [FRESHSERVICE, 'fs'],
+    ] as const) {
+      const { diagnostics } = validatePaths([folder(target, id)]);
+      expect(
+        diagnostics.filter((d) => d.severity === 'error' || d.code === 'escalation-target'),
+        id,
+      ).toEqual([]);
+    }
   });
 
   it('warns when the target runs in dry-run, and accepts a live Jira target', () => {

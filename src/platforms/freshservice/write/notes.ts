@@ -64,12 +64,20 @@ export class NoteWriter {
     return { outcome: 'created', ref: nativeId, ...(ownVersion !== undefined ? { ownVersion } : {}) };
   }
 
-  /** The digest of the ticket's fields as last known: our own newest write's, or the version read's if that is newer. */
+  /**
+   * The digest of the ticket's fields as last known: our own newest write's, the version read's, or
+   * — when this process has neither (a note escalation sync posts on a ticket deskbridge never
+   * PUT) — the version the note was planned from, whichever is newest. The planned one is as safe
+   * as the others: if someone changed a field since, the ticket's real digest differs and the
+   * inferred version matches nothing, so a later write of the plan still sees the change. Without
+   * it, the set-field escalation sync plans with the note (copy resolved) would find the ticket
+   * moved by our own note and report itself superseded.
+   */
   private contentDigest(nativeId: string, request: WriteRequest): string | undefined {
-    const ours = this.own.latest(nativeId);
-    const read = request.current?.version;
-    // ISO stamps order as strings; a tie goes to our write, which came after the read.
-    const newest = ours !== undefined && (read === undefined || stampOf(ours) >= stampOf(read)) ? ours : read;
+    // ISO stamps order as strings; on a tie, our write (after the read) beats the read, which beats the plan.
+    const newest = [this.own.latest(nativeId), request.current?.version, request.planned.target.version]
+      .filter((version): version is string => version !== undefined && digestOf(version) !== undefined)
+      .reduce<string | undefined>((best, version) => (best === undefined || stampOf(version) > stampOf(best) ? version : best), undefined);
     return newest !== undefined ? digestOf(newest) : undefined;
   }
 

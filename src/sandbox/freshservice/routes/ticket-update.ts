@@ -35,7 +35,7 @@ function optionalText(errors: FieldError[], field: string, value: unknown): stri
   return value;
 }
 
-export function readTicketPatch(store: FreshserviceStore, ticket: StoredTicket, body: Record<string, unknown>): TicketPatch {
+export function readTicketPatch(store: FreshserviceStore, ticket: Pick<StoredTicket, 'workspace_id'>, body: Record<string, unknown>): TicketPatch {
   const errors: FieldError[] = [];
   const patch: TicketPatch = {};
   for (const [key, value] of Object.entries(body)) {

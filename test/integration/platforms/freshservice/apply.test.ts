@@ -227,7 +227,7 @@ describe('Freshservice private notes (POST /api/v2/tickets/{id}/notes)', () => {
     expect(result).toEqual({ outcome: 'unchanged', ref: '4211' });
   });
 
-  it("claims no version when it knows neither our last write's fields nor a read's (a person's edit must not be taken for ours), and posts a retried note not found by its marker", async () => {
+  it("claims no version when it knows neither our last write's fields, nor a read's, nor the planned version's (a person's edit must not be taken for ours), and posts a retried note not found by its marker", async () => {
     const { connector } = harness();
     http
       .mock(BASE)
@@ -237,7 +237,9 @@ describe('Freshservice private notes (POST /api/v2/tickets/{id}/notes)', () => {
       .post(`${TICKET}/notes`)
       .reply(201, { conversation: { id: 5002, body: NOTE, private: true, created_at: '2026-12-05T12:00:05Z' } });
 
-    const result = await connector.apply(write({ type: 'comment', visibility: 'internal', body: 'Routed.' }, { note: NOTE, private: true }, { firstAttempt: false }));
+    const result = await connector.apply(
+      write({ type: 'comment', visibility: 'internal', body: 'Routed.' }, { note: NOTE, private: true }, { firstAttempt: false, version: '2026-12-05T11:00:00.000Z' }),
+    );
 
     expect(result).toEqual({ outcome: 'created', ref: '4211' });
   });
