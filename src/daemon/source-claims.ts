@@ -228,8 +228,11 @@ export class SourceClaims {
       const lease = this.held.get(sourceId);
       this.held.delete(sourceId);
       this.confirmedAt.delete(sourceId);
-      await lease?.release();
+      // Logged before the release: from this line on nothing is written for the source, and the
+      // next holder's "Took a source" can never be stamped before it (a busy event loop here would
+      // otherwise log the hand-back after the other daemon had already taken it).
       this.options.logger.info('Handed a source back for another daemon to take', { source: sourceId });
+      await lease?.release();
     }
   }
 }
