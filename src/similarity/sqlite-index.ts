@@ -133,7 +133,8 @@ function maskCodes(mask: readonly MaskableTermKind[] | undefined): Set<number> |
   return new Set(mask.map((k) => MASKABLE_TERM_KINDS.indexOf(k) + 1));
 }
 
-interface DocRow {
+/** A row of `sim_docs`, as the SQLite index and `state migrate` read it. */
+export interface DocRow {
   id: number;
   key: string;
   source_no: number;

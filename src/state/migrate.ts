@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import type pg from 'pg';
 import { MASKABLE_TERM_KINDS } from '../model/history.js';
 import { normField, PostgresCandidateIndex } from '../similarity/postgres-index.js';
-import { SqliteCandidateIndex, unpackVector } from '../similarity/sqlite-index.js';
+import { SqliteCandidateIndex, unpackVector, type DocRow } from '../similarity/sqlite-index.js';
 import { describeHolder, leaseRecordOf, staleness, thisProcess, type LeaseRecord, type LeaseRow, type ProcessIdentity } from './lease.js';
 import { createPool, redactUrl } from './postgres/pool.js';
 import { openPostgresStore } from './postgres/store.js';
@@ -401,23 +401,7 @@ class SqliteSide implements Side {
   }
 
   async *simDocs(batch: number): AsyncIterable<SimDoc[]> {
-    const stmt = this.db.prepare<
-      [],
-      {
-        key: string;
-        source_id: string;
-        native_id: string;
-        number: string;
-        version: string;
-        created_at: string;
-        fields: string;
-        title_len: number;
-        body_len: number;
-        vec: Buffer;
-        root_key: string | null;
-        cluster_key: string | null;
-      }
-    >('SELECT d.*, s.source_id FROM sim_docs d JOIN sim_sources s ON s.id = d.source_no ORDER BY d.id');
+    const stmt = this.db.prepare<[], DocRow & { source_id: string }>('SELECT d.*, s.source_id FROM sim_docs d JOIN sim_sources s ON s.id = d.source_no ORDER BY d.id');
     let page: SimDoc[] = [];
     for (const row of stmt.iterate()) {
       page.push({
