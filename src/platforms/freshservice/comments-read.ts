@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { newComments } from '../comment-page.js';
 import type { RecordComment } from '../types.js';
 import type { FreshserviceNames } from './names.js';
 import { API, type FreshserviceRest, nextPageParams } from './rest.js';
@@ -76,17 +77,8 @@ async function ticketConversations(rest: FreshserviceRest, ticketId: string, sig
     const response = await rest.request({ method: 'GET', url: `${API}/tickets/${ticketId}/conversations`, params, acceptStatuses: [404], operation: 'comment-lookup', signal });
     // Deleted since it was linked, or out of the agent's sight.
     if (response.status === 404) return out;
-    for (const raw of rest.parse(ConversationPage, response.data, 'conversation list').conversations) {
-      const parsed = Conversation.safeParse(raw);
-      if (!parsed.success) {
-        rest.logger?.debug('Unreadable conversation skipped', { source: rest.sourceId, ticket: ticketId, error: parsed.error.issues[0]?.message });
-        continue;
-      }
-      // A note added while we page shifts the pages; seen once is enough.
-      if (seen.has(parsed.data.id)) continue;
-      seen.add(parsed.data.id);
-      out.push(parsed.data);
-    }
+    const raws = rest.parse(ConversationPage, response.data, 'conversation list').conversations;
+    out.push(...newComments(raws, Conversation, seen, (error) => rest.logger?.debug('Unreadable conversation skipped', { source: rest.sourceId, ticket: ticketId, error })));
     params = nextPageParams(response.header('link'));
   }
   return out;

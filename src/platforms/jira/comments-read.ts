@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { newComments } from '../comment-page.js';
 import type { RecordComment } from '../types.js';
 import { adfToText } from './adf.js';
 import type { UserKey } from './record.js';
@@ -119,16 +120,7 @@ async function issueComments(rest: JiraRest, issueId: string, signal: AbortSigna
     });
     if (response.status === 404) return out;
     const page = rest.parse(CommentList, response.data, 'comment list');
-    for (const raw of page.comments) {
-      const parsed = Comment.safeParse(raw);
-      if (!parsed.success) {
-        rest.logger?.debug('Unreadable comment skipped', { source: rest.sourceId, issue: issueId, error: parsed.error.issues[0]?.message });
-        continue;
-      }
-      if (seen.has(parsed.data.id)) continue;
-      seen.add(parsed.data.id);
-      out.push(parsed.data);
-    }
+    out.push(...newComments(page.comments, Comment, seen, (error) => rest.logger?.debug('Unreadable comment skipped', { source: rest.sourceId, issue: issueId, error })));
     // Offsets advance by what was received, not by what was asked: Jira may cap the page lower.
     startAt = (page.startAt ?? startAt) + page.comments.length;
     const done = page.comments.length === 0 || (page.total !== undefined ? startAt >= page.total : page.comments.length < COMMENT_PAGE_SIZE);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { newComments } from '../comment-page.js';
 import type { RecordComment } from '../types.js';
 import type { ZendeskRest } from './rest.js';
 
@@ -103,16 +104,7 @@ async function ticketComments(rest: ZendeskRest, ticketId: string, signal: Abort
     if (response.status === 404) return { comments, names };
     const page = rest.parse(CommentListPage, response.data, 'comment list');
     for (const user of page.users) if (user.name) names.set(String(user.id), user.name);
-    for (const raw of page.comments) {
-      const parsed = Comment.safeParse(raw);
-      if (!parsed.success) {
-        rest.logger?.debug('Unreadable comment skipped', { source: rest.sourceId, ticket: ticketId, error: parsed.error.issues[0]?.message });
-        continue;
-      }
-      if (seen.has(parsed.data.id)) continue;
-      seen.add(parsed.data.id);
-      comments.push(parsed.data);
-    }
+    comments.push(...newComments(page.comments, Comment, seen, (error) => rest.logger?.debug('Unreadable comment skipped', { source: rest.sourceId, ticket: ticketId, error })));
     const next = page.meta?.after_cursor ?? undefined;
     // A page that says more but gives no cursor (or an empty page) ends the read rather than looping.
     if (page.meta?.has_more !== true || next === undefined || next === after || page.comments.length === 0) return { comments, names };
