@@ -7,7 +7,7 @@ import { indexPulled, newPassMemory, planBatch } from '../engine/plan-batch.js';
 import { laterDuplicateSuspects, planDuplicateRecheck } from '../engine/plan-duplicate-recheck.js';
 import { planSlaSweep } from '../engine/plan-sla-sweep.js';
 import { skipRawFields } from '../engine/skip.js';
-import type { CompiledRuleSet } from '../engine/rule-set.js';
+import { rulesOfKind, type CompiledRuleSet } from '../engine/rule-set.js';
 import { otherSourcesLoads, takeSnapshot } from '../engine/snapshot.js';
 import { mapInbound, MappingError, type PlatformMappings } from '../mapping/mapper.js';
 import { EvaluationCancelledError } from '../mapping/expression.js';
@@ -561,7 +561,9 @@ export class SourceSync {
       ruleFailed: (failure: RuleFailure) => logger.warn('Rule evaluation failed', { source: source.id, ticketKey: failure.ticketKey, ruleId: failure.ruleId, reason: failure.reason }),
       planned: (event: PlannedEvent) => this.announce([event]),
     };
-    const links = this.escalations ? await this.escalations.links() : undefined;
+    // Without an escalate rule loaded there is nothing to keep in step and no escalation to hold
+    // back: no read of the links on every page of every source.
+    const links = this.escalations && rulesOfKind(ruleSet, 'escalate').length > 0 ? await this.escalations.links() : undefined;
     const context = { ...this.batchContext(now, scope), ...(links && links.copies.size > 0 ? { escalationCopies: links.copies } : {}) };
     const plan = await planBatch({ tickets, ruleSet, context, pass: scope.memory, observer }, snapshot);
     // Escalated tickets and their copies: comments and status kept in step, committed with the page.
