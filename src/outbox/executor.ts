@@ -64,9 +64,30 @@ const readsTicket = (entry: OutboxEntry): boolean => VERSION_CHECKED.has(entry.p
 /** What became of the writes of one send: each entry's outcome, and (when it died) the entries dead-lettered with it. */
 type Settled = { entry: OutboxEntry; outcome: string; reason?: string | undefined; with: readonly string[] }[];
 
+/** Entries claimed per read of the due writes. */
+const DUE_BATCH = 500;
+
 /** Retries wait at least this long, at most `MAX_BACKOFF_MS`, doubling per attempt. */
 const BASE_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 15 * 60_000;
+
+/** Only a 429 or a request never sent proves nothing happened; a 503 may follow an applied write. */
+function notProcessed(error: unknown): boolean {
+  return error instanceof PlatformError && (error.code === 'rate-limited' || error.code === 'circuit-open');
+}
+
+/** The attempts an entry has made once this failure counts (a request the platform never processed does not). */
+function attemptsAfter(entry: OutboxEntry, error: unknown): number {
+  return notProcessed(error) ? entry.attempts : entry.attempts + 1;
+}
+
+/** How long a failed write waits: its backoff for the attempts it has made, or longer when the platform's Retry-After says so. */
+function retryDelayMs(entry: OutboxEntry, error: unknown): number {
+  const platformError = error instanceof PlatformError ? error : undefined;
+  const attempts = attemptsAfter(entry, error);
+  const backoffMs = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.max(0, attempts - 1));
+  return Math.max(backoffMs, (platformError?.details.retryAfterSeconds ?? 0) * 1000);
+}
 
 /**
  * Sends every due outbox entry of a source. Tickets are written in parallel (bounded), but the
@@ -87,7 +108,7 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
 
   for (;;) {
     if (halted()) break;
-    const due = await store.outbox.due(sourceId, now(), 500);
+    const due = await store.outbox.due(sourceId, now(), DUE_BATCH);
     if (due.length === 0) break;
     const byTicket = new Map<string, OutboxEntry[]>();
     for (const entry of due) {
@@ -95,6 +116,10 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
       list.push(entry);
       byTicket.set(entry.ticketKey, list);
     }
+    // A full batch may end in the middle of its last plan: that ticket waits for the next batch,
+    // where its plan comes whole and goes as one request, as in an uninterrupted run.
+    const last = due[due.length - 1];
+    if (due.length === DUE_BATCH && last !== undefined && byTicket.size > 1) byTicket.delete(last.ticketKey);
     let progressed = false;
     const lanes = [...byTicket.values()];
     // Tickets are written a chunk at a time, each chunk right after one batched read of its
@@ -257,9 +282,14 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
     const settled: Settled = [];
     const deadAlready = new Set<string>();
     let waiting = false;
+    // One retry time for the whole group, read once: entries of a plan due at different instants
+    // would be claimed apart and go as two requests (an assignment, then its note: two updates of
+    // the record where an uninterrupted run makes one).
+    const clock = now();
+    const retryAt = new Date(Math.max(...group.map((entry) => clock.getTime() + retryDelayMs(entry, error))));
     for (const entry of group) {
       if (deadAlready.has(entry.id)) continue;
-      const dead = await recordFailure(entry, error);
+      const dead = await recordFailure(entry, error, retryAt);
       if (dead === undefined) {
         waiting = true;
         continue;
@@ -317,8 +347,11 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
     return { entry, outcome: result.outcome, reason, with: [] };
   }
 
-  /** Records a failed attempt; returns the ids dead-lettered with it when the entry died, undefined when it waits for a retry. */
-  async function recordFailure(entry: OutboxEntry, error: unknown): Promise<readonly string[] | undefined> {
+  /**
+   * Records a failed attempt; returns the ids dead-lettered with it when the entry died, undefined
+   * when it waits for a retry: until `retryAt` when given (a group's common time), else its own backoff.
+   */
+  async function recordFailure(entry: OutboxEntry, error: unknown, retryAt?: Date): Promise<readonly string[] | undefined> {
     // This daemon may no longer hold the source: nothing more is recorded for it (the next holder retries the write).
     if (error instanceof StateLeaseLostError) throw error;
     const message = error instanceof Error ? error.message : String(error);
@@ -336,9 +369,7 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
       stop = new SourceStoppedError(platformError);
       return undefined;
     }
-    // Only a 429 or a request never sent proves nothing happened; a 503 may follow an applied write.
-    const notProcessed = platformError !== undefined && (platformError.code === 'rate-limited' || platformError.code === 'circuit-open');
-    const attempts = notProcessed ? entry.attempts : entry.attempts + 1;
+    const attempts = attemptsAfter(entry, error);
     if (!platformError?.retryable || attempts >= maxAttempts) {
       const withIt = await store.outbox.markDead(entry.id, message, deadWith(entry.planned, message));
       summary.dead += 1 + withIt.length;
@@ -360,9 +391,10 @@ export async function drainOutbox(options: DrainOptions): Promise<DrainSummary> 
         });
       return withIt;
     }
-    const backoffMs = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.max(0, attempts - 1));
-    const delayMs = Math.max(backoffMs, (platformError.details.retryAfterSeconds ?? 0) * 1000);
-    await store.outbox.markFailed(entry.id, message, new Date(now().getTime() + delayMs), { notProcessed });
+    const failedAt = now().getTime();
+    const nextAttemptAt = retryAt ?? new Date(failedAt + retryDelayMs(entry, error));
+    const delayMs = Math.max(0, nextAttemptAt.getTime() - failedAt);
+    await store.outbox.markFailed(entry.id, message, nextAttemptAt, { notProcessed: notProcessed(error) });
     summary.failed++;
     // The platform is throttling us, or is down: every other write now would fail too.
     if (platformError.code === 'rate-limited' || platformError.code === 'circuit-open') rateLimited = true;

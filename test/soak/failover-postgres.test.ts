@@ -174,7 +174,16 @@ describe.skipIf(!ADMIN_URL)('failover soak: three daemons share four sources on 
           for (const [source, snap] of Object.entries(actual)) {
             for (const [number, t] of Object.entries(snap)) {
               const want = expected[source]?.[number];
-              if (JSON.stringify(want) !== JSON.stringify(t)) console.log(`DIFF ${source} ${number} ${JSON.stringify(want)} → ${JSON.stringify(t)}`);
+              if (JSON.stringify(want) !== JSON.stringify(t)) {
+                console.log(`DIFF ${source} ${number} ${JSON.stringify(want)} → ${JSON.stringify(t)}`);
+                const sandbox = faulty[Number(source.replace('snow-', '')) - 1];
+                const record = sandbox?.store.list('incident').find((r) => r['number'] === number);
+                const sysId = record?.['sys_id'] ?? '?';
+                console.log(JSON.stringify({ updatedBy: record?.['sys_updated_by'], journal: sandbox?.store.journal(sysId) }));
+                for (const r of sandbox?.requestLog ?? [])
+                  if (r.path.includes(sysId) || r.query.includes(sysId))
+                    console.log(`  ${new Date(r.at ?? 0).toISOString()} ${r.method} ${r.path}${r.query.slice(0, 160)} ${r.status} ${r.user ?? r.basicUser} ${r.fault ?? ''}`);
+              }
             }
           }
         }

@@ -172,6 +172,43 @@ describeEachStore('grouped writes: one request per ticket where the platform tak
     expect(await outcomes(store)).toEqual({ a1: 'updated', a2: 'created' });
   });
 
+  it('gives every write of a failed group one retry time, so a slow store cannot make the assignment due before its note and split the retry in two', async () => {
+    // A clock that moves on at every reading, as a loaded machine does between two store writes.
+    let ms = Date.parse('2026-12-05T10:00:00Z');
+    const ticking = () => new Date((ms += 7));
+    const store = await kit.open({ clock: ticking });
+    await store.commitBatch({ sourceId: 's', watermark: undefined, ledger: [], tickets: [], roundRobin: new Map(), actions: [assign('a1', 't1'), note('a2', 't1')], quarantine: [] });
+    const writer = groupingWriter({ groups: [serverError()] });
+
+    await drainOutbox({ ...base, store, writer, now: ticking });
+    const waiting = await store.outbox.list({ limit: 10 });
+    expect(new Set(waiting.map((e) => e.nextAttemptAt)).size).toBe(1);
+
+    // Due again: both come back together and go as one request.
+    ms = Date.parse(waiting[0]?.nextAttemptAt ?? '') - 1;
+    await drainOutbox({ ...base, store, writer, now: ticking });
+    expect(writer.singles).toEqual([]);
+    expect(writer.groups.map((g) => g.ids)).toEqual([
+      ['a1', 'a2'],
+      ['a1', 'a2'],
+    ]);
+    expect(await outcomes(store)).toEqual({ a1: 'updated', a2: 'created' });
+  });
+
+  it('keeps a plan whole when a batch of due writes ends in its middle', async () => {
+    // 1 + 2 × 250 = 501 writes: the 500th is the last ticket's assignment, its note the 501st.
+    const actions = [note('n0', 't0'), ...Array.from({ length: 250 }, (_, i) => [assign(`a${i + 1}`, `t${i + 1}`), note(`b${i + 1}`, `t${i + 1}`)]).flat()];
+    const store = await setup(actions);
+    const writer = groupingWriter();
+
+    const summary = await drainOutbox({ ...base, store, writer });
+
+    expect(summary.sent).toBe(501);
+    expect(writer.singles.map((w) => w.id)).toEqual(['n0']);
+    expect(writer.groups).toHaveLength(250);
+    expect(writer.groups.every((g) => g.ids.length === 2)).toBe(true);
+  });
+
   it('marks the whole plan superseded when the platform says the ticket changed since it was planned', async () => {
     const store = await setup([assign('a1', 't1'), note('a2', 't1'), planned('a3', 't1', { type: 'set-field', field: 'u_x', value: 'y' }, '1', 'other')]);
     const writer = groupingWriter({ groups: [(es) => es.map((e) => ({ outcome: 'superseded', ref: e.planned.target.nativeId }))] });
