@@ -20,3 +20,22 @@ export function newComments<T extends { id: string | number }>(raws: readonly un
   }
   return out;
 }
+
+/** The lower bound of a comment read in ms since the epoch; one that is not a date-time is the caller's bug. */
+export function sinceMs(since: string | undefined, rest: { badRequest(message: string, hint: string): Error }): number | undefined {
+  if (since === undefined) return undefined;
+  const ms = Date.parse(since);
+  if (Number.isNaN(ms)) throw rest.badRequest(`Comment lower bound "${since}" is not an ISO 8601 date-time`, 'This is a bug in the caller');
+  return ms;
+}
+
+/**
+ * The comments created at or after `since` (ms), oldest first, each with its creation time in ms.
+ * The sort is stable: the platform's own order stays for comments of the same instant.
+ */
+export function oldestFirstSince<T>(comments: readonly T[], createdMs: (comment: T) => number, since: number | undefined): { comment: T; at: number }[] {
+  return comments
+    .map((comment) => ({ comment, at: createdMs(comment) }))
+    .filter(({ at }) => since === undefined || at >= since)
+    .sort((a, b) => a.at - b.at);
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { newComments } from '../comment-page.js';
+import { newComments, oldestFirstSince, sinceMs } from '../comment-page.js';
 import type { RecordComment } from '../types.js';
 import type { FreshserviceNames } from './names.js';
 import { API, type FreshserviceRest, nextPageParams } from './rest.js';
@@ -50,20 +50,13 @@ export async function readComments(
   const ids = [...new Set(nativeIds)].filter((id) => TICKET_ID.test(id));
   const result = new Map<string, RecordComment[]>();
   if (ids.length === 0) return result;
-  let sinceMs: number | undefined;
-  if (since !== undefined) {
-    sinceMs = Date.parse(since);
-    if (Number.isNaN(sinceMs)) throw rest.badRequest(`Comment lower bound "${since}" is not an ISO 8601 date-time`, 'This is a bug in the caller');
-  }
+  const from = sinceMs(since, rest);
   // `own` is decided by the agent the API key belongs to (GET /agents/me, once per process).
   const { agentId } = await session();
   for (const ticketId of ids) {
-    const read = (await ticketConversations(rest, ticketId, signal))
-      .map((conversation) => ({ conversation, at: Date.parse(conversation.created_at) }))
-      .filter(({ at }) => sinceMs === undefined || at >= sinceMs)
-      // Stable: Freshservice's own order stays for notes of the same second.
-      .sort((a, b) => a.at - b.at)
-      .map(({ conversation, at }) => toRecordComment(ticketId, conversation, at, agentId, names));
+    const read = oldestFirstSince(await ticketConversations(rest, ticketId, signal), (conversation) => Date.parse(conversation.created_at), from).map(({ comment, at }) =>
+      toRecordComment(ticketId, comment, at, agentId, names),
+    );
     if (read.length > 0) result.set(ticketId, read);
   }
   return result;

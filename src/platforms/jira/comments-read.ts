@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { newComments } from '../comment-page.js';
+import { newComments, oldestFirstSince, sinceMs } from '../comment-page.js';
 import type { RecordComment } from '../types.js';
 import { adfToText } from './adf.js';
 import type { UserKey } from './record.js';
@@ -81,23 +81,12 @@ export async function readComments(
   const ids = [...new Set(nativeIds)].filter((id) => ISSUE_ID.test(id));
   const result = new Map<string, RecordComment[]>();
   if (ids.length === 0) return result;
-  let sinceMs: number | undefined;
-  if (since !== undefined) {
-    sinceMs = Date.parse(since);
-    if (Number.isNaN(sinceMs)) {
-      throw rest.badRequest(`Comment lower bound "${since}" is not an ISO 8601 date-time`, 'This is a bug in the caller');
-    }
-  }
+  const from = sinceMs(since, rest);
   // Who we are decides `own`: accountId on Cloud, username on Data Center (GET /myself, once).
   const { integrationUser } = await session.ensure(signal);
   const { userKey } = rest.flavour;
   for (const issueId of ids) {
-    const comments = await issueComments(rest, issueId, signal);
-    const read = comments
-      .filter((comment) => sinceMs === undefined || comment.created >= sinceMs)
-      // Stable: Jira's own order (creation) stays for comments of the same millisecond.
-      .sort((a, b) => a.created - b.created)
-      .map((comment) => toRecordComment(issueId, comment, userKey, integrationUser));
+    const read = oldestFirstSince(await issueComments(rest, issueId, signal), (comment) => comment.created, from).map(({ comment }) => toRecordComment(issueId, comment, userKey, integrationUser));
     if (read.length > 0) result.set(issueId, read);
   }
   return result;

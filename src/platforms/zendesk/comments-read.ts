@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { newComments } from '../comment-page.js';
+import { newComments, oldestFirstSince, sinceMs } from '../comment-page.js';
 import type { RecordComment } from '../types.js';
 import type { ZendeskRest } from './rest.js';
 
@@ -55,31 +55,22 @@ export async function readComments(
 ): Promise<Map<string, RecordComment[]>> {
   const ids = [...new Set(nativeIds)].filter((id) => TICKET_ID.test(id));
   const result = new Map<string, RecordComment[]>();
-  let sinceMs: number | undefined;
-  if (since !== undefined) {
-    sinceMs = Date.parse(since);
-    if (Number.isNaN(sinceMs)) throw rest.badRequest(`Comment lower bound "${since}" is not an ISO 8601 date-time`, 'This is a bug in the caller');
-  }
+  const from = sinceMs(since, rest);
   for (const ticketId of ids) {
     const { comments, names } = await ticketComments(rest, ticketId, signal);
-    const read = comments
-      .map((comment) => ({ comment, ms: Date.parse(comment.created_at) }))
-      .filter(({ ms }) => sinceMs === undefined || ms >= sinceMs)
-      // Stable: Zendesk's own order stays for comments of the same second.
-      .sort((a, b) => a.ms - b.ms)
-      .map(({ comment, ms }): RecordComment => {
-        const authorId = comment.author_id === null || comment.author_id === undefined ? undefined : String(comment.author_id);
-        return {
-          id: String(comment.id),
-          nativeId: ticketId,
-          // A user the page did not side-load (deleted) keeps its id, as the inbound mapping names requesters.
-          author: (authorId !== undefined ? names.get(authorId) : undefined) ?? authorId ?? '',
-          createdAt: new Date(ms).toISOString(),
-          body: comment.plain_body ?? comment.body ?? '',
-          visibility: comment.public ? 'public' : 'internal',
-          own: authorId !== undefined && authorId === integrationUser,
-        };
-      });
+    const read = oldestFirstSince(comments, (comment) => Date.parse(comment.created_at), from).map(({ comment, at: ms }): RecordComment => {
+      const authorId = comment.author_id === null || comment.author_id === undefined ? undefined : String(comment.author_id);
+      return {
+        id: String(comment.id),
+        nativeId: ticketId,
+        // A user the page did not side-load (deleted) keeps its id, as the inbound mapping names requesters.
+        author: (authorId !== undefined ? names.get(authorId) : undefined) ?? authorId ?? '',
+        createdAt: new Date(ms).toISOString(),
+        body: comment.plain_body ?? comment.body ?? '',
+        visibility: comment.public ? 'public' : 'internal',
+        own: authorId !== undefined && authorId === integrationUser,
+      };
+    });
     if (read.length > 0) result.set(ticketId, read);
   }
   return result;
