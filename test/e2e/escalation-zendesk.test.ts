@@ -14,25 +14,38 @@ function jiraText(body: StoredComment['body']): string {
 const AGENT = 'ana.costa@example.com';
 const REQUESTER = 'priya.raman@example.com';
 
-describe('escalation between Zendesk and Jira Cloud (real HTTP, real SQLite)', () => {
-  const e2e = useE2e();
-
-  it('escalates a Zendesk ticket to one Jira copy, mirrors comments both ways once, and solves the ticket when the copy is resolved', async () => {
-    // Zendesk's export leaves out the last minute: the account's clock moves past it before each pass.
-    const clock = new StillClock();
-    const zendesk = await startSeededZendesk(e2e, { now: clock.now });
+/**
+ * A seeded Zendesk account and a Jira Cloud site, and `start`: the daemon over both, with one pass
+ * of it at a time. Zendesk's export leaves out the last minute, so the account's clock moves past it
+ * before each pass.
+ */
+async function zendeskAndJira(e2e: ReturnType<typeof useE2e>) {
+  const clock = new StillClock();
+  const zendesk = await startSeededZendesk(e2e, { now: clock.now });
+  const jira = await e2e.jira('cloud', {});
+  const start = (options: { rules?: string } = {}) => {
+    const { daemon, lines } = e2e.daemon(writeZendeskEscalationConfig(zendesk, jira, options));
     const runPass = async () => {
       clock.advance(PAST_EXPORT_DELAY_MS);
       const result = await daemon.runOnce();
       expect(result.ok, lines.filter((l) => l.includes('"error"')).join('\n')).toBe(true);
     };
-    const jira = await e2e.jira('cloud', {});
+    return { runPass };
+  };
+  return { zendesk, jira, start };
+}
+
+describe('escalation between Zendesk and Jira Cloud (real HTTP, real SQLite)', () => {
+  const e2e = useE2e();
+
+  it('escalates a Zendesk ticket to one Jira copy, mirrors comments both ways once, and solves the ticket when the copy is resolved', async () => {
+    const { zendesk, jira, start } = await zendeskAndJira(e2e);
     const { store } = zendesk;
     const agent = store.userByEmail(AGENT);
     const ticket = store.createTicketAs(REQUESTER, { subject: 'Checkout fails with error 500', comment: { body: 'Since this morning the checkout answers 500' } });
     // Zendesk solves only an assigned ticket.
     store.updateTicketAs(AGENT, ticket.id, { assignee_id: agent?.id });
-    const { daemon, lines } = e2e.daemon(writeZendeskEscalationConfig(zendesk, jira));
+    const { runPass } = start();
 
     await runPass();
 
@@ -89,19 +102,11 @@ describe('escalation between Zendesk and Jira Cloud (real HTTP, real SQLite)', (
   }, 120_000);
 
   it('escalates a Jira issue to one Zendesk copy, which is never escalated back though a rule matches it', async () => {
-    // Zendesk's export leaves out the last minute: the account's clock moves past it before each pass.
-    const clock = new StillClock();
-    const zendesk = await startSeededZendesk(e2e, { now: clock.now });
-    const runPass = async () => {
-      clock.advance(PAST_EXPORT_DELAY_MS);
-      const result = await daemon.runOnce();
-      expect(result.ok, lines.filter((l) => l.includes('"error"')).join('\n')).toBe(true);
-    };
-    const jira = await e2e.jira('cloud', {});
+    const { zendesk, jira, start } = await zendeskAndJira(e2e);
     const { store } = zendesk;
     const developer = jira.store.users().find((u) => !u.displayName.toLowerCase().includes('deskbridge'));
     const issue = jira.store.createIssue({ project: 'HADOOP', issueType: 'Bug', summary: 'Payroll export fails for EU entities', description: 'Seen on every run since Monday' }, developer!.accountId);
-    const { daemon, lines } = e2e.daemon(writeZendeskEscalationConfig(zendesk, jira, { rules: ZENDESK_BOTH_WAYS_RULES }));
+    const { runPass } = start({ rules: ZENDESK_BOTH_WAYS_RULES });
 
     const copies = () => store.tickets().filter((t) => t.tags.some((tag) => tag.startsWith('deskbridge-esc-')));
     for (let pass = 0; pass < 4; pass++) {
